@@ -1,0 +1,184 @@
+// Plain-data types of the sans-IO VRRP engine: configuration, inputs, actions, snapshots.
+// Nothing here holds a closure, so a trace of inputs and actions can be printed, diffed and replayed.
+
+import type { IpFamily, VrrpVersion, WireDropReason } from '../wire/types.js';
+
+/** RFC 5798 6.4 states plus keepalived's FAULT. */
+export type RouterState = 'Initialize' | 'Backup' | 'Master' | 'Fault';
+
+/**
+ * How preempt_delay and nopreempt combine with an instance configured to start as master.
+ * - 'keepalived': as keepalived 2.2.7, which clears both (with a warning) when `state MASTER` is set.
+ * - 'openshift': as the OpenShift documentation promises: both hold even for an instance that
+ *   starts as master, so a rebooted high-priority node waits preempt_delay before taking the VIP.
+ */
+export type PreemptDelayMode = 'keepalived' | 'openshift';
+
+export interface AnnounceConfig {
+  /** Gratuitous ARP / unsolicited NA messages sent at once on becoming master (keepalived: 5). */
+  readonly repeat: number;
+  /** Delay before the second burst (keepalived vrrp_garp_master_delay: 5 s); 0 = no second burst. */
+  readonly secondBurstDelayMs: number;
+  /** Periodic refresh while master (keepalived vrrp_garp_master_refresh); 0 = off. */
+  readonly refreshIntervalMs: number;
+  /** Messages per refresh (keepalived vrrp_garp_master_refresh_repeat: 1). */
+  readonly refreshRepeat: number;
+}
+
+export type AuthConfig =
+  | { readonly type: 'none' }
+  /** v2 simple text password; only the first 8 bytes go on the wire. */
+  | { readonly type: 'pass'; readonly password: string };
+
+/** A fully validated virtual router configuration (config loaders produce it; the core trusts it). */
+export interface VirtualRouterConfig {
+  /** Instance name, e.g. keepalived's vrrp_instance name. */
+  readonly name: string;
+  /** Interface the instance runs on (used by the demux and adapters; the core only reports it). */
+  readonly interface: string;
+  readonly vrid: number;
+  readonly version: VrrpVersion;
+  readonly family: IpFamily;
+  /** Configured priority 1..255; 255 means address owner. */
+  readonly priority: number;
+  /** Our advertisement interval in centiseconds (v2: a multiple of 100). */
+  readonly advertIntervalCs: number;
+  /** keepalived `state MASTER` (a hint, not a promise). */
+  readonly initialState: 'Backup' | 'Master';
+  /** false = keepalived `nopreempt`. */
+  readonly preempt: boolean;
+  /** keepalived preempt_delay; 0 = none. */
+  readonly preemptDelayMs: number;
+  readonly preemptDelayMode: PreemptDelayMode;
+  /** RFC 5798 Accept_Mode; passed to the address adapter with the VIPs. */
+  readonly acceptMode: boolean;
+  /** Our address on the interface: advert source and tie-breaker (IPv6: the link-local address). */
+  readonly primaryAddress: string;
+  /** Virtual addresses, canonical text form, without prefix length. */
+  readonly virtualAddresses: readonly string[];
+  readonly auth: AuthConfig;
+  /** v3 over IPv4: checksum with the pseudo-header (keepalived 2.2.7 default: true). */
+  readonly v3Ipv4PseudoHeader: boolean;
+  /** Empty: multicast. Otherwise adverts go to each peer and only these sources are accepted. */
+  readonly unicastPeers: readonly string[];
+  /** Check TTL/hop limit 255 on unicast too (keepalived: on unless `unicast_ttl` is changed). */
+  readonly checkUnicastTtl: boolean;
+  /** v2: drop an advert whose address list differs from ours (keepalived: log only unless vrrp_strict). */
+  readonly strictAddressList: boolean;
+  readonly announce: AnnounceConfig;
+}
+
+/** A received advertisement after the codec accepted it, with the network metadata. */
+export interface ReceivedAdvert {
+  readonly version: VrrpVersion;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly advertIntervalCs: number;
+  readonly addresses: readonly string[];
+  readonly authType: number;
+  readonly authData: Uint8Array;
+  readonly family: IpFamily;
+  readonly sourceAddress: string;
+  readonly destinationAddress: string;
+  readonly ttl: number;
+}
+
+/** Inputs to a virtual router. Each is handled together with the current time `nowMs`. */
+export type RouterInput =
+  | { readonly kind: 'startup' }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'advert'; readonly advert: ReceivedAdvert }
+  /** A deadline may have passed. Calling it early, or twice, changes nothing. */
+  | { readonly kind: 'timeout' }
+  /** The interface's link went up or down. */
+  | { readonly kind: 'link'; readonly up: boolean }
+  /**
+   * A tracked object (script, check, interface, file) reported its status. Weight semantics are
+   * keepalived's: weight > 0 adds the weight while up; weight < 0 subtracts |weight| while down;
+   * weight 0 puts the router in Fault while down.
+   */
+  | { readonly kind: 'track'; readonly name: string; readonly up: boolean; readonly weight: number }
+  /** Change the configured (base) priority at run time. */
+  | { readonly kind: 'setPriority'; readonly priority: number };
+
+/** Why a router changed state; every stateChange action carries one. */
+export type TransitionReason =
+  | 'startup-owner'               // priority 255 at startup: Master at once
+  | 'startup'                     // Initialize -> Backup with the down timer running
+  | 'startup-master-wanted'       // keepalived `state MASTER`
+  | 'master-down-timer'           // Backup: no advert within Master_Down_Interval
+  | 'preempt-delay-expired'       // Backup: waited preempt_delay, now taking over
+  | 'higher-priority-advert'      // Master: an advert with greater priority
+  | 'tie-break-lost'              // Master: equal priority, greater primary address
+  | 'shutdown'
+  | 'link-down'
+  | 'link-up'
+  | 'track-failed'                // a weight-0 tracked object went down
+  | 'track-recovered';
+
+/** Why an advert was dropped. Each is counted per router or per interface, never thrown. */
+export type DropReason =
+  | WireDropReason
+  | 'unknown-vrid'                // no router for this VRID on the interface
+  | 'ttl'                         // TTL / hop limit not 255
+  | 'version-mismatch'            // another VRRP version than ours
+  | 'family-mismatch'
+  | 'auth-type-mismatch'
+  | 'auth-data-mismatch'
+  | 'zero-address-count'
+  | 'zero-interval'
+  | 'interval-mismatch'           // v2: advert interval differs from ours
+  | 'address-list-mismatch'       // only when strictAddressList
+  | 'own-packet'                  // our own advert looped back
+  | 'unknown-unicast-source';     // unicast mode and the source is not a configured peer
+
+/** Things worth logging that do not drop the packet. */
+export type NoticeKind =
+  | 'interval-mismatch-v3'        // v3 interval differs from ours: logged, adopted by a Backup
+  | 'address-list-mismatch'       // logged; dropped only when strict
+  | 'owner-conflict'              // another router also claims priority 255: we lower ours to 254
+  | 'lower-priority-master';      // Master saw a lower priority advert and advertised at once
+
+/** Actions a virtual router asks its driver to carry out, in order. */
+export type RouterAction =
+  | {
+      readonly kind: 'sendAdvert';
+      readonly vrid: number;
+      readonly priority: number;
+      readonly advertIntervalCs: number;
+      readonly addresses: readonly string[];
+    }
+  | { readonly kind: 'addVips'; readonly addresses: readonly string[]; readonly acceptMode: boolean }
+  | { readonly kind: 'removeVips'; readonly addresses: readonly string[] }
+  /** Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address. */
+  | { readonly kind: 'announceVips'; readonly addresses: readonly string[]; readonly count: number }
+  | {
+      readonly kind: 'stateChange';
+      readonly from: RouterState;
+      readonly to: RouterState;
+      readonly reason: TransitionReason;
+      /** Effective priority at the moment of the change (the notify scripts' 4th argument). */
+      readonly priority: number;
+    }
+  | { readonly kind: 'priorityChange'; readonly from: number; readonly to: number }
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly detail?: string }
+  | { readonly kind: 'notice'; readonly notice: NoticeKind; readonly detail: string };
+
+/** A read-only view of a router for status commands, events and tests. */
+export interface RouterSnapshot {
+  readonly name: string;
+  readonly vrid: number;
+  readonly state: RouterState;
+  readonly basePriority: number;
+  readonly effectivePriority: number;
+  /** Interval in use: ours as Master, the learned Master_Adver_Interval as v3 Backup. */
+  readonly masterAdvertIntervalCs: number;
+  /** Source address of the last accepted advert from the current master, if any. */
+  readonly masterAddress: string | undefined;
+  readonly lastTransition: { readonly atMs: number; readonly reason: TransitionReason } | undefined;
+  readonly nextDeadlineMs: number | undefined;
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

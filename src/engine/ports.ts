@@ -1,0 +1,57 @@
+// The boundary between the engine and the world. The Linux adapters (native sockets, netlink), the
+// simulator and an embedding program's own transport each implement these; the engine knows no other I/O.
+
+import type { IpFamily, PacketMeta } from '../wire/types.js';
+
+/** Time and the single process-wide timer. The simulator supplies a virtual one. */
+export interface TimePort {
+  nowMs(): number;
+  /**
+   * Arrange one call of `onDeadline` at or after `atMs`, replacing any earlier arrangement;
+   * `undefined` cancels it. The engine keeps exactly one such timer for all its routers.
+   */
+  setTimer(atMs: number | undefined, onDeadline: () => void): void;
+}
+
+export interface OutgoingPacket {
+  readonly interface: string;
+  readonly family: IpFamily;
+  readonly sourceAddress: string;
+  /** The multicast group or a unicast peer. */
+  readonly destinationAddress: string;
+  /** The VRRP message only; the transport adds the IP header with TTL / hop limit 255. */
+  readonly payload: Uint8Array;
+}
+
+export interface IncomingPacket {
+  readonly interface: string;
+  /** The VRRP message only (the IP header already parsed into `meta`). */
+  readonly payload: Uint8Array;
+  readonly meta: PacketMeta;
+}
+
+/** Sends and receives VRRP messages. */
+export interface PacketPort {
+  send(packets: readonly OutgoingPacket[]): void | Promise<void>;
+  /** Called once by the engine; the port calls `onPacket` for every received VRRP message. */
+  listen(onPacket: (packet: IncomingPacket) => void): void;
+  close?(): void | Promise<void>;
+}
+
+export interface VipOptions {
+  readonly acceptMode: boolean;
+}
+
+/** Adds, removes and announces virtual addresses on an interface. */
+export interface AddressPort {
+  addVips(iface: string, addresses: readonly string[], options: VipOptions): void | Promise<void>;
+  removeVips(iface: string, addresses: readonly string[]): void | Promise<void>;
+  /** Gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6), `count` per address. */
+  announceVips(iface: string, addresses: readonly string[], count: number): void | Promise<void>;
+}
+
+export interface EnginePorts {
+  readonly time: TimePort;
+  readonly packets: PacketPort;
+  readonly addresses: AddressPort;
+}
