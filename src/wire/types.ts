@@ -56,6 +56,7 @@ export type WireDropReason =
   | 'version-family'      // v2 over IPv6 (v2 is IPv4 only)
   | 'bad-type'            // type nibble not ADVERTISEMENT
   | 'truncated'           // fewer bytes than the address count (and v2 auth data) require
+  | 'too-long'            // more bytes than the count requires: keepalived 2.2.7 drops these too
   | 'bad-checksum';       // neither accepted checksum form matches
 
 export type DecodeResult =
