@@ -1,0 +1,187 @@
+// Turns a partial, user-facing router description into the complete, validated VirtualRouterConfig
+// that the core trusts. Defaults follow keepalived 2.2.7, so a configuration means the same thing here
+// as it does there. Every mistake is a ConfigError naming the field.
+
+import ipaddr from 'ipaddr.js';
+import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig } from '../core/types.js';
+import type { IpFamily, VrrpVersion } from '../wire/types.js';
+import { ConfigError } from './errors.js';
+
+export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {
+  readonly name: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly primaryAddress: string;
+  readonly virtualAddresses: readonly string[];
+  readonly family?: IpFamily;
+  readonly announce?: Partial<AnnounceConfig>;
+};
+
+/** keepalived's vrrp_garp_master_repeat / _delay / _refresh / _refresh_repeat defaults. */
+export const DEFAULT_ANNOUNCE: AnnounceConfig = {
+  repeat: 5,
+  secondBurstDelayMs: 5000,
+  refreshIntervalMs: 0,
+  refreshRepeat: 1,
+};
+
+/** keepalived accepts preempt_delay up to 1000 s. */
+const MAX_PREEMPT_DELAY_MS = 1_000_000;
+
+export function buildRouterConfig(input: RouterConfigInput, where = 'router'): VirtualRouterConfig {
+  const field = (name: string) => `${where}.${name}`;
+
+  const name = requireText(input.name, field('name'));
+  const iface = requireText(input.interface, field('interface'));
+  const vrid = requireInteger(input.vrid, field('vrid'), 1, 255);
+
+  const primary = parseAddress(input.primaryAddress, field('primaryAddress'));
+  const family: IpFamily = primary.kind() === 'ipv4' ? 4 : 6;
+  if (input.family !== undefined && input.family !== family) {
+    throw new ConfigError(field('family'), `is ${input.family} but primaryAddress ${input.primaryAddress} is IPv${family}`);
+  }
+
+  const version: VrrpVersion = input.version ?? (family === 4 ? 2 : 3);
+  if (version !== 2 && version !== 3) {
+    throw new ConfigError(field('version'), `must be 2 or 3, got ${String(version)}`);
+  }
+  if (version === 2 && family === 6) {
+    throw new ConfigError(field('version'), 'VRRPv2 is IPv4 only (RFC 3768); use version 3 for IPv6');
+  }
+
+  const priority = requireInteger(input.priority ?? 100, field('priority'), 1, 255);
+  const advertIntervalCs = checkAdvertInterval(input.advertIntervalCs ?? 100, version, field('advertIntervalCs'));
+
+  const virtualAddresses = checkAddressList(input.virtualAddresses, family, field('virtualAddresses'));
+  if (virtualAddresses.length === 0) {
+    throw new ConfigError(field('virtualAddresses'), 'at least one virtual address is required');
+  }
+  if (virtualAddresses.length > 255) {
+    throw new ConfigError(field('virtualAddresses'), `at most 255 addresses fit the count field, got ${virtualAddresses.length}`);
+  }
+
+  const primaryAddress = primary.toString();
+  const unicastPeers = checkAddressList(input.unicastPeers ?? [], family, field('unicastPeers'));
+  if (unicastPeers.includes(primaryAddress)) {
+    throw new ConfigError(field('unicastPeers'), `contains our own primaryAddress ${primaryAddress}`);
+  }
+
+  const auth = checkAuth(input.auth ?? { type: 'none' }, version, field('auth'));
+  const preemptDelayMs = requireInteger(input.preemptDelayMs ?? 0, field('preemptDelayMs'), 0, MAX_PREEMPT_DELAY_MS);
+  const preemptDelayMode: PreemptDelayMode = input.preemptDelayMode ?? 'keepalived';
+  if (preemptDelayMode !== 'keepalived' && preemptDelayMode !== 'openshift') {
+    throw new ConfigError(field('preemptDelayMode'), `must be 'keepalived' or 'openshift', got ${String(preemptDelayMode)}`);
+  }
+  const initialState = input.initialState ?? 'Backup';
+  if (initialState !== 'Backup' && initialState !== 'Master') {
+    throw new ConfigError(field('initialState'), `must be 'Backup' or 'Master', got ${String(initialState)}`);
+  }
+
+  return {
+    name,
+    interface: iface,
+    vrid,
+    version,
+    family,
+    priority,
+    advertIntervalCs,
+    initialState,
+    preempt: requireBoolean(input.preempt ?? true, field('preempt')),
+    preemptDelayMs,
+    preemptDelayMode,
+    // keepalived without vrrp_strict answers on its VIPs, i.e. accept mode on.
+    acceptMode: requireBoolean(input.acceptMode ?? true, field('acceptMode')),
+    primaryAddress,
+    virtualAddresses,
+    auth,
+    v3Ipv4PseudoHeader: requireBoolean(input.v3Ipv4PseudoHeader ?? true, field('v3Ipv4PseudoHeader')),
+    unicastPeers,
+    checkUnicastTtl: requireBoolean(input.checkUnicastTtl ?? true, field('checkUnicastTtl')),
+    strictAddressList: requireBoolean(input.strictAddressList ?? false, field('strictAddressList')),
+    announce: checkAnnounce({ ...DEFAULT_ANNOUNCE, ...input.announce }, field('announce')),
+  };
+}
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(field, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function requireInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function requireBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function parseAddress(text: unknown, field: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (typeof text !== 'string' || !ipaddr.isValid(text)) {
+    throw new ConfigError(field, `is not an IP address: ${JSON.stringify(text)}`);
+  }
+  const address = ipaddr.parse(text);
+  // An IPv4-mapped IPv6 address would make a family mismatch look legitimate; take the plain form.
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    throw new ConfigError(field, `write IPv4-mapped ${text} as a plain IPv4 address`);
+  }
+  return address;
+}
+
+function checkAddressList(list: unknown, family: IpFamily, field: string): string[] {
+  if (!Array.isArray(list)) throw new ConfigError(field, 'must be a list of IP addresses');
+  const seen = new Set<string>();
+  return list.map((text, index) => {
+    const address = parseAddress(text, `${field}[${index}]`);
+    const addressFamily = address.kind() === 'ipv4' ? 4 : 6;
+    if (addressFamily !== family) {
+      throw new ConfigError(`${field}[${index}]`, `${String(text)} is IPv${addressFamily}, the router is IPv${family}`);
+    }
+    const canonical = address.toString();
+    if (seen.has(canonical)) throw new ConfigError(`${field}[${index}]`, `${canonical} is listed twice`);
+    seen.add(canonical);
+    return canonical;
+  });
+}
+
+function checkAdvertInterval(intervalCs: unknown, version: VrrpVersion, field: string): number {
+  if (version === 2) {
+    // v2 carries whole seconds, 1..255.
+    const cs = requireInteger(intervalCs, field, 100, 25500);
+    if (cs % 100 !== 0) {
+      throw new ConfigError(field, `VRRPv2 advertises whole seconds; ${cs} cs is not a multiple of 100`);
+    }
+    return cs;
+  }
+  return requireInteger(intervalCs, field, 1, 4095);
+}
+
+function checkAuth(auth: AuthConfig, version: VrrpVersion, field: string): AuthConfig {
+  switch (auth.type) {
+    case 'none':
+      return auth;
+    case 'pass':
+      if (version !== 2) throw new ConfigError(field, 'VRRPv3 has no authentication (RFC 5798 9.1); remove it');
+      requireText(auth.password, `${field}.password`);
+      return { type: 'pass', password: auth.password };
+    default:
+      throw new ConfigError(
+        field,
+        `unsupported authentication ${JSON.stringify((auth as { type: unknown }).type)}: use 'none' or 'pass' (IP AH was removed from VRRP by RFC 3768)`,
+      );
+  }
+}
+
+function checkAnnounce(announce: AnnounceConfig, field: string): AnnounceConfig {
+  return {
+    repeat: requireInteger(announce.repeat, `${field}.repeat`, 0, 10_000),
+    secondBurstDelayMs: requireInteger(announce.secondBurstDelayMs, `${field}.secondBurstDelayMs`, 0, 86_400_000),
+    refreshIntervalMs: requireInteger(announce.refreshIntervalMs, `${field}.refreshIntervalMs`, 0, 86_400_000),
+    refreshRepeat: requireInteger(announce.refreshRepeat, `${field}.refreshRepeat`, 1, 10_000),
+  };
+}
