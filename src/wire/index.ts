@@ -1,0 +1,13 @@
+// The wire layer: VRRP bytes <-> typed adverts. Pure: no I/O, no clock.
+export * from './types.js';
+export { decodeAdvert, encodeAdvert, encodedLength, passwordToAuthData } from './codec.js';
+export {
+  checksumVerifies,
+  foldSum,
+  internetChecksum,
+  ipv4PseudoHeaderSum,
+  ipv6PseudoHeaderSum,
+  sumWords,
+} from './checksum.js';
+export { formatIpv4, formatIpv6, parseAddress } from './address.js';
+export type { ParsedAddress } from './address.js';
