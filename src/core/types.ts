@@ -137,7 +137,8 @@ export type NoticeKind =
   | 'interval-mismatch-v3'        // v3 interval differs from ours: logged, adopted by a Backup
   | 'address-list-mismatch'       // logged; dropped only when strict
   | 'owner-conflict'              // another router also claims priority 255: we lower ours to 254
-  | 'lower-priority-master';      // Master saw a lower priority advert and advertised at once
+  | 'lower-priority-master'       // Master saw a lower priority advert and advertised at once
+  | 'preempt-settings-ignored';   // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
 
 /** Actions a virtual router asks its driver to carry out, in order. */
 export type RouterAction =
