@@ -1,0 +1,397 @@
+// The driver: runs virtual routers (the sans-IO core) on ports. It owns no protocol logic; it routes
+// received packets through one InterfaceDemux per interface, feeds timer expiries and operator inputs to
+// the routers, turns their actions into port calls and reports everything as typed events.
+//
+// One process timer serves every router: a DeadlineQueue knows which router is due next, and the engine
+// re-arms `ports.time.setTimer` only when that earliest deadline moves.
+
+import { EventEmitter } from 'eventemitter3';
+import { InterfaceDemux } from '../core/demux.js';
+import { VirtualRouter } from '../core/virtual-router.js';
+import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
+import { assertNever } from '../core/types.js';
+import { decodeAdvert, encodeAdvert, passwordToAuthData } from '../wire/codec.js';
+import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../wire/types.js';
+import type { AdvertToEncode } from '../wire/types.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import type { EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
+import type { EnginePorts, IncomingPacket, OutgoingPacket } from './ports.js';
+
+export type { EngineEvents } from './events.js';
+
+/** Inputs an embedder may give a router at run time; startup, shutdown, adverts and timers are the engine's. */
+export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' }>;
+
+type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
+
+/** Everything the engine keeps per router; `index` is the router's key in the deadline queue. */
+interface RouterSlot {
+  readonly index: number;
+  readonly router: VirtualRouter;
+  readonly config: VirtualRouterConfig;
+  /** The multicast group, or the unicast peers. */
+  readonly destinations: readonly string[];
+  readonly authType: number;
+  readonly authData: Uint8Array | undefined;
+  advertsSent: number;
+  advertsReceived: number;
+  readonly drops: Map<string, number>;
+}
+
+interface InterfaceSlot {
+  readonly name: string;
+  readonly demux: InterfaceDemux;
+  packetsReceived: number;
+  readonly drops: Map<string, number>;
+}
+
+export class Engine extends EventEmitter<EngineEvents> {
+  private readonly ports: EnginePorts;
+  private readonly slots: readonly RouterSlot[];
+  private readonly slotByRouter = new Map<VirtualRouter, RouterSlot>();
+  private readonly slotByName = new Map<string, RouterSlot>();
+  private readonly interfaces = new Map<string, InterfaceSlot>();
+  private readonly deadlines: DeadlineQueue;
+  /** The deadline the process timer is armed for, so an unchanged minimum costs no port call. */
+  private armedAtMs: number | undefined;
+  private lifecycle: EngineLifecycle = 'created';
+  private readonly pending = new Set<Promise<void>>();
+  private readonly onDeadline = (): void => this.handleDeadline();
+  private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
+
+  constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts) {
+    super();
+    this.ports = ports;
+    const slots: RouterSlot[] = [];
+    const routersByInterface = new Map<string, VirtualRouter[]>();
+    for (const config of routers) {
+      if (this.slotByName.has(config.name)) {
+        throw new Error(`engine: two virtual routers are named ${JSON.stringify(config.name)}; names must be unique`);
+      }
+      const router = new VirtualRouter(config);
+      const slot: RouterSlot = {
+        index: slots.length,
+        router,
+        config,
+        destinations:
+          config.unicastPeers.length > 0
+            ? config.unicastPeers
+            : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6],
+        authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
+        authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
+        advertsSent: 0,
+        advertsReceived: 0,
+        drops: new Map(),
+      };
+      slots.push(slot);
+      this.slotByRouter.set(router, slot);
+      this.slotByName.set(config.name, slot);
+      const list = routersByInterface.get(config.interface);
+      if (list === undefined) routersByInterface.set(config.interface, [router]);
+      else list.push(router);
+    }
+    this.slots = slots;
+    this.deadlines = new DeadlineQueue(slots.length);
+    for (const [name, list] of routersByInterface) {
+      this.interfaces.set(name, { name, demux: new InterfaceDemux(name, list), packetsReceived: 0, drops: new Map() });
+    }
+  }
+
+  /** Starts listening and gives every router its startup input (owners go Master at once). */
+  start(): void {
+    if (this.lifecycle !== 'created') throw new Error(`engine: start() called when ${this.lifecycle}`);
+    this.lifecycle = 'running';
+    this.ports.packets.listen(this.onPacket);
+    const nowMs = this.ports.time.nowMs();
+    for (const slot of this.slots) this.deliver(slot, { kind: 'startup' }, nowMs);
+    this.armTimer();
+  }
+
+  /**
+   * Graceful stop: every router gets its shutdown input (a Master sends a priority-0 advert and drops
+   * its VIPs), then the engine waits for the ports' outstanding work and closes the packet port.
+   */
+  async stop(): Promise<void> {
+    if (this.lifecycle === 'stopping' || this.lifecycle === 'stopped') return;
+    const wasRunning = this.lifecycle === 'running';
+    this.lifecycle = 'stopping';
+    if (wasRunning) {
+      const nowMs = this.ports.time.nowMs();
+      for (const slot of this.slots) this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
+    }
+    this.armedAtMs = undefined;
+    this.ports.time.setTimer(undefined, this.onDeadline);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    if (this.ports.packets.close !== undefined) {
+      try {
+        await this.ports.packets.close();
+      } catch (error) {
+        this.reportError('close', undefined, error);
+      }
+    }
+    this.lifecycle = 'stopped';
+  }
+
+  /** A link change, tracked-object report or priority change for one router. */
+  input(routerName: string, input: OperatorInput): void {
+    const slot = this.slotByName.get(routerName);
+    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
+    if (this.lifecycle !== 'running') return;
+    this.deliver(slot, input, this.ports.time.nowMs());
+    this.armTimer();
+  }
+
+  /** The interface's link went up or down: every router on it hears about it. */
+  linkChange(interfaceName: string, up: boolean): void {
+    if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
+    if (this.lifecycle !== 'running') return;
+    const nowMs = this.ports.time.nowMs();
+    for (const slot of this.slots) {
+      if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
+    }
+    this.armTimer();
+  }
+
+  get running(): boolean {
+    return this.lifecycle === 'running';
+  }
+
+  routerNames(): string[] {
+    return this.slots.map((slot) => slot.config.name);
+  }
+
+  snapshot(): RouterSnapshot[] {
+    return this.slots.map((slot) => slot.router.snapshot());
+  }
+
+  counters(): EngineCounters {
+    const routers: RouterCounters[] = this.slots.map((slot) => ({
+      router: slot.config.name,
+      interface: slot.config.interface,
+      vrid: slot.config.vrid,
+      advertsSent: slot.advertsSent,
+      advertsReceived: slot.advertsReceived,
+      drops: sortedCounts(slot.drops),
+    }));
+    const interfaces: InterfaceCounters[] = [...this.interfaces.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((slot) => ({ interface: slot.name, packetsReceived: slot.packetsReceived, drops: sortedCounts(slot.drops) }));
+    return { routers, interfaces };
+  }
+
+  private handleDeadline(): void {
+    // The timer that called us is spent; whatever we arm next must reach the port.
+    this.armedAtMs = undefined;
+    if (this.lifecycle !== 'running') return;
+    const nowMs = this.ports.time.nowMs();
+    // Collect first, then handle: a router whose new deadline is again <= now waits for the next
+    // timer call instead of spinning here.
+    const due: number[] = [];
+    for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
+      due.push(index);
+    }
+    for (const index of due) this.deliver(this.slots[index]!, { kind: 'timeout' }, nowMs);
+    this.armTimer();
+  }
+
+  private handlePacket(packet: IncomingPacket): void {
+    if (this.lifecycle !== 'running') return;
+    const iface = this.interfaces.get(packet.interface);
+    if (iface === undefined) return; // no router of ours lives there; not ours to count
+    iface.packetsReceived++;
+    const nowMs = this.ports.time.nowMs();
+    const result = iface.demux.receive(packet.payload, packet.meta, nowMs);
+    const slot = result.router === undefined ? undefined : this.slotByRouter.get(result.router);
+    if (slot === undefined) {
+      for (const action of result.actions) {
+        if (action.kind === 'dropped') {
+          iface.drops.set(action.reason, (iface.drops.get(action.reason) ?? 0) + 1);
+          if (this.listenerCount('dropped') > 0) {
+            this.emit('dropped', { router: undefined, interface: iface.name, reason: action.reason, detail: action.detail, atMs: nowMs });
+          }
+        }
+      }
+      return;
+    }
+    let accepted = true;
+    for (const action of result.actions) if (action.kind === 'dropped') accepted = false;
+    if (accepted) {
+      slot.advertsReceived++;
+      if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
+    }
+    this.apply(slot, result.actions, nowMs);
+    this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+    this.armTimer();
+  }
+
+  /** Hands one input to one router, carries out its actions and files its next deadline. */
+  private deliver(slot: RouterSlot, input: RouterInput, nowMs: number): void {
+    this.apply(slot, slot.router.handle(input, nowMs), nowMs);
+    this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+  }
+
+  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number): void {
+    const config = slot.config;
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'sendAdvert':
+          this.sendAdvert(slot, action, nowMs);
+          break;
+        case 'addVips':
+          this.callPort('addVips', slot, () =>
+            this.ports.addresses.addVips(config.interface, action.addresses, { acceptMode: action.acceptMode }),
+          );
+          if (this.listenerCount('vipsAdded') > 0) {
+            this.emit('vipsAdded', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
+          }
+          break;
+        case 'removeVips':
+          this.callPort('removeVips', slot, () => this.ports.addresses.removeVips(config.interface, action.addresses));
+          if (this.listenerCount('vipsRemoved') > 0) {
+            this.emit('vipsRemoved', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
+          }
+          break;
+        case 'announceVips':
+          this.callPort('announceVips', slot, () =>
+            this.ports.addresses.announceVips(config.interface, action.addresses, action.count),
+          );
+          if (this.listenerCount('vipsAnnounced') > 0) {
+            this.emit('vipsAnnounced', {
+              router: config.name,
+              interface: config.interface,
+              addresses: action.addresses,
+              count: action.count,
+              atMs: nowMs,
+            });
+          }
+          break;
+        case 'stateChange':
+          this.emit('stateChange', {
+            router: config.name,
+            interface: config.interface,
+            vrid: config.vrid,
+            from: action.from,
+            to: action.to,
+            reason: action.reason,
+            priority: action.priority,
+            atMs: nowMs,
+          });
+          break;
+        case 'priorityChange':
+          this.emit('priorityChange', { router: config.name, vrid: config.vrid, from: action.from, to: action.to, atMs: nowMs });
+          break;
+        case 'dropped':
+          slot.drops.set(action.reason, (slot.drops.get(action.reason) ?? 0) + 1);
+          if (this.listenerCount('dropped') > 0) {
+            this.emit('dropped', { router: config.name, interface: config.interface, reason: action.reason, detail: action.detail, atMs: nowMs });
+          }
+          break;
+        case 'notice':
+          if (this.listenerCount('notice') > 0) {
+            this.emit('notice', { router: config.name, interface: config.interface, notice: action.notice, detail: action.detail, atMs: nowMs });
+          }
+          break;
+        default:
+          assertNever(action);
+      }
+    }
+  }
+
+  private sendAdvert(slot: RouterSlot, action: Extract<RouterAction, { kind: 'sendAdvert' }>, nowMs: number): void {
+    const config = slot.config;
+    const advert: AdvertToEncode = {
+      version: config.version,
+      vrid: action.vrid,
+      priority: action.priority,
+      advertIntervalCs: action.advertIntervalCs,
+      addresses: action.addresses,
+      authType: slot.authType,
+      ...(slot.authData === undefined ? {} : { authData: slot.authData }),
+    };
+    const packets: OutgoingPacket[] = [];
+    for (const destination of slot.destinations) {
+      // Encoded per destination: the v3 pseudo-header checksum covers the actual destination address.
+      const payload = encodeAdvert(advert, {
+        family: config.family,
+        sourceAddress: config.primaryAddress,
+        destinationAddress: destination,
+        v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+      });
+      packets.push({ interface: config.interface, family: config.family, sourceAddress: config.primaryAddress, destinationAddress: destination, payload });
+    }
+    slot.advertsSent += packets.length;
+    this.callPort('send', slot, () => this.ports.packets.send(packets));
+    if (this.listenerCount('advertSent') > 0) {
+      this.emit('advertSent', {
+        router: config.name,
+        interface: config.interface,
+        vrid: action.vrid,
+        priority: action.priority,
+        advertIntervalCs: action.advertIntervalCs,
+        destinations: slot.destinations,
+        atMs: nowMs,
+      });
+    }
+  }
+
+  private emitAdvertReceived(slot: RouterSlot, packet: IncomingPacket, nowMs: number): void {
+    // Decoded a second time only when someone listens: the demux keeps its decode to itself.
+    const decoded = decodeAdvert(packet.payload, packet.meta);
+    if (!decoded.ok) return;
+    this.emit('advertReceived', {
+      router: slot.config.name,
+      interface: slot.config.interface,
+      vrid: decoded.advert.vrid,
+      sourceAddress: packet.meta.sourceAddress,
+      priority: decoded.advert.priority,
+      advertIntervalCs: decoded.advert.advertIntervalCs,
+      atMs: nowMs,
+    });
+  }
+
+  /** Calls a port; a throw or a rejected promise becomes an 'error' event, never an unhandled rejection. */
+  private callPort(operation: EngineErrorEvent['operation'], slot: RouterSlot, call: () => void | Promise<void>): void {
+    let result: void | Promise<void>;
+    try {
+      result = call();
+    } catch (error) {
+      this.reportError(operation, slot, error);
+      return;
+    }
+    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
+    const tracked: Promise<void> = result.then(
+      () => {
+        this.pending.delete(tracked);
+      },
+      (error: unknown) => {
+        this.pending.delete(tracked);
+        this.reportError(operation, slot, error);
+      },
+    );
+    this.pending.add(tracked);
+  }
+
+  private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {
+    this.emit('error', {
+      operation,
+      router: slot?.config.name,
+      interface: slot?.config.interface,
+      error,
+      atMs: this.ports.time.nowMs(),
+    });
+  }
+
+  private armTimer(): void {
+    if (this.lifecycle !== 'running') return;
+    const nextMs = this.deadlines.peekMs();
+    if (nextMs === this.armedAtMs) return;
+    this.armedAtMs = nextMs;
+    this.ports.time.setTimer(nextMs, this.onDeadline);
+  }
+}
+
+function sortedCounts(counts: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of [...counts.keys()].sort()) out[key] = counts.get(key)!;
+  return out;
+}

@@ -1,0 +1,125 @@
+// What the engine tells its embedder. Every event is plain data stamped with the engine's clock
+// (`ports.time.nowMs()`), so a log of events can be printed, diffed and compared between runs.
+
+import type { DropReason, NoticeKind, RouterState, TransitionReason } from '../core/types.js';
+
+export interface StateChangeEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly from: RouterState;
+  readonly to: RouterState;
+  readonly reason: TransitionReason;
+  /** Effective priority at the change (keepalived's notify scripts get it as the 4th argument). */
+  readonly priority: number;
+  readonly atMs: number;
+}
+
+export interface AdvertSentEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly advertIntervalCs: number;
+  /** The multicast group, or every unicast peer the advert went to. */
+  readonly destinations: readonly string[];
+  readonly atMs: number;
+}
+
+export interface AdvertReceivedEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly sourceAddress: string;
+  readonly priority: number;
+  readonly advertIntervalCs: number;
+  readonly atMs: number;
+}
+
+export interface DroppedEvent {
+  /** Undefined when the packet never reached a router (bad bytes, unknown VRID). */
+  readonly router: string | undefined;
+  readonly interface: string;
+  readonly reason: DropReason;
+  readonly detail: string | undefined;
+  readonly atMs: number;
+}
+
+export interface VipsEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly addresses: readonly string[];
+  readonly atMs: number;
+}
+
+export interface VipsAnnouncedEvent extends VipsEvent {
+  /** Gratuitous ARPs / unsolicited NAs per address. */
+  readonly count: number;
+}
+
+export interface PriorityChangeEvent {
+  readonly router: string;
+  readonly vrid: number;
+  readonly from: number;
+  readonly to: number;
+  readonly atMs: number;
+}
+
+export interface NoticeEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly notice: NoticeKind;
+  readonly detail: string;
+  readonly atMs: number;
+}
+
+/** A port threw or its promise rejected. The engine carries on; the embedder decides what it means. */
+export interface EngineErrorEvent {
+  readonly operation: 'send' | 'addVips' | 'removeVips' | 'announceVips' | 'close';
+  readonly router: string | undefined;
+  readonly interface: string | undefined;
+  readonly error: unknown;
+  readonly atMs: number;
+}
+
+/** The engine's typed event map (eventemitter3 style: event name -> listener). */
+export interface EngineEvents {
+  stateChange: (event: StateChangeEvent) => void;
+  advertSent: (event: AdvertSentEvent) => void;
+  advertReceived: (event: AdvertReceivedEvent) => void;
+  dropped: (event: DroppedEvent) => void;
+  vipsAdded: (event: VipsEvent) => void;
+  vipsRemoved: (event: VipsEvent) => void;
+  vipsAnnounced: (event: VipsAnnouncedEvent) => void;
+  priorityChange: (event: PriorityChangeEvent) => void;
+  notice: (event: NoticeEvent) => void;
+  error: (event: EngineErrorEvent) => void;
+}
+
+export interface DropCounts {
+  readonly [reason: string]: number;
+}
+
+export interface RouterCounters {
+  readonly router: string;
+  readonly interface: string;
+  readonly vrid: number;
+  /** Adverts put on the wire (one per destination for unicast). */
+  readonly advertsSent: number;
+  /** Adverts that reached this router and passed every check. */
+  readonly advertsReceived: number;
+  readonly drops: DropCounts;
+}
+
+export interface InterfaceCounters {
+  readonly interface: string;
+  /** Packets handed to the engine on this interface, whatever became of them. */
+  readonly packetsReceived: number;
+  /** Drops before a router was found (bad bytes, unknown VRID). */
+  readonly drops: DropCounts;
+}
+
+export interface EngineCounters {
+  readonly routers: readonly RouterCounters[];
+  readonly interfaces: readonly InterfaceCounters[];
+}
