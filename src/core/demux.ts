@@ -1,0 +1,76 @@
+// One interface's receive path: decode the bytes (wire codec), find the virtual router by
+// (address family, VRID), and hand it the advert. Routers for IPv4 and IPv6 may share a VRID
+// (RFC 9568 makes them separate virtual routers), so the key is the pair.
+
+import { decodeAdvert } from '../wire/codec.js';
+import type { IpFamily, PacketMeta } from '../wire/types.js';
+import type { DropReason, ReceivedAdvert, RouterAction } from './types.js';
+import type { VirtualRouter } from './virtual-router.js';
+
+export interface DemuxResult {
+  /** The router the advert was for, or undefined when the interface itself dropped it. */
+  readonly router: VirtualRouter | undefined;
+  readonly actions: readonly RouterAction[];
+}
+
+function routerKey(family: IpFamily, vrid: number): number {
+  return family * 256 + vrid;
+}
+
+export class InterfaceDemux {
+  readonly interfaceName: string;
+  private readonly routers = new Map<number, VirtualRouter>();
+  private readonly drops = new Map<DropReason, number>();
+
+  /** Throws if two routers share (family, VRID): that is a configuration mistake. */
+  constructor(interfaceName: string, routers: readonly VirtualRouter[]) {
+    this.interfaceName = interfaceName;
+    for (const router of routers) {
+      const { family, vrid, name } = router.config;
+      const key = routerKey(family, vrid);
+      const existing = this.routers.get(key);
+      if (existing !== undefined) {
+        throw new Error(
+          `interface ${interfaceName}: routers '${existing.config.name}' and '${name}' both use VRID ${vrid} over IPv${family}`,
+        );
+      }
+      this.routers.set(key, router);
+    }
+  }
+
+  /** Interface-level drops: codec rejections and unknown VRIDs, by reason. */
+  get dropCounts(): ReadonlyMap<DropReason, number> {
+    return this.drops;
+  }
+
+  /** Decode (wire codec), find the router by (meta.family, vrid), and hand it the advert. */
+  receive(payload: Uint8Array, meta: PacketMeta, nowMs: number): DemuxResult {
+    const decoded = decodeAdvert(payload, meta);
+    if (!decoded.ok) return this.drop(decoded.reason, decoded.detail);
+
+    const advert = decoded.advert;
+    const router = this.routers.get(routerKey(meta.family, advert.vrid));
+    if (router === undefined) return this.drop('unknown-vrid', `VRID ${advert.vrid} over IPv${meta.family}`);
+
+    const received: ReceivedAdvert = {
+      version: advert.version,
+      vrid: advert.vrid,
+      priority: advert.priority,
+      advertIntervalCs: advert.advertIntervalCs,
+      addresses: advert.addresses,
+      authType: advert.authType,
+      authData: advert.authData,
+      family: meta.family,
+      sourceAddress: meta.sourceAddress,
+      destinationAddress: meta.destinationAddress,
+      ttl: meta.ttl,
+    };
+    return { router, actions: router.handle({ kind: 'advert', advert: received }, nowMs) };
+  }
+
+  private drop(reason: DropReason, detail: string | undefined): DemuxResult {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    const action: RouterAction = detail === undefined ? { kind: 'dropped', reason } : { kind: 'dropped', reason, detail };
+    return { router: undefined, actions: [action] };
+  }
+}

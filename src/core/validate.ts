@@ -1,0 +1,111 @@
+// Receive checks for an advertisement the codec has already accepted (RFC 3768 7.1, RFC 9568 7.1,
+// plus keepalived's unicast peer and own-packet checks). Each failure is a DropReason; nothing throws.
+//
+// This runs on every received packet, so everything that depends only on the configuration (the
+// expected auth bytes, the peer set, the VIP set) is computed once per config and the per-packet path
+// allocates nothing.
+
+import type { DropReason, ReceivedAdvert, VirtualRouterConfig } from './types.js';
+import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL } from '../wire/types.js';
+import { passwordToAuthData } from '../wire/codec.js';
+
+/** What the receive checks need from a configuration, precomputed. */
+export interface ReceiveChecks {
+  readonly config: VirtualRouterConfig;
+  readonly authType: number;
+  /** 8 bytes for a v2 password, empty otherwise. */
+  readonly authData: Uint8Array;
+  readonly unicast: boolean;
+  readonly peers: ReadonlySet<string>;
+  readonly virtualAddresses: ReadonlySet<string>;
+}
+
+export function compileReceiveChecks(config: VirtualRouterConfig): ReceiveChecks {
+  const password = config.version === 2 && config.auth.type === 'pass' ? config.auth.password : undefined;
+  return {
+    config,
+    authType: password === undefined ? AUTH_NONE : AUTH_SIMPLE_PASSWORD,
+    authData: password === undefined ? new Uint8Array(0) : passwordToAuthData(password),
+    unicast: config.unicastPeers.length > 0,
+    peers: new Set(config.unicastPeers),
+    virtualAddresses: new Set(config.virtualAddresses),
+  };
+}
+
+const compiledByConfig = new WeakMap<VirtualRouterConfig, ReceiveChecks>();
+
+/** The precomputed checks for `config`, built on first use and kept as long as the config lives. */
+export function receiveChecksFor(config: VirtualRouterConfig): ReceiveChecks {
+  let checks = compiledByConfig.get(config);
+  if (checks === undefined) {
+    checks = compileReceiveChecks(config);
+    compiledByConfig.set(config, checks);
+  }
+  return checks;
+}
+
+/** Why `advert` must be dropped by the router configured as `config`, or undefined to accept it. */
+export function validateAdvert(advert: ReceivedAdvert, config: VirtualRouterConfig): DropReason | undefined {
+  return checkAdvert(advert, receiveChecksFor(config));
+}
+
+/**
+ * The checks in order: where the packet came from and how (TTL, version, family), whether it is
+ * authentic (auth, own packet, unicast peer), then whether its contents make sense (count, interval,
+ * address list). The first failure names the reason.
+ */
+export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): DropReason | undefined {
+  const config = checks.config;
+
+  // RFC 3768/9568 7.1: TTL / Hop Limit MUST be 255 (a router off-link cannot forge it). A unicast
+  // advert is checked too unless configured otherwise (keepalived: unless `unicast_ttl` is changed).
+  if (advert.ttl !== VRRP_TTL && (isMulticastDestination(advert.destinationAddress) || config.checkUnicastTtl)) {
+    return 'ttl';
+  }
+  if (advert.version !== config.version) return 'version-mismatch';
+  if (advert.family !== config.family) return 'family-mismatch';
+
+  // RFC 3768 7.1 / 5.3.6: v2 authentication type and data must match ours. v3 has no authentication.
+  if (config.version === 2) {
+    if (advert.authType !== checks.authType) return 'auth-type-mismatch';
+    if (checks.authType === AUTH_SIMPLE_PASSWORD && !sameBytes(advert.authData, checks.authData)) {
+      return 'auth-data-mismatch';
+    }
+  }
+
+  // Our own advert looped back by multicast; it says nothing about anyone else.
+  if (advert.sourceAddress === config.primaryAddress) return 'own-packet';
+  // keepalived unicast mode: only configured peers may speak to us.
+  if (checks.unicast && !checks.peers.has(advert.sourceAddress)) return 'unknown-unicast-source';
+
+  if (advert.addresses.length === 0) return 'zero-address-count';
+  if (advert.advertIntervalCs === 0) return 'zero-interval';
+  // RFC 3768 7.1: a v2 advert whose interval differs from ours MUST be discarded. (v3 only logs it,
+  // and a Backup adopts the master's interval: see VirtualRouter.)
+  if (config.version === 2 && advert.advertIntervalCs !== config.advertIntervalCs) return 'interval-mismatch';
+
+  if (config.strictAddressList && !addressListMatches(advert, checks)) return 'address-list-mismatch';
+  return undefined;
+}
+
+/** Same set of virtual addresses as ours (order does not matter, as in keepalived). */
+export function addressListMatches(advert: ReceivedAdvert, checks: ReceiveChecks): boolean {
+  const addresses = advert.addresses;
+  if (addresses.length !== checks.virtualAddresses.size) return false;
+  for (let index = 0; index < addresses.length; index++) {
+    if (!checks.virtualAddresses.has(addresses[index]!)) return false;
+  }
+  return true;
+}
+
+function isMulticastDestination(address: string): boolean {
+  return address === VRRP_MULTICAST_V4 || address === VRRP_MULTICAST_V6;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    if (a[index] !== b[index]) return false;
+  }
+  return true;
+}
