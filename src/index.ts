@@ -1,0 +1,38 @@
+// vrrp-engine's library API. Build routers from plain objects, run them on ports (the Linux adapters,
+// the simulator, or a transport of your own), and listen to typed events.
+//
+//   import { createEngine, systemTime } from 'vrrp-engine';
+//   const engine = createEngine({ routers: [{ name: 'VI_1', interface: 'eth0', vrid: 51,
+//     primaryAddress: '192.0.2.10', virtualAddresses: ['192.0.2.100'] }] },
+//     { time: systemTime(), packets: myTransport, addresses: myAddressManager });
+//   engine.on('stateChange', (e) => console.log(e.router, e.from, '->', e.to, e.reason));
+//   engine.start();
+//
+// docs/embedding.md walks through a complete node agent.
+
+import { buildRouterConfig, type RouterConfigInput } from './config/router-config.js';
+import { Engine } from './engine/engine.js';
+import type { EnginePorts } from './engine/ports.js';
+
+export interface EngineConfigInput {
+  readonly routers: readonly RouterConfigInput[];
+}
+
+/** Validates every router (a ConfigError names the bad field) and builds an engine on the given ports. */
+export function createEngine(config: EngineConfigInput, ports: EnginePorts): Engine {
+  if (!Array.isArray(config.routers)) throw new TypeError('config.routers must be a list of routers');
+  const routers = config.routers.map((input, index) => buildRouterConfig(input, `routers[${index}]`));
+  return new Engine(routers, ports);
+}
+
+export { Engine, type OperatorInput } from './engine/engine.js';
+export type * from './engine/events.js';
+export type * from './engine/ports.js';
+export { systemTime } from './engine/system-time.js';
+export { buildRouterConfig, DEFAULT_ANNOUNCE, type RouterConfigInput } from './config/router-config.js';
+export { ConfigError } from './config/errors.js';
+export type * from './core/types.js';
+export { VirtualRouter } from './core/virtual-router.js';
+export { InterfaceDemux, type DemuxResult } from './core/demux.js';
+export { skewMs, masterDownIntervalMs } from './core/timers.js';
+export * as wire from './wire/index.js';
