@@ -54,7 +54,21 @@ export function runCodecBench(): Measurement[] {
         for (let i = 0; i < BATCH; i++) {
           const decoded = decodeAdvert(bytes, meta);
           if (!decoded.ok) continue;
-          const received: ReceivedAdvert = { ...decoded.advert, ...meta };
+          const advert = decoded.advert;
+          // Built field by field as the demux does (an object spread here costs more than the decode).
+          const received: ReceivedAdvert = {
+            version: advert.version,
+            vrid: advert.vrid,
+            priority: advert.priority,
+            advertIntervalCs: advert.advertIntervalCs,
+            addresses: advert.addresses,
+            authType: advert.authType,
+            authData: advert.authData,
+            family: meta.family,
+            sourceAddress: meta.sourceAddress,
+            destinationAddress: meta.destinationAddress,
+            ttl: meta.ttl,
+          };
           if (validateAdvert(received, config) === undefined) accepted++;
         }
       }),
