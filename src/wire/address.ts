@@ -13,7 +13,7 @@ import type { IpFamily } from './types.js';
 /** Decimal text of each byte value, so an IPv4 address formats with three concatenations. */
 const DECIMAL_BYTE: readonly string[] = Array.from({ length: 256 }, (_, value) => String(value));
 
-export function formatIpv4(bytes: Uint8Array, offset: number): string {
+function buildIpv4Text(bytes: Uint8Array, offset: number): string {
   return (
     DECIMAL_BYTE[bytes[offset]!]! +
     '.' +
@@ -25,8 +25,57 @@ export function formatIpv4(bytes: Uint8Array, offset: number): string {
   );
 }
 
+/**
+ * Text of recently seen IPv4 addresses: a LAN carries the same few VIPs in every advert, and handing
+ * back one flat string each time is cheaper than building a new one and cheaper for the core to
+ * compare. Keyed by the first three bytes (a small integer, so the Map lookup allocates nothing),
+ * then indexed by the last byte.
+ */
+const IPV4_PREFIX_LIMIT = 64;
+const ipv4TextByPrefix = new Map<number, Array<string | undefined>>();
+
+export function formatIpv4(bytes: Uint8Array, offset: number): string {
+  const prefix = (bytes[offset]! << 16) | (bytes[offset + 1]! << 8) | bytes[offset + 2]!;
+  let texts = ipv4TextByPrefix.get(prefix);
+  if (texts === undefined) {
+    if (ipv4TextByPrefix.size >= IPV4_PREFIX_LIMIT) ipv4TextByPrefix.delete(ipv4TextByPrefix.keys().next().value!);
+    texts = new Array<string | undefined>(256).fill(undefined);
+    ipv4TextByPrefix.set(prefix, texts);
+  }
+  const last = bytes[offset + 3]!;
+  let text = texts[last];
+  if (text === undefined) {
+    text = buildIpv4Text(bytes, offset);
+    texts[last] = text;
+  }
+  return text;
+}
+
+/** Recently formatted IPv6 addresses, most recent first, compared byte for byte before reuse. */
+const RECENT_IPV6_LIMIT = 16;
+const recentIpv6Bytes: Uint8Array[] = [];
+const recentIpv6Text: string[] = [];
+
 /** RFC 5952 text of the 16 bytes at `offset`. */
 export function formatIpv6(bytes: Uint8Array, offset: number): string {
+  for (let index = 0; index < recentIpv6Bytes.length; index++) {
+    const candidate = recentIpv6Bytes[index]!;
+    let byte = 15;
+    // From the end: addresses on one link usually share their prefix and differ in the interface ID.
+    while (byte >= 0 && candidate[byte] === bytes[offset + byte]) byte--;
+    if (byte < 0) return recentIpv6Text[index]!;
+  }
+  const text = buildIpv6Text(bytes, offset);
+  if (recentIpv6Bytes.length >= RECENT_IPV6_LIMIT) {
+    recentIpv6Bytes.pop();
+    recentIpv6Text.pop();
+  }
+  recentIpv6Bytes.unshift(bytes.slice(offset, offset + 16));
+  recentIpv6Text.unshift(text);
+  return text;
+}
+
+function buildIpv6Text(bytes: Uint8Array, offset: number): string {
   // Find the longest run of zero groups; a strict `>` keeps the leftmost run on ties.
   let bestStart = -1;
   let bestLength = 0;

@@ -12,8 +12,13 @@ import { VRRP_IP_PROTOCOL } from './types.js';
 export function sumWords(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let sum = 0;
   let index = start;
-  for (; index + 1 < end; index += 2) {
+  // Two words per step: VRRP messages are always a multiple of 4 bytes long, and this runs per packet.
+  for (; index + 3 < end; index += 4) {
+    sum += ((bytes[index]! << 8) | bytes[index + 1]!) + ((bytes[index + 2]! << 8) | bytes[index + 3]!);
+  }
+  if (index + 1 < end) {
     sum += (bytes[index]! << 8) | bytes[index + 1]!;
+    index += 2;
   }
   if (index < end) sum += bytes[index]! << 8;
   return sum;

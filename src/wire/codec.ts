@@ -45,15 +45,56 @@ function hex16(value: number): string {
   return '0x' + value.toString(16).padStart(4, '0');
 }
 
+// The last metadata address pair and its word sum. Adverts arrive from one master at a time, so this
+// usually answers without even the cache lookup in parseAddress (whose strings would be hashed anew
+// when the socket layer builds a fresh string per packet).
+let lastPairFamily = 0;
+let lastPairSource = '';
+let lastPairDestination = '';
+let lastPairWordSum = 0;
+
 /**
  * Sum of the v3 pseudo-header for this packet, or undefined when the metadata's addresses do not parse
  * as `family` (then only the IPv4 no-pseudo-header form can match).
  */
 function pseudoHeaderSum(meta: PacketMeta, family: IpFamily, vrrpLength: number): number | undefined {
-  const source = parseAddress(meta.sourceAddress, family);
-  const destination = parseAddress(meta.destinationAddress, family);
-  if (source === undefined || destination === undefined) return undefined;
-  return pseudoHeaderSumFromWordSums(family, source.wordSum, destination.wordSum, vrrpLength);
+  const sourceText = meta.sourceAddress;
+  const destinationText = meta.destinationAddress;
+  if (family !== lastPairFamily || sourceText !== lastPairSource || destinationText !== lastPairDestination) {
+    const source = parseAddress(sourceText, family);
+    const destination = parseAddress(destinationText, family);
+    if (source === undefined || destination === undefined) return undefined;
+    lastPairFamily = family;
+    lastPairSource = sourceText;
+    lastPairDestination = destinationText;
+    lastPairWordSum = source.wordSum + destination.wordSum;
+  }
+  return pseudoHeaderSumFromWordSums(family, lastPairWordSum, 0, vrrpLength);
+}
+
+// v2 auth data seen lately. Every advert from a peer carries the same 8 bytes (zeros, or its password),
+// and allocating a fresh typed array per packet costs more than the rest of decoding, so adverts with
+// equal auth data share one copy. It is never a view of the caller's buffer, and it is compared byte for
+// byte before reuse; consumers must treat it as read-only (as VrrpAdvert's other fields).
+const RECENT_AUTH_DATA_LIMIT = 4;
+const recentAuthData: Uint8Array[] = [];
+
+function sharedAuthData(bytes: Uint8Array, offset: number): Uint8Array {
+  for (let index = 0; index < recentAuthData.length; index++) {
+    const candidate = recentAuthData[index]!;
+    let equal = true;
+    for (let byte = 0; byte < V2_AUTH_DATA_LENGTH; byte++) {
+      if (candidate[byte] !== bytes[offset + byte]) {
+        equal = false;
+        break;
+      }
+    }
+    if (equal) return candidate;
+  }
+  const copy = bytes.slice(offset, offset + V2_AUTH_DATA_LENGTH);
+  if (recentAuthData.length >= RECENT_AUTH_DATA_LIMIT) recentAuthData.pop();
+  recentAuthData.unshift(copy);
+  return copy;
 }
 
 function checksumDrop(
@@ -141,8 +182,8 @@ export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult 
     advertIntervalCs: version === 2 ? bytes[5]! * 100 : ((bytes[4]! & 0x0f) << 8) | bytes[5]!,
     addresses,
     authType: version === 2 ? bytes[4]! : AUTH_NONE,
-    // A copy: the caller may reuse its receive buffer while the advert is still referenced.
-    authData: version === 2 ? bytes.slice(addressesEnd, expectedLength) : NO_AUTH_DATA,
+    // Never a view: the caller may reuse its receive buffer while the advert is still referenced.
+    authData: version === 2 ? sharedAuthData(bytes, addressesEnd) : NO_AUTH_DATA,
     checksum: (bytes[CHECKSUM_OFFSET]! << 8) | bytes[CHECKSUM_OFFSET + 1]!,
   };
   return { ok: true, advert, checksumForm };
