@@ -1,0 +1,419 @@
+// Scenario files: the topology (LANs, nodes, their interfaces and virtual routers) and the fault schedule
+// (explicit timed events and/or a random fault phase drawn from the seed). Parsing checks everything and
+// throws one clear Error naming the field, so a typo never becomes a silently different experiment.
+//
+// JSON shape (times in seconds in the file, milliseconds inside):
+// {
+//   "name": "three-routers", "description": "...", "durationS": 30, "clockDriftPpm": 100,
+//   "lans":  [{ "name": "lan0", "latencyMs": 0.5, "jitterMs": 0.2, "loss": 0, "duplicate": 0,
+//               "reorder": 0, "reorderDelayMs": 20 }],
+//   "nodes": [{ "name": "r1", "driftPpm": 0,
+//               "interfaces": [{ "name": "eth0", "lan": "lan0", "ipv4": "192.0.2.1", "ipv6": "fe80::1" }],
+//               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
+//                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
+//                             "vips": ["192.0.2.100"] }] }],
+//   "events": [{ "atS": 10, "kind": "crash", "node": "r1" }],
+//   "randomFaults": { "startS": 5, "safetyS": 60, "livenessS": 20, "meanGapS": 3, "maxDowntimeS": 12,
+//                     "maxLoss": 0.3, "kinds": ["crash", "stop", "partition", "link", "priority", "loss"] }
+// }
+// A router may give "vrids": [from, to] instead of "vrid"; "{vrid}" in its VIPs and "name" is replaced by
+// each VRID, so 255 instances take one line.
+
+import ipaddr from 'ipaddr.js';
+import type { IpFamily, VrrpVersion } from '../wire/types.js';
+
+export interface LanSpec {
+  readonly name: string;
+  readonly latencyMs: number;
+  /** Extra delay drawn uniformly from [0, jitterMs) per delivery; unequal delays reorder packets. */
+  readonly jitterMs: number;
+  readonly loss: number;
+  readonly duplicate: number;
+  /** Probability that a delivery is held back by up to reorderDelayMs more. */
+  readonly reorder: number;
+  readonly reorderDelayMs: number;
+}
+
+export interface InterfaceSpec {
+  readonly name: string;
+  readonly lan: string;
+  readonly ipv4: string | undefined;
+  /** IPv6 link-local address: VRRPv3 over IPv6 sends from it (RFC 9568 5.1.2.1). */
+  readonly ipv6: string | undefined;
+}
+
+export interface RouterSpec {
+  readonly name: string;
+  readonly interface: string;
+  readonly vrid: number;
+  readonly family: IpFamily;
+  readonly version: VrrpVersion;
+  readonly priority: number;
+  readonly advertIntervalMs: number;
+  readonly preempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly vips: readonly string[];
+  /** v2 simple password, if any. */
+  readonly password: string | undefined;
+}
+
+export interface NodeSpec {
+  readonly name: string;
+  /** Clock rate error in parts per million; undefined = drawn from the seed within ±clockDriftPpm. */
+  readonly driftPpm: number | undefined;
+  readonly interfaces: readonly InterfaceSpec[];
+  readonly routers: readonly RouterSpec[];
+}
+
+export type FaultEvent =
+  /** The host vanishes: no shutdown advert, its VIPs vanish with it. */
+  | { readonly kind: 'crash'; readonly node: string }
+  /** keepalived is stopped cleanly: priority-0 adverts, VIPs removed. */
+  | { readonly kind: 'stop'; readonly node: string }
+  /** A fresh engine (fresh state, configured priorities) on a crashed or stopped node. */
+  | { readonly kind: 'restart'; readonly node: string }
+  | { readonly kind: 'linkDown'; readonly node: string; readonly interface: string }
+  | { readonly kind: 'linkUp'; readonly node: string; readonly interface: string }
+  /** Splits a LAN: nodes in different groups no longer hear each other. Unlisted nodes form one more group. */
+  | { readonly kind: 'partition'; readonly lan: string; readonly groups: readonly (readonly string[])[] }
+  | { readonly kind: 'heal'; readonly lan: string }
+  | { readonly kind: 'setPriority'; readonly node: string; readonly router: string; readonly priority: number }
+  /** Changes a LAN's quality; fields left out keep their value. */
+  | {
+      readonly kind: 'network';
+      readonly lan: string;
+      readonly loss?: number;
+      readonly duplicate?: number;
+      readonly reorder?: number;
+      readonly latencyMs?: number;
+      readonly jitterMs?: number;
+    }
+  /** Ends a random fault phase: restarts, heals, links up, each LAN back to its configured quality. */
+  | { readonly kind: 'healAll' };
+
+export interface TimedFault {
+  readonly atMs: number;
+  readonly fault: FaultEvent;
+}
+
+export type RandomFaultKind = 'crash' | 'stop' | 'partition' | 'link' | 'priority' | 'loss';
+export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss'];
+
+export interface RandomFaultSpec {
+  readonly startMs: number;
+  readonly safetyMs: number;
+  readonly livenessMs: number;
+  readonly meanGapMs: number;
+  readonly maxDowntimeMs: number;
+  readonly maxLoss: number;
+  readonly kinds: readonly RandomFaultKind[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly durationMs: number;
+  readonly clockDriftPpm: number;
+  readonly lans: readonly LanSpec[];
+  readonly nodes: readonly NodeSpec[];
+  readonly events: readonly TimedFault[];
+  readonly randomFaults: RandomFaultSpec | undefined;
+  /** When the network is calm for good and liveness is checked from; undefined = after the last fault. */
+  readonly livenessFromMs: number | undefined;
+  readonly checkLiveness: boolean;
+}
+
+/** Parses and checks a scenario (as read from JSON). Throws an Error naming the bad field. */
+export function parseScenario(input: unknown): Scenario {
+  const root = object(input, 'scenario');
+  const name = text(root.name, 'name');
+  const lans = list(root.lans, 'lans').map((value, i) => parseLan(value, `lans[${i}]`));
+  unique(lans.map((lan) => lan.name), 'lans', 'LAN name');
+  const lanNames = new Set(lans.map((lan) => lan.name));
+  const nodes = list(root.nodes, 'nodes').map((value, i) => parseNode(value, `nodes[${i}]`, lanNames));
+  unique(nodes.map((node) => node.name), 'nodes', 'node name');
+  if (nodes.length === 0) throw new Error('scenario nodes: at least one node is needed');
+  checkGroups(nodes);
+
+  const events = optionalList(root.events, 'events')
+    .map((value, i) => parseTimedFault(value, `events[${i}]`, nodes, lans))
+    .sort((a, b) => a.atMs - b.atMs);
+  const randomFaults = root.randomFaults === undefined ? undefined : parseRandomFaults(root.randomFaults, 'randomFaults');
+
+  const randomEndMs = randomFaults === undefined ? 0 : randomFaults.startMs + randomFaults.safetyMs + randomFaults.livenessMs;
+  const durationMs =
+    root.durationS === undefined ? Math.max(randomEndMs, 30_000) : seconds(root.durationS, 'durationS', 0.001, 1e7);
+  if (durationMs < randomEndMs) {
+    throw new Error(`scenario durationS: ${durationMs / 1000} s is shorter than the random fault phases (${randomEndMs / 1000} s)`);
+  }
+  return {
+    name,
+    description: root.description === undefined ? '' : text(root.description, 'description'),
+    durationMs,
+    clockDriftPpm: root.clockDriftPpm === undefined ? 0 : num(root.clockDriftPpm, 'clockDriftPpm', 0, 10_000),
+    lans,
+    nodes,
+    events,
+    randomFaults,
+    livenessFromMs: root.livenessFromS === undefined ? undefined : seconds(root.livenessFromS, 'livenessFromS', 0, 1e7),
+    checkLiveness: root.checkLiveness === undefined ? true : bool(root.checkLiveness, 'checkLiveness'),
+  };
+}
+
+function parseLan(value: unknown, where: string): LanSpec {
+  const o = object(value, where);
+  return {
+    name: text(o.name, `${where}.name`),
+    latencyMs: o.latencyMs === undefined ? 0.5 : num(o.latencyMs, `${where}.latencyMs`, 0, 10_000),
+    jitterMs: o.jitterMs === undefined ? 0 : num(o.jitterMs, `${where}.jitterMs`, 0, 10_000),
+    loss: o.loss === undefined ? 0 : num(o.loss, `${where}.loss`, 0, 1),
+    duplicate: o.duplicate === undefined ? 0 : num(o.duplicate, `${where}.duplicate`, 0, 1),
+    reorder: o.reorder === undefined ? 0 : num(o.reorder, `${where}.reorder`, 0, 1),
+    reorderDelayMs: o.reorderDelayMs === undefined ? 20 : num(o.reorderDelayMs, `${where}.reorderDelayMs`, 0, 10_000),
+  };
+}
+
+function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>): NodeSpec {
+  const o = object(value, where);
+  const interfaces = list(o.interfaces, `${where}.interfaces`).map((v, i) => {
+    const w = `${where}.interfaces[${i}]`;
+    const f = object(v, w);
+    const lan = text(f.lan, `${w}.lan`);
+    if (!lanNames.has(lan)) throw new Error(`scenario ${w}.lan: no LAN named ${JSON.stringify(lan)}`);
+    const ipv4 = f.ipv4 === undefined ? undefined : address(f.ipv4, `${w}.ipv4`, 4);
+    const ipv6 = f.ipv6 === undefined ? undefined : address(f.ipv6, `${w}.ipv6`, 6);
+    if (ipv6 !== undefined && !ipv6.startsWith('fe80:')) {
+      throw new Error(`scenario ${w}.ipv6: ${ipv6} must be link-local (fe80::/10): VRRPv3 sends from it`);
+    }
+    return { name: text(f.name, `${w}.name`), lan, ipv4, ipv6 };
+  });
+  unique(interfaces.map((f) => f.name), `${where}.interfaces`, 'interface name');
+  const routers = list(o.routers, `${where}.routers`).flatMap((v, i) => expandRouter(v, `${where}.routers[${i}]`, interfaces));
+  unique(routers.map((r) => r.name), `${where}.routers`, 'router name');
+  unique(routers.flatMap((r) => r.vips), `${where}.routers`, 'VIP');
+  return {
+    name: text(o.name, `${where}.name`),
+    driftPpm: o.driftPpm === undefined ? undefined : num(o.driftPpm, `${where}.driftPpm`, -10_000, 10_000),
+    interfaces,
+    routers,
+  };
+}
+
+function expandRouter(value: unknown, where: string, interfaces: readonly InterfaceSpec[]): RouterSpec[] {
+  const o = object(value, where);
+  const ifaceName = text(o.interface, `${where}.interface`);
+  const iface = interfaces.find((f) => f.name === ifaceName);
+  if (iface === undefined) throw new Error(`scenario ${where}.interface: this node has no interface ${JSON.stringify(ifaceName)}`);
+  let vrids: number[];
+  if (o.vrids !== undefined) {
+    const range = list(o.vrids, `${where}.vrids`);
+    if (range.length !== 2) throw new Error(`scenario ${where}.vrids: give [from, to]`);
+    const from = int(range[0], `${where}.vrids[0]`, 1, 255);
+    const to = int(range[1], `${where}.vrids[1]`, from, 255);
+    vrids = [];
+    for (let vrid = from; vrid <= to; vrid++) vrids.push(vrid);
+  } else {
+    vrids = [int(o.vrid, `${where}.vrid`, 1, 255)];
+  }
+  const family = (o.family === undefined ? 4 : int(o.family, `${where}.family`, 4, 6)) as IpFamily;
+  if (family !== 4 && family !== 6) throw new Error(`scenario ${where}.family: must be 4 or 6`);
+  if ((family === 4 ? iface.ipv4 : iface.ipv6) === undefined) {
+    throw new Error(`scenario ${where}: interface ${iface.name} has no IPv${family} address`);
+  }
+  const version = (o.version === undefined ? (family === 4 ? 2 : 3) : int(o.version, `${where}.version`, 2, 3)) as VrrpVersion;
+  const advertIntervalMs = o.advertIntervalMs === undefined ? 1000 : int(o.advertIntervalMs, `${where}.advertIntervalMs`, 10, 40_950);
+  if (advertIntervalMs % 10 !== 0) throw new Error(`scenario ${where}.advertIntervalMs: must be whole centiseconds`);
+  const vipTemplates = list(o.vips, `${where}.vips`).map((v, i) => text(v, `${where}.vips[${i}]`));
+  const nameTemplate = o.name === undefined ? (family === 4 ? 'VI_{vrid}' : 'VI6_{vrid}') : text(o.name, `${where}.name`);
+  if (vrids.length > 1 && !nameTemplate.includes('{vrid}')) {
+    throw new Error(`scenario ${where}.name: with a VRID range the name needs a {vrid} placeholder`);
+  }
+  return vrids.map((vrid) => ({
+    name: nameTemplate.replaceAll('{vrid}', String(vrid)),
+    interface: ifaceName,
+    vrid,
+    family,
+    version,
+    priority: o.priority === undefined ? 100 : int(o.priority, `${where}.priority`, 1, 255),
+    advertIntervalMs,
+    preempt: o.preempt === undefined ? true : bool(o.preempt, `${where}.preempt`),
+    preemptDelayMs: o.preemptDelayMs === undefined ? 0 : int(o.preemptDelayMs, `${where}.preemptDelayMs`, 0, 1_000_000),
+    vips: vipTemplates.map((template, i) => address(template.replaceAll('{vrid}', String(vrid)), `${where}.vips[${i}]`, family)),
+    password: o.password === undefined ? undefined : text(o.password, `${where}.password`),
+  }));
+}
+
+/** Routers that share a LAN, family and VRID must speak the same version (else they drop each other). */
+function checkGroups(nodes: readonly NodeSpec[]): void {
+  const seen = new Map<string, { version: VrrpVersion; advertIntervalMs: number; where: string }>();
+  for (const node of nodes) {
+    for (const router of node.routers) {
+      const lan = node.interfaces.find((f) => f.name === router.interface)!.lan;
+      const key = `${lan}/IPv${router.family}/VRID ${router.vrid}`;
+      const where = `${node.name}/${router.name}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, { version: router.version, advertIntervalMs: router.advertIntervalMs, where });
+        continue;
+      }
+      if (first.version !== router.version) {
+        throw new Error(`scenario: ${where} and ${first.where} share ${key} but speak VRRPv${router.version} and v${first.version}`);
+      }
+      if (router.version === 2 && first.advertIntervalMs !== router.advertIntervalMs) {
+        throw new Error(`scenario: ${where} and ${first.where} share ${key} with different v2 intervals (they would drop each other)`);
+      }
+    }
+  }
+}
+
+function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec[], lans: readonly LanSpec[]): TimedFault {
+  const o = object(value, where);
+  const atMs = seconds(o.atS, `${where}.atS`, 0, 1e7);
+  const kind = text(o.kind, `${where}.kind`);
+  const node = (): NodeSpec => {
+    const nodeName = text(o.node, `${where}.node`);
+    const found = nodes.find((n) => n.name === nodeName);
+    if (found === undefined) throw new Error(`scenario ${where}.node: no node named ${JSON.stringify(nodeName)}`);
+    return found;
+  };
+  const lan = (): string => {
+    const lanName = text(o.lan, `${where}.lan`);
+    if (!lans.some((l) => l.name === lanName)) throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
+    return lanName;
+  };
+  const iface = (n: NodeSpec): string => {
+    const name = text(o.interface, `${where}.interface`);
+    if (!n.interfaces.some((f) => f.name === name)) throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
+    return name;
+  };
+  let fault: FaultEvent;
+  switch (kind) {
+    case 'crash':
+    case 'stop':
+    case 'restart':
+      fault = { kind, node: node().name };
+      break;
+    case 'linkDown':
+    case 'linkUp': {
+      const n = node();
+      fault = { kind, node: n.name, interface: iface(n) };
+      break;
+    }
+    case 'partition': {
+      const lanName = lan();
+      const groups = list(o.groups, `${where}.groups`).map((g, i) =>
+        list(g, `${where}.groups[${i}]`).map((n, j) => {
+          const nodeName = text(n, `${where}.groups[${i}][${j}]`);
+          if (!nodes.some((x) => x.name === nodeName)) throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
+          return nodeName;
+        }),
+      );
+      fault = { kind, lan: lanName, groups };
+      break;
+    }
+    case 'heal':
+      fault = { kind, lan: lan() };
+      break;
+    case 'setPriority': {
+      const n = node();
+      const routerName = text(o.router, `${where}.router`);
+      if (!n.routers.some((r) => r.name === routerName)) throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
+      fault = { kind, node: n.name, router: routerName, priority: int(o.priority, `${where}.priority`, 1, 255) };
+      break;
+    }
+    case 'network':
+      fault = {
+        kind,
+        lan: lan(),
+        ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
+        ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
+        ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
+        ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
+        ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
+      };
+      break;
+    case 'healAll':
+      fault = { kind };
+      break;
+    default:
+      throw new Error(
+        `scenario ${where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, heal, setPriority, network, healAll)`,
+      );
+  }
+  return { atMs, fault };
+}
+
+function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {
+  const o = object(value, where);
+  const kinds =
+    o.kinds === undefined
+      ? RANDOM_FAULT_KINDS
+      : list(o.kinds, `${where}.kinds`).map((k, i) => {
+          const kind = text(k, `${where}.kinds[${i}]`);
+          if (!(RANDOM_FAULT_KINDS as readonly string[]).includes(kind)) {
+            throw new Error(`scenario ${where}.kinds[${i}]: unknown kind ${JSON.stringify(kind)} (${RANDOM_FAULT_KINDS.join(', ')})`);
+          }
+          return kind as RandomFaultKind;
+        });
+  return {
+    startMs: o.startS === undefined ? 5000 : seconds(o.startS, `${where}.startS`, 0, 1e7),
+    safetyMs: seconds(o.safetyS, `${where}.safetyS`, 0.001, 1e7),
+    livenessMs: o.livenessS === undefined ? 20_000 : seconds(o.livenessS, `${where}.livenessS`, 0.001, 1e7),
+    meanGapMs: o.meanGapS === undefined ? 3000 : seconds(o.meanGapS, `${where}.meanGapS`, 0.001, 1e6),
+    maxDowntimeMs: o.maxDowntimeS === undefined ? 12_000 : seconds(o.maxDowntimeS, `${where}.maxDowntimeS`, 0.001, 1e6),
+    maxLoss: o.maxLoss === undefined ? 0.3 : num(o.maxLoss, `${where}.maxLoss`, 0, 1),
+    kinds,
+  };
+}
+
+// ---- small checked readers ----
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`scenario ${where}: must be an object`);
+  return value as Json;
+}
+function list(value: unknown, where: string): unknown[] {
+  if (!Array.isArray(value)) throw new Error(`scenario ${where}: must be a list`);
+  return value;
+}
+function optionalList(value: unknown, where: string): unknown[] {
+  return value === undefined ? [] : list(value, where);
+}
+function text(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value === '') throw new Error(`scenario ${where}: must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+function bool(value: unknown, where: string): boolean {
+  if (typeof value !== 'boolean') throw new Error(`scenario ${where}: must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+function num(value: unknown, where: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`scenario ${where}: must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+function int(value: unknown, where: string, min: number, max: number): number {
+  const n = num(value, where, min, max);
+  if (!Number.isInteger(n)) throw new Error(`scenario ${where}: must be a whole number, got ${n}`);
+  return n;
+}
+function seconds(value: unknown, where: string, min: number, max: number): number {
+  return Math.round(num(value, where, min, max) * 1000 * 1000) / 1000;
+}
+function address(value: unknown, where: string, family: IpFamily): string {
+  const t = text(value, where);
+  if (!ipaddr.isValid(t)) throw new Error(`scenario ${where}: ${JSON.stringify(t)} is not an IP address`);
+  const parsed = ipaddr.parse(t);
+  if ((parsed.kind() === 'ipv4' ? 4 : 6) !== family) throw new Error(`scenario ${where}: ${t} is not IPv${family}`);
+  return parsed.toString();
+}
+function unique(names: readonly string[], where: string, what: string): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`scenario ${where}: ${what} ${JSON.stringify(name)} appears twice`);
+    seen.add(name);
+  }
+}

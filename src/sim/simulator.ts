@@ -1,0 +1,803 @@
+// The world: nodes running real Engines on simulated ports, LANs that carry the encoded bytes with
+// latency, jitter, loss, duplication, reordering and partitions, a fault schedule, and the invariants
+// checked after every step. Everything random comes from seeded streams and every tie in time is broken
+// by scheduling order, so a (scenario, seed) pair replays bit for bit.
+
+import { buildRouterConfig } from '../config/router-config.js';
+import { masterDownIntervalMs } from '../core/timers.js';
+import type { RouterState, TransitionReason, VirtualRouterConfig } from '../core/types.js';
+import { Engine } from '../engine/engine.js';
+import type { AddressPort, EnginePorts, IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
+import type { IpFamily, PacketMeta } from '../wire/types.js';
+import { VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL } from '../wire/types.js';
+import { NodeClock, type VirtualTimeSource } from './clock.js';
+import { EventQueue } from './event-queue.js';
+import { drawRandomFaults } from './faults.js';
+import { addressRank, checkVipHolding, formatSeconds, KeyWatch, type RouterView, type SimRouterState, type Violation } from './invariants.js';
+import { renderSvg } from './picture.js';
+import { Prng } from './prng.js';
+import type { FaultEvent, InterfaceSpec, LanSpec, NodeSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
+
+export interface SimulationOptions {
+  readonly seed: number;
+  /** Overrides the scenario's duration. */
+  readonly durationMs?: number;
+  /** Record timeline text (default true). The benchmark turns it off. */
+  readonly timeline?: boolean;
+  /** Render the SVG picture (default true). */
+  readonly picture?: boolean;
+  /** Also put every advert sent on the timeline (default false: it is the hot path). */
+  readonly traceAdverts?: boolean;
+}
+
+export interface TransitionRecord {
+  readonly atMs: number;
+  readonly node: string;
+  readonly router: string;
+  readonly vrid: number;
+  readonly from: SimRouterState;
+  readonly to: SimRouterState;
+  readonly reason: TransitionReason | 'crash' | 'stop' | 'restart';
+  readonly priority: number;
+}
+
+export interface SimulationStats {
+  readonly events: number;
+  readonly advertsSent: number;
+  readonly deliveries: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly announcements: number;
+}
+
+export interface SimulationResult {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly ok: boolean;
+  readonly violation: Violation | undefined;
+  /** The command line that replays this run. */
+  readonly reproduce: string;
+  readonly endMs: number;
+  readonly timeline: readonly string[];
+  readonly svg: string | undefined;
+  readonly transitions: readonly TransitionRecord[];
+  /** The fault schedule as run (explicit events and the random draw, in time order). */
+  readonly faults: readonly TimedFault[];
+  readonly driftPpm: readonly { readonly node: string; readonly ppm: number }[];
+  readonly livenessFromMs: number | undefined;
+  readonly finalRouters: readonly { readonly id: string; readonly state: SimRouterState; readonly effectivePriority: number }[];
+  readonly stats: SimulationStats;
+}
+
+// Stream numbers of the seed's independent PRNGs.
+const STREAM_FAULTS = 1;
+const STREAM_NETWORK = 2;
+const STREAM_CLOCKS = 3;
+/** More steps than this at one virtual instant means something re-arms a timer for "now" forever. */
+const MAX_STEPS_PER_INSTANT = 200_000;
+
+type SimEvent =
+  | { readonly kind: 'timer'; readonly clock: NodeClock; readonly generation: number }
+  | { readonly kind: 'deliver'; readonly node: SimNode; readonly incarnation: number; readonly link: Link; readonly packet: IncomingPacket }
+  | { readonly kind: 'fault'; readonly fault: FaultEvent }
+  | { readonly kind: 'livenessCheck' };
+
+interface Link {
+  readonly node: SimNode;
+  readonly spec: InterfaceSpec;
+  readonly lan: SimLan;
+  up: boolean;
+  /** Partition group on the LAN; links hear each other only within one group. */
+  group: number;
+}
+
+interface SimLan {
+  readonly index: number;
+  readonly spec: LanSpec;
+  latencyMs: number;
+  jitterMs: number;
+  loss: number;
+  duplicate: number;
+  reorder: number;
+  readonly links: Link[];
+  readonly keys: GroupKey[];
+}
+
+/** One (LAN, family, VRID): the routers that compete for it and its invariant watch. */
+interface GroupKey {
+  readonly watch: KeyWatch;
+  readonly lan: SimLan;
+  readonly routers: SimRouter[];
+}
+
+interface SimRouter extends RouterView {
+  readonly id: string;
+  readonly node: SimNode;
+  readonly spec: RouterSpec;
+  readonly config: VirtualRouterConfig;
+  readonly link: Link;
+  readonly key: GroupKey;
+  state: SimRouterState;
+  effectivePriority: number;
+  readonly addressRank: string;
+  readonly preempt: boolean;
+  readonly segments: { fromMs: number; state: SimRouterState }[];
+}
+
+interface SimNode {
+  readonly index: number;
+  readonly spec: NodeSpec;
+  readonly rate: number;
+  readonly driftPpm: number;
+  readonly configs: readonly VirtualRouterConfig[];
+  readonly links: Map<string, Link>;
+  readonly routers: SimRouter[];
+  readonly routerByName: Map<string, SimRouter>;
+  readonly vipOwner: Map<string, SimRouter>;
+  /** VIPs the host currently has on its interfaces (what `ip addr` would show). */
+  readonly holdings: Set<string>;
+  alive: boolean;
+  incarnation: number;
+  engine: Engine | undefined;
+  clock: NodeClock | undefined;
+  onPacket: ((packet: IncomingPacket) => void) | undefined;
+}
+
+export class Simulation implements VirtualTimeSource {
+  nowMs = 0;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly net: Prng;
+  private readonly lans: SimLan[] = [];
+  private readonly nodes: SimNode[] = [];
+  private readonly nodeByName = new Map<string, SimNode>();
+  private readonly lanByName = new Map<string, SimLan>();
+  private readonly keys: GroupKey[] = [];
+  private readonly faults: TimedFault[];
+  private readonly endMs: number;
+  private readonly recordTimeline: boolean;
+  private readonly lines: string[] = [];
+  private readonly transitions: TransitionRecord[] = [];
+  private readonly markers: { atMs: number; label: string }[] = [];
+  // Invariant bookkeeping: what changed in this step, and what is still in a two-master episode.
+  private readonly dirtyKeys = new Set<GroupKey>();
+  private readonly dirtyRouters = new Set<SimRouter>();
+  private readonly conflicted = new Set<GroupKey>();
+  private livenessFromMs: number | undefined;
+  private livenessActive = false;
+  private violation: Violation | undefined;
+  private stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, announcements: 0 };
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: SimulationOptions,
+  ) {
+    const seed = options.seed;
+    this.net = new Prng(seed, STREAM_NETWORK);
+    this.endMs = options.durationMs ?? scenario.durationMs;
+    this.recordTimeline = options.timeline ?? true;
+    const clocks = new Prng(seed, STREAM_CLOCKS);
+
+    scenario.lans.forEach((spec, index) => {
+      const lan: SimLan = { index, spec, ...quality(spec), links: [], keys: [] };
+      this.lans.push(lan);
+      this.lanByName.set(spec.name, lan);
+    });
+    const keyByName = new Map<string, GroupKey>();
+    scenario.nodes.forEach((spec, index) => {
+      const driftPpm = spec.driftPpm ?? (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
+      const configs = spec.routers.map((r, i) => buildConfig(spec, r, `nodes[${index}].routers[${i}]`));
+      const node: SimNode = {
+        index,
+        spec,
+        rate: 1 + driftPpm / 1e6,
+        driftPpm,
+        configs,
+        links: new Map(),
+        routers: [],
+        routerByName: new Map(),
+        vipOwner: new Map(),
+        holdings: new Set(),
+        alive: false,
+        incarnation: 0,
+        engine: undefined,
+        clock: undefined,
+        onPacket: undefined,
+      };
+      for (const f of spec.interfaces) {
+        const lan = this.lanByName.get(f.lan)!;
+        const link: Link = { node, spec: f, lan, up: true, group: 0 };
+        node.links.set(f.name, link);
+        lan.links.push(link);
+      }
+      spec.routers.forEach((r, i) => {
+        const link = node.links.get(r.interface)!;
+        const keyName = `${link.lan.spec.name} IPv${r.family} VRID ${r.vrid}`;
+        let key = keyByName.get(keyName);
+        if (key === undefined) {
+          key = { watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0 }), lan: link.lan, routers: [] };
+          keyByName.set(keyName, key);
+          this.keys.push(key);
+          link.lan.keys.push(key);
+        }
+        const config = configs[i]!;
+        const router: SimRouter = {
+          id: `${spec.name}/${r.name}`,
+          node,
+          spec: r,
+          config,
+          link,
+          key,
+          state: 'Down',
+          effectivePriority: r.priority,
+          addressRank: addressRank(config.primaryAddress),
+          preempt: r.preempt,
+          segments: [],
+        };
+        key.routers.push(router);
+        node.routers.push(router);
+        node.routerByName.set(r.name, router);
+        for (const vip of config.virtualAddresses) node.vipOwner.set(vip, router);
+      });
+      this.nodes.push(node);
+      this.nodeByName.set(spec.name, node);
+    });
+    const maxAbsDriftPpm = Math.max(0, ...this.nodes.map((n) => Math.abs(n.driftPpm)));
+    for (const key of this.keys) key.watch.bounds = boundsFor(key, scenario, maxAbsDriftPpm);
+
+    const random = scenario.randomFaults === undefined ? [] : drawRandomFaults(scenario, scenario.randomFaults, new Prng(seed, STREAM_FAULTS));
+    // Stable sort: explicit events first at equal times, then the random draw in drawing order.
+    this.faults = [...scenario.events, ...random].sort((a, b) => a.atMs - b.atMs);
+    if (scenario.checkLiveness) {
+      this.livenessFromMs =
+        scenario.livenessFromMs ?? (this.faults.length === 0 ? 0 : this.faults[this.faults.length - 1]!.atMs);
+    }
+  }
+
+  run(): SimulationResult {
+    this.log('WORLD', `scenario ${this.scenario.name}, seed ${this.options.seed}, ${this.nodes.length} nodes, ${this.keys.length} VRID groups, ${formatSeconds(this.endMs)}`);
+    for (const node of this.nodes) {
+      if (node.driftPpm !== 0) this.log('WORLD', `${node.spec.name} clock drift ${node.driftPpm} ppm`);
+    }
+    for (const fault of this.faults) this.queue.push(fault.atMs, { kind: 'fault', fault: fault.fault });
+    if (this.livenessFromMs !== undefined) {
+      const checkAtMs = this.livenessFromMs + Math.max(0, ...this.keys.map((k) => k.watch.bounds.livenessMs));
+      if (checkAtMs <= this.endMs) this.queue.push(checkAtMs, { kind: 'livenessCheck' });
+      else this.log('CHECK', `liveness not checked: the run ends before ${formatSeconds(checkAtMs)}`);
+    }
+    for (const node of this.nodes) this.restart(node, 'startup');
+    this.checkStep();
+
+    let instantMs = -1;
+    let stepsThisInstant = 0;
+    while (this.violation === undefined) {
+      const next = this.queue.pop();
+      if (next === undefined || next.atMs > this.endMs) break;
+      this.nowMs = next.atMs;
+      if (next.atMs === instantMs) {
+        if (++stepsThisInstant > MAX_STEPS_PER_INSTANT) {
+          this.fail({ invariant: 'livelock', atMs: this.nowMs, message: `more than ${MAX_STEPS_PER_INSTANT} steps at one instant` });
+          break;
+        }
+      } else {
+        instantMs = next.atMs;
+        stepsThisInstant = 0;
+      }
+      this.stats.events++;
+      try {
+        this.dispatch(next.event);
+      } catch (error) {
+        this.fail({ invariant: 'exception', atMs: this.nowMs, message: `exception: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+        break;
+      }
+      this.checkStep();
+    }
+    if (this.violation === undefined) {
+      this.nowMs = this.endMs;
+      if (this.livenessActive) this.checkLivenessAll('end of run');
+    }
+    return this.result();
+  }
+
+  scheduleTimer(atMs: number, clock: NodeClock, generation: number): void {
+    this.queue.push(atMs, { kind: 'timer', clock, generation });
+  }
+
+  // ---- events ----
+
+  private dispatch(event: SimEvent): void {
+    switch (event.kind) {
+      case 'timer':
+        event.clock.fire(event.generation);
+        break;
+      case 'deliver': {
+        const node = event.node;
+        if (node.incarnation !== event.incarnation || !node.alive || !event.link.up || node.onPacket === undefined) return;
+        this.stats.deliveries++;
+        node.onPacket(event.packet);
+        break;
+      }
+      case 'fault':
+        this.applyFault(event.fault);
+        break;
+      case 'livenessCheck':
+        this.livenessActive = true;
+        this.checkLivenessAll('liveness check');
+        break;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private applyFault(fault: FaultEvent): void {
+    const label = describeFault(fault);
+    this.markers.push({ atMs: this.nowMs, label });
+    this.log('FAULT', label);
+    switch (fault.kind) {
+      case 'crash':
+        this.takeDown(this.node(fault.node), 'crash');
+        break;
+      case 'stop':
+        this.takeDown(this.node(fault.node), 'stop');
+        break;
+      case 'restart':
+        this.restart(this.node(fault.node), 'restart');
+        break;
+      case 'linkDown':
+      case 'linkUp':
+        this.setLink(this.node(fault.node), fault.interface, fault.kind === 'linkUp');
+        break;
+      case 'partition': {
+        const lan = this.lan(fault.lan);
+        for (const link of lan.links) {
+          const group = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
+          link.group = group < 0 ? fault.groups.length : group;
+        }
+        this.disturbLan(lan);
+        break;
+      }
+      case 'heal': {
+        const lan = this.lan(fault.lan);
+        for (const link of lan.links) link.group = 0;
+        this.disturbLan(lan);
+        break;
+      }
+      case 'setPriority': {
+        const node = this.node(fault.node);
+        const router = node.routerByName.get(fault.router)!;
+        router.key.watch.disturb(this.nowMs);
+        this.dirtyKeys.add(router.key);
+        if (node.alive && node.engine !== undefined) node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
+        else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
+        break;
+      }
+      case 'network': {
+        const lan = this.lan(fault.lan);
+        if (fault.loss !== undefined) lan.loss = fault.loss;
+        if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
+        if (fault.reorder !== undefined) lan.reorder = fault.reorder;
+        if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
+        if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
+        this.disturbLan(lan);
+        break;
+      }
+      case 'healAll':
+        for (const lan of this.lans) {
+          Object.assign(lan, quality(lan.spec));
+          for (const link of lan.links) link.group = 0;
+          this.disturbLan(lan);
+        }
+        for (const node of this.nodes) {
+          for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
+        }
+        for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
+        break;
+      default: {
+        const unreachable: never = fault;
+        throw new Error(`unknown fault ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** A crash (host gone, VIPs with it) or a clean stop (shutdown adverts, VIPs removed by the engine). */
+  private takeDown(node: SimNode, how: 'crash' | 'stop'): void {
+    if (!node.alive) {
+      this.log('FAULT', `(${node.spec.name} is already down)`);
+      return;
+    }
+    const engine = node.engine!;
+    if (how === 'stop') {
+      // The shutdown inputs run synchronously inside stop(); the sim ports leave nothing to await.
+      engine.stop().catch((error: unknown) => this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine.stop: ${String(error)}` }));
+    }
+    engine.removeAllListeners();
+    node.alive = false;
+    node.incarnation++;
+    node.clock!.retire();
+    node.engine = undefined;
+    node.clock = undefined;
+    node.onPacket = undefined;
+    node.holdings.clear();
+    for (const router of node.routers) this.setRouterState(router, 'Down', how, router.effectivePriority);
+    for (const link of node.links.values()) this.disturbLan(link.lan);
+  }
+
+  private restart(node: SimNode, why: 'startup' | 'restart'): void {
+    if (node.alive) {
+      this.log('FAULT', `(${node.spec.name} is already up)`);
+      return;
+    }
+    node.alive = true;
+    node.incarnation++;
+    const incarnation = node.incarnation;
+    const clock = new NodeClock(this, node.rate);
+    const ports: EnginePorts = { time: clock, packets: this.packetPort(node, incarnation), addresses: this.addressPort(node, incarnation) };
+    const engine = new Engine(node.configs, ports);
+    node.clock = clock;
+    node.engine = engine;
+    this.wireEvents(node, engine);
+    for (const router of node.routers) {
+      router.effectivePriority = router.config.priority;
+      this.setRouterState(router, 'Initialize', why === 'startup' ? 'restart' : why, router.config.priority, why === 'startup');
+    }
+    for (const link of node.links.values()) this.disturbLan(link.lan);
+    engine.start();
+    // A link that was down before the host came back is still down.
+    for (const link of node.links.values()) {
+      if (!link.up && node.routers.some((r) => r.link === link)) engine.linkChange(link.spec.name, false);
+    }
+  }
+
+  private setLink(node: SimNode, iface: string, up: boolean): void {
+    const link = node.links.get(iface)!;
+    if (link.up === up) return;
+    link.up = up;
+    this.disturbLan(link.lan);
+    if (node.alive && node.engine !== undefined && node.routers.some((r) => r.link === link)) node.engine.linkChange(iface, up);
+  }
+
+  private wireEvents(node: SimNode, engine: Engine): void {
+    engine.on('stateChange', (event) => {
+      const router = node.routerByName.get(event.router)!;
+      this.setRouterState(router, event.to, event.reason, event.priority);
+    });
+    engine.on('priorityChange', (event) => {
+      const router = node.routerByName.get(event.router)!;
+      router.effectivePriority = event.to;
+      router.key.watch.disturb(this.nowMs);
+      this.dirtyKeys.add(router.key);
+      this.log(router.id, `priority ${event.from} -> ${event.to}`);
+    });
+    engine.on('error', (event) => {
+      this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine error in ${event.operation} (${event.router ?? '-'}): ${String(event.error)}` });
+    });
+    if (this.recordTimeline && (this.options.traceAdverts ?? false)) {
+      engine.on('advertSent', (event) => this.log(`${node.spec.name}/${event.router}`, `advert prio ${event.priority} int ${event.advertIntervalCs}cs`));
+      engine.on('dropped', (event) => this.log(`${node.spec.name}/${event.router ?? event.interface}`, `dropped ${event.reason}${event.detail === undefined ? '' : `: ${event.detail}`}`));
+    }
+  }
+
+  private setRouterState(router: SimRouter, to: SimRouterState, reason: TransitionRecord['reason'], priority: number, quiet = false): void {
+    const from = router.state;
+    router.state = to;
+    this.dirtyKeys.add(router.key);
+    this.dirtyRouters.add(router);
+    if (this.options.picture ?? true) {
+      const last = router.segments[router.segments.length - 1];
+      if (last !== undefined && last.fromMs === this.nowMs) last.state = to;
+      else router.segments.push({ fromMs: this.nowMs, state: to });
+    }
+    if (quiet) return;
+    this.transitions.push({ atMs: this.nowMs, node: router.node.spec.name, router: router.spec.name, vrid: router.spec.vrid, from, to, reason, priority });
+    this.log(router.id, `${from} -> ${to} (${reason}) prio ${priority}`);
+  }
+
+  // ---- ports ----
+
+  private packetPort(node: SimNode, incarnation: number): PacketPort {
+    return {
+      send: (packets: readonly OutgoingPacket[]): void => {
+        if (node.incarnation !== incarnation || !node.alive) return;
+        for (const packet of packets) this.transmit(node, packet);
+      },
+      listen: (onPacket: (packet: IncomingPacket) => void): void => {
+        if (node.incarnation === incarnation) node.onPacket = onPacket;
+      },
+    };
+  }
+
+  private transmit(node: SimNode, packet: OutgoingPacket): void {
+    const link = node.links.get(packet.interface);
+    if (link === undefined || !link.up) return;
+    this.stats.advertsSent++;
+    const lan = link.lan;
+    const multicast = packet.destinationAddress === VRRP_MULTICAST_V4 || packet.destinationAddress === VRRP_MULTICAST_V6;
+    const meta: PacketMeta = { family: packet.family, sourceAddress: packet.sourceAddress, destinationAddress: packet.destinationAddress, ttl: VRRP_TTL };
+    for (const other of lan.links) {
+      if (other.node === node || !other.up || !other.node.alive || other.group !== link.group) continue;
+      if (!multicast && !hasAddress(other.spec, packet.destinationAddress)) continue;
+      if (this.net.chance(lan.loss)) {
+        this.stats.lost++;
+        // A lost advert may legitimately make a Backup take over: it restarts the key's grace.
+        this.disturbKeyOf(lan, packet.family, packet.payload[1] ?? 0);
+        continue;
+      }
+      const delivered: IncomingPacket = { interface: other.spec.name, payload: packet.payload, meta };
+      this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: delivered });
+      if (this.net.chance(lan.duplicate)) {
+        this.stats.duplicated++;
+        this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: delivered });
+      }
+    }
+  }
+
+  private delayMs(lan: SimLan): number {
+    let delayMs = lan.latencyMs;
+    if (lan.jitterMs > 0) delayMs += this.net.float() * lan.jitterMs;
+    if (this.net.chance(lan.reorder)) delayMs += this.net.float() * lan.spec.reorderDelayMs;
+    return delayMs;
+  }
+
+  private addressPort(node: SimNode, incarnation: number): AddressPort {
+    const current = (): boolean => node.incarnation === incarnation && node.alive;
+    return {
+      addVips: (_iface, addresses) => {
+        if (!current()) return;
+        for (const address of addresses) {
+          node.holdings.add(address);
+          const owner = node.vipOwner.get(address);
+          if (owner !== undefined) this.dirtyRouters.add(owner);
+        }
+      },
+      removeVips: (_iface, addresses) => {
+        if (!current()) return;
+        for (const address of addresses) {
+          node.holdings.delete(address);
+          const owner = node.vipOwner.get(address);
+          if (owner !== undefined) this.dirtyRouters.add(owner);
+        }
+      },
+      announceVips: (iface, addresses, count) => {
+        if (!current()) return;
+        this.stats.announcements += addresses.length * count;
+        this.log(`${node.spec.name}/${iface}`, `announce ${count} x ${addresses.join(' ')}`);
+      },
+    };
+  }
+
+  // ---- invariants ----
+
+  private checkStep(): void {
+    for (const router of this.dirtyRouters) {
+      let held = 0;
+      for (const vip of router.config.virtualAddresses) if (router.node.holdings.has(vip)) held++;
+      const violation = checkVipHolding(this.nowMs, router.id, router.state, router.config.virtualAddresses.length, held);
+      if (violation !== undefined) return this.fail(violation);
+    }
+    this.dirtyRouters.clear();
+    for (const key of this.dirtyKeys) this.conflicted.add(key);
+    this.dirtyKeys.clear();
+    for (const key of this.conflicted) {
+      const groups = connectedGroups(key);
+      const violation = key.watch.checkSingleMaster(this.nowMs, groups);
+      if (violation !== undefined) return this.fail(violation);
+      if (this.livenessActive) {
+        const late = key.watch.checkLiveness(this.nowMs, this.livenessFromMs!, groups);
+        if (late !== undefined) return this.fail(late);
+      }
+      if (!key.watch.inConflict) this.conflicted.delete(key);
+    }
+  }
+
+  private checkLivenessAll(why: string): void {
+    for (const key of this.keys) {
+      const groups = connectedGroups(key);
+      const violation = key.watch.checkLiveness(this.nowMs, this.livenessFromMs!, groups);
+      if (violation !== undefined) return this.fail(violation);
+      if (this.recordTimeline) {
+        for (const group of groups) {
+          const master = group.find((r) => r.state === 'Master');
+          if (master !== undefined) this.log('CHECK', `${why} ok: ${key.watch.label}: Master ${master.id} prio ${master.effectivePriority}`);
+        }
+      }
+    }
+  }
+
+  private fail(violation: Violation): void {
+    if (this.violation !== undefined) return;
+    this.violation = violation;
+    this.log('VIOLATION', `${violation.invariant}: ${violation.message}`);
+    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed)}`);
+  }
+
+  private disturbLan(lan: SimLan): void {
+    for (const key of lan.keys) {
+      key.watch.disturb(this.nowMs);
+      this.dirtyKeys.add(key);
+    }
+  }
+
+  private disturbKeyOf(lan: SimLan, family: IpFamily, vrid: number): void {
+    for (const key of lan.keys) {
+      const sample = key.routers[0]!;
+      if (sample.spec.vrid === vrid && sample.spec.family === family) key.watch.disturb(this.nowMs);
+    }
+  }
+
+  // ---- output ----
+
+  private log(subject: string, text: string): void {
+    if (!this.recordTimeline) return;
+    this.lines.push(`${formatSeconds(this.nowMs).padStart(11)}  ${subject.padEnd(14)} ${text}`);
+  }
+
+  private result(): SimulationResult {
+    const ok = this.violation === undefined;
+    if (this.recordTimeline) {
+      this.nowMs = this.violation?.atMs ?? this.endMs;
+      this.log('SUMMARY', ok ? `all invariants held; ${this.stats.events} steps checked` : `FAILED: ${this.violation!.invariant}`);
+      this.appendPerRouterTimeline();
+    }
+    const svg =
+      (this.options.picture ?? true)
+        ? renderSvg({
+            title: `vrrp-sim: ${this.scenario.name} (seed ${this.options.seed})`,
+            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed)}`,
+            endMs: this.violation?.atMs ?? this.endMs,
+            rows: this.nodes.flatMap((n) => n.routers.map((r) => ({ label: r.id, segments: r.segments }))),
+            markers: this.markers,
+            livenessFromMs: this.livenessFromMs,
+            violation: this.violation,
+          })
+        : undefined;
+    return {
+      scenario: this.scenario.name,
+      seed: this.options.seed,
+      ok,
+      violation: this.violation,
+      reproduce: reproduceCommand(this.scenario.name, this.options.seed),
+      endMs: this.violation?.atMs ?? this.endMs,
+      timeline: this.lines,
+      svg,
+      transitions: this.transitions,
+      faults: this.faults,
+      driftPpm: this.nodes.map((n) => ({ node: n.spec.name, ppm: n.driftPpm })),
+      livenessFromMs: this.livenessFromMs,
+      finalRouters: this.nodes.flatMap((n) => n.routers.map((r) => ({ id: r.id, state: r.state, effectivePriority: r.effectivePriority }))),
+      stats: { ...this.stats },
+    };
+  }
+
+  /** Per router, the states it went through, one line each (the chronological log is above). */
+  private appendPerRouterTimeline(): void {
+    this.lines.push('', 'per-router timeline:');
+    for (const node of this.nodes) {
+      for (const router of node.routers) {
+        const steps = this.transitions
+          .filter((t) => t.node === node.spec.name && t.router === router.spec.name)
+          .map((t) => `${formatSeconds(t.atMs)} ${t.to}`);
+        this.lines.push(`  ${router.id.padEnd(16)} ${steps.length === 0 ? '(no transitions)' : steps.join(', ')}`);
+      }
+    }
+  }
+
+  private node(name: string): SimNode {
+    return this.nodeByName.get(name)!;
+  }
+
+  private lan(name: string): SimLan {
+    return this.lanByName.get(name)!;
+  }
+}
+
+export function reproduceCommand(scenarioName: string, seed: number): string {
+  return `vrrp-sim --scenario ${scenarioName} --seed ${seed}`;
+}
+
+function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder'> {
+  return { latencyMs: spec.latencyMs, jitterMs: spec.jitterMs, loss: spec.loss, duplicate: spec.duplicate, reorder: spec.reorder };
+}
+
+function hasAddress(iface: InterfaceSpec, address: string): boolean {
+  return iface.ipv4 === address || iface.ipv6 === address;
+}
+
+/** Routers of a key that can hear each other right now, grouped by LAN partition. */
+function connectedGroups(key: GroupKey): RouterView[][] {
+  const groups: RouterView[][] = [];
+  for (const router of key.routers) {
+    if (!router.node.alive || !router.link.up) continue;
+    const group = router.link.group;
+    while (groups.length <= group) groups.push([]);
+    groups[group]!.push(router);
+  }
+  return groups.filter((g) => g.length > 0);
+}
+
+function buildConfig(node: NodeSpec, router: RouterSpec, where: string): VirtualRouterConfig {
+  const iface = node.interfaces.find((f) => f.name === router.interface)!;
+  return buildRouterConfig(
+    {
+      name: router.name,
+      interface: router.interface,
+      vrid: router.vrid,
+      version: router.version,
+      priority: router.priority,
+      advertIntervalCs: router.advertIntervalMs / 10,
+      preempt: router.preempt,
+      preemptDelayMs: router.preemptDelayMs,
+      primaryAddress: (router.family === 4 ? iface.ipv4 : iface.ipv6)!,
+      virtualAddresses: router.vips,
+      ...(router.password === undefined ? {} : { auth: { type: 'pass', password: router.password } }),
+    },
+    where,
+  );
+}
+
+/**
+ * Invariant bounds of one key, from the RFC formulas with the worst case of everything the scenario can
+ * do: priority 1 (the largest skew a priority change can produce), the slowest clock, the largest delay.
+ */
+function boundsFor(key: GroupKey, scenario: Scenario, maxAbsDriftPpm: number): KeyWatch['bounds'] {
+  const driftFactor = 1 / (1 - maxAbsDriftPpm / 1e6);
+  const lan = key.lan.spec;
+  const latencies = [lan.latencyMs + lan.jitterMs];
+  for (const event of scenario.events) {
+    if (event.fault.kind === 'network' && event.fault.lan === lan.name) {
+      latencies.push((event.fault.latencyMs ?? lan.latencyMs) + (event.fault.jitterMs ?? lan.jitterMs));
+    }
+  }
+  const latencyBoundMs = Math.max(...latencies) + lan.reorderDelayMs;
+  let worstDownMs = 0;
+  let worstIntervalMs = 0;
+  let worstPreemptDelayMs = 0;
+  for (const router of key.routers) {
+    const cs = router.config.advertIntervalCs;
+    worstDownMs = Math.max(worstDownMs, masterDownIntervalMs(router.config.version, 1, cs));
+    worstIntervalMs = Math.max(worstIntervalMs, cs * 10);
+    worstPreemptDelayMs = Math.max(worstPreemptDelayMs, router.config.preemptDelayMs);
+  }
+  return {
+    // After a disturbance: a Backup may time out (down interval) and the two Masters then meet on the
+    // next advert (one interval plus the delay).
+    graceMs: (worstDownMs + worstIntervalMs + latencyBoundMs) * driftFactor + 1,
+    // Two Masters with no disturbance: only while a preempting Backup's first advert is in flight.
+    resolveMs: latencyBoundMs * driftFactor + 1,
+    // After healing: a down interval (plus preempt_delay and the advert that starts it) and the delay.
+    livenessMs:
+      (worstDownMs + latencyBoundMs + (worstPreemptDelayMs > 0 ? worstPreemptDelayMs + worstIntervalMs : 0)) * driftFactor + 1,
+  };
+}
+
+export function describeFault(fault: FaultEvent): string {
+  switch (fault.kind) {
+    case 'crash':
+    case 'stop':
+    case 'restart':
+      return `${fault.kind} ${fault.node}`;
+    case 'linkDown':
+    case 'linkUp':
+      return `${fault.kind} ${fault.node}/${fault.interface}`;
+    case 'partition':
+      return `partition ${fault.lan} ${fault.groups.map((g) => `[${g.join(' ')}]`).join(' ')}`;
+    case 'heal':
+      return `heal ${fault.lan}`;
+    case 'setPriority':
+      return `setPriority ${fault.node}/${fault.router} ${fault.priority}`;
+    case 'network': {
+      const parts = (['loss', 'duplicate', 'reorder', 'latencyMs', 'jitterMs'] as const)
+        .filter((k) => fault[k] !== undefined)
+        .map((k) => `${k}=${fault[k]}`);
+      return `network ${fault.lan} ${parts.join(' ')}`;
+    }
+    case 'healAll':
+      return 'healAll: restart, heal, links up, network calm (liveness phase begins)';
+    default: {
+      const unreachable: never = fault;
+      return String(unreachable);
+    }
+  }
+}
+
+export type { RouterState };
