@@ -142,9 +142,10 @@ export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult 
   if (length < expectedLength) {
     return drop('truncated', `${length} bytes, ${count} address(es) need ${expectedLength}`);
   }
-  // keepalived 2.2.7 (vrrp_check_packet) drops a packet whose length is not exactly what the count
-  // requires, logging "vrrp packet too long"; a longer packet means the count and the payload disagree,
-  // so we do the same rather than guess which one is right.
+  // keepalived 2.2.7 drops a packet whose length is not exactly what the count requires (its
+  // vrrp_check_packet compares for inequality; tried against Debian's 2.2.7 binary: a v3 advert with four
+  // trailing bytes is logged "vrrp packet too long, length 36 and expect 32" and ignored). A longer
+  // packet means the count and the payload disagree, so we drop it too rather than guess which is right.
   if (length > expectedLength) {
     return drop('too-long', `${length} bytes, ${count} address(es) need exactly ${expectedLength}`);
   }
