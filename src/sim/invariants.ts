@@ -5,8 +5,9 @@
 //     are still allowed for `resolveMs` at any time: a preempting Backup's first advert is in flight.
 // (b) VIP holding: a node holds a router's VIPs exactly while that router is Master.
 // (c) liveness: from `livenessAtMs` on, each connected partition with a usable router has exactly one
-//     Master, and with preempt on everywhere it is the one with the highest effective priority (ties:
-//     the highest primary address, compared as unsigned bytes).
+//     Master, and with preempt on everywhere it holds the highest effective priority. Between equal
+//     priorities the primary address decides only when two contend at once (RFC 9568 6.4.3); a Backup
+//     of equal priority does not preempt a running Master (6.4.2), so any of them is correct.
 
 import ipaddr from 'ipaddr.js';
 import type { RouterState } from '../core/types.js';
@@ -105,9 +106,12 @@ export class KeyWatch {
       if (masters.length !== 1) {
         return { invariant: 'liveness', atMs, message: `${this.label}: ${masters.length} Masters ${after} [${members}]` };
       }
+      // A Backup of equal priority resets its down timer (RFC 9568 6.4.2) and never preempts, so the
+      // address tie-break only decides between routers that contend at the same moment: any router
+      // holding the highest priority is a correct Master.
       if (usable.every((r) => r.preempt)) {
         const best = bestRouter(usable);
-        if (masters[0] !== best) {
+        if (masters[0]!.effectivePriority !== best.effectivePriority) {
           return {
             invariant: 'liveness',
             atMs,

@@ -114,9 +114,9 @@ export function renderSvg(input: PictureInput): string {
   return out.join('\n');
 }
 
-/** The same picture wrapped in a minimal HTML page. */
-export function renderHtml(input: PictureInput): string {
-  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeXml(input.title)}</title></head><body>\n${renderSvg(input)}</body></html>\n`;
+/** A rendered picture wrapped in a minimal HTML page. */
+export function wrapSvgInHtml(title: string, svg: string): string {
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeXml(title)}</title></head><body>\n${svg}</body></html>\n`;
 }
 
 function niceStep(roughMs: number): number {

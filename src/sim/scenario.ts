@@ -88,7 +88,7 @@ export type FaultEvent =
       readonly latencyMs?: number;
       readonly jitterMs?: number;
     }
-  /** Ends a random fault phase: restarts, heals, links up, each LAN back to its configured quality. */
+  /** Ends a random fault phase: restarts, heals, links up, each LAN at its configured latency with no loss. */
   | { readonly kind: 'healAll' };
 
 export interface TimedFault {

@@ -28,6 +28,8 @@ export interface SimulationOptions {
   readonly picture?: boolean;
   /** Also put every advert sent on the timeline (default false: it is the hot path). */
   readonly traceAdverts?: boolean;
+  /** The scenario file, for the "reproduce with" line; omitted for the embedded default scenario. */
+  readonly scenarioPath?: string;
 }
 
 export interface TransitionRecord {
@@ -384,7 +386,9 @@ export class Simulation implements VirtualTimeSource {
       }
       case 'healAll':
         for (const lan of this.lans) {
-          Object.assign(lan, quality(lan.spec));
+          // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
+          // no duplicates, no reordering; the configured latency and jitter stay.
+          Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0 });
           for (const link of lan.links) link.group = 0;
           this.disturbLan(lan);
         }
@@ -608,7 +612,7 @@ export class Simulation implements VirtualTimeSource {
     if (this.violation !== undefined) return;
     this.violation = violation;
     this.log('VIOLATION', `${violation.invariant}: ${violation.message}`);
-    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed)}`);
+    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath)}`);
   }
 
   private disturbLan(lan: SimLan): void {
@@ -643,7 +647,7 @@ export class Simulation implements VirtualTimeSource {
       (this.options.picture ?? true)
         ? renderSvg({
             title: `vrrp-sim: ${this.scenario.name} (seed ${this.options.seed})`,
-            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed)}`,
+            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath)}`,
             endMs: this.violation?.atMs ?? this.endMs,
             rows: this.nodes.flatMap((n) => n.routers.map((r) => ({ label: r.id, segments: r.segments }))),
             markers: this.markers,
@@ -656,7 +660,7 @@ export class Simulation implements VirtualTimeSource {
       seed: this.options.seed,
       ok,
       violation: this.violation,
-      reproduce: reproduceCommand(this.scenario.name, this.options.seed),
+      reproduce: reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath),
       endMs: this.violation?.atMs ?? this.endMs,
       timeline: this.lines,
       svg,
@@ -691,8 +695,9 @@ export class Simulation implements VirtualTimeSource {
   }
 }
 
-export function reproduceCommand(scenarioName: string, seed: number): string {
-  return `vrrp-sim --scenario ${scenarioName} --seed ${seed}`;
+export function reproduceCommand(scenarioName: string, seed: number, scenarioPath?: string): string {
+  const file = scenarioPath === undefined ? '' : ` --scenario ${scenarioPath}`;
+  return `vrrp-sim${file} --seed ${seed}   (scenario "${scenarioName}")`;
 }
 
 function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder'> {
@@ -792,7 +797,7 @@ export function describeFault(fault: FaultEvent): string {
       return `network ${fault.lan} ${parts.join(' ')}`;
     }
     case 'healAll':
-      return 'healAll: restart, heal, links up, network calm (liveness phase begins)';
+      return 'healAll: restart, heal, links up, no more loss (liveness phase begins)';
     default: {
       const unreachable: never = fault;
       return String(unreachable);

@@ -1,0 +1,195 @@
+// vrrp-sim: runs the deterministic simulator from the command line. With no arguments it runs the
+// embedded three-router failover scenario, prints its timeline and writes a picture.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultScenario, parseScenario, runSimulation, wrapSvgInHtml, type Scenario, type SimulationResult } from '../sim/index.js';
+
+const HELP = `usage: vrrp-sim [options]
+
+Runs VRRP routers (the real engine and codec) on simulated LANs under a virtual clock, injects faults,
+and checks after every step: at most one Master per VRID per connected partition once a
+Master_Down_Interval has passed since the last disturbance; VIPs held only by a Master; after healing,
+exactly one Master per VRID (the highest priority when preempting) within the RFC bound.
+
+options:
+  --scenario FILE   scenario JSON (default: embedded "three-routers-master-killed")
+  --seed N          seed for the random draws (faults, jitter, loss, clock drift); default 1
+  --seeds A..B      run every seed from A to B and print a summary; the first failure is replayed in full
+  --duration S      run for S virtual seconds instead of the scenario's duration
+  --out FILE        where to write the picture (.svg, or .html for a page); default ./vrrp-sim-timeline.svg
+  --trace-adverts   put every advert sent and every drop on the timeline
+  --quiet           print only the summary
+  --help            this text
+
+exit status: 0 all invariants held, 1 an invariant was violated, 2 bad usage or scenario`;
+
+interface CliOptions {
+  scenarioPath: string | undefined;
+  seed: number;
+  seeds: { from: number; to: number } | undefined;
+  durationMs: number | undefined;
+  out: string;
+  traceAdverts: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = {
+    scenarioPath: undefined,
+    seed: 1,
+    seeds: undefined,
+    durationMs: undefined,
+    out: 'vrrp-sim-timeline.svg',
+    traceAdverts: false,
+    quiet: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '--scenario':
+        options.scenarioPath = value();
+        break;
+      case '--seed':
+        options.seed = seedNumber(value(), arg);
+        break;
+      case '--seeds': {
+        const text = value();
+        const match = /^(\d+)\.\.(\d+)$/.exec(text);
+        if (match === null) throw new UsageError(`--seeds wants A..B, got ${text}`);
+        const from = seedNumber(match[1]!, arg);
+        const to = seedNumber(match[2]!, arg);
+        if (to < from) throw new UsageError(`--seeds ${text}: the range is empty`);
+        options.seeds = { from, to };
+        break;
+      }
+      case '--duration': {
+        const seconds = Number(value());
+        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--duration wants a positive number of seconds');
+        options.durationMs = seconds * 1000;
+        break;
+      }
+      case '--out':
+        options.out = value();
+        break;
+      case '--trace-adverts':
+        options.traceAdverts = true;
+        break;
+      case '--quiet':
+        options.quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${arg}`);
+    }
+  }
+  return options;
+}
+
+function seedNumber(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`${flag} wants a whole number 0..4294967295, got ${text}`);
+  return n;
+}
+
+function loadScenario(path: string | undefined): Scenario {
+  if (path === undefined) return defaultScenario();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read scenario ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`scenario ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseScenario(json);
+}
+
+function writePicture(result: SimulationResult, out: string): string {
+  const path = resolve(out);
+  const svg = result.svg ?? '';
+  writeFileSync(path, out.endsWith('.html') ? wrapSvgInHtml(`vrrp-sim ${result.scenario} seed ${result.seed}`, svg) : svg);
+  return path;
+}
+
+function runOne(scenario: Scenario, options: CliOptions, seed: number): SimulationResult {
+  return runSimulation(scenario, {
+    seed,
+    ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+    ...(options.scenarioPath === undefined ? {} : { scenarioPath: options.scenarioPath }),
+    traceAdverts: options.traceAdverts,
+  });
+}
+
+export function main(argv: readonly string[]): number {
+  let options: CliOptions;
+  let scenario: Scenario;
+  try {
+    options = parseArgs(argv);
+    if (options.help) {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    scenario = loadScenario(options.scenarioPath);
+  } catch (error) {
+    process.stderr.write(`vrrp-sim: ${(error as Error).message}\n`);
+    return 2;
+  }
+
+  if (options.seeds === undefined) {
+    const result = runOne(scenario, options, options.seed);
+    if (!options.quiet) process.stdout.write(`${result.timeline.join('\n')}\n`);
+    const path = writePicture(result, options.out);
+    process.stdout.write(`picture: ${path}\n`);
+    if (!result.ok) {
+      process.stdout.write(`VIOLATION ${result.violation!.invariant}: ${result.violation!.message}\nreproduce with: ${result.reproduce}\n`);
+      return 1;
+    }
+    process.stdout.write(`ok: scenario "${result.scenario}" seed ${result.seed}: all invariants held\n`);
+    return 0;
+  }
+
+  const { from, to } = options.seeds;
+  const failures: SimulationResult[] = [];
+  for (let seed = from; seed <= to; seed++) {
+    const result = runSimulation(scenario, {
+      seed,
+      timeline: false,
+      picture: false,
+      ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+      ...(options.scenarioPath === undefined ? {} : { scenarioPath: options.scenarioPath }),
+    });
+    if (!result.ok) {
+      failures.push(result);
+      process.stdout.write(`seed ${seed}: VIOLATION ${result.violation!.invariant} at ${(result.violation!.atMs / 1000).toFixed(3)}s: ${result.violation!.message}\n`);
+    } else if (!options.quiet) {
+      process.stdout.write(`seed ${seed}: ok (${result.transitions.length} transitions, ${result.faults.length} faults)\n`);
+    }
+  }
+  const total = to - from + 1;
+  process.stdout.write(`scenario "${scenario.name}": ${total} seeds, ${total - failures.length} ok, ${failures.length} violated\n`);
+  if (failures.length === 0) return 0;
+  // Replay the first failure with its timeline and picture.
+  const first = runOne(scenario, options, failures[0]!.seed);
+  if (!options.quiet) process.stdout.write(`\nfirst failure, replayed:\n${first.timeline.join('\n')}\n`);
+  process.stdout.write(`picture: ${writePicture(first, options.out)}\nreproduce with: ${first.reproduce}\n`);
+  return 1;
+}
+
+process.exitCode = main(process.argv.slice(2));
