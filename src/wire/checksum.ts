@@ -69,14 +69,11 @@ export function ipv6PseudoHeaderSum(source: Uint8Array, destination: Uint8Array,
   );
 }
 
-/** The same pseudo-header sums for addresses whose word sums are already known (see address.ts). */
-export function pseudoHeaderSumFromWordSums(
-  family: 4 | 6,
-  sourceWordSum: number,
-  destinationWordSum: number,
-  vrrpLength: number,
-): number {
-  // For IPv4 the length is a 16-bit field; for IPv6 a 32-bit one, whose high word is zero for any
-  // VRRP message, so both reduce to adding the length.
-  return sourceWordSum + destinationWordSum + VRRP_IP_PROTOCOL + (family === 4 ? vrrpLength & 0xffff : vrrpLength);
+/**
+ * The pseudo-header sum from the summed words of source and destination, for either family. A VRRP
+ * message is shorter than 2^16 bytes, so the IPv4 16-bit length and the IPv6 32-bit length (high word
+ * zero) both add just `vrrpLength`; the zero bytes add nothing.
+ */
+export function pseudoHeaderSumFromAddressSum(addressWordSum: number, vrrpLength: number): number {
+  return addressWordSum + VRRP_IP_PROTOCOL + (vrrpLength & 0xffff);
 }

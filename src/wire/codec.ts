@@ -8,8 +8,8 @@
 // Encoding takes our own configuration: bad arguments there are programming or configuration errors
 // and throw a RangeError.
 
-import { addressLength, formatIpv4, formatIpv6, parseAddress } from './address.js';
-import { foldSum, internetChecksum, pseudoHeaderSumFromWordSums, sumWords } from './checksum.js';
+import { addressLength, formatIpv4, formatIpv6, parseAddress, type ParsedAddress } from './address.js';
+import { foldSum, internetChecksum, pseudoHeaderSumFromAddressSum, sumWords } from './checksum.js';
 import {
   AUTH_NONE,
   AUTH_SIMPLE_PASSWORD,
@@ -69,7 +69,7 @@ function pseudoHeaderSum(meta: PacketMeta, family: IpFamily, vrrpLength: number)
     lastPairDestination = destinationText;
     lastPairWordSum = source.wordSum + destination.wordSum;
   }
-  return pseudoHeaderSumFromWordSums(family, lastPairWordSum, 0, vrrpLength);
+  return pseudoHeaderSumFromAddressSum(lastPairWordSum, vrrpLength);
 }
 
 // v2 auth data seen lately. Every advert from a peer carries the same 8 bytes (zeros, or its password),
@@ -156,8 +156,9 @@ export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult 
     if (foldSum(messageSum) !== 0xffff) return checksumDrop(bytes, messageSum, 2, family, undefined);
     checksumForm = 'v2';
   } else {
-    // RFC 5798 (and keepalived 2.2.7 by default) include the pseudo-header for both families; RFC 9568
-    // (keepalived v3_checksum_as_v2, FRR by default) omits it for IPv4. Accept either, pseudo-header first.
+    // RFC 5798 (keepalived 2.2.7 and FRR by default) includes the pseudo-header for both families; RFC 9568
+    // (keepalived `v3_checksum_as_v2`, FRR `no checksum-with-ipv4-pseudoheader`) omits it for IPv4.
+    // Accept either, trying the pseudo-header first.
     const pseudoSum = pseudoHeaderSum(meta, family, expectedLength);
     if (pseudoSum !== undefined && foldSum(messageSum + pseudoSum) === 0xffff) {
       checksumForm = 'v3-pseudo-header';
@@ -179,7 +180,7 @@ export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult 
     version,
     vrid: bytes[1]!,
     priority: bytes[2]!,
-    // The 4 reserved bits of v3 are ignored on receive (RFC 9568 5.2.5).
+    // The 4 reserved bits of v3 are ignored on receive (RFC 5798 / RFC 9568 5.2.6).
     advertIntervalCs: version === 2 ? bytes[5]! * 100 : ((bytes[4]! & 0x0f) << 8) | bytes[5]!,
     addresses,
     authType: version === 2 ? bytes[4]! : AUTH_NONE,
@@ -206,7 +207,7 @@ function requireByteRange(name: string, value: number, min: number, max: number)
   }
 }
 
-/** The Adver Int field: v2 whole seconds (RFC 3768 5.3.7), v3 centiseconds (RFC 9568 5.2.6). */
+/** The Adver Int field: v2 whole seconds (RFC 3768 5.3.7), v3 centiseconds (RFC 5798 / RFC 9568 5.2.7). */
 function intervalField(version: VrrpVersion, advertIntervalCs: number): number {
   if (version === 2) {
     const seconds = advertIntervalCs / 100;
@@ -222,10 +223,10 @@ function intervalField(version: VrrpVersion, advertIntervalCs: number): number {
   return advertIntervalCs;
 }
 
-function requireAddress(text: string, family: IpFamily, role: string): Uint8Array {
+function requireAddress(text: string, family: IpFamily, role: string): ParsedAddress {
   const parsed = parseAddress(text, family);
   if (parsed === undefined) throw new RangeError(`${role} ${JSON.stringify(text)} is not an IPv${family} address`);
-  return parsed.bytes;
+  return parsed;
 }
 
 /** Writes into `out` if given (must be large enough; returns the subarray written), else allocates. */
@@ -246,7 +247,8 @@ export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out
     throw new RangeError(`auth type must be 0 (none) or 1 (simple password), got ${String(authType)}`);
   }
   if (authType === AUTH_NONE && authData.some((byte) => byte !== 0)) {
-    // RFC 3768 5.3.6.1: with no authentication the field is zero; a password here is a configuration mix-up.
+    // RFC 3768 5.3.10: without authentication the field is zero. (The simple password, type 1, is RFC 2338's,
+    // which keepalived still speaks.) A password with type 0 is a configuration mix-up.
     throw new RangeError('authData given with auth type 0 (none)');
   }
 
@@ -276,7 +278,7 @@ export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out
   const addressBytes = addressLength(family);
   let offset = HEADER_LENGTH;
   for (const address of addresses) {
-    target.set(requireAddress(address, family, 'virtual address'), offset);
+    target.set(requireAddress(address, family, 'virtual address').bytes, offset);
     offset += addressBytes;
   }
   if (version === 2) {
@@ -288,7 +290,7 @@ export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out
   if (version === 3 && (family === 6 || options.v3Ipv4PseudoHeader !== false)) {
     const source = requireAddress(options.sourceAddress, family, 'source address');
     const destination = requireAddress(options.destinationAddress, family, 'destination address');
-    pseudoSum = pseudoHeaderSumFromWordSums(family, sumWords(source), sumWords(destination), length);
+    pseudoSum = pseudoHeaderSumFromAddressSum(source.wordSum + destination.wordSum, length);
   }
   const checksum = internetChecksum(target, pseudoSum);
   target[CHECKSUM_OFFSET] = checksum >>> 8;
