@@ -75,7 +75,8 @@ export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): Drop
 
   // Our own advert looped back by multicast; it says nothing about anyone else.
   if (advert.sourceAddress === config.primaryAddress) return 'own-packet';
-  // keepalived unicast mode: only configured peers may speak to us.
+  // Unicast mode: only configured peers may speak to us. (keepalived checks this only with
+  // `check_unicast_src`; the configuration contract here makes it unconditional.)
   if (checks.unicast && !checks.peers.has(advert.sourceAddress)) return 'unknown-unicast-source';
 
   if (advert.addresses.length === 0) return 'zero-address-count';

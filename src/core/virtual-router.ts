@@ -124,12 +124,14 @@ export class VirtualRouter {
     }
   }
 
+  /** Earliest pending deadline (absolute ms), or undefined. Handling 'timeout' before it changes nothing. */
   nextDeadlineMs(): number | undefined {
-    let earliest: number | undefined;
-    for (const deadline of [this.advertAtMs, this.secondBurstAtMs, this.refreshAtMs, this.masterDownAtMs, this.preemptAtMs]) {
-      if (deadline !== undefined && (earliest === undefined || deadline < earliest)) earliest = deadline;
-    }
-    return earliest;
+    // Called after every input by the driver, so no array is built here.
+    let earliest = earlier(undefined, this.advertAtMs);
+    earliest = earlier(earliest, this.secondBurstAtMs);
+    earliest = earlier(earliest, this.refreshAtMs);
+    earliest = earlier(earliest, this.masterDownAtMs);
+    return earlier(earliest, this.preemptAtMs);
   }
 
   snapshot(): RouterSnapshot {
@@ -263,7 +265,11 @@ export class VirtualRouter {
    * - preempt off, or priority >= ours: accept; (v3) adopt the master's interval; reset the timer.
    * - otherwise (preempt on, lower priority): discard, so the timer runs out and we take over.
    * preempt_delay (keepalived): a lower-priority advert is accepted as if we did not preempt, and
-   * the first one starts the wait; an advert of equal or higher priority cancels it.
+   * the first one starts the wait; an advert of equal or higher priority cancels it. The wait starts
+   * afresh in every Backup period (startup, after Fault, after losing Master), as in keepalived 2.2.7,
+   * where preempt_time is cleared on entering BACKUP. One difference: when the wait ends we take
+   * over at once ('preempt-delay-expired'); keepalived instead starts discarding the lower adverts and
+   * takes over when its down timer runs out, up to one Master_Down_Interval later.
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number): void {
     if (advert.priority === STOP_PRIORITY) {
@@ -450,6 +456,7 @@ export class VirtualRouter {
     this.clearDeadlines();
     this.currentState = 'Master';
     this.masterAdvertIntervalCs = this.config.advertIntervalCs;
+    // As Master the current master is us: status shows our own address, as keepalived does.
     this.masterAddress = this.config.primaryAddress;
     this.masterPriority = undefined;
 
@@ -564,6 +571,12 @@ function preemptRules(config: VirtualRouterConfig): { preempt: boolean; preemptD
     };
   }
   return { preempt: config.preempt, preemptDelayMs: config.preempt ? config.preemptDelayMs : 0, ignored: undefined };
+}
+
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a <= b ? a : b;
 }
 
 function notice(kind: NoticeKind, detail: string): RouterAction {
