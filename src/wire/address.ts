@@ -1,16 +1,18 @@
 // IP address text <-> bytes for the codec. Formatting runs per received packet, so it is hand-written
-// (no ipaddr.js objects in the decode path) and produces exactly what ipaddr.js `toString()` does:
+// (no ipaddr.js in the decode hot path) and produces exactly what ipaddr.js `toString()` does:
 // dotted quad for IPv4, RFC 5952 for IPv6 (lower case, no leading zeros, the longest run of two or more
 // zero groups as `::`, leftmost on ties, and no mixed IPv4 notation even for mapped addresses).
 //
 // Parsing runs on our own strings (configuration, and the addresses the socket layer reports in
 // PacketMeta). The same few strings come back on every packet, so parsed results are memoised in a
-// small bounded cache; this is a pure memo of a pure function, so the codec stays deterministic.
+// small bounded cache and ipaddr.js (used for IPv6 text) runs only on a miss. These caches, like the
+// text caches below, memoise pure functions, so the codec stays deterministic.
 
 import ipaddr from 'ipaddr.js';
+import { sumWords } from './checksum.js';
 import type { IpFamily } from './types.js';
 
-/** Decimal text of each byte value, so an IPv4 address formats with three concatenations. */
+/** Decimal text of each byte value, so an IPv4 address formats by table lookups. */
 const DECIMAL_BYTE: readonly string[] = Array.from({ length: 256 }, (_, value) => String(value));
 
 function buildIpv4Text(bytes: Uint8Array, offset: number): string {
@@ -146,12 +148,6 @@ function remember(cache: Map<string, ParsedAddress | null>, text: string, value:
   cache.set(text, value);
 }
 
-function wordSumOf(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let index = 0; index < bytes.length; index += 2) sum += (bytes[index]! << 8) | bytes[index + 1]!;
-  return sum;
-}
-
 /**
  * Parses `text` as an address of `family`, or returns undefined. Never throws. The returned object
  * is shared: callers must not modify its bytes.
@@ -162,7 +158,7 @@ export function parseAddress(text: string, family: IpFamily): ParsedAddress | un
   const cached = cache.get(text);
   if (cached !== undefined) return cached ?? undefined;
   const bytes = family === 4 ? parseIpv4Uncached(text) : parseIpv6Uncached(text);
-  const parsed = bytes === undefined ? null : { bytes, wordSum: wordSumOf(bytes) };
+  const parsed = bytes === undefined ? null : { bytes, wordSum: sumWords(bytes) };
   remember(cache, text, parsed);
   return parsed ?? undefined;
 }

@@ -7,7 +7,7 @@ import { VRRP_IP_PROTOCOL } from './types.js';
 
 /**
  * Sum of the big-endian 16-bit words of `bytes[start, end)`, unfolded. An odd trailing byte counts as
- * the high byte of a word padded with zero (RFC 1071 4.1).
+ * the high byte of a word padded with zero (RFC 1071).
  */
 export function sumWords(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let sum = 0;
