@@ -41,6 +41,19 @@ t.test('fault: link down as Master -> priority-0 advert, remove VIPs, Fault', as
   t.equal(s.nextDeadlineMs, undefined);
 });
 
+t.test('fault: a weight-0 tracked object down as Master -> priority-0 advert, remove VIPs, Fault', async (t) => {
+  const s = new Scenario(v2Config());
+  s.at(0, startup);
+  s.at(3609.375, timeout);
+  t.strictSame(s.at(4000, track('chk_haproxy', false, 0)), [
+    sendAdvert(s.config, 0),
+    removeVips(s.config),
+    stateChange('Master', 'Fault', 'track-failed', 100),
+  ]);
+  t.strictSame(s.at(4100, track('chk_haproxy', true, 0)), [stateChange('Fault', 'Backup', 'track-recovered', 100)]);
+  t.equal(s.nextDeadlineMs, 7709.375);
+});
+
 t.test('fault: adverts are ignored in Fault; invalid ones are still counted as drops', async (t) => {
   const s = new Scenario(v2Config());
   s.at(0, startup);

@@ -158,6 +158,19 @@ t.test('6.4.2 v3 backup becoming Master advertises its own interval again', asyn
   t.equal(s.nextDeadlineMs, 9218.75);
 });
 
+// The skew-rounded-to-zero bug class, end to end: at a 10 ms interval, priority 254 and 253 Backups
+// must time out at different moments (30.078125 ms and 30.1171875 ms), not together at 30 ms.
+t.test('6.4.2 v3 backup at 1 cs interval: sub-millisecond skew keeps Backups apart', async (t) => {
+  const high = new Scenario(v3Config({ priority: 254, advertIntervalCs: 1 }));
+  const low = new Scenario(v3Config({ priority: 253, advertIntervalCs: 1 }));
+  high.at(0, startup);
+  low.at(0, startup);
+  t.equal(high.nextDeadlineMs, 30.078125);
+  t.equal(low.nextDeadlineMs, 30.1171875);
+  t.equal(high.at(30.078125, timeout).at(-1)?.kind, 'stateChange', 'at 30.078125 ms: priority 254 is Master');
+  t.strictSame(low.at(30.078125, timeout), [], 'at 30.078125 ms: priority 253 still waits');
+});
+
 // RFC 3768 7.1: v2 interval mismatch is a drop, counted, and does not touch the timer.
 t.test('v2 backup: an advert with another interval is dropped and counted', async (t) => {
   const s = new Scenario(v2Config());
