@@ -12,7 +12,7 @@ import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } f
 import { assertNever } from '../core/types.js';
 import { decodeAdvert, encodeAdvert, passwordToAuthData } from '../wire/codec.js';
 import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../wire/types.js';
-import type { AdvertToEncode } from '../wire/types.js';
+import type { AdvertToEncode, EncodeOptions } from '../wire/types.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
 import type { EnginePorts, IncomingPacket, OutgoingPacket } from './ports.js';
@@ -31,6 +31,8 @@ interface RouterSlot {
   readonly config: VirtualRouterConfig;
   /** The multicast group, or the unicast peers. */
   readonly destinations: readonly string[];
+  /** Encode options per destination, built once: the v3 pseudo-header covers the actual destination. */
+  readonly encodeOptions: readonly EncodeOptions[];
   readonly authType: number;
   readonly authData: Uint8Array | undefined;
   advertsSent: number;
@@ -69,14 +71,19 @@ export class Engine extends EventEmitter<EngineEvents> {
         throw new Error(`engine: two virtual routers are named ${JSON.stringify(config.name)}; names must be unique`);
       }
       const router = new VirtualRouter(config);
+      const destinations =
+        config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
       const slot: RouterSlot = {
         index: slots.length,
         router,
         config,
-        destinations:
-          config.unicastPeers.length > 0
-            ? config.unicastPeers
-            : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6],
+        destinations,
+        encodeOptions: destinations.map((destinationAddress) => ({
+          family: config.family,
+          sourceAddress: config.primaryAddress,
+          destinationAddress,
+          v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+        })),
         authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
         authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
         advertsSent: 0,
@@ -213,8 +220,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       return;
     }
+    const actions = result.actions;
     let accepted = true;
-    for (const action of result.actions) if (action.kind === 'dropped') accepted = false;
+    for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
     if (accepted) {
       slot.advertsReceived++;
       if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
@@ -306,21 +314,28 @@ export class Engine extends EventEmitter<EngineEvents> {
       advertIntervalCs: action.advertIntervalCs,
       addresses: action.addresses,
       authType: slot.authType,
-      ...(slot.authData === undefined ? {} : { authData: slot.authData }),
+      authData: slot.authData,
     };
     const packets: OutgoingPacket[] = [];
-    for (const destination of slot.destinations) {
+    for (const options of slot.encodeOptions) {
       // Encoded per destination: the v3 pseudo-header checksum covers the actual destination address.
-      const payload = encodeAdvert(advert, {
+      packets.push({
+        interface: config.interface,
         family: config.family,
         sourceAddress: config.primaryAddress,
-        destinationAddress: destination,
-        v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+        destinationAddress: options.destinationAddress,
+        payload: encodeAdvert(advert, options),
       });
-      packets.push({ interface: config.interface, family: config.family, sourceAddress: config.primaryAddress, destinationAddress: destination, payload });
     }
     slot.advertsSent += packets.length;
-    this.callPort('send', slot, () => this.ports.packets.send(packets));
+    // Called directly rather than through callPort's closure: this is the per-advert hot path.
+    let sent: void | Promise<void> = undefined;
+    try {
+      sent = this.ports.packets.send(packets);
+    } catch (error) {
+      this.reportError('send', slot, error);
+    }
+    this.settle('send', slot, sent);
     if (this.listenerCount('advertSent') > 0) {
       this.emit('advertSent', {
         router: config.name,
@@ -358,6 +373,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.reportError(operation, slot, error);
       return;
     }
+    this.settle(operation, slot, result);
+  }
+
+  /** Follows a port's promise, if it returned one, so that a rejection becomes an 'error' event. */
+  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot, result: void | Promise<void>): void {
     if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
     const tracked: Promise<void> = result.then(
       () => {

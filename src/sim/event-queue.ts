@@ -1,63 +1,80 @@
 // The simulator's agenda: a binary min-heap ordered by (time, sequence). The sequence number is the order
-// of scheduling, so two events at the same virtual time always run in the same order.
-
-export interface Scheduled<T> {
-  readonly atMs: number;
-  readonly sequence: number;
-  readonly event: T;
-}
+// of scheduling, so two events at the same virtual time always run in the same order. Times, sequences
+// and events sit in parallel arrays so that scheduling allocates no wrapper object (the hot path
+// schedules one delivery per receiver per advert).
 
 export class EventQueue<T> {
-  private readonly heap: Scheduled<T>[] = [];
+  private readonly times: number[] = [];
+  private readonly sequences: number[] = [];
+  private readonly events: T[] = [];
   private nextSequence = 0;
+  /** Virtual time of the event last returned by pop(). */
+  poppedAtMs = 0;
 
   get size(): number {
-    return this.heap.length;
+    return this.events.length;
   }
 
   push(atMs: number, event: T): void {
-    const item: Scheduled<T> = { atMs, sequence: this.nextSequence++, event };
-    const heap = this.heap;
-    let at = heap.length;
-    heap.push(item);
+    const times = this.times;
+    const sequences = this.sequences;
+    const events = this.events;
+    const sequence = this.nextSequence++;
+    let at = events.length;
+    times.push(atMs);
+    sequences.push(sequence);
+    events.push(event);
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
-      const parent = heap[parentAt]!;
-      if (!earlier(item, parent)) break;
-      heap[at] = parent;
+      const parentMs = times[parentAt]!;
+      if (parentMs < atMs || (parentMs === atMs && sequences[parentAt]! < sequence)) break;
+      times[at] = parentMs;
+      sequences[at] = sequences[parentAt]!;
+      events[at] = events[parentAt]!;
       at = parentAt;
     }
-    heap[at] = item;
+    times[at] = atMs;
+    sequences[at] = sequence;
+    events[at] = event;
   }
 
   peekMs(): number | undefined {
-    return this.heap.length === 0 ? undefined : this.heap[0]!.atMs;
+    return this.events.length === 0 ? undefined : this.times[0];
   }
 
-  pop(): Scheduled<T> | undefined {
-    const heap = this.heap;
-    if (heap.length === 0) return undefined;
-    const first = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+  /** The earliest event (its time in `poppedAtMs`), or undefined when the queue is empty. */
+  pop(): T | undefined {
+    const times = this.times;
+    const sequences = this.sequences;
+    const events = this.events;
+    if (events.length === 0) return undefined;
+    const first = events[0]!;
+    this.poppedAtMs = times[0]!;
+    const lastMs = times.pop()!;
+    const lastSequence = sequences.pop()!;
+    const lastEvent = events.pop()!;
+    const length = events.length;
+    if (length > 0) {
       let at = 0;
-      const length = heap.length;
       for (;;) {
         const left = 2 * at + 1;
         if (left >= length) break;
         const right = left + 1;
         let child = left;
-        if (right < length && earlier(heap[right]!, heap[left]!)) child = right;
-        if (!earlier(heap[child]!, last)) break;
-        heap[at] = heap[child]!;
+        if (right < length && (times[right]! < times[left]! || (times[right] === times[left] && sequences[right]! < sequences[left]!))) {
+          child = right;
+        }
+        const childMs = times[child]!;
+        if (lastMs < childMs || (lastMs === childMs && lastSequence < sequences[child]!)) break;
+        times[at] = childMs;
+        sequences[at] = sequences[child]!;
+        events[at] = events[child]!;
         at = child;
       }
-      heap[at] = last;
+      times[at] = lastMs;
+      sequences[at] = lastSequence;
+      events[at] = lastEvent;
     }
     return first;
   }
-}
-
-function earlier<T>(a: Scheduled<T>, b: Scheduled<T>): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
 }
