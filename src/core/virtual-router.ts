@@ -431,6 +431,13 @@ export class VirtualRouter {
     const next = this.computeEffectivePriority();
     if (next === this.currentEffectivePriority) return;
     actions.push({ kind: 'priorityChange', from: this.currentEffectivePriority, to: next });
+    // A Backup's running down timer moves by the change in Skew_Time, so it stays "last advert +
+    // Master_Down_Interval at our current priority" (keepalived vrrp_set_effective_priority).
+    if (this.currentState === 'Backup' && this.masterDownAtMs !== undefined) {
+      const { version } = this.config;
+      this.masterDownAtMs +=
+        skewMs(version, next, this.masterAdvertIntervalCs) - skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+    }
     this.currentEffectivePriority = next;
   }
 

@@ -127,6 +127,17 @@ t.test('track weights: clamped to 1..254', async (t) => {
   t.strictSame(low.at(100, track('a', false, -30)), [{ kind: 'priorityChange', from: 10, to: 1 }]);
 });
 
+// keepalived vrrp_set_effective_priority(): a Backup's running down timer follows the new Skew_Time.
+t.test('track weights: a priority change moves a Backup down timer by the Skew_Time difference', async (t) => {
+  const s = new Scenario(v2Config());
+  s.at(0, startup);
+  t.equal(s.nextDeadlineMs, 3609.375);
+  s.at(1000, track('a', false, -50));
+  t.equal(s.nextDeadlineMs, 3609.375 + 195.3125, 'priority 50: skew 206/256 s = 804.6875 ms');
+  s.at(1100, track('a', true, -50));
+  t.equal(s.nextDeadlineMs, 3609.375, 'back to priority 100');
+});
+
 t.test('track weights: the owner (255) never moves', async (t) => {
   const s = new Scenario(v2Config({ priority: 255 }));
   s.at(0, startup);
@@ -149,9 +160,10 @@ t.test('track weights: a Backup whose priority rises above the master preempts b
   s.at(1000, advertInput(advertFor(s.config, { priority: 120 })));
   t.equal(s.nextDeadlineMs, 4609.375);
   t.strictSame(s.at(1500, track('a', true, 50)), [{ kind: 'priorityChange', from: 100, to: 150 }]);
+  t.equal(s.nextDeadlineMs, 4414.0625, 'Skew_Time shrank from 609.375 to 414.0625 ms');
   t.strictSame(s.at(2000, advertInput(advertFor(s.config, { priority: 120 }))), [], 'discarded now');
-  t.equal(s.nextDeadlineMs, 4609.375);
-  t.strictSame(s.at(4609.375, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer', 150));
+  t.equal(s.nextDeadlineMs, 4414.0625, 'not reset by the discarded advert');
+  t.strictSame(s.at(4414.0625, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer', 150));
 });
 
 t.test('track weights: a Master whose priority drops below a Backup steps down on its advert', async (t) => {
