@@ -102,7 +102,7 @@ export class KeyWatch {
       if (usable.length === 0) continue;
       const masters = usable.filter((r) => r.state === 'Master');
       const members = group.map((r) => `${r.id}=${r.state}/${r.effectivePriority}`).join(' ');
-      const after = `${formatSeconds(atMs - healedAtMs)} after the network healed (bound ${this.bounds.livenessMs.toFixed(1)} ms)`;
+      const after = `${formatSeconds(atMs - healedAtMs)} after the liveness phase began (bound ${this.bounds.livenessMs.toFixed(1)} ms)`;
       if (masters.length !== 1) {
         return { invariant: 'liveness', atMs, message: `${this.label}: ${masters.length} Masters ${after} [${members}]` };
       }
