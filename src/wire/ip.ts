@@ -2,7 +2,9 @@
 // included), or an IPv6 packet as a packet socket or a capture file holds it. Untrusted bytes: every
 // function here returns a result and never throws.
 
-import ipaddr from 'ipaddr.js';
+// Address text comes from the codec's formatters, so a source address in PacketMeta is the very string
+// the decoder would print for the same bytes.
+import { formatIpv4, formatIpv6 } from './address.js';
 import type { PacketMeta } from './types.js';
 
 /** Why an IP packet could not be parsed. Counted by the caller; none throws. */
@@ -45,16 +47,6 @@ const IPV6_EXTENSION_HEADERS: ReadonlyMap<number, string> = new Map([
   [253, 'experimental'],
   [254, 'experimental'],
 ]);
-
-/** Dotted-quad text of the 4 bytes at `offset`. */
-export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
-}
-
-/** RFC 5952 text (lower case, longest zero run compressed) of the 16 bytes at `offset`, as ipaddr.js prints it. */
-export function formatIpv6(bytes: Uint8Array, offset = 0): string {
-  return ipaddr.fromByteArray(Array.from(bytes.subarray(offset, offset + 16))).toString();
-}
 
 function readUint16(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! << 8) | bytes[offset + 1]!;
