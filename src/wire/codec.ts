@@ -229,6 +229,11 @@ function requireAddress(text: string, family: IpFamily, role: string): ParsedAdd
   return parsed;
 }
 
+function allZero(bytes: Uint8Array): boolean {
+  for (let index = 0; index < bytes.length; index++) if (bytes[index] !== 0) return false;
+  return true;
+}
+
 /** Writes into `out` if given (must be large enough; returns the subarray written), else allocates. */
 export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out?: Uint8Array): Uint8Array {
   const { version, addresses } = advert;
@@ -246,7 +251,7 @@ export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out
   if (authType !== AUTH_NONE && authType !== AUTH_SIMPLE_PASSWORD) {
     throw new RangeError(`auth type must be 0 (none) or 1 (simple password), got ${String(authType)}`);
   }
-  if (authType === AUTH_NONE && authData.some((byte) => byte !== 0)) {
+  if (authType === AUTH_NONE && !allZero(authData)) {
     // RFC 3768 5.3.10: without authentication the field is zero. (The simple password, type 1, is RFC 2338's,
     // which keepalived still speaks.) A password with type 0 is a configuration mix-up.
     throw new RangeError('authData given with auth type 0 (none)');
