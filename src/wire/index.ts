@@ -11,3 +11,6 @@ export {
 } from './checksum.js';
 export { formatIpv4, formatIpv6, parseAddress } from './address.js';
 export type { ParsedAddress } from './address.js';
+// The IP header parser (raw sockets and captures hand us whole IP packets).
+export { parseIpPacket, parseIpv4Packet, parseIpv6Packet } from './ip.js';
+export type { IpDropReason, IpParseResult } from './ip.js';

@@ -4,10 +4,14 @@
 import t from 'tap';
 import ipaddr from 'ipaddr.js';
 import {
+  checksumVerifies,
   decodeAdvert,
   encodeAdvert,
   encodedLength,
   formatIpv6,
+  internetChecksum,
+  ipv4PseudoHeaderSum,
+  ipv6PseudoHeaderSum,
   passwordToAuthData,
   type AdvertToEncode,
   type DecodeResult,
@@ -383,4 +387,20 @@ t.test('encodedLength follows the layouts', async (t) => {
   t.equal(encodedLength(3, 4, 1), 12);
   t.equal(encodedLength(3, 6, 2), 40);
   t.equal(encodedLength(3, 6, 255), 8 + 255 * 16);
+});
+
+t.test('checksum helpers reproduce the hand-worked checksums', async (t) => {
+  const bytesOf = (text: string) => Uint8Array.from(ipaddr.parse(text).toByteArray());
+  t.equal(internetChecksum(zeroedChecksum(v2Packet)), 0x7b73, 'v2: message only');
+  t.ok(checksumVerifies(v2Packet), 'v2 packet verifies as received');
+  t.notOk(checksumVerifies(withChecksum(v2Packet, 0x7b72)), 'and not with another checksum');
+  const v4Pseudo = ipv4PseudoHeaderSum(bytesOf('192.0.2.1'), bytesOf('224.0.0.18'), 12);
+  t.equal(internetChecksum(zeroedChecksum(v3v4WithPseudo), v4Pseudo), 0x05a4, 'v3 IPv4 with pseudo-header');
+  t.equal(internetChecksum(zeroedChecksum(v3v4WithoutPseudo)), 0xa834, 'v3 IPv4 without');
+  t.ok(checksumVerifies(v3v4WithPseudo, v4Pseudo));
+  const v6Pseudo = ipv6PseudoHeaderSum(bytesOf('fe80::2'), bytesOf('ff02::12'), 40);
+  t.equal(internetChecksum(zeroedChecksum(v3v6Packet), v6Pseudo), 0xa51c, 'v3 IPv6');
+  t.ok(checksumVerifies(v3v6Packet, v6Pseudo));
+  // An odd length is padded with a zero byte (RFC 1071): 0x0102 + 0x0300 = 0x0402.
+  t.equal(internetChecksum(Uint8Array.of(1, 2, 3)), ~0x0402 & 0xffff);
 });
