@@ -113,7 +113,8 @@ function buildIpv6Text(bytes: Uint8Array, offset: number): string {
 }
 
 /** Strict dotted quad: four decimal parts 0..255 without leading zeros (so `010.0.0.1` is refused). */
-const IPV4_TEXT = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4_TEXT = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 function parseIpv4Uncached(text: string): Uint8Array | undefined {
   const match = IPV4_TEXT.exec(text);

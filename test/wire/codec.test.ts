@@ -39,7 +39,11 @@ function referenceChecksum(chunks: Uint8Array[]): number {
   return ~sum & 0xffff;
 }
 function ipv4PseudoHeader(source: string, destination: string, length: number): Uint8Array {
-  return Uint8Array.of(...ipaddr.parse(source).toByteArray(), ...ipaddr.parse(destination).toByteArray(), 0, 112, length >> 8, length & 0xff);
+  return Uint8Array.of(
+    ...ipaddr.parse(source).toByteArray(),
+    ...ipaddr.parse(destination).toByteArray(),
+    0, 112, length >> 8, length & 0xff,
+  );
 }
 function ipv6PseudoHeader(source: string, destination: string, length: number): Uint8Array {
   return Uint8Array.of(
@@ -262,7 +266,8 @@ t.test('v3 IPv6: the no-pseudo-header form is not accepted', async (t) => {
 
 t.test('v3: metadata addresses that do not parse give bad-checksum, never a throw', async (t) => {
   t.equal(outcome(decodeAdvert(v3v6Packet, { ...multicastV6, sourceAddress: 'not an address' })), 'bad-checksum', 'IPv6');
-  t.equal(outcome(decodeAdvert(v3v6Packet, { ...multicastV6, destinationAddress: '224.0.0.18' })), 'bad-checksum', 'IPv4 text for IPv6');
+  const ipv4Destination = { ...multicastV6, destinationAddress: '224.0.0.18' };
+  t.equal(outcome(decodeAdvert(v3v6Packet, ipv4Destination)), 'bad-checksum', 'IPv4 text for IPv6');
   // Without usable metadata the IPv4 RFC 9568 form still verifies on its own.
   const result = decodeAdvert(v3v4WithoutPseudo, { ...multicastV4, sourceAddress: '' });
   t.ok(result.ok && result.checksumForm === 'v3-no-pseudo-header');
@@ -378,7 +383,8 @@ t.test('encode refuses bad arguments with a RangeError', async (t) => {
   t.throws(() => encodedLength(2, 6, 1), RangeError, 'encodedLength v2 IPv6');
   t.throws(() => encodedLength(3, 4, 256), RangeError, 'encodedLength 256 addresses');
   // The no-pseudo-header form needs no source or destination, so they are not looked at.
-  t.doesNotThrow(() => encodeAdvert(v3v4Advert, { family: 4, sourceAddress: '', destinationAddress: '', v3Ipv4PseudoHeader: false }));
+  const noPseudoHeader: EncodeOptions = { family: 4, sourceAddress: '', destinationAddress: '', v3Ipv4PseudoHeader: false };
+  t.doesNotThrow(() => encodeAdvert(v3v4Advert, noPseudoHeader));
 });
 
 t.test('encodedLength follows the layouts', async (t) => {
