@@ -1,0 +1,590 @@
+#include "vrrp_socket.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "net_util.h"
+
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29  // Linux 4.20; older glibc headers lack the name
+#endif
+
+namespace vrrp {
+namespace {
+
+constexpr int kVrrpProtocol = 112;
+constexpr int kVrrpHopLimit = 255;
+// keepalived marks VRRP as network control (DSCP CS6) and so do we, so QoS treats both alike.
+constexpr int kNetworkControlTos = IPTOS_PREC_INTERNETCONTROL;
+constexpr int kControlSkbPriority = 7;  // TC_PRIO_CONTROL
+constexpr const char* kGroupV4 = "224.0.0.18";
+constexpr const char* kGroupV6 = "ff02::12";
+
+// Receive sizing. The largest VRRP message (255 IPv6 addresses) plus an IPv4 header with options is
+// under 4.2 KB, so 8 KB per datagram never truncates a valid one. Datagrams are read in batches of
+// kBatch with recvmmsg, at most kMaxPerWakeup per readiness: libuv polls level-triggered, so whatever
+// is left is read on the next loop iteration, after timers and other sockets had their turn.
+constexpr size_t kDatagramBytes = 8192;
+constexpr size_t kBatch = 8;
+constexpr size_t kMaxPerWakeup = 64;
+constexpr unsigned kMaxSendBatch = 1024;  // UIO_MAXIOV: the most sendmmsg accepts per call
+
+}  // namespace
+
+struct ReceiveSlot {
+  std::array<uint8_t, kDatagramBytes> data;
+  sockaddr_storage from;
+  alignas(cmsghdr) std::array<uint8_t, 256> control;
+  iovec iov;
+};
+
+// What libuv and the environment teardown can reach. It outlives the JS wrapper when it must: it is
+// freed only in the uv_close callback, once libuv no longer refers to the handle.
+struct SocketCore {
+  uv_poll_t poll;
+  int fd = -1;
+  int family = AF_INET;
+  unsigned ifindex = 0;
+  std::string interfaceName;
+  bool closing = false;
+  VrrpSocket* owner = nullptr;
+  napi_async_cleanup_hook_handle teardownHook = nullptr;
+  std::vector<ReceiveSlot> slots;  // allocated on the first startReceiving
+  std::array<mmsghdr, kBatch> headers;
+  double received = 0, truncated = 0, malformed = 0, sent = 0, sendErrors = 0;
+};
+
+namespace {
+
+void OnPollClosed(uv_handle_t* handle) {
+  auto* core = static_cast<SocketCore*>(handle->data);
+  // Tells Node this socket's teardown is complete (a Worker would otherwise wait for it).
+  napi_remove_async_cleanup_hook(core->teardownHook);
+  delete core;
+}
+
+// Closes the descriptor now and the poll handle asynchronously. Safe to call more than once.
+void BeginClose(SocketCore* core) {
+  if (core->closing) return;
+  core->closing = true;
+  if (core->owner != nullptr) core->owner->Detach();
+  core->owner = nullptr;
+  // uv_close removes the fd from epoll synchronously, so closing the fd right after is safe.
+  uv_close(reinterpret_cast<uv_handle_t*>(&core->poll), OnPollClosed);
+  close(core->fd);
+  core->fd = -1;
+}
+
+// Environment teardown (process exit, Worker termination): close whatever JS left open.
+void OnEnvTeardown(napi_async_cleanup_hook_handle, void* data) { BeginClose(static_cast<SocketCore*>(data)); }
+
+void OnPollEvent(uv_poll_t* handle, int status, int) {
+  auto* core = static_cast<SocketCore*>(handle->data);
+  if (core->closing || core->owner == nullptr) return;
+  core->owner->OnReadable(status);
+}
+
+void ApplyIpv4Options(Napi::Env env, int fd, unsigned ifindex) {
+  SetIntOption(env, fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+  SetIntOption(env, fd, IPPROTO_IP, IP_RECVTTL, 1, "IP_RECVTTL");
+  SetIntOption(env, fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP");
+  SetIntOption(env, fd, IPPROTO_IP, IP_MULTICAST_TTL, kVrrpHopLimit, "IP_MULTICAST_TTL");
+  SetIntOption(env, fd, IPPROTO_IP, IP_TTL, kVrrpHopLimit, "IP_TTL");
+  // Only groups joined on this socket: by default Linux delivers every group any socket joined.
+  SetIntOption(env, fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
+  SetIntOption(env, fd, IPPROTO_IP, IP_TOS, kNetworkControlTos, "IP_TOS");
+  // DF clear and the kernel picks the IP ID, as in keepalived's adverts.
+  SetIntOption(env, fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, "IP_MTU_DISCOVER");
+  ip_mreqn multicastInterface{};
+  multicastInterface.imr_ifindex = static_cast<int>(ifindex);
+  if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &multicastInterface, sizeof multicastInterface) < 0) {
+    ThrowErrno(env, errno, "setsockopt", "IP_MULTICAST_IF");
+  }
+}
+
+void ApplyIpv6Options(Napi::Env env, int fd, unsigned ifindex) {
+  // IPV6_CHECKSUM stays off (the default for protocols other than ICMPv6): VRRP carries its own.
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, kVrrpHopLimit, "IPV6_MULTICAST_HOPS");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kVrrpHopLimit, "IPV6_UNICAST_HOPS");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, static_cast<int>(ifindex), "IPV6_MULTICAST_IF");
+  SetIntOption(env, fd, IPPROTO_IPV6, IPV6_TCLASS, kNetworkControlTos, "IPV6_TCLASS");
+  // Kernels before 4.20 lack the option; there every joined group is delivered, which is harmless
+  // apart from extra adverts the engine drops by VRID.
+  int off = 0;
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof off) < 0 && errno != ENOPROTOOPT) {
+    ThrowErrno(env, errno, "setsockopt", "IPV6_MULTICAST_ALL");
+  }
+}
+
+int OpenRawVrrpSocket(Napi::Env env, int family, const std::string& interfaceName, unsigned ifindex) {
+  UniqueFd fd(socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpProtocol));
+  if (fd.get() < 0) {
+    ThrowErrno(env, errno, "socket", family == AF_INET ? "AF_INET SOCK_RAW 112" : "AF_INET6 SOCK_RAW 112");
+  }
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, interfaceName.c_str(),
+                 static_cast<socklen_t>(interfaceName.size() + 1)) < 0) {
+    ThrowErrno(env, errno, "setsockopt", "SO_BINDTODEVICE " + interfaceName);
+  }
+  if (family == AF_INET) {
+    ApplyIpv4Options(env, fd.get(), ifindex);
+  } else {
+    ApplyIpv6Options(env, fd.get(), ifindex);
+  }
+  // Raising the skb priority to TC_PRIO_CONTROL (as keepalived does) needs CAP_NET_ADMIN; without it
+  // the DSCP marking above still applies, so a refusal is not fatal.
+  int priority = kControlSkbPriority;
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_PRIORITY, &priority, sizeof priority) < 0 && errno != EPERM) {
+    ThrowErrno(env, errno, "setsockopt", "SO_PRIORITY");
+  }
+  return fd.release();
+}
+
+// One parsed datagram; `payload` points into the receive slot.
+struct Datagram {
+  const uint8_t* payload;
+  size_t payloadLength;
+  std::string source;
+  std::string destination;
+  int ttl;
+  unsigned ifindex;
+};
+
+// IPv4 raw sockets deliver the IP header: TTL and (as a fallback) the destination come from it, the
+// payload starts after IHL*4 bytes. IP_PKTINFO gives the destination the kernel routed on and the
+// arrival interface.
+bool ParseIpv4Datagram(const SocketCore& core, const mmsghdr& header, const ReceiveSlot& slot, Datagram& out) {
+  size_t length = header.msg_len;
+  const uint8_t* bytes = slot.data.data();
+  if (length < 20 || (bytes[0] >> 4) != 4) return false;
+  size_t headerLength = (bytes[0] & 0x0fu) * 4u;
+  if (headerLength < 20 || headerLength > length) return false;
+
+  in_addr destination;
+  std::memcpy(&destination, bytes + 16, sizeof destination);
+  out.ttl = bytes[8];
+  out.ifindex = core.ifindex;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header.msg_hdr); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&header.msg_hdr), c)) {
+    if (c->cmsg_level != IPPROTO_IP) continue;
+    if (c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      destination = info.ipi_addr;
+      out.ifindex = static_cast<unsigned>(info.ipi_ifindex);
+    } else if (c->cmsg_type == IP_TTL) {
+      std::memcpy(&out.ttl, CMSG_DATA(c), sizeof out.ttl);
+    }
+  }
+  out.source = FormatIpv4(reinterpret_cast<const sockaddr_in*>(&slot.from)->sin_addr);
+  out.destination = FormatIpv4(destination);
+  out.payload = bytes + headerLength;
+  out.payloadLength = length - headerLength;
+  return true;
+}
+
+// IPv6 raw sockets deliver the payload only; hop limit and destination exist only as ancillary data,
+// so a datagram without them cannot be checked and is dropped.
+bool ParseIpv6Datagram(const mmsghdr& header, const ReceiveSlot& slot, Datagram& out) {
+  bool havePacketInfo = false;
+  bool haveHopLimit = false;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header.msg_hdr); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&header.msg_hdr), c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      out.destination = FormatIpv6(info.ipi6_addr);
+      out.ifindex = info.ipi6_ifindex;
+      havePacketInfo = true;
+    } else if (c->cmsg_type == IPV6_HOPLIMIT) {
+      std::memcpy(&out.ttl, CMSG_DATA(c), sizeof out.ttl);
+      haveHopLimit = true;
+    }
+  }
+  if (!havePacketInfo || !haveHopLimit) return false;
+  out.source = FormatIpv6(reinterpret_cast<const sockaddr_in6*>(&slot.from)->sin6_addr);
+  out.payload = slot.data.data();
+  out.payloadLength = header.msg_len;
+  return true;
+}
+
+Napi::Object DatagramToJs(Napi::Env env, const Datagram& datagram) {
+  Napi::Object packet = Napi::Object::New(env);
+  packet.Set("payload", Napi::Buffer<uint8_t>::Copy(env, datagram.payload, datagram.payloadLength));
+  packet.Set("sourceAddress", Napi::String::New(env, datagram.source));
+  packet.Set("destinationAddress", Napi::String::New(env, datagram.destination));
+  packet.Set("ttl", Napi::Number::New(env, datagram.ttl));
+  packet.Set("ifindex", Napi::Number::New(env, datagram.ifindex));
+  return packet;
+}
+
+// Aims each recvmmsg header at its slot again (the kernel overwrites lengths and flags).
+void PrepareReceive(SocketCore& core) {
+  for (size_t i = 0; i < kBatch; i++) {
+    ReceiveSlot& slot = core.slots[i];
+    slot.iov = {slot.data.data(), slot.data.size()};
+    msghdr& message = core.headers[i].msg_hdr;
+    message = {};
+    message.msg_name = &slot.from;
+    message.msg_namelen = sizeof slot.from;
+    message.msg_iov = &slot.iov;
+    message.msg_iovlen = 1;
+    message.msg_control = slot.control.data();
+    message.msg_controllen = slot.control.size();
+    core.headers[i].msg_len = 0;
+  }
+}
+
+// One outgoing datagram's addressing, kept alive until sendmmsg has run.
+struct SendSlot {
+  union {
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } destination;
+  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control;
+  iovec iov;
+};
+
+bool NeedsScope(const in6_addr& address) {
+  return IN6_IS_ADDR_LINKLOCAL(&address) || IN6_IS_ADDR_MC_LINKLOCAL(&address);
+}
+
+// Fills `slot` and `message` for one packet object {sourceAddress?, destinationAddress, payload}.
+// The source goes in IP_PKTINFO / IPV6_PKTINFO together with the interface, so each packet can carry
+// its own (the primary address, a link-local one, or a unicast-mode source).
+void PrepareSend(Napi::Env env, const SocketCore& core, const Napi::Object& packet, SendSlot& slot,
+                 msghdr& message) {
+  Napi::Value payload = packet.Get("payload");
+  if (!payload.IsTypedArray() || payload.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowInvalidArg(env, "payload must be a Uint8Array or Buffer");
+  }
+  auto bytes = payload.As<Napi::Uint8Array>();
+  std::string destination = RequireString(packet, "destinationAddress");
+  std::optional<std::string> source = OptionalString(packet, "sourceAddress");
+
+  slot.iov = {bytes.Data(), bytes.ByteLength()};
+  message = {};
+  message.msg_iov = &slot.iov;
+  message.msg_iovlen = 1;
+  message.msg_control = slot.control.data();
+  slot.control.fill(0);
+  cmsghdr* c = reinterpret_cast<cmsghdr*>(slot.control.data());
+
+  if (core.family == AF_INET) {
+    slot.destination.v4 = {};
+    slot.destination.v4.sin_family = AF_INET;
+    slot.destination.v4.sin_addr = ParseIpv4(env, destination, "destinationAddress");
+    message.msg_name = &slot.destination.v4;
+    message.msg_namelen = sizeof slot.destination.v4;
+    in_pktinfo info{};
+    info.ipi_ifindex = static_cast<int>(core.ifindex);
+    if (source) info.ipi_spec_dst = ParseIpv4(env, *source, "sourceAddress");
+    message.msg_controllen = CMSG_SPACE(sizeof info);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  } else {
+    slot.destination.v6 = {};
+    slot.destination.v6.sin6_family = AF_INET6;
+    slot.destination.v6.sin6_addr = ParseIpv6(env, destination, "destinationAddress");
+    if (NeedsScope(slot.destination.v6.sin6_addr)) slot.destination.v6.sin6_scope_id = core.ifindex;
+    message.msg_name = &slot.destination.v6;
+    message.msg_namelen = sizeof slot.destination.v6;
+    in6_pktinfo info{};
+    info.ipi6_ifindex = core.ifindex;
+    if (source) info.ipi6_addr = ParseIpv6(env, *source, "sourceAddress");
+    message.msg_controllen = CMSG_SPACE(sizeof info);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+}
+
+}  // namespace
+
+Napi::Function VrrpSocket::Define(Napi::Env env) {
+  return DefineClass(env, "VrrpSocket",
+                     {
+                         InstanceAccessor<&VrrpSocket::Fd>("fd"),
+                         InstanceAccessor<&VrrpSocket::Ifindex>("ifindex"),
+                         InstanceAccessor<&VrrpSocket::Family>("family"),
+                         InstanceMethod<&VrrpSocket::JoinGroup>("joinGroup"),
+                         InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
+                         InstanceMethod<&VrrpSocket::Send>("send"),
+                         InstanceMethod<&VrrpSocket::StartReceiving>("startReceiving"),
+                         InstanceMethod<&VrrpSocket::StopReceiving>("stopReceiving"),
+                         InstanceMethod<&VrrpSocket::RefLoop>("ref"),
+                         InstanceMethod<&VrrpSocket::UnrefLoop>("unref"),
+                         InstanceMethod<&VrrpSocket::Counters>("counters"),
+                         InstanceMethod<&VrrpSocket::Close>("close"),
+                     });
+}
+
+VrrpSocket::VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocket>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = RequireObject(env, info[0], "options");
+  int family = RequireFamily(options);
+  std::string interfaceName = RequireString(options, "interface");
+  unsigned ifindex = InterfaceIndex(env, interfaceName);
+
+  UniqueFd fd(OpenRawVrrpSocket(env, family, interfaceName, ifindex));
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no libuv loop for this environment");
+
+  auto core = std::make_unique<SocketCore>();
+  int status = uv_poll_init_socket(loop, &core->poll, fd.get());
+  if (status < 0) ThrowErrno(env, -status, "uv_poll_init_socket");
+  core->poll.data = core.get();
+  core->fd = fd.release();
+  core->family = family;
+  core->ifindex = ifindex;
+  core->interfaceName = interfaceName;
+  core->owner = this;
+  // From here the core is freed only by OnPollClosed, so it is released from the unique_ptr.
+  SocketCore* raw = core.release();
+  if (napi_add_async_cleanup_hook(env, OnEnvTeardown, raw, &raw->teardownHook) != napi_ok) {
+    raw->owner = nullptr;
+    raw->closing = true;
+    close(raw->fd);
+    uv_close(reinterpret_cast<uv_handle_t*>(&raw->poll), [](uv_handle_t* h) { delete static_cast<SocketCore*>(h->data); });
+    throw Napi::Error::New(env, "napi_add_async_cleanup_hook failed");
+  }
+  core_ = raw;
+  asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "VrrpRawSocket", info.This().As<Napi::Object>());
+}
+
+VrrpSocket::~VrrpSocket() {
+  if (core_ != nullptr) {
+    core_->owner = nullptr;
+    BeginClose(core_);
+  }
+}
+
+SocketCore& VrrpSocket::OpenCore(Napi::Env env, const char* operation) {
+  if (core_ == nullptr) ThrowErrno(env, EBADF, operation, "(socket is closed)");
+  return *core_;
+}
+
+Napi::Value VrrpSocket::Fd(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), core_ != nullptr ? core_->fd : -1);
+}
+
+Napi::Value VrrpSocket::Ifindex(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), core_ != nullptr ? core_->ifindex : 0);
+}
+
+Napi::Value VrrpSocket::Family(const Napi::CallbackInfo& info) {
+  if (core_ == nullptr) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), core_->family == AF_INET ? 4 : 6);
+}
+
+void VrrpSocket::ChangeMembership(Napi::Env env, bool join) {
+  SocketCore& core = OpenCore(env, join ? "joinGroup" : "leaveGroup");
+  if (joined_ == join) return;  // idempotent: the engine may re-join after a link flap
+  if (core.family == AF_INET) {
+    ip_mreqn request{};
+    request.imr_multiaddr = ParseIpv4(env, kGroupV4, "group");
+    request.imr_ifindex = static_cast<int>(core.ifindex);
+    int option = join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP;
+    if (setsockopt(core.fd, IPPROTO_IP, option, &request, sizeof request) < 0) {
+      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IP_ADD_MEMBERSHIP " : "IP_DROP_MEMBERSHIP ") + kGroupV4);
+    }
+  } else {
+    ipv6_mreq request{};
+    request.ipv6mr_multiaddr = ParseIpv6(env, kGroupV6, "group");
+    request.ipv6mr_interface = core.ifindex;
+    int option = join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP;
+    if (setsockopt(core.fd, IPPROTO_IPV6, option, &request, sizeof request) < 0) {
+      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IPV6_JOIN_GROUP " : "IPV6_LEAVE_GROUP ") + kGroupV6);
+    }
+  }
+  joined_ = join;
+}
+
+void VrrpSocket::JoinGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), true); }
+void VrrpSocket::LeaveGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), false); }
+
+// send([{sourceAddress?, destinationAddress, payload}, ...]) -> {sent, failures: [{index, error}]}
+// All packets go out with one sendmmsg when possible. A packet the kernel refuses is reported with
+// its index and the remaining packets are still sent: one bad unicast peer must not silence the rest.
+Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "send");
+  if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
+  auto packets = info[0].As<Napi::Array>();
+  size_t count = packets.Length();
+
+  std::vector<SendSlot> slots(count);
+  std::vector<mmsghdr> headers(count);
+  for (size_t i = 0; i < count; i++) {
+    Napi::Object packet = RequireObject(env, packets.Get(static_cast<uint32_t>(i)), "each packet");
+    PrepareSend(env, core, packet, slots[i], headers[i].msg_hdr);
+  }
+
+  std::vector<std::pair<size_t, int>> failures;
+  size_t next = 0;
+  while (next < count) {
+    unsigned batch = static_cast<unsigned>(std::min<size_t>(count - next, kMaxSendBatch));
+    int result = sendmmsg(core.fd, &headers[next], batch, 0);
+    if (result < 0) {
+      if (errno == EINTR) continue;
+      failures.emplace_back(next, errno);  // sendmmsg reports the first datagram's own error
+      next++;
+      continue;
+    }
+    if (static_cast<unsigned>(result) < batch) {
+      // After a partial send the kernel parks the failing datagram's error in SO_ERROR, where the
+      // next recvmsg would report it as a receive error; clear it, the retry below reports it here.
+      int pending = 0;
+      socklen_t length = sizeof pending;
+      getsockopt(core.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
+    }
+    next += result > 0 ? static_cast<size_t>(result) : 0;
+    if (result == 0) failures.emplace_back(next++, EAGAIN);
+  }
+
+  core.sent += static_cast<double>(count - failures.size());
+  core.sendErrors += static_cast<double>(failures.size());
+  Napi::Array failureList = Napi::Array::New(env, failures.size());
+  for (size_t i = 0; i < failures.size(); i++) {
+    Napi::Object failure = Napi::Object::New(env);
+    failure.Set("index", Napi::Number::New(env, static_cast<double>(failures[i].first)));
+    std::string detail = core.family == AF_INET ? "AF_INET" : "AF_INET6";
+    detail += " on " + core.interfaceName;
+    failure.Set("error", ErrnoError(env, failures[i].second, "sendmmsg", detail).Value());
+    failureList.Set(static_cast<uint32_t>(i), failure);
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("sent", Napi::Number::New(env, static_cast<double>(count - failures.size())));
+  result.Set("failures", failureList);
+  return result;
+}
+
+// startReceiving(callback(error | null, packets[])): packets are {payload, sourceAddress,
+// destinationAddress, ttl, ifindex}. Calling it again replaces the callback.
+void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "startReceiving");
+  if (!info[0].IsFunction()) ThrowInvalidArg(env, "callback must be a function");
+  if (core.slots.empty()) core.slots.resize(kBatch);
+  int status = uv_poll_start(&core.poll, UV_READABLE, OnPollEvent);
+  if (status < 0) ThrowErrno(env, -status, "uv_poll_start");
+  onPackets_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (!holdsStrongRef_) {
+    Napi::ObjectWrap<VrrpSocket>::Ref();
+    holdsStrongRef_ = true;
+  }
+}
+
+void VrrpSocket::ReleaseReceiver() {
+  onPackets_.Reset();
+  if (holdsStrongRef_) {
+    Napi::ObjectWrap<VrrpSocket>::Unref();
+    holdsStrongRef_ = false;
+  }
+}
+
+void VrrpSocket::StopReceiving(const Napi::CallbackInfo&) {
+  if (core_ != nullptr) uv_poll_stop(&core_->poll);
+  ReleaseReceiver();
+}
+
+void VrrpSocket::RefLoop(const Napi::CallbackInfo&) {
+  if (core_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+}
+
+void VrrpSocket::UnrefLoop(const Napi::CallbackInfo&) {
+  if (core_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+}
+
+Napi::Value VrrpSocket::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object counters = Napi::Object::New(env);
+  const SocketCore* core = core_;
+  counters.Set("received", Napi::Number::New(env, core ? core->received : 0));
+  counters.Set("truncated", Napi::Number::New(env, core ? core->truncated : 0));
+  counters.Set("malformed", Napi::Number::New(env, core ? core->malformed : 0));
+  counters.Set("sent", Napi::Number::New(env, core ? core->sent : 0));
+  counters.Set("sendErrors", Napi::Number::New(env, core ? core->sendErrors : 0));
+  return counters;
+}
+
+void VrrpSocket::Close(const Napi::CallbackInfo&) {
+  ReleaseReceiver();
+  if (core_ != nullptr) BeginClose(core_);  // BeginClose calls Detach, which clears core_
+}
+
+void VrrpSocket::OnReadable(int status) {
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  SocketCore& core = *core_;
+
+  Napi::Value error = env.Null();
+  Napi::Array packets = Napi::Array::New(env);
+  uint32_t delivered = 0;
+
+  if (status < 0) {
+    // libuv could not poll the descriptor (EBADF and the like): it will not recover, so stop.
+    error = ErrnoError(env, -status, "uv_poll").Value();
+    uv_poll_stop(&core.poll);
+  } else {
+    size_t read = 0;
+    while (read < kMaxPerWakeup) {
+      PrepareReceive(core);
+      int count = recvmmsg(core.fd, core.headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (count < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) error = ErrnoError(env, errno, "recvmmsg").Value();
+        break;
+      }
+      read += static_cast<size_t>(count);
+      for (int i = 0; i < count; i++) {
+        const mmsghdr& header = core.headers[static_cast<size_t>(i)];
+        const ReceiveSlot& slot = core.slots[static_cast<size_t>(i)];
+        if (header.msg_hdr.msg_flags & MSG_TRUNC) {
+          core.truncated++;
+          continue;
+        }
+        Datagram datagram{};
+        bool ok = core.family == AF_INET ? ParseIpv4Datagram(core, header, slot, datagram)
+                                         : ParseIpv6Datagram(header, slot, datagram);
+        if (!ok) {
+          core.malformed++;
+          continue;
+        }
+        core.received++;
+        packets.Set(delivered++, DatagramToJs(env, datagram));
+      }
+      if (static_cast<size_t>(count) < kBatch) break;  // the queue is empty
+    }
+  }
+
+  if (delivered == 0 && error.IsNull()) return;
+  try {
+    onPackets_.MakeCallback(Value(), {error, packets}, *asyncContext_);
+  } catch (const Napi::Error& thrown) {
+    // An exception from the callback has nowhere to go up a libuv callback: report it as uncaught,
+    // exactly as Node does for its own sockets' event handlers.
+    napi_fatal_exception(env, thrown.Value());
+  }
+}
+
+}  // namespace vrrp

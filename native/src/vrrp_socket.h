@@ -1,0 +1,57 @@
+// A raw IP socket for VRRP (protocol 112) on one interface, IPv4 or IPv6, polled by libuv.
+//
+// JS sees `new VrrpSocket({family, interface})` with joinGroup/leaveGroup/send/startReceiving/
+// stopReceiving/ref/unref/counters/close. Received datagrams are read on the JS thread from a uv_poll_t
+// callback, so there is no thread per socket and no busy loop.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <memory>
+
+namespace vrrp {
+
+struct SocketCore;
+
+class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  explicit VrrpSocket(const Napi::CallbackInfo& info);
+  ~VrrpSocket() override;
+
+  // From the uv_poll callback: drain the socket and hand the batch to the JS callback.
+  void OnReadable(int status);
+  // The core is closing (close(), or the environment is being torn down): forget it, touch no JS.
+  void Detach() { core_ = nullptr; }
+
+ private:
+  Napi::Value Fd(const Napi::CallbackInfo& info);
+  Napi::Value Ifindex(const Napi::CallbackInfo& info);
+  Napi::Value Family(const Napi::CallbackInfo& info);
+  void JoinGroup(const Napi::CallbackInfo& info);
+  void LeaveGroup(const Napi::CallbackInfo& info);
+  Napi::Value Send(const Napi::CallbackInfo& info);
+  void StartReceiving(const Napi::CallbackInfo& info);
+  void StopReceiving(const Napi::CallbackInfo& info);
+  void RefLoop(const Napi::CallbackInfo& info);
+  void UnrefLoop(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+
+  SocketCore& OpenCore(Napi::Env env, const char* operation);
+  void ChangeMembership(Napi::Env env, bool join);
+  void ReleaseReceiver();
+
+  SocketCore* core_ = nullptr;
+  Napi::FunctionReference onPackets_;
+  // Gives the callback an async context so nextTick and promise jobs queued by it run right after.
+  std::unique_ptr<Napi::AsyncContext> asyncContext_;
+  // While receiving, the JS object is kept alive by a strong reference: an unreachable socket that
+  // still delivers packets would otherwise be collected mid-stream.
+  bool holdsStrongRef_ = false;
+  bool joined_ = false;
+};
+
+}  // namespace vrrp

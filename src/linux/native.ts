@@ -1,0 +1,119 @@
+// Loads the C++ addon (native/, built by `npm ci` through node-gyp) and describes its raw API.
+// Only src/linux/raw-socket.ts should use these types; everything else goes through that wrapper.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A Node-style system error: `code` 'EPERM', `errno` -1, `syscall` 'setsockopt'. */
+export type SystemError = NodeJS.ErrnoException & { code: string; syscall: string };
+
+export interface NativeReceivedPacket {
+  /** The VRRP message only (an IPv4 header has been stripped). */
+  readonly payload: Buffer;
+  readonly sourceAddress: string;
+  /** IPv4: IP_PKTINFO ipi_addr; IPv6: IPV6_PKTINFO ipi6_addr. */
+  readonly destinationAddress: string;
+  /** IPv4 TTL (IP_TTL / header) or IPv6 hop limit (IPV6_HOPLIMIT). */
+  readonly ttl: number;
+  /** Interface the packet arrived on. */
+  readonly ifindex: number;
+}
+
+export interface NativeOutgoingPacket {
+  /** Left out: the kernel picks the source. */
+  readonly sourceAddress?: string;
+  readonly destinationAddress: string;
+  readonly payload: Uint8Array;
+}
+
+export interface NativeSendResult {
+  readonly sent: number;
+  readonly failures: readonly { readonly index: number; readonly error: SystemError }[];
+}
+
+export interface NativeSocketCounters {
+  readonly received: number;
+  readonly truncated: number;
+  readonly malformed: number;
+  readonly sent: number;
+  readonly sendErrors: number;
+}
+
+export interface NativeVrrpSocket {
+  /** -1 once closed. */
+  readonly fd: number;
+  readonly ifindex: number;
+  readonly family: 4 | 6 | undefined;
+  joinGroup(): void;
+  leaveGroup(): void;
+  send(packets: readonly NativeOutgoingPacket[]): NativeSendResult;
+  startReceiving(callback: (error: SystemError | null, packets: NativeReceivedPacket[]) => void): void;
+  stopReceiving(): void;
+  ref(): void;
+  unref(): void;
+  counters(): NativeSocketCounters;
+  close(): void;
+}
+
+export interface NativeAnnounceOptions {
+  readonly interface: string;
+  readonly address: string;
+  /** Ethernet source and advertised hardware address; default the interface's own. */
+  readonly mac?: string;
+  readonly count?: number;
+}
+
+export interface NativeNaOptions extends NativeAnnounceOptions {
+  /** IPv6 source; default the VIP itself (keepalived's choice). */
+  readonly sourceAddress?: string;
+  /** The NA's Router flag; default true. */
+  readonly router?: boolean;
+}
+
+export interface VrrpNativeAddon {
+  readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;
+  sendGratuitousArp(options: NativeAnnounceOptions): number;
+  sendUnsolicitedNa(options: NativeNaOptions): number;
+}
+
+const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');
+
+let cached: VrrpNativeAddon | undefined;
+
+/**
+ * The package root holding native/build: this file runs from dist/src/linux (compiled) or src/linux
+ * (a TypeScript loader), so walk up rather than assume a depth.
+ */
+function candidatePaths(): string[] {
+  const paths: string[] = [];
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    paths.push(join(dir, ADDON_RELATIVE_PATH));
+    const parent = resolve(dir, '..');
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return paths;
+}
+
+/** Loads the addon once. Throws an Error with code ERR_VRRP_NATIVE_MISSING when it was never built. */
+export function loadNative(): VrrpNativeAddon {
+  if (cached) return cached;
+  const override = process.env['VRRP_NATIVE_ADDON'];
+  const paths = override ? [override] : candidatePaths();
+  const found = paths.find((path) => existsSync(path));
+  if (!found) {
+    const error = new Error(
+      `vrrp_native.node is not built (looked in: ${paths.join(', ')}). ` +
+        'Build it with `npm ci` or `npx node-gyp rebuild --directory native` ' +
+        '(needs g++, make, python3 and the Node headers; npm config nodedir points at them).',
+    ) as NodeJS.ErrnoException;
+    error.code = 'ERR_VRRP_NATIVE_MISSING';
+    throw error;
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(found) as VrrpNativeAddon;
+  return cached;
+}

@@ -1,0 +1,208 @@
+// Typed access to the native VRRP socket and the ARP / NA announcements.
+//
+// One VrrpRawSocket is one raw IP socket for protocol 112 on one interface and one address family:
+// bound to the interface, TTL / hop limit 255 on everything it sends, multicast loop off, DSCP CS6
+// (as keepalived). Received packets arrive in batches, already split into payload and metadata, in the
+// `IncomingPacket` shape the engine consumes. Errors are Node-style: `code`, `errno`, `syscall`.
+
+import type { IncomingPacket, OutgoingPacket } from '../engine/ports.js';
+import type { IpFamily } from '../wire/types.js';
+import {
+  loadNative,
+  type NativeOutgoingPacket,
+  type NativeSocketCounters,
+  type NativeVrrpSocket,
+  type SystemError,
+} from './native.js';
+
+export type { SystemError } from './native.js';
+
+export interface VrrpRawSocketOptions {
+  readonly family: IpFamily;
+  /** Linux interface name, e.g. 'eth0'. */
+  readonly interface: string;
+}
+
+/** An `IncomingPacket` plus the index of the interface it arrived on (from IP_PKTINFO / IPV6_PKTINFO). */
+export interface ReceivedVrrpPacket extends IncomingPacket {
+  readonly ifindex: number;
+}
+
+export type SocketCounters = NativeSocketCounters;
+
+/**
+ * Some packets of a `send` call were refused by the kernel; the others went out. `code`, `errno` and
+ * `syscall` are those of the first failure; `failures` lists each refused packet with its own error.
+ */
+export class VrrpSendError extends Error {
+  readonly code: string;
+  readonly errno: number | undefined;
+  readonly syscall: string;
+  readonly sentCount: number;
+  readonly failures: readonly { readonly packet: OutgoingPacket; readonly error: SystemError }[];
+
+  constructor(sentCount: number, failures: VrrpSendError['failures']) {
+    const first = failures[0]!.error;
+    super(`${failures.length} VRRP packet(s) not sent (${sentCount} sent): ${first.message}`);
+    this.name = 'VrrpSendError';
+    this.code = first.code;
+    this.errno = first.errno;
+    this.syscall = first.syscall;
+    this.sentCount = sentCount;
+    this.failures = failures;
+  }
+}
+
+function invalidArgument(message: string): TypeError {
+  const error = new TypeError(message) as TypeError & { code: string };
+  error.code = 'ERR_INVALID_ARG_VALUE';
+  return error;
+}
+
+export class VrrpRawSocket {
+  readonly family: IpFamily;
+  readonly interface: string;
+  readonly #native: NativeVrrpSocket;
+
+  private constructor(native: NativeVrrpSocket, options: VrrpRawSocketOptions) {
+    this.#native = native;
+    this.family = options.family;
+    this.interface = options.interface;
+  }
+
+  /** Opens the socket (needs CAP_NET_RAW). Throws e.g. ENODEV for an unknown interface, EPERM without the capability. */
+  static open(options: VrrpRawSocketOptions): VrrpRawSocket {
+    const { VrrpSocket } = loadNative();
+    return new VrrpRawSocket(new VrrpSocket({ family: options.family, interface: options.interface }), options);
+  }
+
+  get ifindex(): number {
+    return this.#native.ifindex;
+  }
+
+  /** The descriptor, -1 once closed. */
+  get fd(): number {
+    return this.#native.fd;
+  }
+
+  get closed(): boolean {
+    return this.#native.fd < 0;
+  }
+
+  /** Joins 224.0.0.18 or ff02::12 on the interface. Idempotent. Unicast-only routers do not join. */
+  joinGroup(): void {
+    this.#native.joinGroup();
+  }
+
+  leaveGroup(): void {
+    this.#native.leaveGroup();
+  }
+
+  /**
+   * Sends every packet (sendmmsg, one system call for the batch). Each must be for this socket's
+   * interface and family. Returns how many went out; throws VrrpSendError if any were refused, after
+   * trying all of them.
+   */
+  send(packets: readonly OutgoingPacket[]): number {
+    const native: NativeOutgoingPacket[] = packets.map((packet) => {
+      if (packet.interface !== this.interface || packet.family !== this.family) {
+        throw invalidArgument(
+          `packet for ${packet.interface} IPv${packet.family} given to the socket for ${this.interface} IPv${this.family}`,
+        );
+      }
+      return {
+        sourceAddress: packet.sourceAddress,
+        destinationAddress: packet.destinationAddress,
+        payload: packet.payload,
+      };
+    });
+    const result = this.#native.send(native);
+    if (result.failures.length > 0) {
+      throw new VrrpSendError(
+        result.sent,
+        result.failures.map(({ index, error }) => ({ packet: packets[index]!, error })),
+      );
+    }
+    return result.sent;
+  }
+
+  /**
+   * Starts delivering received packets, in batches of up to 64 per readiness of the socket. A receive
+   * error (rare: ENOMEM, ENOBUFS) goes to `onError` and receiving continues; by default it becomes a
+   * process warning. Calling again replaces both callbacks.
+   */
+  onPackets(
+    listener: (packets: ReceivedVrrpPacket[]) => void,
+    onError: (error: SystemError) => void = (error) => process.emitWarning(error),
+  ): void {
+    const { family } = this;
+    const interfaceName = this.interface;
+    this.#native.startReceiving((error, received) => {
+      if (error) onError(error);
+      if (received.length === 0) return;
+      listener(
+        received.map((packet) => ({
+          interface: interfaceName,
+          ifindex: packet.ifindex,
+          payload: packet.payload,
+          meta: {
+            family,
+            sourceAddress: packet.sourceAddress,
+            destinationAddress: packet.destinationAddress,
+            ttl: packet.ttl,
+          },
+        })),
+      );
+    });
+  }
+
+  stopReceiving(): void {
+    this.#native.stopReceiving();
+  }
+
+  /** Received, truncated (dropped), malformed (dropped), sent and refused packets since open. */
+  counters(): SocketCounters {
+    return this.#native.counters();
+  }
+
+  /** Keep the event loop alive while receiving (the default), or not. */
+  ref(): void {
+    this.#native.ref();
+  }
+
+  unref(): void {
+    this.#native.unref();
+  }
+
+  /** Stops receiving and closes the descriptor. Idempotent. Sockets still open at exit are closed too. */
+  close(): void {
+    this.#native.close();
+  }
+}
+
+export interface GratuitousArpOptions {
+  readonly interface: string;
+  /** The IPv4 VIP: sender and target protocol address of the ARP request. */
+  readonly address: string;
+  /** Sender hardware address and Ethernet source, e.g. a VRRP virtual MAC; default the interface's. */
+  readonly mac?: string;
+  /** How many to send now (default 1). */
+  readonly count?: number;
+}
+
+export interface UnsolicitedNaOptions extends GratuitousArpOptions {
+  /** IPv6 source address; default the VIP itself, as keepalived sends it. */
+  readonly sourceAddress?: string;
+  /** The Router flag (default true; keepalived sets it only when the interface forwards IPv6). */
+  readonly router?: boolean;
+}
+
+/** Broadcasts `count` gratuitous ARP requests for an IPv4 VIP. Returns the number of frames sent. */
+export function sendGratuitousArp(options: GratuitousArpOptions): number {
+  return loadNative().sendGratuitousArp(options);
+}
+
+/** Sends `count` unsolicited Neighbor Advertisements (R, O set; S clear) for an IPv6 VIP to ff02::1. */
+export function sendUnsolicitedNa(options: UnsolicitedNaOptions): number {
+  return loadNative().sendUnsolicitedNa(options);
+}
