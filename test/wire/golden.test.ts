@@ -295,3 +295,60 @@ t.test('a v3 IPv4 capture fails the checksum when the pseudo-header is left out'
   t.same(hex(withoutPseudo.subarray(0, 6)), hex(ip.payload.subarray(0, 6)), 'only the checksum differs (header)');
   t.same(hex(withoutPseudo.subarray(8)), hex(ip.payload.subarray(8)), 'only the checksum differs (addresses)');
 });
+
+t.test('v3 unicast: the checksum only verifies against the actual destination', async (t) => {
+  // keepalived 2.2.7 puts the peer into the pseudo-header. A receiver that fed the multicast group (or
+  // anything but the address the packet was sent to) into PacketMeta would drop every unicast v3 advert.
+  const capture = readPcap(readFileSync(join(goldenDir, 'unicast-v3.pcap')));
+  const first = capture.packets[0];
+  if (first === undefined) return t.fail('no packets');
+  const ip = parseIpPacket(first.ip);
+  if (!ip.ok) return t.fail(ip.reason);
+  t.equal(ip.meta.destinationAddress, R2_IPV4);
+  t.ok(decodeAdvert(ip.payload, ip.meta).ok, 'accepted with the peer as destination');
+  const asIfMulticast = decodeAdvert(ip.payload, { ...ip.meta, destinationAddress: VRRP_MULTICAST_V4 });
+  t.equal(asIfMulticast.ok ? 'ok' : asIfMulticast.reason, 'bad-checksum', 'refused with 224.0.0.18 as destination');
+});
+
+t.test('every single-bit flip of a captured advert, or of its addresses, is refused', async (t) => {
+  // The checksum covers every byte of the message (and, for v3, the pseudo-header), so no corruption of
+  // a real keepalived packet may decode as some other valid advert.
+  let flips = 0;
+  for (const golden of cases) {
+    const frame = readPcap(readFileSync(join(goldenDir, `${golden.name}.pcap`))).packets[0];
+    const ip = frame === undefined ? undefined : parseIpPacket(frame.ip);
+    if (ip === undefined || !ip.ok) return t.fail(`${golden.name}: no parsable advert`);
+    const accepted: string[] = [];
+    for (let bit = 0; bit < ip.payload.length * 8; bit++) {
+      const corrupt = Uint8Array.from(ip.payload);
+      corrupt[bit >> 3]! ^= 0x80 >> (bit & 7);
+      flips += 1;
+      if (decodeAdvert(corrupt, ip.meta).ok) accepted.push(`payload bit ${bit}`);
+    }
+    if (golden.version === 3) {
+      // Flip bits of the source and destination as the IP layer reports them: the pseudo-header must notice.
+      const ipHeaderBytes = golden.family === 4 ? 20 : 40;
+      const addressStart = golden.family === 4 ? 12 : 8;
+      for (let bit = addressStart * 8; bit < ipHeaderBytes * 8; bit++) {
+        const corruptIp = Uint8Array.from(frame!.ip);
+        corruptIp[bit >> 3]! ^= 0x80 >> (bit & 7);
+        if (golden.family === 4) {
+          // Keep the IPv4 header checksum valid so the flip reaches the VRRP checksum.
+          corruptIp[10] = 0;
+          corruptIp[11] = 0;
+          let sum = 0;
+          for (let i = 0; i < 20; i += 2) sum += (corruptIp[i]! << 8) | corruptIp[i + 1]!;
+          while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+          corruptIp[10] = (~sum >> 8) & 0xff;
+          corruptIp[11] = ~sum & 0xff;
+        }
+        const reparsed = parseIpPacket(corruptIp);
+        if (!reparsed.ok) return t.fail(`${golden.name}: corrupt address broke the IP parse: ${reparsed.reason}`);
+        flips += 1;
+        if (decodeAdvert(reparsed.payload, reparsed.meta).ok) accepted.push(`IP header bit ${bit}`);
+      }
+    }
+    t.same(accepted, [], `${golden.name}: no flipped bit accepted`);
+  }
+  t.ok(flips >= cases.length * 20 * 8, `${flips} flips tried (every advert is at least 20 bytes)`);
+});
