@@ -17,7 +17,7 @@ export type IpDropReason =
   | 'bad-ipv4-header-checksum'
   | 'ipv4-fragment'             // VRRP is never fragmented; a fragment cannot be checked on its own
   | 'ipv6-jumbogram'            // payload length 0: a hop-by-hop jumbo payload, never VRRP
-  | 'ipv6-extension-header';    // VRRP must follow the fixed header directly (RFC 9568 5.1.2)
+  | 'ipv6-extension-header';    // only the fixed header is parsed; VRRP senders set Next Header 112 (RFC 9568 5.1.2.4)
 
 export type IpParseResult =
   | {
