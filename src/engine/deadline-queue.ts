@@ -1,82 +1,104 @@
 // An indexed binary min-heap of per-router deadlines. The engine keeps one process timer for all its
-// routers; this answers "which router is due next" in O(log n) when a deadline moves, instead of
-// scanning every router on every tick (255 VRIDs per interface is a normal keepalived setup).
+// routers; this answers "which router is due next" without scanning every router on every tick (255
+// VRIDs per interface is a normal keepalived setup).
+//
+// Moving a deadline later is the common case (every advert a Backup accepts pushes its down timer
+// back), so it is lazy: the heap keeps the old, earlier key and the slot's true deadline is fixed up
+// only when the slot reaches the top. A key is never later than the true deadline, so nothing fires
+// late; the top is always fixed up before it is reported, so nothing fires early either.
+
+const NONE = -1;
 
 export class DeadlineQueue {
-  /** heap[i] = slot index; ordered by (deadline, slot index) so equal deadlines fire in a fixed order. */
+  /** heap[i] = slot; ordered by (key, slot) so equal deadlines come out in a fixed order. */
   private readonly heap: number[] = [];
-  /** position[slot] = index in `heap`, or -1 when the slot has no deadline. */
+  /** position[slot] = index in `heap`, or NONE. */
   private readonly position: Int32Array;
+  /** The key the slot is filed under (<= its deadline). */
+  private readonly keyMs: Float64Array;
+  /** The slot's true deadline; NaN = none (the heap entry is dropped when it surfaces). */
   private readonly deadlineMs: Float64Array;
 
   constructor(slotCount: number) {
-    this.position = new Int32Array(slotCount).fill(-1);
-    this.deadlineMs = new Float64Array(slotCount);
-  }
-
-  get size(): number {
-    return this.heap.length;
+    this.position = new Int32Array(slotCount).fill(NONE);
+    this.keyMs = new Float64Array(slotCount);
+    this.deadlineMs = new Float64Array(slotCount).fill(NaN);
   }
 
   /** Sets, moves or (with `undefined`) clears a slot's deadline. */
   set(slot: number, atMs: number | undefined): void {
     const at = this.position[slot]!;
     if (atMs === undefined) {
-      if (at >= 0) this.removeAt(at);
+      this.deadlineMs[slot] = NaN;
       return;
     }
-    if (at < 0) {
-      this.deadlineMs[slot] = atMs;
+    this.deadlineMs[slot] = atMs;
+    if (at === NONE) {
+      this.keyMs[slot] = atMs;
       this.heap.push(slot);
       this.position[slot] = this.heap.length - 1;
       this.siftUp(this.heap.length - 1);
-      return;
+    } else if (atMs < this.keyMs[slot]!) {
+      this.keyMs[slot] = atMs;
+      this.siftUp(at);
     }
-    const before = this.deadlineMs[slot]!;
-    if (before === atMs) return;
-    this.deadlineMs[slot] = atMs;
-    if (atMs < before) this.siftUp(at);
-    else this.siftDown(at);
+    // Later than the key: leave the heap alone until the slot surfaces.
   }
 
   /** The earliest deadline, if any. */
   peekMs(): number | undefined {
-    return this.heap.length === 0 ? undefined : this.deadlineMs[this.heap[0]!];
+    this.settleTop();
+    return this.heap.length === 0 ? undefined : this.keyMs[this.heap[0]!];
   }
 
   /** Removes and returns the slot with the earliest deadline if it is at or before `nowMs`. */
   popDue(nowMs: number): number | undefined {
+    this.settleTop();
     if (this.heap.length === 0) return undefined;
     const first = this.heap[0]!;
-    if (this.deadlineMs[first]! > nowMs) return undefined;
-    this.removeAt(0);
+    if (this.keyMs[first]! > nowMs) return undefined;
+    this.removeTop();
+    this.deadlineMs[first] = NaN;
     return first;
   }
 
-  private removeAt(at: number): void {
-    const slot = this.heap[at]!;
-    const last = this.heap.pop()!;
-    this.position[slot] = -1;
-    if (at === this.heap.length) return;
-    this.heap[at] = last;
-    this.position[last] = at;
-    this.siftUp(at);
-    this.siftDown(this.position[last]!);
+  /** Until the top's key is its true deadline: drop cleared slots, re-file moved ones. */
+  private settleTop(): void {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      const deadline = this.deadlineMs[top]!;
+      if (Number.isNaN(deadline)) {
+        this.removeTop();
+        continue;
+      }
+      if (deadline === this.keyMs[top]) return;
+      this.keyMs[top] = deadline;
+      this.siftDown(0);
+    }
   }
 
-  private before(a: number, b: number): boolean {
-    const da = this.deadlineMs[a]!;
-    const db = this.deadlineMs[b]!;
-    return da < db || (da === db && a < b);
+  private removeTop(): void {
+    const heap = this.heap;
+    const slot = heap[0]!;
+    const last = heap.pop()!;
+    this.position[slot] = NONE;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    this.position[last] = 0;
+    this.siftDown(0);
   }
 
   private siftUp(at: number): void {
     const heap = this.heap;
+    const keys = this.keyMs;
     const slot = heap[at]!;
+    const key = keys[slot]!;
     while (at > 0) {
       const parentAt = (at - 1) >> 1;
       const parent = heap[parentAt]!;
-      if (!this.before(slot, parent)) break;
+      const parentKey = keys[parent]!;
+      if (parentKey < key || (parentKey === key && parent < slot)) break;
       heap[at] = parent;
       this.position[parent] = at;
       at = parentAt;
@@ -87,17 +109,29 @@ export class DeadlineQueue {
 
   private siftDown(at: number): void {
     const heap = this.heap;
+    const keys = this.keyMs;
     const length = heap.length;
     const slot = heap[at]!;
+    const key = keys[slot]!;
     for (;;) {
       const left = 2 * at + 1;
       if (left >= length) break;
-      const right = left + 1;
       let child = left;
-      if (right < length && this.before(heap[right]!, heap[left]!)) child = right;
-      if (!this.before(heap[child]!, slot)) break;
-      heap[at] = heap[child]!;
-      this.position[heap[at]!] = at;
+      let childSlot = heap[left]!;
+      let childKey = keys[childSlot]!;
+      const right = left + 1;
+      if (right < length) {
+        const rightSlot = heap[right]!;
+        const rightKey = keys[rightSlot]!;
+        if (rightKey < childKey || (rightKey === childKey && rightSlot < childSlot)) {
+          child = right;
+          childSlot = rightSlot;
+          childKey = rightKey;
+        }
+      }
+      if (key < childKey || (key === childKey && slot < childSlot)) break;
+      heap[at] = childSlot;
+      this.position[childSlot] = at;
       at = child;
     }
     heap[at] = slot;
