@@ -105,7 +105,7 @@ export function parseIpv4Packet(bytes: Uint8Array): IpParseResult {
 
 /**
  * Parses an IPv6 packet. Only the fixed header is understood: a packet whose Next Header is an extension
- * header is refused, since VRRP must directly follow the fixed header.
+ * header is refused with a reason (VRRP senders put the VRRP message right after the fixed header).
  */
 export function parseIpv6Packet(bytes: Uint8Array): IpParseResult {
   if (bytes.length < IPV6_HEADER_BYTES) {
