@@ -11,7 +11,7 @@
 //               "interfaces": [{ "name": "eth0", "lan": "lan0", "ipv4": "192.0.2.1", "ipv6": "fe80::1" }],
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
-//                             "vips": ["192.0.2.100"] }] }],
+//                             "unicast": false, "password": "secret", "vips": ["192.0.2.100"] }] }],
 //   "events": [{ "atS": 10, "kind": "crash", "node": "r1" }],
 //   "randomFaults": { "startS": 5, "safetyS": 60, "livenessS": 20, "meanGapS": 3, "maxDowntimeS": 12,
 //                     "maxLoss": 0.3, "kinds": ["crash", "stop", "partition", "link", "priority", "loss"] }
@@ -55,6 +55,8 @@ export interface RouterSpec {
   readonly vips: readonly string[];
   /** v2 simple password, if any. */
   readonly password: string | undefined;
+  /** keepalived unicast_peer: advertise to every other router of this VRID on the LAN, accept only them. */
+  readonly unicast: boolean;
 }
 
 export interface NodeSpec {
@@ -240,6 +242,7 @@ function expandRouter(value: unknown, where: string, interfaces: readonly Interf
     preemptDelayMs: o.preemptDelayMs === undefined ? 0 : int(o.preemptDelayMs, `${where}.preemptDelayMs`, 0, 1_000_000),
     vips: vipTemplates.map((template, i) => address(template.replaceAll('{vrid}', String(vrid)), `${where}.vips[${i}]`, family)),
     password: o.password === undefined ? undefined : text(o.password, `${where}.password`),
+    unicast: o.unicast === undefined ? false : bool(o.unicast, `${where}.unicast`),
   }));
 }
 

@@ -185,9 +185,13 @@ export class Simulation implements VirtualTimeSource {
       this.lanByName.set(spec.name, lan);
     });
     const keyByName = new Map<string, GroupKey>();
+    const members = groupMembers(scenario);
     scenario.nodes.forEach((spec, index) => {
       const driftPpm = spec.driftPpm ?? (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
-      const configs = spec.routers.map((r, i) => buildConfig(spec, r, `nodes[${index}].routers[${i}]`));
+      const configs = spec.routers.map((r, i) => {
+        const peers = r.unicast ? members.get(groupName(spec, r))!.filter((m) => m.node !== spec.name).map((m) => m.address) : [];
+        return buildConfig(spec, r, peers, `nodes[${index}].routers[${i}]`);
+      });
       const node: SimNode = {
         index,
         spec,
@@ -213,7 +217,7 @@ export class Simulation implements VirtualTimeSource {
       }
       spec.routers.forEach((r, i) => {
         const link = node.links.get(r.interface)!;
-        const keyName = `${link.lan.spec.name} IPv${r.family} VRID ${r.vrid}`;
+        const keyName = groupName(spec, r);
         let key = keyByName.get(keyName);
         if (key === undefined) {
           key = { watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0 }), lan: link.lan, routers: [] };
@@ -477,7 +481,9 @@ export class Simulation implements VirtualTimeSource {
       this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine error in ${event.operation} (${event.router ?? '-'}): ${String(event.error)}` });
     });
     if (this.recordTimeline && (this.options.traceAdverts ?? false)) {
-      engine.on('advertSent', (event) => this.log(`${node.spec.name}/${event.router}`, `advert prio ${event.priority} int ${event.advertIntervalCs}cs`));
+      engine.on('advertSent', (event) =>
+        this.log(`${node.spec.name}/${event.router}`, `advert prio ${event.priority} int ${event.advertIntervalCs}cs to ${event.destinations.join(' ')}`),
+      );
       engine.on('dropped', (event) => this.log(`${node.spec.name}/${event.router ?? event.interface}`, `dropped ${event.reason}${event.detail === undefined ? '' : `: ${event.detail}`}`));
     }
   }
@@ -726,8 +732,32 @@ function connectedGroups(key: GroupKey): RouterView[][] {
   return groups.filter((g) => g.length > 0);
 }
 
-function buildConfig(node: NodeSpec, router: RouterSpec, where: string): VirtualRouterConfig {
+/** The (LAN, family, VRID) a router competes in. */
+function groupName(node: NodeSpec, router: RouterSpec): string {
+  const lan = node.interfaces.find((f) => f.name === router.interface)!.lan;
+  return `${lan} IPv${router.family} VRID ${router.vrid}`;
+}
+
+function primaryAddressOf(node: NodeSpec, router: RouterSpec): string {
   const iface = node.interfaces.find((f) => f.name === router.interface)!;
+  return (router.family === 4 ? iface.ipv4 : iface.ipv6)!;
+}
+
+/** Every router's group and address: unicast routers advertise to the rest of their group. */
+function groupMembers(scenario: Scenario): Map<string, { node: string; address: string }[]> {
+  const members = new Map<string, { node: string; address: string }[]>();
+  for (const node of scenario.nodes) {
+    for (const router of node.routers) {
+      const name = groupName(node, router);
+      const list = members.get(name) ?? [];
+      list.push({ node: node.name, address: primaryAddressOf(node, router) });
+      members.set(name, list);
+    }
+  }
+  return members;
+}
+
+function buildConfig(node: NodeSpec, router: RouterSpec, unicastPeers: readonly string[], where: string): VirtualRouterConfig {
   return buildRouterConfig(
     {
       name: router.name,
@@ -738,8 +768,9 @@ function buildConfig(node: NodeSpec, router: RouterSpec, where: string): Virtual
       advertIntervalCs: router.advertIntervalMs / 10,
       preempt: router.preempt,
       preemptDelayMs: router.preemptDelayMs,
-      primaryAddress: (router.family === 4 ? iface.ipv4 : iface.ipv6)!,
+      primaryAddress: primaryAddressOf(node, router),
       virtualAddresses: router.vips,
+      unicastPeers,
       ...(router.password === undefined ? {} : { auth: { type: 'pass', password: router.password } }),
     },
     where,

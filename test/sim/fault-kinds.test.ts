@@ -58,6 +58,17 @@ t.test('lossy LAN: spurious takeovers during the loss, one Master (r1) once it i
   t.same(result.finalRouters.filter((r) => r.state === 'Master').map((r) => r.id), ['r1/VI_51']);
 });
 
+t.test('unicast peers: adverts go to each peer, the crash and the return play out as with multicast', async (t) => {
+  const result = runSimulation(loadScenario('unicast'), { seed: 1, traceAdverts: true });
+  t.ok(result.ok, result.violation?.message ?? '');
+  t.ok(result.timeline.some((line) => /r1\/VI_60\s+advert prio 150 int 100cs to 203\.0\.113\.2 203\.0\.113\.3$/.test(line)));
+  t.equal(becameMaster(result, 'r1', 0)!.atMs, masterDownIntervalMs(3, 150, 100));
+  const takeover = becameMaster(result, 'r2', 10_000)!;
+  t.ok(takeover.atMs > 10_000 && takeover.atMs - 10_000 <= masterDownIntervalMs(3, 100, 100));
+  t.equal(becameMaster(result, 'r1', 20_000)!.atMs, 20_000 + masterDownIntervalMs(3, 150, 100));
+  t.same(result.finalRouters.filter((r) => r.state === 'Master').map((r) => r.id), ['r1/VI_60']);
+});
+
 t.test('blocked multicast: every node becomes Master and the liveness invariant says so', async (t) => {
   const result = run('blocked-multicast');
   t.equal(result.ok, false);
