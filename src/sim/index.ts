@@ -7,7 +7,8 @@ import { Simulation, type SimulationOptions, type SimulationResult } from './sim
 
 export { parseScenario, RANDOM_FAULT_KINDS } from './scenario.js';
 export type { FaultEvent, LanSpec, NodeSpec, RandomFaultSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
-export { Simulation, describeFault, reproduceCommand } from './simulator.js';
+export { Simulation } from './simulator.js';
+export { describeFault, reproduceCommand } from './describe.js';
 export type { SimulationOptions, SimulationResult, SimulationStats, TransitionRecord } from './simulator.js';
 export { KeyWatch, checkVipHolding, bestRouter, addressRank } from './invariants.js';
 export type { InvariantName, KeyBounds, RouterView, SimRouterState, Violation } from './invariants.js';

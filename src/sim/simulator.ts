@@ -3,20 +3,21 @@
 // checked after every step. Everything random comes from seeded streams and every tie in time is broken
 // by scheduling order, so a (scenario, seed) pair replays bit for bit.
 
-import { buildRouterConfig } from '../config/router-config.js';
-import { masterDownIntervalMs } from '../core/timers.js';
-import type { RouterState, TransitionReason, VirtualRouterConfig } from '../core/types.js';
+import type { TransitionReason, VirtualRouterConfig } from '../core/types.js';
 import { Engine } from '../engine/engine.js';
 import type { AddressPort, EnginePorts, IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
 import type { IpFamily, PacketMeta } from '../wire/types.js';
 import { VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL } from '../wire/types.js';
+import { boundsFor } from './bounds.js';
 import { NodeClock, type VirtualTimeSource } from './clock.js';
+import { describeFault, reproduceCommand } from './describe.js';
 import { EventQueue } from './event-queue.js';
 import { drawRandomFaults } from './faults.js';
 import { addressRank, checkVipHolding, formatSeconds, KeyWatch, type RouterView, type SimRouterState, type Violation } from './invariants.js';
 import { renderSvg } from './picture.js';
 import { Prng } from './prng.js';
 import type { FaultEvent, InterfaceSpec, LanSpec, NodeSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
+import { buildConfig, groupMembers, groupName } from './topology.js';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -248,7 +249,9 @@ export class Simulation implements VirtualTimeSource {
       this.nodeByName.set(spec.name, node);
     });
     const maxAbsDriftPpm = Math.max(0, ...this.nodes.map((n) => Math.abs(n.driftPpm)));
-    for (const key of this.keys) key.watch.bounds = boundsFor(key, scenario, maxAbsDriftPpm);
+    for (const key of this.keys) {
+      key.watch.bounds = boundsFor(key.routers.map((r) => r.config), key.lan.spec, scenario, maxAbsDriftPpm);
+    }
 
     const random = scenario.randomFaults === undefined ? [] : drawRandomFaults(scenario, scenario.randomFaults, new Prng(seed, STREAM_FAULTS));
     // Stable sort: explicit events first at equal times, then the random draw in drawing order.
@@ -707,11 +710,6 @@ export class Simulation implements VirtualTimeSource {
   }
 }
 
-export function reproduceCommand(scenarioName: string, seed: number, scenarioPath?: string): string {
-  const file = scenarioPath === undefined ? '' : ` --scenario ${scenarioPath}`;
-  return `vrrp-sim${file} --seed ${seed}   (scenario "${scenarioName}")`;
-}
-
 function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder'> {
   return { latencyMs: spec.latencyMs, jitterMs: spec.jitterMs, loss: spec.loss, duplicate: spec.duplicate, reorder: spec.reorder };
 }
@@ -732,114 +730,3 @@ function connectedGroups(key: GroupKey): RouterView[][] {
   return groups.filter((g) => g.length > 0);
 }
 
-/** The (LAN, family, VRID) a router competes in. */
-function groupName(node: NodeSpec, router: RouterSpec): string {
-  const lan = node.interfaces.find((f) => f.name === router.interface)!.lan;
-  return `${lan} IPv${router.family} VRID ${router.vrid}`;
-}
-
-function primaryAddressOf(node: NodeSpec, router: RouterSpec): string {
-  const iface = node.interfaces.find((f) => f.name === router.interface)!;
-  return (router.family === 4 ? iface.ipv4 : iface.ipv6)!;
-}
-
-/** Every router's group and address: unicast routers advertise to the rest of their group. */
-function groupMembers(scenario: Scenario): Map<string, { node: string; address: string }[]> {
-  const members = new Map<string, { node: string; address: string }[]>();
-  for (const node of scenario.nodes) {
-    for (const router of node.routers) {
-      const name = groupName(node, router);
-      const list = members.get(name) ?? [];
-      list.push({ node: node.name, address: primaryAddressOf(node, router) });
-      members.set(name, list);
-    }
-  }
-  return members;
-}
-
-function buildConfig(node: NodeSpec, router: RouterSpec, unicastPeers: readonly string[], where: string): VirtualRouterConfig {
-  return buildRouterConfig(
-    {
-      name: router.name,
-      interface: router.interface,
-      vrid: router.vrid,
-      version: router.version,
-      priority: router.priority,
-      advertIntervalCs: router.advertIntervalMs / 10,
-      preempt: router.preempt,
-      preemptDelayMs: router.preemptDelayMs,
-      primaryAddress: primaryAddressOf(node, router),
-      virtualAddresses: router.vips,
-      unicastPeers,
-      ...(router.password === undefined ? {} : { auth: { type: 'pass', password: router.password } }),
-    },
-    where,
-  );
-}
-
-/**
- * Invariant bounds of one key, from the RFC formulas with the worst case of everything the scenario can
- * do: priority 1 (the largest skew a priority change can produce), the slowest clock, the largest delay.
- */
-function boundsFor(key: GroupKey, scenario: Scenario, maxAbsDriftPpm: number): KeyWatch['bounds'] {
-  const driftFactor = 1 / (1 - maxAbsDriftPpm / 1e6);
-  const lan = key.lan.spec;
-  const latencies = [lan.latencyMs + lan.jitterMs];
-  for (const event of scenario.events) {
-    if (event.fault.kind === 'network' && event.fault.lan === lan.name) {
-      latencies.push((event.fault.latencyMs ?? lan.latencyMs) + (event.fault.jitterMs ?? lan.jitterMs));
-    }
-  }
-  const latencyBoundMs = Math.max(...latencies) + lan.reorderDelayMs;
-  let worstDownMs = 0;
-  let worstIntervalMs = 0;
-  let worstPreemptDelayMs = 0;
-  for (const router of key.routers) {
-    const cs = router.config.advertIntervalCs;
-    worstDownMs = Math.max(worstDownMs, masterDownIntervalMs(router.config.version, 1, cs));
-    worstIntervalMs = Math.max(worstIntervalMs, cs * 10);
-    worstPreemptDelayMs = Math.max(worstPreemptDelayMs, router.config.preemptDelayMs);
-  }
-  return {
-    // After a disturbance: a Backup may time out (down interval) and the two Masters then meet on the
-    // next advert (one interval plus the delay).
-    graceMs: (worstDownMs + worstIntervalMs + latencyBoundMs) * driftFactor + 1,
-    // Two Masters with no disturbance: only while a preempting Backup's first advert is in flight.
-    resolveMs: latencyBoundMs * driftFactor + 1,
-    // After healing: a down interval (plus preempt_delay and the advert that starts it) and the delay.
-    livenessMs:
-      (worstDownMs + latencyBoundMs + (worstPreemptDelayMs > 0 ? worstPreemptDelayMs + worstIntervalMs : 0)) * driftFactor + 1,
-  };
-}
-
-export function describeFault(fault: FaultEvent): string {
-  switch (fault.kind) {
-    case 'crash':
-    case 'stop':
-    case 'restart':
-      return `${fault.kind} ${fault.node}`;
-    case 'linkDown':
-    case 'linkUp':
-      return `${fault.kind} ${fault.node}/${fault.interface}`;
-    case 'partition':
-      return `partition ${fault.lan} ${fault.groups.map((g) => `[${g.join(' ')}]`).join(' ')}`;
-    case 'heal':
-      return `heal ${fault.lan}`;
-    case 'setPriority':
-      return `setPriority ${fault.node}/${fault.router} ${fault.priority}`;
-    case 'network': {
-      const parts = (['loss', 'duplicate', 'reorder', 'latencyMs', 'jitterMs'] as const)
-        .filter((k) => fault[k] !== undefined)
-        .map((k) => `${k}=${fault[k]}`);
-      return `network ${fault.lan} ${parts.join(' ')}`;
-    }
-    case 'healAll':
-      return 'healAll: restart, heal, links up, no more loss (liveness phase begins)';
-    default: {
-      const unreachable: never = fault;
-      return String(unreachable);
-    }
-  }
-}
-
-export type { RouterState };
