@@ -11,7 +11,8 @@
 //               "interfaces": [{ "name": "eth0", "lan": "lan0", "ipv4": "192.0.2.1", "ipv6": "fe80::1" }],
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
-//                             "unicast": false, "password": "secret", "vips": ["192.0.2.100"] }] }],
+//                             "unicast": false, "password": "secret", "initialState": "Backup",
+//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }] }],
 //   "events": [{ "atS": 10, "kind": "crash", "node": "r1" }],
 //   "randomFaults": { "startS": 5, "safetyS": 60, "livenessS": 20, "meanGapS": 3, "maxDowntimeS": 12,
 //                     "maxLoss": 0.3, "kinds": ["crash", "stop", "partition", "link", "priority", "loss"] }
@@ -20,6 +21,7 @@
 // each VRID, so 255 instances take one line.
 
 import ipaddr from 'ipaddr.js';
+import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 
 export interface LanSpec {
@@ -57,6 +59,10 @@ export interface RouterSpec {
   readonly password: string | undefined;
   /** keepalived unicast_peer: advertise to every other router of this VRID on the LAN, accept only them. */
   readonly unicast: boolean;
+  /** keepalived `state MASTER` / `state BACKUP`. */
+  readonly initialState: 'Master' | 'Backup';
+  /** How `state MASTER` combines with preempt_delay / nopreempt (see PreemptDelayMode). */
+  readonly preemptDelayMode: PreemptDelayMode;
 }
 
 export interface NodeSpec {
@@ -243,6 +249,9 @@ function expandRouter(value: unknown, where: string, interfaces: readonly Interf
     vips: vipTemplates.map((template, i) => address(template.replaceAll('{vrid}', String(vrid)), `${where}.vips[${i}]`, family)),
     password: o.password === undefined ? undefined : text(o.password, `${where}.password`),
     unicast: o.unicast === undefined ? false : bool(o.unicast, `${where}.unicast`),
+    initialState: o.initialState === undefined ? 'Backup' : oneOf(o.initialState, `${where}.initialState`, ['Master', 'Backup'] as const),
+    preemptDelayMode:
+      o.preemptDelayMode === undefined ? 'keepalived' : oneOf(o.preemptDelayMode, `${where}.preemptDelayMode`, ['keepalived', 'openshift'] as const),
   }));
 }
 
@@ -391,6 +400,12 @@ function text(value: unknown, where: string): string {
 function bool(value: unknown, where: string): boolean {
   if (typeof value !== 'boolean') throw new Error(`scenario ${where}: must be true or false, got ${JSON.stringify(value)}`);
   return value;
+}
+function oneOf<T extends string>(value: unknown, where: string, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new Error(`scenario ${where}: must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
 }
 function num(value: unknown, where: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {

@@ -483,6 +483,9 @@ export class Simulation implements VirtualTimeSource {
     engine.on('error', (event) => {
       this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine error in ${event.operation} (${event.router ?? '-'}): ${String(event.error)}` });
     });
+    if (this.recordTimeline) {
+      engine.on('notice', (event) => this.log(`${node.spec.name}/${event.router}`, `notice ${event.notice}: ${event.detail}`));
+    }
     if (this.recordTimeline && (this.options.traceAdverts ?? false)) {
       engine.on('advertSent', (event) =>
         this.log(`${node.spec.name}/${event.router}`, `advert prio ${event.priority} int ${event.advertIntervalCs}cs to ${event.destinations.join(' ')}`),

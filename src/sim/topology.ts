@@ -41,6 +41,8 @@ export function buildConfig(node: NodeSpec, router: RouterSpec, unicastPeers: re
       advertIntervalCs: router.advertIntervalMs / 10,
       preempt: router.preempt,
       preemptDelayMs: router.preemptDelayMs,
+      preemptDelayMode: router.preemptDelayMode,
+      initialState: router.initialState,
       primaryAddress: primaryAddressOf(node, router),
       virtualAddresses: router.vips,
       unicastPeers,

@@ -69,6 +69,20 @@ t.test('unicast peers: adverts go to each peer, the crash and the return play ou
   t.same(result.finalRouters.filter((r) => r.state === 'Master').map((r) => r.id), ['r1/VI_60']);
 });
 
+t.test('reboot with state MASTER and preempt_delay: keepalived ignores the delay, openshift mode honours it', async (t) => {
+  const keepalived = run('reboot-preempt-delay-keepalived');
+  t.ok(keepalived.ok, keepalived.violation?.message ?? '');
+  t.match(keepalived.timeline.join('\n'), /notice preempt-settings-ignored: initial state MASTER clears preempt_delay 30000 ms/);
+  t.equal(becameMaster(keepalived, 'r1', 20_000)!.atMs, 20_000 + masterDownIntervalMs(2, 150, 100), 'preempts after one down interval');
+
+  const openshift = run('reboot-preempt-delay-openshift');
+  t.ok(openshift.ok, openshift.violation?.message ?? '');
+  const back = becameMaster(openshift, 'r1', 20_000)!;
+  t.equal(back.reason, 'preempt-delay-expired');
+  // The wait starts at the first lower-priority advert r1 hears after its restart (within 1 s + delay).
+  t.ok(back.atMs >= 20_000 + 30_000 && back.atMs <= 20_000 + 1000 + 0.7 + 30_000, `took over at ${back.atMs} ms`);
+});
+
 t.test('blocked multicast: every node becomes Master and the liveness invariant says so', async (t) => {
   const result = run('blocked-multicast');
   t.equal(result.ok, false);
