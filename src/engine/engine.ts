@@ -8,16 +8,31 @@
 import { EventEmitter } from 'eventemitter3';
 import { InterfaceDemux } from '../core/demux.js';
 import { VirtualRouter } from '../core/virtual-router.js';
-import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
+import type { DropReason, RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { assertNever } from '../core/types.js';
 import { decodeAdvert, encodeAdvert, passwordToAuthData } from '../wire/codec.js';
 import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../wire/types.js';
 import type { AdvertToEncode, EncodeOptions } from '../wire/types.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import type { EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
+import type { DropCounts, EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
 import type { EnginePorts, IncomingPacket, OutgoingPacket } from './ports.js';
 
-export type { EngineEvents } from './events.js';
+export type {
+  AdvertReceivedEvent,
+  AdvertSentEvent,
+  DropCounts,
+  DroppedEvent,
+  EngineCounters,
+  EngineErrorEvent,
+  EngineEvents,
+  InterfaceCounters,
+  NoticeEvent,
+  PriorityChangeEvent,
+  RouterCounters,
+  StateChangeEvent,
+  VipsAnnouncedEvent,
+  VipsEvent,
+} from './events.js';
 
 /** Inputs an embedder may give a router at run time; startup, shutdown, adverts and timers are the engine's. */
 export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' }>;
@@ -37,14 +52,14 @@ interface RouterSlot {
   readonly authData: Uint8Array | undefined;
   advertsSent: number;
   advertsReceived: number;
-  readonly drops: Map<string, number>;
+  readonly drops: Map<DropReason, number>;
 }
 
 interface InterfaceSlot {
   readonly name: string;
   readonly demux: InterfaceDemux;
   packetsReceived: number;
-  readonly drops: Map<string, number>;
+  readonly drops: Map<DropReason, number>;
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -139,7 +154,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lifecycle = 'stopped';
   }
 
-  /** A link change, tracked-object report or priority change for one router. */
+  /** A link change, tracked-object report or priority change for one router; ignored unless running. */
   input(routerName: string, input: OperatorInput): void {
     const slot = this.slotByName.get(routerName);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
@@ -148,7 +163,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.armTimer();
   }
 
-  /** The interface's link went up or down: every router on it hears about it. */
+  /**
+   * The interface's link went up or down: every router on it hears about it. Ignored unless running,
+   * so an adapter that finds a link already down reports it right after start().
+   */
   linkChange(interfaceName: string, up: boolean): void {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (this.lifecycle !== 'running') return;
@@ -410,8 +428,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 }
 
-function sortedCounts(counts: ReadonlyMap<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
+function sortedCounts(counts: ReadonlyMap<DropReason, number>): DropCounts {
+  const out: Partial<Record<DropReason, number>> = {};
   for (const key of [...counts.keys()].sort()) out[key] = counts.get(key)!;
   return out;
 }

@@ -96,9 +96,8 @@ export interface EngineEvents {
   error: (event: EngineErrorEvent) => void;
 }
 
-export interface DropCounts {
-  readonly [reason: string]: number;
-}
+/** Drops by reason; reasons that never happened are absent. Keys come out sorted, so printing is stable. */
+export type DropCounts = Readonly<Partial<Record<DropReason, number>>>;
 
 export interface RouterCounters {
   readonly router: string;
