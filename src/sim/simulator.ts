@@ -161,10 +161,11 @@ export class Simulation implements VirtualTimeSource {
   private readonly lines: string[] = [];
   private readonly transitions: TransitionRecord[] = [];
   private readonly markers: { atMs: number; label: string }[] = [];
-  // Invariant bookkeeping: what changed in this step, and what is still in a two-master episode.
+  // Invariant bookkeeping: what changed in this step, and the keys to check (changed, or still in a
+  // two-Master episode whose clock is running).
   private readonly dirtyKeys = new Set<GroupKey>();
   private readonly dirtyRouters = new Set<SimRouter>();
-  private readonly conflicted = new Set<GroupKey>();
+  private readonly watched = new Set<GroupKey>();
   private livenessFromMs: number | undefined;
   private livenessActive = false;
   private violation: Violation | undefined;
@@ -590,7 +591,7 @@ export class Simulation implements VirtualTimeSource {
 
   private checkStep(): void {
     // Most steps deliver an advert that changes nothing: keep that path free of iteration.
-    if (this.dirtyRouters.size === 0 && this.dirtyKeys.size === 0 && this.conflicted.size === 0) return;
+    if (this.dirtyRouters.size === 0 && this.dirtyKeys.size === 0 && this.watched.size === 0) return;
     for (const router of this.dirtyRouters) {
       let held = 0;
       for (const vip of router.config.virtualAddresses) if (router.node.holdings.has(vip)) held++;
@@ -598,17 +599,36 @@ export class Simulation implements VirtualTimeSource {
       if (violation !== undefined) return this.fail(violation);
     }
     this.dirtyRouters.clear();
-    for (const key of this.dirtyKeys) this.conflicted.add(key);
+    for (const key of this.dirtyKeys) this.watched.add(key);
     this.dirtyKeys.clear();
-    for (const key of this.conflicted) {
+    for (const key of this.watched) {
       const groups = connectedGroups(key);
+      const conflictSinceMs = key.watch.conflictSinceMs;
       const violation = key.watch.checkSingleMaster(this.nowMs, groups);
       if (violation !== undefined) return this.fail(violation);
+      if (this.recordTimeline) this.logConflictChange(key, groups, conflictSinceMs);
       if (this.livenessActive) {
         const late = key.watch.checkLiveness(this.nowMs, this.livenessFromMs!, groups);
         if (late !== undefined) return this.fail(late);
       }
-      if (!key.watch.inConflict) this.conflicted.delete(key);
+      if (!key.watch.inConflict) this.watched.delete(key);
+    }
+  }
+
+  /** Says on the timeline when a tolerated two-Master episode starts and ends, and why it was allowed. */
+  private logConflictChange(key: GroupKey, groups: readonly (readonly RouterView[])[], conflictSinceMs: number | undefined): void {
+    const watch = key.watch;
+    if (conflictSinceMs === undefined && watch.conflictSinceMs !== undefined) {
+      const masters = groups.flatMap((g) => g.filter((r) => r.state === 'Master')).map((r) => r.id);
+      const quietMs = this.nowMs - watch.lastDisturbanceMs;
+      this.log(
+        'CHECK',
+        `${watch.label}: Masters ${masters.join(', ')} in one partition; tolerated ${
+          quietMs <= watch.bounds.graceMs ? `${formatSeconds(quietMs)} after a disturbance (grace ${formatSeconds(watch.bounds.graceMs)})` : `while in flight (${watch.bounds.resolveMs.toFixed(1)} ms)`
+        }`,
+      );
+    } else if (conflictSinceMs !== undefined && watch.conflictSinceMs === undefined) {
+      this.log('CHECK', `${watch.label}: one Master per partition again after ${(this.nowMs - conflictSinceMs).toFixed(1)} ms`);
     }
   }
 
