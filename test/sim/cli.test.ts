@@ -49,6 +49,15 @@ t.test('bin/vrrp-sim is an executable shim onto the compiled CLI', async (t) => 
   t.ok((statSync(join(repoRoot, 'bin/vrrp-sim')).mode & 0o111) !== 0, 'executable');
 });
 
+t.test('two separate processes, same seed: byte-identical timeline and picture', async (t) => {
+  const scenario = join(repoRoot, 'test/scenarios/random-faults.json');
+  const a = run('--scenario', scenario, '--seed', '9', '--out', 'a.svg');
+  const b = run('--scenario', scenario, '--seed', '9', '--out', 'b.svg');
+  t.equal(a.status, 0);
+  t.equal(a.stdout.replace('a.svg', 'X'), b.stdout.replace('b.svg', 'X'));
+  t.ok(readFileSync(join(work, 'a.svg')).equals(readFileSync(join(work, 'b.svg'))));
+});
+
 t.test('usage errors exit 2', async (t) => {
   t.equal(run('--seeds', '5..1').status, 2);
   t.equal(run('--frobnicate').status, 2);
