@@ -169,7 +169,8 @@ export class Simulation implements VirtualTimeSource {
   private livenessFromMs: number | undefined;
   private livenessActive = false;
   private violation: Violation | undefined;
-  private stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, announcements: 0 };
+  private started = false;
+  private readonly stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, announcements: 0 };
 
   constructor(
     private readonly scenario: Scenario,
@@ -263,7 +264,10 @@ export class Simulation implements VirtualTimeSource {
     }
   }
 
+  /** Runs the scenario to its end or to the first violation. A Simulation runs once. */
   run(): SimulationResult {
+    if (this.started) throw new Error('Simulation.run(): a simulation runs once; make a new one to run again');
+    this.started = true;
     this.log('WORLD', `scenario ${this.scenario.name}, seed ${this.options.seed}, ${this.nodes.length} nodes, ${this.keys.length} VRID groups, ${formatSeconds(this.endMs)}`);
     for (const node of this.nodes) {
       if (node.driftPpm !== 0) this.log('WORLD', `${node.spec.name} clock drift ${node.driftPpm} ppm`);
