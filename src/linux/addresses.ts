@@ -1,0 +1,239 @@
+// The engine's AddressPort on Linux: VIPs added and removed over rtnetlink, announcements delegated to
+// a function supplied by the caller (the raw-socket addon's GARP / unsolicited NA).
+//
+// Like keepalived: a VIP is /32 (IPv4) or /128 (IPv6) unless configured otherwise, IPv6 VIPs are added
+// with IFA_F_NODAD so they answer at once instead of after duplicate address detection, an address that
+// is already there (add) or already gone (remove) is success, and VIPs found on the interface at start
+// are taken to be left over from a killed run and removed.
+
+import { isIP } from 'node:net';
+import { ConfigError } from '../config/errors.js';
+import type { AddressPort, VipOptions } from '../engine/ports.js';
+import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
+import type { IpFamily } from '../wire/types.js';
+import {
+  MAX_INTERFACE_NAME_LENGTH,
+  RtNetlinkClient,
+  type AddressSpec,
+  type InterfaceAddress,
+  type NetlinkError,
+} from './netlink.js';
+
+/** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
+export interface VipSpec {
+  readonly interface: string;
+  readonly address: string;
+  /** Default 32 (IPv4) or 128 (IPv6). */
+  readonly prefixLength?: number;
+  /** IPv4 only: `<interface>` or `<interface>:<suffix>`, at most 15 characters. */
+  readonly label?: string;
+}
+
+export type AnnounceFunction = (
+  iface: string,
+  addresses: readonly string[],
+  count: number,
+) => void | Promise<void>;
+
+export interface LinuxAddressPortOptions {
+  /** Gratuitous ARP / unsolicited NA, `count` per address (the raw-socket addon). */
+  readonly announce: AnnounceFunction;
+  /** Prefix lengths and labels; a VIP not listed here gets the defaults. */
+  readonly vips?: readonly VipSpec[];
+  /** Shared with other adapters if given; otherwise the port opens (and closes) its own. */
+  readonly client?: RtNetlinkClient;
+}
+
+/** One address that could not be added or removed. */
+export interface VipFailure {
+  readonly address: string;
+  readonly error: Error & { code: string };
+}
+
+/** Some VIPs of one call failed; `code` is the first failure's, the others are in `failures`. */
+export class VipOperationError extends Error {
+  readonly code: string;
+  readonly interface: string;
+  readonly failures: readonly VipFailure[];
+
+  constructor(operation: 'addVips' | 'removeVips' | 'removeLeftoverVips', iface: string, failures: VipFailure[]) {
+    const list = failures.map((f) => `${f.address}: ${f.error.code}`).join(', ');
+    super(`${operation} on ${iface}: ${failures.length} address(es) failed (${list})`);
+    this.name = 'VipOperationError';
+    this.code = failures[0]?.error.code ?? 'EIO';
+    this.interface = iface;
+    this.failures = failures;
+  }
+}
+
+interface ResolvedVip {
+  readonly family: IpFamily;
+  /** Canonical text. */
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly label: string | undefined;
+}
+
+function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Canonical text and family, or undefined if `text` is not a plain IPv4/IPv6 address. */
+export function canonicalAddress(text: string): { family: IpFamily; address: string } | undefined {
+  const family = isIP(text);
+  if (family !== 4 && family !== 6) return undefined;
+  const parsed = parseAddress(text, family);
+  if (!parsed) return undefined;
+  return { family, address: family === 4 ? formatIpv4(parsed.bytes, 0) : formatIpv6(parsed.bytes, 0) };
+}
+
+/** Throws ConfigError unless `label` is `<iface>` or `<iface>:<suffix>` and fits IFNAMSIZ. */
+export function validateVipLabel(iface: string, label: string, field = 'label'): void {
+  if (label.length > MAX_INTERFACE_NAME_LENGTH) {
+    throw new ConfigError(field, `label ${JSON.stringify(label)} is longer than ${MAX_INTERFACE_NAME_LENGTH} characters`);
+  }
+  if (label !== iface && !(label.startsWith(`${iface}:`) && label.length > iface.length + 1)) {
+    throw new ConfigError(field, `label ${JSON.stringify(label)} must be "${iface}" or "${iface}:<suffix>"`);
+  }
+}
+
+function vipKey(iface: string, address: string): string {
+  return `${iface} ${address}`;
+}
+
+function resolveSpec(spec: VipSpec, index: number): [string, ResolvedVip] {
+  const field = `vips[${index}]`;
+  const canonical = canonicalAddress(spec.address);
+  if (!canonical) throw new ConfigError(`${field}.address`, `not an IPv4 or IPv6 address: ${spec.address}`);
+  const maxPrefix = canonical.family === 4 ? 32 : 128;
+  const prefixLength = spec.prefixLength ?? maxPrefix;
+  if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > maxPrefix) {
+    throw new ConfigError(`${field}.prefixLength`, `must be an integer 0..${maxPrefix}, got ${spec.prefixLength}`);
+  }
+  if (spec.interface.length === 0 || spec.interface.length > MAX_INTERFACE_NAME_LENGTH) {
+    throw new ConfigError(`${field}.interface`, `bad interface name ${JSON.stringify(spec.interface)}`);
+  }
+  if (spec.label !== undefined) validateVipLabel(spec.interface, spec.label, `${field}.label`);
+  // The kernel has no IPv6 labels (IFA_LABEL is IPv4 only); keepalived ignores one too.
+  const label = canonical.family === 4 ? spec.label : undefined;
+  return [vipKey(spec.interface, canonical.address), { ...canonical, prefixLength, label }];
+}
+
+/** The Linux AddressPort. Construct it at load: bad VIP settings throw ConfigError there. */
+export class LinuxAddressPort implements AddressPort {
+  private readonly announce: AnnounceFunction;
+  private readonly client: RtNetlinkClient;
+  private readonly ownsClient: boolean;
+  private readonly vips = new Map<string, ResolvedVip>();
+
+  constructor(options: LinuxAddressPortOptions) {
+    this.announce = options.announce;
+    this.client = options.client ?? new RtNetlinkClient();
+    this.ownsClient = options.client === undefined;
+    (options.vips ?? []).forEach((spec, index) => {
+      const [key, vip] = resolveSpec(spec, index);
+      this.vips.set(key, vip);
+    });
+  }
+
+  /**
+   * Adds the VIPs. `acceptMode` does not change how an address is added: refusing traffic to a VIP
+   * when it is off is a firewall rule (keepalived's vrrp_strict), not an address property.
+   */
+  async addVips(iface: string, addresses: readonly string[], _options: VipOptions): Promise<void> {
+    await this.forEachVip('addVips', iface, addresses, (spec) =>
+      this.client.addAddress({ ...spec, noDad: spec.family === 6 }),
+    );
+  }
+
+  /** Removing from an interface that no longer exists succeeds: its addresses went with it. */
+  async removeVips(iface: string, addresses: readonly string[]): Promise<void> {
+    await this.forEachVip('removeVips', iface, addresses, (spec) => this.client.deleteAddress(spec));
+  }
+
+  async announceVips(iface: string, addresses: readonly string[], count: number): Promise<void> {
+    await this.announce(iface, addresses, count);
+  }
+
+  /**
+   * Removes each of `vips` (with its configured prefix length) that is on `iface` now: at startup these
+   * can only be left from an earlier run that was killed before it could clean up. Returns the canonical
+   * addresses it removed.
+   */
+  async removeLeftoverVips(iface: string, vips: readonly string[]): Promise<string[]> {
+    const { ifindex } = await this.client.getLink(iface);
+    const present = await this.client.listAddresses(ifindex);
+    const removed: string[] = [];
+    const failures: VipFailure[] = [];
+    for (const text of vips) {
+      const spec = this.resolve(iface, text);
+      if (!spec) {
+        failures.push({ address: text, error: codedError('EINVAL', `not an IPv4 or IPv6 address: ${text}`) });
+        continue;
+      }
+      const onInterface = present.some(
+        (a) => a.family === spec.family && a.address === spec.address && a.prefixLength === spec.prefixLength,
+      );
+      if (!onInterface) continue;
+      try {
+        if ((await this.client.deleteAddress({ ...spec, ifindex })) === 'removed') {
+          removed.push(spec.address);
+        }
+      } catch (error) {
+        failures.push({ address: spec.address, error: error as Error & { code: string } });
+      }
+    }
+    if (failures.length > 0) throw new VipOperationError('removeLeftoverVips', iface, failures);
+    return removed;
+  }
+
+  /** The addresses on `iface` now (rejects with code ENODEV if there is no such interface). */
+  async listAddresses(iface: string): Promise<InterfaceAddress[]> {
+    const info = await this.client.getLink(iface);
+    return this.client.listAddresses(info.ifindex);
+  }
+
+  close(): void {
+    if (this.ownsClient) this.client.close();
+  }
+
+  private resolve(iface: string, text: string): Omit<AddressSpec, 'ifindex'> | undefined {
+    const canonical = canonicalAddress(text);
+    if (!canonical) return undefined;
+    const configured = this.vips.get(vipKey(iface, canonical.address));
+    return configured ?? { ...canonical, prefixLength: canonical.family === 4 ? 32 : 128, label: undefined };
+  }
+
+  /** Runs `operation` for every address (in parallel) and rejects once with every failure. */
+  private async forEachVip(
+    name: 'addVips' | 'removeVips',
+    iface: string,
+    addresses: readonly string[],
+    operation: (spec: AddressSpec) => Promise<unknown>,
+  ): Promise<void> {
+    if (addresses.length === 0) return;
+    let ifindex: number;
+    try {
+      ({ ifindex } = await this.client.getLink(iface));
+    } catch (error) {
+      if (name === 'removeVips' && (error as NetlinkError).code === 'ENODEV') return;
+      throw error;
+    }
+    const failures: VipFailure[] = [];
+    await Promise.all(
+      addresses.map(async (text) => {
+        const spec = this.resolve(iface, text);
+        if (!spec) {
+          failures.push({ address: text, error: codedError('EINVAL', `not an IPv4 or IPv6 address: ${text}`) });
+          return;
+        }
+        try {
+          await operation({ ...spec, ifindex });
+        } catch (error) {
+          failures.push({ address: spec.address, error: error as Error & { code: string } });
+        }
+      }),
+    );
+    if (failures.length > 0) throw new VipOperationError(name, iface, failures);
+  }
+}

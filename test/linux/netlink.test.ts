@@ -1,0 +1,258 @@
+// The typed netlink layer and the link watcher. Conversions and selection rules run anywhere; the
+// rest runs in a network namespace (root), checked against `ip -json`.
+
+import { execFileSync } from 'node:child_process';
+import t from 'tap';
+import netlinkPackage from 'netlink';
+import { isLinkUsable, selectIpv6LinkLocal, selectPrimaryIpv4 } from '../../src/linux/links.js';
+import {
+  NetlinkError,
+  toInterfaceAddress,
+  toInterfaceInfo,
+  type InterfaceAddress,
+  type InterfaceInfo,
+} from '../../src/linux/netlink.js';
+import { namespaceSkipReason, NamespaceChild, TestNamespace, type ChildError } from './netns-harness.js';
+
+const { rt } = netlinkPackage;
+
+t.test('NetlinkError carries errno-style code, negative errno and the request', async (t) => {
+  const error = new NetlinkError('RTM_NEWADDR', -17);
+  t.equal(error.code, 'EEXIST');
+  t.equal(error.errno, -17);
+  t.equal(error.syscall, 'RTM_NEWADDR');
+  t.equal(new NetlinkError('RTM_DELADDR', 99).code, 'EADDRNOTAVAIL', 'positive errno accepted too');
+});
+
+t.test('address messages convert to text, prefix, label and flags (IFA_FLAGS wins)', async (t) => {
+  const v4 = toInterfaceAddress({
+    kind: 'address',
+    data: { family: 2, prefixlen: 24, index: 7, scope: 0, flags: { permanent: true } },
+    attrs: { local: Buffer.from([192, 0, 2, 10]), address: Buffer.from([192, 0, 2, 10]), label: 'eth0:vip' },
+  });
+  t.same(v4, {
+    ifindex: 7,
+    family: 4,
+    address: '192.0.2.10',
+    prefixLength: 24,
+    label: 'eth0:vip',
+    scope: 0,
+    flags: ['permanent'],
+  });
+  const v6 = toInterfaceAddress({
+    kind: 'address',
+    data: { family: 10, prefixlen: 128, index: 7, scope: 0, flags: {} },
+    attrs: { address: Buffer.from('20010db8000000000000000000000100', 'hex'), flags: { nodad: true, permanent: true } },
+  });
+  t.equal(v6?.address, '2001:db8::100');
+  t.same(v6?.flags, ['nodad', 'permanent']);
+  t.equal(
+    toInterfaceAddress({ kind: 'address', data: { family: 17, index: 1 }, attrs: {} }),
+    undefined,
+    'other families are skipped',
+  );
+  t.equal(
+    toInterfaceAddress({ kind: 'address', data: { family: 2, index: 1 }, attrs: { local: Buffer.alloc(3) } }),
+    undefined,
+    'a short address is skipped, not misread',
+  );
+});
+
+t.test('a formatted address message parses back (the package round-trips our fields)', async (t) => {
+  const stream = new netlinkPackage.AttrStream();
+  rt.formatAddressMessage(
+    {
+      kind: 'address',
+      data: { family: 2, prefixlen: 32, index: 3 },
+      attrs: { local: Buffer.from([198, 51, 100, 7]), label: 'va:x' },
+    },
+    stream,
+  );
+  const parsed = toInterfaceAddress(rt.parseAddressMessage(Buffer.concat(stream.bufs)));
+  t.equal(parsed?.address, '198.51.100.7');
+  t.equal(parsed?.label, 'va:x');
+  t.equal(parsed?.prefixLength, 32);
+});
+
+t.test('link messages convert: MAC text, operstate name, IFF_UP / LOWER_UP / RUNNING', async (t) => {
+  const info = toInterfaceInfo({
+    kind: 'link',
+    data: { index: 4, flags: { up: true } },
+    attrs: { ifname: 'eth1', address: Buffer.from([2, 0, 0x5e, 0, 1, 0xa]), mtu: 9000, operstate: 2 },
+  });
+  t.same(info, {
+    ifindex: 4,
+    name: 'eth1',
+    mac: '02:00:5e:00:01:0a',
+    mtu: 9000,
+    operState: 'down',
+    adminUp: true,
+    lowerUp: false,
+    running: false,
+  });
+  t.equal(isLinkUsable(info!), false, 'admin up without carrier is not usable');
+  t.equal(isLinkUsable({ ...info!, running: true }), true);
+});
+
+function addr(address: string, family: 4 | 6, flags: InterfaceAddress['flags'] = [], prefixLength = 24): InterfaceAddress {
+  return { ifindex: 1, family, address, prefixLength, label: undefined, scope: 0, flags };
+}
+
+t.test('source selection: primary IPv4 skips secondaries and VIPs; link-local prefers non-tentative', async (t) => {
+  const list = [
+    addr('192.0.2.100', 4, [], 32),
+    addr('192.0.2.1', 4),
+    addr('192.0.2.5', 4, ['secondary']),
+    addr('2001:db8::1', 6, [], 64),
+    addr('fe80::1', 6, ['tentative'], 64),
+    addr('fe80::2', 6, [], 64),
+    addr('fe80::3', 6, ['dadfailed'], 64),
+  ];
+  t.equal(selectPrimaryIpv4(list, new Set(['192.0.2.100']))?.address, '192.0.2.1');
+  t.equal(selectPrimaryIpv4(list)?.address, '192.0.2.100', 'without exclusions the first primary wins');
+  t.equal(selectPrimaryIpv4([addr('192.0.2.5', 4, ['secondary'])])?.address, '192.0.2.5');
+  t.equal(selectPrimaryIpv4([addr('2001:db8::1', 6)]), undefined);
+  t.equal(selectIpv6LinkLocal(list)?.address, 'fe80::2');
+  t.equal(selectIpv6LinkLocal([list[4]!, list[6]!])?.address, 'fe80::1', 'tentative only as a last resort');
+  t.equal(selectIpv6LinkLocal([list[6]!]), undefined, 'a DAD-failed address never counts');
+});
+
+const skip = namespaceSkipReason();
+
+t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
+  const ns = new TestNamespace('n');
+  t.teardown(() => ns.remove());
+  const child = new NamespaceChild(ns.name);
+  t.teardown(() => child.stop());
+  ns.ip('addr', 'add', '198.51.100.1/24', 'dev', ns.a);
+  ns.ip('addr', 'add', '198.51.100.2/24', 'dev', ns.a);
+
+  await t.test('getLink agrees with ip -json link show; an unknown name is ENODEV', async (t) => {
+    const info = await child.call<InterfaceInfo>('getLink', ns.a);
+    const [witness] = JSON.parse(ns.ip('-json', 'link', 'show', 'dev', ns.a)) as {
+      ifindex: number;
+      address: string;
+      mtu: number;
+      operstate: string;
+      flags: string[];
+    }[];
+    t.equal(info.ifindex, witness!.ifindex);
+    t.equal(info.mac, witness!.address);
+    t.equal(info.mtu, witness!.mtu);
+    t.equal(info.operState, witness!.operstate.toLowerCase());
+    t.equal(info.adminUp, witness!.flags.includes('UP'));
+    t.equal(info.lowerUp, witness!.flags.includes('LOWER_UP'));
+    const error = await child.call('getLink', 'nosuchdev0').catch((e: ChildError) => e);
+    t.equal((error as ChildError).code, 'ENODEV');
+  });
+
+  await t.test('addAddress with label and NODAD; again is "exists"; delete, then "absent"', async (t) => {
+    const { ifindex } = await child.call<InterfaceInfo>('getLink', ns.a);
+    const v4 = { ifindex, family: 4, address: '203.0.113.9', prefixLength: 32, label: 'va:t' };
+    const v6 = { ifindex, family: 6, address: '2001:db8::9', prefixLength: 128, noDad: true };
+    t.equal(await child.call('addAddress', v4), 'added');
+    t.equal(await child.call('addAddress', v4), 'exists');
+    t.equal(await child.call('addAddress', v6), 'added');
+    t.equal(ns.find(ns.a, '203.0.113.9')?.label, 'va:t');
+    t.equal(ns.find(ns.a, '2001:db8::9')?.nodad, true);
+    const listed = await child.call<InterfaceAddress[]>('interfaceAddresses', ns.a);
+    const witness = ns.addresses(ns.a);
+    t.same(
+      listed.map((a) => `${a.address}/${a.prefixLength}`).sort(),
+      witness.map((a) => `${a.local}/${a.prefixlen}`).sort(),
+      'the listing matches ip -json addr show',
+    );
+    t.same(listed.find((a) => a.address === '2001:db8::9')?.flags, ['nodad', 'permanent']);
+    t.same(listed.find((a) => a.address === '198.51.100.2')?.flags, ['secondary', 'permanent']);
+    t.equal(await child.call('deleteAddress', v4), 'removed');
+    t.equal(await child.call('deleteAddress', v4), 'absent');
+    t.equal(await child.call('deleteAddress', v6), 'removed');
+    t.equal(await child.call('deleteAddress', v6), 'absent');
+    t.equal(ns.find(ns.a, '203.0.113.9'), undefined);
+    const bad = await child
+      .call('addAddress', { ifindex: 9999, family: 4, address: '203.0.113.10', prefixLength: 32 })
+      .catch((e: ChildError) => e);
+    t.equal((bad as ChildError).code, 'ENODEV', 'kernel errors come back with their errno name');
+  });
+
+  await t.test('source addresses: primary IPv4 (VIP excluded) and the link-local', async (t) => {
+    ns.ip('addr', 'add', '198.51.100.50/32', 'dev', ns.b);
+    ns.ip('addr', 'add', '198.51.100.3/24', 'dev', ns.b);
+    const sources = await child.call<{ ipv4: string; ipv6LinkLocal: string }>('sources', ns.b, ['198.51.100.50']);
+    t.equal(sources.ipv4, '198.51.100.3');
+    const linkLocal = ns.addresses(ns.b).find((a) => a.family === 'inet6' && a.local.startsWith('fe80:'));
+    t.equal(sources.ipv6LinkLocal, linkLocal?.local);
+  });
+
+  await t.test('watcher: link down/up, an ip addr del by another process, IPv6 dropped on admin down', async (t) => {
+    t.equal(await child.call('watch'), 'watching');
+    t.equal(await child.call('isUp', ns.a), true, 'initial state read at start');
+    ns.ip('addr', 'add', '2001:db8::77/128', 'dev', ns.a, 'nodad');
+    ns.ip('addr', 'add', '203.0.113.77/32', 'dev', ns.a, 'label', 'va:w');
+    const added = await child.waitForEvent(
+      (e) => e.event === 'addressAdded' && (e.data['address'] as InterfaceAddress).address === '203.0.113.77',
+      'addressAdded',
+    );
+    t.equal(added.data['interface'], ns.a);
+    t.equal((added.data['address'] as InterfaceAddress).label, 'va:w');
+
+    ns.ip('addr', 'del', '203.0.113.77/32', 'dev', ns.a);
+    const removed = await child.waitForEvent(
+      (e) => e.event === 'addressRemoved' && (e.data['address'] as InterfaceAddress).address === '203.0.113.77',
+      'addressRemoved',
+    );
+    t.equal(removed.data['interface'], ns.a);
+
+    ns.ip('link', 'set', 'dev', ns.a, 'down');
+    const down = await child.waitForEvent((e) => e.event === 'link' && e.data['interface'] === ns.a && !e.data['up'], 'link down');
+    t.equal((down.data['info'] as InterfaceInfo).adminUp, false);
+    // The peer end loses carrier: reported down although it is still administratively up.
+    const peerDown = await child.waitForEvent(
+      (e) => e.event === 'link' && e.data['interface'] === ns.b && !e.data['up'],
+      'peer link down',
+    );
+    t.equal((peerDown.data['info'] as InterfaceInfo).adminUp, true);
+    t.equal((peerDown.data['info'] as InterfaceInfo).lowerUp, false);
+    const dropped = await child.waitForEvent(
+      (e) => e.event === 'addressRemoved' && (e.data['address'] as InterfaceAddress).address === '2001:db8::77',
+      'IPv6 address dropped on admin down',
+    );
+    t.equal((dropped.data['address'] as InterfaceAddress).family, 6);
+
+    const countBefore = child.events.filter((e) => e.event === 'link' && e.data['interface'] === ns.a).length;
+    ns.ip('link', 'set', 'dev', ns.a, 'up');
+    await child.waitForEvent((e) => e.event === 'link' && e.data['interface'] === ns.a && e.data['up'] === true, 'link up');
+    t.equal(await child.call('isUp', ns.a), true);
+    ns.ip('link', 'set', 'dev', ns.a, 'mtu', '1400');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const countAfter = child.events.filter((e) => e.event === 'link' && e.data['interface'] === ns.a).length;
+    t.equal(countAfter, countBefore + 1, 'an MTU change is not reported as a link change');
+  });
+
+  await t.test('watcher: a notification overflow (ENOBUFS) costs no link change', async (t) => {
+    child.events.length = 0;
+    // The smallest receive buffer the kernel allows, and a helper stopped so that it cannot read it.
+    t.equal(await child.call('watch', 1), 'watching');
+    const helperPid = await child.call<number>('watcherPid');
+    t.ok(helperPid > 0, 'the notification socket lives in a helper process');
+    process.kill(helperPid, 'SIGSTOP');
+    try {
+      const batch = Array.from({ length: 200 }, (_, i) => `addr add 203.0.113.${i + 1}/32 dev ${ns.b}`);
+      batch.push(`link set dev ${ns.b} down`);
+      execFileSync('ip', ['-n', ns.name, '-batch', '-'], { input: `${batch.join('\n')}\n` });
+    } finally {
+      process.kill(helperPid, 'SIGCONT');
+    }
+    const overflow = await child.waitForEvent((e) => e.event === 'error', 'error');
+    t.equal(overflow.data['code'], 'ENOBUFS', `reported: ${String(overflow.data['message'])}`);
+    await child.waitForEvent((e) => e.event === 'resynced', 'resynced');
+    t.equal(await child.call('isUp', ns.b), false, 'the down that happened during the overflow is known');
+    t.ok(child.events.some((e) => e.event === 'link' && e.data['interface'] === ns.b && e.data['up'] === false));
+    t.not(await child.call('watcherPid'), helperPid, 'a new helper took over');
+    ns.ip('link', 'set', 'dev', ns.b, 'up');
+    await child.waitForEvent(
+      (e) => e.event === 'link' && e.data['interface'] === ns.b && e.data['up'] === true,
+      'link up seen by the new helper',
+    );
+  });
+});
