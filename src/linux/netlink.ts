@@ -209,9 +209,43 @@ function checkReply(syscall: string, messages: readonly NetlinkMessage[]): void 
   }
 }
 
+/** A counting semaphore: at most `limit` holders; the others wait in arrival order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/**
+ * Replies in flight are bounded so they always fit the socket's receive buffer (rmem_default is often
+ * 208 KiB): a reply the kernel cannot queue marks the socket overrun, and the `netlink` package then
+ * aborts the process (see link-events-process.ts). One dump chunk is ~32 KiB, an ack ~1 KiB of
+ * buffer, so one dump plus a few dozen small requests stay far below it.
+ */
+const MAX_REQUESTS_IN_FLIGHT = 32;
+const MAX_DUMPS_IN_FLIGHT = 1;
+const REQUEST_TIMEOUT_MS = 5000;
+
 /** Commands: one rtnetlink socket for requests. Open it in the network namespace it should act on. */
 export class RtNetlinkClient {
   private socket: RtNetlinkSocket | undefined;
+  private readonly requestSlots = new Slots(MAX_REQUESTS_IN_FLIGHT);
+  private readonly dumpSlots = new Slots(MAX_DUMPS_IN_FLIGHT);
 
   private raw(): NetlinkSocket {
     if (!this.socket) {
@@ -224,7 +258,12 @@ export class RtNetlinkClient {
     return this.socket.socket;
   }
 
-  private async request(
+  private request(syscall: string, type: number, payload: Uint8Array[], flags: number): Promise<NetlinkMessage[]> {
+    const send = () => this.requestSlots.run(() => this.requestNow(syscall, type, payload, flags));
+    return (flags & NLM_F_DUMP) === NLM_F_DUMP ? this.dumpSlots.run(send) : send();
+  }
+
+  private async requestNow(
     syscall: string,
     type: number,
     payload: Uint8Array[],
@@ -232,7 +271,7 @@ export class RtNetlinkClient {
   ): Promise<NetlinkMessage[]> {
     let messages: NetlinkMessage[];
     try {
-      [messages] = await this.raw().request(type, payload, { flags, checkError: false, timeout: 5000 });
+      [messages] = await this.raw().request(type, payload, { flags, checkError: false, timeout: REQUEST_TIMEOUT_MS });
     } catch (error) {
       throw asCodedError(error, error instanceof Error && /Timeout/.test(error.message) ? 'ETIMEDOUT' : 'ENETLINK');
     }

@@ -140,6 +140,15 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     await child.call('removeVips', ns.a, ['192.0.2.12']);
   });
 
+  await t.test('250 VIPs in one call: all added, all removed (requests in flight stay bounded)', async (t) => {
+    const many = Array.from({ length: 250 }, (_, i) => `203.0.113.${i + 1}`);
+    await child.call('addVips', ns.b, many);
+    const onB = new Set(ns.addresses(ns.b).map((a) => a.local));
+    t.equal(many.filter((a) => onB.has(a)).length, 250);
+    await child.call('removeVips', ns.b, many);
+    t.equal(ns.addresses(ns.b).filter((a) => a.family === 'inet').length, 0);
+  });
+
   await t.test('removeLeftoverVips removes configured VIPs left by a killed run, and only those', async (t) => {
     // What a run killed with SIGKILL leaves behind, added by another process.
     ns.ip('addr', 'add', '192.0.2.10/24', 'dev', ns.a, 'label', `${ns.a}:web`);
