@@ -73,6 +73,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private armedAtMs: number | undefined;
   private lifecycle: EngineLifecycle = 'created';
   private readonly pending = new Set<Promise<void>>();
+  private stopped: Promise<void> | undefined;
   private readonly onDeadline = (): void => this.handleDeadline();
   private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
 
@@ -133,8 +134,13 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Graceful stop: every router gets its shutdown input (a Master sends a priority-0 advert and drops
    * its VIPs), then the engine waits for the ports' outstanding work and closes the packet port.
    */
-  async stop(): Promise<void> {
-    if (this.lifecycle === 'stopping' || this.lifecycle === 'stopped') return;
+  stop(): Promise<void> {
+    // A second caller waits for the same shutdown instead of returning before it is done.
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'stopping';
     if (wasRunning) {

@@ -207,6 +207,9 @@ t.test('stop(): priority-0 advert, VIPs removed, timer cancelled, port closed; l
   t.equal(clock.timerAtMs, undefined, 'timer cancelled');
   t.ok(packets.closed);
   t.equal(engine.running, false);
+  const advertsBefore = packets.sent.length;
+  await Promise.all([engine.stop(), engine.stop()]);
+  t.equal(packets.sent.length, advertsBefore, 'stopping again sends nothing more');
   const before = engine.counters();
   packets.onPacket!(peerAdvert(100));
   t.same(engine.counters(), before, 'a packet after stop changes nothing');
