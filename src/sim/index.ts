@@ -1,5 +1,19 @@
 // The simulator's public face: parse a scenario, run it under a seed, get a timeline, a picture and the
 // first invariant violation, if any.
+//
+// How it is built (TigerBeetle's VOPR and FoundationDB's simulation are the models):
+// - every node runs the real Engine (src/engine) on simulated ports; adverts are real bytes from the
+//   real codec, decoded by the real demux; nothing in the protocol path is mocked;
+// - one agenda (event-queue.ts) ordered by (virtual time, scheduling sequence); the virtual clock jumps
+//   to the next event; each node reads it through its own drifting clock (clock.ts);
+// - every random draw comes from sfc32 streams split off one seed (prng.ts): the fault schedule
+//   (faults.ts, drawn before the run), the network (delay, loss, duplication, reordering) and the
+//   clock drifts are independent streams, so one cannot shift another;
+// - the invariants (invariants.ts, bounds from the RFC timer formulas in bounds.ts) are checked after
+//   every step, incrementally: only keys whose routers, VIPs or topology changed, plus keys inside a
+//   tolerated two-Master episode; a violation stops the run and prints `reproduce with --seed N`;
+// - no wall clock, no Math.random, no Map iteration whose order depends on anything but the scenario:
+//   same scenario and seed give byte-identical timeline text and SVG.
 
 import { DEFAULT_SCENARIO_JSON } from './default-scenario.js';
 import { parseScenario, type Scenario } from './scenario.js';
