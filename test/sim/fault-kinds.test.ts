@@ -1,7 +1,7 @@
 // One scenario per fault kind, each with the outcome the RFC (and keepalived) predict.
 import t from 'tap';
 import { masterDownIntervalMs, skewMs } from '../../src/core/timers.js';
-import { runSimulation } from '../../src/sim/index.js';
+import { DEFAULT_SCENARIO_JSON, parseScenario, runSimulation } from '../../src/sim/index.js';
 import { loadScenario } from './load.js';
 
 const LATENCY_MAX_MS = 0.7;
@@ -81,6 +81,21 @@ t.test('reboot with state MASTER and preempt_delay: keepalived ignores the delay
   t.equal(back.reason, 'preempt-delay-expired');
   // The wait starts at the first lower-priority advert r1 hears after its restart (within 1 s + delay).
   t.ok(back.atMs >= 20_000 + 30_000 && back.atMs <= 20_000 + 1000 + 0.7 + 30_000, `took over at ${back.atMs} ms`);
+});
+
+t.test('clock drift: a node whose clock runs 0.5% slow times out 0.5% later in virtual time', async (t) => {
+  const json = JSON.parse(JSON.stringify(DEFAULT_SCENARIO_JSON));
+  json.nodes[1].driftPpm = -5000;
+  const result = runSimulation(parseScenario(json), { seed: 1 });
+  t.ok(result.ok, result.violation?.message ?? '');
+  t.match(result.timeline.join('\n'), /r2 clock drift -5000 ppm/);
+  const rate = 1 - 5000 / 1e6;
+  // r1's last advert before the crash left at 9414.0625 ms; r2 heard it 0.5-0.7 ms later.
+  const lastAdvertMs = masterDownIntervalMs(2, 150, 100) + 6 * 1000;
+  const takeover = becameMaster(result, 'r2', 10_000)!;
+  const downVirtualMs = masterDownIntervalMs(2, 100, 100) / rate;
+  t.ok(takeover.atMs >= lastAdvertMs + 0.5 + downVirtualMs - 1e-6, `${takeover.atMs} >= ${lastAdvertMs + 0.5 + downVirtualMs}`);
+  t.ok(takeover.atMs <= lastAdvertMs + LATENCY_MAX_MS + downVirtualMs + 1e-6);
 });
 
 t.test('blocked multicast: every node becomes Master and the liveness invariant says so', async (t) => {
