@@ -1,10 +1,12 @@
 // The engine's AddressPort on Linux: VIPs added and removed over rtnetlink, announcements delegated to
 // a function supplied by the caller (the raw-socket addon's GARP / unsolicited NA).
 //
-// Like keepalived: a VIP is /32 (IPv4) or /128 (IPv6) unless configured otherwise, IPv6 VIPs are added
-// with IFA_F_NODAD so they answer at once instead of after duplicate address detection, an address that
-// is already there (add) or already gone (remove) is success, and VIPs found on the interface at start
-// are taken to be left over from a killed run and removed.
+// Like keepalived 2.2.7 (checked against it in a namespace): a VIP is /32 (IPv4) or /128 (IPv6) unless
+// configured otherwise; IPv6 VIPs are added with IFA_F_NODAD so they answer at once instead of after
+// duplicate address detection, and a /128 one with preferred lifetime 0 ("deprecated") so the host
+// never picks it as a source address; an address that is already there (add) or already gone (remove)
+// is success; VIPs found on the interface at start are taken to be left over from a killed run and
+// removed.
 
 import { isIP } from 'node:net';
 import { ConfigError } from '../config/errors.js';
@@ -27,6 +29,11 @@ export interface VipSpec {
   readonly prefixLength?: number;
   /** IPv4 only: `<interface>` or `<interface>:<suffix>`, at most 15 characters. */
   readonly label?: string;
+  /**
+   * IPv6 only (keepalived's `preferred_lft`): 0 marks the VIP deprecated, so it is not used as a
+   * source address. Default 0 for a /128, 'forever' otherwise, as keepalived does.
+   */
+  readonly preferredLifetime?: 0 | 'forever';
 }
 
 export type AnnounceFunction = (
@@ -72,6 +79,7 @@ interface ResolvedVip {
   readonly address: string;
   readonly prefixLength: number;
   readonly label: string | undefined;
+  readonly deprecated: boolean;
 }
 
 function codedError(code: string, message: string): Error & { code: string } {
@@ -114,9 +122,18 @@ function resolveSpec(spec: VipSpec, index: number): [string, ResolvedVip] {
     throw new ConfigError(`${field}.interface`, `bad interface name ${JSON.stringify(spec.interface)}`);
   }
   if (spec.label !== undefined) validateVipLabel(spec.interface, spec.label, `${field}.label`);
+  const preferred = spec.preferredLifetime;
+  if (preferred !== undefined && preferred !== 0 && preferred !== 'forever') {
+    throw new ConfigError(`${field}.preferredLifetime`, `must be 0 or 'forever', got ${String(preferred)}`);
+  }
   // The kernel has no IPv6 labels (IFA_LABEL is IPv4 only); keepalived ignores one too.
   const label = canonical.family === 4 ? spec.label : undefined;
-  return [vipKey(spec.interface, canonical.address), { ...canonical, prefixLength, label }];
+  const deprecated = canonical.family === 6 && (preferred ?? defaultPreferredLifetime(prefixLength)) === 0;
+  return [vipKey(spec.interface, canonical.address), { ...canonical, prefixLength, label, deprecated }];
+}
+
+function defaultPreferredLifetime(prefixLength: number): 0 | 'forever' {
+  return prefixLength === 128 ? 0 : 'forever';
 }
 
 /** The Linux AddressPort. Construct it at load: bad VIP settings throw ConfigError there. */
@@ -201,7 +218,9 @@ export class LinuxAddressPort implements AddressPort {
     const canonical = canonicalAddress(text);
     if (!canonical) return undefined;
     const configured = this.vips.get(vipKey(iface, canonical.address));
-    return configured ?? { ...canonical, prefixLength: canonical.family === 4 ? 32 : 128, label: undefined };
+    if (configured) return configured;
+    const prefixLength = canonical.family === 4 ? 32 : 128;
+    return { ...canonical, prefixLength, label: undefined, deprecated: canonical.family === 6 };
   }
 
   /** Runs `operation` for every address (in parallel) and rejects once with every failure. */

@@ -27,6 +27,8 @@ const NLM_F_DUMP = 0x300;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 
+/** IFA_CACHEINFO's "forever". */
+const INFINITY_LIFETIME = 0xffffffff;
 const AF_INET = 2;
 const AF_INET6 = 10;
 /** linux/if.h IFNAMSIZ - 1. */
@@ -124,6 +126,11 @@ export interface AddressSpec {
   readonly label?: string | undefined;
   /** IFA_F_NODAD: usable at once, no duplicate address detection (IPv6). */
   readonly noDad?: boolean;
+  /**
+   * IPv6: preferred lifetime 0 (valid forever), i.e. "deprecated": the address answers but is never
+   * picked as a source address (RFC 6724 rule 3).
+   */
+  readonly deprecated?: boolean;
 }
 
 export type LinkNotification =
@@ -298,6 +305,9 @@ export class RtNetlinkClient {
           address: bytes,
           ...(spec.family === 4 && spec.label !== undefined ? { label: spec.label } : {}),
           ...(noDad ? { flags: { nodad: true } } : {}),
+          ...(spec.family === 6 && spec.deprecated === true
+            ? { cacheInfo: { ifaPrefered: 0, ifaValid: INFINITY_LIFETIME, cstamp: 0, tstamp: 0 } }
+            : {}),
         },
       },
       stream,
@@ -319,7 +329,7 @@ export class RtNetlinkClient {
   /** Deletes an address (matched on address and prefix length); one already gone is 'absent'. */
   async deleteAddress(spec: AddressSpec): Promise<'removed' | 'absent'> {
     // No label in the request: the kernel would refuse a delete whose label differs from the one set.
-    const unlabelled: AddressSpec = { ...spec, label: undefined, noDad: false };
+    const unlabelled: AddressSpec = { ...spec, label: undefined, noDad: false, deprecated: false };
     try {
       await this.request('RTM_DELADDR', RTM_DELADDR, RtNetlinkClient.addressPayload(unlabelled), 0);
       return 'removed';

@@ -39,6 +39,10 @@ t.test('VIP settings are checked when the port is built, before anything touches
   t.equal(failingField([{ interface: 'eth0', address: '192.0.2.1', label: 'eth1:a' }]), 'vips[0].label');
   t.equal(failingField([{ interface: 'a-name-too-long0', address: '192.0.2.1' }]), 'vips[0].interface');
   t.equal(
+    failingField([{ interface: 'eth0', address: '2001:db8::1', preferredLifetime: 5 as unknown as 0 }]),
+    'vips[0].preferredLifetime',
+  );
+  t.equal(
     failingField([
       { interface: 'eth0', address: '192.0.2.1' },
       { interface: 'eth0', address: '192.0.2.2', prefixLength: -1 },
@@ -93,11 +97,31 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     const plain = ns.find(ns.a, '192.0.2.11');
     t.equal(plain?.prefixlen, 32);
     t.equal(plain?.label, ns.a, 'no label configured: the kernel uses the device name');
-    t.equal(ns.find(ns.a, '2001:db8::a:1')?.prefixlen, 64);
+    const v6Net = ns.find(ns.a, '2001:db8::a:1');
+    t.equal(v6Net?.prefixlen, 64);
+    t.equal(v6Net?.nodad, true);
+    t.notOk(v6Net?.deprecated, 'a /64 VIP keeps preferred_lft forever (keepalived)');
     const v6 = ns.find(ns.a, '2001:db8::a:2');
     t.equal(v6?.prefixlen, 128);
     t.equal(v6?.nodad, true, 'IFA_F_NODAD set');
     t.notOk(v6?.tentative, 'usable at once: not tentative');
+    t.equal(v6?.deprecated, true, 'a /128 VIP is deprecated, never a source address (keepalived)');
+    t.equal(v6?.preferred_life_time, 0);
+  });
+
+  await t.test('preferredLifetime overrides the default either way', async (t) => {
+    await child.call('init', [
+      ...vips,
+      { interface: ns.b, address: '2001:db8::b:1', preferredLifetime: 'forever' },
+      { interface: ns.b, address: '2001:db8::b:2', prefixLength: 64, preferredLifetime: 0 },
+    ]);
+    await child.call('addVips', ns.b, ['2001:db8::b:1', '2001:db8::b:2']);
+    t.notOk(ns.find(ns.b, '2001:db8::b:1')?.deprecated);
+    t.equal(ns.find(ns.b, '2001:db8::b:2')?.deprecated, true);
+    await child.call('removeVips', ns.b, ['2001:db8::b:1', '2001:db8::b:2']);
+    t.equal(ns.find(ns.b, '2001:db8::b:1'), undefined);
+    t.equal(ns.find(ns.b, '2001:db8::b:2'), undefined);
+    await child.call('init', vips);
   });
 
   await t.test('addVips again is not an error and adds nothing twice', async (t) => {

@@ -31,6 +31,8 @@ export interface IpJsonAddress {
   readonly label?: string;
   readonly nodad?: boolean;
   readonly tentative?: boolean;
+  readonly deprecated?: boolean;
+  readonly preferred_life_time?: number;
 }
 
 /** A namespace holding veth pair `a` <-> `b`, both up. */
