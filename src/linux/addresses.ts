@@ -149,6 +149,9 @@ export class LinuxAddressPort implements AddressPort {
     this.ownsClient = options.client === undefined;
     (options.vips ?? []).forEach((spec, index) => {
       const [key, vip] = resolveSpec(spec, index);
+      if (this.vips.has(key)) {
+        throw new ConfigError(`vips[${index}]`, `${vip.address} on ${spec.interface} is listed twice`);
+      }
       this.vips.set(key, vip);
     });
   }

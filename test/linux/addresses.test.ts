@@ -50,6 +50,14 @@ t.test('VIP settings are checked when the port is built, before anything touches
     'vips[1].prefixLength',
     'the field names which entry is wrong',
   );
+  t.equal(
+    failingField([
+      { interface: 'eth0', address: '2001:db8::1' },
+      { interface: 'eth0', address: '2001:DB8:0::1', prefixLength: 64 },
+    ]),
+    'vips[1]',
+    'the same VIP twice on one interface (compared in canonical form)',
+  );
 });
 
 t.test('canonicalAddress gives one text per address', async (t) => {
