@@ -252,8 +252,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
     }
     this.apply(slot, result.actions, nowMs);
-    this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
-    this.armTimer();
+    const nextMs = slot.router.nextDeadlineMs();
+    this.deadlines.set(slot.index, nextMs);
+    // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
+    // (it wakes, finds nothing due and re-arms), so only an earlier deadline re-arms it now: this keeps
+    // the heap untouched on the per-packet path.
+    if (nextMs !== undefined && (this.armedAtMs === undefined || nextMs < this.armedAtMs)) this.armTimer();
   }
 
   /** Hands one input to one router, carries out its actions and files its next deadline. */

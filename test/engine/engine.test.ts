@@ -83,7 +83,12 @@ t.test('received adverts: higher priority resets the down timer; counters and ev
   engine.start();
   clock.advanceTo(2000);
   packets.onPacket!(peerAdvert(200));
-  t.equal(clock.timerAtMs, 2000 + masterDownIntervalMs(2, 100, 100), 't=2000: down timer restarted');
+  const downMs = masterDownIntervalMs(2, 100, 100);
+  t.equal(clock.timerAtMs, downMs, 't=2000: the armed timer may stay early (a later deadline does not re-arm)');
+  t.match(engine.snapshot(), [{ nextDeadlineMs: 2000 + downMs }], 'but the router\'s down timer restarted');
+  clock.advanceTo(downMs);
+  t.equal(engine.snapshot()[0]!.state, 'Backup', `t=${downMs}: the early wake-up changes nothing`);
+  t.equal(clock.timerAtMs, 2000 + downMs, 'and re-arms at the true deadline');
   t.match(received, [{ router: 'VI_1', vrid: 51, sourceAddress: '192.0.2.9', priority: 200, advertIntervalCs: 100, atMs: 2000 }]);
   t.match(engine.counters().routers, [{ router: 'VI_1', advertsReceived: 1, advertsSent: 0 }]);
   t.match(engine.snapshot(), [{ name: 'VI_1', state: 'Backup', masterAddress: '192.0.2.9' }]);
