@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultScenario, parseScenario, runSimulation, wrapSvgInHtml, type Scenario, type SimulationResult } from '../sim/index.js';
+import { defaultScenario, parseScenario, runSimulation, Simulation, wrapSvgInHtml, type Scenario, type SimulationResult } from '../sim/index.js';
 
 const HELP = `usage: vrrp-sim [options]
 
@@ -147,6 +147,8 @@ export function main(argv: readonly string[]): number {
       return 0;
     }
     scenario = loadScenario(options.scenarioPath);
+    // Building the world checks every router configuration (keepalived's rules) before anything runs.
+    new Simulation(scenario, { seed: options.seed });
   } catch (error) {
     process.stderr.write(`vrrp-sim: ${(error as Error).message}\n`);
     return 2;

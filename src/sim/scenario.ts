@@ -198,6 +198,7 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
   unique(interfaces.map((f) => f.name), `${where}.interfaces`, 'interface name');
   const routers = list(o.routers, `${where}.routers`).flatMap((v, i) => expandRouter(v, `${where}.routers[${i}]`, interfaces));
   unique(routers.map((r) => r.name), `${where}.routers`, 'router name');
+  unique(routers.map((r) => `${r.interface} IPv${r.family} VRID ${r.vrid}`), `${where}.routers`, 'virtual router');
   unique(routers.flatMap((r) => r.vips), `${where}.routers`, 'VIP');
   return {
     name: text(o.name, `${where}.name`),

@@ -1,7 +1,7 @@
 // bin/vrrp-sim end to end: the default run, a failing scenario's exit status, usage errors.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './load.js';
@@ -59,6 +59,13 @@ t.test('two separate processes, same seed: byte-identical timeline and picture',
 });
 
 t.test('usage errors exit 2', async (t) => {
+  const bad = join(work, 'bad.json');
+  const scenario = JSON.parse(readFileSync(join(repoRoot, 'test/scenarios/unicast.json'), 'utf8'));
+  scenario.nodes[0].routers[0].password = 'secret'; // v3 has no authentication
+  writeFileSync(bad, JSON.stringify(scenario));
+  const out = run('--scenario', bad);
+  t.equal(out.status, 2);
+  t.match(out.stderr, /auth: VRRPv3 has no authentication/);
   t.equal(run('--seeds', '5..1').status, 2);
   t.equal(run('--frobnicate').status, 2);
   t.match(run('--help').stdout, /usage: vrrp-sim/);

@@ -45,6 +45,10 @@ t.test('scenario: mistakes are clear errors naming the field', async (t) => {
   t.throws(broken((s) => (s.events[0].node = 'r9')), /events\[0\]\.node: no node named "r9"/);
   t.throws(broken((s) => (s.nodes[0].interfaces[0].ipv6 = '2001:db8::1')), /must be link-local/);
   t.throws(broken((s) => (s.nodes[0].routers[0].vips = ['2001:db8::1'])), /is not IPv4/);
+  t.throws(
+    broken((s) => s.nodes[0].routers.push({ ...s.nodes[0].routers[0], name: 'other', vips: ['192.0.2.99'] })),
+    /virtual router "eth0 IPv4 VRID 51" appears twice/,
+  );
 });
 
 t.test('scenario: a VRID range expands with {vrid} in names and VIPs', async (t) => {
