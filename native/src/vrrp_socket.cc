@@ -339,6 +339,8 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
 
 VrrpSocket::VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocket>(info) {
   Napi::Env env = info.Env();
+  // First, while nothing is open yet: a throw below must leave nothing behind that points at us.
+  asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "VrrpRawSocket", info.This().As<Napi::Object>());
   Napi::Object options = RequireObject(env, info[0], "options");
   int family = RequireFamily(options);
   std::string interfaceName = RequireString(options, "interface");
@@ -368,7 +370,6 @@ VrrpSocket::VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSo
     throw Napi::Error::New(env, "napi_add_async_cleanup_hook failed");
   }
   core_ = raw;
-  asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "VrrpRawSocket", info.This().As<Napi::Object>());
 }
 
 VrrpSocket::~VrrpSocket() {
