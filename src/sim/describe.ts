@@ -23,7 +23,7 @@ export function describeFault(fault: FaultEvent): string {
     case 'setPriority':
       return `setPriority ${fault.node}/${fault.router} ${fault.priority}`;
     case 'network': {
-      const parts = (['loss', 'duplicate', 'reorder', 'latencyMs', 'jitterMs'] as const)
+      const parts = (['loss', 'duplicate', 'reorder', 'corrupt', 'latencyMs', 'jitterMs'] as const)
         .filter((k) => fault[k] !== undefined)
         .map((k) => `${k}=${fault[k]}`);
       return `network ${fault.lan} ${parts.join(' ')}`;

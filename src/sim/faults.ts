@@ -1,6 +1,7 @@
-// The random fault phase: a schedule of crashes, clean stops, partitions, link flaps, priority changes and
-// loss bursts, drawn from its own PRNG stream before the run starts. Drawing it up front keeps the
-// schedule a pure function of (scenario, seed): what the network does during the run cannot shift it.
+// The random fault phase: a schedule of crashes, clean stops, partitions, link flaps, priority changes
+// and bursts of loss, duplication, reordering and corruption, drawn from its own PRNG stream before the
+// run starts. Drawing it up front keeps the schedule a pure function of (scenario, seed): what the
+// network does during the run cannot shift it.
 
 import type { Prng } from './prng.js';
 import type { LanSpec, RandomFaultSpec, Scenario, TimedFault } from './scenario.js';
@@ -84,6 +85,7 @@ export function drawRandomFaults(scenario: Scenario, spec: RandomFaultSpec, rng:
             loss: round3(rng.between(0.05, Math.max(0.05, spec.maxLoss))),
             duplicate: round3(rng.between(0, 0.1)),
             reorder: round3(rng.between(0, 0.1)),
+            corrupt: round3(rng.between(0, 0.05)),
           },
         });
         lanLossyUntil.set(lan.name, atMs + downtimeMs);
@@ -101,7 +103,7 @@ export function drawRandomFaults(scenario: Scenario, spec: RandomFaultSpec, rng:
 }
 
 function restoreQuality(lan: LanSpec): TimedFault['fault'] {
-  return { kind: 'network', lan: lan.name, loss: lan.loss, duplicate: lan.duplicate, reorder: lan.reorder };
+  return { kind: 'network', lan: lan.name, loss: lan.loss, duplicate: lan.duplicate, reorder: lan.reorder, corrupt: lan.corrupt };
 }
 
 function round3(value: number): number {

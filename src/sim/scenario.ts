@@ -6,7 +6,7 @@
 // {
 //   "name": "three-routers", "description": "...", "durationS": 30, "clockDriftPpm": 100,
 //   "lans":  [{ "name": "lan0", "latencyMs": 0.5, "jitterMs": 0.2, "loss": 0, "duplicate": 0,
-//               "reorder": 0, "reorderDelayMs": 20 }],
+//               "reorder": 0, "reorderDelayMs": 20, "corrupt": 0 }],
 //   "nodes": [{ "name": "r1", "driftPpm": 0,
 //               "interfaces": [{ "name": "eth0", "lan": "lan0", "ipv4": "192.0.2.1", "ipv6": "fe80::1" }],
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
@@ -34,6 +34,8 @@ export interface LanSpec {
   /** Probability that a delivery is held back by up to reorderDelayMs more. */
   readonly reorder: number;
   readonly reorderDelayMs: number;
+  /** Probability that a delivery arrives with one bit flipped (the receiver must drop it, not throw). */
+  readonly corrupt: number;
 }
 
 export interface InterfaceSpec {
@@ -93,6 +95,7 @@ export type FaultEvent =
       readonly loss?: number;
       readonly duplicate?: number;
       readonly reorder?: number;
+      readonly corrupt?: number;
       readonly latencyMs?: number;
       readonly jitterMs?: number;
     }
@@ -178,6 +181,7 @@ function parseLan(value: unknown, where: string): LanSpec {
     duplicate: o.duplicate === undefined ? 0 : num(o.duplicate, `${where}.duplicate`, 0, 1),
     reorder: o.reorder === undefined ? 0 : num(o.reorder, `${where}.reorder`, 0, 1),
     reorderDelayMs: o.reorderDelayMs === undefined ? 20 : num(o.reorderDelayMs, `${where}.reorderDelayMs`, 0, 10_000),
+    corrupt: o.corrupt === undefined ? 0 : num(o.corrupt, `${where}.corrupt`, 0, 1),
   };
 }
 
@@ -341,6 +345,7 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
         ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
         ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
         ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
+        ...(o.corrupt === undefined ? {} : { corrupt: num(o.corrupt, `${where}.corrupt`, 0, 1) }),
         ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
         ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
       };

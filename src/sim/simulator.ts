@@ -50,6 +50,8 @@ export interface SimulationStats {
   readonly deliveries: number;
   readonly lost: number;
   readonly duplicated: number;
+  /** Deliveries with a bit flipped on the way. */
+  readonly corrupted: number;
   readonly announcements: number;
 }
 
@@ -102,6 +104,7 @@ interface SimLan {
   loss: number;
   duplicate: number;
   reorder: number;
+  corrupt: number;
   readonly links: Link[];
   readonly keys: GroupKey[];
 }
@@ -170,7 +173,7 @@ export class Simulation implements VirtualTimeSource {
   private livenessActive = false;
   private violation: Violation | undefined;
   private started = false;
-  private readonly stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, announcements: 0 };
+  private readonly stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, corrupted: 0, announcements: 0 };
 
   constructor(
     private readonly scenario: Scenario,
@@ -391,6 +394,7 @@ export class Simulation implements VirtualTimeSource {
         if (fault.loss !== undefined) lan.loss = fault.loss;
         if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
         if (fault.reorder !== undefined) lan.reorder = fault.reorder;
+        if (fault.corrupt !== undefined) lan.corrupt = fault.corrupt;
         if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
         if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
         this.disturbLan(lan);
@@ -399,8 +403,8 @@ export class Simulation implements VirtualTimeSource {
       case 'healAll':
         for (const lan of this.lans) {
           // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
-          // no duplicates, no reordering; the configured latency and jitter stay.
-          Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0 });
+          // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
+          Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
           for (const link of lan.links) link.group = 0;
           this.disturbLan(lan);
         }
@@ -543,6 +547,17 @@ export class Simulation implements VirtualTimeSource {
         this.stats.lost++;
         // A lost advert may legitimately make a Backup take over: it restarts the key's grace.
         this.disturbKeyOf(lan, packet.family, packet.payload[1] ?? 0);
+        continue;
+      }
+      if (this.net.chance(lan.corrupt)) {
+        // Untrusted bytes: the receiver's codec must drop this (the checksum catches one flipped bit).
+        this.stats.corrupted++;
+        this.disturbKeyOf(lan, packet.family, packet.payload[1] ?? 0);
+        const payload = packet.payload.slice();
+        const bit = this.net.int(0, payload.length * 8 - 1);
+        payload[bit >> 3]! ^= 1 << (bit & 7);
+        const mangled: IncomingPacket = { interface: other.spec.name, payload, meta };
+        this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: mangled });
         continue;
       }
       // Receivers on same-named interfaces (the usual case) share one immutable IncomingPacket.
@@ -737,8 +752,8 @@ export class Simulation implements VirtualTimeSource {
   }
 }
 
-function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder'> {
-  return { latencyMs: spec.latencyMs, jitterMs: spec.jitterMs, loss: spec.loss, duplicate: spec.duplicate, reorder: spec.reorder };
+function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder' | 'corrupt'> {
+  return { latencyMs: spec.latencyMs, jitterMs: spec.jitterMs, loss: spec.loss, duplicate: spec.duplicate, reorder: spec.reorder, corrupt: spec.corrupt };
 }
 
 function hasAddress(iface: InterfaceSpec, address: string): boolean {

@@ -53,7 +53,7 @@ t.test('priority change: raised r2 preempts r1 once its down timer expires', asy
 t.test('lossy LAN: spurious takeovers during the loss, one Master (r1) once it is clean', async (t) => {
   const result = run('lossy-lan');
   t.ok(result.ok, result.violation?.message ?? '');
-  t.ok(result.stats.lost > 0 && result.stats.duplicated > 0, 'the LAN lost and duplicated packets');
+  t.ok(result.stats.lost > 0 && result.stats.duplicated > 0 && result.stats.corrupted > 0, 'the LAN lost, duplicated and corrupted packets');
   t.ok(result.transitions.some((x) => x.to === 'Master' && x.node !== 'r1' && x.atMs < 25_000), 'loss made a Backup take over');
   t.same(result.finalRouters.filter((r) => r.state === 'Master').map((r) => r.id), ['r1/VI_51']);
 });
