@@ -13,8 +13,11 @@ import ipaddr from 'ipaddr.js';
 import type { RouterState } from '../core/types.js';
 
 export type SimRouterState = RouterState | 'Down';
-/** The three invariants, plus a run that threw or stopped advancing time. */
-export type InvariantName = 'single-master' | 'vip-holding' | 'liveness' | 'exception' | 'livelock';
+/**
+ * The three invariants, the optional ARP-view check (hosts' caches point at the Master once calm), and a
+ * run that threw or stopped advancing time.
+ */
+export type InvariantName = 'single-master' | 'vip-holding' | 'liveness' | 'stale-arp' | 'exception' | 'livelock';
 
 export interface Violation {
   readonly invariant: InvariantName;

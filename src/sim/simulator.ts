@@ -31,6 +31,12 @@ export interface SimulationOptions {
   readonly traceAdverts?: boolean;
   /** The scenario file, for the "reproduce with" line; omitted for the embedded default scenario. */
   readonly scenarioPath?: string;
+  /**
+   * Make a stale ARP view a violation (default false: it is only reported). Hosts learn a VIP's owner
+   * from gratuitous ARPs / unsolicited NAs; once calm, the hosts that can reach the Master should point
+   * at it (the "no GARP after a multi-master episode" field failure).
+   */
+  readonly checkArp?: boolean;
 }
 
 export interface TransitionRecord {
@@ -69,6 +75,8 @@ export interface SimulationResult {
   /** The fault schedule as run (explicit events and the random draw, in time order). */
   readonly faults: readonly TimedFault[];
   readonly driftPpm: readonly { readonly node: string; readonly ppm: number }[];
+  /** Stale ARP views seen at the liveness checks: `VIP: hosts near X point at Y, Master is Z`. */
+  readonly staleArp: readonly string[];
   readonly livenessFromMs: number | undefined;
   readonly finalRouters: readonly { readonly id: string; readonly state: SimRouterState; readonly effectivePriority: number }[];
   readonly stats: SimulationStats;
@@ -94,6 +102,8 @@ interface Link {
   up: boolean;
   /** Partition group on the LAN; links hear each other only within one group. */
   group: number;
+  /** What the hosts near this port believe owns each VIP, learnt from the last GARP / NA they heard. */
+  readonly arpView: Map<string, SimNode>;
 }
 
 interface SimLan {
@@ -164,6 +174,7 @@ export class Simulation implements VirtualTimeSource {
   private readonly lines: string[] = [];
   private readonly transitions: TransitionRecord[] = [];
   private readonly markers: { atMs: number; label: string }[] = [];
+  private readonly staleArp: string[] = [];
   // Invariant bookkeeping: what changed in this step, and the keys to check (changed, or still in a
   // two-Master episode whose clock is running).
   private readonly dirtyKeys = new Set<GroupKey>();
@@ -217,7 +228,7 @@ export class Simulation implements VirtualTimeSource {
       };
       for (const f of spec.interfaces) {
         const lan = this.lanByName.get(f.lan)!;
-        const link: Link = { node, spec: f, lan, up: true, group: 0 };
+        const link: Link = { node, spec: f, lan, up: true, group: 0, arpView: new Map() };
         node.links.set(f.name, link);
         lan.links.push(link);
       }
@@ -602,6 +613,13 @@ export class Simulation implements VirtualTimeSource {
         if (!current()) return;
         this.stats.announcements += addresses.length * count;
         this.log(`${node.spec.name}/${iface}`, `announce ${count} x ${addresses.join(' ')}`);
+        const link = node.links.get(iface);
+        if (link === undefined || !link.up || count === 0) return;
+        // Gratuitous ARP / unsolicited NA are broadcast: every host in the sender's partition learns.
+        for (const other of link.lan.links) {
+          if (other.group !== link.group) continue;
+          for (const address of addresses) other.arpView.set(address, node);
+        }
       },
     };
   }
@@ -656,13 +674,31 @@ export class Simulation implements VirtualTimeSource {
       const groups = connectedGroups(key);
       const violation = key.watch.checkLiveness(this.nowMs, this.livenessFromMs!, groups);
       if (violation !== undefined) return this.fail(violation);
-      if (this.recordTimeline) {
-        for (const group of groups) {
-          const master = group.find((r) => r.state === 'Master');
-          if (master !== undefined) this.log('CHECK', `${why} ok: ${key.watch.label}: Master ${master.id} prio ${master.effectivePriority}`);
+      for (const group of groups) {
+        const master = group.find((r) => r.state === 'Master') as SimRouter | undefined;
+        if (master === undefined) continue;
+        this.log('CHECK', `${why} ok: ${key.watch.label}: Master ${master.id} prio ${master.effectivePriority}`);
+        const stale = this.staleArpViews(key, master);
+        if (stale !== undefined) {
+          this.staleArp.push(`${formatSeconds(this.nowMs)} ${stale}`);
+          this.log('CHECK', `stale ARP: ${stale}`);
+          if (this.options.checkArp ?? false) return this.fail({ invariant: 'stale-arp', atMs: this.nowMs, message: stale });
         }
       }
     }
+  }
+
+  /** Hosts in the Master's partition whose cache still points at another node, if any. */
+  private staleArpViews(key: GroupKey, master: SimRouter): string | undefined {
+    const stale: string[] = [];
+    for (const vip of master.config.virtualAddresses) {
+      for (const link of key.lan.links) {
+        if (link.group !== master.link.group || link.node === master.node) continue;
+        const owner = link.arpView.get(vip);
+        if (owner !== undefined && owner !== master.node) stale.push(`${vip}: hosts near ${link.node.spec.name} point at ${owner.spec.name}`);
+      }
+    }
+    return stale.length === 0 ? undefined : `${key.watch.label}: ${stale.join('; ')}, but the Master is ${master.id}`;
   }
 
   private fail(violation: Violation): void {
@@ -724,6 +760,7 @@ export class Simulation implements VirtualTimeSource {
       transitions: this.transitions,
       faults: this.faults,
       driftPpm: this.nodes.map((n) => ({ node: n.spec.name, ppm: n.driftPpm })),
+      staleArp: this.staleArp,
       livenessFromMs: this.livenessFromMs,
       finalRouters: this.nodes.flatMap((n) => n.routers.map((r) => ({ id: r.id, state: r.state, effectivePriority: r.effectivePriority }))),
       stats: { ...this.stats },

@@ -41,6 +41,11 @@ t.test('t=20 s: r1 restarts and preempts after its own down interval; r2 steps d
   t.ok(stepDown!.atMs - back[0]!.atMs <= LATENCY_MAX_MS, 'within one LAN delay');
 });
 
+t.test('every takeover announced the VIP: no host is left pointing at a dead or demoted node', async (t) => {
+  t.same(result.staleArp, []);
+  t.equal(result.stats.announcements, 6 * 5, 'three takeovers x two bursts of 5 (keepalived garp_master_repeat / _delay)');
+});
+
 t.test('r3 (50) is never Master; final state r1 Master, r2 and r3 Backup', async (t) => {
   t.equal(result.transitions.filter((x) => x.node === 'r3' && x.to === 'Master').length, 0);
   t.same(

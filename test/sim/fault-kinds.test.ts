@@ -29,6 +29,16 @@ t.test('partition: each side has its Master; after healing the lower one steps d
   t.ok(stepDown.atMs >= 20_000 && stepDown.atMs <= 20_000 + 1000 + LATENCY_MAX_MS, 'within one advert interval of healing');
 });
 
+t.test(
+  'partition: once healed, hosts that heard the other side\'s GARPs point at the Master again',
+  { todo: 'core: a Master that hears a lower-priority advert should also send gratuitous ARPs (keepalived vrrp_garp_lower_prio_repeat)' },
+  async (t) => {
+    const result = runSimulation(loadScenario('partition'), { seed: 1, checkArp: true });
+    t.same(result.staleArp, []);
+    t.ok(result.ok, result.violation?.message ?? '');
+  },
+);
+
 t.test('link flap: FAULT drops the VIPs at once; link up is Backup with a full down timer, then preempt', async (t) => {
   const result = run('link-flap');
   t.ok(result.ok, result.violation?.message ?? '');
