@@ -19,6 +19,8 @@ options:
   --duration S      run for S virtual seconds instead of the scenario's duration
   --out FILE        where to write the picture (.svg, or .html for a page); default ./vrrp-sim-timeline.svg
   --trace-adverts   put every advert sent and every drop on the timeline
+  --check-arp       fail when, once calm, hosts still point a VIP at a node that is not its Master
+                    (otherwise stale ARP views are only reported)
   --quiet           print only the summary
   --help            this text
 
@@ -31,6 +33,7 @@ interface CliOptions {
   durationMs: number | undefined;
   out: string;
   traceAdverts: boolean;
+  checkArp: boolean;
   quiet: boolean;
   help: boolean;
 }
@@ -45,6 +48,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
     durationMs: undefined,
     out: 'vrrp-sim-timeline.svg',
     traceAdverts: false,
+    checkArp: false,
     quiet: false,
     help: false,
   };
@@ -83,6 +87,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
         break;
       case '--trace-adverts':
         options.traceAdverts = true;
+        break;
+      case '--check-arp':
+        options.checkArp = true;
         break;
       case '--quiet':
         options.quiet = true;
@@ -134,6 +141,7 @@ function runOne(scenario: Scenario, options: CliOptions, seed: number): Simulati
     ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
     ...(options.scenarioPath === undefined ? {} : { scenarioPath: options.scenarioPath }),
     traceAdverts: options.traceAdverts,
+    checkArp: options.checkArp,
   });
 }
 
@@ -169,14 +177,17 @@ export function main(argv: readonly string[]): number {
 
   const { from, to } = options.seeds;
   const failures: SimulationResult[] = [];
+  let staleArpSeeds = 0;
   for (let seed = from; seed <= to; seed++) {
     const result = runSimulation(scenario, {
       seed,
       timeline: false,
       picture: false,
+      checkArp: options.checkArp,
       ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
       ...(options.scenarioPath === undefined ? {} : { scenarioPath: options.scenarioPath }),
     });
+    if (result.staleArp.length > 0) staleArpSeeds++;
     if (!result.ok) {
       failures.push(result);
       process.stdout.write(`seed ${seed}: VIOLATION ${result.violation!.invariant} at ${(result.violation!.atMs / 1000).toFixed(3)}s: ${result.violation!.message}\n`);
@@ -185,7 +196,10 @@ export function main(argv: readonly string[]): number {
     }
   }
   const total = to - from + 1;
-  process.stdout.write(`scenario "${scenario.name}": ${total} seeds, ${total - failures.length} ok, ${failures.length} violated\n`);
+  process.stdout.write(
+    `scenario "${scenario.name}": ${total} seeds, ${total - failures.length} ok, ${failures.length} violated` +
+      `${staleArpSeeds > 0 ? `; ${staleArpSeeds} ended with hosts pointing a VIP at a non-Master (stale ARP)` : ''}\n`,
+  );
   if (failures.length === 0) return 0;
   // Replay the first failure with its timeline and picture.
   const first = runOne(scenario, options, failures[0]!.seed);

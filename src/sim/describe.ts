@@ -2,9 +2,9 @@
 
 import type { FaultEvent } from './scenario.js';
 
-export function reproduceCommand(scenarioName: string, seed: number, scenarioPath?: string): string {
+export function reproduceCommand(scenarioName: string, seed: number, scenarioPath?: string, checkArp = false): string {
   const file = scenarioPath === undefined ? '' : ` --scenario ${scenarioPath}`;
-  return `vrrp-sim${file} --seed ${seed}   (scenario "${scenarioName}")`;
+  return `vrrp-sim${file} --seed ${seed}${checkArp ? ' --check-arp' : ''}   (scenario "${scenarioName}")`;
 }
 
 export function describeFault(fault: FaultEvent): string {

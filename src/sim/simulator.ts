@@ -705,7 +705,7 @@ export class Simulation implements VirtualTimeSource {
     if (this.violation !== undefined) return;
     this.violation = violation;
     this.log('VIOLATION', `${violation.invariant}: ${violation.message}`);
-    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath)}`);
+    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`);
   }
 
   private disturbLan(lan: SimLan): void {
@@ -740,7 +740,7 @@ export class Simulation implements VirtualTimeSource {
       (this.options.picture ?? true)
         ? renderSvg({
             title: `vrrp-sim: ${this.scenario.name} (seed ${this.options.seed})`,
-            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath)}`,
+            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`,
             endMs: this.violation?.atMs ?? this.endMs,
             rows: this.nodes.flatMap((n) => n.routers.map((r) => ({ label: r.id, segments: r.segments }))),
             markers: this.markers,
@@ -753,7 +753,7 @@ export class Simulation implements VirtualTimeSource {
       seed: this.options.seed,
       ok,
       violation: this.violation,
-      reproduce: reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath),
+      reproduce: reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp),
       endMs: this.violation?.atMs ?? this.endMs,
       timeline: this.lines,
       svg,
