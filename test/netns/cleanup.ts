@@ -1,0 +1,48 @@
+// Last-resort cleanup: if a test process exits without its teardown having run (an uncaught error, a
+// tap timeout), kill every process it started, by PID, and delete every namespace it made.
+// Normal teardown goes through Harness.destroy(); this only catches what that missed.
+
+import { execFileSync } from 'node:child_process';
+
+const livePids = new Set<number>();
+const liveNamespaces = new Set<string>();
+let hooked = false;
+
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const pid of livePids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    for (const ns of liveNamespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
+export function rememberPid(pid: number): void {
+  hook();
+  livePids.add(pid);
+}
+
+export function forgetPid(pid: number): void {
+  livePids.delete(pid);
+}
+
+export function rememberNamespace(name: string): void {
+  hook();
+  liveNamespaces.add(name);
+}
+
+export function forgetNamespace(name: string): void {
+  liveNamespaces.delete(name);
+}

@@ -1,0 +1,176 @@
+// The namespace test harness: a LAN (lan.ts), router processes on it (routers.ts: ours or keepalived),
+// a capture on the bridge judged by tshark (capture.ts), and witnesses that read the kernel rather than
+// our logs (observe.ts). Everything a Harness starts or builds is removed by destroy(), which create()
+// registers as a test teardown, so it runs even when the test fails.
+
+import { execFileSync } from 'node:child_process';
+import { Capture } from './capture.js';
+import { Lan, type LanNode } from './lan.js';
+import { Ping, VipWatch } from './observe.js';
+import { KeepalivedProcess, OursProcess, type RouterProcess, type RouterSpec } from './routers.js';
+
+export { judgeAdverts, type AdvertExpectation, type VrrpFrame } from './capture.js';
+export { holdersOf, neighbourOf, sleep, waitUntil } from './observe.js';
+export type { RouterSpec } from './routers.js';
+export { OursProcess, KeepalivedProcess } from './routers.js';
+
+/** After leaving Master (or dying), a node may keep a VIP this long before it counts as a violation. */
+export const VIP_GRACE_MS = 1000;
+
+/** Why these tests cannot run here, or undefined when they can. */
+export function skipReason(needs: readonly string[] = []): string | undefined {
+  if (process.platform !== 'linux') return 'network namespaces need Linux';
+  if (process.getuid?.() !== 0) return 'needs root to create network namespaces and raw sockets (CI runs as root)';
+  for (const tool of ['ip', 'tcpdump', 'tshark', 'ping', ...needs]) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+interface Excuse {
+  readonly node: string;
+  readonly fromMs: number;
+  /** Set once a new process on the node has reported its first state (it then removes leftovers). */
+  untilMs: number | undefined;
+}
+
+export class Harness {
+  readonly processes: RouterProcess[] = [];
+  private readonly pings: Ping[] = [];
+  private readonly excuses: Excuse[] = [];
+  private watch: VipWatch | undefined;
+  capture: Capture | undefined;
+
+  private constructor(readonly lan: Lan) {}
+
+  /** Builds a LAN of `routers` router namespaces plus a client; starts the bridge capture. */
+  static async create(t: Teardown, tag: string, routers: number, options: { capture?: boolean } = {}): Promise<Harness> {
+    const harness = new Harness(Lan.create(tag, routers));
+    t.teardown(() => harness.destroy());
+    if (options.capture !== false) harness.capture = await Capture.start(harness.lan.bridgeNamespace);
+    return harness;
+  }
+
+  node(name: string): LanNode {
+    return this.lan.node(name);
+  }
+
+  startOurs(nodeName: string, specs: readonly RouterSpec[], extra: { readonly vips?: readonly unknown[] } = {}): OursProcess {
+    const p = new OursProcess(this.node(nodeName), specs, extra);
+    this.track(p);
+    return p;
+  }
+
+  startKeepalived(nodeName: string, specs: readonly RouterSpec[]): KeepalivedProcess {
+    const p = new KeepalivedProcess(this.node(nodeName), specs);
+    this.track(p);
+    return p;
+  }
+
+  private track(p: RouterProcess): void {
+    this.processes.push(p);
+    // A node killed with SIGKILL keeps its VIPs until its next process starts and removes them.
+    for (const excuse of this.excuses) {
+      if (excuse.node === p.node.name && excuse.untilMs === undefined) {
+        void p.waitForLine(() => p.states.length > 0, 60_000, 'first state').then(
+          () => (excuse.untilMs = Date.now()),
+          () => undefined,
+        );
+      }
+    }
+  }
+
+  /** SIGKILL: no priority-0 advert, VIPs left behind (excused until the node's next process starts). */
+  async killHard(p: RouterProcess): Promise<void> {
+    this.excuses.push({ node: p.node.name, fromMs: Date.now(), untilMs: undefined });
+    await p.kill();
+  }
+
+  /** Samples who holds each VIP until destroy() or stopWatching(). */
+  watchVips(vips: readonly string[]): void {
+    this.watch = new VipWatch(this.lan, vips);
+  }
+
+  async stopWatching(): Promise<void> {
+    await this.watch?.stop();
+  }
+
+  /**
+   * Every sample in which a node held a VIP while none of its processes had been Master of the
+   * router owning that VIP within VIP_GRACE_MS (a hard-killed node is excused until restarted).
+   */
+  vipViolations(vipOwner: (vip: string) => string): string[] {
+    const problems: string[] = [];
+    for (const sample of this.watch?.samples ?? []) {
+      for (const [vip, holders] of sample.holders) {
+        for (const holder of holders) {
+          if (this.excused(holder, sample.atMs)) continue;
+          if (!this.wasMaster(holder, vipOwner(vip), sample.atMs)) {
+            problems.push(`${new Date(sample.atMs).toISOString()}: ${holder} held ${vip} but was not Master (holders: ${holders.join(', ')})`);
+          }
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** Number of samples taken so far. */
+  get vipSamples(): number {
+    return this.watch?.samples.length ?? 0;
+  }
+
+  private excused(node: string, atMs: number): boolean {
+    return this.excuses.some((e) => e.node === node && atMs >= e.fromMs && (e.untilMs === undefined || atMs <= e.untilMs + VIP_GRACE_MS));
+  }
+
+  /** Whether `router` on `node` was Master at some moment in [atMs - grace, atMs]. */
+  private wasMaster(node: string, router: string, atMs: number): boolean {
+    for (const p of this.processes.filter((q) => q.node.name === node)) {
+      const records = p.states.filter((s) => s.router === router);
+      let master = false;
+      let masterUntil = -Infinity;
+      for (const r of records) {
+        if (r.atMs > atMs) break;
+        if (master && r.state !== 'Master') masterUntil = r.atMs;
+        master = r.state === 'Master';
+      }
+      if (master) return true;
+      if (atMs - masterUntil <= VIP_GRACE_MS) return true;
+    }
+    return false;
+  }
+
+  /** Continuous ping from the client; stopped at teardown if the test does not stop it. */
+  ping(address: string): Ping {
+    const p = new Ping(this.lan, address);
+    this.pings.push(p);
+    return p;
+  }
+
+  /** Stops the capture (call before reading it). */
+  async stopCapture(): Promise<Capture> {
+    if (!this.capture) throw new Error('this harness was created without a capture');
+    await this.capture.stop();
+    return this.capture;
+  }
+
+  /** Stops everything this harness started (by PID) and deletes the namespaces. Safe to call twice. */
+  async destroy(): Promise<void> {
+    await this.watch?.stop();
+    await Promise.all(this.pings.map((p) => p.kill()));
+    await Promise.all(this.processes.map((p) => p.stop(2000)));
+    if (this.capture) {
+      await this.capture.stop();
+      this.capture.remove();
+    }
+    this.lan.destroy();
+  }
+}

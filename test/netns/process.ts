@@ -1,0 +1,113 @@
+// A child process started inside a namespace (`ip netns exec` execs, so the PID is the program's own),
+// its output split into lines and timestamped on arrival, and waiters for lines that match.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { forgetPid, rememberPid } from './cleanup.js';
+
+export interface TimedLine {
+  readonly atMs: number;
+  readonly text: string;
+  readonly stream: 'stdout' | 'stderr';
+}
+
+interface Waiter {
+  readonly pred: (line: TimedLine) => boolean;
+  readonly resolve: (line: TimedLine) => void;
+}
+
+export class NamespaceProcess {
+  readonly lines: TimedLine[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+  private readonly waiters: Waiter[] = [];
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+
+  constructor(
+    readonly label: string,
+    namespace: string,
+    command: string,
+    args: readonly string[],
+  ) {
+    this.child = spawn('ip', ['netns', 'exec', namespace, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (this.child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
+    rememberPid(this.child.pid);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        forgetPid(this.pid);
+        resolve({ code, signal });
+      });
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      createInterface({ input: this.child[stream]! }).on('line', (text) => this.onLine({ atMs: Date.now(), text, stream }));
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  protected onLine(line: TimedLine): void {
+    this.lines.push(line);
+    for (const waiter of [...this.waiters]) {
+      if (waiter.pred(line)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  }
+
+  /** The first line from `since` on (index into `lines`) that matches; rejects after `timeoutMs`. */
+  waitForLine(pred: (line: TimedLine) => boolean, timeoutMs: number, what: string, since = 0): Promise<TimedLine> {
+    const seen = this.lines.slice(since).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        pred,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms; last output:\n${this.tail(15)}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  tail(count: number): string {
+    return this.lines.slice(-count).map((l) => `  [${l.stream}] ${l.text}`).join('\n');
+  }
+
+  /** Sends a signal to this process only (by PID); no-op once it has exited. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // Exited between the check and the kill.
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 3000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.running) return this.exitInfo!;
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    const info = await this.exited;
+    clearTimeout(timer);
+    return info;
+  }
+
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+}

@@ -1,0 +1,219 @@
+// The two kinds of VRRP router a test can start in a namespace, behind one interface: our runner
+// (bin/vrrp-engine, JSON lines on stdout) and keepalived 2.2.7 (its console log). Both are configured
+// from the same RouterSpec, so an interop test describes one virtual router once.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LanNode } from './lan.js';
+import { NamespaceProcess, type TimedLine } from './process.js';
+
+export const RUNNER = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+
+export type State = 'Initialize' | 'Backup' | 'Master' | 'Fault';
+
+/** One virtual router, in the runner's vocabulary (RouterConfigInput); keepalived.conf is derived from it. */
+export interface RouterSpec {
+  readonly name: string;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly virtualAddresses: readonly string[];
+  readonly version?: 2 | 3;
+  readonly advertIntervalCs?: number;
+  readonly preempt?: boolean;
+  readonly preemptDelayMs?: number;
+  readonly unicastPeers?: readonly string[];
+  readonly auth?: { readonly type: 'pass'; readonly password: string };
+  readonly v3Ipv4PseudoHeader?: boolean;
+}
+
+export interface StateRecord {
+  readonly atMs: number;
+  readonly router: string;
+  readonly state: State;
+  readonly reason?: string;
+}
+
+/** What every router process offers a test: its states over time, and waiting for one. */
+export abstract class RouterProcess extends NamespaceProcess {
+  readonly states: StateRecord[] = [];
+  abstract readonly kind: 'ours' | 'keepalived';
+
+  constructor(
+    readonly node: LanNode,
+    readonly specs: readonly RouterSpec[],
+    command: string,
+    args: readonly string[],
+  ) {
+    super(`${node.name}`, node.namespace, command, args);
+  }
+
+  protected abstract stateFromLine(line: TimedLine): StateRecord | undefined;
+
+  protected override onLine(line: TimedLine): void {
+    const record = this.stateFromLine(line);
+    if (record) this.states.push(record);
+    super.onLine(line);
+  }
+
+  /** Latest state of a router by name, or undefined before its first state change. */
+  stateOf(router: string): State | undefined {
+    return this.states.filter((s) => s.router === router).at(-1)?.state;
+  }
+
+  /** Waits for `router` to enter `state` (a record at or after line index `since`). */
+  async waitForState(router: string, state: State, timeoutMs: number, since = 0): Promise<StateRecord> {
+    const line = await this.waitForLine(
+      (l) => {
+        const r = this.stateFromLine(l);
+        return r !== undefined && r.router === router && r.state === state;
+      },
+      timeoutMs,
+      `${router} entering ${state}`,
+      since,
+    );
+    return this.stateFromLine(line)!;
+  }
+
+  /** Line index to pass as `since`: only what happens from now on counts. */
+  mark(): number {
+    return this.lines.length;
+  }
+}
+
+/** Our runner: one JSON object per stdout line, each with an `event` field. */
+export class OursProcess extends RouterProcess {
+  readonly kind = 'ours';
+
+  constructor(node: LanNode, specs: readonly RouterSpec[], extra: { readonly vips?: readonly unknown[] } = {}) {
+    const dir = mkdtempSync(join(tmpdir(), 'vrrp-netns-'));
+    const config = join(dir, 'config.json');
+    const routers = specs.map((s) => ({ ...s, interface: node.interface }));
+    writeFileSync(config, JSON.stringify({ routers, ...(extra.vips ? { vips: extra.vips } : {}) }, null, 2));
+    super(node, specs, process.execPath, [RUNNER, '--config', config, '--log-level', 'debug']);
+    void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
+  }
+
+  /** Every parsed JSON event, in order. */
+  get events(): Record<string, unknown>[] {
+    return this.lines.flatMap((l) => {
+      const e = parseJson(l);
+      return e ? [e] : [];
+    });
+  }
+
+  waitForEvent(pred: (e: Record<string, unknown>) => boolean, timeoutMs: number, what: string, since = 0): Promise<Record<string, unknown>> {
+    return this.waitForLine(
+      (l) => {
+        const e = parseJson(l);
+        return e !== undefined && pred(e);
+      },
+      timeoutMs,
+      what,
+      since,
+    ).then((l) => parseJson(l)!);
+  }
+
+  protected stateFromLine(line: TimedLine): StateRecord | undefined {
+    const e = parseJson(line);
+    if (!e || e['event'] !== 'stateChange') return undefined;
+    return { atMs: line.atMs, router: String(e['router']), state: e['to'] as State, reason: String(e['reason']) };
+  }
+}
+
+function parseJson(line: TimedLine): Record<string, unknown> | undefined {
+  if (line.stream !== 'stdout' || !line.text.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line.text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+const KEEPALIVED_STATE = /\((\S+)\) Entering (MASTER|BACKUP|FAULT) STATE/;
+const KEEPALIVED_STATE_NAMES: Record<string, State> = { MASTER: 'Master', BACKUP: 'Backup', FAULT: 'Fault' };
+
+/** keepalived 2.2.7 in the foreground (-n), logging to the console (-l), no syslog. */
+export class KeepalivedProcess extends RouterProcess {
+  readonly kind = 'keepalived';
+  private readonly dir: string;
+
+  constructor(node: LanNode, specs: readonly RouterSpec[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'vrrp-keepalived-'));
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, keepalivedConf(node, specs));
+    // Private pid files, so several keepalived instances (one per namespace) never meet.
+    super(node, specs, 'keepalived', [
+      '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '--no-syslog',
+    ]);
+    this.dir = dir;
+  }
+
+  get configText(): string {
+    return readFileSync(join(this.dir, 'keepalived.conf'), 'utf8');
+  }
+
+  /** PID of keepalived's VRRP child (from its -r pid file), if it has written one. */
+  vrrpChildPid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dir, 'vrrp.pid'), 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops keepalived; its VRRP child is ours too, so it is killed by PID if it outlives the parent. */
+  override async stop(graceMs = 3000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.vrrpChildPid();
+    const info = await super.stop(graceMs);
+    if (child !== undefined) killIfAlive(child);
+    rmSync(this.dir, { recursive: true, force: true });
+    return info;
+  }
+
+  override async kill(): Promise<void> {
+    const child = this.vrrpChildPid();
+    await super.kill();
+    if (child !== undefined) killIfAlive(child);
+  }
+
+  protected stateFromLine(line: TimedLine): StateRecord | undefined {
+    const m = KEEPALIVED_STATE.exec(line.text);
+    if (!m) return undefined;
+    return { atMs: line.atMs, router: m[1]!, state: KEEPALIVED_STATE_NAMES[m[2]!]! };
+  }
+}
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already exited with its parent.
+  }
+}
+
+/** keepalived.conf for the same virtual routers, on the node's eth0. */
+export function keepalivedConf(node: LanNode, specs: readonly RouterSpec[]): string {
+  const lines = ['global_defs {', `  router_id ${node.name}`, '}'];
+  for (const s of specs) {
+    const family = s.virtualAddresses[0]!.includes(':') ? 6 : 4;
+    const version = s.version ?? (family === 6 ? 3 : 2);
+    const intervalCs = s.advertIntervalCs ?? 100;
+    lines.push(`vrrp_instance ${s.name} {`, '  state BACKUP', `  interface ${node.interface}`, `  version ${version}`);
+    lines.push(`  virtual_router_id ${s.vrid}`, `  priority ${s.priority}`, `  advert_int ${intervalCs / 100}`);
+    if (s.preempt === false) lines.push('  nopreempt');
+    if (s.preemptDelayMs) lines.push(`  preempt_delay ${s.preemptDelayMs / 1000}`);
+    if (s.auth) lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${s.auth.password}`, '  }');
+    if (s.unicastPeers && s.unicastPeers.length > 0) {
+      lines.push(`  unicast_src_ip ${family === 4 ? node.ipv4 : node.linkLocal}`, '  unicast_peer {');
+      for (const peer of s.unicastPeers) lines.push(`    ${peer}`);
+      lines.push('  }');
+    }
+    lines.push('  virtual_ipaddress {');
+    for (const vip of s.virtualAddresses) lines.push(`    ${vip}/${family === 4 ? 32 : 128}`);
+    lines.push('  }', '}');
+  }
+  return `${lines.join('\n')}\n`;
+}
