@@ -1,0 +1,148 @@
+// vrrp-engine: runs VRRP routers on this Linux host from a JSON configuration (the input of
+// startLinuxEngine). Logs one JSON object per line on stdout; a configuration mistake is one line on
+// stderr and exit status 2, before anything on the host is touched.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { errorFields } from '../linux/event-log.js';
+import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../linux/runtime.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+
+const HELP = `usage: vrrp-engine --config FILE.json [--log-level ${LOG_LEVELS.join('|')}]
+
+Runs VRRP (v2 / v3, IPv4 / IPv6) virtual routers on this host: raw sockets for the adverts, netlink
+for the virtual addresses, gratuitous ARP / unsolicited NA when taking over. Needs CAP_NET_RAW and
+CAP_NET_ADMIN (or root).
+
+FILE.json:
+  {"routers": [{"name": "VI_1", "interface": "eth0", "vrid": 51, "priority": 150,
+                "virtualAddresses": ["192.0.2.100"], ...}],
+   "vips": [{"interface": "eth0", "address": "192.0.2.100", "prefixLength": 24, "label": "eth0:vip"}]}
+  Router fields are those of the library's RouterConfigInput (docs/embedding.md); primaryAddress may be
+  left out: the interface's primary IPv4 address, or its IPv6 link-local address, is used.
+
+options:
+  --config FILE     the configuration (required)
+  --log-level L     ${LOG_LEVELS.join(', ')} (default info; trace adds every advert sent and received)
+  --help            this text
+
+Logs: JSON lines on stdout, each with an "event" field (started, stateChange, vipsAdded, vipsRemoved,
+vipsAnnounced, dropped, notice, error, stopped, ...). SIGTERM / SIGINT: graceful stop (priority-0
+advert from a Master, VIPs removed), exit 0; a second signal during the stop exits at once with 1.
+
+exit status: 0 stopped by a signal, 1 could not run (permissions, ...), 2 bad usage or configuration`;
+
+function usageError(message: string): never {
+  process.stderr.write(`vrrp-engine: ${message}\n(run vrrp-engine --help for usage)\n`);
+  process.exit(2);
+}
+
+function configError(message: string): never {
+  process.stderr.write(`vrrp-engine: configuration error: ${message}\n`);
+  process.exit(2);
+}
+
+interface CliOptions {
+  readonly configPath: string;
+  readonly logLevel: LogLevel;
+}
+
+function parseCommandLine(argv: readonly string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  if (values.config === undefined) usageError('--config FILE.json is required');
+  const level = values['log-level'] ?? 'info';
+  if (!isLogLevel(level)) usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  return { configPath: values.config, logLevel: level };
+}
+
+function readConfig(path: string): LinuxEngineInput {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    configError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as LinuxEngineInput;
+  } catch (error) {
+    configError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  process.title = 'vrrp-engine';
+  const options = parseCommandLine(process.argv.slice(2));
+  const config = readConfig(options.configPath);
+  if (typeof config === 'object' && config !== null && 'logger' in config) {
+    configError('logger: unknown field');
+  }
+  const logger = createLogger(options.logLevel);
+
+  let handle: LinuxEngineHandle | undefined;
+  let stopRequested = false;
+  let stopping = false;
+
+  const stopAndExit = async (code: number): Promise<void> => {
+    stopping = true;
+    try {
+      await handle?.stop();
+    } catch (error) {
+      logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
+      code = 1;
+    }
+    process.exit(code);
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} during stop: exiting at once`);
+      process.exit(1);
+    }
+    logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`);
+    stopRequested = true;
+    if (handle !== undefined) void stopAndExit(0);
+    else stopping = true; // still starting: stop as soon as there is something to stop
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  // A bug must not leave VIPs behind: log it, give the routers their graceful stop, exit 1.
+  const onFatal = (error: unknown): void => {
+    logger.error({ event: 'error', operation: 'uncaught', error: errorFields(error) }, 'internal error; stopping');
+    if (stopping) process.exit(1);
+    void stopAndExit(1);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+
+  try {
+    handle = await startLinuxEngine({ ...config, logger });
+  } catch (error) {
+    if (error instanceof ConfigError) configError(error.message);
+    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    process.stderr.write(`vrrp-engine: cannot start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (stopRequested) await stopAndExit(0);
+}
+
+void main();

@@ -1,0 +1,179 @@
+// The engine's PacketPort on Linux: one raw VRRP socket (protocol 112) per (interface, family) in use.
+//
+// A socket joins 224.0.0.18 / ff02::12 only if some router on it is multicast (a unicast-only router
+// hears only its peers). `send` groups the engine's packets per socket so each socket makes one
+// sendmmsg per call. A socket is bound to its interface's index when it opens, so an interface that
+// is missing at start, or deleted and re-created later, gets its socket (re)opened by `reopen`,
+// which the runtime calls on link events.
+
+import type { VirtualRouterConfig } from '../core/types.js';
+import type { IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
+import type { IpFamily } from '../wire/types.js';
+import { VrrpRawSocket, type SystemError } from './raw-socket.js';
+
+/** A socket failure that the port survives: reported, never thrown out of a callback. */
+export interface PacketPortError {
+  readonly operation: 'open' | 'receive' | 'send';
+  readonly interface: string;
+  readonly family: IpFamily;
+  readonly error: Error & { code?: string };
+}
+
+export interface LinuxPacketPortOptions {
+  /** Receive errors and late (re)open failures; default: ignored. */
+  readonly onError?: (event: PacketPortError) => void;
+}
+
+interface SocketSlot {
+  readonly interface: string;
+  readonly family: IpFamily;
+  readonly multicast: boolean;
+  socket: VrrpRawSocket | undefined;
+}
+
+function slotKey(iface: string, family: IpFamily): string {
+  return `${iface}/${family}`;
+}
+
+function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+export class LinuxPacketPort implements PacketPort {
+  private readonly slots = new Map<string, SocketSlot>();
+  private readonly onError: (event: PacketPortError) => void;
+  private onPacket: ((packet: IncomingPacket) => void) | undefined;
+  private closed = false;
+
+  constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
+    this.onError = options.onError ?? (() => {});
+    for (const router of routers) {
+      const key = slotKey(router.interface, router.family);
+      const multicast = router.unicastPeers.length === 0;
+      const slot = this.slots.get(key);
+      if (slot === undefined) {
+        this.slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
+      } else if (multicast && !slot.multicast) {
+        this.slots.set(key, { ...slot, multicast: true });
+      }
+    }
+  }
+
+  /**
+   * Opens every socket. A missing interface (ENODEV) is not an error here: its routers start in
+   * Fault and the socket opens when the interface appears. Anything else (EPERM without
+   * CAP_NET_RAW, say) closes what was opened and throws: the runtime cannot work at all.
+   */
+  open(): { missing: string[] } {
+    const missing: string[] = [];
+    for (const slot of this.slots.values()) {
+      try {
+        this.openSlot(slot);
+      } catch (error) {
+        if ((error as SystemError).code === 'ENODEV') {
+          missing.push(slot.interface);
+          continue;
+        }
+        this.close();
+        throw error;
+      }
+    }
+    return { missing };
+  }
+
+  /** The interfaces this port has sockets for (or wants them on). */
+  interfaces(): string[] {
+    return [...new Set([...this.slots.values()].map((slot) => slot.interface))];
+  }
+
+  /**
+   * Re-opens the sockets of `iface`: after it was (re)created a socket bound to the old index hears
+   * nothing. `onlyIfMissing` leaves open sockets alone (a link that merely went up and down keeps
+   * its socket and its group memberships).
+   */
+  reopen(iface: string, onlyIfMissing: boolean): void {
+    if (this.closed) return;
+    for (const slot of this.slots.values()) {
+      if (slot.interface !== iface || (onlyIfMissing && slot.socket !== undefined)) continue;
+      this.closeSlot(slot);
+      try {
+        this.openSlot(slot);
+      } catch (error) {
+        this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
+      }
+    }
+  }
+
+  /** Closes the sockets of an interface that is gone. */
+  release(iface: string): void {
+    for (const slot of this.slots.values()) if (slot.interface === iface) this.closeSlot(slot);
+  }
+
+  listen(onPacket: (packet: IncomingPacket) => void): void {
+    this.onPacket = onPacket;
+  }
+
+  /**
+   * One sendmmsg per socket. Every group is tried; if any failed, the first failure is thrown
+   * afterwards (the engine reports it as an `error` event and carries on).
+   */
+  send(packets: readonly OutgoingPacket[]): void {
+    const groups = new Map<string, OutgoingPacket[]>();
+    for (const packet of packets) {
+      const key = slotKey(packet.interface, packet.family);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [packet]);
+      else group.push(packet);
+    }
+    let firstError: unknown;
+    for (const [key, group] of groups) {
+      const slot = this.slots.get(key);
+      try {
+        if (slot?.socket === undefined) {
+          const first = group[0]!;
+          throw codedError('ENODEV', `no VRRP socket for ${first.interface} IPv${first.family} (interface missing or closed)`);
+        }
+        slot.socket.send(group);
+      } catch (error) {
+        firstError ??= error;
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const slot of this.slots.values()) this.closeSlot(slot);
+  }
+
+  private openSlot(slot: SocketSlot): void {
+    const socket = VrrpRawSocket.open({ family: slot.family, interface: slot.interface });
+    try {
+      if (slot.multicast) socket.joinGroup();
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    socket.onPackets(
+      (received) => {
+        const deliver = this.onPacket;
+        if (deliver === undefined) return;
+        for (const packet of received) {
+          // The engine never throws on a packet; this guard keeps a bug from escaping into libuv.
+          try {
+            deliver(packet);
+          } catch (error) {
+            this.onError({ operation: 'receive', interface: slot.interface, family: slot.family, error: error as Error });
+          }
+        }
+      },
+      (error) => this.onError({ operation: 'receive', interface: slot.interface, family: slot.family, error }),
+    );
+    slot.socket = socket;
+  }
+
+  private closeSlot(slot: SocketSlot): void {
+    slot.socket?.close();
+    slot.socket = undefined;
+  }
+}

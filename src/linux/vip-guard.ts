@@ -1,0 +1,153 @@
+// Keeps a Master's VIPs on its interface when something else takes them away.
+//
+// keepalived 2.2.7 (observed in a namespace, and in its netlink address handler): when a VIP of an
+// instance in MASTER state is deleted by someone else, the instance leaves MASTER (priority-0 advert,
+// remaining VIPs removed), enters BACKUP with its down timer set to Skew_Time, and, unless a peer
+// takes over first, becomes MASTER again a moment later, re-adding the VIPs and sending gratuitous
+// ARPs. The end state on a LAN where this node has the highest priority: same master, VIP back,
+// neighbours re-announced.
+//
+// The sans-IO core has no input for "a VIP was lost" yet, so the runtime cannot make the router step
+// down with a Skew_Time down timer. It does what reaches the same end state without a state flap:
+// while the router is still Master it re-adds the missing VIPs and announces them again
+// (announce.repeat messages each), logged as a notice. An address removed because the link is going
+// down is not this case: the link check comes first and the router goes to Fault instead (the kernel
+// drops IPv6 addresses on admin-down, sometimes before it reports the link itself).
+
+import type { VirtualRouterConfig } from '../core/types.js';
+import type { Engine } from '../engine/engine.js';
+import { canonicalAddress, type LinuxAddressPort, type VipSpec } from './addresses.js';
+import { errorFields, type RuntimeLogger } from './event-log.js';
+import { isLinkUsable, type AddressEvent } from './links.js';
+import type { NetlinkError, RtNetlinkClient } from './netlink.js';
+
+/** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
+export function vipPrefixLengths(configs: readonly VirtualRouterConfig[], specs: readonly VipSpec[]): Map<string, number> {
+  const lengths = new Map<string, number>();
+  for (const config of configs) {
+    for (const address of config.virtualAddresses) {
+      lengths.set(`${config.interface} ${address}`, config.family === 4 ? 32 : 128);
+    }
+  }
+  for (const spec of specs) {
+    const canonical = canonicalAddress(spec.address);
+    if (canonical && spec.prefixLength !== undefined) lengths.set(`${spec.interface} ${canonical.address}`, spec.prefixLength);
+  }
+  return lengths;
+}
+
+export interface VipGuardOptions {
+  readonly engine: Engine;
+  readonly configs: readonly VirtualRouterConfig[];
+  readonly client: RtNetlinkClient;
+  readonly addresses: LinuxAddressPort;
+  readonly prefixLengths: ReadonlyMap<string, number>;
+  readonly logger: RuntimeLogger;
+}
+
+/** Coalesces bursts (an `ip addr flush` removes many addresses at once) into one check per router. */
+const COALESCE_MS = 20;
+
+export class VipGuard {
+  private readonly options: VipGuardOptions;
+  private readonly scheduled = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(options: VipGuardOptions) {
+    this.options = options;
+  }
+
+  /** A kernel RTM_DELADDR: if it took one of a router's VIPs, check that router soon. */
+  addressRemoved(event: AddressEvent): void {
+    if (this.stopped || event.interface === undefined) return;
+    const { address } = event;
+    const key = `${event.interface} ${address.address}`;
+    if (this.options.prefixLengths.get(key) !== address.prefixLength) return;
+    for (const config of this.options.configs) {
+      if (config.interface === event.interface && config.family === address.family && config.virtualAddresses.includes(address.address)) {
+        this.schedule(config, false);
+      }
+    }
+  }
+
+  /** After the link watcher lost notifications: every router's VIPs are checked against its state. */
+  recheckAll(): void {
+    for (const config of this.options.configs) this.schedule(config, true);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.scheduled.values()) clearTimeout(timer);
+    this.scheduled.clear();
+  }
+
+  private schedule(config: VirtualRouterConfig, alsoNonMaster: boolean): void {
+    if (this.scheduled.has(config.name)) return;
+    const timer = setTimeout(() => {
+      this.scheduled.delete(config.name);
+      this.check(config, alsoNonMaster).catch((error: unknown) => {
+        this.options.logger.error(
+          { event: 'error', operation: 'vipCheck', router: config.name, interface: config.interface, error: errorFields(error) },
+          `${config.name}: checking VIPs failed`,
+        );
+      });
+    }, COALESCE_MS);
+    this.scheduled.set(config.name, timer);
+  }
+
+  private state(config: VirtualRouterConfig): string | undefined {
+    if (this.stopped || !this.options.engine.running) return undefined;
+    return this.options.engine.snapshot().find((s) => s.name === config.name)?.state;
+  }
+
+  private async check(config: VirtualRouterConfig, alsoNonMaster: boolean): Promise<void> {
+    const { client, engine, logger, addresses } = this.options;
+    const before = this.state(config);
+    if (before === undefined || (before !== 'Master' && !alsoNonMaster)) return;
+    let info;
+    try {
+      info = await client.getLink(config.interface);
+    } catch (error) {
+      if ((error as NetlinkError).code !== 'ENODEV') throw error;
+      if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
+      return;
+    }
+    if (!isLinkUsable(info)) {
+      // The kernel dropped the addresses because the link is going down: Fault, not a re-add.
+      if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
+      return;
+    }
+    const present = await client.listAddresses(info.ifindex);
+    const has = (address: string) =>
+      present.some(
+        (a) => a.family === config.family && a.address === address && a.prefixLength === this.options.prefixLengths.get(`${config.interface} ${address}`),
+      );
+    const state = this.state(config);
+    if (state === 'Master') {
+      const missing = config.virtualAddresses.filter((address) => !has(address));
+      if (missing.length === 0) return;
+      logger.warn(
+        { event: 'notice', router: config.name, interface: config.interface, notice: 'vips-removed-externally', addresses: missing },
+        `${config.name}: VIPs removed from ${config.interface} by someone else while Master; adding them back and announcing them`,
+      );
+      await addresses.addVips(config.interface, missing, { acceptMode: config.acceptMode });
+      logger.info({ event: 'vipsAdded', router: config.name, interface: config.interface, addresses: missing, reason: 'reinstated' }, `${config.name}: VIPs reinstated`);
+      if (this.state(config) !== 'Master') return; // stepped down meanwhile: the engine removes them
+      await addresses.announceVips(config.interface, missing, config.announce.repeat);
+      logger.info(
+        { event: 'vipsAnnounced', router: config.name, interface: config.interface, addresses: missing, count: config.announce.repeat, reason: 'reinstated' },
+        `${config.name}: reinstated VIPs announced`,
+      );
+    } else if (state !== undefined && alsoNonMaster) {
+      // Not Master: none of its VIPs may stay here (lost notifications may have hidden a removal).
+      const stray = config.virtualAddresses.filter((address) => has(address));
+      if (stray.length === 0) return;
+      logger.warn(
+        { event: 'notice', router: config.name, interface: config.interface, notice: 'stray-vips-removed', addresses: stray },
+        `${config.name}: VIPs present while ${state}; removing them`,
+      );
+      await addresses.removeVips(config.interface, stray);
+      logger.info({ event: 'vipsRemoved', router: config.name, interface: config.interface, addresses: stray, reason: 'not-master' }, `${config.name}: stray VIPs removed`);
+    }
+  }
+}
