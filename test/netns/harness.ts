@@ -142,6 +142,11 @@ export class Harness {
         if (master && r.state !== 'Master') masterUntil = r.atMs;
         master = r.state === 'Master';
       }
+      // A process that exited stopped being Master when it exited.
+      if (master && p.exitedAtMs !== undefined && p.exitedAtMs <= atMs) {
+        master = false;
+        masterUntil = p.exitedAtMs;
+      }
       if (master) return true;
       if (atMs - masterUntil <= VIP_GRACE_MS) return true;
     }

@@ -22,6 +22,8 @@ export class NamespaceProcess {
   private readonly child: ChildProcess;
   private readonly waiters: Waiter[] = [];
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** When the exit was seen (Date.now()), or undefined while running. */
+  exitedAtMs: number | undefined;
 
   constructor(
     readonly label: string,
@@ -29,12 +31,19 @@ export class NamespaceProcess {
     command: string,
     args: readonly string[],
   ) {
-    this.child = spawn('ip', ['netns', 'exec', namespace, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `env -u NODE_OPTIONS`: tap's process-info hook puts its loader into NODE_OPTIONS of every child
+    // it sees spawned, and that loader require()s the main module, which the runner's extensionless
+    // ES-module shim refuses (ERR_REQUIRE_CYCLE_MODULE). The processes under test should run as an
+    // operator starts them anyway. `ip netns exec` and `env` both exec, so the PID stays the program's.
+    this.child = spawn('ip', ['netns', 'exec', namespace, 'env', '-u', 'NODE_OPTIONS', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (this.child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
     rememberPid(this.child.pid);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        this.exitedAtMs = Date.now();
         forgetPid(this.pid);
         resolve({ code, signal });
       });
