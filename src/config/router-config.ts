@@ -23,6 +23,8 @@ export const DEFAULT_ANNOUNCE: AnnounceConfig = {
   secondBurstDelayMs: 5000,
   refreshIntervalMs: 0,
   refreshRepeat: 1,
+  lowerPriorityRepeat: 5,
+  lowerPrioritySecondBurstDelayMs: 5000,
 };
 
 /** keepalived accepts preempt_delay up to 1000 s. */
@@ -98,6 +100,9 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     unicastPeers,
     checkUnicastTtl: requireBoolean(input.checkUnicastTtl ?? true, field('checkUnicastTtl')),
     strictAddressList: requireBoolean(input.strictAddressList ?? false, field('strictAddressList')),
+    // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
+    // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
+    higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
     announce: checkAnnounce({ ...DEFAULT_ANNOUNCE, ...input.announce }, field('announce')),
   };
 }
@@ -183,5 +188,12 @@ function checkAnnounce(announce: AnnounceConfig, field: string): AnnounceConfig 
     secondBurstDelayMs: requireInteger(announce.secondBurstDelayMs, `${field}.secondBurstDelayMs`, 0, 86_400_000),
     refreshIntervalMs: requireInteger(announce.refreshIntervalMs, `${field}.refreshIntervalMs`, 0, 86_400_000),
     refreshRepeat: requireInteger(announce.refreshRepeat, `${field}.refreshRepeat`, 1, 10_000),
+    lowerPriorityRepeat: requireInteger(announce.lowerPriorityRepeat, `${field}.lowerPriorityRepeat`, 0, 10_000),
+    lowerPrioritySecondBurstDelayMs: requireInteger(
+      announce.lowerPrioritySecondBurstDelayMs,
+      `${field}.lowerPrioritySecondBurstDelayMs`,
+      0,
+      86_400_000,
+    ),
   };
 }

@@ -23,6 +23,14 @@ export interface AnnounceConfig {
   readonly refreshIntervalMs: number;
   /** Messages per refresh (keepalived vrrp_garp_master_refresh_repeat: 1). */
   readonly refreshRepeat: number;
+  /**
+   * A Master that hears a lower-priority advert (two Masters: a healed partition, a blocked group)
+   * re-announces, because hosts may have learnt the other Master's MAC for the VIP meanwhile
+   * (keepalived vrrp_garp_lower_prio_repeat; defaults to `repeat`). 0 = no announcement.
+   */
+  readonly lowerPriorityRepeat: number;
+  /** Delay of the second burst after such a re-announcement (keepalived vrrp_garp_lower_prio_delay). */
+  readonly lowerPrioritySecondBurstDelayMs: number;
 }
 
 export type AuthConfig =
@@ -65,6 +73,13 @@ export interface VirtualRouterConfig {
   readonly checkUnicastTtl: boolean;
   /** v2: drop an advert whose address list differs from ours (keepalived: log only unless vrrp_strict). */
   readonly strictAddressList: boolean;
+  /**
+   * A Master stepping down for a higher-priority advert first sends one advert of its own (keepalived
+   * `higher_prio_send_advert`). The new Master then hears that there were two Masters and re-announces
+   * the VIPs to hosts that learnt ours; without it, when the higher advert arrives first after a
+   * partition heals, those hosts keep a stale ARP/ND entry. buildRouterConfig turns it on.
+   */
+  readonly higherPrioritySendAdvert: boolean;
   readonly announce: AnnounceConfig;
 }
 

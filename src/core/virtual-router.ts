@@ -61,6 +61,7 @@ export class VirtualRouter {
   // Deadlines (absolute ms). Only those of the current state are ever set.
   private advertAtMs: number | undefined; // Master: Adver_Timer
   private secondBurstAtMs: number | undefined; // Master: second GARP/NA burst
+  private secondBurstCount = 0; // messages per address in that burst
   private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
   private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
   private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
@@ -317,6 +318,7 @@ export class VirtualRouter {
     const ours = this.currentEffectivePriority;
     const tieLost = advert.priority === ours && this.compareWithPrimary(advert.sourceAddress) > 0;
     if (advert.priority > ours || tieLost) {
+      if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(ours));
       if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
       this.leaveMaster('Backup', tieLost ? 'tie-break-lost' : 'higher-priority-advert', { sendStopAdvert: false }, nowMs, actions);
       this.masterDownAtMs = nowMs + this.masterDownMs();
@@ -324,9 +326,20 @@ export class VirtualRouter {
       this.masterPriority = advert.priority;
       return;
     }
+    // Another router thinks it is Master too. Advertise at once so it steps down, and announce the
+    // VIPs again (keepalived's garp_lower_prio_*): hosts may have learnt its MAC for our VIPs while
+    // there were two Masters, and would keep sending to it after it steps down (a known field failure).
     actions.push(this.advertAction(ours));
+    const announce = this.config.announce;
+    if (announce.lowerPriorityRepeat > 0) {
+      actions.push(this.announceAction(announce.lowerPriorityRepeat));
+      if (announce.lowerPrioritySecondBurstDelayMs > 0) {
+        this.secondBurstAtMs = nowMs + announce.lowerPrioritySecondBurstDelayMs;
+        this.secondBurstCount = announce.lowerPriorityRepeat;
+      }
+    }
     actions.push(
-      notice('lower-priority-master', `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: advertised at once`),
+      notice('lower-priority-master', `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: advertised and announced at once`),
     );
   }
 
@@ -359,7 +372,7 @@ export class VirtualRouter {
     const announce = this.config.announce;
     if (this.secondBurstAtMs !== undefined && this.secondBurstAtMs <= nowMs) {
       this.secondBurstAtMs = undefined;
-      actions.push(this.announceAction(announce.repeat));
+      actions.push(this.announceAction(this.secondBurstCount));
     }
     if (this.refreshAtMs !== undefined && this.refreshAtMs <= nowMs) {
       this.refreshAtMs = nowMs + announce.refreshIntervalMs;
@@ -473,7 +486,10 @@ export class VirtualRouter {
     if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
 
     this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
-    if (announce.repeat > 0 && announce.secondBurstDelayMs > 0) this.secondBurstAtMs = nowMs + announce.secondBurstDelayMs;
+    if (announce.repeat > 0 && announce.secondBurstDelayMs > 0) {
+      this.secondBurstAtMs = nowMs + announce.secondBurstDelayMs;
+      this.secondBurstCount = announce.repeat;
+    }
     if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0) this.refreshAtMs = nowMs + announce.refreshIntervalMs;
     this.recordTransition(from, 'Master', reason, nowMs, actions);
   }

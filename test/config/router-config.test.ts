@@ -28,6 +28,7 @@ t.test('keepalived defaults fill an IPv4 router', async (t) => {
     unicastPeers: [],
     checkUnicastTtl: true,
     strictAddressList: false,
+    higherPrioritySendAdvert: true,
     announce: DEFAULT_ANNOUNCE,
   });
 });

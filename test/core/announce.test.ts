@@ -14,7 +14,7 @@ t.test('announce: 5 at once, 5 more after 5 s (keepalived defaults), then none',
 });
 
 t.test('announce: the second burst has its own deadline when it falls between adverts', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 3, secondBurstDelayMs: 2500, refreshIntervalMs: 0, refreshRepeat: 1 } }));
+  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 3, secondBurstDelayMs: 2500, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 5, lowerPrioritySecondBurstDelayMs: 5000 } }));
   t.strictSame(s.at(0, startup), [sendAdvert(s.config, 255), addVips(s.config), announce(s.config, 3), stateChange('Initialize', 'Master', 'startup-owner', 255)]);
   t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
   t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
@@ -24,7 +24,7 @@ t.test('announce: the second burst has its own deadline when it falls between ad
 });
 
 t.test('announce: periodic refresh while Master (refresh every 2500 ms, 2 each)', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 5, secondBurstDelayMs: 5000, refreshIntervalMs: 2500, refreshRepeat: 2 } }));
+  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 5, secondBurstDelayMs: 5000, refreshIntervalMs: 2500, refreshRepeat: 2, lowerPriorityRepeat: 5, lowerPrioritySecondBurstDelayMs: 5000 } }));
   s.at(0, startup);
   t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
   t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
@@ -36,7 +36,7 @@ t.test('announce: periodic refresh while Master (refresh every 2500 ms, 2 each)'
 });
 
 t.test('announce: repeat 0 sends no announcement at all', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 0, secondBurstDelayMs: 5000, refreshIntervalMs: 0, refreshRepeat: 1 } }));
+  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 0, secondBurstDelayMs: 5000, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 5, lowerPrioritySecondBurstDelayMs: 5000 } }));
   t.strictSame(s.at(0, startup), [sendAdvert(s.config, 255), addVips(s.config), stateChange('Initialize', 'Master', 'startup-owner', 255)]);
   for (let ms = 1000; ms <= 6000; ms += 1000) t.strictSame(s.at(ms, timeout), [sendAdvert(s.config, 255)], `at ${ms} ms`);
 });

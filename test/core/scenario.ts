@@ -38,7 +38,15 @@ export function v2Config(overrides: Partial<VirtualRouterConfig> = {}): VirtualR
     unicastPeers: [],
     checkUnicastTtl: true,
     strictAddressList: false,
-    announce: { repeat: 5, secondBurstDelayMs: 5000, refreshIntervalMs: 0, refreshRepeat: 1 },
+    higherPrioritySendAdvert: false,
+    announce: {
+      repeat: 5,
+      secondBurstDelayMs: 5000,
+      refreshIntervalMs: 0,
+      refreshRepeat: 1,
+      lowerPriorityRepeat: 5,
+      lowerPrioritySecondBurstDelayMs: 5000,
+    },
     ...overrides,
   };
 }

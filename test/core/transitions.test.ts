@@ -195,7 +195,7 @@ t.test('6.4.3 master: sends an advert every Advertisement_Interval', async (t) =
 
 // RFC 9568 6.4.3: priority 0 -> send an ADVERTISEMENT at once and reset the Adver_Timer.
 t.test('6.4.3 master: priority-0 advert -> advert at once, Adver_Timer reset', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1 } }));
+  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 5, lowerPrioritySecondBurstDelayMs: 5000 } }));
   s.at(0, startup);
   t.strictSame(s.at(400, advertInput(advertFor(s.config, { priority: 0 }))), [sendAdvert(s.config, 255)]);
   t.equal(s.nextDeadlineMs, 1400);
@@ -214,6 +214,20 @@ t.test('6.4.3 master: higher priority advert -> Backup (VIPs removed, no priorit
   t.equal(s.nextDeadlineMs, 7609.375, 'Master_Down_Interval from 4000 ms');
   t.strictSame(s.at(4609.375, timeout), [], 'the old Adver_Timer is cancelled');
   t.equal(s.router.snapshot().masterAddress, '192.0.2.20');
+});
+
+// keepalived higher_prio_send_advert: one advert of our own before stepping down, so the new Master
+// learns there were two Masters and re-announces the VIPs.
+t.test('keepalived master: higherPrioritySendAdvert sends our advert before stepping down', async (t) => {
+  const s = new Scenario(v2Config({ higherPrioritySendAdvert: true }));
+  s.at(0, startup);
+  s.at(3609.375, timeout);
+  t.strictSame(s.at(4000, advertInput(advertFor(s.config, { priority: 150 }))), [
+    sendAdvert(s.config, 100),
+    removeVips(s.config),
+    stateChange('Master', 'Backup', 'higher-priority-advert', 100),
+  ]);
+  t.equal(s.nextDeadlineMs, 7609.375, 'Master_Down_Interval from 4000 ms');
 });
 
 t.test('6.4.3 v3 master: stepping down adopts the new master interval (50 cs)', async (t) => {
@@ -239,10 +253,11 @@ t.test('6.4.3 master: equal priority tie-break compares addresses as numbers, no
   const lower = s.at(4000, advertInput(advertFor(s.config, { priority: 100, from: '192.0.2.9' })));
   t.strictSame(lower, [
     sendAdvert(s.config, 100),
+    announce(s.config, 5),
     {
       kind: 'notice',
       notice: 'lower-priority-master',
-      detail: 'advert from 192.0.2.9 with priority 100, ours 100: advertised at once',
+      detail: 'advert from 192.0.2.9 with priority 100, ours 100: advertised and announced at once',
     },
   ]);
   t.equal(s.state, 'Master');
@@ -273,13 +288,45 @@ t.test('6.4.3 RFC 9568 master: lower priority advert -> stay Master, advert at o
   const actions = s.at(down + 300, advertInput(advertFor(s.config, { priority: 100 })));
   t.strictSame(actions, [
     sendAdvert(s.config, 200),
+    announce(s.config, 5),
     {
       kind: 'notice',
       notice: 'lower-priority-master',
-      detail: 'advert from 192.0.2.20 with priority 100, ours 200: advertised at once',
+      detail: 'advert from 192.0.2.20 with priority 100, ours 200: advertised and announced at once',
     },
   ]);
   t.equal(s.nextDeadlineMs, down + 1000, 'the periodic Adver_Timer is unchanged');
+});
+
+// keepalived garp_lower_prio_repeat / _delay: two Masters means hosts may have learnt the other one's MAC
+// for our VIPs; re-announce at once and again after the delay (the "no GARP after a multi-master
+// episode" field failure).
+t.test('keepalived master: lower priority advert re-announces the VIPs, second burst after the delay', async (t) => {
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 2500 },
+    }),
+  );
+  s.at(0, startup);
+  const actions = s.at(300, advertInput(advertFor(s.config, { priority: 100 })));
+  t.strictSame(actions.slice(0, 2), [sendAdvert(s.config, 255), announce(s.config, 2)]);
+  t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
+  t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
+  t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second lower-priority burst');
+  t.strictSame(s.at(3000, timeout), [sendAdvert(s.config, 255)], 'no further burst');
+});
+
+t.test('keepalived master: lowerPriorityRepeat 0 turns the re-announcement off', async (t) => {
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 0, lowerPrioritySecondBurstDelayMs: 2500 },
+    }),
+  );
+  s.at(0, startup);
+  const actions = s.at(300, advertInput(advertFor(s.config, { priority: 100 })));
+  t.strictSame(actions.map((a) => a.kind), ['sendAdvert', 'notice']);
 });
 
 // RFC 9568 6.4.3 Shutdown: cancel Adver_Timer, send priority 0, go Initialize. Then remove VIPs.

@@ -31,7 +31,7 @@ t.test('partition: each side has its Master; after healing the lower one steps d
 
 t.test(
   'partition: once healed, hosts that heard the other side\'s GARPs point at the Master again',
-  { todo: 'core: a Master that hears a lower-priority advert should also send gratuitous ARPs (keepalived vrrp_garp_lower_prio_repeat)' },
+  // The Master re-announces when it hears the lower-priority one (keepalived's garp_lower_prio_*).
   async (t) => {
     const result = runSimulation(loadScenario('partition'), { seed: 1, checkArp: true });
     t.same(result.staleArp, []);
