@@ -36,3 +36,4 @@ export { VirtualRouter } from './core/virtual-router.js';
 export { InterfaceDemux, type DemuxResult } from './core/demux.js';
 export { skewMs, masterDownIntervalMs } from './core/timers.js';
 export * as wire from './wire/index.js';
+export * as sim from './sim/index.js';
