@@ -71,6 +71,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   checkUnicastTtl: true,
   strictAddressList: true,
   announce: true,
+  higherPrioritySendAdvert: true,
 };
 const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
 const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime']);

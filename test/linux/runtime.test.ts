@@ -1,0 +1,249 @@
+// bin/vrrp-engine on a real (virtual) LAN: two network namespaces on a bridge (in a third), one runner
+// in each, `ip -json addr` as the witness of where the VIP is. VRRPv3 at 100 ms adverts keeps it fast.
+//
+//   A: va 192.0.2.1/24, priority 150        B: vb 192.0.2.2/24, priority 100 (logs at trace level)
+//
+// Scenarios, in order: a configuration error exits 2 and touches nothing; a VIP left by a kill -9'ed
+// runner is removed at the next start; election (VIP on A only); an external `ip addr del` of the
+// VIP on the Master is repaired; link down on A -> Fault, VIP gone, B takes over; link up -> A
+// preempts back; SIGTERM of the Master -> its priority-0 advert makes B take over after Skew_Time,
+// well inside Master_Down_Interval; SIGTERM -> exit 0 with the VIP removed. Needs root.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { namespaceSkipReason } from './netns-harness.js';
+
+const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+const VIP = '192.0.2.100';
+const WAIT_MS = 10_000;
+const ADVERT_INTERVAL_CS = 10;
+
+const skip = namespaceSkipReason();
+const ns = { a: `vrrprt${process.pid}a`, b: `vrrprt${process.pid}b`, lan: `vrrprt${process.pid}l` };
+const dev = { a: 'va', b: 'vb' };
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function hasVip(namespace: string, iface: string): boolean {
+  const links = JSON.parse(ip('-n', namespace, '-json', 'addr', 'show', 'dev', iface)) as { addr_info: { local: string }[] }[];
+  return links.some((link) => link.addr_info.some((a) => a.local === VIP));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds; fails with `what` after WAIT_MS. */
+async function eventually(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(50);
+  }
+}
+
+type LogLine = Record<string, unknown> & { event?: string; time?: string };
+
+/** One bin/vrrp-engine process in a namespace; its stdout JSON lines are kept in order. */
+class Runner {
+  readonly child: ChildProcess;
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(namespace: string, configPath: string, logLevel = 'info') {
+    // `ip netns exec` execs the command, so child.pid is the runner itself.
+    this.child = spawn('ip', ['netns', 'exec', namespace, process.execPath, runner, '--config', configPath, '--log-level', logLevel], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // A clean environment, as a service manager would give it: tap's NODE_OPTIONS loader hooks
+      // must not follow the runner into its process.
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        this.lines.push({ event: 'unparsable', line });
+      }
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  find(pred: (line: LogLine) => boolean, from = 0): LogLine | undefined {
+    return this.lines.slice(from).find(pred);
+  }
+
+  async waitFor(what: string, pred: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
+    await eventually(`${what}; log so far:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`, () =>
+      this.find(pred, from) !== undefined,
+    );
+    return this.find(pred, from)!;
+  }
+
+  waitForState(to: string, from = 0): Promise<LogLine> {
+    return this.waitFor(`stateChange to ${to}`, (l) => l.event === 'stateChange' && l.to === to, from);
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
+
+function routerConfig(iface: string, priority: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    routers: [
+      {
+        name: 'VI_1',
+        interface: iface,
+        vrid: 51,
+        version: 3,
+        priority,
+        advertIntervalCs: ADVERT_INTERVAL_CS,
+        virtualAddresses: [VIP],
+        ...extra,
+      },
+    ],
+  });
+}
+
+t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
+  const runners: Runner[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'vrrp-runtime-'));
+  t.teardown(() => {
+    for (const r of runners) r.kill('SIGKILL');
+    for (const name of Object.values(ns)) {
+      try {
+        ip('netns', 'del', name);
+      } catch {
+        // never created, or already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = (namespace: string, config: string, logLevel?: string): Runner => {
+    const r = new Runner(namespace, config, logLevel);
+    runners.push(r);
+    return r;
+  };
+
+  // A bridge in a third namespace is the LAN: with a bare veth pair, taking A's end down would take
+  // B's carrier down too.
+  for (const name of Object.values(ns)) ip('netns', 'add', name);
+  ip('-n', ns.lan, 'link', 'add', 'br0', 'type', 'bridge');
+  ip('-n', ns.lan, 'link', 'set', 'br0', 'up');
+  for (const side of ['a', 'b'] as const) {
+    const port = `p${side}`;
+    ip('link', 'add', dev[side], 'netns', ns[side], 'type', 'veth', 'peer', 'name', port, 'netns', ns.lan);
+    ip('-n', ns.lan, 'link', 'set', port, 'master', 'br0');
+    ip('-n', ns.lan, 'link', 'set', port, 'up');
+    ip('-n', ns[side], 'addr', 'add', side === 'a' ? '192.0.2.1/24' : '192.0.2.2/24', 'dev', dev[side]);
+    ip('-n', ns[side], 'link', 'set', dev[side], 'up');
+  }
+
+  const configA = join(dir, 'a.json');
+  const configB = join(dir, 'b.json');
+  writeFileSync(configA, routerConfig(dev.a, 150));
+  writeFileSync(configB, routerConfig(dev.b, 100));
+
+  await t.test('a configuration error exits 2, names the field, and touches nothing', async (t) => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, routerConfig(dev.a, 150, { vrid: 0 }));
+    // A VIP already on the interface would be removed as a leftover by a run that got that far.
+    ip('-n', ns.a, 'addr', 'add', `${VIP}/32`, 'dev', dev.a);
+    const r = start(ns.a, bad);
+    const { code } = await r.exited;
+    t.equal(code, 2, 'exit status 2');
+    t.match(r.stderr, /routers\[0\]\.vrid/, 'stderr names the field');
+    t.equal(r.stderr.trim().split('\n').length, 1, 'one line on stderr');
+    t.equal(r.lines.length, 0, 'nothing logged on stdout: the engine never started');
+    t.ok(hasVip(ns.a, dev.a), 'the address on the interface was left alone');
+    ip('-n', ns.a, 'addr', 'del', `${VIP}/32`, 'dev', dev.a);
+  });
+
+  await t.test('a VIP left by a kill -9 is removed at the next start', async (t) => {
+    const alone = start(ns.b, configB);
+    await alone.waitForState('Master');
+    await eventually('VIP on B', () => hasVip(ns.b, dev.b));
+    alone.kill('SIGKILL');
+    await alone.exited;
+    t.ok(hasVip(ns.b, dev.b), 'kill -9 left the VIP behind');
+  });
+
+  const a = start(ns.a, configA);
+  const b = start(ns.b, configB, 'trace');
+
+  await t.test('election: the higher priority is Master, the VIP is only there', async (t) => {
+    const leftover = await b.waitFor('leftover VIPs removed', (l) => l.event === 'leftoverVipsRemoved');
+    t.same(leftover.addresses, [VIP], 'B removed the leftover VIP at start');
+    await a.waitForState('Master');
+    await b.waitFor('B started', (l) => l.event === 'started');
+    await eventually('VIP on A only', () => hasVip(ns.a, dev.a) && !hasVip(ns.b, dev.b));
+    // B may have won a moment before A's first advert (they start independently); it must end Backup.
+    await b.waitForState('Backup');
+    const settled = b.lines.length;
+    await sleep(500); // several advert intervals
+    t.notOk(b.find((l) => l.event === 'stateChange', settled), 'B stays Backup');
+    t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
+    t.ok(a.find((l) => l.event === 'vipsAnnounced' && l.count === 5), 'A announced the VIP (5 GARPs)');
+  });
+
+  await t.test('an external ip addr del on the Master is repaired', async (t) => {
+    const fromA = a.lines.length;
+    const fromB = b.lines.length;
+    ip('-n', ns.a, 'addr', 'del', `${VIP}/32`, 'dev', dev.a);
+    const notice = await a.waitFor('notice', (l) => l.notice === 'vips-removed-externally', fromA);
+    t.same(notice.addresses, [VIP], 'the notice names the VIP');
+    await eventually('VIP back on A', () => hasVip(ns.a, dev.a));
+    await a.waitFor('re-announced', (l) => l.event === 'vipsAnnounced' && l.reason === 'reinstated', fromA);
+    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B saw no reason to change state');
+  });
+
+  await t.test('link down on the Master: Fault, VIP removed, backup takes over; link up: preempts back', async (t) => {
+    const fromA = a.lines.length;
+    const fromB = b.lines.length;
+    ip('-n', ns.a, 'link', 'set', dev.a, 'down');
+    const fault = await a.waitForState('Fault', fromA);
+    t.equal(fault.reason, 'link-down', 'Fault because of the link');
+    await eventually('VIP gone from A', () => !hasVip(ns.a, dev.a));
+    await b.waitForState('Master', fromB);
+    await eventually('VIP on B', () => hasVip(ns.b, dev.b));
+
+    ip('-n', ns.a, 'link', 'set', dev.a, 'up');
+    const backup = await a.waitForState('Backup', fromA);
+    t.equal(backup.reason, 'link-up', 'leaves Fault for Backup');
+    await a.waitForState('Master', a.lines.indexOf(backup));
+    await b.waitForState('Backup', fromB);
+    await eventually('VIP back on A only', () => hasVip(ns.a, dev.a) && !hasVip(ns.b, dev.b));
+  });
+
+  await t.test('SIGTERM of the Master: priority-0 advert, backup takes over after Skew_Time', async (t) => {
+    const fromB = b.lines.length;
+    a.kill('SIGTERM');
+    const { code } = await a.exited;
+    t.equal(code, 0, 'graceful stop exits 0');
+    t.ok(a.find((l) => l.event === 'stopped'), 'A logged stopped');
+    t.notOk(hasVip(ns.a, dev.a), 'A removed its VIP');
+    const zero = await b.waitFor('priority-0 advert', (l) => l.event === 'advertReceived' && l.priority === 0, fromB);
+    const master = await b.waitForState('Master', fromB);
+    const takeoverMs = Date.parse(master.time!) - Date.parse(zero.time!);
+    // B: Skew_Time = (256 - 100) * 10 / 256 cs = 61 ms; Master_Down_Interval = 3 * 100 + 61 = 361 ms.
+    const masterDownMs = 3 * ADVERT_INTERVAL_CS * 10 + ((256 - 100) * ADVERT_INTERVAL_CS * 10) / 256;
+    t.ok(takeoverMs < masterDownMs, `took over ${takeoverMs} ms after the priority-0 advert (< ${masterDownMs} ms)`);
+    await eventually('VIP on B', () => hasVip(ns.b, dev.b));
+  });
+
+  await t.test('SIGTERM of the last router: exit 0, VIP removed', async (t) => {
+    b.kill('SIGTERM');
+    const { code } = await b.exited;
+    t.equal(code, 0, 'exit status 0');
+    t.ok(b.find((l) => l.event === 'stopped'), 'B logged stopped');
+    t.notOk(hasVip(ns.b, dev.b), 'B removed its VIP');
+    t.notOk(b.find((l) => l.event === 'error'), 'no errors logged');
+  });
+});
