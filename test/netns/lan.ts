@@ -5,6 +5,7 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import ipaddr from 'ipaddr.js';
 import { forgetNamespace, rememberNamespace } from './cleanup.js';
 
 const execFileAsync = promisify(execFile);
@@ -32,7 +33,8 @@ export function run(command: string, args: readonly string[]): string {
 export function linkLocalFromMac(mac: string): string {
   const b = mac.split(':').map((h) => parseInt(h, 16));
   const words = [(b[0]! ^ 0x02) << 8 | b[1]!, b[2]! << 8 | 0xff, 0xfe << 8 | b[3]!, b[4]! << 8 | b[5]!];
-  return `fe80::${words.map((w) => w.toString(16)).join(':')}`;
+  // ipaddr.js prints the RFC 5952 form, as ip and tshark do.
+  return ipaddr.parse(`fe80::${words.map((w) => w.toString(16)).join(':')}`).toString();
 }
 
 function nodeFor(prefix: string, name: string, index: number, port: string): LanNode {
