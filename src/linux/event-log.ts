@@ -1,7 +1,8 @@
 // Turns engine events into structured log records, one object per event with an `event` field, for
-// pino or any logger with the same (object, message) methods. Drops are rate-limited: a flood of bad
-// packets must not become a flood of log lines, so each (router, reason) logs at most once a second,
-// carrying the running count so nothing is hidden.
+// pino or any logger with the same (object, message) methods. Drops and port errors are rate-limited:
+// a flood of bad packets (or a send failing at every advert while an IPv6 link-local address is
+// still tentative) must not become a flood of log lines, so each (router, reason) logs at most once a
+// second, carrying the running count so nothing is hidden.
 
 import type { Engine } from '../engine/engine.js';
 import type { DroppedEvent } from '../engine/events.js';
@@ -18,8 +19,8 @@ export interface RuntimeLogger {
   isLevelEnabled?(level: string): boolean;
 }
 
-/** At most one `dropped` line per key per interval; the line carries the total and what it stands for. */
-export class DropLogLimiter {
+/** At most one line per key per interval; the line carries the total and what it stands for. */
+export class LogRateLimiter {
   private readonly intervalMs: number;
   private readonly entries = new Map<string, { total: number; sinceLogged: number; loggedAtMs: number }>();
 
@@ -56,7 +57,8 @@ export { errorFields };
 
 /** Subscribes `logger` to every event of `engine` worth a line. Adverts are logged at trace level only. */
 export function logEngineEvents(engine: Engine, logger: RuntimeLogger): void {
-  const drops = new DropLogLimiter();
+  const drops = new LogRateLimiter();
+  const errors = new LogRateLimiter();
 
   engine.on('stateChange', (e) => {
     logger.info(
@@ -100,9 +102,12 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger): void {
     );
   });
   engine.on('error', (e) => {
+    const fields = errorFields(e.error);
+    const line = errors.record(`${e.operation}\u0000${e.router ?? ''}\u0000${String(fields.code)}`, e.atMs);
+    if (line === undefined) return;
     logger.error(
-      { event: 'error', operation: e.operation, router: e.router, interface: e.interface, error: errorFields(e.error) },
-      `${e.operation} failed${e.router ? ` for ${e.router}` : ''}: ${errorFields(e.error).message as string}`,
+      { event: 'error', operation: e.operation, router: e.router, interface: e.interface, error: fields, count: line.total, sinceLastLine: line.sinceLastLine },
+      `${e.operation} failed${e.router ? ` for ${e.router}` : ''}: ${fields.message as string}`,
     );
   });
 

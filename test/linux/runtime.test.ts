@@ -16,6 +16,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { ConfigError } from '../../src/config/errors.js';
+import { LogRateLimiter } from '../../src/linux/event-log.js';
+import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
 import { namespaceSkipReason } from './netns-harness.js';
 
 const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
@@ -246,4 +249,50 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     t.notOk(hasVip(ns.b, dev.b), 'B removed its VIP');
     t.notOk(b.find((l) => l.event === 'error'), 'no errors logged');
   });
+});
+
+// Configuration mistakes are found before anything is touched; these need neither root nor a namespace
+// (reading `lo` over netlink is unprivileged) and each fails before the runtime would change anything.
+t.test('startLinuxEngine rejects configuration mistakes with the field named', async (t) => {
+  const router = { name: 'VI_1', interface: 'lo', vrid: 51, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'] };
+  const cases: [string, unknown, string, RegExp][] = [
+    ['unknown top-level field', { routers: [router], routerz: [] }, 'routerz', /unknown field/],
+    ['no routers', { routers: [] }, 'routers', /non-empty list/],
+    ['misspelt router field', { routers: [{ ...router, priorty: 200 }] }, 'routers[0].priorty', /unknown field/],
+    ['duplicate name', { routers: [router, { ...router, vrid: 52 }] }, 'routers[1].name', /also the name of routers\[0\]/],
+    ['same VRID twice on one interface', { routers: [router, { ...router, name: 'VI_2' }] }, 'routers[1].vrid', /already used by routers\[0\]/],
+    ['bad VRID', { routers: [{ ...router, vrid: 256 }] }, 'routers[0].vrid', /1 to 255/],
+    [
+      'no primaryAddress and no such interface',
+      { routers: [{ ...router, primaryAddress: undefined, interface: `nosuch${process.pid}`.slice(0, 15) }] },
+      'routers[0].primaryAddress',
+      /does not exist/,
+    ],
+    [
+      'a vips entry no router uses',
+      { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.200', prefixLength: 24 }] },
+      'vips[0].address',
+      /not a virtualAddress/,
+    ],
+    ['a bad VIP label', { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.100', label: 'eth0:x' }] }, 'vips[0].label', /must be "lo"/],
+  ];
+  for (const [what, input, field, message] of cases) {
+    const error = await startLinuxEngine(input as LinuxEngineInput).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    t.ok(error instanceof ConfigError, `${what}: ConfigError`);
+    t.equal((error as ConfigError).field, field, `${what}: names ${field}`);
+    t.match((error as ConfigError).message, message, `${what}: says why`);
+  }
+});
+
+t.test('LogRateLimiter: one line per key per interval, carrying the running count', async (t) => {
+  const limiter = new LogRateLimiter(1000);
+  t.same(limiter.record('r1 ttl', 0), { total: 1, sinceLastLine: 1 }, 'the first drop is logged');
+  t.equal(limiter.record('r1 ttl', 10), undefined, 'the next ones inside the second are counted only');
+  t.equal(limiter.record('r1 ttl', 999), undefined, 'still inside the second');
+  t.same(limiter.record('r1 bad-checksum', 500), { total: 1, sinceLastLine: 1 }, 'another reason has its own budget');
+  t.same(limiter.record('r1 ttl', 1000), { total: 4, sinceLastLine: 3 }, 'a second later: the total and how many this line stands for');
+  t.equal(limiter.record('r1 ttl', 1500), undefined, 'and quiet again for the next second');
 });
