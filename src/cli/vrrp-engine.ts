@@ -30,6 +30,7 @@ options:
 Logs: JSON lines on stdout, each with an "event" field (started, stateChange, vipsAdded, vipsRemoved,
 vipsAnnounced, dropped, notice, error, stopped, ...). SIGTERM / SIGINT: graceful stop (priority-0
 advert from a Master, VIPs removed), exit 0; a second signal during the stop exits at once with 1.
+SIGUSR2: one "status" line with every router's state and the packet counters.
 
 exit status: 0 stopped by a signal, 1 could not run (permissions, ...), 2 bad usage or configuration`;
 
@@ -142,7 +143,16 @@ async function main(): Promise<void> {
     process.stderr.write(`vrrp-engine: cannot start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  if (stopRequested) await stopAndExit(0);
+  if (stopRequested) {
+    await stopAndExit(0);
+    return;
+  }
+  // keepalived dumps its state and statistics on SIGUSR1 / SIGUSR2; Node reserves SIGUSR1 for its
+  // inspector, so SIGUSR2 it is: the state and counters become one log line.
+  const running = handle;
+  process.on('SIGUSR2', () => {
+    logger.info({ event: 'status', routers: running.snapshot(), counters: running.counters() }, 'status');
+  });
 }
 
 void main();

@@ -194,6 +194,10 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     t.notOk(b.find((l) => l.event === 'stateChange', settled), 'B stays Backup');
     t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
     t.ok(a.find((l) => l.event === 'vipsAnnounced' && l.count === 5), 'A announced the VIP (5 GARPs)');
+    b.kill('SIGUSR2');
+    const status = await b.waitFor('status line', (l) => l.event === 'status');
+    const routers = status.routers as { name: string; state: string; masterAddress?: string }[];
+    t.match(routers, [{ name: 'VI_1', state: 'Backup', masterAddress: '192.0.2.1' }], 'SIGUSR2: B reports Backup under A');
   });
 
   await t.test('an external ip addr del on the Master is repaired', async (t) => {
