@@ -4,11 +4,11 @@
 // Order at start, so that a mistake never half-configures a host:
 //   1. validate the input (ConfigError naming the field), reading the interfaces only to fill in a
 //      missing primaryAddress;
-//   2. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
-//   3. watch links, open the sockets, start the engine; a missing or down interface puts its
-//      routers in Fault at once.
-// While running, a VIP that disappears from a Master (someone ran `ip addr del`) is handled as
-// keepalived 2.2.7 handles it, see `VipGuard` below.
+//   2. open the sockets (without CAP_NET_RAW this fails, and the host is still as it was);
+//   3. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
+//   4. watch links and start the engine; a missing or down interface puts its routers in Fault at once.
+// While running, a VIP that disappears from a Master (someone ran `ip addr del`) is put back, see
+// vip-guard.ts for how that compares with keepalived 2.2.7.
 
 import { isIP } from 'node:net';
 import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
@@ -231,7 +231,16 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: vipSpecs, client });
     const interfaces = [...new Set(configs.map((c) => c.interface))];
 
-    // --- From here on the host is touched. ---
+    // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
+    const packetErrors = (event: PacketPortError) =>
+      logger.error(
+        { event: 'error', operation: event.operation, interface: event.interface, family: event.family, error: errorFields(event.error) },
+        `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
+      );
+    packets = new LinuxPacketPort(configs, { onError: packetErrors });
+    packets.open();
+
+    // --- From here on the host is changed. ---
     for (const iface of interfaces) {
       const vips = [...new Set(configs.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses))];
       try {
@@ -250,13 +259,6 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     }
 
     watcher = await LinkWatcher.start();
-    const packetErrors = (event: PacketPortError) =>
-      logger.error(
-        { event: 'error', operation: event.operation, interface: event.interface, family: event.family, error: errorFields(event.error) },
-        `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
-      );
-    packets = new LinuxPacketPort(configs, { onError: packetErrors });
-    packets.open();
 
     const engine = new Engine(configs, { time: systemTime(), packets, addresses: addressPort });
     logEngineEvents(engine, logger);
