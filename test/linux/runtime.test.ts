@@ -22,6 +22,7 @@ import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime
 import { namespaceSkipReason } from './netns-harness.js';
 
 const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+const garbageSender = fileURLToPath(new URL('./runtime-garbage-sender.js', import.meta.url));
 const VIP = '192.0.2.100';
 const WAIT_MS = 10_000;
 const ADVERT_INTERVAL_CS = 10;
@@ -198,6 +199,26 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     const status = await b.waitFor('status line', (l) => l.event === 'status');
     const routers = status.routers as { name: string; state: string; masterAddress?: string }[];
     t.match(routers, [{ name: 'VI_1', state: 'Backup', masterAddress: '192.0.2.1' }], 'SIGUSR2: B reports Backup under A');
+  });
+
+  await t.test('garbage on the wire: counted, logged once per reason per second, no effect', async (t) => {
+    const fromB = b.lines.length;
+    const copies = 200;
+    const out = execFileSync('ip', ['netns', 'exec', ns.a, process.execPath, garbageSender, dev.a, '192.0.2.1', String(copies)], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    t.same(JSON.parse(out), { sent: 2 * copies }, 'the burst went out');
+    for (const reason of ['too-short', 'bad-checksum']) {
+      await b.waitFor(`dropped ${reason}`, (l) => l.event === 'dropped' && l.reason === reason, fromB);
+    }
+    await sleep(300);
+    const drops = b.lines.slice(fromB).filter((l) => l.event === 'dropped');
+    // Two reasons, one burst well inside a second: one line each (a burst split across a second
+    // boundary could add one more per reason).
+    t.ok(drops.length >= 2 && drops.length <= 4, `${drops.length} dropped lines for ${2 * copies} bad packets`);
+    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B stays Backup');
+    t.equal(b.child.exitCode, null, 'B is still running');
   });
 
   await t.test('an external ip addr del on the Master is repaired', async (t) => {
