@@ -72,7 +72,9 @@ export class Capture {
     this.dir = mkdtempSync(join(tmpdir(), 'vrrp-capture-'));
     this.file = join(this.dir, 'lan.pcap');
     this.tcpdump = new NamespaceProcess('tcpdump', bridgeNamespace, 'tcpdump', [
-      '-i', 'br0', '-U', '-s', '0', '-w', this.file, 'ip proto 112 or ip6 proto 112 or arp or icmp6',
+      // --immediate-mode: without it frames wait in the kernel's ring-buffer blocks, and those still
+      // there when tcpdump stops ("received by filter" > "captured") never reach the file.
+      '-i', 'br0', '--immediate-mode', '-U', '-s', '0', '-w', this.file, 'ip proto 112 or ip6 proto 112 or arp or icmp6',
     ]);
   }
 
@@ -89,6 +91,11 @@ export class Capture {
 
   async stop(): Promise<void> {
     await this.tcpdump.stop();
+  }
+
+  /** tcpdump's own words (e.g. "N packets captured ... M dropped by kernel"). */
+  get tcpdumpOutput(): string {
+    return this.tcpdump.tail(10);
   }
 
   /** Deletes the capture file (after stop). */
