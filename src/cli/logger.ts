@@ -12,6 +12,10 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 export function createLogger(level: LogLevel): Logger {
+  const destination = pino.destination({ fd: 1, sync: true });
+  // A closed stdout (the reader went away) must not become an uncaught exception that skips the
+  // graceful stop and leaves VIPs behind: the lines are lost, the routers carry on.
+  destination.on('error', () => {});
   return pino(
     {
       name: 'vrrp-engine',
@@ -20,6 +24,6 @@ export function createLogger(level: LogLevel): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ fd: 1, sync: true }),
+    destination,
   );
 }

@@ -132,7 +132,12 @@ export class VipGuard {
       );
       await addresses.addVips(config.interface, missing, { acceptMode: config.acceptMode });
       logger.info({ event: 'vipsAdded', router: config.name, interface: config.interface, addresses: missing, reason: 'reinstated' }, `${config.name}: VIPs reinstated`);
-      if (this.state(config) !== 'Master') return; // stepped down meanwhile: the engine removes them
+      if (this.state(config) !== 'Master') {
+        // Stepped down (or stopping) while the add was in flight: the engine's removal may have gone
+        // out before our add, so remove them again; a VIP must not stay on a node that is not Master.
+        await addresses.removeVips(config.interface, missing);
+        return;
+      }
       await addresses.announceVips(config.interface, missing, config.announce.repeat);
       logger.info(
         { event: 'vipsAnnounced', router: config.name, interface: config.interface, addresses: missing, count: config.announce.repeat, reason: 'reinstated' },
