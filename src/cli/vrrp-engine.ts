@@ -93,9 +93,11 @@ async function main(): Promise<void> {
   process.title = 'vrrp-engine';
   const options = parseCommandLine(process.argv.slice(2));
   const config = readConfig(options.configPath);
-  if (typeof config === 'object' && config !== null && 'logger' in config) {
-    configError('logger: unknown field');
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    configError(`${options.configPath} must hold a JSON object with a "routers" list`);
   }
+  // The logger is the runner's own; a "logger" key in the file is a mistake, not a setting.
+  if ('logger' in config) configError('logger: unknown field');
   const logger = createLogger(options.logLevel);
 
   let handle: LinuxEngineHandle | undefined;
