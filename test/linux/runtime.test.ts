@@ -2,11 +2,13 @@
 // in each, `ip -json addr` as the witness of where the VIP is. VRRPv3 at 100 ms adverts keeps it fast.
 //
 //   A: va 192.0.2.1/24, priority 150        B: vb 192.0.2.2/24, priority 100 (logs at trace level)
+//   A also runs VI_6, an IPv6 router alone on VRID 52 (primary address = the link-local one it finds).
 //
 // Scenarios, in order: a configuration error exits 2 and touches nothing; a VIP left by a kill -9'ed
-// runner is removed at the next start; election (VIP on A only); an external `ip addr del` of the
-// VIP on the Master is repaired; link down on A -> Fault, VIP gone, B takes over; link up -> A
-// preempts back; SIGTERM of the Master -> its priority-0 advert makes B take over after Skew_Time,
+// runner is removed at the next start; election (VIP on A only); SIGUSR2 status; a burst of
+// malformed adverts is dropped and logged once per reason; an external `ip addr del` of the VIP on
+// the Master is repaired; link down on A -> Fault, VIPs gone (the kernel's own removal of the IPv6
+// VIP is not mistaken for an external one), B takes over; link up -> A preempts back; SIGTERM of the Master -> its priority-0 advert makes B take over after Skew_Time,
 // well inside Master_Down_Interval; SIGTERM -> exit 0 with the VIP removed. Needs root.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +26,7 @@ import { namespaceSkipReason } from './netns-harness.js';
 const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
 const garbageSender = fileURLToPath(new URL('./runtime-garbage-sender.js', import.meta.url));
 const VIP = '192.0.2.100';
+const VIP6 = '2001:db8::100';
 const WAIT_MS = 10_000;
 const ADVERT_INTERVAL_CS = 10;
 
@@ -35,9 +38,9 @@ function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function hasVip(namespace: string, iface: string): boolean {
+function hasVip(namespace: string, iface: string, vip = VIP): boolean {
   const links = JSON.parse(ip('-n', namespace, '-json', 'addr', 'show', 'dev', iface)) as { addr_info: { local: string }[] }[];
-  return links.some((link) => link.addr_info.some((a) => a.local === VIP));
+  return links.some((link) => link.addr_info.some((a) => a.local === vip));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,8 +93,8 @@ class Runner {
     return this.find(pred, from)!;
   }
 
-  waitForState(to: string, from = 0): Promise<LogLine> {
-    return this.waitFor(`stateChange to ${to}`, (l) => l.event === 'stateChange' && l.to === to, from);
+  waitForState(to: string, from = 0, router = 'VI_1'): Promise<LogLine> {
+    return this.waitFor(`${router} stateChange to ${to}`, (l) => l.event === 'stateChange' && l.router === router && l.to === to, from);
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -99,7 +102,7 @@ class Runner {
   }
 }
 
-function routerConfig(iface: string, priority: number, extra: Record<string, unknown> = {}): string {
+function routerConfig(iface: string, priority: number, extra: Record<string, unknown> = {}, more: unknown[] = []): string {
   return JSON.stringify({
     routers: [
       {
@@ -112,6 +115,7 @@ function routerConfig(iface: string, priority: number, extra: Record<string, unk
         virtualAddresses: [VIP],
         ...extra,
       },
+      ...more,
     ],
   });
 }
@@ -152,7 +156,10 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
 
   const configA = join(dir, 'a.json');
   const configB = join(dir, 'b.json');
-  writeFileSync(configA, routerConfig(dev.a, 150));
+  // A also runs an IPv6 router (alone on its VRID, so Master): its primary address is read from the
+  // interface (the link-local one), and the kernel drops its VIP when the link goes admin-down.
+  const v6 = { name: 'VI_6', interface: dev.a, vrid: 52, version: 3, advertIntervalCs: ADVERT_INTERVAL_CS, virtualAddresses: [VIP6] };
+  writeFileSync(configA, routerConfig(dev.a, 150, {}, [v6]));
   writeFileSync(configB, routerConfig(dev.b, 100));
 
   await t.test('a configuration error exits 2, names the field, and touches nothing', async (t) => {
@@ -194,7 +201,12 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     await sleep(500); // several advert intervals
     t.notOk(b.find((l) => l.event === 'stateChange', settled), 'B stays Backup');
     t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
-    t.ok(a.find((l) => l.event === 'vipsAnnounced' && l.count === 5), 'A announced the VIP (5 GARPs)');
+    t.ok(a.find((l) => l.event === 'vipsAnnounced' && l.router === 'VI_1' && l.count === 5), 'A announced the VIP (5 GARPs)');
+    const started = await a.waitFor('A started', (l) => l.event === 'started');
+    const v6Settings = (started.routers as { name: string; primaryAddress: string }[]).find((r) => r.name === 'VI_6');
+    t.match(v6Settings?.primaryAddress, /^fe80:/, 'the IPv6 router sends from the link-local address it found');
+    await a.waitForState('Master', 0, 'VI_6');
+    await eventually('IPv6 VIP on A', () => hasVip(ns.a, dev.a, VIP6));
     b.kill('SIGUSR2');
     const status = await b.waitFor('status line', (l) => l.event === 'status');
     const routers = status.routers as { name: string; state: string; masterAddress?: string }[];
@@ -238,7 +250,8 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     ip('-n', ns.a, 'link', 'set', dev.a, 'down');
     const fault = await a.waitForState('Fault', fromA);
     t.equal(fault.reason, 'link-down', 'Fault because of the link');
-    await eventually('VIP gone from A', () => !hasVip(ns.a, dev.a));
+    await a.waitForState('Fault', fromA, 'VI_6');
+    await eventually('VIPs gone from A', () => !hasVip(ns.a, dev.a) && !hasVip(ns.a, dev.a, VIP6));
     await b.waitForState('Master', fromB);
     await eventually('VIP on B', () => hasVip(ns.b, dev.b));
 
@@ -248,6 +261,12 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     await a.waitForState('Master', a.lines.indexOf(backup));
     await b.waitForState('Backup', fromB);
     await eventually('VIP back on A only', () => hasVip(ns.a, dev.a) && !hasVip(ns.b, dev.b));
+    await a.waitForState('Master', a.lines.indexOf(backup), 'VI_6');
+    await eventually('IPv6 VIP back on A', () => hasVip(ns.a, dev.a, VIP6));
+    t.notOk(
+      a.find((l) => l.notice === 'vips-removed-externally', fromA),
+      'the kernel dropping the IPv6 VIP on admin-down was taken for link down, not for an external removal',
+    );
   });
 
   await t.test('SIGTERM of the Master: priority-0 advert, backup takes over after Skew_Time', async (t) => {
