@@ -8,8 +8,9 @@
 // runner is removed at the next start; election (VIP on A only); SIGUSR2 status; a burst of
 // malformed adverts is dropped and logged once per reason; an external `ip addr del` of the VIP on
 // the Master is repaired; link down on A -> Fault, VIPs gone (the kernel's own removal of the IPv6
-// VIP is not mistaken for an external one), B takes over; link up -> A preempts back; SIGTERM of the Master -> its priority-0 advert makes B take over after Skew_Time,
-// well inside Master_Down_Interval; SIGTERM -> exit 0 with the VIP removed. Needs root.
+// VIP is not mistaken for an external one), B takes over; link up -> A preempts back; SIGTERM of
+// the Master -> its priority-0 advert makes B take over after Skew_Time, well inside
+// Master_Down_Interval; SIGTERM -> exit 0 with the VIP removed. Needs root.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
