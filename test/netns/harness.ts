@@ -33,6 +33,8 @@ export function skipReason(needs: readonly string[] = []): string | undefined {
 
 interface Teardown {
   teardown(fn: () => unknown): void;
+  passing(): boolean;
+  comment(...message: unknown[]): void;
 }
 
 interface Excuse {
@@ -54,7 +56,11 @@ export class Harness {
   /** Builds a LAN of `routers` router namespaces plus a client; starts the bridge capture. */
   static async create(t: Teardown, tag: string, routers: number, options: { capture?: boolean } = {}): Promise<Harness> {
     const harness = new Harness(Lan.create(tag, routers));
-    t.teardown(() => harness.destroy());
+    t.teardown(async () => {
+      // On failure, every router's own account of its states helps read what the assertions saw.
+      if (!t.passing()) t.comment(`state timeline:\n${harness.timeline()}`);
+      await harness.destroy();
+    });
     if (options.capture !== false) harness.capture = await Capture.start(harness.lan.bridgeNamespace);
     return harness;
   }
@@ -131,14 +137,31 @@ export class Harness {
     return this.excuses.some((e) => e.node === node && atMs >= e.fromMs && (e.untilMs === undefined || atMs <= e.untilMs + VIP_GRACE_MS));
   }
 
-  /** Whether `router` on `node` was Master at some moment in [atMs - grace, atMs]. */
+  /** Every state change every process reported, in time order (printed when a test fails). */
+  timeline(): string {
+    const rows = this.processes.flatMap((p) => [
+      ...p.states.map((s) => ({ atMs: s.atMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) ${s.router} -> ${s.state}${s.reason ? ` (${s.reason})` : ''}` })),
+      ...(p.exitedAtMs !== undefined ? [{ atMs: p.exitedAtMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) exited` }] : []),
+    ]);
+    return rows.sort((a, b) => a.atMs - b.atMs).map((r) => `${new Date(r.atMs).toISOString()} ${r.text}`).join('\n');
+  }
+
+  /**
+   * Whether `router` on `node` was Master at some moment in [atMs - grace, atMs + grace]: the sample
+   * and the log lines are read by different processes, and the runner logs its stateChange only once
+   * the VIPs are added, so a VIP can show up a moment before the word Master does.
+   */
   private wasMaster(node: string, router: string, atMs: number): boolean {
     for (const p of this.processes.filter((q) => q.node.name === node)) {
       const records = p.states.filter((s) => s.router === router);
       let master = false;
       let masterUntil = -Infinity;
       for (const r of records) {
-        if (r.atMs > atMs) break;
+        if (r.atMs > atMs + VIP_GRACE_MS) break;
+        if (r.atMs > atMs) {
+          if (r.state === 'Master') return true;
+          continue;
+        }
         if (master && r.state !== 'Master') masterUntil = r.atMs;
         master = r.state === 'Master';
       }

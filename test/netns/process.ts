@@ -41,7 +41,8 @@ export class NamespaceProcess {
     if (this.child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
     rememberPid(this.child.pid);
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after stdout and stderr have ended, so every line is in.
+      this.child.once('close', (code, signal) => {
         this.exitInfo = { code, signal };
         this.exitedAtMs = Date.now();
         forgetPid(this.pid);

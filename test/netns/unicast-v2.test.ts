@@ -72,11 +72,11 @@ t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? fals
 
   const frames = (await h.stopCapture()).vrrp();
   const macs = h.lan.routers.map((n) => n.mac);
-  const v2 = judgeAdverts(frames, { macs, version: 2, vrid: 51, priorities: [150, 200], intervalCs: 100, addresses: [VIP.v2], authString: PASSWORD });
+  const v2 = judgeAdverts(frames, { macs, version: 2, vrid: 51, priorities: Object.values(PRIORITY), intervalCs: 100, addresses: [VIP.v2], authString: PASSWORD });
   t.ok(v2.count > 2, `${v2.count} VRRPv2 adverts of ours`);
   t.same(v2.problems, [], 'tshark: VRRPv2, checksum good, TTL 255, 1 s interval, the password');
   t.ok(frames.filter((f) => f.vrid === 51).every((f) => f.authType === 1), 'auth type 1 (simple text) on every v2 advert');
-  const uni = judgeAdverts(frames, { macs, version: 3, vrid: 52, priorities: [150, 200], intervalCs: 50, addresses: [VIP.uni] });
+  const uni = judgeAdverts(frames, { macs, version: 3, vrid: 52, priorities: Object.values(PRIORITY), intervalCs: 50, addresses: [VIP.uni] });
   t.ok(uni.count > 2, `${uni.count} unicast adverts of ours`);
   t.same(uni.problems, [], 'tshark: unicast VRRPv3, checksum good (pseudo-header with the peer address), TTL 255');
   const unicastFrames = frames.filter((f) => f.vrid === 52);
