@@ -24,6 +24,7 @@ import { errorFields, logEngineEvents, type RuntimeLogger } from './event-log.js
 import { getSourceAddresses, LinkWatcher } from './links.js';
 import { RtNetlinkClient, type NetlinkError } from './netlink.js';
 import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
+import { SourceAddressTracker } from './source-address.js';
 import { VipGuard, vipPrefixLengths } from './vip-guard.js';
 
 export type { RuntimeLogger } from './event-log.js';
@@ -191,8 +192,14 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
   });
 }
 
-/** Validates everything; reads (never changes) interfaces to fill in primary addresses. */
-async function validate(input: LinuxEngineInput, client: RtNetlinkClient): Promise<VirtualRouterConfig[]> {
+/**
+ * Validates everything; reads (never changes) interfaces to fill in primary addresses. Returns the
+ * configurations and the names of the routers whose primaryAddress was read from the interface.
+ */
+async function validate(
+  input: LinuxEngineInput,
+  client: RtNetlinkClient,
+): Promise<{ configs: VirtualRouterConfig[]; resolved: Set<string> }> {
   checkShape(input);
   const vipsByInterface = new Map<string, Set<string>>();
   for (const router of input.routers) {
@@ -204,14 +211,16 @@ async function validate(input: LinuxEngineInput, client: RtNetlinkClient): Promi
     vipsByInterface.set(router.interface, set);
   }
   const configs: VirtualRouterConfig[] = [];
+  const resolved = new Set<string>();
   for (const [index, router] of input.routers.entries()) {
     const where = `routers[${index}]`;
     const primaryAddress =
       router.primaryAddress ?? (await resolvePrimaryAddress(client, router, where, vipsByInterface.get(router.interface)!));
     configs.push(buildRouterConfig({ ...router, primaryAddress }, where));
+    if (router.primaryAddress === undefined) resolved.add(router.name);
   }
   checkRouterSet(configs, input.vips ?? []);
-  return configs;
+  return { configs, resolved };
 }
 
 /**
@@ -226,7 +235,7 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
   let watcher: LinkWatcher | undefined;
   let packets: LinuxPacketPort | undefined;
   try {
-    const configs = await validate(input, client);
+    const { configs, resolved } = await validate(input, client);
     const vipSpecs = input.vips ?? [];
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: vipSpecs, client });
     const interfaces = [...new Set(configs.map((c) => c.interface))];
@@ -270,6 +279,11 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
       prefixLengths: vipPrefixLengths(configs, vipSpecs),
       logger,
     });
+    const sources = new SourceAddressTracker(engine, configs.filter((c) => resolved.has(c.name)), logger);
+    const recheckSources = () =>
+      sources.recheck(client).catch((error: unknown) =>
+        logger.error({ event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) }, 'checking source addresses failed'),
+      );
     const used = new Set(interfaces);
     const w = watcher;
     const p = packets;
@@ -285,10 +299,15 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
       p.release(event.interface);
       engine.linkChange(event.interface, false);
     });
-    w.on('addressRemoved', (event) => guard.addressRemoved(event));
+    w.on('addressRemoved', (event) => {
+      guard.addressRemoved(event);
+      sources.addressRemoved(event);
+    });
+    w.on('addressAdded', (event) => sources.addressAdded(event));
     w.on('resynced', () => {
-      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link watcher restarted; re-checking every VIP');
+      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link watcher restarted; re-checking every VIP and source address');
       guard.recheckAll();
+      void recheckSources();
     });
     w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
 
@@ -302,6 +321,8 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
       );
       engine.linkChange(iface, false);
     }
+    // The address read during validation may have gone since; from here on the watcher reports changes.
+    await recheckSources();
     logger.info(
       {
         event: 'started',

@@ -7,10 +7,11 @@
 // Scenarios, in order: a configuration error exits 2 and touches nothing; a VIP left by a kill -9'ed
 // runner is removed at the next start; election (VIP on A only); SIGUSR2 status; a burst of
 // malformed adverts is dropped and logged once per reason; an external `ip addr del` of the VIP on
-// the Master is repaired; link down on A -> Fault, VIPs gone (the kernel's own removal of the IPv6
-// VIP is not mistaken for an external one), B takes over; link up -> A preempts back; SIGTERM of
-// the Master -> its priority-0 advert makes B take over after Skew_Time, well inside
-// Master_Down_Interval; SIGTERM -> exit 0 with the VIP removed. Needs root.
+// the Master is repaired; B's source address removed -> Fault until it is back; link down on A ->
+// Fault, VIPs gone (the kernel's own removal of the IPv6 VIP is not mistaken for an external one),
+// B takes over; link up -> A preempts back; SIGTERM of the Master -> its priority-0 advert makes B
+// take over after Skew_Time, well inside Master_Down_Interval; SIGTERM -> exit 0, VIP removed.
+// Needs root.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -243,6 +244,19 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
     await eventually('VIP back on A', () => hasVip(ns.a, dev.a));
     await a.waitFor('re-announced', (l) => l.event === 'vipsAnnounced' && l.reason === 'reinstated', fromA);
     t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B saw no reason to change state');
+  });
+
+  await t.test('the source address read from the interface goes away: Fault until it is back', async (t) => {
+    const fromB = b.lines.length;
+    ip('-n', ns.b, 'addr', 'del', '192.0.2.2/24', 'dev', dev.b);
+    const lost = await b.waitFor('source-address-lost', (l) => l.notice === 'source-address-lost', fromB);
+    t.equal(lost.address, '192.0.2.2', 'names the address');
+    const fault = await b.waitForState('Fault', fromB);
+    t.equal(fault.reason, 'track-failed', 'B is in Fault');
+    ip('-n', ns.b, 'addr', 'add', '192.0.2.2/24', 'dev', dev.b);
+    const backup = await b.waitForState('Backup', fromB);
+    t.equal(backup.reason, 'track-recovered', 'back to Backup once the address returns');
+    t.notOk(hasVip(ns.b, dev.b), 'no VIP on B throughout');
   });
 
   await t.test('link down on the Master: Fault, VIP removed, backup takes over; link up: preempts back', async (t) => {
