@@ -173,10 +173,15 @@ export class KeepalivedProcess extends RouterProcess {
     return info;
   }
 
+  /**
+   * kill -9 of keepalived as an operator does it (every keepalived process): the VRRP child first.
+   * Killing only the parent is not a hard kill: the child is told its parent died (SIGTERM) and
+   * shuts down gracefully, with a priority-0 advert and its VIPs removed (observed with 2.2.7).
+   */
   override async kill(): Promise<void> {
     const child = this.vrrpChildPid();
-    await super.kill();
     if (child !== undefined) killIfAlive(child);
+    await super.kill();
   }
 
   protected stateFromLine(line: TimedLine): StateRecord | undefined {
