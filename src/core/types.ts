@@ -114,7 +114,12 @@ export type RouterInput =
    */
   | { readonly kind: 'track'; readonly name: string; readonly up: boolean; readonly weight: number }
   /** Change the configured (base) priority at run time. */
-  | { readonly kind: 'setPriority'; readonly priority: number };
+  | { readonly kind: 'setPriority'; readonly priority: number }
+  /**
+   * Someone else removed one of our VIPs while we were Master (keepalived: step down with a
+   * priority-0 advert and take over again after Skew_Time, re-adding and re-announcing the VIPs).
+   */
+  | { readonly kind: 'vipsLost' };
 
 /** Why a router changed state; every stateChange action carries one. */
 export type TransitionReason =
@@ -129,7 +134,8 @@ export type TransitionReason =
   | 'link-down'
   | 'link-up'
   | 'track-failed'                // a weight-0 tracked object went down
-  | 'track-recovered';
+  | 'track-recovered'
+  | 'vips-removed';               // Master: a VIP was removed by someone else (keepalived behaviour)
 
 /** Why an advert was dropped. Each is counted per router or per interface, never thrown. */
 export type DropReason =

@@ -120,6 +120,8 @@ export class VirtualRouter {
         }
         this.basePriority = input.priority;
         return this.reevaluate(nowMs, undefined);
+      case 'vipsLost':
+        return this.onVipsLost(nowMs);
       default:
         return assertNever(input);
     }
@@ -202,6 +204,20 @@ export class VirtualRouter {
       default:
         return assertNever(this.currentState);
     }
+  }
+
+  /**
+   * A VIP vanished from under a Master (`ip addr del`, a network manager). keepalived 2.2.7 steps down:
+   * priority-0 advert, the remaining VIPs removed, Backup with the down timer at Skew_Time, so that
+   * unless a Backup takes over first it becomes Master again a moment later with every VIP re-added
+   * and announced. Peers see an ordinary hand-over, never a Master without its address.
+   */
+  private onVipsLost(nowMs: number): RouterAction[] {
+    const actions: RouterAction[] = [];
+    if (this.currentState !== 'Master') return actions;
+    this.leaveMaster('Backup', 'vips-removed', { sendStopAdvert: true }, nowMs, actions);
+    this.masterDownAtMs = nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+    return actions;
   }
 
   // ---------------------------------------------------------------------------------------------

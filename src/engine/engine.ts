@@ -35,7 +35,7 @@ export type {
 } from './events.js';
 
 /** Inputs an embedder may give a router at run time; startup, shutdown, adverts and timers are the engine's. */
-export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' }>;
+export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' | 'vipsLost' }>;
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -160,27 +160,35 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lifecycle = 'stopped';
   }
 
-  /** A link change, tracked-object report or priority change for one router; ignored unless running. */
+  /**
+   * A link change, tracked-object report, priority change or lost VIP for one router. Before start()
+   * the router only records it (so a link found down, or a check found failing, is known at startup:
+   * the router starts in Fault instead of going Master first); ignored once stopping.
+   */
   input(routerName: string, input: OperatorInput): void {
     const slot = this.slotByName.get(routerName);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
-    if (this.lifecycle !== 'running') return;
+    if (!this.acceptsInputs()) return;
     this.deliver(slot, input, this.ports.time.nowMs());
     this.armTimer();
   }
 
   /**
-   * The interface's link went up or down: every router on it hears about it. Ignored unless running,
-   * so an adapter that finds a link already down reports it right after start().
+   * The interface's link went up or down: every router on it hears about it. May be called before
+   * start() (a link already down at startup: its routers start in Fault); ignored once stopping.
    */
   linkChange(interfaceName: string, up: boolean): void {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
-    if (this.lifecycle !== 'running') return;
+    if (!this.acceptsInputs()) return;
     const nowMs = this.ports.time.nowMs();
     for (const slot of this.slots) {
       if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
     }
     this.armTimer();
+  }
+
+  private acceptsInputs(): boolean {
+    return this.lifecycle === 'created' || this.lifecycle === 'running';
   }
 
   get running(): boolean {

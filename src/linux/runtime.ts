@@ -311,7 +311,8 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     });
     w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
 
-    engine.start();
+    // Links already down are reported before start(), so their routers start in Fault rather than
+    // going Master (an owner would) and straight to Fault, adding and removing VIPs on the way.
     for (const iface of interfaces) {
       const up = w.isUp(iface);
       if (up === true) continue;
@@ -321,6 +322,7 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
       );
       engine.linkChange(iface, false);
     }
+    engine.start();
     // The address read during validation may have gone since; from here on the watcher reports changes.
     await recheckSources();
     logger.info(

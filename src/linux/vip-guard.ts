@@ -1,18 +1,13 @@
-// Keeps a Master's VIPs on its interface when something else takes them away.
+// Watches a Master's VIPs for removal by someone else, and makes sure no VIP stays on a node that is
+// not Master after the link watcher lost notifications.
 //
 // keepalived 2.2.7 (observed in a namespace, and in its netlink address handler): when a VIP of an
 // instance in MASTER state is deleted by someone else, the instance leaves MASTER (priority-0 advert,
 // remaining VIPs removed), enters BACKUP with its down timer set to Skew_Time, and, unless a peer
 // takes over first, becomes MASTER again a moment later, re-adding the VIPs and sending gratuitous
-// ARPs. The end state on a LAN where this node has the highest priority: same master, VIP back,
-// neighbours re-announced.
-//
-// The sans-IO core has no input for "a VIP was lost" yet, so the runtime cannot make the router step
-// down with a Skew_Time down timer. It does what reaches the same end state without a state flap:
-// while the router is still Master it re-adds the missing VIPs and announces them again
-// (announce.repeat messages each), logged as a notice. An address removed because the link is going
-// down is not this case: the link check comes first and the router goes to Fault instead (the kernel
-// drops IPv6 addresses on admin-down, sometimes before it reports the link itself).
+// ARPs. We do the same through the core's `vipsLost` input. An address removed because the link is
+// going down is not this case: the link check comes first and the router goes to Fault instead (the
+// kernel drops IPv6 addresses on admin-down, sometimes before it reports the link itself).
 
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
@@ -128,21 +123,11 @@ export class VipGuard {
       if (missing.length === 0) return;
       logger.warn(
         { event: 'notice', router: config.name, interface: config.interface, notice: 'vips-removed-externally', addresses: missing },
-        `${config.name}: VIPs removed from ${config.interface} by someone else while Master; adding them back and announcing them`,
+        `${config.name}: VIPs removed from ${config.interface} by someone else while Master; stepping down for Skew_Time as keepalived does`,
       );
-      await addresses.addVips(config.interface, missing, { acceptMode: config.acceptMode });
-      logger.info({ event: 'vipsAdded', router: config.name, interface: config.interface, addresses: missing, reason: 'reinstated' }, `${config.name}: VIPs reinstated`);
-      if (this.state(config) !== 'Master') {
-        // Stepped down (or stopping) while the add was in flight: the engine's removal may have gone
-        // out before our add, so remove them again; a VIP must not stay on a node that is not Master.
-        await addresses.removeVips(config.interface, missing);
-        return;
-      }
-      await addresses.announceVips(config.interface, missing, config.announce.repeat);
-      logger.info(
-        { event: 'vipsAnnounced', router: config.name, interface: config.interface, addresses: missing, count: config.announce.repeat, reason: 'reinstated' },
-        `${config.name}: reinstated VIPs announced`,
-      );
+      // The core steps down (priority-0 advert, remaining VIPs removed) and, unless a Backup takes
+      // over first, becomes Master again after Skew_Time with every VIP re-added and announced.
+      engine.input(config.name, { kind: 'vipsLost' });
     } else if (state !== undefined && alsoNonMaster) {
       // Not Master: none of its VIPs may stay here (lost notifications may have hidden a removal).
       const stray = config.virtualAddresses.filter((address) => has(address));

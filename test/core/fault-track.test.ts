@@ -185,3 +185,30 @@ t.test('setPriority changes the base priority; out of range throws', async (t) =
   t.throws(() => s.at(200, setPriority(0)), /priority must be an integer 1\.\.255, got 0/);
   t.throws(() => s.at(200, setPriority(1.5)), /priority must be an integer/);
 });
+
+// keepalived 2.2.7 (vrrp_netlink.c behaviour, observed in a namespace): a VIP removed by someone else
+// while Master -> priority-0 advert, VIPs removed, Backup with the down timer at Skew_Time; Master
+// again after it unless a Backup takes over first.
+t.test('vips lost: Master steps down with a priority-0 advert and takes over again after Skew_Time', async (t) => {
+  const s = new Scenario(v2Config({ priority: 200 }));
+  s.at(0, startup);
+  const down = s.nextDeadlineMs!;
+  s.at(down, timeout);
+  t.equal(s.state, 'Master');
+  t.strictSame(s.at(down + 100, { kind: 'vipsLost' }), [
+    sendAdvert(s.config, 0),
+    removeVips(s.config),
+    stateChange('Master', 'Backup', 'vips-removed', 200),
+  ]);
+  t.equal(s.nextDeadlineMs, down + 100 + 218.75, 'Skew_Time for priority 200: (256 - 200) / 256 s');
+  t.strictSame(s.at(down + 100 + 218.75, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
+t.test('vips lost: ignored unless Master', async (t) => {
+  const s = new Scenario(v2Config());
+  t.strictSame(s.at(0, { kind: 'vipsLost' }), [], 'Initialize');
+  s.at(0, startup);
+  t.strictSame(s.at(10, { kind: 'vipsLost' }), [], 'Backup');
+  t.equal(s.state, 'Backup');
+  t.equal(s.nextDeadlineMs, 3609.375, 'the down timer is untouched');
+});

@@ -230,3 +230,16 @@ t.test('a port that rejects becomes an error event, not an unhandled rejection',
   await engine.stop(); // waits for the pending promise
   t.match(errors, [{ operation: 'send', router: 'VI_1', interface: 'eth0', error: { message: 'EPERM: raw socket' } }]);
 });
+
+t.test('a link reported down before start(): the owner starts in Fault and never touches its VIPs', async (t) => {
+  const { ports, packets, addresses } = fakePorts();
+  const engine = new Engine([router({ priority: 255 })], ports);
+  const changes = stateChanges(engine);
+  engine.linkChange('eth0', false);
+  engine.start();
+  t.match(changes, [{ from: 'Initialize', to: 'Fault', reason: 'link-down', atMs: 0 }]);
+  t.equal(changes.length, 1, 'no detour through Master');
+  t.equal(packets.sent.length, 0, 'no advert');
+  t.same(addresses.calls, [], 'no VIP added or removed');
+  await engine.stop();
+});

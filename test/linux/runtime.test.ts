@@ -236,14 +236,21 @@ t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
   });
 
   await t.test('an external ip addr del on the Master is repaired', async (t) => {
+    // keepalived 2.2.7: step down with a priority-0 advert, Backup with the down timer at Skew_Time,
+    // then Master again (A has the shorter skew of the two), the VIP re-added and announced.
     const fromA = a.lines.length;
     const fromB = b.lines.length;
     ip('-n', ns.a, 'addr', 'del', `${VIP}/32`, 'dev', dev.a);
     const notice = await a.waitFor('notice', (l) => l.notice === 'vips-removed-externally', fromA);
     t.same(notice.addresses, [VIP], 'the notice names the VIP');
+    const stepDown = await a.waitFor('step down', (l) => l.event === 'stateChange' && l.to === 'Backup', fromA);
+    t.equal(stepDown.reason, 'vips-removed');
+    const back = await a.waitFor('Master again', (l) => l.event === 'stateChange' && l.to === 'Master', fromA);
+    t.equal(back.reason, 'master-down-timer', 'A takes over again after its Skew_Time');
     await eventually('VIP back on A', () => hasVip(ns.a, dev.a));
-    await a.waitFor('re-announced', (l) => l.event === 'vipsAnnounced' && l.reason === 'reinstated', fromA);
-    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B saw no reason to change state');
+    await a.waitFor('re-announced', (l) => l.event === 'vipsAnnounced' && (l.addresses as string[]).includes(VIP), a.lines.indexOf(back));
+    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B (longer skew) heard A back before its own timer ran out');
+    t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
   });
 
   await t.test('the source address read from the interface goes away: Fault until it is back', async (t) => {
