@@ -12,7 +12,7 @@
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, skipReason, sleep, waitUntil, type RouterSpec } from '../netns/harness.js';
 import { CHECKSUM_GOOD } from '../netns/capture.js';
-import { MARGIN_MS, masterDownMs } from '../netns/timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
 const INTERVAL_CS = 50;
 const v3 = (name: string, vrid: number, priority: number, pseudo: boolean): RouterSpec => ({
@@ -23,11 +23,11 @@ t.test('VRRPv3 IPv4 checksum forms against keepalived 2.2.7', { skip: skipReason
   const h = await Harness.create(t, 'ick', 2);
   const keepalived = h.startKeepalived('r1', [v3('VI_pseudo', 73, 100, true), v3('VI_plain', 71, 100, true), v3('VI_plainlow', 72, 200, true)]);
   for (const name of ['VI_pseudo', 'VI_plain', 'VI_plainlow']) {
-    await keepalived.waitForState(name, 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS + 5000);
+    await keepalived.waitForState(name, 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   }
   const ours = h.startOurs('r2', [v3('VI_pseudo', 73, 200, true), v3('VI_plain', 71, 200, false), v3('VI_plainlow', 72, 100, false)]);
   const since = keepalived.mark();
-  await ours.waitForState('VI_pseudo', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + 5000);
+  await ours.waitForState('VI_pseudo', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await ours.waitForState('VI_plain', 'Master', 5000);
   await ours.waitForState('VI_plainlow', 'Backup', 5000);
   // Give keepalived three Master_Down_Intervals to change its mind.

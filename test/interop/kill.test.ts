@@ -9,7 +9,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from '../netns/harness.js';
-import { MARGIN_MS, masterDownMs } from '../netns/timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
 const VIP = '192.0.2.81';
 const INTERVAL_CS = 50;
@@ -28,9 +28,9 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
     waitUntil(() => (neighbourOf(h.lan, VIP)?.lladdr === mac ? true : undefined), 4000, `client's entry -> ${mac}`).catch(() => false);
 
   let ours = h.startOurs('r2', [spec(250)]);
-  await ours.waitForState('VI_kill', 'Master', down(250) + MARGIN_MS + 3000);
+  await ours.waitForState('VI_kill', 'Master', down(250) + MARGIN_MS + STARTUP_MS);
   let keepalived = h.startKeepalived('r1', [spec(200)]);
-  await keepalived.waitForState('VI_kill', 'Backup', 10_000);
+  await keepalived.waitForState('VI_kill', 'Backup', STARTUP_MS);
   await h.lan.execAsync(h.lan.client, 'ping', '-c', '1', '-W', '1', VIP);
   t.equal(neighbourOf(h.lan, VIP)?.lladdr, r2.mac, 'client reaches the VIP at r2');
 
@@ -48,7 +48,7 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
 
   await t.test('ours restarts at a lower priority: leftover removed, stays Backup', async (t) => {
     ours = h.startOurs('r2', [spec(100)]);
-    await ours.waitForState('VI_kill', 'Backup', 10_000);
+    await ours.waitForState('VI_kill', 'Backup', STARTUP_MS);
     t.same(await waitUntil(async () => ((await holders()).join() === 'r1' ? holders() : undefined), 4000, 'the leftover gone'), ['r1'],
       'ip addr: the leftover VIP on r2 is gone, r1 holds it');
     await new Promise((r) => setTimeout(r, down(100)));
@@ -70,8 +70,8 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
   await t.test('keepalived restarts: removes its leftover and preempts', async (t) => {
     const since = ours.mark();
     keepalived = h.startKeepalived('r1', [spec(200)]);
-    await keepalived.waitForLine((l) => /removing VIPs/.test(l.text), 10_000, 'keepalived removing VIPs');
-    await keepalived.waitForState('VI_kill', 'Master', down(200) + MARGIN_MS + 3000);
+    await keepalived.waitForLine((l) => /removing VIPs/.test(l.text), STARTUP_MS, 'keepalived removing VIPs');
+    await keepalived.waitForState('VI_kill', 'Master', down(200) + MARGIN_MS + STARTUP_MS);
     const backup = await ours.waitForState('VI_kill', 'Backup', 5000, since);
     t.equal(backup.reason, 'higher-priority-advert');
     t.same(await waitUntil(async () => ((await holders()).join() === 'r1' ? holders() : undefined), 4000, 'r1 only'), ['r1'], 'ip addr: r1 only');

@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, skipReason, waitUntil, type RouterSpec } from '../netns/harness.js';
-import { MARGIN_MS, masterDownMs } from '../netns/timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
 const badpass = (priority: number, password: string): RouterSpec => ({
   name: 'VI_badpass', vrid: 91, version: 2, priority, advertIntervalCs: 100, virtualAddresses: ['192.0.2.91'], auth: { type: 'pass', password },
@@ -19,11 +19,11 @@ const badint = (priority: number, intervalCs: number): RouterSpec => ({
 t.test('keepalived 2.2.7 and ours with mismatched v2 settings', { skip: skipReason(['keepalived']) ?? false }, async (t) => {
   const h = await Harness.create(t, 'imm', 2);
   const keepalived = h.startKeepalived('r1', [badpass(200, 'secret12'), badint(200, 100)]);
-  await keepalived.waitForState('VI_badpass', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + 3000);
+  await keepalived.waitForState('VI_badpass', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + STARTUP_MS);
   await keepalived.waitForState('VI_badint', 'Master', 5000);
   const since = keepalived.mark();
   const ours = h.startOurs('r2', [badpass(100, 'wrong123'), badint(100, 200)]);
-  await ours.waitForState('VI_badpass', 'Master', masterDownMs(100, 100, 2) + MARGIN_MS + 3000);
+  await ours.waitForState('VI_badpass', 'Master', masterDownMs(100, 100, 2) + MARGIN_MS + STARTUP_MS);
   await ours.waitForState('VI_badint', 'Master', masterDownMs(100, 200, 2) + MARGIN_MS);
   // A few more adverts each way, so both sides have had the chance to complain and change their mind.
   await new Promise((r) => setTimeout(r, 2500));

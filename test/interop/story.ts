@@ -13,7 +13,7 @@ import type { Test } from 'tap';
 import {
   Harness, holdersOf, judgeAdverts, neighbourOf, waitUntil, type KeepalivedProcess, type OursProcess, type RouterSpec,
 } from '../netns/harness.js';
-import { MARGIN_MS, masterDownMs } from '../netns/timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 import type { LanNode } from '../netns/lan.js';
 
 export interface InteropRouter {
@@ -68,9 +68,9 @@ export async function interopStory(t: Test, tag: string, routers: readonly Inter
   let ours: OursProcess | undefined;
 
   await t.test('1. keepalived Master, ours Backup', async (t) => {
-    for (const name of names) await keepalived.waitForState(name, 'Master', slowest + 5000);
+    for (const name of names) await keepalived.waitForState(name, 'Master', slowest + STARTUP_MS);
     ours = h.startOurs('r2', ourSpecs(OUR_LOW));
-    for (const name of names) await ours.waitForState(name, 'Backup', 10_000);
+    for (const name of names) await ours.waitForState(name, 'Backup', STARTUP_MS);
     // Three of keepalived's intervals later ours must still be Backup: it accepted every advert.
     await new Promise((r) => setTimeout(r, slowest));
     for (const name of names) {
@@ -95,7 +95,7 @@ export async function interopStory(t: Test, tag: string, routers: readonly Inter
     keepalived = h.startKeepalived('r1', keepalivedSpecs);
     keepalivedLogs.push(keepalived);
     for (const name of names) {
-      await keepalived.waitForState(name, 'Master', slowest + 5000);
+      await keepalived.waitForState(name, 'Master', slowest + STARTUP_MS);
       const backup = await ours!.waitForState(name, 'Backup', 5000, since);
       t.equal(backup.reason, 'higher-priority-advert', `${name}: ours stepped down for keepalived`);
     }
@@ -107,7 +107,7 @@ export async function interopStory(t: Test, tag: string, routers: readonly Inter
     const since = keepalived.mark();
     ours = h.startOurs('r2', ourSpecs(OUR_HIGH));
     for (const name of names) {
-      await ours.waitForState(name, 'Master', slowest + 5000);
+      await ours.waitForState(name, 'Master', slowest + STARTUP_MS);
       await keepalived.waitForState(name, 'Backup', 5000, since);
       t.pass(`${name}: ours Master, keepalived Backup`);
     }

@@ -7,7 +7,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type OursProcess, type RouterSpec } from './harness.js';
-import { MARGIN_MS, masterDownMs, skewMs } from './timing.js';
+import { MARGIN_MS, masterDownMs, skewMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
@@ -30,9 +30,9 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
   const bound = (priority: number) => masterDownMs(priority, INTERVAL_CS, 3) + MARGIN_MS;
 
   await t.test('election: the highest priority is Master, the others Backup, the VIP on r1 only', async (t) => {
-    await routers.r1!.waitForState('VI_1', 'Master', bound(PRIORITY.r1) + 3000);
-    await routers.r2!.waitForState('VI_1', 'Backup', 5000);
-    await routers.r3!.waitForState('VI_1', 'Backup', 5000);
+    await routers.r1!.waitForState('VI_1', 'Master', bound(PRIORITY.r1) + STARTUP_MS);
+    await routers.r2!.waitForState('VI_1', 'Backup', STARTUP_MS);
+    await routers.r3!.waitForState('VI_1', 'Backup', STARTUP_MS);
     const holders = await waitUntil(async () => {
       const hs = await holdersOf(lan, VIP);
       return hs.length === 1 && hs[0] === 'r1' ? hs : undefined;
@@ -67,9 +67,9 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
     const restartedAt = Date.now();
     routers.r1 = h.startOurs('r1', [spec(PRIORITY.r1)]);
     // Independent evidence of the cleanup: a moment after the restart where r1 does not hold the VIP.
-    await waitUntil(async () => ((await holdersOf(lan, VIP)).includes('r1') ? undefined : true), 5000, 'r1 to drop its leftover VIP');
+    await waitUntil(async () => ((await holdersOf(lan, VIP)).includes('r1') ? undefined : true), STARTUP_MS, 'r1 to drop its leftover VIP');
     t.pass('ip addr: the restarted runner removed the leftover VIP before taking over again');
-    const r1Master = await routers.r1.waitForState('VI_1', 'Master', bound(PRIORITY.r1) + 3000);
+    const r1Master = await routers.r1.waitForState('VI_1', 'Master', bound(PRIORITY.r1) + STARTUP_MS);
     t.ok(r1Master.atMs - restartedAt >= masterDownMs(PRIORITY.r1, INTERVAL_CS, 3) * 0.9, 'r1 waited about a Master_Down_Interval as Backup first');
     const r2Backup = await routers.r2!.waitForState('VI_1', 'Backup', 5000, since2);
     t.equal(r2Backup.reason, 'higher-priority-advert', 'r2 stepped down on hearing r1');

@@ -5,7 +5,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
-import { MARGIN_MS, masterDownMs } from './timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
@@ -18,8 +18,8 @@ t.test('link down puts the Master in Fault; the Backup takes over', { skip: skip
   h.watchVips([VIP]);
   const r1 = h.startOurs('r1', [spec(200)]);
   const r2 = h.startOurs('r2', [spec(100)]);
-  await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + 3000);
-  await r2.waitForState('VI_1', 'Backup', 5000);
+  await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
+  await r2.waitForState('VI_1', 'Backup', STARTUP_MS);
   const ping = h.ping(VIP);
   await ping.waitForReplies(3, 5000);
   t.equal(neighbourOf(h.lan, VIP)?.lladdr, h.node('r1').mac, "client's neighbour entry: r1");

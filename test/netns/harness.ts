@@ -141,7 +141,7 @@ export class Harness {
   timeline(): string {
     const rows = this.processes.flatMap((p) => [
       ...p.states.map((s) => ({ atMs: s.atMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) ${s.router} -> ${s.state}${s.reason ? ` (${s.reason})` : ''}` })),
-      ...(p.exitedAtMs !== undefined ? [{ atMs: p.exitedAtMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) exited` }] : []),
+      ...(p.exitedAtMs !== undefined ? [{ atMs: p.exitedAtMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) exited (${p.exitDescription})` }] : []),
     ]);
     return rows.sort((a, b) => a.atMs - b.atMs).map((r) => `${new Date(r.atMs).toISOString()} ${r.text}`).join('\n');
   }

@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
-import { MARGIN_MS, masterDownMs } from './timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '2001:db8::100';
 const INTERVAL_CS = 50;
@@ -17,8 +17,8 @@ t.test('IPv6: election, SIGTERM failover, unsolicited NA', { skip: skipReason() 
   h.watchVips([VIP]);
   const r1 = h.startOurs('r1', [spec(200)]);
   const r2 = h.startOurs('r2', [spec(100)]);
-  await r1.waitForState('VI_6', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + 3000);
-  await r2.waitForState('VI_6', 'Backup', 5000);
+  await r1.waitForState('VI_6', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
+  await r2.waitForState('VI_6', 'Backup', STARTUP_MS);
   t.same(await waitUntil(async () => {
     const hs = await holdersOf(h.lan, VIP);
     return hs.length === 1 ? hs : undefined;

@@ -6,7 +6,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, skipReason, sleep, waitUntil, type RouterSpec } from './harness.js';
-import { MARGIN_MS, masterDownMs } from './timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const INTERVAL_CS = 50;
 const DELAY_MS = 3000;
@@ -20,11 +20,11 @@ t.test('nopreempt and preempt_delay', { skip: skipReason() ?? false }, async (t)
   const h = await Harness.create(t, 'pre', 2);
   h.watchVips([VIP.nopre, VIP.delay]);
   const r2 = h.startOurs('r2', routers(100, false));
-  await r2.waitForState('VI_nopre', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS + 3000);
+  await r2.waitForState('VI_nopre', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await r2.waitForState('VI_delay', 'Master', 5000);
 
   const r1 = h.startOurs('r1', routers(200, true));
-  const backup = await r1.waitForState('VI_delay', 'Backup', 10_000);
+  const backup = await r1.waitForState('VI_delay', 'Backup', STARTUP_MS);
   await r1.waitForState('VI_nopre', 'Backup', 5000);
 
   await t.test('preempt_delay: r1 stays Backup during the delay, then takes over', async (t) => {

@@ -58,6 +58,12 @@ export class NamespaceProcess {
     return this.child.pid!;
   }
 
+  /** "code 0", "signal SIGKILL", or "running". */
+  get exitDescription(): string {
+    if (!this.exitInfo) return 'running';
+    return this.exitInfo.signal ? `signal ${this.exitInfo.signal}` : `code ${String(this.exitInfo.code)}`;
+  }
+
   get running(): boolean {
     return this.exitInfo === undefined;
   }
@@ -85,7 +91,8 @@ export class NamespaceProcess {
         },
       };
       const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
         reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms; last output:\n${this.tail(15)}`));
       }, timeoutMs);
       this.waiters.push(waiter);

@@ -6,7 +6,7 @@
 
 import t from 'tap';
 import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
-import { MARGIN_MS, masterDownMs } from './timing.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = { v2: '192.0.2.51', uni: '192.0.2.52' } as const;
 const PASSWORD = 'secret12';
@@ -30,11 +30,11 @@ t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? fals
   const r2 = procs['r2']!;
 
   await t.test('election: r1 Master of both', async (t) => {
-    await r1.waitForState('VI_v2', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + 3000);
+    await r1.waitForState('VI_v2', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + STARTUP_MS);
     await r1.waitForState('VI_uni', 'Master', 5000);
     for (const n of ['r2', 'r3']) {
-      await procs[n]!.waitForState('VI_v2', 'Backup', 5000);
-      await procs[n]!.waitForState('VI_uni', 'Backup', 5000);
+      await procs[n]!.waitForState('VI_v2', 'Backup', STARTUP_MS);
+      await procs[n]!.waitForState('VI_uni', 'Backup', STARTUP_MS);
     }
     for (const vip of [VIP.v2, VIP.uni]) {
       t.same(await waitUntil(async () => {
