@@ -73,6 +73,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   private armedAtMs: number | undefined;
   private lifecycle: EngineLifecycle = 'created';
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * Adverts encoded during one input (a timer tick may make hundreds of routers advertise) go to the
+   * packet port in one send call, which the Linux port turns into one sendmmsg per socket. Flushed
+   * before any address action, so "advert first, then VIPs" still holds, and at the end of each input.
+   */
+  private outbox: OutgoingPacket[] = [];
+  /** The router whose adverts fill the outbox, or null when several do (for error reports). */
+  private outboxSlot: RouterSlot | null | undefined;
   private stopped: Promise<void> | undefined;
   private readonly onDeadline = (): void => this.handleDeadline();
   private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
@@ -127,6 +135,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.ports.packets.listen(this.onPacket);
     const nowMs = this.ports.time.nowMs();
     for (const slot of this.slots) this.deliver(slot, { kind: 'startup' }, nowMs);
+    this.flushOutbox();
     this.armTimer();
   }
 
@@ -145,7 +154,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lifecycle = 'stopping';
     if (wasRunning) {
       const nowMs = this.ports.time.nowMs();
-      for (const slot of this.slots) this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
+      // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
+      // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
+      const shutdowns = this.slots.map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
+      for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
+      this.flushOutbox();
+      for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
@@ -170,6 +184,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
     if (!this.acceptsInputs()) return;
     this.deliver(slot, input, this.ports.time.nowMs());
+    this.flushOutbox();
     this.armTimer();
   }
 
@@ -184,6 +199,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const slot of this.slots) {
       if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
     }
+    this.flushOutbox();
     this.armTimer();
   }
 
@@ -230,6 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       due.push(index);
     }
     for (const index of due) this.deliver(this.slots[index]!, { kind: 'timeout' }, nowMs);
+    this.flushOutbox();
     this.armTimer();
   }
 
@@ -260,6 +277,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
     }
     this.apply(slot, result.actions, nowMs);
+    this.flushOutbox();
     const nextMs = slot.router.nextDeadlineMs();
     this.deadlines.set(slot.index, nextMs);
     // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
@@ -282,6 +300,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.sendAdvert(slot, action, nowMs);
           break;
         case 'addVips':
+          this.flushOutbox();
           this.callPort('addVips', slot, () =>
             this.ports.addresses.addVips(config.interface, action.addresses, { acceptMode: action.acceptMode }),
           );
@@ -290,12 +309,14 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
           break;
         case 'removeVips':
+          this.flushOutbox();
           this.callPort('removeVips', slot, () => this.ports.addresses.removeVips(config.interface, action.addresses));
           if (this.listenerCount('vipsRemoved') > 0) {
             this.emit('vipsRemoved', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
           }
           break;
         case 'announceVips':
+          this.flushOutbox();
           this.callPort('announceVips', slot, () =>
             this.ports.addresses.announceVips(config.interface, action.addresses, action.count),
           );
@@ -352,10 +373,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       authType: slot.authType,
       authData: slot.authData,
     };
-    const packets: OutgoingPacket[] = [];
     for (const options of slot.encodeOptions) {
       // Encoded per destination: the v3 pseudo-header checksum covers the actual destination address.
-      packets.push({
+      this.outbox.push({
         interface: config.interface,
         family: config.family,
         sourceAddress: config.primaryAddress,
@@ -363,15 +383,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         payload: encodeAdvert(advert, options),
       });
     }
-    slot.advertsSent += packets.length;
-    // Called directly rather than through callPort's closure: this is the per-advert hot path.
-    let sent: void | Promise<void> = undefined;
-    try {
-      sent = this.ports.packets.send(packets);
-    } catch (error) {
-      this.reportError('send', slot, error);
-    }
-    this.settle('send', slot, sent);
+    slot.advertsSent += slot.encodeOptions.length;
+    this.outboxSlot = this.outboxSlot === undefined || this.outboxSlot === slot ? slot : null;
     if (this.listenerCount('advertSent') > 0) {
       this.emit('advertSent', {
         router: config.name,
@@ -400,6 +413,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /** Hands the queued adverts to the packet port in one call. */
+  private flushOutbox(): void {
+    if (this.outbox.length === 0) return;
+    const batch = this.outbox;
+    const slot = this.outboxSlot ?? undefined;
+    this.outbox = [];
+    this.outboxSlot = undefined;
+    // Called directly rather than through callPort's closure: this is the per-advert hot path.
+    let sent: void | Promise<void> = undefined;
+    try {
+      sent = this.ports.packets.send(batch);
+    } catch (error) {
+      this.reportError('send', slot, error);
+    }
+    this.settle('send', slot, sent);
+  }
+
   /** Calls a port; a throw or a rejected promise becomes an 'error' event, never an unhandled rejection. */
   private callPort(operation: EngineErrorEvent['operation'], slot: RouterSlot, call: () => void | Promise<void>): void {
     let result: void | Promise<void>;
@@ -413,7 +443,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Follows a port's promise, if it returned one, so that a rejection becomes an 'error' event. */
-  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot, result: void | Promise<void>): void {
+  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, result: void | Promise<void>): void {
     if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
     const tracked: Promise<void> = result.then(
       () => {

@@ -243,3 +243,22 @@ t.test('a link reported down before start(): the owner starts in Fault and never
   t.same(addresses.calls, [], 'no VIP added or removed');
   await engine.stop();
 });
+
+t.test('adverts due in the same tick leave in one send call, before any VIP is touched', async (t) => {
+  const { ports, clock, packets, addresses } = fakePorts();
+  const owners = [51, 52, 53].map((vrid) => router({ name: `VI_${vrid}`, vrid, priority: 255, virtualAddresses: [`192.0.2.${vrid}`] }));
+  const engine = new Engine(owners, ports);
+  const order: string[] = [];
+  const addVips = addresses.addVips.bind(addresses);
+  addresses.addVips = (iface, list, options) => {
+    order.push(`add after ${packets.sent.length} adverts`);
+    return addVips(iface, list, options);
+  };
+  engine.start();
+  t.same(order, ['add after 1 adverts', 'add after 2 adverts', 'add after 3 adverts'], 't=0: each owner advertises before its VIPs');
+  packets.batches.length = 0;
+  clock.advanceTo(1000);
+  t.same(packets.batches, [3], 't=1000 ms: three adverts due together, one send call');
+  await engine.stop();
+  t.same(packets.batches, [3, 3], 'stop: the three priority-0 adverts also leave together');
+});

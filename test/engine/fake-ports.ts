@@ -34,12 +34,15 @@ export class ManualClock implements TimePort {
 
 export class RecordingPackets implements PacketPort {
   readonly sent: OutgoingPacket[] = [];
+  /** Packets per send() call, to see how the engine batches. */
+  readonly batches: number[] = [];
   onPacket: ((packet: IncomingPacket) => void) | undefined;
   closed = false;
   failNextSend: Error | undefined;
 
   send(packets: readonly OutgoingPacket[]): void | Promise<void> {
     this.sent.push(...packets);
+    this.batches.push(packets.length);
     if (this.failNextSend !== undefined) {
       const error = this.failNextSend;
       this.failNextSend = undefined;
