@@ -1,5 +1,6 @@
 // Last-resort cleanup: if a test process exits without its teardown having run (an uncaught error, a
-// tap timeout), kill every process it started, by PID, and delete every namespace it made.
+// tap timeout's SIGTERM, Ctrl-C), kill every process it started, by PID, and delete every namespace it
+// made.
 // Normal teardown goes through Harness.destroy(); this only catches what that missed.
 
 import { execFileSync } from 'node:child_process';
@@ -11,22 +12,33 @@ let hooked = false;
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    for (const pid of livePids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
+  process.on('exit', cleanUpNow);
+  // tap stops a test that runs past its timeout with SIGTERM, which ends node without 'exit'.
+  for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2]] as const) {
+    process.once(signal, () => {
+      cleanUpNow();
+      process.exit(128 + number);
+    });
+  }
+}
+
+function cleanUpNow(): void {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
     }
-    for (const ns of liveNamespaces) {
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // Already gone.
-      }
+  }
+  for (const ns of liveNamespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
     }
-  });
+  }
+  livePids.clear();
+  liveNamespaces.clear();
 }
 
 export function rememberPid(pid: number): void {
