@@ -5,8 +5,12 @@
 //   1. validate the input (ConfigError naming the field), reading the interfaces only to fill in a
 //      missing primaryAddress;
 //   2. open the sockets (without CAP_NET_RAW this fails, and the host is still as it was);
-//   3. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
-//   4. watch links and start the engine; a missing or down interface puts its routers in Fault at once.
+//   3. create the virtual MAC interfaces of routers with useVmac (vmac.ts);
+//   4. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
+//   5. watch links and start the engine; a missing or down interface puts its routers in Fault at once.
+// A router with useVmac runs on its VMAC: the engine's configuration names the VMAC as its interface
+// (adverts, VIPs and GARPs go there, and its link state follows the parent's), while its source
+// address is read from, and followed on, the configured interface.
 // While running, a VIP that disappears from a Master (someone ran `ip addr del`) is put back, see
 // vip-guard.ts for how that compares with keepalived 2.2.7.
 
@@ -23,14 +27,23 @@ import { announceVips } from './announce.js';
 import { errorFields, logEngineEvents, type RuntimeLogger } from './event-log.js';
 import { getSourceAddresses, LinkWatcher } from './links.js';
 import { RtNetlinkClient, type NetlinkError } from './netlink.js';
+import { MacvlanClient } from './macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
 import { SourceAddressTracker } from './source-address.js';
 import { VipGuard, vipPrefixLengths } from './vip-guard.js';
+import { checkVmacNames, planVmac, VmacManager, type VmacPlan } from './vmac.js';
 
 export type { RuntimeLogger } from './event-log.js';
 
 /** A router as the runtime takes it: primaryAddress may be left out and is then read from the interface. */
-export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & { readonly primaryAddress?: string };
+export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & {
+  readonly primaryAddress?: string;
+  /**
+   * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
+   * 00:00:5e:00:01:<vrid>; a string names the macvlan instead (at most 15 characters). IPv4 only.
+   */
+  readonly useVmac?: boolean | string;
+};
 
 export interface LinuxEngineInput {
   readonly routers: readonly LinuxRouterInput[];
@@ -73,6 +86,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   strictAddressList: true,
   announce: true,
   higherPrioritySendAdvert: true,
+  useVmac: true,
 };
 const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
 const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime']);
@@ -199,7 +213,7 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
 async function validate(
   input: LinuxEngineInput,
   client: RtNetlinkClient,
-): Promise<{ configs: VirtualRouterConfig[]; resolved: Set<string> }> {
+): Promise<{ configs: VirtualRouterConfig[]; resolved: Set<string>; vmacs: (VmacPlan | undefined)[]; vips: VipSpec[] }> {
   checkShape(input);
   const vipsByInterface = new Map<string, Set<string>>();
   for (const router of input.routers) {
@@ -212,15 +226,32 @@ async function validate(
   }
   const configs: VirtualRouterConfig[] = [];
   const resolved = new Set<string>();
+  const vmacs: (VmacPlan | undefined)[] = [];
   for (const [index, router] of input.routers.entries()) {
     const where = `routers[${index}]`;
+    const { useVmac, ...routerInput } = router;
     const primaryAddress =
       router.primaryAddress ?? (await resolvePrimaryAddress(client, router, where, vipsByInterface.get(router.interface)!));
-    configs.push(buildRouterConfig({ ...router, primaryAddress }, where));
+    const config = buildRouterConfig({ ...routerInput, primaryAddress }, where);
+    const vmac = planVmac(useVmac, config, where);
+    vmacs.push(vmac);
+    configs.push(vmac ? { ...config, interface: vmac.name } : config);
     if (router.primaryAddress === undefined) resolved.add(router.name);
   }
-  checkRouterSet(configs, input.vips ?? []);
-  return { configs, resolved };
+  checkVmacNames(vmacs);
+  const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
+  checkRouterSet(configs, vips);
+  return { configs, resolved, vmacs, vips };
+}
+
+/** A VipSpec naming a VMAC router's configured interface is moved to the VMAC, where the VIP lives. */
+function onVmac(vip: VipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): VipSpec {
+  const canonical = canonicalAddress(vip.address);
+  if (canonical === undefined) return vip;
+  const index = configs.findIndex(
+    (c, i) => vmacs[i]?.parent === vip.interface && c.virtualAddresses.includes(canonical.address),
+  );
+  return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
 }
 
 /**
@@ -231,12 +262,15 @@ async function validate(
 export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEngineHandle> {
   const logger = input.logger ?? silentLogger;
   const client = new RtNetlinkClient();
+  const macvlans = new MacvlanClient();
+  const vmacManager = new VmacManager(macvlans, logger);
+  let plannedVmacs: VmacPlan[] = [];
   let addressPort: LinuxAddressPort | undefined;
   let watcher: LinkWatcher | undefined;
   let packets: LinuxPacketPort | undefined;
   try {
-    const { configs, resolved } = await validate(input, client);
-    const vipSpecs = input.vips ?? [];
+    const { configs, resolved, vmacs, vips: vipSpecs } = await validate(input, client);
+    plannedVmacs = vmacs.filter((plan): plan is VmacPlan => plan !== undefined);
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: vipSpecs, client });
     const interfaces = [...new Set(configs.map((c) => c.interface))];
 
@@ -250,6 +284,11 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     packets.open();
 
     // --- From here on the host is changed. ---
+    // A VMAC's socket found no interface above (or one left by a killed run, now replaced): reopen it.
+    for (const plan of plannedVmacs) {
+      await vmacManager.create(plan);
+      packets.reopen(plan.name, false);
+    }
     for (const iface of interfaces) {
       const vips = [...new Set(configs.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses))];
       try {
@@ -279,7 +318,12 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
       prefixLengths: vipPrefixLengths(configs, vipSpecs),
       logger,
     });
-    const sources = new SourceAddressTracker(engine, configs.filter((c) => resolved.has(c.name)), logger);
+    // A VMAC router's source address lives on the configured interface, not on the VMAC.
+    const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
+    const followed = configs
+      .filter((c) => resolved.has(c.name))
+      .map((c) => ({ ...c, interface: parentOf.get(c.name) ?? c.interface }));
+    const sources = new SourceAddressTracker(engine, followed, logger);
     const recheckSources = () =>
       sources.recheck(client).catch((error: unknown) =>
         logger.error({ event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) }, 'checking source addresses failed'),
@@ -337,6 +381,7 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
           priority: c.priority,
           primaryAddress: c.primaryAddress,
           virtualAddresses: c.virtualAddresses,
+          ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
         })),
       },
       `running ${configs.length} virtual router(s)`,
@@ -351,6 +396,8 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
         } finally {
           w.close();
           addressPort!.close();
+          await removeVmacs(vmacManager, plannedVmacs, logger);
+          macvlans.close();
           client.close();
           logger.info({ event: 'stopped' }, 'stopped');
         }
@@ -362,8 +409,21 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     packets?.close();
     watcher?.close();
     addressPort?.close();
+    await removeVmacs(vmacManager, plannedVmacs, logger);
+    macvlans.close();
     client.close();
     throw error;
+  }
+}
+
+/** Removes the VMACs this run created; a failure is logged, the others are still removed. */
+async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], logger: RuntimeLogger): Promise<void> {
+  for (const plan of plans) {
+    try {
+      await manager.remove(plan);
+    } catch (error) {
+      logger.error({ event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) }, `could not remove VMAC ${plan.name}`);
+    }
   }
 }
 

@@ -1,0 +1,231 @@
+// VRRP virtual MAC (keepalived's use_vmac): a macvlan on the router's interface carrying the RFC 5798
+// virtual MAC 00:00:5e:00:01:{VRID}, so the VIPs keep one MAC across failover and neighbours need no
+// GARP to follow a new Master.
+//
+// Behaviour taken from keepalived 2.2.7 (vrrp_vmac.c, vrrp_if_config.c), not its code:
+//   - macvlan in private mode: a multicast frame whose source MAC is one of the host's own private
+//     macvlans (another router's advert sent from the same virtual MAC) is delivered to that macvlan
+//     only, not to the parent. So adverts are sent *and received* on the VMAC, and the VMAC stays up in
+//     every state (on a Backup it holds no VIP);
+//   - on the VMAC: arp_ignore=1 (answer ARP only for its own addresses: the VIPs), accept_local=1,
+//     rp_filter=0 (it receives adverts while it has no address), promote_secondaries=1, and IPv6 off
+//     (an IPv4 VMAC with a link-local address would run DAD and MLD from a MAC two hosts share);
+//   - on the parent: arp_ignore=1 and arp_filter=1, so the parent never answers ARP for a VIP with its
+//     own MAC, and (our addition) arp_announce=2, so it never asks from a VIP either; the previous
+//     values are put back when the last VMAC on it is removed;
+//   - removed at stop; at start one left by a killed run (same name, same MAC) is removed first.
+// Different from keepalived: a macvlan of that name with *another* MAC is refused (EEXIST) rather than
+// deleted, since it may belong to someone else.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.js';
+import type { IpFamily } from '../wire/types.js';
+import type { RuntimeLogger } from './event-log.js';
+import type { MacvlanClient } from './macvlan.js';
+import { MAX_INTERFACE_NAME_LENGTH, type NetlinkError } from './netlink.js';
+
+/** A router's VMAC as planned from its configuration. */
+export interface VmacPlan {
+  readonly router: string;
+  readonly vrid: number;
+  readonly family: IpFamily;
+  /** The router's configured interface: the macvlan's parent. */
+  readonly parent: string;
+  readonly name: string;
+  readonly mac: string;
+}
+
+/** RFC 5798 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
+export function virtualMac(vrid: number, family: IpFamily): string {
+  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
+/** keepalived's default names: vrrp.<vrid> (IPv4), vrrp6.<vrid> (IPv6). */
+export function defaultVmacName(vrid: number, family: IpFamily): string {
+  return `${family === 4 ? 'vrrp' : 'vrrp6'}.${vrid}`;
+}
+
+/** Validates `useVmac` (true or an interface name) for a router; ConfigError names `where.useVmac`. */
+export function planVmac(
+  useVmac: unknown,
+  router: { name: string; interface: string; vrid: number; family: IpFamily },
+  where: string,
+): VmacPlan | undefined {
+  const field = `${where}.useVmac`;
+  if (useVmac === undefined || useVmac === false) return undefined;
+  if (useVmac !== true && typeof useVmac !== 'string') {
+    throw new ConfigError(field, `must be true, false or an interface name, got ${JSON.stringify(useVmac)}`);
+  }
+  if (router.family === 6) {
+    throw new ConfigError(field, 'a virtual MAC is supported for IPv4 routers only (IPv6 VMACs are not implemented yet)');
+  }
+  const name = useVmac === true ? defaultVmacName(router.vrid, router.family) : useVmac;
+  if (name.length === 0 || name.length > MAX_INTERFACE_NAME_LENGTH || /[\s/:]/.test(name) || name === '.' || name === '..') {
+    throw new ConfigError(field, `${JSON.stringify(name)} is not a valid interface name (1 to ${MAX_INTERFACE_NAME_LENGTH} characters, no space, '/' or ':')`);
+  }
+  if (name === router.interface) throw new ConfigError(field, `the VMAC cannot have the name of its parent ${router.interface}`);
+  return { router: router.name, vrid: router.vrid, family: router.family, parent: router.interface, name, mac: virtualMac(router.vrid, router.family) };
+}
+
+/** Two routers may not share a VMAC name. */
+export function checkVmacNames(plans: readonly (VmacPlan | undefined)[]): void {
+  const seen = new Map<string, number>();
+  plans.forEach((plan, index) => {
+    if (!plan) return;
+    const first = seen.get(plan.name);
+    if (first !== undefined) throw new ConfigError(`routers[${index}].useVmac`, `VMAC ${plan.name} is also used by routers[${first}]`);
+    seen.set(plan.name, index);
+  });
+}
+
+function sysctlPath(family: 'ipv4' | 'ipv6', iface: string, name: string): string {
+  return `/proc/sys/net/${family}/conf/${iface}/${name}`;
+}
+
+function readSysctl(family: 'ipv4' | 'ipv6', iface: string, name: string): string {
+  return readFileSync(sysctlPath(family, iface, name), 'utf8').trim();
+}
+
+function writeSysctl(family: 'ipv4' | 'ipv6', iface: string, name: string, value: string): void {
+  writeFileSync(sysctlPath(family, iface, name), value);
+}
+
+const VMAC_IPV4_SYSCTLS: readonly [string, string][] = [
+  ['arp_ignore', '1'],
+  ['accept_local', '1'],
+  ['rp_filter', '0'],
+  ['promote_secondaries', '1'],
+];
+const PARENT_IPV4_SYSCTLS: readonly [string, string][] = [
+  ['arp_ignore', '1'],
+  ['arp_filter', '1'],
+  // Not set by keepalived 2.2.7. Without it, a Master answering a client it has no neighbour entry
+  // for asks for the client's MAC from the parent with the VIP as sender address, and the client
+  // re-points the VIP at the parent's MAC, undoing the VMAC (test/linux/vmac.test.ts sees this).
+  ['arp_announce', '2'],
+];
+
+const VMAC_UP_WAIT_MS = 1000;
+
+/** The message starts with the code, as Node's own errors do, so a one-line report shows it. */
+function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(`${code}: ${message}`), { code });
+}
+
+/** Creates and removes the VMACs of one runtime, and the parent settings they need. */
+export class VmacManager {
+  private readonly client: MacvlanClient;
+  private readonly logger: RuntimeLogger;
+  /** Parent -> its sysctl values before the first VMAC, and how many VMACs it has now. */
+  private readonly parents = new Map<string, { saved: [string, string][]; users: number }>();
+  private readonly created = new Set<string>();
+
+  constructor(client: MacvlanClient, logger: RuntimeLogger) {
+    this.client = client;
+    this.logger = logger;
+  }
+
+  /**
+   * Creates the VMAC (removing one a killed run left behind), applies the sysctls and brings it up.
+   * Rejects with ENODEV if the parent is missing, EEXIST if the name belongs to another interface.
+   */
+  async create(plan: VmacPlan): Promise<void> {
+    const parent = await this.client.find(plan.parent);
+    if (!parent) {
+      throw codedError('ENODEV', `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`);
+    }
+    const existing = await this.client.find(plan.name);
+    if (existing) {
+      if (existing.kind !== 'macvlan' || existing.mac !== plan.mac) {
+        const what = existing.kind === 'macvlan' ? `a macvlan with MAC ${existing.mac ?? 'none'}` : `a ${existing.kind ?? 'physical'} interface`;
+        throw codedError('EEXIST', `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`);
+      }
+      await this.client.delete(existing.ifindex);
+      this.logger.warn(
+        { event: 'leftoverVmacRemoved', router: plan.router, interface: plan.name, mac: plan.mac },
+        `removed VMAC ${plan.name} left by an earlier run that did not stop cleanly`,
+      );
+    }
+    try {
+      await this.client.create({ name: plan.name, parentIndex: parent.ifindex, mac: plan.mac, mode: 'private' });
+    } catch (error) {
+      const code = (error as NetlinkError).code;
+      // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
+      throw codedError(code ?? 'EIO', `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`);
+    }
+    this.created.add(plan.name);
+    const vmac = await this.client.find(plan.name);
+    if (!vmac) throw codedError('ENODEV', `${plan.router}: VMAC ${plan.name} vanished right after it was created`);
+    // Before it goes up: IPv6 would otherwise start DAD on a link-local address at once.
+    writeSysctl('ipv6', plan.name, 'disable_ipv6', '1');
+    for (const [name, value] of VMAC_IPV4_SYSCTLS) writeSysctl('ipv4', plan.name, name, value);
+    this.configureParent(plan.parent);
+    this.warnStrictRpFilter(plan);
+    await this.client.setUp(vmac.ifindex, true);
+    await this.waitRunning(plan.name, parent.running);
+    this.logger.info(
+      { event: 'vmacCreated', router: plan.router, interface: plan.name, parent: plan.parent, mac: plan.mac },
+      `${plan.router}: VMAC ${plan.name} (${plan.mac}, macvlan private) created on ${plan.parent}`,
+    );
+  }
+
+  /** Removes a VMAC this manager created; a parent's settings are restored after its last VMAC. */
+  async remove(plan: VmacPlan): Promise<void> {
+    if (!this.created.delete(plan.name)) return;
+    const vmac = await this.client.find(plan.name);
+    // Only the interface we made: same name *and* our MAC.
+    if (vmac && vmac.kind === 'macvlan' && vmac.mac === plan.mac) await this.client.delete(vmac.ifindex);
+    this.releaseParent(plan.parent);
+    this.logger.info({ event: 'vmacRemoved', router: plan.router, interface: plan.name }, `${plan.router}: VMAC ${plan.name} removed`);
+  }
+
+  /**
+   * A macvlan's operstate follows its parent a moment after it goes up; waiting for it keeps the
+   * runtime from logging the VMAC as down at start and putting its router in Fault for nothing.
+   */
+  private async waitRunning(name: string, parentRunning: boolean): Promise<void> {
+    if (!parentRunning) return;
+    const deadline = Date.now() + VMAC_UP_WAIT_MS;
+    while (Date.now() < deadline) {
+      if ((await this.client.find(name))?.running === true) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The kernel applies max(all, interface): a strict `all` makes the VMAC drop every advert. */
+  private warnStrictRpFilter(plan: VmacPlan): void {
+    let all: string;
+    try {
+      all = readSysctl('ipv4', 'all', 'rp_filter');
+    } catch {
+      return;
+    }
+    if (all !== '1') return;
+    this.logger.warn(
+      { event: 'notice', router: plan.router, interface: plan.name, notice: 'strict-rp-filter' },
+      `${plan.router}: net.ipv4.conf.all.rp_filter is 1 (strict), so ${plan.name} drops adverts from peers; set it to 0 or 2`,
+    );
+  }
+
+  private configureParent(parent: string): void {
+    const known = this.parents.get(parent);
+    if (known) {
+      known.users++;
+      return;
+    }
+    const saved = PARENT_IPV4_SYSCTLS.map(([name]) => [name, readSysctl('ipv4', parent, name)] as [string, string]);
+    for (const [name, value] of PARENT_IPV4_SYSCTLS) writeSysctl('ipv4', parent, name, value);
+    this.parents.set(parent, { saved, users: 1 });
+  }
+
+  private releaseParent(parent: string): void {
+    const known = this.parents.get(parent);
+    if (!known || --known.users > 0) return;
+    this.parents.delete(parent);
+    try {
+      for (const [name, value] of known.saved) writeSysctl('ipv4', parent, name, value);
+    } catch {
+      // The parent is gone; nothing to restore.
+    }
+  }
+}
