@@ -85,7 +85,8 @@ export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): Drop
   // and a Backup adopts the master's interval: see VirtualRouter.)
   if (config.version === 2 && advert.advertIntervalCs !== config.advertIntervalCs) return 'interval-mismatch';
 
-  if (config.strictAddressList && !addressListMatches(advert, checks)) return 'address-list-mismatch';
+  // RFC 3768 7.1: a mismatching list is dropped unless it comes from the address owner (priority 255).
+  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks)) return 'address-list-mismatch';
   return undefined;
 }
 

@@ -29,6 +29,8 @@ const OWNER_PRIORITY = 255;
 const STOP_PRIORITY = 0;
 const LOWEST_PRIORITY = 1;
 const HIGHEST_NON_OWNER_PRIORITY = 254;
+/** Shortest hold-off between two re-announcements caused by lower-priority adverts. */
+const LOWER_PRIORITY_MIN_HOLDOFF_MS = 1000;
 
 interface TrackedObject {
   readonly up: boolean;
@@ -62,6 +64,7 @@ export class VirtualRouter {
   private advertAtMs: number | undefined; // Master: Adver_Timer
   private secondBurstAtMs: number | undefined; // Master: second GARP/NA burst
   private secondBurstCount = 0; // messages per address in that burst
+  private lowerPriorityQuietUntilMs: number | undefined; // Master: no re-announcement before this
   private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
   private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
   private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
@@ -342,14 +345,19 @@ export class VirtualRouter {
       this.masterPriority = advert.priority;
       return;
     }
-    // Another router thinks it is Master too. Advertise at once so it steps down, and announce the
-    // VIPs again (keepalived's garp_lower_prio_*): hosts may have learnt its MAC for our VIPs while
-    // there were two Masters, and would keep sending to it after it steps down (a known field failure).
+    // Another router thinks it is Master too. Advertise at once so it steps down (RFC 9568), and
+    // announce the VIPs again (keepalived's garp_lower_prio_*): hosts may have learnt its MAC for our
+    // VIPs while there were two Masters, and would keep sending to it after it steps down (a known
+    // field failure). A router that keeps advertising lower (it cannot hear us) gets our advert every
+    // time, but the announcement and the notice at most once per hold-off, and a pending second burst
+    // is never pushed back.
     actions.push(this.advertAction(ours));
+    if (this.lowerPriorityQuietUntilMs !== undefined && nowMs < this.lowerPriorityQuietUntilMs) return;
     const announce = this.config.announce;
+    this.lowerPriorityQuietUntilMs = nowMs + Math.max(announce.lowerPrioritySecondBurstDelayMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
     if (announce.lowerPriorityRepeat > 0) {
       actions.push(this.announceAction(announce.lowerPriorityRepeat));
-      if (announce.lowerPrioritySecondBurstDelayMs > 0) {
+      if (announce.lowerPrioritySecondBurstDelayMs > 0 && this.secondBurstAtMs === undefined) {
         this.secondBurstAtMs = nowMs + announce.lowerPrioritySecondBurstDelayMs;
         this.secondBurstCount = announce.lowerPriorityRepeat;
       }
@@ -549,6 +557,7 @@ export class VirtualRouter {
   }
 
   private clearDeadlines(): void {
+    this.lowerPriorityQuietUntilMs = undefined;
     this.advertAtMs = undefined;
     this.secondBurstAtMs = undefined;
     this.refreshAtMs = undefined;

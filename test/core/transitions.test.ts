@@ -410,3 +410,20 @@ t.test('snapshot reports the router as it is', async (t) => {
     nextDeadlineMs: 3609.375,
   });
 });
+
+t.test('keepalived master: a router that keeps advertising lower gets adverts, but one announcement per hold-off', async (t) => {
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 2500 },
+    }),
+  );
+  s.at(0, startup);
+  t.strictSame(s.at(300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind), ['sendAdvert', 'announceVips', 'notice']);
+  t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
+  t.strictSame(s.at(1300, advertInput(advertFor(s.config, { priority: 100 }))), [sendAdvert(s.config, 255)], 'at 1300 ms: advert only');
+  t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
+  t.strictSame(s.at(2300, advertInput(advertFor(s.config, { priority: 100 }))), [sendAdvert(s.config, 255)], 'at 2300 ms: advert only');
+  t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second burst was not pushed back');
+  t.strictSame(s.at(3300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind), ['sendAdvert', 'announceVips', 'notice'], 'at 3300 ms: hold-off over');
+});
