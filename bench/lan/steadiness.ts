@@ -1,0 +1,108 @@
+// Steadiness: inter-advert gaps of a Master at 10 ms adverts (VRRPv3) while a busy neighbour burns
+// the same core, and false failovers (the Backup becoming Master while the Master is alive),
+// keepalived 2.2.7 and ours side by side.
+//
+// r1 (priority 200) is pinned to one core with taskset (keepalived: parent and VRRP child), and a
+// CPU-burning Node loop is pinned to the same core (nice 0, like the routers). r2 (priority 100) is
+// left free unless --pin-backup. Gaps come from a bridge capture (ns timestamps) of r1's adverts over
+// the window; false failovers from r2's log (entries into Master) and from r2's adverts on the wire.
+// Both routers log to files (see FileRouter in common.ts).
+// Run as root: node dist/bench/lan/steadiness.js [--duration 600] [--burner on] [--core 0]
+
+import { execFileSync } from 'node:child_process';
+import {
+  BridgeTap, FileRouter, cpuSeconds, gapsOf, machineNote, ms, parseFlags, printTable, progress, requireLab, sleep, startHelper,
+  summarize, v3Spec, withLan, type Impl,
+} from './common.js';
+
+const flags = parseFlags('advert jitter and false failovers at 10 ms adverts beside a CPU burner (needs root, keepalived, taskset)', {
+  duration: { default: '600', help: 'measuring window, seconds' },
+  'interval-cs': { default: '1', help: 'advert interval in centiseconds (VRRPv3)' },
+  burner: { default: 'on', help: 'on: a CPU-burning loop pinned to the Master\'s core; off: none' },
+  core: { default: '0', help: 'the core the Master (and the burner) are pinned to' },
+  'pin-backup': { default: 'no', help: 'yes: pin the Backup to the same core too' },
+});
+requireLab(['taskset']);
+console.log(machineNote());
+
+const VRID = 51;
+const VIP = '198.51.100.51';
+
+interface Outcome {
+  readonly impl: Impl;
+  readonly seconds: number;
+  readonly gaps: number[];
+  readonly falseFromLog: number;
+  readonly r2AdvertsOnWire: number;
+  readonly burnerCpuPct: number;
+  readonly masterCpuPct: number;
+  readonly tcpdumpDrops: number;
+}
+
+async function scenario(impl: Impl): Promise<Outcome> {
+  const intervalCs = Number(flags['interval-cs']);
+  const core = flags.core;
+  return withLan('st', 2, async (h, scope) => {
+    const r1mac = h.node('r1').mac;
+    const r2mac = h.node('r2').mac;
+    const tap = await BridgeTap.start(h, scope, `ip proto 112`);
+    const r1 = new FileRouter(scope, h, impl, 'r1', [v3Spec(VRID, 200, intervalCs, VIP, 'VI_1')]);
+    const r2 = new FileRouter(scope, h, impl, 'r2', [v3Spec(VRID, 100, intervalCs, VIP, 'VI_1')]);
+    if (!(await r1.waitForCount('Master', 1, 20_000))) throw new Error(`${impl}: r1 not Master within 20 s`);
+    if (!(await r2.waitForCount('Backup', 1, 20_000))) throw new Error(`${impl}: r2 not Backup within 20 s`);
+    const r1pids = await r1.pids();
+    for (const pid of r1pids) pin(pid, core);
+    if (flags['pin-backup'] === 'yes') for (const pid of await r2.pids()) pin(pid, core);
+    let burnerPid: number | undefined;
+    if (flags.burner === 'on') {
+      const burner = startHelper(scope, 'burner', h.lan.client.namespace, 'taskset', ['-c', core, process.execPath, '-e', 'for (;;) {}']);
+      burnerPid = burner.pid;
+    }
+    await sleep(2000);
+    const r2Master0 = r2.masterEntries();
+    const burner0 = burnerPid === undefined ? 0 : cpuSeconds(burnerPid);
+    const master0 = cpuSeconds(r1pids[0]!);
+    progress(`${impl}: measuring ${flags.duration} s (burner ${flags.burner}, core ${core})`);
+    const t0 = Date.now();
+    await sleep(Number(flags.duration) * 1000);
+    const t1 = Date.now();
+    const seconds = (t1 - t0) / 1000;
+    const burnerCpuPct = burnerPid === undefined ? 0 : (100 * (cpuSeconds(burnerPid) - burner0)) / seconds;
+    const masterCpuPct = (100 * (cpuSeconds(r1pids[0]!) - master0)) / seconds;
+    const falseFromLog = r2.masterEntries() - r2Master0;
+    const tcpdumpDrops = await tap.stop();
+    const adverts = tap.adverts();
+    return {
+      impl,
+      seconds,
+      gaps: gapsOf(adverts, r1mac, VRID, t0, t1),
+      falseFromLog,
+      r2AdvertsOnWire: adverts.filter((a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1).length,
+      burnerCpuPct,
+      masterCpuPct,
+      tcpdumpDrops,
+    };
+  });
+}
+
+/** taskset -a -p: every thread of the process. */
+function pin(pid: number, core: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', core, String(pid)], { stdio: 'ignore' });
+}
+
+const outcomes: Outcome[] = [];
+for (const impl of flags.impls) outcomes.push(await scenario(impl));
+
+const intervalMs = Number(flags['interval-cs']) * 10;
+printTable(
+  `Master's inter-advert gaps at ${intervalMs} ms adverts, ${flags.duration} s, burner ${flags.burner} on core ${flags.core}`,
+  outcomes.map((o) => {
+    const g = summarize(o.gaps);
+    return [
+      o.impl, String(g.n), ms(g.median, 3), ms(g.p99, 3), ms(g.max, 3), String(o.gaps.filter((x) => x > 2 * intervalMs).length),
+      String(o.falseFromLog), String(o.r2AdvertsOnWire), `${o.masterCpuPct.toFixed(1)} %`, `${o.burnerCpuPct.toFixed(0)} %`, String(o.tcpdumpDrops),
+    ];
+  }),
+  ['impl', 'gaps', 'p50', 'p99', 'max', `gaps > ${2 * intervalMs} ms`, 'false failovers (r2 log)', 'r2 adverts on wire', 'Master CPU', 'burner CPU', 'tcpdump drops'],
+);
+console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);
