@@ -43,6 +43,12 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     throw new ConfigError(field('family'), `is ${input.family} but primaryAddress ${input.primaryAddress} is IPv${family}`);
   }
 
+  // RFC 9568 5.1.2.1: an IPv6 advert MUST come from the interface's link-local address (and the
+  // tie-break compares those), so a global address here is a mistake, not a preference.
+  if (family === 6 && primary.range() !== 'linkLocal') {
+    throw new ConfigError(field('primaryAddress'), `${input.primaryAddress} is not link-local: IPv6 adverts are sent from the interface's fe80:: address (RFC 9568 5.1.2.1)`);
+  }
+
   const version: VrrpVersion = input.version ?? (family === 4 ? 2 : 3);
   if (version !== 2 && version !== 3) {
     throw new ConfigError(field('version'), `must be 2 or 3, got ${String(version)}`);

@@ -23,6 +23,10 @@ export interface OutgoingPacket {
   readonly payload: Uint8Array;
 }
 
+/**
+ * Addresses cross this boundary as canonical text (IPv4 dotted quad; IPv6 RFC 5952 lower-case compressed,
+ * as ipaddr.js prints it and inet_ntop writes it). The receive checks compare them as strings.
+ */
 export interface IncomingPacket {
   readonly interface: string;
   /** The VRRP message only (the IP header already parsed into `meta`). */

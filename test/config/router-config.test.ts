@@ -61,6 +61,7 @@ t.test('each mistake names its field', async (t) => {
     [{ unicastPeers: ['192.0.2.10'] }, 'router.unicastPeers', /our own primaryAddress/],
     [{ preemptDelayMs: -1 }, 'router.preemptDelayMs', /0 to 1000000/],
     [{ name: '' }, 'router.name', /non-empty/],
+    [{ primaryAddress: '2001:db8::1', virtualAddresses: ['2001:db8::100'] }, 'router.primaryAddress', /not link-local/],
   ];
   for (const [override, field, message] of cases) {
     const error = catchError(() => buildRouterConfig({ ...minimal, ...override } as never));
