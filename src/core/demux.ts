@@ -3,7 +3,7 @@
 // (RFC 9568 makes them separate virtual routers), so the key is the pair.
 
 import { decodeAdvert } from '../wire/codec.js';
-import type { IpFamily, PacketMeta } from '../wire/types.js';
+import type { IpFamily, PacketMeta, VrrpAdvert } from '../wire/types.js';
 import type { DropReason, ReceivedAdvert, RouterAction } from './types.js';
 import type { VirtualRouter } from './virtual-router.js';
 
@@ -11,6 +11,24 @@ export interface DemuxResult {
   /** The router the advert was for, or undefined when the interface itself dropped it. */
   readonly router: VirtualRouter | undefined;
   readonly actions: readonly RouterAction[];
+}
+
+/** A decoded advert joined with what the network layer said about it: the router's 'advert' input. */
+export function receivedAdvert(advert: VrrpAdvert, meta: PacketMeta): ReceivedAdvert {
+  // Field by field rather than an object spread: this runs per packet, and V8 builds this shape faster.
+  return {
+    version: advert.version,
+    vrid: advert.vrid,
+    priority: advert.priority,
+    advertIntervalCs: advert.advertIntervalCs,
+    addresses: advert.addresses,
+    authType: advert.authType,
+    authData: advert.authData,
+    family: meta.family,
+    sourceAddress: meta.sourceAddress,
+    destinationAddress: meta.destinationAddress,
+    ttl: meta.ttl,
+  };
 }
 
 function routerKey(family: IpFamily, vrid: number): number {
@@ -52,19 +70,7 @@ export class InterfaceDemux {
     const router = this.routers.get(routerKey(meta.family, advert.vrid));
     if (router === undefined) return this.drop('unknown-vrid', `VRID ${advert.vrid} over IPv${meta.family}`);
 
-    const received: ReceivedAdvert = {
-      version: advert.version,
-      vrid: advert.vrid,
-      priority: advert.priority,
-      advertIntervalCs: advert.advertIntervalCs,
-      addresses: advert.addresses,
-      authType: advert.authType,
-      authData: advert.authData,
-      family: meta.family,
-      sourceAddress: meta.sourceAddress,
-      destinationAddress: meta.destinationAddress,
-      ttl: meta.ttl,
-    };
+    const received = receivedAdvert(advert, meta);
     return { router, actions: router.handle({ kind: 'advert', advert: received }, nowMs) };
   }
 
