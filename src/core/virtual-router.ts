@@ -362,8 +362,9 @@ export class VirtualRouter {
         this.secondBurstCount = announce.lowerPriorityRepeat;
       }
     }
+    const what = announce.lowerPriorityRepeat > 0 ? 'advertised and announced at once' : 'advertised at once';
     actions.push(
-      notice('lower-priority-master', `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: advertised and announced at once`),
+      notice('lower-priority-master', `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: ${what}`),
     );
   }
 

@@ -53,6 +53,8 @@ interface RouterSlot {
   advertsSent: number;
   advertsReceived: number;
   readonly drops: Map<DropReason, number>;
+  /** The address port's add still in flight, if it returned a promise: announcements wait for it. */
+  vipsAdding: Promise<void> | undefined;
 }
 
 interface InterfaceSlot {
@@ -113,6 +115,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         advertsSent: 0,
         advertsReceived: 0,
         drops: new Map(),
+        vipsAdding: undefined,
       };
       slots.push(slot);
       this.slotByRouter.set(router, slot);
@@ -301,8 +304,11 @@ export class Engine extends EventEmitter<EngineEvents> {
           break;
         case 'addVips':
           this.flushOutbox();
-          this.callPort('addVips', slot, () =>
-            this.ports.addresses.addVips(config.interface, action.addresses, { acceptMode: action.acceptMode }),
+          this.trackAdd(
+            slot,
+            this.callPort('addVips', slot, () =>
+              this.ports.addresses.addVips(config.interface, action.addresses, { acceptMode: action.acceptMode }),
+            ),
           );
           if (this.listenerCount('vipsAdded') > 0) {
             this.emit('vipsAdded', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
@@ -317,9 +323,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           break;
         case 'announceVips':
           this.flushOutbox();
-          this.callPort('announceVips', slot, () =>
-            this.ports.addresses.announceVips(config.interface, action.addresses, action.count),
-          );
+          this.announce(slot, action.addresses, action.count);
           if (this.listenerCount('vipsAnnounced') > 0) {
             this.emit('vipsAnnounced', {
               router: config.name,
@@ -430,21 +434,54 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.settle('send', slot, sent);
   }
 
-  /** Calls a port; a throw or a rejected promise becomes an 'error' event, never an unhandled rejection. */
-  private callPort(operation: EngineErrorEvent['operation'], slot: RouterSlot, call: () => void | Promise<void>): void {
+  private trackAdd(slot: RouterSlot, adding: Promise<void> | undefined): void {
+    slot.vipsAdding = adding;
+    void adding?.then(() => {
+      if (slot.vipsAdding === adding) slot.vipsAdding = undefined;
+    });
+  }
+
+  /**
+   * A gratuitous ARP / NA for an address not yet on the interface would announce nothing the host can
+   * answer for (RFC 9568 8.1.2: no ARP before the address is configured), so when the add is still in
+   * flight the announcement waits for it, and is skipped if the router left Master meanwhile.
+   */
+  private announce(slot: RouterSlot, addresses: readonly string[], count: number): void {
+    const call = () => this.ports.addresses.announceVips(slot.config.interface, addresses, count);
+    const adding = slot.vipsAdding;
+    if (adding === undefined) {
+      this.callPort('announceVips', slot, call);
+      return;
+    }
+    const later = adding.then(() => {
+      if (slot.router.state !== 'Master' || this.lifecycle !== 'running') return;
+      const result = this.callPort('announceVips', slot, call);
+      return result;
+    });
+    this.settle('announceVips', slot, later);
+  }
+
+  /**
+   * Calls a port; a throw or a rejected promise becomes an 'error' event, never an unhandled rejection.
+   * Returns the port's promise (already watched for errors, never rejecting), if it gave one.
+   */
+  private callPort(operation: EngineErrorEvent['operation'], slot: RouterSlot, call: () => void | Promise<void>): Promise<void> | undefined {
     let result: void | Promise<void>;
     try {
       result = call();
     } catch (error) {
       this.reportError(operation, slot, error);
-      return;
+      return undefined;
     }
-    this.settle(operation, slot, result);
+    return this.settle(operation, slot, result);
   }
 
-  /** Follows a port's promise, if it returned one, so that a rejection becomes an 'error' event. */
-  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, result: void | Promise<void>): void {
-    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
+  /**
+   * Follows a port's promise, if it returned one, so that a rejection becomes an 'error' event. Returns
+   * a promise that settles with it and never rejects.
+   */
+  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, result: void | Promise<void>): Promise<void> | undefined {
+    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return undefined;
     const tracked: Promise<void> = result.then(
       () => {
         this.pending.delete(tracked);
@@ -455,6 +492,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
     );
     this.pending.add(tracked);
+    return tracked;
   }
 
   private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {

@@ -262,3 +262,38 @@ t.test('adverts due in the same tick leave in one send call, before any VIP is t
   await engine.stop();
   t.same(packets.batches, [3, 3], 'stop: the three priority-0 adverts also leave together');
 });
+
+t.test('announcements wait for an add still in flight, and are dropped if the router left Master meanwhile', async (t) => {
+  const { ports, addresses } = fakePorts();
+  const engine = new Engine([router({ priority: 255 })], ports);
+  let finishAdd: () => void = () => undefined;
+  const add = addresses.addVips.bind(addresses);
+  addresses.addVips = (iface, list, options) => {
+    void add(iface, list, options);
+    return new Promise<void>((resolve) => (finishAdd = resolve));
+  };
+  engine.start();
+  t.same(addresses.calls.map((c) => c.op), ['add'], 't=0: the add is in flight, no announcement yet');
+  finishAdd();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(addresses.calls.map((c) => c.op), ['add', 'announce'], 'announced once the address is there');
+
+  await engine.stop();
+
+  // A second engine: the router leaves Master while its add is still in flight.
+  const second = fakePorts();
+  const engine2 = new Engine([router({ priority: 255 })], second.ports);
+  let finishAdd2: () => void = () => undefined;
+  const add2 = second.addresses.addVips.bind(second.addresses);
+  second.addresses.addVips = (iface, list, options) => {
+    void add2(iface, list, options);
+    return new Promise<void>((resolve) => (finishAdd2 = resolve));
+  };
+  engine2.start();
+  second.packets.onPacket!(peerAdvert(255, '192.0.2.9')); // owner conflict: lowered to 254, steps down
+  t.equal(engine2.snapshot()[0]!.state, 'Backup');
+  finishAdd2();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(second.addresses.calls.map((c) => c.op), ['add', 'remove'], 'the add finished after the step-down: nothing announced');
+  await engine2.stop();
+});
