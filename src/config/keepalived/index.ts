@@ -1,0 +1,83 @@
+// keepalived.conf reader: the public API the daemon (bin/vrrpd) uses. See docs/keepalived-conf.md for
+// what is supported, warned about and refused.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { LinuxEngineInput } from '../../linux/runtime.js';
+import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
+import { globFiles } from './glob.js';
+import { lexKeepalivedConfig, type IncludedFile, type LexOptions } from './lexer.js';
+import { mapKeepalivedStatements } from './mapper.js';
+import { parseStatements } from './parser.js';
+
+export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
+export type { PendingInstanceFeatures } from './instance.js';
+export type { VrrpScriptDefinition, SyncGroupDefinition } from './scripts.js';
+
+export interface LoadedKeepalivedConfig {
+  /** Routers (and VIP prefix lengths / labels) ready for startLinuxEngine. */
+  readonly input: LinuxEngineInput;
+  /** Warnings (errors throw KeepalivedConfigError). */
+  readonly diagnostics: readonly ConfigDiagnostic[];
+  /** Every file read, the main one first (includes after), for reload checks. */
+  readonly files: readonly string[];
+  readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
+}
+
+export interface LoadOptions {
+  /** `$NAME` values defined before the file is read (as if written at its top). */
+  readonly defines?: Record<string, string>;
+}
+
+/** Reads `path` and its includes; throws KeepalivedConfigError listing every error (with file:line). */
+export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): LoadedKeepalivedConfig {
+  const file = resolve(path);
+  const diagnostics = new DiagnosticList();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    diagnostics.error({ file, line: 0 }, `cannot read the configuration: ${(error as Error).message}`);
+    throw new KeepalivedConfigError(diagnostics.items);
+  }
+  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), include: readIncludes });
+}
+
+/** Parses one file's text; an `include` is an error here (nothing is read from disk). */
+export function parseKeepalivedConfig(text: string, fileName: string): LoadedKeepalivedConfig {
+  return build(text, fileName, new DiagnosticList(), {});
+}
+
+function build(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions): LoadedKeepalivedConfig {
+  const lexed = lexKeepalivedConfig(text, file, diagnostics, options);
+  const statements = parseStatements(lexed.tokens, diagnostics);
+  const mapped = mapKeepalivedStatements(statements, file, diagnostics);
+  if (diagnostics.hasErrors) throw new KeepalivedConfigError(diagnostics.items);
+  const { routerId, scriptUser, enableScriptSecurity } = mapped.globals;
+  return {
+    input: mapped.input,
+    diagnostics: diagnostics.items,
+    files: lexed.files,
+    globals: { ...(routerId !== undefined ? { routerId } : {}), ...(scriptUser !== undefined ? { scriptUser } : {}), enableScriptSecurity },
+  };
+}
+
+/**
+ * An include's pattern, relative to the including file. A named file that does not exist is an error
+ * (keepalived 2.2.7 only logs "Config files missing" and runs without it, which silently drops the
+ * instances it held); a wildcard that matches nothing is a warning (keepalived says nothing).
+ */
+function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList): IncludedFile[] {
+  const found = globFiles(pattern, dirname(from.file));
+  for (const missing of found.missing) diagnostics.error(from, `include ${pattern}: ${missing} does not exist`);
+  for (const unmatched of found.unmatched) diagnostics.warning(from, `include ${pattern}: no file matches ${unmatched}`);
+  const files: IncludedFile[] = [];
+  for (const file of found.files) {
+    try {
+      files.push({ file, text: readFileSync(file, 'utf8') });
+    } catch (error) {
+      diagnostics.error(from, `include ${pattern}: cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+  return files;
+}

@@ -1,0 +1,500 @@
+// vrrp_instance -> LinuxRouterInput (+ VipSpecs). Collects the statements first (keepalived allows any
+// order: `virtual_ipaddress` may come before `interface`), then maps them with keepalived 2.2.7's
+// meaning. What vrrp-engine cannot do yet is an error when running without it would change what the
+// router does on the wire or on the host, and a warning when it only adds something (scripts, notify).
+
+import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
+import type { LinuxRouterInput } from '../../linux/runtime.js';
+import type { VipSpec } from '../../linux/addresses.js';
+import type { DiagnosticList, SourcePosition } from './diagnostics.js';
+import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import type { Statement, Word } from './parser.js';
+import { noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg, type ParsedAddress } from './values.js';
+
+/** What an instance asks for that runs in issue 5 (scripts, notify): kept for it, warned now. */
+export interface PendingInstanceFeatures {
+  readonly trackScripts: readonly { readonly name: string; readonly weight?: number }[];
+  readonly trackInterfaces: readonly { readonly name: string; readonly weight?: number }[];
+  readonly notify: Readonly<Record<string, string>>;
+}
+
+export interface MappedInstance {
+  readonly router: LinuxRouterInput;
+  readonly vips: readonly VipSpec[];
+  readonly pending: PendingInstanceFeatures;
+  /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
+  readonly positions: ReadonlyMap<string, SourcePosition>;
+  readonly at: SourcePosition;
+}
+
+const MAX_INTERFACE_NAME = 15;
+const NOT_YET_ISSUE_5 = 'is not supported yet (issue 5): parsed and recorded, not run';
+
+const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process', 'track_bfd']);
+const NOTIFY_KEYWORDS = new Set([
+  'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify_deleted',
+  'notify_master_rx_lower_pri', 'notify_priority_changes',
+]);
+
+/** Known instance options that vrrp-engine does not implement and that only add to what it does. */
+const WARNED_KEYWORDS: Readonly<Record<string, string>> = {
+  smtp_alert: 'is accepted and ignored: vrrp-engine sends no mail',
+  debug: 'is accepted and ignored',
+  dont_track_primary: 'is not supported yet: the link of the interface is always tracked',
+  track_src_ip: 'is not supported yet: a configured source address is not followed',
+  skip_check_adv_addr: 'is accepted: vrrp-engine only logs an address list that differs from ours',
+  check_unicast_src: 'is accepted: vrrp-engine always drops unicast adverts from a source that is not a unicast_peer',
+  lvs_sync_daemon_interface: 'is accepted and ignored: LVS is not part of vrrp-engine',
+  kernel_rx_buf_size: 'is accepted and ignored',
+  linkbeat_use_polling: 'is not supported: link state comes from rtnetlink',
+  higher_prio_send_advert: 'is accepted: vrrp-engine always sends one advert when a higher priority makes it step down',
+};
+
+/** Known instance options whose absence would change behaviour on the wire or the host: refused. */
+const REFUSED_KEYWORDS: Readonly<Record<string, string>> = {
+  virtual_ipaddress_excluded: 'is not supported yet: the core has no addresses outside the advert; list them in virtual_ipaddress or add them another way',
+  virtual_routes: 'is not supported yet: vrrp-engine adds no routes',
+  virtual_rules: 'is not supported yet: vrrp-engine adds no policy rules',
+  unicast_ttl: 'is not supported yet: unicast adverts are sent with TTL 255',
+  unicast_fault_no_peer: 'is not supported yet',
+  garp_extra_if: 'is not supported yet',
+  vmac_xmit_base: 'is not supported yet: adverts leave from the virtual MAC interface',
+  use_ipvlan: 'is not supported: use use_vmac (macvlan)',
+  native_ipv6: 'is not supported: the family is taken from the addresses',
+  old_unicast_checksum: 'is not supported',
+  mcast_dst_ip: 'is not supported: adverts go to the standard group',
+};
+
+interface RawInstance {
+  readonly name: string;
+  readonly at: SourcePosition;
+  readonly single: Map<string, Statement>;
+  readonly blocks: Map<string, Statement>;
+}
+
+/** The statements that may appear once; a second one is reported and the last one wins, as in keepalived. */
+function collect(statement: Statement, name: string, diagnostics: DiagnosticList): RawInstance {
+  const raw: RawInstance = { name, at: statement, single: new Map(), blocks: new Map() };
+  for (const child of statement.block ?? []) {
+    const previous = raw.single.get(child.keyword);
+    if (previous) diagnostics.warning(child, `${child.keyword} is set again (first at line ${previous.line}); this one is used`);
+    raw.single.set(child.keyword, child);
+  }
+  return raw;
+}
+
+export function mapInstance(
+  statement: Statement,
+  globals: KeepalivedGlobals,
+  scripts: ReadonlySet<string>,
+  diagnostics: DiagnosticList,
+): MappedInstance | undefined {
+  const nameWord = singleArg(statement, diagnostics);
+  if (!nameWord) return undefined;
+  const name = nameWord.text;
+  if (!statement.block) {
+    diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
+    return undefined;
+  }
+  const raw = collect(statement, name, diagnostics);
+  const positions = new Map<string, SourcePosition>();
+  const get = (keyword: string, field?: string): Statement | undefined => {
+    const found = raw.single.get(keyword);
+    if (found && field) positions.set(field, found);
+    return found;
+  };
+
+  // --- interface, VRID, addresses ---
+  const ifaceStatement = get('interface', 'interface');
+  let iface: string | undefined;
+  if (!ifaceStatement) diagnostics.error(statement, `vrrp_instance ${name}: interface is missing`);
+  else {
+    const word = singleArg(ifaceStatement, diagnostics);
+    if (word && word.text.length > MAX_INTERFACE_NAME) diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+    else iface = word?.text;
+  }
+  const vridStatement = get('virtual_router_id', 'vrid');
+  if (!vridStatement) diagnostics.error(statement, `vrrp_instance ${name}: virtual_router_id is missing`);
+  const vrid = vridStatement ? readInteger(vridStatement, 1, 255, diagnostics) : undefined;
+
+  const useVmac = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
+  const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
+  const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
+  const vips = vipBlock ? readVips(vipBlock, iface, vmacName, diagnostics, positions) : [];
+
+  const sourceStatement = get('unicast_src_ip', 'primaryAddress') ?? get('mcast_src_ip', 'primaryAddress');
+  if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
+    diagnostics.warning(raw.single.get('mcast_src_ip')!, 'mcast_src_ip and unicast_src_ip set the same source address; unicast_src_ip is used');
+  }
+  const sourceWord = sourceStatement ? singleArg(sourceStatement, diagnostics) : undefined;
+  const source = sourceWord ? readAddress(sourceWord, sourceStatement!.keyword, diagnostics) : undefined;
+
+  const peerBlock = get('unicast_peer', 'unicastPeers');
+  const peers = peerBlock ? readPeers(peerBlock, source, diagnostics, positions) : [];
+
+  // --- version, timers, election ---
+  const family = vips[0]?.family ?? source?.family;
+  const versionStatement = get('version', 'version');
+  const version = versionStatement ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined) : globals.version;
+  const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
+  const advertIntervalCs = readAdvertInterval(get('advert_int', 'advertIntervalCs'), effectiveVersion, diagnostics);
+
+  const stateStatement = get('state', 'initialState');
+  const initialState = stateStatement ? readState(stateStatement, diagnostics) : undefined;
+  const priorityStatement = get('priority', 'priority');
+  // keepalived: an instance that starts as MASTER with no priority is the address owner (255).
+  const priority = priorityStatement ? readInteger(priorityStatement, 1, 255, diagnostics) : initialState === 'Master' ? 255 : undefined;
+  if (!priorityStatement && initialState === 'Master') {
+    diagnostics.warning(stateStatement!, 'state MASTER without a priority makes this router the address owner (priority 255), as in keepalived');
+  }
+
+  let preempt = true;
+  const nopreempt = get('nopreempt', 'preempt');
+  if (nopreempt && noArgs(nopreempt, diagnostics)) {
+    if (priority === 255) diagnostics.warning(nopreempt, 'nopreempt is ignored at priority 255 (the address owner always preempts), as in keepalived');
+    else preempt = false;
+  }
+  const preemptKeyword = raw.single.get('preempt');
+  if (preemptKeyword) {
+    noArgs(preemptKeyword, diagnostics);
+    diagnostics.warning(preemptKeyword, 'preempt is the default and may be left out');
+    if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
+  }
+  const delayStatement = get('preempt_delay', 'preemptDelayMs');
+  const delaySeconds = delayStatement ? readSeconds(delayStatement, 0, 1000, diagnostics) : undefined;
+  if (initialState === 'Master' && (!preempt || (delaySeconds ?? 0) > 0)) {
+    diagnostics.warning(
+      stateStatement!,
+      'state MASTER clears nopreempt and preempt_delay at start (keepalived 2.2.7 does the same); use state BACKUP to keep them',
+    );
+  }
+
+  // --- accept mode, strict mode, authentication ---
+  const strictStatement = get('strict_mode', 'strictAddressList');
+  const strictOn = strictStatement ? readFlag(strictStatement, diagnostics) : undefined;
+  const strict: SourcePosition | undefined = strictOn === true ? strictStatement : strictOn === false ? undefined : globals.strict;
+  const accept = get('accept', 'acceptMode');
+  if (accept) noArgs(accept, diagnostics);
+  const noAccept = get('no_accept', 'acceptMode');
+  if (noAccept) {
+    diagnostics.error(noAccept, 'no_accept (accept mode off) is refused by the Linux runtime for now: nothing would drop traffic to the VIPs');
+  } else if (strict && !accept) {
+    diagnostics.error(
+      strict,
+      `vrrp_instance ${name}: strict mode turns accept mode off, which the Linux runtime refuses for now (nothing would drop traffic to the VIPs); add "accept" to the instance`,
+    );
+  }
+  const authBlock = get('authentication', 'auth');
+  const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
+  if (strict && authBlock) diagnostics.error(authBlock, 'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it');
+  if (strict && peerBlock) diagnostics.error(peerBlock, 'strict mode does not allow unicast peers, as in keepalived');
+  if (peers.length > 0 && !globals.checkUnicastSource) {
+    diagnostics.warning(peerBlock!, 'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)');
+  }
+
+  // --- announcements, tracking, notify, everything else ---
+  const announce: Partial<AnnounceConfig> = { ...globals.announce };
+  const pending = { trackScripts: [] as { name: string; weight?: number }[], trackInterfaces: [] as { name: string; weight?: number }[], notify: {} as Record<string, string> };
+  const handled = new Set([
+    'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
+    'version', 'advert_int', 'state', 'priority', 'nopreempt', 'preempt', 'preempt_delay', 'strict_mode', 'accept',
+    'no_accept', 'authentication',
+  ]);
+  for (const child of statement.block) {
+    if (handled.has(child.keyword)) continue;
+    if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
+    if (child.keyword === 'garp_interval' || child.keyword === 'gna_interval') {
+      diagnostics.warning(child, `${child.keyword} is not supported yet: the messages of one burst are sent back to back`);
+    } else if (TRACKING_KEYWORDS.has(child.keyword)) {
+      readTracking(child, scripts, pending, diagnostics);
+    } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
+      if (child.keyword !== 'notify_priority_changes') {
+        const word = singleArg(child, diagnostics);
+        if (word) pending.notify[child.keyword] = word.text;
+      }
+      diagnostics.warning(child, `${child.keyword} ${NOT_YET_ISSUE_5}`);
+    } else if (WARNED_KEYWORDS[child.keyword] !== undefined) {
+      diagnostics.warning(child, `${child.keyword} ${WARNED_KEYWORDS[child.keyword]}`);
+    } else if (REFUSED_KEYWORDS[child.keyword] !== undefined) {
+      diagnostics.error(child, `${child.keyword} ${REFUSED_KEYWORDS[child.keyword]}`);
+    } else {
+      diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_instance ${name}`);
+    }
+  }
+
+  if (iface === undefined || vrid === undefined) return undefined;
+  const router: LinuxRouterInput = {
+    name,
+    interface: iface,
+    vrid,
+    virtualAddresses: vips.map((vip) => vip.address),
+    ...(family !== undefined ? { family } : {}),
+    ...(version !== undefined ? { version } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    ...(advertIntervalCs !== undefined ? { advertIntervalCs } : {}),
+    ...(initialState !== undefined ? { initialState } : {}),
+    preempt,
+    ...(delaySeconds !== undefined ? { preemptDelayMs: Math.round(delaySeconds * 1000) } : {}),
+    acceptMode: !(noAccept || (strict && !accept)),
+    ...(source !== undefined ? { primaryAddress: source.address } : {}),
+    ...(auth !== undefined ? { auth } : {}),
+    unicastPeers: peers,
+    strictAddressList: strict !== undefined,
+    announce: completeAnnounce(announce),
+    ...(useVmac !== undefined ? { useVmac } : {}),
+  };
+  const vipSpecs: VipSpec[] = vips
+    .filter((vip) => vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined)
+    .map((vip) => ({
+      interface: iface,
+      address: vip.address,
+      ...(vip.prefixLength !== undefined ? { prefixLength: vip.prefixLength } : {}),
+      ...(vip.label !== undefined ? { label: vip.label } : {}),
+      ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
+    }));
+  return { router, vips: vipSpecs, pending, positions, at: statement };
+}
+
+function readUseVmac(statement: Statement | undefined, diagnostics: DiagnosticList): boolean | string | undefined {
+  if (!statement) return undefined;
+  if (statement.args.length === 0) return true;
+  const word = singleArg(statement, diagnostics);
+  if (!word) return undefined;
+  if (word.text.length > MAX_INTERFACE_NAME) {
+    diagnostics.error(word, `use_vmac name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+    return undefined;
+  }
+  return word.text;
+}
+
+function readState(statement: Statement, diagnostics: DiagnosticList): 'Master' | 'Backup' | undefined {
+  const word = singleArg(statement, diagnostics);
+  if (!word) return undefined;
+  if (word.text === 'MASTER') return 'Master';
+  if (word.text === 'BACKUP') return 'Backup';
+  diagnostics.error(word, `state must be MASTER or BACKUP, got "${word.text}"`);
+  return undefined;
+}
+
+function readAdvertInterval(statement: Statement | undefined, version: 2 | 3, diagnostics: DiagnosticList): number | undefined {
+  if (!statement) return undefined;
+  if (version === 2) {
+    const seconds = readSeconds(statement, 0.01, 255, diagnostics);
+    if (seconds === undefined) return undefined;
+    if (!Number.isInteger(seconds)) {
+      diagnostics.error(statement, `advert_int ${seconds}: VRRPv2 advertises whole seconds (keepalived rounds it and reports an error); use "version 3" for fractions`);
+      return undefined;
+    }
+    return seconds * 100;
+  }
+  const seconds = readSeconds(statement, 0.01, 40.95, diagnostics);
+  if (seconds === undefined) return undefined;
+  const cs = Math.round(seconds * 100);
+  if (Math.abs(cs - seconds * 100) > 1e-6) {
+    diagnostics.warning(statement, `advert_int ${seconds}: VRRPv3 carries centiseconds; ${cs / 100} s is used`);
+  }
+  return cs;
+}
+
+function readAuthentication(block: Statement, diagnostics: DiagnosticList): AuthConfig | undefined {
+  let type: string | undefined;
+  let password: string | undefined;
+  let passAt: SourcePosition | undefined;
+  for (const child of block.block ?? []) {
+    if (child.keyword === 'auth_type') {
+      const word = singleArg(child, diagnostics);
+      if (word?.text === 'PASS') type = 'PASS';
+      else if (word?.text === 'AH') diagnostics.error(word, 'auth_type AH is not supported: IPsec AH was removed from VRRP by RFC 3768 (keepalived\'s AH is not interoperable)');
+      else if (word) diagnostics.error(word, `auth_type must be PASS or AH, got "${word.text}"`);
+    } else if (child.keyword === 'auth_pass') {
+      const word = singleArg(child, diagnostics);
+      if (word) {
+        password = word.text;
+        passAt = child;
+        if (Buffer.byteLength(password) > 8) {
+          diagnostics.warning(child, 'auth_pass is longer than 8 bytes: only the first 8 are used, as in keepalived');
+          password = Buffer.from(password).subarray(0, 8).toString();
+        }
+      }
+    } else {
+      diagnostics.error(child, `unknown keyword "${child.keyword}" in authentication`);
+    }
+  }
+  if (type !== 'PASS') return undefined;
+  if (password === undefined || password === '') {
+    diagnostics.error(passAt ?? block, 'auth_type PASS needs an auth_pass');
+    return undefined;
+  }
+  return { type: 'pass', password };
+}
+
+interface ParsedVip extends ParsedAddress {
+  readonly label?: string;
+  readonly preferredLifetime?: 0 | 'forever';
+}
+
+const VIP_FLAGS: Readonly<Record<string, string>> = {
+  home: 'home (IPv6 home address) is not supported and is ignored',
+  '-nodad': 'nodad is not supported yet: the kernel runs DAD on the VIP',
+  nodad: 'nodad is not supported yet: the kernel runs DAD on the VIP',
+  noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
+  autojoin: 'autojoin is not supported and is ignored',
+  no_track: 'no_track is not supported yet: every VIP is tracked',
+};
+
+/** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
+function readVips(
+  block: Statement,
+  iface: string | undefined,
+  vmacName: string | undefined,
+  diagnostics: DiagnosticList,
+  positions: Map<string, SourcePosition>,
+): ParsedVip[] {
+  const vips: ParsedVip[] = [];
+  for (const line of block.block ?? []) {
+    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'virtual_ipaddress', diagnostics, true);
+    const options = readVipOptions(line, iface, vmacName, diagnostics);
+    if (!address || !options) continue;
+    if (address.prefixLength === undefined && address.family === 4 && options.brd) {
+      diagnostics.warning(line, 'brd without a prefix length means nothing for a /32');
+    }
+    if (options.label !== undefined && address.family === 6) {
+      diagnostics.warning(line, 'label is ignored on an IPv6 address: the kernel has no IPv6 labels');
+    }
+    if (options.preferredLifetime !== undefined && address.family === 4) {
+      diagnostics.error(line, 'preferred_lft applies to IPv6 addresses only');
+      continue;
+    }
+    positions.set(`virtualAddresses[${vips.length}]`, line);
+    vips.push({
+      ...address,
+      ...(options.label !== undefined && address.family === 4 ? { label: options.label } : {}),
+      ...(options.preferredLifetime !== undefined ? { preferredLifetime: options.preferredLifetime } : {}),
+    });
+  }
+  return vips;
+}
+
+function readVipOptions(
+  line: Statement,
+  iface: string | undefined,
+  vmacName: string | undefined,
+  diagnostics: DiagnosticList,
+): { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } | undefined {
+  const result: { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } = {};
+  let ok = true;
+  const args = line.args;
+  for (let i = 0; i < args.length; i++) {
+    const option = args[i]!;
+    if (VIP_FLAGS[option.text] !== undefined) {
+      diagnostics.warning(option, VIP_FLAGS[option.text]!);
+      continue;
+    }
+    const value: Word | undefined = args[i + 1];
+    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft'].includes(option.text)) {
+      diagnostics.error(option, `unknown virtual_ipaddress option "${option.text}" (one address per line)`);
+      ok = false;
+      continue;
+    }
+    if (!value) {
+      diagnostics.error(option, `${option.text} needs a value`);
+      ok = false;
+      continue;
+    }
+    i++;
+    switch (option.text) {
+      case 'dev':
+        if (iface !== undefined && value.text !== iface && value.text !== vmacName) {
+          diagnostics.error(value, `dev ${value.text}: a VIP on another interface than the instance's (${iface}) is not supported yet`);
+          ok = false;
+        }
+        break;
+      case 'label': {
+        const base = vmacName ?? iface;
+        if (base !== undefined && (value.text.length > MAX_INTERFACE_NAME || !(value.text === base || value.text.startsWith(`${base}:`)))) {
+          diagnostics.error(value, `label "${value.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`);
+          ok = false;
+        } else result.label = value.text;
+        break;
+      }
+      case 'scope':
+        if (value.text !== 'global' && value.text !== '0') {
+          diagnostics.warning(value, `scope ${value.text} is not supported yet: the VIP is added with scope global`);
+        }
+        break;
+      case 'brd':
+      case 'broadcast':
+        diagnostics.warning(value, `${option.text} is not supported yet: the VIP is added without a broadcast address`);
+        result.brd = true;
+        break;
+      case 'preferred_lft':
+        if (value.text === '0') result.preferredLifetime = 0;
+        else if (value.text === 'forever') result.preferredLifetime = 'forever';
+        else {
+          diagnostics.error(value, `preferred_lft must be 0 or forever, got "${value.text}"`);
+          ok = false;
+        }
+        break;
+    }
+  }
+  return ok ? result : undefined;
+}
+
+/** unicast_peer { ADDR [min_ttl N] [max_ttl N] }; our own source address is left out, with a warning. */
+function readPeers(block: Statement, source: ParsedAddress | undefined, diagnostics: DiagnosticList, positions: Map<string, SourcePosition>): string[] {
+  const peers: string[] = [];
+  for (const line of block.block ?? []) {
+    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'unicast_peer', diagnostics);
+    if (line.args.length > 0) {
+      diagnostics.warning(line, `unicast_peer options (${line.args.map((w) => w.text).join(' ')}) are not supported yet and are ignored`);
+    }
+    if (!address) continue;
+    if (source && address.address === source.address) {
+      // The same peer list is often given to every node (OpenShift does): keepalived sends to itself.
+      diagnostics.warning(line, `${address.address} is this router's own unicast_src_ip: left out of the peers`);
+      continue;
+    }
+    if (peers.includes(address.address)) {
+      diagnostics.warning(line, `${address.address} is listed twice`);
+      continue;
+    }
+    positions.set(`unicastPeers[${peers.length}]`, line);
+    peers.push(address.address);
+  }
+  return peers;
+}
+
+function readTracking(
+  statement: Statement,
+  scripts: ReadonlySet<string>,
+  pending: { trackScripts: { name: string; weight?: number }[]; trackInterfaces: { name: string; weight?: number }[] },
+  diagnostics: DiagnosticList,
+): void {
+  diagnostics.warning(statement, `${statement.keyword} ${NOT_YET_ISSUE_5}`);
+  if (statement.keyword !== 'track_script' && statement.keyword !== 'track_interface') return;
+  for (const line of statement.block ?? []) {
+    let weight: number | undefined;
+    const [first, second, third] = line.args;
+    if (first?.text === 'weight' && second) {
+      weight = readWeight(second, diagnostics);
+      if (third && !(third.text === 'reverse' && line.args.length === 3)) diagnostics.error(third, `unexpected "${third.text}"`);
+    } else if (first) {
+      diagnostics.error(first, `unexpected "${first.text}" (expected: weight N)`);
+    }
+    if (statement.keyword === 'track_script') {
+      if (!scripts.has(line.keyword)) diagnostics.error(line, `track_script ${line.keyword}: no vrrp_script of that name`);
+      pending.trackScripts.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
+    } else {
+      pending.trackInterfaces.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
+    }
+  }
+}
+
+export function readWeight(word: Word, diagnostics: DiagnosticList): number | undefined {
+  const value = /^[+-]?\d+$/.test(word.text) ? Number(word.text) : NaN;
+  if (!(value >= -253 && value <= 253)) {
+    diagnostics.error(word, `weight must be a whole number from -253 to 253, got "${word.text}"`);
+    return undefined;
+  }
+  return value;
+}

@@ -1,0 +1,197 @@
+// The keepalived.conf lexer. keepalived's grammar is line based: a statement is the words of one line,
+// and `{` / `}` also end a statement (so `virtual_ipaddress { 192.0.2.1 }` is three statements, as in
+// keepalived). Before a line is split into words it is preprocessed as keepalived does:
+//   - a comment starts at `#` or `!` outside quotes and runs to the end of the line;
+//   - `$NAME=value` defines NAME; `$NAME` and `${NAME}` are replaced in later lines (and in values);
+//   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
+//   - `@id` / `@^id` lines depend on keepalived's -i config id, which we do not have: reported.
+// Pure: reading files is the caller's job, through `IncludeResolver`.
+
+import { DiagnosticList, type SourcePosition } from './diagnostics.js';
+
+export type TokenKind = 'word' | 'open' | 'close' | 'eol';
+
+export interface Token extends SourcePosition {
+  readonly kind: TokenKind;
+  /** The word's text after quotes and escapes are removed; '{', '}' or '' for the others. */
+  readonly text: string;
+  /** The word was written in double quotes (so it is never a keyword or a brace). */
+  readonly quoted: boolean;
+}
+
+export interface IncludedFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** Returns the files an `include` pattern names, in order; reports missing files itself. */
+export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList) => readonly IncludedFile[];
+
+export interface LexOptions {
+  readonly defines?: Readonly<Record<string, string>>;
+  /** Without one, `include` is an error (parseKeepalivedConfig reads no files). */
+  readonly include?: IncludeResolver;
+}
+
+/** keepalived gives up on include nesting this deep; a loop would otherwise never end. */
+const MAX_INCLUDE_DEPTH = 32;
+const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export interface LexResult {
+  readonly tokens: readonly Token[];
+  /** Every file read, the top one first. */
+  readonly files: readonly string[];
+}
+
+export function lexKeepalivedConfig(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions = {}): LexResult {
+  const definitions = new Map(Object.entries(options.defines ?? {}));
+  const tokens: Token[] = [];
+  const files: string[] = [file];
+  const open: string[] = [];
+
+  const lexFile = (source: string, name: string): void => {
+    open.push(name);
+    source.split(/\r?\n/).forEach((rawLine, index) => {
+      const at: SourcePosition = { file: name, line: index + 1 };
+      const line = stripComment(rawLine).trim();
+      if (line === '') return;
+      if (line.startsWith('@')) {
+        diagnostics.error(at, `conditional line "${line.split(/\s/)[0]}" is not supported: it depends on keepalived's -i config id`);
+        return;
+      }
+      const definition = DEFINITION.exec(line);
+      if (definition) {
+        definitions.set(definition[1]!, substitute(definition[2]!.trim(), definitions, at, diagnostics));
+        return;
+      }
+      const expanded = substitute(line, definitions, at, diagnostics);
+      // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
+      const include = /^include(?:\s+(.*))?$/.exec(expanded);
+      if (include) {
+        includeFiles((include[1] ?? '').trim(), at);
+        return;
+      }
+      tokens.push(...splitWords(expanded, at, diagnostics), { kind: 'eol', text: '', quoted: false, ...at });
+    });
+    open.pop();
+  };
+
+  const includeFiles = (pattern: string, at: SourcePosition): void => {
+    if (pattern === '' || /\s/.test(pattern)) {
+      diagnostics.error(at, 'include takes one file name or pattern');
+      return;
+    }
+    if (!options.include) {
+      diagnostics.error(at, `include ${pattern}: includes are not read here (use loadKeepalivedConfig)`);
+      return;
+    }
+    if (open.length >= MAX_INCLUDE_DEPTH) {
+      diagnostics.error(at, `include ${pattern}: nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      return;
+    }
+    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics)) {
+      if (open.includes(included.file)) {
+        diagnostics.error(at, `include ${included.file}: the file includes itself (through ${open.join(' -> ')})`);
+        continue;
+      }
+      if (!files.includes(included.file)) files.push(included.file);
+      lexFile(included.text, included.file);
+    }
+  };
+
+  lexFile(text, file);
+  return { tokens, files };
+}
+
+/** Cuts a line at the first `#` or `!` that is not inside double quotes. */
+export function stripComment(line: string): string {
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '\\') {
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && (c === '#' || c === '!')) {
+      return line.slice(0, i);
+    }
+  }
+  return line; // an unclosed quote is reported when the words are split
+}
+
+function substitute(line: string, definitions: ReadonlyMap<string, string>, at: SourcePosition, diagnostics: DiagnosticList): string {
+  return line.replace(REFERENCE, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare)!;
+    const value = definitions.get(name);
+    if (value === undefined) {
+      diagnostics.warning(at, `${whole} is not defined; kept as written`);
+      return whole;
+    }
+    return value;
+  });
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'", '?': '?',
+};
+
+/** Splits a comment-free line into words, quoted strings and braces. */
+export function splitWords(line: string, at: SourcePosition, diagnostics: DiagnosticList): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const push = (kind: TokenKind, text: string, quoted = false) => tokens.push({ kind, text, quoted, ...at });
+  while (i < line.length) {
+    const c = line[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '{' || c === '}') {
+      push(c === '{' ? 'open' : 'close', c);
+      i++;
+    } else if (c === '"') {
+      const [text, end] = readQuoted(line, i + 1, at, diagnostics);
+      push('word', text, true);
+      i = end;
+    } else {
+      let end = i;
+      while (end < line.length && !/[\s{}"]/.test(line[end]!)) end++;
+      push('word', line.slice(i, end));
+      i = end;
+    }
+  }
+  return tokens;
+}
+
+/** Reads a quoted string starting after its opening quote; returns the text and the index after it. */
+function readQuoted(line: string, start: number, at: SourcePosition, diagnostics: DiagnosticList): [string, number] {
+  let text = '';
+  let i = start;
+  while (i < line.length) {
+    const c = line[i]!;
+    if (c === '"') return [text, i + 1];
+    if (c !== '\\' || i + 1 >= line.length) {
+      text += c;
+      i++;
+      continue;
+    }
+    const next = line[i + 1]!;
+    const hex = /^x([0-9a-fA-F]{1,2})/.exec(line.slice(i + 1));
+    const octal = /^[0-7]{1,3}/.exec(line.slice(i + 1));
+    if (ESCAPES[next] !== undefined) {
+      text += ESCAPES[next];
+      i += 2;
+    } else if (hex) {
+      text += String.fromCharCode(parseInt(hex[1]!, 16));
+      i += 1 + hex[0].length;
+    } else if (octal) {
+      text += String.fromCharCode(parseInt(octal[0], 8));
+      i += 1 + octal[0].length;
+    } else {
+      // An unknown escape keeps its backslash, so a Windows-like path or a regex survives.
+      text += `\\${next}`;
+      i += 2;
+    }
+  }
+  diagnostics.error(at, 'a quoted string is not closed on this line');
+  return [text, i];
+}

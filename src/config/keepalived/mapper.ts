@@ -1,0 +1,175 @@
+// The statement tree of a whole keepalived.conf -> LinuxEngineInput. global_defs is read first (its
+// settings apply to every instance wherever it appears), then vrrp_script, vrrp_instance and
+// vrrp_sync_group. Each router is checked with buildRouterConfig now, so its mistakes come out with
+// the file and line they were written on instead of a field name at start.
+
+import { ConfigError } from '../errors.js';
+import { buildRouterConfig } from '../router-config.js';
+import type { LinuxEngineInput, LinuxRouterInput } from '../../linux/runtime.js';
+import type { VipSpec } from '../../linux/addresses.js';
+import type { DiagnosticList, SourcePosition } from './diagnostics.js';
+import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
+import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
+import type { Statement } from './parser.js';
+import { readSyncGroup, readVrrpScript, type SyncGroupDefinition, type VrrpScriptDefinition } from './scripts.js';
+
+export interface MappedConfig {
+  readonly input: LinuxEngineInput;
+  readonly globals: KeepalivedGlobals;
+  readonly scripts: readonly VrrpScriptDefinition[];
+  readonly syncGroups: readonly SyncGroupDefinition[];
+  readonly pending: ReadonlyMap<string, PendingInstanceFeatures>;
+}
+
+/** Top-level blocks of keepalived that are not VRRP: accepted with a warning that they are not applied. */
+const IGNORED_TOP_LEVEL: Readonly<Record<string, string>> = {
+  virtual_server: 'LVS is not part of vrrp-engine',
+  virtual_server_group: 'LVS is not part of vrrp-engine',
+  static_ipaddress: 'static addresses are not added by vrrp-engine',
+  static_routes: 'static routes are not added by vrrp-engine',
+  static_rules: 'static rules are not added by vrrp-engine',
+  bfd_instance: 'BFD is not supported',
+  vrrp_track_file: 'tracked files are not supported yet (issue 5)',
+  track_file: 'tracked files are not supported yet (issue 5)',
+  vrrp_track_process: 'tracked processes are not supported yet (issue 5)',
+  track_process: 'tracked processes are not supported yet (issue 5)',
+  linkbeat_interfaces: 'link state always comes from rtnetlink',
+  garp_group: 'GARP groups are not supported yet',
+};
+
+/** RouterConfigInput field -> the keepalived keyword a user wrote, for messages. */
+const KEYWORD_OF_FIELD: Readonly<Record<string, string>> = {
+  name: 'vrrp_instance', interface: 'interface', vrid: 'virtual_router_id', version: 'version', family: 'virtual_ipaddress',
+  priority: 'priority', advertIntervalCs: 'advert_int', initialState: 'state', preempt: 'nopreempt',
+  preemptDelayMs: 'preempt_delay', acceptMode: 'accept', primaryAddress: 'unicast_src_ip', virtualAddresses: 'virtual_ipaddress',
+  auth: 'authentication', unicastPeers: 'unicast_peer', strictAddressList: 'strict_mode', announce: 'garp_*',
+};
+
+/** Stands in for a source address the runtime will read from the interface, only to validate the rest. */
+const PLACEHOLDER_SOURCE = { 4: '0.0.0.1', 6: 'fe80::ffff:ffff:ffff:fffe' } as const;
+
+export function mapKeepalivedStatements(statements: readonly Statement[], mainFile: string, diagnostics: DiagnosticList): MappedConfig {
+  const globals: KeepalivedGlobals = { enableScriptSecurity: false, checkUnicastSource: false, announce: {} };
+  for (const statement of statements) {
+    if (statement.keyword === 'global_defs') {
+      if (statement.args.length > 0) diagnostics.error(statement, 'global_defs takes no name');
+      if (!statement.block) diagnostics.error(statement, 'global_defs has no { } block');
+      readGlobalDefs(statement.block ?? [], globals, diagnostics);
+    }
+  }
+
+  const scripts: VrrpScriptDefinition[] = [];
+  for (const statement of statements.filter((s) => s.keyword === 'vrrp_script')) {
+    const script = readVrrpScript(statement, diagnostics);
+    if (!script) continue;
+    if (scripts.some((s) => s.name === script.name)) diagnostics.error(statement, `vrrp_script ${script.name} is defined twice`);
+    else scripts.push(script);
+  }
+  if (scripts.length > 0 && !globals.enableScriptSecurity) {
+    diagnostics.warning(scripts[0]!.at, 'scripts are configured without enable_script_security (keepalived reports this as a security violation)');
+  }
+
+  const scriptNames = new Set(scripts.map((s) => s.name));
+  const instances: MappedInstance[] = [];
+  const names = new Map<string, SourcePosition>();
+  for (const statement of statements.filter((s) => s.keyword === 'vrrp_instance')) {
+    const errorsBefore = countErrors(diagnostics);
+    const mapped = mapInstance(statement, globals, scriptNames, diagnostics);
+    if (!mapped) continue;
+    const first = names.get(mapped.router.name);
+    if (first) {
+      diagnostics.error(statement, `vrrp_instance ${mapped.router.name} is defined twice (first at ${first.file}:${first.line})`);
+      continue;
+    }
+    names.set(mapped.router.name, statement);
+    // A value already reported would only be reported again, less clearly, by buildRouterConfig.
+    if (countErrors(diagnostics) === errorsBefore) validateRouter(mapped, diagnostics);
+    instances.push(mapped);
+  }
+  checkVridsUnique(instances, diagnostics);
+
+  const syncGroups: SyncGroupDefinition[] = [];
+  for (const statement of statements) {
+    switch (statement.keyword) {
+      case 'global_defs':
+      case 'vrrp_script':
+      case 'vrrp_instance':
+        break;
+      case 'vrrp_sync_group': {
+        const group = readSyncGroup(statement, new Set(names.keys()), diagnostics);
+        if (group) syncGroups.push(group);
+        break;
+      }
+      default:
+        if (IGNORED_TOP_LEVEL[statement.keyword] !== undefined) {
+          diagnostics.warning(statement, `${statement.keyword} is ignored: ${IGNORED_TOP_LEVEL[statement.keyword]}`);
+        } else {
+          diagnostics.error(statement, `unknown keyword "${statement.keyword}"`);
+        }
+    }
+  }
+  if (!statements.some((s) => s.keyword === 'vrrp_instance')) {
+    diagnostics.error({ file: mainFile, line: 1 }, 'no vrrp_instance: nothing to run');
+  }
+
+  const routers: LinuxRouterInput[] = instances.map((i) => i.router);
+  const vips: VipSpec[] = instances.flatMap((i) => i.vips);
+  return {
+    input: { routers, ...(vips.length > 0 ? { vips } : {}) },
+    globals,
+    scripts,
+    syncGroups,
+    pending: new Map(instances.map((i) => [i.router.name, i.pending])),
+  };
+}
+
+/** buildRouterConfig's checks, reported at the line the offending value came from. */
+function validateRouter(mapped: MappedInstance, diagnostics: DiagnosticList): void {
+  const { useVmac: _useVmac, ...router } = mapped.router;
+  const family = router.family ?? 4;
+  const where = `vrrp_instance ${router.name}`;
+  try {
+    buildRouterConfig({ ...router, primaryAddress: router.primaryAddress ?? PLACEHOLDER_SOURCE[family] }, where);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const path = error.field.slice(where.length + 1);
+    const message = error.message.slice(error.field.length + 2);
+    diagnostics.error(positionOf(path, mapped), `${where}: ${describeField(path)}: ${message}`);
+  }
+}
+
+/** The most specific recorded position for a field path like `virtualAddresses[2]` or `auth.password`. */
+function positionOf(path: string, mapped: MappedInstance): SourcePosition {
+  let key = path;
+  for (;;) {
+    const found = mapped.positions.get(key);
+    if (found) return found;
+    const shorter = key.replace(/(\[\d+\]|\.[^.[]+)$/, '');
+    if (shorter === key) return mapped.at;
+    key = shorter;
+  }
+}
+
+function describeField(path: string): string {
+  const base = /^[^.[]+/.exec(path)?.[0] ?? path;
+  return `${KEYWORD_OF_FIELD[base] ?? base}${path.slice(base.length)}`;
+}
+
+function checkVridsUnique(instances: readonly MappedInstance[], diagnostics: DiagnosticList): void {
+  const seen = new Map<string, MappedInstance>();
+  for (const instance of instances) {
+    const { interface: iface, vrid, family } = instance.router;
+    const key = `${iface}/${family ?? 4}/${vrid}`;
+    const first = seen.get(key);
+    if (first) {
+      diagnostics.error(
+        instance.positions.get('vrid') ?? instance.at,
+        `virtual_router_id ${vrid} on ${iface} (IPv${family ?? 4}) is already used by vrrp_instance ${first.router.name} (${first.at.file}:${first.at.line})`,
+      );
+    } else seen.set(key, instance);
+  }
+}
+
+function countErrors(diagnostics: DiagnosticList): number {
+  return diagnostics.items.filter((d) => d.severity === 'error').length;
+}

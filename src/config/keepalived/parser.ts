@@ -1,0 +1,69 @@
+// Turns the lexer's tokens into a tree of statements. A statement is the words of one line up to the
+// end of the line or a brace; a `{` (on the same line or a later one) opens a block that belongs to
+// the statement before it. Brace mistakes are reported with the line where they happen.
+
+import { DiagnosticList, type SourcePosition } from './diagnostics.js';
+import type { Token } from './lexer.js';
+
+export interface Word extends SourcePosition {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
+export interface Statement extends SourcePosition {
+  /** The first word: the keyword (or, inside an address list, the address). */
+  readonly keyword: string;
+  /** The words after the keyword. */
+  readonly args: readonly Word[];
+  /** Present when a `{ ... }` block followed the statement. */
+  readonly block?: readonly Statement[];
+}
+
+export function parseStatements(tokens: readonly Token[], diagnostics: DiagnosticList): Statement[] {
+  let index = 0;
+
+  const parseBlock = (opener: SourcePosition | undefined): Statement[] => {
+    const statements: Statement[] = [];
+    for (;;) {
+      const token = tokens[index];
+      if (token === undefined) {
+        if (opener) diagnostics.error(opener, 'this block is not closed: a `}` is missing');
+        return statements;
+      }
+      if (token.kind === 'eol') {
+        index++;
+      } else if (token.kind === 'close') {
+        index++;
+        if (opener) return statements;
+        diagnostics.error(token, 'a `}` closes no block');
+      } else if (token.kind === 'open') {
+        // A block with no keyword before it on this line or an earlier one.
+        index++;
+        diagnostics.error(token, 'a `{` opens a block that belongs to no keyword');
+        parseBlock(token);
+      } else {
+        statements.push(parseStatement());
+      }
+    }
+  };
+
+  const parseStatement = (): Statement => {
+    const first = tokens[index++]!;
+    const args: Word[] = [];
+    while (tokens[index]?.kind === 'word') {
+      const word = tokens[index++]!;
+      args.push({ text: word.text, quoted: word.quoted, file: word.file, line: word.line });
+    }
+    // The block may start on a later line: skip line ends to look for it.
+    let look = index;
+    while (tokens[look]?.kind === 'eol') look++;
+    const next = tokens[look];
+    if (next?.kind === 'open') {
+      index = look + 1;
+      return { keyword: first.text, args, file: first.file, line: first.line, block: parseBlock(next) };
+    }
+    return { keyword: first.text, args, file: first.file, line: first.line };
+  };
+
+  return parseBlock(undefined);
+}
