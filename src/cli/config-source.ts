@@ -1,0 +1,82 @@
+// Where vrrpd's configuration comes from: a keepalived.conf (read by src/config/keepalived), or, for
+// a file ending in .json, vrrp-engine's own JSON (the input of startLinuxEngine). Either way the
+// result is checked as a whole without touching the network (instances.ts), so that `-t` and a
+// reload refuse a bad file before anything changes.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.js';
+import type { LinuxEngineInput } from '../linux/runtime.js';
+import { splitInstances, type InstanceInput } from './instances.js';
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly file: string;
+  /** 0 when the problem is not on one line (a cross-instance check). */
+  readonly line: number;
+  readonly message: string;
+}
+
+export interface LoadedConfig {
+  readonly input: LinuxEngineInput;
+  readonly instances: readonly InstanceInput[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly files: readonly string[];
+}
+
+/** The configuration cannot be used; `diagnostics` says why, with file and line where known. */
+export class ConfigLoadError extends Error {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('; ') || 'configuration refused');
+    this.name = 'ConfigLoadError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}${d.line > 0 ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`;
+}
+
+interface KeepalivedReader {
+  loadKeepalivedConfig(
+    path: string,
+    options?: { readonly defines?: Record<string, string> },
+  ): { readonly input: LinuxEngineInput; readonly diagnostics: readonly Diagnostic[]; readonly files: readonly string[] };
+  KeepalivedConfigError: new (...args: never[]) => Error & { readonly diagnostics: readonly Diagnostic[] };
+}
+
+async function readKeepalived(path: string): Promise<{ input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] }> {
+  // A specifier in a variable: the reader is built alongside this file and the type above is its contract.
+  const specifier = '../config/keepalived/index.js';
+  const reader = (await import(specifier)) as KeepalivedReader;
+  try {
+    return reader.loadKeepalivedConfig(path);
+  } catch (error) {
+    if (error instanceof reader.KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
+    throw error;
+  }
+}
+
+function readJson(path: string): { input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] } {
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: (error as Error).message }]);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || 'logger' in input) {
+    throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: 'must hold a JSON object with a "routers" list' }]);
+  }
+  return { input: input as LinuxEngineInput, diagnostics: [], files: [path] };
+}
+
+/** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  const loaded = path.endsWith('.json') ? readJson(path) : await readKeepalived(path);
+  try {
+    return { ...loaded, instances: splitInstances(loaded.input) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigLoadError([...loaded.diagnostics, { severity: 'error', file: path, line: 0, message: error.message }]);
+  }
+}

@@ -1,0 +1,52 @@
+// keepalived's dumps, as JSON: SIGUSR1 writes the data (configuration and state of every instance) to
+// keepalived.data, SIGUSR2 the statistics to keepalived.stats, in the same directory keepalived uses
+// (/tmp unless --dump-dir). Written to a temporary name and renamed, so a reader never sees half a file.
+
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstanceSet } from './instances.js';
+
+export const DATA_FILE = 'keepalived.data';
+export const STATS_FILE = 'keepalived.stats';
+
+export interface DumpContext {
+  readonly instances: InstanceSet;
+  readonly configFile: string;
+  readonly startedAt: string;
+  readonly version: string;
+}
+
+function header(context: DumpContext): Record<string, unknown> {
+  return { time: new Date().toISOString(), pid: process.pid, version: context.version, configFile: context.configFile, startedAt: context.startedAt };
+}
+
+/** State and settings per instance; a password is never written out. */
+export function dataDump(context: DumpContext): Record<string, unknown> {
+  const status = new Map(context.instances.status().map((s) => [s.instance, s]));
+  return {
+    ...header(context),
+    instances: context.instances.handles().map(({ name, handle, vips }) => {
+      const config = handle.routers[0]!;
+      const snapshot = handle.snapshot()[0]!;
+      return {
+        ...status.get(name),
+        config: { ...config, auth: { type: config.auth.type } },
+        vips,
+        snapshot,
+      };
+    }),
+  };
+}
+
+export function statsDump(context: DumpContext): Record<string, unknown> {
+  return { ...header(context), instances: context.instances.stats() };
+}
+
+/** Writes `document` as JSON to dir/name; returns the path. */
+export function writeDump(dir: string, name: string, document: unknown): string {
+  const path = join(dir, name);
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o644 });
+  renameSync(temporary, path);
+  return path;
+}

@@ -1,0 +1,283 @@
+// vrrpd: keepalived's VRRP daemon as a drop-in — its command line, signals, pid files and dump files —
+// running vrrp-engine's routers from a keepalived.conf. Never forks (-n is accepted); the process
+// title starts with "keepalived" so liveness probes written for keepalived (`pgrep keepalived`) work.
+// See docs/vrrpd.md.
+
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../config/errors.js';
+import { errorFields } from '../linux/event-log.js';
+import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
+import { dataDump, DATA_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
+import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
+import { InstanceSet } from './instances.js';
+import { createLogger } from './logger.js';
+import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
+
+/** keepalived's exit codes (keepalived/include/main.h), so scripts that test them keep working. */
+export const EXIT = { ok: 0, startFailed: 1, usage: 1, config: 4, configTest: 5 } as const;
+
+export const PROCESS_TITLE = 'keepalived (vrrp-engine)';
+
+const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
+       vrrpd status [--json] [--socket PATH]   show a running daemon's instances
+
+  -f, --use-file=FILE        configuration file (default /etc/keepalived/keepalived.conf;
+                             a name ending in .json is vrrp-engine's JSON configuration)
+  -t, --config-test[=FILE]   check the configuration, print problems with file:line (to FILE if
+                             given), exit 0 if it is usable, 5 if not
+  -n, --dont-fork            accepted: vrrpd never forks
+  -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
+  -D, --log-detail           debug-level logging
+  -d, --dump-conf            log the configuration as read, at start
+  -p, --pid=FILE             pid file (default /run/keepalived.pid), removed at exit
+  -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
+  -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
+  -u, --umask=MASK           umask for the files vrrpd creates
+      --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS
+  -v, --version              version
+  -h, --help                 this text
+  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M -e -i
+  Refused: -s/--namespace (use ip netns exec), -T/--genhash.
+
+vrrpd's own:
+      --socket=PATH          status socket (default /run/vrrpd.sock; "none": no socket)
+      --dump-dir=DIR         where SIGUSR1 / SIGUSR2 write keepalived.data / .stats (default /tmp)
+      --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
+      --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
+
+signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
+(a bad one is refused and the running one kept; unchanged instances keep running); USR1 writes
+keepalived.data, USR2 keepalived.stats (JSON).
+exit status: 0 stopped; 1 bad usage or could not start; 4 configuration error; 5 -t found problems`;
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+    return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function status(json: boolean, socket: string): Promise<never> {
+  let reply: unknown;
+  try {
+    reply = await query(socket, 'status');
+  } catch (error) {
+    process.stderr.write(`vrrpd status: cannot reach the daemon on ${socket}: ${(error as Error).message}\n`);
+    process.exit(EXIT.startFailed);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
+  else process.stdout.write(formatStatusTable(reply as StatusReply));
+  process.exit(EXIT.ok);
+}
+
+/** `-t`: every diagnostic with its file and line, then keepalived's exit code. */
+async function configTest(options: DaemonOptions): Promise<never> {
+  let diagnostics: readonly Diagnostic[];
+  try {
+    diagnostics = (await loadConfig(options.configFile)).diagnostics;
+  } catch (error) {
+    diagnostics = error instanceof ConfigLoadError ? error.diagnostics : [{ severity: 'error', file: options.configFile, line: 0, message: (error as Error).message }];
+  }
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  const report = diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join('') + `${options.configFile}: configuration ${failed ? 'has errors' : 'is usable'}\n`;
+  if (options.configTestLog !== undefined) writeFileSync(options.configTestLog, report);
+  else process.stderr.write(report);
+  process.exit(failed ? EXIT.configTest : EXIT.ok);
+}
+
+/** A pid file naming a live process means a daemon is running with this configuration. */
+function writePidFile(path: string): void {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw Object.assign(new Error(`${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`), { code: 'EEXIST' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  writeFileSync(path, `${process.pid}\n`);
+}
+
+async function run(options: DaemonOptions): Promise<void> {
+  process.title = PROCESS_TITLE;
+  if (options.umask !== undefined) process.umask(options.umask);
+  if (options.configTest) await configTest(options);
+
+  const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
+  const logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
+  const version = packageVersion();
+  const startedAt = new Date().toISOString();
+  const instances = new InstanceSet(logger);
+  const pidFiles: string[] = [];
+  let server: StatusServer | undefined;
+  let lastReload: StatusReply['lastReload'] = null;
+
+  const finish = (code: number): never => {
+    server?.close();
+    for (const file of pidFiles) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(code);
+  };
+  const logDiagnostics = (diagnostics: readonly Diagnostic[]) => {
+    for (const d of diagnostics) {
+      logger[d.severity === 'error' ? 'error' : 'warn']({ event: 'config', severity: d.severity, file: d.file, line: d.line }, formatDiagnostic(d));
+    }
+  };
+
+  logger.info({ event: 'starting', version, configFile: options.configFile, pid: process.pid }, `vrrpd ${version} starting (keepalived command line)`);
+  for (const line of options.ignored) logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = await loadConfig(options.configFile);
+  } catch (error) {
+    if (!(error instanceof ConfigLoadError)) throw error;
+    logDiagnostics(error.diagnostics);
+    process.stderr.write(error.diagnostics.map((d) => `vrrpd: ${formatDiagnostic(d)}\n`).join(''));
+    return finish(EXIT.config);
+  }
+  logDiagnostics(loaded.diagnostics);
+  if (options.dumpConf) logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
+
+  const context: DumpContext = { instances, configFile: options.configFile, startedAt, version };
+  try {
+    for (const file of [options.pidFile, options.vrrpPidFile]) {
+      writePidFile(file);
+      pidFiles.push(file);
+    }
+    if (options.socket !== undefined) {
+      server = await StatusServer.listen(options.socket, (command) => {
+        if (command === 'stats') return statsDump(context);
+        if (command === 'data' || command === 'json') return dataDump(context);
+        return { pid: process.pid, version, configFile: options.configFile, startedAt, lastReload, instances: instances.status() } satisfies StatusReply;
+      });
+    }
+  } catch (error) {
+    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    process.stderr.write(`vrrpd: cannot start: ${(error as Error).message}\n`);
+    return finish(EXIT.startFailed);
+  }
+
+  let stopping = false;
+  let started = false;
+  const stop = async (code: number): Promise<void> => {
+    stopping = true;
+    try {
+      await instances.stop(!options.dontRelease);
+    } catch (error) {
+      logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
+      code = EXIT.startFailed;
+    }
+    logger.info({ event: 'exiting', code, released: !options.dontRelease }, options.dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting');
+    finish(code);
+  };
+  const onStop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} during stop: exiting at once`);
+      finish(EXIT.startFailed);
+    }
+    logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`);
+    stopping = true;
+    if (started) void stop(EXIT.ok);
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  const onFatal = (error: unknown): void => {
+    logger.error({ event: 'error', operation: 'uncaught', error: errorFields(error) }, 'internal error; stopping');
+    if (stopping) finish(EXIT.startFailed);
+    void stop(EXIT.startFailed);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+
+  const reload = async (): Promise<void> => {
+    logger.info({ event: 'reload', phase: 'requested', configFile: options.configFile }, 'SIGHUP: reloading the configuration');
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(options.configFile);
+    } catch (error) {
+      const diagnostics = error instanceof ConfigLoadError ? error.diagnostics : [{ severity: 'error' as const, file: options.configFile, line: 0, message: (error as Error).message }];
+      logDiagnostics(diagnostics);
+      lastReload = { at: new Date().toISOString(), result: 'refused (configuration errors); previous configuration kept' };
+      logger.error({ event: 'reload', phase: 'refused', errors: diagnostics.filter((d) => d.severity === 'error').length }, 'reload refused: the new configuration has errors; the running one is kept');
+      return;
+    }
+    logDiagnostics(next.diagnostics);
+    if (stopping) return;
+    const result = await instances.reload(next.instances);
+    const summary = `${result.unchanged.length} unchanged, ${result.changed.length} restarted, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
+    lastReload = { at: new Date().toISOString(), result: summary };
+    logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
+  };
+  process.on('SIGHUP', () => {
+    if (!started || stopping) return;
+    reload().catch(onFatal);
+  });
+  const dump = (name: string, document: () => unknown) => {
+    try {
+      const path = writeDump(options.dumpDir, name, document());
+      logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+    } catch (error) {
+      logger.error({ event: 'error', operation: 'dump', error: errorFields(error) }, `cannot write ${name}: ${(error as Error).message}`);
+    }
+  };
+  // Node starts its inspector on SIGUSR1 only while nothing listens for it: this listener keeps it off.
+  process.on('SIGUSR1', () => dump(DATA_FILE, () => dataDump(context)));
+  process.on('SIGUSR2', () => dump(STATS_FILE, () => statsDump(context)));
+
+  try {
+    await instances.startAll(loaded.instances);
+  } catch (error) {
+    const config = error instanceof ConfigError;
+    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    process.stderr.write(`vrrpd: ${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}\n`);
+    return finish(config ? EXIT.config : EXIT.startFailed);
+  }
+  started = true;
+  logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
+  if (stopping) await stop(EXIT.ok);
+}
+
+async function main(): Promise<void> {
+  const command = parseCommand(process.argv.slice(2));
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${HELP}\n`);
+      return process.exit(EXIT.ok);
+    case 'version':
+      process.stdout.write(`vrrpd (vrrp-engine) ${packageVersion()}: keepalived 2.2.7 command line, VRRP only\n`);
+      return process.exit(EXIT.ok);
+    case 'signum': {
+      const number = SIGNUMS[command.name];
+      if (number === undefined) {
+        // keepalived's JSON and STATS_CLEAR are real-time signals: Node cannot catch them, and their
+        // default action would kill the daemon without a graceful stop. Say so rather than print one.
+        process.stderr.write(`vrrpd: no signal for ${command.name}: supported are ${Object.keys(SIGNUMS).join(', ')} (the JSON dump is on the status socket: vrrpd status --json)\n`);
+        return process.exit(EXIT.usage);
+      }
+      process.stdout.write(`${number}\n`);
+      return process.exit(EXIT.ok);
+    }
+    case 'usage':
+      process.stderr.write(`vrrpd: ${command.message}\n(vrrpd --help for usage)\n`);
+      return process.exit(EXIT.usage);
+    case 'status':
+      return status(command.json, command.socket);
+    case 'run':
+      return run(command.options);
+  }
+}
+
+void main();

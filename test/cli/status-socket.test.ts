@@ -1,0 +1,65 @@
+// The status socket: one command in, one JSON document out; a stale socket file is replaced, a live
+// one refused; the table `vrrpd status` prints.
+
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import t from 'tap';
+import { formatStatusTable, query, StatusServer, type StatusReply } from '../../src/cli/status-socket.js';
+
+const reply: StatusReply = {
+  pid: 42,
+  version: '0.1.0',
+  configFile: '/etc/keepalived/keepalived.conf',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  lastReload: null,
+  instances: [
+    {
+      instance: 'VI_1', interface: 'eth0', vrid: 51, family: 4, version: 2, state: 'Master', priority: 150, effectivePriority: 150,
+      master: '192.0.2.1', virtualAddresses: ['192.0.2.100', '192.0.2.101'], startedAt: '2026-01-01T00:00:00.000Z',
+      lastTransition: { at: '2026-01-01T00:00:03.612Z', from: 'Backup', to: 'Master', reason: 'master-down-timer' },
+    },
+    {
+      instance: 'VI_LONGER_NAME', interface: 'eth0', vrid: 52, family: 4, version: 2, state: 'Backup', priority: 100, effectivePriority: 90,
+      master: null, virtualAddresses: [], startedAt: '2026-01-01T00:00:00.000Z', lastTransition: null,
+    },
+  ],
+};
+
+t.test('table', async (t) => {
+  const lines = formatStatusTable(reply).split('\n');
+  t.match(lines[0], /^vrrpd pid 42, \/etc\/keepalived\/keepalived.conf/);
+  t.equal(lines[1], 'INSTANCE        STATE   PRIO  EFFECTIVE  MASTER     VIPS                     LAST TRANSITION (WHY)');
+  t.equal(lines[2], 'VI_1            MASTER  150   150        192.0.2.1  192.0.2.100,192.0.2.101  2026-01-01T00:00:03Z Backup->Master (master-down-timer)');
+  t.equal(lines[3], 'VI_LONGER_NAME  BACKUP  100   90         -          -                        -');
+});
+
+t.test('server and client', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-sock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 's.sock');
+  writeFileSync(path, ''); // left by a killed run: replaced
+  const asked: string[] = [];
+  const server = await StatusServer.listen(path, (command) => {
+    asked.push(command);
+    return command === 'status' ? reply : { command };
+  });
+  t.teardown(() => server.close());
+  t.equal(statSync(path).mode & 0o777, 0o600, 'only its owner may ask');
+  t.same(await query(path, 'status'), reply);
+  t.same(await query(path, 'stats'), { command: 'stats' });
+  t.same(await query(path, 'json'), { command: 'json' });
+  t.same(asked, ['status', 'stats', 'json']);
+  const unknown = await new Promise<string>((resolve) => {
+    const socket = connect(path, () => socket.write('reboot\n'));
+    let text = '';
+    socket.on('data', (chunk) => (text += String(chunk)));
+    socket.on('end', () => resolve(text));
+  });
+  t.match(JSON.parse(unknown), { error: /unknown command "reboot"/ });
+  await t.rejects(StatusServer.listen(path, () => ({})), { code: 'EADDRINUSE' }, 'a second daemon on the same socket is refused');
+  server.close();
+  t.notOk(existsSync(path), 'close removes the socket file');
+  await t.rejects(query(path, 'status'), { code: 'ENOENT' });
+});
