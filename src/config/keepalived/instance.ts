@@ -178,6 +178,11 @@ export function mapInstance(
   const noAccept = get('no_accept', 'acceptMode');
   if (noAccept) {
     diagnostics.error(noAccept, 'no_accept (accept mode off) is refused by the Linux runtime for now: nothing would drop traffic to the VIPs');
+  } else if (strict && accept && effectiveVersion === 2) {
+    diagnostics.error(
+      accept,
+      'strict mode turns accept mode off for VRRPv2 whatever the instance says (RFC 3768 has no accept mode; keepalived resets it), which the Linux runtime refuses for now; use version 3',
+    );
   } else if (strict && !accept) {
     diagnostics.error(
       strict,
@@ -235,7 +240,7 @@ export function mapInstance(
     ...(initialState !== undefined ? { initialState } : {}),
     preempt,
     ...(delaySeconds !== undefined ? { preemptDelayMs: Math.round(delaySeconds * 1000) } : {}),
-    acceptMode: !(noAccept || (strict && !accept)),
+    acceptMode: !(noAccept || (strict && (!accept || effectiveVersion === 2))),
     ...(source !== undefined ? { primaryAddress: source.address } : {}),
     ...(auth !== undefined ? { auth } : {}),
     unicastPeers: peers,

@@ -1,0 +1,65 @@
+// Every keepalived.conf in test/config/corpus is read by loadKeepalivedConfig, and our verdict (accept
+// or reject) is compared with `keepalived -t -f FILE` from keepalived 2.2.7. Each file says what it
+// expects in its first lines:
+//   # expect: accept|reject
+//   # keepalived: accept|reject -- why keepalived differs (only where it does, on purpose)
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KeepalivedConfigError, loadKeepalivedConfig } from '../../src/config/keepalived/index.js';
+
+const corpus = join(fileURLToPath(import.meta.url), '../../../../test/config/corpus');
+const files = [
+  ...readdirSync(corpus).filter((name) => name.endsWith('.conf')),
+  ...readdirSync(corpus, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(corpus, entry.name, 'keepalived.conf')))
+    .map((entry) => join(entry.name, 'keepalived.conf')),
+].sort();
+
+type Verdict = 'accept' | 'reject';
+
+function header(text: string): { expect: Verdict; keepalived: Verdict; why?: string } {
+  const expect = /^# expect: (accept|reject)$/m.exec(text)?.[1] as Verdict | undefined;
+  if (!expect) throw new Error('corpus file without "# expect:" line');
+  const differs = /^# keepalived: (accept|reject) -- (.+)$/m.exec(text);
+  return differs ? { expect, keepalived: differs[1] as Verdict, why: differs[2]! } : { expect, keepalived: expect };
+}
+
+function ourVerdict(path: string): { verdict: Verdict; errors: string[] } {
+  try {
+    const loaded = loadKeepalivedConfig(path);
+    if (loaded.input.routers.length === 0) throw new Error('accepted with no routers');
+    return { verdict: 'accept', errors: [] };
+  } catch (error) {
+    if (!(error instanceof KeepalivedConfigError)) throw error;
+    return { verdict: 'reject', errors: error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}: ${d.message}`) };
+  }
+}
+
+// keepalived -t looks the interfaces up, and the corpus is written for eth0.
+const keepalivedSkip = spawnSync('keepalived', ['--version']).error
+  ? 'keepalived is not installed'
+  : !existsSync('/sys/class/net/eth0')
+    ? 'no eth0 here, and keepalived -t checks that the interface exists'
+    : false;
+
+t.ok(files.length >= 20, `the corpus has ${files.length} files`);
+
+for (const name of files) {
+  const path = join(corpus, name);
+  const expected = header(readFileSync(path, 'utf8'));
+  t.test(name, async (t) => {
+    const ours = ourVerdict(path);
+    t.equal(ours.verdict, expected.expect, `vrrp-engine: ${expected.expect}${ours.errors.length ? `\n${ours.errors.join('\n')}` : ''}`);
+    if (ours.verdict === 'reject') {
+      t.ok(ours.errors.every((e) => /:\d+: /.test(e) && !/:0: /.test(e)), 'every error names its file and line');
+    }
+    t.test('keepalived -t agrees (or differs as documented)', { skip: keepalivedSkip }, async (t) => {
+      const run = spawnSync('keepalived', ['-t', '-f', path], { cwd: corpus, encoding: 'utf8', timeout: 10_000 });
+      const verdict: Verdict = run.status === 0 ? 'accept' : 'reject';
+      t.equal(verdict, expected.keepalived, `keepalived 2.2.7 -t: exit ${run.status}${expected.why ? ` (differs on purpose: ${expected.why})` : ''}\n${run.stderr}`);
+    });
+  });
+}
