@@ -1,0 +1,133 @@
+// The keepalived.conf lexer and parser: quotes and escapes, comments, braces, $NAME definitions,
+// includes with globs, and where each token came from.
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DiagnosticList } from '../../src/config/keepalived/diagnostics.js';
+import { expandBraces, matchComponent } from '../../src/config/keepalived/glob.js';
+import { lexKeepalivedConfig, type Token } from '../../src/config/keepalived/lexer.js';
+import { parseStatements } from '../../src/config/keepalived/parser.js';
+import { KeepalivedConfigError, loadKeepalivedConfig, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
+
+function lex(text: string, defines?: Record<string, string>) {
+  const diagnostics = new DiagnosticList();
+  const { tokens } = lexKeepalivedConfig(text, 'k.conf', diagnostics, defines ? { defines } : {});
+  return { tokens, diagnostics: diagnostics.items };
+}
+
+const words = (tokens: readonly Token[]) => tokens.filter((tk) => tk.kind === 'word').map((tk) => tk.text);
+
+t.test('quoted strings are one word, with keepalived escapes', async (t) => {
+  const { tokens, diagnostics } = lex('script "/bin/sh -c \\"exit 0\\"" "tab\\there" "\\x41\\101" "C:\\dir" ""');
+  t.same(words(tokens), ['script', '/bin/sh -c "exit 0"', 'tab\there', 'AA', 'C:\\dir', '']);
+  t.ok(tokens.filter((tk) => tk.kind === 'word').slice(1).every((tk) => tk.quoted), 'quoted words are marked');
+  t.same(diagnostics, []);
+});
+
+t.test('comments start at # or ! anywhere outside quotes', async (t) => {
+  const { tokens } = lex('auth_pass "a#b!c" # trailing\n! whole line\n# another\npriority 100 !x');
+  t.same(words(tokens), ['auth_pass', 'a#b!c', 'priority', '100']);
+  t.same(tokens.filter((tk) => tk.kind === 'word').map((tk) => tk.line), [1, 1, 4, 4]);
+});
+
+t.test('an unclosed quote is an error naming the line', async (t) => {
+  const { diagnostics } = lex('a\nauth_pass "open');
+  t.same(diagnostics, [{ severity: 'error', file: 'k.conf', line: 2, message: 'a quoted string is not closed on this line' }]);
+});
+
+t.test('braces end statements on the same line or open a block on the next', async (t) => {
+  const diagnostics = new DiagnosticList();
+  const { tokens } = lexKeepalivedConfig('vrrp_instance VI_1\n{\n  virtual_ipaddress { 192.0.2.1 }\n  nopreempt\n}', 'k.conf', diagnostics);
+  const statements = parseStatements(tokens, diagnostics);
+  t.same(diagnostics.items, []);
+  t.equal(statements.length, 1);
+  const instance = statements[0]!;
+  t.equal(instance.keyword, 'vrrp_instance');
+  t.same(instance.args.map((w) => w.text), ['VI_1']);
+  t.same(instance.block!.map((s) => [s.keyword, s.line]), [['virtual_ipaddress', 3], ['nopreempt', 4]]);
+  t.same(instance.block![0]!.block!.map((s) => s.keyword), ['192.0.2.1']);
+});
+
+t.test('brace mistakes are reported where they are', async (t) => {
+  const diagnostics = new DiagnosticList();
+  const { tokens } = lexKeepalivedConfig('global_defs {\n}\n}\nvrrp_instance X {\n', 'k.conf', diagnostics);
+  parseStatements(tokens, diagnostics);
+  t.same(diagnostics.items.map((d) => [d.line, d.message]), [
+    [3, 'a `}` closes no block'],
+    [4, 'this block is not closed: a `}` is missing'],
+  ]);
+});
+
+t.test('$NAME definitions are substituted as $NAME and ${NAME}, later lines only', async (t) => {
+  const { tokens, diagnostics } = lex('$IF=eth0\n$VIP=192.0.2.$N\ninterface $IF ${IF}x\n$IF=eth1\ninterface $IF $VIP $NOPE', { N: '7' });
+  t.same(words(tokens), ['interface', 'eth0', 'eth0x', 'interface', 'eth1', '192.0.2.7', '$NOPE']);
+  t.same(diagnostics, [{ severity: 'warning', file: 'k.conf', line: 5, message: '$NOPE is not defined; kept as written' }]);
+});
+
+t.test('@ conditional lines are refused with their line', async (t) => {
+  const { tokens, diagnostics } = lex('priority 100\n@node1 priority 200');
+  t.same(words(tokens), ['priority', '100']);
+  t.equal(diagnostics[0]!.line, 2);
+  t.match(diagnostics[0]!.message, /conditional line "@node1" is not supported/);
+});
+
+t.test('glob pieces: braces expand in order, fnmatch per component', async (t) => {
+  t.same(expandBraces('a/{x,y{1,2}}/*.conf'), ['a/x/*.conf', 'a/y1/*.conf', 'a/y2/*.conf']);
+  t.same(expandBraces('plain.conf'), ['plain.conf']);
+  t.ok(matchComponent('*.conf', '10-web.conf'));
+  t.notOk(matchComponent('*.conf', '.hidden.conf'), 'a leading dot is matched only explicitly');
+  t.ok(matchComponent('[0-9]?-*.conf', '1a-x.conf'));
+  t.notOk(matchComponent('[!0-9]*', '1x'));
+  t.notOk(matchComponent('*.conf', 'x.conf.bak'));
+});
+
+t.test('includes: relative to the including file, globbed, sorted, nested, every file listed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ka-include-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'conf.d'));
+  mkdirSync(join(dir, 'extra'));
+  const instance = (name: string, vrid: number) =>
+    `vrrp_instance ${name} {\n interface $IF\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  192.0.2.${vrid}\n }\n}\n`;
+  writeFileSync(join(dir, 'keepalived.conf'), '$IF=eth9\ninclude conf.d/*.conf\ninclude {extra/one.conf,extra/two.conf}\n');
+  writeFileSync(join(dir, 'conf.d', '20-b.conf'), instance('B', 20));
+  writeFileSync(join(dir, 'conf.d', '10-a.conf'), `${instance('A', 10)}include ../extra/nested.conf\n`);
+  writeFileSync(join(dir, 'conf.d', '.hidden.conf'), 'garbage here');
+  writeFileSync(join(dir, 'extra', 'nested.conf'), instance('N', 30));
+  writeFileSync(join(dir, 'extra', 'one.conf'), instance('O', 40));
+  writeFileSync(join(dir, 'extra', 'two.conf'), instance('T', 50));
+  const loaded = loadKeepalivedConfig(join(dir, 'keepalived.conf'));
+  t.same(loaded.input.routers.map((r) => [r.name, r.interface]), [['A', 'eth9'], ['N', 'eth9'], ['B', 'eth9'], ['O', 'eth9'], ['T', 'eth9']]);
+  t.same(loaded.files, ['keepalived.conf', 'conf.d/10-a.conf', 'extra/nested.conf', 'conf.d/20-b.conf', 'extra/one.conf', 'extra/two.conf'].map((f) => join(dir, f)));
+});
+
+t.test('includes: a missing named file is an error, an empty wildcard a warning, a loop an error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ka-include-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const vrrp = 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n';
+  writeFileSync(join(dir, 'missing.conf'), `${vrrp}include nothing-here.conf\n`);
+  const error = t.throws(() => loadKeepalivedConfig(join(dir, 'missing.conf'))) as KeepalivedConfigError;
+  t.ok(error instanceof KeepalivedConfigError);
+  t.same(error.diagnostics.map((d) => [d.severity, d.file, d.line]), [['error', join(dir, 'missing.conf'), 8]]);
+  t.match(error.diagnostics[0]!.message, /nothing-here\.conf does not exist/);
+
+  writeFileSync(join(dir, 'wild.conf'), `${vrrp}include none/*.conf\n`);
+  const loaded = loadKeepalivedConfig(join(dir, 'wild.conf'));
+  t.same(loaded.diagnostics.map((d) => [d.severity, d.line]), [['warning', 8]]);
+
+  writeFileSync(join(dir, 'loop.conf'), `${vrrp}include loop.conf\n`);
+  const loop = t.throws(() => loadKeepalivedConfig(join(dir, 'loop.conf'))) as KeepalivedConfigError;
+  t.match(loop.diagnostics.find((d) => d.severity === 'error')!.message, /includes itself/);
+});
+
+t.test('parseKeepalivedConfig reads no file: include is an error there', async (t) => {
+  const error = t.throws(() => parseKeepalivedConfig('include /etc/passwd\n', 'text.conf')) as KeepalivedConfigError;
+  t.same(error.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.file, d.line]), [['text.conf', 1], ['text.conf', 1]]);
+  t.match(error.message, /text\.conf:1: error: include \/etc\/passwd: includes are not read here/);
+});
+
+t.test('a file that cannot be read is an error, not an exception of another kind', async (t) => {
+  const error = t.throws(() => loadKeepalivedConfig('/nonexistent/keepalived.conf')) as KeepalivedConfigError;
+  t.ok(error instanceof KeepalivedConfigError);
+  t.match(error.diagnostics[0]!.message, /cannot read the configuration/);
+});
