@@ -52,11 +52,14 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
   const lexed = lexKeepalivedConfig(text, file, diagnostics, options);
   const statements = parseStatements(lexed.tokens, diagnostics);
   const mapped = mapKeepalivedStatements(statements, file, diagnostics);
-  if (diagnostics.hasErrors) throw new KeepalivedConfigError(diagnostics.items);
+  // Reported in reading order (files as included, then lines), whatever order the checks ran in.
+  const order = (d: ConfigDiagnostic) => lexed.files.indexOf(d.file);
+  const sorted = [...diagnostics.items].sort((a, b) => order(a) - order(b) || a.line - b.line);
+  if (diagnostics.hasErrors) throw new KeepalivedConfigError(sorted);
   const { routerId, scriptUser, enableScriptSecurity } = mapped.globals;
   return {
     input: mapped.input,
-    diagnostics: diagnostics.items,
+    diagnostics: sorted,
     files: lexed.files,
     globals: { ...(routerId !== undefined ? { routerId } : {}), ...(scriptUser !== undefined ? { scriptUser } : {}), enableScriptSecurity },
   };

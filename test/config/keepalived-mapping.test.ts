@@ -1,0 +1,216 @@
+// keepalived.conf -> LinuxEngineInput, field by field, with keepalived 2.2.7's meaning; and every
+// refusal and warning names its line.
+import t, { type Test } from 'tap';
+import { DEFAULT_ANNOUNCE, buildRouterConfig } from '../../src/config/router-config.js';
+import { KeepalivedConfigError, parseKeepalivedConfig, type ConfigDiagnostic } from '../../src/config/keepalived/index.js';
+
+/** One instance whose body lines start at line 3 of the file (line 2 is `vrrp_instance VI_1 {`). */
+function conf(body: string, globals = ''): string {
+  return `global_defs {${globals ? `\n${globals}` : ''}\n}\nvrrp_instance VI_1 {\n${body}\n}\n`.replace(/^global_defs \{\n\}\n/, '\n');
+}
+const base = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n}';
+
+function load(body: string, globals = '') {
+  return parseKeepalivedConfig(conf(body, globals), 'k.conf');
+}
+function router(body: string, globals = '') {
+  return load(body, globals).input.routers[0]!;
+}
+function errorsOf(text: string): ConfigDiagnostic[] {
+  try {
+    parseKeepalivedConfig(text, 'k.conf');
+  } catch (error) {
+    if (error instanceof KeepalivedConfigError) return error.diagnostics.filter((d) => d.severity === 'error');
+    throw error;
+  }
+  throw new Error('expected a KeepalivedConfigError');
+}
+/** Line (1-based) of the first line that is, or starts with the word, `needle`; else that contains it. */
+function lineOf(text: string, needle: string): number {
+  const lines = text.split('\n').map((l) => l.trim());
+  const word = lines.findIndex((l) => l === needle || l.startsWith(`${needle} `));
+  return (word === -1 ? lines.findIndex((l) => l.includes(needle)) : word) + 1;
+}
+function refused(t: Test, body: string, needle: string, message: RegExp, globals = ''): void {
+  const text = conf(body, globals);
+  const errors = errorsOf(text);
+  t.ok(errors.length >= 1, `refused: ${needle}`);
+  t.equal(errors[0]!.line, lineOf(text, needle), `at the line of "${needle}"`);
+  t.match(errors[0]!.message, message);
+}
+function warned(t: Test, body: string, needle: string, message: RegExp, globals = ''): void {
+  const text = conf(body, globals);
+  const warning = parseKeepalivedConfig(text, 'k.conf').diagnostics.find((d) => message.test(d.message));
+  t.ok(warning, `warned: ${message}`);
+  t.equal(warning?.severity, 'warning');
+  t.equal(warning?.line, lineOf(text, needle), `at the line of "${needle}"`);
+}
+
+t.test('a minimal instance: keepalived defaults are left to buildRouterConfig', async (t) => {
+  const loaded = load(base);
+  t.same(loaded.input, {
+    routers: [{
+      name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.100'], family: 4,
+      preempt: true, acceptMode: true, unicastPeers: [], strictAddressList: false, announce: {},
+    }],
+  });
+  t.same(loaded.diagnostics, []);
+  const config = buildRouterConfig({ ...loaded.input.routers[0]!, primaryAddress: '192.0.2.1' });
+  t.equal(config.priority, 100, 'priority default 100');
+  t.equal(config.advertIntervalCs, 100, 'advert_int default 1 s');
+  t.equal(config.version, 2, 'IPv4 defaults to VRRPv2');
+  t.same(config.announce, DEFAULT_ANNOUNCE);
+});
+
+t.test('state, priority and preemption', async (t) => {
+  t.equal(router(`${base}\nstate BACKUP`).initialState, 'Backup');
+  t.equal(router(`${base}\nstate MASTER\npriority 200`).initialState, 'Master');
+  t.equal(router(`${base}\npriority 1`).priority, 1);
+  t.equal(router(`${base}\nstate MASTER`).priority, 255, 'keepalived: MASTER without a priority is the owner');
+  warned(t, `${base}\nstate MASTER`, 'state MASTER', /address owner \(priority 255\)/);
+  t.equal(router(`${base}\nnopreempt`).preempt, false);
+  t.equal(router(`${base}\npriority 255\nnopreempt`).preempt, true, 'keepalived resets nopreempt at 255');
+  t.equal(router(`${base}\npreempt_delay 300`).preemptDelayMs, 300_000);
+  t.equal(router(`${base}\npreempt_delay 0.25`).preemptDelayMs, 250);
+  warned(t, `${base}\nstate MASTER\npriority 200\npreempt_delay 300`, 'state MASTER', /clears nopreempt and preempt_delay/);
+  refused(t, `${base}\npriority 0`, 'priority 0', /priority must be a whole number from 1 to 255/);
+  refused(t, `${base}\npriority high`, 'priority high', /got "high"/);
+  refused(t, `${base}\nstate EQUAL`, 'state EQUAL', /MASTER or BACKUP/);
+  refused(t, `${base}\npreempt_delay 1001`, 'preempt_delay', /0 to 1000/);
+  refused(t, `${base}\nnopreempt\npreempt`, 'preempt', /contradict/);
+});
+
+t.test('version and advert_int: seconds for v2, centiseconds for v3', async (t) => {
+  t.equal(router(`${base}\nadvert_int 3`).advertIntervalCs, 300);
+  const v3 = router(`${base}\nversion 3\nadvert_int 0.05`);
+  t.same([v3.version, v3.advertIntervalCs], [3, 5]);
+  t.same(router(base, 'vrrp_version 3').version, 3, 'global vrrp_version');
+  t.same(router(`${base}\nversion 2`, 'vrrp_version 3').version, 2, 'the instance wins');
+  refused(t, `${base}\nadvert_int 1.5`, 'advert_int', /VRRPv2 advertises whole seconds/);
+  refused(t, `${base}\nversion 3\nadvert_int 41`, 'advert_int', /0\.01 to 40\.95/);
+  refused(t, `${base}\nversion 4`, 'version 4', /from 2 to 3/);
+  warned(t, `${base}\nversion 3\nadvert_int 0.123`, 'advert_int', /centiseconds; 0\.12 s is used/);
+});
+
+t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only where needed', async (t) => {
+  const loaded = load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100/24 dev eth0 label eth0:web\n192.0.2.101\n192.0.2.102/32 scope global\n}');
+  t.same(loaded.input.routers[0]!.virtualAddresses, ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
+  t.same(loaded.input.vips, [
+    { interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'eth0:web' },
+    { interface: 'eth0', address: '192.0.2.102', prefixLength: 32 },
+  ]);
+  const v6 = load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n2001:DB8::10/64 preferred_lft 0\n2001:db8::11\n}');
+  t.same(v6.input.routers[0]!.virtualAddresses, ['2001:db8::10', '2001:db8::11']);
+  t.same(v6.input.routers[0]!.family, 6);
+  t.same(v6.input.vips, [{ interface: 'eth0', address: '2001:db8::10', prefixLength: 64, preferredLifetime: 0 }]);
+  const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
+  refused(t, vip('192.0.2.100 dev eth1'), 'dev eth1', /another interface than the instance's \(eth0\) is not supported yet/);
+  refused(t, vip('192.0.2.100 label web'), 'label web', /must be "eth0" or "eth0:<suffix>"/);
+  refused(t, vip('192.0.2.100/33'), '192.0.2.100/33', /prefix length "33" must be 0\.\.32/);
+  refused(t, vip('10.1'), '10.1', /not a dotted-quad/);
+  refused(t, vip('192.0.2.100 192.0.2.101'), '192.0.2.100 192.0.2.101', /unknown virtual_ipaddress option "192\.0\.2\.101"/);
+  refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /virtual_ipaddress\[1\]: 2001:db8::1 is IPv6, the router is IPv4/);
+  refused(t, vip('192.0.2.100\n192.0.2.100/32'), '192.0.2.100/32', /listed twice/);
+  refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
+  warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
+  warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);
+  warned(t, vip('192.0.2.100 no_track'), 'no_track', /no_track is not supported yet/);
+  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.200\n}`, 'virtual_ipaddress_excluded', /not supported yet/);
+  refused(t, 'interface eth0\nvirtual_router_id 51', 'vrrp_instance', /virtual_ipaddress: at least one virtual address is required/);
+});
+
+t.test('source address and unicast peers; our own address is left out of the peers', async (t) => {
+  const unicast = router(`${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n192.0.2.3\n}`, 'vrrp_check_unicast_src');
+  t.same([unicast.primaryAddress, unicast.unicastPeers], ['192.0.2.1', ['192.0.2.2', '192.0.2.3']]);
+  warned(t, `${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n}`, '192.0.2.1', /own unicast_src_ip: left out/);
+  warned(t, `${base}\nunicast_peer {\n192.0.2.2\n}`, 'unicast_peer', /keepalived does so only with vrrp_check_unicast_src/);
+  t.equal(router(`${base}\nmcast_src_ip 192.0.2.9`).primaryAddress, '192.0.2.9');
+  t.notOk('primaryAddress' in router(base), 'left out: the runtime reads it from the interface');
+  refused(t, `${base}\nunicast_peer {\n2001:db8::2\n}`, '2001:db8::2', /unicast_peer\[0\]: 2001:db8::2 is IPv6/);
+  refused(t, 'interface eth0\nvirtual_router_id 51\nmcast_src_ip 2001:db8::1\nvirtual_ipaddress {\n2001:db8::10\n}', 'mcast_src_ip', /not link-local/);
+});
+
+t.test('authentication: PASS (8 bytes), AH refused', async (t) => {
+  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 1111\n}`).auth, { type: 'pass', password: '1111' });
+  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`).auth, { type: 'pass', password: '12345678' });
+  warned(t, `${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`, 'auth_pass', /only the first 8 are used/);
+  refused(t, `${base}\nauthentication {\nauth_type AH\nauth_pass 1111\n}`, 'auth_type AH', /AH is not supported/);
+  refused(t, `${base}\nauthentication {\nauth_type PASS\n}`, 'authentication', /needs an auth_pass/);
+  refused(t, `${base}\nversion 3\nauthentication {\nauth_type PASS\nauth_pass x\n}`, 'authentication', /VRRPv3 has no authentication/);
+});
+
+t.test('strict mode and accept mode: what the Linux runtime would refuse is refused here, at its line', async (t) => {
+  const strict = router(`${base}\naccept`, 'vrrp_strict\nvrrp_version 3');
+  t.same([strict.strictAddressList, strict.acceptMode], [true, true]);
+  const perInstance = router(`${base}\nstrict_mode on\naccept\nversion 3`);
+  t.same([perInstance.strictAddressList, perInstance.acceptMode], [true, true]);
+  t.equal(router(`${base}\nstrict_mode off`, 'vrrp_strict').strictAddressList, false, 'the instance may turn it off');
+  t.equal(router(`${base}\naccept`).acceptMode, true);
+  refused(t, base, 'vrrp_strict', /strict mode turns accept mode off, which the Linux runtime refuses/, 'vrrp_strict');
+  refused(t, `${base}\naccept`, 'accept', /VRRPv2 whatever the instance says/, 'vrrp_strict');
+  refused(t, `${base}\nno_accept`, 'no_accept', /refused by the Linux runtime/);
+  refused(t, `${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'unicast_peer', /strict mode does not allow unicast/, 'vrrp_strict');
+});
+
+t.test('GARP settings: global defaults, instance overrides, lower-priority fallback', async (t) => {
+  const r = router(`${base}\ngarp_master_repeat 2\ngarp_lower_prio_repeat 1`, 'vrrp_garp_master_delay 10\nvrrp_garp_master_repeat 3\nvrrp_garp_master_refresh 60\nvrrp_garp_master_refresh_repeat 2');
+  t.same(r.announce, { secondBurstDelayMs: 10_000, repeat: 2, refreshIntervalMs: 60_000, refreshRepeat: 2, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 10_000 });
+  t.same(router(base, 'vrrp_garp_master_repeat 4').announce, { repeat: 4, lowerPriorityRepeat: 4 });
+  t.same(router(base, 'vrrp_garp_lower_prio_delay 2\nvrrp_garp_lower_prio_repeat 0').announce, { lowerPrioritySecondBurstDelayMs: 2000, lowerPriorityRepeat: 0 });
+  warned(t, base, 'vrrp_gna_interval', /sent back to back/, 'vrrp_gna_interval 0.001');
+  refused(t, base, 'garp_master_delay', /unknown keyword "garp_master_delay" in global_defs/, 'garp_master_delay 5');
+});
+
+t.test('use_vmac: true or the interface name; labels then name the VMAC', async (t) => {
+  t.equal(router(`${base}\nuse_vmac`).useVmac, true);
+  t.equal(router(`${base}\nuse_vmac vrrp-web`).useVmac, 'vrrp-web');
+  const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vrrp.51:a\n}');
+  t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vrrp.51:a' }]);
+  refused(t, `${base}\nuse_vmac averyveryverylongname`, 'use_vmac', /longer than 15/);
+  refused(t, `${base}\nvmac_xmit_base`, 'vmac_xmit_base', /not supported yet/);
+});
+
+t.test('tracking, notify and scripts are parsed, checked and warned as issue 5, never dropped silently', async (t) => {
+  const text = `global_defs {\nenable_script_security\nscript_user nobody nogroup\nrouter_id r1\n}\nvrrp_script chk {\nscript "/usr/bin/check --fast"\ninterval 2\nweight -10 reverse\nfall 2\nrise 3\n}\nvrrp_instance VI_1 {\n${base}\ntrack_script {\nchk weight 5\n}\ntrack_interface {\neth1\n}\nnotify_master "/bin/m.sh arg"\nnotify /bin/n.sh\n}\n`;
+  const loaded = parseKeepalivedConfig(text, 'k.conf');
+  t.same(loaded.globals, { routerId: 'r1', scriptUser: 'nobody nogroup', enableScriptSecurity: true });
+  const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
+  t.match(messages, [/^6: vrrp_script chk is not run yet \(issue 5\)/, /^19: track_script is not supported yet \(issue 5\)/, /^22: track_interface is not supported yet \(issue 5\)/, /^25: notify_master is not supported yet \(issue 5\)/, /^26: notify is not supported yet \(issue 5\)/]);
+  t.ok(loaded.diagnostics.every((d) => d.severity === 'warning' && d.file === 'k.conf'));
+  refused(t, `${base}\ntrack_script {\nnope\n}`, 'nope', /no vrrp_script of that name/);
+  refused(t, `${base}\ntrack_interface {\neth1 weight 300\n}`, 'eth1', /-253 to 253/);
+  const noScript = errorsOf(`vrrp_script chk {\ninterval 2\n}\nvrrp_instance VI_1 {\n${base}\n}`);
+  t.match(noScript[0], { line: 1, message: /has no script/ });
+  const group = parseKeepalivedConfig(`vrrp_sync_group G {\ngroup {\nVI_1\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`, 'k.conf');
+  t.match(group.diagnostics[0], { line: 1, message: /vrrp_sync_group G is not supported yet: its instances \(VI_1\) fail over independently/ });
+  t.match(errorsOf(`vrrp_sync_group G {\ngroup {\nVI_9\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`)[0], { line: 3, message: /no vrrp_instance VI_9/ });
+});
+
+t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
+  warned(t, base, 'notification_email', /accepted and ignored/, 'notification_email {\nroot@localhost\n}');
+  warned(t, base, 'smtp_server', /accepted and ignored/, 'smtp_server 127.0.0.1');
+  warned(t, base, 'max_auto_priority', /accepted and ignored/, 'max_auto_priority');
+  warned(t, base, 'vrrp_iptables', /firewall rules are not added yet/, 'vrrp_iptables');
+  warned(t, base, 'vrrp_nftables', /firewall rules are not added yet/, 'vrrp_nftables');
+  warned(t, base, 'vrrp_skip_check_adv_addr', /only logs an address list/, 'vrrp_skip_check_adv_addr');
+  t.same(load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics, [], 'the standard groups are fine');
+  refused(t, base, 'vrrp_mcast_group4', /only the standard group 224\.0\.0\.18 is supported for now/, 'vrrp_mcast_group4 224.0.0.19');
+  refused(t, base, 'vrrp_mcast_group6', /only the standard group ff02::12/, 'vrrp_mcast_group6 ff02::13');
+  refused(t, base, 'vrrp_bogus', /unknown keyword "vrrp_bogus" in global_defs/, 'vrrp_bogus 1');
+});
+
+t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run', async (t) => {
+  const instance = (name: string, vrid: number, address = '192.0.2.1') => `vrrp_instance ${name} {\ninterface eth0\nvirtual_router_id ${vrid}\nvirtual_ipaddress {\n${address}\n}\n}\n`;
+  t.match(errorsOf(instance('A', 1) + instance('A', 2)), [{ line: 8, message: /defined twice \(first at k\.conf:1\)/ }]);
+  t.match(errorsOf(instance('A', 1) + instance('B', 1)), [{ line: 10, message: /virtual_router_id 1 on eth0 \(IPv4\) is already used by vrrp_instance A/ }]);
+  t.same(parseKeepalivedConfig(instance('A', 1) + instance('B', 1, '2001:db8::1'), 'k.conf').input.routers.length, 2, 'one VRID per family');
+  t.match(errorsOf('global_defs {\n}\n'), [{ line: 1, message: /no vrrp_instance/ }]);
+  t.match(errorsOf(`bogus_block {\n}\n${instance('A', 1)}`), [{ line: 1, message: /unknown keyword "bogus_block"/ }]);
+  const ignored = parseKeepalivedConfig(`virtual_server 192.0.2.1 80 {\nlb_algo rr\n}\n${instance('A', 1)}`, 'k.conf');
+  t.match(ignored.diagnostics, [{ severity: 'warning', line: 1, message: /virtual_server is ignored: LVS/ }]);
+  const many = errorsOf(`vrrp_instance A {\ninterface eth0\nvirtual_router_id 300\npriorty 1\nvirtual_ipaddress {\n1.2.3\n}\n}\n`);
+  t.same(many.map((d) => d.line), [3, 4, 6], 'every error, each at its line');
+  refused(t, `${base}\nunicast_ttl 10`, 'unicast_ttl', /not supported yet/);
+  refused(t, `${base}\nwhatever 1`, 'whatever', /unknown keyword "whatever" in vrrp_instance VI_1/);
+  warned(t, `${base}\npriority 10\npriority 20`, 'priority 20', /set again \(first at line \d+\)/);
+});
