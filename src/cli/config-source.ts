@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
+import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../linux/runtime.js';
 import { splitInstances, type InstanceInput } from './instances.js';
 
@@ -37,22 +38,11 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}${d.line > 0 ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`;
 }
 
-interface KeepalivedReader {
-  loadKeepalivedConfig(
-    path: string,
-    options?: { readonly defines?: Record<string, string> },
-  ): { readonly input: LinuxEngineInput; readonly diagnostics: readonly Diagnostic[]; readonly files: readonly string[] };
-  KeepalivedConfigError: new (...args: never[]) => Error & { readonly diagnostics: readonly Diagnostic[] };
-}
-
-async function readKeepalived(path: string): Promise<{ input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] }> {
-  // A specifier in a variable: the reader is built alongside this file and the type above is its contract.
-  const specifier = '../config/keepalived/index.js';
-  const reader = (await import(specifier)) as KeepalivedReader;
+function readKeepalived(path: string): { input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] } {
   try {
-    return reader.loadKeepalivedConfig(path);
+    return loadKeepalivedConfig(path);
   } catch (error) {
-    if (error instanceof reader.KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
+    if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
     throw error;
   }
 }
@@ -71,8 +61,8 @@ function readJson(path: string): { input: LinuxEngineInput; diagnostics: readonl
 }
 
 /** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
-  const loaded = path.endsWith('.json') ? readJson(path) : await readKeepalived(path);
+export function loadConfig(path: string): LoadedConfig {
+  const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path);
   try {
     return { ...loaded, instances: splitInstances(loaded.input) };
   } catch (error) {

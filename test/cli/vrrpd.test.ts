@@ -1,0 +1,309 @@
+// bin/vrrpd on a real (virtual) LAN: two routers in network namespaces on a bridge, each running
+// `vrrpd -n -f keepalived.conf` with its pid files, status socket and dump directory in a temp dir.
+// r1 (priority 150) uses -l (readable lines), r2 (priority 100) logs JSON. VRRPv3 at 100 ms.
+//
+// In order: pgrep keepalived finds them; election; `vrrpd status` table and --json; SIGUSR1 / SIGUSR2
+// dumps; SIGHUP with the same file (nothing restarts), with a changed file (VI_2 changed, VI_3 added:
+// VI_1 stays Master all along, its VIP never leaves), with a broken file (refused, all keeps running);
+// SIGTERM: exit 0 within 2 s, VIP removed, pid files and socket gone, r2 takes over; `-V` then SIGTERM
+// leaves the VIP in place. Also `-t` beside keepalived 2.2.7's `-t` on the same files (needs no root).
+// Needs root for the LAN.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { Lan, type LanNode } from '../netns/lan.js';
+import { holdersOf, sleep, waitUntil } from '../netns/observe.js';
+import { NamespaceProcess } from '../netns/process.js';
+
+const execFileAsync = promisify(execFile);
+const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
+const VIP1 = '192.0.2.100';
+const VIP2 = '192.0.2.101';
+const VIP3 = '192.0.2.102';
+
+interface InstanceSpec {
+  readonly name: string;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly vips: readonly string[];
+}
+
+function conf(node: LanNode, instances: readonly InstanceSpec[]): string {
+  const lines = ['global_defs {', `  router_id ${node.name}`, '}'];
+  for (const i of instances) {
+    lines.push(`vrrp_instance ${i.name} {`, '  state BACKUP', `  interface ${node.interface}`, '  version 3');
+    lines.push(`  virtual_router_id ${i.vrid}`, `  priority ${i.priority}`, '  advert_int 0.1', '  virtual_ipaddress {');
+    for (const vip of i.vips) lines.push(`    ${vip}/32`);
+    lines.push('  }', '}');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function noRootReason(): string | undefined {
+  if (process.platform !== 'linux') return 'network namespaces need Linux';
+  if (process.getuid?.() !== 0) return 'needs root to create network namespaces and raw sockets';
+  return undefined;
+}
+
+function hasKeepalived(): boolean {
+  try {
+    execFileSync('sh', ['-c', 'command -v keepalived'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `vrrpd ARGS` outside any namespace; exit code and output. */
+async function vrrpd(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // tap's loader breaks the extensionless shim (see test/netns/process.ts)
+  try {
+    const { stdout, stderr } = await execFileAsync(VRRPD, [...args], { env, encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+t.test('-t beside keepalived -t on the same files', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-t-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const good = 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.100/32\n  }\n}\n';
+  const files: Record<string, { text: string; code: number; where?: RegExp }> = {
+    good: { text: good, code: 0 },
+    unknownKeyword: { text: good.replace('  priority 100\n', '  priority 100\n  bogus_keyword 3\n'), code: 5, where: /unknown\.conf:5: error: .*bogus_keyword/ },
+    badVrid: { text: good.replace('51', '300'), code: 5, where: /badVrid\.conf:3: error: .*300/ },
+    unclosed: { text: good.slice(0, -2), code: 5, where: /unclosed\.conf:1: error/ },
+  };
+  for (const [name, file] of Object.entries(files)) {
+    const path = join(dir, `${name === 'unknownKeyword' ? 'unknown' : name}.conf`);
+    writeFileSync(path, file.text);
+    const ours = await vrrpd(['-t', '-f', path]);
+    t.equal(ours.code, file.code, `${name}: vrrpd -t exits ${file.code}`);
+    if (file.where) t.match(ours.stderr, file.where, `${name}: the problem with its file:line`);
+    // keepalived -t checks the interface exists: eth0 is there on this host, not necessarily elsewhere.
+    if (hasKeepalived() && existsSync('/sys/class/net/eth0')) {
+      const theirs = await execFileAsync('keepalived', ['-t', '-n', '-l', '-f', path]).then(() => 0, (e: { code: number }) => e.code);
+      t.equal(ours.code, theirs, `${name}: same exit code as keepalived -t (${theirs})`);
+    }
+  }
+  const report = join(dir, 'report.txt');
+  const logged = await vrrpd([`--config-test=${report}`, '-f', join(dir, 'badVrid.conf')]);
+  t.equal(logged.code, 5);
+  t.match(readFileSync(report, 'utf8'), /badVrid\.conf:3: error/, '-t=FILE writes the report there');
+  const missing = await vrrpd(['-t', '-f', join(dir, 'missing.conf')]);
+  t.equal(missing.code, 5, 'a missing file fails the test (keepalived 2.2.7 exits 0: documented)');
+});
+
+t.test('command line without a daemon', async (t) => {
+  const help = await vrrpd(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /--use-file/);
+  t.match((await vrrpd(['-v'])).stdout, /^vrrpd \(vrrp-engine\) \d+\.\d+\.\d+/);
+  t.same(await vrrpd(['--signum=RELOAD']), { code: 0, stdout: '1\n', stderr: '' });
+  t.same(await vrrpd(['--signum=DATA']), { code: 0, stdout: '10\n', stderr: '' });
+  const json = await vrrpd(['--signum=JSON']);
+  t.equal(json.code, 1, 'no number for the real-time JSON signal: it would kill the daemon');
+  t.match(json.stderr, /status socket/);
+  const bad = await vrrpd(['--bogus']);
+  t.equal(bad.code, 1, 'bad usage exits 1, as keepalived');
+  t.match(bad.stderr, /unknown option --bogus/);
+  const status = await vrrpd(['status', '--socket', join(tmpdir(), `vrrpd-none-${process.pid}.sock`)]);
+  t.equal(status.code, 1);
+  t.match(status.stderr, /cannot reach the daemon/);
+});
+
+class Daemon extends NamespaceProcess {
+  readonly dir: string;
+  readonly socket: string;
+  readonly confPath: string;
+
+  constructor(label: string, readonly node: LanNode, dir: string, extra: readonly string[]) {
+    const confPath = join(dir, 'keepalived.conf');
+    const socket = join(dir, 'vrrpd.sock');
+    super(label, node.namespace, VRRPD, [
+      '-n', '-f', confPath, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'),
+      '--socket', socket, '--dump-dir', dir, ...extra,
+    ]);
+    this.dir = dir;
+    this.socket = socket;
+    this.confPath = confPath;
+  }
+
+  async status(): Promise<{ instances: { instance: string; state: string; lastTransition: { at: string } | null; master: string | null }[]; lastReload: { result: string } | null }> {
+    const out = await vrrpd(['status', '--json', '--socket', this.socket]);
+    if (out.code !== 0) throw new Error(`status: ${out.stderr}`);
+    return JSON.parse(out.stdout);
+  }
+
+  async stateOf(instance: string): Promise<string | undefined> {
+    try {
+      return (await this.status()).instances.find((i) => i.instance === instance)?.state;
+    } catch {
+      return undefined; // not listening yet
+    }
+  }
+
+  text(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+}
+
+t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
+  const lan = Lan.create('vd', 2);
+  const dirs: string[] = [];
+  const daemons: Daemon[] = [];
+  t.teardown(async () => {
+    for (const d of daemons) {
+      if (!d.running) continue;
+      try {
+        process.kill(d.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      await d.exited;
+    }
+    lan.destroy();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    if (!t.passing()) for (const d of daemons) t.comment(`--- ${d.label}\n${d.text()}`);
+  });
+  const [r1, r2] = lan.routers as [LanNode, LanNode];
+  const start = (label: string, node: LanNode, instances: readonly InstanceSpec[], extra: readonly string[]): Daemon => {
+    const dir = mkdtempSync(join(tmpdir(), `vrrpd-${label}-`));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'keepalived.conf'), conf(node, instances));
+    const daemon = new Daemon(label, node, dir, extra);
+    daemons.push(daemon);
+    return daemon;
+  };
+  const base: InstanceSpec[] = [
+    { name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1] },
+    { name: 'VI_2', vrid: 52, priority: 150, vips: [VIP2] },
+  ];
+  const a = start('r1', r1, base, ['-l']);
+  const b = start('r2', r2, base.map((i) => ({ ...i, priority: 100 })), []);
+
+  await waitUntil(async () => ((await a.stateOf('VI_1')) === 'Master' && (await b.stateOf('VI_1')) === 'Backup' ? true : undefined), 20_000, 'r1 Master, r2 Backup');
+  await waitUntil(async () => ((await a.stateOf('VI_2')) === 'Master' ? true : undefined), 5000, 'r1 Master of VI_2');
+  t.same(await holdersOf(lan, VIP1), ['r1'], 'the VIP is on the Master only');
+
+  await t.test('process title and pid files', async (t) => {
+    const pgrep = execFileSync('pgrep', ['keepalived'], { encoding: 'utf8' }).split('\n').map(Number);
+    t.ok(pgrep.includes(a.pid) && pgrep.includes(b.pid), '`pgrep keepalived` finds both daemons');
+    t.match(readFileSync(`/proc/${a.pid}/cmdline`, 'utf8'), /^keepalived \(vrrp-engine\)/);
+    t.equal(readFileSync(join(a.dir, 'keepalived.pid'), 'utf8'), `${a.pid}\n`);
+    t.equal(readFileSync(join(a.dir, 'vrrp.pid'), 'utf8'), `${a.pid}\n`);
+  });
+
+  await t.test('status: table and JSON', async (t) => {
+    const table = await vrrpd(['status', '--socket', a.socket]);
+    t.equal(table.code, 0);
+    const lines = table.stdout.trimEnd().split('\n');
+    t.match(lines[1], /^INSTANCE\s+STATE\s+PRIO\s+EFFECTIVE\s+MASTER\s+VIPS\s+LAST TRANSITION \(WHY\)$/);
+    t.match(lines[2], /^VI_1\s+MASTER\s+150\s+150\s+192\.0\.2\.1\s+192\.0\.2\.100\s+\S+Z Backup->Master \(master-down-timer\)$/);
+    const json = await b.status();
+    const vi1 = json.instances.find((i) => i.instance === 'VI_1')!;
+    t.match(vi1, { state: 'Backup', master: r1.ipv4 }, "the Backup names the Master's address");
+  });
+
+  await t.test('readable logs with -l, JSON without', async (t) => {
+    t.ok(a.lines.some((l) => /^\S+Z INFO  VI_1: Backup -> Master \(master-down-timer\)$/.test(l.text)), 'r1: a readable state change line');
+    const changes = b.lines.filter((l) => l.text.startsWith('{')).map((l) => JSON.parse(l.text) as Record<string, unknown>).filter((r) => r.event === 'stateChange');
+    t.match(changes[0], { level: 'info', router: 'VI_1', to: 'Backup', reason: 'startup', name: 'vrrpd' }, 'r2: JSON lines with the reason');
+  });
+
+  await t.test('SIGUSR1 / SIGUSR2 write the dumps', async (t) => {
+    process.kill(a.pid, 'SIGUSR1');
+    process.kill(a.pid, 'SIGUSR2');
+    const data = await waitUntil(() => (existsSync(join(a.dir, 'keepalived.data')) ? JSON.parse(readFileSync(join(a.dir, 'keepalived.data'), 'utf8')) : undefined), 3000, 'keepalived.data');
+    const stats = await waitUntil(() => (existsSync(join(a.dir, 'keepalived.stats')) ? JSON.parse(readFileSync(join(a.dir, 'keepalived.stats'), 'utf8')) : undefined), 3000, 'keepalived.stats');
+    t.match(data, { pid: a.pid, instances: [{ instance: 'VI_1', state: 'Master', config: { vrid: 51, priority: 150 } }, { instance: 'VI_2' }] });
+    t.match(stats, { pid: a.pid, instances: [{ instance: 'VI_1', becameMaster: 1 }, { instance: 'VI_2' }] });
+    t.ok(stats.instances[0].counters.routers[0].advertsSent > 0, 'advert counters');
+    t.ok(a.running, 'SIGUSR1 did not start the inspector or kill the daemon');
+  });
+
+  const vi1Transition = (await a.status()).instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at;
+
+  await t.test('SIGHUP with the same file changes nothing', async (t) => {
+    process.kill(a.pid, 'SIGHUP');
+    const status = await waitUntil(async () => {
+      const s = await a.status();
+      return s.lastReload ? s : undefined;
+    }, 5000, 'the reload');
+    t.match(status.lastReload!.result, /^2 unchanged, 0 restarted, 0 added, 0 removed$/);
+    t.equal(status.instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at, vi1Transition);
+  });
+
+  await t.test('SIGHUP with a changed file: only the changed instances restart', async (t) => {
+    // Sample VI_1's VIP all along: an unchanged Master must never let it go.
+    let sampling = true;
+    const holders: string[][] = [];
+    const sampler = (async () => {
+      while (sampling) {
+        holders.push(await holdersOf(lan, VIP1));
+        await sleep(50);
+      }
+    })();
+    writeFileSync(a.confPath, conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]));
+    process.kill(a.pid, 'SIGHUP');
+    const status = await waitUntil(async () => {
+      const s = await a.status();
+      return s.lastReload?.result.includes('restarted') && s.lastReload.result !== '2 unchanged, 0 restarted, 0 added, 0 removed' ? s : undefined;
+    }, 10_000, 'the second reload');
+    t.equal(status.lastReload!.result, '1 unchanged, 1 restarted, 1 added, 0 removed');
+    t.same(status.instances.map((i) => i.instance).sort(), ['VI_1', 'VI_2', 'VI_3']);
+    await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master');
+    await waitUntil(async () => ((await a.stateOf('VI_2')) === 'Master' ? true : undefined), 5000, 'VI_2 Master again (140 > 100)');
+    sampling = false;
+    await sampler;
+    const after = await a.status();
+    t.equal(after.instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at, vi1Transition, 'VI_1 had no transition');
+    t.ok(holders.length > 5 && holders.every((h) => h.length === 1 && h[0] === 'r1'), `VI_1's VIP stayed on r1 in all ${holders.length} samples`);
+    t.same(await holdersOf(lan, VIP3), ['r1']);
+  });
+
+  await t.test('SIGHUP with a broken file is refused; everything keeps running', async (t) => {
+    writeFileSync(a.confPath, `${conf(r1, base)}vrrp_instance VI_9 {\n  virtual_router_id 999\n`);
+    process.kill(a.pid, 'SIGHUP');
+    const status = await waitUntil(async () => {
+      const s = await a.status();
+      return s.lastReload?.result.startsWith('refused') ? s : undefined;
+    }, 5000, 'the refusal');
+    t.same(status.instances.map((i) => `${i.instance}:${i.state}`).sort(), ['VI_1:Master', 'VI_2:Master', 'VI_3:Master']);
+    t.ok(a.lines.some((l) => /keepalived\.conf:\d+: error: /.test(l.text)), 'the error is logged with file:line');
+    t.ok(a.lines.some((l) => /reload refused/.test(l.text)));
+  });
+
+  await t.test('SIGTERM: exit 0 within 2 s, VIPs removed, files gone, the Backup takes over', async (t) => {
+    const sentAt = Date.now();
+    process.kill(a.pid, 'SIGTERM');
+    const exit = await a.exited;
+    t.same(exit, { code: 0, signal: null });
+    t.ok(a.exitedAtMs! - sentAt < 2000, `exited after ${a.exitedAtMs! - sentAt} ms`);
+    t.same(await holdersOf(lan, VIP1), []);
+    t.same(await holdersOf(lan, VIP3), []);
+    t.notOk(existsSync(join(a.dir, 'keepalived.pid')) || existsSync(join(a.dir, 'vrrp.pid')) || existsSync(a.socket), 'pid files and socket removed');
+    await waitUntil(async () => ((await b.stateOf('VI_1')) === 'Master' ? true : undefined), 3000, 'r2 takes over VI_1');
+    t.same(await holdersOf(lan, VIP1), ['r2']);
+  });
+
+  await t.test('-V: SIGTERM leaves the VIP in place', async (t) => {
+    writeFileSync(a.confPath, conf(r1, [{ name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1] }]));
+    const again = new Daemon('r1-V', r1, a.dir, ['-V']);
+    daemons.push(again);
+    await waitUntil(async () => ((await again.stateOf('VI_1')) === 'Master' ? true : undefined), 10_000, 'r1 preempts back');
+    process.kill(again.pid, 'SIGTERM');
+    t.same(await again.exited, { code: 0, signal: null });
+    t.ok(again.lines.some((l) => /VIPs left in place \(-V\)/.test(l.text)));
+    t.ok((await holdersOf(lan, VIP1)).includes('r1'), 'r1 still holds the VIP after its exit');
+    t.notOk(again.lines.some((l) => /removing VIPs|Master -> Initialize/.test(l.text)), 'no shutdown transition, nothing removed');
+  });
+});
