@@ -177,12 +177,19 @@ t.test('tracking, notify and scripts are parsed, checked and warned as issue 5, 
   const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
   t.match(messages, [/^6: vrrp_script chk is not run yet \(issue 5\)/, /^19: track_script is not supported yet \(issue 5\)/, /^22: track_interface is not supported yet \(issue 5\)/, /^25: notify_master is not supported yet \(issue 5\)/, /^26: notify is not supported yet \(issue 5\)/]);
   t.ok(loaded.diagnostics.every((d) => d.severity === 'warning' && d.file === 'k.conf'));
+  t.match(loaded.pending.scripts, [{ name: 'chk', script: '/usr/bin/check --fast', interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
+  t.same(loaded.pending.instances.get('VI_1'), {
+    trackScripts: [{ name: 'chk', weight: 5 }],
+    trackInterfaces: [{ name: 'eth1' }],
+    notify: { notify_master: '/bin/m.sh arg', notify: '/bin/n.sh' },
+  });
   refused(t, `${base}\ntrack_script {\nnope\n}`, 'nope', /no vrrp_script of that name/);
   refused(t, `${base}\ntrack_interface {\neth1 weight 300\n}`, 'eth1', /-253 to 253/);
   const noScript = errorsOf(`vrrp_script chk {\ninterval 2\n}\nvrrp_instance VI_1 {\n${base}\n}`);
   t.match(noScript[0], { line: 1, message: /has no script/ });
   const group = parseKeepalivedConfig(`vrrp_sync_group G {\ngroup {\nVI_1\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`, 'k.conf');
   t.match(group.diagnostics[0], { line: 1, message: /vrrp_sync_group G is not supported yet: its instances \(VI_1\) fail over independently/ });
+  t.match(group.pending.syncGroups, [{ name: 'G', instances: ['VI_1'] }]);
   t.match(errorsOf(`vrrp_sync_group G {\ngroup {\nVI_9\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`)[0], { line: 3, message: /no vrrp_instance VI_9/ });
 });
 

@@ -9,10 +9,11 @@ import { globFiles } from './glob.js';
 import { lexKeepalivedConfig, type IncludedFile, type LexOptions } from './lexer.js';
 import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
+import type { PendingInstanceFeatures } from './instance.js';
+import type { SyncGroupDefinition, VrrpScriptDefinition } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
-export type { PendingInstanceFeatures } from './instance.js';
-export type { VrrpScriptDefinition, SyncGroupDefinition } from './scripts.js';
+export type { PendingInstanceFeatures, VrrpScriptDefinition, SyncGroupDefinition };
 
 export interface LoadedKeepalivedConfig {
   /** Routers (and VIP prefix lengths / labels) ready for startLinuxEngine. */
@@ -22,6 +23,15 @@ export interface LoadedKeepalivedConfig {
   /** Every file read, the main one first (includes after), for reload checks. */
   readonly files: readonly string[];
   readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
+  /**
+   * Parsed and checked, not run yet (issue 5): vrrp_script definitions, sync groups, and per instance
+   * its track_script / track_interface entries and notify scripts. Each is also a warning.
+   */
+  readonly pending: {
+    readonly scripts: readonly VrrpScriptDefinition[];
+    readonly syncGroups: readonly SyncGroupDefinition[];
+    readonly instances: ReadonlyMap<string, PendingInstanceFeatures>;
+  };
 }
 
 export interface LoadOptions {
@@ -62,6 +72,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
     diagnostics: sorted,
     files: lexed.files,
     globals: { ...(routerId !== undefined ? { routerId } : {}), ...(scriptUser !== undefined ? { scriptUser } : {}), enableScriptSecurity },
+    pending: { scripts: mapped.scripts, syncGroups: mapped.syncGroups, instances: mapped.pending },
   };
 }
 
