@@ -7,7 +7,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readPcap } from '../../test/helpers/pcap.js';
@@ -22,7 +22,6 @@ export { masterDownMs, skewMs } from '../../test/netns/timing.js';
 export type { RouterSpec, RouterProcess, LanNode, Harness };
 
 export type Impl = 'keepalived' | 'ours';
-export const IMPLS: readonly Impl[] = ['keepalived', 'ours'];
 
 // ---------------------------------------------------------------- flags
 
@@ -106,10 +105,6 @@ export function machineNote(): string {
   ].join('\n');
 }
 
-export function loadNow(): string {
-  return loadavg().map((l) => l.toFixed(2)).join(' ');
-}
-
 /**
  * Wall-clock milliseconds (CLOCK_REALTIME, the clock of pcap timestamps). Date.now(): 1 ms resolution,
  * but no drift against the capture, unlike performance.timeOrigin + performance.now().
@@ -186,32 +181,6 @@ export async function keepalivedChild(p: KeepalivedProcess, timeoutMs = 10_000):
     if (Date.now() > until) throw new Error(`${p.label}: keepalived wrote no VRRP child pid file within ${timeoutMs} ms`);
     await sleep(20);
   }
-}
-
-/** PIDs whose CPU and memory make up the router: ours is one process; keepalived is its VRRP child and the parent. */
-export async function routerPids(p: RouterProcess): Promise<{ main: number; all: number[] }> {
-  if (p instanceof KeepalivedProcess) {
-    const child = await keepalivedChild(p);
-    return { main: child, all: [child, p.pid] };
-  }
-  return { main: p.pid, all: [p.pid] };
-}
-
-/** Routers of `p` whose latest state is `state`. */
-export function countInState(p: RouterProcess, state: State): number {
-  const latest = new Map<string, State>();
-  for (const s of p.states) latest.set(s.router, s.state);
-  return [...latest.values()].filter((s) => s === state).length;
-}
-
-/** Waits until `count` routers of `p` are in `state`. */
-export async function waitForCount(p: RouterProcess, state: State, count: number, timeoutMs: number): Promise<void> {
-  await p.waitForLine(() => countInState(p, state) >= count, timeoutMs, `${count} routers in ${state}`);
-}
-
-/** Times (Date.now()) at which `p` entered Master for any router at or after `sinceMs`. */
-export function masterEntries(p: RouterProcess, sinceMs: number, untilMs = Infinity): number {
-  return p.states.filter((s) => s.state === 'Master' && s.atMs >= sinceMs && s.atMs <= untilMs).length;
 }
 
 /**
@@ -459,7 +428,7 @@ export class FileRouter {
   /** Log lines matching a fixed string (grep -F), without reading a large log into memory. */
   grep(fixed: string): string[] {
     try {
-      return execFileSync('grep', ['-F', fixed, this.logFile], { encoding: 'utf8', maxBuffer: 1 << 30 }).split('\n').filter((l) => l !== '');
+      return execFileSync('grep', ['-F', fixed, this.logFile], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l !== '');
     } catch {
       return []; // no match (status 1) or no file yet
     }
@@ -467,7 +436,7 @@ export class FileRouter {
 
   lineCount(): number {
     try {
-      return Number(execFileSync('wc', ['-l', this.logFile], { encoding: 'utf8' }).trim().split(' ')[0]);
+      return Number(execFileSync('wc', ['-l', this.logFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ')[0]);
     } catch {
       return 0;
     }
