@@ -18,11 +18,19 @@ function lex(text: string, defines?: Record<string, string>) {
 
 const words = (tokens: readonly Token[]) => tokens.filter((tk) => tk.kind === 'word').map((tk) => tk.text);
 
-t.test('quoted strings are one word, with keepalived escapes', async (t) => {
-  const { tokens, diagnostics } = lex('script "/bin/sh -c \\"exit 0\\"" "tab\\there" "\\x41\\101" "C:\\dir" ""');
-  t.same(words(tokens), ['script', '/bin/sh -c "exit 0"', 'tab\there', 'AA', 'C:\\dir', '']);
-  t.ok(tokens.filter((tk) => tk.kind === 'word').slice(1).every((tk) => tk.quoted), 'quoted words are marked');
+t.test('quoted strings are one word; a backslash is an ordinary character, as in keepalived 2.2.7', async (t) => {
+  // keepalived -d shows `auth_pass "a\tb"` as the password a\tb, and reports `"a\"b"` as an unmatched quote.
+  const { tokens, diagnostics } = lex('auth_pass "a\\tb" "x y" "C:\\dir" "" plain');
+  t.same(words(tokens), ['auth_pass', 'a\\tb', 'x y', 'C:\\dir', '', 'plain']);
+  t.same(tokens.filter((tk) => tk.kind === 'word').map((tk) => tk.quoted), [false, true, true, true, true, false]);
   t.same(diagnostics, []);
+  t.match(lex('auth_pass "a\\"b"').diagnostics, [{ severity: 'error', line: 1, message: 'a quoted string is not closed on this line' }]);
+});
+
+t.test('the first word of a line carries the rest of the line as written, for commands', async (t) => {
+  const { tokens } = lex('notify_master "/bin/n.sh" MASTER  "a b"   # comment\nscript /bin/true {');
+  const firsts = tokens.filter((tk) => tk.rest !== undefined).map((tk) => [tk.text, tk.rest]);
+  t.same(firsts, [['notify_master', '"/bin/n.sh" MASTER  "a b"'], ['script', '/bin/true']]);
 });
 
 t.test('comments start at # or ! anywhere outside quotes', async (t) => {

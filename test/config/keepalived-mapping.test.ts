@@ -156,6 +156,9 @@ t.test('GARP settings: global defaults, instance overrides, lower-priority fallb
   const r = router(`${base}\ngarp_master_repeat 2\ngarp_lower_prio_repeat 1`, 'vrrp_garp_master_delay 10\nvrrp_garp_master_repeat 3\nvrrp_garp_master_refresh 60\nvrrp_garp_master_refresh_repeat 2');
   t.same(r.announce, { secondBurstDelayMs: 10_000, repeat: 2, refreshIntervalMs: 60_000, refreshRepeat: 2, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 10_000 });
   t.same(router(base, 'vrrp_garp_master_repeat 4').announce, { repeat: 4, lowerPriorityRepeat: 4 });
+  // keepalived -d: the fallback is global; an instance's own garp_master_repeat leaves it alone.
+  t.same(router(`${base}\ngarp_master_repeat 2`, 'vrrp_garp_master_repeat 3').announce, { repeat: 2, lowerPriorityRepeat: 3 });
+  t.same(router(`${base}\ngarp_master_repeat 2`).announce, { repeat: 2 });
   t.same(router(base, 'vrrp_garp_lower_prio_delay 2\nvrrp_garp_lower_prio_repeat 0').announce, { lowerPrioritySecondBurstDelayMs: 2000, lowerPriorityRepeat: 0 });
   warned(t, base, 'vrrp_gna_interval', /sent back to back/, 'vrrp_gna_interval 0.001');
   refused(t, base, 'garp_master_delay', /unknown keyword "garp_master_delay" in global_defs/, 'garp_master_delay 5');
@@ -177,11 +180,11 @@ t.test('tracking, notify and scripts are parsed, checked and warned as issue 5, 
   const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
   t.match(messages, [/^6: vrrp_script chk is not run yet \(issue 5\)/, /^19: track_script is not supported yet \(issue 5\)/, /^22: track_interface is not supported yet \(issue 5\)/, /^25: notify_master is not supported yet \(issue 5\)/, /^26: notify is not supported yet \(issue 5\)/]);
   t.ok(loaded.diagnostics.every((d) => d.severity === 'warning' && d.file === 'k.conf'));
-  t.match(loaded.pending.scripts, [{ name: 'chk', script: '/usr/bin/check --fast', interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
+  t.match(loaded.pending.scripts, [{ name: 'chk', script: '"/usr/bin/check --fast"', interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
   t.same(loaded.pending.instances.get('VI_1'), {
     trackScripts: [{ name: 'chk', weight: 5 }],
     trackInterfaces: [{ name: 'eth1' }],
-    notify: { notify_master: '/bin/m.sh arg', notify: '/bin/n.sh' },
+    notify: { notify_master: '"/bin/m.sh arg"', notify: '/bin/n.sh' },
   });
   refused(t, `${base}\ntrack_script {\nnope\n}`, 'nope', /no vrrp_script of that name/);
   refused(t, `${base}\ntrack_interface {\neth1 weight 300\n}`, 'eth1', /-253 to 253/);

@@ -156,8 +156,8 @@ function setCount(statement: Statement, announce: Partial<AnnounceConfig>, field
 }
 
 /**
- * keepalived's lower-priority re-announcement falls back to the master burst settings when it is not
- * set itself, so setting vrrp_garp_master_repeat alone changes both.
+ * keepalived's global lower-priority re-announcement falls back to the global master burst settings
+ * when it is not set itself, so setting vrrp_garp_master_repeat alone changes both.
  */
 export function completeAnnounce(announce: Partial<AnnounceConfig>): Partial<AnnounceConfig> {
   return {

@@ -15,6 +15,7 @@ import { noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg, typ
 export interface PendingInstanceFeatures {
   readonly trackScripts: readonly { readonly name: string; readonly weight?: number }[];
   readonly trackInterfaces: readonly { readonly name: string; readonly weight?: number }[];
+  /** notify keyword -> command as written (quotes kept; keepalived splits it into arguments). */
   readonly notify: Readonly<Record<string, string>>;
 }
 
@@ -198,7 +199,9 @@ export function mapInstance(
   }
 
   // --- announcements, tracking, notify, everything else ---
-  const announce: Partial<AnnounceConfig> = { ...globals.announce };
+  // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
+  // not change its garp_lower_prio_repeat (checked with keepalived -d).
+  const announce: Partial<AnnounceConfig> = { ...completeAnnounce(globals.announce) };
   const pending = { trackScripts: [] as { name: string; weight?: number }[], trackInterfaces: [] as { name: string; weight?: number }[], notify: {} as Record<string, string> };
   const handled = new Set([
     'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
@@ -214,8 +217,8 @@ export function mapInstance(
       readTracking(child, scripts, pending, diagnostics);
     } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
       if (child.keyword !== 'notify_priority_changes') {
-        const word = singleArg(child, diagnostics);
-        if (word) pending.notify[child.keyword] = word.text;
+        if (child.args.length === 0) diagnostics.error(child, `${child.keyword} needs a command`);
+        else pending.notify[child.keyword] = child.rest;
       }
       diagnostics.warning(child, `${child.keyword} ${NOT_YET_ISSUE_5}`);
     } else if (WARNED_KEYWORDS[child.keyword] !== undefined) {
@@ -245,7 +248,7 @@ export function mapInstance(
     ...(auth !== undefined ? { auth } : {}),
     unicastPeers: peers,
     strictAddressList: strict !== undefined,
-    announce: completeAnnounce(announce),
+    announce,
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
   const vipSpecs: VipSpec[] = vips

@@ -17,6 +17,11 @@ export interface Token extends SourcePosition {
   readonly text: string;
   /** The word was written in double quotes (so it is never a keyword or a brace). */
   readonly quoted: boolean;
+  /**
+   * On the first word of a line only: the text after it, as written (quotes kept, comment removed,
+   * variables substituted). Commands (script, notify) are taken from it, as keepalived does.
+   */
+  readonly rest?: string;
 }
 
 export interface IncludedFile {
@@ -72,7 +77,10 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
         includeFiles((include[1] ?? '').trim(), at);
         return;
       }
-      tokens.push(...splitWords(expanded, at, diagnostics), { kind: 'eol', text: '', quoted: false, ...at });
+      const words = splitWords(expanded, at, diagnostics);
+      const first = words[0];
+      if (first?.kind === 'word') words[0] = { ...first, rest: restAfterFirstWord(expanded) };
+      tokens.push(...words, { kind: 'eol', text: '', quoted: false, ...at });
     });
     open.pop();
   };
@@ -109,9 +117,7 @@ export function stripComment(line: string): string {
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (quoted && c === '\\') {
-      i++;
-    } else if (c === '"') {
+    if (c === '"') {
       quoted = !quoted;
     } else if (!quoted && (c === '#' || c === '!')) {
       return line.slice(0, i);
@@ -132,9 +138,20 @@ function substitute(line: string, definitions: ReadonlyMap<string, string>, at: 
   });
 }
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'", '?': '?',
-};
+/** The line after its first word (quoted or not), up to a brace that is not inside quotes. */
+function restAfterFirstWord(line: string): string {
+  let i = 0;
+  if (line.startsWith('"')) i = line.indexOf('"', 1) + 1 || line.length;
+  else while (i < line.length && !/[\s{}"]/.test(line[i]!)) i++;
+  let quoted = false;
+  let end = i;
+  for (; end < line.length; end++) {
+    const c = line[end];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '{' || c === '}')) break;
+  }
+  return line.slice(i, end).trim();
+}
 
 /** Splits a comment-free line into words, quoted strings and braces. */
 export function splitWords(line: string, at: SourcePosition, diagnostics: DiagnosticList): Token[] {
@@ -162,36 +179,16 @@ export function splitWords(line: string, at: SourcePosition, diagnostics: Diagno
   return tokens;
 }
 
-/** Reads a quoted string starting after its opening quote; returns the text and the index after it. */
+/**
+ * Reads a quoted string starting after its opening quote; returns the text and the index after it.
+ * keepalived 2.2.7 gives a backslash no meaning inside quotes (`auth_pass "a\tb"` is the 4 bytes
+ * a, \, t, b), so a quote cannot be escaped: `"a\"b"` leaves one quote unmatched, an error there too.
+ */
 function readQuoted(line: string, start: number, at: SourcePosition, diagnostics: DiagnosticList): [string, number] {
-  let text = '';
-  let i = start;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (c === '"') return [text, i + 1];
-    if (c !== '\\' || i + 1 >= line.length) {
-      text += c;
-      i++;
-      continue;
-    }
-    const next = line[i + 1]!;
-    const hex = /^x([0-9a-fA-F]{1,2})/.exec(line.slice(i + 1));
-    const octal = /^[0-7]{1,3}/.exec(line.slice(i + 1));
-    if (ESCAPES[next] !== undefined) {
-      text += ESCAPES[next];
-      i += 2;
-    } else if (hex) {
-      text += String.fromCharCode(parseInt(hex[1]!, 16));
-      i += 1 + hex[0].length;
-    } else if (octal) {
-      text += String.fromCharCode(parseInt(octal[0], 8));
-      i += 1 + octal[0].length;
-    } else {
-      // An unknown escape keeps its backslash, so a Windows-like path or a regex survives.
-      text += `\\${next}`;
-      i += 2;
-    }
+  const end = line.indexOf('"', start);
+  if (end === -1) {
+    diagnostics.error(at, 'a quoted string is not closed on this line');
+    return [line.slice(start), line.length];
   }
-  diagnostics.error(at, 'a quoted string is not closed on this line');
-  return [text, i];
+  return [line.slice(start, end), end + 1];
 }

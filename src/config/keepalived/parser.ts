@@ -15,6 +15,8 @@ export interface Statement extends SourcePosition {
   readonly keyword: string;
   /** The words after the keyword. */
   readonly args: readonly Word[];
+  /** The text after the keyword as written, quotes kept (for commands, which keepalived splits itself). */
+  readonly rest: string;
   /** Present when a `{ ... }` block followed the statement. */
   readonly block?: readonly Statement[];
 }
@@ -60,9 +62,9 @@ export function parseStatements(tokens: readonly Token[], diagnostics: Diagnosti
     const next = tokens[look];
     if (next?.kind === 'open') {
       index = look + 1;
-      return { keyword: first.text, args, file: first.file, line: first.line, block: parseBlock(next) };
+      return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line, block: parseBlock(next) };
     }
-    return { keyword: first.text, args, file: first.file, line: first.line };
+    return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line };
   };
 
   return parseBlock(undefined);

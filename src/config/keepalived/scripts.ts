@@ -42,9 +42,9 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
   for (const child of statement.block ?? []) {
     switch (child.keyword) {
       case 'script':
-        // keepalived takes the rest of the line (or one quoted string) as the command.
+        // Kept as written: keepalived splits a command into arguments with its own quoting rules.
         if (child.args.length === 0) diagnostics.error(child, 'script needs a command');
-        else script = child.args.map((w) => w.text).join(' ');
+        else script = child.rest;
         break;
       case 'interval':
         interval = readInteger(child, 1, 86_400, diagnostics) ?? interval;
