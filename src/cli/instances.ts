@@ -178,6 +178,8 @@ function siblingFilter(logger: RuntimeLogger, isSibling: (iface: string, family:
 
 export class InstanceSet {
   private readonly running = new Map<string, Running>();
+  /** Instance names in configuration order: status and dumps list them so, whatever order they started in. */
+  private order: readonly string[] = [];
   private readonly logger: RuntimeLogger;
   private readonly filtered: RuntimeLogger;
   /** Start, reload and stop run one at a time: a SIGHUP during a reload waits for it. */
@@ -196,14 +198,18 @@ export class InstanceSet {
     return result;
   }
 
-  /** Starts every instance; if one cannot start, the ones already started are stopped and it throws. */
+  /**
+   * Starts every instance, all at once (each start waits for its own link-watcher helper). If one
+   * cannot start, the others are stopped and the first error is thrown.
+   */
   startAll(instances: readonly InstanceInput[]): Promise<void> {
     return this.serial(async () => {
-      try {
-        for (const instance of instances) await this.startOne(instance);
-      } catch (error) {
+      this.order = instances.map((i) => i.name);
+      const results = await Promise.allSettled(instances.map((instance) => this.startOne(instance)));
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure !== undefined) {
         await this.stopAll(true);
-        throw error;
+        throw failure.reason;
       }
     });
   }
@@ -216,10 +222,17 @@ export class InstanceSet {
   reload(next: readonly InstanceInput[]): Promise<ReloadPlan & { readonly failed: readonly string[] }> {
     return this.serial(async () => {
       const plan = planReload(this.running, next);
+      this.order = next.map((i) => i.name);
       const previous = new Map([...this.running].map(([name, r]) => [name, r.input]));
-      for (const name of [...plan.removed, ...plan.changed]) await this.stopOne(name, true);
+      await Promise.all(
+        [...plan.removed, ...plan.changed].map((name) =>
+          this.stopOne(name, true).catch((error: unknown) =>
+            this.logger.error({ event: 'error', operation: 'reload', router: name, error: errorFields(error) }, `${name}: stop failed`),
+          ),
+        ),
+      );
       const failed: string[] = [];
-      for (const name of [...plan.changed, ...plan.added]) {
+      await Promise.all([...plan.changed, ...plan.added].map(async (name) => {
         const instance = next.find((i) => i.name === name)!;
         try {
           await this.startOne(instance);
@@ -230,7 +243,7 @@ export class InstanceSet {
             `${name}: cannot start with the new configuration: ${(error as Error).message}`,
           );
           const old = previous.get(name);
-          if (old === undefined) continue;
+          if (old === undefined) return;
           try {
             await this.startOne(old);
             this.logger.warn({ event: 'notice', notice: 'reload-kept-old', router: name }, `${name}: running its previous configuration again`);
@@ -238,7 +251,7 @@ export class InstanceSet {
             this.logger.error({ event: 'error', operation: 'reload', router: name, error: errorFields(again) }, `${name}: previous configuration failed too`);
           }
         }
-      }
+      }));
       return { ...plan, failed };
     });
   }
@@ -249,11 +262,19 @@ export class InstanceSet {
   }
 
   names(): string[] {
-    return [...this.running.keys()];
+    return this.ordered().map((r) => r.input.name);
+  }
+
+  private ordered(): Running[] {
+    const rank = (name: string) => {
+      const index = this.order.indexOf(name);
+      return index === -1 ? this.order.length : index;
+    };
+    return [...this.running.values()].sort((a, b) => rank(a.input.name) - rank(b.input.name));
   }
 
   status(): InstanceStatus[] {
-    return [...this.running.values()].map((r) => {
+    return this.ordered().map((r) => {
       const config = r.handle.routers[0]!;
       const snap = r.handle.snapshot()[0]!;
       const master = snap.state === 'Master' ? config.primaryAddress : snap.state === 'Backup' ? (snap.masterAddress ?? null) : null;
@@ -275,7 +296,7 @@ export class InstanceSet {
   }
 
   stats(): InstanceStats[] {
-    return [...this.running.values()].map((r) => ({
+    return this.ordered().map((r) => ({
       instance: r.input.name,
       becameMaster: r.becameMaster,
       releasedMaster: r.releasedMaster,
@@ -286,7 +307,7 @@ export class InstanceSet {
 
   /** The running routers' full settings (as the runtime resolved them), for the data dump. */
   handles(): { readonly name: string; readonly handle: LinuxEngineHandle; readonly vips: readonly VipSpec[] }[] {
-    return [...this.running.values()].map((r) => ({ name: r.input.name, handle: r.handle, vips: r.input.vips }));
+    return this.ordered().map((r) => ({ name: r.input.name, handle: r.handle, vips: r.input.vips }));
   }
 
   private async startOne(instance: InstanceInput): Promise<void> {

@@ -270,6 +270,19 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.same(await holdersOf(lan, VIP3), ['r1']);
   });
 
+  await t.test('SIGHUP with a change that cannot start: the instance runs its old settings again', async (t) => {
+    // Valid on paper; only starting it finds that eth9 does not exist to take a source address from.
+    writeFileSync(a.confPath, conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]).replace(/(vrrp_instance VI_3 \{\n  state BACKUP\n  interface) eth0/, '$1 eth9'));
+    process.kill(a.pid, 'SIGHUP');
+    const status = await waitUntil(async () => {
+      const s = await a.status();
+      return s.lastReload?.result.includes('failed') ? s : undefined;
+    }, 10_000, 'the third reload');
+    t.equal(status.lastReload!.result, '2 unchanged, 1 restarted, 0 added, 0 removed, 1 failed');
+    t.ok(a.lines.some((l) => /VI_3: running its previous configuration again/.test(l.text)));
+    await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master again on eth0');
+  });
+
   await t.test('SIGHUP with a broken file is refused; everything keeps running', async (t) => {
     writeFileSync(a.confPath, `${conf(r1, base)}vrrp_instance VI_9 {\n  virtual_router_id 999\n`);
     process.kill(a.pid, 'SIGHUP');
