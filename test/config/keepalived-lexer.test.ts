@@ -73,6 +73,11 @@ t.test('$NAME definitions are substituted as $NAME and ${NAME}, later lines only
   t.same(diagnostics, [{ severity: 'warning', file: 'k.conf', line: 5, message: '$NOPE is not defined; kept as written' }]);
 });
 
+t.test('definitions are not substituted inside quotes (keepalived -d shows "$P" as written)', async (t) => {
+  const { tokens } = lex('$P=abc\nauth_pass "$P" $P "${P}"x');
+  t.same(words(tokens), ['auth_pass', '$P', 'abc', '${P}', 'x']);
+});
+
 t.test('@ conditional lines are refused with their line', async (t) => {
   const { tokens, diagnostics } = lex('priority 100\n@node1 priority 200');
   t.same(words(tokens), ['priority', '100']);

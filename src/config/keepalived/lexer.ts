@@ -2,7 +2,8 @@
 // and `{` / `}` also end a statement (so `virtual_ipaddress { 192.0.2.1 }` is three statements, as in
 // keepalived). Before a line is split into words it is preprocessed as keepalived does:
 //   - a comment starts at `#` or `!` outside quotes and runs to the end of the line;
-//   - `$NAME=value` defines NAME; `$NAME` and `${NAME}` are replaced in later lines (and in values);
+//   - `$NAME=value` defines NAME; `$NAME` and `${NAME}` are replaced in later lines (and in values),
+//     but not inside double quotes;
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
 //   - `@id` / `@^id` lines depend on keepalived's -i config id, which we do not have: reported.
 // Pure: reading files is the caller's job, through `IncludeResolver`.
@@ -13,7 +14,7 @@ export type TokenKind = 'word' | 'open' | 'close' | 'eol';
 
 export interface Token extends SourcePosition {
   readonly kind: TokenKind;
-  /** The word's text after quotes and escapes are removed; '{', '}' or '' for the others. */
+  /** The word's text without its quotes; '{', '}' or '' for the others. */
   readonly text: string;
   /** The word was written in double quotes (so it is never a keyword or a brace). */
   readonly quoted: boolean;
@@ -126,7 +127,16 @@ export function stripComment(line: string): string {
   return line; // an unclosed quote is reported when the words are split
 }
 
+/** Replaces $NAME / ${NAME} outside double quotes (keepalived 2.2.7 leaves `"$NAME"` as written). */
 function substitute(line: string, definitions: ReadonlyMap<string, string>, at: SourcePosition, diagnostics: DiagnosticList): string {
+  // Odd pieces of the split are inside quotes.
+  return line
+    .split('"')
+    .map((piece, index) => (index % 2 === 1 ? piece : substituteUnquoted(piece, definitions, at, diagnostics)))
+    .join('"');
+}
+
+function substituteUnquoted(line: string, definitions: ReadonlyMap<string, string>, at: SourcePosition, diagnostics: DiagnosticList): string {
   return line.replace(REFERENCE, (whole, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     const value = definitions.get(name);
