@@ -149,7 +149,8 @@ t.test('strict mode and accept mode: what the Linux runtime would refuse is refu
   refused(t, base, 'vrrp_strict', /strict mode turns accept mode off, which the Linux runtime refuses/, 'vrrp_strict');
   refused(t, `${base}\naccept`, 'accept', /VRRPv2 whatever the instance says/, 'vrrp_strict');
   refused(t, `${base}\nno_accept`, 'no_accept', /refused by the Linux runtime/);
-  refused(t, `${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'unicast_peer', /strict mode does not allow unicast/, 'vrrp_strict');
+  // keepalived 2.2.7 -t accepts unicast peers under vrrp_strict.
+  t.same(router(`${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'vrrp_strict').unicastPeers, ['192.0.2.2']);
 });
 
 t.test('GARP settings: global defaults, instance overrides, lower-priority fallback', async (t) => {

@@ -193,7 +193,6 @@ export function mapInstance(
   const authBlock = get('authentication', 'auth');
   const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
   if (strict && authBlock) diagnostics.error(authBlock, 'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it');
-  if (strict && peerBlock) diagnostics.error(peerBlock, 'strict mode does not allow unicast peers, as in keepalived');
   if (peers.length > 0 && !globals.checkUnicastSource) {
     diagnostics.warning(peerBlock!, 'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)');
   }
