@@ -103,6 +103,8 @@ t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only wher
   t.same(v6.input.routers[0]!.virtualAddresses, ['2001:db8::10', '2001:db8::11']);
   t.same(v6.input.routers[0]!.family, 6);
   t.same(v6.input.vips, [{ interface: 'eth0', address: '2001:db8::10', prefixLength: 64, preferredLifetime: 0 }]);
+  t.match(v6.diagnostics, [{ severity: 'warning', line: 6, message: /first IPv6 VIP 2001:db8::10 should be a link-local address/ }]);
+  t.same(load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\nfe80::1\n2001:db8::11\n}').diagnostics, []);
   const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
   refused(t, vip('192.0.2.100 dev eth1'), 'dev eth1', /another interface than the instance's \(eth0\) is not supported yet/);
   refused(t, vip('192.0.2.100 label web'), 'label web', /must be "eth0" or "eth0:<suffix>"/);

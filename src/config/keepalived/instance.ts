@@ -122,6 +122,11 @@ export function mapInstance(
   const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
   const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
   const vips = vipBlock ? readVips(vipBlock, iface, vmacName, diagnostics, positions) : [];
+  const firstVip = vips[0];
+  if (firstVip?.family === 6 && !firstVip.address.toLowerCase().startsWith('fe80:')) {
+    // RFC 5798 5.2.9 puts the virtual router's link-local address first; keepalived logs the same.
+    diagnostics.warning(positions.get('virtualAddresses[0]')!, `the first IPv6 VIP ${firstVip.address} should be a link-local address (RFC 5798 5.2.9)`);
+  }
 
   const sourceStatement = get('unicast_src_ip', 'primaryAddress') ?? get('mcast_src_ip', 'primaryAddress');
   if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
