@@ -30,7 +30,8 @@ export function dataDump(context: DumpContext): Record<string, unknown> {
       const snapshot = handle.snapshot()[0]!;
       return {
         ...status.get(name),
-        config: { ...config, auth: { type: config.auth.type } },
+        // A reload may have changed the priority in place: the router's own value is the current one.
+        config: { ...config, priority: snapshot.basePriority, auth: { type: config.auth.type } },
         vips,
         snapshot,
       };

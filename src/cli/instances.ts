@@ -21,6 +21,8 @@ export interface InstanceInput {
   readonly router: LinuxRouterInput;
   readonly vips: readonly VipSpec[];
   readonly key: string;
+  /** The key without the priority: equal keys here and a new priority is a change made in place. */
+  readonly keyBesidesPriority: string;
 }
 
 /** JSON with sorted object keys, so that key order in a file is not a change. */
@@ -87,29 +89,42 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     router,
     vips: vipsOf[index]!,
     key: canonicalJson({ router, vips: vipsOf[index] }),
+    keyBesidesPriority: canonicalJson({ router: { ...router, priority: undefined }, vips: vipsOf[index] }),
   }));
 }
 
 export interface ReloadPlan {
   readonly unchanged: readonly string[];
+  /** Only the priority changed (neither old nor new is the owner's 255): set in place, no restart. */
+  readonly reprioritized: readonly string[];
   readonly removed: readonly string[];
   readonly changed: readonly string[];
   readonly added: readonly string[];
 }
 
-export function planReload(running: ReadonlyMap<string, { readonly key: string }>, next: readonly InstanceInput[]): ReloadPlan {
+/** keepalived's default priority, which an instance without one runs at. */
+const DEFAULT_PRIORITY = 100;
+
+function isOwner(instance: InstanceInput): boolean {
+  return (instance.router.priority ?? DEFAULT_PRIORITY) === 255;
+}
+
+export function planReload(running: ReadonlyMap<string, { readonly input: InstanceInput }>, next: readonly InstanceInput[]): ReloadPlan {
   const nextByName = new Map(next.map((instance) => [instance.name, instance]));
   const unchanged: string[] = [];
+  const reprioritized: string[] = [];
   const changed: string[] = [];
   const removed: string[] = [];
   for (const [name, current] of running) {
     const wanted = nextByName.get(name);
     if (wanted === undefined) removed.push(name);
-    else if (wanted.key === current.key) unchanged.push(name);
+    else if (wanted.key === current.input.key) unchanged.push(name);
+    // An owner (255) starts as Master and never waits: going to or from it is a restart.
+    else if (wanted.keyBesidesPriority === current.input.keyBesidesPriority && !isOwner(wanted) && !isOwner(current.input)) reprioritized.push(name);
     else changed.push(name);
   }
   const added = next.filter((instance) => !running.has(instance.name)).map((instance) => instance.name);
-  return { unchanged, removed, changed, added };
+  return { unchanged, reprioritized, removed, changed, added };
 }
 
 export interface TransitionRecord {
@@ -144,8 +159,7 @@ export interface InstanceStats {
 }
 
 interface Running {
-  readonly input: InstanceInput;
-  readonly key: string;
+  input: InstanceInput;
   readonly handle: LinuxEngineHandle;
   readonly startedAt: string;
   lastTransition: TransitionRecord | null;
@@ -224,6 +238,12 @@ export class InstanceSet {
       const plan = planReload(this.running, next);
       this.order = next.map((i) => i.name);
       const previous = new Map([...this.running].map(([name, r]) => [name, r.input]));
+      for (const name of plan.reprioritized) {
+        const entry = this.running.get(name)!;
+        const instance = next.find((i) => i.name === name)!;
+        entry.handle.engine.input(name, { kind: 'setPriority', priority: instance.router.priority ?? DEFAULT_PRIORITY });
+        entry.input = instance;
+      }
       await Promise.all(
         [...plan.removed, ...plan.changed].map((name) =>
           this.stopOne(name, true).catch((error: unknown) =>
@@ -318,7 +338,6 @@ export class InstanceSet {
     });
     const entry: Running = {
       input: instance,
-      key: instance.key,
       handle,
       startedAt: new Date().toISOString(),
       lastTransition: null,

@@ -217,7 +217,7 @@ async function run(options: DaemonOptions): Promise<void> {
     logDiagnostics(next.diagnostics);
     if (stopping) return;
     const result = await instances.reload(next.instances);
-    const summary = `${result.unchanged.length} unchanged, ${result.changed.length} restarted, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
+    const summary = `${result.unchanged.length} unchanged, ${result.reprioritized.length} re-prioritized, ${result.changed.length} restarted, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
     lastReload = { at: new Date().toISOString(), result: summary };
     logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   };

@@ -54,12 +54,18 @@ t.test('mistakes found before anything starts', async (t) => {
     'a VMAC router and a plain one may share a VRID: different interfaces');
 });
 
-t.test('reload plan: unchanged, changed, removed, added', async (t) => {
+t.test('reload plan: unchanged, re-prioritized, changed, removed, added', async (t) => {
   const now = splitInstances(base);
-  const running = new Map(now.map((i) => [i.name, i]));
-  t.same(planReload(running, now), { unchanged: ['VI_1', 'VI_2', 'VI_6'], removed: [], changed: [], added: [] });
+  const running = new Map(now.map((input) => [input.name, { input }]));
+  t.same(planReload(running, now), { unchanged: ['VI_1', 'VI_2', 'VI_6'], reprioritized: [], removed: [], changed: [], added: [] });
   const next = splitInstances({
-    routers: [{ ...base.routers[0]!, priority: 120 }, base.routers[2]!, { name: 'VI_3', interface: 'eth0', vrid: 53, virtualAddresses: ['192.0.2.103'] }],
+    routers: [{ ...base.routers[0]!, priority: 120 }, { ...base.routers[2]!, advertIntervalCs: 50 }, { name: 'VI_3', interface: 'eth0', vrid: 53, virtualAddresses: ['192.0.2.103'] }],
   });
-  t.same(planReload(running, next), { unchanged: ['VI_6'], removed: ['VI_2'], changed: ['VI_1'], added: ['VI_3'] });
+  t.same(planReload(running, next), { unchanged: [], reprioritized: ['VI_1'], removed: ['VI_2'], changed: ['VI_6'], added: ['VI_3'] });
+  const defaulted = splitInstances({ routers: [{ ...base.routers[1]!, priority: 100 }], vips: base.vips! });
+  t.same(planReload(running, defaulted).reprioritized, ['VI_2'], 'no priority to an explicit 100 is a (no-op) priority change');
+  const owner = splitInstances({ routers: [{ ...base.routers[0]!, priority: 255 }] });
+  t.same(planReload(running, owner).changed, ['VI_1'], 'becoming the address owner is a restart');
+  const priorityAndMore = splitInstances({ routers: [{ ...base.routers[0]!, priority: 120, preempt: false }] });
+  t.same(planReload(running, priorityAndMore).changed, ['VI_1'], 'priority and something else: a restart');
 });

@@ -25,6 +25,8 @@ const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
 const VIP1 = '192.0.2.100';
 const VIP2 = '192.0.2.101';
 const VIP3 = '192.0.2.102';
+const VIP4 = '192.0.2.103';
+const VIP4_NEW = '192.0.2.104';
 
 interface InstanceSpec {
   readonly name: string;
@@ -186,6 +188,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
   const base: InstanceSpec[] = [
     { name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1] },
     { name: 'VI_2', vrid: 52, priority: 150, vips: [VIP2] },
+    { name: 'VI_4', vrid: 54, priority: 150, vips: [VIP4] },
   ];
   const a = start('r1', r1, base, ['-l']);
   const b = start('r2', r2, base.map((i) => ({ ...i, priority: 100 })), []);
@@ -224,13 +227,15 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     process.kill(a.pid, 'SIGUSR2');
     const data = await waitUntil(() => (existsSync(join(a.dir, 'keepalived.data')) ? JSON.parse(readFileSync(join(a.dir, 'keepalived.data'), 'utf8')) : undefined), 3000, 'keepalived.data');
     const stats = await waitUntil(() => (existsSync(join(a.dir, 'keepalived.stats')) ? JSON.parse(readFileSync(join(a.dir, 'keepalived.stats'), 'utf8')) : undefined), 3000, 'keepalived.stats');
-    t.match(data, { pid: a.pid, instances: [{ instance: 'VI_1', state: 'Master', config: { vrid: 51, priority: 150 } }, { instance: 'VI_2' }] });
-    t.match(stats, { pid: a.pid, instances: [{ instance: 'VI_1', becameMaster: 1 }, { instance: 'VI_2' }] });
+    t.match(data, { pid: a.pid, instances: [{ instance: 'VI_1', state: 'Master', config: { vrid: 51, priority: 150 } }, { instance: 'VI_2' }, { instance: 'VI_4' }] });
+    t.match(stats, { pid: a.pid, instances: [{ instance: 'VI_1', becameMaster: 1 }, { instance: 'VI_2' }, { instance: 'VI_4' }] });
     t.ok(stats.instances[0].counters.routers[0].advertsSent > 0, 'advert counters');
     t.ok(a.running, 'SIGUSR1 did not start the inspector or kill the daemon');
   });
 
-  const vi1Transition = (await a.status()).instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at;
+  const transitionOf = async (name: string) => (await a.status()).instances.find((i) => i.instance === name)!.lastTransition!.at;
+  const vi1Transition = await transitionOf('VI_1');
+  const vi2Transition = await transitionOf('VI_2');
 
   await t.test('SIGHUP with the same file changes nothing', async (t) => {
     process.kill(a.pid, 'SIGHUP');
@@ -238,11 +243,13 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
       const s = await a.status();
       return s.lastReload ? s : undefined;
     }, 5000, 'the reload');
-    t.match(status.lastReload!.result, /^2 unchanged, 0 restarted, 0 added, 0 removed$/);
+    t.equal(status.lastReload!.result, '3 unchanged, 0 re-prioritized, 0 restarted, 0 added, 0 removed');
     t.equal(status.instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at, vi1Transition);
   });
 
-  await t.test('SIGHUP with a changed file: only the changed instances restart', async (t) => {
+  const changedConf = conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { ...base[2]!, vips: [VIP4_NEW] }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]);
+
+  await t.test('SIGHUP with a changed file: a new priority is set in place, only otherwise changed instances restart', async (t) => {
     // Sample VI_1's VIP all along: an unchanged Master must never let it go.
     let sampling = true;
     const holders: string[][] = [];
@@ -252,33 +259,38 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
         await sleep(50);
       }
     })();
-    writeFileSync(a.confPath, conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]));
+    writeFileSync(a.confPath, changedConf);
     process.kill(a.pid, 'SIGHUP');
     const status = await waitUntil(async () => {
       const s = await a.status();
-      return s.lastReload?.result.includes('restarted') && s.lastReload.result !== '2 unchanged, 0 restarted, 0 added, 0 removed' ? s : undefined;
+      return s.lastReload?.result.includes('1 added') ? s : undefined;
     }, 10_000, 'the second reload');
-    t.equal(status.lastReload!.result, '1 unchanged, 1 restarted, 1 added, 0 removed');
-    t.same(status.instances.map((i) => i.instance).sort(), ['VI_1', 'VI_2', 'VI_3']);
+    t.equal(status.lastReload!.result, '1 unchanged, 1 re-prioritized, 1 restarted, 1 added, 0 removed');
+    t.same(status.instances.map((i) => i.instance), ['VI_1', 'VI_2', 'VI_4', 'VI_3'], 'in configuration order');
     await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master');
-    await waitUntil(async () => ((await a.stateOf('VI_2')) === 'Master' ? true : undefined), 5000, 'VI_2 Master again (140 > 100)');
+    await waitUntil(async () => ((await a.stateOf('VI_4')) === 'Master' ? true : undefined), 5000, 'VI_4 Master again');
     sampling = false;
     await sampler;
     const after = await a.status();
-    t.equal(after.instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at, vi1Transition, 'VI_1 had no transition');
+    t.equal(await transitionOf('VI_1'), vi1Transition, 'VI_1 had no transition');
+    t.equal(await transitionOf('VI_2'), vi2Transition, 'VI_2 had no transition either');
+    t.match(after.instances.find((i) => i.instance === 'VI_2'), { state: 'Master', priority: 140, effectivePriority: 140 }, 'VI_2 runs at its new priority');
+    // r2 may hold VIP4 for a moment: it took VI_4 over during the restart, until r1 preempted back.
+    await waitUntil(async () => ((await holdersOf(lan, VIP4)).length === 0 ? true : undefined), 5000, "VI_4's old VIP gone everywhere");
+    t.same(await holdersOf(lan, VIP4_NEW), ['r1'], "VI_4's new VIP is on r1");
     t.ok(holders.length > 5 && holders.every((h) => h.length === 1 && h[0] === 'r1'), `VI_1's VIP stayed on r1 in all ${holders.length} samples`);
     t.same(await holdersOf(lan, VIP3), ['r1']);
   });
 
   await t.test('SIGHUP with a change that cannot start: the instance runs its old settings again', async (t) => {
     // Valid on paper; only starting it finds that eth9 does not exist to take a source address from.
-    writeFileSync(a.confPath, conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]).replace(/(vrrp_instance VI_3 \{\n  state BACKUP\n  interface) eth0/, '$1 eth9'));
+    writeFileSync(a.confPath, changedConf.replace(/(vrrp_instance VI_3 \{\n  state BACKUP\n  interface) eth0/, '$1 eth9'));
     process.kill(a.pid, 'SIGHUP');
     const status = await waitUntil(async () => {
       const s = await a.status();
       return s.lastReload?.result.includes('failed') ? s : undefined;
     }, 10_000, 'the third reload');
-    t.equal(status.lastReload!.result, '2 unchanged, 1 restarted, 0 added, 0 removed, 1 failed');
+    t.equal(status.lastReload!.result, '3 unchanged, 0 re-prioritized, 1 restarted, 0 added, 0 removed, 1 failed');
     t.ok(a.lines.some((l) => /VI_3: running its previous configuration again/.test(l.text)));
     await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master again on eth0');
   });
@@ -290,7 +302,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
       const s = await a.status();
       return s.lastReload?.result.startsWith('refused') ? s : undefined;
     }, 5000, 'the refusal');
-    t.same(status.instances.map((i) => `${i.instance}:${i.state}`).sort(), ['VI_1:Master', 'VI_2:Master', 'VI_3:Master']);
+    t.same(status.instances.map((i) => `${i.instance}:${i.state}`), ['VI_1:Master', 'VI_2:Master', 'VI_4:Master', 'VI_3:Master']);
     t.ok(a.lines.some((l) => /keepalived\.conf:\d+: error: /.test(l.text)), 'the error is logged with file:line');
     t.ok(a.lines.some((l) => /reload refused/.test(l.text)));
   });
