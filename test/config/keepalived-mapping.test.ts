@@ -226,4 +226,6 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
   refused(t, `${base}\nunicast_ttl 10`, 'unicast_ttl', /not supported yet/);
   refused(t, `${base}\nwhatever 1`, 'whatever', /unknown keyword "whatever" in vrrp_instance VI_1/);
   warned(t, `${base}\npriority 10\npriority 20`, 'priority 20', /set again \(first at line \d+\)/);
+  t.equal(router(`${base}\npriority 10\npriority 20`).priority, 20, 'the last one wins');
+  t.same(router(`${base}\nvirtual_ipaddress {\n192.0.2.101\n}`).virtualAddresses, ['192.0.2.100', '192.0.2.101'], 'a second block adds to the first');
 });

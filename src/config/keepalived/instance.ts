@@ -67,17 +67,23 @@ const REFUSED_KEYWORDS: Readonly<Record<string, string>> = {
 };
 
 interface RawInstance {
-  readonly name: string;
   readonly at: SourcePosition;
+  /** The statement of each keyword; a repeated block is one block holding both contents. */
   readonly single: Map<string, Statement>;
-  readonly blocks: Map<string, Statement>;
 }
 
-/** The statements that may appear once; a second one is reported and the last one wins, as in keepalived. */
-function collect(statement: Statement, name: string, diagnostics: DiagnosticList): RawInstance {
-  const raw: RawInstance = { name, at: statement, single: new Map(), blocks: new Map() };
+/**
+ * A repeated value keyword: reported, and the last one wins, as in keepalived. A repeated block
+ * (two virtual_ipaddress blocks, say) adds to the first, as keepalived adds to its lists.
+ */
+function collect(statement: Statement, diagnostics: DiagnosticList): RawInstance {
+  const raw: RawInstance = { at: statement, single: new Map() };
   for (const child of statement.block ?? []) {
     const previous = raw.single.get(child.keyword);
+    if (previous?.block && child.block) {
+      raw.single.set(child.keyword, { ...previous, block: [...previous.block, ...child.block] });
+      continue;
+    }
     if (previous) diagnostics.warning(child, `${child.keyword} is set again (first at line ${previous.line}); this one is used`);
     raw.single.set(child.keyword, child);
   }
@@ -97,7 +103,7 @@ export function mapInstance(
     diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
     return undefined;
   }
-  const raw = collect(statement, name, diagnostics);
+  const raw = collect(statement, diagnostics);
   const positions = new Map<string, SourcePosition>();
   const get = (keyword: string, field?: string): Statement | undefined => {
     const found = raw.single.get(keyword);
