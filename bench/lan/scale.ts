@@ -19,6 +19,7 @@ const flags = parseFlags('CPU and RSS of a Master and a Backup with many VRIDs (
   intervals: { default: '10,1', help: 'advert intervals in centiseconds (VRRPv3)' },
   window: { default: '60', help: 'measuring window, seconds' },
   settle: { default: '10', help: 'seconds after every router is in place before measuring' },
+  'ours-announce': { default: 'on', help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic' },
 });
 requireLab();
 console.log(machineNote());
@@ -42,7 +43,11 @@ interface Reading {
 
 async function measure(impl: Impl, intervalCs: number, vrids: number, windowS: number, settleS: number): Promise<Reading[]> {
   return withLan('sc', 2, async (h, scope) => {
-    const specs = (priority: number) => Array.from({ length: vrids }, (_, i) => v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)));
+    const noAnnounce = impl === 'ours' && flags['ours-announce'] === 'off';
+    const specs = (priority: number) => Array.from({ length: vrids }, (_, i) => ({
+      ...v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)),
+      ...(noAnnounce ? { announce: { repeat: 0, lowerPriorityRepeat: 0, refreshIntervalMs: 0 } } : {}),
+    }));
     progress(`${impl}, ${intervalCs * 10} ms: starting ${vrids} VRIDs on r1 (priority 200) and r2 (priority 100)`);
     const master = new FileRouter(scope, h, impl, 'r1', specs(200));
     const backup = new FileRouter(scope, h, impl, 'r2', specs(100));
@@ -91,7 +96,7 @@ for (const intervalCs of numberList(flags.intervals)) {
   for (const impl of flags.impls) readings.push(...(await measure(impl, intervalCs, vrids, Number(flags.window), Number(flags.settle))));
 }
 printTable(
-  `${vrids} VRIDs per process, VRRPv3 IPv4, ${flags.window} s window: CPU % of one core (utime+stime), RSS`,
+  `${vrids} VRIDs per process, VRRPv3 IPv4, ${flags.window} s window${flags['ours-announce'] === 'off' ? ' (ours without gratuitous ARPs)' : ''}: CPU % of one core (utime+stime), RSS`,
   readings.map((r) => [
     `${r.intervalCs * 10} ms`, r.impl, r.role, `${r.cpuMainPct.toFixed(1)} %`, `${r.cpuAllPct.toFixed(1)} %`, `${r.rssMiB.toFixed(1)} MiB`,
     r.advertsPerSecond.toFixed(0), String(r.transitions), String(r.socketDrops), r.loadDuring.replace(/.*load average: /, ''),
