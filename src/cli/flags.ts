@@ -8,6 +8,11 @@ export const DEFAULT_PID_FILE = '/run/keepalived.pid';
 export const DEFAULT_VRRP_PID_FILE = '/run/keepalived_vrrp.pid';
 export const DEFAULT_SOCKET = '/run/vrrpd.sock';
 export const DEFAULT_DUMP_DIR = '/tmp';
+/**
+ * Starts with "keepalived" so `pgrep keepalived` (OpenShift's liveness probe) finds us, and says what
+ * runs. `pidof keepalived` and `pgrep -x keepalived` want the exact name: --process-title keepalived.
+ */
+export const DEFAULT_PROCESS_TITLE = 'keepalived (vrrp-engine)';
 
 export interface DaemonOptions {
   readonly configFile: string;
@@ -25,6 +30,7 @@ export interface DaemonOptions {
   readonly umask: number | undefined;
   readonly socket: string | undefined;
   readonly dumpDir: string;
+  readonly processTitle: string;
   /** keepalived flags we accept and do nothing for, each reported once at start. */
   readonly ignored: readonly string[];
 }
@@ -86,6 +92,7 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'dump-dir', arg: 'required' },
   { long: 'log-level', arg: 'required' },
   { long: 'log-format', arg: 'required' },
+  { long: 'process-title', arg: 'required' },
 ];
 
 const BY_LONG = new Map(FLAGS.map((f) => [f.long, f]));
@@ -176,7 +183,7 @@ export function parseCommand(argv: readonly string[]): Command {
     umask = /^0x[0-9a-f]+$/i.test(umaskText) ? parseInt(umaskText, 16) : /^0[0-7]*$/.test(umaskText) ? parseInt(umaskText, 8) : /^[1-9]\d*$/.test(umaskText) ? parseInt(umaskText, 10) : NaN;
     if (!Number.isInteger(umask) || umask > 0o777) return { kind: 'usage', message: `--umask ${umaskText} is not a valid mask` };
   }
-  for (const name of ['use-file', 'pid', 'vrrp_pid', 'socket', 'dump-dir']) {
+  for (const name of ['use-file', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title']) {
     if (str(name) === '') return { kind: 'usage', message: `--${name} must not be empty` };
   }
   const test = seen.get('config-test');
@@ -197,6 +204,7 @@ export function parseCommand(argv: readonly string[]): Command {
       umask,
       socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
       dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
+      processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
       ignored,
     },
   };

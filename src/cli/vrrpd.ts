@@ -16,8 +16,6 @@ import { formatStatusTable, query, StatusServer, type StatusReply } from './stat
 /** keepalived's exit codes (keepalived/include/main.h), so scripts that test them keep working. */
 export const EXIT = { ok: 0, startFailed: 1, usage: 1, config: 4, configTest: 5 } as const;
 
-export const PROCESS_TITLE = 'keepalived (vrrp-engine)';
-
 const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
        vrrpd status [--json] [--socket PATH]   show a running daemon's instances
 
@@ -44,6 +42,8 @@ vrrpd's own:
       --dump-dir=DIR         where SIGUSR1 / SIGUSR2 write keepalived.data / .stats (default /tmp)
       --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
+      --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
+                             use "keepalived" for pidof / pgrep -x)
 
 signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
 (a bad one is refused and the running one kept; unchanged instances keep running); USR1 writes
@@ -106,7 +106,7 @@ function writePidFile(path: string): void {
 }
 
 async function run(options: DaemonOptions): Promise<void> {
-  process.title = PROCESS_TITLE;
+  process.title = options.processTitle;
   if (options.umask !== undefined) process.umask(options.umask);
   if (options.configTest) await configTest(options);
 

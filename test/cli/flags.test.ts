@@ -55,6 +55,8 @@ t.test('ours: socket, dump dir, log level and format', async (t) => {
   const o = run(['--socket', '/tmp/s.sock', '--dump-dir=/tmp/d', '--log-level', 'trace', '--log-format', 'json']);
   t.same([o.socket, o.dumpDir, o.logLevel, o.logFormat], ['/tmp/s.sock', '/tmp/d', 'trace', 'json']);
   t.equal(run(['--socket=none']).socket, undefined);
+  t.equal(run([]).processTitle, 'keepalived (vrrp-engine)');
+  t.equal(run(['--process-title', 'keepalived']).processTitle, 'keepalived');
   t.equal(parseCommand(['--log-level', 'loud']).kind, 'usage');
   t.equal(parseCommand(['--log-format', 'xml']).kind, 'usage');
 });

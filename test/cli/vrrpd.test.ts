@@ -322,9 +322,10 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
 
   await t.test('-V: SIGTERM leaves the VIP in place', async (t) => {
     writeFileSync(a.confPath, conf(r1, [{ name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1] }]));
-    const again = new Daemon('r1-V', r1, a.dir, ['-V']);
+    const again = new Daemon('r1-V', r1, a.dir, ['-V', '--process-title', 'keepalived']);
     daemons.push(again);
     await waitUntil(async () => ((await again.stateOf('VI_1')) === 'Master' ? true : undefined), 10_000, 'r1 preempts back');
+    t.ok(execFileSync('pidof', ['keepalived'], { encoding: 'utf8' }).trim().split(' ').map(Number).includes(again.pid), 'pidof keepalived finds it with --process-title keepalived');
     process.kill(again.pid, 'SIGTERM');
     t.same(await again.exited, { code: 0, signal: null });
     t.ok(again.lines.some((l) => /VIPs left in place \(-V\)/.test(l.text)));
