@@ -8,8 +8,10 @@ import type { LinuxRouterInput } from '../../linux/runtime.js';
 import type { VipSpec } from '../../linux/addresses.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
-import type { Statement, Word } from './parser.js';
-import { noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg, type ParsedAddress } from './values.js';
+import type { Statement } from './parser.js';
+import { NOT_YET_ISSUE_5, readTracking } from './tracking.js';
+import { readPeers, readVips } from './vip-lists.js';
+import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance asks for that runs in issue 5 (scripts, notify): kept for it, warned now. */
 export interface PendingInstanceFeatures {
@@ -28,8 +30,6 @@ export interface MappedInstance {
   readonly at: SourcePosition;
 }
 
-const MAX_INTERFACE_NAME = 15;
-const NOT_YET_ISSUE_5 = 'is not supported yet (issue 5): parsed and recorded, not run';
 
 const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process', 'track_bfd']);
 const NOTIFY_KEYWORDS = new Set([
@@ -346,173 +346,3 @@ function readAuthentication(block: Statement, diagnostics: DiagnosticList): Auth
   return { type: 'pass', password };
 }
 
-interface ParsedVip extends ParsedAddress {
-  readonly label?: string;
-  readonly preferredLifetime?: 0 | 'forever';
-}
-
-const VIP_FLAGS: Readonly<Record<string, string>> = {
-  home: 'home (IPv6 home address) is not supported and is ignored',
-  '-nodad': 'nodad is not supported yet: the kernel runs DAD on the VIP',
-  nodad: 'nodad is not supported yet: the kernel runs DAD on the VIP',
-  noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
-  autojoin: 'autojoin is not supported and is ignored',
-  no_track: 'no_track is not supported yet: every VIP is tracked',
-};
-
-/** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
-function readVips(
-  block: Statement,
-  iface: string | undefined,
-  vmacName: string | undefined,
-  diagnostics: DiagnosticList,
-  positions: Map<string, SourcePosition>,
-): ParsedVip[] {
-  const vips: ParsedVip[] = [];
-  for (const line of block.block ?? []) {
-    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'virtual_ipaddress', diagnostics, true);
-    const options = readVipOptions(line, iface, vmacName, diagnostics);
-    if (!address || !options) continue;
-    if (address.prefixLength === undefined && address.family === 4 && options.brd) {
-      diagnostics.warning(line, 'brd without a prefix length means nothing for a /32');
-    }
-    if (options.label !== undefined && address.family === 6) {
-      diagnostics.warning(line, 'label is ignored on an IPv6 address: the kernel has no IPv6 labels');
-    }
-    if (options.preferredLifetime !== undefined && address.family === 4) {
-      diagnostics.error(line, 'preferred_lft applies to IPv6 addresses only');
-      continue;
-    }
-    positions.set(`virtualAddresses[${vips.length}]`, line);
-    vips.push({
-      ...address,
-      ...(options.label !== undefined && address.family === 4 ? { label: options.label } : {}),
-      ...(options.preferredLifetime !== undefined ? { preferredLifetime: options.preferredLifetime } : {}),
-    });
-  }
-  return vips;
-}
-
-function readVipOptions(
-  line: Statement,
-  iface: string | undefined,
-  vmacName: string | undefined,
-  diagnostics: DiagnosticList,
-): { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } | undefined {
-  const result: { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } = {};
-  let ok = true;
-  const args = line.args;
-  for (let i = 0; i < args.length; i++) {
-    const option = args[i]!;
-    if (VIP_FLAGS[option.text] !== undefined) {
-      diagnostics.warning(option, VIP_FLAGS[option.text]!);
-      continue;
-    }
-    const value: Word | undefined = args[i + 1];
-    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft'].includes(option.text)) {
-      diagnostics.error(option, `unknown virtual_ipaddress option "${option.text}" (one address per line)`);
-      ok = false;
-      continue;
-    }
-    if (!value) {
-      diagnostics.error(option, `${option.text} needs a value`);
-      ok = false;
-      continue;
-    }
-    i++;
-    switch (option.text) {
-      case 'dev':
-        if (iface !== undefined && value.text !== iface && value.text !== vmacName) {
-          diagnostics.error(value, `dev ${value.text}: a VIP on another interface than the instance's (${iface}) is not supported yet`);
-          ok = false;
-        }
-        break;
-      case 'label': {
-        const base = vmacName ?? iface;
-        if (base !== undefined && (value.text.length > MAX_INTERFACE_NAME || !(value.text === base || value.text.startsWith(`${base}:`)))) {
-          diagnostics.error(value, `label "${value.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`);
-          ok = false;
-        } else result.label = value.text;
-        break;
-      }
-      case 'scope':
-        if (value.text !== 'global' && value.text !== '0') {
-          diagnostics.warning(value, `scope ${value.text} is not supported yet: the VIP is added with scope global`);
-        }
-        break;
-      case 'brd':
-      case 'broadcast':
-        diagnostics.warning(value, `${option.text} is not supported yet: the VIP is added without a broadcast address`);
-        result.brd = true;
-        break;
-      case 'preferred_lft':
-        if (value.text === '0') result.preferredLifetime = 0;
-        else if (value.text === 'forever') result.preferredLifetime = 'forever';
-        else {
-          diagnostics.error(value, `preferred_lft must be 0 or forever, got "${value.text}"`);
-          ok = false;
-        }
-        break;
-    }
-  }
-  return ok ? result : undefined;
-}
-
-/** unicast_peer { ADDR [min_ttl N] [max_ttl N] }; our own source address is left out, with a warning. */
-function readPeers(block: Statement, source: ParsedAddress | undefined, diagnostics: DiagnosticList, positions: Map<string, SourcePosition>): string[] {
-  const peers: string[] = [];
-  for (const line of block.block ?? []) {
-    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'unicast_peer', diagnostics);
-    if (line.args.length > 0) {
-      diagnostics.warning(line, `unicast_peer options (${line.args.map((w) => w.text).join(' ')}) are not supported yet and are ignored`);
-    }
-    if (!address) continue;
-    if (source && address.address === source.address) {
-      // The same peer list is often given to every node (OpenShift does): keepalived sends to itself.
-      diagnostics.warning(line, `${address.address} is this router's own unicast_src_ip: left out of the peers`);
-      continue;
-    }
-    if (peers.includes(address.address)) {
-      diagnostics.warning(line, `${address.address} is listed twice`);
-      continue;
-    }
-    positions.set(`unicastPeers[${peers.length}]`, line);
-    peers.push(address.address);
-  }
-  return peers;
-}
-
-function readTracking(
-  statement: Statement,
-  scripts: ReadonlySet<string>,
-  pending: { trackScripts: { name: string; weight?: number }[]; trackInterfaces: { name: string; weight?: number }[] },
-  diagnostics: DiagnosticList,
-): void {
-  diagnostics.warning(statement, `${statement.keyword} ${NOT_YET_ISSUE_5}`);
-  if (statement.keyword !== 'track_script' && statement.keyword !== 'track_interface') return;
-  for (const line of statement.block ?? []) {
-    let weight: number | undefined;
-    const [first, second, third] = line.args;
-    if (first?.text === 'weight' && second) {
-      weight = readWeight(second, diagnostics);
-      if (third && !(third.text === 'reverse' && line.args.length === 3)) diagnostics.error(third, `unexpected "${third.text}"`);
-    } else if (first) {
-      diagnostics.error(first, `unexpected "${first.text}" (expected: weight N)`);
-    }
-    if (statement.keyword === 'track_script') {
-      if (!scripts.has(line.keyword)) diagnostics.error(line, `track_script ${line.keyword}: no vrrp_script of that name`);
-      pending.trackScripts.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
-    } else {
-      pending.trackInterfaces.push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}) });
-    }
-  }
-}
-
-export function readWeight(word: Word, diagnostics: DiagnosticList): number | undefined {
-  const value = /^[+-]?\d+$/.test(word.text) ? Number(word.text) : NaN;
-  if (!(value >= -253 && value <= 253)) {
-    diagnostics.error(word, `weight must be a whole number from -253 to 253, got "${word.text}"`);
-    return undefined;
-  }
-  return value;
-}

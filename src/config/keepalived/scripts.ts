@@ -2,7 +2,7 @@
 // them; until then every one is reported as not run.
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { readWeight } from './instance.js';
+import { readWeight } from './tracking.js';
 import type { Statement } from './parser.js';
 import { readInteger, singleArg } from './values.js';
 

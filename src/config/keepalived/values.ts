@@ -6,6 +6,9 @@ import ipaddr from 'ipaddr.js';
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement, Word } from './parser.js';
 
+/** Linux interface names (and IPv4 labels) are at most IFNAMSIZ - 1 bytes. */
+export const MAX_INTERFACE_NAME = 15;
+
 /** The single argument of `keyword VALUE`; reports a missing or extra one. */
 export function singleArg(statement: Statement, diagnostics: DiagnosticList): Word | undefined {
   if (statement.args.length !== 1) {
