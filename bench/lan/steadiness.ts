@@ -21,6 +21,7 @@ const flags = parseFlags('advert jitter and false failovers at 10 ms adverts bes
   burner: { default: 'on', help: 'on: a CPU-burning loop pinned to the Master\'s core; off: none' },
   core: { default: '0', help: 'the core the Master (and the burner) are pinned to' },
   'pin-backup': { default: 'no', help: 'yes: pin the Backup to the same core too' },
+  'ours-announce': { default: 'on', help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic' },
 });
 requireLab(['taskset']);
 console.log(machineNote());
@@ -46,8 +47,13 @@ async function scenario(impl: Impl): Promise<Outcome> {
     const r1mac = h.node('r1').mac;
     const r2mac = h.node('r2').mac;
     const tap = await BridgeTap.start(h, scope, `ip proto 112`);
-    const r1 = new FileRouter(scope, h, impl, 'r1', [v3Spec(VRID, 200, intervalCs, VIP, 'VI_1')]);
-    const r2 = new FileRouter(scope, h, impl, 'r2', [v3Spec(VRID, 100, intervalCs, VIP, 'VI_1')]);
+    const noAnnounce = impl === 'ours' && flags['ours-announce'] === 'off';
+    const spec = (priority: number) => ({
+      ...v3Spec(VRID, priority, intervalCs, VIP, 'VI_1'),
+      ...(noAnnounce ? { announce: { repeat: 0, lowerPriorityRepeat: 0, refreshIntervalMs: 0 } } : {}),
+    });
+    const r1 = new FileRouter(scope, h, impl, 'r1', [spec(200)]);
+    const r2 = new FileRouter(scope, h, impl, 'r2', [spec(100)]);
     if (!(await r1.waitForCount('Master', 1, 20_000))) throw new Error(`${impl}: r1 not Master within 20 s`);
     if (!(await r2.waitForCount('Backup', 1, 20_000))) throw new Error(`${impl}: r2 not Backup within 20 s`);
     const r1pids = await r1.pids();
@@ -95,7 +101,7 @@ for (const impl of flags.impls) outcomes.push(await scenario(impl));
 
 const intervalMs = Number(flags['interval-cs']) * 10;
 printTable(
-  `Master's inter-advert gaps at ${intervalMs} ms adverts, ${flags.duration} s, burner ${flags.burner} on core ${flags.core}`,
+  `Master's inter-advert gaps at ${intervalMs} ms adverts, ${flags.duration} s, burner ${flags.burner} on core ${flags.core}${flags['ours-announce'] === 'off' ? ' (ours without gratuitous ARPs)' : ''}`,
   outcomes.map((o) => {
     const g = summarize(o.gaps);
     return [
