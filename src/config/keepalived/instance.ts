@@ -30,7 +30,6 @@ export interface MappedInstance {
   readonly at: SourcePosition;
 }
 
-
 const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process', 'track_bfd']);
 const NOTIFY_KEYWORDS = new Set([
   'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify_deleted',

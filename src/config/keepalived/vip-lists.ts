@@ -5,7 +5,6 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement, Word } from './parser.js';
 import { MAX_INTERFACE_NAME, readAddress, type ParsedAddress } from './values.js';
 
-
 export interface ParsedVip extends ParsedAddress {
   readonly label?: string;
   readonly preferredLifetime?: 0 | 'forever';
