@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { errorFields } from '../linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../linux/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { StopSignals } from './stop-signals.js';
 
 const HELP = `usage: vrrp-engine --config FILE.json [--log-level ${LOG_LEVELS.join('|')}]
 
@@ -101,41 +102,19 @@ async function main(): Promise<void> {
   const logger = createLogger(options.logLevel);
 
   let handle: LinuxEngineHandle | undefined;
-  let stopRequested = false;
-  let stopping = false;
-
-  const stopAndExit = async (code: number): Promise<void> => {
-    stopping = true;
-    try {
-      await handle?.stop();
-    } catch (error) {
-      logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
-      code = 1;
-    }
-    process.exit(code);
-  };
-
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} during stop: exiting at once`);
-      process.exit(1);
-    }
-    logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`);
-    stopRequested = true;
-    if (handle !== undefined) void stopAndExit(0);
-    else stopping = true; // still starting: stop as soon as there is something to stop
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  // A bug must not leave VIPs behind: log it, give the routers their graceful stop, exit 1.
-  const onFatal = (error: unknown): void => {
-    logger.error({ event: 'error', operation: 'uncaught', error: errorFields(error) }, 'internal error; stopping');
-    if (stopping) process.exit(1);
-    void stopAndExit(1);
-  };
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
+  const signals = new StopSignals({
+    logger,
+    stop: async (code) => {
+      try {
+        await handle?.stop();
+      } catch (error) {
+        logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
+        code = 1;
+      }
+      process.exit(code);
+    },
+    exitNow: (code) => process.exit(code),
+  });
 
   try {
     handle = await startLinuxEngine({ ...config, logger });
@@ -145,10 +124,8 @@ async function main(): Promise<void> {
     process.stderr.write(`vrrp-engine: cannot start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  if (stopRequested) {
-    await stopAndExit(0);
-    return;
-  }
+  signals.started();
+  if (signals.isStopping) return;
   // keepalived dumps its state and statistics on SIGUSR1 / SIGUSR2; Node reserves SIGUSR1 for its
   // inspector, so SIGUSR2 it is: the state and counters become one log line.
   const running = handle;

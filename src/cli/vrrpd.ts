@@ -11,6 +11,7 @@ import { dataDump, DATA_FILE, statsDump, STATS_FILE, writeDump, type DumpContext
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
 import { createLogger } from './logger.js';
+import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 
 /** keepalived's exit codes (keepalived/include/main.h), so scripts that test them keep working. */
@@ -136,6 +137,22 @@ async function run(options: DaemonOptions): Promise<void> {
     }
   };
 
+  let started = false;
+  const signals = new StopSignals({
+    logger,
+    stop: async (code) => {
+      try {
+        await instances.stop(!options.dontRelease);
+      } catch (error) {
+        logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
+        code = EXIT.startFailed;
+      }
+      logger.info({ event: 'exiting', code, released: !options.dontRelease }, options.dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting');
+      finish(code);
+    },
+    exitNow: finish,
+  });
+
   logger.info({ event: 'starting', version, configFile: options.configFile, pid: process.pid }, `vrrpd ${version} starting (keepalived command line)`);
   for (const line of options.ignored) logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
 
@@ -170,37 +187,6 @@ async function run(options: DaemonOptions): Promise<void> {
     return finish(EXIT.startFailed);
   }
 
-  let stopping = false;
-  let started = false;
-  const stop = async (code: number): Promise<void> => {
-    stopping = true;
-    try {
-      await instances.stop(!options.dontRelease);
-    } catch (error) {
-      logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
-      code = EXIT.startFailed;
-    }
-    logger.info({ event: 'exiting', code, released: !options.dontRelease }, options.dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting');
-    finish(code);
-  };
-  const onStop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} during stop: exiting at once`);
-      finish(EXIT.startFailed);
-    }
-    logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`);
-    stopping = true;
-    if (started) void stop(EXIT.ok);
-  };
-  process.on('SIGTERM', onStop);
-  process.on('SIGINT', onStop);
-  const onFatal = (error: unknown): void => {
-    logger.error({ event: 'error', operation: 'uncaught', error: errorFields(error) }, 'internal error; stopping');
-    if (stopping) finish(EXIT.startFailed);
-    void stop(EXIT.startFailed);
-  };
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
 
   const reload = async (): Promise<void> => {
     logger.info({ event: 'reload', phase: 'requested', configFile: options.configFile }, 'SIGHUP: reloading the configuration');
@@ -215,15 +201,15 @@ async function run(options: DaemonOptions): Promise<void> {
       return;
     }
     logDiagnostics(next.diagnostics);
-    if (stopping) return;
+    if (signals.isStopping) return;
     const result = await instances.reload(next.instances);
     const summary = `${result.unchanged.length} unchanged, ${result.reprioritized.length} re-prioritized, ${result.changed.length} restarted, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
     lastReload = { at: new Date().toISOString(), result: summary };
     logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   };
   process.on('SIGHUP', () => {
-    if (!started || stopping) return;
-    reload().catch(onFatal);
+    if (!started || signals.isStopping) return;
+    reload().catch((error: unknown) => signals.onFatal(error));
   });
   const dump = (name: string, document: () => unknown) => {
     try {
@@ -247,7 +233,7 @@ async function run(options: DaemonOptions): Promise<void> {
   }
   started = true;
   logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
-  if (stopping) await stop(EXIT.ok);
+  signals.started();
 }
 
 async function main(): Promise<void> {
