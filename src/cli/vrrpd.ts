@@ -137,7 +137,6 @@ async function run(options: DaemonOptions): Promise<void> {
     }
   };
 
-  let started = false;
   const signals = new StopSignals({
     logger,
     stop: async (code) => {
@@ -152,6 +151,15 @@ async function run(options: DaemonOptions): Promise<void> {
     },
     exitNow: finish,
   });
+  // Installed now, not once running: the default action of SIGHUP, SIGUSR1 and SIGUSR2 is to end the
+  // process, which would skip the graceful stop. Until the instances run they are logged and ignored.
+  const notYet = (signal: string) => () => logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} while starting: ignored`);
+  let onHangup = notYet('SIGHUP');
+  let onUsr1 = notYet('SIGUSR1');
+  let onUsr2 = notYet('SIGUSR2');
+  process.on('SIGHUP', () => onHangup());
+  process.on('SIGUSR1', () => onUsr1());
+  process.on('SIGUSR2', () => onUsr2());
 
   logger.info({ event: 'starting', version, configFile: options.configFile, pid: process.pid }, `vrrpd ${version} starting (keepalived command line)`);
   for (const line of options.ignored) logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
@@ -207,10 +215,7 @@ async function run(options: DaemonOptions): Promise<void> {
     lastReload = { at: new Date().toISOString(), result: summary };
     logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   };
-  process.on('SIGHUP', () => {
-    if (!started || signals.isStopping) return;
-    reload().catch((error: unknown) => signals.onFatal(error));
-  });
+
   const dump = (name: string, document: () => unknown) => {
     try {
       const path = writeDump(options.dumpDir, name, document());
@@ -219,9 +224,6 @@ async function run(options: DaemonOptions): Promise<void> {
       logger.error({ event: 'error', operation: 'dump', error: errorFields(error) }, `cannot write ${name}: ${(error as Error).message}`);
     }
   };
-  // Node starts its inspector on SIGUSR1 only while nothing listens for it: this listener keeps it off.
-  process.on('SIGUSR1', () => dump(DATA_FILE, () => dataDump(context)));
-  process.on('SIGUSR2', () => dump(STATS_FILE, () => statsDump(context)));
 
   try {
     await instances.startAll(loaded.instances);
@@ -231,7 +233,12 @@ async function run(options: DaemonOptions): Promise<void> {
     process.stderr.write(`vrrpd: ${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}\n`);
     return finish(config ? EXIT.config : EXIT.startFailed);
   }
-  started = true;
+  onHangup = () => {
+    if (!signals.isStopping) reload().catch((error: unknown) => signals.onFatal(error));
+  };
+  // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
+  onUsr1 = () => dump(DATA_FILE, () => dataDump(context));
+  onUsr2 = () => dump(STATS_FILE, () => statsDump(context));
   logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
   signals.started();
 }

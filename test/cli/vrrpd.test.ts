@@ -333,11 +333,11 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.notOk(again.lines.some((l) => /removing VIPs|Master -> Initialize/.test(l.text)), 'no shutdown transition, nothing removed');
   });
 
-  await t.test('SIGTERM while still starting: stops once started, exit 0, nothing left', async (t) => {
+  await t.test('signals while still starting: HUP / USR1 / USR2 do not kill it; TERM stops it once started, exit 0', async (t) => {
     const early = new Daemon('r1-early', r1, a.dir, []);
     daemons.push(early);
     await early.waitForLine((l) => l.text.includes('"event":"starting"'), 10_000, 'the starting line');
-    process.kill(early.pid, 'SIGTERM');
+    for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'] as const) process.kill(early.pid, signal);
     t.same(await early.exited, { code: 0, signal: null });
     t.ok(early.lines.some((l) => l.text.includes('"event":"exiting"')), 'it went through the graceful stop');
     t.notOk((await holdersOf(lan, VIP1)).includes('r1'), "the VIP -V left is gone (removed at start as a leftover, or at the stop)");
