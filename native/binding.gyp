@@ -9,7 +9,8 @@
         "src/errors.cc",
         "src/net_util.cc",
         "src/vrrp_socket.cc",
-        "src/announce.cc"
+        "src/announce.cc",
+        "src/precise_timer.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

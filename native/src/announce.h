@@ -2,6 +2,11 @@
 // gratuitous ARP requests for IPv4 VIPs and unsolicited Neighbor Advertisements for IPv6 VIPs, written
 // as whole Ethernet frames on an AF_PACKET socket so that neither ARP nor ND state in the kernel (a VIP
 // still tentative, a neighbour entry missing) can delay or alter them.
+//
+// One send-only AF_PACKET socket per interface index is opened on first use and kept: closing a packet
+// socket waits for an RCU grace period (synchronize_net), which at hundreds of announcements a second
+// blocked the event loop. It is closed when a send says the interface is gone (ENXIO, ENODEV,
+// ENETDOWN; reopened on the next call) and when the environment ends.
 #pragma once
 
 #include <napi.h>
@@ -12,5 +17,10 @@ namespace vrrp {
 Napi::Value SendGratuitousArp(const Napi::CallbackInfo& info);
 // sendUnsolicitedNa({interface, address, mac?, sourceAddress?, router?, count?}) -> frames sent
 Napi::Value SendUnsolicitedNa(const Napi::CallbackInfo& info);
+// sendAnnouncements({interface, addresses: string[], mac?, router?, count?}) -> {sent, failures}
+// GARP for each IPv4 address, NA for each IPv6 one, `count` each, all in as few sendmmsg calls as fit.
+Napi::Value SendAnnouncements(const Napi::CallbackInfo& info);
+// announceSockets() -> ifindexes of the cached packet sockets (for tests and diagnostics)
+Napi::Value AnnounceSockets(const Napi::CallbackInfo& info);
 
 }  // namespace vrrp

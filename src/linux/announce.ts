@@ -1,10 +1,10 @@
 // Announcing VIPs on Linux: gratuitous ARP for IPv4, unsolicited Neighbor Advertisement for IPv6,
 // through the raw-socket addon. The engine decides when and how many (keepalived's 5 at once and 5
-// more after 5 s); this only sends `count` per address.
+// more after 5 s); this only sends `count` per address, all addresses of one interface in one native
+// call (sendmmsg batches on an AF_PACKET socket the addon keeps open per interface).
 
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { sendGratuitousArp, sendUnsolicitedNa } from './raw-socket.js';
+import { loadNative } from './native.js';
 
 /**
  * Whether the interface forwards IPv6. keepalived 2.2.7 sets the NA Router flag only then: a host
@@ -20,26 +20,23 @@ export function ipv6Forwarding(iface: string): boolean {
 
 /** Sends `count` GARPs / NAs per address; tries every address, then throws one error naming each failure. */
 export function announceVips(iface: string, addresses: readonly string[], count: number): void {
-  const failures: string[] = [];
-  let firstCode: string | undefined;
-  let router: boolean | undefined;
-  for (const address of addresses) {
-    try {
-      if (isIP(address) === 4) {
-        sendGratuitousArp({ interface: iface, address, count });
-      } else {
-        router ??= ipv6Forwarding(iface);
-        sendUnsolicitedNa({ interface: iface, address, count, router });
-      }
-    } catch (error) {
-      const coded = error as Error & { code?: string };
-      firstCode ??= coded.code ?? 'EIO';
-      failures.push(`${address}: ${coded.message}`);
-    }
+  if (addresses.length === 0) return;
+  const router = addresses.some((address) => address.includes(':')) ? ipv6Forwarding(iface) : undefined;
+  let result;
+  try {
+    result = loadNative().sendAnnouncements({ interface: iface, addresses, count, ...(router === undefined ? {} : { router }) });
+  } catch (error) {
+    // The whole call failed (no such interface, not Ethernet, a malformed address): every address failed.
+    const coded = error as Error & { code?: string };
+    throw Object.assign(
+      new Error(`announcing on ${iface} failed for ${addresses.length} address(es): ${coded.message}`),
+      { code: coded.code ?? 'EIO' },
+    );
   }
-  if (failures.length > 0) {
+  if (result.failures.length > 0) {
+    const failures = result.failures.map((failure) => `${failure.address}: ${failure.error.message}`);
     throw Object.assign(new Error(`announcing on ${iface} failed for ${failures.length} address(es): ${failures.join('; ')}`), {
-      code: firstCode ?? 'EIO',
+      code: result.failures[0]!.error.code ?? 'EIO',
     });
   }
 }

@@ -1,5 +1,6 @@
 // Loads the C++ addon (native/, built by `npm ci` through node-gyp) and describes its raw API.
-// Only src/linux/raw-socket.ts should use these types; everything else goes through that wrapper.
+// Wrappers: src/linux/raw-socket.ts (VRRP sockets, single announcements), src/linux/announce.ts
+// (sendAnnouncements) and src/linux/precise-time.ts (PreciseTimer); everything else goes through those.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -72,10 +73,47 @@ export interface NativeNaOptions extends NativeAnnounceOptions {
   readonly router?: boolean;
 }
 
+export interface NativeAnnouncementsOptions {
+  readonly interface: string;
+  /** IPv4 addresses get gratuitous ARPs, IPv6 ones unsolicited NAs (source = the VIP). */
+  readonly addresses: readonly string[];
+  readonly mac?: string;
+  /** The NAs' Router flag; default true. */
+  readonly router?: boolean;
+  /** Frames per address (default 1). */
+  readonly count?: number;
+}
+
+export interface NativeAnnouncementsResult {
+  /** Frames sent, over all addresses. */
+  readonly sent: number;
+  /** One per address that failed (its remaining copies were not sent), in order. */
+  readonly failures: readonly { readonly index: number; readonly address: string; readonly error: SystemError }[];
+}
+
+/** A timerfd (CLOCK_MONOTONIC) polled by libuv; calls its callback once per expired arming. */
+export interface NativePreciseTimer {
+  /** -1 once closed. */
+  readonly fd: number;
+  readonly armed: boolean;
+  /** One expiry `delayNs` nanoseconds from now (relative), replacing any earlier arming. */
+  arm(delayNs: number): void;
+  disarm(): void;
+  /** Whether an armed timer keeps the event loop alive (default: it does; a disarmed one never does). */
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+
 export interface VrrpNativeAddon {
   readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;
   sendGratuitousArp(options: NativeAnnounceOptions): number;
   sendUnsolicitedNa(options: NativeNaOptions): number;
+  /** All addresses' frames for one interface in as few sendmmsg calls as fit, on a cached AF_PACKET socket. */
+  sendAnnouncements(options: NativeAnnouncementsOptions): NativeAnnouncementsResult;
+  /** ifindexes of the cached AF_PACKET sockets (diagnostics, tests). */
+  announceSockets(): number[];
+  readonly PreciseTimer: new (callback: () => void) => NativePreciseTimer;
 }
 
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');

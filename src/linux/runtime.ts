@@ -20,7 +20,7 @@ import { ConfigError } from '../config/errors.js';
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
-import { systemTime } from '../engine/system-time.js';
+import { preciseTime } from './precise-time.js';
 import type { IpFamily } from '../wire/types.js';
 import { LinuxAddressPort, canonicalAddress, type VipSpec } from './addresses.js';
 import { announceVips } from './announce.js';
@@ -316,7 +316,7 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
 
     watcher = await LinkWatcher.start();
 
-    const engine = new Engine(configs, { time: systemTime(), packets, addresses: addressPort });
+    const engine = new Engine(configs, { time: preciseTime(), packets, addresses: addressPort });
     logEngineEvents(engine, logger);
     const guard = new VipGuard({
       engine,

@@ -1,0 +1,49 @@
+// A TimePort with sub-millisecond deadlines for the Linux runtime: the same monotonic clock as
+// systemTime() (performance.now(), CLOCK_MONOTONIC underneath), but deadlines kept by the addon's
+// timerfd (native/src/precise_timer.cc) instead of setTimeout, whose millisecond loop clock and
+// rounding made every takeover and handover about 2 ms late.
+//
+// One native timer per TimePort (the runtime makes one); it keeps the process alive only while a
+// deadline is pending, as a pending setTimeout would. A daemon stays up through its sockets anyway.
+
+import { performance } from 'node:perf_hooks';
+import type { TimePort } from '../engine/ports.js';
+import { loadNative, type NativePreciseTimer } from './native.js';
+
+export function preciseTime(): TimePort {
+  let timer: NativePreciseTimer | undefined;
+  let pending: { readonly atMs: number; readonly onDeadline: () => void } | undefined;
+  const nowMs = () => performance.now();
+
+  const armFor = (atMs: number): void => {
+    // ceil: never ask for less than what is left. performance.now() and the timerfd read the same clock.
+    timer!.arm(Math.max(0, Math.ceil((atMs - nowMs()) * 1e6)));
+  };
+
+  const onExpiry = (): void => {
+    const due = pending;
+    if (due === undefined) return;
+    // The timerfd cannot expire before the delay asked for, but performance.now() is a double in ms:
+    // should it still read a hair short of atMs, re-arm for the remainder rather than lose the deadline
+    // (the engine treats an early call as a no-op).
+    if (nowMs() < due.atMs) {
+      armFor(due.atMs);
+      return;
+    }
+    pending = undefined;
+    due.onDeadline();
+  };
+
+  const setTimer = (atMs: number | undefined, onDeadline: () => void): void => {
+    if (atMs === undefined) {
+      pending = undefined;
+      timer?.disarm();
+      return;
+    }
+    timer ??= new (loadNative().PreciseTimer)(onExpiry);
+    pending = { atMs, onDeadline };
+    armFor(atMs);
+  };
+
+  return { nowMs, setTimer };
+}
