@@ -14,8 +14,11 @@ import { createLogger } from './logger.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 
-/** keepalived's exit codes (keepalived/include/main.h), so scripts that test them keep working. */
-export const EXIT = { ok: 0, startFailed: 1, usage: 1, config: 4, configTest: 5 } as const;
+/**
+ * keepalived 2.2.7's exit codes as observed, so scripts that test them keep working: 1 for bad usage,
+ * 2 when its VRRP process stops on a configuration error, 5 when -t finds errors.
+ */
+export const EXIT = { ok: 0, startFailed: 1, usage: 1, config: 2, configTest: 5 } as const;
 
 const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
        vrrpd status [--json] [--socket PATH]   show a running daemon's instances
@@ -49,7 +52,7 @@ vrrpd's own:
 signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
 (a bad one is refused and the running one kept; unchanged instances keep running); USR1 writes
 keepalived.data, USR2 keepalived.stats (JSON).
-exit status: 0 stopped; 1 bad usage or could not start; 4 configuration error; 5 -t found problems`;
+exit status: 0 stopped; 1 bad usage or could not start; 2 configuration error; 5 -t found problems`;
 
 function packageVersion(): string {
   try {

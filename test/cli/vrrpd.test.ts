@@ -117,6 +117,15 @@ t.test('command line without a daemon', async (t) => {
   const bad = await vrrpd(['--bogus']);
   t.equal(bad.code, 1, 'bad usage exits 1, as keepalived');
   t.match(bad.stderr, /unknown option --bogus/);
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-cfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const badConf = join(dir, 'bad.conf');
+  writeFileSync(badConf, 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 300\n  virtual_ipaddress {\n    192.0.2.100/32\n  }\n}\n');
+  const pid = join(dir, 'k.pid');
+  const refused = await vrrpd(['-n', '-f', badConf, '-p', pid, '-r', join(dir, 'v.pid'), '--socket', join(dir, 's.sock')]);
+  t.equal(refused.code, 2, 'a configuration error at start exits 2, as keepalived 2.2.7 does for this file');
+  t.match(refused.stderr, /bad\.conf:3: error: .*300/);
+  t.notOk(existsSync(pid) || existsSync(join(dir, 's.sock')), 'refused before writing a pid file or opening the socket');
   const status = await vrrpd(['status', '--socket', join(tmpdir(), `vrrpd-none-${process.pid}.sock`)]);
   t.equal(status.code, 1);
   t.match(status.stderr, /cannot reach the daemon/);
