@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "errors.h"
@@ -33,15 +34,46 @@ constexpr const char* kGroupV4 = "224.0.0.18";
 constexpr const char* kGroupV6 = "ff02::12";
 
 // Receive sizing. The largest VRRP message (255 IPv6 addresses) plus an IPv4 header with options is
-// under 4.2 KB, so 8 KB per datagram never truncates a valid one. Datagrams are read in batches of
-// kBatch with recvmmsg, at most kMaxPerWakeup per readiness: libuv polls level-triggered, so whatever
-// is left is read on the next loop iteration, after timers and other sockets had their turn.
+// under 4.2 KB, so 8 KB per datagram never truncates a valid one (the kernel writes only what it
+// received, so the untouched rest of a slot costs no resident memory). Datagrams are read in batches
+// of kBatch with recvmmsg, at most kMaxPerWakeup per readiness, and handed to JS in one callback:
+// libuv polls level-triggered, so whatever is left is read on the next loop iteration, after timers
+// and other sockets had their turn. 255 VRIDs at 10 ms are 25,500 adverts/s: a wake-up then finds
+// tens of them, and the per-callback cost is paid once for all.
 constexpr size_t kDatagramBytes = 8192;
-constexpr size_t kBatch = 8;
-constexpr size_t kMaxPerWakeup = 64;
+constexpr size_t kBatch = 64;
+constexpr size_t kMaxPerWakeup = 256;
+// What each delivered datagram takes in the metadata array handed to JS (uint32 each): payload
+// offset and length in the batch buffer, source and destination name ids, TTL / hop limit, ifindex.
+constexpr size_t kMetaFields = 6;
+// Addresses cross to JS as ids into an array of canonical strings that grows as new ones are seen:
+// sources and destinations repeat, so a string is made once, not per packet. A flood of random
+// sources is bounded: a wake-up that finds kMaxNames or more starts the table afresh before reading
+// (ids of one batch all refer to one array), so it never exceeds kMaxNames + 2 * kMaxPerWakeup; JS,
+// seeing a new array, drops what it cached.
+constexpr uint32_t kMaxNames = 1024;
+// The socket's receive buffer: the default (rmem_default, often 208 KiB) holds only a couple of
+// hundred small datagrams, about 8 ms of 25,500 adverts/s, less than one garbage collection.
+// SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed rmem_max; SO_RCVBUF is capped at it. Never lowered.
+constexpr int kReceiveBufferBytes = 4 << 20;
 constexpr unsigned kMaxSendBatch = 1024;  // UIO_MAXIOV: the most sendmmsg accepts per call
 
 }  // namespace
+
+// An address as the kernel gave it (4 or 16 bytes; the family is the socket's), a key for its name.
+struct AddressKey {
+  std::array<uint8_t, 16> bytes{};
+  bool operator==(const AddressKey& other) const { return bytes == other.bytes; }
+};
+
+struct AddressKeyHash {
+  size_t operator()(const AddressKey& key) const {
+    uint64_t a, b;
+    std::memcpy(&a, key.bytes.data(), 8);
+    std::memcpy(&b, key.bytes.data() + 8, 8);
+    return std::hash<uint64_t>()(a * 0x9e3779b97f4a7c15ULL ^ b);
+  }
+};
 
 struct ReceiveSlot {
   std::array<uint8_t, kDatagramBytes> data;
@@ -63,6 +95,10 @@ struct SocketCore {
   napi_async_cleanup_hook_handle teardownHook = nullptr;
   std::vector<ReceiveSlot> slots;  // allocated on the first startReceiving
   std::array<mmsghdr, kBatch> headers;
+  // One wake-up's payloads, back to back, copied into one JS Buffer for the callback.
+  std::vector<uint8_t> staging;
+  // Name id per address seen (see kMaxNames); the strings live in the JS array VrrpSocket keeps.
+  std::unordered_map<AddressKey, uint32_t, AddressKeyHash> nameIds;
   double received = 0, truncated = 0, malformed = 0, sent = 0, sendErrors = 0;
 };
 
@@ -131,6 +167,17 @@ void ApplyIpv6Options(Napi::Env env, int fd, unsigned ifindex) {
   }
 }
 
+// Best effort: a host that refuses both options still works, with the drops it had before.
+void RaiseReceiveBuffer(int fd) {
+  int current = 0;
+  socklen_t length = sizeof current;
+  // The kernel reports twice the size asked for (the doubling covers its bookkeeping).
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &current, &length) == 0 && current >= 2 * kReceiveBufferBytes) return;
+  int size = kReceiveBufferBytes;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0) return;
+  if (current < 2 * size) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
+
 int OpenRawVrrpSocket(Napi::Env env, int family, const std::string& interfaceName, unsigned ifindex) {
   UniqueFd fd(socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kVrrpProtocol));
   if (fd.get() < 0) {
@@ -151,6 +198,7 @@ int OpenRawVrrpSocket(Napi::Env env, int family, const std::string& interfaceNam
   if (setsockopt(fd.get(), SOL_SOCKET, SO_PRIORITY, &priority, sizeof priority) < 0 && errno != EPERM) {
     ThrowErrno(env, errno, "setsockopt", "SO_PRIORITY");
   }
+  RaiseReceiveBuffer(fd.get());
   return fd.release();
 }
 
@@ -158,8 +206,8 @@ int OpenRawVrrpSocket(Napi::Env env, int family, const std::string& interfaceNam
 struct Datagram {
   const uint8_t* payload;
   size_t payloadLength;
-  std::string source;
-  std::string destination;
+  AddressKey source;
+  AddressKey destination;
   int ttl;
   unsigned ifindex;
 };
@@ -190,8 +238,8 @@ bool ParseIpv4Datagram(const SocketCore& core, const mmsghdr& header, const Rece
       std::memcpy(&out.ttl, CMSG_DATA(c), sizeof out.ttl);
     }
   }
-  out.source = FormatIpv4(reinterpret_cast<const sockaddr_in*>(&slot.from)->sin_addr);
-  out.destination = FormatIpv4(destination);
+  std::memcpy(out.source.bytes.data(), &reinterpret_cast<const sockaddr_in*>(&slot.from)->sin_addr, 4);
+  std::memcpy(out.destination.bytes.data(), &destination, 4);
   out.payload = bytes + headerLength;
   out.payloadLength = length - headerLength;
   return true;
@@ -208,7 +256,7 @@ bool ParseIpv6Datagram(const mmsghdr& header, const ReceiveSlot& slot, Datagram&
     if (c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      out.destination = FormatIpv6(info.ipi6_addr);
+      std::memcpy(out.destination.bytes.data(), &info.ipi6_addr, 16);
       out.ifindex = info.ipi6_ifindex;
       havePacketInfo = true;
     } else if (c->cmsg_type == IPV6_HOPLIMIT) {
@@ -217,25 +265,26 @@ bool ParseIpv6Datagram(const mmsghdr& header, const ReceiveSlot& slot, Datagram&
     }
   }
   if (!havePacketInfo || !haveHopLimit) return false;
-  out.source = FormatIpv6(reinterpret_cast<const sockaddr_in6*>(&slot.from)->sin6_addr);
+  std::memcpy(out.source.bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&slot.from)->sin6_addr, 16);
   out.payload = slot.data.data();
   out.payloadLength = header.msg_len;
   return true;
 }
 
-Napi::Object DatagramToJs(Napi::Env env, const Datagram& datagram) {
-  Napi::Object packet = Napi::Object::New(env);
-  packet.Set("payload", Napi::Buffer<uint8_t>::Copy(env, datagram.payload, datagram.payloadLength));
-  packet.Set("sourceAddress", Napi::String::New(env, datagram.source));
-  packet.Set("destinationAddress", Napi::String::New(env, datagram.destination));
-  packet.Set("ttl", Napi::Number::New(env, datagram.ttl));
-  packet.Set("ifindex", Napi::Number::New(env, datagram.ifindex));
-  return packet;
+std::string FormatAddress(int family, const AddressKey& key) {
+  if (family == AF_INET) {
+    in_addr address;
+    std::memcpy(&address, key.bytes.data(), 4);
+    return FormatIpv4(address);
+  }
+  in6_addr address;
+  std::memcpy(&address, key.bytes.data(), 16);
+  return FormatIpv6(address);
 }
 
-// Aims each recvmmsg header at its slot again (the kernel overwrites lengths and flags).
-void PrepareReceive(SocketCore& core) {
-  for (size_t i = 0; i < kBatch; i++) {
+// Aims the first `count` recvmmsg headers at their slots again (the kernel overwrites lengths and flags).
+void PrepareReceive(SocketCore& core, size_t count) {
+  for (size_t i = 0; i < count; i++) {
     ReceiveSlot& slot = core.slots[i];
     slot.iov = {slot.data.data(), slot.data.size()};
     msghdr& message = core.headers[i].msg_hdr;
@@ -479,13 +528,29 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// startReceiving(callback(error | null, packets[])): packets are {payload, sourceAddress,
-// destinationAddress, ttl, ifindex}. Calling it again replaces the callback.
+// startReceiving(callback(error | null, count, data, meta, names)): `count` datagrams, datagram i
+// described by meta[6i .. 6i+5] = payload offset and length in `data` (a Buffer), source and
+// destination as indices into `names` (canonical address strings), TTL / hop limit, ifindex. `meta`
+// is the same array at every call and only valid during it; `names` is the same array until the
+// table is reset (then a new one comes). Calling it again replaces the callback.
 void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketCore& core = OpenCore(env, "startReceiving");
   if (!info[0].IsFunction()) ThrowInvalidArg(env, "callback must be a function");
-  if (core.slots.empty()) core.slots.resize(kBatch);
+  if (core.slots.empty()) {
+    core.slots.resize(kBatch);
+    core.staging.reserve(kMaxPerWakeup * 64);
+  }
+  if (meta_.IsEmpty()) {
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, kMaxPerWakeup * kMetaFields * sizeof(uint32_t));
+    Napi::Uint32Array meta = Napi::Uint32Array::New(env, kMaxPerWakeup * kMetaFields, buffer, 0);
+    metaData_ = static_cast<uint32_t*>(buffer.Data());
+    meta_ = Napi::Persistent(meta);
+  }
+  if (names_.IsEmpty()) {
+    core.nameIds.clear();
+    names_ = Napi::Persistent(Napi::Array::New(env));
+  }
   int status = uv_poll_start(&core.poll, UV_READABLE, OnPollEvent);
   if (status < 0) ThrowErrno(env, -status, "uv_poll_start");
   onPackets_ = Napi::Persistent(info[0].As<Napi::Function>());
@@ -493,6 +558,15 @@ void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
     Napi::ObjectWrap<VrrpSocket>::Ref();
     holdsStrongRef_ = true;
   }
+}
+
+uint32_t VrrpSocket::NameId(Napi::Env env, SocketCore& core, const AddressKey& key) {
+  auto found = core.nameIds.find(key);
+  if (found != core.nameIds.end()) return found->second;
+  uint32_t id = static_cast<uint32_t>(core.nameIds.size());
+  core.nameIds.emplace(key, id);
+  names_.Value().Set(id, Napi::String::New(env, FormatAddress(core.family, key)));
+  return id;
 }
 
 void VrrpSocket::ReleaseReceiver() {
@@ -539,8 +613,12 @@ void VrrpSocket::OnReadable(int status) {
   SocketCore& core = *core_;
 
   Napi::Value error = env.Null();
-  Napi::Array packets = Napi::Array::New(env);
   uint32_t delivered = 0;
+  core.staging.clear();
+  if (core.nameIds.size() >= kMaxNames) {
+    core.nameIds.clear();
+    names_ = Napi::Persistent(Napi::Array::New(env));
+  }
 
   if (status < 0) {
     // libuv could not poll the descriptor (EBADF and the like): it will not recover, so stop.
@@ -549,8 +627,9 @@ void VrrpSocket::OnReadable(int status) {
   } else {
     size_t read = 0;
     while (read < kMaxPerWakeup) {
-      PrepareReceive(core);
-      int count = recvmmsg(core.fd, core.headers.data(), kBatch, MSG_DONTWAIT, nullptr);
+      size_t want = std::min(kBatch, kMaxPerWakeup - read);
+      PrepareReceive(core, want);
+      int count = recvmmsg(core.fd, core.headers.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
       if (count < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) error = ErrnoError(env, errno, "recvmmsg").Value();
@@ -572,15 +651,26 @@ void VrrpSocket::OnReadable(int status) {
           continue;
         }
         core.received++;
-        packets.Set(delivered++, DatagramToJs(env, datagram));
+        uint32_t* fields = metaData_ + static_cast<size_t>(delivered) * kMetaFields;
+        fields[0] = static_cast<uint32_t>(core.staging.size());
+        fields[1] = static_cast<uint32_t>(datagram.payloadLength);
+        fields[2] = NameId(env, core, datagram.source);
+        fields[3] = NameId(env, core, datagram.destination);
+        fields[4] = static_cast<uint32_t>(datagram.ttl);
+        fields[5] = datagram.ifindex;
+        core.staging.insert(core.staging.end(), datagram.payload, datagram.payload + datagram.payloadLength);
+        delivered++;
       }
-      if (static_cast<size_t>(count) < kBatch) break;  // the queue is empty
+      if (static_cast<size_t>(count) < want) break;  // the queue is empty
     }
   }
 
   if (delivered == 0 && error.IsNull()) return;
+  // One copy for the whole batch; JS hands out views of it (a Buffer of length 0 is fine too).
+  Napi::Value data = Napi::Buffer<uint8_t>::Copy(env, core.staging.data(), core.staging.size());
   try {
-    onPackets_.MakeCallback(Value(), {error, packets}, *asyncContext_);
+    onPackets_.MakeCallback(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value()},
+                            *asyncContext_);
   } catch (const Napi::Error& thrown) {
     // An exception from the callback has nowhere to go up a libuv callback: report it as uncaught,
     // exactly as Node does for its own sockets' event handlers.

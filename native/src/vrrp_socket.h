@@ -2,7 +2,9 @@
 //
 // JS sees `new VrrpSocket({family, interface})` with joinGroup/leaveGroup/send/startReceiving/
 // stopReceiving/ref/unref/counters/close. Received datagrams are read on the JS thread from a uv_poll_t
-// callback, so there is no thread per socket and no busy loop.
+// callback, so there is no thread per socket and no busy loop. Each readiness hands JS one batch: a
+// Buffer with the payloads back to back, a Uint32Array of per-datagram fields and an array of
+// address strings the fields refer to by index (made once per address, not per packet).
 #pragma once
 
 #include <napi.h>
@@ -13,6 +15,7 @@
 namespace vrrp {
 
 struct SocketCore;
+struct AddressKey;
 
 class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
  public:
@@ -43,9 +46,16 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   SocketCore& OpenCore(Napi::Env env, const char* operation);
   void ChangeMembership(Napi::Env env, bool join);
   void ReleaseReceiver();
+  // The index of `key`'s canonical string in names_, adding it (or starting afresh when full).
+  uint32_t NameId(Napi::Env env, SocketCore& core, const AddressKey& key);
 
   SocketCore* core_ = nullptr;
   Napi::FunctionReference onPackets_;
+  // Canonical address strings by id (SocketCore::nameIds); replaced by a new array when reset.
+  Napi::Reference<Napi::Array> names_;
+  // Per-datagram fields of the batch being delivered; reused, its memory written through metaData_.
+  Napi::Reference<Napi::Uint32Array> meta_;
+  uint32_t* metaData_ = nullptr;
   // Gives the callback an async context so nextTick and promise jobs queued by it run right after.
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
   // While receiving, the JS object is kept alive by a strong reference: an unreachable socket that

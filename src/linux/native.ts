@@ -22,6 +22,20 @@ export interface NativeReceivedPacket {
   readonly ifindex: number;
 }
 
+/**
+ * One readiness' worth of datagrams: datagram i is meta[6i .. 6i+5] = payload offset and length in
+ * `data`, source and destination as indices into `names` (canonical address strings), TTL / hop
+ * limit, ifindex. `meta` is reused (valid during the call only); `names` stays the same array until
+ * the addon starts its table afresh and passes a new one.
+ */
+export type NativeReceiveCallback = (
+  error: SystemError | null,
+  count: number,
+  data: Buffer,
+  meta: Uint32Array,
+  names: readonly string[],
+) => void;
+
 export interface NativeOutgoingPacket {
   /** Left out: the kernel picks the source. */
   readonly sourceAddress?: string;
@@ -50,7 +64,7 @@ export interface NativeVrrpSocket {
   joinGroup(): void;
   leaveGroup(): void;
   send(packets: readonly NativeOutgoingPacket[]): NativeSendResult;
-  startReceiving(callback: (error: SystemError | null, packets: NativeReceivedPacket[]) => void): void;
+  startReceiving(callback: NativeReceiveCallback): void;
   stopReceiving(): void;
   ref(): void;
   unref(): void;
