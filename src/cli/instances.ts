@@ -3,15 +3,16 @@
 // removed or changed and starts only the new or changed ones, while unchanged ones keep running
 // untouched (a Master stays Master, keeps its VIPs and never misses an advert).
 // The cost: one raw socket per instance and family on an interface (each sees every VRRP packet on
-// it) and one link-watcher helper process per instance.
+// it, so adverts for unknown VRIDs are logged here, once, rather than by each runtime) and one
+// link-watcher helper process per instance.
 
 import { isIP } from 'node:net';
 import { buildRouterConfig } from '../config/router-config.js';
 import { ConfigError } from '../config/errors.js';
 import type { RouterState } from '../core/types.js';
-import type { EngineCounters } from '../engine/events.js';
+import type { DroppedEvent, EngineCounters } from '../engine/events.js';
 import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
-import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
+import { errorFields, LogRateLimiter, type RuntimeLogger } from '../linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput, type LinuxRouterInput } from '../linux/runtime.js';
 import { planVmac } from '../linux/vmac.js';
 
@@ -168,23 +169,26 @@ interface Running {
   transitions: number;
 }
 
+/** "VRID 53 over IPv4", the demux's detail for an unknown VRID. */
+function unknownVrid(detail: string | undefined): { vrid: number; family: number } | undefined {
+  const match = /VRID (\d+) over IPv([46])/.exec(detail ?? '');
+  return match ? { vrid: Number(match[1]), family: Number(match[2]) } : undefined;
+}
+
 /**
- * Hides the "unknown VRID" drops that per-instance sockets see for each other's adverts: they are our
- * own instances, not strangers. Anything else passes unchanged.
+ * The runtimes' own "unknown VRID" lines are left out: every instance's socket sees its sibling
+ * instances' adverts, and the runtime's rate limit (one line a second) would let those crowd out a
+ * real stranger's. InstanceSet logs the real ones itself (see onDropped). Anything else passes.
  */
-function siblingFilter(logger: RuntimeLogger, isSibling: (iface: string, family: number, vrid: number) => boolean): RuntimeLogger {
-  const warn: RuntimeLogger['warn'] = (object, message) => {
-    if (object.event === 'dropped' && object.router === undefined && object.reason === 'unknown-vrid') {
-      const match = /VRID (\d+) over IPv([46])/.exec(String(object.detail));
-      if (match && isSibling(String(object.interface), Number(match[2]), Number(match[1]))) return;
-    }
-    logger.warn(object, message);
-  };
+function withoutUnknownVrid(logger: RuntimeLogger): RuntimeLogger {
   return {
     trace: (o, m) => logger.trace(o, m),
     debug: (o, m) => logger.debug(o, m),
     info: (o, m) => logger.info(o, m),
-    warn,
+    warn: (o, m) => {
+      if (o.event === 'dropped' && o.router === undefined && o.reason === 'unknown-vrid') return;
+      logger.warn(o, m);
+    },
     error: (o, m) => logger.error(o, m),
     ...(logger.isLevelEnabled ? { isLevelEnabled: (level: string) => logger.isLevelEnabled!(level) } : {}),
   };
@@ -194,16 +198,17 @@ export class InstanceSet {
   private readonly running = new Map<string, Running>();
   /** Instance names in configuration order: status and dumps list them so, whatever order they started in. */
   private order: readonly string[] = [];
+  /** `interface/family/vrid` of every configured instance, running yet or not: our own adverts. */
+  private ours = new Set<string>();
   private readonly logger: RuntimeLogger;
   private readonly filtered: RuntimeLogger;
+  private readonly strangers = new LogRateLimiter();
   /** Start, reload and stop run one at a time: a SIGHUP during a reload waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(logger: RuntimeLogger) {
     this.logger = logger;
-    this.filtered = siblingFilter(logger, (iface, family, vrid) =>
-      [...this.running.values()].some((r) => r.handle.routers.some((c) => c.interface === iface && c.family === family && c.vrid === vrid)),
-    );
+    this.filtered = withoutUnknownVrid(logger);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -218,7 +223,7 @@ export class InstanceSet {
    */
   startAll(instances: readonly InstanceInput[]): Promise<void> {
     return this.serial(async () => {
-      this.order = instances.map((i) => i.name);
+      this.configure(instances);
       const results = await Promise.allSettled(instances.map((instance) => this.startOne(instance)));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure !== undefined) {
@@ -236,7 +241,7 @@ export class InstanceSet {
   reload(next: readonly InstanceInput[]): Promise<ReloadPlan & { readonly failed: readonly string[] }> {
     return this.serial(async () => {
       const plan = planReload(this.running, next);
-      this.order = next.map((i) => i.name);
+      this.configure(next);
       const previous = new Map([...this.running].map(([name, r]) => [name, r.input]));
       for (const name of plan.reprioritized) {
         const entry = this.running.get(name)!;
@@ -279,6 +284,11 @@ export class InstanceSet {
   /** Stops everything; `release` false (keepalived -V) leaves VIPs and sends no priority-0 advert. */
   stop(release: boolean): Promise<void> {
     return this.serial(() => this.stopAll(release));
+  }
+
+  private configure(instances: readonly InstanceInput[]): void {
+    this.order = instances.map((i) => i.name);
+    this.ours = new Set(instances.map((i) => `${vipInterface(i.router, i.name)}/${familyOf(i.router)}/${i.router.vrid}`));
   }
 
   names(): string[] {
@@ -353,6 +363,9 @@ export class InstanceSet {
       entry.transitions = 1;
       if (initial.state === 'Master') entry.becameMaster = 1;
     }
+    handle.engine.on('dropped', (e) => {
+      if (e.router === undefined && e.reason === 'unknown-vrid') this.onUnknownVrid(instance.name, e);
+    });
     handle.engine.on('stateChange', (e) => {
       entry.lastTransition = { at: new Date().toISOString(), from: e.from, to: e.to, reason: e.reason };
       entry.transitions++;
@@ -360,6 +373,25 @@ export class InstanceSet {
       if (e.from === 'Master') entry.releasedMaster++;
     });
     this.running.set(instance.name, entry);
+  }
+
+  /**
+   * An advert for a VRID no instance of ours runs: logged (rate-limited, with the running count) from
+   * one instance's socket per interface and family, the first running one in configuration order, so
+   * that one packet is counted once and not once per instance.
+   */
+  private onUnknownVrid(from: string, e: DroppedEvent): void {
+    const parsed = unknownVrid(e.detail);
+    const family = parsed?.family;
+    if (parsed !== undefined && this.ours.has(`${e.interface}/${parsed.family}/${parsed.vrid}`)) return;
+    const designated = this.ordered().find((r) => r.handle.routers[0]!.interface === e.interface && (family === undefined || r.handle.routers[0]!.family === family));
+    if (designated !== undefined && designated.input.name !== from) return;
+    const line = this.strangers.record(`${e.interface}/${family ?? '?'}`, e.atMs);
+    if (line === undefined) return;
+    this.logger.warn(
+      { event: 'dropped', interface: e.interface, reason: e.reason, detail: e.detail, count: line.total, sinceLastLine: line.sinceLastLine },
+      `${e.interface}: dropped a packet (unknown-vrid), ${line.total} so far`,
+    );
   }
 
   private async stopOne(name: string, release: boolean): Promise<void> {

@@ -228,7 +228,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
   await t.test('readable logs with -l, JSON without', async (t) => {
     t.ok(a.lines.some((l) => /^\S+Z INFO  VI_1: Backup -> Master \(master-down-timer\)$/.test(l.text)), 'r1: a readable state change line');
     const changes = b.lines.filter((l) => l.text.startsWith('{')).map((l) => JSON.parse(l.text) as Record<string, unknown>).filter((r) => r.event === 'stateChange');
-    t.match(changes[0], { level: 'info', router: 'VI_1', to: 'Backup', reason: 'startup', name: 'vrrpd' }, 'r2: JSON lines with the reason');
+    t.match(changes.find((c) => c.router === 'VI_1'), { level: 'info', from: 'Initialize', to: 'Backup', reason: 'startup', name: 'vrrpd' }, 'r2: JSON lines with the reason');
   });
 
   await t.test('SIGUSR1 / SIGUSR2 write the dumps', async (t) => {
@@ -314,6 +314,13 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.same(status.instances.map((i) => `${i.instance}:${i.state}`), ['VI_1:Master', 'VI_2:Master', 'VI_4:Master', 'VI_3:Master']);
     t.ok(a.lines.some((l) => /keepalived\.conf:\d+: error: /.test(l.text)), 'the error is logged with file:line');
     t.ok(a.lines.some((l) => /reload refused/.test(l.text)));
+  });
+
+  await t.test("one instance's socket does not log its sibling instances' adverts as unknown VRIDs", async (t) => {
+    // r1 runs every VRID r2 does, so any unknown-vrid line would be about its own instances (VI_4
+    // was restarted while r2's VI_4 advertised).
+    t.notOk(a.lines.some((l) => l.text.includes('unknown-vrid')), 'no unknown-vrid line on r1');
+    t.ok(b.lines.some((l) => l.text.includes('"reason":"unknown-vrid"') && l.text.includes('VRID 53')), "r2 does log r1's VI_3, which it does not run");
   });
 
   await t.test('SIGTERM: exit 0 within 2 s, VIPs removed, files gone, the Backup takes over', async (t) => {
