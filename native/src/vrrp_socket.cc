@@ -379,6 +379,7 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
                          InstanceMethod<&VrrpSocket::Send>("send"),
                          InstanceMethod<&VrrpSocket::StartReceiving>("startReceiving"),
                          InstanceMethod<&VrrpSocket::StopReceiving>("stopReceiving"),
+                         InstanceMethod<&VrrpSocket::ReceiveNow>("receiveNow"),
                          InstanceMethod<&VrrpSocket::RefLoop>("ref"),
                          InstanceMethod<&VrrpSocket::UnrefLoop>("unref"),
                          InstanceMethod<&VrrpSocket::Counters>("counters"),
@@ -607,7 +608,19 @@ void VrrpSocket::Close(const Napi::CallbackInfo&) {
   if (core_ != nullptr) BeginClose(core_);  // BeginClose calls Detach, which clears core_
 }
 
-void VrrpSocket::OnReadable(int status) {
+void VrrpSocket::OnReadable(int status) { ReadAndDeliver(status, false); }
+
+// receiveNow(): reads what the socket holds now and delivers it to the startReceiving callback before
+// returning (nothing when not receiving or nothing is queued). The engine calls it before acting on
+// timer expiries: libuv runs timers before polling, so after the process was descheduled for longer
+// than a Master_Down_Interval, adverts that arrived in time would otherwise be read only after the
+// Backup had taken over. A throw from the callback propagates to the caller.
+void VrrpSocket::ReceiveNow(const Napi::CallbackInfo&) {
+  if (core_ == nullptr || onPackets_.IsEmpty() || core_->slots.empty() || delivering_) return;
+  ReadAndDeliver(0, true);
+}
+
+void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   SocketCore& core = *core_;
@@ -668,6 +681,15 @@ void VrrpSocket::OnReadable(int status) {
   if (delivered == 0 && error.IsNull()) return;
   // One copy for the whole batch; JS hands out views of it (a Buffer of length 0 is fine too).
   Napi::Value data = Napi::Buffer<uint8_t>::Copy(env, core.staging.data(), core.staging.size());
+  struct Delivering {
+    bool& flag;
+    explicit Delivering(bool& f) : flag(f) { flag = true; }
+    ~Delivering() { flag = false; }
+  } delivering(delivering_);
+  if (fromJs) {
+    onPackets_.Call(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value()});
+    return;
+  }
   try {
     onPackets_.MakeCallback(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value()},
                             *asyncContext_);

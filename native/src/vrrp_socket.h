@@ -38,6 +38,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   Napi::Value Send(const Napi::CallbackInfo& info);
   void StartReceiving(const Napi::CallbackInfo& info);
   void StopReceiving(const Napi::CallbackInfo& info);
+  void ReceiveNow(const Napi::CallbackInfo& info);
   void RefLoop(const Napi::CallbackInfo& info);
   void UnrefLoop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
@@ -46,6 +47,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   SocketCore& OpenCore(Napi::Env env, const char* operation);
   void ChangeMembership(Napi::Env env, bool join);
   void ReleaseReceiver();
+  // Reads up to one wake-up's worth and calls the JS callback if there was anything (or an error).
+  // `fromJs`: called from JS (receiveNow), so a throw from the callback goes to that caller.
+  void ReadAndDeliver(int status, bool fromJs);
   // The index of `key`'s canonical string in names_, adding it (or starting afresh when full).
   uint32_t NameId(Napi::Env env, SocketCore& core, const AddressKey& key);
 
@@ -62,6 +66,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   // still delivers packets would otherwise be collected mid-stream.
   bool holdsStrongRef_ = false;
   bool joined_ = false;
+  // Set while the JS callback runs: a receiveNow() from inside it must not reuse the batch buffers.
+  bool delivering_ = false;
 };
 
 }  // namespace vrrp

@@ -241,6 +241,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The timer that called us is spent; whatever we arm next must reach the port.
     this.armedAtMs = undefined;
     if (this.lifecycle !== 'running') return;
+    // Adverts already received but not yet read go first: a Backup descheduled past its
+    // Master_Down_Interval must not take over while the Master's adverts sit in its socket.
+    if (this.ports.packets.drain !== undefined) {
+      try {
+        this.ports.packets.drain();
+      } catch (error) {
+        this.reportError('receive', undefined, error);
+      }
+      if (this.lifecycle !== 'running') return;
+    }
     const nowMs = this.ports.time.nowMs();
     // Collect first, then handle: a router whose new deadline is again <= now waits for the next
     // timer call instead of spinning here.

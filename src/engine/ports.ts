@@ -39,6 +39,14 @@ export interface PacketPort {
   send(packets: readonly OutgoingPacket[]): void | Promise<void>;
   /** Called once by the engine; the port calls `onPacket` for every received VRRP message. */
   listen(onPacket: (packet: IncomingPacket) => void): void;
+  /**
+   * Optional: deliver, synchronously through `onPacket`, whatever the transport has already received
+   * but not yet handed over. The engine calls it before acting on timer expiries, so that adverts
+   * which arrived before a Master_Down deadline, while the process was not scheduled, count before
+   * the deadline does (an event loop that runs timers before reading sockets would otherwise let the
+   * Backup take over with the Master's adverts still queued).
+   */
+  drain?(): void;
   close?(): void | Promise<void>;
 }
 

@@ -65,6 +65,8 @@ export interface NativeVrrpSocket {
   leaveGroup(): void;
   send(packets: readonly NativeOutgoingPacket[]): NativeSendResult;
   startReceiving(callback: NativeReceiveCallback): void;
+  /** Reads what is queued now and calls the startReceiving callback before returning (if anything). */
+  receiveNow(): void;
   stopReceiving(): void;
   ref(): void;
   unref(): void;

@@ -114,6 +114,20 @@ export class LinuxPacketPort implements PacketPort {
   }
 
   /**
+   * Reads every socket now, delivering what was queued (the engine calls this before acting on timer
+   * expiries, see PacketPort.drain). A receive error goes to onError, as from the event loop.
+   */
+  drain(): void {
+    for (const slot of this.slots.values()) {
+      try {
+        slot.socket?.receiveNow();
+      } catch (error) {
+        this.onError({ operation: 'receive', interface: slot.interface, family: slot.family, error: error as Error });
+      }
+    }
+  }
+
+  /**
    * One sendmmsg per socket. Every group is tried; if any failed, the first failure is thrown
    * afterwards (the engine reports it as an `error` event and carries on).
    */

@@ -177,6 +177,15 @@ export class VrrpRawSocket {
     });
   }
 
+  /**
+   * Reads what the socket holds right now and delivers it to the `onPackets` listener before
+   * returning; nothing happens when not receiving or nothing is queued (one recvmmsg that finds
+   * nothing). A throw from the listener reaches the caller.
+   */
+  receiveNow(): void {
+    this.#native.receiveNow();
+  }
+
   stopReceiving(): void {
     this.#native.stopReceiving();
   }

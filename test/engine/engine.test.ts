@@ -297,3 +297,46 @@ t.test('announcements wait for an add still in flight, and are dropped if the ro
   t.same(second.addresses.calls.map((c) => c.op), ['add', 'remove'], 'the add finished after the step-down: nothing announced');
   await engine2.stop();
 });
+
+t.test('timer expiry: the packet port is drained first, so an advert queued before the deadline keeps the Backup', async (t) => {
+  const { ports, clock, packets } = fakePorts();
+  const queued: ReturnType<typeof peerAdvert>[] = [];
+  let drains = 0;
+  const draining = Object.assign(packets, {
+    drain(): void {
+      drains++;
+      for (const packet of queued.splice(0)) packets.onPacket!(packet);
+    },
+  });
+  const engine = new Engine([router({ priority: 100 })], { ...ports, packets: draining });
+  const changes = stateChanges(engine);
+  engine.start();
+  const downMs = masterDownIntervalMs(2, 100, 100);
+  // The Master's advert arrived (queued in the socket) but the process was not scheduled to read it.
+  queued.push(peerAdvert(200));
+  clock.advanceTo(downMs);
+  t.ok(drains >= 1, 'the port was drained before the timeouts were acted on');
+  t.equal(changes.at(-1)!.to, 'Backup', 'still Backup: the queued advert reset the down timer');
+  t.equal(engine.counters().routers[0]!.advertsReceived, 1);
+  t.equal(clock.timerAtMs, downMs + downMs, 'down timer re-armed from the advert');
+  // Nothing queued at the next deadline: the takeover happens as before.
+  clock.advanceTo(downMs + downMs);
+  t.match(changes.at(-1), { from: 'Backup', to: 'Master', reason: 'master-down-timer' });
+});
+
+t.test('a drain that throws is an error event; the timeouts are still handled', async (t) => {
+  const { ports, clock, packets } = fakePorts();
+  const throwing = Object.assign(packets, {
+    drain(): void {
+      throw new Error('boom');
+    },
+  });
+  const engine = new Engine([router({ priority: 100 })], { ...ports, packets: throwing });
+  const changes = stateChanges(engine);
+  const errors: unknown[] = [];
+  engine.on('error', (e) => errors.push(e));
+  engine.start();
+  clock.advanceTo(masterDownIntervalMs(2, 100, 100));
+  t.match(errors, [{ operation: 'receive', router: undefined }]);
+  t.match(changes.at(-1), { to: 'Master', reason: 'master-down-timer' });
+});

@@ -2,7 +2,8 @@
 // `ip netns exec NS node raw-socket-peer.js <role> <json>`. It talks to the test as JSON lines on stdout.
 //   receive {interface}: opens IPv4 and IPv6 sockets, joins both groups, prints {event:'ready'} and then
 //     one {event:'packet'} per datagram, until stdin closes; then prints {event:'counters'} and exits.
-//     A stdin line 'drain' starts reading a third, unjoined IPv4 socket: {event:'backlog-batch'} each.
+//     A stdin line 'drain' starts reading a third, unjoined IPv4 socket (the first batch synchronously,
+//     with receiveNow): {event:'backlog-batch'} each.
 //   send {interface, packets, badSource, garp, na}: opens both sockets (joined and listening, to show
 //     that our own multicast does not loop back), sends, announces, reports {event:'done'} and exits.
 
@@ -88,13 +89,20 @@ function receive(args: { interface: string }): void {
   const commands = createInterface({ input: process.stdin });
   commands.on('line', (line) => {
     if (line !== 'drain') return;
+    let inReceiveNow = false;
     backlog.onPackets((packets) =>
       report({
         event: 'backlog-batch',
         size: packets.length,
         multicast: packets.filter((packet) => packet.meta.destinationAddress === '224.0.0.18').length,
+        synchronous: inReceiveNow,
       }),
     );
+    // The first batch is read at once by receiveNow (as the engine does before its timeouts), the
+    // rest by the event loop.
+    inReceiveNow = true;
+    backlog.receiveNow();
+    inReceiveNow = false;
   });
   commands.on('close', () => {
     report({ event: 'counters', counters: sockets.map((socket) => socket.counters()) });

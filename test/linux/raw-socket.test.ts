@@ -258,6 +258,11 @@ if (process.getuid?.() !== 0) {
       [256, backlogTotal - 256],
       'a backlog is read 256 datagrams per wake-up (one callback), the rest on the next loop turn',
     );
+    t.same(
+      batches.map((batch) => batch['synchronous']),
+      [true, false],
+      'receiveNow delivers the first batch before returning; the event loop reads the rest',
+    );
     t.ok(batches.every((batch) => batch['multicast'] === 0), 'an unjoined socket gets no multicast (IP_MULTICAST_ALL off)');
 
     receiver.child.stdin!.end();
