@@ -21,6 +21,7 @@ import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import { preciseTime } from './precise-time.js';
+import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import type { IpFamily } from '../wire/types.js';
 import { LinuxAddressPort, canonicalAddress, type VipSpec } from './addresses.js';
 import { announceVips } from './announce.js';
@@ -316,6 +317,8 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
 
     watcher = await LinkWatcher.start();
 
+    // Compile the Master path now, not during the first takeover (see warm-up.ts).
+    warmUpProtocolPaths(configs);
     const engine = new Engine(configs, { time: preciseTime(), packets, addresses: addressPort });
     logEngineEvents(engine, logger);
     const guard = new VipGuard({
