@@ -109,7 +109,10 @@ if (process.getuid?.() !== 0) {
     run('ip', ['-n', ns.b, 'link', 'set', 'vb', 'up']);
 
     const pcap = join(workDir, 'vb.pcap');
-    tcpdump = spawn('ip', ['netns', 'exec', ns.b, 'tcpdump', '-i', 'vb', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', pcap, 'arp or icmp6'], {
+    // A 16 MiB capture buffer: the batched announcements arrive as one burst of frames, and with
+    // --immediate-mode tcpdump's default 2 MiB ring dropped a few of them now and then (a capture loss,
+    // not a send loss, which made this test fail about one run in three).
+    tcpdump = spawn('ip', ['netns', 'exec', ns.b, 'tcpdump', '-i', 'vb', '-n', '-U', '--immediate-mode', '-B', '16384', '-Z', 'root', '-w', pcap, 'arp or icmp6'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {
