@@ -13,23 +13,21 @@
 // take over after Skew_Time, well inside Master_Down_Interval; SIGTERM -> exit 0, VIP removed.
 // Needs root.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { ConfigError } from '../../src/config/errors.js';
 import { LogRateLimiter } from '../../src/linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
 import { namespaceSkipReason } from './netns-harness.js';
+import { eventually, Runner, sleep } from './runner-process.js';
 
-const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
 const garbageSender = fileURLToPath(new URL('./runtime-garbage-sender.js', import.meta.url));
 const VIP = '192.0.2.100';
 const VIP6 = '2001:db8::100';
-const WAIT_MS = 10_000;
 const ADVERT_INTERVAL_CS = 10;
 
 const skip = namespaceSkipReason();
@@ -45,64 +43,7 @@ function hasVip(namespace: string, iface: string, vip = VIP): boolean {
   return links.some((link) => link.addr_info.some((a) => a.local === vip));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `check` holds; fails with `what` after WAIT_MS. */
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
-
-type LogLine = Record<string, unknown> & { event?: string; time?: string };
-
-/** One bin/vrrp-engine process in a namespace; its stdout JSON lines are kept in order. */
-class Runner {
-  readonly child: ChildProcess;
-  readonly lines: LogLine[] = [];
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(namespace: string, configPath: string, logLevel = 'info') {
-    // `ip netns exec` execs the command, so child.pid is the runner itself.
-    this.child = spawn('ip', ['netns', 'exec', namespace, process.execPath, runner, '--config', configPath, '--log-level', logLevel], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A clean environment, as a service manager would give it: tap's NODE_OPTIONS loader hooks
-      // must not follow the runner into its process.
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.lines.push({ event: 'unparsable', line });
-      }
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  find(pred: (line: LogLine) => boolean, from = 0): LogLine | undefined {
-    return this.lines.slice(from).find(pred);
-  }
-
-  async waitFor(what: string, pred: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
-    await eventually(`${what}; log so far:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`, () =>
-      this.find(pred, from) !== undefined,
-    );
-    return this.find(pred, from)!;
-  }
-
-  waitForState(to: string, from = 0, router = 'VI_1'): Promise<LogLine> {
-    return this.waitFor(`${router} stateChange to ${to}`, (l) => l.event === 'stateChange' && l.router === router && l.to === to, from);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-  }
-}
 
 function routerConfig(iface: string, priority: number, extra: Record<string, unknown> = {}, more: unknown[] = []): string {
   return JSON.stringify({

@@ -16,18 +16,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { startLinuxEngine } from '../../src/linux/runtime.js';
 import { defaultVmacName, virtualMac } from '../../src/linux/vmac.js';
 import { namespaceSkipReason } from './netns-harness.js';
+import { eventually, Runner } from './runner-process.js';
 
-const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
 const VIP = '192.0.2.100';
 const VMAC = 'vrrp.51';
 const VIRTUAL_MAC = '00:00:5e:00:01:33';
-const WAIT_MS = 10_000;
 
 const skip = namespaceSkipReason();
 const ns = { a: `vrrpvm${process.pid}a`, b: `vrrpvm${process.pid}b`, c: `vrrpvm${process.pid}c`, lan: `vrrpvm${process.pid}l` };
@@ -79,57 +76,7 @@ function ping(namespace: string): boolean {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
-
-type LogLine = Record<string, unknown> & { event?: string };
-
-/** One bin/vrrp-engine in a namespace; its JSON log lines are kept. */
-class Runner {
-  readonly child: ChildProcess;
-  readonly lines: LogLine[] = [];
-  stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(namespace: string, configPath: string) {
-    // `ip netns exec` execs the command, so child.pid is the runner itself.
-    this.child = spawn('ip', ['netns', 'exec', namespace, process.execPath, runner, '--config', configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.lines.push({ event: 'unparsable', line });
-      }
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-  }
-
-  async waitFor(what: string, pred: (line: LogLine) => boolean): Promise<LogLine> {
-    await eventually(`${what}; log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`, () =>
-      this.lines.some(pred),
-    );
-    return this.lines.find(pred)!;
-  }
-
-  waitForState(to: string): Promise<LogLine> {
-    return this.waitFor(`stateChange to ${to}`, (l) => l.event === 'stateChange' && l.to === to);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-  }
-}
 
 function config(iface: string, priority: number, useVmac: boolean | string = true): string {
   return JSON.stringify({
