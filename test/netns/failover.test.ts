@@ -1,12 +1,13 @@
-// Three of our routers and a client on one LAN (VRRPv3, IPv4, 0.5 s adverts), one story:
+// Three routers and a client on one LAN (VRRPv3, IPv4, 0.5 s adverts), run twice: all three our runner,
+// then r1 and r2 bin/vrrpd on keepalived.conf with keepalived 2.2.7 as r3. One story:
 // election -> kill -9 of the master -> the killed node restarts (its leftover VIP is removed, then it
 // preempts back) -> SIGTERM of the master (priority-0 advert, fast takeover).
 // Evidence: `ip -json addr` on every router sampled throughout (the VIP only on a Master), the
 // client's neighbour table (the GARP moved it), ping from the client, and the bridge capture read by
 // tshark (every advert valid, checksum good, TTL 255; the priority-0 advert; takeover times).
 
-import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type OursProcess, type RouterSpec } from './harness.js';
+import t, { type Test } from 'tap';
+import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterProcess, type RouterSpec } from './harness.js';
 import { MARGIN_MS, masterDownMs, skewMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
@@ -16,17 +17,16 @@ const spec = (priority: number): RouterSpec => ({
 });
 const PRIORITY = { r1: 200, r2: 150, r3: 100 } as const;
 
-t.test('election and failover among three of our routers', { skip: skipReason() ?? false }, async (t) => {
-  const h = await Harness.create(t, 'fo', 3);
+testEachVariant(t, 'election and failover among three routers', 'fo', 3, failover);
+
+async function failover(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 3);
+  const start = (name: keyof typeof PRIORITY) => h.startAs(kinds, name, [spec(PRIORITY[name])]);
   const lan = h.lan;
   const mac = (name: string) => h.node(name).mac;
   h.watchVips([VIP]);
 
-  const routers: Record<string, OursProcess> = {
-    r1: h.startOurs('r1', [spec(PRIORITY.r1)]),
-    r2: h.startOurs('r2', [spec(PRIORITY.r2)]),
-    r3: h.startOurs('r3', [spec(PRIORITY.r3)]),
-  };
+  const routers: Record<string, RouterProcess> = { r1: start('r1'), r2: start('r2'), r3: start('r3') };
   const bound = (priority: number) => masterDownMs(priority, INTERVAL_CS, 3) + MARGIN_MS;
 
   await t.test('election: the highest priority is Master, the others Backup, the VIP on r1 only', async (t) => {
@@ -65,7 +65,7 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
   await t.test('restart of the killed node: leftover VIP removed, then it preempts back', async (t) => {
     const since2 = routers.r2!.mark();
     const restartedAt = Date.now();
-    routers.r1 = h.startOurs('r1', [spec(PRIORITY.r1)]);
+    routers.r1 = start('r1');
     // Independent evidence of the cleanup: a moment after the restart where r1 does not hold the VIP.
     await waitUntil(async () => ((await holdersOf(lan, VIP)).includes('r1') ? undefined : true), STARTUP_MS, 'r1 to drop its leftover VIP');
     t.pass('ip addr: the restarted runner removed the leftover VIP before taking over again');
@@ -88,7 +88,7 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
     await failoverPing.waitForReplies(3, 5000);
     const since = routers.r2!.mark();
     const exit = await routers.r1!.stop(5000);
-    t.same(exit, { code: 0, signal: null }, 'runner exits 0 on SIGTERM');
+    t.same(exit, { code: 0, signal: null }, `${routers.r1!.kind} exits 0 on SIGTERM`);
     const r2Master = await routers.r2!.waitForState('VI_1', 'Master', bound(PRIORITY.r2), since);
     t.equal(r2Master.reason, 'master-down-timer');
     t.same(await holdersOf(lan, VIP).then((hs) => hs.filter((n) => n === 'r1')), [], 'r1 removed its VIP on the way out');
@@ -107,7 +107,7 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
   const capture = await h.stopCapture();
   const frames = capture.vrrp();
   const verdict = judgeAdverts(frames, {
-    macs: lan.routers.map((n) => n.mac), version: 3, vrid: 51, priorities: Object.values(PRIORITY), intervalCs: INTERVAL_CS, addresses: [VIP],
+    macs: h.macsOf(kinds), version: 3, vrid: 51, priorities: Object.values(PRIORITY), intervalCs: INTERVAL_CS, addresses: [VIP],
   });
   t.ok(verdict.count > 10, `${verdict.count} adverts of ours on the wire`);
   t.same(verdict.problems, [], 'tshark: every advert valid VRRPv3, checksum good, TTL 255, configured fields');
@@ -125,4 +125,4 @@ t.test('election and failover among three of our routers', { skip: skipReason() 
   const garps = capture.gratuitousArps().filter((a) => a.senderIp === VIP);
   t.ok(garps.some((a) => a.senderMac === mac('r2')), 'gratuitous ARP for the VIP from r2');
   t.ok(garps.every((a) => a.senderMac === a.ethSource), 'each gratuitous ARP names its own sender MAC');
-});
+}

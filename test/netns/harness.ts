@@ -4,15 +4,49 @@
 // registers as a test teardown, so it runs even when the test fails.
 
 import { execFileSync } from 'node:child_process';
+import type { Test } from 'tap';
 import { Capture } from './capture.js';
 import { Lan, type LanNode } from './lan.js';
 import { Ping, VipWatch } from './observe.js';
-import { KeepalivedProcess, OursProcess, type RouterProcess, type RouterSpec } from './routers.js';
+import { KeepalivedProcess, OursProcess, VrrpdProcess, type RouterKind, type RouterProcess, type RouterSpec } from './routers.js';
 
 export { judgeAdverts, type AdvertExpectation, type VrrpFrame } from './capture.js';
 export { holdersOf, neighbourOf, sleep, waitUntil } from './observe.js';
-export type { RouterSpec } from './routers.js';
-export { OursProcess, KeepalivedProcess } from './routers.js';
+export type { RouterKind, RouterProcess, RouterSpec } from './routers.js';
+export { OursProcess, KeepalivedProcess, VrrpdProcess } from './routers.js';
+
+/**
+ * The LANs every namespace scenario runs on: all nodes our runner, then the keepalived drop-in in the
+ * runner's place (bin/vrrpd on keepalived.conf), with keepalived 2.2.7 as the third router where a
+ * scenario has one, so one run also shows the three on one VRID.
+ */
+export const LAN_VARIANTS: readonly { readonly name: string; readonly kinds: readonly RouterKind[] }[] = [
+  { name: 'bin/vrrp-engine', kinds: ['ours', 'ours', 'ours'] },
+  { name: 'bin/vrrpd', kinds: ['vrrpd', 'vrrpd', 'keepalived'] },
+];
+
+/** Why a variant cannot run here (its first `routers` nodes), or undefined when it can. */
+export function variantSkipReason(kinds: readonly RouterKind[], routers: number): string | undefined {
+  return skipReason(kinds.slice(0, routers).includes('keepalived') ? ['keepalived'] : []);
+}
+
+/**
+ * Runs a scenario once per LAN variant, as subtests of `t`: `body` gets the kind of each router node
+ * (kinds[0] for r1) and a namespace tag of its own (`tag` plus the variant's first letter).
+ */
+export function testEachVariant(
+  t: Test,
+  title: string,
+  tag: string,
+  routers: number,
+  body: (t: Test, kinds: readonly RouterKind[], tag: string) => Promise<void>,
+): void {
+  for (const variant of LAN_VARIANTS) {
+    const kinds = variant.kinds.slice(0, routers);
+    void t.test(`${title} [${variant.name}: ${kinds.join(', ')}]`, { skip: variantSkipReason(kinds, routers) ?? false }, (t) =>
+      body(t, kinds, `${tag}${variant.kinds[0]![0]!}`));
+  }
+}
 
 /** After leaving Master (or dying), a node may keep a VIP this long before it counts as a violation. */
 export const VIP_GRACE_MS = 1000;
@@ -75,10 +109,35 @@ export class Harness {
     return p;
   }
 
-  startKeepalived(nodeName: string, specs: readonly RouterSpec[]): KeepalivedProcess {
-    const p = new KeepalivedProcess(this.node(nodeName), specs);
+  startKeepalived(nodeName: string, specs: readonly RouterSpec[], confText?: string): KeepalivedProcess {
+    const p = new KeepalivedProcess(this.node(nodeName), specs, confText);
     this.track(p);
     return p;
+  }
+
+  /** bin/vrrpd on the keepalived.conf keepalived would get for `specs` (or on `confText`). */
+  startVrrpd(nodeName: string, specs: readonly RouterSpec[], confText?: string): VrrpdProcess {
+    const p = new VrrpdProcess(this.node(nodeName), specs, confText);
+    this.track(p);
+    return p;
+  }
+
+  /** A router of any kind. */
+  start(kind: RouterKind, nodeName: string, specs: readonly RouterSpec[]): RouterProcess {
+    if (kind === 'ours') return this.startOurs(nodeName, specs);
+    return kind === 'vrrpd' ? this.startVrrpd(nodeName, specs) : this.startKeepalived(nodeName, specs);
+  }
+
+  /** The router on `nodeName` of the kind `kinds` gives that node (kinds[0] for r1). */
+  startAs(kinds: readonly RouterKind[], nodeName: string, specs: readonly RouterSpec[]): RouterProcess {
+    const kind = kinds[this.lan.routers.findIndex((n) => n.name === nodeName)];
+    if (kind === undefined) throw new Error(`no router kind given for ${nodeName}`);
+    return this.start(kind, nodeName, specs);
+  }
+
+  /** MACs of the nodes running `kinds` (by position: r1, r2, ...): whose adverts tshark judges. */
+  macsOf(kinds: readonly RouterKind[], judged: readonly RouterKind[] = ['ours', 'vrrpd']): string[] {
+    return this.lan.routers.filter((_, i) => kinds[i] !== undefined && judged.includes(kinds[i]!)).map((n) => n.mac);
   }
 
   private track(p: RouterProcess): void {

@@ -1,6 +1,8 @@
-// The two kinds of VRRP router a test can start in a namespace, behind one interface: our runner
-// (bin/vrrp-engine, JSON lines on stdout) and keepalived 2.2.7 (its console log). Both are configured
-// from the same RouterSpec, so an interop test describes one virtual router once.
+// The three kinds of VRRP router a test can start in a namespace, behind one interface: our runner
+// (bin/vrrp-engine, JSON lines on stdout), our keepalived drop-in (bin/vrrpd reading keepalived.conf,
+// its readable console lines) and keepalived 2.2.7 (its console log). All are configured from the
+// same RouterSpec, and vrrpd and keepalived read the very same keepalived.conf, so a test describes
+// one virtual router once.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,9 @@ import type { LanNode } from './lan.js';
 import { NamespaceProcess, type TimedLine } from './process.js';
 
 export const RUNNER = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+export const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
+
+export type RouterKind = 'ours' | 'vrrpd' | 'keepalived';
 
 export type State = 'Initialize' | 'Backup' | 'Master' | 'Fault';
 
@@ -38,7 +43,7 @@ export interface StateRecord {
 /** What every router process offers a test: its states over time, and waiting for one. */
 export abstract class RouterProcess extends NamespaceProcess {
   readonly states: StateRecord[] = [];
-  abstract readonly kind: 'ours' | 'keepalived';
+  abstract readonly kind: RouterKind;
 
   constructor(
     readonly node: LanNode,
@@ -139,14 +144,10 @@ export class KeepalivedProcess extends RouterProcess {
   readonly kind = 'keepalived';
   private readonly dir: string;
 
-  constructor(node: LanNode, specs: readonly RouterSpec[]) {
-    const dir = mkdtempSync(join(tmpdir(), 'vrrp-keepalived-'));
-    const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConf(node, specs));
+  constructor(node: LanNode, specs: readonly RouterSpec[], confText = keepalivedConf(node, specs)) {
+    const dir = confDir('vrrp-keepalived-', confText);
     // Private pid files, so several keepalived instances (one per namespace) never meet.
-    super(node, specs, 'keepalived', [
-      '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '--no-syslog',
-    ]);
+    super(node, specs, 'keepalived', ['-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir), '--no-syslog']);
     this.dir = dir;
   }
 
@@ -188,6 +189,52 @@ export class KeepalivedProcess extends RouterProcess {
     const m = KEEPALIVED_STATE.exec(line.text);
     if (!m) return undefined;
     return { atMs: line.atMs, router: m[1]!, state: KEEPALIVED_STATE_NAMES[m[2]!]! };
+  }
+}
+
+/** A temp dir holding `keepalived.conf` with `text`; its owner removes it when its process ends. */
+function confDir(prefix: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, 'keepalived.conf'), text);
+  return dir;
+}
+
+function privatePidFiles(dir: string): string[] {
+  return ['-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid')];
+}
+
+/** vrrpd's readable state-change line (-l): "TIME INFO  VI_1: Backup -> Master (master-down-timer)". */
+const VRRPD_STATE = /^\S+ INFO {2}(\S+): (?:Initialize|Backup|Master|Fault) -> (Initialize|Backup|Master|Fault) \(([^)]+)\)$/;
+
+/**
+ * bin/vrrpd as an operator starts it in keepalived's place (`-n -l -f FILE`), on the keepalived.conf
+ * KeepalivedProcess would get for the same specs; its pid files, status socket and dump files go to
+ * a private temp dir, so several of them (one per namespace) never meet. States are read from its
+ * readable state-change lines, reasons included.
+ */
+export class VrrpdProcess extends RouterProcess {
+  readonly kind = 'vrrpd';
+  readonly dir: string;
+
+  constructor(node: LanNode, specs: readonly RouterSpec[], confText = keepalivedConf(node, specs)) {
+    const dir = confDir('vrrp-vrrpd-', confText);
+    super(node, specs, process.execPath, [
+      VRRPD, '-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir),
+      '--socket', join(dir, 'vrrpd.sock'), '--dump-dir', dir,
+    ]);
+    this.dir = dir;
+    void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
+  }
+
+  get socket(): string {
+    return join(this.dir, 'vrrpd.sock');
+  }
+
+  protected stateFromLine(line: TimedLine): StateRecord | undefined {
+    if (line.stream !== 'stdout') return undefined;
+    const m = VRRPD_STATE.exec(line.text);
+    if (!m) return undefined;
+    return { atMs: line.atMs, router: m[1]!, state: m[2] as State, reason: m[3]! };
   }
 }
 
