@@ -1,0 +1,417 @@
+// OPENSHIFT_HA_* -> a typed, validated plan: the routers for startLinuxEngine, the health plan for
+// startHealth, the firewall chain and the status listener. Pure: the node's interfaces, the random
+// part of the priority and the script files' state come in as arguments, so every rule is testable.
+// Every invalid value throws EnvError naming the variable, the value and what is expected.
+// docs/openshift.md lists every variable and where we differ from the shipping wrapper.
+
+import { isIP } from 'node:net';
+import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
+import type { LinuxRouterInput } from '../linux/runtime.js';
+import type { IpFamily } from '../wire/types.js';
+import { EnvError } from './errors.js';
+import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
+import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
+import { parseVirtualIps, type Vip } from './vip-ranges.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The interfaces the wrapper tries after the configured one (its VirtualBox / cloud list). */
+export const FALLBACK_INTERFACES = ['enp0s3', 'enp0s8', 'eth1', 'ens3'] as const;
+export const DEFAULT_CONFIG_NAME = 'OpenShift-IPFailover';
+export const DEFAULT_PREEMPT_DELAY_S = 300;
+/** keepalived accepts preempt_delay up to 1000 s. */
+const MAX_PREEMPT_DELAY_S = 1000;
+const MAX_CHECK_INTERVAL_S = 3600;
+
+export type Preemption = { readonly kind: 'nopreempt' } | { readonly kind: 'preempt_delay'; readonly seconds: number };
+
+export interface OpenShiftInstance {
+  /** `<config name scrubbed>_VIP_<c>`, as the wrapper names its vrrp_instance (notify's 2nd argument). */
+  readonly name: string;
+  /** c: the 1-based instance number the priority formula uses. */
+  readonly ordinal: number;
+  readonly vrid: number;
+  readonly family: IpFamily;
+  readonly version: 2 | 3;
+  readonly role: InstanceRole;
+  readonly priority: number;
+  readonly initialState: 'Master' | 'Backup';
+  readonly virtualAddresses: readonly string[];
+  readonly unicastPeers: readonly string[];
+}
+
+export interface StatusListener {
+  readonly port: number;
+  readonly address: string;
+}
+
+export interface OpenShiftPlan {
+  readonly configName: string;
+  readonly interface: string;
+  /** How the interface was chosen. */
+  readonly interfaceSource: 'variable' | 'fallback' | 'default-route';
+  /** The node's address the formula and the port check use (primary IPv4, or global IPv6 if none). */
+  readonly nodeAddress: string;
+  readonly ipslot: number;
+  readonly replicaCount: number;
+  readonly preemption: Preemption;
+  /** v2 PASS authentication: the first 8 bytes of the config name (IPv4 instances only). */
+  readonly authPassword: string;
+  readonly instances: readonly OpenShiftInstance[];
+  /** The health check every instance tracks with weight 0 (failure = Fault), if any. */
+  readonly check: CheckSpec | undefined;
+  readonly notifyCommand: readonly string[] | undefined;
+  readonly iptablesChain: string | undefined;
+  readonly multicastSource: string | undefined;
+  readonly unicastSource: string | undefined;
+  readonly status: StatusListener | undefined;
+  /** Things accepted with a caveat; logged at start. */
+  readonly warnings: readonly string[];
+  readonly routers: readonly LinuxRouterInput[];
+  readonly health: HealthPlan;
+}
+
+export interface EnvDeps {
+  readonly node: NodeNetwork;
+  /** The R of the priority formula for instance c, 0..31. */
+  readonly random: (c: number) => number;
+  /** Why `path` cannot be run as a check or notify script (missing, not executable), or undefined. */
+  readonly scriptProblem: (path: string) => string | undefined;
+}
+
+/** The wrapper's scrub(): keep letters, digits, '-' and '_', then '-' becomes '_'. */
+export function scrubName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '').replace(/-/g, '_');
+}
+
+/** The first 8 bytes of the config name (what keepalived puts in the auth field). */
+export function authPasswordOf(configName: string): string {
+  const bytes = Buffer.from(configName, 'utf8').subarray(0, 8);
+  return bytes.toString('utf8');
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** The first of `names` that is set (undocumented variables come with and without the OPENSHIFT_ prefix). */
+function firstSet(env: Env, names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = text(env, name);
+    if (value !== undefined) return { name, value };
+  }
+  return undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, what = ''): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new EnvError(name, env[name], `expected a whole number from ${min} to ${max}${what}`);
+  }
+  return Number(value);
+}
+
+function parsePreemption(env: Env): Preemption {
+  const name = 'OPENSHIFT_HA_PREEMPTION';
+  const value = text(env, name);
+  if (value === undefined) return { kind: 'preempt_delay', seconds: DEFAULT_PREEMPT_DELAY_S };
+  const words = value.split(/\s+/);
+  if (words.length === 1 && words[0] === 'nopreempt') return { kind: 'nopreempt' };
+  if (words.length === 2 && words[0] === 'preempt_delay' && /^\d+$/.test(words[1]!) && Number(words[1]) <= MAX_PREEMPT_DELAY_S) {
+    return { kind: 'preempt_delay', seconds: Number(words[1]) };
+  }
+  throw new EnvError(name, env[name], `expected "nopreempt" or "preempt_delay N" with N whole seconds 0-${MAX_PREEMPT_DELAY_S} (default "preempt_delay ${DEFAULT_PREEMPT_DELAY_S}")`);
+}
+
+/** Interface names the kernel accepts: 1-15 bytes, no '/', ':' or whitespace. */
+function checkInterfaceName(name: string, value: string): void {
+  if (!/^[^\s/:]{1,15}$/.test(value) || value === '.' || value === '..') {
+    throw new EnvError(name, value, 'expected a network interface name (1-15 characters, no "/", ":" or spaces)');
+  }
+}
+
+function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { iface: NodeInterface; source: OpenShiftPlan['interfaceSource'] } {
+  const name = 'OPENSHIFT_HA_NETWORK_INTERFACE';
+  const configured = text(env, name);
+  if (configured !== undefined) checkInterfaceName(name, configured);
+  const wanted = configured ?? 'eth0';
+  const byName = (n: string) => node.interfaces.find((i) => i.name === n);
+  const direct = byName(wanted);
+  if (direct) return { iface: direct, source: 'variable' };
+  for (const candidate of FALLBACK_INTERFACES) {
+    const found = byName(candidate);
+    if (found) {
+      warnings.push(`${name}: ${wanted} does not exist; using ${candidate} (the wrapper's fallback list ${FALLBACK_INTERFACES.join(', ')})`);
+      return { iface: found, source: 'fallback' };
+    }
+  }
+  const viaRoute = node.defaultRouteInterface === undefined ? undefined : byName(node.defaultRouteInterface);
+  if (viaRoute) {
+    warnings.push(`${name}: ${wanted} does not exist; using ${viaRoute.name}, the interface of the default route`);
+    return { iface: viaRoute, source: 'default-route' };
+  }
+  throw new EnvError(
+    name,
+    env[name],
+    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${node.interfaces.map((i) => i.name).join(', ') || '(none)'}`,
+  );
+}
+
+function isLinkLocal(address: NodeAddress): boolean {
+  return address.family === 6 && /^fe[89ab][0-9a-f]:/i.test(address.address);
+}
+
+/** The node's address on the interface: its primary IPv4 (as ifconfig shows it), else a global IPv6. */
+function nodeAddressOf(iface: NodeInterface, vips: ReadonlySet<string>): string {
+  const own = iface.addresses.filter((a) => !vips.has(a.address));
+  const ipv4 = own.filter((a) => a.family === 4);
+  const primary = ipv4.find((a) => !a.secondary) ?? ipv4[0];
+  if (primary) return primary.address;
+  const ipv6 = own.find((a) => a.family === 6 && a.scope === 0 && !isLinkLocal(a));
+  if (ipv6) return ipv6.address;
+  throw new EnvError(
+    'OPENSHIFT_HA_NETWORK_INTERFACE',
+    iface.name,
+    `${iface.name} has no IPv4 address and no global IPv6 address (besides the VIPs); the priority formula and the port check need one`,
+  );
+}
+
+/** A command line as keepalived splits `script "..."` / `notify "..."`: words; the program an absolute path. */
+function scriptCommand(env: Env, name: string, deps: EnvDeps): string[] | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  const words = value.split(/\s+/);
+  if (!words[0]!.startsWith('/')) throw new EnvError(name, env[name], 'expected the full path of a script, e.g. /etc/keepalive/check.sh');
+  if (/["'\\`$;|&<>]/.test(value)) {
+    throw new EnvError(name, env[name], 'expected a path and plain arguments: quotes and shell characters are not interpreted (no shell runs it)');
+  }
+  const problem = deps.scriptProblem(words[0]!);
+  if (problem !== undefined) throw new EnvError(name, env[name], `${words[0]} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
+  return words;
+}
+
+function parseAddressList(env: Env, name: string, value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      if (isIP(entry) === 0) throw new EnvError(name, env[name], `${JSON.stringify(entry)} is not an IP address; expected a comma-separated list of node addresses`);
+      return entry.includes(':') ? entry.toLowerCase() : entry;
+    });
+}
+
+function parseExcludedIds(env: Env): Set<number> {
+  const found = firstSet(env, ['OPENSHIFT_HA_EXCLUDED_VRRP_IDS', 'HA_EXCLUDED_VRRP_IDS']);
+  const ids = new Set<number>();
+  if (!found) return ids;
+  for (const word of found.value.split(/[\s,]+/)) {
+    if (!/^\d+$/.test(word) || Number(word) < 1 || Number(word) > 255) {
+      throw new EnvError(found.name, env[found.name], `${JSON.stringify(word)} is not a router id; expected router ids 1-255 separated by spaces`);
+    }
+    ids.add(Number(word));
+  }
+  return ids;
+}
+
+/** VIPs split into instances: one per VIP, or G groups where the first N % G get one extra. */
+function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] {
+  const name = 'OPENSHIFT_HA_VIP_GROUPS';
+  if (text(env, name) === undefined) return vips.map((vip) => [vip]);
+  let groups = integer(env, name, 1, 1, 255);
+  if (groups > vips.length) {
+    warnings.push(`${name}: ${groups} groups for ${vips.length} VIP(s); using ${vips.length}, one VIP each`);
+    groups = vips.length;
+  }
+  const base = Math.floor(vips.length / groups);
+  const extra = vips.length % groups;
+  const result: Vip[][] = [];
+  let next = 0;
+  for (let g = 0; g < groups; g++) {
+    const size = base + (g < extra ? 1 : 0);
+    const group = vips.slice(next, next + size);
+    next += size;
+    if (new Set(group.map((v) => v.family)).size > 1) {
+      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${group.map((v) => v.address).join(', ')}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
+    }
+    result.push(group);
+  }
+  return result;
+}
+
+function assignRouterIds(env: Env, count: number, excluded: ReadonlySet<number>): number[] {
+  const name = 'OPENSHIFT_HA_VRRP_ID_OFFSET';
+  const offset = integer(env, name, 0, 0, 255);
+  const ids: number[] = [];
+  for (let id = offset + 1; ids.length < count && id <= 255; id++) {
+    if (!excluded.has(id)) ids.push(id);
+  }
+  if (ids.length < count) {
+    throw new EnvError(
+      name,
+      env[name] ?? '0',
+      `${count} VRRP instance(s) from offset ${offset} need router ids up to ${offset + count + excluded.size} at least, above 255; expected a smaller offset, fewer VIPs, or OPENSHIFT_HA_VIP_GROUPS`,
+    );
+  }
+  return ids;
+}
+
+function checkSpec(env: Env, deps: EnvDeps, checkName: string, nodeAddress: string): CheckSpec | undefined {
+  const intervalS = integer(env, 'OPENSHIFT_HA_CHECK_INTERVAL', 2, 1, MAX_CHECK_INTERVAL_S, ' (seconds between checks)');
+  // The wrapper's vrrp_script: timeout = interval, rise = fall = 1.
+  const timing = { intervalMs: intervalS * 1000, timeoutMs: intervalS * 1000, rise: 1, fall: 1 };
+  const script = scriptCommand(env, 'OPENSHIFT_HA_CHECK_SCRIPT', deps);
+  const port = integer(env, 'OPENSHIFT_HA_MONITOR_PORT', 80, 0, 65535, ' (0: no check)');
+  if (script) return { kind: 'script', name: checkName, command: script, initFail: false, ...timing };
+  if (port === 0) return undefined;
+  return { kind: 'tcp', name: checkName, host: nodeAddress, port, ...timing };
+}
+
+function statusListener(env: Env): StatusListener | undefined {
+  const port = integer(env, 'OPENSHIFT_HA_STATUS_PORT', 0, 0, 65535, ' (0 or unset: no listener)');
+  if (port === 0) return undefined;
+  const name = 'OPENSHIFT_HA_STATUS_ADDRESS';
+  const address = text(env, name) ?? '0.0.0.0';
+  if (isIP(address) === 0) throw new EnvError(name, env[name], 'expected an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1');
+  return { port, address };
+}
+
+function iptablesChain(env: Env): string | undefined {
+  const name = 'OPENSHIFT_HA_IPTABLES_CHAIN';
+  const chain = text(env, name);
+  if (chain === undefined) return undefined;
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,27}$/.test(chain)) {
+    throw new EnvError(name, env[name], 'expected an iptables chain name (letters, digits, "_", "-", "." up to 28 characters, e.g. INPUT), or unset for no rule');
+  }
+  return chain;
+}
+
+function sourceAddress(env: Env, names: readonly string[]): string | undefined {
+  const found = firstSet(env, names);
+  if (!found) return undefined;
+  if (isIP(found.value) === 0) throw new EnvError(found.name, env[found.name], 'expected the IP address to send adverts from');
+  return found.value;
+}
+
+function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[] {
+  const name = 'OPENSHIFT_HA_UNICAST_PEERS';
+  const value = text(env, name);
+  const useName = 'OPENSHIFT_HA_USE_UNICAST';
+  const use = text(env, useName)?.toLowerCase();
+  if (use !== undefined && !['true', 'false', 'yes', 'no', '1', '0'].includes(use)) {
+    throw new EnvError(useName, env[useName], 'expected true or false');
+  }
+  const wantsUnicast = use === 'true' || use === 'yes' || use === '1';
+  if (value === undefined) {
+    if (wantsUnicast) throw new EnvError(name, env[name], `${useName} is ${env[useName]}: expected the comma-separated addresses of the nodes`);
+    return [];
+  }
+  if (use !== undefined && !wantsUnicast) {
+    warnings.push(`${useName}=${env[useName]} but ${name} is set: unicast is used, as the keepalived image does (it never reads ${useName})`);
+  }
+  const own = new Set(node.interfaces.flatMap((i) => i.addresses.map((a) => a.address)));
+  const all = parseAddressList(env, name, value);
+  // Every node gets the same list, so it names this node too: our own addresses are not peers.
+  const peers = [...new Set(all)].filter((peer) => !own.has(peer));
+  if (peers.length === 0) throw new EnvError(name, env[name], 'lists only this node\'s own addresses; expected the addresses of the other nodes too');
+  return peers;
+}
+
+export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
+  const warnings: string[] = [];
+  const configName = text(env, 'OPENSHIFT_HA_CONFIG_NAME') ?? DEFAULT_CONFIG_NAME;
+  const baseName = scrubName(configName);
+  if (baseName === '') {
+    throw new EnvError('OPENSHIFT_HA_CONFIG_NAME', env.OPENSHIFT_HA_CONFIG_NAME, 'expected a name with letters, digits, "-" or "_"');
+  }
+  const vips = parseVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS);
+  const groups = groupVips(env, vips, warnings);
+  const excluded = parseExcludedIds(env);
+  const vrids = assignRouterIds(env, groups.length, excluded);
+  const replicaCount = integer(env, 'OPENSHIFT_HA_REPLICA_COUNT', 2, 1, 255, ' (spec.replicas of the deployment)');
+  const preemption = parsePreemption(env);
+  const { iface, source } = chooseInterface(env, deps.node, warnings);
+  const nodeAddress = nodeAddressOf(iface, new Set(vips.map((v) => v.address)));
+  const ipslot = nodeSlot(nodeAddress);
+  const peers = unicastPeers(env, deps.node, warnings);
+  const multicastSource = sourceAddress(env, ['OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', 'MULTICAST_SOURCE_IPADDRESS']);
+  const unicastSource = sourceAddress(env, ['OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS', 'UNICAST_SOURCE_IPADDRESS']);
+  const checkName = `chk_${baseName}`;
+  const check = checkSpec(env, deps, checkName, nodeAddress);
+  const notifyCommand = scriptCommand(env, 'OPENSHIFT_HA_NOTIFY_SCRIPT', deps);
+  const priorities = instancePriorities(ipslot, replicaCount, groups.length, (c) => {
+    const r = Math.floor(deps.random(c));
+    return Math.min(RANDOM_PRIORITY_SPAN - 1, Math.max(0, r));
+  });
+
+  const instances: OpenShiftInstance[] = groups.map((group, index) => {
+    const family = group[0]!.family;
+    const { role, priority } = priorities[index]!;
+    const familyPeers = peers.filter((peer) => (peer.includes(':') ? 6 : 4) === family);
+    if (peers.length > 0 && familyPeers.length === 0) {
+      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${group.map((v) => v.address).join(', ')}`);
+    }
+    return {
+      name: `${baseName}_VIP_${index + 1}`,
+      ordinal: index + 1,
+      vrid: vrids[index]!,
+      family,
+      version: family === 4 ? 2 : 3,
+      role,
+      priority,
+      // The wrapper writes `state MASTER` for master candidates unless nopreempt; with our
+      // preemptDelayMode 'openshift' it no longer cancels preempt_delay.
+      initialState: role !== 'backup' && preemption.kind !== 'nopreempt' ? 'Master' : 'Backup',
+      virtualAddresses: group.map((v) => v.address),
+      unicastPeers: familyPeers,
+    };
+  });
+
+  const authPassword = authPasswordOf(configName);
+  const routers: LinuxRouterInput[] = instances.map((instance) => {
+    const unicast = instance.unicastPeers.length > 0;
+    const source = unicast ? unicastSource : multicastSource;
+    return {
+      name: instance.name,
+      interface: iface.name,
+      vrid: instance.vrid,
+      version: instance.version,
+      family: instance.family,
+      priority: instance.priority,
+      advertIntervalCs: 100,
+      initialState: instance.initialState,
+      preempt: preemption.kind !== 'nopreempt',
+      preemptDelayMs: preemption.kind === 'preempt_delay' ? preemption.seconds * 1000 : 0,
+      preemptDelayMode: 'openshift',
+      virtualAddresses: instance.virtualAddresses,
+      auth: instance.family === 4 ? { type: 'pass', password: configName } : { type: 'none' },
+      unicastPeers: instance.unicastPeers,
+      ...(source !== undefined && isIP(source) === instance.family ? { primaryAddress: source } : {}),
+    };
+  });
+
+  const tracks: TrackSpec[] = check ? instances.map((i) => ({ router: i.name, check: check.name, weight: 0 })) : [];
+  const notify: NotifySpec[] = notifyCommand ? instances.map((i) => ({ router: i.name, notify: notifyCommand })) : [];
+  return {
+    configName,
+    interface: iface.name,
+    interfaceSource: source,
+    nodeAddress,
+    ipslot,
+    replicaCount,
+    preemption,
+    authPassword,
+    instances,
+    check,
+    notifyCommand,
+    iptablesChain: iptablesChain(env),
+    multicastSource,
+    unicastSource,
+    status: statusListener(env),
+    warnings,
+    routers,
+    health: { checks: check ? [check] : [], tracks, notify, syncGroups: [] },
+  };
+}
