@@ -38,14 +38,15 @@ interface TrackedObject {
 }
 
 export class VirtualRouter {
-  readonly config: VirtualRouterConfig;
-  private readonly checks: ReceiveChecks;
-  private readonly primaryAddressBytes: Uint8Array | undefined;
+  /** Replaced only by `reconfigure`, together with everything derived from it below. */
+  private currentConfig: VirtualRouterConfig;
+  private checks: ReceiveChecks;
+  private primaryAddressBytes: Uint8Array | undefined;
 
   /** nopreempt and preempt_delay as they apply after the mode's rules (see `preemptRules`). */
-  private readonly preempt: boolean;
-  private readonly preemptDelayMs: number;
-  private readonly ignoredPreemptSettings: string | undefined;
+  private preempt: boolean;
+  private preemptDelayMs: number;
+  private ignoredPreemptSettings: string | undefined;
 
   private currentState: RouterState = 'Initialize';
   private basePriority: number;
@@ -76,7 +77,7 @@ export class VirtualRouter {
   private readonly drops = new Map<DropReason, number>();
 
   constructor(config: VirtualRouterConfig) {
-    this.config = config;
+    this.currentConfig = config;
     this.checks = receiveChecksFor(config);
     this.primaryAddressBytes = parseAddress(config.primaryAddress, config.family)?.bytes;
     const rules = preemptRules(config);
@@ -86,6 +87,10 @@ export class VirtualRouter {
     this.basePriority = config.priority;
     this.currentEffectivePriority = this.computeEffectivePriority();
     this.masterAdvertIntervalCs = config.advertIntervalCs;
+  }
+
+  get config(): VirtualRouterConfig {
+    return this.currentConfig;
   }
 
   get state(): RouterState {
@@ -152,6 +157,72 @@ export class VirtualRouter {
       lastTransition: this.lastTransition,
       nextDeadlineMs: this.nextDeadlineMs(),
     };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reconfiguration at run time (keepalived's reload of an instance it keeps)
+
+  /**
+   * Applies a new configuration for the same router (same name, interface, VRID, family and version;
+   * anything else is a different router and throws) without leaving the current state, as keepalived
+   * 2.2.7 does on reload for an instance it keeps (restore_vrrp_state, clear_diff_vrrp):
+   * - priority: re-evaluated as `setPriority` does (an owner-conflict 254 is replaced only if the
+   *   configured priority changed);
+   * - advert interval: ours from the next advert (Master) or down timer (Backup); a v3 Backup keeps
+   *   the interval it learned from its Master;
+   * - preempt, preempt_delay: from the next advert; a preempt_delay wait they no longer allow ends;
+   * - VIPs: a Master removes those that left and adds and announces (one burst of `announce.repeat`)
+   *   those that came; any other state just remembers them for its next takeover;
+   * - announce refresh: restarted from now if its settings changed; auth, unicast peers, checks and
+   *   the primary address apply to the next packet.
+   * Returns the actions to carry out, as `handle` does.
+   */
+  reconfigure(next: VirtualRouterConfig, nowMs: number): RouterAction[] {
+    const old = this.currentConfig;
+    for (const field of ['name', 'interface', 'vrid', 'family', 'version'] as const) {
+      if (next[field] !== old[field]) {
+        throw new Error(`${old.name}: cannot reconfigure ${field} in place (${String(old[field])} -> ${String(next[field])}); remove the router and add it`);
+      }
+    }
+    const actions: RouterAction[] = [];
+    this.currentConfig = next;
+    this.checks = receiveChecksFor(next);
+    this.primaryAddressBytes = parseAddress(next.primaryAddress, next.family)?.bytes;
+    const rules = preemptRules(next);
+    this.preempt = rules.preempt;
+    this.preemptDelayMs = rules.preemptDelayMs;
+    if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings) actions.push(notice('preempt-settings-ignored', rules.ignored));
+    this.ignoredPreemptSettings = rules.ignored;
+    if (this.preemptDelayMs === 0) this.preemptAtMs = undefined;
+    this.reportedIntervalCs = undefined;
+    this.reportedAddressMismatchFrom = undefined;
+
+    const learnsInterval = this.currentState === 'Backup' && next.version === 3 && this.masterAddress !== undefined;
+    if (!learnsInterval) this.masterAdvertIntervalCs = next.advertIntervalCs;
+    if (this.currentState === 'Master') {
+      this.masterAddress = next.primaryAddress;
+      this.applyVipChanges(old, next, nowMs, actions);
+    }
+    if (next.priority !== old.priority) this.basePriority = next.priority;
+    actions.push(...this.reevaluate(nowMs, undefined));
+    return actions;
+  }
+
+  /** A Master's side of a reconfiguration: the VIP difference and the announcement settings. */
+  private applyVipChanges(old: VirtualRouterConfig, next: VirtualRouterConfig, nowMs: number, actions: RouterAction[]): void {
+    const kept = new Set(next.virtualAddresses);
+    const had = new Set(old.virtualAddresses);
+    const gone = old.virtualAddresses.filter((address) => !kept.has(address));
+    const added = next.virtualAddresses.filter((address) => !had.has(address));
+    if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
+    if (added.length > 0) {
+      actions.push({ kind: 'addVips', addresses: added, acceptMode: next.acceptMode });
+      if (next.announce.repeat > 0) actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
+    }
+    const refresh = next.announce;
+    if (refresh.refreshIntervalMs !== old.announce.refreshIntervalMs || refresh.refreshRepeat !== old.announce.refreshRepeat) {
+      this.refreshAtMs = refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0 ? nowMs + refresh.refreshIntervalMs : undefined;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
