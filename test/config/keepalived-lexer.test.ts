@@ -2,13 +2,13 @@
 // includes with globs, and where each token came from.
 import t from 'tap';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiagnosticList } from '../../src/config/keepalived/diagnostics.js';
 import { expandBraces, matchComponent } from '../../src/config/keepalived/glob.js';
-import { lexKeepalivedConfig, type Token } from '../../src/config/keepalived/lexer.js';
+import { conditional, lexKeepalivedConfig, type Token } from '../../src/config/keepalived/lexer.js';
 import { parseStatements } from '../../src/config/keepalived/parser.js';
-import { KeepalivedConfigError, loadKeepalivedConfig, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
+import { defaultConfigId, KeepalivedConfigError, loadKeepalivedConfig, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
 
 function lex(text: string, defines?: Record<string, string>) {
   const diagnostics = new DiagnosticList();
@@ -78,11 +78,31 @@ t.test('definitions are not substituted inside quotes (keepalived -d shows "$P" 
   t.same(words(tokens), ['auth_pass', '$P', 'abc', '${P}', 'x']);
 });
 
-t.test('@ conditional lines are refused with their line', async (t) => {
-  const { tokens, diagnostics } = lex('priority 100\n@node1 priority 200');
-  t.same(words(tokens), ['priority', '100']);
-  t.equal(diagnostics[0]!.line, 2);
-  t.match(diagnostics[0]!.message, /conditional line "@node1" is not supported/);
+t.test('@id and @^id lines follow the config id, as keepalived 2.2.7 -i does', async (t) => {
+  const text = 'priority 100\n@node1 priority 200\n  @^node1   priority 50  \n@node2 router_id "r 2"\n@node1\n';
+  const as = (configId: string | undefined) => {
+    const diagnostics = new DiagnosticList();
+    const { tokens } = lexKeepalivedConfig(text, 'k.conf', diagnostics, configId === undefined ? {} : { configId });
+    return { words: words(tokens), lines: tokens.filter((tk) => tk.kind === 'word').map((tk) => tk.line), diagnostics: diagnostics.items };
+  };
+  t.same(as('node1'), { words: ['priority', '100', 'priority', '200'], lines: [1, 1, 2, 2], diagnostics: [] }, 'node1: its line kept, with its line number');
+  t.same(as('node2').words, ['priority', '100', 'priority', '50', 'router_id', 'r 2'], 'node2: the @^node1 line and its own');
+  t.same(as(undefined).words, ['priority', '100', 'priority', '50'], 'no config id: every @id line out, every @^id line in');
+  // keepalived -t -i main rejects `$IF_MAIN priority 300` after `$IF_MAIN=@main`; -i backup accepts it.
+  const defined = (configId: string) => {
+    const { tokens } = lexKeepalivedConfig('$IF_MAIN=@main\n$IF_MAIN priority 240\n@main $P=7\nweight $P\n', 'k.conf', new DiagnosticList(), { configId });
+    return words(tokens);
+  };
+  t.same(defined('main'), ['priority', '240', 'weight', '7'], 'a definition can hold the @id, and an @id line can define');
+  t.same(defined('backup'), ['weight', '$P']);
+  t.equal(conditional('no condition here', 'main'), 'no condition here');
+});
+
+t.test('the config id defaults to the host name up to its first dot', async (t) => {
+  t.equal(defaultConfigId(), hostname().split('.')[0]);
+  const text = `vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n @${defaultConfigId()} priority 180\n @^${defaultConfigId()} priority 20\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n`;
+  t.equal(parseKeepalivedConfig(text, 'k.conf').input.routers[0]!.priority, 180);
+  t.equal(parseKeepalivedConfig(text, 'k.conf', { configId: 'elsewhere' }).input.routers[0]!.priority, 20);
 });
 
 t.test('glob pieces: braces expand in order, fnmatch per component', async (t) => {

@@ -2,6 +2,7 @@
 // what is supported, warned about and refused.
 
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { LinuxEngineInput } from '../../linux/runtime.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
@@ -37,6 +38,16 @@ export interface LoadedKeepalivedConfig {
 export interface LoadOptions {
   /** `$NAME` values defined before the file is read (as if written at its top). */
   readonly defines?: Record<string, string>;
+  /**
+   * keepalived's config id (its -i), which `@id` lines are compared with. Default: the host name up to
+   * its first dot, as keepalived's.
+   */
+  readonly configId?: string;
+}
+
+/** keepalived's default config id: the node name as uname gives it, up to the first dot. */
+export function defaultConfigId(): string {
+  return hostname().split('.')[0]!;
 }
 
 /** Reads `path` and its includes; throws KeepalivedConfigError listing every error (with file:line). */
@@ -50,12 +61,13 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
     diagnostics.error({ file, line: 0 }, `cannot read the configuration: ${(error as Error).message}`);
     throw new KeepalivedConfigError(diagnostics.items);
   }
-  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), include: readIncludes });
+  const configId = options.configId ?? defaultConfigId();
+  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), configId, include: readIncludes });
 }
 
 /** Parses one file's text; an `include` is an error here (nothing is read from disk). */
-export function parseKeepalivedConfig(text: string, fileName: string): LoadedKeepalivedConfig {
-  return build(text, fileName, new DiagnosticList(), {});
+export function parseKeepalivedConfig(text: string, fileName: string, options: Pick<LoadOptions, 'configId'> = {}): LoadedKeepalivedConfig {
+  return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
 }
 
 function build(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions): LoadedKeepalivedConfig {

@@ -5,7 +5,9 @@
 //   - `$NAME=value` defines NAME; `$NAME` and `${NAME}` are replaced in later lines (and in values),
 //     but not inside double quotes;
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
-//   - `@id` / `@^id` lines depend on keepalived's -i config id, which we do not have: reported.
+//   - `@id REST` keeps REST only when id is the config id (keepalived's -i, by default the host name
+//     up to its first dot); `@^id REST` only when it is not. The test is made before and after
+//     variables are replaced, so `$IF_MAIN=@main` then `$IF_MAIN priority 240` works as in keepalived.
 // Pure: reading files is the caller's job, through `IncludeResolver`.
 
 import { DiagnosticList, type SourcePosition } from './diagnostics.js';
@@ -35,6 +37,8 @@ export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostic
 
 export interface LexOptions {
   readonly defines?: Readonly<Record<string, string>>;
+  /** keepalived's config id, which `@id` lines are compared with; without one every `@id` line is left out. */
+  readonly configId?: string;
   /** Without one, `include` is an error (parseKeepalivedConfig reads no files). */
   readonly include?: IncludeResolver;
 }
@@ -60,18 +64,15 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
     open.push(name);
     source.split(/\r?\n/).forEach((rawLine, index) => {
       const at: SourcePosition = { file: name, line: index + 1 };
-      const line = stripComment(rawLine).trim();
-      if (line === '') return;
-      if (line.startsWith('@')) {
-        diagnostics.error(at, `conditional line "${line.split(/\s/)[0]}" is not supported: it depends on keepalived's -i config id`);
-        return;
-      }
+      const line = conditional(stripComment(rawLine).trim(), options.configId);
+      if (line === undefined || line === '') return;
       const definition = DEFINITION.exec(line);
       if (definition) {
         definitions.set(definition[1]!, substitute(definition[2]!.trim(), definitions, at, diagnostics));
         return;
       }
-      const expanded = substitute(line, definitions, at, diagnostics);
+      const expanded = conditional(substitute(line, definitions, at, diagnostics), options.configId);
+      if (expanded === undefined || expanded === '') return;
       // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
       const include = /^include(?:\s+(.*))?$/.exec(expanded);
       if (include) {
@@ -111,6 +112,17 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
 
   lexFile(text, file);
   return { tokens, files };
+}
+
+/**
+ * keepalived's conditional lines: `@id REST` is REST when `id` is the config id, else nothing;
+ * `@^id REST` the other way round. A line without `@` is returned as it is.
+ */
+export function conditional(line: string, configId: string | undefined): string | undefined {
+  const match = /^@(\^?)(\S*)\s*(.*)$/.exec(line);
+  if (!match) return line;
+  const negated = match[1] === '^';
+  return (match[2] === configId) !== negated ? match[3]! : undefined;
 }
 
 /** Cuts a line at the first `#` or `!` that is not inside double quotes. */
