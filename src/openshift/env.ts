@@ -62,6 +62,8 @@ export interface OpenShiftPlan {
   readonly check: CheckSpec | undefined;
   readonly notifyCommand: readonly string[] | undefined;
   readonly iptablesChain: string | undefined;
+  /** OPENSHIFT_HA_FIREWALL (ours): iptables or nftables; undefined: iptables if installed, else nft. */
+  readonly firewallBackend: 'iptables' | 'nftables' | undefined;
   readonly multicastSource: string | undefined;
   readonly unicastSource: string | undefined;
   readonly status: StatusListener | undefined;
@@ -288,6 +290,14 @@ function iptablesChain(env: Env): string | undefined {
   return chain;
 }
 
+function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
+  const name = 'OPENSHIFT_HA_FIREWALL';
+  const value = text(env, name);
+  if (value === undefined || value === 'auto') return undefined;
+  if (value === 'iptables' || value === 'nftables') return value;
+  throw new EnvError(name, env[name], 'expected iptables, nftables or auto (default: iptables when installed, else nftables)');
+}
+
 function sourceAddress(env: Env, names: readonly string[]): string | undefined {
   const found = firstSet(env, names);
   if (!found) return undefined;
@@ -407,6 +417,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
     check,
     notifyCommand,
     iptablesChain: iptablesChain(env),
+    firewallBackend: firewallBackend(env),
     multicastSource,
     unicastSource,
     status: statusListener(env),

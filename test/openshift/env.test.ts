@@ -266,6 +266,9 @@ t.test('UNICAST_PEERS: own address ignored; USE_UNICAST as the image reads it', 
 
 t.test('IPTABLES_CHAIN and the status listener', async (t) => {
   t.equal(plan({ OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT' }).iptablesChain, 'INPUT');
+  t.equal(plan({ OPENSHIFT_HA_FIREWALL: 'nftables' }).firewallBackend, 'nftables');
+  t.equal(plan({}).firewallBackend, undefined);
+  rejects(t, { OPENSHIFT_HA_FIREWALL: 'ufw' }, 'OPENSHIFT_HA_FIREWALL', ['iptables, nftables or auto']);
   rejects(t, { OPENSHIFT_HA_IPTABLES_CHAIN: '-j DROP' }, 'OPENSHIFT_HA_IPTABLES_CHAIN', ['chain name']);
   t.same(plan({ OPENSHIFT_HA_STATUS_PORT: '63001' }).status, { port: 63001, address: '0.0.0.0' });
   rejects(t, { OPENSHIFT_HA_STATUS_PORT: 'http' }, 'OPENSHIFT_HA_STATUS_PORT', ['0 to 65535']);

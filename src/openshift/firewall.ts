@@ -1,0 +1,185 @@
+// The rule OPENSHIFT_HA_IPTABLES_CHAIN asks for: accept VRRP's multicast group in the named chain, so a
+// node firewall does not eat the adverts. The keepalived image runs
+//   iptables -I <chain> 1 -d 224.0.0.18/32 -j ACCEPT      (when `iptables -C` finds no such rule)
+// and its newest version uses an nftables table `inet keepalived` instead. We add the same rule once
+// (idempotent: an identical rule already there is left alone and not removed), for IPv6 instances the
+// same for ff02::12 with ip6tables, and remove exactly what we added at exit (the wrapper's removal was
+// buggy). A missing chain is not created (as documented): that is a warning, not a failure.
+// Commands run without a shell, each with a timeout; the runner is injectable so tests can run them
+// inside a network namespace.
+
+import { execFile } from 'node:child_process';
+import type { RuntimeLogger } from '../linux/event-log.js';
+import type { IpFamily } from '../wire/types.js';
+
+export type FirewallBackend = 'iptables' | 'nftables';
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
+
+const COMMAND_TIMEOUT_MS = 10_000;
+
+/** Runs a program (no shell); a missing program is code 127, like a shell would say. */
+export const runCommand: CommandRunner = (command, args) =>
+  new Promise((resolve) => {
+    execFile(command, [...args], { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error === null) return resolve({ code: 0, stdout, stderr });
+      const code = typeof error.code === 'number' ? error.code : error.code === 'ENOENT' ? 127 : 1;
+      resolve({ code, stdout, stderr: stderr || error.message });
+    });
+  });
+
+const GROUPS: Record<IpFamily, { iptables: string; group: string; nftMatch: string }> = {
+  4: { iptables: 'iptables', group: '224.0.0.18/32', nftMatch: 'ip daddr 224.0.0.18' },
+  6: { iptables: 'ip6tables', group: 'ff02::12/128', nftMatch: 'ip6 daddr ff02::12' },
+};
+
+export const NFT_TABLE = 'keepalived';
+/** nftables base chains by the iptables chain name they stand for. */
+const NFT_HOOKS: Record<string, string> = { INPUT: 'input', OUTPUT: 'output', FORWARD: 'forward', PREROUTING: 'prerouting', POSTROUTING: 'postrouting' };
+
+export interface FirewallOptions {
+  readonly chain: string;
+  readonly families: ReadonlySet<IpFamily>;
+  /** Undefined: iptables when the node's iptables works, else nftables. */
+  readonly backend?: FirewallBackend;
+  /** Marks our nftables rule so that exactly it is removed. */
+  readonly comment: string;
+  readonly logger: RuntimeLogger;
+  readonly run?: CommandRunner;
+}
+
+/** What was added, so that exactly that is removed. */
+export interface FirewallRules {
+  readonly backend: FirewallBackend | undefined;
+  /** Human-readable rules we added (empty: none, e.g. already there or the chain is missing). */
+  readonly added: readonly string[];
+  remove(): Promise<void>;
+}
+
+async function chooseBackend(run: CommandRunner): Promise<FirewallBackend | undefined> {
+  if ((await run('iptables', ['-w', '-S', 'INPUT', '1'])).code !== 127) return 'iptables';
+  if ((await run('nft', ['--version'])).code !== 127) return 'nftables';
+  return undefined;
+}
+
+async function addIptables(options: FirewallOptions, run: CommandRunner): Promise<FirewallRules> {
+  const { chain, logger } = options;
+  const added: { family: IpFamily; text: string }[] = [];
+  for (const family of [...options.families].sort()) {
+    const { iptables, group } = GROUPS[family];
+    const rule = ['-d', group, '-j', 'ACCEPT'];
+    const text = `${iptables} -I ${chain} 1 ${rule.join(' ')}`;
+    const check = await run(iptables, ['-w', '-C', chain, ...rule]);
+    if (check.code === 0) {
+      logger.info({ event: 'firewall', action: 'present', rule: text }, `firewall: the rule is already in ${chain}; left as it is`);
+      continue;
+    }
+    const listed = await run(iptables, ['-w', '-S', chain]);
+    if (listed.code !== 0) {
+      logger.warn({ event: 'firewall', action: 'skipped', chain, error: listed.stderr.trim() }, `firewall: chain ${chain} does not exist (${iptables}); not created, no rule added`);
+      continue;
+    }
+    const insert = await run(iptables, ['-w', '-I', chain, '1', ...rule]);
+    if (insert.code !== 0) throw new Error(`${text} failed: ${insert.stderr.trim()}`);
+    logger.info({ event: 'firewall', action: 'added', rule: text }, `firewall: added ${text}`);
+    added.push({ family, text });
+  }
+  let removed = false;
+  return {
+    backend: 'iptables',
+    added: added.map((a) => a.text),
+    async remove() {
+      if (removed) return;
+      removed = true;
+      for (const { family, text } of added) {
+        const { iptables, group } = GROUPS[family];
+        const result = await run(iptables, ['-w', '-D', chain, '-d', group, '-j', 'ACCEPT']);
+        if (result.code === 0) logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
+        else logger.error({ event: 'firewall', action: 'remove-failed', rule: text, error: result.stderr.trim() }, `firewall: could not remove ${text}`);
+      }
+    },
+  };
+}
+
+/** Handles of the rules (in `nft -a` output) whose text contains `marker`. */
+function nftHandles(listing: string, marker: string): number[] {
+  return listing
+    .split('\n')
+    .filter((line) => line.includes(marker))
+    .map((line) => /# handle (\d+)/.exec(line)?.[1])
+    .filter((h): h is string => h !== undefined)
+    .map(Number);
+}
+
+async function addNftables(options: FirewallOptions, run: CommandRunner): Promise<FirewallRules> {
+  const { chain, logger } = options;
+  const hook = NFT_HOOKS[chain.toUpperCase()];
+  const none: FirewallRules = { backend: 'nftables', added: [], remove: async () => {} };
+  if (hook === undefined) {
+    logger.warn({ event: 'firewall', action: 'skipped', chain }, `firewall: nftables has no hook for chain ${chain} (expected ${Object.keys(NFT_HOOKS).join(', ')}); no rule added`);
+    return none;
+  }
+  const nft = async (...args: string[]) => {
+    const result = await run('nft', args);
+    if (result.code !== 0) throw new Error(`nft ${args.join(' ')} failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  };
+  const tableExisted = (await run('nft', ['list', 'table', 'inet', NFT_TABLE])).code === 0;
+  const chainExisted = tableExisted && (await run('nft', ['list', 'chain', 'inet', NFT_TABLE, chain])).code === 0;
+  if (!tableExisted) await nft('add', 'table', 'inet', NFT_TABLE);
+  if (!chainExisted) await nft('add', 'chain', 'inet', NFT_TABLE, chain, `{ type filter hook ${hook} priority filter; policy accept; }`);
+  const listing = await nft('-a', 'list', 'chain', 'inet', NFT_TABLE, chain);
+  const added: string[] = [];
+  const handles: number[] = [];
+  for (const family of [...options.families].sort()) {
+    const { nftMatch } = GROUPS[family];
+    if (listing.includes(`${nftMatch} accept`)) {
+      logger.info({ event: 'firewall', action: 'present', rule: nftMatch }, `firewall: inet ${NFT_TABLE} ${chain} already accepts ${nftMatch}; left as it is`);
+      continue;
+    }
+    // --echo --handle prints the new rule with its handle: exactly that one is deleted at exit.
+    const echoed = await nft('-e', '-a', 'add', 'rule', 'inet', NFT_TABLE, chain, ...nftMatch.split(' '), 'accept', 'comment', `"${options.comment}"`);
+    handles.push(...nftHandles(echoed, nftMatch));
+    const text = `nft add rule inet ${NFT_TABLE} ${chain} ${nftMatch} accept`;
+    logger.info({ event: 'firewall', action: 'added', rule: text }, `firewall: added ${text}`);
+    added.push(text);
+  }
+  let removed = false;
+  return {
+    backend: 'nftables',
+    added,
+    async remove() {
+      if (removed) return;
+      removed = true;
+      try {
+        if (!tableExisted) {
+          await nft('delete', 'table', 'inet', NFT_TABLE);
+        } else if (!chainExisted) {
+          await nft('delete', 'chain', 'inet', NFT_TABLE, chain);
+        } else {
+          for (const handle of handles) await nft('delete', 'rule', 'inet', NFT_TABLE, chain, 'handle', String(handle));
+        }
+        for (const text of added) logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
+      } catch (error) {
+        logger.error({ event: 'firewall', action: 'remove-failed', error: (error as Error).message }, `firewall: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/** Adds the VRRP accept rule(s) to `chain`; rejects only when a command that should work fails. */
+export async function addVrrpRule(options: FirewallOptions): Promise<FirewallRules> {
+  const run = options.run ?? runCommand;
+  const backend = options.backend ?? (await chooseBackend(run));
+  if (backend === undefined) {
+    options.logger.warn({ event: 'firewall', action: 'skipped' }, 'firewall: neither iptables nor nft is installed; no rule added');
+    return { backend: undefined, added: [], remove: async () => {} };
+  }
+  return backend === 'iptables' ? addIptables(options, run) : addNftables(options, run);
+}
