@@ -1,6 +1,7 @@
-// Every keepalived.conf in test/config/corpus is read by loadKeepalivedConfig, and our verdict (accept
-// or reject) is compared with `keepalived -t -f FILE` from keepalived 2.2.7. Each file says what it
-// expects in its first lines:
+// Every keepalived.conf in test/config/corpus is read by loadKeepalivedConfig and checked by
+// `bin/vrrpd -t -f FILE` (which also makes the checks across instances that the daemon makes before
+// starting), and our verdict (accept or reject) is compared with `keepalived -t -f FILE` from
+// keepalived 2.2.7. Each file says what it expects in its first lines:
 //   # expect: accept|reject
 //   # keepalived: accept|reject -- why keepalived differs (only where it does, on purpose)
 import t from 'tap';
@@ -11,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../../src/config/keepalived/index.js';
 
 const corpus = join(fileURLToPath(import.meta.url), '../../../../test/config/corpus');
+const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
+/** keepalived 2.2.7's -t exit codes, which vrrpd -t keeps: 0 usable, 5 errors found. */
+const TEST_EXIT: Record<Verdict, number> = { accept: 0, reject: 5 };
 const files = [
   ...readdirSync(corpus).filter((name) => name.endsWith('.conf')),
   ...readdirSync(corpus, { withFileTypes: true })
@@ -56,6 +60,13 @@ for (const name of files) {
     if (ours.verdict === 'reject') {
       t.ok(ours.errors.every((e) => /:\d+: /.test(e) && !/:0: /.test(e)), 'every error names its file and line');
     }
+    t.test('bin/vrrpd -t gives the same verdict, with keepalived -t\'s exit code', async (t) => {
+      // Without NODE_OPTIONS: tap's loader breaks the extensionless bin shim (see test/netns/process.ts).
+      const { NODE_OPTIONS: _loader, ...env } = process.env;
+      const run = spawnSync(process.execPath, [VRRPD, '-t', '-f', path], { cwd: corpus, encoding: 'utf8', timeout: 20_000, env });
+      t.equal(run.status, TEST_EXIT[expected.expect], `vrrpd -t exits ${TEST_EXIT[expected.expect]}\n${run.stderr}`);
+      if (expected.expect === 'reject') t.match(run.stderr, /:\d+: error: /, 'and names the file and line of an error');
+    });
     t.test('keepalived -t agrees (or differs as documented)', { skip: keepalivedSkip }, async (t) => {
       const run = spawnSync('keepalived', ['-t', '-f', path], { cwd: corpus, encoding: 'utf8', timeout: 10_000 });
       const verdict: Verdict = run.status === 0 ? 'accept' : 'reject';

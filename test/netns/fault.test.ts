@@ -1,10 +1,11 @@
-// Link down -> Fault. r1 (priority 200) is Master, r2 (100) Backup (VRRPv3, IPv4, 0.5 s). Taking r1's
+// Link down -> Fault, with bin/vrrp-engine and again with bin/vrrpd on keepalived.conf.
+// r1 (priority 200) is Master, r2 (100) Backup (VRRPv3, IPv4, 0.5 s). Taking r1's
 // eth0 down puts r1 in Fault and removes its VIP; r2 hears nothing and takes over after its
 // Master_Down_Interval; the client's pings go on once the GARP has moved its neighbour entry.
 // Bringing the link back: r1 leaves Fault as Backup, then preempts.
 
-import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
+import t, { type Test } from 'tap';
+import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
@@ -13,11 +14,13 @@ const spec = (priority: number): RouterSpec => ({
   name: 'VI_1', vrid: 51, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP],
 });
 
-t.test('link down puts the Master in Fault; the Backup takes over', { skip: skipReason() ?? false }, async (t) => {
-  const h = await Harness.create(t, 'flt', 2);
+testEachVariant(t, 'link down puts the Master in Fault; the Backup takes over', 'flt', 2, linkDown);
+
+async function linkDown(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2);
   h.watchVips([VIP]);
-  const r1 = h.startOurs('r1', [spec(200)]);
-  const r2 = h.startOurs('r2', [spec(100)]);
+  const r1 = h.startAs(kinds, 'r1', [spec(200)]);
+  const r2 = h.startAs(kinds, 'r2', [spec(100)]);
   await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await r2.waitForState('VI_1', 'Backup', STARTUP_MS);
   const ping = h.ping(VIP);
@@ -61,7 +64,7 @@ t.test('link down puts the Master in Fault; the Backup takes over', { skip: skip
   await h.stopWatching();
   t.same(h.vipViolations(() => 'VI_1'), [], `VIP only ever on a Master (${h.vipSamples} samples)`);
   const frames = (await h.stopCapture()).vrrp();
-  const verdict = judgeAdverts(frames, { macs: h.lan.routers.map((n) => n.mac), version: 3, vrid: 51, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
+  const verdict = judgeAdverts(frames, { macs: h.macsOf(kinds), version: 3, vrid: 51, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
   t.ok(verdict.count > 5, `${verdict.count} adverts of ours`);
   t.same(verdict.problems, [], 'tshark: every advert valid');
-});
+}

@@ -1,9 +1,10 @@
-// VRRPv3 over IPv6 (0.5 s): r1 (200) Master, r2 (100) Backup, VIP 2001:db8::100. Adverts come from
+// VRRPv3 over IPv6 (0.5 s), with bin/vrrp-engine and again with bin/vrrpd on keepalived.conf:
+// r1 (200) Master, r2 (100) Backup, VIP 2001:db8::100. Adverts come from
 // the link-local address to ff02::12 with hop limit 255. On SIGTERM of r1, r2 takes over and its
 // unsolicited NA (Override set, Solicited clear) moves the client's `ip -6 neigh` entry.
 
-import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
+import t, { type Test } from 'tap';
+import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '2001:db8::100';
@@ -12,11 +13,13 @@ const spec = (priority: number): RouterSpec => ({
   name: 'VI_6', vrid: 56, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP],
 });
 
-t.test('IPv6: election, SIGTERM failover, unsolicited NA', { skip: skipReason() ?? false }, async (t) => {
-  const h = await Harness.create(t, 'v6', 2);
+testEachVariant(t, 'IPv6: election, SIGTERM failover, unsolicited NA', 'v6', 2, ipv6);
+
+async function ipv6(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2);
   h.watchVips([VIP]);
-  const r1 = h.startOurs('r1', [spec(200)]);
-  const r2 = h.startOurs('r2', [spec(100)]);
+  const r1 = h.startAs(kinds, 'r1', [spec(200)]);
+  const r2 = h.startAs(kinds, 'r2', [spec(100)]);
   await r1.waitForState('VI_6', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await r2.waitForState('VI_6', 'Backup', STARTUP_MS);
   t.same(await waitUntil(async () => {
@@ -29,7 +32,7 @@ t.test('IPv6: election, SIGTERM failover, unsolicited NA', { skip: skipReason() 
   t.equal(neighbourOf(h.lan, VIP)?.lladdr, h.node('r1').mac, "client's IPv6 neighbour entry: r1");
 
   const since = r2.mark();
-  t.same(await r1.stop(5000), { code: 0, signal: null }, 'r1 exits 0 on SIGTERM');
+  t.same(await r1.stop(5000), { code: 0, signal: null }, `r1 (${r1.kind}) exits 0 on SIGTERM`);
   await r2.waitForState('VI_6', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS, since);
   await waitUntil(() => (neighbourOf(h.lan, VIP)?.lladdr === h.node('r2').mac ? true : undefined), 3000, "client's IPv6 neighbour entry -> r2");
   t.pass("client's `ip -6 neigh` entry for the VIP is r2's MAC");
@@ -42,7 +45,7 @@ t.test('IPv6: election, SIGTERM failover, unsolicited NA', { skip: skipReason() 
   t.same(h.vipViolations(() => 'VI_6'), [], `VIP only ever on a Master (${h.vipSamples} samples)`);
   const capture = await h.stopCapture();
   const frames = capture.vrrp();
-  const verdict = judgeAdverts(frames, { macs: h.lan.routers.map((n) => n.mac), version: 3, vrid: 56, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
+  const verdict = judgeAdverts(frames, { macs: h.macsOf(kinds), version: 3, vrid: 56, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
   t.ok(verdict.count > 2, `${verdict.count} adverts of ours`);
   t.same(verdict.problems, [], 'tshark: every advert valid VRRPv3, checksum good, hop limit 255');
   const wrongHeader = frames
@@ -52,4 +55,4 @@ t.test('IPv6: election, SIGTERM failover, unsolicited NA', { skip: skipReason() 
   const nas = capture.unsolicitedNas().filter((na) => na.target === VIP && na.ethSource === h.node('r2').mac);
   t.ok(nas.length > 0, `${nas.length} unsolicited NAs for the VIP from r2`);
   t.ok(nas.every((na) => na.flags.override && !na.flags.solicited && na.linkLayerAddress === h.node('r2').mac), 'each with Override set, Solicited clear, r2 as target link-layer address');
-});
+}

@@ -1,11 +1,12 @@
-// nopreempt and preempt_delay, side by side on one LAN (two VRIDs in each runner, VRRPv3, 0.5 s):
+// nopreempt and preempt_delay, side by side on one LAN (two VRIDs in each runner, VRRPv3, 0.5 s), with
+// bin/vrrp-engine and again with bin/vrrpd on keepalived.conf (nopreempt, preempt_delay 3):
 // r2 (priority 100) is Master of both when r1 (priority 200) arrives.
 //   VI_nopre  (VRID 61, r1 preempt:false)       -> r1 stays Backup; the VIP stays on r2.
 //   VI_delay  (VRID 62, r1 preemptDelayMs 3000) -> r1 takes over only after the delay.
 // Then r2 stops (SIGTERM) and r1 takes VI_nopre: nopreempt does not stop a Backup from taking over.
 
-import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, skipReason, sleep, waitUntil, type RouterSpec } from './harness.js';
+import t, { type Test } from 'tap';
+import { Harness, holdersOf, judgeAdverts, sleep, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const INTERVAL_CS = 50;
@@ -16,14 +17,16 @@ const routers = (priority: number, r1: boolean): RouterSpec[] => [
   { name: 'VI_delay', vrid: 62, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP.delay], ...(r1 ? { preemptDelayMs: DELAY_MS } : {}) },
 ];
 
-t.test('nopreempt and preempt_delay', { skip: skipReason() ?? false }, async (t) => {
-  const h = await Harness.create(t, 'pre', 2);
+testEachVariant(t, 'nopreempt and preempt_delay', 'pre', 2, preemption);
+
+async function preemption(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2);
   h.watchVips([VIP.nopre, VIP.delay]);
-  const r2 = h.startOurs('r2', routers(100, false));
+  const r2 = h.startAs(kinds, 'r2', routers(100, false));
   await r2.waitForState('VI_nopre', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await r2.waitForState('VI_delay', 'Master', 5000);
 
-  const r1 = h.startOurs('r1', routers(200, true));
+  const r1 = h.startAs(kinds, 'r1', routers(200, true));
   const backup = await r1.waitForState('VI_delay', 'Backup', STARTUP_MS);
   await r1.waitForState('VI_nopre', 'Backup', 5000);
 
@@ -54,7 +57,7 @@ t.test('nopreempt and preempt_delay', { skip: skipReason() ?? false }, async (t)
 
   await t.test('nopreempt still takes over when the Master leaves', async (t) => {
     const since = r1.mark();
-    t.same(await r2.stop(5000), { code: 0, signal: null }, 'r2 exits 0 on SIGTERM');
+    t.same(await r2.stop(5000), { code: 0, signal: null }, `r2 (${r2.kind}) exits 0 on SIGTERM`);
     const master = await r1.waitForState('VI_nopre', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS, since);
     t.equal(master.reason, 'master-down-timer');
     t.same(await waitUntil(async () => {
@@ -68,10 +71,10 @@ t.test('nopreempt and preempt_delay', { skip: skipReason() ?? false }, async (t)
   t.same(h.vipViolations(owner), [], `VIPs only ever on a Master (${h.vipSamples} samples)`);
 
   const frames = (await h.stopCapture()).vrrp();
-  const macs = h.lan.routers.map((n) => n.mac);
+  const macs = h.macsOf(kinds);
   for (const [vrid, vip] of [[61, VIP.nopre], [62, VIP.delay]] as const) {
     const verdict = judgeAdverts(frames, { macs, version: 3, vrid, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [vip] });
     t.ok(verdict.count > 3, `VRID ${vrid}: ${verdict.count} adverts of ours`);
     t.same(verdict.problems, [], `VRID ${vrid}: tshark finds every advert valid (checksum, TTL 255, fields)`);
   }
-});
+}

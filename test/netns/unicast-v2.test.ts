@@ -1,11 +1,12 @@
-// Two independent virtual routers in each of three runners, on one LAN:
+// Two independent virtual routers in each of three routers, on one LAN (all bin/vrrp-engine; then
+// bin/vrrpd on keepalived.conf as r1 and r2 beside keepalived 2.2.7 as r3):
 //   VI_v2  (VRID 51): VRRPv2, multicast, 1 s adverts (v2 intervals are whole seconds), PASS auth.
 //   VI_uni (VRID 52): VRRPv3, unicast to the two other routers' addresses, 0.5 s.
 // Election (r1 200 > r2 150 > r3 100), then SIGTERM of r1: r2 takes both over. tshark: v2 adverts
 // carry the password and the 1 s interval; unicast adverts go to each peer, never to 224.0.0.18.
 
-import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from './harness.js';
+import t, { type Test } from 'tap';
+import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = { v2: '192.0.2.51', uni: '192.0.2.52' } as const;
@@ -22,10 +23,12 @@ function routers(node: string): RouterSpec[] {
   ];
 }
 
-t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? false }, async (t) => {
-  const h = await Harness.create(t, 'uni', 3);
+testEachVariant(t, 'VRRPv2 with PASS auth, and VRRPv3 unicast', 'uni', 3, v2AndUnicast);
+
+async function v2AndUnicast(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 3);
   h.watchVips([VIP.v2, VIP.uni]);
-  const procs = Object.fromEntries(['r1', 'r2', 'r3'].map((n) => [n, h.startOurs(n, routers(n))]));
+  const procs = Object.fromEntries(['r1', 'r2', 'r3'].map((n) => [n, h.startAs(kinds, n, routers(n))]));
   const r1 = procs['r1']!;
   const r2 = procs['r2']!;
 
@@ -49,7 +52,7 @@ t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? fals
 
   await t.test('SIGTERM of r1: r2 takes both over', async (t) => {
     const since = r2.mark();
-    t.same(await r1.stop(5000), { code: 0, signal: null }, 'r1 exits 0');
+    t.same(await r1.stop(5000), { code: 0, signal: null }, `r1 (${r1.kind}) exits 0`);
     await r2.waitForState('VI_v2', 'Master', masterDownMs(150, 100, 2) + MARGIN_MS, since);
     await r2.waitForState('VI_uni', 'Master', masterDownMs(150, 50, 3) + MARGIN_MS, since);
     for (const vip of [VIP.v2, VIP.uni]) {
@@ -71,7 +74,7 @@ t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? fals
   t.same(h.vipViolations((vip) => (vip === VIP.v2 ? 'VI_v2' : 'VI_uni')), [], `VIPs only ever on a Master (${h.vipSamples} samples)`);
 
   const frames = (await h.stopCapture()).vrrp();
-  const macs = h.lan.routers.map((n) => n.mac);
+  const macs = h.macsOf(kinds);
   const v2 = judgeAdverts(frames, { macs, version: 2, vrid: 51, priorities: Object.values(PRIORITY), intervalCs: 100, addresses: [VIP.v2], authString: PASSWORD });
   t.ok(v2.count > 2, `${v2.count} VRRPv2 adverts of ours`);
   t.same(v2.problems, [], 'tshark: VRRPv2, checksum good, TTL 255, 1 s interval, the password');
@@ -83,4 +86,4 @@ t.test('VRRPv2 with PASS auth, and VRRPv3 unicast', { skip: skipReason() ?? fals
   t.same(unicastFrames.filter((f) => f.destination === '224.0.0.18').map((f) => f.frame), [], 'no unicast-mode advert went to 224.0.0.18');
   const r1Destinations = new Set(unicastFrames.filter((f) => f.source === ADDRESS['r1'] && f.priority === 200).map((f) => f.destination));
   t.same([...r1Destinations].sort(), [ADDRESS['r2'], ADDRESS['r3']], "r1's adverts went to each peer");
-});
+}
