@@ -43,17 +43,31 @@ export class InterfaceDemux {
   /** Throws if two routers share (family, VRID): that is a configuration mistake. */
   constructor(interfaceName: string, routers: readonly VirtualRouter[]) {
     this.interfaceName = interfaceName;
-    for (const router of routers) {
-      const { family, vrid, name } = router.config;
-      const key = routerKey(family, vrid);
-      const existing = this.routers.get(key);
-      if (existing !== undefined) {
-        throw new Error(
-          `interface ${interfaceName}: routers '${existing.config.name}' and '${name}' both use VRID ${vrid} over IPv${family}`,
-        );
-      }
-      this.routers.set(key, router);
+    for (const router of routers) this.add(router);
+  }
+
+  /** Adds a router at run time; throws (changing nothing) if its (family, VRID) is taken. */
+  add(router: VirtualRouter): void {
+    const { family, vrid, name } = router.config;
+    const key = routerKey(family, vrid);
+    const existing = this.routers.get(key);
+    if (existing !== undefined) {
+      throw new Error(
+        `interface ${this.interfaceName}: routers '${existing.config.name}' and '${name}' both use VRID ${vrid} over IPv${family}`,
+      );
     }
+    this.routers.set(key, router);
+  }
+
+  /** Forgets a router: its VRID's adverts count as unknown from now on. */
+  remove(router: VirtualRouter): void {
+    const key = routerKey(router.config.family, router.config.vrid);
+    if (this.routers.get(key) === router) this.routers.delete(key);
+  }
+
+  /** How many routers live on this interface. */
+  get size(): number {
+    return this.routers.size;
   }
 
   /** Interface-level drops: codec rejections and unknown VRIDs, by reason. */

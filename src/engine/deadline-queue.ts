@@ -13,16 +13,41 @@ export class DeadlineQueue {
   /** heap[i] = slot; ordered by (key, slot) so equal deadlines come out in a fixed order. */
   private readonly heap: number[] = [];
   /** position[slot] = index in `heap`, or NONE. */
-  private readonly position: Int32Array;
+  private position: Int32Array;
   /** The key the slot is filed under (<= its deadline). */
-  private readonly keyMs: Float64Array;
+  private keyMs: Float64Array;
   /** The slot's true deadline; NaN = none (the heap entry is dropped when it surfaces). */
-  private readonly deadlineMs: Float64Array;
+  private deadlineMs: Float64Array;
 
   constructor(slotCount: number) {
     this.position = new Int32Array(slotCount).fill(NONE);
     this.keyMs = new Float64Array(slotCount);
     this.deadlineMs = new Float64Array(slotCount).fill(NaN);
+  }
+
+  /** Slots 0..capacity-1 may be used. */
+  get capacity(): number {
+    return this.position.length;
+  }
+
+  /**
+   * Makes room for slots up to `slotCount - 1` (routers added at run time); never shrinks. Kept out
+   * of `set` so the per-packet path has no bounds check. A removed router's slot may be reused: its
+   * deadline is cleared first, and a stale heap entry is dropped or re-filed when it surfaces.
+   */
+  reserve(slotCount: number): void {
+    const old = this.position.length;
+    if (slotCount <= old) return;
+    const size = Math.max(slotCount, old * 2);
+    const position = new Int32Array(size).fill(NONE);
+    position.set(this.position);
+    const keyMs = new Float64Array(size);
+    keyMs.set(this.keyMs);
+    const deadlineMs = new Float64Array(size).fill(NaN);
+    deadlineMs.set(this.deadlineMs);
+    this.position = position;
+    this.keyMs = keyMs;
+    this.deadlineMs = deadlineMs;
   }
 
   /** Sets, moves or (with `undefined`) clears a slot's deadline. */

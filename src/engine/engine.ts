@@ -4,6 +4,9 @@
 //
 // One process timer serves every router: a DeadlineQueue knows which router is due next, and the engine
 // re-arms `ports.time.setTimer` only when that earliest deadline moves.
+//
+// Routers may be added, removed and reconfigured while it runs (addRouter, removeRouter,
+// reconfigureRouter): a removed router's deadline-queue slot is reused by the next one added.
 
 import { EventEmitter } from 'eventemitter3';
 import { InterfaceDemux } from '../core/demux.js';
@@ -39,10 +42,20 @@ export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'set
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
-/** Everything the engine keeps per router; `index` is the router's key in the deadline queue. */
-interface RouterSlot {
-  readonly index: number;
-  readonly router: VirtualRouter;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What removeRouter does with a router that is running. */
+export interface RemoveOptions {
+  /**
+   * true: the shutdown input first (a Master sends its priority-0 advert and removes its VIPs), and
+   * the promise waits for that port work. false: the router is just forgotten, its VIPs left where
+   * they are (keepalived -V).
+   */
+  readonly release: boolean;
+}
+
+/** How a router's adverts are encoded and addressed; rebuilt when the router is reconfigured. */
+interface AdvertEncoding {
   readonly config: VirtualRouterConfig;
   /** The multicast group, or the unicast peers. */
   readonly destinations: readonly string[];
@@ -50,6 +63,29 @@ interface RouterSlot {
   readonly encodeOptions: readonly EncodeOptions[];
   readonly authType: number;
   readonly authData: Uint8Array | undefined;
+}
+
+function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
+  const destinations =
+    config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
+  return {
+    config,
+    destinations,
+    encodeOptions: destinations.map((destinationAddress) => ({
+      family: config.family,
+      sourceAddress: config.primaryAddress,
+      destinationAddress,
+      v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+    })),
+    authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
+    authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
+  };
+}
+
+/** Everything the engine keeps per router; `index` is the router's key in the deadline queue. */
+interface RouterSlot extends Mutable<AdvertEncoding> {
+  readonly index: number;
+  readonly router: VirtualRouter;
   advertsSent: number;
   advertsReceived: number;
   readonly drops: Map<DropReason, number>;
@@ -66,7 +102,9 @@ interface InterfaceSlot {
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly ports: EnginePorts;
-  private readonly slots: readonly RouterSlot[];
+  /** By deadline-queue index; undefined where a removed router's index waits for reuse. */
+  private readonly slots: (RouterSlot | undefined)[] = [];
+  private readonly freeIndices: number[] = [];
   private readonly slotByRouter = new Map<VirtualRouter, RouterSlot>();
   private readonly slotByName = new Map<string, RouterSlot>();
   private readonly interfaces = new Map<string, InterfaceSlot>();
@@ -90,45 +128,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts) {
     super();
     this.ports = ports;
-    const slots: RouterSlot[] = [];
-    const routersByInterface = new Map<string, VirtualRouter[]>();
-    for (const config of routers) {
-      if (this.slotByName.has(config.name)) {
-        throw new Error(`engine: two virtual routers are named ${JSON.stringify(config.name)}; names must be unique`);
-      }
-      const router = new VirtualRouter(config);
-      const destinations =
-        config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
-      const slot: RouterSlot = {
-        index: slots.length,
-        router,
-        config,
-        destinations,
-        encodeOptions: destinations.map((destinationAddress) => ({
-          family: config.family,
-          sourceAddress: config.primaryAddress,
-          destinationAddress,
-          v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
-        })),
-        authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
-        authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
-        advertsSent: 0,
-        advertsReceived: 0,
-        drops: new Map(),
-        vipsAdding: undefined,
-      };
-      slots.push(slot);
-      this.slotByRouter.set(router, slot);
-      this.slotByName.set(config.name, slot);
-      const list = routersByInterface.get(config.interface);
-      if (list === undefined) routersByInterface.set(config.interface, [router]);
-      else list.push(router);
-    }
-    this.slots = slots;
-    this.deadlines = new DeadlineQueue(slots.length);
-    for (const [name, list] of routersByInterface) {
-      this.interfaces.set(name, { name, demux: new InterfaceDemux(name, list), packetsReceived: 0, drops: new Map() });
-    }
+    this.deadlines = new DeadlineQueue(routers.length);
+    for (const config of routers) this.attach(config);
   }
 
   /** Starts listening and gives every router its startup input (owners go Master at once). */
@@ -137,9 +138,108 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lifecycle = 'running';
     this.ports.packets.listen(this.onPacket);
     const nowMs = this.ports.time.nowMs();
-    for (const slot of this.slots) this.deliver(slot, { kind: 'startup' }, nowMs);
+    for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
     this.flushOutbox();
     this.armTimer();
+  }
+
+  /**
+   * Adds a router. Throws (changing nothing) if its name, or its (interface, family, VRID), is taken,
+   * or once the engine is stopping. `before` are inputs the router records before its startup (a link
+   * found down, a failing check: it starts in Fault rather than going Master first). If the engine is
+   * running the router gets its startup input at once; otherwise at start().
+   */
+  addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
+    if (!this.acceptsInputs()) throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
+    const slot = this.attach(config);
+    const nowMs = this.ports.time.nowMs();
+    for (const input of before) this.deliver(slot, input, nowMs);
+    if (this.lifecycle !== 'running') return;
+    this.deliver(slot, { kind: 'startup' }, nowMs);
+    this.flushOutbox();
+    this.armTimer();
+  }
+
+  /**
+   * Removes a router (see RemoveOptions). From the moment it returns, no packet or deadline reaches
+   * the router; the promise settles once the port work of its shutdown is done (never rejects: port
+   * failures are 'error' events).
+   */
+  async removeRouter(name: string, options: RemoveOptions): Promise<void> {
+    const slot = this.slotByName.get(name);
+    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
+    const before = new Set(this.pending);
+    if (options.release && this.lifecycle === 'running') {
+      const nowMs = this.ports.time.nowMs();
+      this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
+      this.flushOutbox();
+    }
+    this.detach(slot);
+    this.armTimer();
+    const started = [...this.pending].filter((work) => !before.has(work));
+    if (started.length > 0) await Promise.allSettled(started);
+  }
+
+  /**
+   * Applies a new configuration to a running router without a state change (VirtualRouter.reconfigure).
+   * Throws if the name is unknown, or if interface, VRID, family or version differ: that is another
+   * router, which the caller removes and adds.
+   */
+  reconfigureRouter(name: string, config: VirtualRouterConfig): void {
+    const slot = this.slotByName.get(name);
+    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
+    if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
+    if (!this.acceptsInputs()) throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
+    const nowMs = this.ports.time.nowMs();
+    const actions = slot.router.reconfigure(config, nowMs);
+    Object.assign(slot, advertEncoding(config));
+    this.apply(slot, actions, nowMs);
+    if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+    this.flushOutbox();
+    this.armTimer();
+  }
+
+  /** Files a new router under a free deadline-queue index and its interface's demux. */
+  private attach(config: VirtualRouterConfig): RouterSlot {
+    if (this.slotByName.has(config.name)) {
+      throw new Error(`engine: two virtual routers are named ${JSON.stringify(config.name)}; names must be unique`);
+    }
+    const router = new VirtualRouter(config);
+    let iface = this.interfaces.get(config.interface);
+    const newInterface = iface === undefined;
+    iface ??= { name: config.interface, demux: new InterfaceDemux(config.interface, []), packetsReceived: 0, drops: new Map() };
+    iface.demux.add(router); // throws on a taken (family, VRID) before anything is recorded
+    if (newInterface) this.interfaces.set(config.interface, iface);
+    const index = this.freeIndices.pop() ?? this.slots.length;
+    this.deadlines.reserve(index + 1);
+    const slot: RouterSlot = {
+      index,
+      router,
+      ...advertEncoding(config),
+      advertsSent: 0,
+      advertsReceived: 0,
+      drops: new Map(),
+      vipsAdding: undefined,
+    };
+    this.slots[index] = slot;
+    this.slotByRouter.set(router, slot);
+    this.slotByName.set(config.name, slot);
+    return slot;
+  }
+
+  /** The reverse of attach; an interface left without routers is forgotten with its counters. */
+  private detach(slot: RouterSlot): void {
+    this.deadlines.set(slot.index, undefined);
+    this.slots[slot.index] = undefined;
+    this.freeIndices.push(slot.index);
+    this.slotByRouter.delete(slot.router);
+    this.slotByName.delete(slot.config.name);
+    const iface = this.interfaces.get(slot.config.interface);
+    if (iface !== undefined) {
+      iface.demux.remove(slot.router);
+      if (iface.demux.size === 0) this.interfaces.delete(iface.name);
+    }
+    if (this.outboxSlot === slot) this.outboxSlot = null;
   }
 
   /**
@@ -159,7 +259,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const nowMs = this.ports.time.nowMs();
       // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
       // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-      const shutdowns = this.slots.map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
+      const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
       this.flushOutbox();
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
@@ -199,7 +299,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
     const nowMs = this.ports.time.nowMs();
-    for (const slot of this.slots) {
+    for (const slot of this.slotByName.values()) {
       if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
     }
     this.flushOutbox();
@@ -214,16 +314,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.lifecycle === 'running';
   }
 
+  /** In the order the routers were added. */
   routerNames(): string[] {
-    return this.slots.map((slot) => slot.config.name);
+    return [...this.slotByName.keys()];
   }
 
   snapshot(): RouterSnapshot[] {
-    return this.slots.map((slot) => slot.router.snapshot());
+    return [...this.slotByName.values()].map((slot) => slot.router.snapshot());
+  }
+
+  /** The configuration a router runs with now (after any reconfiguration), or undefined. */
+  routerConfig(name: string): VirtualRouterConfig | undefined {
+    return this.slotByName.get(name)?.config;
   }
 
   counters(): EngineCounters {
-    const routers: RouterCounters[] = this.slots.map((slot) => ({
+    const routers: RouterCounters[] = [...this.slotByName.values()].map((slot) => ({
       router: slot.config.name,
       interface: slot.config.interface,
       vrid: slot.config.vrid,
@@ -258,7 +364,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
       due.push(index);
     }
-    for (const index of due) this.deliver(this.slots[index]!, { kind: 'timeout' }, nowMs);
+    for (const index of due) {
+      // A listener may have removed a router while an earlier one's actions were carried out.
+      const slot = this.slots[index];
+      if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
+    }
     this.flushOutbox();
     this.armTimer();
   }
@@ -291,6 +401,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.apply(slot, result.actions, nowMs);
     this.flushOutbox();
+    if (this.slots[slot.index] !== slot) return; // a listener removed it
     const nextMs = slot.router.nextDeadlineMs();
     this.deadlines.set(slot.index, nextMs);
     // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
@@ -302,7 +413,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Hands one input to one router, carries out its actions and files its next deadline. */
   private deliver(slot: RouterSlot, input: RouterInput, nowMs: number): void {
     this.apply(slot, slot.router.handle(input, nowMs), nowMs);
-    this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+    // Unless a listener removed the router meanwhile (its index may already be someone else's).
+    if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
   }
 
   private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number): void {
@@ -464,7 +576,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     const later = adding.then(() => {
-      if (slot.router.state !== 'Master' || this.lifecycle !== 'running') return;
+      if (slot.router.state !== 'Master' || this.lifecycle !== 'running' || this.slots[slot.index] !== slot) return;
       const result = this.callPort('announceVips', slot, call);
       return result;
     });
