@@ -119,7 +119,19 @@ export type RouterInput =
    * Someone else removed one of our VIPs while we were Master (keepalived: step down with a
    * priority-0 advert and take over again after Skew_Time, re-adding and re-announcing the VIPs).
    */
-  | { readonly kind: 'vipsLost' };
+  | { readonly kind: 'vipsLost' }
+  /**
+   * keepalived vrrp_sync_group, decided by the engine-side coordinator (src/health/sync-groups.ts):
+   * - join: this router is a group member. From now on a Backup whose down timer or preempt wait runs
+   *   out does not take over alone: it says it is ready (notice 'sync-wants-master') and waits; and
+   *   changes of its own fault condition are reported ('sync-own-fault', 'sync-own-fault-cleared').
+   * - master: the whole group can go Master: a Backup takes over now.
+   * - backup: a member stepped down: a Master steps down too (no priority-0 advert, as keepalived).
+   * - fault / fault-cleared: another member is in Fault: this one is held in Fault as well.
+   */
+  | { readonly kind: 'syncGroup'; readonly command: SyncGroupCommand };
+
+export type SyncGroupCommand = 'join' | 'master' | 'backup' | 'fault' | 'fault-cleared';
 
 /** Why a router changed state; every stateChange action carries one. */
 export type TransitionReason =
@@ -135,7 +147,8 @@ export type TransitionReason =
   | 'link-up'
   | 'track-failed'                // a weight-0 tracked object went down
   | 'track-recovered'
-  | 'vips-removed';               // Master: a VIP was removed by someone else (keepalived behaviour)
+  | 'vips-removed'                // Master: a VIP was removed by someone else (keepalived behaviour)
+  | 'sync-group';                 // its vrrp_sync_group moved it (a member's fault, step-down or takeover)
 
 /** Why an advert was dropped. Each is counted per router or per interface, never thrown. */
 export type DropReason =
@@ -159,7 +172,11 @@ export type NoticeKind =
   | 'address-list-mismatch'       // logged; dropped only when strict
   | 'owner-conflict'              // another router also claims priority 255: we lower ours to 254
   | 'lower-priority-master'       // Master saw a lower priority advert and advertised at once
-  | 'preempt-settings-ignored';   // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
+  | 'preempt-settings-ignored'    // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
+  | 'sync-wants-master'           // sync group member: ready to take over, waiting for its group
+  | 'sync-stands-by'              // sync group member: no longer ready (heard a master, or changed state)
+  | 'sync-own-fault'              // sync group member: its own link or weight-0 track failed
+  | 'sync-own-fault-cleared';     // sync group member: its own fault condition is gone
 
 /** Actions a virtual router asks its driver to carry out, in order. */
 export type RouterAction =

@@ -17,6 +17,7 @@ import {
   type RouterInput,
   type RouterSnapshot,
   type RouterState,
+  type SyncGroupCommand,
   type TransitionReason,
   type VirtualRouterConfig,
 } from './types.js';
@@ -53,6 +54,11 @@ export class VirtualRouter {
   private currentEffectivePriority: number;
   private linkUp = true;
   private readonly tracked = new Map<string, TrackedObject>();
+  /** vrrp_sync_group membership (see the 'syncGroup' input): whether, and what the group holds. */
+  private syncMember = false;
+  private syncGroupFault = false;
+  private syncWantsMaster = false;
+  private syncOwnFault = false;
 
   /** Master_Adver_Interval: ours as Master, the master's (v3) as Backup. */
   private masterAdvertIntervalCs: number;
@@ -130,6 +136,8 @@ export class VirtualRouter {
         return this.reevaluate(nowMs, undefined);
       case 'vipsLost':
         return this.onVipsLost(nowMs);
+      case 'syncGroup':
+        return this.onSyncGroup(input.command, nowMs);
       default:
         return assertNever(input);
     }
@@ -312,7 +320,7 @@ export class VirtualRouter {
 
     const actions: RouterAction[] = [];
     this.noticeOddities(advert, actions);
-    if (this.currentState === 'Backup') this.backupReceives(advert, nowMs);
+    if (this.currentState === 'Backup') this.backupReceives(advert, nowMs, actions);
     else this.masterReceives(advert, nowMs, actions);
     return actions;
   }
@@ -362,7 +370,7 @@ export class VirtualRouter {
    * over at once ('preempt-delay-expired'); keepalived instead starts discarding the lower adverts and
    * takes over when its down timer runs out, up to one Master_Down_Interval later.
    */
-  private backupReceives(advert: ReceivedAdvert, nowMs: number): void {
+  private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
       this.masterDownAtMs = nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
       return;
@@ -375,6 +383,10 @@ export class VirtualRouter {
     this.masterDownAtMs = nowMs + this.masterDownMs();
     this.masterAddress = advert.sourceAddress;
     this.masterPriority = advert.priority;
+    if (this.syncWantsMaster) {
+      this.syncWantsMaster = false;
+      actions.push(notice('sync-stands-by', `heard the master ${advert.sourceAddress}`));
+    }
     if (this.preempt && this.preemptDelayMs > 0) {
       if (!lowerThanOurs) this.preemptAtMs = undefined;
       else if (this.preemptAtMs === undefined) this.preemptAtMs = nowMs + this.preemptDelayMs;
@@ -481,14 +493,58 @@ export class VirtualRouter {
     const downDue = this.masterDownAtMs !== undefined && this.masterDownAtMs <= nowMs;
     const preemptDue = this.preemptAtMs !== undefined && this.preemptAtMs <= nowMs;
     if (downDue && (!preemptDue || this.masterDownAtMs! <= this.preemptAtMs!)) {
-      this.becomeMaster('master-down-timer', nowMs, actions);
+      this.takeOver('master-down-timer', nowMs, actions);
     } else if (preemptDue) {
       // Our priority may have fallen during the wait: preempt only if we still outrank the master.
       if (this.masterPriority !== undefined && this.masterPriority >= this.currentEffectivePriority) {
         this.preemptAtMs = undefined;
       } else {
-        this.becomeMaster('preempt-delay-expired', nowMs, actions);
+        this.takeOver('preempt-delay-expired', nowMs, actions);
       }
+    }
+  }
+
+  /**
+   * A Backup's timer says take over. A sync group member only says it is ready and waits (keepalived
+   * vrrp_sync_can_goto_master: "prefer backup state to avoid thrashing"), asking again after another
+   * Master_Down_Interval; the group's 'master' input makes it take over.
+   */
+  private takeOver(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+    if (!this.syncMember) {
+      this.becomeMaster(reason, nowMs, actions);
+      return;
+    }
+    this.preemptAtMs = undefined;
+    this.masterDownAtMs = nowMs + this.masterDownMs();
+    if (this.syncWantsMaster) return;
+    this.syncWantsMaster = true;
+    actions.push(notice('sync-wants-master', `ready to take over (${reason}); waiting for the rest of its sync group`));
+  }
+
+  /** keepalived vrrp_sync_group: what the engine-side coordinator decided for this member. */
+  private onSyncGroup(command: SyncGroupCommand, nowMs: number): RouterAction[] {
+    const actions: RouterAction[] = [];
+    switch (command) {
+      case 'join':
+        this.syncMember = true;
+        this.syncOwnFault = this.ownFaultReason() !== undefined;
+        if (this.syncOwnFault) actions.push(notice('sync-own-fault', 'its link or a weight-0 tracked object is down'));
+        return actions;
+      case 'master':
+        if (this.currentState === 'Backup') this.becomeMaster('sync-group', nowMs, actions);
+        return actions;
+      case 'backup':
+        if (this.currentState === 'Master') {
+          this.leaveMaster('Backup', 'sync-group', { sendStopAdvert: false }, nowMs, actions);
+          this.masterDownAtMs = nowMs + this.masterDownMs();
+        }
+        return actions;
+      case 'fault':
+      case 'fault-cleared':
+        this.syncGroupFault = command === 'fault';
+        return this.reevaluate(nowMs, 'sync-group');
+      default:
+        return assertNever(command);
     }
   }
 
@@ -502,6 +558,7 @@ export class VirtualRouter {
   private reevaluate(nowMs: number, cause: TransitionReason | undefined): RouterAction[] {
     const actions: RouterAction[] = [];
     this.updateEffectivePriority(actions);
+    this.reportOwnFault(actions);
     // Before startup, inputs are only recorded; startup reads them.
     if (this.currentState === 'Initialize') return actions;
 
@@ -513,7 +570,7 @@ export class VirtualRouter {
       // Leaving Fault: as at startup, the owner goes Master; anyone else waits a full
       // Master_Down_Interval on our own interval (keepalived vrrp_state_leave_fault), and any
       // preempt_delay wait starts afresh, so it holds after a fault too.
-      const reason: TransitionReason = cause === 'link-up' || cause === 'track-recovered' ? cause : 'track-recovered';
+      const reason: TransitionReason = cause === 'link-up' || cause === 'track-recovered' || cause === 'sync-group' ? cause : 'track-recovered';
       this.masterAdvertIntervalCs = this.config.advertIntervalCs;
       if (this.currentEffectivePriority === OWNER_PRIORITY) this.becomeMaster(reason, nowMs, actions);
       else this.enterBackup(reason, nowMs, actions);
@@ -550,7 +607,20 @@ export class VirtualRouter {
     this.currentEffectivePriority = next;
   }
 
-  private faultReason(): 'link-down' | 'track-failed' | undefined {
+  private faultReason(): 'link-down' | 'track-failed' | 'sync-group' | undefined {
+    return this.ownFaultReason() ?? (this.syncGroupFault ? 'sync-group' : undefined);
+  }
+
+  /** A sync group member tells its group when its own fault condition starts or ends. */
+  private reportOwnFault(actions: RouterAction[]): void {
+    if (!this.syncMember) return;
+    const ownFault = this.ownFaultReason() !== undefined;
+    if (ownFault === this.syncOwnFault) return;
+    this.syncOwnFault = ownFault;
+    actions.push(ownFault ? notice('sync-own-fault', 'its link or a weight-0 tracked object is down') : notice('sync-own-fault-cleared', 'its own fault condition is gone'));
+  }
+
+  private ownFaultReason(): 'link-down' | 'track-failed' | undefined {
     if (!this.linkUp) return 'link-down';
     for (const track of this.tracked.values()) {
       if (track.weight === 0 && !track.up) return 'track-failed';
@@ -625,6 +695,7 @@ export class VirtualRouter {
 
   private recordTransition(from: RouterState, to: RouterState, reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
     this.lastTransition = { atMs: nowMs, reason };
+    this.syncWantsMaster = false;
     actions.push({ kind: 'stateChange', from, to, reason, priority: this.currentEffectivePriority });
   }
 
