@@ -1,0 +1,165 @@
+// startHealth: runs a HealthPlan beside an Engine. Checks report verdicts; each verdict becomes the
+// core's `track` input for every router that tracks the check (keepalived's weights, see tracks.ts);
+// state changes run the notify commands; sync groups move their routers together (sync-groups.ts).
+// Nothing here blocks the event loop: scripts and notify commands are forked by a runner process of
+// their own, sockets and /proc reads are asynchronous.
+
+import type { Engine, StateChangeEvent } from '../engine/engine.js';
+import type { RuntimeLogger } from '../linux/event-log.js';
+import type { CheckStatus, CheckVerdict, RunningCheck } from './check.js';
+import { FileCheck, parseTrackFileValue } from './checks/file.js';
+import { PingSessions } from './checks/icmp.js';
+import { InterfaceCheck, type LinkSource } from './checks/interface.js';
+import { ProcessCheck } from './checks/process.js';
+import { probeScript } from './checks/script.js';
+import { probeTcp } from './checks/tcp.js';
+import { CommandRunner } from './command-runner.js';
+import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf } from './notify.js';
+import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from './plan.js';
+import type { NotifyState } from './notify.js';
+import { PolledCheck } from './polled-check.js';
+import { SyncGroups } from './sync-groups.js';
+import { trackInput } from './tracks.js';
+import { CommandPreparation } from './command-prep.js';
+import { checkHealthPlan } from './validate.js';
+import { readFileSync } from 'node:fs';
+
+export type { CheckStatus } from './check.js';
+export type { LinkSource, LinkChange } from './checks/interface.js';
+export * from './plan.js';
+
+export interface HealthDeps {
+  readonly engine: Engine;
+  /** The runtime's link watcher; needed by interface checks only. */
+  readonly links?: LinkSource;
+  readonly logger: RuntimeLogger;
+}
+
+export interface HealthHandle {
+  /** Stops every check, waits for queued notify commands (notify_stop among them), ends the runner. */
+  stop(): Promise<void>;
+  status(): CheckStatus[];
+  /** Notify commands waiting or running (tests and status). */
+  readonly pendingNotifications: number;
+}
+
+interface Context {
+  readonly runner: CommandRunner;
+  readonly pings: PingSessions;
+  readonly links: LinkSource | undefined;
+  readonly preparation: CommandPreparation;
+  readonly logger: RuntimeLogger;
+}
+
+/**
+ * Starts the plan's checks and feeds the engine. Call it before `engine.start()` when possible: the
+ * initial verdicts (a script with init_fail, a file's number, an interface that is down) then shape
+ * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
+ * or checks, or an Error for an interface check without a link source.
+ */
+export function startHealth(plan: HealthPlan, deps: HealthDeps): HealthHandle {
+  const { engine, logger } = deps;
+  checkHealthPlan(plan, engine.routerNames());
+  const runner = new CommandRunner((message) => logger.error({ event: 'health-error' }, message));
+  const preparation = new CommandPreparation(plan.scriptSecurity);
+  const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
+  const checks = plan.checks.map((spec) => createCheck(spec, context));
+  const tracksByCheck = new Map<string, TrackSpec[]>();
+  for (const track of plan.tracks) {
+    const list = tracksByCheck.get(track.check);
+    if (list === undefined) tracksByCheck.set(track.check, [track]);
+    else list.push(track);
+  }
+  const feed = (check: RunningCheck, verdict: CheckVerdict): void => {
+    for (const track of tracksByCheck.get(check.name) ?? []) engine.input(track.router, trackInput(track, verdict));
+  };
+
+  const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation);
+  const notifyByRouter = new Map<string, NotifySpec>(plan.notify.map((spec) => [spec.router, spec]));
+  const onStateChange = (event: StateChangeEvent): void => {
+    const spec = notifyByRouter.get(event.router);
+    if (spec === undefined) return;
+    queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, notifyStateOf(event.to), event.priority));
+  };
+  engine.on('stateChange', onStateChange);
+  // keepalived gives a group's `notify` a priority argument too; it means nothing for a group: 0.
+  const syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
+    const spec = plan.syncGroups.find((candidate) => candidate.name === group);
+    if (spec?.notify !== undefined) queues.enqueue(`GROUP ${group}`, notifyCommandsFor(spec.notify, 'GROUP', group, state, 0));
+  });
+
+  for (const check of checks) feed(check, check.verdict());
+  for (const check of checks) {
+    check.start((verdict) => {
+      const status = check.status();
+      logger.info(
+        { event: 'healthCheck', check: check.name, kind: check.kind, up: verdict.up, ...(verdict.value !== undefined ? { value: verdict.value } : {}), result: status.lastResult },
+        `check ${check.name} ${verdict.value !== undefined ? `reads ${verdict.value}` : verdict.up ? 'up' : 'down'} (${status.lastResult})`,
+      );
+      feed(check, verdict);
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    status: () => checks.map((check) => check.status()),
+    get pendingNotifications() {
+      return queues.pending;
+    },
+    stop() {
+      stopping ??= (async () => {
+        for (const check of checks) check.stop();
+        syncGroups.close();
+        // notify_stop comes from the engine's own stop; give it its turn before the listener goes.
+        await queues.drain();
+        engine.off('stateChange', onStateChange);
+        runner.close();
+        context.pings.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function createCheck(spec: CheckSpec, context: Context): RunningCheck {
+  switch (spec.kind) {
+    case 'script':
+      return new PolledCheck(spec.name, 'script', spec, !spec.initFail, scriptProbe(spec, context));
+    case 'tcp':
+      return new PolledCheck(spec.name, 'tcp', spec, true, () => probeTcp(spec.host, spec.port, spec.timeoutMs));
+    case 'icmp':
+      return new PolledCheck(spec.name, 'icmp', spec, true, () => context.pings.probe(spec.host, spec.timeoutMs));
+    case 'file':
+      return new FileCheck({ ...spec, ...initialFileValue(spec.path, spec.initValue) });
+    case 'process':
+      return new ProcessCheck(spec);
+    case 'interface':
+      if (context.links === undefined) throw new Error(`check ${spec.name}: interface checks need the runtime's link watcher`);
+      return new InterfaceCheck(spec, context.links);
+  }
+}
+
+/**
+ * The file's number now, once, at start (a few bytes, before the routers start), so a router starts
+ * with the right priority as keepalived's does; afterwards the file is only read asynchronously.
+ */
+function initialFileValue(path: string, initValue: number | undefined): { initValue?: number } {
+  try {
+    return { initValue: parseTrackFileValue(readFileSync(path, 'utf8')) ?? 0 };
+  } catch {
+    return initValue !== undefined ? { initValue } : {};
+  }
+}
+
+/** A script's probe; a refused script never runs and stays failed (logged once). */
+function scriptProbe(spec: ScriptCheckSpec, context: Context): () => Promise<{ ok: boolean; detail: string }> {
+  const prepared = context.preparation.prepare(spec.command[0]!, spec.user, spec.group);
+  void prepared.then(({ refused }) => {
+    if (refused !== undefined) context.logger.error({ event: 'healthCheck', check: spec.name, refused }, `script ${spec.name} is not run: ${refused}`);
+  });
+  return async () => {
+    const { runAs, refused } = await prepared;
+    if (refused !== undefined) return { ok: false, detail: `not run: ${refused}` };
+    return probeScript(context.runner, spec.command, spec.timeoutMs, runAs);
+  };
+}
