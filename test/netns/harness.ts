@@ -8,11 +8,11 @@ import type { Test } from 'tap';
 import { Capture } from './capture.js';
 import { Lan, type LanNode } from './lan.js';
 import { Ping, VipWatch } from './observe.js';
-import { KeepalivedProcess, OursProcess, VrrpdProcess, type RouterKind, type RouterProcess, type RouterSpec } from './routers.js';
+import { KeepalivedProcess, OursProcess, VrrpdProcess, type ConfOptions, type RouterKind, type RouterProcess, type RouterSpec } from './routers.js';
 
 export { judgeAdverts, type AdvertExpectation, type VrrpFrame } from './capture.js';
 export { holdersOf, neighbourOf, sleep, waitUntil } from './observe.js';
-export type { RouterKind, RouterProcess, RouterSpec } from './routers.js';
+export type { ConfOptions, RouterKind, RouterProcess, RouterSpec } from './routers.js';
 export { OursProcess, KeepalivedProcess, VrrpdProcess } from './routers.js';
 
 /**
@@ -109,15 +109,15 @@ export class Harness {
     return p;
   }
 
-  startKeepalived(nodeName: string, specs: readonly RouterSpec[], confText?: string): KeepalivedProcess {
-    const p = new KeepalivedProcess(this.node(nodeName), specs, confText);
+  startKeepalived(nodeName: string, specs: readonly RouterSpec[], options?: ConfOptions): KeepalivedProcess {
+    const p = new KeepalivedProcess(this.node(nodeName), specs, options);
     this.track(p);
     return p;
   }
 
-  /** bin/vrrpd on the keepalived.conf keepalived would get for `specs` (or on `confText`). */
-  startVrrpd(nodeName: string, specs: readonly RouterSpec[], confText?: string): VrrpdProcess {
-    const p = new VrrpdProcess(this.node(nodeName), specs, confText);
+  /** bin/vrrpd on the keepalived.conf keepalived would get for `specs` (or on `options.confText`). */
+  startVrrpd(nodeName: string, specs: readonly RouterSpec[], options?: ConfOptions): VrrpdProcess {
+    const p = new VrrpdProcess(this.node(nodeName), specs, options);
     this.track(p);
     return p;
   }

@@ -16,6 +16,23 @@ export const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url
 
 export type RouterKind = 'ours' | 'vrrpd' | 'keepalived';
 
+/** How vrrpd or keepalived is started besides its specs. */
+export interface ConfOptions {
+  /** The keepalived.conf to read, instead of the one written from the specs. */
+  readonly confText?: string;
+  /**
+   * A host name of its own (a UTS namespace): keepalived's default config id, which `@id` lines in
+   * the file are compared with. Without it every process has the test machine's host name.
+   */
+  readonly hostname?: string;
+}
+
+/** `command args` in a UTS namespace of its own named `hostname`; both steps exec, so the PID stays the program's. */
+function withHostname(hostname: string | undefined, command: string, args: readonly string[]): [string, string[]] {
+  if (hostname === undefined) return [command, [...args]];
+  return ['unshare', ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, command, ...args]];
+}
+
 export type State = 'Initialize' | 'Backup' | 'Master' | 'Fault';
 
 /** One virtual router, in the runner's vocabulary (RouterConfigInput); keepalived.conf is derived from it. */
@@ -144,10 +161,12 @@ export class KeepalivedProcess extends RouterProcess {
   readonly kind = 'keepalived';
   private readonly dir: string;
 
-  constructor(node: LanNode, specs: readonly RouterSpec[], confText = keepalivedConf(node, specs)) {
-    const dir = confDir('vrrp-keepalived-', confText);
+  constructor(node: LanNode, specs: readonly RouterSpec[], options: ConfOptions = {}) {
+    const dir = confDir('vrrp-keepalived-', options.confText ?? keepalivedConf(node, specs));
     // Private pid files, so several keepalived instances (one per namespace) never meet.
-    super(node, specs, 'keepalived', ['-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir), '--no-syslog']);
+    super(node, specs, ...withHostname(options.hostname, 'keepalived', [
+      '-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir), '--no-syslog',
+    ]));
     this.dir = dir;
   }
 
@@ -216,12 +235,12 @@ export class VrrpdProcess extends RouterProcess {
   readonly kind = 'vrrpd';
   readonly dir: string;
 
-  constructor(node: LanNode, specs: readonly RouterSpec[], confText = keepalivedConf(node, specs)) {
-    const dir = confDir('vrrp-vrrpd-', confText);
-    super(node, specs, process.execPath, [
+  constructor(node: LanNode, specs: readonly RouterSpec[], options: ConfOptions = {}) {
+    const dir = confDir('vrrp-vrrpd-', options.confText ?? keepalivedConf(node, specs));
+    super(node, specs, ...withHostname(options.hostname, process.execPath, [
       VRRPD, '-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir),
       '--socket', join(dir, 'vrrpd.sock'), '--dump-dir', dir,
-    ]);
+    ]));
     this.dir = dir;
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   }
