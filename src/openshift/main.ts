@@ -1,0 +1,201 @@
+// bin/ipfailover: the main process of OpenShift's IP failover pod, in place of keepalived and its bash
+// wrapper. Reads OPENSHIFT_HA_* (env.ts), logs the effective configuration, runs the routers
+// (startLinuxEngine), the check and notify script (startHealth), the firewall rule and the status
+// listener. A bad variable: one line on stderr naming it, exit 2, nothing on the host changed.
+// SIGTERM / SIGINT: priority-0 adverts from Masters, VIPs removed, STOP notifies run, firewall rule
+// removed, exit 0. The process title starts with "keepalived" so the image's liveness probe
+// (`pgrep keepalived`) keeps working.
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.js';
+import { startHealth, type HealthHandle } from '../health/index.js';
+import { errorFields } from '../linux/event-log.js';
+import { RtNetlinkClient } from '../linux/netlink.js';
+import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
+import { StopSignals } from '../cli/stop-signals.js';
+import { describePlan, planSummary } from './describe.js';
+import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
+import { addVrrpRule, type FirewallRules } from './firewall.js';
+import { createEngineMetrics, type EngineMetrics } from './metrics.js';
+import { readNodeNetwork } from './node-network.js';
+import { RANDOM_PRIORITY_SPAN } from './priority.js';
+import { startStatusServer, type StatusServer } from './status-http.js';
+
+/** /proc/PID/comm keeps the first 15 bytes: "keepalived ipfa", which `pgrep keepalived` matches. */
+export const PROCESS_TITLE = 'keepalived ipfailover (vrrp-engine)';
+
+const HELP = `usage: ipfailover [--dry-run] [--log-level ${LOG_LEVELS.join('|')}]
+
+The OpenShift IP failover pod's main process (replaces keepalived and its wrapper), configured only by
+OPENSHIFT_HA_* environment variables; see docs/openshift.md for every one of them.
+
+  --dry-run       print the effective configuration (each instance: router id, VIPs, priority,
+                  preemption, peers, checks) and exit 0; changes nothing
+  --log-level L   ${LOG_LEVELS.join(', ')} (default info, or OPENSHIFT_HA_LOG_LEVEL)
+  --help          this text
+
+exit status: 0 stopped by SIGTERM / SIGINT, 1 could not run, 2 bad variable or usage`;
+
+function fail(code: 1 | 2, message: string): never {
+  process.stderr.write(`ipfailover: ${message}\n`);
+  process.exit(code);
+}
+
+interface Options {
+  readonly dryRun: boolean;
+  readonly logLevel: LogLevel;
+}
+
+function parseCommandLine(argv: readonly string[]): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { 'dry-run': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(2, `${(error as Error).message} (ipfailover --help)`);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const level = values['log-level'] ?? process.env.OPENSHIFT_HA_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(level)) fail(2, `log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  return { dryRun: values['dry-run'] === true, logLevel: level };
+}
+
+/** Why a check or notify script cannot run, read from the file system (not the network). */
+export function scriptProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return 'is not a file';
+    accessSync(path, constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not executable' : `cannot be read (${code})`;
+  }
+}
+
+async function readPlan(): Promise<OpenShiftPlan> {
+  const client = new RtNetlinkClient();
+  let node;
+  try {
+    node = await readNodeNetwork(client);
+  } catch (error) {
+    fail(1, `cannot read the node's interfaces: ${(error as Error).message}`);
+  } finally {
+    client.close();
+  }
+  try {
+    return readOpenShiftEnv(process.env, {
+      node,
+      random: () => Math.floor(Math.random() * RANDOM_PRIORITY_SPAN),
+      scriptProblem,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, error.message);
+    throw error;
+  }
+}
+
+interface Running {
+  engine?: LinuxEngineHandle;
+  health?: HealthHandle;
+  firewall?: FirewallRules;
+  metrics?: EngineMetrics;
+  status?: StatusServer;
+}
+
+async function main(): Promise<void> {
+  process.title = PROCESS_TITLE;
+  const options = parseCommandLine(process.argv.slice(2));
+  const plan = await readPlan();
+  if (options.dryRun) {
+    process.stdout.write(describePlan(plan));
+    process.exit(0);
+  }
+  const logger = createLogger(options.logLevel, { name: 'ipfailover' });
+  logger.info({ event: 'configuration', ...planSummary(plan) }, `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`);
+  for (const warning of plan.warnings) logger.warn({ event: 'configWarning' }, warning);
+
+  const running: Running = {};
+  const stopAll = async (): Promise<boolean> => {
+    let clean = true;
+    const step = async (operation: string, action: (() => Promise<void>) | undefined) => {
+      if (!action) return;
+      try {
+        await action();
+      } catch (error) {
+        clean = false;
+        logger.error({ event: 'error', operation, error: errorFields(error) }, `${operation} failed: ${(error as Error).message}`);
+      }
+    };
+    await step('stopStatus', running.status?.close);
+    // The engine first: priority-0 adverts and VIPs removed; its stateChange to Initialize queues the
+    // STOP notifies, which health.stop() waits for.
+    await step('stopEngine', running.engine?.stop);
+    await step('stopHealth', running.health?.stop);
+    running.metrics?.close();
+    await step('removeFirewallRule', running.firewall?.remove);
+    return clean;
+  };
+  const signals = new StopSignals({
+    logger,
+    stop: async (code) => {
+      const clean = await stopAll();
+      process.exit(clean ? code : 1);
+    },
+    exitNow: (code) => process.exit(code),
+  });
+
+  try {
+    running.engine = await startLinuxEngine({ routers: plan.routers, logger });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
+    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    fail(1, `cannot start: ${(error as Error).message}`);
+  }
+  try {
+    const engine = running.engine.engine;
+    running.health = startHealth(plan.health, { engine, logger });
+    running.metrics = createEngineMetrics(engine, running.health);
+    if (plan.iptablesChain !== undefined) {
+      running.firewall = await addVrrpRule({
+        chain: plan.iptablesChain,
+        families: new Set(plan.instances.map((i) => i.family)),
+        ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
+        comment: `ipfailover ${plan.configName}`,
+        logger,
+      });
+    }
+    if (plan.status !== undefined) {
+      const metrics = running.metrics;
+      running.status = await startStatusServer(
+        { snapshot: () => engine.snapshot(), registry: metrics.registry },
+        plan.status.port,
+        plan.status.address,
+        (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
+      );
+      logger.info({ event: 'statusListener', address: plan.status.address, port: running.status.port }, `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`);
+    }
+  } catch (error) {
+    // Undo what did start (VIPs, firewall rule) before giving up.
+    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    await stopAll();
+    fail(1, `cannot start: ${(error as Error).message}`);
+  }
+  signals.started();
+  if (signals.isStopping) return;
+  const engineHandle = running.engine;
+  const health = running.health;
+  process.on('SIGUSR2', () => {
+    logger.info({ event: 'status', routers: engineHandle.snapshot(), counters: engineHandle.counters(), checks: health?.status() ?? [] }, 'status');
+  });
+}
+
+void main();
