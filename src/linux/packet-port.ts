@@ -4,7 +4,8 @@
 // hears only its peers). `send` groups the engine's packets per socket so each socket makes one
 // sendmmsg per call. A socket is bound to its interface's index when it opens, so an interface that
 // is missing at start, or deleted and re-created later, gets its socket (re)opened by `reopen`,
-// which the runtime calls on link events.
+// which the runtime calls on link events. When routers are added or removed at run time,
+// `setRouters` opens the sockets of new (interface, family) pairs and closes those no router uses.
 
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
@@ -27,7 +28,8 @@ export interface LinuxPacketPortOptions {
 interface SocketSlot {
   readonly interface: string;
   readonly family: IpFamily;
-  readonly multicast: boolean;
+  /** Joined to the VRRP group: some router on it is multicast. */
+  multicast: boolean;
   socket: VrrpRawSocket | undefined;
 }
 
@@ -35,28 +37,68 @@ function slotKey(iface: string, family: IpFamily): string {
   return `${iface}/${family}`;
 }
 
+/** The sockets a set of routers needs, by slotKey. */
+function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, SocketSlot> {
+  const slots = new Map<string, SocketSlot>();
+  for (const router of routers) {
+    const key = slotKey(router.interface, router.family);
+    const multicast = router.unicastPeers.length === 0;
+    const slot = slots.get(key);
+    if (slot === undefined) slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
+    else slot.multicast ||= multicast;
+  }
+  return slots;
+}
+
 function codedError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
 
 export class LinuxPacketPort implements PacketPort {
-  private readonly slots = new Map<string, SocketSlot>();
+  private readonly slots: Map<string, SocketSlot>;
   private readonly onError: (event: PacketPortError) => void;
   private onPacket: ((packet: IncomingPacket) => void) | undefined;
   private closed = false;
 
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
-    for (const router of routers) {
-      const key = slotKey(router.interface, router.family);
-      const multicast = router.unicastPeers.length === 0;
+    this.slots = wantedSlots(routers);
+  }
+
+  /**
+   * The routers changed at run time: a socket whose (interface, family) no router uses any more is
+   * closed, a new one is opened (a missing interface waits for `reopen`; any other failure goes to
+   * onError and the socket stays closed), and group membership follows whether a multicast router
+   * is left. Sockets that stay keep their queued packets.
+   */
+  setRouters(routers: readonly VirtualRouterConfig[]): void {
+    if (this.closed) return;
+    const wanted = wantedSlots(routers);
+    for (const [key, slot] of this.slots) {
+      if (wanted.has(key)) continue;
+      this.closeSlot(slot);
+      this.slots.delete(key);
+    }
+    for (const [key, want] of wanted) {
       const slot = this.slots.get(key);
       if (slot === undefined) {
-        this.slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
-      } else if (multicast && !slot.multicast) {
-        this.slots.set(key, { ...slot, multicast: true });
+        this.slots.set(key, want);
+        this.tryOpen(want);
+      } else if (slot.multicast !== want.multicast) {
+        slot.multicast = want.multicast;
+        try {
+          if (want.multicast) slot.socket?.joinGroup();
+          else slot.socket?.leaveGroup();
+        } catch (error) {
+          this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
+        }
       }
     }
+  }
+
+  /** Whether a socket is open for (iface, family) now. */
+  isOpen(iface: string, family: IpFamily): boolean {
+    return this.slots.get(slotKey(iface, family))?.socket !== undefined;
   }
 
   /**
@@ -96,11 +138,17 @@ export class LinuxPacketPort implements PacketPort {
     for (const slot of this.slots.values()) {
       if (slot.interface !== iface || (onlyIfMissing && slot.socket !== undefined)) continue;
       this.closeSlot(slot);
-      try {
-        this.openSlot(slot);
-      } catch (error) {
-        this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
-      }
+      this.tryOpen(slot);
+    }
+  }
+
+  /** Opens a slot's socket; ENODEV (no such interface yet) is silent, anything else goes to onError. */
+  private tryOpen(slot: SocketSlot): void {
+    try {
+      this.openSlot(slot);
+    } catch (error) {
+      if ((error as SystemError).code === 'ENODEV') return;
+      this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
     }
   }
 

@@ -1,9 +1,10 @@
 // The Linux runtime: an Engine on real ports (raw VRRP sockets, rtnetlink VIPs, GARP / NA) plus the
-// link watcher that feeds it interface state. `startLinuxEngine` is what bin/vrrp-engine runs.
+// link watcher that feeds it interface state. `startLinuxEngine` is what bin/vrrp-engine runs; its
+// handle's `apply` changes the routers while it runs (bin/vrrpd's SIGHUP reload).
 //
 // Order at start, so that a mistake never half-configures a host:
 //   1. validate the input (ConfigError naming the field), reading the interfaces only to fill in a
-//      missing primaryAddress;
+//      missing primaryAddress (runtime-input.ts);
 //   2. open the sockets (without CAP_NET_RAW this fails, and the host is still as it was);
 //   3. create the virtual MAC interfaces of routers with useVmac (vmac.ts);
 //   4. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
@@ -13,254 +14,380 @@
 // address is read from, and followed on, the configured interface.
 // While running, a VIP that disappears from a Master (someone ran `ip addr del`) is put back, see
 // vip-guard.ts for how that compares with keepalived 2.2.7.
+//
+// One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
+// first router comes and closed when its last one leaves, and one link watcher (one helper process).
 
-import { isIP } from 'node:net';
-import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
-import { ConfigError } from '../config/errors.js';
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
+import type { AddressPort } from '../engine/ports.js';
 import { preciseTime } from './precise-time.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
-import type { IpFamily } from '../wire/types.js';
-import { LinuxAddressPort, canonicalAddress, type VipSpec } from './addresses.js';
+import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
 import { announceVips } from './announce.js';
 import { errorFields, logEngineEvents, type RuntimeLogger } from './event-log.js';
-import { getSourceAddresses, LinkWatcher } from './links.js';
+import { LinkWatcher } from './links.js';
 import { RtNetlinkClient, type NetlinkError } from './netlink.js';
 import { MacvlanClient } from './macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
+import { checkInput, resolveRouter, type LinuxEngineInput, type ResolvedRouter } from './runtime-input.js';
 import { SourceAddressTracker } from './source-address.js';
 import { VipGuard, vipPrefixLengths } from './vip-guard.js';
-import { checkVmacNames, planVmac, VmacManager, type VmacPlan } from './vmac.js';
+import { VmacManager, type VmacPlan } from './vmac.js';
 
 export type { RuntimeLogger } from './event-log.js';
+export type { LinuxEngineInput, LinuxRouterInput } from './runtime-input.js';
 
-/** A router as the runtime takes it: primaryAddress may be left out and is then read from the interface. */
-export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & {
-  readonly primaryAddress?: string;
-  /**
-   * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
-   * 00:00:5e:00:01:<vrid>; a string names the macvlan instead (at most 15 characters). IPv4 only.
-   */
-  readonly useVmac?: boolean | string;
-};
+/** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
+export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
 
-export interface LinuxEngineInput {
-  readonly routers: readonly LinuxRouterInput[];
-  /** Prefix length / label / preferred lifetime per VIP; VIPs not listed are /32 or /128. */
-  readonly vips?: readonly VipSpec[];
-  /** pino or anything with the same methods; without one the runtime logs nothing. */
-  readonly logger?: RuntimeLogger;
+/** What `apply` did, by router name. */
+export interface ApplyResult {
+  /** Same settings (and VipSpecs): not touched. */
+  readonly unchanged: readonly string[];
+  /** Same name, interface, VRID, family and version (and VMAC): new settings applied in place, state kept. */
+  readonly reconfigured: readonly string[];
+  /** Same name, another identity: removed (released) and added again. */
+  readonly replaced: readonly string[];
+  readonly added: readonly string[];
+  /** Released: a Master sent its priority-0 advert and removed its VIPs. */
+  readonly removed: readonly string[];
+  /** Could not start with its new settings: a router already running keeps its old ones. */
+  readonly failed: readonly { readonly name: string; readonly error: Error }[];
 }
 
 export interface LinuxEngineHandle {
   readonly engine: Engine;
-  /** The validated routers, primary addresses filled in. */
+  /** The routers running now (validated, primary addresses filled in), in the order they were added. */
   readonly routers: readonly VirtualRouterConfig[];
+  /** The runtime's one link watcher. */
+  readonly links: RuntimeLinks;
+  /**
+   * Changes the routers to `next` (its logger is ignored: the runtime keeps its own). Validates all of
+   * it first: a mistake rejects with ConfigError and changes nothing. Then, by router name: removed
+   * ones are released, added ones started (sockets, VMAC, leftover VIPs), changed ones reconfigured in
+   * place when their identity is the same, otherwise replaced. Calls run one at a time.
+   */
+  apply(next: LinuxEngineInput): Promise<ApplyResult>;
   /** Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Idempotent. */
   stop(): Promise<void>;
   snapshot(): RouterSnapshot[];
   counters(): EngineCounters;
 }
 
-/** Every field a router may have; a compile error here means RouterConfigInput changed. */
-const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
-  name: true,
-  interface: true,
-  vrid: true,
-  version: true,
-  family: true,
-  priority: true,
-  advertIntervalCs: true,
-  initialState: true,
-  preempt: true,
-  preemptDelayMs: true,
-  preemptDelayMode: true,
-  acceptMode: true,
-  primaryAddress: true,
-  virtualAddresses: true,
-  auth: true,
-  v3Ipv4PseudoHeader: true,
-  unicastPeers: true,
-  checkUnicastTtl: true,
-  strictAddressList: true,
-  announce: true,
-  higherPrioritySendAdvert: true,
-  useVmac: true,
-};
-const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
-const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime']);
-
-/** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
-const LINK_LOCAL_DAD_WAIT_MS = 3000;
-const LINK_LOCAL_POLL_MS = 100;
-
 const silentLogger: RuntimeLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A router's settings as compared between two applies (order of keys fixed by the config builder). */
+function settingsKey(router: ResolvedRouter, vips: readonly VipSpec[]): string {
+  const own = new Set(router.config.virtualAddresses);
+  const specs = vips.filter((v) => v.interface === router.config.interface && own.has(canonicalAddress(v.address)?.address ?? ''));
+  return JSON.stringify({ config: router.config, vmac: router.vmac ?? null, specs });
 }
 
-/** Shape checks that need no network: unknown fields (typos) are errors, not silently ignored. */
-function checkShape(input: unknown): asserts input is LinuxEngineInput {
-  if (!isRecord(input)) throw new ConfigError('config', 'must be an object with a "routers" list');
-  for (const key of Object.keys(input)) {
-    if (!INPUT_FIELDS.has(key)) throw new ConfigError(key, `unknown field (expected ${[...INPUT_FIELDS].join(', ')})`);
-  }
-  if (!Array.isArray(input.routers) || input.routers.length === 0) {
-    throw new ConfigError('routers', 'must be a non-empty list of routers');
-  }
-  const names = new Map<string, number>();
-  input.routers.forEach((router: unknown, index) => {
-    const where = `routers[${index}]`;
-    if (!isRecord(router)) throw new ConfigError(where, 'must be an object');
-    for (const key of Object.keys(router)) {
-      if (!Object.hasOwn(ROUTER_FIELDS, key)) throw new ConfigError(`${where}.${key}`, 'unknown field');
-    }
-    for (const field of ['name', 'interface'] as const) {
-      if (typeof router[field] !== 'string' || (router[field] as string).trim() === '') {
-        throw new ConfigError(`${where}.${field}`, `must be a non-empty string, got ${JSON.stringify(router[field])}`);
-      }
-    }
-    const name = router.name as string;
-    const first = names.get(name);
-    if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
-    names.set(name, index);
-    if (!Array.isArray(router.virtualAddresses)) throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
-  });
-  if (input.vips !== undefined) {
-    if (!Array.isArray(input.vips)) throw new ConfigError('vips', 'must be a list');
-    input.vips.forEach((vip: unknown, index) => {
-      if (!isRecord(vip)) throw new ConfigError(`vips[${index}]`, 'must be an object');
-      for (const key of Object.keys(vip)) {
-        if (!VIP_FIELDS.has(key)) throw new ConfigError(`vips[${index}].${key}`, 'unknown field');
-      }
-      if (typeof vip.interface !== 'string') throw new ConfigError(`vips[${index}].interface`, 'must be a string');
-      if (typeof vip.address !== 'string') throw new ConfigError(`vips[${index}].address`, 'must be a string');
-    });
-  }
-}
-
-function routerFamily(router: LinuxRouterInput, where: string): IpFamily {
-  if (router.family === 4 || router.family === 6) return router.family;
-  const first = router.virtualAddresses[0];
-  const family = typeof first === 'string' ? isIP(first) : 0;
-  if (family === 4 || family === 6) return family;
-  throw new ConfigError(`${where}.primaryAddress`, 'not set, and the address family cannot be told from virtualAddresses[0]');
-}
-
-/** Fills in primaryAddress from the interface: its primary IPv4, or its IPv6 link-local address. */
-async function resolvePrimaryAddress(
-  client: RtNetlinkClient,
-  router: LinuxRouterInput,
-  where: string,
-  vipsOnInterface: ReadonlySet<string>,
-): Promise<string> {
-  const family = routerFamily(router, where);
-  const field = `${where}.primaryAddress`;
-  const deadline = Date.now() + LINK_LOCAL_DAD_WAIT_MS;
-  for (;;) {
-    let found;
-    try {
-      found = await getSourceAddresses(client, router.interface, vipsOnInterface);
-    } catch (error) {
-      if ((error as NetlinkError).code === 'ENODEV') {
-        throw new ConfigError(field, `not set, and interface ${router.interface} does not exist to take it from`);
-      }
-      throw error;
-    }
-    if (family === 4) {
-      if (found.ipv4 !== undefined) return found.ipv4;
-      throw new ConfigError(field, `not set, and ${router.interface} has no IPv4 address (other than the VIPs) to send from`);
-    }
-    if (found.ipv6LinkLocal === undefined) {
-      throw new ConfigError(field, `not set, and ${router.interface} has no IPv6 link-local address (is it down?)`);
-    }
-    // A tentative address cannot be sent from yet; DAD takes about a second after the link comes up.
-    if (!found.ipv6Tentative || Date.now() >= deadline) return found.ipv6LinkLocal;
-    await new Promise((resolve) => setTimeout(resolve, LINK_LOCAL_POLL_MS));
-  }
-}
-
-/** Checks that need the whole set: one router per (interface, family, VRID); every VipSpec used. */
-function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly VipSpec[]): void {
-  const seen = new Map<string, number>();
-  configs.forEach((config, index) => {
-    const key = `${config.interface}/${config.family}/${config.vrid}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      throw new ConfigError(
-        `routers[${index}].vrid`,
-        `VRID ${config.vrid} on ${config.interface} (IPv${config.family}) is already used by routers[${first}]`,
-      );
-    }
-    seen.set(key, index);
-    // Refusing is more honest than accepting and not enforcing: without accept mode a Master must drop
-    // traffic to its VIPs (keepalived does it with an iptables/nftables rule under vrrp_strict).
-    if (!config.acceptMode) {
-      throw new ConfigError(
-        `routers[${index}].acceptMode`,
-        'false is not supported on Linux yet: nothing would drop traffic to the VIPs (it needs the firewall rule keepalived adds under vrrp_strict)',
-      );
-    }
-  });
-  vips.forEach((vip, index) => {
-    const canonical = canonicalAddress(vip.address);
-    if (canonical === undefined) return; // LinuxAddressPort names this one
-    const used = configs.some((c) => c.interface === vip.interface && c.virtualAddresses.includes(canonical.address));
-    if (!used) {
-      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtualAddress of any router on that interface`);
-    }
-  });
-}
-
-/**
- * Validates everything; reads (never changes) interfaces to fill in primary addresses. Returns the
- * configurations and the names of the routers whose primaryAddress was read from the interface.
- */
-async function validate(
-  input: LinuxEngineInput,
-  client: RtNetlinkClient,
-): Promise<{ configs: VirtualRouterConfig[]; resolved: Set<string>; vmacs: (VmacPlan | undefined)[]; vips: VipSpec[] }> {
-  checkShape(input);
-  const vipsByInterface = new Map<string, Set<string>>();
-  for (const router of input.routers) {
-    const set = vipsByInterface.get(router.interface) ?? new Set<string>();
-    for (const text of router.virtualAddresses) {
-      const canonical = typeof text === 'string' ? canonicalAddress(text) : undefined;
-      if (canonical) set.add(canonical.address);
-    }
-    vipsByInterface.set(router.interface, set);
-  }
-  const configs: VirtualRouterConfig[] = [];
-  const resolved = new Set<string>();
-  const vmacs: (VmacPlan | undefined)[] = [];
-  for (const [index, router] of input.routers.entries()) {
-    const where = `routers[${index}]`;
-    const { useVmac, ...routerInput } = router;
-    const primaryAddress =
-      router.primaryAddress ?? (await resolvePrimaryAddress(client, router, where, vipsByInterface.get(router.interface)!));
-    const config = buildRouterConfig({ ...routerInput, primaryAddress }, where);
-    const vmac = planVmac(useVmac, config, where);
-    vmacs.push(vmac);
-    configs.push(vmac ? { ...config, interface: vmac.name } : config);
-    if (router.primaryAddress === undefined) resolved.add(router.name);
-  }
-  checkVmacNames(vmacs);
-  const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
-  checkRouterSet(configs, vips);
-  return { configs, resolved, vmacs, vips };
-}
-
-/** A VipSpec naming a VMAC router's configured interface is moved to the VMAC, where the VIP lives. */
-function onVmac(vip: VipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): VipSpec {
-  const canonical = canonicalAddress(vip.address);
-  if (canonical === undefined) return vip;
-  const index = configs.findIndex(
-    (c, i) => vmacs[i]?.parent === vip.interface && c.virtualAddresses.includes(canonical.address),
+function sameIdentity(a: ResolvedRouter, b: ResolvedRouter): boolean {
+  const x = a.config;
+  const y = b.config;
+  return (
+    x.interface === y.interface &&
+    x.vrid === y.vrid &&
+    x.family === y.family &&
+    x.version === y.version &&
+    JSON.stringify(a.vmac ?? null) === JSON.stringify(b.vmac ?? null)
   );
-  return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
+}
+
+/** `vips` plus the previous specs of addresses it no longer lists, so a VIP that leaves is removed with its own prefix. */
+function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpec[]): VipSpec[] {
+  const key = (v: VipSpec) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`;
+  const listed = new Set(vips.map(key));
+  return [...vips, ...previous.filter((v) => !listed.has(key(v)))];
+}
+
+class LinuxRuntime implements LinuxEngineHandle {
+  readonly engine: Engine;
+  private readonly logger: RuntimeLogger;
+  private readonly client: RtNetlinkClient;
+  private readonly macvlans: MacvlanClient;
+  private readonly vmacs: VmacManager;
+  private readonly packets: LinuxPacketPort;
+  private readonly watcher: LinkWatcher;
+  private readonly guard: VipGuard;
+  private readonly sources: SourceAddressTracker;
+  /** The running routers by name. */
+  private readonly entries = new Map<string, ResolvedRouter>();
+  private vips: readonly VipSpec[];
+  private addressPort: LinuxAddressPort;
+  /** Interfaces some router runs on: link events for others are not ours. */
+  private used = new Set<string>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+
+  constructor(parts: {
+    logger: RuntimeLogger;
+    client: RtNetlinkClient;
+    macvlans: MacvlanClient;
+    vmacs: VmacManager;
+    packets: LinuxPacketPort;
+    watcher: LinkWatcher;
+    addressPort: LinuxAddressPort;
+    routers: readonly ResolvedRouter[];
+    vips: readonly VipSpec[];
+  }) {
+    this.logger = parts.logger;
+    this.client = parts.client;
+    this.macvlans = parts.macvlans;
+    this.vmacs = parts.vmacs;
+    this.packets = parts.packets;
+    this.watcher = parts.watcher;
+    this.addressPort = parts.addressPort;
+    this.vips = parts.vips;
+    for (const router of parts.routers) this.entries.set(router.input.name, router);
+    const configs = parts.routers.map((router) => router.config);
+    // The current address port, whichever apply installed last.
+    const addresses: AddressPort = {
+      addVips: (iface, list, options) => this.addressPort.addVips(iface, list, options),
+      removeVips: (iface, list) => this.addressPort.removeVips(iface, list),
+      announceVips: (iface, list, count) => this.addressPort.announceVips(iface, list, count),
+    };
+    this.engine = new Engine(configs, { time: preciseTime(), packets: this.packets, addresses });
+    logEngineEvents(this.engine, this.logger);
+    this.guard = new VipGuard({
+      engine: this.engine,
+      configs,
+      client: this.client,
+      addresses,
+      prefixLengths: vipPrefixLengths(configs, this.vips),
+      logger: this.logger,
+    });
+    this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
+    this.used = new Set(configs.map((c) => c.interface));
+    this.listen();
+  }
+
+  get routers(): VirtualRouterConfig[] {
+    return [...this.entries.values()].map((entry) => this.engine.routerConfig(entry.input.name) ?? entry.config);
+  }
+
+  get links(): RuntimeLinks {
+    return this.watcher;
+  }
+
+  snapshot(): RouterSnapshot[] {
+    return this.engine.snapshot();
+  }
+
+  counters(): EngineCounters {
+    return this.engine.counters();
+  }
+
+  /** Reports links already down (their routers start in Fault), starts the engine, checks sources. */
+  async start(): Promise<void> {
+    for (const iface of this.used) {
+      const up = this.watcher.isUp(iface);
+      if (up === true) continue;
+      this.logger.warn(
+        { event: 'link', interface: iface, up: false, missing: up === undefined },
+        up === undefined ? `${iface} does not exist: its routers stay in Fault until it appears` : `${iface} is down at start`,
+      );
+      this.engine.linkChange(iface, false);
+    }
+    this.engine.start();
+    // The address read during validation may have gone since; from here on the watcher reports changes.
+    await this.recheckSources();
+  }
+
+  apply(next: LinuxEngineInput): Promise<ApplyResult> {
+    const result = this.queue.then(() => this.applyNow(next));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.queue.then(() => this.stopNow());
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    this.guard.stop();
+    try {
+      await this.engine.stop();
+    } finally {
+      this.watcher.close();
+      this.addressPort.close();
+      await removeVmacs(this.vmacs, this.vmacPlans(), this.logger);
+      this.macvlans.close();
+      this.client.close();
+      this.logger.info({ event: 'stopped' }, 'stopped');
+    }
+  }
+
+  private async applyNow(next: LinuxEngineInput): Promise<ApplyResult> {
+    if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
+    const checked = checkInput(next);
+    // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
+    const addressPort = new LinuxAddressPort({ announce: announceVips, vips: withPrevious(checked.vips, this.vips), client: this.client });
+    const unchanged: string[] = [];
+    const reconfigured: string[] = [];
+    const replaced: string[] = [];
+    const added: string[] = [];
+    const failed: { name: string; error: Error }[] = [];
+    const wanted = new Set(checked.routers.map((r) => r.input.name));
+    const removed = [...this.entries.keys()].filter((name) => !wanted.has(name));
+    const toReconfigure: ResolvedRouter[] = [];
+    const toAdd: ResolvedRouter[] = [];
+    for (const candidate of checked.routers) {
+      const name = candidate.input.name;
+      let router: ResolvedRouter;
+      try {
+        router = await resolveRouter(candidate, this.client);
+      } catch (error) {
+        failed.push({ name, error: error as Error });
+        continue;
+      }
+      const current = this.entries.get(name);
+      if (current === undefined) toAdd.push(router);
+      else if (!sameIdentity(current, router)) {
+        replaced.push(name);
+        toAdd.push(router);
+      } else if (settingsKey(current, this.vips) === settingsKey(router, checked.vips)) unchanged.push(name);
+      else toReconfigure.push(router);
+    }
+
+    this.addressPort.close();
+    this.addressPort = addressPort;
+    this.vips = checked.vips;
+    // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
+    const leaving = [...removed, ...replaced];
+    await Promise.all(leaving.map((name) => this.engine.removeRouter(name, { release: true })));
+    const leftVmacs = leaving.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    for (const name of leaving) this.entries.delete(name);
+    await removeVmacs(this.vmacs, leftVmacs, this.logger);
+
+    for (const router of toReconfigure) {
+      try {
+        this.engine.reconfigureRouter(router.input.name, router.config);
+        this.entries.set(router.input.name, router);
+        reconfigured.push(router.input.name);
+      } catch (error) {
+        failed.push({ name: router.input.name, error: error as Error });
+      }
+    }
+
+    const starting: ResolvedRouter[] = [];
+    for (const router of toAdd) {
+      try {
+        if (router.vmac !== undefined) await this.vmacs.create(router.vmac);
+        starting.push(router);
+      } catch (error) {
+        failed.push({ name: router.input.name, error: error as Error });
+      }
+    }
+    // Sockets follow the routers: new pairs open, pairs whose last router left close.
+    this.packets.setRouters([...this.routers, ...starting.map((r) => r.config)]);
+    for (const router of starting) {
+      const name = router.input.name;
+      try {
+        await this.removeLeftoverVips(router);
+        const before: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+        this.engine.addRouter(router.config, before);
+        this.entries.set(name, router);
+        if (!replaced.includes(name)) added.push(name);
+      } catch (error) {
+        failed.push({ name, error: error as Error });
+        if (router.vmac !== undefined) await removeVmacs(this.vmacs, [router.vmac], this.logger);
+      }
+    }
+    // Close what a router that failed to start had opened. (A replaced router that could not start
+    // again is gone: it is in both `replaced` and `failed`.)
+    this.packets.setRouters(this.routers);
+    this.refreshFollowers();
+    const result: ApplyResult = { unchanged, reconfigured, replaced, added, removed, failed };
+    this.logger.info(
+      { event: 'applied', unchanged, reconfigured, replaced, added, removed, failed: failed.map((f) => ({ name: f.name, error: f.error.message })) },
+      `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
+    );
+    return result;
+  }
+
+  /** After an apply: the guard, the source tracker and the link filter see the routers now running. */
+  private refreshFollowers(): void {
+    const configs = this.routers;
+    this.used = new Set(configs.map((c) => c.interface));
+    this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips));
+    this.sources.setRouters(this.followedSources());
+    void this.recheckSources();
+  }
+
+  /** VIPs of a router about to start that are on its interface already, unless another router of ours holds them. */
+  private async removeLeftoverVips(router: ResolvedRouter): Promise<void> {
+    const iface = router.config.interface;
+    const held = new Set(this.routers.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses));
+    const vips = router.config.virtualAddresses.filter((address) => !held.has(address));
+    await removeLeftovers(this.addressPort, iface, vips, this.logger);
+  }
+
+  /** Routers whose primaryAddress came from the interface, on that interface (a VMAC's parent). */
+  private followedSources(): VirtualRouterConfig[] {
+    return [...this.entries.values()]
+      .filter((entry) => entry.resolved)
+      .map((entry) => ({ ...(this.engine.routerConfig(entry.input.name) ?? entry.config), interface: entry.vmac?.parent ?? entry.config.interface }));
+  }
+
+  private vmacPlans(): VmacPlan[] {
+    return [...this.entries.values()].map((entry) => entry.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+  }
+
+  private recheckSources(): Promise<void> {
+    return this.sources.recheck(this.client).catch((error: unknown) =>
+      this.logger.error({ event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) }, 'checking source addresses failed'),
+    );
+  }
+
+  private listen(): void {
+    const { watcher: w, packets: p, engine, logger } = this;
+    w.on('link', (event) => {
+      if (!this.used.has(event.interface)) return;
+      logger.info({ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`);
+      p.reopen(event.interface, true);
+      engine.linkChange(event.interface, event.up);
+    });
+    w.on('linkRemoved', (event) => {
+      if (!this.used.has(event.interface)) return;
+      logger.warn({ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`);
+      p.release(event.interface);
+      engine.linkChange(event.interface, false);
+    });
+    w.on('addressRemoved', (event) => {
+      this.guard.addressRemoved(event);
+      this.sources.addressRemoved(event);
+    });
+    w.on('addressAdded', (event) => this.sources.addressAdded(event));
+    w.on('resynced', () => {
+      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link watcher restarted; re-checking every VIP and source address');
+      this.guard.recheckAll();
+      void this.recheckSources();
+    });
+    w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
+  }
+}
+
+/** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
+async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: readonly string[], logger: RuntimeLogger): Promise<void> {
+  if (vips.length === 0) return;
+  try {
+    const removed = await port.removeLeftoverVips(iface, vips);
+    if (removed.length > 0) {
+      logger.warn(
+        { event: 'leftoverVipsRemoved', interface: iface, addresses: removed },
+        `removed VIPs left on ${iface} by an earlier run that did not stop cleanly`,
+      );
+    }
+  } catch (error) {
+    if ((error as NetlinkError).code !== 'ENODEV') {
+      logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
+    }
+  }
 }
 
 /**
@@ -278,9 +405,12 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
   let watcher: LinkWatcher | undefined;
   let packets: LinuxPacketPort | undefined;
   try {
-    const { configs, resolved, vmacs, vips: vipSpecs } = await validate(input, client);
-    plannedVmacs = vmacs.filter((plan): plan is VmacPlan => plan !== undefined);
-    addressPort = new LinuxAddressPort({ announce: announceVips, vips: vipSpecs, client });
+    const checked = checkInput(input);
+    const routers: ResolvedRouter[] = [];
+    for (const router of checked.routers) routers.push(await resolveRouter(router, client));
+    const configs = routers.map((r) => r.config);
+    plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client });
     const interfaces = [...new Set(configs.map((c) => c.interface))];
 
     // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
@@ -300,86 +430,16 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     }
     for (const iface of interfaces) {
       const vips = [...new Set(configs.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses))];
-      try {
-        const removed = await addressPort.removeLeftoverVips(iface, vips);
-        if (removed.length > 0) {
-          logger.warn(
-            { event: 'leftoverVipsRemoved', interface: iface, addresses: removed },
-            `removed VIPs left on ${iface} by an earlier run that did not stop cleanly`,
-          );
-        }
-      } catch (error) {
-        if ((error as NetlinkError).code !== 'ENODEV') {
-          logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
-        }
-      }
+      await removeLeftovers(addressPort, iface, vips, logger);
     }
 
     watcher = await LinkWatcher.start();
 
     // Compile the Master path now, not during the first takeover (see warm-up.ts).
     warmUpProtocolPaths(configs);
-    const engine = new Engine(configs, { time: preciseTime(), packets, addresses: addressPort });
-    logEngineEvents(engine, logger);
-    const guard = new VipGuard({
-      engine,
-      configs,
-      client,
-      addresses: addressPort,
-      prefixLengths: vipPrefixLengths(configs, vipSpecs),
-      logger,
-    });
-    // A VMAC router's source address lives on the configured interface, not on the VMAC.
+    const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, routers, vips: checked.vips });
+    await runtime.start();
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
-    const followed = configs
-      .filter((c) => resolved.has(c.name))
-      .map((c) => ({ ...c, interface: parentOf.get(c.name) ?? c.interface }));
-    const sources = new SourceAddressTracker(engine, followed, logger);
-    const recheckSources = () =>
-      sources.recheck(client).catch((error: unknown) =>
-        logger.error({ event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) }, 'checking source addresses failed'),
-      );
-    const used = new Set(interfaces);
-    const w = watcher;
-    const p = packets;
-    w.on('link', (event) => {
-      if (!used.has(event.interface)) return;
-      logger.info({ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`);
-      p.reopen(event.interface, true);
-      engine.linkChange(event.interface, event.up);
-    });
-    w.on('linkRemoved', (event) => {
-      if (!used.has(event.interface)) return;
-      logger.warn({ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`);
-      p.release(event.interface);
-      engine.linkChange(event.interface, false);
-    });
-    w.on('addressRemoved', (event) => {
-      guard.addressRemoved(event);
-      sources.addressRemoved(event);
-    });
-    w.on('addressAdded', (event) => sources.addressAdded(event));
-    w.on('resynced', () => {
-      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link watcher restarted; re-checking every VIP and source address');
-      guard.recheckAll();
-      void recheckSources();
-    });
-    w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
-
-    // Links already down are reported before start(), so their routers start in Fault rather than
-    // going Master (an owner would) and straight to Fault, adding and removing VIPs on the way.
-    for (const iface of interfaces) {
-      const up = w.isUp(iface);
-      if (up === true) continue;
-      logger.warn(
-        { event: 'link', interface: iface, up: false, missing: up === undefined },
-        up === undefined ? `${iface} does not exist: its routers stay in Fault until it appears` : `${iface} is down at start`,
-      );
-      engine.linkChange(iface, false);
-    }
-    engine.start();
-    // The address read during validation may have gone since; from here on the watcher reports changes.
-    await recheckSources();
     logger.info(
       {
         event: 'started',
@@ -394,28 +454,11 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
           virtualAddresses: c.virtualAddresses,
           ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
         })),
+        linkWatcherPid: watcher.helperPid,
       },
       `running ${configs.length} virtual router(s)`,
     );
-
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        guard.stop();
-        try {
-          await engine.stop();
-        } finally {
-          w.close();
-          addressPort!.close();
-          await removeVmacs(vmacManager, plannedVmacs, logger);
-          macvlans.close();
-          client.close();
-          logger.info({ event: 'stopped' }, 'stopped');
-        }
-      })();
-      return stopping;
-    };
-    return { engine, routers: configs, stop, snapshot: () => engine.snapshot(), counters: () => engine.counters() };
+    return runtime;
   } catch (error) {
     packets?.close();
     watcher?.close();
@@ -437,4 +480,3 @@ async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], log
     }
   }
 }
-

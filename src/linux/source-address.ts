@@ -4,9 +4,9 @@
 // when that address is removed it puts the instance in FAULT (a Master sends its priority-0 advert and
 // drops its VIPs) until an address is back; a configured source address is not followed. Without
 // this, a Master whose primary IPv4 address was removed would keep its VIPs while every advert
-// fails to send, and a Backup would take over: two Masters. The engine's configuration is fixed, so
-// the router recovers when the same address returns (an IPv6 link-local address does, after the
-// link comes back up); a different one needs a restart, which the log says.
+// fails to send, and a Backup would take over: two Masters. The router recovers when the same address
+// returns (an IPv6 link-local address does, after the link comes back up); a different one needs a
+// restart or a reload (which reads the interface's address again), which the log says.
 //
 // The fault is a weight-0 tracked object named `source-address` (keepalived's semantics for weight 0:
 // Fault while down), so it combines with link state and other tracked objects in the core.
@@ -21,7 +21,7 @@ export const SOURCE_ADDRESS_TRACK = 'source-address';
 
 export class SourceAddressTracker {
   private readonly engine: Engine;
-  private readonly routers: readonly VirtualRouterConfig[];
+  private routers: readonly VirtualRouterConfig[];
   private readonly logger: RuntimeLogger;
   /** Router name -> whether its source address is on the interface, as last reported to the engine. */
   private readonly present = new Map<string, boolean>();
@@ -32,6 +32,22 @@ export class SourceAddressTracker {
     this.routers = routers;
     this.logger = logger;
     for (const router of routers) this.present.set(router.name, true);
+  }
+
+  /**
+   * The followed routers changed at run time. One that stays keeps what was last reported for it;
+   * a new one, or one with a new source address, is reported by the next `recheck` (so a router held
+   * in Fault by a lost address leaves it when a reload gives it one that is there).
+   */
+  setRouters(routers: readonly VirtualRouterConfig[]): void {
+    const before = new Map(this.routers.map((r) => [r.name, r.primaryAddress]));
+    for (const name of [...this.present.keys()]) {
+      if (!routers.some((r) => r.name === name)) this.present.delete(name);
+    }
+    for (const router of routers) {
+      if (before.get(router.name) !== router.primaryAddress) this.present.delete(router.name);
+    }
+    this.routers = routers;
   }
 
   addressAdded(event: AddressEvent): void {
@@ -79,7 +95,7 @@ export class SourceAddressTracker {
     } else {
       this.logger.warn(
         { event: 'notice', router: router.name, interface: router.interface, notice: 'source-address-lost', address: router.primaryAddress },
-        `${router.name}: source address ${router.primaryAddress} left ${router.interface}: Fault until it returns (restart to use another address)`,
+        `${router.name}: source address ${router.primaryAddress} left ${router.interface}: Fault until it returns (reload or restart to use another address)`,
       );
     }
     this.engine.input(router.name, { kind: 'track', name: SOURCE_ADDRESS_TRACK, up: present, weight: 0 });

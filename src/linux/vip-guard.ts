@@ -11,7 +11,8 @@
 
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
-import { canonicalAddress, type LinuxAddressPort, type VipSpec } from './addresses.js';
+import type { AddressPort } from '../engine/ports.js';
+import { canonicalAddress, type VipSpec } from './addresses.js';
 import { errorFields, type RuntimeLogger } from './event-log.js';
 import { isLinkUsable, type AddressEvent } from './links.js';
 import type { NetlinkError, RtNetlinkClient } from './netlink.js';
@@ -35,7 +36,7 @@ export interface VipGuardOptions {
   readonly engine: Engine;
   readonly configs: readonly VirtualRouterConfig[];
   readonly client: RtNetlinkClient;
-  readonly addresses: LinuxAddressPort;
+  readonly addresses: Pick<AddressPort, 'removeVips'>;
   readonly prefixLengths: ReadonlyMap<string, number>;
   readonly logger: RuntimeLogger;
 }
@@ -44,12 +45,17 @@ export interface VipGuardOptions {
 const COALESCE_MS = 20;
 
 export class VipGuard {
-  private readonly options: VipGuardOptions;
+  private options: VipGuardOptions;
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(options: VipGuardOptions) {
     this.options = options;
+  }
+
+  /** The routers changed at run time; a check already scheduled for one that left finds no state and stops. */
+  setRouters(configs: readonly VirtualRouterConfig[], prefixLengths: ReadonlyMap<string, number>): void {
+    this.options = { ...this.options, configs, prefixLengths };
   }
 
   /** A kernel RTM_DELADDR: if it took one of a router's VIPs, check that router soon. */
@@ -92,6 +98,8 @@ export class VipGuard {
 
   private state(config: VirtualRouterConfig): string | undefined {
     if (this.stopped || !this.options.engine.running) return undefined;
+    // A router reconfigured or replaced meanwhile is checked on its next removal, not with old settings.
+    if (this.options.engine.routerConfig(config.name) !== config) return undefined;
     return this.options.engine.snapshot().find((s) => s.name === config.name)?.state;
   }
 

@@ -1,0 +1,260 @@
+// What the Linux runtime takes (LinuxEngineInput) and how it is checked, in two phases:
+//   1. `checkInput`: everything that needs no network (shape, every router's settings, the set's
+//      VRIDs, VMAC names and VipSpecs), throwing ConfigError naming the field;
+//   2. `resolveRouter`: per router, reading (never changing) its interface for a primaryAddress left
+//      out. At start any failure stops the start; on a run-time apply it fails that router only.
+
+import { isIP } from 'node:net';
+import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
+import { ConfigError } from '../config/errors.js';
+import type { VirtualRouterConfig } from '../core/types.js';
+import type { IpFamily } from '../wire/types.js';
+import { canonicalAddress, type VipSpec } from './addresses.js';
+import type { RuntimeLogger } from './event-log.js';
+import { getSourceAddresses } from './links.js';
+import type { NetlinkError, RtNetlinkClient } from './netlink.js';
+import { checkVmacNames, planVmac, type VmacPlan } from './vmac.js';
+
+/** A router as the runtime takes it: primaryAddress may be left out and is then read from the interface. */
+export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & {
+  readonly primaryAddress?: string;
+  /**
+   * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
+   * 00:00:5e:00:01:<vrid>; a string names the macvlan instead (at most 15 characters). IPv4 only.
+   */
+  readonly useVmac?: boolean | string;
+};
+
+export interface LinuxEngineInput {
+  readonly routers: readonly LinuxRouterInput[];
+  /** Prefix length / label / preferred lifetime per VIP; VIPs not listed are /32 or /128. */
+  readonly vips?: readonly VipSpec[];
+  /** pino or anything with the same methods; without one the runtime logs nothing. */
+  readonly logger?: RuntimeLogger;
+}
+
+/** Every field a router may have; a compile error here means RouterConfigInput changed. */
+const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
+  name: true,
+  interface: true,
+  vrid: true,
+  version: true,
+  family: true,
+  priority: true,
+  advertIntervalCs: true,
+  initialState: true,
+  preempt: true,
+  preemptDelayMs: true,
+  preemptDelayMode: true,
+  acceptMode: true,
+  primaryAddress: true,
+  virtualAddresses: true,
+  auth: true,
+  v3Ipv4PseudoHeader: true,
+  unicastPeers: true,
+  checkUnicastTtl: true,
+  strictAddressList: true,
+  announce: true,
+  higherPrioritySendAdvert: true,
+  useVmac: true,
+};
+const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
+const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime']);
+
+/** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
+const LINK_LOCAL_DAD_WAIT_MS = 3000;
+const LINK_LOCAL_POLL_MS = 100;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shape checks that need no network: unknown fields (typos) are errors, not silently ignored. */
+function checkShape(input: unknown): asserts input is LinuxEngineInput {
+  if (!isRecord(input)) throw new ConfigError('config', 'must be an object with a "routers" list');
+  for (const key of Object.keys(input)) {
+    if (!INPUT_FIELDS.has(key)) throw new ConfigError(key, `unknown field (expected ${[...INPUT_FIELDS].join(', ')})`);
+  }
+  if (!Array.isArray(input.routers) || input.routers.length === 0) {
+    throw new ConfigError('routers', 'must be a non-empty list of routers');
+  }
+  const names = new Map<string, number>();
+  input.routers.forEach((router: unknown, index) => {
+    const where = `routers[${index}]`;
+    if (!isRecord(router)) throw new ConfigError(where, 'must be an object');
+    for (const key of Object.keys(router)) {
+      if (!Object.hasOwn(ROUTER_FIELDS, key)) throw new ConfigError(`${where}.${key}`, 'unknown field');
+    }
+    for (const field of ['name', 'interface'] as const) {
+      if (typeof router[field] !== 'string' || (router[field] as string).trim() === '') {
+        throw new ConfigError(`${where}.${field}`, `must be a non-empty string, got ${JSON.stringify(router[field])}`);
+      }
+    }
+    const name = router.name as string;
+    const first = names.get(name);
+    if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
+    names.set(name, index);
+    if (!Array.isArray(router.virtualAddresses)) throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
+  });
+  if (input.vips !== undefined) {
+    if (!Array.isArray(input.vips)) throw new ConfigError('vips', 'must be a list');
+    input.vips.forEach((vip: unknown, index) => {
+      if (!isRecord(vip)) throw new ConfigError(`vips[${index}]`, 'must be an object');
+      for (const key of Object.keys(vip)) {
+        if (!VIP_FIELDS.has(key)) throw new ConfigError(`vips[${index}].${key}`, 'unknown field');
+      }
+      if (typeof vip.interface !== 'string') throw new ConfigError(`vips[${index}].interface`, 'must be a string');
+      if (typeof vip.address !== 'string') throw new ConfigError(`vips[${index}].address`, 'must be a string');
+    });
+  }
+}
+
+function routerFamily(router: LinuxRouterInput, where: string): IpFamily {
+  if (router.family === 4 || router.family === 6) return router.family;
+  const first = router.virtualAddresses[0];
+  const family = typeof first === 'string' ? isIP(first) : 0;
+  if (family === 4 || family === 6) return family;
+  throw new ConfigError(`${where}.primaryAddress`, 'not set, and the address family cannot be told from virtualAddresses[0]');
+}
+
+/** Fills in primaryAddress from the interface: its primary IPv4, or its IPv6 link-local address. */
+async function resolvePrimaryAddress(
+  client: RtNetlinkClient,
+  router: LinuxRouterInput,
+  where: string,
+  vipsOnInterface: ReadonlySet<string>,
+): Promise<string> {
+  const family = routerFamily(router, where);
+  const field = `${where}.primaryAddress`;
+  const deadline = Date.now() + LINK_LOCAL_DAD_WAIT_MS;
+  for (;;) {
+    let found;
+    try {
+      found = await getSourceAddresses(client, router.interface, vipsOnInterface);
+    } catch (error) {
+      if ((error as NetlinkError).code === 'ENODEV') {
+        throw new ConfigError(field, `not set, and interface ${router.interface} does not exist to take it from`);
+      }
+      throw error;
+    }
+    if (family === 4) {
+      if (found.ipv4 !== undefined) return found.ipv4;
+      throw new ConfigError(field, `not set, and ${router.interface} has no IPv4 address (other than the VIPs) to send from`);
+    }
+    if (found.ipv6LinkLocal === undefined) {
+      throw new ConfigError(field, `not set, and ${router.interface} has no IPv6 link-local address (is it down?)`);
+    }
+    // A tentative address cannot be sent from yet; DAD takes about a second after the link comes up.
+    if (!found.ipv6Tentative || Date.now() >= deadline) return found.ipv6LinkLocal;
+    await new Promise((resolve) => setTimeout(resolve, LINK_LOCAL_POLL_MS));
+  }
+}
+
+/** Checks that need the whole set: one router per (interface, family, VRID); every VipSpec used. */
+function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly VipSpec[]): void {
+  const seen = new Map<string, number>();
+  configs.forEach((config, index) => {
+    const key = `${config.interface}/${config.family}/${config.vrid}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new ConfigError(
+        `routers[${index}].vrid`,
+        `VRID ${config.vrid} on ${config.interface} (IPv${config.family}) is already used by routers[${first}]`,
+      );
+    }
+    seen.set(key, index);
+    // Refusing is more honest than accepting and not enforcing: without accept mode a Master must drop
+    // traffic to its VIPs (keepalived does it with an iptables/nftables rule under vrrp_strict).
+    if (!config.acceptMode) {
+      throw new ConfigError(
+        `routers[${index}].acceptMode`,
+        'false is not supported on Linux yet: nothing would drop traffic to the VIPs (it needs the firewall rule keepalived adds under vrrp_strict)',
+      );
+    }
+  });
+  vips.forEach((vip, index) => {
+    const canonical = canonicalAddress(vip.address);
+    if (canonical === undefined) return; // LinuxAddressPort names this one
+    const used = configs.some((c) => c.interface === vip.interface && c.virtualAddresses.includes(canonical.address));
+    if (!used) {
+      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtualAddress of any router on that interface`);
+    }
+  });
+}
+
+
+/** A VipSpec naming a VMAC router's configured interface is moved to the VMAC, where the VIP lives. */
+function onVmac(vip: VipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): VipSpec {
+  const canonical = canonicalAddress(vip.address);
+  if (canonical === undefined) return vip;
+  const index = configs.findIndex(
+    (c, i) => vmacs[i]?.parent === vip.interface && c.virtualAddresses.includes(canonical.address),
+  );
+  return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
+}
+
+/** One router after the checks that need no network. */
+export interface CheckedRouter {
+  readonly input: LinuxRouterInput;
+  /** Where errors about it point: `routers[i]`. */
+  readonly where: string;
+  readonly vmac: VmacPlan | undefined;
+  /** Its configured interface's VIPs (all routers'), left out when picking a source address there. */
+  readonly vipsOnInterface: ReadonlySet<string>;
+}
+
+export interface CheckedInput {
+  readonly routers: readonly CheckedRouter[];
+  /** With a VMAC router's VipSpecs moved to its VMAC. */
+  readonly vips: readonly VipSpec[];
+}
+
+/** A stand-in source address, so that every other setting can be checked before the interface is read. */
+function placeholderPrimary(router: LinuxRouterInput, where: string): string {
+  return router.primaryAddress ?? (routerFamily(router, where) === 4 ? '0.0.0.1' : 'fe80::1');
+}
+
+/** Phase 1: everything that needs no network. Throws ConfigError naming the field. */
+export function checkInput(input: LinuxEngineInput): CheckedInput {
+  checkShape(input);
+  const vipsByInterface = new Map<string, Set<string>>();
+  for (const router of input.routers) {
+    const set = vipsByInterface.get(router.interface) ?? new Set<string>();
+    for (const text of router.virtualAddresses) {
+      const canonical = typeof text === 'string' ? canonicalAddress(text) : undefined;
+      if (canonical) set.add(canonical.address);
+    }
+    vipsByInterface.set(router.interface, set);
+  }
+  const configs: VirtualRouterConfig[] = [];
+  const vmacs: (VmacPlan | undefined)[] = [];
+  const routers = input.routers.map((router, index): CheckedRouter => {
+    const where = `routers[${index}]`;
+    const { useVmac, ...routerInput } = router;
+    const config = buildRouterConfig({ ...routerInput, primaryAddress: placeholderPrimary(router, where) }, where);
+    const vmac = planVmac(useVmac, config, where);
+    vmacs.push(vmac);
+    configs.push(vmac ? { ...config, interface: vmac.name } : config);
+    return { input: router, where, vmac, vipsOnInterface: vipsByInterface.get(router.interface)! };
+  });
+  checkVmacNames(vmacs);
+  const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
+  checkRouterSet(configs, vips);
+  return { routers, vips };
+}
+
+/** A router ready to run: its final configuration (on its VMAC, if any). */
+export interface ResolvedRouter extends CheckedRouter {
+  readonly config: VirtualRouterConfig;
+  /** primaryAddress was read from the interface (and is followed there, see source-address.ts). */
+  readonly resolved: boolean;
+}
+
+/** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
+export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
+  const { input, where, vmac } = router;
+  const { useVmac: _useVmac, ...routerInput } = input;
+  const primaryAddress = input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
+  const config = buildRouterConfig({ ...routerInput, primaryAddress }, where);
+  return { ...router, config: vmac ? { ...config, interface: vmac.name } : config, resolved: input.primaryAddress === undefined };
+}
