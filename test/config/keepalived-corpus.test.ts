@@ -74,3 +74,30 @@ for (const name of files) {
     });
   });
 }
+
+// keepalived -i ID: the same file read as another host would read it. conditional-lines.conf holds
+// `@node-a priority 300` and `$ON_NODE_A advert_int 0.5` (VRRPv2), which keepalived -t -i node-a refuses (exit 5).
+t.test('-i node-a reads the @node-a lines (keepalived -t -i node-a: exit 5)', async (t) => {
+  const path = join(corpus, 'conditional-lines.conf');
+  const asNodeA = (() => {
+    try {
+      loadKeepalivedConfig(path, { configId: 'node-a' });
+      return 'accept';
+    } catch (error) {
+      if (!(error instanceof KeepalivedConfigError)) throw error;
+      return error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`).join('\n');
+    }
+  })();
+  t.match(asNodeA, /^16: .*"300"\n19: advert_int 0\.5/, 'the reader with configId node-a refuses the @node-a priority 300 line and the $ON_NODE_A advert_int 0.5 one');
+  t.test('bin/vrrpd -t -i node-a', {
+    todo: 'src/cli/flags.ts:82 ignores -i/--config-id and src/cli/config-source.ts:43 calls loadKeepalivedConfig(path) without { configId }',
+  }, async (t) => {
+    const { NODE_OPTIONS: _loader, ...env } = process.env;
+    const run = spawnSync(process.execPath, [VRRPD, '-t', '-i', 'node-a', '-f', path], { encoding: 'utf8', timeout: 20_000, env });
+    t.equal(run.status, 5, `vrrpd -t -i node-a exits 5 as keepalived does\n${run.stderr}`);
+  });
+  t.test('keepalived -t -i node-a', { skip: keepalivedSkip }, async (t) => {
+    const run = spawnSync('keepalived', ['-t', '-i', 'node-a', '-f', path], { encoding: 'utf8', timeout: 10_000 });
+    t.equal(run.status, 5, 'keepalived 2.2.7 -t -i node-a exits 5');
+  });
+});
