@@ -45,6 +45,7 @@ export class CommandRunner {
     return new Promise((resolve) => {
       this.waiting.set(request.id, { resolve, request });
       this.send(request);
+      this.holdOpen();
     });
   }
 
@@ -96,9 +97,8 @@ export class CommandRunner {
       this.onError(`command runner ${child.pid} ended (${signal ?? `exit ${code}`}); its commands count as failed`);
       this.failAll('the command runner ended');
     });
-    // The runner must not keep a stopping daemon alive on its own.
-    child.unref();
-    child.channel?.unref();
+    // The runner keeps the process alive only while a command is waiting for its answer.
+    this.holdOpen();
     return child;
   }
 
@@ -111,7 +111,18 @@ export class CommandRunner {
     const entry = this.waiting.get(id);
     if (entry === undefined) return;
     this.waiting.delete(id);
+    this.holdOpen();
     entry.resolve(outcome);
+  }
+
+  private holdOpen(): void {
+    if (this.waiting.size > 0) {
+      this.child?.ref();
+      this.child?.channel?.ref();
+    } else {
+      this.child?.unref();
+      this.child?.channel?.unref();
+    }
   }
 
   private failAll(message: string): void {
