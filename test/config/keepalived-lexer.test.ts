@@ -78,6 +78,53 @@ t.test('definitions are not substituted inside quotes (keepalived -d shows "$P" 
   t.same(words(tokens), ['auth_pass', '$P', 'abc', '${P}', 'x']);
 });
 
+t.test('definitions are replaced when used, again and again, as keepalived 2.2.7 -d shows', async (t) => {
+  // keepalived -d: VI_1 VRID 51 priority 130 VIP 10.2.0.1, VI_2 VRID 52 priority 130 VIP 10.2.10.2.
+  const text = [
+    '$ADDRESS_BASE=10.2.${ADDRESS_BASE_SUB}',
+    '$ADDRESS_BASE_SUB=0',
+    '$INSTANCE= \\',
+    'vrrp_instance VI_${NUM} { \\',
+    '    interface eth0 \\',
+    '    virtual_router_id ${VRID} \\',
+    '    @high priority 130 \\',
+    '    @low priority 120 \\',
+    '    virtual_ipaddress { \\',
+    '        ${ADDRESS_BASE}.${NUM}/32 \\',
+    '    } \\',
+    '}',
+    '$NUM=1', '$VRID=51', '$INSTANCE',
+    '$ADDRESS_BASE_SUB=10', '$NUM=2', '$VRID=52', '$INSTANCE',
+  ].join('\n');
+  const loaded = parseKeepalivedConfig(text, 'k.conf', { configId: 'high' });
+  t.same(loaded.input.routers.map((r) => [r.name, r.vrid, r.priority, r.virtualAddresses]), [
+    ['VI_1', 51, 130, ['10.2.0.1']],
+    ['VI_2', 52, 130, ['10.2.10.2']],
+  ]);
+  t.same(loaded.diagnostics, []);
+  const { tokens } = lexKeepalivedConfig(text, 'k.conf', new DiagnosticList(), { configId: 'high' });
+  t.same([...new Set(tokens.filter((tk) => tk.text === 'VI_2').map((tk) => tk.line))], [19], "a definition's lines are placed at the line that uses it");
+});
+
+t.test('a multi-line definition ends at the first line without a backslash, a blank one too (keepalived 2.2.7 -t)', async (t) => {
+  const { tokens } = lex('$X= \\\nalpha \\\n\nbeta\n$X');
+  t.same(words(tokens), ['beta', 'alpha'], 'beta is an ordinary line; $X holds alpha only');
+});
+
+t.test('a bare $NAME is replaced only before whitespace or the end of the line; ${NAME} anywhere', async (t) => {
+  // keepalived 2.2.7 -t: "VRRP parsed invalid IP 192.0.2.$N/32"; `virtual_router_id 30$N` is 305.
+  const { tokens, diagnostics } = lex('$N=5\naddress 192.0.2.$N/32 192.0.2.${N}/32 30$N');
+  t.same(words(tokens), ['address', '192.0.2.$N/32', '192.0.2.5/32', '305']);
+  t.same(diagnostics, []);
+});
+
+t.test('predefined ${_PWD}, ${_INSTANCE}, ${_HASH}; a definition loop is an error, not a hang', async (t) => {
+  const diagnostics = new DiagnosticList();
+  const { tokens } = lexKeepalivedConfig('x ${_PWD} ${_INSTANCE} a${_HASH}b\n$A=${B}\n$B=${A}\ny ${A}\nz', '/etc/keepalived/k.conf', diagnostics, { configId: 'node-a' });
+  t.same(words(tokens), ['x', '/etc/keepalived', 'node-a', 'a#b', 'z']);
+  t.match(diagnostics.items, [{ severity: 'error', line: 4, message: /refer to each other without end/ }]);
+});
+
 t.test('@id and @^id lines follow the config id, as keepalived 2.2.7 -i does', async (t) => {
   const text = 'priority 100\n@node1 priority 200\n  @^node1   priority 50  \n@node2 router_id "r 2"\n@node1\n';
   const as = (configId: string | undefined) => {

@@ -2,14 +2,15 @@
 // and `{` / `}` also end a statement (so `virtual_ipaddress { 192.0.2.1 }` is three statements, as in
 // keepalived). Before a line is split into words it is preprocessed as keepalived does:
 //   - a comment starts at `#` or `!` outside quotes and runs to the end of the line;
-//   - `$NAME=value` defines NAME; `$NAME` and `${NAME}` are replaced in later lines (and in values),
-//     but not inside double quotes;
+//   - `$NAME=value` (or several lines ending in `\`) defines NAME; `${NAME}` and `$NAME` are replaced
+//     in later lines, outside double quotes, when used (definitions.ts);
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
 //   - `@id REST` keeps REST only when id is the config id (keepalived's -i, by default the host name
 //     up to its first dot); `@^id REST` only when it is not. The test is made before and after
 //     variables are replaced, so `$IF_MAIN=@main` then `$IF_MAIN priority 240` works as in keepalived.
 // Pure: reading files is the caller's job, through `IncludeResolver`.
 
+import { Definitions } from './definitions.js';
 import { DiagnosticList, type SourcePosition } from './diagnostics.js';
 
 export type TokenKind = 'word' | 'open' | 'close' | 'eol';
@@ -46,7 +47,8 @@ export interface LexOptions {
 /** keepalived gives up on include nesting this deep; a loop would otherwise never end. */
 const MAX_INCLUDE_DEPTH = 32;
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** Lines produced by definitions that produce lines that ...: a loop, cut here. */
+const MAX_EXPANSION_DEPTH = 32;
 
 export interface LexResult {
   readonly tokens: readonly Token[];
@@ -55,35 +57,64 @@ export interface LexResult {
 }
 
 export function lexKeepalivedConfig(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions = {}): LexResult {
-  const definitions = new Map(Object.entries(options.defines ?? {}));
+  const definitions = new Definitions(options.defines ?? {}, options.configId);
   const tokens: Token[] = [];
   const files: string[] = [file];
   const open: string[] = [];
+  /** A multi-line definition being read: its name, its lines so far and where it started. */
+  let multiLine: { readonly name: string; readonly lines: string[]; readonly at: SourcePosition } | undefined;
+
+  /** One line of a file, or one that a definition produced (`depth` > 0): conditions, definitions, words. */
+  const lexLine = (text: string, at: SourcePosition, depth: number): void => {
+    const line = conditional(text.trim(), options.configId);
+    if (line === undefined || line === '') return;
+    const definition = DEFINITION.exec(line);
+    if (definition) {
+      const value = definition[2]!.trim();
+      if (value !== '\\') definitions.define(definition[1]!, [value]);
+      else if (depth === 0) multiLine = { name: definition[1]!, lines: [], at };
+      else diagnostics.error(at, `$${definition[1]!}: a multi-line definition cannot start inside another definition`);
+      return;
+    }
+    const expanded = definitions.expand(line, at, diagnostics);
+    if (expanded.length !== 1 || (expanded[0] !== line && expanded[0]!.startsWith('@'))) {
+      // Lines from a multi-line definition, or a condition a definition supplied (`$IF_MAIN priority 240`).
+      if (depth >= MAX_EXPANSION_DEPTH) diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
+      else for (const produced of expanded) lexLine(produced, at, depth + 1);
+      return;
+    }
+    const single = expanded[0]!;
+    // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
+    const include = /^include(?:\s+(.*))?$/.exec(single);
+    if (include) {
+      includeFiles((include[1] ?? '').trim(), at);
+      return;
+    }
+    const words = splitWords(single, at, diagnostics);
+    const first = words[0];
+    if (first?.kind === 'word') words[0] = { ...first, rest: restAfterFirstWord(single) };
+    tokens.push(...words, { kind: 'eol', text: '', quoted: false, ...at });
+  };
+
+  /** Ends a multi-line definition: what it read so far becomes its value. */
+  const endMultiLine = (): void => {
+    if (multiLine === undefined) return;
+    definitions.define(multiLine.name, multiLine.lines.filter((l) => l !== ''));
+    multiLine = undefined;
+  };
 
   const lexFile = (source: string, name: string): void => {
     open.push(name);
     source.split(/\r?\n/).forEach((rawLine, index) => {
       const at: SourcePosition = { file: name, line: index + 1 };
-      const line = conditional(stripComment(rawLine).trim(), options.configId);
-      if (line === undefined || line === '') return;
-      const definition = DEFINITION.exec(line);
-      if (definition) {
-        definitions.set(definition[1]!, substitute(definition[2]!.trim(), definitions, at, diagnostics));
-        return;
-      }
-      const expanded = conditional(substitute(line, definitions, at, diagnostics), options.configId);
-      if (expanded === undefined || expanded === '') return;
-      // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
-      const include = /^include(?:\s+(.*))?$/.exec(expanded);
-      if (include) {
-        includeFiles((include[1] ?? '').trim(), at);
-        return;
-      }
-      const words = splitWords(expanded, at, diagnostics);
-      const first = words[0];
-      if (first?.kind === 'word') words[0] = { ...first, rest: restAfterFirstWord(expanded) };
-      tokens.push(...words, { kind: 'eol', text: '', quoted: false, ...at });
+      const text = stripComment(rawLine).trim();
+      if (multiLine === undefined) return lexLine(text, at, 0);
+      // Every line ending in a backslash continues the definition; the first other one (even blank) ends it.
+      const continues = text.endsWith('\\');
+      multiLine.lines.push((continues ? text.slice(0, -1) : text).trim());
+      if (!continues) endMultiLine();
     });
+    endMultiLine();
     open.pop();
   };
 
@@ -137,27 +168,6 @@ export function stripComment(line: string): string {
     }
   }
   return line; // an unclosed quote is reported when the words are split
-}
-
-/** Replaces $NAME / ${NAME} outside double quotes (keepalived 2.2.7 leaves `"$NAME"` as written). */
-function substitute(line: string, definitions: ReadonlyMap<string, string>, at: SourcePosition, diagnostics: DiagnosticList): string {
-  // Odd pieces of the split are inside quotes.
-  return line
-    .split('"')
-    .map((piece, index) => (index % 2 === 1 ? piece : substituteUnquoted(piece, definitions, at, diagnostics)))
-    .join('"');
-}
-
-function substituteUnquoted(line: string, definitions: ReadonlyMap<string, string>, at: SourcePosition, diagnostics: DiagnosticList): string {
-  return line.replace(REFERENCE, (whole, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    const value = definitions.get(name);
-    if (value === undefined) {
-      diagnostics.warning(at, `${whole} is not defined; kept as written`);
-      return whole;
-    }
-    return value;
-  });
 }
 
 /** The line after its first word (quoted or not), up to a brace that is not inside quotes. */
