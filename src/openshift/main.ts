@@ -135,13 +135,14 @@ async function main(): Promise<void> {
         logger.error({ event: 'error', operation, error: errorFields(error) }, `${operation} failed: ${(error as Error).message}`);
       }
     };
-    await step('stopStatus', running.status?.close);
+    const { status, engine, health, firewall } = running;
+    await step('stopStatus', status && (() => status.close()));
     // The engine first: priority-0 adverts and VIPs removed; its stateChange to Initialize queues the
     // STOP notifies, which health.stop() waits for.
-    await step('stopEngine', running.engine?.stop);
-    await step('stopHealth', running.health?.stop);
+    await step('stopEngine', engine && (() => engine.stop()));
+    await step('stopHealth', health && (() => health.stop()));
     running.metrics?.close();
-    await step('removeFirewallRule', running.firewall?.remove);
+    await step('removeFirewallRule', firewall && (() => firewall.remove()));
     return clean;
   };
   const signals = new StopSignals({
