@@ -1,38 +1,25 @@
-// vrrpd's routers, one Linux runtime per instance. A runtime cannot add or remove routers while it
-// runs, so each vrrp_instance gets its own: a reload (SIGHUP) then stops only the instances that were
-// removed or changed and starts only the new or changed ones, while unchanged ones keep running
-// untouched (a Master stays Master, keeps its VIPs and never misses an advert).
-// The cost: one raw socket per instance and family on an interface (each sees every VRRP packet on
-// it, so adverts for unknown VRIDs are logged here, once, rather than by each runtime) and one
-// link-watcher helper process per instance.
+// vrrpd's instances: every vrrp_instance runs in ONE Linux runtime (one raw socket per interface and
+// family, one link-watcher helper process). A reload (SIGHUP) is the runtime's `apply`: unchanged
+// instances are not touched, changed ones are reconfigured in place when their interface, VRID,
+// family and version stay (a Master stays Master, keeps the VIPs that stay, adds and announces the
+// new ones, removes those that left), otherwise replaced; removed ones are released, added ones start.
+// This file keeps what `vrrpd status` and the dumps show per instance.
 
 import { isIP } from 'node:net';
 import { buildRouterConfig } from '../config/router-config.js';
 import { ConfigError } from '../config/errors.js';
-import type { RouterState } from '../core/types.js';
-import type { DroppedEvent, EngineCounters } from '../engine/events.js';
+import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
+import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
-import { errorFields, LogRateLimiter, type RuntimeLogger } from '../linux/event-log.js';
-import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput, type LinuxRouterInput } from '../linux/runtime.js';
+import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
+import { startLinuxEngine, type ApplyResult, type LinuxEngineHandle, type LinuxEngineInput, type LinuxRouterInput } from '../linux/runtime.js';
 import { planVmac } from '../linux/vmac.js';
 
-/** One vrrp_instance: its router, the VipSpecs of its VIPs, and a key that changes when either does. */
+/** One vrrp_instance: its router and the VipSpecs of its VIPs. */
 export interface InstanceInput {
   readonly name: string;
   readonly router: LinuxRouterInput;
   readonly vips: readonly VipSpec[];
-  readonly key: string;
-  /** The key without the priority: equal keys here and a new priority is a change made in place. */
-  readonly keyBesidesPriority: string;
-}
-
-/** JSON with sorted object keys, so that key order in a file is not a change. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 function familyOf(router: LinuxRouterInput): 4 | 6 {
@@ -49,8 +36,7 @@ function vipInterface(router: LinuxRouterInput, where: string): string {
 
 /**
  * Splits a configuration into instances and checks, without touching the network, what the runtime
- * would otherwise only find at start: so that a reload is refused before any instance is stopped.
- * Throws ConfigError naming the field.
+ * would otherwise only find at start (so that `-t` finds it too). Throws ConfigError naming the field.
  */
 export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   if (!Array.isArray(input.routers) || input.routers.length === 0) throw new ConfigError('routers', 'no virtual router is configured');
@@ -89,43 +75,27 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     name: router.name,
     router,
     vips: vipsOf[index]!,
-    key: canonicalJson({ router, vips: vipsOf[index] }),
-    keyBesidesPriority: canonicalJson({ router: { ...router, priority: undefined }, vips: vipsOf[index] }),
   }));
 }
 
-export interface ReloadPlan {
-  readonly unchanged: readonly string[];
-  /** Only the priority changed (neither old nor new is the owner's 255): set in place, no restart. */
-  readonly reprioritized: readonly string[];
-  readonly removed: readonly string[];
-  readonly changed: readonly string[];
-  readonly added: readonly string[];
+
+/** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
+export function engineInput(instances: readonly InstanceInput[]): LinuxEngineInput {
+  const vips = instances.flatMap((instance) => instance.vips);
+  return { routers: instances.map((instance) => instance.router), ...(vips.length > 0 ? { vips } : {}) };
 }
 
-/** keepalived's default priority, which an instance without one runs at. */
-const DEFAULT_PRIORITY = 100;
-
-function isOwner(instance: InstanceInput): boolean {
-  return (instance.router.priority ?? DEFAULT_PRIORITY) === 255;
+/** One instance's share of the runtime's counters: its router, and the interface it runs on. */
+export function instanceCounters(all: EngineCounters, config: VirtualRouterConfig): EngineCounters {
+  return {
+    routers: all.routers.filter((r) => r.router === config.name),
+    interfaces: all.interfaces.filter((i) => i.interface === config.interface),
+  };
 }
 
-export function planReload(running: ReadonlyMap<string, { readonly input: InstanceInput }>, next: readonly InstanceInput[]): ReloadPlan {
-  const nextByName = new Map(next.map((instance) => [instance.name, instance]));
-  const unchanged: string[] = [];
-  const reprioritized: string[] = [];
-  const changed: string[] = [];
-  const removed: string[] = [];
-  for (const [name, current] of running) {
-    const wanted = nextByName.get(name);
-    if (wanted === undefined) removed.push(name);
-    else if (wanted.key === current.input.key) unchanged.push(name);
-    // An owner (255) starts as Master and never waits: going to or from it is a restart.
-    else if (wanted.keyBesidesPriority === current.input.keyBesidesPriority && !isOwner(wanted) && !isOwner(current.input)) reprioritized.push(name);
-    else changed.push(name);
-  }
-  const added = next.filter((instance) => !running.has(instance.name)).map((instance) => instance.name);
-  return { unchanged, reprioritized, removed, changed, added };
+/** What a reload did, by instance name (see ApplyResult); `failed` ones keep their previous settings if they ran. */
+export interface ReloadResult extends Omit<ApplyResult, 'failed'> {
+  readonly failed: readonly string[];
 }
 
 export interface TransitionRecord {
@@ -159,9 +129,15 @@ export interface InstanceStats {
   readonly counters: EngineCounters;
 }
 
-interface Running {
+/** One instance's router as the dumps read it (the shape of a one-router runtime handle). */
+export interface InstanceView {
+  readonly routers: readonly VirtualRouterConfig[];
+  snapshot(): RouterSnapshot[];
+}
+
+/** Per instance: since when it runs with its current identity, and its transitions. */
+interface InstanceRecord {
   input: InstanceInput;
-  readonly handle: LinuxEngineHandle;
   readonly startedAt: string;
   lastTransition: TransitionRecord | null;
   becameMaster: number;
@@ -169,46 +145,17 @@ interface Running {
   transitions: number;
 }
 
-/** "VRID 53 over IPv4", the demux's detail for an unknown VRID. */
-function unknownVrid(detail: string | undefined): { vrid: number; family: number } | undefined {
-  const match = /VRID (\d+) over IPv([46])/.exec(detail ?? '');
-  return match ? { vrid: Number(match[1]), family: Number(match[2]) } : undefined;
-}
-
-/**
- * The runtimes' own "unknown VRID" lines are left out: every instance's socket sees its sibling
- * instances' adverts, and the runtime's rate limit (one line a second) would let those crowd out a
- * real stranger's. InstanceSet logs the real ones itself (see onDropped). Anything else passes.
- */
-function withoutUnknownVrid(logger: RuntimeLogger): RuntimeLogger {
-  return {
-    trace: (o, m) => logger.trace(o, m),
-    debug: (o, m) => logger.debug(o, m),
-    info: (o, m) => logger.info(o, m),
-    warn: (o, m) => {
-      if (o.event === 'dropped' && o.router === undefined && o.reason === 'unknown-vrid') return;
-      logger.warn(o, m);
-    },
-    error: (o, m) => logger.error(o, m),
-    ...(logger.isLevelEnabled ? { isLevelEnabled: (level: string) => logger.isLevelEnabled!(level) } : {}),
-  };
-}
-
 export class InstanceSet {
-  private readonly running = new Map<string, Running>();
-  /** Instance names in configuration order: status and dumps list them so, whatever order they started in. */
+  private runtime: LinuxEngineHandle | undefined;
+  private readonly records = new Map<string, InstanceRecord>();
+  /** Instance names in configuration order: status and dumps list them so. */
   private order: readonly string[] = [];
-  /** `interface/family/vrid` of every configured instance, running yet or not: our own adverts. */
-  private ours = new Set<string>();
   private readonly logger: RuntimeLogger;
-  private readonly filtered: RuntimeLogger;
-  private readonly strangers = new LogRateLimiter();
   /** Start, reload and stop run one at a time: a SIGHUP during a reload waits for it. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(logger: RuntimeLogger) {
     this.logger = logger;
-    this.filtered = withoutUnknownVrid(logger);
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -217,200 +164,137 @@ export class InstanceSet {
     return result;
   }
 
-  /**
-   * Starts every instance, all at once (each start waits for its own link-watcher helper). If one
-   * cannot start, the others are stopped and the first error is thrown.
-   */
+  /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
   startAll(instances: readonly InstanceInput[]): Promise<void> {
     return this.serial(async () => {
-      this.configure(instances);
-      const results = await Promise.allSettled(instances.map((instance) => this.startOne(instance)));
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failure !== undefined) {
-        await this.stopAll(true);
-        throw failure.reason;
-      }
+      const runtime = await startLinuxEngine({ ...engineInput(instances), logger: this.logger });
+      this.runtime = runtime;
+      runtime.engine.on('stateChange', (e) => {
+        const record = this.records.get(e.router);
+        if (record === undefined) return;
+        record.lastTransition = { at: new Date().toISOString(), from: e.from, to: e.to, reason: e.reason };
+        record.transitions++;
+        if (e.to === 'Master') record.becameMaster++;
+        if (e.from === 'Master') record.releasedMaster++;
+      });
+      this.order = instances.map((i) => i.name);
+      for (const instance of instances) this.recordStart(instance);
     });
   }
 
   /**
-   * Applies a new, already validated configuration: unchanged instances are left alone, removed and
-   * changed ones get a graceful stop, changed and added ones are started. A changed instance whose
-   * new settings cannot start (its interface has no address, ...) is started again with its old ones.
+   * Applies a new, already checked configuration through the runtime's `apply`. Rejects with
+   * ConfigError (nothing changed) if the runtime finds a mistake the offline checks could not.
    */
-  reload(next: readonly InstanceInput[]): Promise<ReloadPlan & { readonly failed: readonly string[] }> {
+  reload(next: readonly InstanceInput[]): Promise<ReloadResult> {
     return this.serial(async () => {
-      const plan = planReload(this.running, next);
-      this.configure(next);
-      const previous = new Map([...this.running].map(([name, r]) => [name, r.input]));
-      for (const name of plan.reprioritized) {
-        const entry = this.running.get(name)!;
-        const instance = next.find((i) => i.name === name)!;
-        entry.handle.engine.input(name, { kind: 'setPriority', priority: instance.router.priority ?? DEFAULT_PRIORITY });
-        entry.input = instance;
+      const runtime = this.requireRuntime();
+      const result = await runtime.apply(engineInput(next));
+      const byName = new Map(next.map((instance) => [instance.name, instance]));
+      for (const name of result.removed) this.records.delete(name);
+      for (const name of [...result.replaced, ...result.added]) {
+        if (runtime.engine.routerConfig(name) === undefined) this.records.delete(name); // replaced, then failed to start
+        else this.recordStart(byName.get(name)!);
       }
-      await Promise.all(
-        [...plan.removed, ...plan.changed].map((name) =>
-          this.stopOne(name, true).catch((error: unknown) =>
-            this.logger.error({ event: 'error', operation: 'reload', router: name, error: errorFields(error) }, `${name}: stop failed`),
-          ),
-        ),
-      );
-      const failed: string[] = [];
-      await Promise.all([...plan.changed, ...plan.added].map(async (name) => {
-        const instance = next.find((i) => i.name === name)!;
-        try {
-          await this.startOne(instance);
-        } catch (error) {
-          failed.push(name);
-          this.logger.error(
-            { event: 'error', operation: 'reload', router: name, error: errorFields(error) },
-            `${name}: cannot start with the new configuration: ${(error as Error).message}`,
-          );
-          const old = previous.get(name);
-          if (old === undefined) return;
-          try {
-            await this.startOne(old);
-            this.logger.warn({ event: 'notice', notice: 'reload-kept-old', router: name }, `${name}: running its previous configuration again`);
-          } catch (again) {
-            this.logger.error({ event: 'error', operation: 'reload', router: name, error: errorFields(again) }, `${name}: previous configuration failed too`);
-          }
-        }
-      }));
-      return { ...plan, failed };
+      for (const name of [...result.unchanged, ...result.reconfigured]) this.records.get(name)!.input = byName.get(name)!;
+      for (const { name, error } of result.failed) {
+        const kept = this.records.has(name);
+        this.logger.error(
+          { event: 'error', operation: 'reload', router: name, error: errorFields(error) },
+          `${name}: cannot start with the new configuration: ${error.message}${kept ? '; it keeps running with its previous one' : ''}`,
+        );
+      }
+      this.order = next.map((i) => i.name);
+      return { ...result, failed: result.failed.map((f) => f.name) };
     });
   }
 
   /** Stops everything; `release` false (keepalived -V) leaves VIPs and sends no priority-0 advert. */
   stop(release: boolean): Promise<void> {
-    return this.serial(() => this.stopAll(release));
-  }
-
-  private configure(instances: readonly InstanceInput[]): void {
-    this.order = instances.map((i) => i.name);
-    this.ours = new Set(instances.map((i) => `${vipInterface(i.router, i.name)}/${familyOf(i.router)}/${i.router.vrid}`));
+    return this.serial(async () => {
+      const runtime = this.runtime;
+      this.runtime = undefined;
+      this.records.clear();
+      // -V: the process exits with the routers as they are; the kernel closes the sockets.
+      if (runtime !== undefined && release) await runtime.stop();
+    });
   }
 
   names(): string[] {
     return this.ordered().map((r) => r.input.name);
   }
 
-  private ordered(): Running[] {
-    const rank = (name: string) => {
-      const index = this.order.indexOf(name);
-      return index === -1 ? this.order.length : index;
-    };
-    return [...this.running.values()].sort((a, b) => rank(a.input.name) - rank(b.input.name));
-  }
-
   status(): InstanceStatus[] {
-    return this.ordered().map((r) => {
-      const config = r.handle.routers[0]!;
-      const snap = r.handle.snapshot()[0]!;
+    return this.ordered().flatMap((r) => {
+      const view = this.view(r.input.name);
+      if (view === undefined) return [];
+      const { config, snap } = view;
       const master = snap.state === 'Master' ? config.primaryAddress : snap.state === 'Backup' ? (snap.masterAddress ?? null) : null;
-      return {
-        instance: config.name,
-        interface: config.interface,
-        vrid: config.vrid,
-        family: config.family,
-        version: config.version,
-        state: snap.state,
-        priority: snap.basePriority,
-        effectivePriority: snap.effectivePriority,
-        master,
-        virtualAddresses: config.virtualAddresses,
-        lastTransition: r.lastTransition,
-        startedAt: r.startedAt,
-      };
+      return [
+        {
+          instance: config.name,
+          interface: config.interface,
+          vrid: config.vrid,
+          family: config.family,
+          version: config.version,
+          state: snap.state,
+          priority: snap.basePriority,
+          effectivePriority: snap.effectivePriority,
+          master,
+          virtualAddresses: config.virtualAddresses,
+          lastTransition: r.lastTransition,
+          startedAt: r.startedAt,
+        },
+      ];
     });
   }
 
   stats(): InstanceStats[] {
-    return this.ordered().map((r) => ({
-      instance: r.input.name,
-      becameMaster: r.becameMaster,
-      releasedMaster: r.releasedMaster,
-      transitions: r.transitions,
-      counters: r.handle.counters(),
-    }));
+    const all = this.runtime?.counters();
+    return this.ordered().flatMap((r) => {
+      const config = this.runtime?.engine.routerConfig(r.input.name);
+      if (all === undefined || config === undefined) return [];
+      return [{ instance: r.input.name, becameMaster: r.becameMaster, releasedMaster: r.releasedMaster, transitions: r.transitions, counters: instanceCounters(all, config) }];
+    });
   }
 
   /** The running routers' full settings (as the runtime resolved them), for the data dump. */
-  handles(): { readonly name: string; readonly handle: LinuxEngineHandle; readonly vips: readonly VipSpec[] }[] {
-    return this.ordered().map((r) => ({ name: r.input.name, handle: r.handle, vips: r.input.vips }));
+  handles(): { readonly name: string; readonly handle: InstanceView; readonly vips: readonly VipSpec[] }[] {
+    return this.ordered().flatMap((r) => {
+      const view = this.view(r.input.name);
+      if (view === undefined) return [];
+      const handle: InstanceView = { routers: [view.config], snapshot: () => [view.snap] };
+      return [{ name: r.input.name, handle, vips: r.input.vips }];
+    });
   }
 
-  private async startOne(instance: InstanceInput): Promise<void> {
-    const handle = await startLinuxEngine({
-      routers: [instance.router],
-      ...(instance.vips.length > 0 ? { vips: instance.vips } : {}),
-      logger: this.filtered,
-    });
-    const entry: Running = {
-      input: instance,
-      handle,
-      startedAt: new Date().toISOString(),
-      lastTransition: null,
-      becameMaster: 0,
-      releasedMaster: 0,
-      transitions: 0,
-    };
-    // The engine starts inside startLinuxEngine, so a transition at startup (an owner going Master)
-    // is already past; the snapshot has it.
-    const initial = handle.snapshot()[0];
-    if (initial?.lastTransition !== undefined) {
-      entry.lastTransition = { at: entry.startedAt, from: 'Initialize', to: initial.state, reason: initial.lastTransition.reason };
-      entry.transitions = 1;
-      if (initial.state === 'Master') entry.becameMaster = 1;
-    }
-    handle.engine.on('dropped', (e) => {
-      if (e.router === undefined && e.reason === 'unknown-vrid') this.onUnknownVrid(instance.name, e);
-    });
-    handle.engine.on('stateChange', (e) => {
-      entry.lastTransition = { at: new Date().toISOString(), from: e.from, to: e.to, reason: e.reason };
-      entry.transitions++;
-      if (e.to === 'Master') entry.becameMaster++;
-      if (e.from === 'Master') entry.releasedMaster++;
-    });
-    this.running.set(instance.name, entry);
+  private ordered(): InstanceRecord[] {
+    return this.order.map((name) => this.records.get(name)).filter((r): r is InstanceRecord => r !== undefined);
+  }
+
+  private view(name: string): { config: VirtualRouterConfig; snap: RouterSnapshot } | undefined {
+    const config = this.runtime?.engine.routerConfig(name);
+    const snap = this.runtime?.snapshot().find((s) => s.name === name);
+    return config === undefined || snap === undefined ? undefined : { config, snap };
+  }
+
+  private requireRuntime(): LinuxEngineHandle {
+    if (this.runtime === undefined) throw new Error('vrrpd: no instances are running');
+    return this.runtime;
   }
 
   /**
-   * An advert for a VRID no instance of ours runs: logged (rate-limited, with the running count) from
-   * one instance's socket per interface and family, the first running one in configuration order, so
-   * that one packet is counted once and not once per instance.
+   * A new record for an instance that just started (at start, or added or replaced by a reload). Its
+   * startup transition (an owner going Master) already happened inside the runtime: the snapshot has it.
    */
-  private onUnknownVrid(from: string, e: DroppedEvent): void {
-    const parsed = unknownVrid(e.detail);
-    const family = parsed?.family;
-    if (parsed !== undefined && this.ours.has(`${e.interface}/${parsed.family}/${parsed.vrid}`)) return;
-    const designated = this.ordered().find((r) => r.handle.routers[0]!.interface === e.interface && (family === undefined || r.handle.routers[0]!.family === family));
-    if (designated !== undefined && designated.input.name !== from) return;
-    const line = this.strangers.record(`${e.interface}/${family ?? '?'}`, e.atMs);
-    if (line === undefined) return;
-    this.logger.warn(
-      { event: 'dropped', interface: e.interface, reason: e.reason, detail: e.detail, count: line.total, sinceLastLine: line.sinceLastLine },
-      `${e.interface}: dropped a packet (unknown-vrid), ${line.total} so far`,
-    );
-  }
-
-  private async stopOne(name: string, release: boolean): Promise<void> {
-    const entry = this.running.get(name);
-    if (entry === undefined) return;
-    this.running.delete(name);
-    if (release) await entry.handle.stop();
-  }
-
-  private async stopAll(release: boolean): Promise<void> {
-    const errors: unknown[] = [];
-    // Every instance at once: each sends its priority-0 advert now rather than after the others.
-    await Promise.all(
-      [...this.running.keys()].map((name) =>
-        this.stopOne(name, release).catch((error: unknown) => {
-          errors.push(error);
-        }),
-      ),
-    );
-    if (errors.length > 0) throw errors[0];
+  private recordStart(instance: InstanceInput): void {
+    const record: InstanceRecord = { input: instance, startedAt: new Date().toISOString(), lastTransition: null, becameMaster: 0, releasedMaster: 0, transitions: 0 };
+    const initial = this.runtime?.snapshot().find((s) => s.name === instance.name);
+    if (initial?.lastTransition !== undefined) {
+      record.lastTransition = { at: record.startedAt, from: 'Initialize', to: initial.state, reason: initial.lastTransition.reason };
+      record.transitions = 1;
+      if (initial.state === 'Master') record.becameMaster = 1;
+    }
+    this.records.set(instance.name, record);
   }
 }

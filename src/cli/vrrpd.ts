@@ -50,7 +50,8 @@ vrrpd's own:
                              use "keepalived" for pidof / pgrep -x)
 
 signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
-(a bad one is refused and the running one kept; unchanged instances keep running); USR1 writes
+(a bad one is refused and the running one kept; instances keep their state, changes are applied in
+place where the interface, VRID, family and version stay); USR1 writes
 keepalived.data, USR2 keepalived.stats (JSON).
 exit status: 0 stopped; 1 bad usage or could not start; 2 configuration error; 5 -t found problems`;
 
@@ -213,8 +214,17 @@ async function run(options: DaemonOptions): Promise<void> {
     }
     logDiagnostics(next.diagnostics);
     if (signals.isStopping) return;
-    const result = await instances.reload(next.instances);
-    const summary = `${result.unchanged.length} unchanged, ${result.reprioritized.length} re-prioritized, ${result.changed.length} restarted, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
+    let result;
+    try {
+      result = await instances.reload(next.instances);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      // A mistake only the runtime could see (nothing was changed): refused like a parse error.
+      lastReload = { at: new Date().toISOString(), result: `refused (${error.message}); previous configuration kept` };
+      logger.error({ event: 'reload', phase: 'refused', error: errorFields(error) }, `reload refused: ${error.message}; the running configuration is kept`);
+      return;
+    }
+    const summary = `${result.unchanged.length} unchanged, ${result.reconfigured.length} reconfigured in place, ${result.replaced.length} replaced, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
     lastReload = { at: new Date().toISOString(), result: summary };
     logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   };

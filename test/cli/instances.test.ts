@@ -1,8 +1,10 @@
-// Splitting a configuration into instances, the checks made before anything runs, and the reload plan.
+// Splitting a configuration into instances, the checks made before anything runs, and joining them back
+// into the one runtime's input; an instance's share of the runtime's counters.
 
 import t from 'tap';
 import { ConfigError } from '../../src/config/errors.js';
-import { planReload, splitInstances } from '../../src/cli/instances.js';
+import { engineInput, instanceCounters, splitInstances } from '../../src/cli/instances.js';
+import { buildRouterConfig } from '../../src/config/router-config.js';
 import type { LinuxEngineInput } from '../../src/linux/runtime.js';
 
 const base: LinuxEngineInput = {
@@ -21,15 +23,26 @@ t.test('one instance per router, each with its own VipSpecs', async (t) => {
   t.equal(instances[1]!.vips[0]!.address, '192.0.2.102');
 });
 
-t.test('the key ignores key order and follows every setting', async (t) => {
-  const [a] = splitInstances(base);
-  const reordered = splitInstances({ routers: [{ virtualAddresses: ['192.0.2.100'], priority: 150, vrid: 51, interface: 'eth0', name: 'VI_1' }] });
-  t.equal(reordered[0]!.key, a!.key);
-  const changed = splitInstances({ routers: [{ ...base.routers[0]!, priority: 151 }] });
-  t.not(changed[0]!.key, a!.key);
-  const vipChanged = splitInstances({ ...base, vips: [{ interface: 'eth0', address: '192.0.2.102', prefixLength: 25 }] });
-  t.equal(vipChanged[0]!.key, splitInstances(base)[0]!.key, 'a VIP spec of VI_2 does not change VI_1');
-  t.not(vipChanged[1]!.key, splitInstances(base)[1]!.key);
+t.test('instances join back into one runtime input, in configuration order', async (t) => {
+  const joined = engineInput(splitInstances(base));
+  t.same(joined.routers, base.routers);
+  t.same(joined.vips, base.vips);
+  t.notOk('vips' in engineInput(splitInstances({ routers: [base.routers[0]!] })), 'no empty vips list');
+});
+
+t.test("an instance's counters: its router and the interface it runs on", async (t) => {
+  const config = buildRouterConfig({ ...base.routers[1]!, primaryAddress: '192.0.2.1' });
+  const counters = {
+    routers: [
+      { router: 'VI_1', interface: 'eth0', vrid: 51, advertsSent: 1, advertsReceived: 0, drops: {} },
+      { router: 'VI_2', interface: 'eth0', vrid: 52, advertsSent: 2, advertsReceived: 3, drops: { ttl: 1 } },
+    ],
+    interfaces: [
+      { interface: 'eth0', packetsReceived: 9, drops: { 'unknown-vrid': 4 } },
+      { interface: 'eth1', packetsReceived: 1, drops: {} },
+    ],
+  };
+  t.same(instanceCounters(counters, config), { routers: [counters.routers[1]], interfaces: [counters.interfaces[0]] });
 });
 
 t.test('mistakes found before anything starts', async (t) => {
@@ -52,20 +65,4 @@ t.test('mistakes found before anything starts', async (t) => {
   }
   t.doesNotThrow(() => splitInstances({ routers: [{ ...base.routers[0]!, useVmac: true }, { ...base.routers[1]!, vrid: 51 }] }),
     'a VMAC router and a plain one may share a VRID: different interfaces');
-});
-
-t.test('reload plan: unchanged, re-prioritized, changed, removed, added', async (t) => {
-  const now = splitInstances(base);
-  const running = new Map(now.map((input) => [input.name, { input }]));
-  t.same(planReload(running, now), { unchanged: ['VI_1', 'VI_2', 'VI_6'], reprioritized: [], removed: [], changed: [], added: [] });
-  const next = splitInstances({
-    routers: [{ ...base.routers[0]!, priority: 120 }, { ...base.routers[2]!, advertIntervalCs: 50 }, { name: 'VI_3', interface: 'eth0', vrid: 53, virtualAddresses: ['192.0.2.103'] }],
-  });
-  t.same(planReload(running, next), { unchanged: [], reprioritized: ['VI_1'], removed: ['VI_2'], changed: ['VI_6'], added: ['VI_3'] });
-  const defaulted = splitInstances({ routers: [{ ...base.routers[1]!, priority: 100 }], vips: base.vips! });
-  t.same(planReload(running, defaulted).reprioritized, ['VI_2'], 'no priority to an explicit 100 is a (no-op) priority change');
-  const owner = splitInstances({ routers: [{ ...base.routers[0]!, priority: 255 }] });
-  t.same(planReload(running, owner).changed, ['VI_1'], 'becoming the address owner is a restart');
-  const priorityAndMore = splitInstances({ routers: [{ ...base.routers[0]!, priority: 120, preempt: false }] });
-  t.same(planReload(running, priorityAndMore).changed, ['VI_1'], 'priority and something else: a restart');
 });

@@ -3,8 +3,10 @@
 // r1 (priority 150) uses -l (readable lines), r2 (priority 100) logs JSON. VRRPv3 at 100 ms.
 //
 // In order: pgrep keepalived finds them; election; `vrrpd status` table and --json; SIGUSR1 / SIGUSR2
-// dumps; SIGHUP with the same file (nothing restarts), with a changed file (VI_2 changed, VI_3 added:
-// VI_1 stays Master all along, its VIP never leaves), with a broken file (refused, all keeps running);
+// dumps; SIGHUP with the same file (nothing changes), with a changed file (VI_2's priority and VI_4's VIP
+// changed in place: both stay Master with no transition, VI_4's new VIP appears and its old one goes
+// without r2 ever taking over; VI_3 added; VI_1's VIP never leaves), with a change that cannot start
+// (VI_3 keeps running as it was), with a broken file (refused, all keeps running);
 // SIGTERM: exit 0 within 2 s, VIP removed, pid files and socket gone, r2 takes over; `-V` then SIGTERM
 // leaves the VIP in place. Also `-t` beside keepalived 2.2.7's `-t` on the same files (needs no root).
 // Needs root for the LAN.
@@ -252,19 +254,24 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
       const s = await a.status();
       return s.lastReload ? s : undefined;
     }, 5000, 'the reload');
-    t.equal(status.lastReload!.result, '3 unchanged, 0 re-prioritized, 0 restarted, 0 added, 0 removed');
+    t.equal(status.lastReload!.result, '3 unchanged, 0 reconfigured in place, 0 replaced, 0 added, 0 removed');
     t.equal(status.instances.find((i) => i.instance === 'VI_1')!.lastTransition!.at, vi1Transition);
   });
 
   const changedConf = conf(r1, [base[0]!, { ...base[1]!, priority: 140 }, { ...base[2]!, vips: [VIP4_NEW] }, { name: 'VI_3', vrid: 53, priority: 150, vips: [VIP3] }]);
 
-  await t.test('SIGHUP with a changed file: a new priority is set in place, only otherwise changed instances restart', async (t) => {
-    // Sample VI_1's VIP all along: an unchanged Master must never let it go.
+  await t.test('SIGHUP with a changed file: changes applied in place, Masters stay Masters, the new VIP appears', async (t) => {
+    const vi4Transition = await transitionOf('VI_4');
+    const r2LinesBefore = b.lines.length;
+    // Sample the VIPs all along: an unchanged Master must never let VIP1 go, and r2 must never take
+    // VI_4 over (nor hold either of its VIPs) while r1 changes VI_4's VIP list.
     let sampling = true;
     const holders: string[][] = [];
+    const vi4Holders: string[][] = [];
     const sampler = (async () => {
       while (sampling) {
         holders.push(await holdersOf(lan, VIP1));
+        vi4Holders.push([...(await holdersOf(lan, VIP4)), ...(await holdersOf(lan, VIP4_NEW))]);
         await sleep(50);
       }
     })();
@@ -274,24 +281,30 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
       const s = await a.status();
       return s.lastReload?.result.includes('1 added') ? s : undefined;
     }, 10_000, 'the second reload');
-    t.equal(status.lastReload!.result, '1 unchanged, 1 re-prioritized, 1 restarted, 1 added, 0 removed');
+    t.equal(status.lastReload!.result, '1 unchanged, 2 reconfigured in place, 0 replaced, 1 added, 0 removed');
     t.same(status.instances.map((i) => i.instance), ['VI_1', 'VI_2', 'VI_4', 'VI_3'], 'in configuration order');
     await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master');
-    await waitUntil(async () => ((await a.stateOf('VI_4')) === 'Master' ? true : undefined), 5000, 'VI_4 Master again');
+    await waitUntil(async () => ((await holdersOf(lan, VIP4_NEW)).includes('r1') ? true : undefined), 5000, "VI_4's new VIP on r1");
+    await sleep(500); // a few more samples: r2 must not take VI_4 over after the change either
     sampling = false;
     await sampler;
     const after = await a.status();
     t.equal(await transitionOf('VI_1'), vi1Transition, 'VI_1 had no transition');
     t.equal(await transitionOf('VI_2'), vi2Transition, 'VI_2 had no transition either');
+    t.equal(await transitionOf('VI_4'), vi4Transition, 'VI_4 had no transition: its VIP changed in place');
     t.match(after.instances.find((i) => i.instance === 'VI_2'), { state: 'Master', priority: 140, effectivePriority: 140 }, 'VI_2 runs at its new priority');
-    // r2 may hold VIP4 for a moment: it took VI_4 over during the restart, until r1 preempted back.
-    await waitUntil(async () => ((await holdersOf(lan, VIP4)).length === 0 ? true : undefined), 5000, "VI_4's old VIP gone everywhere");
+    t.match(after.instances.find((i) => i.instance === 'VI_4'), { state: 'Master', virtualAddresses: [VIP4_NEW] });
+    t.same(await holdersOf(lan, VIP4), [], "VI_4's old VIP is gone everywhere");
     t.same(await holdersOf(lan, VIP4_NEW), ['r1'], "VI_4's new VIP is on r1");
+    t.ok(vi4Holders.every((h) => h.every((node) => node === 'r1')), `r2 never held a VIP of VI_4 in ${vi4Holders.length} samples`);
+    t.notOk(b.lines.slice(r2LinesBefore).some((l) => l.text.includes('"router":"VI_4"') && l.text.includes('"event":"stateChange"')), 'r2 had no VI_4 transition');
+    t.ok(a.lines.some((l) => /VI_4: 5 gratuitous ARP/.test(l.text)), 'r1 announced the new VIP');
     t.ok(holders.length > 5 && holders.every((h) => h.length === 1 && h[0] === 'r1'), `VI_1's VIP stayed on r1 in all ${holders.length} samples`);
     t.same(await holdersOf(lan, VIP3), ['r1']);
   });
 
-  await t.test('SIGHUP with a change that cannot start: the instance runs its old settings again', async (t) => {
+  await t.test('SIGHUP with a change that cannot start: the instance keeps running with its old settings', async (t) => {
+    const vi3Transition = await transitionOf('VI_3');
     // Valid on paper; only starting it finds that eth9 does not exist to take a source address from.
     writeFileSync(a.confPath, changedConf.replace(/(vrrp_instance VI_3 \{\n  state BACKUP\n  interface) eth0/, '$1 eth9'));
     process.kill(a.pid, 'SIGHUP');
@@ -299,9 +312,10 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
       const s = await a.status();
       return s.lastReload?.result.includes('failed') ? s : undefined;
     }, 10_000, 'the third reload');
-    t.equal(status.lastReload!.result, '3 unchanged, 0 re-prioritized, 1 restarted, 0 added, 0 removed, 1 failed');
-    t.ok(a.lines.some((l) => /VI_3: running its previous configuration again/.test(l.text)));
-    await waitUntil(async () => ((await a.stateOf('VI_3')) === 'Master' ? true : undefined), 5000, 'VI_3 Master again on eth0');
+    t.equal(status.lastReload!.result, '3 unchanged, 0 reconfigured in place, 0 replaced, 0 added, 0 removed, 1 failed');
+    t.ok(a.lines.some((l) => /VI_3: cannot start with the new configuration: .*eth9.*; it keeps running with its previous one/.test(l.text)));
+    t.match(status.instances.find((i) => i.instance === 'VI_3'), { state: 'Master' }, 'VI_3 still Master on eth0');
+    t.equal(await transitionOf('VI_3'), vi3Transition, 'it never stopped');
   });
 
   await t.test('SIGHUP with a broken file is refused; everything keeps running', async (t) => {
@@ -317,8 +331,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
   });
 
   await t.test("one instance's socket does not log its sibling instances' adverts as unknown VRIDs", async (t) => {
-    // r1 runs every VRID r2 does, so any unknown-vrid line would be about its own instances (VI_4
-    // was restarted while r2's VI_4 advertised).
+    // r1 runs every VRID r2 does, so any unknown-vrid line would be about its own instances.
     t.notOk(a.lines.some((l) => l.text.includes('unknown-vrid')), 'no unknown-vrid line on r1');
     t.ok(b.lines.some((l) => l.text.includes('"reason":"unknown-vrid"') && l.text.includes('VRID 53')), "r2 does log r1's VI_3, which it does not run");
   });
