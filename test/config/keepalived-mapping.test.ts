@@ -176,25 +176,26 @@ t.test('use_vmac: true or the interface name; labels then name the VMAC', async 
   refused(t, `${base}\nvmac_xmit_base`, 'vmac_xmit_base', /not supported yet/);
 });
 
-t.test('tracking, notify and scripts are parsed, checked and warned as issue 5, never dropped silently', async (t) => {
+t.test('tracking, notify and scripts are parsed and checked for the health plan, never dropped silently', async (t) => {
   const text = `global_defs {\nenable_script_security\nscript_user nobody nogroup\nrouter_id r1\n}\nvrrp_script chk {\nscript "/usr/bin/check --fast"\ninterval 2\nweight -10 reverse\nfall 2\nrise 3\n}\nvrrp_instance VI_1 {\n${base}\ntrack_script {\nchk weight 5\n}\ntrack_interface {\neth1\n}\nnotify_master "/bin/m.sh arg"\nnotify /bin/n.sh\n}\n`;
   const loaded = parseKeepalivedConfig(text, 'k.conf');
   t.same(loaded.globals, { routerId: 'r1', scriptUser: 'nobody nogroup', enableScriptSecurity: true });
   const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
-  t.match(messages, [/^6: vrrp_script chk is not run yet \(issue 5\)/, /^19: track_script is not supported yet \(issue 5\)/, /^22: track_interface is not supported yet \(issue 5\)/, /^25: notify_master is not supported yet \(issue 5\)/, /^26: notify is not supported yet \(issue 5\)/]);
-  t.ok(loaded.diagnostics.every((d) => d.severity === 'warning' && d.file === 'k.conf'));
-  t.match(loaded.pending.scripts, [{ name: 'chk', script: '"/usr/bin/check --fast"', interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
+  t.strictSame(messages, [], 'everything here runs (src/health): nothing to warn about');
+  t.match(loaded.pending.scripts, [{ name: 'chk', script: '"/usr/bin/check --fast"', command: ['/usr/bin/check', '--fast'], interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
   t.same(loaded.pending.instances.get('VI_1'), {
     trackScripts: [{ name: 'chk', weight: 5 }],
     trackInterfaces: [{ name: 'eth1' }],
-    notify: { notify_master: '"/bin/m.sh arg"', notify: '/bin/n.sh' },
+    trackFiles: [],
+    trackProcesses: [],
+    notify: { notify_master: ['/bin/m.sh', 'arg'], notify: ['/bin/n.sh'] },
   });
   refused(t, `${base}\ntrack_script {\nnope\n}`, 'nope', /no vrrp_script of that name/);
   refused(t, `${base}\ntrack_interface {\neth1 weight 300\n}`, 'eth1', /-253 to 253/);
   const noScript = errorsOf(`vrrp_script chk {\ninterval 2\n}\nvrrp_instance VI_1 {\n${base}\n}`);
   t.match(noScript[0], { line: 1, message: /has no script/ });
   const group = parseKeepalivedConfig(`vrrp_sync_group G {\ngroup {\nVI_1\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`, 'k.conf');
-  t.match(group.diagnostics[0], { line: 1, message: /vrrp_sync_group G is not supported yet: its instances \(VI_1\) fail over independently/ });
+  t.match(group.diagnostics[0], { line: 1, message: /vrrp_sync_group G has only one instance \(VI_1\)/ });
   t.match(group.pending.syncGroups, [{ name: 'G', instances: ['VI_1'] }]);
   t.match(errorsOf(`vrrp_sync_group G {\ngroup {\nVI_9\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`)[0], { line: 3, message: /no vrrp_instance VI_9/ });
 });

@@ -11,10 +11,10 @@ import { lexKeepalivedConfig, type IncludedFile, type LexOptions } from './lexer
 import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
 import type { PendingInstanceFeatures } from './instance.js';
-import type { SyncGroupDefinition, VrrpScriptDefinition } from './scripts.js';
+import type { SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition, VrrpScriptDefinition } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
-export type { PendingInstanceFeatures, VrrpScriptDefinition, SyncGroupDefinition };
+export type { PendingInstanceFeatures, VrrpScriptDefinition, SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition };
 
 export interface LoadedKeepalivedConfig {
   /** Routers (and VIP prefix lengths / labels) ready for startLinuxEngine. */
@@ -25,11 +25,13 @@ export interface LoadedKeepalivedConfig {
   readonly files: readonly string[];
   readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
   /**
-   * Parsed and checked, not run yet (issue 5): vrrp_script definitions, sync groups, and per instance
-   * its track_script / track_interface entries and notify scripts. Each is also a warning.
+   * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
+   * (src/health/from-keepalived.ts) turns them into the HealthPlan that startHealth runs.
    */
   readonly pending: {
     readonly scripts: readonly VrrpScriptDefinition[];
+    readonly trackFiles: readonly TrackFileDefinition[];
+    readonly trackProcesses: readonly TrackProcessDefinition[];
     readonly syncGroups: readonly SyncGroupDefinition[];
     readonly instances: ReadonlyMap<string, PendingInstanceFeatures>;
   };
@@ -84,7 +86,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
     diagnostics: sorted,
     files: lexed.files,
     globals: { ...(routerId !== undefined ? { routerId } : {}), ...(scriptUser !== undefined ? { scriptUser } : {}), enableScriptSecurity },
-    pending: { scripts: mapped.scripts, syncGroups: mapped.syncGroups, instances: mapped.pending },
+    pending: { scripts: mapped.scripts, trackFiles: mapped.trackFiles, trackProcesses: mapped.trackProcesses, syncGroups: mapped.syncGroups, instances: mapped.pending },
   };
 }
 

@@ -9,17 +9,12 @@ import type { VipSpec } from '../../linux/addresses.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import type { Statement } from './parser.js';
-import { NOT_YET_ISSUE_5, readTracking } from './tracking.js';
+import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
 import { readPeers, readVips } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
-/** What an instance asks for that runs in issue 5 (scripts, notify): kept for it, warned now. */
-export interface PendingInstanceFeatures {
-  readonly trackScripts: readonly { readonly name: string; readonly weight?: number }[];
-  readonly trackInterfaces: readonly { readonly name: string; readonly weight?: number }[];
-  /** notify keyword -> command as written (quotes kept; keepalived splits it into arguments). */
-  readonly notify: Readonly<Record<string, string>>;
-}
+/** What an instance tracks and runs on state changes (run by src/health, see from-keepalived.ts). */
+export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {
   readonly router: LinuxRouterInput;
@@ -31,10 +26,8 @@ export interface MappedInstance {
 }
 
 const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process', 'track_bfd']);
-const NOTIFY_KEYWORDS = new Set([
-  'notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify_deleted',
-  'notify_master_rx_lower_pri', 'notify_priority_changes',
-]);
+const NOTIFY_KEYWORDS = new Set(['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']);
+const UNSUPPORTED_NOTIFY_KEYWORDS = new Set(['notify_deleted', 'notify_master_rx_lower_pri', 'notify_priority_changes']);
 
 /** Known instance options that vrrp-engine does not implement and that only add to what it does. */
 const WARNED_KEYWORDS: Readonly<Record<string, string>> = {
@@ -92,7 +85,7 @@ function collect(statement: Statement, diagnostics: DiagnosticList): RawInstance
 export function mapInstance(
   statement: Statement,
   globals: KeepalivedGlobals,
-  scripts: ReadonlySet<string>,
+  tracked: TrackedNames,
   diagnostics: DiagnosticList,
 ): MappedInstance | undefined {
   const nameWord = singleArg(statement, diagnostics);
@@ -211,7 +204,7 @@ export function mapInstance(
   // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
   // not change its garp_lower_prio_repeat (checked with keepalived -d).
   const announce: Partial<AnnounceConfig> = { ...completeAnnounce(globals.announce) };
-  const pending = { trackScripts: [] as { name: string; weight?: number }[], trackInterfaces: [] as { name: string; weight?: number }[], notify: {} as Record<string, string> };
+  const pending = emptyPendingFeatures();
   const handled = new Set([
     'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
     'version', 'advert_int', 'state', 'priority', 'nopreempt', 'preempt', 'preempt_delay', 'strict_mode', 'accept',
@@ -223,13 +216,11 @@ export function mapInstance(
     if (child.keyword === 'garp_interval' || child.keyword === 'gna_interval') {
       diagnostics.warning(child, `${child.keyword} is not supported yet: the messages of one burst are sent back to back`);
     } else if (TRACKING_KEYWORDS.has(child.keyword)) {
-      readTracking(child, scripts, pending, diagnostics);
+      readTracking(child, tracked, pending, diagnostics);
     } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
-      if (child.keyword !== 'notify_priority_changes') {
-        if (child.args.length === 0) diagnostics.error(child, `${child.keyword} needs a command`);
-        else pending.notify[child.keyword] = child.rest;
-      }
-      diagnostics.warning(child, `${child.keyword} ${NOT_YET_ISSUE_5}`);
+      readNotifyCommand(child, pending, diagnostics);
+    } else if (UNSUPPORTED_NOTIFY_KEYWORDS.has(child.keyword)) {
+      diagnostics.warning(child, `${child.keyword} is not supported: ignored`);
     } else if (WARNED_KEYWORDS[child.keyword] !== undefined) {
       diagnostics.warning(child, `${child.keyword} ${WARNED_KEYWORDS[child.keyword]}`);
     } else if (REFUSED_KEYWORDS[child.keyword] !== undefined) {

@@ -11,12 +11,18 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import type { Statement } from './parser.js';
-import { readSyncGroup, readVrrpScript, type SyncGroupDefinition, type VrrpScriptDefinition } from './scripts.js';
+import {
+  readSyncGroup, readTrackFile, readTrackProcess, readVrrpScript,
+  type SyncGroupDefinition, type TrackFileDefinition, type TrackProcessDefinition, type VrrpScriptDefinition,
+} from './scripts.js';
+import type { TrackedNames } from './tracking.js';
 
 export interface MappedConfig {
   readonly input: LinuxEngineInput;
   readonly globals: KeepalivedGlobals;
   readonly scripts: readonly VrrpScriptDefinition[];
+  readonly trackFiles: readonly TrackFileDefinition[];
+  readonly trackProcesses: readonly TrackProcessDefinition[];
   readonly syncGroups: readonly SyncGroupDefinition[];
   readonly pending: ReadonlyMap<string, PendingInstanceFeatures>;
 }
@@ -29,10 +35,6 @@ const IGNORED_TOP_LEVEL: Readonly<Record<string, string>> = {
   static_routes: 'static routes are not added by vrrp-engine',
   static_rules: 'static rules are not added by vrrp-engine',
   bfd_instance: 'BFD is not supported',
-  vrrp_track_file: 'tracked files are not supported yet (issue 5)',
-  track_file: 'tracked files are not supported yet (issue 5)',
-  vrrp_track_process: 'tracked processes are not supported yet (issue 5)',
-  track_process: 'tracked processes are not supported yet (issue 5)',
   linkbeat_interfaces: 'link state always comes from rtnetlink',
   garp_group: 'GARP groups are not supported yet',
 };
@@ -69,12 +71,18 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
     diagnostics.warning(scripts[0]!.at, 'scripts are configured without enable_script_security (keepalived reports this as a security violation)');
   }
 
-  const scriptNames = new Set(scripts.map((s) => s.name));
+  const trackFiles = readDefinitions(statements, ['vrrp_track_file', 'track_file'], readTrackFile, diagnostics);
+  const trackProcesses = readDefinitions(statements, ['vrrp_track_process', 'track_process'], readTrackProcess, diagnostics);
+  const tracked: TrackedNames = {
+    scripts: new Set(scripts.map((s) => s.name)),
+    files: new Set(trackFiles.map((f) => f.name)),
+    processes: new Set(trackProcesses.map((p) => p.name)),
+  };
   const instances: MappedInstance[] = [];
   const names = new Map<string, SourcePosition>();
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_instance')) {
     const errorsBefore = countErrors(diagnostics);
-    const mapped = mapInstance(statement, globals, scriptNames, diagnostics);
+    const mapped = mapInstance(statement, globals, tracked, diagnostics);
     if (!mapped) continue;
     const first = names.get(mapped.router.name);
     if (first) {
@@ -94,9 +102,13 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
       case 'global_defs':
       case 'vrrp_script':
       case 'vrrp_instance':
+      case 'vrrp_track_file':
+      case 'track_file':
+      case 'vrrp_track_process':
+      case 'track_process':
         break;
       case 'vrrp_sync_group': {
-        const group = readSyncGroup(statement, new Set(names.keys()), diagnostics);
+        const group = readSyncGroup(statement, new Set(names.keys()), tracked, diagnostics);
         if (group) syncGroups.push(group);
         break;
       }
@@ -118,9 +130,28 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
     input: { routers, ...(vips.length > 0 ? { vips } : {}) },
     globals,
     scripts,
+    trackFiles,
+    trackProcesses,
     syncGroups,
     pending: new Map(instances.map((i) => [i.router.name, i.pending])),
   };
+}
+
+/** Named definitions (vrrp_track_file, ...) under any of their keywords; a name defined twice is an error. */
+function readDefinitions<T extends { readonly name: string }>(
+  statements: readonly Statement[],
+  keywords: readonly string[],
+  read: (statement: Statement, diagnostics: DiagnosticList) => T | undefined,
+  diagnostics: DiagnosticList,
+): T[] {
+  const found: T[] = [];
+  for (const statement of statements.filter((s) => keywords.includes(s.keyword))) {
+    const definition = read(statement, diagnostics);
+    if (!definition) continue;
+    if (found.some((other) => other.name === definition.name)) diagnostics.error(statement, `${statement.keyword} ${definition.name} is defined twice`);
+    else found.push(definition);
+  }
+  return found;
 }
 
 /** buildRouterConfig's checks, reported at the line the offending value came from. */

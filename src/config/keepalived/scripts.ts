@@ -1,14 +1,16 @@
-// vrrp_script and vrrp_sync_group: parsed and checked now, so a mistake is found before issue 5 runs
-// them; until then every one is reported as not run.
+// vrrp_script, vrrp_track_file, vrrp_track_process and vrrp_sync_group definitions, checked with their
+// file and line; src/health/from-keepalived.ts turns them into a HealthPlan that startHealth runs.
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { readWeight } from './tracking.js';
+import { emptyPendingFeatures, readNotifyCommand, readTracking, readWeight, splitCommand, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
 import type { Statement } from './parser.js';
-import { readInteger, singleArg } from './values.js';
+import { readInteger, readSeconds, singleArg } from './values.js';
 
 export interface VrrpScriptDefinition {
   readonly name: string;
+  /** The command as written (see `command` for its arguments). */
   readonly script: string;
+  readonly command: readonly string[];
   /** Seconds between runs (keepalived default 1). */
   readonly interval: number;
   /** Seconds a run may take; keepalived's default is the interval. */
@@ -17,20 +19,38 @@ export interface VrrpScriptDefinition {
   readonly weightReverse: boolean;
   readonly rise: number;
   readonly fall: number;
+  /** `user USER [GROUP]` as written. */
   readonly user?: string;
   readonly initFail: boolean;
   readonly at: SourcePosition;
 }
 
-export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList): VrrpScriptDefinition | undefined {
+function namedBlock(statement: Statement, what: string, diagnostics: DiagnosticList): string | undefined {
   const nameWord = singleArg(statement, diagnostics);
   if (!nameWord) return undefined;
-  const name = nameWord.text;
   if (!statement.block) {
-    diagnostics.error(statement, `vrrp_script ${name} has no { } block`);
+    diagnostics.error(statement, `${what} ${nameWord.text} has no { } block`);
     return undefined;
   }
+  return nameWord.text;
+}
+
+/** `weight N [reverse]` of a tracked object definition. */
+function readWeightLine(child: Statement, max: number, diagnostics: DiagnosticList): { weight: number; reverse: boolean } | undefined {
+  const [value, reverse] = child.args;
+  if (!value || child.args.length > 2 || (reverse && reverse.text !== 'reverse')) {
+    diagnostics.error(child, `weight takes a number from -${max} to ${max} and optionally "reverse"`);
+    return undefined;
+  }
+  const weight = readWeight(value, diagnostics, max);
+  return weight === undefined ? undefined : { weight, reverse: reverse !== undefined };
+}
+
+export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList): VrrpScriptDefinition | undefined {
+  const name = namedBlock(statement, 'vrrp_script', diagnostics);
+  if (name === undefined) return undefined;
   let script: string | undefined;
+  let command: string[] | undefined;
   let interval = 1;
   let timeout: number | undefined;
   let weight = 0;
@@ -42,9 +62,11 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
   for (const child of statement.block ?? []) {
     switch (child.keyword) {
       case 'script':
-        // Kept as written: keepalived splits a command into arguments with its own quoting rules.
         if (child.args.length === 0) diagnostics.error(child, 'script needs a command');
-        else script = child.rest;
+        else {
+          script = child.rest;
+          command = splitCommand(child, diagnostics);
+        }
         break;
       case 'interval':
         interval = readInteger(child, 1, 86_400, diagnostics) ?? interval;
@@ -53,13 +75,8 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
         timeout = readInteger(child, 1, 86_400, diagnostics) ?? timeout;
         break;
       case 'weight': {
-        const [value, reverse] = child.args;
-        if (!value || child.args.length > 2 || (reverse && reverse.text !== 'reverse')) {
-          diagnostics.error(child, 'weight takes a number from -253 to 253 and optionally "reverse"');
-          break;
-        }
-        weight = readWeight(value, diagnostics) ?? weight;
-        weightReverse = reverse !== undefined;
+        const read = readWeightLine(child, 253, diagnostics);
+        if (read) ({ weight, reverse: weightReverse } = read);
         break;
       }
       case 'rise':
@@ -83,40 +100,173 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
     diagnostics.error(statement, `vrrp_script ${name} has no script`);
     return undefined;
   }
-  diagnostics.warning(statement, `vrrp_script ${name} is not run yet (issue 5): its tracking has no effect`);
+  if (command === undefined) return undefined;
   return {
-    name, script, interval, ...(timeout !== undefined ? { timeout } : {}), weight, weightReverse, rise, fall,
+    name, script, command, interval, ...(timeout !== undefined ? { timeout } : {}), weight, weightReverse, rise, fall,
     ...(user !== undefined ? { user } : {}), initFail, at: statement,
   };
+}
+
+export interface TrackFileDefinition {
+  readonly name: string;
+  readonly file: string;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  /** init_file [VALUE] [overwrite]: VALUE defaults to 0. */
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
+  readonly at: SourcePosition;
+}
+
+/** vrrp_track_file (or track_file) NAME { file PATH; weight N [reverse]; init_file [VALUE] [overwrite] } */
+export function readTrackFile(statement: Statement, diagnostics: DiagnosticList): TrackFileDefinition | undefined {
+  const name = namedBlock(statement, statement.keyword, diagnostics);
+  if (name === undefined) return undefined;
+  let file: string | undefined;
+  let weight = 1;
+  let weightReverse = false;
+  let init: { value: number; overwrite: boolean } | undefined;
+  for (const child of statement.block ?? []) {
+    switch (child.keyword) {
+      case 'file':
+        if (child.args.length !== 1) diagnostics.error(child, 'file takes one path');
+        else file = child.args[0]!.text;
+        break;
+      case 'weight': {
+        const read = readWeightLine(child, 254, diagnostics);
+        if (read) ({ weight, reverse: weightReverse } = read);
+        break;
+      }
+      case 'init_file': {
+        const words = child.args.map((w) => w.text);
+        const overwrite = words[words.length - 1] === 'overwrite';
+        if (overwrite) words.pop();
+        if (words.length > 1 || (words.length === 1 && !/^[+-]?\d+$/.test(words[0]!))) diagnostics.error(child, 'init_file takes an optional number and optionally "overwrite"');
+        else init = { value: words.length === 1 ? Number(words[0]) : 0, overwrite };
+        break;
+      }
+      default:
+        diagnostics.error(child, `unknown keyword "${child.keyword}" in ${statement.keyword} ${name}`);
+    }
+  }
+  if (file === undefined) {
+    diagnostics.error(statement, `${statement.keyword} ${name} has no file`);
+    return undefined;
+  }
+  return { name, file, weight, weightReverse, ...(init ? { init } : {}), at: statement };
+}
+
+export interface TrackProcessDefinition {
+  readonly name: string;
+  readonly process: string;
+  readonly parameters: readonly string[];
+  readonly paramMatch: 'exact' | 'partial' | 'initial';
+  readonly fullCommand: boolean;
+  readonly weight: number;
+  readonly weightReverse: boolean;
+  readonly quorum: number;
+  readonly quorumMax?: number;
+  /** Seconds a loss of quorum must last (keepalived terminate_delay, or delay). */
+  readonly terminateDelay: number;
+  readonly at: SourcePosition;
+}
+
+/** vrrp_track_process (or track_process) NAME { process NAME [ARGS...]; param_match; weight; quorum; ... } */
+export function readTrackProcess(statement: Statement, diagnostics: DiagnosticList): TrackProcessDefinition | undefined {
+  const name = namedBlock(statement, statement.keyword, diagnostics);
+  if (name === undefined) return undefined;
+  let process: string | undefined;
+  let parameters: string[] = [];
+  let paramMatch: 'exact' | 'partial' | 'initial' = 'exact';
+  let fullCommand = false;
+  let weight = 0;
+  let weightReverse = false;
+  let quorum = 1;
+  let quorumMax: number | undefined;
+  let terminateDelay = 0;
+  for (const child of statement.block ?? []) {
+    switch (child.keyword) {
+      case 'process':
+        if (child.args.length === 0) diagnostics.error(child, 'process needs a name');
+        else [process, ...parameters] = child.args.map((w) => w.text);
+        break;
+      case 'param_match': {
+        const value = child.args[0]?.text;
+        if (child.args.length !== 1 || (value !== 'exact' && value !== 'partial' && value !== 'initial')) diagnostics.error(child, 'param_match takes exact, partial or initial');
+        else paramMatch = value;
+        break;
+      }
+      case 'full_command':
+        fullCommand = true;
+        break;
+      case 'weight': {
+        const read = readWeightLine(child, 254, diagnostics);
+        if (read) ({ weight, reverse: weightReverse } = read);
+        break;
+      }
+      case 'quorum':
+        quorum = readInteger(child, 1, 65_535, diagnostics) ?? quorum;
+        break;
+      case 'quorum_max':
+        quorumMax = readInteger(child, 0, 65_535, diagnostics) ?? quorumMax;
+        break;
+      case 'delay':
+      case 'terminate_delay':
+        terminateDelay = readSeconds(child, 0, 86_400, diagnostics) ?? terminateDelay;
+        break;
+      case 'fork_delay':
+        diagnostics.warning(child, 'fork_delay is not supported: a process that starts counts at the next scan of /proc');
+        break;
+      default:
+        diagnostics.error(child, `unknown keyword "${child.keyword}" in ${statement.keyword} ${name}`);
+    }
+  }
+  if (process === undefined) {
+    diagnostics.error(statement, `${statement.keyword} ${name} has no process`);
+    return undefined;
+  }
+  if (quorumMax !== undefined && quorumMax < quorum) diagnostics.error(statement, `${statement.keyword} ${name}: quorum_max is below quorum`);
+  return { name, process, parameters, paramMatch, fullCommand, weight, weightReverse, quorum, ...(quorumMax !== undefined ? { quorumMax } : {}), terminateDelay, at: statement };
 }
 
 export interface SyncGroupDefinition {
   readonly name: string;
   readonly instances: readonly string[];
+  /** The group's track_* entries (applied to every member) and notify commands. */
+  readonly features: PendingInstanceFeatures;
+  /** sync_group_tracking_weight: the group's tracked objects move priorities instead of only faulting. */
+  readonly trackingWeight: boolean;
   readonly at: SourcePosition;
 }
 
-/** vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* ... } */
-export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<string>, diagnostics: DiagnosticList): SyncGroupDefinition | undefined {
-  const nameWord = singleArg(statement, diagnostics);
-  if (!nameWord) return undefined;
-  if (!statement.block) {
-    diagnostics.error(statement, `vrrp_sync_group ${nameWord.text} has no { } block`);
-    return undefined;
-  }
+const GROUP_TRACKING = new Set(['track_script', 'track_interface', 'track_file', 'track_process']);
+const GROUP_NOTIFY = new Set(['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']);
+
+/** vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* ... track_* ... } */
+export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<string>, known: TrackedNames, diagnostics: DiagnosticList): SyncGroupDefinition | undefined {
+  const name = namedBlock(statement, 'vrrp_sync_group', diagnostics);
+  if (name === undefined) return undefined;
   const instances: string[] = [];
+  const features = emptyPendingFeatures();
+  let trackingWeight = false;
   for (const child of statement.block ?? []) {
     if (child.keyword === 'group') {
       for (const member of child.block ?? []) {
-        if (!instanceNames.has(member.keyword)) diagnostics.error(member, `vrrp_sync_group ${nameWord.text}: no vrrp_instance ${member.keyword}`);
+        if (!instanceNames.has(member.keyword)) diagnostics.error(member, `vrrp_sync_group ${name}: no vrrp_instance ${member.keyword}`);
         else instances.push(member.keyword);
       }
-    } else if (/^(notify|notify_master|notify_backup|notify_fault|notify_stop|smtp_alert|global_tracking|sync_group_tracking_weight|track_interface|track_script|track_file|track_process|track_bfd)$/.test(child.keyword)) {
-      diagnostics.warning(child, `${child.keyword} in a vrrp_sync_group is not supported yet (issue 5)`);
+    } else if (GROUP_TRACKING.has(child.keyword)) {
+      readTracking(child, known, features, diagnostics);
+    } else if (GROUP_NOTIFY.has(child.keyword)) {
+      readNotifyCommand(child, features, diagnostics);
+    } else if (child.keyword === 'sync_group_tracking_weight') {
+      trackingWeight = true;
+    } else if (/^(smtp_alert|global_tracking|track_bfd)$/.test(child.keyword)) {
+      diagnostics.warning(child, `${child.keyword} in a vrrp_sync_group is not supported: ignored`);
     } else {
-      diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_sync_group ${nameWord.text}`);
+      diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_sync_group ${name}`);
     }
   }
-  diagnostics.warning(statement, `vrrp_sync_group ${nameWord.text} is not supported yet: its instances (${instances.join(', ')}) fail over independently`);
-  return { name: nameWord.text, instances, at: statement };
+  // keepalived 2.2.7 keeps a one-member group (with a warning) and drops an empty one.
+  if (instances.length === 1) diagnostics.warning(statement, `vrrp_sync_group ${name} has only one instance (${instances[0]}): this probably isn't what you want`);
+  return { name, instances, features, trackingWeight, at: statement };
 }

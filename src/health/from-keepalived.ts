@@ -1,0 +1,119 @@
+// keepalived.conf (as loadKeepalivedConfig read it) -> HealthPlan: vrrp_script, vrrp_track_file,
+// vrrp_track_process and track_interface become checks; each instance's (and sync group's) track_*
+// entries become tracks with keepalived's weights; notify_* become notify commands; vrrp_sync_group
+// becomes a sync group; enable_script_security / script_user become the plan's script security.
+// Only objects something tracks are checked, as keepalived runs only the scripts in use.
+
+import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from '../config/keepalived/index.js';
+import type { TrackEntry } from '../config/keepalived/tracking.js';
+import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, SyncGroupSpec, TrackSpec } from './plan.js';
+
+const NOTIFY_FIELDS: Readonly<Record<string, keyof NotifyCommands>> = {
+  notify_master: 'master',
+  notify_backup: 'backup',
+  notify_fault: 'fault',
+  notify_stop: 'stop',
+  notify: 'notify',
+};
+
+export const checkNames = {
+  file: (name: string) => `track_file:${name}`,
+  process: (name: string) => `track_process:${name}`,
+  interface: (name: string) => `interface:${name}`,
+} as const;
+
+function notifyCommands(features: PendingInstanceFeatures): NotifyCommands {
+  const commands: Partial<Record<keyof NotifyCommands, readonly string[]>> = {};
+  for (const [keyword, argv] of Object.entries(features.notify)) {
+    const field = NOTIFY_FIELDS[keyword];
+    if (field !== undefined) commands[field] = argv;
+  }
+  return commands;
+}
+
+export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig): HealthPlan {
+  const { pending, globals } = loaded;
+  const checks = new Map<string, CheckSpec>();
+  const tracks: TrackSpec[] = [];
+  const scripts = new Map(pending.scripts.map((s) => [s.name, s]));
+  const files = new Map(pending.trackFiles.map((f) => [f.name, f]));
+  const processes = new Map(pending.trackProcesses.map((p) => [p.name, p]));
+
+  /** Adds the check (once) and a track of it for `router`; `weighted` false: weight 0 (Fault only). */
+  const addTracks = (router: string, features: PendingInstanceFeatures, weighted: boolean): void => {
+    const track = (check: string, entry: TrackEntry, defaultWeight: number, defaultReverse: boolean): void => {
+      if (tracks.some((t) => t.router === router && t.check === check)) return; // the instance's own entry wins
+      const weight = weighted ? (entry.weight ?? defaultWeight) : 0;
+      const reverse = entry.weight !== undefined ? entry.reverse === true : defaultReverse;
+      tracks.push({ router, check, weight, ...(reverse ? { reverse } : {}) });
+    };
+    for (const entry of features.trackScripts) {
+      const script = scripts.get(entry.name);
+      if (script === undefined) continue; // the reader reported it
+      const [user, group] = (script.user ?? '').split(' ');
+      checks.set(script.name, {
+        kind: 'script', name: script.name, command: script.command,
+        intervalMs: script.interval * 1000, timeoutMs: (script.timeout ?? script.interval) * 1000,
+        rise: script.rise, fall: script.fall, initFail: script.initFail,
+        ...(user ? { user } : {}), ...(group ? { group } : {}),
+      });
+      track(script.name, entry, script.weight, script.weightReverse);
+    }
+    for (const entry of features.trackInterfaces) {
+      const name = checkNames.interface(entry.name);
+      checks.set(name, { kind: 'interface', name, interface: entry.name });
+      track(name, entry, 0, false);
+    }
+    for (const entry of features.trackFiles) {
+      const file = files.get(entry.name);
+      if (file === undefined) continue;
+      const name = checkNames.file(file.name);
+      checks.set(name, {
+        kind: 'file', name, path: file.file,
+        ...(file.init ? { initValue: file.init.value, initOverwrite: file.init.overwrite } : {}),
+      });
+      track(name, entry, file.weight, file.weightReverse);
+    }
+    for (const entry of features.trackProcesses) {
+      const proc = processes.get(entry.name);
+      if (proc === undefined) continue;
+      const name = checkNames.process(proc.name);
+      checks.set(name, {
+        kind: 'process', name, process: proc.process,
+        ...(proc.parameters.length > 0 ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
+        ...(proc.fullCommand ? { fullCommand: true } : {}),
+        quorum: proc.quorum, ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
+        ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
+      });
+      track(name, entry, proc.weight, proc.weightReverse);
+    }
+  };
+
+  const notify: NotifySpec[] = [];
+  for (const [router, features] of pending.instances) {
+    addTracks(router, features, true);
+    const commands = notifyCommands(features);
+    if (Object.keys(commands).length > 0) notify.push({ router, ...commands });
+  }
+  const syncGroups: SyncGroupSpec[] = [];
+  for (const group of pending.syncGroups) {
+    if (group.instances.length === 0) continue; // keepalived drops an empty group
+    // keepalived: a sync group's tracked objects only fault the group, unless sync_group_tracking_weight.
+    for (const router of group.instances) addTracks(router, group.features, group.trackingWeight);
+    const commands = notifyCommands(group.features);
+    syncGroups.push({ name: group.name, routers: group.instances, ...(Object.keys(commands).length > 0 ? { notify: commands } : {}) });
+  }
+
+  const [defaultUser, defaultGroup] = (globals.scriptUser ?? '').split(' ');
+  return {
+    checks: [...checks.values()],
+    tracks,
+    notify,
+    syncGroups,
+    scriptSecurity: {
+      enabled: globals.enableScriptSecurity,
+      ...(defaultUser ? { defaultUser } : {}),
+      ...(defaultGroup ? { defaultGroup } : {}),
+    },
+  };
+}
