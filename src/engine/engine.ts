@@ -176,16 +176,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.detach(slot);
     this.armTimer();
-    const started = [...this.pending].filter((work) => !before.has(work));
-    if (started.length > 0) await Promise.allSettled(started);
+    await this.settledSince(before);
   }
 
   /**
    * Applies a new configuration to a running router without a state change (VirtualRouter.reconfigure).
    * Throws if the name is unknown, or if interface, VRID, family or version differ: that is another
-   * router, which the caller removes and adds.
+   * router, which the caller removes and adds. The returned promise settles once the port work it
+   * started (a Master's VIPs removed, added, announced) is done; it never rejects.
    */
-  reconfigureRouter(name: string, config: VirtualRouterConfig): void {
+  reconfigureRouter(name: string, config: VirtualRouterConfig): Promise<void> {
     const slot = this.slotByName.get(name);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
     if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
@@ -193,10 +193,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
+    const before = new Set(this.pending);
     this.apply(slot, actions, nowMs);
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
     this.flushOutbox();
     this.armTimer();
+    return this.settledSince(before);
+  }
+
+  /** Waits for the port work started since `before` was taken; never rejects. */
+  private async settledSince(before: ReadonlySet<Promise<void>>): Promise<void> {
+    const started = [...this.pending].filter((work) => !before.has(work));
+    if (started.length > 0) await Promise.allSettled(started);
   }
 
   /** Files a new router under a free deadline-queue index and its interface's demux. */

@@ -97,6 +97,12 @@ function sameIdentity(a: ResolvedRouter, b: ResolvedRouter): boolean {
   );
 }
 
+/** How a VIP is added: its VipSpec's settings, defaults filled in. */
+function vipSettings(specs: readonly VipSpec[], config: VirtualRouterConfig, address: string): string {
+  const spec = specs.find((v) => v.interface === config.interface && canonicalAddress(v.address)?.address === address);
+  return JSON.stringify([spec?.prefixLength ?? (config.family === 4 ? 32 : 128), spec?.label ?? null, spec?.preferredLifetime ?? null]);
+}
+
 /** `vips` plus the previous specs of addresses it no longer lists, so a VIP that leaves is removed with its own prefix. */
 function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpec[]): VipSpec[] {
   const key = (v: VipSpec) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`;
@@ -254,6 +260,18 @@ class LinuxRuntime implements LinuxEngineHandle {
       else toReconfigure.push(router);
     }
 
+    // A VIP kept through the reload whose prefix length or label changed is removed with its old
+    // settings and added with the new ones, as keepalived's reload does: first a step without it,
+    // while the old VipSpecs are in force. (Were it the router's only VIP, an advert due in that
+    // instant would list none; peers drop such an advert and nothing else happens.)
+    for (const router of toReconfigure) {
+      const current = this.engine.routerConfig(router.input.name)!;
+      const respecified = current.virtualAddresses.filter(
+        (a) => router.config.virtualAddresses.includes(a) && vipSettings(this.vips, current, a) !== vipSettings(checked.vips, router.config, a),
+      );
+      if (respecified.length === 0) continue;
+      await this.engine.reconfigureRouter(router.input.name, { ...current, virtualAddresses: current.virtualAddresses.filter((a) => !respecified.includes(a)) });
+    }
     this.addressPort.close();
     this.addressPort = addressPort;
     this.vips = checked.vips;
@@ -266,7 +284,7 @@ class LinuxRuntime implements LinuxEngineHandle {
 
     for (const router of toReconfigure) {
       try {
-        this.engine.reconfigureRouter(router.input.name, router.config);
+        await this.engine.reconfigureRouter(router.input.name, router.config);
         this.entries.set(router.input.name, router);
         reconfigured.push(router.input.name);
       } catch (error) {

@@ -135,6 +135,25 @@ t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the 
     t.equal(r.helpers(), 1, 'still one helper');
   });
 
+  await t.test("a kept VIP's new prefix length and label are applied in place", async (t) => {
+    const changesBefore = r.stateChanges('VI_1').length;
+    const reply = await r.send({
+      op: 'apply',
+      input: {
+        routers: [router('VI_1', 'va', 51, ['192.0.2.101', '192.0.2.102'], { priority: 160 }), router('VI_3', 'va', 53, ['192.0.2.103'])],
+        vips: [
+          { interface: 'va', address: '192.0.2.102', prefixLength: 25 },
+          { interface: 'va', address: '192.0.2.101', label: 'va:vip' },
+        ],
+      },
+    });
+    t.match(reply, { ok: true, result: { unchanged: ['VI_3'], reconfigured: ['VI_1'], failed: [] } });
+    const info = (JSON.parse(ip('-n', ns, '-json', 'addr', 'show', 'dev', 'va')) as { addr_info: { local: string; prefixlen: number; label?: string }[] }[])[0]!.addr_info;
+    t.same(info.filter((a) => a.local === '192.0.2.102').map((a) => a.prefixlen), [25], 'only the /25');
+    t.equal(info.find((a) => a.local === '192.0.2.101')?.label, 'va:vip');
+    t.equal(r.stateChanges('VI_1').length, changesBefore, 'no state change');
+  });
+
   await t.test('a bad configuration is refused whole and changes nothing', async (t) => {
     const reply = await r.send({ op: 'apply', input: { routers: [router('VI_1', 'va', 51, ['192.0.2.101']), router('VI_9', 'va', 0, ['192.0.2.109'])] } });
     t.match(reply, { ok: false, error: { name: 'ConfigError', message: /routers\[1\]\.vrid/ } });
