@@ -22,6 +22,8 @@ export const DEFAULT_PREEMPT_DELAY_S = 300;
 /** keepalived accepts preempt_delay up to 1000 s. */
 const MAX_PREEMPT_DELAY_S = 1000;
 const MAX_CHECK_INTERVAL_S = 3600;
+/** A notify script still running after this long is killed (keepalived has no limit). */
+export const NOTIFY_TIMEOUT_MS = 10_000;
 
 export type Preemption = { readonly kind: 'nopreempt' } | { readonly kind: 'preempt_delay'; readonly seconds: number };
 
@@ -423,6 +425,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
     status: statusListener(env),
     warnings,
     routers,
-    health: { checks: check ? [check] : [], tracks, notify, syncGroups: [] },
+    // A hung notify script must not hold the shutdown past the pod's 30 s grace period.
+    health: { checks: check ? [check] : [], tracks, notify, syncGroups: [], notifyTimeoutMs: NOTIFY_TIMEOUT_MS },
   };
 }

@@ -117,6 +117,7 @@ t.test('defaults and the wrapper\'s instance names, router ids and auth password
     { router: 'ipf_ha_router_VIP_1', check: 'chk_ipf_ha_router', weight: 0 },
     { router: 'ipf_ha_router_VIP_2', check: 'chk_ipf_ha_router', weight: 0 },
   ]);
+  t.equal(p.health.notifyTimeoutMs, 10_000, 'a hung notify script cannot outlast the pod\'s grace period');
   t.equal(p.iptablesChain, undefined, 'unset: no firewall rule');
   t.equal(p.status, undefined, 'no status listener unless asked for');
   const r = p.routers[0]!;

@@ -101,7 +101,9 @@ t.test('unicast pods: notify, status listener, preempt_delay, nopreempt', { skip
   });
 
   await t.test('SIGTERM on r2: r1 takes over at once, STOP notify runs', async (t) => {
+    const signalledAt = Date.now();
     t.same(await r2.stop(), { code: 0, signal: null });
+    t.ok(Date.now() - signalledAt < 5000, `exited ${Date.now() - signalledAt} ms after SIGTERM (grace period 30 s)`);
     t.match(notifyLog('r2'), `r2 INSTANCE ${INSTANCE} STOP`);
     await waitUntil(async () => ((await holder()) === 'r1' ? true : undefined), 3000, 'VIP on r1');
     t.pass('r1 holds the VIP');
