@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../linux/runtime.js';
+import { healthPlanFromKeepalived } from '../health/from-keepalived.js';
+import type { HealthPlan } from '../health/plan.js';
+import { readHealthPlan } from '../health/validate.js';
 import { splitInstances, type InstanceInput } from './instances.js';
 
 export interface Diagnostic {
@@ -20,6 +23,8 @@ export interface Diagnostic {
 export interface LoadedConfig {
   readonly input: LinuxEngineInput;
   readonly instances: readonly InstanceInput[];
+  /** Checks, tracks, notify commands and sync groups (src/health), run beside the instances. */
+  readonly health: HealthPlan;
   readonly diagnostics: readonly Diagnostic[];
   readonly files: readonly string[];
 }
@@ -38,16 +43,19 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}${d.line > 0 ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`;
 }
 
-function readKeepalived(path: string): { input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] } {
+type ReadConfig = { input: LinuxEngineInput; health: HealthPlan | unknown; diagnostics: readonly Diagnostic[]; files: readonly string[] };
+
+function readKeepalived(path: string): ReadConfig {
   try {
-    return loadKeepalivedConfig(path);
+    const loaded = loadKeepalivedConfig(path);
+    return { input: loaded.input, health: healthPlanFromKeepalived(loaded), diagnostics: loaded.diagnostics, files: loaded.files };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
     throw error;
   }
 }
 
-function readJson(path: string): { input: LinuxEngineInput; diagnostics: readonly Diagnostic[]; files: readonly string[] } {
+function readJson(path: string): ReadConfig {
   let input: unknown;
   try {
     input = JSON.parse(readFileSync(path, 'utf8'));
@@ -57,14 +65,17 @@ function readJson(path: string): { input: LinuxEngineInput; diagnostics: readonl
   if (typeof input !== 'object' || input === null || Array.isArray(input) || 'logger' in input) {
     throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: 'must hold a JSON object with a "routers" list' }]);
   }
-  return { input: input as LinuxEngineInput, diagnostics: [], files: [path] };
+  // The optional "health" section is bin/vrrp-engine's (docs/health.md); checked with the instances below.
+  const { health, ...engineInput } = input as LinuxEngineInput & { health?: unknown };
+  return { input: engineInput, health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] }, diagnostics: [], files: [path] };
 }
 
 /** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
 export function loadConfig(path: string): LoadedConfig {
   const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path);
   try {
-    return { ...loaded, instances: splitInstances(loaded.input) };
+    const instances = splitInstances(loaded.input);
+    return { ...loaded, instances, health: readHealthPlan(loaded.health, instances.map((i) => i.name)) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigLoadError([...loaded.diagnostics, { severity: 'error', file: path, line: 0, message: error.message }]);

@@ -14,6 +14,7 @@ import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
 import { startLinuxEngine, type ApplyResult, type LinuxEngineHandle, type LinuxEngineInput, type LinuxRouterInput } from '../linux/runtime.js';
 import { planVmac } from '../linux/vmac.js';
+import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
 /** One vrrp_instance: its router and the VipSpecs of its VIPs. */
 export interface InstanceInput {
@@ -147,6 +148,8 @@ interface InstanceRecord {
 
 export class InstanceSet {
   private runtime: LinuxEngineHandle | undefined;
+  /** The health plan running beside the instances (checks, tracks, notify, sync groups). */
+  private health: { handle: HealthHandle; plan: HealthPlan } | undefined;
   private readonly records = new Map<string, InstanceRecord>();
   /** Instance names in configuration order: status and dumps list them so. */
   private order: readonly string[] = [];
@@ -165,10 +168,11 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[]): Promise<void> {
+  startAll(instances: readonly InstanceInput[], health?: HealthPlan): Promise<void> {
     return this.serial(async () => {
       const runtime = await startLinuxEngine({ ...engineInput(instances), logger: this.logger });
       this.runtime = runtime;
+      if (health !== undefined) this.runHealth(health);
       runtime.engine.on('stateChange', (e) => {
         const record = this.records.get(e.router);
         if (record === undefined) return;
@@ -186,10 +190,11 @@ export class InstanceSet {
    * Applies a new, already checked configuration through the runtime's `apply`. Rejects with
    * ConfigError (nothing changed) if the runtime finds a mistake the offline checks could not.
    */
-  reload(next: readonly InstanceInput[]): Promise<ReloadResult> {
+  reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
     return this.serial(async () => {
       const runtime = this.requireRuntime();
       const result = await runtime.apply(engineInput(next));
+      if (health !== undefined) this.runHealth(health);
       const byName = new Map(next.map((instance) => [instance.name, instance]));
       for (const name of result.removed) this.records.delete(name);
       for (const name of [...result.replaced, ...result.added]) {
@@ -217,7 +222,22 @@ export class InstanceSet {
       this.records.clear();
       // -V: the process exits with the routers as they are; the kernel closes the sockets.
       if (runtime !== undefined && release) await runtime.stop();
+      // After the runtime: its STOP state changes run notify_stop, which this waits for.
+      await this.health?.handle.stop();
+      this.health = undefined;
     });
+  }
+
+  /** The checks' status (`vrrpd status --json`, dumps). */
+  healthStatus(): ReturnType<HealthHandle['status']> {
+    return this.health?.handle.status() ?? [];
+  }
+
+  /** Starts a health plan, or replaces the running one (a reload): tracks it dropped are neutralised. */
+  private runHealth(plan: HealthPlan): void {
+    const runtime = this.requireRuntime();
+    const handle = replaceHealth(this.health, plan, { engine: runtime.engine, links: runtime.links, logger: this.logger });
+    this.health = { handle, plan };
   }
 
   names(): string[] {

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
+import { startHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
+import { readHealthPlan } from '../health/validate.js';
 import { errorFields } from '../linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../linux/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
@@ -19,9 +21,12 @@ CAP_NET_ADMIN (or root).
 FILE.json:
   {"routers": [{"name": "VI_1", "interface": "eth0", "vrid": 51, "priority": 150,
                 "virtualAddresses": ["192.0.2.100"], ...}],
-   "vips": [{"interface": "eth0", "address": "192.0.2.100", "prefixLength": 24, "label": "eth0:vip"}]}
+   "vips": [{"interface": "eth0", "address": "192.0.2.100", "prefixLength": 24, "label": "eth0:vip"}],
+   "health": {"checks": [{"kind": "tcp", "name": "web", "host": "127.0.0.1", "port": 80, "intervalMs": 2000}],
+              "tracks": [{"router": "VI_1", "check": "web", "weight": -50}]}}
   Router fields are those of the library's RouterConfigInput (docs/embedding.md); primaryAddress may be
   left out: the interface's primary IPv4 address, or its IPv6 link-local address, is used.
+  "health" (optional) is a HealthPlan: checks, tracks, notify commands, sync groups (docs/health.md).
 
 options:
   --config FILE     the configuration (required)
@@ -99,14 +104,25 @@ async function main(): Promise<void> {
   }
   // The logger is the runner's own; a "logger" key in the file is a mistake, not a setting.
   if ('logger' in config) configError('logger: unknown field');
+  const { health: healthSection, ...engineInput } = config as LinuxEngineInput & { health?: unknown };
+  let plan: HealthPlan | undefined;
+  try {
+    plan = healthSection === undefined ? undefined : readHealthPlan(healthSection, routerNames(engineInput));
+  } catch (error) {
+    if (error instanceof ConfigError) configError(error.message);
+    throw error;
+  }
   const logger = createLogger(options.logLevel);
 
   let handle: LinuxEngineHandle | undefined;
+  let health: HealthHandle | undefined;
   const signals = new StopSignals({
     logger,
     stop: async (code) => {
       try {
         await handle?.stop();
+        // After the engine's stop: its STOP state changes run notify_stop, which this waits for.
+        await health?.stop();
       } catch (error) {
         logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
         code = 1;
@@ -117,7 +133,8 @@ async function main(): Promise<void> {
   });
 
   try {
-    handle = await startLinuxEngine({ ...config, logger });
+    handle = await startLinuxEngine({ ...engineInput, logger });
+    if (plan !== undefined) health = startHealth(plan, { engine: handle.engine, links: handle.links, logger });
   } catch (error) {
     if (error instanceof ConfigError) configError(error.message);
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
@@ -130,8 +147,15 @@ async function main(): Promise<void> {
   // inspector, so SIGUSR2 it is: the state and counters become one log line.
   const running = handle;
   process.on('SIGUSR2', () => {
-    logger.info({ event: 'status', routers: running.snapshot(), counters: running.counters() }, 'status');
+    logger.info({ event: 'status', routers: running.snapshot(), counters: running.counters(), checks: health?.status() ?? [] }, 'status');
   });
+}
+
+/** Router names as written, for the health plan's references (the runtime validates the routers). */
+function routerNames(input: LinuxEngineInput): string[] {
+  const routers: unknown = input.routers;
+  if (!Array.isArray(routers)) return [];
+  return routers.map((router: unknown) => (router as { name?: unknown } | null)?.name).filter((name): name is string => typeof name === 'string');
 }
 
 void main();

@@ -216,7 +216,7 @@ async function run(options: DaemonOptions): Promise<void> {
     if (signals.isStopping) return;
     let result;
     try {
-      result = await instances.reload(next.instances);
+      result = await instances.reload(next.instances, next.health);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.
@@ -239,7 +239,7 @@ async function run(options: DaemonOptions): Promise<void> {
   };
 
   try {
-    await instances.startAll(loaded.instances);
+    await instances.startAll(loaded.instances, loaded.health);
   } catch (error) {
     const config = error instanceof ConfigError;
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);

@@ -71,7 +71,14 @@ export function startHealth(plan: HealthPlan, deps: HealthDeps): HealthHandle {
     else list.push(track);
   }
   const feed = (check: RunningCheck, verdict: CheckVerdict): void => {
-    for (const track of tracksByCheck.get(check.name) ?? []) engine.input(track.router, trackInput(track, verdict));
+    for (const track of tracksByCheck.get(check.name) ?? []) {
+      try {
+        engine.input(track.router, trackInput(track, verdict));
+      } catch (error) {
+        // The router was removed from a running engine (a reload) before this plan was replaced.
+        logger.warn({ event: 'healthCheck', check: check.name, router: track.router }, `check ${check.name}: ${(error as Error).message}`);
+      }
+    }
   };
 
   const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation);
@@ -110,15 +117,33 @@ export function startHealth(plan: HealthPlan, deps: HealthDeps): HealthHandle {
       stopping ??= (async () => {
         for (const check of checks) check.stop();
         syncGroups.close();
-        // notify_stop comes from the engine's own stop; give it its turn before the listener goes.
-        await queues.drain();
+        // Stop the engine first: its STOP state changes are queued by then, and run before this resolves.
         engine.off('stateChange', onStateChange);
+        await queues.drain();
         runner.close();
         context.pings.close();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * A new plan for a running engine (a reload): the old plan's checks stop (its queued notify commands
+ * still run), tracks the new plan no longer has are neutralised (the router forgets their weight and
+ * any Fault they held), and the new plan starts.
+ */
+export function replaceHealth(previous: { readonly handle: HealthHandle; readonly plan: HealthPlan } | undefined, plan: HealthPlan, deps: HealthDeps): HealthHandle {
+  if (previous !== undefined) {
+    void previous.handle.stop().catch((error: Error) => deps.logger.error({ event: 'health-error' }, `stopping the previous health checks: ${error.message}`));
+    const routers = new Set(deps.engine.routerNames());
+    const kept = new Set(plan.tracks.map((track) => `${track.router}\0${track.check}`));
+    for (const track of previous.plan.tracks) {
+      if (!routers.has(track.router) || kept.has(`${track.router}\0${track.check}`)) continue;
+      deps.engine.input(track.router, { kind: 'track', name: track.check, up: true, weight: 0 });
+    }
+  }
+  return startHealth(plan, deps);
 }
 
 function createCheck(spec: CheckSpec, context: Context): RunningCheck {

@@ -29,6 +29,7 @@ t.test('a command past its timeout is a timeout, and its whole process group is 
   const runner = new CommandRunner((message) => t.fail(message));
   t.teardown(() => runner.close());
   const pidFile = join(dir, 'grandchild.pid');
+  await runner.run({ argv: ['/bin/true'], timeoutMs: 5000 }); // the runner process is up
   const started = performance.now();
   const outcome = await runner.run({ argv: ['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], timeoutMs: 300 });
   const took = performance.now() - started;
