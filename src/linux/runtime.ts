@@ -274,7 +274,10 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
     this.addressPort.close();
     this.addressPort = addressPort;
-    this.vips = checked.vips;
+    // A router that failed to resolve keeps running as it was, and so do its VipSpecs.
+    const kept = failed.map((f) => this.entries.get(f.name)?.config).filter((c): c is VirtualRouterConfig => c !== undefined);
+    const keptSpecs = this.vips.filter((v) => kept.some((c) => c.interface === v.interface && c.virtualAddresses.includes(canonicalAddress(v.address)?.address ?? '')));
+    this.vips = withPrevious(checked.vips, keptSpecs);
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
     const leaving = [...removed, ...replaced];
     await Promise.all(leaving.map((name) => this.engine.removeRouter(name, { release: true })));
