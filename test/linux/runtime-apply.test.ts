@@ -154,6 +154,23 @@ t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the 
     t.equal(r.stateChanges('VI_1').length, changesBefore, 'no state change');
   });
 
+  await t.test("the socket leaves the VRRP group when no multicast router is left on it, and joins again", async (t) => {
+    const joined = () => ip('-n', ns, 'maddr', 'show', 'dev', 'va').includes('224.0.0.18');
+    const input = (extra: Partial<LinuxRouterInput>): LinuxEngineInput => ({
+      routers: [router('VI_1', 'va', 51, ['192.0.2.101', '192.0.2.102'], { priority: 160, ...extra }), router('VI_3', 'va', 53, ['192.0.2.103'], extra)],
+      vips: [
+        { interface: 'va', address: '192.0.2.102', prefixLength: 25 },
+        { interface: 'va', address: '192.0.2.101', label: 'va:vip' },
+      ],
+    });
+    t.ok(joined(), 'joined while multicast');
+    t.match(await r.send({ op: 'apply', input: input({ unicastPeers: ['192.0.2.50'] }) }), { ok: true, result: { reconfigured: ['VI_1', 'VI_3'] } });
+    t.notOk(joined(), 'left once every router on va is unicast');
+    t.match(await r.send({ op: 'apply', input: input({}) }), { ok: true, result: { reconfigured: ['VI_1', 'VI_3'] } });
+    t.ok(joined(), 'joined again');
+    t.equal(r.rawSockets(), 1, 'the same one socket all along');
+  });
+
   await t.test('a bad configuration is refused whole and changes nothing', async (t) => {
     const reply = await r.send({ op: 'apply', input: { routers: [router('VI_1', 'va', 51, ['192.0.2.101']), router('VI_9', 'va', 0, ['192.0.2.109'])] } });
     t.match(reply, { ok: false, error: { name: 'ConfigError', message: /routers\[1\]\.vrid/ } });
