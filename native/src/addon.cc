@@ -4,10 +4,20 @@
 #include <napi.h>
 
 #include "announce.h"
+#include "errors.h"
+#include "net_util.h"
 #include "precise_timer.h"
 #include "vrrp_socket.h"
 
 namespace {
+
+// interfaceIndex(name) -> ifindex, synchronously (if_nametoindex); ENODEV when there is no such link.
+// Lets a VIP add go straight to its RTM_NEWADDR instead of first waiting for a netlink RTM_GETLINK.
+Napi::Value InterfaceIndexOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) vrrp::ThrowInvalidArg(env, "interface name must be a string");
+  return Napi::Number::New(env, vrrp::InterfaceIndex(env, info[0].As<Napi::String>().Utf8Value()));
+}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("VrrpSocket", vrrp::VrrpSocket::Define(env));
@@ -16,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendAnnouncements", Napi::Function::New<vrrp::SendAnnouncements>(env, "sendAnnouncements"));
   exports.Set("announceSockets", Napi::Function::New<vrrp::AnnounceSockets>(env, "announceSockets"));
   exports.Set("PreciseTimer", vrrp::PreciseTimer::Define(env));
+  exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }
 

@@ -9,47 +9,27 @@
 #include <ctime>
 
 #include "errors.h"
+#include "polled_fd.h"
 
 namespace vrrp {
 
-// What libuv and environment teardown can reach; freed in the uv_close callback, once libuv no longer
-// refers to the handle (it may outlive the JS wrapper).
-struct TimerCore {
-  uv_poll_t poll;
-  int fd = -1;
-  bool closing = false;
+// What libuv and environment teardown can reach (see polled_fd.h); it may outlive the JS wrapper.
+struct TimerCore final : PolledFd {
   PreciseTimer* owner = nullptr;
-  napi_async_cleanup_hook_handle teardownHook = nullptr;
+
+  void Readable(int status) override {
+    if (owner != nullptr) owner->OnReadable(status);
+  }
+  void ForgetOwner() override {
+    if (owner != nullptr) owner->Detach();
+    owner = nullptr;
+  }
 };
 
 namespace {
 
 // Longest accepted delay: about 31.7 years, far beyond any VRRP timer, and well inside time_t.
 constexpr double kMaxDelayNs = 1e18;
-
-void OnPollClosed(uv_handle_t* handle) {
-  auto* core = static_cast<TimerCore*>(handle->data);
-  napi_remove_async_cleanup_hook(core->teardownHook);
-  delete core;
-}
-
-void BeginClose(TimerCore* core) {
-  if (core->closing) return;
-  core->closing = true;
-  if (core->owner != nullptr) core->owner->Detach();
-  core->owner = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&core->poll), OnPollClosed);
-  close(core->fd);
-  core->fd = -1;
-}
-
-void OnEnvTeardown(napi_async_cleanup_hook_handle, void* data) { BeginClose(static_cast<TimerCore*>(data)); }
-
-void OnPollEvent(uv_poll_t* handle, int status, int) {
-  auto* core = static_cast<TimerCore*>(handle->data);
-  if (core->closing || core->owner == nullptr) return;
-  core->owner->OnReadable(status);
-}
 
 }  // namespace
 
@@ -75,28 +55,9 @@ PreciseTimer::PreciseTimer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pr
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) ThrowErrno(env, errno, "timerfd_create", "CLOCK_MONOTONIC");
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    close(fd);
-    throw Napi::Error::New(env, "no libuv loop for this environment");
-  }
   auto* core = new TimerCore();
-  int status = uv_poll_init(loop, &core->poll, fd);
-  if (status < 0) {
-    close(fd);
-    delete core;
-    ThrowErrno(env, -status, "uv_poll_init", "timerfd");
-  }
-  core->poll.data = core;
-  core->fd = fd;
+  AttachPolledFd(env, core, fd, false);  // from here the core is freed only through BeginClose
   core->owner = this;
-  if (napi_add_async_cleanup_hook(env, OnEnvTeardown, core, &core->teardownHook) != napi_ok) {
-    core->owner = nullptr;
-    core->closing = true;
-    close(core->fd);
-    uv_close(reinterpret_cast<uv_handle_t*>(&core->poll), [](uv_handle_t* h) { delete static_cast<TimerCore*>(h->data); });
-    throw Napi::Error::New(env, "napi_add_async_cleanup_hook failed");
-  }
   core_ = core;
 }
 
@@ -110,6 +71,7 @@ PreciseTimer::~PreciseTimer() {
 void PreciseTimer::Detach() {
   core_ = nullptr;
   armed_ = false;
+  polling_ = false;
 }
 
 TimerCore& PreciseTimer::OpenCore(Napi::Env env, const char* operation) {
@@ -120,7 +82,8 @@ TimerCore& PreciseTimer::OpenCore(Napi::Env env, const char* operation) {
 // Polling stops whenever the timer is not armed, so an idle timer never keeps the loop alive.
 void PreciseTimer::StopPolling() {
   armed_ = false;
-  if (core_ != nullptr) uv_poll_stop(&core_->poll);
+  if (core_ != nullptr && polling_) vrrp::StopPolling(*core_);
+  polling_ = false;
   if (holdsStrongRef_) {
     Napi::ObjectWrap<PreciseTimer>::Unref();
     holdsStrongRef_ = false;
@@ -140,11 +103,16 @@ void PreciseTimer::Arm(const Napi::CallbackInfo& info) {
   spec.it_value.tv_sec = static_cast<time_t>(nanoseconds / 1000000000);
   spec.it_value.tv_nsec = static_cast<long>(nanoseconds % 1000000000);
   if (timerfd_settime(core.fd, 0, &spec, nullptr) < 0) ThrowErrno(env, errno, "timerfd_settime");
-  int status = uv_poll_start(&core.poll, UV_READABLE, OnPollEvent);
-  if (status < 0) {
-    itimerspec off{};
-    timerfd_settime(core.fd, 0, &off, nullptr);
-    ThrowErrno(env, -status, "uv_poll_start", "timerfd");
+  // Already polled when re-armed from its own callback (the engine's usual case): libuv's stop and
+  // start would each cost an epoll_ctl between a deadline and the next.
+  if (!polling_) {
+    int status = vrrp::StartPolling(core);
+    if (status < 0) {
+      itimerspec off{};
+      timerfd_settime(core.fd, 0, &off, nullptr);
+      ThrowErrno(env, -status, "uv_poll_start", "timerfd");
+    }
+    polling_ = true;
   }
   armed_ = true;
   if (!holdsStrongRef_) {
@@ -161,11 +129,11 @@ void PreciseTimer::Disarm(const Napi::CallbackInfo& info) {
 }
 
 void PreciseTimer::RefLoop(const Napi::CallbackInfo&) {
-  if (core_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+  if (core_ != nullptr) SetLoopRef(*core_, true);
 }
 
 void PreciseTimer::UnrefLoop(const Napi::CallbackInfo&) {
-  if (core_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+  if (core_ != nullptr) SetLoopRef(*core_, false);
 }
 
 void PreciseTimer::Close(const Napi::CallbackInfo&) {
@@ -195,13 +163,15 @@ void PreciseTimer::OnReadable(int status) {
   } while (got < 0 && errno == EINTR);
   // EAGAIN: re-armed or disarmed after it became readable in this loop turn; that arming is not due.
   if (got != static_cast<ssize_t>(sizeof expirations) || expirations == 0) return;
-  Napi::Object self = Value();  // held in this scope before the strong reference goes
-  StopPolling();
+  Napi::Object self = Value();  // held in this scope while the callback may drop its last reference
+  armed_ = false;
   try {
     callback_.MakeCallback(self, {}, *asyncContext_);
   } catch (const Napi::Error& thrown) {
     napi_fatal_exception(env, thrown.Value());
   }
+  // Not re-armed by the callback (nor closed by it): stop polling, so an idle timer holds nothing.
+  if (!armed_) StopPolling();
 }
 
 }  // namespace vrrp

@@ -50,6 +50,9 @@ class PreciseTimer : public Napi::ObjectWrap<PreciseTimer> {
   // While armed, the JS object is held strongly: an armed timer whose wrapper was dropped must still fire.
   bool holdsStrongRef_ = false;
   bool armed_ = false;
+  // The poll handle is started: from the first arm until the timer is disarmed, or fires and its
+  // callback does not arm it again.
+  bool polling_ = false;
 };
 
 }  // namespace vrrp

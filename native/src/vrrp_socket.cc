@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
+#include <ctime>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -17,6 +19,7 @@
 
 #include "errors.h"
 #include "net_util.h"
+#include "polled_fd.h"
 
 #ifndef IPV6_MULTICAST_ALL
 #define IPV6_MULTICAST_ALL 29  // Linux 4.20; older glibc headers lack the name
@@ -56,7 +59,9 @@ constexpr uint32_t kMaxNames = 1024;
 // hundred small datagrams, about 8 ms of 25,500 adverts/s, less than one garbage collection.
 // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed rmem_max; SO_RCVBUF is capped at it. Never lowered.
 constexpr int kReceiveBufferBytes = 4 << 20;
-constexpr unsigned kMaxSendBatch = 1024;  // UIO_MAXIOV: the most sendmmsg accepts per call
+constexpr unsigned kMaxSendBatch = 1024;
+// The kernel's MSG_PROBE (linux/socket.h: route lookup only, nothing sent); glibc calls the bit MSG_PROXY.
+constexpr int kMsgProbe = 0x10;  // UIO_MAXIOV: the most sendmmsg accepts per call
 
 }  // namespace
 
@@ -82,17 +87,13 @@ struct ReceiveSlot {
   iovec iov;
 };
 
-// What libuv and the environment teardown can reach. It outlives the JS wrapper when it must: it is
-// freed only in the uv_close callback, once libuv no longer refers to the handle.
-struct SocketCore {
-  uv_poll_t poll;
-  int fd = -1;
+// What libuv and the environment teardown can reach (see polled_fd.h): it outlives the JS wrapper
+// when it must.
+struct SocketCore final : PolledFd {
   int family = AF_INET;
   unsigned ifindex = 0;
   std::string interfaceName;
-  bool closing = false;
   VrrpSocket* owner = nullptr;
-  napi_async_cleanup_hook_handle teardownHook = nullptr;
   std::vector<ReceiveSlot> slots;  // allocated on the first startReceiving
   std::array<mmsghdr, kBatch> headers;
   // One wake-up's payloads, back to back, copied into one JS Buffer for the callback.
@@ -100,37 +101,17 @@ struct SocketCore {
   // Name id per address seen (see kMaxNames); the strings live in the JS array VrrpSocket keeps.
   std::unordered_map<AddressKey, uint32_t, AddressKeyHash> nameIds;
   double received = 0, truncated = 0, malformed = 0, sent = 0, sendErrors = 0;
+
+  void Readable(int status) override {
+    if (owner != nullptr) owner->OnReadable(status);
+  }
+  void ForgetOwner() override {
+    if (owner != nullptr) owner->Detach();
+    owner = nullptr;
+  }
 };
 
 namespace {
-
-void OnPollClosed(uv_handle_t* handle) {
-  auto* core = static_cast<SocketCore*>(handle->data);
-  // Tells Node this socket's teardown is complete (a Worker would otherwise wait for it).
-  napi_remove_async_cleanup_hook(core->teardownHook);
-  delete core;
-}
-
-// Closes the descriptor now and the poll handle asynchronously. Safe to call more than once.
-void BeginClose(SocketCore* core) {
-  if (core->closing) return;
-  core->closing = true;
-  if (core->owner != nullptr) core->owner->Detach();
-  core->owner = nullptr;
-  // uv_close removes the fd from epoll synchronously, so closing the fd right after is safe.
-  uv_close(reinterpret_cast<uv_handle_t*>(&core->poll), OnPollClosed);
-  close(core->fd);
-  core->fd = -1;
-}
-
-// Environment teardown (process exit, Worker termination): close whatever JS left open.
-void OnEnvTeardown(napi_async_cleanup_hook_handle, void* data) { BeginClose(static_cast<SocketCore*>(data)); }
-
-void OnPollEvent(uv_poll_t* handle, int status, int) {
-  auto* core = static_cast<SocketCore*>(handle->data);
-  if (core->closing || core->owner == nullptr) return;
-  core->owner->OnReadable(status);
-}
 
 void ApplyIpv4Options(Napi::Env env, int fd, unsigned ifindex) {
   SetIntOption(env, fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
@@ -199,6 +180,9 @@ int OpenRawVrrpSocket(Napi::Env env, int family, const std::string& interfaceNam
     ThrowErrno(env, errno, "setsockopt", "SO_PRIORITY");
   }
   RaiseReceiveBuffer(fd.get());
+  // The kernel's receive time of each datagram (SCM_TIMESTAMPNS, CLOCK_REALTIME): a Backup's down
+  // timer must run from when the Master's advert arrived, not from when JavaScript got to it.
+  SetIntOption(env, fd.get(), SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
   return fd.release();
 }
 
@@ -210,7 +194,16 @@ struct Datagram {
   AddressKey destination;
   int ttl;
   unsigned ifindex;
+  // Kernel receive time (CLOCK_REALTIME), or tv_sec -1 when the datagram came without one.
+  timespec receivedAt;
 };
+
+// SCM_TIMESTAMPNS is the one SOL_SOCKET message we ask for; any protocol's parser may meet it.
+bool ReadReceiveTime(const cmsghdr* c, timespec& out) {
+  if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) return false;
+  std::memcpy(&out, CMSG_DATA(c), sizeof out);
+  return true;
+}
 
 // IPv4 raw sockets deliver the IP header: TTL and (as a fallback) the destination come from it, the
 // payload starts after IHL*4 bytes. IP_PKTINFO gives the destination the kernel routed on and the
@@ -226,9 +219,10 @@ bool ParseIpv4Datagram(const SocketCore& core, const mmsghdr& header, const Rece
   std::memcpy(&destination, bytes + 16, sizeof destination);
   out.ttl = bytes[8];
   out.ifindex = core.ifindex;
+  out.receivedAt.tv_sec = -1;
   for (cmsghdr* c = CMSG_FIRSTHDR(&header.msg_hdr); c != nullptr;
        c = CMSG_NXTHDR(const_cast<msghdr*>(&header.msg_hdr), c)) {
-    if (c->cmsg_level != IPPROTO_IP) continue;
+    if (ReadReceiveTime(c, out.receivedAt) || c->cmsg_level != IPPROTO_IP) continue;
     if (c->cmsg_type == IP_PKTINFO) {
       in_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
@@ -250,9 +244,10 @@ bool ParseIpv4Datagram(const SocketCore& core, const mmsghdr& header, const Rece
 bool ParseIpv6Datagram(const mmsghdr& header, const ReceiveSlot& slot, Datagram& out) {
   bool havePacketInfo = false;
   bool haveHopLimit = false;
+  out.receivedAt.tv_sec = -1;
   for (cmsghdr* c = CMSG_FIRSTHDR(&header.msg_hdr); c != nullptr;
        c = CMSG_NXTHDR(const_cast<msghdr*>(&header.msg_hdr), c)) {
-    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (ReadReceiveTime(c, out.receivedAt) || c->cmsg_level != IPPROTO_IPV6) continue;
     if (c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
@@ -269,6 +264,19 @@ bool ParseIpv6Datagram(const mmsghdr& header, const ReceiveSlot& slot, Datagram&
   out.payload = slot.data.data();
   out.payloadLength = header.msg_len;
   return true;
+}
+
+double TimespecMs(const timespec& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6; }
+
+// CLOCK_REALTIME minus CLOCK_MONOTONIC now, in ms: turns the kernel's receive stamps (realtime) into
+// the monotonic clock the engine runs on (performance.now() is CLOCK_MONOTONIC less a constant).
+// Read on every wake-up, so a step of the wall clock moves only the stamps of packets queued across it.
+double RealtimeToMonotonicMs() {
+  timespec before{}, real{}, after{};
+  clock_gettime(CLOCK_MONOTONIC, &before);
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &after);
+  return TimespecMs(real) - (TimespecMs(before) + TimespecMs(after)) / 2;
 }
 
 std::string FormatAddress(int family, const AddressKey& key) {
@@ -396,30 +404,15 @@ VrrpSocket::VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSo
   std::string interfaceName = RequireString(options, "interface");
   unsigned ifindex = InterfaceIndex(env, interfaceName);
 
-  UniqueFd fd(OpenRawVrrpSocket(env, family, interfaceName, ifindex));
+  int fd = OpenRawVrrpSocket(env, family, interfaceName, ifindex);
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no libuv loop for this environment");
-
-  auto core = std::make_unique<SocketCore>();
-  int status = uv_poll_init_socket(loop, &core->poll, fd.get());
-  if (status < 0) ThrowErrno(env, -status, "uv_poll_init_socket");
-  core->poll.data = core.get();
-  core->fd = fd.release();
+  auto* core = new SocketCore();
   core->family = family;
   core->ifindex = ifindex;
   core->interfaceName = interfaceName;
+  AttachPolledFd(env, core, fd, true);  // from here the core is freed only through BeginClose
   core->owner = this;
-  // From here the core is freed only by OnPollClosed, so it is released from the unique_ptr.
-  SocketCore* raw = core.release();
-  if (napi_add_async_cleanup_hook(env, OnEnvTeardown, raw, &raw->teardownHook) != napi_ok) {
-    raw->owner = nullptr;
-    raw->closing = true;
-    close(raw->fd);
-    uv_close(reinterpret_cast<uv_handle_t*>(&raw->poll), [](uv_handle_t* h) { delete static_cast<SocketCore*>(h->data); });
-    throw Napi::Error::New(env, "napi_add_async_cleanup_hook failed");
-  }
-  core_ = raw;
+  core_ = core;
 }
 
 VrrpSocket::~VrrpSocket() {
@@ -473,13 +466,19 @@ void VrrpSocket::ChangeMembership(Napi::Env env, bool join) {
 void VrrpSocket::JoinGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), true); }
 void VrrpSocket::LeaveGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), false); }
 
-// send([{sourceAddress?, destinationAddress, payload}, ...]) -> {sent, failures: [{index, error}]}
+// send([{sourceAddress?, destinationAddress, payload}, ...], probe?) -> {sent, failures: [{index, error}]}
 // All packets go out with one sendmmsg when possible. A packet the kernel refuses is reported with
 // its index and the remaining packets are still sent: one bad unicast peer must not silence the rest.
+// probe = true: the same path with MSG_PROBE, which makes the kernel look up the route and stop
+// before building a datagram, so nothing reaches the wire and no counter moves. A Backup uses it to
+// run its send path (JavaScript, N-API, route lookup) once before its first real advert, which
+// otherwise pays for that first run at the moment of a takeover.
 Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketCore& core = OpenCore(env, "send");
   if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
+  const bool probe = info.Length() > 1 && info[1].ToBoolean().Value();
+  const int flags = probe ? kMsgProbe : 0;
   auto packets = info[0].As<Napi::Array>();
   size_t count = packets.Length();
 
@@ -494,7 +493,7 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   size_t next = 0;
   while (next < count) {
     unsigned batch = static_cast<unsigned>(std::min<size_t>(count - next, kMaxSendBatch));
-    int result = sendmmsg(core.fd, &headers[next], batch, 0);
+    int result = sendmmsg(core.fd, &headers[next], batch, flags);
     if (result < 0) {
       if (errno == EINTR) continue;
       failures.emplace_back(next, errno);  // sendmmsg reports the first datagram's own error
@@ -512,8 +511,10 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
     if (result == 0) failures.emplace_back(next++, EAGAIN);
   }
 
-  core.sent += static_cast<double>(count - failures.size());
-  core.sendErrors += static_cast<double>(failures.size());
+  if (!probe) {
+    core.sent += static_cast<double>(count - failures.size());
+    core.sendErrors += static_cast<double>(failures.size());
+  }
   Napi::Array failureList = Napi::Array::New(env, failures.size());
   for (size_t i = 0; i < failures.size(); i++) {
     Napi::Object failure = Napi::Object::New(env);
@@ -547,12 +548,16 @@ void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
     Napi::Uint32Array meta = Napi::Uint32Array::New(env, kMaxPerWakeup * kMetaFields, buffer, 0);
     metaData_ = static_cast<uint32_t*>(buffer.Data());
     meta_ = Napi::Persistent(meta);
+    Napi::ArrayBuffer timeBuffer = Napi::ArrayBuffer::New(env, kMaxPerWakeup * sizeof(double));
+    Napi::Float64Array times = Napi::Float64Array::New(env, kMaxPerWakeup, timeBuffer, 0);
+    timesData_ = static_cast<double*>(timeBuffer.Data());
+    times_ = Napi::Persistent(times);
   }
   if (names_.IsEmpty()) {
     core.nameIds.clear();
     names_ = Napi::Persistent(Napi::Array::New(env));
   }
-  int status = uv_poll_start(&core.poll, UV_READABLE, OnPollEvent);
+  int status = StartPolling(core);
   if (status < 0) ThrowErrno(env, -status, "uv_poll_start");
   onPackets_ = Napi::Persistent(info[0].As<Napi::Function>());
   if (!holdsStrongRef_) {
@@ -579,16 +584,16 @@ void VrrpSocket::ReleaseReceiver() {
 }
 
 void VrrpSocket::StopReceiving(const Napi::CallbackInfo&) {
-  if (core_ != nullptr) uv_poll_stop(&core_->poll);
+  if (core_ != nullptr) StopPolling(*core_);
   ReleaseReceiver();
 }
 
 void VrrpSocket::RefLoop(const Napi::CallbackInfo&) {
-  if (core_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+  if (core_ != nullptr) SetLoopRef(*core_, true);
 }
 
 void VrrpSocket::UnrefLoop(const Napi::CallbackInfo&) {
-  if (core_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(&core_->poll));
+  if (core_ != nullptr) SetLoopRef(*core_, false);
 }
 
 Napi::Value VrrpSocket::Counters(const Napi::CallbackInfo& info) {
@@ -636,8 +641,9 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
   if (status < 0) {
     // libuv could not poll the descriptor (EBADF and the like): it will not recover, so stop.
     error = ErrnoError(env, -status, "uv_poll").Value();
-    uv_poll_stop(&core.poll);
+    StopPolling(core);
   } else {
+    const double realtimeToMonotonicMs = RealtimeToMonotonicMs();
     size_t read = 0;
     while (read < kMaxPerWakeup) {
       size_t want = std::min(kBatch, kMaxPerWakeup - read);
@@ -671,6 +677,8 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
         fields[3] = NameId(env, core, datagram.destination);
         fields[4] = static_cast<uint32_t>(datagram.ttl);
         fields[5] = datagram.ifindex;
+        timesData_[delivered] =
+            datagram.receivedAt.tv_sec < 0 ? NAN : TimespecMs(datagram.receivedAt) - realtimeToMonotonicMs;
         core.staging.insert(core.staging.end(), datagram.payload, datagram.payload + datagram.payloadLength);
         delivered++;
       }
@@ -687,11 +695,12 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
     ~Delivering() { flag = false; }
   } delivering(delivering_);
   if (fromJs) {
-    onPackets_.Call(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value()});
+    onPackets_.Call(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value(), times_.Value()});
     return;
   }
   try {
-    onPackets_.MakeCallback(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value()},
+    onPackets_.MakeCallback(Value(),
+                            {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value(), times_.Value()},
                             *asyncContext_);
   } catch (const Napi::Error& thrown) {
     // An exception from the callback has nowhere to go up a libuv callback: report it as uncaught,

@@ -60,6 +60,9 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   // Per-datagram fields of the batch being delivered; reused, its memory written through metaData_.
   Napi::Reference<Napi::Uint32Array> meta_;
   uint32_t* metaData_ = nullptr;
+  // Each delivered datagram's kernel receive time, ms on CLOCK_MONOTONIC (NaN: none); reused like meta_.
+  Napi::Reference<Napi::Float64Array> times_;
+  double* timesData_ = nullptr;
   // Gives the callback an async context so nextTick and promise jobs queued by it run right after.
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
   // While receiving, the JS object is kept alive by a strong reference: an unreachable socket that

@@ -25,8 +25,9 @@ export interface NativeReceivedPacket {
 /**
  * One readiness' worth of datagrams: datagram i is meta[6i .. 6i+5] = payload offset and length in
  * `data`, source and destination as indices into `names` (canonical address strings), TTL / hop
- * limit, ifindex. `meta` is reused (valid during the call only); `names` stays the same array until
- * the addon starts its table afresh and passes a new one.
+ * limit, ifindex; times[i] is the kernel's receive time in ms on CLOCK_MONOTONIC (NaN when the
+ * kernel gave none). `meta` and `times` are reused (valid during the call only); `names` stays the
+ * same array until the addon starts its table afresh and passes a new one.
  */
 export type NativeReceiveCallback = (
   error: SystemError | null,
@@ -34,6 +35,7 @@ export type NativeReceiveCallback = (
   data: Buffer,
   meta: Uint32Array,
   names: readonly string[],
+  times: Float64Array,
 ) => void;
 
 export interface NativeOutgoingPacket {
@@ -63,7 +65,8 @@ export interface NativeVrrpSocket {
   readonly family: 4 | 6 | undefined;
   joinGroup(): void;
   leaveGroup(): void;
-  send(packets: readonly NativeOutgoingPacket[]): NativeSendResult;
+  /** probe: MSG_PROBE, the whole send path up to the route lookup and nothing on the wire or in the counters. */
+  send(packets: readonly NativeOutgoingPacket[], probe?: boolean): NativeSendResult;
   startReceiving(callback: NativeReceiveCallback): void;
   /** Reads what is queued now and calls the startReceiving callback before returning (if anything). */
   receiveNow(): void;
@@ -130,6 +133,8 @@ export interface VrrpNativeAddon {
   /** ifindexes of the cached AF_PACKET sockets (diagnostics, tests). */
   announceSockets(): number[];
   readonly PreciseTimer: new (callback: () => void) => NativePreciseTimer;
+  /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */
+  interfaceIndex(name: string): number;
 }
 
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');

@@ -10,6 +10,22 @@ import { performance } from 'node:perf_hooks';
 import type { TimePort } from '../engine/ports.js';
 import { loadNative, type NativePreciseTimer } from './native.js';
 
+/**
+ * CLOCK_MONOTONIC in ms minus performance.now(): a constant, since Node computes performance.now()
+ * from uv_hrtime (CLOCK_MONOTONIC) less the process's time origin. Measured once, between two reads.
+ */
+const MONOTONIC_MINUS_NOW_MS = (() => {
+  const before = performance.now();
+  const monotonicMs = Number(process.hrtime.bigint()) / 1e6;
+  const after = performance.now();
+  return monotonicMs - (before + after) / 2;
+})();
+
+/** A CLOCK_MONOTONIC time in ms (e.g. a kernel receive stamp from the addon) on the TimePort's clock. */
+export function monotonicToNowMs(monotonicMs: number): number {
+  return monotonicMs - MONOTONIC_MINUS_NOW_MS;
+}
+
 export function preciseTime(): TimePort {
   let timer: NativePreciseTimer | undefined;
   let pending: { readonly atMs: number; readonly onDeadline: () => void } | undefined;

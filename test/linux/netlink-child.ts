@@ -3,6 +3,7 @@
 // ({id, op, args}); each gets one JSON line back ({id, result} or {id, error}); watcher events are
 // written as {event, data} lines as they happen.
 
+import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { LinuxAddressPort, VipOperationError, type VipSpec } from '../../src/linux/addresses.js';
 import { getInterfaceAddresses, getSourceAddresses, LinkWatcher } from '../../src/linux/links.js';
@@ -65,6 +66,15 @@ async function execute(op: string, args: unknown[]): Promise<unknown> {
       return 'ready';
     case 'addVips':
       return addressPort().addVips(args[0] as string, args[1] as string[], { acceptMode: true });
+    case 'addVipsPresentAtReturn': {
+      // Which of the addresses the kernel already holds when addVips returns, before its promise settles.
+      const adding = addressPort().addVips(args[0] as string, args[1] as string[], { acceptMode: true });
+      const shown = JSON.parse(execFileSync('ip', ['-j', 'addr', 'show', 'dev', args[0] as string], { encoding: 'utf8' })) as {
+        addr_info: { local: string }[];
+      }[];
+      await adding;
+      return (args[1] as string[]).filter((address) => shown[0]!.addr_info.some((info) => info.local === address));
+    }
     case 'removeVips':
       return addressPort().removeVips(args[0] as string, args[1] as string[]);
     case 'removeLeftoverVips':

@@ -4,10 +4,14 @@
 //     one {event:'packet'} per datagram, until stdin closes; then prints {event:'counters'} and exits.
 //     A stdin line 'drain' starts reading a third, unjoined IPv4 socket (the first batch synchronously,
 //     with receiveNow): {event:'backlog-batch'} each.
-//   send {interface, packets, badSource, garp, na}: opens both sockets (joined and listening, to show
-//     that our own multicast does not loop back), sends, announces, reports {event:'done'} and exits.
+//     Every packet carries the kernel's receive stamp: a packet says whether it had one no later than
+//     its delivery, and each backlog batch how long its datagrams had waited when read.
+//   send {interface, packets, probes, badSource, garp, na}: opens both sockets (joined and listening, to
+//     show that our own multicast does not loop back), probes (MSG_PROBE: nothing may reach the wire),
+//     sends, announces, reports {event:'done'} and exits.
 
 import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OutgoingPacket } from '../../src/engine/ports.js';
@@ -30,6 +34,8 @@ interface PacketSpec {
 interface SendArgs {
   readonly interface: string;
   readonly packets: readonly PacketSpec[];
+  /** Sent with `probe` first: the route is looked up, nothing is sent. */
+  readonly probes: readonly PacketSpec[];
   /** Sent as [bad source, good packet] in one batch: the good one must still go out. */
   readonly badSource: { readonly bad: PacketSpec; readonly good: PacketSpec };
   readonly garp: { readonly address: string; readonly count: number };
@@ -42,7 +48,12 @@ function report(message: object): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function toJson(packet: ReceivedVrrpPacket): object {
+/** A receive stamp no later than the moment the packet was handed to us. */
+function stampedBefore(packet: ReceivedVrrpPacket, deliveredAtMs: number): boolean {
+  return typeof packet.receivedAtMs === 'number' && packet.receivedAtMs <= deliveredAtMs;
+}
+
+function toJson(packet: ReceivedVrrpPacket, deliveredAtMs: number): object {
   return {
     event: 'packet',
     interface: packet.interface,
@@ -52,6 +63,7 @@ function toJson(packet: ReceivedVrrpPacket): object {
     destinationAddress: packet.meta.destinationAddress,
     ttl: packet.meta.ttl,
     payloadHex: Buffer.from(packet.payload).toString('hex'),
+    stamped: stampedBefore(packet, deliveredAtMs),
   };
 }
 
@@ -77,7 +89,10 @@ function receive(args: { interface: string }): void {
   const sockets = openBoth(args.interface);
   for (const socket of sockets) {
     socket.onPackets(
-      (packets) => packets.forEach((packet) => report(toJson(packet))),
+      (packets) => {
+        const deliveredAtMs = performance.now();
+        packets.forEach((packet) => report(toJson(packet, deliveredAtMs)));
+      },
       (error) => report({ event: 'error', code: error.code, message: error.message }),
     );
   }
@@ -90,14 +105,20 @@ function receive(args: { interface: string }): void {
   commands.on('line', (line) => {
     if (line !== 'drain') return;
     let inReceiveNow = false;
-    backlog.onPackets((packets) =>
+    backlog.onPackets((packets) => {
+      const deliveredAtMs = performance.now();
+      const stamps = packets.map((packet) => packet.receivedAtMs ?? NaN);
       report({
         event: 'backlog-batch',
         size: packets.length,
         multicast: packets.filter((packet) => packet.meta.destinationAddress === '224.0.0.18').length,
         synchronous: inReceiveNow,
-      }),
-    );
+        stamped: packets.every((packet) => stampedBefore(packet, deliveredAtMs)),
+        inArrivalOrder: stamps.every((stamp, i) => i === 0 || stamp >= stamps[i - 1]!),
+        // How long the youngest datagram of the batch had waited in the socket when read.
+        youngestWaitMs: deliveredAtMs - Math.max(...stamps),
+      });
+    });
     // The first batch is read at once by receiveNow (as the engine does before its timeouts), the
     // rest by the event loop.
     inReceiveNow = true;
@@ -115,6 +136,12 @@ async function send(args: SendArgs): Promise<void> {
   const sockets = openBoth(args.interface);
   let selfReceived = 0;
   sockets.forEach((socket) => socket.onPackets((packets) => (selfReceived += packets.length)));
+
+  const probed: Record<string, number> = {};
+  for (const socket of sockets) {
+    const batch = args.probes.filter((spec) => spec.family === socket.family);
+    probed[socket.family] = socket.send(batch.map((spec) => outgoing(args.interface, spec)), { probe: true });
+  }
 
   const sent: Record<string, number> = {};
   for (const socket of sockets) {
@@ -144,7 +171,7 @@ async function send(args: SendArgs): Promise<void> {
   await sleep(300);
   const counters = sockets.map((socket) => socket.counters());
   sockets.forEach((socket) => socket.close());
-  report({ event: 'done', sent, badSource, floodSent, garpSent, naSent, selfReceived, counters, closedFd: v4.fd });
+  report({ event: 'done', probed, sent, badSource, floodSent, garpSent, naSent, selfReceived, counters, closedFd: v4.fd });
 }
 
 const [role, json] = process.argv.slice(2);

@@ -188,6 +188,12 @@ if (process.getuid?.() !== 0) {
       { family: 6, sourceAddress: linkLocalA, destinationAddress: 'ff02::12', payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100ef` },
       { family: 6, sourceAddress: '2001:db8::1', destinationAddress: '2001:db8::2', payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100f1` },
     ];
+    // Probed (MSG_PROBE) before anything is sent: none of these may reach the wire or the receiver.
+    const probes = [
+      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18', payloadHex: '31336401dead0000c0000264ab' },
+      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '192.0.2.2', payloadHex: '31336401dead0000c0000264cd' },
+      { family: 6, sourceAddress: linkLocalA, destinationAddress: 'ff02::12', payloadHex: `31336401dead000020010db8${'00'.repeat(10)}0100ef` },
+    ];
     const badSource = {
       bad: { family: 4, sourceAddress: '198.51.100.7', destinationAddress: '192.0.2.2', payloadHex: '31336401bad0' },
       good: { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '192.0.2.2', payloadHex: '3133640160' },
@@ -204,13 +210,19 @@ if (process.getuid?.() !== 0) {
       spawnIn(ns.a, process.execPath, [
         peerScript,
         'send',
-        JSON.stringify({ interface: 'va', packets, badSource, flood, garp: { address: VIP4, count: 2 }, na: { address: VIP6, count: 2 } }),
+        JSON.stringify({ interface: 'va', packets, probes, badSource, flood, garp: { address: VIP4, count: 2 }, na: { address: VIP6, count: 2 } }),
       ]),
     );
     const done = await sender.next('sender done', (m) => m['event'] === 'done');
     t.equal(await sender.exited(), 0, `sender exits cleanly once its sockets are closed ${sender.stderr}`);
 
+    t.same(done['probed'], { 4: 2, 6: 1 }, 'probes: every route found (and, below, nothing on the wire)');
     t.same(done['sent'], { 4: 2, 6: 2 }, 'each family sent its batch of two in one call');
+    t.match(
+      done['counters'],
+      [{ sent: 2 + 1 + flood.length, sendErrors: 1 }, { sent: 2, sendErrors: 0 }],
+      'probes (ours and those run at open) count neither as sent nor as errors',
+    );
     t.match(
       done['badSource'],
       { thrown: true, syscall: 'sendmmsg', sentCount: 1, failedSources: ['198.51.100.7'], code: /^E[A-Z]+$/ },
@@ -236,8 +248,9 @@ if (process.getuid?.() !== 0) {
           destinationAddress: spec.destinationAddress,
           ttl: 255,
           payloadHex: spec.payloadHex,
+          stamped: true,
         },
-        `IPv${spec.family} to ${spec.destinationAddress}: source, destination, TTL 255, ifindex and exact payload`,
+        `IPv${spec.family} to ${spec.destinationAddress}: source, destination, TTL 255, ifindex, exact payload, kernel receive stamp`,
       );
     }
     for (const spec of flood) {
@@ -264,6 +277,12 @@ if (process.getuid?.() !== 0) {
       'receiveNow delivers the first batch before returning; the event loop reads the rest',
     );
     t.ok(batches.every((batch) => batch['multicast'] === 0), 'an unjoined socket gets no multicast (IP_MULTICAST_ALL off)');
+    t.ok(batches.every((batch) => batch['stamped'] === true && batch['inArrivalOrder'] === true), 'backlog: every datagram stamped, in arrival order');
+    // The flood arrived before the sender's 300 ms pause and report; the backlog was read after both.
+    t.ok(
+      batches.every((batch) => (batch['youngestWaitMs'] as number) >= 250),
+      `the stamps are the kernel's arrival times, not the read: the youngest datagram of each batch had waited ${batches.map((b) => (b['youngestWaitMs'] as number).toFixed(1)).join(', ')} ms`,
+    );
 
     receiver.child.stdin!.end();
     const counters = await receiver.next('receiver counters', (m) => m['event'] === 'counters');
@@ -272,7 +291,7 @@ if (process.getuid?.() !== 0) {
     t.equal(
       receiver.messages.filter((m) => m['event'] === 'packet').length,
       expected.length + flood.length,
-      'no packet other than those sent (the bad-source one never left)',
+      'no packet other than those sent (the bad-source one and the probes never left)',
     );
 
     if (!tcpdump) {
@@ -289,7 +308,7 @@ if (process.getuid?.() !== 0) {
         ['192.0.2.1', '224.0.0.18', '255', '0xc0', '0'],
         ...Array.from({ length: 2 + flood.length }, () => ['192.0.2.1', '192.0.2.2', '255', '0xc0', '0']),
       ],
-      'IPv4 on the wire: TTL 255, DSCP CS6, DF clear (as keepalived)',
+      'IPv4 on the wire: exactly what was sent (no probe), TTL 255, DSCP CS6, DF clear (as keepalived)',
     );
     t.equal(vrrp4[0]![5], '01:00:5e:00:00:12', 'IPv4 multicast to the 224.0.0.18 group MAC');
 
@@ -300,7 +319,7 @@ if (process.getuid?.() !== 0) {
         [linkLocalA, 'ff02::12', '255', '0x000000c0'],
         ['2001:db8::1', '2001:db8::2', '255', '0x000000c0'],
       ],
-      'IPv6 on the wire: hop limit 255, traffic class CS6',
+      'IPv6 on the wire: exactly what was sent (no probe), hop limit 255, traffic class CS6',
     );
 
     const arp = tsharkRows(pcap, `arp.src.proto_ipv4 == ${VIP4}`, [
