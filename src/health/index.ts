@@ -57,7 +57,7 @@ interface Context {
  * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
  * or checks, or an Error for an interface check without a link source.
  */
-export function startHealth(plan: HealthPlan, deps: HealthDeps): HealthHandle {
+export function startHealth(plan: HealthPlan, deps: HealthDeps, options: { readonly notifyCurrentStates?: boolean } = {}): HealthHandle {
   const { engine, logger } = deps;
   checkHealthPlan(plan, engine.routerNames());
   const runner = new CommandRunner((message) => logger.error({ event: 'health-error' }, message));
@@ -89,6 +89,16 @@ export function startHealth(plan: HealthPlan, deps: HealthDeps): HealthHandle {
     queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, notifyStateOf(event.to), event.priority));
   };
   engine.on('stateChange', onStateChange);
+  // Started beside an engine that already runs (the Linux runtime starts it): its routers' first
+  // state changes happened without us, and keepalived runs notify for the state an instance starts in.
+  if (options.notifyCurrentStates !== false && engine.running) {
+    for (const snapshot of engine.snapshot()) {
+      if (snapshot.state === 'Initialize') continue;
+      const config = engine.routerConfig(snapshot.name);
+      if (config === undefined) continue;
+      onStateChange({ router: snapshot.name, interface: config.interface, vrid: snapshot.vrid, from: 'Initialize', to: snapshot.state, reason: snapshot.lastTransition?.reason ?? 'startup', priority: snapshot.effectivePriority, atMs: snapshot.lastTransition?.atMs ?? 0 });
+    }
+  }
   // keepalived gives a group's `notify` a priority argument too; it means nothing for a group: 0.
   const syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
     const spec = plan.syncGroups.find((candidate) => candidate.name === group);
@@ -143,7 +153,8 @@ export function replaceHealth(previous: { readonly handle: HealthHandle; readonl
       deps.engine.input(track.router, { kind: 'track', name: track.check, up: true, weight: 0 });
     }
   }
-  return startHealth(plan, deps);
+  // The routers' states were notified by the previous plan: only changes from now on run commands.
+  return startHealth(plan, deps, { notifyCurrentStates: previous === undefined });
 }
 
 function createCheck(spec: CheckSpec, context: Context): RunningCheck {

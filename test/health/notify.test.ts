@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { masterDownIntervalMs } from '../../src/core/timers.js';
-import { startHealth, type HealthPlan } from '../../src/health/index.js';
+import { replaceHealth, startHealth, type HealthPlan } from '../../src/health/index.js';
 import { engineWith, eventually, recordingLogger, scratchDir } from './helpers.js';
 
 const plan = (partial: Partial<HealthPlan>): HealthPlan => ({ checks: [], tracks: [], notify: [], syncGroups: [], ...partial });
@@ -85,4 +85,19 @@ t.test('enable_script_security: a notify command in a directory anyone may write
   await health.stop();
   t.strictSame(await lines(log), []);
   t.match(logger.records.find((r) => r.level === 'error'), { object: { event: 'notify', refused: /writable by everyone/ } });
+});
+
+t.test('started beside a running engine: the current state is notified once; a replaced plan does not repeat it', async (t) => {
+  const dir = await scratchDir(t);
+  const log = join(dir, 'log');
+  const { engine, clock } = engineWith([{ priority: 100 }]);
+  engine.start();
+  const first = plan({ notify: [{ router: 'VI_1', notify: ['/bin/sh', '-c', `echo "$*" >> ${log}`, 'sh'] }] });
+  const handle = startHealth(first, { engine, logger: recordingLogger() });
+  const second = replaceHealth({ handle, plan: first }, first, { engine, logger: recordingLogger() });
+  clock.advanceTo(masterDownIntervalMs(2, 100, 100));
+  await engine.stop();
+  await second.stop();
+  await handle.stop();
+  t.strictSame(await lines(log), ['INSTANCE VI_1 BACKUP 100', 'INSTANCE VI_1 MASTER 100', 'INSTANCE VI_1 STOP 100']);
 });
