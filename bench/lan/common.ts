@@ -113,6 +113,18 @@ export function wallNowMs(): number {
   return Date.now();
 }
 
+/**
+ * The wall clock at a millisecond edge: spins (at most 1 ms) until Date.now() steps, so the value it
+ * returns is the time to within the spin's step, microseconds, where a plain Date.now() is up to 1 ms
+ * behind. For timing a signal sent right after it (SIGTERM -> the priority-0 advert on the capture).
+ */
+export function wallNowAtEdgeMs(): number {
+  const start = Date.now();
+  let now = start;
+  while (now === start) now = Date.now();
+  return now;
+}
+
 export const sleep = (msec: number) => new Promise<void>((resolve) => setTimeout(resolve, msec));
 
 // ---------------------------------------------------------------- LAN, routers, cleanup

@@ -5,7 +5,7 @@
 // All times come from the bridge capture (tcpdump, ns timestamps), except the moment of the signal.
 
 import {
-  BridgeTap, killHard, masterDownMs, removeLeftovers, skewMs, sleep, startRouter, v3Spec, wallNowMs, withLan,
+  BridgeTap, killHard, masterDownMs, removeLeftovers, skewMs, sleep, startRouter, v3Spec, wallNowAtEdgeMs, wallNowMs, withLan,
   type Advert, type Garp, type Impl,
 } from './common.js';
 
@@ -58,7 +58,7 @@ export async function runFailovers(impl: Impl, intervalCs: number, reps: number,
         if (stop === 'kill') {
           signalAtMs = await killHard(h, r1);
         } else {
-          signalAtMs = wallNowMs();
+          signalAtMs = wallNowAtEdgeMs();
           r1.signal('SIGTERM'); // keepalived: its parent, as systemctl stop does
         }
         await r2.waitForState('VI_1', 'Master', masterDownMs(PRIORITY.backup, intervalCs, 3) + 10_000, since);

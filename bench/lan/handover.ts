@@ -3,7 +3,8 @@
 // From the bridge capture: r1's priority-0 advert and r2's first advert. On a priority-0 advert the
 // Backup waits Skew_Time (RFC 5798 6.4.2: (256 - 100) x interval / 256) before becoming Master, so
 // "after skew" = (r2's first advert - priority-0 advert) - Skew_Time is the takeover's own delay.
-// SIGTERM -> priority-0 advert uses Date.now() for the signal (1 ms resolution).
+// SIGTERM -> priority-0 advert: the signal's time is the wall clock read at a millisecond edge just
+// before it is sent (common.ts wallNowAtEdgeMs; microseconds, where Date.now() alone is 1 ms).
 // Run as root: node dist/bench/lan/handover.js [--reps N] [--intervals 100,10,1]
 
 import { backupTimers, runFailovers, type FailoverRun } from './failover.js';

@@ -158,6 +158,11 @@ t.test('native PreciseTimer: argument checks, close, liveness of the process', a
     return { output, ms: performance.now() - started };
   };
   t.equal(child(`new PreciseTimer(() => console.log('fired')).arm(300e6);`).output.trim(), 'fired', 'an armed timer (no other handle) keeps the process alive until it fires');
+  // Re-armed from its own callback the timer keeps polling (no epoll_ctl between deadlines); once a
+  // callback does not re-arm it, polling stops and the process may exit.
+  const chained = child(`let n = 0; const x = new PreciseTimer(() => { console.log('fired ' + ++n); if (n < 3) x.arm(20e6); }); x.arm(20e6);`);
+  t.equal(chained.output.trim(), 'fired 1\nfired 2\nfired 3', 'a timer re-armed from its callback fires each time');
+  t.ok(chained.ms < 2500, `and lets the process exit once the last callback did not re-arm it (${chained.ms.toFixed(0)} ms)`);
   const disarmed = child(`const x = new PreciseTimer(() => console.log('fired')); x.arm(3e9); x.disarm();`);
   t.equal(disarmed.output.trim(), '', 'a disarmed timer does not fire');
   t.ok(disarmed.ms < 2500, `a disarmed timer does not keep the process alive (${disarmed.ms.toFixed(0)} ms)`);
