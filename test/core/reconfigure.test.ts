@@ -162,3 +162,14 @@ t.test('the announce refresh restarts when its settings change', async (t) => {
   t.strictSame(ofKind(s.at(6000, timeout), 'announceVips'), [{ kind: 'announceVips', addresses: config.virtualAddresses, count: 2 }]);
   t.equal(s.state, 'Master');
 });
+
+t.test('a Backup reconfigured to the owner priority takes over when its down timer runs out', async (t) => {
+  const s = new Scenario(v2Config({ priority: 100 }));
+  s.at(0, startup);
+  s.at(1000, advertInput(advertFor(s.config, { priority: 200 })));
+  t.strictSame(s.router.reconfigure({ ...s.config, priority: 255 }, 1500), [{ kind: 'priorityChange', from: 100, to: 255 }]);
+  t.strictSame(s.at(2000, advertInput(advertFor(s.config, { priority: 200 }))), [], "the Master's advert is discarded now");
+  // Down timer: the last accepted advert (1000) + 3 s + Skew_Time at 255 (1/256 s).
+  t.equal(s.nextDeadlineMs, 1000 + 3000 + 3.90625);
+  t.match(ofKind(s.at(4003.90625, timeout), 'stateChange'), [{ from: 'Backup', to: 'Master', reason: 'master-down-timer', priority: 255 }]);
+});
