@@ -57,13 +57,20 @@ interface Context {
  * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
  * or checks, or an Error for an interface check without a link source.
  */
-export function startHealth(plan: HealthPlan, deps: HealthDeps, options: { readonly notifyCurrentStates?: boolean } = {}): HealthHandle {
+export function startHealth(
+  plan: HealthPlan,
+  deps: HealthDeps,
+  options: { readonly notifyCurrentStates?: boolean; readonly notifyAfter?: Promise<void> } = {},
+): HealthHandle {
   const { engine, logger } = deps;
   checkHealthPlan(plan, engine.routerNames());
   const runner = new CommandRunner((message) => logger.error({ event: 'health-error' }, message));
   const preparation = new CommandPreparation(plan.scriptSecurity);
   const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
-  const checks = plan.checks.map((spec) => createCheck(spec, context));
+  const polled = plan.checks.filter((spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp').length;
+  let polledIndex = 0;
+  // Polled checks start spread over their interval (the i-th of n after i/n of it), not all at once.
+  const checks = plan.checks.map((spec) => createCheck(spec, context, () => polledIndex++ / Math.max(1, polled)));
   const tracksByCheck = new Map<string, TrackSpec[]>();
   for (const track of plan.tracks) {
     const list = tracksByCheck.get(track.check);
@@ -81,7 +88,7 @@ export function startHealth(plan: HealthPlan, deps: HealthDeps, options: { reado
     }
   };
 
-  const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation);
+  const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation, options.notifyAfter);
   const notifyByRouter = new Map<string, NotifySpec>(plan.notify.map((spec) => [spec.router, spec]));
   const onStateChange = (event: StateChangeEvent): void => {
     const spec = notifyByRouter.get(event.router);
@@ -144,8 +151,9 @@ export function startHealth(plan: HealthPlan, deps: HealthDeps, options: { reado
  * any Fault they held), and the new plan starts.
  */
 export function replaceHealth(previous: { readonly handle: HealthHandle; readonly plan: HealthPlan } | undefined, plan: HealthPlan, deps: HealthDeps): HealthHandle {
+  let previousStopped: Promise<void> | undefined;
   if (previous !== undefined) {
-    void previous.handle.stop().catch((error: Error) => deps.logger.error({ event: 'health-error' }, `stopping the previous health checks: ${error.message}`));
+    previousStopped = previous.handle.stop().catch((error: Error) => deps.logger.error({ event: 'health-error' }, `stopping the previous health checks: ${error.message}`));
     const routers = new Set(deps.engine.routerNames());
     const kept = new Set(plan.tracks.map((track) => `${track.router}\0${track.check}`));
     for (const track of previous.plan.tracks) {
@@ -153,18 +161,19 @@ export function replaceHealth(previous: { readonly handle: HealthHandle; readonl
       deps.engine.input(track.router, { kind: 'track', name: track.check, up: true, weight: 0 });
     }
   }
-  // The routers' states were notified by the previous plan: only changes from now on run commands.
-  return startHealth(plan, deps, { notifyCurrentStates: previous === undefined });
+  // The routers' states were notified by the previous plan: only changes from now on run commands,
+  // and only after the previous plan's queued ones (order per instance holds across a reload).
+  return startHealth(plan, deps, { notifyCurrentStates: previous === undefined, ...(previousStopped ? { notifyAfter: previousStopped } : {}) });
 }
 
-function createCheck(spec: CheckSpec, context: Context): RunningCheck {
+function createCheck(spec: CheckSpec, context: Context, phase: () => number): RunningCheck {
   switch (spec.kind) {
     case 'script':
-      return new PolledCheck(spec.name, 'script', spec, !spec.initFail, scriptProbe(spec, context));
+      return new PolledCheck(spec.name, 'script', spec, !spec.initFail, scriptProbe(spec, context), phase());
     case 'tcp':
-      return new PolledCheck(spec.name, 'tcp', spec, true, () => probeTcp(spec.host, spec.port, spec.timeoutMs));
+      return new PolledCheck(spec.name, 'tcp', spec, true, () => probeTcp(spec.host, spec.port, spec.timeoutMs), phase());
     case 'icmp':
-      return new PolledCheck(spec.name, 'icmp', spec, true, () => context.pings.probe(spec.host, spec.timeoutMs));
+      return new PolledCheck(spec.name, 'icmp', spec, true, () => context.pings.probe(spec.host, spec.timeoutMs), phase());
     case 'file':
       return new FileCheck({ ...spec, ...initialFileValue(spec.path, spec.initValue) });
     case 'process':

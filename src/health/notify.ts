@@ -47,12 +47,15 @@ export class NotifyQueues {
   private readonly logger: RuntimeLogger;
   private readonly timeoutMs: number;
   private readonly preparation: CommandPreparation;
+  /** Commands wait for this first: the previous plan's queue, when a plan replaces another. */
+  private readonly after: Promise<void>;
 
-  constructor(runner: CommandRunner, logger: RuntimeLogger, timeoutMs: number, preparation: CommandPreparation) {
+  constructor(runner: CommandRunner, logger: RuntimeLogger, timeoutMs: number, preparation: CommandPreparation, after: Promise<void> = Promise.resolve()) {
     this.runner = runner;
     this.logger = logger;
     this.timeoutMs = timeoutMs;
     this.preparation = preparation;
+    this.after = after.catch(() => undefined);
   }
 
   /** Commands waiting or running. */
@@ -63,7 +66,7 @@ export class NotifyQueues {
   enqueue(key: string, argvs: readonly (readonly string[])[]): void {
     for (const argv of argvs) {
       this.queued++;
-      const previous = this.tails.get(key) ?? Promise.resolve();
+      const previous = this.tails.get(key) ?? this.after;
       const next = previous.then(() => this.runOne(key, argv));
       this.tails.set(key, next);
       this.inFlight.add(next);

@@ -22,13 +22,19 @@ export class PolledCheck implements RunningCheck {
   private running = false;
   private stopped = false;
   private onChange: ((verdict: CheckVerdict) => void) | undefined;
+  private readonly firstRunDelayMs: number;
 
-  constructor(name: string, kind: CheckKind, timing: CheckTiming, initiallyUp: boolean, probe: Probe) {
+  /**
+   * `phase` (0..1) delays the first run by that fraction of the interval, so that many checks with
+   * the same interval spread their runs instead of all probing in the same event-loop turn.
+   */
+  constructor(name: string, kind: CheckKind, timing: CheckTiming, initiallyUp: boolean, probe: Probe, phase = 0) {
     this.name = name;
     this.kind = kind;
     this.timing = timing;
     this.probe = probe;
     this.up = initiallyUp;
+    this.firstRunDelayMs = Math.max(0, Math.min(1, phase)) * timing.intervalMs;
   }
 
   verdict(): CheckVerdict {
@@ -41,7 +47,7 @@ export class PolledCheck implements RunningCheck {
 
   start(onChange: (verdict: CheckVerdict) => void): void {
     this.onChange = onChange;
-    this.schedule(0);
+    this.schedule(this.firstRunDelayMs);
   }
 
   stop(): void {
