@@ -248,6 +248,8 @@ export interface ResolvedRouter extends CheckedRouter {
   readonly config: VirtualRouterConfig;
   /** primaryAddress was read from the interface (and is followed there, see source-address.ts). */
   readonly resolved: boolean;
+  /** Our own address, found in unicastPeers once primaryAddress was read from the interface, and left out. */
+  readonly ownPeerDropped?: string;
 }
 
 /** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
@@ -255,6 +257,21 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
   const { input, where, vmac } = router;
   const { useVmac: _useVmac, ...routerInput } = input;
   const primaryAddress = input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
-  const config = buildRouterConfig({ ...routerInput, primaryAddress }, where);
-  return { ...router, config: vmac ? { ...config, interface: vmac.name } : config, resolved: input.primaryAddress === undefined };
+  // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read
+  // from the interface is ourselves, not a peer. A primaryAddress given explicitly and also listed as a
+  // peer is still refused by buildRouterConfig: that is a mistake in the file, not a shared list.
+  const ownPeer =
+    input.primaryAddress === undefined ? routerInput.unicastPeers?.find((peer) => canonicalAddress(peer)?.address === primaryAddress) : undefined;
+  const unicastPeers = ownPeer === undefined ? routerInput.unicastPeers : routerInput.unicastPeers!.filter((peer) => peer !== ownPeer);
+  if (unicastPeers !== undefined && unicastPeers.length === 0 && ownPeer !== undefined) {
+    // An empty list would mean multicast: refuse rather than change the transport behind the user's back.
+    throw new ConfigError(`${where}.unicastPeers`, `lists only our own address ${ownPeer} (read from ${input.interface}): no peer left`);
+  }
+  const config = buildRouterConfig({ ...routerInput, ...(unicastPeers ? { unicastPeers } : {}), primaryAddress }, where);
+  return {
+    ...router,
+    config: vmac ? { ...config, interface: vmac.name } : config,
+    resolved: input.primaryAddress === undefined,
+    ...(ownPeer !== undefined ? { ownPeerDropped: ownPeer } : {}),
+  };
 }

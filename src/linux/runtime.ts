@@ -247,6 +247,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       let router: ResolvedRouter;
       try {
         router = await resolveRouter(candidate, this.client);
+        logOwnPeerDropped(router, this.logger);
       } catch (error) {
         failed.push({ name, error: error as Error });
         continue;
@@ -428,7 +429,11 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
   try {
     const checked = checkInput(input);
     const routers: ResolvedRouter[] = [];
-    for (const router of checked.routers) routers.push(await resolveRouter(router, client));
+    for (const router of checked.routers) {
+      const resolved = await resolveRouter(router, client);
+      logOwnPeerDropped(resolved, logger);
+      routers.push(resolved);
+    }
     const configs = routers.map((r) => r.config);
     plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client });
@@ -489,6 +494,14 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     client.close();
     throw error;
   }
+}
+
+function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
+  if (router.ownPeerDropped === undefined) return;
+  logger.info(
+    { event: 'notice', notice: 'own-unicast-peer', router: router.input.name, address: router.ownPeerDropped },
+    `${router.input.name}: unicast peer ${router.ownPeerDropped} is this node's own address; not sending to it`,
+  );
 }
 
 /** Removes the VMACs this run created; a failure is logged, the others are still removed. */

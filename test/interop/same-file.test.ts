@@ -154,7 +154,6 @@ const OPENSHIFT_CONF = [
 
 t.test('OpenShift peer list (own address included, no unicast_src_ip): vrrpd beside keepalived', {
   skip,
-  todo: 'resolveRouter (src/linux/runtime-input.ts:257-258) reads the source address from eth0 and buildRouterConfig (src/config/router-config.ts:74) then refuses a unicastPeers list holding it; keepalived 2.2.7 runs this file',
 }, async (t) => {
   const h = await Harness.create(t, 'ios', 2, { capture: false });
   const vrrpd = h.startVrrpd('r1', [], { confText: OPENSHIFT_CONF, hostname: 'r1' });
