@@ -45,9 +45,9 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 type ReadConfig = { input: LinuxEngineInput; health: HealthPlan | unknown; diagnostics: readonly Diagnostic[]; files: readonly string[] };
 
-function readKeepalived(path: string): ReadConfig {
+function readKeepalived(path: string, configId: string | undefined): ReadConfig {
   try {
-    const loaded = loadKeepalivedConfig(path);
+    const loaded = loadKeepalivedConfig(path, configId === undefined ? {} : { configId });
     return { input: loaded.input, health: healthPlanFromKeepalived(loaded), diagnostics: loaded.diagnostics, files: loaded.files };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
@@ -71,8 +71,8 @@ function readJson(path: string): ReadConfig {
 }
 
 /** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
-export function loadConfig(path: string): LoadedConfig {
-  const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path);
+export function loadConfig(path: string, configId?: string): LoadedConfig {
+  const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path, configId);
   try {
     const instances = splitInstances(loaded.input);
     return { ...loaded, instances, health: readHealthPlan(loaded.health, instances.map((i) => i.name)) };

@@ -31,6 +31,8 @@ export interface DaemonOptions {
   readonly socket: string | undefined;
   readonly dumpDir: string;
   readonly processTitle: string;
+  /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
+  readonly configId: string | undefined;
   /** keepalived flags we accept and do nothing for, each reported once at start. */
   readonly ignored: readonly string[];
 }
@@ -79,7 +81,7 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'core-dump', short: 'm', arg: 'none', ignoredBecause: 'not applicable to Node.js' },
   { long: 'core-dump-pattern', short: 'M', arg: 'optional', ignoredBecause: 'not applicable to Node.js' },
   { long: 'all-config', short: 'e', arg: 'none', ignoredBecause: 'not implemented' },
-  { long: 'config-id', short: 'i', arg: 'required', ignoredBecause: 'not implemented: @id lines are read as the reader treats them' },
+  { long: 'config-id', short: 'i', arg: 'required' },
   { long: 'config-test', short: 't', arg: 'optional' },
   { long: 'signum', arg: 'required' },
   { long: 'version', short: 'v', arg: 'none' },
@@ -183,7 +185,7 @@ export function parseCommand(argv: readonly string[]): Command {
     umask = /^0x[0-9a-f]+$/i.test(umaskText) ? parseInt(umaskText, 16) : /^0[0-7]*$/.test(umaskText) ? parseInt(umaskText, 8) : /^[1-9]\d*$/.test(umaskText) ? parseInt(umaskText, 10) : NaN;
     if (!Number.isInteger(umask) || umask > 0o777) return { kind: 'usage', message: `--umask ${umaskText} is not a valid mask` };
   }
-  for (const name of ['use-file', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title']) {
+  for (const name of ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title']) {
     if (str(name) === '') return { kind: 'usage', message: `--${name} must not be empty` };
   }
   const test = seen.get('config-test');
@@ -205,6 +207,7 @@ export function parseCommand(argv: readonly string[]): Command {
       socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
       dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
       processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
+      configId: str('config-id'),
       ignored,
     },
   };

@@ -81,7 +81,7 @@ async function status(json: boolean, socket: string): Promise<never> {
 async function configTest(options: DaemonOptions): Promise<never> {
   let diagnostics: readonly Diagnostic[];
   try {
-    diagnostics = (loadConfig(options.configFile)).diagnostics;
+    diagnostics = (loadConfig(options.configFile, options.configId)).diagnostics;
   } catch (error) {
     diagnostics = error instanceof ConfigLoadError ? error.diagnostics : [{ severity: 'error', file: options.configFile, line: 0, message: (error as Error).message }];
   }
@@ -170,7 +170,7 @@ async function run(options: DaemonOptions): Promise<void> {
 
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig(options.configFile);
+    loaded = loadConfig(options.configFile, options.configId);
   } catch (error) {
     if (!(error instanceof ConfigLoadError)) throw error;
     logDiagnostics(error.diagnostics);
@@ -204,7 +204,7 @@ async function run(options: DaemonOptions): Promise<void> {
     logger.info({ event: 'reload', phase: 'requested', configFile: options.configFile }, 'SIGHUP: reloading the configuration');
     let next: LoadedConfig;
     try {
-      next = loadConfig(options.configFile);
+      next = loadConfig(options.configFile, options.configId);
     } catch (error) {
       const diagnostics = error instanceof ConfigLoadError ? error.diagnostics : [{ severity: 'error' as const, file: options.configFile, line: 0, message: (error as Error).message }];
       logDiagnostics(diagnostics);

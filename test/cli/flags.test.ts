@@ -38,8 +38,11 @@ t.test('-t with and without its optional log file', async (t) => {
 
 t.test('accepted-and-ignored flags are reported once each', async (t) => {
   const o = run(['-P', '-C', '-S', '3', '-G', '-X', '-P', '--vrrp', '-i', 'node1', '-x']);
-  t.equal(o.ignored.length, 7);
+  t.equal(o.ignored.length, 6);
   t.ok(o.ignored.some((line) => line.startsWith('-P/--vrrp:')));
+  t.equal(o.configId, 'node1', '-i is honoured: it picks the @node1 lines');
+  t.equal(run(['--config-id=node-b']).configId, 'node-b');
+  t.equal(run([]).configId, undefined, 'unset: the reader uses the host name, as keepalived');
   t.ok(o.ignored.some((line) => line.startsWith('-S/--log-facility:')));
   t.same(run(['-n']).ignored, [], '-n is what we do anyway, not ignored');
 });

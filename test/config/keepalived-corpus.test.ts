@@ -89,9 +89,7 @@ t.test('-i node-a reads the @node-a lines (keepalived -t -i node-a: exit 5)', as
     }
   })();
   t.match(asNodeA, /^16: .*"300"\n19: advert_int 0\.5/, 'the reader with configId node-a refuses the @node-a priority 300 line and the $ON_NODE_A advert_int 0.5 one');
-  t.test('bin/vrrpd -t -i node-a', {
-    todo: 'src/cli/flags.ts:82 ignores -i/--config-id and src/cli/config-source.ts:43 calls loadKeepalivedConfig(path) without { configId }',
-  }, async (t) => {
+  t.test('bin/vrrpd -t -i node-a', async (t) => {
     const { NODE_OPTIONS: _loader, ...env } = process.env;
     const run = spawnSync(process.execPath, [VRRPD, '-t', '-i', 'node-a', '-f', path], { encoding: 'utf8', timeout: 20_000, env });
     t.equal(run.status, 5, `vrrpd -t -i node-a exits 5 as keepalived does\n${run.stderr}`);
