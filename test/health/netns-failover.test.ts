@@ -53,6 +53,26 @@ void t.test('tcp check: the listener stops, the VIP moves; it starts again, the 
   }, 5000, 'VIP back on r1'), ['r1'], 'listener back: r1 preempted and holds the VIP');
 });
 
+void t.test('icmp check: the pinged host goes away, the VIP moves; it comes back, the VIP comes back', { skip: reason ?? false }, async (t) => {
+  const h = await HealthLan.create(t, 'hic', 2);
+  const vip = '192.0.2.74';
+  const client = h.node('client');
+  const check = { kind: 'icmp' as const, name: 'gateway', host: client.ipv4, intervalMs: 200, timeoutMs: 150, rise: 2, fall: 2 };
+  const r1 = h.startEngine('r1', [router(200, vip, 74)], { checks: [check], tracks: [{ router: 'VI_1', check: 'gateway', weight: -150 }], notify: [], syncGroups: [] });
+  const r2 = h.startEngine('r2', [router(100, vip, 74)]);
+  await r1.waitForState('VI_1', 'Master', 30_000);
+  await waitUntil(() => (r2.stateOf() === 'Backup' ? true : undefined), 30_000, 'r2 Backup');
+  const since1 = r1.mark();
+  const since2 = r2.mark();
+  run('ip', ['-n', client.namespace, 'link', 'set', 'eth0', 'down']);
+  await r2.waitForState('VI_1', 'Master', takeover, since2);
+  await r1.waitForState('VI_1', 'Backup', 5000, since1);
+  t.match(JSON.parse((await r1.waitForText(/"event":"healthCheck".*"up":false/, 1000, since1)).text), { check: 'gateway', result: /no echo reply within 150 ms/ });
+  run('ip', ['-n', client.namespace, 'link', 'set', 'eth0', 'up']);
+  await r1.waitForState('VI_1', 'Master', takeover, since1);
+  t.same(await waitUntil(async () => ((await holdersOf(h.lan, vip)).join() === 'r1' ? ['r1'] : undefined), 5000, 'VIP back on r1'), ['r1']);
+});
+
 void t.test('track_interface: a second interface down puts r1 in Fault; up again, Backup then Master', { skip: reason ?? false }, async (t) => {
   const h = await HealthLan.create(t, 'hif', 2);
   const vip = '192.0.2.72';
