@@ -170,9 +170,21 @@ export class InstanceSet {
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
   startAll(instances: readonly InstanceInput[], health?: HealthPlan): Promise<void> {
     return this.serial(async () => {
-      const runtime = await startLinuxEngine({ ...engineInput(instances), logger: this.logger });
+      // Health starts before the engine: notify scripts see the startup transitions as they happen, and
+      // a check that fails from the start (init_fail) is what its router starts with.
+      const runtime = await startLinuxEngine(
+        { ...engineInput(instances), logger: this.logger },
+        {
+          beforeStart: (handle) => {
+            this.runtime = handle;
+            if (health !== undefined) this.runHealth(health);
+          },
+        },
+      ).catch((error: unknown) => {
+        this.runtime = undefined;
+        throw error;
+      });
       this.runtime = runtime;
-      if (health !== undefined) this.runHealth(health);
       runtime.engine.on('stateChange', (e) => {
         const record = this.records.get(e.router);
         if (record === undefined) return;

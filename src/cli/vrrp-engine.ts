@@ -133,8 +133,16 @@ async function main(): Promise<void> {
   });
 
   try {
-    handle = await startLinuxEngine({ ...engineInput, logger });
-    if (plan !== undefined) health = startHealth(plan, { engine: handle.engine, links: handle.links, logger });
+    // Health starts before the engine, so notify scripts see the startup transitions and a check failing
+    // from the start (init_fail) is what its router starts with.
+    handle = await startLinuxEngine(
+      { ...engineInput, logger },
+      {
+        beforeStart: (started) => {
+          if (plan !== undefined) health = startHealth(plan, { engine: started.engine, links: started.links, logger });
+        },
+      },
+    );
   } catch (error) {
     if (error instanceof ConfigError) configError(error.message);
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);

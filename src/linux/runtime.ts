@@ -187,8 +187,11 @@ class LinuxRuntime implements LinuxEngineHandle {
     return this.engine.counters();
   }
 
-  /** Reports links already down (their routers start in Fault), starts the engine, checks sources. */
-  async start(): Promise<void> {
+  /**
+   * Reports links already down (their routers start in Fault), runs `beforeStart`, starts the engine,
+   * checks sources. If `beforeStart` fails the engine never starts (the caller undoes the set-up).
+   */
+  async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
     for (const iface of this.used) {
       const up = this.watcher.isUp(iface);
       if (up === true) continue;
@@ -197,6 +200,14 @@ class LinuxRuntime implements LinuxEngineHandle {
         up === undefined ? `${iface} does not exist: its routers stay in Fault until it appears` : `${iface} is down at start`,
       );
       this.engine.linkChange(iface, false);
+    }
+    if (beforeStart !== undefined) {
+      try {
+        await beforeStart(this);
+      } catch (error) {
+        this.guard.stop();
+        throw error;
+      }
     }
     this.engine.start();
     // The address read during validation may have gone since; from here on the watcher reports changes.
@@ -412,12 +423,22 @@ async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: read
   }
 }
 
+export interface StartOptions {
+  /**
+   * Called once the runtime is set up (sockets open, leftovers removed, links read), just before the
+   * engine starts: listeners added here see the startup transitions (keepalived runs notify_backup for
+   * them), and inputs given here (a check failing from the start, keepalived's init_fail) are what the
+   * routers start with. A throw or rejection undoes the set-up and rejects startLinuxEngine.
+   */
+  readonly beforeStart?: (handle: LinuxEngineHandle) => void | Promise<void>;
+}
+
 /**
  * Validates `input`, cleans up after an earlier killed run, and starts the engine on the Linux ports.
  * Rejects with ConfigError (nothing touched) for a configuration mistake, with a coded Error (after
  * undoing what it did) when the host does not allow it to run (EPERM without CAP_NET_RAW, ...).
  */
-export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEngineHandle> {
+export async function startLinuxEngine(input: LinuxEngineInput, options: StartOptions = {}): Promise<LinuxEngineHandle> {
   const logger = input.logger ?? silentLogger;
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
@@ -464,7 +485,7 @@ export async function startLinuxEngine(input: LinuxEngineInput): Promise<LinuxEn
     // Compile the Master path now, not during the first takeover (see warm-up.ts).
     warmUpProtocolPaths(configs);
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, routers, vips: checked.vips });
-    await runtime.start();
+    await runtime.start(options.beforeStart);
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
     logger.info(
       {

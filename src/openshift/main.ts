@@ -155,27 +155,37 @@ async function main(): Promise<void> {
   });
 
   try {
-    running.engine = await startLinuxEngine({ routers: plan.routers, logger });
+    running.engine = await startLinuxEngine(
+      { routers: plan.routers, logger },
+      {
+        // Before the engine starts: the notify script hears the state each instance starts in (BACKUP,
+        // as keepalived runs it), and the firewall lets the peers' adverts in before we listen for them.
+        beforeStart: async (started) => {
+          running.health = startHealth(plan.health, { engine: started.engine, links: started.links, logger });
+          running.metrics = createEngineMetrics(started.engine, running.health);
+          if (plan.iptablesChain !== undefined) {
+            running.firewall = await addVrrpRule({
+              chain: plan.iptablesChain,
+              families: new Set(plan.instances.map((i) => i.family)),
+              ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
+              comment: `ipfailover ${plan.configName}`,
+              logger,
+            });
+          }
+        },
+      },
+    );
   } catch (error) {
+    // The set-up is undone by startLinuxEngine; what beforeStart began (checks, a rule) is undone here.
+    await stopAll();
     if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
     fail(1, `cannot start: ${(error as Error).message}`);
   }
   try {
     const engine = running.engine.engine;
-    running.health = startHealth(plan.health, { engine, logger });
-    running.metrics = createEngineMetrics(engine, running.health);
-    if (plan.iptablesChain !== undefined) {
-      running.firewall = await addVrrpRule({
-        chain: plan.iptablesChain,
-        families: new Set(plan.instances.map((i) => i.family)),
-        ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
-        comment: `ipfailover ${plan.configName}`,
-        logger,
-      });
-    }
     if (plan.status !== undefined) {
-      const metrics = running.metrics;
+      const metrics = running.metrics!; // set by beforeStart, which ran if startLinuxEngine resolved
       running.status = await startStatusServer(
         { snapshot: () => engine.snapshot(), registry: metrics.registry },
         plan.status.port,

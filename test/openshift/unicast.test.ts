@@ -84,7 +84,7 @@ t.test('unicast pods: notify, status listener, preempt_delay, nopreempt', { skip
 
   // keepalived runs `notify ... BACKUP` when an instance enters BACKUP at startup. startLinuxEngine
   // starts the engine before it returns, so startHealth subscribes after that first transition.
-  await t.test('notify: BACKUP at startup, as keepalived', { todo: 'needs a hook in startLinuxEngine to start health before engine.start()' }, async (t) => {
+  await t.test('notify: BACKUP at startup, as keepalived', async (t) => {
     t.match(notifyLog('r1'), new RegExp(`r1 INSTANCE ${INSTANCE} BACKUP \\d+`));
   });
 
