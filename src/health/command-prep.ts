@@ -1,5 +1,7 @@
 // Before a script or notify command first runs: the user it runs as (its own, else script_user), and,
-// with enable_script_security, whether anyone but root (or that user) could change the program.
+// with enable_script_security, for one that runs as root, whether anyone but root could change the
+// program (keepalived: "don't run scripts configured to be run as root if any part of the path is
+// writable by a non-root user").
 // Worked out once per (program, user, group) and remembered.
 
 import type { ScriptSecurity } from './plan.js';
@@ -39,8 +41,9 @@ export class CommandPreparation {
     } catch (error) {
       return { runAs: undefined, refused: (error as Error).message };
     }
-    if (this.security?.enabled) {
-      const problem = await scriptSecurityProblem(program, runAs);
+    const asRoot = runAs === undefined ? process.getuid?.() === 0 : runAs.uid === 0;
+    if (this.security?.enabled && asRoot) {
+      const problem = await scriptSecurityProblem(program);
       if (problem !== undefined) return { runAs, refused: `enable_script_security: ${problem}` };
     }
     return { runAs };

@@ -3,7 +3,11 @@
 // entries become tracks with keepalived's weights; notify_* become notify commands; vrrp_sync_group
 // becomes a sync group; enable_script_security / script_user become the plan's script security.
 // Only objects something tracks are checked, as keepalived runs only the scripts in use.
+// keepalived 2.2.7's rules kept here: weights are 0 (a failure is Fault) for an address owner and for
+// the members of a sync group without sync_group_tracking_weight; scripts run as script_user, else as
+// keepalived_script if that user exists, else as this process's user.
 
+import { readFileSync } from 'node:fs';
 import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from '../config/keepalived/index.js';
 import type { TrackEntry } from '../config/keepalived/tracking.js';
 import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, SyncGroupSpec, TrackSpec } from './plan.js';
@@ -31,8 +35,19 @@ function notifyCommands(features: PendingInstanceFeatures): NotifyCommands {
   return commands;
 }
 
-export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig): HealthPlan {
+/** Whether a user exists (read once, at configuration time, like the rest of the file). */
+function userExists(name: string, passwd = '/etc/passwd'): boolean {
+  try {
+    return readFileSync(passwd, 'utf8').split('\n').some((line) => line.split(':')[0] === name);
+  } catch {
+    return false;
+  }
+}
+
+export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options: { readonly passwd?: string } = {}): HealthPlan {
   const { pending, globals } = loaded;
+  const owners = new Set(loaded.input.routers.filter((router) => router.priority === 255).map((router) => router.name));
+  const unweightedMembers = new Set(pending.syncGroups.filter((group) => !group.trackingWeight).flatMap((group) => group.instances));
   const checks = new Map<string, CheckSpec>();
   const tracks: TrackSpec[] = [];
   const scripts = new Map(pending.scripts.map((s) => [s.name, s]));
@@ -80,7 +95,7 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig): Health
       const name = checkNames.process(proc.name);
       checks.set(name, {
         kind: 'process', name, process: proc.process,
-        ...(proc.parameters.length > 0 ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
+        ...(proc.parameters !== undefined ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
         ...(proc.fullCommand ? { fullCommand: true } : {}),
         quorum: proc.quorum, ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
         ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
@@ -91,7 +106,7 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig): Health
 
   const notify: NotifySpec[] = [];
   for (const [router, features] of pending.instances) {
-    addTracks(router, features, true);
+    addTracks(router, features, !owners.has(router) && !unweightedMembers.has(router));
     const commands = notifyCommands(features);
     if (Object.keys(commands).length > 0) notify.push({ router, ...commands });
   }
@@ -99,12 +114,13 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig): Health
   for (const group of pending.syncGroups) {
     if (group.instances.length === 0) continue; // keepalived drops an empty group
     // keepalived: a sync group's tracked objects only fault the group, unless sync_group_tracking_weight.
-    for (const router of group.instances) addTracks(router, group.features, group.trackingWeight);
+    for (const router of group.instances) addTracks(router, group.features, group.trackingWeight && !owners.has(router));
     const commands = notifyCommands(group.features);
     syncGroups.push({ name: group.name, routers: group.instances, ...(Object.keys(commands).length > 0 ? { notify: commands } : {}) });
   }
 
-  const [defaultUser, defaultGroup] = (globals.scriptUser ?? '').split(' ');
+  const scriptUser = globals.scriptUser ?? (userExists('keepalived_script', options.passwd) ? 'keepalived_script' : '');
+  const [defaultUser, defaultGroup] = scriptUser.split(' ');
   return {
     checks: [...checks.values()],
     tracks,

@@ -71,9 +71,15 @@ export interface ProcessCheckSpec {
   readonly name: string;
   /** The process name (/proc/PID/comm, at most 15 characters), or the full path when fullCommand. */
   readonly process: string;
-  /** Arguments to match after the program (keepalived `param_match`); none: any arguments. */
+  /**
+   * Arguments to match after the program (then `process` is matched against argv[0]); absent: any
+   * arguments; empty: none at all.
+   */
   readonly parameters?: readonly string[];
-  /** exact: the whole argument list; partial: each given argument in order, anywhere; initial: a prefix. */
+  /**
+   * keepalived param_match. exact (default): these arguments and no more; partial: the first
+   * arguments are these; initial: the same, but the last one given may be a prefix of the real one.
+   */
   readonly paramMatch?: 'exact' | 'partial' | 'initial';
   /** Match argv[0] of /proc/PID/cmdline instead of comm (keepalived full_command). */
   readonly fullCommand?: boolean;

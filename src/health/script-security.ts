@@ -1,12 +1,11 @@
-// keepalived enable_script_security: a script must not be modifiable by anyone but root (or the user
-// it runs as). Checked on the real path (symbolic links resolved) and on every directory above it:
-// each must be owned by root (or the run-as user) and writable neither by its group (unless that is
-// root's group or the run-as group) nor by others. A bare program name is looked up on PATH first.
+// keepalived enable_script_security: a script run as root must not be modifiable by anyone but root.
+// Checked on the real path (symbolic links resolved) and on every directory above it: each must be
+// owned by root and writable neither by its group (unless that is group 0) nor by others. A bare
+// program name is looked up on PATH first.
 
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import type { RunAs } from './users.js';
 
 const S_IWGRP = 0o020;
 const S_IWOTH = 0o002;
@@ -23,7 +22,7 @@ export async function findProgram(program: string, path = process.env['PATH'] ??
 }
 
 /** Undefined when the program is safe to run; otherwise why it is refused. */
-export async function scriptSecurityProblem(program: string, runAs: RunAs | undefined): Promise<string | undefined> {
+export async function scriptSecurityProblem(program: string): Promise<string | undefined> {
   const found = await findProgram(program);
   if (found === undefined) return `${program} not found on PATH`;
   let real: string;
@@ -32,12 +31,10 @@ export async function scriptSecurityProblem(program: string, runAs: RunAs | unde
   } catch (error) {
     return `${found}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
   }
-  const trustedUids = new Set([0, runAs?.uid ?? 0]);
-  const trustedGids = new Set([0, runAs?.gid ?? 0]);
   for (let path = real; ; path = dirname(path)) {
     const info = await stat(path);
-    if (!trustedUids.has(info.uid)) return `${path} (on the path of ${found}) is owned by uid ${info.uid}, not root`;
-    if ((info.mode & S_IWGRP) !== 0 && !trustedGids.has(info.gid)) return `${path} (on the path of ${found}) is writable by group ${info.gid}`;
+    if (info.uid !== 0) return `${path} (on the path of ${found}) is owned by uid ${info.uid}, not root`;
+    if ((info.mode & S_IWGRP) !== 0 && info.gid !== 0) return `${path} (on the path of ${found}) is writable by group ${info.gid}`;
     if ((info.mode & S_IWOTH) !== 0) return `${path} (on the path of ${found}) is writable by everyone`;
     if (path === dirname(path)) return undefined;
   }

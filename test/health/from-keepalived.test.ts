@@ -34,7 +34,7 @@ t.test('vrrp_script with its defaults; the track entry weight overrides; untrack
 t.test('track_interface (default weight 0), vrrp_track_file and vrrp_track_process', async (t) => {
   const { plan, loaded } = planOf(
     `vrrp_track_file tf {\nfile /run/prio\nweight -2 reverse\ninit_file 7 overwrite\n}\n` +
-      `track_process tp {\nprocess haproxy -f /etc/h.cfg\nparam_match initial\nquorum 2\nquorum_max 4\ndelay 1.5\nweight 30\n}\n` +
+      `track_process tp {\nprocess /usr/sbin/haproxy -f /etc/h.cfg\nparam_match initial\nquorum 2\nquorum_max 4\ndelay 1.5\nweight 30\n}\n` +
       instance('VI_1', 1, 'track_interface {\neth1\neth2 weight -20\n}\ntrack_file {\ntf\n}\ntrack_process {\ntp weight 10 reverse\n}'),
   );
   t.strictSame(loaded.diagnostics, []);
@@ -42,7 +42,7 @@ t.test('track_interface (default weight 0), vrrp_track_file and vrrp_track_proce
     { kind: 'interface', name: 'interface:eth1', interface: 'eth1' },
     { kind: 'interface', name: 'interface:eth2', interface: 'eth2' },
     { kind: 'file', name: 'track_file:tf', path: '/run/prio', initValue: 7, initOverwrite: true },
-    { kind: 'process', name: 'track_process:tp', process: 'haproxy', parameters: ['-f', '/etc/h.cfg'], paramMatch: 'initial', quorum: 2, quorumMax: 4, delayMs: 1500 },
+    { kind: 'process', name: 'track_process:tp', process: '/usr/sbin/haproxy', parameters: ['-f', '/etc/h.cfg'], paramMatch: 'initial', quorum: 2, quorumMax: 4, delayMs: 1500 },
   ]);
   t.strictSame(plan.tracks, [
     { router: 'VI_1', check: 'interface:eth1', weight: 0 },
@@ -63,11 +63,29 @@ t.test('vrrp_sync_group: members, notify, and tracking that faults the whole gro
   const { plan } = planOf(base + `vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\nnotify_master /bin/g.sh\ntrack_script {\nchk\n}\n}\n`);
   t.strictSame(plan.syncGroups, [{ name: 'G', routers: ['VI_1', 'VI_2'], notify: { master: ['/bin/g.sh'] } }]);
   t.strictSame(plan.tracks, [
-    { router: 'VI_1', check: 'chk', weight: 5 },
+    { router: 'VI_1', check: 'chk', weight: 0 },
     { router: 'VI_2', check: 'chk', weight: 0 },
-  ], "the instance's own entry wins; the group's only faults");
+  ], 'in a sync group every tracked object only faults (keepalived ignores the weights)');
   const weighted = planOf(base + `vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\nsync_group_tracking_weight\ntrack_script {\nchk\n}\n}\n`).plan;
-  t.strictSame(weighted.tracks[1], { router: 'VI_2', check: 'chk', weight: 20 });
+  t.strictSame(weighted.tracks, [
+    { router: 'VI_1', check: 'chk', weight: 5 },
+    { router: 'VI_2', check: 'chk', weight: 20 },
+  ], "sync_group_tracking_weight: weights apply; the instance's own entry wins");
+});
+
+t.test("an address owner's tracked objects only fault; script_user defaults to keepalived_script when it exists", async (t) => {
+  const loaded = parseKeepalivedConfig(
+    `vrrp_script chk {\nscript /bin/true\nweight -20\n}\n` + instance('VI_1', 1, 'track_script {\nchk\n}').replace('priority 100', 'priority 255'),
+    'k.conf',
+  );
+  const dir = await (await import('node:fs/promises')).mkdtemp('/tmp/vrrp-passwd-');
+  t.teardown(() => import('node:fs/promises').then((fs) => fs.rm(dir, { recursive: true })));
+  const passwd = `${dir}/passwd`;
+  await (await import('node:fs/promises')).writeFile(passwd, 'root:x:0:0::/root:/bin/sh\nkeepalived_script:x:998:998::/:/bin/false\n');
+  const plan = healthPlanFromKeepalived(loaded, { passwd });
+  t.strictSame(plan.tracks, [{ router: 'VI_1', check: 'chk', weight: 0 }]);
+  t.strictSame(plan.scriptSecurity, { enabled: false, defaultUser: 'keepalived_script' });
+  t.strictSame(healthPlanFromKeepalived(loaded, { passwd: `${dir}/none` }).scriptSecurity, { enabled: false });
 });
 
 t.test('mistakes come out with file and line', async (t) => {

@@ -48,3 +48,19 @@ t.test('weights as keepalived applies them', async (t) => {
   t.strictSame(trackInput(track(0), { up: true, value: 3 }), { kind: 'track', name: 'c', up: false, weight: 0 }, 'weight 0: non-zero is Fault');
   t.strictSame(trackInput(track(0), { up: true, value: 0 }), { kind: 'track', name: 'c', up: true, weight: 0 });
 });
+
+t.test("process matching as keepalived's manual says", async (t) => {
+  const { processMatches } = await import('../../src/health/checks/process.js');
+  const entry = { pid: 1, comm: 'haproxy', argv: ['/usr/sbin/haproxy', '-f', '/etc/haproxy.cfg', '-D'] };
+  const spec = (extra: object) => ({ kind: 'process' as const, name: 'p', process: '/usr/sbin/haproxy', ...extra });
+  t.ok(processMatches({ kind: 'process', name: 'p', process: 'haproxy' }, entry), 'by name (comm) when no parameters');
+  t.notOk(processMatches({ kind: 'process', name: 'p', process: 'haprox' }, entry), 'exact, not a regular expression');
+  t.ok(processMatches({ kind: 'process', name: 'p', process: 'haproxy-long-name-x', }, { ...entry, comm: 'haproxy-long-na' }), 'comm holds 15 characters');
+  t.ok(processMatches(spec({ parameters: ['-f', '/etc/haproxy.cfg', '-D'] }), entry), 'exact parameters');
+  t.notOk(processMatches(spec({ parameters: ['-f', '/etc/haproxy.cfg'] }), entry), 'exact: no more arguments');
+  t.ok(processMatches(spec({ parameters: ['-f', '/etc/haproxy.cfg'], paramMatch: 'partial' }), entry), 'partial: the first ones');
+  t.notOk(processMatches(spec({ parameters: ['-f', '/etc/hap'], paramMatch: 'partial' }), entry));
+  t.ok(processMatches(spec({ parameters: ['-f', '/etc/hap'], paramMatch: 'initial' }), entry), 'initial: the last one a prefix');
+  t.notOk(processMatches(spec({ parameters: [] }), entry), 'no parameters at all');
+  t.ok(processMatches(spec({ fullCommand: true }), entry), 'full_command: argv[0]');
+});

@@ -135,7 +135,7 @@ t.test('process: up while enough processes match; down when they end', async (t)
   t.teardown(() => sleeper.kill('SIGKILL'));
   const { engine } = engineWith([{ priority: 100 }]);
   const health = startHealth(
-    plan({ checks: [{ kind: 'process', name: 'p', process: 'sleep', parameters: ['300', marker], intervalMs: 50 }], tracks: [{ router: 'VI_1', check: 'p', weight: -40 }] }),
+    plan({ checks: [{ kind: 'process', name: 'p', process: '/bin/sleep', parameters: ['300', marker], intervalMs: 50 }], tracks: [{ router: 'VI_1', check: 'p', weight: -40 }] }),
     { engine, logger: recordingLogger() },
   );
   t.teardown(() => health.stop());

@@ -158,7 +158,8 @@ export function readTrackFile(statement: Statement, diagnostics: DiagnosticList)
 export interface TrackProcessDefinition {
   readonly name: string;
   readonly process: string;
-  readonly parameters: readonly string[];
+  /** Undefined: any arguments (no parameters and no param_match). */
+  readonly parameters?: readonly string[];
   readonly paramMatch: 'exact' | 'partial' | 'initial';
   readonly fullCommand: boolean;
   readonly weight: number;
@@ -177,8 +178,9 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
   let process: string | undefined;
   let parameters: string[] = [];
   let paramMatch: 'exact' | 'partial' | 'initial' = 'exact';
+  let paramMatchGiven = false;
   let fullCommand = false;
-  let weight = 0;
+  let weight = 1; // keepalived's default for track_process
   let weightReverse = false;
   let quorum = 1;
   let quorumMax: number | undefined;
@@ -191,8 +193,11 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
         break;
       case 'param_match': {
         const value = child.args[0]?.text;
-        if (child.args.length !== 1 || (value !== 'exact' && value !== 'partial' && value !== 'initial')) diagnostics.error(child, 'param_match takes exact, partial or initial');
-        else paramMatch = value;
+        if (child.args.length !== 1 || (value !== 'partial' && value !== 'initial')) diagnostics.error(child, 'param_match takes initial or partial');
+        else {
+          paramMatch = value;
+          paramMatchGiven = true;
+        }
         break;
       }
       case 'full_command':
@@ -225,7 +230,9 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
     return undefined;
   }
   if (quorumMax !== undefined && quorumMax < quorum) diagnostics.error(statement, `${statement.keyword} ${name}: quorum_max is below quorum`);
-  return { name, process, parameters, paramMatch, fullCommand, weight, weightReverse, quorum, ...(quorumMax !== undefined ? { quorumMax } : {}), terminateDelay, at: statement };
+  // keepalived: param_match with no parameters means the command must have none.
+  const matched = parameters.length > 0 || paramMatchGiven ? { parameters } : {};
+  return { name, process, ...matched, paramMatch, fullCommand, weight, weightReverse, quorum, ...(quorumMax !== undefined ? { quorumMax } : {}), terminateDelay, at: statement };
 }
 
 export interface SyncGroupDefinition {

@@ -1,6 +1,7 @@
 // vrrp_track_process by polling /proc (keepalived listens to the kernel's process connector instead,
-// so it hears a process end at once; here a change is seen within one interval). One scan of /proc
-// serves every process check due at that moment.
+// so it hears a process end at once; here a change is seen within one interval). Matching follows
+// keepalived 2.2.7's manual: the name as in /proc/PID/stat (comm), or, when parameters are given or
+// full_command is set, argv[0] of /proc/PID/cmdline; zombies do not count.
 
 import { readdir, readFile } from 'node:fs/promises';
 import type { ProcessCheckSpec } from '../plan.js';
@@ -13,20 +14,24 @@ const COMM_LENGTH = 15;
 export interface ProcessEntry {
   readonly pid: number;
   readonly comm: string;
-  /** argv from /proc/PID/cmdline (empty for kernel threads). */
+  /** argv from /proc/PID/cmdline (empty for kernel threads), read only when asked for. */
   readonly argv: readonly string[];
 }
 
-/** Reads every process's name and command line; a process that ends during the scan is skipped. */
-export async function scanProcesses(procRoot = '/proc'): Promise<ProcessEntry[]> {
+/** Reads every live process's name (and command line); a process that ends during the scan is skipped. */
+export async function scanProcesses(withCommandLines: boolean, procRoot = '/proc'): Promise<ProcessEntry[]> {
   const names = await readdir(procRoot);
   const entries = await Promise.all(
     names.filter((name) => /^\d+$/.test(name)).map(async (name): Promise<ProcessEntry | undefined> => {
       try {
-        const [comm, cmdline] = await Promise.all([readFile(`${procRoot}/${name}/comm`, 'utf8'), readFile(`${procRoot}/${name}/cmdline`, 'utf8')]);
-        const argv = cmdline.split('\0');
+        const stat = await readFile(`${procRoot}/${name}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        if (stat[close + 2] === 'Z') return undefined; // a zombie is not running
+        const comm = stat.slice(stat.indexOf('(') + 1, close);
+        if (!withCommandLines) return { pid: Number(name), comm, argv: [] };
+        const argv = (await readFile(`${procRoot}/${name}/cmdline`, 'utf8')).split('\0');
         if (argv[argv.length - 1] === '') argv.pop();
-        return { pid: Number(name), comm: comm.replace(/\n$/, ''), argv };
+        return { pid: Number(name), comm, argv };
       } catch {
         return undefined;
       }
@@ -35,19 +40,30 @@ export async function scanProcesses(procRoot = '/proc'): Promise<ProcessEntry[]>
   return entries.filter((entry): entry is ProcessEntry => entry !== undefined);
 }
 
+/** Whether a check needs /proc/PID/cmdline (parameters or full_command). */
+export function needsCommandLine(spec: ProcessCheckSpec): boolean {
+  return spec.parameters !== undefined || spec.fullCommand === true;
+}
+
+/**
+ * keepalived's matching: parameters given, no param_match: exactly those; 'partial': the first n
+ * arguments are those (more may follow); 'initial': the same, but the last given one may be a prefix.
+ * An empty parameter list means the command must have no arguments.
+ */
 export function processMatches(spec: ProcessCheckSpec, entry: ProcessEntry): boolean {
-  const nameMatches = spec.fullCommand ? entry.argv[0] === spec.process : entry.comm === spec.process.slice(0, COMM_LENGTH);
+  const nameMatches = needsCommandLine(spec) ? entry.argv[0] === spec.process : entry.comm === spec.process.slice(0, COMM_LENGTH);
   if (!nameMatches) return false;
   const wanted = spec.parameters;
-  if (wanted === undefined || wanted.length === 0) return true;
+  if (wanted === undefined) return true;
   const args = entry.argv.slice(1);
+  const last = wanted.length - 1;
   switch (spec.paramMatch ?? 'exact') {
     case 'exact':
       return args.length === wanted.length && wanted.every((arg, index) => args[index] === arg);
-    case 'initial':
-      return wanted.every((arg, index) => args[index] === arg);
     case 'partial':
-      return args.join(' ').includes(wanted.join(' '));
+      return args.length >= wanted.length && wanted.every((arg, index) => args[index] === arg);
+    case 'initial':
+      return args.length >= wanted.length && wanted.every((arg, index) => (index === last ? args[index]!.startsWith(arg) : args[index] === arg));
   }
 }
 
@@ -65,7 +81,7 @@ export class ProcessCheck implements RunningCheck {
   private onChange: ((verdict: CheckVerdict) => void) | undefined;
   private readonly scan: () => Promise<readonly ProcessEntry[]>;
 
-  constructor(spec: ProcessCheckSpec, scan: () => Promise<readonly ProcessEntry[]> = scanProcesses) {
+  constructor(spec: ProcessCheckSpec, scan: () => Promise<readonly ProcessEntry[]> = () => scanProcesses(needsCommandLine(spec))) {
     this.name = spec.name;
     this.spec = spec;
     this.scan = scan;
