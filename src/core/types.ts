@@ -128,10 +128,11 @@ export type RouterInput =
    * - master: the whole group can go Master: a Backup takes over now.
    * - backup: a member stepped down: a Master steps down too (no priority-0 advert, as keepalived).
    * - fault / fault-cleared: another member is in Fault: this one is held in Fault as well.
+   * - leave: no longer a member (a reload removed its group): it takes over alone again.
    */
   | { readonly kind: 'syncGroup'; readonly command: SyncGroupCommand };
 
-export type SyncGroupCommand = 'join' | 'master' | 'backup' | 'fault' | 'fault-cleared';
+export type SyncGroupCommand = 'join' | 'leave' | 'master' | 'backup' | 'fault' | 'fault-cleared';
 
 /** Why a router changed state; every stateChange action carries one. */
 export type TransitionReason =

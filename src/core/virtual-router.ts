@@ -530,6 +530,12 @@ export class VirtualRouter {
         this.syncOwnFault = this.ownFaultReason() !== undefined;
         if (this.syncOwnFault) actions.push(notice('sync-own-fault', 'its link or a weight-0 tracked object is down'));
         return actions;
+      case 'leave':
+        // A member waiting for its group takes over at its next down-timer expiry, as any router.
+        this.syncMember = false;
+        this.syncWantsMaster = false;
+        this.syncGroupFault = false;
+        return this.reevaluate(nowMs, 'sync-group');
       case 'master':
         if (this.currentState === 'Backup') this.becomeMaster('sync-group', nowMs, actions);
         return actions;

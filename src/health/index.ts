@@ -18,7 +18,7 @@ import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyState
 import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from './plan.js';
 import type { NotifyState } from './notify.js';
 import { PolledCheck } from './polled-check.js';
-import { SyncGroups } from './sync-groups.js';
+import { leaveSyncGroup, SyncGroups } from './sync-groups.js';
 import { trackInput } from './tracks.js';
 import { CommandPreparation } from './command-prep.js';
 import { checkHealthPlan } from './validate.js';
@@ -159,6 +159,11 @@ export function replaceHealth(previous: { readonly handle: HealthHandle; readonl
     for (const track of previous.plan.tracks) {
       if (!routers.has(track.router) || kept.has(`${track.router}\0${track.check}`)) continue;
       deps.engine.input(track.router, { kind: 'track', name: track.check, up: true, weight: 0 });
+    }
+    // Members of a group the new plan no longer has would wait for that group forever.
+    const grouped = new Set(plan.syncGroups.flatMap((group) => group.routers));
+    for (const router of previous.plan.syncGroups.flatMap((group) => group.routers)) {
+      if (routers.has(router) && !grouped.has(router)) leaveSyncGroup(deps.engine, router);
     }
   }
   // The routers' states were notified by the previous plan: only changes from now on run commands,

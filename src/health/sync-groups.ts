@@ -107,9 +107,7 @@ export class SyncGroups {
   }
 
   private send(router: string, command: SyncGroupCommand): void {
-    const input: RouterInput = { kind: 'syncGroup', command };
-    // The engine delivers any router input; its OperatorInput type does not list 'syncGroup' yet.
-    this.engine.input(router, input as unknown as OperatorInput);
+    sendSyncGroup(this.engine, router, command);
   }
 
   private considerFault(group: GroupState): void {
@@ -150,4 +148,15 @@ export class SyncGroups {
     group.notified = state;
     this.onGroupState(group.spec.name, state);
   }
+}
+
+function sendSyncGroup(engine: Engine, router: string, command: SyncGroupCommand): void {
+  const input: RouterInput = { kind: 'syncGroup', command };
+  // The engine delivers any router input; its OperatorInput type does not list 'syncGroup' yet.
+  engine.input(router, input as unknown as OperatorInput);
+}
+
+/** A router whose group a reload removed takes over on its own again. */
+export function leaveSyncGroup(engine: Engine, router: string): void {
+  sendSyncGroup(engine, router, 'leave');
 }

@@ -104,3 +104,18 @@ t.test('sync: a preempt_delay wait that ends also only makes the member ready', 
   t.match(s.at(600, timeout), [{ kind: 'notice', notice: 'sync-wants-master' }]);
   t.equal(s.state, 'Backup');
 });
+
+t.test("sync: 'leave' (its group removed on reload): a waiting member takes over at its next expiry; a group fault ends", async (t) => {
+  const s = new Scenario(v2Config());
+  s.at(0, sync('join'));
+  s.at(0, startup);
+  s.at(DOWN, timeout);
+  t.equal(s.state, 'Backup', 'waiting for its group');
+  t.strictSame(s.at(DOWN + 10, sync('leave')), []);
+  t.strictSame(s.at(2 * DOWN, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+  const held = new Scenario(v2Config());
+  held.at(0, sync('join'));
+  held.at(0, startup);
+  held.at(10, sync('fault'));
+  t.strictSame(held.at(20, sync('leave')), [stateChange('Fault', 'Backup', 'sync-group', 100)]);
+});

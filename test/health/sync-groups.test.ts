@@ -96,3 +96,21 @@ t.test('the group notify: GROUP, name, state', async (t) => {
   await health.stop();
   t.strictSame((await readFile(log, 'utf8')).split('\n').filter(Boolean), ['GROUP G BACKUP 0', 'master', 'GROUP G MASTER 0', 'GROUP G FAULT 0']);
 });
+
+t.test('a reload that removes the group: its members take over alone again', async (t) => {
+  const { engine, clock, packets, health, state } = group();
+  const { replaceHealth } = await import('../../src/health/index.js');
+  engine.start();
+  for (let at = 500; at <= 2 * DOWN; at += 500) {
+    clock.advanceTo(at);
+    packets.onPacket!(peerAdvert(200, 51));
+    await tick();
+  }
+  t.equal(state('B'), 'Backup', 'B waits for A');
+  const plan: HealthPlan = { checks: [], tracks: [], notify: [], syncGroups: [{ name: 'G', routers: ['A', 'B'] }] };
+  const next = replaceHealth({ handle: health, plan }, { ...plan, syncGroups: [] }, { engine, logger: recordingLogger() });
+  t.teardown(() => next.stop());
+  clock.advanceTo(4 * DOWN);
+  await tick();
+  t.equal(state('B'), 'Master', 'B alone');
+});
