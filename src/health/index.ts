@@ -4,6 +4,7 @@
 // Nothing here blocks the event loop: scripts and notify commands are forked by a runner process of
 // their own, sockets and /proc reads are asynchronous.
 
+import { readFileSync } from 'node:fs';
 import type { Engine, StateChangeEvent } from '../engine/engine.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from './check.js';
@@ -13,16 +14,14 @@ import { InterfaceCheck, type LinkSource } from './checks/interface.js';
 import { ProcessCheck } from './checks/process.js';
 import { probeScript } from './checks/script.js';
 import { probeTcp } from './checks/tcp.js';
+import { CommandPreparation } from './command-prep.js';
 import { CommandRunner } from './command-runner.js';
-import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf } from './notify.js';
+import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf, type NotifyState } from './notify.js';
 import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from './plan.js';
-import type { NotifyState } from './notify.js';
 import { PolledCheck } from './polled-check.js';
 import { leaveSyncGroup, SyncGroups } from './sync-groups.js';
 import { trackInput } from './tracks.js';
-import { CommandPreparation } from './command-prep.js';
 import { checkHealthPlan } from './validate.js';
-import { readFileSync } from 'node:fs';
 
 export type { CheckStatus } from './check.js';
 export type { LinkSource, LinkChange } from './checks/interface.js';
@@ -96,16 +95,7 @@ export function startHealth(
     queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, notifyStateOf(event.to), event.priority));
   };
   engine.on('stateChange', onStateChange);
-  // Started beside an engine that already runs (the Linux runtime starts it): its routers' first
-  // state changes happened without us, and keepalived runs notify for the state an instance starts in.
-  if (options.notifyCurrentStates !== false && engine.running) {
-    for (const snapshot of engine.snapshot()) {
-      if (snapshot.state === 'Initialize') continue;
-      const config = engine.routerConfig(snapshot.name);
-      if (config === undefined) continue;
-      onStateChange({ router: snapshot.name, interface: config.interface, vrid: snapshot.vrid, from: 'Initialize', to: snapshot.state, reason: snapshot.lastTransition?.reason ?? 'startup', priority: snapshot.effectivePriority, atMs: snapshot.lastTransition?.atMs ?? 0 });
-    }
-  }
+  if (options.notifyCurrentStates !== false && engine.running) replayCurrentStates(engine, onStateChange);
   // keepalived gives a group's `notify` a priority argument too; it means nothing for a group: 0.
   const syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
     const spec = plan.syncGroups.find((candidate) => candidate.name === group);
@@ -169,6 +159,21 @@ export function replaceHealth(previous: { readonly handle: HealthHandle; readonl
   // The routers' states were notified by the previous plan: only changes from now on run commands,
   // and only after the previous plan's queued ones (order per instance holds across a reload).
   return startHealth(plan, deps, { notifyCurrentStates: previous === undefined, ...(previousStopped ? { notifyAfter: previousStopped } : {}) });
+}
+
+/**
+ * Started beside an engine that already runs (the Linux runtime starts it): its routers' first state
+ * changes happened without us, and keepalived runs notify for the state an instance starts in.
+ */
+function replayCurrentStates(engine: Engine, onStateChange: (event: StateChangeEvent) => void): void {
+  for (const snapshot of engine.snapshot()) {
+    const config = engine.routerConfig(snapshot.name);
+    if (snapshot.state === 'Initialize' || config === undefined) continue;
+    onStateChange({
+      router: snapshot.name, interface: config.interface, vrid: snapshot.vrid, from: 'Initialize', to: snapshot.state,
+      reason: snapshot.lastTransition?.reason ?? 'startup', priority: snapshot.effectivePriority, atMs: snapshot.lastTransition?.atMs ?? 0,
+    });
+  }
 }
 
 function createCheck(spec: CheckSpec, context: Context, phase: () => number): RunningCheck {
