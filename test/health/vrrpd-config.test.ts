@@ -38,3 +38,17 @@ t.test('JSON: the "health" section is checked with the instances', async (t) => 
     t.match((error as ConfigLoadError).message, /health.tracks\[0\].router: no router named "VI_2"/);
   }
 });
+
+t.test('bin/vrrp-engine: a mistake in "health" is one line on stderr and exit 2, before anything runs', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const dir = await scratchDir(t);
+  const file = join(dir, 'vrrp.json');
+  const routers = [{ name: 'VI_1', interface: 'eth0', vrid: 5, virtualAddresses: ['192.0.2.5'] }];
+  await writeFile(file, JSON.stringify({ routers, health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 0, intervalMs: 1000 }] } }));
+  const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+  const result = spawnSync(process.execPath, [runner, '--config', file], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+  t.equal(result.status, 2);
+  t.equal(result.stderr, 'vrrp-engine: configuration error: health.checks[0].port: must be a whole number from 1 to 65535, got 0\n');
+  t.equal(result.stdout, '');
+});
