@@ -180,8 +180,11 @@ export class InstanceSet {
             if (health !== undefined) this.runHealth(health);
           },
         },
-      ).catch((error: unknown) => {
+      ).catch(async (error: unknown) => {
         this.runtime = undefined;
+        // beforeStart may have started the checks: their runner process must not outlive the failure.
+        await this.health?.handle.stop();
+        this.health = undefined;
         throw error;
       });
       this.runtime = runtime;
