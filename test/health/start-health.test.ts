@@ -187,3 +187,37 @@ t.test('a plan naming an unknown router or check is refused before anything runs
     /no router named "VI_9"/,
   );
 });
+
+t.test('user / group and script_user: scripts run as the user named; enable_script_security refuses an unsafe one', async (t) => {
+  const dir = await scratchDir(t);
+  const { chmod } = await import('node:fs/promises');
+  const unsafe = join(dir, 'check.sh');
+  await writeFile(unsafe, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  await chmod(dir, 0o777); // anyone could replace the script
+  const { engine } = engineWith([{ name: 'A' }, { name: 'B', vrid: 52 }, { name: 'C', vrid: 53 }]);
+  const isNobody = ['/bin/sh', '-c', 'test "$(id -u)" = 65534'];
+  const logger = recordingLogger();
+  const health = startHealth(
+    plan({
+      scriptSecurity: { enabled: true, defaultUser: 'nobody' },
+      checks: [
+        { kind: 'script', name: 'default-user', command: isNobody, ...fast, rise: 1, fall: 1, initFail: true },
+        { kind: 'script', name: 'as-root', command: isNobody, user: 'root', ...fast, rise: 1, fall: 1, initFail: false },
+        { kind: 'script', name: 'unsafe', command: [unsafe], user: 'root', ...fast, rise: 1, fall: 1, initFail: false },
+      ],
+      tracks: [
+        { router: 'A', check: 'default-user', weight: 0 },
+        { router: 'B', check: 'as-root', weight: 0 },
+        { router: 'C', check: 'unsafe', weight: 0 },
+      ],
+    }),
+    { engine, logger },
+  );
+  t.teardown(() => health.stop());
+  engine.start();
+  const state = (name: string) => engine.snapshot().find((s) => s.name === name)!.state;
+  await eventually('every check ran', () => health.status().every((s) => s.runs > 0));
+  await eventually('verdicts in', () => state('A') === 'Backup' && state('B') === 'Fault' && state('C') === 'Fault');
+  t.match(health.status(), [{ name: 'default-user', up: true }, { name: 'as-root', up: false, lastResult: 'exit 1' }, { name: 'unsafe', up: false, lastResult: /not run: enable_script_security: .* writable by everyone/ }]);
+  t.match(logger.records.filter((r) => r.level === 'error'), [{ object: { event: 'healthCheck', check: 'unsafe' } }], 'the refusal is logged once');
+});
