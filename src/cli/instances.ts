@@ -10,17 +10,24 @@ import { buildRouterConfig } from '../config/router-config.js';
 import { ConfigError } from '../config/errors.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
-import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
+import { canonicalAddress } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
-import { startLinuxEngine, type ApplyResult, type LinuxEngineHandle, type LinuxEngineInput, type LinuxRouterInput } from '../linux/runtime.js';
+import {
+  startLinuxEngine,
+  type ApplyResult,
+  type LinuxEngineHandle,
+  type LinuxEngineInput,
+  type LinuxRouterInput,
+  type LinuxVipSpec,
+} from '../linux/runtime.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
-/** One vrrp_instance: its router and the VipSpecs of its VIPs. */
+/** One vrrp_instance: its router and the VipSpecs of its VIPs and excluded addresses. */
 export interface InstanceInput {
   readonly name: string;
   readonly router: LinuxRouterInput;
-  readonly vips: readonly VipSpec[];
+  readonly vips: readonly LinuxVipSpec[];
 }
 
 function familyOf(router: LinuxRouterInput): 4 | 6 {
@@ -61,15 +68,19 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     if (other !== undefined) throw new ConfigError(`${where}.vrid`, `VRID ${config.vrid} on ${home} (IPv${config.family}) is already used by routers[${other}]`);
     vrids.set(key, index);
   });
-  const vipsOf = input.routers.map((): VipSpec[] => []);
+  const vipsOf = input.routers.map((): LinuxVipSpec[] => []);
   (input.vips ?? []).forEach((vip, index) => {
     const address = canonicalAddress(vip.address)?.address;
-    const owner = input.routers.findIndex(
-      (router, i) =>
-        (vip.interface === router.interface || vip.interface === vipHomes[i]) &&
-        router.virtualAddresses.some((a) => canonicalAddress(a)?.address === address),
-    );
-    if (owner === -1) throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtual address of any instance`);
+    const holders = input.routers
+      .map((_, i) => i)
+      .filter((i) => [...input.routers[i]!.virtualAddresses, ...(input.routers[i]!.excludedAddresses ?? [])].some((a) => canonicalAddress(a)?.address === address));
+    // On the instance's own interface (or VMAC) as before; on another one (keepalived `dev`) the one instance holding it.
+    const home = holders.find((i) => vip.interface === input.routers[i]!.interface || vip.interface === vipHomes[i]);
+    const owner = home ?? (holders.length === 1 ? holders[0]! : -1);
+    if (owner === -1) {
+      const why = holders.length > 1 ? 'is held by several instances, none on that interface' : 'is not a virtual or excluded address of any instance';
+      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} ${why}`);
+    }
     vipsOf[owner]!.push(vip);
   });
   return input.routers.map((router, index) => ({
@@ -294,7 +305,7 @@ export class InstanceSet {
   }
 
   /** The running routers' full settings (as the runtime resolved them), for the data dump. */
-  handles(): { readonly name: string; readonly handle: InstanceView; readonly vips: readonly VipSpec[] }[] {
+  handles(): { readonly name: string; readonly handle: InstanceView; readonly vips: readonly LinuxVipSpec[] }[] {
     return this.ordered().flatMap((r) => {
       const view = this.view(r.input.name);
       if (view === undefined) return [];

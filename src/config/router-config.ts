@@ -68,6 +68,12 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     throw new ConfigError(field('virtualAddresses'), `at most 255 addresses fit the count field, got ${virtualAddresses.length}`);
   }
 
+  const excludedAddresses = checkAddressList(input.excludedAddresses ?? [], undefined, field('excludedAddresses'));
+  excludedAddresses.forEach((address, index) => {
+    if (virtualAddresses.includes(address)) throw new ConfigError(`${field('excludedAddresses')}[${index}]`, `${address} is also a virtual address`);
+  });
+  const addressInterfaces = checkAddressInterfaces(input.addressInterfaces ?? {}, iface, [...virtualAddresses, ...excludedAddresses], field('addressInterfaces'));
+
   const primaryAddress = primary.toString();
   const unicastPeers = checkAddressList(input.unicastPeers ?? [], family, field('unicastPeers'));
   if (unicastPeers.includes(primaryAddress)) {
@@ -101,6 +107,9 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     acceptMode: requireBoolean(input.acceptMode ?? true, field('acceptMode')),
     primaryAddress,
     virtualAddresses,
+    // Left out when empty, so a configuration without them reads (and compares) as before.
+    ...(excludedAddresses.length > 0 ? { excludedAddresses } : {}),
+    ...(Object.keys(addressInterfaces).length > 0 ? { addressInterfaces } : {}),
     auth,
     v3Ipv4PseudoHeader: requireBoolean(input.v3Ipv4PseudoHeader ?? true, field('v3Ipv4PseudoHeader')),
     unicastPeers,
@@ -144,13 +153,27 @@ function parseAddress(text: unknown, field: string): ipaddr.IPv4 | ipaddr.IPv6 {
   return address;
 }
 
-function checkAddressList(list: unknown, family: IpFamily, field: string): string[] {
+/** Each address living on another interface must be one of the router's; the router's own interface is left out. */
+function checkAddressInterfaces(map: unknown, iface: string, owned: readonly string[], field: string): Record<string, string> {
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ConfigError(field, 'must be an object of address -> interface');
+  const checked: Record<string, string> = {};
+  for (const [text, target] of Object.entries(map)) {
+    const address = parseAddress(text, `${field}.${text}`).toString();
+    if (!owned.includes(address)) throw new ConfigError(`${field}.${text}`, `${text} is not one of the router's virtual or excluded addresses`);
+    const name = requireText(target, `${field}.${text}`);
+    if (name !== iface) checked[address] = name;
+  }
+  return checked;
+}
+
+/** Canonical addresses, each once; all of `family` unless it is undefined (excluded addresses may be either). */
+function checkAddressList(list: unknown, family: IpFamily | undefined, field: string): string[] {
   if (!Array.isArray(list)) throw new ConfigError(field, 'must be a list of IP addresses');
   const seen = new Set<string>();
   return list.map((text, index) => {
     const address = parseAddress(text, `${field}[${index}]`);
     const addressFamily = address.kind() === 'ipv4' ? 4 : 6;
-    if (addressFamily !== family) {
+    if (family !== undefined && addressFamily !== family) {
       throw new ConfigError(`${field}[${index}]`, `${String(text)} is IPv${addressFamily}, the router is IPv${family}`);
     }
     const canonical = address.toString();

@@ -64,6 +64,18 @@ export interface VirtualRouterConfig {
   readonly primaryAddress: string;
   /** Virtual addresses, canonical text form, without prefix length. */
   readonly virtualAddresses: readonly string[];
+  /**
+   * keepalived virtual_ipaddress_excluded: added, removed and announced with the VIPs, but never listed
+   * in adverts nor part of the received address-list check. Either family (an IPv6 address beside an
+   * IPv4 router is their usual use). Canonical text form; none when left out.
+   */
+  readonly excludedAddresses?: readonly string[];
+  /**
+   * keepalived `dev` on a VIP: address -> interface, for the addresses (virtual or excluded) that live
+   * on another interface than `interface`. The core only compares it on reconfigure; the engine sends
+   * each address's add / remove / announce to its interface. No adverts go there.
+   */
+  readonly addressInterfaces?: Readonly<Record<string, string>>;
   readonly auth: AuthConfig;
   /** v3 over IPv4: checksum with the pseudo-header (keepalived 2.2.7 default: true). */
   readonly v3Ipv4PseudoHeader: boolean;

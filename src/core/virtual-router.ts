@@ -43,6 +43,8 @@ export class VirtualRouter {
   private currentConfig: VirtualRouterConfig;
   private checks: ReceiveChecks;
   private primaryAddressBytes: Uint8Array | undefined;
+  /** What a Master adds, removes and announces: the VIPs, then the excluded addresses. */
+  private ownedAddresses: readonly string[];
 
   /** nopreempt and preempt_delay as they apply after the mode's rules (see `preemptRules`). */
   private preempt: boolean;
@@ -86,6 +88,7 @@ export class VirtualRouter {
     this.currentConfig = config;
     this.checks = receiveChecksFor(config);
     this.primaryAddressBytes = parseAddress(config.primaryAddress, config.family)?.bytes;
+    this.ownedAddresses = ownedAddressesOf(config);
     const rules = preemptRules(config);
     this.preempt = rules.preempt;
     this.preemptDelayMs = rules.preemptDelayMs;
@@ -179,8 +182,9 @@ export class VirtualRouter {
    * - advert interval: ours from the next advert (Master) or down timer (Backup); a v3 Backup keeps
    *   the interval it learned from its Master;
    * - preempt, preempt_delay: from the next advert; a preempt_delay wait they no longer allow ends;
-   * - VIPs: a Master removes those that left and adds and announces (one burst of `announce.repeat`)
-   *   those that came; any other state just remembers them for its next takeover;
+   * - VIPs and excluded addresses: a Master removes those that left (or moved to another interface)
+   *   and adds and announces (one burst of `announce.repeat`) those that came; any other state just
+   *   remembers them for its next takeover;
    * - announce refresh: restarted from now if its settings changed; auth, unicast peers, checks and
    *   the primary address apply to the next packet.
    * Returns the actions to carry out, as `handle` does.
@@ -196,6 +200,7 @@ export class VirtualRouter {
     this.currentConfig = next;
     this.checks = receiveChecksFor(next);
     this.primaryAddressBytes = parseAddress(next.primaryAddress, next.family)?.bytes;
+    this.ownedAddresses = ownedAddressesOf(next);
     const rules = preemptRules(next);
     this.preempt = rules.preempt;
     this.preemptDelayMs = rules.preemptDelayMs;
@@ -216,12 +221,17 @@ export class VirtualRouter {
     return actions;
   }
 
-  /** A Master's side of a reconfiguration: the VIP difference and the announcement settings. */
+  /**
+   * A Master's side of a reconfiguration: the difference in its addresses (VIPs and excluded ones; an
+   * address that moved to another interface is removed from the old one and added on the new one)
+   * and the announcement settings.
+   */
   private applyVipChanges(old: VirtualRouterConfig, next: VirtualRouterConfig, nowMs: number, actions: RouterAction[]): void {
-    const kept = new Set(next.virtualAddresses);
-    const had = new Set(old.virtualAddresses);
-    const gone = old.virtualAddresses.filter((address) => !kept.has(address));
-    const added = next.virtualAddresses.filter((address) => !had.has(address));
+    const oldOwned = ownedAddressesOf(old);
+    const kept = new Set(this.ownedAddresses.map((address) => placement(next, address)));
+    const had = new Set(oldOwned.map((address) => placement(old, address)));
+    const gone = oldOwned.filter((address) => !kept.has(placement(old, address)));
+    const added = this.ownedAddresses.filter((address) => !had.has(placement(next, address)));
     if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
     if (added.length > 0) {
       actions.push({ kind: 'addVips', addresses: added, acceptMode: next.acceptMode });
@@ -654,7 +664,7 @@ export class VirtualRouter {
 
     const announce = this.config.announce;
     actions.push(this.advertAction(this.currentEffectivePriority));
-    actions.push({ kind: 'addVips', addresses: this.config.virtualAddresses, acceptMode: this.config.acceptMode });
+    actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: this.config.acceptMode });
     if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
 
     this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
@@ -675,7 +685,7 @@ export class VirtualRouter {
     actions: RouterAction[],
   ): void {
     if (options.sendStopAdvert) actions.push(this.advertAction(STOP_PRIORITY));
-    actions.push({ kind: 'removeVips', addresses: this.config.virtualAddresses });
+    actions.push({ kind: 'removeVips', addresses: this.ownedAddresses });
     this.moveTo(to, reason, nowMs, actions);
   }
 
@@ -732,7 +742,7 @@ export class VirtualRouter {
   }
 
   private announceAction(count: number): RouterAction {
-    return { kind: 'announceVips', addresses: this.config.virtualAddresses, count };
+    return { kind: 'announceVips', addresses: this.ownedAddresses, count };
   }
 
   /** Sign of (source - our primary address), compared as unsigned bytes in network order. */
@@ -768,6 +778,17 @@ function preemptRules(config: VirtualRouterConfig): { preempt: boolean; preemptD
     };
   }
   return { preempt: config.preempt, preemptDelayMs: config.preempt ? config.preemptDelayMs : 0, ignored: undefined };
+}
+
+/** The VIPs, then the excluded addresses (keepalived adds its E-VIPs after the VIPs too). */
+function ownedAddressesOf(config: VirtualRouterConfig): readonly string[] {
+  const excluded = config.excludedAddresses ?? [];
+  return excluded.length === 0 ? config.virtualAddresses : [...config.virtualAddresses, ...excluded];
+}
+
+/** An address with the interface it lives on, to tell a move between interfaces from no change. */
+function placement(config: VirtualRouterConfig, address: string): string {
+  return `${config.addressInterfaces?.[address] ?? config.interface} ${address}`;
 }
 
 function earlier(a: number | undefined, b: number | undefined): number | undefined {

@@ -65,6 +65,23 @@ interface AdvertEncoding {
   readonly authData: Uint8Array | undefined;
 }
 
+/**
+ * A router's addresses grouped by the interface each lives on (its own, or its keepalived `dev`), the
+ * router's interface first; one group without building anything when no address lives elsewhere.
+ */
+function addressesByInterface(config: VirtualRouterConfig, addresses: readonly string[]): [string, readonly string[]][] {
+  const elsewhere = config.addressInterfaces;
+  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address))) return [[config.interface, addresses]];
+  const groups = new Map<string, string[]>([[config.interface, []]]);
+  for (const address of addresses) {
+    const iface = Object.hasOwn(elsewhere, address) ? elsewhere[address]! : config.interface;
+    const group = groups.get(iface);
+    if (group === undefined) groups.set(iface, [address]);
+    else group.push(address);
+  }
+  return [...groups].filter(([, group]) => group.length > 0);
+}
+
 function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
   const destinations =
     config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
@@ -191,10 +208,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
     if (!this.acceptsInputs()) throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
     const nowMs = this.ports.time.nowMs();
+    const previous = slot.config;
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
     const before = new Set(this.pending);
-    this.apply(slot, actions, nowMs);
+    this.apply(slot, actions, nowMs, previous);
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
     this.flushOutbox();
     this.armTimer();
@@ -425,43 +443,43 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
   }
 
-  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number): void {
+  /**
+   * Carries out a router's actions. Address work goes to each address's interface (the router's, or
+   * its `dev`, see addressesByInterface); `removeFrom` is the configuration whose interfaces removals
+   * follow (on reconfigure, the old one: an address that moved is removed where it was).
+   */
+  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number, removeFrom: VirtualRouterConfig = slot.config): void {
     const config = slot.config;
     for (const action of actions) {
       switch (action.kind) {
         case 'sendAdvert':
           this.sendAdvert(slot, action, nowMs);
           break;
-        case 'addVips':
+        case 'addVips': {
           this.flushOutbox();
-          this.trackAdd(
-            slot,
-            this.callPort('addVips', slot, () =>
-              this.ports.addresses.addVips(config.interface, action.addresses, { acceptMode: action.acceptMode }),
-            ),
-          );
-          if (this.listenerCount('vipsAdded') > 0) {
-            this.emit('vipsAdded', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
+          const adding: Promise<void>[] = [];
+          for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
+            const added = this.callPort('addVips', slot, () => this.ports.addresses.addVips(iface, addresses, { acceptMode: action.acceptMode }));
+            if (added !== undefined) adding.push(added);
+            if (this.listenerCount('vipsAdded') > 0) this.emit('vipsAdded', { router: config.name, interface: iface, addresses, atMs: nowMs });
           }
+          this.trackAdd(slot, adding.length === 0 ? undefined : adding.length === 1 ? adding[0] : Promise.all(adding).then(() => undefined));
           break;
+        }
         case 'removeVips':
           this.flushOutbox();
-          this.callPort('removeVips', slot, () => this.ports.addresses.removeVips(config.interface, action.addresses));
-          if (this.listenerCount('vipsRemoved') > 0) {
-            this.emit('vipsRemoved', { router: config.name, interface: config.interface, addresses: action.addresses, atMs: nowMs });
+          for (const [iface, addresses] of addressesByInterface(removeFrom, action.addresses)) {
+            this.callPort('removeVips', slot, () => this.ports.addresses.removeVips(iface, addresses));
+            if (this.listenerCount('vipsRemoved') > 0) this.emit('vipsRemoved', { router: config.name, interface: iface, addresses, atMs: nowMs });
           }
           break;
         case 'announceVips':
           this.flushOutbox();
-          this.announce(slot, action.addresses, action.count);
-          if (this.listenerCount('vipsAnnounced') > 0) {
-            this.emit('vipsAnnounced', {
-              router: config.name,
-              interface: config.interface,
-              addresses: action.addresses,
-              count: action.count,
-              atMs: nowMs,
-            });
+          for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
+            this.announce(slot, iface, addresses, action.count);
+            if (this.listenerCount('vipsAnnounced') > 0) {
+              this.emit('vipsAnnounced', { router: config.name, interface: iface, addresses, count: action.count, atMs: nowMs });
+            }
           }
           break;
         case 'stateChange':
@@ -576,8 +594,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * answer for (RFC 9568 8.1.2: no ARP before the address is configured), so when the add is still in
    * flight the announcement waits for it, and is skipped if the router left Master meanwhile.
    */
-  private announce(slot: RouterSlot, addresses: readonly string[], count: number): void {
-    const call = () => this.ports.addresses.announceVips(slot.config.interface, addresses, count);
+  private announce(slot: RouterSlot, iface: string, addresses: readonly string[], count: number): void {
+    const call = () => this.ports.addresses.announceVips(iface, addresses, count);
     const adding = slot.vipsAdding;
     if (adding === undefined) {
       this.callPort('announceVips', slot, call);

@@ -15,8 +15,11 @@ import { getSourceAddresses } from './links.js';
 import type { NetlinkError, RtNetlinkClient } from './netlink.js';
 import { checkVmacNames, planVmac, type VmacPlan } from './vmac.js';
 
-/** A router as the runtime takes it: primaryAddress may be left out and is then read from the interface. */
-export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & {
+/**
+ * A router as the runtime takes it: primaryAddress may be left out and is then read from the interface.
+ * Where each address lives comes from the VipSpecs (a VipSpec on another interface: keepalived `dev`).
+ */
+export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addressInterfaces'> & {
   readonly primaryAddress?: string;
   /**
    * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
@@ -25,10 +28,23 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress'> & {
   readonly useVmac?: boolean | string;
 };
 
+/**
+ * A VipSpec as the runtime takes it. One whose interface is not its router's puts the address there
+ * (keepalived `dev`): added, removed and announced there, and that interface's link tracked by the
+ * router (down: Fault) unless `noTrack`, as keepalived 2.2.7 does. No VRRP socket is opened there.
+ */
+export type LinuxVipSpec = VipSpec & {
+  /** keepalived `no_track`: its interface's link does not put the router in Fault. */
+  readonly noTrack?: boolean;
+};
+
 export interface LinuxEngineInput {
   readonly routers: readonly LinuxRouterInput[];
-  /** Prefix length / label / preferred lifetime per VIP; VIPs not listed are /32 or /128. */
-  readonly vips?: readonly VipSpec[];
+  /**
+   * Prefix length / label / preferred lifetime / interface per VIP or excluded address; those not
+   * listed are /32 or /128 on their router's interface.
+   */
+  readonly vips?: readonly LinuxVipSpec[];
   /** pino or anything with the same methods; without one the runtime logs nothing. */
   readonly logger?: RuntimeLogger;
 }
@@ -49,6 +65,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   acceptMode: true,
   primaryAddress: true,
   virtualAddresses: true,
+  excludedAddresses: true,
   auth: true,
   v3Ipv4PseudoHeader: true,
   unicastPeers: true,
@@ -59,7 +76,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   useVmac: true,
 };
 const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
-const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime']);
+const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack']);
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
 const LINK_LOCAL_DAD_WAIT_MS = 3000;
@@ -105,6 +122,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
       }
       if (typeof vip.interface !== 'string') throw new ConfigError(`vips[${index}].interface`, 'must be a string');
       if (typeof vip.address !== 'string') throw new ConfigError(`vips[${index}].address`, 'must be a string');
+      if (vip.noTrack !== undefined && typeof vip.noTrack !== 'boolean') throw new ConfigError(`vips[${index}].noTrack`, 'must be true or false');
     });
   }
 }
@@ -175,22 +193,75 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
   vips.forEach((vip, index) => {
     const canonical = canonicalAddress(vip.address);
     if (canonical === undefined) return; // LinuxAddressPort names this one
-    const used = configs.some((c) => c.interface === vip.interface && c.virtualAddresses.includes(canonical.address));
+    const used = configs.some((c) => addressInterface(c, canonical.address) === vip.interface);
     if (!used) {
-      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtualAddress of any router on that interface`);
+      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtual or excluded address of any router`);
     }
   });
 }
 
 
+/** A router's VIPs, then its excluded addresses. */
+export function ownedAddresses(config: VirtualRouterConfig): readonly string[] {
+  return config.excludedAddresses === undefined ? config.virtualAddresses : [...config.virtualAddresses, ...config.excludedAddresses];
+}
+
+/** The interface `address` lives on if it is one of the router's, else undefined. */
+export function addressInterface(config: VirtualRouterConfig, address: string): string | undefined {
+  if (!config.virtualAddresses.includes(address) && !(config.excludedAddresses ?? []).includes(address)) return undefined;
+  return config.addressInterfaces?.[address] ?? config.interface;
+}
+
+/** The interfaces a router tracks for its addresses living elsewhere (keepalived: unless `no_track`). */
+export function trackedAddressInterfaces(config: VirtualRouterConfig, vips: readonly LinuxVipSpec[]): string[] {
+  const elsewhere = config.addressInterfaces ?? {};
+  const untracked = new Set(vips.filter((v) => v.noTrack === true).map((v) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`));
+  const tracked = Object.entries(elsewhere).filter(([address, iface]) => !untracked.has(`${iface} ${address}`)).map(([, iface]) => iface);
+  return [...new Set(tracked)];
+}
+
 /** A VipSpec naming a VMAC router's configured interface is moved to the VMAC, where the VIP lives. */
-function onVmac(vip: VipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): VipSpec {
+function onVmac(vip: LinuxVipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): LinuxVipSpec {
   const canonical = canonicalAddress(vip.address);
   if (canonical === undefined) return vip;
-  const index = configs.findIndex(
-    (c, i) => vmacs[i]?.parent === vip.interface && c.virtualAddresses.includes(canonical.address),
-  );
+  const index = configs.findIndex((c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === c.interface);
   return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
+}
+
+/**
+ * Per router, its addresses that a VipSpec puts on another interface (keepalived `dev`). A VipSpec on
+ * a router's own interface (or its VMAC's parent) is an ordinary one; one elsewhere belongs to the one
+ * router holding that address, and an address may be put on one interface only.
+ */
+function addressPlacements(routers: readonly LinuxRouterInput[], vips: readonly LinuxVipSpec[]): Record<string, string>[] {
+  const owned = routers.map((router) => {
+    const list = [...router.virtualAddresses, ...(router.excludedAddresses ?? [])];
+    return new Set(list.map((text) => (typeof text === 'string' ? canonicalAddress(text)?.address : undefined)));
+  });
+  const placements = routers.map((): Record<string, string> => ({}));
+  vips.forEach((vip, index) => {
+    const address = canonicalAddress(vip.address)?.address;
+    if (address === undefined) return; // LinuxAddressPort names this one
+    const holders = routers.map((_, i) => i).filter((i) => owned[i]!.has(address));
+    if (holders.some((i) => routers[i]!.interface === vip.interface || vmacParent(routers[i]!) === vip.interface)) return;
+    if (holders.length > 1) {
+      const names = holders.map((i) => routers[i]!.name).join(', ');
+      throw new ConfigError(`vips[${index}].interface`, `${vip.address} on ${vip.interface}: routers ${names} all hold it; say which by putting it on one router only`);
+    }
+    if (holders.length === 0) return; // checkRouterSet names it
+    const placed = placements[holders[0]!]!;
+    const earlier = placed[address];
+    if (earlier !== undefined && earlier !== vip.interface) {
+      throw new ConfigError(`vips[${index}].interface`, `${vip.address} is put on both ${earlier} and ${vip.interface}`);
+    }
+    placed[address] = vip.interface;
+  });
+  return placements;
+}
+
+/** The interface a router with useVmac is configured on (its VMAC's parent), if any. */
+function vmacParent(router: LinuxRouterInput): string | undefined {
+  return router.useVmac === undefined || router.useVmac === false ? undefined : router.interface;
 }
 
 /** One router after the checks that need no network. */
@@ -201,12 +272,14 @@ export interface CheckedRouter {
   readonly vmac: VmacPlan | undefined;
   /** Its configured interface's VIPs (all routers'), left out when picking a source address there. */
   readonly vipsOnInterface: ReadonlySet<string>;
+  /** Its addresses living on another interface (from the VipSpecs). */
+  readonly addressInterfaces: Readonly<Record<string, string>>;
 }
 
 export interface CheckedInput {
   readonly routers: readonly CheckedRouter[];
   /** With a VMAC router's VipSpecs moved to its VMAC. */
-  readonly vips: readonly VipSpec[];
+  readonly vips: readonly LinuxVipSpec[];
 }
 
 /** A stand-in source address, so that every other setting can be checked before the interface is read. */
@@ -217,10 +290,11 @@ function placeholderPrimary(router: LinuxRouterInput, where: string): string {
 /** Phase 1: everything that needs no network. Throws ConfigError naming the field. */
 export function checkInput(input: LinuxEngineInput): CheckedInput {
   checkShape(input);
+  const placements = addressPlacements(input.routers, input.vips ?? []);
   const vipsByInterface = new Map<string, Set<string>>();
   for (const router of input.routers) {
     const set = vipsByInterface.get(router.interface) ?? new Set<string>();
-    for (const text of router.virtualAddresses) {
+    for (const text of [...router.virtualAddresses, ...(router.excludedAddresses ?? [])]) {
       const canonical = typeof text === 'string' ? canonicalAddress(text) : undefined;
       if (canonical) set.add(canonical.address);
     }
@@ -231,11 +305,12 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
     const { useVmac, ...routerInput } = router;
-    const config = buildRouterConfig({ ...routerInput, primaryAddress: placeholderPrimary(router, where) }, where);
+    const addressInterfaces = placements[index]!;
+    const config = buildRouterConfig({ ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) }, where);
     const vmac = planVmac(useVmac, config, where);
     vmacs.push(vmac);
     configs.push(vmac ? { ...config, interface: vmac.name } : config);
-    return { input: router, where, vmac, vipsOnInterface: vipsByInterface.get(router.interface)! };
+    return { input: router, where, vmac, vipsOnInterface: vipsByInterface.get(router.interface)!, addressInterfaces };
   });
   checkVmacNames(vmacs);
   const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
@@ -267,7 +342,10 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
     // An empty list would mean multicast: refuse rather than change the transport behind the user's back.
     throw new ConfigError(`${where}.unicastPeers`, `lists only our own address ${ownPeer} (read from ${input.interface}): no peer left`);
   }
-  const config = buildRouterConfig({ ...routerInput, ...(unicastPeers ? { unicastPeers } : {}), primaryAddress }, where);
+  const config = buildRouterConfig(
+    { ...routerInput, ...(unicastPeers ? { unicastPeers } : {}), addressInterfaces: router.addressInterfaces, primaryAddress },
+    where,
+  );
   return {
     ...router,
     config: vmac ? { ...config, interface: vmac.name } : config,

@@ -31,13 +31,22 @@ import { LinkWatcher } from './links.js';
 import { RtNetlinkClient, type NetlinkError } from './netlink.js';
 import { MacvlanClient } from './macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
-import { checkInput, resolveRouter, type LinuxEngineInput, type ResolvedRouter } from './runtime-input.js';
+import {
+  addressInterface,
+  checkInput,
+  ownedAddresses,
+  resolveRouter,
+  trackedAddressInterfaces,
+  type LinuxEngineInput,
+  type LinuxVipSpec,
+  type ResolvedRouter,
+} from './runtime-input.js';
 import { SourceAddressTracker } from './source-address.js';
 import { VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from './vmac.js';
 
 export type { RuntimeLogger } from './event-log.js';
-export type { LinuxEngineInput, LinuxRouterInput } from './runtime-input.js';
+export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './runtime-input.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
 export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
@@ -80,8 +89,7 @@ const silentLogger: RuntimeLogger = { trace() {}, debug() {}, info() {}, warn() 
 
 /** A router's settings as compared between two applies (order of keys fixed by the config builder). */
 function settingsKey(router: ResolvedRouter, vips: readonly VipSpec[]): string {
-  const own = new Set(router.config.virtualAddresses);
-  const specs = vips.filter((v) => v.interface === router.config.interface && own.has(canonicalAddress(v.address)?.address ?? ''));
+  const specs = vips.filter((v) => addressInterface(router.config, canonicalAddress(v.address)?.address ?? '') === v.interface);
   return JSON.stringify({ config: router.config, vmac: router.vmac ?? null, specs });
 }
 
@@ -97,10 +105,19 @@ function sameIdentity(a: ResolvedRouter, b: ResolvedRouter): boolean {
   );
 }
 
-/** How a VIP is added: its VipSpec's settings, defaults filled in. */
+/** How and where an address is added: its interface and its VipSpec's settings, defaults filled in. */
 function vipSettings(specs: readonly VipSpec[], config: VirtualRouterConfig, address: string): string {
-  const spec = specs.find((v) => v.interface === config.interface && canonicalAddress(v.address)?.address === address);
-  return JSON.stringify([spec?.prefixLength ?? (config.family === 4 ? 32 : 128), spec?.label ?? null, spec?.preferredLifetime ?? null]);
+  const iface = addressInterface(config, address);
+  const spec = specs.find((v) => v.interface === iface && canonicalAddress(v.address)?.address === address);
+  const defaultLength = canonicalAddress(address)?.family === 6 ? 128 : 32;
+  return JSON.stringify([iface, spec?.prefixLength ?? defaultLength, spec?.label ?? null, spec?.preferredLifetime ?? null]);
+}
+
+/** `config` without `addresses` (VIPs or excluded). */
+function withoutAddresses(config: VirtualRouterConfig, addresses: readonly string[]): VirtualRouterConfig {
+  const keep = (a: string) => !addresses.includes(a);
+  const excluded = config.excludedAddresses?.filter(keep);
+  return { ...config, virtualAddresses: config.virtualAddresses.filter(keep), ...(excluded !== undefined ? { excludedAddresses: excluded } : {}) };
 }
 
 /** `vips` plus the previous specs of addresses it no longer lists, so a VIP that leaves is removed with its own prefix. */
@@ -122,10 +139,12 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly sources: SourceAddressTracker;
   /** The running routers by name. */
   private readonly entries = new Map<string, ResolvedRouter>();
-  private vips: readonly VipSpec[];
+  private vips: readonly LinuxVipSpec[];
   private addressPort: LinuxAddressPort;
   /** Interfaces some router runs on: link events for others are not ours. */
   private used = new Set<string>();
+  /** Per router, the interfaces its addresses elsewhere live on and it tracks (keepalived: unless no_track). */
+  private addressTracks = new Map<string, ReadonlySet<string>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
 
@@ -138,7 +157,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     watcher: LinkWatcher;
     addressPort: LinuxAddressPort;
     routers: readonly ResolvedRouter[];
-    vips: readonly VipSpec[];
+    vips: readonly LinuxVipSpec[];
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -192,6 +211,7 @@ class LinuxRuntime implements LinuxEngineHandle {
    * checks sources. If `beforeStart` fails the engine never starts (the caller undoes the set-up).
    */
   async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
+    this.syncAddressTracks();
     for (const iface of this.used) {
       const up = this.watcher.isUp(iface);
       if (up === true) continue;
@@ -278,17 +298,18 @@ class LinuxRuntime implements LinuxEngineHandle {
     // instant would list none; peers drop such an advert and nothing else happens.)
     for (const router of toReconfigure) {
       const current = this.engine.routerConfig(router.input.name)!;
-      const respecified = current.virtualAddresses.filter(
-        (a) => router.config.virtualAddresses.includes(a) && vipSettings(this.vips, current, a) !== vipSettings(checked.vips, router.config, a),
+      const next = ownedAddresses(router.config);
+      const respecified = ownedAddresses(current).filter(
+        (a) => next.includes(a) && vipSettings(this.vips, current, a) !== vipSettings(checked.vips, router.config, a),
       );
       if (respecified.length === 0) continue;
-      await this.engine.reconfigureRouter(router.input.name, { ...current, virtualAddresses: current.virtualAddresses.filter((a) => !respecified.includes(a)) });
+      await this.engine.reconfigureRouter(router.input.name, withoutAddresses(current, respecified));
     }
     this.addressPort.close();
     this.addressPort = addressPort;
     // A router that failed to resolve keeps running as it was, and so do its VipSpecs.
     const kept = failed.map((f) => this.entries.get(f.name)?.config).filter((c): c is VirtualRouterConfig => c !== undefined);
-    const keptSpecs = this.vips.filter((v) => kept.some((c) => c.interface === v.interface && c.virtualAddresses.includes(canonicalAddress(v.address)?.address ?? '')));
+    const keptSpecs = this.vips.filter((v) => kept.some((c) => addressInterface(c, canonicalAddress(v.address)?.address ?? '') === v.interface));
     this.vips = withPrevious(checked.vips, keptSpecs);
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
     const leaving = [...removed, ...replaced];
@@ -323,6 +344,9 @@ class LinuxRuntime implements LinuxEngineHandle {
       try {
         await this.removeLeftoverVips(router);
         const before: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+        for (const iface of trackedAddressInterfaces(router.config, this.vips)) {
+          if (this.watcher.isUp(iface) !== true) before.push(addressTrack(iface, false));
+        }
         this.engine.addRouter(router.config, before);
         this.entries.set(name, router);
         if (!replaced.includes(name)) added.push(name);
@@ -347,17 +371,44 @@ class LinuxRuntime implements LinuxEngineHandle {
   private refreshFollowers(): void {
     const configs = this.routers;
     this.used = new Set(configs.map((c) => c.interface));
+    this.syncAddressTracks();
     this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips));
     this.sources.setRouters(this.followedSources());
     void this.recheckSources();
   }
 
-  /** VIPs of a router about to start that are on its interface already, unless another router of ours holds them. */
+  /** Addresses of a router about to start that are where it puts them already, unless another router of ours holds them. */
   private async removeLeftoverVips(router: ResolvedRouter): Promise<void> {
-    const iface = router.config.interface;
-    const held = new Set(this.routers.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses));
-    const vips = router.config.virtualAddresses.filter((address) => !held.has(address));
-    await removeLeftovers(this.addressPort, iface, vips, this.logger);
+    const held = new Set(this.routers.flatMap(placements));
+    for (const [iface, addresses] of byInterface([router.config])) {
+      const leftover = addresses.filter((address) => !held.has(`${iface} ${address}`));
+      await removeLeftovers(this.addressPort, iface, leftover, this.logger);
+    }
+  }
+
+  /**
+   * Keeps each router's tracking of the interfaces its addresses elsewhere live on in step with its
+   * configuration: a newly tracked interface reports its state now, one no longer tracked counts as up.
+   */
+  private syncAddressTracks(): void {
+    const next = new Map<string, ReadonlySet<string>>();
+    for (const config of this.routers) {
+      const tracked = new Set(trackedAddressInterfaces(config, this.vips));
+      const before = this.addressTracks.get(config.name) ?? new Set<string>();
+      for (const iface of tracked) if (!before.has(iface)) this.engine.input(config.name, addressTrack(iface, this.watcher.isUp(iface) === true));
+      for (const iface of before) if (!tracked.has(iface)) this.engine.input(config.name, addressTrack(iface, true));
+      if (tracked.size > 0) next.set(config.name, tracked);
+    }
+    this.addressTracks = next;
+  }
+
+  /** A tracked address interface's link changed: its routers hear it as a weight-0 tracked object. */
+  private addressLinkChange(iface: string, up: boolean): void {
+    for (const [name, tracked] of this.addressTracks) {
+      if (!tracked.has(iface)) continue;
+      this.logger.info({ event: 'link', interface: iface, up, router: name, tracked: 'address-interface' }, `${name}: ${iface}, where some of its addresses live, is ${up ? 'up' : 'down'}`);
+      this.engine.input(name, addressTrack(iface, up));
+    }
   }
 
   /** Routers whose primaryAddress came from the interface, on that interface (a VMAC's parent). */
@@ -380,12 +431,14 @@ class LinuxRuntime implements LinuxEngineHandle {
   private listen(): void {
     const { watcher: w, packets: p, engine, logger } = this;
     w.on('link', (event) => {
+      this.addressLinkChange(event.interface, event.up);
       if (!this.used.has(event.interface)) return;
       logger.info({ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`);
       p.reopen(event.interface, true);
       engine.linkChange(event.interface, event.up);
     });
     w.on('linkRemoved', (event) => {
+      this.addressLinkChange(event.interface, false);
       if (!this.used.has(event.interface)) return;
       logger.warn({ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`);
       p.release(event.interface);
@@ -403,6 +456,28 @@ class LinuxRuntime implements LinuxEngineHandle {
     });
     w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
   }
+}
+
+/** The track input for an interface some of a router's addresses live on (weight 0: down means Fault). */
+function addressTrack(iface: string, up: boolean): OperatorInput {
+  return { kind: 'track', name: `address-interface:${iface}`, up, weight: 0 };
+}
+
+/** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
+function placements(config: VirtualRouterConfig): string[] {
+  return ownedAddresses(config).map((address) => `${addressInterface(config, address)} ${address}`);
+}
+
+/** The routers' addresses by the interface each lives on, each address once per interface. */
+function byInterface(configs: readonly VirtualRouterConfig[]): Map<string, string[]> {
+  const groups = new Map<string, Set<string>>();
+  for (const config of configs) {
+    for (const address of ownedAddresses(config)) {
+      const iface = addressInterface(config, address)!;
+      groups.set(iface, (groups.get(iface) ?? new Set()).add(address));
+    }
+  }
+  return new Map([...groups].map(([iface, set]) => [iface, [...set]]));
 }
 
 /** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
@@ -458,7 +533,6 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     const configs = routers.map((r) => r.config);
     plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client });
-    const interfaces = [...new Set(configs.map((c) => c.interface))];
 
     // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
     const packetErrors = (event: PacketPortError) =>
@@ -475,10 +549,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       await vmacManager.create(plan);
       packets.reopen(plan.name, false);
     }
-    for (const iface of interfaces) {
-      const vips = [...new Set(configs.filter((c) => c.interface === iface).flatMap((c) => c.virtualAddresses))];
-      await removeLeftovers(addressPort, iface, vips, logger);
-    }
+    for (const [iface, addresses] of byInterface(configs)) await removeLeftovers(addressPort, iface, addresses, logger);
 
     watcher = await LinkWatcher.start();
 
@@ -499,6 +570,8 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
           priority: c.priority,
           primaryAddress: c.primaryAddress,
           virtualAddresses: c.virtualAddresses,
+          ...(c.excludedAddresses !== undefined ? { excludedAddresses: c.excludedAddresses } : {}),
+          ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
           ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
         })),
         linkWatcherPid: watcher.helperPid,

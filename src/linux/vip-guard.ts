@@ -15,14 +15,16 @@ import type { AddressPort } from '../engine/ports.js';
 import { canonicalAddress, type VipSpec } from './addresses.js';
 import { errorFields, type RuntimeLogger } from './event-log.js';
 import { isLinkUsable, type AddressEvent } from './links.js';
-import type { NetlinkError, RtNetlinkClient } from './netlink.js';
+import type { InterfaceAddress, NetlinkError, RtNetlinkClient } from './netlink.js';
+import { addressInterface, ownedAddresses } from './runtime-input.js';
 
 /** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
 export function vipPrefixLengths(configs: readonly VirtualRouterConfig[], specs: readonly VipSpec[]): Map<string, number> {
   const lengths = new Map<string, number>();
   for (const config of configs) {
-    for (const address of config.virtualAddresses) {
-      lengths.set(`${config.interface} ${address}`, config.family === 4 ? 32 : 128);
+    // Excluded addresses may be of the other family: the default length follows the address.
+    for (const address of ownedAddresses(config)) {
+      lengths.set(`${addressInterface(config, address)} ${address}`, canonicalAddress(address)?.family === 6 ? 128 : 32);
     }
   }
   for (const spec of specs) {
@@ -65,9 +67,7 @@ export class VipGuard {
     const key = `${event.interface} ${address.address}`;
     if (this.options.prefixLengths.get(key) !== address.prefixLength) return;
     for (const config of this.options.configs) {
-      if (config.interface === event.interface && config.family === address.family && config.virtualAddresses.includes(address.address)) {
-        this.schedule(config, false);
-      }
+      if (addressInterface(config, address.address) === event.interface) this.schedule(config, false);
     }
   }
 
@@ -104,48 +104,76 @@ export class VipGuard {
   }
 
   private async check(config: VirtualRouterConfig, alsoNonMaster: boolean): Promise<void> {
-    const { client, engine, logger, addresses } = this.options;
+    const { engine, logger, addresses } = this.options;
     const before = this.state(config);
     if (before === undefined || (before !== 'Master' && !alsoNonMaster)) return;
-    let info;
-    try {
-      info = await client.getLink(config.interface);
-    } catch (error) {
-      if ((error as NetlinkError).code !== 'ENODEV') throw error;
-      if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
-      return;
+    const present = new Map<string, InterfaceAddress[]>();
+    for (const [iface, list] of groupByInterface(config)) {
+      const found = await this.addressesOn(iface);
+      if (found !== undefined) {
+        present.set(iface, found);
+        continue;
+      }
+      // The router's own link is going (the kernel dropped the addresses with it): Fault, not a re-add.
+      // Another interface's link is tracked (or, no_track, ignored) by the runtime: its addresses wait.
+      if (iface === config.interface) {
+        if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
+        return;
+      }
+      logger.debug({ event: 'vipCheck', router: config.name, interface: iface, addresses: list }, `${config.name}: ${iface} is down; its addresses are not checked`);
     }
-    if (!isLinkUsable(info)) {
-      // The kernel dropped the addresses because the link is going down: Fault, not a re-add.
-      if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
-      return;
-    }
-    const present = await client.listAddresses(info.ifindex);
-    const has = (address: string) =>
-      present.some(
-        (a) => a.family === config.family && a.address === address && a.prefixLength === this.options.prefixLengths.get(`${config.interface} ${address}`),
-      );
+    const has = (address: string) => {
+      const iface = addressInterface(config, address)!;
+      const length = this.options.prefixLengths.get(`${iface} ${address}`);
+      return present.get(iface)!.some((a) => a.address === address && a.prefixLength === length);
+    };
+    const checked = ownedAddresses(config).filter((address) => present.has(addressInterface(config, address)!));
     const state = this.state(config);
     if (state === 'Master') {
-      const missing = config.virtualAddresses.filter((address) => !has(address));
+      const missing = checked.filter((address) => !has(address));
       if (missing.length === 0) return;
       logger.warn(
         { event: 'notice', router: config.name, interface: config.interface, notice: 'vips-removed-externally', addresses: missing },
-        `${config.name}: VIPs removed from ${config.interface} by someone else while Master; stepping down for Skew_Time as keepalived does`,
+        `${config.name}: VIPs removed by someone else while Master; stepping down for Skew_Time as keepalived does`,
       );
       // The core steps down (priority-0 advert, remaining VIPs removed) and, unless a Backup takes
       // over first, becomes Master again after Skew_Time with every VIP re-added and announced.
       engine.input(config.name, { kind: 'vipsLost' });
     } else if (state !== undefined && alsoNonMaster) {
       // Not Master: none of its VIPs may stay here (lost notifications may have hidden a removal).
-      const stray = config.virtualAddresses.filter((address) => has(address));
+      const stray = checked.filter((address) => has(address));
       if (stray.length === 0) return;
       logger.warn(
         { event: 'notice', router: config.name, interface: config.interface, notice: 'stray-vips-removed', addresses: stray },
         `${config.name}: VIPs present while ${state}; removing them`,
       );
-      await addresses.removeVips(config.interface, stray);
-      logger.info({ event: 'vipsRemoved', router: config.name, interface: config.interface, addresses: stray, reason: 'not-master' }, `${config.name}: stray VIPs removed`);
+      for (const [iface, list] of groupByInterface(config, stray)) {
+        await addresses.removeVips(iface, list);
+        logger.info({ event: 'vipsRemoved', router: config.name, interface: iface, addresses: list, reason: 'not-master' }, `${config.name}: stray VIPs removed`);
+      }
     }
   }
+
+  /** The addresses on `iface`, or undefined when it is missing or its link is not usable. */
+  private async addressesOn(iface: string): Promise<InterfaceAddress[] | undefined> {
+    const { client } = this.options;
+    let info;
+    try {
+      info = await client.getLink(iface);
+    } catch (error) {
+      if ((error as NetlinkError).code !== 'ENODEV') throw error;
+      return undefined;
+    }
+    return isLinkUsable(info) ? client.listAddresses(info.ifindex) : undefined;
+  }
+}
+
+/** A router's addresses (all, or `only` these) by the interface each lives on, its own interface first. */
+function groupByInterface(config: VirtualRouterConfig, only: readonly string[] = ownedAddresses(config)): Map<string, string[]> {
+  const groups = new Map<string, string[]>([[config.interface, []]]);
+  for (const address of only) {
+    const iface = addressInterface(config, address)!;
+    groups.set(iface, [...(groups.get(iface) ?? []), address]);
+  }
+  return groups;
 }

@@ -106,19 +106,40 @@ t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only wher
   t.match(v6.diagnostics, [{ severity: 'warning', line: 6, message: /first IPv6 VIP 2001:db8::10 should be a link-local address/ }]);
   t.same(load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\nfe80::1\n2001:db8::11\n}').diagnostics, []);
   const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
-  refused(t, vip('192.0.2.100 dev eth1'), 'dev eth1', /another interface than the instance's \(eth0\) is not supported yet/);
   refused(t, vip('192.0.2.100 label web'), 'label web', /must be "eth0" or "eth0:<suffix>"/);
   refused(t, vip('192.0.2.100/33'), '192.0.2.100/33', /prefix length "33" must be 0\.\.32/);
   refused(t, vip('10.1'), '10.1', /not a dotted-quad/);
   refused(t, vip('192.0.2.100 192.0.2.101'), '192.0.2.100 192.0.2.101', /unknown virtual_ipaddress option "192\.0\.2\.101"/);
-  refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /virtual_ipaddress\[1\]: 2001:db8::1 is IPv6, the router is IPv4/);
+  refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /2001:db8::1 is IPv6, the instance's first VIP is IPv4: .*virtual_ipaddress_excluded/);
   refused(t, vip('192.0.2.100\n192.0.2.100/32'), '192.0.2.100/32', /listed twice/);
   refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
   warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
   warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);
-  warned(t, vip('192.0.2.100 no_track'), 'no_track', /no_track is not supported yet/);
-  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.200\n}`, 'virtual_ipaddress_excluded', /not supported yet/);
+  warned(t, vip('192.0.2.100 no_track'), 'no_track', /does not put the instance in Fault; unlike keepalived, an address deleted by someone else is still put back/);
   refused(t, 'interface eth0\nvirtual_router_id 51', 'vrrp_instance', /virtual_ipaddress: at least one virtual address is required/);
+});
+
+t.test('virtual_ipaddress_excluded: either family, moved with the VIPs, never in the advert; dev puts an address on another interface', async (t) => {
+  const loaded = load(
+    'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n192.0.2.101/24 dev eth1 label eth1:web\n192.0.2.102 dev eth2 no_track\n}\n' +
+      'virtual_ipaddress_excluded {\n2001:DB8::200/64\n192.0.2.200\n198.51.100.7/24 dev eth1 no_track\n}',
+  );
+  const router = loaded.input.routers[0]!;
+  t.same(router.virtualAddresses, ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
+  t.same(router.excludedAddresses, ['2001:db8::200', '192.0.2.200', '198.51.100.7']);
+  t.same(router.family, 4, 'the family is the first VIP\'s; excluded addresses do not change it');
+  t.same(loaded.input.vips, [
+    { interface: 'eth1', address: '192.0.2.101', prefixLength: 24, label: 'eth1:web' },
+    { interface: 'eth2', address: '192.0.2.102', noTrack: true },
+    { interface: 'eth0', address: '2001:db8::200', prefixLength: 64 },
+    { interface: 'eth1', address: '198.51.100.7', prefixLength: 24, noTrack: true },
+  ]);
+  t.notOk('excludedAddresses' in load(base).input.routers[0]!, 'left out when there are none');
+  t.same(load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 dev eth0\n}').input.vips ?? [], [], 'dev naming the instance\'s interface is no VipSpec');
+  const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
+  refused(t, vip('192.0.2.100 dev eth1 label eth0:web'), 'label eth0:web', /label "eth0:web" must be "eth1" or "eth1:<suffix>"/);
+  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.100/32\n}`, '192.0.2.100/32', /192\.0\.2\.100 is also a virtual address/);
+  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.200 bogus\n}`, '192.0.2.200 bogus', /unknown virtual_ipaddress option "bogus"/);
 });
 
 t.test('source address and unicast peers; our own address is left out of the peers', async (t) => {

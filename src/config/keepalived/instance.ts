@@ -4,13 +4,12 @@
 // router does on the wire or on the host, and a warning when it only adds something (scripts, notify).
 
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
-import type { LinuxRouterInput } from '../../linux/runtime.js';
-import type { VipSpec } from '../../linux/addresses.js';
+import type { LinuxRouterInput, LinuxVipSpec } from '../../linux/runtime.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import type { Statement } from './parser.js';
 import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
-import { readPeers, readVips } from './vip-lists.js';
+import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see from-keepalived.ts). */
@@ -18,7 +17,7 @@ export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {
   readonly router: LinuxRouterInput;
-  readonly vips: readonly VipSpec[];
+  readonly vips: readonly LinuxVipSpec[];
   readonly pending: PendingInstanceFeatures;
   /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
   readonly positions: ReadonlyMap<string, SourcePosition>;
@@ -45,7 +44,6 @@ const WARNED_KEYWORDS: Readonly<Record<string, string>> = {
 
 /** Known instance options whose absence would change behaviour on the wire or the host: refused. */
 const REFUSED_KEYWORDS: Readonly<Record<string, string>> = {
-  virtual_ipaddress_excluded: 'is not supported yet: the core has no addresses outside the advert; list them in virtual_ipaddress or add them another way',
   virtual_routes: 'is not supported yet: vrrp-engine adds no routes',
   virtual_rules: 'is not supported yet: vrrp-engine adds no policy rules',
   unicast_ttl: 'is not supported yet: unicast adverts are sent with TTL 255',
@@ -119,7 +117,19 @@ export function mapInstance(
   const useVmac = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
   const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
   const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
-  const vips = vipBlock ? readVips(vipBlock, iface, vmacName, diagnostics, positions) : [];
+  const listed = vipBlock ? readVips(vipBlock, { keyword: 'virtual_ipaddress', field: 'virtualAddresses' }, iface, vmacName, diagnostics, positions) : [];
+  // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
+  // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
+  const vips = listed.filter((vip, index) => {
+    if (vip.family === listed[0]!.family) return true;
+    diagnostics.error(positions.get(`virtualAddresses[${index}]`)!, `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`);
+    return false;
+  });
+  if (vips.length !== listed.length) renumberPositions(positions, 'virtualAddresses', listed, vips);
+  const excludedBlock = get('virtual_ipaddress_excluded', 'excludedAddresses');
+  const excluded = excludedBlock
+    ? readVips(excludedBlock, { keyword: 'virtual_ipaddress_excluded', field: 'excludedAddresses' }, iface, vmacName, diagnostics, positions)
+    : [];
   const firstVip = vips[0];
   if (firstVip?.family === 6 && !firstVip.address.toLowerCase().startsWith('fe80:')) {
     // RFC 5798 5.2.9 puts the virtual router's link-local address first; keepalived logs the same.
@@ -206,7 +216,7 @@ export function mapInstance(
   const announce: Partial<AnnounceConfig> = { ...completeAnnounce(globals.announce) };
   const pending = emptyPendingFeatures();
   const handled = new Set([
-    'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
+    'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'virtual_ipaddress_excluded', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
     'version', 'advert_int', 'state', 'priority', 'nopreempt', 'preempt', 'preempt_delay', 'strict_mode', 'accept',
     'no_accept', 'authentication',
   ]);
@@ -236,6 +246,7 @@ export function mapInstance(
     interface: iface,
     vrid,
     virtualAddresses: vips.map((vip) => vip.address),
+    ...(excluded.length > 0 ? { excludedAddresses: excluded.map((vip) => vip.address) } : {}),
     ...(family !== undefined ? { family } : {}),
     ...(version !== undefined ? { version } : {}),
     ...(priority !== undefined ? { priority } : {}),
@@ -251,16 +262,25 @@ export function mapInstance(
     announce,
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
-  const vipSpecs: VipSpec[] = vips
-    .filter((vip) => vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined)
+  // A VipSpec for each address with settings of its own, or living on another interface (its dev).
+  const vipSpecs: LinuxVipSpec[] = [...vips, ...excluded]
+    .filter((vip) => vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined || vip.dev !== undefined)
     .map((vip) => ({
-      interface: iface,
+      interface: vip.dev ?? iface,
       address: vip.address,
       ...(vip.prefixLength !== undefined ? { prefixLength: vip.prefixLength } : {}),
       ...(vip.label !== undefined ? { label: vip.label } : {}),
       ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
+      ...(vip.dev !== undefined && vip.noTrack === true ? { noTrack: true } : {}),
     }));
   return { router, vips: vipSpecs, pending, positions, at: statement };
+}
+
+/** After VIPs were dropped from `listed`, the positions of those kept follow their new indices. */
+function renumberPositions(positions: Map<string, SourcePosition>, field: string, listed: readonly ParsedVip[], kept: readonly ParsedVip[]): void {
+  const old = listed.map((_, index) => positions.get(`${field}[${index}]`)!);
+  listed.forEach((_, index) => positions.delete(`${field}[${index}]`));
+  kept.forEach((vip, index) => positions.set(`${field}[${index}]`, old[listed.indexOf(vip)]!));
 }
 
 function readUseVmac(statement: Statement | undefined, diagnostics: DiagnosticList): boolean | string | undefined {

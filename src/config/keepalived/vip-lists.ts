@@ -1,5 +1,5 @@
-// The address lists of a vrrp_instance: virtual_ipaddress (one address per line, with `ip addr`-like
-// options) and unicast_peer. Options vrrp-engine cannot apply yet are warned, unknown ones refused.
+// The address lists of a vrrp_instance: virtual_ipaddress and virtual_ipaddress_excluded (one address
+// per line, with `ip addr`-like options) and unicast_peer. Options vrrp-engine cannot apply yet are warned, unknown ones refused.
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement, Word } from './parser.js';
@@ -8,7 +8,14 @@ import { MAX_INTERFACE_NAME, readAddress, type ParsedAddress } from './values.js
 export interface ParsedVip extends ParsedAddress {
   readonly label?: string;
   readonly preferredLifetime?: 0 | 'forever';
+  /** `dev X` naming another interface than the instance's (or its VMAC's): the address lives there. */
+  readonly dev?: string;
+  /** `no_track`: the link of `dev` does not put the instance in Fault. */
+  readonly noTrack?: boolean;
 }
+
+/** Which list is read, and the router field its positions are reported under. */
+export type VipList = { readonly keyword: 'virtual_ipaddress'; readonly field: 'virtualAddresses' } | { readonly keyword: 'virtual_ipaddress_excluded'; readonly field: 'excludedAddresses' };
 
 const VIP_FLAGS: Readonly<Record<string, string>> = {
   home: 'home (IPv6 home address) is not supported and is ignored',
@@ -16,12 +23,12 @@ const VIP_FLAGS: Readonly<Record<string, string>> = {
   nodad: 'nodad is not supported yet: the kernel runs DAD on the VIP',
   noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
   autojoin: 'autojoin is not supported and is ignored',
-  no_track: 'no_track is not supported yet: every VIP is tracked',
 };
 
 /** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
 export function readVips(
   block: Statement,
+  list: VipList,
   iface: string | undefined,
   vmacName: string | undefined,
   diagnostics: DiagnosticList,
@@ -29,7 +36,7 @@ export function readVips(
 ): ParsedVip[] {
   const vips: ParsedVip[] = [];
   for (const line of block.block ?? []) {
-    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'virtual_ipaddress', diagnostics, true);
+    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, list.keyword, diagnostics, true);
     const options = readVipOptions(line, iface, vmacName, diagnostics);
     if (!address || !options) continue;
     if (address.prefixLength === undefined && address.family === 4 && options.brd) {
@@ -42,11 +49,13 @@ export function readVips(
       diagnostics.error(line, 'preferred_lft applies to IPv6 addresses only');
       continue;
     }
-    positions.set(`virtualAddresses[${vips.length}]`, line);
+    positions.set(`${list.field}[${vips.length}]`, line);
     vips.push({
       ...address,
       ...(options.label !== undefined && address.family === 4 ? { label: options.label } : {}),
       ...(options.preferredLifetime !== undefined ? { preferredLifetime: options.preferredLifetime } : {}),
+      ...(options.dev !== undefined ? { dev: options.dev } : {}),
+      ...(options.noTrack ? { noTrack: true } : {}),
     });
   }
   return vips;
@@ -57,12 +66,19 @@ function readVipOptions(
   iface: string | undefined,
   vmacName: string | undefined,
   diagnostics: DiagnosticList,
-): { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } | undefined {
-  const result: { label?: string; preferredLifetime?: 0 | 'forever'; brd?: boolean } = {};
+): VipOptions | undefined {
+  const result: VipOptions = {};
   let ok = true;
   const args = line.args;
+  // The label is checked against the interface the address lives on, which `dev` may name after it.
+  let label: Word | undefined;
   for (let i = 0; i < args.length; i++) {
     const option = args[i]!;
+    if (option.text === 'no_track') {
+      result.noTrack = true;
+      diagnostics.warning(option, 'no_track: the link of the address\'s dev does not put the instance in Fault; unlike keepalived, an address deleted by someone else is still put back');
+      continue;
+    }
     if (VIP_FLAGS[option.text] !== undefined) {
       diagnostics.warning(option, VIP_FLAGS[option.text]!);
       continue;
@@ -81,19 +97,14 @@ function readVipOptions(
     i++;
     switch (option.text) {
       case 'dev':
-        if (iface !== undefined && value.text !== iface && value.text !== vmacName) {
-          diagnostics.error(value, `dev ${value.text}: a VIP on another interface than the instance's (${iface}) is not supported yet`);
+        if (value.text.length > MAX_INTERFACE_NAME) {
+          diagnostics.error(value, `interface name "${value.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
           ok = false;
-        }
+        } else if (value.text !== iface && value.text !== vmacName) result.dev = value.text;
         break;
-      case 'label': {
-        const base = vmacName ?? iface;
-        if (base !== undefined && (value.text.length > MAX_INTERFACE_NAME || !(value.text === base || value.text.startsWith(`${base}:`)))) {
-          diagnostics.error(value, `label "${value.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`);
-          ok = false;
-        } else result.label = value.text;
+      case 'label':
+        label = value;
         break;
-      }
       case 'scope':
         if (value.text !== 'global' && value.text !== '0') {
           diagnostics.warning(value, `scope ${value.text} is not supported yet: the VIP is added with scope global`);
@@ -114,7 +125,22 @@ function readVipOptions(
         break;
     }
   }
+  if (label !== undefined) {
+    const base = result.dev ?? vmacName ?? iface;
+    if (base !== undefined && (label.text.length > MAX_INTERFACE_NAME || !(label.text === base || label.text.startsWith(`${base}:`)))) {
+      diagnostics.error(label, `label "${label.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`);
+      ok = false;
+    } else result.label = label.text;
+  }
   return ok ? result : undefined;
+}
+
+interface VipOptions {
+  label?: string;
+  preferredLifetime?: 0 | 'forever';
+  brd?: boolean;
+  dev?: string;
+  noTrack?: boolean;
 }
 
 /** unicast_peer { ADDR [min_ttl N] [max_ttl N] }; our own source address is left out, with a warning. */
