@@ -280,7 +280,7 @@ t.test('startLinuxEngine rejects configuration mistakes with the field named', a
       'a vips entry no router uses',
       { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.200', prefixLength: 24 }] },
       'vips[0].address',
-      /not a virtualAddress/,
+      /not a virtual or excluded address/,
     ],
     ['a bad VIP label', { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.100', label: 'eth0:x' }] }, 'vips[0].label', /must be "lo"/],
   ];
