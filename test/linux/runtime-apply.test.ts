@@ -154,6 +154,39 @@ t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the 
     t.equal(r.stateChanges('VI_1').length, changesBefore, 'no state change');
   });
 
+  await t.test('excluded addresses and a VIP moved to another interface (dev) change in place, and back', async (t) => {
+    const changesBefore = r.stateChanges('VI_1').length;
+    const kept = router('VI_3', 'va', 53, ['192.0.2.103']);
+    const before: LinuxEngineInput = {
+      routers: [router('VI_1', 'va', 51, ['192.0.2.101', '192.0.2.102'], { priority: 160 }), kept],
+      vips: [
+        { interface: 'va', address: '192.0.2.102', prefixLength: 25 },
+        { interface: 'va', address: '192.0.2.101', label: 'va:vip' },
+      ],
+    };
+    const moved: LinuxEngineInput = {
+      routers: [router('VI_1', 'va', 51, ['192.0.2.101', '192.0.2.102'], { priority: 160, excludedAddresses: ['2001:db8::5', '198.51.100.7'] }), kept],
+      vips: [
+        { interface: 'va', address: '192.0.2.102', prefixLength: 25 },
+        { interface: 'vc', address: '192.0.2.101' },
+        { interface: 'vc', address: '198.51.100.7', prefixLength: 24 },
+      ],
+    };
+    t.match(await r.send({ op: 'apply', input: moved }), { ok: true, result: { unchanged: ['VI_3'], reconfigured: ['VI_1'], failed: [] } });
+    t.notOk(addressesOn('va').includes('192.0.2.101'), '192.0.2.101 left va');
+    t.ok(addressesOn('vc').includes('192.0.2.101'), 'and is on vc');
+    t.ok(addressesOn('va').includes('2001:db8::5'), 'the excluded IPv6 address is on va');
+    t.ok(addressesOn('vc').includes('198.51.100.7'), 'the excluded address with dev vc is on vc');
+    t.ok(r.lines.some((l) => l.event === 'vipsAnnounced' && l.router === 'VI_1' && l.interface === 'vc'), 'announced on vc');
+    t.equal(r.rawSockets(), 1, 'no VRRP socket for vc, nor for IPv6');
+    t.match(await r.send({ op: 'apply', input: before }), { ok: true, result: { reconfigured: ['VI_1'], failed: [] } });
+    t.notOk(addressesOn('vc').includes('192.0.2.101') || addressesOn('vc').includes('198.51.100.7'), 'nothing of VI_1 left on vc');
+    t.notOk(addressesOn('va').includes('2001:db8::5'), 'the excluded address is gone');
+    const info = (JSON.parse(ip('-n', ns, '-json', 'addr', 'show', 'dev', 'va')) as { addr_info: { local: string; label?: string }[] }[])[0]!.addr_info;
+    t.equal(info.find((a) => a.local === '192.0.2.101')?.label, 'va:vip', '192.0.2.101 back on va with its label');
+    t.equal(r.stateChanges('VI_1').length, changesBefore, 'no state change');
+  });
+
   await t.test("the socket leaves the VRRP group when no multicast router is left on it, and joins again", async (t) => {
     const joined = () => ip('-n', ns, 'maddr', 'show', 'dev', 'va').includes('224.0.0.18');
     const input = (extra: Partial<LinuxRouterInput>): LinuxEngineInput => ({
