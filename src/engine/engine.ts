@@ -38,7 +38,7 @@ export type {
 } from './events.js';
 
 /** Inputs an embedder may give a router at run time; startup, shutdown, adverts and timers are the engine's. */
-export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' | 'vipsLost' }>;
+export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' | 'vipsLost' | 'syncGroup' }>;
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -139,6 +139,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The router whose adverts fill the outbox, or null when several do (for error reports). */
   private outboxSlot: RouterSlot | null | undefined;
   private stopped: Promise<void> | undefined;
+  /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
+  private clockFloorMs = -Infinity;
   private readonly onDeadline = (): void => this.handleDeadline();
   private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
 
@@ -404,7 +406,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const iface = this.interfaces.get(packet.interface);
     if (iface === undefined) return; // no router of ours lives there; not ours to count
     iface.packetsReceived++;
-    const nowMs = this.ports.time.nowMs();
+    const nowMs = this.arrivalMs(packet);
+    this.clockFloorMs = nowMs;
     const result = iface.demux.receive(packet.payload, packet.meta, nowMs);
     const slot = result.router === undefined ? undefined : this.slotByRouter.get(result.router);
     if (slot === undefined) {
@@ -436,8 +439,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (nextMs !== undefined && (this.armedAtMs === undefined || nextMs < this.armedAtMs)) this.armTimer();
   }
 
+  /**
+   * The time an advert counts from: when the port received it, if it says (a Backup's Master_Down
+   * timer then runs from the Master's advert, not from when this process was scheduled to read it),
+   * but not before the latest time a router was given any input at, so their clock never runs backwards.
+   */
+  private arrivalMs(packet: IncomingPacket): number {
+    const nowMs = this.ports.time.nowMs();
+    const receivedAtMs = packet.receivedAtMs;
+    if (receivedAtMs === undefined || !(receivedAtMs < nowMs)) return nowMs;
+    return Math.max(receivedAtMs, this.clockFloorMs);
+  }
+
   /** Hands one input to one router, carries out its actions and files its next deadline. */
   private deliver(slot: RouterSlot, input: RouterInput, nowMs: number): void {
+    if (nowMs > this.clockFloorMs) this.clockFloorMs = nowMs;
     this.apply(slot, slot.router.handle(input, nowMs), nowMs);
     // Unless a listener removed the router meanwhile (its index may already be someone else's).
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());

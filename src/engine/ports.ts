@@ -32,6 +32,12 @@ export interface IncomingPacket {
   /** The VRRP message only (the IP header already parsed into `meta`). */
   readonly payload: Uint8Array;
   readonly meta: PacketMeta;
+  /**
+   * When the transport received it, on the TimePort's clock (the Linux port: the kernel's receive
+   * stamp), if it knows; never later than now. Protocol timers run from here rather than from when
+   * the engine got to the packet.
+   */
+  readonly receivedAtMs?: number | undefined;
 }
 
 /** Sends and receives VRRP messages. */

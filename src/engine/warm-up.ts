@@ -78,6 +78,8 @@ function exercise(config: VirtualRouterConfig, rounds: number): WarmUpReport {
       { family: config.family, sourceAddress: peer, destinationAddress: destination, v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader },
     ),
     meta: { family: config.family, sourceAddress: peer, destinationAddress: destination, ttl: 255 },
+    // The Linux port stamps every packet with its arrival: the same shape, and the same branch.
+    receivedAtMs: nowMs,
   });
   const higher = advertFrom(255);
   const stopping = advertFrom(0);

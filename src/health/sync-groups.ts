@@ -8,8 +8,8 @@
 // The group's state (all Master, all Backup, any Fault) runs the group's notify commands.
 // Inputs go to the engine from a microtask, never from inside the engine's event dispatch.
 
-import type { Engine, NoticeEvent, OperatorInput, StateChangeEvent } from '../engine/engine.js';
-import type { RouterInput, RouterState, SyncGroupCommand } from '../core/types.js';
+import type { Engine, NoticeEvent, StateChangeEvent } from '../engine/engine.js';
+import type { RouterState, SyncGroupCommand } from '../core/types.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
 import type { SyncGroupSpec } from './plan.js';
 import type { NotifyState } from './notify.js';
@@ -151,9 +151,7 @@ export class SyncGroups {
 }
 
 function sendSyncGroup(engine: Engine, router: string, command: SyncGroupCommand): void {
-  const input: RouterInput = { kind: 'syncGroup', command };
-  // The engine delivers any router input; its OperatorInput type does not list 'syncGroup' yet.
-  engine.input(router, input as unknown as OperatorInput);
+  engine.input(router, { kind: 'syncGroup', command });
 }
 
 /** A router whose group a reload removed takes over on its own again. */

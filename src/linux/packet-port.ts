@@ -179,7 +179,7 @@ export class LinuxPacketPort implements PacketPort {
    * One sendmmsg per socket. Every group is tried; if any failed, the first failure is thrown
    * afterwards (the engine reports it as an `error` event and carries on).
    */
-  send(packets: readonly OutgoingPacket[]): void {
+  send(packets: readonly OutgoingPacket[], options: { readonly probe?: boolean } = {}): void {
     const groups = new Map<string, OutgoingPacket[]>();
     for (const packet of packets) {
       const key = slotKey(packet.interface, packet.family);
@@ -195,7 +195,7 @@ export class LinuxPacketPort implements PacketPort {
           const first = group[0]!;
           throw codedError('ENODEV', `no VRRP socket for ${first.interface} IPv${first.family} (interface missing or closed)`);
         }
-        slot.socket.send(group);
+        slot.socket.send(group, options);
       } catch (error) {
         firstError ??= error;
       }
@@ -206,6 +206,25 @@ export class LinuxPacketPort implements PacketPort {
   close(): void {
     this.closed = true;
     for (const slot of this.slots.values()) this.closeSlot(slot);
+  }
+
+  /**
+   * Runs this port's send path once per socket as a probe (VrrpRawSocket.send with `probe`: nothing
+   * reaches the wire), so a Backup's first advert, at its takeover, does not pay for the first run.
+   */
+  private warmUpSend(slot: SocketSlot): void {
+    const probe: OutgoingPacket = {
+      interface: slot.interface,
+      family: slot.family,
+      sourceAddress: slot.family === 4 ? '0.0.0.0' : '::',
+      destinationAddress: slot.family === 4 ? '224.0.0.18' : 'ff02::12',
+      payload: new Uint8Array(8),
+    };
+    try {
+      for (let round = 0; round < 3; round++) this.send([probe], { probe: true });
+    } catch {
+      // A refused probe costs nothing: the real send reports its own errors.
+    }
   }
 
   private openSlot(slot: SocketSlot): void {
@@ -232,6 +251,7 @@ export class LinuxPacketPort implements PacketPort {
       (error) => this.onError({ operation: 'receive', interface: slot.interface, family: slot.family, error }),
     );
     slot.socket = socket;
+    this.warmUpSend(slot);
   }
 
   private closeSlot(slot: SocketSlot): void {

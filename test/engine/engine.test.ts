@@ -103,6 +103,25 @@ t.test('a Backup hearing the Master leave (priority 0) times out after Skew_Time
   t.equal(clock.timerAtMs, 1000 + skewMs(2, 100, 100), 't=1000: down timer = Skew_Time (609.375 ms)');
 });
 
+t.test('an advert counts from when the port received it: never later than now, never before an earlier input', async (t) => {
+  const { ports, clock, packets } = fakePorts();
+  const engine = new Engine([router({ priority: 100 })], ports);
+  engine.start();
+  const downMs = masterDownIntervalMs(2, 100, 100);
+  clock.advanceTo(2000);
+  packets.onPacket!({ ...peerAdvert(200), receivedAtMs: 1999.25 });
+  t.match(engine.snapshot(), [{ nextDeadlineMs: 1999.25 + downMs }], 'received at 1999.25, read at 2000: the down timer runs from 1999.25');
+  packets.onPacket!({ ...peerAdvert(200), receivedAtMs: 2500 });
+  t.match(engine.snapshot(), [{ nextDeadlineMs: 2000 + downMs }], 'a stamp later than now is not believed');
+  clock.advanceTo(downMs); // an early wake-up with nothing due: no router was given this time
+  packets.onPacket!({ ...peerAdvert(200), receivedAtMs: downMs - 5 });
+  t.match(engine.snapshot(), [{ nextDeadlineMs: downMs - 5 + downMs }], 'a timer wake-up that gave no router an input does not hold a stamp back');
+  clock.advanceTo(downMs + 100);
+  engine.input(engine.routerNames()[0]!, { kind: 'setPriority', priority: 100 });
+  packets.onPacket!({ ...peerAdvert(200), receivedAtMs: downMs + 95 });
+  t.match(engine.snapshot(), [{ nextDeadlineMs: downMs + 100 + downMs }], 'a stamp before an input the routers were given counts from that input: their clock never runs backwards');
+});
+
 t.test('bad bytes and unknown VRIDs are dropped on the interface, counted, never thrown', async (t) => {
   const { ports, packets } = fakePorts();
   const engine = new Engine([router()], ports);
