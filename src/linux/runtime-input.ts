@@ -34,7 +34,10 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
  * router (down: Fault) unless `noTrack`, as keepalived 2.2.7 does. No VRRP socket is opened there.
  */
 export type LinuxVipSpec = VipSpec & {
-  /** keepalived `no_track`: its interface's link does not put the router in Fault. */
+  /**
+   * keepalived `no_track`: its interface's link does not put the router in Fault, and the address
+   * deleted by someone else is left alone until the router next becomes Master.
+   */
   readonly noTrack?: boolean;
 };
 

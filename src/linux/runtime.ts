@@ -42,7 +42,7 @@ import {
   type ResolvedRouter,
 } from './runtime-input.js';
 import { SourceAddressTracker } from './source-address.js';
-import { VipGuard, vipPrefixLengths } from './vip-guard.js';
+import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from './vmac.js';
 
 export type { RuntimeLogger } from './event-log.js';
@@ -183,6 +183,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       client: this.client,
       addresses,
       prefixLengths: vipPrefixLengths(configs, this.vips),
+      untracked: untrackedVips(this.vips),
       logger: this.logger,
     });
     this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
@@ -372,7 +373,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     const configs = this.routers;
     this.used = new Set(configs.map((c) => c.interface));
     this.syncAddressTracks();
-    this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips));
+    this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips), untrackedVips(this.vips));
     this.sources.setRouters(this.followedSources());
     void this.recheckSources();
   }

@@ -34,12 +34,22 @@ export function vipPrefixLengths(configs: readonly VirtualRouterConfig[], specs:
   return lengths;
 }
 
+/** `iface address` of the VipSpecs with noTrack (keepalived no_track): not put back when deleted. */
+export function untrackedVips(specs: readonly (VipSpec & { readonly noTrack?: boolean })[]): Set<string> {
+  return new Set(specs.filter((spec) => spec.noTrack === true).map((spec) => `${spec.interface} ${canonicalAddress(spec.address)?.address ?? spec.address}`));
+}
+
 export interface VipGuardOptions {
   readonly engine: Engine;
   readonly configs: readonly VirtualRouterConfig[];
   readonly client: RtNetlinkClient;
   readonly addresses: Pick<AddressPort, 'removeVips'>;
   readonly prefixLengths: ReadonlyMap<string, number>;
+  /**
+   * keepalived no_track: "the vrrp_instance will not transition out of master state if the address
+   * is deleted, and it will not be reinstated until the instance next transitions to master".
+   */
+  readonly untracked: ReadonlySet<string>;
   readonly logger: RuntimeLogger;
 }
 
@@ -56,8 +66,8 @@ export class VipGuard {
   }
 
   /** The routers changed at run time; a check already scheduled for one that left finds no state and stops. */
-  setRouters(configs: readonly VirtualRouterConfig[], prefixLengths: ReadonlyMap<string, number>): void {
-    this.options = { ...this.options, configs, prefixLengths };
+  setRouters(configs: readonly VirtualRouterConfig[], prefixLengths: ReadonlyMap<string, number>, untracked: ReadonlySet<string>): void {
+    this.options = { ...this.options, configs, prefixLengths, untracked };
   }
 
   /** A kernel RTM_DELADDR: if it took one of a router's VIPs, check that router soon. */
@@ -130,7 +140,7 @@ export class VipGuard {
     const checked = ownedAddresses(config).filter((address) => present.has(addressInterface(config, address)!));
     const state = this.state(config);
     if (state === 'Master') {
-      const missing = checked.filter((address) => !has(address));
+      const missing = checked.filter((address) => !has(address) && !this.options.untracked.has(`${addressInterface(config, address)} ${address}`));
       if (missing.length === 0) return;
       logger.warn(
         { event: 'notice', router: config.name, interface: config.interface, notice: 'vips-removed-externally', addresses: missing },

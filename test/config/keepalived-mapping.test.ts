@@ -115,7 +115,9 @@ t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only wher
   refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
   warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
   warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);
-  warned(t, vip('192.0.2.100 no_track'), 'no_track', /does not put the instance in Fault; unlike keepalived, an address deleted by someone else is still put back/);
+  const noTrack = load(vip('192.0.2.100 no_track'));
+  t.same(noTrack.input.vips, [{ interface: 'eth0', address: '192.0.2.100', noTrack: true }], 'no_track: a VipSpec that says so');
+  t.same(noTrack.diagnostics, [], 'no_track is applied, not warned');
   refused(t, 'interface eth0\nvirtual_router_id 51', 'vrrp_instance', /virtual_ipaddress: at least one virtual address is required/);
 });
 

@@ -10,8 +10,9 @@
 // Scenarios: an address left on vb by an earlier run is removed at start; both routers Master with
 // every address where it belongs; the adverts list the VIPs only and leave from va only; GARPs / NAs
 // leave from the interface each address lives on; vb's link down -> VI_1 (tracks vb) Fault, VI_2
-// (no_track) stays Master; vb up -> VI_1 Master again; an external delete on vb is repaired; SIGTERM
-// removes everything, on both interfaces. Needs root, tcpdump and tshark.
+// (no_track) stays Master; vb up -> VI_1 Master again; an external delete on vb is repaired, one of a
+// no_track address is not (keepalived leaves it until the next takeover); SIGTERM removes everything.
+// Needs root, tcpdump and tshark.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -156,6 +157,15 @@ t.test('addresses on another interface and excluded addresses, on real veths', {
     const notice = await r.waitFor('notice', (l) => l.notice === 'vips-removed-externally' && l.router === 'VI_1', from);
     t.same(notice.addresses, ['198.51.100.100']);
     await eventually('back on vb', () => holds('vb', ['198.51.100.100']));
+  });
+
+  await t.test('no_track: an external delete of the address is left alone until the next takeover, as keepalived does', async (t) => {
+    const from = r.lines.length;
+    ip('-n', ns.r, 'addr', 'del', '198.51.100.102/32', 'dev', 'vb');
+    await sleep(500);
+    t.notOk(r.find((l) => l.router === 'VI_2' && (l.event === 'stateChange' || l.notice === 'vips-removed-externally'), from), 'VI_2 stays Master');
+    t.notOk(holds('vb', ['198.51.100.102']), 'not put back');
+    t.ok(holds('va', ['192.0.2.102']), 'its other VIP stays');
   });
 
   await t.test('SIGTERM: exit 0, every address gone from both interfaces', async (t) => {

@@ -262,16 +262,19 @@ export function mapInstance(
     announce,
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
-  // A VipSpec for each address with settings of its own, or living on another interface (its dev).
+  // A VipSpec for each address with settings of its own, no_track, or living on another interface (its dev).
   const vipSpecs: LinuxVipSpec[] = [...vips, ...excluded]
-    .filter((vip) => vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined || vip.dev !== undefined)
+    .filter(
+      (vip) =>
+        vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined || vip.dev !== undefined || vip.noTrack === true,
+    )
     .map((vip) => ({
       interface: vip.dev ?? iface,
       address: vip.address,
       ...(vip.prefixLength !== undefined ? { prefixLength: vip.prefixLength } : {}),
       ...(vip.label !== undefined ? { label: vip.label } : {}),
       ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
-      ...(vip.dev !== undefined && vip.noTrack === true ? { noTrack: true } : {}),
+      ...(vip.noTrack === true ? { noTrack: true } : {}),
     }));
   return { router, vips: vipSpecs, pending, positions, at: statement };
 }

@@ -76,7 +76,6 @@ function readVipOptions(
     const option = args[i]!;
     if (option.text === 'no_track') {
       result.noTrack = true;
-      diagnostics.warning(option, 'no_track: the link of the address\'s dev does not put the instance in Fault; unlike keepalived, an address deleted by someone else is still put back');
       continue;
     }
     if (VIP_FLAGS[option.text] !== undefined) {
