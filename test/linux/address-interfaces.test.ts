@@ -12,6 +12,7 @@
 // leave from the interface each address lives on; vb's link down -> VI_1 (tracks vb) Fault, VI_2
 // (no_track) stays Master; vb up -> VI_1 Master again; an external delete on vb is repaired, one of a
 // no_track address is not (keepalived leaves it until the next takeover); SIGTERM removes everything.
+// Then bin/vrrpd runs the same from a keepalived.conf (dev, no_track, virtual_ipaddress_excluded).
 // Needs root, tcpdump and tshark.
 
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { Capture } from '../netns/capture.js';
 import { forgetNamespace, forgetPid, rememberNamespace, rememberPid } from '../netns/cleanup.js';
+import { NamespaceProcess } from '../netns/process.js';
+import { VRRPD } from '../netns/routers.js';
 import { namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, sleep } from './runner-process.js';
 
@@ -73,6 +76,17 @@ function buildLan(): void {
   }
 }
 
+function removeLan(): void {
+  for (const name of Object.values(ns)) {
+    try {
+      ip('netns', 'del', name);
+    } catch {
+      // never created, or already gone
+    }
+    forgetNamespace(name);
+  }
+}
+
 function config(): string {
   const router = { version: 3, advertIntervalCs: 10, interface: 'va' };
   return JSON.stringify({
@@ -102,14 +116,7 @@ t.test('addresses on another interface and excluded addresses, on real veths', {
       forgetPid(capture.pid);
       capture.remove();
     }
-    for (const name of Object.values(ns)) {
-      try {
-        ip('netns', 'del', name);
-      } catch {
-        // never created, or already gone
-      }
-      forgetNamespace(name);
-    }
+    removeLan();
     rmSync(dir, { recursive: true, force: true });
   });
   buildLan();
@@ -193,4 +200,69 @@ t.test('addresses on another interface and excluded addresses, on real veths', {
     t.ok(nas.length >= 5, `${nas.length} unsolicited NAs for the excluded IPv6 address`);
     t.same([...new Set(nas.map((f) => f.ethSource))], [MAC.va], 'from va');
   });
+});
+
+const KEEPALIVED_CONF = `vrrp_instance VI_1 {
+    interface va
+    virtual_router_id 51
+    version 3
+    advert_int 0.1
+    priority 150
+    virtual_ipaddress {
+        192.0.2.100
+        198.51.100.100/24 dev vb
+    }
+    virtual_ipaddress_excluded {
+        2001:db8::200/64
+        192.0.2.200
+    }
+}
+vrrp_instance VI_2 {
+    interface va
+    virtual_router_id 52
+    version 3
+    advert_int 0.1
+    priority 150
+    virtual_ipaddress {
+        192.0.2.102
+        198.51.100.102 dev vb no_track
+    }
+}
+`;
+
+t.test('bin/vrrpd runs the same from keepalived.conf: dev, no_track and virtual_ipaddress_excluded', { skip: skipReason() }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrp-address-interfaces-vrrpd-'));
+  let vrrpd: NamespaceProcess | undefined;
+  t.teardown(async () => {
+    if (vrrpd?.running) await vrrpd.kill();
+    removeLan();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  buildLan();
+  const conf = join(dir, 'keepalived.conf');
+  writeFileSync(conf, KEEPALIVED_CONF);
+  const args = ['-n', '-l', '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '--socket', join(dir, 'vrrpd.sock'), '--dump-dir', dir];
+  const p = new NamespaceProcess('vrrpd', ns.r, process.execPath, [VRRPD, ...args]);
+  vrrpd = p;
+  const state = (router: string, to: string, since = 0) =>
+    p.waitForLine((l) => l.stream === 'stdout' && l.text.includes(`${router}: `) && l.text.includes(` -> ${to} (`), 10_000, `${router} ${to}`, since);
+
+  await state('VI_1', 'Master');
+  await state('VI_2', 'Master');
+  await eventually('addresses on va and vb', () => holds('va', ON_VA) && holds('vb', ON_VB));
+  t.pass('every address where its keepalived.conf line puts it');
+
+  const since = p.lines.length;
+  ip('-n', ns.r, 'link', 'set', 'vb', 'down');
+  const fault = await state('VI_1', 'Fault', since);
+  t.match(fault.text, /Master -> Fault \(track-failed\)/, "VI_1 tracks its VIP's dev");
+  await sleep(300);
+  t.notOk(p.lines.slice(since).some((l) => l.text.includes('VI_2: ')), 'VI_2 (no_track) does not move');
+  ip('-n', ns.r, 'link', 'set', 'vb', 'up');
+  await state('VI_1', 'Master', since);
+
+  p.signal('SIGTERM');
+  const { code } = await p.exited;
+  t.equal(code, 0, 'SIGTERM: exit 0');
+  t.ok(holdsNone('va', ON_VA) && holdsNone('vb', ON_VB), 'every address gone from both interfaces');
 });
