@@ -45,10 +45,12 @@ export class StopSignals {
       logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} during stop: exiting at once`);
       this.options.exitNow(1);
     }
-    logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`);
     this.stopping = true;
     this.requested = true;
     if (this.ready) void this.options.stop(0);
+    // Written after the stop's first steps (they run as microtasks): the priority-0 adverts leave
+    // before this line, not behind a synchronous log write.
+    setImmediate(() => logger.info({ event: 'notice', notice: 'signal', signal }, `${signal}: stopping`));
   }
 
   /** Exported for the runners' own use: a failure they catch themselves stops the same way. */

@@ -136,10 +136,10 @@ async function main(): Promise<void> {
       }
     };
     const { status, engine, health, firewall } = running;
-    await step('stopStatus', status && (() => status.close()));
     // The engine first: priority-0 adverts and VIPs removed; its stateChange to Initialize queues the
     // STOP notifies, which health.stop() waits for.
     await step('stopEngine', engine && (() => engine.stop()));
+    await step('stopStatus', status && (() => status.close()));
     await step('stopHealth', health && (() => health.stop()));
     running.metrics?.close();
     await step('removeFirewallRule', firewall && (() => firewall.remove()));
