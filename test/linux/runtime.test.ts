@@ -283,6 +283,20 @@ t.test('startLinuxEngine rejects configuration mistakes with the field named', a
       /not a virtual or excluded address/,
     ],
     ['a bad VIP label', { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.100', label: 'eth0:x' }] }, 'vips[0].label', /must be "lo"/],
+    [
+      'an address put on two other interfaces',
+      { routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.100' }, { interface: 'eth2', address: '192.0.2.100' }] },
+      'vips[1].interface',
+      /put on both eth1 and eth2/,
+    ],
+    [
+      'an address elsewhere that two routers hold',
+      { routers: [router, { ...router, name: 'VI_2', vrid: 52 }], vips: [{ interface: 'eth1', address: '192.0.2.100' }] },
+      'vips[0].interface',
+      /routers VI_1, VI_2 all hold it/,
+    ],
+    ['an excluded address that is also a VIP', { routers: [{ ...router, excludedAddresses: ['192.0.2.100'] }] }, 'routers[0].excludedAddresses[0]', /also a virtual address/],
+    ['a noTrack that is not a boolean', { routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.100', noTrack: 'yes' }] }, 'vips[0].noTrack', /true or false/],
   ];
   for (const [what, input, field, message] of cases) {
     const error = await startLinuxEngine(input as LinuxEngineInput).then(
