@@ -11,7 +11,8 @@
         "src/polled_fd.cc",
         "src/vrrp_socket.cc",
         "src/announce.cc",
-        "src/precise_timer.cc"
+        "src/precise_timer.cc",
+        "src/signal_watcher.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

@@ -1,5 +1,5 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
-// timerfd-based precise timer.
+// timerfd-based precise timer, and a libuv watcher for signals Node cannot catch (real-time ones).
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 
@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "net_util.h"
 #include "precise_timer.h"
+#include "signal_watcher.h"
 #include "vrrp_socket.h"
 
 namespace {
@@ -26,6 +27,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendAnnouncements", Napi::Function::New<vrrp::SendAnnouncements>(env, "sendAnnouncements"));
   exports.Set("announceSockets", Napi::Function::New<vrrp::AnnounceSockets>(env, "announceSockets"));
   exports.Set("PreciseTimer", vrrp::PreciseTimer::Define(env));
+  exports.Set("SignalWatcher", vrrp::SignalWatcher::Define(env));
+  exports.Set("realtimeSignals", Napi::Function::New<vrrp::RealtimeSignals>(env, "realtimeSignals"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }

@@ -1,6 +1,7 @@
 // Loads the C++ addon (native/, built by `npm ci` through node-gyp) and describes its raw API.
 // Wrappers: src/linux/raw-socket.ts (VRRP sockets, single announcements), src/linux/announce.ts
-// (sendAnnouncements) and src/linux/precise-time.ts (PreciseTimer); everything else goes through those.
+// (sendAnnouncements), src/linux/precise-time.ts (PreciseTimer) and src/linux/rt-signals.ts
+// (SignalWatcher); everything else goes through those.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -124,6 +125,15 @@ export interface NativePreciseTimer {
   close(): void;
 }
 
+/** A libuv signal watcher (any catchable signal, real-time ones too); never keeps the process alive. */
+export interface NativeSignalWatcher {
+  readonly signal: number;
+  /** false once closed. */
+  readonly active: boolean;
+  /** Stops watching; idempotent. With no watcher left, libuv restores the signal's default action. */
+  close(): void;
+}
+
 export interface VrrpNativeAddon {
   readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;
   sendGratuitousArp(options: NativeAnnounceOptions): number;
@@ -133,6 +143,10 @@ export interface VrrpNativeAddon {
   /** ifindexes of the cached AF_PACKET sockets (diagnostics, tests). */
   announceSockets(): number[];
   readonly PreciseTimer: new (callback: () => void) => NativePreciseTimer;
+  /** Started at once; throws EINVAL (uv_signal_start) for SIGKILL / SIGSTOP, TypeError for a non-signal. */
+  readonly SignalWatcher: new (signal: number, callback: (signal: number) => void) => NativeSignalWatcher;
+  /** SIGRTMIN and SIGRTMAX as the C library defines them at run time. */
+  realtimeSignals(): { readonly min: number; readonly max: number };
   /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */
   interfaceIndex(name: string): number;
 }
