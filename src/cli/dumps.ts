@@ -1,6 +1,7 @@
 // keepalived's dumps, as JSON: SIGUSR1 writes the data (configuration and state of every instance) to
-// keepalived.data, SIGUSR2 the statistics to keepalived.stats, in the same directory keepalived uses
-// (/tmp unless --dump-dir). Written to a temporary name and renamed, so a reader never sees half a file.
+// keepalived.data, SIGUSR2 the statistics to keepalived.stats (STATS_CLEAR, SIGRTMAX-1, too, then clears
+// them), the JSON signal (SIGRTMIN+2) the data to keepalived.json, in the same directory keepalived
+// uses (/tmp unless --dump-dir). Written to a temporary name and renamed, so a reader never sees half a file.
 
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import type { InstanceSet } from './instances.js';
 
 export const DATA_FILE = 'keepalived.data';
 export const STATS_FILE = 'keepalived.stats';
+/** keepalived's `--signum=JSON` file; its contents are the data dump (also the status socket's `json`). */
+export const JSON_FILE = 'keepalived.json';
 
 export interface DumpContext {
   readonly instances: InstanceSet;

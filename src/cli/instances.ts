@@ -117,6 +117,20 @@ export interface TransitionRecord {
   readonly reason: string;
 }
 
+/** A check an instance tracks, as `vrrpd status` shows it: the check's state and this instance's weight. */
+export interface TrackedCheck {
+  readonly name: string;
+  readonly kind: string;
+  /** false also before a check's first result, when the check has not reported yet. */
+  readonly up: boolean;
+  /** 0: the instance goes to Fault while the check is down (keepalived's weight 0). */
+  readonly weight: number;
+  readonly reverse?: boolean;
+  /** A file check's number. */
+  readonly value?: number;
+  readonly lastResult: string;
+}
+
 /** What `vrrpd status` shows per instance. */
 export interface InstanceStatus {
   readonly instance: string;
@@ -131,6 +145,10 @@ export interface InstanceStatus {
   readonly virtualAddresses: readonly string[];
   readonly lastTransition: TransitionRecord | null;
   readonly startedAt: string;
+  /** Its track_script / track_interface / track_file / track_process entries, in configuration order. */
+  readonly checks: readonly TrackedCheck[];
+  /** virtual_ipaddress_excluded, only when there are some. */
+  readonly excludedAddresses?: readonly string[];
 }
 
 export interface InstanceStats {
@@ -270,7 +288,29 @@ export class InstanceSet {
     return this.ordered().map((r) => r.input.name);
   }
 
+  /** Every instance's tracked checks, by instance name. */
+  private trackedChecks(): Map<string, TrackedCheck[]> {
+    const byInstance = new Map<string, TrackedCheck[]>();
+    if (this.health === undefined) return byInstance;
+    const checks = new Map(this.health.handle.status().map((c) => [c.name, c]));
+    for (const track of this.health.plan.tracks) {
+      const check = checks.get(track.check);
+      const entry: TrackedCheck = {
+        name: track.check,
+        kind: check?.kind ?? 'unknown',
+        up: check?.up ?? false,
+        weight: track.weight,
+        ...(track.reverse === true ? { reverse: true } : {}),
+        ...(check?.value !== undefined ? { value: check.value } : {}),
+        lastResult: check?.lastResult ?? 'not running',
+      };
+      byInstance.set(track.router, [...(byInstance.get(track.router) ?? []), entry]);
+    }
+    return byInstance;
+  }
+
   status(): InstanceStatus[] {
+    const checks = this.trackedChecks();
     return this.ordered().flatMap((r) => {
       const view = this.view(r.input.name);
       if (view === undefined) return [];
@@ -290,6 +330,8 @@ export class InstanceSet {
           virtualAddresses: config.virtualAddresses,
           lastTransition: r.lastTransition,
           startedAt: r.startedAt,
+          checks: checks.get(config.name) ?? [],
+          ...(config.excludedAddresses !== undefined && config.excludedAddresses.length > 0 ? { excludedAddresses: config.excludedAddresses } : {}),
         },
       ];
     });
@@ -302,6 +344,19 @@ export class InstanceSet {
       if (all === undefined || config === undefined) return [];
       return [{ instance: r.input.name, becameMaster: r.becameMaster, releasedMaster: r.releasedMaster, transitions: r.transitions, counters: instanceCounters(all, config) }];
     });
+  }
+
+  /**
+   * keepalived's STATS_CLEAR: the counters the stats dump reports start again from zero (the engine's
+   * per router and per interface, each instance's transition counts); state and last transition stay.
+   */
+  clearStats(): void {
+    this.runtime?.engine.clearCounters();
+    for (const record of this.records.values()) {
+      record.becameMaster = 0;
+      record.releasedMaster = 0;
+      record.transitions = 0;
+    }
   }
 
   /** The running routers' full settings (as the runtime resolved them), for the data dump. */

@@ -5,7 +5,7 @@
 
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import type { InstanceStatus } from './instances.js';
+import type { InstanceStatus, TrackedCheck } from './instances.js';
 
 export type StatusCommand = 'status' | 'data' | 'stats' | 'json';
 export type StatusHandler = (command: StatusCommand) => unknown;
@@ -111,7 +111,26 @@ export interface StatusReply {
   readonly instances: readonly InstanceStatus[];
 }
 
-/** The status as a text table, one row per instance. */
+function describeCheck(check: TrackedCheck): string {
+  const value = check.value !== undefined ? `, value ${check.value}` : '';
+  const weight = check.weight === 0 ? 'weight 0 (fault while down)' : `weight ${check.weight > 0 ? '+' : ''}${check.weight}${check.reverse === true ? ' reverse' : ''}`;
+  return `${check.name} ${check.up ? 'up' : 'down'}${value}, ${weight}`;
+}
+
+/** An instance's indented lines under its row: its tracked checks and excluded addresses, when it has some. */
+function detailLines(s: InstanceStatus): string[] {
+  const lines: string[] = [];
+  // `?? []`: the reply of a daemon that predates these fields has none.
+  const checks = s.checks ?? [];
+  if (checks.length > 0) lines.push(`  checks: ${checks.map(describeCheck).join('; ')}`);
+  if (s.excludedAddresses !== undefined && s.excludedAddresses.length > 0) lines.push(`  excluded: ${s.excludedAddresses.join(',')}`);
+  return lines;
+}
+
+/**
+ * The status as a text table, one row per instance; an instance with tracked checks or excluded
+ * addresses has them on indented lines under its row.
+ */
 export function formatStatusTable(reply: StatusReply): string {
   const rows = reply.instances.map((s) => [
     s.instance,
@@ -126,5 +145,6 @@ export function formatStatusTable(reply: StatusReply): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const title = `vrrpd pid ${reply.pid}, ${reply.configFile}, up since ${reply.startedAt}${reply.lastReload ? `, last reload ${reply.lastReload.at}: ${reply.lastReload.result}` : ''}`;
-  return [title, line(head), ...rows.map(line)].join('\n') + '\n';
+  const body = rows.flatMap((row, i) => [line(row), ...detailLines(reply.instances[i]!)]);
+  return [title, line(head), ...body].join('\n') + '\n';
 }

@@ -7,7 +7,8 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { errorFields } from '../linux/event-log.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
-import { dataDump, DATA_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
+import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
+import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
 import { createLogger } from './logger.js';
@@ -35,7 +36,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
   -u, --umask=MASK           umask for the files vrrpd creates
-      --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS
+      --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
   Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M -e -i
@@ -43,7 +44,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
 
 vrrpd's own:
       --socket=PATH          status socket (default /run/vrrpd.sock; "none": no socket)
-      --dump-dir=DIR         where SIGUSR1 / SIGUSR2 write keepalived.data / .stats (default /tmp)
+      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json (default /tmp)
       --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
       --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
@@ -52,7 +53,8 @@ vrrpd's own:
 signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
 (a bad one is refused and the running one kept; instances keep their state, changes are applied in
 place where the interface, VRID, family and version stay); USR1 writes
-keepalived.data, USR2 keepalived.stats (JSON).
+keepalived.data, USR2 keepalived.stats (JSON); SIGRTMIN+2 (--signum=JSON) writes keepalived.json;
+SIGRTMAX-1 (--signum=STATS_CLEAR) writes keepalived.stats, then clears the statistics.
 exit status: 0 stopped; 1 bad usage or could not start; 2 configuration error; 5 -t found problems`;
 
 function packageVersion(): string {
@@ -164,6 +166,17 @@ async function run(options: DaemonOptions): Promise<void> {
   process.on('SIGHUP', () => onHangup());
   process.on('SIGUSR1', () => onUsr1());
   process.on('SIGUSR2', () => onUsr2());
+  // keepalived's real-time signals, which process.on() refuses: the addon watches them. Their default
+  // action ends the process, so they too are watched from the start.
+  let onJson = notYet('JSON signal');
+  let onStatsClear = notYet('STATS_CLEAR signal');
+  try {
+    const realtime = keepalivedRealtimeSignals();
+    watchSignal(realtime.JSON, () => onJson());
+    watchSignal(realtime.STATS_CLEAR, () => onStatsClear());
+  } catch (error) {
+    logger.error({ event: 'error', operation: 'signals', error: errorFields(error) }, `cannot watch the JSON and STATS_CLEAR signals: ${(error as Error).message}`);
+  }
 
   logger.info({ event: 'starting', version, configFile: options.configFile, pid: process.pid }, `vrrpd ${version} starting (keepalived command line)`);
   for (const line of options.ignored) logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
@@ -252,6 +265,13 @@ async function run(options: DaemonOptions): Promise<void> {
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
   onUsr1 = () => dump(DATA_FILE, () => dataDump(context));
   onUsr2 = () => dump(STATS_FILE, () => statsDump(context));
+  onJson = () => dump(JSON_FILE, () => dataDump(context));
+  // keepalived writes the statistics, then clears them.
+  onStatsClear = () => {
+    dump(STATS_FILE, () => statsDump(context));
+    instances.clearStats();
+    logger.info({ event: 'stats-cleared' }, 'statistics cleared (STATS_CLEAR)');
+  };
   logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
   signals.started();
 }
@@ -266,11 +286,11 @@ async function main(): Promise<void> {
       process.stdout.write(`vrrpd (vrrp-engine) ${packageVersion()}: keepalived 2.2.7 command line, VRRP only\n`);
       return process.exit(EXIT.ok);
     case 'signum': {
-      const number = SIGNUMS[command.name];
+      const numbers: Readonly<Record<string, number>> = { ...SIGNUMS, ...keepalivedRealtimeSignals() };
+      const number = numbers[command.name];
       if (number === undefined) {
-        // keepalived's JSON and STATS_CLEAR are real-time signals: Node cannot catch them, and their
-        // default action would kill the daemon without a graceful stop. Say so rather than print one.
-        process.stderr.write(`vrrpd: no signal for ${command.name}: supported are ${Object.keys(SIGNUMS).join(', ')} (the JSON dump is on the status socket: vrrpd status --json)\n`);
+        // keepalived says "Unknown sigfunc" and exits 1; the list of known names helps more.
+        process.stderr.write(`vrrpd: no signal for ${command.name}: known are ${Object.keys(numbers).join(', ')}\n`);
         return process.exit(EXIT.usage);
       }
       process.stdout.write(`${number}\n`);

@@ -371,6 +371,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { routers, interfaces };
   }
 
+  /** Zeroes every counter counters() reports (keepalived's STATS_CLEAR); no state, timer or router changes. */
+  clearCounters(): void {
+    for (const slot of this.slotByName.values()) {
+      slot.advertsSent = 0;
+      slot.advertsReceived = 0;
+      slot.drops.clear();
+    }
+    for (const iface of this.interfaces.values()) {
+      iface.packetsReceived = 0;
+      iface.drops.clear();
+    }
+  }
+
   private handleDeadline(): void {
     // The timer that called us is spent; whatever we arm next must reach the port.
     this.armedAtMs = undefined;

@@ -19,10 +19,17 @@ const reply: StatusReply = {
       instance: 'VI_1', interface: 'eth0', vrid: 51, family: 4, version: 2, state: 'Master', priority: 150, effectivePriority: 150,
       master: '192.0.2.1', virtualAddresses: ['192.0.2.100', '192.0.2.101'], startedAt: '2026-01-01T00:00:00.000Z',
       lastTransition: { at: '2026-01-01T00:00:03.612Z', from: 'Backup', to: 'Master', reason: 'master-down-timer' },
+      checks: [
+        { name: 'chk_haproxy', kind: 'script', up: true, weight: -20, lastResult: 'exit 0' },
+        { name: 'eth1', kind: 'interface', up: false, weight: 0, lastResult: 'down' },
+        { name: 'load', kind: 'file', up: true, weight: 2, value: 5, lastResult: 'read 5' },
+        { name: 'chk_peer', kind: 'script', up: false, weight: 10, reverse: true, lastResult: 'exit 1' },
+      ],
+      excludedAddresses: ['198.51.100.7', '2001:db8::7'],
     },
     {
       instance: 'VI_LONGER_NAME', interface: 'eth0', vrid: 52, family: 4, version: 2, state: 'Backup', priority: 100, effectivePriority: 90,
-      master: null, virtualAddresses: [], startedAt: '2026-01-01T00:00:00.000Z', lastTransition: null,
+      master: null, virtualAddresses: [], startedAt: '2026-01-01T00:00:00.000Z', lastTransition: null, checks: [],
     },
   ],
 };
@@ -32,7 +39,17 @@ t.test('table', async (t) => {
   t.match(lines[0], /^vrrpd pid 42, \/etc\/keepalived\/keepalived.conf/);
   t.equal(lines[1], 'INSTANCE        STATE   PRIO  EFFECTIVE  MASTER     VIPS                     LAST TRANSITION (WHY)');
   t.equal(lines[2], 'VI_1            MASTER  150   150        192.0.2.1  192.0.2.100,192.0.2.101  2026-01-01T00:00:03Z Backup->Master (master-down-timer)');
-  t.equal(lines[3], 'VI_LONGER_NAME  BACKUP  100   90         -          -                        -');
+  t.equal(lines[3], '  checks: chk_haproxy up, weight -20; eth1 down, weight 0 (fault while down); load up, value 5, weight +2; chk_peer down, weight +10 reverse');
+  t.equal(lines[4], '  excluded: 198.51.100.7,2001:db8::7');
+  t.equal(lines[5], 'VI_LONGER_NAME  BACKUP  100   90         -          -                        -', 'no checks, no excluded: no extra line');
+  t.equal(lines[6], '');
+});
+
+t.test('table of a daemon whose reply has no checks field (an older vrrpd)', async (t) => {
+  const { checks: _checks, excludedAddresses: _excluded, ...older } = reply.instances[0]!;
+  const lines = formatStatusTable({ ...reply, instances: [older as typeof reply.instances[0]] }).split('\n');
+  t.equal(lines.length, 4, 'title, head, one row and the final newline');
+  t.match(lines[2], /^VI_1 /);
 });
 
 t.test('server and client', async (t) => {

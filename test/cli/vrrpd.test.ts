@@ -2,8 +2,9 @@
 // `vrrpd -n -f keepalived.conf` with its pid files, status socket and dump directory in a temp dir.
 // r1 (priority 150) uses -l (readable lines), r2 (priority 100) logs JSON. VRRPv3 at 100 ms.
 //
-// In order: pgrep keepalived finds them; election; `vrrpd status` table and --json; SIGUSR1 / SIGUSR2
-// dumps; SIGHUP with the same file (nothing changes), with a changed file (VI_2's priority and VI_4's VIP
+// In order: pgrep keepalived finds them; election; `vrrpd status` table and --json (with VI_1's tracked
+// interface and excluded address); SIGUSR1 / SIGUSR2 dumps; keepalived's real-time signals (JSON writes
+// keepalived.json, STATS_CLEAR writes keepalived.stats and clears the counters); SIGHUP with the same file (nothing changes), with a changed file (VI_2's priority and VI_4's VIP
 // changed in place: both stay Master with no transition, VI_4's new VIP appears and its old one goes
 // without r2 ever taking over; VI_3 added; VI_1's VIP never leaves), with a change that cannot start
 // (VI_3 keeps running as it was), with a broken file (refused, all keeps running);
@@ -18,6 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { query } from '../../src/cli/status-socket.js';
+import { keepalivedRealtimeSignals } from '../../src/linux/rt-signals.js';
 import { Lan, type LanNode } from '../netns/lan.js';
 import { holdersOf, sleep, waitUntil } from '../netns/observe.js';
 import { NamespaceProcess } from '../netns/process.js';
@@ -29,12 +32,21 @@ const VIP2 = '192.0.2.101';
 const VIP3 = '192.0.2.102';
 const VIP4 = '192.0.2.103';
 const VIP4_NEW = '192.0.2.104';
+const EXCLUDED = '198.51.100.50';
+
+/** The stats dump, as far as the tests read it. */
+interface StatsDump {
+  readonly instances: readonly { readonly instance: string; readonly becameMaster: number; readonly counters: { readonly routers: readonly { readonly advertsSent: number }[] } }[];
+}
 
 interface InstanceSpec {
   readonly name: string;
   readonly vrid: number;
   readonly priority: number;
   readonly vips: readonly string[];
+  /** track_interface on the instance's own interface with this weight. */
+  readonly trackWeight?: number;
+  readonly excluded?: readonly string[];
 }
 
 function conf(node: LanNode, instances: readonly InstanceSpec[]): string {
@@ -43,7 +55,10 @@ function conf(node: LanNode, instances: readonly InstanceSpec[]): string {
     lines.push(`vrrp_instance ${i.name} {`, '  state BACKUP', `  interface ${node.interface}`, '  version 3');
     lines.push(`  virtual_router_id ${i.vrid}`, `  priority ${i.priority}`, '  advert_int 0.1', '  virtual_ipaddress {');
     for (const vip of i.vips) lines.push(`    ${vip}/32`);
-    lines.push('  }', '}');
+    lines.push('  }');
+    if (i.trackWeight !== undefined) lines.push('  track_interface {', `    ${node.interface} weight ${i.trackWeight}`, '  }');
+    if (i.excluded !== undefined) lines.push('  virtual_ipaddress_excluded {', ...i.excluded.map((a) => `    ${a}/32`), '  }');
+    lines.push('}');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -113,9 +128,18 @@ t.test('command line without a daemon', async (t) => {
   t.match((await vrrpd(['-v'])).stdout, /^vrrpd \(vrrp-engine\) \d+\.\d+\.\d+/);
   t.same(await vrrpd(['--signum=RELOAD']), { code: 0, stdout: '1\n', stderr: '' });
   t.same(await vrrpd(['--signum=DATA']), { code: 0, stdout: '10\n', stderr: '' });
-  const json = await vrrpd(['--signum=JSON']);
-  t.equal(json.code, 1, 'no number for the real-time JSON signal: it would kill the daemon');
-  t.match(json.stderr, /status socket/);
+  const realtime = keepalivedRealtimeSignals();
+  t.same(await vrrpd(['--signum=JSON']), { code: 0, stdout: `${realtime.JSON}\n`, stderr: '' });
+  t.same(await vrrpd(['--signum=STATS_CLEAR']), { code: 0, stdout: `${realtime.STATS_CLEAR}\n`, stderr: '' });
+  if (hasKeepalived()) {
+    for (const name of ['JSON', 'STATS_CLEAR', 'STATS', 'STOP']) {
+      const theirs = execFileSync('keepalived', [`--signum=${name}`], { encoding: 'utf8' });
+      t.equal((await vrrpd([`--signum=${name}`])).stdout, theirs, `--signum=${name} as keepalived prints it`);
+    }
+  }
+  const unknown = await vrrpd(['--signum=TDUMP']);
+  t.equal(unknown.code, 1, 'an unknown name exits 1, as keepalived');
+  t.match(unknown.stderr, /no signal for TDUMP: known are .*JSON, STATS_CLEAR/);
   const bad = await vrrpd(['--bogus']);
   t.equal(bad.code, 1, 'bad usage exits 1, as keepalived');
   t.match(bad.stderr, /unknown option --bogus/);
@@ -150,7 +174,10 @@ class Daemon extends NamespaceProcess {
     this.confPath = confPath;
   }
 
-  async status(): Promise<{ instances: { instance: string; state: string; lastTransition: { at: string } | null; master: string | null }[]; lastReload: { result: string } | null }> {
+  async status(): Promise<{
+    instances: { instance: string; state: string; lastTransition: { at: string } | null; master: string | null; checks: { lastResult: string }[]; excludedAddresses?: string[] }[];
+    lastReload: { result: string } | null;
+  }> {
     const out = await vrrpd(['status', '--json', '--socket', this.socket]);
     if (out.code !== 0) throw new Error(`status: ${out.stderr}`);
     return JSON.parse(out.stdout);
@@ -197,7 +224,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     return daemon;
   };
   const base: InstanceSpec[] = [
-    { name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1] },
+    { name: 'VI_1', vrid: 51, priority: 150, vips: [VIP1], trackWeight: -20, excluded: [EXCLUDED] },
     { name: 'VI_2', vrid: 52, priority: 150, vips: [VIP2] },
     { name: 'VI_4', vrid: 54, priority: 150, vips: [VIP4] },
   ];
@@ -222,9 +249,16 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     const lines = table.stdout.trimEnd().split('\n');
     t.match(lines[1], /^INSTANCE\s+STATE\s+PRIO\s+EFFECTIVE\s+MASTER\s+VIPS\s+LAST TRANSITION \(WHY\)$/);
     t.match(lines[2], /^VI_1\s+MASTER\s+150\s+150\s+192\.0\.2\.1\s+192\.0\.2\.100\s+\S+Z Backup->Master \(master-down-timer\)$/);
+    t.equal(lines[3], `  checks: interface:${r1.interface} up, weight -20`, "VI_1's tracked interface under its row");
+    t.equal(lines[4], `  excluded: ${EXCLUDED}`);
+    t.match(lines[5], /^VI_2\s+MASTER\s/, 'VI_2 tracks nothing: no extra line');
     const json = await b.status();
     const vi1 = json.instances.find((i) => i.instance === 'VI_1')!;
     t.match(vi1, { state: 'Backup', master: r1.ipv4 }, "the Backup names the Master's address");
+    t.same(vi1.checks, [{ name: `interface:${r2.interface}`, kind: 'interface', up: true, weight: -20, lastResult: vi1.checks[0]?.lastResult }]);
+    t.same(vi1.excludedAddresses, [EXCLUDED]);
+    t.notOk('excludedAddresses' in json.instances.find((i) => i.instance === 'VI_2')!, 'left out when there are none');
+    t.same(json.instances.find((i) => i.instance === 'VI_2')!.checks, []);
   });
 
   await t.test('readable logs with -l, JSON without', async (t) => {
@@ -242,6 +276,33 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.match(stats, { pid: a.pid, instances: [{ instance: 'VI_1', becameMaster: 1 }, { instance: 'VI_2' }, { instance: 'VI_4' }] });
     t.ok(stats.instances[0].counters.routers[0].advertsSent > 0, 'advert counters');
     t.ok(a.running, 'SIGUSR1 did not start the inspector or kill the daemon');
+    t.match(data.instances[0], { checks: [{ name: `interface:${r1.interface}`, up: true, weight: -20 }], excludedAddresses: [EXCLUDED] }, 'the data dump lists the checks too');
+  });
+
+  await t.test("keepalived's real-time signals: JSON writes keepalived.json, STATS_CLEAR the stats and then clears them", async (t) => {
+    const realtime = keepalivedRealtimeSignals();
+    const jsonFile = join(a.dir, 'keepalived.json');
+    process.kill(a.pid, realtime.JSON);
+    const json = await waitUntil(() => (existsSync(jsonFile) ? JSON.parse(readFileSync(jsonFile, 'utf8')) : undefined), 3000, 'keepalived.json');
+    const overSocket = (await query(a.socket, 'json')) as Record<string, unknown>;
+    t.same(Object.keys(json).sort(), Object.keys(overSocket).sort(), "the same document as the status socket's json command");
+    t.match(json, { pid: a.pid, instances: [{ instance: 'VI_1', state: 'Master', config: { vrid: 51 }, snapshot: { state: 'Master' } }, { instance: 'VI_2' }, { instance: 'VI_4' }] });
+
+    const stats = async () => (await query(a.socket, 'stats')) as StatsDump;
+    const statsFile = join(a.dir, 'keepalived.stats');
+    rmSync(statsFile);
+    const sentBefore = (await stats()).instances[0]!.counters.routers[0]!.advertsSent;
+    process.kill(a.pid, realtime.STATS_CLEAR);
+    const written = await waitUntil(() => (existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as StatsDump) : undefined), 3000, 'keepalived.stats');
+    t.match(written.instances[0], { instance: 'VI_1', becameMaster: 1 }, 'written before clearing, as keepalived does');
+    t.ok(written.instances[0]!.counters.routers[0]!.advertsSent >= sentBefore, 'with the counts so far');
+    const after = await stats();
+    t.match(after.instances[0], { instance: 'VI_1', becameMaster: 0, releasedMaster: 0, transitions: 0 }, 'transition counts cleared');
+    // Adverts go on every 100 ms, so a few may be counted again already.
+    t.ok(after.instances[0]!.counters.routers[0]!.advertsSent < 10, `advertsSent restarted from 0 (now ${after.instances[0]!.counters.routers[0]!.advertsSent})`);
+    t.ok(a.lines.some((l) => /statistics cleared/.test(l.text)));
+    t.ok(a.running, 'neither signal ended the daemon');
+    t.equal(await a.stateOf('VI_1'), 'Master', 'and nothing changed state');
   });
 
   const transitionOf = async (name: string) => (await a.status()).instances.find((i) => i.instance === name)!.lastTransition!.at;
@@ -362,11 +423,12 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.notOk(again.lines.some((l) => /removing VIPs|Master -> Initialize/.test(l.text)), 'no shutdown transition, nothing removed');
   });
 
-  await t.test('signals while still starting: HUP / USR1 / USR2 do not kill it; TERM stops it once started, exit 0', async (t) => {
+  await t.test('signals while still starting: HUP / USR1 / USR2 / JSON / STATS_CLEAR do not kill it; TERM stops it once started, exit 0', async (t) => {
     const early = new Daemon('r1-early', r1, a.dir, []);
     daemons.push(early);
     await early.waitForLine((l) => l.text.includes('"event":"starting"'), 10_000, 'the starting line');
-    for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM'] as const) process.kill(early.pid, signal);
+    const realtime = keepalivedRealtimeSignals();
+    for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', realtime.JSON, realtime.STATS_CLEAR, 'SIGTERM'] as const) process.kill(early.pid, signal);
     t.same(await early.exited, { code: 0, signal: null });
     t.ok(early.lines.some((l) => l.text.includes('"event":"exiting"')), 'it went through the graceful stop');
     t.notOk((await holdersOf(lan, VIP1)).includes('r1'), "the VIP -V left is gone (removed at start as a leftover, or at the stop)");
