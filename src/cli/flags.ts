@@ -228,5 +228,8 @@ function parseStatus(argv: readonly string[]): Command {
   return { kind: 'status', json, socket };
 }
 
-/** keepalived --signum=NAME: the signal number a script should send. */
+/**
+ * keepalived --signum=NAME: the signal number a script should send. The real-time JSON and STATS_CLEAR
+ * depend on the C library's SIGRTMIN / SIGRTMAX: src/linux/rt-signals.ts gives those.
+ */
 export const SIGNUMS: Readonly<Record<string, number>> = { STOP: 15, RELOAD: 1, DATA: 10, STATS: 12 };

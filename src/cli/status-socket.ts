@@ -1,6 +1,6 @@
 // The daemon's status socket (a unix socket, /run/vrrpd.sock by default, mode 0600): a client writes
-// one command line (`status`, `data`, `stats`; `json` is `data`, keepalived's --json dump, whose
-// real-time signal Node cannot catch) and reads one JSON document back, then the daemon closes.
+// one command line (`status`, `data`, `stats`; `json` is `data`, what keepalived's JSON signal writes)
+// and reads one JSON document back, then the daemon closes.
 // `vrrpd status` is that client; it prints a table, or the JSON with --json.
 
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
