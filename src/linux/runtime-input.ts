@@ -13,7 +13,7 @@ import { canonicalAddress, type VipSpec } from './addresses.js';
 import type { RuntimeLogger } from './event-log.js';
 import { getSourceAddresses } from './links.js';
 import type { NetlinkError, RtNetlinkClient } from './netlink.js';
-import { checkVmacNames, planVmac, type VmacPlan } from './vmac.js';
+import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from './vmac.js';
 
 /**
  * A router as the runtime takes it: primaryAddress may be left out and is then read from the interface.
@@ -23,7 +23,8 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
   readonly primaryAddress?: string;
   /**
    * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
-   * 00:00:5e:00:01:<vrid>; a string names the macvlan instead (at most 15 characters). IPv4 only.
+   * 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>); a string names the macvlan instead (at most
+   * 15 characters).
    */
   readonly useVmac?: boolean | string;
 };
@@ -351,6 +352,8 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
   );
   return {
     ...router,
+    // An IPv6 VMAC carries the advert source: adverts leave from the virtual MAC with that address.
+    vmac: withSourceAddress(vmac, config.primaryAddress),
     config: vmac ? { ...config, interface: vmac.name } : config,
     resolved: input.primaryAddress === undefined,
     ...(ownPeer !== undefined ? { ownPeerDropped: ownPeer } : {}),

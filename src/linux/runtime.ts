@@ -518,7 +518,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
   const logger = input.logger ?? silentLogger;
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
-  const vmacManager = new VmacManager(macvlans, logger);
+  const vmacManager = new VmacManager(macvlans, logger, client);
   let plannedVmacs: VmacPlan[] = [];
   let addressPort: LinuxAddressPort | undefined;
   let watcher: LinkWatcher | undefined;

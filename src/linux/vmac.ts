@@ -1,6 +1,6 @@
 // VRRP virtual MAC (keepalived's use_vmac): a macvlan on the router's interface carrying the RFC 5798
-// virtual MAC 00:00:5e:00:01:{VRID}, so the VIPs keep one MAC across failover and neighbours need no
-// GARP to follow a new Master.
+// virtual MAC 00:00:5e:00:01:{VRID} (IPv4) or 00:00:5e:00:02:{VRID} (IPv6), so the VIPs keep one MAC
+// across failover and neighbours need no GARP / NA to follow a new Master.
 //
 // Behaviour taken from keepalived 2.2.7 (vrrp_vmac.c, vrrp_if_config.c), not its code:
 //   - macvlan in private mode: a multicast frame whose source MAC is one of the host's own private
@@ -13,6 +13,13 @@
 //   - on the parent: arp_ignore=1 and arp_filter=1, so the parent never answers ARP for a VIP with its
 //     own MAC, and (our addition) arp_announce=2, so it never asks from a VIP either; the previous
 //     values are put back when the last VMAC on it is removed;
+//   - an IPv6 VMAC (keepalived 2.2.7 seen on the wire and in `ip -d link`): IPv4 sysctls and the
+//     parent left alone; addr_gen_mode=1 (none), so the kernel makes no link-local from the shared MAC
+//     (RFC 5798 7.4: adverts come from the router's own link-local); instead the router's advert
+//     source (its configured primaryAddress, else the parent's link-local) is added to the VMAC as /64,
+//     nodad and deprecated (preferred_lft 0), so adverts leave from the virtual MAC with that source
+//     while the kernel never picks it for other traffic;
+//   - the default name is vrrp.<vrid> for both families, as keepalived 2.2.7 names it;
 //   - removed at stop; at start one left by a killed run (same name, same MAC) is removed first.
 // Different from keepalived: a macvlan of that name with *another* MAC is refused (EEXIST) rather than
 // deleted, since it may belong to someone else.
@@ -22,7 +29,7 @@ import { ConfigError } from '../config/errors.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from './event-log.js';
 import type { MacvlanClient } from './macvlan.js';
-import { MAX_INTERFACE_NAME_LENGTH, type NetlinkError } from './netlink.js';
+import { MAX_INTERFACE_NAME_LENGTH, type NetlinkError, type RtNetlinkClient } from './netlink.js';
 
 /** A router's VMAC as planned from its configuration. */
 export interface VmacPlan {
@@ -33,6 +40,8 @@ export interface VmacPlan {
   readonly parent: string;
   readonly name: string;
   readonly mac: string;
+  /** IPv6: the router's advert source, put on the VMAC (set once the router's address is resolved). */
+  readonly sourceAddress?: string;
 }
 
 /** RFC 5798 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
@@ -40,9 +49,9 @@ export function virtualMac(vrid: number, family: IpFamily): string {
   return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
 }
 
-/** keepalived's default names: vrrp.<vrid> (IPv4), vrrp6.<vrid> (IPv6). */
-export function defaultVmacName(vrid: number, family: IpFamily): string {
-  return `${family === 4 ? 'vrrp' : 'vrrp6'}.${vrid}`;
+/** keepalived 2.2.7's default name, vrrp.<vrid> for IPv4 and IPv6 alike. */
+export function defaultVmacName(vrid: number): string {
+  return `vrrp.${vrid}`;
 }
 
 /** Validates `useVmac` (true or an interface name) for a router; ConfigError names `where.useVmac`. */
@@ -56,10 +65,7 @@ export function planVmac(
   if (useVmac !== true && typeof useVmac !== 'string') {
     throw new ConfigError(field, `must be true, false or an interface name, got ${JSON.stringify(useVmac)}`);
   }
-  if (router.family === 6) {
-    throw new ConfigError(field, 'a virtual MAC is supported for IPv4 routers only (IPv6 VMACs are not implemented yet)');
-  }
-  const name = useVmac === true ? defaultVmacName(router.vrid, router.family) : useVmac;
+  const name = useVmac === true ? defaultVmacName(router.vrid) : useVmac;
   if (name.length === 0 || name.length > MAX_INTERFACE_NAME_LENGTH || /[\s/:]/.test(name) || name === '.' || name === '..') {
     throw new ConfigError(field, `${JSON.stringify(name)} is not a valid interface name (1 to ${MAX_INTERFACE_NAME_LENGTH} characters, no space, '/' or ':')`);
   }
@@ -76,6 +82,11 @@ export function checkVmacNames(plans: readonly (VmacPlan | undefined)[]): void {
     if (first !== undefined) throw new ConfigError(`routers[${index}].useVmac`, `VMAC ${plan.name} is also used by routers[${first}]`);
     seen.set(plan.name, index);
   });
+}
+
+/** An IPv6 VMAC's plan once its router's advert source is known (the address goes on the VMAC). */
+export function withSourceAddress(plan: VmacPlan | undefined, sourceAddress: string): VmacPlan | undefined {
+  return plan?.family === 6 ? { ...plan, sourceAddress } : plan;
 }
 
 function sysctlPath(family: 'ipv4' | 'ipv6', iface: string, name: string): string {
@@ -105,6 +116,15 @@ const PARENT_IPV4_SYSCTLS: readonly [string, string][] = [
   ['arp_announce', '2'],
 ];
 
+const VMAC_IPV6_SYSCTLS: readonly [string, string][] = [
+  // On even if the host's default is off: the router speaks IPv6 here.
+  ['disable_ipv6', '0'],
+  // IN6_ADDR_GEN_MODE_NONE: no EUI-64 link-local from the MAC every router of the VRID shares.
+  ['addr_gen_mode', '1'],
+];
+/** The prefix length keepalived gives the VMAC's link-local address. */
+const VMAC_SOURCE_PREFIX_LENGTH = 64;
+
 const VMAC_UP_WAIT_MS = 1000;
 
 /** The message starts with the code, as Node's own errors do, so a one-line report shows it. */
@@ -115,13 +135,15 @@ function codedError(code: string, message: string): Error & { code: string } {
 /** Creates and removes the VMACs of one runtime, and the parent settings they need. */
 export class VmacManager {
   private readonly client: MacvlanClient;
+  private readonly addresses: RtNetlinkClient;
   private readonly logger: RuntimeLogger;
   /** Parent -> its sysctl values before the first VMAC, and how many VMACs it has now. */
   private readonly parents = new Map<string, { saved: [string, string][]; users: number }>();
   private readonly created = new Set<string>();
 
-  constructor(client: MacvlanClient, logger: RuntimeLogger) {
+  constructor(client: MacvlanClient, logger: RuntimeLogger, addresses: RtNetlinkClient) {
     this.client = client;
+    this.addresses = addresses;
     this.logger = logger;
   }
 
@@ -157,10 +179,14 @@ export class VmacManager {
     const vmac = await this.client.find(plan.name);
     if (!vmac) throw codedError('ENODEV', `${plan.router}: VMAC ${plan.name} vanished right after it was created`);
     // Before it goes up: IPv6 would otherwise start DAD on a link-local address at once.
-    writeSysctl('ipv6', plan.name, 'disable_ipv6', '1');
-    for (const [name, value] of VMAC_IPV4_SYSCTLS) writeSysctl('ipv4', plan.name, name, value);
-    this.configureParent(plan.parent);
-    this.warnStrictRpFilter(plan);
+    if (plan.family === 6) {
+      await this.configureIpv6(plan, vmac.ifindex);
+    } else {
+      writeSysctl('ipv6', plan.name, 'disable_ipv6', '1');
+      for (const [name, value] of VMAC_IPV4_SYSCTLS) writeSysctl('ipv4', plan.name, name, value);
+      this.configureParent(plan.parent);
+      this.warnStrictRpFilter(plan);
+    }
     await this.client.setUp(vmac.ifindex, true);
     await this.waitRunning(plan.name, parent.running);
     this.logger.info(
@@ -175,8 +201,24 @@ export class VmacManager {
     const vmac = await this.client.find(plan.name);
     // Only the interface we made: same name *and* our MAC.
     if (vmac && vmac.kind === 'macvlan' && vmac.mac === plan.mac) await this.client.delete(vmac.ifindex);
-    this.releaseParent(plan.parent);
+    if (plan.family === 4) this.releaseParent(plan.parent);
     this.logger.info({ event: 'vmacRemoved', router: plan.router, interface: plan.name }, `${plan.router}: VMAC ${plan.name} removed`);
+  }
+
+  /** IPv6 on, no address made from the shared MAC, and the router's advert source on it. */
+  private async configureIpv6(plan: VmacPlan, ifindex: number): Promise<void> {
+    if (plan.sourceAddress === undefined) {
+      throw codedError('EINVAL', `${plan.router}: IPv6 VMAC ${plan.name} planned without the router's source address`);
+    }
+    for (const [name, value] of VMAC_IPV6_SYSCTLS) writeSysctl('ipv6', plan.name, name, value);
+    await this.addresses.addAddress({
+      ifindex,
+      family: 6,
+      address: plan.sourceAddress,
+      prefixLength: VMAC_SOURCE_PREFIX_LENGTH,
+      noDad: true,
+      deprecated: true,
+    });
   }
 
   /**
