@@ -101,6 +101,37 @@ t.test('after close the signal has its default action again (a real-time signal 
   t.equal(result.waitSignal, realtimeSignalRange().min + 2, 'ended by that signal');
 });
 
+t.test("a Worker's watcher is closed when the Worker ends (the environment's teardown)", async (t) => {
+  const result = child(`
+    const { Worker } = await import('node:worker_threads');
+    const signal = realtimeSignalRange().min + 4;
+    const inWorker = [
+      "const { parentPort, workerData } = require('node:worker_threads');",
+      'import(workerData.url).then(({ watchSignal }) => {',
+      '  watchSignal(workerData.signal, (n) => parentPort.postMessage(n));',
+      "  parentPort.postMessage('ready');",
+      '  setInterval(() => {}, 1000);',
+      '});',
+    ].join('\\n');
+    // execArgv: []: not this process's --input-type=module, the worker's code is CommonJS.
+    const worker = new Worker(inWorker, { eval: true, execArgv: [], workerData: { url: ${JSON.stringify(moduleUrl)}, signal } });
+    for await (const [message] of (await import('node:events')).on(worker, 'message')) {
+      if (message === 'ready') process.kill(process.pid, signal);
+      else {
+        console.log('worker got', message);
+        break;
+      }
+    }
+    await worker.terminate();
+    process.kill(process.pid, signal);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    console.log('survived');
+  `);
+  const signal = realtimeSignalRange().min + 4;
+  t.equal(result.stdout.trim(), `worker got ${signal}`, `the Worker heard it, then the process was ended by it ${result.stderr}`);
+  t.equal(result.waitSignal, signal, 'no watcher was left after the Worker ended');
+});
+
 t.test('a listener that throws is an uncaught exception, as for Node\'s own callbacks', async (t) => {
   const result = child(`
     const signal = realtimeSignalRange().min + 3;
