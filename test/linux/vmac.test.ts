@@ -399,5 +399,16 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv6)', { skip }, async (t) =
       [`${VIRTUAL_MAC[6]} ${VIRTUAL_MAC[6]}`],
       'every one has eth.src and target link-layer address = the virtual MAC',
     );
+    const answers = capturedFields(lan.pcap, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP[6]}`, [
+      'eth.src',
+      'icmpv6.nd.na.flag.s',
+      'icmpv6.opt.linkaddr',
+    ]);
+    t.ok(answers.some((n) => n[1] === '1'), 'the client’s neighbour solicitations for the VIP were answered (solicited NAs)');
+    t.same([...new Set(answers.map((n) => n[0]))], [VIRTUAL_MAC[6]], 'every NA for the VIP, solicited ones included, left from the virtual MAC');
+    t.ok(
+      answers.every((n) => n[2] === '' || n[2] === VIRTUAL_MAC[6]),
+      'and none names another link-layer address (a parent’s MAC never answers for the VIP)',
+    );
   });
 });
