@@ -7,7 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { skipReason, sleep, waitUntil } from '../netns/harness.js';
-import { Lan } from '../netns/lan.js';
+import { Lan, run } from '../netns/lan.js';
 import { addressesOn, holdersOf } from '../netns/observe.js';
 import { IpFailoverPod, TcpListener, type Env } from './pods.js';
 
@@ -39,8 +39,17 @@ t.test('three pods from OPENSHIFT_HA_* only: groups, offset, spread by the formu
   const expected: Record<string, string> = {
     '192.0.2.100': 'r3', '192.0.2.101': 'r3', '192.0.2.102': 'r1', '192.0.2.103': 'r1', '192.0.2.104': 'r2', '192.0.2.105': 'r2',
   };
+  // The pods start one after another, under load seconds apart, and with preempt_delay 300 a
+  // higher-priority pod that comes up late rightly waits 300 s behind a lower one already Master. So the
+  // bridge ports stay down (no carrier: every router waits in Fault) until all pods run, then come up
+  // together, as when a switch comes back: the formula alone decides the masters.
+  const setBridgePorts = (up: boolean) => {
+    for (const node of lan.routers) run('ip', ['-n', lan.bridgeNamespace, 'link', 'set', node.bridgePort, up ? 'up' : 'down']);
+  };
+  setBridgePorts(false);
   for (const node of lan.routers) pods.push(new IpFailoverPod(node, ENV));
   await Promise.all(pods.map((p) => p.waitForEvent('started', 10_000)));
+  setBridgePorts(true);
 
   await t.test('each VIP on the node the formula makes master, on that node only', async (t) => {
     const holders = await waitUntil(async () => {
