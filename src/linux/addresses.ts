@@ -11,6 +11,7 @@
 import { isIP } from 'node:net';
 import { ConfigError } from '../config/errors.js';
 import type { AddressPort, VipOptions } from '../engine/ports.js';
+import type { AcceptModeFirewall } from './accept-mode-firewall.js';
 import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
 import type { IpFamily } from '../wire/types.js';
 import { loadNative } from './native.js';
@@ -50,6 +51,8 @@ export interface LinuxAddressPortOptions {
   readonly vips?: readonly VipSpec[];
   /** Shared with other adapters if given; otherwise the port opens (and closes) its own. */
   readonly client?: RtNetlinkClient;
+  /** Drops traffic to the VIPs of routers without accept mode; without it acceptMode false is not enforced. */
+  readonly firewall?: AcceptModeFirewall;
 }
 
 /** One address that could not be added or removed. */
@@ -156,9 +159,11 @@ export class LinuxAddressPort implements AddressPort {
   private readonly client: RtNetlinkClient;
   private readonly ownsClient: boolean;
   private readonly vips = new Map<string, ResolvedVip>();
+  private readonly firewall: AcceptModeFirewall | undefined;
 
   constructor(options: LinuxAddressPortOptions) {
     this.announce = options.announce;
+    this.firewall = options.firewall;
     this.client = options.client ?? new RtNetlinkClient();
     this.ownsClient = options.client === undefined;
     (options.vips ?? []).forEach((spec, index) => {
@@ -171,18 +176,32 @@ export class LinuxAddressPort implements AddressPort {
   }
 
   /**
-   * Adds the VIPs. `acceptMode` does not change how an address is added: refusing traffic to a VIP
-   * when it is off is a firewall rule (keepalived's vrrp_strict), not an address property.
+   * Adds the VIPs. With `acceptMode` off each first goes into the firewall's drop set (keepalived's
+   * vrrp_strict), so that it never answers while on the interface. A firewall failure is reported
+   * with the address, which is still added: the router keeps serving, the error is logged.
    */
-  async addVips(iface: string, addresses: readonly string[], _options: VipOptions): Promise<void> {
-    await this.forEachVip('addVips', iface, addresses, (spec) =>
-      this.client.addAddress({ ...spec, noDad: spec.family === 6 }),
-    );
+  async addVips(iface: string, addresses: readonly string[], options: VipOptions): Promise<void> {
+    const firewall = options.acceptMode ? undefined : this.firewall;
+    const add = (spec: AddressSpec) => this.client.addAddress({ ...spec, noDad: spec.family === 6 });
+    if (firewall === undefined) {
+      // No await before the add: the request is written before addVips returns (the takeover path).
+      await this.forEachVip('addVips', iface, addresses, add);
+      return;
+    }
+    await this.forEachVip('addVips', iface, addresses, async (spec) => {
+      let blockError: unknown;
+      await firewall.block(spec.address).catch((error: unknown) => (blockError = error));
+      await add(spec);
+      if (blockError !== undefined) throw blockError;
+    });
   }
 
   /** Removing from an interface that no longer exists succeeds: its addresses went with it. */
   async removeVips(iface: string, addresses: readonly string[]): Promise<void> {
-    await this.forEachVip('removeVips', iface, addresses, (spec) => this.client.deleteAddress(spec));
+    await this.forEachVip('removeVips', iface, addresses, async (spec) => {
+      await this.client.deleteAddress(spec);
+      await this.firewall?.unblock(spec.address);
+    });
   }
 
   async announceVips(iface: string, addresses: readonly string[], count: number): Promise<void> {

@@ -185,14 +185,6 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
       );
     }
     seen.set(key, index);
-    // Refusing is more honest than accepting and not enforcing: without accept mode a Master must drop
-    // traffic to its VIPs (keepalived does it with an iptables/nftables rule under vrrp_strict).
-    if (!config.acceptMode) {
-      throw new ConfigError(
-        `routers[${index}].acceptMode`,
-        'false is not supported on Linux yet: nothing would drop traffic to the VIPs (it needs the firewall rule keepalived adds under vrrp_strict)',
-      );
-    }
   });
   vips.forEach((vip, index) => {
     const canonical = canonicalAddress(vip.address);

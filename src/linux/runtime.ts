@@ -24,6 +24,7 @@ import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
 import { preciseTime } from './precise-time.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
+import { AcceptModeFirewall } from './accept-mode-firewall.js';
 import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
 import { announceVips } from './announce.js';
 import { errorFields, logEngineEvents, type RuntimeLogger } from './event-log.js';
@@ -141,6 +142,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly entries = new Map<string, ResolvedRouter>();
   private vips: readonly LinuxVipSpec[];
   private addressPort: LinuxAddressPort;
+  private readonly firewall: AcceptModeFirewall;
   /** Interfaces some router runs on: link events for others are not ours. */
   private used = new Set<string>();
   /** Per router, the interfaces its addresses elsewhere live on and it tracks (keepalived: unless no_track). */
@@ -156,6 +158,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     packets: LinuxPacketPort;
     watcher: LinkWatcher;
     addressPort: LinuxAddressPort;
+    firewall: AcceptModeFirewall;
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
   }) {
@@ -166,6 +169,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.packets = parts.packets;
     this.watcher = parts.watcher;
     this.addressPort = parts.addressPort;
+    this.firewall = parts.firewall;
     this.vips = parts.vips;
     for (const router of parts.routers) this.entries.set(router.input.name, router);
     const configs = parts.routers.map((router) => router.config);
@@ -253,6 +257,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     } finally {
       this.watcher.close();
       this.addressPort.close();
+      await closeFirewall(this.firewall, this.logger);
       await removeVmacs(this.vmacs, this.vmacPlans(), this.logger);
       this.macvlans.close();
       this.client.close();
@@ -264,7 +269,12 @@ class LinuxRuntime implements LinuxEngineHandle {
     if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
     const checked = checkInput(next);
     // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
-    const addressPort = new LinuxAddressPort({ announce: announceVips, vips: withPrevious(checked.vips, this.vips), client: this.client });
+    const addressPort = new LinuxAddressPort({
+      announce: announceVips,
+      vips: withPrevious(checked.vips, this.vips),
+      client: this.client,
+      firewall: this.firewall,
+    });
     const unchanged: string[] = [];
     const reconfigured: string[] = [];
     const replaced: string[] = [];
@@ -519,6 +529,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
   const vmacManager = new VmacManager(macvlans, logger, client);
+  const firewall = new AcceptModeFirewall();
   let plannedVmacs: VmacPlan[] = [];
   let addressPort: LinuxAddressPort | undefined;
   let watcher: LinkWatcher | undefined;
@@ -533,7 +544,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     }
     const configs = routers.map((r) => r.config);
     plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
-    addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client });
+    addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
 
     // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
     const packetErrors = (event: PacketPortError) =>
@@ -551,12 +562,13 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       packets.reopen(plan.name, false);
     }
     for (const [iface, addresses] of byInterface(configs)) await removeLeftovers(addressPort, iface, addresses, logger);
+    await prepareFirewall(firewall, configs, logger);
 
     watcher = await LinkWatcher.start();
 
     // Compile the Master path now, not during the first takeover (see warm-up.ts).
     warmUpProtocolPaths(configs);
-    const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, routers, vips: checked.vips });
+    const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
     logger.info(
@@ -584,6 +596,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     packets?.close();
     watcher?.close();
     addressPort?.close();
+    await closeFirewall(firewall, logger);
     await removeVmacs(vmacManager, plannedVmacs, logger);
     macvlans.close();
     client.close();
@@ -597,6 +610,33 @@ function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void 
     { event: 'notice', notice: 'own-unicast-peer', router: router.input.name, address: router.ownPeerDropped },
     `${router.input.name}: unicast peer ${router.ownPeerDropped} is this node's own address; not sending to it`,
   );
+}
+
+/**
+ * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
+ * runs without accept mode, creates ours now so that a missing nft shows at start. Failures are logged.
+ */
+async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
+  const needed = configs.some((c) => !c.acceptMode);
+  try {
+    if (needed) await firewall.ensureTable();
+    else await firewall.removeLeftover();
+  } catch (error) {
+    // Without nft there can be no leftover table either: only a problem when a router needs it.
+    if (!needed && (error as { code?: string }).code === 'ENOENT') return;
+    logger.error(
+      { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
+      needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',
+    );
+  }
+}
+
+async function closeFirewall(firewall: AcceptModeFirewall, logger: RuntimeLogger): Promise<void> {
+  try {
+    await firewall.close();
+  } catch (error) {
+    logger.error({ event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) }, 'could not remove the accept-mode table');
+  }
 }
 
 /** Removes the VMACs this run created; a failure is logged, the others are still removed. */

@@ -269,7 +269,6 @@ t.test('startLinuxEngine rejects configuration mistakes with the field named', a
     ['duplicate name', { routers: [router, { ...router, vrid: 52 }] }, 'routers[1].name', /also the name of routers\[0\]/],
     ['same VRID twice on one interface', { routers: [router, { ...router, name: 'VI_2' }] }, 'routers[1].vrid', /already used by routers\[0\]/],
     ['bad VRID', { routers: [{ ...router, vrid: 256 }] }, 'routers[0].vrid', /1 to 255/],
-    ['accept mode off, which nothing would enforce', { routers: [{ ...router, acceptMode: false }] }, 'routers[0].acceptMode', /not supported on Linux yet/],
     [
       'no primaryAddress and no such interface',
       { routers: [{ ...router, primaryAddress: undefined, interface: `nosuch${process.pid}`.slice(0, 15) }] },

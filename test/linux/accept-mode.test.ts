@@ -1,0 +1,146 @@
+// Accept mode off on Linux (RFC 5798/9568 6.4.3, keepalived's vrrp_strict): bin/vrrp-engine in a router
+// namespace, a client namespace on the other end of a veth pair. The kernel is the witness: ping from the
+// client, the client's neighbour table, `nft list table` in the router namespace.
+//
+//   router: va 192.0.2.1/24 2001:db8::1/64      client: vb 192.0.2.2/24 2001:db8::2/64
+//   VI_1 (IPv4, VRID 51) and VI_6 (IPv6, VRID 52), VRRPv3, alone on the link so Master.
+// Needs root and nft.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ACCEPT_MODE_TABLE } from '../../src/linux/accept-mode-firewall.js';
+import { namespaceSkipReason } from './netns-harness.js';
+import { eventually, Runner } from './runner-process.js';
+
+const VIP = '192.0.2.100';
+const VIP6 = '2001:db8::100';
+const ns = { router: `vrrpam${process.pid}r`, client: `vrrpam${process.pid}c` };
+
+function nftMissing(): string | undefined {
+  return spawnSync('nft', ['--version']).status === 0 ? undefined : 'the nft command is not installed';
+}
+const skip = namespaceSkipReason() ?? nftMissing();
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function inNamespace(namespace: string, command: string, ...args: string[]): { status: number | null; stdout: string } {
+  const result = spawnSync('ip', ['netns', 'exec', namespace, command, ...args], { encoding: 'utf8', timeout: 10_000 });
+  return { status: result.status, stdout: result.stdout };
+}
+
+/** True if one echo request from the client to `address` gets a reply within a second. */
+function pingAnswered(address: string): boolean {
+  return inNamespace(ns.client, 'ping', '-c', '1', '-W', '1', address).status === 0;
+}
+
+function tableListing(): string | undefined {
+  const listed = inNamespace(ns.router, 'nft', 'list', 'table', 'inet', ACCEPT_MODE_TABLE);
+  return listed.status === 0 ? listed.stdout : undefined;
+}
+
+function hasAddress(address: string): boolean {
+  const links = JSON.parse(ip('-n', ns.router, '-json', 'addr', 'show', 'dev', 'va')) as { addr_info: { local: string }[] }[];
+  return links.some((link) => link.addr_info.some((a) => a.local === address));
+}
+
+/** The client's neighbour entry for `address`, if it has a link-layer address. */
+function clientNeighbour(address: string): string | undefined {
+  const entries = JSON.parse(ip('-n', ns.client, '-json', '-6', 'neigh', 'show', address, 'dev', 'vb')) as { lladdr?: string }[];
+  return entries.find((e) => e.lladdr !== undefined)?.lladdr;
+}
+
+function config(acceptMode: boolean): string {
+  const common = { interface: 'va', version: 3, priority: 150, advertIntervalCs: 10, acceptMode };
+  return JSON.stringify({
+    routers: [
+      { ...common, name: 'VI_1', vrid: 51, virtualAddresses: [VIP] },
+      { ...common, name: 'VI_6', vrid: 52, virtualAddresses: [VIP6] },
+    ],
+  });
+}
+
+t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip }, async (t) => {
+  const runners: Runner[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'vrrp-accept-'));
+  t.teardown(() => {
+    for (const r of runners) r.kill('SIGKILL');
+    for (const name of Object.values(ns)) {
+      try {
+        ip('netns', 'del', name); // takes the router namespace's nftables table with it
+      } catch {
+        // never created, or already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (const name of Object.values(ns)) {
+    ip('netns', 'add', name);
+    for (const conf of ['all', 'default']) inNamespace(name, 'sysctl', '-qw', `net.ipv6.conf.${conf}.accept_dad=0`);
+  }
+  ip('-n', ns.router, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', ns.client);
+  for (const [name, dev, last] of [[ns.router, 'va', 1], [ns.client, 'vb', 2]] as const) {
+    ip('-n', name, 'addr', 'add', `192.0.2.${last}/24`, 'dev', dev);
+    ip('-n', name, 'addr', 'add', `2001:db8::${last}/64`, 'dev', dev, 'nodad');
+    ip('-n', name, 'link', 'set', dev, 'up');
+  }
+  const off = join(dir, 'off.json');
+  const on = join(dir, 'on.json');
+  writeFileSync(off, config(false));
+  writeFileSync(on, config(true));
+  const start = async (path: string): Promise<Runner> => {
+    const r = new Runner(ns.router, path);
+    runners.push(r);
+    await r.waitForState('Master', 0, 'VI_1');
+    await r.waitForState('Master', 0, 'VI_6');
+    await eventually('both VIPs on va', () => hasAddress(VIP) && hasAddress(VIP6));
+    return r;
+  };
+
+  await t.test('Master without accept mode: the VIPs are on the interface but do not answer', async (t) => {
+    const r = await start(off);
+    t.ok(pingAnswered('192.0.2.1'), "the router's own address answers (the link works)");
+    t.notOk(pingAnswered(VIP), 'no reply from the IPv4 VIP');
+    ip('-n', ns.client, '-6', 'neigh', 'flush', 'dev', 'vb');
+    t.notOk(pingAnswered(VIP6), 'no reply from the IPv6 VIP');
+    t.ok(clientNeighbour(VIP6), 'but the IPv6 VIP answered neighbour solicitation: the client has its link-layer address');
+    const listing = tableListing() ?? '';
+    t.match(listing, VIP, 'the IPv4 VIP is in the drop set');
+    t.match(listing, VIP6, 'the IPv6 VIP is in the drop set');
+    r.kill('SIGTERM');
+    const { code } = await r.exited;
+    t.equal(code, 0, 'SIGTERM: exit 0');
+    t.equal(tableListing(), undefined, 'the table is gone after SIGTERM');
+  });
+
+  await t.test('a table left by a kill -9 is replaced at the next start', async (t) => {
+    const killed = await start(off);
+    killed.kill('SIGKILL');
+    await killed.exited;
+    t.ok(tableListing(), 'kill -9 left the table behind');
+    const r = await start(on);
+    await r.waitFor('started', (l) => l.event === 'started');
+    t.equal(tableListing(), undefined, 'a run with accept mode on removed the leftover table');
+    t.ok(pingAnswered(VIP), 'accept mode on: the IPv4 VIP answers');
+    t.ok(pingAnswered(VIP6), 'accept mode on: the IPv6 VIP answers');
+    r.kill('SIGTERM');
+    t.equal((await r.exited).code, 0, 'SIGTERM: exit 0');
+
+    const again = await start(off);
+    again.kill('SIGKILL');
+    await again.exited;
+    const replaced = await start(off);
+    t.notOk(pingAnswered(VIP), 'a run with accept mode off over a leftover table still drops');
+    t.notOk(
+      replaced.find((l) => l.event === 'error'),
+      'no error logged: the leftover table was replaced',
+    );
+    replaced.kill('SIGTERM');
+    t.equal((await replaced.exited).code, 0, 'SIGTERM: exit 0');
+    t.equal(tableListing(), undefined, 'the table is gone after SIGTERM');
+  });
+});
