@@ -60,7 +60,6 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
     const config = buildRouterConfig({ ...rest, primaryAddress: router.primaryAddress ?? (family === 4 ? '0.0.0.1' : 'fe80::1') }, where);
-    if (!config.acceptMode) throw new ConfigError(`${where}.acceptMode`, 'false is not supported on Linux yet');
     const home = vipInterface(router, where);
     vipHomes.push(home);
     const key = `${home}/${config.family}/${config.vrid}`;

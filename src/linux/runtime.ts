@@ -614,7 +614,8 @@ function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void 
 
 /**
  * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
- * runs without accept mode, creates ours now so that a missing nft shows at start. Failures are logged.
+ * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
+ * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
  */
 async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
   const needed = configs.some((c) => !c.acceptMode);
@@ -624,6 +625,7 @@ async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly V
   } catch (error) {
     // Without nft there can be no leftover table either: only a problem when a router needs it.
     if (!needed && (error as { code?: string }).code === 'ENOENT') return;
+    if (needed) throw error;
     logger.error(
       { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
       needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',

@@ -68,7 +68,6 @@ t.test('mistakes found before anything starts', async (t) => {
     ['routers[1].name', { routers: [base.routers[0]!, { ...base.routers[1]!, name: 'VI_1' }] }],
     ['routers[1].vrid', { routers: [base.routers[0]!, { ...base.routers[1]!, vrid: 51 }] }],
     ['routers[0].vrid', { routers: [{ ...base.routers[0]!, vrid: 300 }] }],
-    ['routers[0].acceptMode', { routers: [{ ...base.routers[0]!, acceptMode: false }] }],
     ['vips[0].address', { routers: [base.routers[0]!], vips: [{ interface: 'eth0', address: '192.0.2.9' }] }],
     ['routers', { routers: [] }],
   ];

@@ -164,16 +164,16 @@ t.test('authentication: PASS (8 bytes), AH refused', async (t) => {
   refused(t, `${base}\nversion 3\nauthentication {\nauth_type PASS\nauth_pass x\n}`, 'authentication', /VRRPv3 has no authentication/);
 });
 
-t.test('strict mode and accept mode: what the Linux runtime would refuse is refused here, at its line', async (t) => {
+t.test('strict mode and accept mode: accept mode off as keepalived computes it (the runtime enforces it)', async (t) => {
   const strict = router(`${base}\naccept`, 'vrrp_strict\nvrrp_version 3');
   t.same([strict.strictAddressList, strict.acceptMode], [true, true]);
   const perInstance = router(`${base}\nstrict_mode on\naccept\nversion 3`);
   t.same([perInstance.strictAddressList, perInstance.acceptMode], [true, true]);
   t.equal(router(`${base}\nstrict_mode off`, 'vrrp_strict').strictAddressList, false, 'the instance may turn it off');
   t.equal(router(`${base}\naccept`).acceptMode, true);
-  refused(t, base, 'vrrp_strict', /strict mode turns accept mode off, which the Linux runtime refuses/, 'vrrp_strict');
+  t.equal(router(base, 'vrrp_strict').acceptMode, false, 'strict mode without accept: accept mode off');
   refused(t, `${base}\naccept`, 'accept', /VRRPv2 whatever the instance says/, 'vrrp_strict');
-  refused(t, `${base}\nno_accept`, 'no_accept', /refused by the Linux runtime/);
+  t.equal(router(`${base}\nno_accept`).acceptMode, false, 'no_accept');
   // keepalived 2.2.7 -t accepts unicast peers under vrrp_strict.
   t.same(router(`${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'vrrp_strict').unicastPeers, ['192.0.2.2']);
 });
@@ -227,8 +227,8 @@ t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
   warned(t, base, 'notification_email', /accepted and ignored/, 'notification_email {\nroot@localhost\n}');
   warned(t, base, 'smtp_server', /accepted and ignored/, 'smtp_server 127.0.0.1');
   warned(t, base, 'max_auto_priority', /accepted and ignored/, 'max_auto_priority');
-  warned(t, base, 'vrrp_iptables', /firewall rules are not added yet/, 'vrrp_iptables');
-  warned(t, base, 'vrrp_nftables', /firewall rules are not added yet/, 'vrrp_nftables');
+  warned(t, base, 'vrrp_iptables', /accept mode off is enforced with vrrp-engine's own nftables table/, 'vrrp_iptables');
+  warned(t, base, 'vrrp_nftables', /accept mode off is enforced with vrrp-engine's own nftables table/, 'vrrp_nftables');
   warned(t, base, 'vrrp_skip_check_adv_addr', /only logs an address list/, 'vrrp_skip_check_adv_addr');
   t.same(load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics, [], 'the standard groups are fine');
   refused(t, base, 'vrrp_mcast_group4', /only the standard group 224\.0\.0\.18 is supported for now/, 'vrrp_mcast_group4 224.0.0.19');

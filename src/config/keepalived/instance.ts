@@ -190,17 +190,13 @@ export function mapInstance(
   const accept = get('accept', 'acceptMode');
   if (accept) noArgs(accept, diagnostics);
   const noAccept = get('no_accept', 'acceptMode');
-  if (noAccept) {
-    diagnostics.error(noAccept, 'no_accept (accept mode off) is refused by the Linux runtime for now: nothing would drop traffic to the VIPs');
-  } else if (strict && accept && effectiveVersion === 2) {
+  // Accept mode off (no_accept, or strict mode without accept) is enforced by the runtime's nftables
+  // drop set. "accept" with VRRPv2 under strict mode: keepalived resets it with a warning that makes its
+  // -t fail (exit 5), so it is an error here too.
+  if (strict && accept && effectiveVersion === 2) {
     diagnostics.error(
       accept,
-      'strict mode turns accept mode off for VRRPv2 whatever the instance says (RFC 3768 has no accept mode; keepalived resets it), which the Linux runtime refuses for now; use version 3',
-    );
-  } else if (strict && !accept) {
-    diagnostics.error(
-      strict,
-      `vrrp_instance ${name}: strict mode turns accept mode off, which the Linux runtime refuses for now (nothing would drop traffic to the VIPs); add "accept" to the instance`,
+      'strict mode turns accept mode off for VRRPv2 whatever the instance says (RFC 3768 has no accept mode; keepalived resets it and its -t fails): remove "accept" or use version 3',
     );
   }
   const authBlock = get('authentication', 'auth');
