@@ -9,7 +9,7 @@ import { Capture } from '../netns/capture.js';
 import { skipReason } from '../netns/harness.js';
 import { Lan, type LanNode } from '../netns/lan.js';
 import { NamespaceProcess, type TimedLine } from '../netns/process.js';
-import { RUNNER, VRRPD } from '../netns/routers.js';
+import { RUNNER, VRRPD, type RouterSpec } from '../netns/routers.js';
 import type { HealthPlan } from '../../src/health/plan.js';
 
 export { skipReason };
@@ -70,14 +70,8 @@ function parseState(line: TimedLine): StateLine | undefined {
   return m ? { atMs: line.atMs, router: m[1]!, from: m[2]!, to: m[3]!, reason: m[4]! } : undefined;
 }
 
-export interface RouterJson {
-  readonly name: string;
-  readonly vrid: number;
-  readonly priority: number;
-  readonly virtualAddresses: readonly string[];
-  readonly version?: 2 | 3;
-  readonly advertIntervalCs?: number;
-}
+/** The runner's router fields these tests set: the netns suite's RouterSpec, narrowed. */
+export type RouterJson = Pick<RouterSpec, 'name' | 'vrid' | 'priority' | 'virtualAddresses' | 'version' | 'advertIntervalCs'>;
 
 interface Teardown {
   teardown(fn: () => unknown): void;
