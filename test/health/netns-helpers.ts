@@ -15,7 +15,10 @@ import type { HealthPlan } from '../../src/health/plan.js';
 export { skipReason };
 
 export interface StateLine {
+  /** When this test read the line. */
   readonly atMs: number;
+  /** The wall-clock time the router wrote in the line (JSON lines only), e.g. to set it beside a capture. */
+  readonly logTimeMs?: number | undefined;
   readonly router: string;
   readonly from: string;
   readonly to: string;
@@ -60,7 +63,8 @@ function parseState(line: TimedLine): StateLine | undefined {
     try {
       const e = JSON.parse(line.text) as Record<string, unknown>;
       if (e['event'] !== 'stateChange') return undefined;
-      return { atMs: line.atMs, router: String(e['router']), from: String(e['from']), to: String(e['to']), reason: String(e['reason']) };
+      const logTimeMs = typeof e['time'] === 'string' ? Date.parse(e['time']) : undefined;
+      return { atMs: line.atMs, logTimeMs, router: String(e['router']), from: String(e['from']), to: String(e['to']), reason: String(e['reason']) };
     } catch {
       return undefined;
     }

@@ -2,11 +2,32 @@
 // VRRPv3 at 100 ms adverts must not delay an advert. r1 (priority 200, Master) runs them; r2 (100) is
 // Backup. From a tcpdump capture on the bridge: the longest gap between r1's adverts stays well below
 // two intervals (no advert missed) and r2 never leaves Backup (no false failover).
+//
+// Serial (npm run test:serial): in CI, once, sharing the two cores with another namespace test, r2
+// took over although r1's adverts were on the wire every ~100 ms; not reproduced since. Alone, the
+// test measures this process's scripts and nothing else. Should r2 leave Backup, the test says what
+// the wire and r2's counters showed at that moment.
 
-import t from 'tap';
-import { HealthLan, skipReason, type RouterJson } from './netns-helpers.js';
+import t, { type Test } from 'tap';
+import { HealthLan, skipReason, type HealthRouter, type RouterJson } from './netns-helpers.js';
 import { sleep } from '../netns/observe.js';
 import type { HealthPlan } from '../../src/health/plan.js';
+
+/**
+ * Should r2 leave Backup, says what it saw and what was on the wire, so that one failure tells a
+ * Master that went quiet from adverts that reached the bridge but not r2's socket in time: r1's
+ * adverts on the wire around r2's change, and r2's own packet counters and drops.
+ */
+async function explainBackupChange(t: Test, r2: HealthRouter, changeAtMs: number | undefined, wireMs: readonly number[]): Promise<void> {
+  if (changeAtMs !== undefined) {
+    const near = wireMs.filter((ms) => ms >= changeAtMs - 1000 && ms <= changeAtMs + 300).map((ms) => (ms - changeAtMs).toFixed(1));
+    t.comment(`r2 left Backup at ${new Date(changeAtMs).toISOString()}; r1's adverts on the wire, ms from then: ${near.join(' ')}`);
+  }
+  const since = r2.mark();
+  r2.signal('SIGUSR2');
+  const status = await r2.waitForText(/"event":"status"/, 5000, since).catch(() => undefined);
+  t.comment(`r2 status: ${status?.text ?? '(none)'}`);
+}
 
 const reason = skipReason();
 void t.test('a hung script and 20 forks a second at 100 ms adverts: no missed advert, no false failover', { skip: reason ?? false }, async (t) => {
@@ -44,7 +65,9 @@ void t.test('a hung script and 20 forks a second at 100 ms adverts: no missed ad
     t.ok(adverts.length >= ((endedAt - startedAt) / 100) * 0.95, `${adverts.length} adverts: none missing`);
     t.ok(maxGap < 200, `longest gap between adverts ${maxGap.toFixed(1)} ms < 2 intervals`);
     t.ok(adverts.every((f) => f.priority === 210), 'priority 200 + 10 x 1 throughout: the hung script (fall never reached) moved nothing');
-    t.strictSame(r2.states.slice(states2), [], 'r2 never left Backup');
+    const r2Changes = r2.states.slice(states2);
+    if (r2Changes.length > 0) await explainBackupChange(t, r2, r2Changes[0]!.logTimeMs, adverts.map((f) => f.timeMs));
+    t.strictSame(r2Changes.map(({ from, to, reason }) => ({ from, to, reason })), [], 'r2 never left Backup');
     t.strictSame(r1.states.slice(states1), [], 'r1 stayed Master');
     // The status line (SIGUSR2) shows the hung script really was timing out all along.
     const since = r1.mark();
