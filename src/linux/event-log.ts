@@ -62,7 +62,7 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger): void {
 
   engine.on('stateChange', (e) => {
     logger.info(
-      { event: 'stateChange', router: e.router, interface: e.interface, vrid: e.vrid, from: e.from, to: e.to, reason: e.reason, priority: e.priority },
+      { event: 'stateChange', router: e.router, interface: e.interface, vrid: e.vrid, from: e.from, to: e.to, reason: e.reason, priority: e.priority, clockMs: e.atMs },
       `${e.router}: ${e.from} -> ${e.to} (${e.reason})`,
     );
   });
@@ -112,12 +112,14 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger): void {
   });
 
   // Per-advert lines only when asked for: the engine skips building these events with no listener.
+  // Like stateChange lines they carry the engine's own clock (clockMs: monotonic, ms); a received
+  // advert's is the kernel's receive time, the one a down timer counts from.
   if (logger.isLevelEnabled?.('trace') === true) {
     engine.on('advertSent', (e) => {
-      logger.trace({ event: 'advertSent', router: e.router, vrid: e.vrid, priority: e.priority, advertIntervalCs: e.advertIntervalCs, destinations: e.destinations });
+      logger.trace({ event: 'advertSent', router: e.router, vrid: e.vrid, priority: e.priority, advertIntervalCs: e.advertIntervalCs, destinations: e.destinations, clockMs: e.atMs });
     });
     engine.on('advertReceived', (e) => {
-      logger.trace({ event: 'advertReceived', router: e.router, vrid: e.vrid, source: e.sourceAddress, priority: e.priority, advertIntervalCs: e.advertIntervalCs });
+      logger.trace({ event: 'advertReceived', router: e.router, vrid: e.vrid, source: e.sourceAddress, priority: e.priority, advertIntervalCs: e.advertIntervalCs, clockMs: e.atMs });
     });
   }
 }

@@ -113,7 +113,7 @@ export class OursProcess extends RouterProcess {
     const config = join(dir, 'config.json');
     const routers = specs.map((s) => ({ ...s, interface: node.interface }));
     writeFileSync(config, JSON.stringify({ routers, ...(extra.vips ? { vips: extra.vips } : {}) }, null, 2));
-    super(node, specs, process.execPath, [RUNNER, '--config', config, '--log-level', 'debug']);
+    super(node, specs, process.execPath, [RUNNER, '--config', config, '--log-level', process.env['VRRP_TEST_LOG_LEVEL'] ?? 'debug']);
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   }
 
