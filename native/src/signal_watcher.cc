@@ -4,6 +4,7 @@
 #include <string>
 
 #include "errors.h"
+#include "vrrp_socket.h"
 
 namespace vrrp {
 
@@ -13,6 +14,8 @@ struct SignalCore {
   uv_signal_t handle;
   SignalWatcher* owner = nullptr;
   bool closing = false;
+  // Send the armed parting adverts (SendPartingAdverts) before calling into JS.
+  bool sendPartingFirst = false;
   napi_async_cleanup_hook_handle teardownHook = nullptr;
 };
 
@@ -39,7 +42,9 @@ void OnEnvTeardown(napi_async_cleanup_hook_handle, void* data) { BeginClose(stat
 
 void OnSignalEvent(uv_signal_t* handle, int signum) {
   auto* core = static_cast<SignalCore*>(handle->data);
-  if (!core->closing && core->owner != nullptr) core->owner->OnSignal(signum);
+  if (core->closing || core->owner == nullptr) return;
+  if (core->sendPartingFirst) SendPartingAdverts(handle->loop);
+  core->owner->OnSignal(signum);
 }
 
 }  // namespace
@@ -61,6 +66,11 @@ SignalWatcher::SignalWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     ThrowInvalidArg(env, "signal must be an integer from 1 to " + std::to_string(NSIG - 1));
   }
   if (!info[1].IsFunction()) ThrowInvalidArg(env, "callback must be a function");
+  bool sendPartingFirst = false;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    if (!info[2].IsObject()) ThrowInvalidArg(env, "options must be an object");
+    sendPartingFirst = info[2].As<Napi::Object>().Get("sendPartingFirst").ToBoolean().Value();
+  }
   signum_ = static_cast<int>(number);
   callback_ = Napi::Persistent(info[1].As<Napi::Function>());
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "SignalWatcher", info.This().As<Napi::Object>());
@@ -74,6 +84,7 @@ SignalWatcher::SignalWatcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     ThrowErrno(env, -status, "uv_signal_init");
   }
   core->handle.data = core;
+  core->sendPartingFirst = sendPartingFirst;
   // From here the core is freed only through BeginClose (uv_close).
   uv_unref(reinterpret_cast<uv_handle_t*>(&core->handle));
   if (napi_add_async_cleanup_hook(env, OnEnvTeardown, core, &core->teardownHook) != napi_ok) {

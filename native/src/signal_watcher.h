@@ -3,7 +3,10 @@
 // loop: libuv's own handler writes to a pipe the loop polls, so there is no extra thread and no busy
 // loop, and the callback runs on the JS thread like any I/O callback.
 //
-// JS sees `new SignalWatcher(signum, callback)`, started at once; `close()`, `signal`, `active`.
+// JS sees `new SignalWatcher(signum, callback, options?)`, started at once; `close()`, `signal`,
+// `active`. options.sendPartingFirst: before the callback, send the parting adverts armed on this
+// loop's VRRP sockets (vrrp_socket.h SendPartingAdverts), so a stop's priority-0 adverts do not wait
+// for JavaScript.
 // The callback gets the signal number. The handle is unref'd: a watcher never keeps the process alive
 // (as for process.on('SIGHUP')). While active the JS object is held strongly, so a dropped wrapper
 // still calls back; close() (or environment teardown) stops the handle, and libuv then restores the

@@ -13,8 +13,11 @@
 #include <cmath>
 #include <ctime>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "errors.h"
@@ -87,6 +90,31 @@ struct ReceiveSlot {
   iovec iov;
 };
 
+// One outgoing datagram's addressing, kept alive until sendmmsg has run.
+struct SendSlot {
+  union {
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } destination;
+  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control;
+  iovec iov;
+};
+
+// A priority-0 advert kept ready to go out the moment SIGTERM / SIGINT arrives (setParting): its
+// own copy of the payload and a prepared message, so the signal path only calls sendmmsg.
+struct PartingAdvert {
+  // Armed: waiting for a signal. SentBySignal: on the wire; the engine's own send of the same bytes to
+  // the same destination is skipped, once (then Superseded): a Backup hearing a second priority-0
+  // advert would restart its Skew_Time and take over later.
+  enum class State { Armed, SentBySignal, Superseded };
+  std::vector<uint8_t> payload;
+  SendSlot slot;
+  msghdr message;
+  State state = State::Armed;
+};
+
+void ForgetParting(SocketCore* core);
+
 // What libuv and the environment teardown can reach (see polled_fd.h): it outlives the JS wrapper
 // when it must.
 struct SocketCore final : PolledFd {
@@ -101,7 +129,9 @@ struct SocketCore final : PolledFd {
   // Name id per address seen (see kMaxNames); the strings live in the JS array VrrpSocket keeps.
   std::unordered_map<AddressKey, uint32_t, AddressKeyHash> nameIds;
   double received = 0, truncated = 0, malformed = 0, sent = 0, sendErrors = 0;
+  std::vector<std::unique_ptr<PartingAdvert>> parting;
 
+  ~SocketCore() override { ForgetParting(this); }
   void Readable(int status) override {
     if (owner != nullptr) owner->OnReadable(status);
   }
@@ -307,16 +337,6 @@ void PrepareReceive(SocketCore& core, size_t count) {
   }
 }
 
-// One outgoing datagram's addressing, kept alive until sendmmsg has run.
-struct SendSlot {
-  union {
-    sockaddr_in v4;
-    sockaddr_in6 v6;
-  } destination;
-  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control;
-  iovec iov;
-};
-
 bool NeedsScope(const in6_addr& address) {
   return IN6_IS_ADDR_LINKLOCAL(&address) || IN6_IS_ADDR_MC_LINKLOCAL(&address);
 }
@@ -376,6 +396,88 @@ void PrepareSend(Napi::Env env, const SocketCore& core, const Napi::Object& pack
 
 }  // namespace
 
+// Sockets with parting adverts armed, per event loop: a signal on that loop sends them all.
+namespace {
+std::mutex partingMutex;
+std::unordered_map<uv_loop_t*, std::unordered_set<SocketCore*>> partingByLoop;
+
+void RegisterParting(SocketCore* core, bool armed) {
+  std::lock_guard<std::mutex> lock(partingMutex);
+  if (armed) {
+    partingByLoop[core->poll.loop].insert(core);
+    return;
+  }
+  auto found = partingByLoop.find(core->poll.loop);
+  if (found == partingByLoop.end()) return;
+  found->second.erase(core);
+  if (found->second.empty()) partingByLoop.erase(found);
+}
+
+// Sends the socket's armed parting adverts; returns how many left. One the kernel refuses stays armed:
+// the engine's own send of it then goes ahead (and reports the error), as without this path.
+size_t SendParting(SocketCore& core) {
+  if (core.closing || core.fd < 0) return 0;
+  std::vector<mmsghdr> headers;
+  std::vector<PartingAdvert*> adverts;
+  for (auto& advert : core.parting) {
+    if (advert->state != PartingAdvert::State::Armed) continue;
+    mmsghdr header{};
+    header.msg_hdr = advert->message;
+    headers.push_back(header);
+    adverts.push_back(advert.get());
+  }
+  size_t next = 0, sent = 0;
+  while (next < headers.size()) {
+    int result = sendmmsg(core.fd, &headers[next], static_cast<unsigned>(headers.size() - next), 0);
+    if (result < 0) {
+      if (errno == EINTR) continue;
+      next++;  // this one stays armed; try the rest
+      continue;
+    }
+    if (result == 0) break;
+    if (static_cast<size_t>(result) < headers.size() - next) {
+      int pending = 0;  // see Send: a partial send parks the next datagram's error in SO_ERROR
+      socklen_t length = sizeof pending;
+      getsockopt(core.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
+    }
+    for (int i = 0; i < result; i++) adverts[next + i]->state = PartingAdvert::State::SentBySignal;
+    next += static_cast<size_t>(result);
+    sent += static_cast<size_t>(result);
+  }
+  core.sent += static_cast<double>(sent);
+  return sent;
+}
+
+// Whether `slot` (a packet the engine is sending) is a parting advert the signal path already sent;
+// if so it is marked Superseded, so it is skipped once.
+bool SentBySignal(SocketCore& core, const SendSlot& slot) {
+  for (auto& advert : core.parting) {
+    if (advert->state != PartingAdvert::State::SentBySignal) continue;
+    if (advert->payload.size() != slot.iov.iov_len || std::memcmp(advert->payload.data(), slot.iov.iov_base, slot.iov.iov_len) != 0) continue;
+    if (std::memcmp(&advert->slot.destination, &slot.destination, sizeof slot.destination) != 0) continue;
+    if (advert->slot.control != slot.control) continue;
+    advert->state = PartingAdvert::State::Superseded;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void ForgetParting(SocketCore* core) { RegisterParting(core, false); }
+
+size_t SendPartingAdverts(uv_loop_t* loop) {
+  std::vector<SocketCore*> cores;
+  {
+    std::lock_guard<std::mutex> lock(partingMutex);
+    auto found = partingByLoop.find(loop);
+    if (found != partingByLoop.end()) cores.assign(found->second.begin(), found->second.end());
+  }
+  size_t sent = 0;
+  for (SocketCore* core : cores) sent += SendParting(*core);
+  return sent;
+}
+
 Napi::Function VrrpSocket::Define(Napi::Env env) {
   return DefineClass(env, "VrrpSocket",
                      {
@@ -385,6 +487,7 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
                          InstanceMethod<&VrrpSocket::JoinGroup>("joinGroup"),
                          InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
                          InstanceMethod<&VrrpSocket::Send>("send"),
+                         InstanceMethod<&VrrpSocket::SetParting>("setParting"),
                          InstanceMethod<&VrrpSocket::StartReceiving>("startReceiving"),
                          InstanceMethod<&VrrpSocket::StopReceiving>("stopReceiving"),
                          InstanceMethod<&VrrpSocket::ReceiveNow>("receiveNow"),
@@ -484,19 +587,25 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
 
   std::vector<SendSlot> slots(count);
   std::vector<mmsghdr> headers(count);
+  // Packet index of each header: a parting advert the signal path already sent is left out (and
+  // counted as sent), so indexes of failures must still name the caller's packets.
+  std::vector<size_t> indexOf(count);
+  size_t queued = 0;
   for (size_t i = 0; i < count; i++) {
     Napi::Object packet = RequireObject(env, packets.Get(static_cast<uint32_t>(i)), "each packet");
-    PrepareSend(env, core, packet, slots[i], headers[i].msg_hdr);
+    PrepareSend(env, core, packet, slots[i], headers[queued].msg_hdr);
+    if (!probe && !core.parting.empty() && SentBySignal(core, slots[i])) continue;
+    indexOf[queued++] = i;
   }
 
   std::vector<std::pair<size_t, int>> failures;
   size_t next = 0;
-  while (next < count) {
-    unsigned batch = static_cast<unsigned>(std::min<size_t>(count - next, kMaxSendBatch));
+  while (next < queued) {
+    unsigned batch = static_cast<unsigned>(std::min<size_t>(queued - next, kMaxSendBatch));
     int result = sendmmsg(core.fd, &headers[next], batch, flags);
     if (result < 0) {
       if (errno == EINTR) continue;
-      failures.emplace_back(next, errno);  // sendmmsg reports the first datagram's own error
+      failures.emplace_back(indexOf[next], errno);  // sendmmsg reports the first datagram's own error
       next++;
       continue;
     }
@@ -508,11 +617,11 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
       getsockopt(core.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
     }
     next += result > 0 ? static_cast<size_t>(result) : 0;
-    if (result == 0) failures.emplace_back(next++, EAGAIN);
+    if (result == 0) failures.emplace_back(indexOf[next++], EAGAIN);
   }
 
   if (!probe) {
-    core.sent += static_cast<double>(count - failures.size());
+    core.sent += static_cast<double>(queued - failures.size());
     core.sendErrors += static_cast<double>(failures.size());
   }
   Napi::Array failureList = Napi::Array::New(env, failures.size());
@@ -535,6 +644,27 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
 // destination as indices into `names` (canonical address strings), TTL / hop limit, ifindex. `meta`
 // is the same array at every call and only valid during it; `names` is the same array until the
 // table is reset (then a new one comes). Calling it again replaces the callback.
+// setParting([{sourceAddress?, destinationAddress, payload}, ...]): the adverts to send the moment a
+// SIGTERM / SIGINT watcher made with sendPartingFirst fires (SendPartingAdverts), before any JS runs.
+// Each call replaces the list; [] disarms. Payloads are copied: the caller may reuse its buffers.
+void VrrpSocket::SetParting(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "setParting");
+  if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
+  auto packets = info[0].As<Napi::Array>();
+  std::vector<std::unique_ptr<PartingAdvert>> parting;
+  for (uint32_t i = 0; i < packets.Length(); i++) {
+    auto advert = std::make_unique<PartingAdvert>();
+    PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
+    const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
+    advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
+    advert->slot.iov = {advert->payload.data(), advert->payload.size()};
+    parting.push_back(std::move(advert));
+  }
+  core.parting = std::move(parting);
+  RegisterParting(&core, !core.parting.empty());
+}
+
 void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketCore& core = OpenCore(env, "startReceiving");

@@ -36,6 +36,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void JoinGroup(const Napi::CallbackInfo& info);
   void LeaveGroup(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
+  void SetParting(const Napi::CallbackInfo& info);
   void StartReceiving(const Napi::CallbackInfo& info);
   void StopReceiving(const Napi::CallbackInfo& info);
   void ReceiveNow(const Napi::CallbackInfo& info);
@@ -72,5 +73,10 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   // Set while the JS callback runs: a receiveNow() from inside it must not reuse the batch buffers.
   bool delivering_ = false;
 };
+
+// Sends every parting advert armed (VrrpSocket setParting) on the sockets of `loop`, once each; the
+// number sent. For the SIGTERM / SIGINT watcher (signal_watcher.cc): a stopping Master's priority-0
+// adverts leave before any JavaScript runs, as fast as keepalived's.
+size_t SendPartingAdverts(uv_loop_t* loop);
 
 }  // namespace vrrp

@@ -146,6 +146,15 @@ export class VirtualRouter {
     }
   }
 
+  /**
+   * The advert a shutdown would send first: a Master's priority-0 advert (exactly what 'shutdown'
+   * returns first), undefined in any other state. A transport may send it ahead of the shutdown,
+   * straight from a stop signal (PacketPort.setParting).
+   */
+  partingAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
+    return this.currentState === 'Master' ? this.advertAction(STOP_PRIORITY) : undefined;
+  }
+
   /** Earliest pending deadline (absolute ms), or undefined. Handling 'timeout' before it changes nothing. */
   nextDeadlineMs(): number | undefined {
     // Called after every input by the driver, so no array is built here.
@@ -731,7 +740,7 @@ export class VirtualRouter {
     return masterDownIntervalMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
   }
 
-  private advertAction(priority: number): RouterAction {
+  private advertAction(priority: number): Extract<RouterAction, { kind: 'sendAdvert' }> {
     return {
       kind: 'sendAdvert',
       vrid: this.config.vrid,

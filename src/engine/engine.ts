@@ -139,6 +139,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The router whose adverts fill the outbox, or null when several do (for error reports). */
   private outboxSlot: RouterSlot | null | undefined;
   private stopped: Promise<void> | undefined;
+  /** Each Master's priority-0 adverts as last handed to PacketPort.setParting, and who may have changed. */
+  private readonly partingBySlot = new Map<RouterSlot, readonly OutgoingPacket[]>();
+  private readonly partingStale = new Set<RouterSlot>();
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
   private readonly onDeadline = (): void => this.handleDeadline();
@@ -159,6 +162,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
   }
 
@@ -176,6 +180,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.lifecycle !== 'running') return;
     this.deliver(slot, { kind: 'startup' }, nowMs);
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
   }
 
@@ -194,6 +199,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.flushOutbox();
     }
     this.detach(slot);
+    this.syncParting();
     this.armTimer();
     await this.settledSince(before);
   }
@@ -213,10 +219,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const previous = slot.config;
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
+    this.partingStale.add(slot); // its addresses, interval or authentication may be new
     const before = new Set(this.pending);
     this.apply(slot, actions, nowMs, previous);
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
     return this.settledSince(before);
   }
@@ -257,6 +265,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The reverse of attach; an interface left without routers is forgotten with its counters. */
   private detach(slot: RouterSlot): void {
+    this.partingStale.add(slot);
     this.deadlines.set(slot.index, undefined);
     this.slots[slot.index] = undefined;
     this.freeIndices.push(slot.index);
@@ -291,6 +300,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
       this.flushOutbox();
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
+      this.syncParting(); // no Master is left: disarmed
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
@@ -316,6 +326,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.acceptsInputs()) return;
     this.deliver(slot, input, this.ports.time.nowMs());
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
   }
 
@@ -331,6 +342,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
     }
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
   }
 
@@ -411,6 +423,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
     }
     this.flushOutbox();
+    this.syncParting();
     this.armTimer();
   }
 
@@ -443,6 +456,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.apply(slot, result.actions, nowMs);
     this.flushOutbox();
+    this.syncParting();
     if (this.slots[slot.index] !== slot) return; // a listener removed it
     const nextMs = slot.router.nextDeadlineMs();
     this.deadlines.set(slot.index, nextMs);
@@ -512,6 +526,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
           break;
         case 'stateChange':
+          if (action.from === 'Master' || action.to === 'Master') this.partingStale.add(slot);
           this.emit('stateChange', {
             router: config.name,
             interface: config.interface,
@@ -544,6 +559,24 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private sendAdvert(slot: RouterSlot, action: Extract<RouterAction, { kind: 'sendAdvert' }>, nowMs: number): void {
+    for (const packet of this.encodeAdvert(slot, action)) this.outbox.push(packet);
+    slot.advertsSent += slot.encodeOptions.length;
+    this.outboxSlot = this.outboxSlot === undefined || this.outboxSlot === slot ? slot : null;
+    if (this.listenerCount('advertSent') > 0) {
+      this.emit('advertSent', {
+        router: slot.config.name,
+        interface: slot.config.interface,
+        vrid: action.vrid,
+        priority: action.priority,
+        advertIntervalCs: action.advertIntervalCs,
+        destinations: slot.destinations,
+        atMs: nowMs,
+      });
+    }
+  }
+
+  /** One packet per destination: the v3 pseudo-header checksum covers the actual destination address. */
+  private encodeAdvert(slot: RouterSlot, action: Extract<RouterAction, { kind: 'sendAdvert' }>): OutgoingPacket[] {
     const config = slot.config;
     const advert: AdvertToEncode = {
       version: config.version,
@@ -554,28 +587,38 @@ export class Engine extends EventEmitter<EngineEvents> {
       authType: slot.authType,
       authData: slot.authData,
     };
-    for (const options of slot.encodeOptions) {
-      // Encoded per destination: the v3 pseudo-header checksum covers the actual destination address.
-      this.outbox.push({
-        interface: config.interface,
-        family: config.family,
-        sourceAddress: config.primaryAddress,
-        destinationAddress: options.destinationAddress,
-        payload: encodeAdvert(advert, options),
-      });
+    return slot.encodeOptions.map((options) => ({
+      interface: config.interface,
+      family: config.family,
+      sourceAddress: config.primaryAddress,
+      destinationAddress: options.destinationAddress,
+      payload: encodeAdvert(advert, options),
+    }));
+  }
+
+  /**
+   * Hands the packet port every Master's priority-0 adverts (PacketPort.setParting) when a router
+   * entered or left Master, was reconfigured or removed since the last call; re-encodes only those.
+   * Called once at the end of each entry point, not per action: 255 routers turning Master in one
+   * turn cost one port call.
+   */
+  private syncParting(): void {
+    if (this.partingStale.size === 0) return;
+    const setParting = this.ports.packets.setParting;
+    if (setParting === undefined) {
+      this.partingStale.clear();
+      return;
     }
-    slot.advertsSent += slot.encodeOptions.length;
-    this.outboxSlot = this.outboxSlot === undefined || this.outboxSlot === slot ? slot : null;
-    if (this.listenerCount('advertSent') > 0) {
-      this.emit('advertSent', {
-        router: config.name,
-        interface: config.interface,
-        vrid: action.vrid,
-        priority: action.priority,
-        advertIntervalCs: action.advertIntervalCs,
-        destinations: slot.destinations,
-        atMs: nowMs,
-      });
+    for (const slot of this.partingStale) {
+      const advert = this.lifecycle === 'running' && this.slots[slot.index] === slot ? slot.router.partingAdvert() : undefined;
+      if (advert === undefined) this.partingBySlot.delete(slot);
+      else this.partingBySlot.set(slot, this.encodeAdvert(slot, advert));
+    }
+    this.partingStale.clear();
+    try {
+      setParting.call(this.ports.packets, [...this.partingBySlot.values()].flat());
+    } catch (error) {
+      this.reportError('send', undefined, error);
     }
   }
 

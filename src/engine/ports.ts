@@ -53,6 +53,13 @@ export interface PacketPort {
    * Backup take over with the Master's adverts still queued).
    */
   drain?(): void;
+  /**
+   * Optional: the priority-0 adverts every current Master would send if stopped now, replaced in full
+   * whenever that set changes ([] when there is no Master). A transport that can send them straight
+   * from a stop signal (the Linux port) does so, before the engine's own stop runs, and then skips
+   * the engine's identical send of them.
+   */
+  setParting?(packets: readonly OutgoingPacket[]): void;
   close?(): void | Promise<void>;
 }
 

@@ -68,6 +68,8 @@ export interface NativeVrrpSocket {
   leaveGroup(): void;
   /** probe: MSG_PROBE, the whole send path up to the route lookup and nothing on the wire or in the counters. */
   send(packets: readonly NativeOutgoingPacket[], probe?: boolean): NativeSendResult;
+  /** Arms the adverts a sendPartingFirst signal watcher sends (copied); [] disarms. */
+  setParting(packets: readonly NativeOutgoingPacket[]): void;
   startReceiving(callback: NativeReceiveCallback): void;
   /** Reads what is queued now and calls the startReceiving callback before returning (if anything). */
   receiveNow(): void;
@@ -144,7 +146,11 @@ export interface VrrpNativeAddon {
   announceSockets(): number[];
   readonly PreciseTimer: new (callback: () => void) => NativePreciseTimer;
   /** Started at once; throws EINVAL (uv_signal_start) for SIGKILL / SIGSTOP, TypeError for a non-signal. */
-  readonly SignalWatcher: new (signal: number, callback: (signal: number) => void) => NativeSignalWatcher;
+  readonly SignalWatcher: new (
+    signal: number,
+    callback: (signal: number) => void,
+    options?: { readonly sendPartingFirst?: boolean },
+  ) => NativeSignalWatcher;
   /** SIGRTMIN and SIGRTMAX as the C library defines them at run time. */
   realtimeSignals(): { readonly min: number; readonly max: number };
   /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */

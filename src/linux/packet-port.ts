@@ -37,6 +37,18 @@ function slotKey(iface: string, family: IpFamily): string {
   return `${iface}/${family}`;
 }
 
+/** Packets grouped by the socket (slotKey) they leave from. */
+function bySocket(packets: readonly OutgoingPacket[]): Map<string, OutgoingPacket[]> {
+  const groups = new Map<string, OutgoingPacket[]>();
+  for (const packet of packets) {
+    const key = slotKey(packet.interface, packet.family);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [packet]);
+    else group.push(packet);
+  }
+  return groups;
+}
+
 /** The sockets a set of routers needs, by slotKey. */
 function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, SocketSlot> {
   const slots = new Map<string, SocketSlot>();
@@ -59,6 +71,8 @@ export class LinuxPacketPort implements PacketPort {
   private readonly onError: (event: PacketPortError) => void;
   private onPacket: ((packet: IncomingPacket) => void) | undefined;
   private closed = false;
+  /** The engine's parting adverts by slotKey (see setParting), kept for sockets that (re)open later. */
+  private parting = new Map<string, OutgoingPacket[]>();
 
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
@@ -180,15 +194,8 @@ export class LinuxPacketPort implements PacketPort {
    * afterwards (the engine reports it as an `error` event and carries on).
    */
   send(packets: readonly OutgoingPacket[], options: { readonly probe?: boolean } = {}): void {
-    const groups = new Map<string, OutgoingPacket[]>();
-    for (const packet of packets) {
-      const key = slotKey(packet.interface, packet.family);
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, [packet]);
-      else group.push(packet);
-    }
     let firstError: unknown;
-    for (const [key, group] of groups) {
+    for (const [key, group] of bySocket(packets)) {
       const slot = this.slots.get(key);
       try {
         if (slot?.socket === undefined) {
@@ -206,6 +213,28 @@ export class LinuxPacketPort implements PacketPort {
   close(): void {
     this.closed = true;
     for (const slot of this.slots.values()) this.closeSlot(slot);
+  }
+
+  /**
+   * Arms each socket with its share of the Masters' priority-0 adverts, which a stop signal watched
+   * with sendPartingFirst (src/cli/stop-signals.ts) sends before any JavaScript runs.
+   */
+  setParting(packets: readonly OutgoingPacket[]): void {
+    const next = bySocket(packets);
+    for (const [key, slot] of this.slots) {
+      if (!next.has(key) && !this.parting.has(key)) continue;
+      this.armParting(slot, next.get(key) ?? []);
+    }
+    this.parting = next;
+  }
+
+  private armParting(slot: SocketSlot, packets: readonly OutgoingPacket[]): void {
+    try {
+      slot.socket?.setParting(packets);
+    } catch (error) {
+      // Only a bug could get here (the packets come from the engine); the stop still sends them.
+      this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
+    }
   }
 
   /**
@@ -252,6 +281,8 @@ export class LinuxPacketPort implements PacketPort {
     );
     slot.socket = socket;
     this.warmUpSend(slot);
+    const parting = this.parting.get(slotKey(slot.interface, slot.family));
+    if (parting !== undefined) this.armParting(slot, parting);
   }
 
   private closeSlot(slot: SocketSlot): void {

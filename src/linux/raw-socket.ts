@@ -130,7 +130,29 @@ export class VrrpRawSocket {
    * the wire, which a Backup may not send.
    */
   send(packets: readonly OutgoingPacket[], options: { readonly probe?: boolean } = {}): number {
-    const native: NativeOutgoingPacket[] = packets.map((packet) => {
+    const result = this.#native.send(this.toNative(packets), options.probe === true);
+    if (result.failures.length > 0) {
+      throw new VrrpSendError(
+        result.sent,
+        result.failures.map(({ index, error }) => ({ packet: packets[index]!, error })),
+      );
+    }
+    return result.sent;
+  }
+
+  /**
+   * Arms the adverts to send the moment SIGTERM / SIGINT arrives, before any JavaScript runs: a
+   * Master's priority-0 adverts (see watchSignal's sendPartingFirst). Replaces what was armed; []
+   * disarms. Once the signal has sent one, a later send() of the same bytes to the same destination
+   * is skipped (once) and counted as sent: a Backup hearing a second priority-0 advert would restart
+   * its Skew_Time and take over later.
+   */
+  setParting(packets: readonly OutgoingPacket[]): void {
+    this.#native.setParting(this.toNative(packets));
+  }
+
+  private toNative(packets: readonly OutgoingPacket[]): NativeOutgoingPacket[] {
+    return packets.map((packet) => {
       if (packet.interface !== this.interface || packet.family !== this.family) {
         throw invalidArgument(
           `packet for ${packet.interface} IPv${packet.family} given to the socket for ${this.interface} IPv${this.family}`,
@@ -142,14 +164,6 @@ export class VrrpRawSocket {
         payload: packet.payload,
       };
     });
-    const result = this.#native.send(native, options.probe === true);
-    if (result.failures.length > 0) {
-      throw new VrrpSendError(
-        result.sent,
-        result.failures.map(({ index, error }) => ({ packet: packets[index]!, error })),
-      );
-    }
-    return result.sent;
   }
 
   /**

@@ -31,8 +31,17 @@ export interface SignalWatch {
  * errors: EINVAL from uv_signal_start for SIGKILL / SIGSTOP, a TypeError (ERR_INVALID_ARG_VALUE) for
  * a number that is no signal.
  */
-export function watchSignal(signal: number, listener: (signal: number) => void): SignalWatch {
+export function watchSignal(signal: number, listener: (signal: number) => void, options: WatchSignalOptions = {}): SignalWatch {
   const Watcher = loadNative().SignalWatcher;
-  const watcher: NativeSignalWatcher = new Watcher(signal, listener);
+  const watcher: NativeSignalWatcher = new Watcher(signal, listener, options);
   return watcher;
+}
+
+export interface WatchSignalOptions {
+  /**
+   * Before `listener` runs, send the parting adverts armed on this process's VRRP sockets (see
+   * VrrpRawSocket.setParting): a stopping Master's priority-0 adverts leave straight from the
+   * signal's wake-up, before any JavaScript, as keepalived's do.
+   */
+  readonly sendPartingFirst?: boolean;
 }
