@@ -86,6 +86,9 @@ interface ResolvedVip {
   readonly deprecated: boolean;
 }
 
+/** Refused adds that warmUpAdd makes per family: the third add already ran at its steady cost. */
+const WARM_UP_ADDS = 5;
+
 function codedError(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
@@ -194,6 +197,26 @@ export class LinuxAddressPort implements AddressPort {
       await add(spec);
       if (blockError !== undefined) throw blockError;
     });
+  }
+
+  /**
+   * Runs the add path (address resolution, the netlink request, its error reply) a few times per
+   * address family of `addresses` against interface index 0, which the kernel refuses with ENODEV,
+   * changing nothing. Measured in a namespace: a process's first add spent 1.4 ms compiling
+   * JavaScript before its request left, the third 0.24 ms; a new Master's gratuitous ARPs wait for
+   * that add.
+   */
+  async warmUpAdd(iface: string, addresses: readonly string[]): Promise<void> {
+    const byFamily = new Map<IpFamily, Omit<AddressSpec, 'ifindex'>>();
+    for (const text of addresses) {
+      const spec = this.resolve(iface, text);
+      if (spec !== undefined && !byFamily.has(spec.family)) byFamily.set(spec.family, spec);
+    }
+    for (const spec of byFamily.values()) {
+      for (let round = 0; round < WARM_UP_ADDS; round++) {
+        await this.client.addAddress({ ...spec, ifindex: 0, noDad: spec.family === 6 }).catch(() => undefined);
+      }
+    }
   }
 
   /** Removing from an interface that no longer exists succeeds: its addresses went with it. */

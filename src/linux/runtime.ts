@@ -566,8 +566,9 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
 
     watcher = await LinkWatcher.start();
 
-    // Compile the Master path now, not during the first takeover (see warm-up.ts).
+    // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.
     warmUpProtocolPaths(configs);
+    for (const [iface, addresses] of byInterface(configs)) await addressPort.warmUpAdd(iface, addresses);
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
