@@ -403,8 +403,9 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     const exit = await a.exited;
     t.same(exit, { code: 0, signal: null });
     t.ok(a.exitedAtMs! - sentAt < 2000, `exited after ${a.exitedAtMs! - sentAt} ms`);
-    t.same(await holdersOf(lan, VIP1), []);
-    t.same(await holdersOf(lan, VIP3), []);
+    // r2 may already hold VI_1's VIP: the priority-0 advert left at the signal, and its Skew_Time is short.
+    t.notOk((await holdersOf(lan, VIP1)).includes('r1'), 'r1 removed its VIP of VI_1');
+    t.same(await holdersOf(lan, VIP3), [], 'and of VI_3, which r2 does not run');
     t.notOk(existsSync(join(a.dir, 'keepalived.pid')) || existsSync(join(a.dir, 'vrrp.pid')) || existsSync(a.socket), 'pid files and socket removed');
     await waitUntil(async () => ((await b.stateOf('VI_1')) === 'Master' ? true : undefined), 3000, 'r2 takes over VI_1');
     t.same(await holdersOf(lan, VIP1), ['r2']);

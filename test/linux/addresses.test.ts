@@ -117,6 +117,13 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     t.equal(v6?.preferred_life_time, 0);
   });
 
+  await t.test('warmUpAdd runs the add path against interface index 0 and changes no address anywhere', async (t) => {
+    const everywhere = () => JSON.stringify([ns.addresses(ns.a), ns.addresses(ns.b), ns.addresses('lo')]);
+    const before = everywhere();
+    t.equal(await child.call('warmUpAdd', ns.a, ['192.0.2.10', '2001:db8::a:1', '192.0.2.99']), null);
+    t.equal(everywhere(), before);
+  });
+
   await t.test('the add request is written before addVips returns (no RTM_GETLINK round trip first)', async (t) => {
     // The kernel applies an rtnetlink request inside the sendmsg that carries it: once written, the
     // address is there. (The netlink package writes one request at once and queues the others of the

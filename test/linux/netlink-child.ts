@@ -75,6 +75,8 @@ async function execute(op: string, args: unknown[]): Promise<unknown> {
       await adding;
       return (args[1] as string[]).filter((address) => shown[0]!.addr_info.some((info) => info.local === address));
     }
+    case 'warmUpAdd':
+      return addressPort().warmUpAdd(args[0] as string, args[1] as string[]);
     case 'removeVips':
       return addressPort().removeVips(args[0] as string, args[1] as string[]);
     case 'removeLeftoverVips':
