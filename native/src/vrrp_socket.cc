@@ -448,18 +448,21 @@ size_t SendParting(SocketCore& core) {
   return sent;
 }
 
-// Whether `slot` (a packet the engine is sending) is a parting advert the signal path already sent;
-// if so it is marked Superseded, so it is skipped once.
-bool SentBySignal(SocketCore& core, const SendSlot& slot) {
+// Same bytes, to the same destination, from the same source and interface (the pktinfo control data).
+bool SameDatagram(const PartingAdvert& advert, const SendSlot& slot) {
+  return advert.payload.size() == slot.iov.iov_len &&
+         std::memcmp(advert.payload.data(), slot.iov.iov_base, slot.iov.iov_len) == 0 &&
+         std::memcmp(&advert.slot.destination, &slot.destination, sizeof slot.destination) == 0 &&
+         advert.slot.control == slot.control;
+}
+
+// The parting advert the signal path already sent that `slot` (a packet the engine is sending)
+// repeats, or nullptr. The caller marks it Superseded once the whole batch is prepared.
+PartingAdvert* SentBySignal(SocketCore& core, const SendSlot& slot) {
   for (auto& advert : core.parting) {
-    if (advert->state != PartingAdvert::State::SentBySignal) continue;
-    if (advert->payload.size() != slot.iov.iov_len || std::memcmp(advert->payload.data(), slot.iov.iov_base, slot.iov.iov_len) != 0) continue;
-    if (std::memcmp(&advert->slot.destination, &slot.destination, sizeof slot.destination) != 0) continue;
-    if (advert->slot.control != slot.control) continue;
-    advert->state = PartingAdvert::State::Superseded;
-    return true;
+    if (advert->state == PartingAdvert::State::SentBySignal && SameDatagram(*advert, slot)) return advert.get();
   }
-  return false;
+  return nullptr;
 }
 
 }  // namespace
@@ -590,13 +593,20 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   // Packet index of each header: a parting advert the signal path already sent is left out (and
   // counted as sent), so indexes of failures must still name the caller's packets.
   std::vector<size_t> indexOf(count);
+  std::vector<PartingAdvert*> repeated;
   size_t queued = 0;
   for (size_t i = 0; i < count; i++) {
     Napi::Object packet = RequireObject(env, packets.Get(static_cast<uint32_t>(i)), "each packet");
     PrepareSend(env, core, packet, slots[i], headers[queued].msg_hdr);
-    if (!probe && !core.parting.empty() && SentBySignal(core, slots[i])) continue;
+    PartingAdvert* sent = probe || core.parting.empty() ? nullptr : SentBySignal(core, slots[i]);
+    if (sent != nullptr && std::find(repeated.begin(), repeated.end(), sent) == repeated.end()) {
+      repeated.push_back(sent);
+      continue;
+    }
     indexOf[queued++] = i;
   }
+  // Only now, with every packet prepared (a bad one throws above): those skips are used up.
+  for (PartingAdvert* advert : repeated) advert->state = PartingAdvert::State::Superseded;
 
   std::vector<std::pair<size_t, int>> failures;
   size_t next = 0;
@@ -652,14 +662,32 @@ void VrrpSocket::SetParting(const Napi::CallbackInfo& info) {
   SocketCore& core = OpenCore(env, "setParting");
   if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
   auto packets = info[0].As<Napi::Array>();
+  // Only after a signal has sent some is there any state to carry over (and comparing to do).
+  const bool signalled = std::any_of(core.parting.begin(), core.parting.end(),
+                                     [](const auto& advert) { return advert->state != PartingAdvert::State::Armed; });
   std::vector<std::unique_ptr<PartingAdvert>> parting;
+  parting.reserve(packets.Length());
   for (uint32_t i = 0; i < packets.Length(); i++) {
     auto advert = std::make_unique<PartingAdvert>();
     PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
     const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
     advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
     advert->slot.iov = {advert->payload.data(), advert->payload.size()};
+    // Re-armed after a signal already sent it (an apply, a Master set change): still sent, still
+    // skipped once, never sent twice.
+    for (auto& old : core.parting) {
+      if (!signalled) break;
+      if (old && old->state != PartingAdvert::State::Armed && SameDatagram(*old, advert->slot)) {
+        advert->state = old->state;
+        old.reset();
+      }
+    }
     parting.push_back(std::move(advert));
+  }
+  // One the signal sent whose repeat the engine has not sent yet stays, whatever the new list: the
+  // runner may disarm (setParting([])) between the signal and the stop's own send.
+  for (auto& old : core.parting) {
+    if (signalled && old && old->state == PartingAdvert::State::SentBySignal) parting.push_back(std::move(old));
   }
   core.parting = std::move(parting);
   RegisterParting(&core, !core.parting.empty());
@@ -750,18 +778,21 @@ void VrrpSocket::OnReadable(int status) { ReadAndDeliver(status, false); }
 // timer expiries: libuv runs timers before polling, so after the process was descheduled for longer
 // than a Master_Down_Interval, adverts that arrived in time would otherwise be read only after the
 // Backup had taken over. A throw from the callback propagates to the caller.
-void VrrpSocket::ReceiveNow(const Napi::CallbackInfo&) {
-  if (core_ == nullptr || onPackets_.IsEmpty() || core_->slots.empty() || delivering_) return;
-  ReadAndDeliver(0, true);
+Napi::Value VrrpSocket::ReceiveNow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (core_ == nullptr || onPackets_.IsEmpty() || core_->slots.empty() || delivering_) return Napi::Boolean::New(env, false);
+  // True when it read a whole wake-up's worth: more may be queued behind.
+  return Napi::Boolean::New(env, ReadAndDeliver(0, true) >= kMaxPerWakeup);
 }
 
-void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
+size_t VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
   SocketCore& core = *core_;
 
   Napi::Value error = env.Null();
   uint32_t delivered = 0;
+  size_t read = 0;
   core.staging.clear();
   if (core.nameIds.size() >= kMaxNames) {
     core.nameIds.clear();
@@ -774,7 +805,6 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
     StopPolling(core);
   } else {
     const double realtimeToMonotonicMs = RealtimeToMonotonicMs();
-    size_t read = 0;
     while (read < kMaxPerWakeup) {
       size_t want = std::min(kBatch, kMaxPerWakeup - read);
       PrepareReceive(core, want);
@@ -816,7 +846,7 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
     }
   }
 
-  if (delivered == 0 && error.IsNull()) return;
+  if (delivered == 0 && error.IsNull()) return read;
   // One copy for the whole batch; JS hands out views of it (a Buffer of length 0 is fine too).
   Napi::Value data = Napi::Buffer<uint8_t>::Copy(env, core.staging.data(), core.staging.size());
   struct Delivering {
@@ -826,7 +856,7 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
   } delivering(delivering_);
   if (fromJs) {
     onPackets_.Call(Value(), {error, Napi::Number::New(env, delivered), data, meta_.Value(), names_.Value(), times_.Value()});
-    return;
+    return read;
   }
   try {
     onPackets_.MakeCallback(Value(),
@@ -837,6 +867,7 @@ void VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
     // exactly as Node does for its own sockets' event handlers.
     napi_fatal_exception(env, thrown.Value());
   }
+  return read;
 }
 
 }  // namespace vrrp

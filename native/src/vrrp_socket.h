@@ -39,7 +39,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void SetParting(const Napi::CallbackInfo& info);
   void StartReceiving(const Napi::CallbackInfo& info);
   void StopReceiving(const Napi::CallbackInfo& info);
-  void ReceiveNow(const Napi::CallbackInfo& info);
+  Napi::Value ReceiveNow(const Napi::CallbackInfo& info);
   void RefLoop(const Napi::CallbackInfo& info);
   void UnrefLoop(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
@@ -50,7 +50,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void ReleaseReceiver();
   // Reads up to one wake-up's worth and calls the JS callback if there was anything (or an error).
   // `fromJs`: called from JS (receiveNow), so a throw from the callback goes to that caller.
-  void ReadAndDeliver(int status, bool fromJs);
+  // Returns how many datagrams it read (delivered or counted as dropped).
+  size_t ReadAndDeliver(int status, bool fromJs);
   // The index of `key`'s canonical string in names_, adding it (or starting afresh when full).
   uint32_t NameId(Napi::Env env, SocketCore& core, const AddressKey& key);
 

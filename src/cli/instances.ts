@@ -176,6 +176,8 @@ interface InstanceRecord {
 
 export class InstanceSet {
   private runtime: LinuxEngineHandle | undefined;
+  private stopAdvertsWanted = false;
+  private pendingWork = 0;
   /** The health plan running beside the instances (checks, tracks, notify, sync groups). */
   private health: { handle: HealthHandle; plan: HealthPlan } | undefined;
   private readonly records = new Map<string, InstanceRecord>();
@@ -190,9 +192,28 @@ export class InstanceSet {
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
+    // A stop queued behind this work would run late: no priority-0 advert from the signal meanwhile.
+    this.pendingWork++;
+    this.updateStopAdverts();
+    const result = this.queue.then(work).finally(() => {
+      this.pendingWork--;
+      this.updateStopAdverts();
+    });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Lets a stop signal send the Masters' priority-0 adverts at once (LinuxEngineHandle.armStopAdverts),
+   * except while a start, reload or stop is queued or running here. Not for -V, which sends none.
+   */
+  armStopAdverts(on: boolean): void {
+    this.stopAdvertsWanted = on;
+    this.updateStopAdverts();
+  }
+
+  private updateStopAdverts(): void {
+    this.runtime?.armStopAdverts(this.stopAdvertsWanted && this.pendingWork === 0);
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */

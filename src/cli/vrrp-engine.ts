@@ -151,6 +151,8 @@ async function main(): Promise<void> {
   }
   signals.started();
   if (signals.isStopping) return;
+  // From here a stop follows its signal at once: its priority-0 adverts may leave from the signal.
+  handle.armStopAdverts(true);
   // keepalived dumps its state and statistics on SIGUSR1 / SIGUSR2; Node reserves SIGUSR1 for its
   // inspector, so SIGUSR2 it is: the state and counters become one log line.
   const running = handle;

@@ -274,6 +274,8 @@ async function run(options: DaemonOptions): Promise<void> {
   };
   logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
   signals.started();
+  // From here a stop follows its signal at once; -V stops without priority-0 adverts.
+  if (!signals.isStopping && !options.dontRelease) instances.armStopAdverts(true);
 }
 
 async function main(): Promise<void> {

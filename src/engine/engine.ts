@@ -142,6 +142,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Each Master's priority-0 adverts as last handed to PacketPort.setParting, and who may have changed. */
   private readonly partingBySlot = new Map<RouterSlot, readonly OutgoingPacket[]>();
   private readonly partingStale = new Set<RouterSlot>();
+  private partingScheduled = false;
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
   private readonly onDeadline = (): void => this.handleDeadline();
@@ -598,11 +599,21 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /**
    * Hands the packet port every Master's priority-0 adverts (PacketPort.setParting) when a router
-   * entered or left Master, was reconfigured or removed since the last call; re-encodes only those.
-   * Called once at the end of each entry point, not per action: 255 routers turning Master in one
-   * turn cost one port call.
+   * entered or left Master, was reconfigured or removed; re-encodes only those. Called at the end of
+   * each entry point, it defers the work to a microtask: a batch of received adverts that moves 255
+   * routers costs one port call, not one per packet (each call hands over the whole set), and still
+   * before the event loop can run anything else, a stop signal included.
    */
   private syncParting(): void {
+    if (this.partingStale.size === 0 || this.partingScheduled) return;
+    this.partingScheduled = true;
+    queueMicrotask(() => {
+      this.partingScheduled = false;
+      this.syncPartingNow();
+    });
+  }
+
+  private syncPartingNow(): void {
     if (this.partingStale.size === 0) return;
     const setParting = this.ports.packets.setParting;
     if (setParting === undefined) {

@@ -71,8 +71,11 @@ export interface NativeVrrpSocket {
   /** Arms the adverts a sendPartingFirst signal watcher sends (copied); [] disarms. */
   setParting(packets: readonly NativeOutgoingPacket[]): void;
   startReceiving(callback: NativeReceiveCallback): void;
-  /** Reads what is queued now and calls the startReceiving callback before returning (if anything). */
-  receiveNow(): void;
+  /**
+   * Reads what is queued now (up to one wake-up's worth) and calls the startReceiving callback before
+   * returning (if anything). True when it read a whole wake-up's worth: more may be queued.
+   */
+  receiveNow(): boolean;
   stopReceiving(): void;
   ref(): void;
   unref(): void;

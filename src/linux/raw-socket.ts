@@ -241,12 +241,13 @@ export class VrrpRawSocket {
   }
 
   /**
-   * Reads what the socket holds right now and delivers it to the `onPackets` listener before
-   * returning; nothing happens when not receiving or nothing is queued (one recvmmsg that finds
-   * nothing). A throw from the listener reaches the caller.
+   * Reads what the socket holds right now, up to one batch of 256, and delivers it to the
+   * `onPackets` listener before returning; nothing happens when not receiving or nothing is queued
+   * (one recvmmsg that finds nothing). True when a whole batch was read: more may be queued. A throw
+   * from the listener reaches the caller.
    */
-  receiveNow(): void {
-    this.#native.receiveNow();
+  receiveNow(): boolean {
+    return this.#native.receiveNow();
   }
 
   stopReceiving(): void {

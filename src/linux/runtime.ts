@@ -82,6 +82,14 @@ export interface LinuxEngineHandle {
   apply(next: LinuxEngineInput): Promise<ApplyResult>;
   /** Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Whether a stop signal may send the Masters' priority-0 adverts from the addon at once, before
+   * JavaScript runs (the runners' StopSignals; VrrpRawSocket.setParting). Off until a runner turns it
+   * on: only a runner whose stop follows its stop signal at once, and releases (not keepalived's -V),
+   * should. While an apply() is queued or running it is off by itself (a stop would wait for it, and
+   * a Master would meanwhile advertise again after its priority 0).
+   */
+  armStopAdverts(on: boolean): void;
   snapshot(): RouterSnapshot[];
   counters(): EngineCounters;
 }
@@ -149,6 +157,9 @@ class LinuxRuntime implements LinuxEngineHandle {
   private addressTracks = new Map<string, ReadonlySet<string>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
+  /** armStopAdverts as asked, and how many applies are queued or running (they hold it off). */
+  private stopAdvertsWanted = false;
+  private appliesPending = 0;
 
   constructor(parts: {
     logger: RuntimeLogger;
@@ -240,9 +251,23 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   apply(next: LinuxEngineInput): Promise<ApplyResult> {
-    const result = this.queue.then(() => this.applyNow(next));
+    this.appliesPending++;
+    this.updateStopAdverts();
+    const result = this.queue.then(() => this.applyNow(next)).finally(() => {
+      this.appliesPending--;
+      this.updateStopAdverts();
+    });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  armStopAdverts(on: boolean): void {
+    this.stopAdvertsWanted = on;
+    this.updateStopAdverts();
+  }
+
+  private updateStopAdverts(): void {
+    this.packets.setPartingArmed(this.stopAdvertsWanted && this.appliesPending === 0);
   }
 
   stop(): Promise<void> {

@@ -203,6 +203,8 @@ async function main(): Promise<void> {
   signals.started();
   if (signals.isStopping) return;
   const engineHandle = running.engine;
+  // From here a stop follows its signal at once: its priority-0 adverts may leave from the signal.
+  engineHandle.armStopAdverts(true);
   const health = running.health;
   process.on('SIGUSR2', () => {
     logger.info({ event: 'status', routers: engineHandle.snapshot(), counters: engineHandle.counters(), checks: health?.status() ?? [] }, 'status');

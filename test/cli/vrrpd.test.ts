@@ -417,11 +417,20 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     daemons.push(again);
     await waitUntil(async () => ((await again.stateOf('VI_1')) === 'Master' ? true : undefined), 10_000, 'r1 preempts back');
     t.ok(execFileSync('pidof', ['keepalived'], { encoding: 'utf8' }).trim().split(' ').map(Number).includes(again.pid), 'pidof keepalived finds it with --process-title keepalived');
+    const signalAtMs = Date.now();
     process.kill(again.pid, 'SIGTERM');
     t.same(await again.exited, { code: 0, signal: null });
     t.ok(again.lines.some((l) => /VIPs left in place \(-V\)/.test(l.text)));
     t.ok((await holdersOf(lan, VIP1)).includes('r1'), 'r1 still holds the VIP after its exit');
     t.notOk(again.lines.some((l) => /removing VIPs|Master -> Initialize/.test(l.text)), 'no shutdown transition, nothing removed');
+    // No priority-0 advert either (not even from the signal): r2 waits out its Master_Down_Interval
+    // (361 ms after r1's last advert, so at least 261 ms after the signal), not its 61 ms Skew_Time.
+    const taken = await waitUntil(async () => {
+      const vi1 = (await b.status()).instances.find((i) => i.instance === 'VI_1');
+      return vi1?.state === 'Master' ? vi1 : undefined;
+    }, 5000, 'r2 takes over VI_1 after r1 left with -V');
+    const afterMs = Date.parse(taken.lastTransition!.at) - signalAtMs;
+    t.ok(afterMs >= 200, `r2 took over ${afterMs} ms after the signal: a full Master_Down_Interval, no priority-0 advert`);
   });
 
   await t.test('signals while still starting: HUP / USR1 / USR2 / JSON / STATS_CLEAR do not kill it; TERM stops it once started, exit 0', async (t) => {

@@ -1,7 +1,7 @@
 // Parting adverts through the addon: a socket armed with setParting sends them from a SIGTERM
 // watcher's own wake-up (watchSignal with sendPartingFirst) before the JavaScript listener runs; the
-// listener's send of the same packet is then skipped once; a second signal sends nothing again; a
-// disarmed socket sends nothing. A veth pair in a namespace of its own, the far end listening.
+// listener's send of the same packet is then skipped once, even if it disarmed first; re-armed, or
+// on a second signal, it is not sent again; a disarmed socket sends nothing. A veth pair in a namespace of its own, the far end listening.
 
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
@@ -31,6 +31,8 @@ watchSignal(15, () => {
   const sentBeforeListener = sender.counters().sent;
   // What the engine's stop does: the priority-0 advert (already sent by the signal), then another.
   const first = steps.length === 0;
+  // The runner may disarm between the signal and the stop's own send: the repeat is still skipped.
+  if (first) sender.setParting([]);
   const reported = first ? sender.send([advert(0), advert(7)]) : 0;
   steps.push({ phase, sentBeforeListener, reported });
 }, { sendPartingFirst: true });
@@ -38,6 +40,7 @@ sender.setParting([advert(0)]);
 process.kill(process.pid, 'SIGTERM');
 await sleep(300);
 phase = 'again';
+sender.setParting([advert(0)]); // re-armed after it was sent and skipped: not sent again
 process.kill(process.pid, 'SIGTERM');
 await sleep(300);
 sender.setParting([advert(0)]);

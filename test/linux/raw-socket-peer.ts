@@ -122,8 +122,9 @@ function receive(args: { interface: string }): void {
     // The first batch is read at once by receiveNow (as the engine does before its timeouts), the
     // rest by the event loop.
     inReceiveNow = true;
-    backlog.receiveNow();
+    const more = backlog.receiveNow();
     inReceiveNow = false;
+    report({ event: 'receive-now', more });
   });
   commands.on('close', () => {
     report({ event: 'counters', counters: sockets.map((socket) => socket.counters()) });

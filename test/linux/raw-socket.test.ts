@@ -276,6 +276,8 @@ if (process.getuid?.() !== 0) {
       [true, false],
       'receiveNow delivers the first batch before returning; the event loop reads the rest',
     );
+    const receiveNow = await receiver.next('receiveNow result', (m) => m['event'] === 'receive-now');
+    t.equal(receiveNow['more'], true, 'receiveNow says it read a whole batch: more may be queued (the engine drain reads on)');
     t.ok(batches.every((batch) => batch['multicast'] === 0), 'an unjoined socket gets no multicast (IP_MULTICAST_ALL off)');
     t.ok(batches.every((batch) => batch['stamped'] === true && batch['inArrivalOrder'] === true), 'backlog: every datagram stamped, in arrival order');
     // The flood arrived before the sender's 300 ms pause and report; the backlog was read after both.
