@@ -163,7 +163,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
   }
 
@@ -181,7 +180,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.lifecycle !== 'running') return;
     this.deliver(slot, { kind: 'startup' }, nowMs);
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
   }
 
@@ -200,7 +198,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.flushOutbox();
     }
     this.detach(slot);
-    this.syncParting();
     this.armTimer();
     await this.settledSince(before);
   }
@@ -220,12 +217,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const previous = slot.config;
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
-    this.partingStale.add(slot); // its addresses, interval or authentication may be new
+    this.markPartingStale(slot); // its addresses, interval or authentication may be new
     const before = new Set(this.pending);
     this.apply(slot, actions, nowMs, previous);
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
     return this.settledSince(before);
   }
@@ -266,7 +262,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The reverse of attach; an interface left without routers is forgotten with its counters. */
   private detach(slot: RouterSlot): void {
-    this.partingStale.add(slot);
+    this.markPartingStale(slot);
     this.deadlines.set(slot.index, undefined);
     this.slots[slot.index] = undefined;
     this.freeIndices.push(slot.index);
@@ -301,7 +297,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
       this.flushOutbox();
       for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
-      this.syncParting(); // no Master is left: disarmed
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
@@ -327,7 +322,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.acceptsInputs()) return;
     this.deliver(slot, input, this.ports.time.nowMs());
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
   }
 
@@ -343,7 +337,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
     }
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
   }
 
@@ -424,7 +417,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
     }
     this.flushOutbox();
-    this.syncParting();
     this.armTimer();
   }
 
@@ -457,7 +449,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.apply(slot, result.actions, nowMs);
     this.flushOutbox();
-    this.syncParting();
     if (this.slots[slot.index] !== slot) return; // a listener removed it
     const nextMs = slot.router.nextDeadlineMs();
     this.deadlines.set(slot.index, nextMs);
@@ -527,7 +518,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           }
           break;
         case 'stateChange':
-          if (action.from === 'Master' || action.to === 'Master') this.partingStale.add(slot);
+          if (action.from === 'Master' || action.to === 'Master') this.markPartingStale(slot);
           this.emit('stateChange', {
             router: config.name,
             interface: config.interface,
@@ -598,28 +589,25 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * Hands the packet port every Master's priority-0 adverts (PacketPort.setParting) when a router
-   * entered or left Master, was reconfigured or removed; re-encodes only those. Called at the end of
-   * each entry point, it defers the work to a microtask: a batch of received adverts that moves 255
-   * routers costs one port call, not one per packet (each call hands over the whole set), and still
+   * A router entered or left Master, was reconfigured or removed: its priority-0 adverts must be
+   * handed to the packet port again (PacketPort.setParting). That is done in a microtask, once for
+   * everything marked in the current turn: a batch of received adverts that moves 255 routers costs
+   * one port call (each call hands over the whole set), not one per packet, and it is still done
    * before the event loop can run anything else, a stop signal included.
    */
-  private syncParting(): void {
-    if (this.partingStale.size === 0 || this.partingScheduled) return;
+  private markPartingStale(slot: RouterSlot): void {
+    if (this.ports.packets.setParting === undefined) return; // a port that cannot use them (the simulator's)
+    this.partingStale.add(slot);
+    if (this.partingScheduled) return;
     this.partingScheduled = true;
     queueMicrotask(() => {
       this.partingScheduled = false;
-      this.syncPartingNow();
+      this.syncParting();
     });
   }
 
-  private syncPartingNow(): void {
-    if (this.partingStale.size === 0) return;
-    const setParting = this.ports.packets.setParting;
-    if (setParting === undefined) {
-      this.partingStale.clear();
-      return;
-    }
+  /** Re-encodes the stale routers' priority-0 adverts (only Masters have any) and hands over the set. */
+  private syncParting(): void {
     for (const slot of this.partingStale) {
       const advert = this.lifecycle === 'running' && this.slots[slot.index] === slot ? slot.router.partingAdvert() : undefined;
       if (advert === undefined) this.partingBySlot.delete(slot);
@@ -627,7 +615,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.partingStale.clear();
     try {
-      setParting.call(this.ports.packets, [...this.partingBySlot.values()].flat());
+      this.ports.packets.setParting?.([...this.partingBySlot.values()].flat());
     } catch (error) {
       this.reportError('send', undefined, error);
     }
