@@ -586,14 +586,15 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       await vmacManager.create(plan);
       packets.reopen(plan.name, false);
     }
-    for (const [iface, addresses] of byInterface(configs)) await removeLeftovers(addressPort, iface, addresses, logger);
+    const vipsByInterface = byInterface(configs);
+    for (const [iface, addresses] of vipsByInterface) await removeLeftovers(addressPort, iface, addresses, logger);
     await prepareFirewall(firewall, configs, logger);
 
     watcher = await LinkWatcher.start();
 
     // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.
     warmUpProtocolPaths(configs);
-    for (const [iface, addresses] of byInterface(configs)) await addressPort.warmUpAdd(iface, addresses);
+    await addressPort.warmUpAdd(vipsByInterface);
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));

@@ -76,7 +76,7 @@ async function execute(op: string, args: unknown[]): Promise<unknown> {
       return (args[1] as string[]).filter((address) => shown[0]!.addr_info.some((info) => info.local === address));
     }
     case 'warmUpAdd':
-      return addressPort().warmUpAdd(args[0] as string, args[1] as string[]);
+      return addressPort().warmUpAdd(new Map([[args[0] as string, args[1] as string[]]]));
     case 'removeVips':
       return addressPort().removeVips(args[0] as string, args[1] as string[]);
     case 'removeLeftoverVips':
