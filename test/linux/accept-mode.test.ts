@@ -6,14 +6,13 @@
 //   VI_1 (IPv4, VRID 51) and VI_6 (IPv6, VRID 52), VRRPv3, alone on the link so Master.
 // Needs root and nft.
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ACCEPT_MODE_TABLE } from '../../src/linux/accept-mode-firewall.js';
-import { namespaceSkipReason } from './netns-harness.js';
-import { eventually, Runner } from './runner-process.js';
+import { ip, namespaceSkipReason } from './netns-harness.js';
+import { eventually, Runner, runnerScope } from './runner-process.js';
 
 const VIP = '192.0.2.100';
 const VIP6 = '2001:db8::100';
@@ -23,10 +22,6 @@ function nftMissing(): string | undefined {
   return spawnSync('nft', ['--version']).status === 0 ? undefined : 'the nft command is not installed';
 }
 const skip = namespaceSkipReason() ?? nftMissing();
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 function inNamespace(namespace: string, command: string, ...args: string[]): { status: number | null; stdout: string } {
   const result = spawnSync('ip', ['netns', 'exec', namespace, command, ...args], { encoding: 'utf8', timeout: 10_000 });
@@ -65,19 +60,8 @@ function config(acceptMode: boolean): string {
 }
 
 t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip }, async (t) => {
-  const runners: Runner[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vrrp-accept-'));
-  t.teardown(() => {
-    for (const r of runners) r.kill('SIGKILL');
-    for (const name of Object.values(ns)) {
-      try {
-        ip('netns', 'del', name); // takes the router namespace's nftables table with it
-      } catch {
-        // never created, or already gone
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Deleting the router namespace at teardown takes its nftables table with it.
+  const { runners, dir } = runnerScope(t, Object.values(ns), 'vrrp-accept-');
   for (const name of Object.values(ns)) {
     ip('netns', 'add', name);
     for (const conf of ['all', 'default']) inNamespace(name, 'sysctl', '-qw', `net.ipv6.conf.${conf}.accept_dad=0`);

@@ -2,8 +2,12 @@
 // (test/linux/runtime.test.ts, test/linux/vmac.test.ts): its JSON log lines are kept in order and waited on.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ip } from './netns-harness.js';
 
 const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
 export const WAIT_MS = 10_000;
@@ -65,4 +69,32 @@ export class Runner {
   kill(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
+}
+
+/** What a namespace test starts runners into; its teardown removes it all, passed or not. */
+export interface RunnerScope {
+  /** Push every runner here: each is SIGKILLed at teardown. */
+  readonly runners: Runner[];
+  /** A scratch directory for configuration files, removed at teardown. */
+  readonly dir: string;
+}
+
+/**
+ * A scratch directory and a runner list for `t`; at teardown the runners are SIGKILLed and the
+ * namespaces deleted (one never created, or already gone, is no error), then the directory removed.
+ */
+export function runnerScope(t: { teardown(fn: () => void): void }, namespaces: readonly string[], dirPrefix: string): RunnerScope {
+  const scope: RunnerScope = { runners: [], dir: mkdtempSync(join(tmpdir(), dirPrefix)) };
+  t.teardown(() => {
+    for (const r of scope.runners) r.kill('SIGKILL');
+    for (const name of namespaces) {
+      try {
+        ip('netns', 'del', name);
+      } catch {
+        // never created, or already gone
+      }
+    }
+    rmSync(scope.dir, { recursive: true, force: true });
+  });
+  return scope;
 }

@@ -14,16 +14,15 @@
 // Needs root.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { ConfigError } from '../../src/config/errors.js';
 import { LogRateLimiter } from '../../src/linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
-import { namespaceSkipReason } from './netns-harness.js';
-import { eventually, Runner, sleep } from './runner-process.js';
+import { ip, namespaceSkipReason } from './netns-harness.js';
+import { eventually, Runner, runnerScope, sleep } from './runner-process.js';
 
 const garbageSender = fileURLToPath(new URL('./runtime-garbage-sender.js', import.meta.url));
 const VIP = '192.0.2.100';
@@ -33,10 +32,6 @@ const ADVERT_INTERVAL_CS = 10;
 const skip = namespaceSkipReason();
 const ns = { a: `vrrprt${process.pid}a`, b: `vrrprt${process.pid}b`, lan: `vrrprt${process.pid}l` };
 const dev = { a: 'va', b: 'vb' };
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 function hasVip(namespace: string, iface: string, vip = VIP): boolean {
   const links = JSON.parse(ip('-n', namespace, '-json', 'addr', 'show', 'dev', iface)) as { addr_info: { local: string }[] }[];
@@ -64,19 +59,7 @@ function routerConfig(iface: string, priority: number, extra: Record<string, unk
 }
 
 t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
-  const runners: Runner[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'vrrp-runtime-'));
-  t.teardown(() => {
-    for (const r of runners) r.kill('SIGKILL');
-    for (const name of Object.values(ns)) {
-      try {
-        ip('netns', 'del', name);
-      } catch {
-        // never created, or already gone
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { runners, dir } = runnerScope(t, Object.values(ns), 'vrrp-runtime-');
   const start = (namespace: string, config: string, logLevel?: string): Runner => {
     const r = new Runner(namespace, config, logLevel);
     runners.push(r);

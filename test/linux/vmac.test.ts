@@ -16,14 +16,13 @@
 // address. Needs root.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startLinuxEngine } from '../../src/linux/runtime.js';
 import { defaultVmacName, planVmac, virtualMac } from '../../src/linux/vmac.js';
 import { namespaceSkipReason } from './netns-harness.js';
-import { eventually, Runner } from './runner-process.js';
+import { eventually, Runner, runnerScope } from './runner-process.js';
 
 const VMAC = 'vrrp.51';
 const VIRTUAL_MAC = { 4: '00:00:5e:00:01:33', 6: '00:00:5e:00:02:33' } as const;
@@ -120,21 +119,9 @@ interface Lan {
 async function buildLan(t: Test, family: 4 | 6): Promise<Lan> {
   const tag = `vrrpvm${family}${process.pid}`;
   const ns = { a: `${tag}a`, b: `${tag}b`, c: `${tag}c`, lan: `${tag}l` };
-  const runners: Runner[] = [];
+  const { runners, dir } = runnerScope(t, Object.values(ns), 'vrrp-vmac-');
   let tcpdump: ChildProcess | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'vrrp-vmac-'));
-  t.teardown(() => {
-    for (const r of runners) r.kill('SIGKILL');
-    tcpdump?.kill('SIGKILL');
-    for (const name of Object.values(ns)) {
-      try {
-        ip('netns', 'del', name);
-      } catch {
-        // never created, or already gone
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  t.teardown(() => tcpdump?.kill('SIGKILL'));
 
   for (const name of Object.values(ns)) ip('netns', 'add', name);
   ip('-n', ns.lan, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
