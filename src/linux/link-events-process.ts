@@ -7,47 +7,55 @@
 // reproduced in test/linux/netlink.test.ts). Here that abort ends only this helper; the watcher sees
 // the exit, starts a new one and re-reads the link state, so the engine loses no link change.
 //
+// The same overflow can instead show up as a recvmsg() error while the helper is reading (the
+// package reports it and keeps the socket open). Notifications were lost all the same, so the helper
+// re-reads every link (LinkEventsFollower) and sends a fresh snapshot, which the watcher treats like
+// a restart's.
+//
 // Protocol (IPC messages, plain data): one `snapshot` of every link once subscribed, then one
-// `notification` per change. The process exits when its parent disconnects.
+// `notification` per change; another `snapshot` after each overflow. The process exits when its
+// parent disconnects.
 
-import { RtNetlinkClient, RtNetlinkSubscription, type InterfaceInfo, type RtNotification } from './netlink.js';
+import { LinkEventsFollower, type LinkEventsMessage } from './link-events-follower.js';
+import { RtNetlinkClient, RtNetlinkSubscription, type InterfaceInfo } from './netlink.js';
 
-export type LinkEventsMessage =
-  | { readonly type: 'snapshot'; readonly links: readonly InterfaceInfo[] }
-  | { readonly type: 'notification'; readonly notification: RtNotification }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+export type { LinkEventsMessage } from './link-events-follower.js';
 
 function send(message: LinkEventsMessage): void {
   if (process.connected) process.send!(message);
 }
 
+async function readLinks(): Promise<readonly InterfaceInfo[]> {
+  const client = new RtNetlinkClient();
+  try {
+    return await client.listLinks();
+  } finally {
+    client.close();
+  }
+}
+
+/** Reports the error, then exits (a subscribed socket would otherwise keep the process alive). */
+function exitFatal(error: unknown): void {
+  const coded = error as Error & { code?: string };
+  const fatal: LinkEventsMessage = { type: 'fatal', code: coded.code ?? 'ENETLINK', message: coded.message ?? String(error) };
+  if (process.connected) process.send!(fatal, () => process.exit(1));
+  else process.exit(1);
+}
+
 async function main(recvBufferSize: number | undefined): Promise<void> {
-  const pending: RtNotification[] = [];
-  let live = false;
+  const follower = new LinkEventsFollower({ readLinks, send, onDumpFailed: exitFatal });
   await RtNetlinkSubscription.open(
     ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR'],
-    (notification) => (live ? send({ type: 'notification', notification }) : pending.push(notification)),
-    (error) => send({ type: 'error', code: error.code, message: error.message }),
+    (notification) => follower.notification(notification),
+    (error) => follower.error(error),
     recvBufferSize,
   );
-  // Subscribed first, then dumped: a change between the two is in `pending`, not lost.
-  const client = new RtNetlinkClient();
-  const links = await client.listLinks();
-  client.close();
-  send({ type: 'snapshot', links });
-  for (const notification of pending) send({ type: 'notification', notification });
-  live = true;
+  // Subscribed first, then dumped: a change between the two is held by the follower, not lost.
+  await follower.start();
 }
 
 if (process.send) {
   process.on('disconnect', () => process.exit(0));
   const bufferArgument = Number(process.argv[2]);
-  main(Number.isFinite(bufferArgument) && bufferArgument > 0 ? bufferArgument : undefined).catch((error: unknown) => {
-    const coded = error as Error & { code?: string };
-    const fatal: LinkEventsMessage = { type: 'fatal', code: coded.code ?? 'ENETLINK', message: coded.message ?? String(error) };
-    // Exit even though a subscribed socket would keep the event loop alive.
-    if (process.connected) process.send!(fatal, () => process.exit(1));
-    else process.exit(1);
-  });
+  main(Number.isFinite(bufferArgument) && bufferArgument > 0 ? bufferArgument : undefined).catch(exitFatal);
 }

@@ -99,9 +99,9 @@ export interface LinkWatcherEvents {
   addressAdded: [AddressEvent];
   addressRemoved: [AddressEvent];
   /**
-   * Notifications may have been lost (the helper process ended, typically on ENOBUFS) and a new one
-   * has re-read link state, emitting any change it found. Address events may be missing: listeners
-   * should re-check their VIPs.
+   * Notifications may have been lost (an overflow, ENOBUFS: the helper re-read link state, or it
+   * ended and a new one did) and every change found has been emitted. Address events may be
+   * missing: listeners should re-check their VIPs.
    */
   resynced: [];
   /** Reported, not fatal: the watcher keeps going (restarting its helper when needed). */

@@ -486,7 +486,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     });
     w.on('addressAdded', (event) => this.sources.addressAdded(event));
     w.on('resynced', () => {
-      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link watcher restarted; re-checking every VIP and source address');
+      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link notifications may have been lost; re-read link state, re-checking every VIP and source address');
       this.guard.recheckAll();
       void this.recheckSources();
     });
