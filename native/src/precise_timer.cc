@@ -8,8 +8,11 @@
 #include <cstdint>
 #include <ctime>
 
+#include <atomic>
+
 #include "errors.h"
 #include "polled_fd.h"
+#include "vrrp_socket.h"
 
 namespace vrrp {
 
@@ -31,6 +34,9 @@ namespace {
 // Longest accepted delay: about 31.7 years, far beyond any VRRP timer, and well inside time_t.
 constexpr double kMaxDelayNs = 1e18;
 
+// Timer ids name a timer to the sockets' takeover adverts (VrrpSocket setTakeover); 0 is never used.
+std::atomic<uint32_t> lastTimerId{0};
+
 }  // namespace
 
 Napi::Function PreciseTimer::Define(Napi::Env env) {
@@ -43,6 +49,7 @@ Napi::Function PreciseTimer::Define(Napi::Env env) {
                          InstanceMethod<&PreciseTimer::Close>("close"),
                          InstanceAccessor<&PreciseTimer::Armed>("armed"),
                          InstanceAccessor<&PreciseTimer::Fd>("fd"),
+                         InstanceAccessor<&PreciseTimer::Id>("id"),
                      });
 }
 
@@ -51,6 +58,7 @@ PreciseTimer::PreciseTimer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Pr
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "PreciseTimer", info.This().As<Napi::Object>());
   if (!info[0].IsFunction()) ThrowInvalidArg(env, "callback must be a function");
   callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  id_ = ++lastTimerId;
 
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) ThrowErrno(env, errno, "timerfd_create", "CLOCK_MONOTONIC");
@@ -143,6 +151,8 @@ void PreciseTimer::Close(const Napi::CallbackInfo&) {
 
 Napi::Value PreciseTimer::Armed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), armed_); }
 
+Napi::Value PreciseTimer::Id(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), id_); }
+
 Napi::Value PreciseTimer::Fd(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), core_ != nullptr ? core_->fd : -1);
 }
@@ -165,11 +175,18 @@ void PreciseTimer::OnReadable(int status) {
   if (got != static_cast<ssize_t>(sizeof expirations) || expirations == 0) return;
   Napi::Object self = Value();  // held in this scope while the callback may drop its last reference
   armed_ = false;
+  uv_loop_t* loop = core_->poll.loop;  // the callback may close the timer
+  // A Backup's first advert as Master, if the engine armed one for this expiry: it leaves now, and
+  // the engine's repeat of it in the callback is skipped.
+  const size_t takeoverSent = SendTakeoverAdverts(loop, id_);
   try {
-    callback_.MakeCallback(self, {}, *asyncContext_);
+    // callback(takeoverSent): the engine then acts on the deadline without reading its sockets again:
+    // they were found empty when the adverts left, and what arrived since comes after that decision.
+    callback_.MakeCallback(self, {Napi::Boolean::New(env, takeoverSent > 0)}, *asyncContext_);
   } catch (const Napi::Error& thrown) {
     napi_fatal_exception(env, thrown.Value());
   }
+  EndTakeoverWindow(loop);
   // Not re-armed by the callback (nor closed by it): stop polling, so an idle timer holds nothing.
   if (!armed_) StopPolling();
 }

@@ -40,6 +40,7 @@ class PreciseTimer : public Napi::ObjectWrap<PreciseTimer> {
   void Close(const Napi::CallbackInfo& info);
   Napi::Value Armed(const Napi::CallbackInfo& info);
   Napi::Value Fd(const Napi::CallbackInfo& info);
+  Napi::Value Id(const Napi::CallbackInfo& info);
 
   TimerCore& OpenCore(Napi::Env env, const char* operation);
   void StopPolling();
@@ -50,6 +51,7 @@ class PreciseTimer : public Napi::ObjectWrap<PreciseTimer> {
   // While armed, the JS object is held strongly: an armed timer whose wrapper was dropped must still fire.
   bool holdsStrongRef_ = false;
   bool armed_ = false;
+  uint32_t id_ = 0;
   // The poll handle is started: from the first arm until the timer is disarmed, or fires and its
   // callback does not arm it again.
   bool polling_ = false;

@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,20 +101,22 @@ struct SendSlot {
   iovec iov;
 };
 
-// A priority-0 advert kept ready to go out the moment SIGTERM / SIGINT arrives (setParting): its
-// own copy of the payload and a prepared message, so the signal path only calls sendmmsg.
-struct PartingAdvert {
-  // Armed: waiting for a signal. SentBySignal: on the wire; the engine's own send of the same bytes to
-  // the same destination is skipped, once (then Superseded): a Backup hearing a second priority-0
-  // advert would restart its Skew_Time and take over later.
-  enum class State { Armed, SentBySignal, Superseded };
+// An advert kept ready to go out before any JavaScript runs: a priority-0 advert the moment SIGTERM /
+// SIGINT arrives (setParting), or a Backup's first advert as Master the moment its Master_Down_Timer
+// expires (setTakeover). Its own copy of the payload and a prepared message, so those paths only
+// call sendmmsg.
+struct ReadyAdvert {
+  // Armed: waiting. Sent: on the wire; the engine's own send of the same bytes to the same destination
+  // is skipped, once (then Superseded): a Backup hearing a second priority-0 advert would restart its
+  // Skew_Time and take over later, and a second takeover advert would be a duplicate on the wire.
+  enum class State { Armed, Sent, Superseded };
   std::vector<uint8_t> payload;
   SendSlot slot;
   msghdr message;
   State state = State::Armed;
 };
 
-void ForgetParting(SocketCore* core);
+void ForgetCore(SocketCore* core);
 
 // What libuv and the environment teardown can reach (see polled_fd.h): it outlives the JS wrapper
 // when it must.
@@ -129,9 +132,14 @@ struct SocketCore final : PolledFd {
   // Name id per address seen (see kMaxNames); the strings live in the JS array VrrpSocket keeps.
   std::unordered_map<AddressKey, uint32_t, AddressKeyHash> nameIds;
   double received = 0, truncated = 0, malformed = 0, sent = 0, sendErrors = 0;
-  std::vector<std::unique_ptr<PartingAdvert>> parting;
+  std::vector<std::unique_ptr<ReadyAdvert>> parting;
+  // The takeover adverts (setTakeover) and the id of the PreciseTimer whose expiry sends them.
+  std::vector<std::unique_ptr<ReadyAdvert>> takeover;
+  uint32_t takeoverTimer = 0;
+  // Started receiving: its queue is checked before a takeover advert leaves.
+  bool receiving = false;
 
-  ~SocketCore() override { ForgetParting(this); }
+  ~SocketCore() override { ForgetCore(this); }
   void Readable(int status) override {
     if (owner != nullptr) owner->OnReadable(status);
   }
@@ -396,35 +404,39 @@ void PrepareSend(Napi::Env env, const SocketCore& core, const Napi::Object& pack
 
 }  // namespace
 
-// Sockets with parting adverts armed, per event loop: a signal on that loop sends them all.
+// Every open socket, per event loop: a signal on that loop sends the parting adverts armed on them, a
+// precise timer's expiry the takeover adverts armed for it. Worker threads have loops of their own.
 namespace {
-std::mutex partingMutex;
-std::unordered_map<uv_loop_t*, std::unordered_set<SocketCore*>> partingByLoop;
+std::mutex registryMutex;
+std::unordered_map<uv_loop_t*, std::unordered_set<SocketCore*>> coresByLoop;
 
-void RegisterParting(SocketCore* core, bool armed) {
-  std::lock_guard<std::mutex> lock(partingMutex);
-  if (armed) {
-    partingByLoop[core->poll.loop].insert(core);
-    return;
-  }
-  auto found = partingByLoop.find(core->poll.loop);
-  if (found == partingByLoop.end()) return;
-  found->second.erase(core);
-  if (found->second.empty()) partingByLoop.erase(found);
+void RegisterCore(SocketCore* core) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  coresByLoop[core->poll.loop].insert(core);
 }
 
-// Sends the socket's armed parting adverts; returns how many left. One the kernel refuses stays armed:
-// the engine's own send of it then goes ahead (and reports the error), as without this path.
-size_t SendParting(SocketCore& core) {
-  if (core.closing || core.fd < 0) return 0;
+std::vector<SocketCore*> CoresOf(uv_loop_t* loop) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  auto found = coresByLoop.find(loop);
+  if (found == coresByLoop.end()) return {};
+  return {found->second.begin(), found->second.end()};
+}
+
+bool Usable(const SocketCore& core) { return !core.closing && core.fd >= 0; }
+
+// Sends the Armed ones among `adverts` with sendmmsg, marking those that left Sent; returns how many
+// left. One the kernel refuses stays Armed: the engine's own send of it then goes ahead (and reports
+// the error), as without these paths.
+size_t SendReady(SocketCore& core, const std::vector<std::unique_ptr<ReadyAdvert>>& adverts) {
+  if (!Usable(core)) return 0;
   std::vector<mmsghdr> headers;
-  std::vector<PartingAdvert*> adverts;
-  for (auto& advert : core.parting) {
-    if (advert->state != PartingAdvert::State::Armed) continue;
+  std::vector<ReadyAdvert*> armed;
+  for (auto& advert : adverts) {
+    if (advert->state != ReadyAdvert::State::Armed) continue;
     mmsghdr header{};
     header.msg_hdr = advert->message;
     headers.push_back(header);
-    adverts.push_back(advert.get());
+    armed.push_back(advert.get());
   }
   size_t next = 0, sent = 0;
   while (next < headers.size()) {
@@ -440,7 +452,7 @@ size_t SendParting(SocketCore& core) {
       socklen_t length = sizeof pending;
       getsockopt(core.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
     }
-    for (int i = 0; i < result; i++) adverts[next + i]->state = PartingAdvert::State::SentBySignal;
+    for (int i = 0; i < result; i++) armed[next + i]->state = ReadyAdvert::State::Sent;
     next += static_cast<size_t>(result);
     sent += static_cast<size_t>(result);
   }
@@ -449,36 +461,101 @@ size_t SendParting(SocketCore& core) {
 }
 
 // Same bytes, to the same destination, from the same source and interface (the pktinfo control data).
-bool SameDatagram(const PartingAdvert& advert, const SendSlot& slot) {
+bool SameDatagram(const ReadyAdvert& advert, const SendSlot& slot) {
   return advert.payload.size() == slot.iov.iov_len &&
          std::memcmp(advert.payload.data(), slot.iov.iov_base, slot.iov.iov_len) == 0 &&
          std::memcmp(&advert.slot.destination, &slot.destination, sizeof slot.destination) == 0 &&
          advert.slot.control == slot.control;
 }
 
-// The parting advert the signal path already sent that `slot` (a packet the engine is sending)
-// repeats, or nullptr. The caller marks it Superseded once the whole batch is prepared.
-PartingAdvert* SentBySignal(SocketCore& core, const SendSlot& slot) {
-  for (auto& advert : core.parting) {
-    if (advert->state == PartingAdvert::State::SentBySignal && SameDatagram(*advert, slot)) return advert.get();
+// The advert of `adverts` already sent ahead that `slot` (a packet the engine is sending) repeats, or
+// nullptr. The caller marks it Superseded once the whole batch is prepared.
+ReadyAdvert* SentAhead(const std::vector<std::unique_ptr<ReadyAdvert>>& adverts, const SendSlot& slot) {
+  for (auto& advert : adverts) {
+    if (advert->state == ReadyAdvert::State::Sent && SameDatagram(*advert, slot)) return advert.get();
   }
   return nullptr;
 }
 
+// Whether any receiving socket among `cores` has a datagram (or an error) waiting. A poll() failure
+// counts as yes: the engine, which reads first, then decides.
+bool AnyWaiting(const std::vector<SocketCore*>& cores) {
+  std::vector<pollfd> fds;
+  for (SocketCore* core : cores) {
+    if (core->receiving && Usable(*core)) fds.push_back({core->fd, POLLIN, 0});
+  }
+  if (fds.empty()) return false;
+  int ready;
+  do {
+    ready = poll(fds.data(), fds.size(), 0);
+  } while (ready < 0 && errno == EINTR);
+  return ready != 0;
+}
+
+// Copies the JS packets into ready adverts; one sent ahead whose repeat the engine has not sent yet is
+// kept (still skipped once, never sent twice), whatever the new list: see SetParting.
+std::vector<std::unique_ptr<ReadyAdvert>> Rearm(Napi::Env env, const SocketCore& core, const Napi::Array& packets,
+                                                std::vector<std::unique_ptr<ReadyAdvert>>& old) {
+  const bool sentAhead = std::any_of(old.begin(), old.end(), [](const auto& advert) { return advert->state != ReadyAdvert::State::Armed; });
+  std::vector<std::unique_ptr<ReadyAdvert>> adverts;
+  adverts.reserve(packets.Length());
+  for (uint32_t i = 0; i < packets.Length(); i++) {
+    auto advert = std::make_unique<ReadyAdvert>();
+    PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
+    const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
+    advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
+    advert->slot.iov = {advert->payload.data(), advert->payload.size()};
+    for (auto& previous : old) {
+      if (!sentAhead) break;
+      if (previous && previous->state != ReadyAdvert::State::Armed && SameDatagram(*previous, advert->slot)) {
+        advert->state = previous->state;
+        previous.reset();
+      }
+    }
+    adverts.push_back(std::move(advert));
+  }
+  for (auto& previous : old) {
+    if (sentAhead && previous && previous->state == ReadyAdvert::State::Sent) adverts.push_back(std::move(previous));
+  }
+  return adverts;
+}
+
 }  // namespace
 
-void ForgetParting(SocketCore* core) { RegisterParting(core, false); }
+void ForgetCore(SocketCore* core) {
+  std::lock_guard<std::mutex> lock(registryMutex);
+  auto found = coresByLoop.find(core->poll.loop);
+  if (found == coresByLoop.end()) return;
+  found->second.erase(core);
+  if (found->second.empty()) coresByLoop.erase(found);
+}
 
 size_t SendPartingAdverts(uv_loop_t* loop) {
-  std::vector<SocketCore*> cores;
-  {
-    std::lock_guard<std::mutex> lock(partingMutex);
-    auto found = partingByLoop.find(loop);
-    if (found != partingByLoop.end()) cores.assign(found->second.begin(), found->second.end());
-  }
   size_t sent = 0;
-  for (SocketCore* core : cores) sent += SendParting(*core);
+  for (SocketCore* core : CoresOf(loop)) sent += SendReady(*core, core->parting);
   return sent;
+}
+
+size_t SendTakeoverAdverts(uv_loop_t* loop, uint32_t timerId) {
+  std::vector<SocketCore*> cores = CoresOf(loop);
+  std::vector<SocketCore*> holders;
+  for (SocketCore* core : cores) {
+    if (core->takeoverTimer == timerId && !core->takeover.empty() && Usable(*core)) holders.push_back(core);
+  }
+  // An advert already queued may be the Master's: reading it is the engine's job, and so is the decision.
+  if (holders.empty() || AnyWaiting(cores)) return 0;
+  size_t sent = 0;
+  for (SocketCore* core : holders) sent += SendReady(*core, core->takeover);
+  return sent;
+}
+
+void EndTakeoverWindow(uv_loop_t* loop) {
+  for (SocketCore* core : CoresOf(loop)) {
+    auto& adverts = core->takeover;
+    adverts.erase(std::remove_if(adverts.begin(), adverts.end(),
+                                 [](const auto& advert) { return advert->state != ReadyAdvert::State::Armed; }),
+                  adverts.end());
+  }
 }
 
 Napi::Function VrrpSocket::Define(Napi::Env env) {
@@ -491,6 +568,7 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
                          InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
                          InstanceMethod<&VrrpSocket::Send>("send"),
                          InstanceMethod<&VrrpSocket::SetParting>("setParting"),
+                         InstanceMethod<&VrrpSocket::SetTakeover>("setTakeover"),
                          InstanceMethod<&VrrpSocket::StartReceiving>("startReceiving"),
                          InstanceMethod<&VrrpSocket::StopReceiving>("stopReceiving"),
                          InstanceMethod<&VrrpSocket::ReceiveNow>("receiveNow"),
@@ -517,6 +595,7 @@ VrrpSocket::VrrpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSo
   core->ifindex = ifindex;
   core->interfaceName = interfaceName;
   AttachPolledFd(env, core, fd, true);  // from here the core is freed only through BeginClose
+  RegisterCore(core);
   core->owner = this;
   core_ = core;
 }
@@ -593,12 +672,14 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   // Packet index of each header: a parting advert the signal path already sent is left out (and
   // counted as sent), so indexes of failures must still name the caller's packets.
   std::vector<size_t> indexOf(count);
-  std::vector<PartingAdvert*> repeated;
+  std::vector<ReadyAdvert*> repeated;
   size_t queued = 0;
   for (size_t i = 0; i < count; i++) {
     Napi::Object packet = RequireObject(env, packets.Get(static_cast<uint32_t>(i)), "each packet");
     PrepareSend(env, core, packet, slots[i], headers[queued].msg_hdr);
-    PartingAdvert* sent = probe || core.parting.empty() ? nullptr : SentBySignal(core, slots[i]);
+    ReadyAdvert* sent = nullptr;
+    if (!probe && !core.parting.empty()) sent = SentAhead(core.parting, slots[i]);
+    if (!probe && sent == nullptr && !core.takeover.empty()) sent = SentAhead(core.takeover, slots[i]);
     if (sent != nullptr && std::find(repeated.begin(), repeated.end(), sent) == repeated.end()) {
       repeated.push_back(sent);
       continue;
@@ -606,7 +687,7 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
     indexOf[queued++] = i;
   }
   // Only now, with every packet prepared (a bad one throws above): those skips are used up.
-  for (PartingAdvert* advert : repeated) advert->state = PartingAdvert::State::Superseded;
+  for (ReadyAdvert* advert : repeated) advert->state = ReadyAdvert::State::Superseded;
 
   std::vector<std::pair<size_t, int>> failures;
   size_t next = 0;
@@ -661,36 +742,27 @@ void VrrpSocket::SetParting(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketCore& core = OpenCore(env, "setParting");
   if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
-  auto packets = info[0].As<Napi::Array>();
-  // Only after a signal has sent some is there any state to carry over (and comparing to do).
-  const bool signalled = std::any_of(core.parting.begin(), core.parting.end(),
-                                     [](const auto& advert) { return advert->state != PartingAdvert::State::Armed; });
-  std::vector<std::unique_ptr<PartingAdvert>> parting;
-  parting.reserve(packets.Length());
-  for (uint32_t i = 0; i < packets.Length(); i++) {
-    auto advert = std::make_unique<PartingAdvert>();
-    PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
-    const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
-    advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
-    advert->slot.iov = {advert->payload.data(), advert->payload.size()};
-    // Re-armed after a signal already sent it (an apply, a Master set change): still sent, still
-    // skipped once, never sent twice.
-    for (auto& old : core.parting) {
-      if (!signalled) break;
-      if (old && old->state != PartingAdvert::State::Armed && SameDatagram(*old, advert->slot)) {
-        advert->state = old->state;
-        old.reset();
-      }
-    }
-    parting.push_back(std::move(advert));
+  // Re-armed after a signal already sent one (an apply, a Master set change): still sent, still
+  // skipped once, never sent twice; and kept when the runner disarms (setParting([])) between the
+  // signal and the stop's own send.
+  core.parting = Rearm(env, core, info[0].As<Napi::Array>(), core.parting);
+}
+
+// setTakeover([{sourceAddress?, destinationAddress, payload}, ...], timerId): the adverts the engine
+// will send as its first ones as Master if the PreciseTimer `timerId` (its `id`) expires with nothing
+// received: that expiry sends them before any JS runs (SendTakeoverAdverts), unless a receiving VRRP
+// socket of the loop has a datagram waiting. The engine's own send of the same bytes in that timer's
+// callback is then skipped, once. Each call replaces the list; [] disarms.
+void VrrpSocket::SetTakeover(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "setTakeover");
+  if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
+  double timer = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(timer >= 0 && timer <= 0xffffffff) || timer != static_cast<uint32_t>(timer)) {
+    ThrowInvalidArg(env, "timerId must be a PreciseTimer's id");
   }
-  // One the signal sent whose repeat the engine has not sent yet stays, whatever the new list: the
-  // runner may disarm (setParting([])) between the signal and the stop's own send.
-  for (auto& old : core.parting) {
-    if (signalled && old && old->state == PartingAdvert::State::SentBySignal) parting.push_back(std::move(old));
-  }
-  core.parting = std::move(parting);
-  RegisterParting(&core, !core.parting.empty());
+  core.takeover = Rearm(env, core, info[0].As<Napi::Array>(), core.takeover);
+  core.takeoverTimer = static_cast<uint32_t>(timer);
 }
 
 void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
@@ -717,6 +789,7 @@ void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {
   }
   int status = StartPolling(core);
   if (status < 0) ThrowErrno(env, -status, "uv_poll_start");
+  core.receiving = true;
   onPackets_ = Napi::Persistent(info[0].As<Napi::Function>());
   if (!holdsStrongRef_) {
     Napi::ObjectWrap<VrrpSocket>::Ref();
@@ -734,6 +807,7 @@ uint32_t VrrpSocket::NameId(Napi::Env env, SocketCore& core, const AddressKey& k
 }
 
 void VrrpSocket::ReleaseReceiver() {
+  if (core_ != nullptr) core_->receiving = false;
   onPackets_.Reset();
   if (holdsStrongRef_) {
     Napi::ObjectWrap<VrrpSocket>::Unref();

@@ -10,6 +10,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <cstdint>
 #include <memory>
 
 namespace vrrp {
@@ -37,6 +38,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void LeaveGroup(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   void SetParting(const Napi::CallbackInfo& info);
+  void SetTakeover(const Napi::CallbackInfo& info);
   void StartReceiving(const Napi::CallbackInfo& info);
   void StopReceiving(const Napi::CallbackInfo& info);
   Napi::Value ReceiveNow(const Napi::CallbackInfo& info);
@@ -79,5 +81,14 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
 // number sent. For the SIGTERM / SIGINT watcher (signal_watcher.cc): a stopping Master's priority-0
 // adverts leave before any JavaScript runs, as fast as keepalived's.
 size_t SendPartingAdverts(uv_loop_t* loop);
+
+// For a PreciseTimer's expiry (precise_timer.cc): sends the takeover adverts armed for timer `timerId`
+// (VrrpSocket setTakeover) on the sockets of `loop`, unless a receiving socket of the loop has a
+// datagram waiting; the number sent. A Backup's first advert as Master then leaves at its
+// Master_Down_Timer's expiry instead of after two wake-ups into JavaScript.
+size_t SendTakeoverAdverts(uv_loop_t* loop, uint32_t timerId);
+// After that timer's callback returned: adverts sent ahead whose repeat the engine did not send are
+// forgotten, so a later advert with the same bytes (the next interval's) is never skipped.
+void EndTakeoverWindow(uv_loop_t* loop);
 
 }  // namespace vrrp

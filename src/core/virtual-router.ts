@@ -155,6 +155,19 @@ export class VirtualRouter {
     return this.currentState === 'Master' ? this.advertAction(STOP_PRIORITY) : undefined;
   }
 
+  /**
+   * The advert a 'timeout' at nextDeadlineMs() would send first when that timeout is sure to make this
+   * router Master: a Backup whose earliest deadline is its Master_Down_Timer (not a preempt_delay
+   * check, which may find it outranked) and that is not a sync group member (which waits for its
+   * group). Undefined otherwise. A transport may send it at the timer's expiry itself
+   * (PacketPort.setTakeover); any input may change it.
+   */
+  takeoverAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
+    if (this.currentState !== 'Backup' || this.syncMember || this.masterDownAtMs === undefined) return undefined;
+    if (this.nextDeadlineMs() !== this.masterDownAtMs) return undefined;
+    return this.advertAction(this.currentEffectivePriority);
+  }
+
   /** Earliest pending deadline (absolute ms), or undefined. Handling 'timeout' before it changes nothing. */
   nextDeadlineMs(): number | undefined {
     // Called after every input by the driver, so no array is built here.

@@ -76,6 +76,12 @@ export class DeadlineQueue {
     return this.heap.length === 0 ? undefined : this.keyMs[this.heap[0]!];
   }
 
+  /** The slot with the earliest deadline (one of them, on a tie), or undefined. */
+  peekIndex(): number | undefined {
+    this.settleTop();
+    return this.heap[0];
+  }
+
   /** Removes and returns the slot with the earliest deadline if it is at or before `nowMs`. */
   popDue(nowMs: number): number | undefined {
     this.settleTop();

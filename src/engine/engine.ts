@@ -18,7 +18,7 @@ import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 }
 import type { AdvertToEncode, EncodeOptions } from '../wire/types.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import type { DropCounts, EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
-import type { EnginePorts, IncomingPacket, OutgoingPacket } from './ports.js';
+import type { EnginePorts, IncomingPacket, OutgoingPacket, TimerExpiry } from './ports.js';
 
 export type {
   AdvertReceivedEvent,
@@ -143,9 +143,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly partingBySlot = new Map<RouterSlot, readonly OutgoingPacket[]>();
   private readonly partingStale = new Set<RouterSlot>();
   private partingScheduled = false;
+  /** The Backup whose takeover adverts the packet port holds for the armed timer (syncTakeover). */
+  private takeoverSlot: RouterSlot | undefined;
+  /** The timer deadline they were armed for. */
+  private takeoverAtMs: number | undefined;
+  /** The port holds takeover adverts (so that an unchanged "none" costs no port call). */
+  private takeoverHeld = false;
+  /** takeoverSlot's router had an input since: its advert may differ, or its deadline have moved. */
+  private takeoverStale = false;
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
-  private readonly onDeadline = (): void => this.handleDeadline();
+  private readonly onDeadline = (expiry?: TimerExpiry): void => this.handleDeadline(expiry?.takeoverSent === true);
   private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
 
   constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts) {
@@ -218,6 +226,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
     this.markPartingStale(slot); // its addresses, interval or authentication may be new
+    if (slot === this.takeoverSlot) this.takeoverStale = true;
     const before = new Set(this.pending);
     this.apply(slot, actions, nowMs, previous);
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
@@ -263,6 +272,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The reverse of attach; an interface left without routers is forgotten with its counters. */
   private detach(slot: RouterSlot): void {
     this.markPartingStale(slot);
+    if (slot === this.takeoverSlot) this.takeoverStale = true;
     this.deadlines.set(slot.index, undefined);
     this.slots[slot.index] = undefined;
     this.freeIndices.push(slot.index);
@@ -300,6 +310,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
+    this.syncTakeover();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     if (this.ports.packets.close !== undefined) {
       try {
@@ -390,13 +401,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  private handleDeadline(): void {
+  private handleDeadline(takeoverSent: boolean): void {
+    const firedForMs = this.armedAtMs;
     // The timer that called us is spent; whatever we arm next must reach the port.
     this.armedAtMs = undefined;
     if (this.lifecycle !== 'running') return;
     // Adverts already received but not yet read go first: a Backup descheduled past its
-    // Master_Down_Interval must not take over while the Master's adverts sit in its socket.
-    if (this.ports.packets.drain !== undefined) {
+    // Master_Down_Interval must not take over while the Master's adverts sit in its socket. Unless the
+    // port has already sent a takeover at this expiry, having found its sockets empty (TimerExpiry).
+    if (this.ports.packets.drain !== undefined && !takeoverSent) {
       try {
         this.ports.packets.drain();
       } catch (error) {
@@ -404,7 +417,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       if (this.lifecycle !== 'running') return;
     }
-    const nowMs = this.ports.time.nowMs();
+    // A port that sent the takeover acted at the deadline: it is due, whatever the clock's rounding says.
+    const nowMs = takeoverSent && firedForMs !== undefined ? Math.max(this.ports.time.nowMs(), firedForMs) : this.ports.time.nowMs();
     // Collect first, then handle: a router whose new deadline is again <= now waits for the next
     // timer call instead of spinning here.
     const due: number[] = [];
@@ -440,6 +454,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       return;
     }
+    if (slot === this.takeoverSlot) this.takeoverStale = true;
     const actions = result.actions;
     let accepted = true;
     for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
@@ -456,6 +471,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     // (it wakes, finds nothing due and re-arms), so only an earlier deadline re-arms it now: this keeps
     // the heap untouched on the per-packet path.
     if (nextMs !== undefined && (this.armedAtMs === undefined || nextMs < this.armedAtMs)) this.armTimer();
+    // Its armed takeover advert must be withdrawn before the event loop can fire the timer.
+    else if (this.takeoverStale) this.syncTakeover();
   }
 
   /**
@@ -473,6 +490,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Hands one input to one router, carries out its actions and files its next deadline. */
   private deliver(slot: RouterSlot, input: RouterInput, nowMs: number): void {
     if (nowMs > this.clockFloorMs) this.clockFloorMs = nowMs;
+    if (slot === this.takeoverSlot) this.takeoverStale = true;
     this.apply(slot, slot.router.handle(input, nowMs), nowMs);
     // Unless a listener removed the router meanwhile (its index may already be someone else's).
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
@@ -727,9 +745,45 @@ export class Engine extends EventEmitter<EngineEvents> {
   private armTimer(): void {
     if (this.lifecycle !== 'running') return;
     const nextMs = this.deadlines.peekMs();
-    if (nextMs === this.armedAtMs) return;
-    this.armedAtMs = nextMs;
-    this.ports.time.setTimer(nextMs, this.onDeadline);
+    if (nextMs !== this.armedAtMs) {
+      this.armedAtMs = nextMs;
+      this.ports.time.setTimer(nextMs, this.onDeadline);
+    }
+    // Nothing can fire between the two calls: the timer expires only from the event loop.
+    this.syncTakeover();
+  }
+
+  /**
+   * Hands the packet port the adverts the router due at the armed timer would send on becoming
+   * Master (PacketPort.setTakeover), or withdraws them: the Linux port sends them from the timer's
+   * expiry, before any JavaScript runs. Only when the armed time is that router's own deadline and
+   * its deadline is a Master_Down_Timer (VirtualRouter.takeoverAdvert); the timer is often armed
+   * early (adverts move a Backup's deadline later without re-arming it), and then there is nothing.
+   */
+  private syncTakeover(): void {
+    const setTakeover = this.ports.packets.setTakeover;
+    if (setTakeover === undefined) return;
+    let slot: RouterSlot | undefined;
+    if (this.lifecycle === 'running' && this.armedAtMs !== undefined) {
+      const index = this.deadlines.peekIndex();
+      const candidate = index === undefined ? undefined : this.slots[index];
+      if (candidate !== undefined && candidate.router.nextDeadlineMs() === this.armedAtMs) slot = candidate;
+    }
+    if (slot === this.takeoverSlot && this.armedAtMs === this.takeoverAtMs && !this.takeoverStale) return;
+    const advert = slot?.router.takeoverAdvert();
+    this.takeoverStale = false;
+    this.takeoverSlot = advert === undefined ? undefined : slot;
+    this.takeoverAtMs = this.armedAtMs;
+    if (advert === undefined && !this.takeoverHeld) return;
+    this.takeoverHeld = advert !== undefined;
+    try {
+      setTakeover.call(this.ports.packets, advert === undefined ? [] : this.encodeAdvert(slot!, advert));
+    } catch (error) {
+      // The engine's own send still happens at the deadline: only the head start is lost.
+      this.takeoverHeld = false;
+      this.takeoverSlot = undefined;
+      this.reportError('send', slot, error);
+    }
   }
 }
 

@@ -3,6 +3,20 @@
 
 import type { IpFamily, PacketMeta } from '../wire/types.js';
 
+/** What a TimePort may say about the expiry it reports. */
+export interface TimerExpiry {
+  /**
+   * The packet port sent the takeover adverts held for this expiry (PacketPort.setTakeover), having
+   * found nothing waiting to be read at that moment. The engine then acts on the deadline without
+   * reading its sockets again: the takeover was decided when the adverts left, and a packet read now
+   * arrived after that decision and is handled after it (by a Master, as in keepalived). Reading it
+   * first could turn a Backup that has already advertised back to Backup: two Backups of equal
+   * priority would each hear the other's takeover advert, reset their timers, and leave the VIP
+   * without a Master for a whole Master_Down_Interval.
+   */
+  readonly takeoverSent: boolean;
+}
+
 /** Time and the single process-wide timer. The simulator supplies a virtual one. */
 export interface TimePort {
   nowMs(): number;
@@ -10,7 +24,7 @@ export interface TimePort {
    * Arrange one call of `onDeadline` at or after `atMs`, replacing any earlier arrangement;
    * `undefined` cancels it. The engine keeps exactly one such timer for all its routers.
    */
-  setTimer(atMs: number | undefined, onDeadline: () => void): void;
+  setTimer(atMs: number | undefined, onDeadline: (expiry?: TimerExpiry) => void): void;
 }
 
 export interface OutgoingPacket {
@@ -60,6 +74,15 @@ export interface PacketPort {
    * the engine's identical send of them.
    */
   setParting?(packets: readonly OutgoingPacket[]): void;
+  /**
+   * Optional: the adverts the engine will send first if its timer, as armed now, expires with nothing
+   * received: a Backup's first adverts as Master when its Master_Down_Timer is the earliest deadline
+   * ([] when there is none). Replaced whenever that changes, and always before the timer is moved
+   * or a received packet is handed to the router concerned. A transport that can send them straight
+   * from the timer's expiry (the Linux port) does so, when nothing is waiting to be read, and then
+   * skips the engine's identical send of them in that expiry's callback.
+   */
+  setTakeover?(packets: readonly OutgoingPacket[]): void;
   close?(): void | Promise<void>;
 }
 

@@ -70,6 +70,8 @@ export interface NativeVrrpSocket {
   send(packets: readonly NativeOutgoingPacket[], probe?: boolean): NativeSendResult;
   /** Arms the adverts a sendPartingFirst signal watcher sends (copied); [] disarms. */
   setParting(packets: readonly NativeOutgoingPacket[]): void;
+  /** Arms the adverts the expiry of PreciseTimer `timerId` sends if no socket has anything to read (copied); [] disarms. */
+  setTakeover(packets: readonly NativeOutgoingPacket[], timerId: number): void;
   startReceiving(callback: NativeReceiveCallback): void;
   /**
    * Reads what is queued now (up to one wake-up's worth) and calls the startReceiving callback before
@@ -116,11 +118,16 @@ export interface NativeAnnouncementsResult {
   readonly failures: readonly { readonly index: number; readonly address: string; readonly error: SystemError }[];
 }
 
-/** A timerfd (CLOCK_MONOTONIC) polled by libuv; calls its callback once per expired arming. */
+/**
+ * A timerfd (CLOCK_MONOTONIC) polled by libuv; calls its callback once per expired arming, with
+ * `takeoverSent` true when that expiry sent takeover adverts (VrrpSocket.setTakeover).
+ */
 export interface NativePreciseTimer {
   /** -1 once closed. */
   readonly fd: number;
   readonly armed: boolean;
+  /** Names this timer to VrrpSocket.setTakeover (unique in the process, never 0). */
+  readonly id: number;
   /** One expiry `delayNs` nanoseconds from now (relative), replacing any earlier arming. */
   arm(delayNs: number): void;
   disarm(): void;
@@ -147,7 +154,7 @@ export interface VrrpNativeAddon {
   sendAnnouncements(options: NativeAnnouncementsOptions): NativeAnnouncementsResult;
   /** ifindexes of the cached AF_PACKET sockets (diagnostics, tests). */
   announceSockets(): number[];
-  readonly PreciseTimer: new (callback: () => void) => NativePreciseTimer;
+  readonly PreciseTimer: new (callback: (takeoverSent: boolean) => void) => NativePreciseTimer;
   /** Started at once; throws EINVAL (uv_signal_start) for SIGKILL / SIGSTOP, TypeError for a non-signal. */
   readonly SignalWatcher: new (
     signal: number,

@@ -78,6 +78,10 @@ export class LinuxPacketPort implements PacketPort {
   private parting = new Map<string, OutgoingPacket[]>();
   /** Whether the sockets hold them (setPartingArmed); off until the runtime's owner says so. */
   private partingArmed = false;
+  /** The precise timer whose expiry sends the takeover adverts (useTakeoverTimer); none: not armed. */
+  private takeoverTimerId: number | undefined;
+  /** The sockets (slotKey) holding takeover adverts now. */
+  private takeoverKeys = new Set<string>();
 
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
@@ -249,6 +253,32 @@ export class LinuxPacketPort implements PacketPort {
       const packets = this.parting.get(key);
       if (packets !== undefined) this.armParting(slot, on ? packets : []);
     }
+  }
+
+  /** Takeover adverts (setTakeover) go to the sockets for the expiry of this PreciseTimePort's timer. */
+  useTakeoverTimer(timerId: number): void {
+    this.takeoverTimerId = timerId;
+  }
+
+  /**
+   * Arms each socket with its share of a Backup's first adverts as Master, which the expiry of the
+   * engine's timer sends before any JavaScript runs (VrrpRawSocket.setTakeover); [] withdraws them.
+   * Without a timer (useTakeoverTimer) nothing is armed and the engine sends them itself.
+   */
+  setTakeover(packets: readonly OutgoingPacket[]): void {
+    const timerId = this.takeoverTimerId;
+    if (timerId === undefined) return;
+    const next = bySocket(packets);
+    for (const key of new Set([...this.takeoverKeys, ...next.keys()])) {
+      const slot = this.slots.get(key);
+      try {
+        slot?.socket?.setTakeover(next.get(key) ?? [], timerId);
+      } catch (error) {
+        // Only a bug could get here (the packets come from the engine); the engine still sends them.
+        if (slot) this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
+      }
+    }
+    this.takeoverKeys = new Set(next.keys());
   }
 
   private armParting(slot: SocketSlot, packets: readonly OutgoingPacket[]): void {

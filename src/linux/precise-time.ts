@@ -7,7 +7,7 @@
 // deadline is pending, as a pending setTimeout would. A daemon stays up through its sockets anyway.
 
 import { performance } from 'node:perf_hooks';
-import type { TimePort } from '../engine/ports.js';
+import type { TimePort, TimerExpiry } from '../engine/ports.js';
 import { loadNative, type NativePreciseTimer } from './native.js';
 
 /**
@@ -26,9 +26,15 @@ export function monotonicToNowMs(monotonicMs: number): number {
   return monotonicMs - MONOTONIC_MINUS_NOW_MS;
 }
 
-export function preciseTime(): TimePort {
+/** The engine's TimePort on Linux, and the id that names its timer to VrrpRawSocket.setTakeover. */
+export interface PreciseTimePort extends TimePort {
+  /** Created on first use (an idle timer polls nothing and holds the process by nothing). */
+  readonly timerId: number;
+}
+
+export function preciseTime(): PreciseTimePort {
   let timer: NativePreciseTimer | undefined;
-  let pending: { readonly atMs: number; readonly onDeadline: () => void } | undefined;
+  let pending: { readonly atMs: number; readonly onDeadline: (expiry?: TimerExpiry) => void } | undefined;
   const nowMs = () => performance.now();
 
   const armFor = (atMs: number): void => {
@@ -36,21 +42,22 @@ export function preciseTime(): TimePort {
     timer!.arm(Math.max(0, Math.ceil((atMs - nowMs()) * 1e6)));
   };
 
-  const onExpiry = (): void => {
+  const onExpiry = (takeoverSent: boolean): void => {
     const due = pending;
     if (due === undefined) return;
     // The timerfd cannot expire before the delay asked for, but performance.now() is a double in ms:
     // should it still read a hair short of atMs, re-arm for the remainder rather than lose the deadline
-    // (the engine treats an early call as a no-op).
-    if (nowMs() < due.atMs) {
+    // (the engine treats an early call as a no-op). Not once takeover adverts have left: the engine
+    // must act on this expiry.
+    if (!takeoverSent && nowMs() < due.atMs) {
       armFor(due.atMs);
       return;
     }
     pending = undefined;
-    due.onDeadline();
+    due.onDeadline(takeoverSent ? { takeoverSent } : undefined);
   };
 
-  const setTimer = (atMs: number | undefined, onDeadline: () => void): void => {
+  const setTimer = (atMs: number | undefined, onDeadline: (expiry?: TimerExpiry) => void): void => {
     if (atMs === undefined) {
       pending = undefined;
       timer?.disarm();
@@ -61,5 +68,12 @@ export function preciseTime(): TimePort {
     armFor(atMs);
   };
 
-  return { nowMs, setTimer };
+  return {
+    nowMs,
+    setTimer,
+    get timerId(): number {
+      timer ??= new (loadNative().PreciseTimer)(onExpiry);
+      return timer.id;
+    },
+  };
 }

@@ -151,6 +151,17 @@ export class VrrpRawSocket {
     this.#native.setParting(this.toNative(packets));
   }
 
+  /**
+   * Arms a Backup's first adverts as Master for the expiry of the precise timer `timerId`
+   * (PreciseTimePort.timerId): that expiry sends them before any JavaScript runs, unless a receiving
+   * VRRP socket has a datagram waiting (the engine reads it first and decides). Then a send() of the
+   * same bytes to the same destination from the timer's callback is skipped (once) and counted as
+   * sent; after the callback nothing is skipped any more. Replaces what was armed; [] disarms.
+   */
+  setTakeover(packets: readonly OutgoingPacket[], timerId: number): void {
+    this.#native.setTakeover(this.toNative(packets), timerId);
+  }
+
   private toNative(packets: readonly OutgoingPacket[]): NativeOutgoingPacket[] {
     return packets.map((packet) => {
       if (packet.interface !== this.interface || packet.family !== this.family) {

@@ -190,7 +190,10 @@ class LinuxRuntime implements LinuxEngineHandle {
       removeVips: (iface, list) => this.addressPort.removeVips(iface, list),
       announceVips: (iface, list, count) => this.addressPort.announceVips(iface, list, count),
     };
-    this.engine = new Engine(configs, { time: preciseTime(), packets: this.packets, addresses });
+    const time = preciseTime();
+    // A Backup's first advert as Master leaves from this timer's expiry, before any JavaScript runs.
+    this.packets.useTakeoverTimer(time.timerId);
+    this.engine = new Engine(configs, { time, packets: this.packets, addresses });
     logEngineEvents(this.engine, this.logger);
     this.guard = new VipGuard({
       engine: this.engine,

@@ -1,12 +1,40 @@
 // Parent side of the netlink tests: a namespace with a veth pair, a child process inside it
 // (netlink-child.js) driven by JSON lines, and `ip -json` as the independent witness.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const childScript = fileURLToPath(new URL('./netlink-child.js', import.meta.url));
 const REPLY_TIMEOUT_MS = 8000;
+
+const distRoot = new URL('../../src/', import.meta.url).href;
+
+/**
+ * The start of a child module for addressPair(): `receiver`, a raw VRRP socket on vb joined to the
+ * group, recording each received advert's priority in `received`; `sender`, one on va; `advert(p)`,
+ * a VRRPv3 advert of priority p from va for VRID `vrid`; `sleep(ms)`. `imports` adds import lines
+ * (paths relative to dist/src/).
+ */
+export function vethSocketsModule(vrid: number, imports: readonly string[] = []): string {
+  const extra = imports.map((line) => line.replace(/'\.\//, `'${distRoot}`)).join('\n');
+  return `
+import { VrrpRawSocket } from '${distRoot}linux/raw-socket.js';
+import { encodeAdvert } from '${distRoot}wire/codec.js';
+${extra}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const receiver = VrrpRawSocket.open({ family: 4, interface: 'vb' });
+receiver.joinGroup();
+const received = [];
+receiver.onPackets((packets) => { for (const p of packets) received.push(p.payload[2]); });
+const sender = VrrpRawSocket.open({ family: 4, interface: 'va' });
+const advert = (priority) => ({
+  interface: 'va', family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18',
+  payload: encodeAdvert({ version: 3, vrid: ${vrid}, priority, advertIntervalCs: 100, addresses: ['192.0.2.100'], authType: 0 },
+    { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18' }),
+});
+`;
+}
 
 /** Why namespace tests cannot run here, or undefined if they can. */
 export function namespaceSkipReason(): string | undefined {
@@ -61,6 +89,32 @@ export class TestNamespace {
 
   find(dev: string, address: string): IpJsonAddress | undefined {
     return this.addresses(dev).find((a) => a.local === address);
+  }
+
+  /**
+   * va 192.0.2.1/24, vb 192.0.2.2/24, and vb takes packets from va's address although both ends live
+   * in this one namespace (accept_local, no reverse-path filter): raw VRRP sockets on the two ends
+   * then talk to each other.
+   */
+  addressPair(): void {
+    this.ip('addr', 'add', '192.0.2.1/24', 'dev', this.a);
+    this.ip('addr', 'add', '192.0.2.2/24', 'dev', this.b);
+    spawnSync('ip', ['netns', 'exec', this.name, 'sysctl', '-qw', `net.ipv4.conf.${this.b}.accept_local=1`, 'net.ipv4.conf.all.rp_filter=0', `net.ipv4.conf.${this.b}.rp_filter=0`]);
+  }
+
+  /**
+   * Runs an ES module's text with node inside the namespace: its exit status, stderr, and the last
+   * line it printed, parsed as JSON (undefined if it is not).
+   */
+  runModule(source: string, timeoutMs = 20_000): { status: number | null; stderr: string; result: unknown } {
+    const run = spawnSync('ip', ['netns', 'exec', this.name, process.execPath, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: timeoutMs });
+    let result: unknown;
+    try {
+      result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '');
+    } catch {
+      result = undefined;
+    }
+    return { status: run.status, stderr: run.stderr, result };
   }
 
   remove(): void {

@@ -105,16 +105,26 @@ t.test('keepalived (wrapper configuration) and ours on the same VRIDs', { skip: 
     for (const vip of vips) {
       let downSince: number | undefined;
       let longest = 0;
+      let longestFrom = 0;
       for (const sample of samples) {
         const held = (sample.holders.get(vip) ?? []).length > 0;
         if (!held && downSince === undefined) downSince = sample.atMs;
         if (held && downSince !== undefined) {
-          longest = Math.max(longest, sample.atMs - downSince);
+          if (sample.atMs - downSince > longest) [longest, longestFrom] = [sample.atMs - downSince, downSince];
           downSince = undefined;
         }
       }
       t.equal(downSince, undefined, `${vip} held at the end`);
       t.ok(longest <= failoverMs + 500, `${vip}: longest time without a holder ${longest} ms (one failover: ${failoverMs} ms)`);
+      if (longest > failoverMs + 500) {
+        // Who was what around the gap, from every pod's log (times relative to the gap's start).
+        const timeline = pods
+          .flatMap((pod) => pod.states().map((line) => ({ ...line, who: pod.process.label })))
+          .filter((line) => Math.abs(line.atMs - longestFrom) < 8000)
+          .sort((a, b) => a.atMs - b.atMs)
+          .map((line) => `${line.atMs - longestFrom} ms ${line.who} ${line.instance} ${line.state}`);
+        t.comment(`around the gap of ${vip}:\n${timeline.join('\n')}`);
+      }
       const doubled = samples.filter((s) => (s.holders.get(vip) ?? []).length > 1);
       t.ok(doubled.length <= 3, `${vip} on two nodes in ${doubled.length} samples (a handover's overlap)`);
     }
