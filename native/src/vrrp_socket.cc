@@ -493,29 +493,38 @@ bool AnyWaiting(const std::vector<SocketCore*>& cores) {
 }
 
 // Copies the JS packets into ready adverts; one sent ahead whose repeat the engine has not sent yet is
-// kept (still skipped once, never sent twice), whatever the new list: see SetParting.
+// kept (still skipped once, never sent twice), whatever the new list: see SetParting. `old` is left
+// untouched until every packet is prepared; if one is bad (only a bug in the caller), the armed ones
+// of `old` are dropped (no stale advert can go out) and the error is thrown.
 std::vector<std::unique_ptr<ReadyAdvert>> Rearm(Napi::Env env, const SocketCore& core, const Napi::Array& packets,
                                                 std::vector<std::unique_ptr<ReadyAdvert>>& old) {
-  const bool sentAhead = std::any_of(old.begin(), old.end(), [](const auto& advert) { return advert->state != ReadyAdvert::State::Armed; });
   std::vector<std::unique_ptr<ReadyAdvert>> adverts;
   adverts.reserve(packets.Length());
-  for (uint32_t i = 0; i < packets.Length(); i++) {
-    auto advert = std::make_unique<ReadyAdvert>();
-    PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
-    const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
-    advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
-    advert->slot.iov = {advert->payload.data(), advert->payload.size()};
-    for (auto& previous : old) {
-      if (!sentAhead) break;
-      if (previous && previous->state != ReadyAdvert::State::Armed && SameDatagram(*previous, advert->slot)) {
-        advert->state = previous->state;
-        previous.reset();
-      }
+  try {
+    for (uint32_t i = 0; i < packets.Length(); i++) {
+      auto advert = std::make_unique<ReadyAdvert>();
+      PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), advert->slot, advert->message);
+      const auto* bytes = static_cast<const uint8_t*>(advert->slot.iov.iov_base);
+      advert->payload.assign(bytes, bytes + advert->slot.iov.iov_len);
+      advert->slot.iov = {advert->payload.data(), advert->payload.size()};
+      adverts.push_back(std::move(advert));
     }
-    adverts.push_back(std::move(advert));
+  } catch (...) {
+    old.erase(std::remove_if(old.begin(), old.end(), [](const auto& advert) { return advert->state == ReadyAdvert::State::Armed; }),
+              old.end());
+    throw;
   }
+  // From here nothing throws.
   for (auto& previous : old) {
-    if (sentAhead && previous && previous->state == ReadyAdvert::State::Sent) adverts.push_back(std::move(previous));
+    if (previous->state == ReadyAdvert::State::Armed) continue;
+    auto same = std::find_if(adverts.begin(), adverts.end(), [&](const auto& advert) {
+      return advert->state == ReadyAdvert::State::Armed && SameDatagram(*previous, advert->slot);
+    });
+    if (same != adverts.end()) {
+      (*same)->state = previous->state;
+    } else if (previous->state == ReadyAdvert::State::Sent) {
+      adverts.push_back(std::move(previous));
+    }
   }
   return adverts;
 }
@@ -756,10 +765,15 @@ void VrrpSocket::SetParting(const Napi::CallbackInfo& info) {
 void VrrpSocket::SetTakeover(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SocketCore& core = OpenCore(env, "setTakeover");
-  if (!info[0].IsArray()) ThrowInvalidArg(env, "packets must be an array");
   double timer = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-  if (!(timer >= 0 && timer <= 0xffffffff) || timer != static_cast<uint32_t>(timer)) {
-    ThrowInvalidArg(env, "timerId must be a PreciseTimer's id");
+  const bool validTimer = timer >= 0 && timer <= 0xffffffff && timer == static_cast<uint32_t>(timer);
+  if (!info[0].IsArray() || !validTimer) {
+    // Whatever was armed no longer matches what the caller holds: it must not go out.
+    auto& adverts = core.takeover;
+    adverts.erase(std::remove_if(adverts.begin(), adverts.end(),
+                                 [](const auto& advert) { return advert->state == ReadyAdvert::State::Armed; }),
+                  adverts.end());
+    ThrowInvalidArg(env, !validTimer ? "timerId must be a PreciseTimer's id" : "packets must be an array");
   }
   core.takeover = Rearm(env, core, info[0].As<Napi::Array>(), core.takeover);
   core.takeoverTimer = static_cast<uint32_t>(timer);

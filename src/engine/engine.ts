@@ -151,6 +151,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   private takeoverHeld = false;
   /** takeoverSlot's router had an input since: its advert may differ, or its deadline have moved. */
   private takeoverStale = false;
+  /** The priority of the advert held (an input that leaves it and the deadline alone costs no port call). */
+  private takeoverPriority: number | undefined;
+  /** takeoverSlot was reconfigured: its advert is encoded again even if the priority is the same. */
+  private takeoverReencode = false;
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
   private readonly onDeadline = (expiry?: TimerExpiry): void => this.handleDeadline(expiry?.takeoverSent === true);
@@ -186,9 +190,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     for (const input of before) this.deliver(slot, input, nowMs);
     if (this.lifecycle !== 'running') return;
-    this.deliver(slot, { kind: 'startup' }, nowMs);
-    this.flushOutbox();
-    this.armTimer();
+    try {
+      this.deliver(slot, { kind: 'startup' }, nowMs);
+      this.flushOutbox();
+    } finally {
+      this.armTimer();
+    }
   }
 
   /**
@@ -200,13 +207,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = this.slotByName.get(name);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
     const before = new Set(this.pending);
-    if (options.release && this.lifecycle === 'running') {
-      const nowMs = this.ports.time.nowMs();
-      this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
-      this.flushOutbox();
+    try {
+      if (options.release && this.lifecycle === 'running') {
+        const nowMs = this.ports.time.nowMs();
+        if (slot === this.takeoverSlot) this.takeoverStale = true;
+        this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
+        this.flushOutbox();
+      }
+    } finally {
+      this.detach(slot);
+      this.armTimer();
     }
-    this.detach(slot);
-    this.armTimer();
     await this.settledSince(before);
   }
 
@@ -226,12 +237,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     const actions = slot.router.reconfigure(config, nowMs);
     Object.assign(slot, advertEncoding(config));
     this.markPartingStale(slot); // its addresses, interval or authentication may be new
-    if (slot === this.takeoverSlot) this.takeoverStale = true;
+    if (slot === this.takeoverSlot) this.takeoverStale = this.takeoverReencode = true;
     const before = new Set(this.pending);
-    this.apply(slot, actions, nowMs, previous);
-    if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
-    this.flushOutbox();
-    this.armTimer();
+    try {
+      this.apply(slot, actions, nowMs, previous);
+      if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+      this.flushOutbox();
+    } finally {
+      this.armTimer();
+    }
     return this.settledSince(before);
   }
 
@@ -299,6 +313,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async shutDown(): Promise<void> {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'stopping';
+    // Withdrawn before anything else (a listener may throw below): no Backup takes over from here.
+    this.syncTakeover();
     if (wasRunning) {
       const nowMs = this.ports.time.nowMs();
       // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
@@ -331,9 +347,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = this.slotByName.get(routerName);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
     if (!this.acceptsInputs()) return;
-    this.deliver(slot, input, this.ports.time.nowMs());
-    this.flushOutbox();
-    this.armTimer();
+    try {
+      this.deliver(slot, input, this.ports.time.nowMs());
+      this.flushOutbox();
+    } finally {
+      this.armTimer();
+    }
   }
 
   /**
@@ -344,11 +363,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
     const nowMs = this.ports.time.nowMs();
-    for (const slot of this.slotByName.values()) {
-      if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
+    try {
+      for (const slot of this.slotByName.values()) {
+        if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
+      }
+      this.flushOutbox();
+    } finally {
+      this.armTimer();
     }
-    this.flushOutbox();
-    this.armTimer();
   }
 
   private acceptsInputs(): boolean {
@@ -425,13 +447,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
       due.push(index);
     }
-    for (const index of due) {
-      // A listener may have removed a router while an earlier one's actions were carried out.
-      const slot = this.slots[index];
-      if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
+    try {
+      for (const index of due) {
+        // A listener may have removed a router while an earlier one's actions were carried out.
+        const slot = this.slots[index];
+        if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
+      }
+      this.flushOutbox();
+    } finally {
+      // Even if a listener threw: the timer must run on, and a takeover advert must not outlive the
+      // router's takeover.
+      this.armTimer();
     }
-    this.flushOutbox();
-    this.armTimer();
   }
 
   private handlePacket(packet: IncomingPacket): void {
@@ -455,24 +482,28 @@ export class Engine extends EventEmitter<EngineEvents> {
       return;
     }
     if (slot === this.takeoverSlot) this.takeoverStale = true;
-    const actions = result.actions;
-    let accepted = true;
-    for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
-    if (accepted) {
-      slot.advertsReceived++;
-      if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
+    try {
+      const actions = result.actions;
+      let accepted = true;
+      for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
+      if (accepted) {
+        slot.advertsReceived++;
+        if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
+      }
+      this.apply(slot, result.actions, nowMs);
+      this.flushOutbox();
+      if (this.slots[slot.index] !== slot) return; // a listener removed it
+      const nextMs = slot.router.nextDeadlineMs();
+      this.deadlines.set(slot.index, nextMs);
+      // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
+      // (it wakes, finds nothing due and re-arms), so only an earlier deadline re-arms it now: this
+      // keeps the heap untouched on the per-packet path.
+      if (nextMs !== undefined && (this.armedAtMs === undefined || nextMs < this.armedAtMs)) this.armTimer();
+    } finally {
+      // Its takeover advert is withdrawn or renewed before the event loop can fire the timer, even if
+      // a listener threw.
+      if (this.takeoverStale) this.syncTakeover();
     }
-    this.apply(slot, result.actions, nowMs);
-    this.flushOutbox();
-    if (this.slots[slot.index] !== slot) return; // a listener removed it
-    const nextMs = slot.router.nextDeadlineMs();
-    this.deadlines.set(slot.index, nextMs);
-    // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
-    // (it wakes, finds nothing due and re-arms), so only an earlier deadline re-arms it now: this keeps
-    // the heap untouched on the per-packet path.
-    if (nextMs !== undefined && (this.armedAtMs === undefined || nextMs < this.armedAtMs)) this.armTimer();
-    // Its armed takeover advert must be withdrawn before the event loop can fire the timer.
-    else if (this.takeoverStale) this.syncTakeover();
   }
 
   /**
@@ -769,11 +800,16 @@ export class Engine extends EventEmitter<EngineEvents> {
       const candidate = index === undefined ? undefined : this.slots[index];
       if (candidate !== undefined && candidate.router.nextDeadlineMs() === this.armedAtMs) slot = candidate;
     }
-    if (slot === this.takeoverSlot && this.armedAtMs === this.takeoverAtMs && !this.takeoverStale) return;
+    const same = slot === this.takeoverSlot && this.armedAtMs === this.takeoverAtMs;
+    if (same && !this.takeoverStale) return;
     const advert = slot?.router.takeoverAdvert();
-    this.takeoverStale = false;
+    const unchanged = same && advert !== undefined && advert.priority === this.takeoverPriority && !this.takeoverReencode;
+    this.takeoverStale = this.takeoverReencode = false;
+    // An input that moved nothing (a dropped advert, say): what the port holds is still right.
+    if (unchanged) return;
     this.takeoverSlot = advert === undefined ? undefined : slot;
     this.takeoverAtMs = this.armedAtMs;
+    this.takeoverPriority = advert?.priority;
     if (advert === undefined && !this.takeoverHeld) return;
     this.takeoverHeld = advert !== undefined;
     try {

@@ -80,8 +80,8 @@ export class LinuxPacketPort implements PacketPort {
   private partingArmed = false;
   /** The precise timer whose expiry sends the takeover adverts (useTakeoverTimer); none: not armed. */
   private takeoverTimerId: number | undefined;
-  /** The sockets (slotKey) holding takeover adverts now. */
-  private takeoverKeys = new Set<string>();
+  /** The takeover adverts by slotKey (setTakeover), kept for sockets that (re)open later. */
+  private takeover = new Map<string, OutgoingPacket[]>();
 
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
@@ -269,16 +269,22 @@ export class LinuxPacketPort implements PacketPort {
     const timerId = this.takeoverTimerId;
     if (timerId === undefined) return;
     const next = bySocket(packets);
-    for (const key of new Set([...this.takeoverKeys, ...next.keys()])) {
+    for (const key of new Set([...this.takeover.keys(), ...next.keys()])) {
       const slot = this.slots.get(key);
-      try {
-        slot?.socket?.setTakeover(next.get(key) ?? [], timerId);
-      } catch (error) {
-        // Only a bug could get here (the packets come from the engine); the engine still sends them.
-        if (slot) this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
-      }
+      if (slot !== undefined) this.armTakeover(slot, next.get(key) ?? []);
     }
-    this.takeoverKeys = new Set(next.keys());
+    this.takeover = next;
+  }
+
+  private armTakeover(slot: SocketSlot, packets: readonly OutgoingPacket[]): void {
+    if (this.takeoverTimerId === undefined) return;
+    try {
+      slot.socket?.setTakeover(packets, this.takeoverTimerId);
+    } catch (error) {
+      // Only a bug could get here (the packets come from the engine); the socket then holds none and
+      // the engine sends them itself.
+      this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
+    }
   }
 
   private armParting(slot: SocketSlot, packets: readonly OutgoingPacket[]): void {
@@ -336,6 +342,8 @@ export class LinuxPacketPort implements PacketPort {
     this.warmUpSend(slot);
     const parting = this.parting.get(slotKey(slot.interface, slot.family));
     if (parting !== undefined && this.partingArmed) this.armParting(slot, parting);
+    const takeover = this.takeover.get(slotKey(slot.interface, slot.family));
+    if (takeover !== undefined) this.armTakeover(slot, takeover);
   }
 
   private closeSlot(slot: SocketSlot): void {

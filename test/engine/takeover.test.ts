@@ -206,3 +206,27 @@ t.test('an expiry whose takeover the port already sent is acted on without readi
     }
   }
 });
+
+t.test('a listener that throws leaves no takeover advert behind for a router that no longer takes over', async (t) => {
+  const { ports, held } = takeoverPorts();
+  const engine = new Engine([router({ priority: 100 })], ports);
+  engine.start();
+  t.equal(held().length, 1);
+  engine.on('stateChange', () => {
+    throw new Error('listener bug');
+  });
+  t.throws(() => engine.input('VI_1', { kind: 'link', up: false }), /listener bug/, 'the listener error reaches the caller');
+  t.equal(engine.snapshot()[0]!.state, 'Fault');
+  t.strictSame(held(), [], 'withdrawn all the same');
+});
+
+t.test('inputs that change neither deadline nor priority cost no port call', async (t) => {
+  const { ports, packets, calls } = takeoverPorts();
+  const engine = new Engine([router({ priority: 100 })], ports);
+  engine.start();
+  const before = calls.length;
+  // Adverts of a lower priority: a preempting Backup discards them, its down timer untouched.
+  for (let i = 0; i < 50; i++) packets.onPacket!(advertFrom('192.0.2.9', 50));
+  t.equal(calls.length, before, '50 discarded adverts: the held advert stands, no call');
+  t.equal(engine.snapshot()[0]!.state, 'Backup');
+});

@@ -55,6 +55,11 @@ await step('queued datagram', () => sender.setTakeover([advert(100)], timer.id),
 });
 await step('withdrawn', () => { sender.setTakeover([advert(100)], timer.id); sender.setTakeover([], timer.id); }, false);
 await step('other timer', () => sender.setTakeover([advert(100)], timer.id), false);
+await step('bad list', () => {
+  sender.setTakeover([advert(100)], timer.id);
+  // A list with a bad packet is refused whole, and what was armed before no longer goes out.
+  try { sender.setTakeover([advert(101), { ...advert(102), destinationAddress: 'not an address' }], timer.id); } catch { }
+}, false);
 sender.setTakeover([], timer.id);
 await sleep(50);
 console.log(JSON.stringify({ steps, received, timerIds: [timer.id, other.id] }));
@@ -73,12 +78,13 @@ t.test('takeover adverts: sent at the timer expiry before JavaScript, once, neve
     received: number[];
     timerIds: number[];
   };
-  const [armed, queued, withdrawn, other] = out.steps;
+  const [armed, queued, withdrawn, other, bad] = out.steps;
   t.ok(out.timerIds[0]! > 0 && out.timerIds[0] !== out.timerIds[1], 'each timer has an id of its own');
   t.strictSame(armed, { name: 'armed', aheadOfCallback: 1, reported: 2, total: 2 }, 'out before the callback ran; its repeat counted as sent, not sent again');
   t.strictSame(queued, { name: 'queued datagram', aheadOfCallback: 400, reported: 2, total: 402 }, 'datagrams were waiting: nothing ahead of the callback but the 400 themselves');
   t.strictSame(withdrawn, { name: 'withdrawn', aheadOfCallback: 0, reported: null, total: 0 });
   t.strictSame(other, { name: 'other timer', aheadOfCallback: 0, reported: null, total: 0 }, 'another timer sends nothing');
+  t.strictSame(bad, { name: 'bad list', aheadOfCallback: 0, reported: null, total: 0 }, 'a refused list leaves nothing armed');
   const wire = out.received.filter((priority) => priority !== 9);
   t.strictSame(wire, [100, 7, 100, 100, 7], 'on the wire: each takeover advert once, the next identical advert again');
   t.equal(out.received.filter((priority) => priority === 9).length, 400);
