@@ -3,12 +3,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
-
-#include <atomic>
 
 #include "errors.h"
 #include "polled_fd.h"
@@ -186,7 +185,8 @@ void PreciseTimer::OnReadable(int status) {
   } catch (const Napi::Error& thrown) {
     napi_fatal_exception(env, thrown.Value());
   }
-  EndTakeoverWindow(loop);
+  // Only this expiry's send can have left adverts waiting for the engine's repeat.
+  if (takeoverSent > 0) EndTakeoverWindow(loop);
   // Not re-armed by the callback (nor closed by it): stop polling, so an idle timer holds nothing.
   if (!armed_) StopPolling();
 }

@@ -477,6 +477,14 @@ ReadyAdvert* SentAhead(const std::vector<std::unique_ptr<ReadyAdvert>>& adverts,
   return nullptr;
 }
 
+// Removes the adverts still Armed (those sent ahead stay, for the engine's repeat to be skipped), or,
+// with `armed` false, those sent ahead.
+void DropByState(std::vector<std::unique_ptr<ReadyAdvert>>& adverts, bool armed) {
+  adverts.erase(std::remove_if(adverts.begin(), adverts.end(),
+                               [armed](const auto& advert) { return (advert->state == ReadyAdvert::State::Armed) == armed; }),
+                adverts.end());
+}
+
 // Whether any receiving socket among `cores` has a datagram (or an error) waiting. A poll() failure
 // counts as yes: the engine, which reads first, then decides.
 bool AnyWaiting(const std::vector<SocketCore*>& cores) {
@@ -510,8 +518,7 @@ std::vector<std::unique_ptr<ReadyAdvert>> Rearm(Napi::Env env, const SocketCore&
       adverts.push_back(std::move(advert));
     }
   } catch (...) {
-    old.erase(std::remove_if(old.begin(), old.end(), [](const auto& advert) { return advert->state == ReadyAdvert::State::Armed; }),
-              old.end());
+    DropByState(old, true);
     throw;
   }
   // From here nothing throws.
@@ -559,12 +566,7 @@ size_t SendTakeoverAdverts(uv_loop_t* loop, uint32_t timerId) {
 }
 
 void EndTakeoverWindow(uv_loop_t* loop) {
-  for (SocketCore* core : CoresOf(loop)) {
-    auto& adverts = core->takeover;
-    adverts.erase(std::remove_if(adverts.begin(), adverts.end(),
-                                 [](const auto& advert) { return advert->state != ReadyAdvert::State::Armed; }),
-                  adverts.end());
-  }
+  for (SocketCore* core : CoresOf(loop)) DropByState(core->takeover, false);
 }
 
 Napi::Function VrrpSocket::Define(Napi::Env env) {
@@ -769,10 +771,7 @@ void VrrpSocket::SetTakeover(const Napi::CallbackInfo& info) {
   const bool validTimer = timer >= 0 && timer <= 0xffffffff && timer == static_cast<uint32_t>(timer);
   if (!info[0].IsArray() || !validTimer) {
     // Whatever was armed no longer matches what the caller holds: it must not go out.
-    auto& adverts = core.takeover;
-    adverts.erase(std::remove_if(adverts.begin(), adverts.end(),
-                                 [](const auto& advert) { return advert->state == ReadyAdvert::State::Armed; }),
-                  adverts.end());
+    DropByState(core.takeover, true);
     ThrowInvalidArg(env, !validTimer ? "timerId must be a PreciseTimer's id" : "packets must be an array");
   }
   core.takeover = Rearm(env, core, info[0].As<Napi::Array>(), core.takeover);

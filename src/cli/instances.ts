@@ -20,6 +20,7 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../linux/runtime.js';
+import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -176,8 +177,8 @@ interface InstanceRecord {
 
 export class InstanceSet {
   private runtime: LinuxEngineHandle | undefined;
-  private stopAdvertsWanted = false;
-  private pendingWork = 0;
+  /** armStopAdverts as asked, held off while a start, reload or stop is queued or running here. */
+  private readonly stopAdverts = new StopAdvertGate((on) => this.runtime?.armStopAdverts(on));
   /** The health plan running beside the instances (checks, tracks, notify, sync groups). */
   private health: { handle: HealthHandle; plan: HealthPlan } | undefined;
   private readonly records = new Map<string, InstanceRecord>();
@@ -193,12 +194,7 @@ export class InstanceSet {
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
     // A stop queued behind this work would run late: no priority-0 advert from the signal meanwhile.
-    this.pendingWork++;
-    this.updateStopAdverts();
-    const result = this.queue.then(work).finally(() => {
-      this.pendingWork--;
-      this.updateStopAdverts();
-    });
+    const result = this.stopAdverts.hold(() => this.queue.then(work));
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -208,12 +204,7 @@ export class InstanceSet {
    * except while a start, reload or stop is queued or running here. Not for -V, which sends none.
    */
   armStopAdverts(on: boolean): void {
-    this.stopAdvertsWanted = on;
-    this.updateStopAdverts();
-  }
-
-  private updateStopAdverts(): void {
-    this.runtime?.armStopAdverts(this.stopAdvertsWanted && this.pendingWork === 0);
+    this.stopAdverts.want(on);
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */

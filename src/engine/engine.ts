@@ -147,8 +147,6 @@ export class Engine extends EventEmitter<EngineEvents> {
   private takeoverSlot: RouterSlot | undefined;
   /** The timer deadline they were armed for. */
   private takeoverAtMs: number | undefined;
-  /** The port holds takeover adverts (so that an unchanged "none" costs no port call). */
-  private takeoverHeld = false;
   /** takeoverSlot's router had an input since: its advert may differ, or its deadline have moved. */
   private takeoverStale = false;
   /** The priority of the advert held (an input that leaves it and the deadline alone costs no port call). */
@@ -210,7 +208,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       if (options.release && this.lifecycle === 'running') {
         const nowMs = this.ports.time.nowMs();
-        if (slot === this.takeoverSlot) this.takeoverStale = true;
         this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
         this.flushOutbox();
       }
@@ -326,7 +323,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
-    this.syncTakeover();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     if (this.ports.packets.close !== undefined) {
       try {
@@ -807,16 +803,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.takeoverStale = this.takeoverReencode = false;
     // An input that moved nothing (a dropped advert, say): what the port holds is still right.
     if (unchanged) return;
+    // The port holds adverts exactly when takeoverSlot is set: an unchanged "none" costs no call.
+    const held = this.takeoverSlot !== undefined;
     this.takeoverSlot = advert === undefined ? undefined : slot;
     this.takeoverAtMs = this.armedAtMs;
     this.takeoverPriority = advert?.priority;
-    if (advert === undefined && !this.takeoverHeld) return;
-    this.takeoverHeld = advert !== undefined;
+    if (advert === undefined && !held) return;
     try {
       setTakeover.call(this.ports.packets, advert === undefined ? [] : this.encodeAdvert(slot!, advert));
     } catch (error) {
       // The engine's own send still happens at the deadline: only the head start is lost.
-      this.takeoverHeld = false;
       this.takeoverSlot = undefined;
       this.reportError('send', slot, error);
     }

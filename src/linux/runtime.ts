@@ -23,6 +23,7 @@ import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
 import { preciseTime } from './precise-time.js';
+import { StopAdvertGate } from './stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from './accept-mode-firewall.js';
 import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
@@ -157,9 +158,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private addressTracks = new Map<string, ReadonlySet<string>>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
-  /** armStopAdverts as asked, and how many applies are queued or running (they hold it off). */
-  private stopAdvertsWanted = false;
-  private appliesPending = 0;
+  /** armStopAdverts as asked, held off while an apply is queued or running. */
+  private readonly stopAdverts = new StopAdvertGate((on) => this.packets.setPartingArmed(on));
 
   constructor(parts: {
     logger: RuntimeLogger;
@@ -254,23 +254,13 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   apply(next: LinuxEngineInput): Promise<ApplyResult> {
-    this.appliesPending++;
-    this.updateStopAdverts();
-    const result = this.queue.then(() => this.applyNow(next)).finally(() => {
-      this.appliesPending--;
-      this.updateStopAdverts();
-    });
+    const result = this.stopAdverts.hold(() => this.queue.then(() => this.applyNow(next)));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
   armStopAdverts(on: boolean): void {
-    this.stopAdvertsWanted = on;
-    this.updateStopAdverts();
-  }
-
-  private updateStopAdverts(): void {
-    this.packets.setPartingArmed(this.stopAdvertsWanted && this.appliesPending === 0);
+    this.stopAdverts.want(on);
   }
 
   stop(): Promise<void> {
