@@ -1,10 +1,12 @@
 // keepalived's dumps, as JSON: SIGUSR1 writes the data (configuration and state of every instance) to
 // keepalived.data, SIGUSR2 the statistics to keepalived.stats (STATS_CLEAR, SIGRTMAX-1, too, then clears
-// them), the JSON signal (SIGRTMIN+2) the data to keepalived.json, in the same directory keepalived
-// uses (/tmp unless --dump-dir). Written to a temporary name and renamed, so a reader never sees half a file.
+// them), the JSON signal (SIGRTMIN+2) the data to keepalived.json, in /run/vrrpd (root-only, created
+// 0700) unless --dump-dir, not keepalived's /tmp: a predictable name in a world-writable directory is
+// how keepalived's CVE-2018-19044/19045/19046 let a local user aim root's write. Written through
+// private-files.ts: mode 0600, a random temporary name, renamed, so a reader never sees half a file.
 
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDirectory, PRIVATE_DIR, writePrivateFile } from './private-files.js';
 import type { InstanceSet } from './instances.js';
 
 export const DATA_FILE = 'keepalived.data';
@@ -46,11 +48,14 @@ export function statsDump(context: DumpContext): Record<string, unknown> {
   return { ...header(context), instances: context.instances.stats() };
 }
 
-/** Writes `document` as JSON to dir/name; returns the path. */
+/**
+ * Writes `document` as JSON to dir/name, mode 0600; returns the path. The default directory is
+ * created (0700) on first use; a --dump-dir must exist and be safe (see checkDirectory). Throws, with
+ * the path in the message, when it cannot be written safely.
+ */
 export function writeDump(dir: string, name: string, document: unknown): string {
+  if (dir === PRIVATE_DIR) ensurePrivateDirectory(dir);
   const path = join(dir, name);
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o644 });
-  renameSync(temporary, path);
+  writePrivateFile(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;
 }

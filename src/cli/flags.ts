@@ -2,12 +2,14 @@
 // keepalived starts vrrpd unchanged) plus a few of our own. Pure: returns what to do, or a usage error.
 
 import type { LogLevel } from './logger.js';
+import { PRIVATE_DIR } from './private-files.js';
 
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
 export const DEFAULT_PID_FILE = '/run/keepalived.pid';
 export const DEFAULT_VRRP_PID_FILE = '/run/keepalived_vrrp.pid';
 export const DEFAULT_SOCKET = '/run/vrrpd.sock';
-export const DEFAULT_DUMP_DIR = '/tmp';
+/** Not keepalived's /tmp: a root-only directory, so nobody else can plant or read a dump (docs/vrrpd.md). */
+export const DEFAULT_DUMP_DIR = PRIVATE_DIR;
 /**
  * Starts with "keepalived" so `pgrep keepalived` (OpenShift's liveness probe) finds us, and says what
  * runs. `pidof keepalived` and `pgrep -x keepalived` want the exact name: --process-title keepalived.

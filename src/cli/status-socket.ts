@@ -2,10 +2,15 @@
 // one command line (`status`, `data`, `stats`; `json` is `data`, what keepalived's JSON signal writes)
 // and reads one JSON document back, then the daemon closes.
 // `vrrpd status` is that client; it prints a table, or the JSON with --json.
+// The socket is created 0600 (a umask set around bind, so there is no moment at which another user may
+// connect), in a directory nobody else can swap (checkDirectory); the daemon deletes only a socket of
+// its own at that path, never a file or link someone else put there.
 
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
+import { dirname } from 'node:path';
 import type { InstanceStatus, TrackedCheck } from './instances.js';
+import { checkDirectory, lstatOrUndefined, ourUid, UnsafePathError } from './private-files.js';
 
 export type StatusCommand = 'status' | 'data' | 'stats' | 'json';
 export type StatusHandler = (command: StatusCommand) => unknown;
@@ -25,20 +30,54 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * Clears the way for our socket: nothing there, or a socket of ours nobody answers on (left by a
+ * killed run), which is removed. Anything else is refused with an error naming the path.
+ */
+async function clearStaleSocket(path: string): Promise<void> {
+  const stats = lstatOrUndefined(path);
+  if (stats === undefined) return;
+  if (stats.isSymbolicLink()) throw new UnsafePathError(path, 'is a symbolic link, not a socket; refusing to delete it');
+  if (!stats.isSocket()) throw new UnsafePathError(path, 'exists and is not a socket; refusing to delete it (choose another --socket or remove it)');
+  if (stats.uid !== ourUid()) throw new UnsafePathError(path, `is a socket owned by uid ${stats.uid}, not by us; refusing to delete it`);
+  if (await answers(path)) {
+    throw Object.assign(new Error(`${path}: another vrrpd is answering on this status socket`), { code: 'EADDRINUSE' });
+  }
+  unlinkSync(path);
+}
+
+/** Binds `server` to `path` with umask 0177, so the socket is born 0600. */
+function listenPrivately(server: Server, path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const umask = process.umask(0o177);
+    try {
+      // bind(2) happens inside this call, synchronously, so the umask covers it and nothing else.
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
+  });
+}
+
 export class StatusServer {
   private constructor(
     private readonly server: Server,
     readonly path: string,
+    /** The socket we bound, so close() removes that one and nothing put in its place. */
+    private readonly identity: { readonly dev: number; readonly ino: number },
   ) {}
 
-  /** Listens on `path`; rejects with code EADDRINUSE when another daemon answers there. */
+  /**
+   * Listens on `path`; rejects with code EADDRINUSE when another daemon answers there, and with code
+   * EUNSAFE when the path or its directory is not ours to use.
+   */
   static async listen(path: string, handler: StatusHandler): Promise<StatusServer> {
-    if (existsSync(path)) {
-      if (await answers(path)) {
-        throw Object.assign(new Error(`${path}: another vrrpd is answering on this status socket`), { code: 'EADDRINUSE' });
-      }
-      unlinkSync(path);
-    }
+    checkDirectory(dirname(path));
+    await clearStaleSocket(path);
     const server = createServer((socket) => {
       let request = '';
       socket.setEncoding('utf8');
@@ -59,22 +98,20 @@ export class StatusServer {
         socket.end(`${JSON.stringify(reply)}\n`);
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    chmodSync(path, 0o600);
-    return new StatusServer(server, path);
+    await listenPrivately(server, path);
+    const { dev, ino } = lstatSync(path);
+    return new StatusServer(server, path, { dev, ino });
   }
 
-  /** Stops listening and removes the socket file. */
+  /**
+   * Stops listening and removes the socket file. libuv unlinks the path it bound as the handle
+   * closes; what it may leave is removed only if it is still the socket we bound.
+   */
   close(): void {
     this.server.close();
     try {
-      unlinkSync(this.path);
+      const stats = lstatSync(this.path);
+      if (stats.isSocket() && stats.dev === this.identity.dev && stats.ino === this.identity.ino) unlinkSync(this.path);
     } catch {
       // already gone
     }

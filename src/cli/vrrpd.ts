@@ -3,7 +3,7 @@
 // title starts with "keepalived" so liveness probes written for keepalived (`pgrep keepalived`) work.
 // See docs/vrrpd.md.
 
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { errorFields } from '../linux/event-log.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
@@ -11,6 +11,7 @@ import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
+import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { createLogger } from './logger.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
@@ -32,10 +33,10 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
   -D, --log-detail           debug-level logging
   -d, --dump-conf            log the configuration as read, at start
-  -p, --pid=FILE             pid file (default /run/keepalived.pid), removed at exit
+  -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0600), removed at exit
   -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
-  -u, --umask=MASK           umask for the files vrrpd creates
+  -u, --umask=MASK           the process umask (vrrpd's own files are 0600 whatever it is)
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
@@ -43,8 +44,9 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   Refused: -s/--namespace (use ip netns exec), -T/--genhash.
 
 vrrpd's own:
-      --socket=PATH          status socket (default /run/vrrpd.sock; "none": no socket)
-      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json (default /tmp)
+      --socket=PATH          status socket (default /run/vrrpd.sock, mode 0600; "none": no socket)
+      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
+                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default)
       --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
       --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
@@ -89,27 +91,34 @@ async function configTest(options: DaemonOptions): Promise<never> {
   }
   const failed = diagnostics.some((d) => d.severity === 'error');
   const report = diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join('') + `${options.configFile}: configuration ${failed ? 'has errors' : 'is usable'}\n`;
-  if (options.configTestLog !== undefined) writeFileSync(options.configTestLog, report);
-  else process.stderr.write(report);
+  if (options.configTestLog === undefined) process.stderr.write(report);
+  else {
+    try {
+      writePrivateFile(options.configTestLog, report);
+    } catch (error) {
+      process.stderr.write(`vrrpd: cannot write the report to ${options.configTestLog}: ${(error as Error).message}\n${report}`);
+    }
+  }
   process.exit(failed ? EXIT.configTest : EXIT.ok);
 }
 
-/** A pid file naming a live process means a daemon is running with this configuration. */
+const PID_LINE = `${process.pid}\n`;
+
+/**
+ * A pid file naming a live process means a daemon is running with this configuration. Written through
+ * private-files.ts: a link or another user's file at the path is refused, not written through.
+ */
 function writePidFile(path: string): void {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        throw Object.assign(new Error(`${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`), { code: 'EEXIST' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-      }
+  const pid = Number.parseInt(readOwnFile(path) ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+    try {
+      process.kill(pid, 0);
+      throw Object.assign(new Error(`${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`), { code: 'EEXIST' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  writeFileSync(path, `${process.pid}\n`);
+  writePrivateFile(path, PID_LINE);
 }
 
 async function run(options: DaemonOptions): Promise<void> {
@@ -128,13 +137,8 @@ async function run(options: DaemonOptions): Promise<void> {
 
   const finish = (code: number): never => {
     server?.close();
-    for (const file of pidFiles) {
-      try {
-        unlinkSync(file);
-      } catch {
-        // already gone
-      }
-    }
+    // Only while it still holds our pid: another daemon may have started with the same file since.
+    for (const file of pidFiles) removeOwnFile(file, PID_LINE);
     process.exit(code);
   };
   const logDiagnostics = (diagnostics: readonly Diagnostic[]) => {

@@ -15,7 +15,7 @@ t.test('defaults are keepalived\'s', async (t) => {
   t.equal(o.pidFile, DEFAULT_PID_FILE);
   t.equal(o.vrrpPidFile, DEFAULT_VRRP_PID_FILE);
   t.equal(o.socket, DEFAULT_SOCKET);
-  t.equal(o.dumpDir, '/tmp');
+  t.equal(o.dumpDir, '/run/vrrpd', 'not /tmp as keepalived: a root-only directory');
   t.same([o.configTest, o.logConsole, o.logDetail, o.dontRelease, o.dumpConf], [false, false, false, false, false]);
   t.same(o.ignored, []);
 });

@@ -1,7 +1,9 @@
-// The status socket: one command in, one JSON document out; a stale socket file is replaced, a live
-// one refused; the table `vrrpd status` prints.
+// The status socket: one command in, one JSON document out; a stale socket of ours (left by a killed
+// run) is replaced, a live one refused, anything else at the path (a file, a link, another user's
+// socket) refused and left alone; the socket is born 0600; the table `vrrpd status` prints.
 
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -52,18 +54,35 @@ t.test('table of a daemon whose reply has no checks field (an older vrrpd)', asy
   t.match(lines[2], /^VI_1 /);
 });
 
+/** A socket file nobody listens on, as a SIGKILLed daemon leaves it (libuv unlinks it only on a clean close). */
+async function staleSocket(path: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
 t.test('server and client', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrpd-sock-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 's.sock');
-  writeFileSync(path, ''); // left by a killed run: replaced
+  await staleSocket(path); // left by a killed run: replaced
+  t.ok(lstatSync(path).isSocket(), 'a stale socket is there before');
   const asked: string[] = [];
-  const server = await StatusServer.listen(path, (command) => {
-    asked.push(command);
-    return command === 'status' ? reply : { command };
-  });
+  // umask 0: the mode below is the one bind(2) gave the socket, since nothing chmods it afterwards.
+  const umask = process.umask(0);
+  let server: StatusServer;
+  try {
+    server = await StatusServer.listen(path, (command) => {
+      asked.push(command);
+      return command === 'status' ? reply : { command };
+    });
+  } finally {
+    process.umask(umask);
+  }
   t.teardown(() => server.close());
-  t.equal(statSync(path).mode & 0o777, 0o600, 'only its owner may ask');
+  t.equal(statSync(path).mode & 0o777, 0o600, 'only its owner may ask, from the moment it exists');
+  t.equal(process.umask(), umask, 'the process umask is restored');
   t.same(await query(path, 'status'), reply);
   t.same(await query(path, 'stats'), { command: 'stats' });
   t.same(await query(path, 'json'), { command: 'json' });
@@ -79,4 +98,44 @@ t.test('server and client', async (t) => {
   server.close();
   t.notOk(existsSync(path), 'close removes the socket file');
   await t.rejects(query(path, 'status'), { code: 'ENOENT' });
+});
+
+t.test('what is not a socket of ours is refused and left in place', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-sock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const handler = () => ({});
+
+  const file = join(dir, 'file.sock');
+  writeFileSync(file, 'precious\n');
+  await t.rejects(StatusServer.listen(file, handler), { code: 'EUNSAFE', message: `${file}: exists and is not a socket; refusing to delete it (choose another --socket or remove it)` });
+  t.equal(readFileSync(file, 'utf8'), 'precious\n', 'a regular file is not deleted');
+
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'precious\n');
+  const link = join(dir, 'link.sock');
+  symlinkSync(victim, link);
+  await t.rejects(StatusServer.listen(link, handler), { code: 'EUNSAFE', message: `${link}: is a symbolic link, not a socket; refusing to delete it` });
+  t.ok(lstatSync(link).isSymbolicLink() && readFileSync(victim, 'utf8') === 'precious\n', 'the link and its target are left alone');
+});
+
+t.test("another user's socket, or a directory another user could swap, is refused", { skip: process.getuid?.() !== 0 ? 'needs root to own files as another uid' : undefined }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-sock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const handler = () => ({});
+
+  const theirs = join(dir, 'theirs.sock');
+  await staleSocket(theirs);
+  lchownSync(theirs, 65534, 65534);
+  await t.rejects(StatusServer.listen(theirs, handler), { code: 'EUNSAFE', message: `${theirs}: is a socket owned by uid 65534, not by us; refusing to delete it` });
+  t.ok(lstatSync(theirs).isSocket(), 'their socket is left');
+
+  const open = join(dir, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  await t.rejects(StatusServer.listen(join(open, 's.sock'), handler), { code: 'EUNSAFE', message: /open: is writable by group or others \(mode 0777\) and not sticky/ });
+  const foreign = join(dir, 'foreign');
+  mkdirSync(foreign);
+  chownSync(foreign, 65534, 65534);
+  await t.rejects(StatusServer.listen(join(foreign, 's.sock'), handler), { code: 'EUNSAFE', message: /foreign: is owned by uid 65534/ });
+  t.notOk(existsSync(join(open, 's.sock')) || existsSync(join(foreign, 's.sock')), 'no socket created there');
 });
