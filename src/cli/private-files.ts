@@ -16,6 +16,7 @@ export const PRIVATE_DIR = '/run/vrrpd';
 
 /** A path refused because another user could have planted or could swap it. */
 export class UnsafePathError extends Error {
+  override readonly name = 'UnsafePathError';
   readonly code = 'EUNSAFE';
   constructor(
     readonly path: string,

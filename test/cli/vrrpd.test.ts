@@ -9,11 +9,13 @@
 // without r2 ever taking over; VI_3 added; VI_1's VIP never leaves), with a change that cannot start
 // (VI_3 keeps running as it was), with a broken file (refused, all keeps running);
 // SIGTERM: exit 0 within 2 s, VIP removed, pid files and socket gone, r2 takes over; `-V` then SIGTERM
-// leaves the VIP in place. Also `-t` beside keepalived 2.2.7's `-t` on the same files (needs no root).
-// Needs root for the LAN.
+// leaves the VIP in place. Also `-t` beside keepalived 2.2.7's `-t` on the same files (needs no root),
+// and the files a local user could plant before a start (a link at the pid file or the -t report, a
+// file of theirs at the pid file, a regular file at the socket path): refused, left unchanged.
+// Needs root for the LAN (and to own a file as uid 65534).
 
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +159,53 @@ t.test('command line without a daemon', async (t) => {
   t.match(status.stderr, /cannot reach the daemon/);
 });
 
+t.test('files a local user planted before the start: refused, left as they were', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-planted-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // An interface that does not exist: nothing here may reach a network even if a start went further.
+  const confPath = join(dir, 'keepalived.conf');
+  writeFileSync(confPath, 'vrrp_instance VI_1 {\n  interface vrrpdnone0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.100/32\n  }\n}\n');
+  const victim = join(dir, 'victim');
+  const VICTIM_TEXT = 'root:secret\n';
+  writeFileSync(victim, VICTIM_TEXT);
+  const paths = { pid: join(dir, 'k.pid'), vrrpPid: join(dir, 'v.pid'), socket: join(dir, 's.sock') };
+  const start = () => vrrpd(['-n', '-f', confPath, '-p', paths.pid, '-r', paths.vrrpPid, '--socket', paths.socket, '--dump-dir', dir]);
+
+  symlinkSync(victim, paths.pid);
+  const linked = await start();
+  t.equal(linked.code, 1, 'a link at the pid file: cannot start');
+  t.match(linked.stderr, `vrrpd: cannot start: ${paths.pid}: is a symbolic link; refusing to follow it`);
+  t.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT, 'the victim is unchanged');
+  t.ok(lstatSync(paths.pid).isSymbolicLink(), 'the link is left');
+  rmSync(paths.pid);
+
+  if (process.getuid?.() === 0) {
+    writeFileSync(paths.pid, '1\n');
+    chownSync(paths.pid, 65534, 65534);
+    const foreign = await start();
+    t.equal(foreign.code, 1, "another user's file at the pid path: cannot start");
+    t.match(foreign.stderr, `${paths.pid}: is owned by uid 65534, not by us`);
+    t.equal(readFileSync(paths.pid, 'utf8'), '1\n', 'their file is unchanged');
+    rmSync(paths.pid);
+  }
+
+  writeFileSync(paths.socket, 'precious\n');
+  const notSocket = await start();
+  t.equal(notSocket.code, 1, 'a regular file at the socket path: cannot start');
+  t.match(notSocket.stderr, `${paths.socket}: exists and is not a socket; refusing to delete it`);
+  t.equal(readFileSync(paths.socket, 'utf8'), 'precious\n', 'the file is not deleted');
+  t.notOk(existsSync(paths.pid) || existsSync(paths.vrrpPid), 'the pid files it had written are removed');
+
+  const report = join(dir, 'report.txt');
+  symlinkSync(victim, report);
+  const test = await vrrpd([`--config-test=${report}`, '-f', confPath]);
+  t.equal(test.code, 0, '-t still reports the configuration usable');
+  t.match(test.stderr, `vrrpd: cannot write the report to ${report}: ${report}: is a symbolic link`);
+  t.match(test.stderr, /keepalived\.conf: configuration is usable/, 'the report goes to stderr instead');
+  t.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT, 'the victim is unchanged');
+  t.same(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'no temporary file left');
+});
+
 class Daemon extends NamespaceProcess {
   readonly dir: string;
   readonly socket: string;
@@ -241,6 +290,7 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.match(readFileSync(`/proc/${a.pid}/cmdline`, 'utf8'), /^keepalived \(vrrp-engine\)/);
     t.equal(readFileSync(join(a.dir, 'keepalived.pid'), 'utf8'), `${a.pid}\n`);
     t.equal(readFileSync(join(a.dir, 'vrrp.pid'), 'utf8'), `${a.pid}\n`);
+    for (const file of ['keepalived.pid', 'vrrp.pid', 'vrrpd.sock']) t.equal(statSync(join(a.dir, file)).mode & 0o777, 0o600, `${file} is 0600`);
   });
 
   await t.test('status: table and JSON', async (t) => {
@@ -277,6 +327,24 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.ok(stats.instances[0].counters.routers[0].advertsSent > 0, 'advert counters');
     t.ok(a.running, 'SIGUSR1 did not start the inspector or kill the daemon');
     t.match(data.instances[0], { checks: [{ name: `interface:${r1.interface}`, up: true, weight: -20 }], excludedAddresses: [EXCLUDED] }, 'the data dump lists the checks too');
+    for (const file of ['keepalived.data', 'keepalived.stats']) t.equal(statSync(join(a.dir, file)).mode & 0o777, 0o600, `${file} is 0600`);
+  });
+
+  await t.test('a link planted at a dump name: the write is refused and logged, the victim unchanged, the daemon runs on', async (t) => {
+    const dataFile = join(a.dir, 'keepalived.data');
+    const victim = join(a.dir, 'victim');
+    writeFileSync(victim, 'root:secret\n');
+    rmSync(dataFile);
+    symlinkSync(victim, dataFile);
+    process.kill(a.pid, 'SIGUSR1');
+    const line = await a.waitForLine((l) => l.text.includes('cannot write keepalived.data'), 3000, 'the refused dump');
+    t.match(line.text, `${dataFile}: is a symbolic link; refusing to replace it`);
+    t.equal(readFileSync(victim, 'utf8'), 'root:secret\n', 'the victim is unchanged');
+    t.ok(lstatSync(dataFile).isSymbolicLink(), 'the link is left');
+    t.ok(a.running, 'the daemon runs on');
+    t.equal((await a.stateOf('VI_1')), 'Master', 'and still answers');
+    rmSync(dataFile);
+    rmSync(victim);
   });
 
   await t.test("keepalived's real-time signals: JSON writes keepalived.json, STATS_CLEAR the stats and then clears them", async (t) => {
@@ -398,6 +466,8 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
   });
 
   await t.test('SIGTERM: exit 0 within 2 s, VIPs removed, files gone, the Backup takes over', async (t) => {
+    // As if another daemon had since written its pid there: that file is not ours to remove.
+    writeFileSync(join(a.dir, 'vrrp.pid'), `${process.pid}\n`);
     const sentAt = Date.now();
     process.kill(a.pid, 'SIGTERM');
     const exit = await a.exited;
@@ -406,7 +476,9 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     // r2 may already hold VI_1's VIP: the priority-0 advert left at the signal, and its Skew_Time is short.
     t.notOk((await holdersOf(lan, VIP1)).includes('r1'), 'r1 removed its VIP of VI_1');
     t.same(await holdersOf(lan, VIP3), [], 'and of VI_3, which r2 does not run');
-    t.notOk(existsSync(join(a.dir, 'keepalived.pid')) || existsSync(join(a.dir, 'vrrp.pid')) || existsSync(a.socket), 'pid files and socket removed');
+    t.notOk(existsSync(join(a.dir, 'keepalived.pid')) || existsSync(a.socket), 'its pid file and socket removed');
+    t.equal(readFileSync(join(a.dir, 'vrrp.pid'), 'utf8'), `${process.pid}\n`, 'a pid file holding another pid is left');
+    rmSync(join(a.dir, 'vrrp.pid'));
     await waitUntil(async () => ((await b.stateOf('VI_1')) === 'Master' ? true : undefined), 3000, 'r2 takes over VI_1');
     t.same(await holdersOf(lan, VIP1), ['r2']);
   });
