@@ -5,7 +5,7 @@
 // followed, mode 0644. Here every file is created under a random temporary name with
 // O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, in the final name's own directory, then renamed over the final
 // name; rename(2) replaces a directory entry and never follows a link planted there. See
-// docs/operations.md, "Files the daemon writes".
+// docs/vrrpd.md, "Files".
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
