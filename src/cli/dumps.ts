@@ -5,7 +5,7 @@
 // how keepalived's CVE-2018-19044/19045/19046 let a local user aim root's write. Written through
 // private-files.ts: mode 0600, a random temporary name, renamed, so a reader never sees half a file.
 
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ensurePrivateDirectory, PRIVATE_DIR, writePrivateFile } from './private-files.js';
 import type { InstanceSet } from './instances.js';
 
@@ -54,7 +54,7 @@ export function statsDump(context: DumpContext): Record<string, unknown> {
  * the path in the message, when it cannot be written safely.
  */
 export function writeDump(dir: string, name: string, document: unknown): string {
-  if (dir === PRIVATE_DIR) ensurePrivateDirectory(dir);
+  if (resolve(dir) === PRIVATE_DIR) ensurePrivateDirectory(PRIVATE_DIR);
   const path = join(dir, name);
   writePrivateFile(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;

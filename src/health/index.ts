@@ -4,11 +4,10 @@
 // Nothing here blocks the event loop: scripts and notify commands are forked by a runner process of
 // their own, sockets and /proc reads are asynchronous.
 
-import { readFileSync } from 'node:fs';
 import type { Engine, StateChangeEvent } from '../engine/engine.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from './check.js';
-import { FileCheck, parseTrackFileValue } from './checks/file.js';
+import { FileCheck, parseTrackFileValue, readTrackFileSync } from './checks/file.js';
 import { PingSessions } from './checks/icmp.js';
 import { InterfaceCheck, type LinkSource } from './checks/interface.js';
 import { ProcessCheck } from './checks/process.js';
@@ -200,7 +199,7 @@ function createCheck(spec: CheckSpec, context: Context, phase: () => number): Ru
  */
 function initialFileValue(path: string, initValue: number | undefined): { initValue?: number } {
   try {
-    return { initValue: parseTrackFileValue(readFileSync(path, 'utf8')) ?? 0 };
+    return { initValue: parseTrackFileValue(readTrackFileSync(path)) ?? 0 };
   } catch {
     return initValue !== undefined ? { initValue } : {};
   }

@@ -2,15 +2,52 @@
 // times its weight (tracks.ts does the arithmetic). Read when the file changes (fs.watch on its
 // directory, as keepalived uses inotify) and on a timer besides, in case a change notification is
 // missed (some filesystems give none). A missing, unreadable or non-numeric file reads as 0, as in
-// keepalived, and says so in its status.
+// keepalived, and says so in its status. The path is often in a directory others can write to (/tmp in
+// keepalived's examples): a FIFO, a link to /dev/zero or a link planted for init_file to write through
+// must not stall, exhaust or aim the daemon, so reads are non-blocking, bounded and of regular files
+// only, and the initial value is never written through a link.
 
-import { watch, type FSWatcher } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { access, open, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { FileCheckSpec } from '../plan.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from '../check.js';
 
 const DEFAULT_INTERVAL_MS = 1000;
+
+/** A track file holds one number: nothing beyond this many bytes is read. */
+const MAX_READ_BYTES = 4096;
+// O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+const INIT_WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+function notRegular(path: string): Error {
+  return new Error(`${path} is not a regular file`);
+}
+
+/** The head of the track file, read at once (the start's first value); throws when it is not a regular file. */
+export function readTrackFileSync(path: string): string {
+  const fd = openSync(path, READ_FLAGS);
+  try {
+    if (!fstatSync(fd).isFile()) throw notRegular(path);
+    const buffer = Buffer.alloc(MAX_READ_BYTES);
+    return buffer.subarray(0, readSync(fd, buffer, 0, MAX_READ_BYTES, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readTrackFile(path: string): Promise<string> {
+  const handle = await open(path, READ_FLAGS);
+  try {
+    if (!(await handle.stat()).isFile()) throw notRegular(path);
+    const buffer = Buffer.alloc(MAX_READ_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_READ_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 export function parseTrackFileValue(text: string): number | undefined {
   const match = /^\s*([+-]?\d+)/.exec(text);
@@ -77,7 +114,7 @@ export class FileCheck implements RunningCheck {
     if (this.spec.initValue === undefined) return;
     const exists = await access(this.spec.path).then(() => true, () => false);
     if (exists && !this.spec.initOverwrite) return;
-    await writeFile(this.spec.path, `${this.spec.initValue}\n`).catch((error: Error) => {
+    await writeFile(this.spec.path, `${this.spec.initValue}\n`, { flag: INIT_WRITE_FLAGS }).catch((error: Error) => {
       this.lastResult = `cannot write the initial value: ${error.message}`;
     });
   }
@@ -92,12 +129,12 @@ export class FileCheck implements RunningCheck {
       this.readAgain = false;
       let next: number;
       try {
-        const parsed = parseTrackFileValue(await readFile(this.spec.path, 'utf8'));
+        const parsed = parseTrackFileValue(await readTrackFile(this.spec.path));
         next = parsed ?? 0;
         this.lastResult = parsed === undefined ? 'no number in the file: 0' : `value ${parsed}`;
       } catch (error) {
         next = 0;
-        this.lastResult = `${(error as NodeJS.ErrnoException).code ?? 'unreadable'}: 0`;
+        this.lastResult = `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: 0`;
       }
       this.runs++;
       if (this.stopped) break;
