@@ -132,12 +132,12 @@ function removeQuietly(path: string): void {
 }
 
 /**
- * Writes `content` to `path`, mode 0600 whatever the umask: a new file under a random name in the same
- * directory (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file, never through a link), then renamed
- * over `path`, so a reader never sees half a file. Throws UnsafePathError naming the path when the
- * directory or the final name is not safe to write; nothing is written then.
+ * Writes `content` to `path`, with `mode` (0600 unless said) whatever the umask: a new file under a
+ * random name in the same directory (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file, never through
+ * a link), then renamed over `path`, so a reader never sees half a file. Throws UnsafePathError naming
+ * the path when the directory or the final name is not safe to write; nothing is written then.
  */
-export function writePrivateFile(path: string, content: string): void {
+export function writePrivateFile(path: string, content: string, mode = 0o600): void {
   const dir = dirname(path);
   checkDirectory(dir);
   checkReplaceable(path);
@@ -145,7 +145,7 @@ export function writePrivateFile(path: string, content: string): void {
   const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
-      fchmodSync(fd, 0o600);
+      fchmodSync(fd, mode);
       writeFileSync(fd, content);
     } finally {
       closeSync(fd);

@@ -33,7 +33,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
   -D, --log-detail           debug-level logging
   -d, --dump-conf            log the configuration as read, at start
-  -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0600), removed at exit
+  -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0644), removed at exit
   -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
   -u, --umask=MASK           the process umask (vrrpd's own files are 0600 whatever it is)
@@ -103,6 +103,8 @@ async function configTest(options: DaemonOptions): Promise<never> {
 }
 
 const PID_LINE = `${process.pid}\n`;
+/** Readable by all, as keepalived's: a PID is no secret (ps shows it) and monitoring reads it unprivileged. */
+const PID_FILE_MODE = 0o644;
 
 /**
  * A pid file naming a live process means a daemon is running with this configuration. Written through
@@ -118,7 +120,7 @@ function writePidFile(path: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   }
-  writePrivateFile(path, PID_LINE);
+  writePrivateFile(path, PID_LINE, PID_FILE_MODE);
 }
 
 async function run(options: DaemonOptions): Promise<void> {

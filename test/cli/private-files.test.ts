@@ -40,6 +40,8 @@ t.test('writes mode 0600 whatever the umask, replaces its own file, leaves no te
   t.equal(mode(path), 0o600, 'mode 0600 with umask 0');
   writePrivateFile(path, 'second\n');
   t.equal(readFileSync(path, 'utf8'), 'second\n', 'a file of ours is replaced');
+  writePrivateFile(path, 'third\n', 0o644);
+  t.equal(mode(path), 0o644, 'another mode when asked (pid files)');
   t.same(leftovers(dir), [], 'no temporary file left');
 });
 

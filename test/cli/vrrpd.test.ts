@@ -290,7 +290,8 @@ t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
     t.match(readFileSync(`/proc/${a.pid}/cmdline`, 'utf8'), /^keepalived \(vrrp-engine\)/);
     t.equal(readFileSync(join(a.dir, 'keepalived.pid'), 'utf8'), `${a.pid}\n`);
     t.equal(readFileSync(join(a.dir, 'vrrp.pid'), 'utf8'), `${a.pid}\n`);
-    for (const file of ['keepalived.pid', 'vrrp.pid', 'vrrpd.sock']) t.equal(statSync(join(a.dir, file)).mode & 0o777, 0o600, `${file} is 0600`);
+    for (const file of ['keepalived.pid', 'vrrp.pid']) t.equal(statSync(join(a.dir, file)).mode & 0o777, 0o644, `${file} is 0644, as keepalived's`);
+    t.equal(statSync(a.socket).mode & 0o777, 0o600, 'the status socket is 0600');
   });
 
   await t.test('status: table and JSON', async (t) => {
