@@ -11,8 +11,8 @@ import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
-import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { createLogger } from './logger.js';
+import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 
@@ -36,7 +36,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0644), removed at exit
   -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
-  -u, --umask=MASK           the process umask (vrrpd's own files are 0600 whatever it is)
+  -u, --umask=MASK           the process umask (vrrpd sets its own files' modes whatever it is)
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
