@@ -17,7 +17,7 @@ import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logg
 import { StopSignals } from '../cli/stop-signals.js';
 import { describePlan, planSummary } from './describe.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
-import { addVrrpRule, type FirewallRules } from './firewall.js';
+import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from './firewall.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { readNodeNetwork } from './node-network.js';
 import { RANDOM_PRIORITY_SPAN } from './priority.js';
@@ -103,6 +103,17 @@ async function readPlan(): Promise<OpenShiftPlan> {
   }
 }
 
+/** The firewall rule's values from the plan, each with the variable it came from (for the error that refuses one). */
+function firewallValues(plan: OpenShiftPlan, chain: string): Omit<FirewallOptions, 'logger'> {
+  return {
+    chain,
+    families: new Set(plan.instances.map((i) => i.family)),
+    ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
+    comment: `ipfailover ${plan.configName}`,
+    sources: { chain: 'OPENSHIFT_HA_IPTABLES_CHAIN', comment: 'OPENSHIFT_HA_CONFIG_NAME' },
+  };
+}
+
 interface Running {
   engine?: LinuxEngineHandle;
   health?: HealthHandle;
@@ -115,6 +126,15 @@ async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
   const options = parseCommandLine(process.argv.slice(2));
   const plan = await readPlan();
+  // A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes.
+  if (plan.iptablesChain !== undefined) {
+    try {
+      checkFirewallOptions(firewallValues(plan, plan.iptablesChain));
+    } catch (error) {
+      if (error instanceof ConfigError) fail(2, error.message);
+      throw error;
+    }
+  }
   if (options.dryRun) {
     process.stdout.write(describePlan(plan));
     process.exit(0);
@@ -164,13 +184,7 @@ async function main(): Promise<void> {
           running.health = startHealth(plan.health, { engine: started.engine, links: started.links, logger });
           running.metrics = createEngineMetrics(started.engine, running.health);
           if (plan.iptablesChain !== undefined) {
-            running.firewall = await addVrrpRule({
-              chain: plan.iptablesChain,
-              families: new Set(plan.instances.map((i) => i.family)),
-              ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
-              comment: `ipfailover ${plan.configName}`,
-              logger,
-            });
+            running.firewall = await addVrrpRule({ ...firewallValues(plan, plan.iptablesChain), logger });
           }
         },
       },
