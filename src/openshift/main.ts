@@ -21,7 +21,7 @@ import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallR
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { readNodeNetwork } from './node-network.js';
 import { RANDOM_PRIORITY_SPAN } from './priority.js';
-import { startStatusServer, type StatusServer } from './status-http.js';
+import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from './status-http.js';
 
 /** /proc/PID/comm keeps the first 15 bytes: "keepalived ipfa", which `pgrep keepalived` matches. */
 export const PROCESS_TITLE = 'keepalived ipfailover (vrrp-engine)';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
         // as keepalived runs it), and the firewall lets the peers' adverts in before we listen for them.
         beforeStart: async (started) => {
           running.health = startHealth(plan.health, { engine: started.engine, links: started.links, logger });
-          running.metrics = createEngineMetrics(started.engine, running.health);
+          running.metrics = createEngineMetrics(started.engine, { health: running.health });
           if (plan.iptablesChain !== undefined) {
             running.firewall = await addVrrpRule({ ...firewallValues(plan, plan.iptablesChain), logger });
           }
@@ -201,10 +201,13 @@ async function main(): Promise<void> {
     if (plan.status !== undefined) {
       const metrics = running.metrics!; // set by beforeStart, which ran if startLinuxEngine resolved
       running.status = await startStatusServer(
-        { snapshot: () => engine.snapshot(), registry: metrics.registry },
-        plan.status.port,
-        plan.status.address,
-        (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
+        { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
+        {
+          port: plan.status.port,
+          address: plan.status.address,
+          onError: (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
+          onRefused: (count) => logger.warn({ event: 'statusListener', action: 'refused', count }, `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`),
+        },
       );
       logger.info({ event: 'statusListener', address: plan.status.address, port: running.status.port }, `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`);
     }
