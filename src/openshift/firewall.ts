@@ -104,7 +104,11 @@ export function nftCommentToken(comment: string, source = 'comment'): string {
   return `"${comment}"`;
 }
 
-/** Checks every value of `options` that reaches a command line; throws FirewallValueError for the first bad one. */
+/**
+ * Checks every value of `options` that reaches a command line; throws FirewallValueError for the first
+ * bad one. The comment is checked with the iptables backend too (which does not use it): the backend is
+ * picked per node, and one deployment should not start on some nodes and fail on others.
+ */
 export function checkFirewallOptions(options: Pick<FirewallOptions, 'chain' | 'comment' | 'families' | 'backend' | 'sources'>): void {
   checkChainName(options.chain, options.sources?.chain);
   nftCommentToken(options.comment, options.sources?.comment);
