@@ -3,7 +3,8 @@
 // to them, except IPv6 neighbour solicitations/advertisements (a Master must still answer ND for its
 // VIPs). A VIP enters the set before it is added to the interface and leaves it after it is removed,
 // so there is no instant in which the address answers. nft runs without a shell (the runner from
-// src/openshift/firewall.ts); a failure is an Error with code 'ENFT' (or 'ENOENT' when nft is missing).
+// src/openshift/firewall.ts), but parses its argument as a script: only our constants and an address
+// parsed and printed again by canonicalAddress go into one (anything else is EINVAL); a failure is an Error with code 'ENFT' (or 'ENOENT' when nft is missing).
 
 import { runCommand, type CommandResult, type CommandRunner } from '../openshift/firewall.js';
 import { canonicalAddress } from './addresses.js';

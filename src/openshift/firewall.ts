@@ -6,9 +6,13 @@
 // same for ff02::12 with ip6tables, and remove exactly what we added at exit (the wrapper's removal was
 // buggy). A missing chain is not created (as documented): that is a warning, not a failure.
 // Commands run without a shell, each with a timeout; the runner is injectable so tests can run them
-// inside a network namespace.
+// inside a network namespace. No shell sees the arguments, but nft does not take argv as data: it joins
+// its arguments with blanks and parses them as one nft script. So every value from outside (the chain
+// name, the comment) is checked here, where it becomes an argument, and refused with an error naming
+// the variable it came from; iptables gets argv, and its chain name is still held to iptables' rules.
 
 import { execFile } from 'node:child_process';
+import { ConfigError } from '../config/errors.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
 import type { IpFamily } from '../wire/types.js';
 
@@ -43,6 +47,79 @@ export const NFT_TABLE = 'keepalived';
 /** nftables base chains by the iptables chain name they stand for. */
 const NFT_HOOKS: Record<string, string> = { INPUT: 'input', OUTPUT: 'output', FORWARD: 'forward', PREROUTING: 'prerouting', POSTROUTING: 'postrouting' };
 
+/** iptables refuses longer chain names ("must be under 29 chars"). */
+export const IPTABLES_CHAIN_MAX_LENGTH = 28;
+/** nft refuses a longer comment ("comment too long, 128 characters maximum allowed"); it counts bytes. */
+export const NFT_COMMENT_MAX_BYTES = 128;
+/**
+ * A subset of what iptables takes as a chain name (it refuses blanks and a leading "-" or "!", and
+ * takes ";" or '"'), chosen so that the name is also one plain word in an nft script and never an option.
+ */
+const CHAIN_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+/** Control characters: nft would take them in a comment, but a newline splits our rule over two lines of `nft -a list`. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A value refused before it became a firewall command's argument. */
+export class FirewallValueError extends ConfigError {
+  constructor(source: string, what: string, value: string, problem: string) {
+    super(source, `${what} ${shown(value)} ${problem}; no firewall command was run`);
+    this.name = 'FirewallValueError';
+  }
+}
+
+/** A value as an error shows it: quoted and escaped (a newline stays visible), at most 80 characters of it. */
+function shown(value: string): string {
+  return value.length <= 80 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 80))}... (${value.length} characters)`;
+}
+
+/** Where the checked values came from, named by the error that refuses one (e.g. OPENSHIFT_HA_IPTABLES_CHAIN). */
+export interface FirewallValueSources {
+  readonly chain?: string;
+  readonly comment?: string;
+}
+
+/** Returns `chain` if iptables and nft can both take it as one plain name; throws FirewallValueError otherwise. */
+export function checkChainName(chain: string, source = 'chain'): string {
+  if (chain.length > IPTABLES_CHAIN_MAX_LENGTH) {
+    throw new FirewallValueError(source, 'chain name', chain, `is longer than ${IPTABLES_CHAIN_MAX_LENGTH} characters (iptables' limit)`);
+  }
+  if (!CHAIN_NAME.test(chain)) {
+    throw new FirewallValueError(source, 'chain name', chain, 'is not a chain name: expected ASCII letters, digits, "_", "-" and ".", not starting with "-" or "."');
+  }
+  return chain;
+}
+
+/**
+ * The comment as the one nft token `"comment"`. Inside double quotes nft takes every byte but the
+ * double quote itself (there is no escape: `\"` ends the string), up to 128 bytes; we also refuse
+ * control characters. Anything else is refused, never escaped.
+ */
+export function nftCommentToken(comment: string, source = 'comment'): string {
+  if (comment.includes('"')) throw new FirewallValueError(source, 'nftables comment', comment, 'contains a double quote, which an nft comment cannot hold');
+  if (CONTROL_CHARACTER.test(comment)) throw new FirewallValueError(source, 'nftables comment', comment, 'contains a control character (newline, tab, ...)');
+  const bytes = Buffer.byteLength(comment, 'utf8');
+  if (bytes > NFT_COMMENT_MAX_BYTES) {
+    throw new FirewallValueError(source, 'nftables comment', comment, `is ${bytes} bytes long; nft takes at most ${NFT_COMMENT_MAX_BYTES}`);
+  }
+  return `"${comment}"`;
+}
+
+/**
+ * Checks every value of `options` that reaches a command line; throws FirewallValueError for the first
+ * bad one. The comment is checked with the iptables backend too (which does not use it): the backend is
+ * picked per node, and one deployment should not start on some nodes and fail on others.
+ */
+export function checkFirewallOptions(options: Pick<FirewallOptions, 'chain' | 'comment' | 'families' | 'backend' | 'sources'>): void {
+  checkChainName(options.chain, options.sources?.chain);
+  nftCommentToken(options.comment, options.sources?.comment);
+  for (const family of options.families) {
+    if (family !== 4 && family !== 6) throw new FirewallValueError('families', 'address family', String(family), 'is not 4 or 6');
+  }
+  if (options.backend !== undefined && options.backend !== 'iptables' && options.backend !== 'nftables') {
+    throw new FirewallValueError('backend', 'firewall', String(options.backend), 'is not iptables or nftables');
+  }
+}
+
 export interface FirewallOptions {
   readonly chain: string;
   readonly families: ReadonlySet<IpFamily>;
@@ -50,6 +127,7 @@ export interface FirewallOptions {
   readonly backend?: FirewallBackend;
   /** Marks our nftables rule so that exactly it is removed. */
   readonly comment: string;
+  readonly sources?: FirewallValueSources;
   readonly logger: RuntimeLogger;
   readonly run?: CommandRunner;
 }
@@ -107,12 +185,15 @@ async function addIptables(options: FirewallOptions, run: CommandRunner): Promis
   };
 }
 
-/** Handles of the rules (in `nft -a` output) whose text contains `marker`. */
+/**
+ * Handles of the rules (in `nft -a` output) whose text contains `marker`. The handle is the one nft
+ * prints at the end of the line: a comment may itself read "# handle 5".
+ */
 function nftHandles(listing: string, marker: string): number[] {
   return listing
     .split('\n')
     .filter((line) => line.includes(marker))
-    .map((line) => /# handle (\d+)/.exec(line)?.[1])
+    .map((line) => /# handle (\d+)\s*$/.exec(line)?.[1])
     .filter((h): h is string => h !== undefined)
     .map(Number);
 }
@@ -139,12 +220,13 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
   const handles: number[] = [];
   for (const family of [...options.families].sort()) {
     const { nftMatch } = GROUPS[family];
-    if (listing.includes(`${nftMatch} accept`)) {
+    // A rule's text, not a comment that quotes one, says it is already there.
+    if (listing.split('\n').some((line) => line.trim().startsWith(`${nftMatch} accept`))) {
       logger.info({ event: 'firewall', action: 'present', rule: nftMatch }, `firewall: inet ${NFT_TABLE} ${chain} already accepts ${nftMatch}; left as it is`);
       continue;
     }
     // --echo --handle prints the new rule with its handle: exactly that one is deleted at exit.
-    const echoed = await nft('-e', '-a', 'add', 'rule', 'inet', NFT_TABLE, chain, ...nftMatch.split(' '), 'accept', 'comment', `"${options.comment}"`);
+    const echoed = await nft('-e', '-a', 'add', 'rule', 'inet', NFT_TABLE, chain, ...nftMatch.split(' '), 'accept', 'comment', nftCommentToken(options.comment, options.sources?.comment));
     handles.push(...nftHandles(echoed, nftMatch));
     const text = `nft add rule inet ${NFT_TABLE} ${chain} ${nftMatch} accept`;
     logger.info({ event: 'firewall', action: 'added', rule: text }, `firewall: added ${text}`);
@@ -173,8 +255,12 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
   };
 }
 
-/** Adds the VRRP accept rule(s) to `chain`; rejects only when a command that should work fails. */
+/**
+ * Adds the VRRP accept rule(s) to `chain`; rejects with FirewallValueError (before any command) for a
+ * value that cannot be an argument, otherwise only when a command that should work fails.
+ */
 export async function addVrrpRule(options: FirewallOptions): Promise<FirewallRules> {
+  checkFirewallOptions(options);
   const run = options.run ?? runCommand;
   const backend = options.backend ?? (await chooseBackend(run));
   if (backend === undefined) {

@@ -17,11 +17,11 @@ import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logg
 import { StopSignals } from '../cli/stop-signals.js';
 import { describePlan, planSummary } from './describe.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
-import { addVrrpRule, type FirewallRules } from './firewall.js';
+import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from './firewall.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { readNodeNetwork } from './node-network.js';
 import { RANDOM_PRIORITY_SPAN } from './priority.js';
-import { startStatusServer, type StatusServer } from './status-http.js';
+import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from './status-http.js';
 
 /** /proc/PID/comm keeps the first 15 bytes: "keepalived ipfa", which `pgrep keepalived` matches. */
 export const PROCESS_TITLE = 'keepalived ipfailover (vrrp-engine)';
@@ -103,6 +103,17 @@ async function readPlan(): Promise<OpenShiftPlan> {
   }
 }
 
+/** The firewall rule's values from the plan, each with the variable it came from (for the error that refuses one). */
+function firewallValues(plan: OpenShiftPlan, chain: string): Omit<FirewallOptions, 'logger'> {
+  return {
+    chain,
+    families: new Set(plan.instances.map((i) => i.family)),
+    ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
+    comment: `ipfailover ${plan.configName}`,
+    sources: { chain: 'OPENSHIFT_HA_IPTABLES_CHAIN', comment: 'OPENSHIFT_HA_CONFIG_NAME' },
+  };
+}
+
 interface Running {
   engine?: LinuxEngineHandle;
   health?: HealthHandle;
@@ -115,6 +126,15 @@ async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
   const options = parseCommandLine(process.argv.slice(2));
   const plan = await readPlan();
+  // A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes.
+  if (plan.iptablesChain !== undefined) {
+    try {
+      checkFirewallOptions(firewallValues(plan, plan.iptablesChain));
+    } catch (error) {
+      if (error instanceof ConfigError) fail(2, error.message);
+      throw error;
+    }
+  }
   if (options.dryRun) {
     process.stdout.write(describePlan(plan));
     process.exit(0);
@@ -162,15 +182,9 @@ async function main(): Promise<void> {
         // as keepalived runs it), and the firewall lets the peers' adverts in before we listen for them.
         beforeStart: async (started) => {
           running.health = startHealth(plan.health, { engine: started.engine, links: started.links, logger });
-          running.metrics = createEngineMetrics(started.engine, running.health);
+          running.metrics = createEngineMetrics(started.engine, { health: running.health });
           if (plan.iptablesChain !== undefined) {
-            running.firewall = await addVrrpRule({
-              chain: plan.iptablesChain,
-              families: new Set(plan.instances.map((i) => i.family)),
-              ...(plan.firewallBackend ? { backend: plan.firewallBackend } : {}),
-              comment: `ipfailover ${plan.configName}`,
-              logger,
-            });
+            running.firewall = await addVrrpRule({ ...firewallValues(plan, plan.iptablesChain), logger });
           }
         },
       },
@@ -187,10 +201,13 @@ async function main(): Promise<void> {
     if (plan.status !== undefined) {
       const metrics = running.metrics!; // set by beforeStart, which ran if startLinuxEngine resolved
       running.status = await startStatusServer(
-        { snapshot: () => engine.snapshot(), registry: metrics.registry },
-        plan.status.port,
-        plan.status.address,
-        (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
+        { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
+        {
+          port: plan.status.port,
+          address: plan.status.address,
+          onError: (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
+          onRefused: (count) => logger.warn({ event: 'statusListener', action: 'refused', count }, `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`),
+        },
       );
       logger.info({ event: 'statusListener', address: plan.status.address, port: running.status.port }, `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`);
     }

@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ACCEPT_MODE_TABLE } from '../../src/linux/accept-mode-firewall.js';
+import { ACCEPT_MODE_TABLE, AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
+import type { CommandRunner } from '../../src/openshift/firewall.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope } from './runner-process.js';
 
@@ -58,6 +59,24 @@ function config(acceptMode: boolean): string {
     ],
   });
 }
+
+// nft parses its argument as a script: only a parsed and re-printed address ever reaches it.
+t.test('accept mode: a VIP that is not an address never reaches an nft script', async (t) => {
+  const scripts: string[] = [];
+  const run: CommandRunner = async (_command, args) => {
+    scripts.push(...args);
+    return { code: 0, stdout: '', stderr: '' };
+  };
+  const firewall = new AcceptModeFirewall(run);
+  for (const hostile of ['192.0.2.1 }; flush ruleset; #', '192.0.2.1\nflush ruleset', '$(reboot)', '2001:db8::1 } ; delete table inet x', '', 'x'.repeat(10_000)]) {
+    await t.rejects(firewall.block(hostile), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
+  }
+  t.same(scripts, [], 'nft never ran');
+  await firewall.block('2001:DB8:0::0001');
+  t.equal(scripts.at(-1), `add element inet ${ACCEPT_MODE_TABLE} vips6 { 2001:db8::1 }`, 'the canonical text, not the input');
+  await firewall.unblock('192.0.2.1 }; flush ruleset; #');
+  t.equal(scripts.length, 2, 'unblock of a non-address runs nothing');
+});
 
 t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip }, async (t) => {
   // Deleting the router namespace at teardown takes its nftables table with it.

@@ -67,6 +67,7 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_PREEMPTION: 'preempt_delay 30\n}' }, /^ipfailover: OPENSHIFT_HA_PREEMPTION: .*expected "nopreempt" or "preempt_delay N"/],
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_VRRP_ID_OFFSET: '255' }, /^ipfailover: OPENSHIFT_HA_VRRP_ID_OFFSET: .*above 255/],
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CHECK_SCRIPT: '/etc/keepalive/missing.sh' }, /^ipfailover: OPENSHIFT_HA_CHECK_SCRIPT: .*does not exist/],
+      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CONFIG_NAME: 'x"; add table inet evil; #', OPENSHIFT_HA_FIREWALL: 'nftables' }, /^ipfailover: OPENSHIFT_HA_CONFIG_NAME: /],
     ];
     for (const [env, message] of cases) {
       const result = run({ OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT', ...env });

@@ -1,6 +1,7 @@
 // The OPENSHIFT_HA_IPTABLES_CHAIN rule, with the real iptables / ip6tables / nft, inside a network
 // namespace of its own (so the host's firewall is never touched): added once, left alone when already
-// there, removed exactly at the end, a missing chain not created.
+// there, removed exactly at the end, a missing chain not created; a hostile config name adds nothing
+// but our rule (read back with `nft list ruleset`).
 
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -108,6 +109,70 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
     t.match(listing, /tcp dport 22 accept/);
     t.notMatch(listing, /224\.0\.0\.18/);
     sh('nft', 'delete', 'table', 'inet', 'keepalived');
+  });
+
+  // The ruleset's tables, chains and rules, as nft lists them (one per line).
+  const ruleset = () => {
+    const lines = sh('nft', 'list', 'ruleset').split('\n').map((l) => l.trim());
+    return {
+      tables: lines.filter((l) => l.startsWith('table ')),
+      chains: lines.filter((l) => l.startsWith('chain ')),
+      rules: lines.filter((l) => /\b(accept|drop)\b/.test(l) && !l.startsWith('type ')),
+    };
+  };
+
+  await t.test('nftables: a hostile config name is only ever the comment of our one rule', async (t) => {
+    const names = [
+      'x; add table inet evil; add chain inet evil c { type filter hook input priority 0; policy drop; }; #',
+      'x } ; add rule inet keepalived INPUT drop ; #',
+      "x' ; flush ruleset ; `reboot` $(reboot) #",
+      'x\\ ; delete table inet keepalived',
+      '-f /etc/passwd',
+      'élan ☃',
+    ];
+    sh('nft', 'flush', 'ruleset'); // the iptables tests above left iptables-nft's tables: start from nothing
+    for (const name of names) {
+      const rules = await addVrrpRule(options({ backend: 'nftables', comment: `ipfailover ${name}` }));
+      const after = ruleset();
+      t.same(after.tables, ['table inet keepalived {'], `${JSON.stringify(name)}: one table`);
+      t.equal(after.chains.length, 1, 'one chain');
+      t.same(after.rules, [`ip daddr 224.0.0.18 accept comment "ipfailover ${name}"`], 'one rule, the name verbatim in its comment');
+      await rules.remove();
+      t.same(ruleset().tables, [], 'all gone after remove');
+    }
+  });
+
+  await t.test('nftables: a config name nft cannot quote is refused and nothing is added', async (t) => {
+    for (const name of ['x"; add table inet evil; #', 'x\n add table inet evil', 'x'.repeat(200)]) {
+      await t.rejects(addVrrpRule(options({ backend: 'nftables', comment: `ipfailover ${name}`, sources: { comment: 'OPENSHIFT_HA_CONFIG_NAME' } })), {
+        name: 'FirewallValueError',
+        message: /^OPENSHIFT_HA_CONFIG_NAME: /,
+      });
+      t.same(ruleset(), { tables: [], chains: [], rules: [] }, `${JSON.stringify(name.slice(0, 30))}: the ruleset is still empty`);
+    }
+  });
+
+  await t.test('nftables: "# handle N" in the comment does not choose the rule removed at exit', async (t) => {
+    sh('nft', 'add', 'table', 'inet', 'keepalived');
+    sh('nft', 'add', 'chain', 'inet', 'keepalived', 'INPUT', '{ type filter hook input priority filter; policy accept; }');
+    const theirs = sh('nft', '-e', '-a', 'add', 'rule', 'inet', 'keepalived', 'INPUT', 'tcp', 'dport', '22', 'accept');
+    const handle = /# handle (\d+)/.exec(theirs)?.[1];
+    t.ok(handle, 'the other rule has a handle');
+    const rules = await addVrrpRule(options({ backend: 'nftables', comment: `ipfailover # handle ${handle}` }));
+    t.equal(rules.added.length, 1);
+    await rules.remove();
+    t.same(ruleset().rules, ['tcp dport 22 accept'], 'the other rule stays, ours is gone');
+    sh('nft', 'delete', 'table', 'inet', 'keepalived');
+  });
+
+  await t.test('iptables: a chain name iptables would take but nft could not is refused', async (t) => {
+    sh('iptables', '-N', 'a;b');
+    await t.rejects(addVrrpRule(options({ backend: 'iptables', chain: 'a;b', sources: { chain: 'OPENSHIFT_HA_IPTABLES_CHAIN' } })), {
+      name: 'FirewallValueError',
+      message: /^OPENSHIFT_HA_IPTABLES_CHAIN: chain name "a;b" is not a chain name/,
+    });
+    t.equal(count(sh('iptables', '-S'), '224.0.0.18'), 0, 'no rule anywhere');
+    sh('iptables', '-X', 'a;b');
   });
 
   await t.test('auto picks iptables when it is installed', async (t) => {
