@@ -4,10 +4,11 @@
 // Every invalid value throws EnvError naming the variable, the value and what is expected.
 // docs/openshift.md lists every variable and where we differ from the shipping wrapper.
 
+import ipaddr from 'ipaddr.js';
 import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
 import type { LinuxRouterInput } from '../linux/runtime.js';
 import type { IpFamily } from '../wire/types.js';
-import { checkValueShape, EnvError } from './errors.js';
+import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
 import { MAX_INSTANCES, MAX_VIPS_PER_INSTANCE, parsePlainAddress, parseVirtualIps, specialUseProblem, VIRTUAL_IPS, type Vip } from './vip-ranges.js';
@@ -167,7 +168,7 @@ function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { ifa
   throw new EnvError(
     name,
     env[name],
-    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${node.interfaces.map((i) => i.name).join(', ') || '(none)'}`,
+    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${shortList(node.interfaces.map((i) => i.name), 8) || '(none)'}`,
   );
 }
 
@@ -200,7 +201,7 @@ function scriptCommand(env: Env, name: string, deps: EnvDeps): string[] | undefi
     throw new EnvError(name, env[name], 'expected a path and plain arguments: quotes and shell characters are not interpreted (no shell runs it)');
   }
   const problem = deps.scriptProblem(words[0]!);
-  if (problem !== undefined) throw new EnvError(name, env[name], `${words[0]} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
+  if (problem !== undefined) throw new EnvError(name, env[name], `${quoteValue(words[0]!)} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
   return words;
 }
 
@@ -226,7 +227,7 @@ function parseExcludedIds(env: Env): Set<number> {
   if (!found) return ids;
   for (const word of found.value.split(/[\s,]+/).filter((w) => w !== '')) {
     if (!WHOLE_NUMBER.test(word) || Number(word) < 1 || Number(word) > 255) {
-      throw new EnvError(found.name, env[found.name], `${JSON.stringify(word)} is not a router id; expected router ids 1-255 separated by spaces`);
+      throw new EnvError(found.name, env[found.name], `${quoteValue(word)} is not a router id; expected router ids 1-255 separated by spaces`);
     }
     ids.add(Number(word));
   }
@@ -264,7 +265,7 @@ function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] 
     const group = vips.slice(next, next + size);
     next += size;
     if (new Set(group.map((v) => v.family)).size > 1) {
-      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${group.map((v) => v.address).join(', ')}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
+      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${shortList(group.map((v) => v.address))}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
     }
     result.push(group);
   }
@@ -330,7 +331,12 @@ function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
 function sourceAddress(env: Env, names: readonly string[]): string | undefined {
   const found = firstSet(env, names);
   if (!found) return undefined;
-  return unicastAddress(env, found.name, found.value, 'the IP address to send adverts from');
+  const address = unicastAddress(env, found.name, found.value, 'the IP address to send adverts from');
+  if (address.includes(':') && ipaddr.parse(address).range() !== 'linkLocal') {
+    // The router configuration refuses it too, but only at start and without naming the variable.
+    throw new EnvError(found.name, env[found.name], `${address} is not link-local; expected an fe80:: address: IPv6 adverts leave from the interface's link-local address (RFC 9568 5.1.2.1)`);
+  }
+  return address;
 }
 
 function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[] {
@@ -393,7 +399,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
     const { role, priority } = priorities[index]!;
     const familyPeers = peers.filter((peer) => (peer.includes(':') ? 6 : 4) === family);
     if (peers.length > 0 && familyPeers.length === 0) {
-      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${group.map((v) => v.address).join(', ')}`);
+      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`);
     }
     return {
       name: `${baseName}_VIP_${index + 1}`,

@@ -12,6 +12,12 @@ export function quoteValue(value: string): string {
   return `${JSON.stringify(value.slice(0, QUOTED_VALUE_MAX_CHARS))}... (${value.length} characters)`;
 }
 
+/** A list in a message: its first `shown` items (each quoted if long), then how many more. */
+export function shortList(items: readonly string[], shown = 4): string {
+  const head = items.slice(0, shown).map((item) => (item.length > QUOTED_VALUE_MAX_CHARS ? quoteValue(item) : item));
+  return items.length > shown ? `${head.join(', ')} and ${items.length - shown} more` : head.join(', ');
+}
+
 export class EnvError extends ConfigError {
   readonly variable: string;
   readonly value: string | undefined;

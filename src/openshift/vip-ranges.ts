@@ -8,7 +8,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { IpFamily } from '../wire/types.js';
-import { checkValueShape, EnvError } from './errors.js';
+import { checkValueShape, EnvError, quoteValue } from './errors.js';
 
 export const VIRTUAL_IPS = 'OPENSHIFT_HA_VIRTUAL_IPS';
 /** An advert's count field holds at most 255 addresses, so one instance carries at most 255 VIPs. */
@@ -37,7 +37,7 @@ function bad(entry: string, why: string): EnvError {
  */
 export function parsePlainAddress(text: string): Vip | { readonly problem: string } {
   if (text.includes('/')) return { problem: 'an address takes no prefix length' };
-  if (text.includes('%')) return { problem: `${JSON.stringify(text)} carries a zone index ("%..."); write the address alone` };
+  if (text.includes('%')) return { problem: `${quoteValue(text)} carries a zone index ("%..."); write the address alone` };
   try {
     if (isIPv4(text)) return { family: 4, address: ipaddr.IPv4.parse(text).toString() };
     if (isIPv6(text)) {
@@ -48,7 +48,7 @@ export function parsePlainAddress(text: string): Vip | { readonly problem: strin
   } catch {
     // node:net and ipaddr.js disagree on some odd text; either refusing it is enough.
   }
-  return { problem: `${JSON.stringify(text)} is not an IP address` };
+  return { problem: `${quoteValue(text)} is not an IP address` };
 }
 
 /** ipaddr.js range names of addresses no node may claim, and how the message names them. */

@@ -50,7 +50,12 @@ export function fuzz<T>(property: fc.IProperty<T>, budgetMs: number, seed: numbe
     interruptAfterTimeLimit: budgetMs,
     markInterruptAsFailure: false,
   });
-  if (details.failed) throw new Error(fc.defaultReportMessage(details) ?? `property failed (seed ${seed})`);
+  if (details.failed) {
+    // The property's own message (it names the input, cut to size) first; fast-check's report, with the
+    // seed and path that replay it, after.
+    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    throw new Error(`${cause}\n${fc.defaultReportMessage(details) ?? `property failed (seed ${seed})`}`);
+  }
   return { seed, runs: details.numRuns, interrupted: details.interrupted };
 }
 

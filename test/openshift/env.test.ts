@@ -381,3 +381,16 @@ t.test('hostile values: numbers are decimal digits, nothing else', async (t) => 
   rejects(t, { HA_EXCLUDED_VRRP_IDS: '1 0x2' }, 'HA_EXCLUDED_VRRP_IDS', ['"0x2" is not a router id']);
   t.same(plan({ HA_EXCLUDED_VRRP_IDS: ',1,, 2 ' }).instances.map((i) => i.vrid), [3, 4], 'empty words between separators are skipped');
 });
+
+t.test('hostile values: an IPv6 source must be link-local, and messages quote long words cut short', async (t) => {
+  const v6 = { OPENSHIFT_HA_VIRTUAL_IPS: '2001:db8::9' };
+  rejects(t, { ...v6, OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS: '2001:db8::3' }, 'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', ['not link-local', 'RFC 9568']);
+  t.equal(plan({ ...v6, OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS: 'fe80::9' }).routers[0]!.primaryAddress, 'fe80::9');
+  try {
+    plan({ HA_EXCLUDED_VRRP_IDS: `3 ${'x'.repeat(1000)}` });
+    t.fail('accepted');
+  } catch (error) {
+    t.match((error as Error).message, /"x{80}"\.\.\. \(1000 characters\) is not a router id/);
+    t.ok((error as Error).message.length < 400, `message of ${(error as Error).message.length} characters`);
+  }
+});
