@@ -394,3 +394,16 @@ t.test('hostile values: an IPv6 source must be link-local, and messages quote lo
     t.ok((error as Error).message.length < 400, `message of ${(error as Error).message.length} characters`);
   }
 });
+
+t.test('the most VIPs there can be (255 groups of 255) are read, each address right', async (t) => {
+  const ranges = Array.from({ length: 255 }, (_, i) => `2001:db8:${i.toString(16)}::1-ff`).join(',');
+  const p = plan({ OPENSHIFT_HA_VIRTUAL_IPS: ranges, OPENSHIFT_HA_VIP_GROUPS: '255' });
+  t.same([p.instances.length, p.instances.every((i) => i.virtualAddresses.length === 255)], [255, true]);
+  t.same(p.instances[254]!.virtualAddresses.slice(-2), ['2001:db8:fe::fe', '2001:db8:fe::ff']);
+  // Zero runs in the first seven hextets, and a last hextet of 0: the text is RFC 5952 whatever the run.
+  for (const lead of ['2001:db8:0:0:1:0:0', '1:0:0:1:0:0:0', '0:0:1:0:0:0:0', '0:1:0:0:0:0:0', '1:2:3:4:5:6:7']) {
+    const parts = lead.split(':').map((h) => parseInt(h, 16));
+    const got = parseVirtualIps(`${lead}:0-1ff`).map((v) => v.address);
+    t.same(got, Array.from({ length: 0x200 }, (_, i) => new ipaddr.IPv6([...parts, i]).toString()), lead);
+  }
+});
