@@ -208,9 +208,15 @@ function scriptCommand(env: Env, name: string, deps: EnvDeps): string[] | undefi
 /** A node's unicast address in canonical text (so it compares equal to what netlink reports). */
 function unicastAddress(env: Env, name: string, entry: string, expected: string): string {
   const parsed = parsePlainAddress(entry);
-  const problem = 'problem' in parsed ? parsed.problem : specialUseProblem(parsed);
-  if (problem !== undefined || 'problem' in parsed) throw new EnvError(name, env[name], `${problem}; expected ${expected}`);
+  if ('problem' in parsed) throw new EnvError(name, env[name], `${parsed.problem}; expected ${expected}`);
+  const problem = specialUseProblem(parsed);
+  if (problem !== undefined) throw new EnvError(name, env[name], `${problem}; expected ${expected}`);
   return parsed.address;
+}
+
+/** The family of an address in canonical text (IPv6 text always holds a ':'). */
+function familyOf(address: string): IpFamily {
+  return address.includes(':') ? 6 : 4;
 }
 
 function parseAddressList(env: Env, name: string, value: string): string[] {
@@ -332,7 +338,7 @@ function sourceAddress(env: Env, names: readonly string[]): string | undefined {
   const found = firstSet(env, names);
   if (!found) return undefined;
   const address = unicastAddress(env, found.name, found.value, 'the IP address to send adverts from');
-  if (address.includes(':') && ipaddr.parse(address).range() !== 'linkLocal') {
+  if (familyOf(address) === 6 && ipaddr.parse(address).range() !== 'linkLocal') {
     // The router configuration refuses it too, but only at start and without naming the variable.
     throw new EnvError(found.name, env[found.name], `${address} is not link-local; expected an fe80:: address: IPv6 adverts leave from the interface's link-local address (RFC 9568 5.1.2.1)`);
   }
@@ -397,7 +403,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const instances: OpenShiftInstance[] = groups.map((group, index) => {
     const family = group[0]!.family;
     const { role, priority } = priorities[index]!;
-    const familyPeers = peers.filter((peer) => (peer.includes(':') ? 6 : 4) === family);
+    const familyPeers = peers.filter((peer) => familyOf(peer) === family);
     if (peers.length > 0 && familyPeers.length === 0) {
       throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`);
     }
@@ -436,7 +442,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
       virtualAddresses: instance.virtualAddresses,
       auth: instance.family === 4 ? { type: 'pass', password: configName } : { type: 'none' },
       unicastPeers: instance.unicastPeers,
-      ...(source !== undefined && (source.includes(':') ? 6 : 4) === instance.family ? { primaryAddress: source } : {}),
+      ...(source !== undefined && familyOf(source) === instance.family ? { primaryAddress: source } : {}),
     };
   });
 

@@ -66,8 +66,9 @@ export function specialUseProblem(vip: Vip): string | undefined {
 }
 
 function parseSingle(text: string, entry: string): Vip {
+  if (text.includes('/')) throw bad(entry, 'a VIP takes no prefix length (it is added as /32 or /128)');
   const parsed = parsePlainAddress(text);
-  if ('problem' in parsed) throw bad(entry, parsed.problem === 'an address takes no prefix length' ? 'a VIP takes no prefix length (it is added as /32 or /128)' : parsed.problem);
+  if ('problem' in parsed) throw bad(entry, parsed.problem);
   const problem = specialUseProblem(parsed);
   if (problem !== undefined) throw bad(entry, problem);
   return parsed;
