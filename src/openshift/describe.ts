@@ -24,7 +24,7 @@ function preemptionText(plan: OpenShiftPlan): string {
 
 export function describePlan(plan: OpenShiftPlan): string {
   const lines = [
-    `OpenShift IP failover "${plan.configName}"`,
+    `OpenShift IP failover ${JSON.stringify(plan.configName)}`,
     `  interface:    ${plan.interface} (${plan.interfaceSource === 'variable' ? 'OPENSHIFT_HA_NETWORK_INTERFACE' : plan.interfaceSource === 'fallback' ? 'fallback list' : 'default route'})`,
     `  node address: ${plan.nodeAddress} (ipslot ${plan.ipslot}, replica count ${plan.replicaCount})`,
     `  preemption:   ${preemptionText(plan)}`,

@@ -4,14 +4,14 @@
 // Every invalid value throws EnvError naming the variable, the value and what is expected.
 // docs/openshift.md lists every variable and where we differ from the shipping wrapper.
 
-import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
 import type { LinuxRouterInput } from '../linux/runtime.js';
 import type { IpFamily } from '../wire/types.js';
-import { EnvError } from './errors.js';
+import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
-import { parseVirtualIps, type Vip } from './vip-ranges.js';
+import { MAX_INSTANCES, MAX_VIPS_PER_INSTANCE, parsePlainAddress, parseVirtualIps, specialUseProblem, VIRTUAL_IPS, type Vip } from './vip-ranges.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -94,10 +94,19 @@ export function authPasswordOf(configName: string): string {
   return bytes.toString('utf8');
 }
 
+/** The trimmed value, or undefined when unset or blank; a huge value or a control character is an error. */
 function text(env: Env, name: string): string | undefined {
   const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+  if (value === undefined) return undefined;
+  checkValueShape(name, value);
+  return value.trim() === '' ? undefined : value.trim();
 }
+
+/**
+ * Decimal digits only: no sign, no `0x`, no exponent, no leading zero (the wrapper's shell arithmetic
+ * reads `010` as octal 8 and refuses `08`), and few enough digits that Number() is exact.
+ */
+const WHOLE_NUMBER = /^(0|[1-9]\d{0,9})$/;
 
 /** The first of `names` that is set (undocumented variables come with and without the OPENSHIFT_ prefix). */
 function firstSet(env: Env, names: readonly string[]): { name: string; value: string } | undefined {
@@ -111,8 +120,8 @@ function firstSet(env: Env, names: readonly string[]): { name: string; value: st
 function integer(env: Env, name: string, fallback: number, min: number, max: number, what = ''): number {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new EnvError(name, env[name], `expected a whole number from ${min} to ${max}${what}`);
+  if (!WHOLE_NUMBER.test(value) || Number(value) < min || Number(value) > max) {
+    throw new EnvError(name, env[name], `expected a whole number from ${min} to ${max}${what}, in decimal digits without leading zeros`);
   }
   return Number(value);
 }
@@ -123,7 +132,7 @@ function parsePreemption(env: Env): Preemption {
   if (value === undefined) return { kind: 'preempt_delay', seconds: DEFAULT_PREEMPT_DELAY_S };
   const words = value.split(/\s+/);
   if (words.length === 1 && words[0] === 'nopreempt') return { kind: 'nopreempt' };
-  if (words.length === 2 && words[0] === 'preempt_delay' && /^\d+$/.test(words[1]!) && Number(words[1]) <= MAX_PREEMPT_DELAY_S) {
+  if (words.length === 2 && words[0] === 'preempt_delay' && WHOLE_NUMBER.test(words[1]!) && Number(words[1]) <= MAX_PREEMPT_DELAY_S) {
     return { kind: 'preempt_delay', seconds: Number(words[1]) };
   }
   throw new EnvError(name, env[name], `expected "nopreempt" or "preempt_delay N" with N whole seconds 0-${MAX_PREEMPT_DELAY_S} (default "preempt_delay ${DEFAULT_PREEMPT_DELAY_S}")`);
@@ -131,8 +140,8 @@ function parsePreemption(env: Env): Preemption {
 
 /** Interface names the kernel accepts: 1-15 bytes, no '/', ':' or whitespace. */
 function checkInterfaceName(name: string, value: string): void {
-  if (!/^[^\s/:]{1,15}$/.test(value) || value === '.' || value === '..') {
-    throw new EnvError(name, value, 'expected a network interface name (1-15 characters, no "/", ":" or spaces)');
+  if (!/^[^\s/:]{1,15}$/.test(value) || Buffer.byteLength(value, 'utf8') > 15 || value === '.' || value === '..') {
+    throw new EnvError(name, value, 'expected a network interface name (1-15 bytes, no "/", ":" or spaces)');
   }
 }
 
@@ -159,7 +168,7 @@ function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { ifa
   throw new EnvError(
     name,
     env[name],
-    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${node.interfaces.map((i) => i.name).join(', ') || '(none)'}`,
+    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${shortList(node.interfaces.map((i) => i.name), 8) || '(none)'}`,
   );
 }
 
@@ -192,8 +201,22 @@ function scriptCommand(env: Env, name: string, deps: EnvDeps): string[] | undefi
     throw new EnvError(name, env[name], 'expected a path and plain arguments: quotes and shell characters are not interpreted (no shell runs it)');
   }
   const problem = deps.scriptProblem(words[0]!);
-  if (problem !== undefined) throw new EnvError(name, env[name], `${words[0]} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
+  if (problem !== undefined) throw new EnvError(name, env[name], `${quoteValue(words[0]!)} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
   return words;
+}
+
+/** A node's unicast address in canonical text (so it compares equal to what netlink reports). */
+function unicastAddress(env: Env, name: string, entry: string, expected: string): string {
+  const parsed = parsePlainAddress(entry);
+  if ('problem' in parsed) throw new EnvError(name, env[name], `${parsed.problem}; expected ${expected}`);
+  const problem = specialUseProblem(parsed);
+  if (problem !== undefined) throw new EnvError(name, env[name], `${problem}; expected ${expected}`);
+  return parsed.address;
+}
+
+/** The family of an address in canonical text (IPv6 text always holds a ':'). */
+function familyOf(address: string): IpFamily {
+  return address.includes(':') ? 6 : 4;
 }
 
 function parseAddressList(env: Env, name: string, value: string): string[] {
@@ -201,19 +224,16 @@ function parseAddressList(env: Env, name: string, value: string): string[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
-    .map((entry) => {
-      if (isIP(entry) === 0) throw new EnvError(name, env[name], `${JSON.stringify(entry)} is not an IP address; expected a comma-separated list of node addresses`);
-      return entry.includes(':') ? entry.toLowerCase() : entry;
-    });
+    .map((entry) => unicastAddress(env, name, entry, 'a comma-separated list of node addresses'));
 }
 
 function parseExcludedIds(env: Env): Set<number> {
   const found = firstSet(env, ['OPENSHIFT_HA_EXCLUDED_VRRP_IDS', 'HA_EXCLUDED_VRRP_IDS']);
   const ids = new Set<number>();
   if (!found) return ids;
-  for (const word of found.value.split(/[\s,]+/)) {
-    if (!/^\d+$/.test(word) || Number(word) < 1 || Number(word) > 255) {
-      throw new EnvError(found.name, env[found.name], `${JSON.stringify(word)} is not a router id; expected router ids 1-255 separated by spaces`);
+  for (const word of found.value.split(/[\s,]+/).filter((w) => w !== '')) {
+    if (!WHOLE_NUMBER.test(word) || Number(word) < 1 || Number(word) > 255) {
+      throw new EnvError(found.name, env[found.name], `${quoteValue(word)} is not a router id; expected router ids 1-255 separated by spaces`);
     }
     ids.add(Number(word));
   }
@@ -223,14 +243,27 @@ function parseExcludedIds(env: Env): Set<number> {
 /** VIPs split into instances: one per VIP, or G groups where the first N % G get one extra. */
 function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] {
   const name = 'OPENSHIFT_HA_VIP_GROUPS';
-  if (text(env, name) === undefined) return vips.map((vip) => [vip]);
-  let groups = integer(env, name, 1, 1, 255);
+  if (text(env, name) === undefined) {
+    if (vips.length > MAX_INSTANCES) {
+      throw new EnvError(
+        VIRTUAL_IPS,
+        env[VIRTUAL_IPS],
+        `one VRRP instance per VIP needs ${vips.length} router ids, and there are ${MAX_INSTANCES}; expected at most ${MAX_INSTANCES} VIPs, or OPENSHIFT_HA_VIP_GROUPS to share instances`,
+      );
+    }
+    return vips.map((vip) => [vip]);
+  }
+  let groups = integer(env, name, 1, 1, MAX_INSTANCES);
   if (groups > vips.length) {
     warnings.push(`${name}: ${groups} groups for ${vips.length} VIP(s); using ${vips.length}, one VIP each`);
     groups = vips.length;
   }
   const base = Math.floor(vips.length / groups);
   const extra = vips.length % groups;
+  const largest = base + (extra > 0 ? 1 : 0);
+  if (largest > MAX_VIPS_PER_INSTANCE) {
+    throw new EnvError(name, env[name], `${vips.length} VIPs in ${groups} group(s) puts ${largest} in one instance, and an advert carries at most ${MAX_VIPS_PER_INSTANCE}; expected at least ${Math.ceil(vips.length / MAX_VIPS_PER_INSTANCE)} groups`);
+  }
   const result: Vip[][] = [];
   let next = 0;
   for (let g = 0; g < groups; g++) {
@@ -238,7 +271,7 @@ function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] 
     const group = vips.slice(next, next + size);
     next += size;
     if (new Set(group.map((v) => v.family)).size > 1) {
-      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${group.map((v) => v.address).join(', ')}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
+      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${shortList(group.map((v) => v.address))}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
     }
     result.push(group);
   }
@@ -278,8 +311,9 @@ function statusListener(env: Env): StatusListener | undefined {
   if (port === 0) return undefined;
   const name = 'OPENSHIFT_HA_STATUS_ADDRESS';
   const address = text(env, name) ?? '0.0.0.0';
-  if (isIP(address) === 0) throw new EnvError(name, env[name], 'expected an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1');
-  return { port, address };
+  const parsed = parsePlainAddress(address);
+  if ('problem' in parsed) throw new EnvError(name, env[name], `${parsed.problem}; expected an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1`);
+  return { port, address: parsed.address };
 }
 
 function iptablesChain(env: Env): string | undefined {
@@ -303,8 +337,12 @@ function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
 function sourceAddress(env: Env, names: readonly string[]): string | undefined {
   const found = firstSet(env, names);
   if (!found) return undefined;
-  if (isIP(found.value) === 0) throw new EnvError(found.name, env[found.name], 'expected the IP address to send adverts from');
-  return found.value;
+  const address = unicastAddress(env, found.name, found.value, 'the IP address to send adverts from');
+  if (familyOf(address) === 6 && ipaddr.parse(address).range() !== 'linkLocal') {
+    // The router configuration refuses it too, but only at start and without naming the variable.
+    throw new EnvError(found.name, env[found.name], `${address} is not link-local; expected an fe80:: address: IPv6 adverts leave from the interface's link-local address (RFC 9568 5.1.2.1)`);
+  }
+  return address;
 }
 
 function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[] {
@@ -335,6 +373,10 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const warnings: string[] = [];
   const configName = text(env, 'OPENSHIFT_HA_CONFIG_NAME') ?? DEFAULT_CONFIG_NAME;
   const baseName = scrubName(configName);
+  if (/[\t\n\r]/.test(configName)) {
+    // The name is one line wherever it goes (logs, the firewall rule's comment); the wrapper pasted it into keepalived.conf.
+    throw new EnvError('OPENSHIFT_HA_CONFIG_NAME', env.OPENSHIFT_HA_CONFIG_NAME, 'expected one line: no tab or line break');
+  }
   if (baseName === '') {
     throw new EnvError('OPENSHIFT_HA_CONFIG_NAME', env.OPENSHIFT_HA_CONFIG_NAME, 'expected a name with letters, digits, "-" or "_"');
   }
@@ -361,9 +403,9 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const instances: OpenShiftInstance[] = groups.map((group, index) => {
     const family = group[0]!.family;
     const { role, priority } = priorities[index]!;
-    const familyPeers = peers.filter((peer) => (peer.includes(':') ? 6 : 4) === family);
+    const familyPeers = peers.filter((peer) => familyOf(peer) === family);
     if (peers.length > 0 && familyPeers.length === 0) {
-      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${group.map((v) => v.address).join(', ')}`);
+      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`);
     }
     return {
       name: `${baseName}_VIP_${index + 1}`,
@@ -400,7 +442,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
       virtualAddresses: instance.virtualAddresses,
       auth: instance.family === 4 ? { type: 'pass', password: configName } : { type: 'none' },
       unicastPeers: instance.unicastPeers,
-      ...(source !== undefined && isIP(source) === instance.family ? { primaryAddress: source } : {}),
+      ...(source !== undefined && familyOf(source) === instance.family ? { primaryAddress: source } : {}),
     };
   });
 

@@ -307,3 +307,103 @@ t.test('property: any valid environment gives routers whose ids and priorities a
     ),
   );
 });
+
+t.test('hostile values: zone ids are refused wherever an address is read', async (t) => {
+  // fe80::1%.. used to escape as ipaddr.js's plain Error; fe80::1%eth0 was taken as a VIP.
+  for (const vips of ['fe80::1%..', 'fe80::1%eth0', 'fe80::1%eth0-5', '2001:db8::1-fe80::2%x']) {
+    rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: vips }, 'OPENSHIFT_HA_VIRTUAL_IPS', ['zone index']);
+  }
+  rejects(t, { OPENSHIFT_HA_UNICAST_PEERS: '192.0.2.4,fe80::2%eth0' }, 'OPENSHIFT_HA_UNICAST_PEERS', ['zone index']);
+  rejects(t, { UNICAST_SOURCE_IPADDRESS: 'fe80::2%eth0' }, 'UNICAST_SOURCE_IPADDRESS', ['zone index']);
+  rejects(t, { OPENSHIFT_HA_STATUS_PORT: '1', OPENSHIFT_HA_STATUS_ADDRESS: 'fe80::2%eth0' }, 'OPENSHIFT_HA_STATUS_ADDRESS', ['zone index']);
+  t.equal(plan({ OPENSHIFT_HA_VIRTUAL_IPS: 'fe80::1' }).instances[0]!.virtualAddresses[0], 'fe80::1', 'a link-local VIP without a zone is fine');
+});
+
+t.test('hostile values: addresses no node can own are refused as VIPs, peers and sources', async (t) => {
+  const cases: [string, string][] = [
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['224.0.0.18', 'multicast'],
+    ['ff02::12', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['255.255.255.250-255', 'broadcast'], // a range may end on it
+    ['::0-5', 'unspecified'],
+  ];
+  for (const [vips, fragment] of cases) rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: vips }, 'OPENSHIFT_HA_VIRTUAL_IPS', [fragment]);
+  rejects(t, { OPENSHIFT_HA_UNICAST_PEERS: '192.0.2.4,224.0.0.18' }, 'OPENSHIFT_HA_UNICAST_PEERS', ['multicast']);
+  rejects(t, { MULTICAST_SOURCE_IPADDRESS: '0.0.0.0' }, 'MULTICAST_SOURCE_IPADDRESS', ['unspecified']);
+  t.same(plan({ OPENSHIFT_HA_STATUS_PORT: '1', OPENSHIFT_HA_STATUS_ADDRESS: '::' }).status, { port: 1, address: '::' }, 'a wildcard is a fine listen address');
+  const peers = plan({ OPENSHIFT_HA_VIRTUAL_IPS: '2001:db8::9', OPENSHIFT_HA_UNICAST_PEERS: '2001:DB8:0:0::4' }).routers[0]!.unicastPeers;
+  t.same(peers, ['2001:db8::4'], 'peers in canonical text, as netlink reports our own addresses');
+});
+
+t.test('hostile values: huge ranges are refused before they are expanded', async (t) => {
+  const started = performance.now();
+  rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: '2001:db8::0-ffff' }, 'OPENSHIFT_HA_VIRTUAL_IPS', ['more than 65025 VIPs by 2001:db8::0-ffff']);
+  // 256 VIPs per entry: the 255th entry crosses 65,025, and nothing after it is read.
+  const many = Array.from({ length: 300 }, (_, i) => `2001:db8:${i.toString(16)}::0-ff`).join(',');
+  rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: many, OPENSHIFT_HA_VIP_GROUPS: '255' }, 'OPENSHIFT_HA_VIRTUAL_IPS', ['more than 65025 VIPs by 2001:db8:fe::0-ff', '(5427 characters)']);
+  t.ok(performance.now() - started < 2000, 'refused in well under 2 s (the fuzzer measures each input)');
+  rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: '198.51.100.0-255' }, 'OPENSHIFT_HA_VIRTUAL_IPS', ['256 router ids', 'OPENSHIFT_HA_VIP_GROUPS']);
+  const grouped = plan({ OPENSHIFT_HA_VIRTUAL_IPS: '198.51.100.0-255', OPENSHIFT_HA_VIP_GROUPS: '2' });
+  t.same(grouped.instances.map((i) => i.virtualAddresses.length), [128, 128], 'a whole /24 is fine in groups');
+  rejects(t, { OPENSHIFT_HA_VIRTUAL_IPS: '2001:db8::0-1ff', OPENSHIFT_HA_VIP_GROUPS: '1' }, 'OPENSHIFT_HA_VIP_GROUPS', ['512 in one instance', 'at most 255', 'at least 3 groups']);
+});
+
+t.test('hostile values: length and control characters, and the message stays short', async (t) => {
+  const huge = `192.0.2.1,${'x'.repeat(1 << 20)}`;
+  try {
+    plan({ OPENSHIFT_HA_VIRTUAL_IPS: huge });
+    t.fail('a 1 MB value was accepted');
+  } catch (error) {
+    t.type(error, EnvError);
+    const e = error as EnvError;
+    t.equal(e.variable, 'OPENSHIFT_HA_VIRTUAL_IPS');
+    t.match(e.message, /\(1048586 characters\) is not valid: 1048586 characters; expected at most 65536/);
+    t.ok(e.message.length < 400, `message of ${e.message.length} characters`);
+  }
+  rejects(t, { OPENSHIFT_HA_CHECK_SCRIPT: `/x${' a'.repeat(40_000)}` }, 'OPENSHIFT_HA_CHECK_SCRIPT', ['expected at most 65536']);
+  rejects(t, { OPENSHIFT_HA_PREEMPTION: 'nopreempt\u001b[2J' }, 'OPENSHIFT_HA_PREEMPTION', ['control character U+001b at position 9', '"nopreempt\\u001b[2J"']);
+  rejects(t, { OPENSHIFT_HA_CONFIG_NAME: 'ipf\nvrrp_script x {' }, 'OPENSHIFT_HA_CONFIG_NAME', ['one line']);
+  rejects(t, { OPENSHIFT_HA_NETWORK_INTERFACE: 'ééééééééé' }, 'OPENSHIFT_HA_NETWORK_INTERFACE', ['1-15 bytes'], { node: node('192.0.2.3', 'ééééééééé') });
+  t.same(plan({ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.1,\n192.0.2.2\n' }).instances.length, 2, 'line breaks between entries are whitespace (a YAML block scalar)');
+});
+
+t.test('hostile values: numbers are decimal digits, nothing else', async (t) => {
+  for (const bad of ['0x50', '1e3', '80.0', '+80', '-0', '080', '٨٠', '99999999999999999999']) {
+    rejects(t, { OPENSHIFT_HA_MONITOR_PORT: bad }, 'OPENSHIFT_HA_MONITOR_PORT', ['decimal digits without leading zeros']);
+  }
+  t.equal(plan({ OPENSHIFT_HA_MONITOR_PORT: ' 8080 ' }).check?.kind, 'tcp', 'blanks around a value are trimmed, as everywhere');
+  rejects(t, { OPENSHIFT_HA_VRRP_ID_OFFSET: '010' }, 'OPENSHIFT_HA_VRRP_ID_OFFSET', ['without leading zeros']);
+  rejects(t, { OPENSHIFT_HA_PREEMPTION: 'preempt_delay 0300' }, 'OPENSHIFT_HA_PREEMPTION', ['preempt_delay N']);
+  rejects(t, { HA_EXCLUDED_VRRP_IDS: '1 0x2' }, 'HA_EXCLUDED_VRRP_IDS', ['"0x2" is not a router id']);
+  t.same(plan({ HA_EXCLUDED_VRRP_IDS: ',1,, 2 ' }).instances.map((i) => i.vrid), [3, 4], 'empty words between separators are skipped');
+});
+
+t.test('hostile values: an IPv6 source must be link-local, and messages quote long words cut short', async (t) => {
+  const v6 = { OPENSHIFT_HA_VIRTUAL_IPS: '2001:db8::9' };
+  rejects(t, { ...v6, OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS: '2001:db8::3' }, 'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', ['not link-local', 'RFC 9568']);
+  t.equal(plan({ ...v6, OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS: 'fe80::9' }).routers[0]!.primaryAddress, 'fe80::9');
+  try {
+    plan({ HA_EXCLUDED_VRRP_IDS: `3 ${'x'.repeat(1000)}` });
+    t.fail('accepted');
+  } catch (error) {
+    t.match((error as Error).message, /"x{80}"\.\.\. \(1000 characters\) is not a router id/);
+    t.ok((error as Error).message.length < 400, `message of ${(error as Error).message.length} characters`);
+  }
+});
+
+t.test('the most VIPs there can be (255 groups of 255) are read, each address right', async (t) => {
+  const ranges = Array.from({ length: 255 }, (_, i) => `2001:db8:${i.toString(16)}::1-ff`).join(',');
+  const p = plan({ OPENSHIFT_HA_VIRTUAL_IPS: ranges, OPENSHIFT_HA_VIP_GROUPS: '255' });
+  t.same([p.instances.length, p.instances.every((i) => i.virtualAddresses.length === 255)], [255, true]);
+  t.same(p.instances[254]!.virtualAddresses.slice(-2), ['2001:db8:fe::fe', '2001:db8:fe::ff']);
+  // Zero runs in the first seven hextets, and a last hextet of 0: the text is RFC 5952 whatever the run.
+  for (const lead of ['2001:db8:0:0:1:0:0', '1:0:0:1:0:0:0', '0:0:1:0:0:0:0', '0:1:0:0:0:0:0', '1:2:3:4:5:6:7']) {
+    const parts = lead.split(':').map((h) => parseInt(h, 16));
+    const got = parseVirtualIps(`${lead}:0-1ff`).map((v) => v.address);
+    t.same(got, Array.from({ length: 0x200 }, (_, i) => new ipaddr.IPv6([...parts, i]).toString()), lead);
+  }
+});
