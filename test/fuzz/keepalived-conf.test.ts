@@ -116,6 +116,9 @@ function applyEdits(text: string, edits: readonly Edit[]): string {
   return lines.join('\n');
 }
 
+/** The longest read so far, for the run's summary. */
+let slowestMs = 0;
+
 /** Why reading `path` went wrong, or undefined: the property every input must satisfy. */
 function readProblem(path: string): string | undefined {
   const started = performance.now();
@@ -134,6 +137,7 @@ function readProblem(path: string): string | undefined {
     }
   }
   const ms = performance.now() - started;
+  slowestMs = Math.max(slowestMs, ms);
   return problem ?? (ms > PER_INPUT_MS ? `took ${ms.toFixed(0)} ms (limit ${PER_INPUT_MS} ms)` : undefined);
 }
 
@@ -178,5 +182,5 @@ t.test(`fuzz: mutated seeds for ${budgetMs / 1000} s (FUZZ_SEED=${seed})`, async
   // The error says what went wrong and where the input was kept; fast-check's report would repeat the whole input.
   if (details.failed) t.fail(`FUZZ_SEED=${seed}, input ${inputs}: ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 3000)}`);
   else t.pass(`${details.numRuns} inputs, none failed (FUZZ_SEED=${seed})`);
-  t.comment(`${inputs} inputs read in ${budgetMs / 1000} s`);
+  t.comment(`${inputs} inputs read in ${budgetMs / 1000} s; the slowest took ${slowestMs.toFixed(0)} ms`);
 });
