@@ -196,8 +196,12 @@ function matchesOne(element: Element, c: string): boolean {
  * at most (pattern length x name length) steps, whatever the pattern.
  */
 export function matchComponent(pattern: string, name: string): boolean {
+  return matchElements(pattern, parseComponent(pattern), name);
+}
+
+/** matchComponent with the pattern parsed once, for a whole directory. */
+function matchElements(pattern: string, elements: readonly Element[], name: string): boolean {
   if (name.startsWith('.') && !pattern.startsWith('.')) return false;
-  const elements = parseComponent(pattern);
   let p = 0;
   let n = 0;
   let starAt = -1;
@@ -228,8 +232,11 @@ export interface GlobResult {
   readonly unmatched: readonly string[];
 }
 
-/** Expands `pattern` from `baseDir`; throws GlobError when the pattern is bad or crosses a limit. */
-export function globFiles(pattern: string, baseDir: string): GlobResult {
+/**
+ * Expands `pattern` from `baseDir`; throws GlobError when the pattern is bad or crosses a limit.
+ * `onPath` is called for every path looked at (the caller's budget may end the walk by throwing).
+ */
+export function globFiles(pattern: string, baseDir: string, onPath: () => void = () => undefined): GlobResult {
   if (pattern.length > READER_LIMITS.patternBytes) throw new GlobError(`the pattern is longer than ${READER_LIMITS.patternBytes} characters`, 'patternBytes');
   const files: string[] = [];
   const missing: string[] = [];
@@ -240,30 +247,31 @@ export function globFiles(pattern: string, baseDir: string): GlobResult {
   for (const alternative of alternatives) {
     const absolute = isAbsolute(alternative) ? alternative : resolve(baseDir, alternative);
     if (!hasWildcard(alternative)) {
+      onPath();
       if (isFile(absolute)) files.push(absolute);
       else missing.push(absolute);
       continue;
     }
-    const matches = matchPath(absolute).sort();
+    const matches = matchPath(absolute, onPath).sort();
     if (matches.length === 0) unmatched.push(absolute);
     files.push(...matches.filter(isFile));
   }
   return { files, missing, unmatched };
 }
 
-/** Walks an absolute pattern component by component, holding at most READER_LIMITS.globPaths paths. */
-function matchPath(absolutePattern: string): string[] {
+/** Walks an absolute pattern component by component, calling `onPath` for every path it looks at. */
+function matchPath(absolutePattern: string, onPath: () => void): string[] {
   const components = absolutePattern.split('/').filter((part) => part !== '');
   let paths = ['/'];
+  /** The paths came from readdir, so they exist: no stat needed to know. */
+  let listed = false;
   for (const component of components) {
     const next: string[] = [];
-    const add = (path: string) => {
-      if (next.length >= READER_LIMITS.globPaths) throw new GlobError(`the pattern reaches more than ${READER_LIMITS.globPaths} paths`, 'globPaths');
-      next.push(path);
-    };
+    const elements = hasWildcard(component) ? parseComponent(component) : undefined;
     for (const dir of paths) {
-      if (!hasWildcard(component)) {
-        add(join(dir, component));
+      if (elements === undefined) {
+        onPath();
+        next.push(join(dir, component));
         continue;
       }
       let names: string[];
@@ -272,11 +280,15 @@ function matchPath(absolutePattern: string): string[] {
       } catch {
         continue;
       }
-      for (const name of names) if (matchComponent(component, name)) add(join(dir, name));
+      for (const name of names) {
+        onPath();
+        if (matchElements(component, elements, name)) next.push(join(dir, name));
+      }
     }
     paths = next;
+    listed = elements !== undefined;
   }
-  return paths.filter(exists);
+  return listed ? paths : paths.filter(exists);
 }
 
 function exists(path: string): boolean {

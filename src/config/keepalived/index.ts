@@ -7,10 +7,10 @@ import { dirname, resolve } from 'node:path';
 import type { LinuxEngineInput } from '../../linux/runtime.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
 import { GlobError, globFiles } from './glob.js';
-import { lexKeepalivedConfig, type IncludedFile, type LexOptions } from './lexer.js';
+import { lexKeepalivedConfig, type IncludedFile, type IncludeResolver, type LexOptions } from './lexer.js';
 import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
-import { READER_LIMITS, ReaderLimitExceeded } from './limits.js';
+import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 import type { PendingInstanceFeatures } from './instance.js';
 import type { SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition, VrrpScriptDefinition } from './scripts.js';
 
@@ -67,7 +67,7 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
   const configId = options.configId ?? defaultConfigId();
   // One cache per read: a file included many times is read from disk once (and lexed each time).
   const texts = new Map<string, string>();
-  const include = (pattern: string, from: SourcePosition, list: DiagnosticList) => readIncludes(pattern, from, list, texts);
+  const include: IncludeResolver = (pattern, from, list, budget) => readIncludes(pattern, from, list, budget, texts);
   return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), configId, include });
 }
 
@@ -101,10 +101,10 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
  * (keepalived 2.2.7 only logs "Config files missing" and runs without it, which silently drops the
  * instances it held); a wildcard that matches nothing is a warning (keepalived says nothing).
  */
-function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList, texts: Map<string, string>): IncludedFile[] {
+function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget, texts: Map<string, string>): IncludedFile[] {
   let found;
   try {
-    found = globFiles(pattern, dirname(from.file));
+    found = globFiles(pattern, dirname(from.file), () => budget.spend('globPaths', 1, from, 'paths looked at by include patterns'));
   } catch (error) {
     if (!(error instanceof GlobError)) throw error;
     if (error.limit !== undefined) throw new ReaderLimitExceeded(error.limit, from.file, from.line, `include ${pattern}: ${error.message}`);

@@ -34,8 +34,11 @@ export interface IncludedFile {
   readonly text: string;
 }
 
-/** Returns the files an `include` pattern names, in order; reports missing files itself. */
-export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList) => readonly IncludedFile[];
+/**
+ * Returns the files an `include` pattern names, in order; reports missing files itself, and charges
+ * the paths it looks at to `budget` (globPaths).
+ */
+export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget) => readonly IncludedFile[];
 
 export interface LexOptions {
   readonly defines?: Readonly<Record<string, string>>;
@@ -157,7 +160,7 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
       diagnostics.error(at, `include ${pattern}: nested more than ${READER_LIMITS.includeDepth} deep`);
       return;
     }
-    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics)) {
+    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics, budget)) {
       if (open.includes(included.file)) {
         diagnostics.error(at, `include ${included.file}: the file includes itself (through ${open.join(' -> ')})`);
         continue;

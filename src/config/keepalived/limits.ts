@@ -35,8 +35,12 @@ export const READER_LIMITS = {
   diagnostics: 1000,
   /** Patterns one include's `{a,b}` groups expand to. */
   braceAlternatives: 1024,
-  /** Paths a glob holds while it walks the directories of one pattern (its matches included). */
-  globPaths: 4096,
+  /**
+   * Paths include patterns look at in all: each directory entry a wildcard is tried on, each path
+   * named without one. Files that match count again as files read; this bounds the work of patterns
+   * that match nothing, or only directories (every directory of /usr/lib, named on 100,000 lines).
+   */
+  globPaths: 16_384,
 } as const;
 
 export type ReaderLimit = keyof typeof READER_LIMITS;
@@ -57,11 +61,14 @@ export class ReaderLimitExceeded extends Error {
   }
 }
 
-/** What one read may still spend; `spend` throws ReaderLimitExceeded once a total is crossed. */
-export class ReaderBudget {
-  private readonly spent = { filesRead: 0, lines: 0, expandedBytes: 0, tokens: 0 };
+/** The limits that are totals over one whole read (the others are checked where they apply). */
+export type ReaderTotal = 'filesRead' | 'lines' | 'expandedBytes' | 'tokens' | 'globPaths';
 
-  spend(limit: keyof ReaderBudget['spent'], amount: number, at: { readonly file: string; readonly line: number }, what: string): void {
+/** What one read has spent; `spend` throws ReaderLimitExceeded once a total is crossed. */
+export class ReaderBudget {
+  private readonly spent: Record<ReaderTotal, number> = { filesRead: 0, lines: 0, expandedBytes: 0, tokens: 0, globPaths: 0 };
+
+  spend(limit: ReaderTotal, amount: number, at: { readonly file: string; readonly line: number }, what: string): void {
     this.spent[limit] += amount;
     if (this.spent[limit] > READER_LIMITS[limit]) throw new ReaderLimitExceeded(limit, at.file, at.line, `more than ${READER_LIMITS[limit]} ${what}`);
   }
