@@ -13,6 +13,7 @@ import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
 import { createLogger } from './logger.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
+import { oneAtATime, readConfigOffThread } from './reload-read.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 
@@ -223,7 +224,8 @@ async function run(options: DaemonOptions): Promise<void> {
     logger.info({ event: 'reload', phase: 'requested', configFile: options.configFile }, 'SIGHUP: reloading the configuration');
     let next: LoadedConfig;
     try {
-      next = loadConfig(options.configFile, options.configId);
+      // In a worker with a time and memory limit: the instances keep advertising while it reads.
+      next = await readConfigOffThread(options.configFile, options.configId);
     } catch (error) {
       const diagnostics = error instanceof ConfigLoadError ? error.diagnostics : [{ severity: 'error' as const, file: options.configFile, line: 0, message: (error as Error).message }];
       logDiagnostics(diagnostics);
@@ -265,8 +267,9 @@ async function run(options: DaemonOptions): Promise<void> {
     process.stderr.write(`vrrpd: ${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}\n`);
     return finish(config ? EXIT.config : EXIT.startFailed);
   }
+  const reloadOnce = oneAtATime(reload);
   onHangup = () => {
-    if (!signals.isStopping) reload().catch((error: unknown) => signals.onFatal(error));
+    if (!signals.isStopping) reloadOnce().catch((error: unknown) => signals.onFatal(error));
   };
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
   onUsr1 = () => dump(DATA_FILE, () => dataDump(context));

@@ -7,30 +7,28 @@
 //     end of the line follows it (keepalived leaves `192.0.2.$N/32` as written);
 //   - an undefined name is kept as written (warned); `${_PWD}` (the current file's directory),
 //     `${_INSTANCE}` (the config id) and `${_HASH}` (a `#` that starts no comment) are predefined.
+// A definition that uses itself, directly or through others (`$X=${X}${X}`), is an error at the line
+// that uses it: keepalived 2.2.7 loops on it for ever. The scan is one pass over the line; only a
+// replaced value is scanned again, and that work is charged to the reader's budget (limits.ts).
 
 import { dirname } from 'node:path';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
+import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 
-/** More replacements than this in one line means definitions that refer to each other in a loop. */
-const MAX_REPLACEMENTS = 256;
+/** `${NAME}`, or a bare `$NAME` followed by whitespace or the end of the line; matched at one index. */
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/y;
 
-interface Reference {
-  readonly index: number;
-  readonly length: number;
-  readonly name: string;
+export interface Expansion {
+  /** One line, or several when a multi-line definition was used; none when the line is left out. */
+  readonly lines: readonly string[];
+  /** The multi-line definition whose lines these are. */
+  readonly multiLine?: string;
 }
 
-/** The first reference at or after `from` outside double quotes, or undefined. */
-function findReference(text: string, from: number): Reference | undefined {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') quoted = !quoted;
-    if (quoted || c !== '$' || i < from) continue;
-    const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}|^\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/.exec(text.slice(i));
-    if (match) return { index: i, length: match[0].length, name: (match[1] ?? match[2])! };
-  }
-  return undefined;
+/** A replaced value still being scanned: references found before `end` were produced by `name`. */
+interface OpenValue {
+  readonly name: string;
+  end: number;
 }
 
 export class Definitions {
@@ -39,6 +37,7 @@ export class Definitions {
   constructor(
     defines: Readonly<Record<string, string>>,
     private readonly configId: string | undefined,
+    private readonly budget: ReaderBudget,
   ) {
     for (const [name, value] of Object.entries(defines)) this.values.set(name, [value]);
   }
@@ -60,36 +59,64 @@ export class Definitions {
   /**
    * Replaces every reference in `line`: one line comes back, or several when a multi-line definition
    * was used (the text before the reference joins its first line, the text after its last). Those
-   * lines still hold their own references, conditions and definitions for the caller to read.
+   * lines still hold their own references, conditions and definitions for the caller to read, with
+   * `within` (the multi-line definitions they came from) so that a loop through them is found too.
    */
-  expand(line: string, at: SourcePosition, diagnostics: DiagnosticList): string[] {
+  expand(line: string, at: SourcePosition, diagnostics: DiagnosticList, within: readonly string[] = []): Expansion {
     let text = line;
-    let from = 0;
     let replacements = 0;
+    let quoted = false;
+    const open: OpenValue[] = [];
     const warned = new Set<string>();
-    for (;;) {
-      const ref = findReference(text, from);
-      if (ref === undefined) return [text];
-      const whole = text.slice(ref.index, ref.index + ref.length);
-      const value = this.lookup(ref.name, at);
+    for (let i = 0; i < text.length; ) {
+      const c = text[i];
+      if (c === '"') quoted = !quoted;
+      if (quoted || c !== '$') {
+        i++;
+        continue;
+      }
+      REFERENCE.lastIndex = i;
+      const match = REFERENCE.exec(text);
+      if (match === null) {
+        i++;
+        continue;
+      }
+      const whole = match[0];
+      const name = (match[1] ?? match[2])!;
+      const value = this.lookup(name, at);
       if (value === undefined) {
         if (!warned.has(whole)) diagnostics.warning(at, `${whole} is not defined; kept as written`);
         warned.add(whole);
-        from = ref.index + ref.length;
+        i += whole.length;
         continue;
       }
-      if (++replacements > MAX_REPLACEMENTS) {
-        diagnostics.error(at, `${whole}: definitions refer to each other without end; the line is left out`);
-        return [];
+      while (open.length > 0 && open.at(-1)!.end <= i) open.pop();
+      const chain = [...within, ...open.map((o) => o.name)];
+      if (chain.includes(name)) {
+        const loop = [...chain.slice(chain.indexOf(name)), name].map((n) => `$${n}`).join(' -> ');
+        diagnostics.error(at, `${whole}: the definition uses itself (${loop}); the line is left out`);
+        return { lines: [] };
       }
-      const before = text.slice(0, ref.index);
-      const after = text.slice(ref.index + ref.length);
+      if (++replacements > READER_LIMITS.replacementsPerLine) {
+        throw new ReaderLimitExceeded('replacementsPerLine', at.file, at.line, `${whole}: more than ${READER_LIMITS.replacementsPerLine} definitions replaced in one line`);
+      }
+      const before = text.slice(0, i);
+      const after = text.slice(i + whole.length);
       if (value.length !== 1) {
-        if (value.length === 0) return [before + after];
-        return [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
+        const lines = value.length === 0 ? [before + after] : [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
+        this.budget.spend('expandedBytes', lines.reduce((sum, l) => sum + l.length, 0), at, 'bytes after definitions are replaced');
+        return { lines, multiLine: name };
       }
       text = before + value[0]! + after;
-      from = ref.index; // the value is scanned again: replacement is recursive
+      this.budget.spend('expandedBytes', text.length, at, 'bytes after definitions are replaced');
+      if (text.length > READER_LIMITS.lineBytes) {
+        throw new ReaderLimitExceeded('lineBytes', at.file, at.line, `${whole}: the line grows beyond ${READER_LIMITS.lineBytes} bytes as definitions are replaced`);
+      }
+      const growth = value[0]!.length - whole.length;
+      for (const o of open) o.end += growth;
+      open.push({ name, end: i + value[0]!.length });
+      // The value is scanned again from its start: replacement is recursive.
     }
+    return { lines: [text] };
   }
 }

@@ -1,15 +1,16 @@
 // keepalived.conf reader: the public API the daemon (bin/vrrpd) uses. See docs/keepalived-conf.md for
 // what is supported, warned about and refused.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { LinuxEngineInput } from '../../linux/runtime.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
-import { globFiles } from './glob.js';
-import { lexKeepalivedConfig, type IncludedFile, type LexOptions } from './lexer.js';
+import { GlobError, globFiles } from './glob.js';
+import { lexKeepalivedConfig, type IncludedFile, type IncludeResolver, type LexOptions } from './lexer.js';
 import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
+import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 import type { PendingInstanceFeatures } from './instance.js';
 import type { SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition, VrrpScriptDefinition } from './scripts.js';
 
@@ -58,13 +59,16 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
   const diagnostics = new DiagnosticList();
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file);
   } catch (error) {
     diagnostics.error({ file, line: 0 }, `cannot read the configuration: ${(error as Error).message}`);
     throw new KeepalivedConfigError(diagnostics.items);
   }
   const configId = options.configId ?? defaultConfigId();
-  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), configId, include: readIncludes });
+  // One cache per read: a file included many times is read from disk once (and lexed each time).
+  const texts = new Map<string, string>();
+  const include: IncludeResolver = (pattern, from, list, budget) => readIncludes(pattern, from, list, budget, texts);
+  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), configId, include });
 }
 
 /** Parses one file's text; an `include` is an error here (nothing is read from disk). */
@@ -74,6 +78,8 @@ export function parseKeepalivedConfig(text: string, fileName: string, options: P
 
 function build(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions): LoadedKeepalivedConfig {
   const lexed = lexKeepalivedConfig(text, file, diagnostics, options);
+  // Stopped at a limit: what was read is partial, so parsing it would only add misleading errors.
+  if (lexed.stopped) throw new KeepalivedConfigError(diagnostics.items.filter((d) => d.severity === 'error'));
   const statements = parseStatements(lexed.tokens, diagnostics);
   const mapped = mapKeepalivedStatements(statements, file, diagnostics);
   // Reported in reading order (files as included, then lines), whatever order the checks ran in.
@@ -95,17 +101,47 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
  * (keepalived 2.2.7 only logs "Config files missing" and runs without it, which silently drops the
  * instances it held); a wildcard that matches nothing is a warning (keepalived says nothing).
  */
-function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList): IncludedFile[] {
-  const found = globFiles(pattern, dirname(from.file));
+function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget, texts: Map<string, string>): IncludedFile[] {
+  let found;
+  try {
+    found = globFiles(pattern, dirname(from.file), () => budget.spend('globPaths', 1, from, 'paths looked at by include patterns'));
+  } catch (error) {
+    if (!(error instanceof GlobError)) throw error;
+    if (error.limit !== undefined) throw new ReaderLimitExceeded(error.limit, from.file, from.line, `include ${pattern}: ${error.message}`);
+    diagnostics.error(from, `include ${pattern}: ${error.message}`);
+    return [];
+  }
   for (const missing of found.missing) diagnostics.error(from, `include ${pattern}: ${missing} does not exist`);
   for (const unmatched of found.unmatched) diagnostics.warning(from, `include ${pattern}: no file matches ${unmatched}`);
   const files: IncludedFile[] = [];
   for (const file of found.files) {
     try {
-      files.push({ file, text: readFileSync(file, 'utf8') });
+      let text = texts.get(file);
+      if (text === undefined) texts.set(file, (text = readRegularFile(file)));
+      files.push({ file, text });
     } catch (error) {
+      if (error instanceof FileTooLarge) throw new ReaderLimitExceeded('fileBytes', from.file, from.line, `include ${pattern}: ${error.message}`);
       diagnostics.error(from, `include ${pattern}: cannot read ${file}: ${(error as Error).message}`);
     }
   }
   return files;
+}
+
+class FileTooLarge extends Error {}
+
+/**
+ * A regular file's text, refused beyond READER_LIMITS.fileBytes before any of it is read. A FIFO or a
+ * device (`-f /dev/zero`) is refused too: reading one could block or never end.
+ */
+function readRegularFile(path: string): string {
+  // Non-blocking, so opening a FIFO does not wait for a writer; it is refused just below.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
+    if (stat.size > READER_LIMITS.fileBytes) throw new FileTooLarge(`${path} holds ${stat.size} bytes, more than ${READER_LIMITS.fileBytes}`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -12,6 +12,7 @@
 
 import { Definitions } from './definitions.js';
 import { DiagnosticList, type SourcePosition } from './diagnostics.js';
+import { READER_LIMITS, ReaderBudget, ReaderLimitExceeded } from './limits.js';
 
 export type TokenKind = 'word' | 'open' | 'close' | 'eol';
 
@@ -33,8 +34,11 @@ export interface IncludedFile {
   readonly text: string;
 }
 
-/** Returns the files an `include` pattern names, in order; reports missing files itself. */
-export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList) => readonly IncludedFile[];
+/**
+ * Returns the files an `include` pattern names, in order; reports missing files itself, and charges
+ * the paths it looks at to `budget` (globPaths).
+ */
+export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget) => readonly IncludedFile[];
 
 export interface LexOptions {
   readonly defines?: Readonly<Record<string, string>>;
@@ -44,8 +48,6 @@ export interface LexOptions {
   readonly include?: IncludeResolver;
 }
 
-/** keepalived gives up on include nesting this deep; a loop would otherwise never end. */
-const MAX_INCLUDE_DEPTH = 32;
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
 /** Lines produced by definitions that produce lines that ...: a loop, cut here. */
 const MAX_EXPANSION_DEPTH = 32;
@@ -54,18 +56,26 @@ export interface LexResult {
   readonly tokens: readonly Token[];
   /** Every file read, the top one first. */
   readonly files: readonly string[];
+  /** A limit was crossed (reported in the diagnostics): reading stopped there, the tokens are partial. */
+  readonly stopped: boolean;
 }
 
 export function lexKeepalivedConfig(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions = {}): LexResult {
-  const definitions = new Definitions(options.defines ?? {}, options.configId);
+  const budget = new ReaderBudget();
+  const definitions = new Definitions(options.defines ?? {}, options.configId, budget);
   const tokens: Token[] = [];
   const files: string[] = [file];
   const open: string[] = [];
   /** A multi-line definition being read: its name, its lines so far and where it started. */
   let multiLine: { readonly name: string; readonly lines: string[]; readonly at: SourcePosition } | undefined;
 
-  /** One line of a file, or one that a definition produced (`depth` > 0): conditions, definitions, words. */
-  const lexLine = (text: string, at: SourcePosition, depth: number): void => {
+  /**
+   * One line of a file, or one that a definition produced (`within`: the multi-line definitions it came
+   * from, innermost last): conditions, definitions, words.
+   */
+  const lexLine = (text: string, at: SourcePosition, within: readonly string[]): void => {
+    const depth = within.length;
+    if (depth > 0) budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
     const line = conditional(text.trim(), options.configId);
     if (line === undefined || line === '') return;
     const definition = DEFINITION.exec(line);
@@ -76,11 +86,15 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
       else diagnostics.error(at, `$${definition[1]!}: a multi-line definition cannot start inside another definition`);
       return;
     }
-    const expanded = definitions.expand(line, at, diagnostics);
+    const expansion = definitions.expand(line, at, diagnostics, within);
+    const expanded = expansion.lines;
     if (expanded.length !== 1 || (expanded[0] !== line && expanded[0]!.startsWith('@'))) {
       // Lines from a multi-line definition, or a condition a definition supplied (`$IF_MAIN priority 240`).
       if (depth >= MAX_EXPANSION_DEPTH) diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
-      else for (const produced of expanded) lexLine(produced, at, depth + 1);
+      else {
+        const from = expansion.multiLine === undefined ? within : [...within, expansion.multiLine];
+        for (const produced of expanded) lexLine(produced, at, from);
+      }
       return;
     }
     const single = expanded[0]!;
@@ -92,8 +106,11 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
     }
     const words = splitWords(single, at, diagnostics);
     const first = words[0];
-    if (first?.kind === 'word') words[0] = { ...first, rest: restAfterFirstWord(single) };
-    tokens.push(...words, { kind: 'eol', text: '', quoted: false, ...at });
+    // Fields written out, not spread: a spread makes slow, shapeless objects, and files have many words.
+    if (first?.kind === 'word') words[0] = { kind: 'word', text: first.text, quoted: first.quoted, file: at.file, line: at.line, rest: restAfterFirstWord(single) };
+    budget.spend('tokens', words.length + 1, at, 'words and braces');
+    for (const word of words) tokens.push(word);
+    tokens.push({ kind: 'eol', text: '', quoted: false, file: at.file, line: at.line });
   };
 
   /** Ends a multi-line definition: what it read so far becomes its value. */
@@ -105,15 +122,27 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
 
   const lexFile = (source: string, name: string): void => {
     open.push(name);
-    source.split(/\r?\n/).forEach((rawLine, index) => {
+    // Line by line without splitting the whole file first: the line budget may stop it early.
+    for (let start = 0, index = 0; start <= source.length; index++) {
+      const newline = source.indexOf('\n', start);
+      const end = newline === -1 ? source.length : newline;
+      const rawLine = source.slice(start, end > start && source[end - 1] === '\r' ? end - 1 : end);
+      start = end + 1;
+      if (newline === -1 && rawLine === '' && index > 0) break; // the file's last newline ends no line
       const at: SourcePosition = { file: name, line: index + 1 };
+      budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
+      if (rawLine.length > READER_LIMITS.lineBytes) throw new ReaderLimitExceeded('lineBytes', name, index + 1, `the line is longer than ${READER_LIMITS.lineBytes} bytes`);
+      budget.spend('expandedBytes', rawLine.length + 1, at, 'bytes after definitions are replaced');
       const text = stripComment(rawLine).trim();
-      if (multiLine === undefined) return lexLine(text, at, 0);
+      if (multiLine === undefined) {
+        lexLine(text, at, []);
+        continue;
+      }
       // Every line ending in a backslash continues the definition; the first other one (even blank) ends it.
       const continues = text.endsWith('\\');
       multiLine.lines.push((continues ? text.slice(0, -1) : text).trim());
       if (!continues) endMultiLine();
-    });
+    }
     endMultiLine();
     open.pop();
   };
@@ -127,22 +156,31 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
       diagnostics.error(at, `include ${pattern}: includes are not read here (use loadKeepalivedConfig)`);
       return;
     }
-    if (open.length >= MAX_INCLUDE_DEPTH) {
-      diagnostics.error(at, `include ${pattern}: nested more than ${MAX_INCLUDE_DEPTH} deep`);
+    if (open.length >= READER_LIMITS.includeDepth) {
+      diagnostics.error(at, `include ${pattern}: nested more than ${READER_LIMITS.includeDepth} deep`);
       return;
     }
-    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics)) {
+    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics, budget)) {
       if (open.includes(included.file)) {
         diagnostics.error(at, `include ${included.file}: the file includes itself (through ${open.join(' -> ')})`);
         continue;
       }
+      // Counted each time it is included, as keepalived reads it each time (a diamond reads it twice).
+      budget.spend('filesRead', 1, at, 'files read (each include of a file counts)');
       if (!files.includes(included.file)) files.push(included.file);
       lexFile(included.text, included.file);
     }
   };
 
-  lexFile(text, file);
-  return { tokens, files };
+  try {
+    budget.spend('filesRead', 1, { file, line: 0 }, 'files read (each include of a file counts)');
+    lexFile(text, file);
+  } catch (error) {
+    if (!(error instanceof ReaderLimitExceeded)) throw error;
+    diagnostics.fatal(error, error.message);
+    return { tokens, files, stopped: true };
+  }
+  return { tokens, files, stopped: false };
 }
 
 /**
@@ -189,7 +227,7 @@ function restAfterFirstWord(line: string): string {
 export function splitWords(line: string, at: SourcePosition, diagnostics: DiagnosticList): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  const push = (kind: TokenKind, text: string, quoted = false) => tokens.push({ kind, text, quoted, ...at });
+  const push = (kind: TokenKind, text: string, quoted = false) => tokens.push({ kind, text, quoted, file: at.file, line: at.line });
   while (i < line.length) {
     const c = line[i]!;
     if (/\s/.test(c)) {

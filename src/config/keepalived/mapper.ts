@@ -202,5 +202,5 @@ function checkVridsUnique(instances: readonly MappedInstance[], diagnostics: Dia
 }
 
 function countErrors(diagnostics: DiagnosticList): number {
-  return diagnostics.items.filter((d) => d.severity === 'error').length;
+  return diagnostics.errorCount;
 }

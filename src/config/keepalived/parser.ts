@@ -1,9 +1,12 @@
 // Turns the lexer's tokens into a tree of statements. A statement is the words of one line up to the
 // end of the line or a brace; a `{` (on the same line or a later one) opens a block that belongs to
-// the statement before it. Brace mistakes are reported with the line where they happen.
+// the statement before it. Brace mistakes are reported with the line where they happen. Blocks nest
+// at most READER_LIMITS.blockDepth deep: a deeper one is an error and skipped, so the recursion (here
+// and in the mapper) stays shallow whatever the file holds.
 
 import { DiagnosticList, type SourcePosition } from './diagnostics.js';
 import type { Token } from './lexer.js';
+import { READER_LIMITS } from './limits.js';
 
 export interface Word extends SourcePosition {
   readonly text: string;
@@ -24,7 +27,17 @@ export interface Statement extends SourcePosition {
 export function parseStatements(tokens: readonly Token[], diagnostics: DiagnosticList): Statement[] {
   let index = 0;
 
-  const parseBlock = (opener: SourcePosition | undefined): Statement[] => {
+  /** Skips the rest of a block whose `{` was just read, and the blocks inside it, without recursion. */
+  const skipBlock = (): void => {
+    for (let depth = 1; depth > 0 && index < tokens.length; index++) {
+      const kind = tokens[index]!.kind;
+      if (kind === 'open') depth++;
+      else if (kind === 'close') depth--;
+    }
+  };
+
+  /** The statements of a block whose `{` is at `opener` (the file's top level without one), `depth` deep. */
+  const parseBlock = (opener: SourcePosition | undefined, depth: number): Statement[] => {
     const statements: Statement[] = [];
     for (;;) {
       const token = tokens[index];
@@ -42,14 +55,22 @@ export function parseStatements(tokens: readonly Token[], diagnostics: Diagnosti
         // A block with no keyword before it on this line or an earlier one.
         index++;
         diagnostics.error(token, 'a `{` opens a block that belongs to no keyword');
-        parseBlock(token);
+        openBlock(token, depth + 1);
       } else {
-        statements.push(parseStatement());
+        statements.push(parseStatement(depth));
       }
     }
   };
 
-  const parseStatement = (): Statement => {
+  /** The block whose `{` was just read; an empty one, with an error, when it is too deep. */
+  const openBlock = (opener: SourcePosition, depth: number): Statement[] => {
+    if (depth <= READER_LIMITS.blockDepth) return parseBlock(opener, depth);
+    diagnostics.error(opener, `blocks nested more than ${READER_LIMITS.blockDepth} deep; this one is skipped`);
+    skipBlock();
+    return [];
+  };
+
+  const parseStatement = (depth: number): Statement => {
     const first = tokens[index++]!;
     const args: Word[] = [];
     while (tokens[index]?.kind === 'word') {
@@ -62,10 +83,10 @@ export function parseStatements(tokens: readonly Token[], diagnostics: Diagnosti
     const next = tokens[look];
     if (next?.kind === 'open') {
       index = look + 1;
-      return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line, block: parseBlock(next) };
+      return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line, block: openBlock(next, depth + 1) };
     }
     return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line };
   };
 
-  return parseBlock(undefined);
+  return parseBlock(undefined, 0);
 }
