@@ -5,7 +5,7 @@
 // timeout is killed (SIGTERM to its process group, SIGKILL 2 s later) and logged.
 
 import type { RouterState } from '../core/types.js';
-import type { RuntimeLogger } from '../linux/event-log.js';
+import { RateLimitedLog, type RuntimeLogger } from '../linux/event-log.js';
 import type { CommandRunner } from './command-runner.js';
 import type { NotifyCommands } from './plan.js';
 import { describeOutcome, succeeded } from './runner-protocol.js';
@@ -41,6 +41,8 @@ export function notifyCommandsFor(commands: NotifyCommands, subject: NotifySubje
 
 /** Notifications (the commands of one state change) waiting across all subjects, beyond which new ones are dropped. */
 export const MAX_WAITING_NOTIFICATIONS = 1024;
+/** Failure lines per subject a second: a command failing at once, run for every flap, is rate-limited with counts. */
+const FAILURE_LINES_PER_SECOND = 5;
 
 interface Subject {
   /** The commands of the newest state change not yet started; older ones it superseded are gone. */
@@ -68,6 +70,8 @@ export class NotifyQueues {
   dropped = 0;
   private readonly runner: CommandRunner;
   private readonly logger: RuntimeLogger;
+  /** Failures and refusals, which can come once per state change. */
+  private readonly failures: RateLimitedLog;
   private readonly timeoutMs: number;
   private readonly preparation: CommandPreparation;
   private readonly maxWaiting: number;
@@ -84,6 +88,7 @@ export class NotifyQueues {
   ) {
     this.runner = runner;
     this.logger = logger;
+    this.failures = new RateLimitedLog(logger, { burst: FAILURE_LINES_PER_SECOND });
     this.timeoutMs = timeoutMs;
     this.preparation = preparation;
     this.maxWaiting = maxWaiting;
@@ -108,10 +113,10 @@ export class NotifyQueues {
     }
     if (this.waitingCount >= this.maxWaiting) {
       this.dropped++;
-      this.logger.error(
+      this.failures.write('dropped', 'error', () => [
         { event: 'notify', subject: key, dropped: this.dropped, command: argvs[0] },
         `notify ${key}: not run, ${this.waitingCount} notifications are already waiting (${this.dropped} dropped so far)`,
-      );
+      ]);
       return;
     }
     if (subject === undefined) {
@@ -125,13 +130,14 @@ export class NotifyQueues {
     subject.running ??= this.runSubject(key, subject);
   }
 
-  /** Resolves when every queued command has finished (or was killed). */
+  /** Resolves when every queued command has finished (or was killed), and held-back failure lines are summed up. */
   async drain(): Promise<void> {
     for (;;) {
       const running = [...this.subjects.values()].map((subject) => subject.running).filter((p) => p !== undefined);
-      if (running.length === 0) return;
+      if (running.length === 0) break;
       await Promise.allSettled(running);
     }
+    this.failures.close();
   }
 
   private async runSubject(key: string, subject: Subject): Promise<void> {
@@ -158,12 +164,15 @@ export class NotifyQueues {
     const mergedField = merged > 1 ? { merged } : {};
     const { runAs, refused } = await this.preparation.prepare(argv[0]!);
     if (refused !== undefined) {
-      this.logger.error({ event: 'notify', subject: key, command: argv, refused, ...mergedField }, `notify ${key}: ${argv[0]} is not run: ${refused}`);
+      this.failures.write(`${key}\u0000refused`, 'error', () => [
+        { event: 'notify', subject: key, command: argv, refused, ...mergedField },
+        `notify ${key}: ${argv[0]} is not run: ${refused}`,
+      ]);
       return;
     }
     const outcome = await this.runner.run({ argv, timeoutMs: this.timeoutMs, ...(runAs ?? {}) });
     const record = { event: 'notify', subject: key, command: argv, result: describeOutcome(outcome), ...mergedField };
     if (succeeded(outcome)) this.logger.debug(record, `notify ${key}: ${argv.join(' ')}`);
-    else this.logger.warn(record, `notify ${key}: ${argv.join(' ')}: ${describeOutcome(outcome)}`);
+    else this.failures.write(`${key}\u0000${outcome.kind}`, 'warn', () => [record, `notify ${key}: ${argv.join(' ')}: ${describeOutcome(outcome)}`]);
   }
 }

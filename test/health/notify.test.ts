@@ -174,3 +174,24 @@ t.test('past the cap on waiting notifications, a new one is dropped, counted and
   await queues.drain();
   t.strictSame((await lines(log)).sort(), ['A again', 'B']);
 });
+
+t.test('a notify command failing at every change: its warnings are rate-limited, and their counts add up', async (t) => {
+  const { engine, clock } = engineWith([{ priority: 100 }]);
+  const logger = recordingLogger();
+  const health = startHealth(plan({ notify: [{ router: 'VI_1', notify: ['/bin/false'] }] }), { engine, logger });
+  engine.start();
+  await eventually('notify done', () => health.pendingNotifications === 0);
+  clock.advanceTo(masterDownIntervalMs(2, 100, 100));
+  // One change at a time, each notified (nothing merged): 1 + 1 + 30 failures.
+  for (let i = 0; i < 30; i++) {
+    await eventually('notify done', () => health.pendingNotifications === 0);
+    engine.input('VI_1', { kind: 'link', up: i % 2 === 1 });
+  }
+  await eventually('notify done', () => health.pendingNotifications === 0);
+  await engine.stop();
+  await health.stop();
+  const failures = logger.records.filter((r) => r.object.event === 'notify' && r.level === 'warn');
+  const standsFor = failures.reduce((sum, r) => sum + (r.object.summary === true ? (r.object.suppressed as number) : 1 + ((r.object.suppressed as number | undefined) ?? 0)), 0);
+  t.equal(standsFor, 33, 'every failure is accounted for (30 flaps, the first BACKUP and MASTER, STOP)');
+  t.ok(failures.length < 33, `in fewer lines (${failures.length})`);
+});
