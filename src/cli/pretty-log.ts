@@ -6,6 +6,8 @@
 const QUIET = new Set(['level', 'time', 'pid', 'name', 'msg', 'event', 'hostname']);
 /** Events whose message carries everything an operator needs at a glance. */
 const SELF_EXPLAINING = new Set(['stateChange', 'priorityChange', 'vipsAnnounced', 'stopped']);
+/** Shown on every line that has them: lines held back by a rate limit, or lost to a slow reader. */
+const ALWAYS_SHOWN = ['suppressed', 'logLinesDropped'];
 
 function show(value: unknown): string {
   if (typeof value === 'string') return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
@@ -24,11 +26,10 @@ export function prettyLine(json: string): string {
   const time = typeof record.time === 'string' ? record.time : new Date(Number(record.time ?? Date.now())).toISOString();
   const message = typeof record.msg === 'string' ? record.msg : String(record.event ?? '');
   let line = `${time} ${level} ${message}`;
-  if (!SELF_EXPLAINING.has(String(record.event))) {
-    const extra = Object.entries(record)
-      .filter(([key, value]) => !QUIET.has(key) && value !== undefined)
-      .map(([key, value]) => `${key}=${show(value)}`);
-    if (extra.length > 0) line += `  ${extra.join(' ')}`;
-  }
+  const everyField = !SELF_EXPLAINING.has(String(record.event));
+  const extra = Object.entries(record)
+    .filter(([key, value]) => (everyField ? !QUIET.has(key) : ALWAYS_SHOWN.includes(key)) && value !== undefined)
+    .map(([key, value]) => `${key}=${show(value)}`);
+  if (extra.length > 0) line += `  ${extra.join(' ')}`;
   return `${line}\n`;
 }

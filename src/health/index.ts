@@ -39,6 +39,8 @@ export interface HealthHandle {
   status(): CheckStatus[];
   /** Notify commands waiting or running (tests and status). */
   readonly pendingNotifications: number;
+  /** State changes whose notify was replaced by a newer one of the same subject before it ran. */
+  readonly notificationsSuperseded: number;
 }
 
 interface Context {
@@ -118,6 +120,9 @@ export function startHealth(
     status: () => checks.map((check) => check.status()),
     get pendingNotifications() {
       return queues.pending;
+    },
+    get notificationsSuperseded() {
+      return queues.superseded;
     },
     stop() {
       stopping ??= (async () => {

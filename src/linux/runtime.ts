@@ -28,7 +28,7 @@ import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from './accept-mode-firewall.js';
 import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
 import { announceVips } from './announce.js';
-import { errorFields, logEngineEvents, type RuntimeLogger } from './event-log.js';
+import { errorFields, logEngineEvents, RateLimitedLog, type EngineLog, type RuntimeLogger } from './event-log.js';
 import { LinkWatcher } from './links.js';
 import { RtNetlinkClient, type NetlinkError } from './netlink.js';
 import { MacvlanClient } from './macvlan.js';
@@ -95,6 +95,9 @@ export interface LinuxEngineHandle {
   counters(): EngineCounters;
 }
 
+/** Link up/down lines per interface a second before the rest are counted (rate-limited with counts). */
+const LINK_LINES_PER_SECOND = 5;
+
 const silentLogger: RuntimeLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** A router's settings as compared between two applies (order of keys fixed by the config builder). */
@@ -140,6 +143,9 @@ function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpec[]): V
 class LinuxRuntime implements LinuxEngineHandle {
   readonly engine: Engine;
   private readonly logger: RuntimeLogger;
+  private readonly engineLog: EngineLog;
+  /** Link lines: a flapping link (or whoever flaps it) gets a few lines a second, with counts. */
+  private readonly linkLog: RateLimitedLog;
   private readonly client: RtNetlinkClient;
   private readonly macvlans: MacvlanClient;
   private readonly vmacs: VmacManager;
@@ -194,7 +200,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     // A Backup's first advert as Master leaves from this timer's expiry, before any JavaScript runs.
     this.packets.useTakeoverTimer(time.timerId);
     this.engine = new Engine(configs, { time, packets: this.packets, addresses });
-    logEngineEvents(this.engine, this.logger);
+    this.engineLog = logEngineEvents(this.engine, this.logger);
+    this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
     this.guard = new VipGuard({
       engine: this.engine,
       configs,
@@ -279,6 +286,8 @@ class LinuxRuntime implements LinuxEngineHandle {
       await removeVmacs(this.vmacs, this.vmacPlans(), this.logger);
       this.macvlans.close();
       this.client.close();
+      this.engineLog.close();
+      this.linkLog.close();
       this.logger.info({ event: 'stopped' }, 'stopped');
     }
   }
@@ -435,7 +444,10 @@ class LinuxRuntime implements LinuxEngineHandle {
   private addressLinkChange(iface: string, up: boolean): void {
     for (const [name, tracked] of this.addressTracks) {
       if (!tracked.has(iface)) continue;
-      this.logger.info({ event: 'link', interface: iface, up, router: name, tracked: 'address-interface' }, `${name}: ${iface}, where some of its addresses live, is ${up ? 'up' : 'down'}`);
+      this.linkLog.write(`address-interface\u0000${name}\u0000${iface}`, 'info', () => [
+        { event: 'link', interface: iface, up, router: name, tracked: 'address-interface' },
+        `${name}: ${iface}, where some of its addresses live, is ${up ? 'up' : 'down'}`,
+      ]);
       this.engine.input(name, addressTrack(iface, up));
     }
   }
@@ -458,18 +470,18 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   private listen(): void {
-    const { watcher: w, packets: p, engine, logger } = this;
+    const { watcher: w, packets: p, engine, logger, linkLog } = this;
     w.on('link', (event) => {
       this.addressLinkChange(event.interface, event.up);
       if (!this.used.has(event.interface)) return;
-      logger.info({ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`);
+      linkLog.write(`link\u0000${event.interface}`, 'info', () => [{ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`]);
       p.reopen(event.interface, true);
       engine.linkChange(event.interface, event.up);
     });
     w.on('linkRemoved', (event) => {
       this.addressLinkChange(event.interface, false);
       if (!this.used.has(event.interface)) return;
-      logger.warn({ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`);
+      linkLog.write(`link\u0000${event.interface}`, 'warn', () => [{ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`]);
       p.release(event.interface);
       engine.linkChange(event.interface, false);
     });
@@ -479,7 +491,10 @@ class LinuxRuntime implements LinuxEngineHandle {
     });
     w.on('addressAdded', (event) => this.sources.addressAdded(event));
     w.on('resynced', () => {
-      logger.warn({ event: 'notice', notice: 'link-watcher-resynced' }, 'link notifications may have been lost; re-read link state, re-checking every VIP and source address');
+      linkLog.write('link-watcher-resynced', 'warn', () => [
+        { event: 'notice', notice: 'link-watcher-resynced' },
+        'link notifications may have been lost; re-read link state, re-checking every VIP and source address',
+      ]);
       this.guard.recheckAll();
       void this.recheckSources();
     });

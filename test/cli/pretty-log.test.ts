@@ -20,3 +20,10 @@ t.test('other lines carry their fields as key=value, quoting what needs it', asy
 t.test('a line that is not JSON passes through', async (t) => {
   t.equal(prettyLine('plain text'), 'plain text\n');
 });
+
+t.test('a self-explaining line still shows what a rate limit held back and what a slow reader lost', async (t) => {
+  const line = prettyLine(
+    JSON.stringify({ level: 'info', time: '2026-01-01T00:00:00.000Z', pid: 1, event: 'stateChange', router: 'VI_1', from: 'Master', to: 'Backup', suppressed: 12, logLinesDropped: 40, msg: 'VI_1: Master -> Backup (higher-priority-advert)' }),
+  );
+  t.equal(line, '2026-01-01T00:00:00.000Z INFO  VI_1: Master -> Backup (higher-priority-advert)  suppressed=12 logLinesDropped=40\n');
+});

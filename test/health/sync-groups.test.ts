@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { masterDownIntervalMs } from '../../src/core/timers.js';
 import { startHealth, type HealthPlan } from '../../src/health/index.js';
-import { engineWith, peerAdvert, recordingLogger, scratchDir } from './helpers.js';
+import { engineWith, eventually, peerAdvert, recordingLogger, scratchDir } from './helpers.js';
 
 const DOWN = masterDownIntervalMs(2, 100, 100);
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -88,9 +88,13 @@ t.test('the group notify: GROUP, name, state', async (t) => {
   const { engine, clock, health } = group({
     syncGroups: [{ name: 'G', routers: ['A', 'B'], notify: { notify: ['/bin/sh', '-c', `echo "$*" >> ${log}`, 'sh'], master: ['/bin/sh', '-c', `echo master >> ${log}`] } }],
   });
+  // Each change once the previous one's commands ran: a change still waiting would merge into the next.
+  const settled = () => eventually('notify done', () => health.pendingNotifications === 0);
   engine.start();
+  await settled();
   clock.advanceTo(DOWN);
-  await tick();
+  await tick(); // the group decides on the next turn
+  await settled();
   engine.input('B', { kind: 'link', up: false });
   await tick();
   await health.stop();

@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { ConfigError } from '../../src/config/errors.js';
-import { LogRateLimiter } from '../../src/linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope, sleep } from './runner-process.js';
@@ -289,14 +288,4 @@ t.test('startLinuxEngine rejects configuration mistakes with the field named', a
     t.equal((error as ConfigError).field, field, `${what}: names ${field}`);
     t.match((error as ConfigError).message, message, `${what}: says why`);
   }
-});
-
-t.test('LogRateLimiter: one line per key per interval, carrying the running count', async (t) => {
-  const limiter = new LogRateLimiter(1000);
-  t.same(limiter.record('r1 ttl', 0), { total: 1, sinceLastLine: 1 }, 'the first drop is logged');
-  t.equal(limiter.record('r1 ttl', 10), undefined, 'the next ones inside the second are counted only');
-  t.equal(limiter.record('r1 ttl', 999), undefined, 'still inside the second');
-  t.same(limiter.record('r1 bad-checksum', 500), { total: 1, sinceLastLine: 1 }, 'another reason has its own budget');
-  t.same(limiter.record('r1 ttl', 1000), { total: 4, sinceLastLine: 3 }, 'a second later: the total and how many this line stands for');
-  t.equal(limiter.record('r1 ttl', 1500), undefined, 'and quiet again for the next second');
 });
