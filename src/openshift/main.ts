@@ -17,6 +17,7 @@ import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logg
 import { StopSignals } from '../cli/stop-signals.js';
 import { describePlan, planSummary } from './describe.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
+import { quoteValue } from './errors.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from './firewall.js';
 import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { readNodeNetwork } from './node-network.js';
@@ -65,7 +66,7 @@ function parseCommandLine(argv: readonly string[]): Options {
     process.exit(0);
   }
   const level = values['log-level'] ?? process.env.OPENSHIFT_HA_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level)) fail(2, `log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  if (!isLogLevel(level)) fail(2, `log level must be one of ${LOG_LEVELS.join(', ')}, got ${quoteValue(level)}`);
   return { dryRun: values['dry-run'] === true, logLevel: level };
 }
 
