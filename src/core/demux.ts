@@ -13,10 +13,21 @@ import { checkAdvertHeader, receiveChecksFor } from './validate.js';
 import type { VirtualRouter } from './virtual-router.js';
 
 /**
- * The address list handed to a router with an advert its header checks already reject: the router's
- * own checks (checkAdvert) reject it for the same reason before reading the list, and count it.
+ * The address list handed to a router with an advert its header checks already reject: as many
+ * entries as the packet announced (the count is one of those checks), none of them decoded. The
+ * router's own checks (checkAdvert) reject it for the same reason before reading an entry, and count
+ * it. One frozen list per count, made on first use.
  */
-const ADDRESSES_NOT_DECODED: readonly string[] = Object.freeze([]);
+const undecodedByCount: (readonly string[] | undefined)[] = [];
+
+function undecodedAddresses(count: number): readonly string[] {
+  let list = undecodedByCount[count];
+  if (list === undefined) {
+    list = Object.freeze(new Array<string>(count).fill(''));
+    undecodedByCount[count] = list;
+  }
+  return list;
+}
 
 export interface DemuxResult {
   /** The router the advert was for, or undefined when the interface itself dropped it. */
@@ -108,9 +119,9 @@ export class InterfaceDemux {
     if (router === undefined) return this.drop('unknown-vrid', `VRID ${header.vrid} over IPv${meta.family}`);
 
     // A rejected header still goes to the router, which counts the drop under its own name (and
-    // ignores it while not running), but without the addresses: its checks stop before them.
+    // ignores it while not running), but without its addresses: its checks stop before them.
     const rejected = checkAdvertHeader(header, meta, header.addressCount, receiveChecksFor(router.config)) !== undefined;
-    const addresses = rejected ? ADDRESSES_NOT_DECODED : decodeAddresses(payload, header);
+    const addresses = rejected ? undecodedAddresses(header.addressCount) : decodeAddresses(payload, header);
     const received = receivedFromHeader(header, addresses, meta);
     return { router, actions: router.handle({ kind: 'advert', advert: received }, nowMs) };
   }
