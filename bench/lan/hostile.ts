@@ -15,7 +15,8 @@
 //             random bytes, in turn (the advert-shaped ones carry the routers' VRID and priority 254).
 //
 // Measured per case and implementation, during the flood: r1's adverts (count, longest gap, from a
-// bridge capture filtered to the routers' MACs in the kernel, so the flood is not captured), whether r2
+// bridge capture filtered to the routers' MACs in the kernel, so the flood is not captured; beside it
+// the longest gap over the 10 s just before the flood, what the machine's load alone did), whether r2
 // took over (its log and its adverts on the wire), the Master process's CPU per flood packet that
 // reached r1 (µs: utime + stime of ours, of keepalived's VRRP child, less its idle CPU measured over
 // the 10 s before the flood), kernel drops on the raw VRRP
@@ -96,6 +97,8 @@ interface Outcome {
   readonly reachedR1: number;
   readonly seconds: number;
   readonly gapsDuring: number[];
+  /** r1's gaps over the idle window just before the flood: what the machine's load alone does. */
+  readonly gapsIdle: number[];
   readonly r2MasterEntries: number;
   readonly r2AdvertsOnWire: number;
   /** Above its idle CPU (measured just before the flood). */
@@ -180,6 +183,7 @@ async function scenario(c: Case, impl: Impl, durationS: number): Promise<Outcome
       reachedR1,
       seconds: (t1 - t0) / 1000,
       // From the last advert before the flood, so a silence that starts with it counts in full.
+      gapsIdle: gapsOf(adverts, r1mac, VRID, idleT0, t0),
       gapsDuring: gapsOf(adverts, r1mac, VRID, t0 - INTERVAL_CS * 10 * (c.v2Password === undefined ? 1 : 10), t1),
       r2MasterEntries: quiet ? NaN : r2.masterEntries() - r2Master0,
       r2AdvertsOnWire: adverts.filter((a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1 + 1500).length,
@@ -200,7 +204,7 @@ for (const c of chosen) {
     const gaps = o.gapsDuring;
     rows.push([
       c.name, o.impl, (o.flood.sent / o.flood.seconds).toFixed(0), (o.reachedR1 / o.seconds).toFixed(0),
-      String(gaps.length), ms(gaps.length > 0 ? Math.max(...gaps) : NaN, 1),
+      String(gaps.length), ms(gaps.length > 0 ? Math.max(...gaps) : NaN, 1), ms(o.gapsIdle.length > 0 ? Math.max(...o.gapsIdle) : NaN, 1),
       o.r2MasterEntries > 0 || o.r2AdvertsOnWire > 0 ? `YES (${Number.isNaN(o.r2MasterEntries) ? 'no log' : `${o.r2MasterEntries} log`}, ${o.r2AdvertsOnWire} adverts)` : 'no',
       o.cpuPerPacketUs.toFixed(1), o.idleCpuPercent.toFixed(2), `${o.socketDrops.r1} / ${o.socketDrops.r2}`, String(o.tcpdumpDrops),
     ]);
@@ -211,7 +215,7 @@ for (const c of chosen) {
 printTable(
   `Hostile floods, ${flags.duration} s each, adverts every 100 ms (VRRPv2 cases: 1 s), r1 Master priority 200, r2 Backup 100, flood priority ${flags.priority}, keepalived log: ${flags['keepalived-log']}`,
   rows,
-  ['case', 'impl', 'flood sent/s', 'reached r1/s', 'r1 adverts', 'r1 gap max', 'r2 took over', 'r1 CPU µs / flood pkt', 'r1 idle CPU %', 'socket drops r1/r2', 'tcpdump drops'],
+  ['case', 'impl', 'flood sent/s', 'reached r1/s', 'r1 adverts', 'r1 gap max', 'r1 gap max idle before', 'r2 took over', 'r1 CPU µs / flood pkt', 'r1 idle CPU %', 'socket drops r1/r2', 'tcpdump drops'],
 );
 if (counters.length > 0) printTable('ours: drop counters by reason (runner\'s dropped lines, last total per reason)', counters, ['case', 'node, router or interface, reason', 'count']);
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);
