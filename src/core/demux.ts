@@ -4,7 +4,8 @@
 //
 // What a rejected packet costs must not depend on what its sender chose to put in it: the fixed
 // header is decoded and checked (codec checks, VRID, then the router's checks that need no address)
-// before any of up to 255 addresses is turned into text. See docs/architecture.md, "Receive path".
+// before any of up to 255 addresses is turned into text. See docs/architecture.md, "A rejected packet
+// costs what its header costs".
 
 import { decodeAddresses, decodeAdvertHeader } from '../wire/codec.js';
 import type { IpFamily, PacketMeta, VrrpAdvert, VrrpAdvertHeader } from '../wire/types.js';
