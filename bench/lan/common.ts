@@ -322,20 +322,22 @@ export class BridgeTap {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Every IPv4 VRRP packet in the capture (after stop). */
+  /** Every VRRP packet in the capture (after stop): IPv4, and IPv6 without extension headers. */
   adverts(): Advert[] {
     const read = readPcap(readFileSync(this.file));
     const out: Advert[] = [];
     for (const p of read.packets) {
       const ip = p.ip;
-      if (ip.length < 20 || ip[0]! >> 4 !== 4 || ip[9] !== 112) continue;
-      const v = ip.subarray((ip[0]! & 0x0f) * 4);
+      const ipv4 = ip.length >= 20 && ip[0]! >> 4 === 4 && ip[9] === 112;
+      const ipv6 = ip.length >= 40 && ip[0]! >> 4 === 6 && ip[6] === 112;
+      if (!ipv4 && !ipv6) continue;
+      const v = ip.subarray(ipv4 ? (ip[0]! & 0x0f) * 4 : 40);
       if (v.length < 8) continue;
       const version = v[0]! >> 4;
       out.push({
         timeMs: p.timeSeconds * 1000 + p.timeFractionNs / 1e6,
         mac: p.sourceMac ?? '',
-        ttl: ip[8]!,
+        ttl: ipv4 ? ip[8]! : ip[7]!,
         version,
         type: v[0]! & 0x0f,
         vrid: v[1]!,
@@ -367,7 +369,7 @@ export function gapsOf(adverts: readonly Advert[], mac: string, vrid: number, fr
   return times.slice(1).map((t, i) => t - times[i]!);
 }
 
-/** One VRRPv3 IPv4 virtual router spec. */
+/** One VRRPv3 virtual router spec (IPv4 or IPv6, by the VIP). */
 export function v3Spec(vrid: number, priority: number, intervalCs: number, vip: string, name = `VI_${vrid}`): RouterSpec {
   return { name, vrid, version: 3, priority, advertIntervalCs: intervalCs, virtualAddresses: [vip] };
 }

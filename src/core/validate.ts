@@ -6,7 +6,7 @@
 // allocates nothing.
 
 import type { DropReason, ReceivedAdvert, VirtualRouterConfig } from './types.js';
-import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL } from '../wire/types.js';
+import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL, type PacketMeta } from '../wire/types.js';
 import { passwordToAuthData } from '../wire/codec.js';
 
 /** What the receive checks need from a configuration, precomputed. */
@@ -55,15 +55,38 @@ export function validateAdvert(advert: ReceivedAdvert, config: VirtualRouterConf
  * address list). The first failure names the reason.
  */
 export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): DropReason | undefined {
+  const headerReason = checkAdvertHeader(advert, advert, advert.addresses.length, checks);
+  if (headerReason !== undefined) return headerReason;
+  const config = checks.config;
+  // RFC 3768 7.1: a mismatching list is dropped unless it comes from the address owner (priority 255).
+  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks)) return 'address-list-mismatch';
+  return undefined;
+}
+
+/** The fields of an advert the checks before the address list read. */
+export type AdvertHeaderFields = Pick<ReceivedAdvert, 'version' | 'advertIntervalCs' | 'authType' | 'authData'>;
+
+/**
+ * Every check of checkAdvert that does not read the address list, in the same order: all of them but
+ * the last (strict address list). A packet this rejects is rejected by checkAdvert for the same reason
+ * whatever its addresses are, so the receive path (InterfaceDemux) runs this first and decodes the
+ * addresses only of a packet it passes.
+ */
+export function checkAdvertHeader(
+  advert: AdvertHeaderFields,
+  meta: PacketMeta,
+  addressCount: number,
+  checks: ReceiveChecks,
+): DropReason | undefined {
   const config = checks.config;
 
   // RFC 3768/9568 7.1: TTL / Hop Limit MUST be 255 (a router off-link cannot forge it). A unicast
   // advert is checked too unless configured otherwise (keepalived: unless `unicast_ttl` is changed).
-  if (advert.ttl !== VRRP_TTL && (isMulticastDestination(advert.destinationAddress) || config.checkUnicastTtl)) {
+  if (meta.ttl !== VRRP_TTL && (isMulticastDestination(meta.destinationAddress) || config.checkUnicastTtl)) {
     return 'ttl';
   }
   if (advert.version !== config.version) return 'version-mismatch';
-  if (advert.family !== config.family) return 'family-mismatch';
+  if (meta.family !== config.family) return 'family-mismatch';
 
   // RFC 3768 7.1 / 5.3.6: v2 authentication type and data must match ours. v3 has no authentication.
   if (config.version === 2) {
@@ -74,19 +97,16 @@ export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): Drop
   }
 
   // Our own advert looped back by multicast; it says nothing about anyone else.
-  if (advert.sourceAddress === config.primaryAddress) return 'own-packet';
+  if (meta.sourceAddress === config.primaryAddress) return 'own-packet';
   // Unicast mode: only configured peers may speak to us. (keepalived checks this only with
   // `check_unicast_src`; the configuration contract here makes it unconditional.)
-  if (checks.unicast && !checks.peers.has(advert.sourceAddress)) return 'unknown-unicast-source';
+  if (checks.unicast && !checks.peers.has(meta.sourceAddress)) return 'unknown-unicast-source';
 
-  if (advert.addresses.length === 0) return 'zero-address-count';
+  if (addressCount === 0) return 'zero-address-count';
   if (advert.advertIntervalCs === 0) return 'zero-interval';
   // RFC 3768 7.1: a v2 advert whose interval differs from ours MUST be discarded. (v3 only logs it,
   // and a Backup adopts the master's interval: see VirtualRouter.)
   if (config.version === 2 && advert.advertIntervalCs !== config.advertIntervalCs) return 'interval-mismatch';
-
-  // RFC 3768 7.1: a mismatching list is dropped unless it comes from the address owner (priority 255).
-  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks)) return 'address-list-mismatch';
   return undefined;
 }
 

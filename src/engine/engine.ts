@@ -424,24 +424,27 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The timer that called us is spent; whatever we arm next must reach the port.
     this.armedAtMs = undefined;
     if (this.lifecycle !== 'running') return;
-    // Adverts already received but not yet read go first: a Backup descheduled past its
-    // Master_Down_Interval must not take over while the Master's adverts sit in its socket. Unless the
-    // port has already sent a takeover at this expiry, having found its sockets empty (TimerExpiry).
-    if (this.ports.packets.drain !== undefined && !takeoverSent) {
+    // A port that sent the takeover acted at the deadline: it is due, whatever the clock's rounding says.
+    let nowMs = takeoverSent && firedForMs !== undefined ? Math.max(this.ports.time.nowMs(), firedForMs) : this.ports.time.nowMs();
+    // Collect first, then handle: a router whose new deadline is again <= now waits for the next
+    // timer call instead of spinning here.
+    const due: number[] = [];
+    this.collectDue(nowMs, due);
+    // Adverts already received but not yet read go first when a Backup is due: one descheduled past
+    // its Master_Down_Interval must not take over while the Master's adverts sit in its socket. Only
+    // then: a Master's due advert does not depend on what was received, and reading a flood first
+    // would only delay it. Unless the port has already sent a takeover at this expiry, having found
+    // its sockets empty (TimerExpiry). A router the drain moved later gets a timeout early, which
+    // changes nothing.
+    if (this.ports.packets.drain !== undefined && !takeoverSent && this.anyBackupAmong(due)) {
       try {
         this.ports.packets.drain();
       } catch (error) {
         this.reportError('receive', undefined, error);
       }
       if (this.lifecycle !== 'running') return;
-    }
-    // A port that sent the takeover acted at the deadline: it is due, whatever the clock's rounding says.
-    const nowMs = takeoverSent && firedForMs !== undefined ? Math.max(this.ports.time.nowMs(), firedForMs) : this.ports.time.nowMs();
-    // Collect first, then handle: a router whose new deadline is again <= now waits for the next
-    // timer call instead of spinning here.
-    const due: number[] = [];
-    for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
-      due.push(index);
+      nowMs = this.ports.time.nowMs();
+      this.collectDue(nowMs, due);
     }
     try {
       for (const index of due) {
@@ -455,6 +458,18 @@ export class Engine extends EventEmitter<EngineEvents> {
       // router's takeover.
       this.armTimer();
     }
+  }
+
+  /** Appends to `due` the indices of the routers whose deadline is at or before `nowMs`. */
+  private collectDue(nowMs: number, due: number[]): void {
+    for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
+      due.push(index);
+    }
+  }
+
+  private anyBackupAmong(indices: readonly number[]): boolean {
+    for (const index of indices) if (this.slots[index]?.router.state === 'Backup') return true;
+    return false;
   }
 
   private handlePacket(packet: IncomingPacket): void {

@@ -61,10 +61,13 @@ export interface PacketPort {
   listen(onPacket: (packet: IncomingPacket) => void): void;
   /**
    * Optional: deliver, synchronously through `onPacket`, whatever the transport has already received
-   * but not yet handed over. The engine calls it before acting on timer expiries, so that adverts
-   * which arrived before a Master_Down deadline, while the process was not scheduled, count before
-   * the deadline does (an event loop that runs timers before reading sockets would otherwise let the
-   * Backup take over with the Master's adverts still queued).
+   * but not yet handed over. The engine calls it before acting on timer expiries when a Backup is
+   * among the routers due, so that adverts which arrived before a Master_Down deadline, while the
+   * process was not scheduled, count before the deadline does (an event loop that runs timers before
+   * reading sockets would otherwise let the Backup take over with the Master's adverts still queued).
+   * Not for a Master's due advert: it depends on nothing received. A transport bounds the work (the
+   * Linux port: by count and by time), so that input arriving as fast as it is read cannot hold the
+   * deadline back.
    */
   drain?(): void;
   /**

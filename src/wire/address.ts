@@ -27,53 +27,53 @@ function buildIpv4Text(bytes: Uint8Array, offset: number): string {
   );
 }
 
-/**
- * Text of recently seen IPv4 addresses: a LAN carries the same few VIPs in every advert, and handing
- * back one flat string each time is cheaper than building a new one and cheaper for the core to
- * compare. Keyed by the first three bytes (a small integer, so the Map lookup allocates nothing),
- * then indexed by the last byte.
- */
-const IPV4_PREFIX_LIMIT = 64;
-const ipv4TextByPrefix = new Map<number, Array<string | undefined>>();
+// Text of recently seen addresses, in direct-mapped caches keyed by the whole address: a LAN carries
+// the same few VIPs in every advert, and handing back one flat string each time is cheaper than
+// building a new one and cheaper for the core to compare. Each address has exactly one slot (a hash of
+// its bytes), so a lookup is one comparison and a miss overwrites that slot: a sender of random
+// addresses costs the text it makes us build and nothing more (no eviction walk, no allocation but the
+// string), and cannot push one address's entry out more often than a colliding address arrives.
+const TEXT_CACHE_SLOTS = 1024;
+const TEXT_CACHE_MASK = TEXT_CACHE_SLOTS - 1;
 
+const ipv4CacheKeys = new Uint32Array(TEXT_CACHE_SLOTS);
+const ipv4CacheTexts: Array<string | undefined> = new Array<string | undefined>(TEXT_CACHE_SLOTS).fill(undefined);
+
+/** Dotted quad of the 4 bytes at `offset`. */
 export function formatIpv4(bytes: Uint8Array, offset: number): string {
-  const prefix = (bytes[offset]! << 16) | (bytes[offset + 1]! << 8) | bytes[offset + 2]!;
-  let texts = ipv4TextByPrefix.get(prefix);
-  if (texts === undefined) {
-    if (ipv4TextByPrefix.size >= IPV4_PREFIX_LIMIT) ipv4TextByPrefix.delete(ipv4TextByPrefix.keys().next().value!);
-    texts = new Array<string | undefined>(256).fill(undefined);
-    ipv4TextByPrefix.set(prefix, texts);
-  }
-  const last = bytes[offset + 3]!;
-  let text = texts[last];
-  if (text === undefined) {
-    text = buildIpv4Text(bytes, offset);
-    texts[last] = text;
-  }
+  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  // Multiplicative hash: addresses of one subnet differ in their low bits, which must spread.
+  const slot = (Math.imul(key, 0x9e3779b1) >>> 22) & TEXT_CACHE_MASK;
+  const cached = ipv4CacheTexts[slot];
+  if (cached !== undefined && ipv4CacheKeys[slot] === key) return cached;
+  const text = buildIpv4Text(bytes, offset);
+  ipv4CacheKeys[slot] = key;
+  ipv4CacheTexts[slot] = text;
   return text;
 }
 
-/** Recently formatted IPv6 addresses, most recent first, compared byte for byte before reuse. */
-const RECENT_IPV6_LIMIT = 16;
-const recentIpv6Bytes: Uint8Array[] = [];
-const recentIpv6Text: string[] = [];
+const ipv6CacheKeys = new Uint8Array(TEXT_CACHE_SLOTS * 16);
+const ipv6CacheTexts: Array<string | undefined> = new Array<string | undefined>(TEXT_CACHE_SLOTS).fill(undefined);
 
 /** RFC 5952 text of the 16 bytes at `offset`. */
 export function formatIpv6(bytes: Uint8Array, offset: number): string {
-  for (let index = 0; index < recentIpv6Bytes.length; index++) {
-    const candidate = recentIpv6Bytes[index]!;
+  let hash = 0;
+  for (let byte = 0; byte < 16; byte += 4) {
+    const word = (bytes[offset + byte]! << 24) | (bytes[offset + byte + 1]! << 16) | (bytes[offset + byte + 2]! << 8) | bytes[offset + byte + 3]!;
+    hash = Math.imul(hash ^ word, 0x9e3779b1);
+  }
+  const slot = (hash >>> 22) & TEXT_CACHE_MASK;
+  const cached = ipv6CacheTexts[slot];
+  const base = slot * 16;
+  if (cached !== undefined) {
     let byte = 15;
     // From the end: addresses on one link usually share their prefix and differ in the interface ID.
-    while (byte >= 0 && candidate[byte] === bytes[offset + byte]) byte--;
-    if (byte < 0) return recentIpv6Text[index]!;
+    while (byte >= 0 && ipv6CacheKeys[base + byte] === bytes[offset + byte]) byte--;
+    if (byte < 0) return cached;
   }
   const text = buildIpv6Text(bytes, offset);
-  if (recentIpv6Bytes.length >= RECENT_IPV6_LIMIT) {
-    recentIpv6Bytes.pop();
-    recentIpv6Text.pop();
-  }
-  recentIpv6Bytes.unshift(bytes.slice(offset, offset + 16));
-  recentIpv6Text.unshift(text);
+  for (let byte = 0; byte < 16; byte++) ipv6CacheKeys[base + byte] = bytes[offset + byte]!;
+  ipv6CacheTexts[slot] = text;
   return text;
 }
 

@@ -16,11 +16,14 @@ import {
   VRRP_TYPE_ADVERTISEMENT,
   type AdvertToEncode,
   type ChecksumForm,
+  type DecodeDrop,
   type DecodeResult,
+  type HeaderDecodeResult,
   type EncodeOptions,
   type IpFamily,
   type PacketMeta,
   type VrrpAdvert,
+  type VrrpAdvertHeader,
   type VrrpVersion,
   type WireDropReason,
 } from './types.js';
@@ -37,7 +40,7 @@ const V2_MAX_INTERVAL_S = 255;
 /** v3 adverts carry no auth data; one shared empty array (it cannot be written to). */
 const NO_AUTH_DATA = new Uint8Array(0);
 
-function drop(reason: WireDropReason, detail: string): DecodeResult {
+function drop(reason: WireDropReason, detail: string): DecodeDrop {
   return { ok: false, reason, detail };
 }
 
@@ -103,7 +106,7 @@ function checksumDrop(
   version: VrrpVersion,
   family: IpFamily,
   pseudoSum: number | undefined,
-): DecodeResult {
+): DecodeDrop {
   // Only on the drop path: say what we expected, which is what an engineer chasing a vendor
   // checksum disagreement wants to see.
   const received = (bytes[CHECKSUM_OFFSET]! << 8) | bytes[CHECKSUM_OFFSET + 1]!;
@@ -123,7 +126,51 @@ function checksumDrop(
   return drop('bad-checksum', detail);
 }
 
+/**
+ * A full decode: the header checks of decodeAdvertHeader, then the address list. The receive path
+ * uses the two halves separately (InterfaceDemux), so a packet rejected on its header costs the same
+ * whatever its address list holds.
+ */
 export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult {
+  const header = decodeAdvertHeader(bytes, meta);
+  if (!header.ok) return header;
+  const fields = header.header;
+  const advert: VrrpAdvert = {
+    version: fields.version,
+    vrid: fields.vrid,
+    priority: fields.priority,
+    advertIntervalCs: fields.advertIntervalCs,
+    addresses: decodeAddresses(bytes, fields),
+    authType: fields.authType,
+    authData: fields.authData,
+    checksum: fields.checksum,
+  };
+  return { ok: true, advert, checksumForm: header.checksumForm };
+}
+
+/**
+ * The address list of a packet decodeAdvertHeader accepted, as canonical text. The only part of a
+ * decode whose cost grows with the packet (up to 255 addresses), so it runs only for a packet that
+ * passed every check that does not need the addresses.
+ */
+export function decodeAddresses(bytes: Uint8Array, header: VrrpAdvertHeader): string[] {
+  const addresses: string[] = [];
+  const end = HEADER_LENGTH + header.addressCount * (header.family === 4 ? 4 : 16);
+  if (header.family === 4) {
+    for (let offset = HEADER_LENGTH; offset < end; offset += 4) addresses.push(formatIpv4(bytes, offset));
+  } else {
+    for (let offset = HEADER_LENGTH; offset < end; offset += 16) addresses.push(formatIpv6(bytes, offset));
+  }
+  return addresses;
+}
+
+/**
+ * Every codec check (length, version, type, count against length, checksum) and the fixed fields,
+ * without formatting the address list: what the receive path needs to find the router and judge the
+ * packet before it pays for the addresses (decodeAddresses). Same drop reasons, in the same order, as
+ * decodeAdvert.
+ */
+export function decodeAdvertHeader(bytes: Uint8Array, meta: PacketMeta): HeaderDecodeResult {
   const length = bytes.length;
   if (length < HEADER_LENGTH) return drop('too-short', `${length} bytes, the fixed header needs ${HEADER_LENGTH}`);
 
@@ -169,26 +216,20 @@ export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult 
     }
   }
 
-  const addresses: string[] = [];
-  if (family === 4) {
-    for (let offset = HEADER_LENGTH; offset < addressesEnd; offset += 4) addresses.push(formatIpv4(bytes, offset));
-  } else {
-    for (let offset = HEADER_LENGTH; offset < addressesEnd; offset += 16) addresses.push(formatIpv6(bytes, offset));
-  }
-
-  const advert: VrrpAdvert = {
+  const header: VrrpAdvertHeader = {
     version,
+    family,
     vrid: bytes[1]!,
     priority: bytes[2]!,
+    addressCount: count,
     // The 4 reserved bits of v3 are ignored on receive (RFC 5798 / RFC 9568 5.2.6).
     advertIntervalCs: version === 2 ? bytes[5]! * 100 : ((bytes[4]! & 0x0f) << 8) | bytes[5]!,
-    addresses,
     authType: version === 2 ? bytes[4]! : AUTH_NONE,
     // Never a view: the caller may reuse its receive buffer while the advert is still referenced.
     authData: version === 2 ? sharedAuthData(bytes, addressesEnd) : NO_AUTH_DATA,
     checksum: (bytes[CHECKSUM_OFFSET]! << 8) | bytes[CHECKSUM_OFFSET + 1]!,
   };
-  return { ok: true, advert, checksumForm };
+  return { ok: true, header, checksumForm };
 }
 
 export function encodedLength(version: VrrpVersion, family: IpFamily, addressCount: number): number {

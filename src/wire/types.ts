@@ -59,9 +59,26 @@ export type WireDropReason =
   | 'too-long'            // more bytes than the count requires: keepalived 2.2.7 drops these too
   | 'bad-checksum';       // neither accepted checksum form matches
 
-export type DecodeResult =
-  | { readonly ok: true; readonly advert: VrrpAdvert; readonly checksumForm: ChecksumForm }
-  | { readonly ok: false; readonly reason: WireDropReason; readonly detail?: string };
+export interface DecodeDrop {
+  readonly ok: false;
+  readonly reason: WireDropReason;
+  readonly detail?: string;
+}
+
+export type DecodeResult = { readonly ok: true; readonly advert: VrrpAdvert; readonly checksumForm: ChecksumForm } | DecodeDrop;
+
+/**
+ * A packet the codec accepted, without its address list (decodeAdvertHeader): every fixed field, and
+ * how many addresses follow. The list itself is decoded only for a packet that can matter.
+ */
+export interface VrrpAdvertHeader extends Omit<VrrpAdvert, 'addresses'> {
+  readonly family: IpFamily;
+  readonly addressCount: number;
+}
+
+export type HeaderDecodeResult =
+  | { readonly ok: true; readonly header: VrrpAdvertHeader; readonly checksumForm: ChecksumForm }
+  | DecodeDrop;
 
 /** What we put on the wire. */
 export interface AdvertToEncode {

@@ -1,8 +1,10 @@
 // The interface demux: decode with the wire codec, route by (family, VRID), count interface-level drops.
 import t from 'tap';
-import { InterfaceDemux } from '../../src/core/demux.js';
+import fc from 'fast-check';
+import { InterfaceDemux, receivedAdvert } from '../../src/core/demux.js';
+import { checkAdvert, receiveChecksFor } from '../../src/core/validate.js';
 import { VirtualRouter } from '../../src/core/virtual-router.js';
-import { encodeAdvert } from '../../src/wire/codec.js';
+import { decodeAdvert, encodeAdvert, passwordToAuthData } from '../../src/wire/codec.js';
 import type { PacketMeta } from '../../src/wire/types.js';
 import { startup, stateChange, v2Config, v6Config } from './scenario.js';
 
@@ -99,4 +101,83 @@ t.test('demux: random bytes never throw', async (t) => {
     if (result.router === undefined && result.actions[0]?.kind === 'dropped') dropped++;
   }
   t.equal(dropped, 2000, 'every random packet was dropped at the interface, none threw');
+});
+
+// The receive path checks a packet's header (codec checks, VRID, the router's checks that need no
+// address) before it decodes the address list. That changes what a rejection costs, never the verdict:
+// over generated packets the demux gives the reason a full decode followed by checkAdvert gives.
+t.test('demux: header-first receive gives the verdict of a full decode + checkAdvert, for any packet', async (t) => {
+  const config = v2Config({ auth: { type: 'pass', password: 'secret' }, strictAddressList: true, virtualAddresses: ['192.0.2.100', '192.0.2.101'] });
+  const packet = fc.record({
+    // Mostly what passes each check, so that packets reach the later ones too.
+    version: fc.constantFrom<2 | 3>(2, 2, 3),
+    vrid: fc.constantFrom(51, 51, 51, 52, 200),
+    priority: fc.constantFrom(0, 100, 254, 255),
+    intervalS: fc.constantFrom(1, 2),
+    addresses: fc.array(fc.constantFrom('192.0.2.100', '192.0.2.101', '198.51.100.7'), { maxLength: 4 }),
+    password: fc.constantFrom('secret', 'secret', 'secret', 'intruder', ''),
+    ttl: fc.constantFrom(255, 255, 255, 64),
+    source: fc.constantFrom('192.0.2.20', '192.0.2.20', '192.0.2.20', config.primaryAddress),
+    destination: fc.constantFrom('224.0.0.18', '192.0.2.10'),
+    flip: fc.constantFrom(-1, -1, -1, -1, -1, -1, 0, 3, 6, 9),
+  });
+  let accepted = 0;
+  const reasons = new Set<string>();
+  fc.assert(
+    fc.property(packet, (p) => {
+      const meta: PacketMeta = { family: 4, sourceAddress: p.source, destinationAddress: p.destination, ttl: p.ttl };
+      const v2 = p.version === 2;
+      const bytes = encodeAdvert(
+        {
+          version: p.version,
+          vrid: p.vrid,
+          priority: p.priority,
+          advertIntervalCs: p.intervalS * 100,
+          addresses: p.addresses,
+          ...(v2 && p.password !== '' ? { authType: 1, authData: passwordToAuthData(p.password) } : {}),
+        },
+        { family: 4, sourceAddress: p.source, destinationAddress: p.destination },
+      );
+      if (p.flip >= 0 && p.flip < bytes.length) bytes[p.flip]! ^= 0x10;
+      const router = new VirtualRouter(config);
+      router.handle(startup, 0);
+      const demux = new InterfaceDemux('eth0', [router]);
+      const dropped = demux.receive(bytes, meta, 1000).actions.find((a) => a.kind === 'dropped');
+      const got = dropped?.kind === 'dropped' ? dropped.reason : undefined;
+
+      const full = decodeAdvert(bytes, meta);
+      const expected = !full.ok
+        ? full.reason
+        : full.advert.vrid !== config.vrid
+          ? 'unknown-vrid'
+          : checkAdvert(receivedAdvert(full.advert, meta), receiveChecksFor(config));
+      if (got !== expected) throw new Error(`${JSON.stringify(p)}: demux says ${String(got)}, full decode + checks ${String(expected)}`);
+      if (got === undefined) accepted++;
+      else reasons.add(got);
+    }),
+    { numRuns: 3000 },
+  );
+  t.ok(accepted > 0, 'some packets were accepted');
+  for (const reason of ['bad-checksum', 'unknown-vrid', 'ttl', 'version-mismatch', 'auth-data-mismatch', 'auth-type-mismatch', 'own-packet', 'zero-address-count', 'interval-mismatch', 'address-list-mismatch']) {
+    t.ok(reasons.has(reason), `generated packets reached the reason ${reason}`);
+  }
+});
+
+t.test('demux: a bad TTL or an unused VRID is the reason even when the address list is wrong too', async (t) => {
+  const config = v2Config({ strictAddressList: true });
+  const router = new VirtualRouter(config);
+  router.handle(startup, 0);
+  const demux = new InterfaceDemux('eth0', [router]);
+  // 255 addresses none of which is ours: a full decode would format them all to find the list wrong.
+  const addresses = Array.from({ length: 255 }, (_, i) => `203.0.113.${i}`);
+  const packet = (vrid: number) =>
+    encodeAdvert(
+      { version: 2, vrid, priority: 254, advertIntervalCs: 100, addresses, authType: 0 },
+      { family: 4, sourceAddress: meta4.sourceAddress, destinationAddress: meta4.destinationAddress },
+    );
+  t.match(demux.receive(packet(51), { ...meta4, ttl: 64 }, 1000).actions, [{ kind: 'dropped', reason: 'ttl' }]);
+  t.match(demux.receive(packet(77), { ...meta4, ttl: 64 }, 1000), { router: undefined, actions: [{ kind: 'dropped', reason: 'unknown-vrid' }] });
+  t.match(demux.receive(packet(51), meta4, 1000).actions, [{ kind: 'dropped', reason: 'address-list-mismatch' }], 'with TTL 255 the list is judged');
+  t.strictSame(Object.fromEntries(router.dropCounts), { ttl: 1, 'address-list-mismatch': 1 }, "the router counts its drops under its own name");
+  t.strictSame(Object.fromEntries(demux.dropCounts), { 'unknown-vrid': 1 });
 });

@@ -343,6 +343,36 @@ t.test('timer expiry: the packet port is drained first, so an advert queued befo
   t.match(changes.at(-1), { from: 'Backup', to: 'Master', reason: 'master-down-timer' });
 });
 
+t.test("a Master's due advert is sent without draining the port first: queued input cannot hold it back", async (t) => {
+  const { ports, clock, packets } = fakePorts();
+  let drains = 0;
+  const draining = Object.assign(packets, {
+    drain(): void {
+      drains++;
+    },
+  });
+  const engine = new Engine([router({ priority: 255 })], { ...ports, packets: draining });
+  engine.start();
+  t.equal(packets.sent.length, 1, 't=0: the owner advertises');
+  clock.advanceTo(1000);
+  t.equal(packets.sent.length, 2, 't=1000: the next advert left');
+  t.equal(drains, 0, 'no drain: only a Backup is due when the port is read first');
+  // With a Backup on another VRID beside it, the Backup's expiry reads the port first.
+  const both = fakePorts();
+  let bothDrains = 0;
+  const bothPorts = Object.assign(both.packets, {
+    drain(): void {
+      bothDrains++;
+    },
+  });
+  const engine2 = new Engine([router({ priority: 255 }), router({ name: 'VI_2', vrid: 52, priority: 100 })], { ...both.ports, packets: bothPorts });
+  engine2.start();
+  both.clock.advanceTo(masterDownIntervalMs(2, 100, 100));
+  t.ok(bothDrains >= 1, "the Backup's Master_Down expiry drained the port");
+  await engine.stop();
+  await engine2.stop();
+});
+
 t.test('a drain that throws is an error event; the timeouts are still handled', async (t) => {
   const { ports, clock, packets } = fakePorts();
   const throwing = Object.assign(packets, {
