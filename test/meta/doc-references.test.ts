@@ -42,8 +42,8 @@ function titlesIn(list: string): string[] {
   return [...list.matchAll(/"([^"]+)"/g)].map((match) => match[1]!.replace(/\s+/g, ' '));
 }
 
-/** Names a TypeScript file declares: top-level declarations, and `Owner.member` for class,
- *  interface and enum members and for methods of an object literal assigned to a const. */
+/** Names a TypeScript file declares at top level, and `Owner.member` for the members of its classes,
+ *  interfaces, enums and object-type aliases, and of object literals assigned to a top-level const. */
 function typescriptDeclarations(path: string, text: string): Set<string> {
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const names = new Set<string>();
@@ -62,7 +62,8 @@ function typescriptDeclarations(path: string, text: string): Set<string> {
     if (ts.isIdentifier(name)) names.add(name.text);
     else for (const element of name.elements) if (!ts.isOmittedExpression(element)) addBindings(element.name);
   };
-  const visit = (node: ts.Node): void => {
+  // Top-level statements only: a name local to a function body is not something a doc can point at.
+  for (const node of source.statements) {
     if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name) names.add(node.name.text);
     if (ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node)) {
       names.add(node.name.text);
@@ -72,15 +73,15 @@ function typescriptDeclarations(path: string, text: string): Set<string> {
     if (ts.isInterfaceDeclaration(node)) addMembers(node.name.text, node.members);
     if (ts.isEnumDeclaration(node)) addMembers(node.name.text, node.members);
     if (ts.isTypeAliasDeclaration(node) && ts.isTypeLiteralNode(node.type)) addMembers(node.name.text, node.type.members);
-    if (ts.isVariableDeclaration(node)) {
-      addBindings(node.name);
-      if (ts.isIdentifier(node.name) && node.initializer && ts.isObjectLiteralExpression(node.initializer)) {
-        addMembers(node.name.text, node.initializer.properties);
+    if (ts.isVariableStatement(node)) {
+      for (const declaration of node.declarationList.declarations) {
+        addBindings(declaration.name);
+        if (ts.isIdentifier(declaration.name) && declaration.initializer && ts.isObjectLiteralExpression(declaration.initializer)) {
+          addMembers(declaration.name.text, declaration.initializer.properties);
+        }
       }
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
+  }
   return names;
 }
 
@@ -88,7 +89,8 @@ function typescriptDeclarations(path: string, text: string): Set<string> {
 function declaresInC(text: string, symbol: string): boolean {
   const [owner, member] = symbol.includes('.') ? symbol.split('.') : [undefined, symbol];
   const qualified = owner ? `${owner}::${member}` : `(?:\\w+::)?${member}`;
-  return new RegExp(`^[ \\t]*(?:[\\w:<>*&]+[ \\t]+)+[*&]?${qualified}[ \\t]*\\(`, 'm').test(text);
+  // A call such as `return Deliver(x);` also has a word before the name: not a declaration.
+  return new RegExp(`^[ \\t]*(?!return\\b)(?:[\\w:<>*&]+[ \\t]+)+[*&]?${qualified}[ \\t]*\\(`, 'm').test(text);
 }
 
 /** What a test file can title a test with: its string literals (unescaped), and its template
@@ -181,7 +183,7 @@ function memoryTree(files: Record<string, string>): SourceTree {
 
 const sample = memoryTree({
   'src/core/validate.ts': [
-    'export function checkAdvert(packet: Packet): boolean { return true; }',
+    'export function checkAdvert(packet: Packet): boolean { const floor = 1; return packet.priority >= floor; }',
     'export const dropReasons = ["too-short"] as const;',
     'export interface Packet { priority: number }',
     'export class VirtualRouter {',
@@ -189,7 +191,7 @@ const sample = memoryTree({
     '  private get isOwner(): boolean { return false; }',
     '}',
   ].join('\n'),
-  'native/src/socket.cc': 'static void ReadAndDeliver(uv_poll_t* handle, int status, int events) {\n}\n',
+  'native/src/socket.cc': 'static void ReadAndDeliver(uv_poll_t* handle, int status, int events) {\n  return Deliver(handle);\n}\n',
   'test/core/validate.test.ts': [
     "t.test('drop too-short', async () => {});",
     't.test("the owner\'s advert is kept", async () => {',
@@ -217,7 +219,8 @@ t.test('the checker names each wrong citation', async (t) => {
   const bad = [
     'See src/core/validate.ts:69-74 and `src/core/validate.ts:88`, or validate.ts#L12.',
     'Dropped by `src/core/validate.ts` `checkAdvertisement` in `src/core/validation.ts` `checkAdvert`;',
-    'the method `src/core/validate.ts` `VirtualRouter.receive`; the addon `native/src/socket.cc` `Deliver`.',
+    'the method `src/core/validate.ts` `VirtualRouter.receive`; the addon `native/src/socket.cc` `Deliver`;',
+    'a local of a function is no citation: `src/core/validate.ts` `floor`.',
     'Tested by `test/core/validate.test.ts` "drop too-short", "drop too-long" (inside "no such group").',
     'A case: `test/core/validate.test.ts` "v2-ipv4: three VIPs".',
   ].join('\n');
@@ -230,9 +233,10 @@ t.test('the checker names each wrong citation', async (t) => {
     'bad.md:2: src/core/validate.ts declares no checkAdvertisement',
     'bad.md:3: src/core/validate.ts declares no VirtualRouter.receive',
     'bad.md:3: native/src/socket.cc declares no Deliver',
-    'bad.md:4: test/core/validate.test.ts has no test titled "drop too-long"',
-    'bad.md:4: test/core/validate.test.ts has no test titled "no such group"',
-    'bad.md:5: test/core/validate.test.ts has no test titled "v2-ipv4: three VIPs"',
+    'bad.md:4: src/core/validate.ts declares no floor',
+    'bad.md:5: test/core/validate.test.ts has no test titled "drop too-long"',
+    'bad.md:5: test/core/validate.test.ts has no test titled "no such group"',
+    'bad.md:6: test/core/validate.test.ts has no test titled "v2-ipv4: three VIPs"',
   ]);
 });
 
