@@ -26,6 +26,8 @@ const testCitation = new RegExp(
     '(?:\\s*\\(inside\\s+(' + quoted + ')\\))?',
   'g',
 );
+// `test/x.test.ts`: "title" or `test/x.test.ts` ("title"): near misses the form above would not check.
+const looseTestCitation = /`(test\/[^`\s]+\.ts)`(?:[:;,]\s*|\s*\()"/g;
 const citedPath = new RegExp('`(' + pathRoots + '/[^`\\s*]+)`', 'g');
 // file:12, file:12-40, file#L12, "file.ts line 12": all drift as soon as the file changes.
 const lineCitations = [
@@ -141,6 +143,9 @@ export function checkCitations(docName: string, markdown: string, tree: SourceTr
       report(match.index, `cites a line number (${match[0]}); cite the symbol or test title instead`);
     }
   }
+  for (const match of markdown.matchAll(looseTestCitation)) {
+    report(match.index, `cites ${match[1]} in a form that is not checked; write \`file\` "title"`);
+  }
   for (const match of markdown.matchAll(citedPath)) {
     const path = match[1]!.replace(/\/$/, '');
     if (!tree.exists(path)) report(match.index, `${path} does not exist`);
@@ -223,11 +228,14 @@ t.test('the checker names each wrong citation', async (t) => {
     'a local of a function is no citation: `src/core/validate.ts` `floor`.',
     'Tested by `test/core/validate.test.ts` "drop too-short", "drop too-long" (inside "no such group").',
     'A case: `test/core/validate.test.ts` "v2-ipv4: three VIPs".',
+    'Loosely: `test/core/validate.test.ts`: "drop too-short", `test/core/validate.test.ts` ("drop too-short").',
   ].join('\n');
   t.same(checkCitations('bad.md', bad, sample), [
     'bad.md:1: cites a line number (src/core/validate.ts:69); cite the symbol or test title instead',
     'bad.md:1: cites a line number (src/core/validate.ts:88); cite the symbol or test title instead',
     'bad.md:1: cites a line number (validate.ts#L12); cite the symbol or test title instead',
+    'bad.md:7: cites test/core/validate.test.ts in a form that is not checked; write `file` "title"',
+    'bad.md:7: cites test/core/validate.test.ts in a form that is not checked; write `file` "title"',
     'bad.md:1: src/core/validate.ts:88 does not exist',
     'bad.md:2: src/core/validation.ts does not exist',
     'bad.md:2: src/core/validate.ts declares no checkAdvertisement',
