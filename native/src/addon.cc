@@ -1,6 +1,6 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
 // timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), and the
-// main thread's scheduling (SCHED_RR, nice, mlockall, affinity, RLIMIT_RTTIME).
+// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME).
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 
@@ -33,7 +33,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtimeSignals", Napi::Function::New<vrrp::RealtimeSignals>(env, "realtimeSignals"));
   exports.Set("setRealtime", Napi::Function::New<vrrp::SetRealtime>(env, "setRealtime"));
   exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
-  exports.Set("lockMemory", Napi::Function::New<vrrp::LockMemory>(env, "lockMemory"));
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));

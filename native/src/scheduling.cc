@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <sched.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <string>
@@ -11,9 +10,6 @@
 
 #ifndef SCHED_RESET_ON_FORK
 #define SCHED_RESET_ON_FORK 0x40000000
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
 #endif
 
 namespace vrrp {
@@ -50,16 +46,6 @@ Napi::Value SetNice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int nice = IntegerArg(info, 0, -20, 19, "nice");
   if (setpriority(PRIO_PROCESS, 0, nice) != 0) ThrowErrno(env, errno, "setpriority", std::to_string(nice));
-  return env.Undefined();
-}
-
-Napi::Value LockMemory(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  // MCL_ONFAULT (Linux 4.4+) locks pages as they are touched: V8 reserves far more address space than
-  // it uses, and populating all of it up front would cost memory for nothing.
-  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
-    ThrowErrno(env, errno, "mlockall", "MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT");
-  }
   return env.Undefined();
 }
 

@@ -1,4 +1,4 @@
-// Real-time scheduling, nice, memory locking, CPU affinity and RLIMIT_RTTIME for the calling thread
+// Real-time scheduling, nice, CPU affinity and RLIMIT_RTTIME for the calling thread
 // (the main thread: the one that runs the event loop, the timers and sends the adverts). The typed
 // wrapper and the reasons for each choice are src/linux/scheduling.ts.
 #pragma once
@@ -13,9 +13,6 @@ Napi::Value SetRealtime(const Napi::CallbackInfo& info);
 
 // setNice(nice) -> undefined: setpriority(PRIO_PROCESS, 0, nice); on Linux that is the calling thread.
 Napi::Value SetNice(const Napi::CallbackInfo& info);
-
-// lockMemory() -> undefined: mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT).
-Napi::Value LockMemory(const Napi::CallbackInfo& info);
 
 // setCpuAffinity([cpu, ...]) -> undefined: sched_setaffinity(0, ...) for the calling thread.
 Napi::Value SetCpuAffinity(const Napi::CallbackInfo& info);

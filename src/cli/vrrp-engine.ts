@@ -30,8 +30,8 @@ FILE.json:
   "health" (optional) is a HealthPlan: checks, tracks, notify commands, sync groups (docs/health.md).
   "scheduling" (optional): the main thread's scheduling, applied before the routers start
   (docs/operations.md, Real-time scheduling): {"realtimePriority": 1..99 (SCHED_RR, needs CAP_SYS_NICE),
-  "realtimeLimitUs": RLIMIT_RTTIME µs (default 10000), "nice": -20..19, "lockMemory": true (mlockall,
-  needs CAP_IPC_LOCK), "cpuAffinity": [0, 1]}; a refusal is a configuration error (exit 2).
+  "realtimeLimitUs": RLIMIT_RTTIME µs (default 200000), "nice": -20..19 (below 0 needs CAP_SYS_NICE),
+  "cpuAffinity": [0, 1]}; a refusal is a configuration error (exit 2).
 
 options:
   --config FILE     the configuration (required)

@@ -237,8 +237,8 @@ async function run(options: DaemonOptions): Promise<void> {
     logDiagnostics(next.diagnostics);
     if (signals.isStopping) return;
     if (!sameScheduling(loaded.input.scheduling, next.input.scheduling)) {
-      // Applied once at start: undoing SCHED_RR or mlockall in a running process is not done here.
-      logger.warn({ event: 'notice', notice: 'scheduling-needs-restart' }, 'the vrrp_rt_priority / vrrp_priority / vrrp_no_swap / vrrp_cpu_affinity / vrrp_rlimit_rttime settings changed: they take effect at the next restart');
+      // Applied once at start (keepalived re-applies them on reload; we do not, yet).
+      logger.warn({ event: 'notice', notice: 'scheduling-needs-restart' }, 'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart');
     }
     let result;
     try {

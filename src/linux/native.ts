@@ -170,8 +170,6 @@ export interface VrrpNativeAddon {
   setRealtime(priority: number): void;
   /** setpriority(PRIO_PROCESS, 0, nice): the calling thread on Linux. */
   setNice(nice: number): void;
-  /** mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT). */
-  lockMemory(): void;
   /** sched_setaffinity(0, cpus) for the calling thread. */
   setCpuAffinity(cpus: readonly number[]): void;
   /** setrlimit(RLIMIT_RTTIME, { softUs, hardUs }). */

@@ -53,7 +53,7 @@ export interface LinuxEngineInput {
   /** pino or anything with the same methods; without one the runtime logs nothing. */
   readonly logger?: RuntimeLogger;
   /**
-   * The daemon's own scheduling (SCHED_RR, nice, mlockall, CPU affinity), applied once before the
+   * The daemon's own scheduling (SCHED_RR, nice, CPU affinity), applied once before the
    * routers start (src/linux/scheduling.ts); left out, the process is left as it was started.
    */
   readonly scheduling?: ProcessScheduling;

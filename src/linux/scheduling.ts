@@ -1,5 +1,5 @@
-// The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_no_swap,
-// vrrp_cpu_affinity and vrrp_rlimit_rttime mean it: so that adverts keep leaving on time on a busy
+// The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity
+// and vrrp_rlimit_rttime mean it (vrrp_no_swap: NO_SWAP_UNSUPPORTED): so that adverts keep leaving on time on a busy
 // machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
 // (native/src/scheduling.cc).
 //
@@ -21,8 +21,6 @@ export interface ProcessScheduling {
   readonly realtimePriority?: number;
   /** Nice (-20..19) of the main thread when not real-time (keepalived: vrrp_priority). */
   readonly nice?: number;
-  /** mlockall: nothing of the process is swapped out (keepalived: vrrp_no_swap). */
-  readonly lockMemory?: boolean;
   /** CPUs the main thread may run on (keepalived: vrrp_cpu_affinity). */
   readonly cpuAffinity?: readonly number[];
   /**
@@ -35,7 +33,7 @@ export interface ProcessScheduling {
   readonly names?: Readonly<Partial<Record<SchedulingSetting, string>>>;
 }
 
-export type SchedulingSetting = 'realtimePriority' | 'nice' | 'lockMemory' | 'cpuAffinity' | 'realtimeLimitUs';
+export type SchedulingSetting = 'realtimePriority' | 'nice' | 'cpuAffinity' | 'realtimeLimitUs';
 
 /**
  * RLIMIT_RTTIME's default, µs. keepalived's (RT_RLIMIT_DEFAULT, lib/process.h) is 10000, sized for a
@@ -48,7 +46,7 @@ export const DEFAULT_REALTIME_LIMIT_US = 200_000;
 export const MAX_CPU = 1023;
 const MAX_REALTIME_LIMIT_US = 4_294_967_295;
 
-const SETTINGS: readonly SchedulingSetting[] = ['realtimePriority', 'nice', 'lockMemory', 'cpuAffinity', 'realtimeLimitUs'];
+const SETTINGS: readonly SchedulingSetting[] = ['realtimePriority', 'nice', 'cpuAffinity', 'realtimeLimitUs'];
 
 /** A setting the kernel refused at start; `capability` names what the process lacks, when that is why. */
 export class SchedulingError extends ConfigError {
@@ -71,21 +69,27 @@ function integerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
+/**
+ * keepalived's vrrp_no_swap (mlockall) is not offered: V8 frees heap pages with madvise(MADV_DONTNEED),
+ * which the kernel refuses (EINVAL) on locked memory, and V8 then aborts (V8_Fatal "Check failed:
+ * 0 == ret" in OS::SetPermissions): 1 start in 6 with MCL_ONFAULT, 3 in 8 under strace without it.
+ */
+export const NO_SWAP_UNSUPPORTED =
+  "not supported: with mlockall Node's V8 aborts now and then (the kernel refuses its madvise(MADV_DONTNEED) on locked pages); keep the service out of swap with its cgroup instead (systemd MemorySwapMax=0, a pod's memory.swap.max 0)";
+
 /** Checks vrrp-engine's JSON `scheduling` object (unknown fields are errors); throws ConfigError naming the field. */
 export function readProcessScheduling(value: unknown, field = 'scheduling'): ProcessScheduling {
   if (!isRecord(value)) throw new ConfigError(field, 'must be an object');
+  if (value.lockMemory !== undefined) throw new ConfigError(`${field}.lockMemory`, NO_SWAP_UNSUPPORTED);
   for (const key of Object.keys(value)) {
     if (!(SETTINGS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown field (expected ${SETTINGS.join(', ')})`);
   }
-  const { realtimePriority, nice, lockMemory, cpuAffinity, realtimeLimitUs } = value;
+  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs } = value;
   if (realtimePriority !== undefined && !integerIn(realtimePriority, 1, 99)) {
     throw new ConfigError(`${field}.realtimePriority`, `must be an integer from 1 to 99, got ${JSON.stringify(realtimePriority)}`);
   }
   if (nice !== undefined && !integerIn(nice, -20, 19)) {
     throw new ConfigError(`${field}.nice`, `must be an integer from -20 to 19, got ${JSON.stringify(nice)}`);
-  }
-  if (lockMemory !== undefined && typeof lockMemory !== 'boolean') {
-    throw new ConfigError(`${field}.lockMemory`, `must be true or false, got ${JSON.stringify(lockMemory)}`);
   }
   if (cpuAffinity !== undefined) {
     if (!Array.isArray(cpuAffinity) || cpuAffinity.length === 0) throw new ConfigError(`${field}.cpuAffinity`, 'must be a non-empty list of CPU numbers');
@@ -99,7 +103,6 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
   return {
     ...(realtimePriority !== undefined ? { realtimePriority } : {}),
     ...(nice !== undefined ? { nice } : {}),
-    ...(lockMemory !== undefined ? { lockMemory } : {}),
     ...(cpuAffinity !== undefined ? { cpuAffinity: [...(cpuAffinity as number[])] } : {}),
     ...(realtimeLimitUs !== undefined ? { realtimeLimitUs } : {}),
   };
@@ -117,19 +120,18 @@ export function checkProcessScheduling(settings: unknown, field = 'scheduling'):
 
 /** True when the settings ask for nothing (the default: the process is left as it was started). */
 export function isDefaultScheduling(settings: ProcessScheduling | undefined): boolean {
-  return settings === undefined || SETTINGS.every((key) => settings[key] === undefined || settings[key] === false);
+  return settings === undefined || SETTINGS.every((key) => settings[key] === undefined);
 }
 
 /** Same effective settings (names aside): a reload compares with this to tell the operator a restart is needed. */
 export function sameScheduling(a: ProcessScheduling | undefined, b: ProcessScheduling | undefined): boolean {
   const effective = (s: ProcessScheduling | undefined) =>
-    JSON.stringify(SETTINGS.map((key) => (key === 'lockMemory' ? s?.lockMemory === true : s?.[key] ?? null)));
+    JSON.stringify(SETTINGS.map((key) => s?.[key] ?? null));
   return effective(a) === effective(b);
 }
 
 /** The capability whose absence makes the kernel refuse a call with `code`. */
 function missingCapability(setting: SchedulingSetting, code: string | undefined): string | undefined {
-  if (setting === 'lockMemory') return code === 'EPERM' || code === 'ENOMEM' ? 'CAP_IPC_LOCK' : undefined;
   if (setting === 'cpuAffinity') return undefined;
   return code === 'EPERM' || code === 'EACCES' ? 'CAP_SYS_NICE' : undefined;
 }
@@ -138,12 +140,7 @@ function refused(settings: ProcessScheduling, setting: SchedulingSetting, what: 
   const code = (error as Partial<SystemError>).code;
   const capability = missingCapability(setting, code);
   const why = (error as Error).message;
-  const hint =
-    capability === 'CAP_IPC_LOCK'
-      ? ': the process needs CAP_IPC_LOCK (or an RLIMIT_MEMLOCK as large as the whole process)'
-      : capability !== undefined
-        ? `: the process needs ${capability}`
-        : '';
+  const hint = capability !== undefined ? `: the process needs ${capability}` : '';
   return new SchedulingError(settings.names?.[setting] ?? `scheduling.${setting}`, `${what} refused (${why})${hint}`, capability, code);
 }
 
@@ -156,14 +153,13 @@ export interface AppliedScheduling {
   readonly realtimePriority?: number;
   readonly realtimeLimitUs?: number;
   readonly nice?: number;
-  readonly lockMemory?: true;
   readonly cpuAffinity?: readonly number[];
 }
 
 /**
  * Applies `settings` to the calling (main) thread and the process, in keepalived's way: the CPU
- * affinity, SCHED_RR (its RLIMIT_RTTIME comes later: armRealtimeLimit), else the nice value; then
- * mlockall. Throws SchedulingError, naming the setting and the missing capability, on the first
+ * affinity, then SCHED_RR (its RLIMIT_RTTIME comes later: armRealtimeLimit), else the nice value.
+ * Throws SchedulingError, naming the setting and the missing capability, on the first
  * refusal; the settings applied before it stay (the runner exits).
  */
 export function applyProcessScheduling(settings: ProcessScheduling): AppliedScheduling {
@@ -199,10 +195,6 @@ export function applyProcessScheduling(settings: ProcessScheduling): AppliedSche
     attempt('nice', `nice ${nice}`, () => native.setNice(nice));
     applied.nice = nice;
   }
-  if (settings.lockMemory === true) {
-    attempt('lockMemory', 'mlockall', () => native.lockMemory());
-    applied.lockMemory = true;
-  }
   return applied;
 }
 
@@ -231,7 +223,6 @@ export function describeScheduling(applied: AppliedScheduling): string {
   const parts: string[] = [];
   if (applied.realtimePriority !== undefined) parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs)`);
   if (applied.nice !== undefined) parts.push(`nice ${applied.nice}`);
-  if (applied.lockMemory) parts.push('memory locked');
   if (applied.cpuAffinity !== undefined) parts.push(`CPUs ${applied.cpuAffinity.join(',')}`);
   return parts.join(', ') || 'unchanged';
 }

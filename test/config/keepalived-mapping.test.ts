@@ -254,12 +254,14 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
   t.same(router(`${base}\nvirtual_ipaddress {\n192.0.2.101\n}`).virtualAddresses, ['192.0.2.100', '192.0.2.101'], 'a second block adds to the first');
 });
 
-t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_no_swap, vrrp_cpu_affinity, vrrp_rlimit_rttime', async (t) => {
+t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap warned', async (t) => {
   t.equal(load(base).input.scheduling, undefined, 'none set: the process is left as started');
-  const all = load(base, 'vrrp_rt_priority 50\nvrrp_priority -10\nvrrp_no_swap\nvrrp_cpu_affinity 1 0 1\nvrrp_rlimit_rttime 200000');
-  t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, lockMemory: true, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
+  const all = load(base, 'vrrp_rt_priority 50\nvrrp_priority -10\nvrrp_cpu_affinity 1 0 1\nvrrp_rlimit_rttime 200000');
+  t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
   t.equal(all.input.scheduling?.names?.realtimePriority, 'vrrp_rt_priority', 'errors at start name the keyword');
-  t.notOk(all.diagnostics.some((d) => /vrrp_(rt_)?priority|no_swap|cpu_affinity|rlimit/.test(d.message)), 'implemented: no "ignored" warning');
+  t.notOk(all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)), 'implemented: no "ignored" warning');
+  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap: not supported: .*V8 aborts.*MemorySwapMax=0/, 'vrrp_no_swap');
+  t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
   t.equal(load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs, 2, "1 µs is taken as 2, as keepalived (its soft limit is half)");
   const old = load(base, 'vrrp_rlimit_rtime 30000');
   t.equal(old.input.scheduling?.realtimeLimitUs, 30000, 'the deprecated spelling still works');

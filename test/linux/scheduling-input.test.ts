@@ -6,11 +6,10 @@ import { checkInput } from '../../src/linux/runtime-input.js';
 import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/linux/scheduling.js';
 
 t.test('readProcessScheduling: the fields, their ranges, no unknown field', async (t) => {
-  t.same(readProcessScheduling({ realtimePriority: 99, realtimeLimitUs: 2, nice: -20, lockMemory: false, cpuAffinity: [0, 1023] }), {
+  t.same(readProcessScheduling({ realtimePriority: 99, realtimeLimitUs: 2, nice: -20, cpuAffinity: [0, 1023] }), {
     realtimePriority: 99,
     realtimeLimitUs: 2,
     nice: -20,
-    lockMemory: false,
     cpuAffinity: [0, 1023],
   });
   t.same(readProcessScheduling({}), {});
@@ -21,12 +20,12 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     [{ realtimePriority: 50.5 }, /realtimePriority: .*got 50\.5/],
     [{ realtimePriority: '50' }, /realtimePriority: .*got "50"/],
     [{ nice: 20 }, /^scheduling\.nice: must be an integer from -20 to 19, got 20/],
-    [{ lockMemory: 'yes' }, /^scheduling\.lockMemory: must be true or false/],
+    [{ lockMemory: true }, /^scheduling\.lockMemory: not supported: .*madvise/],
     [{ cpuAffinity: [] }, /^scheduling\.cpuAffinity: must be a non-empty list/],
     [{ cpuAffinity: [0, 1024] }, /^scheduling\.cpuAffinity\[1\]: must be a CPU number from 0 to 1023, got 1024/],
     [{ realtimeLimitUs: 1 }, /^scheduling\.realtimeLimitUs: must be an integer from 2 to 4294967295/],
     [{ realtimeLimitUs: 2 ** 32 }, /realtimeLimitUs/],
-    [{ priority: 50 }, /^scheduling\.priority: unknown field \(expected realtimePriority, nice, lockMemory, cpuAffinity, realtimeLimitUs\)/],
+    [{ priority: 50 }, /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs\)/],
     [{ names: { nice: 'x' } }, /^scheduling\.names: unknown field/],
   ];
   for (const [value, message] of bad) t.throws(() => readProcessScheduling(value), { name: 'ConfigError', message }, JSON.stringify(value));
@@ -46,9 +45,9 @@ t.test('the runtime input: "scheduling" is checked with the rest, before the net
 
 t.test('default and comparison (a reload that changes them warns that a restart is needed)', async (t) => {
   t.ok(isDefaultScheduling(undefined));
-  t.ok(isDefaultScheduling({ lockMemory: false }));
+  t.ok(isDefaultScheduling({}));
   t.notOk(isDefaultScheduling({ nice: 0 }), 'nice 0 is asked for: applied');
-  t.ok(sameScheduling(undefined, { lockMemory: false }));
+  t.ok(sameScheduling(undefined, {}));
   t.ok(sameScheduling({ realtimePriority: 5, names: { realtimePriority: 'a' } }, { realtimePriority: 5 }), 'names aside');
   t.notOk(sameScheduling({ realtimePriority: 5 }, { realtimePriority: 6 }));
   t.notOk(sameScheduling({ cpuAffinity: [0] }, undefined));

@@ -3,7 +3,7 @@
 // meaning here are accepted with a warning that says so, never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
-import { MAX_CPU, type ProcessScheduling } from '../../linux/scheduling.js';
+import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement } from './parser.js';
 import { integerValue, noArgs, readInteger, singleArg } from './values.js';
@@ -17,7 +17,7 @@ export interface KeepalivedGlobals {
   strict?: SourcePosition;
   checkUnicastSource: boolean;
   announce: Partial<AnnounceConfig>;
-  /** vrrp_rt_priority, vrrp_priority, vrrp_no_swap, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
+  /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
   scheduling?: ProcessScheduling;
 }
 
@@ -25,7 +25,6 @@ export interface KeepalivedGlobals {
 const SCHEDULING_KEYWORDS = {
   realtimePriority: 'vrrp_rt_priority',
   nice: 'vrrp_priority',
-  lockMemory: 'vrrp_no_swap',
   cpuAffinity: 'vrrp_cpu_affinity',
   realtimeLimitUs: 'vrrp_rlimit_rttime',
 } as const;
@@ -118,7 +117,7 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
         setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
         break;
       case 'vrrp_no_swap':
-        if (noArgs(statement, diagnostics)) setScheduling(globals, 'lockMemory', true);
+        if (noArgs(statement, diagnostics)) diagnostics.warning(statement, `vrrp_no_swap: ${NO_SWAP_UNSUPPORTED}`);
         break;
       case 'vrrp_cpu_affinity':
         setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics));
