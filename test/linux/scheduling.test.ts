@@ -16,6 +16,9 @@ import { eventually } from './runner-process.js';
 
 const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
 const VRRP_ENGINE = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
+const IPFAILOVER = fileURLToPath(new URL('../../../bin/ipfailover', import.meta.url));
+/** bin/ipfailover's variables for one VIP on va (192.0.2.1 is the node's address), no check, no firewall rule. */
+const IPFAILOVER_ENV = ['env', 'OPENSHIFT_HA_VIRTUAL_IPS=192.0.2.50', 'OPENSHIFT_HA_NETWORK_INTERFACE=va', 'OPENSHIFT_HA_MONITOR_PORT=0', 'OPENSHIFT_HA_RT_PRIORITY=30'];
 const SCHED_RR = 2;
 const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
 
@@ -137,6 +140,16 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() }
     t.equal(await rt.exited, 0);
   });
 
+  await t.test('ipfailover: OPENSHIFT_HA_RT_PRIORITY', async (t) => {
+    const s = start(IPFAILOVER_ENV, [IPFAILOVER]);
+    await waitLogged(s, /"event":"started"/);
+    t.equal(statField(`/proc/${s.child.pid!}/stat`, 41), SCHED_RR);
+    t.equal(statField(`/proc/${s.child.pid!}/stat`, 40), 30);
+    t.same(realtimeTimeout(s.child.pid!), ['100000', '200000']);
+    s.child.kill('SIGTERM');
+    t.equal(await s.exited, 0);
+  });
+
   await t.test('without the capability: exit 2 naming it, before any router starts', { skip: hasSetpriv ? false : 'setpriv is not installed' }, async (t) => {
     const dropNice = ['setpriv', '--inh-caps=-sys_nice', '--bounding-set=-sys_nice', '--'];
     const conf = join(dir, 'nocap.conf');
@@ -152,6 +165,9 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() }
     t.equal(await engine.exited, 2, 'vrrp-engine: exit 2');
     t.match(engine.output, /configuration error: scheduling\.nice: nice -5 refused \(EACCES[^)]*\): the process needs CAP_SYS_NICE/);
 
-    t.same(netns.addresses('va').filter((a) => a.local === '192.0.2.100'), [], 'no VIP was added by any refused start');
+    const pod = start([...IPFAILOVER_ENV, ...dropNice], [IPFAILOVER]);
+    t.equal(await pod.exited, 2, 'ipfailover: exit 2');
+    t.match(pod.output, /OPENSHIFT_HA_RT_PRIORITY: SCHED_RR priority 30 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/);
+    t.same(netns.addresses('va').filter((a) => a.local === '192.0.2.100' || a.local === '192.0.2.50'), [], 'no VIP was added by any refused start');
   });
 });
