@@ -1,6 +1,6 @@
 // The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity
-// and vrrp_rlimit_rttime mean it (vrrp_no_swap: NO_SWAP_UNSUPPORTED): so that adverts keep leaving on time on a busy
-// machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
+// and vrrp_rlimit_rttime mean it (vrrp_no_swap: NO_SWAP_UNSUPPORTED), so that adverts keep leaving
+// on time on a busy machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
 // (native/src/scheduling.cc).
 //
 // Which threads: the main thread only (sched_setscheduler, setpriority and sched_setaffinity with
@@ -26,7 +26,8 @@ export interface ProcessScheduling {
   /**
    * RLIMIT_RTTIME hard limit in µs with realtimePriority: CPU time without a blocking system call
    * before the kernel kills the process (SIGKILL); the soft limit, half of it, sends SIGXCPU, which is
-   * logged. Default 200000 (DEFAULT_REALTIME_LIMIT_US: why not keepalived's 10000) (keepalived: vrrp_rlimit_rttime).
+   * logged. Default DEFAULT_REALTIME_LIMIT_US, 200000, not keepalived's 10000: see there
+   * (keepalived: vrrp_rlimit_rttime).
    */
   readonly realtimeLimitUs?: number;
   /** What the operator called each setting (a keepalived keyword, a variable), for errors; not a JSON field. */
@@ -218,10 +219,10 @@ export function armRealtimeLimit(applied: AppliedScheduling, logger?: RuntimeLog
   }
 }
 
-/** "SCHED_RR 50 (RLIMIT_RTTIME 10000 µs), memory locked, CPUs 0,1" for the start log. */
+/** "SCHED_RR 50 (RLIMIT_RTTIME 200000 µs once running), CPUs 0,1" for the start log. */
 export function describeScheduling(applied: AppliedScheduling): string {
   const parts: string[] = [];
-  if (applied.realtimePriority !== undefined) parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs)`);
+  if (applied.realtimePriority !== undefined) parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs once running)`);
   if (applied.nice !== undefined) parts.push(`nice ${applied.nice}`);
   if (applied.cpuAffinity !== undefined) parts.push(`CPUs ${applied.cpuAffinity.join(',')}`);
   return parts.join(', ') || 'unchanged';
