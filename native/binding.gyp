@@ -12,7 +12,8 @@
         "src/vrrp_socket.cc",
         "src/announce.cc",
         "src/precise_timer.cc",
-        "src/signal_watcher.cc"
+        "src/signal_watcher.cc",
+        "src/scheduling.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

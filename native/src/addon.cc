@@ -1,5 +1,6 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
-// timerfd-based precise timer, and a libuv watcher for signals Node cannot catch (real-time ones).
+// timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), and the
+// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME).
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 
@@ -7,6 +8,7 @@
 #include "errors.h"
 #include "net_util.h"
 #include "precise_timer.h"
+#include "scheduling.h"
 #include "signal_watcher.h"
 #include "vrrp_socket.h"
 
@@ -29,6 +31,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PreciseTimer", vrrp::PreciseTimer::Define(env));
   exports.Set("SignalWatcher", vrrp::SignalWatcher::Define(env));
   exports.Set("realtimeSignals", Napi::Function::New<vrrp::RealtimeSignals>(env, "realtimeSignals"));
+  exports.Set("setRealtime", Napi::Function::New<vrrp::SetRealtime>(env, "setRealtime"));
+  exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
+  exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
+  exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }

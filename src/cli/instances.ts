@@ -20,6 +20,7 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../linux/runtime.js';
+import type { ProcessScheduling } from '../linux/scheduling.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
@@ -208,12 +209,12 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan): Promise<void> {
+  startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
     return this.serial(async () => {
       // Health starts before the engine: notify scripts see the startup transitions as they happen, and
       // a check that fails from the start (init_fail) is what its router starts with.
       const runtime = await startLinuxEngine(
-        { ...engineInput(instances), logger: this.logger },
+        { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
         {
           beforeStart: (handle) => {
             this.runtime = handle;

@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { startHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 import { readHealthPlan } from '../health/validate.js';
 import { errorFields } from '../linux/event-log.js';
+import { readProcessScheduling } from '../linux/scheduling.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../linux/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { StopSignals } from './stop-signals.js';
@@ -27,6 +28,10 @@ FILE.json:
   Router fields are those of the library's RouterConfigInput (docs/embedding.md); primaryAddress may be
   left out: the interface's primary IPv4 address, or its IPv6 link-local address, is used.
   "health" (optional) is a HealthPlan: checks, tracks, notify commands, sync groups (docs/health.md).
+  "scheduling" (optional): the main thread's scheduling, applied before the routers start
+  (docs/operations.md, Real-time scheduling): {"realtimePriority": 1..99 (SCHED_RR, needs CAP_SYS_NICE),
+  "realtimeLimitUs": RLIMIT_RTTIME µs (default 200000), "nice": -20..19 (below 0 needs CAP_SYS_NICE),
+  "cpuAffinity": [0, 1]}; a refusal is a configuration error (exit 2).
 
 options:
   --config FILE     the configuration (required)
@@ -108,6 +113,8 @@ async function main(): Promise<void> {
   let plan: HealthPlan | undefined;
   try {
     plan = healthSection === undefined ? undefined : readHealthPlan(healthSection, routerNames(engineInput));
+    // Strictly here (vrrp-engine's own JSON): unknown fields in "scheduling" are typos.
+    if (engineInput.scheduling !== undefined) readProcessScheduling(engineInput.scheduling);
   } catch (error) {
     if (error instanceof ConfigError) configError(error.message);
     throw error;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { errorFields } from '../linux/event-log.js';
+import { sameScheduling } from '../linux/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
@@ -235,6 +236,10 @@ async function run(options: DaemonOptions): Promise<void> {
     }
     logDiagnostics(next.diagnostics);
     if (signals.isStopping) return;
+    if (!sameScheduling(loaded.input.scheduling, next.input.scheduling)) {
+      // Applied once at start (keepalived re-applies them on reload; we do not, yet).
+      logger.warn({ event: 'notice', notice: 'scheduling-needs-restart' }, 'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart');
+    }
     let result;
     try {
       result = await instances.reload(next.instances, next.health);
@@ -260,7 +265,7 @@ async function run(options: DaemonOptions): Promise<void> {
   };
 
   try {
-    await instances.startAll(loaded.instances, loaded.health);
+    await instances.startAll(loaded.instances, loaded.health, loaded.input.scheduling);
   } catch (error) {
     const config = error instanceof ConfigError;
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);

@@ -1,7 +1,8 @@
 // Loads the C++ addon (native/, built by `npm ci` through node-gyp) and describes its raw API.
 // Wrappers: src/linux/raw-socket.ts (VRRP sockets, single announcements), src/linux/announce.ts
 // (sendAnnouncements), src/linux/precise-time.ts (PreciseTimer) and src/linux/rt-signals.ts
-// (SignalWatcher); everything else goes through those.
+// (SignalWatcher), src/linux/scheduling.ts (the main thread's scheduling); everything else goes
+// through those.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -165,6 +166,14 @@ export interface VrrpNativeAddon {
   realtimeSignals(): { readonly min: number; readonly max: number };
   /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */
   interfaceIndex(name: string): number;
+  /** SCHED_RR | SCHED_RESET_ON_FORK at `priority` for the calling thread (sched_setscheduler(0)). */
+  setRealtime(priority: number): void;
+  /** setpriority(PRIO_PROCESS, 0, nice): the calling thread on Linux. */
+  setNice(nice: number): void;
+  /** sched_setaffinity(0, cpus) for the calling thread. */
+  setCpuAffinity(cpus: readonly number[]): void;
+  /** setrlimit(RLIMIT_RTTIME, { softUs, hardUs }). */
+  setRealtimeLimit(softUs: number, hardUs: number): void;
 }
 
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');

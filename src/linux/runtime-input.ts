@@ -12,6 +12,7 @@ import type { IpFamily } from '../wire/types.js';
 import { canonicalAddress, type VipSpec } from './addresses.js';
 import type { RuntimeLogger } from './event-log.js';
 import { getSourceAddresses } from './links.js';
+import { checkProcessScheduling, type ProcessScheduling } from './scheduling.js';
 import type { NetlinkError, RtNetlinkClient } from './netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from './vmac.js';
 
@@ -51,6 +52,11 @@ export interface LinuxEngineInput {
   readonly vips?: readonly LinuxVipSpec[];
   /** pino or anything with the same methods; without one the runtime logs nothing. */
   readonly logger?: RuntimeLogger;
+  /**
+   * The daemon's own scheduling (SCHED_RR, nice, CPU affinity), applied once before the
+   * routers start (src/linux/scheduling.ts); left out, the process is left as it was started.
+   */
+  readonly scheduling?: ProcessScheduling;
 }
 
 /** Every field a router may have; a compile error here means RouterConfigInput changed. */
@@ -79,7 +85,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   higherPrioritySendAdvert: true,
   useVmac: true,
 };
-const INPUT_FIELDS = new Set(['routers', 'vips', 'logger']);
+const INPUT_FIELDS = new Set(['routers', 'vips', 'logger', 'scheduling']);
 const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack']);
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -96,6 +102,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   for (const key of Object.keys(input)) {
     if (!INPUT_FIELDS.has(key)) throw new ConfigError(key, `unknown field (expected ${[...INPUT_FIELDS].join(', ')})`);
   }
+  if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

@@ -43,6 +43,7 @@ import {
   type LinuxVipSpec,
   type ResolvedRouter,
 } from './runtime-input.js';
+import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefaultScheduling, type AppliedScheduling } from './scheduling.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from './vmac.js';
@@ -576,6 +577,12 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       routers.push(resolved);
     }
     const configs = routers.map((r) => r.config);
+    // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
+    let applied: AppliedScheduling | undefined;
+    if (!isDefaultScheduling(input.scheduling)) {
+      applied = applyProcessScheduling(input.scheduling!);
+      logger.info({ event: 'scheduling', ...applied }, `main thread scheduling: ${describeScheduling(applied)}`);
+    }
     plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
     addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
 
@@ -626,6 +633,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       },
       `running ${configs.length} virtual router(s)`,
     );
+    if (applied !== undefined) armRealtimeLimit(applied, logger);
     return runtime;
   } catch (error) {
     packets?.close();

@@ -7,6 +7,7 @@
 import ipaddr from 'ipaddr.js';
 import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
 import type { LinuxRouterInput } from '../linux/runtime.js';
+import type { ProcessScheduling } from '../linux/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
@@ -66,6 +67,8 @@ export interface OpenShiftPlan {
   readonly iptablesChain: string | undefined;
   /** OPENSHIFT_HA_FIREWALL (ours): iptables or nftables; undefined: iptables if installed, else nft. */
   readonly firewallBackend: 'iptables' | 'nftables' | undefined;
+  /** OPENSHIFT_HA_RT_PRIORITY (ours): SCHED_RR for the main thread, as keepalived's vrrp_rt_priority; undefined: off. */
+  readonly scheduling: ProcessScheduling | undefined;
   readonly multicastSource: string | undefined;
   readonly unicastSource: string | undefined;
   readonly status: StatusListener | undefined;
@@ -326,6 +329,13 @@ function iptablesChain(env: Env): string | undefined {
   return chain;
 }
 
+/** OPENSHIFT_HA_RT_PRIORITY (ours, off by default as in the keepalived image): 0 or unset is off. */
+function realtimeScheduling(env: Env): ProcessScheduling | undefined {
+  const name = 'OPENSHIFT_HA_RT_PRIORITY';
+  const priority = integer(env, name, 0, 0, 99, ' (SCHED_RR priority of the advert thread; 0: off; needs CAP_SYS_NICE)');
+  return priority === 0 ? undefined : { realtimePriority: priority, names: { realtimePriority: name, realtimeLimitUs: name } };
+}
+
 function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
   const name = 'OPENSHIFT_HA_FIREWALL';
   const value = text(env, name);
@@ -462,6 +472,7 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
     notifyCommand,
     iptablesChain: iptablesChain(env),
     firewallBackend: firewallBackend(env),
+    scheduling: realtimeScheduling(env),
     multicastSource,
     unicastSource,
     status: statusListener(env),

@@ -177,7 +177,7 @@ async function main(): Promise<void> {
 
   try {
     running.engine = await startLinuxEngine(
-      { routers: plan.routers, logger },
+      { routers: plan.routers, logger, ...(plan.scheduling ? { scheduling: plan.scheduling } : {}) },
       {
         // Before the engine starts: the notify script hears the state each instance starts in (BACKUP,
         // as keepalived runs it), and the firewall lets the peers' adverts in before we listen for them.

@@ -253,3 +253,25 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
   t.equal(router(`${base}\npriority 10\npriority 20`).priority, 20, 'the last one wins');
   t.same(router(`${base}\nvirtual_ipaddress {\n192.0.2.101\n}`).virtualAddresses, ['192.0.2.100', '192.0.2.101'], 'a second block adds to the first');
 });
+
+t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap warned', async (t) => {
+  t.equal(load(base).input.scheduling, undefined, 'none set: the process is left as started');
+  const all = load(base, 'vrrp_rt_priority 50\nvrrp_priority -10\nvrrp_cpu_affinity 1 0 1\nvrrp_rlimit_rttime 200000');
+  t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
+  t.equal(all.input.scheduling?.names?.realtimePriority, 'vrrp_rt_priority', 'errors at start name the keyword');
+  t.notOk(all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)), 'implemented: no "ignored" warning');
+  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap: not supported: .*V8 aborts.*MemorySwapMax=0/, 'vrrp_no_swap');
+  t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
+  t.equal(load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs, 2, "1 µs is taken as 2, as keepalived (its soft limit is half)");
+  const old = load(base, 'vrrp_rlimit_rtime 30000');
+  t.equal(old.input.scheduling?.realtimeLimitUs, 30000, 'the deprecated spelling still works');
+  warned(t, base, 'vrrp_rlimit_rtime', /deprecated.*vrrp_rlimit_rttime/, 'vrrp_rlimit_rtime 30000');
+  refused(t, base, 'vrrp_rt_priority', /vrrp_rt_priority must be a whole number from 1 to 99, got "100"/, 'vrrp_rt_priority 100');
+  refused(t, base, 'vrrp_rt_priority', /from 1 to 99, got "0"/, 'vrrp_rt_priority 0');
+  refused(t, base, 'vrrp_priority', /vrrp_priority must be a whole number from -20 to 19, got "-21"/, 'vrrp_priority -21');
+  refused(t, base, 'vrrp_no_swap', /no_swap/, 'vrrp_no_swap yes');
+  refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
+  refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
+  refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
+  warned(t, base, 'checker_rt_priority', /accepted and ignored/, 'checker_rt_priority 50');
+});

@@ -407,3 +407,14 @@ t.test('the most VIPs there can be (255 groups of 255) are read, each address ri
     t.same(got, Array.from({ length: 0x200 }, (_, i) => new ipaddr.IPv6([...parts, i]).toString()), lead);
   }
 });
+
+t.test('RT_PRIORITY (ours): off by default, 1-99 is SCHED_RR for the advert thread', async (t) => {
+  t.equal(plan({}).scheduling, undefined, 'unset: off, as in the keepalived image');
+  t.equal(plan({ OPENSHIFT_HA_RT_PRIORITY: '0' }).scheduling, undefined, '0: off');
+  const on = plan({ OPENSHIFT_HA_RT_PRIORITY: '40' }).scheduling;
+  t.equal(on?.realtimePriority, 40);
+  t.equal(on?.names?.realtimePriority, 'OPENSHIFT_HA_RT_PRIORITY', 'a refusal at start names the variable');
+  for (const value of ['100', '-1', '4O', '05', '1.5']) {
+    rejects(t, { OPENSHIFT_HA_RT_PRIORITY: value }, 'OPENSHIFT_HA_RT_PRIORITY', ['from 0 to 99', 'CAP_SYS_NICE']);
+  }
+});

@@ -1,11 +1,12 @@
 // global_defs: the settings that apply to every vrrp_instance (strict mode, GARP timings, version)
-// and the few the daemon needs (router_id, script security). Options of keepalived that have no
+// and the few the daemon needs (router_id, script security, the VRRP process's scheduling). Options of keepalived that have no
 // meaning here are accepted with a warning that says so, never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
+import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement } from './parser.js';
-import { noArgs, readInteger, singleArg } from './values.js';
+import { integerValue, noArgs, readInteger, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -16,7 +17,17 @@ export interface KeepalivedGlobals {
   strict?: SourcePosition;
   checkUnicastSource: boolean;
   announce: Partial<AnnounceConfig>;
+  /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
+  scheduling?: ProcessScheduling;
 }
+
+/** The keyword each scheduling setting comes from, for the error when the kernel refuses it. */
+const SCHEDULING_KEYWORDS = {
+  realtimePriority: 'vrrp_rt_priority',
+  nice: 'vrrp_priority',
+  cpuAffinity: 'vrrp_cpu_affinity',
+  realtimeLimitUs: 'vrrp_rlimit_rttime',
+} as const;
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
 
@@ -27,9 +38,9 @@ const IGNORED_GLOBALS = new Set([
   'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3',
   'snmp_socket', 'lvs_id', 'lvs_sync_daemon', 'lvs_flush', 'lvs_flush_onstop', 'lvs_timeouts', 'checker_priority',
   'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_process_name', 'bfd_priority',
-  'bfd_no_swap', 'bfd_rt_priority', 'bfd_process_name', 'vrrp_priority', 'vrrp_no_swap', 'vrrp_rt_priority',
-  'vrrp_cpu_affinity', 'vrrp_process_name', 'process_names', 'process_name', 'max_auto_priority',
-  'min_auto_priority_delay', 'vrrp_rlimit_rtime', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'umask',
+  'bfd_no_swap', 'bfd_rt_priority', 'bfd_process_name', 'vrrp_process_name', 'process_names', 'process_name',
+  'max_auto_priority', 'min_auto_priority_delay', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'checker_rlimit_rttime',
+  'bfd_rlimit_rttime', 'umask',
   'dynamic_interfaces', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'vrrp_netlink_cmd_rcv_bufs',
   'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
   'random_seed', 'vrrp_higher_prio_send_advert',
@@ -99,12 +110,51 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
         }
         break;
       }
+      case 'vrrp_rt_priority':
+        setScheduling(globals, 'realtimePriority', readInteger(statement, 1, 99, diagnostics));
+        break;
+      case 'vrrp_priority':
+        setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
+        break;
+      case 'vrrp_no_swap':
+        if (noArgs(statement, diagnostics)) diagnostics.warning(statement, `vrrp_no_swap: ${NO_SWAP_UNSUPPORTED}`);
+        break;
+      case 'vrrp_cpu_affinity':
+        setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics));
+        break;
+      case 'vrrp_rlimit_rtime':
+      case 'vrrp_rlimit_rttime': {
+        if (keyword === 'vrrp_rlimit_rtime') diagnostics.warning(statement, 'vrrp_rlimit_rtime is deprecated (as in keepalived): use vrrp_rlimit_rttime');
+        const limitUs = readInteger(statement, 1, 4_294_967_295, diagnostics);
+        // keepalived's soft limit is half of this and must not be 0: 1 is taken as 2, as it does.
+        setScheduling(globals, 'realtimeLimitUs', limitUs === 1 ? 2 : limitUs);
+        break;
+      }
       default:
         if (!(keyword.startsWith('vrrp_garp_') && readGarpGlobal(statement, globals.announce, diagnostics))) {
           unknownGlobal(statement, diagnostics);
         }
     }
   }
+}
+
+function setScheduling<K extends keyof typeof SCHEDULING_KEYWORDS>(
+  globals: KeepalivedGlobals,
+  setting: K,
+  value: ProcessScheduling[K] | undefined,
+): void {
+  if (value === undefined) return;
+  globals.scheduling = { ...globals.scheduling, [setting]: value, names: SCHEDULING_KEYWORDS };
+}
+
+/** `vrrp_cpu_affinity 0 2 3`: CPU numbers (checked against the machine's CPUs at start). */
+function readCpuList(statement: Statement, diagnostics: DiagnosticList): number[] | undefined {
+  if (statement.args.length === 0) {
+    diagnostics.error(statement, 'vrrp_cpu_affinity needs at least one CPU number');
+    return undefined;
+  }
+  const cpus = statement.args.map((word) => integerValue(word, 'vrrp_cpu_affinity', 0, MAX_CPU, diagnostics));
+  return cpus.every((cpu) => cpu !== undefined) ? [...new Set(cpus as number[])] : undefined;
 }
 
 function unknownGlobal(statement: Statement, diagnostics: DiagnosticList): void {

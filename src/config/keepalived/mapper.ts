@@ -127,7 +127,7 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
   return {
-    input: { routers, ...(vips.length > 0 ? { vips } : {}) },
+    input: { routers, ...(vips.length > 0 ? { vips } : {}), ...(globals.scheduling ? { scheduling: globals.scheduling } : {}) },
     globals,
     scripts,
     trackFiles,

@@ -1,0 +1,246 @@
+// The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity
+// and vrrp_rlimit_rttime mean it (vrrp_no_swap: NO_SWAP_UNSUPPORTED), so that adverts keep leaving
+// on time on a busy machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
+// (native/src/scheduling.cc).
+//
+// Which threads: the main thread only (sched_setscheduler, setpriority and sched_setaffinity with
+// pid 0 act on the calling thread). That is the thread that runs the event loop, the timers, the
+// receive path and sends every advert; keepalived's VRRP process is single-threaded, so this is
+// what its keywords cover. The libuv pool (DNS, fs) and V8's GC helper threads are left as they
+// are: making them SCHED_RR would let a long GC or fs job hold a CPU against the machine, with
+// nothing of the advert path to gain. SCHED_RESET_ON_FORK keeps threads started later and every
+// script we spawn (checks, notify) out of SCHED_RR, as keepalived does.
+
+import { cpus as cpuList } from 'node:os';
+import { ConfigError } from '../config/errors.js';
+import type { RuntimeLogger } from './event-log.js';
+import { loadNative, type SystemError } from './native.js';
+
+export interface ProcessScheduling {
+  /** SCHED_RR at this priority (1..99) for the main thread (keepalived: vrrp_rt_priority). */
+  readonly realtimePriority?: number;
+  /** Nice (-20..19) of the main thread when not real-time (keepalived: vrrp_priority). */
+  readonly nice?: number;
+  /** CPUs the main thread may run on (keepalived: vrrp_cpu_affinity). */
+  readonly cpuAffinity?: readonly number[];
+  /**
+   * RLIMIT_RTTIME hard limit in µs with realtimePriority: CPU time without a blocking system call
+   * before the kernel kills the process (SIGKILL); the soft limit, half of it, sends SIGXCPU, which is
+   * logged. Default DEFAULT_REALTIME_LIMIT_US, 200000, not keepalived's 10000: see there
+   * (keepalived: vrrp_rlimit_rttime).
+   */
+  readonly realtimeLimitUs?: number;
+  /** What the operator called each setting (a keepalived keyword, a variable), for errors; not a JSON field. */
+  readonly names?: Readonly<Partial<Record<SchedulingSetting, string>>>;
+}
+
+export type SchedulingSetting = 'realtimePriority' | 'nice' | 'cpuAffinity' | 'realtimeLimitUs';
+
+/**
+ * RLIMIT_RTTIME's default, µs. keepalived's (RT_RLIMIT_DEFAULT, lib/process.h) is 10000, sized for a
+ * small C process; a Node main thread at 10 ms adverts was killed by it in 1 run of 4 even with the
+ * limit set after the start, and drew SIGXCPU at 50000 (soft 25 ms) in 2 of 5: 200 ms still ends a
+ * runaway within a fifth of a second, and vrrp_rlimit_rttime 10000 gives keepalived's back.
+ */
+export const DEFAULT_REALTIME_LIMIT_US = 200_000;
+/** sched_setaffinity's cpu_set_t holds CPUs 0..1023 (CPU_SETSIZE). */
+export const MAX_CPU = 1023;
+const MAX_REALTIME_LIMIT_US = 4_294_967_295;
+
+const SETTINGS: readonly SchedulingSetting[] = ['realtimePriority', 'nice', 'cpuAffinity', 'realtimeLimitUs'];
+
+/** A setting the kernel refused at start; `capability` names what the process lacks, when that is why. */
+export class SchedulingError extends ConfigError {
+  readonly capability: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(field: string, message: string, capability: string | undefined, code: string | undefined) {
+    super(field, message);
+    this.name = 'SchedulingError';
+    this.capability = capability;
+    this.code = code;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function integerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/**
+ * keepalived's vrrp_no_swap (mlockall) is not offered: V8 frees heap pages with madvise(MADV_DONTNEED),
+ * which the kernel refuses (EINVAL) on locked memory, and V8 then aborts (V8_Fatal "Check failed:
+ * 0 == ret" in OS::SetPermissions): 1 start in 6 with MCL_ONFAULT, 3 in 8 under strace without it.
+ */
+export const NO_SWAP_UNSUPPORTED =
+  "not supported: with mlockall Node's V8 aborts now and then (the kernel refuses its madvise(MADV_DONTNEED) on locked pages); keep the service out of swap with its cgroup instead (systemd MemorySwapMax=0, a pod's memory.swap.max 0)";
+
+/** Checks vrrp-engine's JSON `scheduling` object (unknown fields are errors); throws ConfigError naming the field. */
+export function readProcessScheduling(value: unknown, field = 'scheduling'): ProcessScheduling {
+  if (!isRecord(value)) throw new ConfigError(field, 'must be an object');
+  if (value.lockMemory !== undefined) throw new ConfigError(`${field}.lockMemory`, NO_SWAP_UNSUPPORTED);
+  for (const key of Object.keys(value)) {
+    if (!(SETTINGS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown field (expected ${SETTINGS.join(', ')})`);
+  }
+  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs } = value;
+  if (realtimePriority !== undefined && !integerIn(realtimePriority, 1, 99)) {
+    throw new ConfigError(`${field}.realtimePriority`, `must be an integer from 1 to 99, got ${JSON.stringify(realtimePriority)}`);
+  }
+  if (nice !== undefined && !integerIn(nice, -20, 19)) {
+    throw new ConfigError(`${field}.nice`, `must be an integer from -20 to 19, got ${JSON.stringify(nice)}`);
+  }
+  if (cpuAffinity !== undefined) {
+    if (!Array.isArray(cpuAffinity) || cpuAffinity.length === 0) throw new ConfigError(`${field}.cpuAffinity`, 'must be a non-empty list of CPU numbers');
+    cpuAffinity.forEach((cpu, index) => {
+      if (!integerIn(cpu, 0, MAX_CPU)) throw new ConfigError(`${field}.cpuAffinity[${index}]`, `must be a CPU number from 0 to ${MAX_CPU}, got ${JSON.stringify(cpu)}`);
+    });
+  }
+  if (realtimeLimitUs !== undefined && !integerIn(realtimeLimitUs, 2, MAX_REALTIME_LIMIT_US)) {
+    throw new ConfigError(`${field}.realtimeLimitUs`, `must be an integer from 2 to ${MAX_REALTIME_LIMIT_US} (µs), got ${JSON.stringify(realtimeLimitUs)}`);
+  }
+  return {
+    ...(realtimePriority !== undefined ? { realtimePriority } : {}),
+    ...(nice !== undefined ? { nice } : {}),
+    ...(cpuAffinity !== undefined ? { cpuAffinity: [...(cpuAffinity as number[])] } : {}),
+    ...(realtimeLimitUs !== undefined ? { realtimeLimitUs } : {}),
+  };
+}
+
+/** Checks settings built in code (a configuration reader's): readProcessScheduling's rules, `names` allowed. */
+export function checkProcessScheduling(settings: unknown, field = 'scheduling'): void {
+  if (!isRecord(settings)) throw new ConfigError(field, 'must be an object');
+  const { names, ...rest } = settings;
+  if (names !== undefined && (!isRecord(names) || Object.values(names).some((name) => typeof name !== 'string'))) {
+    throw new ConfigError(`${field}.names`, 'must map settings to the names to use for them in errors');
+  }
+  readProcessScheduling(rest, field);
+}
+
+/** True when the settings ask for nothing (the default: the process is left as it was started). */
+export function isDefaultScheduling(settings: ProcessScheduling | undefined): boolean {
+  return settings === undefined || SETTINGS.every((key) => settings[key] === undefined);
+}
+
+/** Same effective settings (names aside): a reload compares with this to tell the operator a restart is needed. */
+export function sameScheduling(a: ProcessScheduling | undefined, b: ProcessScheduling | undefined): boolean {
+  const effective = (s: ProcessScheduling | undefined) =>
+    JSON.stringify(SETTINGS.map((key) => s?.[key] ?? null));
+  return effective(a) === effective(b);
+}
+
+/** The capability whose absence makes the kernel refuse a call with `code`. */
+function missingCapability(setting: SchedulingSetting, code: string | undefined): string | undefined {
+  if (setting === 'cpuAffinity') return undefined;
+  return code === 'EPERM' || code === 'EACCES' ? 'CAP_SYS_NICE' : undefined;
+}
+
+function refused(settings: ProcessScheduling, setting: SchedulingSetting, what: string, error: unknown): SchedulingError {
+  const code = (error as Partial<SystemError>).code;
+  const capability = missingCapability(setting, code);
+  const why = (error as Error).message;
+  const hint = capability !== undefined ? `: the process needs ${capability}` : '';
+  return new SchedulingError(settings.names?.[setting] ?? `scheduling.${setting}`, `${what} refused (${why})${hint}`, capability, code);
+}
+
+function onlineCpuCount(): number {
+  return cpuList().length;
+}
+
+/** What was applied, for the start log. */
+export interface AppliedScheduling {
+  readonly realtimePriority?: number;
+  readonly realtimeLimitUs?: number;
+  readonly nice?: number;
+  readonly cpuAffinity?: readonly number[];
+}
+
+/**
+ * Applies `settings` to the calling (main) thread and the process, in keepalived's way: the CPU
+ * affinity, then SCHED_RR (its RLIMIT_RTTIME comes later: armRealtimeLimit), else the nice value.
+ * Throws SchedulingError, naming the setting and the missing capability, on the first
+ * refusal; the settings applied before it stay (the runner exits).
+ */
+export function applyProcessScheduling(settings: ProcessScheduling): AppliedScheduling {
+  const native = loadNative();
+  const applied: { -readonly [K in keyof AppliedScheduling]: AppliedScheduling[K] } = {};
+  const attempt = (setting: SchedulingSetting, what: string, call: () => void) => {
+    try {
+      call();
+    } catch (error) {
+      throw refused(settings, setting, what, error);
+    }
+  };
+  if (settings.cpuAffinity !== undefined) {
+    const cpus = settings.cpuAffinity;
+    // The kernel takes a set with any one CPU it has and ignores the rest: say so instead (keepalived
+    // refuses CPU numbers past the online count too).
+    const online = onlineCpuCount();
+    const missing = cpus.filter((cpu) => cpu >= online);
+    if (missing.length > 0) {
+      throw new SchedulingError(settings.names?.cpuAffinity ?? 'scheduling.cpuAffinity', `CPU ${missing.join(',')} does not exist: this machine has CPUs 0 to ${online - 1}`, undefined, undefined);
+    }
+    attempt('cpuAffinity', `CPU affinity ${cpus.join(',')}`, () => native.setCpuAffinity(cpus));
+    applied.cpuAffinity = cpus;
+  }
+  if (settings.realtimePriority !== undefined) {
+    const priority = settings.realtimePriority;
+    attempt('realtimePriority', `SCHED_RR priority ${priority}`, () => native.setRealtime(priority));
+    applied.realtimePriority = priority;
+    applied.realtimeLimitUs = settings.realtimeLimitUs ?? DEFAULT_REALTIME_LIMIT_US;
+  } else if (settings.nice !== undefined) {
+    // keepalived sets the nice value only when not real-time: SCHED_RR threads do not use it.
+    const nice = settings.nice;
+    attempt('nice', `nice ${nice}`, () => native.setNice(nice));
+    applied.nice = nice;
+  }
+  return applied;
+}
+
+/**
+ * Sets RLIMIT_RTTIME for a real-time main thread: called once the routers run, not with the policy.
+ * The start itself (loading and compiling the rest of the code, reading the interfaces, warming up the
+ * Master path) is tens of ms of CPU without a sleep, and reading cached files never sleeps: with the
+ * limit set before it, 10 ms killed 3 starts of 3 and 50 ms 1 of 3. After it the
+ * thread sleeps in epoll between adverts, which is what the limit measures. keepalived's shape: soft
+ * half the hard (SIGXCPU, logged), hard = the limit (SIGKILL). A refusal is logged, not fatal: it
+ * only happens when a lower hard limit is already set, which then bounds the thread instead.
+ */
+export function armRealtimeLimit(applied: AppliedScheduling, logger?: RuntimeLogger): void {
+  if (applied.realtimePriority === undefined || applied.realtimeLimitUs === undefined) return;
+  const hardUs = applied.realtimeLimitUs;
+  watchRealtimeLimit(logger, hardUs);
+  try {
+    loadNative().setRealtimeLimit(Math.max(1, Math.floor(hardUs / 2)), hardUs);
+  } catch (error) {
+    logger?.warn({ event: 'notice', notice: 'realtime-limit-refused', code: (error as Partial<SystemError>).code }, `RLIMIT_RTTIME ${hardUs} µs refused (${(error as Error).message}); the limit already set stays`);
+  }
+}
+
+/** "SCHED_RR 50 (RLIMIT_RTTIME 200000 µs once running), CPUs 0,1" for the start log. */
+export function describeScheduling(applied: AppliedScheduling): string {
+  const parts: string[] = [];
+  if (applied.realtimePriority !== undefined) parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs once running)`);
+  if (applied.nice !== undefined) parts.push(`nice ${applied.nice}`);
+  if (applied.cpuAffinity !== undefined) parts.push(`CPUs ${applied.cpuAffinity.join(',')}`);
+  return parts.join(', ') || 'unchanged';
+}
+
+let realtimeLimitWatched = false;
+
+/**
+ * SIGXCPU (the RLIMIT_RTTIME soft limit) would end the process by default: log it instead, as
+ * keepalived does; the hard limit's SIGKILL still ends a thread that never blocks.
+ */
+function watchRealtimeLimit(logger: RuntimeLogger | undefined, hardUs: number): void {
+  if (realtimeLimitWatched) return;
+  realtimeLimitWatched = true;
+  process.on('SIGXCPU', () => {
+    logger?.warn(
+      { event: 'notice', notice: 'realtime-limit', realtimeLimitUs: hardUs },
+      `SIGXCPU: the main thread ran ${Math.floor(hardUs / 2)} µs in SCHED_RR without blocking; at ${hardUs} µs the kernel kills the process`,
+    );
+  });
+}
