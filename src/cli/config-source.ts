@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
+import { ConfigurationError } from '../errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../linux/runtime.js';
 import { healthPlanFromKeepalived } from '../health/from-keepalived.js';
@@ -29,11 +30,19 @@ export interface LoadedConfig {
   readonly files: readonly string[];
 }
 
-/** The configuration cannot be used; `diagnostics` says why, with file and line where known. */
-export class ConfigLoadError extends Error {
+/**
+ * The configuration cannot be used; `diagnostics` says why, with file and line where known (`file` and
+ * `line` are those of the first error).
+ */
+export class ConfigLoadError extends ConfigurationError {
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('; ') || 'configuration refused');
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    super(errors.map(formatDiagnostic).join('; ') || 'configuration refused', {
+      file: first?.file,
+      line: first !== undefined && first.line > 0 ? first.line : undefined,
+    });
     this.name = 'ConfigLoadError';
     this.diagnostics = diagnostics;
   }

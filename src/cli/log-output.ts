@@ -9,6 +9,7 @@
 // forever, which pino's own exit hook calls. Non-blocking writes from this thread have neither problem.
 
 import { fstatSync, writeSync } from 'node:fs';
+import { errorCode } from '../errors.js';
 
 /** How often a full descriptor is tried again. */
 const RETRY_MS = 20;
@@ -20,7 +21,7 @@ function sleepMs(ms: number): void {
 }
 
 function isEagain(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   return code === 'EAGAIN' || code === 'EWOULDBLOCK';
 }
 

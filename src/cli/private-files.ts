@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { errorCode, hasCode } from '../errors.js';
 
 /** The root-only directory the dumps go to by default. */
 export const PRIVATE_DIR = '/run/vrrpd';
@@ -48,7 +49,7 @@ export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (hasCode(error, 'ENOENT')) return undefined;
     throw error;
   }
 }
@@ -104,7 +105,7 @@ export function ensurePrivateDirectory(dir: string): void {
     // mkdir(2) never follows a final symbolic link: one planted here gives EEXIST, then lstat sees it.
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!hasCode(error, 'EEXIST')) throw error;
   }
   const stats = lstatSync(dir);
   if (stats.isSymbolicLink()) throw new UnsafePathError(dir, 'is a symbolic link; the private directory must be a real directory');
@@ -169,7 +170,7 @@ export function readOwnFile(path: string, maxBytes = 4096): string | undefined {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOENT') return undefined;
     if (code === 'ELOOP') throw new UnsafePathError(path, 'is a symbolic link; refusing to follow it');
     throw error;

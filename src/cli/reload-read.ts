@@ -8,6 +8,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { ConfigLoadError, type Diagnostic, type LoadedConfig } from './config-source.js';
+import { hasCode } from '../errors.js';
 
 /** A reload read that has not finished by then is stopped, and the reload refused. */
 export const RELOAD_READ_TIMEOUT_MS = 10_000;
@@ -51,8 +52,8 @@ export function readConfigOffThread(path: string, configId: string | undefined, 
     worker.once('message', (reply: ReloadReadReply) => {
       settle(() => (reply.ok ? resolve(reply.loaded) : reject(new ConfigLoadError(reply.diagnostics))));
     });
-    worker.once('error', (error: Error & { code?: string }) => {
-      const message = error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    worker.once('error', (error: Error) => {
+      const message = hasCode(error, 'ERR_WORKER_OUT_OF_MEMORY')
         ? `reading the configuration needed more than ${heapMb} MB of memory; it was stopped`
         : `reading the configuration failed: ${error.message}`;
       settle(() => reject(refused(message)));

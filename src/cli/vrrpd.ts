@@ -17,6 +17,7 @@ import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
+import { codedError, hasCode } from '../errors.js';
 
 /**
  * keepalived 2.2.7's exit codes as observed, so scripts that test them keep working: 1 for bad usage,
@@ -117,9 +118,9 @@ function writePidFile(path: string): void {
   if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
     try {
       process.kill(pid, 0);
-      throw Object.assign(new Error(`${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`), { code: 'EEXIST' });
+      throw codedError('EEXIST', `${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      if (!hasCode(error, 'ESRCH')) throw error;
     }
   }
   writePrivateFile(path, PID_LINE, PID_FILE_MODE);

@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { errorCode } from '../errors.js';
 
 const S_IWGRP = 0o020;
 const S_IWOTH = 0o002;
@@ -29,7 +30,7 @@ export async function scriptSecurityProblem(program: string): Promise<string | u
   try {
     real = await realpath(isAbsolute(found) ? found : join(process.cwd(), found));
   } catch (error) {
-    return `${found}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    return `${found}: ${errorCode(error) ?? (error instanceof Error ? error.message : String(error))}`;
   }
   for (let path = real; ; path = dirname(path)) {
     const info = await stat(path);

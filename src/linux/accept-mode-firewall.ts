@@ -8,6 +8,7 @@
 
 import { runCommand, type CommandResult, type CommandRunner } from '../openshift/firewall.js';
 import { canonicalAddress } from './addresses.js';
+import { codedError, type CodedError } from '../errors.js';
 
 export const ACCEPT_MODE_TABLE = 'vrrp_engine_accept';
 const TABLE = `inet ${ACCEPT_MODE_TABLE}`;
@@ -27,9 +28,9 @@ const CREATE_TABLE = [
   `add rule ${TABLE} input ip6 daddr @${SETS[6]} drop`,
 ].join('; ');
 
-function nftError(what: string, result: CommandResult): Error & { code: string } {
+function nftError(what: string, result: CommandResult): CodedError {
   const code = result.code === 127 ? 'ENOENT' : 'ENFT';
-  return Object.assign(new Error(`nft ${what} failed (exit ${result.code}): ${result.stderr.trim()}`), { code });
+  return codedError(code, `nft ${what} failed (exit ${result.code}): ${result.stderr.trim()}`);
 }
 
 /** The table of VIPs that must not receive traffic; one per runtime. */

@@ -22,6 +22,7 @@ import {
   type AddressSpec,
   type InterfaceAddress,
 } from './netlink.js';
+import { codedError, hasCode } from '../errors.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -88,10 +89,6 @@ interface ResolvedVip {
 
 /** Refused adds that warmUpAdd makes per family: the third add already ran at its steady cost. */
 const WARM_UP_ADDS = 5;
-
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
 
 /**
  * The interface's index, read synchronously (if_nametoindex in the addon) rather than by an RTM_GETLINK
@@ -297,7 +294,7 @@ export class LinuxAddressPort implements AddressPort {
     try {
       ifindex = interfaceIndex(iface);
     } catch (error) {
-      if (name === 'removeVips' && (error as NetlinkError).code === 'ENODEV') return;
+      if (name === 'removeVips' && hasCode(error, 'ENODEV')) return;
       throw error;
     }
     const failures: VipFailure[] = [];

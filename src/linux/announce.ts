@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { loadNative } from './native.js';
+import { codedError, errorCode } from '../errors.js';
 
 /**
  * Whether the interface forwards IPv6. keepalived 2.2.7 sets the NA Router flag only then: a host
@@ -27,11 +28,8 @@ export function announceVips(iface: string, addresses: readonly string[], count:
     result = loadNative().sendAnnouncements({ interface: iface, addresses, count, ...(router === undefined ? {} : { router }) });
   } catch (error) {
     // The whole call failed (no such interface, not Ethernet, a malformed address): every address failed.
-    const coded = error as Error & { code?: string };
-    throw Object.assign(
-      new Error(`announcing on ${iface} failed for ${addresses.length} address(es): ${coded.message}`),
-      { code: coded.code ?? 'EIO' },
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    throw codedError(errorCode(error) ?? 'EIO', `announcing on ${iface} failed for ${addresses.length} address(es): ${message}`);
   }
   if (result.failures.length > 0) {
     const failures = result.failures.map((failure) => `${failure.address}: ${failure.error.message}`);

@@ -219,8 +219,9 @@ export class RateLimitedLog {
 
 function errorFields(error: unknown): Record<string, unknown> {
   if (error instanceof Error) {
-    const coded = error as Error & { code?: unknown; syscall?: unknown };
-    return { message: error.message, code: coded.code, syscall: coded.syscall, name: error.name };
+    const code = 'code' in error ? error.code : undefined;
+    const syscall = 'syscall' in error ? error.syscall : undefined;
+    return { message: error.message, code, syscall, name: error.name };
   }
   return { message: String(error) };
 }

@@ -18,6 +18,7 @@
 
 import { LinkEventsFollower, type LinkEventsMessage } from './link-events-follower.js';
 import { RtNetlinkClient, RtNetlinkSubscription, type InterfaceInfo } from './netlink.js';
+import { errorCode } from '../errors.js';
 
 export type { LinkEventsMessage } from './link-events-follower.js';
 
@@ -36,8 +37,8 @@ async function readLinks(): Promise<readonly InterfaceInfo[]> {
 
 /** Reports the error, then exits (a subscribed socket would otherwise keep the process alive). */
 function exitFatal(error: unknown): void {
-  const coded = error as Error & { code?: string };
-  const fatal: LinkEventsMessage = { type: 'fatal', code: coded.code ?? 'ENETLINK', message: coded.message ?? String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  const fatal: LinkEventsMessage = { type: 'fatal', code: errorCode(error) ?? 'ENETLINK', message };
   if (process.connected) process.send!(fatal, () => process.exit(1));
   else process.exit(1);
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
 import type { LinkEventsMessage } from './link-events-process.js';
 import type { InterfaceAddress, InterfaceInfo, RtNetlinkClient, RtNotification } from './netlink.js';
+import { codedError, errorCode } from '../errors.js';
 
 /**
  * Usable for VRRP: administratively up and running (IFF_UP and IFF_RUNNING, the kernel's summary of
@@ -118,10 +119,6 @@ const HELPER_SCRIPT = fileURLToPath(new URL('./link-events-process.js', import.m
 const MIN_RESTART_INTERVAL_MS = 1000;
 const STDERR_KEPT_CHARS = 2000;
 
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
-}
-
 /** Watches every interface of the current network namespace. */
 export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
   private readonly options: LinkWatcherOptions;
@@ -193,7 +190,7 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
     try {
       helper = fork(HELPER_SCRIPT, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     } catch (error) {
-      this.helperFailed(codedError((error as NodeJS.ErrnoException).code ?? 'ECHILD', String(error)));
+      this.helperFailed(codedError(errorCode(error) ?? 'ECHILD', String(error)));
       return;
     }
     this.helper = helper;
@@ -201,7 +198,7 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
       this.helperStderr = (this.helperStderr + chunk.toString()).slice(-STDERR_KEPT_CHARS);
     });
     helper.on('message', (message: LinkEventsMessage) => this.onHelperMessage(message));
-    helper.on('error', (error: NodeJS.ErrnoException) => this.emitError(codedError(error.code ?? 'ECHILD', error.message)));
+    helper.on('error', (error: Error) => this.emitError(codedError(errorCode(error) ?? 'ECHILD', error.message)));
     helper.on('exit', (code, signal) => this.onHelperExit(helper, code, signal));
   }
 

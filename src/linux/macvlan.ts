@@ -7,7 +7,8 @@
 
 import netlinkPackage from 'netlink';
 import type { NetlinkMessage, RtNetlinkSocket, ifla as IflaTypes, rt as RtTypes } from 'netlink';
-import { asCodedError, NetlinkError, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, toInterfaceInfo, type InterfaceInfo } from './netlink.js';
+import { NetlinkError, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, toInterfaceInfo, type InterfaceInfo } from './netlink.js';
+import { asCodedError, hasCode } from '../errors.js';
 
 const { createRtNetlink, parseError, rt, ifla, AttrStream } = netlinkPackage;
 
@@ -123,7 +124,7 @@ export class MacvlanClient {
       }
       return undefined;
     } catch (error) {
-      if ((error as NetlinkError).code === 'ENODEV') return undefined;
+      if (hasCode(error, 'ENODEV')) return undefined;
       throw error;
     }
   }
@@ -150,7 +151,7 @@ export class MacvlanClient {
       await this.request('RTM_DELLINK', RTM_DELLINK, MacvlanClient.linkPayload({ index: ifindex }, {}), 0);
       return 'removed';
     } catch (error) {
-      if ((error as NetlinkError).code === 'ENODEV') return 'absent';
+      if (hasCode(error, 'ENODEV')) return 'absent';
       throw error;
     }
   }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codedError } from '../errors.js';
 
 /** A Node-style system error: `code` 'EPERM', `errno` -1, `syscall` 'setsockopt'. */
 export type SystemError = NodeJS.ErrnoException & { code: string; syscall: string };
@@ -203,13 +204,12 @@ export function loadNative(): VrrpNativeAddon {
   const paths = override ? [override] : candidatePaths();
   const found = paths.find((path) => existsSync(path));
   if (!found) {
-    const error = new Error(
+    throw codedError(
+      'ERR_VRRP_NATIVE_MISSING',
       `vrrp_native.node is not built (looked in: ${paths.join(', ')}). ` +
         'Build it with `npm ci` or `npx node-gyp rebuild --directory native` ' +
         '(needs g++, make, python3 and the Node headers; npm config nodedir points at them).',
-    ) as NodeJS.ErrnoException;
-    error.code = 'ERR_VRRP_NATIVE_MISSING';
-    throw error;
+    );
   }
   const require = createRequire(import.meta.url);
   cached = require(found) as VrrpNativeAddon;

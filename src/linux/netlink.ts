@@ -12,6 +12,7 @@ import netlinkPackage from 'netlink';
 import type { NetlinkMessage, NetlinkSocket, RtNetlinkSocket, rt as RtTypes, ifla as IflaTypes } from 'netlink';
 import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
 import type { IpFamily } from '../wire/types.js';
+import { asCodedError, errorCode, hasCode } from '../errors.js';
 
 const { createRtNetlink, parseError, rt, AttrStream } = netlinkPackage;
 
@@ -57,17 +58,6 @@ export class NetlinkError extends Error {
   }
 }
 
-/** Gives any thrown value an errno-style `code` so callers can switch on it. */
-export function asCodedError(error: unknown, fallbackCode: string): Error & { code: string } {
-  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') {
-    return error as Error & { code: string };
-  }
-  const wrapped = new Error(error instanceof Error ? error.message : String(error), { cause: error }) as Error & {
-    code: string;
-  };
-  wrapped.code = fallbackCode;
-  return wrapped;
-}
 
 export type AddressFlagName =
   | 'secondary'
@@ -321,7 +311,7 @@ export class RtNetlinkClient {
       await this.request('RTM_NEWADDR', RTM_NEWADDR, RtNetlinkClient.addressPayload(spec), NLM_F_CREATE | NLM_F_EXCL);
       return 'added';
     } catch (error) {
-      if ((error as NetlinkError).code === 'EEXIST') return 'exists';
+      if (hasCode(error, 'EEXIST')) return 'exists';
       throw error;
     }
   }
@@ -336,7 +326,7 @@ export class RtNetlinkClient {
     } catch (error) {
       // EADDRNOTAVAIL: no such address. ENXIO: the interface has no IPv6 state left (IPv6 disabled on
       // it), ENODEV: the interface itself is gone; either way the address is not there.
-      const code = (error as NetlinkError).code;
+      const code = errorCode(error);
       if (code === 'EADDRNOTAVAIL' || code === 'ENXIO' || code === 'ENODEV') return 'absent';
       throw error;
     }

@@ -11,6 +11,7 @@ import type { VirtualRouterConfig } from '../core/types.js';
 import type { IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
 import type { IpFamily } from '../wire/types.js';
 import { VrrpRawSocket, type SystemError } from './raw-socket.js';
+import { codedError, hasCode } from '../errors.js';
 
 /** A socket failure that the port survives: reported, never thrown out of a callback. */
 export interface PacketPortError {
@@ -72,10 +73,6 @@ function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, Socke
     else slot.multicast ||= multicast;
   }
   return slots;
-}
-
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(message), { code });
 }
 
 export class LinuxPacketPort implements PacketPort {
@@ -146,7 +143,7 @@ export class LinuxPacketPort implements PacketPort {
       try {
         this.openSlot(slot);
       } catch (error) {
-        if ((error as SystemError).code === 'ENODEV') {
+        if (hasCode(error, 'ENODEV')) {
           missing.push(slot.interface);
           continue;
         }
@@ -181,7 +178,7 @@ export class LinuxPacketPort implements PacketPort {
     try {
       this.openSlot(slot);
     } catch (error) {
-      if ((error as SystemError).code === 'ENODEV') return;
+      if (hasCode(error, 'ENODEV')) return;
       this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
     }
   }

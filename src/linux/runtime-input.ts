@@ -13,8 +13,9 @@ import { canonicalAddress, type VipSpec } from './addresses.js';
 import type { RuntimeLogger } from './event-log.js';
 import { getSourceAddresses } from './links.js';
 import { checkProcessScheduling, type ProcessScheduling } from './scheduling.js';
-import type { NetlinkError, RtNetlinkClient } from './netlink.js';
+import type { RtNetlinkClient } from './netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from './vmac.js';
+import { hasCode } from '../errors.js';
 
 /**
  * A router as the runtime takes it: primaryAddress may be left out and is then read from the interface.
@@ -161,7 +162,7 @@ async function resolvePrimaryAddress(
     try {
       found = await getSourceAddresses(client, router.interface, vipsOnInterface);
     } catch (error) {
-      if ((error as NetlinkError).code === 'ENODEV') {
+      if (hasCode(error, 'ENODEV')) {
         throw new ConfigError(field, `not set, and interface ${router.interface} does not exist to take it from`);
       }
       throw error;

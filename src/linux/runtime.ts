@@ -30,7 +30,7 @@ import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js
 import { announceVips } from './announce.js';
 import { errorFields, logEngineEvents, RateLimitedLog, type EngineLog, type RuntimeLogger } from './event-log.js';
 import { LinkWatcher } from './links.js';
-import { RtNetlinkClient, type NetlinkError } from './netlink.js';
+import { RtNetlinkClient } from './netlink.js';
 import { MacvlanClient } from './macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
 import {
@@ -47,6 +47,7 @@ import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefault
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from './vmac.js';
+import { hasCode } from '../errors.js';
 
 export type { RuntimeLogger } from './event-log.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './runtime-input.js';
@@ -537,7 +538,7 @@ async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: read
       );
     }
   } catch (error) {
-    if ((error as NetlinkError).code !== 'ENODEV') {
+    if (!hasCode(error, 'ENODEV')) {
       logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
     }
   }
@@ -667,7 +668,7 @@ async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly V
     else await firewall.removeLeftover();
   } catch (error) {
     // Without nft there can be no leftover table either: only a problem when a router needs it.
-    if (!needed && (error as { code?: string }).code === 'ENOENT') return;
+    if (!needed && hasCode(error, 'ENOENT')) return;
     if (needed) throw error;
     logger.error(
       { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },

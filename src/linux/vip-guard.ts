@@ -15,8 +15,9 @@ import type { AddressPort } from '../engine/ports.js';
 import { canonicalAddress, type VipSpec } from './addresses.js';
 import { errorFields, type RuntimeLogger } from './event-log.js';
 import { isLinkUsable, type AddressEvent } from './links.js';
-import type { InterfaceAddress, NetlinkError, RtNetlinkClient } from './netlink.js';
+import type { InterfaceAddress, RtNetlinkClient } from './netlink.js';
 import { addressInterface, ownedAddresses } from './runtime-input.js';
+import { hasCode } from '../errors.js';
 
 /** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
 export function vipPrefixLengths(configs: readonly VirtualRouterConfig[], specs: readonly VipSpec[]): Map<string, number> {
@@ -171,7 +172,7 @@ export class VipGuard {
     try {
       info = await client.getLink(iface);
     } catch (error) {
-      if ((error as NetlinkError).code !== 'ENODEV') throw error;
+      if (!hasCode(error, 'ENODEV')) throw error;
       return undefined;
     }
     return isLinkUsable(info) ? client.listAddresses(info.ifindex) : undefined;

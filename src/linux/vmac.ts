@@ -29,7 +29,8 @@ import { ConfigError } from '../config/errors.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from './event-log.js';
 import type { MacvlanClient } from './macvlan.js';
-import { MAX_INTERFACE_NAME_LENGTH, type NetlinkError, type RtNetlinkClient } from './netlink.js';
+import { MAX_INTERFACE_NAME_LENGTH, type RtNetlinkClient } from './netlink.js';
+import { codedError, errorCode, type CodedError } from '../errors.js';
 
 /** A router's VMAC as planned from its configuration. */
 export interface VmacPlan {
@@ -128,8 +129,8 @@ const VMAC_SOURCE_PREFIX_LENGTH = 64;
 const VMAC_UP_WAIT_MS = 1000;
 
 /** The message starts with the code, as Node's own errors do, so a one-line report shows it. */
-function codedError(code: string, message: string): Error & { code: string } {
-  return Object.assign(new Error(`${code}: ${message}`), { code });
+function vmacError(code: string, message: string): CodedError {
+  return codedError(code, `${code}: ${message}`);
 }
 
 /** Creates and removes the VMACs of one runtime, and the parent settings they need. */
@@ -154,13 +155,13 @@ export class VmacManager {
   async create(plan: VmacPlan): Promise<void> {
     const parent = await this.client.find(plan.parent);
     if (!parent) {
-      throw codedError('ENODEV', `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`);
+      throw vmacError('ENODEV', `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`);
     }
     const existing = await this.client.find(plan.name);
     if (existing) {
       if (existing.kind !== 'macvlan' || existing.mac !== plan.mac) {
         const what = existing.kind === 'macvlan' ? `a macvlan with MAC ${existing.mac ?? 'none'}` : `a ${existing.kind ?? 'physical'} interface`;
-        throw codedError('EEXIST', `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`);
+        throw vmacError('EEXIST', `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`);
       }
       await this.client.delete(existing.ifindex);
       this.logger.warn(
@@ -171,13 +172,12 @@ export class VmacManager {
     try {
       await this.client.create({ name: plan.name, parentIndex: parent.ifindex, mac: plan.mac, mode: 'private' });
     } catch (error) {
-      const code = (error as NetlinkError).code;
-      // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
-      throw codedError(code ?? 'EIO', `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`);
+            // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
+      throw vmacError(errorCode(error) ?? 'EIO', `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`);
     }
     this.created.add(plan.name);
     const vmac = await this.client.find(plan.name);
-    if (!vmac) throw codedError('ENODEV', `${plan.router}: VMAC ${plan.name} vanished right after it was created`);
+    if (!vmac) throw vmacError('ENODEV', `${plan.router}: VMAC ${plan.name} vanished right after it was created`);
     // Before it goes up: IPv6 would otherwise start DAD on a link-local address at once.
     if (plan.family === 6) {
       await this.configureIpv6(plan, vmac.ifindex);
@@ -208,7 +208,7 @@ export class VmacManager {
   /** IPv6 on, no address made from the shared MAC, and the router's advert source on it. */
   private async configureIpv6(plan: VmacPlan, ifindex: number): Promise<void> {
     if (plan.sourceAddress === undefined) {
-      throw codedError('EINVAL', `${plan.router}: IPv6 VMAC ${plan.name} planned without the router's source address`);
+      throw vmacError('EINVAL', `${plan.router}: IPv6 VMAC ${plan.name} planned without the router's source address`);
     }
     for (const [name, value] of VMAC_IPV6_SYSCTLS) writeSysctl('ipv6', plan.name, name, value);
     await this.addresses.addAddress({

@@ -23,6 +23,7 @@ import { createEngineMetrics, type EngineMetrics } from './metrics.js';
 import { readNodeNetwork } from './node-network.js';
 import { RANDOM_PRIORITY_SPAN } from './priority.js';
 import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from './status-http.js';
+import { errorCode } from '../errors.js';
 
 /** /proc/PID/comm keeps the first 15 bytes: "keepalived ipfa", which `pgrep keepalived` matches. */
 export const PROCESS_TITLE = 'keepalived ipfailover (vrrp-engine)';
@@ -77,7 +78,7 @@ export function scriptProblem(path: string): string | undefined {
     accessSync(path, constants.X_OK);
     return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not executable' : `cannot be read (${code})`;
   }
 }

@@ -89,8 +89,8 @@ export interface AdvertToEncode {
   readonly addresses: readonly string[];
   /** v2 only: 0 none or 1 simple password. */
   readonly authType?: number;
-  /** v2 only: password bytes, zero padded / truncated to 8. */
-  readonly authData?: Uint8Array;
+  /** v2 only: password bytes, zero padded / truncated to 8; absent or undefined is none. */
+  readonly authData?: Uint8Array | undefined;
 }
 
 export interface EncodeOptions {

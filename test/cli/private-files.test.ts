@@ -67,7 +67,7 @@ t.test("a symbolic link at keepalived's predictable temporary name is never open
   t.ok(lstatSync(predictable).isSymbolicLink(), 'the planted link is untouched');
 });
 
-t.test('a file owned by another user at the final name: refused, unchanged', { skip: notRoot }, async (t) => {
+t.test('a file owned by another user at the final name: refused, unchanged', { skip: notRoot ?? false }, async (t) => {
   const { dir } = workspace(t);
   const path = join(dir, 'keepalived.pid');
   writeFileSync(path, 'theirs\n');
@@ -120,7 +120,7 @@ t.test('removeOwnFile: only a regular file of ours that still holds our pid', as
   t.ok(lstatSync(link).isSymbolicLink() && existsSync(victim), 'link and target both left');
 });
 
-t.test('removeOwnFile leaves a file of another user holding our pid', { skip: notRoot }, async (t) => {
+t.test('removeOwnFile leaves a file of another user holding our pid', { skip: notRoot ?? false }, async (t) => {
   const { dir } = workspace(t);
   const theirs = join(dir, 'theirs.pid');
   writeFileSync(theirs, `${process.pid}\n`);
@@ -129,7 +129,7 @@ t.test('removeOwnFile leaves a file of another user holding our pid', { skip: no
   t.ok(existsSync(theirs));
 });
 
-t.test('directories: sticky /tmp-like is fine; another user\'s, open and not sticky, or reached through their link is refused', { skip: notRoot }, async (t) => {
+t.test('directories: sticky /tmp-like is fine; another user\'s, open and not sticky, or reached through their link is refused', { skip: notRoot ?? false }, async (t) => {
   const { dir, victim } = workspace(t);
   const sticky = join(dir, 'sticky');
   mkdirSync(sticky);
@@ -169,7 +169,7 @@ t.test('directories: sticky /tmp-like is fine; another user\'s, open and not sti
   t.equal(readFileSync(join(good, 'keepalived.pid'), 'utf8'), '7\n');
 });
 
-t.test('ensurePrivateDirectory: creates 0700; refuses a link, a file, an open or foreign directory', { skip: notRoot }, async (t) => {
+t.test('ensurePrivateDirectory: creates 0700; refuses a link, a file, an open or foreign directory', { skip: notRoot ?? false }, async (t) => {
   const { dir, victim } = workspace(t);
   const fresh = join(dir, 'vrrpd');
   const umask = process.umask(0);

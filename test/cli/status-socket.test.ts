@@ -121,7 +121,7 @@ t.test('what is not a socket of ours is refused and left in place', async (t) =>
   t.ok(lstatSync(link).isSymbolicLink() && readFileSync(victim, 'utf8') === 'precious\n', 'the link and its target are left alone');
 });
 
-t.test("another user's socket, or a directory another user could swap, is refused", { skip: process.getuid?.() !== 0 ? 'needs root to own files as another uid' : undefined }, async (t) => {
+t.test("another user's socket, or a directory another user could swap, is refused", { skip: process.getuid?.() !== 0 ? 'needs root to own files as another uid' : false }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrpd-sock-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const handler = () => ({});

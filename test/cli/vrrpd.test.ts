@@ -245,7 +245,7 @@ class Daemon extends NamespaceProcess {
   }
 }
 
-t.test('daemon on a namespace LAN', { skip: noRootReason() }, async (t) => {
+t.test('daemon on a namespace LAN', { skip: noRootReason() ?? false }, async (t) => {
   const lan = Lan.create('vd', 2);
   const dirs: string[] = [];
   const daemons: Daemon[] = [];

@@ -110,11 +110,11 @@ const validPacket: fc.Arbitrary<Built> = fc.oneof(
       const headerBytes = 20 + optionWords * 4;
       const totalLength = headerBytes + payload.length;
       const packet = new Uint8Array(totalLength + padding.length);
-      packet.set(header.subarray(0, headerBytes));
+      // DF may be set; MF and the fragment offset are not.
+      packet.set(header.subarray(0, headerBytes).map((byte, i) => (i === 6 ? byte & 0x40 : byte)));
       packet[0] = 0x40 | (headerBytes / 4);
       packet[2] = totalLength >> 8;
       packet[3] = totalLength & 0xff;
-      packet[6] &= 0x40; // DF may be set; MF and the fragment offset are not
       packet[7] = 0;
       packet[10] = 0;
       packet[11] = 0;

@@ -78,7 +78,7 @@ t.test('accept mode: a VIP that is not an address never reaches an nft script', 
   t.equal(scripts.length, 2, 'unblock of a non-address runs nothing');
 });
 
-t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip }, async (t) => {
+t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip: skip ?? false }, async (t) => {
   // Deleting the router namespace at teardown takes its nftables table with it.
   const { runners, dir } = runnerScope(t, Object.values(ns), 'vrrp-accept-');
   for (const name of Object.values(ns)) {

@@ -1,4 +1,4 @@
-// Child process for test/linux/raw-socket.test.ts, run inside a network namespace with
+// Child process for test/linux/raw-socket.root.test.ts, run inside a network namespace with
 // `ip netns exec NS node raw-socket-peer.js <role> <json>`. It talks to the test as JSON lines on stdout.
 //   receive {interface}: opens IPv4 and IPv6 sockets, joins both groups, prints {event:'ready'} and then
 //     one {event:'packet'} per datagram, until stdin closes; then prints {event:'counters'} and exits.

@@ -1,4 +1,4 @@
-// Child side of test/linux/runtime-apply.test.ts: runs startLinuxEngine inside a network namespace and
+// Child side of test/linux/runtime-apply.root.test.ts: runs startLinuxEngine inside a network namespace and
 // takes commands as JSON lines on stdin ({ op: 'start' | 'apply', input } | { op: 'isUp', name } |
 // { op: 'stop' }); writes JSON lines: every log record ({ type: 'log', ... }) and one reply per
 // command ({ type: 'reply', op, ok, result | error }).

@@ -57,7 +57,7 @@ function routerConfig(iface: string, priority: number, extra: Record<string, unk
   });
 }
 
-t.test('bin/vrrp-engine in two namespaces', { skip }, async (t) => {
+t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) => {
   const { runners, dir } = runnerScope(t, Object.values(ns), 'vrrp-runtime-');
   const start = (namespace: string, config: string, logLevel?: string): Runner => {
     const r = new Runner(namespace, config, logLevel);

@@ -276,7 +276,7 @@ t.test('useVmac mistakes are configuration errors naming the field (no root need
   );
 });
 
-t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip }, async (t) => {
+t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip: skip ?? false }, async (t) => {
   const lan = await buildLan(t, 4);
   const { ns } = lan;
   await t.test('a VMAC left by a kill -9 is removed at the next start', (t) => leaveVmacBehind(t, lan, 4));
@@ -332,7 +332,7 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip }, async (t) =
   });
 });
 
-t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv6)', { skip }, async (t) => {
+t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv6)', { skip: skip ?? false }, async (t) => {
   const lan = await buildLan(t, 6);
   const { ns } = lan;
   await t.test('a VMAC left by a kill -9 is removed at the next start', (t) => leaveVmacBehind(t, lan, 6));

@@ -1,7 +1,7 @@
 // The values that reach an iptables or nft argument list (the chain name from OPENSHIFT_HA_IPTABLES_CHAIN,
 // the comment carrying OPENSHIFT_HA_CONFIG_NAME): each hostile one is refused before any command runs,
 // with an error naming its variable, or passed as exactly one quoted nft token. The commands are
-// recorded, not run (test/openshift/firewall.test.ts runs the real ones in a namespace).
+// recorded, not run (test/openshift/firewall.root.test.ts runs the real ones in a namespace).
 
 import t from 'tap';
 import {
@@ -72,7 +72,7 @@ t.test('chain names iptables takes and that are one plain word pass', async (t) 
 });
 
 t.test('the nft comment: one quoted token with any byte nft takes, or refused', async (t) => {
-  // nft takes these inside double quotes as data (checked against nft 1.0.6 in firewall.test.ts).
+  // nft takes these inside double quotes as data (checked against nft 1.0.6 in firewall.root.test.ts).
   for (const comment of ['a;b', "a'b", 'a`id`b', 'a$(id)b', 'a{b}c', 'a#b', 'a b', '-j', 'é ü', 'x; add table inet evil', 'x # handle 1']) {
     t.equal(nftCommentToken(comment), `"${comment}"`, JSON.stringify(comment));
   }

@@ -105,8 +105,7 @@ t.test('IPv4: malformed headers are refused with a reason', async (t) => {
     const result = parseIpv4Packet(bytes);
     t.equal(result.ok ? 'ok' : result.reason, reason, name);
   }
-  const badChecksum = good.slice();
-  badChecksum[10] ^= 0x01;
+  const badChecksum = Uint8Array.from(good, (b, i) => (i === 10 ? b ^ 0x01 : b));
   const result = parseIpv4Packet(badChecksum);
   t.equal(result.ok ? 'ok' : result.reason, 'bad-ipv4-header-checksum');
   // Don't Fragment alone is fine: keepalived's adverts carry no fragment bits, others may set DF.

@@ -175,8 +175,7 @@ t.test('every single-bit flip of an encoded packet is caught', async (t) => {
       if (!original.ok) return false;
       // VRRP checksums cover the whole message, so every bit is in the checksummed region.
       for (let bit = 0; bit < packet.length * 8; bit++) {
-        const flipped = packet.slice();
-        flipped[bit >> 3] ^= 0x80 >> (bit & 7);
+        const flipped = Uint8Array.from(packet, (byte, i) => (i === bit >> 3 ? byte ^ (0x80 >> (bit & 7)) : byte));
         const result = decodeAdvert(flipped, meta);
         flips++;
         if (!result.ok) continue;

@@ -2,6 +2,7 @@
 // operator can go straight to it. Errors are collected (not thrown one by one) so a single run lists
 // every mistake in the file, as `keepalived -t` does.
 
+import { ConfigurationError } from '../../errors.js';
 import { READER_LIMITS } from './limits.js';
 
 export interface ConfigDiagnostic {
@@ -21,13 +22,17 @@ export function formatDiagnostic(d: ConfigDiagnostic): string {
   return `${d.file}:${d.line}: ${d.severity}: ${d.message}`;
 }
 
-/** The configuration cannot be run; `diagnostics` holds every error found (and the warnings). */
-export class KeepalivedConfigError extends Error {
+/**
+ * The configuration cannot be run; `diagnostics` holds every error found (and the warnings), `file`
+ * and `line` say where the first error is.
+ */
+export class KeepalivedConfigError extends ConfigurationError {
   readonly diagnostics: readonly ConfigDiagnostic[];
 
   constructor(diagnostics: readonly ConfigDiagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    super(`${errors.length} error(s) in keepalived configuration:\n${errors.map(formatDiagnostic).join('\n')}`);
+    const first = errors[0];
+    super(`${errors.length} error(s) in keepalived configuration:\n${errors.map(formatDiagnostic).join('\n')}`, { file: first?.file, line: first?.line });
     this.name = 'KeepalivedConfigError';
     this.diagnostics = diagnostics;
   }

@@ -12,6 +12,7 @@ import { access, open, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { FileCheckSpec } from '../plan.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from '../check.js';
+import { errorCode } from '../../errors.js';
 
 const DEFAULT_INTERVAL_MS = 1000;
 
@@ -134,7 +135,7 @@ export class FileCheck implements RunningCheck {
         this.lastResult = parsed === undefined ? 'no number in the file: 0' : `value ${parsed}`;
       } catch (error) {
         next = 0;
-        this.lastResult = `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: 0`;
+        this.lastResult = `${errorCode(error) ?? (error instanceof Error ? error.message : String(error))}: 0`;
       }
       this.runs++;
       if (this.stopped) break;

@@ -3,6 +3,7 @@
 
 import { Socket } from 'node:net';
 import type { ProbeResult } from '../check.js';
+import { errorCode } from '../../errors.js';
 
 export function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
@@ -17,7 +18,7 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
     };
     const timer = setTimeout(() => finish({ ok: false, detail: `no connection to ${host}:${port} within ${timeoutMs} ms` }), timeoutMs);
     socket.once('connect', () => finish({ ok: true, detail: `connected to ${host}:${port}` }));
-    socket.once('error', (error: NodeJS.ErrnoException) => finish({ ok: false, detail: `${host}:${port}: ${error.code ?? error.message}` }));
+    socket.once('error', (error: Error) => finish({ ok: false, detail: `${host}:${port}: ${errorCode(error) ?? error.message}` }));
     socket.connect({ host, port });
   });
 }

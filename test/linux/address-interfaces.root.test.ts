@@ -102,7 +102,7 @@ function config(): string {
   });
 }
 
-t.test('addresses on another interface and excluded addresses, on real veths', { skip: skipReason() }, async (t) => {
+t.test('addresses on another interface and excluded addresses, on real veths', { skip: skipReason() ?? false }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrp-address-interfaces-'));
   let runner: Runner | undefined;
   let capture: Capture | undefined;
@@ -230,7 +230,7 @@ vrrp_instance VI_2 {
 }
 `;
 
-t.test('bin/vrrpd runs the same from keepalived.conf: dev, no_track and virtual_ipaddress_excluded', { skip: skipReason() }, async (t) => {
+t.test('bin/vrrpd runs the same from keepalived.conf: dev, no_track and virtual_ipaddress_excluded', { skip: skipReason() ?? false }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrp-address-interfaces-vrrpd-'));
   let vrrpd: NamespaceProcess | undefined;
   t.teardown(async () => {

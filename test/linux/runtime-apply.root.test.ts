@@ -80,7 +80,7 @@ function router(name: string, iface: string, vrid: number, vips: string[], extra
   return { name, interface: iface, vrid, version: 3, priority: 150, advertIntervalCs: 10, virtualAddresses: vips, ...extra };
 }
 
-t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the routers', { skip }, async (t) => {
+t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the routers', { skip: skip ?? false }, async (t) => {
   let runtime: RuntimeChild | undefined;
   t.teardown(() => {
     if (runtime !== undefined && runtime.child.exitCode === null) runtime.child.kill('SIGKILL');

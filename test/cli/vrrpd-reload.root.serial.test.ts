@@ -79,7 +79,7 @@ class Vrrpd extends NamespaceProcess {
   }
 }
 
-t.test('SIGHUP with hostile files: refused, and the Master never stops advertising', { skip: skipReason() }, async (t) => {
+t.test('SIGHUP with hostile files: refused, and the Master never stops advertising', { skip: skipReason() ?? false }, async (t) => {
   const lan = Lan.create('rl', 2);
   const dirs: string[] = [];
   const daemons: Vrrpd[] = [];
