@@ -73,7 +73,7 @@ function engineJson(scheduling: Record<string, unknown>): string {
   });
 }
 
-t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() }, async (t) => {
+t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?? false }, async (t) => {
   const netns = new TestNamespace('sc');
   const dir = mkdtempSync(join(tmpdir(), 'vrrp-sched-'));
   const started: Started[] = [];
