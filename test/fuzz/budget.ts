@@ -17,9 +17,9 @@ function positiveNumber(name: string, fallback: number): number {
   return value;
 }
 
-/** The whole budget of one fuzzer file, in milliseconds. */
-export function fuzzBudgetMs(): number {
-  return positiveNumber('FUZZ_SECONDS', DEFAULT_FUZZ_SECONDS) * 1000;
+/** The whole budget of one fuzzer file, in milliseconds: FUZZ_SECONDS, or the file's own default. */
+export function fuzzBudgetMs(defaultSeconds = DEFAULT_FUZZ_SECONDS): number {
+  return positiveNumber('FUZZ_SECONDS', defaultSeconds) * 1000;
 }
 
 /** FUZZ_SEED to replay a run; otherwise a fresh seed, printed so that a failure can be replayed. */

@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../../src/config/keepalived/index.js';
+import { fuzzBudgetMs, fuzzSeed } from './budget.js';
 
 /** Every input must be read (or refused) within this. */
 const PER_INPUT_MS = 2000;
+/** Its own default budget: each input is a file read, slower than a packet decode. */
 const DEFAULT_FUZZ_SECONDS = 20;
 /** Mutations stop growing an input past this many lines (the reader's own limit is 100,000). */
 const MAX_INPUT_LINES = 120_000;
@@ -24,16 +26,8 @@ const MAX_INPUT_LINES = 120_000;
 const here = join(fileURLToPath(import.meta.url), '..');
 const source = (...parts: string[]) => join(here, '../../../test', ...parts);
 
-function envNumber(name: string, fallback: number, integer: boolean): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || (integer ? !Number.isInteger(value) : value <= 0)) throw new Error(`${name}=${JSON.stringify(text)}: not a valid number`);
-  return value;
-}
-
-const budgetMs = envNumber('FUZZ_SECONDS', DEFAULT_FUZZ_SECONDS, false) * 1000;
-const seed = envNumber('FUZZ_SEED', (Math.random() * 0x7fffffff) | 0, true);
+const budgetMs = fuzzBudgetMs(DEFAULT_FUZZ_SECONDS);
+const seed = fuzzSeed();
 
 function seedTexts(): string[] {
   const dirs = [source('fuzz/corpus/keepalived'), source('config/corpus')];
