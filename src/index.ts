@@ -11,21 +11,24 @@
 // docs/embedding.md walks through a complete node agent.
 
 import { buildRouterConfig, type RouterConfigInput } from './config/router-config.js';
-import { Engine } from './engine/engine.js';
+import { Engine, type EngineOptions } from './engine/engine.js';
 import type { EnginePorts } from './engine/ports.js';
 
 export interface EngineConfigInput {
   readonly routers: readonly RouterConfigInput[];
 }
 
-/** Validates every router (a ConfigError names the bad field) and builds an engine on the given ports. */
-export function createEngine(config: EngineConfigInput, ports: EnginePorts): Engine {
+/**
+ * Validates every router (a ConfigError names the bad field) and builds an engine on the given ports.
+ * `options.logger` gets the port failures no 'error' listener takes (default: console.error).
+ */
+export function createEngine(config: EngineConfigInput, ports: EnginePorts, options: EngineOptions = {}): Engine {
   if (!Array.isArray(config.routers)) throw new TypeError('config.routers must be a list of routers');
   const routers = config.routers.map((input, index) => buildRouterConfig(input, `routers[${index}]`));
-  return new Engine(routers, ports);
+  return new Engine(routers, ports, options);
 }
 
-export { Engine, type OperatorInput } from './engine/engine.js';
+export { Engine, type OperatorInput, type EngineLogger, type EngineOptions, type StartEngineOptions, type RemoveOptions } from './engine/engine.js';
 export type * from './engine/events.js';
 export type * from './engine/ports.js';
 export { systemTime } from './engine/system-time.js';

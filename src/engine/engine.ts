@@ -42,6 +42,25 @@ export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'set
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
+/** Where an 'error' goes when nobody listens for it (pino's `error(object, message)` fits). */
+export interface EngineLogger {
+  error(object: Record<string, unknown>, message?: string): void;
+}
+
+export interface EngineOptions {
+  /** Receives port failures while the engine has no 'error' listener; default: console.error. */
+  readonly logger?: EngineLogger | undefined;
+}
+
+export interface StartEngineOptions {
+  /** Aborting it stops the engine, as engine.stop() does; already aborted: start() throws its reason. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+const consoleLogger: EngineLogger = {
+  error: (object, message) => console.error(`vrrp-engine: ${message ?? 'error'}`, object),
+};
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What removeRouter does with a router that is running. */
@@ -155,25 +174,78 @@ export class Engine extends EventEmitter<EngineEvents> {
   private takeoverReencode = false;
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
-  private readonly onDeadline = (expiry?: TimerExpiry): void => this.handleDeadline(expiry?.takeoverSent === true);
-  private readonly onPacket = (packet: IncomingPacket): void => this.handlePacket(packet);
+  /**
+   * How many calls into the engine are carrying out actions now (a turn). A packet, deadline or
+   * operator input that arrives inside one (a synchronous transport handing over a peer's reply to
+   * the advert just sent, a listener calling input) waits in `waiting` until the turn ends, so a
+   * router's actions reach the ports and listeners in the order it produced them.
+   */
+  private turnDepth = 0;
+  private readonly waiting: (() => void)[] = [];
+  private runningWaiting = false;
+  private readonly logger: EngineLogger;
+  private abortStop: (() => void) | undefined;
+  private readonly onDeadline = (expiry?: TimerExpiry): void => this.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
+  private readonly onPacket = (packet: IncomingPacket): void => this.afterTurn(() => this.handlePacket(packet));
 
-  constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts) {
+  constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts, options: EngineOptions = {}) {
     super();
     this.ports = ports;
+    this.logger = options.logger ?? consoleLogger;
     this.deadlines = new DeadlineQueue(routers.length);
     for (const config of routers) this.attach(config);
   }
 
-  /** Starts listening and gives every router its startup input (owners go Master at once). */
-  start(): void {
+  /**
+   * Starts listening and gives every router its startup input (owners go Master at once). With a
+   * `signal`, aborting it stops the engine (see stop()); an already aborted one throws its reason and
+   * starts nothing.
+   */
+  start(options: StartEngineOptions = {}): void {
     if (this.lifecycle !== 'created') throw new Error(`engine: start() called when ${this.lifecycle}`);
+    const signal = options.signal;
+    signal?.throwIfAborted();
     this.lifecycle = 'running';
-    this.ports.packets.listen(this.onPacket);
-    const nowMs = this.ports.time.nowMs();
-    for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
-    this.flushOutbox();
-    this.armTimer();
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.stop();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.abortStop = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.within(() => {
+      this.ports.packets.listen(this.onPacket);
+      const nowMs = this.ports.time.nowMs();
+      for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
+      this.flushOutbox();
+      this.armTimer();
+    });
+  }
+
+  /** Runs `work` now, as (part of) a turn; what arrived meanwhile runs when the outermost turn ends. */
+  private within<T>(work: () => T): T {
+    this.turnDepth++;
+    try {
+      return work();
+    } finally {
+      if (--this.turnDepth === 0 && this.waiting.length > 0) this.runWaiting();
+    }
+  }
+
+  /** Runs `work` as a turn of its own: now if none is running, else once the running one ends. */
+  private afterTurn(work: () => void): void {
+    if (this.turnDepth > 0) this.waiting.push(work);
+    else this.within(work);
+  }
+
+  private runWaiting(): void {
+    if (this.runningWaiting) return; // the loop below is already on it
+    this.runningWaiting = true;
+    try {
+      for (let work = this.waiting.shift(); work !== undefined; work = this.waiting.shift()) this.within(work);
+    } finally {
+      this.runningWaiting = false;
+      // A listener threw: what is left still runs, right after the caller sees the throw.
+      if (this.waiting.length > 0) queueMicrotask(() => this.turnDepth === 0 && this.runWaiting());
+    }
   }
 
   /**
@@ -185,15 +257,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
     if (!this.acceptsInputs()) throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
     const slot = this.attach(config);
-    const nowMs = this.ports.time.nowMs();
-    for (const input of before) this.deliver(slot, input, nowMs);
-    if (this.lifecycle !== 'running') return;
-    try {
-      this.deliver(slot, { kind: 'startup' }, nowMs);
-      this.flushOutbox();
-    } finally {
-      this.armTimer();
-    }
+    this.within(() => {
+      const nowMs = this.ports.time.nowMs();
+      for (const input of before) this.deliver(slot, input, nowMs);
+      if (this.lifecycle !== 'running') return;
+      try {
+        this.deliver(slot, { kind: 'startup' }, nowMs);
+        this.flushOutbox();
+      } finally {
+        this.armTimer();
+      }
+    });
   }
 
   /**
@@ -205,16 +279,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = this.slotByName.get(name);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
     const before = new Set(this.pending);
-    try {
-      if (options.release && this.lifecycle === 'running') {
-        const nowMs = this.ports.time.nowMs();
-        this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
-        this.flushOutbox();
+    this.within(() => {
+      try {
+        if (options.release && this.lifecycle === 'running') {
+          const nowMs = this.ports.time.nowMs();
+          this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
+          this.flushOutbox();
+        }
+      } finally {
+        this.detach(slot);
+        this.armTimer();
       }
-    } finally {
-      this.detach(slot);
-      this.armTimer();
-    }
+    });
     await this.settledSince(before);
   }
 
@@ -229,20 +305,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
     if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
     if (!this.acceptsInputs()) throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
-    const nowMs = this.ports.time.nowMs();
-    const previous = slot.config;
-    const actions = slot.router.reconfigure(config, nowMs);
-    Object.assign(slot, advertEncoding(config));
-    this.markPartingStale(slot); // its addresses, interval or authentication may be new
-    if (slot === this.takeoverSlot) this.takeoverStale = this.takeoverReencode = true;
     const before = new Set(this.pending);
-    try {
-      this.apply(slot, actions, nowMs, previous);
-      if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
-      this.flushOutbox();
-    } finally {
-      this.armTimer();
-    }
+    this.within(() => {
+      const nowMs = this.ports.time.nowMs();
+      const previous = slot.config;
+      const actions = slot.router.reconfigure(config, nowMs);
+      Object.assign(slot, advertEncoding(config));
+      this.markPartingStale(slot); // its addresses, interval or authentication may be new
+      if (slot === this.takeoverSlot) this.takeoverStale = this.takeoverReencode = true;
+      try {
+        this.apply(slot, actions, nowMs, previous);
+        if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+        this.flushOutbox();
+      } finally {
+        this.armTimer();
+      }
+    });
     return this.settledSince(before);
   }
 
@@ -310,16 +388,19 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async shutDown(): Promise<void> {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'stopping';
+    this.abortStop?.();
     // Withdrawn before anything else (a listener may throw below): no Backup takes over from here.
     this.syncTakeover();
     if (wasRunning) {
-      const nowMs = this.ports.time.nowMs();
-      // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
-      // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-      const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
-      for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
-      this.flushOutbox();
-      for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
+      this.within(() => {
+        const nowMs = this.ports.time.nowMs();
+        // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
+        // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
+        const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
+        for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
+        this.flushOutbox();
+        for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
+      });
     }
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
@@ -343,12 +424,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = this.slotByName.get(routerName);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
     if (!this.acceptsInputs()) return;
-    try {
-      this.deliver(slot, input, this.ports.time.nowMs());
-      this.flushOutbox();
-    } finally {
-      this.armTimer();
-    }
+    this.afterTurn(() => {
+      // Given inside another turn, it runs after it: the router may be gone, or the engine stopping.
+      if (this.slots[slot.index] !== slot || !this.acceptsInputs()) return;
+      try {
+        this.deliver(slot, input, this.ports.time.nowMs());
+        this.flushOutbox();
+      } finally {
+        this.armTimer();
+      }
+    });
   }
 
   /**
@@ -358,15 +443,18 @@ export class Engine extends EventEmitter<EngineEvents> {
   linkChange(interfaceName: string, up: boolean): void {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
-    const nowMs = this.ports.time.nowMs();
-    try {
-      for (const slot of this.slotByName.values()) {
-        if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
+    this.afterTurn(() => {
+      if (!this.acceptsInputs()) return;
+      const nowMs = this.ports.time.nowMs();
+      try {
+        for (const slot of this.slotByName.values()) {
+          if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
+        }
+        this.flushOutbox();
+      } finally {
+        this.armTimer();
       }
-      this.flushOutbox();
-    } finally {
-      this.armTimer();
-    }
+    });
   }
 
   private acceptsInputs(): boolean {
@@ -437,10 +525,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     // its sockets empty (TimerExpiry). A router the drain moved later gets a timeout early, which
     // changes nothing.
     if (this.ports.packets.drain !== undefined && !takeoverSent && this.anyBackupAmong(due)) {
+      // What drain hands over was received before the deadline: handled now, each packet a turn of
+      // its own, not after this one.
+      const depth = this.turnDepth;
+      this.turnDepth = 0;
       try {
         this.ports.packets.drain();
       } catch (error) {
         this.reportError('receive', undefined, error);
+      } finally {
+        this.turnDepth = depth;
       }
       if (this.lifecycle !== 'running') return;
       nowMs = this.ports.time.nowMs();
@@ -774,14 +868,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     return tracked;
   }
 
+  /**
+   * An 'error' event; with no listener, a line through the logger instead (EngineOptions), so a
+   * failure is never silent, and never thrown into the engine's own turn or an unhandled rejection.
+   */
   private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {
-    this.emit('error', {
-      operation,
-      router: slot?.config.name,
-      interface: slot?.config.interface,
-      error,
-      atMs: this.ports.time.nowMs(),
-    });
+    const event: EngineErrorEvent = { operation, router: slot?.config.name, interface: slot?.config.interface, error, atMs: this.ports.time.nowMs() };
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', event);
+      return;
+    }
+    const where = slot === undefined ? '' : ` (router ${slot.config.name} on ${slot.config.interface})`;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.logger.error({ event: 'error', ...event }, `${operation} failed${where}: ${reason}`);
   }
 
   private armTimer(): void {
