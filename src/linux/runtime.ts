@@ -19,6 +19,7 @@
 // first router comes and closed when its last one leaves, and one link watcher (one helper process).
 
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
+import { acceptModeInEffect } from '../core/virtual-router.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
@@ -552,6 +553,11 @@ export interface StartOptions {
    * routers start with. A throw or rejection undoes the set-up and rejects startLinuxEngine.
    */
   readonly beforeStart?: (handle: LinuxEngineHandle) => void | Promise<void>;
+  /**
+   * Aborted while starting: startLinuxEngine undoes what it did and rejects with the signal's reason
+   * (checked between its steps). Aborted later: the handle stops, as handle.stop() does.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -560,6 +566,8 @@ export interface StartOptions {
  * undoing what it did) when the host does not allow it to run (EPERM without CAP_NET_RAW, ...).
  */
 export async function startLinuxEngine(input: LinuxEngineInput, options: StartOptions = {}): Promise<LinuxEngineHandle> {
+  const signal = options.signal;
+  signal?.throwIfAborted(); // before anything is opened
   const logger = input.logger ?? silentLogger;
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
@@ -577,6 +585,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       logOwnPeerDropped(resolved, logger);
       routers.push(resolved);
     }
+    signal?.throwIfAborted();
     const configs = routers.map((r) => r.config);
     // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
     let applied: AppliedScheduling | undefined;
@@ -605,12 +614,14 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     const vipsByInterface = byInterface(configs);
     for (const [iface, addresses] of vipsByInterface) await removeLeftovers(addressPort, iface, addresses, logger);
     await prepareFirewall(firewall, configs, logger);
+    signal?.throwIfAborted();
 
     watcher = await LinkWatcher.start();
 
     // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.
     warmUpProtocolPaths(configs);
     await addressPort.warmUpAdd(vipsByInterface);
+    signal?.throwIfAborted();
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
     const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
@@ -635,6 +646,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       `running ${configs.length} virtual router(s)`,
     );
     if (applied !== undefined) armRealtimeLimit(applied, logger);
+    if (signal !== undefined) stopOnAbort(runtime, signal);
     return runtime;
   } catch (error) {
     packets?.close();
@@ -646,6 +658,12 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     client.close();
     throw error;
   }
+}
+
+/** The handle stops when the signal aborts (at once if it already has, during beforeStart). */
+function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal): void {
+  if (signal.aborted) void handle.stop();
+  else signal.addEventListener('abort', () => void handle.stop(), { once: true });
 }
 
 function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
@@ -662,7 +680,7 @@ function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void 
  * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
  */
 async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
-  const needed = configs.some((c) => !c.acceptMode);
+  const needed = configs.some((c) => !acceptModeInEffect(c));
   try {
     if (needed) await firewall.ensureTable();
     else await firewall.removeLeftover();
