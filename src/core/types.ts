@@ -183,7 +183,7 @@ export type DropReason =
 export type NoticeKind =
   | 'interval-mismatch-v3'        // v3 interval differs from ours: logged, adopted by a Backup
   | 'address-list-mismatch'       // logged; dropped only when strict
-  | 'owner-conflict'              // another router also claims priority 255: we lower ours to 254
+  | 'owner-conflict'              // another router also claims priority 255: the greater primary address stays Master
   | 'lower-priority-master'       // Master saw a lower priority advert and advertised at once
   | 'preempt-settings-ignored'    // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
   | 'sync-wants-master'           // sync group member: ready to take over, waiting for its group

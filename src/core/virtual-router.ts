@@ -199,8 +199,7 @@ export class VirtualRouter {
    * Applies a new configuration for the same router (same name, interface, VRID, family and version;
    * anything else is a different router and throws) without leaving the current state, as keepalived
    * 2.2.7 does on reload for an instance it keeps (restore_vrrp_state, clear_diff_vrrp):
-   * - priority: re-evaluated as `setPriority` does (an owner-conflict 254 is replaced only if the
-   *   configured priority changed);
+   * - priority: re-evaluated as `setPriority` does;
    * - advert interval: ours from the next advert (Master) or down timer (Backup); a v3 Backup keeps
    *   the interval it learned from its Master;
    * - preempt, preempt_delay: from the next advert; a preempt_delay wait they no longer allow ends;
@@ -256,7 +255,7 @@ export class VirtualRouter {
     const added = this.ownedAddresses.filter((address) => !had.has(placement(next, address)));
     if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
     if (added.length > 0) {
-      actions.push({ kind: 'addVips', addresses: added, acceptMode: next.acceptMode });
+      actions.push({ kind: 'addVips', addresses: added, acceptMode: acceptModeInEffect(next) });
       if (next.announce.repeat > 0) actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
     }
     const refresh = next.announce;
@@ -432,8 +431,10 @@ export class VirtualRouter {
    *   order): become Backup, taking the new master's interval (v3). No priority-0 advert.
    * - lower priority (or equal and a smaller address): stay Master and advertise at once so the
    *   other router hears us (RFC 9568; keepalived does the same unless lower_prio_no_advert).
-   * Owner conflict (keepalived): an owner hearing another priority-255 router lowers its own base and
-   * effective priority to 254 and reports it; the advert is then judged at 254, so it steps down.
+   * Owner conflict (two routers claim priority 255): RFC 9568's rule as for any equal priority, the
+   * greater primary address stays Master, the other becomes a Backup that keeps its 255; either one
+   * reports it (notice owner-conflict). keepalived instead lowers the owner that hears the other
+   * to 254 for good, so the router that was Master longest is the one that yields (DIFF-3).
    */
   private masterReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
@@ -441,16 +442,12 @@ export class VirtualRouter {
       this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
       return;
     }
-    if (advert.priority === OWNER_PRIORITY && this.currentEffectivePriority === OWNER_PRIORITY) {
-      this.basePriority = HIGHEST_NON_OWNER_PRIORITY;
-      this.updateEffectivePriority(actions);
-      actions.push(
-        notice('owner-conflict', `${advert.sourceAddress} also claims priority 255; ours lowered to ${this.currentEffectivePriority}`),
-      );
-    }
-
     const ours = this.currentEffectivePriority;
     const tieLost = advert.priority === ours && this.compareWithPrimary(advert.sourceAddress) > 0;
+    if (advert.priority === OWNER_PRIORITY && ours === OWNER_PRIORITY) {
+      const outcome = tieLost ? 'its primary address is greater: we step down' : 'our primary address is greater: we stay Master';
+      actions.push(notice('owner-conflict', `${advert.sourceAddress} also claims priority 255; ${outcome}`));
+    }
     if (advert.priority > ours || tieLost) {
       if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(ours));
       if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
@@ -686,7 +683,7 @@ export class VirtualRouter {
 
     const announce = this.config.announce;
     actions.push(this.advertAction(this.currentEffectivePriority));
-    actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: this.config.acceptMode });
+    actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: acceptModeInEffect(this.config) });
     if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
 
     this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
@@ -800,6 +797,16 @@ function preemptRules(config: VirtualRouterConfig): { preempt: boolean; preemptD
     };
   }
   return { preempt: config.preempt, preemptDelayMs: config.preempt ? config.preemptDelayMs : 0, ignored: undefined };
+}
+
+/**
+ * Whether the VIPs take traffic addressed to them. The address owner always does, whatever
+ * Accept_Mode says: the addresses are its own (RFC 9568 6.4.3 "MUST accept packets addressed to the
+ * IPvX address(es) associated with the virtual router if it is the IPvX address owner or if
+ * Accept_Mode is True"; keepalived does not filter an owner's VIPs under vrrp_strict either).
+ */
+export function acceptModeInEffect(config: VirtualRouterConfig): boolean {
+  return config.acceptMode || config.priority === OWNER_PRIORITY;
 }
 
 /** The VIPs, then the excluded addresses (keepalived adds its E-VIPs after the VIPs too). */

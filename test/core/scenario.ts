@@ -128,8 +128,9 @@ export function sendAdvert(config: VirtualRouterConfig, priority: number): Route
     addresses: config.virtualAddresses,
   };
 }
+/** The owner's VIPs take traffic whatever Accept_Mode says (RFC 9568 6.4.3; test/core/owner-accept.test.ts). */
 export function addVips(config: VirtualRouterConfig): RouterAction {
-  return { kind: 'addVips', addresses: config.virtualAddresses, acceptMode: config.acceptMode };
+  return { kind: 'addVips', addresses: config.virtualAddresses, acceptMode: config.acceptMode || config.priority === 255 };
 }
 export function removeVips(config: VirtualRouterConfig): RouterAction {
   return { kind: 'removeVips', addresses: config.virtualAddresses };

@@ -13,6 +13,7 @@ import {
   shutdown,
   startup,
   stateChange,
+  ofKind,
   timeout,
   v2Config,
   v3Config,
@@ -366,19 +367,33 @@ t.test('adverts before startup are ignored and not counted', async (t) => {
   t.equal(s.router.dropCounts.size, 0);
 });
 
-// keepalived vrrp_state_master_rx(): owner conflict lowers base and effective priority to 254.
-t.test('keepalived owner conflict: owner hearing priority 255 lowers itself to 254 and steps down', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255 }));
+// Two owners (RFC 9568 8.3.2 says there should be one): RFC 9568 6.4.3's tie-break for equal
+// priorities decides, as for any other priority; neither lowers its priority (keepalived's 254: DIFF-3).
+t.test('owner conflict: the owner with the smaller primary address steps down and keeps 255', async (t) => {
+  const s = new Scenario(v2Config({ priority: 255, primaryAddress: '192.0.2.10' }));
   s.at(0, startup);
-  t.strictSame(s.at(500, advertInput(advertFor(s.config, { priority: 255 }))), [
-    { kind: 'priorityChange', from: 255, to: 254 },
-    { kind: 'notice', notice: 'owner-conflict', detail: '192.0.2.20 also claims priority 255; ours lowered to 254' },
+  t.strictSame(s.at(500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' }))), [
+    { kind: 'notice', notice: 'owner-conflict', detail: '192.0.2.20 also claims priority 255; its primary address is greater: we step down' },
     removeVips(s.config),
-    stateChange('Master', 'Backup', 'higher-priority-advert', 254),
+    stateChange('Master', 'Backup', 'tie-break-lost', 255),
   ]);
-  t.equal(s.router.snapshot().basePriority, 254);
-  t.equal(s.router.effectivePriority, 254);
-  t.equal(s.nextDeadlineMs, 500 + 3000 + 7.8125);
+  t.equal(s.router.snapshot().basePriority, 255);
+  t.equal(s.router.effectivePriority, 255);
+  t.equal(s.nextDeadlineMs, 500 + 3000 + 3.90625, 'Master_Down_Interval at priority 255');
+  t.strictSame(s.at(1500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' }))), [], 'as Backup it follows the other owner');
+});
+
+t.test('owner conflict: the owner with the greater primary address stays Master and advertises at once', async (t) => {
+  const s = new Scenario(v2Config({ priority: 255, primaryAddress: '192.0.2.30' }));
+  s.at(0, startup);
+  const actions = s.at(500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' })));
+  t.match(actions, [
+    { kind: 'notice', notice: 'owner-conflict', detail: '192.0.2.20 also claims priority 255; our primary address is greater: we stay Master' },
+    { kind: 'sendAdvert', priority: 255 },
+  ]);
+  t.equal(ofKind(actions, 'stateChange').length, 0, 'no state change');
+  t.equal(s.state, 'Master');
+  t.equal(s.router.effectivePriority, 255);
 });
 
 t.test('address list mismatch: notice once per source, advert still accepted', async (t) => {

@@ -50,8 +50,8 @@ function clientNeighbour(address: string): string | undefined {
   return entries.find((e) => e.lladdr !== undefined)?.lladdr;
 }
 
-function config(acceptMode: boolean): string {
-  const common = { interface: 'va', version: 3, priority: 150, advertIntervalCs: 10, acceptMode };
+function config(acceptMode: boolean, priority = 150): string {
+  const common = { interface: 'va', version: 3, priority, advertIntervalCs: 10, acceptMode };
   return JSON.stringify({
     routers: [
       { ...common, name: 'VI_1', vrid: 51, virtualAddresses: [VIP] },
@@ -93,8 +93,10 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
   }
   const off = join(dir, 'off.json');
   const on = join(dir, 'on.json');
+  const ownerOff = join(dir, 'owner-off.json');
   writeFileSync(off, config(false));
   writeFileSync(on, config(true));
+  writeFileSync(ownerOff, config(false, 255));
   const start = async (path: string): Promise<Runner> => {
     const r = new Runner(ns.router, path);
     runners.push(r);
@@ -118,6 +120,17 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
     const { code } = await r.exited;
     t.equal(code, 0, 'SIGTERM: exit 0');
     t.equal(tableListing(), undefined, 'the table is gone after SIGTERM');
+  });
+
+  // RFC 9568 6.4.3: the owner accepts traffic to its addresses whatever Accept_Mode says.
+  await t.test('an address owner with accept mode off: its VIPs answer and no drop table is made', async (t) => {
+    const r = await start(ownerOff);
+    await r.waitFor('started', (l) => l.event === 'started');
+    t.ok(pingAnswered(VIP), 'the IPv4 VIP answers');
+    t.ok(pingAnswered(VIP6), 'the IPv6 VIP answers');
+    t.equal(tableListing(), undefined, 'no accept-mode table');
+    r.kill('SIGTERM');
+    t.equal((await r.exited).code, 0, 'SIGTERM: exit 0');
   });
 
   await t.test('a table left by a kill -9 is replaced at the next start', async (t) => {
