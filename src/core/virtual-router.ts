@@ -434,7 +434,7 @@ export class VirtualRouter {
    * Owner conflict (two routers claim priority 255): RFC 9568's rule as for any equal priority, the
    * greater primary address stays Master, the other becomes a Backup that keeps its 255; either one
    * reports it (notice owner-conflict). keepalived instead lowers the owner that hears the other
-   * to 254 for good, so the router that was Master longest is the one that yields (DIFF-3).
+   * to 254 for good, so the router that was Master longest is the one that yields (DIFF-17).
    */
   private masterReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {

@@ -147,4 +147,14 @@ t.test('the address owner always preempts, even if configured nopreempt (keepali
   const s = new Scenario(v2Config({ priority: 255, preempt: false, preemptDelayMs: 10000 }));
   t.equal(s.at(0, startup).at(-1)?.kind, 'stateChange');
   t.equal(s.state, 'Master');
+  // Its VIPs vanish: it steps down, its down timer at Skew_Time (3.90625 ms at 255).
+  s.at(1000, { kind: 'vipsLost' });
+  t.equal(s.state, 'Backup');
+  t.equal(s.nextDeadlineMs, 1003.90625);
+  // A lower-priority Master advertises: a nopreempt Backup would accept it and wait a whole
+  // Master_Down_Interval; the owner preempts: it discards the advert and takes over at its timer.
+  t.strictSame(s.at(1001, advertInput(advertFor(s.config, { priority: 100 }))), []);
+  t.equal(s.nextDeadlineMs, 1003.90625, 'the lower advert did not reset the down timer');
+  s.at(1003.90625, timeout);
+  t.equal(s.state, 'Master', 'the owner took over from the lower-priority Master');
 });

@@ -368,7 +368,7 @@ t.test('adverts before startup are ignored and not counted', async (t) => {
 });
 
 // Two owners (RFC 9568 8.3.2 says there should be one): RFC 9568 6.4.3's tie-break for equal
-// priorities decides, as for any other priority; neither lowers its priority (keepalived's 254: DIFF-3).
+// priorities decides, as for any other priority; neither lowers its priority (keepalived's 254: DIFF-17).
 t.test('owner conflict: the owner with the smaller primary address steps down and keeps 255', async (t) => {
   const s = new Scenario(v2Config({ priority: 255, primaryAddress: '192.0.2.10' }));
   s.at(0, startup);

@@ -59,6 +59,10 @@ t.test('drop auth-data-mismatch: wrong password; only the first 8 bytes count', 
 
 t.test('v3 ignores auth fields (RFC 9568 has no authentication)', async (t) => {
   t.equal(validateAdvert(advertFor(v3, { authType: 0 }), v3), undefined);
+  // A v2 router drops these as auth-type-mismatch (PKT-16); a v3 one has no auth type to compare.
+  for (const authType of [1, 2, 255]) t.equal(validateAdvert(advertFor(v3, { authType }), v3), undefined, `auth type ${authType} accepted`);
+  const v3pass = v3Config({ auth: { type: 'pass', password: 'secret' } });
+  t.equal(validateAdvert(advertFor(v3pass, { authType: 0 }), v3pass), undefined, 'a password configured on a v3 router is not asked for');
 });
 
 // keepalived: our own multicast advert looped back is ignored.
