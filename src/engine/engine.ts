@@ -207,7 +207,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     signal?.throwIfAborted();
     this.lifecycle = 'running';
     if (signal !== undefined) {
-      const onAbort = (): void => void this.stop();
+      // A listener that throws during the shutdown rejects stop(): logged, not an unhandled rejection.
+      const onAbort = (): void => void this.stop().catch((error: unknown) => this.logger.error({ event: 'error', operation: 'stop', error }, `stop on abort: ${String(error)}`));
       signal.addEventListener('abort', onAbort, { once: true });
       this.abortStop = () => signal.removeEventListener('abort', onAbort);
     }

@@ -646,7 +646,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
       `running ${configs.length} virtual router(s)`,
     );
     if (applied !== undefined) armRealtimeLimit(applied, logger);
-    if (signal !== undefined) stopOnAbort(runtime, signal);
+    if (signal !== undefined) stopOnAbort(runtime, signal, logger);
     return runtime;
   } catch (error) {
     packets?.close();
@@ -661,9 +661,11 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
 }
 
 /** The handle stops when the signal aborts (at once if it already has, during beforeStart). */
-function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal): void {
-  if (signal.aborted) void handle.stop();
-  else signal.addEventListener('abort', () => void handle.stop(), { once: true });
+function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal, logger: RuntimeLogger): void {
+  const stop = (): void =>
+    void handle.stop().catch((error: unknown) => logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, `stop on abort: ${String(error)}`));
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
 }
 
 function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
