@@ -12,8 +12,8 @@ import { configFromAdvert, downTimerOf, isMulticast, masterHears, receiveVerdict
 export const LATE_SHARE = 0.25;
 /** A Master silent for more than this many intervals has stopped (every Backup's down timer is shorter). */
 const RUN_BREAK_INTERVALS = 3;
-/** A router stepping down sends its last advert within this many intervals of its challenger's. */
-const STEP_DOWN_WINDOW_INTERVALS = 1.5;
+/** A Master sends its next advert within this many intervals: its last one that much before a challenger or the capture end means it stopped there. */
+const NEXT_ADVERT_WINDOW_INTERVALS = 1.5;
 
 export interface RouterSummary {
   readonly address: string;
@@ -83,6 +83,8 @@ export interface LateAdvert {
   readonly atMs: number;
   readonly gapMs: number;
   readonly intervalMs: number;
+  /** Other routers that advertised in the gap (a Master may restart its timer on their adverts). */
+  readonly heardInGap: readonly string[];
 }
 
 export interface TwoMasters {
@@ -117,6 +119,16 @@ export interface VipMove {
   readonly text: string;
 }
 
+/** A VIP hosts still send to a router that stopped being Master: the capture ends with it stale. */
+export interface StaleVip {
+  readonly address: string;
+  readonly mac: string;
+  readonly router: string | undefined;
+  readonly sinceMs: number;
+  readonly masters: readonly string[];
+  readonly text: string;
+}
+
 export interface RefusedSummary {
   readonly source: string;
   readonly reason: WireDropReason;
@@ -136,6 +148,7 @@ export interface GroupExplanation {
   readonly twoMasters: readonly TwoMasters[];
   readonly disagreements: readonly Disagreement[];
   readonly vipMoves: readonly VipMove[];
+  readonly staleVips: readonly StaleVip[];
   readonly refused: readonly RefusedSummary[];
 }
 
@@ -208,10 +221,11 @@ export function explainPackets(packets: readonly LanPacket[], endMs: number): Gr
 function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdvert[], claims: readonly AddressClaim[]): GroupExplanation {
   const routers = [...group.bySource.keys()].sort().map((source) => summarise(group, source));
   const periods = [...group.bySource.values()].flatMap((adverts) => masterPeriods(adverts, endMs)).sort((a, b) => a.fromMs - b.fromMs || (a.router < b.router ? -1 : 1));
-  const ended = periods.map((period) => endOf(group, period, endMs));
+  const ended = periods.map((period) => endOf(group, period, periods, endMs));
   const elections = periods.map((period) => electionOf(group, period, ended));
   const stepDowns = ended.flatMap((e) => (e.stepDown === undefined ? [] : [e.stepDown]));
   const finalPeriods = ended.map((e) => e.period);
+  const vips = vipMovesOf(group, finalPeriods, claims);
   return {
     family: group.family,
     vrid: group.vrid,
@@ -222,7 +236,8 @@ function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdve
     late: lateAdverts(group, finalPeriods),
     twoMasters: twoMastersOf(group, finalPeriods),
     disagreements: disagreementsOf(group),
-    vipMoves: vipMovesOf(group, finalPeriods, claims),
+    vipMoves: vips.moves,
+    staleVips: vips.stale,
     refused: summariseRefused(refused),
   };
 }
@@ -262,7 +277,7 @@ function masterPeriods(adverts: readonly ObservedAdvert[], endMs: number): Maste
     const first = run[0];
     const last = run.at(-1);
     if (first === undefined || last === undefined) return;
-    const open = end === undefined && endMs - last.atMs <= RUN_BREAK_INTERVALS * intervalMsOf(last);
+    const open = end === undefined && endMs - last.atMs <= NEXT_ADVERT_WINDOW_INTERVALS * intervalMsOf(last);
     periods.push({
       router: first.source,
       fromMs: first.atMs,
@@ -298,9 +313,12 @@ interface EndedPeriod {
   readonly stepDown: StepDown | undefined;
 }
 
-/** Why a Master period ended: priority 0, stepping down for a challenger (the core says which), or silence. */
-function endOf(group: Group, period: MasterPeriod, endMs: number): EndedPeriod {
-  if (period.end === 'capture-end') return { period, stepDown: undefined };
+/**
+ * Why a Master period ended: priority 0, stepping down for a challenger (the core says which), or
+ * silence. A period still open at the capture's end is closed too when a new Master's first adverts
+ * make it step down and it sends none after them.
+ */
+function endOf(group: Group, period: MasterPeriod, periods: readonly MasterPeriod[], endMs: number): EndedPeriod {
   const own = group.bySource.get(period.router)!;
   const last = own.filter((a) => a.atMs <= period.lastAdvertMs && a.advert.priority > 0).at(-1) ?? own.find((a) => a.atMs === period.lastAdvertMs)!;
   if (period.end === 'priority-0') {
@@ -316,10 +334,12 @@ function endOf(group: Group, period: MasterPeriod, endMs: number): EndedPeriod {
       },
     };
   }
-  const window = STEP_DOWN_WINDOW_INTERVALS * intervalMsOf(last);
+  const window = NEXT_ADVERT_WINDOW_INTERVALS * intervalMsOf(last);
   const config = group.configAt(last);
-  const challengers = group.adverts.filter(
-    (a) => a.source !== period.router && a.advert.priority > 0 && a.atMs >= period.fromMs && a.atMs > last.atMs - window && a.atMs <= last.atMs + window,
+  const near = (a: ObservedAdvert): boolean => a.source !== period.router && a.advert.priority > 0 && a.atMs >= period.fromMs && a.atMs > last.atMs - window && a.atMs <= last.atMs + window;
+  const newMasterStarts = new Set(periods.filter((p) => p.router !== period.router).map((p) => `${p.router} ${p.fromMs}`));
+  const challengers = group.adverts.filter((a) =>
+    near(a) && (period.end !== 'capture-end' || (newMasterStarts.has(`${a.source} ${a.atMs}`) && group.adverts.some((b) => b.source === a.source && b.atMs > last.atMs))),
   );
   for (const challenger of challengers) {
     const verdict = masterHears(config, challenger);
@@ -340,16 +360,18 @@ function endOf(group: Group, period: MasterPeriod, endMs: number): EndedPeriod {
       },
     };
   }
+  if (period.end === 'capture-end') return { period, stepDown: undefined };
+  // Silent. If another router advertised around then, say what the core makes of its adverts.
+  const other = group.adverts.find((a) => near(a) && a.atMs > last.atMs);
+  const dropped = other === undefined ? undefined : masterHears(config, other).dropped;
+  const text = other !== undefined && dropped !== undefined
+    ? `${period.router} stops advertising after ${seconds(period.lastAdvertMs)} while ${other.source} (priority ${other.advert.priority}) advertises; ` +
+      `the core drops those adverts (${dropped}${mismatchDetail(dropped, config, other)}) and stays Master, so the RFC gives it no reason to: ` +
+      `it did not apply that check as Master`
+    : `${period.router} falls silent after its advert at ${seconds(period.lastAdvertMs)}, no priority 0 (killed, link or network down, or its adverts no longer reach the capture)`;
   return {
     period: { ...period, toMs: Math.min(period.toMs, endMs) },
-    stepDown: {
-      atMs: period.toMs,
-      router: period.router,
-      end: 'silent',
-      by: undefined,
-      reason: undefined,
-      text: `${period.router} falls silent after its advert at ${seconds(period.lastAdvertMs)}, no priority 0 (killed, link or network down, or its adverts no longer reach the capture)`,
-    },
+    stepDown: { atMs: period.toMs, router: period.router, end: 'silent', by: other?.source, reason: undefined, text },
   };
 }
 
@@ -359,8 +381,8 @@ function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPerio
   const base = { atMs: period.fromMs, frame: period.firstFrame, router: period.router, priority: period.priority };
   const config = group.configAt(first);
   const earlierGroupAdverts = group.adverts.some((a) => a.atMs < first.atMs);
-  if (!earlierGroupAdverts && first.atMs <= intervalMsOf(first) * STEP_DOWN_WINDOW_INTERVALS) {
-    return { ...base, cause: 'master-at-capture-start', previous: undefined, expectedMs: undefined, text: `${period.router} is already Master when the capture begins` };
+  if (!earlierGroupAdverts && first.atMs <= intervalMsOf(first) * NEXT_ADVERT_WINDOW_INTERVALS) {
+    return { ...base, cause: 'master-at-capture-start', previous: undefined, expectedMs: undefined, text: `${period.router} is Master from the capture's first frames (how it became Master is not in the capture)` };
   }
   // It was Backup (or not running) since its previous Master period ended, or since the capture began.
   const previousOwn = all.filter((e) => e.period.router === period.router && e.period.toMs <= period.fromMs).at(-1);
@@ -413,18 +435,26 @@ function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPerio
         text: `${period.router} takes over after its down timer: ${heard.source} silent since ${seconds(heard.atMs)}, ${missed} adverts missed (Master_Down_Interval ${downMs.toFixed(1)} ms at priority ${config.priority}, interval ${intervalText(heard.advert.advertIntervalCs)}${after})`,
       };
     }
-    return {
-      ...base, cause: 'no-master-heard', previous: undefined, expectedMs: undefined,
-      text: `${period.router} becomes Master: no Master advertised since ${seconds(fromMs)} (its down timer; when it started is not on the wire)`,
-    };
+    return { ...base, ...noMasterHeard(period.router, fromMs) };
   }
   const heardMaster = replay.masterAddress ?? current?.router;
+  if (heardMaster === undefined) {
+    // Still on its first down timer in the replay: it started later than the replay assumes (or is an
+    // address owner); either way no Master was heard before it.
+    return { ...base, ...noMasterHeard(period.router, fromMs) };
+  }
   const heardPriority = group.adverts.filter((a) => a.source === heardMaster && a.atMs < first.atMs && a.advert.priority > 0).at(-1)?.advert.priority;
   return {
     ...base, cause: 'not-hearing-master', previous: heardMaster, expectedMs: undefined,
-    text: heardMaster === undefined
-      ? `${period.router} becomes Master before its down timer could run out (due ${replay.nextDeadlineMs === undefined ? '?' : seconds(replay.nextDeadlineMs)}): started as Master (priority 255, or a restart)`
-      : `${period.router} becomes Master although ${heardMaster} advertises priority ${heardPriority ?? '?'} (>= its ${config.priority}, the core keeps it Backup): it does not receive ${heardMaster}'s adverts`,
+    text: `${period.router} becomes Master although ${heardMaster} advertises priority ${heardPriority ?? '?'} (>= its ${config.priority}, the core keeps it Backup): it does not receive ${heardMaster}'s adverts`,
+  };
+}
+
+function noMasterHeard(router: string, fromMs: number): Pick<Election, 'cause' | 'previous' | 'expectedMs' | 'text'> {
+  const since = fromMs === 0 ? 'since the capture began' : `since ${seconds(fromMs)}`;
+  return {
+    cause: 'no-master-heard', previous: undefined, expectedMs: undefined,
+    text: `${router} becomes Master: no Master advertised ${since} (its down timer ran out; when it started is not on the wire)`,
   };
 }
 
@@ -452,7 +482,9 @@ function lateAdverts(group: Group, periods: readonly MasterPeriod[]): LateAdvert
     for (let i = 1; i < run.length; i++) {
       const gapMs = run[i]!.atMs - run[i - 1]!.atMs;
       const intervalMs = intervalMsOf(run[i - 1]!);
-      if (gapMs > intervalMs * (1 + LATE_SHARE)) late.push({ router: period.router, frame: run[i]!.frame, atMs: run[i]!.atMs, gapMs, intervalMs });
+      if (gapMs <= intervalMs * (1 + LATE_SHARE)) continue;
+      const heardInGap = [...new Set(group.adverts.filter((a) => a.source !== period.router && a.atMs > run[i - 1]!.atMs && a.atMs < run[i]!.atMs).map((a) => a.source))];
+      late.push({ router: period.router, frame: run[i]!.frame, atMs: run[i]!.atMs, gapMs, intervalMs, heardInGap });
     }
   }
   return late.sort((a, b) => a.atMs - b.atMs);
@@ -466,12 +498,14 @@ function twoMastersOf(group: Group, periods: readonly MasterPeriod[]): TwoMaster
       const a = periods[i]!;
       const b = periods[j]!;
       if (a.router === b.router) continue;
+      // Only what the wire proves: both advertising (up to each one's last advert, or its step-down).
+      const certainEnd = (p: MasterPeriod): number => (p.end === 'capture-end' ? p.toMs : Math.min(p.toMs, Math.max(p.lastAdvertMs, p.fromMs)));
       const fromMs = Math.max(a.fromMs, b.fromMs);
-      const toMs = Math.min(a.toMs, b.toMs);
+      const toMs = Math.min(certainEnd(a), certainEnd(b));
       const advertA = group.adverts.find((x) => x.source === a.router && x.atMs >= fromMs && x.advert.priority > 0);
       const advertB = group.adverts.find((x) => x.source === b.router && x.atMs >= fromMs && x.advert.priority > 0);
       if (advertA === undefined || advertB === undefined) continue;
-      if (toMs - fromMs <= Math.max(intervalMsOf(advertA), intervalMsOf(advertB))) continue;
+      if (toMs - fromMs < Math.min(intervalMsOf(advertA), intervalMsOf(advertB))) continue;
       const sides = [why(group, advertA, advertB), why(group, advertB, advertA)].filter((s) => s !== undefined);
       const pair: [string, string] = a.router < b.router ? [a.router, b.router] : [b.router, a.router];
       found.push({
@@ -544,38 +578,63 @@ function disagreementsOf(group: Group): Disagreement[] {
   return found;
 }
 
-function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claims: readonly AddressClaim[]): VipMove[] {
+function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claims: readonly AddressClaim[]): { moves: VipMove[]; stale: StaleVip[] } {
   const vips = new Set(group.adverts.flatMap((a) => a.advert.addresses));
   const routerByMac = new Map<string, string>();
   for (const advert of group.adverts) if (advert.sourceMac !== undefined && !routerByMac.has(advert.sourceMac)) routerByMac.set(advert.sourceMac, advert.source);
-  const holder = new Map<string, string>();
+  const holder = new Map<string, AddressClaim>();
   const moves: VipMove[] = [];
   for (const claim of claims) {
     if (!vips.has(claim.address)) continue;
-    const fromMac = holder.get(claim.address);
-    holder.set(claim.address, claim.mac);
-    if (fromMac === claim.mac) continue;
+    const previous = holder.get(claim.address);
+    holder.set(claim.address, claim);
+    if (previous?.mac === claim.mac) continue;
     const router = routerByMac.get(claim.mac);
     const period = router === undefined ? undefined : periods.filter((p) => p.router === router && p.fromMs <= claim.atMs).at(-1);
     const masterNow = period !== undefined && claim.atMs <= period.toMs;
-    const afterFirstAdvertMs = masterNow ? claim.atMs - period.fromMs : undefined;
+    // A move right after its election is timed from the first advert; a Master that was already
+    // Master before the other MAC's claim is claiming it back (two routers announce one VIP).
+    const afterElection = masterNow && (previous === undefined || period.fromMs >= previous.atMs);
+    const afterFirstAdvertMs = afterElection ? claim.atMs - period.fromMs : undefined;
     const target = router === undefined ? `${claim.mac} (no router of this VRID advertises from it)` : `${claim.mac} (${router})`;
     const timing = afterFirstAdvertMs !== undefined
       ? `${afterFirstAdvertMs.toFixed(1)} ms after its first advert as Master`
+      : masterNow ? `claimed back by a Master since ${seconds(period.fromMs)} (two routers announce it)`
       : router === undefined ? 'an address conflict, or a virtual MAC' : `while ${router} is not advertising as Master`;
     moves.push({
       atMs: claim.atMs,
       frame: claim.frame,
       address: claim.address,
       mac: claim.mac,
-      fromMac,
+      fromMac: previous?.mac,
       how: claim.how,
       router,
       afterFirstAdvertMs,
-      text: `${claim.address} ${fromMac === undefined ? 'announced at' : 'moves to'} ${target} by ${claim.how}, ${timing}`,
+      text: `${claim.address} ${previous === undefined ? 'announced at' : 'moves to'} ${target} by ${claim.how}, ${timing}`,
     });
   }
-  return moves;
+  return { moves, stale: staleVips(periods, holder, routerByMac) };
+}
+
+/** VIPs whose last announcement points at a router that is no longer Master while another is. */
+function staleVips(periods: readonly MasterPeriod[], holder: ReadonlyMap<string, AddressClaim>, routerByMac: ReadonlyMap<string, string>): StaleVip[] {
+  const masters = periods.filter((p) => p.end === 'capture-end').map((p) => p.router);
+  if (masters.length === 0) return [];
+  const stale: StaleVip[] = [];
+  for (const [address, claim] of [...holder.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const router = routerByMac.get(claim.mac);
+    if (router !== undefined && masters.includes(router)) continue;
+    const who = router === undefined ? claim.mac : `${claim.mac} (${router}, no longer Master)`;
+    stale.push({
+      address,
+      mac: claim.mac,
+      router,
+      sinceMs: claim.atMs,
+      masters,
+      text: `${address}: the last announcement (${seconds(claim.atMs)}, ${claim.how}) points hosts at ${who}; the Master now is ${masters.join(' and ')}, which has not announced it since`,
+    });
+  }
+  return stale;
 }
 
 function summariseRefused(refused: readonly RefusedAdvert[]): RefusedSummary[] {

@@ -83,6 +83,8 @@ interface LinkPayload {
   readonly etherType: number;
   readonly payload: Uint8Array;
   readonly sourceMac: string | undefined;
+  /** SLL2 only: the interface the frame was seen on (a capture on `any` sees a frame on every port). */
+  readonly interfaceIndex?: number;
 }
 
 function macText(bytes: Uint8Array, offset: number): string {
@@ -118,7 +120,8 @@ export function linkPayload(linkType: number, frame: Uint8Array): LinkPayload | 
       // protocol, reserved, interface index, ARPHRD type, packet type, address length, 8 address bytes.
       if (frame.length < 20) return undefined;
       const addressLength = frame[11]!;
-      return { etherType: uint16(frame, 0), payload: frame.subarray(20), sourceMac: addressLength === 6 ? macText(frame, 12) : undefined };
+      const interfaceIndex = ((frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!) >>> 0;
+      return { etherType: uint16(frame, 0), payload: frame.subarray(20), sourceMac: addressLength === 6 ? macText(frame, 12) : undefined, interfaceIndex };
     }
     case LINKTYPE_RAW:
     case LINKTYPE_IPV4:
@@ -139,16 +142,22 @@ export function relativeMs(frame: CaptureFrame, origin: CaptureFrame): RelativeM
   return Math.round(((frame.seconds - origin.seconds) * 1000 + (frame.nanoseconds - origin.nanoseconds) / 1e6) * 1000) / 1000;
 }
 
-/** A copy of a frame seen again this soon is the same frame on another port of the captured bridge. */
+/**
+ * A capture on Linux's `any` device sees a frame once on every port it crosses (the sender's veth, the
+ * bridge, each receiver's veth), microseconds apart and not always in time order. SLL2 says on which
+ * interface: the same bytes within this window on another interface are the same frame. SLL (v1) does
+ * not, so there the same bytes within the window count as one frame, except ARP, whose announcement
+ * bursts repeat identical frames on purpose.
+ */
 const DUPLICATE_WINDOW_MS = 2;
 
-/** The VRRP LAN's packets in capture order, and a tally of the frames that are not. */
+/** The VRRP LAN's packets in time order, and a tally of the frames that are not. */
 export function lanPackets(frames: readonly CaptureFrame[]): { packets: LanPacket[]; tally: FrameTally } {
   const packets: LanPacket[] = [];
   const tally: FrameTally = { unknownLinkType: 0, other: 0, badIp: 0, duplicates: 0 };
   const origin = frames[0];
   if (origin === undefined) return { packets, tally };
-  const lastSeen = new Map<string, RelativeMs>();
+  const lastSeen = new Map<string, { atMs: RelativeMs; interfaceIndex: number | undefined }>();
   for (const frame of frames) {
     const link = linkPayload(frame.linkType, frame.data);
     if (link === undefined) {
@@ -156,10 +165,7 @@ export function lanPackets(frames: readonly CaptureFrame[]): { packets: LanPacke
       continue;
     }
     const atMs = relativeMs(frame, origin);
-    const key = `${link.etherType}:${Buffer.from(link.payload.buffer, link.payload.byteOffset, link.payload.byteLength).toString('latin1')}`;
-    const seen = lastSeen.get(key);
-    lastSeen.set(key, atMs);
-    if (seen !== undefined && atMs - seen >= 0 && atMs - seen < DUPLICATE_WINDOW_MS && link.etherType !== ETHERTYPE_ARP) {
+    if (isCopy(frame.linkType, link, atMs, lastSeen)) {
       tally.duplicates += 1;
       continue;
     }
@@ -169,6 +175,24 @@ export function lanPackets(frames: readonly CaptureFrame[]): { packets: LanPacke
   // Files merged from several interfaces need not be in time order; the analysis needs it (stable sort).
   packets.sort((a, b) => a.atMs - b.atMs);
   return { packets, tally };
+}
+
+function isCopy(
+  linkType: number,
+  link: LinkPayload,
+  atMs: RelativeMs,
+  lastSeen: Map<string, { atMs: RelativeMs; interfaceIndex: number | undefined }>,
+): boolean {
+  const cooked = linkType === LINKTYPE_LINUX_SLL2 || (linkType === LINKTYPE_LINUX_SLL && link.etherType !== ETHERTYPE_ARP);
+  if (!cooked) return false;
+  const key = `${link.etherType}:${Buffer.from(link.payload.buffer, link.payload.byteOffset, link.payload.byteLength).toString('latin1')}`;
+  const seen = lastSeen.get(key);
+  const sameFrame =
+    seen !== undefined &&
+    Math.abs(atMs - seen.atMs) < DUPLICATE_WINDOW_MS &&
+    (linkType === LINKTYPE_LINUX_SLL || seen.interfaceIndex !== link.interfaceIndex);
+  if (!sameFrame) lastSeen.set(key, { atMs, interfaceIndex: link.interfaceIndex });
+  return sameFrame;
 }
 
 function classify(link: LinkPayload, frame: number, atMs: RelativeMs, tally: FrameTally): LanPacket | undefined {

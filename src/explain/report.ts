@@ -54,13 +54,17 @@ function formatGroup(group: GroupExplanation): string[] {
   const events: { atMs: number; order: number; text: string }[] = [
     ...group.elections.map((e) => ({ atMs: e.atMs, order: 1, text: `election  ${e.text}` })),
     ...group.stepDowns.map((s) => ({ atMs: s.atMs, order: 0, text: `step-down ${s.text}` })),
-    ...group.late.map((l) => ({ atMs: l.atMs, order: 2, text: `late      ${l.router} advert ${(l.gapMs / 1000).toFixed(3)} s after the previous (interval ${(l.intervalMs / 1000).toFixed(3)} s, ${(l.gapMs - l.intervalMs).toFixed(1)} ms late), frame ${l.frame}` })),
+    ...group.late.map((l) => ({ atMs: l.atMs, order: 2, text: `late      ${l.router} advert ${(l.gapMs / 1000).toFixed(3)} s after the previous (interval ${(l.intervalMs / 1000).toFixed(3)} s, ${(l.gapMs - l.intervalMs).toFixed(1)} ms late), frame ${l.frame}${l.heardInGap.length === 0 ? '' : `; ${l.heardInGap.join(', ')} advertised in between`}` })),
     ...group.twoMasters.map((m) => ({ atMs: m.fromMs, order: 3, text: `CONFLICT  ${m.text}` })),
     ...group.vipMoves.map((v) => ({ atMs: v.atMs, order: 4, text: `vip       ${v.text}` })),
   ].sort((a, b) => a.atMs - b.atMs || a.order - b.order);
   if (events.length > 0) {
     out.push('  timeline:');
     for (const event of events) out.push(`    ${at(event.atMs)}  ${event.text}`);
+  }
+  if (group.staleVips.length > 0) {
+    out.push('  at the end of the capture:');
+    for (const v of group.staleVips) out.push(`    STALE     ${v.text}`);
   }
   if (group.disagreements.length > 0) {
     out.push('  peers that disagree:');
@@ -73,7 +77,7 @@ function formatGroup(group: GroupExplanation): string[] {
   const late = group.late.length;
   out.push(
     `  summary: ${group.elections.length} election(s), ${group.twoMasters.length} two-Master episode(s), ${late} late advert(s), ` +
-      `${group.disagreements.length} disagreement(s), ${group.vipMoves.length} VIP announcement(s) by a new MAC`,
+      `${group.disagreements.length} disagreement(s), ${group.vipMoves.length} VIP announcement(s) by a new MAC, ${group.staleVips.length} stale VIP(s)`,
   );
   return out;
 }
