@@ -173,22 +173,64 @@ class Group {
     else list.push(advert);
   }
 
-  /** Unicast destinations `source` advertises to. */
+  /** The group's adverts with `fromMs <= atMs < toMs` (adverts are in time order). */
+  within(fromMs: number, toMs: number): ObservedAdvert[] {
+    return this.adverts.slice(lowerBound(this.adverts, fromMs), lowerBound(this.adverts, toMs));
+  }
+
+  /** `source`'s last advert above priority 0 at or before `atMs` (strictly before when `strict`). */
+  lastOf(source: string, atMs: number, strict = false): ObservedAdvert | undefined {
+    const list = this.bySource.get(source) ?? [];
+    for (let i = lowerBound(list, strict ? atMs : nextUp(atMs)) - 1; i >= 0; i--) if (list[i]!.advert.priority > 0) return list[i];
+    return undefined;
+  }
+
+  /** `source`'s first advert above priority 0 at or after `atMs`. */
+  firstOf(source: string, atMs: number): ObservedAdvert | undefined {
+    const list = this.bySource.get(source) ?? [];
+    for (let i = lowerBound(list, atMs); i < list.length; i++) if (list[i]!.advert.priority > 0) return list[i];
+    return undefined;
+  }
+
+  private readonly peers = new Map<string, string[]>();
+
+  /** Unicast destinations `source` advertises to (asked once every advert is in). */
   peersOf(source: string): string[] {
-    const peers = new Set<string>();
-    for (const advert of this.bySource.get(source) ?? []) if (!isMulticast(advert.destination)) peers.add(advert.destination);
-    return [...peers].sort();
+    let peers = this.peers.get(source);
+    if (peers === undefined) {
+      const found = new Set<string>();
+      for (const advert of this.bySource.get(source) ?? []) if (!isMulticast(advert.destination)) found.add(advert.destination);
+      peers = [...found].sort();
+      this.peers.set(source, peers);
+    }
+    return peers;
   }
 
   /** The router as its advert at hand shows it (a priority-0 advert: with its last priority above 0). */
   configAt(advert: ObservedAdvert): VirtualRouterConfig {
     let priority = advert.advert.priority;
     if (priority === 0) {
-      const earlier = (this.bySource.get(advert.source) ?? []).filter((a) => a.atMs <= advert.atMs && a.advert.priority > 0).at(-1);
-      priority = earlier?.advert.priority ?? 1;
+      priority = this.lastOf(advert.source, advert.atMs)?.advert.priority ?? 1;
     }
     return configFromAdvert(advert, priority, this.peersOf(advert.source));
   }
+}
+
+/** Index of the first of `list` (in time order) at or after `atMs`. */
+function lowerBound(list: readonly { readonly atMs: number }[], atMs: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]!.atMs < atMs) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The smallest number above `ms`: "at or before ms" is "before nextUp(ms)". */
+function nextUp(ms: number): number {
+  return ms + Math.max(Number.EPSILON, Math.abs(ms) * Number.EPSILON);
 }
 
 /** Explains every virtual router seen in `packets`; `endMs` is the capture's last frame. */
@@ -221,7 +263,8 @@ export function explainPackets(packets: readonly LanPacket[], endMs: number): Gr
 function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdvert[], claims: readonly AddressClaim[]): GroupExplanation {
   const routers = [...group.bySource.keys()].sort().map((source) => summarise(group, source));
   const periods = [...group.bySource.values()].flatMap((adverts) => masterPeriods(adverts, endMs)).sort((a, b) => a.fromMs - b.fromMs || (a.router < b.router ? -1 : 1));
-  const ended = periods.map((period) => endOf(group, period, periods, endMs));
+  const masterStarts = new Set(periods.map((p) => `${p.router} ${p.fromMs}`));
+  const ended = periods.map((period) => endOf(group, period, masterStarts, endMs));
   const elections = periods.map((period) => electionOf(group, period, ended));
   const stepDowns = ended.flatMap((e) => (e.stepDown === undefined ? [] : [e.stepDown]));
   const finalPeriods = ended.map((e) => e.period);
@@ -318,9 +361,8 @@ interface EndedPeriod {
  * silence. A period still open at the capture's end is closed too when a new Master's first adverts
  * make it step down and it sends none after them.
  */
-function endOf(group: Group, period: MasterPeriod, periods: readonly MasterPeriod[], endMs: number): EndedPeriod {
-  const own = group.bySource.get(period.router)!;
-  const last = own.filter((a) => a.atMs <= period.lastAdvertMs && a.advert.priority > 0).at(-1) ?? own.find((a) => a.atMs === period.lastAdvertMs)!;
+function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<string>, endMs: number): EndedPeriod {
+  const last = group.lastOf(period.router, period.lastAdvertMs)!;
   if (period.end === 'priority-0') {
     return {
       period,
@@ -337,9 +379,9 @@ function endOf(group: Group, period: MasterPeriod, periods: readonly MasterPerio
   const window = NEXT_ADVERT_WINDOW_INTERVALS * intervalMsOf(last);
   const config = group.configAt(last);
   const near = (a: ObservedAdvert): boolean => a.source !== period.router && a.advert.priority > 0 && a.atMs >= period.fromMs && a.atMs > last.atMs - window && a.atMs <= last.atMs + window;
-  const newMasterStarts = new Set(periods.filter((p) => p.router !== period.router).map((p) => `${p.router} ${p.fromMs}`));
-  const challengers = group.adverts.filter((a) =>
-    near(a) && (period.end !== 'capture-end' || (newMasterStarts.has(`${a.source} ${a.atMs}`) && group.adverts.some((b) => b.source === a.source && b.atMs > last.atMs))),
+  const around = group.within(last.atMs - window, nextUp(last.atMs + window)).filter(near);
+  const challengers = around.filter((a) =>
+    period.end !== 'capture-end' || (masterStarts.has(`${a.source} ${a.atMs}`) && (group.bySource.get(a.source)!.at(-1)!.atMs > last.atMs)),
   );
   for (const challenger of challengers) {
     const verdict = masterHears(config, challenger);
@@ -362,7 +404,7 @@ function endOf(group: Group, period: MasterPeriod, periods: readonly MasterPerio
   }
   if (period.end === 'capture-end') return { period, stepDown: undefined };
   // Silent. If another router advertised around then, say what the core makes of its adverts.
-  const other = group.adverts.find((a) => near(a) && a.atMs > last.atMs);
+  const other = around.find((a) => a.atMs > last.atMs);
   const dropped = other === undefined ? undefined : masterHears(config, other).dropped;
   const text = other !== undefined && dropped !== undefined
     ? `${period.router} stops advertising after ${seconds(period.lastAdvertMs)} while ${other.source} (priority ${other.advert.priority}) advertises; ` +
@@ -377,22 +419,22 @@ function endOf(group: Group, period: MasterPeriod, periods: readonly MasterPerio
 
 /** Why a router became Master at the start of `period`, as the core decides it from the adverts before. */
 function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPeriod[]): Election {
-  const first = group.adverts.find((a) => a.source === period.router && a.atMs === period.fromMs)!;
+  const first = group.firstOf(period.router, period.fromMs)!;
   const base = { atMs: period.fromMs, frame: period.firstFrame, router: period.router, priority: period.priority };
   const config = group.configAt(first);
-  const earlierGroupAdverts = group.adverts.some((a) => a.atMs < first.atMs);
+  const earlierGroupAdverts = group.adverts[0]!.atMs < first.atMs;
   if (!earlierGroupAdverts && first.atMs <= intervalMsOf(first) * NEXT_ADVERT_WINDOW_INTERVALS) {
     return { ...base, cause: 'master-at-capture-start', previous: undefined, expectedMs: undefined, text: `${period.router} is Master from the capture's first frames (how it became Master is not in the capture)` };
   }
   // It was Backup (or not running) since its previous Master period ended, or since the capture began.
   const previousOwn = all.filter((e) => e.period.router === period.router && e.period.toMs <= period.fromMs).at(-1);
   const fromMs = previousOwn?.period.toMs ?? 0;
-  const replay = replayAsBackup(config, fromMs, first.atMs, group.adverts);
+  const replay = replayAsBackup(config, fromMs, first.atMs, group.within(fromMs, first.atMs));
   const current = all
     .map((e) => e.period)
     .filter((p) => p.router !== period.router && p.fromMs < first.atMs && p.toMs >= first.atMs && p.end !== 'priority-0')
     .sort((a, b) => b.priority - a.priority)[0];
-  const currentLast = current && group.adverts.filter((a) => a.source === current.router && a.atMs < first.atMs && a.advert.priority > 0).at(-1);
+  const currentLast = current && group.lastOf(current.router, first.atMs, true);
 
   if (replay.state === 'Master') {
     if (current !== undefined && currentLast !== undefined) {
@@ -443,7 +485,7 @@ function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPerio
     // address owner); either way no Master was heard before it.
     return { ...base, ...noMasterHeard(period.router, fromMs) };
   }
-  const heardPriority = group.adverts.filter((a) => a.source === heardMaster && a.atMs < first.atMs && a.advert.priority > 0).at(-1)?.advert.priority;
+  const heardPriority = group.lastOf(heardMaster, first.atMs, true)?.advert.priority;
   return {
     ...base, cause: 'not-hearing-master', previous: heardMaster, expectedMs: undefined,
     text: `${period.router} becomes Master although ${heardMaster} advertises priority ${heardPriority ?? '?'} (>= its ${config.priority}, the core keeps it Backup): it does not receive ${heardMaster}'s adverts`,
@@ -478,12 +520,14 @@ function mismatchDetail(reason: DropReason, config: VirtualRouterConfig, advert:
 function lateAdverts(group: Group, periods: readonly MasterPeriod[]): LateAdvert[] {
   const late: LateAdvert[] = [];
   for (const period of periods) {
-    const run = (group.bySource.get(period.router) ?? []).filter((a) => a.atMs >= period.fromMs && a.atMs <= period.lastAdvertMs && a.advert.priority > 0);
+    const own = group.bySource.get(period.router) ?? [];
+    const run = own.slice(lowerBound(own, period.fromMs), lowerBound(own, nextUp(period.lastAdvertMs))).filter((a) => a.advert.priority > 0);
     for (let i = 1; i < run.length; i++) {
       const gapMs = run[i]!.atMs - run[i - 1]!.atMs;
       const intervalMs = intervalMsOf(run[i - 1]!);
       if (gapMs <= intervalMs * (1 + LATE_SHARE)) continue;
-      const heardInGap = [...new Set(group.adverts.filter((a) => a.source !== period.router && a.atMs > run[i - 1]!.atMs && a.atMs < run[i]!.atMs).map((a) => a.source))];
+      const inGap = group.within(nextUp(run[i - 1]!.atMs), run[i]!.atMs).filter((a) => a.source !== period.router);
+      const heardInGap = [...new Set(inGap.map((a) => a.source))];
       late.push({ router: period.router, frame: run[i]!.frame, atMs: run[i]!.atMs, gapMs, intervalMs, heardInGap });
     }
   }
@@ -497,13 +541,14 @@ function twoMastersOf(group: Group, periods: readonly MasterPeriod[]): TwoMaster
     for (let j = i + 1; j < periods.length; j++) {
       const a = periods[i]!;
       const b = periods[j]!;
+      if (b.fromMs >= a.toMs) break; // in order of start: no later one overlaps a either
       if (a.router === b.router) continue;
       // Only what the wire proves: both advertising (up to each one's last advert, or its step-down).
       const certainEnd = (p: MasterPeriod): number => (p.end === 'capture-end' ? p.toMs : Math.min(p.toMs, Math.max(p.lastAdvertMs, p.fromMs)));
       const fromMs = Math.max(a.fromMs, b.fromMs);
       const toMs = Math.min(certainEnd(a), certainEnd(b));
-      const advertA = group.adverts.find((x) => x.source === a.router && x.atMs >= fromMs && x.advert.priority > 0);
-      const advertB = group.adverts.find((x) => x.source === b.router && x.atMs >= fromMs && x.advert.priority > 0);
+      const advertA = group.firstOf(a.router, fromMs);
+      const advertB = group.firstOf(b.router, fromMs);
       if (advertA === undefined || advertB === undefined) continue;
       if (toMs - fromMs < Math.min(intervalMsOf(advertA), intervalMsOf(advertB))) continue;
       const sides = [why(group, advertA, advertB), why(group, advertB, advertA)].filter((s) => s !== undefined);
@@ -584,13 +629,20 @@ function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claims: read
   for (const advert of group.adverts) if (advert.sourceMac !== undefined && !routerByMac.has(advert.sourceMac)) routerByMac.set(advert.sourceMac, advert.source);
   const holder = new Map<string, AddressClaim>();
   const moves: VipMove[] = [];
+  const periodsByRouter = new Map<string, { atMs: number; period: MasterPeriod }[]>();
+  for (const period of periods) {
+    const list = periodsByRouter.get(period.router) ?? [];
+    list.push({ atMs: period.fromMs, period });
+    periodsByRouter.set(period.router, list);
+  }
   for (const claim of claims) {
     if (!vips.has(claim.address)) continue;
     const previous = holder.get(claim.address);
     holder.set(claim.address, claim);
     if (previous?.mac === claim.mac) continue;
     const router = routerByMac.get(claim.mac);
-    const period = router === undefined ? undefined : periods.filter((p) => p.router === router && p.fromMs <= claim.atMs).at(-1);
+    const own = router === undefined ? undefined : periodsByRouter.get(router);
+    const period = own === undefined ? undefined : own[lowerBound(own, nextUp(claim.atMs)) - 1]?.period;
     const masterNow = period !== undefined && claim.atMs <= period.toMs;
     // A move right after its election is timed from the first advert; a Master that was already
     // Master before the other MAC's claim is claiming it back (two routers announce one VIP).

@@ -22,8 +22,8 @@ const NO_ANNOUNCE = {
   lowerPrioritySecondBurstDelayMs: 0,
 } as const;
 
-/** A shadow's timers may run this many times in one replay before it gives up (a bound, never reached by sane input). */
-const MAX_TIMER_STEPS = 1_000_000;
+/** A Backup shadow's timers may run this many times between two adverts (a bound: each expiry makes it Master). */
+const MAX_TIMER_STEPS = 16;
 
 export function isMulticast(address: string): boolean {
   return address === VRRP_MULTICAST_V4 || address === VRRP_MULTICAST_V6;
@@ -115,9 +115,13 @@ function stateChanges(actions: readonly RouterAction[], atMs: number, into: Shad
   }
 }
 
-/** Runs the shadow's timers up to `untilMs` (inclusive), recording state changes. */
+/**
+ * Runs the shadow's timers up to `untilMs` (inclusive), recording state changes. A Master's timers
+ * only send adverts and announcements, never change its state, so they are left alone: that keeps a
+ * replay's cost to the adverts it hears, whatever the span of time.
+ */
 function runTimers(router: VirtualRouter, untilMs: number, into: ShadowTransition[]): void {
-  for (let step = 0; step < MAX_TIMER_STEPS; step++) {
+  for (let step = 0; step < MAX_TIMER_STEPS && router.state !== 'Master'; step++) {
     const deadline = router.nextDeadlineMs();
     if (deadline === undefined || deadline > untilMs) return;
     stateChanges(router.handle({ kind: 'timeout' }, deadline), deadline, into);
