@@ -4,14 +4,15 @@
 
 import { readCaptureFile, type CaptureFile } from './capture-file.js';
 import { lanPackets, type FrameTally } from './packets.js';
-import { explainPackets, type GroupExplanation } from './analyse.js';
+import { explainPackets } from './analyse.js';
+import type { GroupExplanation } from './types.js';
 
 export { readCaptureFile, CaptureFormatError } from './capture-file.js';
 export type { CaptureFile, CaptureFrame } from './capture-file.js';
 export { lanPackets, linkPayload } from './packets.js';
 export type { AddressClaim, LanPacket, ObservedAdvert, RefusedAdvert } from './packets.js';
 export { explainPackets, LATE_SHARE } from './analyse.js';
-export type * from './analyse.js';
+export type * from './types.js';
 export { formatExplanation } from './report.js';
 export { explanationPicture } from './picture.js';
 

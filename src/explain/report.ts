@@ -2,7 +2,7 @@
 // Master when, then one timeline of elections, step-downs, late adverts, two-Master episodes and VIP
 // moves, then the disagreements between peers. Times are seconds since the capture's first frame.
 
-import type { GroupExplanation } from './analyse.js';
+import type { GroupExplanation } from './types.js';
 import type { Explanation } from './index.js';
 
 const LINK_TYPE_NAMES: Record<number, string> = { 1: 'Ethernet', 101: 'raw IP', 113: 'Linux cooked (SLL)', 228: 'raw IPv4', 229: 'raw IPv6', 276: 'Linux cooked (SLL2)' };
