@@ -5,7 +5,7 @@
 
 import type { AddressClaim, LanPacket, ObservedAdvert, RefusedAdvert } from './packets.js';
 import { downTimerOf, masterHears, replayAsBackup } from './shadow.js';
-import { disagreementsOf, lateAdverts, summariseRefused, twoMastersOf } from './findings.js';
+import { disagreementsOf, lateAdverts, MAX_JUDGED_ROUTERS, summariseRefused, twoMastersOf } from './findings.js';
 import { duration, Group, intervalMsOf, intervalText, mismatchDetail, nextUp, seconds } from './group.js';
 import { vipMovesOf } from './vips.js';
 import type { Election, GroupExplanation, MasterPeriod, PeriodEnd, RouterSummary, StepDown } from './types.js';
@@ -15,6 +15,13 @@ export { LATE_SHARE } from './findings.js';
 const RUN_BREAK_INTERVALS = 3;
 /** A Master sends its next advert within this many intervals: its last one that much before a challenger or the capture end means it stopped there. */
 const NEXT_ADVERT_WINDOW_INTERVALS = 1.5;
+/** How far back, in the group's longest advert interval, an election's replay starts at most. */
+const REPLAY_INTERVALS = 20;
+/**
+ * And how many adverts it hears at most (the latest): dozens of intervals of a sane LAN, while a
+ * flood of spoofed sources cannot make every election replay the whole flood.
+ */
+const MAX_REPLAY_ADVERTS = 128;
 
 /** Explains every virtual router seen in `packets`; `endMs` is the capture's last frame. */
 export function explainPackets(packets: readonly LanPacket[], endMs: number): GroupExplanation[] {
@@ -48,7 +55,7 @@ function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdve
   const periods = [...group.bySource.values()].flatMap((adverts) => masterPeriods(adverts, endMs)).sort((a, b) => a.fromMs - b.fromMs || (a.router < b.router ? -1 : 1));
   const masterStarts = new Set(periods.map((p) => `${p.router} ${p.fromMs}`));
   const ended = periods.map((period) => endOf(group, period, masterStarts, endMs));
-  const elections = periods.map((period) => electionOf(group, period, ended));
+  const elections = periods.map((period, index) => electionOf(group, period, index, ended));
   const stepDowns = ended.flatMap((e) => (e.stepDown === undefined ? [] : [e.stepDown]));
   const finalPeriods = ended.map((e) => e.period);
   const vips = vipMovesOf(group, finalPeriods, claims);
@@ -62,6 +69,7 @@ function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdve
     late: lateAdverts(group, finalPeriods),
     twoMasters: twoMastersOf(group, finalPeriods),
     disagreements: disagreementsOf(group),
+    routersNotCompared: Math.max(0, group.bySource.size - MAX_JUDGED_ROUTERS),
     vipMoves: vips.moves,
     staleVips: vips.stale,
     refused: summariseRefused(refused),
@@ -200,7 +208,7 @@ function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<str
 }
 
 /** Why a router became Master at the start of `period`, as the core decides it from the adverts before. */
-function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPeriod[]): Election {
+function electionOf(group: Group, period: MasterPeriod, index: number, all: readonly EndedPeriod[]): Election {
   const first = group.firstOf(period.router, period.fromMs)!;
   const base = { atMs: period.fromMs, frame: period.firstFrame, router: period.router, priority: period.priority };
   const config = group.configAt(first);
@@ -209,13 +217,25 @@ function electionOf(group: Group, period: MasterPeriod, all: readonly EndedPerio
     return { ...base, cause: 'master-at-capture-start', previous: undefined, expectedMs: undefined, text: `${period.router} is Master from the capture's first frames (how it became Master is not in the capture)` };
   }
   // It was Backup (or not running) since its previous Master period ended, or since the capture began.
-  const previousOwn = all.filter((e) => e.period.router === period.router && e.period.toMs <= period.fromMs).at(-1);
-  const fromMs = previousOwn?.period.toMs ?? 0;
-  const replay = replayAsBackup(config, fromMs, first.atMs, group.within(fromMs, first.atMs));
-  const current = all
-    .map((e) => e.period)
-    .filter((p) => p.router !== period.router && p.fromMs < first.atMs && p.toMs >= first.atMs && p.end !== 'priority-0')
-    .sort((a, b) => b.priority - a.priority)[0];
+  // The replay goes back at most REPLAY_INTERVALS of the group's longest interval: far more than any
+  // Master_Down_Interval, and it bounds the cost of a LAN flooded with sources.
+  let previousOwnEnd = 0;
+  for (let i = index - 1; i >= 0; i--) {
+    const earlier = all[i]!.period;
+    if (earlier.router === period.router && earlier.toMs <= period.fromMs) {
+      previousOwnEnd = earlier.toMs;
+      break;
+    }
+  }
+  const fromMs = Math.max(previousOwnEnd, first.atMs - REPLAY_INTERVALS * group.longestIntervalMs());
+  const replay = replayAsBackup(config, fromMs, first.atMs, group.within(fromMs, first.atMs).slice(-MAX_REPLAY_ADVERTS));
+  // The highest-priority other Master advertising at that moment, if any.
+  let current: MasterPeriod | undefined;
+  for (const { period: p } of all) {
+    if (p.fromMs >= first.atMs) break; // in order of start
+    const open = p.router !== period.router && p.toMs >= first.atMs && p.end !== 'priority-0';
+    if (open && (current === undefined || p.priority > current.priority)) current = p;
+  }
   const currentLast = current && group.lastOf(current.router, first.atMs, true);
 
   if (replay.state === 'Master') {

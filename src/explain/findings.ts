@@ -70,9 +70,25 @@ function why(group: Group, hearer: ObservedAdvert, other: ObservedAdvert): strin
   return undefined;
 }
 
+/**
+ * Routers whose adverts are judged against each other's rules: every pair costs a verdict, so a LAN
+ * flooded with spoofed sources has only its busiest routers compared (the rest are counted).
+ */
+export const MAX_JUDGED_ROUTERS = 64;
+
+/** The routers disagreementsOf compares: the busiest MAX_JUDGED_ROUTERS, in address order. */
+export function judgedRouters(group: Group): string[] {
+  const all = [...group.bySource.keys()];
+  if (all.length <= MAX_JUDGED_ROUTERS) return all.sort();
+  return all
+    .sort((a, b) => group.bySource.get(b)!.length - group.bySource.get(a)!.length || (a < b ? -1 : 1))
+    .slice(0, MAX_JUDGED_ROUTERS)
+    .sort();
+}
+
 export function disagreementsOf(group: Group): Disagreement[] {
   const found: Disagreement[] = [];
-  const sources = [...group.bySource.keys()].sort();
+  const sources = judgedRouters(group);
   for (const router of sources) {
     const own = group.bySource.get(router)!;
     const mine = own.filter((a) => a.advert.priority > 0).at(-1) ?? own.at(-1)!;

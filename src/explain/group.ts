@@ -46,6 +46,14 @@ export class Group {
     return undefined;
   }
 
+  private longestMs: number | undefined;
+
+  /** The longest advert interval any router of the group advertised, in ms. */
+  longestIntervalMs(): number {
+    this.longestMs ??= this.adverts.reduce((longest, advert) => Math.max(longest, intervalMsOf(advert)), 0);
+    return this.longestMs;
+  }
+
   private readonly peers = new Map<string, string[]>();
 
   /** Unicast destinations `source` advertises to (asked once every advert is in). */

@@ -70,6 +70,7 @@ function formatGroup(group: GroupExplanation): string[] {
     out.push('  peers that disagree:');
     for (const d of group.disagreements) out.push(`    ${d.text}`);
   }
+  if (group.routersNotCompared > 0) out.push(`    (${group.routersNotCompared} routers with the fewest adverts not compared)`);
   if (group.refused.length > 0) {
     out.push('  adverts the codec refuses:');
     for (const r of group.refused) out.push(`    ${r.count} from ${r.source}: ${r.reason} (${r.detail}), first frame ${r.firstFrame}`);

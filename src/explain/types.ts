@@ -137,6 +137,8 @@ export interface GroupExplanation {
   readonly late: readonly LateAdvert[];
   readonly twoMasters: readonly TwoMasters[];
   readonly disagreements: readonly Disagreement[];
+  /** Routers left out of the disagreement check (only the busiest are compared pairwise). */
+  readonly routersNotCompared: number;
   readonly vipMoves: readonly VipMove[];
   readonly staleVips: readonly StaleVip[];
   readonly refused: readonly RefusedSummary[];

@@ -153,3 +153,16 @@ t.test('refused adverts and a host claiming the VIP', async (t) => {
   t.match(conflict.text, /02:00:00:00:00:99 \(no router of this VRID advertises from it\)/);
   t.match(g!.staleVips[0]?.text ?? '', /points hosts at 02:00:00:00:00:99; the Master now is 192\.0\.2\.1/);
 });
+
+t.test('a flood of spoofed sources: explained, only the busiest compared pairwise', async (t) => {
+  const sources = [...Array.from({ length: 200 }, (_, i) => `192.0.2.${i + 1}`), ...Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`)];
+  const started = performance.now();
+  const [g] = capture([
+    ...every(0, 3000, 1000, { source: '192.0.2.250', priority: 200 }),
+    ...sources.map((source, i) => advert({ atMs: 100 + i * 5, source, priority: 100 })),
+  ]);
+  const tookMs = performance.now() - started;
+  t.equal(g!.routers.length, 301);
+  t.equal(g!.routersNotCompared, 301 - 64, 'the 64 busiest compared');
+  t.ok(g!.elections.length > 300, `${g!.elections.length} elections explained in ${tookMs.toFixed(0)} ms`);
+});
