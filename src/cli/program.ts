@@ -62,8 +62,13 @@ export class Program {
     process.stderr.write(`${this.name}: ${message}\n`);
   }
 
+  /** A usage error's two lines: what is wrong, and where the usage is. */
+  usageLines(message: string): string {
+    return `${this.name}: ${message}\n(${this.name} --help for usage)\n`;
+  }
+
   usage(message: string): never {
-    process.stderr.write(`${this.name}: ${message}\n(${this.name} --help for usage)\n`);
+    process.stderr.write(this.usageLines(message));
     return process.exit(this.exit.usage);
   }
 
