@@ -94,7 +94,7 @@ t.test('--seeds runs a range and summarises', async (t) => {
 t.test('bin/vrrp-sim is an executable shim onto the compiled CLI', async (t) => {
   const shim = readFileSync(join(repoRoot, 'bin/vrrp-sim'), 'utf8');
   t.match(shim, /^#!\/usr\/bin\/env node\n/);
-  t.match(shim, /import '\.\.\/dist\/src\/cli\/vrrp-sim\.js';/);
+  t.match(shim, /import\('\.\.\/dist\/src\/cli\/vrrp-sim\.js'\)/);
   t.ok((statSync(join(repoRoot, 'bin/vrrp-sim')).mode & 0o111) !== 0, 'executable');
 });
 
