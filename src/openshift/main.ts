@@ -13,6 +13,8 @@ import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields } from '../linux/event-log.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
+import { checkInput } from '../linux/runtime-input.js';
+import { checkHealthPlan } from '../health/validate.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
 import { capabilityProblem } from '../cli/capabilities.js';
 import { Program } from '../cli/program.js';
@@ -122,6 +124,20 @@ function firewallValues(plan: OpenShiftPlan, chain: string): Omit<FirewallOption
   };
 }
 
+/**
+ * What startLinuxEngine and startHealth check before they touch the host, run here too so that a
+ * --dry-run that passes means the start will not refuse the plan.
+ */
+function checkAsAStartWould(plan: OpenShiftPlan): void {
+  try {
+    checkInput({ routers: plan.routers, ...(plan.scheduling ? { scheduling: plan.scheduling } : {}) });
+    checkHealthPlan(plan.health, plan.routers.map((router) => router.name));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
 interface Running {
   engine?: LinuxEngineHandle;
   health?: HealthHandle;
@@ -143,6 +159,7 @@ async function main(): Promise<void> {
       throw error;
     }
   }
+  checkAsAStartWould(plan);
   if (options.dryRun) {
     process.stdout.write(describePlan(plan));
     process.exit(0);
