@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { readOpenShiftEnv, scrubName, authPasswordOf, type Env, type EnvDeps } from '../../src/openshift/env.js';
+import { describePlan, planSummary } from '../../src/openshift/describe.js';
 import { EnvError } from '../../src/openshift/errors.js';
 import { parseVirtualIps } from '../../src/openshift/vip-ranges.js';
 import { instancePriorities, nodeSlot } from '../../src/openshift/priority.js';
@@ -429,4 +430,10 @@ t.test('an unknown OPENSHIFT_HA_* variable: a warning naming the closest known o
     'OPENSHIFT_HA_VIRTUAL_IP is not a variable ipfailover reads: ignored (did you mean OPENSHIFT_HA_VIRTUAL_IPS?)',
   ]);
   t.same(plan({ OPENSHIFT_HA_LOG_LEVEL: 'debug', OPENSHIFT_HA_RT_PRIORITY: '0' }).warnings, [], 'the known ones, LOG_LEVEL included, are not warned about');
+});
+
+t.test('--dry-run shows the real-time priority setting', async (t) => {
+  t.match(describePlan(plan({ OPENSHIFT_HA_RT_PRIORITY: '20' })), /\n {2}scheduling: +SCHED_RR priority 20 for the thread that sends the adverts \(OPENSHIFT_HA_RT_PRIORITY; needs CAP_SYS_NICE\)\n/);
+  t.match(describePlan(plan({})), /\n {2}scheduling: +as started, no real-time priority/);
+  t.equal(planSummary(plan({ OPENSHIFT_HA_RT_PRIORITY: '20' })).realtimePriority, 20);
 });
