@@ -91,6 +91,16 @@ t.test('the four programs: --version and usage errors in one style', async (t) =
   t.notMatch(node([VRRPD, '--help']).stdout, /ignored[^\n]*-i\b/, 'vrrpd --help does not call -i ignored: it is honoured');
 });
 
+t.test('keys nested in a router (auth, announce) are checked as well', async (t) => {
+  const nested: [Record<string, unknown>, string][] = [
+    [{ ...router, version: 2, auth: { type: 'pass', password: 'x', pasword: 'y' } }, 'routers[0].auth.pasword: unknown field (did you mean "password"?)'],
+    [{ ...router, auth: { type: 'none', password: 'x' } }, 'routers[0].auth.password: unknown field (expected type)'],
+    [{ ...router, announce: { repeats: 3 } }, 'routers[0].announce.repeats: unknown field (did you mean "repeat"?)'],
+  ];
+  for (const [bad, message] of nested) t.throws(() => checkJsonConfig({ routers: [bad] }), { name: 'ConfigError', message }, message);
+  t.doesNotThrow(() => checkJsonConfig({ routers: [{ ...router, version: 2, auth: { type: 'pass', password: 'x' }, announce: { repeat: 3 } }] }));
+});
+
 t.test('nearestKey: a likely typo, or nothing', async (t) => {
   t.equal(editDistance('priorty', 'priority'), 1);
   t.equal(editDistance('evnets', 'events'), 1, 'a swap of two letters is one edit');
