@@ -125,6 +125,9 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
     names.set(name, index);
     if (!Array.isArray(router.virtualAddresses)) throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
+    if (router.excludedAddresses !== undefined && !Array.isArray(router.excludedAddresses)) {
+      throw new ConfigError(`${where}.excludedAddresses`, 'must be a list of IP addresses');
+    }
   });
   if (input.vips !== undefined) {
     if (!Array.isArray(input.vips)) throw new ConfigError('vips', 'must be a list');

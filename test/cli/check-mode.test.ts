@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import t from 'tap';
 import { ConfigError } from '../../src/config/errors.js';
 import { editDistance, nearestKey, unknownKeyMessage } from '../../src/config/known-keys.js';
@@ -99,6 +100,26 @@ t.test('keys nested in a router (auth, announce) are checked as well', async (t)
   ];
   for (const [bad, message] of nested) t.throws(() => checkJsonConfig({ routers: [bad] }), { name: 'ConfigError', message }, message);
   t.doesNotThrow(() => checkJsonConfig({ routers: [{ ...router, version: 2, auth: { type: 'pass', password: 'x' }, announce: { repeat: 3 } }] }));
+});
+
+t.test('any value in any place: a ConfigError naming it, never another exception', async (t) => {
+  // Found so: "excludedAddresses": {} was a TypeError from the runtime's check (an internal error).
+  t.throws(() => checkJsonConfig({ routers: [{ ...router, excludedAddresses: {} }] }), { name: 'ConfigError', message: /^routers\[0\]\.excludedAddresses: must be a list/ });
+  const keys = ['name', 'interface', 'vrid', 'priority', 'virtualAddresses', 'excludedAddresses', 'auth', 'announce', 'unicastPeers', 'version', 'family', 'useVmac', 'primaryAddress', 'advertIntervalCs', 'preempt'];
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fc.anything(), (key, value) => {
+      const inputs = [{ routers: [{ ...router, [key]: value }] }, { routers: [router], vips: value }, { routers: [router], health: value }, { routers: [router], scheduling: value }, { routers: value }, value];
+      for (const input of inputs) {
+        try {
+          checkJsonConfig(input);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+        }
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass('2000 draws, each a result or a ConfigError');
 });
 
 t.test('nearestKey: a likely typo, or nothing', async (t) => {
