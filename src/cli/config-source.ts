@@ -3,15 +3,16 @@
 // result is checked as a whole without touching the network (instances.ts), so that `-t` and a
 // reload refuse a bad file before anything changes.
 
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
 import { ConfigurationError } from '../errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../linux/runtime.js';
+import { checkInput } from '../linux/runtime-input.js';
 import { healthPlanFromKeepalived } from '../health/from-keepalived.js';
 import type { HealthPlan } from '../health/plan.js';
 import { readHealthPlan } from '../health/validate.js';
 import { splitInstances, type InstanceInput } from './instances.js';
+import { readJsonConfig } from './json-config.js';
 
 export interface Diagnostic {
   readonly severity: 'error' | 'warning';
@@ -65,24 +66,22 @@ function readKeepalived(path: string, configId: string | undefined): ReadConfig 
 }
 
 function readJson(path: string): ReadConfig {
-  let input: unknown;
   try {
-    input = JSON.parse(readFileSync(path, 'utf8'));
+    // The runner's own check (json-config.ts): an unknown key is refused here as at start.
+    const { engine, health } = readJsonConfig(path);
+    return { input: engine, health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] }, diagnostics: [], files: [path] };
   } catch (error) {
-    throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: (error as Error).message }]);
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: error.message }]);
   }
-  if (typeof input !== 'object' || input === null || Array.isArray(input) || 'logger' in input) {
-    throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: 'must hold a JSON object with a "routers" list' }]);
-  }
-  // The optional "health" section is bin/vrrp-engine's (docs/health.md); checked with the instances below.
-  const { health, ...engineInput } = input as LinuxEngineInput & { health?: unknown };
-  return { input: engineInput, health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] }, diagnostics: [], files: [path] };
 }
 
 /** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
 export function loadConfig(path: string, configId?: string): LoadedConfig {
   const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path, configId);
   try {
+    // The runtime's check at start (startLinuxEngine runs it again), so -t refuses what a start would.
+    checkInput(loaded.input);
     const instances = splitInstances(loaded.input);
     return { ...loaded, instances, health: readHealthPlan(loaded.health, instances.map((i) => i.name)) };
   } catch (error) {

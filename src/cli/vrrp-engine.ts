@@ -1,19 +1,19 @@
 // vrrp-engine: runs VRRP routers on this Linux host from a JSON configuration (the input of
 // startLinuxEngine). Logs one JSON object per line on stdout; a configuration mistake is one line on
-// stderr and exit status 2, before anything on the host is touched.
+// stderr and exit status 2, before anything on the host is touched; --check stops there.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.js';
-import { startHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
-import { readHealthPlan } from '../health/validate.js';
+import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields } from '../linux/event-log.js';
-import { readProcessScheduling } from '../linux/scheduling.js';
-import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../linux/runtime.js';
+import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
+import { capabilityProblem } from './capabilities.js';
+import { readJsonConfig, type JsonConfig } from './json-config.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { EXIT_STATUS, Program } from './program.js';
 import { StopSignals } from './stop-signals.js';
 
-const HELP = `usage: vrrp-engine --config FILE.json [--log-level ${LOG_LEVELS.join('|')}]
+const HELP = `usage: vrrp-engine --config FILE.json [--check] [--log-level ${LOG_LEVELS.join('|')}]
 
 Runs VRRP (v2 / v3, IPv4 / IPv6) virtual routers on this host: raw sockets for the adverts, netlink
 for the virtual addresses, gratuitous ARP / unsolicited NA when taking over. Needs CAP_NET_RAW and
@@ -35,7 +35,12 @@ FILE.json:
 
 options:
   --config FILE     the configuration (required)
+  --check           check the configuration as a start would (every check that needs no network:
+                    unknown keys, each router, the VRIDs and VIPs, scheduling, health), print
+                    "FILE: configuration is usable" and exit 0, or the first error and exit 2;
+                    changes nothing
   --log-level L     ${LOG_LEVELS.join(', ')} (default info; trace adds every advert sent and received)
+  --version         the version
   --help            this text
 
 Logs: JSON lines on stdout, each with an "event" field (started, stateChange, vipsAdded, vipsRemoved,
@@ -43,20 +48,14 @@ vipsAnnounced, dropped, notice, error, stopped, ...). SIGTERM / SIGINT: graceful
 advert from a Master, VIPs removed), exit 0; a second signal during the stop exits at once with 1.
 SIGUSR2: one "status" line with every router's state and the packet counters.
 
-exit status: 0 stopped by a signal, 1 could not run (permissions, ...), 2 bad usage or configuration`;
+exit status: 0 stopped by a signal (or --check passed), 1 could not run (no CAP_NET_RAW /
+CAP_NET_ADMIN, ...), 2 bad usage or configuration`;
 
-function usageError(message: string): never {
-  process.stderr.write(`vrrp-engine: ${message}\n(run vrrp-engine --help for usage)\n`);
-  process.exit(2);
-}
-
-function configError(message: string): never {
-  process.stderr.write(`vrrp-engine: configuration error: ${message}\n`);
-  process.exit(2);
-}
+const program: Program = new Program('vrrp-engine', HELP);
 
 interface CliOptions {
   readonly configPath: string;
+  readonly check: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -67,58 +66,42 @@ function parseCommandLine(argv: readonly string[]): CliOptions {
       args: [...argv],
       options: {
         config: { type: 'string' },
+        check: { type: 'boolean' },
         'log-level': { type: 'string' },
+        version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    usageError((error as Error).message);
+    program.usage((error as Error).message);
   }
-  if (values.help === true) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
-  if (values.config === undefined) usageError('--config FILE.json is required');
+  if (values.help === true) program.printHelp();
+  if (values.version === true) program.printVersion();
+  if (values.config === undefined) program.usage('--config FILE.json is required');
   const level = values['log-level'] ?? 'info';
-  if (!isLogLevel(level)) usageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
-  return { configPath: values.config, logLevel: level };
-}
-
-function readConfig(path: string): LinuxEngineInput {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    configError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as LinuxEngineInput;
-  } catch (error) {
-    configError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  if (!isLogLevel(level)) program.usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  return { configPath: values.config, check: values.check === true, logLevel: level };
 }
 
 async function main(): Promise<void> {
   process.title = 'vrrp-engine';
   const options = parseCommandLine(process.argv.slice(2));
-  const config = readConfig(options.configPath);
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    configError(`${options.configPath} must hold a JSON object with a "routers" list`);
-  }
-  // The logger is the runner's own; a "logger" key in the file is a mistake, not a setting.
-  if ('logger' in config) configError('logger: unknown field');
-  const { health: healthSection, ...engineInput } = config as LinuxEngineInput & { health?: unknown };
-  let plan: HealthPlan | undefined;
+  let config: JsonConfig;
   try {
-    plan = healthSection === undefined ? undefined : readHealthPlan(healthSection, routerNames(engineInput));
-    // Strictly here (vrrp-engine's own JSON): unknown fields in "scheduling" are typos.
-    if (engineInput.scheduling !== undefined) readProcessScheduling(engineInput.scheduling);
+    config = readJsonConfig(options.configPath);
   } catch (error) {
-    if (error instanceof ConfigError) configError(error.message);
+    if (error instanceof ConfigError) program.configError(error.message);
     throw error;
   }
+  if (options.check) {
+    process.stdout.write(`${options.configPath}: configuration is usable\n`);
+    process.exit(EXIT_STATUS.ok);
+  }
+  const { engine: engineInput, health: plan } = config;
+  const missing = capabilityProblem();
+  if (missing !== undefined) program.cannotStart(missing);
   const logger = createLogger(options.logLevel);
 
   let handle: LinuxEngineHandle | undefined;
@@ -151,10 +134,9 @@ async function main(): Promise<void> {
       },
     );
   } catch (error) {
-    if (error instanceof ConfigError) configError(error.message);
+    if (error instanceof ConfigError) program.configError(error.message);
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
-    process.stderr.write(`vrrp-engine: cannot start: ${(error as Error).message}\n`);
-    process.exit(1);
+    program.cannotStart((error as Error).message);
   }
   signals.started();
   if (signals.isStopping) return;
@@ -168,11 +150,4 @@ async function main(): Promise<void> {
   });
 }
 
-/** Router names as written, for the health plan's references (the runtime validates the routers). */
-function routerNames(input: LinuxEngineInput): string[] {
-  const routers: unknown = input.routers;
-  if (!Array.isArray(routers)) return [];
-  return routers.map((router: unknown) => (router as { name?: unknown } | null)?.name).filter((name): name is string => typeof name === 'string');
-}
-
-void main();
+program.run(main);

@@ -1,8 +1,11 @@
 // vrrp-sim: runs the deterministic simulator from the command line. With no arguments it runs the
-// embedded three-router failover scenario, prints its timeline and writes a picture.
+// embedded three-router failover scenario, prints its timeline and writes a picture (into a new
+// temporary directory unless --out says where: never into the current directory unasked).
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { endQuietlyOnClosedOutput, Program } from './program.js';
 import { defaultScenario, parseScenario, runSimulation, Simulation, wrapSvgInHtml, type Scenario, type SimulationResult } from '../sim/index.js';
 
 const HELP = `usage: vrrp-sim [options]
@@ -17,28 +20,49 @@ options:
   --seed N          seed for the random draws (faults, jitter, loss, clock drift); default 1
   --seeds A..B      run every seed from A to B and print a summary; the first failure is replayed in full
   --duration S      run for S virtual seconds instead of the scenario's duration
-  --out FILE        where to write the picture (.svg, or .html for a page); default ./vrrp-sim-timeline.svg
+  --out FILE        where to write the run, in the format its extension names: .svg the picture,
+                    .html a page holding it, .json the result (timeline, transitions, faults,
+                    violation); default: timeline.svg in a new directory under the system's
+                    temporary directory (its path is printed)
   --trace-adverts   put every advert sent and every drop on the timeline
   --check-arp       fail when, once calm, hosts still point a VIP at a node that is not its Master
                     (otherwise stale ARP views are only reported)
   --quiet           print only the summary
+  --version         the version
   --help            this text
 
 exit status: 0 all invariants held, 1 an invariant was violated, 2 bad usage or scenario`;
+
+const program = new Program('vrrp-sim', HELP);
+
+/** What --out may name, by extension. */
+const OUTPUT_FORMATS = ['.svg', '.html', '.json'] as const;
+type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 interface CliOptions {
   scenarioPath: string | undefined;
   seed: number;
   seeds: { from: number; to: number } | undefined;
   durationMs: number | undefined;
-  out: string;
+  out: string | undefined;
   traceAdverts: boolean;
   checkArp: boolean;
   quiet: boolean;
   help: boolean;
+  version: boolean;
 }
 
 class UsageError extends Error {}
+
+/** The format --out names by its extension; any other is refused rather than written in the wrong format. */
+function outputFormat(path: string): OutputFormat {
+  const extension = extname(path).toLowerCase();
+  const format = OUTPUT_FORMATS.find((known) => known === extension);
+  if (format === undefined) {
+    throw new UsageError(`--out ${path}: cannot tell the format from ${extension === '' ? 'a name without an extension' : `"${extension}"`}; use ${OUTPUT_FORMATS.join(', ')}`);
+  }
+  return format;
+}
 
 function parseArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = {
@@ -46,11 +70,12 @@ function parseArgs(argv: readonly string[]): CliOptions {
     seed: 1,
     seeds: undefined,
     durationMs: undefined,
-    out: 'vrrp-sim-timeline.svg',
+    out: undefined,
     traceAdverts: false,
     checkArp: false,
     quiet: false,
     help: false,
+    version: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -84,6 +109,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--out':
         options.out = value();
+        outputFormat(options.out);
         break;
       case '--trace-adverts':
         options.traceAdverts = true;
@@ -97,6 +123,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
       case '--help':
       case '-h':
         options.help = true;
+        break;
+      case '--version':
+        options.version = true;
         break;
       default:
         throw new UsageError(`unknown argument ${arg}`);
@@ -128,10 +157,14 @@ function loadScenario(path: string | undefined): Scenario {
   return parseScenario(json);
 }
 
-function writePicture(result: SimulationResult, out: string): string {
-  const path = resolve(out);
+/** Writes the run where --out says, in the format of its extension; by default a new temporary directory's timeline.svg. */
+function writePicture(result: SimulationResult, out: string | undefined): string {
+  const path = out === undefined ? join(mkdtempSync(join(tmpdir(), 'vrrp-sim-')), 'timeline.svg') : resolve(out);
   const svg = result.svg ?? '';
-  writeFileSync(path, out.endsWith('.html') ? wrapSvgInHtml(`vrrp-sim ${result.scenario} seed ${result.seed}`, svg) : svg);
+  const format = outputFormat(path);
+  const { svg: _svg, ...rest } = result;
+  const text = format === '.html' ? wrapSvgInHtml(`vrrp-sim ${result.scenario} seed ${result.seed}`, svg) : format === '.json' ? `${JSON.stringify(rest, null, 2)}\n` : svg;
+  writeFileSync(path, text);
   return path;
 }
 
@@ -150,23 +183,33 @@ export function main(argv: readonly string[]): number {
   let scenario: Scenario;
   try {
     options = parseArgs(argv);
-    if (options.help) {
-      process.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(program.usageLines(error.message));
+    return program.exit.usage;
+  }
+  if (options.help) {
+    process.stdout.write(`${HELP}\n`);
+    return program.exit.ok;
+  }
+  if (options.version) {
+    process.stdout.write(`${program.versionLine()}\n`);
+    return program.exit.ok;
+  }
+  try {
     scenario = loadScenario(options.scenarioPath);
     // Building the world checks every router configuration (keepalived's rules) before anything runs.
     new Simulation(scenario, { seed: options.seed });
   } catch (error) {
-    process.stderr.write(`vrrp-sim: ${(error as Error).message}\n`);
-    return 2;
+    program.say((error as Error).message);
+    return program.exit.config;
   }
 
   if (options.seeds === undefined) {
     const result = runOne(scenario, options, options.seed);
     if (!options.quiet) process.stdout.write(`${result.timeline.join('\n')}\n`);
     const path = writePicture(result, options.out);
-    process.stdout.write(`picture: ${path}\n`);
+    process.stdout.write(`${outputFormat(path) === '.json' ? 'result' : 'picture'}: ${path}\n`);
     if (!result.ok) {
       process.stdout.write(`VIOLATION ${result.violation!.invariant}: ${result.violation!.message}\nreproduce with: ${result.reproduce}\n`);
       return 1;
@@ -208,4 +251,5 @@ export function main(argv: readonly string[]): number {
   return 1;
 }
 
+endQuietlyOnClosedOutput();
 process.exitCode = main(process.argv.slice(2));

@@ -3,8 +3,8 @@
 // title starts with "keepalived" so liveness probes written for keepalived (`pgrep keepalived`) work.
 // See docs/vrrpd.md.
 
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/errors.js';
+import { capabilityProblem } from './capabilities.js';
 import { errorFields } from '../linux/event-log.js';
 import { sameScheduling } from '../linux/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
@@ -13,25 +13,26 @@ import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type 
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet } from './instances.js';
 import { createLogger } from './logger.js';
+import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 import { codedError, hasCode } from '../errors.js';
 
-/**
- * keepalived 2.2.7's exit codes as observed, so scripts that test them keep working: 1 for bad usage,
- * 2 when its VRRP process stops on a configuration error, 5 when -t finds errors.
- */
-export const EXIT = { ok: 0, startFailed: 1, usage: 1, config: 2, configTest: 5 } as const;
+/** keepalived's exit statuses (program.ts), so scripts that test keepalived's keep working. */
+export const EXIT = KEEPALIVED_EXIT_STATUS;
 
 const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
        vrrpd status [--json] [--socket PATH]   show a running daemon's instances
 
   -f, --use-file=FILE        configuration file (default /etc/keepalived/keepalived.conf;
                              a name ending in .json is vrrp-engine's JSON configuration)
-  -t, --config-test[=FILE]   check the configuration, print problems with file:line (to FILE if
-                             given), exit 0 if it is usable, 5 if not
+  -t, --config-test[=FILE]   check the configuration as a start would (every check that needs no
+                             network), print problems with file:line (to FILE if given), exit 0
+                             if it is usable, 5 if not
+  -i, --config-id=ID         which @ID lines of the configuration apply (default: the host name
+                             up to its first dot, as keepalived)
   -n, --dont-fork            accepted: vrrpd never forks
   -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
   -D, --log-detail           debug-level logging
@@ -43,7 +44,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
-  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M -e -i
+  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M -e
   Refused: -s/--namespace (use ip netns exec), -T/--genhash.
 
 vrrpd's own:
@@ -60,24 +61,18 @@ signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads
 place where the interface, VRID, family and version stay); USR1 writes
 keepalived.data, USR2 keepalived.stats (JSON); SIGRTMIN+2 (--signum=JSON) writes keepalived.json;
 SIGRTMAX-1 (--signum=STATS_CLEAR) writes keepalived.stats, then clears the statistics.
-exit status: 0 stopped; 1 bad usage or could not start; 2 configuration error; 5 -t found problems`;
+exit status: 0 stopped; 1 bad usage or could not start (no CAP_NET_RAW / CAP_NET_ADMIN, ...);
+2 configuration error; 5 -t found problems (keepalived's statuses)`;
 
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-    return String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown');
-  } catch {
-    return 'unknown';
-  }
-}
+const program: Program = new Program('vrrpd', HELP, EXIT);
 
 async function status(json: boolean, socket: string): Promise<never> {
   let reply: unknown;
   try {
     reply = await query(socket, 'status');
   } catch (error) {
-    process.stderr.write(`vrrpd status: cannot reach the daemon on ${socket}: ${(error as Error).message}\n`);
-    process.exit(EXIT.startFailed);
+    program.say(`status: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
+    process.exit(EXIT.failed);
   }
   if (json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
   else process.stdout.write(formatStatusTable(reply as StatusReply));
@@ -99,7 +94,8 @@ async function configTest(options: DaemonOptions): Promise<never> {
     try {
       writePrivateFile(options.configTestLog, report);
     } catch (error) {
-      process.stderr.write(`vrrpd: cannot write the report to ${options.configTestLog}: ${(error as Error).message}\n${report}`);
+      program.say(`cannot write the report to ${options.configTestLog}: ${(error as Error).message}`);
+      process.stderr.write(report);
     }
   }
   process.exit(failed ? EXIT.configTest : EXIT.ok);
@@ -159,7 +155,7 @@ async function run(options: DaemonOptions): Promise<void> {
         await instances.stop(!options.dontRelease);
       } catch (error) {
         logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
-        code = EXIT.startFailed;
+        code = EXIT.failed;
       }
       logger.info({ event: 'exiting', code, released: !options.dontRelease }, options.dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting');
       finish(code);
@@ -201,6 +197,13 @@ async function run(options: DaemonOptions): Promise<void> {
   }
   logDiagnostics(loaded.diagnostics);
   if (options.dumpConf) logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
+  // Before the pid files, the sockets and the first stale-VIP clean-up: without them nothing starts.
+  const missing = capabilityProblem();
+  if (missing !== undefined) {
+    logger.error({ event: 'error', operation: 'start', reason: 'capabilities' }, `cannot start: ${missing}`);
+    program.say(`cannot start: ${missing}`);
+    return finish(EXIT.failed);
+  }
 
   const context: DumpContext = { instances, configFile: options.configFile, startedAt, version };
   try {
@@ -217,8 +220,8 @@ async function run(options: DaemonOptions): Promise<void> {
     }
   } catch (error) {
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
-    process.stderr.write(`vrrpd: cannot start: ${(error as Error).message}\n`);
-    return finish(EXIT.startFailed);
+    program.say(`cannot start: ${(error as Error).message}`);
+    return finish(EXIT.failed);
   }
 
 
@@ -270,8 +273,8 @@ async function run(options: DaemonOptions): Promise<void> {
   } catch (error) {
     const config = error instanceof ConfigError;
     logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
-    process.stderr.write(`vrrpd: ${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}\n`);
-    return finish(config ? EXIT.config : EXIT.startFailed);
+    program.say(`${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}`);
+    return finish(config ? EXIT.config : EXIT.failed);
   }
   const reloadOnce = oneAtATime(reload);
   onHangup = () => {
@@ -297,25 +300,22 @@ async function main(): Promise<void> {
   const command = parseCommand(process.argv.slice(2));
   switch (command.kind) {
     case 'help':
-      process.stdout.write(`${HELP}\n`);
-      return process.exit(EXIT.ok);
+      return program.printHelp();
     case 'version':
-      process.stdout.write(`vrrpd (vrrp-engine) ${packageVersion()}: keepalived 2.2.7 command line, VRRP only\n`);
-      return process.exit(EXIT.ok);
+      return program.printVersion();
     case 'signum': {
       const numbers: Readonly<Record<string, number>> = { ...SIGNUMS, ...keepalivedRealtimeSignals() };
       const number = numbers[command.name];
       if (number === undefined) {
         // keepalived says "Unknown sigfunc" and exits 1; the list of known names helps more.
-        process.stderr.write(`vrrpd: no signal for ${command.name}: known are ${Object.keys(numbers).join(', ')}\n`);
+        program.say(`no signal for ${command.name}: known are ${Object.keys(numbers).join(', ')}`);
         return process.exit(EXIT.usage);
       }
       process.stdout.write(`${number}\n`);
       return process.exit(EXIT.ok);
     }
     case 'usage':
-      process.stderr.write(`vrrpd: ${command.message}\n(vrrpd --help for usage)\n`);
-      return process.exit(EXIT.usage);
+      return program.usage(command.message);
     case 'status':
       return status(command.json, command.socket);
     case 'run':
@@ -323,4 +323,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+program.run(main);

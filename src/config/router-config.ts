@@ -6,6 +6,7 @@ import ipaddr from 'ipaddr.js';
 import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 import { ConfigError } from './errors.js';
+import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
 
 export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {
   readonly name: string;
@@ -118,7 +119,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
-    announce: checkAnnounce({ ...DEFAULT_ANNOUNCE, ...input.announce }, field('announce')),
+    announce: checkAnnounce({ ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) }, field('announce')),
   };
 }
 
@@ -195,11 +196,20 @@ function checkAdvertInterval(intervalCs: unknown, version: VrrpVersion, field: s
   return requireInteger(intervalCs, field, 1, 4095);
 }
 
+/** `value` itself, once none of its keys is unknown (a misspelt one is named with the nearest known key). */
+function knownKeysOnly<T extends object>(value: T, known: readonly string[], field: string): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(field, 'must be an object');
+  const key = firstUnknownKey(value, known);
+  if (key !== undefined) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, known));
+  return value;
+}
+
 function checkAuth(auth: AuthConfig, version: VrrpVersion, field: string): AuthConfig {
   switch (auth.type) {
     case 'none':
-      return auth;
+      return knownKeysOnly(auth, ['type'], field);
     case 'pass':
+      knownKeysOnly(auth, ['type', 'password'], field);
       if (version !== 2) throw new ConfigError(field, 'VRRPv3 has no authentication (RFC 5798 9.1); remove it');
       requireText(auth.password, `${field}.password`);
       return { type: 'pass', password: auth.password };

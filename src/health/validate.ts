@@ -2,6 +2,7 @@
 // references inside any plan: every mistake is a ConfigError naming the field, before anything runs.
 
 import { ConfigError } from '../config/errors.js';
+import { unknownKeyMessage } from '../config/known-keys.js';
 import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from './plan.js';
 
 type Json = Record<string, unknown>;
@@ -22,7 +23,7 @@ function object(value: unknown, field: string): Json {
 }
 
 function onlyFields(value: Json, allowed: readonly string[], field: string): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new ConfigError(`${field}.${key}`, 'unknown field');
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, allowed));
 }
 
 function list(value: unknown, field: string): unknown[] {

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
 import { ConfigError } from '../config/errors.js';
+import { unknownKeyMessage } from '../config/known-keys.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
 import { canonicalAddress, type VipSpec } from './addresses.js';
@@ -86,8 +87,8 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   higherPrioritySendAdvert: true,
   useVmac: true,
 };
-const INPUT_FIELDS = new Set(['routers', 'vips', 'logger', 'scheduling']);
-const VIP_FIELDS = new Set(['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack']);
+const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling'];
+const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
 const LINK_LOCAL_DAD_WAIT_MS = 3000;
@@ -101,7 +102,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (!isRecord(input)) throw new ConfigError('config', 'must be an object with a "routers" list');
   for (const key of Object.keys(input)) {
-    if (!INPUT_FIELDS.has(key)) throw new ConfigError(key, `unknown field (expected ${[...INPUT_FIELDS].join(', ')})`);
+    if (!INPUT_FIELDS.includes(key)) throw new ConfigError(key, unknownKeyMessage(key, INPUT_FIELDS));
   }
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
@@ -112,7 +113,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     const where = `routers[${index}]`;
     if (!isRecord(router)) throw new ConfigError(where, 'must be an object');
     for (const key of Object.keys(router)) {
-      if (!Object.hasOwn(ROUTER_FIELDS, key)) throw new ConfigError(`${where}.${key}`, 'unknown field');
+      if (!Object.hasOwn(ROUTER_FIELDS, key)) throw new ConfigError(`${where}.${key}`, unknownKeyMessage(key, Object.keys(ROUTER_FIELDS)));
     }
     for (const field of ['name', 'interface'] as const) {
       if (typeof router[field] !== 'string' || (router[field] as string).trim() === '') {
@@ -124,13 +125,16 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
     names.set(name, index);
     if (!Array.isArray(router.virtualAddresses)) throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
+    if (router.excludedAddresses !== undefined && !Array.isArray(router.excludedAddresses)) {
+      throw new ConfigError(`${where}.excludedAddresses`, 'must be a list of IP addresses');
+    }
   });
   if (input.vips !== undefined) {
     if (!Array.isArray(input.vips)) throw new ConfigError('vips', 'must be a list');
     input.vips.forEach((vip: unknown, index) => {
       if (!isRecord(vip)) throw new ConfigError(`vips[${index}]`, 'must be an object');
       for (const key of Object.keys(vip)) {
-        if (!VIP_FIELDS.has(key)) throw new ConfigError(`vips[${index}].${key}`, 'unknown field');
+        if (!VIP_FIELDS.includes(key)) throw new ConfigError(`vips[${index}].${key}`, unknownKeyMessage(key, VIP_FIELDS));
       }
       if (typeof vip.interface !== 'string') throw new ConfigError(`vips[${index}].interface`, 'must be a string');
       if (typeof vip.address !== 'string') throw new ConfigError(`vips[${index}].address`, 'must be a string');

@@ -13,6 +13,7 @@
 
 import { cpus as cpuList } from 'node:os';
 import { ConfigError } from '../config/errors.js';
+import { unknownKeyMessage } from '../config/known-keys.js';
 import type { RuntimeLogger } from './event-log.js';
 import { loadNative, type SystemError } from './native.js';
 
@@ -83,7 +84,7 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
   if (!isRecord(value)) throw new ConfigError(field, 'must be an object');
   if (value.lockMemory !== undefined) throw new ConfigError(`${field}.lockMemory`, NO_SWAP_UNSUPPORTED);
   for (const key of Object.keys(value)) {
-    if (!(SETTINGS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown field (expected ${SETTINGS.join(', ')})`);
+    if (!(SETTINGS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, SETTINGS));
   }
   const { realtimePriority, nice, cpuAffinity, realtimeLimitUs } = value;
   if (realtimePriority !== undefined && !integerIn(realtimePriority, 1, 99)) {

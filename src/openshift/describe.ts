@@ -22,6 +22,13 @@ function preemptionText(plan: OpenShiftPlan): string {
     : `preempt_delay ${plan.preemption.seconds}: a higher-priority Backup waits ${plan.preemption.seconds} s before taking over from a lower-priority Master (also when it starts as master candidate)`;
 }
 
+function schedulingText(plan: OpenShiftPlan): string {
+  const priority = plan.scheduling?.realtimePriority;
+  return priority === undefined
+    ? 'as started, no real-time priority (OPENSHIFT_HA_RT_PRIORITY unset or 0)'
+    : `SCHED_RR priority ${priority} for the thread that sends the adverts (OPENSHIFT_HA_RT_PRIORITY; needs CAP_SYS_NICE)`;
+}
+
 export function describePlan(plan: OpenShiftPlan): string {
   const lines = [
     `OpenShift IP failover ${JSON.stringify(plan.configName)}`,
@@ -31,6 +38,7 @@ export function describePlan(plan: OpenShiftPlan): string {
     `  check:        ${checkText(plan.check)}`,
     `  notify:       ${plan.notifyCommand ? `${plan.notifyCommand.join(' ')} INSTANCE <name> MASTER|BACKUP|FAULT|STOP <priority>` : 'none'}`,
     `  firewall:     ${plan.iptablesChain ? `accept 224.0.0.18 (ff02::12 for IPv6) in ${plan.iptablesChain} (${plan.firewallBackend ?? 'iptables, else nftables'})` : 'no rule (OPENSHIFT_HA_IPTABLES_CHAIN unset)'}`,
+    `  scheduling:   ${schedulingText(plan)}`,
     `  status:       ${plan.status ? `http://${plan.status.address}:${plan.status.port}/healthz, /readyz, /metrics` : 'no listener (OPENSHIFT_HA_STATUS_PORT unset)'}`,
     `  instances:    ${plan.instances.length}`,
   ];
@@ -61,6 +69,7 @@ export function planSummary(plan: OpenShiftPlan): Record<string, unknown> {
     notify: plan.notifyCommand ?? null,
     iptablesChain: plan.iptablesChain ?? null,
     status: plan.status ?? null,
+    realtimePriority: plan.scheduling?.realtimePriority ?? null,
     instances: plan.instances,
     warnings: plan.warnings,
   };

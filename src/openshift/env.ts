@@ -9,6 +9,7 @@ import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/pla
 import type { LinuxRouterInput } from '../linux/runtime.js';
 import type { ProcessScheduling } from '../linux/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
+import { nearestKey } from '../config/known-keys.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
@@ -156,16 +157,20 @@ function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { ifa
   const byName = (n: string) => node.interfaces.find((i) => i.name === n);
   const direct = byName(wanted);
   if (direct) return { iface: direct, source: 'variable' };
+  if (configured !== undefined) {
+    // Named on purpose: running on another interface would hold the VIPs where nobody asked for them.
+    throw new EnvError(name, env[name], `no such interface on this node; it has: ${shortList(node.interfaces.map((i) => i.name), 8) || '(none)'}`);
+  }
   for (const candidate of FALLBACK_INTERFACES) {
     const found = byName(candidate);
     if (found) {
-      warnings.push(`${name}: ${wanted} does not exist; using ${candidate} (the wrapper's fallback list ${FALLBACK_INTERFACES.join(', ')})`);
+      warnings.push(`${name} unset and ${wanted} does not exist; using ${candidate} (the wrapper's fallback list ${FALLBACK_INTERFACES.join(', ')})`);
       return { iface: found, source: 'fallback' };
     }
   }
   const viaRoute = node.defaultRouteInterface === undefined ? undefined : byName(node.defaultRouteInterface);
   if (viaRoute) {
-    warnings.push(`${name}: ${wanted} does not exist; using ${viaRoute.name}, the interface of the default route`);
+    warnings.push(`${name} unset and ${wanted} does not exist; using ${viaRoute.name}, the interface of the default route`);
     return { iface: viaRoute, source: 'default-route' };
   }
   throw new EnvError(
@@ -379,8 +384,28 @@ function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[]
   return peers;
 }
 
+/** Every OPENSHIFT_HA_* variable ipfailover reads (LOG_LEVEL is read by the program, src/openshift/main.ts). */
+export const KNOWN_VARIABLES: readonly string[] = [
+  'OPENSHIFT_HA_CHECK_INTERVAL', 'OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_CONFIG_NAME', 'OPENSHIFT_HA_EXCLUDED_VRRP_IDS',
+  'OPENSHIFT_HA_FIREWALL', 'OPENSHIFT_HA_IPTABLES_CHAIN', 'OPENSHIFT_HA_LOG_LEVEL', 'OPENSHIFT_HA_MONITOR_PORT',
+  'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', 'OPENSHIFT_HA_NETWORK_INTERFACE', 'OPENSHIFT_HA_NOTIFY_SCRIPT',
+  'OPENSHIFT_HA_PREEMPTION', 'OPENSHIFT_HA_REPLICA_COUNT', 'OPENSHIFT_HA_RT_PRIORITY', 'OPENSHIFT_HA_STATUS_ADDRESS',
+  'OPENSHIFT_HA_STATUS_PORT', 'OPENSHIFT_HA_UNICAST_PEERS', 'OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS',
+  'OPENSHIFT_HA_USE_UNICAST', 'OPENSHIFT_HA_VIP_GROUPS', 'OPENSHIFT_HA_VIRTUAL_IPS', 'OPENSHIFT_HA_VRRP_ID_OFFSET',
+];
+
+/** A misspelt variable would be silently ignored: each unknown OPENSHIFT_HA_* one is a warning naming the closest known one. */
+function warnUnknownVariables(env: Env, warnings: string[]): void {
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('OPENSHIFT_HA_') || KNOWN_VARIABLES.includes(name)) continue;
+    const near = nearestKey(name, KNOWN_VARIABLES);
+    warnings.push(`${name} is not a variable ipfailover reads: ignored${near !== undefined ? ` (did you mean ${near}?)` : ''}`);
+  }
+}
+
 export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const warnings: string[] = [];
+  warnUnknownVariables(env, warnings);
   const configName = text(env, 'OPENSHIFT_HA_CONFIG_NAME') ?? DEFAULT_CONFIG_NAME;
   const baseName = scrubName(configName);
   if (/[\t\n\r]/.test(configName)) {

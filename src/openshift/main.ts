@@ -13,7 +13,11 @@ import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields } from '../linux/event-log.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
+import { checkInput } from '../linux/runtime-input.js';
+import { checkHealthPlan } from '../health/validate.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
+import { capabilityProblem } from '../cli/capabilities.js';
+import { Program } from '../cli/program.js';
 import { StopSignals } from '../cli/stop-signals.js';
 import { describePlan, planSummary } from './describe.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
@@ -33,16 +37,22 @@ const HELP = `usage: ipfailover [--dry-run] [--log-level ${LOG_LEVELS.join('|')}
 The OpenShift IP failover pod's main process (replaces keepalived and its wrapper), configured only by
 OPENSHIFT_HA_* environment variables; see docs/openshift.md for every one of them.
 
-  --dry-run       print the effective configuration (each instance: router id, VIPs, priority,
-                  preemption, peers, checks) and exit 0; changes nothing
+  --dry-run       check the variables as a start would and print the effective configuration
+                  (each instance: router id, VIPs, priority, preemption, peers, checks, real-time
+                  priority, warnings such as a misspelt OPENSHIFT_HA_* name) and exit 0, or the
+                  first error and exit 2; reads the node's interfaces, changes nothing
   --log-level L   ${LOG_LEVELS.join(', ')} (default info, or OPENSHIFT_HA_LOG_LEVEL)
+  --version       the version
   --help          this text
 
-exit status: 0 stopped by SIGTERM / SIGINT, 1 could not run, 2 bad variable or usage`;
+exit status: 0 stopped by SIGTERM / SIGINT (or --dry-run passed), 1 could not run (no CAP_NET_RAW /
+CAP_NET_ADMIN, ...), 2 bad variable or usage`;
+
+const program: Program = new Program('ipfailover', HELP);
 
 function fail(code: 1 | 2, message: string): never {
-  process.stderr.write(`ipfailover: ${message}\n`);
-  process.exit(code);
+  program.say(message);
+  return process.exit(code);
 }
 
 interface Options {
@@ -55,17 +65,15 @@ function parseCommandLine(argv: readonly string[]): Options {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { 'dry-run': { type: 'boolean' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'dry-run': { type: 'boolean' }, 'log-level': { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    fail(2, `${(error as Error).message} (ipfailover --help)`);
+    program.usage((error as Error).message);
   }
-  if (values.help === true) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
+  if (values.help === true) program.printHelp();
+  if (values.version === true) program.printVersion();
   const level = values['log-level'] ?? process.env.OPENSHIFT_HA_LOG_LEVEL ?? 'info';
   if (!isLogLevel(level)) fail(2, `log level must be one of ${LOG_LEVELS.join(', ')}, got ${quoteValue(level)}`);
   return { dryRun: values['dry-run'] === true, logLevel: level };
@@ -116,6 +124,20 @@ function firewallValues(plan: OpenShiftPlan, chain: string): Omit<FirewallOption
   };
 }
 
+/**
+ * What startLinuxEngine and startHealth check before they touch the host, run here too so that a
+ * --dry-run that passes means the start will not refuse the plan.
+ */
+function checkAsAStartWould(plan: OpenShiftPlan): void {
+  try {
+    checkInput({ routers: plan.routers, ...(plan.scheduling ? { scheduling: plan.scheduling } : {}) });
+    checkHealthPlan(plan.health, plan.routers.map((router) => router.name));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
 interface Running {
   engine?: LinuxEngineHandle;
   health?: HealthHandle;
@@ -137,10 +159,14 @@ async function main(): Promise<void> {
       throw error;
     }
   }
+  checkAsAStartWould(plan);
   if (options.dryRun) {
     process.stdout.write(describePlan(plan));
     process.exit(0);
   }
+  // Before the firewall rule, the sockets and the first VIP clean-up: without them nothing starts.
+  const missing = capabilityProblem();
+  if (missing !== undefined) fail(1, `cannot start: ${missing}`);
   const logger = createLogger(options.logLevel, { name: 'ipfailover' });
   logger.info({ event: 'configuration', ...planSummary(plan) }, `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`);
   for (const warning of plan.warnings) logger.warn({ event: 'configWarning' }, warning);
@@ -230,4 +256,4 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+program.run(main);

@@ -21,6 +21,7 @@
 // each VRID, so 255 instances take one line.
 
 import ipaddr from 'ipaddr.js';
+import { firstUnknownKey, unknownKeyMessage } from '../config/known-keys.js';
 import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 
@@ -137,6 +138,7 @@ export interface Scenario {
 /** Parses and checks a scenario (as read from JSON). Throws an Error naming the bad field. */
 export function parseScenario(input: unknown): Scenario {
   const root = object(input, 'scenario');
+  onlyKeys(root, '', ['name', 'description', 'durationS', 'clockDriftPpm', 'lans', 'nodes', 'events', 'randomFaults', 'livenessFromS', 'checkLiveness']);
   const name = text(root.name, 'name');
   const lans = list(root.lans, 'lans').map((value, i) => parseLan(value, `lans[${i}]`));
   unique(lans.map((lan) => lan.name), 'lans', 'LAN name');
@@ -173,6 +175,7 @@ export function parseScenario(input: unknown): Scenario {
 
 function parseLan(value: unknown, where: string): LanSpec {
   const o = object(value, where);
+  onlyKeys(o, where, ['name', 'latencyMs', 'jitterMs', 'loss', 'duplicate', 'reorder', 'reorderDelayMs', 'corrupt']);
   return {
     name: text(o.name, `${where}.name`),
     latencyMs: o.latencyMs === undefined ? 0.5 : num(o.latencyMs, `${where}.latencyMs`, 0, 10_000),
@@ -187,9 +190,11 @@ function parseLan(value: unknown, where: string): LanSpec {
 
 function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>): NodeSpec {
   const o = object(value, where);
+  onlyKeys(o, where, ['name', 'driftPpm', 'interfaces', 'routers']);
   const interfaces = list(o.interfaces, `${where}.interfaces`).map((v, i) => {
     const w = `${where}.interfaces[${i}]`;
     const f = object(v, w);
+    onlyKeys(f, w, ['name', 'lan', 'ipv4', 'ipv6']);
     const lan = text(f.lan, `${w}.lan`);
     if (!lanNames.has(lan)) throw new Error(`scenario ${w}.lan: no LAN named ${JSON.stringify(lan)}`);
     const ipv4 = f.ipv4 === undefined ? undefined : address(f.ipv4, `${w}.ipv4`, 4);
@@ -212,8 +217,11 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
   };
 }
 
+const ROUTER_KEYS = ['name', 'interface', 'vrid', 'vrids', 'family', 'version', 'priority', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'vips', 'password', 'unicast', 'initialState', 'preemptDelayMode'];
+
 function expandRouter(value: unknown, where: string, interfaces: readonly InterfaceSpec[]): RouterSpec[] {
   const o = object(value, where);
+  onlyKeys(o, where, ROUTER_KEYS);
   const ifaceName = text(o.interface, `${where}.interface`);
   const iface = interfaces.find((f) => f.name === ifaceName);
   if (iface === undefined) throw new Error(`scenario ${where}.interface: this node has no interface ${JSON.stringify(ifaceName)}`);
@@ -283,10 +291,25 @@ function checkGroups(nodes: readonly NodeSpec[]): void {
   }
 }
 
+/** The keys of each fault kind besides atS and kind. */
+const FAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  crash: ['node'],
+  stop: ['node'],
+  restart: ['node'],
+  linkDown: ['node', 'interface'],
+  linkUp: ['node', 'interface'],
+  partition: ['lan', 'groups'],
+  heal: ['lan'],
+  setPriority: ['node', 'router', 'priority'],
+  network: ['lan', 'loss', 'duplicate', 'reorder', 'corrupt', 'latencyMs', 'jitterMs'],
+  healAll: [],
+};
+
 function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec[], lans: readonly LanSpec[]): TimedFault {
   const o = object(value, where);
   const atMs = seconds(o.atS, `${where}.atS`, 0, 1e7);
   const kind = text(o.kind, `${where}.kind`);
+  onlyKeys(o, where, ['atS', 'kind', ...(FAULT_KEYS[kind] ?? Object.values(FAULT_KEYS).flat())]);
   const node = (): NodeSpec => {
     const nodeName = text(o.node, `${where}.node`);
     const found = nodes.find((n) => n.name === nodeName);
@@ -363,6 +386,7 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
 
 function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {
   const o = object(value, where);
+  onlyKeys(o, where, ['startS', 'safetyS', 'livenessS', 'meanGapS', 'maxDowntimeS', 'maxLoss', 'kinds']);
   const kinds =
     o.kinds === undefined
       ? RANDOM_FAULT_KINDS
@@ -391,6 +415,11 @@ type Json = Record<string, unknown>;
 function object(value: unknown, where: string): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`scenario ${where}: must be an object`);
   return value as Json;
+}
+/** A key the reader does not know is a typo (`"evnets"`), never a silently different experiment. */
+function onlyKeys(o: Json, where: string, known: readonly string[]): void {
+  const key = firstUnknownKey(o, known);
+  if (key !== undefined) throw new Error(`scenario ${where === '' ? key : `${where}.${key}`}: ${unknownKeyMessage(key, known)}`);
 }
 function list(value: unknown, where: string): unknown[] {
   if (!Array.isArray(value)) throw new Error(`scenario ${where}: must be a list`);

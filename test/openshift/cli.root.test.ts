@@ -7,6 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { forgetNamespace, rememberNamespace } from '../netns/cleanup.js';
 import { IPFAILOVER } from './pods.js';
 
+const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
+
 function skip(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
   return undefined;
@@ -25,11 +27,12 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
   ip('addr', 'add', '192.0.2.12/24', 'dev', 'eth0');
   ip('link', 'set', 'eth0', 'up');
   ip('link', 'set', 'eth9', 'up');
-  const run = (env: Record<string, string>, ...args: string[]) =>
-    spawnSync('ip', ['netns', 'exec', ns, 'env', '-u', 'NODE_OPTIONS', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, IPFAILOVER, ...args], {
+  const runAs = (prefix: readonly string[], env: Record<string, string>, ...args: string[]) =>
+    spawnSync('ip', ['netns', 'exec', ns, ...prefix, 'env', '-u', 'NODE_OPTIONS', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, IPFAILOVER, ...args], {
       encoding: 'utf8',
       timeout: 20_000,
     });
+  const run = (env: Record<string, string>, ...args: string[]) => runAs([], env, ...args);
   const addresses = () => ip('-br', 'addr', 'show', 'eth0');
   const before = addresses();
 
@@ -42,6 +45,8 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
         OPENSHIFT_HA_UNICAST_PEERS: '192.0.2.12,192.0.2.13',
         OPENSHIFT_HA_MONITOR_PORT: '30060',
         OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT',
+        OPENSHIFT_HA_RT_PRIORITY: '20',
+        OPENSHIFT_HA_PREEMPTON: 'nopreempt',
       },
       '--dry-run',
     );
@@ -56,6 +61,8 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
     t.match(result.stdout, /preempt_delay 300/);
     t.match(result.stdout, /TCP connect to 192\.0\.2\.12:30060 every 2 s/);
     t.match(result.stdout, /accept 224\.0\.0\.18 .* in INPUT/);
+    t.match(result.stdout, /scheduling: +SCHED_RR priority 20 .*OPENSHIFT_HA_RT_PRIORITY/);
+    t.match(result.stdout, /warning: OPENSHIFT_HA_PREEMPTON is not a variable ipfailover reads: ignored \(did you mean OPENSHIFT_HA_PREEMPTION\?\)/);
     t.equal(addresses(), before, 'nothing added');
     t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/, 'no firewall rule');
   });
@@ -68,6 +75,8 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_VRRP_ID_OFFSET: '255' }, /^ipfailover: OPENSHIFT_HA_VRRP_ID_OFFSET: .*above 255/],
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CHECK_SCRIPT: '/etc/keepalive/missing.sh' }, /^ipfailover: OPENSHIFT_HA_CHECK_SCRIPT: .*does not exist/],
       [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CONFIG_NAME: 'x"; add table inet evil; #', OPENSHIFT_HA_FIREWALL: 'nftables' }, /^ipfailover: OPENSHIFT_HA_CONFIG_NAME: /],
+      // Named on purpose, so no fallback to another interface (the fallback list is for the default eth0).
+      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_NETWORK_INTERFACE: 'eth7' }, /^ipfailover: OPENSHIFT_HA_NETWORK_INTERFACE: "eth7" is not valid: no such interface on this node; it has: .*eth0/],
     ];
     for (const [env, message] of cases) {
       const result = run({ OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT', ...env });
@@ -80,8 +89,22 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
     t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/);
   });
 
-  await t.test('--help and a bad flag', async (t) => {
+  await t.test('without CAP_NET_RAW: exit 1 naming it before anything changes', { skip: hasSetpriv ? false : 'setpriv is not installed' }, async (t) => {
+    const env = { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT', OPENSHIFT_HA_MONITOR_PORT: '0' };
+    const result = runAs(['setpriv', '--inh-caps=-net_raw', '--bounding-set=-net_raw', '--'], env);
+    t.equal(result.status, 1, result.stderr);
+    t.match(result.stderr, /^ipfailover: cannot start: missing CAP_NET_RAW \(the raw VRRP sockets/);
+    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+    t.equal(result.stdout, '', 'no log line: no firewall clean-up, no socket, no VIP step ran');
+    t.equal(addresses(), before);
+    t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/);
+  });
+
+  await t.test('--help, --version and a bad flag', async (t) => {
     t.match(run({}, '--help').stdout, /--dry-run/);
-    t.equal(run({}, '--frobnicate').status, 2);
+    t.match(run({}, '--version').stdout, /^ipfailover \(vrrp-engine\) \d+\.\d+\.\d+/);
+    const bad = run({}, '--frobnicate');
+    t.equal(bad.status, 2);
+    t.match(bad.stderr, /^ipfailover: .*--frobnicate.*\n\(ipfailover --help for usage\)\n$/);
   });
 });

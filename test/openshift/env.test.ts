@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { readOpenShiftEnv, scrubName, authPasswordOf, type Env, type EnvDeps } from '../../src/openshift/env.js';
+import { describePlan, planSummary } from '../../src/openshift/describe.js';
 import { EnvError } from '../../src/openshift/errors.js';
 import { parseVirtualIps } from '../../src/openshift/vip-ranges.js';
 import { instancePriorities, nodeSlot } from '../../src/openshift/priority.js';
@@ -194,9 +195,11 @@ t.test('interface auto-detection as the wrapper does', async (t) => {
   const eth1 = node('192.0.2.3', 'eth1');
   const p = plan({}, { node: eth1 });
   t.same([p.interface, p.interfaceSource], ['eth1', 'fallback'], 'eth0 missing: the fallback list');
-  const viaRoute = plan({ OPENSHIFT_HA_NETWORK_INTERFACE: 'br-ex' }, { node: node('192.0.2.3', 'ens7') });
+  const viaRoute = plan({}, { node: node('192.0.2.3', 'ens7') });
   t.same([viaRoute.interface, viaRoute.interfaceSource], ['ens7', 'default-route']);
-  t.match(viaRoute.warnings.join(), /br-ex does not exist/);
+  t.match(viaRoute.warnings.join(), /OPENSHIFT_HA_NETWORK_INTERFACE unset and eth0 does not exist; using ens7/);
+  // A name given on purpose is never swapped for another interface (issue 15).
+  rejects(t, { OPENSHIFT_HA_NETWORK_INTERFACE: 'br-ex' }, 'OPENSHIFT_HA_NETWORK_INTERFACE', ['"br-ex" is not valid: no such interface on this node', 'ens7'], { node: node('192.0.2.3', 'ens7') });
   t.equal(plan({ OPENSHIFT_HA_NETWORK_INTERFACE: 'ens7' }, { node: node('192.0.2.3', 'ens7') }).interfaceSource, 'variable');
   rejects(t, { OPENSHIFT_HA_NETWORK_INTERFACE: 'a/b' }, 'OPENSHIFT_HA_NETWORK_INTERFACE', ['interface name']);
   rejects(t, {}, 'OPENSHIFT_HA_NETWORK_INTERFACE', ['no default route', 'wlan9'], {
@@ -417,4 +420,20 @@ t.test('RT_PRIORITY (ours): off by default, 1-99 is SCHED_RR for the advert thre
   for (const value of ['100', '-1', '4O', '05', '1.5']) {
     rejects(t, { OPENSHIFT_HA_RT_PRIORITY: value }, 'OPENSHIFT_HA_RT_PRIORITY', ['from 0 to 99', 'CAP_SYS_NICE']);
   }
+});
+
+t.test('an unknown OPENSHIFT_HA_* variable: a warning naming the closest known one', async (t) => {
+  const p = plan({ OPENSHIFT_HA_VIRTUAL_IP: '192.0.2.9', OPENSHIFT_HA_MONITOR_PROT: '80', OPENSHIFT_HA_SOMETHING_ELSE: 'x', HA_OTHER: 'y' });
+  t.same(p.warnings.filter((w) => w.includes('is not a variable')), [
+    'OPENSHIFT_HA_MONITOR_PROT is not a variable ipfailover reads: ignored (did you mean OPENSHIFT_HA_MONITOR_PORT?)',
+    'OPENSHIFT_HA_SOMETHING_ELSE is not a variable ipfailover reads: ignored',
+    'OPENSHIFT_HA_VIRTUAL_IP is not a variable ipfailover reads: ignored (did you mean OPENSHIFT_HA_VIRTUAL_IPS?)',
+  ]);
+  t.same(plan({ OPENSHIFT_HA_LOG_LEVEL: 'debug', OPENSHIFT_HA_RT_PRIORITY: '0' }).warnings, [], 'the known ones, LOG_LEVEL included, are not warned about');
+});
+
+t.test('--dry-run shows the real-time priority setting', async (t) => {
+  t.match(describePlan(plan({ OPENSHIFT_HA_RT_PRIORITY: '20' })), /\n {2}scheduling: +SCHED_RR priority 20 for the thread that sends the adverts \(OPENSHIFT_HA_RT_PRIORITY; needs CAP_SYS_NICE\)\n/);
+  t.match(describePlan(plan({})), /\n {2}scheduling: +as started, no real-time priority/);
+  t.equal(planSummary(plan({ OPENSHIFT_HA_RT_PRIORITY: '20' })).realtimePriority, 20);
 });
