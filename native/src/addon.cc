@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "net_util.h"
 #include "precise_timer.h"
+#include "rtnetlink.h"
 #include "scheduling.h"
 #include "signal_watcher.h"
 #include "vrrp_socket.h"
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
+  exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }

@@ -630,7 +630,6 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
           ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
           ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
         })),
-        linkWatcherPid: watcher.helperPid,
       },
       `running ${configs.length} virtual router(s)`,
     );
