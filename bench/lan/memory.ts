@@ -5,10 +5,12 @@
 // where a run holds the most (VIPs added, adverts prepared). Once every instance is Master and a
 // settling time has passed, the tree (the started process and every descendant, found through
 // /proc/*/stat) is sampled once a second over the window: Rss and Pss from /proc/PID/smaps_rollup,
-// summed over the tree; the largest sum is reported. PSS splits shared pages (libc, the node binary)
+// summed over the tree; the largest sum is reported, with the tree's CPU over the window. PSS splits shared pages (libc, the node binary)
 // between the processes mapping them, so it is the fairer figure for a tree of several processes.
 // Both log to a file at info level (vrrpd -l; keepalived -l without -D).
-// Run as root: node dist/bench/lan/memory.js [--instances 1,255] [--settle 5] [--window 5]
+// bin/vrrpd is run as an operator runs it (its #! line's V8 flags); --node-flags runs node FLAGS
+// bin/vrrpd instead, to compare flags.
+// Run as root: node dist/bench/lan/memory.js [--instances 1,255] [--settle 5] [--window 5] [--node-flags none]
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,13 +18,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceProcess } from '../../test/netns/process.js';
 import { keepalivedConf, VRRPD } from '../../test/netns/routers.js';
-import { machineNote, numberList, parseFlags, printTable, progress, requireLab, sleep, v3Spec, withLan, type Impl } from './common.js';
+import { cpuSeconds, machineNote, numberList, parseFlags, printTable, progress, requireLab, sleep, v3Spec, withLan, type Impl } from './common.js';
 
 const flags = parseFlags('RSS and PSS of the whole process tree, bin/vrrpd beside keepalived (needs root, keepalived)', {
   instances: { default: '1,255', help: 'VRRP instances per run, comma-separated' },
   settle: { default: '5', help: 'seconds after every instance is Master before sampling' },
   window: { default: '5', help: 'seconds of sampling (one sample a second; the largest is reported)' },
   'advert-cs': { default: '100', help: 'advert interval in centiseconds' },
+  'node-flags': { default: 'shebang', help: 'ours: "shebang" runs bin/vrrpd itself (its #! flags); else node FLAGS bin/vrrpd ("none": no flags)' },
 });
 requireLab();
 console.log(machineNote());
@@ -88,6 +91,20 @@ function treeMemory(root: number): TreeMemory {
 interface Reading extends TreeMemory {
   readonly impl: Impl;
   readonly instances: number;
+  /** utime + stime of the tree over the sampling window, % of one core. */
+  readonly cpuPct: number;
+}
+
+function treeCpuSeconds(root: number): number {
+  let total = 0;
+  for (const pid of processTree(root)) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return total;
 }
 
 function masters(impl: Impl, logFile: string): number {
@@ -110,9 +127,12 @@ async function measure(impl: Impl, instances: number): Promise<Reading> {
     const conf = join(dir, 'keepalived.conf');
     writeFileSync(conf, keepalivedConf(node, specs));
     const pidFiles = ['-p', join(dir, 'main.pid'), '-r', join(dir, 'vrrp.pid')];
+    const nodeFlags = flags['node-flags'];
+    const vrrpd =
+      nodeFlags === 'shebang' ? [VRRPD] : [process.execPath, ...(nodeFlags === 'none' ? [] : nodeFlags.split(' ').filter(Boolean)), VRRPD];
     const command =
       impl === 'ours'
-        ? [process.execPath, VRRPD, '-n', '-l', '-f', conf, ...pidFiles, '--socket', 'none', '--dump-dir', dir]
+        ? [...vrrpd, '-n', '-l', '-f', conf, ...pidFiles, '--socket', 'none', '--dump-dir', dir]
         : ['keepalived', '-n', '-l', '-f', conf, ...pidFiles, '--no-syslog'];
     const logFile = join(dir, 'log');
     progress(`${impl}: ${instances} instance(s)`);
@@ -138,12 +158,15 @@ async function measure(impl: Impl, instances: number): Promise<Reading> {
     }
     await sleep(Number(flags.settle) * 1000);
     let largest: TreeMemory | undefined;
+    const cpu0 = treeCpuSeconds(router.pid);
+    const t0 = Date.now();
     for (let i = 0; i < Number(flags.window); i++) {
       const sample = treeMemory(router.pid);
       if (!largest || sample.rssKiB > largest.rssKiB) largest = sample;
       await sleep(1000);
     }
-    return { impl, instances, ...largest! };
+    const cpuPct = (100 * (treeCpuSeconds(router.pid) - cpu0)) / ((Date.now() - t0) / 1000);
+    return { impl, instances, cpuPct, ...largest! };
   });
 }
 
@@ -154,6 +177,9 @@ for (const instances of numberList(flags.instances)) {
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 printTable(
   `Whole process tree, Master of every instance (VRRPv3 IPv4, ${Number(flags['advert-cs']) * 10} ms adverts), largest of ${flags.window} samples`,
-  readings.map((r) => [String(r.instances), r.impl === 'ours' ? 'bin/vrrpd' : 'keepalived', String(r.processes), mib(r.rssKiB), mib(r.pssKiB), mib(r.mainRssKiB)]),
-  ['instances', 'impl', 'processes', 'RSS (tree)', 'PSS (tree)', 'RSS (main process)'],
+  readings.map((r) => [
+    String(r.instances), r.impl === 'ours' ? 'bin/vrrpd' : 'keepalived', String(r.processes), mib(r.rssKiB), mib(r.pssKiB), mib(r.mainRssKiB),
+    `${r.cpuPct.toFixed(1)} %`,
+  ]),
+  ['instances', 'impl', 'processes', 'RSS (tree)', 'PSS (tree)', 'RSS (main process)', 'CPU (tree, window)'],
 );
