@@ -11,6 +11,7 @@
 #include "rtnetlink.h"
 #include "scheduling.h"
 #include "signal_watcher.h"
+#include "spawn.h"
 #include "vrrp_socket.h"
 
 namespace {
@@ -37,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
+  exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }

@@ -64,7 +64,7 @@ export function startHealth(
 ): HealthHandle {
   const { engine, logger } = deps;
   checkHealthPlan(plan, engine.routerNames());
-  const runner = new CommandRunner((message) => logger.error({ event: 'health-error' }, message));
+  const runner = new CommandRunner();
   const preparation = new CommandPreparation(plan.scriptSecurity);
   const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
   const polled = plan.checks.filter((spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp').length;

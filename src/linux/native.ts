@@ -177,6 +177,15 @@ export interface NativeRtnlSocket {
 }
 
 export interface VrrpNativeAddon {
+  /**
+   * Starts `argv` in a process group of its own (clone with CLONE_VM | CLONE_VFORK, stdio /dev/null),
+   * optionally as `uid` / `gid`; returns its pid. `onExit` gets the exit code or the signal number.
+   * Throws an errno error when it cannot start (ENOENT, EACCES; ENOSYS without pidfd).
+   */
+  spawnCommand(
+    options: { readonly argv: readonly string[]; readonly uid?: number; readonly gid?: number },
+    onExit: (code: number | null, signal: number | null) => void,
+  ): number;
   readonly RtnlSocket: new (
     options: { readonly groups?: readonly number[]; readonly receiveBufferBytes?: number },
     callback: (error: SystemError | null, data: Buffer | null) => void,
