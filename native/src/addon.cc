@@ -1,6 +1,7 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
-// timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), and the
-// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME).
+// timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), the
+// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME), rtnetlink sockets and command
+// starts that never fork the process.
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 

@@ -111,12 +111,97 @@ std::optional<uint32_t> OptionalId(const Napi::Object& options, const char* key)
   return static_cast<uint32_t>(number);
 }
 
+// Clones and execs on a libuv threadpool thread: with CLONE_VFORK only that thread waits for the
+// child's execve, never the JS thread. The exit watch is set up back on the JS thread (OnOK).
+class SpawnWork final : public Napi::AsyncWorker {
+ public:
+  SpawnWork(Napi::Function onStarted, Napi::Function onExit, std::vector<std::string> args, ChildPlan plan)
+      : Napi::AsyncWorker(onStarted, "spawnCommand"), args_(std::move(args)), plan_(plan) {
+    onExit_ = Napi::Persistent(onExit);
+  }
+
+  void Execute() override {
+    std::vector<char*> argv;
+    for (std::string& arg : args_) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    plan_.argv = argv.data();
+    UniqueFd devNull(open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (devNull.get() < 0) return Fail(errno, "open");
+    plan_.devNull = devNull.get();
+    void* stack = mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return Fail(errno, "mmap");
+    // Every signal blocked across the clone (this thread only): none may run a handler in the child.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pid_ = clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan_);
+    int cloneError = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    munmap(stack, kChildStackBytes);
+    if (pid_ < 0) return Fail(cloneError, "clone");
+    if (plan_.error != 0) {
+      Reap();  // the child has exited (CLONE_VFORK returned): reap it, report why
+      return Fail(plan_.error, plan_.failedStep);
+    }
+    pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (pidfd_ < 0) {
+      int failure = errno;
+      kill(-pid_, SIGKILL);
+      Reap();
+      return Fail(failure, "pidfd_open");
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (errno_ != 0) {
+      Callback().Call({ErrnoError(env, errno_, step_, args_[0]).Value(), env.Null()});
+      return;
+    }
+    auto* watch = new ExitWatch();
+    AttachPolledFd(env, watch, pidfd_, false);  // from here the watch is freed only through BeginClose
+    watch->env = env;
+    watch->pid = pid_;
+    watch->callback = std::move(onExit_);
+    watch->context = std::make_unique<Napi::AsyncContext>(env, "spawnCommand");
+    int status = StartPolling(*watch);
+    if (status < 0) {
+      BeginClose(watch);
+      kill(-pid_, SIGKILL);
+      Callback().Call({ErrnoError(env, -status, "uv_poll_start", "pidfd").Value(), env.Null()});
+      return;
+    }
+    Callback().Call({env.Null(), Napi::Number::New(env, pid_)});
+  }
+
+ private:
+  void Fail(int errnum, const char* step) {
+    errno_ = errnum;
+    step_ = step;
+  }
+  void Reap() {
+    int status;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+
+  std::vector<std::string> args_;
+  ChildPlan plan_;
+  Napi::FunctionReference onExit_;
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int errno_ = 0;
+  const char* step_ = "";
+};
+
 }  // namespace
 
-Napi::Value SpawnCommand(const Napi::CallbackInfo& info) {
+// spawnCommand({ argv, uid?, gid? }, onStarted(error | null, pid | null), onExit(code | null, signal | null))
+void SpawnCommand(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = RequireObject(env, info[0], "options");
-  if (!info[1].IsFunction()) ThrowInvalidArg(env, "callback must be a function");
+  if (!info[1].IsFunction() || !info[2].IsFunction()) ThrowInvalidArg(env, "onStarted and onExit must be functions");
   Napi::Value argvValue = options.Get("argv");
   if (!argvValue.IsArray() || argvValue.As<Napi::Array>().Length() == 0) ThrowInvalidArg(env, "argv must be a non-empty array of strings");
   Napi::Array argvArray = argvValue.As<Napi::Array>();
@@ -127,12 +212,7 @@ Napi::Value SpawnCommand(const Napi::CallbackInfo& info) {
     args.push_back(item.As<Napi::String>().Utf8Value());
     if (args.back().find('\0') != std::string::npos) ThrowInvalidArg(env, "argv[" + std::to_string(i) + "] contains a NUL");
   }
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
   ChildPlan plan;
-  plan.argv = argv.data();
   if (auto gid = OptionalId(options, "gid")) {
     plan.setGid = true;
     plan.gid = *gid;
@@ -141,50 +221,8 @@ Napi::Value SpawnCommand(const Napi::CallbackInfo& info) {
     plan.setUid = true;
     plan.uid = *uid;
   }
-  UniqueFd devNull(open("/dev/null", O_RDWR | O_CLOEXEC));
-  if (devNull.get() < 0) ThrowErrno(env, errno, "open", "/dev/null");
-  plan.devNull = devNull.get();
-
-  void* stack = mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) ThrowErrno(env, errno, "mmap", "child stack");
-  // Every signal blocked across the clone: none may run a handler of ours in the child.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
-  int cloneError = errno;
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  munmap(stack, kChildStackBytes);
-  if (pid < 0) ThrowErrno(env, cloneError, "clone");
-  if (plan.error != 0) {
-    // The child has exited (CLONE_VFORK returned): reap it, report why.
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    ThrowErrno(env, plan.error, plan.failedStep, args[0]);
-  }
-
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
-    int failure = errno;
-    kill(-pid, SIGKILL);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    ThrowErrno(env, failure, "pidfd_open");
-  }
-  auto* watch = new ExitWatch();
-  AttachPolledFd(env, watch, pidfd, false);  // from here the watch is freed only through BeginClose
-  watch->env = env;
-  watch->pid = pid;
-  watch->callback = Napi::Persistent(info[1].As<Napi::Function>());
-  watch->context = std::make_unique<Napi::AsyncContext>(env, "spawnCommand");
-  int status = StartPolling(*watch);
-  if (status < 0) {
-    BeginClose(watch);
-    ThrowErrno(env, -status, "uv_poll_start", "pidfd");
-  }
-  return Napi::Number::New(env, pid);
+  auto* work = new SpawnWork(info[1].As<Napi::Function>(), info[2].As<Napi::Function>(), std::move(args), plan);
+  work->Queue();  // deletes itself after OnOK
 }
 
 }  // namespace vrrp

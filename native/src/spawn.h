@@ -11,14 +11,15 @@
 // Its exit is watched through a pidfd polled by libuv on the JS thread (no SIGCHLD handler, so libuv's
 // own children are not disturbed), then reaped with waitid(P_PIDFD).
 //
-// JS: spawnCommand({ argv, uid?, gid? }, (code | null, signal | null) => void) -> pid. An exec that
-// fails (ENOENT, EACCES) throws an errno error synchronously.
+// The clone runs on a libuv threadpool thread (Napi::AsyncWorker), so even those microseconds are not
+// the JS thread's. JS: spawnCommand({ argv, uid?, gid? }, onStarted(error | null, pid | null),
+// onExit(code | null, signal | null)). An exec that fails (ENOENT, EACCES) is onStarted's error.
 #pragma once
 
 #include <napi.h>
 
 namespace vrrp {
 
-Napi::Value SpawnCommand(const Napi::CallbackInfo& info);
+void SpawnCommand(const Napi::CallbackInfo& info);
 
 }  // namespace vrrp

@@ -27,39 +27,39 @@ export interface CommandToRun {
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, number]) => [number, name]));
 
-/** The command ended (code or signal name), or, on the fallback path only, failed to start (`error`). */
-type OnExit = (code: number | null, signal: string | null, error?: string) => void;
+/** The command ended: its exit code or the name of the signal that ended it. */
+type OnExit = (code: number | null, signal: string | null) => void;
+/** It runs (`pid`), or it could not start (`error`). */
+type OnStarted = (error: Error | null, pid: number | null) => void;
 
-/** Starts `command` in a new process group; returns its pid, or throws if it could not start. */
-function startCommand(command: CommandToRun, onExit: OnExit): number {
+/** Starts `command` in a new process group. */
+function startCommand(command: CommandToRun, onStarted: OnStarted, onExit: OnExit): void {
   const options = {
     argv: command.argv,
     ...(command.uid !== undefined ? { uid: command.uid } : {}),
     ...(command.gid !== undefined ? { gid: command.gid } : {}),
   };
-  try {
-    return loadNative().spawnCommand(options, (code, signal) => onExit(code, signal === null ? null : (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`)));
-  } catch (error) {
-    if (errorCode(error) !== 'ENOSYS') throw error;
-  }
-  return startWithNode(command, onExit);
+  loadNative().spawnCommand(
+    options,
+    (error, pid) => {
+      if (error !== null && errorCode(error) === 'ENOSYS') startWithNode(command, onStarted, onExit);
+      else onStarted(error, pid);
+    },
+    (code, signal) => onExit(code, signal === null ? null : (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`)),
+  );
 }
 
 /** The fallback: a fork of this process per command (no pidfd on this kernel). */
-function startWithNode(command: CommandToRun, onExit: OnExit): number {
+function startWithNode(command: CommandToRun, onStarted: OnStarted, onExit: OnExit): void {
   const child = spawn(command.argv[0]!, command.argv.slice(1), {
     detached: true,
     stdio: 'ignore',
     ...(command.uid !== undefined ? { uid: command.uid } : {}),
     ...(command.gid !== undefined ? { gid: command.gid } : {}),
   });
-  if (child.pid === undefined) {
-    // The error event follows; spawn reports a failed exec there.
-    throw new Error(`could not start ${command.argv[0]}`);
-  }
+  child.on('spawn', () => onStarted(null, child.pid ?? null));
+  child.on('error', (error) => onStarted(error, null));
   child.on('exit', (code, signal) => onExit(code, signal));
-  child.on('error', (error) => onExit(null, null, error.message));
-  return child.pid;
 }
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
@@ -86,30 +86,43 @@ export class CommandRunner {
         resolve(outcome);
       };
       this.waiting.add(answer);
+      let pid: number | undefined;
       let killTimer: NodeJS.Timeout | undefined;
-      let timeoutTimer: NodeJS.Timeout | undefined;
-      let pid: number;
-      try {
-        pid = startCommand(command, (code, signal, error) => {
-          this.clear(timeoutTimer);
-          // The leader is gone; anything it left in its group still gets the SIGKILL if one is due.
-          if (killTimer === undefined) this.running.delete(pid);
-          answer(error === undefined ? { kind: 'exited', code, signal } : { kind: 'error', message: error });
-        });
-      } catch (error) {
-        answer({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
-        return;
-      }
-      this.running.add(pid);
-      timeoutTimer = this.later(command.timeoutMs, () => {
-        killGroup(pid, 'SIGTERM');
-        killTimer = this.later(KILL_GRACE_MS, () => {
-          killGroup(pid, 'SIGKILL');
-          this.running.delete(pid);
-        });
+      // From the request: a start that takes long counts against the command's time.
+      const timeoutTimer = this.later(command.timeoutMs, () => {
+        if (pid !== undefined) this.killLater(pid, (timer) => (killTimer = timer));
         answer({ kind: 'timeout' });
       });
+      const started: OnStarted = (error, startedPid) => {
+        if (error !== null || startedPid === null) {
+          this.clear(timeoutTimer);
+          answer({ kind: 'error', message: error?.message ?? 'not started' });
+          return;
+        }
+        pid = startedPid;
+        this.running.add(pid);
+        // Closed, or past its time, while it was starting: it goes at once.
+        if (this.closed) killGroup(pid, 'SIGKILL');
+        else if (!this.waiting.has(answer)) this.killLater(pid, (timer) => (killTimer = timer));
+      };
+      startCommand(command, started, (code, signal) => {
+        this.clear(timeoutTimer);
+        // The leader is gone; anything it left in its group still gets the SIGKILL if one is due.
+        if (killTimer === undefined && pid !== undefined) this.running.delete(pid);
+        answer({ kind: 'exited', code, signal });
+      });
     });
+  }
+
+  /** SIGTERM to the group now, SIGKILL KILL_GRACE_MS later. */
+  private killLater(pid: number, onTimer: (timer: NodeJS.Timeout) => void): void {
+    killGroup(pid, 'SIGTERM');
+    onTimer(
+      this.later(KILL_GRACE_MS, () => {
+        killGroup(pid, 'SIGKILL');
+        this.running.delete(pid);
+      }),
+    );
   }
 
   /** Kills whatever still runs (SIGKILL to each group); pending commands resolve as errors. */

@@ -178,14 +178,16 @@ export interface NativeRtnlSocket {
 
 export interface VrrpNativeAddon {
   /**
-   * Starts `argv` in a process group of its own (clone with CLONE_VM | CLONE_VFORK, stdio /dev/null),
-   * optionally as `uid` / `gid`; returns its pid. `onExit` gets the exit code or the signal number.
-   * Throws an errno error when it cannot start (ENOENT, EACCES; ENOSYS without pidfd).
+   * Starts `argv` in a process group of its own (clone with CLONE_VM | CLONE_VFORK on a threadpool
+   * thread, stdio /dev/null), optionally as `uid` / `gid`. `onStarted` gets its pid, or the errno
+   * error that kept it from starting (ENOENT, EACCES; ENOSYS without pidfd); `onExit` the exit code
+   * or the signal number.
    */
   spawnCommand(
     options: { readonly argv: readonly string[]; readonly uid?: number; readonly gid?: number },
+    onStarted: (error: SystemError | null, pid: number | null) => void,
     onExit: (code: number | null, signal: number | null) => void,
-  ): number;
+  ): void;
   readonly RtnlSocket: new (
     options: { readonly groups?: readonly number[]; readonly receiveBufferBytes?: number },
     callback: (error: SystemError | null, data: Buffer | null) => void,
