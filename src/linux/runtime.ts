@@ -16,7 +16,7 @@
 // vip-guard.ts for how that compares with keepalived 2.2.7.
 //
 // One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
-// first router comes and closed when its last one leaves, and one link watcher (one helper process).
+// first router comes and closed when its last one leaves, and one link watcher.
 
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
