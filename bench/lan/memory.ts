@@ -25,6 +25,7 @@ const flags = parseFlags('RSS and PSS of the whole process tree, bin/vrrpd besid
   settle: { default: '5', help: 'seconds after every instance is Master before sampling' },
   window: { default: '5', help: 'seconds of sampling (one sample a second; the largest is reported)' },
   'advert-cs': { default: '100', help: 'advert interval in centiseconds' },
+  check: { default: 'off', help: 'on: one vrrp_script (/bin/true every second) tracked by every instance' },
   'node-flags': { default: 'shebang', help: 'ours: "shebang" runs bin/vrrpd itself (its #! flags); else node FLAGS bin/vrrpd ("none": no flags)' },
 });
 requireLab();
@@ -52,6 +53,12 @@ export function processTree(root: number): number[] {
   const tree = [root];
   for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
   return tree;
+}
+
+/** A vrrp_script run every second, tracked by every instance: the process that runs scripts shows. */
+function withCheck(conf: string): string {
+  const script = 'vrrp_script chk_true {\n  script "/bin/true"\n  interval 1\n}\n';
+  return script + conf.replace(/(vrrp_instance \S+ \{\n)/g, '$1  track_script {\n    chk_true\n  }\n');
 }
 
 interface TreeMemory {
@@ -125,7 +132,7 @@ async function measure(impl: Impl, instances: number): Promise<Reading> {
     const dir = mkdtempSync(join(tmpdir(), `vrrp-memory-${impl}-`));
     scope.defer(() => rmSync(dir, { recursive: true, force: true }));
     const conf = join(dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConf(node, specs));
+    writeFileSync(conf, flags.check === 'on' ? withCheck(keepalivedConf(node, specs)) : keepalivedConf(node, specs));
     const pidFiles = ['-p', join(dir, 'main.pid'), '-r', join(dir, 'vrrp.pid')];
     const nodeFlags = flags['node-flags'];
     const vrrpd =
@@ -176,7 +183,7 @@ for (const instances of numberList(flags.instances)) {
 }
 const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 printTable(
-  `Whole process tree, Master of every instance (VRRPv3 IPv4, ${Number(flags['advert-cs']) * 10} ms adverts), largest of ${flags.window} samples`,
+  `Whole process tree, Master of every instance (VRRPv3 IPv4, ${Number(flags['advert-cs']) * 10} ms adverts${flags.check === 'on' ? ', one vrrp_script tracked by each' : ''}), largest of ${flags.window} samples`,
   readings.map((r) => [
     String(r.instances), r.impl === 'ours' ? 'bin/vrrpd' : 'keepalived', String(r.processes), mib(r.rssKiB), mib(r.pssKiB), mib(r.mainRssKiB),
     `${r.cpuPct.toFixed(1)} %`,
