@@ -41,4 +41,4 @@ COPY --from=build /build/bin ./bin
 COPY --from=build /build/native/build/Release/vrrp_native.node ./native/build/Release/vrrp_native.node
 ENV NODE_ENV=production
 # Runs as root inside the container, but the pod grants only NET_ADMIN and NET_RAW (docs/openshift.md).
-ENTRYPOINT ["node", "/opt/vrrp-engine/bin/ipfailover"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--single-threaded", "/opt/vrrp-engine/bin/ipfailover"]

@@ -42,7 +42,7 @@ export * as wire from './wire/index.js';
 export * as sim from './sim/index.js';
 // Linux: raw VRRP sockets, rtnetlink VIPs, gratuitous ARP / NA, link tracking (needs CAP_NET_RAW and
 // CAP_NET_ADMIN). Loaded on first use, so the library and the simulator work where the native parts
-// (our addon, the netlink package) are not available.
+// (our addon) are not available.
 export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './linux/runtime.js';
 export async function startLinuxEngine(
   input: import('./linux/runtime.js').LinuxEngineInput,

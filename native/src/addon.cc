@@ -1,6 +1,7 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
-// timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), and the
-// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME).
+// timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), the
+// main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME), rtnetlink sockets and command
+// starts that never fork the process.
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 
@@ -8,8 +9,10 @@
 #include "errors.h"
 #include "net_util.h"
 #include "precise_timer.h"
+#include "rtnetlink.h"
 #include "scheduling.h"
 #include "signal_watcher.h"
+#include "spawn.h"
 #include "vrrp_socket.h"
 
 namespace {
@@ -35,6 +38,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
+  exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
+  exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   return exports;
 }

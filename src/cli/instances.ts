@@ -1,5 +1,5 @@
 // vrrpd's instances: every vrrp_instance runs in ONE Linux runtime (one raw socket per interface and
-// family, one link-watcher helper process). A reload (SIGHUP) is the runtime's `apply`: unchanged
+// family, one link watcher). A reload (SIGHUP) is the runtime's `apply`: unchanged
 // instances are not touched, changed ones are reconfigured in place when their interface, VRID,
 // family and version stay (a Master stays Master, keeps the VIPs that stay, adds and announces the
 // new ones, removes those that left), otherwise replaced; removed ones are released, added ones start.
@@ -223,7 +223,7 @@ export class InstanceSet {
         },
       ).catch(async (error: unknown) => {
         this.runtime = undefined;
-        // beforeStart may have started the checks: their runner process must not outlive the failure.
+        // beforeStart may have started the checks: their commands must not outlive the failure.
         await this.health?.handle.stop();
         this.health = undefined;
         throw error;

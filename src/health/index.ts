@@ -1,8 +1,8 @@
 // startHealth: runs a HealthPlan beside an Engine. Checks report verdicts; each verdict becomes the
 // core's `track` input for every router that tracks the check (keepalived's weights, see tracks.ts);
 // state changes run the notify commands; sync groups move their routers together (sync-groups.ts).
-// Nothing here blocks the event loop: scripts and notify commands are forked by a runner process of
-// their own, sockets and /proc reads are asynchronous.
+// Nothing here blocks the event loop: scripts and notify commands are started by the addon off the JS
+// thread (command-runner.ts), sockets and /proc reads are asynchronous.
 
 import type { Engine, StateChangeEvent } from '../engine/engine.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
@@ -64,7 +64,7 @@ export function startHealth(
 ): HealthHandle {
   const { engine, logger } = deps;
   checkHealthPlan(plan, engine.routerNames());
-  const runner = new CommandRunner((message) => logger.error({ event: 'health-error' }, message));
+  const runner = new CommandRunner();
   const preparation = new CommandPreparation(plan.scriptSecurity);
   const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
   const polled = plan.checks.filter((spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp').length;

@@ -1,15 +1,4 @@
-// Messages between the engine process and the command runner process (runner-process.ts).
-
-export interface RunRequest {
-  readonly type: 'run';
-  readonly id: number;
-  readonly argv: readonly string[];
-  /** SIGTERM to the command's process group after this long, SIGKILL killGraceMs later. */
-  readonly timeoutMs: number;
-  readonly killGraceMs: number;
-  readonly uid?: number;
-  readonly gid?: number;
-}
+// What running a check script or notify command came to (command-runner.ts).
 
 export type RunOutcome =
   /** The command ended by itself: exit code, or the signal that ended it. */
@@ -18,13 +7,6 @@ export type RunOutcome =
   | { readonly kind: 'timeout' }
   /** It could not be started (no such file, permission, bad user). */
   | { readonly kind: 'error'; readonly message: string };
-
-export interface RunResult {
-  readonly type: 'done';
-  readonly id: number;
-  readonly outcome: RunOutcome;
-  readonly durationMs: number;
-}
 
 export function succeeded(outcome: RunOutcome): boolean {
   return outcome.kind === 'exited' && outcome.code === 0;

@@ -1,4 +1,4 @@
-// Link state from a notification socket that can lose messages (used by link-events-process.ts).
+// Link state from a notification socket that can lose messages (used by LinkWatcher, links.ts).
 //
 // How the kernel loses them: once a notification socket's receive buffer is full, it sets ENOBUFS
 // (reported by the next read) and then drops every further notification silently until the reader
@@ -12,13 +12,12 @@ import type { InterfaceInfo, RtNotification } from './netlink.js';
 export type LinkEventsMessage =
   | { readonly type: 'snapshot'; readonly links: readonly InterfaceInfo[] }
   | { readonly type: 'notification'; readonly notification: RtNotification }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
-  | { readonly type: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly type: 'error'; readonly code: string; readonly message: string };
 
 export interface LinkEventsFollowerOptions {
   readonly readLinks: () => Promise<readonly InterfaceInfo[]>;
   readonly send: (message: LinkEventsMessage) => void;
-  /** A dump after an overflow failed: the link state can no longer be kept. */
+  /** A dump after an overflow failed: the link state is not known until resync() succeeds. */
   readonly onDumpFailed: (error: unknown) => void;
   /** How long the socket must stay quiet after an overflow before the link table is read again. */
   readonly quietMs?: number;
@@ -62,7 +61,13 @@ export class LinkEventsFollower {
   /** A socket error: reported; on an overflow, the link state is read again once the socket is quiet. */
   error(error: Error & { code: string }): void {
     this.options.send({ type: 'error', code: error.code, message: error.message });
-    if (error.code !== 'ENOBUFS') return;
+    // ENOBUFS: the kernel dropped notifications; EMSGSIZE: one was too large to read. Lost either way.
+    if (error.code !== 'ENOBUFS' && error.code !== 'EMSGSIZE') return;
+    this.resync();
+  }
+
+  /** Reads the link table again once the socket is quiet (after an overflow, or a failed dump). */
+  resync(): void {
     this.live = false;
     this.stale = true;
     this.waitForQuiet();

@@ -1,14 +1,12 @@
 // Interface state for the Linux adapters: one-shot queries (what is this interface, which source
 // address does VRRP use on it) and a watcher that turns rtnetlink notifications into link up/down and
-// address added/removed events. The notification socket lives in a helper process
-// (link-events-process.ts explains why); the watcher restarts it if it dies and re-reads link state.
+// address added/removed events. The notification socket is the addon's (read on the main thread when
+// libuv finds it readable); after an overflow the watcher re-reads link state (LinkEventsFollower).
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'eventemitter3';
-import type { LinkEventsMessage } from './link-events-process.js';
-import type { InterfaceAddress, InterfaceInfo, RtNetlinkClient, RtNotification } from './netlink.js';
-import { codedError, errorCode } from '../errors.js';
+import { LinkEventsFollower, type LinkEventsMessage } from './link-events-follower.js';
+import { RtNetlinkClient, RtNetlinkSubscription, type InterfaceAddress, type InterfaceInfo, type RtNotification } from './netlink.js';
+import { codedError } from '../errors.js';
 
 /**
  * Usable for VRRP: administratively up and running (IFF_UP and IFF_RUNNING, the kernel's summary of
@@ -100,12 +98,11 @@ export interface LinkWatcherEvents {
   addressAdded: [AddressEvent];
   addressRemoved: [AddressEvent];
   /**
-   * Notifications may have been lost (an overflow, ENOBUFS: the helper re-read link state, or it
-   * ended and a new one did) and every change found has been emitted. Address events may be
-   * missing: listeners should re-check their VIPs.
+   * Notifications were lost (an overflow, ENOBUFS), link state has been read again and every change
+   * found has been emitted. Address events may be missing: listeners should re-check their VIPs.
    */
   resynced: [];
-  /** Reported, not fatal: the watcher keeps going (restarting its helper when needed). */
+  /** Reported, not fatal: the watcher keeps going (an overflow is followed by `resynced`). */
   error: [Error & { code: string }];
 }
 
@@ -114,43 +111,46 @@ export interface LinkWatcherOptions {
   readonly recvBufferSize?: number;
 }
 
-const HELPER_SCRIPT = fileURLToPath(new URL('./link-events-process.js', import.meta.url));
-/** Restarts closer together than this are delayed, so a helper that cannot run does not spin. */
-const MIN_RESTART_INTERVAL_MS = 1000;
-const STDERR_KEPT_CHARS = 2000;
+/** A dump that failed after an overflow is tried again this much later. */
+const RETRY_DUMP_MS = 1000;
 
 /** Watches every interface of the current network namespace. */
 export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
-  private readonly options: LinkWatcherOptions;
-  private helper: ChildProcess | undefined;
-  private helperStderr = '';
-  private lastStartMs = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly client = new RtNetlinkClient();
+  private readonly follower: LinkEventsFollower;
+  private subscription: RtNetlinkSubscription | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private readonly links = new Map<number, LinkStateEvent>();
   private started = false;
   private closed = false;
-  private onFirstSnapshot: ((error?: Error & { code: string }) => void) | undefined;
+  private resyncCount = 0;
 
-  private constructor(options: LinkWatcherOptions) {
+  private constructor() {
     super();
-    this.options = options;
+    this.follower = new LinkEventsFollower({
+      readLinks: () => this.client.listLinks(),
+      send: (message) => this.onMessage(message),
+      onDumpFailed: (error) => this.dumpFailed(error),
+    });
   }
 
-  /** Starts the helper and resolves once it has subscribed and read every link's state. */
-  static start(options: LinkWatcherOptions = {}): Promise<LinkWatcher> {
-    const watcher = new LinkWatcher(options);
-    return new Promise((resolve, reject) => {
-      watcher.onFirstSnapshot = (error) => {
-        watcher.onFirstSnapshot = undefined;
-        if (!error) {
-          resolve(watcher);
-          return;
-        }
-        watcher.close();
-        reject(error);
-      };
-      watcher.spawnHelper();
-    });
+  /** Subscribes, then reads every link's state; resolves once both are done. */
+  static async start(options: LinkWatcherOptions = {}): Promise<LinkWatcher> {
+    const watcher = new LinkWatcher();
+    try {
+      watcher.subscription = await RtNetlinkSubscription.open(
+        ['LINK', 'IPV4_IFADDR', 'IPV6_IFADDR'],
+        (notification) => watcher.follower.notification(notification),
+        (error) => watcher.follower.error(error),
+        options.recvBufferSize,
+      );
+      // Subscribed first, then dumped: a change between the two is held by the follower, not lost.
+      await watcher.follower.start();
+    } catch (error) {
+      watcher.close();
+      throw error;
+    }
+    return watcher;
   }
 
   /** Current usability of a named interface, or undefined if the watcher has not seen it. */
@@ -163,46 +163,22 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
     return this.links.get(ifindex)?.interface;
   }
 
-  /** The helper process holding the notification socket (for logs and diagnostics). */
-  get helperPid(): number | undefined {
-    return this.helper?.pid;
+  /** Notification losses (ENOBUFS) seen, and the link table re-reads that followed. */
+  counters(): { readonly overflows: number; readonly resyncs: number } {
+    return { overflows: this.subscription?.counters().overflows ?? 0, resyncs: this.resyncCount };
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.restartTimer);
-    const helper = this.helper;
-    this.helper = undefined;
-    if (helper && helper.exitCode === null && helper.signalCode === null) {
-      // Disconnecting makes the helper exit on its own; the signal covers a helper that is stuck.
-      if (helper.connected) helper.disconnect();
-      helper.kill('SIGTERM');
-    }
+    clearTimeout(this.retryTimer);
+    this.follower.close();
+    this.subscription?.close();
+    this.client.close();
     this.removeAllListeners();
   }
 
-  private spawnHelper(): void {
-    this.lastStartMs = Date.now();
-    this.helperStderr = '';
-    const args = this.options.recvBufferSize === undefined ? [] : [String(this.options.recvBufferSize)];
-    let helper: ChildProcess;
-    try {
-      helper = fork(HELPER_SCRIPT, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    } catch (error) {
-      this.helperFailed(codedError(errorCode(error) ?? 'ECHILD', String(error)));
-      return;
-    }
-    this.helper = helper;
-    helper.stderr?.on('data', (chunk: Buffer) => {
-      this.helperStderr = (this.helperStderr + chunk.toString()).slice(-STDERR_KEPT_CHARS);
-    });
-    helper.on('message', (message: LinkEventsMessage) => this.onHelperMessage(message));
-    helper.on('error', (error: Error) => this.emitError(codedError(errorCode(error) ?? 'ECHILD', error.message)));
-    helper.on('exit', (code, signal) => this.onHelperExit(helper, code, signal));
-  }
-
-  private onHelperMessage(message: LinkEventsMessage): void {
+  private onMessage(message: LinkEventsMessage): void {
     if (this.closed) return;
     switch (message.type) {
       case 'snapshot':
@@ -214,46 +190,27 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
       case 'error':
         this.emitError(codedError(message.code, message.message));
         return;
-      case 'fatal':
-        this.helperFailed(codedError(message.code, message.message));
-        return;
       default:
         this.unexpected(message);
     }
   }
 
-  private onHelperExit(helper: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.closed || helper !== this.helper) return;
-    this.helper = undefined;
-    const detail = this.helperStderr.trim().split('\n').slice(-2).join(' | ');
-    // SIGABRT is the package's abort on a notification overflow (see link-events-process.ts).
-    const error = codedError(
-      signal === 'SIGABRT' ? 'ENOBUFS' : 'ECHILD',
-      `link watcher helper ${helper.pid} ended (${signal ?? `exit ${code}`})${detail ? `: ${detail}` : ''}`,
-    );
-    if (!this.started) {
-      this.onFirstSnapshot?.(error);
-      return;
-    }
-    this.emitError(error);
-    const waitMs = Math.max(0, this.lastStartMs + MIN_RESTART_INTERVAL_MS - Date.now());
-    this.restartTimer = setTimeout(() => this.spawnHelper(), waitMs);
-  }
-
-  /** A helper that could not subscribe: fails start(), later only reported (its exit restarts it). */
-  private helperFailed(error: Error & { code: string }): void {
-    if (!this.started) this.onFirstSnapshot?.(error);
-    else this.emitError(error);
+  /** A re-read after an overflow failed: reported, and tried again (notifications are held meanwhile). */
+  private dumpFailed(error: unknown): void {
+    if (this.closed) return;
+    const coded = error instanceof Error && 'code' in error ? (error as Error & { code: string }) : codedError('ENETLINK', String(error));
+    this.emitError(coded);
+    this.retryTimer = setTimeout(() => this.follower.resync(), RETRY_DUMP_MS);
   }
 
   private applySnapshot(infos: readonly InterfaceInfo[]): void {
     if (!this.started) {
       for (const info of infos) this.links.set(info.ifindex, stateOf(info));
       this.started = true;
-      this.onFirstSnapshot?.();
       return;
     }
-    // A restarted helper: whatever changed while nobody listened is emitted now.
+    // After an overflow: whatever changed while notifications were lost is emitted now.
+    this.resyncCount++;
     const present = new Set(infos.map((info) => info.ifindex));
     for (const [ifindex, state] of [...this.links]) {
       if (!present.has(ifindex)) {
@@ -297,7 +254,7 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
 
   /** Exhaustiveness at compile time; at run time a stray message is reported, never thrown. */
   private unexpected(value: never): void {
-    this.emitError(codedError('EPROTO', `unexpected message from the link watcher helper: ${JSON.stringify(value)}`));
+    this.emitError(codedError('EPROTO', `unexpected link watcher message: ${JSON.stringify(value)}`));
   }
 
   private emitError(error: Error & { code: string }): void {

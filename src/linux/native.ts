@@ -1,8 +1,8 @@
 // Loads the C++ addon (native/, built by `npm ci` through node-gyp) and describes its raw API.
 // Wrappers: src/linux/raw-socket.ts (VRRP sockets, single announcements), src/linux/announce.ts
 // (sendAnnouncements), src/linux/precise-time.ts (PreciseTimer) and src/linux/rt-signals.ts
-// (SignalWatcher), src/linux/scheduling.ts (the main thread's scheduling); everything else goes
-// through those.
+// (SignalWatcher), src/linux/scheduling.ts (the main thread's scheduling), src/linux/netlink.ts
+// (RtnlSocket); everything else goes through those.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -148,7 +148,50 @@ export interface NativeSignalWatcher {
   close(): void;
 }
 
+export interface NativeRtnlCounters {
+  /** Datagrams read. */
+  readonly received: number;
+  /** ENOBUFS reads: the receive buffer overflowed and the kernel dropped messages. */
+  readonly overflows: number;
+  /** Datagrams larger than the read buffer (lost, reported as EMSGSIZE). */
+  readonly truncated: number;
+}
+
+/**
+ * An rtnetlink socket polled by libuv (native/src/rtnetlink.h). The callback gets each wake-up's
+ * datagrams back to back (`data`), or an error (`ENOBUFS`: messages were lost; the socket stays open).
+ */
+export interface NativeRtnlSocket {
+  /** -1 once closed. */
+  readonly fd: number;
+  /** The port id the kernel bound it to (0 once closed). */
+  readonly portId: number;
+  /** Writes complete netlink messages to the kernel; throws an errno error. */
+  send(message: Uint8Array): void;
+  /** Whether the socket keeps the event loop alive (default: it does). */
+  ref(): void;
+  unref(): void;
+  counters(): NativeRtnlCounters;
+  /** Idempotent; no callback after it. */
+  close(): void;
+}
+
 export interface VrrpNativeAddon {
+  /**
+   * Starts `argv` in a process group of its own (clone with CLONE_VM | CLONE_VFORK on a threadpool
+   * thread, stdio /dev/null), optionally as `uid` / `gid`. `onStarted` gets its pid, or the errno
+   * error that kept it from starting (ENOENT, EACCES; ENOSYS without pidfd); `onExit` the exit code
+   * or the signal number.
+   */
+  spawnCommand(
+    options: { readonly argv: readonly string[]; readonly uid?: number; readonly gid?: number },
+    onStarted: (error: SystemError | null, pid: number | null) => void,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): void;
+  readonly RtnlSocket: new (
+    options: { readonly groups?: readonly number[]; readonly receiveBufferBytes?: number },
+    callback: (error: SystemError | null, data: Buffer | null) => void,
+  ) => NativeRtnlSocket;
   readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;
   sendGratuitousArp(options: NativeAnnounceOptions): number;
   sendUnsolicitedNa(options: NativeNaOptions): number;

@@ -1,63 +1,63 @@
-// A typed layer over the `netlink` package (rtnetlink only): links, addresses, and notifications.
-// Everything above this file sees plain objects with text addresses and errno-coded errors; nothing
-// here throws synchronously once a socket is open, every failure is a rejected promise or an event.
-//
-// Why not the package's own helpers (newAddress, getLinks, ...) everywhere: they turn a kernel error
-// into `Error('Request rejected: EEXIST')` with no code, and their parsed notifications drop the message
-// type, so RTM_NEWADDR and RTM_DELADDR look alike. We build messages with the package's formatters and
-// read the netlink header ourselves.
+// A typed layer over rtnetlink (the addon's RtnlSocket, rtnetlink-codec.ts for the bytes): links,
+// addresses, and notifications. Everything above this file sees plain objects with text addresses and
+// errno-coded errors; nothing here throws synchronously once a socket is open, every failure is a
+// rejected promise or an event.
 
-import { getSystemErrorName } from 'node:util';
-import netlinkPackage from 'netlink';
-import type { NetlinkMessage, NetlinkSocket, RtNetlinkSocket, rt as RtTypes, ifla as IflaTypes } from 'netlink';
 import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
 import type { IpFamily } from '../wire/types.js';
 import { asCodedError, errorCode, hasCode } from '../errors.js';
+import { loadNative, type NativeRtnlSocket } from './native.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  attributeString,
+  attributeU32,
+  cacheInfoAttribute,
+  decodeAddressBody,
+  decodeLinkBody,
+  encodeAddressBody,
+  encodeLinkBody,
+  IFA_ADDRESS,
+  IFA_F_NODAD,
+  IFA_FLAGS,
+  IFA_LABEL,
+  IFA_LOCAL,
+  IFF_LOWER_UP,
+  IFF_RUNNING,
+  IFF_UP,
+  IFLA_ADDRESS,
+  IFLA_IFNAME,
+  IFLA_MTU,
+  IFLA_OPERSTATE,
+  INFINITY_LIFETIME,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_EXCL,
+  parseMessages,
+  RTM_DELADDR,
+  RTM_DELLINK,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTNLGRP_IPV4_IFADDR,
+  RTNLGRP_IPV6_IFADDR,
+  RTNLGRP_LINK,
+  stringAttribute,
+  attribute,
+  u32Attribute,
+  type AddressMessage,
+  type LinkMessage,
+  type NetlinkMessage,
+} from './rtnetlink-codec.js';
+import { NetlinkError, RtnlRequester } from './rtnetlink-requests.js';
 
-const { createRtNetlink, parseError, rt, AttrStream } = netlinkPackage;
+export { NetlinkError } from './rtnetlink-requests.js';
+export { RTM_DELADDR, RTM_DELLINK, RTM_GETADDR, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK } from './rtnetlink-codec.js';
 
-// Netlink message types and flags (linux/rtnetlink.h, linux/netlink.h).
-const NLMSG_ERROR = 2;
-export const RTM_NEWLINK = 16;
-export const RTM_DELLINK = 17;
-export const RTM_GETLINK = 18;
-export const RTM_NEWADDR = 20;
-export const RTM_DELADDR = 21;
-export const RTM_GETADDR = 22;
-const NLM_F_DUMP = 0x300;
-const NLM_F_EXCL = 0x200;
-const NLM_F_CREATE = 0x400;
-
-/** IFA_CACHEINFO's "forever". */
-const INFINITY_LIFETIME = 0xffffffff;
-const AF_INET = 2;
-const AF_INET6 = 10;
 /** linux/if.h IFNAMSIZ - 1. */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
-
-/** A kernel (or socket) failure with Node's conventions: `code` 'EEXIST', negative `errno`. */
-export class NetlinkError extends Error {
-  readonly code: string;
-  readonly errno: number;
-  /** The request that failed, e.g. 'RTM_NEWADDR'. */
-  readonly syscall: string;
-
-  constructor(syscall: string, errno: number, detail?: string) {
-    const negative = errno > 0 ? -errno : errno;
-    let code: string;
-    try {
-      code = getSystemErrorName(negative);
-    } catch {
-      code = `E${-negative}`;
-    }
-    super(`${syscall} failed: ${code}${detail ? ` (${detail})` : ''}`);
-    this.name = 'NetlinkError';
-    this.code = code;
-    this.errno = negative;
-    this.syscall = syscall;
-  }
-}
-
 
 export type AddressFlagName =
   | 'secondary'
@@ -143,11 +143,24 @@ function addressBytes(text: string, family: IpFamily): Buffer {
   return Buffer.from(parsed.bytes);
 }
 
-function flagNames(flags: RtTypes.AddressFlags | undefined): AddressFlagName[] {
-  if (!flags) return [];
-  return (Object.keys(flags) as (keyof RtTypes.AddressFlags)[]).filter(
-    (name): name is AddressFlagName => name !== '__unknown' && flags[name] === true,
-  );
+/** IFA_F_* bit i is ADDRESS_FLAG_BITS[i] (linux/if_addr.h), in the kernel's order. */
+const ADDRESS_FLAG_BITS: readonly AddressFlagName[] = [
+  'secondary',
+  'nodad',
+  'optimistic',
+  'dadfailed',
+  'homeaddress',
+  'deprecated',
+  'tentative',
+  'permanent',
+  'managetempaddr',
+  'noprefixroute',
+  'mcautojoin',
+  'stablePrivacy',
+];
+
+function flagNames(flags: number): AddressFlagName[] {
+  return ADDRESS_FLAG_BITS.filter((_, bit) => (flags & (1 << bit)) !== 0);
 }
 
 function formatMac(bytes: Buffer | undefined): string | undefined {
@@ -155,160 +168,78 @@ function formatMac(bytes: Buffer | undefined): string | undefined {
   return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 }
 
-/** Converts a parsed RTM_*ADDR message; undefined for families other than IPv4/IPv6. */
-export function toInterfaceAddress(message: RtTypes.AddressMessage): InterfaceAddress | undefined {
-  const { data, attrs } = message;
-  const family: IpFamily | undefined = data.family === AF_INET ? 4 : data.family === AF_INET6 ? 6 : undefined;
-  if (family === undefined || data.index === undefined) return undefined;
+/** Converts a decoded RTM_*ADDR message; undefined for families other than IPv4/IPv6. */
+export function toInterfaceAddress(message: AddressMessage): InterfaceAddress | undefined {
+  const { attrs } = message;
+  const family: IpFamily | undefined = message.family === AF_INET ? 4 : message.family === AF_INET6 ? 6 : undefined;
+  if (family === undefined) return undefined;
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point links.
-  const bytes = attrs.local ?? attrs.address;
+  const bytes = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
   if (!bytes || bytes.length !== (family === 4 ? 4 : 16)) return undefined;
   return {
-    ifindex: data.index,
+    ifindex: message.index,
     family,
     address: family === 4 ? formatIpv4(bytes, 0) : formatIpv6(bytes, 0),
-    prefixLength: data.prefixlen ?? 0,
-    label: attrs.label,
-    scope: data.scope ?? 0,
+    prefixLength: message.prefixLength,
+    label: attributeString(attrs.get(IFA_LABEL)),
+    scope: message.scope,
     // IFA_FLAGS (32 bits) supersedes the 8-bit header field when present.
-    flags: flagNames(attrs.flags ?? data.flags),
+    flags: flagNames(attributeU32(attrs.get(IFA_FLAGS)) ?? message.flags),
   };
 }
 
-/** Converts a parsed RTM_*LINK message. */
-export function toInterfaceInfo(message: RtTypes.LinkMessage): InterfaceInfo | undefined {
-  const { data, attrs } = message as { data: RtTypes.Link; attrs: IflaTypes.LinkAttrs };
-  if (data.index === undefined || attrs.ifname === undefined) return undefined;
-  const flags = data.flags ?? {};
-  const oper = typeof attrs.operstate === 'number' ? OPER_STATES[attrs.operstate] : undefined;
+/** Converts a decoded RTM_*LINK message; undefined without a name. */
+export function toInterfaceInfo(message: LinkMessage): InterfaceInfo | undefined {
+  const { attrs } = message;
+  const name = attributeString(attrs.get(IFLA_IFNAME));
+  if (name === undefined) return undefined;
+  const operstate = attrs.get(IFLA_OPERSTATE);
+  const oper = operstate !== undefined && operstate.length >= 1 ? OPER_STATES[operstate.readUInt8(0)] : undefined;
   return {
-    ifindex: data.index,
-    name: attrs.ifname,
-    mac: formatMac(attrs.address),
-    mtu: attrs.mtu,
+    ifindex: message.index,
+    name,
+    mac: formatMac(attrs.get(IFLA_ADDRESS)),
+    mtu: attributeU32(attrs.get(IFLA_MTU)),
     operState: oper ?? 'unknown',
-    adminUp: flags.up === true,
-    lowerUp: flags.lowerUp === true,
-    running: flags.running === true,
+    adminUp: (message.flags & IFF_UP) !== 0,
+    lowerUp: (message.flags & IFF_LOWER_UP) !== 0,
+    running: (message.flags & IFF_RUNNING) !== 0,
   };
 }
 
-function isErrorMessage(message: NetlinkMessage): boolean {
-  return message.type === NLMSG_ERROR;
+/** The RTM_NEWADDR / RTM_DELADDR body for `spec`. */
+export function addressRequestBody(spec: AddressSpec): Buffer {
+  const bytes = addressBytes(spec.address, spec.family);
+  const noDad = spec.noDad === true;
+  const attrs = [attribute(IFA_LOCAL, bytes), attribute(IFA_ADDRESS, bytes)];
+  if (spec.family === 4 && spec.label !== undefined) attrs.push(stringAttribute(IFA_LABEL, spec.label));
+  if (noDad) attrs.push(u32Attribute(IFA_FLAGS, IFA_F_NODAD));
+  if (spec.family === 6 && spec.deprecated === true) attrs.push(cacheInfoAttribute(0, INFINITY_LIFETIME));
+  return encodeAddressBody(
+    { family: familyNumber(spec.family), prefixLength: spec.prefixLength, flags: noDad ? IFA_F_NODAD : 0, scope: 0, index: spec.ifindex },
+    attrs,
+  );
 }
 
-/** Throws NetlinkError for an NLMSG_ERROR carrying a non-zero errno. */
-function checkReply(syscall: string, messages: readonly NetlinkMessage[]): void {
+function linksIn(messages: readonly NetlinkMessage[]): InterfaceInfo[] {
+  const result: InterfaceInfo[] = [];
   for (const message of messages) {
-    if (!isErrorMessage(message)) continue;
-    const { errno } = parseError(message.data, message.flags);
-    if (errno !== 0) throw new NetlinkError(syscall, errno);
+    if (message.type !== RTM_NEWLINK) continue;
+    const decoded = decodeLinkBody(message.payload);
+    const info = decoded && toInterfaceInfo(decoded);
+    if (info) result.push(info);
   }
+  return result;
 }
-
-/** A counting semaphore: at most `limit` holders; the others wait in arrival order. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(limit: number) {
-    this.free = limit;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
-/**
- * Replies in flight are bounded so they always fit the socket's receive buffer (rmem_default is often
- * 208 KiB): a reply the kernel cannot queue marks the socket overrun, and the `netlink` package then
- * aborts the process (see link-events-process.ts). One dump chunk is ~32 KiB, an ack ~1 KiB of
- * buffer, so one dump plus a few dozen small requests stay far below it.
- */
-const MAX_REQUESTS_IN_FLIGHT = 32;
-const MAX_DUMPS_IN_FLIGHT = 1;
-const REQUEST_TIMEOUT_MS = 5000;
 
 /** Commands: one rtnetlink socket for requests. Open it in the network namespace it should act on. */
 export class RtNetlinkClient {
-  private socket: RtNetlinkSocket | undefined;
-  private readonly requestSlots = new Slots(MAX_REQUESTS_IN_FLIGHT);
-  private readonly dumpSlots = new Slots(MAX_DUMPS_IN_FLIGHT);
-
-  private raw(): NetlinkSocket {
-    if (!this.socket) {
-      try {
-        this.socket = createRtNetlink();
-      } catch (error) {
-        throw asCodedError(error, 'ENETLINK');
-      }
-    }
-    return this.socket.socket;
-  }
-
-  private request(syscall: string, type: number, payload: Uint8Array[], flags: number): Promise<NetlinkMessage[]> {
-    const send = () => this.requestSlots.run(() => this.requestNow(syscall, type, payload, flags));
-    return (flags & NLM_F_DUMP) === NLM_F_DUMP ? this.dumpSlots.run(send) : send();
-  }
-
-  private async requestNow(
-    syscall: string,
-    type: number,
-    payload: Uint8Array[],
-    flags: number,
-  ): Promise<NetlinkMessage[]> {
-    let messages: NetlinkMessage[];
-    try {
-      [messages] = await this.raw().request(type, payload, { flags, checkError: false, timeout: REQUEST_TIMEOUT_MS });
-    } catch (error) {
-      throw asCodedError(error, error instanceof Error && /Timeout/.test(error.message) ? 'ETIMEDOUT' : 'ENETLINK');
-    }
-    checkReply(syscall, messages);
-    return messages.filter((message) => !isErrorMessage(message));
-  }
-
-  private static addressPayload(spec: AddressSpec): Uint8Array[] {
-    const bytes = addressBytes(spec.address, spec.family);
-    const noDad = spec.noDad === true;
-    const stream = new AttrStream();
-    rt.formatAddressMessage(
-      {
-        kind: 'address',
-        data: {
-          family: familyNumber(spec.family),
-          prefixlen: spec.prefixLength,
-          index: spec.ifindex,
-          flags: noDad ? { nodad: true } : {},
-          scope: 0,
-        },
-        attrs: {
-          local: bytes,
-          address: bytes,
-          ...(spec.family === 4 && spec.label !== undefined ? { label: spec.label } : {}),
-          ...(noDad ? { flags: { nodad: true } } : {}),
-          ...(spec.family === 6 && spec.deprecated === true
-            ? { cacheInfo: { ifaPrefered: 0, ifaValid: INFINITY_LIFETIME, cstamp: 0, tstamp: 0 } }
-            : {}),
-        },
-      },
-      stream,
-    );
-    return stream.bufs;
-  }
+  private readonly requests = new RtnlRequester();
 
   /** Adds an address; an identical one already present is reported as 'exists', not an error. */
   async addAddress(spec: AddressSpec): Promise<'added' | 'exists'> {
     try {
-      await this.request('RTM_NEWADDR', RTM_NEWADDR, RtNetlinkClient.addressPayload(spec), NLM_F_CREATE | NLM_F_EXCL);
+      await this.requests.request('RTM_NEWADDR', RTM_NEWADDR, addressRequestBody(spec), NLM_F_CREATE | NLM_F_EXCL);
       return 'added';
     } catch (error) {
       if (hasCode(error, 'EEXIST')) return 'exists';
@@ -321,7 +252,7 @@ export class RtNetlinkClient {
     // No label in the request: the kernel would refuse a delete whose label differs from the one set.
     const unlabelled: AddressSpec = { ...spec, label: undefined, noDad: false, deprecated: false };
     try {
-      await this.request('RTM_DELADDR', RTM_DELADDR, RtNetlinkClient.addressPayload(unlabelled), 0);
+      await this.requests.request('RTM_DELADDR', RTM_DELADDR, addressRequestBody(unlabelled), 0);
       return 'removed';
     } catch (error) {
       // EADDRNOTAVAIL: no such address. ENXIO: the interface has no IPv6 state left (IPv6 disabled on
@@ -334,13 +265,12 @@ export class RtNetlinkClient {
 
   /** Every IPv4 and IPv6 address, or those of one interface. */
   async listAddresses(ifindex?: number): Promise<InterfaceAddress[]> {
-    const stream = new AttrStream();
-    rt.formatAddressMessage({ kind: 'address', data: {}, attrs: {} }, stream);
-    const messages = await this.request('RTM_GETADDR', RTM_GETADDR, stream.bufs, NLM_F_DUMP);
+    const messages = await this.requests.request('RTM_GETADDR', RTM_GETADDR, encodeAddressBody({ family: AF_UNSPEC }), NLM_F_DUMP);
     const result: InterfaceAddress[] = [];
     for (const message of messages) {
       if (message.type !== RTM_NEWADDR) continue;
-      const address = toInterfaceAddress(rt.parseAddressMessage(message.data));
+      const decoded = decodeAddressBody(message.payload);
+      const address = decoded && toInterfaceAddress(decoded);
       // A dump ignores the index filter unless strict checking is on, so filter here.
       if (address && (ifindex === undefined || address.ifindex === ifindex)) result.push(address);
     }
@@ -348,16 +278,7 @@ export class RtNetlinkClient {
   }
 
   async listLinks(): Promise<InterfaceInfo[]> {
-    const stream = new AttrStream();
-    rt.formatLinkMessage({ kind: 'link', data: {}, attrs: {} }, stream);
-    const messages = await this.request('RTM_GETLINK', RTM_GETLINK, stream.bufs, NLM_F_DUMP);
-    const result: InterfaceInfo[] = [];
-    for (const message of messages) {
-      if (message.type !== RTM_NEWLINK) continue;
-      const info = toInterfaceInfo(rt.parseLinkMessage(message.data));
-      if (info) result.push(info);
-    }
-    return result;
+    return linksIn(await this.requests.request('RTM_GETLINK', RTM_GETLINK, encodeLinkBody({}), NLM_F_DUMP));
   }
 
   /** One interface by name; rejects with code ENODEV when there is none. */
@@ -365,40 +286,64 @@ export class RtNetlinkClient {
     if (name.length === 0 || name.length > MAX_INTERFACE_NAME_LENGTH) {
       throw new NetlinkError('RTM_GETLINK', 19, `bad interface name ${JSON.stringify(name)}`);
     }
-    const stream = new AttrStream();
-    rt.formatLinkMessage({ kind: 'link', data: {}, attrs: { ifname: name } }, stream);
-    const messages = await this.request('RTM_GETLINK', RTM_GETLINK, stream.bufs, 0);
-    for (const message of messages) {
-      if (message.type !== RTM_NEWLINK) continue;
-      const info = toInterfaceInfo(rt.parseLinkMessage(message.data));
-      if (info) return info;
-    }
+    const body = encodeLinkBody({}, [stringAttribute(IFLA_IFNAME, name)]);
+    const [info] = linksIn(await this.requests.request('RTM_GETLINK', RTM_GETLINK, body, 0));
+    if (info) return info;
     throw new NetlinkError('RTM_GETLINK', 19, name);
   }
 
   close(): void {
-    this.socket?.socket.close();
-    this.socket = undefined;
+    this.requests.close();
   }
 }
 
 export type RtGroup = 'LINK' | 'IPV4_IFADDR' | 'IPV6_IFADDR';
 
+const GROUP_NUMBERS: Readonly<Record<RtGroup, number>> = {
+  LINK: RTNLGRP_LINK,
+  IPV4_IFADDR: RTNLGRP_IPV4_IFADDR,
+  IPV6_IFADDR: RTNLGRP_IPV6_IFADDR,
+};
+
 /**
  * SO_RCVBUF for notifications: large enough that an address storm (hundreds of VIPs, an interface
- * flushing its IPv6 addresses) does not overflow it (ENOBUFS, notifications lost). The kernel caps it
- * at net.core.rmem_max.
+ * flushing its IPv6 addresses) does not overflow it (ENOBUFS, notifications lost). The addon sets it
+ * with SO_RCVBUFFORCE when allowed (CAP_NET_ADMIN), else the kernel caps it at net.core.rmem_max.
+ * Only what is queued uses memory.
  */
 export const DEFAULT_NOTIFICATION_BUFFER_BYTES = 1 << 20;
 
+/** Decodes one notification; undefined for anything else (never throws). */
+export function decodeNotification(message: NetlinkMessage): RtNotification | undefined {
+  switch (message.type) {
+    case RTM_NEWADDR:
+    case RTM_DELADDR: {
+      const decoded = decodeAddressBody(message.payload);
+      const address = decoded && toInterfaceAddress(decoded);
+      if (!address) return undefined;
+      return { kind: message.type === RTM_NEWADDR ? 'addressAdded' : 'addressRemoved', address };
+    }
+    case RTM_NEWLINK:
+    case RTM_DELLINK: {
+      const decoded = decodeLinkBody(message.payload);
+      const info = decoded && toInterfaceInfo(decoded);
+      if (!info) return undefined;
+      return { kind: message.type === RTM_NEWLINK ? 'link' : 'linkRemoved', info };
+    }
+    default:
+      return undefined;
+  }
+}
+
 /**
- * Notifications: a second socket joined to rtnetlink multicast groups. `onNotification` gets each
- * link/address change; `onError` gets socket errors (ENOBUFS means notifications were lost).
+ * Notifications: a socket joined to rtnetlink multicast groups, read by the addon on the main thread
+ * (libuv polls it). `onNotification` gets each link/address change; `onError` gets socket errors
+ * (ENOBUFS: the receive buffer overflowed and notifications were lost; the socket stays open).
  */
 export class RtNetlinkSubscription {
-  private readonly socket: RtNetlinkSocket;
+  private readonly socket: NativeRtnlSocket;
 
-  private constructor(socket: RtNetlinkSocket) {
+  private constructor(socket: NativeRtnlSocket) {
     this.socket = socket;
   }
 
@@ -409,48 +354,32 @@ export class RtNetlinkSubscription {
     onError: (error: Error & { code: string }) => void,
     recvBufferSize: number = DEFAULT_NOTIFICATION_BUFFER_BYTES,
   ): Promise<RtNetlinkSubscription> {
-    let socket: RtNetlinkSocket;
+    let socket: NativeRtnlSocket;
     try {
-      socket = createRtNetlink({ ref: true, recvBufferSize, sendBufferSize: 0 });
-      for (const group of groups) socket.addMembership(group);
+      socket = new (loadNative().RtnlSocket)(
+        { groups: groups.map((group) => GROUP_NUMBERS[group]), receiveBufferBytes: recvBufferSize },
+        (error, data) => {
+          if (error) onError(asCodedError(error, 'ENETLINK'));
+          if (!data) return;
+          for (const message of parseMessages(data)) {
+            const notification = decodeNotification(message);
+            if (notification) onNotification(notification);
+          }
+        },
+      );
     } catch (error) {
       throw asCodedError(error, 'ENETLINK');
     }
-    socket.socket.on('error', (error) => onError(asCodedError(error, 'ENETLINK')));
-    socket.socket.on('message', (messages) => {
-      for (const message of messages) {
-        const notification = RtNetlinkSubscription.decode(message);
-        if (notification) onNotification(notification);
-      }
-    });
     return new RtNetlinkSubscription(socket);
   }
 
-  /** Never throws: a message the package cannot parse is skipped. */
-  private static decode(message: NetlinkMessage): RtNotification | undefined {
-    try {
-      switch (message.type) {
-        case RTM_NEWADDR:
-        case RTM_DELADDR: {
-          const address = toInterfaceAddress(rt.parseAddressMessage(message.data));
-          if (!address) return undefined;
-          return { kind: message.type === RTM_NEWADDR ? 'addressAdded' : 'addressRemoved', address };
-        }
-        case RTM_NEWLINK:
-        case RTM_DELLINK: {
-          const info = toInterfaceInfo(rt.parseLinkMessage(message.data));
-          if (!info) return undefined;
-          return { kind: message.type === RTM_NEWLINK ? 'link' : 'linkRemoved', info };
-        }
-        default:
-          return undefined;
-      }
-    } catch {
-      return undefined;
-    }
+  /** Overflows (ENOBUFS) and datagrams read so far. */
+  counters(): { readonly overflows: number; readonly received: number } {
+    const { overflows, received, truncated } = this.socket.counters();
+    return { overflows: overflows + truncated, received };
   }
 
   close(): void {
-    this.socket.socket.close();
+    this.socket.close();
   }
 }

@@ -16,7 +16,7 @@
 // vip-guard.ts for how that compares with keepalived 2.2.7.
 //
 // One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
-// first router comes and closed when its last one leaves, and one link watcher (one helper process).
+// first router comes and closed when its last one leaves, and one link watcher.
 
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { acceptModeInEffect } from '../core/virtual-router.js';
@@ -641,7 +641,6 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
           ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
           ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
         })),
-        linkWatcherPid: watcher.helperPid,
       },
       `running ${configs.length} virtual router(s)`,
     );

@@ -160,7 +160,7 @@ t.test('past the cap on waiting notifications, a new one is dropped, counted and
   const dir = await scratchDir(t);
   const log = join(dir, 'log');
   const logger = recordingLogger();
-  const runner = new CommandRunner(() => {});
+  const runner = new CommandRunner();
   t.teardown(() => runner.close());
   // Nothing starts until the previous plan's queue (this promise) is done, so all three wait.
   let previousDone!: () => void;

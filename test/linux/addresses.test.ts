@@ -130,8 +130,7 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
 
   await t.test('the add request is written before addVips returns (no RTM_GETLINK round trip first)', async (t) => {
     // The kernel applies an rtnetlink request inside the sendmsg that carries it: once written, the
-    // address is there. (The netlink package writes one request at once and queues the others of the
-    // same turn for the next, so with several VIPs only the first is there already.)
+    // address is there. (rtnetlink-requests.ts writes each request synchronously, up to 32 in flight.)
     for (const address of ['198.51.100.21', '2001:db8::a:21']) {
       const present = await child.call('addVipsPresentAtReturn', ns.a, [address]);
       t.same(present, [address], `${address} is on the interface before the promise settled`);

@@ -1,5 +1,5 @@
-// The link watcher helper's bookkeeping: snapshot, held notifications, and a fresh snapshot after an
-// overflow that the package reports from recvmsg() (the helper then stays up). The real socket path
+// The link watcher's bookkeeping: snapshot, held notifications, and a fresh snapshot after an
+// overflow (ENOBUFS from a read; the socket stays open). The real socket path
 // is in netlink.test.ts; here the dump is a promise the test resolves, so every ordering is exact.
 // Quiet periods are real timers of QUIET_MS.
 

@@ -100,8 +100,17 @@ async function execute(op: string, args: unknown[]): Promise<unknown> {
       return getSourceAddresses(client, args[0] as string, new Set(args[1] as string[]));
     case 'watch':
       return startWatcher(args[0] as number | undefined);
-    case 'watcherPid':
-      return watcher?.helperPid ?? null;
+    case 'watcherCounters':
+      return watcher?.counters() ?? null;
+    case 'block': {
+      // Blocks this process's event loop (a busy loop) after saying so: nothing reads the sockets meanwhile.
+      write({ event: 'blocking', data: {} });
+      const until = Date.now() + (args[0] as number);
+      while (Date.now() < until) {
+        // busy
+      }
+      return 'unblocked';
+    }
     case 'isUp':
       return watcher?.isUp(args[0] as string) ?? null;
     case 'exit':

@@ -61,8 +61,8 @@ class RuntimeChild {
     return out.split('\n').filter((line) => line.includes(':112 ') && line.includes(`pid=${this.child.pid},`)).length;
   }
 
-  /** Child processes of the runtime's process (the link watcher's helper). */
-  helpers(): number {
+  /** Child processes of the runtime's process (none: the link watcher reads in-process). */
+  childProcesses(): number {
     try {
       return execFileSync('pgrep', ['-P', String(this.child.pid)], { encoding: 'utf8' }).trim().split('\n').length;
     } catch {
@@ -106,7 +106,7 @@ t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the 
   await r.waitMaster('VI_1');
   await r.waitMaster('VI_2');
   t.equal(r.rawSockets(), 2, 'one raw socket per interface');
-  t.equal(r.helpers(), 1, 'one link-watcher helper');
+  t.equal(r.childProcesses(), 0, 'no child process: link notifications are read in-process');
   t.match(await r.send({ op: 'isUp', name: 'va' }), { result: true }, 'the handle shares its link watcher');
 
   await t.test('a Master reconfigured in place keeps its state; VIPs follow; the last router on vc takes its socket along', async (t) => {
@@ -132,7 +132,7 @@ t.test('apply(): add, remove, reconfigure in place, replace; sockets follow the 
     t.equal(r.rawSockets(), 1, "vc's socket closed with its last router");
     await r.waitMaster('VI_3');
     t.ok(addressesOn('va').includes('192.0.2.103'));
-    t.equal(r.helpers(), 1, 'still one helper');
+    t.equal(r.childProcesses(), 0, 'still no child process');
   });
 
   await t.test("a kept VIP's new prefix length and label are applied in place", async (t) => {

@@ -1,5 +1,5 @@
 // vrrp_script: exit status 0 is success; a run past its timeout is killed (SIGTERM to its process
-// group, SIGKILL 2 s later) and counts as a failure. The fork happens in the command runner process.
+// group, SIGKILL 2 s later) and counts as a failure. It is started by command-runner.ts, never by a fork of the daemon.
 
 import type { CommandRunner } from '../command-runner.js';
 import { describeOutcome, succeeded } from '../runner-protocol.js';
