@@ -5,7 +5,7 @@
 // keeps nothing, so the figures are the process's own cost, not a reader's.
 
 import pino from 'pino';
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { Engine } from '../src/engine/engine.js';
 import type { EnginePorts } from '../src/engine/ports.js';
 import { logEngineEvents, RateLimitedLog } from '../src/linux/event-log.js';

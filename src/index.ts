@@ -10,7 +10,7 @@
 //
 // docs/embedding.md walks through a complete node agent.
 
-import { buildRouterConfig, type RouterConfigInput } from './config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from './model/router-config.js';
 import { Engine } from './engine/engine.js';
 import type { EnginePorts } from './engine/ports.js';
 
@@ -29,8 +29,8 @@ export { Engine, type OperatorInput } from './engine/engine.js';
 export type * from './engine/events.js';
 export type * from './engine/ports.js';
 export { systemTime } from './engine/system-time.js';
-export { buildRouterConfig, DEFAULT_ANNOUNCE, type RouterConfigInput } from './config/router-config.js';
-export { ConfigError } from './config/errors.js';
+export { buildRouterConfig, DEFAULT_ANNOUNCE, type RouterConfigInput } from './model/router-config.js';
+export { ConfigError } from './model/config-error.js';
 export type * from './core/types.js';
 export { VirtualRouter } from './core/virtual-router.js';
 export { InterfaceDemux, type DemuxResult } from './core/demux.js';

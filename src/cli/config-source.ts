@@ -4,12 +4,12 @@
 // reload refuse a bad file before anything changes.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../linux/runtime.js';
-import { healthPlanFromKeepalived } from '../health/from-keepalived.js';
-import type { HealthPlan } from '../health/plan.js';
+import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
+import type { HealthPlan } from '../model/health-plan.js';
 import { readHealthPlan } from '../health/validate.js';
 import { splitInstances, type InstanceInput } from './instances.js';
 

@@ -6,8 +6,8 @@
 // This file keeps what `vrrpd status` and the dumps show per instance.
 
 import { isIP } from 'node:net';
-import { buildRouterConfig } from '../config/router-config.js';
-import { ConfigError } from '../config/errors.js';
+import { buildRouterConfig } from '../model/router-config.js';
+import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress } from '../linux/addresses.js';

@@ -8,7 +8,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields } from '../linux/event-log.js';
 import { RtNetlinkClient } from '../linux/netlink.js';

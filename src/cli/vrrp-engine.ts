@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 import { readHealthPlan } from '../health/validate.js';
 import { errorFields } from '../linux/event-log.js';

@@ -4,7 +4,7 @@
 // See docs/vrrpd.md.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { errorFields } from '../linux/event-log.js';
 import { sameScheduling } from '../linux/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';

@@ -7,7 +7,7 @@
 import type { RouterState } from '../core/types.js';
 import { RateLimitedLog, type RuntimeLogger } from '../linux/event-log.js';
 import type { CommandRunner } from './command-runner.js';
-import type { NotifyCommands } from './plan.js';
+import type { NotifyCommands } from '../model/health-plan.js';
 import { describeOutcome, succeeded } from './runner-protocol.js';
 import type { CommandPreparation } from './command-prep.js';
 

@@ -9,7 +9,7 @@
 // removed.
 
 import { isIP } from 'node:net';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import type { AddressPort, VipOptions } from '../engine/ports.js';
 import type { AcceptModeFirewall } from './accept-mode-firewall.js';
 import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';

@@ -5,8 +5,8 @@
 //      out. At start any failure stops the start; on a run-time apply it fails that router only.
 
 import { isIP } from 'node:net';
-import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
-import { ConfigError } from '../config/errors.js';
+import { buildRouterConfig, type RouterConfigInput } from '../model/router-config.js';
+import { ConfigError } from '../model/config-error.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
 import { canonicalAddress, type VipSpec } from './addresses.js';

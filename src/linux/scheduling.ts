@@ -12,7 +12,7 @@
 // script we spawn (checks, notify) out of SCHED_RR, as keepalived does.
 
 import { cpus as cpuList } from 'node:os';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import type { RuntimeLogger } from './event-log.js';
 import { loadNative, type SystemError } from './native.js';
 

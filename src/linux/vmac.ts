@@ -25,7 +25,7 @@
 // deleted, since it may belong to someone else.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from './event-log.js';
 import type { MacvlanClient } from './macvlan.js';

@@ -5,7 +5,7 @@
 // docs/openshift.md lists every variable and where we differ from the shipping wrapper.
 
 import ipaddr from 'ipaddr.js';
-import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
+import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../model/health-plan.js';
 import type { LinuxRouterInput } from '../linux/runtime.js';
 import type { ProcessScheduling } from '../linux/scheduling.js';
 import type { IpFamily } from '../wire/types.js';

@@ -12,7 +12,7 @@
 // the variable it came from; iptables gets argv, and its chain name is still held to iptables' rules.
 
 import { execFile } from 'node:child_process';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import type { RuntimeLogger } from '../linux/event-log.js';
 import type { IpFamily } from '../wire/types.js';
 

@@ -1,7 +1,7 @@
 // vrrp-engine's JSON "scheduling" object and the settings a configuration reader builds: every
 // mistake is a ConfigError naming the field, before anything is applied (src/linux/scheduling.ts).
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/model/config-error.js';
 import { checkInput } from '../../src/linux/runtime-input.js';
 import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/linux/scheduling.js';
 

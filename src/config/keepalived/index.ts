@@ -27,7 +27,7 @@ export interface LoadedKeepalivedConfig {
   readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
-   * (src/health/from-keepalived.ts) turns them into the HealthPlan that startHealth runs.
+   * (src/config/keepalived/health-plan.ts) turns them into the HealthPlan that startHealth runs.
    */
   readonly pending: {
     readonly scripts: readonly VrrpScriptDefinition[];

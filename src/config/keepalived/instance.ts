@@ -12,7 +12,7 @@ import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInst
 import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
-/** What an instance tracks and runs on state changes (run by src/health, see from-keepalived.ts). */
+/** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
 export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {
