@@ -40,11 +40,11 @@ export * as sim from './sim/index.js';
 // Linux: raw VRRP sockets, rtnetlink VIPs, gratuitous ARP / NA, link tracking (needs CAP_NET_RAW and
 // CAP_NET_ADMIN). Loaded on first use, so the library and the simulator work where the native parts
 // (our addon, the netlink package) are not available.
-export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './linux/runtime.js';
+export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './daemon/runtime.js';
 export async function startLinuxEngine(
-  input: import('./linux/runtime.js').LinuxEngineInput,
-  options?: import('./linux/runtime.js').StartOptions,
-): Promise<import('./linux/runtime.js').LinuxEngineHandle> {
-  const linux = await import('./linux/runtime.js');
+  input: import('./daemon/runtime.js').LinuxEngineInput,
+  options?: import('./daemon/runtime.js').StartOptions,
+): Promise<import('./daemon/runtime.js').LinuxEngineHandle> {
+  const linux = await import('./daemon/runtime.js');
   return linux.startLinuxEngine(input, options);
 }

@@ -11,7 +11,7 @@ import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress } from '../linux/addresses.js';
-import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
+import { errorFields, type RuntimeLogger } from '../daemon/event-log.js';
 import {
   startLinuxEngine,
   type ApplyResult,
@@ -19,7 +19,7 @@ import {
   type LinuxEngineInput,
   type LinuxRouterInput,
   type LinuxVipSpec,
-} from '../linux/runtime.js';
+} from '../daemon/runtime.js';
 import type { ProcessScheduling } from '../linux/scheduling.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';

@@ -6,7 +6,7 @@
 
 import ipaddr from 'ipaddr.js';
 import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../model/health-plan.js';
-import type { LinuxRouterInput } from '../linux/runtime.js';
+import type { LinuxRouterInput } from '../daemon/runtime.js';
 import type { ProcessScheduling } from '../linux/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { ConfigError } from '../../src/model/config-error.js';
 import { engineInput, instanceCounters, splitInstances } from '../../src/cli/instances.js';
 import { buildRouterConfig } from '../../src/model/router-config.js';
-import type { LinuxEngineInput } from '../../src/linux/runtime.js';
+import type { LinuxEngineInput } from '../../src/daemon/runtime.js';
 
 const base: LinuxEngineInput = {
   routers: [

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import { LogRateLimiter, logEngineEvents, OVERFLOW_KEY, RateLimitedLog } from '../../src/linux/event-log.js';
+import { LogRateLimiter, logEngineEvents, OVERFLOW_KEY, RateLimitedLog } from '../../src/daemon/event-log.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from '../engine/fake-ports.js';
 import { recordingLogger } from '../health/helpers.js';

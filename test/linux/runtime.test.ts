@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { ConfigError } from '../../src/model/config-error.js';
-import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
+import { startLinuxEngine, type LinuxEngineInput } from '../../src/daemon/runtime.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope, sleep } from './runner-process.js';
 

@@ -2,7 +2,7 @@
 // mistake is a ConfigError naming the field, before anything is applied (src/linux/scheduling.ts).
 import t from 'tap';
 import { ConfigError } from '../../src/model/config-error.js';
-import { checkInput } from '../../src/linux/runtime-input.js';
+import { checkInput } from '../../src/daemon/check-input.js';
 import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/linux/scheduling.js';
 
 t.test('readProcessScheduling: the fields, their ranges, no unknown field', async (t) => {

@@ -14,7 +14,7 @@ import {
   type FirewallBackend,
   type FirewallOptions,
 } from '../../src/openshift/firewall.js';
-import type { RuntimeLogger } from '../../src/linux/runtime.js';
+import type { RuntimeLogger } from '../../src/daemon/runtime.js';
 
 const quiet = () => {};
 const logger: RuntimeLogger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };

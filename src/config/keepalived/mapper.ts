@@ -5,7 +5,7 @@
 
 import { ConfigError } from '../../model/config-error.js';
 import { buildRouterConfig } from '../../model/router-config.js';
-import type { LinuxEngineInput, LinuxRouterInput } from '../../linux/runtime.js';
+import type { LinuxEngineInput, LinuxRouterInput } from '../../daemon/runtime.js';
 import type { VipSpec } from '../../linux/addresses.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';

@@ -4,7 +4,7 @@
 //
 // Order at start, so that a mistake never half-configures a host:
 //   1. validate the input (ConfigError naming the field), reading the interfaces only to fill in a
-//      missing primaryAddress (runtime-input.ts);
+//      missing primaryAddress (check-input.ts);
 //   2. open the sockets (without CAP_NET_RAW this fails, and the host is still as it was);
 //   3. create the virtual MAC interfaces of routers with useVmac (vmac.ts);
 //   4. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
@@ -22,17 +22,17 @@ import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
-import { preciseTime } from './precise-time.js';
-import { StopAdvertGate } from './stop-advert-gate.js';
+import { preciseTime } from '../linux/precise-time.js';
+import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
-import { AcceptModeFirewall } from './accept-mode-firewall.js';
-import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
-import { announceVips } from './announce.js';
+import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
+import { canonicalAddress, LinuxAddressPort, type VipSpec } from '../linux/addresses.js';
+import { announceVips } from '../linux/announce.js';
 import { errorFields, logEngineEvents, RateLimitedLog, type EngineLog, type RuntimeLogger } from './event-log.js';
-import { LinkWatcher } from './links.js';
-import { RtNetlinkClient } from './netlink.js';
-import { MacvlanClient } from './macvlan.js';
-import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
+import { LinkWatcher } from '../linux/links.js';
+import { RtNetlinkClient } from '../linux/netlink.js';
+import { MacvlanClient } from '../linux/macvlan.js';
+import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
 import {
   addressInterface,
   checkInput,
@@ -42,15 +42,15 @@ import {
   type LinuxEngineInput,
   type LinuxVipSpec,
   type ResolvedRouter,
-} from './runtime-input.js';
-import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefaultScheduling, type AppliedScheduling } from './scheduling.js';
+} from './check-input.js';
+import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefaultScheduling, type AppliedScheduling } from '../linux/scheduling.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
-import { VmacManager, type VmacPlan } from './vmac.js';
+import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
 
 export type { RuntimeLogger } from './event-log.js';
-export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './runtime-input.js';
+export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './check-input.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
 export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;

@@ -9,12 +9,12 @@ import { buildRouterConfig, type RouterConfigInput } from '../model/router-confi
 import { ConfigError } from '../model/config-error.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
-import { canonicalAddress, type VipSpec } from './addresses.js';
+import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
 import type { RuntimeLogger } from './event-log.js';
-import { getSourceAddresses } from './links.js';
-import { checkProcessScheduling, type ProcessScheduling } from './scheduling.js';
-import type { RtNetlinkClient } from './netlink.js';
-import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from './vmac.js';
+import { getSourceAddresses } from '../linux/links.js';
+import { checkProcessScheduling, type ProcessScheduling } from '../linux/scheduling.js';
+import type { RtNetlinkClient } from '../linux/netlink.js';
+import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
 
 /**

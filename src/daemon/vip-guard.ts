@@ -12,11 +12,11 @@
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { AddressPort } from '../engine/ports.js';
-import { canonicalAddress, type VipSpec } from './addresses.js';
+import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from './event-log.js';
-import { isLinkUsable, type AddressEvent } from './links.js';
-import type { InterfaceAddress, RtNetlinkClient } from './netlink.js';
-import { addressInterface, ownedAddresses } from './runtime-input.js';
+import { isLinkUsable, type AddressEvent } from '../linux/links.js';
+import type { InterfaceAddress, RtNetlinkClient } from '../linux/netlink.js';
+import { addressInterface, ownedAddresses } from './check-input.js';
 import { hasCode } from '../errors.js';
 
 /** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
