@@ -11,7 +11,7 @@ import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress } from '../linux/addresses.js';
-import { errorFields, type RuntimeLogger } from '../daemon/event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import {
   startLinuxEngine,
   type ApplyResult,

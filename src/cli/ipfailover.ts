@@ -10,7 +10,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
-import { errorFields } from '../daemon/event-log.js';
+import { errorFields } from '../model/logger.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';

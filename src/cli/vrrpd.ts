@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../model/config-error.js';
-import { errorFields } from '../daemon/event-log.js';
+import { errorFields } from '../model/logger.js';
 import { sameScheduling } from '../linux/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';

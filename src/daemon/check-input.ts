@@ -10,7 +10,7 @@ import { ConfigError } from '../model/config-error.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
 import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
-import type { RuntimeLogger } from './event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling, type ProcessScheduling } from '../linux/scheduling.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';

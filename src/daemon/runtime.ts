@@ -28,7 +28,8 @@ import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { canonicalAddress, LinuxAddressPort, type VipSpec } from '../linux/addresses.js';
 import { announceVips } from '../linux/announce.js';
-import { errorFields, logEngineEvents, RateLimitedLog, type EngineLog, type RuntimeLogger } from './event-log.js';
+import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { LinkWatcher } from '../linux/links.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
@@ -49,7 +50,7 @@ import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
 
-export type { RuntimeLogger } from './event-log.js';
+export type { RuntimeLogger } from '../model/logger.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './check-input.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */

@@ -13,7 +13,7 @@
 
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
-import type { RuntimeLogger } from './event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { AddressEvent } from '../linux/links.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 

@@ -13,7 +13,7 @@ import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { AddressPort } from '../engine/ports.js';
 import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
-import { errorFields, type RuntimeLogger } from './event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { isLinkUsable, type AddressEvent } from '../linux/links.js';
 import type { InterfaceAddress, RtNetlinkClient } from '../linux/netlink.js';
 import { addressInterface, ownedAddresses } from './check-input.js';

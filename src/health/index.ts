@@ -5,7 +5,7 @@
 // their own, sockets and /proc reads are asynchronous.
 
 import type { Engine, StateChangeEvent } from '../engine/engine.js';
-import type { RuntimeLogger } from '../daemon/event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from './check.js';
 import { FileCheck, parseTrackFileValue, readTrackFileSync } from './checks/file.js';
 import { PingSessions } from './checks/icmp.js';

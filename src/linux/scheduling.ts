@@ -13,7 +13,7 @@
 
 import { cpus as cpuList } from 'node:os';
 import { ConfigError } from '../model/config-error.js';
-import type { RuntimeLogger } from '../daemon/event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import { loadNative, type SystemError } from './native.js';
 
 export interface ProcessScheduling {

@@ -13,7 +13,7 @@
 
 import { execFile } from 'node:child_process';
 import { ConfigError } from '../model/config-error.js';
-import type { RuntimeLogger } from '../daemon/event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { IpFamily } from '../wire/types.js';
 
 export type FirewallBackend = 'iptables' | 'nftables';

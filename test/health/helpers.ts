@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { RuntimeLogger } from '../../src/daemon/event-log.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from '../engine/fake-ports.js';
 

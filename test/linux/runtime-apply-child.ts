@@ -4,7 +4,7 @@
 // command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
-import type { RuntimeLogger } from '../../src/daemon/event-log.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/daemon/runtime.js';
 
 type Command = { op: 'start' | 'apply'; input: LinuxEngineInput } | { op: 'isUp'; name: string } | { op: 'stop' };
