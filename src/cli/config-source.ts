@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
-import type { LinuxEngineInput } from '../daemon/runtime.js';
+import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
 import type { HealthPlan } from '../model/health-plan.js';
 import { readHealthPlan } from '../health/validate.js';

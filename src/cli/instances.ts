@@ -20,7 +20,7 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
-import type { ProcessScheduling } from '../linux/scheduling.js';
+import type { ProcessScheduling } from '../model/scheduling.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';

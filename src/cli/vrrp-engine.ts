@@ -8,7 +8,7 @@ import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 import { readHealthPlan } from '../health/validate.js';
 import { errorFields } from '../model/logger.js';
-import { readProcessScheduling } from '../linux/scheduling.js';
+import { readProcessScheduling } from '../model/scheduling.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../daemon/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { StopSignals } from './stop-signals.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../model/config-error.js';
 import { errorFields } from '../model/logger.js';
-import { sameScheduling } from '../linux/scheduling.js';
+import { sameScheduling } from '../model/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';

@@ -26,7 +26,8 @@ import { preciseTime } from '../linux/precise-time.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
-import { canonicalAddress, LinuxAddressPort, type VipSpec } from '../linux/addresses.js';
+import { canonicalAddress, LinuxAddressPort } from '../linux/addresses.js';
+import type { VipSpec } from '../model/runtime-input.js';
 import { announceVips } from '../linux/announce.js';
 import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
@@ -40,18 +41,18 @@ import {
   ownedAddresses,
   resolveRouter,
   trackedAddressInterfaces,
-  type LinuxEngineInput,
-  type LinuxVipSpec,
   type ResolvedRouter,
 } from './check-input.js';
-import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefaultScheduling, type AppliedScheduling } from '../linux/scheduling.js';
+import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
+import { isDefaultScheduling } from '../model/scheduling.js';
+import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
-export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './check-input.js';
+export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
 export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;

@@ -12,7 +12,8 @@
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { AddressPort } from '../engine/ports.js';
-import { canonicalAddress, type VipSpec } from '../linux/addresses.js';
+import { canonicalAddress } from '../linux/addresses.js';
+import type { VipSpec } from '../model/runtime-input.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { isLinkUsable, type AddressEvent } from '../linux/links.js';
 import type { InterfaceAddress, RtNetlinkClient } from '../linux/netlink.js';

@@ -23,21 +23,10 @@ import {
   type InterfaceAddress,
 } from './netlink.js';
 import { codedError, hasCode } from '../errors.js';
+import type { VipSpec } from '../model/runtime-input.js';
 
-/** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
-export interface VipSpec {
-  readonly interface: string;
-  readonly address: string;
-  /** Default 32 (IPv4) or 128 (IPv6). */
-  readonly prefixLength?: number;
-  /** IPv4 only: `<interface>` or `<interface>:<suffix>`, at most 15 characters. */
-  readonly label?: string;
-  /**
-   * IPv6 only (keepalived's `preferred_lft`): 0 marks the VIP deprecated, so it is not used as a
-   * source address. Default 0 for a /128, 'forever' otherwise, as keepalived does.
-   */
-  readonly preferredLifetime?: 0 | 'forever';
-}
+// The VipSpec is the model's (src/model/runtime-input.ts); re-exported for the adapter's users.
+export type { VipSpec };
 
 export type AnnounceFunction = (
   iface: string,

@@ -6,8 +6,8 @@
 
 import ipaddr from 'ipaddr.js';
 import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../model/health-plan.js';
-import type { LinuxRouterInput } from '../daemon/runtime.js';
-import type { ProcessScheduling } from '../linux/scheduling.js';
+import type { LinuxRouterInput } from '../model/runtime-input.js';
+import type { ProcessScheduling } from '../model/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';

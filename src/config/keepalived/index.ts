@@ -4,7 +4,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { LinuxEngineInput } from '../../daemon/runtime.js';
+import type { LinuxEngineInput } from '../../model/runtime-input.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
 import { GlobError, globFiles } from './glob.js';
 import { lexKeepalivedConfig, type IncludedFile, type IncludeResolver, type LexOptions } from './lexer.js';

@@ -4,7 +4,7 @@
 // router does on the wire or on the host, and a warning when it only adds something (scripts, notify).
 
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
-import type { LinuxRouterInput, LinuxVipSpec } from '../../daemon/runtime.js';
+import type { LinuxRouterInput, LinuxVipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import type { Statement } from './parser.js';

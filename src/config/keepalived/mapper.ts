@@ -5,8 +5,7 @@
 
 import { ConfigError } from '../../model/config-error.js';
 import { buildRouterConfig } from '../../model/router-config.js';
-import type { LinuxEngineInput, LinuxRouterInput } from '../../daemon/runtime.js';
-import type { VipSpec } from '../../linux/addresses.js';
+import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
