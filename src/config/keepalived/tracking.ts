@@ -2,7 +2,7 @@
 // vrrp_sync_group) and notify commands: checked here, with file and line, and run by src/health
 // (see health-plan.ts).
 
-import { splitCommandLine, splitConfigCommand } from '../../health/command-line.js';
+import { splitCommandLine, splitConfigCommand } from './command-line.js';
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement, Word } from './parser.js';
 
