@@ -26,8 +26,7 @@ import { preciseTime } from '../linux/precise-time.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
-import { canonicalAddress, LinuxAddressPort } from '../linux/addresses.js';
-import type { VipSpec } from '../model/runtime-input.js';
+import { LinuxAddressPort } from '../linux/addresses.js';
 import { announceVips } from '../linux/announce.js';
 import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
@@ -46,6 +45,7 @@ import {
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
 import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
+import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
@@ -103,46 +103,6 @@ export interface LinuxEngineHandle {
 const LINK_LINES_PER_SECOND = 5;
 
 const silentLogger: RuntimeLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-/** A router's settings as compared between two applies (order of keys fixed by the config builder). */
-function settingsKey(router: ResolvedRouter, vips: readonly VipSpec[]): string {
-  const specs = vips.filter((v) => addressInterface(router.config, canonicalAddress(v.address)?.address ?? '') === v.interface);
-  return JSON.stringify({ config: router.config, vmac: router.vmac ?? null, specs });
-}
-
-function sameIdentity(a: ResolvedRouter, b: ResolvedRouter): boolean {
-  const x = a.config;
-  const y = b.config;
-  return (
-    x.interface === y.interface &&
-    x.vrid === y.vrid &&
-    x.family === y.family &&
-    x.version === y.version &&
-    JSON.stringify(a.vmac ?? null) === JSON.stringify(b.vmac ?? null)
-  );
-}
-
-/** How and where an address is added: its interface and its VipSpec's settings, defaults filled in. */
-function vipSettings(specs: readonly VipSpec[], config: VirtualRouterConfig, address: string): string {
-  const iface = addressInterface(config, address);
-  const spec = specs.find((v) => v.interface === iface && canonicalAddress(v.address)?.address === address);
-  const defaultLength = canonicalAddress(address)?.family === 6 ? 128 : 32;
-  return JSON.stringify([iface, spec?.prefixLength ?? defaultLength, spec?.label ?? null, spec?.preferredLifetime ?? null]);
-}
-
-/** `config` without `addresses` (VIPs or excluded). */
-function withoutAddresses(config: VirtualRouterConfig, addresses: readonly string[]): VirtualRouterConfig {
-  const keep = (a: string) => !addresses.includes(a);
-  const excluded = config.excludedAddresses?.filter(keep);
-  return { ...config, virtualAddresses: config.virtualAddresses.filter(keep), ...(excluded !== undefined ? { excludedAddresses: excluded } : {}) };
-}
-
-/** `vips` plus the previous specs of addresses it no longer lists, so a VIP that leaves is removed with its own prefix. */
-function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpec[]): VipSpec[] {
-  const key = (v: VipSpec) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`;
-  const listed = new Set(vips.map(key));
-  return [...vips, ...previous.filter((v) => !listed.has(key(v)))];
-}
 
 class LinuxRuntime implements LinuxEngineHandle {
   readonly engine: Engine;
@@ -296,6 +256,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
   }
 
+  /** apply(), one at a time: validate, resolve, plan (apply-plan.ts), then carry the plan out. */
   private async applyNow(next: LinuxEngineInput): Promise<ApplyResult> {
     if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
     const checked = checkInput(next);
@@ -306,72 +267,70 @@ class LinuxRuntime implements LinuxEngineHandle {
       client: this.client,
       firewall: this.firewall,
     });
-    const unchanged: string[] = [];
-    const reconfigured: string[] = [];
-    const replaced: string[] = [];
-    const added: string[] = [];
     const failed: { name: string; error: Error }[] = [];
-    const wanted = new Set(checked.routers.map((r) => r.input.name));
-    const removed = [...this.entries.keys()].filter((name) => !wanted.has(name));
-    const toReconfigure: ResolvedRouter[] = [];
-    const toAdd: ResolvedRouter[] = [];
+    const resolved = new Map<string, ResolvedRouter>();
     for (const candidate of checked.routers) {
-      const name = candidate.input.name;
-      let router: ResolvedRouter;
       try {
-        router = await resolveRouter(candidate, this.client);
+        const router = await resolveRouter(candidate, this.client);
         logOwnPeerDropped(router, this.logger);
+        resolved.set(candidate.input.name, router);
       } catch (error) {
-        failed.push({ name, error: error as Error });
-        continue;
+        failed.push({ name: candidate.input.name, error: error as Error });
       }
-      const current = this.entries.get(name);
-      if (current === undefined) toAdd.push(router);
-      else if (!sameIdentity(current, router)) {
-        replaced.push(name);
-        toAdd.push(router);
-      } else if (settingsKey(current, this.vips) === settingsKey(router, checked.vips)) unchanged.push(name);
-      else toReconfigure.push(router);
     }
+    const plan = planApply({ routers: this.entries, vips: this.vips }, { routers: resolved, names: checked.routers.map((r) => r.input.name), vips: checked.vips });
 
     // A VIP kept through the reload whose prefix length or label changed is removed with its old
     // settings and added with the new ones, as keepalived's reload does: first a step without it,
     // while the old VipSpecs are in force. (Were it the router's only VIP, an advert due in that
     // instant would list none; peers drop such an advert and nothing else happens.)
-    for (const router of toReconfigure) {
-      const current = this.engine.routerConfig(router.input.name)!;
-      const next = ownedAddresses(router.config);
-      const respecified = ownedAddresses(current).filter(
-        (a) => next.includes(a) && vipSettings(this.vips, current, a) !== vipSettings(checked.vips, router.config, a),
-      );
-      if (respecified.length === 0) continue;
-      await this.engine.reconfigureRouter(router.input.name, withoutAddresses(current, respecified));
+    for (const [name, addresses] of plan.respecified) {
+      await this.engine.reconfigureRouter(name, withoutAddresses(this.engine.routerConfig(name)!, addresses));
     }
     this.addressPort.close();
     this.addressPort = addressPort;
-    // A router that failed to resolve keeps running as it was, and so do its VipSpecs.
-    const kept = failed.map((f) => this.entries.get(f.name)?.config).filter((c): c is VirtualRouterConfig => c !== undefined);
-    const keptSpecs = this.vips.filter((v) => kept.some((c) => addressInterface(c, canonicalAddress(v.address)?.address ?? '') === v.interface));
-    this.vips = withPrevious(checked.vips, keptSpecs);
+    this.vips = plan.vips;
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
-    const leaving = [...removed, ...replaced];
-    await Promise.all(leaving.map((name) => this.engine.removeRouter(name, { release: true })));
-    const leftVmacs = leaving.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
-    for (const name of leaving) this.entries.delete(name);
-    await removeVmacs(this.vmacs, leftVmacs, this.logger);
+    await this.release([...plan.remove, ...plan.replace.map((r) => r.config.name)]);
+    const reconfigured = await this.reconfigureAll(plan.reconfigure, failed);
+    const replaced = plan.replace.map((r) => r.config.name);
+    const added = (await this.startAll(plan.start, failed)).filter((name) => !replaced.includes(name));
+    // Close what a router that failed to start had opened. (A replaced router that could not start
+    // again is gone: it is in both `replaced` and `failed`.)
+    this.packets.setRouters(this.routers);
+    this.refreshFollowers();
+    const result: ApplyResult = { unchanged: plan.unchanged, reconfigured, replaced, added, removed: plan.remove, failed };
+    this.logApplied(result);
+    return result;
+  }
 
-    for (const router of toReconfigure) {
+  /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
+  private async release(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
+    const vmacs = names.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    for (const name of names) this.entries.delete(name);
+    await removeVmacs(this.vmacs, vmacs, this.logger);
+  }
+
+  /** New settings in place, state kept; returns the names done, a failure is added to `failed`. */
+  private async reconfigureAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const router of routers) {
       try {
         await this.engine.reconfigureRouter(router.input.name, router.config);
         this.entries.set(router.input.name, router);
-        reconfigured.push(router.input.name);
+        done.push(router.input.name);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
       }
     }
+    return done;
+  }
 
+  /** Starts routers (VMAC, sockets, leftover VIPs, link state); returns the names started, a failure is added to `failed`. */
+  private async startAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
     const starting: ResolvedRouter[] = [];
-    for (const router of toAdd) {
+    for (const router of routers) {
       try {
         if (router.vmac !== undefined) await this.vmacs.create(router.vmac);
         starting.push(router);
@@ -381,8 +340,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
     // Sockets follow the routers: new pairs open, pairs whose last router left close.
     this.packets.setRouters([...this.routers, ...starting.map((r) => r.config)]);
+    const started: string[] = [];
     for (const router of starting) {
-      const name = router.input.name;
       try {
         await this.removeLeftoverVips(router);
         const before: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
@@ -390,23 +349,22 @@ class LinuxRuntime implements LinuxEngineHandle {
           if (this.watcher.isUp(iface) !== true) before.push(addressTrack(iface, false));
         }
         this.engine.addRouter(router.config, before);
-        this.entries.set(name, router);
-        if (!replaced.includes(name)) added.push(name);
+        this.entries.set(router.input.name, router);
+        started.push(router.input.name);
       } catch (error) {
-        failed.push({ name, error: error as Error });
+        failed.push({ name: router.input.name, error: error as Error });
         if (router.vmac !== undefined) await removeVmacs(this.vmacs, [router.vmac], this.logger);
       }
     }
-    // Close what a router that failed to start had opened. (A replaced router that could not start
-    // again is gone: it is in both `replaced` and `failed`.)
-    this.packets.setRouters(this.routers);
-    this.refreshFollowers();
-    const result: ApplyResult = { unchanged, reconfigured, replaced, added, removed, failed };
+    return started;
+  }
+
+  private logApplied(result: ApplyResult): void {
+    const { unchanged, reconfigured, replaced, added, removed, failed } = result;
     this.logger.info(
       { event: 'applied', unchanged, reconfigured, replaced, added, removed, failed: failed.map((f) => ({ name: f.name, error: f.error.message })) },
       `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
     );
-    return result;
   }
 
   /** After an apply: the guard, the source tracker and the link filter see the routers now running. */
