@@ -3,11 +3,11 @@
 // VipSpecs hold afterwards. Pure: the runtime (runtime.ts `LinuxRuntime.apply`) resolves the new
 // routers (reading interfaces), asks planApply, then carries the plan out.
 
+import { addressInterface, ownedAddresses } from '../core/address-placement.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import { canonicalAddress } from '../linux/address-text.js';
 import type { VmacPlan } from '../linux/vmac.js';
 import type { VipSpec } from '../model/runtime-input.js';
-import { addressInterface, ownedAddresses } from './check-input.js';
 
 /** What the plan needs of a router: its final configuration and its VMAC, if any. */
 export interface PlannedRouter {

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import { buildRouterConfig } from '../model/router-config.js';
 import { ConfigError } from '../model/config-error.js';
+import { addressInterface } from '../core/address-placement.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
 import { canonicalAddress } from '../linux/addresses.js';
@@ -162,17 +163,6 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
   });
 }
 
-
-/** A router's VIPs, then its excluded addresses. */
-export function ownedAddresses(config: VirtualRouterConfig): readonly string[] {
-  return config.excludedAddresses === undefined ? config.virtualAddresses : [...config.virtualAddresses, ...config.excludedAddresses];
-}
-
-/** The interface `address` lives on if it is one of the router's, else undefined. */
-export function addressInterface(config: VirtualRouterConfig, address: string): string | undefined {
-  if (!config.virtualAddresses.includes(address) && !(config.excludedAddresses ?? []).includes(address)) return undefined;
-  return config.addressInterfaces?.[address] ?? config.interface;
-}
 
 /** The interfaces a router tracks for its addresses living elsewhere (keepalived: unless `no_track`). */
 export function trackedAddressInterfaces(config: VirtualRouterConfig, vips: readonly LinuxVipSpec[]): string[] {

@@ -18,6 +18,7 @@
 // One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
 // first router comes and closed when its last one leaves, and one link watcher (one helper process).
 
+import { addressesByInterface, ownedAddresses, placement } from '../core/address-placement.js';
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
@@ -35,9 +36,7 @@ import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
 import {
-  addressInterface,
   checkInput,
-  ownedAddresses,
   resolveRouter,
   trackedAddressInterfaces,
   type ResolvedRouter,
@@ -46,10 +45,10 @@ import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
 import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
+import { closeFirewall, logOwnPeerDropped, logStarted, prepareFirewall, removeLeftovers, removeVmacs } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
-import { hasCode } from '../errors.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
@@ -471,37 +470,20 @@ function addressTrack(iface: string, up: boolean): OperatorInput {
 
 /** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
 function placements(config: VirtualRouterConfig): string[] {
-  return ownedAddresses(config).map((address) => `${addressInterface(config, address)} ${address}`);
+  return ownedAddresses(config).map((address) => placement(config, address));
 }
 
 /** The routers' addresses by the interface each lives on, each address once per interface. */
 function byInterface(configs: readonly VirtualRouterConfig[]): Map<string, string[]> {
   const groups = new Map<string, Set<string>>();
   for (const config of configs) {
-    for (const address of ownedAddresses(config)) {
-      const iface = addressInterface(config, address)!;
-      groups.set(iface, (groups.get(iface) ?? new Set()).add(address));
+    for (const [iface, addresses] of addressesByInterface(config)) {
+      if (addresses.length === 0) continue;
+      const group = groups.get(iface) ?? groups.set(iface, new Set()).get(iface)!;
+      for (const address of addresses) group.add(address);
     }
   }
   return new Map([...groups].map(([iface, set]) => [iface, [...set]]));
-}
-
-/** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
-async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: readonly string[], logger: RuntimeLogger): Promise<void> {
-  if (vips.length === 0) return;
-  try {
-    const removed = await port.removeLeftoverVips(iface, vips);
-    if (removed.length > 0) {
-      logger.warn(
-        { event: 'leftoverVipsRemoved', interface: iface, addresses: removed },
-        `removed VIPs left on ${iface} by an earlier run that did not stop cleanly`,
-      );
-    }
-  } catch (error) {
-    if (!hasCode(error, 'ENODEV')) {
-      logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
-    }
-  }
 }
 
 export interface StartOptions {
@@ -573,27 +555,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     await addressPort.warmUpAdd(vipsByInterface);
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
-    const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
-    logger.info(
-      {
-        event: 'started',
-        routers: configs.map((c) => ({
-          name: c.name,
-          interface: c.interface,
-          vrid: c.vrid,
-          version: c.version,
-          family: c.family,
-          priority: c.priority,
-          primaryAddress: c.primaryAddress,
-          virtualAddresses: c.virtualAddresses,
-          ...(c.excludedAddresses !== undefined ? { excludedAddresses: c.excludedAddresses } : {}),
-          ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
-          ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
-        })),
-        linkWatcherPid: watcher.helperPid,
-      },
-      `running ${configs.length} virtual router(s)`,
-    );
+    logStarted(logger, configs, plannedVmacs, watcher.helperPid);
     if (applied !== undefined) armRealtimeLimit(applied, logger);
     return runtime;
   } catch (error) {
@@ -608,50 +570,3 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
   }
 }
 
-function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
-  if (router.ownPeerDropped === undefined) return;
-  logger.info(
-    { event: 'notice', notice: 'own-unicast-peer', router: router.input.name, address: router.ownPeerDropped },
-    `${router.input.name}: unicast peer ${router.ownPeerDropped} is this node's own address; not sending to it`,
-  );
-}
-
-/**
- * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
- * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
- * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
- */
-async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
-  const needed = configs.some((c) => !c.acceptMode);
-  try {
-    if (needed) await firewall.ensureTable();
-    else await firewall.removeLeftover();
-  } catch (error) {
-    // Without nft there can be no leftover table either: only a problem when a router needs it.
-    if (!needed && hasCode(error, 'ENOENT')) return;
-    if (needed) throw error;
-    logger.error(
-      { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
-      needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',
-    );
-  }
-}
-
-async function closeFirewall(firewall: AcceptModeFirewall, logger: RuntimeLogger): Promise<void> {
-  try {
-    await firewall.close();
-  } catch (error) {
-    logger.error({ event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) }, 'could not remove the accept-mode table');
-  }
-}
-
-/** Removes the VMACs this run created; a failure is logged, the others are still removed. */
-async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], logger: RuntimeLogger): Promise<void> {
-  for (const plan of plans) {
-    try {
-      await manager.remove(plan);
-    } catch (error) {
-      logger.error({ event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) }, `could not remove VMAC ${plan.name}`);
-    }
-  }
-}
