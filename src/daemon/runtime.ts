@@ -38,12 +38,12 @@ import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
 import {
   checkInput,
   resolveRouter,
-  trackedAddressInterfaces,
   type ResolvedRouter,
 } from './check-input.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
 import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
+import { AddressInterfaceTracks } from './address-tracks.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import { closeFirewall, logOwnPeerDropped, logStarted, prepareFirewall, removeLeftovers, removeVmacs } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
@@ -123,8 +123,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly firewall: AcceptModeFirewall;
   /** Interfaces some router runs on: link events for others are not ours. */
   private used = new Set<string>();
-  /** Per router, the interfaces its addresses elsewhere live on and it tracks (keepalived: unless no_track). */
-  private addressTracks = new Map<string, ReadonlySet<string>>();
+  /** The links of interfaces routers' addresses live on besides their own (keepalived: unless no_track). */
+  private readonly addressTracks: AddressInterfaceTracks;
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   /** armStopAdverts as asked, held off while an apply is queued or running. */
@@ -165,6 +165,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.engine = new Engine(configs, { time, packets: this.packets, addresses });
     this.engineLog = logEngineEvents(this.engine, this.logger);
     this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
+    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.watcher.isUp(iface), this.linkLog);
     this.guard = new VipGuard({
       engine: this.engine,
       configs,
@@ -200,7 +201,7 @@ class LinuxRuntime implements LinuxEngineHandle {
    * checks sources. If `beforeStart` fails the engine never starts (the caller undoes the set-up).
    */
   async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
-    this.syncAddressTracks();
+    this.addressTracks.sync(this.routers, this.vips);
     for (const iface of this.used) {
       const up = this.watcher.isUp(iface);
       if (up === true) continue;
@@ -343,10 +344,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     for (const router of starting) {
       try {
         await this.removeLeftoverVips(router);
-        const before: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
-        for (const iface of trackedAddressInterfaces(router.config, this.vips)) {
-          if (this.watcher.isUp(iface) !== true) before.push(addressTrack(iface, false));
-        }
+        const linkDown: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+        const before = [...linkDown, ...this.addressTracks.initialInputs(router.config, this.vips)];
         this.engine.addRouter(router.config, before);
         this.entries.set(router.input.name, router);
         started.push(router.input.name);
@@ -370,7 +369,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   private refreshFollowers(): void {
     const configs = this.routers;
     this.used = new Set(configs.map((c) => c.interface));
-    this.syncAddressTracks();
+    this.addressTracks.sync(this.routers, this.vips);
     this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips), untrackedVips(this.vips));
     this.sources.setRouters(this.followedSources());
     void this.recheckSources();
@@ -382,34 +381,6 @@ class LinuxRuntime implements LinuxEngineHandle {
     for (const [iface, addresses] of byInterface([router.config])) {
       const leftover = addresses.filter((address) => !held.has(`${iface} ${address}`));
       await removeLeftovers(this.addressPort, iface, leftover, this.logger);
-    }
-  }
-
-  /**
-   * Keeps each router's tracking of the interfaces its addresses elsewhere live on in step with its
-   * configuration: a newly tracked interface reports its state now, one no longer tracked counts as up.
-   */
-  private syncAddressTracks(): void {
-    const next = new Map<string, ReadonlySet<string>>();
-    for (const config of this.routers) {
-      const tracked = new Set(trackedAddressInterfaces(config, this.vips));
-      const before = this.addressTracks.get(config.name) ?? new Set<string>();
-      for (const iface of tracked) if (!before.has(iface)) this.engine.input(config.name, addressTrack(iface, this.watcher.isUp(iface) === true));
-      for (const iface of before) if (!tracked.has(iface)) this.engine.input(config.name, addressTrack(iface, true));
-      if (tracked.size > 0) next.set(config.name, tracked);
-    }
-    this.addressTracks = next;
-  }
-
-  /** A tracked address interface's link changed: its routers hear it as a weight-0 tracked object. */
-  private addressLinkChange(iface: string, up: boolean): void {
-    for (const [name, tracked] of this.addressTracks) {
-      if (!tracked.has(iface)) continue;
-      this.linkLog.write(`address-interface\u0000${name}\u0000${iface}`, 'info', () => [
-        { event: 'link', interface: iface, up, router: name, tracked: 'address-interface' },
-        `${name}: ${iface}, where some of its addresses live, is ${up ? 'up' : 'down'}`,
-      ]);
-      this.engine.input(name, addressTrack(iface, up));
     }
   }
 
@@ -433,14 +404,14 @@ class LinuxRuntime implements LinuxEngineHandle {
   private listen(): void {
     const { watcher: w, packets: p, engine, logger, linkLog } = this;
     w.on('link', (event) => {
-      this.addressLinkChange(event.interface, event.up);
+      this.addressTracks.linkChange(event.interface, event.up);
       if (!this.used.has(event.interface)) return;
       linkLog.write(`link\u0000${event.interface}`, 'info', () => [{ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`]);
       p.reopen(event.interface, true);
       engine.linkChange(event.interface, event.up);
     });
     w.on('linkRemoved', (event) => {
-      this.addressLinkChange(event.interface, false);
+      this.addressTracks.linkChange(event.interface, false);
       if (!this.used.has(event.interface)) return;
       linkLog.write(`link\u0000${event.interface}`, 'warn', () => [{ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`]);
       p.release(event.interface);
@@ -461,11 +432,6 @@ class LinuxRuntime implements LinuxEngineHandle {
     });
     w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
   }
-}
-
-/** The track input for an interface some of a router's addresses live on (weight 0: down means Fault). */
-function addressTrack(iface: string, up: boolean): OperatorInput {
-  return { kind: 'track', name: `address-interface:${iface}`, up, weight: 0 };
 }
 
 /** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
