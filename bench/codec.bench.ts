@@ -1,7 +1,7 @@
 // Codec throughput: decode, decode + receive checks, and encode, on one core (Node runs this on one
 // thread). Target from the foundation issue: decode + validate >= 5 million packets/s.
 
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { receivedAdvert } from '../src/core/demux.js';
 import { validateAdvert } from '../src/core/validate.js';
 import { decodeAdvert, encodeAdvert } from '../src/wire/codec.js';

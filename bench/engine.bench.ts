@@ -1,7 +1,7 @@
 // Engine throughput on one core: how many inputs per second the sans-IO core takes, end to end from
 // bytes (decode, demux by VRID, receive checks, state machine) and for timer inputs alone.
 
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { InterfaceDemux } from '../src/core/demux.js';
 import { VirtualRouter } from '../src/core/virtual-router.js';
 import { encodeAdvert } from '../src/wire/codec.js';

@@ -5,10 +5,10 @@
 // keeps nothing, so the figures are the process's own cost, not a reader's.
 
 import pino from 'pino';
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { Engine } from '../src/engine/engine.js';
 import type { EnginePorts } from '../src/engine/ports.js';
-import { logEngineEvents, RateLimitedLog } from '../src/linux/event-log.js';
+import { logEngineEvents, RateLimitedLog } from '../src/daemon/event-log.js';
 import { encodeAdvert } from '../src/wire/codec.js';
 import { formatRate, measure, printTable, type Measurement } from './harness.js';
 

@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { Engine } from '../src/engine/engine.js';
 import { createEngineMetrics, DEFAULT_METRICS_MAX_AGE_MS } from '../src/openshift/metrics.js';
 import { startStatusServer } from '../src/openshift/status-http.js';

@@ -5,7 +5,7 @@
 // keeps up with them; what a rejected packet costs must not depend on them (issue 10).
 // Run: node dist/bench/receive.bench.js
 
-import { buildRouterConfig } from '../src/config/router-config.js';
+import { buildRouterConfig } from '../src/model/router-config.js';
 import { InterfaceDemux } from '../src/core/demux.js';
 import { VirtualRouter } from '../src/core/virtual-router.js';
 import { encodeAdvert, passwordToAuthData } from '../src/wire/codec.js';

@@ -10,7 +10,7 @@
 //
 // docs/embedding.md walks through a complete node agent.
 
-import { buildRouterConfig, type RouterConfigInput } from './config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from './model/router-config.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
 import type { EnginePorts } from './engine/ports.js';
 
@@ -32,8 +32,8 @@ export { Engine, type OperatorInput, type EngineLogger, type EngineOptions, type
 export type * from './engine/events.js';
 export type * from './engine/ports.js';
 export { systemTime } from './engine/system-time.js';
-export { buildRouterConfig, DEFAULT_ANNOUNCE, type RouterConfigInput } from './config/router-config.js';
-export { ConfigError } from './config/errors.js';
+export { buildRouterConfig, DEFAULT_ANNOUNCE, type RouterConfigInput } from './model/router-config.js';
+export { ConfigError } from './model/config-error.js';
 export type * from './core/types.js';
 export { VirtualRouter } from './core/virtual-router.js';
 export { InterfaceDemux, type DemuxResult } from './core/demux.js';
@@ -43,11 +43,11 @@ export * as sim from './sim/index.js';
 // Linux: raw VRRP sockets, rtnetlink VIPs, gratuitous ARP / NA, link tracking (needs CAP_NET_RAW and
 // CAP_NET_ADMIN). Loaded on first use, so the library and the simulator work where the native parts
 // (our addon) are not available.
-export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './linux/runtime.js';
+export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './daemon/runtime.js';
 export async function startLinuxEngine(
-  input: import('./linux/runtime.js').LinuxEngineInput,
-  options?: import('./linux/runtime.js').StartOptions,
-): Promise<import('./linux/runtime.js').LinuxEngineHandle> {
-  const linux = await import('./linux/runtime.js');
+  input: import('./daemon/runtime.js').LinuxEngineInput,
+  options?: import('./daemon/runtime.js').StartOptions,
+): Promise<import('./daemon/runtime.js').LinuxEngineHandle> {
+  const linux = await import('./daemon/runtime.js');
   return linux.startLinuxEngine(input, options);
 }

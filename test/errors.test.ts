@@ -1,7 +1,7 @@
 import t from 'tap';
 import { inspect } from 'node:util';
 import { asCodedError, codedError, ConfigurationError, errorCode, hasCode } from '../src/errors.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/model/config-error.js';
 import { KeepalivedConfigError, type ConfigDiagnostic } from '../src/config/keepalived/index.js';
 import { ConfigLoadError } from '../src/cli/config-source.js';
 import { EnvError } from '../src/openshift/errors.js';

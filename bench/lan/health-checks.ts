@@ -18,7 +18,7 @@ import {
   BridgeTap, cpuSeconds, gapsOf, machineNote, ms, parseFlags, printTable, progress, requireLab, rssMiB, sleep, summarize, v3Spec,
   withLan, type Harness, type RouterSpec, type Scope,
 } from './common.js';
-import type { HealthPlan } from '../../src/health/plan.js';
+import type { HealthPlan } from '../../src/model/health-plan.js';
 
 const flags = parseFlags('CPU and advert jitter of 255 VRIDs with a TCP check each, beside none (needs root)', {
   vrids: { default: '255', help: 'virtual routers (1..255)' },

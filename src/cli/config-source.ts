@@ -3,13 +3,13 @@
 // result is checked as a whole without touching the network (instances.ts), so that `-t` and a
 // reload refuse a bad file before anything changes.
 
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
 import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
-import type { LinuxEngineInput } from '../linux/runtime.js';
-import { checkInput } from '../linux/runtime-input.js';
-import { healthPlanFromKeepalived } from '../health/from-keepalived.js';
-import type { HealthPlan } from '../health/plan.js';
+import type { LinuxEngineInput } from '../model/runtime-input.js';
+import { checkInput } from '../daemon/check-input.js';
+import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
+import type { HealthPlan } from '../model/health-plan.js';
 import { readHealthPlan } from '../health/validate.js';
 import { splitInstances, type InstanceInput } from './instances.js';
 import { readJsonConfig } from './json-config.js';

@@ -6,12 +6,12 @@
 // This file keeps what `vrrpd status` and the dumps show per instance.
 
 import { isIP } from 'node:net';
-import { buildRouterConfig } from '../config/router-config.js';
-import { ConfigError } from '../config/errors.js';
+import { buildRouterConfig } from '../model/router-config.js';
+import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress } from '../linux/addresses.js';
-import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import {
   startLinuxEngine,
   type ApplyResult,
@@ -19,8 +19,8 @@ import {
   type LinuxEngineInput,
   type LinuxRouterInput,
   type LinuxVipSpec,
-} from '../linux/runtime.js';
-import type { ProcessScheduling } from '../linux/scheduling.js';
+} from '../daemon/runtime.js';
+import type { ProcessScheduling } from '../model/scheduling.js';
 import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';

@@ -3,12 +3,12 @@
 // on a .json file and both runners at start share it, so "usable" means the runner accepts it.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
-import { unknownKeyMessage } from '../config/known-keys.js';
-import type { HealthPlan } from '../health/plan.js';
+import { ConfigError } from '../model/config-error.js';
+import { unknownKeyMessage } from '../model/known-keys.js';
+import type { HealthPlan } from '../model/health-plan.js';
 import { readHealthPlan } from '../health/validate.js';
-import { checkInput } from '../linux/runtime-input.js';
-import type { LinuxEngineInput } from '../linux/runtime.js';
+import { checkInput } from '../daemon/check-input.js';
+import type { LinuxEngineInput } from '../daemon/runtime.js';
 
 /** The keys of the file: the runtime's input (its logger is the runner's own, not a setting) and "health". */
 export const JSON_CONFIG_KEYS: readonly string[] = ['routers', 'vips', 'scheduling', 'health'];

@@ -10,7 +10,7 @@
 // keepalived's do; the engine's stop then skips those adverts. Measured in bench/lan/handover.ts.
 
 import { constants } from 'node:os';
-import { errorFields, type RuntimeLogger } from '../linux/event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { watchSignal } from '../linux/rt-signals.js';
 
 export interface StopSignalOptions {

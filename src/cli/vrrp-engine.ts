@@ -3,10 +3,10 @@
 // stderr and exit status 2, before anything on the host is touched; --check stops there.
 
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
-import { errorFields } from '../linux/event-log.js';
-import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
+import { errorFields } from '../model/logger.js';
+import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
 import { capabilityProblem } from './capabilities.js';
 import { readJsonConfig, type JsonConfig } from './json-config.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';

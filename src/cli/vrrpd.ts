@@ -3,10 +3,10 @@
 // title starts with "keepalived" so liveness probes written for keepalived (`pgrep keepalived`) work.
 // See docs/vrrpd.md.
 
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { capabilityProblem } from './capabilities.js';
-import { errorFields } from '../linux/event-log.js';
-import { sameScheduling } from '../linux/scheduling.js';
+import { errorFields } from '../model/logger.js';
+import { sameScheduling } from '../model/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';

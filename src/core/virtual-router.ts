@@ -21,6 +21,7 @@ import {
   type TransitionReason,
   type VirtualRouterConfig,
 } from './types.js';
+import { ownedAddresses as ownedAddressesOf, placement } from './address-placement.js';
 import { advertIntervalMs, masterDownIntervalMs, skewMs } from './timers.js';
 import { addressListMatches, checkAdvert, receiveChecksFor, type ReceiveChecks } from './validate.js';
 import { parseAddress } from '../wire/address.js';
@@ -807,17 +808,6 @@ function preemptRules(config: VirtualRouterConfig): { preempt: boolean; preemptD
  */
 export function acceptModeInEffect(config: VirtualRouterConfig): boolean {
   return config.acceptMode || config.priority === OWNER_PRIORITY;
-}
-
-/** The VIPs, then the excluded addresses (keepalived adds its E-VIPs after the VIPs too). */
-function ownedAddressesOf(config: VirtualRouterConfig): readonly string[] {
-  const excluded = config.excludedAddresses ?? [];
-  return excluded.length === 0 ? config.virtualAddresses : [...config.virtualAddresses, ...excluded];
-}
-
-/** An address with the interface it lives on, to tell a move between interfaces from no change. */
-function placement(config: VirtualRouterConfig, address: string): string {
-  return `${config.addressInterfaces?.[address] ?? config.interface} ${address}`;
 }
 
 function earlier(a: number | undefined, b: number | undefined): number | undefined {

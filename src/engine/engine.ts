@@ -9,6 +9,7 @@
 // reconfigureRouter): a removed router's deadline-queue slot is reused by the next one added.
 
 import { EventEmitter } from 'eventemitter3';
+import { addressesByInterface as groupAddresses } from '../core/address-placement.js';
 import { InterfaceDemux } from '../core/demux.js';
 import { VirtualRouter } from '../core/virtual-router.js';
 import type { DropReason, RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
@@ -84,21 +85,9 @@ interface AdvertEncoding {
   readonly authData: Uint8Array | undefined;
 }
 
-/**
- * A router's addresses grouped by the interface each lives on (its own, or its keepalived `dev`), the
- * router's interface first; one group without building anything when no address lives elsewhere.
- */
+/** A router's addresses by the interface each lives on (core/address-placement.ts), groups with addresses only. */
 function addressesByInterface(config: VirtualRouterConfig, addresses: readonly string[]): [string, readonly string[]][] {
-  const elsewhere = config.addressInterfaces;
-  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address))) return [[config.interface, addresses]];
-  const groups = new Map<string, string[]>([[config.interface, []]]);
-  for (const address of addresses) {
-    const iface = Object.hasOwn(elsewhere, address) ? elsewhere[address]! : config.interface;
-    const group = groups.get(iface);
-    if (group === undefined) groups.set(iface, [address]);
-    else group.push(address);
-  }
-  return [...groups].filter(([, group]) => group.length > 0);
+  return [...groupAddresses(config, addresses)].filter(([, group]) => group.length > 0);
 }
 
 function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {

@@ -16,4 +16,4 @@ export {
   type TrackFileDefinition,
   type TrackProcessDefinition,
 } from '../config/keepalived/index.js';
-export { healthPlanFromKeepalived } from '../health/from-keepalived.js';
+export { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';

@@ -2,10 +2,10 @@
 // Reading and decoding are ours (capture-file.ts, packets.ts with the real codec); every protocol
 // judgement is the real core's (shadow.ts).
 
-import { readCaptureFile, type CaptureFile } from './capture-file.js';
-import { lanPackets, type FrameTally } from './packets.js';
+import { readCaptureFile } from './capture-file.js';
+import { lanPackets } from './packets.js';
 import { explainPackets } from './analyse.js';
-import type { GroupExplanation } from './types.js';
+import type { Explanation } from './types.js';
 
 export { readCaptureFile, CaptureFormatError } from './capture-file.js';
 export type { CaptureFile, CaptureFrame } from './capture-file.js';
@@ -16,18 +16,6 @@ export type * from './types.js';
 export { formatExplanation } from './report.js';
 export { explanationPicture } from './picture.js';
 
-export interface Explanation {
-  readonly format: CaptureFile['format'];
-  readonly linkTypes: readonly number[];
-  readonly frames: number;
-  /** Capture time of the first frame (ISO 8601, UTC); every other time is relative to it, in ms. */
-  readonly startedAt: string | undefined;
-  readonly durationMs: number;
-  readonly tally: FrameTally;
-  /** Set when the file ends early or is damaged: the explanation covers the frames before. */
-  readonly readError: string | undefined;
-  readonly groups: readonly GroupExplanation[];
-}
 
 /** Explains the capture in `bytes`. Throws CaptureFormatError when the file is no capture at all. */
 export function explainCapture(bytes: Uint8Array): Explanation {

@@ -5,7 +5,7 @@
 
 import { renderSvg, type PictureRow } from '../sim/picture.js';
 import type { SimRouterState } from '../sim/invariants.js';
-import type { Explanation } from './index.js';
+import type { Explanation } from './types.js';
 
 export function explanationPicture(explanation: Explanation, name: string): string {
   const rows: PictureRow[] = [];

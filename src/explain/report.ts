@@ -3,7 +3,7 @@
 // moves, then the disagreements between peers. Times are seconds since the capture's first frame.
 
 import type { GroupExplanation } from './types.js';
-import type { Explanation } from './index.js';
+import type { Explanation } from './types.js';
 
 const LINK_TYPE_NAMES: Record<number, string> = { 1: 'Ethernet', 101: 'raw IP', 113: 'Linux cooked (SLL)', 228: 'raw IPv4', 229: 'raw IPv6', 276: 'Linux cooked (SLL2)' };
 

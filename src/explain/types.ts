@@ -3,7 +3,8 @@
 
 import type { DropReason, TransitionReason } from '../core/types.js';
 import type { ChecksumForm, IpFamily, VrrpVersion, WireDropReason } from '../wire/types.js';
-import type { AddressClaim } from './packets.js';
+import type { AddressClaim, FrameTally } from './packets.js';
+import type { CaptureFile } from './capture-file.js';
 
 export interface RouterSummary {
   readonly address: string;
@@ -142,4 +143,18 @@ export interface GroupExplanation {
   readonly vipMoves: readonly VipMove[];
   readonly staleVips: readonly StaleVip[];
   readonly refused: readonly RefusedSummary[];
+}
+
+/** What `explainCapture` tells about one capture file. */
+export interface Explanation {
+  readonly format: CaptureFile['format'];
+  readonly linkTypes: readonly number[];
+  readonly frames: number;
+  /** Capture time of the first frame (ISO 8601, UTC); every other time is relative to it, in ms. */
+  readonly startedAt: string | undefined;
+  readonly durationMs: number;
+  readonly tally: FrameTally;
+  /** Set when the file ends early or is damaged: the explanation covers the frames before. */
+  readonly readError: string | undefined;
+  readonly groups: readonly GroupExplanation[];
 }

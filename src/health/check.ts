@@ -1,6 +1,6 @@
 // What every running check looks like to startHealth, whatever it watches.
 
-import type { CheckKind } from './plan.js';
+import type { CheckKind } from '../model/health-plan.js';
 
 /** A check's current verdict. `value` is set by file checks only (the number the file holds). */
 export interface CheckVerdict {

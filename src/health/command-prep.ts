@@ -4,7 +4,7 @@
 // writable by a non-root user").
 // Worked out once per (program, user, group) and remembered.
 
-import type { ScriptSecurity } from './plan.js';
+import type { ScriptSecurity } from '../model/health-plan.js';
 import { scriptSecurityProblem } from './script-security.js';
 import { resolveRunAs, type RunAs } from './users.js';
 

@@ -5,7 +5,7 @@
 // thread (command-runner.ts), sockets and /proc reads are asynchronous.
 
 import type { Engine, StateChangeEvent } from '../engine/engine.js';
-import type { RuntimeLogger } from '../linux/event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from './check.js';
 import { FileCheck, parseTrackFileValue, readTrackFileSync } from './checks/file.js';
 import { PingSessions } from './checks/icmp.js';
@@ -16,7 +16,7 @@ import { probeTcp } from './checks/tcp.js';
 import { CommandPreparation } from './command-prep.js';
 import { CommandRunner } from './command-runner.js';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf, type NotifyState } from './notify.js';
-import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from './plan.js';
+import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from '../model/health-plan.js';
 import { PolledCheck } from './polled-check.js';
 import { leaveSyncGroup, SyncGroups } from './sync-groups.js';
 import { trackInput } from './tracks.js';
@@ -24,7 +24,7 @@ import { checkHealthPlan } from './validate.js';
 
 export type { CheckStatus } from './check.js';
 export type { LinkSource, LinkChange } from './checks/interface.js';
-export * from './plan.js';
+export * from '../model/health-plan.js';
 
 export interface HealthDeps {
   readonly engine: Engine;

@@ -5,9 +5,10 @@
 // timeout is killed (SIGTERM to its process group, SIGKILL 2 s later) and logged.
 
 import type { RouterState } from '../core/types.js';
-import { RateLimitedLog, type RuntimeLogger } from '../linux/event-log.js';
+import { RateLimitedLog } from '../daemon/event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { CommandRunner } from './command-runner.js';
-import type { NotifyCommands } from './plan.js';
+import type { NotifyCommands } from '../model/health-plan.js';
 import { describeOutcome, succeeded } from './runner-protocol.js';
 import type { CommandPreparation } from './command-prep.js';
 

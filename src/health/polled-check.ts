@@ -3,7 +3,7 @@
 // interval after the previous one started, or at once if that one took longer. Everything is
 // asynchronous; the probe itself enforces the timeout.
 
-import type { CheckKind, CheckTiming } from './plan.js';
+import type { CheckKind, CheckTiming } from '../model/health-plan.js';
 import type { CheckStatus, CheckVerdict, ProbeResult, RunningCheck } from './check.js';
 
 export type Probe = () => Promise<ProbeResult>;

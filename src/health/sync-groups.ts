@@ -10,8 +10,8 @@
 
 import type { Engine, NoticeEvent, StateChangeEvent } from '../engine/engine.js';
 import type { RouterState, SyncGroupCommand } from '../core/types.js';
-import type { RuntimeLogger } from '../linux/event-log.js';
-import type { SyncGroupSpec } from './plan.js';
+import type { RuntimeLogger } from '../model/logger.js';
+import type { SyncGroupSpec } from '../model/health-plan.js';
 import type { NotifyState } from './notify.js';
 
 interface GroupState {

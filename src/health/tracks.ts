@@ -1,6 +1,6 @@
 // A check's verdict as the core's `track` input for one router, with keepalived's weight rules.
 
-import type { TrackSpec } from './plan.js';
+import type { TrackSpec } from '../model/health-plan.js';
 import type { CheckVerdict } from './check.js';
 
 /** keepalived: a track_file product below -253 puts the instance in Fault. */

@@ -1,9 +1,9 @@
 // Checks a HealthPlan that came from outside (the `health` section of bin/vrrp-engine's JSON) and the
 // references inside any plan: every mistake is a ConfigError naming the field, before anything runs.
 
-import { ConfigError } from '../config/errors.js';
-import { unknownKeyMessage } from '../config/known-keys.js';
-import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from './plan.js';
+import { ConfigError } from '../model/config-error.js';
+import { unknownKeyMessage } from '../model/known-keys.js';
+import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from '../model/health-plan.js';
 
 type Json = Record<string, unknown>;
 

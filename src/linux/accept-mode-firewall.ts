@@ -6,8 +6,8 @@
 // src/openshift/firewall.ts), but parses its argument as a script: only our constants and an address
 // parsed and printed again by canonicalAddress go into one (anything else is EINVAL); a failure is an Error with code 'ENFT' (or 'ENOENT' when nft is missing).
 
-import { runCommand, type CommandResult, type CommandRunner } from '../openshift/firewall.js';
-import { canonicalAddress } from './addresses.js';
+import { runCommand, type CommandResult, type CommandRunner } from './run-command.js';
+import { canonicalAddress } from './address-text.js';
 import { codedError, type CodedError } from '../errors.js';
 
 export const ACCEPT_MODE_TABLE = 'vrrp_engine_accept';

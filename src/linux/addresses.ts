@@ -8,11 +8,10 @@
 // is success; VIPs found on the interface at start are taken to be left over from a killed run and
 // removed.
 
-import { isIP } from 'node:net';
-import { ConfigError } from '../config/errors.js';
+import { canonicalAddress } from './address-text.js';
+import { ConfigError } from '../model/config-error.js';
 import type { AddressPort, VipOptions } from '../engine/ports.js';
 import type { AcceptModeFirewall } from './accept-mode-firewall.js';
-import { formatIpv4, formatIpv6, parseAddress } from '../wire/address.js';
 import type { IpFamily } from '../wire/types.js';
 import { loadNative } from './native.js';
 import {
@@ -23,21 +22,10 @@ import {
   type InterfaceAddress,
 } from './netlink.js';
 import { codedError, hasCode } from '../errors.js';
+import type { VipSpec } from '../model/runtime-input.js';
 
-/** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
-export interface VipSpec {
-  readonly interface: string;
-  readonly address: string;
-  /** Default 32 (IPv4) or 128 (IPv6). */
-  readonly prefixLength?: number;
-  /** IPv4 only: `<interface>` or `<interface>:<suffix>`, at most 15 characters. */
-  readonly label?: string;
-  /**
-   * IPv6 only (keepalived's `preferred_lft`): 0 marks the VIP deprecated, so it is not used as a
-   * source address. Default 0 for a /128, 'forever' otherwise, as keepalived does.
-   */
-  readonly preferredLifetime?: 0 | 'forever';
-}
+// The VipSpec is the model's (src/model/runtime-input.ts); re-exported for the adapter's users.
+export type { VipSpec };
 
 export type AnnounceFunction = (
   iface: string,
@@ -103,14 +91,8 @@ function interfaceIndex(iface: string): number {
   return loadNative().interfaceIndex(iface);
 }
 
-/** Canonical text and family, or undefined if `text` is not a plain IPv4/IPv6 address. */
-export function canonicalAddress(text: string): { family: IpFamily; address: string } | undefined {
-  const family = isIP(text);
-  if (family !== 4 && family !== 6) return undefined;
-  const parsed = parseAddress(text, family);
-  if (!parsed) return undefined;
-  return { family, address: family === 4 ? formatIpv4(parsed.bytes, 0) : formatIpv6(parsed.bytes, 0) };
-}
+// canonicalAddress lives in address-text.ts (the accept-mode firewall needs it too); re-exported.
+export { canonicalAddress };
 
 /** Throws ConfigError unless `label` is `<iface>` or `<iface>:<suffix>` and fits IFNAMSIZ. */
 export function validateVipLabel(iface: string, label: string, field = 'label'): void {

@@ -25,9 +25,9 @@
 // deleted, since it may belong to someone else.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import type { IpFamily } from '../wire/types.js';
-import type { RuntimeLogger } from './event-log.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { MacvlanClient } from './macvlan.js';
 import { MAX_INTERFACE_NAME_LENGTH, type RtNetlinkClient } from './netlink.js';
 import { codedError, errorCode, type CodedError } from '../errors.js';

@@ -1,7 +1,7 @@
 // The effective configuration, as `--dry-run` prints it and as the first log line carries it: each
 // instance with its router id, VIPs, priority (and why), preemption, peers and checks.
 
-import type { CheckSpec } from '../health/plan.js';
+import type { CheckSpec } from '../model/health-plan.js';
 import type { OpenShiftPlan } from './env.js';
 
 function checkText(check: CheckSpec | undefined): string {

@@ -5,11 +5,11 @@
 // docs/openshift.md lists every variable and where we differ from the shipping wrapper.
 
 import ipaddr from 'ipaddr.js';
-import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../health/plan.js';
-import type { LinuxRouterInput } from '../linux/runtime.js';
-import type { ProcessScheduling } from '../linux/scheduling.js';
+import type { HealthPlan, CheckSpec, NotifySpec, TrackSpec } from '../model/health-plan.js';
+import type { LinuxRouterInput } from '../model/runtime-input.js';
+import type { ProcessScheduling } from '../model/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
-import { nearestKey } from '../config/known-keys.js';
+import { nearestKey } from '../model/known-keys.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';

@@ -1,7 +1,7 @@
 // A bad OPENSHIFT_HA_* value: one message naming the variable, the value and what is expected. The
 // runner prints it and exits 2 before anything on the host is changed.
 
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 
 /** Longest value quoted whole in a message; a longer one is cut (a 1 MB variable must not become a 1 MB log line). */
 const QUOTED_VALUE_MAX_CHARS = 80;

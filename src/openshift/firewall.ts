@@ -11,32 +11,12 @@
 // name, the comment) is checked here, where it becomes an argument, and refused with an error naming
 // the variable it came from; iptables gets argv, and its chain name is still held to iptables' rules.
 
-import { execFile } from 'node:child_process';
-import { ConfigError } from '../config/errors.js';
-import type { RuntimeLogger } from '../linux/event-log.js';
+import { ConfigError } from '../model/config-error.js';
+import type { RuntimeLogger } from '../model/logger.js';
 import type { IpFamily } from '../wire/types.js';
+import { runCommand, type CommandRunner } from '../linux/run-command.js';
 
 export type FirewallBackend = 'iptables' | 'nftables';
-
-export interface CommandResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export type CommandRunner = (command: string, args: readonly string[]) => Promise<CommandResult>;
-
-const COMMAND_TIMEOUT_MS = 10_000;
-
-/** Runs a program (no shell); a missing program is code 127, like a shell would say. */
-export const runCommand: CommandRunner = (command, args) =>
-  new Promise((resolve) => {
-    execFile(command, [...args], { timeout: COMMAND_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error === null) return resolve({ code: 0, stdout, stderr });
-      const code = typeof error.code === 'number' ? error.code : error.code === 'ENOENT' ? 127 : 1;
-      resolve({ code, stdout, stderr: stderr || error.message });
-    });
-  });
 
 const GROUPS: Record<IpFamily, { iptables: string; group: string; nftMatch: string }> = {
   4: { iptables: 'iptables', group: '224.0.0.18/32', nftMatch: 'ip daddr 224.0.0.18' },

@@ -21,7 +21,7 @@
 // each VRID, so 255 instances take one line.
 
 import ipaddr from 'ipaddr.js';
-import { firstUnknownKey, unknownKeyMessage } from '../config/known-keys.js';
+import { firstUnknownKey, unknownKeyMessage } from '../model/known-keys.js';
 import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 

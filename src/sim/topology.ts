@@ -1,7 +1,7 @@
 // From scenario nodes to router configurations: which (LAN, family, VRID) group a router is in, its
 // primary address, its unicast peers, and the validated VirtualRouterConfig (keepalived's defaults).
 
-import { buildRouterConfig } from '../config/router-config.js';
+import { buildRouterConfig } from '../model/router-config.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { NodeSpec, RouterSpec, Scenario } from './scenario.js';
 

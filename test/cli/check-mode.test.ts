@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
-import { editDistance, nearestKey, unknownKeyMessage } from '../../src/config/known-keys.js';
+import { ConfigError } from '../../src/model/config-error.js';
+import { editDistance, nearestKey, unknownKeyMessage } from '../../src/model/known-keys.js';
 import { effectiveCapabilities, missingCapabilities } from '../../src/cli/capabilities.js';
 import { checkJsonConfig } from '../../src/cli/json-config.js';
 

@@ -2,10 +2,10 @@
 // into the one runtime's input; an instance's share of the runtime's counters.
 
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/model/config-error.js';
 import { engineInput, instanceCounters, splitInstances } from '../../src/cli/instances.js';
-import { buildRouterConfig } from '../../src/config/router-config.js';
-import type { LinuxEngineInput } from '../../src/linux/runtime.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
+import type { LinuxEngineInput } from '../../src/daemon/runtime.js';
 
 const base: LinuxEngineInput = {
   routers: [

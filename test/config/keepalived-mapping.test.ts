@@ -1,7 +1,7 @@
 // keepalived.conf -> LinuxEngineInput, field by field, with keepalived 2.2.7's meaning; and every
 // refusal and warning names its line.
 import t, { type Test } from 'tap';
-import { DEFAULT_ANNOUNCE, buildRouterConfig } from '../../src/config/router-config.js';
+import { DEFAULT_ANNOUNCE, buildRouterConfig } from '../../src/model/router-config.js';
 import { KeepalivedConfigError, parseKeepalivedConfig, type ConfigDiagnostic } from '../../src/config/keepalived/index.js';
 
 /** One instance whose body lines start at line 3 of the file (line 2 is `vrrp_instance VI_1 {`). */

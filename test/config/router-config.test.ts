@@ -1,6 +1,6 @@
 import t from 'tap';
-import { buildRouterConfig, DEFAULT_ANNOUNCE } from '../../src/config/router-config.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { buildRouterConfig, DEFAULT_ANNOUNCE } from '../../src/model/router-config.js';
+import { ConfigError } from '../../src/model/config-error.js';
 
 const minimal = {
   name: 'VI_1',

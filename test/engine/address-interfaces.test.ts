@@ -2,7 +2,7 @@
 // `dev`, addressInterfaces), the router's own first, and puts excluded addresses
 // (virtual_ipaddress_excluded) through the address port but never into an advert.
 import t from 'tap';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { VipsEvent } from '../../src/engine/events.js';
 import type { VipOptions } from '../../src/engine/ports.js';

@@ -2,7 +2,7 @@
 // kind): a port that delivers a sent advert to a peer engine at once, whose reply reaches this engine
 // while it is still carrying out the actions that sent it.
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { AddressPort, IncomingPacket, OutgoingPacket, PacketPort } from '../../src/engine/ports.js';
 import { ManualClock } from './fake-ports.js';

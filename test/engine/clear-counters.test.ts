@@ -1,7 +1,7 @@
 // Engine.clearCounters (keepalived's STATS_CLEAR): every counter counters() reports goes back to zero,
 // and nothing else moves: the Master keeps its state and its advert timer, and counting resumes.
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from './fake-ports.js';

@@ -1,7 +1,7 @@
 // Routers added, removed and reconfigured while the engine runs, with hand-driven ports.
 // v2 at 1 s: priority 100 -> Master_Down_Interval 3609.375 ms; priority 150 -> 3414.0625 ms.
 import t from 'tap';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { StateChangeEvent } from '../../src/engine/events.js';
 import { encodeAdvert } from '../../src/wire/codec.js';

@@ -1,6 +1,6 @@
 // The engine driver with hand-driven ports: every assertion states the virtual time it is about.
 import t from 'tap';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { masterDownIntervalMs, skewMs } from '../../src/core/timers.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { StateChangeEvent } from '../../src/engine/events.js';

@@ -2,7 +2,7 @@
 // are Master: each Master's priority-0 adverts, byte for byte what its stop then sends, handed over
 // once per turn whenever a router enters or leaves Master, is reconfigured or removed.
 import t from 'tap';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutgoingPacket } from '../../src/engine/ports.js';
 import { decodeAdvert, encodeAdvert } from '../../src/wire/codec.js';

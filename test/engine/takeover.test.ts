@@ -4,7 +4,7 @@
 // A port that sends them at the expiry (the Linux one) must therefore never send an advert the engine
 // would not, nor one it would send later.
 import t from 'tap';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { OutgoingPacket } from '../../src/engine/ports.js';
 import { encodeAdvert } from '../../src/wire/codec.js';

@@ -1,7 +1,7 @@
 // An 'error' nobody listens for is logged, never lost: an addVips EPERM while the engine reports
 // Master must be visible.
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine, type EngineLogger } from '../../src/engine/engine.js';
 import type { EngineErrorEvent } from '../../src/engine/events.js';
 import { fakePorts } from './fake-ports.js';

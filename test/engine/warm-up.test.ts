@@ -1,7 +1,7 @@
 // The start-up warm-up really runs the Master path (so V8 has compiled it before the first takeover),
 // and touches nothing outside its private engine.
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { warmUpProtocolPaths } from '../../src/engine/warm-up.js';
 
 t.test('warm-up: every round is a takeover and a step-down, for each configuration shape', async (t) => {

@@ -7,7 +7,7 @@
 // Budget: FUZZ_SECONDS (test/fuzz/README.md); kept cases: test/fuzz/regressions/openshift-env/.
 import t from 'tap';
 import fc from 'fast-check';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { describePlan, planSummary } from '../../src/openshift/describe.js';
 import { readOpenShiftEnv, type Env, type EnvDeps, type OpenShiftPlan } from '../../src/openshift/env.js';
 import { EnvError } from '../../src/openshift/errors.js';

@@ -1,6 +1,6 @@
 // keepalived script lines into argv, with no shell.
 import t from 'tap';
-import { splitCommandLine, splitConfigCommand } from '../../src/health/command-line.js';
+import { splitCommandLine, splitConfigCommand } from '../../src/config/keepalived/command-line.js';
 
 t.test('blanks separate arguments; quotes group them; backslash escapes', async (t) => {
   t.strictSame(splitCommandLine('/bin/true  a\tb'), ['/bin/true', 'a', 'b']);

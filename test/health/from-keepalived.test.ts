@@ -1,7 +1,7 @@
 // keepalived.conf -> HealthPlan: what each keyword becomes, with keepalived's defaults and weights.
 import t from 'tap';
 import { parseKeepalivedConfig, KeepalivedConfigError } from '../../src/config/keepalived/index.js';
-import { healthPlanFromKeepalived } from '../../src/health/from-keepalived.js';
+import { healthPlanFromKeepalived } from '../../src/config/keepalived/health-plan.js';
 import { checkHealthPlan } from '../../src/health/validate.js';
 
 const instance = (name: string, vrid: number, body = '') =>

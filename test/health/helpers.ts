@@ -4,9 +4,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRouterConfig, type RouterConfigInput } from '../../src/config/router-config.js';
+import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { RuntimeLogger } from '../../src/linux/event-log.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from '../engine/fake-ports.js';
 

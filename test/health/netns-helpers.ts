@@ -10,7 +10,7 @@ import { skipReason } from '../netns/harness.js';
 import { Lan, type LanNode } from '../netns/lan.js';
 import { NamespaceProcess, type TimedLine } from '../netns/process.js';
 import { RUNNER, VRRPD, type RouterSpec } from '../netns/routers.js';
-import type { HealthPlan } from '../../src/health/plan.js';
+import type { HealthPlan } from '../../src/model/health-plan.js';
 
 export { skipReason };
 

@@ -11,7 +11,7 @@
 import t, { type Test } from 'tap';
 import { HealthLan, skipReason, type HealthRouter, type RouterJson } from './netns-helpers.js';
 import { sleep } from '../netns/observe.js';
-import type { HealthPlan } from '../../src/health/plan.js';
+import type { HealthPlan } from '../../src/model/health-plan.js';
 
 /**
  * Should r2 leave Backup, says what it saw and what was on the wire, so that one failure tells a

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ACCEPT_MODE_TABLE, AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
-import type { CommandRunner } from '../../src/openshift/firewall.js';
+import type { CommandRunner } from '../../src/linux/run-command.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope } from './runner-process.js';
 

@@ -2,7 +2,7 @@
 // (root), witnessed by `ip -json addr show`.
 
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
+import { ConfigError } from '../../src/model/config-error.js';
 import { canonicalAddress, LinuxAddressPort, validateVipLabel, type VipSpec } from '../../src/linux/addresses.js';
 import type { InterfaceAddress } from '../../src/linux/netlink.js';
 import { namespaceSkipReason, NamespaceChild, TestNamespace, type ChildError } from './netns-harness.js';

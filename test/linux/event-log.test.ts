@@ -2,9 +2,9 @@
 // its bounded memory, RateLimitedLog's held-back count and burst summaries, and an engine fed 10,000
 // adverts from two alternating sources.
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import { LogRateLimiter, logEngineEvents, OVERFLOW_KEY, RateLimitedLog } from '../../src/linux/event-log.js';
+import { LogRateLimiter, logEngineEvents, OVERFLOW_KEY, RateLimitedLog } from '../../src/daemon/event-log.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from '../engine/fake-ports.js';
 import { recordingLogger } from '../health/helpers.js';

@@ -8,7 +8,7 @@
 import t from 'tap';
 import { namespaceSkipReason, TestNamespace, vethSocketsModule } from './netns-harness.js';
 
-const childScript = `${vethSocketsModule(53, ["import { LinuxPacketPort } from './linux/packet-port.js';", "import { buildRouterConfig } from './config/router-config.js';"])}
+const childScript = `${vethSocketsModule(53, ["import { LinuxPacketPort } from './linux/packet-port.js';", "import { buildRouterConfig } from './model/router-config.js';"])}
 const config = buildRouterConfig({ name: 'VI_53', interface: 'vb', vrid: 53, version: 3, primaryAddress: '192.0.2.2', virtualAddresses: ['192.0.2.100'] });
 const ports = { tight: new LinuxPacketPort([config], { drainBudgetMs: 0 }), ample: new LinuxPacketPort([config], { drainBudgetMs: 60_000 }) };
 const delivered = { tight: 0, ample: 0 };

@@ -4,8 +4,8 @@
 // command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
-import type { RuntimeLogger } from '../../src/linux/event-log.js';
-import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/linux/runtime.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
+import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/daemon/runtime.js';
 
 type Command = { op: 'start' | 'apply'; input: LinuxEngineInput } | { op: 'isUp'; name: string } | { op: 'stop' };
 

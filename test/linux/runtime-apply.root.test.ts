@@ -10,7 +10,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import type { LinuxEngineInput, LinuxRouterInput } from '../../src/linux/runtime.js';
+import type { LinuxEngineInput, LinuxRouterInput } from '../../src/daemon/runtime.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually } from './runner-process.js';
 

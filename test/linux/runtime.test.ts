@@ -18,8 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
-import { startLinuxEngine, type LinuxEngineInput } from '../../src/linux/runtime.js';
+import { ConfigError } from '../../src/model/config-error.js';
+import { startLinuxEngine, type LinuxEngineInput } from '../../src/daemon/runtime.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope, sleep } from './runner-process.js';
 

@@ -1,9 +1,9 @@
 // vrrp-engine's JSON "scheduling" object and the settings a configuration reader builds: every
-// mistake is a ConfigError naming the field, before anything is applied (src/linux/scheduling.ts).
+// mistake is a ConfigError naming the field, before anything is applied (src/model/scheduling.ts).
 import t from 'tap';
-import { ConfigError } from '../../src/config/errors.js';
-import { checkInput } from '../../src/linux/runtime-input.js';
-import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/linux/scheduling.js';
+import { ConfigError } from '../../src/model/config-error.js';
+import { checkInput } from '../../src/daemon/check-input.js';
+import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/model/scheduling.js';
 
 t.test('readProcessScheduling: the fields, their ranges, no unknown field', async (t) => {
   t.same(readProcessScheduling({ realtimePriority: 99, realtimeLimitUs: 2, nice: -20, cpuAffinity: [0, 1023] }), {

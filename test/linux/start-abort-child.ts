@@ -2,7 +2,7 @@
 // owner (it would be Master at once) and aborts the start straight after calling it. Prints one JSON
 // line saying how the start ended, then returns: the process exits by itself only if the aborted
 // start left no socket, link watcher or timer open.
-import { startLinuxEngine } from '../../src/linux/runtime.js';
+import { startLinuxEngine } from '../../src/daemon/runtime.js';
 
 const controller = new AbortController();
 const starting = startLinuxEngine(

@@ -19,7 +19,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { startLinuxEngine } from '../../src/linux/runtime.js';
+import { startLinuxEngine } from '../../src/daemon/runtime.js';
 import { defaultVmacName, planVmac, virtualMac } from '../../src/linux/vmac.js';
 import { namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope } from './runner-process.js';

@@ -10,11 +10,11 @@ import {
   FirewallValueError,
   nftCommentToken,
   NFT_COMMENT_MAX_BYTES,
-  type CommandRunner,
   type FirewallBackend,
   type FirewallOptions,
 } from '../../src/openshift/firewall.js';
-import type { RuntimeLogger } from '../../src/linux/runtime.js';
+import type { CommandRunner } from '../../src/linux/run-command.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
 
 const quiet = () => {};
 const logger: RuntimeLogger = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };

@@ -6,8 +6,9 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { forgetNamespace, rememberNamespace } from '../netns/cleanup.js';
-import { addVrrpRule, runCommand, type CommandRunner, type FirewallOptions } from '../../src/openshift/firewall.js';
-import type { RuntimeLogger } from '../../src/linux/runtime.js';
+import { addVrrpRule, type FirewallOptions } from '../../src/openshift/firewall.js';
+import { runCommand, type CommandRunner } from '../../src/linux/run-command.js';
+import type { RuntimeLogger } from '../../src/model/logger.js';
 
 function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';

@@ -3,7 +3,7 @@
 // label values escaped.
 
 import t from 'tap';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { createEngineMetrics, labelValue } from '../../src/openshift/metrics.js';
 import { encodeAdvert } from '../../src/wire/codec.js';

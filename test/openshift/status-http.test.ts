@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
-import { buildRouterConfig } from '../../src/config/router-config.js';
+import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { createEngineMetrics, METRICS_CONTENT_TYPE } from '../../src/openshift/metrics.js';
 import { startStatusServer, type StatusLimits, type StatusServer } from '../../src/openshift/status-http.js';

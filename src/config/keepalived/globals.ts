@@ -3,7 +3,7 @@
 // meaning here are accepted with a warning that says so, never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
-import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../linux/scheduling.js';
+import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement } from './parser.js';
 import { integerValue, noArgs, readInteger, singleArg } from './values.js';

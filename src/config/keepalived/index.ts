@@ -4,7 +4,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { LinuxEngineInput } from '../../linux/runtime.js';
+import type { LinuxEngineInput } from '../../model/runtime-input.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
 import { GlobError, globFiles } from './glob.js';
 import { lexKeepalivedConfig, type IncludedFile, type IncludeResolver, type LexOptions } from './lexer.js';
@@ -27,7 +27,7 @@ export interface LoadedKeepalivedConfig {
   readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
-   * (src/health/from-keepalived.ts) turns them into the HealthPlan that startHealth runs.
+   * (src/config/keepalived/health-plan.ts) turns them into the HealthPlan that startHealth runs.
    */
   readonly pending: {
     readonly scripts: readonly VrrpScriptDefinition[];

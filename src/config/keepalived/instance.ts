@@ -4,7 +4,7 @@
 // router does on the wire or on the host, and a warning when it only adds something (scripts, notify).
 
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
-import type { LinuxRouterInput, LinuxVipSpec } from '../../linux/runtime.js';
+import type { LinuxRouterInput, LinuxVipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import type { Statement } from './parser.js';
@@ -12,7 +12,7 @@ import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInst
 import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
-/** What an instance tracks and runs on state changes (run by src/health, see from-keepalived.ts). */
+/** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
 export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {

@@ -3,10 +3,9 @@
 // vrrp_sync_group. Each router is checked with buildRouterConfig now, so its mistakes come out with
 // the file and line they were written on instead of a field name at start.
 
-import { ConfigError } from '../errors.js';
-import { buildRouterConfig } from '../router-config.js';
-import type { LinuxEngineInput, LinuxRouterInput } from '../../linux/runtime.js';
-import type { VipSpec } from '../../linux/addresses.js';
+import { ConfigError } from '../../model/config-error.js';
+import { buildRouterConfig } from '../../model/router-config.js';
+import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';

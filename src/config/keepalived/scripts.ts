@@ -1,5 +1,5 @@
 // vrrp_script, vrrp_track_file, vrrp_track_process and vrrp_sync_group definitions, checked with their
-// file and line; src/health/from-keepalived.ts turns them into a HealthPlan that startHealth runs.
+// file and line; src/config/keepalived/health-plan.ts turns them into a HealthPlan that startHealth runs.
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { emptyPendingFeatures, readNotifyCommand, readTracking, readWeight, splitCommand, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';

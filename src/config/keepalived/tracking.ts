@@ -1,8 +1,8 @@
 // track_script / track_interface / track_file / track_process entries (of a vrrp_instance or a
 // vrrp_sync_group) and notify commands: checked here, with file and line, and run by src/health
-// (see from-keepalived.ts there).
+// (see health-plan.ts).
 
-import { splitCommandLine, splitConfigCommand } from '../../health/command-line.js';
+import { splitCommandLine, splitConfigCommand } from './command-line.js';
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement, Word } from './parser.js';
 

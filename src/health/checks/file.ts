@@ -10,7 +10,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { access, open, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { FileCheckSpec } from '../plan.js';
+import type { FileCheckSpec } from '../../model/health-plan.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from '../check.js';
 import { errorCode } from '../../errors.js';
 

@@ -1,7 +1,7 @@
 // track_interface: a named interface's link (IFF_UP and IFF_RUNNING), from the runtime's link watcher.
 // An interface the watcher has never seen counts as down.
 
-import type { InterfaceCheckSpec } from '../plan.js';
+import type { InterfaceCheckSpec } from '../../model/health-plan.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from '../check.js';
 
 export interface LinkChange {

@@ -4,7 +4,7 @@
 // full_command is set, argv[0] of /proc/PID/cmdline; zombies do not count.
 
 import { readdir, readFile } from 'node:fs/promises';
-import type { ProcessCheckSpec } from '../plan.js';
+import type { ProcessCheckSpec } from '../../model/health-plan.js';
 import type { CheckStatus, CheckVerdict, RunningCheck } from '../check.js';
 
 const DEFAULT_INTERVAL_MS = 1000;

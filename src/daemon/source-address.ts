@@ -13,9 +13,9 @@
 
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
-import type { RuntimeLogger } from './event-log.js';
-import type { AddressEvent } from './links.js';
-import type { RtNetlinkClient } from './netlink.js';
+import type { RuntimeLogger } from '../model/logger.js';
+import type { AddressEvent } from '../linux/links.js';
+import type { RtNetlinkClient } from '../linux/netlink.js';
 
 export const SOURCE_ADDRESS_TRACK = 'source-address';
 

@@ -4,7 +4,7 @@
 //
 // Order at start, so that a mistake never half-configures a host:
 //   1. validate the input (ConfigError naming the field), reading the interfaces only to fill in a
-//      missing primaryAddress (runtime-input.ts);
+//      missing primaryAddress (check-input.ts);
 //   2. open the sockets (without CAP_NET_RAW this fails, and the host is still as it was);
 //   3. create the virtual MAC interfaces of routers with useVmac (vmac.ts);
 //   4. remove VIPs left by a run that was killed before it could clean up (as keepalived does);
@@ -18,40 +18,40 @@
 // One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
 // first router comes and closed when its last one leaves, and one link watcher.
 
+import { addressesByInterface, ownedAddresses, placement } from '../core/address-placement.js';
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
-import { acceptModeInEffect } from '../core/virtual-router.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
-import { preciseTime } from './precise-time.js';
-import { StopAdvertGate } from './stop-advert-gate.js';
+import { preciseTime } from '../linux/precise-time.js';
+import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
-import { AcceptModeFirewall } from './accept-mode-firewall.js';
-import { canonicalAddress, LinuxAddressPort, type VipSpec } from './addresses.js';
-import { announceVips } from './announce.js';
-import { errorFields, logEngineEvents, RateLimitedLog, type EngineLog, type RuntimeLogger } from './event-log.js';
-import { LinkWatcher } from './links.js';
-import { RtNetlinkClient } from './netlink.js';
-import { MacvlanClient } from './macvlan.js';
-import { LinuxPacketPort, type PacketPortError } from './packet-port.js';
+import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
+import { LinuxAddressPort } from '../linux/addresses.js';
+import { announceVips } from '../linux/announce.js';
+import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
+import { LinkWatcher } from '../linux/links.js';
+import { RtNetlinkClient } from '../linux/netlink.js';
+import { MacvlanClient } from '../linux/macvlan.js';
+import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
 import {
-  addressInterface,
   checkInput,
-  ownedAddresses,
   resolveRouter,
-  trackedAddressInterfaces,
-  type LinuxEngineInput,
-  type LinuxVipSpec,
   type ResolvedRouter,
-} from './runtime-input.js';
-import { applyProcessScheduling, armRealtimeLimit, describeScheduling, isDefaultScheduling, type AppliedScheduling } from './scheduling.js';
+} from './check-input.js';
+import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
+import { isDefaultScheduling } from '../model/scheduling.js';
+import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
+import { AddressInterfaceTracks } from './address-tracks.js';
+import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
+import { closeFirewall, logOwnPeerDropped, logStarted, prepareFirewall, removeLeftovers, removeVmacs } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
-import { VmacManager, type VmacPlan } from './vmac.js';
-import { hasCode } from '../errors.js';
+import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 
-export type { RuntimeLogger } from './event-log.js';
-export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from './runtime-input.js';
+export type { RuntimeLogger } from '../model/logger.js';
+export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
 export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
@@ -103,46 +103,6 @@ const LINK_LINES_PER_SECOND = 5;
 
 const silentLogger: RuntimeLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-/** A router's settings as compared between two applies (order of keys fixed by the config builder). */
-function settingsKey(router: ResolvedRouter, vips: readonly VipSpec[]): string {
-  const specs = vips.filter((v) => addressInterface(router.config, canonicalAddress(v.address)?.address ?? '') === v.interface);
-  return JSON.stringify({ config: router.config, vmac: router.vmac ?? null, specs });
-}
-
-function sameIdentity(a: ResolvedRouter, b: ResolvedRouter): boolean {
-  const x = a.config;
-  const y = b.config;
-  return (
-    x.interface === y.interface &&
-    x.vrid === y.vrid &&
-    x.family === y.family &&
-    x.version === y.version &&
-    JSON.stringify(a.vmac ?? null) === JSON.stringify(b.vmac ?? null)
-  );
-}
-
-/** How and where an address is added: its interface and its VipSpec's settings, defaults filled in. */
-function vipSettings(specs: readonly VipSpec[], config: VirtualRouterConfig, address: string): string {
-  const iface = addressInterface(config, address);
-  const spec = specs.find((v) => v.interface === iface && canonicalAddress(v.address)?.address === address);
-  const defaultLength = canonicalAddress(address)?.family === 6 ? 128 : 32;
-  return JSON.stringify([iface, spec?.prefixLength ?? defaultLength, spec?.label ?? null, spec?.preferredLifetime ?? null]);
-}
-
-/** `config` without `addresses` (VIPs or excluded). */
-function withoutAddresses(config: VirtualRouterConfig, addresses: readonly string[]): VirtualRouterConfig {
-  const keep = (a: string) => !addresses.includes(a);
-  const excluded = config.excludedAddresses?.filter(keep);
-  return { ...config, virtualAddresses: config.virtualAddresses.filter(keep), ...(excluded !== undefined ? { excludedAddresses: excluded } : {}) };
-}
-
-/** `vips` plus the previous specs of addresses it no longer lists, so a VIP that leaves is removed with its own prefix. */
-function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpec[]): VipSpec[] {
-  const key = (v: VipSpec) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`;
-  const listed = new Set(vips.map(key));
-  return [...vips, ...previous.filter((v) => !listed.has(key(v)))];
-}
-
 class LinuxRuntime implements LinuxEngineHandle {
   readonly engine: Engine;
   private readonly logger: RuntimeLogger;
@@ -163,8 +123,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly firewall: AcceptModeFirewall;
   /** Interfaces some router runs on: link events for others are not ours. */
   private used = new Set<string>();
-  /** Per router, the interfaces its addresses elsewhere live on and it tracks (keepalived: unless no_track). */
-  private addressTracks = new Map<string, ReadonlySet<string>>();
+  /** The links of interfaces routers' addresses live on besides their own (keepalived: unless no_track). */
+  private readonly addressTracks: AddressInterfaceTracks;
   private queue: Promise<unknown> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   /** armStopAdverts as asked, held off while an apply is queued or running. */
@@ -205,6 +165,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.engine = new Engine(configs, { time, packets: this.packets, addresses });
     this.engineLog = logEngineEvents(this.engine, this.logger);
     this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
+    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.watcher.isUp(iface), this.linkLog);
     this.guard = new VipGuard({
       engine: this.engine,
       configs,
@@ -240,7 +201,7 @@ class LinuxRuntime implements LinuxEngineHandle {
    * checks sources. If `beforeStart` fails the engine never starts (the caller undoes the set-up).
    */
   async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
-    this.syncAddressTracks();
+    this.addressTracks.sync(this.routers, this.vips);
     for (const iface of this.used) {
       const up = this.watcher.isUp(iface);
       if (up === true) continue;
@@ -295,6 +256,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
   }
 
+  /** apply(), one at a time: validate, resolve, plan (apply-plan.ts), then carry the plan out. */
   private async applyNow(next: LinuxEngineInput): Promise<ApplyResult> {
     if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
     const checked = checkInput(next);
@@ -305,72 +267,70 @@ class LinuxRuntime implements LinuxEngineHandle {
       client: this.client,
       firewall: this.firewall,
     });
-    const unchanged: string[] = [];
-    const reconfigured: string[] = [];
-    const replaced: string[] = [];
-    const added: string[] = [];
     const failed: { name: string; error: Error }[] = [];
-    const wanted = new Set(checked.routers.map((r) => r.input.name));
-    const removed = [...this.entries.keys()].filter((name) => !wanted.has(name));
-    const toReconfigure: ResolvedRouter[] = [];
-    const toAdd: ResolvedRouter[] = [];
+    const resolved = new Map<string, ResolvedRouter>();
     for (const candidate of checked.routers) {
-      const name = candidate.input.name;
-      let router: ResolvedRouter;
       try {
-        router = await resolveRouter(candidate, this.client);
+        const router = await resolveRouter(candidate, this.client);
         logOwnPeerDropped(router, this.logger);
+        resolved.set(candidate.input.name, router);
       } catch (error) {
-        failed.push({ name, error: error as Error });
-        continue;
+        failed.push({ name: candidate.input.name, error: error as Error });
       }
-      const current = this.entries.get(name);
-      if (current === undefined) toAdd.push(router);
-      else if (!sameIdentity(current, router)) {
-        replaced.push(name);
-        toAdd.push(router);
-      } else if (settingsKey(current, this.vips) === settingsKey(router, checked.vips)) unchanged.push(name);
-      else toReconfigure.push(router);
     }
+    const plan = planApply({ routers: this.entries, vips: this.vips }, { routers: resolved, names: checked.routers.map((r) => r.input.name), vips: checked.vips });
 
     // A VIP kept through the reload whose prefix length or label changed is removed with its old
     // settings and added with the new ones, as keepalived's reload does: first a step without it,
     // while the old VipSpecs are in force. (Were it the router's only VIP, an advert due in that
     // instant would list none; peers drop such an advert and nothing else happens.)
-    for (const router of toReconfigure) {
-      const current = this.engine.routerConfig(router.input.name)!;
-      const next = ownedAddresses(router.config);
-      const respecified = ownedAddresses(current).filter(
-        (a) => next.includes(a) && vipSettings(this.vips, current, a) !== vipSettings(checked.vips, router.config, a),
-      );
-      if (respecified.length === 0) continue;
-      await this.engine.reconfigureRouter(router.input.name, withoutAddresses(current, respecified));
+    for (const [name, addresses] of plan.respecified) {
+      await this.engine.reconfigureRouter(name, withoutAddresses(this.engine.routerConfig(name)!, addresses));
     }
     this.addressPort.close();
     this.addressPort = addressPort;
-    // A router that failed to resolve keeps running as it was, and so do its VipSpecs.
-    const kept = failed.map((f) => this.entries.get(f.name)?.config).filter((c): c is VirtualRouterConfig => c !== undefined);
-    const keptSpecs = this.vips.filter((v) => kept.some((c) => addressInterface(c, canonicalAddress(v.address)?.address ?? '') === v.interface));
-    this.vips = withPrevious(checked.vips, keptSpecs);
+    this.vips = plan.vips;
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
-    const leaving = [...removed, ...replaced];
-    await Promise.all(leaving.map((name) => this.engine.removeRouter(name, { release: true })));
-    const leftVmacs = leaving.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
-    for (const name of leaving) this.entries.delete(name);
-    await removeVmacs(this.vmacs, leftVmacs, this.logger);
+    await this.release([...plan.remove, ...plan.replace.map((r) => r.config.name)]);
+    const reconfigured = await this.reconfigureAll(plan.reconfigure, failed);
+    const replaced = plan.replace.map((r) => r.config.name);
+    const added = (await this.startAll(plan.start, failed)).filter((name) => !replaced.includes(name));
+    // Close what a router that failed to start had opened. (A replaced router that could not start
+    // again is gone: it is in both `replaced` and `failed`.)
+    this.packets.setRouters(this.routers);
+    this.refreshFollowers();
+    const result: ApplyResult = { unchanged: plan.unchanged, reconfigured, replaced, added, removed: plan.remove, failed };
+    this.logApplied(result);
+    return result;
+  }
 
-    for (const router of toReconfigure) {
+  /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
+  private async release(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
+    const vmacs = names.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    for (const name of names) this.entries.delete(name);
+    await removeVmacs(this.vmacs, vmacs, this.logger);
+  }
+
+  /** New settings in place, state kept; returns the names done, a failure is added to `failed`. */
+  private async reconfigureAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const router of routers) {
       try {
         await this.engine.reconfigureRouter(router.input.name, router.config);
         this.entries.set(router.input.name, router);
-        reconfigured.push(router.input.name);
+        done.push(router.input.name);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
       }
     }
+    return done;
+  }
 
+  /** Starts routers (VMAC, sockets, leftover VIPs, link state); returns the names started, a failure is added to `failed`. */
+  private async startAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
     const starting: ResolvedRouter[] = [];
-    for (const router of toAdd) {
+    for (const router of routers) {
       try {
         if (router.vmac !== undefined) await this.vmacs.create(router.vmac);
         starting.push(router);
@@ -380,39 +340,36 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
     // Sockets follow the routers: new pairs open, pairs whose last router left close.
     this.packets.setRouters([...this.routers, ...starting.map((r) => r.config)]);
+    const started: string[] = [];
     for (const router of starting) {
-      const name = router.input.name;
       try {
         await this.removeLeftoverVips(router);
-        const before: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
-        for (const iface of trackedAddressInterfaces(router.config, this.vips)) {
-          if (this.watcher.isUp(iface) !== true) before.push(addressTrack(iface, false));
-        }
+        const linkDown: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+        const before = [...linkDown, ...this.addressTracks.initialInputs(router.config, this.vips)];
         this.engine.addRouter(router.config, before);
-        this.entries.set(name, router);
-        if (!replaced.includes(name)) added.push(name);
+        this.entries.set(router.input.name, router);
+        started.push(router.input.name);
       } catch (error) {
-        failed.push({ name, error: error as Error });
+        failed.push({ name: router.input.name, error: error as Error });
         if (router.vmac !== undefined) await removeVmacs(this.vmacs, [router.vmac], this.logger);
       }
     }
-    // Close what a router that failed to start had opened. (A replaced router that could not start
-    // again is gone: it is in both `replaced` and `failed`.)
-    this.packets.setRouters(this.routers);
-    this.refreshFollowers();
-    const result: ApplyResult = { unchanged, reconfigured, replaced, added, removed, failed };
+    return started;
+  }
+
+  private logApplied(result: ApplyResult): void {
+    const { unchanged, reconfigured, replaced, added, removed, failed } = result;
     this.logger.info(
       { event: 'applied', unchanged, reconfigured, replaced, added, removed, failed: failed.map((f) => ({ name: f.name, error: f.error.message })) },
       `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
     );
-    return result;
   }
 
   /** After an apply: the guard, the source tracker and the link filter see the routers now running. */
   private refreshFollowers(): void {
     const configs = this.routers;
     this.used = new Set(configs.map((c) => c.interface));
-    this.syncAddressTracks();
+    this.addressTracks.sync(this.routers, this.vips);
     this.guard.setRouters(configs, vipPrefixLengths(configs, this.vips), untrackedVips(this.vips));
     this.sources.setRouters(this.followedSources());
     void this.recheckSources();
@@ -424,34 +381,6 @@ class LinuxRuntime implements LinuxEngineHandle {
     for (const [iface, addresses] of byInterface([router.config])) {
       const leftover = addresses.filter((address) => !held.has(`${iface} ${address}`));
       await removeLeftovers(this.addressPort, iface, leftover, this.logger);
-    }
-  }
-
-  /**
-   * Keeps each router's tracking of the interfaces its addresses elsewhere live on in step with its
-   * configuration: a newly tracked interface reports its state now, one no longer tracked counts as up.
-   */
-  private syncAddressTracks(): void {
-    const next = new Map<string, ReadonlySet<string>>();
-    for (const config of this.routers) {
-      const tracked = new Set(trackedAddressInterfaces(config, this.vips));
-      const before = this.addressTracks.get(config.name) ?? new Set<string>();
-      for (const iface of tracked) if (!before.has(iface)) this.engine.input(config.name, addressTrack(iface, this.watcher.isUp(iface) === true));
-      for (const iface of before) if (!tracked.has(iface)) this.engine.input(config.name, addressTrack(iface, true));
-      if (tracked.size > 0) next.set(config.name, tracked);
-    }
-    this.addressTracks = next;
-  }
-
-  /** A tracked address interface's link changed: its routers hear it as a weight-0 tracked object. */
-  private addressLinkChange(iface: string, up: boolean): void {
-    for (const [name, tracked] of this.addressTracks) {
-      if (!tracked.has(iface)) continue;
-      this.linkLog.write(`address-interface\u0000${name}\u0000${iface}`, 'info', () => [
-        { event: 'link', interface: iface, up, router: name, tracked: 'address-interface' },
-        `${name}: ${iface}, where some of its addresses live, is ${up ? 'up' : 'down'}`,
-      ]);
-      this.engine.input(name, addressTrack(iface, up));
     }
   }
 
@@ -475,14 +404,14 @@ class LinuxRuntime implements LinuxEngineHandle {
   private listen(): void {
     const { watcher: w, packets: p, engine, logger, linkLog } = this;
     w.on('link', (event) => {
-      this.addressLinkChange(event.interface, event.up);
+      this.addressTracks.linkChange(event.interface, event.up);
       if (!this.used.has(event.interface)) return;
       linkLog.write(`link\u0000${event.interface}`, 'info', () => [{ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`]);
       p.reopen(event.interface, true);
       engine.linkChange(event.interface, event.up);
     });
     w.on('linkRemoved', (event) => {
-      this.addressLinkChange(event.interface, false);
+      this.addressTracks.linkChange(event.interface, false);
       if (!this.used.has(event.interface)) return;
       linkLog.write(`link\u0000${event.interface}`, 'warn', () => [{ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`]);
       p.release(event.interface);
@@ -505,44 +434,22 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 }
 
-/** The track input for an interface some of a router's addresses live on (weight 0: down means Fault). */
-function addressTrack(iface: string, up: boolean): OperatorInput {
-  return { kind: 'track', name: `address-interface:${iface}`, up, weight: 0 };
-}
-
 /** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
 function placements(config: VirtualRouterConfig): string[] {
-  return ownedAddresses(config).map((address) => `${addressInterface(config, address)} ${address}`);
+  return ownedAddresses(config).map((address) => placement(config, address));
 }
 
 /** The routers' addresses by the interface each lives on, each address once per interface. */
 function byInterface(configs: readonly VirtualRouterConfig[]): Map<string, string[]> {
   const groups = new Map<string, Set<string>>();
   for (const config of configs) {
-    for (const address of ownedAddresses(config)) {
-      const iface = addressInterface(config, address)!;
-      groups.set(iface, (groups.get(iface) ?? new Set()).add(address));
+    for (const [iface, addresses] of addressesByInterface(config)) {
+      if (addresses.length === 0) continue;
+      const group = groups.get(iface) ?? groups.set(iface, new Set()).get(iface)!;
+      for (const address of addresses) group.add(address);
     }
   }
   return new Map([...groups].map(([iface, set]) => [iface, [...set]]));
-}
-
-/** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
-async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: readonly string[], logger: RuntimeLogger): Promise<void> {
-  if (vips.length === 0) return;
-  try {
-    const removed = await port.removeLeftoverVips(iface, vips);
-    if (removed.length > 0) {
-      logger.warn(
-        { event: 'leftoverVipsRemoved', interface: iface, addresses: removed },
-        `removed VIPs left on ${iface} by an earlier run that did not stop cleanly`,
-      );
-    }
-  } catch (error) {
-    if (!hasCode(error, 'ENODEV')) {
-      logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
-    }
-  }
 }
 
 export interface StartOptions {
@@ -624,26 +531,7 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     signal?.throwIfAborted();
     const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
     await runtime.start(options.beforeStart);
-    const parentOf = new Map(plannedVmacs.map((plan) => [plan.router, plan.parent]));
-    logger.info(
-      {
-        event: 'started',
-        routers: configs.map((c) => ({
-          name: c.name,
-          interface: c.interface,
-          vrid: c.vrid,
-          version: c.version,
-          family: c.family,
-          priority: c.priority,
-          primaryAddress: c.primaryAddress,
-          virtualAddresses: c.virtualAddresses,
-          ...(c.excludedAddresses !== undefined ? { excludedAddresses: c.excludedAddresses } : {}),
-          ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
-          ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
-        })),
-      },
-      `running ${configs.length} virtual router(s)`,
-    );
+    logStarted(logger, configs, plannedVmacs);
     if (applied !== undefined) armRealtimeLimit(applied, logger);
     if (signal !== undefined) stopOnAbort(runtime, signal, logger);
     return runtime;
@@ -667,50 +555,3 @@ function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal, logger: Run
   else signal.addEventListener('abort', stop, { once: true });
 }
 
-function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
-  if (router.ownPeerDropped === undefined) return;
-  logger.info(
-    { event: 'notice', notice: 'own-unicast-peer', router: router.input.name, address: router.ownPeerDropped },
-    `${router.input.name}: unicast peer ${router.ownPeerDropped} is this node's own address; not sending to it`,
-  );
-}
-
-/**
- * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
- * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
- * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
- */
-async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
-  const needed = configs.some((c) => !acceptModeInEffect(c));
-  try {
-    if (needed) await firewall.ensureTable();
-    else await firewall.removeLeftover();
-  } catch (error) {
-    // Without nft there can be no leftover table either: only a problem when a router needs it.
-    if (!needed && hasCode(error, 'ENOENT')) return;
-    if (needed) throw error;
-    logger.error(
-      { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
-      needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',
-    );
-  }
-}
-
-async function closeFirewall(firewall: AcceptModeFirewall, logger: RuntimeLogger): Promise<void> {
-  try {
-    await firewall.close();
-  } catch (error) {
-    logger.error({ event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) }, 'could not remove the accept-mode table');
-  }
-}
-
-/** Removes the VMACs this run created; a failure is logged, the others are still removed. */
-async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], logger: RuntimeLogger): Promise<void> {
-  for (const plan of plans) {
-    try {
-      await manager.remove(plan);
-    } catch (error) {
-      logger.error({ event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) }, `could not remove VMAC ${plan.name}`);
-    }
-  }
-}

@@ -5,7 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
 
 export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {

@@ -12,11 +12,12 @@
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { AddressPort } from '../engine/ports.js';
-import { canonicalAddress, type VipSpec } from './addresses.js';
-import { errorFields, type RuntimeLogger } from './event-log.js';
-import { isLinkUsable, type AddressEvent } from './links.js';
-import type { InterfaceAddress, RtNetlinkClient } from './netlink.js';
-import { addressInterface, ownedAddresses } from './runtime-input.js';
+import { canonicalAddress } from '../linux/addresses.js';
+import type { VipSpec } from '../model/runtime-input.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
+import { isLinkUsable, type AddressEvent } from '../linux/links.js';
+import type { InterfaceAddress, RtNetlinkClient } from '../linux/netlink.js';
+import { addressesByInterface, addressInterface, ownedAddresses } from '../core/address-placement.js';
 import { hasCode } from '../errors.js';
 
 /** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
@@ -119,7 +120,7 @@ export class VipGuard {
     const before = this.state(config);
     if (before === undefined || (before !== 'Master' && !alsoNonMaster)) return;
     const present = new Map<string, InterfaceAddress[]>();
-    for (const [iface, list] of groupByInterface(config)) {
+    for (const [iface, list] of addressesByInterface(config)) {
       const found = await this.addressesOn(iface);
       if (found !== undefined) {
         present.set(iface, found);
@@ -158,7 +159,7 @@ export class VipGuard {
         { event: 'notice', router: config.name, interface: config.interface, notice: 'stray-vips-removed', addresses: stray },
         `${config.name}: VIPs present while ${state}; removing them`,
       );
-      for (const [iface, list] of groupByInterface(config, stray)) {
+      for (const [iface, list] of addressesByInterface(config, stray)) {
         await addresses.removeVips(iface, list);
         logger.info({ event: 'vipsRemoved', router: config.name, interface: iface, addresses: list, reason: 'not-master' }, `${config.name}: stray VIPs removed`);
       }
@@ -177,14 +178,4 @@ export class VipGuard {
     }
     return isLinkUsable(info) ? client.listAddresses(info.ifindex) : undefined;
   }
-}
-
-/** A router's addresses (all, or `only` these) by the interface each lives on, its own interface first. */
-function groupByInterface(config: VirtualRouterConfig, only: readonly string[] = ownedAddresses(config)): Map<string, string[]> {
-  const groups = new Map<string, string[]>([[config.interface, []]]);
-  for (const address of only) {
-    const iface = addressInterface(config, address)!;
-    groups.set(iface, [...(groups.get(iface) ?? []), address]);
-  }
-  return groups;
 }

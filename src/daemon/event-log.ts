@@ -8,18 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../engine/engine.js';
 import type { DroppedEvent } from '../engine/events.js';
-
-type LogMethod = (object: Record<string, unknown>, message?: string) => void;
-
-/** The subset of pino's Logger the runtime uses. */
-export interface RuntimeLogger {
-  trace: LogMethod;
-  debug: LogMethod;
-  info: LogMethod;
-  warn: LogMethod;
-  error: LogMethod;
-  isLevelEnabled?(level: string): boolean;
-}
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 
 export interface RateLimitOptions {
   /** The window each key's budget is counted in. */
@@ -216,17 +205,6 @@ export class RateLimitedLog {
     this.timer.unref();
   }
 }
-
-function errorFields(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) {
-    const code = 'code' in error ? error.code : undefined;
-    const syscall = 'syscall' in error ? error.syscall : undefined;
-    return { message: error.message, code, syscall, name: error.name };
-  }
-  return { message: String(error) };
-}
-
-export { errorFields };
 
 /** Lines that state changes and their consequences write: a few a second per router are normal. */
 export const TRANSITION_LINES_PER_SECOND = 10;

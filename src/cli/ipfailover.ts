@@ -8,25 +8,25 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
-import { errorFields } from '../linux/event-log.js';
+import { errorFields } from '../model/logger.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
-import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
-import { checkInput } from '../linux/runtime-input.js';
+import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
+import { checkInput } from '../daemon/check-input.js';
 import { checkHealthPlan } from '../health/validate.js';
-import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
-import { capabilityProblem } from '../cli/capabilities.js';
-import { Program } from '../cli/program.js';
-import { StopSignals } from '../cli/stop-signals.js';
-import { describePlan, planSummary } from './describe.js';
-import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
-import { quoteValue } from './errors.js';
-import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from './firewall.js';
-import { createEngineMetrics, type EngineMetrics } from './metrics.js';
-import { readNodeNetwork } from './node-network.js';
-import { RANDOM_PRIORITY_SPAN } from './priority.js';
-import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from './status-http.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { capabilityProblem } from './capabilities.js';
+import { Program } from './program.js';
+import { StopSignals } from './stop-signals.js';
+import { describePlan, planSummary } from '../openshift/describe.js';
+import { readOpenShiftEnv, type OpenShiftPlan } from '../openshift/env.js';
+import { quoteValue } from '../openshift/errors.js';
+import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from '../openshift/firewall.js';
+import { createEngineMetrics, type EngineMetrics } from '../openshift/metrics.js';
+import { readNodeNetwork } from '../openshift/node-network.js';
+import { RANDOM_PRIORITY_SPAN } from '../openshift/priority.js';
+import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from '../openshift/status-http.js';
 import { errorCode } from '../errors.js';
 
 /** /proc/PID/comm keeps the first 15 bytes: "keepalived ipfa", which `pgrep keepalived` matches. */

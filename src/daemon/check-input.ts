@@ -5,61 +5,20 @@
 //      out. At start any failure stops the start; on a run-time apply it fails that router only.
 
 import { isIP } from 'node:net';
-import { buildRouterConfig, type RouterConfigInput } from '../config/router-config.js';
-import { ConfigError } from '../config/errors.js';
-import { unknownKeyMessage } from '../config/known-keys.js';
+import { buildRouterConfig } from '../model/router-config.js';
+import { ConfigError } from '../model/config-error.js';
+import { unknownKeyMessage } from '../model/known-keys.js';
+import { addressInterface } from '../core/address-placement.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily } from '../wire/types.js';
-import { canonicalAddress, type VipSpec } from './addresses.js';
-import type { RuntimeLogger } from './event-log.js';
-import { getSourceAddresses } from './links.js';
-import { checkProcessScheduling, type ProcessScheduling } from './scheduling.js';
-import type { RtNetlinkClient } from './netlink.js';
-import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from './vmac.js';
+import { canonicalAddress } from '../linux/addresses.js';
+import type { VipSpec } from '../model/runtime-input.js';
+import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
+import { getSourceAddresses } from '../linux/links.js';
+import { checkProcessScheduling } from '../model/scheduling.js';
+import type { RtNetlinkClient } from '../linux/netlink.js';
+import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
-
-/**
- * A router as the runtime takes it: primaryAddress may be left out and is then read from the interface.
- * Where each address lives comes from the VipSpecs (a VipSpec on another interface: keepalived `dev`).
- */
-export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addressInterfaces'> & {
-  readonly primaryAddress?: string;
-  /**
-   * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
-   * 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>); a string names the macvlan instead (at most
-   * 15 characters).
-   */
-  readonly useVmac?: boolean | string;
-};
-
-/**
- * A VipSpec as the runtime takes it. One whose interface is not its router's puts the address there
- * (keepalived `dev`): added, removed and announced there, and that interface's link tracked by the
- * router (down: Fault) unless `noTrack`, as keepalived 2.2.7 does. No VRRP socket is opened there.
- */
-export type LinuxVipSpec = VipSpec & {
-  /**
-   * keepalived `no_track`: its interface's link does not put the router in Fault, and the address
-   * deleted by someone else is left alone until the router next becomes Master.
-   */
-  readonly noTrack?: boolean;
-};
-
-export interface LinuxEngineInput {
-  readonly routers: readonly LinuxRouterInput[];
-  /**
-   * Prefix length / label / preferred lifetime / interface per VIP or excluded address; those not
-   * listed are /32 or /128 on their router's interface.
-   */
-  readonly vips?: readonly LinuxVipSpec[];
-  /** pino or anything with the same methods; without one the runtime logs nothing. */
-  readonly logger?: RuntimeLogger;
-  /**
-   * The daemon's own scheduling (SCHED_RR, nice, CPU affinity), applied once before the
-   * routers start (src/linux/scheduling.ts); left out, the process is left as it was started.
-   */
-  readonly scheduling?: ProcessScheduling;
-}
 
 /** Every field a router may have; a compile error here means RouterConfigInput changed. */
 const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
@@ -208,17 +167,6 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
   });
 }
 
-
-/** A router's VIPs, then its excluded addresses. */
-export function ownedAddresses(config: VirtualRouterConfig): readonly string[] {
-  return config.excludedAddresses === undefined ? config.virtualAddresses : [...config.virtualAddresses, ...config.excludedAddresses];
-}
-
-/** The interface `address` lives on if it is one of the router's, else undefined. */
-export function addressInterface(config: VirtualRouterConfig, address: string): string | undefined {
-  if (!config.virtualAddresses.includes(address) && !(config.excludedAddresses ?? []).includes(address)) return undefined;
-  return config.addressInterfaces?.[address] ?? config.interface;
-}
 
 /** The interfaces a router tracks for its addresses living elsewhere (keepalived: unless `no_track`). */
 export function trackedAddressInterfaces(config: VirtualRouterConfig, vips: readonly LinuxVipSpec[]): string[] {

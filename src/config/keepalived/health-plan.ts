@@ -8,9 +8,9 @@
 // keepalived_script if that user exists, else as this process's user.
 
 import { readFileSync } from 'node:fs';
-import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from '../config/keepalived/index.js';
-import type { TrackEntry } from '../config/keepalived/tracking.js';
-import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, SyncGroupSpec, TrackSpec } from './plan.js';
+import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from './index.js';
+import type { TrackEntry } from './tracking.js';
+import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, SyncGroupSpec, TrackSpec } from '../../model/health-plan.js';
 
 const NOTIFY_FIELDS: Readonly<Record<string, keyof NotifyCommands>> = {
   notify_master: 'master',

@@ -1,0 +1,102 @@
+// The runtime's dealings with the host at start, apply and stop that are the same each time: VIPs
+// and drop tables left by a killed run, VMACs removed, and the lines that say so. Failures that must
+// not stop a start or a stop are logged here, not thrown.
+
+import type { VirtualRouterConfig } from '../core/types.js';
+import { acceptModeInEffect } from '../core/virtual-router.js';
+import type { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
+import type { LinuxAddressPort } from '../linux/addresses.js';
+import type { VmacManager, VmacPlan } from '../linux/vmac.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
+import type { ResolvedRouter } from './check-input.js';
+import { hasCode } from '../errors.js';
+
+/** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
+export async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: readonly string[], logger: RuntimeLogger): Promise<void> {
+  if (vips.length === 0) return;
+  try {
+    const removed = await port.removeLeftoverVips(iface, vips);
+    if (removed.length > 0) {
+      logger.warn(
+        { event: 'leftoverVipsRemoved', interface: iface, addresses: removed },
+        `removed VIPs left on ${iface} by an earlier run that did not stop cleanly`,
+      );
+    }
+  } catch (error) {
+    if (!hasCode(error, 'ENODEV')) {
+      logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
+    }
+  }
+}
+
+export function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {
+  if (router.ownPeerDropped === undefined) return;
+  logger.info(
+    { event: 'notice', notice: 'own-unicast-peer', router: router.input.name, address: router.ownPeerDropped },
+    `${router.input.name}: unicast peer ${router.ownPeerDropped} is this node's own address; not sending to it`,
+  );
+}
+
+/**
+ * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
+ * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
+ * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
+ */
+export async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
+  const needed = configs.some((c) => !acceptModeInEffect(c));
+  try {
+    if (needed) await firewall.ensureTable();
+    else await firewall.removeLeftover();
+  } catch (error) {
+    // Without nft there can be no leftover table either: only a problem when a router needs it.
+    if (!needed && hasCode(error, 'ENOENT')) return;
+    if (needed) throw error;
+    logger.error(
+      { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
+      needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',
+    );
+  }
+}
+
+export async function closeFirewall(firewall: AcceptModeFirewall, logger: RuntimeLogger): Promise<void> {
+  try {
+    await firewall.close();
+  } catch (error) {
+    logger.error({ event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) }, 'could not remove the accept-mode table');
+  }
+}
+
+/** Removes the VMACs this run created; a failure is logged, the others are still removed. */
+export async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], logger: RuntimeLogger): Promise<void> {
+  for (const plan of plans) {
+    try {
+      await manager.remove(plan);
+    } catch (error) {
+      logger.error({ event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) }, `could not remove VMAC ${plan.name}`);
+    }
+  }
+}
+
+/** The start line: each router as it runs (a VMAC router with its parent). */
+export function logStarted(logger: RuntimeLogger, configs: readonly VirtualRouterConfig[], vmacs: readonly VmacPlan[]): void {
+  const parentOf = new Map(vmacs.map((plan) => [plan.router, plan.parent]));
+  logger.info(
+    {
+      event: 'started',
+      routers: configs.map((c) => ({
+        name: c.name,
+        interface: c.interface,
+        vrid: c.vrid,
+        version: c.version,
+        family: c.family,
+        priority: c.priority,
+        primaryAddress: c.primaryAddress,
+        virtualAddresses: c.virtualAddresses,
+        ...(c.excludedAddresses !== undefined ? { excludedAddresses: c.excludedAddresses } : {}),
+        ...(c.addressInterfaces !== undefined ? { addressInterfaces: c.addressInterfaces } : {}),
+        ...(parentOf.has(c.name) ? { vmacParent: parentOf.get(c.name) } : {}),
+      })),
+    },
+    `running ${configs.length} virtual router(s)`,
+  );
+}

@@ -1,0 +1,65 @@
+// What the Linux runtime takes (LinuxEngineInput): routers, where their addresses live, the logger and
+// the process's scheduling. Plain data, produced by every reader (JSON, keepalived.conf, OPENSHIFT_HA_*)
+// and checked by the daemon (src/daemon/check-input.ts `checkInput`) before anything runs.
+
+import type { RuntimeLogger } from './logger.js';
+import type { RouterConfigInput } from './router-config.js';
+import type { ProcessScheduling } from './scheduling.js';
+
+/** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
+export interface VipSpec {
+  readonly interface: string;
+  readonly address: string;
+  /** Default 32 (IPv4) or 128 (IPv6). */
+  readonly prefixLength?: number;
+  /** IPv4 only: `<interface>` or `<interface>:<suffix>`, at most 15 characters. */
+  readonly label?: string;
+  /**
+   * IPv6 only (keepalived's `preferred_lft`): 0 marks the VIP deprecated, so it is not used as a
+   * source address. Default 0 for a /128, 'forever' otherwise, as keepalived does.
+   */
+  readonly preferredLifetime?: 0 | 'forever';
+}
+
+/**
+ * A router as the runtime takes it: primaryAddress may be left out and is then read from the interface.
+ * Where each address lives comes from the VipSpecs (a VipSpec on another interface: keepalived `dev`).
+ */
+export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addressInterfaces'> & {
+  readonly primaryAddress?: string;
+  /**
+   * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
+   * 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>); a string names the macvlan instead (at most
+   * 15 characters).
+   */
+  readonly useVmac?: boolean | string;
+};
+
+/**
+ * A VipSpec as the runtime takes it. One whose interface is not its router's puts the address there
+ * (keepalived `dev`): added, removed and announced there, and that interface's link tracked by the
+ * router (down: Fault) unless `noTrack`, as keepalived 2.2.7 does. No VRRP socket is opened there.
+ */
+export type LinuxVipSpec = VipSpec & {
+  /**
+   * keepalived `no_track`: its interface's link does not put the router in Fault, and the address
+   * deleted by someone else is left alone until the router next becomes Master.
+   */
+  readonly noTrack?: boolean;
+};
+
+export interface LinuxEngineInput {
+  readonly routers: readonly LinuxRouterInput[];
+  /**
+   * Prefix length / label / preferred lifetime / interface per VIP or excluded address; those not
+   * listed are /32 or /128 on their router's interface.
+   */
+  readonly vips?: readonly LinuxVipSpec[];
+  /** pino or anything with the same methods; without one the runtime logs nothing. */
+  readonly logger?: RuntimeLogger;
+  /**
+   * The daemon's own scheduling (SCHED_RR, nice, CPU affinity), applied once before the
+   * routers start (src/linux/scheduling.ts); left out, the process is left as it was started.
+   */
+  readonly scheduling?: ProcessScheduling;
+}
