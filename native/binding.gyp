@@ -13,7 +13,8 @@
         "src/announce.cc",
         "src/precise_timer.cc",
         "src/signal_watcher.cc",
-        "src/scheduling.cc"
+        "src/scheduling.cc",
+        "src/orphan_reaper.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

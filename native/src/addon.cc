@@ -7,6 +7,7 @@
 #include "announce.h"
 #include "errors.h"
 #include "net_util.h"
+#include "orphan_reaper.h"
 #include "precise_timer.h"
 #include "scheduling.h"
 #include "signal_watcher.h"
@@ -36,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
+  vrrp::RegisterOrphanReaper(env, exports);
   return exports;
 }
 

@@ -12,6 +12,7 @@ import { ConfigError } from '../config/errors.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields } from '../linux/event-log.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
+import { startOrphanReaper } from '../linux/orphan-reaper.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
 import { StopSignals } from '../cli/stop-signals.js';
@@ -144,6 +145,8 @@ async function main(): Promise<void> {
   const logger = createLogger(options.logLevel, { name: 'ipfailover' });
   logger.info({ event: 'configuration', ...planSummary(plan) }, `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`);
   for (const warning of plan.warnings) logger.warn({ event: 'configWarning' }, warning);
+  // As a container's PID 1 the orphans of check and notify scripts are ours to reap.
+  startOrphanReaper({ logger });
 
   const running: Running = {};
   const stopAll = async (): Promise<boolean> => {
