@@ -7,7 +7,7 @@
 #
 # Needs (Debian): podman runc mmdebstrap, and `default_ulimits = []` under [containers] in
 # /etc/containers/containers.conf (scripts/podman-setup.sh writes it). docs/openshift.md,
-# "Building the image", has the docker form of the same build.
+# "The image", has the docker form of the same build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
