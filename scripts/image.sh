@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 IMAGE=${VRRP_IMAGE:-localhost/vrrp-engine-ipfailover:latest}
 BASE_IMAGE=${VRRP_BASE_IMAGE:-localhost/vrrp-engine-base:trixie}
-CACHE=${VRRP_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vrrp-engine}
+CACHE=${VRRP_IMAGE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/vrrp-engine}
 BASE_TAR=$CACHE/base-trixie.tar
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 # crun refuses this kind of machine's hybrid cgroups; runc works.

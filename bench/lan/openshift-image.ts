@@ -4,7 +4,7 @@
 // backup. "ours": the image (`npm run image`) as containers, test/openshift/containers.ts.
 // "keepalived": keepalived 2.2.7 on the configuration the wrapper writes (test/openshift/pods.ts),
 // run as a process, not in its image (which cannot be pulled here): its start excludes a container's.
-// Times are from the bridge capture (tshark). Memory: VmRSS summed over the pod's processes (ours: every
+// Times are from the bridge capture (tshark). Memory: VmRSS and Pss (smaps_rollup) summed over the pod's processes (ours: every
 // process in the container's pid namespace; keepalived: parent and VRRP child). CPU: utime + stime of
 // those processes over --window seconds while r2 is Master.
 // Run as root: node dist/bench/lan/openshift-image.js [--reps 3] [--window 30] [--impl keepalived,ours]
@@ -45,7 +45,15 @@ interface Rep {
   readonly startToFirstAdvertMs: number;
   readonly stopToOtherFirstMs: number;
   readonly rssMiB: number;
+  /** Proportional set size: shared pages (node's own code, libnode) counted once over the pod's processes. */
+  readonly pssMiB: number;
+  readonly processes: number;
   readonly cpuPercent: number;
+}
+
+function pssMiB(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 function childrenOf(pid: number): number[] {
@@ -88,6 +96,7 @@ async function oneRep(impl: string, rep: number): Promise<Rep> {
     const cpuAfter = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const cpuPercent = ((cpuAfter - cpuBefore) / ((performance.now() - windowStart) / 1000)) * 100;
     const rss = pids.reduce((sum, pid) => sum + rssMiB(pid), 0);
+    const pss = pids.reduce((sum, pid) => sum + pssMiB(pid), 0);
     // r1 (priority 1-32) as Backup; then stop the Master r2.
     const backup = start(r1, `b${rep}r1`);
     pods.push(backup);
@@ -101,6 +110,8 @@ async function oneRep(impl: string, rep: number): Promise<Rep> {
       startToFirstAdvertMs: firstAdvert ? firstAdvert.timeMs - startAtMs : NaN,
       stopToOtherFirstMs: takeover ? takeover.timeMs - stopAtMs : NaN,
       rssMiB: rss,
+      pssMiB: pss,
+      processes: pids.length,
       cpuPercent,
     };
   } finally {
@@ -124,10 +135,11 @@ for (const impl of flags.impls) {
   rows.push([
     impl === 'ours' ? 'ours (container)' : 'keepalived (process)', String(reps.length),
     ms(start.median, 0), ms(start.max, 0), ms(stop.median, 0), ms(stop.max, 0),
-    `${s((r) => r.rssMiB).median.toFixed(1)} MiB`, `${s((r) => r.cpuPercent).median.toFixed(2)} %`,
+    String(reps[0]?.processes ?? 0), `${s((r) => r.rssMiB).median.toFixed(1)} MiB`, `${s((r) => r.pssMiB).median.toFixed(1)} MiB`,
+    `${s((r) => r.cpuPercent).median.toFixed(2)} %`,
   ]);
 }
 printTable('OpenShift pod: start, stop, memory, CPU at 1 s adverts', rows, [
-  'impl', 'reps', 'start->first advert med', 'max', 'stop->other first advert med', 'max', 'RSS (pod)', 'CPU (1 s adverts)',
+  'impl', 'reps', 'start->first advert med', 'max', 'stop->other first advert med', 'max', 'processes', 'RSS (sum)', 'PSS (sum)', 'CPU (1 s adverts)',
 ]);
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);
