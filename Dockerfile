@@ -9,6 +9,8 @@ ARG BASE=localhost/vrrp-engine-base:trixie
 
 # --- build: compilers, npm and Node's headers; TypeScript and the N-API addons built here only ---
 FROM ${BASE} AS build
+# scripts/image.sh keeps the newest build stage (the layer cache) and removes older ones by this label.
+LABEL org.vrrp-engine.stage=build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates nodejs npm libnode-dev python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -31,6 +33,7 @@ RUN npm rebuild \
 
 # --- runtime: node, the program, and what the OpenShift contract needs ---
 FROM ${BASE}
+LABEL org.vrrp-engine.stage=runtime
 # iptables / nft: the OPENSHIFT_HA_IPTABLES_CHAIN rule; procps: pgrep, for the `pgrep keepalived`
 # liveness probe of existing manifests. No compiler, no npm.
 RUN apt-get update \

@@ -52,5 +52,15 @@ volumes=()
 echo "image: building $IMAGE on $BASE_IMAGE"
 podman build --runtime "$RUNTIME" --network host "${volumes[@]}" \
   --build-arg "BASE=$BASE_IMAGE" --tag "$IMAGE" --file Dockerfile .
-# The build stage's layers stay in podman's cache (untagged), so the next build reuses them.
+# The newest build stage stays (untagged) as the layer cache of the next build; older build stages and
+# runtime images this tag has left behind are removed, so repeated builds do not fill the disk. Only
+# images with our label are touched.
+stale() {
+  podman images --filter dangling=true --filter "label=org.vrrp-engine.stage=$1" --format '{{.ID}}' | sort -u
+}
+newest_build=$(podman images --filter dangling=true --filter label=org.vrrp-engine.stage=build \
+  --sort created --format '{{.ID}}' | head -n 1)
+for id in $(stale runtime) $(stale build); do
+  [[ $id == "$newest_build" ]] || podman image rm "$id" >/dev/null 2>&1 || true
+done
 podman image inspect --format "image: $IMAGE {{.Id}} {{.Size}} bytes" "$IMAGE"
