@@ -176,12 +176,14 @@ t.test('check script in the container: 1,000 orphans reaped by PID 1, a hung scr
   const pod = new ContainerPod(lan.routers[0]!, env, { tag: 's1', volumes: { [dir]: '/etc/keepalive' } });
   pods.push(pod);
   await pod.waitForState(INSTANCE, 'Master', START_MS);
+  let hangSince = 0;
 
   await t.test('every orphan is reaped: no zombie after 1,000', async (t) => {
     const reaped = () => pod.events('orphanReaped').length;
     await waitUntil(() => (reaped() >= 1000 ? true : undefined), 60_000, '1,000 orphans reaped');
     t.ok(pod.events('orphanReaper').some((e) => e.action === 'started' && e.reason === 'pid 1'), 'the reaper runs because the program is PID 1');
     // No new orphans from here: the next run hangs.
+    hangSince = pod.process.lines.length;
     writeFileSync(join(dir, 'hang'), '');
     await sleep(2500);
     const zombies = processesInPidNamespaceOf(pod.hostPid()).filter((p) => p.state === 'Z');
@@ -189,7 +191,7 @@ t.test('check script in the container: 1,000 orphans reaped by PID 1, a hung scr
   });
 
   await t.test('the hung script is killed at its timeout: Fault, and no `sleep 1000` left', async (t) => {
-    await pod.waitForState(INSTANCE, 'Fault', 10_000);
+    await pod.waitForState(INSTANCE, 'Fault', 10_000, hangSince);
     const checks = pod.events('healthCheck').filter((e) => e.up === false);
     t.ok(checks.length > 0, `the check went down (${String(checks.at(-1)?.result)})`);
     await sleep(2500); // the timeout (1 s) and the kill's grace
