@@ -67,8 +67,8 @@ t.test('a subreaper reaps adopted orphans, and libuv keeps every exit status', a
   t.teardown(() => reaper?.stop());
   t.ok(await waitFor(() => ourZombies().length === 0, 5000), 'the reaper cleared them');
 
-  // 300 more, 25 at a time: orphans and libuv's own children exit side by side.
-  const runs = 300;
+  // 1,000 more, 25 at a time: orphans and libuv's own children exit side by side.
+  const runs = 1000;
   const codes: (number | null)[] = [];
   for (let start = 0; start < runs; start += 25) {
     codes.push(...(await Promise.all(Array.from({ length: 25 }, (_, i) => orphanMaker((start + i) % 256)))));
