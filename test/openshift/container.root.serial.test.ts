@@ -6,16 +6,19 @@
 // Figures from these runs: bench/RESULTS.md, "OpenShift image".
 
 import t, { type Test } from 'tap';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Capture, type VrrpFrame } from '../netns/capture.js';
 import { sleep, waitUntil } from '../netns/harness.js';
 import { Lan, type LanNode } from '../netns/lan.js';
 import { addressesOn, holdersOf } from '../netns/observe.js';
-import { ContainerPod, containerSkipReason, processesInPidNamespaceOf } from './containers.js';
+import { ContainerPod, IMAGE, containerSkipReason, processesInPidNamespaceOf } from './containers.js';
 import { WrapperKeepalivedPod, type Env } from './pods.js';
 
+const execFileAsync = promisify(execFile);
 const VIP = '192.0.2.100';
 const INSTANCE = 'ipf_ctr_VIP_1';
 /** Container start can take seconds on a loaded machine (podman, runc, node's start). */
@@ -71,6 +74,16 @@ async function lanWithCapture(t: Test, tag: string, routers: number, pods: { rem
   capture = await Capture.start(lan.bridgeNamespace);
   return { lan, capture };
 }
+
+t.test('the runtime image: node and the program, no compiler, no npm, under 250 MB', { skip }, async (t) => {
+  const { stdout } = await execFileAsync('podman', [
+    'run', '--rm', '--runtime', 'runc', '--network', 'none', '--read-only', '--entrypoint', '/bin/sh', IMAGE, '-c',
+    'for tool in node pgrep iptables nft g++ gcc make python3 npm; do command -v $tool >/dev/null && echo $tool; done; ls /opt/vrrp-engine/native/build/Release',
+  ]);
+  t.same(stdout.trim().split('\n'), ['node', 'pgrep', 'iptables', 'nft', 'vrrp_native.node'], 'node, pgrep, iptables, nft and the addon; no g++, gcc, make, python3, npm');
+  const size = Number((await execFileAsync('podman', ['image', 'inspect', '--format', '{{.Size}}', IMAGE])).stdout.trim());
+  t.ok(size < 250e6, `${(size / 1e6).toFixed(1)} MB`);
+});
 
 t.test('two containers: one Master, podman stop hands over in Skew_Time, podman kill in Master_Down_Interval', { skip }, async (t) => {
   const pods: ContainerPod[] = [];
