@@ -17,6 +17,7 @@ import { startLinuxEngine, type LinuxEngineHandle } from '../linux/runtime.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../cli/logger.js';
 import { StopSignals } from '../cli/stop-signals.js';
 import { describePlan, planSummary } from './describe.js';
+import { exitOnEarlyStopSignals } from './early-stop.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from './env.js';
 import { quoteValue } from './errors.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from './firewall.js';
@@ -127,6 +128,7 @@ interface Running {
 
 async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
+  const releaseEarlyStop = exitOnEarlyStopSignals();
   const options = parseCommandLine(process.argv.slice(2));
   const plan = await readPlan();
   // A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes.
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
     },
     exitNow: (code) => process.exit(code),
   });
+  releaseEarlyStop();
 
   try {
     running.engine = await startLinuxEngine(
