@@ -15,7 +15,8 @@
         "src/signal_watcher.cc",
         "src/scheduling.cc",
         "src/rtnetlink.cc",
-        "src/spawn.cc"
+        "src/spawn.cc",
+        "src/orphan_reaper.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

@@ -8,6 +8,7 @@
 #include "announce.h"
 #include "errors.h"
 #include "net_util.h"
+#include "orphan_reaper.h"
 #include "precise_timer.h"
 #include "rtnetlink.h"
 #include "scheduling.h"
@@ -41,6 +42,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
+  vrrp::RegisterOrphanReaper(env, exports);
   return exports;
 }
 

@@ -10,6 +10,9 @@
 
 #include <cerrno>
 #include <memory>
+#include <atomic>
+#include <mutex>
+#include <unordered_set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,18 @@ namespace vrrp {
 namespace {
 
 constexpr size_t kChildStackBytes = 64 * 1024;
+
+// The children spawnCommand started and has not reaped. A spawn counts itself in flight from before
+// the clone until its pid is in the set, so a reaper that sees no spawn in flight sees every child;
+// the mutex is held only for set operations, never across the clone.
+std::mutex spawnedMutex;
+std::unordered_set<pid_t> spawnedPids;
+std::atomic<int> spawnsInFlight{0};
+
+void ForgetSpawned(pid_t pid) {
+  std::lock_guard<std::mutex> lock(spawnedMutex);
+  spawnedPids.erase(pid);
+}
 
 // What the child needs; written by the child only on failure (the parent reads it after the vfork).
 struct ChildPlan {
@@ -85,6 +100,7 @@ struct ExitWatch final : PolledFd {
       info.si_code = 0;
     }
     if (info.si_pid == 0) return;  // not yet
+    ForgetSpawned(pid);
     Napi::Env jsEnv(env);
     Napi::HandleScope scope(jsEnv);
     Napi::Value code = info.si_code == CLD_EXITED ? Napi::Number::New(jsEnv, info.si_status) : jsEnv.Null();
@@ -134,7 +150,13 @@ class SpawnWork final : public Napi::AsyncWorker {
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
+    spawnsInFlight.fetch_add(1);
     pid_ = clone(ChildMain, static_cast<char*>(stack) + kChildStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan_);
+    if (pid_ > 0) {
+      std::lock_guard<std::mutex> lock(spawnedMutex);
+      spawnedPids.insert(pid_);
+    }
+    spawnsInFlight.fetch_sub(1);
     int cloneError = errno;
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     munmap(stack, kChildStackBytes);
@@ -184,6 +206,7 @@ class SpawnWork final : public Napi::AsyncWorker {
     int status;
     while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
     }
+    ForgetSpawned(pid_);
   }
 
   std::vector<std::string> args_;
@@ -196,6 +219,12 @@ class SpawnWork final : public Napi::AsyncWorker {
 };
 
 }  // namespace
+
+SpawnedChild IsSpawnedChild(pid_t pid) {
+  if (spawnsInFlight.load() != 0) return SpawnedChild::kBusy;  // its pid may not be in the set yet
+  std::lock_guard<std::mutex> lock(spawnedMutex);
+  return spawnedPids.count(pid) != 0 ? SpawnedChild::kYes : SpawnedChild::kNo;
+}
 
 // spawnCommand({ argv, uid?, gid? }, onStarted(error | null, pid | null), onExit(code | null, signal | null))
 void SpawnCommand(const Napi::CallbackInfo& info) {

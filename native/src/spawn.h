@@ -17,9 +17,16 @@
 #pragma once
 
 #include <napi.h>
+#include <sys/types.h>
 
 namespace vrrp {
 
 void SpawnCommand(const Napi::CallbackInfo& info);
+
+// Whether `pid` is a child spawnCommand started and has not reaped yet (its status is the pidfd
+// watch's to take). kBusy while a spawn is between clone and registration: ask again later.
+// PID 1's orphan reaper (orphan_reaper.cc) asks this before it reaps anything.
+enum class SpawnedChild { kYes, kNo, kBusy };
+SpawnedChild IsSpawnedChild(pid_t pid);
 
 }  // namespace vrrp

@@ -14,12 +14,14 @@ import { errorFields } from '../model/logger.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
 import { checkInput } from '../daemon/check-input.js';
+import { startOrphanReaper } from '../linux/orphan-reaper.js';
 import { checkHealthPlan } from '../health/validate.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { capabilityProblem } from './capabilities.js';
 import { Program } from './program.js';
 import { StopSignals } from './stop-signals.js';
 import { describePlan, planSummary } from '../openshift/describe.js';
+import { exitOnEarlyStopSignals } from '../openshift/early-stop.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from '../openshift/env.js';
 import { quoteValue } from '../openshift/errors.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from '../openshift/firewall.js';
@@ -148,6 +150,7 @@ interface Running {
 
 async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
+  const releaseEarlyStop = exitOnEarlyStopSignals();
   const options = parseCommandLine(process.argv.slice(2));
   const plan = await readPlan();
   // A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes.
@@ -170,6 +173,8 @@ async function main(): Promise<void> {
   const logger = createLogger(options.logLevel, { name: 'ipfailover' });
   logger.info({ event: 'configuration', ...planSummary(plan) }, `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`);
   for (const warning of plan.warnings) logger.warn({ event: 'configWarning' }, warning);
+  // As a container's PID 1 the orphans of check and notify scripts are ours to reap.
+  startOrphanReaper({ logger });
 
   const running: Running = {};
   const stopAll = async (): Promise<boolean> => {
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
     },
     exitNow: (code) => process.exit(code),
   });
+  releaseEarlyStop();
 
   try {
     running.engine = await startLinuxEngine(

@@ -218,6 +218,17 @@ export interface VrrpNativeAddon {
   setCpuAffinity(cpus: readonly number[]): void;
   /** setrlimit(RLIMIT_RTTIME, { softUs, hardUs }). */
   setRealtimeLimit(softUs: number, hardUs: number): void;
+  /** prctl(PR_GET_CHILD_SUBREAPER); with an argument, PR_SET_CHILD_SUBREAPER first. */
+  childSubreaper(enable?: boolean): boolean;
+  /** Reaps exited children that no libuv process handle of this thread's loop watches (orphan-reaper.ts). */
+  reapOrphans(): NativeReapedChild[];
+}
+
+/** An adopted orphan reaped by reapOrphans: its exit code, or the signal that ended it. */
+export interface NativeReapedChild {
+  readonly pid: number;
+  readonly code: number | null;
+  readonly signal: number | null;
 }
 
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');

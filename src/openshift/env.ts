@@ -384,7 +384,7 @@ function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[]
   return peers;
 }
 
-/** Every OPENSHIFT_HA_* variable ipfailover reads (LOG_LEVEL is read by the program, src/openshift/main.ts). */
+/** Every OPENSHIFT_HA_* variable ipfailover reads (LOG_LEVEL is read by the program, src/cli/ipfailover.ts). */
 export const KNOWN_VARIABLES: readonly string[] = [
   'OPENSHIFT_HA_CHECK_INTERVAL', 'OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_CONFIG_NAME', 'OPENSHIFT_HA_EXCLUDED_VRRP_IDS',
   'OPENSHIFT_HA_FIREWALL', 'OPENSHIFT_HA_IPTABLES_CHAIN', 'OPENSHIFT_HA_LOG_LEVEL', 'OPENSHIFT_HA_MONITOR_PORT',

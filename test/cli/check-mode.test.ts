@@ -69,7 +69,7 @@ t.test('vrrpd -t, vrrp-engine --check and the runner refuse the same files with 
 
 t.test('the four programs: --version and usage errors in one style', async (t) => {
   const node = (args: readonly string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-  const IPFAILOVER = fileURLToPath(new URL('../../src/openshift/main.js', import.meta.url));
+  const IPFAILOVER = fileURLToPath(new URL('../../src/cli/ipfailover.js', import.meta.url));
   const SIM = fileURLToPath(new URL('../../src/cli/vrrp-sim.js', import.meta.url));
   const programs: [string, string, number][] = [
     ['vrrpd', VRRPD, 1], // keepalived's status for bad usage

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 
 const livePids = new Set<number>();
 const liveNamespaces = new Set<string>();
+const liveContainers = new Set<string>();
 let hooked = false;
 
 function hook(): void {
@@ -30,6 +31,14 @@ function cleanUpNow(): void {
       // Already gone.
     }
   }
+  // Containers before their namespaces; killing the podman client alone would leave them running.
+  for (const name of liveContainers) {
+    try {
+      execFileSync('podman', ['rm', '--force', '--time', '0', name], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
   for (const ns of liveNamespaces) {
     try {
       execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
@@ -38,6 +47,7 @@ function cleanUpNow(): void {
     }
   }
   livePids.clear();
+  liveContainers.clear();
   liveNamespaces.clear();
 }
 
@@ -57,4 +67,14 @@ export function rememberNamespace(name: string): void {
 
 export function forgetNamespace(name: string): void {
   liveNamespaces.delete(name);
+}
+
+/** A podman container (by the name this test gave it) to remove if the teardown does not. */
+export function rememberContainer(name: string): void {
+  hook();
+  liveContainers.add(name);
+}
+
+export function forgetContainer(name: string): void {
+  liveContainers.delete(name);
 }

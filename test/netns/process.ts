@@ -27,7 +27,8 @@ export class NamespaceProcess {
 
   constructor(
     readonly label: string,
-    namespace: string,
+    /** undefined: the command runs in this namespace (podman, which joins the container to one itself). */
+    namespace: string | undefined,
     command: string,
     args: readonly string[],
   ) {
@@ -35,7 +36,8 @@ export class NamespaceProcess {
     // it sees spawned, and that loader require()s the main module, which the runner's extensionless
     // ES-module shim refuses (ERR_REQUIRE_CYCLE_MODULE). The processes under test should run as an
     // operator starts them anyway. `ip netns exec` and `env` both exec, so the PID stays the program's.
-    this.child = spawn('ip', ['netns', 'exec', namespace, 'env', '-u', 'NODE_OPTIONS', command, ...args], {
+    const argv = ['env', '-u', 'NODE_OPTIONS', command, ...args];
+    this.child = spawn(namespace === undefined ? argv[0]! : 'ip', namespace === undefined ? argv.slice(1) : ['netns', 'exec', namespace, ...argv], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (this.child.pid === undefined) throw new Error(`${label}: could not start ${command}`);

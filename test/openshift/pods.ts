@@ -35,7 +35,7 @@ function envArgs(env: Env): string[] {
   return Object.entries(env).map(([key, value]) => `${key}=${value}`);
 }
 
-function parseJson(text: string): Record<string, unknown> | undefined {
+export function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(text) as unknown;
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
@@ -44,13 +44,11 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** bin/ipfailover with `env` (and nothing else of OPENSHIFT_HA_*) in the node's namespace. */
-export class IpFailoverPod implements Pod {
-  readonly process: NamespaceProcess;
+/** bin/ipfailover's JSON log lines, read from whatever runs it (a process here, a container in containers.ts). */
+export abstract class JsonLogPod implements Pod {
+  constructor(readonly node: LanNode, readonly process: NamespaceProcess) {}
 
-  constructor(readonly node: LanNode, env: Env, label = `ipfailover ${node.name}`) {
-    this.process = new NamespaceProcess(label, node.namespace, 'env', [...envArgs(env), process.execPath, IPFAILOVER]);
-  }
+  abstract stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   /** The JSON log lines with `event` equal to `name`. */
   events(name: string): Record<string, unknown>[] {
@@ -78,6 +76,14 @@ export class IpFailoverPod implements Pod {
 
   waitForEvent(name: string, timeoutMs: number): Promise<TimedLine> {
     return this.process.waitForLine((line) => parseJson(line.text)?.event === name, timeoutMs, `event ${name}`);
+  }
+
+}
+
+/** bin/ipfailover with `env` (and nothing else of OPENSHIFT_HA_*) in the node's namespace. */
+export class IpFailoverPod extends JsonLogPod {
+  constructor(node: LanNode, env: Env, label = `ipfailover ${node.name}`) {
+    super(node, new NamespaceProcess(label, node.namespace, 'env', [...envArgs(env), process.execPath, IPFAILOVER]));
   }
 
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

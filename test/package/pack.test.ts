@@ -36,7 +36,7 @@ t.test('npm pack: the files list, and the size held under its budget', async (t)
     'package.json', 'README.md', 'LICENSE',
     'bin/vrrpd', 'bin/vrrp-engine', 'bin/ipfailover', 'bin/vrrp-sim',
     'native/binding.gyp', 'native/src/addon.cc',
-    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/vrrpd.js', 'dist/src/openshift/main.js', 'dist/src/cli/vrrp-sim.js',
+    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/vrrpd.js', 'dist/src/cli/ipfailover.js', 'dist/src/cli/vrrp-sim.js',
     'docs/operations.md', 'docs/embedding.md',
   ];
   for (const path of required) t.ok(paths.has(path), `ships ${path}`);
