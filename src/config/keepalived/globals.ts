@@ -1,10 +1,11 @@
 // global_defs: the settings that apply to every vrrp_instance (strict mode, GARP timings, version)
-// and the few the daemon needs (router_id, script security, the VRRP process's scheduling). Options of keepalived that have no
-// meaning here are accepted with a warning that says so, never dropped silently.
+// and the few the daemon needs (router_id, script security, the VRRP process's scheduling). Every other
+// keyword is warned or refused by its class in the keyword table (keywords.ts), never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
-import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../linux/scheduling.js';
+import { MAX_CPU, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
+import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import { integerValue, noArgs, readInteger, singleArg } from './values.js';
 
@@ -30,44 +31,6 @@ const SCHEDULING_KEYWORDS = {
 } as const;
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
-
-/** Accepted and ignored: mail, SNMP, LVS, process tuning. */
-const IGNORED_GLOBALS = new Set([
-  'notification_email', 'notification_email_from', 'smtp_server', 'smtp_connect_timeout', 'smtp_helo_name',
-  'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'no_email_faults', 'enable_traps', 'enable_snmp_vrrp',
-  'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3',
-  'snmp_socket', 'lvs_id', 'lvs_sync_daemon', 'lvs_flush', 'lvs_flush_onstop', 'lvs_timeouts', 'checker_priority',
-  'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_process_name', 'bfd_priority',
-  'bfd_no_swap', 'bfd_rt_priority', 'bfd_process_name', 'vrrp_process_name', 'process_names', 'process_name',
-  'max_auto_priority', 'min_auto_priority_delay', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'checker_rlimit_rttime',
-  'bfd_rlimit_rttime', 'umask',
-  'dynamic_interfaces', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
-  'random_seed', 'vrrp_higher_prio_send_advert',
-]);
-
-/** Known keepalived options that would change VRRP behaviour and are not implemented: warned. */
-const UNSUPPORTED_GLOBALS: Readonly<Record<string, string>> = {
-  vrrp_garp_interval: 'the gap between gratuitous ARPs of one burst is not configurable yet; they are sent back to back',
-  vrrp_gna_interval: 'the gap between unsolicited NAs of one burst is not configurable yet; they are sent back to back',
-  vrrp_min_garp: 'not supported; the vrrp_garp_* values are used as given',
-  vrrp_lower_prio_no_advert: 'not supported: a Master that hears a lower priority advertises at once (RFC 9568)',
-  vrrp_startup_delay: 'not supported yet: routers start at once',
-  vrrp_notify_fifo: 'notify FIFOs are not supported yet (issue 5)',
-  vrrp_notify_fifo_script: 'notify FIFOs are not supported yet (issue 5)',
-  notify_fifo: 'notify FIFOs are not supported yet (issue 5)',
-  notify_fifo_script: 'notify FIFOs are not supported yet (issue 5)',
-  vrrp_iptables: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_ipsets: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables_priority: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables_ifindex: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  default_interface: 'not supported: give each vrrp_instance its interface',
-  net_namespace: 'not supported: run vrrp-engine inside the namespace instead',
-  instance: 'not supported',
-  linkbeat_use_polling: 'not supported: link state comes from rtnetlink',
-  vrrp_skip_check_adv_addr: 'accepted: vrrp-engine only logs an address list that differs from ours (it drops it only under vrrp_strict)',
-};
 
 export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
   for (const statement of block) {
@@ -116,8 +79,11 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'vrrp_priority':
         setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
         break;
-      case 'vrrp_no_swap':
-        if (noArgs(statement, diagnostics)) diagnostics.warning(statement, `vrrp_no_swap: ${NO_SWAP_UNSUPPORTED}`);
+      case 'dynamic_interfaces':
+        // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
+        if (statement.args.length > 1 || (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')) {
+          diagnostics.error(statement, 'dynamic_interfaces takes nothing or allow_if_changes');
+        }
         break;
       case 'vrrp_cpu_affinity':
         setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics));
@@ -132,7 +98,7 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       }
       default:
         if (!(keyword.startsWith('vrrp_garp_') && readGarpGlobal(statement, globals.announce, diagnostics))) {
-          unknownGlobal(statement, diagnostics);
+          reportUnmapped('global_defs', statement, diagnostics);
         }
     }
   }
@@ -155,17 +121,6 @@ function readCpuList(statement: Statement, diagnostics: DiagnosticList): number[
   }
   const cpus = statement.args.map((word) => integerValue(word, 'vrrp_cpu_affinity', 0, MAX_CPU, diagnostics));
   return cpus.every((cpu) => cpu !== undefined) ? [...new Set(cpus as number[])] : undefined;
-}
-
-function unknownGlobal(statement: Statement, diagnostics: DiagnosticList): void {
-  const { keyword } = statement;
-  if (IGNORED_GLOBALS.has(keyword)) {
-    diagnostics.warning(statement, `${keyword} is accepted and ignored: it has no effect on vrrp-engine`);
-  } else if (UNSUPPORTED_GLOBALS[keyword] !== undefined) {
-    diagnostics.warning(statement, `${keyword}: ${UNSUPPORTED_GLOBALS[keyword]}`);
-  } else {
-    diagnostics.error(statement, `unknown keyword "${keyword}" in global_defs`);
-  }
 }
 
 /** GARP timings, global (`vrrp_garp_*`) or per instance (`garp_*`); false if not one of them. */

@@ -35,10 +35,22 @@ export function readVips(
   positions: Map<string, SourcePosition>,
 ): ParsedVip[] {
   const vips: ParsedVip[] = [];
+  const firstAt = new Map<string, SourcePosition>();
   for (const line of block.block ?? []) {
     const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, list.keyword, diagnostics, true);
     const options = readVipOptions(line, iface, vmacName, diagnostics);
     if (!address || !options) continue;
+    const first = firstAt.get(address.address);
+    if (first) {
+      // keepalived 2.2.7 (sample keepalived.conf.vrrp) keeps both: the kernel takes the address once
+      // (the second's options, a label say, are lost) and its adverts carry the address twice.
+      diagnostics.warning(
+        line,
+        `${address.address} is listed twice in ${list.keyword} (first at line ${first.line}): it is added once with the first line's options, as keepalived adds it, and advertised once (keepalived's adverts carry it twice)`,
+      );
+      continue;
+    }
+    firstAt.set(address.address, line);
     if (address.prefixLength === undefined && address.family === 4 && options.brd) {
       diagnostics.warning(line, 'brd without a prefix length means nothing for a /32');
     }
