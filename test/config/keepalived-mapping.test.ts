@@ -111,7 +111,9 @@ t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only wher
   refused(t, vip('10.1'), '10.1', /not a dotted-quad/);
   refused(t, vip('192.0.2.100 192.0.2.101'), '192.0.2.100 192.0.2.101', /unknown virtual_ipaddress option "192\.0\.2\.101"/);
   refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /2001:db8::1 is IPv6, the instance's first VIP is IPv4: .*virtual_ipaddress_excluded/);
-  refused(t, vip('192.0.2.100\n192.0.2.100/32'), '192.0.2.100/32', /listed twice/);
+  // keepalived 2.2.7 runs its sample keepalived.conf.vrrp, which lists a VIP twice: it adds it once.
+  warned(t, vip('192.0.2.100\n192.0.2.100/32 label eth0:1'), '192.0.2.100/32', /192\.0\.2\.100 is listed twice in virtual_ipaddress \(first at line \d+\): it is added once with the first line's options/);
+  t.same(router(vip('192.0.2.100\n192.0.2.100/32 label eth0:1')).virtualAddresses, ['192.0.2.100'], 'and advertised once');
   refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
   warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
   warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);

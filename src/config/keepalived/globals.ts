@@ -3,6 +3,8 @@
 // keyword is warned or refused by its class in the keyword table (keywords.ts), never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
+import { splitCommandLine } from '../../health/command-line.js';
+import type { NotifyFifoSpec } from '../../health/plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
@@ -20,7 +22,15 @@ export interface KeepalivedGlobals {
   announce: Partial<AnnounceConfig>;
   /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
   scheduling?: ProcessScheduling;
+  /** notify_fifo and vrrp_notify_fifo (keyword -> FIFO), with their *_script. */
+  fifos?: Partial<Record<FifoKeyword, NotifyFifoSpec & { readonly at: SourcePosition }>>;
+  fifoScripts?: Partial<Record<FifoKeyword, { readonly argv: readonly string[]; readonly user?: string; readonly group?: string; readonly at: SourcePosition }>>;
+  fifoStatesOnReload?: boolean;
+  /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
+  notifyFifos?: NotifyFifoSpec[];
 }
+
+type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
 
 /** The keyword each scheduling setting comes from, for the error when the kernel refuses it. */
 const SCHEDULING_KEYWORDS = {
@@ -79,6 +89,29 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'vrrp_priority':
         setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
         break;
+      case 'notify_fifo':
+      case 'vrrp_notify_fifo': {
+        // `notify_fifo PATH [USER [GROUP]]`: USER and GROUP own the FIFO when it is made.
+        const [path, user, group, extra] = statement.args;
+        if (!path || extra) diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
+        else if (!path.text.startsWith('/')) diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
+        else {
+          globals.fifos = {
+            ...globals.fifos,
+            [keyword]: { path: path.text, ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}), at: statement },
+          };
+        }
+        break;
+      }
+      case 'notify_fifo_script':
+      case 'vrrp_notify_fifo_script': {
+        const script = readScriptWithUser(statement, diagnostics);
+        if (script) globals.fifoScripts = { ...globals.fifoScripts, [keyword.replace(/_script$/, '')]: { ...script, at: statement } };
+        break;
+      }
+      case 'fifo_write_vrrp_states_on_reload':
+        if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
+        break;
       case 'dynamic_interfaces':
         // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
         if (statement.args.length > 1 || (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')) {
@@ -101,6 +134,50 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
           reportUnmapped('global_defs', statement, diagnostics);
         }
     }
+  }
+}
+
+/**
+ * notify_fifo and vrrp_notify_fifo with their scripts, once global_defs is read (the keywords may come
+ * in any order). keepalived wants every FIFO name different; a script without its FIFO is not run.
+ */
+export function resolveNotifyFifos(globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const specs: NotifyFifoSpec[] = [];
+  for (const keyword of ['notify_fifo', 'vrrp_notify_fifo'] as const) {
+    const fifo = globals.fifos?.[keyword];
+    const script = globals.fifoScripts?.[keyword];
+    if (script && !fifo) {
+      diagnostics.warning(script.at, `${keyword}_script is not run: there is no ${keyword} for it to read`);
+    }
+    if (!fifo) continue;
+    const other = specs.find((spec) => spec.path === fifo.path);
+    if (other) {
+      diagnostics.error(fifo.at, `${keyword} ${fifo.path}: notify_fifo and vrrp_notify_fifo must name different FIFOs`);
+      continue;
+    }
+    const { at: _at, ...spec } = fifo;
+    specs.push({
+      ...spec,
+      ...(script ? { script: script.argv, ...(script.user ? { scriptUser: script.user } : {}), ...(script.group ? { scriptGroup: script.group } : {}) } : {}),
+    });
+  }
+  if (specs.length > 0) globals.notifyFifos = specs;
+}
+
+/** `KEYWORD COMMAND [USER [GROUP]]`, COMMAND one word or a quoted command line (keepalived's form). */
+function readScriptWithUser(statement: Statement, diagnostics: DiagnosticList): { argv: string[]; user?: string; group?: string } | undefined {
+  const [command, user, group, extra] = statement.args;
+  if (!command || extra) {
+    diagnostics.error(statement, `${statement.keyword} takes a command (quoted if it has arguments) and optionally a user and a group`);
+    return undefined;
+  }
+  try {
+    const argv = command.quoted ? splitCommandLine(command.text) : [command.text];
+    if (argv.length === 0) throw new Error('the command is empty');
+    return { argv, ...(user ? { user: user.text } : {}), ...(group ? { group: group.text } : {}) };
+  } catch (error) {
+    diagnostics.error(statement, `${statement.keyword}: ${(error as Error).message}`);
+    return undefined;
   }
 }
 

@@ -45,7 +45,6 @@ const SNMP = 'vrrp-engine has no SNMP agent (its metrics are Prometheus, docs/op
 const FIREWALL = 'accept mode off and strict mode are enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs), not keepalived\'s table and chains';
 /** Samples of unicast keywords add a peer: keepalived -t fails on a unicast keyword without one. */
 const WITH_PEER = '\nunicast_peer {\n192.0.2.2\n}';
-const FIFO = 'no notify FIFO is written; notify scripts (notify, notify_master, ...) run';
 
 const TOP: readonly Row[] = [
   ['global_defs', 'implemented', 'settings for every instance, wherever the block is in the file', '{ router_id R1 }'],
@@ -110,11 +109,11 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['log_unknown_vrids', 'not-yet', 'adverts for VRIDs not configured are counted, not logged'],
   ['vmac_prefix', 'not-yet', 'generated VMAC names start with vrrp.', 'vrrp'],
   ['vmac_addr_prefix', 'not-yet', 'generated VMAC names start with vrrp.', 'vrrp'],
-  ['notify_fifo', 'not-yet', FIFO, '/run/keepalived.fifo'],
-  ['notify_fifo_script', 'not-yet', FIFO, '/bin/true'],
-  ['vrrp_notify_fifo', 'not-yet', FIFO, '/run/keepalived_vrrp.fifo'],
-  ['vrrp_notify_fifo_script', 'not-yet', FIFO, '/bin/true'],
-  ['fifo_write_vrrp_states_on_reload', 'not-yet', FIFO],
+  ['notify_fifo', 'implemented', 'state changes written to this FIFO as keepalived writes them (INSTANCE "VI_1" MASTER 100); made if missing', '/run/keepalived.fifo'],
+  ['notify_fifo_script', 'implemented', 'started with the notify_fifo path as its last argument, ended with SIGTERM at stop', '/bin/true'],
+  ['vrrp_notify_fifo', 'implemented', 'as notify_fifo (a second FIFO: keepalived writes the VRRP lines to both)', '/run/keepalived_vrrp.fifo'],
+  ['vrrp_notify_fifo_script', 'implemented', 'started with the vrrp_notify_fifo path as its last argument', '/bin/true'],
+  ['fifo_write_vrrp_states_on_reload', 'implemented', 'a reload writes every instance\'s state to the FIFOs again'],
   ['nftables', 'not-yet', FIREWALL, 'keepalived'],
   ['nftables_priority', 'not-yet', FIREWALL, '-1'],
   ['nftables_counters', 'not-yet', FIREWALL],

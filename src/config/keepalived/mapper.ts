@@ -8,7 +8,7 @@ import { buildRouterConfig } from '../router-config.js';
 import type { LinuxEngineInput, LinuxRouterInput } from '../../linux/runtime.js';
 import type { VipSpec } from '../../linux/addresses.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
+import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
@@ -48,6 +48,7 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
       readGlobalDefs(statement.block ?? [], globals, diagnostics);
     }
   }
+  resolveNotifyFifos(globals, diagnostics);
 
   const scripts: VrrpScriptDefinition[] = [];
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_script')) {
