@@ -281,3 +281,21 @@ t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affin
   refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
   warned(t, base, 'checker_rt_priority', /accepted and has no effect: tunes keepalived's checker/, 'checker_rt_priority 50');
 });
+
+t.test('notify FIFOs: notify_fifo, vrrp_notify_fifo, their scripts, fifo_write_vrrp_states_on_reload', async (t) => {
+  const loaded = load(base, [
+    'vrrp_notify_fifo /run/vrrp.fifo',
+    'vrrp_notify_fifo_script "/usr/local/bin/read-fifo --verbose" nobody',
+    'notify_fifo /run/all.fifo keepalived_script users',
+    'fifo_write_vrrp_states_on_reload',
+  ].join('\n'));
+  t.same(loaded.globals.notifyFifos, [
+    { path: '/run/all.fifo', owner: { user: 'keepalived_script', group: 'users' } },
+    { path: '/run/vrrp.fifo', script: ['/usr/local/bin/read-fifo', '--verbose'], scriptUser: 'nobody' },
+  ]);
+  t.equal(loaded.globals.fifoStatesOnReload, true);
+  t.same(loaded.diagnostics, [], 'implemented: no warning');
+  warned(t, base, 'notify_fifo_script', /notify_fifo_script is not run: there is no notify_fifo/, 'notify_fifo_script /bin/reader');
+  refused(t, base, 'vrrp_notify_fifo', /notify_fifo and vrrp_notify_fifo must name different FIFOs/, 'notify_fifo /run/x.fifo\nvrrp_notify_fifo /run/x.fifo');
+  refused(t, base, 'notify_fifo', /the FIFO path must be absolute/, 'notify_fifo x.fifo');
+});
