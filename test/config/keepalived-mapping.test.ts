@@ -299,3 +299,13 @@ t.test('notify FIFOs: notify_fifo, vrrp_notify_fifo, their scripts, fifo_write_v
   refused(t, base, 'vrrp_notify_fifo', /notify_fifo and vrrp_notify_fifo must name different FIFOs/, 'notify_fifo /run/x.fifo\nvrrp_notify_fifo /run/x.fifo');
   refused(t, base, 'notify_fifo', /the FIFO path must be absolute/, 'notify_fifo x.fifo');
 });
+
+t.test('vmac_prefix: a generated VMAC is named <prefix>.<vrid>, as keepalived 2.2.7 names it', async (t) => {
+  // keepalived 2.2.7 with vmac_prefix vx and use_vmac on VRID 51 makes the link vx.51 (checked in a namespace).
+  t.equal(router(`${base}\nuse_vmac`, 'vmac_prefix vx').useVmac, 'vx.51');
+  t.equal(router(`${base}\nuse_vmac own0`, 'vmac_prefix vx').useVmac, 'own0', 'a name given to use_vmac wins');
+  t.equal(router(`${base}\nuse_vmac`).useVmac, true, 'without it: the runtime\'s vrrp.<vrid>');
+  const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vx.51:a\n}', 'vmac_prefix vx');
+  t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }], 'labels name the prefixed VMAC');
+  refused(t, base, 'vmac_prefix', /at most 11 characters/, 'vmac_prefix averyverylongone');
+});

@@ -9,7 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { integerValue, noArgs, readInteger, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readInteger, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -26,6 +26,8 @@ export interface KeepalivedGlobals {
   fifos?: Partial<Record<FifoKeyword, NotifyFifoSpec & { readonly at: SourcePosition }>>;
   fifoScripts?: Partial<Record<FifoKeyword, { readonly argv: readonly string[]; readonly user?: string; readonly group?: string; readonly at: SourcePosition }>>;
   fifoStatesOnReload?: boolean;
+  /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
+  vmacPrefix?: string;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
 }
@@ -107,6 +109,14 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'vrrp_notify_fifo_script': {
         const script = readScriptWithUser(statement, diagnostics);
         if (script) globals.fifoScripts = { ...globals.fifoScripts, [keyword.replace(/_script$/, '')]: { ...script, at: statement } };
+        break;
+      }
+      case 'vmac_prefix': {
+        const word = singleArg(statement, diagnostics);
+        // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
+        if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
+          diagnostics.error(word, `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`);
+        } else if (word) globals.vmacPrefix = word.text;
         break;
       }
       case 'fifo_write_vrrp_states_on_reload':

@@ -85,7 +85,9 @@ export function mapInstance(
   if (!vridStatement) diagnostics.error(statement, `vrrp_instance ${name}: virtual_router_id is missing`);
   const vrid = vridStatement ? readInteger(vridStatement, 1, 255, diagnostics) : undefined;
 
-  const useVmac = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
+  const asWritten = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
+  // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
+  const useVmac = asWritten === true && globals.vmacPrefix !== undefined && vrid !== undefined ? `${globals.vmacPrefix}.${vrid}` : asWritten;
   const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
   const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
   const listed = vipBlock ? readVips(vipBlock, { keyword: 'virtual_ipaddress', field: 'virtualAddresses' }, iface, vmacName, diagnostics, positions) : [];
