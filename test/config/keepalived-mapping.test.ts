@@ -309,3 +309,12 @@ t.test('vmac_prefix: a generated VMAC is named <prefix>.<vrid>, as keepalived 2.
   t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }], 'labels name the prefixed VMAC');
   refused(t, base, 'vmac_prefix', /at most 11 characters/, 'vmac_prefix averyverylongone');
 });
+
+t.test('virtual_ipaddress options keepalived 2.2.7 -t accepts and vrrp-engine does not apply yet: warned', async (t) => {
+  // keepalived -t exits 0 on these three lines (checked by hand beside the keyword table's verdict test).
+  const body = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
+  warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
+  warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
+  warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
+  t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
+});

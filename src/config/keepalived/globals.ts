@@ -122,6 +122,10 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'fifo_write_vrrp_states_on_reload':
         if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
         break;
+      case 'log_unknown_vrids':
+        // What vrrp-engine always does: the runtime logs each unknown VRID's drops (rate-limited, counted).
+        noArgs(statement, diagnostics);
+        break;
       case 'dynamic_interfaces':
         // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
         if (statement.args.length > 1 || (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')) {

@@ -106,7 +106,7 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['vrrp_skip_check_adv_addr', 'not-yet', 'an address list that differs from ours is logged each time (dropped only under strict mode)'],
   ['vrrp_notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
   ['vrrp_startup_delay', 'not-yet', 'instances start at once', '5.5'],
-  ['log_unknown_vrids', 'not-yet', 'adverts for VRIDs not configured are counted, not logged'],
+  ['log_unknown_vrids', 'implemented', 'always so in vrrp-engine: an advert for a VRID not configured is logged (rate-limited, with a count)'],
   ['vmac_prefix', 'implemented', 'a generated VMAC is named <prefix>.<vrid> (use_vmac without a name)', 'vrrp'],
   ['vmac_addr_prefix', 'not-yet', 'serves VIPs with use_vmac on another interface, which are not supported', 'vrrp'],
   ['notify_fifo', 'implemented', 'state changes written to this FIFO as keepalived writes them (INSTANCE "VI_1" MASTER 100); made if missing', '/run/keepalived.fifo'],

@@ -23,6 +23,8 @@ const VIP_FLAGS: Readonly<Record<string, string>> = {
   nodad: 'nodad is not supported yet: the kernel runs DAD on the VIP',
   noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
   autojoin: 'autojoin is not supported and is ignored',
+  mngtmpaddr: 'mngtmpaddr is not supported yet: no temporary addresses are made from the VIP',
+  use_vmac: 'use_vmac on an address is not supported yet: the address is added to its dev itself, not to a VMAC on it',
 };
 
 /** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
@@ -95,7 +97,7 @@ function readVipOptions(
       continue;
     }
     const value: Word | undefined = args[i + 1];
-    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft'].includes(option.text)) {
+    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft', 'peer'].includes(option.text)) {
       diagnostics.error(option, `unknown virtual_ipaddress option "${option.text}" (one address per line)`);
       ok = false;
       continue;
@@ -125,6 +127,9 @@ function readVipOptions(
       case 'broadcast':
         diagnostics.warning(value, `${option.text} is not supported yet: the VIP is added without a broadcast address`);
         result.brd = true;
+        break;
+      case 'peer':
+        diagnostics.warning(value, `peer ${value.text} is not supported yet: the VIP is added without a peer address`);
         break;
       case 'preferred_lft':
         if (value.text === '0') result.preferredLifetime = 0;
