@@ -318,3 +318,12 @@ t.test('virtual_ipaddress options keepalived 2.2.7 -t accepts and vrrp-engine do
   warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
   t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
 });
+
+t.test('vrrp_min_garp: one message and no second burst, as keepalived -d shows it', async (t) => {
+  // keepalived 2.2.7 -d with vrrp_min_garp: delay 0, repeat 1, lower priority delay 0, repeat 1 (default 5, 5, 5, 5).
+  t.same(router(base, 'vrrp_min_garp').announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+  t.same(router(base, 'vrrp_min_garp false').announce, {}, 'false: nothing changes');
+  t.same(router(base, 'vrrp_min_garp\nvrrp_garp_master_repeat 3').announce, { repeat: 3, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 }, 'a later vrrp_garp_* line wins');
+  const config = buildRouterConfig({ ...router(base, 'vrrp_min_garp'), primaryAddress: '192.0.2.1' });
+  t.match(config.announce, { repeat: 1, secondBurstDelayMs: 0 }, 'buildRouterConfig takes it');
+});

@@ -9,7 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../linux/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { MAX_INTERFACE_NAME, integerValue, noArgs, readInteger, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -121,6 +121,13 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       }
       case 'fifo_write_vrrp_states_on_reload':
         if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
+        break;
+      case 'vrrp_min_garp':
+        // keepalived -d with vrrp_min_garp: one message, no second burst, after becoming Master and after a
+        // lower-priority advert alike (the refresh stays off). Later vrrp_garp_* lines override it.
+        if (readFlag(statement, diagnostics) === true) {
+          Object.assign(globals.announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+        }
         break;
       case 'log_unknown_vrids':
         // What vrrp-engine always does: the runtime logs each unknown VRID's drops (rate-limited, counted).

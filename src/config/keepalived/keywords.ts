@@ -98,7 +98,7 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['vrrp_no_swap', 'not-yet', 'memory is not locked: with mlockall Node\'s V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)'],
   ['vrrp_garp_interval', 'not-yet', 'the gratuitous ARPs of one burst are sent back to back', '0.001'],
   ['vrrp_gna_interval', 'not-yet', 'the unsolicited NAs of one burst are sent back to back', '0.000001'],
-  ['vrrp_min_garp', 'not-yet', 'the vrrp_garp_* values are used as given (not one message and no second burst)'],
+  ['vrrp_min_garp', 'implemented', 'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert'],
   ['vrrp_garp_extra_if', 'not-yet', 'no periodic GARP/NA on the other interfaces of an instance\'s addresses', '100'],
   ['vrrp_lower_prio_no_advert', 'not-yet', 'a Master that hears a lower priority advertises at once'],
   ['vrrp_higher_prio_send_advert', 'not-yet', 'a Master that hears a higher priority always sends one advert as it steps down'],
