@@ -350,6 +350,10 @@ export function classMessage(row: KeywordRow): string {
   }
 }
 
+/** Unknown keywords of a file that get a "did you mean", and the longest word that may get one. */
+const MAX_GUESSES = 100;
+const MAX_GUESSED_LENGTH = 64;
+
 /**
  * A keyword the reader's own code did not map: warned or refused by its class, or `unknown keyword`
  * with the closest real keyword. An implemented keyword reaching here is a reader bug, reported so the
@@ -358,7 +362,10 @@ export function classMessage(row: KeywordRow): string {
 export function reportUnmapped(block: KeywordBlock, statement: Statement, diagnostics: DiagnosticList, where = block === 'top' ? '' : ` in ${block}`): void {
   const row = keywordRow(block, statement.keyword);
   if (row === undefined) {
-    diagnostics.error(statement, `unknown keyword "${statement.keyword}"${where}${suggestion(block, statement.keyword)}`);
+    // A guess costs an edit distance per keyword: made for the first errors of a file and short words only,
+    // so a hostile file of thousands of long unknown words stays cheap.
+    const guess = diagnostics.errorCount < MAX_GUESSES && statement.keyword.length <= MAX_GUESSED_LENGTH ? suggestion(block, statement.keyword) : '';
+    diagnostics.error(statement, `unknown keyword "${statement.keyword}"${where}${guess}`);
   } else if (row.class === 'refused') {
     diagnostics.error(statement, classMessage(row));
   } else if (row.class === 'implemented') {
