@@ -16,6 +16,7 @@ import { probeTcp } from './checks/tcp.js';
 import { CommandPreparation } from './command-prep.js';
 import { CommandRunner } from './command-runner.js';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf, type NotifyState } from './notify.js';
+import { NotifyFifos, notifyFifoLine } from './notify-fifo.js';
 import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from '../model/health-plan.js';
 import { PolledCheck } from './polled-check.js';
 import { leaveSyncGroup, SyncGroups } from './sync-groups.js';
@@ -89,19 +90,31 @@ export function startHealth(
   };
 
   const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation, options.notifyAfter);
+  const fifos = new NotifyFifos(plan.notifyFifos ?? [], logger, preparation);
   const notifyByRouter = new Map<string, NotifySpec>(plan.notify.map((spec) => [spec.router, spec]));
+  let syncGroups: SyncGroups | undefined;
   const onStateChange = (event: StateChangeEvent): void => {
+    const state = notifyStateOf(event.to);
+    if (event.from === 'Initialize') syncGroups?.memberStarting(event.router, event.to);
+    // The FIFO line first and at once, as keepalived writes it before it forks the scripts.
+    fifos.write(notifyFifoLine('INSTANCE', event.router, state, event.priority));
     const spec = notifyByRouter.get(event.router);
     if (spec === undefined) return;
-    queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, notifyStateOf(event.to), event.priority));
+    queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, state, event.priority));
   };
+  // Ours first: a member's line is written before the group's line it leads to, as keepalived's.
   engine.on('stateChange', onStateChange);
-  if (options.notifyCurrentStates !== false && engine.running) replayCurrentStates(engine, onStateChange);
   // keepalived gives a group's `notify` a priority argument too; it means nothing for a group: 0.
-  const syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
+  syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
+    fifos.write(notifyFifoLine('GROUP', group, state, 0));
     const spec = plan.syncGroups.find((candidate) => candidate.name === group);
     if (spec?.notify !== undefined) queues.enqueue(`GROUP ${group}`, notifyCommandsFor(spec.notify, 'GROUP', group, state, 0));
   });
+  if (options.notifyCurrentStates !== false && engine.running) replayCurrentStates(engine, onStateChange);
+  else if (plan.fifoStatesOnReload === true && engine.running) {
+    // fifo_write_vrrp_states_on_reload: the FIFOs (not the scripts) hear every state again.
+    replayCurrentStates(engine, (event) => fifos.write(notifyFifoLine('INSTANCE', event.router, notifyStateOf(event.to), event.priority)));
+  }
 
   for (const check of checks) feed(check, check.verdict());
   for (const check of checks) {
@@ -130,6 +143,7 @@ export function startHealth(
         syncGroups.close();
         // Stop the engine first: its STOP state changes are queued by then, and run before this resolves.
         engine.off('stateChange', onStateChange);
+        fifos.close();
         await queues.drain();
         runner.close();
         context.pings.close();

@@ -94,6 +94,17 @@ export class SyncGroups {
     for (const group of this.groups) for (const router of group.spec.routers) this.send(router, 'join');
   }
 
+  /**
+   * A member leaves Initialize: a group not yet reported starts as keepalived starts it, in BACKUP (or
+   * FAULT), reported before the member's own state (as keepalived's notify FIFO shows).
+   */
+  memberStarting(router: string, to: RouterState): void {
+    const group = this.groupOf.get(router);
+    if (group === undefined || group.notified !== undefined) return;
+    group.notified = to === 'Fault' ? 'FAULT' : 'BACKUP';
+    this.onGroupState(group.spec.name, group.notified);
+  }
+
   close(): void {
     this.closed = true;
     this.engine.off('notice', this.onNotice);
@@ -144,6 +155,8 @@ export class SyncGroups {
     if (states.includes('Fault')) state = 'FAULT';
     else if (states.every((s) => s === 'Master')) state = 'MASTER';
     else if (states.every((s) => s === 'Backup')) state = 'BACKUP';
+    // Every member stopped: keepalived reports the group's STOP after theirs.
+    else if (states.every((s) => s === 'Initialize') && group.notified !== undefined) state = 'STOP';
     if (state === undefined || state === group.notified) return;
     group.notified = state;
     this.onGroupState(group.spec.name, state);

@@ -3,7 +3,7 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { unknownKeyMessage } from '../model/known-keys.js';
-import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from '../model/health-plan.js';
+import type { CheckSpec, HealthPlan, NotifyCommands, NotifyFifoSpec, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from '../model/health-plan.js';
 
 type Json = Record<string, unknown>;
 
@@ -178,10 +178,31 @@ function readScriptSecurity(value: unknown, field: string): ScriptSecurity {
   };
 }
 
+function readNotifyFifo(value: unknown, field: string): NotifyFifoSpec {
+  const raw = object(value, field);
+  onlyFields(raw, ['path', 'owner', 'script', 'scriptUser', 'scriptGroup'], field);
+  const owner = optional(raw['owner'], (v) => {
+    const o = object(v, `${field}.owner`);
+    onlyFields(o, ['user', 'group'], `${field}.owner`);
+    const group = optional(o['group'], (g) => text(g, `${field}.owner.group`));
+    return { user: text(o['user'], `${field}.owner.user`), ...(group !== undefined ? { group } : {}) };
+  });
+  const script = optional(raw['script'], (v) => argv(v, `${field}.script`));
+  const scriptUser = optional(raw['scriptUser'], (v) => text(v, `${field}.scriptUser`));
+  const scriptGroup = optional(raw['scriptGroup'], (v) => text(v, `${field}.scriptGroup`));
+  return {
+    path: text(raw['path'], `${field}.path`),
+    ...(owner !== undefined ? { owner } : {}),
+    ...(script !== undefined ? { script } : {}),
+    ...(scriptUser !== undefined ? { scriptUser } : {}),
+    ...(scriptGroup !== undefined ? { scriptGroup } : {}),
+  };
+}
+
 /** A plan from JSON: every field checked, then its references (see checkHealthPlan). */
 export function readHealthPlan(value: unknown, routers: readonly string[], field = 'health'): HealthPlan {
   const raw = object(value, field);
-  onlyFields(raw, ['checks', 'tracks', 'notify', 'syncGroups', 'scriptSecurity', 'notifyTimeoutMs'], field);
+  onlyFields(raw, ['checks', 'tracks', 'notify', 'syncGroups', 'scriptSecurity', 'notifyTimeoutMs', 'notifyFifos', 'fifoStatesOnReload'], field);
   const notifyTimeoutMs = optional(raw['notifyTimeoutMs'], (v) => integer(v, `${field}.notifyTimeoutMs`, 1, DAY_MS));
   const scriptSecurity = optional(raw['scriptSecurity'], (v) => readScriptSecurity(v, `${field}.scriptSecurity`));
   const plan: HealthPlan = {
@@ -191,6 +212,8 @@ export function readHealthPlan(value: unknown, routers: readonly string[], field
     syncGroups: list(raw['syncGroups'], `${field}.syncGroups`).map((v, i) => readSyncGroup(v, `${field}.syncGroups[${i}]`)),
     ...(scriptSecurity !== undefined ? { scriptSecurity } : {}),
     ...(notifyTimeoutMs !== undefined ? { notifyTimeoutMs } : {}),
+    ...(raw['notifyFifos'] !== undefined ? { notifyFifos: list(raw['notifyFifos'], `${field}.notifyFifos`).map((v, i) => readNotifyFifo(v, `${field}.notifyFifos[${i}]`)) } : {}),
+    ...(raw['fifoStatesOnReload'] !== undefined ? { fifoStatesOnReload: bool(raw['fifoStatesOnReload'], `${field}.fifoStatesOnReload`) } : {}),
   };
   checkHealthPlan(plan, routers, field);
   return plan;

@@ -141,6 +141,17 @@ export interface SyncGroupSpec {
   readonly notify?: NotifyCommands;
 }
 
+/** keepalived notify_fifo / vrrp_notify_fifo: state changes written as lines (src/health/notify-fifo.ts). */
+export interface NotifyFifoSpec {
+  readonly path: string;
+  /** The FIFO's owner when it is made (keepalived's `notify_fifo PATH [USER [GROUP]]`). */
+  readonly owner?: { readonly user: string; readonly group?: string };
+  /** Started with the FIFO's path as its last argument (notify_fifo_script). */
+  readonly script?: readonly string[];
+  readonly scriptUser?: string;
+  readonly scriptGroup?: string;
+}
+
 export interface ScriptSecurity {
   /** keepalived enable_script_security: refuse a script any non-root user could modify. */
   readonly enabled: boolean;
@@ -157,6 +168,9 @@ export interface HealthPlan {
   readonly scriptSecurity?: ScriptSecurity;
   /** A notify command still running after this long is killed and logged (default 30 s). */
   readonly notifyTimeoutMs?: number;
+  readonly notifyFifos?: readonly NotifyFifoSpec[];
+  /** keepalived fifo_write_vrrp_states_on_reload: a reload writes every current state to the FIFOs. */
+  readonly fifoStatesOnReload?: boolean;
 }
 
 export const EMPTY_HEALTH_PLAN: HealthPlan = { checks: [], tracks: [], notify: [], syncGroups: [] };

@@ -111,7 +111,9 @@ t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only wher
   refused(t, vip('10.1'), '10.1', /not a dotted-quad/);
   refused(t, vip('192.0.2.100 192.0.2.101'), '192.0.2.100 192.0.2.101', /unknown virtual_ipaddress option "192\.0\.2\.101"/);
   refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /2001:db8::1 is IPv6, the instance's first VIP is IPv4: .*virtual_ipaddress_excluded/);
-  refused(t, vip('192.0.2.100\n192.0.2.100/32'), '192.0.2.100/32', /listed twice/);
+  // keepalived 2.2.7 runs its sample keepalived.conf.vrrp, which lists a VIP twice: it adds it once.
+  warned(t, vip('192.0.2.100\n192.0.2.100/32 label eth0:1'), '192.0.2.100/32', /192\.0\.2\.100 is listed twice in virtual_ipaddress \(first at line \d+\): it is added once with the first line's options/);
+  t.same(router(vip('192.0.2.100\n192.0.2.100/32 label eth0:1')).virtualAddresses, ['192.0.2.100'], 'and advertised once');
   refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
   warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
   warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);
@@ -196,7 +198,7 @@ t.test('use_vmac: true or the interface name; labels then name the VMAC', async 
   const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vrrp.51:a\n}');
   t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vrrp.51:a' }]);
   refused(t, `${base}\nuse_vmac averyveryverylongname`, 'use_vmac', /longer than 15/);
-  refused(t, `${base}\nvmac_xmit_base`, 'vmac_xmit_base', /not supported yet/);
+  warned(t, `${base}\nuse_vmac\nvmac_xmit_base`, 'vmac_xmit_base', /vmac_xmit_base is accepted but not implemented yet: adverts leave from the VMAC/);
 });
 
 t.test('tracking, notify and scripts are parsed and checked for the health plan, never dropped silently', async (t) => {
@@ -224,12 +226,13 @@ t.test('tracking, notify and scripts are parsed and checked for the health plan,
 });
 
 t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
-  warned(t, base, 'notification_email', /accepted and ignored/, 'notification_email {\nroot@localhost\n}');
-  warned(t, base, 'smtp_server', /accepted and ignored/, 'smtp_server 127.0.0.1');
-  warned(t, base, 'max_auto_priority', /accepted and ignored/, 'max_auto_priority');
-  warned(t, base, 'vrrp_iptables', /accept mode off is enforced with vrrp-engine's own nftables table/, 'vrrp_iptables');
-  warned(t, base, 'vrrp_nftables', /accept mode off is enforced with vrrp-engine's own nftables table/, 'vrrp_nftables');
-  warned(t, base, 'vrrp_skip_check_adv_addr', /only logs an address list/, 'vrrp_skip_check_adv_addr');
+  warned(t, base, 'notification_email', /notification_email is accepted and has no effect: vrrp-engine sends no mail/, 'notification_email {\nroot@localhost\n}');
+  warned(t, base, 'smtp_server', /accepted and has no effect/, 'smtp_server 127.0.0.1');
+  warned(t, base, 'max_auto_priority', /max_auto_priority is accepted but not implemented yet/, 'max_auto_priority');
+  warned(t, base, 'vrrp_iptables', /accepted but not implemented yet: accept mode off .* vrrp-engine's own nftables table/, 'vrrp_iptables');
+  refused(t, base, 'vrrp_nftables', /unknown keyword "vrrp_nftables" in global_defs \(did you mean "nftables"\?\)/, 'vrrp_nftables');
+  refused(t, base, 'net_namespace', /unknown keyword "net_namespace" in global_defs \(it is a keyword of the top level\)/, 'net_namespace blue');
+  warned(t, base, 'vrrp_skip_check_adv_addr', /an address list that differs from ours is logged/, 'vrrp_skip_check_adv_addr');
   t.same(load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics, [], 'the standard groups are fine');
   refused(t, base, 'vrrp_mcast_group4', /only the standard group 224\.0\.0\.18 is supported for now/, 'vrrp_mcast_group4 224.0.0.19');
   refused(t, base, 'vrrp_mcast_group6', /only the standard group ff02::12/, 'vrrp_mcast_group6 ff02::13');
@@ -244,10 +247,12 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
   t.match(errorsOf('global_defs {\n}\n'), [{ line: 1, message: /no vrrp_instance/ }]);
   t.match(errorsOf(`bogus_block {\n}\n${instance('A', 1)}`), [{ line: 1, message: /unknown keyword "bogus_block"/ }]);
   const ignored = parseKeepalivedConfig(`virtual_server 192.0.2.1 80 {\nlb_algo rr\n}\n${instance('A', 1)}`, 'k.conf');
-  t.match(ignored.diagnostics, [{ severity: 'warning', line: 1, message: /virtual_server is ignored: LVS/ }]);
+  t.match(ignored.diagnostics, [{ severity: 'warning', line: 1, message: /virtual_server is accepted and has no effect: LVS/ }]);
   const many = errorsOf(`vrrp_instance A {\ninterface eth0\nvirtual_router_id 300\npriorty 1\nvirtual_ipaddress {\n1.2.3\n}\n}\n`);
   t.same(many.map((d) => d.line), [3, 4, 6], 'every error, each at its line');
-  refused(t, `${base}\nunicast_ttl 10`, 'unicast_ttl', /not supported yet/);
+  warned(t, `${base}\nunicast_ttl 10`, 'unicast_ttl', /unicast_ttl is accepted but not implemented yet: unicast adverts are sent with TTL 255/);
+  refused(t, `${base}\ntrack_bfd {\nB1\n}`, 'track_bfd', /track_bfd is not supported: BFD is not part of vrrp-engine: track the peer with a track_script/);
+  refused(t, `${base}\npriorty 10`, 'priorty', /unknown keyword "priorty" in vrrp_instance VI_1 \(did you mean "priority"\?\)/);
   refused(t, `${base}\nwhatever 1`, 'whatever', /unknown keyword "whatever" in vrrp_instance VI_1/);
   warned(t, `${base}\npriority 10\npriority 20`, 'priority 20', /set again \(first at line \d+\)/);
   t.equal(router(`${base}\npriority 10\npriority 20`).priority, 20, 'the last one wins');
@@ -260,7 +265,7 @@ t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affin
   t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
   t.equal(all.input.scheduling?.names?.realtimePriority, 'vrrp_rt_priority', 'errors at start name the keyword');
   t.notOk(all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)), 'implemented: no "ignored" warning');
-  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap: not supported: .*V8 aborts.*MemorySwapMax=0/, 'vrrp_no_swap');
+  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet: memory is not locked: .*V8 aborts.*MemorySwapMax=0/, 'vrrp_no_swap');
   t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
   t.equal(load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs, 2, "1 µs is taken as 2, as keepalived (its soft limit is half)");
   const old = load(base, 'vrrp_rlimit_rtime 30000');
@@ -269,9 +274,56 @@ t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affin
   refused(t, base, 'vrrp_rt_priority', /vrrp_rt_priority must be a whole number from 1 to 99, got "100"/, 'vrrp_rt_priority 100');
   refused(t, base, 'vrrp_rt_priority', /from 1 to 99, got "0"/, 'vrrp_rt_priority 0');
   refused(t, base, 'vrrp_priority', /vrrp_priority must be a whole number from -20 to 19, got "-21"/, 'vrrp_priority -21');
-  refused(t, base, 'vrrp_no_swap', /no_swap/, 'vrrp_no_swap yes');
+  // keepalived 2.2.7 -t takes `vrrp_no_swap yes` too (exit 0): a value after it is not checked.
+  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet/, 'vrrp_no_swap yes');
   refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
   refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
   refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
-  warned(t, base, 'checker_rt_priority', /accepted and ignored/, 'checker_rt_priority 50');
+  warned(t, base, 'checker_rt_priority', /accepted and has no effect: tunes keepalived's checker/, 'checker_rt_priority 50');
+});
+
+t.test('notify FIFOs: notify_fifo, vrrp_notify_fifo, their scripts, fifo_write_vrrp_states_on_reload', async (t) => {
+  const loaded = load(base, [
+    'vrrp_notify_fifo /run/vrrp.fifo',
+    'vrrp_notify_fifo_script "/usr/local/bin/read-fifo --verbose" nobody',
+    'notify_fifo /run/all.fifo keepalived_script users',
+    'fifo_write_vrrp_states_on_reload',
+  ].join('\n'));
+  t.same(loaded.globals.notifyFifos, [
+    { path: '/run/all.fifo', owner: { user: 'keepalived_script', group: 'users' } },
+    { path: '/run/vrrp.fifo', script: ['/usr/local/bin/read-fifo', '--verbose'], scriptUser: 'nobody' },
+  ]);
+  t.equal(loaded.globals.fifoStatesOnReload, true);
+  t.same(loaded.diagnostics, [], 'implemented: no warning');
+  warned(t, base, 'notify_fifo_script', /notify_fifo_script is not run: there is no notify_fifo/, 'notify_fifo_script /bin/reader');
+  refused(t, base, 'vrrp_notify_fifo', /notify_fifo and vrrp_notify_fifo must name different FIFOs/, 'notify_fifo /run/x.fifo\nvrrp_notify_fifo /run/x.fifo');
+  refused(t, base, 'notify_fifo', /the FIFO path must be absolute/, 'notify_fifo x.fifo');
+});
+
+t.test('vmac_prefix: a generated VMAC is named <prefix>.<vrid>, as keepalived 2.2.7 names it', async (t) => {
+  // keepalived 2.2.7 with vmac_prefix vx and use_vmac on VRID 51 makes the link vx.51 (checked in a namespace).
+  t.equal(router(`${base}\nuse_vmac`, 'vmac_prefix vx').useVmac, 'vx.51');
+  t.equal(router(`${base}\nuse_vmac own0`, 'vmac_prefix vx').useVmac, 'own0', 'a name given to use_vmac wins');
+  t.equal(router(`${base}\nuse_vmac`).useVmac, true, 'without it: the runtime\'s vrrp.<vrid>');
+  const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vx.51:a\n}', 'vmac_prefix vx');
+  t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }], 'labels name the prefixed VMAC');
+  refused(t, base, 'vmac_prefix', /at most 11 characters/, 'vmac_prefix averyverylongone');
+});
+
+t.test('virtual_ipaddress options keepalived 2.2.7 -t accepts and vrrp-engine does not apply yet: warned', async (t) => {
+  // keepalived -t exits 0 on these three lines (checked by hand beside the keyword table's verdict test).
+  const body = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
+  warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
+  warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
+  warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
+  t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
+});
+
+t.test('vrrp_min_garp: one message and no second burst, as keepalived -d shows it', async (t) => {
+  // keepalived 2.2.7 -d with vrrp_min_garp: delay 0, repeat 1, lower priority delay 0, repeat 1 (default 5, 5, 5, 5).
+  t.same(router(base, 'vrrp_min_garp').announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+  t.same(router(base, 'vrrp_min_garp false').announce, {}, 'false: nothing changes');
+  t.same(router(base, 'vrrp_min_garp\nvrrp_garp_master_repeat 3').announce, { repeat: 3, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 }, 'a later vrrp_garp_* line wins');
+  const config = buildRouterConfig({ ...router(base, 'vrrp_min_garp'), primaryAddress: '192.0.2.1' });
+  t.match(config.announce, { repeat: 1, secondBurstDelayMs: 0 }, 'buildRouterConfig takes it');
 });

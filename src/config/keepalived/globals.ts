@@ -1,12 +1,15 @@
 // global_defs: the settings that apply to every vrrp_instance (strict mode, GARP timings, version)
-// and the few the daemon needs (router_id, script security, the VRRP process's scheduling). Options of keepalived that have no
-// meaning here are accepted with a warning that says so, never dropped silently.
+// and the few the daemon needs (router_id, script security, the VRRP process's scheduling). Every other
+// keyword is warned or refused by its class in the keyword table (keywords.ts), never dropped silently.
 
 import type { AnnounceConfig } from '../../core/types.js';
-import { MAX_CPU, NO_SWAP_UNSUPPORTED, type ProcessScheduling } from '../../model/scheduling.js';
+import { splitCommandLine } from './command-line.js';
+import type { NotifyFifoSpec } from '../../model/health-plan.js';
+import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
+import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { integerValue, noArgs, readInteger, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -19,7 +22,17 @@ export interface KeepalivedGlobals {
   announce: Partial<AnnounceConfig>;
   /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
   scheduling?: ProcessScheduling;
+  /** notify_fifo and vrrp_notify_fifo (keyword -> FIFO), with their *_script. */
+  fifos?: Partial<Record<FifoKeyword, NotifyFifoSpec & { readonly at: SourcePosition }>>;
+  fifoScripts?: Partial<Record<FifoKeyword, { readonly argv: readonly string[]; readonly user?: string; readonly group?: string; readonly at: SourcePosition }>>;
+  fifoStatesOnReload?: boolean;
+  /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
+  vmacPrefix?: string;
+  /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
+  notifyFifos?: NotifyFifoSpec[];
 }
+
+type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
 
 /** The keyword each scheduling setting comes from, for the error when the kernel refuses it. */
 const SCHEDULING_KEYWORDS = {
@@ -30,44 +43,6 @@ const SCHEDULING_KEYWORDS = {
 } as const;
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
-
-/** Accepted and ignored: mail, SNMP, LVS, process tuning. */
-const IGNORED_GLOBALS = new Set([
-  'notification_email', 'notification_email_from', 'smtp_server', 'smtp_connect_timeout', 'smtp_helo_name',
-  'smtp_alert', 'smtp_alert_vrrp', 'smtp_alert_checker', 'no_email_faults', 'enable_traps', 'enable_snmp_vrrp',
-  'enable_snmp_keepalived', 'enable_snmp_checker', 'enable_snmp_rfc', 'enable_snmp_rfcv2', 'enable_snmp_rfcv3',
-  'snmp_socket', 'lvs_id', 'lvs_sync_daemon', 'lvs_flush', 'lvs_flush_onstop', 'lvs_timeouts', 'checker_priority',
-  'checker_no_swap', 'checker_rt_priority', 'checker_cpu_affinity', 'checker_process_name', 'bfd_priority',
-  'bfd_no_swap', 'bfd_rt_priority', 'bfd_process_name', 'vrrp_process_name', 'process_names', 'process_name',
-  'max_auto_priority', 'min_auto_priority_delay', 'checker_rlimit_rtime', 'bfd_rlimit_rtime', 'checker_rlimit_rttime',
-  'bfd_rlimit_rttime', 'umask',
-  'dynamic_interfaces', 'vrrp_rx_bufs_policy', 'vrrp_rx_bufs_multiplier', 'vrrp_netlink_cmd_rcv_bufs',
-  'vrrp_netlink_cmd_rcv_bufs_force', 'vrrp_netlink_monitor_rcv_bufs', 'vrrp_netlink_monitor_rcv_bufs_force',
-  'random_seed', 'vrrp_higher_prio_send_advert',
-]);
-
-/** Known keepalived options that would change VRRP behaviour and are not implemented: warned. */
-const UNSUPPORTED_GLOBALS: Readonly<Record<string, string>> = {
-  vrrp_garp_interval: 'the gap between gratuitous ARPs of one burst is not configurable yet; they are sent back to back',
-  vrrp_gna_interval: 'the gap between unsolicited NAs of one burst is not configurable yet; they are sent back to back',
-  vrrp_min_garp: 'not supported; the vrrp_garp_* values are used as given',
-  vrrp_lower_prio_no_advert: 'not supported: a Master that hears a lower priority advertises at once (RFC 9568)',
-  vrrp_startup_delay: 'not supported yet: routers start at once',
-  vrrp_notify_fifo: 'notify FIFOs are not supported yet (issue 5)',
-  vrrp_notify_fifo_script: 'notify FIFOs are not supported yet (issue 5)',
-  notify_fifo: 'notify FIFOs are not supported yet (issue 5)',
-  notify_fifo_script: 'notify FIFOs are not supported yet (issue 5)',
-  vrrp_iptables: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_ipsets: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables_priority: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  vrrp_nftables_ifindex: 'accepted; accept mode off is enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs)',
-  default_interface: 'not supported: give each vrrp_instance its interface',
-  net_namespace: 'not supported: run vrrp-engine inside the namespace instead',
-  instance: 'not supported',
-  linkbeat_use_polling: 'not supported: link state comes from rtnetlink',
-  vrrp_skip_check_adv_addr: 'accepted: vrrp-engine only logs an address list that differs from ours (it drops it only under vrrp_strict)',
-};
 
 export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
   for (const statement of block) {
@@ -116,8 +91,53 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'vrrp_priority':
         setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
         break;
-      case 'vrrp_no_swap':
-        if (noArgs(statement, diagnostics)) diagnostics.warning(statement, `vrrp_no_swap: ${NO_SWAP_UNSUPPORTED}`);
+      case 'notify_fifo':
+      case 'vrrp_notify_fifo': {
+        // `notify_fifo PATH [USER [GROUP]]`: USER and GROUP own the FIFO when it is made.
+        const [path, user, group, extra] = statement.args;
+        if (!path || extra) diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
+        else if (!path.text.startsWith('/')) diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
+        else {
+          globals.fifos = {
+            ...globals.fifos,
+            [keyword]: { path: path.text, ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}), at: statement },
+          };
+        }
+        break;
+      }
+      case 'notify_fifo_script':
+      case 'vrrp_notify_fifo_script': {
+        const script = readScriptWithUser(statement, diagnostics);
+        if (script) globals.fifoScripts = { ...globals.fifoScripts, [keyword.replace(/_script$/, '')]: { ...script, at: statement } };
+        break;
+      }
+      case 'vmac_prefix': {
+        const word = singleArg(statement, diagnostics);
+        // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
+        if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
+          diagnostics.error(word, `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`);
+        } else if (word) globals.vmacPrefix = word.text;
+        break;
+      }
+      case 'fifo_write_vrrp_states_on_reload':
+        if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
+        break;
+      case 'vrrp_min_garp':
+        // keepalived -d with vrrp_min_garp: one message, no second burst, after becoming Master and after a
+        // lower-priority advert alike (the refresh stays off). Later vrrp_garp_* lines override it.
+        if (readFlag(statement, diagnostics) === true) {
+          Object.assign(globals.announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+        }
+        break;
+      case 'log_unknown_vrids':
+        // What vrrp-engine always does: the runtime logs each unknown VRID's drops (rate-limited, counted).
+        noArgs(statement, diagnostics);
+        break;
+      case 'dynamic_interfaces':
+        // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
+        if (statement.args.length > 1 || (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')) {
+          diagnostics.error(statement, 'dynamic_interfaces takes nothing or allow_if_changes');
+        }
         break;
       case 'vrrp_cpu_affinity':
         setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics));
@@ -132,9 +152,53 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       }
       default:
         if (!(keyword.startsWith('vrrp_garp_') && readGarpGlobal(statement, globals.announce, diagnostics))) {
-          unknownGlobal(statement, diagnostics);
+          reportUnmapped('global_defs', statement, diagnostics);
         }
     }
+  }
+}
+
+/**
+ * notify_fifo and vrrp_notify_fifo with their scripts, once global_defs is read (the keywords may come
+ * in any order). keepalived wants every FIFO name different; a script without its FIFO is not run.
+ */
+export function resolveNotifyFifos(globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const specs: NotifyFifoSpec[] = [];
+  for (const keyword of ['notify_fifo', 'vrrp_notify_fifo'] as const) {
+    const fifo = globals.fifos?.[keyword];
+    const script = globals.fifoScripts?.[keyword];
+    if (script && !fifo) {
+      diagnostics.warning(script.at, `${keyword}_script is not run: there is no ${keyword} for it to read`);
+    }
+    if (!fifo) continue;
+    const other = specs.find((spec) => spec.path === fifo.path);
+    if (other) {
+      diagnostics.error(fifo.at, `${keyword} ${fifo.path}: notify_fifo and vrrp_notify_fifo must name different FIFOs`);
+      continue;
+    }
+    const { at: _at, ...spec } = fifo;
+    specs.push({
+      ...spec,
+      ...(script ? { script: script.argv, ...(script.user ? { scriptUser: script.user } : {}), ...(script.group ? { scriptGroup: script.group } : {}) } : {}),
+    });
+  }
+  if (specs.length > 0) globals.notifyFifos = specs;
+}
+
+/** `KEYWORD COMMAND [USER [GROUP]]`, COMMAND one word or a quoted command line (keepalived's form). */
+function readScriptWithUser(statement: Statement, diagnostics: DiagnosticList): { argv: string[]; user?: string; group?: string } | undefined {
+  const [command, user, group, extra] = statement.args;
+  if (!command || extra) {
+    diagnostics.error(statement, `${statement.keyword} takes a command (quoted if it has arguments) and optionally a user and a group`);
+    return undefined;
+  }
+  try {
+    const argv = command.quoted ? splitCommandLine(command.text) : [command.text];
+    if (argv.length === 0) throw new Error('the command is empty');
+    return { argv, ...(user ? { user: user.text } : {}), ...(group ? { group: group.text } : {}) };
+  } catch (error) {
+    diagnostics.error(statement, `${statement.keyword}: ${(error as Error).message}`);
+    return undefined;
   }
 }
 
@@ -155,17 +219,6 @@ function readCpuList(statement: Statement, diagnostics: DiagnosticList): number[
   }
   const cpus = statement.args.map((word) => integerValue(word, 'vrrp_cpu_affinity', 0, MAX_CPU, diagnostics));
   return cpus.every((cpu) => cpu !== undefined) ? [...new Set(cpus as number[])] : undefined;
-}
-
-function unknownGlobal(statement: Statement, diagnostics: DiagnosticList): void {
-  const { keyword } = statement;
-  if (IGNORED_GLOBALS.has(keyword)) {
-    diagnostics.warning(statement, `${keyword} is accepted and ignored: it has no effect on vrrp-engine`);
-  } else if (UNSUPPORTED_GLOBALS[keyword] !== undefined) {
-    diagnostics.warning(statement, `${keyword}: ${UNSUPPORTED_GLOBALS[keyword]}`);
-  } else {
-    diagnostics.error(statement, `unknown keyword "${keyword}" in global_defs`);
-  }
 }
 
 /** GARP timings, global (`vrrp_garp_*`) or per instance (`garp_*`); false if not one of them. */

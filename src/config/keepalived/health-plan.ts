@@ -131,5 +131,7 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options
       ...(defaultUser ? { defaultUser } : {}),
       ...(defaultGroup ? { defaultGroup } : {}),
     },
+    ...(globals.notifyFifos !== undefined ? { notifyFifos: globals.notifyFifos } : {}),
+    ...(globals.fifoStatesOnReload === true ? { fifoStatesOnReload: true } : {}),
   };
 }

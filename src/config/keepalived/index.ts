@@ -12,6 +12,7 @@ import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
 import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 import type { PendingInstanceFeatures } from './instance.js';
+import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import type { SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition, VrrpScriptDefinition } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
@@ -24,7 +25,14 @@ export interface LoadedKeepalivedConfig {
   readonly diagnostics: readonly ConfigDiagnostic[];
   /** Every file read, the main one first (includes after), for reload checks. */
   readonly files: readonly string[];
-  readonly globals: { readonly routerId?: string; readonly scriptUser?: string; readonly enableScriptSecurity: boolean };
+  readonly globals: {
+    readonly routerId?: string;
+    readonly scriptUser?: string;
+    readonly enableScriptSecurity: boolean;
+    /** notify_fifo / vrrp_notify_fifo (and their scripts), fifo_write_vrrp_states_on_reload. */
+    readonly notifyFifos?: readonly NotifyFifoSpec[];
+    readonly fifoStatesOnReload?: boolean;
+  };
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
    * (src/config/keepalived/health-plan.ts) turns them into the HealthPlan that startHealth runs.
@@ -86,12 +94,18 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
   const order = (d: ConfigDiagnostic) => lexed.files.indexOf(d.file);
   const sorted = [...diagnostics.items].sort((a, b) => order(a) - order(b) || a.line - b.line);
   if (diagnostics.hasErrors) throw new KeepalivedConfigError(sorted);
-  const { routerId, scriptUser, enableScriptSecurity } = mapped.globals;
+  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload } = mapped.globals;
   return {
     input: mapped.input,
     diagnostics: sorted,
     files: lexed.files,
-    globals: { ...(routerId !== undefined ? { routerId } : {}), ...(scriptUser !== undefined ? { scriptUser } : {}), enableScriptSecurity },
+    globals: {
+      ...(routerId !== undefined ? { routerId } : {}),
+      ...(scriptUser !== undefined ? { scriptUser } : {}),
+      enableScriptSecurity,
+      ...(notifyFifos !== undefined ? { notifyFifos } : {}),
+      ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
+    },
     pending: { scripts: mapped.scripts, trackFiles: mapped.trackFiles, trackProcesses: mapped.trackProcesses, syncGroups: mapped.syncGroups, instances: mapped.pending },
   };
 }

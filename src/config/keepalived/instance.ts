@@ -1,12 +1,12 @@
 // vrrp_instance -> LinuxRouterInput (+ VipSpecs). Collects the statements first (keepalived allows any
 // order: `virtual_ipaddress` may come before `interface`), then maps them with keepalived 2.2.7's
-// meaning. What vrrp-engine cannot do yet is an error when running without it would change what the
-// router does on the wire or on the host, and a warning when it only adds something (scripts, notify).
+// meaning. A keyword not mapped here is warned or refused by its class in the keyword table (keywords.ts).
 
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
 import type { LinuxRouterInput, LinuxVipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
 import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
@@ -24,37 +24,8 @@ export interface MappedInstance {
   readonly at: SourcePosition;
 }
 
-const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process', 'track_bfd']);
+const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process']);
 const NOTIFY_KEYWORDS = new Set(['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']);
-const UNSUPPORTED_NOTIFY_KEYWORDS = new Set(['notify_deleted', 'notify_master_rx_lower_pri', 'notify_priority_changes']);
-
-/** Known instance options that vrrp-engine does not implement and that only add to what it does. */
-const WARNED_KEYWORDS: Readonly<Record<string, string>> = {
-  smtp_alert: 'is accepted and ignored: vrrp-engine sends no mail',
-  debug: 'is accepted and ignored',
-  dont_track_primary: 'is not supported yet: the link of the interface is always tracked',
-  track_src_ip: 'is not supported yet: a configured source address is not followed',
-  skip_check_adv_addr: 'is accepted: vrrp-engine only logs an address list that differs from ours',
-  check_unicast_src: 'is accepted: vrrp-engine always drops unicast adverts from a source that is not a unicast_peer',
-  lvs_sync_daemon_interface: 'is accepted and ignored: LVS is not part of vrrp-engine',
-  kernel_rx_buf_size: 'is accepted and ignored',
-  linkbeat_use_polling: 'is not supported: link state comes from rtnetlink',
-  higher_prio_send_advert: 'is accepted: vrrp-engine always sends one advert when a higher priority makes it step down',
-};
-
-/** Known instance options whose absence would change behaviour on the wire or the host: refused. */
-const REFUSED_KEYWORDS: Readonly<Record<string, string>> = {
-  virtual_routes: 'is not supported yet: vrrp-engine adds no routes',
-  virtual_rules: 'is not supported yet: vrrp-engine adds no policy rules',
-  unicast_ttl: 'is not supported yet: unicast adverts are sent with TTL 255',
-  unicast_fault_no_peer: 'is not supported yet',
-  garp_extra_if: 'is not supported yet',
-  vmac_xmit_base: 'is not supported yet: adverts leave from the virtual MAC interface',
-  use_ipvlan: 'is not supported: use use_vmac (macvlan)',
-  native_ipv6: 'is not supported: the family is taken from the addresses',
-  old_unicast_checksum: 'is not supported',
-  mcast_dst_ip: 'is not supported: adverts go to the standard group',
-};
 
 interface RawInstance {
   readonly at: SourcePosition;
@@ -114,7 +85,9 @@ export function mapInstance(
   if (!vridStatement) diagnostics.error(statement, `vrrp_instance ${name}: virtual_router_id is missing`);
   const vrid = vridStatement ? readInteger(vridStatement, 1, 255, diagnostics) : undefined;
 
-  const useVmac = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
+  const asWritten = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
+  // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
+  const useVmac = asWritten === true && globals.vmacPrefix !== undefined && vrid !== undefined ? `${globals.vmacPrefix}.${vrid}` : asWritten;
   const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
   const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
   const listed = vipBlock ? readVips(vipBlock, { keyword: 'virtual_ipaddress', field: 'virtualAddresses' }, iface, vmacName, diagnostics, positions) : [];
@@ -202,7 +175,7 @@ export function mapInstance(
   const authBlock = get('authentication', 'auth');
   const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
   if (strict && authBlock) diagnostics.error(authBlock, 'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it');
-  if (peers.length > 0 && !globals.checkUnicastSource) {
+  if (peers.length > 0 && !globals.checkUnicastSource && !raw.single.has('check_unicast_src')) {
     diagnostics.warning(peerBlock!, 'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)');
   }
 
@@ -219,20 +192,15 @@ export function mapInstance(
   for (const child of statement.block) {
     if (handled.has(child.keyword)) continue;
     if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
-    if (child.keyword === 'garp_interval' || child.keyword === 'gna_interval') {
-      diagnostics.warning(child, `${child.keyword} is not supported yet: the messages of one burst are sent back to back`);
-    } else if (TRACKING_KEYWORDS.has(child.keyword)) {
+    if (TRACKING_KEYWORDS.has(child.keyword)) {
       readTracking(child, tracked, pending, diagnostics);
     } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
       readNotifyCommand(child, pending, diagnostics);
-    } else if (UNSUPPORTED_NOTIFY_KEYWORDS.has(child.keyword)) {
-      diagnostics.warning(child, `${child.keyword} is not supported: ignored`);
-    } else if (WARNED_KEYWORDS[child.keyword] !== undefined) {
-      diagnostics.warning(child, `${child.keyword} ${WARNED_KEYWORDS[child.keyword]}`);
-    } else if (REFUSED_KEYWORDS[child.keyword] !== undefined) {
-      diagnostics.error(child, `${child.keyword} ${REFUSED_KEYWORDS[child.keyword]}`);
+    } else if (child.keyword === 'check_unicast_src') {
+      // What vrrp-engine always does (see the unicast_peer warning above).
+      noArgs(child, diagnostics);
     } else {
-      diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_instance ${name}`);
+      reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${name}`);
     }
   }
 
@@ -344,7 +312,7 @@ function readAuthentication(block: Statement, diagnostics: DiagnosticList): Auth
         }
       }
     } else {
-      diagnostics.error(child, `unknown keyword "${child.keyword}" in authentication`);
+      reportUnmapped('authentication', child, diagnostics);
     }
   }
   if (type !== 'PASS') return undefined;

@@ -7,8 +7,9 @@ import { ConfigError } from '../../model/config-error.js';
 import { buildRouterConfig } from '../../model/router-config.js';
 import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { readGlobalDefs, type KeepalivedGlobals } from './globals.js';
+import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
+import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import {
   readSyncGroup, readTrackFile, readTrackProcess, readVrrpScript,
@@ -25,18 +26,6 @@ export interface MappedConfig {
   readonly syncGroups: readonly SyncGroupDefinition[];
   readonly pending: ReadonlyMap<string, PendingInstanceFeatures>;
 }
-
-/** Top-level blocks of keepalived that are not VRRP: accepted with a warning that they are not applied. */
-const IGNORED_TOP_LEVEL: Readonly<Record<string, string>> = {
-  virtual_server: 'LVS is not part of vrrp-engine',
-  virtual_server_group: 'LVS is not part of vrrp-engine',
-  static_ipaddress: 'static addresses are not added by vrrp-engine',
-  static_routes: 'static routes are not added by vrrp-engine',
-  static_rules: 'static rules are not added by vrrp-engine',
-  bfd_instance: 'BFD is not supported',
-  linkbeat_interfaces: 'link state always comes from rtnetlink',
-  garp_group: 'GARP groups are not supported yet',
-};
 
 /** RouterConfigInput field -> the keepalived keyword a user wrote, for messages. */
 const KEYWORD_OF_FIELD: Readonly<Record<string, string>> = {
@@ -58,6 +47,7 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
       readGlobalDefs(statement.block ?? [], globals, diagnostics);
     }
   }
+  resolveNotifyFifos(globals, diagnostics);
 
   const scripts: VrrpScriptDefinition[] = [];
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_script')) {
@@ -71,7 +61,7 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
   }
 
   const trackFiles = readDefinitions(statements, ['vrrp_track_file', 'track_file'], readTrackFile, diagnostics);
-  const trackProcesses = readDefinitions(statements, ['vrrp_track_process', 'track_process'], readTrackProcess, diagnostics);
+  const trackProcesses = readDefinitions(statements, ['vrrp_track_process'], readTrackProcess, diagnostics);
   const tracked: TrackedNames = {
     scripts: new Set(scripts.map((s) => s.name)),
     files: new Set(trackFiles.map((f) => f.name)),
@@ -104,7 +94,6 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
       case 'vrrp_track_file':
       case 'track_file':
       case 'vrrp_track_process':
-      case 'track_process':
         break;
       case 'vrrp_sync_group': {
         const group = readSyncGroup(statement, new Set(names.keys()), tracked, diagnostics);
@@ -112,15 +101,17 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
         break;
       }
       default:
-        if (IGNORED_TOP_LEVEL[statement.keyword] !== undefined) {
-          diagnostics.warning(statement, `${statement.keyword} is ignored: ${IGNORED_TOP_LEVEL[statement.keyword]}`);
-        } else {
-          diagnostics.error(statement, `unknown keyword "${statement.keyword}"`);
-        }
+        reportUnmapped('top', statement, diagnostics);
     }
   }
   if (!statements.some((s) => s.keyword === 'vrrp_instance')) {
-    diagnostics.error({ file: mainFile, line: 1 }, 'no vrrp_instance: nothing to run');
+    const lvs = statements.some((s) => s.keyword === 'virtual_server' || s.keyword === 'virtual_server_group');
+    diagnostics.error(
+      { file: mainFile, line: 1 },
+      lvs
+        ? 'no vrrp_instance: nothing for vrrp-engine to run (this file configures only keepalived\'s LVS load balancer, virtual_server, which vrrp-engine is not; run keepalived for it)'
+        : 'no vrrp_instance: nothing to run',
+    );
   }
 
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);

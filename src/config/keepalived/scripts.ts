@@ -3,6 +3,7 @@
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { emptyPendingFeatures, readNotifyCommand, readTracking, readWeight, splitCommand, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
+import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import { readInteger, readSeconds, singleArg } from './values.js';
 
@@ -93,7 +94,7 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
         initFail = true;
         break;
       default:
-        diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_script ${name}`);
+        reportUnmapped('vrrp_script', child, diagnostics, ` in vrrp_script ${name}`);
     }
   }
   if (script === undefined) {
@@ -145,7 +146,7 @@ export function readTrackFile(statement: Statement, diagnostics: DiagnosticList)
         break;
       }
       default:
-        diagnostics.error(child, `unknown keyword "${child.keyword}" in ${statement.keyword} ${name}`);
+        reportUnmapped('vrrp_track_file', child, diagnostics, ` in ${statement.keyword} ${name}`);
     }
   }
   if (file === undefined) {
@@ -218,11 +219,8 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
       case 'terminate_delay':
         terminateDelay = readSeconds(child, 0, 86_400, diagnostics) ?? terminateDelay;
         break;
-      case 'fork_delay':
-        diagnostics.warning(child, 'fork_delay is not supported: a process that starts counts at the next scan of /proc');
-        break;
       default:
-        diagnostics.error(child, `unknown keyword "${child.keyword}" in ${statement.keyword} ${name}`);
+        reportUnmapped('vrrp_track_process', child, diagnostics, ` in ${statement.keyword} ${name}`);
     }
   }
   if (process === undefined) {
@@ -267,10 +265,8 @@ export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<s
       readNotifyCommand(child, features, diagnostics);
     } else if (child.keyword === 'sync_group_tracking_weight') {
       trackingWeight = true;
-    } else if (/^(smtp_alert|global_tracking|track_bfd)$/.test(child.keyword)) {
-      diagnostics.warning(child, `${child.keyword} in a vrrp_sync_group is not supported: ignored`);
     } else {
-      diagnostics.error(child, `unknown keyword "${child.keyword}" in vrrp_sync_group ${name}`);
+      reportUnmapped('vrrp_sync_group', child, diagnostics, ` in vrrp_sync_group ${name}`);
     }
   }
   // keepalived 2.2.7 keeps a one-member group (with a warning) and drops an empty one.

@@ -23,6 +23,8 @@ const VIP_FLAGS: Readonly<Record<string, string>> = {
   nodad: 'nodad is not supported yet: the kernel runs DAD on the VIP',
   noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
   autojoin: 'autojoin is not supported and is ignored',
+  mngtmpaddr: 'mngtmpaddr is not supported yet: no temporary addresses are made from the VIP',
+  use_vmac: 'use_vmac on an address is not supported yet: the address is added to its dev itself, not to a VMAC on it',
 };
 
 /** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
@@ -35,10 +37,22 @@ export function readVips(
   positions: Map<string, SourcePosition>,
 ): ParsedVip[] {
   const vips: ParsedVip[] = [];
+  const firstAt = new Map<string, SourcePosition>();
   for (const line of block.block ?? []) {
     const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, list.keyword, diagnostics, true);
     const options = readVipOptions(line, iface, vmacName, diagnostics);
     if (!address || !options) continue;
+    const first = firstAt.get(address.address);
+    if (first) {
+      // keepalived 2.2.7 (sample keepalived.conf.vrrp) keeps both: the kernel takes the address once
+      // (the second's options, a label say, are lost) and its adverts carry the address twice.
+      diagnostics.warning(
+        line,
+        `${address.address} is listed twice in ${list.keyword} (first at line ${first.line}): it is added once with the first line's options, as keepalived adds it, and advertised once (keepalived's adverts carry it twice)`,
+      );
+      continue;
+    }
+    firstAt.set(address.address, line);
     if (address.prefixLength === undefined && address.family === 4 && options.brd) {
       diagnostics.warning(line, 'brd without a prefix length means nothing for a /32');
     }
@@ -83,7 +97,7 @@ function readVipOptions(
       continue;
     }
     const value: Word | undefined = args[i + 1];
-    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft'].includes(option.text)) {
+    if (!['dev', 'label', 'scope', 'brd', 'broadcast', 'preferred_lft', 'peer'].includes(option.text)) {
       diagnostics.error(option, `unknown virtual_ipaddress option "${option.text}" (one address per line)`);
       ok = false;
       continue;
@@ -113,6 +127,9 @@ function readVipOptions(
       case 'broadcast':
         diagnostics.warning(value, `${option.text} is not supported yet: the VIP is added without a broadcast address`);
         result.brd = true;
+        break;
+      case 'peer':
+        diagnostics.warning(value, `peer ${value.text} is not supported yet: the VIP is added without a peer address`);
         break;
       case 'preferred_lft':
         if (value.text === '0') result.preferredLifetime = 0;
