@@ -7,6 +7,7 @@
 #include "announce.h"
 #include "errors.h"
 #include "net_util.h"
+#include "periodic_adverts.h"
 #include "precise_timer.h"
 #include "scheduling.h"
 #include "signal_watcher.h"
@@ -36,6 +37,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
+  exports.Set("periodicCheckIn", Napi::Function::New<vrrp::periodic::CheckIn>(env, "periodicCheckIn"));
+  exports.Set("periodicCounters", Napi::Function::New<vrrp::periodic::Counters>(env, "periodicCounters"));
+  exports.Set("periodicForget", Napi::Function::New<vrrp::periodic::Forget>(env, "periodicForget"));
+  exports.Set("setPeriodicRealtime", Napi::Function::New<vrrp::periodic::SetRealtime>(env, "setPeriodicRealtime"));
   return exports;
 }
 

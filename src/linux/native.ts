@@ -46,6 +46,8 @@ export interface NativeOutgoingPacket {
   readonly sourceAddress?: string;
   readonly destinationAddress: string;
   readonly payload: Uint8Array;
+  /** A Master's periodic advert: skipped when the sender thread sent it this interval (setPeriodic). */
+  readonly periodic?: boolean;
 }
 
 export interface NativeSendResult {
@@ -74,6 +76,12 @@ export interface NativeVrrpSocket {
   setParting(packets: readonly NativeOutgoingPacket[]): void;
   /** Arms the adverts the expiry of PreciseTimer `timerId` sends if no socket has anything to read (copied); [] disarms. */
   setTakeover(packets: readonly NativeOutgoingPacket[], timerId: number): void;
+  /**
+   * Arms the sender thread's schedule `key` (copied): these adverts every intervalNs from firstAtNs
+   * (CLOCK_MONOTONIC; a key already armed keeps its timing), none once watchdogNs pass without a
+   * periodicCheckIn; [] disarms (native/src/periodic_adverts.h).
+   */
+  setPeriodic(key: number, packets: readonly NativeOutgoingPacket[], intervalNs: number, firstAtNs: number, watchdogNs: number): void;
   startReceiving(callback: NativeReceiveCallback): void;
   /**
    * Reads what is queued now (up to one wake-up's worth) and calls the startReceiving callback before
@@ -175,6 +183,14 @@ export interface VrrpNativeAddon {
   setCpuAffinity(cpus: readonly number[]): void;
   /** setrlimit(RLIMIT_RTTIME, { softUs, hardUs }). */
   setRealtimeLimit(softUs: number, hardUs: number): void;
+  /** The engine is alive: the periodic adverts' watchdog restarts its clock. */
+  periodicCheckIn(): void;
+  /** [key, sent, watchdogTrips, skipped, ...] for every periodic schedule key armed and not forgotten. */
+  periodicCounters(): number[];
+  /** Disarms schedule `key` and drops its counters. */
+  periodicForget(key: number): void;
+  /** SCHED_RR at `priority` for the periodic advert sender thread (0: SCHED_OTHER). */
+  setPeriodicRealtime(priority: number): void;
 }
 
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'vrrp_native.node');
