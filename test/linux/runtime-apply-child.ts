@@ -1,19 +1,27 @@
-// Child side of test/linux/runtime-apply.root.test.ts: runs startLinuxEngine inside a network namespace and
-// takes commands as JSON lines on stdin ({ op: 'start' | 'apply', input } | { op: 'isUp', name } |
-// { op: 'stop' }); writes JSON lines: every log record ({ type: 'log', ... }) and one reply per
-// command ({ type: 'reply', op, ok, result | error }).
+// Child side of test/linux/runtime-apply.root.test.ts and test/linux/periodic-adverts.root.serial.test.ts:
+// runs startLinuxEngine inside a network namespace and takes commands as JSON lines on stdin
+// ({ op: 'start' | 'apply', input } | { op: 'isUp', name } | { op: 'stop' } | { op: 'block', ms } (a busy
+// loop on the event loop) | { op: 'record' } (from now, the receive time of every advert accepted) |
+// { op: 'receipts' } | { op: 'counters' }); writes JSON lines: every log record ({ type: 'log', ... })
+// and one reply per command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
 import type { RuntimeLogger } from '../../src/linux/event-log.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/linux/runtime.js';
 
-type Command = { op: 'start' | 'apply'; input: LinuxEngineInput } | { op: 'isUp'; name: string } | { op: 'stop' };
+type Command =
+  | { op: 'start' | 'apply'; input: LinuxEngineInput }
+  | { op: 'isUp'; name: string }
+  | { op: 'block'; ms: number }
+  | { op: 'stop' | 'record' | 'receipts' | 'counters' };
 
 const write = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
 const log = (level: string) => (object: Record<string, unknown>, message?: string) => write({ type: 'log', level, ...object, msg: message });
 const logger: RuntimeLogger = { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
 let handle: LinuxEngineHandle | undefined;
+/** Receive times (ms, the engine's clock) of accepted adverts since 'record'. */
+const receipts: number[] = [];
 
 async function run(command: Command): Promise<unknown> {
   switch (command.op) {
@@ -29,6 +37,20 @@ async function run(command: Command): Promise<unknown> {
     case 'stop':
       await handle!.stop();
       return null;
+    case 'block': {
+      const until = performance.now() + command.ms;
+      while (performance.now() < until) {
+        // The event loop is blocked, as by a long GC pause or a synchronous call.
+      }
+      return null;
+    }
+    case 'record':
+      handle!.engine.on('advertReceived', (event) => receipts.push(event.atMs));
+      return null;
+    case 'receipts':
+      return receipts;
+    case 'counters':
+      return handle!.counters();
   }
 }
 
