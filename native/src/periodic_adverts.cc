@@ -34,6 +34,8 @@ int64_t NowNs() {
 
 struct Entry {
   const void* owner = nullptr;
+  // The VRID its adverts carry (VRRP header byte 1): with the owner, what names it to TakeJsSend.
+  uint8_t vrid = 0;
   int fd = -1;
   std::vector<Datagram> datagrams;
   // When each datagram last left, from this thread or from the engine.
@@ -56,6 +58,9 @@ struct Scheduler {
   std::mutex mutex;
   std::condition_variable wake;
   std::map<uint32_t, Entry> entries;
+  // Key by (socket, VRID): every router of a socket shares its destination and source, so TakeJsSend
+  // finds the one a packet belongs to by its VRID, without scanning them all per packet.
+  std::map<std::pair<const void*, uint8_t>, uint32_t> keyByVrid;
   std::map<uint32_t, Counts> counts;
   std::unordered_set<const void*> halted;
   std::atomic<int64_t> checkInNs{0};
@@ -69,9 +74,15 @@ Scheduler& State() {
   return *scheduler;
 }
 
-void CloseEntry(Entry& entry) {
+uint8_t VridOf(const std::vector<uint8_t>& payload) { return payload.size() > 1 ? payload[1] : 0; }
+
+// Closes its descriptor and erases it (and its index entry).
+std::map<uint32_t, Entry>::iterator Erase(Scheduler& s, std::map<uint32_t, Entry>::iterator it) {
+  Entry& entry = it->second;
   if (entry.fd >= 0) close(entry.fd);
-  entry.fd = -1;
+  auto indexed = s.keyByVrid.find({entry.owner, entry.vrid});
+  if (indexed != s.keyByVrid.end() && indexed->second == it->first) s.keyByVrid.erase(indexed);
+  return s.entries.erase(it);
 }
 
 bool SameDestination(const Datagram& datagram, const msghdr& message) {
@@ -172,18 +183,20 @@ void* Run(void*) {
 }
 
 // Under the mutex. The thread starts with the first schedule and runs until the process ends.
-void EnsureStarted(Scheduler& s) {
-  if (s.started) return;
+// Returns 0, or pthread_create's error.
+int EnsureStarted(Scheduler& s) {
+  if (s.started) return 0;
   // Blocks every signal in the new thread (it inherits this mask), so signals stay with the JS thread.
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
   int result = pthread_create(&s.thread, nullptr, Run, nullptr);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (result != 0) return;  // without the thread the engine sends every advert itself
+  if (result != 0) return result;
   pthread_detach(s.thread);
   s.started = true;
   if (s.realtimePriority > 0) ApplyRealtime(s.thread, s.realtimePriority);
+  return 0;
 }
 
 }  // namespace
@@ -204,17 +217,20 @@ int Arm(const void* owner, int socketFd, uint32_t key, std::vector<Datagram> dat
   std::lock_guard<std::mutex> lock(s.mutex);
   auto found = s.entries.find(key);
   if (datagrams.empty()) {
-    if (found != s.entries.end()) {
-      CloseEntry(found->second);
-      s.entries.erase(found);
-    }
+    if (found != s.entries.end()) Erase(s, found);
     return 0;
   }
-  if (found == s.entries.end() || found->second.owner != owner) {
+  const uint8_t vrid = VridOf(datagrams[0].payload);
+  if (found != s.entries.end() && (found->second.owner != owner || found->second.vrid != vrid)) {
+    Erase(s, found);
+    found = s.entries.end();
+  }
+  if (found == s.entries.end()) {
     int fd = fcntl(socketFd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return errno;
-    if (found != s.entries.end()) CloseEntry(found->second);
     Entry& entry = s.entries[key];
+    entry.vrid = vrid;
+    s.keyByVrid[{owner, vrid}] = key;
     entry.owner = owner;
     entry.fd = fd;
     entry.nextAtNs = schedule.firstAtNs;
@@ -232,7 +248,11 @@ int Arm(const void* owner, int socketFd, uint32_t key, std::vector<Datagram> dat
   entry.watchdogNs = schedule.watchdogNs;
   s.counts[key];
   s.checkInNs.store(NowNs(), std::memory_order_relaxed);  // the engine is evidently running
-  EnsureStarted(s);
+  if (int error = EnsureStarted(s); error != 0) {
+    // No thread, no schedule: nothing may make send() skip the engine's own adverts.
+    Erase(s, s.entries.find(key));
+    return error;
+  }
   s.wake.notify_one();
   return 0;
 }
@@ -241,12 +261,7 @@ void ForgetOwner(const void* owner) {
   Scheduler& s = State();
   std::lock_guard<std::mutex> lock(s.mutex);
   for (auto it = s.entries.begin(); it != s.entries.end();) {
-    if (it->second.owner == owner) {
-      CloseEntry(it->second);
-      it = s.entries.erase(it);
-    } else {
-      ++it;
-    }
+    it = it->second.owner == owner ? Erase(s, it) : std::next(it);
   }
   s.halted.erase(owner);
 }
@@ -260,21 +275,24 @@ void HaltOwner(const void* owner) {
 bool TakeJsSend(const void* owner, const msghdr& message) {
   Scheduler& s = State();
   std::lock_guard<std::mutex> lock(s.mutex);
+  const iovec& iov = message.msg_iov[0];
+  if (iov.iov_len < 2) return false;
+  auto indexed = s.keyByVrid.find({owner, static_cast<const uint8_t*>(iov.iov_base)[1]});
+  if (indexed == s.keyByVrid.end()) return false;
+  const uint32_t key = indexed->second;
+  Entry& entry = s.entries.at(key);
   const int64_t now = NowNs();
-  for (auto& [key, entry] : s.entries) {
-    if (entry.owner != owner) continue;
-    for (size_t i = 0; i < entry.datagrams.size(); i++) {
-      Datagram& datagram = entry.datagrams[i];
-      if (!SameDestination(datagram, message)) continue;
-      const bool live = !entry.tripped && !s.halted.count(owner);
-      if (live && SamePayload(datagram, message) && now - entry.lastSentNs[i] < entry.intervalNs + entry.intervalNs / 2) {
-        s.counts[key].skipped++;
-        return true;
-      }
-      entry.lastSentNs[i] = now;
-      entry.nextAtNs = now + entry.intervalNs;
-      return false;
+  for (size_t i = 0; i < entry.datagrams.size(); i++) {
+    Datagram& datagram = entry.datagrams[i];
+    if (!SameDestination(datagram, message)) continue;
+    const bool live = !entry.tripped && !s.halted.count(owner);
+    if (live && SamePayload(datagram, message) && now - entry.lastSentNs[i] < entry.intervalNs + entry.intervalNs / 2) {
+      s.counts[key].skipped++;
+      return true;
     }
+    entry.lastSentNs[i] = now;
+    entry.nextAtNs = now + entry.intervalNs;
+    return false;
   }
   return false;
 }
@@ -306,10 +324,7 @@ Napi::Value Forget(const Napi::CallbackInfo& info) {
   Scheduler& s = State();
   std::lock_guard<std::mutex> lock(s.mutex);
   auto found = s.entries.find(key);
-  if (found != s.entries.end()) {
-    CloseEntry(found->second);
-    s.entries.erase(found);
-  }
+  if (found != s.entries.end()) Erase(s, found);
   s.counts.erase(key);
   return env.Undefined();
 }

@@ -811,7 +811,7 @@ void VrrpSocket::SetPeriodic(const Napi::CallbackInfo& info) {
     datagrams.push_back(periodic::FromMessage(message));
   }
   int error = periodic::Arm(&core, core.fd, info[0].As<Napi::Number>().Uint32Value(), std::move(datagrams), schedule);
-  if (error != 0) ThrowErrno(env, error, "fcntl", "F_DUPFD_CLOEXEC");
+  if (error != 0) ThrowErrno(env, error, "setPeriodic", "fcntl F_DUPFD_CLOEXEC or pthread_create");
 }
 
 void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {

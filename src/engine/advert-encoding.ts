@@ -53,15 +53,14 @@ export function encodeAdvertPackets(encoding: AdvertEncoding, action: AdvertActi
     authType: encoding.authType,
     authData: encoding.authData,
   };
-  return encoding.encodeOptions.map((options) => {
-    const packet = {
-      interface: config.interface,
-      family: config.family,
-      sourceAddress: config.primaryAddress,
-      destinationAddress: options.destinationAddress,
-      payload: encodeAdvert(advert, options),
-    };
-    return periodic ? { ...packet, periodic: true as const } : packet;
+  const { interface: iface, family, primaryAddress: sourceAddress } = config;
+  return encoding.encodeOptions.map((options): OutgoingPacket => {
+    const payload = encodeAdvert(advert, options);
+    const destinationAddress = options.destinationAddress;
+    // Two literals rather than a spread: this is the per-advert path.
+    return periodic
+      ? { interface: iface, family, sourceAddress, destinationAddress, payload, periodic: true }
+      : { interface: iface, family, sourceAddress, destinationAddress, payload };
   });
 }
 

@@ -2,15 +2,16 @@
 // runs startLinuxEngine inside a network namespace and takes commands as JSON lines on stdin
 // ({ op: 'start' | 'apply', input } | { op: 'isUp', name } | { op: 'stop' } | { op: 'block', ms } (a busy
 // loop on the event loop) | { op: 'record' } (from now, the receive time of every advert accepted) |
-// { op: 'receipts' } | { op: 'counters' }); writes JSON lines: every log record ({ type: 'log', ... })
+// { op: 'receipts' } | { op: 'counters' }; start's `periodic: false` leaves the sender thread out); writes JSON lines: every log record ({ type: 'log', ... })
 // and one reply per command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
 import type { RuntimeLogger } from '../../src/linux/event-log.js';
+import { LinuxPacketPort } from '../../src/linux/packet-port.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/linux/runtime.js';
 
 type Command =
-  | { op: 'start' | 'apply'; input: LinuxEngineInput }
+  | { op: 'start' | 'apply'; input: LinuxEngineInput; periodic?: boolean }
   | { op: 'isUp'; name: string }
   | { op: 'block'; ms: number }
   | { op: 'stop' | 'record' | 'receipts' | 'counters' };
@@ -26,6 +27,8 @@ const receipts: number[] = [];
 async function run(command: Command): Promise<unknown> {
   switch (command.op) {
     case 'start':
+      // periodic: false, the runtime as before the addon's sender thread (for a benchmark's "before").
+      if (command.periodic === false) delete (LinuxPacketPort.prototype as Partial<LinuxPacketPort>).setPeriodic;
       handle = await startLinuxEngine({ ...command.input, logger });
       return { routers: handle.routers.map((r) => r.name) };
     case 'apply': {
