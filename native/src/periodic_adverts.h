@@ -6,8 +6,9 @@
 // it disarms it when the router leaves Master. The thread sends each schedule's datagrams every
 // interval. Its schedule and the engine's own periodic sends are one sequence, never two:
 //   - the engine still decides every advert; its periodic ones reach VrrpSocket send marked
-//     `periodic`, and one whose identical datagram this thread sent less than 1.5 intervals ago is
-//     skipped (TakeJsSend), so the wire sees one advert per interval;
+//     `periodic`, and one whose identical datagram this thread sent less than an interval and a
+//     grace (a quarter interval, at most 2 ms) ago is skipped (TakeJsSend), so the wire sees one
+//     advert per interval;
 //   - when the engine sends one itself (the thread was late, tripped or halted), the schedule
 //     restarts from that send, so the thread does not follow it with a second one;
 //   - every change happens under one mutex, the same the thread holds while it sends: once a

@@ -29,11 +29,14 @@ export interface HeadStartHost {
 
 /**
  * The least silence, in ms, after which a Master's periodic adverts stop (HeadStartPort.setPeriodic
- * `watchdogMs`); at longer intervals three of them (about Master_Down_Interval). Twice the event-loop
- * stall the native adverts are built to ride out (200 ms: a major GC of a large heap, a synchronous
- * file or DNS call): the engine checks in at every timer expiry, so the last check-in may be an interval
- * before the stall began, and the first after it comes only once the timer handler runs. A process
- * wedged for good then holds its VIPs for this long plus the Backup's Master_Down_Interval.
+ * `watchdogMs`); at intervals of 134 ms and more, three intervals (about Master_Down_Interval) instead.
+ * Why not Master_Down_Interval at every interval: at 10 ms that is 30-40 ms, and a bound that short
+ * would stop the adverts in the very stalls they exist to ride out (a major GC of a large heap, a
+ * synchronous file or DNS call in an embedding program: up to a couple of hundred ms). 400 ms is twice
+ * the 200 ms stall that must cost no advert: the engine checks in at every timer expiry, so the last
+ * check-in may be an interval before the stall began, and the first after it comes once the timer
+ * handler runs. The price: a process wedged for good keeps its VIPs for up to this long plus the
+ * Backup's Master_Down_Interval, against Master_Down_Interval alone for a dead one.
  */
 export const MIN_WATCHDOG_MS = 400;
 
