@@ -10,6 +10,7 @@
         "src/net_util.cc",
         "src/polled_fd.cc",
         "src/vrrp_socket.cc",
+        "src/periodic_adverts.cc",
         "src/announce.cc",
         "src/precise_timer.cc",
         "src/signal_watcher.cc",

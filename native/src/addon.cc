@@ -9,6 +9,7 @@
 #include "errors.h"
 #include "net_util.h"
 #include "orphan_reaper.h"
+#include "periodic_adverts.h"
 #include "precise_timer.h"
 #include "rtnetlink.h"
 #include "scheduling.h"
@@ -43,6 +44,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   vrrp::RegisterOrphanReaper(env, exports);
+  exports.Set("periodicCheckIn", Napi::Function::New<vrrp::periodic::CheckIn>(env, "periodicCheckIn"));
+  exports.Set("periodicCounters", Napi::Function::New<vrrp::periodic::Counters>(env, "periodicCounters"));
+  exports.Set("periodicForget", Napi::Function::New<vrrp::periodic::Forget>(env, "periodicForget"));
+  exports.Set("setPeriodicRealtime", Napi::Function::New<vrrp::periodic::SetRealtime>(env, "setPeriodicRealtime"));
   return exports;
 }
 

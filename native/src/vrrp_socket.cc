@@ -23,6 +23,7 @@
 
 #include "errors.h"
 #include "net_util.h"
+#include "periodic_adverts.h"
 #include "polled_fd.h"
 
 #ifndef IPV6_MULTICAST_ALL
@@ -144,6 +145,7 @@ struct SocketCore final : PolledFd {
     if (owner != nullptr) owner->OnReadable(status);
   }
   void ForgetOwner() override {
+    periodic::ForgetOwner(this);  // before BeginClose closes the descriptor
     if (owner != nullptr) owner->Detach();
     owner = nullptr;
   }
@@ -548,6 +550,8 @@ void ForgetCore(SocketCore* core) {
 
 size_t SendPartingAdverts(uv_loop_t* loop) {
   size_t sent = 0;
+  // The sender thread's periodic adverts stop first: none may follow a priority-0 advert.
+  for (SocketCore* core : CoresOf(loop)) periodic::HaltOwner(core);
   for (SocketCore* core : CoresOf(loop)) sent += SendReady(*core, core->parting);
   return sent;
 }
@@ -580,6 +584,7 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
                          InstanceMethod<&VrrpSocket::Send>("send"),
                          InstanceMethod<&VrrpSocket::SetParting>("setParting"),
                          InstanceMethod<&VrrpSocket::SetTakeover>("setTakeover"),
+                         InstanceMethod<&VrrpSocket::SetPeriodic>("setPeriodic"),
                          InstanceMethod<&VrrpSocket::StartReceiving>("startReceiving"),
                          InstanceMethod<&VrrpSocket::StopReceiving>("stopReceiving"),
                          InstanceMethod<&VrrpSocket::ReceiveNow>("receiveNow"),
@@ -688,6 +693,8 @@ Napi::Value VrrpSocket::Send(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < count; i++) {
     Napi::Object packet = RequireObject(env, packets.Get(static_cast<uint32_t>(i)), "each packet");
     PrepareSend(env, core, packet, slots[i], headers[queued].msg_hdr);
+    // A Master's periodic advert that the sender thread already sent this interval (periodic_adverts.h).
+    if (!probe && packet.Get("periodic").ToBoolean().Value() && periodic::TakeJsSend(&core, headers[queued].msg_hdr)) continue;
     ReadyAdvert* sent = nullptr;
     if (!probe && !core.parting.empty()) sent = SentAhead(core.parting, slots[i]);
     if (!probe && sent == nullptr && !core.takeover.empty()) sent = SentAhead(core.takeover, slots[i]);
@@ -776,6 +783,35 @@ void VrrpSocket::SetTakeover(const Napi::CallbackInfo& info) {
   }
   core.takeover = Rearm(env, core, info[0].As<Napi::Array>(), core.takeover);
   core.takeoverTimer = static_cast<uint32_t>(timer);
+}
+
+// setPeriodic(key, [{sourceAddress?, destinationAddress, payload}, ...], intervalNs, firstAtNs, watchdogNs):
+// arms the sender thread's schedule `key` with these adverts (copied), every intervalNs from firstAtNs
+// (CLOCK_MONOTONIC; a key already armed keeps its own timing), sending nothing once watchdogNs pass
+// without a checkIn. [] disarms. See periodic_adverts.h.
+void VrrpSocket::SetPeriodic(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "setPeriodic");
+  if (!info[0].IsNumber() || !info[1].IsArray() || !info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber()) {
+    ThrowInvalidArg(env, "setPeriodic(key, packets, intervalNs, firstAtNs, watchdogNs)");
+  }
+  periodic::Schedule schedule;
+  schedule.intervalNs = static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue());
+  schedule.firstAtNs = static_cast<int64_t>(info[3].As<Napi::Number>().DoubleValue());
+  schedule.watchdogNs = static_cast<int64_t>(info[4].As<Napi::Number>().DoubleValue());
+  if (schedule.intervalNs < 1000000 || schedule.watchdogNs < schedule.intervalNs) {
+    ThrowInvalidArg(env, "intervalNs must be at least 1 ms and watchdogNs at least intervalNs");
+  }
+  auto packets = info[1].As<Napi::Array>();
+  std::vector<periodic::Datagram> datagrams;
+  for (uint32_t i = 0; i < packets.Length(); i++) {
+    SendSlot slot;
+    msghdr message;
+    PrepareSend(env, core, RequireObject(env, packets.Get(i), "each packet"), slot, message);
+    datagrams.push_back(periodic::FromMessage(message));
+  }
+  int error = periodic::Arm(&core, core.fd, info[0].As<Napi::Number>().Uint32Value(), std::move(datagrams), schedule);
+  if (error != 0) ThrowErrno(env, error, "setPeriodic", "fcntl F_DUPFD_CLOEXEC or pthread_create");
 }
 
 void VrrpSocket::StartReceiving(const Napi::CallbackInfo& info) {

@@ -39,6 +39,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   Napi::Value Send(const Napi::CallbackInfo& info);
   void SetParting(const Napi::CallbackInfo& info);
   void SetTakeover(const Napi::CallbackInfo& info);
+  void SetPeriodic(const Napi::CallbackInfo& info);
   void StartReceiving(const Napi::CallbackInfo& info);
   void StopReceiving(const Napi::CallbackInfo& info);
   Napi::Value ReceiveNow(const Napi::CallbackInfo& info);

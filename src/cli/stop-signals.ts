@@ -6,7 +6,7 @@
 //
 // SIGTERM and SIGINT are watched by the addon (watchSignal with sendPartingFirst), not process.on():
 // the moment one arrives, every Master's priority-0 advert (armed by the engine through
-// PacketPort.setParting) leaves from the signal's own wake-up, before this JavaScript runs, as
+// HeadStartPort.setParting) leaves from the signal's own wake-up, before this JavaScript runs, as
 // keepalived's do; the engine's stop then skips those adverts. Measured in bench/lan/handover.ts.
 
 import { constants } from 'node:os';

@@ -150,7 +150,7 @@ export class VirtualRouter {
   /**
    * The advert a shutdown would send first: a Master's priority-0 advert (exactly what 'shutdown'
    * returns first), undefined in any other state. A transport may send it ahead of the shutdown,
-   * straight from a stop signal (PacketPort.setParting).
+   * straight from a stop signal (HeadStartPort.setParting).
    */
   partingAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
     return this.currentState === 'Master' ? this.advertAction(STOP_PRIORITY) : undefined;
@@ -161,7 +161,7 @@ export class VirtualRouter {
    * router Master: a Backup whose earliest deadline is its Master_Down_Timer (not a preempt_delay
    * check, which may find it outranked) and that is not a sync group member (which waits for its
    * group). Undefined otherwise. A transport may send it at the timer's expiry itself
-   * (PacketPort.setTakeover); any input may change it.
+   * (HeadStartPort.setTakeover); any input may change it.
    */
   takeoverAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
     if (this.currentState !== 'Backup' || this.syncMember || this.masterDownAtMs === undefined) return undefined;

@@ -162,7 +162,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     const time = preciseTime();
     // A Backup's first advert as Master leaves from this timer's expiry, before any JavaScript runs.
     this.packets.useTakeoverTimer(time.timerId);
-    this.engine = new Engine(configs, { time, packets: this.packets, addresses });
+    // The same port gives the head start: parting, takeover and periodic adverts from the addon.
+    this.engine = new Engine(configs, { time, packets: this.packets, addresses, headStart: this.packets });
     this.engineLog = logEngineEvents(this.engine, this.logger);
     this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
     this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.watcher.isUp(iface), this.linkLog);

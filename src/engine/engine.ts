@@ -9,121 +9,30 @@
 // reconfigureRouter): a removed router's deadline-queue slot is reused by the next one added.
 
 import { EventEmitter } from 'eventemitter3';
-import { addressesByInterface as groupAddresses } from '../core/address-placement.js';
 import { InterfaceDemux } from '../core/demux.js';
 import { VirtualRouter } from '../core/virtual-router.js';
-import type { DropReason, RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
+import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { assertNever } from '../core/types.js';
-import { decodeAdvert, encodeAdvert, passwordToAuthData } from '../wire/codec.js';
-import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../wire/types.js';
-import type { AdvertToEncode, EncodeOptions } from '../wire/types.js';
+import { emitActionEvent, emitAdvertReceived, emitAdvertSent, emitInterfaceDrop } from './action-events.js';
+import { advertEncoding, encodeAdvertPackets, type AdvertAction } from './advert-encoding.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import type { DropCounts, EngineCounters, EngineErrorEvent, EngineEvents, InterfaceCounters, RouterCounters } from './events.js';
-import type { EnginePorts, IncomingPacket, OutgoingPacket, TimerExpiry } from './ports.js';
+import { HeadStart, type HeadStartHost } from './head-start.js';
+import { PortWork } from './port-work.js';
+import { AddressWork } from './address-work.js';
+import { interfaceCounters, routerCounters } from './counters.js';
+import type { EngineCounters, EngineErrorEvent, EngineEvents } from './events.js';
+import { Outbox } from './outbox.js';
+import { Turns } from './turns.js';
+import { consoleLogger, logUnheardError, stopOnAbort, type EngineLogger, type EngineOptions, type StartEngineOptions } from './engine-options.js';
+export type { EngineLogger, EngineOptions, StartEngineOptions } from './engine-options.js';
+import type { EnginePorts, IncomingPacket, TimerExpiry } from './ports.js';
+import type { InterfaceSlot, OperatorInput, RemoveOptions, RouterSlot } from './slots.js';
+export type { OperatorInput, RemoveOptions } from './slots.js';
 
-export type {
-  AdvertReceivedEvent,
-  AdvertSentEvent,
-  DropCounts,
-  DroppedEvent,
-  EngineCounters,
-  EngineErrorEvent,
-  EngineEvents,
-  InterfaceCounters,
-  NoticeEvent,
-  PriorityChangeEvent,
-  RouterCounters,
-  StateChangeEvent,
-  VipsAnnouncedEvent,
-  VipsEvent,
-} from './events.js';
-
-/** Inputs an embedder may give a router at run time; startup, shutdown, adverts and timers are the engine's. */
-export type OperatorInput = Extract<RouterInput, { kind: 'link' | 'track' | 'setPriority' | 'vipsLost' | 'syncGroup' }>;
+export type { AdvertReceivedEvent, AdvertSentEvent, DropCounts, DroppedEvent, EngineCounters, EngineErrorEvent, EngineEvents } from './events.js';
+export type { InterfaceCounters, NoticeEvent, PriorityChangeEvent, RouterCounters, StateChangeEvent, VipsAnnouncedEvent, VipsEvent } from './events.js';
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
-
-/** Where an 'error' goes when nobody listens for it (pino's `error(object, message)` fits). */
-export interface EngineLogger {
-  error(object: Record<string, unknown>, message?: string): void;
-}
-
-export interface EngineOptions {
-  /** Receives port failures while the engine has no 'error' listener; default: console.error. */
-  readonly logger?: EngineLogger | undefined;
-}
-
-export interface StartEngineOptions {
-  /** Aborting it stops the engine, as engine.stop() does; already aborted: start() throws its reason. */
-  readonly signal?: AbortSignal | undefined;
-}
-
-const consoleLogger: EngineLogger = {
-  error: (object, message) => console.error(`vrrp-engine: ${message ?? 'error'}`, object),
-};
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** What removeRouter does with a router that is running. */
-export interface RemoveOptions {
-  /**
-   * true: the shutdown input first (a Master sends its priority-0 advert and removes its VIPs), and
-   * the promise waits for that port work. false: the router is just forgotten, its VIPs left where
-   * they are (keepalived -V).
-   */
-  readonly release: boolean;
-}
-
-/** How a router's adverts are encoded and addressed; rebuilt when the router is reconfigured. */
-interface AdvertEncoding {
-  readonly config: VirtualRouterConfig;
-  /** The multicast group, or the unicast peers. */
-  readonly destinations: readonly string[];
-  /** Encode options per destination, built once: the v3 pseudo-header covers the actual destination. */
-  readonly encodeOptions: readonly EncodeOptions[];
-  readonly authType: number;
-  readonly authData: Uint8Array | undefined;
-}
-
-/** A router's addresses by the interface each lives on (core/address-placement.ts), groups with addresses only. */
-function addressesByInterface(config: VirtualRouterConfig, addresses: readonly string[]): [string, readonly string[]][] {
-  return [...groupAddresses(config, addresses)].filter(([, group]) => group.length > 0);
-}
-
-function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
-  const destinations =
-    config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
-  return {
-    config,
-    destinations,
-    encodeOptions: destinations.map((destinationAddress) => ({
-      family: config.family,
-      sourceAddress: config.primaryAddress,
-      destinationAddress,
-      v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
-    })),
-    authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
-    authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
-  };
-}
-
-/** Everything the engine keeps per router; `index` is the router's key in the deadline queue. */
-interface RouterSlot extends Mutable<AdvertEncoding> {
-  readonly index: number;
-  readonly router: VirtualRouter;
-  advertsSent: number;
-  advertsReceived: number;
-  readonly drops: Map<DropReason, number>;
-  /** The address port's add still in flight, if it returned a promise: announcements wait for it. */
-  vipsAdding: Promise<void> | undefined;
-}
-
-interface InterfaceSlot {
-  readonly name: string;
-  readonly demux: InterfaceDemux;
-  packetsReceived: number;
-  readonly drops: Map<DropReason, number>;
-}
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly ports: EnginePorts;
@@ -137,50 +46,34 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The deadline the process timer is armed for, so an unchanged minimum costs no port call. */
   private armedAtMs: number | undefined;
   private lifecycle: EngineLifecycle = 'created';
-  private readonly pending = new Set<Promise<void>>();
-  /**
-   * Adverts encoded during one input (a timer tick may make hundreds of routers advertise) go to the
-   * packet port in one send call, which the Linux port turns into one sendmmsg per socket. Flushed
-   * before any address action, so "advert first, then VIPs" still holds, and at the end of each input.
-   */
-  private outbox: OutgoingPacket[] = [];
-  /** The router whose adverts fill the outbox, or null when several do (for error reports). */
-  private outboxSlot: RouterSlot | null | undefined;
+  /** Port calls in flight; failures become 'error' events. */
+  private readonly work = new PortWork<RouterSlot>((operation, slot, error) => this.reportError(operation, slot, error));
+  private readonly addressWork = new AddressWork<RouterSlot>(() => this.ports.addresses, this.work, this, (slot) => this.isLive(slot));
+  /** Adverts of the current input, sent in one call (see outbox.ts). */
+  private readonly outbox: Outbox<RouterSlot>;
   private stopped: Promise<void> | undefined;
-  /** Each Master's priority-0 adverts as last handed to PacketPort.setParting, and who may have changed. */
-  private readonly partingBySlot = new Map<RouterSlot, readonly OutgoingPacket[]>();
-  private readonly partingStale = new Set<RouterSlot>();
-  private partingScheduled = false;
-  /** The Backup whose takeover adverts the packet port holds for the armed timer (syncTakeover). */
-  private takeoverSlot: RouterSlot | undefined;
-  /** The timer deadline they were armed for. */
-  private takeoverAtMs: number | undefined;
-  /** takeoverSlot's router had an input since: its advert may differ, or its deadline have moved. */
-  private takeoverStale = false;
-  /** The priority of the advert held (an input that leaves it and the deadline alone costs no port call). */
-  private takeoverPriority: number | undefined;
-  /** takeoverSlot was reconfigured: its advert is encoded again even if the priority is the same. */
-  private takeoverReencode = false;
+  /** Adverts sent ahead of JavaScript, by the transport's HeadStartPort (see head-start.ts). */
+  private readonly headStart: HeadStart;
   /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
   private clockFloorMs = -Infinity;
-  /**
-   * How many calls into the engine are carrying out actions now (a turn). A packet, deadline or
-   * operator input that arrives inside one (a synchronous transport handing over a peer's reply to
-   * the advert just sent, a listener calling input) waits in `waiting` until the turn ends, so a
-   * router's actions reach the ports and listeners in the order it produced them.
-   */
-  private turnDepth = 0;
-  private readonly waiting: (() => void)[] = [];
-  private runningWaiting = false;
+  /** Keeps a router's actions in the order it produced them, whatever the transport (turns.ts). */
+  private readonly turns = new Turns();
   private readonly logger: EngineLogger;
   private abortStop: (() => void) | undefined;
-  private readonly onDeadline = (expiry?: TimerExpiry): void => this.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
-  private readonly onPacket = (packet: IncomingPacket): void => this.afterTurn(() => this.handlePacket(packet));
+  private readonly onDeadline = (expiry?: TimerExpiry): void => this.turns.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
+  private readonly onPacket = (packet: IncomingPacket): void => this.turns.afterTurn(() => this.handlePacket(packet));
 
   constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts, options: EngineOptions = {}) {
     super();
     this.ports = ports;
     this.logger = options.logger ?? consoleLogger;
+    this.outbox = new Outbox(ports.packets, this.work, (slot, error) => this.reportError('send', slot, error));
+    const host: HeadStartHost = {
+      nowMs: () => this.ports.time.nowMs(),
+      isLive: (slot) => this.isLive(slot as RouterSlot),
+      reportError: (operation, slot, error) => this.reportError(operation, slot as RouterSlot | undefined, error),
+    };
+    this.headStart = new HeadStart(ports.headStart, host);
     this.deadlines = new DeadlineQueue(routers.length);
     for (const config of routers) this.attach(config);
   }
@@ -195,48 +88,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     const signal = options.signal;
     signal?.throwIfAborted();
     this.lifecycle = 'running';
-    if (signal !== undefined) {
-      // A listener that throws during the shutdown rejects stop(): logged, not an unhandled rejection.
-      const onAbort = (): void => void this.stop().catch((error: unknown) => this.logger.error({ event: 'error', operation: 'stop', error }, `stop on abort: ${String(error)}`));
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.abortStop = () => signal.removeEventListener('abort', onAbort);
-    }
-    this.within(() => {
+    if (signal !== undefined) this.abortStop = stopOnAbort(signal, () => this.stop(), this.logger);
+    this.turns.within(() => {
       this.ports.packets.listen(this.onPacket);
       const nowMs = this.ports.time.nowMs();
       for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
-      this.flushOutbox();
+      this.outbox.flush();
       this.armTimer();
     });
   }
 
-  /** Runs `work` now, as (part of) a turn; what arrived meanwhile runs when the outermost turn ends. */
-  private within<T>(work: () => T): T {
-    this.turnDepth++;
-    try {
-      return work();
-    } finally {
-      if (--this.turnDepth === 0 && this.waiting.length > 0) this.runWaiting();
-    }
-  }
-
-  /** Runs `work` as a turn of its own: now if none is running, else once the running one ends. */
-  private afterTurn(work: () => void): void {
-    if (this.turnDepth > 0) this.waiting.push(work);
-    else this.within(work);
-  }
-
-  private runWaiting(): void {
-    if (this.runningWaiting) return; // the loop below is already on it
-    this.runningWaiting = true;
-    try {
-      for (let work = this.waiting.shift(); work !== undefined; work = this.waiting.shift()) this.within(work);
-    } finally {
-      this.runningWaiting = false;
-      // A listener threw: what is left still runs, right after the caller sees the throw.
-      if (this.waiting.length > 0) queueMicrotask(() => this.turnDepth === 0 && this.runWaiting());
-    }
-  }
 
   /**
    * Adds a router. Throws (changing nothing) if its name, or its (interface, family, VRID), is taken,
@@ -247,13 +108,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
     if (!this.acceptsInputs()) throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
     const slot = this.attach(config);
-    this.within(() => {
+    this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
       for (const input of before) this.deliver(slot, input, nowMs);
       if (this.lifecycle !== 'running') return;
       try {
         this.deliver(slot, { kind: 'startup' }, nowMs);
-        this.flushOutbox();
+        this.outbox.flush();
       } finally {
         this.armTimer();
       }
@@ -268,20 +129,22 @@ export class Engine extends EventEmitter<EngineEvents> {
   async removeRouter(name: string, options: RemoveOptions): Promise<void> {
     const slot = this.slotByName.get(name);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
-    const before = new Set(this.pending);
-    this.within(() => {
+    const before = this.work.mark();
+    this.turns.within(() => {
       try {
+        // No periodic advert of its own may follow its priority-0 one, nor leave once it is gone.
+        this.headStart.stopPeriodic(slot);
         if (options.release && this.lifecycle === 'running') {
           const nowMs = this.ports.time.nowMs();
           this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
-          this.flushOutbox();
+          this.outbox.flush();
         }
       } finally {
         this.detach(slot);
         this.armTimer();
       }
     });
-    await this.settledSince(before);
+    await this.work.settledSince(before);
   }
 
   /**
@@ -295,29 +158,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
     if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
     if (!this.acceptsInputs()) throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
-    const before = new Set(this.pending);
-    this.within(() => {
+    const before = this.work.mark();
+    this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
       const previous = slot.config;
       const actions = slot.router.reconfigure(config, nowMs);
       Object.assign(slot, advertEncoding(config));
-      this.markPartingStale(slot); // its addresses, interval or authentication may be new
-      if (slot === this.takeoverSlot) this.takeoverStale = this.takeoverReencode = true;
+      this.headStart.changed(slot, true); // its addresses, interval or authentication may be new
       try {
         this.apply(slot, actions, nowMs, previous);
         if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
-        this.flushOutbox();
+        this.outbox.flush();
       } finally {
         this.armTimer();
       }
     });
-    return this.settledSince(before);
-  }
-
-  /** Waits for the port work started since `before` was taken; never rejects. */
-  private async settledSince(before: ReadonlySet<Promise<void>>): Promise<void> {
-    const started = [...this.pending].filter((work) => !before.has(work));
-    if (started.length > 0) await Promise.allSettled(started);
+    return this.work.settledSince(before);
   }
 
   /** Files a new router under a free deadline-queue index and its interface's demux. */
@@ -350,8 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The reverse of attach; an interface left without routers is forgotten with its counters. */
   private detach(slot: RouterSlot): void {
-    this.markPartingStale(slot);
-    if (slot === this.takeoverSlot) this.takeoverStale = true;
+    this.headStart.forget(slot);
     this.deadlines.set(slot.index, undefined);
     this.slots[slot.index] = undefined;
     this.freeIndices.push(slot.index);
@@ -362,7 +217,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       iface.demux.remove(slot.router);
       if (iface.demux.size === 0) this.interfaces.delete(iface.name);
     }
-    if (this.outboxSlot === slot) this.outboxSlot = null;
+    this.outbox.forget(slot);
   }
 
   /**
@@ -379,22 +234,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const wasRunning = this.lifecycle === 'running';
     this.lifecycle = 'stopping';
     this.abortStop?.();
-    // Withdrawn before anything else (a listener may throw below): no Backup takes over from here.
+    // Withdrawn before anything else (a listener may throw below): no Backup takes over from here,
+    // and no periodic advert leaves after a priority-0 one.
     this.syncTakeover();
-    if (wasRunning) {
-      this.within(() => {
-        const nowMs = this.ports.time.nowMs();
-        // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
-        // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-        const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
-        for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
-        this.flushOutbox();
-        for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
-      });
-    }
+    this.headStart.stopAll();
+    if (wasRunning) this.turns.within(() => this.sendShutdowns());
     this.armedAtMs = undefined;
     this.ports.time.setTimer(undefined, this.onDeadline);
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.work.drained();
     if (this.ports.packets.close !== undefined) {
       try {
         await this.ports.packets.close();
@@ -403,6 +250,16 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
     }
     this.lifecycle = 'stopped';
+  }
+
+  private sendShutdowns(): void {
+    const nowMs = this.ports.time.nowMs();
+    // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
+    // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
+    const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
+    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
+    this.outbox.flush();
+    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
   }
 
   /**
@@ -414,12 +271,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = this.slotByName.get(routerName);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
     if (!this.acceptsInputs()) return;
-    this.afterTurn(() => {
+    this.turns.afterTurn(() => {
       // Given inside another turn, it runs after it: the router may be gone, or the engine stopping.
       if (this.slots[slot.index] !== slot || !this.acceptsInputs()) return;
       try {
         this.deliver(slot, input, this.ports.time.nowMs());
-        this.flushOutbox();
+        this.outbox.flush();
       } finally {
         this.armTimer();
       }
@@ -433,18 +290,23 @@ export class Engine extends EventEmitter<EngineEvents> {
   linkChange(interfaceName: string, up: boolean): void {
     if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
-    this.afterTurn(() => {
+    this.turns.afterTurn(() => {
       if (!this.acceptsInputs()) return;
       const nowMs = this.ports.time.nowMs();
       try {
         for (const slot of this.slotByName.values()) {
           if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
         }
-        this.flushOutbox();
+        this.outbox.flush();
       } finally {
         this.armTimer();
       }
     });
+  }
+
+  /** The engine runs and `slot` is still one of its routers (a listener may have removed it). */
+  private isLive(slot: RouterSlot): boolean {
+    return this.lifecycle === 'running' && this.slots[slot.index] === slot;
   }
 
   private acceptsInputs(): boolean {
@@ -470,22 +332,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   counters(): EngineCounters {
-    const routers: RouterCounters[] = [...this.slotByName.values()].map((slot) => ({
-      router: slot.config.name,
-      interface: slot.config.interface,
-      vrid: slot.config.vrid,
-      advertsSent: slot.advertsSent,
-      advertsReceived: slot.advertsReceived,
-      drops: sortedCounts(slot.drops),
-    }));
-    const interfaces: InterfaceCounters[] = [...this.interfaces.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((slot) => ({ interface: slot.name, packetsReceived: slot.packetsReceived, drops: sortedCounts(slot.drops) }));
-    return { routers, interfaces };
+    const routers = [...this.slotByName.values()].map((slot) => routerCounters(slot, this.headStart.counters(slot)));
+    return { routers, interfaces: interfaceCounters(this.interfaces.values()) };
   }
 
   /** Zeroes every counter counters() reports (keepalived's STATS_CLEAR); no state, timer or router changes. */
   clearCounters(): void {
+    this.headStart.clearCounters(this.slotByName.values());
     for (const slot of this.slotByName.values()) {
       slot.advertsSent = 0;
       slot.advertsReceived = 0;
@@ -502,6 +355,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // The timer that called us is spent; whatever we arm next must reach the port.
     this.armedAtMs = undefined;
     if (this.lifecycle !== 'running') return;
+    this.headStart.checkIn();
     // A port that sent the takeover acted at the deadline: it is due, whatever the clock's rounding says.
     let nowMs = takeoverSent && firedForMs !== undefined ? Math.max(this.ports.time.nowMs(), firedForMs) : this.ports.time.nowMs();
     // Collect first, then handle: a router whose new deadline is again <= now waits for the next
@@ -514,18 +368,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     // would only delay it. Unless the port has already sent a takeover at this expiry, having found
     // its sockets empty (TimerExpiry). A router the drain moved later gets a timeout early, which
     // changes nothing.
-    if (this.ports.packets.drain !== undefined && !takeoverSent && this.anyBackupAmong(due)) {
-      // What drain hands over was received before the deadline: handled now, each packet a turn of
-      // its own, not after this one.
-      const depth = this.turnDepth;
-      this.turnDepth = 0;
-      try {
-        this.ports.packets.drain();
-      } catch (error) {
-        this.reportError('receive', undefined, error);
-      } finally {
-        this.turnDepth = depth;
-      }
+    // What the drain hands over was received before the deadline: handled now, each packet a turn.
+    if (!takeoverSent && this.anyBackupAmong(due) && this.turns.outside(() => this.headStart.drain())) {
       if (this.lifecycle !== 'running') return;
       nowMs = this.ports.time.nowMs();
       this.collectDue(nowMs, due);
@@ -534,9 +378,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const index of due) {
         // A listener may have removed a router while an earlier one's actions were carried out.
         const slot = this.slots[index];
-        if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs);
+        if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs, slot.router.state === 'Master' && this.headStart.marksPeriodic);
       }
-      this.flushOutbox();
+      this.outbox.flush();
     } finally {
       // Even if a listener threw: the timer must run on, and a takeover advert must not outlive the
       // router's takeover.
@@ -567,26 +411,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     const slot = result.router === undefined ? undefined : this.slotByRouter.get(result.router);
     if (slot === undefined) {
       for (const action of result.actions) {
-        if (action.kind === 'dropped') {
-          iface.drops.set(action.reason, (iface.drops.get(action.reason) ?? 0) + 1);
-          if (this.listenerCount('dropped') > 0) {
-            this.emit('dropped', { router: undefined, interface: iface.name, reason: action.reason, detail: action.detail, atMs: nowMs });
-          }
-        }
+        if (action.kind !== 'dropped') continue;
+        iface.drops.set(action.reason, (iface.drops.get(action.reason) ?? 0) + 1);
+        emitInterfaceDrop(this, iface.name, action, nowMs);
       }
       return;
     }
-    if (slot === this.takeoverSlot) this.takeoverStale = true;
+    this.headStart.touched(slot);
     try {
       const actions = result.actions;
       let accepted = true;
       for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
       if (accepted) {
         slot.advertsReceived++;
-        if (this.listenerCount('advertReceived') > 0) this.emitAdvertReceived(slot, packet, nowMs);
+        emitAdvertReceived(this, slot.config, packet, nowMs);
       }
       this.apply(slot, result.actions, nowMs);
-      this.flushOutbox();
+      this.outbox.flush();
       if (this.slots[slot.index] !== slot) return; // a listener removed it
       const nextMs = slot.router.nextDeadlineMs();
       this.deadlines.set(slot.index, nextMs);
@@ -597,7 +438,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     } finally {
       // Its takeover advert is withdrawn or renewed before the event loop can fire the timer, even if
       // a listener threw.
-      if (this.takeoverStale) this.syncTakeover();
+      if (this.headStart.takeoverNeedsSync) this.syncTakeover();
     }
   }
 
@@ -613,11 +454,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     return Math.max(receivedAtMs, this.clockFloorMs);
   }
 
-  /** Hands one input to one router, carries out its actions and files its next deadline. */
-  private deliver(slot: RouterSlot, input: RouterInput, nowMs: number): void {
+  /**
+   * Hands one input to one router, carries out its actions and files its next deadline. `periodic`:
+   * a Master's timeout, whose adverts are marked as periodic (OutgoingPacket.periodic).
+   */
+  private deliver(slot: RouterSlot, input: RouterInput, nowMs: number, periodic = false): void {
     if (nowMs > this.clockFloorMs) this.clockFloorMs = nowMs;
-    if (slot === this.takeoverSlot) this.takeoverStale = true;
-    this.apply(slot, slot.router.handle(input, nowMs), nowMs);
+    this.headStart.touched(slot);
+    this.apply(slot, slot.router.handle(input, nowMs), nowMs, slot.config, periodic);
     // Unless a listener removed the router meanwhile (its index may already be someone else's).
     if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
   }
@@ -627,66 +471,41 @@ export class Engine extends EventEmitter<EngineEvents> {
    * its `dev`, see addressesByInterface); `removeFrom` is the configuration whose interfaces removals
    * follow (on reconfigure, the old one: an address that moved is removed where it was).
    */
-  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number, removeFrom: VirtualRouterConfig = slot.config): void {
+  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number, removeFrom: VirtualRouterConfig = slot.config, periodic = false): void {
     const config = slot.config;
     for (const action of actions) {
       switch (action.kind) {
         case 'sendAdvert':
-          this.sendAdvert(slot, action, nowMs);
+          this.sendAdvert(slot, action, nowMs, periodic);
           break;
-        case 'addVips': {
-          this.flushOutbox();
-          const adding: Promise<void>[] = [];
-          for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
-            const added = this.callPort('addVips', slot, () => this.ports.addresses.addVips(iface, addresses, { acceptMode: action.acceptMode }));
-            if (added !== undefined) adding.push(added);
-            if (this.listenerCount('vipsAdded') > 0) this.emit('vipsAdded', { router: config.name, interface: iface, addresses, atMs: nowMs });
-          }
-          this.trackAdd(slot, adding.length === 0 ? undefined : adding.length === 1 ? adding[0] : Promise.all(adding).then(() => undefined));
+        // Address work after the adverts queued so far: "advert first, then VIPs".
+        case 'addVips':
+          this.outbox.flush();
+          this.addressWork.add(slot, action, nowMs);
           break;
-        }
         case 'removeVips':
-          this.flushOutbox();
-          for (const [iface, addresses] of addressesByInterface(removeFrom, action.addresses)) {
-            this.callPort('removeVips', slot, () => this.ports.addresses.removeVips(iface, addresses));
-            if (this.listenerCount('vipsRemoved') > 0) this.emit('vipsRemoved', { router: config.name, interface: iface, addresses, atMs: nowMs });
-          }
+          this.outbox.flush();
+          this.addressWork.remove(slot, action, removeFrom, nowMs);
           break;
         case 'announceVips':
-          this.flushOutbox();
-          for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
-            this.announce(slot, iface, addresses, action.count);
-            if (this.listenerCount('vipsAnnounced') > 0) {
-              this.emit('vipsAnnounced', { router: config.name, interface: iface, addresses, count: action.count, atMs: nowMs });
-            }
-          }
+          this.outbox.flush();
+          this.addressWork.announce(slot, action, nowMs);
           break;
         case 'stateChange':
-          if (action.from === 'Master' || action.to === 'Master') this.markPartingStale(slot);
-          this.emit('stateChange', {
-            router: config.name,
-            interface: config.interface,
-            vrid: config.vrid,
-            from: action.from,
-            to: action.to,
-            reason: action.reason,
-            priority: action.priority,
-            atMs: nowMs,
-          });
+          if (action.from === 'Master') this.headStart.stopPeriodic(slot);
+          if (action.from === 'Master' || action.to === 'Master') this.headStart.changed(slot);
+          emitActionEvent(this, config, action, nowMs);
           break;
         case 'priorityChange':
-          this.emit('priorityChange', { router: config.name, vrid: config.vrid, from: action.from, to: action.to, atMs: nowMs });
+          this.headStart.changed(slot); // a Master's periodic advert carries its priority
+          emitActionEvent(this, config, action, nowMs);
           break;
         case 'dropped':
           slot.drops.set(action.reason, (slot.drops.get(action.reason) ?? 0) + 1);
-          if (this.listenerCount('dropped') > 0) {
-            this.emit('dropped', { router: config.name, interface: config.interface, reason: action.reason, detail: action.detail, atMs: nowMs });
-          }
+          emitActionEvent(this, config, action, nowMs);
           break;
         case 'notice':
-          if (this.listenerCount('notice') > 0) {
-            this.emit('notice', { router: config.name, interface: config.interface, notice: action.notice, detail: action.detail, atMs: nowMs });
-          }
+          emitActionEvent(this, config, action, nowMs);
           break;
         default:
           assertNever(action);
@@ -694,183 +513,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
   }
 
-  private sendAdvert(slot: RouterSlot, action: Extract<RouterAction, { kind: 'sendAdvert' }>, nowMs: number): void {
-    for (const packet of this.encodeAdvert(slot, action)) this.outbox.push(packet);
+  private sendAdvert(slot: RouterSlot, action: AdvertAction, nowMs: number, periodic: boolean): void {
+    // A priority-0 advert is a Master's last: its periodic ones stop first.
+    if (action.priority === 0) this.headStart.stopPeriodic(slot);
+    this.outbox.push(slot, encodeAdvertPackets(slot, action, periodic));
     slot.advertsSent += slot.encodeOptions.length;
-    this.outboxSlot = this.outboxSlot === undefined || this.outboxSlot === slot ? slot : null;
-    if (this.listenerCount('advertSent') > 0) {
-      this.emit('advertSent', {
-        router: slot.config.name,
-        interface: slot.config.interface,
-        vrid: action.vrid,
-        priority: action.priority,
-        advertIntervalCs: action.advertIntervalCs,
-        destinations: slot.destinations,
-        atMs: nowMs,
-      });
-    }
+    emitAdvertSent(this, slot, action, nowMs);
   }
 
-  /** One packet per destination: the v3 pseudo-header checksum covers the actual destination address. */
-  private encodeAdvert(slot: RouterSlot, action: Extract<RouterAction, { kind: 'sendAdvert' }>): OutgoingPacket[] {
-    const config = slot.config;
-    const advert: AdvertToEncode = {
-      version: config.version,
-      vrid: action.vrid,
-      priority: action.priority,
-      advertIntervalCs: action.advertIntervalCs,
-      addresses: action.addresses,
-      authType: slot.authType,
-      authData: slot.authData,
-    };
-    return slot.encodeOptions.map((options) => ({
-      interface: config.interface,
-      family: config.family,
-      sourceAddress: config.primaryAddress,
-      destinationAddress: options.destinationAddress,
-      payload: encodeAdvert(advert, options),
-    }));
-  }
-
-  /**
-   * A router entered or left Master, was reconfigured or removed: its priority-0 adverts must be
-   * handed to the packet port again (PacketPort.setParting). That is done in a microtask, once for
-   * everything marked in the current turn: a batch of received adverts that moves 255 routers costs
-   * one port call (each call hands over the whole set), not one per packet, and it is still done
-   * before the event loop can run anything else, a stop signal included.
-   */
-  private markPartingStale(slot: RouterSlot): void {
-    if (this.ports.packets.setParting === undefined) return; // a port that cannot use them (the simulator's)
-    this.partingStale.add(slot);
-    if (this.partingScheduled) return;
-    this.partingScheduled = true;
-    queueMicrotask(() => {
-      this.partingScheduled = false;
-      this.syncParting();
-    });
-  }
-
-  /** Re-encodes the stale routers' priority-0 adverts (only Masters have any) and hands over the set. */
-  private syncParting(): void {
-    for (const slot of this.partingStale) {
-      const advert = this.lifecycle === 'running' && this.slots[slot.index] === slot ? slot.router.partingAdvert() : undefined;
-      if (advert === undefined) this.partingBySlot.delete(slot);
-      else this.partingBySlot.set(slot, this.encodeAdvert(slot, advert));
-    }
-    this.partingStale.clear();
-    try {
-      this.ports.packets.setParting?.([...this.partingBySlot.values()].flat());
-    } catch (error) {
-      this.reportError('send', undefined, error);
-    }
-  }
-
-  private emitAdvertReceived(slot: RouterSlot, packet: IncomingPacket, nowMs: number): void {
-    // Decoded a second time only when someone listens: the demux keeps its decode to itself.
-    const decoded = decodeAdvert(packet.payload, packet.meta);
-    if (!decoded.ok) return;
-    this.emit('advertReceived', {
-      router: slot.config.name,
-      interface: slot.config.interface,
-      vrid: decoded.advert.vrid,
-      sourceAddress: packet.meta.sourceAddress,
-      priority: decoded.advert.priority,
-      advertIntervalCs: decoded.advert.advertIntervalCs,
-      atMs: nowMs,
-    });
-  }
-
-  /** Hands the queued adverts to the packet port in one call. */
-  private flushOutbox(): void {
-    if (this.outbox.length === 0) return;
-    const batch = this.outbox;
-    const slot = this.outboxSlot ?? undefined;
-    this.outbox = [];
-    this.outboxSlot = undefined;
-    // Called directly rather than through callPort's closure: this is the per-advert hot path.
-    let sent: void | Promise<void> = undefined;
-    try {
-      sent = this.ports.packets.send(batch);
-    } catch (error) {
-      this.reportError('send', slot, error);
-    }
-    this.settle('send', slot, sent);
-  }
-
-  private trackAdd(slot: RouterSlot, adding: Promise<void> | undefined): void {
-    slot.vipsAdding = adding;
-    void adding?.then(() => {
-      if (slot.vipsAdding === adding) slot.vipsAdding = undefined;
-    });
-  }
-
-  /**
-   * A gratuitous ARP / NA for an address not yet on the interface would announce nothing the host can
-   * answer for (RFC 9568 8.1.2: no ARP before the address is configured), so when the add is still in
-   * flight the announcement waits for it, and is skipped if the router left Master meanwhile.
-   */
-  private announce(slot: RouterSlot, iface: string, addresses: readonly string[], count: number): void {
-    const call = () => this.ports.addresses.announceVips(iface, addresses, count);
-    const adding = slot.vipsAdding;
-    if (adding === undefined) {
-      this.callPort('announceVips', slot, call);
-      return;
-    }
-    const later = adding.then(() => {
-      if (slot.router.state !== 'Master' || this.lifecycle !== 'running' || this.slots[slot.index] !== slot) return;
-      const result = this.callPort('announceVips', slot, call);
-      return result;
-    });
-    this.settle('announceVips', slot, later);
-  }
-
-  /**
-   * Calls a port; a throw or a rejected promise becomes an 'error' event, never an unhandled rejection.
-   * Returns the port's promise (already watched for errors, never rejecting), if it gave one.
-   */
-  private callPort(operation: EngineErrorEvent['operation'], slot: RouterSlot, call: () => void | Promise<void>): Promise<void> | undefined {
-    let result: void | Promise<void>;
-    try {
-      result = call();
-    } catch (error) {
-      this.reportError(operation, slot, error);
-      return undefined;
-    }
-    return this.settle(operation, slot, result);
-  }
-
-  /**
-   * Follows a port's promise, if it returned one, so that a rejection becomes an 'error' event. Returns
-   * a promise that settles with it and never rejects.
-   */
-  private settle(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, result: void | Promise<void>): Promise<void> | undefined {
-    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return undefined;
-    const tracked: Promise<void> = result.then(
-      () => {
-        this.pending.delete(tracked);
-      },
-      (error: unknown) => {
-        this.pending.delete(tracked);
-        this.reportError(operation, slot, error);
-      },
-    );
-    this.pending.add(tracked);
-    return tracked;
-  }
-
-  /**
-   * An 'error' event; with no listener, a line through the logger instead (EngineOptions), so a
-   * failure is never silent, and never thrown into the engine's own turn or an unhandled rejection.
-   */
+  /** An 'error' event; with no listener, a line through the logger instead (engine-options.ts). */
   private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {
     const event: EngineErrorEvent = { operation, router: slot?.config.name, interface: slot?.config.interface, error, atMs: this.ports.time.nowMs() };
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', event);
-      return;
-    }
-    const where = slot === undefined ? '' : ` (router ${slot.config.name} on ${slot.config.interface})`;
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.error({ event: 'error', ...event }, `${operation} failed${where}: ${reason}`);
+    if (this.listenerCount('error') > 0) this.emit('error', event);
+    else logUnheardError(this.logger, event);
   }
 
   private armTimer(): void {
@@ -884,47 +539,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.syncTakeover();
   }
 
-  /**
-   * Hands the packet port the adverts the router due at the armed timer would send on becoming
-   * Master (PacketPort.setTakeover), or withdraws them: the Linux port sends them from the timer's
-   * expiry, before any JavaScript runs. Only when the armed time is that router's own deadline and
-   * its deadline is a Master_Down_Timer (VirtualRouter.takeoverAdvert); the timer is often armed
-   * early (adverts move a Backup's deadline later without re-arming it), and then there is nothing.
-   */
+  /** The head start's takeover adverts follow the armed timer (HeadStart.syncTakeover). */
   private syncTakeover(): void {
-    const setTakeover = this.ports.packets.setTakeover;
-    if (setTakeover === undefined) return;
-    let slot: RouterSlot | undefined;
-    if (this.lifecycle === 'running' && this.armedAtMs !== undefined) {
-      const index = this.deadlines.peekIndex();
-      const candidate = index === undefined ? undefined : this.slots[index];
-      if (candidate !== undefined && candidate.router.nextDeadlineMs() === this.armedAtMs) slot = candidate;
-    }
-    const same = slot === this.takeoverSlot && this.armedAtMs === this.takeoverAtMs;
-    if (same && !this.takeoverStale) return;
-    const advert = slot?.router.takeoverAdvert();
-    const unchanged = same && advert !== undefined && advert.priority === this.takeoverPriority && !this.takeoverReencode;
-    this.takeoverStale = this.takeoverReencode = false;
-    // An input that moved nothing (a dropped advert, say): what the port holds is still right.
-    if (unchanged) return;
-    // The port holds adverts exactly when takeoverSlot is set: an unchanged "none" costs no call.
-    const held = this.takeoverSlot !== undefined;
-    this.takeoverSlot = advert === undefined ? undefined : slot;
-    this.takeoverAtMs = this.armedAtMs;
-    this.takeoverPriority = advert?.priority;
-    if (advert === undefined && !held) return;
-    try {
-      setTakeover.call(this.ports.packets, advert === undefined ? [] : this.encodeAdvert(slot!, advert));
-    } catch (error) {
-      // The engine's own send still happens at the deadline: only the head start is lost.
-      this.takeoverSlot = undefined;
-      this.reportError('send', slot, error);
-    }
+    const index = this.deadlines.peekIndex();
+    this.headStart.syncTakeover(this.lifecycle === 'running' ? this.armedAtMs : undefined, index === undefined ? undefined : this.slots[index]);
   }
-}
-
-function sortedCounts(counts: ReadonlyMap<DropReason, number>): DropCounts {
-  const out: Partial<Record<DropReason, number>> = {};
-  for (const key of [...counts.keys()].sort()) out[key] = counts.get(key)!;
-  return out;
 }

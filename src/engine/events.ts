@@ -108,6 +108,14 @@ export interface RouterCounters {
   /** Adverts that reached this router and passed every check. */
   readonly advertsReceived: number;
   readonly drops: DropCounts;
+  /**
+   * Adverts the transport sent from this Master's periodic schedule, outside the event loop
+   * (HeadStartPort.setPeriodic); the engine's own periodic sends it skipped are still in advertsSent.
+   * Only with a transport that keeps the count (the Linux runtime).
+   */
+  readonly advertsSentAhead?: number;
+  /** Times that schedule stopped because the engine had been silent past its watchdog bound. */
+  readonly watchdogTrips?: number;
 }
 
 export interface InterfaceCounters {

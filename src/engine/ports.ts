@@ -6,7 +6,7 @@ import type { IpFamily, PacketMeta } from '../wire/types.js';
 /** What a TimePort may say about the expiry it reports. */
 export interface TimerExpiry {
   /**
-   * The packet port sent the takeover adverts held for this expiry (PacketPort.setTakeover), having
+   * The head-start port sent the takeover adverts held for this expiry (HeadStartPort.setTakeover), having
    * found nothing waiting to be read at that moment. The engine then acts on the deadline without
    * reading its sockets again: the takeover was decided when the adverts left, and a packet read now
    * arrived after that decision and is handled after it (by a Master, as in keepalived). Reading it
@@ -35,6 +35,12 @@ export interface OutgoingPacket {
   readonly destinationAddress: string;
   /** The VRRP message only; the transport adds the IP header with TTL / hop limit 255. */
   readonly payload: Uint8Array;
+  /**
+   * A Master's periodic advert (its Adver_Timer fired), set only when the head-start port takes
+   * periodic schedules (HeadStartPort.setPeriodic): a transport that sent the identical advert from
+   * that schedule this interval skips it.
+   */
+  readonly periodic?: true;
 }
 
 /**
@@ -54,38 +60,11 @@ export interface IncomingPacket {
   readonly receivedAtMs?: number | undefined;
 }
 
-/** Sends and receives VRRP messages. */
+/** Sends and receives VRRP messages. Anything that acts before JavaScript runs is the HeadStartPort's. */
 export interface PacketPort {
   send(packets: readonly OutgoingPacket[]): void | Promise<void>;
   /** Called once by the engine; the port calls `onPacket` for every received VRRP message. */
   listen(onPacket: (packet: IncomingPacket) => void): void;
-  /**
-   * Optional: deliver, synchronously through `onPacket`, whatever the transport has already received
-   * but not yet handed over. The engine calls it before acting on timer expiries when a Backup is
-   * among the routers due, so that adverts which arrived before a Master_Down deadline, while the
-   * process was not scheduled, count before the deadline does (an event loop that runs timers before
-   * reading sockets would otherwise let the Backup take over with the Master's adverts still queued).
-   * Not for a Master's due advert: it depends on nothing received. A transport bounds the work (the
-   * Linux port: by count and by time), so that input arriving as fast as it is read cannot hold the
-   * deadline back.
-   */
-  drain?(): void;
-  /**
-   * Optional: the priority-0 adverts every current Master would send if stopped now, replaced in full
-   * whenever that set changes ([] when there is no Master). A transport that can send them straight
-   * from a stop signal (the Linux port) does so, before the engine's own stop runs, and then skips
-   * the engine's identical send of them.
-   */
-  setParting?(packets: readonly OutgoingPacket[]): void;
-  /**
-   * Optional: the adverts the engine will send first if its timer, as armed now, expires with nothing
-   * received: a Backup's first adverts as Master when its Master_Down_Timer is the earliest deadline
-   * ([] when there is none). Replaced whenever that changes, and always before the timer is moved
-   * or a received packet is handed to the router concerned. A transport that can send them straight
-   * from the timer's expiry (the Linux port) does so, when nothing is waiting to be read, and then
-   * skips the engine's identical send of them in that expiry's callback.
-   */
-  setTakeover?(packets: readonly OutgoingPacket[]): void;
   close?(): void | Promise<void>;
 }
 
@@ -101,8 +80,76 @@ export interface AddressPort {
   announceVips(iface: string, addresses: readonly string[], count: number): void | Promise<void>;
 }
 
+/** What a head-start port is given for one Master's periodic adverts (HeadStartPort.setPeriodic). */
+export interface PeriodicAdverts {
+  /** One per destination, encoded as the engine encodes them. */
+  readonly packets: readonly OutgoingPacket[];
+  readonly intervalMs: number;
+  /** When the first is due (TimePort clock), for a router not armed yet; a re-armed one keeps its timing. */
+  readonly firstAtMs: number;
+  /** Nothing is sent once this long passes without a checkIn: a wedged process gives up mastership. */
+  readonly watchdogMs: number;
+}
+
+/** What a transport sent from a router's periodic schedule, and how often its watchdog stopped it. */
+export interface PeriodicCounters {
+  readonly sent: number;
+  readonly watchdogTrips: number;
+}
+
+/**
+ * Optional, for a transport that can act where JavaScript cannot: before the event loop gets to a
+ * timer or a signal, or while it is blocked (the Linux addon). The engine drives it through its
+ * HeadStart collaborator (src/engine/head-start.ts); an embedder or the simulator leaves it out and
+ * loses nothing but the head start. Every method is optional.
+ */
+export interface HeadStartPort {
+  /**
+   * Deliver, synchronously through `onPacket`, whatever the transport has already received
+   * but not yet handed over. The engine calls it before acting on timer expiries when a Backup is
+   * among the routers due, so that adverts which arrived before a Master_Down deadline, while the
+   * process was not scheduled, count before the deadline does (an event loop that runs timers before
+   * reading sockets would otherwise let the Backup take over with the Master's adverts still queued).
+   * Not for a Master's due advert: it depends on nothing received. A transport bounds the work (the
+   * Linux port: by count and by time), so that input arriving as fast as it is read cannot hold the
+   * deadline back.
+   */
+  drain?(): void;
+  /**
+   * The priority-0 adverts every current Master would send if stopped now, replaced in full
+   * whenever that set changes ([] when there is no Master). A transport that can send them straight
+   * from a stop signal (the Linux port) does so, before the engine's own stop runs, and then skips
+   * the engine's identical send of them.
+   */
+  setParting?(packets: readonly OutgoingPacket[]): void;
+  /**
+   * The adverts the engine will send first if its timer, as armed now, expires with nothing
+   * received: a Backup's first adverts as Master when its Master_Down_Timer is the earliest deadline
+   * ([] when there is none). Replaced whenever that changes, and always before the timer is moved
+   * or a received packet is handed to the router concerned. A transport that can send them straight
+   * from the timer's expiry (the Linux port) does so, when nothing is waiting to be read, and then
+   * skips the engine's identical send of them in that expiry's callback.
+   */
+  setTakeover?(packets: readonly OutgoingPacket[]): void;
+  /**
+   * Each Master's periodic adverts, sent on their interval from outside the event loop, so that a
+   * blocked loop does not delay them; `undefined` disarms (on leaving Master, before a priority-0
+   * advert, on removal). Re-armed whenever the advert's content changes. The engine's own periodic
+   * sends carry OutgoingPacket.periodic; the transport skips one whose twin it sent this interval,
+   * and restarts the schedule from one it did not.
+   */
+  setPeriodic?(router: string, adverts: PeriodicAdverts | undefined): void;
+  /** The engine is alive (called on every timer expiry it handles): the watchdog restarts its clock. */
+  checkIn?(): void;
+  /** What a router's periodic schedule did, cumulative, undefined if never armed. */
+  periodicCounters?(router: string): PeriodicCounters | undefined;
+  /** The router is gone: its schedule is disarmed and its counters dropped. */
+  forgetPeriodic?(router: string): void;
+}
+
 export interface EnginePorts {
   readonly time: TimePort;
   readonly packets: PacketPort;
   readonly addresses: AddressPort;
+  readonly headStart?: HeadStartPort;
 }

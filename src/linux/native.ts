@@ -46,6 +46,8 @@ export interface NativeOutgoingPacket {
   readonly sourceAddress?: string;
   readonly destinationAddress: string;
   readonly payload: Uint8Array;
+  /** A Master's periodic advert: skipped when the sender thread sent it this interval (setPeriodic). */
+  readonly periodic?: boolean;
 }
 
 export interface NativeSendResult {
@@ -74,6 +76,12 @@ export interface NativeVrrpSocket {
   setParting(packets: readonly NativeOutgoingPacket[]): void;
   /** Arms the adverts the expiry of PreciseTimer `timerId` sends if no socket has anything to read (copied); [] disarms. */
   setTakeover(packets: readonly NativeOutgoingPacket[], timerId: number): void;
+  /**
+   * Arms the sender thread's schedule `key` (copied): these adverts every intervalNs from firstAtNs
+   * (CLOCK_MONOTONIC; a key already armed keeps its timing), none once watchdogNs pass without a
+   * periodicCheckIn; [] disarms (native/src/periodic_adverts.h).
+   */
+  setPeriodic(key: number, packets: readonly NativeOutgoingPacket[], intervalNs: number, firstAtNs: number, watchdogNs: number): void;
   startReceiving(callback: NativeReceiveCallback): void;
   /**
    * Reads what is queued now (up to one wake-up's worth) and calls the startReceiving callback before
@@ -222,6 +230,14 @@ export interface VrrpNativeAddon {
   childSubreaper(enable?: boolean): boolean;
   /** Reaps exited children that no libuv process handle of this thread's loop watches (orphan-reaper.ts). */
   reapOrphans(): NativeReapedChild[];
+  /** The engine is alive: the periodic adverts' watchdog restarts its clock. */
+  periodicCheckIn(): void;
+  /** [key, sent, watchdogTrips, skipped, ...] for every periodic schedule key armed and not forgotten. */
+  periodicCounters(): number[];
+  /** Disarms schedule `key` and drops its counters. */
+  periodicForget(key: number): void;
+  /** SCHED_RR at `priority` for the periodic advert sender thread (0: SCHED_OTHER). */
+  setPeriodicRealtime(priority: number): void;
 }
 
 /** An adopted orphan reaped by reapOrphans: its exit code, or the signal that ended it. */

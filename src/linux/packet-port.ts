@@ -8,9 +8,16 @@
 // `setRouters` opens the sockets of new (interface, family) pairs and closes those no router uses.
 
 import type { VirtualRouterConfig } from '../core/types.js';
-import type { IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
+import type { HeadStartPort, IncomingPacket, OutgoingPacket, PacketPort, PeriodicAdverts, PeriodicCounters } from '../engine/ports.js';
 import type { IpFamily } from '../wire/types.js';
-import { VrrpRawSocket, type SystemError } from './raw-socket.js';
+import {
+  checkInPeriodic,
+  forgetPeriodicSchedule,
+  periodicScheduleCounters,
+  VrrpRawSocket,
+  type PeriodicScheduleCounters,
+  type SystemError,
+} from './raw-socket.js';
 import { codedError, hasCode } from '../errors.js';
 
 /** A socket failure that the port survives: reported, never thrown out of a callback. */
@@ -75,7 +82,20 @@ function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, Socke
   return slots;
 }
 
-export class LinuxPacketPort implements PacketPort {
+/** Periodic schedule keys (VrrpRawSocket.setPeriodic): the addon's schedules are per process. */
+let lastPeriodicKey = 0;
+
+/** A router's periodic adverts as armed (setPeriodic), kept for a socket that (re)opens later. */
+interface PeriodicSlot {
+  readonly key: number;
+  adverts: PeriodicAdverts | undefined;
+}
+
+/**
+ * The engine's PacketPort and HeadStartPort on Linux: the head start (parting, takeover and periodic
+ * adverts, drain) is the addon's, on the same sockets.
+ */
+export class LinuxPacketPort implements PacketPort, HeadStartPort {
   private readonly slots: Map<string, SocketSlot>;
   private readonly onError: (event: PacketPortError) => void;
   private readonly drainBudgetMs: number;
@@ -89,6 +109,10 @@ export class LinuxPacketPort implements PacketPort {
   private takeoverTimerId: number | undefined;
   /** The takeover adverts by slotKey (setTakeover), kept for sockets that (re)open later. */
   private takeover = new Map<string, OutgoingPacket[]>();
+  /** Each router's periodic schedule (setPeriodic), by router name. */
+  private readonly periodic = new Map<string, PeriodicSlot>();
+  /** The addon's periodic counters, read once per turn however many routers ask. */
+  private periodicCountersNow: Map<number, PeriodicScheduleCounters> | undefined;
 
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
@@ -288,6 +312,59 @@ export class LinuxPacketPort implements PacketPort {
     this.takeover = next;
   }
 
+  /**
+   * Arms the addon's sender thread with a Master's periodic adverts, on the socket they leave from
+   * (VrrpRawSocket.setPeriodic); undefined disarms. Kept for a socket that opens later.
+   */
+  setPeriodic(router: string, adverts: PeriodicAdverts | undefined): void {
+    let entry = this.periodic.get(router);
+    if (entry === undefined) {
+      if (adverts === undefined) return;
+      entry = { key: ++lastPeriodicKey, adverts };
+      this.periodic.set(router, entry);
+    }
+    const previous = entry.adverts;
+    entry.adverts = adverts;
+    const first = (adverts ?? previous)?.packets[0];
+    if (first === undefined) return;
+    const slot = this.slots.get(slotKey(first.interface, first.family));
+    if (slot !== undefined) this.armPeriodic(slot, entry, adverts?.firstAtMs);
+  }
+
+  checkIn(): void {
+    checkInPeriodic();
+  }
+
+  periodicCounters(router: string): PeriodicCounters | undefined {
+    const entry = this.periodic.get(router);
+    if (entry === undefined) return undefined;
+    if (this.periodicCountersNow === undefined) {
+      this.periodicCountersNow = periodicScheduleCounters();
+      queueMicrotask(() => (this.periodicCountersNow = undefined));
+    }
+    const counts = this.periodicCountersNow.get(entry.key);
+    return { sent: counts?.sent ?? 0, watchdogTrips: counts?.watchdogTrips ?? 0 };
+  }
+
+  forgetPeriodic(router: string): void {
+    const entry = this.periodic.get(router);
+    if (entry === undefined) return;
+    this.periodic.delete(router);
+    forgetPeriodicSchedule(entry.key);
+  }
+
+  /** `firstAtMs` for a schedule the socket does not hold yet (undefined: from now). */
+  private armPeriodic(slot: SocketSlot, entry: PeriodicSlot, firstAtMs: number | undefined): void {
+    const adverts = entry.adverts;
+    try {
+      if (adverts === undefined) slot.socket?.setPeriodic(entry.key, [], { intervalMs: 1, firstAtMs: 0, watchdogMs: 1 });
+      else slot.socket?.setPeriodic(entry.key, adverts.packets, { ...adverts, firstAtMs: Math.max(firstAtMs ?? 0, performance.now() + adverts.intervalMs) });
+    } catch (error) {
+      // Only a bug could get here (the packets come from the engine); the engine then sends them itself.
+      this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
+    }
+  }
+
   private armTakeover(slot: SocketSlot, packets: readonly OutgoingPacket[]): void {
     if (this.takeoverTimerId === undefined) return;
     try {
@@ -356,6 +433,10 @@ export class LinuxPacketPort implements PacketPort {
     if (parting !== undefined && this.partingArmed) this.armParting(slot, parting);
     const takeover = this.takeover.get(slotKey(slot.interface, slot.family));
     if (takeover !== undefined) this.armTakeover(slot, takeover);
+    for (const entry of this.periodic.values()) {
+      const first = entry.adverts?.packets[0];
+      if (first !== undefined && first.interface === slot.interface && first.family === slot.family) this.armPeriodic(slot, entry, undefined);
+    }
   }
 
   private closeSlot(slot: SocketSlot): void {

@@ -26,6 +26,11 @@ export function monotonicToNowMs(monotonicMs: number): number {
   return monotonicMs - MONOTONIC_MINUS_NOW_MS;
 }
 
+/** A time on the TimePort's clock (performance.now()) as CLOCK_MONOTONIC ms, for the addon. */
+export function nowMsToMonotonic(nowMs: number): number {
+  return nowMs + MONOTONIC_MINUS_NOW_MS;
+}
+
 /** The engine's TimePort on Linux, and the id that names its timer to VrrpRawSocket.setTakeover. */
 export interface PreciseTimePort extends TimePort {
   /** Created on first use (an idle timer polls nothing and holds the process by nothing). */

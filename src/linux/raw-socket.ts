@@ -15,7 +15,7 @@ import {
   type NativeVrrpSocket,
   type SystemError,
 } from './native.js';
-import { monotonicToNowMs } from './precise-time.js';
+import { monotonicToNowMs, nowMsToMonotonic } from './precise-time.js';
 
 export type { SystemError } from './native.js';
 
@@ -162,6 +162,18 @@ export class VrrpRawSocket {
     this.#native.setTakeover(this.toNative(packets), timerId);
   }
 
+  /**
+   * Arms the addon's sender thread with a Master's periodic adverts (schedule `key`, unique in the
+   * process): sent every `intervalMs` from `firstAtMs` (performance.now() clock; a key already armed
+   * keeps its timing) on a thread the event loop cannot block, until `watchdogMs` pass without
+   * checkInPeriodic(). A send() of an identical advert marked `periodic` is then skipped when the
+   * thread sent it this interval. [] disarms. See native/src/periodic_adverts.h.
+   */
+  setPeriodic(key: number, packets: readonly OutgoingPacket[], timing: { intervalMs: number; firstAtMs: number; watchdogMs: number }): void {
+    const firstAtNs = Math.round(nowMsToMonotonic(timing.firstAtMs) * 1e6);
+    this.#native.setPeriodic(key, this.toNative(packets), Math.round(timing.intervalMs * 1e6), firstAtNs, Math.round(timing.watchdogMs * 1e6));
+  }
+
   private toNative(packets: readonly OutgoingPacket[]): NativeOutgoingPacket[] {
     return packets.map((packet) => {
       if (packet.interface !== this.interface || packet.family !== this.family) {
@@ -169,11 +181,8 @@ export class VrrpRawSocket {
           `packet for ${packet.interface} IPv${packet.family} given to the socket for ${this.interface} IPv${this.family}`,
         );
       }
-      return {
-        sourceAddress: packet.sourceAddress,
-        destinationAddress: packet.destinationAddress,
-        payload: packet.payload,
-      };
+      const native = { sourceAddress: packet.sourceAddress, destinationAddress: packet.destinationAddress, payload: packet.payload };
+      return packet.periodic === true ? { ...native, periodic: true } : native;
     });
   }
 
@@ -310,4 +319,32 @@ export function sendGratuitousArp(options: GratuitousArpOptions): number {
 /** Sends `count` unsolicited Neighbor Advertisements (R, O set; S clear) for an IPv6 VIP to ff02::1. */
 export function sendUnsolicitedNa(options: UnsolicitedNaOptions): number {
   return loadNative().sendUnsolicitedNa(options);
+}
+
+/** What the sender thread did for one periodic schedule (VrrpRawSocket.setPeriodic), cumulative. */
+export interface PeriodicScheduleCounters {
+  /** Adverts it sent. */
+  readonly sent: number;
+  /** Times it stopped because checkInPeriodic had not been called within the watchdog bound. */
+  readonly watchdogTrips: number;
+  /** The engine's periodic sends it skipped: it had sent their twin this interval. */
+  readonly skipped: number;
+}
+
+/** The engine is alive: the periodic adverts' watchdog restarts its clock. */
+export function checkInPeriodic(): void {
+  loadNative().periodicCheckIn();
+}
+
+/** Every periodic schedule's counters by key. */
+export function periodicScheduleCounters(): Map<number, PeriodicScheduleCounters> {
+  const flat = loadNative().periodicCounters();
+  const counters = new Map<number, PeriodicScheduleCounters>();
+  for (let i = 0; i + 3 < flat.length; i += 4) counters.set(flat[i]!, { sent: flat[i + 1]!, watchdogTrips: flat[i + 2]!, skipped: flat[i + 3]! });
+  return counters;
+}
+
+/** Disarms periodic schedule `key` and drops its counters. */
+export function forgetPeriodicSchedule(key: number): void {
+  loadNative().periodicForget(key);
 }

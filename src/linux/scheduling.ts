@@ -3,10 +3,12 @@
 // on time on a busy machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
 // (native/src/scheduling.cc).
 //
-// Which threads: the main thread only (sched_setscheduler, setpriority and sched_setaffinity with
-// pid 0 act on the calling thread). That is the thread that runs the event loop, the timers, the
-// receive path and sends every advert; keepalived's VRRP process is single-threaded, so this is
-// what its keywords cover. The libuv pool (DNS, fs) and V8's GC helper threads are left as they
+// Which threads: the main thread (sched_setscheduler, setpriority and sched_setaffinity with pid 0
+// act on the calling thread), which runs the event loop, the timers, the receive path and decides
+// every advert (keepalived's VRRP process is single-threaded, so this is what its keywords cover),
+// and for SCHED_RR also the addon's thread that sends a Master's periodic adverts while the event
+// loop is busy (native/src/periodic_adverts.h; it inherits the main thread's affinity and nice).
+// The libuv pool (DNS, fs) and V8's GC helper threads are left as they
 // are: making them SCHED_RR would let a long GC or fs job hold a CPU against the machine, with
 // nothing of the advert path to gain. SCHED_RESET_ON_FORK keeps threads started later and every
 // script we spawn (checks, notify) out of SCHED_RR, as keepalived does.
@@ -86,7 +88,12 @@ export function applyProcessScheduling(settings: ProcessScheduling): AppliedSche
   }
   if (settings.realtimePriority !== undefined) {
     const priority = settings.realtimePriority;
-    attempt('realtimePriority', `SCHED_RR priority ${priority}`, () => native.setRealtime(priority));
+    attempt('realtimePriority', `SCHED_RR priority ${priority}`, () => {
+      native.setRealtime(priority);
+      // The thread that sends a Master's periodic adverts (native/src/periodic_adverts.h) too: it
+      // starts later, from this thread, whose SCHED_RESET_ON_FORK would leave it at SCHED_OTHER.
+      native.setPeriodicRealtime(priority);
+    });
     applied.realtimePriority = priority;
     applied.realtimeLimitUs = settings.realtimeLimitUs ?? DEFAULT_REALTIME_LIMIT_US;
   } else if (settings.nice !== undefined) {

@@ -317,17 +317,17 @@ t.test('announcements wait for an add still in flight, and are dropped if the ro
   await engine2.stop();
 });
 
-t.test('timer expiry: the packet port is drained first, so an advert queued before the deadline keeps the Backup', async (t) => {
-  const { ports, clock, packets } = fakePorts();
+t.test('timer expiry: the head-start port is drained first, so an advert queued before the deadline keeps the Backup', async (t) => {
+  const { ports, clock, packets, headStart } = fakePorts();
   const queued: ReturnType<typeof peerAdvert>[] = [];
   let drains = 0;
-  const draining = Object.assign(packets, {
+  Object.assign(headStart, {
     drain(): void {
       drains++;
       for (const packet of queued.splice(0)) packets.onPacket!(packet);
     },
   });
-  const engine = new Engine([router({ priority: 100 })], { ...ports, packets: draining });
+  const engine = new Engine([router({ priority: 100 })], ports);
   const changes = stateChanges(engine);
   engine.start();
   const downMs = masterDownIntervalMs(2, 100, 100);
@@ -344,14 +344,14 @@ t.test('timer expiry: the packet port is drained first, so an advert queued befo
 });
 
 t.test("a Master's due advert is sent without draining the port first: queued input cannot hold it back", async (t) => {
-  const { ports, clock, packets } = fakePorts();
+  const { ports, clock, packets, headStart } = fakePorts();
   let drains = 0;
-  const draining = Object.assign(packets, {
+  Object.assign(headStart, {
     drain(): void {
       drains++;
     },
   });
-  const engine = new Engine([router({ priority: 255 })], { ...ports, packets: draining });
+  const engine = new Engine([router({ priority: 255 })], ports);
   engine.start();
   t.equal(packets.sent.length, 1, 't=0: the owner advertises');
   clock.advanceTo(1000);
@@ -360,12 +360,12 @@ t.test("a Master's due advert is sent without draining the port first: queued in
   // With a Backup on another VRID beside it, the Backup's expiry reads the port first.
   const both = fakePorts();
   let bothDrains = 0;
-  const bothPorts = Object.assign(both.packets, {
+  Object.assign(both.headStart, {
     drain(): void {
       bothDrains++;
     },
   });
-  const engine2 = new Engine([router({ priority: 255 }), router({ name: 'VI_2', vrid: 52, priority: 100 })], { ...both.ports, packets: bothPorts });
+  const engine2 = new Engine([router({ priority: 255 }), router({ name: 'VI_2', vrid: 52, priority: 100 })], both.ports);
   engine2.start();
   both.clock.advanceTo(masterDownIntervalMs(2, 100, 100));
   t.ok(bothDrains >= 1, "the Backup's Master_Down expiry drained the port");
@@ -374,13 +374,13 @@ t.test("a Master's due advert is sent without draining the port first: queued in
 });
 
 t.test('a drain that throws is an error event; the timeouts are still handled', async (t) => {
-  const { ports, clock, packets } = fakePorts();
-  const throwing = Object.assign(packets, {
+  const { ports, clock, headStart } = fakePorts();
+  Object.assign(headStart, {
     drain(): void {
       throw new Error('boom');
     },
   });
-  const engine = new Engine([router({ priority: 100 })], { ...ports, packets: throwing });
+  const engine = new Engine([router({ priority: 100 })], ports);
   const changes = stateChanges(engine);
   const errors: unknown[] = [];
   engine.on('error', (e) => errors.push(e));

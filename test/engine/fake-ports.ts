@@ -1,7 +1,7 @@
 // Test doubles of the engine's ports (not of the engine): a hand-driven clock with one timer, and
 // packet/address ports that record every call.
 
-import type { AddressPort, EnginePorts, IncomingPacket, OutgoingPacket, PacketPort, TimePort, VipOptions } from '../../src/engine/ports.js';
+import type { AddressPort, EnginePorts, HeadStartPort, IncomingPacket, OutgoingPacket, PacketPort, TimePort, VipOptions } from '../../src/engine/ports.js';
 
 export class ManualClock implements TimePort {
   nowMsValue = 0;
@@ -77,9 +77,11 @@ export class RecordingAddresses implements AddressPort {
   }
 }
 
-export function fakePorts(): { ports: EnginePorts; clock: ManualClock; packets: RecordingPackets; addresses: RecordingAddresses } {
+/** `headStart` starts empty (no head start, as in the simulator); a test assigns the methods it needs. */
+export function fakePorts(): { ports: EnginePorts; clock: ManualClock; packets: RecordingPackets; addresses: RecordingAddresses; headStart: HeadStartPort } {
   const clock = new ManualClock();
   const packets = new RecordingPackets();
   const addresses = new RecordingAddresses();
-  return { ports: { time: clock, packets, addresses }, clock, packets, addresses };
+  const headStart: HeadStartPort = {};
+  return { ports: { time: clock, packets, addresses, headStart }, clock, packets, addresses, headStart };
 }

@@ -1,4 +1,4 @@
-// The engine keeps the packet port's parting adverts (PacketPort.setParting) in step with which routers
+// The engine keeps the head-start port's parting adverts (HeadStartPort.setParting) in step with which routers
 // are Master: each Master's priority-0 adverts, byte for byte what its stop then sends, handed over
 // once per turn whenever a router enters or leaves Master, is reconfigured or removed.
 import t from 'tap';
@@ -12,11 +12,11 @@ function router(overrides: Partial<RouterConfigInput> = {}) {
   return buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'], ...overrides });
 }
 
-/** fakePorts with a packet port that records every setParting call. */
+/** fakePorts with a head-start port that records every setParting call. */
 function partingPorts() {
   const fake = fakePorts();
   const parting: OutgoingPacket[][] = [];
-  Object.assign(fake.packets, { setParting: (packets: readonly OutgoingPacket[]) => parting.push([...packets]) });
+  Object.assign(fake.headStart, { setParting: (packets: readonly OutgoingPacket[]) => parting.push([...packets]) });
   return { ...fake, parting };
 }
 

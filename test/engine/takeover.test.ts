@@ -1,4 +1,4 @@
-// The engine keeps the packet port's takeover adverts (PacketPort.setTakeover) in step with its timer:
+// The engine keeps the head-start port's takeover adverts (HeadStartPort.setTakeover) in step with its timer:
 // while the timer is armed for a Backup's own Master_Down_Timer, the port holds exactly the adverts
 // that router sends first when the timer fires; at any other time it holds nothing that could go out.
 // A port that sends them at the expiry (the Linux one) must therefore never send an advert the engine
@@ -34,7 +34,7 @@ function takeoverPorts() {
   let held: OutgoingPacket[] = [];
   let heldForMs: number | undefined;
   const calls: OutgoingPacket[][] = [];
-  Object.assign(fake.packets, {
+  Object.assign(fake.headStart, {
     setTakeover: (packets: readonly OutgoingPacket[]) => {
       held = [...packets];
       heldForMs = fake.clock.timerAtMs;
@@ -179,7 +179,7 @@ t.test('an expiry whose takeover the port already sent is acted on without readi
   // each would then read the other's. Read before acting, it would reset the timer (equal priority)
   // and nobody would be Master for a Master_Down_Interval.
   for (const takeoverSent of [true, false]) {
-    const { ports, clock, packets } = takeoverPorts();
+    const { ports, clock, packets, headStart } = takeoverPorts();
     let drains = 0;
     let onDeadline: ((expiry?: { takeoverSent: boolean }) => void) | undefined;
     const setTimer = clock.setTimer.bind(clock);
@@ -187,7 +187,7 @@ t.test('an expiry whose takeover the port already sent is acted on without readi
       onDeadline = callback;
       setTimer(atMs, callback);
     };
-    Object.assign(packets, {
+    Object.assign(headStart, {
       drain: () => {
         drains++;
         packets.onPacket!(advertFrom('192.0.2.200', 100));

@@ -1,23 +1,34 @@
-// Child side of test/linux/runtime-apply.root.test.ts: runs startLinuxEngine inside a network namespace and
-// takes commands as JSON lines on stdin ({ op: 'start' | 'apply', input } | { op: 'isUp', name } |
-// { op: 'stop' }); writes JSON lines: every log record ({ type: 'log', ... }) and one reply per
-// command ({ type: 'reply', op, ok, result | error }).
+// Child side of test/linux/runtime-apply.root.test.ts and test/linux/periodic-adverts.root.serial.test.ts:
+// runs startLinuxEngine inside a network namespace and takes commands as JSON lines on stdin
+// ({ op: 'start' | 'apply', input } | { op: 'isUp', name } | { op: 'stop' } | { op: 'block', ms } (a busy
+// loop on the event loop) | { op: 'record' } (from now, the receive time of every advert accepted) |
+// { op: 'receipts' } | { op: 'counters' }; start's `periodic: false` leaves the sender thread out); writes JSON lines: every log record ({ type: 'log', ... })
+// and one reply per command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
 import type { RuntimeLogger } from '../../src/model/logger.js';
+import { LinuxPacketPort } from '../../src/linux/packet-port.js';
 import { startLinuxEngine, type LinuxEngineHandle, type LinuxEngineInput } from '../../src/daemon/runtime.js';
 
-type Command = { op: 'start' | 'apply'; input: LinuxEngineInput } | { op: 'isUp'; name: string } | { op: 'stop' };
+type Command =
+  | { op: 'start' | 'apply'; input: LinuxEngineInput; periodic?: boolean }
+  | { op: 'isUp'; name: string }
+  | { op: 'block'; ms: number }
+  | { op: 'stop' | 'record' | 'receipts' | 'counters' };
 
 const write = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
 const log = (level: string) => (object: Record<string, unknown>, message?: string) => write({ type: 'log', level, ...object, msg: message });
 const logger: RuntimeLogger = { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 
 let handle: LinuxEngineHandle | undefined;
+/** Receive times (ms, the engine's clock) of accepted adverts since 'record'. */
+const receipts: number[] = [];
 
 async function run(command: Command): Promise<unknown> {
   switch (command.op) {
     case 'start':
+      // periodic: false, the runtime as before the addon's sender thread (for a benchmark's "before").
+      if (command.periodic === false) delete (LinuxPacketPort.prototype as Partial<LinuxPacketPort>).setPeriodic;
       handle = await startLinuxEngine({ ...command.input, logger });
       return { routers: handle.routers.map((r) => r.name) };
     case 'apply': {
@@ -29,6 +40,20 @@ async function run(command: Command): Promise<unknown> {
     case 'stop':
       await handle!.stop();
       return null;
+    case 'block': {
+      const until = performance.now() + command.ms;
+      while (performance.now() < until) {
+        // The event loop is blocked, as by a long GC pause or a synchronous call.
+      }
+      return null;
+    }
+    case 'record':
+      handle!.engine.on('advertReceived', (event) => receipts.push(event.atMs));
+      return null;
+    case 'receipts':
+      return receipts;
+    case 'counters':
+      return handle!.counters();
   }
 }
 
