@@ -2,7 +2,7 @@
 import t from 'tap';
 import { addressRank, checkVipHolding, KeyWatch, type RouterView } from '../../src/sim/index.js';
 
-const bounds = { graceMs: 4000, resolveMs: 2, livenessMs: 4000 };
+const bounds = { graceMs: 4000, resolveMs: 2, livenessMs: 4000, healMs: 2000 };
 const view = (id: string, state: RouterView['state'], priority: number, address: string, preempt = true): RouterView => ({
   id,
   state,
