@@ -138,6 +138,8 @@ export class KeyWatch {
       const usable = group.filter((r) => r.state !== 'Fault' && r.state !== 'Down');
       const masters = usable.filter((r) => r.state === 'Master');
       if (usable.length === 0 || masters.length === 1) continue;
+      // A Master elected by its own timer after the heal may meet the winner just now (one in flight).
+      if (masters.length > 1 && this.conflictSinceMs !== undefined && atMs - this.conflictSinceMs <= this.bounds.resolveMs) continue;
       const members = group.map((r) => `${r.id}=${r.state}/${r.effectivePriority}`).join(' ');
       return {
         invariant: 'heal',

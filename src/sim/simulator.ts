@@ -82,6 +82,8 @@ export interface SimulationResult {
   readonly staleArp: readonly string[];
   /** Heal checks' host views pointing at a node that was no longer Master at the heal (see checkHeal). */
   readonly orphanedArp: readonly string[];
+  /** Heal checks' VIPs of the key no Master serves: a second cluster (another VIP set) on the VRID. */
+  readonly unservedVips: readonly string[];
   /** Split brains per VIP (two live holders at once) and whether a holder heard the other's claim. */
   readonly vipConflicts: readonly VipConflict[];
   /** Heal checks run (see checkHealed) and skipped because something disturbed the key in the window. */
@@ -190,6 +192,7 @@ export class Simulation implements VirtualTimeSource {
   private readonly markers: { atMs: number; label: string }[] = [];
   private readonly staleArp: string[] = [];
   private readonly orphanedArp: string[] = [];
+  private readonly unservedVips: string[] = [];
   private readonly claims = new VipClaims((text) => this.log('CONFLICT', text));
   private readonly healChecks = { checked: 0, skipped: 0 };
   // Invariant bookkeeping: what changed in this step, and the keys to check (changed, or still in a
@@ -763,6 +766,14 @@ export class Simulation implements VirtualTimeSource {
       if (stale !== undefined) {
         return this.fail({ invariant: 'heal', atMs: this.nowMs, message: `${formatSeconds(this.nowMs - healAtMs)} after the heal: ${stale}` });
       }
+      // Two clusters on one VRID: the routers accept each other's adverts and elect one Master, so the
+      // other cluster's VIPs are held by nobody. The protocol cannot do better; the report says so.
+      const unserved = [...new Set(key.routers.flatMap((r) => r.config.virtualAddresses))].filter((v) => !master.config.virtualAddresses.includes(v));
+      if (unserved.length > 0) {
+        const line = `${key.watch.label}: Master ${master.id} does not serve ${unserved.join(' ')} (another VIP set on this VRID)`;
+        this.unservedVips.push(`${formatSeconds(this.nowMs)} ${line}`);
+        this.log('CHECK', line);
+      }
       const orphaned = this.staleArpViews(key, master, (owner) => !contestants.has(owner));
       if (orphaned !== undefined) {
         this.orphanedArp.push(`${formatSeconds(this.nowMs)} ${orphaned}`);
@@ -851,6 +862,7 @@ export class Simulation implements VirtualTimeSource {
       driftPpm: this.nodes.map((n) => ({ node: n.spec.name, ppm: n.driftPpm })),
       staleArp: this.staleArp,
       orphanedArp: this.orphanedArp,
+      unservedVips: this.unservedVips,
       vipConflicts: this.claims.report(),
       healChecks: { ...this.healChecks },
       livenessFromMs: this.livenessFromMs,
