@@ -75,6 +75,9 @@ export class VirtualRouter {
   private secondBurstAtMs: number | undefined; // Master: second GARP/NA burst
   private secondBurstCount = 0; // messages per address in that burst
   private lowerPriorityQuietUntilMs: number | undefined; // Master: no re-announcement before this
+  // Master: when each source was last heard advertising lower; a source is forgotten after a silence
+  // of three intervals, so the map only holds the routers currently advertising lower.
+  private readonly lowerPriorityHeard = new Map<string, number>();
   private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
   private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
   private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
@@ -463,9 +466,19 @@ export class VirtualRouter {
     // VIPs while there were two Masters, and would keep sending to it after it steps down (a known
     // field failure). A router that keeps advertising lower (it cannot hear us) gets our advert every
     // time, but the announcement and the notice at most once per hold-off, and a pending second burst
-    // is never pushed back.
+    // is never pushed back. The hold-off covers a source's regular stream of lower adverts only (about
+    // one interval apart). Anything else is a new claim hosts may have learnt since we announced: a
+    // source never heard or silent for three intervals (a partition healed), or one advertising sooner
+    // than its interval, which a router does when it steps down or re-announces itself on hearing a
+    // third, lower Master (three Masters meeting): announce at once.
     actions.push(this.advertAction(ours));
-    if (this.lowerPriorityQuietUntilMs !== undefined && nowMs < this.lowerPriorityQuietUntilMs) return;
+    const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
+    const streamMs = 3 * Math.max(theirIntervalMs, advertIntervalMs(this.config.advertIntervalCs));
+    for (const [source, atMs] of this.lowerPriorityHeard) if (nowMs - atMs > streamMs) this.lowerPriorityHeard.delete(source);
+    const lastHeardMs = this.lowerPriorityHeard.get(advert.sourceAddress);
+    this.lowerPriorityHeard.set(advert.sourceAddress, nowMs);
+    const regular = lastHeardMs !== undefined && nowMs - lastHeardMs >= theirIntervalMs / 2;
+    if (regular && this.lowerPriorityQuietUntilMs !== undefined && nowMs < this.lowerPriorityQuietUntilMs) return;
     const announce = this.config.announce;
     this.lowerPriorityQuietUntilMs = nowMs + Math.max(announce.lowerPrioritySecondBurstDelayMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
     if (announce.lowerPriorityRepeat > 0) {
@@ -737,6 +750,7 @@ export class VirtualRouter {
 
   private clearDeadlines(): void {
     this.lowerPriorityQuietUntilMs = undefined;
+    this.lowerPriorityHeard.clear();
     this.advertAtMs = undefined;
     this.secondBurstAtMs = undefined;
     this.refreshAtMs = undefined;

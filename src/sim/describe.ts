@@ -17,7 +17,9 @@ export function describeFault(fault: FaultEvent): string {
     case 'linkUp':
       return `${fault.kind} ${fault.node}/${fault.interface}`;
     case 'partition':
-      return `partition ${fault.lan} ${fault.groups.map((g) => `[${g.join(' ')}]`).join(' ')}`;
+      return `partition ${fault.lan} ${fault.groups.map((g) => `[${g.join(' ')}]`).join(' ')}${fault.vrrpOnly === true ? ' (VRRP only)' : ''}`;
+    case 'oneWay':
+      return `oneWay ${fault.lan}: ${fault.from} no longer reaches ${fault.to}`;
     case 'heal':
       return `heal ${fault.lan}`;
     case 'setPriority':

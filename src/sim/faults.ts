@@ -1,6 +1,6 @@
-// The random fault phase: a schedule of crashes, clean stops, partitions, link flaps, priority changes
-// and bursts of loss, duplication, reordering and corruption, drawn from its own PRNG stream before the
-// run starts. Drawing it up front keeps the schedule a pure function of (scenario, seed): what the
+// The random fault phase: a schedule of crashes, clean stops, partitions (whole, VRRP-only, one-way), link
+// flaps, priority changes and bursts of loss, duplication, reordering and corruption, drawn from its own
+// PRNG stream before the run starts. Drawing it up front keeps the schedule a pure function of (scenario, seed): what the
 // network does during the run cannot shift it.
 
 import type { Prng } from './prng.js';
@@ -24,6 +24,10 @@ export function drawRandomFaults(scenario: Scenario, spec: RandomFaultSpec, rng:
   };
 
   let atMs = spec.startMs;
+  const pickSplittable = (): string | undefined => {
+    const candidates = scenario.lans.filter((l) => attached(l.name).length >= 2 && free(lanPartitionedUntil, l.name, atMs));
+    return candidates.length === 0 ? undefined : rng.pick(candidates).name;
+  };
   for (;;) {
     atMs += Math.round(-Math.log(1 - rng.float()) * spec.meanGapMs);
     if (atMs >= endMs) break;
@@ -40,16 +44,26 @@ export function drawRandomFaults(scenario: Scenario, spec: RandomFaultSpec, rng:
         repair(atMs + downtimeMs, { kind: 'restart', node });
         break;
       }
-      case 'partition': {
-        const candidates = scenario.lans.filter((l) => attached(l.name).length >= 2 && free(lanPartitionedUntil, l.name, atMs));
-        if (candidates.length === 0) break;
-        const lan = rng.pick(candidates).name;
+      case 'partition':
+      case 'vrrpPartition': {
+        const lan = pickSplittable();
+        if (lan === undefined) break;
         const members = rng.shuffled(attached(lan));
         // At least two non-empty groups: the first node opens group 0, the second group 1.
         const groupCount = rng.int(2, Math.min(3, members.length));
         const groups: string[][] = Array.from({ length: groupCount }, () => []);
         members.forEach((node, i) => groups[i < groupCount ? i : rng.int(0, groupCount - 1)]!.push(node));
-        faults.push({ atMs, fault: { kind: 'partition', lan, groups } });
+        faults.push({ atMs, fault: { kind: 'partition', lan, groups, ...(kind === 'vrrpPartition' ? { vrrpOnly: true } : {}) } });
+        lanPartitionedUntil.set(lan, atMs + downtimeMs);
+        repair(atMs + downtimeMs, { kind: 'heal', lan });
+        break;
+      }
+      case 'oneWay': {
+        // One direction of one pair; the heal ends it (a LAN carries one split at a time).
+        const lan = pickSplittable();
+        if (lan === undefined) break;
+        const [from, to] = rng.shuffled(attached(lan));
+        faults.push({ atMs, fault: { kind: 'oneWay', lan, from: from!, to: to! } });
         lanPartitionedUntil.set(lan, atMs + downtimeMs);
         repair(atMs + downtimeMs, { kind: 'heal', lan });
         break;

@@ -19,7 +19,7 @@ import { DEFAULT_SCENARIO_JSON } from './default-scenario.js';
 import { parseScenario, type Scenario } from './scenario.js';
 import { Simulation, type SimulationOptions, type SimulationResult } from './simulator.js';
 
-export { parseScenario, RANDOM_FAULT_KINDS } from './scenario.js';
+export { parseScenario, RANDOM_FAULT_KINDS, DEFAULT_RANDOM_FAULT_KINDS } from './scenario.js';
 export type { FaultEvent, LanSpec, NodeSpec, RandomFaultSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
 export { Simulation } from './simulator.js';
 export { describeFault, reproduceCommand } from './describe.js';

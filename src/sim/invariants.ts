@@ -17,7 +17,7 @@ export type SimRouterState = RouterState | 'Down';
  * The three invariants, the optional ARP-view check (hosts' caches point at the Master once calm), and a
  * run that threw or stopped advancing time.
  */
-export type InvariantName = 'single-master' | 'vip-holding' | 'liveness' | 'stale-arp' | 'exception' | 'livelock';
+export type InvariantName = 'single-master' | 'vip-holding' | 'liveness' | 'stale-arp' | 'heal' | 'exception' | 'livelock';
 
 export interface Violation {
   readonly invariant: InvariantName;
@@ -40,6 +40,8 @@ export interface KeyBounds {
   readonly graceMs: number;
   readonly resolveMs: number;
   readonly livenessMs: number;
+  /** After a partition heals: one Master left and hosts pointing at it (one interval + Skew_Time). */
+  readonly healMs: number;
 }
 
 export function addressRank(address: string): string {
@@ -122,6 +124,28 @@ export class KeyWatch {
           };
         }
       }
+    }
+    return undefined;
+  }
+
+  /**
+   * (d) heal: called `bounds.healMs` after a split of this key's LAN healed, when nothing disturbed the
+   * key since and it had a Master at the heal. Each partition left (one, unless links or nodes are down)
+   * must have exactly one Master: the contest between the sides' Masters is over.
+   */
+  checkHealed(atMs: number, healAtMs: number, groups: readonly (readonly RouterView[])[]): Violation | undefined {
+    for (const group of groups) {
+      const usable = group.filter((r) => r.state !== 'Fault' && r.state !== 'Down');
+      const masters = usable.filter((r) => r.state === 'Master');
+      if (usable.length === 0 || masters.length === 1) continue;
+      // A Master elected by its own timer after the heal may meet the winner just now (one in flight).
+      if (masters.length > 1 && this.conflictSinceMs !== undefined && atMs - this.conflictSinceMs <= this.bounds.resolveMs) continue;
+      const members = group.map((r) => `${r.id}=${r.state}/${r.effectivePriority}`).join(' ');
+      return {
+        invariant: 'heal',
+        atMs,
+        message: `${this.label}: ${masters.length} Masters ${formatSeconds(atMs - healAtMs)} after the heal at ${formatSeconds(healAtMs)} (bound ${this.bounds.healMs.toFixed(1)} ms) [${members}]`,
+      };
     }
     return undefined;
   }

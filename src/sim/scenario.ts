@@ -13,9 +13,12 @@
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
 //                             "unicast": false, "password": "secret", "initialState": "Backup",
 //                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }] }],
-//   "events": [{ "atS": 10, "kind": "crash", "node": "r1" }],
+//   "events": [{ "atS": 10, "kind": "crash", "node": "r1" },
+//              { "atS": 12, "kind": "partition", "lan": "lan0", "groups": [["r1"]], "vrrpOnly": true },
+//              { "atS": 14, "kind": "oneWay", "lan": "lan0", "from": "r1", "to": "r2" }],
 //   "randomFaults": { "startS": 5, "safetyS": 60, "livenessS": 20, "meanGapS": 3, "maxDowntimeS": 12,
 //                     "maxLoss": 0.3, "kinds": ["crash", "stop", "partition", "link", "priority", "loss"] }
+//   (random kinds also "oneWay" and "vrrpPartition"; left out of the default so older seeds replay)
 // }
 // A router may give "vrids": [from, to] instead of "vrid"; "{vrid}" in its VIPs and "name" is replaced by
 // each VRID, so 255 instances take one line.
@@ -85,8 +88,14 @@ export type FaultEvent =
   | { readonly kind: 'restart'; readonly node: string }
   | { readonly kind: 'linkDown'; readonly node: string; readonly interface: string }
   | { readonly kind: 'linkUp'; readonly node: string; readonly interface: string }
-  /** Splits a LAN: nodes in different groups no longer hear each other. Unlisted nodes form one more group. */
-  | { readonly kind: 'partition'; readonly lan: string; readonly groups: readonly (readonly string[])[] }
+  /**
+   * Splits a LAN: nodes in different groups no longer hear each other. Unlisted nodes form one more group.
+   * `vrrpOnly`: only adverts are cut; gratuitous ARPs / NAs still cross (a filter on protocol 112).
+   */
+  | { readonly kind: 'partition'; readonly lan: string; readonly groups: readonly (readonly string[])[]; readonly vrrpOnly?: boolean }
+  /** One-way loss: nothing `from` sends reaches `to` (adverts and announcements); `to` is still heard. */
+  | { readonly kind: 'oneWay'; readonly lan: string; readonly from: string; readonly to: string }
+  /** Ends every partition and one-way cut on the LAN. */
   | { readonly kind: 'heal'; readonly lan: string }
   | { readonly kind: 'setPriority'; readonly node: string; readonly router: string; readonly priority: number }
   /** Changes a LAN's quality; fields left out keep their value. */
@@ -108,8 +117,10 @@ export interface TimedFault {
   readonly fault: FaultEvent;
 }
 
-export type RandomFaultKind = 'crash' | 'stop' | 'partition' | 'link' | 'priority' | 'loss';
-export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss'];
+export type RandomFaultKind = 'crash' | 'stop' | 'partition' | 'link' | 'priority' | 'loss' | 'oneWay' | 'vrrpPartition';
+export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss', 'oneWay', 'vrrpPartition'];
+/** Drawn when a scenario names no kinds: the split-brain kinds are opt-in so older seeds replay as before. */
+export const DEFAULT_RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss'];
 
 export interface RandomFaultSpec {
   readonly startMs: number;
@@ -348,7 +359,24 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
           return nodeName;
         }),
       );
-      fault = { kind, lan: lanName, groups };
+      const vrrpOnly = o.vrrpOnly === undefined ? false : bool(o.vrrpOnly, `${where}.vrrpOnly`);
+      fault = { kind, lan: lanName, groups, ...(vrrpOnly ? { vrrpOnly } : {}) };
+      break;
+    }
+    case 'oneWay': {
+      const lanName = lan();
+      const end = (field: 'from' | 'to'): string => {
+        const nodeName = text(o[field], `${where}.${field}`);
+        const found = nodes.find((n) => n.name === nodeName);
+        if (found === undefined || !found.interfaces.some((f) => f.lan === lanName)) {
+          throw new Error(`scenario ${where}.${field}: no node ${JSON.stringify(nodeName)} on ${lanName}`);
+        }
+        return nodeName;
+      };
+      const from = end('from');
+      const to = end('to');
+      if (from === to) throw new Error(`scenario ${where}: from and to are both ${from}`);
+      fault = { kind, lan: lanName, from, to };
       break;
     }
     case 'heal':
@@ -378,7 +406,7 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
       break;
     default:
       throw new Error(
-        `scenario ${where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, heal, setPriority, network, healAll)`,
+        `scenario ${where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, oneWay, heal, setPriority, network, healAll)`,
       );
   }
   return { atMs, fault };
@@ -389,7 +417,7 @@ function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {
   onlyKeys(o, where, ['startS', 'safetyS', 'livenessS', 'meanGapS', 'maxDowntimeS', 'maxLoss', 'kinds']);
   const kinds =
     o.kinds === undefined
-      ? RANDOM_FAULT_KINDS
+      ? DEFAULT_RANDOM_FAULT_KINDS
       : list(o.kinds, `${where}.kinds`).map((k, i) => {
           const kind = text(k, `${where}.kinds[${i}]`);
           if (!(RANDOM_FAULT_KINDS as readonly string[]).includes(kind)) {

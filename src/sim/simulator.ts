@@ -18,6 +18,7 @@ import { renderSvg } from './picture.js';
 import { Prng } from './prng.js';
 import type { FaultEvent, InterfaceSpec, LanSpec, NodeSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
 import { buildConfig, groupMembers, groupName } from './topology.js';
+import { VipClaims, type VipConflict } from './vip-claims.js';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -37,6 +38,8 @@ export interface SimulationOptions {
    * at it (the "no GARP after a multi-master episode" field failure).
    */
   readonly checkArp?: boolean;
+  /** Check each heal of a split LAN (see checkHeal; default true). */
+  readonly checkHeal?: boolean;
 }
 
 export interface TransitionRecord {
@@ -77,6 +80,14 @@ export interface SimulationResult {
   readonly driftPpm: readonly { readonly node: string; readonly ppm: number }[];
   /** Stale ARP views seen at the liveness checks: `VIP: hosts near X point at Y, Master is Z`. */
   readonly staleArp: readonly string[];
+  /** Heal checks' host views pointing at a node that was no longer Master at the heal (see checkHeal). */
+  readonly orphanedArp: readonly string[];
+  /** Heal checks' VIPs of the key no Master serves: a second cluster (another VIP set) on the VRID. */
+  readonly unservedVips: readonly string[];
+  /** Split brains per VIP (two live holders at once) and whether a holder heard the other's claim. */
+  readonly vipConflicts: readonly VipConflict[];
+  /** Heal checks run (see checkHealed) and skipped because something disturbed the key in the window. */
+  readonly healChecks: { readonly checked: number; readonly skipped: number };
   readonly livenessFromMs: number | undefined;
   readonly finalRouters: readonly { readonly id: string; readonly state: SimRouterState; readonly effectivePriority: number }[];
   readonly stats: SimulationStats;
@@ -93,7 +104,8 @@ type SimEvent =
   | { readonly kind: 'timer'; readonly clock: NodeClock; readonly generation: number }
   | { readonly kind: 'deliver'; readonly node: SimNode; readonly incarnation: number; readonly link: Link; readonly packet: IncomingPacket }
   | { readonly kind: 'fault'; readonly fault: FaultEvent }
-  | { readonly kind: 'livenessCheck' };
+  | { readonly kind: 'livenessCheck' }
+  | { readonly kind: 'healCheck'; readonly key: GroupKey; readonly healAtMs: number; readonly contestants: ReadonlySet<SimNode> };
 
 interface Link {
   readonly node: SimNode;
@@ -102,6 +114,8 @@ interface Link {
   up: boolean;
   /** Partition group on the LAN; links hear each other only within one group. */
   group: number;
+  /** VRRP-only partition group: adverts cross only within one, announcements ignore it. */
+  advertGroup: number;
   /** What the hosts near this port believe owns each VIP, learnt from the last GARP / NA they heard. */
   readonly arpView: Map<string, SimNode>;
 }
@@ -115,6 +129,8 @@ interface SimLan {
   duplicate: number;
   reorder: number;
   corrupt: number;
+  /** One-way cuts, `from>to` by node name: nothing `from` sends reaches `to`. */
+  readonly oneWayCuts: Set<string>;
   readonly links: Link[];
   readonly keys: GroupKey[];
 }
@@ -175,6 +191,10 @@ export class Simulation implements VirtualTimeSource {
   private readonly transitions: TransitionRecord[] = [];
   private readonly markers: { atMs: number; label: string }[] = [];
   private readonly staleArp: string[] = [];
+  private readonly orphanedArp: string[] = [];
+  private readonly unservedVips: string[] = [];
+  private readonly claims = new VipClaims((text) => this.log('CONFLICT', text));
+  private readonly healChecks = { checked: 0, skipped: 0 };
   // Invariant bookkeeping: what changed in this step, and the keys to check (changed, or still in a
   // two-Master episode whose clock is running).
   private readonly dirtyKeys = new Set<GroupKey>();
@@ -197,7 +217,7 @@ export class Simulation implements VirtualTimeSource {
     const clocks = new Prng(seed, STREAM_CLOCKS);
 
     scenario.lans.forEach((spec, index) => {
-      const lan: SimLan = { index, spec, ...quality(spec), links: [], keys: [] };
+      const lan: SimLan = { index, spec, ...quality(spec), oneWayCuts: new Set(), links: [], keys: [] };
       this.lans.push(lan);
       this.lanByName.set(spec.name, lan);
     });
@@ -228,7 +248,7 @@ export class Simulation implements VirtualTimeSource {
       };
       for (const f of spec.interfaces) {
         const lan = this.lanByName.get(f.lan)!;
-        const link: Link = { node, spec: f, lan, up: true, group: 0, arpView: new Map() };
+        const link: Link = { node, spec: f, lan, up: true, group: 0, advertGroup: 0, arpView: new Map() };
         node.links.set(f.name, link);
         lan.links.push(link);
       }
@@ -237,7 +257,7 @@ export class Simulation implements VirtualTimeSource {
         const keyName = groupName(spec, r);
         let key = keyByName.get(keyName);
         if (key === undefined) {
-          key = { watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0 }), lan: link.lan, routers: [] };
+          key = { watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }), lan: link.lan, routers: [] };
           keyByName.set(keyName, key);
           this.keys.push(key);
           link.lan.keys.push(key);
@@ -351,6 +371,9 @@ export class Simulation implements VirtualTimeSource {
         this.livenessActive = true;
         this.checkLivenessAll('liveness check');
         break;
+      case 'healCheck':
+        this.checkHeal(event.key, event.healAtMs, event.contestants);
+        break;
       default: {
         const unreachable: never = event;
         throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
@@ -379,16 +402,25 @@ export class Simulation implements VirtualTimeSource {
       case 'partition': {
         const lan = this.lan(fault.lan);
         for (const link of lan.links) {
-          const group = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
-          link.group = group < 0 ? fault.groups.length : group;
+          const found = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
+          const group = found < 0 ? fault.groups.length : found;
+          if (fault.vrrpOnly === true) link.advertGroup = group;
+          else link.group = group;
         }
+        this.disturbLan(lan);
+        break;
+      }
+      case 'oneWay': {
+        const lan = this.lan(fault.lan);
+        lan.oneWayCuts.add(`${fault.from}>${fault.to}`);
         this.disturbLan(lan);
         break;
       }
       case 'heal': {
         const lan = this.lan(fault.lan);
-        for (const link of lan.links) link.group = 0;
+        const wasSplit = healSplits(lan);
         this.disturbLan(lan);
+        if (wasSplit) this.scheduleHealChecks(lan);
         break;
       }
       case 'setPriority': {
@@ -411,19 +443,22 @@ export class Simulation implements VirtualTimeSource {
         this.disturbLan(lan);
         break;
       }
-      case 'healAll':
+      case 'healAll': {
+        const healed: SimLan[] = [];
         for (const lan of this.lans) {
           // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
           // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
           Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
-          for (const link of lan.links) link.group = 0;
+          if (healSplits(lan)) healed.push(lan);
           this.disturbLan(lan);
         }
         for (const node of this.nodes) {
           for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
         }
         for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
+        for (const lan of healed) this.scheduleHealChecks(lan);
         break;
+      }
       default: {
         const unreachable: never = fault;
         throw new Error(`unknown fault ${JSON.stringify(unreachable)}`);
@@ -449,7 +484,9 @@ export class Simulation implements VirtualTimeSource {
     node.engine = undefined;
     node.clock = undefined;
     node.onPacket = undefined;
+    const held = [...node.holdings];
     node.holdings.clear();
+    for (const vip of held) this.vipHoldersChanged(vip);
     for (const router of node.routers) this.setRouterState(router, 'Down', how, router.effectivePriority);
     for (const link of node.links.values()) this.disturbLan(link.lan);
   }
@@ -552,7 +589,7 @@ export class Simulation implements VirtualTimeSource {
     const meta: PacketMeta = { family: packet.family, sourceAddress: packet.sourceAddress, destinationAddress: packet.destinationAddress, ttl: VRRP_TTL };
     let delivered: IncomingPacket | undefined;
     for (const other of lan.links) {
-      if (other.node === node || !other.up || !other.node.alive || other.group !== link.group) continue;
+      if (other.node === node || !other.up || !other.node.alive || !advertReaches(link, other)) continue;
       if (!multicast && !hasAddress(other.spec, packet.destinationAddress)) continue;
       if (this.net.chance(lan.loss)) {
         this.stats.lost++;
@@ -599,6 +636,7 @@ export class Simulation implements VirtualTimeSource {
           node.holdings.add(address);
           const owner = node.vipOwner.get(address);
           if (owner !== undefined) this.dirtyRouters.add(owner);
+          this.vipHoldersChanged(address);
         }
       },
       removeVips: (_iface, addresses) => {
@@ -607,6 +645,7 @@ export class Simulation implements VirtualTimeSource {
           node.holdings.delete(address);
           const owner = node.vipOwner.get(address);
           if (owner !== undefined) this.dirtyRouters.add(owner);
+          this.vipHoldersChanged(address);
         }
       },
       announceVips: (iface, addresses, count) => {
@@ -617,8 +656,14 @@ export class Simulation implements VirtualTimeSource {
         if (link === undefined || !link.up || count === 0) return;
         // Gratuitous ARP / unsolicited NA are broadcast: every host in the sender's partition learns.
         for (const other of link.lan.links) {
-          if (other.group !== link.group) continue;
-          for (const address of addresses) other.arpView.set(address, node);
+          if (!announcementReaches(link, other)) continue;
+          for (const address of addresses) {
+            other.arpView.set(address, node);
+            // The detection modelled: a holder hearing another node claim its VIP.
+            if (other.node !== node && other.node.alive && other.up && other.node.holdings.has(address)) {
+              this.claims.claimHeard(this.nowMs, address, other.node.spec.name, node.spec.name);
+            }
+          }
         }
       },
     };
@@ -688,14 +733,69 @@ export class Simulation implements VirtualTimeSource {
     }
   }
 
-  /** Hosts in the Master's partition whose cache still points at another node, if any. */
-  private staleArpViews(key: GroupKey, master: SimRouter): string | undefined {
+  /** A split of `lan` healed: check each key that had a Master, one heal bound later. */
+  private scheduleHealChecks(lan: SimLan): void {
+    if (!(this.options.checkHeal ?? true)) return;
+    for (const key of lan.keys) {
+      const contestants = new Set(key.routers.filter((r) => r.state === 'Master').map((r) => r.node));
+      if (contestants.size === 0) continue;
+      this.queue.push(this.nowMs + key.watch.bounds.healMs, { kind: 'healCheck', key, healAtMs: this.nowMs, contestants });
+    }
+  }
+
+  /**
+   * (d) After a heal: one Master per partition, and the hosts that can reach it point its VIPs at it,
+   * unless they point at a node that was no longer Master at the heal (it crashed, lost its link or
+   * stepped down while split): no packet after the heal contests that view, only the Master's periodic
+   * refresh or the host's own re-resolution repairs it, so it is reported as orphaned, not a violation.
+   * A window with a later disturbance (another fault, a lost packet) proves nothing: skipped and counted.
+   */
+  private checkHeal(key: GroupKey, healAtMs: number, contestants: ReadonlySet<SimNode>): void {
+    if (key.watch.lastDisturbanceMs > healAtMs) {
+      this.healChecks.skipped++;
+      return;
+    }
+    this.healChecks.checked++;
+    const groups = connectedGroups(key);
+    const violation = key.watch.checkHealed(this.nowMs, healAtMs, groups);
+    if (violation !== undefined) return this.fail(violation);
+    for (const group of groups) {
+      const master = group.find((r) => r.state === 'Master') as SimRouter | undefined;
+      if (master === undefined) continue;
+      const stale = this.staleArpViews(key, master, (owner) => contestants.has(owner));
+      if (stale !== undefined) {
+        return this.fail({ invariant: 'heal', atMs: this.nowMs, message: `${formatSeconds(this.nowMs - healAtMs)} after the heal: ${stale}` });
+      }
+      // Two clusters on one VRID: the routers accept each other's adverts and elect one Master, so the
+      // other cluster's VIPs are held by nobody. The protocol cannot do better; the report says so.
+      const unserved = [...new Set(key.routers.flatMap((r) => r.config.virtualAddresses))].filter((v) => !master.config.virtualAddresses.includes(v));
+      if (unserved.length > 0) {
+        const line = `${key.watch.label}: Master ${master.id} does not serve ${unserved.join(' ')} (another VIP set on this VRID)`;
+        this.unservedVips.push(`${formatSeconds(this.nowMs)} ${line}`);
+        this.log('CHECK', line);
+      }
+      const orphaned = this.staleArpViews(key, master, (owner) => !contestants.has(owner));
+      if (orphaned !== undefined) {
+        this.orphanedArp.push(`${formatSeconds(this.nowMs)} ${orphaned}`);
+        this.log('CHECK', `orphaned ARP after the heal: ${orphaned}`);
+      }
+    }
+    this.log('CHECK', `heal ok: ${key.watch.label}: one Master, hosts point at it ${formatSeconds(this.nowMs - healAtMs)} after the heal`);
+  }
+
+  private vipHoldersChanged(vip: string): void {
+    const holders = this.nodes.filter((n) => n.alive && n.holdings.has(vip)).map((n) => n.spec.name);
+    this.claims.holdersChanged(this.nowMs, vip, holders);
+  }
+
+  /** Hosts in the Master's partition whose cache still points at another node (`counted` ones), if any. */
+  private staleArpViews(key: GroupKey, master: SimRouter, counted: (owner: SimNode) => boolean = () => true): string | undefined {
     const stale: string[] = [];
     for (const vip of master.config.virtualAddresses) {
       for (const link of key.lan.links) {
-        if (link.group !== master.link.group || link.node === master.node) continue;
+        if (!announcementReaches(master.link, link) || link.node === master.node) continue;
         const owner = link.arpView.get(vip);
-        if (owner !== undefined && owner !== master.node) stale.push(`${vip}: hosts near ${link.node.spec.name} point at ${owner.spec.name}`);
+        if (owner !== undefined && owner !== master.node && counted(owner)) stale.push(`${vip}: hosts near ${link.node.spec.name} point at ${owner.spec.name}`);
       }
     }
     return stale.length === 0 ? undefined : `${key.watch.label}: ${stale.join('; ')}, but the Master is ${master.id}`;
@@ -761,6 +861,10 @@ export class Simulation implements VirtualTimeSource {
       faults: this.faults,
       driftPpm: this.nodes.map((n) => ({ node: n.spec.name, ppm: n.driftPpm })),
       staleArp: this.staleArp,
+      orphanedArp: this.orphanedArp,
+      unservedVips: this.unservedVips,
+      vipConflicts: this.claims.report(),
+      healChecks: { ...this.healChecks },
       livenessFromMs: this.livenessFromMs,
       finalRouters: this.nodes.flatMap((n) => n.routers.map((r) => ({ id: r.id, state: r.state, effectivePriority: r.effectivePriority }))),
       stats: { ...this.stats },
@@ -797,15 +901,43 @@ function hasAddress(iface: InterfaceSpec, address: string): boolean {
   return iface.ipv4 === address || iface.ipv6 === address;
 }
 
-/** Routers of a key that can hear each other right now, grouped by LAN partition. */
+function cut(from: Link, to: Link): boolean {
+  return from.lan.oneWayCuts.size > 0 && from.lan.oneWayCuts.has(`${from.node.spec.name}>${to.node.spec.name}`);
+}
+
+/** Whether an advert sent on `from` reaches `to` (same partition, same VRRP-only group, no one-way cut). */
+function advertReaches(from: Link, to: Link): boolean {
+  return from.group === to.group && from.advertGroup === to.advertGroup && !cut(from, to);
+}
+
+/** Whether a gratuitous ARP / NA sent on `from` reaches the hosts near `to` (a VRRP-only split passes it). */
+function announcementReaches(from: Link, to: Link): boolean {
+  return from.group === to.group && !cut(from, to);
+}
+
+/** Ends every split of the LAN; says whether there was one. */
+function healSplits(lan: SimLan): boolean {
+  const wasSplit = lan.oneWayCuts.size > 0 || lan.links.some((l) => l.group !== 0 || l.advertGroup !== 0);
+  for (const link of lan.links) {
+    link.group = 0;
+    link.advertGroup = 0;
+  }
+  lan.oneWayCuts.clear();
+  return wasSplit;
+}
+
+/**
+ * Routers of a key that hear each other right now, in sets whose members all hear each other both ways
+ * (a one-way cut makes "connected" intransitive; a router joins the first set it fully hears).
+ */
 function connectedGroups(key: GroupKey): RouterView[][] {
-  const groups: RouterView[][] = [];
+  const groups: SimRouter[][] = [];
   for (const router of key.routers) {
     if (!router.node.alive || !router.link.up) continue;
-    const group = router.link.group;
-    while (groups.length <= group) groups.push([]);
-    groups[group]!.push(router);
+    const group = groups.find((g) => g.every((o) => advertReaches(o.link, router.link) && advertReaches(router.link, o.link)));
+    if (group === undefined) groups.push([router]);
+    else group.push(router);
   }
-  return groups.filter((g) => g.length > 0);
+  return groups;
 }
 

@@ -442,3 +442,26 @@ t.test('keepalived master: a router that keeps advertising lower gets adverts, b
   t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second burst was not pushed back');
   t.strictSame(s.at(3300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind), ['sendAdvert', 'announceVips', 'notice'], 'at 3300 ms: hold-off over');
 });
+
+// The contested winner's re-announcement (issue 16): the hold-off is for one source's regular stream.
+// A Master losing to us sends one advert as it steps down; if hosts learnt its MAC after our last
+// announcement (a healed partition, three Masters meeting), that advert is the only sign we get.
+t.test('keepalived master: a new lower source, a silent one heard again, or an early advert is announced despite the hold-off', async (t) => {
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 5000 },
+    }),
+  );
+  const lower = (from: string) => advertInput(advertFor(s.config, { priority: 100, from }));
+  const kinds = (atMs: number, input: ReturnType<typeof lower>) => s.at(atMs, input).map((a) => a.kind);
+  s.at(0, startup);
+  t.strictSame(kinds(300, lower('192.0.2.20')), ['sendAdvert', 'announceVips', 'notice'], 'at 300 ms: first contest');
+  t.strictSame(kinds(1300, lower('192.0.2.20')), ['sendAdvert'], 'at 1300 ms: its regular stream, held off');
+  t.strictSame(kinds(1400, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 1400 ms: another source is a new contest');
+  t.strictSame(kinds(1405, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 1405 ms: it advertised early (stepping down)');
+  t.strictSame(kinds(2300, lower('192.0.2.20')), ['sendAdvert'], 'at 2300 ms: the first source, still regular');
+  // 192.0.2.30 was last heard at 1405 ms; more than three 1 s intervals later it is a new claim.
+  t.strictSame(kinds(4500, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 4500 ms: heard again after a silence');
+  t.strictSame(kinds(5200, lower('192.0.2.30')), ['sendAdvert'], 'at 5200 ms: regular again, held off');
+});

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { addressRank, checkVipHolding, KeyWatch, type RouterView } from '../../src/sim/index.js';
 
-const bounds = { graceMs: 4000, resolveMs: 2, livenessMs: 4000 };
+const bounds = { graceMs: 4000, resolveMs: 2, livenessMs: 4000, healMs: 2000 };
 const view = (id: string, state: RouterView['state'], priority: number, address: string, preempt = true): RouterView => ({
   id,
   state,
@@ -76,4 +76,15 @@ t.test('liveness: nopreempt accepts any single Master; equal priorities accept e
 t.test('address rank orders IPv4 and IPv6 as unsigned bytes', async (t) => {
   t.ok(addressRank('192.0.2.10') > addressRank('192.0.2.9'));
   t.ok(addressRank('fe80::10') > addressRank('fe80::f'));
+});
+
+t.test('heal: two Masters, or none among usable routers, one heal bound after the heal is a violation', async (t) => {
+  const watch = new KeyWatch('lan0 IPv4 VRID 51', bounds);
+  t.match(watch.checkHealed(22_000, 20_000, [[view('a', 'Master', 150, '192.0.2.1'), view('b', 'Master', 100, '192.0.2.2')]]), {
+    invariant: 'heal',
+    message: /2 Masters 2\.000s after the heal at 20\.000s \(bound 2000\.0 ms\)/,
+  });
+  t.match(watch.checkHealed(22_000, 20_000, [[view('a', 'Backup', 150, '192.0.2.1'), view('b', 'Backup', 100, '192.0.2.2')]]), { message: /0 Masters/ });
+  t.equal(watch.checkHealed(22_000, 20_000, [[view('a', 'Master', 150, '192.0.2.1'), view('b', 'Backup', 100, '192.0.2.2')]]), undefined);
+  t.equal(watch.checkHealed(22_000, 20_000, [[view('a', 'Fault', 150, '192.0.2.1')], [view('b', 'Master', 100, '192.0.2.2')]]), undefined, 'a Fault router elects nothing');
 });
