@@ -22,7 +22,14 @@ function engineWithNotices(): { engine: Engine; feed: (i: number) => void; advan
     packets: { send: () => {}, listen: (listener) => void (onPacket = listener as never), close: () => {} },
     addresses: { addVips: () => {}, removeVips: () => {}, announceVips: () => {} },
   };
-  const config = buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, priority: 100, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'] });
+  const config = buildRouterConfig({
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    priority: 100,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: ['192.0.2.100'],
+  });
   const engine = new Engine([config], ports);
   engine.start();
   const adverts = ['192.0.2.9', '192.0.2.10'].map((source) => ({
@@ -46,36 +53,51 @@ export function runLogBench(): Measurement[] {
   {
     const { engine, feed, advance } = engineWithNotices();
     const log = logEngineEvents(engine, nullPino());
-    results.push(measure('advert with a notice, rate-limited line', BATCH, () => {
-      for (let i = 0; i < BATCH; i++) {
-        advance();
-        feed(i);
-      }
-    }));
+    results.push(
+      measure('advert with a notice, rate-limited line', BATCH, () => {
+        for (let i = 0; i < BATCH; i++) {
+          advance();
+          feed(i);
+        }
+      }),
+    );
     log.close();
   }
   {
     const { engine, feed, advance } = engineWithNotices();
     const logger = nullPino();
-    engine.on('notice', (e) => logger.warn({ event: 'notice', router: e.router, interface: e.interface, notice: e.notice, detail: e.detail }, `${e.router}: ${e.detail}`));
-    results.push(measure('advert with a notice, a line each (before)', BATCH, () => {
-      for (let i = 0; i < BATCH; i++) {
-        advance();
-        feed(i);
-      }
-    }));
+    engine.on('notice', (e) =>
+      logger.warn(
+        { event: 'notice', router: e.router, interface: e.interface, notice: e.notice, detail: e.detail },
+        `${e.router}: ${e.detail}`,
+      ),
+    );
+    results.push(
+      measure('advert with a notice, a line each (before)', BATCH, () => {
+        for (let i = 0; i < BATCH; i++) {
+          advance();
+          feed(i);
+        }
+      }),
+    );
   }
   {
     const log = new RateLimitedLog(nullPino(), { nowMs: () => 0 });
     log.write('k', 'warn', () => [{}, 'first']);
-    results.push(measure('RateLimitedLog.write, held back', BATCH, () => {
-      for (let i = 0; i < BATCH; i++) log.write('k', 'warn', () => [{}, 'held']);
-    }));
+    results.push(
+      measure('RateLimitedLog.write, held back', BATCH, () => {
+        for (let i = 0; i < BATCH; i++) log.write('k', 'warn', () => [{}, 'held']);
+      }),
+    );
     log.close();
   }
   return results;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printTable('Log lines on the advert path', runLogBench().map((m) => [m.name, formatRate(m.perSecond)]), ['operation', 'rate']);
+  printTable(
+    'Log lines on the advert path',
+    runLogBench().map((m) => [m.name, formatRate(m.perSecond)]),
+    ['operation', 'rate'],
+  );
 }

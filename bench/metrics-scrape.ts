@@ -27,7 +27,14 @@ const VRIDS = 255;
 function busyEngine(): Engine {
   const { ports, clock, packets } = fakePorts();
   const routers = Array.from({ length: VRIDS }, (_, i) =>
-    buildRouterConfig({ name: `ipfailover_VIP_${i + 1}`, interface: 'eth0', vrid: i + 1, priority: 100 + (i % 100), primaryAddress: '192.0.2.2', virtualAddresses: [`198.51.100.${i + 1}`] }),
+    buildRouterConfig({
+      name: `ipfailover_VIP_${i + 1}`,
+      interface: 'eth0',
+      vrid: i + 1,
+      priority: 100 + (i % 100),
+      primaryAddress: '192.0.2.2',
+      virtualAddresses: [`198.51.100.${i + 1}`],
+    }),
   );
   const engine = new Engine(routers, ports);
   engine.start();
@@ -35,7 +42,10 @@ function busyEngine(): Engine {
   // A wrong-version advert for every VRID and a few bytes of garbage: drop counters with labels.
   const meta = { family: 4 as const, sourceAddress: '192.0.2.9', destinationAddress: '224.0.0.18', ttl: 64 };
   for (let vrid = 1; vrid <= VRIDS; vrid++) {
-    const payload = encodeAdvert({ version: 2, vrid, priority: 50, advertIntervalCs: 100, addresses: [`198.51.100.${vrid}`] }, meta);
+    const payload = encodeAdvert(
+      { version: 2, vrid, priority: 50, advertIntervalCs: 100, addresses: [`198.51.100.${vrid}`] },
+      meta,
+    );
     packets.onPacket?.({ interface: 'eth0', payload, meta, receivedAtMs: clock.nowMs() });
   }
   packets.onPacket?.({ interface: 'eth0', payload: Buffer.from([1, 2, 3]), meta, receivedAtMs: clock.nowMs() });
@@ -73,13 +83,19 @@ function runClients(port: number, path: string, requests: number, concurrency: n
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '1,32' } } });
+  const { values } = parseArgs({
+    options: { requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '1,32' } },
+  });
   const requests = Number(values.requests);
   const concurrencies = values.concurrency.split(',').map(Number);
   const engine = busyEngine();
   const rows: string[][] = [];
   let bodyBytes = 0;
-  for (const [path, maxAgeMs] of [['/healthz', DEFAULT_METRICS_MAX_AGE_MS], ['/metrics', 0], ['/metrics', DEFAULT_METRICS_MAX_AGE_MS]] as const) {
+  for (const [path, maxAgeMs] of [
+    ['/healthz', DEFAULT_METRICS_MAX_AGE_MS],
+    ['/metrics', 0],
+    ['/metrics', DEFAULT_METRICS_MAX_AGE_MS],
+  ] as const) {
     const metrics = createEngineMetrics(engine, { maxAgeMs });
     bodyBytes = Buffer.byteLength(metrics.text());
     let inMetricsMs = 0;
@@ -103,13 +119,33 @@ async function main(): Promise<void> {
       const elapsedMs = performance.now() - startMs;
       const busyMs = performance.eventLoopUtilization(before).active;
       const renders = metrics.renders - rendersBefore;
-      const perRender = path === '/metrics' ? [String(renders), ((inMetricsMs * 1000) / renders).toFixed(0)] : ['-', '-'];
-      rows.push([path, `${maxAgeMs} ms`, String(concurrency), String(requests), String(failed), ...perRender, ((busyMs * 1000) / requests).toFixed(1), ((requests * 1000) / elapsedMs).toFixed(0)]);
+      const perRender =
+        path === '/metrics' ? [String(renders), ((inMetricsMs * 1000) / renders).toFixed(0)] : ['-', '-'];
+      rows.push([
+        path,
+        `${maxAgeMs} ms`,
+        String(concurrency),
+        String(requests),
+        String(failed),
+        ...perRender,
+        ((busyMs * 1000) / requests).toFixed(1),
+        ((requests * 1000) / elapsedMs).toFixed(0),
+      ]);
     }
     await server.close();
     metrics.close();
   }
-  printTable(`status listener, ${VRIDS} routers, /metrics body ${bodyBytes} bytes`, rows, ['path', 'metrics cache', 'connections', 'requests', 'failed', 'renders', 'µs in metrics per render', 'loop busy µs/request', 'requests/s']);
+  printTable(`status listener, ${VRIDS} routers, /metrics body ${bodyBytes} bytes`, rows, [
+    'path',
+    'metrics cache',
+    'connections',
+    'requests',
+    'failed',
+    'renders',
+    'µs in metrics per render',
+    'loop busy µs/request',
+    'requests/s',
+  ]);
 }
 
 await main();

@@ -47,12 +47,55 @@ interface Case {
 
 const cases: Case[] = [
   { label: 'valid v3 IPv4 advert, 1 VIP', family: 4, version: 3, vrid: VRID, ttl: 255, addressCount: 1 },
-  { label: 'v3 IPv4, 255 random addresses, VRID not in use', family: 4, version: 3, vrid: 200, ttl: 255, addressCount: 255 },
-  { label: 'v3 IPv4, 255 random addresses, VRID in use, TTL 64', family: 4, version: 3, vrid: VRID, ttl: 64, addressCount: 255 },
-  { label: 'v3 IPv4, 255 random addresses, VRID in use, TTL 255 (decoded)', family: 4, version: 3, vrid: VRID, ttl: 255, addressCount: 255 },
-  { label: 'v2 IPv4, 255 random addresses, wrong password', family: 4, version: 2, vrid: VRID, ttl: 255, addressCount: 255, password: 'intruder' },
-  { label: 'v3 IPv6, 128 random addresses, VRID not in use', family: 6, version: 3, vrid: 200, ttl: 255, addressCount: 128 },
-  { label: 'v3 IPv6, 128 random addresses, VRID in use, hop limit 64', family: 6, version: 3, vrid: VRID, ttl: 64, addressCount: 128 },
+  {
+    label: 'v3 IPv4, 255 random addresses, VRID not in use',
+    family: 4,
+    version: 3,
+    vrid: 200,
+    ttl: 255,
+    addressCount: 255,
+  },
+  {
+    label: 'v3 IPv4, 255 random addresses, VRID in use, TTL 64',
+    family: 4,
+    version: 3,
+    vrid: VRID,
+    ttl: 64,
+    addressCount: 255,
+  },
+  {
+    label: 'v3 IPv4, 255 random addresses, VRID in use, TTL 255 (decoded)',
+    family: 4,
+    version: 3,
+    vrid: VRID,
+    ttl: 255,
+    addressCount: 255,
+  },
+  {
+    label: 'v2 IPv4, 255 random addresses, wrong password',
+    family: 4,
+    version: 2,
+    vrid: VRID,
+    ttl: 255,
+    addressCount: 255,
+    password: 'intruder',
+  },
+  {
+    label: 'v3 IPv6, 128 random addresses, VRID not in use',
+    family: 6,
+    version: 3,
+    vrid: 200,
+    ttl: 255,
+    addressCount: 128,
+  },
+  {
+    label: 'v3 IPv6, 128 random addresses, VRID in use, hop limit 64',
+    family: 6,
+    version: 3,
+    vrid: VRID,
+    ttl: 64,
+    addressCount: 128,
+  },
 ];
 
 function demuxFor(c: Case): { demux: InterfaceDemux; router: VirtualRouter } {
@@ -121,5 +164,9 @@ export function runReceiveBench(): string[][] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  printTable('Receive path per packet (InterfaceDemux.receive, one core)', runReceiveBench(), ['packet', 'µs per packet', 'counted as']);
+  printTable('Receive path per packet (InterfaceDemux.receive, one core)', runReceiveBench(), [
+    'packet',
+    'µs per packet',
+    'counted as',
+  ]);
 }

@@ -22,7 +22,12 @@ export interface SimBenchResult {
 export function runSimBench(virtualSeconds = 3600): SimBenchResult {
   const scenario = parseScenario(JSON.parse(readFileSync(join(repoRoot, 'test/scenarios/scale-3x255.json'), 'utf8')));
   const started = performance.now();
-  const result = runSimulation(scenario, { seed: 1, durationMs: virtualSeconds * 1000, timeline: false, picture: false });
+  const result = runSimulation(scenario, {
+    seed: 1,
+    durationMs: virtualSeconds * 1000,
+    timeline: false,
+    picture: false,
+  });
   const wallSeconds = (performance.now() - started) / 1000;
   if (!result.ok) throw new Error(`the benchmark scenario violated an invariant: ${result.violation?.message ?? '?'}`);
   return {
@@ -38,7 +43,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = runSimBench();
   printTable(
     'Simulator: 3 routers x 255 VRIDs, 1 s adverts, one virtual hour',
-    [[`${r.virtualSeconds} s`, `${r.wallSeconds.toFixed(2)} s`, `${r.speedup.toFixed(0)}x`, String(r.advertsSent), `${r.heapUsedMiB.toFixed(0)} MiB`]],
+    [
+      [
+        `${r.virtualSeconds} s`,
+        `${r.wallSeconds.toFixed(2)} s`,
+        `${r.speedup.toFixed(0)}x`,
+        String(r.advertsSent),
+        `${r.heapUsedMiB.toFixed(0)} MiB`,
+      ],
+    ],
     ['virtual time', 'wall time', 'speed', 'adverts sent', 'heap used'],
   );
 }

@@ -28,7 +28,14 @@ export function createEngine(config: EngineConfigInput, ports: EnginePorts, opti
   return new Engine(routers, ports, options);
 }
 
-export { Engine, type OperatorInput, type EngineLogger, type EngineOptions, type StartEngineOptions, type RemoveOptions } from './engine/engine.js';
+export {
+  Engine,
+  type OperatorInput,
+  type EngineLogger,
+  type EngineOptions,
+  type StartEngineOptions,
+  type RemoveOptions,
+} from './engine/engine.js';
 export type * from './engine/events.js';
 export type * from './engine/ports.js';
 export { systemTime } from './engine/system-time.js';
@@ -43,7 +50,14 @@ export * as sim from './sim/index.js';
 // Linux: raw VRRP sockets, rtnetlink VIPs, gratuitous ARP / NA, link tracking (needs CAP_NET_RAW and
 // CAP_NET_ADMIN). Loaded on first use, so the library and the simulator work where the native parts
 // (our addon) are not available.
-export type { LinuxEngineInput, LinuxEngineHandle, LinuxRouterInput, StartOptions, ApplyResult, RuntimeLinks } from './daemon/runtime.js';
+export type {
+  LinuxEngineInput,
+  LinuxEngineHandle,
+  LinuxRouterInput,
+  StartOptions,
+  ApplyResult,
+  RuntimeLinks,
+} from './daemon/runtime.js';
 export async function startLinuxEngine(
   input: import('./daemon/runtime.js').LinuxEngineInput,
   options?: import('./daemon/runtime.js').StartOptions,

@@ -40,16 +40,37 @@ t.test('codedError keeps the message as given; asCodedError keeps a coded error 
 
 const diagnostics: ConfigDiagnostic[] = [
   { severity: 'warning', file: '/etc/keepalived/keepalived.conf', line: 2, message: 'unknown keyword' },
-  { severity: 'error', file: '/etc/keepalived/conf.d/vi_1.conf', line: 7, message: 'virtual_router_id 300 is out of range' },
+  {
+    severity: 'error',
+    file: '/etc/keepalived/conf.d/vi_1.conf',
+    line: 7,
+    message: 'virtual_router_id 300 is out of range',
+  },
 ];
 
 t.test('every configuration error is a ConfigurationError, with its own name and message', async (t) => {
   const cases: [ConfigurationError, string, string][] = [
     [new ConfigError('routers[0].vrid', 'must be 1..255'), 'ConfigError', 'routers[0].vrid: must be 1..255'],
-    [new EnvError('OPENSHIFT_HA_VRRP_ID_OFFSET', 'x', 'a whole number'), 'EnvError', 'OPENSHIFT_HA_VRRP_ID_OFFSET: "x" is not valid: a whole number'],
-    [new FirewallValueError('OPENSHIFT_HA_IPTABLES_CHAIN', 'chain', '-j', 'starts with "-"'), 'FirewallValueError', 'OPENSHIFT_HA_IPTABLES_CHAIN: chain "-j" starts with "-"; no firewall command was run'],
-    [new KeepalivedConfigError(diagnostics), 'KeepalivedConfigError', '1 error(s) in keepalived configuration:\n/etc/keepalived/conf.d/vi_1.conf:7: error: virtual_router_id 300 is out of range'],
-    [new ConfigLoadError(diagnostics), 'ConfigLoadError', '/etc/keepalived/conf.d/vi_1.conf:7: error: virtual_router_id 300 is out of range'],
+    [
+      new EnvError('OPENSHIFT_HA_VRRP_ID_OFFSET', 'x', 'a whole number'),
+      'EnvError',
+      'OPENSHIFT_HA_VRRP_ID_OFFSET: "x" is not valid: a whole number',
+    ],
+    [
+      new FirewallValueError('OPENSHIFT_HA_IPTABLES_CHAIN', 'chain', '-j', 'starts with "-"'),
+      'FirewallValueError',
+      'OPENSHIFT_HA_IPTABLES_CHAIN: chain "-j" starts with "-"; no firewall command was run',
+    ],
+    [
+      new KeepalivedConfigError(diagnostics),
+      'KeepalivedConfigError',
+      '1 error(s) in keepalived configuration:\n/etc/keepalived/conf.d/vi_1.conf:7: error: virtual_router_id 300 is out of range',
+    ],
+    [
+      new ConfigLoadError(diagnostics),
+      'ConfigLoadError',
+      '/etc/keepalived/conf.d/vi_1.conf:7: error: virtual_router_id 300 is out of range',
+    ],
   ];
   for (const [error, name, message] of cases) {
     t.ok(error instanceof ConfigurationError, `${name} is a ConfigurationError`);
@@ -57,7 +78,10 @@ t.test('every configuration error is a ConfigurationError, with its own name and
     t.equal(error.message, message);
     t.equal(String(error), `${name}: ${message}`);
   }
-  t.ok(new EnvError('OPENSHIFT_HA_VIPS', undefined, 'a list') instanceof ConfigError, 'EnvError is still a ConfigError');
+  t.ok(
+    new EnvError('OPENSHIFT_HA_VIPS', undefined, 'a list') instanceof ConfigError,
+    'EnvError is still a ConfigError',
+  );
 });
 
 t.test('where: field for a field, file and line of the first error for a file, nothing left undefined', async (t) => {
@@ -73,7 +97,9 @@ t.test('where: field for a field, file and line of the first error for a file, n
   t.equal(keepalived.line, 7);
   t.notOk('field' in keepalived);
 
-  const noLine = new ConfigLoadError([{ severity: 'error', file: '/etc/vrrp.json', line: 0, message: 'must hold a JSON object' }]);
+  const noLine = new ConfigLoadError([
+    { severity: 'error', file: '/etc/vrrp.json', line: 0, message: 'must hold a JSON object' },
+  ]);
   t.equal(noLine.file, '/etc/vrrp.json');
   t.notOk('line' in noLine, 'line 0 means no line, so none is set');
   const refused = new ConfigLoadError([]);

@@ -36,21 +36,26 @@ export interface FlagSpec {
 export function parseFlags<S extends FlagSpec>(usage: string, spec: S): { [K in keyof S]: string } & { impls: Impl[] } {
   const all: FlagSpec = { ...spec, impl: { default: 'keepalived,ours', help: 'implementations to run, in order' } };
   const options = Object.fromEntries(Object.keys(all).map((k) => [k, { type: 'string' as const }]));
-  const { values } = parseArgs({ options: { ...options, help: { type: 'boolean' } }, strict: true }) as { values: Record<string, string | boolean | undefined> };
-  if (values['help'] === true) {
+  const { values } = parseArgs({ options: { ...options, help: { type: 'boolean' } }, strict: true }) as {
+    values: Record<string, string | boolean | undefined>;
+  };
+  if (values.help === true) {
     console.log(`${usage}\n\nflags:`);
     for (const [k, v] of Object.entries(all)) console.log(`  --${k.padEnd(16)} ${v.help} (default ${v.default})`);
     process.exit(0);
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(all)) out[k] = (values[k] as string | undefined) ?? v.default;
-  const impls = out['impl']!.split(',').map((s) => s.trim());
+  const impls = out.impl!.split(',').map((s) => s.trim());
   for (const i of impls) if (i !== 'keepalived' && i !== 'ours') throw new Error(`--impl: unknown implementation ${i}`);
   return { ...(out as { [K in keyof S]: string }), impls: impls as Impl[] };
 }
 
 export function numberList(text: string): number[] {
-  return text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n));
+  return text
+    .split(',')
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isFinite(n));
 }
 
 /** Exits with a message when the benchmark cannot run here (not root, a tool missing). */
@@ -83,7 +88,14 @@ function percentile(sorted: readonly number[], p: number): number {
 
 export function summarize(values: readonly number[]): Summary {
   const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, min: s[0] ?? NaN, median: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s.at(-1) ?? NaN };
+  return {
+    n: s.length,
+    min: s[0] ?? NaN,
+    median: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s.at(-1) ?? NaN,
+  };
 }
 
 export function ms(value: number, digits = 2): string {
@@ -153,7 +165,11 @@ export class Scope {
  */
 let lanCount = 0;
 
-export async function withLan<T>(tag: string, routers: number, fn: (h: Harness, scope: Scope) => Promise<T>): Promise<T> {
+export async function withLan<T>(
+  tag: string,
+  routers: number,
+  fn: (h: Harness, scope: Scope) => Promise<T>,
+): Promise<T> {
   const scope = new Scope();
   let passing = true;
   const t = {
@@ -190,7 +206,8 @@ export async function keepalivedChild(p: KeepalivedProcess, timeoutMs = 10_000):
       rememberPid(pid); // killed by the exit hook too, should the benchmark die
       return pid;
     }
-    if (Date.now() > until) throw new Error(`${p.label}: keepalived wrote no VRRP child pid file within ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`${p.label}: keepalived wrote no VRRP child pid file within ${timeoutMs} ms`);
     await sleep(20);
   }
 }
@@ -225,7 +242,13 @@ export function removeLeftovers(h: Harness, node: string, addresses: readonly st
 }
 
 /** A process of our own (CPU burner, flooder) in a namespace of the LAN, stopped by the scope. */
-export function startHelper(scope: Scope, label: string, namespace: string, command: string, args: readonly string[]): NamespaceProcess {
+export function startHelper(
+  scope: Scope,
+  label: string,
+  namespace: string,
+  command: string,
+  args: readonly string[],
+): NamespaceProcess {
   const p = new NamespaceProcess(label, namespace, command, args);
   scope.defer(() => p.stop(1000));
   return p;
@@ -249,9 +272,14 @@ export function rssMiB(pid: number): number {
 }
 
 /** Packet counters of a link (`ip -s -json link`), in the namespace given. */
-export function linkStats(namespace: string, link: string): { rxPackets: number; txPackets: number; rxDropped: number } {
+export function linkStats(
+  namespace: string,
+  link: string,
+): { rxPackets: number; txPackets: number; rxDropped: number } {
   const out = execFileSync('ip', ['-n', namespace, '-s', '-json', 'link', 'show', link], { encoding: 'utf8' });
-  const s = (JSON.parse(out) as { stats64: { rx: { packets: number; dropped: number }; tx: { packets: number } } }[])[0]!.stats64;
+  const s = (
+    JSON.parse(out) as { stats64: { rx: { packets: number; dropped: number }; tx: { packets: number } } }[]
+  )[0]!.stats64;
   return { rxPackets: s.rx.packets, txPackets: s.tx.packets, rxDropped: s.rx.dropped };
 }
 
@@ -298,7 +326,17 @@ export class BridgeTap {
 
   private constructor(h: Harness, filter: string) {
     this.tcpdump = new NamespaceProcess('tcpdump', h.lan.bridgeNamespace, 'tcpdump', [
-      '-i', 'br0', '-U', '-s', '0', '-B', '16384', '--time-stamp-precision=nano', '-w', this.file, filter,
+      '-i',
+      'br0',
+      '-U',
+      '-s',
+      '0',
+      '-B',
+      '16384',
+      '--time-stamp-precision=nano',
+      '-w',
+      this.file,
+      filter,
     ]);
   }
 
@@ -352,25 +390,56 @@ export class BridgeTap {
   garps(): Garp[] {
     const out = execFileSync(
       'tshark',
-      ['-r', this.file, '-Y', 'arp && arp.src.proto_ipv4 == arp.dst.proto_ipv4', '-T', 'fields', '-E', 'separator=|',
-        '-e', 'frame.time_epoch', '-e', 'eth.src', '-e', 'arp.src.proto_ipv4'],
+      [
+        '-r',
+        this.file,
+        '-Y',
+        'arp && arp.src.proto_ipv4 == arp.dst.proto_ipv4',
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        '-e',
+        'frame.time_epoch',
+        '-e',
+        'eth.src',
+        '-e',
+        'arp.src.proto_ipv4',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 },
     );
-    return out.split('\n').filter((l) => l !== '').map((l) => {
-      const [t, mac, address] = l.split('|');
-      return { timeMs: Number(t) * 1000, mac: mac!, address: address! };
-    });
+    return out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const [t, mac, address] = l.split('|');
+        return { timeMs: Number(t) * 1000, mac: mac!, address: address! };
+      });
   }
 }
 
 /** Gaps between consecutive adverts (ms) of one sender and VRID, between `fromMs` and `toMs`. */
-export function gapsOf(adverts: readonly Advert[], mac: string, vrid: number, fromMs = -Infinity, toMs = Infinity): number[] {
-  const times = adverts.filter((a) => a.mac === mac && a.vrid === vrid && a.priority !== 0 && a.timeMs >= fromMs && a.timeMs <= toMs).map((a) => a.timeMs);
+export function gapsOf(
+  adverts: readonly Advert[],
+  mac: string,
+  vrid: number,
+  fromMs = -Infinity,
+  toMs = Infinity,
+): number[] {
+  const times = adverts
+    .filter((a) => a.mac === mac && a.vrid === vrid && a.priority !== 0 && a.timeMs >= fromMs && a.timeMs <= toMs)
+    .map((a) => a.timeMs);
   return times.slice(1).map((t, i) => t - times[i]!);
 }
 
 /** One VRRPv3 virtual router spec (IPv4 or IPv6, by the VIP). */
-export function v3Spec(vrid: number, priority: number, intervalCs: number, vip: string, name = `VI_${vrid}`): RouterSpec {
+export function v3Spec(
+  vrid: number,
+  priority: number,
+  intervalCs: number,
+  vip: string,
+  name = `VI_${vrid}`,
+): RouterSpec {
   return { name, vrid, version: 3, priority, advertIntervalCs: intervalCs, virtualAddresses: [vip] };
 }
 
@@ -389,7 +458,14 @@ export class FileRouter {
   private readonly dir: string;
 
   /** `quiet`: keepalived without -l -D, so it logs nothing at all (no state changes to read either). */
-  constructor(scope: Scope, h: Harness, readonly impl: Impl, nodeName: string, specs: readonly RouterSpec[], readonly quiet = false) {
+  constructor(
+    scope: Scope,
+    h: Harness,
+    readonly impl: Impl,
+    nodeName: string,
+    specs: readonly RouterSpec[],
+    readonly quiet = false,
+  ) {
     const node = h.node(nodeName);
     this.dir = mkdtempSync(join(tmpdir(), `vrrp-bench-${impl}-`));
     this.logFile = join(this.dir, 'log');
@@ -401,10 +477,26 @@ export class FileRouter {
     } else {
       const conf = join(this.dir, 'keepalived.conf');
       writeFileSync(conf, keepalivedConf(node, specs));
-      command = ['keepalived', '-n', ...(quiet ? [] : ['-l', '-D']), '-f', conf, '-p', join(this.dir, 'keepalived.pid'), '-r', join(this.dir, 'vrrp.pid'), '--no-syslog'];
+      command = [
+        'keepalived',
+        '-n',
+        ...(quiet ? [] : ['-l', '-D']),
+        '-f',
+        conf,
+        '-p',
+        join(this.dir, 'keepalived.pid'),
+        '-r',
+        join(this.dir, 'vrrp.pid'),
+        '--no-syslog',
+      ];
     }
     // sh execs the router, so the PID is the router's own.
-    this.process = new NamespaceProcess(`${nodeName} (${impl})`, node.namespace, 'sh', ['-c', 'exec "$@" >"$0" 2>&1', this.logFile, ...command]);
+    this.process = new NamespaceProcess(`${nodeName} (${impl})`, node.namespace, 'sh', [
+      '-c',
+      'exec "$@" >"$0" 2>&1',
+      this.logFile,
+      ...command,
+    ]);
     scope.defer(() => this.stop());
   }
 
@@ -442,7 +534,13 @@ export class FileRouter {
   /** Log lines matching a fixed string (grep -F), without reading a large log into memory. */
   grep(fixed: string): string[] {
     try {
-      return execFileSync('grep', ['-F', fixed, this.logFile], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l !== '');
+      return execFileSync('grep', ['-F', fixed, this.logFile], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .filter((l) => l !== '');
     } catch {
       return []; // no match (status 1) or no file yet
     }
@@ -450,7 +548,11 @@ export class FileRouter {
 
   lineCount(): number {
     try {
-      return Number(execFileSync('wc', ['-l', this.logFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ')[0]);
+      return Number(
+        execFileSync('wc', ['-l', this.logFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+          .trim()
+          .split(' ')[0],
+      );
     } catch {
       return 0;
     }
@@ -483,7 +585,8 @@ export class FileRouter {
   async waitForCount(state: State, count: number, timeoutMs: number): Promise<boolean> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
-      if (!this.process.running) throw new Error(`${this.process.label} exited:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
+      if (!this.process.running)
+        throw new Error(`${this.process.label} exited:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
       if (this.countInState(state) >= count) return true;
       await sleep(100);
     }

@@ -5,8 +5,20 @@
 // All times come from the bridge capture (tcpdump, ns timestamps), except the moment of the signal.
 
 import {
-  BridgeTap, killHard, masterDownMs, removeLeftovers, skewMs, sleep, startRouter, v3Spec, wallNowAtEdgeMs, wallNowMs, withLan,
-  type Advert, type Garp, type Impl,
+  BridgeTap,
+  killHard,
+  masterDownMs,
+  removeLeftovers,
+  skewMs,
+  sleep,
+  startRouter,
+  v3Spec,
+  wallNowAtEdgeMs,
+  wallNowMs,
+  withLan,
+  type Advert,
+  type Garp,
+  type Impl,
 } from './common.js';
 
 export const VRID = 51;
@@ -35,7 +47,12 @@ export interface FailoverRun {
 }
 
 /** Runs `reps` failovers of one implementation at one advert interval; stop = 'kill' (SIGKILL) or 'term' (SIGTERM). */
-export async function runFailovers(impl: Impl, intervalCs: number, reps: number, stop: 'kill' | 'term'): Promise<FailoverRun> {
+export async function runFailovers(
+  impl: Impl,
+  intervalCs: number,
+  reps: number,
+  stop: 'kill' | 'term',
+): Promise<FailoverRun> {
   return withLan(stop === 'kill' ? 'tk' : 'ho', 2, async (h, scope) => {
     const tap = await BridgeTap.start(h, scope);
     const macs = { r1: h.node('r1').mac, r2: h.node('r2').mac };
@@ -85,21 +102,40 @@ export async function runFailovers(impl: Impl, intervalCs: number, reps: number,
 }
 
 function analyse(
-  adverts: readonly Advert[], garps: readonly Garp[], macs: { r1: string; r2: string }, signalAtMs: number, endMs: number, intervalMs: number,
+  adverts: readonly Advert[],
+  garps: readonly Garp[],
+  macs: { r1: string; r2: string },
+  signalAtMs: number,
+  endMs: number,
+  intervalMs: number,
 ): Repetition | string {
   // The signal time is Date.now() (1 ms resolution): look a little before it.
   const from = signalAtMs - 2;
-  const newFirst = adverts.find((a) => a.mac === macs.r2 && a.vrid === VRID && a.priority === PRIORITY.backup && a.timeMs >= from && a.timeMs <= endMs);
+  const newFirst = adverts.find(
+    (a) =>
+      a.mac === macs.r2 && a.vrid === VRID && a.priority === PRIORITY.backup && a.timeMs >= from && a.timeMs <= endMs,
+  );
   if (newFirst === undefined) {
-    const seen = adverts.filter((a) => a.timeMs >= from - 1000 && a.timeMs <= endMs + 1000).map((a) => `${(a.timeMs - signalAtMs).toFixed(1)}:${a.mac.slice(-2)}/${a.priority}`);
+    const seen = adverts
+      .filter((a) => a.timeMs >= from - 1000 && a.timeMs <= endMs + 1000)
+      .map((a) => `${(a.timeMs - signalAtMs).toFixed(1)}:${a.mac.slice(-2)}/${a.priority}`);
     return `no advert from r2 after the signal in the capture (window ${(endMs - signalAtMs).toFixed(0)} ms; around it: ${seen.slice(0, 40).join(' ')})`;
   }
-  const beforeNew = adverts.filter((a) => a.mac === macs.r1 && a.vrid === VRID && a.timeMs < newFirst.timeMs && a.timeMs >= from - 10 * intervalMs - 1000);
+  const beforeNew = adverts.filter(
+    (a) =>
+      a.mac === macs.r1 && a.vrid === VRID && a.timeMs < newFirst.timeMs && a.timeMs >= from - 10 * intervalMs - 1000,
+  );
   const oldLast = beforeNew.filter((a) => a.priority === PRIORITY.master).at(-1);
   if (oldLast === undefined) return 'no advert from r1 before the takeover in the capture';
   const priorityZero = beforeNew.find((a) => a.priority === 0 && a.timeMs >= from);
   const garp = garps.find((g) => g.mac === macs.r2 && g.address === VIP && g.timeMs >= from && g.timeMs <= endMs);
-  return { signalAtMs, oldLastMs: oldLast.timeMs, priorityZeroMs: priorityZero?.timeMs, newFirstMs: newFirst.timeMs, garpMs: garp?.timeMs };
+  return {
+    signalAtMs,
+    oldLastMs: oldLast.timeMs,
+    priorityZeroMs: priorityZero?.timeMs,
+    newFirstMs: newFirst.timeMs,
+    garpMs: garp?.timeMs,
+  };
 }
 
 /** RFC 5798 Master_Down_Interval and Skew_Time of the Backup (priority 100) at this interval, in ms. */

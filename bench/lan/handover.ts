@@ -33,14 +33,30 @@ const rows = runs.map((run) => {
   const zeroToNew = summarize(withZero.map((r) => r.newFirstMs - r.priorityZeroMs!));
   const termToNew = summarize(run.reps.map((r) => r.newFirstMs - r.signalAtMs));
   return [
-    `${run.intervalCs * 10} ms`, run.impl, `${withZero.length}/${run.reps.length + run.failures.length}`, ms(skewMs),
-    ms(termToZero.median), ms(termToZero.max), ms(zeroToNew.median, 3), ms(zeroToNew.median - skewMs, 3), ms(zeroToNew.max - skewMs, 3),
-    ms(termToNew.median), ms(termToNew.max),
+    `${run.intervalCs * 10} ms`,
+    run.impl,
+    `${withZero.length}/${run.reps.length + run.failures.length}`,
+    ms(skewMs),
+    ms(termToZero.median),
+    ms(termToZero.max),
+    ms(zeroToNew.median, 3),
+    ms(zeroToNew.median - skewMs, 3),
+    ms(zeroToNew.max - skewMs, 3),
+    ms(termToNew.median),
+    ms(termToNew.max),
   ];
 });
-printTable(
-  'Graceful handover after SIGTERM of the Master',
-  rows,
-  ['interval', 'impl', 'reps with prio 0', 'Skew_Time', 'TERM->prio0 med', 'TERM->prio0 max', 'prio0->new med', 'after skew med', 'after skew max', 'TERM->new med', 'TERM->new max'],
-);
+printTable('Graceful handover after SIGTERM of the Master', rows, [
+  'interval',
+  'impl',
+  'reps with prio 0',
+  'Skew_Time',
+  'TERM->prio0 med',
+  'TERM->prio0 max',
+  'prio0->new med',
+  'after skew med',
+  'after skew max',
+  'TERM->new med',
+  'TERM->new max',
+]);
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

@@ -15,8 +15,23 @@ import { join } from 'node:path';
 import { NamespaceProcess } from '../../test/netns/process.js';
 import { RUNNER } from '../../test/netns/routers.js';
 import {
-  BridgeTap, cpuSeconds, gapsOf, machineNote, ms, parseFlags, printTable, progress, requireLab, rssMiB, sleep, summarize, v3Spec,
-  withLan, type Harness, type RouterSpec, type Scope,
+  BridgeTap,
+  cpuSeconds,
+  gapsOf,
+  machineNote,
+  ms,
+  parseFlags,
+  printTable,
+  progress,
+  requireLab,
+  rssMiB,
+  sleep,
+  summarize,
+  v3Spec,
+  withLan,
+  type Harness,
+  type RouterSpec,
+  type Scope,
 } from './common.js';
 import type { HealthPlan } from '../../src/model/health-plan.js';
 
@@ -42,8 +57,22 @@ class LoggedRunner {
   constructor(scope: Scope, h: Harness, node: string, specs: readonly RouterSpec[], health?: HealthPlan) {
     const where = h.node(node);
     const config = join(this.dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ routers: specs.map((s) => ({ ...s, interface: where.interface })), ...(health ? { health } : {}) }));
-    this.process = new NamespaceProcess(node, where.namespace, 'sh', ['-c', 'exec "$@" >"$0" 2>&1', this.logFile, process.execPath, RUNNER, '--config', config]);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        routers: specs.map((s) => ({ ...s, interface: where.interface })),
+        ...(health ? { health } : {}),
+      }),
+    );
+    this.process = new NamespaceProcess(node, where.namespace, 'sh', [
+      '-c',
+      'exec "$@" >"$0" 2>&1',
+      this.logFile,
+      process.execPath,
+      RUNNER,
+      '--config',
+      config,
+    ]);
     scope.defer(async () => {
       await this.process.stop(3000);
       rmSync(this.dir, { recursive: true, force: true });
@@ -57,24 +86,29 @@ class LoggedRunner {
     } catch {
       return []; // the shell has not created it yet
     }
-    return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
 
   states(): number {
-    return this.events().filter((e) => e['event'] === 'stateChange').length;
+    return this.events().filter((e) => e.event === 'stateChange').length;
   }
 
   countIn(state: string): number {
     const latest = new Map<string, unknown>();
-    for (const e of this.events()) if (e['event'] === 'stateChange') latest.set(String(e['router']), e['to']);
+    for (const e of this.events()) if (e.event === 'stateChange') latest.set(String(e.router), e.to);
     return [...latest.values()].filter((s) => s === state).length;
   }
 
   async waitFor(state: string, count: number, timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (this.countIn(state) < count) {
-      if (!this.process.running) throw new Error(`${this.process.label} exited:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
-      if (Date.now() > until) throw new Error(`${this.process.label}: ${this.countIn(state)} of ${count} in ${state} after ${timeoutMs} ms`);
+      if (!this.process.running)
+        throw new Error(`${this.process.label} exited:\n${readFileSync(this.logFile, 'utf8').slice(-2000)}`);
+      if (Date.now() > until)
+        throw new Error(`${this.process.label}: ${this.countIn(state)} of ${count} in ${state} after ${timeoutMs} ms`);
       await sleep(200);
     }
   }
@@ -85,8 +119,10 @@ class LoggedRunner {
     this.process.signal('SIGUSR2');
     for (let i = 0; i < 50; i++) {
       await sleep(100);
-      const status = this.events().slice(before).find((e) => e['event'] === 'status');
-      if (status) return ((status['checks'] as { runs: number }[] | undefined) ?? []).reduce((sum, c) => sum + c.runs, 0);
+      const status = this.events()
+        .slice(before)
+        .find((e) => e.event === 'status');
+      if (status) return ((status.checks as { runs: number }[] | undefined) ?? []).reduce((sum, c) => sum + c.runs, 0);
     }
     return NaN;
   }
@@ -117,12 +153,26 @@ async function measure(withChecks: boolean): Promise<Reading> {
     ]);
     scope.defer(() => listener.stop(1000));
     await listener.waitForLine((l) => l.text === 'listening', 20_000, 'listeners');
-    const specs = (priority: number) => Array.from({ length: vrids }, (_, i) => v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)));
+    const specs = (priority: number) =>
+      Array.from({ length: vrids }, (_, i) => v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)));
     const checkMs = Number(flags['check-ms']);
     const health: HealthPlan | undefined = withChecks
       ? {
-          checks: Array.from({ length: vrids }, (_, i) => ({ kind: 'tcp' as const, name: `port${i + 1}`, host: '127.0.0.1', port: PORT_BASE + i + 1, intervalMs: checkMs, timeoutMs: 1000, rise: 1, fall: 2 })),
-          tracks: Array.from({ length: vrids }, (_, i) => ({ router: `VI_${i + 1}`, check: `port${i + 1}`, weight: -150 })),
+          checks: Array.from({ length: vrids }, (_, i) => ({
+            kind: 'tcp' as const,
+            name: `port${i + 1}`,
+            host: '127.0.0.1',
+            port: PORT_BASE + i + 1,
+            intervalMs: checkMs,
+            timeoutMs: 1000,
+            rise: 1,
+            fall: 2,
+          })),
+          tracks: Array.from({ length: vrids }, (_, i) => ({
+            router: `VI_${i + 1}`,
+            check: `port${i + 1}`,
+            weight: -150,
+          })),
           notify: [],
           syncGroups: [],
         }
@@ -154,7 +204,9 @@ async function measure(withChecks: boolean): Promise<Reading> {
     const gaps = Array.from({ length: vrids }, (_, i) => gapsOf(adverts, mac, i + 1, t0, t1)).flat();
     const late = new Map<string, number>();
     for (let vrid = 1; vrid <= vrids; vrid++) {
-      const times = adverts.filter((a) => a.mac === mac && a.vrid === vrid && a.timeMs >= t0 && a.timeMs <= t1).map((a) => a.timeMs);
+      const times = adverts
+        .filter((a) => a.mac === mac && a.vrid === vrid && a.timeMs >= t0 && a.timeMs <= t1)
+        .map((a) => a.timeMs);
       times.slice(1).forEach((time, i) => {
         if (time - times[i]! < 2 * intervalCs * 10) return;
         const key = ((time - t0) / 1000).toFixed(1);
@@ -171,7 +223,10 @@ async function measure(withChecks: boolean): Promise<Reading> {
       missedAt: [...late].map(([at, n]) => `${n} at ${at} s`).join(', ') || 'none',
       transitions,
       probesPerSecond: (probes1 - probes0) / elapsedS,
-      load: machineNote().split('\n').at(-1)!.replace(/.*load average: /, ''),
+      load: machineNote()
+        .split('\n')
+        .at(-1)!
+        .replace(/.*load average: /, ''),
     };
   });
 }
@@ -180,9 +235,30 @@ const readings = [await measure(false), await measure(true)];
 printTable(
   `r1 Master of ${flags.vrids} VRIDs at ${Number(flags['interval-cs']) * 10} ms, ${flags.window} s window: CPU % of one core (utime+stime of r1's runner), advert jitter |gap - interval|`,
   readings.map((r) => [
-    r.variant, `${r.cpuPct.toFixed(1)} %`, `${r.rssMiB.toFixed(1)} MiB`, r.probesPerSecond.toFixed(0), String(r.adverts),
-    ms(r.jitter.median), ms(r.jitter.p99), ms(r.jitter.max), String(r.missed), String(r.transitions), r.load,
+    r.variant,
+    `${r.cpuPct.toFixed(1)} %`,
+    `${r.rssMiB.toFixed(1)} MiB`,
+    r.probesPerSecond.toFixed(0),
+    String(r.adverts),
+    ms(r.jitter.median),
+    ms(r.jitter.p99),
+    ms(r.jitter.max),
+    String(r.missed),
+    String(r.transitions),
+    r.load,
   ]),
-  ['variant', 'CPU', 'RSS', 'probes/s', 'adverts', 'jitter median', 'jitter p99', 'jitter max', 'missed (gap >= 2 intervals)', 'state changes', 'load avg at end'],
+  [
+    'variant',
+    'CPU',
+    'RSS',
+    'probes/s',
+    'adverts',
+    'jitter median',
+    'jitter p99',
+    'jitter max',
+    'missed (gap >= 2 intervals)',
+    'state changes',
+    'load avg at end',
+  ],
 );
 for (const r of readings) console.log(`${r.variant}: missed adverts by time in the window: ${r.missedAt}`);

@@ -30,16 +30,41 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { holdersOf, waitUntil } from '../../test/netns/observe.js';
 import {
-  BridgeTap, FileRouter, cpuSeconds, gapsOf, linkStats, machineNote, ms, parseFlags, printTable, progress, rawSocketDrops,
-  requireLab, sleep, startHelper, v3Spec, withLan, type Impl, type RouterSpec,
+  BridgeTap,
+  FileRouter,
+  cpuSeconds,
+  gapsOf,
+  linkStats,
+  machineNote,
+  ms,
+  parseFlags,
+  printTable,
+  progress,
+  rawSocketDrops,
+  requireLab,
+  sleep,
+  startHelper,
+  v3Spec,
+  withLan,
+  type Impl,
+  type RouterSpec,
 } from './common.js';
 
-const flags = parseFlags('hostile floods against a Master and a Backup at 100 ms adverts (needs root, keepalived, cc)', {
-  cases: { default: 'base', help: "'base' (the 1,000/s costly flood), 'full' (every case), or a comma list of case names" },
-  duration: { default: '15', help: 'flood duration per case, seconds' },
-  priority: { default: '254', help: "priority field of the flood's adverts (above the Master's 200 by default)" },
-  'keepalived-log': { default: 'file', help: "file: keepalived -l -D into a file (it logs some invalid packets); none: no log at all" },
-});
+const flags = parseFlags(
+  'hostile floods against a Master and a Backup at 100 ms adverts (needs root, keepalived, cc)',
+  {
+    cases: {
+      default: 'base',
+      help: "'base' (the 1,000/s costly flood), 'full' (every case), or a comma list of case names",
+    },
+    duration: { default: '15', help: 'flood duration per case, seconds' },
+    priority: { default: '254', help: "priority field of the flood's adverts (above the Master's 200 by default)" },
+    'keepalived-log': {
+      default: 'file',
+      help: 'file: keepalived -l -D into a file (it logs some invalid packets); none: no log at all',
+    },
+  },
+);
 requireLab(['cc']);
 console.log(machineNote());
 
@@ -79,11 +104,14 @@ const CASES: Case[] = [
   { name: 'invalid', rate: 80_000, kinds: 'wrong-ttl,bad-checksum,bad-version,bad-type,truncated,random' },
 ];
 
-const chosen = flags.cases === 'full' ? CASES : flags.cases.split(',').map((name) => {
-  const found = CASES.find((c) => c.name === name);
-  if (found === undefined) throw new Error(`unknown case ${name}; known: ${CASES.map((c) => c.name).join(', ')}`);
-  return found;
-});
+const chosen =
+  flags.cases === 'full'
+    ? CASES
+    : flags.cases.split(',').map((name) => {
+        const found = CASES.find((c) => c.name === name);
+        if (found === undefined) throw new Error(`unknown case ${name}; known: ${CASES.map((c) => c.name).join(', ')}`);
+        return found;
+      });
 
 const SOURCE = fileURLToPath(new URL('../../../bench/lan/flood.c', import.meta.url));
 const buildDir = mkdtempSync(join(tmpdir(), 'vrrp-flood-'));
@@ -115,8 +143,8 @@ function dropCounters(p: FileRouter, node: string): Map<string, number> {
   if (p.impl !== 'ours') return out;
   for (const line of p.grep('"event":"dropped"')) {
     const e = JSON.parse(line) as Record<string, unknown>;
-    const key = `${node} ${String(e['router'] ?? `interface ${String(e['interface'])}`)} ${String(e['reason'])}`;
-    out.set(key, Math.max(out.get(key) ?? 0, Number(e['count'])));
+    const key = `${node} ${String(e.router ?? `interface ${String(e.interface)}`)} ${String(e.reason)}`;
+    out.set(key, Math.max(out.get(key) ?? 0, Number(e.count)));
   }
   return out;
 }
@@ -124,7 +152,9 @@ function dropCounters(p: FileRouter, node: string): Map<string, number> {
 function routerSpec(c: Case, priority: number): RouterSpec {
   const spec = v3Spec(VRID, priority, INTERVAL_CS, c.ipv6 === true ? VIP6 : VIP4, 'VI_1');
   // VRRPv2 counts its interval in whole seconds: 1 s adverts there.
-  return c.v2Password === undefined ? spec : { ...spec, version: 2, advertIntervalCs: 100, auth: { type: 'pass', password: PASSWORD } };
+  return c.v2Password === undefined
+    ? spec
+    : { ...spec, version: 2, advertIntervalCs: 100, auth: { type: 'pass', password: PASSWORD } };
 }
 
 async function scenario(c: Case, impl: Impl, durationS: number): Promise<Outcome> {
@@ -132,13 +162,21 @@ async function scenario(c: Case, impl: Impl, durationS: number): Promise<Outcome
     const r1node = h.node('r1');
     const r1mac = r1node.mac;
     const r2mac = h.node('r2').mac;
-    const tap = await BridgeTap.start(h, scope, `(ip proto 112 or ip6 proto 112) and (ether src ${r1mac} or ether src ${r2mac})`);
+    const tap = await BridgeTap.start(
+      h,
+      scope,
+      `(ip proto 112 or ip6 proto 112) and (ether src ${r1mac} or ether src ${r2mac})`,
+    );
     const quiet = impl === 'keepalived' && flags['keepalived-log'] === 'none';
     const r1 = new FileRouter(scope, h, impl, 'r1', [routerSpec(c, 200)], quiet);
     const r2 = new FileRouter(scope, h, impl, 'r2', [routerSpec(c, 100)], quiet);
     const vip = c.ipv6 === true ? VIP6 : VIP4;
     if (quiet) {
-      await waitUntil(async () => ((await holdersOf(h.lan, vip)).join() === 'r1' ? true : undefined), 20_000, 'the VIP on r1 only');
+      await waitUntil(
+        async () => ((await holdersOf(h.lan, vip)).join() === 'r1' ? true : undefined),
+        20_000,
+        'the VIP on r1 only',
+      );
     } else {
       if (!(await r1.waitForCount('Master', 1, 20_000))) throw new Error(`${impl}: r1 not Master within 20 s`);
       if (!(await r2.waitForCount('Backup', 1, 20_000))) throw new Error(`${impl}: r2 not Backup within 20 s`);
@@ -153,12 +191,21 @@ async function scenario(c: Case, impl: Impl, durationS: number): Promise<Outcome
     progress(`${c.name} / ${impl}: flooding for ${durationS} s`);
     const client = h.lan.client;
     const args = [
-      '-t', String(c.ttl ?? 64),
+      '-t',
+      String(c.ttl ?? 64),
       ...(c.ipv6 === true ? ['-6', client.linkLocal] : []),
       ...(c.v2Password !== undefined ? ['-2', c.v2Password] : []),
-      '-u', `${c.ipv6 === true ? r1node.ipv6 : r1node.ipv4},${r1mac}`,
-      '-D', c.destination ?? 'multicast',
-      'eth0', String(c.vrid ?? VRID), VIP4, String(c.rate), String(durationS), c.kinds ?? 'costly', flags.priority,
+      '-u',
+      `${c.ipv6 === true ? r1node.ipv6 : r1node.ipv4},${r1mac}`,
+      '-D',
+      c.destination ?? 'multicast',
+      'eth0',
+      String(c.vrid ?? VRID),
+      VIP4,
+      String(c.rate),
+      String(durationS),
+      c.kinds ?? 'costly',
+      flags.priority,
     ];
     const r1Link0 = linkStats(r1node.namespace, 'eth0');
     const drops0 = { r1: rawSocketDrops(h, 'r1'), r2: rawSocketDrops(h, 'r2') };
@@ -186,7 +233,9 @@ async function scenario(c: Case, impl: Impl, durationS: number): Promise<Outcome
       gapsIdle: gapsOf(adverts, r1mac, VRID, idleT0, t0),
       gapsDuring: gapsOf(adverts, r1mac, VRID, t0 - INTERVAL_CS * 10 * (c.v2Password === undefined ? 1 : 10), t1),
       r2MasterEntries: quiet ? NaN : r2.masterEntries() - r2Master0,
-      r2AdvertsOnWire: adverts.filter((a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1 + 1500).length,
+      r2AdvertsOnWire: adverts.filter(
+        (a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1 + 1500,
+      ).length,
       cpuPerPacketUs: reachedR1 > 0 ? ((cpu1 - cpu0 - idleCpuPerS * ((t1 - t0) / 1000)) * 1e6) / reachedR1 : NaN,
       idleCpuPercent: idleCpuPerS * 100,
       socketDrops: { r1: drops1.r1 - drops0.r1, r2: drops1.r2 - drops0.r2 },
@@ -203,10 +252,20 @@ for (const c of chosen) {
     const o = await scenario(c, impl, Number(flags.duration));
     const gaps = o.gapsDuring;
     rows.push([
-      c.name, o.impl, (o.flood.sent / o.flood.seconds).toFixed(0), (o.reachedR1 / o.seconds).toFixed(0),
-      String(gaps.length), ms(gaps.length > 0 ? Math.max(...gaps) : NaN, 1), ms(o.gapsIdle.length > 0 ? Math.max(...o.gapsIdle) : NaN, 1),
-      o.r2MasterEntries > 0 || o.r2AdvertsOnWire > 0 ? `YES (${Number.isNaN(o.r2MasterEntries) ? 'no log' : `${o.r2MasterEntries} log`}, ${o.r2AdvertsOnWire} adverts)` : 'no',
-      o.cpuPerPacketUs.toFixed(1), o.idleCpuPercent.toFixed(2), `${o.socketDrops.r1} / ${o.socketDrops.r2}`, String(o.tcpdumpDrops),
+      c.name,
+      o.impl,
+      (o.flood.sent / o.flood.seconds).toFixed(0),
+      (o.reachedR1 / o.seconds).toFixed(0),
+      String(gaps.length),
+      ms(gaps.length > 0 ? Math.max(...gaps) : NaN, 1),
+      ms(o.gapsIdle.length > 0 ? Math.max(...o.gapsIdle) : NaN, 1),
+      o.r2MasterEntries > 0 || o.r2AdvertsOnWire > 0
+        ? `YES (${Number.isNaN(o.r2MasterEntries) ? 'no log' : `${o.r2MasterEntries} log`}, ${o.r2AdvertsOnWire} adverts)`
+        : 'no',
+      o.cpuPerPacketUs.toFixed(1),
+      o.idleCpuPercent.toFixed(2),
+      `${o.socketDrops.r1} / ${o.socketDrops.r2}`,
+      String(o.tcpdumpDrops),
     ]);
     for (const [key, count] of o.dropCounters) counters.push([c.name, key, String(count)]);
   }
@@ -215,7 +274,25 @@ for (const c of chosen) {
 printTable(
   `Hostile floods, ${flags.duration} s each, adverts every 100 ms (VRRPv2 cases: 1 s), r1 Master priority 200, r2 Backup 100, flood priority ${flags.priority}, keepalived log: ${flags['keepalived-log']}`,
   rows,
-  ['case', 'impl', 'flood sent/s', 'reached r1/s', 'r1 adverts', 'r1 gap max', 'r1 gap max idle before', 'r2 took over', 'r1 CPU µs / flood pkt', 'r1 idle CPU %', 'socket drops r1/r2', 'tcpdump drops'],
+  [
+    'case',
+    'impl',
+    'flood sent/s',
+    'reached r1/s',
+    'r1 adverts',
+    'r1 gap max',
+    'r1 gap max idle before',
+    'r2 took over',
+    'r1 CPU µs / flood pkt',
+    'r1 idle CPU %',
+    'socket drops r1/r2',
+    'tcpdump drops',
+  ],
 );
-if (counters.length > 0) printTable('ours: drop counters by reason (runner\'s dropped lines, last total per reason)', counters, ['case', 'node, router or interface, reason', 'count']);
+if (counters.length > 0)
+  printTable("ours: drop counters by reason (runner's dropped lines, last total per reason)", counters, [
+    'case',
+    'node, router or interface, reason',
+    'count',
+  ]);
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

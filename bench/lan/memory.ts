@@ -18,16 +18,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NamespaceProcess } from '../../test/netns/process.js';
 import { keepalivedConf, VRRPD } from '../../test/netns/routers.js';
-import { cpuSeconds, machineNote, numberList, parseFlags, printTable, progress, requireLab, sleep, v3Spec, withLan, type Impl } from './common.js';
+import {
+  cpuSeconds,
+  machineNote,
+  numberList,
+  parseFlags,
+  printTable,
+  progress,
+  requireLab,
+  sleep,
+  v3Spec,
+  withLan,
+  type Impl,
+} from './common.js';
 
-const flags = parseFlags('RSS and PSS of the whole process tree, bin/vrrpd beside keepalived (needs root, keepalived)', {
-  instances: { default: '1,255', help: 'VRRP instances per run, comma-separated' },
-  settle: { default: '5', help: 'seconds after every instance is Master before sampling' },
-  window: { default: '5', help: 'seconds of sampling (one sample a second; the largest is reported)' },
-  'advert-cs': { default: '100', help: 'advert interval in centiseconds' },
-  check: { default: 'off', help: 'on: one vrrp_script (/bin/true every second) tracked by every instance' },
-  'node-flags': { default: 'shebang', help: 'ours: "shebang" runs bin/vrrpd itself (its #! flags); else node FLAGS bin/vrrpd ("none": no flags)' },
-});
+const flags = parseFlags(
+  'RSS and PSS of the whole process tree, bin/vrrpd beside keepalived (needs root, keepalived)',
+  {
+    instances: { default: '1,255', help: 'VRRP instances per run, comma-separated' },
+    settle: { default: '5', help: 'seconds after every instance is Master before sampling' },
+    window: { default: '5', help: 'seconds of sampling (one sample a second; the largest is reported)' },
+    'advert-cs': { default: '100', help: 'advert interval in centiseconds' },
+    check: { default: 'off', help: 'on: one vrrp_script (/bin/true every second) tracked by every instance' },
+    'node-flags': {
+      default: 'shebang',
+      help: 'ours: "shebang" runs bin/vrrpd itself (its #! flags); else node FLAGS bin/vrrpd ("none": no flags)',
+    },
+  },
+);
 requireLab();
 console.log(machineNote());
 
@@ -118,7 +136,11 @@ function masters(impl: Impl, logFile: string): number {
   let lines: string[];
   try {
     const pattern = impl === 'ours' ? '-> Master (' : 'Entering MASTER STATE';
-    lines = execFileSync('grep', ['-F', '-e', pattern, logFile], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+    lines = execFileSync('grep', ['-F', '-e', pattern, logFile], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n');
   } catch {
     return 0;
   }
@@ -128,7 +150,9 @@ function masters(impl: Impl, logFile: string): number {
 async function measure(impl: Impl, instances: number): Promise<Reading> {
   return withLan('mem', 1, async (h, scope) => {
     const node = h.node('r1');
-    const specs = Array.from({ length: instances }, (_, i) => v3Spec(i + 1, 200, Number(flags['advert-cs']), vipFor(i + 1)));
+    const specs = Array.from({ length: instances }, (_, i) =>
+      v3Spec(i + 1, 200, Number(flags['advert-cs']), vipFor(i + 1)),
+    );
     const dir = mkdtempSync(join(tmpdir(), `vrrp-memory-${impl}-`));
     scope.defer(() => rmSync(dir, { recursive: true, force: true }));
     const conf = join(dir, 'keepalived.conf');
@@ -136,7 +160,9 @@ async function measure(impl: Impl, instances: number): Promise<Reading> {
     const pidFiles = ['-p', join(dir, 'main.pid'), '-r', join(dir, 'vrrp.pid')];
     const nodeFlags = flags['node-flags'];
     const vrrpd =
-      nodeFlags === 'shebang' ? [VRRPD] : [process.execPath, ...(nodeFlags === 'none' ? [] : nodeFlags.split(' ').filter(Boolean)), VRRPD];
+      nodeFlags === 'shebang'
+        ? [VRRPD]
+        : [process.execPath, ...(nodeFlags === 'none' ? [] : nodeFlags.split(' ').filter(Boolean)), VRRPD];
     const command =
       impl === 'ours'
         ? [...vrrpd, '-n', '-l', '-f', conf, ...pidFiles, '--socket', 'none', '--dump-dir', dir]
@@ -144,7 +170,12 @@ async function measure(impl: Impl, instances: number): Promise<Reading> {
     const logFile = join(dir, 'log');
     progress(`${impl}: ${instances} instance(s)`);
     // sh execs the router, so the PID is the router's own.
-    const router = new NamespaceProcess(`r1 (${impl})`, node.namespace, 'sh', ['-c', 'exec "$@" >"$0" 2>&1', logFile, ...command]);
+    const router = new NamespaceProcess(`r1 (${impl})`, node.namespace, 'sh', [
+      '-c',
+      'exec "$@" >"$0" 2>&1',
+      logFile,
+      ...command,
+    ]);
     scope.defer(async () => {
       // keepalived's children end with it; a descendant left behind is ours to stop, by PID.
       const tree = processTree(router.pid);
@@ -185,7 +216,12 @@ const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 printTable(
   `Whole process tree, Master of every instance (VRRPv3 IPv4, ${Number(flags['advert-cs']) * 10} ms adverts${flags.check === 'on' ? ', one vrrp_script tracked by each' : ''}), largest of ${flags.window} samples`,
   readings.map((r) => [
-    String(r.instances), r.impl === 'ours' ? 'bin/vrrpd' : 'keepalived', String(r.processes), mib(r.rssKiB), mib(r.pssKiB), mib(r.mainRssKiB),
+    String(r.instances),
+    r.impl === 'ours' ? 'bin/vrrpd' : 'keepalived',
+    String(r.processes),
+    mib(r.rssKiB),
+    mib(r.pssKiB),
+    mib(r.mainRssKiB),
     `${r.cpuPct.toFixed(1)} %`,
   ]),
   ['instances', 'impl', 'processes', 'RSS (tree)', 'PSS (tree)', 'RSS (main process)', 'CPU (tree, window)'],

@@ -13,14 +13,22 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Capture, type VrrpFrame } from '../../test/netns/capture.js';
 import { Lan, type LanNode } from '../../test/netns/lan.js';
-import { ContainerPod, IMAGE, containerSkipReason, processesInPidNamespaceOf } from '../../test/openshift/containers.js';
+import {
+  ContainerPod,
+  IMAGE,
+  containerSkipReason,
+  processesInPidNamespaceOf,
+} from '../../test/openshift/containers.js';
 import { WrapperKeepalivedPod, type Env, type Pod } from '../../test/openshift/pods.js';
 import { cpuSeconds, machineNote, ms, parseFlags, printTable, rssMiB, sleep, summarize } from './common.js';
 
-const flags = parseFlags('the OpenShift image beside keepalived (needs root, podman, the image, keepalived, tcpdump, tshark)', {
-  reps: { default: '3', help: 'starts and stops per implementation' },
-  window: { default: '30', help: 'seconds of steady Master for CPU' },
-});
+const flags = parseFlags(
+  'the OpenShift image beside keepalived (needs root, podman, the image, keepalived, tcpdump, tshark)',
+  {
+    reps: { default: '3', help: 'starts and stops per implementation' },
+    window: { default: '30', help: 'seconds of steady Master for CPU' },
+  },
+);
 const reason = containerSkipReason(['keepalived']);
 if (reason !== undefined) {
   console.error(`cannot run: ${reason}`);
@@ -28,7 +36,9 @@ if (reason !== undefined) {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 console.log(machineNote());
-const size = Number(execFileSync('podman', ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { encoding: 'utf8' }).trim());
+const size = Number(
+  execFileSync('podman', ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { encoding: 'utf8' }).trim(),
+);
 console.log(`image ${IMAGE}: ${(size / 1e6).toFixed(1)} MB`);
 
 const INSTANCE = 'ipf_bench_VIP_1';
@@ -57,13 +67,16 @@ function pssMiB(pid: number): number {
 }
 
 function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => {
-    try {
-      return new RegExp(`^PPid:\\s+${pid}$`, 'm').test(readFileSync(`/proc/${p}/status`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((p) => {
+      try {
+        return new RegExp(`^PPid:\\s+${pid}$`, 'm').test(readFileSync(`/proc/${p}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
 }
 
 function podPids(impl: string, pod: Pod): number[] {
@@ -72,7 +85,8 @@ function podPids(impl: string, pod: Pod): number[] {
   return [pod.process.pid];
 }
 
-const firstFrom = (frames: readonly VrrpFrame[], node: LanNode, afterMs: number) => frames.find((f) => f.ethSource === node.mac && f.timeMs >= afterMs && f.priority > 0);
+const firstFrom = (frames: readonly VrrpFrame[], node: LanNode, afterMs: number) =>
+  frames.find((f) => f.ethSource === node.mac && f.timeMs >= afterMs && f.priority > 0);
 
 async function oneRep(impl: string, rep: number): Promise<Rep> {
   const lan = Lan.create(`oi${rep}`, 2);
@@ -81,7 +95,8 @@ async function oneRep(impl: string, rep: number): Promise<Rep> {
   try {
     capture = await Capture.start(lan.bridgeNamespace);
     const [r1, r2] = lan.routers as [LanNode, LanNode];
-    const start = (node: LanNode, tag: string): Pod => (impl === 'ours' ? new ContainerPod(node, ENV, { tag }) : new WrapperKeepalivedPod(node, ENV));
+    const start = (node: LanNode, tag: string): Pod =>
+      impl === 'ours' ? new ContainerPod(node, ENV, { tag }) : new WrapperKeepalivedPod(node, ENV);
     // r2 alone: Backup, then Master after Master_Down_Interval (3 s + Skew_Time), its first advert.
     const startAtMs = Date.now();
     const master = start(r2, `b${rep}r2`);
@@ -133,13 +148,28 @@ for (const impl of flags.impls) {
   const start = s((r) => r.startToFirstAdvertMs);
   const stop = s((r) => r.stopToOtherFirstMs);
   rows.push([
-    impl === 'ours' ? 'ours (container)' : 'keepalived (process)', String(reps.length),
-    ms(start.median, 0), ms(start.max, 0), ms(stop.median, 0), ms(stop.max, 0),
-    String(reps[0]?.processes ?? 0), `${s((r) => r.rssMiB).median.toFixed(1)} MiB`, `${s((r) => r.pssMiB).median.toFixed(1)} MiB`,
+    impl === 'ours' ? 'ours (container)' : 'keepalived (process)',
+    String(reps.length),
+    ms(start.median, 0),
+    ms(start.max, 0),
+    ms(stop.median, 0),
+    ms(stop.max, 0),
+    String(reps[0]?.processes ?? 0),
+    `${s((r) => r.rssMiB).median.toFixed(1)} MiB`,
+    `${s((r) => r.pssMiB).median.toFixed(1)} MiB`,
     `${s((r) => r.cpuPercent).median.toFixed(2)} %`,
   ]);
 }
 printTable('OpenShift pod: start, stop, memory, CPU at 1 s adverts', rows, [
-  'impl', 'reps', 'start->first advert med', 'max', 'stop->other first advert med', 'max', 'processes', 'RSS (sum)', 'PSS (sum)', 'CPU (1 s adverts)',
+  'impl',
+  'reps',
+  'start->first advert med',
+  'max',
+  'stop->other first advert med',
+  'max',
+  'processes',
+  'RSS (sum)',
+  'PSS (sum)',
+  'CPU (1 s adverts)',
 ]);
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

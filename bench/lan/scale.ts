@@ -10,8 +10,21 @@
 // Run as root: node dist/bench/lan/scale.js [--vrids 255] [--intervals 10,1] [--window 30] [--settle 10]
 
 import {
-  FileRouter, cpuSeconds, linkStats, machineNote, numberList, parseFlags, printTable, progress, rawSocketDrops, requireLab, rssMiB,
-  sleep, v3Spec, withLan, type Impl,
+  FileRouter,
+  cpuSeconds,
+  linkStats,
+  machineNote,
+  numberList,
+  parseFlags,
+  printTable,
+  progress,
+  rawSocketDrops,
+  requireLab,
+  rssMiB,
+  sleep,
+  v3Spec,
+  withLan,
+  type Impl,
 } from './common.js';
 
 const flags = parseFlags('CPU and RSS of a Master and a Backup with many VRIDs (needs root, keepalived)', {
@@ -19,7 +32,10 @@ const flags = parseFlags('CPU and RSS of a Master and a Backup with many VRIDs (
   intervals: { default: '10,1', help: 'advert intervals in centiseconds (VRRPv3)' },
   window: { default: '60', help: 'measuring window, seconds' },
   settle: { default: '10', help: 'seconds after every router is in place before measuring' },
-  'ours-announce': { default: 'on', help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic' },
+  'ours-announce': {
+    default: 'on',
+    help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic',
+  },
 });
 requireLab();
 console.log(machineNote());
@@ -41,26 +57,39 @@ interface Reading {
   readonly loadDuring: string;
 }
 
-async function measure(impl: Impl, intervalCs: number, vrids: number, windowS: number, settleS: number): Promise<Reading[]> {
+async function measure(
+  impl: Impl,
+  intervalCs: number,
+  vrids: number,
+  windowS: number,
+  settleS: number,
+): Promise<Reading[]> {
   return withLan('sc', 2, async (h, scope) => {
     const noAnnounce = impl === 'ours' && flags['ours-announce'] === 'off';
-    const specs = (priority: number) => Array.from({ length: vrids }, (_, i) => ({
-      ...v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)),
-      ...(noAnnounce ? { announce: { repeat: 0, lowerPriorityRepeat: 0, refreshIntervalMs: 0 } } : {}),
-    }));
+    const specs = (priority: number) =>
+      Array.from({ length: vrids }, (_, i) => ({
+        ...v3Spec(i + 1, priority, intervalCs, vipFor(i + 1)),
+        ...(noAnnounce ? { announce: { repeat: 0, lowerPriorityRepeat: 0, refreshIntervalMs: 0 } } : {}),
+      }));
     progress(`${impl}, ${intervalCs * 10} ms: starting ${vrids} VRIDs on r1 (priority 200) and r2 (priority 100)`);
     const master = new FileRouter(scope, h, impl, 'r1', specs(200));
     const backup = new FileRouter(scope, h, impl, 'r2', specs(100));
-    if (!(await master.waitForCount('Master', vrids, 120_000))) throw new Error(`${impl}: r1 not Master of all ${vrids} within 120 s`);
+    if (!(await master.waitForCount('Master', vrids, 120_000)))
+      throw new Error(`${impl}: r1 not Master of all ${vrids} within 120 s`);
     progress('r1 Master of all');
     if (await backup.waitForCount('Backup', vrids, 30_000)) {
       progress(`r2 Backup of all; settling ${settleS} s, then measuring ${windowS} s`);
     } else {
       // Measured anyway: the state changes column then shows the flapping.
-      progress(`r2 never had all ${vrids} in Backup at once within 30 s (${backup.countInState('Backup')} now); measuring anyway`);
+      progress(
+        `r2 never had all ${vrids} in Backup at once within 30 s (${backup.countInState('Backup')} now); measuring anyway`,
+      );
     }
     await sleep(settleS * 1000);
-    const roles: [FileRouter, 'Master' | 'Backup', string, string][] = [[master, 'Master', 'p1', 'r1'], [backup, 'Backup', 'p2', 'r2']];
+    const roles: [FileRouter, 'Master' | 'Backup', string, string][] = [
+      [master, 'Master', 'p1', 'r1'],
+      [backup, 'Backup', 'p2', 'r2'],
+    ];
     const pids = await Promise.all(roles.map(([p]) => p.pids()));
     const states0 = roles.map(([p]) => p.states().length);
     const cpu0 = pids.map((p) => p.map(cpuSeconds));
@@ -73,11 +102,16 @@ async function measure(impl: Impl, intervalCs: number, vrids: number, windowS: n
     const port1 = roles.map(([, , port]) => linkStats(h.lan.bridgeNamespace, port).rxPackets);
     const drops1 = roles.map(([, , , node]) => rawSocketDrops(h, node));
     const states1 = roles.map(([p]) => p.states().length);
-    const loadDuring = machineNote().split('\n').at(-1)!.replace(/^load: /, '');
+    const loadDuring = machineNote()
+      .split('\n')
+      .at(-1)!
+      .replace(/^load: /, '');
     return roles.map(([, role], i) => {
       const used = cpu1[i]!.map((c, j) => c - cpu0[i]![j]!);
       return {
-        impl, intervalCs, role,
+        impl,
+        intervalCs,
+        role,
         cpuMainPct: (100 * used[0]!) / elapsedS,
         cpuAllPct: (100 * used.reduce((a, b) => a + b, 0)) / elapsedS,
         rssMiB: pids[i]!.map(rssMiB).reduce((a, b) => a + b, 0),
@@ -93,14 +127,34 @@ async function measure(impl: Impl, intervalCs: number, vrids: number, windowS: n
 const vrids = Number(flags.vrids);
 const readings: Reading[] = [];
 for (const intervalCs of numberList(flags.intervals)) {
-  for (const impl of flags.impls) readings.push(...(await measure(impl, intervalCs, vrids, Number(flags.window), Number(flags.settle))));
+  for (const impl of flags.impls)
+    readings.push(...(await measure(impl, intervalCs, vrids, Number(flags.window), Number(flags.settle))));
 }
 printTable(
   `${vrids} VRIDs per process, VRRPv3 IPv4, ${flags.window} s window${flags['ours-announce'] === 'off' ? ' (ours without gratuitous ARPs)' : ''}: CPU % of one core (utime+stime), RSS`,
   readings.map((r) => [
-    `${r.intervalCs * 10} ms`, r.impl, r.role, `${r.cpuMainPct.toFixed(1)} %`, `${r.cpuAllPct.toFixed(1)} %`, `${r.rssMiB.toFixed(1)} MiB`,
-    r.advertsPerSecond.toFixed(0), String(r.transitions), String(r.socketDrops), r.loadDuring.replace(/.*load average: /, ''),
+    `${r.intervalCs * 10} ms`,
+    r.impl,
+    r.role,
+    `${r.cpuMainPct.toFixed(1)} %`,
+    `${r.cpuAllPct.toFixed(1)} %`,
+    `${r.rssMiB.toFixed(1)} MiB`,
+    r.advertsPerSecond.toFixed(0),
+    String(r.transitions),
+    String(r.socketDrops),
+    r.loadDuring.replace(/.*load average: /, ''),
   ]),
-  ['interval', 'impl', 'role', 'CPU (VRRP process)', 'CPU (all processes)', 'RSS (all)', 'pkts/s sent', 'state changes', 'rx socket drops', 'load avg at end'],
+  [
+    'interval',
+    'impl',
+    'role',
+    'CPU (VRRP process)',
+    'CPU (all processes)',
+    'RSS (all)',
+    'pkts/s sent',
+    'state changes',
+    'rx socket drops',
+    'load avg at end',
+  ],
 );
 console.log('\nkeepalived: "VRRP process" is its VRRP child; "all" adds the parent. Ours is one process.');

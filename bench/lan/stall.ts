@@ -28,7 +28,15 @@ const backupNs = `vrrpsb${process.pid}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function router(iface: string, priority: number) {
-  return { name: 'VI_1', interface: iface, vrid: 51, version: 3 as const, priority, advertIntervalCs: Number(flags['interval-cs']), virtualAddresses: ['192.0.2.100'] };
+  return {
+    name: 'VI_1',
+    interface: iface,
+    vrid: 51,
+    version: 3 as const,
+    priority,
+    advertIntervalCs: Number(flags['interval-cs']),
+    virtualAddresses: ['192.0.2.100'],
+  };
 }
 
 function makeLan(): void {
@@ -68,7 +76,11 @@ async function runOne(variant: string, realtime: boolean, stallMs: number): Prom
   for (const child of [backup, master]) if (child.child.pid !== undefined) rememberPid(child.child.pid);
   try {
     const scheduling = realtime ? { scheduling: { realtimePriority: 10, realtimeLimitUs: 5_000_000 } } : {};
-    await master.call({ op: 'start', input: { routers: [router('m0', 200)], ...scheduling }, periodic: variant === 'after' });
+    await master.call({
+      op: 'start',
+      input: { routers: [router('m0', 200)], ...scheduling },
+      periodic: variant === 'after',
+    });
     await eventually('Master', () => master.state() === 'Master');
     await backup.call({ op: 'start', input: { routers: [router('b0', 100)] } });
     await eventually('Backup', () => backup.state() === 'Backup');
@@ -79,7 +91,9 @@ async function runOne(variant: string, realtime: boolean, stallMs: number): Prom
     await master.call({ op: 'block', ms: stallMs });
     await sleep(300);
     const times = (await backup.call<number[]>({ op: 'receipts' })).slice(Math.max(0, from - 1));
-    const counters = await master.call<{ routers: { advertsSentAhead?: number; watchdogTrips?: number }[] }>({ op: 'counters' });
+    const counters = await master.call<{ routers: { advertsSentAhead?: number; watchdogTrips?: number }[] }>({
+      op: 'counters',
+    });
     return {
       ...advertGaps(times, intervalMs),
       takeover: backup.enteredSince('Master', linesBefore),
@@ -123,5 +137,14 @@ try {
 printTable(
   `Event-loop stalls at ${intervalMs} ms adverts (keepalived: not applicable, it has no JavaScript event loop)`,
   rows,
-  ['ours', 'SCHED_RR', 'stall', 'adverts missed', 'longest gap', 'Backup took over', 'sent by the thread', 'watchdog trips'],
+  [
+    'ours',
+    'SCHED_RR',
+    'stall',
+    'adverts missed',
+    'longest gap',
+    'Backup took over',
+    'sent by the thread',
+    'watchdog trips',
+  ],
 );

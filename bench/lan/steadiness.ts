@@ -11,18 +11,38 @@
 
 import { execFileSync } from 'node:child_process';
 import {
-  BridgeTap, FileRouter, cpuSeconds, gapsOf, machineNote, ms, parseFlags, printTable, progress, requireLab, sleep, startHelper,
-  summarize, v3Spec, withLan, type Impl,
+  BridgeTap,
+  FileRouter,
+  cpuSeconds,
+  gapsOf,
+  machineNote,
+  ms,
+  parseFlags,
+  printTable,
+  progress,
+  requireLab,
+  sleep,
+  startHelper,
+  summarize,
+  v3Spec,
+  withLan,
+  type Impl,
 } from './common.js';
 
-const flags = parseFlags('advert jitter and false failovers at 10 ms adverts beside a CPU burner (needs root, keepalived, taskset)', {
-  duration: { default: '600', help: 'measuring window, seconds' },
-  'interval-cs': { default: '1', help: 'advert interval in centiseconds (VRRPv3)' },
-  burner: { default: 'on', help: 'on: a CPU-burning loop pinned to the Master\'s core; off: none' },
-  core: { default: '0', help: 'the core the Master (and the burner) are pinned to' },
-  'pin-backup': { default: 'no', help: 'yes: pin the Backup to the same core too' },
-  'ours-announce': { default: 'on', help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic' },
-});
+const flags = parseFlags(
+  'advert jitter and false failovers at 10 ms adverts beside a CPU burner (needs root, keepalived, taskset)',
+  {
+    duration: { default: '600', help: 'measuring window, seconds' },
+    'interval-cs': { default: '1', help: 'advert interval in centiseconds (VRRPv3)' },
+    burner: { default: 'on', help: "on: a CPU-burning loop pinned to the Master's core; off: none" },
+    core: { default: '0', help: 'the core the Master (and the burner) are pinned to' },
+    'pin-backup': { default: 'no', help: 'yes: pin the Backup to the same core too' },
+    'ours-announce': {
+      default: 'on',
+      help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic',
+    },
+  },
+);
 requireLab(['taskset']);
 console.log(machineNote());
 
@@ -61,7 +81,13 @@ async function scenario(impl: Impl): Promise<Outcome> {
     if (flags['pin-backup'] === 'yes') for (const pid of await r2.pids()) pin(pid, core);
     let burnerPid: number | undefined;
     if (flags.burner === 'on') {
-      const burner = startHelper(scope, 'burner', h.lan.client.namespace, 'taskset', ['-c', core, process.execPath, '-e', 'for (;;) {}']);
+      const burner = startHelper(scope, 'burner', h.lan.client.namespace, 'taskset', [
+        '-c',
+        core,
+        process.execPath,
+        '-e',
+        'for (;;) {}',
+      ]);
       burnerPid = burner.pid;
     }
     await sleep(2000);
@@ -83,7 +109,8 @@ async function scenario(impl: Impl): Promise<Outcome> {
       seconds,
       gaps: gapsOf(adverts, r1mac, VRID, t0, t1),
       falseFromLog,
-      r2AdvertsOnWire: adverts.filter((a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1).length,
+      r2AdvertsOnWire: adverts.filter((a) => a.mac === r2mac && a.priority !== 0 && a.timeMs >= t0 && a.timeMs <= t1)
+        .length,
       burnerCpuPct,
       masterCpuPct,
       tcpdumpDrops,
@@ -105,10 +132,31 @@ printTable(
   outcomes.map((o) => {
     const g = summarize(o.gaps);
     return [
-      o.impl, String(g.n), ms(g.median, 3), ms(g.p99, 3), ms(g.max, 3), String(o.gaps.filter((x) => x > 2 * intervalMs).length),
-      String(o.falseFromLog), String(o.r2AdvertsOnWire), `${o.masterCpuPct.toFixed(1)} %`, `${o.burnerCpuPct.toFixed(0)} %`, String(o.tcpdumpDrops),
+      o.impl,
+      String(g.n),
+      ms(g.median, 3),
+      ms(g.p99, 3),
+      ms(g.max, 3),
+      String(o.gaps.filter((x) => x > 2 * intervalMs).length),
+      String(o.falseFromLog),
+      String(o.r2AdvertsOnWire),
+      `${o.masterCpuPct.toFixed(1)} %`,
+      `${o.burnerCpuPct.toFixed(0)} %`,
+      String(o.tcpdumpDrops),
     ];
   }),
-  ['impl', 'gaps', 'p50', 'p99', 'max', `gaps > ${2 * intervalMs} ms`, 'false failovers (r2 log)', 'r2 adverts on wire', 'Master CPU', 'burner CPU', 'tcpdump drops'],
+  [
+    'impl',
+    'gaps',
+    'p50',
+    'p99',
+    'max',
+    `gaps > ${2 * intervalMs} ms`,
+    'false failovers (r2 log)',
+    'r2 adverts on wire',
+    'Master CPU',
+    'burner CPU',
+    'tcpdump drops',
+  ],
 );
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

@@ -30,14 +30,34 @@ const rows = runs.map((run) => {
   const over = summarize(run.reps.map((r) => r.newFirstMs - r.oldLastMs - masterDownMs));
   const garp = summarize(run.reps.flatMap((r) => (r.garpMs === undefined ? [] : [r.garpMs - r.newFirstMs])));
   return [
-    `${run.intervalCs * 10} ms`, run.impl, `${run.reps.length}/${run.reps.length + run.failures.length}`, ms(masterDownMs),
-    ms(over.median, 3), ms(over.p90, 3), ms(over.max, 3), ms(over.min, 3), ms(garp.median, 3), ms(garp.max, 3),
+    `${run.intervalCs * 10} ms`,
+    run.impl,
+    `${run.reps.length}/${run.reps.length + run.failures.length}`,
+    ms(masterDownMs),
+    ms(over.median, 3),
+    ms(over.p90, 3),
+    ms(over.max, 3),
+    ms(over.min, 3),
+    ms(garp.median, 3),
+    ms(garp.max, 3),
     String(run.tcpdumpDrops),
   ];
 });
 printTable(
   'Takeover after kill -9 of the Master: overshoot = (new first advert - old last advert) - Master_Down_Interval',
   rows,
-  ['interval', 'impl', 'reps', 'MDI (RFC)', 'median', 'p90', 'max', 'min', 'GARP-advert med', 'GARP-advert max', 'tcpdump drops'],
+  [
+    'interval',
+    'impl',
+    'reps',
+    'MDI (RFC)',
+    'median',
+    'p90',
+    'max',
+    'min',
+    'GARP-advert med',
+    'GARP-advert max',
+    'tcpdump drops',
+  ],
 );
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

@@ -23,7 +23,10 @@ export function effectiveCapabilities(statusText: string): bigint | undefined {
 }
 
 /** Those of `needed` that `effective` lacks. */
-export function missingCapabilities(effective: bigint, needed: readonly Capability[] = RUNNER_CAPABILITIES): Capability[] {
+export function missingCapabilities(
+  effective: bigint,
+  needed: readonly Capability[] = RUNNER_CAPABILITIES,
+): Capability[] {
   return needed.filter((capability) => (effective & (1n << BigInt(capability.bit))) === 0n);
 }
 

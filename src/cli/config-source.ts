@@ -53,12 +53,22 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}${d.line > 0 ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`;
 }
 
-type ReadConfig = { input: LinuxEngineInput; health: HealthPlan | unknown; diagnostics: readonly Diagnostic[]; files: readonly string[] };
+type ReadConfig = {
+  input: LinuxEngineInput;
+  health: HealthPlan | unknown;
+  diagnostics: readonly Diagnostic[];
+  files: readonly string[];
+};
 
 function readKeepalived(path: string, configId: string | undefined): ReadConfig {
   try {
     const loaded = loadKeepalivedConfig(path, configId === undefined ? {} : { configId });
-    return { input: loaded.input, health: healthPlanFromKeepalived(loaded), diagnostics: loaded.diagnostics, files: loaded.files };
+    return {
+      input: loaded.input,
+      health: healthPlanFromKeepalived(loaded),
+      diagnostics: loaded.diagnostics,
+      files: loaded.files,
+    };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
     throw error;
@@ -69,7 +79,12 @@ function readJson(path: string): ReadConfig {
   try {
     // The runner's own check (json-config.ts): an unknown key is refused here as at start.
     const { engine, health } = readJsonConfig(path);
-    return { input: engine, health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] }, diagnostics: [], files: [path] };
+    return {
+      input: engine,
+      health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] },
+      diagnostics: [],
+      files: [path],
+    };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigLoadError([{ severity: 'error', file: path, line: 0, message: error.message }]);
@@ -83,9 +98,19 @@ export function loadConfig(path: string, configId?: string): LoadedConfig {
     // The runtime's check at start (startLinuxEngine runs it again), so -t refuses what a start would.
     checkInput(loaded.input);
     const instances = splitInstances(loaded.input);
-    return { ...loaded, instances, health: readHealthPlan(loaded.health, instances.map((i) => i.name)) };
+    return {
+      ...loaded,
+      instances,
+      health: readHealthPlan(
+        loaded.health,
+        instances.map((i) => i.name),
+      ),
+    };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigLoadError([...loaded.diagnostics, { severity: 'error', file: path, line: 0, message: error.message }]);
+    throw new ConfigLoadError([
+      ...loaded.diagnostics,
+      { severity: 'error', file: path, line: 0, message: error.message },
+    ]);
   }
 }

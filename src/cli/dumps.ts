@@ -22,7 +22,13 @@ export interface DumpContext {
 }
 
 function header(context: DumpContext): Record<string, unknown> {
-  return { time: new Date().toISOString(), pid: process.pid, version: context.version, configFile: context.configFile, startedAt: context.startedAt };
+  return {
+    time: new Date().toISOString(),
+    pid: process.pid,
+    version: context.version,
+    configFile: context.configFile,
+    startedAt: context.startedAt,
+  };
 }
 
 /** State and settings per instance; a password is never written out. */

@@ -40,7 +40,11 @@ function familyOf(router: LinuxRouterInput): 4 | 6 {
 
 /** The interface a router's VIPs live on: its VMAC with useVmac, else its interface. */
 function vipInterface(router: LinuxRouterInput, where: string): string {
-  const plan = planVmac(router.useVmac, { name: router.name, interface: router.interface, vrid: router.vrid, family: familyOf(router) }, where);
+  const plan = planVmac(
+    router.useVmac,
+    { name: router.name, interface: router.interface, vrid: router.vrid, family: familyOf(router) },
+    where,
+  );
   return plan?.name ?? router.interface;
 }
 
@@ -49,24 +53,33 @@ function vipInterface(router: LinuxRouterInput, where: string): string {
  * would otherwise only find at start (so that `-t` finds it too). Throws ConfigError naming the field.
  */
 export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
-  if (!Array.isArray(input.routers) || input.routers.length === 0) throw new ConfigError('routers', 'no virtual router is configured');
+  if (!Array.isArray(input.routers) || input.routers.length === 0)
+    throw new ConfigError('routers', 'no virtual router is configured');
   const names = new Map<string, number>();
   const vrids = new Map<string, number>();
   const vipHomes: string[] = [];
   input.routers.forEach((router, index) => {
     const where = `routers[${index}]`;
     const first = names.get(router.name);
-    if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
+    if (first !== undefined)
+      throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
     names.set(router.name, index);
     const { useVmac: _useVmac, ...rest } = router;
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
-    const config = buildRouterConfig({ ...rest, primaryAddress: router.primaryAddress ?? (family === 4 ? '0.0.0.1' : 'fe80::1') }, where);
+    const config = buildRouterConfig(
+      { ...rest, primaryAddress: router.primaryAddress ?? (family === 4 ? '0.0.0.1' : 'fe80::1') },
+      where,
+    );
     const home = vipInterface(router, where);
     vipHomes.push(home);
     const key = `${home}/${config.family}/${config.vrid}`;
     const other = vrids.get(key);
-    if (other !== undefined) throw new ConfigError(`${where}.vrid`, `VRID ${config.vrid} on ${home} (IPv${config.family}) is already used by routers[${other}]`);
+    if (other !== undefined)
+      throw new ConfigError(
+        `${where}.vrid`,
+        `VRID ${config.vrid} on ${home} (IPv${config.family}) is already used by routers[${other}]`,
+      );
     vrids.set(key, index);
   });
   const vipsOf = input.routers.map((): LinuxVipSpec[] => []);
@@ -74,12 +87,19 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     const address = canonicalAddress(vip.address)?.address;
     const holders = input.routers
       .map((_, i) => i)
-      .filter((i) => [...input.routers[i]!.virtualAddresses, ...(input.routers[i]!.excludedAddresses ?? [])].some((a) => canonicalAddress(a)?.address === address));
+      .filter((i) =>
+        [...input.routers[i]!.virtualAddresses, ...(input.routers[i]!.excludedAddresses ?? [])].some(
+          (a) => canonicalAddress(a)?.address === address,
+        ),
+      );
     // On the instance's own interface (or VMAC) as before; on another one (keepalived `dev`) the one instance holding it.
     const home = holders.find((i) => vip.interface === input.routers[i]!.interface || vip.interface === vipHomes[i]);
     const owner = home ?? (holders.length === 1 ? holders[0]! : -1);
     if (owner === -1) {
-      const why = holders.length > 1 ? 'is held by several instances, none on that interface' : 'is not a virtual or excluded address of any instance';
+      const why =
+        holders.length > 1
+          ? 'is held by several instances, none on that interface'
+          : 'is not a virtual or excluded address of any instance';
       throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} ${why}`);
     }
     vipsOf[owner]!.push(vip);
@@ -90,7 +110,6 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     vips: vipsOf[index]!,
   }));
 }
-
 
 /** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
 export function engineInput(instances: readonly InstanceInput[]): LinuxEngineInput {
@@ -254,10 +273,12 @@ export class InstanceSet {
       const byName = new Map(next.map((instance) => [instance.name, instance]));
       for (const name of result.removed) this.records.delete(name);
       for (const name of [...result.replaced, ...result.added]) {
-        if (runtime.engine.routerConfig(name) === undefined) this.records.delete(name); // replaced, then failed to start
+        if (runtime.engine.routerConfig(name) === undefined)
+          this.records.delete(name); // replaced, then failed to start
         else this.recordStart(byName.get(name)!);
       }
-      for (const name of [...result.unchanged, ...result.reconfigured]) this.records.get(name)!.input = byName.get(name)!;
+      for (const name of [...result.unchanged, ...result.reconfigured])
+        this.records.get(name)!.input = byName.get(name)!;
       for (const { name, error } of result.failed) {
         const kept = this.records.has(name);
         this.logger.error(
@@ -292,7 +313,11 @@ export class InstanceSet {
   /** Starts a health plan, or replaces the running one (a reload): tracks it dropped are neutralised. */
   private runHealth(plan: HealthPlan): void {
     const runtime = this.requireRuntime();
-    const handle = replaceHealth(this.health, plan, { engine: runtime.engine, links: runtime.links, logger: this.logger });
+    const handle = replaceHealth(this.health, plan, {
+      engine: runtime.engine,
+      links: runtime.links,
+      logger: this.logger,
+    });
     this.health = { handle, plan };
   }
 
@@ -327,7 +352,8 @@ export class InstanceSet {
       const view = this.view(r.input.name);
       if (view === undefined) return [];
       const { config, snap } = view;
-      const master = snap.state === 'Master' ? config.primaryAddress : snap.state === 'Backup' ? (snap.masterAddress ?? null) : null;
+      const master =
+        snap.state === 'Master' ? config.primaryAddress : snap.state === 'Backup' ? (snap.masterAddress ?? null) : null;
       return [
         {
           instance: config.name,
@@ -343,7 +369,9 @@ export class InstanceSet {
           lastTransition: r.lastTransition,
           startedAt: r.startedAt,
           checks: checks.get(config.name) ?? [],
-          ...(config.excludedAddresses !== undefined && config.excludedAddresses.length > 0 ? { excludedAddresses: config.excludedAddresses } : {}),
+          ...(config.excludedAddresses !== undefined && config.excludedAddresses.length > 0
+            ? { excludedAddresses: config.excludedAddresses }
+            : {}),
         },
       ];
     });
@@ -354,7 +382,15 @@ export class InstanceSet {
     return this.ordered().flatMap((r) => {
       const config = this.runtime?.engine.routerConfig(r.input.name);
       if (all === undefined || config === undefined) return [];
-      return [{ instance: r.input.name, becameMaster: r.becameMaster, releasedMaster: r.releasedMaster, transitions: r.transitions, counters: instanceCounters(all, config) }];
+      return [
+        {
+          instance: r.input.name,
+          becameMaster: r.becameMaster,
+          releasedMaster: r.releasedMaster,
+          transitions: r.transitions,
+          counters: instanceCounters(all, config),
+        },
+      ];
     });
   }
 
@@ -401,10 +437,22 @@ export class InstanceSet {
    * startup transition (an owner going Master) already happened inside the runtime: the snapshot has it.
    */
   private recordStart(instance: InstanceInput): void {
-    const record: InstanceRecord = { input: instance, startedAt: new Date().toISOString(), lastTransition: null, becameMaster: 0, releasedMaster: 0, transitions: 0 };
+    const record: InstanceRecord = {
+      input: instance,
+      startedAt: new Date().toISOString(),
+      lastTransition: null,
+      becameMaster: 0,
+      releasedMaster: 0,
+      transitions: 0,
+    };
     const initial = this.runtime?.snapshot().find((s) => s.name === instance.name);
     if (initial?.lastTransition !== undefined) {
-      record.lastTransition = { at: record.startedAt, from: 'Initialize', to: initial.state, reason: initial.lastTransition.reason };
+      record.lastTransition = {
+        at: record.startedAt,
+        from: 'Initialize',
+        to: initial.state,
+        reason: initial.lastTransition.reason,
+      };
       record.transitions = 1;
       if (initial.state === 'Master') record.becameMaster = 1;
     }

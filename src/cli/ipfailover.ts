@@ -67,7 +67,12 @@ function parseCommandLine(argv: readonly string[]): Options {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { 'dry-run': { type: 'boolean' }, 'log-level': { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'dry-run': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -133,7 +138,10 @@ function firewallValues(plan: OpenShiftPlan, chain: string): Omit<FirewallOption
 function checkAsAStartWould(plan: OpenShiftPlan): void {
   try {
     checkInput({ routers: plan.routers, ...(plan.scheduling ? { scheduling: plan.scheduling } : {}) });
-    checkHealthPlan(plan.health, plan.routers.map((router) => router.name));
+    checkHealthPlan(
+      plan.health,
+      plan.routers.map((router) => router.name),
+    );
   } catch (error) {
     if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
     throw error;
@@ -148,6 +156,7 @@ interface Running {
   status?: StatusServer;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
   const releaseEarlyStop = exitOnEarlyStopSignals();
@@ -171,7 +180,10 @@ async function main(): Promise<void> {
   const missing = capabilityProblem();
   if (missing !== undefined) fail(1, `cannot start: ${missing}`);
   const logger = createLogger(options.logLevel, { name: 'ipfailover' });
-  logger.info({ event: 'configuration', ...planSummary(plan) }, `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`);
+  logger.info(
+    { event: 'configuration', ...planSummary(plan) },
+    `OpenShift IP failover "${plan.configName}": ${plan.instances.length} instance(s) on ${plan.interface}`,
+  );
   for (const warning of plan.warnings) logger.warn({ event: 'configWarning' }, warning);
   // As a container's PID 1 the orphans of check and notify scripts are ours to reap.
   startOrphanReaper({ logger });
@@ -185,7 +197,10 @@ async function main(): Promise<void> {
         await action();
       } catch (error) {
         clean = false;
-        logger.error({ event: 'error', operation, error: errorFields(error) }, `${operation} failed: ${(error as Error).message}`);
+        logger.error(
+          { event: 'error', operation, error: errorFields(error) },
+          `${operation} failed: ${(error as Error).message}`,
+        );
       }
     };
     const { status, engine, health, firewall } = running;
@@ -227,7 +242,10 @@ async function main(): Promise<void> {
     // The set-up is undone by startLinuxEngine; what beforeStart began (checks, a rule) is undone here.
     await stopAll();
     if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
-    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    logger.error(
+      { event: 'error', operation: 'start', error: errorFields(error) },
+      `cannot start: ${(error as Error).message}`,
+    );
     fail(1, `cannot start: ${(error as Error).message}`);
   }
   try {
@@ -239,15 +257,29 @@ async function main(): Promise<void> {
         {
           port: plan.status.port,
           address: plan.status.address,
-          onError: (error) => logger.error({ event: 'error', operation: 'statusServer', error: errorFields(error) }, `status listener: ${error.message}`),
-          onRefused: (count) => logger.warn({ event: 'statusListener', action: 'refused', count }, `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`),
+          onError: (error) =>
+            logger.error(
+              { event: 'error', operation: 'statusServer', error: errorFields(error) },
+              `status listener: ${error.message}`,
+            ),
+          onRefused: (count) =>
+            logger.warn(
+              { event: 'statusListener', action: 'refused', count },
+              `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`,
+            ),
         },
       );
-      logger.info({ event: 'statusListener', address: plan.status.address, port: running.status.port }, `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`);
+      logger.info(
+        { event: 'statusListener', address: plan.status.address, port: running.status.port },
+        `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`,
+      );
     }
   } catch (error) {
     // Undo what did start (VIPs, firewall rule) before giving up.
-    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    logger.error(
+      { event: 'error', operation: 'start', error: errorFields(error) },
+      `cannot start: ${(error as Error).message}`,
+    );
     await stopAll();
     fail(1, `cannot start: ${(error as Error).message}`);
   }
@@ -258,7 +290,15 @@ async function main(): Promise<void> {
   engineHandle.armStopAdverts(true);
   const health = running.health;
   process.on('SIGUSR2', () => {
-    logger.info({ event: 'status', routers: engineHandle.snapshot(), counters: engineHandle.counters(), checks: health?.status() ?? [] }, 'status');
+    logger.info(
+      {
+        event: 'status',
+        routers: engineHandle.snapshot(),
+        counters: engineHandle.counters(),
+        checks: health?.status() ?? [],
+      },
+      'status',
+    );
   });
 }
 

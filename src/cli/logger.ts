@@ -36,7 +36,10 @@ export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logg
   const reportDrops = (): void => {
     const dropped = output.takeUnreported();
     if (dropped > 0) {
-      logger.warn({ event: 'logLinesDropped', dropped }, `${dropped} log line(s) dropped: stdout was not read fast enough (${output.droppedLines} since start)`);
+      logger.warn(
+        { event: 'logLinesDropped', dropped },
+        `${dropped} log line(s) dropped: stdout was not read fast enough (${output.droppedLines} since start)`,
+      );
     }
   };
   const output = new BoundedLogOutput(1, MAX_QUEUED_LOG_BYTES, reportDrops);

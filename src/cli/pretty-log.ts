@@ -22,8 +22,11 @@ export function prettyLine(json: string): string {
   } catch {
     return json.endsWith('\n') ? json : `${json}\n`;
   }
-  const level = String(record.level ?? 'info').toUpperCase().padEnd(5);
-  const time = typeof record.time === 'string' ? record.time : new Date(Number(record.time ?? Date.now())).toISOString();
+  const level = String(record.level ?? 'info')
+    .toUpperCase()
+    .padEnd(5);
+  const time =
+    typeof record.time === 'string' ? record.time : new Date(Number(record.time ?? Date.now())).toISOString();
   const message = typeof record.msg === 'string' ? record.msg : String(record.event ?? '');
   let line = `${time} ${level} ${message}`;
   const everyField = !SELF_EXPLAINING.has(String(record.event));

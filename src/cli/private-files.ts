@@ -8,7 +8,21 @@
 // docs/vrrpd.md, "Files".
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { errorCode, hasCode } from '../errors.js';
 
@@ -56,10 +70,17 @@ export function lstatOrUndefined(path: string): Stats | undefined {
 
 function checkDirectoryEntry(path: string, stats: Stats): void {
   if (!stats.isDirectory()) throw new UnsafePathError(path, 'is not a directory');
-  if (!trusted(stats.uid)) throw new UnsafePathError(path, `is owned by uid ${stats.uid}, neither root nor us: its owner could swap what we write there`);
+  if (!trusted(stats.uid))
+    throw new UnsafePathError(
+      path,
+      `is owned by uid ${stats.uid}, neither root nor us: its owner could swap what we write there`,
+    );
   // Others may create entries in a sticky directory (/tmp) but not rename or delete ours.
   if ((stats.mode & 0o022) !== 0 && (stats.mode & STICKY) === 0) {
-    throw new UnsafePathError(path, `is writable by group or others (mode ${octal(stats.mode)}) and not sticky: they could rename or delete what we write there`);
+    throw new UnsafePathError(
+      path,
+      `is writable by group or others (mode ${octal(stats.mode)}) and not sticky: they could rename or delete what we write there`,
+    );
   }
 }
 
@@ -69,7 +90,9 @@ function checkDirectoryEntry(path: string, stats: Stats): void {
  * on the way must belong to root or to us (/var/run -> /run is fine, a link a user left in /tmp is not).
  */
 export function checkDirectory(dir: string): void {
-  const pending = resolve(dir).split('/').filter((part) => part !== '');
+  const pending = resolve(dir)
+    .split('/')
+    .filter((part) => part !== '');
   let at = '/';
   let links = 0;
   checkDirectoryEntry(at, lstatSync(at));
@@ -83,7 +106,8 @@ export function checkDirectory(dir: string): void {
     const next = join(at, name);
     const stats = lstatSync(next);
     if (stats.isSymbolicLink()) {
-      if (!trusted(stats.uid)) throw new UnsafePathError(next, `is a symbolic link owned by uid ${stats.uid}; refusing to follow it`);
+      if (!trusted(stats.uid))
+        throw new UnsafePathError(next, `is a symbolic link owned by uid ${stats.uid}; refusing to follow it`);
       if (++links > MAX_SYMLINKS) throw new UnsafePathError(dir, 'has too many levels of symbolic links');
       const target = readlinkSync(next);
       pending.unshift(...target.split('/').filter((part) => part !== ''));
@@ -108,20 +132,29 @@ export function ensurePrivateDirectory(dir: string): void {
     if (!hasCode(error, 'EEXIST')) throw error;
   }
   const stats = lstatSync(dir);
-  if (stats.isSymbolicLink()) throw new UnsafePathError(dir, 'is a symbolic link; the private directory must be a real directory');
+  if (stats.isSymbolicLink())
+    throw new UnsafePathError(dir, 'is a symbolic link; the private directory must be a real directory');
   if (!stats.isDirectory()) throw new UnsafePathError(dir, 'is not a directory');
-  if (stats.uid !== ourUid()) throw new UnsafePathError(dir, `is owned by uid ${stats.uid}, not by us (uid ${ourUid()})`);
-  if ((stats.mode & 0o077) !== 0) throw new UnsafePathError(dir, `is open to group or others (mode ${octal(stats.mode)}); it must be 0700`);
+  if (stats.uid !== ourUid())
+    throw new UnsafePathError(dir, `is owned by uid ${stats.uid}, not by us (uid ${ourUid()})`);
+  if ((stats.mode & 0o077) !== 0)
+    throw new UnsafePathError(dir, `is open to group or others (mode ${octal(stats.mode)}); it must be 0700`);
 }
 
 /** May a file of ours replace `path`? Only a regular file of ours, with no other hard link, or nothing. */
 function checkReplaceable(path: string): void {
   const stats = lstatOrUndefined(path);
   if (stats === undefined) return;
-  if (stats.isSymbolicLink()) throw new UnsafePathError(path, 'is a symbolic link; refusing to replace it (it may have been planted to redirect our write)');
+  if (stats.isSymbolicLink())
+    throw new UnsafePathError(
+      path,
+      'is a symbolic link; refusing to replace it (it may have been planted to redirect our write)',
+    );
   if (!stats.isFile()) throw new UnsafePathError(path, 'exists and is not a regular file; refusing to replace it');
-  if (stats.uid !== ourUid()) throw new UnsafePathError(path, `is owned by uid ${stats.uid}, not by us; refusing to replace it`);
-  if (stats.nlink > 1) throw new UnsafePathError(path, `has ${stats.nlink} hard links; refusing to replace a file that is also elsewhere`);
+  if (stats.uid !== ourUid())
+    throw new UnsafePathError(path, `is owned by uid ${stats.uid}, not by us; refusing to replace it`);
+  if (stats.nlink > 1)
+    throw new UnsafePathError(path, `has ${stats.nlink} hard links; refusing to replace a file that is also elsewhere`);
 }
 
 function removeQuietly(path: string): void {
@@ -143,7 +176,11 @@ export function writePrivateFile(path: string, content: string, mode = 0o600): v
   checkDirectory(dir);
   checkReplaceable(path);
   const temporary = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
-  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(
+    temporary,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     try {
       fchmodSync(fd, mode);

@@ -29,7 +29,11 @@ export type ReloadReadReply =
  * Reads and checks `path` as loadConfig does, in a worker; throws ConfigLoadError when the file
  * cannot be run, when reading it takes longer than the time limit, or needs more than the memory limit.
  */
-export function readConfigOffThread(path: string, configId: string | undefined, options: ReloadReadOptions = {}): Promise<LoadedConfig> {
+export function readConfigOffThread(
+  path: string,
+  configId: string | undefined,
+  options: ReloadReadOptions = {},
+): Promise<LoadedConfig> {
   const timeoutMs = options.timeoutMs ?? RELOAD_READ_TIMEOUT_MS;
   const heapMb = options.heapMb ?? RELOAD_READ_HEAP_MB;
   const refused = (message: string) => new ConfigLoadError([{ severity: 'error', file: path, line: 0, message }]);
@@ -58,7 +62,9 @@ export function readConfigOffThread(path: string, configId: string | undefined, 
         : `reading the configuration failed: ${error.message}`;
       settle(() => reject(refused(message)));
     });
-    worker.once('exit', (code) => settle(() => reject(refused(`the configuration reader stopped (exit code ${code}) without an answer`))));
+    worker.once('exit', (code) =>
+      settle(() => reject(refused(`the configuration reader stopped (exit code ${code}) without an answer`))),
+    );
   });
 }
 

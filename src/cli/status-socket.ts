@@ -37,9 +37,15 @@ function answers(path: string): Promise<boolean> {
 async function clearStaleSocket(path: string): Promise<void> {
   const stats = lstatOrUndefined(path);
   if (stats === undefined) return;
-  if (stats.isSymbolicLink()) throw new UnsafePathError(path, 'is a symbolic link, not a socket; refusing to delete it');
-  if (!stats.isSocket()) throw new UnsafePathError(path, 'exists and is not a socket; refusing to delete it (choose another --socket or remove it)');
-  if (stats.uid !== ourUid()) throw new UnsafePathError(path, `is a socket owned by uid ${stats.uid}, not by us; refusing to delete it`);
+  if (stats.isSymbolicLink())
+    throw new UnsafePathError(path, 'is a symbolic link, not a socket; refusing to delete it');
+  if (!stats.isSocket())
+    throw new UnsafePathError(
+      path,
+      'exists and is not a socket; refusing to delete it (choose another --socket or remove it)',
+    );
+  if (stats.uid !== ourUid())
+    throw new UnsafePathError(path, `is a socket owned by uid ${stats.uid}, not by us; refusing to delete it`);
   if (await answers(path)) {
     throw Object.assign(new Error(`${path}: another vrrpd is answering on this status socket`), { code: 'EADDRINUSE' });
   }
@@ -91,7 +97,9 @@ export class StatusServer {
         socket.removeAllListeners('data');
         let reply: unknown;
         try {
-          reply = COMMANDS.has(command) ? handler(command as StatusCommand) : { error: `unknown command ${JSON.stringify(command)}; try status, data, stats or json` };
+          reply = COMMANDS.has(command)
+            ? handler(command as StatusCommand)
+            : { error: `unknown command ${JSON.stringify(command)}; try status, data, stats or json` };
         } catch (error) {
           reply = { error: (error as Error).message };
         }
@@ -150,7 +158,10 @@ export interface StatusReply {
 
 function describeCheck(check: TrackedCheck): string {
   const value = check.value !== undefined ? `, value ${check.value}` : '';
-  const weight = check.weight === 0 ? 'weight 0 (fault while down)' : `weight ${check.weight > 0 ? '+' : ''}${check.weight}${check.reverse === true ? ' reverse' : ''}`;
+  const weight =
+    check.weight === 0
+      ? 'weight 0 (fault while down)'
+      : `weight ${check.weight > 0 ? '+' : ''}${check.weight}${check.reverse === true ? ' reverse' : ''}`;
   return `${check.name} ${check.up ? 'up' : 'down'}${value}, ${weight}`;
 }
 
@@ -160,7 +171,8 @@ function detailLines(s: InstanceStatus): string[] {
   // `?? []`: the reply of a daemon that predates these fields has none.
   const checks = s.checks ?? [];
   if (checks.length > 0) lines.push(`  checks: ${checks.map(describeCheck).join('; ')}`);
-  if (s.excludedAddresses !== undefined && s.excludedAddresses.length > 0) lines.push(`  excluded: ${s.excludedAddresses.join(',')}`);
+  if (s.excludedAddresses !== undefined && s.excludedAddresses.length > 0)
+    lines.push(`  excluded: ${s.excludedAddresses.join(',')}`);
   return lines;
 }
 
@@ -176,12 +188,15 @@ export function formatStatusTable(reply: StatusReply): string {
     String(s.effectivePriority),
     s.master ?? '-',
     s.virtualAddresses.join(',') || '-',
-    s.lastTransition ? `${s.lastTransition.at.replace(/\.\d+Z$/, 'Z')} ${s.lastTransition.from}->${s.lastTransition.to} (${s.lastTransition.reason})` : '-',
+    s.lastTransition
+      ? `${s.lastTransition.at.replace(/\.\d+Z$/, 'Z')} ${s.lastTransition.from}->${s.lastTransition.to} (${s.lastTransition.reason})`
+      : '-',
   ]);
   const head = ['INSTANCE', 'STATE', 'PRIO', 'EFFECTIVE', 'MASTER', 'VIPS', 'LAST TRANSITION (WHY)'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const title = `vrrpd pid ${reply.pid}, ${reply.configFile}, up since ${reply.startedAt}${reply.lastReload ? `, last reload ${reply.lastReload.at}: ${reply.lastReload.result}` : ''}`;
   const body = rows.flatMap((row, i) => [line(row), ...detailLines(reply.instances[i]!)]);
-  return [title, line(head), ...body].join('\n') + '\n';
+  return `${[title, line(head), ...body].join('\n')}\n`;
 }

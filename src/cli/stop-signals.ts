@@ -68,7 +68,10 @@ export class StopSignals {
 
   /** Exported for the runners' own use: a failure they catch themselves stops the same way. */
   onFatal(error: unknown): void {
-    this.options.logger.error({ event: 'error', operation: 'uncaught', error: errorFields(error) }, 'internal error; stopping');
+    this.options.logger.error(
+      { event: 'error', operation: 'uncaught', error: errorFields(error) },
+      'internal error; stopping',
+    );
     if (this.stopping) this.options.exitNow(1);
     this.stopping = true;
     void this.options.stop(1);

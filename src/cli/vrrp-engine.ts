@@ -81,7 +81,8 @@ function parseCommandLine(argv: readonly string[]): CliOptions {
   if (values.version === true) program.printVersion();
   if (values.config === undefined) program.usage('--config FILE.json is required');
   const level = values['log-level'] ?? 'info';
-  if (!isLogLevel(level)) program.usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  if (!isLogLevel(level))
+    program.usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
   return { configPath: values.config, check: values.check === true, logLevel: level };
 }
 
@@ -135,7 +136,10 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     if (error instanceof ConfigError) program.configError(error.message);
-    logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${(error as Error).message}`);
+    logger.error(
+      { event: 'error', operation: 'start', error: errorFields(error) },
+      `cannot start: ${(error as Error).message}`,
+    );
     program.cannotStart((error as Error).message);
   }
   signals.started();
@@ -146,7 +150,10 @@ async function main(): Promise<void> {
   // inspector, so SIGUSR2 it is: the state and counters become one log line.
   const running = handle;
   process.on('SIGUSR2', () => {
-    logger.info({ event: 'status', routers: running.snapshot(), counters: running.counters(), checks: health?.status() ?? [] }, 'status');
+    logger.info(
+      { event: 'status', routers: running.snapshot(), counters: running.counters(), checks: health?.status() ?? [] },
+      'status',
+    );
   });
 }
 

@@ -3,7 +3,13 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CaptureFormatError, explainCapture, explanationPicture, formatExplanation, type Explanation } from '../explain/index.js';
+import {
+  CaptureFormatError,
+  explainCapture,
+  explanationPicture,
+  formatExplanation,
+  type Explanation,
+} from '../explain/index.js';
 
 const HELP = `usage: vrrp-explain [--json] [--svg FILE] [--vrid N] CAPTURE
 
@@ -87,7 +93,9 @@ export function main(argv: readonly string[]): number {
     explanation = { ...explanation, groups: explanation.groups.filter((g) => g.vrid === vrid) };
   }
   const name = basename(options.file!);
-  process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation, name));
+  process.stdout.write(
+    options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation, name),
+  );
   if (options.svg !== undefined) {
     writeFileSync(options.svg, explanationPicture(explanation, name));
     if (!options.json) process.stdout.write(`picture: ${options.svg}\n`);

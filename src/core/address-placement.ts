@@ -31,9 +31,13 @@ export function placement(config: VirtualRouterConfig, address: string): string 
  * Some of a router's addresses grouped by the interface each lives on, the router's own interface
  * first and always there (its group may be empty); one group, built at no cost, when none lives elsewhere.
  */
-export function addressesByInterface(config: VirtualRouterConfig, addresses: readonly string[] = ownedAddresses(config)): Map<string, readonly string[]> {
+export function addressesByInterface(
+  config: VirtualRouterConfig,
+  addresses: readonly string[] = ownedAddresses(config),
+): Map<string, readonly string[]> {
   const elsewhere = config.addressInterfaces;
-  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address))) return new Map([[config.interface, addresses]]);
+  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address)))
+    return new Map([[config.interface, addresses]]);
   const groups = new Map<string, string[]>([[config.interface, []]]);
   for (const address of addresses) {
     const iface = interfaceOf(config, address);

@@ -121,7 +121,8 @@ export class InterfaceDemux {
 
     // A rejected header still goes to the router, which counts the drop under its own name (and
     // ignores it while not running), but without its addresses: its checks stop before them.
-    const rejected = checkAdvertHeader(header, meta, header.addressCount, receiveChecksFor(router.config)) !== undefined;
+    const rejected =
+      checkAdvertHeader(header, meta, header.addressCount, receiveChecksFor(router.config)) !== undefined;
     const addresses = rejected ? undecodedAddresses(header.addressCount) : decodeAddresses(payload, header);
     const received = receivedFromHeader(header, addresses, meta);
     return { router, actions: router.handle({ kind: 'advert', advert: received }, nowMs) };
@@ -129,7 +130,8 @@ export class InterfaceDemux {
 
   private drop(reason: DropReason, detail: string | undefined): DemuxResult {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
-    const action: RouterAction = detail === undefined ? { kind: 'dropped', reason } : { kind: 'dropped', reason, detail };
+    const action: RouterAction =
+      detail === undefined ? { kind: 'dropped', reason } : { kind: 'dropped', reason, detail };
     return { router: undefined, actions: [action] };
   }
 }

@@ -148,48 +148,48 @@ export type SyncGroupCommand = 'join' | 'leave' | 'master' | 'backup' | 'fault' 
 
 /** Why a router changed state; every stateChange action carries one. */
 export type TransitionReason =
-  | 'startup-owner'               // priority 255 at startup: Master at once
-  | 'startup'                     // Initialize -> Backup with the down timer running
-  | 'startup-master-wanted'       // keepalived `state MASTER`
-  | 'master-down-timer'           // Backup: no advert within Master_Down_Interval
-  | 'preempt-delay-expired'       // Backup: waited preempt_delay, now taking over
-  | 'higher-priority-advert'      // Master: an advert with greater priority
-  | 'tie-break-lost'              // Master: equal priority, greater primary address
+  | 'startup-owner' // priority 255 at startup: Master at once
+  | 'startup' // Initialize -> Backup with the down timer running
+  | 'startup-master-wanted' // keepalived `state MASTER`
+  | 'master-down-timer' // Backup: no advert within Master_Down_Interval
+  | 'preempt-delay-expired' // Backup: waited preempt_delay, now taking over
+  | 'higher-priority-advert' // Master: an advert with greater priority
+  | 'tie-break-lost' // Master: equal priority, greater primary address
   | 'shutdown'
   | 'link-down'
   | 'link-up'
-  | 'track-failed'                // a weight-0 tracked object went down
+  | 'track-failed' // a weight-0 tracked object went down
   | 'track-recovered'
-  | 'vips-removed'                // Master: a VIP was removed by someone else (keepalived behaviour)
-  | 'sync-group';                 // its vrrp_sync_group moved it (a member's fault, step-down or takeover)
+  | 'vips-removed' // Master: a VIP was removed by someone else (keepalived behaviour)
+  | 'sync-group'; // its vrrp_sync_group moved it (a member's fault, step-down or takeover)
 
 /** Why an advert was dropped. Each is counted per router or per interface, never thrown. */
 export type DropReason =
   | WireDropReason
-  | 'unknown-vrid'                // no router for this VRID on the interface
-  | 'ttl'                         // TTL / hop limit not 255
-  | 'version-mismatch'            // another VRRP version than ours
+  | 'unknown-vrid' // no router for this VRID on the interface
+  | 'ttl' // TTL / hop limit not 255
+  | 'version-mismatch' // another VRRP version than ours
   | 'family-mismatch'
   | 'auth-type-mismatch'
   | 'auth-data-mismatch'
   | 'zero-address-count'
   | 'zero-interval'
-  | 'interval-mismatch'           // v2: advert interval differs from ours
-  | 'address-list-mismatch'       // only when strictAddressList
-  | 'own-packet'                  // our own advert looped back
-  | 'unknown-unicast-source';     // unicast mode and the source is not a configured peer
+  | 'interval-mismatch' // v2: advert interval differs from ours
+  | 'address-list-mismatch' // only when strictAddressList
+  | 'own-packet' // our own advert looped back
+  | 'unknown-unicast-source'; // unicast mode and the source is not a configured peer
 
 /** Things worth logging that do not drop the packet. */
 export type NoticeKind =
-  | 'interval-mismatch-v3'        // v3 interval differs from ours: logged, adopted by a Backup
-  | 'address-list-mismatch'       // logged; dropped only when strict
-  | 'owner-conflict'              // another router also claims priority 255: the greater primary address stays Master
-  | 'lower-priority-master'       // Master saw a lower priority advert and advertised at once
-  | 'preempt-settings-ignored'    // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
-  | 'sync-wants-master'           // sync group member: ready to take over, waiting for its group
-  | 'sync-stands-by'              // sync group member: no longer ready (heard a master, or changed state)
-  | 'sync-own-fault'              // sync group member: its own link or weight-0 track failed
-  | 'sync-own-fault-cleared';     // sync group member: its own fault condition is gone
+  | 'interval-mismatch-v3' // v3 interval differs from ours: logged, adopted by a Backup
+  | 'address-list-mismatch' // logged; dropped only when strict
+  | 'owner-conflict' // another router also claims priority 255: the greater primary address stays Master
+  | 'lower-priority-master' // Master saw a lower priority advert and advertised at once
+  | 'preempt-settings-ignored' // keepalived mode, initialState Master: nopreempt / preempt_delay cleared
+  | 'sync-wants-master' // sync group member: ready to take over, waiting for its group
+  | 'sync-stands-by' // sync group member: no longer ready (heard a master, or changed state)
+  | 'sync-own-fault' // sync group member: its own link or weight-0 track failed
+  | 'sync-own-fault-cleared'; // sync group member: its own fault condition is gone
 
 /** Actions a virtual router asks its driver to carry out, in order. */
 export type RouterAction =

@@ -6,7 +6,14 @@
 // allocates nothing.
 
 import type { DropReason, ReceivedAdvert, VirtualRouterConfig } from './types.js';
-import { AUTH_NONE, AUTH_SIMPLE_PASSWORD, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL, type PacketMeta } from '../wire/types.js';
+import {
+  AUTH_NONE,
+  AUTH_SIMPLE_PASSWORD,
+  VRRP_MULTICAST_V4,
+  VRRP_MULTICAST_V6,
+  VRRP_TTL,
+  type PacketMeta,
+} from '../wire/types.js';
 import { passwordToAuthData } from '../wire/codec.js';
 
 /** What the receive checks need from a configuration, precomputed. */
@@ -59,7 +66,8 @@ export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): Drop
   if (headerReason !== undefined) return headerReason;
   const config = checks.config;
   // RFC 3768 7.1: a mismatching list is dropped unless it comes from the address owner (priority 255).
-  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks)) return 'address-list-mismatch';
+  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks))
+    return 'address-list-mismatch';
   return undefined;
 }
 

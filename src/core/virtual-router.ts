@@ -218,7 +218,9 @@ export class VirtualRouter {
     const old = this.currentConfig;
     for (const field of ['name', 'interface', 'vrid', 'family', 'version'] as const) {
       if (next[field] !== old[field]) {
-        throw new Error(`${old.name}: cannot reconfigure ${field} in place (${String(old[field])} -> ${String(next[field])}); remove the router and add it`);
+        throw new Error(
+          `${old.name}: cannot reconfigure ${field} in place (${String(old[field])} -> ${String(next[field])}); remove the router and add it`,
+        );
       }
     }
     const actions: RouterAction[] = [];
@@ -229,7 +231,8 @@ export class VirtualRouter {
     const rules = preemptRules(next);
     this.preempt = rules.preempt;
     this.preemptDelayMs = rules.preemptDelayMs;
-    if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings) actions.push(notice('preempt-settings-ignored', rules.ignored));
+    if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings)
+      actions.push(notice('preempt-settings-ignored', rules.ignored));
     this.ignoredPreemptSettings = rules.ignored;
     if (this.preemptDelayMs === 0) this.preemptAtMs = undefined;
     this.reportedIntervalCs = undefined;
@@ -251,7 +254,12 @@ export class VirtualRouter {
    * address that moved to another interface is removed from the old one and added on the new one)
    * and the announcement settings.
    */
-  private applyVipChanges(old: VirtualRouterConfig, next: VirtualRouterConfig, nowMs: number, actions: RouterAction[]): void {
+  private applyVipChanges(
+    old: VirtualRouterConfig,
+    next: VirtualRouterConfig,
+    nowMs: number,
+    actions: RouterAction[],
+  ): void {
     const oldOwned = ownedAddressesOf(old);
     const kept = new Set(this.ownedAddresses.map((address) => placement(next, address)));
     const had = new Set(oldOwned.map((address) => placement(old, address)));
@@ -260,11 +268,16 @@ export class VirtualRouter {
     if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
     if (added.length > 0) {
       actions.push({ kind: 'addVips', addresses: added, acceptMode: acceptModeInEffect(next) });
-      if (next.announce.repeat > 0) actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
+      if (next.announce.repeat > 0)
+        actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
     }
     const refresh = next.announce;
-    if (refresh.refreshIntervalMs !== old.announce.refreshIntervalMs || refresh.refreshRepeat !== old.announce.refreshRepeat) {
-      this.refreshAtMs = refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0 ? nowMs + refresh.refreshIntervalMs : undefined;
+    if (
+      refresh.refreshIntervalMs !== old.announce.refreshIntervalMs ||
+      refresh.refreshRepeat !== old.announce.refreshRepeat
+    ) {
+      this.refreshAtMs =
+        refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0 ? nowMs + refresh.refreshIntervalMs : undefined;
     }
   }
 
@@ -333,7 +346,8 @@ export class VirtualRouter {
     const actions: RouterAction[] = [];
     if (this.currentState !== 'Master') return actions;
     this.leaveMaster('Backup', 'vips-removed', { sendStopAdvert: true }, nowMs, actions);
-    this.masterDownAtMs = nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+    this.masterDownAtMs =
+      nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
     return actions;
   }
 
@@ -407,7 +421,8 @@ export class VirtualRouter {
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
-      this.masterDownAtMs = nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+      this.masterDownAtMs =
+        nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
       return;
     }
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
@@ -449,13 +464,21 @@ export class VirtualRouter {
     const ours = this.currentEffectivePriority;
     const tieLost = advert.priority === ours && this.compareWithPrimary(advert.sourceAddress) > 0;
     if (advert.priority === OWNER_PRIORITY && ours === OWNER_PRIORITY) {
-      const outcome = tieLost ? 'its primary address is greater: we step down' : 'our primary address is greater: we stay Master';
+      const outcome = tieLost
+        ? 'its primary address is greater: we step down'
+        : 'our primary address is greater: we stay Master';
       actions.push(notice('owner-conflict', `${advert.sourceAddress} also claims priority 255; ${outcome}`));
     }
     if (advert.priority > ours || tieLost) {
       if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(ours));
       if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-      this.leaveMaster('Backup', tieLost ? 'tie-break-lost' : 'higher-priority-advert', { sendStopAdvert: false }, nowMs, actions);
+      this.leaveMaster(
+        'Backup',
+        tieLost ? 'tie-break-lost' : 'higher-priority-advert',
+        { sendStopAdvert: false },
+        nowMs,
+        actions,
+      );
       this.masterDownAtMs = nowMs + this.masterDownMs();
       this.masterAddress = advert.sourceAddress;
       this.masterPriority = advert.priority;
@@ -474,13 +497,15 @@ export class VirtualRouter {
     actions.push(this.advertAction(ours));
     const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
     const streamMs = 3 * Math.max(theirIntervalMs, advertIntervalMs(this.config.advertIntervalCs));
-    for (const [source, atMs] of this.lowerPriorityHeard) if (nowMs - atMs > streamMs) this.lowerPriorityHeard.delete(source);
+    for (const [source, atMs] of this.lowerPriorityHeard)
+      if (nowMs - atMs > streamMs) this.lowerPriorityHeard.delete(source);
     const lastHeardMs = this.lowerPriorityHeard.get(advert.sourceAddress);
     this.lowerPriorityHeard.set(advert.sourceAddress, nowMs);
     const regular = lastHeardMs !== undefined && nowMs - lastHeardMs >= theirIntervalMs / 2;
     if (regular && this.lowerPriorityQuietUntilMs !== undefined && nowMs < this.lowerPriorityQuietUntilMs) return;
     const announce = this.config.announce;
-    this.lowerPriorityQuietUntilMs = nowMs + Math.max(announce.lowerPrioritySecondBurstDelayMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
+    this.lowerPriorityQuietUntilMs =
+      nowMs + Math.max(announce.lowerPrioritySecondBurstDelayMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
     if (announce.lowerPriorityRepeat > 0) {
       actions.push(this.announceAction(announce.lowerPriorityRepeat));
       if (announce.lowerPrioritySecondBurstDelayMs > 0 && this.secondBurstAtMs === undefined) {
@@ -490,7 +515,10 @@ export class VirtualRouter {
     }
     const what = announce.lowerPriorityRepeat > 0 ? 'advertised and announced at once' : 'advertised at once';
     actions.push(
-      notice('lower-priority-master', `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: ${what}`),
+      notice(
+        'lower-priority-master',
+        `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: ${what}`,
+      ),
     );
   }
 
@@ -619,7 +647,8 @@ export class VirtualRouter {
       // Leaving Fault: as at startup, the owner goes Master; anyone else waits a full
       // Master_Down_Interval on our own interval (keepalived vrrp_state_leave_fault), and any
       // preempt_delay wait starts afresh, so it holds after a fault too.
-      const reason: TransitionReason = cause === 'link-up' || cause === 'track-recovered' || cause === 'sync-group' ? cause : 'track-recovered';
+      const reason: TransitionReason =
+        cause === 'link-up' || cause === 'track-recovered' || cause === 'sync-group' ? cause : 'track-recovered';
       this.masterAdvertIntervalCs = this.config.advertIntervalCs;
       if (this.currentEffectivePriority === OWNER_PRIORITY) this.becomeMaster(reason, nowMs, actions);
       else this.enterBackup(reason, nowMs, actions);
@@ -651,7 +680,8 @@ export class VirtualRouter {
     if (this.currentState === 'Backup' && this.masterDownAtMs !== undefined) {
       const { version } = this.config;
       this.masterDownAtMs +=
-        skewMs(version, next, this.masterAdvertIntervalCs) - skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+        skewMs(version, next, this.masterAdvertIntervalCs) -
+        skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
     }
     this.currentEffectivePriority = next;
   }
@@ -666,7 +696,11 @@ export class VirtualRouter {
     const ownFault = this.ownFaultReason() !== undefined;
     if (ownFault === this.syncOwnFault) return;
     this.syncOwnFault = ownFault;
-    actions.push(ownFault ? notice('sync-own-fault', 'its link or a weight-0 tracked object is down') : notice('sync-own-fault-cleared', 'its own fault condition is gone'));
+    actions.push(
+      ownFault
+        ? notice('sync-own-fault', 'its link or a weight-0 tracked object is down')
+        : notice('sync-own-fault-cleared', 'its own fault condition is gone'),
+    );
   }
 
   private ownFaultReason(): 'link-down' | 'track-failed' | undefined {
@@ -705,7 +739,8 @@ export class VirtualRouter {
       this.secondBurstAtMs = nowMs + announce.secondBurstDelayMs;
       this.secondBurstCount = announce.repeat;
     }
-    if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0) this.refreshAtMs = nowMs + announce.refreshIntervalMs;
+    if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0)
+      this.refreshAtMs = nowMs + announce.refreshIntervalMs;
     this.recordTransition(from, 'Master', reason, nowMs, actions);
   }
 
@@ -742,7 +777,13 @@ export class VirtualRouter {
     this.recordTransition(from, to, reason, nowMs, actions);
   }
 
-  private recordTransition(from: RouterState, to: RouterState, reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+  private recordTransition(
+    from: RouterState,
+    to: RouterState,
+    reason: TransitionReason,
+    nowMs: number,
+    actions: RouterAction[],
+  ): void {
     this.lastTransition = { atMs: nowMs, reason };
     this.syncWantsMaster = false;
     actions.push({ kind: 'stateChange', from, to, reason, priority: this.currentEffectivePriority });
@@ -800,15 +841,24 @@ export class VirtualRouter {
  *   nopreempt is set (they contradict each other); so do we.
  * The address owner always preempts (keepalived resets nopreempt for priority 255).
  */
-function preemptRules(config: VirtualRouterConfig): { preempt: boolean; preemptDelayMs: number; ignored: string | undefined } {
+function preemptRules(config: VirtualRouterConfig): {
+  preempt: boolean;
+  preemptDelayMs: number;
+  ignored: string | undefined;
+} {
   if (config.priority === OWNER_PRIORITY) return { preempt: true, preemptDelayMs: 0, ignored: undefined };
   if (config.preemptDelayMode === 'keepalived' && config.initialState === 'Master') {
-    const cleared = [!config.preempt ? 'nopreempt' : undefined, config.preemptDelayMs > 0 ? `preempt_delay ${config.preemptDelayMs} ms` : undefined]
-      .filter((setting): setting is string => setting !== undefined);
+    const cleared = [
+      !config.preempt ? 'nopreempt' : undefined,
+      config.preemptDelayMs > 0 ? `preempt_delay ${config.preemptDelayMs} ms` : undefined,
+    ].filter((setting): setting is string => setting !== undefined);
     return {
       preempt: true,
       preemptDelayMs: 0,
-      ignored: cleared.length > 0 ? `initial state MASTER clears ${cleared.join(' and ')} (keepalived 2.2.7 behaviour)` : undefined,
+      ignored:
+        cleared.length > 0
+          ? `initial state MASTER clears ${cleared.join(' and ')} (keepalived 2.2.7 behaviour)`
+          : undefined,
     };
   }
   return { preempt: config.preempt, preemptDelayMs: config.preempt ? config.preemptDelayMs : 0, ignored: undefined };

@@ -37,7 +37,8 @@ export class AddressInterfaceTracks {
     for (const config of configs) {
       const tracked = new Set(trackedAddressInterfaces(config, vips));
       const before = this.tracks.get(config.name) ?? new Set<string>();
-      for (const iface of tracked) if (!before.has(iface)) this.engine.input(config.name, addressTrack(iface, this.isUp(iface) === true));
+      for (const iface of tracked)
+        if (!before.has(iface)) this.engine.input(config.name, addressTrack(iface, this.isUp(iface) === true));
       for (const iface of before) if (!tracked.has(iface)) this.engine.input(config.name, addressTrack(iface, true));
       if (tracked.size > 0) next.set(config.name, tracked);
     }

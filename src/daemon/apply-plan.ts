@@ -51,7 +51,10 @@ export interface ApplyNext<Router extends PlannedRouter> {
 }
 
 /** Decides what apply does: compares each router of `next` with the running one of its name. */
-export function planApply<Router extends PlannedRouter>(current: ApplyCurrent<Router>, next: ApplyNext<Router>): ApplyPlan<Router> {
+export function planApply<Router extends PlannedRouter>(
+  current: ApplyCurrent<Router>,
+  next: ApplyNext<Router>,
+): ApplyPlan<Router> {
   const wanted = new Set(next.names);
   const unchanged: string[] = [];
   const reconfigure: Router[] = [];
@@ -76,7 +79,9 @@ export function planApply<Router extends PlannedRouter>(current: ApplyCurrent<Ro
   }
   const remove = [...current.routers.keys()].filter((name) => !wanted.has(name));
   // A router that failed to resolve keeps running as it was, and so do its VipSpecs.
-  const kept = next.names.filter((name) => !next.routers.has(name)).flatMap((name) => current.routers.get(name)?.config ?? []);
+  const kept = next.names
+    .filter((name) => !next.routers.has(name))
+    .flatMap((name) => current.routers.get(name)?.config ?? []);
   const keptSpecs = current.vips.filter((v) => kept.some((c) => specBelongs(v, c)));
   return { unchanged, reconfigure, replace, add, remove, start, respecified, vips: withPrevious(next.vips, keptSpecs) };
 }
@@ -92,7 +97,11 @@ export function withPrevious(vips: readonly VipSpec[], previous: readonly VipSpe
 export function withoutAddresses(config: VirtualRouterConfig, addresses: readonly string[]): VirtualRouterConfig {
   const keep = (a: string) => !addresses.includes(a);
   const excluded = config.excludedAddresses?.filter(keep);
-  return { ...config, virtualAddresses: config.virtualAddresses.filter(keep), ...(excluded !== undefined ? { excludedAddresses: excluded } : {}) };
+  return {
+    ...config,
+    virtualAddresses: config.virtualAddresses.filter(keep),
+    ...(excluded !== undefined ? { excludedAddresses: excluded } : {}),
+  };
 }
 
 /** A VipSpec is a router's when it names one of the router's addresses where the router puts it. */
@@ -136,5 +145,10 @@ function vipSettings(specs: readonly VipSpec[], config: VirtualRouterConfig, add
   const iface = addressInterface(config, address);
   const spec = specs.find((v) => v.interface === iface && canonicalAddress(v.address)?.address === address);
   const defaultLength = canonicalAddress(address)?.family === 6 ? 128 : 32;
-  return JSON.stringify([iface, spec?.prefixLength ?? defaultLength, spec?.label ?? null, spec?.preferredLifetime ?? null]);
+  return JSON.stringify([
+    iface,
+    spec?.prefixLength ?? defaultLength,
+    spec?.label ?? null,
+    spec?.preferredLifetime ?? null,
+  ]);
 }

@@ -72,7 +72,8 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     const where = `routers[${index}]`;
     if (!isRecord(router)) throw new ConfigError(where, 'must be an object');
     for (const key of Object.keys(router)) {
-      if (!Object.hasOwn(ROUTER_FIELDS, key)) throw new ConfigError(`${where}.${key}`, unknownKeyMessage(key, Object.keys(ROUTER_FIELDS)));
+      if (!Object.hasOwn(ROUTER_FIELDS, key))
+        throw new ConfigError(`${where}.${key}`, unknownKeyMessage(key, Object.keys(ROUTER_FIELDS)));
     }
     for (const field of ['name', 'interface'] as const) {
       if (typeof router[field] !== 'string' || (router[field] as string).trim() === '') {
@@ -81,9 +82,11 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     }
     const name = router.name as string;
     const first = names.get(name);
-    if (first !== undefined) throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
+    if (first !== undefined)
+      throw new ConfigError(`${where}.name`, `${JSON.stringify(name)} is also the name of routers[${first}]`);
     names.set(name, index);
-    if (!Array.isArray(router.virtualAddresses)) throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
+    if (!Array.isArray(router.virtualAddresses))
+      throw new ConfigError(`${where}.virtualAddresses`, 'must be a list of IP addresses');
     if (router.excludedAddresses !== undefined && !Array.isArray(router.excludedAddresses)) {
       throw new ConfigError(`${where}.excludedAddresses`, 'must be a list of IP addresses');
     }
@@ -93,11 +96,13 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     input.vips.forEach((vip: unknown, index) => {
       if (!isRecord(vip)) throw new ConfigError(`vips[${index}]`, 'must be an object');
       for (const key of Object.keys(vip)) {
-        if (!VIP_FIELDS.includes(key)) throw new ConfigError(`vips[${index}].${key}`, unknownKeyMessage(key, VIP_FIELDS));
+        if (!VIP_FIELDS.includes(key))
+          throw new ConfigError(`vips[${index}].${key}`, unknownKeyMessage(key, VIP_FIELDS));
       }
       if (typeof vip.interface !== 'string') throw new ConfigError(`vips[${index}].interface`, 'must be a string');
       if (typeof vip.address !== 'string') throw new ConfigError(`vips[${index}].address`, 'must be a string');
-      if (vip.noTrack !== undefined && typeof vip.noTrack !== 'boolean') throw new ConfigError(`vips[${index}].noTrack`, 'must be true or false');
+      if (vip.noTrack !== undefined && typeof vip.noTrack !== 'boolean')
+        throw new ConfigError(`vips[${index}].noTrack`, 'must be true or false');
     });
   }
 }
@@ -107,7 +112,10 @@ function routerFamily(router: LinuxRouterInput, where: string): IpFamily {
   const first = router.virtualAddresses[0];
   const family = typeof first === 'string' ? isIP(first) : 0;
   if (family === 4 || family === 6) return family;
-  throw new ConfigError(`${where}.primaryAddress`, 'not set, and the address family cannot be told from virtualAddresses[0]');
+  throw new ConfigError(
+    `${where}.primaryAddress`,
+    'not set, and the address family cannot be told from virtualAddresses[0]',
+  );
 }
 
 /** Fills in primaryAddress from the interface: its primary IPv4, or its IPv6 link-local address. */
@@ -132,7 +140,10 @@ async function resolvePrimaryAddress(
     }
     if (family === 4) {
       if (found.ipv4 !== undefined) return found.ipv4;
-      throw new ConfigError(field, `not set, and ${router.interface} has no IPv4 address (other than the VIPs) to send from`);
+      throw new ConfigError(
+        field,
+        `not set, and ${router.interface} has no IPv4 address (other than the VIPs) to send from`,
+      );
     }
     if (found.ipv6LinkLocal === undefined) {
       throw new ConfigError(field, `not set, and ${router.interface} has no IPv6 link-local address (is it down?)`);
@@ -162,25 +173,39 @@ function checkRouterSet(configs: readonly VirtualRouterConfig[], vips: readonly 
     if (canonical === undefined) return; // LinuxAddressPort names this one
     const used = configs.some((c) => addressInterface(c, canonical.address) === vip.interface);
     if (!used) {
-      throw new ConfigError(`vips[${index}].address`, `${vip.address} on ${vip.interface} is not a virtual or excluded address of any router`);
+      throw new ConfigError(
+        `vips[${index}].address`,
+        `${vip.address} on ${vip.interface} is not a virtual or excluded address of any router`,
+      );
     }
   });
 }
 
-
 /** The interfaces a router tracks for its addresses living elsewhere (keepalived: unless `no_track`). */
 export function trackedAddressInterfaces(config: VirtualRouterConfig, vips: readonly LinuxVipSpec[]): string[] {
   const elsewhere = config.addressInterfaces ?? {};
-  const untracked = new Set(vips.filter((v) => v.noTrack === true).map((v) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`));
-  const tracked = Object.entries(elsewhere).filter(([address, iface]) => !untracked.has(`${iface} ${address}`)).map(([, iface]) => iface);
+  const untracked = new Set(
+    vips
+      .filter((v) => v.noTrack === true)
+      .map((v) => `${v.interface} ${canonicalAddress(v.address)?.address ?? v.address}`),
+  );
+  const tracked = Object.entries(elsewhere)
+    .filter(([address, iface]) => !untracked.has(`${iface} ${address}`))
+    .map(([, iface]) => iface);
   return [...new Set(tracked)];
 }
 
 /** A VipSpec naming a VMAC router's configured interface is moved to the VMAC, where the VIP lives. */
-function onVmac(vip: LinuxVipSpec, configs: readonly VirtualRouterConfig[], vmacs: readonly (VmacPlan | undefined)[]): LinuxVipSpec {
+function onVmac(
+  vip: LinuxVipSpec,
+  configs: readonly VirtualRouterConfig[],
+  vmacs: readonly (VmacPlan | undefined)[],
+): LinuxVipSpec {
   const canonical = canonicalAddress(vip.address);
   if (canonical === undefined) return vip;
-  const index = configs.findIndex((c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === c.interface);
+  const index = configs.findIndex(
+    (c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === c.interface,
+  );
   return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
 }
 
@@ -189,7 +214,10 @@ function onVmac(vip: LinuxVipSpec, configs: readonly VirtualRouterConfig[], vmac
  * a router's own interface (or its VMAC's parent) is an ordinary one; one elsewhere belongs to the one
  * router holding that address, and an address may be put on one interface only.
  */
-function addressPlacements(routers: readonly LinuxRouterInput[], vips: readonly LinuxVipSpec[]): Record<string, string>[] {
+function addressPlacements(
+  routers: readonly LinuxRouterInput[],
+  vips: readonly LinuxVipSpec[],
+): Record<string, string>[] {
   const owned = routers.map((router) => {
     const list = [...router.virtualAddresses, ...(router.excludedAddresses ?? [])];
     return new Set(list.map((text) => (typeof text === 'string' ? canonicalAddress(text)?.address : undefined)));
@@ -199,16 +227,23 @@ function addressPlacements(routers: readonly LinuxRouterInput[], vips: readonly 
     const address = canonicalAddress(vip.address)?.address;
     if (address === undefined) return; // LinuxAddressPort names this one
     const holders = routers.map((_, i) => i).filter((i) => owned[i]!.has(address));
-    if (holders.some((i) => routers[i]!.interface === vip.interface || vmacParent(routers[i]!) === vip.interface)) return;
+    if (holders.some((i) => routers[i]!.interface === vip.interface || vmacParent(routers[i]!) === vip.interface))
+      return;
     if (holders.length > 1) {
       const names = holders.map((i) => routers[i]!.name).join(', ');
-      throw new ConfigError(`vips[${index}].interface`, `${vip.address} on ${vip.interface}: routers ${names} all hold it; say which by putting it on one router only`);
+      throw new ConfigError(
+        `vips[${index}].interface`,
+        `${vip.address} on ${vip.interface}: routers ${names} all hold it; say which by putting it on one router only`,
+      );
     }
     if (holders.length === 0) return; // checkRouterSet names it
     const placed = placements[holders[0]!]!;
     const earlier = placed[address];
     if (earlier !== undefined && earlier !== vip.interface) {
-      throw new ConfigError(`vips[${index}].interface`, `${vip.address} is put on both ${earlier} and ${vip.interface}`);
+      throw new ConfigError(
+        `vips[${index}].interface`,
+        `${vip.address} is put on both ${earlier} and ${vip.interface}`,
+      );
     }
     placed[address] = vip.interface;
   });
@@ -262,7 +297,10 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
     const where = `routers[${index}]`;
     const { useVmac, ...routerInput } = router;
     const addressInterfaces = placements[index]!;
-    const config = buildRouterConfig({ ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) }, where);
+    const config = buildRouterConfig(
+      { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
+      where,
+    );
     const vmac = planVmac(useVmac, config, where);
     vmacs.push(vmac);
     configs.push(vmac ? { ...config, interface: vmac.name } : config);
@@ -287,19 +325,31 @@ export interface ResolvedRouter extends CheckedRouter {
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
   const { useVmac: _useVmac, ...routerInput } = input;
-  const primaryAddress = input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
+  const primaryAddress =
+    input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read
   // from the interface is ourselves, not a peer. A primaryAddress given explicitly and also listed as a
   // peer is still refused by buildRouterConfig: that is a mistake in the file, not a shared list.
   const ownPeer =
-    input.primaryAddress === undefined ? routerInput.unicastPeers?.find((peer) => canonicalAddress(peer)?.address === primaryAddress) : undefined;
-  const unicastPeers = ownPeer === undefined ? routerInput.unicastPeers : routerInput.unicastPeers!.filter((peer) => peer !== ownPeer);
+    input.primaryAddress === undefined
+      ? routerInput.unicastPeers?.find((peer) => canonicalAddress(peer)?.address === primaryAddress)
+      : undefined;
+  const unicastPeers =
+    ownPeer === undefined ? routerInput.unicastPeers : routerInput.unicastPeers!.filter((peer) => peer !== ownPeer);
   if (unicastPeers !== undefined && unicastPeers.length === 0 && ownPeer !== undefined) {
     // An empty list would mean multicast: refuse rather than change the transport behind the user's back.
-    throw new ConfigError(`${where}.unicastPeers`, `lists only our own address ${ownPeer} (read from ${input.interface}): no peer left`);
+    throw new ConfigError(
+      `${where}.unicastPeers`,
+      `lists only our own address ${ownPeer} (read from ${input.interface}): no peer left`,
+    );
   }
   const config = buildRouterConfig(
-    { ...routerInput, ...(unicastPeers ? { unicastPeers } : {}), addressInterfaces: router.addressInterfaces, primaryAddress },
+    {
+      ...routerInput,
+      ...(unicastPeers ? { unicastPeers } : {}),
+      addressInterfaces: router.addressInterfaces,
+      primaryAddress,
+    },
     where,
   );
   return {

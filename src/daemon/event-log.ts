@@ -60,7 +60,11 @@ export class LogRateLimiter<Note = unknown> {
   private lastPruneMs = -Infinity;
 
   constructor(options: RateLimitOptions | number = {}) {
-    const { intervalMs = 1000, burst = 1, maxKeys = DEFAULT_MAX_LOG_KEYS } = typeof options === 'number' ? { intervalMs: options } : options;
+    const {
+      intervalMs = 1000,
+      burst = 1,
+      maxKeys = DEFAULT_MAX_LOG_KEYS,
+    } = typeof options === 'number' ? { intervalMs: options } : options;
     this.intervalMs = intervalMs;
     this.burst = burst;
     this.maxKeys = maxKeys;
@@ -128,7 +132,8 @@ export class LogRateLimiter<Note = unknown> {
     if (nowMs - this.lastPruneMs < this.intervalMs) return;
     this.lastPruneMs = nowMs;
     for (const [key, entry] of this.entries) {
-      if (key !== OVERFLOW_KEY && entry.sinceLogged === 0 && nowMs - entry.windowStartMs >= this.intervalMs) this.entries.delete(key);
+      if (key !== OVERFLOW_KEY && entry.sinceLogged === 0 && nowMs - entry.windowStartMs >= this.intervalMs)
+        this.entries.delete(key);
     }
   }
 }
@@ -165,7 +170,12 @@ export class RateLimitedLog {
    * Writes the line `build` makes, or counts it. `build` runs only for lines written, so a held-back
    * line costs a map lookup; it gets the counts, for lines that always carry them.
    */
-  write(key: string, level: LogLevelName, build: (line: LimitedLine) => [Record<string, unknown>, string], nowMs = this.nowMs()): void {
+  write(
+    key: string,
+    level: LogLevelName,
+    build: (line: LimitedLine) => [Record<string, unknown>, string],
+    nowMs = this.nowMs(),
+  ): void {
     const line = this.limiter.record(key, nowMs);
     if (line === undefined) {
       this.armTimer();
@@ -226,21 +236,38 @@ export interface EngineLog {
  * and VIP lines up to TRANSITION_LINES_PER_SECOND a second per router, since a hostile advert stream
  * can flap a router as fast as its timers allow.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: EngineLogOptions = {}): EngineLog {
   const perPacket = new RateLimitedLog(logger, { burst: 1, ...options });
   const transitions = new RateLimitedLog(logger, { burst: TRANSITION_LINES_PER_SECOND, ...options });
 
   engine.on('stateChange', (e) => {
     transitions.write(`stateChange\u0000${e.router}`, 'info', () => [
-      { event: 'stateChange', router: e.router, interface: e.interface, vrid: e.vrid, from: e.from, to: e.to, reason: e.reason, priority: e.priority, clockMs: e.atMs },
+      {
+        event: 'stateChange',
+        router: e.router,
+        interface: e.interface,
+        vrid: e.vrid,
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        priority: e.priority,
+        clockMs: e.atMs,
+      },
       `${e.router}: ${e.from} -> ${e.to} (${e.reason})`,
     ]);
   });
   engine.on('vipsAdded', (e) => {
-    transitions.write(`vipsAdded\u0000${e.router}`, 'info', () => [{ event: 'vipsAdded', router: e.router, interface: e.interface, addresses: e.addresses }, `${e.router}: adding VIPs`]);
+    transitions.write(`vipsAdded\u0000${e.router}`, 'info', () => [
+      { event: 'vipsAdded', router: e.router, interface: e.interface, addresses: e.addresses },
+      `${e.router}: adding VIPs`,
+    ]);
   });
   engine.on('vipsRemoved', (e) => {
-    transitions.write(`vipsRemoved\u0000${e.router}`, 'info', () => [{ event: 'vipsRemoved', router: e.router, interface: e.interface, addresses: e.addresses }, `${e.router}: removing VIPs`]);
+    transitions.write(`vipsRemoved\u0000${e.router}`, 'info', () => [
+      { event: 'vipsRemoved', router: e.router, interface: e.interface, addresses: e.addresses },
+      `${e.router}: removing VIPs`,
+    ]);
   });
   engine.on('vipsAnnounced', (e) => {
     transitions.write(`vipsAnnounced\u0000${e.router}`, 'info', () => [
@@ -262,14 +289,30 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: 
   });
   engine.on('dropped', (e: DroppedEvent) => {
     perPacket.write(`dropped\u0000${e.router ?? `interface ${e.interface}`}\u0000${e.reason}`, 'warn', (line) => [
-      { event: 'dropped', router: e.router, interface: e.interface, reason: e.reason, detail: e.detail, count: line.total, sinceLastLine: line.sinceLastLine },
+      {
+        event: 'dropped',
+        router: e.router,
+        interface: e.interface,
+        reason: e.reason,
+        detail: e.detail,
+        count: line.total,
+        sinceLastLine: line.sinceLastLine,
+      },
       `${e.router ?? e.interface}: dropped a packet (${e.reason}), ${line.total} so far`,
     ]);
   });
   engine.on('error', (e) => {
     const fields = errorFields(e.error);
     perPacket.write(`error\u0000${e.operation}\u0000${e.router ?? ''}\u0000${String(fields.code)}`, 'error', (line) => [
-      { event: 'error', operation: e.operation, router: e.router, interface: e.interface, error: fields, count: line.total, sinceLastLine: line.sinceLastLine },
+      {
+        event: 'error',
+        operation: e.operation,
+        router: e.router,
+        interface: e.interface,
+        error: fields,
+        count: line.total,
+        sinceLastLine: line.sinceLastLine,
+      },
       `${e.operation} failed${e.router ? ` for ${e.router}` : ''}: ${fields.message as string}`,
     ]);
   });
@@ -279,10 +322,26 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: 
   // advert's is the kernel's receive time, the one a down timer counts from.
   if (logger.isLevelEnabled?.('trace') === true) {
     engine.on('advertSent', (e) => {
-      logger.trace({ event: 'advertSent', router: e.router, vrid: e.vrid, priority: e.priority, advertIntervalCs: e.advertIntervalCs, destinations: e.destinations, clockMs: e.atMs });
+      logger.trace({
+        event: 'advertSent',
+        router: e.router,
+        vrid: e.vrid,
+        priority: e.priority,
+        advertIntervalCs: e.advertIntervalCs,
+        destinations: e.destinations,
+        clockMs: e.atMs,
+      });
     });
     engine.on('advertReceived', (e) => {
-      logger.trace({ event: 'advertReceived', router: e.router, vrid: e.vrid, source: e.sourceAddress, priority: e.priority, advertIntervalCs: e.advertIntervalCs, clockMs: e.atMs });
+      logger.trace({
+        event: 'advertReceived',
+        router: e.router,
+        vrid: e.vrid,
+        source: e.sourceAddress,
+        priority: e.priority,
+        advertIntervalCs: e.advertIntervalCs,
+        clockMs: e.atMs,
+      });
     });
   }
   return {

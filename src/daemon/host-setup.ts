@@ -12,7 +12,12 @@ import type { ResolvedRouter } from './check-input.js';
 import { hasCode } from '../errors.js';
 
 /** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
-export async function removeLeftovers(port: LinuxAddressPort, iface: string, vips: readonly string[], logger: RuntimeLogger): Promise<void> {
+export async function removeLeftovers(
+  port: LinuxAddressPort,
+  iface: string,
+  vips: readonly string[],
+  logger: RuntimeLogger,
+): Promise<void> {
   if (vips.length === 0) return;
   try {
     const removed = await port.removeLeftoverVips(iface, vips);
@@ -24,7 +29,10 @@ export async function removeLeftovers(port: LinuxAddressPort, iface: string, vip
     }
   } catch (error) {
     if (!hasCode(error, 'ENODEV')) {
-      logger.error({ event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) }, 'could not remove leftover VIPs');
+      logger.error(
+        { event: 'error', operation: 'removeLeftoverVips', interface: iface, error: errorFields(error) },
+        'could not remove leftover VIPs',
+      );
     }
   }
 }
@@ -42,7 +50,11 @@ export function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger)
  * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
  * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
  */
-export async function prepareFirewall(firewall: AcceptModeFirewall, configs: readonly VirtualRouterConfig[], logger: RuntimeLogger): Promise<void> {
+export async function prepareFirewall(
+  firewall: AcceptModeFirewall,
+  configs: readonly VirtualRouterConfig[],
+  logger: RuntimeLogger,
+): Promise<void> {
   const needed = configs.some((c) => !acceptModeInEffect(c));
   try {
     if (needed) await firewall.ensureTable();
@@ -52,8 +64,14 @@ export async function prepareFirewall(firewall: AcceptModeFirewall, configs: rea
     if (!needed && hasCode(error, 'ENOENT')) return;
     if (needed) throw error;
     logger.error(
-      { event: 'error', operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable', error: errorFields(error) },
-      needed ? 'could not create the nftables table that drops traffic to VIPs without accept mode' : 'could not remove a leftover accept-mode table',
+      {
+        event: 'error',
+        operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable',
+        error: errorFields(error),
+      },
+      needed
+        ? 'could not create the nftables table that drops traffic to VIPs without accept mode'
+        : 'could not remove a leftover accept-mode table',
     );
   }
 }
@@ -62,23 +80,37 @@ export async function closeFirewall(firewall: AcceptModeFirewall, logger: Runtim
   try {
     await firewall.close();
   } catch (error) {
-    logger.error({ event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) }, 'could not remove the accept-mode table');
+    logger.error(
+      { event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) },
+      'could not remove the accept-mode table',
+    );
   }
 }
 
 /** Removes the VMACs this run created; a failure is logged, the others are still removed. */
-export async function removeVmacs(manager: VmacManager, plans: readonly VmacPlan[], logger: RuntimeLogger): Promise<void> {
+export async function removeVmacs(
+  manager: VmacManager,
+  plans: readonly VmacPlan[],
+  logger: RuntimeLogger,
+): Promise<void> {
   for (const plan of plans) {
     try {
       await manager.remove(plan);
     } catch (error) {
-      logger.error({ event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) }, `could not remove VMAC ${plan.name}`);
+      logger.error(
+        { event: 'error', operation: 'removeVmac', interface: plan.name, error: errorFields(error) },
+        `could not remove VMAC ${plan.name}`,
+      );
     }
   }
 }
 
 /** The start line: each router as it runs (a VMAC router with its parent). */
-export function logStarted(logger: RuntimeLogger, configs: readonly VirtualRouterConfig[], vmacs: readonly VmacPlan[]): void {
+export function logStarted(
+  logger: RuntimeLogger,
+  configs: readonly VirtualRouterConfig[],
+  vmacs: readonly VmacPlan[],
+): void {
   const parentOf = new Map(vmacs.map((plan) => [plan.router, plan.parent]));
   logger.info(
     {

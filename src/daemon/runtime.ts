@@ -35,17 +35,25 @@ import { LinkWatcher } from '../linux/links.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
 import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
-import {
-  checkInput,
-  resolveRouter,
-  type ResolvedRouter,
-} from './check-input.js';
+import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
-import { applyProcessScheduling, armRealtimeLimit, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
+import {
+  applyProcessScheduling,
+  armRealtimeLimit,
+  describeScheduling,
+  type AppliedScheduling,
+} from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
-import { closeFirewall, logOwnPeerDropped, logStarted, prepareFirewall, removeLeftovers, removeVmacs } from './host-setup.js';
+import {
+  closeFirewall,
+  logOwnPeerDropped,
+  logStarted,
+  prepareFirewall,
+  removeLeftovers,
+  removeVmacs,
+} from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
@@ -208,7 +216,9 @@ class LinuxRuntime implements LinuxEngineHandle {
       if (up === true) continue;
       this.logger.warn(
         { event: 'link', interface: iface, up: false, missing: up === undefined },
-        up === undefined ? `${iface} does not exist: its routers stay in Fault until it appears` : `${iface} is down at start`,
+        up === undefined
+          ? `${iface} does not exist: its routers stay in Fault until it appears`
+          : `${iface} is down at start`,
       );
       this.engine.linkChange(iface, false);
     }
@@ -279,7 +289,10 @@ class LinuxRuntime implements LinuxEngineHandle {
         failed.push({ name: candidate.input.name, error: error as Error });
       }
     }
-    const plan = planApply({ routers: this.entries, vips: this.vips }, { routers: resolved, names: checked.routers.map((r) => r.input.name), vips: checked.vips });
+    const plan = planApply(
+      { routers: this.entries, vips: this.vips },
+      { routers: resolved, names: checked.routers.map((r) => r.input.name), vips: checked.vips },
+    );
 
     // A VIP kept through the reload whose prefix length or label changed is removed with its old
     // settings and added with the new ones, as keepalived's reload does: first a step without it,
@@ -300,7 +313,14 @@ class LinuxRuntime implements LinuxEngineHandle {
     // again is gone: it is in both `replaced` and `failed`.)
     this.packets.setRouters(this.routers);
     this.refreshFollowers();
-    const result: ApplyResult = { unchanged: plan.unchanged, reconfigured, replaced, added, removed: plan.remove, failed };
+    const result: ApplyResult = {
+      unchanged: plan.unchanged,
+      reconfigured,
+      replaced,
+      added,
+      removed: plan.remove,
+      failed,
+    };
     this.logApplied(result);
     return result;
   }
@@ -308,13 +328,18 @@ class LinuxRuntime implements LinuxEngineHandle {
   /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
   private async release(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
-    const vmacs = names.map((name) => this.entries.get(name)!.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    const vmacs = names
+      .map((name) => this.entries.get(name)!.vmac)
+      .filter((plan): plan is VmacPlan => plan !== undefined);
     for (const name of names) this.entries.delete(name);
     await removeVmacs(this.vmacs, vmacs, this.logger);
   }
 
   /** New settings in place, state kept; returns the names done, a failure is added to `failed`. */
-  private async reconfigureAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
+  private async reconfigureAll(
+    routers: readonly ResolvedRouter[],
+    failed: { name: string; error: Error }[],
+  ): Promise<string[]> {
     const done: string[] = [];
     for (const router of routers) {
       try {
@@ -329,7 +354,10 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   /** Starts routers (VMAC, sockets, leftover VIPs, link state); returns the names started, a failure is added to `failed`. */
-  private async startAll(routers: readonly ResolvedRouter[], failed: { name: string; error: Error }[]): Promise<string[]> {
+  private async startAll(
+    routers: readonly ResolvedRouter[],
+    failed: { name: string; error: Error }[],
+  ): Promise<string[]> {
     const starting: ResolvedRouter[] = [];
     for (const router of routers) {
       try {
@@ -345,7 +373,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     for (const router of starting) {
       try {
         await this.removeLeftoverVips(router);
-        const linkDown: OperatorInput[] = this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+        const linkDown: OperatorInput[] =
+          this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
         const before = [...linkDown, ...this.addressTracks.initialInputs(router.config, this.vips)];
         this.engine.addRouter(router.config, before);
         this.entries.set(router.input.name, router);
@@ -361,7 +390,15 @@ class LinuxRuntime implements LinuxEngineHandle {
   private logApplied(result: ApplyResult): void {
     const { unchanged, reconfigured, replaced, added, removed, failed } = result;
     this.logger.info(
-      { event: 'applied', unchanged, reconfigured, replaced, added, removed, failed: failed.map((f) => ({ name: f.name, error: f.error.message })) },
+      {
+        event: 'applied',
+        unchanged,
+        reconfigured,
+        replaced,
+        added,
+        removed,
+        failed: failed.map((f) => ({ name: f.name, error: f.error.message })),
+      },
       `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
     );
   }
@@ -389,7 +426,10 @@ class LinuxRuntime implements LinuxEngineHandle {
   private followedSources(): VirtualRouterConfig[] {
     return [...this.entries.values()]
       .filter((entry) => entry.resolved)
-      .map((entry) => ({ ...(this.engine.routerConfig(entry.input.name) ?? entry.config), interface: entry.vmac?.parent ?? entry.config.interface }));
+      .map((entry) => ({
+        ...(this.engine.routerConfig(entry.input.name) ?? entry.config),
+        interface: entry.vmac?.parent ?? entry.config.interface,
+      }));
   }
 
   private vmacPlans(): VmacPlan[] {
@@ -397,9 +437,14 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   private recheckSources(): Promise<void> {
-    return this.sources.recheck(this.client).catch((error: unknown) =>
-      this.logger.error({ event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) }, 'checking source addresses failed'),
-    );
+    return this.sources
+      .recheck(this.client)
+      .catch((error: unknown) =>
+        this.logger.error(
+          { event: 'error', operation: 'sourceAddressCheck', error: errorFields(error) },
+          'checking source addresses failed',
+        ),
+      );
   }
 
   private listen(): void {
@@ -407,14 +452,20 @@ class LinuxRuntime implements LinuxEngineHandle {
     w.on('link', (event) => {
       this.addressTracks.linkChange(event.interface, event.up);
       if (!this.used.has(event.interface)) return;
-      linkLog.write(`link\u0000${event.interface}`, 'info', () => [{ event: 'link', interface: event.interface, up: event.up }, `${event.interface} is ${event.up ? 'up' : 'down'}`]);
+      linkLog.write(`link\u0000${event.interface}`, 'info', () => [
+        { event: 'link', interface: event.interface, up: event.up },
+        `${event.interface} is ${event.up ? 'up' : 'down'}`,
+      ]);
       p.reopen(event.interface, true);
       engine.linkChange(event.interface, event.up);
     });
     w.on('linkRemoved', (event) => {
       this.addressTracks.linkChange(event.interface, false);
       if (!this.used.has(event.interface)) return;
-      linkLog.write(`link\u0000${event.interface}`, 'warn', () => [{ event: 'link', interface: event.interface, up: false, removed: true }, `${event.interface} was deleted`]);
+      linkLog.write(`link\u0000${event.interface}`, 'warn', () => [
+        { event: 'link', interface: event.interface, up: false, removed: true },
+        `${event.interface} was deleted`,
+      ]);
       p.release(event.interface);
       engine.linkChange(event.interface, false);
     });
@@ -431,7 +482,12 @@ class LinuxRuntime implements LinuxEngineHandle {
       this.guard.recheckAll();
       void this.recheckSources();
     });
-    w.on('error', (error) => logger.error({ event: 'error', operation: 'linkWatcher', error: errorFields(error) }, `link watcher: ${error.message}`));
+    w.on('error', (error) =>
+      logger.error(
+        { event: 'error', operation: 'linkWatcher', error: errorFields(error) },
+        `link watcher: ${error.message}`,
+      ),
+    );
   }
 }
 
@@ -473,7 +529,11 @@ export interface StartOptions {
  * Rejects with ConfigError (nothing touched) for a configuration mistake, with a coded Error (after
  * undoing what it did) when the host does not allow it to run (EPERM without CAP_NET_RAW, ...).
  */
-export async function startLinuxEngine(input: LinuxEngineInput, options: StartOptions = {}): Promise<LinuxEngineHandle> {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export async function startLinuxEngine(
+  input: LinuxEngineInput,
+  options: StartOptions = {},
+): Promise<LinuxEngineHandle> {
   const signal = options.signal;
   signal?.throwIfAborted(); // before anything is opened
   const logger = input.logger ?? silentLogger;
@@ -507,7 +567,13 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
     const packetErrors = (event: PacketPortError) =>
       logger.error(
-        { event: 'error', operation: event.operation, interface: event.interface, family: event.family, error: errorFields(event.error) },
+        {
+          event: 'error',
+          operation: event.operation,
+          interface: event.interface,
+          family: event.family,
+          error: errorFields(event.error),
+        },
         `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
       );
     packets = new LinuxPacketPort(configs, { onError: packetErrors });
@@ -530,7 +596,18 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
     warmUpProtocolPaths(configs);
     await addressPort.warmUpAdd(vipsByInterface);
     signal?.throwIfAborted();
-    const runtime = new LinuxRuntime({ logger, client, macvlans, vmacs: vmacManager, packets, watcher, addressPort, firewall, routers, vips: checked.vips });
+    const runtime = new LinuxRuntime({
+      logger,
+      client,
+      macvlans,
+      vmacs: vmacManager,
+      packets,
+      watcher,
+      addressPort,
+      firewall,
+      routers,
+      vips: checked.vips,
+    });
     await runtime.start(options.beforeStart);
     logStarted(logger, configs, plannedVmacs);
     if (applied !== undefined) armRealtimeLimit(applied, logger);
@@ -551,8 +628,14 @@ export async function startLinuxEngine(input: LinuxEngineInput, options: StartOp
 /** The handle stops when the signal aborts (at once if it already has, during beforeStart). */
 function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal, logger: RuntimeLogger): void {
   const stop = (): void =>
-    void handle.stop().catch((error: unknown) => logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, `stop on abort: ${String(error)}`));
+    void handle
+      .stop()
+      .catch((error: unknown) =>
+        logger.error(
+          { event: 'error', operation: 'stop', error: errorFields(error) },
+          `stop on abort: ${String(error)}`,
+        ),
+      );
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
 }
-

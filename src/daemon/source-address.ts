@@ -89,12 +89,24 @@ export class SourceAddressTracker {
     this.present.set(router.name, present);
     if (present) {
       this.logger.info(
-        { event: 'notice', router: router.name, interface: router.interface, notice: 'source-address-back', address: router.primaryAddress },
+        {
+          event: 'notice',
+          router: router.name,
+          interface: router.interface,
+          notice: 'source-address-back',
+          address: router.primaryAddress,
+        },
         `${router.name}: source address ${router.primaryAddress} is back on ${router.interface}`,
       );
     } else {
       this.logger.warn(
-        { event: 'notice', router: router.name, interface: router.interface, notice: 'source-address-lost', address: router.primaryAddress },
+        {
+          event: 'notice',
+          router: router.name,
+          interface: router.interface,
+          notice: 'source-address-lost',
+          address: router.primaryAddress,
+        },
         `${router.name}: source address ${router.primaryAddress} left ${router.interface}: Fault until it returns (reload or restart to use another address)`,
       );
     }

@@ -21,24 +21,35 @@ import { addressesByInterface, addressInterface, ownedAddresses } from '../core/
 import { hasCode } from '../errors.js';
 
 /** `iface address` -> prefix length the VIP is added with (the address port's defaults: /32, /128). */
-export function vipPrefixLengths(configs: readonly VirtualRouterConfig[], specs: readonly VipSpec[]): Map<string, number> {
+export function vipPrefixLengths(
+  configs: readonly VirtualRouterConfig[],
+  specs: readonly VipSpec[],
+): Map<string, number> {
   const lengths = new Map<string, number>();
   for (const config of configs) {
     // Excluded addresses may be of the other family: the default length follows the address.
     for (const address of ownedAddresses(config)) {
-      lengths.set(`${addressInterface(config, address)} ${address}`, canonicalAddress(address)?.family === 6 ? 128 : 32);
+      lengths.set(
+        `${addressInterface(config, address)} ${address}`,
+        canonicalAddress(address)?.family === 6 ? 128 : 32,
+      );
     }
   }
   for (const spec of specs) {
     const canonical = canonicalAddress(spec.address);
-    if (canonical && spec.prefixLength !== undefined) lengths.set(`${spec.interface} ${canonical.address}`, spec.prefixLength);
+    if (canonical && spec.prefixLength !== undefined)
+      lengths.set(`${spec.interface} ${canonical.address}`, spec.prefixLength);
   }
   return lengths;
 }
 
 /** `iface address` of the VipSpecs with noTrack (keepalived no_track): not put back when deleted. */
 export function untrackedVips(specs: readonly (VipSpec & { readonly noTrack?: boolean })[]): Set<string> {
-  return new Set(specs.filter((spec) => spec.noTrack === true).map((spec) => `${spec.interface} ${canonicalAddress(spec.address)?.address ?? spec.address}`));
+  return new Set(
+    specs
+      .filter((spec) => spec.noTrack === true)
+      .map((spec) => `${spec.interface} ${canonicalAddress(spec.address)?.address ?? spec.address}`),
+  );
 }
 
 export interface VipGuardOptions {
@@ -68,7 +79,11 @@ export class VipGuard {
   }
 
   /** The routers changed at run time; a check already scheduled for one that left finds no state and stops. */
-  setRouters(configs: readonly VirtualRouterConfig[], prefixLengths: ReadonlyMap<string, number>, untracked: ReadonlySet<string>): void {
+  setRouters(
+    configs: readonly VirtualRouterConfig[],
+    prefixLengths: ReadonlyMap<string, number>,
+    untracked: ReadonlySet<string>,
+  ): void {
     this.options = { ...this.options, configs, prefixLengths, untracked };
   }
 
@@ -100,7 +115,13 @@ export class VipGuard {
       this.scheduled.delete(config.name);
       this.check(config, alsoNonMaster).catch((error: unknown) => {
         this.options.logger.error(
-          { event: 'error', operation: 'vipCheck', router: config.name, interface: config.interface, error: errorFields(error) },
+          {
+            event: 'error',
+            operation: 'vipCheck',
+            router: config.name,
+            interface: config.interface,
+            error: errorFields(error),
+          },
           `${config.name}: checking VIPs failed`,
         );
       });
@@ -132,7 +153,10 @@ export class VipGuard {
         if (this.state(config) !== undefined) engine.linkChange(config.interface, false);
         return;
       }
-      logger.debug({ event: 'vipCheck', router: config.name, interface: iface, addresses: list }, `${config.name}: ${iface} is down; its addresses are not checked`);
+      logger.debug(
+        { event: 'vipCheck', router: config.name, interface: iface, addresses: list },
+        `${config.name}: ${iface} is down; its addresses are not checked`,
+      );
     }
     const has = (address: string) => {
       const iface = addressInterface(config, address)!;
@@ -142,10 +166,18 @@ export class VipGuard {
     const checked = ownedAddresses(config).filter((address) => present.has(addressInterface(config, address)!));
     const state = this.state(config);
     if (state === 'Master') {
-      const missing = checked.filter((address) => !has(address) && !this.options.untracked.has(`${addressInterface(config, address)} ${address}`));
+      const missing = checked.filter(
+        (address) => !has(address) && !this.options.untracked.has(`${addressInterface(config, address)} ${address}`),
+      );
       if (missing.length === 0) return;
       logger.warn(
-        { event: 'notice', router: config.name, interface: config.interface, notice: 'vips-removed-externally', addresses: missing },
+        {
+          event: 'notice',
+          router: config.name,
+          interface: config.interface,
+          notice: 'vips-removed-externally',
+          addresses: missing,
+        },
         `${config.name}: VIPs removed by someone else while Master; stepping down for Skew_Time as keepalived does`,
       );
       // The core steps down (priority-0 advert, remaining VIPs removed) and, unless a Backup takes
@@ -156,12 +188,21 @@ export class VipGuard {
       const stray = checked.filter((address) => has(address));
       if (stray.length === 0) return;
       logger.warn(
-        { event: 'notice', router: config.name, interface: config.interface, notice: 'stray-vips-removed', addresses: stray },
+        {
+          event: 'notice',
+          router: config.name,
+          interface: config.interface,
+          notice: 'stray-vips-removed',
+          addresses: stray,
+        },
         `${config.name}: VIPs present while ${state}; removing them`,
       );
       for (const [iface, list] of addressesByInterface(config, stray)) {
         await addresses.removeVips(iface, list);
-        logger.info({ event: 'vipsRemoved', router: config.name, interface: iface, addresses: list, reason: 'not-master' }, `${config.name}: stray VIPs removed`);
+        logger.info(
+          { event: 'vipsRemoved', router: config.name, interface: iface, addresses: list, reason: 'not-master' },
+          `${config.name}: stray VIPs removed`,
+        );
       }
     }
   }

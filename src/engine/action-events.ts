@@ -24,31 +24,60 @@ export function emitActionEvent(events: Events, config: VirtualRouterConfig, act
       events.emit('priorityChange', { router, vrid: config.vrid, from: action.from, to: action.to, atMs });
       return;
     case 'dropped':
-      if (events.listenerCount('dropped') > 0) events.emit('dropped', { router, interface: iface, reason: action.reason, detail: action.detail, atMs });
+      if (events.listenerCount('dropped') > 0)
+        events.emit('dropped', { router, interface: iface, reason: action.reason, detail: action.detail, atMs });
       return;
     case 'notice':
-      if (events.listenerCount('notice') > 0) events.emit('notice', { router, interface: iface, notice: action.notice, detail: action.detail, atMs });
+      if (events.listenerCount('notice') > 0)
+        events.emit('notice', { router, interface: iface, notice: action.notice, detail: action.detail, atMs });
       return;
   }
 }
 
 /** A packet no router took (bad bytes, unknown VRID), counted on its interface. */
-export function emitInterfaceDrop(events: Events, iface: string, action: Extract<RouterAction, { kind: 'dropped' }>, atMs: number): void {
-  if (events.listenerCount('dropped') > 0) events.emit('dropped', { router: undefined, interface: iface, reason: action.reason, detail: action.detail, atMs });
+export function emitInterfaceDrop(
+  events: Events,
+  iface: string,
+  action: Extract<RouterAction, { kind: 'dropped' }>,
+  atMs: number,
+): void {
+  if (events.listenerCount('dropped') > 0)
+    events.emit('dropped', { router: undefined, interface: iface, reason: action.reason, detail: action.detail, atMs });
 }
 
 export function emitAdvertSent(events: Events, encoding: AdvertEncoding, action: AdvertAction, atMs: number): void {
   if (events.listenerCount('advertSent') === 0) return;
   const { config, destinations } = encoding;
   const { vrid, priority, advertIntervalCs } = action;
-  events.emit('advertSent', { router: config.name, interface: config.interface, vrid, priority, advertIntervalCs, destinations, atMs });
+  events.emit('advertSent', {
+    router: config.name,
+    interface: config.interface,
+    vrid,
+    priority,
+    advertIntervalCs,
+    destinations,
+    atMs,
+  });
 }
 
-export function emitAdvertReceived(events: Events, config: VirtualRouterConfig, packet: IncomingPacket, atMs: number): void {
+export function emitAdvertReceived(
+  events: Events,
+  config: VirtualRouterConfig,
+  packet: IncomingPacket,
+  atMs: number,
+): void {
   if (events.listenerCount('advertReceived') === 0) return;
   // Decoded a second time only when someone listens: the demux keeps its decode to itself.
   const decoded = decodeAdvert(packet.payload, packet.meta);
   if (!decoded.ok) return;
   const { vrid, priority, advertIntervalCs } = decoded.advert;
-  events.emit('advertReceived', { router: config.name, interface: config.interface, vrid, sourceAddress: packet.meta.sourceAddress, priority, advertIntervalCs, atMs });
+  events.emit('advertReceived', {
+    router: config.name,
+    interface: config.interface,
+    vrid,
+    sourceAddress: packet.meta.sourceAddress,
+    priority,
+    advertIntervalCs,
+    atMs,
+  });
 }

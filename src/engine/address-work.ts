@@ -34,11 +34,17 @@ export class AddressWork<Slot extends AddressSlot> {
     const config = slot.config;
     const adding: Promise<void>[] = [];
     for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
-      const added = this.work.call('addVips', slot, () => this.port().addVips(iface, addresses, { acceptMode: action.acceptMode }));
+      const added = this.work.call('addVips', slot, () =>
+        this.port().addVips(iface, addresses, { acceptMode: action.acceptMode }),
+      );
       if (added !== undefined) adding.push(added);
-      if (this.events.listenerCount('vipsAdded') > 0) this.events.emit('vipsAdded', { router: config.name, interface: iface, addresses, atMs: nowMs });
+      if (this.events.listenerCount('vipsAdded') > 0)
+        this.events.emit('vipsAdded', { router: config.name, interface: iface, addresses, atMs: nowMs });
     }
-    this.trackAdd(slot, adding.length === 0 ? undefined : adding.length === 1 ? adding[0] : Promise.all(adding).then(() => undefined));
+    this.trackAdd(
+      slot,
+      adding.length === 0 ? undefined : adding.length === 1 ? adding[0] : Promise.all(adding).then(() => undefined),
+    );
   }
 
   /** `removeFrom`: the configuration whose interfaces the removal follows (on reconfigure, the old one). */
@@ -55,7 +61,13 @@ export class AddressWork<Slot extends AddressSlot> {
     for (const [iface, addresses] of addressesByInterface(slot.config, action.addresses)) {
       this.announceOn(slot, iface, addresses, action.count);
       if (this.events.listenerCount('vipsAnnounced') > 0) {
-        this.events.emit('vipsAnnounced', { router: slot.config.name, interface: iface, addresses, count: action.count, atMs: nowMs });
+        this.events.emit('vipsAnnounced', {
+          router: slot.config.name,
+          interface: iface,
+          addresses,
+          count: action.count,
+          atMs: nowMs,
+        });
       }
     }
   }

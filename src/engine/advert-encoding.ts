@@ -23,7 +23,9 @@ export interface AdvertEncoding {
 
 export function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
   const destinations =
-    config.unicastPeers.length > 0 ? config.unicastPeers : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
+    config.unicastPeers.length > 0
+      ? config.unicastPeers
+      : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
   return {
     config,
     destinations,
@@ -42,7 +44,11 @@ export function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
  * One packet per destination: the v3 pseudo-header checksum covers the actual destination address.
  * `periodic` marks a Master's periodic advert (OutgoingPacket.periodic).
  */
-export function encodeAdvertPackets(encoding: AdvertEncoding, action: AdvertAction, periodic = false): OutgoingPacket[] {
+export function encodeAdvertPackets(
+  encoding: AdvertEncoding,
+  action: AdvertAction,
+  periodic = false,
+): OutgoingPacket[] {
   const config = encoding.config;
   const advert: AdvertToEncode = {
     version: config.version,
@@ -68,9 +74,13 @@ export function encodeAdvertPackets(encoding: AdvertEncoding, action: AdvertActi
  * A router's addresses grouped by the interface each lives on (its own, or its keepalived `dev`), the
  * router's interface first; one group without building anything when no address lives elsewhere.
  */
-export function addressesByInterface(config: VirtualRouterConfig, addresses: readonly string[]): [string, readonly string[]][] {
+export function addressesByInterface(
+  config: VirtualRouterConfig,
+  addresses: readonly string[],
+): [string, readonly string[]][] {
   const elsewhere = config.addressInterfaces;
-  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address))) return [[config.interface, addresses]];
+  if (elsewhere === undefined || !addresses.some((address) => Object.hasOwn(elsewhere, address)))
+    return [[config.interface, addresses]];
   const groups = new Map<string, string[]>([[config.interface, []]]);
   for (const address of addresses) {
     const iface = Object.hasOwn(elsewhere, address) ? elsewhere[address]! : config.interface;

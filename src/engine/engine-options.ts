@@ -33,7 +33,10 @@ export function logUnheardError(logger: EngineLogger, event: EngineErrorEvent): 
 /** Stops the engine when `signal` aborts; returns what withdraws that (called once the engine stops). */
 export function stopOnAbort(signal: AbortSignal, stop: () => Promise<void>, logger: EngineLogger): () => void {
   // A listener that throws during the shutdown rejects stop(): logged, not an unhandled rejection.
-  const onAbort = (): void => void stop().catch((error: unknown) => logger.error({ event: 'error', operation: 'stop', error }, `stop on abort: ${String(error)}`));
+  const onAbort = (): void =>
+    void stop().catch((error: unknown) =>
+      logger.error({ event: 'error', operation: 'stop', error }, `stop on abort: ${String(error)}`),
+    );
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
 }

@@ -23,14 +23,37 @@ import { interfaceCounters, routerCounters } from './counters.js';
 import type { EngineCounters, EngineErrorEvent, EngineEvents } from './events.js';
 import { Outbox } from './outbox.js';
 import { Turns } from './turns.js';
-import { consoleLogger, logUnheardError, stopOnAbort, type EngineLogger, type EngineOptions, type StartEngineOptions } from './engine-options.js';
+import {
+  consoleLogger,
+  logUnheardError,
+  stopOnAbort,
+  type EngineLogger,
+  type EngineOptions,
+  type StartEngineOptions,
+} from './engine-options.js';
 export type { EngineLogger, EngineOptions, StartEngineOptions } from './engine-options.js';
 import type { EnginePorts, IncomingPacket, TimerExpiry } from './ports.js';
 import type { InterfaceSlot, OperatorInput, RemoveOptions, RouterSlot } from './slots.js';
 export type { OperatorInput, RemoveOptions } from './slots.js';
 
-export type { AdvertReceivedEvent, AdvertSentEvent, DropCounts, DroppedEvent, EngineCounters, EngineErrorEvent, EngineEvents } from './events.js';
-export type { InterfaceCounters, NoticeEvent, PriorityChangeEvent, RouterCounters, StateChangeEvent, VipsAnnouncedEvent, VipsEvent } from './events.js';
+export type {
+  AdvertReceivedEvent,
+  AdvertSentEvent,
+  DropCounts,
+  DroppedEvent,
+  EngineCounters,
+  EngineErrorEvent,
+  EngineEvents,
+} from './events.js';
+export type {
+  InterfaceCounters,
+  NoticeEvent,
+  PriorityChangeEvent,
+  RouterCounters,
+  StateChangeEvent,
+  VipsAnnouncedEvent,
+  VipsEvent,
+} from './events.js';
 
 type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -47,8 +70,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   private armedAtMs: number | undefined;
   private lifecycle: EngineLifecycle = 'created';
   /** Port calls in flight; failures become 'error' events. */
-  private readonly work = new PortWork<RouterSlot>((operation, slot, error) => this.reportError(operation, slot, error));
-  private readonly addressWork = new AddressWork<RouterSlot>(() => this.ports.addresses, this.work, this, (slot) => this.isLive(slot));
+  private readonly work = new PortWork<RouterSlot>((operation, slot, error) =>
+    this.reportError(operation, slot, error),
+  );
+  private readonly addressWork = new AddressWork<RouterSlot>(
+    () => this.ports.addresses,
+    this.work,
+    this,
+    (slot) => this.isLive(slot),
+  );
   /** Adverts of the current input, sent in one call (see outbox.ts). */
   private readonly outbox: Outbox<RouterSlot>;
   private stopped: Promise<void> | undefined;
@@ -60,7 +90,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly turns = new Turns();
   private readonly logger: EngineLogger;
   private abortStop: (() => void) | undefined;
-  private readonly onDeadline = (expiry?: TimerExpiry): void => this.turns.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
+  private readonly onDeadline = (expiry?: TimerExpiry): void =>
+    this.turns.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
   private readonly onPacket = (packet: IncomingPacket): void => this.turns.afterTurn(() => this.handlePacket(packet));
 
   constructor(routers: readonly VirtualRouterConfig[], ports: EnginePorts, options: EngineOptions = {}) {
@@ -98,7 +129,6 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
-
   /**
    * Adds a router. Throws (changing nothing) if its name, or its (interface, family, VRID), is taken,
    * or once the engine is stopping. `before` are inputs the router records before its startup (a link
@@ -106,7 +136,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * running the router gets its startup input at once; otherwise at start().
    */
   addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
-    if (!this.acceptsInputs()) throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
+    if (!this.acceptsInputs())
+      throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
     const slot = this.attach(config);
     this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
@@ -156,8 +187,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   reconfigureRouter(name: string, config: VirtualRouterConfig): Promise<void> {
     const slot = this.slotByName.get(name);
     if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
-    if (config.name !== name) throw new Error(`engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`);
-    if (!this.acceptsInputs()) throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
+    if (config.name !== name)
+      throw new Error(
+        `engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`,
+      );
+    if (!this.acceptsInputs())
+      throw new Error(`engine: cannot reconfigure router ${JSON.stringify(name)} when ${this.lifecycle}`);
     const before = this.work.mark();
     this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
@@ -184,7 +219,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     const router = new VirtualRouter(config);
     let iface = this.interfaces.get(config.interface);
     const newInterface = iface === undefined;
-    iface ??= { name: config.interface, demux: new InterfaceDemux(config.interface, []), packetsReceived: 0, drops: new Map() };
+    iface ??= {
+      name: config.interface,
+      demux: new InterfaceDemux(config.interface, []),
+      packetsReceived: 0,
+      drops: new Map(),
+    };
     iface.demux.add(router); // throws on a taken (family, VRID) before anything is recorded
     if (newInterface) this.interfaces.set(config.interface, iface);
     const index = this.freeIndices.pop() ?? this.slots.length;
@@ -256,10 +296,23 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
     // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-    const shutdowns = [...this.slotByName.values()].map((slot) => ({ slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) }));
-    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind === 'sendAdvert'), nowMs);
+    const shutdowns = [...this.slotByName.values()].map((slot) => ({
+      slot,
+      actions: slot.router.handle({ kind: 'shutdown' }, nowMs),
+    }));
+    for (const { slot, actions } of shutdowns)
+      this.apply(
+        slot,
+        actions.filter((a) => a.kind === 'sendAdvert'),
+        nowMs,
+      );
     this.outbox.flush();
-    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter((a) => a.kind !== 'sendAdvert'), nowMs);
+    for (const { slot, actions } of shutdowns)
+      this.apply(
+        slot,
+        actions.filter((a) => a.kind !== 'sendAdvert'),
+        nowMs,
+      );
   }
 
   /**
@@ -288,7 +341,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * start() (a link already down at startup: its routers start in Fault); ignored once stopping.
    */
   linkChange(interfaceName: string, up: boolean): void {
-    if (!this.interfaces.has(interfaceName)) throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
+    if (!this.interfaces.has(interfaceName))
+      throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
     this.turns.afterTurn(() => {
       if (!this.acceptsInputs()) return;
@@ -357,7 +411,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (this.lifecycle !== 'running') return;
     this.headStart.checkIn();
     // A port that sent the takeover acted at the deadline: it is due, whatever the clock's rounding says.
-    let nowMs = takeoverSent && firedForMs !== undefined ? Math.max(this.ports.time.nowMs(), firedForMs) : this.ports.time.nowMs();
+    let nowMs =
+      takeoverSent && firedForMs !== undefined
+        ? Math.max(this.ports.time.nowMs(), firedForMs)
+        : this.ports.time.nowMs();
     // Collect first, then handle: a router whose new deadline is again <= now waits for the next
     // timer call instead of spinning here.
     const due: number[] = [];
@@ -378,7 +435,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const index of due) {
         // A listener may have removed a router while an earlier one's actions were carried out.
         const slot = this.slots[index];
-        if (slot !== undefined) this.deliver(slot, { kind: 'timeout' }, nowMs, slot.router.state === 'Master' && this.headStart.marksPeriodic);
+        if (slot !== undefined)
+          this.deliver(
+            slot,
+            { kind: 'timeout' },
+            nowMs,
+            slot.router.state === 'Master' && this.headStart.marksPeriodic,
+          );
       }
       this.outbox.flush();
     } finally {
@@ -471,7 +534,13 @@ export class Engine extends EventEmitter<EngineEvents> {
    * its `dev`, see addressesByInterface); `removeFrom` is the configuration whose interfaces removals
    * follow (on reconfigure, the old one: an address that moved is removed where it was).
    */
-  private apply(slot: RouterSlot, actions: readonly RouterAction[], nowMs: number, removeFrom: VirtualRouterConfig = slot.config, periodic = false): void {
+  private apply(
+    slot: RouterSlot,
+    actions: readonly RouterAction[],
+    nowMs: number,
+    removeFrom: VirtualRouterConfig = slot.config,
+    periodic = false,
+  ): void {
     const config = slot.config;
     for (const action of actions) {
       switch (action.kind) {
@@ -523,7 +592,13 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** An 'error' event; with no listener, a line through the logger instead (engine-options.ts). */
   private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {
-    const event: EngineErrorEvent = { operation, router: slot?.config.name, interface: slot?.config.interface, error, atMs: this.ports.time.nowMs() };
+    const event: EngineErrorEvent = {
+      operation,
+      router: slot?.config.name,
+      interface: slot?.config.interface,
+      error,
+      atMs: this.ports.time.nowMs(),
+    };
     if (this.listenerCount('error') > 0) this.emit('error', event);
     else logUnheardError(this.logger, event);
   }
@@ -542,6 +617,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The head start's takeover adverts follow the armed timer (HeadStart.syncTakeover). */
   private syncTakeover(): void {
     const index = this.deadlines.peekIndex();
-    this.headStart.syncTakeover(this.lifecycle === 'running' ? this.armedAtMs : undefined, index === undefined ? undefined : this.slots[index]);
+    this.headStart.syncTakeover(
+      this.lifecycle === 'running' ? this.armedAtMs : undefined,
+      index === undefined ? undefined : this.slots[index],
+    );
   }
 }

@@ -145,7 +145,8 @@ export class HeadStart {
     this.changed(slot);
     this.touched(slot);
     this.periodicBaseline.delete(slot.config.name);
-    if (this.port?.forgetPeriodic !== undefined) this.callPort(slot, () => this.port!.forgetPeriodic!(slot.config.name));
+    if (this.port?.forgetPeriodic !== undefined)
+      this.callPort(slot, () => this.port!.forgetPeriodic!(slot.config.name));
   }
 
   /** What `slot`'s periodic schedule did since the last clearCounters, if the port keeps any. */
@@ -153,7 +154,9 @@ export class HeadStart {
     const now = this.port?.periodicCounters?.(slot.config.name);
     if (now === undefined) return undefined;
     const base = this.periodicBaseline.get(slot.config.name);
-    return base === undefined ? now : { sent: now.sent - base.sent, watchdogTrips: now.watchdogTrips - base.watchdogTrips };
+    return base === undefined
+      ? now
+      : { sent: now.sent - base.sent, watchdogTrips: now.watchdogTrips - base.watchdogTrips };
   }
 
   clearCounters(slots: Iterable<HeadStartSlot>): void {
@@ -173,7 +176,8 @@ export class HeadStart {
       if (this.port?.setPeriodic !== undefined) this.syncPeriodic(slot, live);
     }
     this.stale.clear();
-    if (this.port?.setParting !== undefined) this.callPort(undefined, () => this.port!.setParting!([...this.partingBySlot.values()].flat()));
+    if (this.port?.setParting !== undefined)
+      this.callPort(undefined, () => this.port!.setParting!([...this.partingBySlot.values()].flat()));
   }
 
   private syncPeriodic(slot: HeadStartSlot, live: boolean): void {
@@ -183,7 +187,12 @@ export class HeadStart {
       return;
     }
     const intervalMs = slot.config.advertIntervalCs * 10;
-    const adverts = { packets: encodeAdvertPackets(slot, advert), intervalMs, firstAtMs: this.host.nowMs() + intervalMs, watchdogMs: watchdogMs(intervalMs) };
+    const adverts = {
+      packets: encodeAdvertPackets(slot, advert),
+      intervalMs,
+      firstAtMs: this.host.nowMs() + intervalMs,
+      watchdogMs: watchdogMs(intervalMs),
+    };
     this.periodicArmed.add(slot);
     if (!this.callPort(slot, () => this.port!.setPeriodic!(slot.config.name, adverts))) this.periodicArmed.delete(slot);
   }
@@ -204,7 +213,8 @@ export class HeadStart {
     const same = slot === this.takeoverSlot && armedAtMs === this.takeoverAtMs;
     if (same && !this.takeoverStale) return;
     const advert = slot?.router.takeoverAdvert();
-    const unchanged = same && advert !== undefined && advert.priority === this.takeoverPriority && !this.takeoverReencode;
+    const unchanged =
+      same && advert !== undefined && advert.priority === this.takeoverPriority && !this.takeoverReencode;
     this.takeoverStale = this.takeoverReencode = false;
     // An input that moved nothing (a dropped advert, say): what the port holds is still right.
     if (unchanged) return;
@@ -215,7 +225,11 @@ export class HeadStart {
     this.takeoverPriority = advert?.priority;
     if (advert === undefined && !held) return;
     // On failure the engine's own send still happens at the deadline: only the head start is lost.
-    if (!this.callPort(slot, () => setTakeover.call(this.port, advert === undefined ? [] : encodeAdvertPackets(slot!, advert)))) {
+    if (
+      !this.callPort(slot, () =>
+        setTakeover.call(this.port, advert === undefined ? [] : encodeAdvertPackets(slot!, advert)),
+      )
+    ) {
       this.takeoverSlot = undefined;
     }
   }

@@ -15,13 +15,16 @@ export function systemTime(): TimePort {
     timer = undefined;
     if (atMs === undefined) return;
     const delayMs = Math.max(0, atMs - nowMs());
-    timer = setTimeout(() => {
-      timer = undefined;
-      // setTimeout may fire a little early on some platforms; the engine treats an early call as a no-op,
-      // so re-arm rather than lose the deadline.
-      if (nowMs() < atMs) setTimer(atMs, onDeadline);
-      else onDeadline();
-    }, Math.min(delayMs, MAX_TIMER_DELAY_MS));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        // setTimeout may fire a little early on some platforms; the engine treats an early call as a no-op,
+        // so re-arm rather than lose the deadline.
+        if (nowMs() < atMs) setTimer(atMs, onDeadline);
+        else onDeadline();
+      },
+      Math.min(delayMs, MAX_TIMER_DELAY_MS),
+    );
   };
   return { nowMs, setTimer };
 }

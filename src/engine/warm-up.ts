@@ -25,7 +25,8 @@ export interface WarmUpReport {
 export function warmUpProtocolPaths(configs: readonly VirtualRouterConfig[], rounds = DEFAULT_ROUNDS): WarmUpReport {
   // One router per distinct (version, family, unicast) shape is enough: the code paths are the same.
   const shapes = new Map<string, VirtualRouterConfig>();
-  for (const config of configs) shapes.set(`${config.version}/${config.family}/${config.unicastPeers.length > 0}`, config);
+  for (const config of configs)
+    shapes.set(`${config.version}/${config.family}/${config.unicastPeers.length > 0}`, config);
   let takeovers = 0;
   let stepDowns = 0;
   for (const config of shapes.values()) {
@@ -62,7 +63,12 @@ function exercise(config: VirtualRouterConfig, rounds: number): WarmUpReport {
   engine.start();
 
   const peer = config.unicastPeers[0] ?? (config.family === 4 ? '192.0.2.254' : 'fe80::fe');
-  const destination = config.unicastPeers.length > 0 ? config.primaryAddress : config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6;
+  const destination =
+    config.unicastPeers.length > 0
+      ? config.primaryAddress
+      : config.family === 4
+        ? VRRP_MULTICAST_V4
+        : VRRP_MULTICAST_V6;
   const advertFrom = (priority: number): IncomingPacket => ({
     interface: config.interface,
     payload: encodeAdvert(
@@ -75,7 +81,12 @@ function exercise(config: VirtualRouterConfig, rounds: number): WarmUpReport {
         authType: config.auth.type === 'pass' ? 1 : 0,
         ...(config.auth.type === 'pass' ? { authData: passwordToAuthData(config.auth.password) } : {}),
       },
-      { family: config.family, sourceAddress: peer, destinationAddress: destination, v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader },
+      {
+        family: config.family,
+        sourceAddress: peer,
+        destinationAddress: destination,
+        v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+      },
     ),
     meta: { family: config.family, sourceAddress: peer, destinationAddress: destination, ttl: 255 },
     // The Linux port stamps every packet with its arrival: the same shape, and the same branch.

@@ -47,12 +47,26 @@ export function explainPackets(packets: readonly LanPacket[], endMs: number): Gr
   }
   return [...groups.values()]
     .sort((a, b) => a.family - b.family || a.vrid - b.vrid)
-    .map((group) => explainGroup(group, endMs, refused.filter((r) => r.family === group.family && r.vrid === group.vrid), claims));
+    .map((group) =>
+      explainGroup(
+        group,
+        endMs,
+        refused.filter((r) => r.family === group.family && r.vrid === group.vrid),
+        claims,
+      ),
+    );
 }
 
-function explainGroup(group: Group, endMs: number, refused: readonly RefusedAdvert[], claims: readonly AddressClaim[]): GroupExplanation {
+function explainGroup(
+  group: Group,
+  endMs: number,
+  refused: readonly RefusedAdvert[],
+  claims: readonly AddressClaim[],
+): GroupExplanation {
   const routers = [...group.bySource.keys()].sort().map((source) => summarise(group, source));
-  const periods = [...group.bySource.values()].flatMap((adverts) => masterPeriods(adverts, endMs)).sort((a, b) => a.fromMs - b.fromMs || (a.router < b.router ? -1 : 1));
+  const periods = [...group.bySource.values()]
+    .flatMap((adverts) => masterPeriods(adverts, endMs))
+    .sort((a, b) => a.fromMs - b.fromMs || (a.router < b.router ? -1 : 1));
   const masterStarts = new Set(periods.map((p) => `${p.router} ${p.fromMs}`));
   const ended = periods.map((period) => endOf(group, period, masterStarts, endMs));
   const elections = periods.map((period, index) => electionOf(group, period, index, ended));
@@ -81,10 +95,14 @@ function summarise(group: Group, source: string): RouterSummary {
   const distinct = <T>(values: T[]): T[] => [...new Set(values)];
   const last = adverts.at(-1)!;
   const config = group.configAt(last);
-  const auth = last.advert.version === 3 ? 'none (v3)'
-    : last.advert.authType === 0 ? 'none'
-    : config.auth.type === 'pass' ? `pass "${config.auth.password}"`
-    : `type ${last.advert.authType}`;
+  const auth =
+    last.advert.version === 3
+      ? 'none (v3)'
+      : last.advert.authType === 0
+        ? 'none'
+        : config.auth.type === 'pass'
+          ? `pass "${config.auth.password}"`
+          : `type ${last.advert.authType}`;
   return {
     address: source,
     macs: distinct(adverts.flatMap((a) => (a.sourceMac === undefined ? [] : [a.sourceMac]))),
@@ -101,7 +119,6 @@ function summarise(group: Group, source: string): RouterSummary {
   };
 }
 
-
 /** A router's runs of adverts: Master from its first advert until priority 0 or a silence longer than three intervals. */
 function masterPeriods(adverts: readonly ObservedAdvert[], endMs: number): MasterPeriod[] {
   const periods: MasterPeriod[] = [];
@@ -116,7 +133,7 @@ function masterPeriods(adverts: readonly ObservedAdvert[], endMs: number): Maste
       fromMs: first.atMs,
       // A silent end is settled later (endOf): until then it is the moment the next advert was due.
       toMs: open ? endMs : end === 'priority-0' ? last.atMs : last.atMs + intervalMsOf(last),
-      end: open ? 'capture-end' : end ?? 'silent',
+      end: open ? 'capture-end' : (end ?? 'silent'),
       firstFrame: first.frame,
       lastAdvertMs: last.atMs,
       adverts: run.length,
@@ -126,7 +143,8 @@ function masterPeriods(adverts: readonly ObservedAdvert[], endMs: number): Maste
   };
   for (const advert of adverts) {
     const previous = run.at(-1);
-    if (previous !== undefined && advert.atMs - previous.atMs > RUN_BREAK_INTERVALS * intervalMsOf(previous)) close(undefined);
+    if (previous !== undefined && advert.atMs - previous.atMs > RUN_BREAK_INTERVALS * intervalMsOf(previous))
+      close(undefined);
     if (advert.advert.priority === 0) {
       // A priority-0 advert ends a run; one sent by a router not seen as Master ends nothing.
       if (run.length > 0) {
@@ -168,18 +186,26 @@ function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<str
   }
   const window = NEXT_ADVERT_WINDOW_INTERVALS * intervalMsOf(last);
   const config = group.configAt(last);
-  const near = (a: ObservedAdvert): boolean => a.source !== period.router && a.advert.priority > 0 && a.atMs >= period.fromMs && a.atMs > last.atMs - window && a.atMs <= last.atMs + window;
+  const near = (a: ObservedAdvert): boolean =>
+    a.source !== period.router &&
+    a.advert.priority > 0 &&
+    a.atMs >= period.fromMs &&
+    a.atMs > last.atMs - window &&
+    a.atMs <= last.atMs + window;
   const around = group.within(last.atMs - window, nextUp(last.atMs + window)).filter(near);
-  const challengers = around.filter((a) =>
-    period.end !== 'capture-end' || (masterStarts.has(`${a.source} ${a.atMs}`) && (group.bySource.get(a.source)!.at(-1)!.atMs > last.atMs)),
+  const challengers = around.filter(
+    (a) =>
+      period.end !== 'capture-end' ||
+      (masterStarts.has(`${a.source} ${a.atMs}`) && group.bySource.get(a.source)!.at(-1)!.atMs > last.atMs),
   );
   for (const challenger of challengers) {
     const verdict = masterHears(config, challenger);
     if (verdict.stepsDown === undefined) continue;
     const atMs = Math.max(challenger.atMs, period.lastAdvertMs);
-    const why = verdict.stepsDown === 'tie-break-lost'
-      ? `equal priority ${challenger.advert.priority}, and ${challenger.source} is the greater address`
-      : `priority ${challenger.advert.priority} > its ${config.priority}`;
+    const why =
+      verdict.stepsDown === 'tie-break-lost'
+        ? `equal priority ${challenger.advert.priority}, and ${challenger.source} is the greater address`
+        : `priority ${challenger.advert.priority} > its ${config.priority}`;
     return {
       period: { ...period, toMs: Math.min(atMs, endMs), end: 'stepped-down' },
       stepDown: {
@@ -196,11 +222,12 @@ function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<str
   // Silent. If another router advertised around then, say what the core makes of its adverts.
   const other = around.find((a) => a.atMs > last.atMs);
   const dropped = other === undefined ? undefined : masterHears(config, other).dropped;
-  const text = other !== undefined && dropped !== undefined
-    ? `${period.router} stops advertising after ${seconds(period.lastAdvertMs)} while ${other.source} (priority ${other.advert.priority}) advertises; ` +
-      `the core drops those adverts (${dropped}${mismatchDetail(dropped, config, other)}) and stays Master, so the RFC gives it no reason to: ` +
-      `it did not apply that check as Master`
-    : `${period.router} falls silent after its advert at ${seconds(period.lastAdvertMs)}, no priority 0 (killed, link or network down, or its adverts no longer reach the capture)`;
+  const text =
+    other !== undefined && dropped !== undefined
+      ? `${period.router} stops advertising after ${seconds(period.lastAdvertMs)} while ${other.source} (priority ${other.advert.priority}) advertises; ` +
+        `the core drops those adverts (${dropped}${mismatchDetail(dropped, config, other)}) and stays Master, so the RFC gives it no reason to: ` +
+        `it did not apply that check as Master`
+      : `${period.router} falls silent after its advert at ${seconds(period.lastAdvertMs)}, no priority 0 (killed, link or network down, or its adverts no longer reach the capture)`;
   return {
     period: { ...period, toMs: Math.min(period.toMs, endMs) },
     stepDown: { atMs: period.toMs, router: period.router, end: 'silent', by: other?.source, reason: undefined, text },
@@ -208,13 +235,20 @@ function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<str
 }
 
 /** Why a router became Master at the start of `period`, as the core decides it from the adverts before. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 function electionOf(group: Group, period: MasterPeriod, index: number, all: readonly EndedPeriod[]): Election {
   const first = group.firstOf(period.router, period.fromMs)!;
   const base = { atMs: period.fromMs, frame: period.firstFrame, router: period.router, priority: period.priority };
   const config = group.configAt(first);
   const earlierGroupAdverts = group.adverts[0]!.atMs < first.atMs;
   if (!earlierGroupAdverts && first.atMs <= intervalMsOf(first) * NEXT_ADVERT_WINDOW_INTERVALS) {
-    return { ...base, cause: 'master-at-capture-start', previous: undefined, expectedMs: undefined, text: `${period.router} is Master from the capture's first frames (how it became Master is not in the capture)` };
+    return {
+      ...base,
+      cause: 'master-at-capture-start',
+      previous: undefined,
+      expectedMs: undefined,
+      text: `${period.router} is Master from the capture's first frames (how it became Master is not in the capture)`,
+    };
   }
   // It was Backup (or not running) since its previous Master period ended, or since the capture began.
   // The replay goes back at most REPLAY_INTERVALS of the group's longest interval: far more than any
@@ -228,7 +262,12 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
     }
   }
   const fromMs = Math.max(previousOwnEnd, first.atMs - REPLAY_INTERVALS * group.longestIntervalMs());
-  const replay = replayAsBackup(config, fromMs, first.atMs, group.within(fromMs, first.atMs).slice(-MAX_REPLAY_ADVERTS));
+  const replay = replayAsBackup(
+    config,
+    fromMs,
+    first.atMs,
+    group.within(fromMs, first.atMs).slice(-MAX_REPLAY_ADVERTS),
+  );
   // The highest-priority other Master advertising at that moment, if any.
   let current: MasterPeriod | undefined;
   for (const { period: p } of all) {
@@ -243,7 +282,10 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
       const dropped = replay.drops.find((d) => d.advert.source === current.router);
       if (dropped !== undefined) {
         return {
-          ...base, cause: 'adverts-dropped', previous: current.router, expectedMs: replay.transitions.find((t) => t.to === 'Master')?.atMs,
+          ...base,
+          cause: 'adverts-dropped',
+          previous: current.router,
+          expectedMs: replay.transitions.find((t) => t.to === 'Master')?.atMs,
           text: `${period.router} becomes Master while ${current.router} advertises: it drops ${current.router}'s adverts (core: ${dropped.reason}${mismatchDetail(dropped.reason, config, dropped.advert)}), so its down timer runs out`,
         };
       }
@@ -251,7 +293,10 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
       if (verdict.stepsDown === 'higher-priority-advert' || verdict.stepsDown === 'tie-break-lost') {
         const preemption = verdict.stepsDown === 'higher-priority-advert';
         return {
-          ...base, cause: preemption ? 'preemption' : 'address-tie-break', previous: current.router, expectedMs: undefined,
+          ...base,
+          cause: preemption ? 'preemption' : 'address-tie-break',
+          previous: current.router,
+          expectedMs: undefined,
           text: preemption
             ? `${period.router} preempts ${current.router}: priority ${config.priority} > ${currentLast.advert.priority} (core: ${current.router} hears it and steps down, higher-priority-advert)`
             : `${period.router} wins the address tie-break over ${current.router}: equal priority ${config.priority}, greater address (core: tie-break-lost)`,
@@ -260,13 +305,19 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
     }
     const takeover = replay.transitions.filter((t) => t.to === 'Master').at(-1);
     const expectedMs = takeover?.atMs;
-    const after = expectedMs === undefined ? '' : `; the core makes it Master at ${seconds(expectedMs)}, its first advert is ${((first.atMs - expectedMs)).toFixed(1)} ms after`;
+    const after =
+      expectedMs === undefined
+        ? ''
+        : `; the core makes it Master at ${seconds(expectedMs)}, its first advert is ${(first.atMs - expectedMs).toFixed(1)} ms after`;
     const stop = replay.lastStop;
     const heard = replay.lastAccepted;
     if (stop !== undefined && (heard === undefined || stop.atMs >= heard.atMs)) {
       const { skewMs } = downTimerOf(config, stop.advert.advertIntervalCs);
       return {
-        ...base, cause: 'priority-0', previous: stop.source, expectedMs,
+        ...base,
+        cause: 'priority-0',
+        previous: stop.source,
+        expectedMs,
         text: `${period.router} takes over ${duration(first.atMs - stop.atMs)} after ${stop.source}'s priority-0 advert at ${seconds(stop.atMs)} (Skew_Time ${skewMs.toFixed(1)} ms at priority ${config.priority}${after})`,
       };
     }
@@ -275,7 +326,10 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
       const { downMs } = downTimerOf(config, heard.advert.advertIntervalCs);
       const missed = Math.floor((first.atMs - heard.atMs) / interval);
       return {
-        ...base, cause: 'down-timer', previous: heard.source, expectedMs,
+        ...base,
+        cause: 'down-timer',
+        previous: heard.source,
+        expectedMs,
         text: `${period.router} takes over after its down timer: ${heard.source} silent since ${seconds(heard.atMs)}, ${missed} adverts missed (Master_Down_Interval ${downMs.toFixed(1)} ms at priority ${config.priority}, interval ${intervalText(heard.advert.advertIntervalCs)}${after})`,
       };
     }
@@ -289,7 +343,10 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
   }
   const heardPriority = group.lastOf(heardMaster, first.atMs, true)?.advert.priority;
   return {
-    ...base, cause: 'not-hearing-master', previous: heardMaster, expectedMs: undefined,
+    ...base,
+    cause: 'not-hearing-master',
+    previous: heardMaster,
+    expectedMs: undefined,
     text: `${period.router} becomes Master although ${heardMaster} advertises priority ${heardPriority ?? '?'} (>= its ${config.priority}, the core keeps it Backup): it does not receive ${heardMaster}'s adverts`,
   };
 }
@@ -297,8 +354,9 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
 function noMasterHeard(router: string, fromMs: number): Pick<Election, 'cause' | 'previous' | 'expectedMs' | 'text'> {
   const since = fromMs === 0 ? 'since the capture began' : `since ${seconds(fromMs)}`;
   return {
-    cause: 'no-master-heard', previous: undefined, expectedMs: undefined,
+    cause: 'no-master-heard',
+    previous: undefined,
+    expectedMs: undefined,
     text: `${router} becomes Master: no Master advertised ${since} (its down timer ran out; when it started is not on the wire)`,
   };
 }
-

@@ -50,29 +50,37 @@ export function readCaptureFile(file: Uint8Array): CaptureFile {
   const big = view.getUint32(0, false);
   const little = view.getUint32(0, true);
   if (big === PCAP_MAGIC_MICRO || big === PCAP_MAGIC_NANO) return readPcap(file, view, false, big === PCAP_MAGIC_NANO);
-  if (little === PCAP_MAGIC_MICRO || little === PCAP_MAGIC_NANO) return readPcap(file, view, true, little === PCAP_MAGIC_NANO);
+  if (little === PCAP_MAGIC_MICRO || little === PCAP_MAGIC_NANO)
+    return readPcap(file, view, true, little === PCAP_MAGIC_NANO);
   throw new CaptureFormatError(`not a pcap or pcapng file (starts with 0x${big.toString(16).padStart(8, '0')})`);
 }
 
 function readPcap(file: Uint8Array, view: DataView, littleEndian: boolean, nano: boolean): CaptureFile {
-  if (file.length < PCAP_HEADER_BYTES) throw new CaptureFormatError(`pcap header cut short: ${file.length} of 24 bytes`);
+  if (file.length < PCAP_HEADER_BYTES)
+    throw new CaptureFormatError(`pcap header cut short: ${file.length} of 24 bytes`);
   // The low 16 bits are the link type; the upper bits may carry FCS information.
   const linkType = view.getUint32(20, littleEndian) & 0xffff;
   const frames: CaptureFrame[] = [];
   const result = (error?: string): CaptureFile =>
-    error === undefined ? { format: 'pcap', frames, linkTypes: [linkType] } : { format: 'pcap', frames, linkTypes: [linkType], error };
+    error === undefined
+      ? { format: 'pcap', frames, linkTypes: [linkType] }
+      : { format: 'pcap', frames, linkTypes: [linkType], error };
   let offset = PCAP_HEADER_BYTES;
   while (offset < file.length) {
     const number = frames.length + 1;
-    if (file.length - offset < PCAP_RECORD_BYTES) return result(`frame ${number}: record header cut short at byte ${offset}`);
+    if (file.length - offset < PCAP_RECORD_BYTES)
+      return result(`frame ${number}: record header cut short at byte ${offset}`);
     const seconds = view.getUint32(offset, littleEndian);
     const fraction = view.getUint32(offset + 4, littleEndian);
     const captured = view.getUint32(offset + 8, littleEndian);
     offset += PCAP_RECORD_BYTES;
-    if (captured > MAX_FRAME_BYTES) return result(`frame ${number}: captured length ${captured} is not plausible (damaged file)`);
-    if (file.length - offset < captured) return result(`frame ${number}: ${captured} bytes announced, ${file.length - offset} left`);
+    if (captured > MAX_FRAME_BYTES)
+      return result(`frame ${number}: captured length ${captured} is not plausible (damaged file)`);
+    if (file.length - offset < captured)
+      return result(`frame ${number}: ${captured} bytes announced, ${file.length - offset} left`);
     const nanoseconds = nano ? fraction : fraction * 1000;
-    if (nanoseconds >= 1e9) return result(`frame ${number}: timestamp fraction ${fraction} out of range (damaged file)`);
+    if (nanoseconds >= 1e9)
+      return result(`frame ${number}: timestamp fraction ${fraction} out of range (damaged file)`);
     frames.push({ number, seconds, nanoseconds, linkType, data: file.subarray(offset, offset + captured) });
     offset += captured;
   }
@@ -146,7 +154,8 @@ function packetBlock(
   frames: CaptureFrame[],
 ): string | undefined {
   if (body.length < 20) return 'packet block cut short';
-  const interfaceId = type === PCAPNG_ENHANCED_PACKET ? view.getUint32(0, littleEndian) : view.getUint16(0, littleEndian);
+  const interfaceId =
+    type === PCAPNG_ENHANCED_PACKET ? view.getUint32(0, littleEndian) : view.getUint16(0, littleEndian);
   const high = view.getUint32(4, littleEndian);
   const low = view.getUint32(8, littleEndian);
   const captured = view.getUint32(12, littleEndian);

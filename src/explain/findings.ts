@@ -5,7 +5,16 @@
 import type { ChecksumForm } from '../wire/types.js';
 import type { ObservedAdvert, RefusedAdvert } from './packets.js';
 import { masterHears, receiveVerdict, sameAddressList } from './shadow.js';
-import { duration, Group, intervalMsOf, intervalText, lowerBound, mismatchDetail, nextUp, seconds } from './group.js';
+import {
+  duration,
+  type Group,
+  intervalMsOf,
+  intervalText,
+  lowerBound,
+  mismatchDetail,
+  nextUp,
+  seconds,
+} from './group.js';
 import type { Disagreement, LateAdvert, MasterPeriod, RefusedSummary, TwoMasters } from './types.js';
 
 /** An advert later than its interval by more than this share of the interval is reported late. */
@@ -15,7 +24,9 @@ export function lateAdverts(group: Group, periods: readonly MasterPeriod[]): Lat
   const late: LateAdvert[] = [];
   for (const period of periods) {
     const own = group.bySource.get(period.router) ?? [];
-    const run = own.slice(lowerBound(own, period.fromMs), lowerBound(own, nextUp(period.lastAdvertMs))).filter((a) => a.advert.priority > 0);
+    const run = own
+      .slice(lowerBound(own, period.fromMs), lowerBound(own, nextUp(period.lastAdvertMs)))
+      .filter((a) => a.advert.priority > 0);
     for (let i = 1; i < run.length; i++) {
       const gapMs = run[i]!.atMs - run[i - 1]!.atMs;
       const intervalMs = intervalMsOf(run[i - 1]!);
@@ -38,7 +49,8 @@ export function twoMastersOf(group: Group, periods: readonly MasterPeriod[]): Tw
       if (b.fromMs >= a.toMs) break; // in order of start: no later one overlaps a either
       if (a.router === b.router) continue;
       // Only what the wire proves: both advertising (up to each one's last advert, or its step-down).
-      const certainEnd = (p: MasterPeriod): number => (p.end === 'capture-end' ? p.toMs : Math.min(p.toMs, Math.max(p.lastAdvertMs, p.fromMs)));
+      const certainEnd = (p: MasterPeriod): number =>
+        p.end === 'capture-end' ? p.toMs : Math.min(p.toMs, Math.max(p.lastAdvertMs, p.fromMs));
       const fromMs = Math.max(a.fromMs, b.fromMs);
       const toMs = Math.min(certainEnd(a), certainEnd(b));
       const advertA = group.firstOf(a.router, fromMs);
@@ -99,18 +111,30 @@ export function disagreementsOf(group: Group): Disagreement[] {
       const sample = theirs.filter((a) => a.advert.priority > 0).at(-1) ?? theirs.at(-1)!;
       const reason = receiveVerdict(config, sample);
       if (reason !== undefined) {
-        found.push({ router, peer, what: reason, drops: true, text: `${router} drops ${peer}'s adverts (core: ${reason}${mismatchDetail(reason, config, sample)})` });
+        found.push({
+          router,
+          peer,
+          what: reason,
+          drops: true,
+          text: `${router} drops ${peer}'s adverts (core: ${reason}${mismatchDetail(reason, config, sample)})`,
+        });
         continue;
       }
       if (config.version === 3 && sample.advert.advertIntervalCs !== config.advertIntervalCs) {
         found.push({
-          router, peer, what: 'interval-mismatch-v3', drops: false,
+          router,
+          peer,
+          what: 'interval-mismatch-v3',
+          drops: false,
           text: `${router} (interval ${intervalText(config.advertIntervalCs)}) hears ${peer} at ${intervalText(sample.advert.advertIntervalCs)}: logged; as Backup it adopts the Master's interval`,
         });
       }
       if (!sameAddressList(config, sample)) {
         found.push({
-          router, peer, what: 'address-list-mismatch', drops: false,
+          router,
+          peer,
+          what: 'address-list-mismatch',
+          drops: false,
           text: `${router} lists [${config.virtualAddresses.join(', ')}], ${peer} lists [${sample.advert.addresses.join(', ')}]: logged (dropped only with strict checks)`,
         });
       }
@@ -125,7 +149,10 @@ export function disagreementsOf(group: Group): Disagreement[] {
     for (const [router, form] of [...forms.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (form !== 'v3-no-pseudo-header') continue;
       found.push({
-        router, peer: '*', what: 'checksum-form', drops: false,
+        router,
+        peer: '*',
+        what: 'checksum-form',
+        drops: false,
         text: `checksum forms differ (${list.join(', ')}): ${router} omits the IPv4 pseudo-header (RFC 9568); keepalived 2.2.7 drops such adverts, vrrp-engine accepts both`,
       });
     }
@@ -141,5 +168,11 @@ export function summariseRefused(refused: readonly RefusedAdvert[]): RefusedSumm
     if (entry === undefined) byKey.set(key, { first: packet, count: 1 });
     else entry.count += 1;
   }
-  return [...byKey.values()].map(({ first, count }) => ({ source: first.source, reason: first.reason, count, firstFrame: first.frame, detail: first.detail }));
+  return [...byKey.values()].map(({ first, count }) => ({
+    source: first.source,
+    reason: first.reason,
+    count,
+    firstFrame: first.frame,
+    detail: first.detail,
+  }));
 }

@@ -35,7 +35,8 @@ export class Group {
   /** `source`'s last advert above priority 0 at or before `atMs` (strictly before when `strict`). */
   lastOf(source: string, atMs: number, strict = false): ObservedAdvert | undefined {
     const list = this.bySource.get(source) ?? [];
-    for (let i = lowerBound(list, strict ? atMs : nextUp(atMs)) - 1; i >= 0; i--) if (list[i]!.advert.priority > 0) return list[i];
+    for (let i = lowerBound(list, strict ? atMs : nextUp(atMs)) - 1; i >= 0; i--)
+      if (list[i]!.advert.priority > 0) return list[i];
     return undefined;
   }
 
@@ -61,7 +62,8 @@ export class Group {
     let peers = this.peers.get(source);
     if (peers === undefined) {
       const found = new Set<string>();
-      for (const advert of this.bySource.get(source) ?? []) if (!isMulticast(advert.destination)) found.add(advert.destination);
+      for (const advert of this.bySource.get(source) ?? [])
+        if (!isMulticast(advert.destination)) found.add(advert.destination);
       peers = [...found].sort();
       this.peers.set(source, peers);
     }
@@ -94,7 +96,6 @@ export function lowerBound(list: readonly { readonly atMs: number }[], atMs: num
 export function nextUp(ms: number): number {
   return ms + Math.max(Number.EPSILON, Math.abs(ms) * Number.EPSILON);
 }
-
 
 /** An advert's interval in ms (at least 1, so a zero interval cannot divide by zero). */
 export const intervalMsOf = (advert: ObservedAdvert): number => Math.max(1, advert.advert.advertIntervalCs) * 10;

@@ -16,14 +16,14 @@ export type * from './types.js';
 export { formatExplanation } from './report.js';
 export { explanationPicture } from './picture.js';
 
-
 /** Explains the capture in `bytes`. Throws CaptureFormatError when the file is no capture at all. */
 export function explainCapture(bytes: Uint8Array): Explanation {
   const file = readCaptureFile(bytes);
   const { packets, tally } = lanPackets(file.frames);
   const first = file.frames[0];
   const last = file.frames.at(-1);
-  const durationMs = first === undefined || last === undefined ? 0 : Math.max(0, packets.at(-1)?.atMs ?? 0, spanMs(first, last));
+  const durationMs =
+    first === undefined || last === undefined ? 0 : Math.max(0, packets.at(-1)?.atMs ?? 0, spanMs(first, last));
   return {
     format: file.format,
     linkTypes: file.linkTypes,
@@ -36,8 +36,13 @@ export function explainCapture(bytes: Uint8Array): Explanation {
   };
 }
 
-function spanMs(first: { seconds: number; nanoseconds: number }, last: { seconds: number; nanoseconds: number }): number {
-  return Math.round(((last.seconds - first.seconds) * 1000 + (last.nanoseconds - first.nanoseconds) / 1e6) * 1000) / 1000;
+function spanMs(
+  first: { seconds: number; nanoseconds: number },
+  last: { seconds: number; nanoseconds: number },
+): number {
+  return (
+    Math.round(((last.seconds - first.seconds) * 1000 + (last.nanoseconds - first.nanoseconds) / 1e6) * 1000) / 1000
+  );
 }
 
 function isoTime(seconds: number, nanoseconds: number): string {

@@ -114,14 +114,23 @@ export function linkPayload(linkType: number, frame: Uint8Array): LinkPayload | 
       // packet type, ARPHRD type, address length, 8 address bytes, protocol.
       if (frame.length < 16) return undefined;
       const addressLength = uint16(frame, 4);
-      return { etherType: uint16(frame, 14), payload: frame.subarray(16), sourceMac: addressLength === 6 ? macText(frame, 6) : undefined };
+      return {
+        etherType: uint16(frame, 14),
+        payload: frame.subarray(16),
+        sourceMac: addressLength === 6 ? macText(frame, 6) : undefined,
+      };
     }
     case LINKTYPE_LINUX_SLL2: {
       // protocol, reserved, interface index, ARPHRD type, packet type, address length, 8 address bytes.
       if (frame.length < 20) return undefined;
       const addressLength = frame[11]!;
       const interfaceIndex = ((frame[4]! << 24) | (frame[5]! << 16) | (frame[6]! << 8) | frame[7]!) >>> 0;
-      return { etherType: uint16(frame, 0), payload: frame.subarray(20), sourceMac: addressLength === 6 ? macText(frame, 12) : undefined, interfaceIndex };
+      return {
+        etherType: uint16(frame, 0),
+        payload: frame.subarray(20),
+        sourceMac: addressLength === 6 ? macText(frame, 12) : undefined,
+        interfaceIndex,
+      };
     }
     case LINKTYPE_RAW:
     case LINKTYPE_IPV4:
@@ -139,7 +148,9 @@ export function linkPayload(linkType: number, frame: Uint8Array): LinkPayload | 
 /** Milliseconds from `origin` to `frame`, exact to the nanosecond. */
 export function relativeMs(frame: CaptureFrame, origin: CaptureFrame): RelativeMs {
   // Rounded to the microsecond, so text and JSON print the same figures on every run.
-  return Math.round(((frame.seconds - origin.seconds) * 1000 + (frame.nanoseconds - origin.nanoseconds) / 1e6) * 1000) / 1000;
+  return (
+    Math.round(((frame.seconds - origin.seconds) * 1000 + (frame.nanoseconds - origin.nanoseconds) / 1e6) * 1000) / 1000
+  );
 }
 
 /**
@@ -183,7 +194,8 @@ function isCopy(
   atMs: RelativeMs,
   lastSeen: Map<string, { atMs: RelativeMs; interfaceIndex: number | undefined }>,
 ): boolean {
-  const cooked = linkType === LINKTYPE_LINUX_SLL2 || (linkType === LINKTYPE_LINUX_SLL && link.etherType !== ETHERTYPE_ARP);
+  const cooked =
+    linkType === LINKTYPE_LINUX_SLL2 || (linkType === LINKTYPE_LINUX_SLL && link.etherType !== ETHERTYPE_ARP);
   if (!cooked) return false;
   const key = `${link.etherType}:${Buffer.from(link.payload.buffer, link.payload.byteOffset, link.payload.byteLength).toString('latin1')}`;
   const seen = lastSeen.get(key);
@@ -207,7 +219,13 @@ function classify(link: LinkPayload, frame: number, atMs: RelativeMs, tally: Fra
     const decoded = decodeAdvert(ip.payload, ip.meta);
     const common = { frame, atMs, sourceMac: link.sourceMac, family: ip.meta.family, source: ip.meta.sourceAddress };
     if (!decoded.ok) {
-      return { kind: 'refused', ...common, vrid: ip.payload.length >= 2 ? ip.payload[1]! : undefined, reason: decoded.reason, detail: decoded.detail ?? '' };
+      return {
+        kind: 'refused',
+        ...common,
+        vrid: ip.payload.length >= 2 ? ip.payload[1]! : undefined,
+        reason: decoded.reason,
+        detail: decoded.detail ?? '',
+      };
     }
     return {
       kind: 'advert',
@@ -218,7 +236,8 @@ function classify(link: LinkPayload, frame: number, atMs: RelativeMs, tally: Fra
       checksumForm: decoded.checksumForm,
     };
   }
-  if (ip.protocol === ICMPV6) return neighborAdvertisement(ip.payload, link.sourceMac, frame, atMs) ?? countOther(tally);
+  if (ip.protocol === ICMPV6)
+    return neighborAdvertisement(ip.payload, link.sourceMac, frame, atMs) ?? countOther(tally);
   return countOther(tally);
 }
 
@@ -229,7 +248,8 @@ function countOther(tally: FrameTally): undefined {
 
 /** An ARP packet for IPv4 over Ethernet claims its sender address for its sender MAC. */
 function arpClaim(arp: Uint8Array, frame: number, atMs: RelativeMs): AddressClaim | undefined {
-  if (arp.length < 28 || uint16(arp, 0) !== 1 || uint16(arp, 2) !== ETHERTYPE_IPV4 || arp[4] !== 6 || arp[5] !== 4) return undefined;
+  if (arp.length < 28 || uint16(arp, 0) !== 1 || uint16(arp, 2) !== ETHERTYPE_IPV4 || arp[4] !== 6 || arp[5] !== 4)
+    return undefined;
   const operation = uint16(arp, 6);
   const senderIp = formatIpv4(arp, 14);
   const targetIp = formatIpv4(arp, 24);
@@ -239,7 +259,12 @@ function arpClaim(arp: Uint8Array, frame: number, atMs: RelativeMs): AddressClai
 }
 
 /** A Neighbor Advertisement claims its target for the MAC in its option (or the frame's source). */
-function neighborAdvertisement(icmp: Uint8Array, sourceMac: string | undefined, frame: number, atMs: RelativeMs): AddressClaim | undefined {
+function neighborAdvertisement(
+  icmp: Uint8Array,
+  sourceMac: string | undefined,
+  frame: number,
+  atMs: RelativeMs,
+): AddressClaim | undefined {
   if (icmp.length < 24 || icmp[0] !== ICMPV6_NEIGHBOR_ADVERTISEMENT) return undefined;
   const solicited = (icmp[4]! & 0x40) !== 0;
   let mac = sourceMac;
@@ -251,5 +276,12 @@ function neighborAdvertisement(icmp: Uint8Array, sourceMac: string | undefined, 
     offset += units * 8;
   }
   if (mac === undefined) return undefined;
-  return { kind: 'claim', frame, atMs, address: formatIpv6(icmp, 8), mac, how: solicited ? 'solicited NA' : 'unsolicited NA' };
+  return {
+    kind: 'claim',
+    frame,
+    atMs,
+    address: formatIpv6(icmp, 8),
+    mac,
+    how: solicited ? 'solicited NA' : 'unsolicited NA',
+  };
 }

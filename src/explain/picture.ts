@@ -16,14 +16,19 @@ export function explanationPicture(explanation: Explanation, name: string): stri
       const segments: { fromMs: number; state: SimRouterState }[] = [{ fromMs: 0, state: 'Backup' }];
       for (const period of group.periods.filter((p) => p.router === router.address)) {
         segments.push({ fromMs: period.fromMs, state: 'Master' });
-        if (period.end !== 'capture-end') segments.push({ fromMs: period.toMs, state: period.end === 'stepped-down' ? 'Backup' : 'Down' });
+        if (period.end !== 'capture-end')
+          segments.push({ fromMs: period.toMs, state: period.end === 'stepped-down' ? 'Backup' : 'Down' });
       }
       rows.push({ label: `VRID ${group.vrid} ${router.address}`, segments: ordered(segments) });
     }
-    for (const election of group.elections) markers.push({ atMs: election.atMs, label: `VRID ${group.vrid}: ${election.router} Master (${election.cause})` });
+    for (const election of group.elections)
+      markers.push({ atMs: election.atMs, label: `VRID ${group.vrid}: ${election.router} Master (${election.cause})` });
     const conflict = group.twoMasters[0];
     if (conflict !== undefined && (violation === undefined || conflict.fromMs < violation.atMs)) {
-      violation = { atMs: conflict.fromMs, message: `VRID ${group.vrid}: two Masters, ${conflict.routers.join(' and ')}` };
+      violation = {
+        atMs: conflict.fromMs,
+        message: `VRID ${group.vrid}: two Masters, ${conflict.routers.join(' and ')}`,
+      };
     }
   }
   markers.sort((a, b) => a.atMs - b.atMs);
@@ -39,7 +44,9 @@ export function explanationPicture(explanation: Explanation, name: string): stri
 }
 
 /** Segments in time order; of two at the same moment the later-added wins (a period ending and the next starting). */
-function ordered(segments: readonly { fromMs: number; state: SimRouterState }[]): { fromMs: number; state: SimRouterState }[] {
+function ordered(
+  segments: readonly { fromMs: number; state: SimRouterState }[],
+): { fromMs: number; state: SimRouterState }[] {
   const sorted = segments.map((s, i) => ({ ...s, i })).sort((a, b) => a.fromMs - b.fromMs || a.i - b.i);
   return sorted.filter((s, i) => sorted[i + 1]?.fromMs !== s.fromMs).map(({ fromMs, state }) => ({ fromMs, state }));
 }

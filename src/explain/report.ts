@@ -5,7 +5,14 @@
 import type { GroupExplanation } from './types.js';
 import type { Explanation } from './types.js';
 
-const LINK_TYPE_NAMES: Record<number, string> = { 1: 'Ethernet', 101: 'raw IP', 113: 'Linux cooked (SLL)', 228: 'raw IPv4', 229: 'raw IPv6', 276: 'Linux cooked (SLL2)' };
+const LINK_TYPE_NAMES: Record<number, string> = {
+  1: 'Ethernet',
+  101: 'raw IP',
+  113: 'Linux cooked (SLL)',
+  228: 'raw IPv4',
+  229: 'raw IPv6',
+  276: 'Linux cooked (SLL2)',
+};
 
 const at = (ms: number): string => `+${(ms / 1000).toFixed(3)}s`;
 const intervalText = (cs: number): string => `${cs % 100 === 0 ? cs / 100 : (cs / 100).toFixed(2)} s`;
@@ -17,7 +24,10 @@ export function formatExplanation(explanation: Explanation, name: string): strin
     `${name}: ${explanation.format}, ${links}, ${explanation.frames} frames over ${(explanation.durationMs / 1000).toFixed(3)} s` +
       (explanation.startedAt === undefined ? '' : ` from ${explanation.startedAt}`),
   );
-  if (explanation.readError !== undefined) out.push(`warning: the file is damaged or ends early (${explanation.readError}); what follows covers the frames before`);
+  if (explanation.readError !== undefined)
+    out.push(
+      `warning: the file is damaged or ends early (${explanation.readError}); what follows covers the frames before`,
+    );
   const tally = explanation.tally;
   const skipped = [
     tally.other > 0 ? `${tally.other} other frames` : '',
@@ -33,7 +43,9 @@ export function formatExplanation(explanation: Explanation, name: string): strin
 
 function formatGroup(group: GroupExplanation): string[] {
   const versions = [...new Set(group.routers.flatMap((r) => r.versions))].map((v) => `VRRPv${v}`).join(' and ');
-  const out = [`VRID ${group.vrid} over IPv${group.family}${versions === '' ? '' : ` (${versions})`}: ${group.routers.length} router(s)`];
+  const out = [
+    `VRID ${group.vrid} over IPv${group.family}${versions === '' ? '' : ` (${versions})`}: ${group.routers.length} router(s)`,
+  ];
   out.push('  routers:');
   for (const r of group.routers) {
     const mac = r.macs.length === 0 ? '' : ` mac ${r.macs.join(',')}`;
@@ -54,7 +66,11 @@ function formatGroup(group: GroupExplanation): string[] {
   const events: { atMs: number; order: number; text: string }[] = [
     ...group.elections.map((e) => ({ atMs: e.atMs, order: 1, text: `election  ${e.text}` })),
     ...group.stepDowns.map((s) => ({ atMs: s.atMs, order: 0, text: `step-down ${s.text}` })),
-    ...group.late.map((l) => ({ atMs: l.atMs, order: 2, text: `late      ${l.router} advert ${(l.gapMs / 1000).toFixed(3)} s after the previous (interval ${(l.intervalMs / 1000).toFixed(3)} s, ${(l.gapMs - l.intervalMs).toFixed(1)} ms late), frame ${l.frame}${l.heardInGap.length === 0 ? '' : `; ${l.heardInGap.join(', ')} advertised in between`}` })),
+    ...group.late.map((l) => ({
+      atMs: l.atMs,
+      order: 2,
+      text: `late      ${l.router} advert ${(l.gapMs / 1000).toFixed(3)} s after the previous (interval ${(l.intervalMs / 1000).toFixed(3)} s, ${(l.gapMs - l.intervalMs).toFixed(1)} ms late), frame ${l.frame}${l.heardInGap.length === 0 ? '' : `; ${l.heardInGap.join(', ')} advertised in between`}`,
+    })),
     ...group.twoMasters.map((m) => ({ atMs: m.fromMs, order: 3, text: `CONFLICT  ${m.text}` })),
     ...group.vipMoves.map((v) => ({ atMs: v.atMs, order: 4, text: `vip       ${v.text}` })),
   ].sort((a, b) => a.atMs - b.atMs || a.order - b.order);
@@ -70,10 +86,12 @@ function formatGroup(group: GroupExplanation): string[] {
     out.push('  peers that disagree:');
     for (const d of group.disagreements) out.push(`    ${d.text}`);
   }
-  if (group.routersNotCompared > 0) out.push(`    (${group.routersNotCompared} routers with the fewest adverts not compared)`);
+  if (group.routersNotCompared > 0)
+    out.push(`    (${group.routersNotCompared} routers with the fewest adverts not compared)`);
   if (group.refused.length > 0) {
     out.push('  adverts the codec refuses:');
-    for (const r of group.refused) out.push(`    ${r.count} from ${r.source}: ${r.reason} (${r.detail}), first frame ${r.firstFrame}`);
+    for (const r of group.refused)
+      out.push(`    ${r.count} from ${r.source}: ${r.reason} (${r.detail}), first frame ${r.firstFrame}`);
   }
   const late = group.late.length;
   out.push(

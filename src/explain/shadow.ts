@@ -52,9 +52,14 @@ function passwordOf(authData: Uint8Array): string | undefined {
  * priority-0 advert says the router is leaving, not what it was configured with); `peers` are the
  * unicast destinations it was seen sending to.
  */
-export function configFromAdvert(observed: ObservedAdvert, priority: number, peers: readonly string[]): VirtualRouterConfig {
+export function configFromAdvert(
+  observed: ObservedAdvert,
+  priority: number,
+  peers: readonly string[],
+): VirtualRouterConfig {
   const advert = observed.advert;
-  const password = advert.version === 2 && advert.authType === AUTH_SIMPLE_PASSWORD ? passwordOf(advert.authData) : undefined;
+  const password =
+    advert.version === 2 && advert.authType === AUTH_SIMPLE_PASSWORD ? passwordOf(advert.authData) : undefined;
   return {
     name: observed.source,
     interface: 'capture',
@@ -82,7 +87,10 @@ export function configFromAdvert(observed: ObservedAdvert, priority: number, pee
 
 /** Whether an advert on the wire reaches the router `config` describes (multicast, or unicast to it). */
 export function reaches(observed: ObservedAdvert, config: VirtualRouterConfig): boolean {
-  return observed.source !== config.primaryAddress && (isMulticast(observed.destination) || observed.destination === config.primaryAddress);
+  return (
+    observed.source !== config.primaryAddress &&
+    (isMulticast(observed.destination) || observed.destination === config.primaryAddress)
+  );
 }
 
 export interface ShadowTransition {
@@ -132,7 +140,12 @@ function runTimers(router: VirtualRouter, untilMs: number, into: ShadowTransitio
  * A router that starts as Backup at `fromMs` and hears every advert of `adverts` that reaches it
  * before `untilMs`: what the core makes of them.
  */
-export function replayAsBackup(config: VirtualRouterConfig, fromMs: number, untilMs: number, adverts: readonly ObservedAdvert[]): BackupReplay {
+export function replayAsBackup(
+  config: VirtualRouterConfig,
+  fromMs: number,
+  untilMs: number,
+  adverts: readonly ObservedAdvert[],
+): BackupReplay {
   const router = new VirtualRouter(config);
   const transitions: ShadowTransition[] = [];
   stateChanges(router.handle({ kind: 'startup' }, fromMs), fromMs, transitions);
@@ -144,7 +157,10 @@ export function replayAsBackup(config: VirtualRouterConfig, fromMs: number, unti
     if (observed.atMs < fromMs || observed.atMs >= untilMs || !reaches(observed, config)) continue;
     runTimers(router, observed.atMs, transitions);
     const wasBackup = router.state === 'Backup';
-    const actions = router.handle({ kind: 'advert', advert: receivedAdvert(observed.advert, observedMeta(observed)) }, observed.atMs);
+    const actions = router.handle(
+      { kind: 'advert', advert: receivedAdvert(observed.advert, observedMeta(observed)) },
+      observed.atMs,
+    );
     stateChanges(actions, observed.atMs, transitions);
     const dropped = actions.find((a) => a.kind === 'dropped');
     if (dropped !== undefined) {
@@ -186,10 +202,16 @@ export function masterHears(
   router.handle({ kind: 'startup' }, startMs);
   const deadline = router.nextDeadlineMs();
   if (router.state !== 'Master' && deadline !== undefined) router.handle({ kind: 'timeout' }, deadline);
-  const actions = router.handle({ kind: 'advert', advert: receivedAdvert(challenger.advert, observedMeta(challenger)) }, challenger.atMs);
+  const actions = router.handle(
+    { kind: 'advert', advert: receivedAdvert(challenger.advert, observedMeta(challenger)) },
+    challenger.atMs,
+  );
   const dropped = actions.find((a) => a.kind === 'dropped');
   const change = actions.find((a) => a.kind === 'stateChange');
-  return { stepsDown: change?.kind === 'stateChange' ? change.reason : undefined, dropped: dropped?.kind === 'dropped' ? dropped.reason : undefined };
+  return {
+    stepsDown: change?.kind === 'stateChange' ? change.reason : undefined,
+    dropped: dropped?.kind === 'dropped' ? dropped.reason : undefined,
+  };
 }
 
 /** The core's receive verdict on `observed` by the router `config` describes: a drop reason, or undefined. */
@@ -203,13 +225,26 @@ export function sameAddressList(config: VirtualRouterConfig, observed: ObservedA
 }
 
 /** Master_Down_Interval and Skew_Time of `config` under a Master advertising every `masterIntervalCs`. */
-export function downTimerOf(config: VirtualRouterConfig, masterIntervalCs: number): { readonly downMs: number; readonly skewMs: number } {
+export function downTimerOf(
+  config: VirtualRouterConfig,
+  masterIntervalCs: number,
+): { readonly downMs: number; readonly skewMs: number } {
   return {
     downMs: masterDownIntervalMs(config.version, config.priority, masterIntervalCs),
     skewMs: skewMs(config.version, config.priority, masterIntervalCs),
   };
 }
 
-function observedMeta(observed: ObservedAdvert): { family: 4 | 6; sourceAddress: string; destinationAddress: string; ttl: number } {
-  return { family: observed.family, sourceAddress: observed.source, destinationAddress: observed.destination, ttl: observed.ttl };
+function observedMeta(observed: ObservedAdvert): {
+  family: 4 | 6;
+  sourceAddress: string;
+  destinationAddress: string;
+  ttl: number;
+} {
+  return {
+    family: observed.family,
+    sourceAddress: observed.source,
+    destinationAddress: observed.destination,
+    ttl: observed.ttl,
+  };
 }

@@ -37,14 +37,14 @@ export interface MasterPeriod {
 }
 
 export type ElectionCause =
-  | 'master-at-capture-start'   // already advertising when the capture begins
-  | 'no-master-heard'           // its down timer ran out with no Master heard since the capture began
-  | 'down-timer'                // the Master fell silent: N adverts missed, Master_Down_Interval ran out
-  | 'priority-0'                // the Master sent priority 0: Skew_Time
-  | 'preemption'                // higher priority than the advertising Master
-  | 'address-tie-break'         // equal priority, greater address
-  | 'adverts-dropped'           // its down timer ran out because it drops the Master's adverts
-  | 'not-hearing-master';       // the core keeps it Backup: it cannot be receiving the Master's adverts
+  | 'master-at-capture-start' // already advertising when the capture begins
+  | 'no-master-heard' // its down timer ran out with no Master heard since the capture began
+  | 'down-timer' // the Master fell silent: N adverts missed, Master_Down_Interval ran out
+  | 'priority-0' // the Master sent priority 0: Skew_Time
+  | 'preemption' // higher priority than the advertising Master
+  | 'address-tie-break' // equal priority, greater address
+  | 'adverts-dropped' // its down timer ran out because it drops the Master's adverts
+  | 'not-hearing-master'; // the core keeps it Backup: it cannot be receiving the Master's adverts
 
 export interface Election {
   readonly atMs: number;

@@ -3,13 +3,19 @@
 // at a router that is no longer Master when the capture ends.
 
 import type { AddressClaim } from './packets.js';
-import { Group, lowerBound, nextUp, seconds } from './group.js';
+import { type Group, lowerBound, nextUp, seconds } from './group.js';
 import type { MasterPeriod, StaleVip, VipMove } from './types.js';
 
-export function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claims: readonly AddressClaim[]): { moves: VipMove[]; stale: StaleVip[] } {
+export function vipMovesOf(
+  group: Group,
+  periods: readonly MasterPeriod[],
+  claims: readonly AddressClaim[],
+): { moves: VipMove[]; stale: StaleVip[] } {
   const vips = new Set(group.adverts.flatMap((a) => a.advert.addresses));
   const routerByMac = new Map<string, string>();
-  for (const advert of group.adverts) if (advert.sourceMac !== undefined && !routerByMac.has(advert.sourceMac)) routerByMac.set(advert.sourceMac, advert.source);
+  for (const advert of group.adverts)
+    if (advert.sourceMac !== undefined && !routerByMac.has(advert.sourceMac))
+      routerByMac.set(advert.sourceMac, advert.source);
   const holder = new Map<string, AddressClaim>();
   const moves: VipMove[] = [];
   const periodsByRouter = new Map<string, { atMs: number; period: MasterPeriod }[]>();
@@ -31,11 +37,16 @@ export function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claim
     // Master before the other MAC's claim is claiming it back (two routers announce one VIP).
     const afterElection = masterNow && (previous === undefined || period.fromMs >= previous.atMs);
     const afterFirstAdvertMs = afterElection ? claim.atMs - period.fromMs : undefined;
-    const target = router === undefined ? `${claim.mac} (no router of this VRID advertises from it)` : `${claim.mac} (${router})`;
-    const timing = afterFirstAdvertMs !== undefined
-      ? `${afterFirstAdvertMs.toFixed(1)} ms after its first advert as Master`
-      : masterNow ? `claimed back by a Master since ${seconds(period.fromMs)} (two routers announce it)`
-      : router === undefined ? 'an address conflict, or a virtual MAC' : `while ${router} is not advertising as Master`;
+    const target =
+      router === undefined ? `${claim.mac} (no router of this VRID advertises from it)` : `${claim.mac} (${router})`;
+    const timing =
+      afterFirstAdvertMs !== undefined
+        ? `${afterFirstAdvertMs.toFixed(1)} ms after its first advert as Master`
+        : masterNow
+          ? `claimed back by a Master since ${seconds(period.fromMs)} (two routers announce it)`
+          : router === undefined
+            ? 'an address conflict, or a virtual MAC'
+            : `while ${router} is not advertising as Master`;
     moves.push({
       atMs: claim.atMs,
       frame: claim.frame,
@@ -52,7 +63,11 @@ export function vipMovesOf(group: Group, periods: readonly MasterPeriod[], claim
 }
 
 /** VIPs whose last announcement points at a router that is no longer Master while another is. */
-function staleVips(periods: readonly MasterPeriod[], holder: ReadonlyMap<string, AddressClaim>, routerByMac: ReadonlyMap<string, string>): StaleVip[] {
+function staleVips(
+  periods: readonly MasterPeriod[],
+  holder: ReadonlyMap<string, AddressClaim>,
+  routerByMac: ReadonlyMap<string, string>,
+): StaleVip[] {
   const masters = periods.filter((p) => p.end === 'capture-end').map((p) => p.router);
   if (masters.length === 0) return [];
   const stale: StaleVip[] = [];

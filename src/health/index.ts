@@ -15,7 +15,13 @@ import { probeScript } from './checks/script.js';
 import { probeTcp } from './checks/tcp.js';
 import { CommandPreparation } from './command-prep.js';
 import { CommandRunner } from './command-runner.js';
-import { DEFAULT_NOTIFY_TIMEOUT_MS, NotifyQueues, notifyCommandsFor, notifyStateOf, type NotifyState } from './notify.js';
+import {
+  DEFAULT_NOTIFY_TIMEOUT_MS,
+  NotifyQueues,
+  notifyCommandsFor,
+  notifyStateOf,
+  type NotifyState,
+} from './notify.js';
 import { NotifyFifos, notifyFifoLine } from './notify-fifo.js';
 import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from '../model/health-plan.js';
 import { PolledCheck } from './polled-check.js';
@@ -58,6 +64,7 @@ interface Context {
  * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
  * or checks, or an Error for an interface check without a link source.
  */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function startHealth(
   plan: HealthPlan,
   deps: HealthDeps,
@@ -68,7 +75,9 @@ export function startHealth(
   const runner = new CommandRunner();
   const preparation = new CommandPreparation(plan.scriptSecurity);
   const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
-  const polled = plan.checks.filter((spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp').length;
+  const polled = plan.checks.filter(
+    (spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp',
+  ).length;
   let polledIndex = 0;
   // Polled checks start spread over their interval (the i-th of n after i/n of it), not all at once.
   const checks = plan.checks.map((spec) => createCheck(spec, context, () => polledIndex++ / Math.max(1, polled)));
@@ -84,12 +93,21 @@ export function startHealth(
         engine.input(track.router, trackInput(track, verdict));
       } catch (error) {
         // The router was removed from a running engine (a reload) before this plan was replaced.
-        logger.warn({ event: 'healthCheck', check: check.name, router: track.router }, `check ${check.name}: ${(error as Error).message}`);
+        logger.warn(
+          { event: 'healthCheck', check: check.name, router: track.router },
+          `check ${check.name}: ${(error as Error).message}`,
+        );
       }
     }
   };
 
-  const queues = new NotifyQueues(runner, logger, plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS, preparation, options.notifyAfter);
+  const queues = new NotifyQueues(
+    runner,
+    logger,
+    plan.notifyTimeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS,
+    preparation,
+    options.notifyAfter,
+  );
   const fifos = new NotifyFifos(plan.notifyFifos ?? [], logger, preparation);
   const notifyByRouter = new Map<string, NotifySpec>(plan.notify.map((spec) => [spec.router, spec]));
   let syncGroups: SyncGroups | undefined;
@@ -100,7 +118,10 @@ export function startHealth(
     fifos.write(notifyFifoLine('INSTANCE', event.router, state, event.priority));
     const spec = notifyByRouter.get(event.router);
     if (spec === undefined) return;
-    queues.enqueue(`INSTANCE ${event.router}`, notifyCommandsFor(spec, 'INSTANCE', event.router, state, event.priority));
+    queues.enqueue(
+      `INSTANCE ${event.router}`,
+      notifyCommandsFor(spec, 'INSTANCE', event.router, state, event.priority),
+    );
   };
   // Ours first: a member's line is written before the group's line it leads to, as keepalived's.
   engine.on('stateChange', onStateChange);
@@ -108,12 +129,15 @@ export function startHealth(
   syncGroups = new SyncGroups(plan.syncGroups, engine, logger, (group: string, state: NotifyState) => {
     fifos.write(notifyFifoLine('GROUP', group, state, 0));
     const spec = plan.syncGroups.find((candidate) => candidate.name === group);
-    if (spec?.notify !== undefined) queues.enqueue(`GROUP ${group}`, notifyCommandsFor(spec.notify, 'GROUP', group, state, 0));
+    if (spec?.notify !== undefined)
+      queues.enqueue(`GROUP ${group}`, notifyCommandsFor(spec.notify, 'GROUP', group, state, 0));
   });
   if (options.notifyCurrentStates !== false && engine.running) replayCurrentStates(engine, onStateChange);
   else if (plan.fifoStatesOnReload === true && engine.running) {
     // fifo_write_vrrp_states_on_reload: the FIFOs (not the scripts) hear every state again.
-    replayCurrentStates(engine, (event) => fifos.write(notifyFifoLine('INSTANCE', event.router, notifyStateOf(event.to), event.priority)));
+    replayCurrentStates(engine, (event) =>
+      fifos.write(notifyFifoLine('INSTANCE', event.router, notifyStateOf(event.to), event.priority)),
+    );
   }
 
   for (const check of checks) feed(check, check.verdict());
@@ -121,7 +145,14 @@ export function startHealth(
     check.start((verdict) => {
       const status = check.status();
       logger.info(
-        { event: 'healthCheck', check: check.name, kind: check.kind, up: verdict.up, ...(verdict.value !== undefined ? { value: verdict.value } : {}), result: status.lastResult },
+        {
+          event: 'healthCheck',
+          check: check.name,
+          kind: check.kind,
+          up: verdict.up,
+          ...(verdict.value !== undefined ? { value: verdict.value } : {}),
+          result: status.lastResult,
+        },
         `check ${check.name} ${verdict.value !== undefined ? `reads ${verdict.value}` : verdict.up ? 'up' : 'down'} (${status.lastResult})`,
       );
       feed(check, verdict);
@@ -158,10 +189,18 @@ export function startHealth(
  * still run), tracks the new plan no longer has are neutralised (the router forgets their weight and
  * any Fault they held), and the new plan starts.
  */
-export function replaceHealth(previous: { readonly handle: HealthHandle; readonly plan: HealthPlan } | undefined, plan: HealthPlan, deps: HealthDeps): HealthHandle {
+export function replaceHealth(
+  previous: { readonly handle: HealthHandle; readonly plan: HealthPlan } | undefined,
+  plan: HealthPlan,
+  deps: HealthDeps,
+): HealthHandle {
   let previousStopped: Promise<void> | undefined;
   if (previous !== undefined) {
-    previousStopped = previous.handle.stop().catch((error: Error) => deps.logger.error({ event: 'health-error' }, `stopping the previous health checks: ${error.message}`));
+    previousStopped = previous.handle
+      .stop()
+      .catch((error: Error) =>
+        deps.logger.error({ event: 'health-error' }, `stopping the previous health checks: ${error.message}`),
+      );
     const routers = new Set(deps.engine.routerNames());
     const kept = new Set(plan.tracks.map((track) => `${track.router}\0${track.check}`));
     for (const track of previous.plan.tracks) {
@@ -176,7 +215,10 @@ export function replaceHealth(previous: { readonly handle: HealthHandle; readonl
   }
   // The routers' states were notified by the previous plan: only changes from now on run commands,
   // and only after the previous plan's queued ones (order per instance holds across a reload).
-  return startHealth(plan, deps, { notifyCurrentStates: previous === undefined, ...(previousStopped ? { notifyAfter: previousStopped } : {}) });
+  return startHealth(plan, deps, {
+    notifyCurrentStates: previous === undefined,
+    ...(previousStopped ? { notifyAfter: previousStopped } : {}),
+  });
 }
 
 /**
@@ -188,8 +230,14 @@ function replayCurrentStates(engine: Engine, onStateChange: (event: StateChangeE
     const config = engine.routerConfig(snapshot.name);
     if (snapshot.state === 'Initialize' || config === undefined) continue;
     onStateChange({
-      router: snapshot.name, interface: config.interface, vrid: snapshot.vrid, from: 'Initialize', to: snapshot.state,
-      reason: snapshot.lastTransition?.reason ?? 'startup', priority: snapshot.effectivePriority, atMs: snapshot.lastTransition?.atMs ?? 0,
+      router: snapshot.name,
+      interface: config.interface,
+      vrid: snapshot.vrid,
+      from: 'Initialize',
+      to: snapshot.state,
+      reason: snapshot.lastTransition?.reason ?? 'startup',
+      priority: snapshot.effectivePriority,
+      atMs: snapshot.lastTransition?.atMs ?? 0,
     });
   }
 }
@@ -199,15 +247,30 @@ function createCheck(spec: CheckSpec, context: Context, phase: () => number): Ru
     case 'script':
       return new PolledCheck(spec.name, 'script', spec, !spec.initFail, scriptProbe(spec, context), phase());
     case 'tcp':
-      return new PolledCheck(spec.name, 'tcp', spec, true, () => probeTcp(spec.host, spec.port, spec.timeoutMs), phase());
+      return new PolledCheck(
+        spec.name,
+        'tcp',
+        spec,
+        true,
+        () => probeTcp(spec.host, spec.port, spec.timeoutMs),
+        phase(),
+      );
     case 'icmp':
-      return new PolledCheck(spec.name, 'icmp', spec, true, () => context.pings.probe(spec.host, spec.timeoutMs), phase());
+      return new PolledCheck(
+        spec.name,
+        'icmp',
+        spec,
+        true,
+        () => context.pings.probe(spec.host, spec.timeoutMs),
+        phase(),
+      );
     case 'file':
       return new FileCheck({ ...spec, ...initialFileValue(spec.path, spec.initValue) });
     case 'process':
       return new ProcessCheck(spec);
     case 'interface':
-      if (context.links === undefined) throw new Error(`check ${spec.name}: interface checks need the runtime's link watcher`);
+      if (context.links === undefined)
+        throw new Error(`check ${spec.name}: interface checks need the runtime's link watcher`);
       return new InterfaceCheck(spec, context.links);
   }
 }
@@ -228,7 +291,11 @@ function initialFileValue(path: string, initValue: number | undefined): { initVa
 function scriptProbe(spec: ScriptCheckSpec, context: Context): () => Promise<{ ok: boolean; detail: string }> {
   const prepared = context.preparation.prepare(spec.command[0]!, spec.user, spec.group);
   void prepared.then(({ refused }) => {
-    if (refused !== undefined) context.logger.error({ event: 'healthCheck', check: spec.name, refused }, `script ${spec.name} is not run: ${refused}`);
+    if (refused !== undefined)
+      context.logger.error(
+        { event: 'healthCheck', check: spec.name, refused },
+        `script ${spec.name} is not run: ${refused}`,
+      );
   });
   return async () => {
     const { runAs, refused } = await prepared;

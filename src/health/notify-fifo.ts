@@ -43,12 +43,18 @@ export class NotifyFifos {
         this.open.push(fifo);
         if (fifo.created && spec.owner !== undefined) {
           chownFifo(spec.path, spec.owner.user, spec.owner.group).catch((error: Error) =>
-            logger.error({ event: 'notify-fifo', fifo: spec.path }, `notify FIFO ${spec.path}: cannot give it to ${spec.owner?.user}: ${error.message}`),
+            logger.error(
+              { event: 'notify-fifo', fifo: spec.path },
+              `notify FIFO ${spec.path}: cannot give it to ${spec.owner?.user}: ${error.message}`,
+            ),
           );
         }
         if (spec.script !== undefined) void this.startScript(fifo, spec.script, preparation);
       } catch (error) {
-        logger.error({ event: 'notify-fifo', fifo: spec.path }, `notify FIFO ${spec.path}: ${(error as Error).message}`);
+        logger.error(
+          { event: 'notify-fifo', fifo: spec.path },
+          `notify FIFO ${spec.path}: ${(error as Error).message}`,
+        );
       }
     }
   }
@@ -64,7 +70,10 @@ export class NotifyFifos {
         writeSync(fifo.fd, bytes);
       } catch (error) {
         this.dropped++;
-        this.logger.warn({ event: 'notify-fifo', fifo: fifo.spec.path, dropped: this.dropped }, `notify FIFO ${fifo.spec.path}: line not written (${(error as Error).message})`);
+        this.logger.warn(
+          { event: 'notify-fifo', fifo: fifo.spec.path, dropped: this.dropped },
+          `notify FIFO ${fifo.spec.path}: line not written (${(error as Error).message})`,
+        );
       }
     }
   }
@@ -86,16 +95,27 @@ export class NotifyFifos {
   private async startScript(fifo: OpenFifo, argv: readonly string[], preparation: CommandPreparation): Promise<void> {
     const { runAs, refused } = await preparation.prepare(argv[0]!, fifo.spec.scriptUser, fifo.spec.scriptGroup);
     if (refused !== undefined) {
-      this.logger.error({ event: 'notify-fifo', fifo: fifo.spec.path, command: argv, refused }, `notify FIFO script ${argv[0]} is not run: ${refused}`);
+      this.logger.error(
+        { event: 'notify-fifo', fifo: fifo.spec.path, command: argv, refused },
+        `notify FIFO script ${argv[0]} is not run: ${refused}`,
+      );
       return;
     }
     if (!this.open.includes(fifo)) return; // closed while the user was looked up
     const child = spawn(argv[0]!, [...argv.slice(1), fifo.spec.path], { stdio: 'ignore', ...(runAs ?? {}) });
     fifo.script = child;
-    child.on('error', (error) => this.logger.error({ event: 'notify-fifo', fifo: fifo.spec.path, command: argv }, `notify FIFO script ${argv[0]}: ${error.message}`));
+    child.on('error', (error) =>
+      this.logger.error(
+        { event: 'notify-fifo', fifo: fifo.spec.path, command: argv },
+        `notify FIFO script ${argv[0]}: ${error.message}`,
+      ),
+    );
     child.on('exit', (code, signal) => {
       if (fifo.script === child) fifo.script = undefined;
-      this.logger.info({ event: 'notify-fifo', fifo: fifo.spec.path, command: argv, code, signal }, `notify FIFO script ${argv[0]} ended (${signal ?? `exit ${code}`})`);
+      this.logger.info(
+        { event: 'notify-fifo', fifo: fifo.spec.path, command: argv, code, signal },
+        `notify FIFO script ${argv[0]} ended (${signal ?? `exit ${code}`})`,
+      );
     });
   }
 }

@@ -32,7 +32,13 @@ export function notifyStateOf(to: RouterState): NotifyState {
 }
 
 /** The argvs keepalived runs for one change, in its order: the state's own command, then `notify` with 4 more arguments. */
-export function notifyCommandsFor(commands: NotifyCommands, subject: NotifySubject, name: string, state: NotifyState, priority: number): string[][] {
+export function notifyCommandsFor(
+  commands: NotifyCommands,
+  subject: NotifySubject,
+  name: string,
+  state: NotifyState,
+  priority: number,
+): string[][] {
   const own = { MASTER: commands.master, BACKUP: commands.backup, FAULT: commands.fault, STOP: commands.stop }[state];
   const argvs: string[][] = [];
   if (own !== undefined) argvs.push([...own]);
@@ -174,6 +180,10 @@ export class NotifyQueues {
     const outcome = await this.runner.run({ argv, timeoutMs: this.timeoutMs, ...(runAs ?? {}) });
     const record = { event: 'notify', subject: key, command: argv, result: describeOutcome(outcome), ...mergedField };
     if (succeeded(outcome)) this.logger.debug(record, `notify ${key}: ${argv.join(' ')}`);
-    else this.failures.write(`${key}\u0000${outcome.kind}`, 'warn', () => [record, `notify ${key}: ${argv.join(' ')}: ${describeOutcome(outcome)}`]);
+    else
+      this.failures.write(`${key}\u0000${outcome.kind}`, 'warn', () => [
+        record,
+        `notify ${key}: ${argv.join(' ')}: ${describeOutcome(outcome)}`,
+      ]);
   }
 }

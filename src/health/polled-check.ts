@@ -42,7 +42,15 @@ export class PolledCheck implements RunningCheck {
   }
 
   status(): CheckStatus {
-    return { name: this.name, kind: this.kind, up: this.up, lastResult: this.lastResult, failures: this.failures, successes: this.successes, runs: this.runs };
+    return {
+      name: this.name,
+      kind: this.kind,
+      up: this.up,
+      lastResult: this.lastResult,
+      failures: this.failures,
+      successes: this.successes,
+      runs: this.runs,
+    };
   }
 
   start(onChange: (verdict: CheckVerdict) => void): void {

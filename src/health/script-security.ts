@@ -12,12 +12,21 @@ const S_IWGRP = 0o020;
 const S_IWOTH = 0o002;
 
 /** argv[0] as execvp would find it, or undefined. */
-export async function findProgram(program: string, path = process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin'): Promise<string | undefined> {
+export async function findProgram(
+  program: string,
+  path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+): Promise<string | undefined> {
   if (program.includes('/')) return program;
   for (const directory of path.split(delimiter)) {
     if (directory === '') continue;
     const candidate = join(directory, program);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }
@@ -35,7 +44,8 @@ export async function scriptSecurityProblem(program: string): Promise<string | u
   for (let path = real; ; path = dirname(path)) {
     const info = await stat(path);
     if (info.uid !== 0) return `${path} (on the path of ${found}) is owned by uid ${info.uid}, not root`;
-    if ((info.mode & S_IWGRP) !== 0 && info.gid !== 0) return `${path} (on the path of ${found}) is writable by group ${info.gid}`;
+    if ((info.mode & S_IWGRP) !== 0 && info.gid !== 0)
+      return `${path} (on the path of ${found}) is writable by group ${info.gid}`;
     if ((info.mode & S_IWOTH) !== 0) return `${path} (on the path of ${found}) is writable by everyone`;
     if (path === dirname(path)) return undefined;
   }

@@ -71,7 +71,12 @@ export class SyncGroups {
    * Joins every member (call before engine.start(), or the first moments run unsynchronised).
    * `onGroupState` hears the group's MASTER / BACKUP / FAULT changes (its notify commands).
    */
-  constructor(specs: readonly SyncGroupSpec[], engine: Engine, logger: RuntimeLogger, onGroupState: (group: string, state: NotifyState) => void) {
+  constructor(
+    specs: readonly SyncGroupSpec[],
+    engine: Engine,
+    logger: RuntimeLogger,
+    onGroupState: (group: string, state: NotifyState) => void,
+  ) {
     this.engine = engine;
     this.logger = logger;
     this.onGroupState = onGroupState;
@@ -126,25 +131,41 @@ export class SyncGroups {
     if (hold === group.faultHeld) return;
     group.faultHeld = hold;
     const name = group.spec.name;
-    if (hold) this.logger.info({ event: 'syncGroup', group: name, state: 'FAULT', members: [...group.ownFault] }, `sync group ${name}: ${[...group.ownFault].join(', ')} in fault: the group goes to Fault`);
-    else this.logger.info({ event: 'syncGroup', group: name, state: 'leaving FAULT' }, `sync group ${name}: no member in fault: the group leaves Fault`);
+    if (hold)
+      this.logger.info(
+        { event: 'syncGroup', group: name, state: 'FAULT', members: [...group.ownFault] },
+        `sync group ${name}: ${[...group.ownFault].join(', ')} in fault: the group goes to Fault`,
+      );
+    else
+      this.logger.info(
+        { event: 'syncGroup', group: name, state: 'leaving FAULT' },
+        `sync group ${name}: no member in fault: the group leaves Fault`,
+      );
     for (const router of group.spec.routers) this.send(router, hold ? 'fault' : 'fault-cleared');
   }
 
   private considerMaster(group: GroupState): void {
     if (group.faultHeld) return;
-    const allReady = group.spec.routers.every((router) => group.ready.has(router) || group.states.get(router) === 'Master');
+    const allReady = group.spec.routers.every(
+      (router) => group.ready.has(router) || group.states.get(router) === 'Master',
+    );
     if (!allReady) return;
     const toTakeOver = group.spec.routers.filter((router) => group.states.get(router) === 'Backup');
     if (toTakeOver.length === 0) return;
-    this.logger.info({ event: 'syncGroup', group: group.spec.name, state: 'MASTER' }, `sync group ${group.spec.name}: every member can take over: the group goes Master`);
+    this.logger.info(
+      { event: 'syncGroup', group: group.spec.name, state: 'MASTER' },
+      `sync group ${group.spec.name}: every member can take over: the group goes Master`,
+    );
     for (const router of toTakeOver) this.send(router, 'master');
   }
 
   private syncBackup(group: GroupState, cause: string): void {
     const masters = group.spec.routers.filter((router) => router !== cause && group.states.get(router) === 'Master');
     if (masters.length === 0) return;
-    this.logger.info({ event: 'syncGroup', group: group.spec.name, state: 'BACKUP', cause }, `sync group ${group.spec.name}: ${cause} stepped down: ${masters.join(', ')} follow`);
+    this.logger.info(
+      { event: 'syncGroup', group: group.spec.name, state: 'BACKUP', cause },
+      `sync group ${group.spec.name}: ${cause} stepped down: ${masters.join(', ')} follow`,
+    );
     for (const router of masters) this.send(router, 'backup');
   }
 

@@ -26,7 +26,9 @@ export function trackInput(track: TrackSpec, verdict: CheckVerdict): TrackInput 
     if (track.weight === 0) return { kind: 'track', name, up: verdict.value === 0, weight: 0 };
     const product = verdict.value * track.weight * (track.reverse ? -1 : 1);
     if (product < FILE_FAULT_BELOW) return { kind: 'track', name, up: false, weight: 0 };
-    return product < 0 ? { kind: 'track', name, up: false, weight: product } : { kind: 'track', name, up: true, weight: product };
+    return product < 0
+      ? { kind: 'track', name, up: false, weight: product }
+      : { kind: 'track', name, up: true, weight: product };
   }
   if (track.reverse) return { kind: 'track', name, up: !verdict.up, weight: -track.weight };
   return { kind: 'track', name, up: verdict.up, weight: track.weight };

@@ -10,13 +10,22 @@ export interface RunAs {
 
 async function readColonFile(path: string): Promise<string[][]> {
   const text = await readFile(path, 'utf8');
-  return text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => line.split(':'));
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(':'));
 }
 
 /** Resolves "user" or "user group" (keepalived's script_user / user syntax); throws naming what is unknown. */
-export async function resolveRunAs(user: string, group?: string, files = { passwd: '/etc/passwd', group: '/etc/group' }): Promise<RunAs> {
+export async function resolveRunAs(
+  user: string,
+  group?: string,
+  files = { passwd: '/etc/passwd', group: '/etc/group' },
+): Promise<RunAs> {
   const passwd = await readColonFile(files.passwd);
-  const entry = /^\d+$/.test(user) ? passwd.find((fields) => fields[2] === user) : passwd.find((fields) => fields[0] === user);
+  const entry = /^\d+$/.test(user)
+    ? passwd.find((fields) => fields[2] === user)
+    : passwd.find((fields) => fields[0] === user);
   let uid: number;
   let gid: number;
   if (entry !== undefined) {

@@ -3,7 +3,16 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { unknownKeyMessage } from '../model/known-keys.js';
-import type { CheckSpec, HealthPlan, NotifyCommands, NotifyFifoSpec, NotifySpec, ScriptSecurity, SyncGroupSpec, TrackSpec } from '../model/health-plan.js';
+import type {
+  CheckSpec,
+  HealthPlan,
+  NotifyCommands,
+  NotifyFifoSpec,
+  NotifySpec,
+  ScriptSecurity,
+  SyncGroupSpec,
+  TrackSpec,
+} from '../model/health-plan.js';
 
 type Json = Record<string, unknown>;
 
@@ -12,18 +21,31 @@ const CHECK_FIELDS: Record<CheckSpec['kind'], readonly string[]> = {
   tcp: ['kind', 'name', 'host', 'port', 'intervalMs', 'timeoutMs', 'rise', 'fall'],
   icmp: ['kind', 'name', 'host', 'intervalMs', 'timeoutMs', 'rise', 'fall'],
   file: ['kind', 'name', 'path', 'intervalMs', 'initValue', 'initOverwrite'],
-  process: ['kind', 'name', 'process', 'parameters', 'paramMatch', 'fullCommand', 'quorum', 'quorumMax', 'intervalMs', 'delayMs'],
+  process: [
+    'kind',
+    'name',
+    'process',
+    'parameters',
+    'paramMatch',
+    'fullCommand',
+    'quorum',
+    'quorumMax',
+    'intervalMs',
+    'delayMs',
+  ],
   interface: ['kind', 'name', 'interface'],
 };
 const NOTIFY_FIELDS = ['master', 'backup', 'fault', 'stop', 'notify'] as const;
 
 function object(value: unknown, field: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(field, 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(field, 'must be an object');
   return value as Json;
 }
 
 function onlyFields(value: Json, allowed: readonly string[], field: string): void {
-  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, allowed));
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, allowed));
 }
 
 function list(value: unknown, field: string): unknown[] {
@@ -57,7 +79,8 @@ function argv(value: unknown, field: string): string[] {
   const items = list(value, field);
   if (items.length === 0) throw new ConfigError(field, 'must hold the program and its arguments');
   return items.map((item, index) => {
-    if (typeof item !== 'string' || (index === 0 && item === '')) throw new ConfigError(`${field}[${index}]`, 'must be a string (the program: non-empty)');
+    if (typeof item !== 'string' || (index === 0 && item === ''))
+      throw new ConfigError(`${field}[${index}]`, 'must be a string (the program: non-empty)');
     return item;
   });
 }
@@ -65,79 +88,103 @@ function argv(value: unknown, field: string): string[] {
 const DAY_MS = 86_400_000;
 
 function timing(raw: Json, field: string): { intervalMs: number; timeoutMs: number; rise: number; fall: number } {
-  const intervalMs = integer(raw['intervalMs'], `${field}.intervalMs`, 10, DAY_MS);
+  const intervalMs = integer(raw.intervalMs, `${field}.intervalMs`, 10, DAY_MS);
   return {
     intervalMs,
-    timeoutMs: integer(raw['timeoutMs'] ?? intervalMs, `${field}.timeoutMs`, 1, DAY_MS),
-    rise: integer(raw['rise'] ?? 1, `${field}.rise`, 1, 1_000_000),
-    fall: integer(raw['fall'] ?? 1, `${field}.fall`, 1, 1_000_000),
+    timeoutMs: integer(raw.timeoutMs ?? intervalMs, `${field}.timeoutMs`, 1, DAY_MS),
+    rise: integer(raw.rise ?? 1, `${field}.rise`, 1, 1_000_000),
+    fall: integer(raw.fall ?? 1, `${field}.fall`, 1, 1_000_000),
   };
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 function readCheck(value: unknown, field: string): CheckSpec {
   const raw = object(value, field);
-  const kind = raw['kind'];
+  const kind = raw.kind;
   if (typeof kind !== 'string' || !(kind in CHECK_FIELDS)) {
-    throw new ConfigError(`${field}.kind`, `must be one of ${Object.keys(CHECK_FIELDS).join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new ConfigError(
+      `${field}.kind`,
+      `must be one of ${Object.keys(CHECK_FIELDS).join(', ')}, got ${JSON.stringify(kind)}`,
+    );
   }
   onlyFields(raw, CHECK_FIELDS[kind as CheckSpec['kind']], field);
-  const name = text(raw['name'], `${field}.name`);
+  const name = text(raw.name, `${field}.name`);
   switch (kind as CheckSpec['kind']) {
     case 'script': {
-      const user = optional(raw['user'], (v) => text(v, `${field}.user`));
-      const group = optional(raw['group'], (v) => text(v, `${field}.group`));
+      const user = optional(raw.user, (v) => text(v, `${field}.user`));
+      const group = optional(raw.group, (v) => text(v, `${field}.group`));
       return {
-        kind: 'script', name, command: argv(raw['command'], `${field}.command`), ...timing(raw, field),
-        ...(user !== undefined ? { user } : {}), ...(group !== undefined ? { group } : {}),
-        initFail: optional(raw['initFail'], (v) => bool(v, `${field}.initFail`)) ?? false,
+        kind: 'script',
+        name,
+        command: argv(raw.command, `${field}.command`),
+        ...timing(raw, field),
+        ...(user !== undefined ? { user } : {}),
+        ...(group !== undefined ? { group } : {}),
+        initFail: optional(raw.initFail, (v) => bool(v, `${field}.initFail`)) ?? false,
       };
     }
     case 'tcp':
-      return { kind: 'tcp', name, host: text(raw['host'], `${field}.host`), port: integer(raw['port'], `${field}.port`, 1, 65535), ...timing(raw, field) };
-    case 'icmp':
-      return { kind: 'icmp', name, host: text(raw['host'], `${field}.host`), ...timing(raw, field) };
-    case 'file': {
-      const intervalMs = optional(raw['intervalMs'], (v) => integer(v, `${field}.intervalMs`, 10, DAY_MS));
-      const initValue = optional(raw['initValue'], (v) => integer(v, `${field}.initValue`, -(2 ** 31), 2 ** 31 - 1));
-      const initOverwrite = optional(raw['initOverwrite'], (v) => bool(v, `${field}.initOverwrite`));
       return {
-        kind: 'file', name, path: text(raw['path'], `${field}.path`), ...(intervalMs !== undefined ? { intervalMs } : {}),
-        ...(initValue !== undefined ? { initValue } : {}), ...(initOverwrite !== undefined ? { initOverwrite } : {}),
+        kind: 'tcp',
+        name,
+        host: text(raw.host, `${field}.host`),
+        port: integer(raw.port, `${field}.port`, 1, 65535),
+        ...timing(raw, field),
+      };
+    case 'icmp':
+      return { kind: 'icmp', name, host: text(raw.host, `${field}.host`), ...timing(raw, field) };
+    case 'file': {
+      const intervalMs = optional(raw.intervalMs, (v) => integer(v, `${field}.intervalMs`, 10, DAY_MS));
+      const initValue = optional(raw.initValue, (v) => integer(v, `${field}.initValue`, -(2 ** 31), 2 ** 31 - 1));
+      const initOverwrite = optional(raw.initOverwrite, (v) => bool(v, `${field}.initOverwrite`));
+      return {
+        kind: 'file',
+        name,
+        path: text(raw.path, `${field}.path`),
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+        ...(initValue !== undefined ? { initValue } : {}),
+        ...(initOverwrite !== undefined ? { initOverwrite } : {}),
       };
     }
     case 'process': {
-      const parameters = raw['parameters'] === undefined ? undefined : list(raw['parameters'], `${field}.parameters`).map((v, i) => text(v, `${field}.parameters[${i}]`));
-      const paramMatch = raw['paramMatch'];
+      const parameters =
+        raw.parameters === undefined
+          ? undefined
+          : list(raw.parameters, `${field}.parameters`).map((v, i) => text(v, `${field}.parameters[${i}]`));
+      const paramMatch = raw.paramMatch;
       if (paramMatch !== undefined && paramMatch !== 'exact' && paramMatch !== 'partial' && paramMatch !== 'initial') {
         throw new ConfigError(`${field}.paramMatch`, 'must be exact, partial or initial');
       }
       const numbers = {
-        quorum: optional(raw['quorum'], (v) => integer(v, `${field}.quorum`, 0, 65535)),
-        quorumMax: optional(raw['quorumMax'], (v) => integer(v, `${field}.quorumMax`, 0, 65535)),
-        intervalMs: optional(raw['intervalMs'], (v) => integer(v, `${field}.intervalMs`, 10, DAY_MS)),
-        delayMs: optional(raw['delayMs'], (v) => integer(v, `${field}.delayMs`, 0, DAY_MS)),
+        quorum: optional(raw.quorum, (v) => integer(v, `${field}.quorum`, 0, 65535)),
+        quorumMax: optional(raw.quorumMax, (v) => integer(v, `${field}.quorumMax`, 0, 65535)),
+        intervalMs: optional(raw.intervalMs, (v) => integer(v, `${field}.intervalMs`, 10, DAY_MS)),
+        delayMs: optional(raw.delayMs, (v) => integer(v, `${field}.delayMs`, 0, DAY_MS)),
       };
-      const fullCommand = optional(raw['fullCommand'], (v) => bool(v, `${field}.fullCommand`));
+      const fullCommand = optional(raw.fullCommand, (v) => bool(v, `${field}.fullCommand`));
       return {
-        kind: 'process', name, process: text(raw['process'], `${field}.process`),
-        ...(parameters !== undefined ? { parameters } : {}), ...(paramMatch !== undefined ? { paramMatch } : {}),
+        kind: 'process',
+        name,
+        process: text(raw.process, `${field}.process`),
+        ...(parameters !== undefined ? { parameters } : {}),
+        ...(paramMatch !== undefined ? { paramMatch } : {}),
         ...(fullCommand !== undefined ? { fullCommand } : {}),
         ...Object.fromEntries(Object.entries(numbers).filter(([, v]) => v !== undefined)),
       };
     }
     case 'interface':
-      return { kind: 'interface', name, interface: text(raw['interface'], `${field}.interface`) };
+      return { kind: 'interface', name, interface: text(raw.interface, `${field}.interface`) };
   }
 }
 
 function readTrack(value: unknown, field: string): TrackSpec {
   const raw = object(value, field);
   onlyFields(raw, ['router', 'check', 'weight', 'reverse'], field);
-  const reverse = optional(raw['reverse'], (v) => bool(v, `${field}.reverse`));
+  const reverse = optional(raw.reverse, (v) => bool(v, `${field}.reverse`));
   return {
-    router: text(raw['router'], `${field}.router`),
-    check: text(raw['check'], `${field}.check`),
-    weight: integer(raw['weight'] ?? 0, `${field}.weight`, -254, 254),
+    router: text(raw.router, `${field}.router`),
+    check: text(raw.check, `${field}.check`),
+    weight: integer(raw.weight ?? 0, `${field}.weight`, -254, 254),
     ...(reverse !== undefined ? { reverse } : {}),
   };
 }
@@ -151,17 +198,17 @@ function readNotifyCommands(raw: Json, field: string): NotifyCommands {
 function readNotify(value: unknown, field: string): NotifySpec {
   const raw = object(value, field);
   onlyFields(raw, ['router', ...NOTIFY_FIELDS], field);
-  return { router: text(raw['router'], `${field}.router`), ...readNotifyCommands(raw, field) };
+  return { router: text(raw.router, `${field}.router`), ...readNotifyCommands(raw, field) };
 }
 
 function readSyncGroup(value: unknown, field: string): SyncGroupSpec {
   const raw = object(value, field);
   onlyFields(raw, ['name', 'routers', 'notify'], field);
-  const notify = raw['notify'] === undefined ? undefined : object(raw['notify'], `${field}.notify`);
+  const notify = raw.notify === undefined ? undefined : object(raw.notify, `${field}.notify`);
   if (notify) onlyFields(notify, NOTIFY_FIELDS, `${field}.notify`);
   return {
-    name: text(raw['name'], `${field}.name`),
-    routers: list(raw['routers'], `${field}.routers`).map((v, i) => text(v, `${field}.routers[${i}]`)),
+    name: text(raw.name, `${field}.name`),
+    routers: list(raw.routers, `${field}.routers`).map((v, i) => text(v, `${field}.routers[${i}]`)),
     ...(notify ? { notify: readNotifyCommands(notify, `${field}.notify`) } : {}),
   };
 }
@@ -169,10 +216,10 @@ function readSyncGroup(value: unknown, field: string): SyncGroupSpec {
 function readScriptSecurity(value: unknown, field: string): ScriptSecurity {
   const raw = object(value, field);
   onlyFields(raw, ['enabled', 'defaultUser', 'defaultGroup'], field);
-  const defaultUser = optional(raw['defaultUser'], (v) => text(v, `${field}.defaultUser`));
-  const defaultGroup = optional(raw['defaultGroup'], (v) => text(v, `${field}.defaultGroup`));
+  const defaultUser = optional(raw.defaultUser, (v) => text(v, `${field}.defaultUser`));
+  const defaultGroup = optional(raw.defaultGroup, (v) => text(v, `${field}.defaultGroup`));
   return {
-    enabled: bool(raw['enabled'] ?? false, `${field}.enabled`),
+    enabled: bool(raw.enabled ?? false, `${field}.enabled`),
     ...(defaultUser !== undefined ? { defaultUser } : {}),
     ...(defaultGroup !== undefined ? { defaultGroup } : {}),
   };
@@ -181,17 +228,17 @@ function readScriptSecurity(value: unknown, field: string): ScriptSecurity {
 function readNotifyFifo(value: unknown, field: string): NotifyFifoSpec {
   const raw = object(value, field);
   onlyFields(raw, ['path', 'owner', 'script', 'scriptUser', 'scriptGroup'], field);
-  const owner = optional(raw['owner'], (v) => {
+  const owner = optional(raw.owner, (v) => {
     const o = object(v, `${field}.owner`);
     onlyFields(o, ['user', 'group'], `${field}.owner`);
-    const group = optional(o['group'], (g) => text(g, `${field}.owner.group`));
-    return { user: text(o['user'], `${field}.owner.user`), ...(group !== undefined ? { group } : {}) };
+    const group = optional(o.group, (g) => text(g, `${field}.owner.group`));
+    return { user: text(o.user, `${field}.owner.user`), ...(group !== undefined ? { group } : {}) };
   });
-  const script = optional(raw['script'], (v) => argv(v, `${field}.script`));
-  const scriptUser = optional(raw['scriptUser'], (v) => text(v, `${field}.scriptUser`));
-  const scriptGroup = optional(raw['scriptGroup'], (v) => text(v, `${field}.scriptGroup`));
+  const script = optional(raw.script, (v) => argv(v, `${field}.script`));
+  const scriptUser = optional(raw.scriptUser, (v) => text(v, `${field}.scriptUser`));
+  const scriptGroup = optional(raw.scriptGroup, (v) => text(v, `${field}.scriptGroup`));
   return {
-    path: text(raw['path'], `${field}.path`),
+    path: text(raw.path, `${field}.path`),
     ...(owner !== undefined ? { owner } : {}),
     ...(script !== undefined ? { script } : {}),
     ...(scriptUser !== undefined ? { scriptUser } : {}),
@@ -202,18 +249,41 @@ function readNotifyFifo(value: unknown, field: string): NotifyFifoSpec {
 /** A plan from JSON: every field checked, then its references (see checkHealthPlan). */
 export function readHealthPlan(value: unknown, routers: readonly string[], field = 'health'): HealthPlan {
   const raw = object(value, field);
-  onlyFields(raw, ['checks', 'tracks', 'notify', 'syncGroups', 'scriptSecurity', 'notifyTimeoutMs', 'notifyFifos', 'fifoStatesOnReload'], field);
-  const notifyTimeoutMs = optional(raw['notifyTimeoutMs'], (v) => integer(v, `${field}.notifyTimeoutMs`, 1, DAY_MS));
-  const scriptSecurity = optional(raw['scriptSecurity'], (v) => readScriptSecurity(v, `${field}.scriptSecurity`));
+  onlyFields(
+    raw,
+    [
+      'checks',
+      'tracks',
+      'notify',
+      'syncGroups',
+      'scriptSecurity',
+      'notifyTimeoutMs',
+      'notifyFifos',
+      'fifoStatesOnReload',
+    ],
+    field,
+  );
+  const notifyTimeoutMs = optional(raw.notifyTimeoutMs, (v) => integer(v, `${field}.notifyTimeoutMs`, 1, DAY_MS));
+  const scriptSecurity = optional(raw.scriptSecurity, (v) => readScriptSecurity(v, `${field}.scriptSecurity`));
   const plan: HealthPlan = {
-    checks: list(raw['checks'], `${field}.checks`).map((v, i) => readCheck(v, `${field}.checks[${i}]`)),
-    tracks: list(raw['tracks'], `${field}.tracks`).map((v, i) => readTrack(v, `${field}.tracks[${i}]`)),
-    notify: list(raw['notify'], `${field}.notify`).map((v, i) => readNotify(v, `${field}.notify[${i}]`)),
-    syncGroups: list(raw['syncGroups'], `${field}.syncGroups`).map((v, i) => readSyncGroup(v, `${field}.syncGroups[${i}]`)),
+    checks: list(raw.checks, `${field}.checks`).map((v, i) => readCheck(v, `${field}.checks[${i}]`)),
+    tracks: list(raw.tracks, `${field}.tracks`).map((v, i) => readTrack(v, `${field}.tracks[${i}]`)),
+    notify: list(raw.notify, `${field}.notify`).map((v, i) => readNotify(v, `${field}.notify[${i}]`)),
+    syncGroups: list(raw.syncGroups, `${field}.syncGroups`).map((v, i) =>
+      readSyncGroup(v, `${field}.syncGroups[${i}]`),
+    ),
     ...(scriptSecurity !== undefined ? { scriptSecurity } : {}),
     ...(notifyTimeoutMs !== undefined ? { notifyTimeoutMs } : {}),
-    ...(raw['notifyFifos'] !== undefined ? { notifyFifos: list(raw['notifyFifos'], `${field}.notifyFifos`).map((v, i) => readNotifyFifo(v, `${field}.notifyFifos[${i}]`)) } : {}),
-    ...(raw['fifoStatesOnReload'] !== undefined ? { fifoStatesOnReload: bool(raw['fifoStatesOnReload'], `${field}.fifoStatesOnReload`) } : {}),
+    ...(raw.notifyFifos !== undefined
+      ? {
+          notifyFifos: list(raw.notifyFifos, `${field}.notifyFifos`).map((v, i) =>
+            readNotifyFifo(v, `${field}.notifyFifos[${i}]`),
+          ),
+        }
+      : {}),
+    ...(raw.fifoStatesOnReload !== undefined
+      ? { fifoStatesOnReload: bool(raw.fifoStatesOnReload, `${field}.fifoStatesOnReload`) }
+      : {}),
   };
   checkHealthPlan(plan, routers, field);
   return plan;
@@ -227,23 +297,28 @@ export function checkHealthPlan(plan: HealthPlan, routers: readonly string[], fi
   const known = new Set(routers);
   const checks = new Map<string, CheckSpec>();
   plan.checks.forEach((check, index) => {
-    if (checks.has(check.name)) throw new ConfigError(`${field}.checks[${index}].name`, `a second check named ${JSON.stringify(check.name)}`);
+    if (checks.has(check.name))
+      throw new ConfigError(`${field}.checks[${index}].name`, `a second check named ${JSON.stringify(check.name)}`);
     checks.set(check.name, check);
   });
   plan.tracks.forEach((track, index) => {
     const at = `${field}.tracks[${index}]`;
-    if (!known.has(track.router)) throw new ConfigError(`${at}.router`, `no router named ${JSON.stringify(track.router)}`);
+    if (!known.has(track.router))
+      throw new ConfigError(`${at}.router`, `no router named ${JSON.stringify(track.router)}`);
     const check = checks.get(track.check);
     if (check === undefined) throw new ConfigError(`${at}.check`, `no check named ${JSON.stringify(track.check)}`);
     const limit = check.kind === 'file' ? 254 : 253;
-    if (!Number.isInteger(track.weight) || Math.abs(track.weight) > limit) throw new ConfigError(`${at}.weight`, `must be a whole number from -${limit} to ${limit}`);
+    if (!Number.isInteger(track.weight) || Math.abs(track.weight) > limit)
+      throw new ConfigError(`${at}.weight`, `must be a whole number from -${limit} to ${limit}`);
   });
   plan.notify.forEach((notify, index) => {
-    if (!known.has(notify.router)) throw new ConfigError(`${field}.notify[${index}].router`, `no router named ${JSON.stringify(notify.router)}`);
+    if (!known.has(notify.router))
+      throw new ConfigError(`${field}.notify[${index}].router`, `no router named ${JSON.stringify(notify.router)}`);
   });
   const groupOf = new Map<string, string>();
   plan.syncGroups.forEach((group, index) => {
-    if (group.routers.length === 0) throw new ConfigError(`${field}.syncGroups[${index}].routers`, 'must name at least one router');
+    if (group.routers.length === 0)
+      throw new ConfigError(`${field}.syncGroups[${index}].routers`, 'must name at least one router');
     group.routers.forEach((router, position) => {
       const at = `${field}.syncGroups[${index}].routers[${position}]`;
       if (!known.has(router)) throw new ConfigError(at, `no router named ${JSON.stringify(router)}`);

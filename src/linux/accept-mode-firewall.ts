@@ -62,9 +62,13 @@ export class AcceptModeFirewall {
   /** Adds `address` to its family's set: from now on packets to it are dropped. */
   async block(address: string): Promise<void> {
     const canonical = canonicalAddress(address);
-    if (canonical === undefined) throw Object.assign(new Error(`not an IPv4 or IPv6 address: ${address}`), { code: 'EINVAL' });
+    if (canonical === undefined)
+      throw Object.assign(new Error(`not an IPv4 or IPv6 address: ${address}`), { code: 'EINVAL' });
     await this.ensureTable();
-    await this.nft(`add ${canonical.address}`, `add element ${TABLE} ${SETS[canonical.family]} { ${canonical.address} }`);
+    await this.nft(
+      `add ${canonical.address}`,
+      `add element ${TABLE} ${SETS[canonical.family]} { ${canonical.address} }`,
+    );
     this.blocked.add(canonical.address);
   }
 
@@ -72,7 +76,10 @@ export class AcceptModeFirewall {
   async unblock(address: string): Promise<void> {
     const canonical = canonicalAddress(address);
     if (canonical === undefined || !this.blocked.has(canonical.address)) return;
-    await this.nft(`delete ${canonical.address}`, `delete element ${TABLE} ${SETS[canonical.family]} { ${canonical.address} }`);
+    await this.nft(
+      `delete ${canonical.address}`,
+      `delete element ${TABLE} ${SETS[canonical.family]} { ${canonical.address} }`,
+    );
     this.blocked.delete(canonical.address);
   }
 

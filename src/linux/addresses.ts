@@ -27,11 +27,7 @@ import type { VipSpec } from '../model/runtime-input.js';
 // The VipSpec is the model's (src/model/runtime-input.ts); re-exported for the adapter's users.
 export type { VipSpec };
 
-export type AnnounceFunction = (
-  iface: string,
-  addresses: readonly string[],
-  count: number,
-) => void | Promise<void>;
+export type AnnounceFunction = (iface: string, addresses: readonly string[], count: number) => void | Promise<void>;
 
 export interface LinuxAddressPortOptions {
   /** Gratuitous ARP / unsolicited NA, `count` per address (the raw-socket addon). */
@@ -97,7 +93,10 @@ export { canonicalAddress };
 /** Throws ConfigError unless `label` is `<iface>` or `<iface>:<suffix>` and fits IFNAMSIZ. */
 export function validateVipLabel(iface: string, label: string, field = 'label'): void {
   if (label.length > MAX_INTERFACE_NAME_LENGTH) {
-    throw new ConfigError(field, `label ${JSON.stringify(label)} is longer than ${MAX_INTERFACE_NAME_LENGTH} characters`);
+    throw new ConfigError(
+      field,
+      `label ${JSON.stringify(label)} is longer than ${MAX_INTERFACE_NAME_LENGTH} characters`,
+    );
   }
   if (label !== iface && !(label.startsWith(`${iface}:`) && label.length > iface.length + 1)) {
     throw new ConfigError(field, `label ${JSON.stringify(label)} must be "${iface}" or "${iface}:<suffix>"`);

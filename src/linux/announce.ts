@@ -25,16 +25,27 @@ export function announceVips(iface: string, addresses: readonly string[], count:
   const router = addresses.some((address) => address.includes(':')) ? ipv6Forwarding(iface) : undefined;
   let result;
   try {
-    result = loadNative().sendAnnouncements({ interface: iface, addresses, count, ...(router === undefined ? {} : { router }) });
+    result = loadNative().sendAnnouncements({
+      interface: iface,
+      addresses,
+      count,
+      ...(router === undefined ? {} : { router }),
+    });
   } catch (error) {
     // The whole call failed (no such interface, not Ethernet, a malformed address): every address failed.
     const message = error instanceof Error ? error.message : String(error);
-    throw codedError(errorCode(error) ?? 'EIO', `announcing on ${iface} failed for ${addresses.length} address(es): ${message}`);
+    throw codedError(
+      errorCode(error) ?? 'EIO',
+      `announcing on ${iface} failed for ${addresses.length} address(es): ${message}`,
+    );
   }
   if (result.failures.length > 0) {
     const failures = result.failures.map((failure) => `${failure.address}: ${failure.error.message}`);
-    throw Object.assign(new Error(`announcing on ${iface} failed for ${failures.length} address(es): ${failures.join('; ')}`), {
-      code: result.failures[0]!.error.code ?? 'EIO',
-    });
+    throw Object.assign(
+      new Error(`announcing on ${iface} failed for ${failures.length} address(es): ${failures.join('; ')}`),
+      {
+        code: result.failures[0]!.error.code ?? 'EIO',
+      },
+    );
   }
 }

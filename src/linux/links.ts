@@ -5,7 +5,13 @@
 
 import { EventEmitter } from 'eventemitter3';
 import { LinkEventsFollower, type LinkEventsMessage } from './link-events-follower.js';
-import { RtNetlinkClient, RtNetlinkSubscription, type InterfaceAddress, type InterfaceInfo, type RtNotification } from './netlink.js';
+import {
+  RtNetlinkClient,
+  RtNetlinkSubscription,
+  type InterfaceAddress,
+  type InterfaceInfo,
+  type RtNotification,
+} from './netlink.js';
 import { codedError } from '../errors.js';
 
 /**
@@ -198,7 +204,10 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
   /** A re-read after an overflow failed: reported, and tried again (notifications are held meanwhile). */
   private dumpFailed(error: unknown): void {
     if (this.closed) return;
-    const coded = error instanceof Error && 'code' in error ? (error as Error & { code: string }) : codedError('ENETLINK', String(error));
+    const coded =
+      error instanceof Error && 'code' in error
+        ? (error as Error & { code: string })
+        : codedError('ENETLINK', String(error));
     this.emitError(coded);
     this.retryTimer = setTimeout(() => this.follower.resync(), RETRY_DUMP_MS);
   }

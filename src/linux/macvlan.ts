@@ -61,7 +61,13 @@ export function macBytes(mac: string): Buffer {
 }
 
 /** MACVLAN_MODE_* bits (linux/if_link.h). */
-const MACVLAN_MODES: Readonly<Record<MacvlanMode, number>> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
+const MACVLAN_MODES: Readonly<Record<MacvlanMode, number>> = {
+  private: 1,
+  vepa: 2,
+  bridge: 4,
+  passthru: 8,
+  source: 16,
+};
 
 function macvlanModeName(bits: number): MacvlanMode | undefined {
   return (Object.keys(MACVLAN_MODES) as MacvlanMode[]).find((name) => MACVLAN_MODES[name] === bits);
@@ -111,7 +117,10 @@ export class MacvlanClient {
   /** Creates the macvlan, administratively down; EEXIST if the name is taken. */
   async create(spec: MacvlanSpec): Promise<void> {
     const data = u32Attribute(IFLA_MACVLAN_MODE, MACVLAN_MODES[spec.mode]);
-    const linkinfo = attribute(IFLA_LINKINFO, Buffer.concat([stringAttribute(IFLA_INFO_KIND, 'macvlan'), attribute(IFLA_INFO_DATA, data)]));
+    const linkinfo = attribute(
+      IFLA_LINKINFO,
+      Buffer.concat([stringAttribute(IFLA_INFO_KIND, 'macvlan'), attribute(IFLA_INFO_DATA, data)]),
+    );
     const body = encodeLinkBody({}, [
       stringAttribute(IFLA_IFNAME, spec.name),
       u32Attribute(IFLA_LINK, spec.parentIndex),

@@ -81,7 +81,13 @@ export interface NativeVrrpSocket {
    * (CLOCK_MONOTONIC; a key already armed keeps its timing), none once watchdogNs pass without a
    * periodicCheckIn; [] disarms (native/src/periodic_adverts.h).
    */
-  setPeriodic(key: number, packets: readonly NativeOutgoingPacket[], intervalNs: number, firstAtNs: number, watchdogNs: number): void;
+  setPeriodic(
+    key: number,
+    packets: readonly NativeOutgoingPacket[],
+    intervalNs: number,
+    firstAtNs: number,
+    watchdogNs: number,
+  ): void;
   startReceiving(callback: NativeReceiveCallback): void;
   /**
    * Reads what is queued now (up to one wake-up's worth) and calls the startReceiving callback before
@@ -270,7 +276,7 @@ function candidatePaths(): string[] {
 /** Loads the addon once. Throws an Error with code ERR_VRRP_NATIVE_MISSING when it was never built. */
 export function loadNative(): VrrpNativeAddon {
   if (cached) return cached;
-  const override = process.env['VRRP_NATIVE_ADDON'];
+  const override = process.env.VRRP_NATIVE_ADDON;
   const paths = override ? [override] : candidatePaths();
   const found = paths.find((path) => existsSync(path));
   if (!found) {

@@ -89,7 +89,15 @@ export interface InterfaceAddress {
 
 /** RFC 2863 operational state (IF_OPER_*), as in `ip link`. */
 export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
-const OPER_STATES: readonly OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+const OPER_STATES: readonly OperState[] = [
+  'unknown',
+  'notpresent',
+  'down',
+  'lowerlayerdown',
+  'testing',
+  'dormant',
+  'up',
+];
 
 export interface InterfaceInfo {
   readonly ifindex: number;
@@ -216,7 +224,13 @@ export function addressRequestBody(spec: AddressSpec): Buffer {
   if (noDad) attrs.push(u32Attribute(IFA_FLAGS, IFA_F_NODAD));
   if (spec.family === 6 && spec.deprecated === true) attrs.push(cacheInfoAttribute(0, INFINITY_LIFETIME));
   return encodeAddressBody(
-    { family: familyNumber(spec.family), prefixLength: spec.prefixLength, flags: noDad ? IFA_F_NODAD : 0, scope: 0, index: spec.ifindex },
+    {
+      family: familyNumber(spec.family),
+      prefixLength: spec.prefixLength,
+      flags: noDad ? IFA_F_NODAD : 0,
+      scope: 0,
+      index: spec.ifindex,
+    },
     attrs,
   );
 }
@@ -265,7 +279,12 @@ export class RtNetlinkClient {
 
   /** Every IPv4 and IPv6 address, or those of one interface. */
   async listAddresses(ifindex?: number): Promise<InterfaceAddress[]> {
-    const messages = await this.requests.request('RTM_GETADDR', RTM_GETADDR, encodeAddressBody({ family: AF_UNSPEC }), NLM_F_DUMP);
+    const messages = await this.requests.request(
+      'RTM_GETADDR',
+      RTM_GETADDR,
+      encodeAddressBody({ family: AF_UNSPEC }),
+      NLM_F_DUMP,
+    );
     const result: InterfaceAddress[] = [];
     for (const message of messages) {
       if (message.type !== RTM_NEWADDR) continue;

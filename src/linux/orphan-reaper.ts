@@ -37,7 +37,9 @@ export interface OrphanReaperOptions {
 }
 
 /** Why orphans are ours to reap here, or undefined when they are not. */
-export function orphanReaperReason(isSubreaper: () => boolean = () => loadNative().childSubreaper()): string | undefined {
+export function orphanReaperReason(
+  isSubreaper: () => boolean = () => loadNative().childSubreaper(),
+): string | undefined {
   if (process.pid === 1) return 'pid 1';
   return isSubreaper() ? 'child subreaper' : undefined;
 }
@@ -53,7 +55,10 @@ export function startOrphanReaper(options: OrphanReaperOptions): OrphanReaper | 
     try {
       children = native.reapOrphans();
     } catch (error) {
-      options.logger.warn({ event: 'orphanReaper', action: 'error', error: (error as Error).message }, `reaping orphans failed: ${(error as Error).message}`);
+      options.logger.warn(
+        { event: 'orphanReaper', action: 'error', error: (error as Error).message },
+        `reaping orphans failed: ${(error as Error).message}`,
+      );
       return [];
     }
     reaped += children.length;

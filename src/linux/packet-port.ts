@@ -8,7 +8,14 @@
 // `setRouters` opens the sockets of new (interface, family) pairs and closes those no router uses.
 
 import type { VirtualRouterConfig } from '../core/types.js';
-import type { HeadStartPort, IncomingPacket, OutgoingPacket, PacketPort, PeriodicAdverts, PeriodicCounters } from '../engine/ports.js';
+import type {
+  HeadStartPort,
+  IncomingPacket,
+  OutgoingPacket,
+  PacketPort,
+  PeriodicAdverts,
+  PeriodicCounters,
+} from '../engine/ports.js';
 import type { IpFamily } from '../wire/types.js';
 import {
   checkInPeriodic,
@@ -76,7 +83,8 @@ function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, Socke
     const key = slotKey(router.interface, router.family);
     const multicast = router.unicastPeers.length === 0;
     const slot = slots.get(key);
-    if (slot === undefined) slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
+    if (slot === undefined)
+      slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
     else slot.multicast ||= multicast;
   }
   return slots;
@@ -145,7 +153,12 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
           if (want.multicast) slot.socket?.joinGroup();
           else slot.socket?.leaveGroup();
         } catch (error) {
-          this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
+          this.onError({
+            operation: 'open',
+            interface: slot.interface,
+            family: slot.family,
+            error: error as SystemError,
+          });
         }
       }
     }
@@ -248,7 +261,10 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
       try {
         if (slot?.socket === undefined) {
           const first = group[0]!;
-          throw codedError('ENODEV', `no VRRP socket for ${first.interface} IPv${first.family} (interface missing or closed)`);
+          throw codedError(
+            'ENODEV',
+            `no VRRP socket for ${first.interface} IPv${first.family} (interface missing or closed)`,
+          );
         }
         slot.socket.send(group, options);
       } catch (error) {
@@ -357,8 +373,13 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
   private armPeriodic(slot: SocketSlot, entry: PeriodicSlot, firstAtMs: number | undefined): void {
     const adverts = entry.adverts;
     try {
-      if (adverts === undefined) slot.socket?.setPeriodic(entry.key, [], { intervalMs: 1, firstAtMs: 0, watchdogMs: 1 });
-      else slot.socket?.setPeriodic(entry.key, adverts.packets, { ...adverts, firstAtMs: Math.max(firstAtMs ?? 0, performance.now() + adverts.intervalMs) });
+      if (adverts === undefined)
+        slot.socket?.setPeriodic(entry.key, [], { intervalMs: 1, firstAtMs: 0, watchdogMs: 1 });
+      else
+        slot.socket?.setPeriodic(entry.key, adverts.packets, {
+          ...adverts,
+          firstAtMs: Math.max(firstAtMs ?? 0, performance.now() + adverts.intervalMs),
+        });
     } catch (error) {
       // Only a bug could get here (the packets come from the engine); the engine then sends them itself.
       this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
@@ -421,7 +442,12 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
           try {
             deliver(packet);
           } catch (error) {
-            this.onError({ operation: 'receive', interface: slot.interface, family: slot.family, error: error as Error });
+            this.onError({
+              operation: 'receive',
+              interface: slot.interface,
+              family: slot.family,
+              error: error as Error,
+            });
           }
         }
       },
@@ -435,7 +461,8 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
     if (takeover !== undefined) this.armTakeover(slot, takeover);
     for (const entry of this.periodic.values()) {
       const first = entry.adverts?.packets[0];
-      if (first !== undefined && first.interface === slot.interface && first.family === slot.family) this.armPeriodic(slot, entry, undefined);
+      if (first !== undefined && first.interface === slot.interface && first.family === slot.family)
+        this.armPeriodic(slot, entry, undefined);
     }
   }
 

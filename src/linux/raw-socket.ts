@@ -169,9 +169,19 @@ export class VrrpRawSocket {
    * checkInPeriodic(). A send() of an identical advert marked `periodic` is then skipped when the
    * thread sent it this interval. [] disarms. See native/src/periodic_adverts.h.
    */
-  setPeriodic(key: number, packets: readonly OutgoingPacket[], timing: { intervalMs: number; firstAtMs: number; watchdogMs: number }): void {
+  setPeriodic(
+    key: number,
+    packets: readonly OutgoingPacket[],
+    timing: { intervalMs: number; firstAtMs: number; watchdogMs: number },
+  ): void {
     const firstAtNs = Math.round(nowMsToMonotonic(timing.firstAtMs) * 1e6);
-    this.#native.setPeriodic(key, this.toNative(packets), Math.round(timing.intervalMs * 1e6), firstAtNs, Math.round(timing.watchdogMs * 1e6));
+    this.#native.setPeriodic(
+      key,
+      this.toNative(packets),
+      Math.round(timing.intervalMs * 1e6),
+      firstAtNs,
+      Math.round(timing.watchdogMs * 1e6),
+    );
   }
 
   private toNative(packets: readonly OutgoingPacket[]): NativeOutgoingPacket[] {
@@ -181,7 +191,11 @@ export class VrrpRawSocket {
           `packet for ${packet.interface} IPv${packet.family} given to the socket for ${this.interface} IPv${this.family}`,
         );
       }
-      const native = { sourceAddress: packet.sourceAddress, destinationAddress: packet.destinationAddress, payload: packet.payload };
+      const native = {
+        sourceAddress: packet.sourceAddress,
+        destinationAddress: packet.destinationAddress,
+        payload: packet.payload,
+      };
       return packet.periodic === true ? { ...native, periodic: true } : native;
     });
   }
@@ -244,7 +258,12 @@ export class VrrpRawSocket {
         const key = (source * 2048 + destination) * 256 + ttl;
         let packetMeta = metas.get(key);
         if (packetMeta === undefined) {
-          packetMeta = Object.freeze({ family, sourceAddress: names[source]!, destinationAddress: names[destination]!, ttl });
+          packetMeta = Object.freeze({
+            family,
+            sourceAddress: names[source]!,
+            destinationAddress: names[destination]!,
+            ttl,
+          });
           metas.set(key, packetMeta);
         }
         const stamp = times[i]!;
@@ -340,7 +359,8 @@ export function checkInPeriodic(): void {
 export function periodicScheduleCounters(): Map<number, PeriodicScheduleCounters> {
   const flat = loadNative().periodicCounters();
   const counters = new Map<number, PeriodicScheduleCounters>();
-  for (let i = 0; i + 3 < flat.length; i += 4) counters.set(flat[i]!, { sent: flat[i + 1]!, watchdogTrips: flat[i + 2]!, skipped: flat[i + 3]! });
+  for (let i = 0; i + 3 < flat.length; i += 4)
+    counters.set(flat[i]!, { sent: flat[i + 1]!, watchdogTrips: flat[i + 2]!, skipped: flat[i + 3]! });
   return counters;
 }
 

@@ -31,7 +31,11 @@ export interface SignalWatch {
  * errors: EINVAL from uv_signal_start for SIGKILL / SIGSTOP, a TypeError (ERR_INVALID_ARG_VALUE) for
  * a number that is no signal.
  */
-export function watchSignal(signal: number, listener: (signal: number) => void, options: WatchSignalOptions = {}): SignalWatch {
+export function watchSignal(
+  signal: number,
+  listener: (signal: number) => void,
+  options: WatchSignalOptions = {},
+): SignalWatch {
   const Watcher = loadNative().SignalWatcher;
   const watcher: NativeSignalWatcher = new Watcher(signal, listener, options);
   return watcher;

@@ -196,7 +196,13 @@ export interface AddressMessage {
 }
 
 export function encodeAddressBody(
-  fields: { readonly family: number; readonly prefixLength?: number; readonly flags?: number; readonly scope?: number; readonly index?: number },
+  fields: {
+    readonly family: number;
+    readonly prefixLength?: number;
+    readonly flags?: number;
+    readonly scope?: number;
+    readonly index?: number;
+  },
   attrs: readonly Buffer[] = [],
 ): Buffer {
   const header = Buffer.alloc(IFADDRMSG_BYTES);

@@ -142,7 +142,10 @@ export class RtnlRequester {
     this.sequence = (this.sequence + 1) >>> 0 || 1;
     const seq = this.sequence;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => entry.settle(new NetlinkError(syscall, 110, `no reply in ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => entry.settle(new NetlinkError(syscall, 110, `no reply in ${REQUEST_TIMEOUT_MS} ms`)),
+        REQUEST_TIMEOUT_MS,
+      );
       const entry: Pending = {
         syscall,
         dump: (flags & NLM_F_DUMP) === NLM_F_DUMP,

@@ -38,12 +38,22 @@ function missingCapability(setting: SchedulingSetting, code: string | undefined)
   return code === 'EPERM' || code === 'EACCES' ? 'CAP_SYS_NICE' : undefined;
 }
 
-function refused(settings: ProcessScheduling, setting: SchedulingSetting, what: string, error: unknown): SchedulingError {
+function refused(
+  settings: ProcessScheduling,
+  setting: SchedulingSetting,
+  what: string,
+  error: unknown,
+): SchedulingError {
   const code = (error as Partial<SystemError>).code;
   const capability = missingCapability(setting, code);
   const why = (error as Error).message;
   const hint = capability !== undefined ? `: the process needs ${capability}` : '';
-  return new SchedulingError(settings.names?.[setting] ?? `scheduling.${setting}`, `${what} refused (${why})${hint}`, capability, code);
+  return new SchedulingError(
+    settings.names?.[setting] ?? `scheduling.${setting}`,
+    `${what} refused (${why})${hint}`,
+    capability,
+    code,
+  );
 }
 
 function onlineCpuCount(): number {
@@ -81,7 +91,12 @@ export function applyProcessScheduling(settings: ProcessScheduling): AppliedSche
     const online = onlineCpuCount();
     const missing = cpus.filter((cpu) => cpu >= online);
     if (missing.length > 0) {
-      throw new SchedulingError(settings.names?.cpuAffinity ?? 'scheduling.cpuAffinity', `CPU ${missing.join(',')} does not exist: this machine has CPUs 0 to ${online - 1}`, undefined, undefined);
+      throw new SchedulingError(
+        settings.names?.cpuAffinity ?? 'scheduling.cpuAffinity',
+        `CPU ${missing.join(',')} does not exist: this machine has CPUs 0 to ${online - 1}`,
+        undefined,
+        undefined,
+      );
     }
     attempt('cpuAffinity', `CPU affinity ${cpus.join(',')}`, () => native.setCpuAffinity(cpus));
     applied.cpuAffinity = cpus;
@@ -121,14 +136,18 @@ export function armRealtimeLimit(applied: AppliedScheduling, logger?: RuntimeLog
   try {
     loadNative().setRealtimeLimit(Math.max(1, Math.floor(hardUs / 2)), hardUs);
   } catch (error) {
-    logger?.warn({ event: 'notice', notice: 'realtime-limit-refused', code: (error as Partial<SystemError>).code }, `RLIMIT_RTTIME ${hardUs} µs refused (${(error as Error).message}); the limit already set stays`);
+    logger?.warn(
+      { event: 'notice', notice: 'realtime-limit-refused', code: (error as Partial<SystemError>).code },
+      `RLIMIT_RTTIME ${hardUs} µs refused (${(error as Error).message}); the limit already set stays`,
+    );
   }
 }
 
 /** "SCHED_RR 50 (RLIMIT_RTTIME 200000 µs once running), CPUs 0,1" for the start log. */
 export function describeScheduling(applied: AppliedScheduling): string {
   const parts: string[] = [];
-  if (applied.realtimePriority !== undefined) parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs once running)`);
+  if (applied.realtimePriority !== undefined)
+    parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs once running)`);
   if (applied.nice !== undefined) parts.push(`nice ${applied.nice}`);
   if (applied.cpuAffinity !== undefined) parts.push(`CPUs ${applied.cpuAffinity.join(',')}`);
   return parts.join(', ') || 'unchanged';

@@ -67,11 +67,28 @@ export function planVmac(
     throw new ConfigError(field, `must be true, false or an interface name, got ${JSON.stringify(useVmac)}`);
   }
   const name = useVmac === true ? defaultVmacName(router.vrid) : useVmac;
-  if (name.length === 0 || name.length > MAX_INTERFACE_NAME_LENGTH || /[\s/:]/.test(name) || name === '.' || name === '..') {
-    throw new ConfigError(field, `${JSON.stringify(name)} is not a valid interface name (1 to ${MAX_INTERFACE_NAME_LENGTH} characters, no space, '/' or ':')`);
+  if (
+    name.length === 0 ||
+    name.length > MAX_INTERFACE_NAME_LENGTH ||
+    /[\s/:]/.test(name) ||
+    name === '.' ||
+    name === '..'
+  ) {
+    throw new ConfigError(
+      field,
+      `${JSON.stringify(name)} is not a valid interface name (1 to ${MAX_INTERFACE_NAME_LENGTH} characters, no space, '/' or ':')`,
+    );
   }
-  if (name === router.interface) throw new ConfigError(field, `the VMAC cannot have the name of its parent ${router.interface}`);
-  return { router: router.name, vrid: router.vrid, family: router.family, parent: router.interface, name, mac: virtualMac(router.vrid, router.family) };
+  if (name === router.interface)
+    throw new ConfigError(field, `the VMAC cannot have the name of its parent ${router.interface}`);
+  return {
+    router: router.name,
+    vrid: router.vrid,
+    family: router.family,
+    parent: router.interface,
+    name,
+    mac: virtualMac(router.vrid, router.family),
+  };
 }
 
 /** Two routers may not share a VMAC name. */
@@ -80,7 +97,8 @@ export function checkVmacNames(plans: readonly (VmacPlan | undefined)[]): void {
   plans.forEach((plan, index) => {
     if (!plan) return;
     const first = seen.get(plan.name);
-    if (first !== undefined) throw new ConfigError(`routers[${index}].useVmac`, `VMAC ${plan.name} is also used by routers[${first}]`);
+    if (first !== undefined)
+      throw new ConfigError(`routers[${index}].useVmac`, `VMAC ${plan.name} is also used by routers[${first}]`);
     seen.set(plan.name, index);
   });
 }
@@ -155,13 +173,22 @@ export class VmacManager {
   async create(plan: VmacPlan): Promise<void> {
     const parent = await this.client.find(plan.parent);
     if (!parent) {
-      throw vmacError('ENODEV', `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`);
+      throw vmacError(
+        'ENODEV',
+        `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`,
+      );
     }
     const existing = await this.client.find(plan.name);
     if (existing) {
       if (existing.kind !== 'macvlan' || existing.mac !== plan.mac) {
-        const what = existing.kind === 'macvlan' ? `a macvlan with MAC ${existing.mac ?? 'none'}` : `a ${existing.kind ?? 'physical'} interface`;
-        throw vmacError('EEXIST', `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`);
+        const what =
+          existing.kind === 'macvlan'
+            ? `a macvlan with MAC ${existing.mac ?? 'none'}`
+            : `a ${existing.kind ?? 'physical'} interface`;
+        throw vmacError(
+          'EEXIST',
+          `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`,
+        );
       }
       await this.client.delete(existing.ifindex);
       this.logger.warn(
@@ -172,8 +199,11 @@ export class VmacManager {
     try {
       await this.client.create({ name: plan.name, parentIndex: parent.ifindex, mac: plan.mac, mode: 'private' });
     } catch (error) {
-            // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
-      throw vmacError(errorCode(error) ?? 'EIO', `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`);
+      // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
+      throw vmacError(
+        errorCode(error) ?? 'EIO',
+        `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`,
+      );
     }
     this.created.add(plan.name);
     const vmac = await this.client.find(plan.name);
@@ -202,7 +232,10 @@ export class VmacManager {
     // Only the interface we made: same name *and* our MAC.
     if (vmac && vmac.kind === 'macvlan' && vmac.mac === plan.mac) await this.client.delete(vmac.ifindex);
     if (plan.family === 4) this.releaseParent(plan.parent);
-    this.logger.info({ event: 'vmacRemoved', router: plan.router, interface: plan.name }, `${plan.router}: VMAC ${plan.name} removed`);
+    this.logger.info(
+      { event: 'vmacRemoved', router: plan.router, interface: plan.name },
+      `${plan.router}: VMAC ${plan.name} removed`,
+    );
   }
 
   /** IPv6 on, no address made from the shared MAC, and the router's advert source on it. */

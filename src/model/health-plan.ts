@@ -100,7 +100,13 @@ export interface InterfaceCheckSpec {
   readonly interface: string;
 }
 
-export type CheckSpec = ScriptCheckSpec | TcpCheckSpec | IcmpCheckSpec | FileCheckSpec | ProcessCheckSpec | InterfaceCheckSpec;
+export type CheckSpec =
+  | ScriptCheckSpec
+  | TcpCheckSpec
+  | IcmpCheckSpec
+  | FileCheckSpec
+  | ProcessCheckSpec
+  | InterfaceCheckSpec;
 export type CheckKind = CheckSpec['kind'];
 
 /**

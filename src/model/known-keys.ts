@@ -16,7 +16,8 @@ export function editDistance(a: string, b: string): number {
       const above = rows[i - 1]!;
       const cost = x[i - 1] === y[j - 1] ? 0 : 1;
       let best = Math.min(above[j]! + 1, row[j - 1]! + 1, above[j - 1]! + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
       row.push(best);
     }
     rows.push(row);
@@ -45,7 +46,9 @@ export function nearestKey(key: string, known: Iterable<string>): string | undef
 /** "unknown field (did you mean "priority"?)", or the list of known keys when none is close. */
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
   const near = nearestKey(key, known);
-  return near !== undefined ? `unknown field (did you mean "${near}"?)` : `unknown field (expected ${known.join(', ')})`;
+  return near !== undefined
+    ? `unknown field (did you mean "${near}"?)`
+    : `unknown field (expected ${known.join(', ')})`;
 }
 
 /** The first key of `value` that is not in `known`, if any. */

@@ -31,6 +31,7 @@ export const DEFAULT_ANNOUNCE: AnnounceConfig = {
 /** keepalived accepts preempt_delay up to 1000 s. */
 const MAX_PREEMPT_DELAY_MS = 1_000_000;
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function buildRouterConfig(input: RouterConfigInput, where = 'router'): VirtualRouterConfig {
   const field = (name: string) => `${where}.${name}`;
 
@@ -41,13 +42,19 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
   const primary = parseAddress(input.primaryAddress, field('primaryAddress'));
   const family: IpFamily = primary.kind() === 'ipv4' ? 4 : 6;
   if (input.family !== undefined && input.family !== family) {
-    throw new ConfigError(field('family'), `is ${input.family} but primaryAddress ${input.primaryAddress} is IPv${family}`);
+    throw new ConfigError(
+      field('family'),
+      `is ${input.family} but primaryAddress ${input.primaryAddress} is IPv${family}`,
+    );
   }
 
   // RFC 9568 5.1.2.1: an IPv6 advert MUST come from the interface's link-local address (and the
   // tie-break compares those), so a global address here is a mistake, not a preference.
   if (family === 6 && primary.range() !== 'linkLocal') {
-    throw new ConfigError(field('primaryAddress'), `${input.primaryAddress} is not link-local: IPv6 adverts are sent from the interface's fe80:: address (RFC 9568 5.1.2.1)`);
+    throw new ConfigError(
+      field('primaryAddress'),
+      `${input.primaryAddress} is not link-local: IPv6 adverts are sent from the interface's fe80:: address (RFC 9568 5.1.2.1)`,
+    );
   }
 
   const version: VrrpVersion = input.version ?? (family === 4 ? 2 : 3);
@@ -66,14 +73,23 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     throw new ConfigError(field('virtualAddresses'), 'at least one virtual address is required');
   }
   if (virtualAddresses.length > 255) {
-    throw new ConfigError(field('virtualAddresses'), `at most 255 addresses fit the count field, got ${virtualAddresses.length}`);
+    throw new ConfigError(
+      field('virtualAddresses'),
+      `at most 255 addresses fit the count field, got ${virtualAddresses.length}`,
+    );
   }
 
   const excludedAddresses = checkAddressList(input.excludedAddresses ?? [], undefined, field('excludedAddresses'));
   excludedAddresses.forEach((address, index) => {
-    if (virtualAddresses.includes(address)) throw new ConfigError(`${field('excludedAddresses')}[${index}]`, `${address} is also a virtual address`);
+    if (virtualAddresses.includes(address))
+      throw new ConfigError(`${field('excludedAddresses')}[${index}]`, `${address} is also a virtual address`);
   });
-  const addressInterfaces = checkAddressInterfaces(input.addressInterfaces ?? {}, iface, [...virtualAddresses, ...excludedAddresses], field('addressInterfaces'));
+  const addressInterfaces = checkAddressInterfaces(
+    input.addressInterfaces ?? {},
+    iface,
+    [...virtualAddresses, ...excludedAddresses],
+    field('addressInterfaces'),
+  );
 
   const primaryAddress = primary.toString();
   const unicastPeers = checkAddressList(input.unicastPeers ?? [], family, field('unicastPeers'));
@@ -85,7 +101,10 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
   const preemptDelayMs = requireInteger(input.preemptDelayMs ?? 0, field('preemptDelayMs'), 0, MAX_PREEMPT_DELAY_MS);
   const preemptDelayMode: PreemptDelayMode = input.preemptDelayMode ?? 'keepalived';
   if (preemptDelayMode !== 'keepalived' && preemptDelayMode !== 'openshift') {
-    throw new ConfigError(field('preemptDelayMode'), `must be 'keepalived' or 'openshift', got ${String(preemptDelayMode)}`);
+    throw new ConfigError(
+      field('preemptDelayMode'),
+      `must be 'keepalived' or 'openshift', got ${String(preemptDelayMode)}`,
+    );
   }
   const initialState = input.initialState ?? 'Backup';
   if (initialState !== 'Backup' && initialState !== 'Master') {
@@ -119,7 +138,10 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
-    announce: checkAnnounce({ ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) }, field('announce')),
+    announce: checkAnnounce(
+      { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
+      field('announce'),
+    ),
   };
 }
 
@@ -155,12 +177,19 @@ function parseAddress(text: unknown, field: string): ipaddr.IPv4 | ipaddr.IPv6 {
 }
 
 /** Each address living on another interface must be one of the router's; the router's own interface is left out. */
-function checkAddressInterfaces(map: unknown, iface: string, owned: readonly string[], field: string): Record<string, string> {
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new ConfigError(field, 'must be an object of address -> interface');
+function checkAddressInterfaces(
+  map: unknown,
+  iface: string,
+  owned: readonly string[],
+  field: string,
+): Record<string, string> {
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new ConfigError(field, 'must be an object of address -> interface');
   const checked: Record<string, string> = {};
   for (const [text, target] of Object.entries(map)) {
     const address = parseAddress(text, `${field}.${text}`).toString();
-    if (!owned.includes(address)) throw new ConfigError(`${field}.${text}`, `${text} is not one of the router's virtual or excluded addresses`);
+    if (!owned.includes(address))
+      throw new ConfigError(`${field}.${text}`, `${text} is not one of the router's virtual or excluded addresses`);
     const name = requireText(target, `${field}.${text}`);
     if (name !== iface) checked[address] = name;
   }
@@ -198,7 +227,8 @@ function checkAdvertInterval(intervalCs: unknown, version: VrrpVersion, field: s
 
 /** `value` itself, once none of its keys is unknown (a misspelt one is named with the nearest known key). */
 function knownKeysOnly<T extends object>(value: T, known: readonly string[], field: string): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(field, 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(field, 'must be an object');
   const key = firstUnknownKey(value, known);
   if (key !== undefined) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, known));
   return value;

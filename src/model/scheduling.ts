@@ -59,23 +59,35 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
   if (!isRecord(value)) throw new ConfigError(field, 'must be an object');
   if (value.lockMemory !== undefined) throw new ConfigError(`${field}.lockMemory`, NO_SWAP_UNSUPPORTED);
   for (const key of Object.keys(value)) {
-    if (!(SETTINGS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, SETTINGS));
+    if (!(SETTINGS as readonly string[]).includes(key))
+      throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, SETTINGS));
   }
   const { realtimePriority, nice, cpuAffinity, realtimeLimitUs } = value;
   if (realtimePriority !== undefined && !integerIn(realtimePriority, 1, 99)) {
-    throw new ConfigError(`${field}.realtimePriority`, `must be an integer from 1 to 99, got ${JSON.stringify(realtimePriority)}`);
+    throw new ConfigError(
+      `${field}.realtimePriority`,
+      `must be an integer from 1 to 99, got ${JSON.stringify(realtimePriority)}`,
+    );
   }
   if (nice !== undefined && !integerIn(nice, -20, 19)) {
     throw new ConfigError(`${field}.nice`, `must be an integer from -20 to 19, got ${JSON.stringify(nice)}`);
   }
   if (cpuAffinity !== undefined) {
-    if (!Array.isArray(cpuAffinity) || cpuAffinity.length === 0) throw new ConfigError(`${field}.cpuAffinity`, 'must be a non-empty list of CPU numbers');
+    if (!Array.isArray(cpuAffinity) || cpuAffinity.length === 0)
+      throw new ConfigError(`${field}.cpuAffinity`, 'must be a non-empty list of CPU numbers');
     cpuAffinity.forEach((cpu, index) => {
-      if (!integerIn(cpu, 0, MAX_CPU)) throw new ConfigError(`${field}.cpuAffinity[${index}]`, `must be a CPU number from 0 to ${MAX_CPU}, got ${JSON.stringify(cpu)}`);
+      if (!integerIn(cpu, 0, MAX_CPU))
+        throw new ConfigError(
+          `${field}.cpuAffinity[${index}]`,
+          `must be a CPU number from 0 to ${MAX_CPU}, got ${JSON.stringify(cpu)}`,
+        );
     });
   }
   if (realtimeLimitUs !== undefined && !integerIn(realtimeLimitUs, 2, MAX_REALTIME_LIMIT_US)) {
-    throw new ConfigError(`${field}.realtimeLimitUs`, `must be an integer from 2 to ${MAX_REALTIME_LIMIT_US} (µs), got ${JSON.stringify(realtimeLimitUs)}`);
+    throw new ConfigError(
+      `${field}.realtimeLimitUs`,
+      `must be an integer from 2 to ${MAX_REALTIME_LIMIT_US} (µs), got ${JSON.stringify(realtimeLimitUs)}`,
+    );
   }
   return {
     ...(realtimePriority !== undefined ? { realtimePriority } : {}),
@@ -102,7 +114,6 @@ export function isDefaultScheduling(settings: ProcessScheduling | undefined): bo
 
 /** Same effective settings (names aside): a reload compares with this to tell the operator a restart is needed. */
 export function sameScheduling(a: ProcessScheduling | undefined, b: ProcessScheduling | undefined): boolean {
-  const effective = (s: ProcessScheduling | undefined) =>
-    JSON.stringify(SETTINGS.map((key) => s?.[key] ?? null));
+  const effective = (s: ProcessScheduling | undefined) => JSON.stringify(SETTINGS.map((key) => s?.[key] ?? null));
   return effective(a) === effective(b);
 }

@@ -43,7 +43,12 @@ export function describePlan(plan: OpenShiftPlan): string {
     `  instances:    ${plan.instances.length}`,
   ];
   for (const instance of plan.instances) {
-    const peers = instance.unicastPeers.length > 0 ? `unicast to ${instance.unicastPeers.join(', ')}` : instance.family === 4 ? 'multicast 224.0.0.18' : 'multicast ff02::12';
+    const peers =
+      instance.unicastPeers.length > 0
+        ? `unicast to ${instance.unicastPeers.join(', ')}`
+        : instance.family === 4
+          ? 'multicast 224.0.0.18'
+          : 'multicast ff02::12';
     lines.push(
       `  ${instance.name}: router id ${instance.vrid}, VRRPv${instance.version}${instance.version === 2 ? ` PASS "${plan.authPassword}"` : ''}, advert 1 s`,
       `      VIPs:      ${instance.virtualAddresses.join(', ')}`,

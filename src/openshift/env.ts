@@ -13,7 +13,15 @@ import { nearestKey } from '../model/known-keys.js';
 import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
-import { MAX_INSTANCES, MAX_VIPS_PER_INSTANCE, parsePlainAddress, parseVirtualIps, specialUseProblem, VIRTUAL_IPS, type Vip } from './vip-ranges.js';
+import {
+  MAX_INSTANCES,
+  MAX_VIPS_PER_INSTANCE,
+  parsePlainAddress,
+  parseVirtualIps,
+  specialUseProblem,
+  VIRTUAL_IPS,
+  type Vip,
+} from './vip-ranges.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -125,7 +133,11 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = text(env, name);
   if (value === undefined) return fallback;
   if (!WHOLE_NUMBER.test(value) || Number(value) < min || Number(value) > max) {
-    throw new EnvError(name, env[name], `expected a whole number from ${min} to ${max}${what}, in decimal digits without leading zeros`);
+    throw new EnvError(
+      name,
+      env[name],
+      `expected a whole number from ${min} to ${max}${what}, in decimal digits without leading zeros`,
+    );
   }
   return Number(value);
 }
@@ -136,10 +148,19 @@ function parsePreemption(env: Env): Preemption {
   if (value === undefined) return { kind: 'preempt_delay', seconds: DEFAULT_PREEMPT_DELAY_S };
   const words = value.split(/\s+/);
   if (words.length === 1 && words[0] === 'nopreempt') return { kind: 'nopreempt' };
-  if (words.length === 2 && words[0] === 'preempt_delay' && WHOLE_NUMBER.test(words[1]!) && Number(words[1]) <= MAX_PREEMPT_DELAY_S) {
+  if (
+    words.length === 2 &&
+    words[0] === 'preempt_delay' &&
+    WHOLE_NUMBER.test(words[1]!) &&
+    Number(words[1]) <= MAX_PREEMPT_DELAY_S
+  ) {
     return { kind: 'preempt_delay', seconds: Number(words[1]) };
   }
-  throw new EnvError(name, env[name], `expected "nopreempt" or "preempt_delay N" with N whole seconds 0-${MAX_PREEMPT_DELAY_S} (default "preempt_delay ${DEFAULT_PREEMPT_DELAY_S}")`);
+  throw new EnvError(
+    name,
+    env[name],
+    `expected "nopreempt" or "preempt_delay N" with N whole seconds 0-${MAX_PREEMPT_DELAY_S} (default "preempt_delay ${DEFAULT_PREEMPT_DELAY_S}")`,
+  );
 }
 
 /** Interface names the kernel accepts: 1-15 bytes, no '/', ':' or whitespace. */
@@ -149,7 +170,11 @@ function checkInterfaceName(name: string, value: string): void {
   }
 }
 
-function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { iface: NodeInterface; source: OpenShiftPlan['interfaceSource'] } {
+function chooseInterface(
+  env: Env,
+  node: NodeNetwork,
+  warnings: string[],
+): { iface: NodeInterface; source: OpenShiftPlan['interfaceSource'] } {
   const name = 'OPENSHIFT_HA_NETWORK_INTERFACE';
   const configured = text(env, name);
   if (configured !== undefined) checkInterfaceName(name, configured);
@@ -159,24 +184,42 @@ function chooseInterface(env: Env, node: NodeNetwork, warnings: string[]): { ifa
   if (direct) return { iface: direct, source: 'variable' };
   if (configured !== undefined) {
     // Named on purpose: running on another interface would hold the VIPs where nobody asked for them.
-    throw new EnvError(name, env[name], `no such interface on this node; it has: ${shortList(node.interfaces.map((i) => i.name), 8) || '(none)'}`);
+    throw new EnvError(
+      name,
+      env[name],
+      `no such interface on this node; it has: ${
+        shortList(
+          node.interfaces.map((i) => i.name),
+          8,
+        ) || '(none)'
+      }`,
+    );
   }
   for (const candidate of FALLBACK_INTERFACES) {
     const found = byName(candidate);
     if (found) {
-      warnings.push(`${name} unset and ${wanted} does not exist; using ${candidate} (the wrapper's fallback list ${FALLBACK_INTERFACES.join(', ')})`);
+      warnings.push(
+        `${name} unset and ${wanted} does not exist; using ${candidate} (the wrapper's fallback list ${FALLBACK_INTERFACES.join(', ')})`,
+      );
       return { iface: found, source: 'fallback' };
     }
   }
   const viaRoute = node.defaultRouteInterface === undefined ? undefined : byName(node.defaultRouteInterface);
   if (viaRoute) {
-    warnings.push(`${name} unset and ${wanted} does not exist; using ${viaRoute.name}, the interface of the default route`);
+    warnings.push(
+      `${name} unset and ${wanted} does not exist; using ${viaRoute.name}, the interface of the default route`,
+    );
     return { iface: viaRoute, source: 'default-route' };
   }
   throw new EnvError(
     name,
     env[name],
-    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${shortList(node.interfaces.map((i) => i.name), 8) || '(none)'}`,
+    `no such interface, none of ${FALLBACK_INTERFACES.join(', ')} exists and there is no default route; expected one of: ${
+      shortList(
+        node.interfaces.map((i) => i.name),
+        8,
+      ) || '(none)'
+    }`,
   );
 }
 
@@ -204,12 +247,22 @@ function scriptCommand(env: Env, name: string, deps: EnvDeps): string[] | undefi
   const value = text(env, name);
   if (value === undefined) return undefined;
   const words = value.split(/\s+/);
-  if (!words[0]!.startsWith('/')) throw new EnvError(name, env[name], 'expected the full path of a script, e.g. /etc/keepalive/check.sh');
+  if (!words[0]!.startsWith('/'))
+    throw new EnvError(name, env[name], 'expected the full path of a script, e.g. /etc/keepalive/check.sh');
   if (/["'\\`$;|&<>]/.test(value)) {
-    throw new EnvError(name, env[name], 'expected a path and plain arguments: quotes and shell characters are not interpreted (no shell runs it)');
+    throw new EnvError(
+      name,
+      env[name],
+      'expected a path and plain arguments: quotes and shell characters are not interpreted (no shell runs it)',
+    );
   }
   const problem = deps.scriptProblem(words[0]!);
-  if (problem !== undefined) throw new EnvError(name, env[name], `${quoteValue(words[0]!)} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`);
+  if (problem !== undefined)
+    throw new EnvError(
+      name,
+      env[name],
+      `${quoteValue(words[0]!)} ${problem}; expected an executable file (the ConfigMap is mounted at /etc/keepalive with mode 0755)`,
+    );
   return words;
 }
 
@@ -241,7 +294,11 @@ function parseExcludedIds(env: Env): Set<number> {
   if (!found) return ids;
   for (const word of found.value.split(/[\s,]+/).filter((w) => w !== '')) {
     if (!WHOLE_NUMBER.test(word) || Number(word) < 1 || Number(word) > 255) {
-      throw new EnvError(found.name, env[found.name], `${quoteValue(word)} is not a router id; expected router ids 1-255 separated by spaces`);
+      throw new EnvError(
+        found.name,
+        env[found.name],
+        `${quoteValue(word)} is not a router id; expected router ids 1-255 separated by spaces`,
+      );
     }
     ids.add(Number(word));
   }
@@ -270,7 +327,11 @@ function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] 
   const extra = vips.length % groups;
   const largest = base + (extra > 0 ? 1 : 0);
   if (largest > MAX_VIPS_PER_INSTANCE) {
-    throw new EnvError(name, env[name], `${vips.length} VIPs in ${groups} group(s) puts ${largest} in one instance, and an advert carries at most ${MAX_VIPS_PER_INSTANCE}; expected at least ${Math.ceil(vips.length / MAX_VIPS_PER_INSTANCE)} groups`);
+    throw new EnvError(
+      name,
+      env[name],
+      `${vips.length} VIPs in ${groups} group(s) puts ${largest} in one instance, and an advert carries at most ${MAX_VIPS_PER_INSTANCE}; expected at least ${Math.ceil(vips.length / MAX_VIPS_PER_INSTANCE)} groups`,
+    );
   }
   const result: Vip[][] = [];
   let next = 0;
@@ -279,7 +340,11 @@ function groupVips(env: Env, vips: readonly Vip[], warnings: string[]): Vip[][] 
     const group = vips.slice(next, next + size);
     next += size;
     if (new Set(group.map((v) => v.family)).size > 1) {
-      throw new EnvError(name, env[name], `group ${g + 1} would mix IPv4 and IPv6 VIPs (${shortList(group.map((v) => v.address))}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`);
+      throw new EnvError(
+        name,
+        env[name],
+        `group ${g + 1} would mix IPv4 and IPv6 VIPs (${shortList(group.map((v) => v.address))}); one VRRP instance carries one family: list each family's VIPs so the groups split them apart, or leave ${name} unset`,
+      );
     }
     result.push(group);
   }
@@ -304,7 +369,14 @@ function assignRouterIds(env: Env, count: number, excluded: ReadonlySet<number>)
 }
 
 function checkSpec(env: Env, deps: EnvDeps, checkName: string, nodeAddress: string): CheckSpec | undefined {
-  const intervalS = integer(env, 'OPENSHIFT_HA_CHECK_INTERVAL', 2, 1, MAX_CHECK_INTERVAL_S, ' (seconds between checks)');
+  const intervalS = integer(
+    env,
+    'OPENSHIFT_HA_CHECK_INTERVAL',
+    2,
+    1,
+    MAX_CHECK_INTERVAL_S,
+    ' (seconds between checks)',
+  );
   // The wrapper's vrrp_script: timeout = interval, rise = fall = 1.
   const timing = { intervalMs: intervalS * 1000, timeoutMs: intervalS * 1000, rise: 1, fall: 1 };
   const script = scriptCommand(env, 'OPENSHIFT_HA_CHECK_SCRIPT', deps);
@@ -320,7 +392,12 @@ function statusListener(env: Env): StatusListener | undefined {
   const name = 'OPENSHIFT_HA_STATUS_ADDRESS';
   const address = text(env, name) ?? '0.0.0.0';
   const parsed = parsePlainAddress(address);
-  if ('problem' in parsed) throw new EnvError(name, env[name], `${parsed.problem}; expected an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1`);
+  if ('problem' in parsed)
+    throw new EnvError(
+      name,
+      env[name],
+      `${parsed.problem}; expected an IP address to listen on, e.g. 0.0.0.0 or 127.0.0.1`,
+    );
   return { port, address: parsed.address };
 }
 
@@ -329,7 +406,11 @@ function iptablesChain(env: Env): string | undefined {
   const chain = text(env, name);
   if (chain === undefined) return undefined;
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,27}$/.test(chain)) {
-    throw new EnvError(name, env[name], 'expected an iptables chain name (letters, digits, "_", "-", "." up to 28 characters, e.g. INPUT), or unset for no rule');
+    throw new EnvError(
+      name,
+      env[name],
+      'expected an iptables chain name (letters, digits, "_", "-", "." up to 28 characters, e.g. INPUT), or unset for no rule',
+    );
   }
   return chain;
 }
@@ -337,8 +418,17 @@ function iptablesChain(env: Env): string | undefined {
 /** OPENSHIFT_HA_RT_PRIORITY (ours, off by default as in the keepalived image): 0 or unset is off. */
 function realtimeScheduling(env: Env): ProcessScheduling | undefined {
   const name = 'OPENSHIFT_HA_RT_PRIORITY';
-  const priority = integer(env, name, 0, 0, 99, ' (SCHED_RR priority of the advert thread; 0: off; needs CAP_SYS_NICE)');
-  return priority === 0 ? undefined : { realtimePriority: priority, names: { realtimePriority: name, realtimeLimitUs: name } };
+  const priority = integer(
+    env,
+    name,
+    0,
+    0,
+    99,
+    ' (SCHED_RR priority of the advert thread; 0: off; needs CAP_SYS_NICE)',
+  );
+  return priority === 0
+    ? undefined
+    : { realtimePriority: priority, names: { realtimePriority: name, realtimeLimitUs: name } };
 }
 
 function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
@@ -346,7 +436,11 @@ function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
   const value = text(env, name);
   if (value === undefined || value === 'auto') return undefined;
   if (value === 'iptables' || value === 'nftables') return value;
-  throw new EnvError(name, env[name], 'expected iptables, nftables or auto (default: iptables when installed, else nftables)');
+  throw new EnvError(
+    name,
+    env[name],
+    'expected iptables, nftables or auto (default: iptables when installed, else nftables)',
+  );
 }
 
 function sourceAddress(env: Env, names: readonly string[]): string | undefined {
@@ -355,7 +449,11 @@ function sourceAddress(env: Env, names: readonly string[]): string | undefined {
   const address = unicastAddress(env, found.name, found.value, 'the IP address to send adverts from');
   if (familyOf(address) === 6 && ipaddr.parse(address).range() !== 'linkLocal') {
     // The router configuration refuses it too, but only at start and without naming the variable.
-    throw new EnvError(found.name, env[found.name], `${address} is not link-local; expected an fe80:: address: IPv6 adverts leave from the interface's link-local address (RFC 9568 5.1.2.1)`);
+    throw new EnvError(
+      found.name,
+      env[found.name],
+      `${address} is not link-local; expected an fe80:: address: IPv6 adverts leave from the interface's link-local address (RFC 9568 5.1.2.1)`,
+    );
   }
   return address;
 }
@@ -370,28 +468,56 @@ function unicastPeers(env: Env, node: NodeNetwork, warnings: string[]): string[]
   }
   const wantsUnicast = use === 'true' || use === 'yes' || use === '1';
   if (value === undefined) {
-    if (wantsUnicast) throw new EnvError(name, env[name], `${useName} is ${env[useName]}: expected the comma-separated addresses of the nodes`);
+    if (wantsUnicast)
+      throw new EnvError(
+        name,
+        env[name],
+        `${useName} is ${env[useName]}: expected the comma-separated addresses of the nodes`,
+      );
     return [];
   }
   if (use !== undefined && !wantsUnicast) {
-    warnings.push(`${useName}=${env[useName]} but ${name} is set: unicast is used, as the keepalived image does (it never reads ${useName})`);
+    warnings.push(
+      `${useName}=${env[useName]} but ${name} is set: unicast is used, as the keepalived image does (it never reads ${useName})`,
+    );
   }
   const own = new Set(node.interfaces.flatMap((i) => i.addresses.map((a) => a.address)));
   const all = parseAddressList(env, name, value);
   // Every node gets the same list, so it names this node too: our own addresses are not peers.
   const peers = [...new Set(all)].filter((peer) => !own.has(peer));
-  if (peers.length === 0) throw new EnvError(name, env[name], 'lists only this node\'s own addresses; expected the addresses of the other nodes too');
+  if (peers.length === 0)
+    throw new EnvError(
+      name,
+      env[name],
+      "lists only this node's own addresses; expected the addresses of the other nodes too",
+    );
   return peers;
 }
 
 /** Every OPENSHIFT_HA_* variable ipfailover reads (LOG_LEVEL is read by the program, src/cli/ipfailover.ts). */
 export const KNOWN_VARIABLES: readonly string[] = [
-  'OPENSHIFT_HA_CHECK_INTERVAL', 'OPENSHIFT_HA_CHECK_SCRIPT', 'OPENSHIFT_HA_CONFIG_NAME', 'OPENSHIFT_HA_EXCLUDED_VRRP_IDS',
-  'OPENSHIFT_HA_FIREWALL', 'OPENSHIFT_HA_IPTABLES_CHAIN', 'OPENSHIFT_HA_LOG_LEVEL', 'OPENSHIFT_HA_MONITOR_PORT',
-  'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', 'OPENSHIFT_HA_NETWORK_INTERFACE', 'OPENSHIFT_HA_NOTIFY_SCRIPT',
-  'OPENSHIFT_HA_PREEMPTION', 'OPENSHIFT_HA_REPLICA_COUNT', 'OPENSHIFT_HA_RT_PRIORITY', 'OPENSHIFT_HA_STATUS_ADDRESS',
-  'OPENSHIFT_HA_STATUS_PORT', 'OPENSHIFT_HA_UNICAST_PEERS', 'OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS',
-  'OPENSHIFT_HA_USE_UNICAST', 'OPENSHIFT_HA_VIP_GROUPS', 'OPENSHIFT_HA_VIRTUAL_IPS', 'OPENSHIFT_HA_VRRP_ID_OFFSET',
+  'OPENSHIFT_HA_CHECK_INTERVAL',
+  'OPENSHIFT_HA_CHECK_SCRIPT',
+  'OPENSHIFT_HA_CONFIG_NAME',
+  'OPENSHIFT_HA_EXCLUDED_VRRP_IDS',
+  'OPENSHIFT_HA_FIREWALL',
+  'OPENSHIFT_HA_IPTABLES_CHAIN',
+  'OPENSHIFT_HA_LOG_LEVEL',
+  'OPENSHIFT_HA_MONITOR_PORT',
+  'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS',
+  'OPENSHIFT_HA_NETWORK_INTERFACE',
+  'OPENSHIFT_HA_NOTIFY_SCRIPT',
+  'OPENSHIFT_HA_PREEMPTION',
+  'OPENSHIFT_HA_REPLICA_COUNT',
+  'OPENSHIFT_HA_RT_PRIORITY',
+  'OPENSHIFT_HA_STATUS_ADDRESS',
+  'OPENSHIFT_HA_STATUS_PORT',
+  'OPENSHIFT_HA_UNICAST_PEERS',
+  'OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS',
+  'OPENSHIFT_HA_USE_UNICAST',
+  'OPENSHIFT_HA_VIP_GROUPS',
+  'OPENSHIFT_HA_VIRTUAL_IPS',
+  'OPENSHIFT_HA_VRRP_ID_OFFSET',
 ];
 
 /** A misspelt variable would be silently ignored: each unknown OPENSHIFT_HA_* one is a warning naming the closest known one. */
@@ -399,10 +525,13 @@ function warnUnknownVariables(env: Env, warnings: string[]): void {
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith('OPENSHIFT_HA_') || KNOWN_VARIABLES.includes(name)) continue;
     const near = nearestKey(name, KNOWN_VARIABLES);
-    warnings.push(`${name} is not a variable ipfailover reads: ignored${near !== undefined ? ` (did you mean ${near}?)` : ''}`);
+    warnings.push(
+      `${name} is not a variable ipfailover reads: ignored${near !== undefined ? ` (did you mean ${near}?)` : ''}`,
+    );
   }
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const warnings: string[] = [];
   warnUnknownVariables(env, warnings);
@@ -410,10 +539,18 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const baseName = scrubName(configName);
   if (/[\t\n\r]/.test(configName)) {
     // The name is one line wherever it goes (logs, the firewall rule's comment); the wrapper pasted it into keepalived.conf.
-    throw new EnvError('OPENSHIFT_HA_CONFIG_NAME', env.OPENSHIFT_HA_CONFIG_NAME, 'expected one line: no tab or line break');
+    throw new EnvError(
+      'OPENSHIFT_HA_CONFIG_NAME',
+      env.OPENSHIFT_HA_CONFIG_NAME,
+      'expected one line: no tab or line break',
+    );
   }
   if (baseName === '') {
-    throw new EnvError('OPENSHIFT_HA_CONFIG_NAME', env.OPENSHIFT_HA_CONFIG_NAME, 'expected a name with letters, digits, "-" or "_"');
+    throw new EnvError(
+      'OPENSHIFT_HA_CONFIG_NAME',
+      env.OPENSHIFT_HA_CONFIG_NAME,
+      'expected a name with letters, digits, "-" or "_"',
+    );
   }
   const vips = parseVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS);
   const groups = groupVips(env, vips, warnings);
@@ -440,7 +577,11 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
     const { role, priority } = priorities[index]!;
     const familyPeers = peers.filter((peer) => familyOf(peer) === family);
     if (peers.length > 0 && familyPeers.length === 0) {
-      throw new EnvError('OPENSHIFT_HA_UNICAST_PEERS', env.OPENSHIFT_HA_UNICAST_PEERS, `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`);
+      throw new EnvError(
+        'OPENSHIFT_HA_UNICAST_PEERS',
+        env.OPENSHIFT_HA_UNICAST_PEERS,
+        `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`,
+      );
     }
     return {
       name: `${baseName}_VIP_${index + 1}`,

@@ -46,6 +46,10 @@ export function checkValueShape(variable: string, value: string): void {
   const control = CONTROL_CHARACTER.exec(value);
   if (control !== null) {
     const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
-    throw new EnvError(variable, value, `control character U+${code} at position ${control.index}; expected printable text`);
+    throw new EnvError(
+      variable,
+      value,
+      `control character U+${code} at position ${control.index}; expected printable text`,
+    );
   }
 }

@@ -25,7 +25,13 @@ const GROUPS: Record<IpFamily, { iptables: string; group: string; nftMatch: stri
 
 export const NFT_TABLE = 'keepalived';
 /** nftables base chains by the iptables chain name they stand for. */
-const NFT_HOOKS: Record<string, string> = { INPUT: 'input', OUTPUT: 'output', FORWARD: 'forward', PREROUTING: 'prerouting', POSTROUTING: 'postrouting' };
+const NFT_HOOKS: Record<string, string> = {
+  INPUT: 'input',
+  OUTPUT: 'output',
+  FORWARD: 'forward',
+  PREROUTING: 'prerouting',
+  POSTROUTING: 'postrouting',
+};
 
 /** iptables refuses longer chain names ("must be under 29 chars"). */
 export const IPTABLES_CHAIN_MAX_LENGTH = 28;
@@ -49,7 +55,9 @@ export class FirewallValueError extends ConfigError {
 
 /** A value as an error shows it: quoted and escaped (a newline stays visible), at most 80 characters of it. */
 function shown(value: string): string {
-  return value.length <= 80 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 80))}... (${value.length} characters)`;
+  return value.length <= 80
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value.slice(0, 80))}... (${value.length} characters)`;
 }
 
 /** Where the checked values came from, named by the error that refuses one (e.g. OPENSHIFT_HA_IPTABLES_CHAIN). */
@@ -61,10 +69,20 @@ export interface FirewallValueSources {
 /** Returns `chain` if iptables and nft can both take it as one plain name; throws FirewallValueError otherwise. */
 export function checkChainName(chain: string, source = 'chain'): string {
   if (chain.length > IPTABLES_CHAIN_MAX_LENGTH) {
-    throw new FirewallValueError(source, 'chain name', chain, `is longer than ${IPTABLES_CHAIN_MAX_LENGTH} characters (iptables' limit)`);
+    throw new FirewallValueError(
+      source,
+      'chain name',
+      chain,
+      `is longer than ${IPTABLES_CHAIN_MAX_LENGTH} characters (iptables' limit)`,
+    );
   }
   if (!CHAIN_NAME.test(chain)) {
-    throw new FirewallValueError(source, 'chain name', chain, 'is not a chain name: expected ASCII letters, digits, "_", "-" and ".", not starting with "-" or "."');
+    throw new FirewallValueError(
+      source,
+      'chain name',
+      chain,
+      'is not a chain name: expected ASCII letters, digits, "_", "-" and ".", not starting with "-" or "."',
+    );
   }
   return chain;
 }
@@ -75,11 +93,28 @@ export function checkChainName(chain: string, source = 'chain'): string {
  * control characters. Anything else is refused, never escaped.
  */
 export function nftCommentToken(comment: string, source = 'comment'): string {
-  if (comment.includes('"')) throw new FirewallValueError(source, 'nftables comment', comment, 'contains a double quote, which an nft comment cannot hold');
-  if (CONTROL_CHARACTER.test(comment)) throw new FirewallValueError(source, 'nftables comment', comment, 'contains a control character (newline, tab, ...)');
+  if (comment.includes('"'))
+    throw new FirewallValueError(
+      source,
+      'nftables comment',
+      comment,
+      'contains a double quote, which an nft comment cannot hold',
+    );
+  if (CONTROL_CHARACTER.test(comment))
+    throw new FirewallValueError(
+      source,
+      'nftables comment',
+      comment,
+      'contains a control character (newline, tab, ...)',
+    );
   const bytes = Buffer.byteLength(comment, 'utf8');
   if (bytes > NFT_COMMENT_MAX_BYTES) {
-    throw new FirewallValueError(source, 'nftables comment', comment, `is ${bytes} bytes long; nft takes at most ${NFT_COMMENT_MAX_BYTES}`);
+    throw new FirewallValueError(
+      source,
+      'nftables comment',
+      comment,
+      `is ${bytes} bytes long; nft takes at most ${NFT_COMMENT_MAX_BYTES}`,
+    );
   }
   return `"${comment}"`;
 }
@@ -89,11 +124,14 @@ export function nftCommentToken(comment: string, source = 'comment'): string {
  * bad one. The comment is checked with the iptables backend too (which does not use it): the backend is
  * picked per node, and one deployment should not start on some nodes and fail on others.
  */
-export function checkFirewallOptions(options: Pick<FirewallOptions, 'chain' | 'comment' | 'families' | 'backend' | 'sources'>): void {
+export function checkFirewallOptions(
+  options: Pick<FirewallOptions, 'chain' | 'comment' | 'families' | 'backend' | 'sources'>,
+): void {
   checkChainName(options.chain, options.sources?.chain);
   nftCommentToken(options.comment, options.sources?.comment);
   for (const family of options.families) {
-    if (family !== 4 && family !== 6) throw new FirewallValueError('families', 'address family', String(family), 'is not 4 or 6');
+    if (family !== 4 && family !== 6)
+      throw new FirewallValueError('families', 'address family', String(family), 'is not 4 or 6');
   }
   if (options.backend !== undefined && options.backend !== 'iptables' && options.backend !== 'nftables') {
     throw new FirewallValueError('backend', 'firewall', String(options.backend), 'is not iptables or nftables');
@@ -135,12 +173,18 @@ async function addIptables(options: FirewallOptions, run: CommandRunner): Promis
     const text = `${iptables} -I ${chain} 1 ${rule.join(' ')}`;
     const check = await run(iptables, ['-w', '-C', chain, ...rule]);
     if (check.code === 0) {
-      logger.info({ event: 'firewall', action: 'present', rule: text }, `firewall: the rule is already in ${chain}; left as it is`);
+      logger.info(
+        { event: 'firewall', action: 'present', rule: text },
+        `firewall: the rule is already in ${chain}; left as it is`,
+      );
       continue;
     }
     const listed = await run(iptables, ['-w', '-S', chain]);
     if (listed.code !== 0) {
-      logger.warn({ event: 'firewall', action: 'skipped', chain, error: listed.stderr.trim() }, `firewall: chain ${chain} does not exist (${iptables}); not created, no rule added`);
+      logger.warn(
+        { event: 'firewall', action: 'skipped', chain, error: listed.stderr.trim() },
+        `firewall: chain ${chain} does not exist (${iptables}); not created, no rule added`,
+      );
       continue;
     }
     const insert = await run(iptables, ['-w', '-I', chain, '1', ...rule]);
@@ -158,8 +202,13 @@ async function addIptables(options: FirewallOptions, run: CommandRunner): Promis
       for (const { family, text } of added) {
         const { iptables, group } = GROUPS[family];
         const result = await run(iptables, ['-w', '-D', chain, '-d', group, '-j', 'ACCEPT']);
-        if (result.code === 0) logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
-        else logger.error({ event: 'firewall', action: 'remove-failed', rule: text, error: result.stderr.trim() }, `firewall: could not remove ${text}`);
+        if (result.code === 0)
+          logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
+        else
+          logger.error(
+            { event: 'firewall', action: 'remove-failed', rule: text, error: result.stderr.trim() },
+            `firewall: could not remove ${text}`,
+          );
       }
     },
   };
@@ -178,12 +227,16 @@ function nftHandles(listing: string, marker: string): number[] {
     .map(Number);
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 async function addNftables(options: FirewallOptions, run: CommandRunner): Promise<FirewallRules> {
   const { chain, logger } = options;
   const hook = NFT_HOOKS[chain.toUpperCase()];
   const none: FirewallRules = { backend: 'nftables', added: [], remove: async () => {} };
   if (hook === undefined) {
-    logger.warn({ event: 'firewall', action: 'skipped', chain }, `firewall: nftables has no hook for chain ${chain} (expected ${Object.keys(NFT_HOOKS).join(', ')}); no rule added`);
+    logger.warn(
+      { event: 'firewall', action: 'skipped', chain },
+      `firewall: nftables has no hook for chain ${chain} (expected ${Object.keys(NFT_HOOKS).join(', ')}); no rule added`,
+    );
     return none;
   }
   const nft = async (...args: string[]) => {
@@ -194,7 +247,8 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
   const tableExisted = (await run('nft', ['list', 'table', 'inet', NFT_TABLE])).code === 0;
   const chainExisted = tableExisted && (await run('nft', ['list', 'chain', 'inet', NFT_TABLE, chain])).code === 0;
   if (!tableExisted) await nft('add', 'table', 'inet', NFT_TABLE);
-  if (!chainExisted) await nft('add', 'chain', 'inet', NFT_TABLE, chain, `{ type filter hook ${hook} priority filter; policy accept; }`);
+  if (!chainExisted)
+    await nft('add', 'chain', 'inet', NFT_TABLE, chain, `{ type filter hook ${hook} priority filter; policy accept; }`);
   const listing = await nft('-a', 'list', 'chain', 'inet', NFT_TABLE, chain);
   const added: string[] = [];
   const handles: number[] = [];
@@ -202,11 +256,26 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
     const { nftMatch } = GROUPS[family];
     // A rule's text, not a comment that quotes one, says it is already there.
     if (listing.split('\n').some((line) => line.trim().startsWith(`${nftMatch} accept`))) {
-      logger.info({ event: 'firewall', action: 'present', rule: nftMatch }, `firewall: inet ${NFT_TABLE} ${chain} already accepts ${nftMatch}; left as it is`);
+      logger.info(
+        { event: 'firewall', action: 'present', rule: nftMatch },
+        `firewall: inet ${NFT_TABLE} ${chain} already accepts ${nftMatch}; left as it is`,
+      );
       continue;
     }
     // --echo --handle prints the new rule with its handle: exactly that one is deleted at exit.
-    const echoed = await nft('-e', '-a', 'add', 'rule', 'inet', NFT_TABLE, chain, ...nftMatch.split(' '), 'accept', 'comment', nftCommentToken(options.comment, options.sources?.comment));
+    const echoed = await nft(
+      '-e',
+      '-a',
+      'add',
+      'rule',
+      'inet',
+      NFT_TABLE,
+      chain,
+      ...nftMatch.split(' '),
+      'accept',
+      'comment',
+      nftCommentToken(options.comment, options.sources?.comment),
+    );
     handles.push(...nftHandles(echoed, nftMatch));
     const text = `nft add rule inet ${NFT_TABLE} ${chain} ${nftMatch} accept`;
     logger.info({ event: 'firewall', action: 'added', rule: text }, `firewall: added ${text}`);
@@ -227,9 +296,13 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
         } else {
           for (const handle of handles) await nft('delete', 'rule', 'inet', NFT_TABLE, chain, 'handle', String(handle));
         }
-        for (const text of added) logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
+        for (const text of added)
+          logger.info({ event: 'firewall', action: 'removed', rule: text }, `firewall: removed ${text}`);
       } catch (error) {
-        logger.error({ event: 'firewall', action: 'remove-failed', error: (error as Error).message }, `firewall: ${(error as Error).message}`);
+        logger.error(
+          { event: 'firewall', action: 'remove-failed', error: (error as Error).message },
+          `firewall: ${(error as Error).message}`,
+        );
       }
     },
   };
@@ -244,7 +317,10 @@ export async function addVrrpRule(options: FirewallOptions): Promise<FirewallRul
   const run = options.run ?? runCommand;
   const backend = options.backend ?? (await chooseBackend(run));
   if (backend === undefined) {
-    options.logger.warn({ event: 'firewall', action: 'skipped' }, 'firewall: neither iptables nor nft is installed; no rule added');
+    options.logger.warn(
+      { event: 'firewall', action: 'skipped' },
+      'firewall: neither iptables nor nft is installed; no rule added',
+    );
     return { backend: undefined, added: [], remove: async () => {} };
   }
   return backend === 'iptables' ? addIptables(options, run) : addNftables(options, run);

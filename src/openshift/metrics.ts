@@ -46,7 +46,9 @@ export function labelValue(value: string): string {
 }
 
 function labels(pairs: Record<string, string>): string {
-  return `{${Object.entries(pairs).map(([name, value]) => `${name}=${labelValue(value)}`).join(',')}}`;
+  return `{${Object.entries(pairs)
+    .map(([name, value]) => `${name}=${labelValue(value)}`)
+    .join(',')}}`;
 }
 
 /**
@@ -98,6 +100,7 @@ function instanceLines(name: string, vrid: number): InstanceLines {
   };
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function createEngineMetrics(engine: Engine, options: EngineMetricsOptions = {}): EngineMetrics {
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_METRICS_MAX_AGE_MS;
   const nowMs = options.nowMs ?? (() => performance.now());
@@ -121,7 +124,8 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
   const dropLine = (instance: string, iface: string, reason: string): string => {
     const key = `${instance}\n${iface}\n${reason}`;
     let line = dropLines.get(key);
-    if (line === undefined) dropLines.set(key, (line = `vrrp_drops_total${labels({ instance, interface: iface, reason })} `));
+    if (line === undefined)
+      dropLines.set(key, (line = `vrrp_drops_total${labels({ instance, interface: iface, reason })} `));
     return line;
   };
   const samples = (totals: Iterable<[string, number]>): string => {
@@ -134,29 +138,54 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
   const render = (): string => {
     const routers = engine.snapshot().map((router) => ({ router, lines: linesOf(router.name, router.vrid) }));
     let text = `${header('vrrp_instances', 'gauge', 'Number of VRRP instances this process runs')}vrrp_instances ${routers.length}\n`;
-    text += header('vrrp_instance_state', 'gauge', 'Current state of each VRRP instance: 1 for its state, 0 for the others');
+    text += header(
+      'vrrp_instance_state',
+      'gauge',
+      'Current state of each VRRP instance: 1 for its state, 0 for the others',
+    );
     for (const { router, lines } of routers) {
       for (let i = 0; i < STATES.length; i++) text += `${lines.states[i]}${router.state === STATES[i] ? 1 : 0}\n`;
     }
-    text += header('vrrp_instance_priority', 'gauge', 'Priority of each VRRP instance: configured (base) and effective (after tracking)');
-    for (const { router, lines } of routers) text += `${lines.base}${router.basePriority}\n${lines.effective}${router.effectivePriority}\n`;
+    text += header(
+      'vrrp_instance_priority',
+      'gauge',
+      'Priority of each VRRP instance: configured (base) and effective (after tracking)',
+    );
+    for (const { router, lines } of routers)
+      text += `${lines.base}${router.basePriority}\n${lines.effective}${router.effectivePriority}\n`;
     const counters = engine.counters();
     for (const router of counters.routers) {
       const lines = linesOf(router.router, router.vrid);
       sent.value(lines.sent, router.advertsSent);
       received.value(lines.received, router.advertsReceived);
-      for (const [reason, count] of Object.entries(router.drops)) drops.value(dropLine(router.router, router.interface, reason), count ?? 0);
+      for (const [reason, count] of Object.entries(router.drops))
+        drops.value(dropLine(router.router, router.interface, reason), count ?? 0);
     }
     for (const iface of counters.interfaces) {
-      for (const [reason, count] of Object.entries(iface.drops)) drops.value(dropLine('', iface.interface, reason), count ?? 0);
+      for (const [reason, count] of Object.entries(iface.drops))
+        drops.value(dropLine('', iface.interface, reason), count ?? 0);
     }
-    text += header('vrrp_adverts_sent_total', 'counter', 'Adverts put on the wire (one per unicast peer)') + samples(sent.entries());
-    text += header('vrrp_adverts_received_total', 'counter', 'Adverts received that passed every check') + samples(received.entries());
-    text += header('vrrp_drops_total', 'counter', 'Received packets dropped, by reason (instance "" for drops before an instance was found)') + samples(drops.entries());
+    text +=
+      header('vrrp_adverts_sent_total', 'counter', 'Adverts put on the wire (one per unicast peer)') +
+      samples(sent.entries());
+    text +=
+      header('vrrp_adverts_received_total', 'counter', 'Adverts received that passed every check') +
+      samples(received.entries());
+    text +=
+      header(
+        'vrrp_drops_total',
+        'counter',
+        'Received packets dropped, by reason (instance "" for drops before an instance was found)',
+      ) + samples(drops.entries());
     text += header('vrrp_transitions_total', 'counter', 'State changes of each instance') + samples(transitions);
     if (options.health) {
-      text += header('vrrp_health_check_up', 'gauge', 'Health checks (OPENSHIFT_HA_MONITOR_PORT / CHECK_SCRIPT): 1 up, 0 down');
-      for (const check of options.health.status()) text += `vrrp_health_check_up${labels({ check: check.name })} ${check.up ? 1 : 0}\n`;
+      text += header(
+        'vrrp_health_check_up',
+        'gauge',
+        'Health checks (OPENSHIFT_HA_MONITOR_PORT / CHECK_SCRIPT): 1 up, 0 down',
+      );
+      for (const check of options.health.status())
+        text += `vrrp_health_check_up${labels({ check: check.name })} ${check.up ? 1 : 0}\n`;
     }
     return text;
   };

@@ -38,7 +38,12 @@ export function nodeSlot(address: string): number {
  * Roles and priorities of `count` instances for a node. `random` is the R of the formula (0..31); the
  * wrapper draws one per instance, and it only orders the Backups among themselves.
  */
-export function instancePriorities(ipslot: number, replicaCount: number, count: number, random: (c: number) => number): InstancePriority[] {
+export function instancePriorities(
+  ipslot: number,
+  replicaCount: number,
+  count: number,
+  random: (c: number) => number,
+): InstancePriority[] {
   const n = Math.max(replicaCount, 1);
   const idx = (ipslot % n) + 1;
   const result: InstancePriority[] = [];

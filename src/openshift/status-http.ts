@@ -61,7 +61,13 @@ export interface StatusServer {
 
 const PATHS = ['/healthz', '/readyz', '/metrics'] as const;
 
-function reply(response: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+function reply(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/plain; charset=utf-8',
+  headers: Record<string, string> = {},
+): void {
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
   response.end(body);
 }

@@ -37,7 +37,8 @@ function bad(entry: string, why: string): EnvError {
  */
 export function parsePlainAddress(text: string): Vip | { readonly problem: string } {
   if (text.includes('/')) return { problem: 'an address takes no prefix length' };
-  if (text.includes('%')) return { problem: `${quoteValue(text)} carries a zone index ("%..."); write the address alone` };
+  if (text.includes('%'))
+    return { problem: `${quoteValue(text)} carries a zone index ("%..."); write the address alone` };
   try {
     if (isIPv4(text)) return { family: 4, address: ipaddr.IPv4.parse(text).toString() };
     if (isIPv6(text)) {
@@ -94,7 +95,10 @@ function rangeEnd(start: Vip, endText: string, entry: string): number {
     const startOctets = ipaddr.IPv4.parse(start.address).octets;
     const endOctets = end.family === 4 ? ipaddr.IPv4.parse(end.address).octets : undefined;
     if (!endOctets || endOctets.slice(0, 3).join('.') !== startOctets.slice(0, 3).join('.')) {
-      throw bad(entry, 'a range varies only the last octet: the end must be a number 0-255 or an address in the same /24');
+      throw bad(
+        entry,
+        'a range varies only the last octet: the end must be a number 0-255 or an address in the same /24',
+      );
     }
     return endOctets[3]!;
   }
@@ -103,7 +107,10 @@ function rangeEnd(start: Vip, endText: string, entry: string): number {
   const startParts = ipaddr.IPv6.parse(start.address).parts;
   const endParts = end.family === 6 ? ipaddr.IPv6.parse(end.address).parts : undefined;
   if (!endParts || endParts.slice(0, 7).join(':') !== startParts.slice(0, 7).join(':')) {
-    throw bad(entry, 'an IPv6 range varies only the last hextet: the end must be 1-4 hex digits or an address differing only there');
+    throw bad(
+      entry,
+      'an IPv6 range varies only the last hextet: the end must be 1-4 hex digits or an address differing only there',
+    );
   }
   return endParts[7]!;
 }
@@ -123,7 +130,10 @@ function lastFieldReplacer(start: Vip): (value: number) => Vip {
   // a run of zeros), so it is built once: 65,025 VIPs cost string concatenations, not 65,025 formattings.
   const withOne = new ipaddr.IPv6([...leading, 1]).toString();
   const head = withOne.slice(0, -1);
-  return (value) => ({ family: 6, address: value === 0 ? new ipaddr.IPv6([...leading, 0]).toString() : head + value.toString(16) });
+  return (value) => ({
+    family: 6,
+    address: value === 0 ? new ipaddr.IPv6([...leading, 0]).toString() : head + value.toString(16),
+  });
 }
 
 function parseEntry(entry: string): VipRange {
@@ -143,7 +153,10 @@ function parseEntry(entry: string): VipRange {
   const last = rangeEnd(start, endText, entry);
   const hex = start.family === 6;
   if (last < first) {
-    throw bad(entry, `the range ends (${hex ? last.toString(16) : last}) before it starts (${hex ? first.toString(16) : first})`);
+    throw bad(
+      entry,
+      `the range ends (${hex ? last.toString(16) : last}) before it starts (${hex ? first.toString(16) : first})`,
+    );
   }
   // The start was checked; a range may still end on a broadcast address (x.x.x.255 of 255.255.255.0/24).
   const problem = specialUseProblem(lastFieldReplacer(start)(last));

@@ -9,7 +9,12 @@ import type { LanSpec, Scenario } from './scenario.js';
  * Invariant bounds of one key, from the RFC formulas with the worst case of everything the scenario can
  * do: priority 1 (the largest skew a priority change can produce), the slowest clock, the largest delay.
  */
-export function boundsFor(configs: readonly VirtualRouterConfig[], lan: LanSpec, scenario: Scenario, maxAbsDriftPpm: number): KeyBounds {
+export function boundsFor(
+  configs: readonly VirtualRouterConfig[],
+  lan: LanSpec,
+  scenario: Scenario,
+  maxAbsDriftPpm: number,
+): KeyBounds {
   const driftFactor = 1 / (1 - maxAbsDriftPpm / 1e6);
   const latencies = [lan.latencyMs + lan.jitterMs];
   for (const event of scenario.events) {
@@ -40,7 +45,8 @@ export function boundsFor(configs: readonly VirtualRouterConfig[], lan: LanSpec,
     // the loser, whose step-down advert comes back and makes the winner re-announce (two delays).
     healMs: (worstIntervalMs + worstSkewMs + 2 * latencyBoundMs) * driftFactor + 1,
     livenessMs:
-      (worstDownMs + latencyBoundMs + (worstPreemptDelayMs > 0 ? worstPreemptDelayMs + worstIntervalMs : 0)) * driftFactor + 1,
+      (worstDownMs + latencyBoundMs + (worstPreemptDelayMs > 0 ? worstPreemptDelayMs + worstIntervalMs : 0)) *
+        driftFactor +
+      1,
   };
 }
-

@@ -54,7 +54,8 @@ export class NodeClock implements TimePort {
     if (this.rate === 1) return localMs;
     let virtualMs = localMs / this.rate;
     // Division can land a hair early; step up to the first double whose local reading reaches localMs.
-    while (virtualMs * this.rate < localMs) virtualMs += Math.max(Math.abs(virtualMs) * Number.EPSILON, Number.MIN_VALUE);
+    while (virtualMs * this.rate < localMs)
+      virtualMs += Math.max(Math.abs(virtualMs) * Number.EPSILON, Number.MIN_VALUE);
     return virtualMs;
   }
 }

@@ -4,7 +4,8 @@
 
 export const DEFAULT_SCENARIO_JSON = {
   name: 'three-routers-master-killed',
-  description: 'r1 (150), r2 (100), r3 (50) share VRID 51 on lan0 (VRRPv2, 1 s adverts); r1 crashes at 10 s and returns at 20 s',
+  description:
+    'r1 (150), r2 (100), r3 (50) share VRID 51 on lan0 (VRRPv2, 1 s adverts); r1 crashes at 10 s and returns at 20 s',
   durationS: 30,
   lans: [{ name: 'lan0', latencyMs: 0.5, jitterMs: 0.2 }],
   nodes: [

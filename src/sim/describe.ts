@@ -38,4 +38,3 @@ export function describeFault(fault: FaultEvent): string {
     }
   }
 }
-

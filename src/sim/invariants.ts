@@ -17,7 +17,14 @@ export type SimRouterState = RouterState | 'Down';
  * The three invariants, the optional ARP-view check (hosts' caches point at the Master once calm), and a
  * run that threw or stopped advancing time.
  */
-export type InvariantName = 'single-master' | 'vip-holding' | 'liveness' | 'stale-arp' | 'heal' | 'exception' | 'livelock';
+export type InvariantName =
+  | 'single-master'
+  | 'vip-holding'
+  | 'liveness'
+  | 'stale-arp'
+  | 'heal'
+  | 'exception'
+  | 'livelock';
 
 export interface Violation {
   readonly invariant: InvariantName;
@@ -109,7 +116,11 @@ export class KeyWatch {
       const members = group.map((r) => `${r.id}=${r.state}/${r.effectivePriority}`).join(' ');
       const after = `${formatSeconds(atMs - healedAtMs)} after the liveness phase began (bound ${this.bounds.livenessMs.toFixed(1)} ms)`;
       if (masters.length !== 1) {
-        return { invariant: 'liveness', atMs, message: `${this.label}: ${masters.length} Masters ${after} [${members}]` };
+        return {
+          invariant: 'liveness',
+          atMs,
+          message: `${this.label}: ${masters.length} Masters ${after} [${members}]`,
+        };
       }
       // A Backup of equal priority resets its down timer (RFC 9568 6.4.2) and never preempts, so the
       // address tie-break only decides between routers that contend at the same moment: any router
@@ -139,7 +150,12 @@ export class KeyWatch {
       const masters = usable.filter((r) => r.state === 'Master');
       if (usable.length === 0 || masters.length === 1) continue;
       // A Master elected by its own timer after the heal may meet the winner just now (one in flight).
-      if (masters.length > 1 && this.conflictSinceMs !== undefined && atMs - this.conflictSinceMs <= this.bounds.resolveMs) continue;
+      if (
+        masters.length > 1 &&
+        this.conflictSinceMs !== undefined &&
+        atMs - this.conflictSinceMs <= this.bounds.resolveMs
+      )
+        continue;
       const members = group.map((r) => `${r.id}=${r.state}/${r.effectivePriority}`).join(' ');
       return {
         invariant: 'heal',
@@ -170,10 +186,18 @@ export function checkVipHolding(
   heldCount: number,
 ): Violation | undefined {
   if (state === 'Master' && heldCount !== vipCount) {
-    return { invariant: 'vip-holding', atMs, message: `${id} is Master but its node holds ${heldCount} of its ${vipCount} VIPs` };
+    return {
+      invariant: 'vip-holding',
+      atMs,
+      message: `${id} is Master but its node holds ${heldCount} of its ${vipCount} VIPs`,
+    };
   }
   if (state !== 'Master' && heldCount > 0) {
-    return { invariant: 'vip-holding', atMs, message: `${id} is ${state} but its node still holds ${heldCount} of its VIPs` };
+    return {
+      invariant: 'vip-holding',
+      atMs,
+      message: `${id} is ${state} but its node still holds ${heldCount} of its VIPs`,
+    };
   }
   return undefined;
 }

@@ -34,6 +34,7 @@ const STATE_COLOUR: Record<SimRouterState, string> = {
   Down: '#ffffff',
 };
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function renderSvg(input: PictureInput): string {
   const rows = input.rows.slice(0, MAX_ROWS);
   const hiddenRows = input.rows.length - rows.length;
@@ -87,7 +88,9 @@ export function renderSvg(input: PictureInput): string {
     );
   });
   if (input.violation !== undefined) {
-    out.push(`<line x1="${x(input.violation.atMs)}" y1="${TOP - 8}" x2="${x(input.violation.atMs)}" y2="${plotBottom + 8}" stroke="#d50000" stroke-width="2"/>`);
+    out.push(
+      `<line x1="${x(input.violation.atMs)}" y1="${TOP - 8}" x2="${x(input.violation.atMs)}" y2="${plotBottom + 8}" stroke="#d50000" stroke-width="2"/>`,
+    );
   }
   // Legend: states, then the numbered fault list.
   let lx = 10;
@@ -99,16 +102,22 @@ export function renderSvg(input: PictureInput): string {
     lx += 100;
   }
   markerLines.forEach((marker, i) => {
-    out.push(`<text x="10" y="${legendTop + 20 + i * 14}" fill="#ef6c00">${i + 1}  ${seconds(marker.atMs)}  ${escapeXml(marker.label)}</text>`);
+    out.push(
+      `<text x="10" y="${legendTop + 20 + i * 14}" fill="#ef6c00">${i + 1}  ${seconds(marker.atMs)}  ${escapeXml(marker.label)}</text>`,
+    );
   });
   let footY = legendTop + 20 + markerLines.length * 14;
   if (input.markers.length > markerLines.length) {
-    out.push(`<text x="10" y="${footY}">… ${input.markers.length - markerLines.length} more faults (see the timeline)</text>`);
+    out.push(
+      `<text x="10" y="${footY}">… ${input.markers.length - markerLines.length} more faults (see the timeline)</text>`,
+    );
     footY += 14;
   }
   if (hiddenRows > 0) out.push(`<text x="10" y="${footY + 4}">${hiddenRows} more routers not drawn</text>`);
   if (input.violation !== undefined) {
-    out.push(`<text x="10" y="${height - 8}" fill="#d50000">VIOLATION at ${seconds(input.violation.atMs)}: ${escapeXml(input.violation.message)}</text>`);
+    out.push(
+      `<text x="10" y="${height - 8}" fill="#d50000">VIOLATION at ${seconds(input.violation.atMs)}: ${escapeXml(input.violation.message)}</text>`,
+    );
   }
   out.push('</svg>', '');
   return out.join('\n');
@@ -120,7 +129,9 @@ export function wrapSvgInHtml(title: string, svg: string): string {
 }
 
 function niceStep(roughMs: number): number {
-  const steps = [100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
+  const steps = [
+    100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000,
+  ];
   return steps.find((s) => s >= roughMs) ?? 3_600_000 * Math.ceil(roughMs / 3_600_000);
 }
 

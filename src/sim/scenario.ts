@@ -92,7 +92,12 @@ export type FaultEvent =
    * Splits a LAN: nodes in different groups no longer hear each other. Unlisted nodes form one more group.
    * `vrrpOnly`: only adverts are cut; gratuitous ARPs / NAs still cross (a filter on protocol 112).
    */
-  | { readonly kind: 'partition'; readonly lan: string; readonly groups: readonly (readonly string[])[]; readonly vrrpOnly?: boolean }
+  | {
+      readonly kind: 'partition';
+      readonly lan: string;
+      readonly groups: readonly (readonly string[])[];
+      readonly vrrpOnly?: boolean;
+    }
   /** One-way loss: nothing `from` sends reaches `to` (adverts and announcements); `to` is still heard. */
   | { readonly kind: 'oneWay'; readonly lan: string; readonly from: string; readonly to: string }
   /** Ends every partition and one-way cut on the LAN. */
@@ -117,10 +122,34 @@ export interface TimedFault {
   readonly fault: FaultEvent;
 }
 
-export type RandomFaultKind = 'crash' | 'stop' | 'partition' | 'link' | 'priority' | 'loss' | 'oneWay' | 'vrrpPartition';
-export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss', 'oneWay', 'vrrpPartition'];
+export type RandomFaultKind =
+  | 'crash'
+  | 'stop'
+  | 'partition'
+  | 'link'
+  | 'priority'
+  | 'loss'
+  | 'oneWay'
+  | 'vrrpPartition';
+export const RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = [
+  'crash',
+  'stop',
+  'partition',
+  'link',
+  'priority',
+  'loss',
+  'oneWay',
+  'vrrpPartition',
+];
 /** Drawn when a scenario names no kinds: the split-brain kinds are opt-in so older seeds replay as before. */
-export const DEFAULT_RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = ['crash', 'stop', 'partition', 'link', 'priority', 'loss'];
+export const DEFAULT_RANDOM_FAULT_KINDS: readonly RandomFaultKind[] = [
+  'crash',
+  'stop',
+  'partition',
+  'link',
+  'priority',
+  'loss',
+];
 
 export interface RandomFaultSpec {
   readonly startMs: number;
@@ -149,26 +178,49 @@ export interface Scenario {
 /** Parses and checks a scenario (as read from JSON). Throws an Error naming the bad field. */
 export function parseScenario(input: unknown): Scenario {
   const root = object(input, 'scenario');
-  onlyKeys(root, '', ['name', 'description', 'durationS', 'clockDriftPpm', 'lans', 'nodes', 'events', 'randomFaults', 'livenessFromS', 'checkLiveness']);
+  onlyKeys(root, '', [
+    'name',
+    'description',
+    'durationS',
+    'clockDriftPpm',
+    'lans',
+    'nodes',
+    'events',
+    'randomFaults',
+    'livenessFromS',
+    'checkLiveness',
+  ]);
   const name = text(root.name, 'name');
   const lans = list(root.lans, 'lans').map((value, i) => parseLan(value, `lans[${i}]`));
-  unique(lans.map((lan) => lan.name), 'lans', 'LAN name');
+  unique(
+    lans.map((lan) => lan.name),
+    'lans',
+    'LAN name',
+  );
   const lanNames = new Set(lans.map((lan) => lan.name));
   const nodes = list(root.nodes, 'nodes').map((value, i) => parseNode(value, `nodes[${i}]`, lanNames));
-  unique(nodes.map((node) => node.name), 'nodes', 'node name');
+  unique(
+    nodes.map((node) => node.name),
+    'nodes',
+    'node name',
+  );
   if (nodes.length === 0) throw new Error('scenario nodes: at least one node is needed');
   checkGroups(nodes);
 
   const events = optionalList(root.events, 'events')
     .map((value, i) => parseTimedFault(value, `events[${i}]`, nodes, lans))
     .sort((a, b) => a.atMs - b.atMs);
-  const randomFaults = root.randomFaults === undefined ? undefined : parseRandomFaults(root.randomFaults, 'randomFaults');
+  const randomFaults =
+    root.randomFaults === undefined ? undefined : parseRandomFaults(root.randomFaults, 'randomFaults');
 
-  const randomEndMs = randomFaults === undefined ? 0 : randomFaults.startMs + randomFaults.safetyMs + randomFaults.livenessMs;
+  const randomEndMs =
+    randomFaults === undefined ? 0 : randomFaults.startMs + randomFaults.safetyMs + randomFaults.livenessMs;
   const durationMs =
     root.durationS === undefined ? Math.max(randomEndMs, 30_000) : seconds(root.durationS, 'durationS', 0.001, 1e7);
   if (durationMs < randomEndMs) {
-    throw new Error(`scenario durationS: ${durationMs / 1000} s is shorter than the random fault phases (${randomEndMs / 1000} s)`);
+    throw new Error(
+      `scenario durationS: ${durationMs / 1000} s is shorter than the random fault phases (${randomEndMs / 1000} s)`,
+    );
   }
   return {
     name,
@@ -215,11 +267,29 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
     }
     return { name: text(f.name, `${w}.name`), lan, ipv4, ipv6 };
   });
-  unique(interfaces.map((f) => f.name), `${where}.interfaces`, 'interface name');
-  const routers = list(o.routers, `${where}.routers`).flatMap((v, i) => expandRouter(v, `${where}.routers[${i}]`, interfaces));
-  unique(routers.map((r) => r.name), `${where}.routers`, 'router name');
-  unique(routers.map((r) => `${r.interface} IPv${r.family} VRID ${r.vrid}`), `${where}.routers`, 'virtual router');
-  unique(routers.flatMap((r) => r.vips), `${where}.routers`, 'VIP');
+  unique(
+    interfaces.map((f) => f.name),
+    `${where}.interfaces`,
+    'interface name',
+  );
+  const routers = list(o.routers, `${where}.routers`).flatMap((v, i) =>
+    expandRouter(v, `${where}.routers[${i}]`, interfaces),
+  );
+  unique(
+    routers.map((r) => r.name),
+    `${where}.routers`,
+    'router name',
+  );
+  unique(
+    routers.map((r) => `${r.interface} IPv${r.family} VRID ${r.vrid}`),
+    `${where}.routers`,
+    'virtual router',
+  );
+  unique(
+    routers.flatMap((r) => r.vips),
+    `${where}.routers`,
+    'VIP',
+  );
   return {
     name: text(o.name, `${where}.name`),
     driftPpm: o.driftPpm === undefined ? undefined : num(o.driftPpm, `${where}.driftPpm`, -10_000, 10_000),
@@ -228,14 +298,31 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
   };
 }
 
-const ROUTER_KEYS = ['name', 'interface', 'vrid', 'vrids', 'family', 'version', 'priority', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'vips', 'password', 'unicast', 'initialState', 'preemptDelayMode'];
+const ROUTER_KEYS = [
+  'name',
+  'interface',
+  'vrid',
+  'vrids',
+  'family',
+  'version',
+  'priority',
+  'advertIntervalMs',
+  'preempt',
+  'preemptDelayMs',
+  'vips',
+  'password',
+  'unicast',
+  'initialState',
+  'preemptDelayMode',
+];
 
 function expandRouter(value: unknown, where: string, interfaces: readonly InterfaceSpec[]): RouterSpec[] {
   const o = object(value, where);
   onlyKeys(o, where, ROUTER_KEYS);
   const ifaceName = text(o.interface, `${where}.interface`);
   const iface = interfaces.find((f) => f.name === ifaceName);
-  if (iface === undefined) throw new Error(`scenario ${where}.interface: this node has no interface ${JSON.stringify(ifaceName)}`);
+  if (iface === undefined)
+    throw new Error(`scenario ${where}.interface: this node has no interface ${JSON.stringify(ifaceName)}`);
   let vrids: number[];
   if (o.vrids !== undefined) {
     const range = list(o.vrids, `${where}.vrids`);
@@ -252,11 +339,15 @@ function expandRouter(value: unknown, where: string, interfaces: readonly Interf
   if ((family === 4 ? iface.ipv4 : iface.ipv6) === undefined) {
     throw new Error(`scenario ${where}: interface ${iface.name} has no IPv${family} address`);
   }
-  const version = (o.version === undefined ? (family === 4 ? 2 : 3) : int(o.version, `${where}.version`, 2, 3)) as VrrpVersion;
-  const advertIntervalMs = o.advertIntervalMs === undefined ? 1000 : int(o.advertIntervalMs, `${where}.advertIntervalMs`, 10, 40_950);
+  const version = (
+    o.version === undefined ? (family === 4 ? 2 : 3) : int(o.version, `${where}.version`, 2, 3)
+  ) as VrrpVersion;
+  const advertIntervalMs =
+    o.advertIntervalMs === undefined ? 1000 : int(o.advertIntervalMs, `${where}.advertIntervalMs`, 10, 40_950);
   if (advertIntervalMs % 10 !== 0) throw new Error(`scenario ${where}.advertIntervalMs: must be whole centiseconds`);
   const vipTemplates = list(o.vips, `${where}.vips`).map((v, i) => text(v, `${where}.vips[${i}]`));
-  const nameTemplate = o.name === undefined ? (family === 4 ? 'VI_{vrid}' : 'VI6_{vrid}') : text(o.name, `${where}.name`);
+  const nameTemplate =
+    o.name === undefined ? (family === 4 ? 'VI_{vrid}' : 'VI6_{vrid}') : text(o.name, `${where}.name`);
   if (vrids.length > 1 && !nameTemplate.includes('{vrid}')) {
     throw new Error(`scenario ${where}.name: with a VRID range the name needs a {vrid} placeholder`);
   }
@@ -270,12 +361,19 @@ function expandRouter(value: unknown, where: string, interfaces: readonly Interf
     advertIntervalMs,
     preempt: o.preempt === undefined ? true : bool(o.preempt, `${where}.preempt`),
     preemptDelayMs: o.preemptDelayMs === undefined ? 0 : int(o.preemptDelayMs, `${where}.preemptDelayMs`, 0, 1_000_000),
-    vips: vipTemplates.map((template, i) => address(template.replaceAll('{vrid}', String(vrid)), `${where}.vips[${i}]`, family)),
+    vips: vipTemplates.map((template, i) =>
+      address(template.replaceAll('{vrid}', String(vrid)), `${where}.vips[${i}]`, family),
+    ),
     password: o.password === undefined ? undefined : text(o.password, `${where}.password`),
     unicast: o.unicast === undefined ? false : bool(o.unicast, `${where}.unicast`),
-    initialState: o.initialState === undefined ? 'Backup' : oneOf(o.initialState, `${where}.initialState`, ['Master', 'Backup'] as const),
+    initialState:
+      o.initialState === undefined
+        ? 'Backup'
+        : oneOf(o.initialState, `${where}.initialState`, ['Master', 'Backup'] as const),
     preemptDelayMode:
-      o.preemptDelayMode === undefined ? 'keepalived' : oneOf(o.preemptDelayMode, `${where}.preemptDelayMode`, ['keepalived', 'openshift'] as const),
+      o.preemptDelayMode === undefined
+        ? 'keepalived'
+        : oneOf(o.preemptDelayMode, `${where}.preemptDelayMode`, ['keepalived', 'openshift'] as const),
   }));
 }
 
@@ -293,10 +391,14 @@ function checkGroups(nodes: readonly NodeSpec[]): void {
         continue;
       }
       if (first.version !== router.version) {
-        throw new Error(`scenario: ${where} and ${first.where} share ${key} but speak VRRPv${router.version} and v${first.version}`);
+        throw new Error(
+          `scenario: ${where} and ${first.where} share ${key} but speak VRRPv${router.version} and v${first.version}`,
+        );
       }
       if (router.version === 2 && first.advertIntervalMs !== router.advertIntervalMs) {
-        throw new Error(`scenario: ${where} and ${first.where} share ${key} with different v2 intervals (they would drop each other)`);
+        throw new Error(
+          `scenario: ${where} and ${first.where} share ${key} with different v2 intervals (they would drop each other)`,
+        );
       }
     }
   }
@@ -317,7 +419,13 @@ const FAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
   healAll: [],
 };
 
-function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec[], lans: readonly LanSpec[]): TimedFault {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+function parseTimedFault(
+  value: unknown,
+  where: string,
+  nodes: readonly NodeSpec[],
+  lans: readonly LanSpec[],
+): TimedFault {
   const o = object(value, where);
   const atMs = seconds(o.atS, `${where}.atS`, 0, 1e7);
   const kind = text(o.kind, `${where}.kind`);
@@ -330,12 +438,14 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
   };
   const lan = (): string => {
     const lanName = text(o.lan, `${where}.lan`);
-    if (!lans.some((l) => l.name === lanName)) throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
+    if (!lans.some((l) => l.name === lanName))
+      throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
     return lanName;
   };
   const iface = (n: NodeSpec): string => {
     const name = text(o.interface, `${where}.interface`);
-    if (!n.interfaces.some((f) => f.name === name)) throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
+    if (!n.interfaces.some((f) => f.name === name))
+      throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
     return name;
   };
   let fault: FaultEvent;
@@ -356,7 +466,8 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
       const groups = list(o.groups, `${where}.groups`).map((g, i) =>
         list(g, `${where}.groups[${i}]`).map((n, j) => {
           const nodeName = text(n, `${where}.groups[${i}][${j}]`);
-          if (!nodes.some((x) => x.name === nodeName)) throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
+          if (!nodes.some((x) => x.name === nodeName))
+            throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
           return nodeName;
         }),
       );
@@ -386,7 +497,8 @@ function parseTimedFault(value: unknown, where: string, nodes: readonly NodeSpec
     case 'setPriority': {
       const n = node();
       const routerName = text(o.router, `${where}.router`);
-      if (!n.routers.some((r) => r.name === routerName)) throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
+      if (!n.routers.some((r) => r.name === routerName))
+        throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
       fault = { kind, node: n.name, router: routerName, priority: int(o.priority, `${where}.priority`, 1, 255) };
       break;
     }
@@ -422,7 +534,9 @@ function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {
       : list(o.kinds, `${where}.kinds`).map((k, i) => {
           const kind = text(k, `${where}.kinds[${i}]`);
           if (!(RANDOM_FAULT_KINDS as readonly string[]).includes(kind)) {
-            throw new Error(`scenario ${where}.kinds[${i}]: unknown kind ${JSON.stringify(kind)} (${RANDOM_FAULT_KINDS.join(', ')})`);
+            throw new Error(
+              `scenario ${where}.kinds[${i}]: unknown kind ${JSON.stringify(kind)} (${RANDOM_FAULT_KINDS.join(', ')})`,
+            );
           }
           return kind as RandomFaultKind;
         });
@@ -442,13 +556,15 @@ function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {
 type Json = Record<string, unknown>;
 
 function object(value: unknown, where: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`scenario ${where}: must be an object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`scenario ${where}: must be an object`);
   return value as Json;
 }
 /** A key the reader does not know is a typo (`"evnets"`), never a silently different experiment. */
 function onlyKeys(o: Json, where: string, known: readonly string[]): void {
   const key = firstUnknownKey(o, known);
-  if (key !== undefined) throw new Error(`scenario ${where === '' ? key : `${where}.${key}`}: ${unknownKeyMessage(key, known)}`);
+  if (key !== undefined)
+    throw new Error(`scenario ${where === '' ? key : `${where}.${key}`}: ${unknownKeyMessage(key, known)}`);
 }
 function list(value: unknown, where: string): unknown[] {
   if (!Array.isArray(value)) throw new Error(`scenario ${where}: must be a list`);
@@ -458,11 +574,13 @@ function optionalList(value: unknown, where: string): unknown[] {
   return value === undefined ? [] : list(value, where);
 }
 function text(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value === '') throw new Error(`scenario ${where}: must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value === '')
+    throw new Error(`scenario ${where}: must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 function bool(value: unknown, where: string): boolean {
-  if (typeof value !== 'boolean') throw new Error(`scenario ${where}: must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`scenario ${where}: must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 function oneOf<T extends string>(value: unknown, where: string, choices: readonly T[]): T {

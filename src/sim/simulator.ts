@@ -13,7 +13,15 @@ import { NodeClock, type VirtualTimeSource } from './clock.js';
 import { describeFault, reproduceCommand } from './describe.js';
 import { EventQueue } from './event-queue.js';
 import { drawRandomFaults } from './faults.js';
-import { addressRank, checkVipHolding, formatSeconds, KeyWatch, type RouterView, type SimRouterState, type Violation } from './invariants.js';
+import {
+  addressRank,
+  checkVipHolding,
+  formatSeconds,
+  KeyWatch,
+  type RouterView,
+  type SimRouterState,
+  type Violation,
+} from './invariants.js';
 import { renderSvg } from './picture.js';
 import { Prng } from './prng.js';
 import type { FaultEvent, InterfaceSpec, LanSpec, NodeSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
@@ -89,7 +97,11 @@ export interface SimulationResult {
   /** Heal checks run (see checkHealed) and skipped because something disturbed the key in the window. */
   readonly healChecks: { readonly checked: number; readonly skipped: number };
   readonly livenessFromMs: number | undefined;
-  readonly finalRouters: readonly { readonly id: string; readonly state: SimRouterState; readonly effectivePriority: number }[];
+  readonly finalRouters: readonly {
+    readonly id: string;
+    readonly state: SimRouterState;
+    readonly effectivePriority: number;
+  }[];
   readonly stats: SimulationStats;
 }
 
@@ -102,10 +114,21 @@ const MAX_STEPS_PER_INSTANT = 200_000;
 
 type SimEvent =
   | { readonly kind: 'timer'; readonly clock: NodeClock; readonly generation: number }
-  | { readonly kind: 'deliver'; readonly node: SimNode; readonly incarnation: number; readonly link: Link; readonly packet: IncomingPacket }
+  | {
+      readonly kind: 'deliver';
+      readonly node: SimNode;
+      readonly incarnation: number;
+      readonly link: Link;
+      readonly packet: IncomingPacket;
+    }
   | { readonly kind: 'fault'; readonly fault: FaultEvent }
   | { readonly kind: 'livenessCheck' }
-  | { readonly kind: 'healCheck'; readonly key: GroupKey; readonly healAtMs: number; readonly contestants: ReadonlySet<SimNode> };
+  | {
+      readonly kind: 'healCheck';
+      readonly key: GroupKey;
+      readonly healAtMs: number;
+      readonly contestants: ReadonlySet<SimNode>;
+    };
 
 interface Link {
   readonly node: SimNode;
@@ -204,8 +227,17 @@ export class Simulation implements VirtualTimeSource {
   private livenessActive = false;
   private violation: Violation | undefined;
   private started = false;
-  private readonly stats = { events: 0, advertsSent: 0, deliveries: 0, lost: 0, duplicated: 0, corrupted: 0, announcements: 0 };
+  private readonly stats = {
+    events: 0,
+    advertsSent: 0,
+    deliveries: 0,
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    announcements: 0,
+  };
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   constructor(
     private readonly scenario: Scenario,
     private readonly options: SimulationOptions,
@@ -223,10 +255,18 @@ export class Simulation implements VirtualTimeSource {
     });
     const keyByName = new Map<string, GroupKey>();
     const members = groupMembers(scenario);
+    // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
     scenario.nodes.forEach((spec, index) => {
-      const driftPpm = spec.driftPpm ?? (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
+      const driftPpm =
+        spec.driftPpm ??
+        (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
       const configs = spec.routers.map((r, i) => {
-        const peers = r.unicast ? members.get(groupName(spec, r))!.filter((m) => m.node !== spec.name).map((m) => m.address) : [];
+        const peers = r.unicast
+          ? members
+              .get(groupName(spec, r))!
+              .filter((m) => m.node !== spec.name)
+              .map((m) => m.address)
+          : [];
         return buildConfig(spec, r, peers, `nodes[${index}].routers[${i}]`);
       });
       const node: SimNode = {
@@ -257,7 +297,11 @@ export class Simulation implements VirtualTimeSource {
         const keyName = groupName(spec, r);
         let key = keyByName.get(keyName);
         if (key === undefined) {
-          key = { watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }), lan: link.lan, routers: [] };
+          key = {
+            watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }),
+            lan: link.lan,
+            routers: [],
+          };
           keyByName.set(keyName, key);
           this.keys.push(key);
           link.lan.keys.push(key);
@@ -286,10 +330,18 @@ export class Simulation implements VirtualTimeSource {
     });
     const maxAbsDriftPpm = Math.max(0, ...this.nodes.map((n) => Math.abs(n.driftPpm)));
     for (const key of this.keys) {
-      key.watch.bounds = boundsFor(key.routers.map((r) => r.config), key.lan.spec, scenario, maxAbsDriftPpm);
+      key.watch.bounds = boundsFor(
+        key.routers.map((r) => r.config),
+        key.lan.spec,
+        scenario,
+        maxAbsDriftPpm,
+      );
     }
 
-    const random = scenario.randomFaults === undefined ? [] : drawRandomFaults(scenario, scenario.randomFaults, new Prng(seed, STREAM_FAULTS));
+    const random =
+      scenario.randomFaults === undefined
+        ? []
+        : drawRandomFaults(scenario, scenario.randomFaults, new Prng(seed, STREAM_FAULTS));
     // Stable sort: explicit events first at equal times, then the random draw in drawing order.
     this.faults = [...scenario.events, ...random].sort((a, b) => a.atMs - b.atMs);
     if (scenario.checkLiveness) {
@@ -302,7 +354,10 @@ export class Simulation implements VirtualTimeSource {
   run(): SimulationResult {
     if (this.started) throw new Error('Simulation.run(): a simulation runs once; make a new one to run again');
     this.started = true;
-    this.log('WORLD', `scenario ${this.scenario.name}, seed ${this.options.seed}, ${this.nodes.length} nodes, ${this.keys.length} VRID groups, ${formatSeconds(this.endMs)}`);
+    this.log(
+      'WORLD',
+      `scenario ${this.scenario.name}, seed ${this.options.seed}, ${this.nodes.length} nodes, ${this.keys.length} VRID groups, ${formatSeconds(this.endMs)}`,
+    );
     for (const node of this.nodes) {
       if (node.driftPpm !== 0) this.log('WORLD', `${node.spec.name} clock drift ${node.driftPpm} ppm`);
     }
@@ -323,7 +378,11 @@ export class Simulation implements VirtualTimeSource {
       this.nowMs = this.queue.poppedAtMs;
       if (this.nowMs === instantMs) {
         if (++stepsThisInstant > MAX_STEPS_PER_INSTANT) {
-          this.fail({ invariant: 'livelock', atMs: this.nowMs, message: `more than ${MAX_STEPS_PER_INSTANT} steps at one instant` });
+          this.fail({
+            invariant: 'livelock',
+            atMs: this.nowMs,
+            message: `more than ${MAX_STEPS_PER_INSTANT} steps at one instant`,
+          });
           break;
         }
       } else {
@@ -334,7 +393,11 @@ export class Simulation implements VirtualTimeSource {
       try {
         this.dispatch(next);
       } catch (error) {
-        this.fail({ invariant: 'exception', atMs: this.nowMs, message: `exception: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+        this.fail({
+          invariant: 'exception',
+          atMs: this.nowMs,
+          message: `exception: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        });
         break;
       }
       this.checkStep();
@@ -359,7 +422,8 @@ export class Simulation implements VirtualTimeSource {
         break;
       case 'deliver': {
         const node = event.node;
-        if (node.incarnation !== event.incarnation || !node.alive || !event.link.up || node.onPacket === undefined) return;
+        if (node.incarnation !== event.incarnation || !node.alive || !event.link.up || node.onPacket === undefined)
+          return;
         this.stats.deliveries++;
         node.onPacket(event.packet);
         break;
@@ -381,6 +445,7 @@ export class Simulation implements VirtualTimeSource {
     }
   }
 
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   private applyFault(fault: FaultEvent): void {
     const label = describeFault(fault);
     this.markers.push({ atMs: this.nowMs, label });
@@ -428,7 +493,8 @@ export class Simulation implements VirtualTimeSource {
         const router = node.routerByName.get(fault.router)!;
         router.key.watch.disturb(this.nowMs);
         this.dirtyKeys.add(router.key);
-        if (node.alive && node.engine !== undefined) node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
+        if (node.alive && node.engine !== undefined)
+          node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
         else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
         break;
       }
@@ -475,7 +541,11 @@ export class Simulation implements VirtualTimeSource {
     const engine = node.engine!;
     if (how === 'stop') {
       // The shutdown inputs run synchronously inside stop(); the sim ports leave nothing to await.
-      engine.stop().catch((error: unknown) => this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine.stop: ${String(error)}` }));
+      engine
+        .stop()
+        .catch((error: unknown) =>
+          this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine.stop: ${String(error)}` }),
+        );
     }
     engine.removeAllListeners();
     node.alive = false;
@@ -500,14 +570,24 @@ export class Simulation implements VirtualTimeSource {
     node.incarnation++;
     const incarnation = node.incarnation;
     const clock = new NodeClock(this, node.rate);
-    const ports: EnginePorts = { time: clock, packets: this.packetPort(node, incarnation), addresses: this.addressPort(node, incarnation) };
+    const ports: EnginePorts = {
+      time: clock,
+      packets: this.packetPort(node, incarnation),
+      addresses: this.addressPort(node, incarnation),
+    };
     const engine = new Engine(node.configs, ports);
     node.clock = clock;
     node.engine = engine;
     this.wireEvents(node, engine);
     for (const router of node.routers) {
       router.effectivePriority = router.config.priority;
-      this.setRouterState(router, 'Initialize', why === 'startup' ? 'restart' : why, router.config.priority, why === 'startup');
+      this.setRouterState(
+        router,
+        'Initialize',
+        why === 'startup' ? 'restart' : why,
+        router.config.priority,
+        why === 'startup',
+      );
     }
     for (const link of node.links.values()) this.disturbLan(link.lan);
     engine.start();
@@ -522,7 +602,8 @@ export class Simulation implements VirtualTimeSource {
     if (link.up === up) return;
     link.up = up;
     this.disturbLan(link.lan);
-    if (node.alive && node.engine !== undefined && node.routers.some((r) => r.link === link)) node.engine.linkChange(iface, up);
+    if (node.alive && node.engine !== undefined && node.routers.some((r) => r.link === link))
+      node.engine.linkChange(iface, up);
   }
 
   private wireEvents(node: SimNode, engine: Engine): void {
@@ -538,20 +619,40 @@ export class Simulation implements VirtualTimeSource {
       this.log(router.id, `priority ${event.from} -> ${event.to}`);
     });
     engine.on('error', (event) => {
-      this.fail({ invariant: 'exception', atMs: this.nowMs, message: `engine error in ${event.operation} (${event.router ?? '-'}): ${String(event.error)}` });
+      this.fail({
+        invariant: 'exception',
+        atMs: this.nowMs,
+        message: `engine error in ${event.operation} (${event.router ?? '-'}): ${String(event.error)}`,
+      });
     });
     if (this.recordTimeline) {
-      engine.on('notice', (event) => this.log(`${node.spec.name}/${event.router}`, `notice ${event.notice}: ${event.detail}`));
+      engine.on('notice', (event) =>
+        this.log(`${node.spec.name}/${event.router}`, `notice ${event.notice}: ${event.detail}`),
+      );
     }
     if (this.recordTimeline && (this.options.traceAdverts ?? false)) {
       engine.on('advertSent', (event) =>
-        this.log(`${node.spec.name}/${event.router}`, `advert prio ${event.priority} int ${event.advertIntervalCs}cs to ${event.destinations.join(' ')}`),
+        this.log(
+          `${node.spec.name}/${event.router}`,
+          `advert prio ${event.priority} int ${event.advertIntervalCs}cs to ${event.destinations.join(' ')}`,
+        ),
       );
-      engine.on('dropped', (event) => this.log(`${node.spec.name}/${event.router ?? event.interface}`, `dropped ${event.reason}${event.detail === undefined ? '' : `: ${event.detail}`}`));
+      engine.on('dropped', (event) =>
+        this.log(
+          `${node.spec.name}/${event.router ?? event.interface}`,
+          `dropped ${event.reason}${event.detail === undefined ? '' : `: ${event.detail}`}`,
+        ),
+      );
     }
   }
 
-  private setRouterState(router: SimRouter, to: SimRouterState, reason: TransitionRecord['reason'], priority: number, quiet = false): void {
+  private setRouterState(
+    router: SimRouter,
+    to: SimRouterState,
+    reason: TransitionRecord['reason'],
+    priority: number,
+    quiet = false,
+  ): void {
     const from = router.state;
     router.state = to;
     this.dirtyKeys.add(router.key);
@@ -562,7 +663,16 @@ export class Simulation implements VirtualTimeSource {
       else router.segments.push({ fromMs: this.nowMs, state: to });
     }
     if (quiet) return;
-    this.transitions.push({ atMs: this.nowMs, node: router.node.spec.name, router: router.spec.name, vrid: router.spec.vrid, from, to, reason, priority });
+    this.transitions.push({
+      atMs: this.nowMs,
+      node: router.node.spec.name,
+      router: router.spec.name,
+      vrid: router.spec.vrid,
+      from,
+      to,
+      reason,
+      priority,
+    });
     this.log(router.id, `${from} -> ${to} (${reason}) prio ${priority}`);
   }
 
@@ -585,8 +695,14 @@ export class Simulation implements VirtualTimeSource {
     if (link === undefined || !link.up) return;
     this.stats.advertsSent++;
     const lan = link.lan;
-    const multicast = packet.destinationAddress === VRRP_MULTICAST_V4 || packet.destinationAddress === VRRP_MULTICAST_V6;
-    const meta: PacketMeta = { family: packet.family, sourceAddress: packet.sourceAddress, destinationAddress: packet.destinationAddress, ttl: VRRP_TTL };
+    const multicast =
+      packet.destinationAddress === VRRP_MULTICAST_V4 || packet.destinationAddress === VRRP_MULTICAST_V6;
+    const meta: PacketMeta = {
+      family: packet.family,
+      sourceAddress: packet.sourceAddress,
+      destinationAddress: packet.destinationAddress,
+      ttl: VRRP_TTL,
+    };
     let delivered: IncomingPacket | undefined;
     for (const other of lan.links) {
       if (other.node === node || !other.up || !other.node.alive || !advertReaches(link, other)) continue;
@@ -605,17 +721,35 @@ export class Simulation implements VirtualTimeSource {
         const bit = this.net.int(0, payload.length * 8 - 1);
         payload[bit >> 3]! ^= 1 << (bit & 7);
         const mangled: IncomingPacket = { interface: other.spec.name, payload, meta };
-        this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: mangled });
+        this.queue.push(this.nowMs + this.delayMs(lan), {
+          kind: 'deliver',
+          node: other.node,
+          incarnation: other.node.incarnation,
+          link: other,
+          packet: mangled,
+        });
         continue;
       }
       // Receivers on same-named interfaces (the usual case) share one immutable IncomingPacket.
       if (delivered === undefined || delivered.interface !== other.spec.name) {
         delivered = { interface: other.spec.name, payload: packet.payload, meta };
       }
-      this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: delivered });
+      this.queue.push(this.nowMs + this.delayMs(lan), {
+        kind: 'deliver',
+        node: other.node,
+        incarnation: other.node.incarnation,
+        link: other,
+        packet: delivered,
+      });
       if (this.net.chance(lan.duplicate)) {
         this.stats.duplicated++;
-        this.queue.push(this.nowMs + this.delayMs(lan), { kind: 'deliver', node: other.node, incarnation: other.node.incarnation, link: other, packet: delivered });
+        this.queue.push(this.nowMs + this.delayMs(lan), {
+          kind: 'deliver',
+          node: other.node,
+          incarnation: other.node.incarnation,
+          link: other,
+          packet: delivered,
+        });
       }
     }
   }
@@ -677,7 +811,13 @@ export class Simulation implements VirtualTimeSource {
     for (const router of this.dirtyRouters) {
       let held = 0;
       for (const vip of router.config.virtualAddresses) if (router.node.holdings.has(vip)) held++;
-      const violation = checkVipHolding(this.nowMs, router.id, router.state, router.config.virtualAddresses.length, held);
+      const violation = checkVipHolding(
+        this.nowMs,
+        router.id,
+        router.state,
+        router.config.virtualAddresses.length,
+        held,
+      );
       if (violation !== undefined) return this.fail(violation);
     }
     this.dirtyRouters.clear();
@@ -698,7 +838,11 @@ export class Simulation implements VirtualTimeSource {
   }
 
   /** Says on the timeline when a tolerated two-Master episode starts and ends, and why it was allowed. */
-  private logConflictChange(key: GroupKey, groups: readonly (readonly RouterView[])[], conflictSinceMs: number | undefined): void {
+  private logConflictChange(
+    key: GroupKey,
+    groups: readonly (readonly RouterView[])[],
+    conflictSinceMs: number | undefined,
+  ): void {
     const watch = key.watch;
     if (conflictSinceMs === undefined && watch.conflictSinceMs !== undefined) {
       const masters = groups.flatMap((g) => g.filter((r) => r.state === 'Master')).map((r) => r.id);
@@ -706,11 +850,16 @@ export class Simulation implements VirtualTimeSource {
       this.log(
         'CHECK',
         `${watch.label}: Masters ${masters.join(', ')} in one partition; tolerated ${
-          quietMs <= watch.bounds.graceMs ? `${formatSeconds(quietMs)} after a disturbance (grace ${formatSeconds(watch.bounds.graceMs)})` : `while in flight (${watch.bounds.resolveMs.toFixed(1)} ms)`
+          quietMs <= watch.bounds.graceMs
+            ? `${formatSeconds(quietMs)} after a disturbance (grace ${formatSeconds(watch.bounds.graceMs)})`
+            : `while in flight (${watch.bounds.resolveMs.toFixed(1)} ms)`
         }`,
       );
     } else if (conflictSinceMs !== undefined && watch.conflictSinceMs === undefined) {
-      this.log('CHECK', `${watch.label}: one Master per partition again after ${(this.nowMs - conflictSinceMs).toFixed(1)} ms`);
+      this.log(
+        'CHECK',
+        `${watch.label}: one Master per partition again after ${(this.nowMs - conflictSinceMs).toFixed(1)} ms`,
+      );
     }
   }
 
@@ -727,7 +876,8 @@ export class Simulation implements VirtualTimeSource {
         if (stale !== undefined) {
           this.staleArp.push(`${formatSeconds(this.nowMs)} ${stale}`);
           this.log('CHECK', `stale ARP: ${stale}`);
-          if (this.options.checkArp ?? false) return this.fail({ invariant: 'stale-arp', atMs: this.nowMs, message: stale });
+          if (this.options.checkArp ?? false)
+            return this.fail({ invariant: 'stale-arp', atMs: this.nowMs, message: stale });
         }
       }
     }
@@ -739,7 +889,12 @@ export class Simulation implements VirtualTimeSource {
     for (const key of lan.keys) {
       const contestants = new Set(key.routers.filter((r) => r.state === 'Master').map((r) => r.node));
       if (contestants.size === 0) continue;
-      this.queue.push(this.nowMs + key.watch.bounds.healMs, { kind: 'healCheck', key, healAtMs: this.nowMs, contestants });
+      this.queue.push(this.nowMs + key.watch.bounds.healMs, {
+        kind: 'healCheck',
+        key,
+        healAtMs: this.nowMs,
+        contestants,
+      });
     }
   }
 
@@ -764,11 +919,17 @@ export class Simulation implements VirtualTimeSource {
       if (master === undefined) continue;
       const stale = this.staleArpViews(key, master, (owner) => contestants.has(owner));
       if (stale !== undefined) {
-        return this.fail({ invariant: 'heal', atMs: this.nowMs, message: `${formatSeconds(this.nowMs - healAtMs)} after the heal: ${stale}` });
+        return this.fail({
+          invariant: 'heal',
+          atMs: this.nowMs,
+          message: `${formatSeconds(this.nowMs - healAtMs)} after the heal: ${stale}`,
+        });
       }
       // Two clusters on one VRID: the routers accept each other's adverts and elect one Master, so the
       // other cluster's VIPs are held by nobody. The protocol cannot do better; the report says so.
-      const unserved = [...new Set(key.routers.flatMap((r) => r.config.virtualAddresses))].filter((v) => !master.config.virtualAddresses.includes(v));
+      const unserved = [...new Set(key.routers.flatMap((r) => r.config.virtualAddresses))].filter(
+        (v) => !master.config.virtualAddresses.includes(v),
+      );
       if (unserved.length > 0) {
         const line = `${key.watch.label}: Master ${master.id} does not serve ${unserved.join(' ')} (another VIP set on this VRID)`;
         this.unservedVips.push(`${formatSeconds(this.nowMs)} ${line}`);
@@ -780,7 +941,10 @@ export class Simulation implements VirtualTimeSource {
         this.log('CHECK', `orphaned ARP after the heal: ${orphaned}`);
       }
     }
-    this.log('CHECK', `heal ok: ${key.watch.label}: one Master, hosts point at it ${formatSeconds(this.nowMs - healAtMs)} after the heal`);
+    this.log(
+      'CHECK',
+      `heal ok: ${key.watch.label}: one Master, hosts point at it ${formatSeconds(this.nowMs - healAtMs)} after the heal`,
+    );
   }
 
   private vipHoldersChanged(vip: string): void {
@@ -789,13 +953,18 @@ export class Simulation implements VirtualTimeSource {
   }
 
   /** Hosts in the Master's partition whose cache still points at another node (`counted` ones), if any. */
-  private staleArpViews(key: GroupKey, master: SimRouter, counted: (owner: SimNode) => boolean = () => true): string | undefined {
+  private staleArpViews(
+    key: GroupKey,
+    master: SimRouter,
+    counted: (owner: SimNode) => boolean = () => true,
+  ): string | undefined {
     const stale: string[] = [];
     for (const vip of master.config.virtualAddresses) {
       for (const link of key.lan.links) {
         if (!announcementReaches(master.link, link) || link.node === master.node) continue;
         const owner = link.arpView.get(vip);
-        if (owner !== undefined && owner !== master.node && counted(owner)) stale.push(`${vip}: hosts near ${link.node.spec.name} point at ${owner.spec.name}`);
+        if (owner !== undefined && owner !== master.node && counted(owner))
+          stale.push(`${vip}: hosts near ${link.node.spec.name} point at ${owner.spec.name}`);
       }
     }
     return stale.length === 0 ? undefined : `${key.watch.label}: ${stale.join('; ')}, but the Master is ${master.id}`;
@@ -805,7 +974,10 @@ export class Simulation implements VirtualTimeSource {
     if (this.violation !== undefined) return;
     this.violation = violation;
     this.log('VIOLATION', `${violation.invariant}: ${violation.message}`);
-    this.log('VIOLATION', `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`);
+    this.log(
+      'VIOLATION',
+      `reproduce with: ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`,
+    );
   }
 
   private disturbLan(lan: SimLan): void {
@@ -833,14 +1005,19 @@ export class Simulation implements VirtualTimeSource {
     const ok = this.violation === undefined;
     if (this.recordTimeline) {
       this.nowMs = this.violation?.atMs ?? this.endMs;
-      this.log('SUMMARY', ok ? `all invariants held; ${this.stats.events} steps checked` : `FAILED: ${this.violation!.invariant}`);
+      this.log(
+        'SUMMARY',
+        ok ? `all invariants held; ${this.stats.events} steps checked` : `FAILED: ${this.violation!.invariant}`,
+      );
       this.appendPerRouterTimeline();
     }
     const svg =
       (this.options.picture ?? true)
         ? renderSvg({
             title: `vrrp-sim: ${this.scenario.name} (seed ${this.options.seed})`,
-            subtitle: ok ? 'all invariants held' : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`,
+            subtitle: ok
+              ? 'all invariants held'
+              : `VIOLATION ${this.violation!.invariant} — reproduce with ${reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp)}`,
             endMs: this.violation?.atMs ?? this.endMs,
             rows: this.nodes.flatMap((n) => n.routers.map((r) => ({ label: r.id, segments: r.segments }))),
             markers: this.markers,
@@ -853,7 +1030,12 @@ export class Simulation implements VirtualTimeSource {
       seed: this.options.seed,
       ok,
       violation: this.violation,
-      reproduce: reproduceCommand(this.scenario.name, this.options.seed, this.options.scenarioPath, this.options.checkArp),
+      reproduce: reproduceCommand(
+        this.scenario.name,
+        this.options.seed,
+        this.options.scenarioPath,
+        this.options.checkArp,
+      ),
       endMs: this.violation?.atMs ?? this.endMs,
       timeline: this.lines,
       svg,
@@ -866,7 +1048,9 @@ export class Simulation implements VirtualTimeSource {
       vipConflicts: this.claims.report(),
       healChecks: { ...this.healChecks },
       livenessFromMs: this.livenessFromMs,
-      finalRouters: this.nodes.flatMap((n) => n.routers.map((r) => ({ id: r.id, state: r.state, effectivePriority: r.effectivePriority }))),
+      finalRouters: this.nodes.flatMap((n) =>
+        n.routers.map((r) => ({ id: r.id, state: r.state, effectivePriority: r.effectivePriority })),
+      ),
       stats: { ...this.stats },
     };
   }
@@ -894,7 +1078,14 @@ export class Simulation implements VirtualTimeSource {
 }
 
 function quality(spec: LanSpec): Pick<SimLan, 'latencyMs' | 'jitterMs' | 'loss' | 'duplicate' | 'reorder' | 'corrupt'> {
-  return { latencyMs: spec.latencyMs, jitterMs: spec.jitterMs, loss: spec.loss, duplicate: spec.duplicate, reorder: spec.reorder, corrupt: spec.corrupt };
+  return {
+    latencyMs: spec.latencyMs,
+    jitterMs: spec.jitterMs,
+    loss: spec.loss,
+    duplicate: spec.duplicate,
+    reorder: spec.reorder,
+    corrupt: spec.corrupt,
+  };
 }
 
 function hasAddress(iface: InterfaceSpec, address: string): boolean {
@@ -934,10 +1125,11 @@ function connectedGroups(key: GroupKey): RouterView[][] {
   const groups: SimRouter[][] = [];
   for (const router of key.routers) {
     if (!router.node.alive || !router.link.up) continue;
-    const group = groups.find((g) => g.every((o) => advertReaches(o.link, router.link) && advertReaches(router.link, o.link)));
+    const group = groups.find((g) =>
+      g.every((o) => advertReaches(o.link, router.link) && advertReaches(router.link, o.link)),
+    );
     if (group === undefined) groups.push([router]);
     else group.push(router);
   }
   return groups;
 }
-

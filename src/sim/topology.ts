@@ -30,7 +30,12 @@ export function groupMembers(scenario: Scenario): Map<string, { node: string; ad
   return members;
 }
 
-export function buildConfig(node: NodeSpec, router: RouterSpec, unicastPeers: readonly string[], where: string): VirtualRouterConfig {
+export function buildConfig(
+  node: NodeSpec,
+  router: RouterSpec,
+  unicastPeers: readonly string[],
+  where: string,
+): VirtualRouterConfig {
   return buildRouterConfig(
     {
       name: router.name,
@@ -51,4 +56,3 @@ export function buildConfig(node: NodeSpec, router: RouterSpec, unicastPeers: re
     where,
   );
 }
-

@@ -68,6 +68,13 @@ export class VipClaims {
   }
 
   private finish(episode: OpenEpisode, toMs: number): VipConflict {
-    return { vip: episode.vip, holders: episode.holders, fromMs: episode.fromMs, toMs, foundAtMs: episode.foundAtMs, foundBy: episode.foundBy };
+    return {
+      vip: episode.vip,
+      holders: episode.holders,
+      fromMs: episode.fromMs,
+      toMs,
+      foundAtMs: episode.foundAtMs,
+      foundBy: episode.foundBy,
+    };
   }
 }

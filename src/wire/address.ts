@@ -41,7 +41,8 @@ const ipv4CacheTexts: Array<string | undefined> = new Array<string | undefined>(
 
 /** Dotted quad of the 4 bytes at `offset`. */
 export function formatIpv4(bytes: Uint8Array, offset: number): string {
-  const key = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const key =
+    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
   // Multiplicative hash: addresses of one subnet differ in their low bits, which must spread.
   const slot = (Math.imul(key, 0x9e3779b1) >>> 22) & TEXT_CACHE_MASK;
   const cached = ipv4CacheTexts[slot];
@@ -59,7 +60,11 @@ const ipv6CacheTexts: Array<string | undefined> = new Array<string | undefined>(
 export function formatIpv6(bytes: Uint8Array, offset: number): string {
   let hash = 0;
   for (let byte = 0; byte < 16; byte += 4) {
-    const word = (bytes[offset + byte]! << 24) | (bytes[offset + byte + 1]! << 16) | (bytes[offset + byte + 2]! << 8) | bytes[offset + byte + 3]!;
+    const word =
+      (bytes[offset + byte]! << 24) |
+      (bytes[offset + byte + 1]! << 16) |
+      (bytes[offset + byte + 2]! << 8) |
+      bytes[offset + byte + 3]!;
     hash = Math.imul(hash ^ word, 0x9e3779b1);
   }
   const slot = (hash >>> 22) & TEXT_CACHE_MASK;

@@ -45,7 +45,7 @@ function drop(reason: WireDropReason, detail: string): DecodeDrop {
 }
 
 function hex16(value: number): string {
-  return '0x' + value.toString(16).padStart(4, '0');
+  return `0x${value.toString(16).padStart(4, '0')}`;
 }
 
 // The last metadata address pair and its word sum. Adverts arrive from one master at a time, so this
@@ -117,7 +117,7 @@ function checksumDrop(
   }
   const withPseudo =
     pseudoSum === undefined
-      ? 'not computable (source or destination address in metadata is not an IPv' + family + ' address)'
+      ? `not computable (source or destination address in metadata is not an IPv${family} address)`
       : hex16(~foldSum(sumWithoutField + pseudoSum) & 0xffff);
   const detail =
     family === 4

@@ -1,6 +1,13 @@
 // The wire layer: VRRP bytes <-> typed adverts. Pure: no I/O, no clock.
 export * from './types.js';
-export { decodeAddresses, decodeAdvert, decodeAdvertHeader, encodeAdvert, encodedLength, passwordToAuthData } from './codec.js';
+export {
+  decodeAddresses,
+  decodeAdvert,
+  decodeAdvertHeader,
+  encodeAdvert,
+  encodedLength,
+  passwordToAuthData,
+} from './codec.js';
 export {
   checksumVerifies,
   foldSum,

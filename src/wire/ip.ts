@@ -9,15 +9,15 @@ import type { PacketMeta } from './types.js';
 
 /** Why an IP packet could not be parsed. Counted by the caller; none throws. */
 export type IpDropReason =
-  | 'too-short'                 // fewer bytes than the fixed header
-  | 'bad-ip-version'            // version nibble is not what the parser expects (or neither 4 nor 6)
-  | 'bad-ihl'                   // IPv4 header length below 20 bytes or beyond the packet
-  | 'bad-total-length'          // IPv4 total length shorter than its own header
-  | 'truncated'                 // fewer bytes than the length field announces
+  | 'too-short' // fewer bytes than the fixed header
+  | 'bad-ip-version' // version nibble is not what the parser expects (or neither 4 nor 6)
+  | 'bad-ihl' // IPv4 header length below 20 bytes or beyond the packet
+  | 'bad-total-length' // IPv4 total length shorter than its own header
+  | 'truncated' // fewer bytes than the length field announces
   | 'bad-ipv4-header-checksum'
-  | 'ipv4-fragment'             // VRRP is never fragmented; a fragment cannot be checked on its own
-  | 'ipv6-jumbogram'            // payload length 0: a hop-by-hop jumbo payload, never VRRP
-  | 'ipv6-extension-header';    // only the fixed header is parsed; VRRP senders set Next Header 112 (RFC 9568 5.1.2.4)
+  | 'ipv4-fragment' // VRRP is never fragmented; a fragment cannot be checked on its own
+  | 'ipv6-jumbogram' // payload length 0: a hop-by-hop jumbo payload, never VRRP
+  | 'ipv6-extension-header'; // only the fixed header is parsed; VRRP senders set Next Header 112 (RFC 9568 5.1.2.4)
 
 export type IpParseResult =
   | {

@@ -51,13 +51,13 @@ export type ChecksumForm = 'v2' | 'v3-pseudo-header' | 'v3-no-pseudo-header';
 
 /** Why a packet was rejected by the codec. Each is counted by the caller; none throws. */
 export type WireDropReason =
-  | 'too-short'           // fewer bytes than the fixed header
-  | 'bad-version'         // version nibble neither 2 nor 3
-  | 'version-family'      // v2 over IPv6 (v2 is IPv4 only)
-  | 'bad-type'            // type nibble not ADVERTISEMENT
-  | 'truncated'           // fewer bytes than the address count (and v2 auth data) require
-  | 'too-long'            // more bytes than the count requires: keepalived 2.2.7 drops these too
-  | 'bad-checksum';       // neither accepted checksum form matches
+  | 'too-short' // fewer bytes than the fixed header
+  | 'bad-version' // version nibble neither 2 nor 3
+  | 'version-family' // v2 over IPv6 (v2 is IPv4 only)
+  | 'bad-type' // type nibble not ADVERTISEMENT
+  | 'truncated' // fewer bytes than the address count (and v2 auth data) require
+  | 'too-long' // more bytes than the count requires: keepalived 2.2.7 drops these too
+  | 'bad-checksum'; // neither accepted checksum form matches
 
 export interface DecodeDrop {
   readonly ok: false;
@@ -65,7 +65,9 @@ export interface DecodeDrop {
   readonly detail?: string;
 }
 
-export type DecodeResult = { readonly ok: true; readonly advert: VrrpAdvert; readonly checksumForm: ChecksumForm } | DecodeDrop;
+export type DecodeResult =
+  | { readonly ok: true; readonly advert: VrrpAdvert; readonly checksumForm: ChecksumForm }
+  | DecodeDrop;
 
 /**
  * A packet the codec accepted, without its address list (decodeAdvertHeader): every fixed field, and

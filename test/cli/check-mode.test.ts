@@ -22,24 +22,62 @@ const VRRP_ENGINE = fileURLToPath(new URL('../../src/cli/vrrp-engine.js', import
 const router = { name: 'VI_1', interface: 'vrrpchk0', vrid: 51, priority: 150, virtualAddresses: ['192.0.2.100'] };
 
 const MISTAKES: [string, Record<string, unknown>, string][] = [
-  ['a misspelt router field', { routers: [{ ...router, priorty: 200 }] }, 'routers[0].priorty: unknown field (did you mean "priority"?)'],
+  [
+    'a misspelt router field',
+    { routers: [{ ...router, priorty: 200 }] },
+    'routers[0].priorty: unknown field (did you mean "priority"?)',
+  ],
   ['a misspelt top-level section', { routers: [router], helth: {} }, 'helth: unknown field (did you mean "health"?)'],
-  ['a misspelt scheduling setting', { routers: [router], scheduling: { realtimePriorty: 5 } }, 'scheduling.realtimePriorty: unknown field (did you mean "realtimePriority"?)'],
+  [
+    'a misspelt scheduling setting',
+    { routers: [router], scheduling: { realtimePriorty: 5 } },
+    'scheduling.realtimePriorty: unknown field (did you mean "realtimePriority"?)',
+  ],
   [
     'a misspelt check field',
-    { routers: [router], health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 80, intervalMs: 1000, timout: 5 }] } },
+    {
+      routers: [router],
+      health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 80, intervalMs: 1000, timout: 5 }] },
+    },
     'health.checks[0].timout: unknown field (did you mean "timeoutMs"?)',
   ],
-  ['a misspelt VIP field', { routers: [router], vips: [{ interface: 'vrrpchk0', address: '192.0.2.100', prefixlen: 24 }] }, 'vips[0].prefixlen: unknown field (did you mean "prefixLength"?)'],
-  ['a logger in the file', { routers: [router], logger: {} }, 'logger: unknown field (expected routers, vips, scheduling, health)'],
-  ['a scheduling value out of range', { routers: [router], scheduling: { realtimePriority: 100 } }, 'scheduling.realtimePriority: must be an integer from 1 to 99, got 100'],
-  ['a health track naming no router', { routers: [router], health: { checks: [{ kind: 'interface', name: 'up', interface: 'vrrpchk0' }], tracks: [{ router: 'VI_2', check: 'up' }] } }, 'health.tracks[0].router'],
+  [
+    'a misspelt VIP field',
+    { routers: [router], vips: [{ interface: 'vrrpchk0', address: '192.0.2.100', prefixlen: 24 }] },
+    'vips[0].prefixlen: unknown field (did you mean "prefixLength"?)',
+  ],
+  [
+    'a logger in the file',
+    { routers: [router], logger: {} },
+    'logger: unknown field (expected routers, vips, scheduling, health)',
+  ],
+  [
+    'a scheduling value out of range',
+    { routers: [router], scheduling: { realtimePriority: 100 } },
+    'scheduling.realtimePriority: must be an integer from 1 to 99, got 100',
+  ],
+  [
+    'a health track naming no router',
+    {
+      routers: [router],
+      health: {
+        checks: [{ kind: 'interface', name: 'up', interface: 'vrrpchk0' }],
+        tracks: [{ router: 'VI_2', check: 'up' }],
+      },
+    },
+    'health.tracks[0].router',
+  ],
 ];
 
 t.test('vrrpd -t, vrrp-engine --check and the runner refuse the same files with the same words', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'vrrp-check-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const node = (args: readonly string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const node = (args: readonly string[]) =>
+    spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
   for (const [title, config, message] of MISTAKES) {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(config));
@@ -58,7 +96,17 @@ t.test('vrrpd -t, vrrp-engine --check and the runner refuse the same files with 
     t.equal(runner.stdout, '', 'nothing logged: it never started');
   }
   const good = join(dir, 'good.json');
-  writeFileSync(good, JSON.stringify({ routers: [router], scheduling: { nice: 0 }, health: { checks: [{ kind: 'interface', name: 'up', interface: 'vrrpchk0' }], tracks: [{ router: 'VI_1', check: 'up', weight: -10 }] } }));
+  writeFileSync(
+    good,
+    JSON.stringify({
+      routers: [router],
+      scheduling: { nice: 0 },
+      health: {
+        checks: [{ kind: 'interface', name: 'up', interface: 'vrrpchk0' }],
+        tracks: [{ router: 'VI_1', check: 'up', weight: -10 }],
+      },
+    }),
+  );
   const test = node([VRRPD, '-t', '-f', good]);
   t.equal(test.status, 0, test.stderr);
   t.match(test.stderr, `${good}: configuration is usable`);
@@ -68,7 +116,12 @@ t.test('vrrpd -t, vrrp-engine --check and the runner refuse the same files with 
 });
 
 t.test('the four programs: --version and usage errors in one style', async (t) => {
-  const node = (args: readonly string[]) => spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const node = (args: readonly string[]) =>
+    spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
   const IPFAILOVER = fileURLToPath(new URL('../../src/cli/ipfailover.js', import.meta.url));
   const SIM = fileURLToPath(new URL('../../src/cli/vrrp-sim.js', import.meta.url));
   const programs: [string, string, number][] = [
@@ -89,26 +142,64 @@ t.test('the four programs: --version and usage errors in one style', async (t) =
     t.equal(bad.status, usage, `${name}: bad usage`);
     t.match(bad.stderr, new RegExp(`^${name}: .*--frobnicate.*\\n\\(${name} --help for usage\\)\\n$`));
   }
-  t.notMatch(node([VRRPD, '--help']).stdout, /ignored[^\n]*-i\b/, 'vrrpd --help does not call -i ignored: it is honoured');
+  t.notMatch(
+    node([VRRPD, '--help']).stdout,
+    /ignored[^\n]*-i\b/,
+    'vrrpd --help does not call -i ignored: it is honoured',
+  );
 });
 
 t.test('keys nested in a router (auth, announce) are checked as well', async (t) => {
   const nested: [Record<string, unknown>, string][] = [
-    [{ ...router, version: 2, auth: { type: 'pass', password: 'x', pasword: 'y' } }, 'routers[0].auth.pasword: unknown field (did you mean "password"?)'],
+    [
+      { ...router, version: 2, auth: { type: 'pass', password: 'x', pasword: 'y' } },
+      'routers[0].auth.pasword: unknown field (did you mean "password"?)',
+    ],
     [{ ...router, auth: { type: 'none', password: 'x' } }, 'routers[0].auth.password: unknown field (expected type)'],
     [{ ...router, announce: { repeats: 3 } }, 'routers[0].announce.repeats: unknown field (did you mean "repeat"?)'],
   ];
-  for (const [bad, message] of nested) t.throws(() => checkJsonConfig({ routers: [bad] }), { name: 'ConfigError', message }, message);
-  t.doesNotThrow(() => checkJsonConfig({ routers: [{ ...router, version: 2, auth: { type: 'pass', password: 'x' }, announce: { repeat: 3 } }] }));
+  for (const [bad, message] of nested)
+    t.throws(() => checkJsonConfig({ routers: [bad] }), { name: 'ConfigError', message }, message);
+  t.doesNotThrow(() =>
+    checkJsonConfig({
+      routers: [{ ...router, version: 2, auth: { type: 'pass', password: 'x' }, announce: { repeat: 3 } }],
+    }),
+  );
 });
 
 t.test('any value in any place: a ConfigError naming it, never another exception', async (t) => {
   // Found so: "excludedAddresses": {} was a TypeError from the runtime's check (an internal error).
-  t.throws(() => checkJsonConfig({ routers: [{ ...router, excludedAddresses: {} }] }), { name: 'ConfigError', message: /^routers\[0\]\.excludedAddresses: must be a list/ });
-  const keys = ['name', 'interface', 'vrid', 'priority', 'virtualAddresses', 'excludedAddresses', 'auth', 'announce', 'unicastPeers', 'version', 'family', 'useVmac', 'primaryAddress', 'advertIntervalCs', 'preempt'];
+  t.throws(() => checkJsonConfig({ routers: [{ ...router, excludedAddresses: {} }] }), {
+    name: 'ConfigError',
+    message: /^routers\[0\]\.excludedAddresses: must be a list/,
+  });
+  const keys = [
+    'name',
+    'interface',
+    'vrid',
+    'priority',
+    'virtualAddresses',
+    'excludedAddresses',
+    'auth',
+    'announce',
+    'unicastPeers',
+    'version',
+    'family',
+    'useVmac',
+    'primaryAddress',
+    'advertIntervalCs',
+    'preempt',
+  ];
   fc.assert(
     fc.property(fc.constantFrom(...keys), fc.anything(), (key, value) => {
-      const inputs = [{ routers: [{ ...router, [key]: value }] }, { routers: [router], vips: value }, { routers: [router], health: value }, { routers: [router], scheduling: value }, { routers: value }, value];
+      const inputs = [
+        { routers: [{ ...router, [key]: value }] },
+        { routers: [router], vips: value },
+        { routers: [router], health: value },
+        { routers: [router], scheduling: value },
+        { routers: value },
+        value,
+      ];
       for (const input of inputs) {
         try {
           checkJsonConfig(input);
@@ -132,10 +223,18 @@ t.test('nearestKey: a likely typo, or nothing', async (t) => {
 });
 
 t.test('capabilities: the CapEff mask of /proc/PID/status', async (t) => {
-  const status = (mask: string) => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${mask}\nCapBnd:\t000001ffffffffff\n`;
+  const status = (mask: string) =>
+    `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${mask}\nCapBnd:\t000001ffffffffff\n`;
   t.equal(effectiveCapabilities(status('000001ffffffffff')), 0x1ffffffffffn);
   t.equal(effectiveCapabilities('Name: x\n'), undefined);
   t.same(missingCapabilities(effectiveCapabilities(status('000001ffffffffff'))!), [], 'root: none missing');
-  t.same(missingCapabilities(effectiveCapabilities(status('0000000000001000'))!).map((c) => c.name), ['CAP_NET_RAW'], 'CAP_NET_ADMIN (bit 12) only');
-  t.same(missingCapabilities(0n).map((c) => c.name), ['CAP_NET_RAW', 'CAP_NET_ADMIN']);
+  t.same(
+    missingCapabilities(effectiveCapabilities(status('0000000000001000'))!).map((c) => c.name),
+    ['CAP_NET_RAW'],
+    'CAP_NET_ADMIN (bit 12) only',
+  );
+  t.same(
+    missingCapabilities(0n).map((c) => c.name),
+    ['CAP_NET_RAW', 'CAP_NET_ADMIN'],
+  );
 });

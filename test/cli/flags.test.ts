@@ -1,7 +1,14 @@
 // vrrpd's command line: keepalived's flags in their getopt forms, the ones we refuse, and our own.
 
 import t from 'tap';
-import { DEFAULT_CONFIG, DEFAULT_PID_FILE, DEFAULT_SOCKET, DEFAULT_VRRP_PID_FILE, parseCommand, type DaemonOptions } from '../../src/cli/flags.js';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_PID_FILE,
+  DEFAULT_SOCKET,
+  DEFAULT_VRRP_PID_FILE,
+  parseCommand,
+  type DaemonOptions,
+} from '../../src/cli/flags.js';
 
 function run(argv: string[]): DaemonOptions {
   const command = parseCommand(argv);
@@ -9,7 +16,7 @@ function run(argv: string[]): DaemonOptions {
   return command.options;
 }
 
-t.test('defaults are keepalived\'s', async (t) => {
+t.test("defaults are keepalived's", async (t) => {
   const o = run([]);
   t.equal(o.configFile, DEFAULT_CONFIG);
   t.equal(o.pidFile, DEFAULT_PID_FILE);
@@ -22,9 +29,22 @@ t.test('defaults are keepalived\'s', async (t) => {
 
 t.test('the OpenShift / systemd forms', async (t) => {
   const o = run(['-n', '-l', '-D', '-f', '/etc/k.conf', '-p', '/run/a.pid', '-r', '/run/b.pid']);
-  t.same([o.configFile, o.pidFile, o.vrrpPidFile, o.logConsole, o.logDetail], ['/etc/k.conf', '/run/a.pid', '/run/b.pid', true, true]);
+  t.same(
+    [o.configFile, o.pidFile, o.vrrpPidFile, o.logConsole, o.logDetail],
+    ['/etc/k.conf', '/run/a.pid', '/run/b.pid', true, true],
+  );
   const bundled = run(['-nlD', '-f/etc/x.conf', '--vrrp_pid=/v.pid', '--pid', '/p.pid', '--dont-release-vrrp']);
-  t.same([bundled.configFile, bundled.vrrpPidFile, bundled.pidFile, bundled.logConsole, bundled.logDetail, bundled.dontRelease], ['/etc/x.conf', '/v.pid', '/p.pid', true, true, true]);
+  t.same(
+    [
+      bundled.configFile,
+      bundled.vrrpPidFile,
+      bundled.pidFile,
+      bundled.logConsole,
+      bundled.logDetail,
+      bundled.dontRelease,
+    ],
+    ['/etc/x.conf', '/v.pid', '/p.pid', true, true, true],
+  );
   t.equal(run(['--use-file=/a.conf']).configFile, '/a.conf');
   t.equal(run(['-nf', '/b.conf']).configFile, '/b.conf', 'a value flag last in a bundle takes the next argument');
 });
@@ -47,7 +67,7 @@ t.test('accepted-and-ignored flags are reported once each', async (t) => {
   t.same(run(['-n']).ignored, [], '-n is what we do anyway, not ignored');
 });
 
-t.test('umask in keepalived\'s strtol forms', async (t) => {
+t.test("umask in keepalived's strtol forms", async (t) => {
   t.equal(run(['-u', '022']).umask, 0o22);
   t.equal(run(['--umask=0x12']).umask, 0x12);
   t.equal(run(['-u', '18']).umask, 18);
@@ -75,7 +95,18 @@ t.test('commands other than running', async (t) => {
 });
 
 t.test('usage errors', async (t) => {
-  for (const argv of [['--bogus'], ['-Q'], ['-f'], ['stray'], ['-n', '--pid'], ['-s', 'ns1'], ['-T'], ['--dont-fork=1'], ['-f', ''], ['status', '--xml']]) {
+  for (const argv of [
+    ['--bogus'],
+    ['-Q'],
+    ['-f'],
+    ['stray'],
+    ['-n', '--pid'],
+    ['-s', 'ns1'],
+    ['-T'],
+    ['--dont-fork=1'],
+    ['-f', ''],
+    ['status', '--xml'],
+  ]) {
     t.equal(parseCommand(argv).kind, 'usage', argv.join(' '));
   }
 });

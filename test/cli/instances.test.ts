@@ -18,28 +18,43 @@ const base: LinuxEngineInput = {
 
 t.test('one instance per router, each with its own VipSpecs', async (t) => {
   const instances = splitInstances(base);
-  t.same(instances.map((i) => i.name), ['VI_1', 'VI_2', 'VI_6']);
-  t.same(instances.map((i) => i.vips.length), [0, 1, 0]);
+  t.same(
+    instances.map((i) => i.name),
+    ['VI_1', 'VI_2', 'VI_6'],
+  );
+  t.same(
+    instances.map((i) => i.vips.length),
+    [0, 1, 0],
+  );
   t.equal(instances[1]!.vips[0]!.address, '192.0.2.102');
 });
 
-t.test('a VipSpec on another interface (keepalived dev) or for an excluded address goes to the instance holding the address', async (t) => {
-  const input: LinuxEngineInput = {
-    routers: [
-      { ...base.routers[0]!, excludedAddresses: ['2001:db8::200'] },
-      { ...base.routers[1]! },
-    ],
-    vips: [
-      { interface: 'eth1', address: '192.0.2.101', prefixLength: 24, noTrack: true },
-      { interface: 'eth0', address: '2001:db8::200', prefixLength: 64 },
-    ],
-  };
-  const instances = splitInstances(input);
-  t.same(instances.map((i) => i.vips.map((v) => `${v.interface} ${v.address}`)), [['eth0 2001:db8::200'], ['eth1 192.0.2.101']]);
-  t.same(engineInput(instances).vips, [input.vips![1], input.vips![0]], 'and join back, in instance order');
-  const shared: LinuxEngineInput = { routers: [{ ...base.routers[0]! }, { ...base.routers[1]!, virtualAddresses: ['192.0.2.100'] }], vips: [{ interface: 'eth1', address: '192.0.2.100' }] };
-  t.throws(() => splitInstances(shared), { field: 'vips[0].address', message: /held by several instances, none on that interface/ });
-});
+t.test(
+  'a VipSpec on another interface (keepalived dev) or for an excluded address goes to the instance holding the address',
+  async (t) => {
+    const input: LinuxEngineInput = {
+      routers: [{ ...base.routers[0]!, excludedAddresses: ['2001:db8::200'] }, { ...base.routers[1]! }],
+      vips: [
+        { interface: 'eth1', address: '192.0.2.101', prefixLength: 24, noTrack: true },
+        { interface: 'eth0', address: '2001:db8::200', prefixLength: 64 },
+      ],
+    };
+    const instances = splitInstances(input);
+    t.same(
+      instances.map((i) => i.vips.map((v) => `${v.interface} ${v.address}`)),
+      [['eth0 2001:db8::200'], ['eth1 192.0.2.101']],
+    );
+    t.same(engineInput(instances).vips, [input.vips![1], input.vips![0]], 'and join back, in instance order');
+    const shared: LinuxEngineInput = {
+      routers: [{ ...base.routers[0]! }, { ...base.routers[1]!, virtualAddresses: ['192.0.2.100'] }],
+      vips: [{ interface: 'eth1', address: '192.0.2.100' }],
+    };
+    t.throws(() => splitInstances(shared), {
+      field: 'vips[0].address',
+      message: /held by several instances, none on that interface/,
+    });
+  },
+);
 
 t.test('instances join back into one runtime input, in configuration order', async (t) => {
   const joined = engineInput(splitInstances(base));
@@ -80,6 +95,14 @@ t.test('mistakes found before anything starts', async (t) => {
     }
     t.ok(caught instanceof ConfigError && caught.field === field, `${field}: ${String(caught)}`);
   }
-  t.doesNotThrow(() => splitInstances({ routers: [{ ...base.routers[0]!, useVmac: true }, { ...base.routers[1]!, vrid: 51 }] }),
-    'a VMAC router and a plain one may share a VRID: different interfaces');
+  t.doesNotThrow(
+    () =>
+      splitInstances({
+        routers: [
+          { ...base.routers[0]!, useVmac: true },
+          { ...base.routers[1]!, vrid: 51 },
+        ],
+      }),
+    'a VMAC router and a plain one may share a VRID: different interfaces',
+  );
 });

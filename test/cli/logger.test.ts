@@ -36,7 +36,10 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** Reads the child's stdout from now on, line by line. */
-function readLines(child: ChildProcess): { lines: string[]; until: (test: (line: string) => boolean, timeoutMs: number) => Promise<boolean> } {
+function readLines(child: ChildProcess): {
+  lines: string[];
+  until: (test: (line: string) => boolean, timeoutMs: number) => Promise<boolean>;
+} {
   const lines: string[] = [];
   let rest = '';
   const waiters: (() => void)[] = [];
@@ -76,10 +79,15 @@ for (const format of ['json', 'pretty'] as const) {
       });
     });
     if (report === undefined) {
-      t.fail(`the child did not finish its flood within ${REPORT_TIMEOUT_MS} ms: its writes are waiting for the reader`);
+      t.fail(
+        `the child did not finish its flood within ${REPORT_TIMEOUT_MS} ms: its writes are waiting for the reader`,
+      );
       return;
     }
-    t.ok(report.maxLateMs < MAX_TIMER_LATENESS_MS, `the timer was at most ${report.maxLateMs.toFixed(1)} ms late while logging ${report.logged} lines`);
+    t.ok(
+      report.maxLateMs < MAX_TIMER_LATENESS_MS,
+      `the timer was at most ${report.maxLateMs.toFixed(1)} ms late while logging ${report.logged} lines`,
+    );
 
     const { lines, until } = readLines(child);
     const isReport = (line: string) => line.includes('log line(s) dropped');
@@ -95,7 +103,11 @@ for (const format of ['json', 'pretty'] as const) {
     t.ok(dropped > 0, `${dropped} lines were dropped`);
     t.equal(flood.length + dropped, report.logged, 'every line logged was either written or counted as dropped');
     const last = lines.find((line) => line.includes('done')) ?? '';
-    t.match(last, new RegExp(`logLinesDropped"?[=:]${dropped}\\b`), 'a line written after the loss carries the running count');
+    t.match(
+      last,
+      new RegExp(`logLinesDropped"?[=:]${dropped}\\b`),
+      'a line written after the loss carries the running count',
+    );
   });
 }
 
@@ -122,5 +134,8 @@ t.test('a reader that never reads cannot hang the exit', async (t) => {
   t.equal(code, 0, 'the child exited by itself');
   // From the child's exit call, not from its start: the start-up (tap's loaders) is not the flush.
   const tookMs = exitedAtMs - Number(readFileSync(stampFile, 'utf8'));
-  t.ok(tookMs < EXIT_FLUSH_MS + 4000, `within the exit flush bound (${tookMs} ms from the exit call, the flush gives up after ${EXIT_FLUSH_MS} ms)`);
+  t.ok(
+    tookMs < EXIT_FLUSH_MS + 4000,
+    `within the exit flush bound (${tookMs} ms from the exit call, the flush gives up after ${EXIT_FLUSH_MS} ms)`,
+  );
 });

@@ -4,12 +4,34 @@
 // link. The "other user" is uid 65534 (nobody), so the cases that chown need root.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, linkSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { writeDump } from '../../src/cli/dumps.js';
-import { checkDirectory, ensurePrivateDirectory, readOwnFile, removeOwnFile, UnsafePathError, writePrivateFile } from '../../src/cli/private-files.js';
+import {
+  checkDirectory,
+  ensurePrivateDirectory,
+  readOwnFile,
+  removeOwnFile,
+  UnsafePathError,
+  writePrivateFile,
+} from '../../src/cli/private-files.js';
 
 const OTHER_UID = 65534;
 const VICTIM_TEXT = 'root:secret\n';
@@ -49,7 +71,13 @@ t.test('a symbolic link planted at the final name: refused, the victim unchanged
   const { dir, victim } = workspace(t);
   const path = join(dir, 'keepalived.data');
   symlinkSync(victim, path);
-  t.throws(() => writePrivateFile(path, 'overwritten\n'), new UnsafePathError(path, 'is a symbolic link; refusing to replace it (it may have been planted to redirect our write)'));
+  t.throws(
+    () => writePrivateFile(path, 'overwritten\n'),
+    new UnsafePathError(
+      path,
+      'is a symbolic link; refusing to replace it (it may have been planted to redirect our write)',
+    ),
+  );
   t.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT, 'the victim is unchanged');
   t.ok(lstatSync(path).isSymbolicLink(), 'the link is left as it was');
   t.same(leftovers(dir), [], 'no temporary file left');
@@ -72,16 +100,26 @@ t.test('a file owned by another user at the final name: refused, unchanged', { s
   const path = join(dir, 'keepalived.pid');
   writeFileSync(path, 'theirs\n');
   chownSync(path, OTHER_UID, OTHER_UID);
-  t.throws(() => writePrivateFile(path, `${process.pid}\n`), { code: 'EUNSAFE', message: `${path}: is owned by uid ${OTHER_UID}, not by us; refusing to replace it` });
+  t.throws(() => writePrivateFile(path, `${process.pid}\n`), {
+    code: 'EUNSAFE',
+    message: `${path}: is owned by uid ${OTHER_UID}, not by us; refusing to replace it`,
+  });
   t.equal(readFileSync(path, 'utf8'), 'theirs\n');
-  t.throws(() => readOwnFile(path), { code: 'EUNSAFE', message: /is owned by uid 65534, not by us/ }, 'nor is it read as a pid file of ours');
+  t.throws(
+    () => readOwnFile(path),
+    { code: 'EUNSAFE', message: /is owned by uid 65534, not by us/ },
+    'nor is it read as a pid file of ours',
+  );
 });
 
 t.test('a directory or a hard link at the final name: refused', async (t) => {
   const { dir, victim } = workspace(t);
   const asDirectory = join(dir, 'keepalived.stats');
   mkdirSync(asDirectory);
-  t.throws(() => writePrivateFile(asDirectory, 'x'), { code: 'EUNSAFE', message: /keepalived\.stats: exists and is not a regular file/ });
+  t.throws(() => writePrivateFile(asDirectory, 'x'), {
+    code: 'EUNSAFE',
+    message: /keepalived\.stats: exists and is not a regular file/,
+  });
   const hardLink = join(dir, 'keepalived.json');
   linkSync(victim, hardLink);
   t.throws(() => writePrivateFile(hardLink, 'x'), { code: 'EUNSAFE', message: /keepalived\.json: has 2 hard links/ });
@@ -129,73 +167,102 @@ t.test('removeOwnFile leaves a file of another user holding our pid', { skip: no
   t.ok(existsSync(theirs));
 });
 
-t.test('directories: sticky /tmp-like is fine; another user\'s, open and not sticky, or reached through their link is refused', { skip: notRoot ?? false }, async (t) => {
-  const { dir, victim } = workspace(t);
-  const sticky = join(dir, 'sticky');
-  mkdirSync(sticky);
-  chmodSync(sticky, 0o1777);
-  checkDirectory(sticky);
-  // A world-writable sticky directory (a --dump-dir of /tmp): the write is still safe.
-  const planted = join(sticky, 'keepalived.data');
-  symlinkSync(victim, planted);
-  lchownSync(planted, OTHER_UID, OTHER_UID);
-  t.throws(() => writeDump(sticky, 'keepalived.data', { pid: 1 }), { code: 'EUNSAFE', message: /keepalived\.data: is a symbolic link/ });
-  t.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT, 'the victim is unchanged');
-  t.equal(writeDump(sticky, 'keepalived.stats', { pid: 1 }), join(sticky, 'keepalived.stats'));
-  t.equal(mode(join(sticky, 'keepalived.stats')), 0o600, 'a dump in a shared directory is 0600');
+t.test(
+  "directories: sticky /tmp-like is fine; another user's, open and not sticky, or reached through their link is refused",
+  { skip: notRoot ?? false },
+  async (t) => {
+    const { dir, victim } = workspace(t);
+    const sticky = join(dir, 'sticky');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    checkDirectory(sticky);
+    // A world-writable sticky directory (a --dump-dir of /tmp): the write is still safe.
+    const planted = join(sticky, 'keepalived.data');
+    symlinkSync(victim, planted);
+    lchownSync(planted, OTHER_UID, OTHER_UID);
+    t.throws(() => writeDump(sticky, 'keepalived.data', { pid: 1 }), {
+      code: 'EUNSAFE',
+      message: /keepalived\.data: is a symbolic link/,
+    });
+    t.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT, 'the victim is unchanged');
+    t.equal(writeDump(sticky, 'keepalived.stats', { pid: 1 }), join(sticky, 'keepalived.stats'));
+    t.equal(mode(join(sticky, 'keepalived.stats')), 0o600, 'a dump in a shared directory is 0600');
 
-  const open = join(dir, 'open');
-  mkdirSync(open);
-  chmodSync(open, 0o777);
-  t.throws(() => writePrivateFile(join(open, 'keepalived.data'), 'x'), { code: 'EUNSAFE', message: `${open}: is writable by group or others (mode 0777) and not sticky: they could rename or delete what we write there` });
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    t.throws(() => writePrivateFile(join(open, 'keepalived.data'), 'x'), {
+      code: 'EUNSAFE',
+      message: `${open}: is writable by group or others (mode 0777) and not sticky: they could rename or delete what we write there`,
+    });
 
-  const theirs = join(dir, 'theirs');
-  mkdirSync(theirs);
-  chownSync(theirs, OTHER_UID, OTHER_UID);
-  t.throws(() => writePrivateFile(join(theirs, 'keepalived.pid'), 'x'), { code: 'EUNSAFE', message: `${theirs}: is owned by uid ${OTHER_UID}, neither root nor us: its owner could swap what we write there` });
-  t.same(readdirSync(theirs), [], 'nothing written there');
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs);
+    chownSync(theirs, OTHER_UID, OTHER_UID);
+    t.throws(() => writePrivateFile(join(theirs, 'keepalived.pid'), 'x'), {
+      code: 'EUNSAFE',
+      message: `${theirs}: is owned by uid ${OTHER_UID}, neither root nor us: its owner could swap what we write there`,
+    });
+    t.same(readdirSync(theirs), [], 'nothing written there');
 
-  const good = join(dir, 'good');
-  mkdirSync(good, { mode: 0o755 });
-  const theirLink = join(sticky, 'dumps');
-  symlinkSync(good, theirLink);
-  lchownSync(theirLink, OTHER_UID, OTHER_UID);
-  t.throws(() => checkDirectory(theirLink), { code: 'EUNSAFE', message: `${theirLink}: is a symbolic link owned by uid ${OTHER_UID}; refusing to follow it` });
-  const rootLink = join(dir, 'var-run');
-  symlinkSync(good, rootLink);
-  checkDirectory(rootLink);
-  t.pass('a link root owns (as /var/run -> /run) is followed');
-  writePrivateFile(join(rootLink, 'keepalived.pid'), '7\n');
-  t.equal(readFileSync(join(good, 'keepalived.pid'), 'utf8'), '7\n');
-});
+    const good = join(dir, 'good');
+    mkdirSync(good, { mode: 0o755 });
+    const theirLink = join(sticky, 'dumps');
+    symlinkSync(good, theirLink);
+    lchownSync(theirLink, OTHER_UID, OTHER_UID);
+    t.throws(() => checkDirectory(theirLink), {
+      code: 'EUNSAFE',
+      message: `${theirLink}: is a symbolic link owned by uid ${OTHER_UID}; refusing to follow it`,
+    });
+    const rootLink = join(dir, 'var-run');
+    symlinkSync(good, rootLink);
+    checkDirectory(rootLink);
+    t.pass('a link root owns (as /var/run -> /run) is followed');
+    writePrivateFile(join(rootLink, 'keepalived.pid'), '7\n');
+    t.equal(readFileSync(join(good, 'keepalived.pid'), 'utf8'), '7\n');
+  },
+);
 
-t.test('ensurePrivateDirectory: creates 0700; refuses a link, a file, an open or foreign directory', { skip: notRoot ?? false }, async (t) => {
-  const { dir, victim } = workspace(t);
-  const fresh = join(dir, 'vrrpd');
-  const umask = process.umask(0);
-  try {
+t.test(
+  'ensurePrivateDirectory: creates 0700; refuses a link, a file, an open or foreign directory',
+  { skip: notRoot ?? false },
+  async (t) => {
+    const { dir, victim } = workspace(t);
+    const fresh = join(dir, 'vrrpd');
+    const umask = process.umask(0);
+    try {
+      ensurePrivateDirectory(fresh);
+    } finally {
+      process.umask(umask);
+    }
+    t.equal(mode(fresh), 0o700, 'created 0700');
     ensurePrivateDirectory(fresh);
-  } finally {
-    process.umask(umask);
-  }
-  t.equal(mode(fresh), 0o700, 'created 0700');
-  ensurePrivateDirectory(fresh);
-  t.pass('an existing private directory is accepted');
-  t.equal(writeDump(fresh, 'keepalived.json', { pid: 1 }), join(fresh, 'keepalived.json'));
+    t.pass('an existing private directory is accepted');
+    t.equal(writeDump(fresh, 'keepalived.json', { pid: 1 }), join(fresh, 'keepalived.json'));
 
-  const target = join(dir, 'elsewhere');
-  mkdirSync(target, { mode: 0o700 });
-  const link = join(dir, 'linked');
-  symlinkSync(target, link);
-  t.throws(() => ensurePrivateDirectory(link), { code: 'EUNSAFE', message: `${link}: is a symbolic link; the private directory must be a real directory` });
-  t.throws(() => ensurePrivateDirectory(victim), { code: 'EUNSAFE', message: `${victim}: is not a directory` });
-  const open = join(dir, 'open');
-  mkdirSync(open);
-  chmodSync(open, 0o755);
-  t.throws(() => ensurePrivateDirectory(open), { code: 'EUNSAFE', message: `${open}: is open to group or others (mode 0755); it must be 0700` });
-  const theirs = join(dir, 'theirs');
-  mkdirSync(theirs, { mode: 0o700 });
-  chownSync(theirs, OTHER_UID, OTHER_UID);
-  t.throws(() => ensurePrivateDirectory(theirs), { code: 'EUNSAFE', message: `${theirs}: is owned by uid ${OTHER_UID}, not by us (uid 0)` });
-  t.equal(statSync(theirs).uid, OTHER_UID, 'left as it was');
-});
+    const target = join(dir, 'elsewhere');
+    mkdirSync(target, { mode: 0o700 });
+    const link = join(dir, 'linked');
+    symlinkSync(target, link);
+    t.throws(() => ensurePrivateDirectory(link), {
+      code: 'EUNSAFE',
+      message: `${link}: is a symbolic link; the private directory must be a real directory`,
+    });
+    t.throws(() => ensurePrivateDirectory(victim), { code: 'EUNSAFE', message: `${victim}: is not a directory` });
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o755);
+    t.throws(() => ensurePrivateDirectory(open), {
+      code: 'EUNSAFE',
+      message: `${open}: is open to group or others (mode 0755); it must be 0700`,
+    });
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, OTHER_UID, OTHER_UID);
+    t.throws(() => ensurePrivateDirectory(theirs), {
+      code: 'EUNSAFE',
+      message: `${theirs}: is owned by uid ${OTHER_UID}, not by us (uid 0)`,
+    });
+    t.equal(statSync(theirs).uid, OTHER_UID, 'left as it was');
+  },
+);

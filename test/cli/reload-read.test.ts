@@ -26,7 +26,15 @@ async function refusal(promise: Promise<unknown>): Promise<ConfigLoadError> {
 }
 
 /** Accepted corpus files that between them hold every section the reader maps (a worker starts in about a second). */
-const SAMPLES = ['basic-master.conf', 'scripts-sync-group.conf', 'dual-stack-v3.conf', 'vmac-garp.conf', 'vip-excluded.conf', 'unicast.conf', 'includes/keepalived.conf'];
+const SAMPLES = [
+  'basic-master.conf',
+  'scripts-sync-group.conf',
+  'dual-stack-v3.conf',
+  'vmac-garp.conf',
+  'vip-excluded.conf',
+  'unicast.conf',
+  'includes/keepalived.conf',
+];
 
 t.test('the worker gives exactly what loadConfig gives (the result survives the structured clone)', async (t) => {
   for (const file of SAMPLES.map((name) => join(corpus, name))) {
@@ -50,7 +58,9 @@ t.test('a read past the time limit is stopped and refused', async (t) => {
   // Within the reader's limits, but some hundred milliseconds of work: far past a 1 ms limit.
   writeFileSync(file, 'bogus 1\n'.repeat(90_000));
   const error = await refusal(readConfigOffThread(file, undefined, { timeoutMs: 1 }));
-  t.match(error.diagnostics, [{ severity: 'error', file, line: 0, message: 'reading the configuration took longer than 1 ms; it was stopped' }]);
+  t.match(error.diagnostics, [
+    { severity: 'error', file, line: 0, message: 'reading the configuration took longer than 1 ms; it was stopped' },
+  ]);
 });
 
 t.test('a read past the memory limit is stopped and refused', async (t) => {
@@ -58,7 +68,14 @@ t.test('a read past the memory limit is stopped and refused', async (t) => {
   // A JSON configuration has no reader limits of its own: 2 million small objects need far more than 16 MB.
   writeFileSync(file, `{"routers":[${Array.from({ length: 2_000_000 }, (_, i) => `{"n":${i}}`).join(',')}]}`);
   const error = await refusal(readConfigOffThread(file, undefined, { heapMb: 16 }));
-  t.match(error.diagnostics, [{ severity: 'error', file, line: 0, message: 'reading the configuration needed more than 16 MB of memory; it was stopped' }]);
+  t.match(error.diagnostics, [
+    {
+      severity: 'error',
+      file,
+      line: 0,
+      message: 'reading the configuration needed more than 16 MB of memory; it was stopped',
+    },
+  ]);
 });
 
 t.test('oneAtATime: requests during a run give one more run, not one each', async (t) => {

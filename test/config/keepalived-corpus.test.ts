@@ -38,7 +38,10 @@ function ourVerdict(path: string): { verdict: Verdict; errors: string[] } {
     return { verdict: 'accept', errors: [] };
   } catch (error) {
     if (!(error instanceof KeepalivedConfigError)) throw error;
-    return { verdict: 'reject', errors: error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}: ${d.message}`) };
+    return {
+      verdict: 'reject',
+      errors: error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}: ${d.message}`),
+    };
   }
 }
 
@@ -59,21 +62,37 @@ for (const name of files) {
   const expected = header(readFileSync(path, 'utf8'));
   t.test(name, async (t) => {
     const ours = ourVerdict(path);
-    t.equal(ours.verdict, expected.expect, `vrrp-engine: ${expected.expect}${ours.errors.length ? `\n${ours.errors.join('\n')}` : ''}`);
+    t.equal(
+      ours.verdict,
+      expected.expect,
+      `vrrp-engine: ${expected.expect}${ours.errors.length ? `\n${ours.errors.join('\n')}` : ''}`,
+    );
     if (ours.verdict === 'reject') {
-      t.ok(ours.errors.every((e) => /:\d+: /.test(e) && !/:0: /.test(e)), 'every error names its file and line');
+      t.ok(
+        ours.errors.every((e) => /:\d+: /.test(e) && !/:0: /.test(e)),
+        'every error names its file and line',
+      );
     }
-    t.test('bin/vrrpd -t gives the same verdict, with keepalived -t\'s exit code', async (t) => {
+    t.test("bin/vrrpd -t gives the same verdict, with keepalived -t's exit code", async (t) => {
       // Without NODE_OPTIONS: tap's loader breaks the extensionless bin shim (see test/netns/process.ts).
       const { NODE_OPTIONS: _loader, ...env } = process.env;
-      const run = spawnSync(process.execPath, [VRRPD, '-t', '-f', path], { cwd: corpus, encoding: 'utf8', timeout: 20_000, env });
+      const run = spawnSync(process.execPath, [VRRPD, '-t', '-f', path], {
+        cwd: corpus,
+        encoding: 'utf8',
+        timeout: 20_000,
+        env,
+      });
       t.equal(run.status, TEST_EXIT[expected.expect], `vrrpd -t exits ${TEST_EXIT[expected.expect]}\n${run.stderr}`);
       if (expected.expect === 'reject') t.match(run.stderr, /:\d+: error: /, 'and names the file and line of an error');
     });
     t.test('keepalived -t agrees (or differs as documented)', { skip: keepalivedSkip }, async (t) => {
       const run = spawnSync('keepalived', ['-t', '-f', path], { cwd: corpus, encoding: 'utf8', timeout: 10_000 });
       const verdict: Verdict = run.status === 0 ? 'accept' : 'reject';
-      t.equal(verdict, expected.keepalived, `keepalived 2.2.7 -t: exit ${run.status}${expected.why ? ` (differs on purpose: ${expected.why})` : ''}\n${run.stderr}`);
+      t.equal(
+        verdict,
+        expected.keepalived,
+        `keepalived 2.2.7 -t: exit ${run.status}${expected.why ? ` (differs on purpose: ${expected.why})` : ''}\n${run.stderr}`,
+      );
     });
   });
 }
@@ -88,13 +107,24 @@ t.test('-i node-a reads the @node-a lines (keepalived -t -i node-a: exit 5)', as
       return 'accept';
     } catch (error) {
       if (!(error instanceof KeepalivedConfigError)) throw error;
-      return error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`).join('\n');
+      return error.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.line}: ${d.message}`)
+        .join('\n');
     }
   })();
-  t.match(asNodeA, /^16: .*"300"\n19: advert_int 0\.5/, 'the reader with configId node-a refuses the @node-a priority 300 line and the $ON_NODE_A advert_int 0.5 one');
+  t.match(
+    asNodeA,
+    /^16: .*"300"\n19: advert_int 0\.5/,
+    'the reader with configId node-a refuses the @node-a priority 300 line and the $ON_NODE_A advert_int 0.5 one',
+  );
   t.test('bin/vrrpd -t -i node-a', async (t) => {
     const { NODE_OPTIONS: _loader, ...env } = process.env;
-    const run = spawnSync(process.execPath, [VRRPD, '-t', '-i', 'node-a', '-f', path], { encoding: 'utf8', timeout: 20_000, env });
+    const run = spawnSync(process.execPath, [VRRPD, '-t', '-i', 'node-a', '-f', path], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env,
+    });
     t.equal(run.status, 5, `vrrpd -t -i node-a exits 5 as keepalived does\n${run.stderr}`);
   });
   t.test('keepalived -t -i node-a', { skip: keepalivedSkip }, async (t) => {

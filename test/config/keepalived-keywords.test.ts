@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigLoadError, loadConfig, type Diagnostic } from '../../src/cli/config-source.js';
-import { KEYWORDS, KEYWORD_BLOCKS, keywordRow, renderKeywordTables, type KeywordRow } from '../../src/config/keepalived/keywords.js';
+import {
+  KEYWORDS,
+  KEYWORD_BLOCKS,
+  keywordRow,
+  renderKeywordTables,
+  type KeywordRow,
+} from '../../src/config/keepalived/keywords.js';
 import { parseKeepalivedConfig, KeepalivedConfigError } from '../../src/config/keepalived/index.js';
 import { SUPPORT_FILES, keywordFile, keywordFileName } from './keyword-files.js';
 
@@ -49,7 +55,11 @@ t.test('the table: each keyword once per block, a note for each', async (t) => {
   }
   t.same(new Set(KEYWORDS.map((row) => row.block)), new Set(KEYWORD_BLOCKS), 'every block has rows');
   t.ok(KEYWORDS.length >= 240, `${KEYWORDS.length} rows`);
-  t.same(KEYWORDS.filter((row) => row.class === 'refused').map((row) => `${row.block} ${row.keyword}`), ['vrrp_instance track_bfd', 'vrrp_sync_group track_bfd'], 'only track_bfd is refused');
+  t.same(
+    KEYWORDS.filter((row) => row.class === 'refused').map((row) => `${row.block} ${row.keyword}`),
+    ['vrrp_instance track_bfd', 'vrrp_sync_group track_bfd'],
+    'only track_bfd is refused',
+  );
 });
 
 t.test('one file per keyword, read as vrrpd -t reads it: the class decides', async (t) => {
@@ -68,17 +78,36 @@ t.test('one file per keyword, read as vrrpd -t reads it: the class decides', asy
     switch (row.class) {
       case 'implemented':
         t.notOk(refused, `${name}: accepted\n${shown}`);
-        t.same(diagnostics.filter((d) => CLASS_WORDS.test(d.message)), [], `${name}: read by the reader itself`);
+        t.same(
+          diagnostics.filter((d) => CLASS_WORDS.test(d.message)),
+          [],
+          `${name}: read by the reader itself`,
+        );
         break;
       case 'not-ours':
       case 'not-yet':
         t.notOk(refused, `${name}: accepted\n${shown}`);
-        t.match(about, [{ severity: 'warning', message: new RegExp(`^${row.keyword} is accepted ${row.class === 'not-ours' ? 'and has no effect' : 'but not implemented yet'}: `) }], `${name}: one warning at its line`);
+        t.match(
+          about,
+          [
+            {
+              severity: 'warning',
+              message: new RegExp(
+                `^${row.keyword} is accepted ${row.class === 'not-ours' ? 'and has no effect' : 'but not implemented yet'}: `,
+              ),
+            },
+          ],
+          `${name}: one warning at its line`,
+        );
         t.equal(about.length, 1, `${name}: only one`);
         break;
       case 'refused':
         t.ok(refused, `${name}: refused`);
-        t.match(about, [{ severity: 'error', message: new RegExp(`^${row.keyword} is not supported: `) }], `${name}: the error names the alternative, at its line`);
+        t.match(
+          about,
+          [{ severity: 'error', message: new RegExp(`^${row.keyword} is not supported: `) }],
+          `${name}: the error names the alternative, at its line`,
+        );
         break;
     }
   }
@@ -94,12 +123,25 @@ t.test('a word that is no keepalived keyword: unknown keyword, with the closest 
       return error.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}: ${d.message}`);
     }
   };
-  const instance = (extra: string) => `vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.1\n}\n${extra}\n}\n`;
-  t.same(errors(`global_defs {\nvrrp_nftables\n}\n${instance('')}`), ['2: unknown keyword "vrrp_nftables" in global_defs (did you mean "nftables"?)']);
-  t.same(errors(`global_defs {\nvrrp_garp_master_dleay 5\n}\n${instance('')}`), ['2: unknown keyword "vrrp_garp_master_dleay" in global_defs (did you mean "vrrp_garp_master_delay"?)']);
-  t.same(errors(instance('advert_intt 1')), ['7: unknown keyword "advert_intt" in vrrp_instance VI_1 (did you mean "advert_int"?)']);
-  t.same(errors(instance('vrrp_strict')), ['7: unknown keyword "vrrp_strict" in vrrp_instance VI_1 (it is a keyword of global_defs)'], 'a keyword of another block says where it belongs');
-  t.same(errors(`vrrp_instnace VI_2 {\n}\n${instance('')}`), ['1: unknown keyword "vrrp_instnace" (did you mean "vrrp_instance"?)']);
+  const instance = (extra: string) =>
+    `vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.1\n}\n${extra}\n}\n`;
+  t.same(errors(`global_defs {\nvrrp_nftables\n}\n${instance('')}`), [
+    '2: unknown keyword "vrrp_nftables" in global_defs (did you mean "nftables"?)',
+  ]);
+  t.same(errors(`global_defs {\nvrrp_garp_master_dleay 5\n}\n${instance('')}`), [
+    '2: unknown keyword "vrrp_garp_master_dleay" in global_defs (did you mean "vrrp_garp_master_delay"?)',
+  ]);
+  t.same(errors(instance('advert_intt 1')), [
+    '7: unknown keyword "advert_intt" in vrrp_instance VI_1 (did you mean "advert_int"?)',
+  ]);
+  t.same(
+    errors(instance('vrrp_strict')),
+    ['7: unknown keyword "vrrp_strict" in vrrp_instance VI_1 (it is a keyword of global_defs)'],
+    'a keyword of another block says where it belongs',
+  );
+  t.same(errors(`vrrp_instnace VI_2 {\n}\n${instance('')}`), [
+    '1: unknown keyword "vrrp_instnace" (did you mean "vrrp_instance"?)',
+  ]);
   t.same(errors(instance('zzzz')), ['7: unknown keyword "zzzz" in vrrp_instance VI_1'], 'nothing close: no guess');
 });
 
@@ -109,6 +151,11 @@ t.test('docs/keepalived-conf.md holds the table as rendered from KEYWORDS', asyn
   const end = doc.indexOf(END);
   t.ok(begin >= 0 && end > begin, 'the doc has the keyword table section');
   const expected = `${BEGIN}\n\n${renderKeywordTables()}\n${END}`;
-  if (process.env.KEYWORDS_DOC_WRITE === '1') writeFileSync(DOC, doc.slice(0, begin) + expected + doc.slice(end + END.length));
-  t.equal(doc.slice(begin, end + END.length), expected, 'the same rows, classes and notes (KEYWORDS_DOC_WRITE=1 npx tap dist/test/config/keepalived-keywords.test.js rewrites it)');
+  if (process.env.KEYWORDS_DOC_WRITE === '1')
+    writeFileSync(DOC, doc.slice(0, begin) + expected + doc.slice(end + END.length));
+  t.equal(
+    doc.slice(begin, end + END.length),
+    expected,
+    'the same rows, classes and notes (KEYWORDS_DOC_WRITE=1 npx tap dist/test/config/keepalived-keywords.test.js rewrites it)',
+  );
 });

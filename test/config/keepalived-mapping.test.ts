@@ -2,11 +2,18 @@
 // refusal and warning names its line.
 import t, { type Test } from 'tap';
 import { DEFAULT_ANNOUNCE, buildRouterConfig } from '../../src/model/router-config.js';
-import { KeepalivedConfigError, parseKeepalivedConfig, type ConfigDiagnostic } from '../../src/config/keepalived/index.js';
+import {
+  KeepalivedConfigError,
+  parseKeepalivedConfig,
+  type ConfigDiagnostic,
+} from '../../src/config/keepalived/index.js';
 
 /** One instance whose body lines start at line 3 of the file (line 2 is `vrrp_instance VI_1 {`). */
 function conf(body: string, globals = ''): string {
-  return `global_defs {${globals ? `\n${globals}` : ''}\n}\nvrrp_instance VI_1 {\n${body}\n}\n`.replace(/^global_defs \{\n\}\n/, '\n');
+  return `global_defs {${globals ? `\n${globals}` : ''}\n}\nvrrp_instance VI_1 {\n${body}\n}\n`.replace(
+    /^global_defs \{\n\}\n/,
+    '\n',
+  );
 }
 const base = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n}';
 
@@ -49,10 +56,20 @@ function warned(t: Test, body: string, needle: string, message: RegExp, globals 
 t.test('a minimal instance: keepalived defaults are left to buildRouterConfig', async (t) => {
   const loaded = load(base);
   t.same(loaded.input, {
-    routers: [{
-      name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.100'], family: 4,
-      preempt: true, acceptMode: true, unicastPeers: [], strictAddressList: false, announce: {},
-    }],
+    routers: [
+      {
+        name: 'VI_1',
+        interface: 'eth0',
+        vrid: 51,
+        virtualAddresses: ['192.0.2.100'],
+        family: 4,
+        preempt: true,
+        acceptMode: true,
+        unicastPeers: [],
+        strictAddressList: false,
+        announce: {},
+      },
+    ],
   });
   t.same(loaded.diagnostics, []);
   const config = buildRouterConfig({ ...loaded.input.routers[0]!, primaryAddress: '192.0.2.1' });
@@ -72,7 +89,12 @@ t.test('state, priority and preemption', async (t) => {
   t.equal(router(`${base}\npriority 255\nnopreempt`).preempt, true, 'keepalived resets nopreempt at 255');
   t.equal(router(`${base}\npreempt_delay 300`).preemptDelayMs, 300_000);
   t.equal(router(`${base}\npreempt_delay 0.25`).preemptDelayMs, 250);
-  warned(t, `${base}\nstate MASTER\npriority 200\npreempt_delay 300`, 'state MASTER', /clears nopreempt and preempt_delay/);
+  warned(
+    t,
+    `${base}\nstate MASTER\npriority 200\npreempt_delay 300`,
+    'state MASTER',
+    /clears nopreempt and preempt_delay/,
+  );
   refused(t, `${base}\npriority 0`, 'priority 0', /priority must be a whole number from 1 to 255/);
   refused(t, `${base}\npriority high`, 'priority high', /got "high"/);
   refused(t, `${base}\nstate EQUAL`, 'state EQUAL', /MASTER or BACKUP/);
@@ -93,101 +115,212 @@ t.test('version and advert_int: seconds for v2, centiseconds for v3', async (t) 
 });
 
 t.test('virtual_ipaddress: prefix, dev, label, preferred_lft; VipSpecs only where needed', async (t) => {
-  const loaded = load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100/24 dev eth0 label eth0:web\n192.0.2.101\n192.0.2.102/32 scope global\n}');
+  const loaded = load(
+    'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100/24 dev eth0 label eth0:web\n192.0.2.101\n192.0.2.102/32 scope global\n}',
+  );
   t.same(loaded.input.routers[0]!.virtualAddresses, ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
   t.same(loaded.input.vips, [
     { interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'eth0:web' },
     { interface: 'eth0', address: '192.0.2.102', prefixLength: 32 },
   ]);
-  const v6 = load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n2001:DB8::10/64 preferred_lft 0\n2001:db8::11\n}');
+  const v6 = load(
+    'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n2001:DB8::10/64 preferred_lft 0\n2001:db8::11\n}',
+  );
   t.same(v6.input.routers[0]!.virtualAddresses, ['2001:db8::10', '2001:db8::11']);
   t.same(v6.input.routers[0]!.family, 6);
   t.same(v6.input.vips, [{ interface: 'eth0', address: '2001:db8::10', prefixLength: 64, preferredLifetime: 0 }]);
-  t.match(v6.diagnostics, [{ severity: 'warning', line: 6, message: /first IPv6 VIP 2001:db8::10 should be a link-local address/ }]);
+  t.match(v6.diagnostics, [
+    { severity: 'warning', line: 6, message: /first IPv6 VIP 2001:db8::10 should be a link-local address/ },
+  ]);
   t.same(load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\nfe80::1\n2001:db8::11\n}').diagnostics, []);
   const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
   refused(t, vip('192.0.2.100 label web'), 'label web', /must be "eth0" or "eth0:<suffix>"/);
   refused(t, vip('192.0.2.100/33'), '192.0.2.100/33', /prefix length "33" must be 0\.\.32/);
   refused(t, vip('10.1'), '10.1', /not a dotted-quad/);
-  refused(t, vip('192.0.2.100 192.0.2.101'), '192.0.2.100 192.0.2.101', /unknown virtual_ipaddress option "192\.0\.2\.101"/);
-  refused(t, vip('192.0.2.100\n2001:db8::1'), '2001:db8::1', /2001:db8::1 is IPv6, the instance's first VIP is IPv4: .*virtual_ipaddress_excluded/);
+  refused(
+    t,
+    vip('192.0.2.100 192.0.2.101'),
+    '192.0.2.100 192.0.2.101',
+    /unknown virtual_ipaddress option "192\.0\.2\.101"/,
+  );
+  refused(
+    t,
+    vip('192.0.2.100\n2001:db8::1'),
+    '2001:db8::1',
+    /2001:db8::1 is IPv6, the instance's first VIP is IPv4: .*virtual_ipaddress_excluded/,
+  );
   // keepalived 2.2.7 runs its sample keepalived.conf.vrrp, which lists a VIP twice: it adds it once.
-  warned(t, vip('192.0.2.100\n192.0.2.100/32 label eth0:1'), '192.0.2.100/32', /192\.0\.2\.100 is listed twice in virtual_ipaddress \(first at line \d+\): it is added once with the first line's options/);
-  t.same(router(vip('192.0.2.100\n192.0.2.100/32 label eth0:1')).virtualAddresses, ['192.0.2.100'], 'and advertised once');
+  warned(
+    t,
+    vip('192.0.2.100\n192.0.2.100/32 label eth0:1'),
+    '192.0.2.100/32',
+    /192\.0\.2\.100 is listed twice in virtual_ipaddress \(first at line \d+\): it is added once with the first line's options/,
+  );
+  t.same(
+    router(vip('192.0.2.100\n192.0.2.100/32 label eth0:1')).virtualAddresses,
+    ['192.0.2.100'],
+    'and advertised once',
+  );
   refused(t, vip('192.0.2.100 preferred_lft 0'), '192.0.2.100', /IPv6 addresses only/);
   warned(t, vip('192.0.2.100/24 brd 192.0.2.255'), 'brd', /brd is not supported yet/);
   warned(t, vip('192.0.2.100 scope host'), 'scope host', /scope host is not supported yet/);
   const noTrack = load(vip('192.0.2.100 no_track'));
-  t.same(noTrack.input.vips, [{ interface: 'eth0', address: '192.0.2.100', noTrack: true }], 'no_track: a VipSpec that says so');
+  t.same(
+    noTrack.input.vips,
+    [{ interface: 'eth0', address: '192.0.2.100', noTrack: true }],
+    'no_track: a VipSpec that says so',
+  );
   t.same(noTrack.diagnostics, [], 'no_track is applied, not warned');
-  refused(t, 'interface eth0\nvirtual_router_id 51', 'vrrp_instance', /virtual_ipaddress: at least one virtual address is required/);
+  refused(
+    t,
+    'interface eth0\nvirtual_router_id 51',
+    'vrrp_instance',
+    /virtual_ipaddress: at least one virtual address is required/,
+  );
 });
 
-t.test('virtual_ipaddress_excluded: either family, moved with the VIPs, never in the advert; dev puts an address on another interface', async (t) => {
-  const loaded = load(
-    'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n192.0.2.101/24 dev eth1 label eth1:web\n192.0.2.102 dev eth2 no_track\n}\n' +
-      'virtual_ipaddress_excluded {\n2001:DB8::200/64\n192.0.2.200\n198.51.100.7/24 dev eth1 no_track\n}',
-  );
-  const router = loaded.input.routers[0]!;
-  t.same(router.virtualAddresses, ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
-  t.same(router.excludedAddresses, ['2001:db8::200', '192.0.2.200', '198.51.100.7']);
-  t.same(router.family, 4, 'the family is the first VIP\'s; excluded addresses do not change it');
-  t.same(loaded.input.vips, [
-    { interface: 'eth1', address: '192.0.2.101', prefixLength: 24, label: 'eth1:web' },
-    { interface: 'eth2', address: '192.0.2.102', noTrack: true },
-    { interface: 'eth0', address: '2001:db8::200', prefixLength: 64 },
-    { interface: 'eth1', address: '198.51.100.7', prefixLength: 24, noTrack: true },
-  ]);
-  t.notOk('excludedAddresses' in load(base).input.routers[0]!, 'left out when there are none');
-  t.same(load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 dev eth0\n}').input.vips ?? [], [], 'dev naming the instance\'s interface is no VipSpec');
-  const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
-  refused(t, vip('192.0.2.100 dev eth1 label eth0:web'), 'label eth0:web', /label "eth0:web" must be "eth1" or "eth1:<suffix>"/);
-  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.100/32\n}`, '192.0.2.100/32', /192\.0\.2\.100 is also a virtual address/);
-  refused(t, `${base}\nvirtual_ipaddress_excluded {\n192.0.2.200 bogus\n}`, '192.0.2.200 bogus', /unknown virtual_ipaddress option "bogus"/);
-});
+t.test(
+  'virtual_ipaddress_excluded: either family, moved with the VIPs, never in the advert; dev puts an address on another interface',
+  async (t) => {
+    const loaded = load(
+      'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n192.0.2.101/24 dev eth1 label eth1:web\n192.0.2.102 dev eth2 no_track\n}\n' +
+        'virtual_ipaddress_excluded {\n2001:DB8::200/64\n192.0.2.200\n198.51.100.7/24 dev eth1 no_track\n}',
+    );
+    const router = loaded.input.routers[0]!;
+    t.same(router.virtualAddresses, ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
+    t.same(router.excludedAddresses, ['2001:db8::200', '192.0.2.200', '198.51.100.7']);
+    t.same(router.family, 4, "the family is the first VIP's; excluded addresses do not change it");
+    t.same(loaded.input.vips, [
+      { interface: 'eth1', address: '192.0.2.101', prefixLength: 24, label: 'eth1:web' },
+      { interface: 'eth2', address: '192.0.2.102', noTrack: true },
+      { interface: 'eth0', address: '2001:db8::200', prefixLength: 64 },
+      { interface: 'eth1', address: '198.51.100.7', prefixLength: 24, noTrack: true },
+    ]);
+    t.notOk('excludedAddresses' in load(base).input.routers[0]!, 'left out when there are none');
+    t.same(
+      load('interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 dev eth0\n}').input.vips ?? [],
+      [],
+      "dev naming the instance's interface is no VipSpec",
+    );
+    const vip = (line: string) => `interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n${line}\n}`;
+    refused(
+      t,
+      vip('192.0.2.100 dev eth1 label eth0:web'),
+      'label eth0:web',
+      /label "eth0:web" must be "eth1" or "eth1:<suffix>"/,
+    );
+    refused(
+      t,
+      `${base}\nvirtual_ipaddress_excluded {\n192.0.2.100/32\n}`,
+      '192.0.2.100/32',
+      /192\.0\.2\.100 is also a virtual address/,
+    );
+    refused(
+      t,
+      `${base}\nvirtual_ipaddress_excluded {\n192.0.2.200 bogus\n}`,
+      '192.0.2.200 bogus',
+      /unknown virtual_ipaddress option "bogus"/,
+    );
+  },
+);
 
 t.test('source address and unicast peers; our own address is left out of the peers', async (t) => {
-  const unicast = router(`${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n192.0.2.3\n}`, 'vrrp_check_unicast_src');
+  const unicast = router(
+    `${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n192.0.2.3\n}`,
+    'vrrp_check_unicast_src',
+  );
   t.same([unicast.primaryAddress, unicast.unicastPeers], ['192.0.2.1', ['192.0.2.2', '192.0.2.3']]);
-  warned(t, `${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n}`, '192.0.2.1', /own unicast_src_ip: left out/);
-  warned(t, `${base}\nunicast_peer {\n192.0.2.2\n}`, 'unicast_peer', /keepalived does so only with vrrp_check_unicast_src/);
+  warned(
+    t,
+    `${base}\nunicast_src_ip 192.0.2.1\nunicast_peer {\n192.0.2.1\n192.0.2.2\n}`,
+    '192.0.2.1',
+    /own unicast_src_ip: left out/,
+  );
+  warned(
+    t,
+    `${base}\nunicast_peer {\n192.0.2.2\n}`,
+    'unicast_peer',
+    /keepalived does so only with vrrp_check_unicast_src/,
+  );
   t.equal(router(`${base}\nmcast_src_ip 192.0.2.9`).primaryAddress, '192.0.2.9');
   t.notOk('primaryAddress' in router(base), 'left out: the runtime reads it from the interface');
   refused(t, `${base}\nunicast_peer {\n2001:db8::2\n}`, '2001:db8::2', /unicast_peer\[0\]: 2001:db8::2 is IPv6/);
-  refused(t, 'interface eth0\nvirtual_router_id 51\nmcast_src_ip 2001:db8::1\nvirtual_ipaddress {\n2001:db8::10\n}', 'mcast_src_ip', /not link-local/);
+  refused(
+    t,
+    'interface eth0\nvirtual_router_id 51\nmcast_src_ip 2001:db8::1\nvirtual_ipaddress {\n2001:db8::10\n}',
+    'mcast_src_ip',
+    /not link-local/,
+  );
 });
 
 t.test('authentication: PASS (8 bytes), AH refused', async (t) => {
-  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 1111\n}`).auth, { type: 'pass', password: '1111' });
-  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`).auth, { type: 'pass', password: '12345678' });
-  warned(t, `${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`, 'auth_pass', /only the first 8 are used/);
+  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 1111\n}`).auth, {
+    type: 'pass',
+    password: '1111',
+  });
+  t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`).auth, {
+    type: 'pass',
+    password: '12345678',
+  });
+  warned(
+    t,
+    `${base}\nauthentication {\nauth_type PASS\nauth_pass 123456789\n}`,
+    'auth_pass',
+    /only the first 8 are used/,
+  );
   refused(t, `${base}\nauthentication {\nauth_type AH\nauth_pass 1111\n}`, 'auth_type AH', /AH is not supported/);
   refused(t, `${base}\nauthentication {\nauth_type PASS\n}`, 'authentication', /needs an auth_pass/);
-  refused(t, `${base}\nversion 3\nauthentication {\nauth_type PASS\nauth_pass x\n}`, 'authentication', /VRRPv3 has no authentication/);
+  refused(
+    t,
+    `${base}\nversion 3\nauthentication {\nauth_type PASS\nauth_pass x\n}`,
+    'authentication',
+    /VRRPv3 has no authentication/,
+  );
 });
 
-t.test('strict mode and accept mode: accept mode off as keepalived computes it (the runtime enforces it)', async (t) => {
-  const strict = router(`${base}\naccept`, 'vrrp_strict\nvrrp_version 3');
-  t.same([strict.strictAddressList, strict.acceptMode], [true, true]);
-  const perInstance = router(`${base}\nstrict_mode on\naccept\nversion 3`);
-  t.same([perInstance.strictAddressList, perInstance.acceptMode], [true, true]);
-  t.equal(router(`${base}\nstrict_mode off`, 'vrrp_strict').strictAddressList, false, 'the instance may turn it off');
-  t.equal(router(`${base}\naccept`).acceptMode, true);
-  t.equal(router(base, 'vrrp_strict').acceptMode, false, 'strict mode without accept: accept mode off');
-  refused(t, `${base}\naccept`, 'accept', /VRRPv2 whatever the instance says/, 'vrrp_strict');
-  t.equal(router(`${base}\nno_accept`).acceptMode, false, 'no_accept');
-  // keepalived 2.2.7 -t accepts unicast peers under vrrp_strict.
-  t.same(router(`${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'vrrp_strict').unicastPeers, ['192.0.2.2']);
-});
+t.test(
+  'strict mode and accept mode: accept mode off as keepalived computes it (the runtime enforces it)',
+  async (t) => {
+    const strict = router(`${base}\naccept`, 'vrrp_strict\nvrrp_version 3');
+    t.same([strict.strictAddressList, strict.acceptMode], [true, true]);
+    const perInstance = router(`${base}\nstrict_mode on\naccept\nversion 3`);
+    t.same([perInstance.strictAddressList, perInstance.acceptMode], [true, true]);
+    t.equal(router(`${base}\nstrict_mode off`, 'vrrp_strict').strictAddressList, false, 'the instance may turn it off');
+    t.equal(router(`${base}\naccept`).acceptMode, true);
+    t.equal(router(base, 'vrrp_strict').acceptMode, false, 'strict mode without accept: accept mode off');
+    refused(t, `${base}\naccept`, 'accept', /VRRPv2 whatever the instance says/, 'vrrp_strict');
+    t.equal(router(`${base}\nno_accept`).acceptMode, false, 'no_accept');
+    // keepalived 2.2.7 -t accepts unicast peers under vrrp_strict.
+    t.same(router(`${base}\naccept\nversion 3\nunicast_peer {\n192.0.2.2\n}`, 'vrrp_strict').unicastPeers, [
+      '192.0.2.2',
+    ]);
+  },
+);
 
 t.test('GARP settings: global defaults, instance overrides, lower-priority fallback', async (t) => {
-  const r = router(`${base}\ngarp_master_repeat 2\ngarp_lower_prio_repeat 1`, 'vrrp_garp_master_delay 10\nvrrp_garp_master_repeat 3\nvrrp_garp_master_refresh 60\nvrrp_garp_master_refresh_repeat 2');
-  t.same(r.announce, { secondBurstDelayMs: 10_000, repeat: 2, refreshIntervalMs: 60_000, refreshRepeat: 2, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 10_000 });
+  const r = router(
+    `${base}\ngarp_master_repeat 2\ngarp_lower_prio_repeat 1`,
+    'vrrp_garp_master_delay 10\nvrrp_garp_master_repeat 3\nvrrp_garp_master_refresh 60\nvrrp_garp_master_refresh_repeat 2',
+  );
+  t.same(r.announce, {
+    secondBurstDelayMs: 10_000,
+    repeat: 2,
+    refreshIntervalMs: 60_000,
+    refreshRepeat: 2,
+    lowerPriorityRepeat: 1,
+    lowerPrioritySecondBurstDelayMs: 10_000,
+  });
   t.same(router(base, 'vrrp_garp_master_repeat 4').announce, { repeat: 4, lowerPriorityRepeat: 4 });
   // keepalived -d: the fallback is global; an instance's own garp_master_repeat leaves it alone.
-  t.same(router(`${base}\ngarp_master_repeat 2`, 'vrrp_garp_master_repeat 3').announce, { repeat: 2, lowerPriorityRepeat: 3 });
+  t.same(router(`${base}\ngarp_master_repeat 2`, 'vrrp_garp_master_repeat 3').announce, {
+    repeat: 2,
+    lowerPriorityRepeat: 3,
+  });
   t.same(router(`${base}\ngarp_master_repeat 2`).announce, { repeat: 2 });
-  t.same(router(base, 'vrrp_garp_lower_prio_delay 2\nvrrp_garp_lower_prio_repeat 0').announce, { lowerPrioritySecondBurstDelayMs: 2000, lowerPriorityRepeat: 0 });
+  t.same(router(base, 'vrrp_garp_lower_prio_delay 2\nvrrp_garp_lower_prio_repeat 0').announce, {
+    lowerPrioritySecondBurstDelayMs: 2000,
+    lowerPriorityRepeat: 0,
+  });
   warned(t, base, 'vrrp_gna_interval', /sent back to back/, 'vrrp_gna_interval 0.001');
   refused(t, base, 'garp_master_delay', /unknown keyword "garp_master_delay" in global_defs/, 'garp_master_delay 5');
 });
@@ -195,10 +328,17 @@ t.test('GARP settings: global defaults, instance overrides, lower-priority fallb
 t.test('use_vmac: true or the interface name; labels then name the VMAC', async (t) => {
   t.equal(router(`${base}\nuse_vmac`).useVmac, true);
   t.equal(router(`${base}\nuse_vmac vrrp-web`).useVmac, 'vrrp-web');
-  const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vrrp.51:a\n}');
+  const labelled = load(
+    'interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vrrp.51:a\n}',
+  );
   t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vrrp.51:a' }]);
   refused(t, `${base}\nuse_vmac averyveryverylongname`, 'use_vmac', /longer than 15/);
-  warned(t, `${base}\nuse_vmac\nvmac_xmit_base`, 'vmac_xmit_base', /vmac_xmit_base is accepted but not implemented yet: adverts leave from the VMAC/);
+  warned(
+    t,
+    `${base}\nuse_vmac\nvmac_xmit_base`,
+    'vmac_xmit_base',
+    /vmac_xmit_base is accepted but not implemented yet: adverts leave from the VMAC/,
+  );
 });
 
 t.test('tracking, notify and scripts are parsed and checked for the health plan, never dropped silently', async (t) => {
@@ -207,7 +347,19 @@ t.test('tracking, notify and scripts are parsed and checked for the health plan,
   t.same(loaded.globals, { routerId: 'r1', scriptUser: 'nobody nogroup', enableScriptSecurity: true });
   const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
   t.strictSame(messages, [], 'everything here runs (src/health): nothing to warn about');
-  t.match(loaded.pending.scripts, [{ name: 'chk', script: '"/usr/bin/check --fast"', command: ['/usr/bin/check', '--fast'], interval: 2, weight: -10, weightReverse: true, fall: 2, rise: 3, initFail: false }]);
+  t.match(loaded.pending.scripts, [
+    {
+      name: 'chk',
+      script: '"/usr/bin/check --fast"',
+      command: ['/usr/bin/check', '--fast'],
+      interval: 2,
+      weight: -10,
+      weightReverse: true,
+      fall: 2,
+      rise: 3,
+      initFail: false,
+    },
+  ]);
   t.same(loaded.pending.instances.get('VI_1'), {
     trackScripts: [{ name: 'chk', weight: 5 }],
     trackInterfaces: [{ name: 'eth1' }],
@@ -219,84 +371,218 @@ t.test('tracking, notify and scripts are parsed and checked for the health plan,
   refused(t, `${base}\ntrack_interface {\neth1 weight 300\n}`, 'eth1', /-253 to 253/);
   const noScript = errorsOf(`vrrp_script chk {\ninterval 2\n}\nvrrp_instance VI_1 {\n${base}\n}`);
   t.match(noScript[0], { line: 1, message: /has no script/ });
-  const group = parseKeepalivedConfig(`vrrp_sync_group G {\ngroup {\nVI_1\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`, 'k.conf');
+  const group = parseKeepalivedConfig(
+    `vrrp_sync_group G {\ngroup {\nVI_1\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`,
+    'k.conf',
+  );
   t.match(group.diagnostics[0], { line: 1, message: /vrrp_sync_group G has only one instance \(VI_1\)/ });
   t.match(group.pending.syncGroups, [{ name: 'G', instances: ['VI_1'] }]);
-  t.match(errorsOf(`vrrp_sync_group G {\ngroup {\nVI_9\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`)[0], { line: 3, message: /no vrrp_instance VI_9/ });
+  t.match(errorsOf(`vrrp_sync_group G {\ngroup {\nVI_9\n}\n}\nvrrp_instance VI_1 {\n${base}\n}`)[0], {
+    line: 3,
+    message: /no vrrp_instance VI_9/,
+  });
 });
 
 t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
-  warned(t, base, 'notification_email', /notification_email is accepted and has no effect: vrrp-engine sends no mail/, 'notification_email {\nroot@localhost\n}');
+  warned(
+    t,
+    base,
+    'notification_email',
+    /notification_email is accepted and has no effect: vrrp-engine sends no mail/,
+    'notification_email {\nroot@localhost\n}',
+  );
   warned(t, base, 'smtp_server', /accepted and has no effect/, 'smtp_server 127.0.0.1');
   warned(t, base, 'max_auto_priority', /max_auto_priority is accepted but not implemented yet/, 'max_auto_priority');
-  warned(t, base, 'vrrp_iptables', /accepted but not implemented yet: accept mode off .* vrrp-engine's own nftables table/, 'vrrp_iptables');
-  refused(t, base, 'vrrp_nftables', /unknown keyword "vrrp_nftables" in global_defs \(did you mean "nftables"\?\)/, 'vrrp_nftables');
-  refused(t, base, 'net_namespace', /unknown keyword "net_namespace" in global_defs \(it is a keyword of the top level\)/, 'net_namespace blue');
-  warned(t, base, 'vrrp_skip_check_adv_addr', /an address list that differs from ours is logged/, 'vrrp_skip_check_adv_addr');
-  t.same(load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics, [], 'the standard groups are fine');
-  refused(t, base, 'vrrp_mcast_group4', /only the standard group 224\.0\.0\.18 is supported for now/, 'vrrp_mcast_group4 224.0.0.19');
+  warned(
+    t,
+    base,
+    'vrrp_iptables',
+    /accepted but not implemented yet: accept mode off .* vrrp-engine's own nftables table/,
+    'vrrp_iptables',
+  );
+  refused(
+    t,
+    base,
+    'vrrp_nftables',
+    /unknown keyword "vrrp_nftables" in global_defs \(did you mean "nftables"\?\)/,
+    'vrrp_nftables',
+  );
+  refused(
+    t,
+    base,
+    'net_namespace',
+    /unknown keyword "net_namespace" in global_defs \(it is a keyword of the top level\)/,
+    'net_namespace blue',
+  );
+  warned(
+    t,
+    base,
+    'vrrp_skip_check_adv_addr',
+    /an address list that differs from ours is logged/,
+    'vrrp_skip_check_adv_addr',
+  );
+  t.same(
+    load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics,
+    [],
+    'the standard groups are fine',
+  );
+  refused(
+    t,
+    base,
+    'vrrp_mcast_group4',
+    /only the standard group 224\.0\.0\.18 is supported for now/,
+    'vrrp_mcast_group4 224.0.0.19',
+  );
   refused(t, base, 'vrrp_mcast_group6', /only the standard group ff02::12/, 'vrrp_mcast_group6 ff02::13');
   refused(t, base, 'vrrp_bogus', /unknown keyword "vrrp_bogus" in global_defs/, 'vrrp_bogus 1');
 });
 
 t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run', async (t) => {
-  const instance = (name: string, vrid: number, address = '192.0.2.1') => `vrrp_instance ${name} {\ninterface eth0\nvirtual_router_id ${vrid}\nvirtual_ipaddress {\n${address}\n}\n}\n`;
-  t.match(errorsOf(instance('A', 1) + instance('A', 2)), [{ line: 8, message: /defined twice \(first at k\.conf:1\)/ }]);
-  t.match(errorsOf(instance('A', 1) + instance('B', 1)), [{ line: 10, message: /virtual_router_id 1 on eth0 \(IPv4\) is already used by vrrp_instance A/ }]);
-  t.same(parseKeepalivedConfig(instance('A', 1) + instance('B', 1, '2001:db8::1'), 'k.conf').input.routers.length, 2, 'one VRID per family');
+  const instance = (name: string, vrid: number, address = '192.0.2.1') =>
+    `vrrp_instance ${name} {\ninterface eth0\nvirtual_router_id ${vrid}\nvirtual_ipaddress {\n${address}\n}\n}\n`;
+  t.match(errorsOf(instance('A', 1) + instance('A', 2)), [
+    { line: 8, message: /defined twice \(first at k\.conf:1\)/ },
+  ]);
+  t.match(errorsOf(instance('A', 1) + instance('B', 1)), [
+    { line: 10, message: /virtual_router_id 1 on eth0 \(IPv4\) is already used by vrrp_instance A/ },
+  ]);
+  t.same(
+    parseKeepalivedConfig(instance('A', 1) + instance('B', 1, '2001:db8::1'), 'k.conf').input.routers.length,
+    2,
+    'one VRID per family',
+  );
   t.match(errorsOf('global_defs {\n}\n'), [{ line: 1, message: /no vrrp_instance/ }]);
   t.match(errorsOf(`bogus_block {\n}\n${instance('A', 1)}`), [{ line: 1, message: /unknown keyword "bogus_block"/ }]);
   const ignored = parseKeepalivedConfig(`virtual_server 192.0.2.1 80 {\nlb_algo rr\n}\n${instance('A', 1)}`, 'k.conf');
-  t.match(ignored.diagnostics, [{ severity: 'warning', line: 1, message: /virtual_server is accepted and has no effect: LVS/ }]);
-  const many = errorsOf(`vrrp_instance A {\ninterface eth0\nvirtual_router_id 300\npriorty 1\nvirtual_ipaddress {\n1.2.3\n}\n}\n`);
-  t.same(many.map((d) => d.line), [3, 4, 6], 'every error, each at its line');
-  warned(t, `${base}\nunicast_ttl 10`, 'unicast_ttl', /unicast_ttl is accepted but not implemented yet: unicast adverts are sent with TTL 255/);
-  refused(t, `${base}\ntrack_bfd {\nB1\n}`, 'track_bfd', /track_bfd is not supported: BFD is not part of vrrp-engine: track the peer with a track_script/);
-  refused(t, `${base}\npriorty 10`, 'priorty', /unknown keyword "priorty" in vrrp_instance VI_1 \(did you mean "priority"\?\)/);
+  t.match(ignored.diagnostics, [
+    { severity: 'warning', line: 1, message: /virtual_server is accepted and has no effect: LVS/ },
+  ]);
+  const many = errorsOf(
+    `vrrp_instance A {\ninterface eth0\nvirtual_router_id 300\npriorty 1\nvirtual_ipaddress {\n1.2.3\n}\n}\n`,
+  );
+  t.same(
+    many.map((d) => d.line),
+    [3, 4, 6],
+    'every error, each at its line',
+  );
+  warned(
+    t,
+    `${base}\nunicast_ttl 10`,
+    'unicast_ttl',
+    /unicast_ttl is accepted but not implemented yet: unicast adverts are sent with TTL 255/,
+  );
+  refused(
+    t,
+    `${base}\ntrack_bfd {\nB1\n}`,
+    'track_bfd',
+    /track_bfd is not supported: BFD is not part of vrrp-engine: track the peer with a track_script/,
+  );
+  refused(
+    t,
+    `${base}\npriorty 10`,
+    'priorty',
+    /unknown keyword "priorty" in vrrp_instance VI_1 \(did you mean "priority"\?\)/,
+  );
   refused(t, `${base}\nwhatever 1`, 'whatever', /unknown keyword "whatever" in vrrp_instance VI_1/);
   warned(t, `${base}\npriority 10\npriority 20`, 'priority 20', /set again \(first at line \d+\)/);
   t.equal(router(`${base}\npriority 10\npriority 20`).priority, 20, 'the last one wins');
-  t.same(router(`${base}\nvirtual_ipaddress {\n192.0.2.101\n}`).virtualAddresses, ['192.0.2.100', '192.0.2.101'], 'a second block adds to the first');
+  t.same(
+    router(`${base}\nvirtual_ipaddress {\n192.0.2.101\n}`).virtualAddresses,
+    ['192.0.2.100', '192.0.2.101'],
+    'a second block adds to the first',
+  );
 });
 
-t.test('VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap warned', async (t) => {
-  t.equal(load(base).input.scheduling, undefined, 'none set: the process is left as started');
-  const all = load(base, 'vrrp_rt_priority 50\nvrrp_priority -10\nvrrp_cpu_affinity 1 0 1\nvrrp_rlimit_rttime 200000');
-  t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
-  t.equal(all.input.scheduling?.names?.realtimePriority, 'vrrp_rt_priority', 'errors at start name the keyword');
-  t.notOk(all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)), 'implemented: no "ignored" warning');
-  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet: memory is not locked: .*V8 aborts.*MemorySwapMax=0/, 'vrrp_no_swap');
-  t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
-  t.equal(load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs, 2, "1 µs is taken as 2, as keepalived (its soft limit is half)");
-  const old = load(base, 'vrrp_rlimit_rtime 30000');
-  t.equal(old.input.scheduling?.realtimeLimitUs, 30000, 'the deprecated spelling still works');
-  warned(t, base, 'vrrp_rlimit_rtime', /deprecated.*vrrp_rlimit_rttime/, 'vrrp_rlimit_rtime 30000');
-  refused(t, base, 'vrrp_rt_priority', /vrrp_rt_priority must be a whole number from 1 to 99, got "100"/, 'vrrp_rt_priority 100');
-  refused(t, base, 'vrrp_rt_priority', /from 1 to 99, got "0"/, 'vrrp_rt_priority 0');
-  refused(t, base, 'vrrp_priority', /vrrp_priority must be a whole number from -20 to 19, got "-21"/, 'vrrp_priority -21');
-  // keepalived 2.2.7 -t takes `vrrp_no_swap yes` too (exit 0): a value after it is not checked.
-  warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet/, 'vrrp_no_swap yes');
-  refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
-  refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
-  refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
-  warned(t, base, 'checker_rt_priority', /accepted and has no effect: tunes keepalived's checker/, 'checker_rt_priority 50');
-});
+t.test(
+  'VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap warned',
+  async (t) => {
+    t.equal(load(base).input.scheduling, undefined, 'none set: the process is left as started');
+    const all = load(
+      base,
+      'vrrp_rt_priority 50\nvrrp_priority -10\nvrrp_cpu_affinity 1 0 1\nvrrp_rlimit_rttime 200000',
+    );
+    t.match(all.input.scheduling, { realtimePriority: 50, nice: -10, cpuAffinity: [1, 0], realtimeLimitUs: 200000 });
+    t.equal(all.input.scheduling?.names?.realtimePriority, 'vrrp_rt_priority', 'errors at start name the keyword');
+    t.notOk(
+      all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)),
+      'implemented: no "ignored" warning',
+    );
+    warned(
+      t,
+      base,
+      'vrrp_no_swap',
+      /vrrp_no_swap is accepted but not implemented yet: memory is not locked: .*V8 aborts.*MemorySwapMax=0/,
+      'vrrp_no_swap',
+    );
+    t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
+    t.equal(
+      load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs,
+      2,
+      '1 µs is taken as 2, as keepalived (its soft limit is half)',
+    );
+    const old = load(base, 'vrrp_rlimit_rtime 30000');
+    t.equal(old.input.scheduling?.realtimeLimitUs, 30000, 'the deprecated spelling still works');
+    warned(t, base, 'vrrp_rlimit_rtime', /deprecated.*vrrp_rlimit_rttime/, 'vrrp_rlimit_rtime 30000');
+    refused(
+      t,
+      base,
+      'vrrp_rt_priority',
+      /vrrp_rt_priority must be a whole number from 1 to 99, got "100"/,
+      'vrrp_rt_priority 100',
+    );
+    refused(t, base, 'vrrp_rt_priority', /from 1 to 99, got "0"/, 'vrrp_rt_priority 0');
+    refused(
+      t,
+      base,
+      'vrrp_priority',
+      /vrrp_priority must be a whole number from -20 to 19, got "-21"/,
+      'vrrp_priority -21',
+    );
+    // keepalived 2.2.7 -t takes `vrrp_no_swap yes` too (exit 0): a value after it is not checked.
+    warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet/, 'vrrp_no_swap yes');
+    refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
+    refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
+    refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
+    warned(
+      t,
+      base,
+      'checker_rt_priority',
+      /accepted and has no effect: tunes keepalived's checker/,
+      'checker_rt_priority 50',
+    );
+  },
+);
 
 t.test('notify FIFOs: notify_fifo, vrrp_notify_fifo, their scripts, fifo_write_vrrp_states_on_reload', async (t) => {
-  const loaded = load(base, [
-    'vrrp_notify_fifo /run/vrrp.fifo',
-    'vrrp_notify_fifo_script "/usr/local/bin/read-fifo --verbose" nobody',
-    'notify_fifo /run/all.fifo keepalived_script users',
-    'fifo_write_vrrp_states_on_reload',
-  ].join('\n'));
+  const loaded = load(
+    base,
+    [
+      'vrrp_notify_fifo /run/vrrp.fifo',
+      'vrrp_notify_fifo_script "/usr/local/bin/read-fifo --verbose" nobody',
+      'notify_fifo /run/all.fifo keepalived_script users',
+      'fifo_write_vrrp_states_on_reload',
+    ].join('\n'),
+  );
   t.same(loaded.globals.notifyFifos, [
     { path: '/run/all.fifo', owner: { user: 'keepalived_script', group: 'users' } },
     { path: '/run/vrrp.fifo', script: ['/usr/local/bin/read-fifo', '--verbose'], scriptUser: 'nobody' },
   ]);
   t.equal(loaded.globals.fifoStatesOnReload, true);
   t.same(loaded.diagnostics, [], 'implemented: no warning');
-  warned(t, base, 'notify_fifo_script', /notify_fifo_script is not run: there is no notify_fifo/, 'notify_fifo_script /bin/reader');
-  refused(t, base, 'vrrp_notify_fifo', /notify_fifo and vrrp_notify_fifo must name different FIFOs/, 'notify_fifo /run/x.fifo\nvrrp_notify_fifo /run/x.fifo');
+  warned(
+    t,
+    base,
+    'notify_fifo_script',
+    /notify_fifo_script is not run: there is no notify_fifo/,
+    'notify_fifo_script /bin/reader',
+  );
+  refused(
+    t,
+    base,
+    'vrrp_notify_fifo',
+    /notify_fifo and vrrp_notify_fifo must name different FIFOs/,
+    'notify_fifo /run/x.fifo\nvrrp_notify_fifo /run/x.fifo',
+  );
   refused(t, base, 'notify_fifo', /the FIFO path must be absolute/, 'notify_fifo x.fifo');
 });
 
@@ -304,26 +590,46 @@ t.test('vmac_prefix: a generated VMAC is named <prefix>.<vrid>, as keepalived 2.
   // keepalived 2.2.7 with vmac_prefix vx and use_vmac on VRID 51 makes the link vx.51 (checked in a namespace).
   t.equal(router(`${base}\nuse_vmac`, 'vmac_prefix vx').useVmac, 'vx.51');
   t.equal(router(`${base}\nuse_vmac own0`, 'vmac_prefix vx').useVmac, 'own0', 'a name given to use_vmac wins');
-  t.equal(router(`${base}\nuse_vmac`).useVmac, true, 'without it: the runtime\'s vrrp.<vrid>');
-  const labelled = load('interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vx.51:a\n}', 'vmac_prefix vx');
-  t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }], 'labels name the prefixed VMAC');
+  t.equal(router(`${base}\nuse_vmac`).useVmac, true, "without it: the runtime's vrrp.<vrid>");
+  const labelled = load(
+    'interface eth0\nvirtual_router_id 51\nuse_vmac\nvirtual_ipaddress {\n192.0.2.100/24 label vx.51:a\n}',
+    'vmac_prefix vx',
+  );
+  t.same(
+    labelled.input.vips,
+    [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }],
+    'labels name the prefixed VMAC',
+  );
   refused(t, base, 'vmac_prefix', /at most 11 characters/, 'vmac_prefix averyverylongone');
 });
 
-t.test('virtual_ipaddress options keepalived 2.2.7 -t accepts and vrrp-engine does not apply yet: warned', async (t) => {
-  // keepalived -t exits 0 on these three lines (checked by hand beside the keyword table's verdict test).
-  const body = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
-  warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
-  warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
-  warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
-  t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
-});
+t.test(
+  'virtual_ipaddress options keepalived 2.2.7 -t accepts and vrrp-engine does not apply yet: warned',
+  async (t) => {
+    // keepalived -t exits 0 on these three lines (checked by hand beside the keyword table's verdict test).
+    const body =
+      'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
+    warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
+    warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
+    warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
+    t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
+  },
+);
 
 t.test('vrrp_min_garp: one message and no second burst, as keepalived -d shows it', async (t) => {
   // keepalived 2.2.7 -d with vrrp_min_garp: delay 0, repeat 1, lower priority delay 0, repeat 1 (default 5, 5, 5, 5).
-  t.same(router(base, 'vrrp_min_garp').announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+  t.same(router(base, 'vrrp_min_garp').announce, {
+    repeat: 1,
+    secondBurstDelayMs: 0,
+    lowerPriorityRepeat: 1,
+    lowerPrioritySecondBurstDelayMs: 0,
+  });
   t.same(router(base, 'vrrp_min_garp false').announce, {}, 'false: nothing changes');
-  t.same(router(base, 'vrrp_min_garp\nvrrp_garp_master_repeat 3').announce, { repeat: 3, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 }, 'a later vrrp_garp_* line wins');
+  t.same(
+    router(base, 'vrrp_min_garp\nvrrp_garp_master_repeat 3').announce,
+    { repeat: 3, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 },
+    'a later vrrp_garp_* line wins',
+  );
   const config = buildRouterConfig({ ...router(base, 'vrrp_min_garp'), primaryAddress: '192.0.2.1' });
   t.match(config.announce, { repeat: 1, secondBurstDelayMs: 0 }, 'buildRouterConfig takes it');
 });

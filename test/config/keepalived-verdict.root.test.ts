@@ -22,7 +22,8 @@ const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
 const CONFIG_IDS: Readonly<Record<string, string>> = { 'keepalived.conf.conditional_conf': 'high' };
 const PARALLEL = 4;
 
-const skip = namespaceSkipReason() ?? (spawnSync('keepalived', ['--version']).error ? 'keepalived is not installed' : undefined);
+const skip =
+  namespaceSkipReason() ?? (spawnSync('keepalived', ['--version']).error ? 'keepalived is not installed' : undefined);
 
 interface Judged {
   readonly path: string;
@@ -31,7 +32,11 @@ interface Judged {
 }
 
 /** A command's exit status and output (stdout and stderr together). */
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; output: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, env });
     let output = '';
@@ -61,7 +66,11 @@ function ours(file: Judged): { refused: boolean; diagnostics: readonly Diagnosti
 
 /** keepalived's own complaints, for the failure message. */
 function keepalivedSays(output: string): string {
-  return output.split('\n').filter((line) => /Line \d+|Unknown|rror|arning|not /.test(line)).slice(0, 8).join('\n');
+  return output
+    .split('\n')
+    .filter((line) => /Line \d+|Unknown|rror|arning|not /.test(line))
+    .slice(0, 8)
+    .join('\n');
 }
 
 t.test('keepalived -t and vrrpd -t: nothing keepalived accepts is refused', { skip: skip ?? false }, async (t) => {
@@ -91,11 +100,25 @@ t.test('keepalived -t and vrrpd -t: nothing keepalived accepts is refused', { sk
     : [];
   await inParallel([...keywordFiles, ...samples], async (file) => {
     const id = file.configId ? ['-i', file.configId] : [];
-    file.keepalived = await run('ip', ['netns', 'exec', namespace.name, 'keepalived', '-t', '-l', '-D', ...id, '-f', file.path]);
+    file.keepalived = await run('ip', [
+      'netns',
+      'exec',
+      namespace.name,
+      'keepalived',
+      '-t',
+      '-l',
+      '-D',
+      ...id,
+      '-f',
+      file.path,
+    ]);
   });
 
   const acceptedByKeepalived = [...keywordFiles, ...samples].filter((file) => file.keepalived?.status === 0);
-  t.ok(acceptedByKeepalived.length >= 230, `keepalived -t accepts ${acceptedByKeepalived.length} of the ${keywordFiles.length + samples.length} files`);
+  t.ok(
+    acceptedByKeepalived.length >= 230,
+    `keepalived -t accepts ${acceptedByKeepalived.length} of the ${keywordFiles.length + samples.length} files`,
+  );
 
   const refusedByUs: string[] = [];
   for (const file of [...keywordFiles, ...samples]) {
@@ -105,16 +128,35 @@ t.test('keepalived -t and vrrpd -t: nothing keepalived accepts is refused', { sk
     const lvsOnly = !/^\s*vrrp_instance\s/m.test(text);
     if (file.keepalived?.status === 0 && verdict.refused) {
       if (lvsOnly) {
-        t.match(errors, [{ line: 1, message: /^no vrrp_instance: nothing for vrrp-engine to run \(this file configures only keepalived's LVS load balancer/ }], `${file.path}: LVS only, and says there is nothing for vrrp-engine to run`);
+        t.match(
+          errors,
+          [
+            {
+              line: 1,
+              message:
+                /^no vrrp_instance: nothing for vrrp-engine to run \(this file configures only keepalived's LVS load balancer/,
+            },
+          ],
+          `${file.path}: LVS only, and says there is nothing for vrrp-engine to run`,
+        );
         t.equal(errors.length, 1, `${file.path}: that is the only error`);
-      } else if (errors.every((d) => /^track_bfd is not supported: BFD is not part of vrrp-engine: track the peer with a track_script/.test(d.message))) {
+      } else if (
+        errors.every((d) =>
+          /^track_bfd is not supported: BFD is not part of vrrp-engine: track the peer with a track_script/.test(
+            d.message,
+          ),
+        )
+      ) {
         // The one refusal the issue keeps until BFD exists: it names the alternative.
         t.pass(`${file.path}: track_bfd, refused on purpose with the alternative named`);
       } else {
         refusedByUs.push(`${file.path}:\n${errors.map((d) => `  ${d.line}: ${d.message}`).join('\n')}`);
       }
     } else if (verdict.refused) {
-      t.ok(errors.every((d) => d.line > 0), `${file.path}: refused by both; each error names its line\n${errors.map((d) => `${d.line}: ${d.message}`).join('\n')}\nkeepalived: ${keepalivedSays(file.keepalived?.output ?? '')}`);
+      t.ok(
+        errors.every((d) => d.line > 0),
+        `${file.path}: refused by both; each error names its line\n${errors.map((d) => `${d.line}: ${d.message}`).join('\n')}\nkeepalived: ${keepalivedSays(file.keepalived?.output ?? '')}`,
+      );
     }
   }
   t.same(refusedByUs, [], 'no file keepalived -t accepts is refused by vrrp-engine');
@@ -122,10 +164,21 @@ t.test('keepalived -t and vrrpd -t: nothing keepalived accepts is refused', { sk
   // bin/vrrpd -t itself on the samples: the exit code keepalived uses for the same verdict.
   const { NODE_OPTIONS: _loader, ...env } = process.env;
   await inParallel(samples, async (file) => {
-    const vrrpd = await run(process.execPath, [VRRPD, '-t', ...(file.configId ? ['-i', file.configId] : []), '-f', file.path], env);
+    const vrrpd = await run(
+      process.execPath,
+      [VRRPD, '-t', ...(file.configId ? ['-i', file.configId] : []), '-f', file.path],
+      env,
+    );
     const expected = ours(file).refused ? 5 : 0;
-    t.equal(vrrpd.status, expected, `bin/vrrpd -t ${file.path} exits ${expected} (keepalived -t: ${file.keepalived?.status})\n${vrrpd.output.split('\n').slice(-4).join('\n')}`);
+    t.equal(
+      vrrpd.status,
+      expected,
+      `bin/vrrpd -t ${file.path} exits ${expected} (keepalived -t: ${file.keepalived?.status})\n${vrrpd.output.split('\n').slice(-4).join('\n')}`,
+    );
     if (expected === 5) t.match(vrrpd.output, /:\d+: error: /, 'and names the file and line');
   });
-  t.ok(Date.now() - started < 120_000, `the whole comparison took ${((Date.now() - started) / 1000).toFixed(1)} s (bound 120 s)`);
+  t.ok(
+    Date.now() - started < 120_000,
+    `the whole comparison took ${((Date.now() - started) / 1000).toFixed(1)} s (bound 120 s)`,
+  );
 });

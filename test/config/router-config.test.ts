@@ -87,7 +87,10 @@ function catchError(fn: () => unknown): unknown {
 t.test('excludedAddresses: either family, canonical, none twice, none also a VIP; left out when empty', async (t) => {
   const config = buildRouterConfig({ ...minimal, excludedAddresses: ['2001:DB8::0:200', '198.51.100.7'] });
   t.same(config.excludedAddresses, ['2001:db8::200', '198.51.100.7']);
-  t.notOk('excludedAddresses' in buildRouterConfig(minimal), 'none: the field is left out, so such configurations compare as before');
+  t.notOk(
+    'excludedAddresses' in buildRouterConfig(minimal),
+    'none: the field is left out, so such configurations compare as before',
+  );
   t.notOk('excludedAddresses' in buildRouterConfig({ ...minimal, excludedAddresses: [] }));
   const mistakes: [unknown, RegExp][] = [
     [['192.0.2.100'], /excludedAddresses\[0\].*192\.0\.2\.100 is also a virtual address/],
@@ -102,15 +105,24 @@ t.test('excludedAddresses: either family, canonical, none twice, none also a VIP
   }
 });
 
-t.test('addressInterfaces: only for the router\'s own addresses; its own interface is dropped from the map', async (t) => {
-  const config = buildRouterConfig({
-    ...minimal,
-    virtualAddresses: ['192.0.2.100', '192.0.2.101'],
-    excludedAddresses: ['2001:db8::200'],
-    addressInterfaces: { '192.0.2.101': 'eth1', '2001:DB8::200': 'eth2', '192.0.2.100': 'eth0' },
-  });
-  t.same(config.addressInterfaces, { '192.0.2.101': 'eth1', '2001:db8::200': 'eth2' });
-  t.notOk('addressInterfaces' in buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.100': 'eth0' } }));
-  t.match(catchError(() => buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.9': 'eth1' } })), { message: /addressInterfaces\.192\.0\.2\.9.*not one of the router's/ });
-  t.match(catchError(() => buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.100': '' } })), { message: /non-empty string/ });
-});
+t.test(
+  "addressInterfaces: only for the router's own addresses; its own interface is dropped from the map",
+  async (t) => {
+    const config = buildRouterConfig({
+      ...minimal,
+      virtualAddresses: ['192.0.2.100', '192.0.2.101'],
+      excludedAddresses: ['2001:db8::200'],
+      addressInterfaces: { '192.0.2.101': 'eth1', '2001:DB8::200': 'eth2', '192.0.2.100': 'eth0' },
+    });
+    t.same(config.addressInterfaces, { '192.0.2.101': 'eth1', '2001:db8::200': 'eth2' });
+    t.notOk('addressInterfaces' in buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.100': 'eth0' } }));
+    t.match(
+      catchError(() => buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.9': 'eth1' } })),
+      { message: /addressInterfaces\.192\.0\.2\.9.*not one of the router's/ },
+    );
+    t.match(
+      catchError(() => buildRouterConfig({ ...minimal, addressInterfaces: { '192.0.2.100': '' } })),
+      { message: /non-empty string/ },
+    );
+  },
+);

@@ -107,7 +107,11 @@ t.test('demux: random bytes never throw', async (t) => {
 // address) before it decodes the address list. That changes what a rejection costs, never the verdict:
 // over generated packets the demux gives the reason a full decode followed by checkAdvert gives.
 t.test('demux: header-first receive gives the verdict of a full decode + checkAdvert, for any packet', async (t) => {
-  const config = v2Config({ auth: { type: 'pass', password: 'secret' }, strictAddressList: true, virtualAddresses: ['192.0.2.100', '192.0.2.101'] });
+  const config = v2Config({
+    auth: { type: 'pass', password: 'secret' },
+    strictAddressList: true,
+    virtualAddresses: ['192.0.2.100', '192.0.2.101'],
+  });
   const packet = fc.record({
     // Mostly what passes each check, so that packets reach the later ones too.
     version: fc.constantFrom<2 | 3>(2, 2, 3),
@@ -151,14 +155,26 @@ t.test('demux: header-first receive gives the verdict of a full decode + checkAd
         : full.advert.vrid !== config.vrid
           ? 'unknown-vrid'
           : checkAdvert(receivedAdvert(full.advert, meta), receiveChecksFor(config));
-      if (got !== expected) throw new Error(`${JSON.stringify(p)}: demux says ${String(got)}, full decode + checks ${String(expected)}`);
+      if (got !== expected)
+        throw new Error(`${JSON.stringify(p)}: demux says ${String(got)}, full decode + checks ${String(expected)}`);
       if (got === undefined) accepted++;
       else reasons.add(got);
     }),
     { numRuns: 3000 },
   );
   t.ok(accepted > 0, 'some packets were accepted');
-  for (const reason of ['bad-checksum', 'unknown-vrid', 'ttl', 'version-mismatch', 'auth-data-mismatch', 'auth-type-mismatch', 'own-packet', 'zero-address-count', 'interval-mismatch', 'address-list-mismatch']) {
+  for (const reason of [
+    'bad-checksum',
+    'unknown-vrid',
+    'ttl',
+    'version-mismatch',
+    'auth-data-mismatch',
+    'auth-type-mismatch',
+    'own-packet',
+    'zero-address-count',
+    'interval-mismatch',
+    'address-list-mismatch',
+  ]) {
     t.ok(reasons.has(reason), `generated packets reached the reason ${reason}`);
   }
 });
@@ -176,8 +192,19 @@ t.test('demux: a bad TTL or an unused VRID is the reason even when the address l
       { family: 4, sourceAddress: meta4.sourceAddress, destinationAddress: meta4.destinationAddress },
     );
   t.match(demux.receive(packet(51), { ...meta4, ttl: 64 }, 1000).actions, [{ kind: 'dropped', reason: 'ttl' }]);
-  t.match(demux.receive(packet(77), { ...meta4, ttl: 64 }, 1000), { router: undefined, actions: [{ kind: 'dropped', reason: 'unknown-vrid' }] });
-  t.match(demux.receive(packet(51), meta4, 1000).actions, [{ kind: 'dropped', reason: 'address-list-mismatch' }], 'with TTL 255 the list is judged');
-  t.strictSame(Object.fromEntries(router.dropCounts), { ttl: 1, 'address-list-mismatch': 1 }, "the router counts its drops under its own name");
+  t.match(demux.receive(packet(77), { ...meta4, ttl: 64 }, 1000), {
+    router: undefined,
+    actions: [{ kind: 'dropped', reason: 'unknown-vrid' }],
+  });
+  t.match(
+    demux.receive(packet(51), meta4, 1000).actions,
+    [{ kind: 'dropped', reason: 'address-list-mismatch' }],
+    'with TTL 255 the list is judged',
+  );
+  t.strictSame(
+    Object.fromEntries(router.dropCounts),
+    { ttl: 1, 'address-list-mismatch': 1 },
+    'the router counts its drops under its own name',
+  );
   t.strictSame(Object.fromEntries(demux.dropCounts), { 'unknown-vrid': 1 });
 });

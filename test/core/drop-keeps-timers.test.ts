@@ -24,12 +24,16 @@ function masterAfterStartup(c: VirtualRouterConfig): Scenario {
   return s;
 }
 
-t.test('RX-12: a dropped advert changes neither a Backup\'s state nor its down timer', async (t) => {
+t.test("RX-12: a dropped advert changes neither a Backup's state nor its down timer", async (t) => {
   for (const [reason, options] of badAdverts) {
     const s = new Scenario(config);
     s.at(0, startup);
     const downAt = s.nextDeadlineMs;
-    t.strictSame(s.at(1000, advertInput(advertFor(config, { priority: 200, ...options }))), [{ kind: 'dropped', reason }], reason);
+    t.strictSame(
+      s.at(1000, advertInput(advertFor(config, { priority: 200, ...options }))),
+      [{ kind: 'dropped', reason }],
+      reason,
+    );
     t.equal(s.state, 'Backup', `${reason}: still Backup`);
     t.equal(s.nextDeadlineMs, downAt, `${reason}: the down timer is where it was`);
     t.equal(s.router.snapshot().masterAddress, undefined, `${reason}: no master learnt`);
@@ -45,7 +49,11 @@ t.test('RX-12: a dropped higher-priority advert leaves a Master Master, its adve
   for (const [reason, options] of badAdverts) {
     const s = masterAfterStartup(config);
     const advertAt = s.nextDeadlineMs;
-    t.strictSame(s.at(3500, advertInput(advertFor(config, { priority: 200, ...options }))), [{ kind: 'dropped', reason }], reason);
+    t.strictSame(
+      s.at(3500, advertInput(advertFor(config, { priority: 200, ...options }))),
+      [{ kind: 'dropped', reason }],
+      reason,
+    );
     t.equal(s.state, 'Master', `${reason}: still Master`);
     t.equal(s.nextDeadlineMs, advertAt, `${reason}: the advert timer is where it was`);
   }

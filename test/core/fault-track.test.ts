@@ -86,7 +86,11 @@ t.test('fault: stays in Fault until every cause clears', async (t) => {
 t.test('fault: the owner leaving Fault goes Master at once', async (t) => {
   const s = new Scenario(v2Config({ priority: 255 }));
   s.at(0, startup);
-  t.strictSame(s.at(500, linkDown), [sendAdvert(s.config, 0), removeVips(s.config), stateChange('Master', 'Fault', 'link-down', 255)]);
+  t.strictSame(s.at(500, linkDown), [
+    sendAdvert(s.config, 0),
+    removeVips(s.config),
+    stateChange('Master', 'Fault', 'link-down', 255),
+  ]);
   t.strictSame(s.at(2000, linkUp), becomeMaster(s.config, 'Fault', 'link-up', 255));
   t.equal(s.nextDeadlineMs, 3000);
 });

@@ -26,7 +26,8 @@ function lowerMasterAdvertsFrom(s: Scenario, fromMs: number, toMs: number): void
   }
 }
 
-const delayed = (overrides: Partial<VirtualRouterConfig> = {}) => v2Config({ priority: 150, preemptDelayMs: 10000, ...overrides });
+const delayed = (overrides: Partial<VirtualRouterConfig> = {}) =>
+  v2Config({ priority: 150, preemptDelayMs: 10000, ...overrides });
 
 // keepalived vrrp_state_backup(): with preempt_delay, a lower-priority advert is accepted (timer reset)
 // and the first one starts the wait; after it, the Backup takes over.
@@ -41,19 +42,22 @@ t.test('preempt_delay: a lower priority master is tolerated for 10 s, then preem
   t.strictSame(s.at(11000, timeout), becomeMaster(s.config, 'Backup', 'preempt-delay-expired'));
 });
 
-t.test('preempt_delay: an advert of equal or higher priority cancels the wait; the next lower one restarts it', async (t) => {
-  const s = new Scenario(delayed());
-  s.at(0, startup);
-  s.at(1000, advertInput(advertFor(s.config, { priority: 100 })));
-  t.strictSame(s.at(5000, advertInput(advertFor(s.config, { priority: 150 }))), []);
-  t.equal(s.nextDeadlineMs, 8414.0625, 'at 5000 ms: wait cancelled, only the down timer remains');
-  s.at(6000, advertInput(advertFor(s.config, { priority: 100 })));
-  // The helper also fires 'timeout' each second and fails on any action, so 11000 ms (the end of
-  // the first, cancelled wait) passes without a takeover.
-  lowerMasterAdvertsFrom(s, 7000, 15000);
-  t.equal(s.nextDeadlineMs, 16000);
-  t.strictSame(s.at(16000, timeout), becomeMaster(s.config, 'Backup', 'preempt-delay-expired'));
-});
+t.test(
+  'preempt_delay: an advert of equal or higher priority cancels the wait; the next lower one restarts it',
+  async (t) => {
+    const s = new Scenario(delayed());
+    s.at(0, startup);
+    s.at(1000, advertInput(advertFor(s.config, { priority: 100 })));
+    t.strictSame(s.at(5000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+    t.equal(s.nextDeadlineMs, 8414.0625, 'at 5000 ms: wait cancelled, only the down timer remains');
+    s.at(6000, advertInput(advertFor(s.config, { priority: 100 })));
+    // The helper also fires 'timeout' each second and fails on any action, so 11000 ms (the end of
+    // the first, cancelled wait) passes without a takeover.
+    lowerMasterAdvertsFrom(s, 7000, 15000);
+    t.equal(s.nextDeadlineMs, 16000);
+    t.strictSame(s.at(16000, timeout), becomeMaster(s.config, 'Backup', 'preempt-delay-expired'));
+  },
+);
 
 t.test('preempt_delay: if the lower priority master dies during the wait, the down timer takes over', async (t) => {
   const s = new Scenario(delayed());
@@ -87,21 +91,24 @@ t.test('preempt_delay holds after Fault: the wait restarts with the first lower 
 
 // keepalived 2.2.7 vrrp_complete_instance(): `state MASTER` clears preempt_delay (with a warning), so a
 // rebooted node with state MASTER preempts as soon as its down timer runs out.
-t.test('keepalived mode: initialState Master clears preempt_delay (notice) and preempts after the down timer', async (t) => {
-  const s = new Scenario(delayed({ initialState: 'Master' }));
-  t.strictSame(s.at(0, startup), [
-    {
-      kind: 'notice',
-      notice: 'preempt-settings-ignored',
-      detail: 'initial state MASTER clears preempt_delay 10000 ms (keepalived 2.2.7 behaviour)',
-    },
-    stateChange('Initialize', 'Backup', 'startup-master-wanted', 150),
-  ]);
-  t.strictSame(s.at(1000, advertInput(advertFor(s.config, { priority: 100 }))), [], 'discarded');
-  t.strictSame(s.at(2000, advertInput(advertFor(s.config, { priority: 100 }))), [], 'discarded');
-  t.equal(s.nextDeadlineMs, 3414.0625, 'never reset');
-  t.strictSame(s.at(3414.0625, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
-});
+t.test(
+  'keepalived mode: initialState Master clears preempt_delay (notice) and preempts after the down timer',
+  async (t) => {
+    const s = new Scenario(delayed({ initialState: 'Master' }));
+    t.strictSame(s.at(0, startup), [
+      {
+        kind: 'notice',
+        notice: 'preempt-settings-ignored',
+        detail: 'initial state MASTER clears preempt_delay 10000 ms (keepalived 2.2.7 behaviour)',
+      },
+      stateChange('Initialize', 'Backup', 'startup-master-wanted', 150),
+    ]);
+    t.strictSame(s.at(1000, advertInput(advertFor(s.config, { priority: 100 }))), [], 'discarded');
+    t.strictSame(s.at(2000, advertInput(advertFor(s.config, { priority: 100 }))), [], 'discarded');
+    t.equal(s.nextDeadlineMs, 3414.0625, 'never reset');
+    t.strictSame(s.at(3414.0625, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+  },
+);
 
 t.test('keepalived mode: initialState Master clears nopreempt (notice) and preempts', async (t) => {
   const s = new Scenario(v2Config({ priority: 150, preempt: false, initialState: 'Master' }));
@@ -127,7 +134,9 @@ t.test('openshift mode: initialState Master still waits preempt_delay before tak
 });
 
 t.test('openshift mode: initialState Master with nopreempt never preempts a live master', async (t) => {
-  const s = new Scenario(v2Config({ priority: 150, preempt: false, initialState: 'Master', preemptDelayMode: 'openshift' }));
+  const s = new Scenario(
+    v2Config({ priority: 150, preempt: false, initialState: 'Master', preemptDelayMode: 'openshift' }),
+  );
   t.strictSame(s.at(0, startup), [stateChange('Initialize', 'Backup', 'startup-master-wanted', 150)]);
   lowerMasterAdvertsFrom(s, 1000, 30000);
   t.equal(s.state, 'Backup');

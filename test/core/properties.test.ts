@@ -26,10 +26,17 @@ function stepArbitrary(config: VirtualRouterConfig): fc.Arbitrary<Step> {
     {
       weight: 2,
       arbitrary: fc
-        .record({ name: fc.constantFrom('a', 'b', 'c'), up: fc.boolean(), weight: fc.constantFrom(-50, -10, 0, 10, 50) })
+        .record({
+          name: fc.constantFrom('a', 'b', 'c'),
+          up: fc.boolean(),
+          weight: fc.constantFrom(-50, -10, 0, 10, 50),
+        })
         .map((track): RouterInput => ({ kind: 'track', ...track })),
     },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: 255 }).map((priority): RouterInput => ({ kind: 'setPriority', priority })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: 255 }).map((priority): RouterInput => ({ kind: 'setPriority', priority })),
+    },
   );
   return fc.record({ delayMs: fc.integer({ min: 0, max: 4000 }), input });
 }
@@ -89,7 +96,8 @@ function checkInvariants(config: VirtualRouterConfig, steps: readonly Step[]): v
     if ((state === 'Initialize' || state === 'Fault') && deadline !== undefined) {
       throw new Error(`${where}: a deadline (${deadline}) in ${state}`);
     }
-    if ((state === 'Backup' || state === 'Master') && deadline === undefined) throw new Error(`${where}: no deadline in ${state}`);
+    if ((state === 'Backup' || state === 'Master') && deadline === undefined)
+      throw new Error(`${where}: no deadline in ${state}`);
     if (input.kind === 'timeout' && deadline !== undefined && deadline <= nowMs) {
       throw new Error(`${where}: deadline ${deadline} still due after a timeout`);
     }
@@ -101,7 +109,10 @@ for (const [label, config] of [
   ['v2 owner', v2Config({ priority: 255 })],
   ['v2 preempt_delay', v2Config({ priority: 150, preemptDelayMs: 5000 })],
   ['v3 nopreempt', v3Config({ preempt: false })],
-  ['v3 openshift initialState Master', v3Config({ initialState: 'Master', preemptDelayMode: 'openshift', preemptDelayMs: 3000 })],
+  [
+    'v3 openshift initialState Master',
+    v3Config({ initialState: 'Master', preemptDelayMode: 'openshift', preemptDelayMs: 3000 }),
+  ],
 ] as const) {
   t.test(`properties (${label}): state chain, VIPs only as Master, deadlines never stuck`, async (t) => {
     t.doesNotThrow(

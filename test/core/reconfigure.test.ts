@@ -42,7 +42,9 @@ t.test('a Master keeps its state: the VIPs that left are removed, new ones added
   // The next advert (still due at 4414.0625) lists the new addresses.
   t.strictSame(s.at(MASTER_AT + 1000, timeout), [sendAdvert(next, 150)]);
   // The pending second burst of the takeover announces what the router has now.
-  t.strictSame(ofKind(s.at(MASTER_AT + 5000, timeout), 'announceVips'), [{ kind: 'announceVips', addresses: next.virtualAddresses, count: 5 }]);
+  t.strictSame(ofKind(s.at(MASTER_AT + 5000, timeout), 'announceVips'), [
+    { kind: 'announceVips', addresses: next.virtualAddresses, count: 5 },
+  ]);
 });
 
 t.test('the same configuration changes nothing', async (t) => {
@@ -66,7 +68,9 @@ t.test('a Backup only remembers new VIPs, and uses them when it takes over', asy
 t.test('priority: re-evaluated as setPriority does', async (t) => {
   const config = v2Config({ priority: 150 });
   const s = masterScenario(config);
-  t.strictSame(s.router.reconfigure({ ...config, priority: 90 }, 4000), [{ kind: 'priorityChange', from: 150, to: 90 }]);
+  t.strictSame(s.router.reconfigure({ ...config, priority: 90 }, 4000), [
+    { kind: 'priorityChange', from: 150, to: 90 },
+  ]);
   t.equal(s.state, 'Master', 'a Master that now ranks lower stays Master until a higher advert arrives');
   t.strictSame(s.at(MASTER_AT + 1000, timeout), [sendAdvert({ ...config, priority: 90 }, 90)]);
   const changes = s.at(4500, advertInput(advertFor(s.config, { priority: 100 })));
@@ -76,11 +80,15 @@ t.test('priority: re-evaluated as setPriority does', async (t) => {
   const b = new Scenario(v2Config({ priority: 100 }));
   b.at(0, startup);
   b.at(1000, advertInput(advertFor(b.config, { priority: 120 })));
-  t.strictSame(b.router.reconfigure({ ...b.config, priority: 200 }, 1500), [{ kind: 'priorityChange', from: 100, to: 200 }]);
+  t.strictSame(b.router.reconfigure({ ...b.config, priority: 200 }, 1500), [
+    { kind: 'priorityChange', from: 100, to: 200 },
+  ]);
   t.strictSame(b.at(2000, advertInput(advertFor(b.config, { priority: 120 }))), [], 'the lower advert is discarded');
   // Down timer: last accepted advert (1000) + 3 s + Skew_Time at priority 200 (56/256 s).
   t.equal(b.nextDeadlineMs, 1000 + 3000 + 218.75);
-  t.match(ofKind(b.at(4218.75, timeout), 'stateChange'), [{ from: 'Backup', to: 'Master', reason: 'master-down-timer' }]);
+  t.match(ofKind(b.at(4218.75, timeout), 'stateChange'), [
+    { from: 'Backup', to: 'Master', reason: 'master-down-timer' },
+  ]);
 });
 
 t.test('advert interval: a Master uses it from its next advert', async (t) => {
@@ -107,9 +115,21 @@ t.test('advert interval: a v3 Backup keeps what it learned from its Master; a v2
   const next = { ...v2.config, advertIntervalCs: 200 };
   v2.router.reconfigure(next, 600);
   t.equal(v2.nextDeadlineMs, 500 + 3609.375, 'the running down timer stays');
-  t.strictSame(v2.at(700, advertInput(advertFor(next, { priority: 200 }))), [], 'an advert with the new interval is accepted');
-  t.equal(v2.nextDeadlineMs, 700 + 6000 + 609.375, 'the next down timer is on the new interval (v2 Skew_Time does not scale)');
-  t.match(v2.at(800, advertInput(advertFor(next, { priority: 200, intervalCs: 100 }))), [{ kind: 'dropped', reason: 'interval-mismatch' }], 'the old interval is now a mismatch');
+  t.strictSame(
+    v2.at(700, advertInput(advertFor(next, { priority: 200 }))),
+    [],
+    'an advert with the new interval is accepted',
+  );
+  t.equal(
+    v2.nextDeadlineMs,
+    700 + 6000 + 609.375,
+    'the next down timer is on the new interval (v2 Skew_Time does not scale)',
+  );
+  t.match(
+    v2.at(800, advertInput(advertFor(next, { priority: 200, intervalCs: 100 }))),
+    [{ kind: 'dropped', reason: 'interval-mismatch' }],
+    'the old interval is now a mismatch',
+  );
 });
 
 t.test('preempt off ends a preempt_delay wait; nopreempt keeps a lower Master', async (t) => {
@@ -132,18 +152,35 @@ t.test('auth and unicast peers apply to the next advert received', async (t) => 
   const s = new Scenario(config);
   s.at(0, startup);
   s.router.reconfigure({ ...config, auth: { type: 'pass', password: 'secret' } }, 10);
-  t.match(s.at(20, advertInput(advertFor(config, { priority: 200 }))), [{ kind: 'dropped', reason: 'auth-type-mismatch' }]);
-  t.strictSame(s.at(30, advertInput(advertFor(s.router.config, { priority: 200 }))), [], 'one with the new password is accepted');
+  t.match(s.at(20, advertInput(advertFor(config, { priority: 200 }))), [
+    { kind: 'dropped', reason: 'auth-type-mismatch' },
+  ]);
+  t.strictSame(
+    s.at(30, advertInput(advertFor(s.router.config, { priority: 200 }))),
+    [],
+    'one with the new password is accepted',
+  );
   s.router.reconfigure({ ...s.router.config, unicastPeers: ['192.0.2.30'] }, 40);
-  t.match(s.at(50, advertInput(advertFor(s.router.config, { priority: 200, to: '192.0.2.10' }))), [{ kind: 'dropped', reason: 'unknown-unicast-source' }]);
+  t.match(s.at(50, advertInput(advertFor(s.router.config, { priority: 200, to: '192.0.2.10' }))), [
+    { kind: 'dropped', reason: 'unknown-unicast-source' },
+  ]);
 });
 
 t.test('identity fields cannot change in place', async (t) => {
   const config = v2Config();
   const s = new Scenario(config);
   s.at(0, startup);
-  for (const change of [{ name: 'VI_2' }, { interface: 'eth1' }, { vrid: 52 }, { version: 3 as const }, { family: 6 as const }]) {
-    t.throws(() => s.router.reconfigure({ ...config, ...change }, 10), new RegExp(`cannot reconfigure ${Object.keys(change)[0]} in place`));
+  for (const change of [
+    { name: 'VI_2' },
+    { interface: 'eth1' },
+    { vrid: 52 },
+    { version: 3 as const },
+    { family: 6 as const },
+  ]) {
+    t.throws(
+      () => s.router.reconfigure({ ...config, ...change }, 10),
+      new RegExp(`cannot reconfigure ${Object.keys(change)[0]} in place`),
+    );
   }
   t.equal(s.router.config, config, 'a refused reconfiguration changes nothing');
 });
@@ -158,8 +195,13 @@ t.test('before startup: the new configuration is what startup uses', async (t) =
 t.test('the announce refresh restarts when its settings change', async (t) => {
   const config = v2Config({ priority: 150 });
   const s = masterScenario(config);
-  s.router.reconfigure({ ...config, announce: { ...config.announce, refreshIntervalMs: 2000, refreshRepeat: 2 } }, 4000);
-  t.strictSame(ofKind(s.at(6000, timeout), 'announceVips'), [{ kind: 'announceVips', addresses: config.virtualAddresses, count: 2 }]);
+  s.router.reconfigure(
+    { ...config, announce: { ...config.announce, refreshIntervalMs: 2000, refreshRepeat: 2 } },
+    4000,
+  );
+  t.strictSame(ofKind(s.at(6000, timeout), 'announceVips'), [
+    { kind: 'announceVips', addresses: config.virtualAddresses, count: 2 },
+  ]);
   t.equal(s.state, 'Master');
 });
 
@@ -167,9 +209,17 @@ t.test('a Backup reconfigured to the owner priority takes over when its down tim
   const s = new Scenario(v2Config({ priority: 100 }));
   s.at(0, startup);
   s.at(1000, advertInput(advertFor(s.config, { priority: 200 })));
-  t.strictSame(s.router.reconfigure({ ...s.config, priority: 255 }, 1500), [{ kind: 'priorityChange', from: 100, to: 255 }]);
-  t.strictSame(s.at(2000, advertInput(advertFor(s.config, { priority: 200 }))), [], "the Master's advert is discarded now");
+  t.strictSame(s.router.reconfigure({ ...s.config, priority: 255 }, 1500), [
+    { kind: 'priorityChange', from: 100, to: 255 },
+  ]);
+  t.strictSame(
+    s.at(2000, advertInput(advertFor(s.config, { priority: 200 }))),
+    [],
+    "the Master's advert is discarded now",
+  );
   // Down timer: the last accepted advert (1000) + 3 s + Skew_Time at 255 (1/256 s).
   t.equal(s.nextDeadlineMs, 1000 + 3000 + 3.90625);
-  t.match(ofKind(s.at(4003.90625, timeout), 'stateChange'), [{ from: 'Backup', to: 'Master', reason: 'master-down-timer', priority: 255 }]);
+  t.match(ofKind(s.at(4003.90625, timeout), 'stateChange'), [
+    { from: 'Backup', to: 'Master', reason: 'master-down-timer', priority: 255 },
+  ]);
 });

@@ -94,7 +94,8 @@ export function advertFor(config: VirtualRouterConfig, options: AdvertOptions = 
     advertIntervalCs: options.intervalCs ?? config.advertIntervalCs,
     addresses: options.addresses ?? config.virtualAddresses,
     authType: options.authType ?? (version === 2 && password !== undefined ? 1 : 0),
-    authData: version === 2 ? (password !== undefined ? passwordToAuthData(password) : new Uint8Array(8)) : new Uint8Array(0),
+    authData:
+      version === 2 ? (password !== undefined ? passwordToAuthData(password) : new Uint8Array(8)) : new Uint8Array(0),
     family,
     sourceAddress: options.from ?? (family === 4 ? '192.0.2.20' : 'fe80::20'),
     destinationAddress: options.to ?? (family === 4 ? '224.0.0.18' : 'ff02::12'),
@@ -130,7 +131,11 @@ export function sendAdvert(config: VirtualRouterConfig, priority: number): Route
 }
 /** The owner's VIPs take traffic whatever Accept_Mode says (RFC 9568 6.4.3; test/core/owner-accept.test.ts). */
 export function addVips(config: VirtualRouterConfig): RouterAction {
-  return { kind: 'addVips', addresses: config.virtualAddresses, acceptMode: config.acceptMode || config.priority === 255 };
+  return {
+    kind: 'addVips',
+    addresses: config.virtualAddresses,
+    acceptMode: config.acceptMode || config.priority === 255,
+  };
 }
 export function removeVips(config: VirtualRouterConfig): RouterAction {
   return { kind: 'removeVips', addresses: config.virtualAddresses };
@@ -138,7 +143,12 @@ export function removeVips(config: VirtualRouterConfig): RouterAction {
 export function announce(config: VirtualRouterConfig, count: number): RouterAction {
   return { kind: 'announceVips', addresses: config.virtualAddresses, count };
 }
-export function stateChange(from: RouterState, to: RouterState, reason: TransitionReason, priority: number): RouterAction {
+export function stateChange(
+  from: RouterState,
+  to: RouterState,
+  reason: TransitionReason,
+  priority: number,
+): RouterAction {
   return { kind: 'stateChange', from, to, reason, priority };
 }
 
@@ -182,6 +192,9 @@ export class Scenario {
 }
 
 /** Only the actions of one kind, to assert on part of a longer list. */
-export function ofKind<K extends RouterAction['kind']>(actions: readonly RouterAction[], kind: K): Extract<RouterAction, { kind: K }>[] {
+export function ofKind<K extends RouterAction['kind']>(
+  actions: readonly RouterAction[],
+  kind: K,
+): Extract<RouterAction, { kind: K }>[] {
   return actions.filter((action): action is Extract<RouterAction, { kind: K }> => action.kind === kind);
 }

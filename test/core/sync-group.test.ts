@@ -22,18 +22,24 @@ import {
 const sync = (command: SyncGroupCommand): RouterInput => ({ kind: 'syncGroup', command });
 const DOWN = 3609.375;
 
-t.test('sync: a member whose down timer runs out says it is ready and waits, asking again each Master_Down_Interval', async (t) => {
-  const s = new Scenario(v2Config());
-  t.strictSame(s.at(0, sync('join')), []);
-  s.at(0, startup);
-  const actions = s.at(DOWN, timeout);
-  t.equal(s.state, 'Backup');
-  t.strictSame(actions.map((a) => a.kind), ['notice']);
-  t.match(actions[0], { kind: 'notice', notice: 'sync-wants-master' });
-  t.equal(s.nextDeadlineMs, 2 * DOWN);
-  t.strictSame(s.at(2 * DOWN, timeout), [], 'no second notice while still waiting');
-  t.strictSame(s.at(2 * DOWN + 10, sync('master')), becomeMaster(s.config, 'Backup', 'sync-group'));
-});
+t.test(
+  'sync: a member whose down timer runs out says it is ready and waits, asking again each Master_Down_Interval',
+  async (t) => {
+    const s = new Scenario(v2Config());
+    t.strictSame(s.at(0, sync('join')), []);
+    s.at(0, startup);
+    const actions = s.at(DOWN, timeout);
+    t.equal(s.state, 'Backup');
+    t.strictSame(
+      actions.map((a) => a.kind),
+      ['notice'],
+    );
+    t.match(actions[0], { kind: 'notice', notice: 'sync-wants-master' });
+    t.equal(s.nextDeadlineMs, 2 * DOWN);
+    t.strictSame(s.at(2 * DOWN, timeout), [], 'no second notice while still waiting');
+    t.strictSame(s.at(2 * DOWN + 10, sync('master')), becomeMaster(s.config, 'Backup', 'sync-group'));
+  },
+);
 
 t.test('sync: a waiting member that hears a master stands by', async (t) => {
   const s = new Scenario(v2Config());
@@ -43,7 +49,11 @@ t.test('sync: a waiting member that hears a master stands by', async (t) => {
   const actions = s.at(DOWN + 100, advertInput(advertFor(s.config, { priority: 150, from: '192.0.2.9' })));
   t.match(actions, [{ kind: 'notice', notice: 'sync-stands-by' }]);
   t.equal(s.nextDeadlineMs, DOWN + 100 + DOWN, 'the down timer restarts from the advert');
-  t.strictSame(s.at(DOWN + 200, sync('master')), becomeMaster(s.config, 'Backup', 'sync-group'), "'master' from the group still applies");
+  t.strictSame(
+    s.at(DOWN + 200, sync('master')),
+    becomeMaster(s.config, 'Backup', 'sync-group'),
+    "'master' from the group still applies",
+  );
 });
 
 t.test('sync: a router outside any group takes over alone as before', async (t) => {
@@ -72,7 +82,11 @@ t.test('sync: own faults are reported; a group fault holds the member in Fault u
   s.at(DOWN, timeout);
   s.at(DOWN, sync('master'));
   // Another member failed: held in Fault (priority-0 advert as Master), no own-fault notice.
-  t.strictSame(s.at(4000, sync('fault')), [sendAdvert(s.config, 0), removeVips(s.config), stateChange('Master', 'Fault', 'sync-group', 100)]);
+  t.strictSame(s.at(4000, sync('fault')), [
+    sendAdvert(s.config, 0),
+    removeVips(s.config),
+    stateChange('Master', 'Fault', 'sync-group', 100),
+  ]);
   // Our own link fails meanwhile: reported, state unchanged.
   t.match(s.at(4100, linkDown), [{ kind: 'notice', notice: 'sync-own-fault' }]);
   t.equal(s.state, 'Fault');
@@ -80,7 +94,10 @@ t.test('sync: own faults are reported; a group fault holds the member in Fault u
   t.strictSame(s.at(4200, sync('fault-cleared')), []);
   t.equal(s.state, 'Fault');
   const recovered = s.at(4300, linkUp);
-  t.match(recovered, [{ kind: 'notice', notice: 'sync-own-fault-cleared' }, stateChange('Fault', 'Backup', 'link-up', 100)]);
+  t.match(recovered, [
+    { kind: 'notice', notice: 'sync-own-fault-cleared' },
+    stateChange('Fault', 'Backup', 'link-up', 100),
+  ]);
   t.equal(s.nextDeadlineMs, 4300 + DOWN, 'full down timer after Fault');
 });
 
@@ -93,7 +110,11 @@ t.test('sync: a weight-0 track failing is an own fault; joining while faulted re
   t.match(s.at(200, track('chk', true, 0)), [{ kind: 'notice', notice: 'sync-own-fault-cleared' }]);
   t.equal(s.state, 'Fault', 'the group still holds it');
   t.strictSame(s.at(300, sync('fault-cleared')), [stateChange('Fault', 'Backup', 'sync-group', 100)]);
-  t.strictSame(s.at(300, track('other', false, -10)).map((a) => a.kind), ['priorityChange'], 'a weighted track is no fault');
+  t.strictSame(
+    s.at(300, track('other', false, -10)).map((a) => a.kind),
+    ['priorityChange'],
+    'a weighted track is no fault',
+  );
 });
 
 t.test('sync: a preempt_delay wait that ends also only makes the member ready', async (t) => {
@@ -105,17 +126,20 @@ t.test('sync: a preempt_delay wait that ends also only makes the member ready', 
   t.equal(s.state, 'Backup');
 });
 
-t.test("sync: 'leave' (its group removed on reload): a waiting member takes over at its next expiry; a group fault ends", async (t) => {
-  const s = new Scenario(v2Config());
-  s.at(0, sync('join'));
-  s.at(0, startup);
-  s.at(DOWN, timeout);
-  t.equal(s.state, 'Backup', 'waiting for its group');
-  t.strictSame(s.at(DOWN + 10, sync('leave')), []);
-  t.strictSame(s.at(2 * DOWN, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
-  const held = new Scenario(v2Config());
-  held.at(0, sync('join'));
-  held.at(0, startup);
-  held.at(10, sync('fault'));
-  t.strictSame(held.at(20, sync('leave')), [stateChange('Fault', 'Backup', 'sync-group', 100)]);
-});
+t.test(
+  "sync: 'leave' (its group removed on reload): a waiting member takes over at its next expiry; a group fault ends",
+  async (t) => {
+    const s = new Scenario(v2Config());
+    s.at(0, sync('join'));
+    s.at(0, startup);
+    s.at(DOWN, timeout);
+    t.equal(s.state, 'Backup', 'waiting for its group');
+    t.strictSame(s.at(DOWN + 10, sync('leave')), []);
+    t.strictSame(s.at(2 * DOWN, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+    const held = new Scenario(v2Config());
+    held.at(0, sync('join'));
+    held.at(0, startup);
+    held.at(10, sync('fault'));
+    t.strictSame(held.at(20, sync('leave')), [stateChange('Fault', 'Backup', 'sync-group', 100)]);
+  },
+);

@@ -117,7 +117,11 @@ t.test('6.4.2 backup: preempt off (nopreempt) accepts a lower priority master', 
   const s = new Scenario(v2Config({ preempt: false }));
   s.at(0, startup);
   for (let ms = 1000; ms <= 20000; ms += 1000) {
-    t.strictSame(s.at(ms, advertInput(advertFor(s.config, { priority: 50 }))), [], `at ${ms} ms: lower advert accepted`);
+    t.strictSame(
+      s.at(ms, advertInput(advertFor(s.config, { priority: 50 }))),
+      [],
+      `at ${ms} ms: lower advert accepted`,
+    );
     t.strictSame(s.at(ms + 500, timeout), [], `at ${ms + 500} ms: no takeover`);
   }
   t.equal(s.state, 'Backup');
@@ -138,7 +142,11 @@ t.test('6.4.2 v3 backup adopts the master interval (200 cs -> down 7218.75 ms) w
   ]);
   t.equal(s.router.snapshot().masterAdvertIntervalCs, 200);
   t.equal(s.nextDeadlineMs, 1000 + 6000 + 1218.75);
-  t.strictSame(s.at(3000, advertInput(advertFor(s.config, { priority: 150, intervalCs: 200 }))), [], 'no repeated notice');
+  t.strictSame(
+    s.at(3000, advertInput(advertFor(s.config, { priority: 150, intervalCs: 200 }))),
+    [],
+    'no repeated notice',
+  );
   t.equal(s.nextDeadlineMs, 3000 + 7218.75);
 });
 
@@ -190,13 +198,29 @@ t.test('6.4.3 master: sends an advert every Advertisement_Interval', async (t) =
   for (let ms = 1000; ms <= 4000; ms += 1000) {
     t.strictSame(s.at(ms, timeout), [sendAdvert(s.config, 255)], `at ${ms} ms`);
   }
-  t.strictSame(s.at(5000, timeout), [sendAdvert(s.config, 255), announce(s.config, 5)], 'at 5000 ms: advert and second burst');
+  t.strictSame(
+    s.at(5000, timeout),
+    [sendAdvert(s.config, 255), announce(s.config, 5)],
+    'at 5000 ms: advert and second burst',
+  );
   t.equal(s.nextDeadlineMs, 6000);
 });
 
 // RFC 9568 6.4.3: priority 0 -> send an ADVERTISEMENT at once and reset the Adver_Timer.
 t.test('6.4.3 master: priority-0 advert -> advert at once, Adver_Timer reset', async (t) => {
-  const s = new Scenario(v2Config({ priority: 255, announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 5, lowerPrioritySecondBurstDelayMs: 5000 } }));
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: {
+        repeat: 5,
+        secondBurstDelayMs: 0,
+        refreshIntervalMs: 0,
+        refreshRepeat: 1,
+        lowerPriorityRepeat: 5,
+        lowerPrioritySecondBurstDelayMs: 5000,
+      },
+    }),
+  );
   s.at(0, startup);
   t.strictSame(s.at(400, advertInput(advertFor(s.config, { priority: 0 }))), [sendAdvert(s.config, 255)]);
   t.equal(s.nextDeadlineMs, 1400);
@@ -237,7 +261,11 @@ t.test('6.4.3 v3 master: stepping down adopts the new master interval (50 cs)', 
   s.at(3609.375, timeout);
   const actions = s.at(4000, advertInput(advertFor(s.config, { priority: 200, intervalCs: 50 })));
   t.strictSame(actions, [
-    { kind: 'notice', notice: 'interval-mismatch-v3', detail: 'advert from 192.0.2.20 has interval 50 cs, ours is 100 cs' },
+    {
+      kind: 'notice',
+      notice: 'interval-mismatch-v3',
+      detail: 'advert from 192.0.2.20 has interval 50 cs, ours is 100 cs',
+    },
     removeVips(s.config),
     stateChange('Master', 'Backup', 'higher-priority-advert', 100),
   ]);
@@ -272,7 +300,11 @@ t.test('6.4.3 master: IPv6 tie-break compares the 16 bytes', async (t) => {
   const s = new Scenario(v6Config());
   s.at(0, startup);
   s.at(3609.375, timeout);
-  t.equal(s.at(4000, advertInput(advertFor(s.config, { priority: 100, from: 'fe80::9' })))[0]?.kind, 'sendAdvert', 'fe80::9 < fe80::10');
+  t.equal(
+    s.at(4000, advertInput(advertFor(s.config, { priority: 100, from: 'fe80::9' })))[0]?.kind,
+    'sendAdvert',
+    'fe80::9 < fe80::10',
+  );
   t.equal(s.state, 'Master');
   t.strictSame(s.at(4100, advertInput(advertFor(s.config, { priority: 100, from: 'fe80::1:0' }))), [
     removeVips(s.config),
@@ -306,7 +338,14 @@ t.test('keepalived master: lower priority advert re-announces the VIPs, second b
   const s = new Scenario(
     v2Config({
       priority: 255,
-      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 2500 },
+      announce: {
+        repeat: 5,
+        secondBurstDelayMs: 0,
+        refreshIntervalMs: 0,
+        refreshRepeat: 1,
+        lowerPriorityRepeat: 2,
+        lowerPrioritySecondBurstDelayMs: 2500,
+      },
     }),
   );
   s.at(0, startup);
@@ -322,12 +361,22 @@ t.test('keepalived master: lowerPriorityRepeat 0 turns the re-announcement off',
   const s = new Scenario(
     v2Config({
       priority: 255,
-      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 0, lowerPrioritySecondBurstDelayMs: 2500 },
+      announce: {
+        repeat: 5,
+        secondBurstDelayMs: 0,
+        refreshIntervalMs: 0,
+        refreshRepeat: 1,
+        lowerPriorityRepeat: 0,
+        lowerPrioritySecondBurstDelayMs: 2500,
+      },
     }),
   );
   s.at(0, startup);
   const actions = s.at(300, advertInput(advertFor(s.config, { priority: 100 })));
-  t.strictSame(actions.map((a) => a.kind), ['sendAdvert', 'notice']);
+  t.strictSame(
+    actions.map((a) => a.kind),
+    ['sendAdvert', 'notice'],
+  );
 });
 
 // RFC 9568 6.4.3 Shutdown: cancel Adver_Timer, send priority 0, go Initialize. Then remove VIPs.
@@ -373,14 +422,22 @@ t.test('owner conflict: the owner with the smaller primary address steps down an
   const s = new Scenario(v2Config({ priority: 255, primaryAddress: '192.0.2.10' }));
   s.at(0, startup);
   t.strictSame(s.at(500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' }))), [
-    { kind: 'notice', notice: 'owner-conflict', detail: '192.0.2.20 also claims priority 255; its primary address is greater: we step down' },
+    {
+      kind: 'notice',
+      notice: 'owner-conflict',
+      detail: '192.0.2.20 also claims priority 255; its primary address is greater: we step down',
+    },
     removeVips(s.config),
     stateChange('Master', 'Backup', 'tie-break-lost', 255),
   ]);
   t.equal(s.router.snapshot().basePriority, 255);
   t.equal(s.router.effectivePriority, 255);
   t.equal(s.nextDeadlineMs, 500 + 3000 + 3.90625, 'Master_Down_Interval at priority 255');
-  t.strictSame(s.at(1500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' }))), [], 'as Backup it follows the other owner');
+  t.strictSame(
+    s.at(1500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' }))),
+    [],
+    'as Backup it follows the other owner',
+  );
 });
 
 t.test('owner conflict: the owner with the greater primary address stays Master and advertises at once', async (t) => {
@@ -388,7 +445,11 @@ t.test('owner conflict: the owner with the greater primary address stays Master 
   s.at(0, startup);
   const actions = s.at(500, advertInput(advertFor(s.config, { priority: 255, from: '192.0.2.20' })));
   t.match(actions, [
-    { kind: 'notice', notice: 'owner-conflict', detail: '192.0.2.20 also claims priority 255; our primary address is greater: we stay Master' },
+    {
+      kind: 'notice',
+      notice: 'owner-conflict',
+      detail: '192.0.2.20 also claims priority 255; our primary address is greater: we stay Master',
+    },
     { kind: 'sendAdvert', priority: 255 },
   ]);
   t.equal(ofKind(actions, 'stateChange').length, 0, 'no state change');
@@ -426,42 +487,89 @@ t.test('snapshot reports the router as it is', async (t) => {
   });
 });
 
-t.test('keepalived master: a router that keeps advertising lower gets adverts, but one announcement per hold-off', async (t) => {
-  const s = new Scenario(
-    v2Config({
-      priority: 255,
-      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 2500 },
-    }),
-  );
-  s.at(0, startup);
-  t.strictSame(s.at(300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind), ['sendAdvert', 'announceVips', 'notice']);
-  t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
-  t.strictSame(s.at(1300, advertInput(advertFor(s.config, { priority: 100 }))), [sendAdvert(s.config, 255)], 'at 1300 ms: advert only');
-  t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
-  t.strictSame(s.at(2300, advertInput(advertFor(s.config, { priority: 100 }))), [sendAdvert(s.config, 255)], 'at 2300 ms: advert only');
-  t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second burst was not pushed back');
-  t.strictSame(s.at(3300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind), ['sendAdvert', 'announceVips', 'notice'], 'at 3300 ms: hold-off over');
-});
+t.test(
+  'keepalived master: a router that keeps advertising lower gets adverts, but one announcement per hold-off',
+  async (t) => {
+    const s = new Scenario(
+      v2Config({
+        priority: 255,
+        announce: {
+          repeat: 5,
+          secondBurstDelayMs: 0,
+          refreshIntervalMs: 0,
+          refreshRepeat: 1,
+          lowerPriorityRepeat: 2,
+          lowerPrioritySecondBurstDelayMs: 2500,
+        },
+      }),
+    );
+    s.at(0, startup);
+    t.strictSame(
+      s.at(300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind),
+      ['sendAdvert', 'announceVips', 'notice'],
+    );
+    t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
+    t.strictSame(
+      s.at(1300, advertInput(advertFor(s.config, { priority: 100 }))),
+      [sendAdvert(s.config, 255)],
+      'at 1300 ms: advert only',
+    );
+    t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
+    t.strictSame(
+      s.at(2300, advertInput(advertFor(s.config, { priority: 100 }))),
+      [sendAdvert(s.config, 255)],
+      'at 2300 ms: advert only',
+    );
+    t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second burst was not pushed back');
+    t.strictSame(
+      s.at(3300, advertInput(advertFor(s.config, { priority: 100 }))).map((a) => a.kind),
+      ['sendAdvert', 'announceVips', 'notice'],
+      'at 3300 ms: hold-off over',
+    );
+  },
+);
 
 // The contested winner's re-announcement (issue 16): the hold-off is for one source's regular stream.
 // A Master losing to us sends one advert as it steps down; if hosts learnt its MAC after our last
 // announcement (a healed partition, three Masters meeting), that advert is the only sign we get.
-t.test('keepalived master: a new lower source, a silent one heard again, or an early advert is announced despite the hold-off', async (t) => {
-  const s = new Scenario(
-    v2Config({
-      priority: 255,
-      announce: { repeat: 5, secondBurstDelayMs: 0, refreshIntervalMs: 0, refreshRepeat: 1, lowerPriorityRepeat: 2, lowerPrioritySecondBurstDelayMs: 5000 },
-    }),
-  );
-  const lower = (from: string) => advertInput(advertFor(s.config, { priority: 100, from }));
-  const kinds = (atMs: number, input: ReturnType<typeof lower>) => s.at(atMs, input).map((a) => a.kind);
-  s.at(0, startup);
-  t.strictSame(kinds(300, lower('192.0.2.20')), ['sendAdvert', 'announceVips', 'notice'], 'at 300 ms: first contest');
-  t.strictSame(kinds(1300, lower('192.0.2.20')), ['sendAdvert'], 'at 1300 ms: its regular stream, held off');
-  t.strictSame(kinds(1400, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 1400 ms: another source is a new contest');
-  t.strictSame(kinds(1405, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 1405 ms: it advertised early (stepping down)');
-  t.strictSame(kinds(2300, lower('192.0.2.20')), ['sendAdvert'], 'at 2300 ms: the first source, still regular');
-  // 192.0.2.30 was last heard at 1405 ms; more than three 1 s intervals later it is a new claim.
-  t.strictSame(kinds(4500, lower('192.0.2.30')), ['sendAdvert', 'announceVips', 'notice'], 'at 4500 ms: heard again after a silence');
-  t.strictSame(kinds(5200, lower('192.0.2.30')), ['sendAdvert'], 'at 5200 ms: regular again, held off');
-});
+t.test(
+  'keepalived master: a new lower source, a silent one heard again, or an early advert is announced despite the hold-off',
+  async (t) => {
+    const s = new Scenario(
+      v2Config({
+        priority: 255,
+        announce: {
+          repeat: 5,
+          secondBurstDelayMs: 0,
+          refreshIntervalMs: 0,
+          refreshRepeat: 1,
+          lowerPriorityRepeat: 2,
+          lowerPrioritySecondBurstDelayMs: 5000,
+        },
+      }),
+    );
+    const lower = (from: string) => advertInput(advertFor(s.config, { priority: 100, from }));
+    const kinds = (atMs: number, input: ReturnType<typeof lower>) => s.at(atMs, input).map((a) => a.kind);
+    s.at(0, startup);
+    t.strictSame(kinds(300, lower('192.0.2.20')), ['sendAdvert', 'announceVips', 'notice'], 'at 300 ms: first contest');
+    t.strictSame(kinds(1300, lower('192.0.2.20')), ['sendAdvert'], 'at 1300 ms: its regular stream, held off');
+    t.strictSame(
+      kinds(1400, lower('192.0.2.30')),
+      ['sendAdvert', 'announceVips', 'notice'],
+      'at 1400 ms: another source is a new contest',
+    );
+    t.strictSame(
+      kinds(1405, lower('192.0.2.30')),
+      ['sendAdvert', 'announceVips', 'notice'],
+      'at 1405 ms: it advertised early (stepping down)',
+    );
+    t.strictSame(kinds(2300, lower('192.0.2.20')), ['sendAdvert'], 'at 2300 ms: the first source, still regular');
+    // 192.0.2.30 was last heard at 1405 ms; more than three 1 s intervals later it is a new claim.
+    t.strictSame(
+      kinds(4500, lower('192.0.2.30')),
+      ['sendAdvert', 'announceVips', 'notice'],
+      'at 4500 ms: heard again after a silence',
+    );
+    t.strictSame(kinds(5200, lower('192.0.2.30')), ['sendAdvert'], 'at 5200 ms: regular again, held off');
+  },
+);

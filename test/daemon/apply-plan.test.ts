@@ -1,7 +1,13 @@
 // planApply as a table: the running routers and VipSpecs, the new ones, and what apply must do with
 // each router, decided without a namespace, a socket or a netlink call.
 import t from 'tap';
-import { planApply, withoutAddresses, withPrevious, type ApplyPlan, type PlannedRouter } from '../../src/daemon/apply-plan.js';
+import {
+  planApply,
+  withoutAddresses,
+  withPrevious,
+  type ApplyPlan,
+  type PlannedRouter,
+} from '../../src/daemon/apply-plan.js';
 import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import type { VipSpec } from '../../src/model/runtime-input.js';
 import type { VmacPlan } from '../../src/linux/vmac.js';
@@ -41,25 +47,78 @@ interface Case {
   };
 }
 
-const vmac = (name: string, parent = 'veth0'): VmacPlan => ({ router: name, vrid: 1, family: 4, parent, name: 'vrrp.1', mac: '00:00:5e:00:01:01' });
+const vmac = (name: string, parent = 'veth0'): VmacPlan => ({
+  router: name,
+  vrid: 1,
+  family: 4,
+  parent,
+  name: 'vrrp.1',
+  mac: '00:00:5e:00:01:01',
+});
 
 const cases: Case[] = [
   { title: 'same settings: unchanged', current: [router('r1')], next: [router('r1')], expect: { unchanged: ['r1'] } },
-  { title: 'another priority: reconfigured in place', current: [router('r1')], next: [router('r1', { priority: 150 })], expect: { reconfigure: ['r1'] } },
-  { title: 'another VIP: reconfigured, nothing respecified', current: [router('r1')], next: [router('r1', { virtualAddresses: ['192.0.2.200'] })], expect: { reconfigure: ['r1'] } },
-  { title: 'another VRID: replaced', current: [router('r1')], next: [router('r1', { vrid: 9 })], expect: { replace: ['r1'], start: ['r1'] } },
-  { title: 'another interface: replaced', current: [router('r1')], next: [router('r1', { interface: 'veth1' })], expect: { replace: ['r1'], start: ['r1'] } },
-  { title: 'another version: replaced', current: [router('r1')], next: [router('r1', { version: 3 })], expect: { replace: ['r1'], start: ['r1'] } },
-  { title: 'a VMAC taken on: replaced', current: [router('r1')], next: [router('r1', {}, vmac('r1'))], expect: { replace: ['r1'], start: ['r1'] } },
-  { title: 'a new name: added', current: [router('r1')], next: [router('r1'), router('r2')], expect: { unchanged: ['r1'], add: ['r2'], start: ['r2'] } },
-  { title: 'a name left out: removed', current: [router('r1'), router('r2')], next: [router('r2')], expect: { unchanged: ['r2'], remove: ['r1'] } },
+  {
+    title: 'another priority: reconfigured in place',
+    current: [router('r1')],
+    next: [router('r1', { priority: 150 })],
+    expect: { reconfigure: ['r1'] },
+  },
+  {
+    title: 'another VIP: reconfigured, nothing respecified',
+    current: [router('r1')],
+    next: [router('r1', { virtualAddresses: ['192.0.2.200'] })],
+    expect: { reconfigure: ['r1'] },
+  },
+  {
+    title: 'another VRID: replaced',
+    current: [router('r1')],
+    next: [router('r1', { vrid: 9 })],
+    expect: { replace: ['r1'], start: ['r1'] },
+  },
+  {
+    title: 'another interface: replaced',
+    current: [router('r1')],
+    next: [router('r1', { interface: 'veth1' })],
+    expect: { replace: ['r1'], start: ['r1'] },
+  },
+  {
+    title: 'another version: replaced',
+    current: [router('r1')],
+    next: [router('r1', { version: 3 })],
+    expect: { replace: ['r1'], start: ['r1'] },
+  },
+  {
+    title: 'a VMAC taken on: replaced',
+    current: [router('r1')],
+    next: [router('r1', {}, vmac('r1'))],
+    expect: { replace: ['r1'], start: ['r1'] },
+  },
+  {
+    title: 'a new name: added',
+    current: [router('r1')],
+    next: [router('r1'), router('r2')],
+    expect: { unchanged: ['r1'], add: ['r2'], start: ['r2'] },
+  },
+  {
+    title: 'a name left out: removed',
+    current: [router('r1'), router('r2')],
+    next: [router('r2')],
+    expect: { unchanged: ['r2'], remove: ['r1'] },
+  },
   {
     title: 'replaced and added start in the order of the new input',
     current: [router('r2')],
     next: [router('r3'), router('r2', { vrid: 7 }), router('r1')],
     expect: { add: ['r3', 'r1'], replace: ['r2'], start: ['r3', 'r2', 'r1'] },
   },
-  { title: 'failed to resolve: neither removed nor touched', current: [router('r1'), router('r2')], next: [router('r2')], unresolved: ['r1'], expect: { unchanged: ['r2'] } },
+  {
+    title: 'failed to resolve: neither removed nor touched',
+    current: [router('r1'), router('r2')],
+    next: [router('r2')],
+    unresolved: ['r1'],
+    expect: { unchanged: ['r2'] },
+  },
   {
     title: 'a kept VIP with another prefix length: reconfigured, that address respecified',
     current: [router('r1')],
@@ -78,7 +137,9 @@ const cases: Case[] = [
   {
     title: 'a kept VIP moved to another interface: respecified',
     current: [router('r1', { virtualAddresses: ['192.0.2.101', '192.0.2.102'] })],
-    next: [router('r1', { virtualAddresses: ['192.0.2.101', '192.0.2.102'], addressInterfaces: { '192.0.2.102': 'veth1' } })],
+    next: [
+      router('r1', { virtualAddresses: ['192.0.2.101', '192.0.2.102'], addressInterfaces: { '192.0.2.102': 'veth1' } }),
+    ],
     nextVips: [{ interface: 'veth1', address: '192.0.2.102' }],
     expect: { reconfigure: ['r1'], respecified: { r1: ['192.0.2.102'] } },
   },
@@ -117,9 +178,15 @@ t.test('plan: the VipSpecs in force afterwards keep those of a router that faile
   ];
   const nextVips: VipSpec[] = [{ interface: 'veth0', address: '192.0.2.102', prefixLength: 26 }];
   const current = byName([router('r1'), router('r2')]);
-  const failedOne = planApply({ routers: current, vips: currentVips }, { routers: byName([router('r2')]), names: ['r1', 'r2'], vips: nextVips });
-  t.same(failedOne.vips, [...nextVips, currentVips[0]], "r1 keeps running, and so does its /24");
-  const allResolved = planApply({ routers: current, vips: currentVips }, { routers: byName([router('r2')]), names: ['r2'], vips: nextVips });
+  const failedOne = planApply(
+    { routers: current, vips: currentVips },
+    { routers: byName([router('r2')]), names: ['r1', 'r2'], vips: nextVips },
+  );
+  t.same(failedOne.vips, [...nextVips, currentVips[0]], 'r1 keeps running, and so does its /24');
+  const allResolved = planApply(
+    { routers: current, vips: currentVips },
+    { routers: byName([router('r2')]), names: ['r2'], vips: nextVips },
+  );
   t.same(allResolved.vips, nextVips, 'r1 removed: its spec goes with it');
 });
 
@@ -144,5 +211,9 @@ t.test('withoutAddresses drops VIPs and excluded addresses alike', async (t) => 
   const trimmed = withoutAddresses(config, ['192.0.2.102', '2001:db8::1']);
   t.same(trimmed.virtualAddresses, ['192.0.2.101']);
   t.same(trimmed.excludedAddresses, ['198.51.100.1']);
-  t.same(withoutAddresses(router('r2').config, ['192.0.2.1']).excludedAddresses, undefined, 'none to begin with: still none');
+  t.same(
+    withoutAddresses(router('r2').config, ['192.0.2.1']).excludedAddresses,
+    undefined,
+    'none to begin with: still none',
+  );
 });

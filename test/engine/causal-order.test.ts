@@ -16,7 +16,12 @@ function synchronousWire(): [PacketPort, PacketPort] {
         listeners[1 - self]?.({
           interface: p.interface,
           payload: p.payload,
-          meta: { family: p.family, sourceAddress: p.sourceAddress, destinationAddress: p.destinationAddress, ttl: 255 },
+          meta: {
+            family: p.family,
+            sourceAddress: p.sourceAddress,
+            destinationAddress: p.destinationAddress,
+            ttl: 255,
+          },
         });
       }
     },
@@ -46,41 +51,64 @@ function recordingAddresses(log: string[]): AddressPort {
 const config = (name: string, primaryAddress: string, priority: number) =>
   buildRouterConfig({ name, interface: 'eth0', vrid: 42, priority, primaryAddress, virtualAddresses: ['192.0.2.200'] });
 
-t.test('a new Master adds its VIPs before it announces them, and changes state before its Master notices', async (t) => {
-  const [wireA, wireB] = synchronousWire();
-  const clockA = new ManualClock();
-  const clockB = new ManualClock();
-  const advance = (toMs: number) => {
-    // Both clocks show the same time; each engine's timer fires on its own clock.
-    clockA.nowMsValue = clockB.nowMsValue = Math.max(clockA.nowMsValue, clockB.nowMsValue);
-    for (let ms = clockA.nowMsValue; ms <= toMs; ms += 10) {
-      clockB.advanceTo(ms);
-      clockA.advanceTo(ms);
-    }
-  };
-  const logA: string[] = [];
-  // B (priority 100) answers a higher-priority advert with one of its own as it steps down
-  // (higherPrioritySendAdvert, on by default as in keepalived): the reply reaches A inside A's takeover.
-  const b = new Engine([config('B', '192.0.2.2', 100)], { time: clockB, packets: wireB, addresses: recordingAddresses([]) });
-  const a = new Engine([config('A', '192.0.2.1', 200)], { time: clockA, packets: wireA, addresses: recordingAddresses(logA) });
-  journal(a, logA);
-  t.teardown(async () => {
-    await a.stop();
-    await b.stop();
-  });
-  b.start();
-  advance(4000); // B alone: Master after its Master_Down_Interval
-  t.equal(b.snapshot()[0]!.state, 'Master');
-  a.start();
-  advance(8000); // A discards B's lower adverts and takes over when its down timer runs out
-  t.equal(a.snapshot()[0]!.state, 'Master');
-  t.equal(b.snapshot()[0]!.state, 'Backup');
+t.test(
+  'a new Master adds its VIPs before it announces them, and changes state before its Master notices',
+  async (t) => {
+    const [wireA, wireB] = synchronousWire();
+    const clockA = new ManualClock();
+    const clockB = new ManualClock();
+    const advance = (toMs: number) => {
+      // Both clocks show the same time; each engine's timer fires on its own clock.
+      clockA.nowMsValue = clockB.nowMsValue = Math.max(clockA.nowMsValue, clockB.nowMsValue);
+      for (let ms = clockA.nowMsValue; ms <= toMs; ms += 10) {
+        clockB.advanceTo(ms);
+        clockA.advanceTo(ms);
+      }
+    };
+    const logA: string[] = [];
+    // B (priority 100) answers a higher-priority advert with one of its own as it steps down
+    // (higherPrioritySendAdvert, on by default as in keepalived): the reply reaches A inside A's takeover.
+    const b = new Engine([config('B', '192.0.2.2', 100)], {
+      time: clockB,
+      packets: wireB,
+      addresses: recordingAddresses([]),
+    });
+    const a = new Engine([config('A', '192.0.2.1', 200)], {
+      time: clockA,
+      packets: wireA,
+      addresses: recordingAddresses(logA),
+    });
+    journal(a, logA);
+    t.teardown(async () => {
+      await a.stop();
+      await b.stop();
+    });
+    b.start();
+    advance(4000); // B alone: Master after its Master_Down_Interval
+    t.equal(b.snapshot()[0]!.state, 'Master');
+    a.start();
+    advance(8000); // A discards B's lower adverts and takes over when its down timer runs out
+    t.equal(a.snapshot()[0]!.state, 'Master');
+    t.equal(b.snapshot()[0]!.state, 'Backup');
 
-  const takeover = logA.slice(logA.indexOf('event stateChange Initialize->Backup') + 1);
-  t.same(takeover.slice(0, 5), ['port add 192.0.2.200', 'event vipsAdded', 'port announce 192.0.2.200', 'event vipsAnnounced', 'event stateChange Backup->Master'],
-    'add, announce, then the state change: nothing of the reply comes between');
-  const firstAnnounce = logA.indexOf('port announce 192.0.2.200');
-  t.ok(logA.indexOf('port add 192.0.2.200') < firstAnnounce, 'the VIP is added before it is announced');
-  const notice = logA.indexOf('event notice lower-priority-master');
-  t.ok(notice > logA.indexOf('event stateChange Backup->Master'), 'the Master-only notice comes after the change to Master');
-});
+    const takeover = logA.slice(logA.indexOf('event stateChange Initialize->Backup') + 1);
+    t.same(
+      takeover.slice(0, 5),
+      [
+        'port add 192.0.2.200',
+        'event vipsAdded',
+        'port announce 192.0.2.200',
+        'event vipsAnnounced',
+        'event stateChange Backup->Master',
+      ],
+      'add, announce, then the state change: nothing of the reply comes between',
+    );
+    const firstAnnounce = logA.indexOf('port announce 192.0.2.200');
+    t.ok(logA.indexOf('port add 192.0.2.200') < firstAnnounce, 'the VIP is added before it is announced');
+    const notice = logA.indexOf('event notice lower-priority-master');
+    t.ok(
+      notice > logA.indexOf('event stateChange Backup->Master'),
+      'the Master-only notice comes after the change to Master',
+    );
+  },
+);

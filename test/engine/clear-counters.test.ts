@@ -9,13 +9,23 @@ import { fakePorts } from './fake-ports.js';
 const meta = { family: 4 as const, sourceAddress: '192.0.2.9', destinationAddress: '224.0.0.18', ttl: 255 };
 
 function advert(vrid: number, ttl = 255) {
-  const payload = encodeAdvert({ version: 2, vrid, priority: 100, advertIntervalCs: 100, addresses: ['192.0.2.100'], authType: 0 }, meta);
+  const payload = encodeAdvert(
+    { version: 2, vrid, priority: 100, advertIntervalCs: 100, addresses: ['192.0.2.100'], authType: 0 },
+    meta,
+  );
   return { interface: 'eth0', payload, meta: { ...meta, ttl } };
 }
 
 t.test('clearCounters zeroes router and interface counters and changes nothing else', async (t) => {
   const { ports, clock, packets } = fakePorts();
-  const owner = buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, primaryAddress: '192.0.2.1', priority: 255, virtualAddresses: ['192.0.2.100'] });
+  const owner = buildRouterConfig({
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    primaryAddress: '192.0.2.1',
+    priority: 255,
+    virtualAddresses: ['192.0.2.100'],
+  });
   const engine = new Engine([owner], ports);
   engine.start();
   clock.advanceTo(1000);

@@ -5,10 +5,17 @@ import fc from 'fast-check';
 import { DeadlineQueue } from '../../src/engine/deadline-queue.js';
 
 const SLOTS = 12;
-type Op = { kind: 'set'; slot: number; atMs: number } | { kind: 'clear'; slot: number } | { kind: 'pop'; nowMs: number };
+type Op =
+  | { kind: 'set'; slot: number; atMs: number }
+  | { kind: 'clear'; slot: number }
+  | { kind: 'pop'; nowMs: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), slot: fc.integer({ min: 0, max: SLOTS - 1 }), atMs: fc.integer({ min: 0, max: 50 }) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    slot: fc.integer({ min: 0, max: SLOTS - 1 }),
+    atMs: fc.integer({ min: 0, max: 50 }),
+  }),
   fc.record({ kind: fc.constant('clear' as const), slot: fc.integer({ min: 0, max: SLOTS - 1 }) }),
   fc.record({ kind: fc.constant('pop' as const), nowMs: fc.integer({ min: 0, max: 50 }) }),
 );
@@ -46,12 +53,18 @@ function agreesWithModel(ops: readonly Op[], growing: boolean): boolean {
 }
 
 t.test('grown one slot at a time, it still matches the model', async (t) => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 200 }), (ops) => agreesWithModel(ops, true)), { seed: 20261127, numRuns: 500 });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 200 }), (ops) => agreesWithModel(ops, true)),
+    { seed: 20261127, numRuns: 500 },
+  );
   t.pass('500 random operation sequences agree with the model');
 });
 
 t.test('matches the model for any sequence of operations', async (t) => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 200 }), (ops) => agreesWithModel(ops, false)), { seed: 20261127, numRuns: 500 });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 200 }), (ops) => agreesWithModel(ops, false)),
+    { seed: 20261127, numRuns: 500 },
+  );
   t.pass('500 random operation sequences agree with the model');
 });
 

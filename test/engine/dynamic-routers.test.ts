@@ -8,7 +8,14 @@ import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from './fake-ports.js';
 
 function router(overrides: Partial<RouterConfigInput> = {}) {
-  return buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'], ...overrides });
+  return buildRouterConfig({
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: ['192.0.2.100'],
+    ...overrides,
+  });
 }
 
 function peerAdvert(vrid: number, priority: number, iface = 'eth0') {
@@ -17,7 +24,11 @@ function peerAdvert(vrid: number, priority: number, iface = 'eth0') {
     { version: 2, vrid, priority, advertIntervalCs: 100, addresses: ['192.0.2.100'], authType: 0 },
     { family: 4, sourceAddress: source, destinationAddress: '224.0.0.18' },
   );
-  return { interface: iface, payload, meta: { family: 4 as const, sourceAddress: source, destinationAddress: '224.0.0.18', ttl: 255 } };
+  return {
+    interface: iface,
+    payload,
+    meta: { family: 4 as const, sourceAddress: source, destinationAddress: '224.0.0.18', ttl: 255 },
+  };
 }
 
 function stateChanges(engine: Engine): StateChangeEvent[] {
@@ -36,11 +47,18 @@ t.test('addRouter on a running engine: startup at once, its timer joins the othe
   t.match(changes.at(-1), { router: 'VI_2', from: 'Initialize', to: 'Backup', reason: 'startup', atMs: 1000 });
   t.equal(clock.timerAtMs, 3609.375, "VI_1's deadline is still the earliest");
   clock.advanceTo(4414.0625);
-  t.match(changes.slice(-2), [
-    { router: 'VI_1', to: 'Master', atMs: 3609.375 },
-    { router: 'VI_2', to: 'Master', atMs: 4414.0625 },
-  ], "VI_2's timer joined the queue");
-  t.same(engine.snapshot().map((s) => `${s.name}:${s.state}`), ['VI_1:Master', 'VI_2:Master']);
+  t.match(
+    changes.slice(-2),
+    [
+      { router: 'VI_1', to: 'Master', atMs: 3609.375 },
+      { router: 'VI_2', to: 'Master', atMs: 4414.0625 },
+    ],
+    "VI_2's timer joined the queue",
+  );
+  t.same(
+    engine.snapshot().map((s) => `${s.name}:${s.state}`),
+    ['VI_1:Master', 'VI_2:Master'],
+  );
   t.same(engine.routerNames(), ['VI_1', 'VI_2']);
 });
 
@@ -51,9 +69,15 @@ t.test('addRouter refuses a duplicate name or (interface, family, VRID), and cha
   t.throws(() => engine.addRouter(router({ vrid: 60 })), /two virtual routers are named "VI_1"/);
   t.throws(() => engine.addRouter(router({ name: 'VI_2' })), /routers 'VI_1' and 'VI_2' both use VRID 51 over IPv4/);
   t.same(engine.routerNames(), ['VI_1']);
-  t.doesNotThrow(() => engine.addRouter(router({ name: 'VI_3', interface: 'eth1' })), 'the same VRID on another interface is another router');
   t.doesNotThrow(
-    () => engine.addRouter(router({ name: 'VI_6', family: 6, version: 3, primaryAddress: 'fe80::1', virtualAddresses: ['2001:db8::100'] })),
+    () => engine.addRouter(router({ name: 'VI_3', interface: 'eth1' })),
+    'the same VRID on another interface is another router',
+  );
+  t.doesNotThrow(
+    () =>
+      engine.addRouter(
+        router({ name: 'VI_6', family: 6, version: 3, primaryAddress: 'fe80::1', virtualAddresses: ['2001:db8::100'] }),
+      ),
     'and so is the same VRID over IPv6',
   );
 });
@@ -77,26 +101,33 @@ t.test('addRouter before start(): started with the others', async (t) => {
   t.match(changes, [{ router: 'VI_1', to: 'Backup' }]);
 });
 
-t.test('removeRouter with release: a Master sends priority 0 and removes its VIPs; then nothing reaches it', async (t) => {
-  const { ports, clock, packets, addresses } = fakePorts();
-  const engine = new Engine([router({ priority: 255 }), router({ name: 'VI_2', vrid: 52 })], ports);
-  const changes = stateChanges(engine);
-  engine.start();
-  packets.sent.length = 0;
-  addresses.calls.length = 0;
-  await engine.removeRouter('VI_1', { release: true });
-  t.equal(packets.sent.length, 1, 'one advert');
-  t.equal(packets.sent[0]!.payload[2], 0, 'priority 0');
-  t.match(addresses.calls, [{ op: 'remove', iface: 'eth0', addresses: ['192.0.2.100'] }]);
-  t.match(changes.at(-1), { router: 'VI_1', from: 'Master', to: 'Initialize', reason: 'shutdown' });
-  t.same(engine.routerNames(), ['VI_2']);
-  t.throws(() => engine.input('VI_1', { kind: 'setPriority', priority: 10 }), /no virtual router named "VI_1"/);
-  // Its timer is gone: the only deadline left is VI_2's.
-  t.equal(clock.timerAtMs, 3609.375);
-  packets.onPacket!(peerAdvert(51, 100));
-  t.match(engine.counters().interfaces, [{ interface: 'eth0', drops: { 'unknown-vrid': 1 } }], "VRID 51's adverts are unknown now");
-  await t.rejects(engine.removeRouter('VI_1', { release: true }), /no virtual router named/);
-});
+t.test(
+  'removeRouter with release: a Master sends priority 0 and removes its VIPs; then nothing reaches it',
+  async (t) => {
+    const { ports, clock, packets, addresses } = fakePorts();
+    const engine = new Engine([router({ priority: 255 }), router({ name: 'VI_2', vrid: 52 })], ports);
+    const changes = stateChanges(engine);
+    engine.start();
+    packets.sent.length = 0;
+    addresses.calls.length = 0;
+    await engine.removeRouter('VI_1', { release: true });
+    t.equal(packets.sent.length, 1, 'one advert');
+    t.equal(packets.sent[0]!.payload[2], 0, 'priority 0');
+    t.match(addresses.calls, [{ op: 'remove', iface: 'eth0', addresses: ['192.0.2.100'] }]);
+    t.match(changes.at(-1), { router: 'VI_1', from: 'Master', to: 'Initialize', reason: 'shutdown' });
+    t.same(engine.routerNames(), ['VI_2']);
+    t.throws(() => engine.input('VI_1', { kind: 'setPriority', priority: 10 }), /no virtual router named "VI_1"/);
+    // Its timer is gone: the only deadline left is VI_2's.
+    t.equal(clock.timerAtMs, 3609.375);
+    packets.onPacket!(peerAdvert(51, 100));
+    t.match(
+      engine.counters().interfaces,
+      [{ interface: 'eth0', drops: { 'unknown-vrid': 1 } }],
+      "VRID 51's adverts are unknown now",
+    );
+    await t.rejects(engine.removeRouter('VI_1', { release: true }), /no virtual router named/);
+  },
+);
 
 t.test('removeRouter without release: forgotten, VIPs left alone (keepalived -V)', async (t) => {
   const { ports, packets, addresses } = fakePorts();
@@ -138,16 +169,24 @@ t.test("a removed router's index is reused by the next one, without inheriting i
   clock.advanceTo(2000);
   engine.addRouter(router({ name: 'VI_3', vrid: 53 }));
   clock.advanceTo(3609.375);
-  t.match(changes.filter((c) => c.to === 'Master'), [{ router: 'VI_2', atMs: 3609.375 }], 'only VI_2 at 3609');
+  t.match(
+    changes.filter((c) => c.to === 'Master'),
+    [{ router: 'VI_2', atMs: 3609.375 }],
+    'only VI_2 at 3609',
+  );
   clock.advanceTo(2000 + 3609.375);
-  t.match(changes.filter((c) => c.to === 'Master').map((c) => c.router), ['VI_2', 'VI_3']);
+  t.match(
+    changes.filter((c) => c.to === 'Master').map((c) => c.router),
+    ['VI_2', 'VI_3'],
+  );
 });
 
 t.test('a stateChange listener may remove a router while timeouts are handled', async (t) => {
   const { ports, clock } = fakePorts();
   const engine = new Engine([router(), router({ name: 'VI_2', vrid: 52 })], ports);
   engine.on('stateChange', (e) => {
-    if (e.to === 'Master' && e.router === 'VI_1' && engine.routerNames().includes('VI_2')) void engine.removeRouter('VI_2', { release: true });
+    if (e.to === 'Master' && e.router === 'VI_1' && engine.routerNames().includes('VI_2'))
+      void engine.removeRouter('VI_2', { release: true });
   });
   engine.start();
   t.doesNotThrow(() => clock.advanceTo(4000));
@@ -163,7 +202,10 @@ t.test('reconfigureRouter: a Master keeps its state, its VIP changes reach the p
   addresses.calls.length = 0;
   packets.sent.length = 0;
   clock.advanceTo(500);
-  engine.reconfigureRouter('VI_1', router({ priority: 255, virtualAddresses: ['192.0.2.101'], auth: { type: 'pass', password: 'pw' } }));
+  engine.reconfigureRouter(
+    'VI_1',
+    router({ priority: 255, virtualAddresses: ['192.0.2.101'], auth: { type: 'pass', password: 'pw' } }),
+  );
   t.match(addresses.calls, [
     { op: 'remove', iface: 'eth0', addresses: ['192.0.2.100'] },
     { op: 'add', iface: 'eth0', addresses: ['192.0.2.101'] },
@@ -194,5 +236,8 @@ t.test('stopping: no router may be added or reconfigured', async (t) => {
   engine.start();
   await engine.stop();
   t.throws(() => engine.addRouter(router({ name: 'VI_2', vrid: 52 })), /cannot add router "VI_2" when stopped/);
-  t.throws(() => engine.reconfigureRouter('VI_1', router({ priority: 120 })), /cannot reconfigure router "VI_1" when stopped/);
+  t.throws(
+    () => engine.reconfigureRouter('VI_1', router({ priority: 120 })),
+    /cannot reconfigure router "VI_1" when stopped/,
+  );
 });

@@ -1,7 +1,16 @@
 // Test doubles of the engine's ports (not of the engine): a hand-driven clock with one timer, and
 // packet/address ports that record every call.
 
-import type { AddressPort, EnginePorts, HeadStartPort, IncomingPacket, OutgoingPacket, PacketPort, TimePort, VipOptions } from '../../src/engine/ports.js';
+import type {
+  AddressPort,
+  EnginePorts,
+  HeadStartPort,
+  IncomingPacket,
+  OutgoingPacket,
+  PacketPort,
+  TimePort,
+  VipOptions,
+} from '../../src/engine/ports.js';
 
 export class ManualClock implements TimePort {
   nowMsValue = 0;
@@ -78,7 +87,13 @@ export class RecordingAddresses implements AddressPort {
 }
 
 /** `headStart` starts empty (no head start, as in the simulator); a test assigns the methods it needs. */
-export function fakePorts(): { ports: EnginePorts; clock: ManualClock; packets: RecordingPackets; addresses: RecordingAddresses; headStart: HeadStartPort } {
+export function fakePorts(): {
+  ports: EnginePorts;
+  clock: ManualClock;
+  packets: RecordingPackets;
+  addresses: RecordingAddresses;
+  headStart: HeadStartPort;
+} {
   const clock = new ManualClock();
   const packets = new RecordingPackets();
   const addresses = new RecordingAddresses();

@@ -23,7 +23,8 @@ function router(overrides: Partial<RouterConfigInput> = {}) {
   });
 }
 
-const hex = (packets: readonly OutgoingPacket[]) => packets.map((p) => `${p.destinationAddress} ${Buffer.from(p.payload).toString('hex')}`);
+const hex = (packets: readonly OutgoingPacket[]) =>
+  packets.map((p) => `${p.destinationAddress} ${Buffer.from(p.payload).toString('hex')}`);
 
 /**
  * fakePorts whose packet port records what it holds and, each time the timer fires, what it held at
@@ -42,7 +43,12 @@ function takeoverPorts() {
       calls.push(held);
     },
   });
-  const fires: { held: string[]; heldForMs: number | undefined; firedForMs: number | undefined; firstSend: string[] }[] = [];
+  const fires: {
+    held: string[];
+    heldForMs: number | undefined;
+    firedForMs: number | undefined;
+    firstSend: string[];
+  }[] = [];
   const originalSetTimer = fake.clock.setTimer.bind(fake.clock);
   fake.clock.setTimer = (atMs, onDeadline) =>
     originalSetTimer(atMs, () => {
@@ -61,118 +67,143 @@ function takeoverPorts() {
 
 function advertFrom(source: string, priority: number, vrid = 51) {
   const meta = { family: 4 as const, sourceAddress: source, destinationAddress: '224.0.0.18', ttl: 255 };
-  const payload = encodeAdvert({ version: 3, vrid, priority, advertIntervalCs: 10, addresses: ['192.0.2.100'], authType: 0 }, meta);
+  const payload = encodeAdvert(
+    { version: 3, vrid, priority, advertIntervalCs: 10, addresses: ['192.0.2.100'], authType: 0 },
+    meta,
+  );
   return { interface: 'eth0', payload, meta };
 }
 
-t.test('a Backup at its own down deadline holds its first advert as Master, which the timer then sends first', async (t) => {
-  const { ports, clock, packets, calls, fires, held } = takeoverPorts();
-  const engine = new Engine([router({ priority: 100 })], ports);
-  engine.start();
-  t.equal(calls.length, 1, 'armed with the down timer');
-  t.equal(held().length, 1);
-  clock.advanceTo(1000);
-  const fire = fires[0]!;
-  t.strictSame(fire.held, fire.firstSend, 'the held advert is exactly the first thing the expiry sends');
-  t.equal(fire.heldForMs, fire.firedForMs, 'held for this very deadline');
-  t.equal(engine.snapshot()[0]!.state, 'Master');
-  t.strictSame(held(), [], 'withdrawn once Master');
-  t.ok(packets.sent.length >= 1);
-});
+t.test(
+  'a Backup at its own down deadline holds its first advert as Master, which the timer then sends first',
+  async (t) => {
+    const { ports, clock, packets, calls, fires, held } = takeoverPorts();
+    const engine = new Engine([router({ priority: 100 })], ports);
+    engine.start();
+    t.equal(calls.length, 1, 'armed with the down timer');
+    t.equal(held().length, 1);
+    clock.advanceTo(1000);
+    const fire = fires[0]!;
+    t.strictSame(fire.held, fire.firstSend, 'the held advert is exactly the first thing the expiry sends');
+    t.equal(fire.heldForMs, fire.firedForMs, 'held for this very deadline');
+    t.equal(engine.snapshot()[0]!.state, 'Master');
+    t.strictSame(held(), [], 'withdrawn once Master');
+    t.ok(packets.sent.length >= 1);
+  },
+);
 
-t.test('a received advert withdraws it before the timer can fire; the early timer re-arms it for the new deadline', async (t) => {
-  const { ports, clock, packets, fires, held } = takeoverPorts();
-  const engine = new Engine([router({ priority: 100 })], ports);
-  engine.start();
-  clock.advanceTo(50);
-  packets.onPacket!(advertFrom('192.0.2.9', 200));
-  t.strictSame(held(), [], 'the deadline moved later: the timer is now early, nothing held');
-  const armedAt = clock.timerAtMs!;
-  clock.advanceTo(armedAt);
-  t.equal(fires.at(-1)!.firstSend.length, 0, 'the early expiry sent nothing');
-  t.equal(engine.snapshot()[0]!.state, 'Backup');
-  t.equal(held().length, 1, 're-armed for the true deadline');
-  // A priority-0 advert just after a normal one: Skew_Time from now, earlier than the armed deadline.
-  clock.advanceTo(armedAt + 10);
-  packets.onPacket!(advertFrom('192.0.2.9', 200));
-  clock.advanceTo(armedAt + 15);
-  packets.onPacket!(advertFrom('192.0.2.9', 0));
-  const skewDeadline = engine.snapshot()[0]!.nextDeadlineMs!;
-  // The armed timer may still be an early one (adverts move the deadline later without re-arming):
-  // it fires, finds nothing due and re-arms for the Skew_Time deadline, with the advert.
-  if (clock.timerAtMs! < skewDeadline) clock.advanceTo(clock.timerAtMs!);
-  t.equal(clock.timerAtMs, skewDeadline);
-  t.equal(held().length, 1, 'armed for the Skew_Time deadline');
-  clock.advanceTo(armedAt + 1000);
-  const takeover = fires.find((f) => f.firstSend.length > 0)!;
-  t.strictSame(takeover.held, takeover.firstSend);
-  t.equal(engine.snapshot()[0]!.state, 'Master');
-});
+t.test(
+  'a received advert withdraws it before the timer can fire; the early timer re-arms it for the new deadline',
+  async (t) => {
+    const { ports, clock, packets, fires, held } = takeoverPorts();
+    const engine = new Engine([router({ priority: 100 })], ports);
+    engine.start();
+    clock.advanceTo(50);
+    packets.onPacket!(advertFrom('192.0.2.9', 200));
+    t.strictSame(held(), [], 'the deadline moved later: the timer is now early, nothing held');
+    const armedAt = clock.timerAtMs!;
+    clock.advanceTo(armedAt);
+    t.equal(fires.at(-1)!.firstSend.length, 0, 'the early expiry sent nothing');
+    t.equal(engine.snapshot()[0]!.state, 'Backup');
+    t.equal(held().length, 1, 're-armed for the true deadline');
+    // A priority-0 advert just after a normal one: Skew_Time from now, earlier than the armed deadline.
+    clock.advanceTo(armedAt + 10);
+    packets.onPacket!(advertFrom('192.0.2.9', 200));
+    clock.advanceTo(armedAt + 15);
+    packets.onPacket!(advertFrom('192.0.2.9', 0));
+    const skewDeadline = engine.snapshot()[0]!.nextDeadlineMs!;
+    // The armed timer may still be an early one (adverts move the deadline later without re-arming):
+    // it fires, finds nothing due and re-arms for the Skew_Time deadline, with the advert.
+    if (clock.timerAtMs! < skewDeadline) clock.advanceTo(clock.timerAtMs!);
+    t.equal(clock.timerAtMs, skewDeadline);
+    t.equal(held().length, 1, 'armed for the Skew_Time deadline');
+    clock.advanceTo(armedAt + 1000);
+    const takeover = fires.find((f) => f.firstSend.length > 0)!;
+    t.strictSame(takeover.held, takeover.firstSend);
+    t.equal(engine.snapshot()[0]!.state, 'Master');
+  },
+);
 
-t.test('what is held follows the priority; nothing for preempt_delay, a sync group member or a stopping engine', async (t) => {
-  const { ports, calls, held } = takeoverPorts();
-  const engine = new Engine([router({ priority: 100 })], ports);
-  engine.start();
-  const first = hex(held());
-  engine.input('VI_1', { kind: 'setPriority', priority: 150 });
-  t.not(hex(held())[0], first[0], 're-encoded with the new priority');
-  t.equal(calls.length, 2);
-  const stopping = engine.stop();
-  t.strictSame(held(), [], 'withdrawn when stopping');
-  await stopping;
+t.test(
+  'what is held follows the priority; nothing for preempt_delay, a sync group member or a stopping engine',
+  async (t) => {
+    const { ports, calls, held } = takeoverPorts();
+    const engine = new Engine([router({ priority: 100 })], ports);
+    engine.start();
+    const first = hex(held());
+    engine.input('VI_1', { kind: 'setPriority', priority: 150 });
+    t.not(hex(held())[0], first[0], 're-encoded with the new priority');
+    t.equal(calls.length, 2);
+    const stopping = engine.stop();
+    t.strictSame(held(), [], 'withdrawn when stopping');
+    await stopping;
 
-  const delayed = takeoverPorts();
-  const preempting = new Engine([router({ priority: 150, advertIntervalCs: 100, preemptDelayMs: 200 })], delayed.ports);
-  preempting.start();
-  t.equal(delayed.held().length, 1, 'held with the down timer');
-  delayed.packets.onPacket!(advertFrom('192.0.2.9', 100));
-  t.strictSame(delayed.held(), [], 'a lower-priority Master heard: the preempt_delay check comes first, nothing held');
+    const delayed = takeoverPorts();
+    const preempting = new Engine(
+      [router({ priority: 150, advertIntervalCs: 100, preemptDelayMs: 200 })],
+      delayed.ports,
+    );
+    preempting.start();
+    t.equal(delayed.held().length, 1, 'held with the down timer');
+    delayed.packets.onPacket!(advertFrom('192.0.2.9', 100));
+    t.strictSame(
+      delayed.held(),
+      [],
+      'a lower-priority Master heard: the preempt_delay check comes first, nothing held',
+    );
 
-  const grouped = takeoverPorts();
-  const member = new Engine([router({ priority: 100 })], grouped.ports);
-  member.input('VI_1', { kind: 'syncGroup', command: 'join' });
-  member.start();
-  t.strictSame(grouped.held(), [], 'a sync group member waits for its group: nothing held');
-});
+    const grouped = takeoverPorts();
+    const member = new Engine([router({ priority: 100 })], grouped.ports);
+    member.input('VI_1', { kind: 'syncGroup', command: 'join' });
+    member.start();
+    t.strictSame(grouped.held(), [], 'a sync group member waits for its group: nothing held');
+  },
+);
 
-t.test('many routers, random adverts, priorities and time: every expiry sends what was held, or nothing was held', async (t) => {
-  const { ports, clock, packets, fires } = takeoverPorts();
-  const routers = Array.from({ length: 8 }, (_, i) =>
-    router({ name: `VI_${i}`, vrid: 10 + i, priority: 50 + i * 10, advertIntervalCs: 10 + i * 3 }),
-  );
-  const engine = new Engine(routers, ports);
-  // Fire index of each takeover by the down timer.
-  const downTimerTakeovers: number[] = [];
-  engine.on('stateChange', (event) => {
-    if (event.to === 'Master' && event.reason === 'master-down-timer') downTimerTakeovers.push(fires.length);
-  });
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  engine.start();
-  let nowMs = 0;
-  for (let step = 0; step < 3000; step++) {
-    nowMs += random() * 40;
-    clock.advanceTo(nowMs);
-    const choice = random();
-    const vrid = 10 + Math.floor(random() * 8);
-    if (choice < 0.6) packets.onPacket!(advertFrom('192.0.2.9', Math.floor(random() * 256), vrid));
-    else if (choice < 0.65) engine.input(`VI_${vrid - 10}`, { kind: 'setPriority', priority: 1 + Math.floor(random() * 254) });
-    else if (choice < 0.67) engine.linkChange('eth0', random() < 0.5);
-  }
-  engine.linkChange('eth0', true);
-  const withHeld = fires.filter((f) => f.held.length > 0);
-  t.ok(withHeld.length > 20, `${withHeld.length} of ${fires.length} expiries had a takeover held`);
-  const wrong = withHeld.filter((f) => f.heldForMs !== f.firedForMs || f.held.join() !== f.firstSend.slice(0, f.held.length).join());
-  t.equal(wrong.length, 0, 'each held advert was for that expiry and was the first thing it sent');
+t.test(
+  'many routers, random adverts, priorities and time: every expiry sends what was held, or nothing was held',
+  async (t) => {
+    const { ports, clock, packets, fires } = takeoverPorts();
+    const routers = Array.from({ length: 8 }, (_, i) =>
+      router({ name: `VI_${i}`, vrid: 10 + i, priority: 50 + i * 10, advertIntervalCs: 10 + i * 3 }),
+    );
+    const engine = new Engine(routers, ports);
+    // Fire index of each takeover by the down timer.
+    const downTimerTakeovers: number[] = [];
+    engine.on('stateChange', (event) => {
+      if (event.to === 'Master' && event.reason === 'master-down-timer') downTimerTakeovers.push(fires.length);
+    });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    engine.start();
+    let nowMs = 0;
+    for (let step = 0; step < 3000; step++) {
+      nowMs += random() * 40;
+      clock.advanceTo(nowMs);
+      const choice = random();
+      const vrid = 10 + Math.floor(random() * 8);
+      if (choice < 0.6) packets.onPacket!(advertFrom('192.0.2.9', Math.floor(random() * 256), vrid));
+      else if (choice < 0.65)
+        engine.input(`VI_${vrid - 10}`, { kind: 'setPriority', priority: 1 + Math.floor(random() * 254) });
+      else if (choice < 0.67) engine.linkChange('eth0', random() < 0.5);
+    }
+    engine.linkChange('eth0', true);
+    const withHeld = fires.filter((f) => f.held.length > 0);
+    t.ok(withHeld.length > 20, `${withHeld.length} of ${fires.length} expiries had a takeover held`);
+    const wrong = withHeld.filter(
+      (f) => f.heldForMs !== f.firedForMs || f.held.join() !== f.firstSend.slice(0, f.held.length).join(),
+    );
+    t.equal(wrong.length, 0, 'each held advert was for that expiry and was the first thing it sent');
 
-  // The stateChange comes from inside the expiry, before it is recorded: its index is the fire's.
-  t.ok(downTimerTakeovers.length > 10, `${downTimerTakeovers.length} takeovers by the down timer`);
-  const unheld = downTimerTakeovers.filter((index) => fires[index]!.held.length === 0);
-  t.equal(unheld.length, 0, 'every takeover by the down timer had its advert held');
-});
+    // The stateChange comes from inside the expiry, before it is recorded: its index is the fire's.
+    t.ok(downTimerTakeovers.length > 10, `${downTimerTakeovers.length} takeovers by the down timer`);
+    const unheld = downTimerTakeovers.filter((index) => fires[index]!.held.length === 0);
+    t.equal(unheld.length, 0, 'every takeover by the down timer had its advert held');
+  },
+);
 
 t.test('an expiry whose takeover the port already sent is acted on without reading the sockets again', async (t) => {
   // Two Backups of equal priority reach Skew_Time together: each port sends the takeover advert, and
@@ -215,7 +246,11 @@ t.test('a listener that throws leaves no takeover advert behind for a router tha
   engine.on('stateChange', () => {
     throw new Error('listener bug');
   });
-  t.throws(() => engine.input('VI_1', { kind: 'link', up: false }), /listener bug/, 'the listener error reaches the caller');
+  t.throws(
+    () => engine.input('VI_1', { kind: 'link', up: false }),
+    /listener bug/,
+    'the listener error reaches the caller',
+  );
   t.equal(engine.snapshot()[0]!.state, 'Fault');
   t.strictSame(held(), [], 'withdrawn all the same');
 });

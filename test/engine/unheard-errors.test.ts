@@ -6,7 +6,14 @@ import { Engine, type EngineLogger } from '../../src/engine/engine.js';
 import type { EngineErrorEvent } from '../../src/engine/events.js';
 import { fakePorts } from './fake-ports.js';
 
-const owner = buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, priority: 255, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'] });
+const owner = buildRouterConfig({
+  name: 'VI_1',
+  interface: 'eth0',
+  vrid: 51,
+  priority: 255,
+  primaryAddress: '192.0.2.1',
+  virtualAddresses: ['192.0.2.100'],
+});
 
 function eperm(): Error {
   return Object.assign(new Error('EPERM: operation not permitted, RTM_NEWADDR'), { code: 'EPERM' });
@@ -20,20 +27,26 @@ function failingAdd(ports: ReturnType<typeof fakePorts>['ports'], how: 'throw' |
 }
 
 for (const how of ['throw', 'reject'] as const) {
-  t.test(`no 'error' listener: a ${how === 'throw' ? 'thrown' : 'rejected'} addVips EPERM goes to the logger`, async (t) => {
-    const { ports } = fakePorts();
-    failingAdd(ports, how);
-    const lines: { object: Record<string, unknown>; message: string | undefined }[] = [];
-    const logger: EngineLogger = { error: (object, message) => void lines.push({ object, message }) };
-    const engine = new Engine([owner], ports, { logger });
-    engine.start();
-    await engine.reconfigureRouter('VI_1', owner); // settles after the port work in flight
-    await new Promise((resolve) => setImmediate(resolve));
-    t.equal(engine.snapshot()[0]!.state, 'Master', 'the engine reports Master');
-    t.equal(lines.length, 1, 'one line');
-    t.match(lines[0], { object: { event: 'error', operation: 'addVips', router: 'VI_1', interface: 'eth0', error: { code: 'EPERM' } }, message: /^addVips failed \(router VI_1 on eth0\): EPERM/ });
-    await engine.stop();
-  });
+  t.test(
+    `no 'error' listener: a ${how === 'throw' ? 'thrown' : 'rejected'} addVips EPERM goes to the logger`,
+    async (t) => {
+      const { ports } = fakePorts();
+      failingAdd(ports, how);
+      const lines: { object: Record<string, unknown>; message: string | undefined }[] = [];
+      const logger: EngineLogger = { error: (object, message) => void lines.push({ object, message }) };
+      const engine = new Engine([owner], ports, { logger });
+      engine.start();
+      await engine.reconfigureRouter('VI_1', owner); // settles after the port work in flight
+      await new Promise((resolve) => setImmediate(resolve));
+      t.equal(engine.snapshot()[0]!.state, 'Master', 'the engine reports Master');
+      t.equal(lines.length, 1, 'one line');
+      t.match(lines[0], {
+        object: { event: 'error', operation: 'addVips', router: 'VI_1', interface: 'eth0', error: { code: 'EPERM' } },
+        message: /^addVips failed \(router VI_1 on eth0\): EPERM/,
+      });
+      await engine.stop();
+    },
+  );
 }
 
 t.test("with an 'error' listener the event goes there and the logger stays quiet", async (t) => {

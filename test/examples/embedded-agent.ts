@@ -90,7 +90,9 @@ export function startAgent(bus: PeerBus, name: string, primaryAddress: string, p
     },
     { time: systemTime(), packets: busTransport(bus, name), addresses },
   );
-  engine.on('stateChange', (e) => console.log(`${name}: ${e.router} ${e.from} -> ${e.to} (${e.reason}, priority ${e.priority})`));
+  engine.on('stateChange', (e) =>
+    console.log(`${name}: ${e.router} ${e.from} -> ${e.to} (${e.reason}, priority ${e.priority})`),
+  );
   engine.on('error', (e) => console.error(`${name}: ${e.operation} failed`, e.error));
   engine.start();
   return {
@@ -98,6 +100,7 @@ export function startAgent(bus: PeerBus, name: string, primaryAddress: string, p
     engine,
     addresses,
     // keepalived's semantics: a negative weight is subtracted from the priority while the check fails.
-    reportHealth: (healthy) => engine.input('frontend', { kind: 'track', name: 'http-check', up: healthy, weight: -150 }),
+    reportHealth: (healthy) =>
+      engine.input('frontend', { kind: 'track', name: 'http-check', up: healthy, weight: -150 }),
   };
 }

@@ -28,7 +28,11 @@ t.test('--json and --svg: the JSON of the golden file, and the timeline picture'
   const picture = readFileSync(svg, 'utf8');
   t.match(picture, /^<svg /);
   t.match(picture, /VRID 60 192\.0\.2\.2/, 'one band per router');
-  t.match(picture, /VIOLATION at 10\.261s: VRID 60: two Masters, 192\.0\.2\.1 and 192\.0\.2\.2/, 'the split brain as the red line');
+  t.match(
+    picture,
+    /VIOLATION at 10\.261s: VRID 60: two Masters, 192\.0\.2\.1 and 192\.0\.2\.2/,
+    'the split brain as the red line',
+  );
   t.match(picture, /192\.0\.2\.2 Master \(not-hearing-master\)/, 'elections as numbered markers');
 });
 

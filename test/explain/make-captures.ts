@@ -39,12 +39,23 @@ interface Scenario {
 }
 
 const v2 = (name: string, vrid: number, priority: number, vip: string, intervalCs = 100): RouterSpec => ({
-  name, vrid, version: 2, priority, advertIntervalCs: intervalCs, virtualAddresses: [vip],
+  name,
+  vrid,
+  version: 2,
+  priority,
+  advertIntervalCs: intervalCs,
+  virtualAddresses: [vip],
 });
 const v3 = (name: string, vrid: number, priority: number, vip: string, intervalCs = 100): RouterSpec => ({
-  name, vrid, version: 3, priority, advertIntervalCs: intervalCs, virtualAddresses: [vip],
+  name,
+  vrid,
+  version: 3,
+  priority,
+  advertIntervalCs: intervalCs,
+  virtualAddresses: [vip],
 });
-const down = (spec: RouterSpec): number => masterDownMs(spec.priority, spec.advertIntervalCs ?? 100, spec.version ?? 2) + MARGIN_MS + STARTUP_MS;
+const down = (spec: RouterSpec): number =>
+  masterDownMs(spec.priority, spec.advertIntervalCs ?? 100, spec.version ?? 2) + MARGIN_MS + STARTUP_MS;
 
 const SCENARIOS: readonly Scenario[] = [
   {
@@ -144,7 +155,20 @@ const SCENARIOS: readonly Scenario[] = [
       const nft = (...args: string[]): string => h.lan.exec(node, 'nft', ...args);
       nft('add', 'table', 'inet', 'splitbrain');
       nft('add', 'chain', 'inet', 'splitbrain', 'input', '{ type filter hook input priority 0 ; }');
-      nft('add', 'rule', 'inet', 'splitbrain', 'input', 'ip', 'saddr', h.node('r1').ipv4, 'ip', 'protocol', '112', 'drop');
+      nft(
+        'add',
+        'rule',
+        'inet',
+        'splitbrain',
+        'input',
+        'ip',
+        'saddr',
+        h.node('r1').ipv4,
+        'ip',
+        'protocol',
+        '112',
+        'drop',
+      );
       await r2.waitForState('VI_60', 'Master', 10_000, since);
       // The client asks for the VIP: both Masters answer its ARP.
       await h.lan.execAsync(h.lan.client, 'ping', '-c', '3', '-i', '0.3', '-W', '1', '192.0.2.60').catch(() => '');
@@ -169,7 +193,17 @@ async function runScenario(scenario: Scenario): Promise<void> {
     );
     const anyFile = join(work, 'any.pcap');
     const any = scenario.anyCapture
-      ? new NamespaceProcess('tcpdump-any', h.lan.bridgeNamespace, 'tcpdump', ['-i', 'any', '--immediate-mode', '-U', '-s', '0', '-w', anyFile, KEEP_FILTER])
+      ? new NamespaceProcess('tcpdump-any', h.lan.bridgeNamespace, 'tcpdump', [
+          '-i',
+          'any',
+          '--immediate-mode',
+          '-U',
+          '-s',
+          '0',
+          '-w',
+          anyFile,
+          KEEP_FILTER,
+        ])
       : undefined;
     teardowns.push(() => any?.stop());
     if (any) await any.waitForLine((l) => l.text.includes('listening on'), 10_000, 'tcpdump listening');
@@ -184,7 +218,13 @@ async function runScenario(scenario: Scenario): Promise<void> {
     await any?.stop();
     keep(capture.file, join(HERE, `${scenario.name}.pcap`));
     if (any) keep(anyFile, join(HERE, `${scenario.name}-any.pcap`));
-    if (scenario.pcapng) execFileSync('editcap', ['-F', 'pcapng', join(HERE, `${scenario.name}.pcap`), join(HERE, `${scenario.name}.pcapng`)]);
+    if (scenario.pcapng)
+      execFileSync('editcap', [
+        '-F',
+        'pcapng',
+        join(HERE, `${scenario.name}.pcap`),
+        join(HERE, `${scenario.name}.pcapng`),
+      ]);
   } finally {
     for (const fn of teardowns.reverse()) await fn();
     rmSync(work, { recursive: true, force: true });
@@ -205,7 +245,9 @@ function keep(from: string, to: string): void {
   const firstRecordEnd = PCAP_HEADER + RECORD_HEADER + original.readUInt32LE(PCAP_HEADER + 8);
   const firstRecord = original.subarray(PCAP_HEADER, firstRecordEnd);
   const keptFirst = kept.subarray(PCAP_HEADER, PCAP_HEADER + firstRecord.length);
-  const parts = keptFirst.equals(firstRecord) ? [kept] : [kept.subarray(0, PCAP_HEADER), firstRecord, kept.subarray(PCAP_HEADER)];
+  const parts = keptFirst.equals(firstRecord)
+    ? [kept]
+    : [kept.subarray(0, PCAP_HEADER), firstRecord, kept.subarray(PCAP_HEADER)];
   writeFileSync(to, Buffer.concat(parts));
 }
 

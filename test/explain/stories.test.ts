@@ -48,7 +48,12 @@ function advert(spec: AdvertSpec): Frame {
       addresses: spec.addresses ?? ['192.0.2.7'],
       ...(spec.password === undefined ? {} : { authType: 1, authData: passwordToAuthData(spec.password) }),
     },
-    { family: 4, sourceAddress: spec.source, destinationAddress: '224.0.0.18', v3Ipv4PseudoHeader: spec.pseudoHeader ?? true },
+    {
+      family: 4,
+      sourceAddress: spec.source,
+      destinationAddress: '224.0.0.18',
+      v3Ipv4PseudoHeader: spec.pseudoHeader ?? true,
+    },
   );
   if (spec.corrupt) vrrp[6] = vrrp[6]! ^ 0xff;
   const ip = new Uint8Array(20 + vrrp.length);
@@ -84,7 +89,9 @@ function every(fromMs: number, toMs: number, everyMs: number, spec: Omit<AdvertS
 
 function capture(frames: readonly Frame[]): readonly GroupExplanation[] {
   const sorted = [...frames].sort((a, b) => a.atMs - b.atMs);
-  const parts: Buffer[] = [Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0])];
+  const parts: Buffer[] = [
+    Buffer.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]),
+  ];
   for (const frame of sorted) {
     const record = Buffer.alloc(16);
     const micros = Math.round(frame.atMs * 1000) + 1_000_000;
@@ -101,12 +108,20 @@ t.test('peers that disagree: version, VIP list, password, checksum form, as the 
   const [v2] = capture([
     ...every(0, 3000, 1000, { source: '192.0.2.1', priority: 200, password: 'secret12' }),
     ...every(500, 3000, 1000, { source: '192.0.2.2', priority: 100, password: 'other' }),
-    ...every(600, 3000, 1000, { source: '192.0.2.3', priority: 90, password: 'secret12', addresses: ['192.0.2.7', '192.0.2.8'] }),
+    ...every(600, 3000, 1000, {
+      source: '192.0.2.3',
+      priority: 90,
+      password: 'secret12',
+      addresses: ['192.0.2.7', '192.0.2.8'],
+    }),
   ]);
   const said = v2!.disagreements.map((d) => `${d.router} ${d.peer} ${d.what} ${d.drops}`);
   t.ok(said.includes('192.0.2.1 192.0.2.2 auth-data-mismatch true'), said.join('\n'));
   t.ok(said.includes('192.0.2.1 192.0.2.3 address-list-mismatch false'), 'a VIP list is only logged');
-  t.same(v2!.routers.map((r) => r.authentication), ['pass "secret12"', 'pass "other"', 'pass "secret12"']);
+  t.same(
+    v2!.routers.map((r) => r.authentication),
+    ['pass "secret12"', 'pass "other"', 'pass "secret12"'],
+  );
 
   const [mixed] = capture([
     ...every(0, 3000, 1000, { source: '192.0.2.1', version: 3, priority: 200 }),
@@ -130,13 +145,22 @@ t.test('an address tie-break: both take over at once at equal priority, the lowe
   const down = g!.stepDowns.find((s) => s.router === '192.0.2.1');
   t.equal(down?.reason, 'tie-break-lost', down?.text ?? 'no step-down');
   t.equal(down?.by, '192.0.2.9');
-  t.same(g!.elections.map((e) => [e.router, e.cause]), [['192.0.2.1', 'no-master-heard'], ['192.0.2.9', 'address-tie-break']]);
+  t.same(
+    g!.elections.map((e) => [e.router, e.cause]),
+    [
+      ['192.0.2.1', 'no-master-heard'],
+      ['192.0.2.9', 'address-tie-break'],
+    ],
+  );
 });
 
 t.test('late adverts: a Master that skips one is late by an interval; a steady one is not', async (t) => {
   const steady = every(0, 6000, 1000, { source: '192.0.2.1', priority: 200 });
   const [g] = capture([...steady.slice(0, 3), ...steady.slice(4)]);
-  t.same(g!.late.map((l) => [l.router, l.gapMs, l.intervalMs]), [['192.0.2.1', 2000, 1000]]);
+  t.same(
+    g!.late.map((l) => [l.router, l.gapMs, l.intervalMs]),
+    [['192.0.2.1', 2000, 1000]],
+  );
   t.same(g!.periods.length, 1, 'one skipped advert does not end its Master period');
 });
 
@@ -147,7 +171,10 @@ t.test('refused adverts and a host claiming the VIP', async (t) => {
     advert({ atMs: 1500, source: '192.0.2.5', priority: 100, corrupt: true }),
     garp(2500, '192.0.2.7', Uint8Array.of(2, 0, 0, 0, 0, 0x99)),
   ]);
-  t.same(g!.refused.map((r) => [r.source, r.reason, r.count]), [['192.0.2.5', 'bad-checksum', 1]]);
+  t.same(
+    g!.refused.map((r) => [r.source, r.reason, r.count]),
+    [['192.0.2.5', 'bad-checksum', 1]],
+  );
   const conflict = g!.vipMoves.at(-1)!;
   t.equal(conflict.router, undefined);
   t.match(conflict.text, /02:00:00:00:00:99 \(no router of this VRID advertises from it\)/);
@@ -155,7 +182,10 @@ t.test('refused adverts and a host claiming the VIP', async (t) => {
 });
 
 t.test('a flood of spoofed sources: explained, only the busiest compared pairwise', async (t) => {
-  const sources = [...Array.from({ length: 200 }, (_, i) => `192.0.2.${i + 1}`), ...Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`)];
+  const sources = [
+    ...Array.from({ length: 200 }, (_, i) => `192.0.2.${i + 1}`),
+    ...Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`),
+  ];
   const started = performance.now();
   const [g] = capture([
     ...every(0, 3000, 1000, { source: '192.0.2.250', priority: 200 }),

@@ -13,7 +13,8 @@ function positiveNumber(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${JSON.stringify(text)}: expected a positive number`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name}=${JSON.stringify(text)}: expected a positive number`);
   return value;
 }
 
@@ -53,7 +54,8 @@ export function fuzz<T>(property: fc.IProperty<T>, budgetMs: number, seed: numbe
   if (details.failed) {
     // The property's own message (it names the input, cut to size) first; fast-check's report, with the
     // seed and path that replay it, after.
-    const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    const cause =
+      details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     throw new Error(`${cause}\n${fc.defaultReportMessage(details) ?? `property failed (seed ${seed})`}`);
   }
   return { seed, runs: details.numRuns, interrupted: details.interrupted };

@@ -41,9 +41,14 @@ function resultProblem(bytes: Uint8Array, meta: PacketMeta, result: DecodeResult
   const { advert, checksumForm } = result;
   if (!CHECKSUM_FORMS.has(checksumForm)) return `checksum form ${String(checksumForm)}`;
   if (advert.version !== bytes[0]! >> 4) return `version ${advert.version}`;
-  if (![advert.vrid, advert.priority, advert.authType].every(isByte)) return 'vrid, priority or auth type out of a byte';
+  if (![advert.vrid, advert.priority, advert.authType].every(isByte))
+    return 'vrid, priority or auth type out of a byte';
   const maxIntervalCs = advert.version === 2 ? 255 * 100 : 0x0fff;
-  if (!Number.isInteger(advert.advertIntervalCs) || advert.advertIntervalCs < 0 || advert.advertIntervalCs > maxIntervalCs) {
+  if (
+    !Number.isInteger(advert.advertIntervalCs) ||
+    advert.advertIntervalCs < 0 ||
+    advert.advertIntervalCs > maxIntervalCs
+  ) {
     return `interval ${advert.advertIntervalCs} cs`;
   }
   if (advert.authData.length !== (advert.version === 2 ? 8 : 0)) return `auth data of ${advert.authData.length} bytes`;
@@ -90,7 +95,12 @@ const advertLike: fc.Arbitrary<Uint8Array> = fc
 const anyMeta: fc.Arbitrary<PacketMeta> = fc
   .record({
     family: fc.oneof(fc.constantFrom(4, 6), fc.integer(), fc.constant(Number.NaN)),
-    sourceAddress: fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('fe80::1%eth0', 'fe80::1%', '', '::ffff:192.0.2.1'), fc.string()),
+    sourceAddress: fc.oneof(
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.constantFrom('fe80::1%eth0', 'fe80::1%', '', '::ffff:192.0.2.1'),
+      fc.string(),
+    ),
     destinationAddress: fc.oneof(fc.constantFrom('224.0.0.18', 'ff02::12'), fc.ipV4(), fc.ipV6(), fc.string()),
     ttl: fc.oneof(fc.constant(255), fc.integer()),
   })
@@ -158,15 +168,36 @@ function roundTrip(advert: ValidAdvert): void {
   const auth = advert.version === 2 && advert.password !== undefined ? { authType: 1, authData: advert.password } : {};
   // Encoded into a dirty, larger buffer: nothing of the old bytes may survive into the packet.
   const out = new Uint8Array(8 + 255 * 16 + 100).fill(0xa5);
-  const packet = encodeAdvert({ version: advert.version, vrid: advert.vrid, priority: advert.priority, advertIntervalCs: advert.advertIntervalCs, addresses, ...auth }, options, out);
-  const meta: PacketMeta = { family: advert.family, sourceAddress: options.sourceAddress, destinationAddress: options.destinationAddress, ttl: 255 };
+  const packet = encodeAdvert(
+    {
+      version: advert.version,
+      vrid: advert.vrid,
+      priority: advert.priority,
+      advertIntervalCs: advert.advertIntervalCs,
+      addresses,
+      ...auth,
+    },
+    options,
+    out,
+  );
+  const meta: PacketMeta = {
+    family: advert.family,
+    sourceAddress: options.sourceAddress,
+    destinationAddress: options.destinationAddress,
+    ttl: 255,
+  };
   const result = decodeChecked(packet, meta);
-  if (!result.ok) throw new Error(`a valid advert was dropped: ${result.reason} ${result.detail ?? ''}; ${bytesToHex(packet)}`);
+  if (!result.ok)
+    throw new Error(`a valid advert was dropped: ${result.reason} ${result.detail ?? ''}; ${bytesToHex(packet)}`);
   const decoded = result.advert;
   const password = new Uint8Array(8);
   if (advert.version === 2 && advert.password !== undefined) password.set(advert.password.subarray(0, 8));
   const expectedForms: ChecksumForm[] =
-    advert.version === 2 ? ['v2'] : advert.family === 6 || advert.pseudoHeader ? ['v3-pseudo-header'] : ['v3-no-pseudo-header', 'v3-pseudo-header'];
+    advert.version === 2
+      ? ['v2']
+      : advert.family === 6 || advert.pseudoHeader
+        ? ['v3-pseudo-header']
+        : ['v3-no-pseudo-header', 'v3-pseudo-header'];
   const same =
     decoded.version === advert.version &&
     decoded.vrid === advert.vrid &&
@@ -176,7 +207,10 @@ function roundTrip(advert: ValidAdvert): void {
     bytesToHex(decoded.authData) === (advert.version === 2 ? bytesToHex(password) : '') &&
     decoded.addresses.join(',') === addresses.join(',') &&
     expectedForms.includes(result.checksumForm);
-  if (!same) throw new Error(`round trip changed the advert: ${JSON.stringify({ decoded, checksumForm: result.checksumForm, addresses })}`);
+  if (!same)
+    throw new Error(
+      `round trip changed the advert: ${JSON.stringify({ decoded, checksumForm: result.checksumForm, addresses })}`,
+    );
 }
 
 interface Received {
@@ -215,13 +249,21 @@ t.test('golden adverts decode as they are (the mutations start from good packets
 t.test(`fuzz: any bytes and meta, round trips, mutated captures (seed ${seed}, ${budgetMs / 1000} s)`, async (t) => {
   const share = budgetMs / 5;
   const runs = {
-    'advert-like bytes, any meta': fuzz(fc.property(advertLike, anyMeta, (bytes, meta) => void decodeChecked(bytes, meta)), share, seed),
+    'advert-like bytes, any meta': fuzz(
+      fc.property(advertLike, anyMeta, (bytes, meta) => void decodeChecked(bytes, meta)),
+      share,
+      seed,
+    ),
     'valid adverts round-trip': fuzz(fc.property(validAdvert, roundTrip), share, seed + 1),
     'mutated golden adverts': fuzz(
-      fc.property(fc.nat({ max: golden.length - 1 }), fc.array(editArbitrary, { minLength: 1, maxLength: 6 }), (index, edits) => {
-        const { vrrp, meta } = golden[index]!;
-        decodeChecked(applyEdits(vrrp, edits), meta);
-      }),
+      fc.property(
+        fc.nat({ max: golden.length - 1 }),
+        fc.array(editArbitrary, { minLength: 1, maxLength: 6 }),
+        (index, edits) => {
+          const { vrrp, meta } = golden[index]!;
+          decodeChecked(applyEdits(vrrp, edits), meta);
+        },
+      ),
       share,
       seed + 2,
     ),
@@ -230,17 +272,22 @@ t.test(`fuzz: any bytes and meta, round trips, mutated captures (seed ${seed}, $
       fc.property(fc.nat({ max: golden.length - 1 }), fc.nat(), fc.integer({ min: 0, max: 7 }), (index, at, bit) => {
         const { name, vrrp, meta } = golden[index]!;
         const flipped = applyEdits(vrrp, [{ kind: 'flip', at, bit }]);
-        if (decodeChecked(flipped, meta).ok) throw new Error(`${name} with bit ${bit} of byte ${at % vrrp.length} flipped was accepted`);
+        if (decodeChecked(flipped, meta).ok)
+          throw new Error(`${name} with bit ${bit} of byte ${at % vrrp.length} flipped was accepted`);
       }),
       share,
       seed + 3,
     ),
     // The receive path end to end: a mutated IP packet, its header parsed, its payload decoded.
     'mutated IP packets through parseIpPacket': fuzz(
-      fc.property(fc.nat({ max: goldenIp.length - 1 }), fc.array(editArbitrary, { minLength: 1, maxLength: 6 }), (index, edits) => {
-        const parsed = parseIpPacket(applyEdits(goldenIp[index]!.ip, edits));
-        if (parsed.ok) decodeChecked(Uint8Array.from(parsed.payload), parsed.meta);
-      }),
+      fc.property(
+        fc.nat({ max: goldenIp.length - 1 }),
+        fc.array(editArbitrary, { minLength: 1, maxLength: 6 }),
+        (index, edits) => {
+          const parsed = parseIpPacket(applyEdits(goldenIp[index]!.ip, edits));
+          if (parsed.ok) decodeChecked(Uint8Array.from(parsed.payload), parsed.meta);
+        },
+      ),
       share,
       seed + 4,
     ),

@@ -18,7 +18,9 @@ export function goldenPackets(): GoldenPacket[] {
   // Compiled to dist/test/fuzz/; the captures stay in the source tree.
   const dir = join(fileURLToPath(import.meta.url), '../../../../test/golden');
   const packets: GoldenPacket[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.pcap')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.pcap'))
+    .sort()) {
     const capture = readPcap(readFileSync(join(dir, file)));
     if (capture.error !== undefined) throw new Error(`${file}: ${capture.error}`);
     for (const packet of capture.packets) packets.push({ name: `${file}#${packet.frameNumber}`, ip: packet.ip });

@@ -6,8 +6,23 @@
 import t from 'tap';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { parseIpPacket, parseIpv4Packet, parseIpv6Packet, type IpDropReason, type IpParseResult } from '../../src/wire/ip.js';
-import { bytesToHex, fuzz, fuzzBudgetMs, fuzzSeed, guardedBytes, hexToBytes, OutOfBoundsRead, regressionCases } from './budget.js';
+import {
+  parseIpPacket,
+  parseIpv4Packet,
+  parseIpv6Packet,
+  type IpDropReason,
+  type IpParseResult,
+} from '../../src/wire/ip.js';
+import {
+  bytesToHex,
+  fuzz,
+  fuzzBudgetMs,
+  fuzzSeed,
+  guardedBytes,
+  hexToBytes,
+  OutOfBoundsRead,
+  regressionCases,
+} from './budget.js';
 import { applyEdits, editArbitrary, goldenPackets } from './corpus.js';
 
 const DROP_REASONS: Readonly<Record<IpDropReason, true>> = {
@@ -36,7 +51,8 @@ function resultProblem(bytes: Uint8Array, result: IpParseResult): string | undef
   if (!Number.isInteger(protocol) || protocol < 0 || protocol > 255) return `protocol ${protocol}`;
   if (!Number.isInteger(meta.ttl) || meta.ttl < 0 || meta.ttl > 255) return `ttl ${meta.ttl}`;
   for (const address of [meta.sourceAddress, meta.destinationAddress]) {
-    if (!ipaddr.isValid(address) || ipaddr.parse(address).kind() !== (version === 4 ? 'ipv4' : 'ipv6')) return `address ${address}`;
+    if (!ipaddr.isValid(address) || ipaddr.parse(address).kind() !== (version === 4 ? 'ipv4' : 'ipv6'))
+      return `address ${address}`;
   }
   // The payload must be a view into the packet, after the header and within it.
   const start = payload.byteOffset - bytes.byteOffset;
@@ -69,8 +85,16 @@ function assertParsers(bytes: Uint8Array): void {
 /** Random bytes, but mostly with a plausible version nibble and IHL, and lengths around the headers. */
 const headerLike: fc.Arbitrary<Uint8Array> = fc
   .record({
-    first: fc.oneof(fc.integer({ min: 0x45, max: 0x4f }), fc.constantFrom(0x60, 0x40, 0x44), fc.integer({ min: 0, max: 255 })),
-    rest: fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ minLength: 19, maxLength: 19 }), fc.uint8Array({ minLength: 39, maxLength: 39 })),
+    first: fc.oneof(
+      fc.integer({ min: 0x45, max: 0x4f }),
+      fc.constantFrom(0x60, 0x40, 0x44),
+      fc.integer({ min: 0, max: 255 }),
+    ),
+    rest: fc.oneof(
+      fc.uint8Array({ maxLength: 80 }),
+      fc.uint8Array({ minLength: 19, maxLength: 19 }),
+      fc.uint8Array({ minLength: 39, maxLength: 39 }),
+    ),
     lengthField: fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }),
   })
   .map(({ first, rest, lengthField }) => {
@@ -128,7 +152,9 @@ const validPacket: fc.Arbitrary<Built> = fc.oneof(
   fc
     .record({
       header: fc.uint8Array({ minLength: 40, maxLength: 40 }),
-      nextHeader: fc.integer({ min: 0, max: 255 }).filter((n) => ![0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254].includes(n)),
+      nextHeader: fc
+        .integer({ min: 0, max: 255 })
+        .filter((n) => ![0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254].includes(n)),
       payload: fc.uint8Array({ minLength: 1, maxLength: 100 }),
       padding: fc.uint8Array({ maxLength: 30 }),
     })
@@ -172,28 +198,41 @@ t.test('golden captures parse as they are (the mutations start from good packets
 
 t.test(`fuzz: header-like bytes, built packets, mutated captures (seed ${seed}, ${budgetMs / 1000} s)`, async (t) => {
   const share = budgetMs / 3;
-  const anyBytes = fuzz(fc.property(headerLike, (bytes) => assertParsers(bytes)), share, seed);
+  const anyBytes = fuzz(
+    fc.property(headerLike, (bytes) => assertParsers(bytes)),
+    share,
+    seed,
+  );
   const built = fuzz(
     fc.property(validPacket, ({ packet, headerBytes, payload }) => {
       assertParsers(packet);
       const result = parseIpPacket(guardedBytes(packet));
-      if (!result.ok) throw new Error(`a valid packet was dropped (${result.reason}: ${result.detail}); ${bytesToHex(packet)}`);
+      if (!result.ok)
+        throw new Error(`a valid packet was dropped (${result.reason}: ${result.detail}); ${bytesToHex(packet)}`);
       const start = result.payload.byteOffset - packet.byteOffset;
       if (start !== headerBytes || bytesToHex(result.payload) !== bytesToHex(payload)) {
-        throw new Error(`payload ${start}+${result.payload.length}, expected ${headerBytes}+${payload.length}; ${bytesToHex(packet)}`);
+        throw new Error(
+          `payload ${start}+${result.payload.length}, expected ${headerBytes}+${payload.length}; ${bytesToHex(packet)}`,
+        );
       }
     }),
     share,
     seed + 1,
   );
   const mutated = fuzz(
-    fc.property(fc.nat({ max: golden.length - 1 }), fc.array(editArbitrary, { minLength: 1, maxLength: 6 }), (index, edits) =>
-      assertParsers(applyEdits(golden[index]!.ip, edits)),
+    fc.property(
+      fc.nat({ max: golden.length - 1 }),
+      fc.array(editArbitrary, { minLength: 1, maxLength: 6 }),
+      (index, edits) => assertParsers(applyEdits(golden[index]!.ip, edits)),
     ),
     share,
     seed + 2,
   );
-  for (const [what, run] of [['header-like bytes', anyBytes], ['built packets', built], ['mutated captures', mutated]] as const) {
+  for (const [what, run] of [
+    ['header-like bytes', anyBytes],
+    ['built packets', built],
+    ['mutated captures', mutated],
+  ] as const) {
     t.ok(run.runs > 0, `${what}: ${run.runs} inputs, no failure`);
   }
 });

@@ -31,22 +31,90 @@ const seed = fuzzSeed();
 
 function seedTexts(): string[] {
   const dirs = [source('fuzz/corpus/keepalived'), source('config/corpus')];
-  const texts = dirs.flatMap((dir) => readdirSync(dir).filter((n) => n.endsWith('.conf')).map((n) => readFileSync(join(dir, n), 'utf8')));
+  const texts = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((n) => n.endsWith('.conf'))
+      .map((n) => readFileSync(join(dir, n), 'utf8')),
+  );
   texts.push(readFileSync(source('config/corpus/includes/keepalived.conf'), 'utf8'));
   return texts;
 }
 
 /** Fragments that have broken readers: each is inserted whole, or repeated. */
 const FRAGMENTS = [
-  '{', '}', '{ }', '"', '""', '"unclosed', '\\', '#', '!', '@', '@^', '@node-a', '@^node-a', '$', '$X', '${X}', '$X=${X}${X}',
-  '$X=$X', '$Y=${X}', '$X=${Y}', '$M=\\', '$M \\', '$M', '${_PWD}', '${_HASH}', '${_INSTANCE}', '$UNDEF', 'include',
-  'include *.inc', 'include {a,b}.inc', 'include [z-a]*', 'include [!a]*', 'include [[:alpha:]]*', 'include [[:nope:]]',
-  'include conf.d/*.conf', 'include keepalived.conf', 'include {a,{b,c}}{,}.inc', 'include \\[', 'include ]', 'include ?',
-  'vrrp_instance', 'vrrp_instance X {', 'virtual_ipaddress {', 'virtual_router_id 0', 'virtual_router_id 256', 'priority 0',
-  'priority 255', 'priority -1', 'advert_int 0', 'advert_int 0.001', 'advert_int 1e9', 'state MASTER', 'interface',
-  'interface eth0', 'authentication { auth_type AH }', 'auth_pass', 'unicast_peer { 192.0.2.9 }', 'track_script { x }',
-  'vrrp_script x { script "/bin/true" }', 'vrrp_sync_group g { group { VI_1 } }', 'global_defs { }', 'notify "/bin/x"',
-  '192.0.2.1/33', '2001:db8::1/129', '0.0.0.0', '::', 'dev', 'label', 'scope', '\u0000', '\u00e9\u4e2d', '\t', '\r',
+  '{',
+  '}',
+  '{ }',
+  '"',
+  '""',
+  '"unclosed',
+  '\\',
+  '#',
+  '!',
+  '@',
+  '@^',
+  '@node-a',
+  '@^node-a',
+  '$',
+  '$X',
+  '${X}',
+  '$X=${X}${X}',
+  '$X=$X',
+  '$Y=${X}',
+  '$X=${Y}',
+  '$M=\\',
+  '$M \\',
+  '$M',
+  '${_PWD}',
+  '${_HASH}',
+  '${_INSTANCE}',
+  '$UNDEF',
+  'include',
+  'include *.inc',
+  'include {a,b}.inc',
+  'include [z-a]*',
+  'include [!a]*',
+  'include [[:alpha:]]*',
+  'include [[:nope:]]',
+  'include conf.d/*.conf',
+  'include keepalived.conf',
+  'include {a,{b,c}}{,}.inc',
+  'include \\[',
+  'include ]',
+  'include ?',
+  'vrrp_instance',
+  'vrrp_instance X {',
+  'virtual_ipaddress {',
+  'virtual_router_id 0',
+  'virtual_router_id 256',
+  'priority 0',
+  'priority 255',
+  'priority -1',
+  'advert_int 0',
+  'advert_int 0.001',
+  'advert_int 1e9',
+  'state MASTER',
+  'interface',
+  'interface eth0',
+  'authentication { auth_type AH }',
+  'auth_pass',
+  'unicast_peer { 192.0.2.9 }',
+  'track_script { x }',
+  'vrrp_script x { script "/bin/true" }',
+  'vrrp_sync_group g { group { VI_1 } }',
+  'global_defs { }',
+  'notify "/bin/x"',
+  '192.0.2.1/33',
+  '2001:db8::1/129',
+  '0.0.0.0',
+  '::',
+  'dev',
+  'label',
+  'scope',
+  '\u0000',
+  '\u00e9\u4e2d',
+  '\t',
+  '\r',
 ];
 
 type Edit =
@@ -59,14 +127,25 @@ type Edit =
 
 const fragment = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...FRAGMENTS) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FRAGMENTS), fc.integer({ min: 2, max: 3000 })).map(([f, n]) => f.repeat(n)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...FRAGMENTS), fc.integer({ min: 2, max: 3000 })).map(([f, n]) => f.repeat(n)),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 2, maxLength: 6 }).map((parts) => parts.join(' ')) },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 2, maxLength: 6 }).map((parts) => parts.join(' ')),
+  },
 );
 const position = fc.nat({ max: 10_000 });
 const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: position }),
-  fc.record({ kind: fc.constant('repeat' as const), at: position, lines: fc.integer({ min: 1, max: 12 }), times: fc.integer({ min: 2, max: 400 }) }),
+  fc.record({
+    kind: fc.constant('repeat' as const),
+    at: position,
+    lines: fc.integer({ min: 1, max: 12 }),
+    times: fc.integer({ min: 2, max: 400 }),
+  }),
   fc.record({ kind: fc.constant('insert' as const), at: position, text: fragment }),
   fc.record({ kind: fc.constant('splice' as const), at: position, column: fc.nat({ max: 200 }), text: fragment }),
   fc.record({ kind: fc.constant('swap' as const), at: position, other: position }),
@@ -125,7 +204,12 @@ function readProblem(path: string): string | undefined {
     } else {
       const errors = error.diagnostics.filter((d) => d.severity === 'error');
       // Line 0 only where no line is at fault: the main file cannot be read as a whole (too large).
-      const unplaced = error.diagnostics.filter((d) => d.file === '' || !Number.isInteger(d.line) || (d.line < 1 && !d.message.startsWith('cannot read the configuration')));
+      const unplaced = error.diagnostics.filter(
+        (d) =>
+          d.file === '' ||
+          !Number.isInteger(d.line) ||
+          (d.line < 1 && !d.message.startsWith('cannot read the configuration')),
+      );
       if (errors.length === 0) problem = 'KeepalivedConfigError without an error';
       else if (unplaced.length > 0) problem = `diagnostics without file:line: ${JSON.stringify(unplaced.slice(0, 3))}`;
     }
@@ -139,7 +223,8 @@ function readProblem(path: string): string | undefined {
 function workDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fuzz-keepalived-'));
   mkdirSync(join(dir, 'conf.d'));
-  const instance = (name: string, vrid: number) => `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  192.0.2.${vrid}\n }\n}\n`;
+  const instance = (name: string, vrid: number) =>
+    `vrrp_instance ${name} {\n interface eth0\n virtual_router_id ${vrid}\n virtual_ipaddress {\n  192.0.2.${vrid}\n }\n}\n`;
   writeFileSync(join(dir, 'conf.d', 'one.conf'), instance('INC_ONE', 201));
   writeFileSync(join(dir, 'a.inc'), instance('INC_A', 202));
   writeFileSync(join(dir, 'b.inc'), '$X=${X}\ninclude a.inc\n');
@@ -148,7 +233,9 @@ function workDir(): string {
 
 t.test('regressions: every kept case is read or refused, with file:line, in time', async (t) => {
   const dir = source('fuzz/regressions/keepalived-conf');
-  const cases = readdirSync(dir).filter((n) => n.endsWith('.conf')).sort();
+  const cases = readdirSync(dir)
+    .filter((n) => n.endsWith('.conf'))
+    .sort();
   t.ok(cases.length > 0, `${cases.length} cases`);
   for (const name of cases) t.equal(readProblem(join(dir, name)), undefined, name);
 });
@@ -172,9 +259,18 @@ t.test(`fuzz: mutated seeds for ${budgetMs / 1000} s (FUZZ_SEED=${seed})`, async
       throw new Error(`${problem}\ninput kept in ${kept}:\n${text.length > 2000 ? `${text.slice(0, 2000)}...` : text}`);
     }
   });
-  const details = fc.check(property, { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: budgetMs, markInterruptAsFailure: false, endOnFailure: true });
+  const details = fc.check(property, {
+    seed,
+    numRuns: Number.MAX_SAFE_INTEGER,
+    interruptAfterTimeLimit: budgetMs,
+    markInterruptAsFailure: false,
+    endOnFailure: true,
+  });
   // The error says what went wrong and where the input was kept; fast-check's report would repeat the whole input.
-  if (details.failed) t.fail(`FUZZ_SEED=${seed}, input ${inputs}: ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 3000)}`);
+  if (details.failed)
+    t.fail(
+      `FUZZ_SEED=${seed}, input ${inputs}: ${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance).slice(0, 3000)}`,
+    );
   else t.pass(`${details.numRuns} inputs, none failed (FUZZ_SEED=${seed})`);
   t.comment(`${inputs} inputs read in ${budgetMs / 1000} s; the slowest took ${slowestMs.toFixed(0)} ms`);
 });

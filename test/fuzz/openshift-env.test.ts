@@ -22,7 +22,16 @@ const MESSAGE_LIMIT_CHARS = 1000;
 /** Every variable the reader reads, with values from the contract and env.test.ts. */
 const SEEDS: Readonly<Record<string, readonly string[]>> = {
   OPENSHIFT_HA_CONFIG_NAME: ['ipf-ha-router', 'OpenShift-IPFailover', 'ipfailover', 'config!@#-1_x/y'],
-  OPENSHIFT_HA_VIRTUAL_IPS: ['192.0.2.101-102', '1.2.3.4-6,1.2.3.9', '10.42.42.42,10.100.1.20-24', '2001:DB8::1F39-1F3B', '192.0.2.10-192.0.2.11', '2001:db8::a-2001:db8::b', '198.51.100.7', '192.0.2.1,2001:db8::1'],
+  OPENSHIFT_HA_VIRTUAL_IPS: [
+    '192.0.2.101-102',
+    '1.2.3.4-6,1.2.3.9',
+    '10.42.42.42,10.100.1.20-24',
+    '2001:DB8::1F39-1F3B',
+    '192.0.2.10-192.0.2.11',
+    '2001:db8::a-2001:db8::b',
+    '198.51.100.7',
+    '192.0.2.1,2001:db8::1',
+  ],
   OPENSHIFT_HA_VIP_GROUPS: ['3', '10', '1', '255'],
   OPENSHIFT_HA_NETWORK_INTERFACE: ['eth0', 'ens7', 'br-ex', 'eth1'],
   OPENSHIFT_HA_MONITOR_PORT: ['80', '0', '30060', '65535'],
@@ -48,15 +57,57 @@ const SEEDS: Readonly<Record<string, readonly string[]>> = {
 const VARIABLES: ReadonlySet<string> = new Set(Object.keys(SEEDS));
 
 /** Fragments a mutation splices in: separators, number and address syntax, zone ids, control and wide characters. */
-const FRAGMENTS = [',', '-', ' ', ':', '::', '/24', '%eth0', '%', '.', '0x', '1e3', '-1', '0', '255', '256', '65536', 'ffff', 'FFFF',
-  '999999999999', '\n', '\t', '\u0000', '\u001b[2J', '\u00e9', '\u{1F600}', '"', "'", ';', '$(id)', '`', '..', '::ffff:', 'fe80::1%..', '2001:db8::0-ffff'];
+const FRAGMENTS = [
+  ',',
+  '-',
+  ' ',
+  ':',
+  '::',
+  '/24',
+  '%eth0',
+  '%',
+  '.',
+  '0x',
+  '1e3',
+  '-1',
+  '0',
+  '255',
+  '256',
+  '65536',
+  'ffff',
+  'FFFF',
+  '999999999999',
+  '\n',
+  '\t',
+  '\u0000',
+  '\u001b[2J',
+  '\u00e9',
+  '\u{1F600}',
+  '"',
+  "'",
+  ';',
+  '$(id)',
+  '`',
+  '..',
+  '::ffff:',
+  'fe80::1%..',
+  '2001:db8::0-ffff',
+];
 
 /** A seed value with 1-4 edits: a fragment or random text inserted, a slice deleted, or the whole repeated. */
 function mutated(seeds: readonly string[]): fc.Arbitrary<string> {
   const edit = fc.oneof(
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 })) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 })),
+    }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 6 }) }),
-    fc.record({ kind: fc.constant('repeat' as const), times: fc.integer({ min: 2, max: 40 }), separator: fc.constantFrom(',', ' ', '') }),
+    fc.record({
+      kind: fc.constant('repeat' as const),
+      times: fc.integer({ min: 2, max: 40 }),
+      separator: fc.constantFrom(',', ' ', ''),
+    }),
   );
   return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => {
     let value = seed;
@@ -64,7 +115,10 @@ function mutated(seeds: readonly string[]): fc.Arbitrary<string> {
       if (e.kind === 'repeat') value = Array.from({ length: e.times }, () => value).join(e.separator);
       else {
         const at = e.at % (value.length + 1);
-        value = e.kind === 'insert' ? value.slice(0, at) + e.text + value.slice(at) : value.slice(0, at) + value.slice(at + e.length);
+        value =
+          e.kind === 'insert'
+            ? value.slice(0, at) + e.text + value.slice(at)
+            : value.slice(0, at) + value.slice(at + e.length);
       }
     }
     return value;
@@ -78,14 +132,30 @@ function valueFor(name: string): fc.Arbitrary<string> {
     { weight: 4, arbitrary: fc.constantFrom(...seeds) },
     { weight: 4, arbitrary: mutated(seeds) },
     { weight: 1, arbitrary: fc.oneof(fc.integer().map(String), fc.double().map(String), fc.bigInt().map(String)) },
-    { weight: 1, arbitrary: fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.tuple(fc.ipV6(), fc.string({ maxLength: 5 })).map(([a, z]) => `${a}%${z}`)) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.ipV4(),
+        fc.ipV6(),
+        fc.ipV4Extended(),
+        fc.tuple(fc.ipV6(), fc.string({ maxLength: 5 })).map(([a, z]) => `${a}%${z}`),
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ maxLength: 40, unit: 'binary' }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...seeds, 'x', '9'), fc.integer({ min: 1_000, max: 120_000 })).map(([s, n]) => s.repeat(Math.ceil(n / s.length))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...seeds, 'x', '9'), fc.integer({ min: 1_000, max: 120_000 }))
+        .map(([s, n]) => s.repeat(Math.ceil(n / s.length))),
+    },
   );
 }
 
 /** Wholly random environments: every variable absent or any value (the earliest checks catch most). */
-const randomEnv: fc.Arbitrary<Env> = fc.record(Object.fromEntries([...VARIABLES].map((name) => [name, valueFor(name)])), { requiredKeys: [] });
+const randomEnv: fc.Arbitrary<Env> = fc.record(
+  Object.fromEntries([...VARIABLES].map((name) => [name, valueFor(name)])),
+  { requiredKeys: [] },
+);
 
 /**
  * Seed values (or absent) for every variable but one to three, which get any value: the reader checks
@@ -93,14 +163,23 @@ const randomEnv: fc.Arbitrary<Env> = fc.record(Object.fromEntries([...VARIABLES]
  */
 const mostlySeededEnv: fc.Arbitrary<Env> = fc
   .tuple(
-    fc.record(Object.fromEntries([...VARIABLES].map((name) => [name, fc.constantFrom(...SEEDS[name]!)])), { requiredKeys: [] }),
-    fc.uniqueArray(fc.constantFrom(...VARIABLES), { minLength: 1, maxLength: 3 }).chain((names) =>
-      fc.tuple(...names.map((name) => valueFor(name).map((value) => [name, value] as const))),
-    ),
+    fc.record(Object.fromEntries([...VARIABLES].map((name) => [name, fc.constantFrom(...SEEDS[name]!)])), {
+      requiredKeys: [],
+    }),
+    fc
+      .uniqueArray(fc.constantFrom(...VARIABLES), { minLength: 1, maxLength: 3 })
+      .chain((names) => fc.tuple(...names.map((name) => valueFor(name).map((value) => [name, value] as const)))),
   )
-  .map(([seeded, hostile]) => ({ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.101-102', ...seeded, ...Object.fromEntries(hostile) }));
+  .map(([seeded, hostile]) => ({
+    OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.101-102',
+    ...seeded,
+    ...Object.fromEntries(hostile),
+  }));
 
-const envArbitrary: fc.Arbitrary<Env> = fc.oneof({ weight: 1, arbitrary: randomEnv }, { weight: 3, arbitrary: mostlySeededEnv });
+const envArbitrary: fc.Arbitrary<Env> = fc.oneof(
+  { weight: 1, arbitrary: randomEnv },
+  { weight: 3, arbitrary: mostlySeededEnv },
+);
 
 const dualStack: NodeNetwork = {
   interfaces: [
@@ -118,7 +197,15 @@ const dualStack: NodeNetwork = {
   defaultRouteInterface: 'eth0',
 };
 const ipv6Only: NodeNetwork = {
-  interfaces: [{ name: 'ens7', addresses: [{ family: 6, address: '2001:db8::1:2a', scope: 0, secondary: false }, { family: 6, address: 'fe80::9', scope: 253, secondary: false }] }],
+  interfaces: [
+    {
+      name: 'ens7',
+      addresses: [
+        { family: 6, address: '2001:db8::1:2a', scope: 0, secondary: false },
+        { family: 6, address: 'fe80::9', scope: 253, secondary: false },
+      ],
+    },
+  ],
   defaultRouteInterface: 'ens7',
 };
 const bare: NodeNetwork = { interfaces: [{ name: 'wlan9', addresses: [] }], defaultRouteInterface: undefined };
@@ -131,7 +218,10 @@ const depsArbitrary: fc.Arbitrary<EnvDeps> = fc.record({
 
 /** The environment as a failure prints it: each value cut to 120 characters, with its length. */
 function shown(env: Env): string {
-  const cut = Object.entries(env).map(([k, v]) => [k, v !== undefined && v.length > 120 ? `${v.slice(0, 120)}... (${v.length} characters)` : v]);
+  const cut = Object.entries(env).map(([k, v]) => [
+    k,
+    v !== undefined && v.length > 120 ? `${v.slice(0, 120)}... (${v.length} characters)` : v,
+  ]);
   return JSON.stringify(Object.fromEntries(cut));
 }
 
@@ -169,20 +259,27 @@ function readProblem(env: Env, deps: EnvDeps): string | undefined {
   } catch (error) {
     if (error instanceof EnvError) tally(error.variable);
     if (!(error instanceof EnvError)) problem = `threw ${(error as Error)?.name}: ${(error as Error)?.message}`;
-    else if (!VARIABLES.has(error.variable)) problem = `EnvError names ${error.variable}, which the reader does not read`;
-    else if (!error.message.startsWith(`${error.variable}: `)) problem = `message does not start with the variable: ${error.message.slice(0, 200)}`;
+    else if (!VARIABLES.has(error.variable))
+      problem = `EnvError names ${error.variable}, which the reader does not read`;
+    else if (!error.message.startsWith(`${error.variable}: `))
+      problem = `message does not start with the variable: ${error.message.slice(0, 200)}`;
     else if (error.message.length > MESSAGE_LIMIT_CHARS) problem = `message of ${error.message.length} characters`;
   }
   const elapsedMs = performance.now() - started;
   slowestMs = Math.max(slowestMs, elapsedMs);
-  if (problem === undefined && elapsedMs > PER_INPUT_LIMIT_MS) problem = `took ${elapsedMs.toFixed(0)} ms (limit ${PER_INPUT_LIMIT_MS})`;
+  if (problem === undefined && elapsedMs > PER_INPUT_LIMIT_MS)
+    problem = `took ${elapsedMs.toFixed(0)} ms (limit ${PER_INPUT_LIMIT_MS})`;
   if (problem === undefined && plan !== undefined) problem = planProblem(plan);
   return problem === undefined ? undefined : `${problem}; input ${shown(env)}`;
 }
 
 const seed = fuzzSeed();
 const budgetMs = fuzzBudgetMs();
-const defaultDeps: EnvDeps = { node: dualStack, random: () => 7, scriptProblem: (path) => (path.includes('missing') ? 'does not exist' : undefined) };
+const defaultDeps: EnvDeps = {
+  node: dualStack,
+  random: () => 7,
+  scriptProblem: (path) => (path.includes('missing') ? 'does not exist' : undefined),
+};
 
 t.test('kept cases (test/fuzz/regressions/openshift-env): a plan or an EnvError naming the variable', async (t) => {
   const cases = regressionCases<{ env: Env }>('openshift-env');
@@ -193,7 +290,11 @@ t.test('kept cases (test/fuzz/regressions/openshift-env): a plan or an EnvError 
 t.test('every seed value alone with the VIPs is read without a failure', async (t) => {
   for (const [name, values] of Object.entries(SEEDS)) {
     for (const value of values) {
-      t.equal(readProblem({ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.101-102', [name]: value }, defaultDeps), undefined, `${name}=${value}`);
+      t.equal(
+        readProblem({ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.101-102', [name]: value }, defaultDeps),
+        undefined,
+        `${name}=${value}`,
+      );
     }
   }
 });

@@ -7,7 +7,11 @@ t.test('blanks separate arguments; quotes group them; backslash escapes', async 
   t.strictSame(splitCommandLine(`/bin/sh -c 'exit 1'`), ['/bin/sh', '-c', 'exit 1']);
   t.strictSame(splitCommandLine('/bin/echo "a \\"b\\" c" d\\ e'), ['/bin/echo', 'a "b" c', 'd e']);
   t.strictSame(splitCommandLine(`x '' ""`), ['x', '', ''], 'empty quoted arguments are kept');
-  t.strictSame(splitCommandLine('echo $HOME > /tmp/x'), ['echo', '$HOME', '>', '/tmp/x'], 'nothing is expanded or redirected');
+  t.strictSame(
+    splitCommandLine('echo $HOME > /tmp/x'),
+    ['echo', '$HOME', '>', '/tmp/x'],
+    'nothing is expanded or redirected',
+  );
 });
 
 t.test('mistakes are errors', async (t) => {

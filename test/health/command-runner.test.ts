@@ -20,8 +20,16 @@ t.test('exit status and signals come back as they are', async (t) => {
   const runner = new CommandRunner();
   t.teardown(() => runner.close());
   t.strictSame(await runner.run({ argv: ['/bin/true'], timeoutMs: 5000 }), { kind: 'exited', code: 0, signal: null });
-  t.strictSame(await runner.run({ argv: ['/bin/sh', '-c', 'exit 3'], timeoutMs: 5000 }), { kind: 'exited', code: 3, signal: null });
-  t.strictSame(await runner.run({ argv: ['/bin/sh', '-c', 'kill -USR1 $$'], timeoutMs: 5000 }), { kind: 'exited', code: null, signal: 'SIGUSR1' });
+  t.strictSame(await runner.run({ argv: ['/bin/sh', '-c', 'exit 3'], timeoutMs: 5000 }), {
+    kind: 'exited',
+    code: 3,
+    signal: null,
+  });
+  t.strictSame(await runner.run({ argv: ['/bin/sh', '-c', 'kill -USR1 $$'], timeoutMs: 5000 }), {
+    kind: 'exited',
+    code: null,
+    signal: 'SIGUSR1',
+  });
   t.match(await runner.run({ argv: ['/nonexistent/program'], timeoutMs: 5000 }), { kind: 'error', message: /ENOENT/ });
 });
 
@@ -31,7 +39,10 @@ t.test('a command past its timeout is a timeout, and its whole process group is 
   t.teardown(() => runner.close());
   const pidFile = join(dir, 'grandchild.pid');
   const started = performance.now();
-  const outcome = await runner.run({ argv: ['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], timeoutMs: 300 });
+  const outcome = await runner.run({
+    argv: ['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`],
+    timeoutMs: 300,
+  });
   const took = performance.now() - started;
   t.strictSame(outcome, { kind: 'timeout' });
   t.ok(took >= 290 && took < 1500, `answered at the timeout (${took.toFixed(0)} ms)`);
@@ -44,7 +55,10 @@ t.test('a command that ignores SIGTERM is killed 2 s later', async (t) => {
   const runner = new CommandRunner();
   t.teardown(() => runner.close());
   const pidFile = join(dir, 'stubborn.pid');
-  const outcome = await runner.run({ argv: ['/bin/sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; while :; do sleep 0.1; done`], timeoutMs: 200 });
+  const outcome = await runner.run({
+    argv: ['/bin/sh', '-c', `trap '' TERM; echo $$ > ${pidFile}; while :; do sleep 0.1; done`],
+    timeoutMs: 200,
+  });
   t.strictSame(outcome, { kind: 'timeout' });
   const pid = Number(await readFile(pidFile, 'utf8'));
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -70,11 +84,14 @@ t.test('commands start from this process, each in a group of its own; close kill
   const runner = new CommandRunner();
   t.teardown(() => runner.close());
   const pidFile = join(dir, 'ids');
-  t.strictSame(await runner.run({ argv: ['/bin/sh', '-c', `echo $$ $PPID $(ps -o pgid= -p $$) > ${pidFile}`], timeoutMs: 5000 }), {
-    kind: 'exited',
-    code: 0,
-    signal: null,
-  });
+  t.strictSame(
+    await runner.run({ argv: ['/bin/sh', '-c', `echo $$ $PPID $(ps -o pgid= -p $$) > ${pidFile}`], timeoutMs: 5000 }),
+    {
+      kind: 'exited',
+      code: 0,
+      signal: null,
+    },
+  );
   const [pid, parent, pgid] = (await readFile(pidFile, 'utf8')).trim().split(/\s+/).map(Number);
   t.equal(parent, process.pid, 'its parent is this process: no helper process in between');
   t.equal(pgid, pid, 'it leads its own process group');

@@ -13,12 +13,22 @@ import { fakePorts } from '../engine/fake-ports.js';
 export { eventually, sleep } from '../linux/runner-process.js';
 
 export function routerConfig(overrides: Partial<RouterConfigInput> = {}) {
-  return buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 51, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'], ...overrides });
+  return buildRouterConfig({
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: ['192.0.2.100'],
+    ...overrides,
+  });
 }
 
 export function engineWith(routers: readonly Partial<RouterConfigInput>[]) {
   const ports = fakePorts();
-  const engine = new Engine(routers.map((overrides) => routerConfig(overrides)), ports.ports);
+  const engine = new Engine(
+    routers.map((overrides) => routerConfig(overrides)),
+    ports.ports,
+  );
   return { engine, ...ports };
 }
 
@@ -28,7 +38,11 @@ export function peerAdvert(priority: number, vrid = 51, source = '192.0.2.9', vi
     { version: 2, vrid, priority, advertIntervalCs: 100, addresses: [vip], authType: 0 },
     { family: 4, sourceAddress: source, destinationAddress: '224.0.0.18' },
   );
-  return { interface: 'eth0', payload, meta: { family: 4 as const, sourceAddress: source, destinationAddress: '224.0.0.18', ttl: 255 } };
+  return {
+    interface: 'eth0',
+    payload,
+    meta: { family: 4 as const, sourceAddress: source, destinationAddress: '224.0.0.18', ttl: 255 },
+  };
 }
 
 export interface LogRecord {
@@ -39,7 +53,8 @@ export interface LogRecord {
 
 export function recordingLogger(): RuntimeLogger & { records: LogRecord[] } {
   const records: LogRecord[] = [];
-  const at = (level: string) => (object: Record<string, unknown>, message?: string) => void records.push({ level, object, message });
+  const at = (level: string) => (object: Record<string, unknown>, message?: string) =>
+    void records.push({ level, object, message });
   return { records, trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

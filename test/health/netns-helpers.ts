@@ -41,7 +41,12 @@ export class HealthRouter extends NamespaceProcess {
   }
 
   async waitForState(router: string, to: string, timeoutMs: number, since = 0): Promise<StateLine> {
-    const line = await this.waitForLine((l) => parseState(l)?.router === router && parseState(l)?.to === to, timeoutMs, `${router} -> ${to}`, since);
+    const line = await this.waitForLine(
+      (l) => parseState(l)?.router === router && parseState(l)?.to === to,
+      timeoutMs,
+      `${router} -> ${to}`,
+      since,
+    );
     return parseState(line)!;
   }
 
@@ -62,9 +67,16 @@ function parseState(line: TimedLine): StateLine | undefined {
   if (line.text.startsWith('{')) {
     try {
       const e = JSON.parse(line.text) as Record<string, unknown>;
-      if (e['event'] !== 'stateChange') return undefined;
-      const logTimeMs = typeof e['time'] === 'string' ? Date.parse(e['time']) : undefined;
-      return { atMs: line.atMs, logTimeMs, router: String(e['router']), from: String(e['from']), to: String(e['to']), reason: String(e['reason']) };
+      if (e.event !== 'stateChange') return undefined;
+      const logTimeMs = typeof e.time === 'string' ? Date.parse(e.time) : undefined;
+      return {
+        atMs: line.atMs,
+        logTimeMs,
+        router: String(e.router),
+        from: String(e.from),
+        to: String(e.to),
+        reason: String(e.reason),
+      };
     } catch {
       return undefined;
     }
@@ -75,7 +87,10 @@ function parseState(line: TimedLine): StateLine | undefined {
 }
 
 /** The runner's router fields these tests set: the netns suite's RouterSpec, narrowed. */
-export type RouterJson = Pick<RouterSpec, 'name' | 'vrid' | 'priority' | 'virtualAddresses' | 'version' | 'advertIntervalCs'>;
+export type RouterJson = Pick<
+  RouterSpec,
+  'name' | 'vrid' | 'priority' | 'virtualAddresses' | 'version' | 'advertIntervalCs'
+>;
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -104,8 +119,22 @@ export class HealthLan {
     const where = this.node(node);
     const dir = mkdtempSync(join(tmpdir(), 'vrrp-health-netns-'));
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ routers: routers.map((r) => ({ ...r, interface: where.interface })), ...(health ? { health } : {}) }));
-    return this.track(new HealthRouter(node, where.namespace, process.execPath, [RUNNER, '--config', config, '--log-level', 'info'], dir));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        routers: routers.map((r) => ({ ...r, interface: where.interface })),
+        ...(health ? { health } : {}),
+      }),
+    );
+    return this.track(
+      new HealthRouter(
+        node,
+        where.namespace,
+        process.execPath,
+        [RUNNER, '--config', config, '--log-level', 'info'],
+        dir,
+      ),
+    );
   }
 
   /** bin/vrrpd on a keepalived.conf as written. */
@@ -114,7 +143,22 @@ export class HealthLan {
     const dir = mkdtempSync(join(tmpdir(), 'vrrp-health-vrrpd-'));
     const conf = join(dir, 'keepalived.conf');
     writeFileSync(conf, confText);
-    const args = [VRRPD, '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '--socket', 'none', '--dump-dir', dir];
+    const args = [
+      VRRPD,
+      '-n',
+      '-l',
+      '-D',
+      '-f',
+      conf,
+      '-p',
+      join(dir, 'k.pid'),
+      '-r',
+      join(dir, 'v.pid'),
+      '--socket',
+      'none',
+      '--dump-dir',
+      dir,
+    ];
     return this.track(new HealthRouter(node, where.namespace, process.execPath, args, dir));
   }
 
@@ -140,5 +184,8 @@ export class HealthLan {
 
 /** A TCP listener (node) on 127.0.0.1:port in a node's namespace; prints "listening" once bound. */
 export function tcpListenerArgs(port: number): string[] {
-  return ['-e', `require('net').createServer((s) => s.destroy()).listen(${port}, '127.0.0.1', () => console.log('listening'))`];
+  return [
+    '-e',
+    `require('net').createServer((s) => s.destroy()).listen(${port}, '127.0.0.1', () => console.log('listening'))`,
+  ];
 }

@@ -77,23 +77,49 @@ t.test('notify FIFOs: vrrpd writes what keepalived 2.2.7 writes, byte for byte',
     }
   }
   for (const name of ['keepalived', 'vrrpd'] as const) {
-    await runs[name].proc.waitForState(`VI_${runs[name].vrid}`, 'Master', masterDownMs(150, 100, 3) + STARTUP_MS + MARGIN_MS);
+    await runs[name].proc.waitForState(
+      `VI_${runs[name].vrid}`,
+      'Master',
+      masterDownMs(150, 100, 3) + STARTUP_MS + MARGIN_MS,
+    );
   }
   // Let the group's MASTER line follow its member's.
   await new Promise((resolve) => setTimeout(resolve, 500));
   for (const name of ['keepalived', 'vrrpd'] as const) await runs[name].proc.stop(5000);
 
-  const got = Object.fromEntries(await Promise.all(Object.entries(reads).map(async ([key, read]) => [key, await read] as const)));
-  const asKeepalived = (name: 'keepalived' | 'vrrpd', kind: string) => got[`${name}.${kind}`]!.toString().replaceAll(String(runs[name].vrid), 'N');
-  const expected = ['GROUP "GN" BACKUP 0', 'INSTANCE "VI_N" BACKUP 150', 'INSTANCE "VI_N" MASTER 150', 'GROUP "GN" MASTER 0', 'INSTANCE "VI_N" STOP 150', 'GROUP "GN" STOP 0', ''].join('\n');
+  const got = Object.fromEntries(
+    await Promise.all(Object.entries(reads).map(async ([key, read]) => [key, await read] as const)),
+  );
+  const asKeepalived = (name: 'keepalived' | 'vrrpd', kind: string) =>
+    got[`${name}.${kind}`]!.toString().replaceAll(String(runs[name].vrid), 'N');
+  const expected = [
+    'GROUP "GN" BACKUP 0',
+    'INSTANCE "VI_N" BACKUP 150',
+    'INSTANCE "VI_N" MASTER 150',
+    'GROUP "GN" MASTER 0',
+    'INSTANCE "VI_N" STOP 150',
+    'GROUP "GN" STOP 0',
+    '',
+  ].join('\n');
   t.equal(asKeepalived('keepalived', 'vrrp'), expected, 'keepalived 2.2.7 writes these lines (its VRID read as N)');
   for (const kind of ['vrrp', 'all']) {
-    t.equal(asKeepalived('vrrpd', kind), asKeepalived('keepalived', kind), `${kind === 'vrrp' ? 'vrrp_notify_fifo' : 'notify_fifo'}: the same bytes from vrrpd`);
+    t.equal(
+      asKeepalived('vrrpd', kind),
+      asKeepalived('keepalived', kind),
+      `${kind === 'vrrp' ? 'vrrp_notify_fifo' : 'notify_fifo'}: the same bytes from vrrpd`,
+    );
   }
   t.notOk(existsSync(join(dir, 'vrrpd.vrrp.fifo')), 'vrrpd removes the FIFO it made, as keepalived does');
   for (const name of ['keepalived', 'vrrpd'] as const) {
     const args = join(dir, `${name}.script-args`);
-    const said = runs[name].proc.lines.filter((line) => /fifo|script/i.test(line.text)).map((line) => line.text).join('\n');
-    t.equal(existsSync(args) ? readFileSync(args, 'utf8') : '(no arguments written)', `${name}\n${join(dir, `${name}.vrrp.fifo`)}\n`, `${name}: the FIFO script got its own argument, then the FIFO's path\n${said}`);
+    const said = runs[name].proc.lines
+      .filter((line) => /fifo|script/i.test(line.text))
+      .map((line) => line.text)
+      .join('\n');
+    t.equal(
+      existsSync(args) ? readFileSync(args, 'utf8') : '(no arguments written)',
+      `${name}\n${join(dir, `${name}.vrrp.fifo`)}\n`,
+      `${name}: the FIFO script got its own argument, then the FIFO's path\n${said}`,
+    );
   }
 });

@@ -40,9 +40,16 @@ t.test('a missing FIFO is made (0600), written without a reader, and removed at 
   fifos.write(notifyFifoLine('INSTANCE', 'VI_1', 'MASTER', 100));
   await new Promise((resolve) => setTimeout(resolve, 100));
   fifos.close();
-  t.equal(await read, 'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\n', 'the reader gets every line, in order');
+  t.equal(
+    await read,
+    'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\n',
+    'the reader gets every line, in order',
+  );
   t.notOk(existsSync(path), 'removed: we made it');
-  t.same(logger.records.filter((r) => r.level === 'error' || r.level === 'warn'), []);
+  t.same(
+    logger.records.filter((r) => r.level === 'error' || r.level === 'warn'),
+    [],
+  );
 });
 
 t.test('a FIFO that exists is used and kept; a path that is no FIFO is refused with a log line', async (t) => {
@@ -52,9 +59,16 @@ t.test('a FIFO that exists is used and kept; a path that is no FIFO is refused w
   const file = join(dir, 'plain');
   writeFileSync(file, 'not a fifo');
   const logger = recordingLogger();
-  const fifos = new NotifyFifos([{ path: fifo }, { path: file }, { path: join(dir, 'no-such-dir', 'x.fifo') }], logger, preparation);
+  const fifos = new NotifyFifos(
+    [{ path: fifo }, { path: file }, { path: join(dir, 'no-such-dir', 'x.fifo') }],
+    logger,
+    preparation,
+  );
   t.equal(fifos.size, 1, 'only the real FIFO is open');
-  t.match(logger.records.filter((r) => r.level === 'error').map((r) => r.message), [/plain: exists and is not a FIFO/, /x\.fifo: cannot be made/]);
+  t.match(
+    logger.records.filter((r) => r.level === 'error').map((r) => r.message),
+    [/plain: exists and is not a FIFO/, /x\.fifo: cannot be made/],
+  );
   fifos.close();
   t.ok(statSync(fifo).isFIFO(), 'a FIFO we did not make is left in place');
 });
@@ -69,7 +83,10 @@ t.test('nobody reads: the FIFO fills, later lines are dropped and counted, nothi
   for (let i = 0; i < 5000; i++) fifos.write(line);
   t.ok(Date.now() - started < 2000, 'the writes never waited for a reader');
   t.ok(fifos.dropped > 1000, `${fifos.dropped} lines dropped`);
-  t.match(logger.records.find((r) => r.level === 'warn'), { object: { event: 'notify-fifo' }, message: /line not written/ });
+  t.match(
+    logger.records.find((r) => r.level === 'warn'),
+    { object: { event: 'notify-fifo' }, message: /line not written/ },
+  );
   fifos.close();
 });
 
@@ -78,7 +95,11 @@ t.test('the FIFO script gets the FIFO path as its last argument', async (t) => {
   const path = join(dir, 'scripted.fifo');
   const out = join(dir, 'args');
   const logger = recordingLogger();
-  const fifos = new NotifyFifos([{ path, script: ['/bin/sh', '-c', `printf '%s\\n' "$0" "$1" > ${out}`, 'first'] }], logger, preparation);
+  const fifos = new NotifyFifos(
+    [{ path, script: ['/bin/sh', '-c', `printf '%s\\n' "$0" "$1" > ${out}`, 'first'] }],
+    logger,
+    preparation,
+  );
   for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   fifos.close();
   t.equal(readFileSync(out, 'utf8'), `first\n${path}\n`);

@@ -10,7 +10,13 @@ import { masterDownIntervalMs } from '../../src/core/timers.js';
 import { startHealth, type HealthPlan, type LinkSource } from '../../src/health/index.js';
 import { engineWith, eventually, recordingLogger, scratchDir } from './helpers.js';
 
-const plan = (partial: Partial<HealthPlan>): HealthPlan => ({ checks: [], tracks: [], notify: [], syncGroups: [], ...partial });
+const plan = (partial: Partial<HealthPlan>): HealthPlan => ({
+  checks: [],
+  tracks: [],
+  notify: [],
+  syncGroups: [],
+  ...partial,
+});
 const fast = { intervalMs: 50, timeoutMs: 200, rise: 2, fall: 2 };
 
 function listen(port = 0): Promise<Server> {
@@ -27,12 +33,21 @@ t.test('tcp: a weight +20 check adds while the port answers; rise and fall count
   const { engine } = engineWith([{ priority: 100 }]);
   let server = await listen();
   const port = (server.address() as { port: number }).port;
-  const health = startHealth(plan({ checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port, ...fast }], tracks: [{ router: 'VI_1', check: 'web', weight: 20 }] }), { engine, logger: recordingLogger() });
+  const health = startHealth(
+    plan({
+      checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port, ...fast }],
+      tracks: [{ router: 'VI_1', check: 'web', weight: 20 }],
+    }),
+    { engine, logger: recordingLogger() },
+  );
   t.teardown(() => health.stop());
   engine.start();
   t.equal(engine.snapshot()[0]!.effectivePriority, 120, 'up from the start (no init_fail)');
   await close(server);
-  await eventually('priority falls when the port stops answering', () => engine.snapshot()[0]!.effectivePriority === 100);
+  await eventually(
+    'priority falls when the port stops answering',
+    () => engine.snapshot()[0]!.effectivePriority === 100,
+  );
   t.match(health.status()[0], { name: 'web', kind: 'tcp', up: false, lastResult: /ECONNREFUSED/ });
   t.ok(health.status()[0]!.failures >= 2, 'fall 2: two failures in a row');
   server = await listen(port);
@@ -47,7 +62,20 @@ t.test('script weight 0: failing puts the router in Fault; recovery is Backup wi
   await writeFile(flag, '');
   const { engine, clock } = engineWith([{ priority: 100 }]);
   const health = startHealth(
-    plan({ checks: [{ kind: 'script', name: 'chk', command: ['/usr/bin/test', '-e', flag], ...fast, rise: 1, fall: 1, initFail: false }], tracks: [{ router: 'VI_1', check: 'chk', weight: 0 }] }),
+    plan({
+      checks: [
+        {
+          kind: 'script',
+          name: 'chk',
+          command: ['/usr/bin/test', '-e', flag],
+          ...fast,
+          rise: 1,
+          fall: 1,
+          initFail: false,
+        },
+      ],
+      tracks: [{ router: 'VI_1', check: 'chk', weight: 0 }],
+    }),
     { engine, logger: recordingLogger() },
   );
   t.teardown(() => health.stop());
@@ -66,10 +94,16 @@ t.test('script weight 0: failing puts the router in Fault; recovery is Backup wi
 
 t.test('init_fail: a router tracking a failing-at-start script starts in Fault', async (t) => {
   const { engine } = engineWith([{ priority: 100 }]);
-  const health = startHealth(plan({ checks: [{ kind: 'script', name: 'chk', command: ['/bin/true'], ...fast, rise: 3, initFail: true }], tracks: [{ router: 'VI_1', check: 'chk', weight: 0 }] }), {
-    engine,
-    logger: recordingLogger(),
-  });
+  const health = startHealth(
+    plan({
+      checks: [{ kind: 'script', name: 'chk', command: ['/bin/true'], ...fast, rise: 3, initFail: true }],
+      tracks: [{ router: 'VI_1', check: 'chk', weight: 0 }],
+    }),
+    {
+      engine,
+      logger: recordingLogger(),
+    },
+  );
   t.teardown(() => health.stop());
   engine.start();
   t.equal(engine.snapshot()[0]!.state, 'Fault');
@@ -94,14 +128,20 @@ t.test('reverse and negative weights', async (t) => {
   t.teardown(() => health.stop());
   engine.start();
   await eventually('100 - 10 - 30', () => engine.snapshot()[0]!.effectivePriority === 60);
-  t.match(health.status(), [{ name: 'ok', up: true }, { name: 'bad', up: false }]);
+  t.match(health.status(), [
+    { name: 'ok', up: true },
+    { name: 'bad', up: false },
+  ]);
 });
 
 t.test('file: the number times the weight; weight 0 faults on non-zero; below -253 faults', async (t) => {
   const dir = await scratchDir(t);
   const file = join(dir, 'prio');
   await writeFile(file, '5\n');
-  const { engine } = engineWith([{ name: 'A', priority: 100 }, { name: 'B', vrid: 52, priority: 100 }]);
+  const { engine } = engineWith([
+    { name: 'A', priority: 100 },
+    { name: 'B', vrid: 52, priority: 100 },
+  ]);
   const health = startHealth(
     plan({
       checks: [{ kind: 'file', name: 'f', path: file, intervalMs: 50 }],
@@ -135,7 +175,10 @@ t.test('process: up while enough processes match; down when they end', async (t)
   t.teardown(() => sleeper.kill('SIGKILL'));
   const { engine } = engineWith([{ priority: 100 }]);
   const health = startHealth(
-    plan({ checks: [{ kind: 'process', name: 'p', process: '/bin/sleep', parameters: ['300', marker], intervalMs: 50 }], tracks: [{ router: 'VI_1', check: 'p', weight: -40 }] }),
+    plan({
+      checks: [{ kind: 'process', name: 'p', process: '/bin/sleep', parameters: ['300', marker], intervalMs: 50 }],
+      tracks: [{ router: 'VI_1', check: 'p', weight: -40 }],
+    }),
     { engine, logger: recordingLogger() },
   );
   t.teardown(() => health.stop());
@@ -162,8 +205,14 @@ t.test('interface: follows the link source; an unknown interface is down', async
   const { engine } = engineWith([{ name: 'A' }, { name: 'B', vrid: 52 }]);
   const health = startHealth(
     plan({
-      checks: [{ kind: 'interface', name: 'if:eth1', interface: 'eth1' }, { kind: 'interface', name: 'if:eth9', interface: 'eth9' }],
-      tracks: [{ router: 'A', check: 'if:eth1', weight: 0 }, { router: 'B', check: 'if:eth9', weight: -50 }],
+      checks: [
+        { kind: 'interface', name: 'if:eth1', interface: 'eth1' },
+        { kind: 'interface', name: 'if:eth9', interface: 'eth9' },
+      ],
+      tracks: [
+        { router: 'A', check: 'if:eth1', weight: 0 },
+        { router: 'B', check: 'if:eth9', weight: -50 },
+      ],
     }),
     { engine, links, logger: recordingLogger() },
   );
@@ -176,50 +225,101 @@ t.test('interface: follows the link source; an unknown interface is down', async
   t.equal(state('A').state, 'Fault');
   links.set('eth1', true);
   t.equal(state('A').state, 'Backup');
-  t.throws(() => startHealth(plan({ checks: [{ kind: 'interface', name: 'x', interface: 'eth1' }] }), { engine, logger: recordingLogger() }), /link watcher/);
+  t.throws(
+    () =>
+      startHealth(plan({ checks: [{ kind: 'interface', name: 'x', interface: 'eth1' }] }), {
+        engine,
+        logger: recordingLogger(),
+      }),
+    /link watcher/,
+  );
 });
 
 t.test('a plan naming an unknown router or check is refused before anything runs', async (t) => {
   const { engine } = engineWith([{}]);
-  t.throws(() => startHealth(plan({ tracks: [{ router: 'VI_1', check: 'nope', weight: 1 }] }), { engine, logger: recordingLogger() }), /no check named "nope"/);
   t.throws(
-    () => startHealth(plan({ checks: [{ kind: 'file', name: 'f', path: '/x' }], tracks: [{ router: 'VI_9', check: 'f', weight: 1 }] }), { engine, logger: recordingLogger() }),
+    () =>
+      startHealth(plan({ tracks: [{ router: 'VI_1', check: 'nope', weight: 1 }] }), {
+        engine,
+        logger: recordingLogger(),
+      }),
+    /no check named "nope"/,
+  );
+  t.throws(
+    () =>
+      startHealth(
+        plan({
+          checks: [{ kind: 'file', name: 'f', path: '/x' }],
+          tracks: [{ router: 'VI_9', check: 'f', weight: 1 }],
+        }),
+        { engine, logger: recordingLogger() },
+      ),
     /no router named "VI_9"/,
   );
 });
 
 const notRoot = process.getuid?.() !== 0 ? 'needs root to run scripts as another user' : false;
 
-t.test('user / group and script_user: scripts run as the user named; enable_script_security refuses an unsafe one', { skip: notRoot }, async (t) => {
-  const dir = await scratchDir(t);
-  const { chmod } = await import('node:fs/promises');
-  const unsafe = join(dir, 'check.sh');
-  await writeFile(unsafe, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  await chmod(dir, 0o777); // anyone could replace the script
-  const { engine } = engineWith([{ name: 'A' }, { name: 'B', vrid: 52 }, { name: 'C', vrid: 53 }]);
-  const isNobody = ['/bin/sh', '-c', 'test "$(id -u)" = 65534'];
-  const logger = recordingLogger();
-  const health = startHealth(
-    plan({
-      scriptSecurity: { enabled: true, defaultUser: 'nobody' },
-      checks: [
-        { kind: 'script', name: 'default-user', command: isNobody, ...fast, rise: 1, fall: 1, initFail: true },
-        { kind: 'script', name: 'as-root', command: isNobody, user: 'root', ...fast, rise: 1, fall: 1, initFail: false },
-        { kind: 'script', name: 'unsafe', command: [unsafe], user: 'root', ...fast, rise: 1, fall: 1, initFail: false },
-      ],
-      tracks: [
-        { router: 'A', check: 'default-user', weight: 0 },
-        { router: 'B', check: 'as-root', weight: 0 },
-        { router: 'C', check: 'unsafe', weight: 0 },
-      ],
-    }),
-    { engine, logger },
-  );
-  t.teardown(() => health.stop());
-  engine.start();
-  const state = (name: string) => engine.snapshot().find((s) => s.name === name)!.state;
-  await eventually('every check ran', () => health.status().every((s) => s.runs > 0));
-  await eventually('verdicts in', () => state('A') === 'Backup' && state('B') === 'Fault' && state('C') === 'Fault');
-  t.match(health.status(), [{ name: 'default-user', up: true }, { name: 'as-root', up: false, lastResult: 'exit 1' }, { name: 'unsafe', up: false, lastResult: /not run: enable_script_security: .* writable by everyone/ }]);
-  t.match(logger.records.filter((r) => r.level === 'error'), [{ object: { event: 'healthCheck', check: 'unsafe' } }], 'the refusal is logged once');
-});
+t.test(
+  'user / group and script_user: scripts run as the user named; enable_script_security refuses an unsafe one',
+  { skip: notRoot },
+  async (t) => {
+    const dir = await scratchDir(t);
+    const { chmod } = await import('node:fs/promises');
+    const unsafe = join(dir, 'check.sh');
+    await writeFile(unsafe, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    await chmod(dir, 0o777); // anyone could replace the script
+    const { engine } = engineWith([{ name: 'A' }, { name: 'B', vrid: 52 }, { name: 'C', vrid: 53 }]);
+    const isNobody = ['/bin/sh', '-c', 'test "$(id -u)" = 65534'];
+    const logger = recordingLogger();
+    const health = startHealth(
+      plan({
+        scriptSecurity: { enabled: true, defaultUser: 'nobody' },
+        checks: [
+          { kind: 'script', name: 'default-user', command: isNobody, ...fast, rise: 1, fall: 1, initFail: true },
+          {
+            kind: 'script',
+            name: 'as-root',
+            command: isNobody,
+            user: 'root',
+            ...fast,
+            rise: 1,
+            fall: 1,
+            initFail: false,
+          },
+          {
+            kind: 'script',
+            name: 'unsafe',
+            command: [unsafe],
+            user: 'root',
+            ...fast,
+            rise: 1,
+            fall: 1,
+            initFail: false,
+          },
+        ],
+        tracks: [
+          { router: 'A', check: 'default-user', weight: 0 },
+          { router: 'B', check: 'as-root', weight: 0 },
+          { router: 'C', check: 'unsafe', weight: 0 },
+        ],
+      }),
+      { engine, logger },
+    );
+    t.teardown(() => health.stop());
+    engine.start();
+    const state = (name: string) => engine.snapshot().find((s) => s.name === name)!.state;
+    await eventually('every check ran', () => health.status().every((s) => s.runs > 0));
+    await eventually('verdicts in', () => state('A') === 'Backup' && state('B') === 'Fault' && state('C') === 'Fault');
+    t.match(health.status(), [
+      { name: 'default-user', up: true },
+      { name: 'as-root', up: false, lastResult: 'exit 1' },
+      { name: 'unsafe', up: false, lastResult: /not run: enable_script_security: .* writable by everyone/ },
+    ]);
+    t.match(
+      logger.records.filter((r) => r.level === 'error'),
+      [{ object: { event: 'healthCheck', check: 'unsafe' } }],
+      'the refusal is logged once',
+    );
+  },
+);

@@ -12,8 +12,17 @@ const DOWN = masterDownIntervalMs(2, 100, 100);
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function group(extra: Partial<HealthPlan> = {}) {
-  const setup = engineWith([{ name: 'A', vrid: 51 }, { name: 'B', vrid: 52, virtualAddresses: ['192.0.2.101'] }]);
-  const plan: HealthPlan = { checks: [], tracks: [], notify: [], syncGroups: [{ name: 'G', routers: ['A', 'B'] }], ...extra };
+  const setup = engineWith([
+    { name: 'A', vrid: 51 },
+    { name: 'B', vrid: 52, virtualAddresses: ['192.0.2.101'] },
+  ]);
+  const plan: HealthPlan = {
+    checks: [],
+    tracks: [],
+    notify: [],
+    syncGroups: [{ name: 'G', routers: ['A', 'B'] }],
+    ...extra,
+  };
   const health = startHealth(plan, { engine: setup.engine, logger: recordingLogger() });
   const state = (name: string) => setup.engine.snapshot().find((s) => s.name === name)!.state;
   return { ...setup, health, state };
@@ -86,7 +95,16 @@ t.test('the group notify: GROUP, name, state', async (t) => {
   const dir = await scratchDir(t);
   const log = join(dir, 'log');
   const { engine, clock, health } = group({
-    syncGroups: [{ name: 'G', routers: ['A', 'B'], notify: { notify: ['/bin/sh', '-c', `echo "$*" >> ${log}`, 'sh'], master: ['/bin/sh', '-c', `echo master >> ${log}`] } }],
+    syncGroups: [
+      {
+        name: 'G',
+        routers: ['A', 'B'],
+        notify: {
+          notify: ['/bin/sh', '-c', `echo "$*" >> ${log}`, 'sh'],
+          master: ['/bin/sh', '-c', `echo master >> ${log}`],
+        },
+      },
+    ],
   });
   // Each change once the previous one's commands ran: a change still waiting would merge into the next.
   const settled = () => eventually('notify done', () => health.pendingNotifications === 0);
@@ -98,7 +116,12 @@ t.test('the group notify: GROUP, name, state', async (t) => {
   engine.input('B', { kind: 'link', up: false });
   await tick();
   await health.stop();
-  t.strictSame((await readFile(log, 'utf8')).split('\n').filter(Boolean), ['GROUP G BACKUP 0', 'master', 'GROUP G MASTER 0', 'GROUP G FAULT 0']);
+  t.strictSame((await readFile(log, 'utf8')).split('\n').filter(Boolean), [
+    'GROUP G BACKUP 0',
+    'master',
+    'GROUP G MASTER 0',
+    'GROUP G FAULT 0',
+  ]);
 });
 
 t.test('a reload that removes the group: its members take over alone again', async (t) => {
@@ -112,7 +135,11 @@ t.test('a reload that removes the group: its members take over alone again', asy
   }
   t.equal(state('B'), 'Backup', 'B waits for A');
   const plan: HealthPlan = { checks: [], tracks: [], notify: [], syncGroups: [{ name: 'G', routers: ['A', 'B'] }] };
-  const next = replaceHealth({ handle: health, plan }, { ...plan, syncGroups: [] }, { engine, logger: recordingLogger() });
+  const next = replaceHealth(
+    { handle: health, plan },
+    { ...plan, syncGroups: [] },
+    { engine, logger: recordingLogger() },
+  );
   t.teardown(() => next.stop());
   clock.advanceTo(4 * DOWN);
   await tick();

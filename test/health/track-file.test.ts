@@ -9,12 +9,21 @@ import { join } from 'node:path';
 import { startHealth, type HealthPlan } from '../../src/health/index.js';
 import { engineWith, eventually, recordingLogger, scratchDir } from './helpers.js';
 
-const plan = (partial: Partial<HealthPlan>): HealthPlan => ({ checks: [], tracks: [], notify: [], syncGroups: [], ...partial });
+const plan = (partial: Partial<HealthPlan>): HealthPlan => ({
+  checks: [],
+  tracks: [],
+  notify: [],
+  syncGroups: [],
+  ...partial,
+});
 
 function trackFile(path: string, extra: Partial<{ initValue: number; initOverwrite: boolean }> = {}) {
   const { engine } = engineWith([{ priority: 100 }]);
   const health = startHealth(
-    plan({ checks: [{ kind: 'file', name: 'f', path, intervalMs: 50, ...extra }], tracks: [{ router: 'VI_1', check: 'f', weight: 10 }] }),
+    plan({
+      checks: [{ kind: 'file', name: 'f', path, intervalMs: 50, ...extra }],
+      tracks: [{ router: 'VI_1', check: 'f', weight: 10 }],
+    }),
     { engine, logger: recordingLogger() },
   );
   engine.start();
@@ -81,6 +90,9 @@ t.test('init_file never writes through a link planted at the path', async (t) =>
   const plain = join(dir, 'prio3');
   const third = trackFile(plain, { initValue: 2 });
   t.teardown(() => third.health.stop());
-  await eventually('a missing plain file is created with the initial value', () => existsSync(plain) && readFileSync(plain, 'utf8') === '2\n');
+  await eventually(
+    'a missing plain file is created with the initial value',
+    () => existsSync(plain) && readFileSync(plain, 'utf8') === '2\n',
+  );
   t.equal(third.priority(), 120);
 });

@@ -26,11 +26,26 @@ t.test('JSON: the "health" section is checked with the instances', async (t) => 
   const dir = await scratchDir(t);
   const file = join(dir, 'vrrp.json');
   const routers = [{ name: 'VI_1', interface: 'eth0', vrid: 5, virtualAddresses: ['192.0.2.5'] }];
-  await writeFile(file, JSON.stringify({ routers, health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 80, intervalMs: 1000 }], tracks: [{ router: 'VI_1', check: 'web', weight: 10 }] } }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      routers,
+      health: {
+        checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 80, intervalMs: 1000 }],
+        tracks: [{ router: 'VI_1', check: 'web', weight: 10 }],
+      },
+    }),
+  );
   const loaded = loadConfig(file);
-  t.match(loaded.health, { checks: [{ kind: 'tcp', name: 'web', timeoutMs: 1000, rise: 1, fall: 1 }], tracks: [{ router: 'VI_1', check: 'web', weight: 10 }] });
+  t.match(loaded.health, {
+    checks: [{ kind: 'tcp', name: 'web', timeoutMs: 1000, rise: 1, fall: 1 }],
+    tracks: [{ router: 'VI_1', check: 'web', weight: 10 }],
+  });
   t.notOk('health' in loaded.input);
-  await writeFile(file, JSON.stringify({ routers, health: { tracks: [{ router: 'VI_2', check: 'web', weight: 10 }] } }));
+  await writeFile(
+    file,
+    JSON.stringify({ routers, health: { tracks: [{ router: 'VI_2', check: 'web', weight: 10 }] } }),
+  );
   t.throws(() => loadConfig(file), ConfigLoadError);
   try {
     loadConfig(file);
@@ -45,10 +60,22 @@ t.test('bin/vrrp-engine: a mistake in "health" is one line on stderr and exit 2,
   const dir = await scratchDir(t);
   const file = join(dir, 'vrrp.json');
   const routers = [{ name: 'VI_1', interface: 'eth0', vrid: 5, virtualAddresses: ['192.0.2.5'] }];
-  await writeFile(file, JSON.stringify({ routers, health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 0, intervalMs: 1000 }] } }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      routers,
+      health: { checks: [{ kind: 'tcp', name: 'web', host: '127.0.0.1', port: 0, intervalMs: 1000 }] },
+    }),
+  );
   const runner = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
-  const result = spawnSync(process.execPath, [runner, '--config', file], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+  const result = spawnSync(process.execPath, [runner, '--config', file], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  });
   t.equal(result.status, 2);
-  t.equal(result.stderr, 'vrrp-engine: configuration error: health.checks[0].port: must be a whole number from 1 to 65535, got 0\n');
+  t.equal(
+    result.stderr,
+    'vrrp-engine: configuration error: health.checks[0].port: must be a whole number from 1 to 65535, got 0\n',
+  );
   t.equal(result.stdout, '');
 });

@@ -3,13 +3,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  LINKTYPE_ETHERNET,
-  LINKTYPE_LINUX_SLL,
-  LINKTYPE_LINUX_SLL2,
-  LINKTYPE_RAW,
-  readPcap,
-} from './pcap.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW, readPcap } from './pcap.js';
 
 const goldenDir = join(fileURLToPath(import.meta.url), '../../../../test/golden');
 
@@ -20,7 +14,12 @@ interface PcapRecord {
 }
 
 /** A classic pcap file in the chosen byte order and timestamp resolution. */
-function writePcap(linkType: number, records: readonly PcapRecord[], littleEndian: boolean, nanosecond = false): Uint8Array {
+function writePcap(
+  linkType: number,
+  records: readonly PcapRecord[],
+  littleEndian: boolean,
+  nanosecond = false,
+): Uint8Array {
   const size = 24 + records.reduce((total, r) => total + 16 + r.frame.length, 0);
   const file = new Uint8Array(size);
   const view = new DataView(file.buffer);
@@ -52,7 +51,10 @@ t.test('reads the committed keepalived capture as tshark numbers it', async (t) 
   const result = readPcap(readFileSync(join(goldenDir, 'v2-ipv4.pcap')));
   t.equal(result.error, undefined);
   t.equal(result.linkType, LINKTYPE_ETHERNET);
-  t.same(result.packets.map((p) => p.frameNumber), [1, 2, 3, 4]);
+  t.same(
+    result.packets.map((p) => p.frameNumber),
+    [1, 2, 3, 4],
+  );
   t.equal(result.packets[0]!.ip[0], 0x45, 'IP packet starts after the Ethernet header');
   t.equal(result.packets[0]!.destinationMac, '01:00:5e:00:00:12');
   t.equal(result.packets[0]!.sourceMac, '02:00:5e:00:c0:01');
@@ -62,7 +64,12 @@ t.test('both byte orders and both timestamp resolutions', async (t) => {
   for (const littleEndian of [true, false]) {
     for (const nanosecond of [false, true]) {
       const fraction = nanosecond ? 123456789 : 123456;
-      const file = writePcap(LINKTYPE_ETHERNET, [{ seconds: 1700000000, fraction, frame: ethernet(0x0800, ipv4Bytes) }], littleEndian, nanosecond);
+      const file = writePcap(
+        LINKTYPE_ETHERNET,
+        [{ seconds: 1700000000, fraction, frame: ethernet(0x0800, ipv4Bytes) }],
+        littleEndian,
+        nanosecond,
+      );
       const result = readPcap(file);
       const label = `${littleEndian ? 'little' : 'big'} endian, ${nanosecond ? 'ns' : 'us'}`;
       t.equal(result.error, undefined, label);
@@ -85,7 +92,11 @@ t.test('Linux cooked SLL, SLL2 and raw IP frames', async (t) => {
   for (const [name, linkType, frame, ip] of cases) {
     const result = readPcap(writePcap(linkType, [{ seconds: 1, fraction: 0, frame }], true));
     t.equal(result.error, undefined, name);
-    t.same(result.packets.map((p) => Array.from(p.ip)), [Array.from(ip)], name);
+    t.same(
+      result.packets.map((p) => Array.from(p.ip)),
+      [Array.from(ip)],
+      name,
+    );
   }
 });
 
@@ -93,23 +104,34 @@ t.test('802.1Q tags are stepped over; frames without IP are skipped and counted'
   const tagged = Uint8Array.of(...macs, 0x81, 0x00, 0x00, 0x05, 0x08, 0x00, ...ipv4Bytes);
   const arp = ethernet(0x0806, new Uint8Array(28));
   const result = readPcap(
-    writePcap(LINKTYPE_ETHERNET, [
-      { seconds: 1, fraction: 0, frame: arp },
-      { seconds: 2, fraction: 0, frame: tagged },
-      { seconds: 3, fraction: 0, frame: Uint8Array.of(1, 2, 3) },
-    ], true),
+    writePcap(
+      LINKTYPE_ETHERNET,
+      [
+        { seconds: 1, fraction: 0, frame: arp },
+        { seconds: 2, fraction: 0, frame: tagged },
+        { seconds: 3, fraction: 0, frame: Uint8Array.of(1, 2, 3) },
+      ],
+      true,
+    ),
   );
   t.equal(result.error, undefined);
   t.equal(result.skippedFrames, 2);
-  t.same(result.packets.map((p) => p.frameNumber), [2]);
+  t.same(
+    result.packets.map((p) => p.frameNumber),
+    [2],
+  );
   t.same(Array.from(result.packets[0]!.ip), Array.from(ipv4Bytes));
 });
 
 t.test('damaged files return what was read and an error, never throw', async (t) => {
-  const good = writePcap(LINKTYPE_ETHERNET, [
-    { seconds: 1, fraction: 0, frame: ethernet(0x0800, ipv4Bytes) },
-    { seconds: 2, fraction: 0, frame: ethernet(0x86dd, ipv6Bytes) },
-  ], true);
+  const good = writePcap(
+    LINKTYPE_ETHERNET,
+    [
+      { seconds: 1, fraction: 0, frame: ethernet(0x0800, ipv4Bytes) },
+      { seconds: 2, fraction: 0, frame: ethernet(0x86dd, ipv6Bytes) },
+    ],
+    true,
+  );
   const firstRecordEnd = 24 + 16 + 14 + ipv4Bytes.length;
 
   const cutInHeader = readPcap(good.subarray(0, firstRecordEnd + 7));

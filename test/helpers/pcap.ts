@@ -87,7 +87,12 @@ export function readPcap(file: Uint8Array): PcapReadResult {
   const packets: PcapPacket[] = [];
   let skippedFrames = 0;
   if (file.length < GLOBAL_HEADER_BYTES) {
-    return { linkType: undefined, packets, skippedFrames, error: `file has ${file.length} bytes, pcap header needs 24` };
+    return {
+      linkType: undefined,
+      packets,
+      skippedFrames,
+      error: `file has ${file.length} bytes, pcap header needs 24`,
+    };
   }
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const magicBigEndian = view.getUint32(0, false);
@@ -116,7 +121,12 @@ export function readPcap(file: Uint8Array): PcapReadResult {
   while (offset < file.length) {
     frameNumber += 1;
     if (file.length - offset < RECORD_HEADER_BYTES) {
-      return { linkType, packets, skippedFrames, error: `frame ${frameNumber}: record header cut short at byte ${offset}` };
+      return {
+        linkType,
+        packets,
+        skippedFrames,
+        error: `frame ${frameNumber}: record header cut short at byte ${offset}`,
+      };
     }
     const timeSeconds = view.getUint32(offset, littleEndian);
     const fraction = view.getUint32(offset + 4, littleEndian);

@@ -8,13 +8,26 @@
 //   5. keepalived back    -> leftover removed, keepalived preempts
 
 import t from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, skipReason, waitUntil, type RouterSpec } from '../netns/harness.js';
+import {
+  Harness,
+  holdersOf,
+  judgeAdverts,
+  neighbourOf,
+  skipReason,
+  waitUntil,
+  type RouterSpec,
+} from '../netns/harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
 const VIP = '192.0.2.81';
 const INTERVAL_CS = 50;
 const spec = (priority: number): RouterSpec => ({
-  name: 'VI_kill', vrid: 81, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP],
+  name: 'VI_kill',
+  vrid: 81,
+  version: 3,
+  priority,
+  advertIntervalCs: INTERVAL_CS,
+  virtualAddresses: [VIP],
 });
 const down = (priority: number) => masterDownMs(priority, INTERVAL_CS, 3);
 
@@ -25,7 +38,11 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
   const r2 = h.node('r2');
   const holders = () => holdersOf(h.lan, VIP).then((hs) => hs.sort());
   const neighbourIs = (mac: string) =>
-    waitUntil(() => (neighbourOf(h.lan, VIP)?.lladdr === mac ? true : undefined), 4000, `client's entry -> ${mac}`).catch(() => false);
+    waitUntil(
+      () => (neighbourOf(h.lan, VIP)?.lladdr === mac ? true : undefined),
+      4000,
+      `client's entry -> ${mac}`,
+    ).catch(() => false);
 
   let ours = h.startOurs('r2', [spec(250)]);
   await ours.waitForState('VI_kill', 'Master', down(250) + MARGIN_MS + STARTUP_MS);
@@ -40,17 +57,30 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
     await h.killHard(ours);
     const master = await keepalived.waitForState('VI_kill', 'Master', down(200) + MARGIN_MS, since);
     // Without a priority-0 advert nothing can be quicker than three advert intervals.
-    t.ok(master.atMs - killedAt >= 3 * INTERVAL_CS * 10 - 600, `keepalived Master ${master.atMs - killedAt} ms after the kill`);
-    t.same(await waitUntil(async () => ((await holders()).length === 2 ? holders() : undefined), 4000, 'both holding'), ['r1', 'r2'],
-      'ip addr: keepalived added the VIP; the killed runner left its copy behind');
+    t.ok(
+      master.atMs - killedAt >= 3 * INTERVAL_CS * 10 - 600,
+      `keepalived Master ${master.atMs - killedAt} ms after the kill`,
+    );
+    t.same(
+      await waitUntil(async () => ((await holders()).length === 2 ? holders() : undefined), 4000, 'both holding'),
+      ['r1', 'r2'],
+      'ip addr: keepalived added the VIP; the killed runner left its copy behind',
+    );
     t.ok(await neighbourIs(r1.mac), "keepalived's GARP moved the client's entry to r1");
   });
 
   await t.test('ours restarts at a lower priority: leftover removed, stays Backup', async (t) => {
     ours = h.startOurs('r2', [spec(100)]);
     await ours.waitForState('VI_kill', 'Backup', STARTUP_MS);
-    t.same(await waitUntil(async () => ((await holders()).join() === 'r1' ? holders() : undefined), 4000, 'the leftover gone'), ['r1'],
-      'ip addr: the leftover VIP on r2 is gone, r1 holds it');
+    t.same(
+      await waitUntil(
+        async () => ((await holders()).join() === 'r1' ? holders() : undefined),
+        4000,
+        'the leftover gone',
+      ),
+      ['r1'],
+      'ip addr: the leftover VIP on r2 is gone, r1 holds it',
+    );
     await new Promise((r) => setTimeout(r, down(100)));
     t.equal(ours.stateOf('VI_kill'), 'Backup', 'ours stays Backup under keepalived');
   });
@@ -61,9 +91,15 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
     await h.killHard(keepalived);
     const master = await ours.waitForState('VI_kill', 'Master', down(100) + MARGIN_MS, since);
     t.equal(master.reason, 'master-down-timer');
-    t.ok(master.atMs - killedAt >= 3 * INTERVAL_CS * 10 - 600, `ours Master ${master.atMs - killedAt} ms after the kill`);
-    t.same(await waitUntil(async () => ((await holders()).length === 2 ? holders() : undefined), 4000, 'both holding'), ['r1', 'r2'],
-      "ip addr: ours added the VIP; keepalived's copy stays behind");
+    t.ok(
+      master.atMs - killedAt >= 3 * INTERVAL_CS * 10 - 600,
+      `ours Master ${master.atMs - killedAt} ms after the kill`,
+    );
+    t.same(
+      await waitUntil(async () => ((await holders()).length === 2 ? holders() : undefined), 4000, 'both holding'),
+      ['r1', 'r2'],
+      "ip addr: ours added the VIP; keepalived's copy stays behind",
+    );
     t.ok(await neighbourIs(r2.mac), "our GARP moved the client's entry to r2");
   });
 
@@ -74,15 +110,33 @@ t.test('kill -9 both ways with keepalived 2.2.7', { skip: skipReason(['keepalive
     await keepalived.waitForState('VI_kill', 'Master', down(200) + MARGIN_MS + STARTUP_MS);
     const backup = await ours.waitForState('VI_kill', 'Backup', 5000, since);
     t.equal(backup.reason, 'higher-priority-advert');
-    t.same(await waitUntil(async () => ((await holders()).join() === 'r1' ? holders() : undefined), 4000, 'r1 only'), ['r1'], 'ip addr: r1 only');
+    t.same(
+      await waitUntil(async () => ((await holders()).join() === 'r1' ? holders() : undefined), 4000, 'r1 only'),
+      ['r1'],
+      'ip addr: r1 only',
+    );
     t.ok(await neighbourIs(r1.mac), "client's entry back at r1");
   });
 
   await h.stopWatching();
-  t.same(h.vipViolations(() => 'VI_kill'), [], `VIP only ever on a Master, killed nodes excused until restarted (${h.vipSamples} samples)`);
+  t.same(
+    h.vipViolations(() => 'VI_kill'),
+    [],
+    `VIP only ever on a Master, killed nodes excused until restarted (${h.vipSamples} samples)`,
+  );
   const frames = (await h.stopCapture()).vrrp();
-  const verdict = judgeAdverts(frames, { macs: [r2.mac], version: 3, vrid: 81, priorities: [100, 250], intervalCs: INTERVAL_CS, addresses: [VIP] });
+  const verdict = judgeAdverts(frames, {
+    macs: [r2.mac],
+    version: 3,
+    vrid: 81,
+    priorities: [100, 250],
+    intervalCs: INTERVAL_CS,
+    addresses: [VIP],
+  });
   t.ok(verdict.count > 2, `${verdict.count} adverts of ours`);
   t.same(verdict.problems, [], 'tshark: every advert of ours valid');
-  t.notOk(frames.some((f) => f.vrid === 81 && f.priority === 0), 'no priority-0 advert from either side: both were killed, not stopped');
+  t.notOk(
+    frames.some((f) => f.vrid === 81 && f.priority === 0),
+    'no priority-0 advert from either side: both were killed, not stopped',
+  );
 });

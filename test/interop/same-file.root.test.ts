@@ -76,21 +76,38 @@ t.test('bin/vrrpd and keepalived 2.2.7 on one keepalived.conf with @host lines',
   const down = (priority: number, instance: 'VI_same' | 'VI_peer') =>
     (instance === 'VI_same' ? masterDownMs(priority, 50, 3) : masterDownMs(priority, 100, 2)) + MARGIN_MS;
   const oneHolder = (vip: string, node: Node) =>
-    waitUntil(async () => {
-      const hs = await holdersOf(h.lan, vip);
-      return hs.length === 1 && hs[0] === node ? hs : undefined;
-    }, 4000, `${vip} on ${node} only`).catch(() => holdersOf(h.lan, vip));
+    waitUntil(
+      async () => {
+        const hs = await holdersOf(h.lan, vip);
+        return hs.length === 1 && hs[0] === node ? hs : undefined;
+      },
+      4000,
+      `${vip} on ${node} only`,
+    ).catch(() => holdersOf(h.lan, vip));
 
   await t.test('election: each process kept its own @ lines', async (t) => {
     await procs.r1.waitForState('VI_same', 'Master', down(200, 'VI_same') + STARTUP_MS);
     await procs.r2.waitForState('VI_peer', 'Master', down(200, 'VI_peer') + STARTUP_MS);
-    for (const [node, instance] of [['r2', 'VI_same'], ['r3', 'VI_same'], ['r1', 'VI_peer'], ['r3', 'VI_peer']] as const) {
+    for (const [node, instance] of [
+      ['r2', 'VI_same'],
+      ['r3', 'VI_same'],
+      ['r1', 'VI_peer'],
+      ['r3', 'VI_peer'],
+    ] as const) {
       await procs[node].waitForState(instance, 'Backup', STARTUP_MS);
     }
     // Three of the slowest Master_Down_Intervals later nobody has changed its mind.
     await new Promise((r) => setTimeout(r, masterDownMs(100, 100, 2)));
-    t.same(NODES.map((n) => `${n}:${procs[n].stateOf('VI_same')}`), ['r1:Master', 'r2:Backup', 'r3:Backup'], 'VI_same: vrrpd on r1 Master (priority 200 from its @r1 line)');
-    t.same(NODES.map((n) => `${n}:${procs[n].stateOf('VI_peer')}`), ['r1:Backup', 'r2:Master', 'r3:Backup'], 'VI_peer: keepalived on r2 Master, both vrrpd Backup');
+    t.same(
+      NODES.map((n) => `${n}:${procs[n].stateOf('VI_same')}`),
+      ['r1:Master', 'r2:Backup', 'r3:Backup'],
+      'VI_same: vrrpd on r1 Master (priority 200 from its @r1 line)',
+    );
+    t.same(
+      NODES.map((n) => `${n}:${procs[n].stateOf('VI_peer')}`),
+      ['r1:Backup', 'r2:Master', 'r3:Backup'],
+      'VI_peer: keepalived on r2 Master, both vrrpd Backup',
+    );
     t.same(await oneHolder(VIP.same, 'r1'), ['r1'], `ip addr: ${VIP.same} on r1 only`);
     t.same(await oneHolder(VIP.peer, 'r2'), ['r2'], `ip addr: ${VIP.peer} on r2 only`);
   });
@@ -117,18 +134,47 @@ t.test('bin/vrrpd and keepalived 2.2.7 on one keepalived.conf with @host lines',
   });
 
   await h.stopWatching();
-  t.same(h.vipViolations((vip) => (vip === VIP.same ? 'VI_same' : 'VI_peer')), [], `VIPs only ever on a Master (${h.vipSamples} samples)`);
+  t.same(
+    h.vipViolations((vip) => (vip === VIP.same ? 'VI_same' : 'VI_peer')),
+    [],
+    `VIPs only ever on a Master (${h.vipSamples} samples)`,
+  );
   const frames = (await h.stopCapture()).vrrp();
   const macs = [h.node('r1').mac, h.node('r3').mac];
-  const same = judgeAdverts(frames, { macs, version: 3, vrid: 91, priorities: [200, 100], intervalCs: 50, addresses: [VIP.same] });
+  const same = judgeAdverts(frames, {
+    macs,
+    version: 3,
+    vrid: 91,
+    priorities: [200, 100],
+    intervalCs: 50,
+    addresses: [VIP.same],
+  });
   t.ok(same.count > 3, `VI_same: ${same.count} vrrpd adverts`);
   t.same(same.problems, [], 'VI_same: tshark finds every vrrpd advert valid VRRPv3 (checksum, TTL 255, fields)');
-  const peer = judgeAdverts(frames, { macs, version: 2, vrid: 92, priorities: [100, 150], intervalCs: 100, addresses: [VIP.peer], authString: PASSWORD });
+  const peer = judgeAdverts(frames, {
+    macs,
+    version: 2,
+    vrid: 92,
+    priorities: [100, 150],
+    intervalCs: 100,
+    addresses: [VIP.peer],
+    authString: PASSWORD,
+  });
   t.ok(peer.count > 3, `VI_peer: ${peer.count} vrrpd adverts`);
   t.same(peer.problems, [], 'VI_peer: tshark finds every vrrpd advert valid VRRPv2 with the password');
-  const r3Unicast = new Set(frames.filter((f) => f.vrid === 92 && f.ethSource === h.node('r3').mac).map((f) => `${f.source} -> ${f.destination}`));
-  t.same([...r3Unicast].sort(), [`${ADDRESS.r3} -> ${ADDRESS.r1}`, `${ADDRESS.r3} -> ${ADDRESS.r2}`], "r3's VI_peer adverts: from its @r3 source to the two @^r3 peers");
-  const complaints = procs.r2.lines.filter((l) => KEEPALIVED_COMPLAINT.test(l.text) && !/auth_pass|NOTICE/.test(l.text)).map((l) => l.text);
+  const r3Unicast = new Set(
+    frames
+      .filter((f) => f.vrid === 92 && f.ethSource === h.node('r3').mac)
+      .map((f) => `${f.source} -> ${f.destination}`),
+  );
+  t.same(
+    [...r3Unicast].sort(),
+    [`${ADDRESS.r3} -> ${ADDRESS.r1}`, `${ADDRESS.r3} -> ${ADDRESS.r2}`],
+    "r3's VI_peer adverts: from its @r3 source to the two @^r3 peers",
+  );
+  const complaints = procs.r2.lines
+    .filter((l) => KEEPALIVED_COMPLAINT.test(l.text) && !/auth_pass|NOTICE/.test(l.text))
+    .map((l) => l.text);
   t.same(complaints, [], 'keepalived logged no complaint about vrrpd adverts');
 });
 
@@ -152,16 +198,25 @@ const OPENSHIFT_CONF = [
   '',
 ].join('\n');
 
-t.test('OpenShift peer list (own address included, no unicast_src_ip): vrrpd beside keepalived', {
-  skip,
-}, async (t) => {
-  const h = await Harness.create(t, 'ios', 2, { capture: false });
-  const vrrpd = h.startVrrpd('r1', [], { confText: OPENSHIFT_CONF, hostname: 'r1' });
-  const keepalived = h.startKeepalived('r2', [], { confText: OPENSHIFT_CONF, hostname: 'r2' });
-  const exited = vrrpd.exited.then((info) => Promise.reject(new Error(`vrrpd exited (${JSON.stringify(info)}):\n${vrrpd.tail(5)}`)));
-  exited.catch(() => undefined); // when vrrpd is stopped at teardown, after the race
-  await keepalived.waitForState('VI_os', 'Backup', STARTUP_MS);
-  await Promise.race([vrrpd.waitForState('VI_os', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + STARTUP_MS), exited]);
-  t.equal(keepalived.stateOf('VI_os'), 'Backup', 'keepalived (priority 100) Backup under vrrpd (200)');
-  t.same(await holdersOf(h.lan, '192.0.2.93'), ['r1'], 'ip addr: the VIP on r1');
-});
+t.test(
+  'OpenShift peer list (own address included, no unicast_src_ip): vrrpd beside keepalived',
+  {
+    skip,
+  },
+  async (t) => {
+    const h = await Harness.create(t, 'ios', 2, { capture: false });
+    const vrrpd = h.startVrrpd('r1', [], { confText: OPENSHIFT_CONF, hostname: 'r1' });
+    const keepalived = h.startKeepalived('r2', [], { confText: OPENSHIFT_CONF, hostname: 'r2' });
+    const exited = vrrpd.exited.then((info) =>
+      Promise.reject(new Error(`vrrpd exited (${JSON.stringify(info)}):\n${vrrpd.tail(5)}`)),
+    );
+    exited.catch(() => undefined); // when vrrpd is stopped at teardown, after the race
+    await keepalived.waitForState('VI_os', 'Backup', STARTUP_MS);
+    await Promise.race([
+      vrrpd.waitForState('VI_os', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + STARTUP_MS),
+      exited,
+    ]);
+    t.equal(keepalived.stateOf('VI_os'), 'Backup', 'keepalived (priority 100) Backup under vrrpd (200)');
+    t.same(await holdersOf(h.lan, '192.0.2.93'), ['r1'], 'ip addr: the VIP on r1');
+  },
+);

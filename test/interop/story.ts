@@ -11,7 +11,14 @@
 
 import type { Test } from 'tap';
 import {
-  Harness, holdersOf, judgeAdverts, neighbourOf, waitUntil, type KeepalivedProcess, type OursProcess, type RouterSpec,
+  Harness,
+  holdersOf,
+  judgeAdverts,
+  neighbourOf,
+  waitUntil,
+  type KeepalivedProcess,
+  type OursProcess,
+  type RouterSpec,
 } from '../netns/harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 import type { LanNode } from '../netns/lan.js';
@@ -40,25 +47,39 @@ export async function interopStory(t: Test, tag: string, routers: readonly Inter
   h.watchVips(routers.map((r) => r.vip));
   const keepalivedSpecs = routers.map((r) => r.spec(r1, r2, KEEPALIVED_PRIORITY));
   const ourSpecs = (priority: number) => routers.map((r) => r.spec(r2, r1, priority));
-  const slowest = Math.max(...routers.map((r) => masterDownMs(OUR_LOW, r.expect.intervalCs, r.expect.version))) + MARGIN_MS;
+  const slowest =
+    Math.max(...routers.map((r) => masterDownMs(OUR_LOW, r.expect.intervalCs, r.expect.version))) + MARGIN_MS;
   const keepalivedLogs: KeepalivedProcess[] = [];
 
   /** Every VIP on `holder` only, and the client's neighbour entries pointing at it. */
   async function vipsOn(t: Test, holder: LanNode): Promise<void> {
     for (const r of routers) {
-      const holders = await waitUntil(async () => {
-        const hs = await holdersOf(h.lan, r.vip);
-        return hs.length === 1 && hs[0] === holder.name ? hs : undefined;
-      }, 4000, `${r.vip} on ${holder.name} only`).catch(async () => holdersOf(h.lan, r.vip));
+      const holders = await waitUntil(
+        async () => {
+          const hs = await holdersOf(h.lan, r.vip);
+          return hs.length === 1 && hs[0] === holder.name ? hs : undefined;
+        },
+        4000,
+        `${r.vip} on ${holder.name} only`,
+      ).catch(async () => holdersOf(h.lan, r.vip));
       t.same(holders, [holder.name], `ip addr: ${r.vip} on ${holder.name} only`);
       // With an entry already there (from the previous step), only the new Master's GARP / NA can
       // move it this soon; the first time, our ping makes the client resolve the VIP.
       const moved = neighbourOf(h.lan, r.vip) !== undefined;
-      const ping = () => h.lan.execAsync(h.lan.client, 'ping', ...(r.vip.includes(':') ? ['-6'] : []), '-c', '1', '-W', '1', r.vip).catch(() => '');
+      const ping = () =>
+        h.lan
+          .execAsync(h.lan.client, 'ping', ...(r.vip.includes(':') ? ['-6'] : []), '-c', '1', '-W', '1', r.vip)
+          .catch(() => '');
       if (!moved) await ping();
-      const entry = await waitUntil(() => (neighbourOf(h.lan, r.vip)?.lladdr === holder.mac ? true : undefined), 4000, `client's entry for ${r.vip}`)
-        .catch(() => false);
-      t.ok(entry, `client's neighbour entry for ${r.vip} is ${holder.name}'s MAC (${neighbourOf(h.lan, r.vip)?.lladdr ?? 'none'})${moved ? ', moved by the announcement' : ''}`);
+      const entry = await waitUntil(
+        () => (neighbourOf(h.lan, r.vip)?.lladdr === holder.mac ? true : undefined),
+        4000,
+        `client's entry for ${r.vip}`,
+      ).catch(() => false);
+      t.ok(
+        entry,
+        `client's neighbour entry for ${r.vip} is ${holder.name}'s MAC (${neighbourOf(h.lan, r.vip)?.lladdr ?? 'none'})${moved ? ', moved by the announcement' : ''}`,
+      );
       if (moved) await ping();
     }
   }
@@ -133,15 +154,29 @@ export async function interopStory(t: Test, tag: string, routers: readonly Inter
   for (const r of routers) {
     const spec = r.spec(r2, r1, OUR_LOW);
     const verdict = judgeAdverts(frames, {
-      macs: [r2.mac], vrid: spec.vrid, priorities: [OUR_LOW, OUR_HIGH], addresses: spec.virtualAddresses, ...r.expect,
+      macs: [r2.mac],
+      vrid: spec.vrid,
+      priorities: [OUR_LOW, OUR_HIGH],
+      addresses: spec.virtualAddresses,
+      ...r.expect,
     });
     t.ok(verdict.count > 2, `${spec.name}: ${verdict.count} adverts of ours`);
-    t.same(verdict.problems, [], `${spec.name}: tshark finds each of our adverts valid (version, checksum, TTL 255, fields)`);
+    t.same(
+      verdict.problems,
+      [],
+      `${spec.name}: tshark finds each of our adverts valid (version, checksum, TTL 255, fields)`,
+    );
     const ourFrames = frames.filter((f) => f.ethSource === r2.mac && f.vrid === spec.vrid);
     t.equal(ourFrames.at(-1)?.priority, 0, `${spec.name}: our last advert is the priority-0 one`, {
       ourAdverts: ourFrames.map((f) => `frame ${f.frame} ${new Date(f.timeMs).toISOString()} priority ${f.priority}`),
     });
   }
-  const complaints = keepalivedLogs.flatMap((k) => k.lines.filter((l) => KEEPALIVED_COMPLAINT.test(l.text)).map((l) => l.text));
-  t.same(complaints.filter((c) => !/auth_pass|NOTICE/.test(c)), [], 'keepalived logged no complaint about our adverts');
+  const complaints = keepalivedLogs.flatMap((k) =>
+    k.lines.filter((l) => KEEPALIVED_COMPLAINT.test(l.text)).map((l) => l.text),
+  );
+  t.same(
+    complaints.filter((c) => !/auth_pass|NOTICE/.test(c)),
+    [],
+    'keepalived logged no complaint about our adverts',
+  );
 }

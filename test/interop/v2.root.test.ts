@@ -9,13 +9,25 @@ t.test('keepalived 2.2.7 and vrrp-engine, VRRPv2', { skip: skipReason(['keepaliv
   await interopStory(t, 'iv2', [
     {
       vip: '192.0.2.51',
-      spec: (_node, _peer, priority) => ({ name: 'VI_v2', vrid: 51, version: 2, priority, advertIntervalCs: 100, virtualAddresses: ['192.0.2.51'] }),
+      spec: (_node, _peer, priority) => ({
+        name: 'VI_v2',
+        vrid: 51,
+        version: 2,
+        priority,
+        advertIntervalCs: 100,
+        virtualAddresses: ['192.0.2.51'],
+      }),
       expect: { version: 2, intervalCs: 100 },
     },
     {
       vip: '192.0.2.52',
       spec: (_node, _peer, priority) => ({
-        name: 'VI_pass', vrid: 52, version: 2, priority, advertIntervalCs: 100, virtualAddresses: ['192.0.2.52'],
+        name: 'VI_pass',
+        vrid: 52,
+        version: 2,
+        priority,
+        advertIntervalCs: 100,
+        virtualAddresses: ['192.0.2.52'],
         auth: { type: 'pass', password: 'secret12' },
       }),
       expect: { version: 2, intervalCs: 100, authString: 'secret12' },
@@ -23,7 +35,13 @@ t.test('keepalived 2.2.7 and vrrp-engine, VRRPv2', { skip: skipReason(['keepaliv
     {
       vip: '192.0.2.53',
       spec: (_node, peer, priority) => ({
-        name: 'VI_uni2', vrid: 53, version: 2, priority, advertIntervalCs: 100, virtualAddresses: ['192.0.2.53'], unicastPeers: [peer.ipv4],
+        name: 'VI_uni2',
+        vrid: 53,
+        version: 2,
+        priority,
+        advertIntervalCs: 100,
+        virtualAddresses: ['192.0.2.53'],
+        unicastPeers: [peer.ipv4],
       }),
       expect: { version: 2, intervalCs: 100 },
     },

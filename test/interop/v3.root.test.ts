@@ -10,18 +10,38 @@ t.test('keepalived 2.2.7 and vrrp-engine, VRRPv3', { skip: skipReason(['keepaliv
   await interopStory(t, 'iv3', [
     {
       vip: '192.0.2.61',
-      spec: (_node, _peer, priority) => ({ name: 'VI_v3', vrid: 61, version: 3, priority, advertIntervalCs: 50, virtualAddresses: ['192.0.2.61'] }),
+      spec: (_node, _peer, priority) => ({
+        name: 'VI_v3',
+        vrid: 61,
+        version: 3,
+        priority,
+        advertIntervalCs: 50,
+        virtualAddresses: ['192.0.2.61'],
+      }),
       expect: { version: 3, intervalCs: 50 },
     },
     {
       vip: '2001:db8::62',
-      spec: (_node, _peer, priority) => ({ name: 'VI_v6', vrid: 62, version: 3, priority, advertIntervalCs: 50, virtualAddresses: ['2001:db8::62'] }),
+      spec: (_node, _peer, priority) => ({
+        name: 'VI_v6',
+        vrid: 62,
+        version: 3,
+        priority,
+        advertIntervalCs: 50,
+        virtualAddresses: ['2001:db8::62'],
+      }),
       expect: { version: 3, intervalCs: 50 },
     },
     {
       vip: '192.0.2.63',
       spec: (_node, peer, priority) => ({
-        name: 'VI_uni3', vrid: 63, version: 3, priority, advertIntervalCs: 50, virtualAddresses: ['192.0.2.63'], unicastPeers: [peer.ipv4],
+        name: 'VI_uni3',
+        vrid: 63,
+        version: 3,
+        priority,
+        advertIntervalCs: 50,
+        virtualAddresses: ['192.0.2.63'],
+        unicastPeers: [peer.ipv4],
       }),
       expect: { version: 3, intervalCs: 50 },
     },

@@ -40,13 +40,17 @@ function tableListing(): string | undefined {
 }
 
 function hasAddress(address: string): boolean {
-  const links = JSON.parse(ip('-n', ns.router, '-json', 'addr', 'show', 'dev', 'va')) as { addr_info: { local: string }[] }[];
+  const links = JSON.parse(ip('-n', ns.router, '-json', 'addr', 'show', 'dev', 'va')) as {
+    addr_info: { local: string }[];
+  }[];
   return links.some((link) => link.addr_info.some((a) => a.local === address));
 }
 
 /** The client's neighbour entry for `address`, if it has a link-layer address. */
 function clientNeighbour(address: string): string | undefined {
-  const entries = JSON.parse(ip('-n', ns.client, '-json', '-6', 'neigh', 'show', address, 'dev', 'vb')) as { lladdr?: string }[];
+  const entries = JSON.parse(ip('-n', ns.client, '-json', '-6', 'neigh', 'show', address, 'dev', 'vb')) as {
+    lladdr?: string;
+  }[];
   return entries.find((e) => e.lladdr !== undefined)?.lladdr;
 }
 
@@ -68,12 +72,23 @@ t.test('accept mode: a VIP that is not an address never reaches an nft script', 
     return { code: 0, stdout: '', stderr: '' };
   };
   const firewall = new AcceptModeFirewall(run);
-  for (const hostile of ['192.0.2.1 }; flush ruleset; #', '192.0.2.1\nflush ruleset', '$(reboot)', '2001:db8::1 } ; delete table inet x', '', 'x'.repeat(10_000)]) {
+  for (const hostile of [
+    '192.0.2.1 }; flush ruleset; #',
+    '192.0.2.1\nflush ruleset',
+    '$(reboot)',
+    '2001:db8::1 } ; delete table inet x',
+    '',
+    'x'.repeat(10_000),
+  ]) {
     await t.rejects(firewall.block(hostile), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
   }
   t.same(scripts, [], 'nft never ran');
   await firewall.block('2001:DB8:0::0001');
-  t.equal(scripts.at(-1), `add element inet ${ACCEPT_MODE_TABLE} vips6 { 2001:db8::1 }`, 'the canonical text, not the input');
+  t.equal(
+    scripts.at(-1),
+    `add element inet ${ACCEPT_MODE_TABLE} vips6 { 2001:db8::1 }`,
+    'the canonical text, not the input',
+  );
   await firewall.unblock('192.0.2.1 }; flush ruleset; #');
   t.equal(scripts.length, 2, 'unblock of a non-address runs nothing');
 });
@@ -86,7 +101,10 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
     for (const conf of ['all', 'default']) inNamespace(name, 'sysctl', '-qw', `net.ipv6.conf.${conf}.accept_dad=0`);
   }
   ip('-n', ns.router, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', ns.client);
-  for (const [name, dev, last] of [[ns.router, 'va', 1], [ns.client, 'vb', 2]] as const) {
+  for (const [name, dev, last] of [
+    [ns.router, 'va', 1],
+    [ns.client, 'vb', 2],
+  ] as const) {
     ip('-n', name, 'addr', 'add', `192.0.2.${last}/24`, 'dev', dev);
     ip('-n', name, 'addr', 'add', `2001:db8::${last}/64`, 'dev', dev, 'nodad');
     ip('-n', name, 'link', 'set', dev, 'up');
@@ -112,7 +130,10 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
     t.notOk(pingAnswered(VIP), 'no reply from the IPv4 VIP');
     ip('-n', ns.client, '-6', 'neigh', 'flush', 'dev', 'vb');
     t.notOk(pingAnswered(VIP6), 'no reply from the IPv6 VIP');
-    t.ok(clientNeighbour(VIP6), 'but the IPv6 VIP answered neighbour solicitation: the client has its link-layer address');
+    t.ok(
+      clientNeighbour(VIP6),
+      'but the IPv6 VIP answered neighbour solicitation: the client has its link-layer address',
+    );
     const listing = tableListing() ?? '';
     t.match(listing, VIP, 'the IPv4 VIP is in the drop set');
     t.match(listing, VIP6, 'the IPv6 VIP is in the drop set');

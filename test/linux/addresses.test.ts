@@ -121,7 +121,10 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     // Which addresses exist, not their DAD flags: the kernel clears a link-local's `tentative` on its
     // own clock, and under load that can land between the two reads.
     const identities = (dev: string) =>
-      ns.addresses(dev).map((a) => `${a.local}/${a.prefixlen} ${a.label ?? ''}`).sort();
+      ns
+        .addresses(dev)
+        .map((a) => `${a.local}/${a.prefixlen} ${a.label ?? ''}`)
+        .sort();
     const everywhere = () => JSON.stringify([identities(ns.a), identities(ns.b), identities('lo')]);
     const before = everywhere();
     t.equal(await child.call('warmUpAdd', ns.a, ['192.0.2.10', '2001:db8::a:1', '192.0.2.99']), null);
@@ -164,7 +167,10 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     const vip = listed.find((a) => a.address === '192.0.2.10');
     t.match(vip, { family: 4, prefixLength: 24, label: `${ns.a}:web` });
     t.ok(vip?.flags.includes('secondary'), 'a VIP in the subnet of the primary address is secondary');
-    t.match(listed.find((a) => a.address === '2001:db8::a:2'), { family: 6, prefixLength: 128, label: undefined });
+    t.match(
+      listed.find((a) => a.address === '2001:db8::a:2'),
+      { family: 6, prefixLength: 128, label: undefined },
+    );
   });
 
   await t.test('removeVips removes them; removing again is not an error', async (t) => {
@@ -183,15 +189,18 @@ t.test('in a network namespace', { skip: skip ?? false }, async (t) => {
     ns.ip('addr', 'del', '198.51.100.5/24', 'dev', ns.a);
   });
 
-  await t.test('errors: no such interface on add (ENODEV), a bad address, success removing from a gone one', async (t) => {
-    const missing = await child.call('addVips', 'nosuchdev0', ['192.0.2.10']).catch((e: ChildError) => e);
-    t.equal((missing as ChildError).code, 'ENODEV');
-    t.equal(await child.call('removeVips', 'nosuchdev0', ['192.0.2.10']), null);
-    const bad = await child.call('addVips', ns.a, ['192.0.2.12', 'not-an-ip']).catch((e: ChildError) => e);
-    t.match(bad, { name: 'VipOperationError', code: 'EINVAL', failures: [{ address: 'not-an-ip', code: 'EINVAL' }] });
-    t.ok(ns.find(ns.a, '192.0.2.12'), 'the good address of the same call was still added');
-    await child.call('removeVips', ns.a, ['192.0.2.12']);
-  });
+  await t.test(
+    'errors: no such interface on add (ENODEV), a bad address, success removing from a gone one',
+    async (t) => {
+      const missing = await child.call('addVips', 'nosuchdev0', ['192.0.2.10']).catch((e: ChildError) => e);
+      t.equal((missing as ChildError).code, 'ENODEV');
+      t.equal(await child.call('removeVips', 'nosuchdev0', ['192.0.2.10']), null);
+      const bad = await child.call('addVips', ns.a, ['192.0.2.12', 'not-an-ip']).catch((e: ChildError) => e);
+      t.match(bad, { name: 'VipOperationError', code: 'EINVAL', failures: [{ address: 'not-an-ip', code: 'EINVAL' }] });
+      t.ok(ns.find(ns.a, '192.0.2.12'), 'the good address of the same call was still added');
+      await child.call('removeVips', ns.a, ['192.0.2.12']);
+    },
+  );
 
   await t.test('250 VIPs in one call: all added, all removed (requests in flight stay bounded)', async (t) => {
     const many = Array.from({ length: 250 }, (_, i) => `203.0.113.${i + 1}`);

@@ -112,9 +112,30 @@ if (process.getuid?.() !== 0) {
     // A 16 MiB capture buffer: the batched announcements arrive as one burst of frames, and with
     // --immediate-mode tcpdump's default 2 MiB ring dropped a few of them now and then (a capture loss,
     // not a send loss, which made this test fail about one run in three).
-    tcpdump = spawn('ip', ['netns', 'exec', ns.b, 'tcpdump', '-i', 'vb', '-n', '-U', '--immediate-mode', '-B', '16384', '-Z', 'root', '-w', pcap, 'arp or icmp6'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    tcpdump = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns.b,
+        'tcpdump',
+        '-i',
+        'vb',
+        '-n',
+        '-U',
+        '--immediate-mode',
+        '-B',
+        '16384',
+        '-Z',
+        'root',
+        '-w',
+        pcap,
+        'arp or icmp6',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${output}`)), 8000);
@@ -128,46 +149,80 @@ if (process.getuid?.() !== 0) {
     });
 
     const distRoot = new URL('../..', import.meta.url).href.replace(/\/$/, '');
-    const output = run('ip', ['netns', 'exec', ns.a, process.execPath, '--input-type=module', '-e', childScript(distRoot)]);
+    const output = run('ip', [
+      'netns',
+      'exec',
+      ns.a,
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      childScript(distRoot),
+    ]);
     const out = JSON.parse(output) as Record<string, any>;
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stopped = new Promise((resolve) => tcpdump!.once('exit', resolve));
     tcpdump.kill('SIGTERM');
     await stopped;
 
-    t.same(out['single'], [1, 1], 'one-address calls send one frame each');
-    t.same(out['batch'], { sent: 6, failures: [] }, 'two addresses x 3 in one call');
-    t.same(out['sockets'], [out['ifindex']], 'one cached socket, for va');
-    t.equal(out['fdsGrew'], 0, '50 more calls and announceVips of 20 addresses open no descriptor');
-    t.same(out['socketsAfter'], [out['ifindex']], 'still the one socket');
-    t.equal(out['down']['sent'], 0, 'nothing sent on a down link');
+    t.same(out.single, [1, 1], 'one-address calls send one frame each');
+    t.same(out.batch, { sent: 6, failures: [] }, 'two addresses x 3 in one call');
+    t.same(out.sockets, [out.ifindex], 'one cached socket, for va');
+    t.equal(out.fdsGrew, 0, '50 more calls and announceVips of 20 addresses open no descriptor');
+    t.same(out.socketsAfter, [out.ifindex], 'still the one socket');
+    t.equal(out.down.sent, 0, 'nothing sent on a down link');
     t.same(
-      out['down']['failures'].map((f: { address: string; code: string; syscall: string }) => [f.address, f.code, f.syscall]),
-      [['192.0.2.101', 'ENETDOWN', 'sendmmsg'], ['192.0.2.102', 'ENETDOWN', 'sendmmsg']],
+      out.down.failures.map((f: { address: string; code: string; syscall: string }) => [f.address, f.code, f.syscall]),
+      [
+        ['192.0.2.101', 'ENETDOWN', 'sendmmsg'],
+        ['192.0.2.102', 'ENETDOWN', 'sendmmsg'],
+      ],
       'every address fails with ENETDOWN',
     );
-    t.same(out['socketsWhileDown'], [], 'the socket of a down link is dropped');
-    t.match(out['announceVipsDown'], { code: 'ENETDOWN', message: /announcing on va failed for 1 address\(es\): 192\.0\.2\.101: ENETDOWN/ }, 'announceVips names the address');
-    t.same(out['up'], { sent: 1, failures: [] }, 'sends again once the link is up');
-    t.same(out['socketsUp'], [out['ifindex']], 'reopened');
-    t.match(out['noSuch'], { code: 'ENODEV', syscall: 'if_nametoindex' }, 'unknown interface');
-    t.match(out['notEthernet'], { code: 'ENOTSUP', syscall: 'ioctl' }, 'non-Ethernet link');
-    t.match(out['badAddress'], { code: 'ERR_INVALID_ARG_VALUE', message: /addresses\[1\]/ }, 'a malformed address is a TypeError naming it');
-    t.match(out['notArray'], { code: 'ERR_INVALID_ARG_VALUE' }, 'addresses must be an array');
+    t.same(out.socketsWhileDown, [], 'the socket of a down link is dropped');
+    t.match(
+      out.announceVipsDown,
+      { code: 'ENETDOWN', message: /announcing on va failed for 1 address\(es\): 192\.0\.2\.101: ENETDOWN/ },
+      'announceVips names the address',
+    );
+    t.same(out.up, { sent: 1, failures: [] }, 'sends again once the link is up');
+    t.same(out.socketsUp, [out.ifindex], 'reopened');
+    t.match(out.noSuch, { code: 'ENODEV', syscall: 'if_nametoindex' }, 'unknown interface');
+    t.match(out.notEthernet, { code: 'ENOTSUP', syscall: 'ioctl' }, 'non-Ethernet link');
+    t.match(
+      out.badAddress,
+      { code: 'ERR_INVALID_ARG_VALUE', message: /addresses\[1\]/ },
+      'a malformed address is a TypeError naming it',
+    );
+    t.match(out.notArray, { code: 'ERR_INVALID_ARG_VALUE' }, 'addresses must be an array');
 
     const frames = pcapFrames(pcap);
-    const garp100 = frames.filter((f) => f.startsWith('ffffffffffff') && f.slice(28).startsWith('0001080006040001') && f.slice(56, 64) === 'c0000264');
+    const garp100 = frames.filter(
+      (f) =>
+        f.startsWith('ffffffffffff') && f.slice(28).startsWith('0001080006040001') && f.slice(56, 64) === 'c0000264',
+    );
     const na100 = frames.filter((f) => f.startsWith('333300000001') && f.includes('20010db8000000000000000000000100'));
     t.equal(garp100.length, 4, 'GARP for 192.0.2.100: 1 single + 3 batched');
     t.equal(new Set(garp100).size, 1, 'batched GARPs are byte for byte the single one');
     t.equal(na100.length, 4, 'NA for 2001:db8::100: 1 single + 3 batched');
     t.equal(new Set(na100).size, 1, 'batched NAs are byte for byte the single one');
     const macHex = MAC_A.replaceAll(':', '');
-    t.equal(garp100[0], `ffffffffffff${macHex}0806` + `0001080006040001${macHex}c0000264ffffffffffffc0000264`, 'the GARP bytes');
+    t.equal(
+      garp100[0],
+      `ffffffffffff${macHex}0806` + `0001080006040001${macHex}c0000264ffffffffffffc0000264`,
+      'the GARP bytes',
+    );
     for (let i = 1; i <= 20; i++) {
       const vip = `cb0071${i.toString(16).padStart(2, '0')}`;
-      t.equal(frames.filter((f) => f.startsWith('ffffffffffff') && f.slice(56, 64) === vip).length, 2, `announceVips: 2 GARPs for 203.0.113.${i}`);
+      t.equal(
+        frames.filter((f) => f.startsWith('ffffffffffff') && f.slice(56, 64) === vip).length,
+        2,
+        `announceVips: 2 GARPs for 203.0.113.${i}`,
+      );
     }
-    t.equal(frames.filter((f) => f.slice(56, 64) === 'c0000267').length, 1, 'one GARP for 192.0.2.103 after the link came back');
+    t.equal(
+      frames.filter((f) => f.slice(56, 64) === 'c0000267').length,
+      1,
+      'one GARP for 192.0.2.103 after the link came back',
+    );
   });
 }

@@ -69,7 +69,9 @@ async function execute(op: string, args: unknown[]): Promise<unknown> {
     case 'addVipsPresentAtReturn': {
       // Which of the addresses the kernel already holds when addVips returns, before its promise settles.
       const adding = addressPort().addVips(args[0] as string, args[1] as string[], { acceptMode: true });
-      const shown = JSON.parse(execFileSync('ip', ['-j', 'addr', 'show', 'dev', args[0] as string], { encoding: 'utf8' })) as {
+      const shown = JSON.parse(
+        execFileSync('ip', ['-j', 'addr', 'show', 'dev', args[0] as string], { encoding: 'utf8' }),
+      ) as {
         addr_info: { local: string }[];
       }[];
       await adding;

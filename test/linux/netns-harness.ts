@@ -99,7 +99,16 @@ export class TestNamespace {
   addressPair(): void {
     this.ip('addr', 'add', '192.0.2.1/24', 'dev', this.a);
     this.ip('addr', 'add', '192.0.2.2/24', 'dev', this.b);
-    spawnSync('ip', ['netns', 'exec', this.name, 'sysctl', '-qw', `net.ipv4.conf.${this.b}.accept_local=1`, 'net.ipv4.conf.all.rp_filter=0', `net.ipv4.conf.${this.b}.rp_filter=0`]);
+    spawnSync('ip', [
+      'netns',
+      'exec',
+      this.name,
+      'sysctl',
+      '-qw',
+      `net.ipv4.conf.${this.b}.accept_local=1`,
+      'net.ipv4.conf.all.rp_filter=0',
+      `net.ipv4.conf.${this.b}.rp_filter=0`,
+    ]);
   }
 
   /**
@@ -107,7 +116,10 @@ export class TestNamespace {
    * line it printed, parsed as JSON (undefined if it is not).
    */
   runModule(source: string, timeoutMs = 20_000): { status: number | null; stderr: string; result: unknown } {
-    const run = spawnSync('ip', ['netns', 'exec', this.name, process.execPath, '--input-type=module', '-e', source], { encoding: 'utf8', timeout: timeoutMs });
+    const run = spawnSync('ip', ['netns', 'exec', this.name, process.execPath, '--input-type=module', '-e', source], {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
     let result: unknown;
     try {
       result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '');

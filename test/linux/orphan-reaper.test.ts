@@ -21,7 +21,8 @@ function ourZombies(): number[] {
     } catch {
       continue; // gone meanwhile
     }
-    if (/^State:\s+Z/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) zombies.push(Number(name));
+    if (/^State:\s+Z/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status))
+      zombies.push(Number(name));
   }
   return zombies;
 }
@@ -45,8 +46,14 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 }
 
 t.test('off unless PID 1 or a subreaper', async (t) => {
-  t.equal(orphanReaperReason(() => false), process.pid === 1 ? 'pid 1' : undefined);
-  t.equal(orphanReaperReason(() => true), process.pid === 1 ? 'pid 1' : 'child subreaper');
+  t.equal(
+    orphanReaperReason(() => false),
+    process.pid === 1 ? 'pid 1' : undefined,
+  );
+  t.equal(
+    orphanReaperReason(() => true),
+    process.pid === 1 ? 'pid 1' : 'child subreaper',
+  );
   if (process.pid !== 1 && !loadNative().childSubreaper()) {
     t.equal(startOrphanReaper({ logger: quiet }), undefined, 'not armed in a plain process: init reaps its orphans');
   }
@@ -59,8 +66,14 @@ t.test('a subreaper reaps adopted orphans, and libuv keeps every exit status', a
 
   // Without the reaper the adopted sleeps stay zombies: the count below is what the reaper must clear.
   const first = await Promise.all(Array.from({ length: 10 }, (_, i) => orphanMaker(i)));
-  t.same(first, Array.from({ length: 10 }, (_, i) => i));
-  t.ok(await waitFor(() => ourZombies().length >= 10, 5000), `10 orphans left as zombies without a reaper (${ourZombies().length})`);
+  t.same(
+    first,
+    Array.from({ length: 10 }, (_, i) => i),
+  );
+  t.ok(
+    await waitFor(() => ourZombies().length >= 10, 5000),
+    `10 orphans left as zombies without a reaper (${ourZombies().length})`,
+  );
 
   const reaper = startOrphanReaper({ logger: quiet });
   t.ok(reaper, 'armed: this process is a subreaper');
@@ -73,8 +86,15 @@ t.test('a subreaper reaps adopted orphans, and libuv keeps every exit status', a
   for (let start = 0; start < runs; start += 25) {
     codes.push(...(await Promise.all(Array.from({ length: 25 }, (_, i) => orphanMaker((start + i) % 256)))));
   }
-  t.same(codes, Array.from({ length: runs }, (_, i) => i % 256), 'child_process saw every shell exit with its own code');
-  t.ok(await waitFor(() => ourZombies().length === 0, 5000), `no zombie left after ${runs} runs (${ourZombies().length})`);
+  t.same(
+    codes,
+    Array.from({ length: runs }, (_, i) => i % 256),
+    'child_process saw every shell exit with its own code',
+  );
+  t.ok(
+    await waitFor(() => ourZombies().length === 0, 5000),
+    `no zombie left after ${runs} runs (${ourZombies().length})`,
+  );
   t.ok(reaper!.reaped >= runs + 10, `reaped ${reaper!.reaped} orphans`);
 });
 
@@ -88,16 +108,22 @@ t.test("the addon's spawnCommand children keep their exit statuses while the rea
   t.teardown(() => clearInterval(reaping));
   const runs = 200;
   const codes = await Promise.all(
-    Array.from({ length: runs }, (_, i) =>
-      new Promise<number | null>((resolve, reject) =>
-        native.spawnCommand(
-          { argv: ['/bin/sh', '-c', `sleep 0.0${i % 5} & exit ${i % 7}`] },
-          (error) => error && reject(error),
-          (code) => resolve(code),
+    Array.from(
+      { length: runs },
+      (_, i) =>
+        new Promise<number | null>((resolve, reject) =>
+          native.spawnCommand(
+            { argv: ['/bin/sh', '-c', `sleep 0.0${i % 5} & exit ${i % 7}`] },
+            (error) => error && reject(error),
+            (code) => resolve(code),
+          ),
         ),
-      ),
     ),
   );
-  t.same(codes.map((code, i) => code === i % 7).filter((right) => !right).length, 0, `${runs} exit codes, each as the script exited`);
+  t.same(
+    codes.map((code, i) => code === i % 7).filter((right) => !right).length,
+    0,
+    `${runs} exit codes, each as the script exited`,
+  );
   t.ok(await waitFor(() => ourZombies().length === 0, 5000), 'and no zombie left');
 });

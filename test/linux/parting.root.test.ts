@@ -36,23 +36,37 @@ process.exit(0);
 `;
 
 const skip = namespaceSkipReason();
-t.test('parting adverts: sent by the signal before JavaScript, not twice, not when disarmed', { skip: skip ?? false }, async (t) => {
-  const ns = new TestNamespace('part');
-  t.teardown(() => ns.remove());
-  ns.addressPair();
-  // tap's process tracking follows the child in and re-raises a SIGTERM it sees no process.on()
-  // listener for (signal-exit): the listener may run more than once per kill, hence the phases.
-  const run = ns.runModule(childScript);
-  t.equal(run.status, 0, run.stderr);
-  const out = run.result as {
-    steps: { phase: string; sentBeforeListener: number; reported: number }[];
-    received: number[];
-    sent: number;
-  };
-  t.strictSame(out.steps[0], { phase: 'armed', sentBeforeListener: 1, reported: 2 }, 'the priority-0 advert was out before the listener ran; its send of it counts as sent');
-  const later = out.steps.slice(1);
-  t.ok(later.some((s) => s.phase === 'again') && later.some((s) => s.phase === 'disarmed'), 'the later signals reached the listener');
-  t.ok(later.every((s) => s.sentBeforeListener === 2), 'a second signal, and one after disarming, send nothing');
-  t.strictSame(out.received, [0, 7], 'on the wire: the priority-0 advert once, then the other one');
-  t.equal(out.sent, 2);
-});
+t.test(
+  'parting adverts: sent by the signal before JavaScript, not twice, not when disarmed',
+  { skip: skip ?? false },
+  async (t) => {
+    const ns = new TestNamespace('part');
+    t.teardown(() => ns.remove());
+    ns.addressPair();
+    // tap's process tracking follows the child in and re-raises a SIGTERM it sees no process.on()
+    // listener for (signal-exit): the listener may run more than once per kill, hence the phases.
+    const run = ns.runModule(childScript);
+    t.equal(run.status, 0, run.stderr);
+    const out = run.result as {
+      steps: { phase: string; sentBeforeListener: number; reported: number }[];
+      received: number[];
+      sent: number;
+    };
+    t.strictSame(
+      out.steps[0],
+      { phase: 'armed', sentBeforeListener: 1, reported: 2 },
+      'the priority-0 advert was out before the listener ran; its send of it counts as sent',
+    );
+    const later = out.steps.slice(1);
+    t.ok(
+      later.some((s) => s.phase === 'again') && later.some((s) => s.phase === 'disarmed'),
+      'the later signals reached the listener',
+    );
+    t.ok(
+      later.every((s) => s.sentBeforeListener === 2),
+      'a second signal, and one after disarming, send nothing',
+    );
+    t.strictSame(out.received, [0, 7], 'on the wire: the priority-0 advert once, then the other one');
+    t.equal(out.sent, 2);
+  },
+);

@@ -52,30 +52,37 @@ console.log(JSON.stringify(result));
 process.exit(0);
 `;
 
-t.test('periodic adverts from the addon: per-VRID skips, watchdog, disarm', { skip: namespaceSkipReason() ?? false }, async (t) => {
-  const ns = new TestNamespace('pa');
-  t.teardown(() => ns.remove());
-  ns.addressPair();
-  const run = ns.runModule(childScript);
-  t.equal(run.status, 0, run.stderr);
-  const r = run.result as {
-    afterArm: { a: number; b: number };
-    sends: { a: number; b: number; changed: number; counters: Record<string, { sent: number; skipped: number }> };
-    afterDisarm: number;
-    watchdog: { sentWhileChecked: number; trips: number };
-    afterCheckIn: number;
-  };
-  t.comment(JSON.stringify(r));
-  // 210 ms at 20 ms from 20 ms: 10, give or take a late wake-up on a loaded machine.
-  t.ok(r.afterArm.a >= 8 && r.afterArm.a <= 11, `VRID 52 on its interval (${r.afterArm.a})`);
-  t.ok(r.afterArm.b >= 8 && r.afterArm.b <= 11, `VRID 53 on its interval (${r.afterArm.b})`);
-  t.equal(r.sends.counters['901']!.skipped, 1, "VRID 52's marked twin skipped once");
-  t.equal(r.sends.counters['902']!.skipped, 1, "VRID 53's marked twin skipped once, not confused with 52's");
-  t.equal(r.sends.changed, 1, 'a marked advert whose content changed went out');
-  t.ok(r.sends.a >= r.afterArm.a + 1, 'the unmarked send went out');
-  t.equal(r.afterDisarm, 0, 'nothing once disarmed');
-  // Armed just before a 300 ms block with a 60 ms bound: at most the adverts of the first 60 ms.
-  t.ok(r.watchdog.sentWhileChecked >= 1 && r.watchdog.sentWhileChecked <= 4, `the watchdog stopped it (${r.watchdog.sentWhileChecked} sent)`);
-  t.equal(r.watchdog.trips, 1, 'one trip');
-  t.ok(r.afterCheckIn >= 2, `a check-in resumes it (${r.afterCheckIn})`);
-});
+t.test(
+  'periodic adverts from the addon: per-VRID skips, watchdog, disarm',
+  { skip: namespaceSkipReason() ?? false },
+  async (t) => {
+    const ns = new TestNamespace('pa');
+    t.teardown(() => ns.remove());
+    ns.addressPair();
+    const run = ns.runModule(childScript);
+    t.equal(run.status, 0, run.stderr);
+    const r = run.result as {
+      afterArm: { a: number; b: number };
+      sends: { a: number; b: number; changed: number; counters: Record<string, { sent: number; skipped: number }> };
+      afterDisarm: number;
+      watchdog: { sentWhileChecked: number; trips: number };
+      afterCheckIn: number;
+    };
+    t.comment(JSON.stringify(r));
+    // 210 ms at 20 ms from 20 ms: 10, give or take a late wake-up on a loaded machine.
+    t.ok(r.afterArm.a >= 8 && r.afterArm.a <= 11, `VRID 52 on its interval (${r.afterArm.a})`);
+    t.ok(r.afterArm.b >= 8 && r.afterArm.b <= 11, `VRID 53 on its interval (${r.afterArm.b})`);
+    t.equal(r.sends.counters['901']!.skipped, 1, "VRID 52's marked twin skipped once");
+    t.equal(r.sends.counters['902']!.skipped, 1, "VRID 53's marked twin skipped once, not confused with 52's");
+    t.equal(r.sends.changed, 1, 'a marked advert whose content changed went out');
+    t.ok(r.sends.a >= r.afterArm.a + 1, 'the unmarked send went out');
+    t.equal(r.afterDisarm, 0, 'nothing once disarmed');
+    // Armed just before a 300 ms block with a 60 ms bound: at most the adverts of the first 60 ms.
+    t.ok(
+      r.watchdog.sentWhileChecked >= 1 && r.watchdog.sentWhileChecked <= 4,
+      `the watchdog stopped it (${r.watchdog.sentWhileChecked} sent)`,
+    );
+    t.equal(r.watchdog.trips, 1, 'one trip');
+    t.ok(r.afterCheckIn >= 2, `a check-in resumes it (${r.afterCheckIn})`);
+  },
+);

@@ -49,7 +49,9 @@ function run(port: TimePort, seed: number): Promise<RunResult> {
     const step = (): void => {
       if (index === COUNT) {
         // Give stray fires a chance to show before reporting.
-        port.setTimer(port.nowMs() + 30, () => resolve({ lateness, early, firedTwice, strayFires, missed: COUNT - lateness.length }));
+        port.setTimer(port.nowMs() + 30, () =>
+          resolve({ lateness, early, firedTwice, strayFires, missed: COUNT - lateness.length }),
+        );
         return;
       }
       const i = index++;
@@ -133,7 +135,11 @@ t.test('a callback may set the next deadline, and cancelling from a callback sti
 
 t.test('native PreciseTimer: argument checks, close, liveness of the process', async (t) => {
   const { PreciseTimer } = loadNative();
-  t.throws(() => new PreciseTimer(undefined as unknown as () => void), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, 'callback required');
+  t.throws(
+    () => new PreciseTimer(undefined as unknown as () => void),
+    { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' },
+    'callback required',
+  );
   const timer = new PreciseTimer(() => {});
   t.ok(timer.fd >= 0, 'has a timerfd');
   t.throws(() => timer.arm(-1), { code: 'ERR_INVALID_ARG_VALUE' }, 'negative delay');
@@ -154,15 +160,27 @@ t.test('native PreciseTimer: argument checks, close, liveness of the process', a
   const child = (body: string): { output: string; ms: number } => {
     const script = `import { loadNative } from ${JSON.stringify(nativeUrl)};\nconst { PreciseTimer } = loadNative();\n${body}`;
     const started = performance.now();
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     return { output, ms: performance.now() - started };
   };
-  t.equal(child(`new PreciseTimer(() => console.log('fired')).arm(300e6);`).output.trim(), 'fired', 'an armed timer (no other handle) keeps the process alive until it fires');
+  t.equal(
+    child(`new PreciseTimer(() => console.log('fired')).arm(300e6);`).output.trim(),
+    'fired',
+    'an armed timer (no other handle) keeps the process alive until it fires',
+  );
   // Re-armed from its own callback the timer keeps polling (no epoll_ctl between deadlines); once a
   // callback does not re-arm it, polling stops and the process may exit.
-  const chained = child(`let n = 0; const x = new PreciseTimer(() => { console.log('fired ' + ++n); if (n < 3) x.arm(20e6); }); x.arm(20e6);`);
+  const chained = child(
+    `let n = 0; const x = new PreciseTimer(() => { console.log('fired ' + ++n); if (n < 3) x.arm(20e6); }); x.arm(20e6);`,
+  );
   t.equal(chained.output.trim(), 'fired 1\nfired 2\nfired 3', 'a timer re-armed from its callback fires each time');
-  t.ok(chained.ms < 2500, `and lets the process exit once the last callback did not re-arm it (${chained.ms.toFixed(0)} ms)`);
+  t.ok(
+    chained.ms < 2500,
+    `and lets the process exit once the last callback did not re-arm it (${chained.ms.toFixed(0)} ms)`,
+  );
   const disarmed = child(`const x = new PreciseTimer(() => console.log('fired')); x.arm(3e9); x.disarm();`);
   t.equal(disarmed.output.trim(), '', 'a disarmed timer does not fire');
   t.ok(disarmed.ms < 2500, `a disarmed timer does not keep the process alive (${disarmed.ms.toFixed(0)} ms)`);

@@ -29,20 +29,24 @@ process.exit(0);
 `;
 
 const skip = namespaceSkipReason();
-t.test('packet port drain: at least one batch per socket, then stops at its time budget', { skip: skip ?? false }, async (t) => {
-  const ns = new TestNamespace('drn');
-  t.teardown(() => ns.remove());
-  ns.addressPair();
-  const run = ns.runModule(childScript);
-  t.equal(run.status, 0, run.stderr);
-  const out = run.result as { steps: { name: string; delivered: number }[] };
-  t.strictSame(
-    out.steps,
-    [
-      { name: 'tight', delivered: 256 },
-      { name: 'tight', delivered: 512 },
-      { name: 'ample', delivered: 1000 },
-    ],
-    'a zero budget reads one wake-up (256) per drain; an ample one reads all 1,000 in one drain',
-  );
-});
+t.test(
+  'packet port drain: at least one batch per socket, then stops at its time budget',
+  { skip: skip ?? false },
+  async (t) => {
+    const ns = new TestNamespace('drn');
+    t.teardown(() => ns.remove());
+    ns.addressPair();
+    const run = ns.runModule(childScript);
+    t.equal(run.status, 0, run.stderr);
+    const out = run.result as { steps: { name: string; delivered: number }[] };
+    t.strictSame(
+      out.steps,
+      [
+        { name: 'tight', delivered: 256 },
+        { name: 'tight', delivered: 512 },
+        { name: 'ample', delivered: 1000 },
+      ],
+      'a zero budget reads one wake-up (256) per drain; an ample one reads all 1,000 in one drain',
+    );
+  },
+);

@@ -141,7 +141,10 @@ async function send(args: SendArgs): Promise<void> {
   const probed: Record<string, number> = {};
   for (const socket of sockets) {
     const batch = args.probes.filter((spec) => spec.family === socket.family);
-    probed[socket.family] = socket.send(batch.map((spec) => outgoing(args.interface, spec)), { probe: true });
+    probed[socket.family] = socket.send(
+      batch.map((spec) => outgoing(args.interface, spec)),
+      { probe: true },
+    );
   }
 
   const sent: Record<string, number> = {};
@@ -172,7 +175,18 @@ async function send(args: SendArgs): Promise<void> {
   await sleep(300);
   const counters = sockets.map((socket) => socket.counters());
   sockets.forEach((socket) => socket.close());
-  report({ event: 'done', probed, sent, badSource, floodSent, garpSent, naSent, selfReceived, counters, closedFd: v4.fd });
+  report({
+    event: 'done',
+    probed,
+    sent,
+    badSource,
+    floodSent,
+    garpSent,
+    naSent,
+    selfReceived,
+    counters,
+    closedFd: v4.fd,
+  });
 }
 
 const [role, json] = process.argv.slice(2);

@@ -42,7 +42,10 @@ function inNs(name: string, command: string, ...args: string[]): string {
 /** A child whose stdout is JSON lines; `next(pred)` resolves with the first matching message. */
 class Peer {
   readonly messages: Record<string, unknown>[] = [];
-  readonly #waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  readonly #waiters: {
+    pred: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }[] = [];
   stderr = '';
 
   constructor(readonly child: ChildProcess) {
@@ -142,7 +145,7 @@ if (process.getuid?.() !== 0) {
         // never created
       }
     }
-    if (!process.env['VRRP_KEEP_PCAP']) rmSync(workDir, { recursive: true, force: true });
+    if (!process.env.VRRP_KEEP_PCAP) rmSync(workDir, { recursive: true, force: true });
   });
 
   const spawnIn = (name: string, command: string, args: string[]): ChildProcess => {
@@ -154,8 +157,28 @@ if (process.getuid?.() !== 0) {
   t.test('VRRP over raw sockets, GARP and unsolicited NA between two namespaces', async (t) => {
     run('ip', ['netns', 'add', ns.a]);
     run('ip', ['netns', 'add', ns.b]);
-    run('ip', ['-n', ns.a, 'link', 'add', 'va', 'address', mac.a, 'type', 'veth', 'peer', 'name', 'vb', 'address', mac.b, 'netns', ns.b]);
-    for (const [name, link, n] of [[ns.a, 'va', 1], [ns.b, 'vb', 2]] as const) {
+    run('ip', [
+      '-n',
+      ns.a,
+      'link',
+      'add',
+      'va',
+      'address',
+      mac.a,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'vb',
+      'address',
+      mac.b,
+      'netns',
+      ns.b,
+    ]);
+    for (const [name, link, n] of [
+      [ns.a, 'va', 1],
+      [ns.b, 'vb', 2],
+    ] as const) {
       // No DAD: the link-local address (IPv6 VRRP's source) must be usable the moment the link is up.
       inNs(name, 'sysctl', '-qw', `net.ipv6.conf.${link}.accept_dad=0`);
       run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
@@ -164,7 +187,8 @@ if (process.getuid?.() !== 0) {
       run('ip', ['-n', name, 'link', 'set', link, 'up']);
     }
     const linkLocalA = await linkLocalAddress(ns.a, 'va');
-    const ifindexB = (JSON.parse(run('ip', ['-n', ns.b, '-j', 'link', 'show', 'vb'])) as { ifindex: number }[])[0]!.ifindex;
+    const ifindexB = (JSON.parse(run('ip', ['-n', ns.b, '-j', 'link', 'show', 'vb'])) as { ifindex: number }[])[0]!
+      .ifindex;
 
     const haveCapture = hasCommand('tcpdump') && hasCommand('tshark');
     const pcap = join(workDir, 'vb.pcap');
@@ -173,26 +197,75 @@ if (process.getuid?.() !== 0) {
       // -Z root: tcpdump would otherwise drop to its own user and fail to write into our private dir.
       // --immediate-mode: packets still in a ring block at SIGTERM would be lost. -s 1024: in that mode
       // the ring holds buffer/snaplen frames, only 8 at the default snaplen, and the flood overflows it.
-      tcpdump = spawnIn(ns.b, 'tcpdump', ['-i', 'vb', '-n', '-U', '--immediate-mode', '-s', '1024', '-Z', 'root', '-w', pcap]);
+      tcpdump = spawnIn(ns.b, 'tcpdump', [
+        '-i',
+        'vb',
+        '-n',
+        '-U',
+        '--immediate-mode',
+        '-s',
+        '1024',
+        '-Z',
+        'root',
+        '-w',
+        pcap,
+      ]);
       await waitForOutput(tcpdump, 'listening on');
     }
 
-    const receiver = new Peer(spawnIn(ns.b, process.execPath, [peerScript, 'receive', JSON.stringify({ interface: 'vb' })]));
-    const ready = await receiver.next('receiver ready', (m) => m['event'] === 'ready');
-    t.equal(ready['ifindex'], ifindexB, 'the socket is bound to vb');
+    const receiver = new Peer(
+      spawnIn(ns.b, process.execPath, [peerScript, 'receive', JSON.stringify({ interface: 'vb' })]),
+    );
+    const ready = await receiver.next('receiver ready', (m) => m.event === 'ready');
+    t.equal(ready.ifindex, ifindexB, 'the socket is bound to vb');
 
     // VRRP-shaped payloads (v3 header, odd lengths so padding would show), one per destination.
     const packets = [
-      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18', payloadHex: '3133640100640000c0000264ab' },
-      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '192.0.2.2', payloadHex: '3133640100640000c0000264cd' },
-      { family: 6, sourceAddress: linkLocalA, destinationAddress: 'ff02::12', payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100ef` },
-      { family: 6, sourceAddress: '2001:db8::1', destinationAddress: '2001:db8::2', payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100f1` },
+      {
+        family: 4,
+        sourceAddress: '192.0.2.1',
+        destinationAddress: '224.0.0.18',
+        payloadHex: '3133640100640000c0000264ab',
+      },
+      {
+        family: 4,
+        sourceAddress: '192.0.2.1',
+        destinationAddress: '192.0.2.2',
+        payloadHex: '3133640100640000c0000264cd',
+      },
+      {
+        family: 6,
+        sourceAddress: linkLocalA,
+        destinationAddress: 'ff02::12',
+        payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100ef`,
+      },
+      {
+        family: 6,
+        sourceAddress: '2001:db8::1',
+        destinationAddress: '2001:db8::2',
+        payloadHex: `313364010064000020010db8${'00'.repeat(10)}0100f1`,
+      },
     ];
     // Probed (MSG_PROBE) before anything is sent: none of these may reach the wire or the receiver.
     const probes = [
-      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18', payloadHex: '31336401dead0000c0000264ab' },
-      { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '192.0.2.2', payloadHex: '31336401dead0000c0000264cd' },
-      { family: 6, sourceAddress: linkLocalA, destinationAddress: 'ff02::12', payloadHex: `31336401dead000020010db8${'00'.repeat(10)}0100ef` },
+      {
+        family: 4,
+        sourceAddress: '192.0.2.1',
+        destinationAddress: '224.0.0.18',
+        payloadHex: '31336401dead0000c0000264ab',
+      },
+      {
+        family: 4,
+        sourceAddress: '192.0.2.1',
+        destinationAddress: '192.0.2.2',
+        payloadHex: '31336401dead0000c0000264cd',
+      },
+      {
+        family: 6,
+        sourceAddress: linkLocalA,
+        destinationAddress: 'ff02::12',
+        payloadHex: `31336401dead000020010db8${'00'.repeat(10)}0100ef`,
+      },
     ];
     const badSource = {
       bad: { family: 4, sourceAddress: '198.51.100.7', destinationAddress: '192.0.2.2', payloadHex: '31336401bad0' },
@@ -210,33 +283,47 @@ if (process.getuid?.() !== 0) {
       spawnIn(ns.a, process.execPath, [
         peerScript,
         'send',
-        JSON.stringify({ interface: 'va', packets, probes, badSource, flood, garp: { address: VIP4, count: 2 }, na: { address: VIP6, count: 2 } }),
+        JSON.stringify({
+          interface: 'va',
+          packets,
+          probes,
+          badSource,
+          flood,
+          garp: { address: VIP4, count: 2 },
+          na: { address: VIP6, count: 2 },
+        }),
       ]),
     );
-    const done = await sender.next('sender done', (m) => m['event'] === 'done');
+    const done = await sender.next('sender done', (m) => m.event === 'done');
     t.equal(await sender.exited(), 0, `sender exits cleanly once its sockets are closed ${sender.stderr}`);
 
-    t.same(done['probed'], { 4: 2, 6: 1 }, 'probes: every route found (and, below, nothing on the wire)');
-    t.same(done['sent'], { 4: 2, 6: 2 }, 'each family sent its batch of two in one call');
+    t.same(done.probed, { 4: 2, 6: 1 }, 'probes: every route found (and, below, nothing on the wire)');
+    t.same(done.sent, { 4: 2, 6: 2 }, 'each family sent its batch of two in one call');
     t.match(
-      done['counters'],
-      [{ sent: 2 + 1 + flood.length, sendErrors: 1 }, { sent: 2, sendErrors: 0 }],
+      done.counters,
+      [
+        { sent: 2 + 1 + flood.length, sendErrors: 1 },
+        { sent: 2, sendErrors: 0 },
+      ],
       'probes (ours and those run at open) count neither as sent nor as errors',
     );
     t.match(
-      done['badSource'],
+      done.badSource,
       { thrown: true, syscall: 'sendmmsg', sentCount: 1, failedSources: ['198.51.100.7'], code: /^E[A-Z]+$/ },
       'a packet with a foreign source is reported with its errno; the rest of the batch still goes out',
     );
-    t.equal(done['floodSent'], flood.length, 'a batch of 300 goes out in one send()');
-    t.equal(done['garpSent'], 2, 'two gratuitous ARPs sent');
-    t.equal(done['naSent'], 2, 'two unsolicited NAs sent');
-    t.equal(done['selfReceived'], 0, 'multicast loop is off: the sender never hears itself');
-    t.equal(done['closedFd'], -1, 'fd is -1 after close');
+    t.equal(done.floodSent, flood.length, 'a batch of 300 goes out in one send()');
+    t.equal(done.garpSent, 2, 'two gratuitous ARPs sent');
+    t.equal(done.naSent, 2, 'two unsolicited NAs sent');
+    t.equal(done.selfReceived, 0, 'multicast loop is off: the sender never hears itself');
+    t.equal(done.closedFd, -1, 'fd is -1 after close');
 
     const expected = [...packets, badSource.good];
     for (const spec of expected) {
-      const got = await receiver.next(`packet ${spec.payloadHex}`, (m) => m['event'] === 'packet' && m['payloadHex'] === spec.payloadHex);
+      const got = await receiver.next(
+        `packet ${spec.payloadHex}`,
+        (m) => m.event === 'packet' && m.payloadHex === spec.payloadHex,
+      );
       t.same(
         got,
         {
@@ -254,7 +341,10 @@ if (process.getuid?.() !== 0) {
       );
     }
     for (const spec of flood) {
-      await receiver.next(`flood packet ${spec.payloadHex}`, (m) => m['event'] === 'packet' && m['payloadHex'] === spec.payloadHex);
+      await receiver.next(
+        `flood packet ${spec.payloadHex}`,
+        (m) => m.event === 'packet' && m.payloadHex === spec.payloadHex,
+      );
     }
     t.pass('all 300 flood packets received');
 
@@ -263,35 +353,52 @@ if (process.getuid?.() !== 0) {
     receiver.child.stdin!.write('drain\n');
     const backlogTotal = flood.length + 2;
     const batches: Record<string, unknown>[] = [];
-    while (batches.reduce((sum, batch) => sum + (batch['size'] as number), 0) < backlogTotal) {
-      batches.push(await receiver.next('backlog batch', (m) => m['event'] === 'backlog-batch' && !batches.includes(m)));
+    while (batches.reduce((sum, batch) => sum + (batch.size as number), 0) < backlogTotal) {
+      batches.push(await receiver.next('backlog batch', (m) => m.event === 'backlog-batch' && !batches.includes(m)));
     }
     t.same(
-      batches.map((batch) => batch['size']),
+      batches.map((batch) => batch.size),
       [256, backlogTotal - 256],
       'a backlog is read 256 datagrams per wake-up (one callback), the rest on the next loop turn',
     );
     t.same(
-      batches.map((batch) => batch['synchronous']),
+      batches.map((batch) => batch.synchronous),
       [true, false],
       'receiveNow delivers the first batch before returning; the event loop reads the rest',
     );
-    const receiveNow = await receiver.next('receiveNow result', (m) => m['event'] === 'receive-now');
-    t.equal(receiveNow['more'], true, 'receiveNow says it read a whole batch: more may be queued (the engine drain reads on)');
-    t.ok(batches.every((batch) => batch['multicast'] === 0), 'an unjoined socket gets no multicast (IP_MULTICAST_ALL off)');
-    t.ok(batches.every((batch) => batch['stamped'] === true && batch['inArrivalOrder'] === true), 'backlog: every datagram stamped, in arrival order');
+    const receiveNow = await receiver.next('receiveNow result', (m) => m.event === 'receive-now');
+    t.equal(
+      receiveNow.more,
+      true,
+      'receiveNow says it read a whole batch: more may be queued (the engine drain reads on)',
+    );
+    t.ok(
+      batches.every((batch) => batch.multicast === 0),
+      'an unjoined socket gets no multicast (IP_MULTICAST_ALL off)',
+    );
+    t.ok(
+      batches.every((batch) => batch.stamped === true && batch.inArrivalOrder === true),
+      'backlog: every datagram stamped, in arrival order',
+    );
     // The flood arrived before the sender's 300 ms pause and report; the backlog was read after both.
     t.ok(
-      batches.every((batch) => (batch['youngestWaitMs'] as number) >= 250),
-      `the stamps are the kernel's arrival times, not the read: the youngest datagram of each batch had waited ${batches.map((b) => (b['youngestWaitMs'] as number).toFixed(1)).join(', ')} ms`,
+      batches.every((batch) => (batch.youngestWaitMs as number) >= 250),
+      `the stamps are the kernel's arrival times, not the read: the youngest datagram of each batch had waited ${batches.map((b) => (b.youngestWaitMs as number).toFixed(1)).join(', ')} ms`,
     );
 
     receiver.child.stdin!.end();
-    const counters = await receiver.next('receiver counters', (m) => m['event'] === 'counters');
-    t.match(counters['counters'], [{ truncated: 0, malformed: 0 }, { truncated: 0, malformed: 0 }], 'nothing dropped');
+    const counters = await receiver.next('receiver counters', (m) => m.event === 'counters');
+    t.match(
+      counters.counters,
+      [
+        { truncated: 0, malformed: 0 },
+        { truncated: 0, malformed: 0 },
+      ],
+      'nothing dropped',
+    );
     t.equal(await receiver.exited(), 0, 'receiver exits once its sockets are closed');
     t.equal(
-      receiver.messages.filter((m) => m['event'] === 'packet').length,
+      receiver.messages.filter((m) => m.event === 'packet').length,
       expected.length + flood.length,
       'no packet other than those sent (the bad-source one and the probes never left)',
     );
@@ -303,7 +410,14 @@ if (process.getuid?.() !== 0) {
     process.kill(tcpdump.pid!, 'SIGTERM');
     await new Peer(tcpdump).exited();
 
-    const vrrp4 = tsharkRows(pcap, 'ip.proto == 112', ['ip.src', 'ip.dst', 'ip.ttl', 'ip.dsfield', 'ip.flags.df', 'eth.dst']);
+    const vrrp4 = tsharkRows(pcap, 'ip.proto == 112', [
+      'ip.src',
+      'ip.dst',
+      'ip.ttl',
+      'ip.dsfield',
+      'ip.flags.df',
+      'eth.dst',
+    ]);
     t.same(
       vrrp4.map((row) => row.slice(0, 5)),
       [
@@ -335,7 +449,11 @@ if (process.getuid?.() !== 0) {
     ]);
     t.equal(arp.length, 2, 'two gratuitous ARPs on the wire');
     for (const row of arp) {
-      t.same(row, ['1', row[1], VIP4, mac.a, 'ff:ff:ff:ff:ff:ff', mac.a, 'ff:ff:ff:ff:ff:ff'], 'ARP request, sender = target = VIP, broadcast');
+      t.same(
+        row,
+        ['1', row[1], VIP4, mac.a, 'ff:ff:ff:ff:ff:ff', mac.a, 'ff:ff:ff:ff:ff:ff'],
+        'ARP request, sender = target = VIP, broadcast',
+      );
       t.ok(isSet(row[1]), 'tshark calls it gratuitous');
     }
 
@@ -353,7 +471,11 @@ if (process.getuid?.() !== 0) {
     t.equal(na.length, 2, 'two unsolicited NAs on the wire');
     for (const row of na) {
       const [src, dst, hlim, r, s, o, linkAddress, checksumStatus, ethDst] = row;
-      t.same([src, dst, hlim, linkAddress, ethDst], [VIP6, 'ff02::1', '255', mac.a, '33:33:00:00:00:01'], 'NA from the VIP to all-nodes, hop limit 255, TLLA = our MAC');
+      t.same(
+        [src, dst, hlim, linkAddress, ethDst],
+        [VIP6, 'ff02::1', '255', mac.a, '33:33:00:00:00:01'],
+        'NA from the VIP to all-nodes, hop limit 255, TLLA = our MAC',
+      );
       t.same([isSet(r), isSet(s), isSet(o)], [true, false, true], 'flags: Router and Override set, Solicited clear');
       t.equal(checksumStatus, '1', 'ICMPv6 checksum correct');
     }
@@ -361,34 +483,64 @@ if (process.getuid?.() !== 0) {
 
   // Opens sockets on the root namespace's loopback but sends nothing: only the error paths run.
   t.test('errors carry code and syscall; misuse is a TypeError', async (t) => {
-    t.throws(() => VrrpRawSocket.open({ family: 4, interface: 'vrrp-nosuch0' }), {
-      code: 'ENODEV',
-      syscall: 'if_nametoindex',
-      errno: -19,
-      message: /^ENODEV: no such device, if_nametoindex vrrp-nosuch0/,
-    }, 'unknown interface: ENODEV from if_nametoindex');
-    t.throws(() => VrrpRawSocket.open({ family: 5 as IpFamily, interface: 'lo' }), {
-      name: 'TypeError',
-      code: 'ERR_INVALID_ARG_VALUE',
-    }, 'family other than 4 or 6');
-    t.throws(() => sendGratuitousArp({ interface: 'lo', address: '192.0.2.100' }), {
-      code: 'ENOTSUP',
-      syscall: 'ioctl',
-      message: /not an Ethernet link/,
-    }, 'GARP on a non-Ethernet link');
-    t.throws(() => sendGratuitousArp({ interface: 'lo', address: '192.0.2.100', mac: 'nonsense' }), {
-      code: 'ERR_INVALID_ARG_VALUE',
-    }, 'malformed MAC');
+    t.throws(
+      () => VrrpRawSocket.open({ family: 4, interface: 'vrrp-nosuch0' }),
+      {
+        code: 'ENODEV',
+        syscall: 'if_nametoindex',
+        errno: -19,
+        message: /^ENODEV: no such device, if_nametoindex vrrp-nosuch0/,
+      },
+      'unknown interface: ENODEV from if_nametoindex',
+    );
+    t.throws(
+      () => VrrpRawSocket.open({ family: 5 as IpFamily, interface: 'lo' }),
+      {
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+      },
+      'family other than 4 or 6',
+    );
+    t.throws(
+      () => sendGratuitousArp({ interface: 'lo', address: '192.0.2.100' }),
+      {
+        code: 'ENOTSUP',
+        syscall: 'ioctl',
+        message: /not an Ethernet link/,
+      },
+      'GARP on a non-Ethernet link',
+    );
+    t.throws(
+      () => sendGratuitousArp({ interface: 'lo', address: '192.0.2.100', mac: 'nonsense' }),
+      {
+        code: 'ERR_INVALID_ARG_VALUE',
+      },
+      'malformed MAC',
+    );
 
     const socket = VrrpRawSocket.open({ family: 6, interface: 'lo' });
     t.ok(socket.fd >= 0, 'open gives a descriptor');
-    const packet = { interface: 'lo', family: 6 as const, sourceAddress: '::1', destinationAddress: '::1', payload: new Uint8Array(8) };
-    t.throws(() => socket.send([{ ...packet, interface: 'eth9' }]), { code: 'ERR_INVALID_ARG_VALUE' }, 'wrong interface');
+    const packet = {
+      interface: 'lo',
+      family: 6 as const,
+      sourceAddress: '::1',
+      destinationAddress: '::1',
+      payload: new Uint8Array(8),
+    };
+    t.throws(
+      () => socket.send([{ ...packet, interface: 'eth9' }]),
+      { code: 'ERR_INVALID_ARG_VALUE' },
+      'wrong interface',
+    );
     t.throws(() => socket.send([{ ...packet, family: 4 }]), { code: 'ERR_INVALID_ARG_VALUE' }, 'wrong family');
-    t.throws(() => socket.send([{ ...packet, destinationAddress: '192.0.2.1' }]), {
-      code: 'ERR_INVALID_ARG_VALUE',
-      message: /is not an IPv6 address/,
-    }, 'IPv4 destination on an IPv6 socket');
+    t.throws(
+      () => socket.send([{ ...packet, destinationAddress: '192.0.2.1' }]),
+      {
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: /is not an IPv6 address/,
+      },
+      'IPv4 destination on an IPv6 socket',
+    );
     socket.close();
     t.ok(socket.closed, 'closed');
     t.equal(socket.fd, -1, 'fd is -1 once closed');

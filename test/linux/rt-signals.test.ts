@@ -14,7 +14,10 @@ function child(body: string): { status: number | null; waitSignal: number | null
   const script = `import { watchSignal, realtimeSignalRange } from ${JSON.stringify(moduleUrl)};\n${body}`;
   // Through sh, whose $? is 128 + the number for a child a signal ended (Node does not name real-time ones).
   const wrapper = '"$0" "$@"; code=$?; echo "exit=$code" >&2; exit $((code > 128 ? 0 : code))';
-  const run = spawnSync('sh', ['-c', wrapper, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+  const run = spawnSync('sh', ['-c', wrapper, process.execPath, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   const code = Number(/exit=(\d+)\n?$/.exec(run.stderr)?.[1] ?? Number.NaN);
   return {
     status: code > 128 ? null : code,
@@ -33,7 +36,7 @@ function hasKeepalived(): boolean {
   }
 }
 
-t.test('the real-time range is the C library\'s, and keepalived\'s two signals are its numbers', async (t) => {
+t.test("the real-time range is the C library's, and keepalived's two signals are its numbers", async (t) => {
   const { min, max } = realtimeSignalRange();
   t.equal(min, Number(execFileSync('bash', ['-c', 'kill -l SIGRTMIN'], { encoding: 'utf8' }).trim()));
   t.equal(max, Number(execFileSync('bash', ['-c', 'kill -l SIGRTMAX'], { encoding: 'utf8' }).trim()));
@@ -70,8 +73,22 @@ t.test('a real-time signal reaches every watcher of it, on the JS thread, until 
   t.equal(result.status, 0, result.stderr);
   const { min } = realtimeSignalRange();
   const report = JSON.parse(result.stdout) as { seen: [string, number][]; active: boolean[]; signal: number };
-  t.same(report.seen.slice(0, 2).sort(), [['first', min + 2], ['second', min + 2]], 'both watchers called with the number');
-  t.same(report.seen.slice(2).sort(), [['first', min + 2], ['other', min + 5]], 'the closed one no more; another signal only its own');
+  t.same(
+    report.seen.slice(0, 2).sort(),
+    [
+      ['first', min + 2],
+      ['second', min + 2],
+    ],
+    'both watchers called with the number',
+  );
+  t.same(
+    report.seen.slice(2).sort(),
+    [
+      ['first', min + 2],
+      ['other', min + 5],
+    ],
+    'the closed one no more; another signal only its own',
+  );
   t.same(report.active, [true, false, true]);
   t.equal(report.signal, min + 2);
 });
@@ -128,11 +145,15 @@ t.test("a Worker's watcher is closed when the Worker ends (the environment's tea
     console.log('survived');
   `);
   const signal = realtimeSignalRange().min + 4;
-  t.equal(result.stdout.trim(), `worker got ${signal}`, `the Worker heard it, then the process was ended by it ${result.stderr}`);
+  t.equal(
+    result.stdout.trim(),
+    `worker got ${signal}`,
+    `the Worker heard it, then the process was ended by it ${result.stderr}`,
+  );
   t.equal(result.waitSignal, signal, 'no watcher was left after the Worker ended');
 });
 
-t.test('a listener that throws is an uncaught exception, as for Node\'s own callbacks', async (t) => {
+t.test("a listener that throws is an uncaught exception, as for Node's own callbacks", async (t) => {
   const result = child(`
     const signal = realtimeSignalRange().min + 3;
     watchSignal(signal, () => { throw new Error('listener failed'); });
@@ -144,11 +165,21 @@ t.test('a listener that throws is an uncaught exception, as for Node\'s own call
 });
 
 t.test('mistakes are Node-style errors, never a crash', async (t) => {
-  t.throws(() => watchSignal(9, () => {}), { code: 'EINVAL', syscall: 'uv_signal_start', errno: -22 }, 'SIGKILL cannot be caught');
+  t.throws(
+    () => watchSignal(9, () => {}),
+    { code: 'EINVAL', syscall: 'uv_signal_start', errno: -22 },
+    'SIGKILL cannot be caught',
+  );
   t.throws(() => watchSignal(19, () => {}), { code: 'EINVAL', syscall: 'uv_signal_start' }, 'nor SIGSTOP');
   for (const bad of [0, -1, 65, 1.5, Number.NaN]) {
     t.throws(() => watchSignal(bad, () => {}), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }, `signal ${bad}`);
   }
-  t.throws(() => watchSignal('SIGHUP' as unknown as number, () => {}), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
-  t.throws(() => watchSignal(realtimeSignalRange().min, undefined as unknown as () => void), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+  t.throws(() => watchSignal('SIGHUP' as unknown as number, () => {}), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+  t.throws(() => watchSignal(realtimeSignalRange().min, undefined as unknown as () => void), {
+    name: 'TypeError',
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
 });

@@ -34,12 +34,16 @@ export class Runner {
 
   constructor(namespace: string, configPath: string, logLevel = 'info') {
     // `ip netns exec` execs the command, so child.pid is the runner itself.
-    this.child = spawn('ip', ['netns', 'exec', namespace, process.execPath, runner, '--config', configPath, '--log-level', logLevel], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A clean environment, as a service manager would give it: tap's NODE_OPTIONS loader hooks
-      // must not follow the runner into its process.
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
+    this.child = spawn(
+      'ip',
+      ['netns', 'exec', namespace, process.execPath, runner, '--config', configPath, '--log-level', logLevel],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A clean environment, as a service manager would give it: tap's NODE_OPTIONS loader hooks
+        // must not follow the runner into its process.
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      },
+    );
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.lines.push(JSON.parse(line) as LogLine);
@@ -56,14 +60,19 @@ export class Runner {
   }
 
   async waitFor(what: string, pred: (line: LogLine) => boolean, from = 0): Promise<LogLine> {
-    await eventually(`${what}; log so far:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`, () =>
-      this.find(pred, from) !== undefined,
+    await eventually(
+      `${what}; log so far:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr: ${this.stderr}`,
+      () => this.find(pred, from) !== undefined,
     );
     return this.find(pred, from)!;
   }
 
   waitForState(to: string, from = 0, router = 'VI_1'): Promise<LogLine> {
-    return this.waitFor(`${router} stateChange to ${to}`, (l) => l.event === 'stateChange' && l.router === router && l.to === to, from);
+    return this.waitFor(
+      `${router} stateChange to ${to}`,
+      (l) => l.event === 'stateChange' && l.router === router && l.to === to,
+      from,
+    );
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -83,7 +92,11 @@ export interface RunnerScope {
  * A scratch directory and a runner list for `t`; at teardown the runners are SIGKILLed and the
  * namespaces deleted (one never created, or already gone, is no error), then the directory removed.
  */
-export function runnerScope(t: { teardown(fn: () => void): void }, namespaces: readonly string[], dirPrefix: string): RunnerScope {
+export function runnerScope(
+  t: { teardown(fn: () => void): void },
+  namespaces: readonly string[],
+  dirPrefix: string,
+): RunnerScope {
   const scope: RunnerScope = { runners: [], dir: mkdtempSync(join(tmpdir(), dirPrefix)) };
   t.teardown(() => {
     for (const r of scope.runners) r.kill('SIGKILL');

@@ -17,8 +17,15 @@ type Command =
   | { op: 'stop' | 'record' | 'receipts' | 'counters' };
 
 const write = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
-const log = (level: string) => (object: Record<string, unknown>, message?: string) => write({ type: 'log', level, ...object, msg: message });
-const logger: RuntimeLogger = { trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+const log = (level: string) => (object: Record<string, unknown>, message?: string) =>
+  write({ type: 'log', level, ...object, msg: message });
+const logger: RuntimeLogger = {
+  trace: log('trace'),
+  debug: log('debug'),
+  info: log('info'),
+  warn: log('warn'),
+  error: log('error'),
+};
 
 let handle: LinuxEngineHandle | undefined;
 /** Receive times (ms, the engine's clock) of accepted adverts since 'record'. */
@@ -65,7 +72,12 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     try {
       write({ type: 'reply', op: command.op, ok: true, result: await run(command) });
     } catch (error) {
-      write({ type: 'reply', op: command.op, ok: false, error: { name: (error as Error).name, message: (error as Error).message } });
+      write({
+        type: 'reply',
+        op: command.op,
+        ok: false,
+        error: { name: (error as Error).name, message: (error as Error).message },
+      });
     }
     if (command.op === 'stop') process.exit(0);
   });

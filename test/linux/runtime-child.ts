@@ -30,7 +30,10 @@ export class RuntimeChild {
     const from = this.lines.length;
     this.child.stdin!.write(`${JSON.stringify(command)}\n`);
     let reply: ChildLine | undefined;
-    await eventually(`reply to ${String(command.op)}; stderr: ${this.stderr}`, () => (reply = this.lines.slice(from).find((l) => l.type === 'reply')) !== undefined);
+    await eventually(
+      `reply to ${String(command.op)}; stderr: ${this.stderr}`,
+      () => (reply = this.lines.slice(from).find((l) => l.type === 'reply')) !== undefined,
+    );
     if (reply!.ok !== true) throw new Error(`${String(command.op)}: ${JSON.stringify(reply!.error)}`);
     return reply!.result as T;
   }

@@ -33,13 +33,18 @@ const ns = { a: `vrrprt${process.pid}a`, b: `vrrprt${process.pid}b`, lan: `vrrpr
 const dev = { a: 'va', b: 'vb' };
 
 function hasVip(namespace: string, iface: string, vip = VIP): boolean {
-  const links = JSON.parse(ip('-n', namespace, '-json', 'addr', 'show', 'dev', iface)) as { addr_info: { local: string }[] }[];
+  const links = JSON.parse(ip('-n', namespace, '-json', 'addr', 'show', 'dev', iface)) as {
+    addr_info: { local: string }[];
+  }[];
   return links.some((link) => link.addr_info.some((a) => a.local === vip));
 }
 
-
-
-function routerConfig(iface: string, priority: number, extra: Record<string, unknown> = {}, more: unknown[] = []): string {
+function routerConfig(
+  iface: string,
+  priority: number,
+  extra: Record<string, unknown> = {},
+  more: unknown[] = [],
+): string {
   return JSON.stringify({
     routers: [
       {
@@ -83,7 +88,14 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
   const configB = join(dir, 'b.json');
   // A also runs an IPv6 router (alone on its VRID, so Master): its primary address is read from the
   // interface (the link-local one), and the kernel drops its VIP when the link goes admin-down.
-  const v6 = { name: 'VI_6', interface: dev.a, vrid: 52, version: 3, advertIntervalCs: ADVERT_INTERVAL_CS, virtualAddresses: [VIP6] };
+  const v6 = {
+    name: 'VI_6',
+    interface: dev.a,
+    vrid: 52,
+    version: 3,
+    advertIntervalCs: ADVERT_INTERVAL_CS,
+    virtualAddresses: [VIP6],
+  };
   writeFileSync(configA, routerConfig(dev.a, 150, {}, [v6]));
   writeFileSync(configB, routerConfig(dev.b, 100));
 
@@ -124,9 +136,15 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     await b.waitForState('Backup');
     const settled = b.lines.length;
     await sleep(500); // several advert intervals
-    t.notOk(b.find((l) => l.event === 'stateChange', settled), 'B stays Backup');
+    t.notOk(
+      b.find((l) => l.event === 'stateChange', settled),
+      'B stays Backup',
+    );
     t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
-    t.ok(a.find((l) => l.event === 'vipsAnnounced' && l.router === 'VI_1' && l.count === 5), 'A announced the VIP (5 GARPs)');
+    t.ok(
+      a.find((l) => l.event === 'vipsAnnounced' && l.router === 'VI_1' && l.count === 5),
+      'A announced the VIP (5 GARPs)',
+    );
     const started = await a.waitFor('A started', (l) => l.event === 'started');
     const v6Settings = (started.routers as { name: string; primaryAddress: string }[]).find((r) => r.name === 'VI_6');
     t.match(v6Settings?.primaryAddress, /^fe80:/, 'the IPv6 router sends from the link-local address it found');
@@ -135,16 +153,24 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     b.kill('SIGUSR2');
     const status = await b.waitFor('status line', (l) => l.event === 'status');
     const routers = status.routers as { name: string; state: string; masterAddress?: string }[];
-    t.match(routers, [{ name: 'VI_1', state: 'Backup', masterAddress: '192.0.2.1' }], 'SIGUSR2: B reports Backup under A');
+    t.match(
+      routers,
+      [{ name: 'VI_1', state: 'Backup', masterAddress: '192.0.2.1' }],
+      'SIGUSR2: B reports Backup under A',
+    );
   });
 
   await t.test('garbage on the wire: counted, logged once per reason per second, no effect', async (t) => {
     const fromB = b.lines.length;
     const copies = 200;
-    const out = execFileSync('ip', ['netns', 'exec', ns.a, process.execPath, garbageSender, dev.a, '192.0.2.1', String(copies)], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
+    const out = execFileSync(
+      'ip',
+      ['netns', 'exec', ns.a, process.execPath, garbageSender, dev.a, '192.0.2.1', String(copies)],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      },
+    );
     t.same(JSON.parse(out), { sent: 2 * copies }, 'the burst went out');
     for (const reason of ['too-short', 'bad-checksum']) {
       await b.waitFor(`dropped ${reason}`, (l) => l.event === 'dropped' && l.reason === reason, fromB);
@@ -154,7 +180,10 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     // Two reasons, one burst well inside a second: one line each (a burst split across a second
     // boundary could add one more per reason).
     t.ok(drops.length >= 2 && drops.length <= 4, `${drops.length} dropped lines for ${2 * copies} bad packets`);
-    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B stays Backup');
+    t.notOk(
+      b.find((l) => l.event === 'stateChange', fromB),
+      'B stays Backup',
+    );
     t.equal(b.child.exitCode, null, 'B is still running');
   });
 
@@ -171,8 +200,15 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     const back = await a.waitFor('Master again', (l) => l.event === 'stateChange' && l.to === 'Master', fromA);
     t.equal(back.reason, 'master-down-timer', 'A takes over again after its Skew_Time');
     await eventually('VIP back on A', () => hasVip(ns.a, dev.a));
-    await a.waitFor('re-announced', (l) => l.event === 'vipsAnnounced' && (l.addresses as string[]).includes(VIP), a.lines.indexOf(back));
-    t.notOk(b.find((l) => l.event === 'stateChange', fromB), 'B (longer skew) heard A back before its own timer ran out');
+    await a.waitFor(
+      're-announced',
+      (l) => l.event === 'vipsAnnounced' && (l.addresses as string[]).includes(VIP),
+      a.lines.indexOf(back),
+    );
+    t.notOk(
+      b.find((l) => l.event === 'stateChange', fromB),
+      'B (longer skew) heard A back before its own timer ran out',
+    );
     t.notOk(hasVip(ns.b, dev.b), 'no VIP on B');
   });
 
@@ -219,7 +255,10 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     a.kill('SIGTERM');
     const { code } = await a.exited;
     t.equal(code, 0, 'graceful stop exits 0');
-    t.ok(a.find((l) => l.event === 'stopped'), 'A logged stopped');
+    t.ok(
+      a.find((l) => l.event === 'stopped'),
+      'A logged stopped',
+    );
     t.notOk(hasVip(ns.a, dev.a), 'A removed its VIP');
     const zero = await b.waitFor('priority-0 advert', (l) => l.event === 'advertReceived' && l.priority === 0, fromB);
     const master = await b.waitForState('Master', fromB);
@@ -234,22 +273,44 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     b.kill('SIGTERM');
     const { code } = await b.exited;
     t.equal(code, 0, 'exit status 0');
-    t.ok(b.find((l) => l.event === 'stopped'), 'B logged stopped');
+    t.ok(
+      b.find((l) => l.event === 'stopped'),
+      'B logged stopped',
+    );
     t.notOk(hasVip(ns.b, dev.b), 'B removed its VIP');
-    t.notOk(b.find((l) => l.event === 'error'), 'no errors logged');
+    t.notOk(
+      b.find((l) => l.event === 'error'),
+      'no errors logged',
+    );
   });
 });
 
 // Configuration mistakes are found before anything is touched; these need neither root nor a namespace
 // (reading `lo` over netlink is unprivileged) and each fails before the runtime would change anything.
 t.test('startLinuxEngine rejects configuration mistakes with the field named', async (t) => {
-  const router = { name: 'VI_1', interface: 'lo', vrid: 51, primaryAddress: '192.0.2.1', virtualAddresses: ['192.0.2.100'] };
+  const router = {
+    name: 'VI_1',
+    interface: 'lo',
+    vrid: 51,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: ['192.0.2.100'],
+  };
   const cases: [string, unknown, string, RegExp][] = [
     ['unknown top-level field', { routers: [router], routerz: [] }, 'routerz', /unknown field/],
     ['no routers', { routers: [] }, 'routers', /non-empty list/],
     ['misspelt router field', { routers: [{ ...router, priorty: 200 }] }, 'routers[0].priorty', /unknown field/],
-    ['duplicate name', { routers: [router, { ...router, vrid: 52 }] }, 'routers[1].name', /also the name of routers\[0\]/],
-    ['same VRID twice on one interface', { routers: [router, { ...router, name: 'VI_2' }] }, 'routers[1].vrid', /already used by routers\[0\]/],
+    [
+      'duplicate name',
+      { routers: [router, { ...router, vrid: 52 }] },
+      'routers[1].name',
+      /also the name of routers\[0\]/,
+    ],
+    [
+      'same VRID twice on one interface',
+      { routers: [router, { ...router, name: 'VI_2' }] },
+      'routers[1].vrid',
+      /already used by routers\[0\]/,
+    ],
     ['bad VRID', { routers: [{ ...router, vrid: 256 }] }, 'routers[0].vrid', /1 to 255/],
     [
       'no primaryAddress and no such interface',
@@ -263,21 +324,45 @@ t.test('startLinuxEngine rejects configuration mistakes with the field named', a
       'vips[0].address',
       /not a virtual or excluded address/,
     ],
-    ['a bad VIP label', { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.100', label: 'eth0:x' }] }, 'vips[0].label', /must be "lo"/],
+    [
+      'a bad VIP label',
+      { routers: [router], vips: [{ interface: 'lo', address: '192.0.2.100', label: 'eth0:x' }] },
+      'vips[0].label',
+      /must be "lo"/,
+    ],
     [
       'an address put on two other interfaces',
-      { routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.100' }, { interface: 'eth2', address: '192.0.2.100' }] },
+      {
+        routers: [router],
+        vips: [
+          { interface: 'eth1', address: '192.0.2.100' },
+          { interface: 'eth2', address: '192.0.2.100' },
+        ],
+      },
       'vips[1].interface',
       /put on both eth1 and eth2/,
     ],
     [
       'an address elsewhere that two routers hold',
-      { routers: [router, { ...router, name: 'VI_2', vrid: 52 }], vips: [{ interface: 'eth1', address: '192.0.2.100' }] },
+      {
+        routers: [router, { ...router, name: 'VI_2', vrid: 52 }],
+        vips: [{ interface: 'eth1', address: '192.0.2.100' }],
+      },
       'vips[0].interface',
       /routers VI_1, VI_2 all hold it/,
     ],
-    ['an excluded address that is also a VIP', { routers: [{ ...router, excludedAddresses: ['192.0.2.100'] }] }, 'routers[0].excludedAddresses[0]', /also a virtual address/],
-    ['a noTrack that is not a boolean', { routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.100', noTrack: 'yes' }] }, 'vips[0].noTrack', /true or false/],
+    [
+      'an excluded address that is also a VIP',
+      { routers: [{ ...router, excludedAddresses: ['192.0.2.100'] }] },
+      'routers[0].excludedAddresses[0]',
+      /also a virtual address/,
+    ],
+    [
+      'a noTrack that is not a boolean',
+      { routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.100', noTrack: 'yes' }] },
+      'vips[0].noTrack',
+      /true or false/,
+    ],
   ];
   for (const [what, input, field, message] of cases) {
     const error = await startLinuxEngine(input as LinuxEngineInput).then(

@@ -3,7 +3,12 @@
 import t from 'tap';
 import { ConfigError } from '../../src/model/config-error.js';
 import { checkInput } from '../../src/daemon/check-input.js';
-import { checkProcessScheduling, isDefaultScheduling, readProcessScheduling, sameScheduling } from '../../src/model/scheduling.js';
+import {
+  checkProcessScheduling,
+  isDefaultScheduling,
+  readProcessScheduling,
+  sameScheduling,
+} from '../../src/model/scheduling.js';
 
 t.test('readProcessScheduling: the fields, their ranges, no unknown field', async (t) => {
   t.same(readProcessScheduling({ realtimePriority: 99, realtimeLimitUs: 2, nice: -20, cpuAffinity: [0, 1023] }), {
@@ -25,14 +30,20 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     [{ cpuAffinity: [0, 1024] }, /^scheduling\.cpuAffinity\[1\]: must be a CPU number from 0 to 1023, got 1024/],
     [{ realtimeLimitUs: 1 }, /^scheduling\.realtimeLimitUs: must be an integer from 2 to 4294967295/],
     [{ realtimeLimitUs: 2 ** 32 }, /realtimeLimitUs/],
-    [{ priority: 50 }, /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs\)/],
+    [
+      { priority: 50 },
+      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs\)/,
+    ],
     [{ names: { nice: 'x' } }, /^scheduling\.names: unknown field/],
   ];
-  for (const [value, message] of bad) t.throws(() => readProcessScheduling(value), { name: 'ConfigError', message }, JSON.stringify(value));
+  for (const [value, message] of bad)
+    t.throws(() => readProcessScheduling(value), { name: 'ConfigError', message }, JSON.stringify(value));
 });
 
 t.test('checkProcessScheduling: what a reader builds, with the names errors use', async (t) => {
-  t.doesNotThrow(() => checkProcessScheduling({ realtimePriority: 5, names: { realtimePriority: 'vrrp_rt_priority' } }));
+  t.doesNotThrow(() =>
+    checkProcessScheduling({ realtimePriority: 5, names: { realtimePriority: 'vrrp_rt_priority' } }),
+  );
   t.throws(() => checkProcessScheduling({ nice: 5, names: { nice: 7 } }), { message: /^scheduling\.names: must map/ });
   t.throws(() => checkProcessScheduling({ nice: -40 }), ConfigError);
 });
@@ -40,7 +51,10 @@ t.test('checkProcessScheduling: what a reader builds, with the names errors use'
 t.test('the runtime input: "scheduling" is checked with the rest, before the network is read', async (t) => {
   const routers = [{ name: 'VI_1', interface: 'eth0', vrid: 51, priority: 100, virtualAddresses: ['192.0.2.100'] }];
   t.doesNotThrow(() => checkInput({ routers, scheduling: { realtimePriority: 10 } }));
-  t.throws(() => checkInput({ routers, scheduling: { realtimePriority: 100 } }), { name: 'ConfigError', field: 'scheduling.realtimePriority' });
+  t.throws(() => checkInput({ routers, scheduling: { realtimePriority: 100 } }), {
+    name: 'ConfigError',
+    field: 'scheduling.realtimePriority',
+  });
 });
 
 t.test('default and comparison (a reload that changes them warns that a restart is needed)', async (t) => {
@@ -48,7 +62,10 @@ t.test('default and comparison (a reload that changes them warns that a restart 
   t.ok(isDefaultScheduling({}));
   t.notOk(isDefaultScheduling({ nice: 0 }), 'nice 0 is asked for: applied');
   t.ok(sameScheduling(undefined, {}));
-  t.ok(sameScheduling({ realtimePriority: 5, names: { realtimePriority: 'a' } }, { realtimePriority: 5 }), 'names aside');
+  t.ok(
+    sameScheduling({ realtimePriority: 5, names: { realtimePriority: 'a' } }, { realtimePriority: 5 }),
+    'names aside',
+  );
   t.notOk(sameScheduling({ realtimePriority: 5 }, { realtimePriority: 6 }));
   t.notOk(sameScheduling({ cpuAffinity: [0] }, undefined));
 });

@@ -18,7 +18,13 @@ const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
 const VRRP_ENGINE = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
 const IPFAILOVER = fileURLToPath(new URL('../../../bin/ipfailover', import.meta.url));
 /** bin/ipfailover's variables for one VIP on va (192.0.2.1 is the node's address), no check, no firewall rule. */
-const IPFAILOVER_ENV = ['env', 'OPENSHIFT_HA_VIRTUAL_IPS=192.0.2.50', 'OPENSHIFT_HA_NETWORK_INTERFACE=va', 'OPENSHIFT_HA_MONITOR_PORT=0', 'OPENSHIFT_HA_RT_PRIORITY=30'];
+const IPFAILOVER_ENV = [
+  'env',
+  'OPENSHIFT_HA_VIRTUAL_IPS=192.0.2.50',
+  'OPENSHIFT_HA_NETWORK_INTERFACE=va',
+  'OPENSHIFT_HA_MONITOR_PORT=0',
+  'OPENSHIFT_HA_RT_PRIORITY=30',
+];
 const SCHED_RR = 2;
 const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
 
@@ -52,13 +58,17 @@ function statField(path: string, field: number): number {
 }
 
 function statusLine(pid: number, key: string): string {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
   return line?.slice(key.length + 1).trim() ?? '';
 }
 
 /** "Max realtime timeout" soft and hard, in µs. */
 function realtimeTimeout(pid: number): string[] {
-  const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max realtime timeout'));
+  const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max realtime timeout'));
   return line?.replace('Max realtime timeout', '').trim().split(/\s+/).slice(0, 2) ?? [];
 }
 
@@ -68,7 +78,17 @@ function keepalivedConf(globals: string): string {
 
 function engineJson(scheduling: Record<string, unknown>): string {
   return JSON.stringify({
-    routers: [{ name: 'VI_1', interface: 'va', vrid: 51, version: 3, priority: 150, advertIntervalCs: 100, virtualAddresses: ['192.0.2.100'] }],
+    routers: [
+      {
+        name: 'VI_1',
+        interface: 'va',
+        vrid: 51,
+        version: 3,
+        priority: 150,
+        advertIntervalCs: 100,
+        virtualAddresses: ['192.0.2.100'],
+      },
+    ],
     scheduling,
   });
 }
@@ -88,10 +108,24 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
     started.push(s);
     return s;
   };
-  const vrrpdArgs = (conf: string, tag: string) => [VRRPD, '-n', '-f', conf, '-p', join(dir, `${tag}.pid`), '-r', join(dir, `${tag}-vrrp.pid`), '--socket', join(dir, `${tag}.sock`)];
+  const vrrpdArgs = (conf: string, tag: string) => [
+    VRRPD,
+    '-n',
+    '-f',
+    conf,
+    '-p',
+    join(dir, `${tag}.pid`),
+    '-r',
+    join(dir, `${tag}-vrrp.pid`),
+    '--socket',
+    join(dir, `${tag}.sock`),
+  ];
   const waitLogged = async (s: Started, what: RegExp) => {
     try {
-      await eventually(String(what), () => what.test(s.output) || s.child.exitCode !== null || s.child.signalCode !== null);
+      await eventually(
+        String(what),
+        () => what.test(s.output) || s.child.exitCode !== null || s.child.signalCode !== null,
+      );
     } finally {
       if (!what.test(s.output)) t.comment(`exit ${s.child.exitCode} ${s.child.signalCode}; output:\n${s.output}`);
     }
@@ -110,7 +144,11 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
     // The main thread only: the other threads (libuv pool, V8 helpers) stay SCHED_OTHER.
     const others = readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid));
     t.ok(others.length > 0, 'the process has other threads');
-    t.same(others.filter((tid) => statField(`/proc/${pid}/task/${tid}/stat`, 41) !== 0), [], 'no other thread is real-time');
+    t.same(
+      others.filter((tid) => statField(`/proc/${pid}/task/${tid}/stat`, 41) !== 0),
+      [],
+      'no other thread is real-time',
+    );
     // Adverts at SCHED_RR under the limit: still running (the kernel's SIGKILL would end it).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     t.equal(s.child.exitCode, null, 'still running under RLIMIT_RTTIME');
@@ -150,24 +188,41 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
     t.equal(await s.exited, 0);
   });
 
-  await t.test('without the capability: exit 2 naming it, before any router starts', { skip: hasSetpriv ? false : 'setpriv is not installed' }, async (t) => {
-    const dropNice = ['setpriv', '--inh-caps=-sys_nice', '--bounding-set=-sys_nice', '--'];
-    const conf = join(dir, 'nocap.conf');
-    writeFileSync(conf, keepalivedConf('  vrrp_rt_priority 40\n'));
-    const vrrpd = start(dropNice, vrrpdArgs(conf, 'nocap'));
-    t.equal(await vrrpd.exited, 2, 'vrrpd: a configuration error (exit 2)');
-    t.match(vrrpd.output, /vrrp_rt_priority: SCHED_RR priority 40 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/);
-    t.notMatch(vrrpd.output, /"event":"stateChange"/, 'no router started');
+  await t.test(
+    'without the capability: exit 2 naming it, before any router starts',
+    { skip: hasSetpriv ? false : 'setpriv is not installed' },
+    async (t) => {
+      const dropNice = ['setpriv', '--inh-caps=-sys_nice', '--bounding-set=-sys_nice', '--'];
+      const conf = join(dir, 'nocap.conf');
+      writeFileSync(conf, keepalivedConf('  vrrp_rt_priority 40\n'));
+      const vrrpd = start(dropNice, vrrpdArgs(conf, 'nocap'));
+      t.equal(await vrrpd.exited, 2, 'vrrpd: a configuration error (exit 2)');
+      t.match(
+        vrrpd.output,
+        /vrrp_rt_priority: SCHED_RR priority 40 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/,
+      );
+      t.notMatch(vrrpd.output, /"event":"stateChange"/, 'no router started');
 
-    const json = join(dir, 'nocap.json');
-    writeFileSync(json, engineJson({ nice: -5 }));
-    const engine = start(dropNice, [VRRP_ENGINE, '--config', json]);
-    t.equal(await engine.exited, 2, 'vrrp-engine: exit 2');
-    t.match(engine.output, /configuration error: scheduling\.nice: nice -5 refused \(EACCES[^)]*\): the process needs CAP_SYS_NICE/);
+      const json = join(dir, 'nocap.json');
+      writeFileSync(json, engineJson({ nice: -5 }));
+      const engine = start(dropNice, [VRRP_ENGINE, '--config', json]);
+      t.equal(await engine.exited, 2, 'vrrp-engine: exit 2');
+      t.match(
+        engine.output,
+        /configuration error: scheduling\.nice: nice -5 refused \(EACCES[^)]*\): the process needs CAP_SYS_NICE/,
+      );
 
-    const pod = start([...IPFAILOVER_ENV, ...dropNice], [IPFAILOVER]);
-    t.equal(await pod.exited, 2, 'ipfailover: exit 2');
-    t.match(pod.output, /OPENSHIFT_HA_RT_PRIORITY: SCHED_RR priority 30 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/);
-    t.same(netns.addresses('va').filter((a) => a.local === '192.0.2.100' || a.local === '192.0.2.50'), [], 'no VIP was added by any refused start');
-  });
+      const pod = start([...IPFAILOVER_ENV, ...dropNice], [IPFAILOVER]);
+      t.equal(await pod.exited, 2, 'ipfailover: exit 2');
+      t.match(
+        pod.output,
+        /OPENSHIFT_HA_RT_PRIORITY: SCHED_RR priority 30 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/,
+      );
+      t.same(
+        netns.addresses('va').filter((a) => a.local === '192.0.2.100' || a.local === '192.0.2.50'),
+        [],
+        'no VIP was added by any refused start',
+      );
+    },
+  );
 });

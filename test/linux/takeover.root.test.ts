@@ -67,26 +67,54 @@ process.exit(0);
 `;
 
 const skip = namespaceSkipReason();
-t.test('takeover adverts: sent at the timer expiry before JavaScript, once, never over a waiting datagram', { skip: skip ?? false }, async (t) => {
-  const ns = new TestNamespace('tko');
-  t.teardown(() => ns.remove());
-  ns.addressPair();
-  const run = ns.runModule(childScript);
-  t.equal(run.status, 0, run.stderr);
-  const out = run.result as {
-    steps: { name: string; aheadOfCallback: number; reported: number | undefined; total: number }[];
-    received: number[];
-    timerIds: number[];
-  };
-  const [armed, queued, withdrawn, other, bad] = out.steps;
-  t.ok(out.timerIds[0]! > 0 && out.timerIds[0] !== out.timerIds[1], 'each timer has an id of its own');
-  t.strictSame(armed, { name: 'armed', aheadOfCallback: 1, reported: 2, total: 2 }, 'out before the callback ran; its repeat counted as sent, not sent again');
-  t.strictSame(queued, { name: 'queued datagram', aheadOfCallback: 400, reported: 2, total: 402 }, 'datagrams were waiting: nothing ahead of the callback but the 400 themselves');
-  t.strictSame(withdrawn, { name: 'withdrawn', aheadOfCallback: 0, reported: null, total: 0 });
-  t.strictSame(other, { name: 'other timer', aheadOfCallback: 0, reported: null, total: 0 }, 'another timer sends nothing');
-  t.strictSame(bad, { name: 'bad list', aheadOfCallback: 0, reported: null, total: 0 }, 'a refused list leaves nothing armed');
-  const wire = out.received.filter((priority) => priority !== 9);
-  t.strictSame(wire, [100, 7, 100, 100, 7], 'on the wire: each takeover advert once, the next identical advert again');
-  t.equal(out.received.filter((priority) => priority === 9).length, 400);
-  t.equal(out.received.indexOf(100, 3), out.received.lastIndexOf(9) + 1, 'the callback sent its advert after the waiting datagrams');
-});
+t.test(
+  'takeover adverts: sent at the timer expiry before JavaScript, once, never over a waiting datagram',
+  { skip: skip ?? false },
+  async (t) => {
+    const ns = new TestNamespace('tko');
+    t.teardown(() => ns.remove());
+    ns.addressPair();
+    const run = ns.runModule(childScript);
+    t.equal(run.status, 0, run.stderr);
+    const out = run.result as {
+      steps: { name: string; aheadOfCallback: number; reported: number | undefined; total: number }[];
+      received: number[];
+      timerIds: number[];
+    };
+    const [armed, queued, withdrawn, other, bad] = out.steps;
+    t.ok(out.timerIds[0]! > 0 && out.timerIds[0] !== out.timerIds[1], 'each timer has an id of its own');
+    t.strictSame(
+      armed,
+      { name: 'armed', aheadOfCallback: 1, reported: 2, total: 2 },
+      'out before the callback ran; its repeat counted as sent, not sent again',
+    );
+    t.strictSame(
+      queued,
+      { name: 'queued datagram', aheadOfCallback: 400, reported: 2, total: 402 },
+      'datagrams were waiting: nothing ahead of the callback but the 400 themselves',
+    );
+    t.strictSame(withdrawn, { name: 'withdrawn', aheadOfCallback: 0, reported: null, total: 0 });
+    t.strictSame(
+      other,
+      { name: 'other timer', aheadOfCallback: 0, reported: null, total: 0 },
+      'another timer sends nothing',
+    );
+    t.strictSame(
+      bad,
+      { name: 'bad list', aheadOfCallback: 0, reported: null, total: 0 },
+      'a refused list leaves nothing armed',
+    );
+    const wire = out.received.filter((priority) => priority !== 9);
+    t.strictSame(
+      wire,
+      [100, 7, 100, 100, 7],
+      'on the wire: each takeover advert once, the next identical advert again',
+    );
+    t.equal(out.received.filter((priority) => priority === 9).length, 400);
+    t.equal(
+      out.received.indexOf(100, 3),
+      out.received.lastIndexOf(9) + 1,
+      'the callback sent its advert after the waiting datagrams',
+    );
+  },
+);

@@ -101,7 +101,18 @@ function capturedFields(pcap: string, filter: string, fields: string[]): string[
 
 function config(family: 4 | 6, iface: string, priority: number, useVmac: boolean | string = true): string {
   return JSON.stringify({
-    routers: [{ name: 'VI_1', interface: iface, vrid: 51, version: 3, priority, advertIntervalCs: 10, virtualAddresses: [VIP[family]], useVmac }],
+    routers: [
+      {
+        name: 'VI_1',
+        interface: iface,
+        vrid: 51,
+        version: 3,
+        priority,
+        advertIntervalCs: 10,
+        virtualAddresses: [VIP[family]],
+        useVmac,
+      },
+    ],
   });
 }
 
@@ -128,7 +139,22 @@ async function buildLan(t: Test, family: 4 | 6): Promise<Lan> {
   ip('-n', ns.lan, 'link', 'set', 'br0', 'up');
   for (const side of ['a', 'b', 'c'] as const) {
     const port = `p${side}`;
-    ip('link', 'add', dev[side], 'netns', ns[side], 'address', parentMac[side], 'type', 'veth', 'peer', 'name', port, 'netns', ns.lan);
+    ip(
+      'link',
+      'add',
+      dev[side],
+      'netns',
+      ns[side],
+      'address',
+      parentMac[side],
+      'type',
+      'veth',
+      'peer',
+      'name',
+      port,
+      'netns',
+      ns.lan,
+    );
     ip('-n', ns.lan, 'link', 'set', port, 'master', 'br0');
     ip('-n', ns.lan, 'link', 'set', port, 'up');
     // No DAD: the link-local address (the IPv6 routers' advert source) works as soon as the link is up.
@@ -143,9 +169,29 @@ async function buildLan(t: Test, family: 4 | 6): Promise<Lan> {
 
   const pcap = join(dir, 'br0.pcap');
   // -Z root: tcpdump would otherwise drop to its own user and fail to write into our private dir.
-  tcpdump = spawn('ip', ['netns', 'exec', ns.lan, 'tcpdump', '-i', 'br0', '-n', '-U', '--immediate-mode', '-s', '256', '-Z', 'root', '-w', pcap], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  tcpdump = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns.lan,
+      'tcpdump',
+      '-i',
+      'br0',
+      '-n',
+      '-U',
+      '--immediate-mode',
+      '-s',
+      '256',
+      '-Z',
+      'root',
+      '-w',
+      pcap,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const capturing = tcpdump;
   await new Promise<void>((resolve, reject) => {
     let text = '';
@@ -191,7 +237,10 @@ async function electOnVmacs(t: Test, lan: Lan, family: 4 | 6): Promise<{ a: Runn
   t.equal(leftover.interface, VMAC, 'B removed the VMAC its killed run left');
   await a.waitForState('Master');
   await b.waitFor('B started', (l) => l.event === 'started');
-  await eventually('VIP on A’s VMAC only', () => hasAddress(lan.ns.a, VMAC, VIP[family]) && !hasAddress(lan.ns.b, VMAC, VIP[family]));
+  await eventually(
+    'VIP on A’s VMAC only',
+    () => hasAddress(lan.ns.a, VMAC, VIP[family]) && !hasAddress(lan.ns.b, VMAC, VIP[family]),
+  );
   await b.waitForState('Backup');
 
   const vmacA = link(lan.ns.a, VMAC)!;
@@ -230,7 +279,10 @@ async function stopAndReadAdverts(t: Test, lan: Lan, family: 4 | 6, b: Runner): 
   t.equal(link(lan.ns.b, VMAC), undefined, 'B’s VMAC is gone');
   await lan.stopCapture();
   const rows = capturedFields(lan.pcap, 'vrrp', ['eth.src', family === 4 ? 'ip.src' : 'ipv6.src', 'vrrp.prio']);
-  t.ok(rows.some((r) => r[2] === '0'), 'the priority-0 adverts sent at stop were captured');
+  t.ok(
+    rows.some((r) => r[2] === '0'),
+    'the priority-0 adverts sent at stop were captured',
+  );
   t.same(
     [...new Set(rows.map((r) => r[0]))],
     [VIRTUAL_MAC[family]],
@@ -254,15 +306,30 @@ t.test('virtual MACs and names, as RFC 5798 7.3 and keepalived', async (t) => {
 });
 
 t.test('useVmac mistakes are configuration errors naming the field (no root needed)', async (t) => {
-  const router = { name: 'VI_1', interface: 'eth0', vrid: 51, priority: 100, primaryAddress: '192.0.2.1', virtualAddresses: [VIP[4]] };
+  const router = {
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    priority: 100,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: [VIP[4]],
+  };
   const cases: [string, unknown, RegExp][] = [
-    ['a name longer than 15 characters', { useVmac: 'vrrp-is-too-long' }, /routers\[0\]\.useVmac: .*not a valid interface name/],
+    [
+      'a name longer than 15 characters',
+      { useVmac: 'vrrp-is-too-long' },
+      /routers\[0\]\.useVmac: .*not a valid interface name/,
+    ],
     ['a name with a slash', { useVmac: 'vrrp/51' }, /routers\[0\]\.useVmac/],
     ['the parent’s own name', { useVmac: 'eth0' }, /routers\[0\]\.useVmac: .*parent/],
     ['a number', { useVmac: 1 }, /routers\[0\]\.useVmac: must be true, false or an interface name/],
   ];
   for (const [what, extra, message] of cases) {
-    await t.rejects(startLinuxEngine({ routers: [{ ...router, ...(extra as object) }] }), { name: 'ConfigError', message }, what);
+    await t.rejects(
+      startLinuxEngine({ routers: [{ ...router, ...(extra as object) }] }),
+      { name: 'ConfigError', message },
+      what,
+    );
   }
   await t.rejects(
     startLinuxEngine({
@@ -285,10 +352,15 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip: skip ?? false
   await t.test('the Master has the VMAC with the VIP; the Backup has it up and empty', async (t) => {
     routers = await electOnVmacs(t, lan, 4);
     const vmacA = link(ns.a, VMAC)!;
-    t.notOk(vmacA.addr_info?.some((x) => x.family === 'inet6'), 'A: no IPv6 address on an IPv4 VMAC');
+    t.notOk(
+      vmacA.addr_info?.some((x) => x.family === 'inet6'),
+      'A: no IPv6 address on an IPv4 VMAC',
+    );
     t.same(link(ns.b, VMAC)!.addr_info ?? [], [], 'B (Backup): no address at all on it');
     t.same(
-      ['arp_ignore', 'accept_local', 'rp_filter', 'promote_secondaries'].map((k) => sysctl(ns.a, `ipv4/conf/${VMAC}/${k}`)),
+      ['arp_ignore', 'accept_local', 'rp_filter', 'promote_secondaries'].map((k) =>
+        sysctl(ns.a, `ipv4/conf/${VMAC}/${k}`),
+      ),
       ['1', '1', '0', '1'],
       'VMAC: arp_ignore=1 accept_local=1 rp_filter=0 promote_secondaries=1',
     );
@@ -312,7 +384,21 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip: skip ?? false
   });
 
   await t.test('a VMAC name held by another interface is refused with EEXIST', async (t) => {
-    ip('-n', ns.a, 'link', 'add', VMAC, 'link', dev.a, 'address', '02:00:00:00:00:01', 'type', 'macvlan', 'mode', 'private');
+    ip(
+      '-n',
+      ns.a,
+      'link',
+      'add',
+      VMAC,
+      'link',
+      dev.a,
+      'address',
+      '02:00:00:00:00:01',
+      'type',
+      'macvlan',
+      'mode',
+      'private',
+    );
     const refused = lan.start(ns.a, lan.configA);
     const { code } = await refused.exited;
     t.not(code, 0, 'the runner does not start');
@@ -328,7 +414,11 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv4)', { skip: skip ?? false
     t.same([...senders].sort(), ['192.0.2.1', '192.0.2.2'], 'adverts from both routers were captured');
     const garps = capturedFields(lan.pcap, `arp.src.proto_ipv4 == ${VIP[4]}`, ['eth.src', 'arp.src.hw_mac']);
     t.ok(garps.length > 0, 'gratuitous ARPs for the VIP were captured');
-    t.same([...new Set(garps.map((g) => g.join(' ')))], [`${VIRTUAL_MAC[4]} ${VIRTUAL_MAC[4]}`], 'they carry the virtual MAC, as source and sender');
+    t.same(
+      [...new Set(garps.map((g) => g.join(' ')))],
+      [`${VIRTUAL_MAC[4]} ${VIRTUAL_MAC[4]}`],
+      'they carry the virtual MAC, as source and sender',
+    );
   });
 });
 
@@ -338,64 +428,88 @@ t.test('useVmac: bin/vrrp-engine on a virtual MAC (IPv6)', { skip: skip ?? false
   await t.test('a VMAC left by a kill -9 is removed at the next start', (t) => leaveVmacBehind(t, lan, 6));
 
   let routers: { a: Runner; b: Runner } | undefined;
-  await t.test('the Master has the VMAC with the VIP and its parent’s link-local; the Backup has it up with only the link-local', async (t) => {
-    routers = await electOnVmacs(t, lan, 6);
-    const vmacA = link(ns.a, VMAC)!;
-    const details = (JSON.parse(ip('-n', ns.a, '-json', '-details', 'link', 'show', 'dev', VMAC)) as IpLink[])[0];
-    t.equal(details?.inet6_addr_gen_mode, 'none', 'A: addrgenmode none (no link-local made from the shared MAC)');
-    const linkLocalsA = (vmacA.addr_info ?? []).filter((x) => x.scope === 'link');
-    t.same(
-      linkLocalsA.map((x) => [x.local, x.prefixlen, x.nodad === true, x.deprecated === true]),
-      [[linkLocal.a, 64, true, true]],
-      'A: one link-local, the parent’s own, /64, nodad and deprecated (as keepalived 2.2.7)',
-    );
-    t.ok(hasAddress(ns.a, dev.a, linkLocal.a), 'A: the parent keeps its link-local');
-    t.same(
-      (link(ns.b, VMAC)!.addr_info ?? []).map((x) => x.local),
-      [linkLocal.b],
-      'B (Backup): only its parent’s link-local on the VMAC',
-    );
-    t.same(
-      ['disable_ipv6', 'addr_gen_mode'].map((k) => sysctl(ns.a, `ipv6/conf/${VMAC}/${k}`)),
-      ['0', '1'],
-      'VMAC: disable_ipv6=0 addr_gen_mode=1',
-    );
-    t.same(
-      ['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => sysctl(ns.a, `ipv4/conf/${dev.a}/${k}`)),
-      ['0', '0', '0'],
-      'parent: its IPv4 ARP settings untouched for an IPv6 VMAC (as keepalived)',
-    );
-    const started = routers.a.find((l) => l.event === 'started') as { routers?: { primaryAddress?: string }[] } | undefined;
-    t.equal(started?.routers?.[0]?.primaryAddress, linkLocal.a, 'A sends from its parent’s link-local');
-  });
+  await t.test(
+    'the Master has the VMAC with the VIP and its parent’s link-local; the Backup has it up with only the link-local',
+    async (t) => {
+      routers = await electOnVmacs(t, lan, 6);
+      const vmacA = link(ns.a, VMAC)!;
+      const details = (JSON.parse(ip('-n', ns.a, '-json', '-details', 'link', 'show', 'dev', VMAC)) as IpLink[])[0];
+      t.equal(details?.inet6_addr_gen_mode, 'none', 'A: addrgenmode none (no link-local made from the shared MAC)');
+      const linkLocalsA = (vmacA.addr_info ?? []).filter((x) => x.scope === 'link');
+      t.same(
+        linkLocalsA.map((x) => [x.local, x.prefixlen, x.nodad === true, x.deprecated === true]),
+        [[linkLocal.a, 64, true, true]],
+        'A: one link-local, the parent’s own, /64, nodad and deprecated (as keepalived 2.2.7)',
+      );
+      t.ok(hasAddress(ns.a, dev.a, linkLocal.a), 'A: the parent keeps its link-local');
+      t.same(
+        (link(ns.b, VMAC)!.addr_info ?? []).map((x) => x.local),
+        [linkLocal.b],
+        'B (Backup): only its parent’s link-local on the VMAC',
+      );
+      t.same(
+        ['disable_ipv6', 'addr_gen_mode'].map((k) => sysctl(ns.a, `ipv6/conf/${VMAC}/${k}`)),
+        ['0', '1'],
+        'VMAC: disable_ipv6=0 addr_gen_mode=1',
+      );
+      t.same(
+        ['arp_ignore', 'arp_filter', 'arp_announce'].map((k) => sysctl(ns.a, `ipv4/conf/${dev.a}/${k}`)),
+        ['0', '0', '0'],
+        'parent: its IPv4 ARP settings untouched for an IPv6 VMAC (as keepalived)',
+      );
+      const started = routers.a.find((l) => l.event === 'started') as
+        | { routers?: { primaryAddress?: string }[] }
+        | undefined;
+      t.equal(started?.routers?.[0]?.primaryAddress, linkLocal.a, 'A sends from its parent’s link-local');
+    },
+  );
   if (!routers) return;
   const { a, b } = routers;
 
-  await t.test('the client reaches the VIP at the virtual MAC, before and after failover', (t) => failOverUnderClient(t, lan, 6, a, b));
+  await t.test('the client reaches the VIP at the virtual MAC, before and after failover', (t) =>
+    failOverUnderClient(t, lan, 6, a, b),
+  );
 
-  await t.test('adverts and unsolicited NAs left from the virtual MAC; adverts from each parent’s link-local', async (t) => {
-    const rows = await stopAndReadAdverts(t, lan, 6, b);
-    const senders = new Set(rows.map((r) => r[1]));
-    t.same([...senders].sort(), [linkLocal.a, linkLocal.b], 'adverts (priority 0 ones included) came from the parents’ link-locals only');
-    // Unsolicited only: a solicited NA answering a unicast NS carries no target link-layer option.
-    const unsolicited = `icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0 && icmpv6.nd.na.target_address == ${VIP[6]}`;
-    const nas = capturedFields(lan.pcap, unsolicited, ['eth.src', 'icmpv6.opt.linkaddr']);
-    t.ok(nas.length >= 10, `unsolicited NAs for the VIP were captured from both Masters, 5 at once each (${nas.length})`);
-    t.same(
-      [...new Set(nas.map((n) => n.join(' ')))],
-      [`${VIRTUAL_MAC[6]} ${VIRTUAL_MAC[6]}`],
-      'every one has eth.src and target link-layer address = the virtual MAC',
-    );
-    const answers = capturedFields(lan.pcap, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP[6]}`, [
-      'eth.src',
-      'icmpv6.nd.na.flag.s',
-      'icmpv6.opt.linkaddr',
-    ]);
-    t.ok(answers.some((n) => n[1] === '1'), 'the client’s neighbour solicitations for the VIP were answered (solicited NAs)');
-    t.same([...new Set(answers.map((n) => n[0]))], [VIRTUAL_MAC[6]], 'every NA for the VIP, solicited ones included, left from the virtual MAC');
-    t.ok(
-      answers.every((n) => n[2] === '' || n[2] === VIRTUAL_MAC[6]),
-      'and none names another link-layer address (a parent’s MAC never answers for the VIP)',
-    );
-  });
+  await t.test(
+    'adverts and unsolicited NAs left from the virtual MAC; adverts from each parent’s link-local',
+    async (t) => {
+      const rows = await stopAndReadAdverts(t, lan, 6, b);
+      const senders = new Set(rows.map((r) => r[1]));
+      t.same(
+        [...senders].sort(),
+        [linkLocal.a, linkLocal.b],
+        'adverts (priority 0 ones included) came from the parents’ link-locals only',
+      );
+      // Unsolicited only: a solicited NA answering a unicast NS carries no target link-layer option.
+      const unsolicited = `icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0 && icmpv6.nd.na.target_address == ${VIP[6]}`;
+      const nas = capturedFields(lan.pcap, unsolicited, ['eth.src', 'icmpv6.opt.linkaddr']);
+      t.ok(
+        nas.length >= 10,
+        `unsolicited NAs for the VIP were captured from both Masters, 5 at once each (${nas.length})`,
+      );
+      t.same(
+        [...new Set(nas.map((n) => n.join(' ')))],
+        [`${VIRTUAL_MAC[6]} ${VIRTUAL_MAC[6]}`],
+        'every one has eth.src and target link-layer address = the virtual MAC',
+      );
+      const answers = capturedFields(lan.pcap, `icmpv6.type == 136 && icmpv6.nd.na.target_address == ${VIP[6]}`, [
+        'eth.src',
+        'icmpv6.nd.na.flag.s',
+        'icmpv6.opt.linkaddr',
+      ]);
+      t.ok(
+        answers.some((n) => n[1] === '1'),
+        'the client’s neighbour solicitations for the VIP were answered (solicited NAs)',
+      );
+      t.same(
+        [...new Set(answers.map((n) => n[0]))],
+        [VIRTUAL_MAC[6]],
+        'every NA for the VIP, solicited ones included, left from the virtual MAC',
+      );
+      t.ok(
+        answers.every((n) => n[2] === '' || n[2] === VIRTUAL_MAC[6]),
+        'and none names another link-layer address (a parent’s MAC never answers for the VIP)',
+      );
+    },
+  );
 });

@@ -16,19 +16,25 @@ export interface SourceTree {
 const pathRoots = '(?:src|test|bench|native|bin|docs|examples)';
 // `src/core/validate.ts` `checkAdvert`, or `Class.member`; the two may be split by a line break.
 const symbolCitation = new RegExp(
-  '`(' + pathRoots + '/[^`\\s]+\\.(?:ts|cc|c|h))`[ \\t]*\\n?[ \\t]*`([A-Za-z_$][\\w$]*(?:\\.[A-Za-z_$][\\w$]*)?)`',
+  `\`(${pathRoots}/[^\`\\s]+\\.(?:ts|cc|c|h))\`[ \\t]*\\n?[ \\t]*\`([A-Za-z_$][\\w$]*(?:\\.[A-Za-z_$][\\w$]*)?)\``,
   'g',
 );
 // `test/core/validate.test.ts` "title", "title" and "title" (inside "enclosing title")
 const quoted = '"[^"]+"';
 const testCitation = new RegExp(
-  '`(test/[^`\\s]+\\.ts)`\\s+(' + quoted + '(?:(?:,\\s*(?:and\\s+)?|\\s+and\\s+)' + quoted + ')*)' +
-    '(?:\\s*\\(inside\\s+(' + quoted + ')\\))?',
+  '`(test/[^`\\s]+\\.ts)`\\s+(' +
+    quoted +
+    '(?:(?:,\\s*(?:and\\s+)?|\\s+and\\s+)' +
+    quoted +
+    ')*)' +
+    '(?:\\s*\\(inside\\s+(' +
+    quoted +
+    ')\\))?',
   'g',
 );
 // `test/x.test.ts`: "title" or `test/x.test.ts` ("title"): near misses the form above would not check.
 const looseTestCitation = /`(test\/[^`\s]+\.ts)`(?:[:;,]\s*|\s*\()"/g;
-const citedPath = new RegExp('`(' + pathRoots + '/[^`\\s*]+)`', 'g');
+const citedPath = new RegExp(`\`(${pathRoots}/[^\`\\s*]+)\``, 'g');
 // file:12, file:12-40, file#L12, "file.ts line 12": all drift as soon as the file changes.
 const lineCitations = [
   /[\w./-]+\.(?:ts|js|mjs|cjs|cc|cpp|c|h|hpp|json|sh|py|conf):L?\d+/g,
@@ -74,11 +80,16 @@ function typescriptDeclarations(path: string, text: string): Set<string> {
     if (ts.isClassDeclaration(node) && node.name) addMembers(node.name.text, node.members);
     if (ts.isInterfaceDeclaration(node)) addMembers(node.name.text, node.members);
     if (ts.isEnumDeclaration(node)) addMembers(node.name.text, node.members);
-    if (ts.isTypeAliasDeclaration(node) && ts.isTypeLiteralNode(node.type)) addMembers(node.name.text, node.type.members);
+    if (ts.isTypeAliasDeclaration(node) && ts.isTypeLiteralNode(node.type))
+      addMembers(node.name.text, node.type.members);
     if (ts.isVariableStatement(node)) {
       for (const declaration of node.declarationList.declarations) {
         addBindings(declaration.name);
-        if (ts.isIdentifier(declaration.name) && declaration.initializer && ts.isObjectLiteralExpression(declaration.initializer)) {
+        if (
+          ts.isIdentifier(declaration.name) &&
+          declaration.initializer &&
+          ts.isObjectLiteralExpression(declaration.initializer)
+        ) {
           addMembers(declaration.name.text, declaration.initializer.properties);
         }
       }
@@ -127,7 +138,9 @@ function holdsTitle(sources: TitleSources, title: string): boolean {
     if (!title.startsWith(piece!, from)) return false;
     const at = from + piece!.length;
     if (rest.length === 0) return at === title.length;
-    return [...sources.literals].some((literal) => literal !== '' && title.startsWith(literal, at) && fills(rest, at + literal.length));
+    return [...sources.literals].some(
+      (literal) => literal !== '' && title.startsWith(literal, at) && fills(rest, at + literal.length),
+    );
   };
   return sources.templates.some((pieces) => fills(pieces, 0));
 }
@@ -196,7 +209,8 @@ const sample = memoryTree({
     '  private get isOwner(): boolean { return false; }',
     '}',
   ].join('\n'),
-  'native/src/socket.cc': 'static void ReadAndDeliver(uv_poll_t* handle, int status, int events) {\n  return Deliver(handle);\n}\n',
+  'native/src/socket.cc':
+    'static void ReadAndDeliver(uv_poll_t* handle, int status, int events) {\n  return Deliver(handle);\n}\n',
   'test/core/validate.test.ts': [
     "t.test('drop too-short', async () => {});",
     't.test("the owner\'s advert is kept", async () => {',

@@ -16,7 +16,10 @@ function sourceFiles(dir: string): string[] {
 }
 
 const habits: Array<[RegExp, string]> = [
-  [/\bas\s+(NodeJS\.ErrnoException|SystemError|NetlinkError)\)\.code\b/, 'a cast to read .code (use hasCode or errorCode)'],
+  [
+    /\bas\s+(NodeJS\.ErrnoException|SystemError|NetlinkError)\)\.code\b/,
+    'a cast to read .code (use hasCode or errorCode)',
+  ],
   [/\bas\s+(Error\s*&\s*)?\{\s*code\?/, 'a cast to an optional code (use hasCode or errorCode)'],
   [/^\s*(export\s+)?function\s+codedError\b/, 'another codedError (import it from src/errors.ts)'],
 ];
@@ -26,13 +29,15 @@ t.test('src reads error codes through src/errors.ts', async (t) => {
   t.ok(files.length > 0, 'src has source files');
   let found = 0;
   for (const file of files) {
-    readFileSync(file, 'utf8').split('\n').forEach((line, index) => {
-      for (const [pattern, what] of habits) {
-        if (!pattern.test(line)) continue;
-        found++;
-        t.fail(`${relative(repoRoot, file)}:${index + 1} has ${what}: ${line.trim()}`);
-      }
-    });
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, index) => {
+        for (const [pattern, what] of habits) {
+          if (!pattern.test(line)) continue;
+          found++;
+          t.fail(`${relative(repoRoot, file)}:${index + 1} has ${what}: ${line.trim()}`);
+        }
+      });
   }
   t.equal(found, 0, 'no cast reads .code and no second codedError');
 });

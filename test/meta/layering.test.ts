@@ -60,11 +60,24 @@ export function readFolderTable(markdown: string): Map<string, Set<string>> {
 export function moduleNames(path: string, text: string): string[] {
   const names: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       names.push(node.moduleSpecifier.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       names.push(node.argument.literal.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       names.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -116,7 +129,9 @@ export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[
 
 const files = sourceFiles(srcRoot);
 const table = readFolderTable(readFileSync(join(repoRoot, 'docs/architecture.md'), 'utf8'));
-const fileGraph = new Map(files.map((file) => [relative(srcRoot, file), importsOf(file).map((target) => relative(srcRoot, target))]));
+const fileGraph = new Map(
+  files.map((file) => [relative(srcRoot, file), importsOf(file).map((target) => relative(srcRoot, target))]),
+);
 
 t.test('the folder table covers every folder of src/ and names only real ones', async (t) => {
   const units = new Set(files.map(unitOf));
@@ -132,16 +147,22 @@ t.test('the folder table has no cycle', async (t) => {
   t.same(cyclesOf(graph), [], 'no folder may reach itself through the folders it may import');
 });
 
-t.test('every import stays within its folder\'s neighbours', async (t) => {
+t.test("every import stays within its folder's neighbours", async (t) => {
   const used = new Map<string, Set<string>>();
   for (const [file, targets] of fileGraph) {
     const from = unitOf(join(srcRoot, file));
     for (const target of targets) {
-      t.ok(statSync(join(srcRoot, target), { throwIfNoEntry: false })?.isFile(), `${file} imports ${target}, which exists`);
+      t.ok(
+        statSync(join(srcRoot, target), { throwIfNoEntry: false })?.isFile(),
+        `${file} imports ${target}, which exists`,
+      );
       const to = unitOf(join(srcRoot, target));
       if (to === from) continue;
       (used.get(from) ?? used.set(from, new Set()).get(from)!).add(to);
-      if (table.get(from)?.has(to) !== true) t.fail(`src/${file} imports src/${target}: src/${from} may not import ${to} (docs/architecture.md, folder table)`);
+      if (table.get(from)?.has(to) !== true)
+        t.fail(
+          `src/${file} imports src/${target}: src/${from} may not import ${to} (docs/architecture.md, folder table)`,
+        );
     }
   }
   // An allowance nothing uses is not an error (a folder may lose its last import of another), but say so.
@@ -157,7 +178,10 @@ t.test('no import cycle between the folders of src/', async (t) => {
     const from = unitOf(join(srcRoot, file));
     const list = graph.get(from) ?? [];
     for (const target of targets) list.push(unitOf(join(srcRoot, target)));
-    graph.set(from, list.filter((to) => to !== from));
+    graph.set(
+      from,
+      list.filter((to) => to !== from),
+    );
   }
   t.same(cyclesOf(graph), []);
 });

@@ -8,9 +8,26 @@ import { join } from 'node:path';
 import { NamespaceProcess } from './process.js';
 
 const TSHARK_FIELDS = [
-  'frame.number', 'frame.time_epoch', 'eth.src', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.ttl', 'ipv6.hlim',
-  'vrrp.version', 'vrrp.type', 'vrrp.virt_rtr_id', 'vrrp.prio', 'vrrp.checksum.status', 'vrrp.adver_int',
-  'vrrp.short_adver_int', 'vrrp.auth_type', 'vrrp.auth_string', 'vrrp.ip_addr', 'vrrp.ipv6_addr',
+  'frame.number',
+  'frame.time_epoch',
+  'eth.src',
+  'ip.src',
+  'ipv6.src',
+  'ip.dst',
+  'ipv6.dst',
+  'ip.ttl',
+  'ipv6.hlim',
+  'vrrp.version',
+  'vrrp.type',
+  'vrrp.virt_rtr_id',
+  'vrrp.prio',
+  'vrrp.checksum.status',
+  'vrrp.adver_int',
+  'vrrp.short_adver_int',
+  'vrrp.auth_type',
+  'vrrp.auth_string',
+  'vrrp.ip_addr',
+  'vrrp.ipv6_addr',
 ] as const;
 
 /** Wireshark's checksum status values (proto.h: PROTO_CHECKSUM_E_GOOD = 1). */
@@ -58,7 +75,10 @@ function tshark(file: string, filter: string, fields: readonly string[], prefs: 
   for (const pref of prefs) args.push('-o', pref);
   for (const field of fields) args.push('-e', field);
   const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return out.split('\n').filter((l) => l !== '').map((l) => l.split('|'));
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('|'));
 }
 
 const num = (text: string | undefined): number => (text === undefined || text === '' ? NaN : Number(text));
@@ -74,7 +94,15 @@ export class Capture {
     this.tcpdump = new NamespaceProcess('tcpdump', bridgeNamespace, 'tcpdump', [
       // --immediate-mode: without it frames wait in the kernel's ring-buffer blocks, and those still
       // there when tcpdump stops ("received by filter" > "captured") never reach the file.
-      '-i', 'br0', '--immediate-mode', '-U', '-s', '0', '-w', this.file, 'ip proto 112 or ip6 proto 112 or arp or icmp6',
+      '-i',
+      'br0',
+      '--immediate-mode',
+      '-U',
+      '-s',
+      '0',
+      '-w',
+      this.file,
+      'ip proto 112 or ip6 proto 112 or arp or icmp6',
     ]);
   }
 
@@ -108,7 +136,9 @@ export class Capture {
    * false (its default) judges the checksum with the pseudo-header, true without (RFC 9568).
    */
   vrrp(v3ChecksumAsV2 = false): VrrpFrame[] {
-    const rows = tshark(this.file, 'vrrp', TSHARK_FIELDS, [`vrrp.v3_checksum_as_in_v2:${v3ChecksumAsV2 ? 'TRUE' : 'FALSE'}`]);
+    const rows = tshark(this.file, 'vrrp', TSHARK_FIELDS, [
+      `vrrp.v3_checksum_as_in_v2:${v3ChecksumAsV2 ? 'TRUE' : 'FALSE'}`,
+    ]);
     return rows.map((r) => {
       const f = Object.fromEntries(TSHARK_FIELDS.map((name, i) => [name, r[i] ?? '']));
       const version = num(f['vrrp.version']);
@@ -136,7 +166,14 @@ export class Capture {
 
   /** Gratuitous ARPs: sender IP == target IP. */
   gratuitousArps(): ArpFrame[] {
-    const fields = ['frame.time_epoch', 'eth.src', 'arp.opcode', 'arp.src.hw_mac', 'arp.src.proto_ipv4', 'arp.dst.proto_ipv4'];
+    const fields = [
+      'frame.time_epoch',
+      'eth.src',
+      'arp.opcode',
+      'arp.src.hw_mac',
+      'arp.src.proto_ipv4',
+      'arp.dst.proto_ipv4',
+    ];
     return tshark(this.file, 'arp.isgratuitous == 1 || arp.src.proto_ipv4 == arp.dst.proto_ipv4', fields).map((r) => ({
       timeMs: num(r[0]) * 1000,
       ethSource: r[1]!,
@@ -150,8 +187,13 @@ export class Capture {
   /** Neighbour advertisements that nobody solicited. */
   unsolicitedNas(): NaFrame[] {
     const fields = [
-      'frame.time_epoch', 'eth.src', 'icmpv6.nd.na.target_address', 'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s',
-      'icmpv6.nd.na.flag.o', 'icmpv6.opt.linkaddr',
+      'frame.time_epoch',
+      'eth.src',
+      'icmpv6.nd.na.target_address',
+      'icmpv6.nd.na.flag.r',
+      'icmpv6.nd.na.flag.s',
+      'icmpv6.nd.na.flag.o',
+      'icmpv6.opt.linkaddr',
     ];
     return tshark(this.file, 'icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0', fields).map((r) => ({
       timeMs: num(r[0]) * 1000,
@@ -184,19 +226,26 @@ export interface AdvertExpectation {
  * Everything wrong with the adverts matching `e` (by source MAC and VRID), as readable lines; empty
  * when every one is valid VRRP with a good checksum, hop count 255 and the configured fields.
  */
-export function judgeAdverts(frames: readonly VrrpFrame[], e: AdvertExpectation): { count: number; problems: string[] } {
+export function judgeAdverts(
+  frames: readonly VrrpFrame[],
+  e: AdvertExpectation,
+): { count: number; problems: string[] } {
   const ours = frames.filter((f) => e.macs.includes(f.ethSource) && f.vrid === e.vrid);
   const problems: string[] = [];
   for (const f of ours) {
     const where = `frame ${f.frame} from ${f.ethSource} (${f.source} -> ${f.destination})`;
     if (f.version !== e.version) problems.push(`${where}: version ${f.version}, expected ${e.version}`);
     if (f.type !== 1) problems.push(`${where}: type ${f.type}, expected 1 (advertisement)`);
-    if (f.checksumStatus !== CHECKSUM_GOOD) problems.push(`${where}: checksum status ${f.checksumStatus}, expected good`);
+    if (f.checksumStatus !== CHECKSUM_GOOD)
+      problems.push(`${where}: checksum status ${f.checksumStatus}, expected good`);
     if (f.hops !== 255) problems.push(`${where}: TTL/hop limit ${f.hops}, expected 255`);
-    if (f.priority !== 0 && !e.priorities.includes(f.priority)) problems.push(`${where}: priority ${f.priority}, expected one of ${e.priorities.join(', ')} or 0`);
+    if (f.priority !== 0 && !e.priorities.includes(f.priority))
+      problems.push(`${where}: priority ${f.priority}, expected one of ${e.priorities.join(', ')} or 0`);
     if (f.intervalCs !== e.intervalCs) problems.push(`${where}: interval ${f.intervalCs} cs, expected ${e.intervalCs}`);
-    if (f.addresses.join(',') !== e.addresses.join(',')) problems.push(`${where}: addresses ${f.addresses.join(',')}, expected ${e.addresses.join(',')}`);
-    if (e.authString !== undefined && f.authString !== e.authString) problems.push(`${where}: auth '${f.authString}', expected '${e.authString}'`);
+    if (f.addresses.join(',') !== e.addresses.join(','))
+      problems.push(`${where}: addresses ${f.addresses.join(',')}, expected ${e.addresses.join(',')}`);
+    if (e.authString !== undefined && f.authString !== e.authString)
+      problems.push(`${where}: auth '${f.authString}', expected '${e.authString}'`);
   }
   return { count: ours.length, problems };
 }

@@ -15,7 +15,10 @@ function hook(): void {
   hooked = true;
   process.on('exit', cleanUpNow);
   // tap stops a test that runs past its timeout with SIGTERM, which ends node without 'exit'.
-  for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2]] as const) {
+  for (const [signal, number] of [
+    ['SIGTERM', 15],
+    ['SIGINT', 2],
+  ] as const) {
     process.once(signal, () => {
       cleanUpNow();
       process.exit(128 + number);

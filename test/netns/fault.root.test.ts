@@ -5,13 +5,27 @@
 // Bringing the link back: r1 leaves Fault as Backup, then preempts.
 
 import t, { type Test } from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
+import {
+  Harness,
+  holdersOf,
+  judgeAdverts,
+  neighbourOf,
+  testEachVariant,
+  waitUntil,
+  type RouterKind,
+  type RouterSpec,
+} from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
 const spec = (priority: number): RouterSpec => ({
-  name: 'VI_1', vrid: 51, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP],
+  name: 'VI_1',
+  vrid: 51,
+  version: 3,
+  priority,
+  advertIntervalCs: INTERVAL_CS,
+  virtualAddresses: [VIP],
 });
 
 testEachVariant(t, 'link down puts the Master in Fault; the Backup takes over', 'flt', 2, linkDown);
@@ -35,16 +49,30 @@ async function linkDown(t: Test, kinds: readonly RouterKind[], tag: string): Pro
     const fault = await r1.waitForState('VI_1', 'Fault', 5000, since1);
     t.equal(fault.reason, 'link-down');
     // IPv4 addresses stay on a downed interface, so their absence is the runner's doing.
-    await waitUntil(async () => ((await holdersOf(h.lan, VIP)).includes('r1') ? undefined : true), 3000, 'r1 to remove the VIP');
+    await waitUntil(
+      async () => ((await holdersOf(h.lan, VIP)).includes('r1') ? undefined : true),
+      3000,
+      'r1 to remove the VIP',
+    );
     t.pass('ip addr: r1 removed the VIP');
     const master = await r2.waitForState('VI_1', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS, since2);
-    t.ok(master.atMs - downAt <= masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS, `r2 Master ${master.atMs - downAt} ms after the link went down`);
-    await waitUntil(() => (neighbourOf(h.lan, VIP)?.lladdr === h.node('r2').mac ? true : undefined), 3000, "client's neighbour entry -> r2");
+    t.ok(
+      master.atMs - downAt <= masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS,
+      `r2 Master ${master.atMs - downAt} ms after the link went down`,
+    );
+    await waitUntil(
+      () => (neighbourOf(h.lan, VIP)?.lladdr === h.node('r2').mac ? true : undefined),
+      3000,
+      "client's neighbour entry -> r2",
+    );
     t.pass("client's neighbour entry for the VIP is r2's MAC");
     await ping.waitForReplies(ping.replies + 5, 5000);
     const totals = await ping.stop();
     const allowed = Math.ceil((masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS) / 200);
-    t.ok(totals.lost <= allowed, `pings lost across the failover: ${totals.lost} of ${totals.transmitted} (allowed ${allowed})`);
+    t.ok(
+      totals.lost <= allowed,
+      `pings lost across the failover: ${totals.lost} of ${totals.transmitted} (allowed ${allowed})`,
+    );
   });
 
   await t.test('eth0 up again: r1 leaves Fault as Backup, then preempts', async (t) => {
@@ -53,18 +81,39 @@ async function linkDown(t: Test, kinds: readonly RouterKind[], tag: string): Pro
     const backup = await r1.waitForState('VI_1', 'Backup', 5000, since1);
     t.equal(backup.reason, 'link-up');
     const master = await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS, since1);
-    t.ok(master.atMs - backup.atMs >= masterDownMs(200, INTERVAL_CS, 3) * 0.9, 'after a full Master_Down_Interval as Backup');
+    t.ok(
+      master.atMs - backup.atMs >= masterDownMs(200, INTERVAL_CS, 3) * 0.9,
+      'after a full Master_Down_Interval as Backup',
+    );
     await r2.waitForState('VI_1', 'Backup', 5000);
-    t.same(await waitUntil(async () => {
-      const hs = await holdersOf(h.lan, VIP);
-      return hs.length === 1 ? hs : undefined;
-    }, 3000, 'one VIP holder'), ['r1']);
+    t.same(
+      await waitUntil(
+        async () => {
+          const hs = await holdersOf(h.lan, VIP);
+          return hs.length === 1 ? hs : undefined;
+        },
+        3000,
+        'one VIP holder',
+      ),
+      ['r1'],
+    );
   });
 
   await h.stopWatching();
-  t.same(h.vipViolations(() => 'VI_1'), [], `VIP only ever on a Master (${h.vipSamples} samples)`);
+  t.same(
+    h.vipViolations(() => 'VI_1'),
+    [],
+    `VIP only ever on a Master (${h.vipSamples} samples)`,
+  );
   const frames = (await h.stopCapture()).vrrp();
-  const verdict = judgeAdverts(frames, { macs: h.macsOf(kinds), version: 3, vrid: 51, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
+  const verdict = judgeAdverts(frames, {
+    macs: h.macsOf(kinds),
+    version: 3,
+    vrid: 51,
+    priorities: [100, 200],
+    intervalCs: INTERVAL_CS,
+    addresses: [VIP],
+  });
   t.ok(verdict.count > 5, `${verdict.count} adverts of ours`);
   t.same(verdict.problems, [], 'tshark: every advert valid');
 }

@@ -8,7 +8,15 @@ import type { Test } from 'tap';
 import { Capture } from './capture.js';
 import { Lan, type LanNode } from './lan.js';
 import { Ping, VipWatch } from './observe.js';
-import { KeepalivedProcess, OursProcess, VrrpdProcess, type ConfOptions, type RouterKind, type RouterProcess, type RouterSpec } from './routers.js';
+import {
+  KeepalivedProcess,
+  OursProcess,
+  VrrpdProcess,
+  type ConfOptions,
+  type RouterKind,
+  type RouterProcess,
+  type RouterSpec,
+} from './routers.js';
 
 export { judgeAdverts, type AdvertExpectation, type VrrpFrame } from './capture.js';
 export { holdersOf, neighbourOf, sleep, waitUntil } from './observe.js';
@@ -43,8 +51,11 @@ export function testEachVariant(
 ): void {
   for (const variant of LAN_VARIANTS) {
     const kinds = variant.kinds.slice(0, routers);
-    void t.test(`${title} [${variant.name}: ${kinds.join(', ')}]`, { skip: variantSkipReason(kinds, routers) ?? false }, (t) =>
-      body(t, kinds, `${tag}${variant.kinds[0]![0]!}`));
+    void t.test(
+      `${title} [${variant.name}: ${kinds.join(', ')}]`,
+      { skip: variantSkipReason(kinds, routers) ?? false },
+      (t) => body(t, kinds, `${tag}${variant.kinds[0]![0]!}`),
+    );
   }
 }
 
@@ -88,7 +99,12 @@ export class Harness {
   private constructor(readonly lan: Lan) {}
 
   /** Builds a LAN of `routers` router namespaces plus a client; starts the bridge capture. */
-  static async create(t: Teardown, tag: string, routers: number, options: { capture?: boolean } = {}): Promise<Harness> {
+  static async create(
+    t: Teardown,
+    tag: string,
+    routers: number,
+    options: { capture?: boolean } = {},
+  ): Promise<Harness> {
     const harness = new Harness(Lan.create(tag, routers));
     t.teardown(async () => {
       // On failure, every router's own account of its states helps read what the assertions saw.
@@ -103,7 +119,11 @@ export class Harness {
     return this.lan.node(name);
   }
 
-  startOurs(nodeName: string, specs: readonly RouterSpec[], extra: { readonly vips?: readonly unknown[] } = {}): OursProcess {
+  startOurs(
+    nodeName: string,
+    specs: readonly RouterSpec[],
+    extra: { readonly vips?: readonly unknown[] } = {},
+  ): OursProcess {
     const p = new OursProcess(this.node(nodeName), specs, extra);
     this.track(p);
     return p;
@@ -145,10 +165,12 @@ export class Harness {
     // A node killed with SIGKILL keeps its VIPs until its next process starts and removes them.
     for (const excuse of this.excuses) {
       if (excuse.node === p.node.name && excuse.untilMs === undefined) {
-        void p.waitForLine(() => p.states.length > 0, 60_000, 'first state').then(
-          () => (excuse.untilMs = Date.now()),
-          () => undefined,
-        );
+        void p
+          .waitForLine(() => p.states.length > 0, 60_000, 'first state')
+          .then(
+            () => (excuse.untilMs = Date.now()),
+            () => undefined,
+          );
       }
     }
   }
@@ -179,7 +201,9 @@ export class Harness {
         for (const holder of holders) {
           if (this.excused(holder, sample.atMs)) continue;
           if (!this.wasMaster(holder, vipOwner(vip), sample.atMs)) {
-            problems.push(`${new Date(sample.atMs).toISOString()}: ${holder} held ${vip} but was not Master (holders: ${holders.join(', ')})`);
+            problems.push(
+              `${new Date(sample.atMs).toISOString()}: ${holder} held ${vip} but was not Master (holders: ${holders.join(', ')})`,
+            );
           }
         }
       }
@@ -193,16 +217,26 @@ export class Harness {
   }
 
   private excused(node: string, atMs: number): boolean {
-    return this.excuses.some((e) => e.node === node && atMs >= e.fromMs && (e.untilMs === undefined || atMs <= e.untilMs + VIP_GRACE_MS));
+    return this.excuses.some(
+      (e) => e.node === node && atMs >= e.fromMs && (e.untilMs === undefined || atMs <= e.untilMs + VIP_GRACE_MS),
+    );
   }
 
   /** Every state change every process reported, in time order (printed when a test fails). */
   timeline(): string {
     const rows = this.processes.flatMap((p) => [
-      ...p.states.map((s) => ({ atMs: s.atMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) ${s.router} -> ${s.state}${s.reason ? ` (${s.reason})` : ''}` })),
-      ...(p.exitedAtMs !== undefined ? [{ atMs: p.exitedAtMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) exited (${p.exitDescription})` }] : []),
+      ...p.states.map((s) => ({
+        atMs: s.atMs,
+        text: `${p.node.name} (${p.kind}, pid ${p.pid}) ${s.router} -> ${s.state}${s.reason ? ` (${s.reason})` : ''}`,
+      })),
+      ...(p.exitedAtMs !== undefined
+        ? [{ atMs: p.exitedAtMs, text: `${p.node.name} (${p.kind}, pid ${p.pid}) exited (${p.exitDescription})` }]
+        : []),
     ]);
-    return rows.sort((a, b) => a.atMs - b.atMs).map((r) => `${new Date(r.atMs).toISOString()} ${r.text}`).join('\n');
+    return rows
+      .sort((a, b) => a.atMs - b.atMs)
+      .map((r) => `${new Date(r.atMs).toISOString()} ${r.text}`)
+      .join('\n');
   }
 
   /**

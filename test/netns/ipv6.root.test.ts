@@ -4,13 +4,27 @@
 // unsolicited NA (Override set, Solicited clear) moves the client's `ip -6 neigh` entry.
 
 import t, { type Test } from 'tap';
-import { Harness, holdersOf, judgeAdverts, neighbourOf, testEachVariant, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
+import {
+  Harness,
+  holdersOf,
+  judgeAdverts,
+  neighbourOf,
+  testEachVariant,
+  waitUntil,
+  type RouterKind,
+  type RouterSpec,
+} from './harness.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 const VIP = '2001:db8::100';
 const INTERVAL_CS = 50;
 const spec = (priority: number): RouterSpec => ({
-  name: 'VI_6', vrid: 56, version: 3, priority, advertIntervalCs: INTERVAL_CS, virtualAddresses: [VIP],
+  name: 'VI_6',
+  vrid: 56,
+  version: 3,
+  priority,
+  advertIntervalCs: INTERVAL_CS,
+  virtualAddresses: [VIP],
 });
 
 testEachVariant(t, 'IPv6: election, SIGTERM failover, unsolicited NA', 'v6', 2, ipv6);
@@ -22,10 +36,18 @@ async function ipv6(t: Test, kinds: readonly RouterKind[], tag: string): Promise
   const r2 = h.startAs(kinds, 'r2', [spec(100)]);
   await r1.waitForState('VI_6', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
   await r2.waitForState('VI_6', 'Backup', STARTUP_MS);
-  t.same(await waitUntil(async () => {
-    const hs = await holdersOf(h.lan, VIP);
-    return hs.length === 1 ? hs : undefined;
-  }, 3000, 'one VIP holder'), ['r1'], 'ip -6 addr: the VIP on r1');
+  t.same(
+    await waitUntil(
+      async () => {
+        const hs = await holdersOf(h.lan, VIP);
+        return hs.length === 1 ? hs : undefined;
+      },
+      3000,
+      'one VIP holder',
+    ),
+    ['r1'],
+    'ip -6 addr: the VIP on r1',
+  );
 
   const ping = h.ping(VIP);
   await ping.waitForReplies(3, 5000);
@@ -34,25 +56,52 @@ async function ipv6(t: Test, kinds: readonly RouterKind[], tag: string): Promise
   const since = r2.mark();
   t.same(await r1.stop(5000), { code: 0, signal: null }, `r1 (${r1.kind}) exits 0 on SIGTERM`);
   await r2.waitForState('VI_6', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS, since);
-  await waitUntil(() => (neighbourOf(h.lan, VIP)?.lladdr === h.node('r2').mac ? true : undefined), 3000, "client's IPv6 neighbour entry -> r2");
+  await waitUntil(
+    () => (neighbourOf(h.lan, VIP)?.lladdr === h.node('r2').mac ? true : undefined),
+    3000,
+    "client's IPv6 neighbour entry -> r2",
+  );
   t.pass("client's `ip -6 neigh` entry for the VIP is r2's MAC");
   await ping.waitForReplies(ping.replies + 5, 5000);
   const totals = await ping.stop();
   const allowed = Math.ceil((masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS) / 200);
-  t.ok(totals.lost <= allowed, `ping6 lost ${totals.lost} of ${totals.transmitted} across the failover (allowed ${allowed})`);
+  t.ok(
+    totals.lost <= allowed,
+    `ping6 lost ${totals.lost} of ${totals.transmitted} across the failover (allowed ${allowed})`,
+  );
 
   await h.stopWatching();
-  t.same(h.vipViolations(() => 'VI_6'), [], `VIP only ever on a Master (${h.vipSamples} samples)`);
+  t.same(
+    h.vipViolations(() => 'VI_6'),
+    [],
+    `VIP only ever on a Master (${h.vipSamples} samples)`,
+  );
   const capture = await h.stopCapture();
   const frames = capture.vrrp();
-  const verdict = judgeAdverts(frames, { macs: h.macsOf(kinds), version: 3, vrid: 56, priorities: [100, 200], intervalCs: INTERVAL_CS, addresses: [VIP] });
+  const verdict = judgeAdverts(frames, {
+    macs: h.macsOf(kinds),
+    version: 3,
+    vrid: 56,
+    priorities: [100, 200],
+    intervalCs: INTERVAL_CS,
+    addresses: [VIP],
+  });
   t.ok(verdict.count > 2, `${verdict.count} adverts of ours`);
   t.same(verdict.problems, [], 'tshark: every advert valid VRRPv3, checksum good, hop limit 255');
   const wrongHeader = frames
     .filter((f) => f.vrid === 56)
-    .filter((f) => f.destination !== 'ff02::12' || f.source !== h.lan.routers.find((n) => n.mac === f.ethSource)?.linkLocal);
-  t.same(wrongHeader.map((f) => `${f.source} -> ${f.destination}`), [], "adverts go from the sender's link-local address to ff02::12");
+    .filter(
+      (f) => f.destination !== 'ff02::12' || f.source !== h.lan.routers.find((n) => n.mac === f.ethSource)?.linkLocal,
+    );
+  t.same(
+    wrongHeader.map((f) => `${f.source} -> ${f.destination}`),
+    [],
+    "adverts go from the sender's link-local address to ff02::12",
+  );
   const nas = capture.unsolicitedNas().filter((na) => na.target === VIP && na.ethSource === h.node('r2').mac);
   t.ok(nas.length > 0, `${nas.length} unsolicited NAs for the VIP from r2`);
-  t.ok(nas.every((na) => na.flags.override && !na.flags.solicited && na.linkLayerAddress === h.node('r2').mac), 'each with Override set, Solicited clear, r2 as target link-layer address');
+  t.ok(
+    nas.every((na) => na.flags.override && !na.flags.solicited && na.linkLayerAddress === h.node('r2').mac),
+    'each with Override set, Solicited clear, r2 as target link-layer address',
+  );
 }

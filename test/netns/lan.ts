@@ -32,7 +32,7 @@ export function run(command: string, args: readonly string[]): string {
 /** Modified EUI-64 link-local address, as the kernel derives it from the MAC. */
 export function linkLocalFromMac(mac: string): string {
   const b = mac.split(':').map((h) => parseInt(h, 16));
-  const words = [(b[0]! ^ 0x02) << 8 | b[1]!, b[2]! << 8 | 0xff, 0xfe << 8 | b[3]!, b[4]! << 8 | b[5]!];
+  const words = [((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
   // ipaddr.js prints the RFC 5952 form, as ip and tshark do.
   return ipaddr.parse(`fe80::${words.map((w) => w.toString(16)).join(':')}`).toString();
 }
@@ -56,7 +56,10 @@ export class Lan {
   readonly routers: readonly LanNode[];
   readonly client: LanNode;
 
-  private constructor(readonly prefix: string, routerCount: number) {
+  private constructor(
+    readonly prefix: string,
+    routerCount: number,
+  ) {
     this.bridgeNamespace = `${prefix}-br`;
     this.routers = Array.from({ length: routerCount }, (_, i) => nodeFor(prefix, `r${i + 1}`, i + 1, `p${i + 1}`));
     this.client = nodeFor(prefix, 'client', CLIENT_INDEX, 'pc');
@@ -92,7 +95,20 @@ export class Lan {
       const inNs = (...args: string[]) => run('ip', ['netns', 'exec', node.namespace, ...args]);
       // DAD off before any address exists, so even the link-local address is never tentative.
       for (const conf of ['all', 'default']) inNs('sysctl', '-qw', `net.ipv6.conf.${conf}.accept_dad=0`);
-      run('ip', ['-n', br, 'link', 'add', node.bridgePort, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.namespace]);
+      run('ip', [
+        '-n',
+        br,
+        'link',
+        'add',
+        node.bridgePort,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        node.namespace,
+      ]);
       run('ip', ['-n', br, 'link', 'set', node.bridgePort, 'master', 'br0', 'up']);
       inNs('sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0');
       run('ip', ['-n', node.namespace, 'link', 'set', 'lo', 'up']);
@@ -116,7 +132,9 @@ export class Lan {
   }
 
   async execAsync(node: LanNode, command: string, ...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync('ip', ['netns', 'exec', node.namespace, command, ...args], { encoding: 'utf8' });
+    const { stdout } = await execFileAsync('ip', ['netns', 'exec', node.namespace, command, ...args], {
+      encoding: 'utf8',
+    });
     return stdout;
   }
 

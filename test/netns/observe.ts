@@ -23,7 +23,9 @@ export async function addressesOn(lan: Lan, node: LanNode): Promise<string[]> {
 
 /** Router nodes whose eth0 holds `address`. */
 export async function holdersOf(lan: Lan, address: string): Promise<string[]> {
-  const found = await Promise.all(lan.routers.map(async (n) => ((await addressesOn(lan, n)).includes(address) ? [n.name] : [])));
+  const found = await Promise.all(
+    lan.routers.map(async (n) => ((await addressesOn(lan, n)).includes(address) ? [n.name] : [])),
+  );
   return found.flat();
 }
 
@@ -36,7 +38,9 @@ export interface NeighbourEntry {
 /** The client's neighbour entry for `address`, if any. */
 export function neighbourOf(lan: Lan, address: string): NeighbourEntry | undefined {
   const family = address.includes(':') ? '-6' : '-4';
-  const entries = JSON.parse(lan.exec(lan.client, 'ip', family, '-json', 'neigh', 'show', address, 'dev', 'eth0')) as NeighbourEntry[];
+  const entries = JSON.parse(
+    lan.exec(lan.client, 'ip', family, '-json', 'neigh', 'show', address, 'dev', 'eth0'),
+  ) as NeighbourEntry[];
   return entries[0];
 }
 
@@ -63,10 +67,16 @@ export class VipWatch {
   private async run(): Promise<void> {
     while (this.running) {
       const atMs = Date.now();
-      const perNode = await Promise.all(this.lan.routers.map(async (n) => [n.name, await addressesOn(this.lan, n)] as const));
+      const perNode = await Promise.all(
+        this.lan.routers.map(async (n) => [n.name, await addressesOn(this.lan, n)] as const),
+      );
       if (!this.running) break;
       const holders = new Map<string, string[]>();
-      for (const vip of this.vips) holders.set(vip, perNode.filter(([, addrs]) => addrs.includes(vip)).map(([name]) => name));
+      for (const vip of this.vips)
+        holders.set(
+          vip,
+          perNode.filter(([, addrs]) => addrs.includes(vip)).map(([name]) => name),
+        );
       this.samples.push({ atMs, holders });
       await new Promise((r) => setTimeout(r, this.periodMs));
     }
@@ -82,9 +92,17 @@ export class VipWatch {
 export class Ping {
   private readonly process: NamespaceProcess;
 
-  constructor(lan: Lan, readonly address: string) {
+  constructor(
+    lan: Lan,
+    readonly address: string,
+  ) {
     const args = ['-i', '0.2', '-W', '1', '-n', address];
-    this.process = new NamespaceProcess(`ping ${address}`, lan.client.namespace, 'ping', address.includes(':') ? ['-6', ...args] : args);
+    this.process = new NamespaceProcess(
+      `ping ${address}`,
+      lan.client.namespace,
+      'ping',
+      address.includes(':') ? ['-6', ...args] : args,
+    );
   }
 
   get pid(): number {
@@ -98,7 +116,11 @@ export class Ping {
 
   waitForReplies(count: number, timeoutMs: number): Promise<unknown> {
     let seen = 0;
-    return this.process.waitForLine((l) => /bytes from/.test(l.text) && ++seen >= count, timeoutMs, `${count} ping replies`);
+    return this.process.waitForLine(
+      (l) => /bytes from/.test(l.text) && ++seen >= count,
+      timeoutMs,
+      `${count} ping replies`,
+    );
   }
 
   /** SIGINT makes ping print its totals; returns them. */
@@ -107,7 +129,9 @@ export class Ping {
     const timer = setTimeout(() => this.process.signal('SIGKILL'), 3000);
     await this.process.exited;
     clearTimeout(timer);
-    const summary = this.process.lines.map((l) => /(\d+) packets transmitted, (\d+) received/.exec(l.text)).find((m) => m);
+    const summary = this.process.lines
+      .map((l) => /(\d+) packets transmitted, (\d+) received/.exec(l.text))
+      .find((m) => m);
     if (!summary) throw new Error(`ping printed no totals:\n${this.process.tail(5)}`);
     const transmitted = Number(summary[1]);
     const received = Number(summary[2]);
@@ -120,7 +144,12 @@ export class Ping {
 }
 
 /** Polls `probe` until it returns a value that is not undefined; rejects after `timeoutMs`. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

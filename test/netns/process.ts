@@ -37,9 +37,13 @@ export class NamespaceProcess {
     // ES-module shim refuses (ERR_REQUIRE_CYCLE_MODULE). The processes under test should run as an
     // operator starts them anyway. `ip netns exec` and `env` both exec, so the PID stays the program's.
     const argv = ['env', '-u', 'NODE_OPTIONS', command, ...args];
-    this.child = spawn(namespace === undefined ? argv[0]! : 'ip', namespace === undefined ? argv.slice(1) : ['netns', 'exec', namespace, ...argv], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      namespace === undefined ? argv[0]! : 'ip',
+      namespace === undefined ? argv.slice(1) : ['netns', 'exec', namespace, ...argv],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     if (this.child.pid === undefined) throw new Error(`${label}: could not start ${command}`);
     rememberPid(this.child.pid);
     this.exited = new Promise((resolve) => {
@@ -52,7 +56,9 @@ export class NamespaceProcess {
       });
     });
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: this.child[stream]! }).on('line', (text) => this.onLine({ atMs: Date.now(), text, stream }));
+      createInterface({ input: this.child[stream]! }).on('line', (text) =>
+        this.onLine({ atMs: Date.now(), text, stream }),
+      );
     }
   }
 
@@ -102,7 +108,10 @@ export class NamespaceProcess {
   }
 
   tail(count: number): string {
-    return this.lines.slice(-count).map((l) => `  [${l.stream}] ${l.text}`).join('\n');
+    return this.lines
+      .slice(-count)
+      .map((l) => `  [${l.stream}] ${l.text}`)
+      .join('\n');
   }
 
   /** Sends a signal to this process only (by PID); no-op once it has exited. */

@@ -113,7 +113,13 @@ export class OursProcess extends RouterProcess {
     const config = join(dir, 'config.json');
     const routers = specs.map((s) => ({ ...s, interface: node.interface }));
     writeFileSync(config, JSON.stringify({ routers, ...(extra.vips ? { vips: extra.vips } : {}) }, null, 2));
-    super(node, specs, process.execPath, [RUNNER, '--config', config, '--log-level', process.env['VRRP_TEST_LOG_LEVEL'] ?? 'debug']);
+    super(node, specs, process.execPath, [
+      RUNNER,
+      '--config',
+      config,
+      '--log-level',
+      process.env.VRRP_TEST_LOG_LEVEL ?? 'debug',
+    ]);
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   }
 
@@ -125,7 +131,12 @@ export class OursProcess extends RouterProcess {
     });
   }
 
-  waitForEvent(pred: (e: Record<string, unknown>) => boolean, timeoutMs: number, what: string, since = 0): Promise<Record<string, unknown>> {
+  waitForEvent(
+    pred: (e: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+    what: string,
+    since = 0,
+  ): Promise<Record<string, unknown>> {
     return this.waitForLine(
       (l) => {
         const e = parseJson(l);
@@ -139,8 +150,8 @@ export class OursProcess extends RouterProcess {
 
   protected stateFromLine(line: TimedLine): StateRecord | undefined {
     const e = parseJson(line);
-    if (!e || e['event'] !== 'stateChange') return undefined;
-    return { atMs: line.atMs, router: String(e['router']), state: e['to'] as State, reason: String(e['reason']) };
+    if (e?.event !== 'stateChange') return undefined;
+    return { atMs: line.atMs, router: String(e.router), state: e.to as State, reason: String(e.reason) };
   }
 }
 
@@ -164,9 +175,19 @@ export class KeepalivedProcess extends RouterProcess {
   constructor(node: LanNode, specs: readonly RouterSpec[], options: ConfOptions = {}) {
     const dir = confDir('vrrp-keepalived-', options.confText ?? keepalivedConf(node, specs));
     // Private pid files, so several keepalived instances (one per namespace) never meet.
-    super(node, specs, ...withHostname(options.hostname, 'keepalived', [
-      '-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir), '--no-syslog',
-    ]));
+    super(
+      node,
+      specs,
+      ...withHostname(options.hostname, 'keepalived', [
+        '-n',
+        '-l',
+        '-D',
+        '-f',
+        join(dir, 'keepalived.conf'),
+        ...privatePidFiles(dir),
+        '--no-syslog',
+      ]),
+    );
     this.dir = dir;
   }
 
@@ -223,7 +244,8 @@ function privatePidFiles(dir: string): string[] {
 }
 
 /** vrrpd's readable state-change line (-l): "TIME INFO  VI_1: Backup -> Master (master-down-timer)". */
-const VRRPD_STATE = /^\S+ INFO {2}(\S+): (?:Initialize|Backup|Master|Fault) -> (Initialize|Backup|Master|Fault) \(([^)]+)\)$/;
+const VRRPD_STATE =
+  /^\S+ INFO {2}(\S+): (?:Initialize|Backup|Master|Fault) -> (Initialize|Backup|Master|Fault) \(([^)]+)\)$/;
 
 /**
  * bin/vrrpd as an operator starts it in keepalived's place (`-n -l -f FILE`), on the keepalived.conf
@@ -237,10 +259,23 @@ export class VrrpdProcess extends RouterProcess {
 
   constructor(node: LanNode, specs: readonly RouterSpec[], options: ConfOptions = {}) {
     const dir = confDir('vrrp-vrrpd-', options.confText ?? keepalivedConf(node, specs));
-    super(node, specs, ...withHostname(options.hostname, process.execPath, [
-      VRRPD, '-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...privatePidFiles(dir),
-      '--socket', join(dir, 'vrrpd.sock'), '--dump-dir', dir,
-    ]));
+    super(
+      node,
+      specs,
+      ...withHostname(options.hostname, process.execPath, [
+        VRRPD,
+        '-n',
+        '-l',
+        '-D',
+        '-f',
+        join(dir, 'keepalived.conf'),
+        ...privatePidFiles(dir),
+        '--socket',
+        join(dir, 'vrrpd.sock'),
+        '--dump-dir',
+        dir,
+      ]),
+    );
     this.dir = dir;
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
   }

@@ -28,10 +28,26 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
   ip('link', 'set', 'eth0', 'up');
   ip('link', 'set', 'eth9', 'up');
   const runAs = (prefix: readonly string[], env: Record<string, string>, ...args: string[]) =>
-    spawnSync('ip', ['netns', 'exec', ns, ...prefix, 'env', '-u', 'NODE_OPTIONS', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, IPFAILOVER, ...args], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        ...prefix,
+        'env',
+        '-u',
+        'NODE_OPTIONS',
+        ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        process.execPath,
+        IPFAILOVER,
+        ...args,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
   const run = (env: Record<string, string>, ...args: string[]) => runAs([], env, ...args);
   const addresses = () => ip('-br', 'addr', 'show', 'eth0');
   const before = addresses();
@@ -62,21 +78,50 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
     t.match(result.stdout, /TCP connect to 192\.0\.2\.12:30060 every 2 s/);
     t.match(result.stdout, /accept 224\.0\.0\.18 .* in INPUT/);
     t.match(result.stdout, /scheduling: +SCHED_RR priority 20 .*OPENSHIFT_HA_RT_PRIORITY/);
-    t.match(result.stdout, /warning: OPENSHIFT_HA_PREEMPTON is not a variable ipfailover reads: ignored \(did you mean OPENSHIFT_HA_PREEMPTION\?\)/);
+    t.match(
+      result.stdout,
+      /warning: OPENSHIFT_HA_PREEMPTON is not a variable ipfailover reads: ignored \(did you mean OPENSHIFT_HA_PREEMPTION\?\)/,
+    );
     t.equal(addresses(), before, 'nothing added');
-    t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/, 'no firewall rule');
+    t.notMatch(
+      execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }),
+      /224\.0\.0\.18/,
+      'no firewall rule',
+    );
   });
 
   await t.test('a bad variable: one line naming it, exit 2, nothing touched', async (t) => {
     const cases: [Record<string, string>, RegExp][] = [
       [{}, /^ipfailover: OPENSHIFT_HA_VIRTUAL_IPS: not set: required/],
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50,10.0.0.1/8' }, /^ipfailover: OPENSHIFT_HA_VIRTUAL_IPS: "10\.0\.0\.1\/8" is not valid: a VIP takes no prefix length/],
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_PREEMPTION: 'preempt_delay 30\n}' }, /^ipfailover: OPENSHIFT_HA_PREEMPTION: .*expected "nopreempt" or "preempt_delay N"/],
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_VRRP_ID_OFFSET: '255' }, /^ipfailover: OPENSHIFT_HA_VRRP_ID_OFFSET: .*above 255/],
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CHECK_SCRIPT: '/etc/keepalive/missing.sh' }, /^ipfailover: OPENSHIFT_HA_CHECK_SCRIPT: .*does not exist/],
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CONFIG_NAME: 'x"; add table inet evil; #', OPENSHIFT_HA_FIREWALL: 'nftables' }, /^ipfailover: OPENSHIFT_HA_CONFIG_NAME: /],
+      [
+        { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50,10.0.0.1/8' },
+        /^ipfailover: OPENSHIFT_HA_VIRTUAL_IPS: "10\.0\.0\.1\/8" is not valid: a VIP takes no prefix length/,
+      ],
+      [
+        { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_PREEMPTION: 'preempt_delay 30\n}' },
+        /^ipfailover: OPENSHIFT_HA_PREEMPTION: .*expected "nopreempt" or "preempt_delay N"/,
+      ],
+      [
+        { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_VRRP_ID_OFFSET: '255' },
+        /^ipfailover: OPENSHIFT_HA_VRRP_ID_OFFSET: .*above 255/,
+      ],
+      [
+        { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_CHECK_SCRIPT: '/etc/keepalive/missing.sh' },
+        /^ipfailover: OPENSHIFT_HA_CHECK_SCRIPT: .*does not exist/,
+      ],
+      [
+        {
+          OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50',
+          OPENSHIFT_HA_CONFIG_NAME: 'x"; add table inet evil; #',
+          OPENSHIFT_HA_FIREWALL: 'nftables',
+        },
+        /^ipfailover: OPENSHIFT_HA_CONFIG_NAME: /,
+      ],
       // Named on purpose, so no fallback to another interface (the fallback list is for the default eth0).
-      [{ OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_NETWORK_INTERFACE: 'eth7' }, /^ipfailover: OPENSHIFT_HA_NETWORK_INTERFACE: "eth7" is not valid: no such interface on this node; it has: .*eth0/],
+      [
+        { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_NETWORK_INTERFACE: 'eth7' },
+        /^ipfailover: OPENSHIFT_HA_NETWORK_INTERFACE: "eth7" is not valid: no such interface on this node; it has: .*eth0/,
+      ],
     ];
     for (const [env, message] of cases) {
       const result = run({ OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT', ...env });
@@ -86,19 +131,33 @@ t.test('bin/ipfailover --dry-run and bad variables', { skip: skip() ?? false }, 
       t.equal(result.stdout, '', 'nothing logged: it stopped before starting');
     }
     t.equal(addresses(), before);
-    t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/);
+    t.notMatch(
+      execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }),
+      /224\.0\.0\.18/,
+    );
   });
 
-  await t.test('without CAP_NET_RAW: exit 1 naming it before anything changes', { skip: hasSetpriv ? false : 'setpriv is not installed' }, async (t) => {
-    const env = { OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50', OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT', OPENSHIFT_HA_MONITOR_PORT: '0' };
-    const result = runAs(['setpriv', '--inh-caps=-net_raw', '--bounding-set=-net_raw', '--'], env);
-    t.equal(result.status, 1, result.stderr);
-    t.match(result.stderr, /^ipfailover: cannot start: missing CAP_NET_RAW \(the raw VRRP sockets/);
-    t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
-    t.equal(result.stdout, '', 'no log line: no firewall clean-up, no socket, no VIP step ran');
-    t.equal(addresses(), before);
-    t.notMatch(execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }), /224\.0\.0\.18/);
-  });
+  await t.test(
+    'without CAP_NET_RAW: exit 1 naming it before anything changes',
+    { skip: hasSetpriv ? false : 'setpriv is not installed' },
+    async (t) => {
+      const env = {
+        OPENSHIFT_HA_VIRTUAL_IPS: '192.0.2.50',
+        OPENSHIFT_HA_IPTABLES_CHAIN: 'INPUT',
+        OPENSHIFT_HA_MONITOR_PORT: '0',
+      };
+      const result = runAs(['setpriv', '--inh-caps=-net_raw', '--bounding-set=-net_raw', '--'], env);
+      t.equal(result.status, 1, result.stderr);
+      t.match(result.stderr, /^ipfailover: cannot start: missing CAP_NET_RAW \(the raw VRRP sockets/);
+      t.equal(result.stderr.trim().split('\n').length, 1, 'one line');
+      t.equal(result.stdout, '', 'no log line: no firewall clean-up, no socket, no VIP step ran');
+      t.equal(addresses(), before);
+      t.notMatch(
+        execFileSync('ip', ['netns', 'exec', ns, 'iptables', '-S', 'INPUT'], { encoding: 'utf8' }),
+        /224\.0\.0\.18/,
+      );
+    },
+  );
 
   await t.test('--help, --version and a bad flag', async (t) => {
     t.match(run({}, '--help').stdout, /--dry-run/);

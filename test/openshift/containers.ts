@@ -15,9 +15,9 @@ import { JsonLogPod, type Env } from './pods.js';
 
 const execFileAsync = promisify(execFile);
 
-export const IMAGE = process.env['VRRP_IPFAILOVER_IMAGE'] ?? 'localhost/vrrp-engine-ipfailover:latest';
+export const IMAGE = process.env.VRRP_IPFAILOVER_IMAGE ?? 'localhost/vrrp-engine-ipfailover:latest';
 /** crun refuses this kind of machine's hybrid cgroups (scripts/image.sh). */
-const RUNTIME = process.env['VRRP_OCI_RUNTIME'] ?? 'runc';
+const RUNTIME = process.env.VRRP_OCI_RUNTIME ?? 'runc';
 
 /** Why the container tests cannot run here, or undefined when they can. */
 export function containerSkipReason(needs: readonly string[] = []): string | undefined {
@@ -53,9 +53,19 @@ export class ContainerPod extends JsonLogPod {
   constructor(node: LanNode, env: Env, options: ContainerOptions) {
     const name = `vrrp-ipf-${options.tag}-${process.pid}-${++started}`;
     const args = [
-      'run', '--rm', '--name', name, '--runtime', RUNTIME,
-      '--network', `ns:/run/netns/${node.namespace}`,
-      '--cap-drop', 'all', '--cap-add', 'NET_ADMIN,NET_RAW', '--read-only',
+      'run',
+      '--rm',
+      '--name',
+      name,
+      '--runtime',
+      RUNTIME,
+      '--network',
+      `ns:/run/netns/${node.namespace}`,
+      '--cap-drop',
+      'all',
+      '--cap-add',
+      'NET_ADMIN,NET_RAW',
+      '--read-only',
       ...Object.entries(options.volumes ?? {}).flatMap(([host, inside]) => ['--volume', `${host}:${inside}:ro`]),
       ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
       IMAGE,
@@ -136,7 +146,10 @@ export function processesInPidNamespaceOf(pid: number): (ProcStatus & { readonly
       if (readlinkSync(`/proc/${entry}/ns/pid`) !== ns) continue;
       const status = procStatus(entry);
       if (status === undefined) continue;
-      found.push({ ...status, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') });
+      found.push({
+        ...status,
+        cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '),
+      });
     } catch {
       // gone meanwhile
     }

@@ -14,9 +14,13 @@ async function pid1(arm: boolean) {
   const script = `if (process.pid !== 1) throw new Error('not pid 1');
     ${arm ? `(await import(${JSON.stringify(MODULE)})).exitOnEarlyStopSignals();` : ''}
     console.log('ready'); setInterval(() => {}, 1000);`;
-  const child = spawn('unshare', ['--pid', '--fork', 'env', '-u', 'NODE_OPTIONS', process.execPath, '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'unshare',
+    ['--pid', '--fork', 'env', '-u', 'NODE_OPTIONS', process.execPath, '--input-type=module', '-e', script],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (data: Buffer) => data.toString().includes('ready') && resolve());
@@ -36,18 +40,22 @@ function killQuietly(pid: number): void {
   }
 }
 
-t.test('PID 1: SIGTERM before StopSignals ends the process with 0; without the handler it is lost', { skip }, async (t) => {
-  const armed = await pid1(true);
-  t.teardown(() => killQuietly(armed.node));
-  process.kill(armed.node, 'SIGTERM');
-  const code = await Promise.race([armed.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
-  t.equal(code, 0, 'exit 0');
+t.test(
+  'PID 1: SIGTERM before StopSignals ends the process with 0; without the handler it is lost',
+  { skip },
+  async (t) => {
+    const armed = await pid1(true);
+    t.teardown(() => killQuietly(armed.node));
+    process.kill(armed.node, 'SIGTERM');
+    const code = await Promise.race([armed.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
+    t.equal(code, 0, 'exit 0');
 
-  const bare = await pid1(false);
-  t.teardown(() => killQuietly(bare.node));
-  process.kill(bare.node, 'SIGTERM');
-  const outcome = await Promise.race([bare.exited, new Promise((r) => setTimeout(() => r('still running'), 1500))]);
-  t.equal(outcome, 'still running', 'without a handler PID 1 ignores SIGTERM');
-  killQuietly(bare.node);
-  await bare.exited;
-});
+    const bare = await pid1(false);
+    t.teardown(() => killQuietly(bare.node));
+    process.kill(bare.node, 'SIGTERM');
+    const outcome = await Promise.race([bare.exited, new Promise((r) => setTimeout(() => r('still running'), 1500))]);
+    t.equal(outcome, 'still running', 'without a handler PID 1 ignores SIGTERM');
+    killQuietly(bare.node);
+    await bare.exited;
+  },
+);

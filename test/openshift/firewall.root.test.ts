@@ -35,11 +35,19 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
     forgetNamespace(ns);
   });
   const inNs: CommandRunner = (command, args) => runCommand('ip', ['netns', 'exec', ns, command, ...args]);
-  const sh = (command: string, ...args: string[]) => execFileSync('ip', ['netns', 'exec', ns, command, ...args], { encoding: 'utf8' });
+  const sh = (command: string, ...args: string[]) =>
+    execFileSync('ip', ['netns', 'exec', ns, command, ...args], { encoding: 'utf8' });
 
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const record = (level: string) => (fields: object, message?: string) => lines.push({ level, fields: fields as Record<string, unknown>, message: message ?? '' });
-  const logger: RuntimeLogger = { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  const record = (level: string) => (fields: object, message?: string) =>
+    lines.push({ level, fields: fields as Record<string, unknown>, message: message ?? '' });
+  const logger: RuntimeLogger = {
+    trace: record('trace'),
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  };
   const options = (over: Partial<FirewallOptions>): FirewallOptions => ({
     chain: 'INPUT',
     families: new Set([4]),
@@ -52,7 +60,10 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
 
   await t.test('iptables: added at the top of the chain once, removed at the end', async (t) => {
     const first = await addVrrpRule(options({ backend: 'iptables', families: new Set([4, 6]) }));
-    t.same(first.added, ['iptables -I INPUT 1 -d 224.0.0.18/32 -j ACCEPT', 'ip6tables -I INPUT 1 -d ff02::12/128 -j ACCEPT']);
+    t.same(first.added, [
+      'iptables -I INPUT 1 -d 224.0.0.18/32 -j ACCEPT',
+      'ip6tables -I INPUT 1 -d ff02::12/128 -j ACCEPT',
+    ]);
     t.match(sh('iptables', '-S', 'INPUT'), /-A INPUT -d 224\.0\.0\.18\/32 -j ACCEPT/);
     t.match(sh('ip6tables', '-S', 'INPUT'), /-A INPUT -d ff02::12\/128 -j ACCEPT/);
     // A second start (or the old image's rule) finds it and adds nothing: not duplicated, not removed.
@@ -70,7 +81,9 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
   await t.test('iptables: the rule goes first, before a DROP already in the chain', async (t) => {
     sh('iptables', '-A', 'INPUT', '-p', '112', '-j', 'DROP');
     const rules = await addVrrpRule(options({ backend: 'iptables' }));
-    const listed = sh('iptables', '-S', 'INPUT').split('\n').filter((l) => l.startsWith('-A'));
+    const listed = sh('iptables', '-S', 'INPUT')
+      .split('\n')
+      .filter((l) => l.startsWith('-A'));
     t.match(listed[0], /224\.0\.0\.18/);
     await rules.remove();
     sh('iptables', '-D', 'INPUT', '-p', '112', '-j', 'DROP');
@@ -94,14 +107,26 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
     const again = await addVrrpRule(options({ backend: 'nftables' }));
     t.same(again.added, [], 'already there: nothing added');
     await again.remove();
-    t.match(sh('nft', 'list', 'table', 'inet', 'keepalived'), /224\.0\.0\.18/, 'still there after the second one stops');
+    t.match(
+      sh('nft', 'list', 'table', 'inet', 'keepalived'),
+      /224\.0\.0\.18/,
+      'still there after the second one stops',
+    );
     await rules.remove();
     t.throws(() => sh('nft', 'list', 'table', 'inet', 'keepalived'), 'the table we made is gone');
   });
 
   await t.test('nftables: in an existing chain only our rule is removed', async (t) => {
     sh('nft', 'add', 'table', 'inet', 'keepalived');
-    sh('nft', 'add', 'chain', 'inet', 'keepalived', 'INPUT', '{ type filter hook input priority filter; policy accept; }');
+    sh(
+      'nft',
+      'add',
+      'chain',
+      'inet',
+      'keepalived',
+      'INPUT',
+      '{ type filter hook input priority filter; policy accept; }',
+    );
     sh('nft', 'add', 'rule', 'inet', 'keepalived', 'INPUT', 'tcp', 'dport', '22', 'accept');
     const rules = await addVrrpRule(options({ backend: 'nftables' }));
     t.equal(rules.added.length, 1);
@@ -114,7 +139,9 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
 
   // The ruleset's tables, chains and rules, as nft lists them (one per line).
   const ruleset = () => {
-    const lines = sh('nft', 'list', 'ruleset').split('\n').map((l) => l.trim());
+    const lines = sh('nft', 'list', 'ruleset')
+      .split('\n')
+      .map((l) => l.trim());
     return {
       tables: lines.filter((l) => l.startsWith('table ')),
       chains: lines.filter((l) => l.startsWith('chain ')),
@@ -137,7 +164,11 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
       const after = ruleset();
       t.same(after.tables, ['table inet keepalived {'], `${JSON.stringify(name)}: one table`);
       t.equal(after.chains.length, 1, 'one chain');
-      t.same(after.rules, [`ip daddr 224.0.0.18 accept comment "ipfailover ${name}"`], 'one rule, the name verbatim in its comment');
+      t.same(
+        after.rules,
+        [`ip daddr 224.0.0.18 accept comment "ipfailover ${name}"`],
+        'one rule, the name verbatim in its comment',
+      );
       await rules.remove();
       t.same(ruleset().tables, [], 'all gone after remove');
     }
@@ -145,17 +176,38 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
 
   await t.test('nftables: a config name nft cannot quote is refused and nothing is added', async (t) => {
     for (const name of ['x"; add table inet evil; #', 'x\n add table inet evil', 'x'.repeat(200)]) {
-      await t.rejects(addVrrpRule(options({ backend: 'nftables', comment: `ipfailover ${name}`, sources: { comment: 'OPENSHIFT_HA_CONFIG_NAME' } })), {
-        name: 'FirewallValueError',
-        message: /^OPENSHIFT_HA_CONFIG_NAME: /,
-      });
-      t.same(ruleset(), { tables: [], chains: [], rules: [] }, `${JSON.stringify(name.slice(0, 30))}: the ruleset is still empty`);
+      await t.rejects(
+        addVrrpRule(
+          options({
+            backend: 'nftables',
+            comment: `ipfailover ${name}`,
+            sources: { comment: 'OPENSHIFT_HA_CONFIG_NAME' },
+          }),
+        ),
+        {
+          name: 'FirewallValueError',
+          message: /^OPENSHIFT_HA_CONFIG_NAME: /,
+        },
+      );
+      t.same(
+        ruleset(),
+        { tables: [], chains: [], rules: [] },
+        `${JSON.stringify(name.slice(0, 30))}: the ruleset is still empty`,
+      );
     }
   });
 
   await t.test('nftables: "# handle N" in the comment does not choose the rule removed at exit', async (t) => {
     sh('nft', 'add', 'table', 'inet', 'keepalived');
-    sh('nft', 'add', 'chain', 'inet', 'keepalived', 'INPUT', '{ type filter hook input priority filter; policy accept; }');
+    sh(
+      'nft',
+      'add',
+      'chain',
+      'inet',
+      'keepalived',
+      'INPUT',
+      '{ type filter hook input priority filter; policy accept; }',
+    );
     const theirs = sh('nft', '-e', '-a', 'add', 'rule', 'inet', 'keepalived', 'INPUT', 'tcp', 'dport', '22', 'accept');
     const handle = /# handle (\d+)/.exec(theirs)?.[1];
     t.ok(handle, 'the other rule has a handle');
@@ -168,10 +220,13 @@ t.test('the VRRP accept rule in a namespace', { skip: missing() ?? false }, asyn
 
   await t.test('iptables: a chain name iptables would take but nft could not is refused', async (t) => {
     sh('iptables', '-N', 'a;b');
-    await t.rejects(addVrrpRule(options({ backend: 'iptables', chain: 'a;b', sources: { chain: 'OPENSHIFT_HA_IPTABLES_CHAIN' } })), {
-      name: 'FirewallValueError',
-      message: /^OPENSHIFT_HA_IPTABLES_CHAIN: chain name "a;b" is not a chain name/,
-    });
+    await t.rejects(
+      addVrrpRule(options({ backend: 'iptables', chain: 'a;b', sources: { chain: 'OPENSHIFT_HA_IPTABLES_CHAIN' } })),
+      {
+        name: 'FirewallValueError',
+        message: /^OPENSHIFT_HA_IPTABLES_CHAIN: chain name "a;b" is not a chain name/,
+      },
+    );
     t.equal(count(sh('iptables', '-S'), '224.0.0.18'), 0, 'no rule anywhere');
     sh('iptables', '-X', 'a;b');
   });

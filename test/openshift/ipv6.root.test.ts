@@ -42,11 +42,14 @@ t.test('IPv6-only nodes', { skip: skipReason() ?? false }, async (t) => {
     await waitUntil(async () => ((await holdersOf(lan, VIP)).join() === 'r2' ? true : undefined), 15_000, 'VIP on r2');
     const config = r2.events('configuration')[0]!;
     t.same([config.nodeAddress, config.ipslot], ['2001:db8::2', 2]);
-    t.same((config.instances as { priority: number; version: number }[]).map((i) => [i.priority, i.version]), [[253, 3]]);
+    t.same(
+      (config.instances as { priority: number; version: number }[]).map((i) => [i.priority, i.version]),
+      [[253, 3]],
+    );
     t.equal((r1.events('configuration')[0]!.instances as { role: string }[])[0]!.role, 'backup');
     await r1.waitForState(INSTANCE, 'Backup', 1000);
     const frames = capture.vrrp().filter((f) => f.source === lan.routers[1]!.linkLocal);
-    t.ok(frames.length > 0, 'adverts from r2\'s link-local address');
+    t.ok(frames.length > 0, "adverts from r2's link-local address");
     t.ok(frames.every((f) => f.destination === 'ff02::12' && f.version === 3 && f.priority === 253 && f.hops === 255));
   });
 
@@ -56,7 +59,11 @@ t.test('IPv6-only nodes', { skip: skipReason() ?? false }, async (t) => {
     await waitUntil(async () => ((await holdersOf(lan, VIP)).includes('r1') ? true : undefined), 8000, 'r1 takes over');
     r2 = start(1);
     await r2.waitForEvent('started', 10_000);
-    await waitUntil(async () => ((await holdersOf(lan, VIP)).join() === 'r1' ? true : undefined), 3000, 'leftover removed from r2');
+    await waitUntil(
+      async () => ((await holdersOf(lan, VIP)).join() === 'r1' ? true : undefined),
+      3000,
+      'leftover removed from r2',
+    );
     t.pass('removed at start; r1 keeps it (preempt_delay 300)');
   });
 });

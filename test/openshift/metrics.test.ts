@@ -12,19 +12,37 @@ import { fakePorts } from '../engine/fake-ports.js';
 function twoRouters() {
   const { ports, clock, packets } = fakePorts();
   const routers = [1, 2].map((vrid) =>
-    buildRouterConfig({ name: `ipf_VIP_${vrid}`, interface: 'eth0', vrid, priority: 100 + vrid, primaryAddress: '192.0.2.2', virtualAddresses: [`198.51.100.${vrid}`] }),
+    buildRouterConfig({
+      name: `ipf_VIP_${vrid}`,
+      interface: 'eth0',
+      vrid,
+      priority: 100 + vrid,
+      primaryAddress: '192.0.2.2',
+      virtualAddresses: [`198.51.100.${vrid}`],
+    }),
   );
   const engine = new Engine(routers, ports);
   const meta = { family: 4 as const, sourceAddress: '192.0.2.9', destinationAddress: '224.0.0.18', ttl: 64 };
   /** An advert with TTL 64 for VRID 1: dropped, counted under VI_1. */
-  const badTtl = () => packets.onPacket?.({ interface: 'eth0', payload: encodeAdvert({ version: 2, vrid: 1, priority: 50, advertIntervalCs: 100, addresses: ['198.51.100.1'] }, meta), meta });
+  const badTtl = () =>
+    packets.onPacket?.({
+      interface: 'eth0',
+      payload: encodeAdvert(
+        { version: 2, vrid: 1, priority: 50, advertIntervalCs: 100, addresses: ['198.51.100.1'] },
+        meta,
+      ),
+      meta,
+    });
   return { engine, clock, badTtl };
 }
 
 t.test('every family, with the engine state at render time', async (t) => {
   const { engine, clock, badTtl } = twoRouters();
-  let nowMs = 0;
-  const metrics = createEngineMetrics(engine, { nowMs: () => nowMs, health: { status: () => [{ name: 'check "port"', up: true }] } });
+  const nowMs = 0;
+  const metrics = createEngineMetrics(engine, {
+    nowMs: () => nowMs,
+    health: { status: () => [{ name: 'check "port"', up: true }] },
+  });
   engine.start();
   clock.advanceTo(4_000); // both Backups time out: Master
   badTtl();
@@ -37,7 +55,8 @@ t.test('every family, with the engine state at render time', async (t) => {
   t.match(text, /\nvrrp_drops_total\{instance="ipf_VIP_1",interface="eth0",reason="[a-z-]+"\} 1\n/);
   t.match(text, /\nvrrp_transitions_total\{instance="ipf_VIP_2",from="Backup",to="Master"\} 1\n/);
   t.match(text, /\nvrrp_health_check_up\{check="check \\"port\\""\} 1\n$/);
-  for (const line of text.trimEnd().split('\n')) t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{.*\})? \d+)$/, 'an exposition line');
+  for (const line of text.trimEnd().split('\n'))
+    t.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{.*\})? \d+)$/, 'an exposition line');
   metrics.close();
 });
 
@@ -64,7 +83,7 @@ t.test('a flood of scrapes within maxAgeMs renders once', async (t) => {
 
 t.test('counters keep counting across clearCounters (STATS_CLEAR)', async (t) => {
   const { engine, clock, badTtl } = twoRouters();
-  let nowMs = 0;
+  const nowMs = 0;
   const metrics = createEngineMetrics(engine, { maxAgeMs: 0, nowMs: () => nowMs });
   engine.start();
   clock.advanceTo(4_000);

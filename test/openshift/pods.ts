@@ -46,13 +46,18 @@ export function parseJson(text: string): Record<string, unknown> | undefined {
 
 /** bin/ipfailover's JSON log lines, read from whatever runs it (a process here, a container in containers.ts). */
 export abstract class JsonLogPod implements Pod {
-  constructor(readonly node: LanNode, readonly process: NamespaceProcess) {}
+  constructor(
+    readonly node: LanNode,
+    readonly process: NamespaceProcess,
+  ) {}
 
   abstract stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   /** The JSON log lines with `event` equal to `name`. */
   events(name: string): Record<string, unknown>[] {
-    return this.process.lines.map((l) => parseJson(l.text)).filter((o): o is Record<string, unknown> => o?.event === name);
+    return this.process.lines
+      .map((l) => parseJson(l.text))
+      .filter((o): o is Record<string, unknown> => o?.event === name);
   }
 
   states(): StateLine[] {
@@ -77,7 +82,6 @@ export abstract class JsonLogPod implements Pod {
   waitForEvent(name: string, timeoutMs: number): Promise<TimedLine> {
     return this.process.waitForLine((line) => parseJson(line.text)?.event === name, timeoutMs, `event ${name}`);
   }
-
 }
 
 /** bin/ipfailover with `env` (and nothing else of OPENSHIFT_HA_*) in the node's namespace. */
@@ -100,13 +104,26 @@ export class WrapperKeepalivedPod implements Pod {
   readonly confText: string;
   private readonly dir: string;
 
-  constructor(readonly node: LanNode, env: Env, priorities?: (c: number) => number) {
+  constructor(
+    readonly node: LanNode,
+    env: Env,
+    priorities?: (c: number) => number,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'ipf-keepalived-'));
     this.confText = wrapperKeepalivedConf(env, { interface: node.interface, address: node.ipv4 }, priorities);
     const conf = join(this.dir, 'keepalived.conf');
     writeFileSync(conf, this.confText);
     this.process = new NamespaceProcess(`keepalived ${node.name}`, node.namespace, 'keepalived', [
-      '-n', '-l', '-D', '-f', conf, '-p', join(this.dir, 'k.pid'), '-r', join(this.dir, 'v.pid'), '--no-syslog',
+      '-n',
+      '-l',
+      '-D',
+      '-f',
+      conf,
+      '-p',
+      join(this.dir, 'k.pid'),
+      '-r',
+      join(this.dir, 'v.pid'),
+      '--no-syslog',
     ]);
   }
 
@@ -142,7 +159,10 @@ export class TcpListener {
 
   constructor(node: LanNode, port: number) {
     const program = `require('net').createServer((s) => s.end()).listen(${port}, '${node.ipv4}', () => console.log('listening'))`;
-    this.process = new NamespaceProcess(`listener ${node.name}:${port}`, node.namespace, process.execPath, ['-e', program]);
+    this.process = new NamespaceProcess(`listener ${node.name}:${port}`, node.namespace, process.execPath, [
+      '-e',
+      program,
+    ]);
   }
 
   ready(): Promise<unknown> {

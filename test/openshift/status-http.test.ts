@@ -13,14 +13,32 @@ import { fakePorts } from '../engine/fake-ports.js';
 
 async function listener(t: Test, limits: Partial<StatusLimits> = {}) {
   const { ports } = fakePorts();
-  const engine = new Engine([buildRouterConfig({ name: 'VI_1', interface: 'eth0', vrid: 1, priority: 100, primaryAddress: '192.0.2.2', virtualAddresses: ['198.51.100.1'] })], ports);
+  const engine = new Engine(
+    [
+      buildRouterConfig({
+        name: 'VI_1',
+        interface: 'eth0',
+        vrid: 1,
+        priority: 100,
+        primaryAddress: '192.0.2.2',
+        virtualAddresses: ['198.51.100.1'],
+      }),
+    ],
+    ports,
+  );
   engine.start();
   const metrics = createEngineMetrics(engine);
   const errors: Error[] = [];
   const refusals: number[] = [];
   const server: StatusServer = await startStatusServer(
     { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
-    { port: 0, address: '127.0.0.1', limits, onError: (error) => errors.push(error), onRefused: (count) => refusals.push(count) },
+    {
+      port: 0,
+      address: '127.0.0.1',
+      limits,
+      onError: (error) => errors.push(error),
+      onRefused: (count) => refusals.push(count),
+    },
   );
   t.teardown(async () => {
     await server.close();
@@ -29,7 +47,11 @@ async function listener(t: Test, limits: Partial<StatusLimits> = {}) {
   return { server, errors, refusals };
 }
 
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (response) => {
       let body = '';
@@ -68,9 +90,22 @@ t.test('GET and HEAD on the three paths; anything else 404 or 405 and the connec
   t.match(metrics.body, /vrrp_instances 1\n/);
   t.match(await get(server.port, '/metrics', 'HEAD'), { status: 200, body: '' }, 'HEAD: headers only');
   for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']) {
-    t.match(await get(server.port, '/healthz', method), { status: 405, headers: { allow: 'GET, HEAD', connection: 'close' } }, method);
+    t.match(
+      await get(server.port, '/healthz', method),
+      { status: 405, headers: { allow: 'GET, HEAD', connection: 'close' } },
+      method,
+    );
   }
-  for (const path of ['/', '/healthz/', '/HEALTHZ', '/metrics/../healthz', '//healthz', '/%2e%2e/etc/passwd', 'http://[', '*']) {
+  for (const path of [
+    '/',
+    '/healthz/',
+    '/HEALTHZ',
+    '/metrics/../healthz',
+    '//healthz',
+    '/%2e%2e/etc/passwd',
+    'http://[',
+    '*',
+  ]) {
     t.match(await get(server.port, path), { status: 404, headers: { connection: 'close' } }, JSON.stringify(path));
   }
   t.same(errors, [], 'no handler error');
@@ -100,7 +135,11 @@ t.test('an idle keep-alive connection is closed after keepAliveTimeoutMs', async
 });
 
 t.test('connections over the cap are refused, counted and reported; the listener answers again after', async (t) => {
-  const { server, refusals } = await listener(t, { maxConnections: 2, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+  const { server, refusals } = await listener(t, {
+    maxConnections: 2,
+    headersTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+  });
   const held = [await raw(server.port), await raw(server.port)];
   const over = await Promise.all([raw(server.port), raw(server.port), raw(server.port)]);
   for (const connection of over) t.ok((await connection.closed) < 1_000, 'closed at once');
@@ -110,7 +149,8 @@ t.test('connections over the cap are refused, counted and reported; the listener
   await Promise.all(held.map((c) => c.closed));
   // The server sees the close a moment after the client does.
   let answer;
-  for (let i = 0; i < 50 && answer?.status !== 200; i++) answer = await get(server.port, '/healthz').catch(() => undefined);
+  for (let i = 0; i < 50 && answer?.status !== 200; i++)
+    answer = await get(server.port, '/healthz').catch(() => undefined);
   t.match(answer, { status: 200 });
 });
 

@@ -16,14 +16,17 @@ function scrub(name: string): string {
 
 /** `a.b.c.d-e` and single addresses, comma separated (the wrapper's expand_ip_ranges, IPv4 only). */
 function expandIpv4(list: string): string[] {
-  return list.split(',').filter((e) => e.trim() !== '').flatMap((entry) => {
-    const [start, end] = entry.trim().split('-');
-    if (end === undefined) return [start!];
-    const octets = start!.split('.');
-    const first = Number(octets[3]);
-    const last = Number(end.split('.').pop());
-    return Array.from({ length: last - first + 1 }, (_, i) => [...octets.slice(0, 3), first + i].join('.'));
-  });
+  return list
+    .split(',')
+    .filter((e) => e.trim() !== '')
+    .flatMap((entry) => {
+      const [start, end] = entry.trim().split('-');
+      if (end === undefined) return [start!];
+      const octets = start!.split('.');
+      const first = Number(octets[3]);
+      const last = Number(end.split('.').pop());
+      return Array.from({ length: last - first + 1 }, (_, i) => [...octets.slice(0, 3), first + i].join('.'));
+    });
 }
 
 /** The VIPs of each instance: one per VIP, or VIP_GROUPS groups, the first N % G one larger. */
@@ -44,7 +47,11 @@ function groups(vips: readonly string[], count: number | undefined): string[][] 
  * The generated file. `random(c)` is the wrapper's `$RANDOM % 32` for instance c (tests pass a fixed
  * value so the backups' order is known).
  */
-export function wrapperKeepalivedConf(env: Readonly<Record<string, string>>, node: WrapperNode, random: (c: number) => number = () => 0): string {
+export function wrapperKeepalivedConf(
+  env: Readonly<Record<string, string>>,
+  node: WrapperNode,
+  random: (c: number) => number = () => 0,
+): string {
   const name = env.OPENSHIFT_HA_CONFIG_NAME ?? 'OpenShift-IPFailover';
   const base = scrub(name);
   const check = `chk_${base}`;
@@ -53,9 +60,15 @@ export function wrapperKeepalivedConf(env: Readonly<Record<string, string>>, nod
   const preemption = env.OPENSHIFT_HA_PREEMPTION ?? 'preempt_delay 300';
   const offset = Number(env.OPENSHIFT_HA_VRRP_ID_OFFSET ?? '0');
   const replicas = Number(env.OPENSHIFT_HA_REPLICA_COUNT ?? '2');
-  const peers = (env.OPENSHIFT_HA_UNICAST_PEERS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const peers = (env.OPENSHIFT_HA_UNICAST_PEERS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const script = env.OPENSHIFT_HA_CHECK_SCRIPT ?? (port === '0' ? 'true' : `</dev/tcp/${node.address}/${port}`);
-  const instances = groups(expandIpv4(env.OPENSHIFT_HA_VIRTUAL_IPS ?? ''), env.OPENSHIFT_HA_VIP_GROUPS ? Number(env.OPENSHIFT_HA_VIP_GROUPS) : undefined);
+  const instances = groups(
+    expandIpv4(env.OPENSHIFT_HA_VIRTUAL_IPS ?? ''),
+    env.OPENSHIFT_HA_VIP_GROUPS ? Number(env.OPENSHIFT_HA_VIP_GROUPS) : undefined,
+  );
 
   const lines = [
     '! Configuration File for keepalived (as the OpenShift ipfailover wrapper writes it)',

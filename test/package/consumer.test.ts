@@ -25,9 +25,17 @@ export function exportSpecifiers(manifest: { name: string; exports: Record<strin
 t.test('a consumer project installs the packed tarball, compiles every export and runs the examples', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'vrrp-consumer-'));
   t.teardown(() => rmSync(work, { recursive: true, force: true }));
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; exports: Record<string, unknown> };
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    exports: Record<string, unknown>;
+  };
 
-  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   t.equal(pack.status, 0, pack.status === 0 ? 'npm pack' : pack.stderr);
   const tarball = join(work, `${manifest.name}-${manifest.version}.tgz`);
   t.ok(existsSync(tarball), 'npm pack wrote the tarball');
@@ -37,7 +45,11 @@ t.test('a consumer project installs the packed tarball, compiles every export an
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // The dependencies' own native builds (raw-socket, netlink) are theirs and slow: left out; ours is
   // run through its install script by `npm rebuild` below, as an install runs it.
-  const install = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: project, encoding: 'utf8', timeout: 300_000 });
+  const install = spawnSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+    { cwd: project, encoding: 'utf8', timeout: 300_000 },
+  );
   if (install.status !== 0 && UNREACHABLE.test(install.stderr)) {
     // Not a failure of the package: this machine cannot fetch what it depends on.
     const why = install.stderr.split('\n').find((l) => UNREACHABLE.test(l)) ?? '';
@@ -47,7 +59,10 @@ t.test('a consumer project installs the packed tarball, compiles every export an
   t.equal(install.status, 0, install.status === 0 ? 'npm install of the tarball' : install.stderr);
   const rebuild = spawnSync('npm', ['rebuild', manifest.name], { cwd: project, encoding: 'utf8', timeout: 300_000 });
   t.equal(rebuild.status, 0, rebuild.status === 0 ? 'the install script (npm rebuild)' : rebuild.stderr);
-  t.ok(existsSync(join(project, 'node_modules', manifest.name, 'native/build/Release/vrrp_native.node')), 'the native addon builds from the packed sources');
+  t.ok(
+    existsSync(join(project, 'node_modules', manifest.name, 'native/build/Release/vrrp_native.node')),
+    'the native addon builds from the packed sources',
+  );
 
   const specifiers = exportSpecifiers(manifest);
   const lines = specifiers.map((specifier, i) => `import * as m${i} from '${specifier}';`);
@@ -62,21 +77,52 @@ t.test('a consumer project installs the packed tarball, compiles every export an
   writeFileSync(join(project, 'index.ts'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', outDir: 'out' }, files: ['index.ts'] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        outDir: 'out',
+      },
+      files: ['index.ts'],
+    }),
   );
-  const tsc = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
-  t.equal(tsc.status, 0, `tsc (strict, NodeNext) on ${specifiers.join(', ')}${tsc.status === 0 ? '' : `\n${tsc.stdout}${tsc.stderr}`}`);
+  const tsc = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.json'], {
+    cwd: project,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  t.equal(
+    tsc.status,
+    0,
+    `tsc (strict, NodeNext) on ${specifiers.join(', ')}${tsc.status === 0 ? '' : `\n${tsc.stdout}${tsc.stderr}`}`,
+  );
 
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const example = spawnSync(process.execPath, ['out/index.js'], { cwd: project, encoding: 'utf8', env, timeout: 120_000 });
+  const example = spawnSync(process.execPath, ['out/index.js'], {
+    cwd: project,
+    encoding: 'utf8',
+    env,
+    timeout: 120_000,
+  });
   t.equal(example.status, 0, example.stderr);
-  const printed = JSON.parse(example.stdout.trim()) as { ok: boolean; transitions: number; counts: Record<string, number> };
+  const printed = JSON.parse(example.stdout.trim()) as {
+    ok: boolean;
+    transitions: number;
+    counts: Record<string, number>;
+  };
   t.equal(printed.ok, true, 'the simulated failover held every invariant');
   t.ok(printed.transitions > 0);
-  for (const specifier of specifiers) t.ok((printed.counts[specifier] ?? 0) > 0, `${specifier} exports something at run time`);
+  for (const specifier of specifiers)
+    t.ok((printed.counts[specifier] ?? 0) > 0, `${specifier} exports something at run time`);
 
   // The installed program, as its #! line runs it (with this node, and without tap's NODE_OPTIONS).
-  const bin = spawnSync(process.execPath, [join(project, 'node_modules/.bin/vrrp-sim'), '--quiet', '--out', join(work, 'run.svg')], { cwd: project, encoding: 'utf8', env, timeout: 120_000 });
+  const bin = spawnSync(
+    process.execPath,
+    [join(project, 'node_modules/.bin/vrrp-sim'), '--quiet', '--out', join(work, 'run.svg')],
+    { cwd: project, encoding: 'utf8', env, timeout: 120_000 },
+  );
   t.equal(bin.status, 0, bin.stderr);
   t.match(bin.stdout, /all invariants held/);
 });

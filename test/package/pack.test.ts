@@ -24,7 +24,11 @@ interface PackResult {
 
 t.test('npm pack: the files list, and the size held under its budget', async (t) => {
   // --ignore-scripts: prepare would rebuild dist/, which the test run has just built.
-  const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   t.equal(run.status, 0, run.stderr);
   const [pack] = JSON.parse(run.stdout) as PackResult[];
   const paths = new Set(pack!.files.map((f) => f.path));
@@ -33,14 +37,27 @@ t.test('npm pack: the files list, and the size held under its budget', async (t)
   t.ok(pack!.size <= MAX_PACKED_BYTES, `${pack!.size} bytes packed (budget ${MAX_PACKED_BYTES})`);
   t.ok(pack!.unpackedSize <= MAX_UNPACKED_BYTES, `${pack!.unpackedSize} bytes unpacked (budget ${MAX_UNPACKED_BYTES})`);
   const required = [
-    'package.json', 'README.md', 'LICENSE',
-    'bin/vrrpd', 'bin/vrrp-engine', 'bin/ipfailover', 'bin/vrrp-sim',
-    'native/binding.gyp', 'native/src/addon.cc',
-    'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/vrrpd.js', 'dist/src/cli/ipfailover.js', 'dist/src/cli/vrrp-sim.js',
-    'docs/operations.md', 'docs/embedding.md',
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'bin/vrrpd',
+    'bin/vrrp-engine',
+    'bin/ipfailover',
+    'bin/vrrp-sim',
+    'native/binding.gyp',
+    'native/src/addon.cc',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'dist/src/cli/vrrpd.js',
+    'dist/src/cli/ipfailover.js',
+    'dist/src/cli/vrrp-sim.js',
+    'docs/operations.md',
+    'docs/embedding.md',
   ];
   for (const path of required) t.ok(paths.has(path), `ships ${path}`);
-  const leaked = [...paths].filter((path) => /^(dist\/(test|bench)\/|test\/|bench\/|src\/|\.ci\/|Dockerfile|native\/build\/)|\.map$/.test(path));
+  const leaked = [...paths].filter((path) =>
+    /^(dist\/(test|bench)\/|test\/|bench\/|src\/|\.ci\/|Dockerfile|native\/build\/)|\.map$/.test(path),
+  );
   t.same(leaked, [], 'no tests, benchmarks, TypeScript sources, CI files, build output or source maps');
   // Every export and bin the package names is in it.
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {

@@ -29,7 +29,10 @@ t.test('no arguments: the default scenario, timeline printed, picture written, e
 t.test('--out: the format from the extension, anything else refused before running', async (t) => {
   const png = run('--out', 'x.png');
   t.equal(png.status, 2);
-  t.equal(png.stderr, 'vrrp-sim: --out x.png: cannot tell the format from ".png"; use .svg, .html, .json\n(vrrp-sim --help for usage)\n');
+  t.equal(
+    png.stderr,
+    'vrrp-sim: --out x.png: cannot tell the format from ".png"; use .svg, .html, .json\n(vrrp-sim --help for usage)\n',
+  );
   t.equal(png.stdout, '', 'nothing ran');
   t.notOk(existsSync(join(work, 'x.png')));
   t.equal(run('--out', 'noextension').status, 2);
@@ -41,12 +44,20 @@ t.test('--out: the format from the extension, anything else refused before runni
   t.equal(result.seed, 1);
   t.ok(result.transitions.length > 0 && result.timeline.length > 0);
   t.equal(result.svg, undefined, 'the picture is not inside the JSON');
-  t.match(readFileSync(join(work, (run('--quiet', '--out', 'pic.SVG'), 'pic.SVG')), 'utf8'), /^<svg /, 'the extension in any case');
+  t.match(
+    readFileSync(join(work, (run('--quiet', '--out', 'pic.SVG'), 'pic.SVG')), 'utf8'),
+    /^<svg /,
+    'the extension in any case',
+  );
 });
 
 t.test('a reader that goes away early: quiet, no stack trace', async (t) => {
   const scenario = join(repoRoot, 'test/scenarios/random-faults.json');
-  const out = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" --scenario "${scenario}" --seeds 1..200 --out run.svg | head -n 1`], { cwd: work, encoding: 'utf8' });
+  const out = spawnSync(
+    'sh',
+    ['-c', `"${process.execPath}" "${cli}" --scenario "${scenario}" --seeds 1..200 --out run.svg | head -n 1`],
+    { cwd: work, encoding: 'utf8' },
+  );
   t.equal(out.status, 0);
   t.match(out.stdout, /^seed 1: ok/);
   t.equal(out.stderr, '', 'no EPIPE error');
@@ -56,9 +67,15 @@ t.test('an unknown scenario key: exit 2 naming its path and the nearest known ke
   const scenario = JSON.parse(readFileSync(join(repoRoot, 'test/scenarios/unicast.json'), 'utf8'));
   const cases: [(s: Record<string, any>) => void, string][] = [
     [(s) => ((s.evnets = s.events ?? []), delete s.events), 'scenario evnets: unknown field (did you mean "events"?)'],
-    [(s) => (s.nodes[0].routers[0].priorty = 200), 'scenario nodes[0].routers[0].priorty: unknown field (did you mean "priority"?)'],
+    [
+      (s) => (s.nodes[0].routers[0].priorty = 200),
+      'scenario nodes[0].routers[0].priorty: unknown field (did you mean "priority"?)',
+    ],
     [(s) => (s.lans[0].latency = 1), 'scenario lans[0].latency: unknown field (did you mean "latencyMs"?)'],
-    [(s) => (s.events = [{ atS: 1, kind: 'crash', node: s.nodes[0].name, interface: 'eth0' }]), 'scenario events[0].interface: unknown field (expected atS, kind, node)'],
+    [
+      (s) => (s.events = [{ atS: 1, kind: 'crash', node: s.nodes[0].name, interface: 'eth0' }]),
+      'scenario events[0].interface: unknown field (expected atS, kind, node)',
+    ],
   ];
   for (const [change, message] of cases) {
     const copy = structuredClone(scenario);

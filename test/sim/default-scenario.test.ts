@@ -19,7 +19,7 @@ t.test('t=0..10 s: r1 (150) wins the election exactly one down interval after st
   t.equal(elected[0]!.atMs, masterDownIntervalMs(2, 150, 100), '3 s + 106/256 s = 3414.0625 ms');
 });
 
-t.test('t=10 s: r1 crashes; r2 (100) takes over within its down interval after r1\'s last advert', async (t) => {
+t.test("t=10 s: r1 crashes; r2 (100) takes over within its down interval after r1's last advert", async (t) => {
   const takeover = masters(10_000, 20_000);
   t.equal(takeover.length, 1, 'only r2 takes over; r3 (50) stays Backup');
   t.match(takeover[0], { node: 'r2', reason: 'master-down-timer', priority: 100 });
@@ -62,7 +62,11 @@ t.test('r3 (50) is never Master; final state r1 Master, r2 and r3 Backup', async
 
 t.test('timeline lines carry virtual time; the picture is an SVG with the fault markers', async (t) => {
   t.ok(result.timeline.some((line) => /^\s+10\.000s\s+FAULT\s+crash r1$/.test(line)));
-  t.ok(result.timeline.some((line) => /^\s+13\.02\ds\s+r2\/VI_51\s+Backup -> Master \(master-down-timer\) prio 100$/.test(line)));
+  t.ok(
+    result.timeline.some((line) =>
+      /^\s+13\.02\ds\s+r2\/VI_51\s+Backup -> Master \(master-down-timer\) prio 100$/.test(line),
+    ),
+  );
   t.match(result.svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   t.match(result.svg, /crash r1/);
   t.match(result.svg, /restart r1/);

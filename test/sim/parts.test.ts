@@ -38,13 +38,34 @@ t.test('scenario: mistakes are clear errors naming the field', async (t) => {
     edit(copy);
     return () => parseScenario(copy);
   };
-  t.throws(broken((s) => (s.nodes[0].interfaces[0].lan = 'nowhere')), /nodes\[0\]\.interfaces\[0\]\.lan: no LAN named "nowhere"/);
-  t.throws(broken((s) => (s.nodes[0].routers[0].vrid = 256)), /nodes\[0\]\.routers\[0\]\.vrid: must be a number from 1 to 255/);
-  t.throws(broken((s) => (s.nodes[1].routers[0].version = 3)), /share lan0\/IPv4\/VRID 51 but speak VRRPv3 and v2/);
-  t.throws(broken((s) => (s.events[0].kind = 'explode')), /events\[0\]\.kind: unknown fault "explode"/);
-  t.throws(broken((s) => (s.events[0].node = 'r9')), /events\[0\]\.node: no node named "r9"/);
-  t.throws(broken((s) => (s.nodes[0].interfaces[0].ipv6 = '2001:db8::1')), /must be link-local/);
-  t.throws(broken((s) => (s.nodes[0].routers[0].vips = ['2001:db8::1'])), /is not IPv4/);
+  t.throws(
+    broken((s) => (s.nodes[0].interfaces[0].lan = 'nowhere')),
+    /nodes\[0\]\.interfaces\[0\]\.lan: no LAN named "nowhere"/,
+  );
+  t.throws(
+    broken((s) => (s.nodes[0].routers[0].vrid = 256)),
+    /nodes\[0\]\.routers\[0\]\.vrid: must be a number from 1 to 255/,
+  );
+  t.throws(
+    broken((s) => (s.nodes[1].routers[0].version = 3)),
+    /share lan0\/IPv4\/VRID 51 but speak VRRPv3 and v2/,
+  );
+  t.throws(
+    broken((s) => (s.events[0].kind = 'explode')),
+    /events\[0\]\.kind: unknown fault "explode"/,
+  );
+  t.throws(
+    broken((s) => (s.events[0].node = 'r9')),
+    /events\[0\]\.node: no node named "r9"/,
+  );
+  t.throws(
+    broken((s) => (s.nodes[0].interfaces[0].ipv6 = '2001:db8::1')),
+    /must be link-local/,
+  );
+  t.throws(
+    broken((s) => (s.nodes[0].routers[0].vips = ['2001:db8::1'])),
+    /is not IPv4/,
+  );
   t.throws(
     broken((s) => s.nodes[0].routers.push({ ...s.nodes[0].routers[0], name: 'other', vips: ['192.0.2.99'] })),
     /virtual router "eth0 IPv4 VRID 51" appears twice/,
@@ -63,9 +84,8 @@ t.test('scenario: a VRID range expands with {vrid} in names and VIPs', async (t)
       },
     ],
   });
-  t.same(scenario.nodes[0]!.routers.map((r) => `${r.name} ${r.vrid} ${r.vips.join()}`), [
-    'VI_1 1 203.0.113.1',
-    'VI_2 2 203.0.113.2',
-    'VI_3 3 203.0.113.3',
-  ]);
+  t.same(
+    scenario.nodes[0]!.routers.map((r) => `${r.name} ${r.vrid} ${r.vips.join()}`),
+    ['VI_1 1 203.0.113.1', 'VI_2 2 203.0.113.2', 'VI_3 3 203.0.113.3'],
+  );
 });

@@ -14,11 +14,18 @@ for (const name of ['random-faults', 'random-faults-five']) {
     let faults = 0;
     let transitions = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const result = runSimulation(scenario, { seed, timeline: false, picture: false, scenarioPath: `test/scenarios/${name}.json` });
+      const result = runSimulation(scenario, {
+        seed,
+        timeline: false,
+        picture: false,
+        scenarioPath: `test/scenarios/${name}.json`,
+      });
       faults += result.faults.length;
       transitions += result.transitions.length;
       if (!result.ok) {
-        failures.push(`${result.violation!.invariant} at ${result.violation!.atMs} ms: ${result.violation!.message}; reproduce with: ${result.reproduce}`);
+        failures.push(
+          `${result.violation!.invariant} at ${result.violation!.atMs} ms: ${result.violation!.message}; reproduce with: ${result.reproduce}`,
+        );
       }
     }
     t.same(failures, [], `${SEEDS} seeds, no invariant violated`);

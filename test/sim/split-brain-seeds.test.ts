@@ -13,17 +13,31 @@ t.test(`${NAME}: ${SEEDS} seeds, the heal invariant included`, async (t) => {
   const failures: string[] = [];
   const totals = { checked: 0, skipped: 0, found: 0, missed: 0, vrrpOnly: 0 };
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const result = runSimulation(scenario, { seed, timeline: false, picture: false, scenarioPath: `test/scenarios/${NAME}.json` });
+    const result = runSimulation(scenario, {
+      seed,
+      timeline: false,
+      picture: false,
+      scenarioPath: `test/scenarios/${NAME}.json`,
+    });
     totals.checked += result.healChecks.checked;
     totals.skipped += result.healChecks.skipped;
     for (const conflict of result.vipConflicts) totals[conflict.foundAtMs === undefined ? 'missed' : 'found']++;
     for (const { fault } of result.faults) {
       if (fault.kind === 'partition' && fault.vrrpOnly === true) totals.vrrpOnly++;
     }
-    if (!result.ok) failures.push(`${result.violation!.invariant} at ${result.violation!.atMs} ms: ${result.violation!.message}; reproduce with: ${result.reproduce}`);
+    if (!result.ok)
+      failures.push(
+        `${result.violation!.invariant} at ${result.violation!.atMs} ms: ${result.violation!.message}; reproduce with: ${result.reproduce}`,
+      );
   }
   t.same(failures, [], `${SEEDS} seeds, no invariant violated`);
   t.ok(totals.vrrpOnly > SEEDS, `the seeds drew VRRP-only partitions (${totals.vrrpOnly})`);
-  t.ok(totals.checked > SEEDS, `heals were checked (${totals.checked}; ${totals.skipped} skipped for a later disturbance)`);
-  t.ok(totals.found > 0 && totals.missed > 0, `split brains found (${totals.found}) and missed (${totals.missed}) were recorded`);
+  t.ok(
+    totals.checked > SEEDS,
+    `heals were checked (${totals.checked}; ${totals.skipped} skipped for a later disturbance)`,
+  );
+  t.ok(
+    totals.found > 0 && totals.missed > 0,
+    `split brains found (${totals.found}) and missed (${totals.missed}) were recorded`,
+  );
 });

@@ -42,15 +42,24 @@ function ipv4PseudoHeader(source: string, destination: string, length: number): 
   return Uint8Array.of(
     ...ipaddr.parse(source).toByteArray(),
     ...ipaddr.parse(destination).toByteArray(),
-    0, 112, length >> 8, length & 0xff,
+    0,
+    112,
+    length >> 8,
+    length & 0xff,
   );
 }
 function ipv6PseudoHeader(source: string, destination: string, length: number): Uint8Array {
   return Uint8Array.of(
     ...ipaddr.parse(source).toByteArray(),
     ...ipaddr.parse(destination).toByteArray(),
-    0, 0, length >> 8, length & 0xff,
-    0, 0, 0, 112,
+    0,
+    0,
+    length >> 8,
+    length & 0xff,
+    0,
+    0,
+    0,
+    112,
   );
 }
 /** A copy of `packet` with its checksum field zeroed, ready to be summed. */
@@ -160,7 +169,13 @@ t.test('passwordToAuthData: first 8 UTF-8 bytes, zero padded', async (t) => {
 //   0x157ca + 0x1a28f = 0x2fa59, fold 0xfa59 + 2 = 0xfa5b, complement 0x05a4.
 const v3v4WithPseudo = hex('31016401 006405a4 c0000264');
 const v3v4WithoutPseudo = hex('31016401 0064a834 c0000264');
-const v3v4Advert: AdvertToEncode = { version: 3, vrid: 1, priority: 100, advertIntervalCs: 100, addresses: ['192.0.2.100'] };
+const v3v4Advert: AdvertToEncode = {
+  version: 3,
+  vrid: 1,
+  priority: 100,
+  advertIntervalCs: 100,
+  addresses: ['192.0.2.100'],
+};
 const v3v4Options: EncodeOptions = { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '224.0.0.18' };
 
 t.test('v3 IPv4: hand-built checksums agree with the reference checksum', async (t) => {
@@ -231,9 +246,7 @@ t.test('v3: reserved bits are sent as zero and ignored on receive', async (t) =>
 // Message words: 3101 + ff02 + 0064 + fe80 + 0001 + 2001 + 0db8 + 0010 = 0x25cb1.
 // Pseudo-header: fe80 + 0002 + ff02 + 0012 + length 0028 + next header 0070 = 0x1fe2e.
 // 0x25cb1 + 0x1fe2e = 0x45adf, fold 0x5adf + 4 = 0x5ae3, complement 0xa51c.
-const v3v6Packet = hex(
-  '3101ff02 0064a51c' + 'fe800000000000000000000000000001' + '20010db8000000000000000000000010',
-);
+const v3v6Packet = hex('3101ff02 0064a51c' + 'fe800000000000000000000000000001' + '20010db8000000000000000000000010');
 const v3v6Advert: AdvertToEncode = {
   version: 3,
   vrid: 1,
@@ -265,13 +278,21 @@ t.test('v3 IPv6: the no-pseudo-header form is not accepted', async (t) => {
 });
 
 t.test('v3: metadata addresses that do not parse give bad-checksum, never a throw', async (t) => {
-  t.equal(outcome(decodeAdvert(v3v6Packet, { ...multicastV6, sourceAddress: 'not an address' })), 'bad-checksum', 'IPv6');
+  t.equal(
+    outcome(decodeAdvert(v3v6Packet, { ...multicastV6, sourceAddress: 'not an address' })),
+    'bad-checksum',
+    'IPv6',
+  );
   const ipv4Destination = { ...multicastV6, destinationAddress: '224.0.0.18' };
   t.equal(outcome(decodeAdvert(v3v6Packet, ipv4Destination)), 'bad-checksum', 'IPv4 text for IPv6');
   // Without usable metadata the IPv4 RFC 9568 form still verifies on its own.
   const result = decodeAdvert(v3v4WithoutPseudo, { ...multicastV4, sourceAddress: '' });
   t.ok(result.ok && result.checksumForm === 'v3-no-pseudo-header');
-  t.equal(outcome(decodeAdvert(v3v4WithPseudo, { ...multicastV4, sourceAddress: '' })), 'bad-checksum', 'IPv4 needing metadata');
+  t.equal(
+    outcome(decodeAdvert(v3v4WithPseudo, { ...multicastV4, sourceAddress: '' })),
+    'bad-checksum',
+    'IPv4 needing metadata',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -301,7 +322,11 @@ t.test('every drop reason', async (t) => {
 
   const trailing = Uint8Array.of(...v2Packet, 0, 0, 0, 0);
   t.equal(outcome(decodeAdvert(trailing, multicastV4)), 'too-long', 'v2 with 4 trailing bytes');
-  t.equal(outcome(decodeAdvert(Uint8Array.of(...v3v4WithPseudo, 0), multicastV4)), 'too-long', 'v3 with a trailing byte');
+  t.equal(
+    outcome(decodeAdvert(Uint8Array.of(...v3v4WithPseudo, 0), multicastV4)),
+    'too-long',
+    'v3 with a trailing byte',
+  );
 
   const badChecksum = withChecksum(v2Packet, 0x7b74);
   const result = decodeAdvert(badChecksum, multicastV4);
@@ -337,9 +362,23 @@ t.test('a Buffer view into a larger buffer decodes from its own offset', async (
 
 t.test('IPv6 text matches ipaddr.js toString() (RFC 5952)', async (t) => {
   const cases = [
-    '::', '::1', '1::', 'fe80::1', 'ff02::12', '2001:db8::1', '2001:db8:0:0:1:0:0:1', '2001:0:0:1:0:0:0:1',
-    '1:0:1:0:1:0:1:0', '1:0:0:2:0:0:3:4', '0:0:1:0:0:0:0:0', '1:2:3:4:5:6:7:0', '0:1:2:3:4:5:6:7',
-    '1:0:2:3:4:5:6:7', '::ffff:192.0.2.1', '2001:DB8:ABCD:12:0:0:0:0', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    '::',
+    '::1',
+    '1::',
+    'fe80::1',
+    'ff02::12',
+    '2001:db8::1',
+    '2001:db8:0:0:1:0:0:1',
+    '2001:0:0:1:0:0:0:1',
+    '1:0:1:0:1:0:1:0',
+    '1:0:0:2:0:0:3:4',
+    '0:0:1:0:0:0:0:0',
+    '1:2:3:4:5:6:7:0',
+    '0:1:2:3:4:5:6:7',
+    '1:0:2:3:4:5:6:7',
+    '::ffff:192.0.2.1',
+    '2001:DB8:ABCD:12:0:0:0:0',
+    'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
   ];
   for (const text of cases) {
     const bytes = Uint8Array.from(ipaddr.IPv6.parse(text).toByteArray());
@@ -374,7 +413,11 @@ t.test('encode refuses bad arguments with a RangeError', async (t) => {
     ['password with auth type 0', { ...v2Advert, authType: 0 }, v2Options],
     ['auth on v3', { ...v3v4Advert, authType: 1, authData: passwordToAuthData('x') }, v3v4Options],
     ['bad source for the pseudo-header', v3v4Advert, { ...v3v4Options, sourceAddress: 'fe80::1' }],
-    ['bad destination for the pseudo-header', v3v6Advert, { family: 6, sourceAddress: 'fe80::1', destinationAddress: '' }],
+    [
+      'bad destination for the pseudo-header',
+      v3v6Advert,
+      { family: 6, sourceAddress: 'fe80::1', destinationAddress: '' },
+    ],
   ];
   for (const [name, advert, options] of bad) {
     t.throws(() => encodeAdvert(advert, options), RangeError, name);
@@ -383,7 +426,12 @@ t.test('encode refuses bad arguments with a RangeError', async (t) => {
   t.throws(() => encodedLength(2, 6, 1), RangeError, 'encodedLength v2 IPv6');
   t.throws(() => encodedLength(3, 4, 256), RangeError, 'encodedLength 256 addresses');
   // The no-pseudo-header form needs no source or destination, so they are not looked at.
-  const noPseudoHeader: EncodeOptions = { family: 4, sourceAddress: '', destinationAddress: '', v3Ipv4PseudoHeader: false };
+  const noPseudoHeader: EncodeOptions = {
+    family: 4,
+    sourceAddress: '',
+    destinationAddress: '',
+    v3Ipv4PseudoHeader: false,
+  };
   t.doesNotThrow(() => encodeAdvert(v3v4Advert, noPseudoHeader));
 });
 

@@ -70,7 +70,12 @@ function v3Case(family: IpFamily): fc.Arbitrary<Case> {
 const anyCase = fc.oneof(v2Case, v3Case(4), v3Case(6));
 
 function metaFor(options: EncodeOptions): PacketMeta {
-  return { family: options.family, sourceAddress: options.sourceAddress, destinationAddress: options.destinationAddress, ttl: 255 };
+  return {
+    family: options.family,
+    sourceAddress: options.sourceAddress,
+    destinationAddress: options.destinationAddress,
+    ttl: 255,
+  };
 }
 
 function fold(sum: number): number {
@@ -202,7 +207,10 @@ t.test('the two v3 IPv4 checksum forms can turn a bit flip into a valid packet (
   // bit 8 of any word takes 2^8 off, leaving S' = 0, which verifies without the pseudo-header.
   const options: EncodeOptions = { family: 4, sourceAddress: '192.0.2.1', destinationAddress: '203.0.113.129' };
   t.equal(pseudoHeaderFold(options, 12), 0xfeff, 'pseudo-header sum is -(2^8)');
-  const packet = encodeAdvert({ version: 3, vrid: 1, priority: 101, advertIntervalCs: 100, addresses: ['192.0.2.100'] }, options);
+  const packet = encodeAdvert(
+    { version: 3, vrid: 1, priority: 101, advertIntervalCs: 100, addresses: ['192.0.2.100'] },
+    options,
+  );
   const flipped = packet.slice();
   flipped[2]! ^= 0x01; // priority 101 -> 100: bit 8 of the word holding priority and count
   const result = decodeAdvert(flipped, metaFor(options));
@@ -229,11 +237,17 @@ const vrrpShapedBytes = fc
     fc.integer({ min: 0, max: 6 }),
     fc.uint8Array({ maxLength: 120 }),
   )
-  .map(([versionType, vridByte, priorityByte, count, rest]) => Uint8Array.of(versionType, vridByte, priorityByte, count, ...rest));
+  .map(([versionType, vridByte, priorityByte, count, rest]) =>
+    Uint8Array.of(versionType, vridByte, priorityByte, count, ...rest),
+  );
 
 /** A valid packet with a few bytes overwritten or the length changed. */
 const mutatedPackets = fc
-  .tuple(anyCase, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), fc.integer({ min: -4, max: 4 }))
+  .tuple(
+    anyCase,
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+    fc.integer({ min: -4, max: 4 }),
+  )
   .map(([testCase, writes, lengthChange]) => {
     const packet = encodeAdvert(testCase.advert, testCase.options);
     for (const [at, value] of writes) packet[at % packet.length] = value;

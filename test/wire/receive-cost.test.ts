@@ -22,15 +22,24 @@ const meta6: PacketMeta = { family: 6, sourceAddress: 'fe80::20', destinationAdd
  * Formats `distinct` generated addresses in a shuffled order with repeats (twice as many lookups), so
  * a cache slot is read after a colliding address overwrote it; each text must be ipaddr.js's.
  */
-function formatsLikeIpaddr(format: (bytes: Uint8Array, offset: number) => string, address: fc.Arbitrary<Uint8Array>, distinct: number): void {
+function formatsLikeIpaddr(
+  format: (bytes: Uint8Array, offset: number) => string,
+  address: fc.Arbitrary<Uint8Array>,
+  distinct: number,
+): void {
   fc.assert(
-    fc.property(fc.array(address, { minLength: distinct, maxLength: distinct }), fc.array(fc.nat(distinct - 1), { minLength: 2 * distinct, maxLength: 2 * distinct }), (addresses, order) => {
-      for (const index of order) {
-        const bytes = addresses[index]!;
-        const text = format(bytes, 0);
-        if (text !== ipaddr.fromByteArray(Array.from(bytes)).toString()) throw new Error(`${text} for ${Array.from(bytes).join(',')}`);
-      }
-    }),
+    fc.property(
+      fc.array(address, { minLength: distinct, maxLength: distinct }),
+      fc.array(fc.nat(distinct - 1), { minLength: 2 * distinct, maxLength: 2 * distinct }),
+      (addresses, order) => {
+        for (const index of order) {
+          const bytes = addresses[index]!;
+          const text = format(bytes, 0);
+          if (text !== ipaddr.fromByteArray(Array.from(bytes)).toString())
+            throw new Error(`${text} for ${Array.from(bytes).join(',')}`);
+        }
+      },
+    ),
     { numRuns: 5 },
   );
 }
@@ -48,7 +57,9 @@ t.test('address text: the same as ipaddr.js for every address, whatever was form
   }
   // Zero groups drawn often, so runs of zeros (and ties between runs) are common.
   const group = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
-  const ipv6 = fc.array(group, { minLength: 8, maxLength: 8 }).map((groups) => Uint8Array.from(groups.flatMap((value) => [value >> 8, value & 0xff])));
+  const ipv6 = fc
+    .array(group, { minLength: 8, maxLength: 8 })
+    .map((groups) => Uint8Array.from(groups.flatMap((value) => [value >> 8, value & 0xff])));
   formatsLikeIpaddr(formatIpv6, ipv6, 2000);
   // An address read at an offset inside a larger buffer (as in a packet) is keyed by its own bytes.
   const packet = Uint8Array.of(0, 0, 192, 0, 2, 1, 192, 0, 2, 2);
@@ -63,10 +74,20 @@ t.test('decodeAdvertHeader + decodeAddresses give what decodeAdvert gives, drop 
       fc.uint8Array({ minLength: 0, maxLength: 80 }),
       // Well-formed adverts with a few bytes flipped: most fail the checksum, some a length.
       fc
-        .tuple(fc.array(fc.uint8Array({ minLength: 4, maxLength: 4 }), { minLength: 0, maxLength: 20 }), fc.integer({ min: 1, max: 255 }), fc.nat(5))
+        .tuple(
+          fc.array(fc.uint8Array({ minLength: 4, maxLength: 4 }), { minLength: 0, maxLength: 20 }),
+          fc.integer({ min: 1, max: 255 }),
+          fc.nat(5),
+        )
         .map(([addresses, vrid, flips]) => {
           const bytes = encodeAdvert(
-            { version: 3, vrid, priority: 100, advertIntervalCs: 100, addresses: addresses.map((a) => Array.from(a).join('.')) },
+            {
+              version: 3,
+              vrid,
+              priority: 100,
+              advertIntervalCs: 100,
+              addresses: addresses.map((a) => Array.from(a).join('.')),
+            },
             { family: 4, sourceAddress: meta4.sourceAddress, destinationAddress: meta4.destinationAddress },
           );
           for (let i = 0; i < flips; i++) bytes[(vrid * (i + 3)) % bytes.length]! ^= 1 << i;

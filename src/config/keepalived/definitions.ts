@@ -62,6 +62,7 @@ export class Definitions {
    * lines still hold their own references, conditions and definitions for the caller to read, with
    * `within` (the multi-line definitions they came from) so that a loop through them is found too.
    */
+  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   expand(line: string, at: SourcePosition, diagnostics: DiagnosticList, within: readonly string[] = []): Expansion {
     let text = line;
     let replacements = 0;
@@ -98,19 +99,35 @@ export class Definitions {
         return { lines: [] };
       }
       if (++replacements > READER_LIMITS.replacementsPerLine) {
-        throw new ReaderLimitExceeded('replacementsPerLine', at.file, at.line, `${whole}: more than ${READER_LIMITS.replacementsPerLine} definitions replaced in one line`);
+        throw new ReaderLimitExceeded(
+          'replacementsPerLine',
+          at.file,
+          at.line,
+          `${whole}: more than ${READER_LIMITS.replacementsPerLine} definitions replaced in one line`,
+        );
       }
       const before = text.slice(0, i);
       const after = text.slice(i + whole.length);
       if (value.length !== 1) {
-        const lines = value.length === 0 ? [before + after] : [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
-        this.budget.spend('expandedBytes', lines.reduce((sum, l) => sum + l.length, 0), at, 'bytes after definitions are replaced');
+        const lines =
+          value.length === 0 ? [before + after] : [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
+        this.budget.spend(
+          'expandedBytes',
+          lines.reduce((sum, l) => sum + l.length, 0),
+          at,
+          'bytes after definitions are replaced',
+        );
         return { lines, multiLine: name };
       }
       text = before + value[0]! + after;
       this.budget.spend('expandedBytes', text.length, at, 'bytes after definitions are replaced');
       if (text.length > READER_LIMITS.lineBytes) {
-        throw new ReaderLimitExceeded('lineBytes', at.file, at.line, `${whole}: the line grows beyond ${READER_LIMITS.lineBytes} bytes as definitions are replaced`);
+        throw new ReaderLimitExceeded(
+          'lineBytes',
+          at.file,
+          at.line,
+          `${whole}: the line grows beyond ${READER_LIMITS.lineBytes} bytes as definitions are replaced`,
+        );
       }
       const growth = value[0]!.length - whole.length;
       for (const o of open) o.end += growth;

@@ -32,7 +32,10 @@ export class KeepalivedConfigError extends ConfigurationError {
   constructor(diagnostics: readonly ConfigDiagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0];
-    super(`${errors.length} error(s) in keepalived configuration:\n${errors.map(formatDiagnostic).join('\n')}`, { file: first?.file, line: first?.line });
+    super(`${errors.length} error(s) in keepalived configuration:\n${errors.map(formatDiagnostic).join('\n')}`, {
+      file: first?.file,
+      line: first?.line,
+    });
     this.name = 'KeepalivedConfigError';
     this.diagnostics = diagnostics;
   }
@@ -75,7 +78,15 @@ export class DiagnosticList {
   get items(): readonly ConfigDiagnostic[] {
     if (this.left === 0 || this.firstLeftOut === undefined) return this.kept;
     const { file, line } = this.firstLeftOut;
-    return [...this.kept, { severity: 'error', file, line, message: `${this.left} more error(s) and warning(s) not shown (limit diagnostics: ${READER_LIMITS.diagnostics})` }];
+    return [
+      ...this.kept,
+      {
+        severity: 'error',
+        file,
+        line,
+        message: `${this.left} more error(s) and warning(s) not shown (limit diagnostics: ${READER_LIMITS.diagnostics})`,
+      },
+    ];
   }
 
   get hasErrors(): boolean {

@@ -10,7 +10,10 @@ import { READER_LIMITS, type ReaderLimit } from './limits.js';
 
 /** The pattern cannot be used: `limit` says which limit it crossed, if that is why. */
 export class GlobError extends Error {
-  constructor(message: string, readonly limit?: ReaderLimit) {
+  constructor(
+    message: string,
+    readonly limit?: ReaderLimit,
+  ) {
     super(message);
     this.name = 'GlobError';
   }
@@ -31,7 +34,8 @@ function firstGroup(pattern: string, from: number): BraceGroup | undefined {
       i++;
     } else if (c === '{') {
       if (depth === 0) open = i;
-      if (++depth > READER_LIMITS.braceDepth) throw new GlobError(`{ } groups nested more than ${READER_LIMITS.braceDepth} deep`, 'braceDepth');
+      if (++depth > READER_LIMITS.braceDepth)
+        throw new GlobError(`{ } groups nested more than ${READER_LIMITS.braceDepth} deep`, 'braceDepth');
     } else if (c === '}' && depth > 0) {
       if (--depth === 0) return { open, close: i };
     }
@@ -61,7 +65,10 @@ export function expandBraces(pattern: string): string[] {
         next.push({ text: before + alternative + after, from: group.open });
       }
       if (next.length > READER_LIMITS.braceAlternatives) {
-        throw new GlobError(`{ } groups expand to more than ${READER_LIMITS.braceAlternatives} patterns`, 'braceAlternatives');
+        throw new GlobError(
+          `{ } groups expand to more than ${READER_LIMITS.braceAlternatives} patterns`,
+          'braceAlternatives',
+        );
       }
     }
     items = next;
@@ -237,7 +244,8 @@ export interface GlobResult {
  * `onPath` is called for every path looked at (the caller's budget may end the walk by throwing).
  */
 export function globFiles(pattern: string, baseDir: string, onPath: () => void = () => undefined): GlobResult {
-  if (pattern.length > READER_LIMITS.patternBytes) throw new GlobError(`the pattern is longer than ${READER_LIMITS.patternBytes} characters`, 'patternBytes');
+  if (pattern.length > READER_LIMITS.patternBytes)
+    throw new GlobError(`the pattern is longer than ${READER_LIMITS.patternBytes} characters`, 'patternBytes');
   const files: string[] = [];
   const missing: string[] = [];
   const unmatched: string[] = [];

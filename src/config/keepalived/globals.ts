@@ -24,7 +24,12 @@ export interface KeepalivedGlobals {
   scheduling?: ProcessScheduling;
   /** notify_fifo and vrrp_notify_fifo (keyword -> FIFO), with their *_script. */
   fifos?: Partial<Record<FifoKeyword, NotifyFifoSpec & { readonly at: SourcePosition }>>;
-  fifoScripts?: Partial<Record<FifoKeyword, { readonly argv: readonly string[]; readonly user?: string; readonly group?: string; readonly at: SourcePosition }>>;
+  fifoScripts?: Partial<
+    Record<
+      FifoKeyword,
+      { readonly argv: readonly string[]; readonly user?: string; readonly group?: string; readonly at: SourcePosition }
+    >
+  >;
   fifoStatesOnReload?: boolean;
   /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
   vmacPrefix?: string;
@@ -44,7 +49,12 @@ const SCHEDULING_KEYWORDS = {
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
 
-export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export function readGlobalDefs(
+  block: readonly Statement[],
+  globals: KeepalivedGlobals,
+  diagnostics: DiagnosticList,
+): void {
   for (const statement of block) {
     const { keyword } = statement;
     switch (keyword) {
@@ -95,12 +105,18 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'vrrp_notify_fifo': {
         // `notify_fifo PATH [USER [GROUP]]`: USER and GROUP own the FIFO when it is made.
         const [path, user, group, extra] = statement.args;
-        if (!path || extra) diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
-        else if (!path.text.startsWith('/')) diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
+        if (!path || extra)
+          diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
+        else if (!path.text.startsWith('/'))
+          diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
         else {
           globals.fifos = {
             ...globals.fifos,
-            [keyword]: { path: path.text, ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}), at: statement },
+            [keyword]: {
+              path: path.text,
+              ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}),
+              at: statement,
+            },
           };
         }
         break;
@@ -108,14 +124,21 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
       case 'notify_fifo_script':
       case 'vrrp_notify_fifo_script': {
         const script = readScriptWithUser(statement, diagnostics);
-        if (script) globals.fifoScripts = { ...globals.fifoScripts, [keyword.replace(/_script$/, '')]: { ...script, at: statement } };
+        if (script)
+          globals.fifoScripts = {
+            ...globals.fifoScripts,
+            [keyword.replace(/_script$/, '')]: { ...script, at: statement },
+          };
         break;
       }
       case 'vmac_prefix': {
         const word = singleArg(statement, diagnostics);
         // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
         if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
-          diagnostics.error(word, `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`);
+          diagnostics.error(
+            word,
+            `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`,
+          );
         } else if (word) globals.vmacPrefix = word.text;
         break;
       }
@@ -126,7 +149,12 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
         // keepalived -d with vrrp_min_garp: one message, no second burst, after becoming Master and after a
         // lower-priority advert alike (the refresh stays off). Later vrrp_garp_* lines override it.
         if (readFlag(statement, diagnostics) === true) {
-          Object.assign(globals.announce, { repeat: 1, secondBurstDelayMs: 0, lowerPriorityRepeat: 1, lowerPrioritySecondBurstDelayMs: 0 });
+          Object.assign(globals.announce, {
+            repeat: 1,
+            secondBurstDelayMs: 0,
+            lowerPriorityRepeat: 1,
+            lowerPrioritySecondBurstDelayMs: 0,
+          });
         }
         break;
       case 'log_unknown_vrids':
@@ -135,7 +163,10 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
         break;
       case 'dynamic_interfaces':
         // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
-        if (statement.args.length > 1 || (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')) {
+        if (
+          statement.args.length > 1 ||
+          (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')
+        ) {
           diagnostics.error(statement, 'dynamic_interfaces takes nothing or allow_if_changes');
         }
         break;
@@ -144,7 +175,8 @@ export function readGlobalDefs(block: readonly Statement[], globals: KeepalivedG
         break;
       case 'vrrp_rlimit_rtime':
       case 'vrrp_rlimit_rttime': {
-        if (keyword === 'vrrp_rlimit_rtime') diagnostics.warning(statement, 'vrrp_rlimit_rtime is deprecated (as in keepalived): use vrrp_rlimit_rttime');
+        if (keyword === 'vrrp_rlimit_rtime')
+          diagnostics.warning(statement, 'vrrp_rlimit_rtime is deprecated (as in keepalived): use vrrp_rlimit_rttime');
         const limitUs = readInteger(statement, 1, 4_294_967_295, diagnostics);
         // keepalived's soft limit is half of this and must not be 0: 1 is taken as 2, as it does.
         setScheduling(globals, 'realtimeLimitUs', limitUs === 1 ? 2 : limitUs);
@@ -179,17 +211,29 @@ export function resolveNotifyFifos(globals: KeepalivedGlobals, diagnostics: Diag
     const { at: _at, ...spec } = fifo;
     specs.push({
       ...spec,
-      ...(script ? { script: script.argv, ...(script.user ? { scriptUser: script.user } : {}), ...(script.group ? { scriptGroup: script.group } : {}) } : {}),
+      ...(script
+        ? {
+            script: script.argv,
+            ...(script.user ? { scriptUser: script.user } : {}),
+            ...(script.group ? { scriptGroup: script.group } : {}),
+          }
+        : {}),
     });
   }
   if (specs.length > 0) globals.notifyFifos = specs;
 }
 
 /** `KEYWORD COMMAND [USER [GROUP]]`, COMMAND one word or a quoted command line (keepalived's form). */
-function readScriptWithUser(statement: Statement, diagnostics: DiagnosticList): { argv: string[]; user?: string; group?: string } | undefined {
+function readScriptWithUser(
+  statement: Statement,
+  diagnostics: DiagnosticList,
+): { argv: string[]; user?: string; group?: string } | undefined {
   const [command, user, group, extra] = statement.args;
   if (!command || extra) {
-    diagnostics.error(statement, `${statement.keyword} takes a command (quoted if it has arguments) and optionally a user and a group`);
+    diagnostics.error(
+      statement,
+      `${statement.keyword} takes a command (quoted if it has arguments) and optionally a user and a group`,
+    );
     return undefined;
   }
   try {
@@ -222,7 +266,11 @@ function readCpuList(statement: Statement, diagnostics: DiagnosticList): number[
 }
 
 /** GARP timings, global (`vrrp_garp_*`) or per instance (`garp_*`); false if not one of them. */
-export function readGarpGlobal(statement: Statement, announce: Partial<AnnounceConfig>, diagnostics: DiagnosticList): boolean {
+export function readGarpGlobal(
+  statement: Statement,
+  announce: Partial<AnnounceConfig>,
+  diagnostics: DiagnosticList,
+): boolean {
   const name = statement.keyword.replace(/^vrrp_/, '');
   switch (name) {
     case 'garp_master_delay':
@@ -248,12 +296,23 @@ export function readGarpGlobal(statement: Statement, announce: Partial<AnnounceC
   }
 }
 
-function setMs(statement: Statement, announce: Partial<AnnounceConfig>, field: keyof AnnounceConfig, diagnostics: DiagnosticList): void {
+function setMs(
+  statement: Statement,
+  announce: Partial<AnnounceConfig>,
+  field: keyof AnnounceConfig,
+  diagnostics: DiagnosticList,
+): void {
   const seconds = readInteger(statement, 0, 86_400, diagnostics);
   if (seconds !== undefined) (announce as Record<string, number>)[field] = seconds * 1000;
 }
 
-function setCount(statement: Statement, announce: Partial<AnnounceConfig>, field: keyof AnnounceConfig, min: number, diagnostics: DiagnosticList): void {
+function setCount(
+  statement: Statement,
+  announce: Partial<AnnounceConfig>,
+  field: keyof AnnounceConfig,
+  min: number,
+  diagnostics: DiagnosticList,
+): void {
   const count = readInteger(statement, min, 10_000, diagnostics);
   if (count !== undefined) (announce as Record<string, number>)[field] = count;
 }
@@ -265,7 +324,9 @@ function setCount(statement: Statement, announce: Partial<AnnounceConfig>, field
 export function completeAnnounce(announce: Partial<AnnounceConfig>): Partial<AnnounceConfig> {
   return {
     ...announce,
-    ...(announce.lowerPriorityRepeat === undefined && announce.repeat !== undefined ? { lowerPriorityRepeat: announce.repeat } : {}),
+    ...(announce.lowerPriorityRepeat === undefined && announce.repeat !== undefined
+      ? { lowerPriorityRepeat: announce.repeat }
+      : {}),
     ...(announce.lowerPrioritySecondBurstDelayMs === undefined && announce.secondBurstDelayMs !== undefined
       ? { lowerPrioritySecondBurstDelayMs: announce.secondBurstDelayMs }
       : {}),

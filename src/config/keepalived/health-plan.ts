@@ -10,7 +10,14 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from './index.js';
 import type { TrackEntry } from './tracking.js';
-import type { CheckSpec, HealthPlan, NotifyCommands, NotifySpec, SyncGroupSpec, TrackSpec } from '../../model/health-plan.js';
+import type {
+  CheckSpec,
+  HealthPlan,
+  NotifyCommands,
+  NotifySpec,
+  SyncGroupSpec,
+  TrackSpec,
+} from '../../model/health-plan.js';
 
 const NOTIFY_FIELDS: Readonly<Record<string, keyof NotifyCommands>> = {
   notify_master: 'master',
@@ -38,16 +45,24 @@ function notifyCommands(features: PendingInstanceFeatures): NotifyCommands {
 /** Whether a user exists (read once, at configuration time, like the rest of the file). */
 function userExists(name: string, passwd = '/etc/passwd'): boolean {
   try {
-    return readFileSync(passwd, 'utf8').split('\n').some((line) => line.split(':')[0] === name);
+    return readFileSync(passwd, 'utf8')
+      .split('\n')
+      .some((line) => line.split(':')[0] === name);
   } catch {
     return false;
   }
 }
 
-export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options: { readonly passwd?: string } = {}): HealthPlan {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export function healthPlanFromKeepalived(
+  loaded: LoadedKeepalivedConfig,
+  options: { readonly passwd?: string } = {},
+): HealthPlan {
   const { pending, globals } = loaded;
   const owners = new Set(loaded.input.routers.filter((router) => router.priority === 255).map((router) => router.name));
-  const unweightedMembers = new Set(pending.syncGroups.filter((group) => !group.trackingWeight).flatMap((group) => group.instances));
+  const unweightedMembers = new Set(
+    pending.syncGroups.filter((group) => !group.trackingWeight).flatMap((group) => group.instances),
+  );
   const checks = new Map<string, CheckSpec>();
   const tracks: TrackSpec[] = [];
   const scripts = new Map(pending.scripts.map((s) => [s.name, s]));
@@ -67,10 +82,16 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options
       if (script === undefined) continue; // the reader reported it
       const [user, group] = (script.user ?? '').split(' ');
       checks.set(script.name, {
-        kind: 'script', name: script.name, command: script.command,
-        intervalMs: script.interval * 1000, timeoutMs: (script.timeout ?? script.interval) * 1000,
-        rise: script.rise, fall: script.fall, initFail: script.initFail,
-        ...(user ? { user } : {}), ...(group ? { group } : {}),
+        kind: 'script',
+        name: script.name,
+        command: script.command,
+        intervalMs: script.interval * 1000,
+        timeoutMs: (script.timeout ?? script.interval) * 1000,
+        rise: script.rise,
+        fall: script.fall,
+        initFail: script.initFail,
+        ...(user ? { user } : {}),
+        ...(group ? { group } : {}),
       });
       track(script.name, entry, script.weight, script.weightReverse);
     }
@@ -84,7 +105,9 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options
       if (file === undefined) continue;
       const name = checkNames.file(file.name);
       checks.set(name, {
-        kind: 'file', name, path: file.file,
+        kind: 'file',
+        name,
+        path: file.file,
         ...(file.init ? { initValue: file.init.value, initOverwrite: file.init.overwrite } : {}),
       });
       track(name, entry, file.weight, file.weightReverse);
@@ -94,10 +117,13 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options
       if (proc === undefined) continue;
       const name = checkNames.process(proc.name);
       checks.set(name, {
-        kind: 'process', name, process: proc.process,
+        kind: 'process',
+        name,
+        process: proc.process,
         ...(proc.parameters !== undefined ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
         ...(proc.fullCommand ? { fullCommand: true } : {}),
-        quorum: proc.quorum, ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
+        quorum: proc.quorum,
+        ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
         ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
       });
       track(name, entry, proc.weight, proc.weightReverse);
@@ -114,9 +140,14 @@ export function healthPlanFromKeepalived(loaded: LoadedKeepalivedConfig, options
   for (const group of pending.syncGroups) {
     if (group.instances.length === 0) continue; // keepalived drops an empty group
     // keepalived: a sync group's tracked objects only fault the group, unless sync_group_tracking_weight.
-    for (const router of group.instances) addTracks(router, group.features, group.trackingWeight && !owners.has(router));
+    for (const router of group.instances)
+      addTracks(router, group.features, group.trackingWeight && !owners.has(router));
     const commands = notifyCommands(group.features);
-    syncGroups.push({ name: group.name, routers: group.instances, ...(Object.keys(commands).length > 0 ? { notify: commands } : {}) });
+    syncGroups.push({
+      name: group.name,
+      routers: group.instances,
+      ...(Object.keys(commands).length > 0 ? { notify: commands } : {}),
+    });
   }
 
   const scriptUser = globals.scriptUser ?? (userExists('keepalived_script', options.passwd) ? 'keepalived_script' : '');

@@ -13,10 +13,21 @@ import { parseStatements } from './parser.js';
 import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 import type { PendingInstanceFeatures } from './instance.js';
 import type { NotifyFifoSpec } from '../../model/health-plan.js';
-import type { SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition, VrrpScriptDefinition } from './scripts.js';
+import type {
+  SyncGroupDefinition,
+  TrackFileDefinition,
+  TrackProcessDefinition,
+  VrrpScriptDefinition,
+} from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
-export type { PendingInstanceFeatures, VrrpScriptDefinition, SyncGroupDefinition, TrackFileDefinition, TrackProcessDefinition };
+export type {
+  PendingInstanceFeatures,
+  VrrpScriptDefinition,
+  SyncGroupDefinition,
+  TrackFileDefinition,
+  TrackProcessDefinition,
+};
 
 export interface LoadedKeepalivedConfig {
   /** Routers (and VIP prefix lengths / labels) ready for startLinuxEngine. */
@@ -76,11 +87,19 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
   // One cache per read: a file included many times is read from disk once (and lexed each time).
   const texts = new Map<string, string>();
   const include: IncludeResolver = (pattern, from, list, budget) => readIncludes(pattern, from, list, budget, texts);
-  return build(text, file, diagnostics, { ...(options.defines ? { defines: options.defines } : {}), configId, include });
+  return build(text, file, diagnostics, {
+    ...(options.defines ? { defines: options.defines } : {}),
+    configId,
+    include,
+  });
 }
 
 /** Parses one file's text; an `include` is an error here (nothing is read from disk). */
-export function parseKeepalivedConfig(text: string, fileName: string, options: Pick<LoadOptions, 'configId'> = {}): LoadedKeepalivedConfig {
+export function parseKeepalivedConfig(
+  text: string,
+  fileName: string,
+  options: Pick<LoadOptions, 'configId'> = {},
+): LoadedKeepalivedConfig {
   return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
 }
 
@@ -106,7 +125,13 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
     },
-    pending: { scripts: mapped.scripts, trackFiles: mapped.trackFiles, trackProcesses: mapped.trackProcesses, syncGroups: mapped.syncGroups, instances: mapped.pending },
+    pending: {
+      scripts: mapped.scripts,
+      trackFiles: mapped.trackFiles,
+      trackProcesses: mapped.trackProcesses,
+      syncGroups: mapped.syncGroups,
+      instances: mapped.pending,
+    },
   };
 }
 
@@ -115,18 +140,28 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
  * (keepalived 2.2.7 only logs "Config files missing" and runs without it, which silently drops the
  * instances it held); a wildcard that matches nothing is a warning (keepalived says nothing).
  */
-function readIncludes(pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget, texts: Map<string, string>): IncludedFile[] {
+function readIncludes(
+  pattern: string,
+  from: SourcePosition,
+  diagnostics: DiagnosticList,
+  budget: ReaderBudget,
+  texts: Map<string, string>,
+): IncludedFile[] {
   let found;
   try {
-    found = globFiles(pattern, dirname(from.file), () => budget.spend('globPaths', 1, from, 'paths looked at by include patterns'));
+    found = globFiles(pattern, dirname(from.file), () =>
+      budget.spend('globPaths', 1, from, 'paths looked at by include patterns'),
+    );
   } catch (error) {
     if (!(error instanceof GlobError)) throw error;
-    if (error.limit !== undefined) throw new ReaderLimitExceeded(error.limit, from.file, from.line, `include ${pattern}: ${error.message}`);
+    if (error.limit !== undefined)
+      throw new ReaderLimitExceeded(error.limit, from.file, from.line, `include ${pattern}: ${error.message}`);
     diagnostics.error(from, `include ${pattern}: ${error.message}`);
     return [];
   }
   for (const missing of found.missing) diagnostics.error(from, `include ${pattern}: ${missing} does not exist`);
-  for (const unmatched of found.unmatched) diagnostics.warning(from, `include ${pattern}: no file matches ${unmatched}`);
+  for (const unmatched of found.unmatched)
+    diagnostics.warning(from, `include ${pattern}: no file matches ${unmatched}`);
   const files: IncludedFile[] = [];
   for (const file of found.files) {
     try {
@@ -134,7 +169,8 @@ function readIncludes(pattern: string, from: SourcePosition, diagnostics: Diagno
       if (text === undefined) texts.set(file, (text = readRegularFile(file)));
       files.push({ file, text });
     } catch (error) {
-      if (error instanceof FileTooLarge) throw new ReaderLimitExceeded('fileBytes', from.file, from.line, `include ${pattern}: ${error.message}`);
+      if (error instanceof FileTooLarge)
+        throw new ReaderLimitExceeded('fileBytes', from.file, from.line, `include ${pattern}: ${error.message}`);
       diagnostics.error(from, `include ${pattern}: cannot read ${file}: ${(error as Error).message}`);
     }
   }
@@ -153,7 +189,8 @@ function readRegularFile(path: string): string {
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error(`${path} is not a regular file`);
-    if (stat.size > READER_LIMITS.fileBytes) throw new FileTooLarge(`${path} holds ${stat.size} bytes, more than ${READER_LIMITS.fileBytes}`);
+    if (stat.size > READER_LIMITS.fileBytes)
+      throw new FileTooLarge(`${path} holds ${stat.size} bytes, more than ${READER_LIMITS.fileBytes}`);
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);

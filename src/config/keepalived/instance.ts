@@ -8,7 +8,13 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { emptyPendingFeatures, readNotifyCommand, readTracking, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
+import {
+  emptyPendingFeatures,
+  readNotifyCommand,
+  readTracking,
+  type PendingInstanceFeatures,
+  type TrackedNames,
+} from './tracking.js';
 import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
@@ -45,12 +51,14 @@ function collect(statement: Statement, diagnostics: DiagnosticList): RawInstance
       raw.single.set(child.keyword, { ...previous, block: [...previous.block, ...child.block] });
       continue;
     }
-    if (previous) diagnostics.warning(child, `${child.keyword} is set again (first at line ${previous.line}); this one is used`);
+    if (previous)
+      diagnostics.warning(child, `${child.keyword} is set again (first at line ${previous.line}); this one is used`);
     raw.single.set(child.keyword, child);
   }
   return raw;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function mapInstance(
   statement: Statement,
   globals: KeepalivedGlobals,
@@ -78,7 +86,8 @@ export function mapInstance(
   if (!ifaceStatement) diagnostics.error(statement, `vrrp_instance ${name}: interface is missing`);
   else {
     const word = singleArg(ifaceStatement, diagnostics);
-    if (word && word.text.length > MAX_INTERFACE_NAME) diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+    if (word && word.text.length > MAX_INTERFACE_NAME)
+      diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
     else iface = word?.text;
   }
   const vridStatement = get('virtual_router_id', 'vrid');
@@ -87,31 +96,59 @@ export function mapInstance(
 
   const asWritten = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
   // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
-  const useVmac = asWritten === true && globals.vmacPrefix !== undefined && vrid !== undefined ? `${globals.vmacPrefix}.${vrid}` : asWritten;
+  const useVmac =
+    asWritten === true && globals.vmacPrefix !== undefined && vrid !== undefined
+      ? `${globals.vmacPrefix}.${vrid}`
+      : asWritten;
   const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
   const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
-  const listed = vipBlock ? readVips(vipBlock, { keyword: 'virtual_ipaddress', field: 'virtualAddresses' }, iface, vmacName, diagnostics, positions) : [];
+  const listed = vipBlock
+    ? readVips(
+        vipBlock,
+        { keyword: 'virtual_ipaddress', field: 'virtualAddresses' },
+        iface,
+        vmacName,
+        diagnostics,
+        positions,
+      )
+    : [];
   // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
   // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
   const vips = listed.filter((vip, index) => {
     if (vip.family === listed[0]!.family) return true;
-    diagnostics.error(positions.get(`virtualAddresses[${index}]`)!, `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`);
+    diagnostics.error(
+      positions.get(`virtualAddresses[${index}]`)!,
+      `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
+    );
     return false;
   });
   if (vips.length !== listed.length) renumberPositions(positions, 'virtualAddresses', listed, vips);
   const excludedBlock = get('virtual_ipaddress_excluded', 'excludedAddresses');
   const excluded = excludedBlock
-    ? readVips(excludedBlock, { keyword: 'virtual_ipaddress_excluded', field: 'excludedAddresses' }, iface, vmacName, diagnostics, positions)
+    ? readVips(
+        excludedBlock,
+        { keyword: 'virtual_ipaddress_excluded', field: 'excludedAddresses' },
+        iface,
+        vmacName,
+        diagnostics,
+        positions,
+      )
     : [];
   const firstVip = vips[0];
   if (firstVip?.family === 6 && !firstVip.address.toLowerCase().startsWith('fe80:')) {
     // RFC 5798 5.2.9 puts the virtual router's link-local address first; keepalived logs the same.
-    diagnostics.warning(positions.get('virtualAddresses[0]')!, `the first IPv6 VIP ${firstVip.address} should be a link-local address (RFC 5798 5.2.9)`);
+    diagnostics.warning(
+      positions.get('virtualAddresses[0]')!,
+      `the first IPv6 VIP ${firstVip.address} should be a link-local address (RFC 5798 5.2.9)`,
+    );
   }
 
   const sourceStatement = get('unicast_src_ip', 'primaryAddress') ?? get('mcast_src_ip', 'primaryAddress');
   if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
-    diagnostics.warning(raw.single.get('mcast_src_ip')!, 'mcast_src_ip and unicast_src_ip set the same source address; unicast_src_ip is used');
+    diagnostics.warning(
+      raw.single.get('mcast_src_ip')!,
+      'mcast_src_ip and unicast_src_ip set the same source address; unicast_src_ip is used',
+    );
   }
   const sourceWord = sourceStatement ? singleArg(sourceStatement, diagnostics) : undefined;
   const source = sourceWord ? readAddress(sourceWord, sourceStatement!.keyword, diagnostics) : undefined;
@@ -122,7 +159,9 @@ export function mapInstance(
   // --- version, timers, election ---
   const family = vips[0]?.family ?? source?.family;
   const versionStatement = get('version', 'version');
-  const version = versionStatement ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined) : globals.version;
+  const version = versionStatement
+    ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined)
+    : globals.version;
   const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
   const advertIntervalCs = readAdvertInterval(get('advert_int', 'advertIntervalCs'), effectiveVersion, diagnostics);
 
@@ -130,15 +169,26 @@ export function mapInstance(
   const initialState = stateStatement ? readState(stateStatement, diagnostics) : undefined;
   const priorityStatement = get('priority', 'priority');
   // keepalived: an instance that starts as MASTER with no priority is the address owner (255).
-  const priority = priorityStatement ? readInteger(priorityStatement, 1, 255, diagnostics) : initialState === 'Master' ? 255 : undefined;
+  const priority = priorityStatement
+    ? readInteger(priorityStatement, 1, 255, diagnostics)
+    : initialState === 'Master'
+      ? 255
+      : undefined;
   if (!priorityStatement && initialState === 'Master') {
-    diagnostics.warning(stateStatement!, 'state MASTER without a priority makes this router the address owner (priority 255), as in keepalived');
+    diagnostics.warning(
+      stateStatement!,
+      'state MASTER without a priority makes this router the address owner (priority 255), as in keepalived',
+    );
   }
 
   let preempt = true;
   const nopreempt = get('nopreempt', 'preempt');
   if (nopreempt && noArgs(nopreempt, diagnostics)) {
-    if (priority === 255) diagnostics.warning(nopreempt, 'nopreempt is ignored at priority 255 (the address owner always preempts), as in keepalived');
+    if (priority === 255)
+      diagnostics.warning(
+        nopreempt,
+        'nopreempt is ignored at priority 255 (the address owner always preempts), as in keepalived',
+      );
     else preempt = false;
   }
   const preemptKeyword = raw.single.get('preempt');
@@ -159,7 +209,8 @@ export function mapInstance(
   // --- accept mode, strict mode, authentication ---
   const strictStatement = get('strict_mode', 'strictAddressList');
   const strictOn = strictStatement ? readFlag(strictStatement, diagnostics) : undefined;
-  const strict: SourcePosition | undefined = strictOn === true ? strictStatement : strictOn === false ? undefined : globals.strict;
+  const strict: SourcePosition | undefined =
+    strictOn === true ? strictStatement : strictOn === false ? undefined : globals.strict;
   const accept = get('accept', 'acceptMode');
   if (accept) noArgs(accept, diagnostics);
   const noAccept = get('no_accept', 'acceptMode');
@@ -174,9 +225,16 @@ export function mapInstance(
   }
   const authBlock = get('authentication', 'auth');
   const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
-  if (strict && authBlock) diagnostics.error(authBlock, 'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it');
+  if (strict && authBlock)
+    diagnostics.error(
+      authBlock,
+      'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it',
+    );
   if (peers.length > 0 && !globals.checkUnicastSource && !raw.single.has('check_unicast_src')) {
-    diagnostics.warning(peerBlock!, 'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)');
+    diagnostics.warning(
+      peerBlock!,
+      'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)',
+    );
   }
 
   // --- announcements, tracking, notify, everything else ---
@@ -185,9 +243,25 @@ export function mapInstance(
   const announce: Partial<AnnounceConfig> = { ...completeAnnounce(globals.announce) };
   const pending = emptyPendingFeatures();
   const handled = new Set([
-    'interface', 'virtual_router_id', 'use_vmac', 'virtual_ipaddress', 'virtual_ipaddress_excluded', 'unicast_src_ip', 'mcast_src_ip', 'unicast_peer',
-    'version', 'advert_int', 'state', 'priority', 'nopreempt', 'preempt', 'preempt_delay', 'strict_mode', 'accept',
-    'no_accept', 'authentication',
+    'interface',
+    'virtual_router_id',
+    'use_vmac',
+    'virtual_ipaddress',
+    'virtual_ipaddress_excluded',
+    'unicast_src_ip',
+    'mcast_src_ip',
+    'unicast_peer',
+    'version',
+    'advert_int',
+    'state',
+    'priority',
+    'nopreempt',
+    'preempt',
+    'preempt_delay',
+    'strict_mode',
+    'accept',
+    'no_accept',
+    'authentication',
   ]);
   for (const child of statement.block) {
     if (handled.has(child.keyword)) continue;
@@ -230,7 +304,11 @@ export function mapInstance(
   const vipSpecs: LinuxVipSpec[] = [...vips, ...excluded]
     .filter(
       (vip) =>
-        vip.prefixLength !== undefined || vip.label !== undefined || vip.preferredLifetime !== undefined || vip.dev !== undefined || vip.noTrack === true,
+        vip.prefixLength !== undefined ||
+        vip.label !== undefined ||
+        vip.preferredLifetime !== undefined ||
+        vip.dev !== undefined ||
+        vip.noTrack === true,
     )
     .map((vip) => ({
       interface: vip.dev ?? iface,
@@ -244,7 +322,12 @@ export function mapInstance(
 }
 
 /** After VIPs were dropped from `listed`, the positions of those kept follow their new indices. */
-function renumberPositions(positions: Map<string, SourcePosition>, field: string, listed: readonly ParsedVip[], kept: readonly ParsedVip[]): void {
+function renumberPositions(
+  positions: Map<string, SourcePosition>,
+  field: string,
+  listed: readonly ParsedVip[],
+  kept: readonly ParsedVip[],
+): void {
   const old = listed.map((_, index) => positions.get(`${field}[${index}]`)!);
   listed.forEach((_, index) => positions.delete(`${field}[${index}]`));
   kept.forEach((vip, index) => positions.set(`${field}[${index}]`, old[listed.indexOf(vip)]!));
@@ -271,13 +354,20 @@ function readState(statement: Statement, diagnostics: DiagnosticList): 'Master' 
   return undefined;
 }
 
-function readAdvertInterval(statement: Statement | undefined, version: 2 | 3, diagnostics: DiagnosticList): number | undefined {
+function readAdvertInterval(
+  statement: Statement | undefined,
+  version: 2 | 3,
+  diagnostics: DiagnosticList,
+): number | undefined {
   if (!statement) return undefined;
   if (version === 2) {
     const seconds = readSeconds(statement, 0.01, 255, diagnostics);
     if (seconds === undefined) return undefined;
     if (!Number.isInteger(seconds)) {
-      diagnostics.error(statement, `advert_int ${seconds}: VRRPv2 advertises whole seconds (keepalived rounds it and reports an error); use "version 3" for fractions`);
+      diagnostics.error(
+        statement,
+        `advert_int ${seconds}: VRRPv2 advertises whole seconds (keepalived rounds it and reports an error); use "version 3" for fractions`,
+      );
       return undefined;
     }
     return seconds * 100;
@@ -299,7 +389,11 @@ function readAuthentication(block: Statement, diagnostics: DiagnosticList): Auth
     if (child.keyword === 'auth_type') {
       const word = singleArg(child, diagnostics);
       if (word?.text === 'PASS') type = 'PASS';
-      else if (word?.text === 'AH') diagnostics.error(word, 'auth_type AH is not supported: IPsec AH was removed from VRRP by RFC 3768 (keepalived\'s AH is not interoperable)');
+      else if (word?.text === 'AH')
+        diagnostics.error(
+          word,
+          "auth_type AH is not supported: IPsec AH was removed from VRRP by RFC 3768 (keepalived's AH is not interoperable)",
+        );
       else if (word) diagnostics.error(word, `auth_type must be PASS or AH, got "${word.text}"`);
     } else if (child.keyword === 'auth_pass') {
       const word = singleArg(child, diagnostics);
@@ -322,4 +416,3 @@ function readAuthentication(block: Statement, diagnostics: DiagnosticList): Auth
   }
   return { type: 'pass', password };
 }
-

@@ -18,7 +18,14 @@ export type KeywordClass = 'implemented' | 'not-ours' | 'not-yet' | 'refused';
 
 /** The blocks whose keywords are listed; `top` is the file's top level. */
 export const KEYWORD_BLOCKS = [
-  'top', 'global_defs', 'vrrp_instance', 'authentication', 'vrrp_sync_group', 'vrrp_script', 'vrrp_track_file', 'vrrp_track_process',
+  'top',
+  'global_defs',
+  'vrrp_instance',
+  'authentication',
+  'vrrp_sync_group',
+  'vrrp_script',
+  'vrrp_track_file',
+  'vrrp_track_process',
 ] as const;
 export type KeywordBlock = (typeof KEYWORD_BLOCKS)[number];
 
@@ -38,17 +45,23 @@ export interface KeywordRow {
 type Row = readonly [keyword: string, cls: KeywordClass, note: string, sample?: string];
 
 const LVS = 'LVS (virtual servers, IPVS) is not part of vrrp-engine';
-const CHECKER = 'tunes keepalived\'s checker (LVS health-check) process, which vrrp-engine does not have';
-const BFD = 'tunes keepalived\'s BFD process, which vrrp-engine does not have';
+const CHECKER = "tunes keepalived's checker (LVS health-check) process, which vrrp-engine does not have";
+const BFD = "tunes keepalived's BFD process, which vrrp-engine does not have";
 const SMTP = 'vrrp-engine sends no mail';
 const SNMP = 'vrrp-engine has no SNMP agent (its metrics are Prometheus, docs/operations.md)';
-const FIREWALL = 'accept mode off and strict mode are enforced with vrrp-engine\'s own nftables table inet vrrp_engine_accept (a drop set of the VIPs), not keepalived\'s table and chains';
+const FIREWALL =
+  "accept mode off and strict mode are enforced with vrrp-engine's own nftables table inet vrrp_engine_accept (a drop set of the VIPs), not keepalived's table and chains";
 /** Samples of unicast keywords add a peer: keepalived -t fails on a unicast keyword without one. */
 const WITH_PEER = '\nunicast_peer {\n192.0.2.2\n}';
 
 const TOP: readonly Row[] = [
   ['global_defs', 'implemented', 'settings for every instance, wherever the block is in the file', '{ router_id R1 }'],
-  ['vrrp_instance', 'implemented', 'one router (see the vrrp_instance table)', 'VI_9 {\ninterface eth0\nvirtual_router_id 59\nvirtual_ipaddress {\n192.0.2.59\n}\n}'],
+  [
+    'vrrp_instance',
+    'implemented',
+    'one router (see the vrrp_instance table)',
+    'VI_9 {\ninterface eth0\nvirtual_router_id 59\nvirtual_ipaddress {\n192.0.2.59\n}\n}',
+  ],
   ['vrrp_sync_group', 'implemented', 'a sync group, run by src/health (docs/health.md)', 'G9 {\ngroup {\nVI_1\n}\n}'],
   ['vrrp_script', 'implemented', 'a tracked script, run by src/health', 'chk9 {\nscript "/bin/true"\n}'],
   ['vrrp_track_file', 'implemented', 'a tracked file, read by src/health', 'tf9 {\nfile "/run/vrrp-track"\n}'],
@@ -57,16 +70,41 @@ const TOP: readonly Row[] = [
   ['include', 'implemented', 'files read in place (glob patterns, relative to the including file)', 'empty.inc'],
   ['static_ipaddress', 'not-yet', 'static addresses are not added at start', '{ 192.0.2.201/32 dev eth0 }'],
   ['static_routes', 'not-yet', 'static routes are not added at start', '{ 198.51.100.0/24 via 192.0.2.1 dev eth0 }'],
-  ['static_rules', 'not-yet', 'static policy rules are not added at start', '{\nfrom 198.51.100.0/24 table 100 preference 100\n}'],
-  ['track_group', 'not-yet', 'track groups serve static addresses, routes and rules, which are not added', 'G1 {\ngroup {\nVI_1\n}\n}'],
-  ['garp_group', 'not-yet', 'gratuitous ARPs and NAs of one burst are sent back to back, whatever the group says', '{\ngarp_interval 0.001\ninterface eth0\n}'],
+  [
+    'static_rules',
+    'not-yet',
+    'static policy rules are not added at start',
+    '{\nfrom 198.51.100.0/24 table 100 preference 100\n}',
+  ],
+  [
+    'track_group',
+    'not-yet',
+    'track groups serve static addresses, routes and rules, which are not added',
+    'G1 {\ngroup {\nVI_1\n}\n}',
+  ],
+  [
+    'garp_group',
+    'not-yet',
+    'gratuitous ARPs and NAs of one burst are sent back to back, whatever the group says',
+    '{\ngarp_interval 0.001\ninterface eth0\n}',
+  ],
   ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
   ['interface_up_down_delays', 'not-yet', 'a link change moves the instance at once (no debounce delay)', '{ eth0 1 }'],
   ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
-  ['net_namespace', 'not-yet', 'vrrp-engine runs in the namespace it is started in (start it with ip netns exec)', 'blue'],
+  [
+    'net_namespace',
+    'not-yet',
+    'vrrp-engine runs in the namespace it is started in (start it with ip netns exec)',
+    'blue',
+  ],
   ['net_namespace_ipvs', 'not-ours', LVS, 'blue'],
   ['namespace_with_ipsets', 'not-ours', 'vrrp-engine uses no ipsets'],
-  ['instance', 'not-yet', 'pid and data file names do not include the instance name (use vrrpd -p and the file flags)', 'I1'],
+  [
+    'instance',
+    'not-yet',
+    'pid and data file names do not include the instance name (use vrrpd -p and the file flags)',
+    'I1',
+  ],
   ['use_pid_dir', 'not-yet', 'the pid file is where vrrpd -p puts it'],
   ['child_wait_time', 'not-ours', 'vrrp-engine runs no child processes that must be waited for at stop', '5'],
   ['virtual_server', 'not-ours', LVS, '192.0.2.10 80 {\nreal_server 192.0.2.11 80 {\n}\n}'],
@@ -75,12 +113,20 @@ const TOP: readonly Row[] = [
 ];
 
 const GLOBAL_DEFS: readonly Row[] = [
-  ['router_id', 'implemented', 'the daemon\'s name in logs and notify output', 'LVS_1'],
+  ['router_id', 'implemented', "the daemon's name in logs and notify output", 'LVS_1'],
   ['script_user', 'implemented', 'the user scripts run as', 'root'],
   ['enable_script_security', 'implemented', 'scripts writable by non-root users are refused'],
   ['vrrp_version', 'implemented', 'the default VRRP version of every instance', '3'],
-  ['vrrp_strict', 'implemented', 'strict mode for every instance (RFC conformance: no authentication, address lists checked, accept mode off)'],
-  ['vrrp_check_unicast_src', 'implemented', 'adverts from a source that is not a unicast_peer are dropped (vrrp-engine drops them even without this)'],
+  [
+    'vrrp_strict',
+    'implemented',
+    'strict mode for every instance (RFC conformance: no authentication, address lists checked, accept mode off)',
+  ],
+  [
+    'vrrp_check_unicast_src',
+    'implemented',
+    'adverts from a source that is not a unicast_peer are dropped (vrrp-engine drops them even without this)',
+  ],
   ['vrrp_mcast_group4', 'implemented', 'only the standard 224.0.0.18 (another group is refused)', '224.0.0.18'],
   ['vrrp_mcast_group6', 'implemented', 'only the standard ff02::12 (another group is refused)', 'ff02::12'],
   ['vrrp_garp_master_delay', 'implemented', 'delay of the second GARP/NA burst after becoming Master', '10'],
@@ -89,31 +135,85 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['vrrp_garp_master_refresh_repeat', 'implemented', 'messages per refresh', '2'],
   ['vrrp_garp_lower_prio_delay', 'implemented', 'delay of the second burst after a lower-priority advert', '10'],
   ['vrrp_garp_lower_prio_repeat', 'implemented', 'messages per burst after a lower-priority advert', '1'],
-  ['vrrp_rt_priority', 'implemented', 'SCHED_RR priority of the thread that sends adverts (src/linux/scheduling.ts)', '50'],
+  [
+    'vrrp_rt_priority',
+    'implemented',
+    'SCHED_RR priority of the thread that sends adverts (src/linux/scheduling.ts)',
+    '50',
+  ],
   ['vrrp_priority', 'implemented', 'nice value of that thread when vrrp_rt_priority is not set', '-10'],
   ['vrrp_cpu_affinity', 'implemented', 'CPUs that thread may run on', '0'],
   ['vrrp_rlimit_rttime', 'implemented', 'RLIMIT_RTTIME with vrrp_rt_priority (default 200000 µs, not 10000)', '20000'],
-  ['vrrp_rlimit_rtime', 'implemented', 'the deprecated spelling of vrrp_rlimit_rttime (warned, as keepalived)', '20000'],
-  ['dynamic_interfaces', 'implemented', 'always so in vrrp-engine: an interface may be missing at start (the instance waits in Fault)'],
-  ['vrrp_no_swap', 'not-yet', 'memory is not locked: with mlockall Node\'s V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)'],
+  [
+    'vrrp_rlimit_rtime',
+    'implemented',
+    'the deprecated spelling of vrrp_rlimit_rttime (warned, as keepalived)',
+    '20000',
+  ],
+  [
+    'dynamic_interfaces',
+    'implemented',
+    'always so in vrrp-engine: an interface may be missing at start (the instance waits in Fault)',
+  ],
+  [
+    'vrrp_no_swap',
+    'not-yet',
+    "memory is not locked: with mlockall Node's V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)",
+  ],
   ['vrrp_garp_interval', 'not-yet', 'the gratuitous ARPs of one burst are sent back to back', '0.001'],
   ['vrrp_gna_interval', 'not-yet', 'the unsolicited NAs of one burst are sent back to back', '0.000001'],
-  ['vrrp_min_garp', 'implemented', 'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert'],
-  ['vrrp_garp_extra_if', 'not-yet', 'no periodic GARP/NA on the other interfaces of an instance\'s addresses', '100'],
+  [
+    'vrrp_min_garp',
+    'implemented',
+    'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert',
+  ],
+  ['vrrp_garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of an instance's addresses", '100'],
   ['vrrp_lower_prio_no_advert', 'not-yet', 'a Master that hears a lower priority advertises at once'],
-  ['vrrp_higher_prio_send_advert', 'not-yet', 'a Master that hears a higher priority always sends one advert as it steps down'],
+  [
+    'vrrp_higher_prio_send_advert',
+    'not-yet',
+    'a Master that hears a higher priority always sends one advert as it steps down',
+  ],
   ['vrrp_down_timer_adverts', 'not-yet', 'the Master down timer is 3 advert intervals (RFC), whatever this says', '5'],
-  ['vrrp_skip_check_adv_addr', 'not-yet', 'an address list that differs from ours is logged each time (dropped only under strict mode)'],
+  [
+    'vrrp_skip_check_adv_addr',
+    'not-yet',
+    'an address list that differs from ours is logged each time (dropped only under strict mode)',
+  ],
   ['vrrp_notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
   ['vrrp_startup_delay', 'not-yet', 'instances start at once', '5.5'],
-  ['log_unknown_vrids', 'implemented', 'always so in vrrp-engine: an advert for a VRID not configured is logged (rate-limited, with a count)'],
+  [
+    'log_unknown_vrids',
+    'implemented',
+    'always so in vrrp-engine: an advert for a VRID not configured is logged (rate-limited, with a count)',
+  ],
   ['vmac_prefix', 'implemented', 'a generated VMAC is named <prefix>.<vrid> (use_vmac without a name)', 'vrrp'],
   ['vmac_addr_prefix', 'not-yet', 'serves VIPs with use_vmac on another interface, which are not supported', 'vrrp'],
-  ['notify_fifo', 'implemented', 'state changes written to this FIFO as keepalived writes them (INSTANCE "VI_1" MASTER 100); made if missing', '/run/keepalived.fifo'],
-  ['notify_fifo_script', 'implemented', 'started with the notify_fifo path as its last argument, ended with SIGTERM at stop', '/bin/true'],
-  ['vrrp_notify_fifo', 'implemented', 'as notify_fifo (a second FIFO: keepalived writes the VRRP lines to both)', '/run/keepalived_vrrp.fifo'],
-  ['vrrp_notify_fifo_script', 'implemented', 'started with the vrrp_notify_fifo path as its last argument', '/bin/true'],
-  ['fifo_write_vrrp_states_on_reload', 'implemented', 'a reload writes every instance\'s state to the FIFOs again'],
+  [
+    'notify_fifo',
+    'implemented',
+    'state changes written to this FIFO as keepalived writes them (INSTANCE "VI_1" MASTER 100); made if missing',
+    '/run/keepalived.fifo',
+  ],
+  [
+    'notify_fifo_script',
+    'implemented',
+    'started with the notify_fifo path as its last argument, ended with SIGTERM at stop',
+    '/bin/true',
+  ],
+  [
+    'vrrp_notify_fifo',
+    'implemented',
+    'as notify_fifo (a second FIFO: keepalived writes the VRRP lines to both)',
+    '/run/keepalived_vrrp.fifo',
+  ],
+  [
+    'vrrp_notify_fifo_script',
+    'implemented',
+    'started with the vrrp_notify_fifo path as its last argument',
+    '/bin/true',
+  ],
+  ['fifo_write_vrrp_states_on_reload', 'implemented', "a reload writes every instance's state to the FIFOs again"],
   ['nftables', 'not-yet', FIREWALL, 'keepalived'],
   ['nftables_priority', 'not-yet', FIREWALL, '-1'],
   ['nftables_counters', 'not-yet', FIREWALL],
@@ -126,26 +226,46 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['shutdown_script', 'not-yet', 'no script is run at stop', '/bin/true'],
   ['shutdown_script_timeout', 'not-yet', 'no script is run at stop', '10'],
   ['include_check', 'not-yet', 'a missing named include is always an error, a wildcard matching nothing a warning'],
-  ['reload_check_config', 'not-yet', 'a reload always checks the new file first and keeps the running one if it has errors; no log file is written'],
+  [
+    'reload_check_config',
+    'not-yet',
+    'a reload always checks the new file first and keeps the running one if it has errors; no log file is written',
+  ],
   ['reload_time_file', 'not-yet', 'no reload is scheduled from a file', '/run/keepalived.reload_time'],
   ['reload_repeat', 'not-yet', 'no reload is scheduled from a file'],
   ['reload_file', 'not-yet', 'no reload file is created while the file is read', '/run/keepalived.reload'],
   ['max_auto_priority', 'not-yet', 'the real-time priority is not raised when a script or timer runs late', '50'],
-  ['min_auto_priority_delay', 'not-yet', 'the real-time priority is not raised when a script or timer runs late', '1000000'],
-  ['vrrp_rx_bufs_policy', 'not-yet', 'the VRRP socket\'s receive buffer is the kernel default', 'MTU'],
-  ['vrrp_rx_bufs_multiplier', 'not-yet', 'the VRRP socket\'s receive buffer is the kernel default', '3'],
-  ['vrrp_netlink_cmd_rcv_bufs', 'not-yet', 'netlink sockets keep the kernel\'s default buffer size', '1048576'],
-  ['vrrp_netlink_cmd_rcv_bufs_force', 'not-yet', 'netlink sockets keep the kernel\'s default buffer size', 'true'],
-  ['vrrp_netlink_monitor_rcv_bufs', 'not-yet', 'netlink sockets keep the kernel\'s default buffer size', '1048576'],
-  ['vrrp_netlink_monitor_rcv_bufs_force', 'not-yet', 'netlink sockets keep the kernel\'s default buffer size', 'true'],
-  ['umask', 'not-yet', 'files are created with vrrp-engine\'s own modes (docs/operations.md)', '022'],
+  [
+    'min_auto_priority_delay',
+    'not-yet',
+    'the real-time priority is not raised when a script or timer runs late',
+    '1000000',
+  ],
+  ['vrrp_rx_bufs_policy', 'not-yet', "the VRRP socket's receive buffer is the kernel default", 'MTU'],
+  ['vrrp_rx_bufs_multiplier', 'not-yet', "the VRRP socket's receive buffer is the kernel default", '3'],
+  ['vrrp_netlink_cmd_rcv_bufs', 'not-yet', "netlink sockets keep the kernel's default buffer size", '1048576'],
+  ['vrrp_netlink_cmd_rcv_bufs_force', 'not-yet', "netlink sockets keep the kernel's default buffer size", 'true'],
+  ['vrrp_netlink_monitor_rcv_bufs', 'not-yet', "netlink sockets keep the kernel's default buffer size", '1048576'],
+  ['vrrp_netlink_monitor_rcv_bufs_force', 'not-yet', "netlink sockets keep the kernel's default buffer size", 'true'],
+  ['umask', 'not-yet', "files are created with vrrp-engine's own modes (docs/operations.md)", '022'],
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
   ['random_seed', 'not-yet', '${_RANDOM} is not supported', '1234'],
-  ['data_use_instance', 'not-yet', 'the .data file names are where vrrpd\'s flags put them'],
-  ['tmp_config_directory', 'not-ours', 'keepalived copies the file for its child processes; vrrp-engine reads it once in one process', '/tmp'],
-  ['config_save_dir', 'not-ours', 'debugging aid of keepalived\'s reloads; vrrp-engine saves no copies', '/tmp'],
-  ['process_names', 'not-ours', 'vrrp-engine is one process; its title is set with vrrpd\'s flags'],
-  ['process_name', 'not-ours', 'vrrp-engine is one process; its title is set with vrrpd\'s flags', 'keepalived'],
-  ['vrrp_process_name', 'not-ours', 'vrrp-engine is one process; its title is set with vrrpd\'s flags', 'keepalived_vrrp'],
+  ['data_use_instance', 'not-yet', "the .data file names are where vrrpd's flags put them"],
+  [
+    'tmp_config_directory',
+    'not-ours',
+    'keepalived copies the file for its child processes; vrrp-engine reads it once in one process',
+    '/tmp',
+  ],
+  ['config_save_dir', 'not-ours', "debugging aid of keepalived's reloads; vrrp-engine saves no copies", '/tmp'],
+  ['process_names', 'not-ours', "vrrp-engine is one process; its title is set with vrrpd's flags"],
+  ['process_name', 'not-ours', "vrrp-engine is one process; its title is set with vrrpd's flags", 'keepalived'],
+  [
+    'vrrp_process_name',
+    'not-ours',
+    "vrrp-engine is one process; its title is set with vrrpd's flags",
+    'keepalived_vrrp',
+  ],
   ['checker_process_name', 'not-ours', CHECKER, 'keepalived_ipvs'],
   ['bfd_process_name', 'not-ours', BFD, 'keepalived_bfd'],
   ['notification_email', 'not-ours', SMTP, '{ admin@example.com }'],
@@ -183,8 +303,18 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['bfd_cpu_affinity', 'not-ours', BFD, '0'],
   ['bfd_rt_priority', 'not-ours', BFD, '50'],
   ['bfd_rlimit_rttime', 'not-ours', BFD, '20000'],
-  ['process_monitor_rcv_bufs', 'not-ours', 'vrrp-engine tracks processes by reading /proc, with no process-events socket', '500000'],
-  ['process_monitor_rcv_bufs_force', 'not-ours', 'vrrp-engine tracks processes by reading /proc, with no process-events socket', 'true'],
+  [
+    'process_monitor_rcv_bufs',
+    'not-ours',
+    'vrrp-engine tracks processes by reading /proc, with no process-events socket',
+    '500000',
+  ],
+  [
+    'process_monitor_rcv_bufs_force',
+    'not-ours',
+    'vrrp-engine tracks processes by reading /proc, with no process-events socket',
+    'true',
+  ],
   ['snmp_socket', 'not-ours', SNMP, 'udp:192.0.2.1:705'],
   ['enable_snmp_vrrp', 'not-ours', SNMP],
   ['enable_snmp_checker', 'not-ours', SNMP],
@@ -192,7 +322,11 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['enable_snmp_rfcv2', 'not-ours', SNMP],
   ['enable_snmp_rfcv3', 'not-ours', SNMP],
   ['enable_traps', 'not-ours', SNMP],
-  ['enable_dbus', 'not-ours', 'vrrp-engine has no D-Bus interface (its status socket and HTTP are in docs/operations.md)'],
+  [
+    'enable_dbus',
+    'not-ours',
+    'vrrp-engine has no D-Bus interface (its status socket and HTTP are in docs/operations.md)',
+  ],
   ['dbus_service_name', 'not-ours', 'vrrp-engine has no D-Bus interface', 'org.keepalived.Vrrp1'],
 ];
 
@@ -203,13 +337,28 @@ const VRRP_INSTANCE: readonly Row[] = [
   ['priority', 'implemented', 'the priority, 1..255 (255 without priority under state MASTER)', '100'],
   ['advert_int', 'implemented', 'the advert interval (v2 whole seconds, v3 centiseconds)', '1'],
   ['version', 'implemented', 'VRRPv2 or v3', '3'],
-  ['authentication', 'implemented', 'PASS authentication (VRRPv2); AH is refused', '{\nauth_type PASS\nauth_pass 1111\n}'],
+  [
+    'authentication',
+    'implemented',
+    'PASS authentication (VRRPv2); AH is refused',
+    '{\nauth_type PASS\nauth_pass 1111\n}',
+  ],
   ['virtual_ipaddress', 'implemented', 'the VIPs, added as Master and advertised', '{ 192.0.2.101/24 dev eth0 }'],
-  ['virtual_ipaddress_excluded', 'implemented', 'addresses added as Master and never advertised', '{ 198.51.100.1/24 }'],
+  [
+    'virtual_ipaddress_excluded',
+    'implemented',
+    'addresses added as Master and never advertised',
+    '{ 198.51.100.1/24 }',
+  ],
   ['unicast_src_ip', 'implemented', 'the source address of adverts', `192.0.2.1${WITH_PEER}`],
   ['mcast_src_ip', 'implemented', 'the source address of adverts', '192.0.2.1'],
   ['unicast_peer', 'implemented', 'adverts go to these peers instead of the multicast group', '{ 192.0.2.2 }'],
-  ['check_unicast_src', 'implemented', 'adverts from a source that is not a unicast_peer are dropped (vrrp-engine drops them even without this)', WITH_PEER],
+  [
+    'check_unicast_src',
+    'implemented',
+    'adverts from a source that is not a unicast_peer are dropped (vrrp-engine drops them even without this)',
+    WITH_PEER,
+  ],
   ['use_vmac', 'implemented', 'a macvlan with the virtual MAC holds the VIPs', 'vrrp.51'],
   ['accept', 'implemented', 'accept mode on'],
   ['no_accept', 'implemented', 'accept mode off, enforced with an nftables drop set'],
@@ -227,37 +376,70 @@ const VRRP_INSTANCE: readonly Row[] = [
   ['track_script', 'implemented', 'vrrp_scripts that move the priority or fault', '{ chk }'],
   ['track_file', 'implemented', 'vrrp_track_files that move the priority or fault', '{ tf }'],
   ['track_process', 'implemented', 'vrrp_track_processes that move the priority or fault', '{ tp }'],
-  ['notify', 'implemented', 'run on every state change with keepalived\'s arguments', '/bin/true'],
+  ['notify', 'implemented', "run on every state change with keepalived's arguments", '/bin/true'],
   ['notify_master', 'implemented', 'run on becoming Master', '/bin/true'],
   ['notify_backup', 'implemented', 'run on becoming Backup', '/bin/true'],
   ['notify_fault', 'implemented', 'run on entering Fault', '/bin/true'],
   ['notify_stop', 'implemented', 'run when the instance stops', '/bin/true'],
-  ['track_bfd', 'refused', 'BFD is not part of vrrp-engine: track the peer with a track_script (e.g. a ping) or track_interface instead', '{ B1 }'],
-  ['dont_track_primary', 'not-yet', 'the link of the instance\'s interface is always tracked'],
+  [
+    'track_bfd',
+    'refused',
+    'BFD is not part of vrrp-engine: track the peer with a track_script (e.g. a ping) or track_interface instead',
+    '{ B1 }',
+  ],
+  ['dont_track_primary', 'not-yet', "the link of the instance's interface is always tracked"],
   ['track_src_ip', 'not-yet', 'a configured source address that goes away is not followed'],
   ['unicast_fault_no_peer', 'not-yet', 'a unicast instance with no peer is not put in Fault', WITH_PEER],
   ['unicast_ttl', 'not-yet', 'unicast adverts are sent with TTL 255', `255${WITH_PEER}`],
   ['old_unicast_checksum', 'not-yet', 'unicast adverts use the RFC checksum', WITH_PEER],
   ['mcast_dst_ip', 'not-yet', 'adverts go to the standard multicast group', '224.0.0.18'],
-  ['vrf', 'not-yet', 'the instance\'s sockets are not bound to a VRF', 'blue'],
+  ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
   ['use_vmac_addr', 'not-yet', 'the VMAC takes no address of its own', ''],
   ['vmac_xmit_base', 'not-yet', 'adverts leave from the VMAC, not from its base interface', '\nuse_vmac'],
-  ['use_ipvlan', 'not-yet', 'no ipvlan is made; the VIPs live on the interface (use use_vmac for a macvlan)', 'ipvl51 192.0.2.9/24'],
+  [
+    'use_ipvlan',
+    'not-yet',
+    'no ipvlan is made; the VIPs live on the interface (use use_vmac for a macvlan)',
+    'ipvl51 192.0.2.9/24',
+  ],
   ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
-  ['garp_extra_if', 'not-yet', 'no periodic GARP/NA on the other interfaces of the instance\'s addresses', '100'],
+  ['garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of the instance's addresses", '100'],
   ['down_timer_adverts', 'not-yet', 'the Master down timer is 3 advert intervals (RFC)', '5'],
   ['lower_prio_no_advert', 'not-yet', 'a Master that hears a lower priority advertises at once'],
-  ['higher_prio_send_advert', 'not-yet', 'a Master that hears a higher priority always sends one advert as it steps down'],
-  ['skip_check_adv_addr', 'not-yet', 'an address list that differs from ours is logged each time (dropped only under strict mode)'],
-  ['promote_secondaries', 'not-yet', 'the kernel\'s promote_secondaries setting of the interface is left as it is'],
-  ['virtual_routes', 'not-yet', 'the routes are not added with the VIPs', '{ 198.51.100.0/24 via 192.0.2.254 dev eth0 }'],
-  ['virtual_rules', 'not-yet', 'the policy rules are not added with the VIPs', '{\nfrom 198.51.100.0/24 table 100 preference 100\n}'],
+  [
+    'higher_prio_send_advert',
+    'not-yet',
+    'a Master that hears a higher priority always sends one advert as it steps down',
+  ],
+  [
+    'skip_check_adv_addr',
+    'not-yet',
+    'an address list that differs from ours is logged each time (dropped only under strict mode)',
+  ],
+  ['promote_secondaries', 'not-yet', "the kernel's promote_secondaries setting of the interface is left as it is"],
+  [
+    'virtual_routes',
+    'not-yet',
+    'the routes are not added with the VIPs',
+    '{ 198.51.100.0/24 via 192.0.2.254 dev eth0 }',
+  ],
+  [
+    'virtual_rules',
+    'not-yet',
+    'the policy rules are not added with the VIPs',
+    '{\nfrom 198.51.100.0/24 table 100 preference 100\n}',
+  ],
   ['notify_deleted', 'not-yet', 'no script is run when an instance is deleted by a reload', '/bin/true'],
   ['notify_master_rx_lower_pri', 'not-yet', 'no script is run when a Master hears a lower priority', '/bin/true'],
   ['notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
   ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
-  ['kernel_rx_buf_size', 'not-yet', 'the VRRP socket\'s receive buffer is the kernel default', '212992'],
-  ['debug', 'not-ours', 'keepalived\'s per-instance debug level; vrrp-engine\'s log level is set with vrrpd\'s flags', '1'],
+  ['kernel_rx_buf_size', 'not-yet', "the VRRP socket's receive buffer is the kernel default", '212992'],
+  [
+    'debug',
+    'not-ours',
+    "keepalived's per-instance debug level; vrrp-engine's log level is set with vrrpd's flags",
+    '1',
+  ],
   ['smtp_alert', 'not-ours', SMTP, 'true'],
   ['lvs_sync_daemon_interface', 'not-ours', LVS, 'eth0'],
 ];
@@ -278,10 +460,15 @@ const VRRP_SYNC_GROUP: readonly Row[] = [
   ['notify_backup', 'implemented', 'run when the group becomes Backup', '/bin/true'],
   ['notify_fault', 'implemented', 'run when the group enters Fault', '/bin/true'],
   ['notify_stop', 'implemented', 'run when the group stops', '/bin/true'],
-  ['sync_group_tracking_weight', 'implemented', 'the group\'s tracked objects move priorities instead of only faulting'],
-  ['track_bfd', 'refused', 'BFD is not part of vrrp-engine: track the peer with a track_script (e.g. a ping) or track_interface instead', '{ B1 }'],
+  ['sync_group_tracking_weight', 'implemented', "the group's tracked objects move priorities instead of only faulting"],
+  [
+    'track_bfd',
+    'refused',
+    'BFD is not part of vrrp-engine: track the peer with a track_script (e.g. a ping) or track_interface instead',
+    '{ B1 }',
+  ],
   ['notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
-  ['global_tracking', 'not-yet', 'deprecated in keepalived; the members\' own tracking is not shared with the group'],
+  ['global_tracking', 'not-yet', "deprecated in keepalived; the members' own tracking is not shared with the group"],
   ['smtp_alert', 'not-ours', SMTP, 'true'],
 ];
 
@@ -359,17 +546,28 @@ const MAX_GUESSED_LENGTH = 64;
  * with the closest real keyword. An implemented keyword reaching here is a reader bug, reported so the
  * keyword tests catch it.
  */
-export function reportUnmapped(block: KeywordBlock, statement: Statement, diagnostics: DiagnosticList, where = block === 'top' ? '' : ` in ${block}`): void {
+export function reportUnmapped(
+  block: KeywordBlock,
+  statement: Statement,
+  diagnostics: DiagnosticList,
+  where = block === 'top' ? '' : ` in ${block}`,
+): void {
   const row = keywordRow(block, statement.keyword);
   if (row === undefined) {
     // A guess costs an edit distance per keyword: made for the first errors of a file and short words only,
     // so a hostile file of thousands of long unknown words stays cheap.
-    const guess = diagnostics.errorCount < MAX_GUESSES && statement.keyword.length <= MAX_GUESSED_LENGTH ? suggestion(block, statement.keyword) : '';
+    const guess =
+      diagnostics.errorCount < MAX_GUESSES && statement.keyword.length <= MAX_GUESSED_LENGTH
+        ? suggestion(block, statement.keyword)
+        : '';
     diagnostics.error(statement, `unknown keyword "${statement.keyword}"${where}${guess}`);
   } else if (row.class === 'refused') {
     diagnostics.error(statement, classMessage(row));
   } else if (row.class === 'implemented') {
-    diagnostics.error(statement, `${statement.keyword}${where} was not read (a vrrp-engine bug: it is listed as implemented)`);
+    diagnostics.error(
+      statement,
+      `${statement.keyword}${where} was not read (a vrrp-engine bug: it is listed as implemented)`,
+    );
   } else {
     diagnostics.warning(statement, classMessage(row));
   }
@@ -378,7 +576,8 @@ export function reportUnmapped(block: KeywordBlock, statement: Statement, diagno
 /** ` (did you mean "X"?)`, or where the keyword belongs when it is one of another block; else nothing. */
 export function suggestion(block: KeywordBlock, word: string): string {
   const elsewhere = KEYWORD_BLOCKS.filter((other) => other !== block && keywordRow(other, word) !== undefined);
-  if (elsewhere.length > 0) return ` (it is a keyword of ${elsewhere.map((b) => (b === 'top' ? 'the top level' : b)).join(' and ')})`;
+  if (elsewhere.length > 0)
+    return ` (it is a keyword of ${elsewhere.map((b) => (b === 'top' ? 'the top level' : b)).join(' and ')})`;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const row of BY_BLOCK[block]) {
@@ -386,7 +585,11 @@ export function suggestion(block: KeywordBlock, word: string): string {
     if (distance < bestDistance) [best, bestDistance] = [row[0], distance];
   }
   // A prefix or suffix of a keyword (vrrp_nftables -> nftables) is a likely slip too.
-  const affixed = BY_BLOCK[block].find(([keyword]) => word.length >= 5 && (word.endsWith(keyword) || keyword.endsWith(word) || word.startsWith(keyword) || keyword.startsWith(word)));
+  const affixed = BY_BLOCK[block].find(
+    ([keyword]) =>
+      word.length >= 5 &&
+      (word.endsWith(keyword) || keyword.endsWith(word) || word.startsWith(keyword) || keyword.startsWith(word)),
+  );
   if (affixed) return ` (did you mean "${affixed[0]}"?)`;
   const limit = Math.max(2, Math.floor(word.length / 3));
   if (best !== undefined && bestDistance <= limit) return ` (did you mean "${best}"?)`;
@@ -420,7 +623,13 @@ export function renderKeywordTables(): string {
     `${KEYWORDS.length} keywords: ${count('implemented')} implemented, ${count('not-ours')} not ours, ${count('not-yet')} not yet, ${count('refused')} refused.`,
   ];
   for (const block of KEYWORD_BLOCKS) {
-    lines.push('', `#### ${block === 'top' ? 'Top level' : `\`${block}\``}`, '', '| keyword | class | what vrrp-engine does, or what differs |', '|---|---|---|');
+    lines.push(
+      '',
+      `#### ${block === 'top' ? 'Top level' : `\`${block}\``}`,
+      '',
+      '| keyword | class | what vrrp-engine does, or what differs |',
+      '|---|---|---|',
+    );
     for (const row of KEYWORDS.filter((r) => r.block === block)) {
       lines.push(`| \`${row.keyword}\` | ${CLASS_TITLE[row.class]} | ${row.note.replaceAll('|', '\\|')} |`);
     }

@@ -11,7 +11,7 @@
 // Pure: reading files is the caller's job, through `IncludeResolver`.
 
 import { Definitions } from './definitions.js';
-import { DiagnosticList, type SourcePosition } from './diagnostics.js';
+import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { READER_LIMITS, ReaderBudget, ReaderLimitExceeded } from './limits.js';
 
 export type TokenKind = 'word' | 'open' | 'close' | 'eol';
@@ -38,7 +38,12 @@ export interface IncludedFile {
  * Returns the files an `include` pattern names, in order; reports missing files itself, and charges
  * the paths it looks at to `budget` (globPaths).
  */
-export type IncludeResolver = (pattern: string, from: SourcePosition, diagnostics: DiagnosticList, budget: ReaderBudget) => readonly IncludedFile[];
+export type IncludeResolver = (
+  pattern: string,
+  from: SourcePosition,
+  diagnostics: DiagnosticList,
+  budget: ReaderBudget,
+) => readonly IncludedFile[];
 
 export interface LexOptions {
   readonly defines?: Readonly<Record<string, string>>;
@@ -60,7 +65,13 @@ export interface LexResult {
   readonly stopped: boolean;
 }
 
-export function lexKeepalivedConfig(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions = {}): LexResult {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export function lexKeepalivedConfig(
+  text: string,
+  file: string,
+  diagnostics: DiagnosticList,
+  options: LexOptions = {},
+): LexResult {
   const budget = new ReaderBudget();
   const definitions = new Definitions(options.defines ?? {}, options.configId, budget);
   const tokens: Token[] = [];
@@ -90,7 +101,8 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
     const expanded = expansion.lines;
     if (expanded.length !== 1 || (expanded[0] !== line && expanded[0]!.startsWith('@'))) {
       // Lines from a multi-line definition, or a condition a definition supplied (`$IF_MAIN priority 240`).
-      if (depth >= MAX_EXPANSION_DEPTH) diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
+      if (depth >= MAX_EXPANSION_DEPTH)
+        diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
       else {
         const from = expansion.multiLine === undefined ? within : [...within, expansion.multiLine];
         for (const produced of expanded) lexLine(produced, at, from);
@@ -107,7 +119,15 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
     const words = splitWords(single, at, diagnostics);
     const first = words[0];
     // Fields written out, not spread: a spread makes slow, shapeless objects, and files have many words.
-    if (first?.kind === 'word') words[0] = { kind: 'word', text: first.text, quoted: first.quoted, file: at.file, line: at.line, rest: restAfterFirstWord(single) };
+    if (first?.kind === 'word')
+      words[0] = {
+        kind: 'word',
+        text: first.text,
+        quoted: first.quoted,
+        file: at.file,
+        line: at.line,
+        rest: restAfterFirstWord(single),
+      };
     budget.spend('tokens', words.length + 1, at, 'words and braces');
     for (const word of words) tokens.push(word);
     tokens.push({ kind: 'eol', text: '', quoted: false, file: at.file, line: at.line });
@@ -116,7 +136,10 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
   /** Ends a multi-line definition: what it read so far becomes its value. */
   const endMultiLine = (): void => {
     if (multiLine === undefined) return;
-    definitions.define(multiLine.name, multiLine.lines.filter((l) => l !== ''));
+    definitions.define(
+      multiLine.name,
+      multiLine.lines.filter((l) => l !== ''),
+    );
     multiLine = undefined;
   };
 
@@ -131,7 +154,13 @@ export function lexKeepalivedConfig(text: string, file: string, diagnostics: Dia
       if (newline === -1 && rawLine === '' && index > 0) break; // the file's last newline ends no line
       const at: SourcePosition = { file: name, line: index + 1 };
       budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
-      if (rawLine.length > READER_LIMITS.lineBytes) throw new ReaderLimitExceeded('lineBytes', name, index + 1, `the line is longer than ${READER_LIMITS.lineBytes} bytes`);
+      if (rawLine.length > READER_LIMITS.lineBytes)
+        throw new ReaderLimitExceeded(
+          'lineBytes',
+          name,
+          index + 1,
+          `the line is longer than ${READER_LIMITS.lineBytes} bytes`,
+        );
       budget.spend('expandedBytes', rawLine.length + 1, at, 'bytes after definitions are replaced');
       const text = stripComment(rawLine).trim();
       if (multiLine === undefined) {
@@ -227,7 +256,8 @@ function restAfterFirstWord(line: string): string {
 export function splitWords(line: string, at: SourcePosition, diagnostics: DiagnosticList): Token[] {
   const tokens: Token[] = [];
   let i = 0;
-  const push = (kind: TokenKind, text: string, quoted = false) => tokens.push({ kind, text, quoted, file: at.file, line: at.line });
+  const push = (kind: TokenKind, text: string, quoted = false) =>
+    tokens.push({ kind, text, quoted, file: at.file, line: at.line });
   while (i < line.length) {
     const c = line[i]!;
     if (/\s/.test(c)) {

@@ -66,10 +66,17 @@ export type ReaderTotal = 'filesRead' | 'lines' | 'expandedBytes' | 'tokens' | '
 
 /** What one read has spent; `spend` throws ReaderLimitExceeded once a total is crossed. */
 export class ReaderBudget {
-  private readonly spent: Record<ReaderTotal, number> = { filesRead: 0, lines: 0, expandedBytes: 0, tokens: 0, globPaths: 0 };
+  private readonly spent: Record<ReaderTotal, number> = {
+    filesRead: 0,
+    lines: 0,
+    expandedBytes: 0,
+    tokens: 0,
+    globPaths: 0,
+  };
 
   spend(limit: ReaderTotal, amount: number, at: { readonly file: string; readonly line: number }, what: string): void {
     this.spent[limit] += amount;
-    if (this.spent[limit] > READER_LIMITS[limit]) throw new ReaderLimitExceeded(limit, at.file, at.line, `more than ${READER_LIMITS[limit]} ${what}`);
+    if (this.spent[limit] > READER_LIMITS[limit])
+      throw new ReaderLimitExceeded(limit, at.file, at.line, `more than ${READER_LIMITS[limit]} ${what}`);
   }
 }

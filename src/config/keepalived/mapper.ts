@@ -12,8 +12,14 @@ import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from '
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import {
-  readSyncGroup, readTrackFile, readTrackProcess, readVrrpScript,
-  type SyncGroupDefinition, type TrackFileDefinition, type TrackProcessDefinition, type VrrpScriptDefinition,
+  readSyncGroup,
+  readTrackFile,
+  readTrackProcess,
+  readVrrpScript,
+  type SyncGroupDefinition,
+  type TrackFileDefinition,
+  type TrackProcessDefinition,
+  type VrrpScriptDefinition,
 } from './scripts.js';
 import type { TrackedNames } from './tracking.js';
 
@@ -29,16 +35,34 @@ export interface MappedConfig {
 
 /** RouterConfigInput field -> the keepalived keyword a user wrote, for messages. */
 const KEYWORD_OF_FIELD: Readonly<Record<string, string>> = {
-  name: 'vrrp_instance', interface: 'interface', vrid: 'virtual_router_id', version: 'version', family: 'virtual_ipaddress',
-  priority: 'priority', advertIntervalCs: 'advert_int', initialState: 'state', preempt: 'nopreempt',
-  preemptDelayMs: 'preempt_delay', acceptMode: 'accept', primaryAddress: 'unicast_src_ip', virtualAddresses: 'virtual_ipaddress',
-  auth: 'authentication', unicastPeers: 'unicast_peer', strictAddressList: 'strict_mode', announce: 'garp_*',
+  name: 'vrrp_instance',
+  interface: 'interface',
+  vrid: 'virtual_router_id',
+  version: 'version',
+  family: 'virtual_ipaddress',
+  priority: 'priority',
+  advertIntervalCs: 'advert_int',
+  initialState: 'state',
+  preempt: 'nopreempt',
+  preemptDelayMs: 'preempt_delay',
+  acceptMode: 'accept',
+  primaryAddress: 'unicast_src_ip',
+  virtualAddresses: 'virtual_ipaddress',
+  auth: 'authentication',
+  unicastPeers: 'unicast_peer',
+  strictAddressList: 'strict_mode',
+  announce: 'garp_*',
 };
 
 /** Stands in for a source address the runtime will read from the interface, only to validate the rest. */
 const PLACEHOLDER_SOURCE = { 4: '0.0.0.1', 6: 'fe80::ffff:ffff:ffff:fffe' } as const;
 
-export function mapKeepalivedStatements(statements: readonly Statement[], mainFile: string, diagnostics: DiagnosticList): MappedConfig {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export function mapKeepalivedStatements(
+  statements: readonly Statement[],
+  mainFile: string,
+  diagnostics: DiagnosticList,
+): MappedConfig {
   const globals: KeepalivedGlobals = { enableScriptSecurity: false, checkUnicastSource: false, announce: {} };
   for (const statement of statements) {
     if (statement.keyword === 'global_defs') {
@@ -53,11 +77,15 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_script')) {
     const script = readVrrpScript(statement, diagnostics);
     if (!script) continue;
-    if (scripts.some((s) => s.name === script.name)) diagnostics.error(statement, `vrrp_script ${script.name} is defined twice`);
+    if (scripts.some((s) => s.name === script.name))
+      diagnostics.error(statement, `vrrp_script ${script.name} is defined twice`);
     else scripts.push(script);
   }
   if (scripts.length > 0 && !globals.enableScriptSecurity) {
-    diagnostics.warning(scripts[0]!.at, 'scripts are configured without enable_script_security (keepalived reports this as a security violation)');
+    diagnostics.warning(
+      scripts[0]!.at,
+      'scripts are configured without enable_script_security (keepalived reports this as a security violation)',
+    );
   }
 
   const trackFiles = readDefinitions(statements, ['vrrp_track_file', 'track_file'], readTrackFile, diagnostics);
@@ -75,7 +103,10 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
     if (!mapped) continue;
     const first = names.get(mapped.router.name);
     if (first) {
-      diagnostics.error(statement, `vrrp_instance ${mapped.router.name} is defined twice (first at ${first.file}:${first.line})`);
+      diagnostics.error(
+        statement,
+        `vrrp_instance ${mapped.router.name} is defined twice (first at ${first.file}:${first.line})`,
+      );
       continue;
     }
     names.set(mapped.router.name, statement);
@@ -109,7 +140,7 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
     diagnostics.error(
       { file: mainFile, line: 1 },
       lvs
-        ? 'no vrrp_instance: nothing for vrrp-engine to run (this file configures only keepalived\'s LVS load balancer, virtual_server, which vrrp-engine is not; run keepalived for it)'
+        ? "no vrrp_instance: nothing for vrrp-engine to run (this file configures only keepalived's LVS load balancer, virtual_server, which vrrp-engine is not; run keepalived for it)"
         : 'no vrrp_instance: nothing to run',
     );
   }
@@ -117,7 +148,11 @@ export function mapKeepalivedStatements(statements: readonly Statement[], mainFi
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
   return {
-    input: { routers, ...(vips.length > 0 ? { vips } : {}), ...(globals.scheduling ? { scheduling: globals.scheduling } : {}) },
+    input: {
+      routers,
+      ...(vips.length > 0 ? { vips } : {}),
+      ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
+    },
     globals,
     scripts,
     trackFiles,
@@ -138,7 +173,8 @@ function readDefinitions<T extends { readonly name: string }>(
   for (const statement of statements.filter((s) => keywords.includes(s.keyword))) {
     const definition = read(statement, diagnostics);
     if (!definition) continue;
-    if (found.some((other) => other.name === definition.name)) diagnostics.error(statement, `${statement.keyword} ${definition.name} is defined twice`);
+    if (found.some((other) => other.name === definition.name))
+      diagnostics.error(statement, `${statement.keyword} ${definition.name} is defined twice`);
     else found.push(definition);
   }
   return found;

@@ -4,7 +4,7 @@
 // at most READER_LIMITS.blockDepth deep: a deeper one is an error and skipped, so the recursion (here
 // and in the mapper) stays shallow whatever the file holds.
 
-import { DiagnosticList, type SourcePosition } from './diagnostics.js';
+import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Token } from './lexer.js';
 import { READER_LIMITS } from './limits.js';
 
@@ -83,7 +83,14 @@ export function parseStatements(tokens: readonly Token[], diagnostics: Diagnosti
     const next = tokens[look];
     if (next?.kind === 'open') {
       index = look + 1;
-      return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line, block: openBlock(next, depth + 1) };
+      return {
+        keyword: first.text,
+        args,
+        rest: first.rest ?? '',
+        file: first.file,
+        line: first.line,
+        block: openBlock(next, depth + 1),
+      };
     }
     return { keyword: first.text, args, rest: first.rest ?? '', file: first.file, line: first.line };
   };

@@ -2,7 +2,15 @@
 // file and line; src/config/keepalived/health-plan.ts turns them into a HealthPlan that startHealth runs.
 
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { emptyPendingFeatures, readNotifyCommand, readTracking, readWeight, splitCommand, type PendingInstanceFeatures, type TrackedNames } from './tracking.js';
+import {
+  emptyPendingFeatures,
+  readNotifyCommand,
+  readTracking,
+  readWeight,
+  splitCommand,
+  type PendingInstanceFeatures,
+  type TrackedNames,
+} from './tracking.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import { readInteger, readSeconds, singleArg } from './values.js';
@@ -37,7 +45,11 @@ function namedBlock(statement: Statement, what: string, diagnostics: DiagnosticL
 }
 
 /** `weight N [reverse]` of a tracked object definition. */
-function readWeightLine(child: Statement, max: number, diagnostics: DiagnosticList): { weight: number; reverse: boolean } | undefined {
+function readWeightLine(
+  child: Statement,
+  max: number,
+  diagnostics: DiagnosticList,
+): { weight: number; reverse: boolean } | undefined {
   const [value, reverse] = child.args;
   if (!value || child.args.length > 2 || (reverse && reverse.text !== 'reverse')) {
     diagnostics.error(child, `weight takes a number from -${max} to ${max} and optionally "reverse"`);
@@ -47,6 +59,7 @@ function readWeightLine(child: Statement, max: number, diagnostics: DiagnosticLi
   return weight === undefined ? undefined : { weight, reverse: reverse !== undefined };
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList): VrrpScriptDefinition | undefined {
   const name = namedBlock(statement, 'vrrp_script', diagnostics);
   if (name === undefined) return undefined;
@@ -87,7 +100,8 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
         fall = readInteger(child, 1, 1_000_000, diagnostics) ?? fall;
         break;
       case 'user':
-        if (child.args.length < 1 || child.args.length > 2) diagnostics.error(child, 'user takes a user name and optionally a group');
+        if (child.args.length < 1 || child.args.length > 2)
+          diagnostics.error(child, 'user takes a user name and optionally a group');
         else user = child.args.map((w) => w.text).join(' ');
         break;
       case 'init_fail':
@@ -103,8 +117,18 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
   }
   if (command === undefined) return undefined;
   return {
-    name, script, command, interval, ...(timeout !== undefined ? { timeout } : {}), weight, weightReverse, rise, fall,
-    ...(user !== undefined ? { user } : {}), initFail, at: statement,
+    name,
+    script,
+    command,
+    interval,
+    ...(timeout !== undefined ? { timeout } : {}),
+    weight,
+    weightReverse,
+    rise,
+    fall,
+    ...(user !== undefined ? { user } : {}),
+    initFail,
+    at: statement,
   };
 }
 
@@ -141,7 +165,8 @@ export function readTrackFile(statement: Statement, diagnostics: DiagnosticList)
         const words = child.args.map((w) => w.text);
         const overwrite = words[words.length - 1] === 'overwrite';
         if (overwrite) words.pop();
-        if (words.length > 1 || (words.length === 1 && !/^[+-]?\d+$/.test(words[0]!))) diagnostics.error(child, 'init_file takes an optional number and optionally "overwrite"');
+        if (words.length > 1 || (words.length === 1 && !/^[+-]?\d+$/.test(words[0]!)))
+          diagnostics.error(child, 'init_file takes an optional number and optionally "overwrite"');
         else init = { value: words.length === 1 ? Number(words[0]) : 0, overwrite };
         break;
       }
@@ -173,7 +198,11 @@ export interface TrackProcessDefinition {
 }
 
 /** vrrp_track_process (or track_process) NAME { process NAME [ARGS...]; param_match; weight; quorum; ... } */
-export function readTrackProcess(statement: Statement, diagnostics: DiagnosticList): TrackProcessDefinition | undefined {
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+export function readTrackProcess(
+  statement: Statement,
+  diagnostics: DiagnosticList,
+): TrackProcessDefinition | undefined {
   const name = namedBlock(statement, statement.keyword, diagnostics);
   if (name === undefined) return undefined;
   let process: string | undefined;
@@ -194,7 +223,8 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
         break;
       case 'param_match': {
         const value = child.args[0]?.text;
-        if (child.args.length !== 1 || (value !== 'partial' && value !== 'initial')) diagnostics.error(child, 'param_match takes initial or partial');
+        if (child.args.length !== 1 || (value !== 'partial' && value !== 'initial'))
+          diagnostics.error(child, 'param_match takes initial or partial');
         else {
           paramMatch = value;
           paramMatchGiven = true;
@@ -227,10 +257,23 @@ export function readTrackProcess(statement: Statement, diagnostics: DiagnosticLi
     diagnostics.error(statement, `${statement.keyword} ${name} has no process`);
     return undefined;
   }
-  if (quorumMax !== undefined && quorumMax < quorum) diagnostics.error(statement, `${statement.keyword} ${name}: quorum_max is below quorum`);
+  if (quorumMax !== undefined && quorumMax < quorum)
+    diagnostics.error(statement, `${statement.keyword} ${name}: quorum_max is below quorum`);
   // keepalived: param_match with no parameters means the command must have none.
   const matched = parameters.length > 0 || paramMatchGiven ? { parameters } : {};
-  return { name, process, ...matched, paramMatch, fullCommand, weight, weightReverse, quorum, ...(quorumMax !== undefined ? { quorumMax } : {}), terminateDelay, at: statement };
+  return {
+    name,
+    process,
+    ...matched,
+    paramMatch,
+    fullCommand,
+    weight,
+    weightReverse,
+    quorum,
+    ...(quorumMax !== undefined ? { quorumMax } : {}),
+    terminateDelay,
+    at: statement,
+  };
 }
 
 export interface SyncGroupDefinition {
@@ -247,7 +290,12 @@ const GROUP_TRACKING = new Set(['track_script', 'track_interface', 'track_file',
 const GROUP_NOTIFY = new Set(['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop']);
 
 /** vrrp_sync_group NAME { group { VI_1 VI_2 } notify_* ... track_* ... } */
-export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<string>, known: TrackedNames, diagnostics: DiagnosticList): SyncGroupDefinition | undefined {
+export function readSyncGroup(
+  statement: Statement,
+  instanceNames: ReadonlySet<string>,
+  known: TrackedNames,
+  diagnostics: DiagnosticList,
+): SyncGroupDefinition | undefined {
   const name = namedBlock(statement, 'vrrp_sync_group', diagnostics);
   if (name === undefined) return undefined;
   const instances: string[] = [];
@@ -256,7 +304,8 @@ export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<s
   for (const child of statement.block ?? []) {
     if (child.keyword === 'group') {
       for (const member of child.block ?? []) {
-        if (!instanceNames.has(member.keyword)) diagnostics.error(member, `vrrp_sync_group ${name}: no vrrp_instance ${member.keyword}`);
+        if (!instanceNames.has(member.keyword))
+          diagnostics.error(member, `vrrp_sync_group ${name}: no vrrp_instance ${member.keyword}`);
         else instances.push(member.keyword);
       }
     } else if (GROUP_TRACKING.has(child.keyword)) {
@@ -270,6 +319,10 @@ export function readSyncGroup(statement: Statement, instanceNames: ReadonlySet<s
     }
   }
   // keepalived 2.2.7 keeps a one-member group (with a warning) and drops an empty one.
-  if (instances.length === 1) diagnostics.warning(statement, `vrrp_sync_group ${name} has only one instance (${instances[0]}): this probably isn't what you want`);
+  if (instances.length === 1)
+    diagnostics.warning(
+      statement,
+      `vrrp_sync_group ${name} has only one instance (${instances[0]}): this probably isn't what you want`,
+    );
   return { name, instances, features, trackingWeight, at: statement };
 }

@@ -23,7 +23,13 @@ export interface PendingInstanceFeatures {
   readonly notify: Readonly<Record<string, readonly string[]>>;
 }
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] extends Readonly<Record<string, infer V>> ? Record<string, V> : T[K] };
+type Mutable<T> = {
+  -readonly [K in keyof T]: T[K] extends readonly (infer U)[]
+    ? U[]
+    : T[K] extends Readonly<Record<string, infer V>>
+      ? Record<string, V>
+      : T[K];
+};
 export type PendingCollector = Mutable<PendingInstanceFeatures>;
 
 export function emptyPendingFeatures(): PendingCollector {
@@ -44,7 +50,12 @@ const TRACK_KINDS = {
   track_interface: { list: 'trackInterfaces', known: undefined, definition: undefined },
 } as const;
 
-export function readTracking(statement: Statement, known: TrackedNames, pending: PendingCollector, diagnostics: DiagnosticList): void {
+export function readTracking(
+  statement: Statement,
+  known: TrackedNames,
+  pending: PendingCollector,
+  diagnostics: DiagnosticList,
+): void {
   const kind = TRACK_KINDS[statement.keyword as keyof typeof TRACK_KINDS];
   if (kind === undefined) {
     diagnostics.warning(statement, `${statement.keyword} is not supported: ignored`);
@@ -65,7 +76,11 @@ export function readTracking(statement: Statement, known: TrackedNames, pending:
     if (kind.known !== undefined && !known[kind.known].has(line.keyword)) {
       diagnostics.error(line, `${statement.keyword} ${line.keyword}: no ${kind.definition} of that name`);
     }
-    pending[kind.list].push({ name: line.keyword, ...(weight !== undefined ? { weight } : {}), ...(reverse ? { reverse } : {}) });
+    pending[kind.list].push({
+      name: line.keyword,
+      ...(weight !== undefined ? { weight } : {}),
+      ...(reverse ? { reverse } : {}),
+    });
   }
 }
 
@@ -78,7 +93,10 @@ export function readNotifyCommand(statement: Statement, pending: PendingCollecto
   // keepalived: `notify_master "/path/script arg" [USER [GROUP]]`.
   const withUser = /^"((?:[^"\\]|\\.)*)"\s+\S+(?:\s+\S+)?\s*$/.exec(statement.rest.trim());
   if (withUser) {
-    diagnostics.warning(statement, `${statement.keyword}: a user after the command is not supported; it runs as script_user`);
+    diagnostics.warning(
+      statement,
+      `${statement.keyword}: a user after the command is not supported; it runs as script_user`,
+    );
     try {
       pending.notify[statement.keyword] = splitCommandLine(withUser[1]!);
     } catch (error) {

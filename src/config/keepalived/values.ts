@@ -21,17 +21,31 @@ export function singleArg(statement: Statement, diagnostics: DiagnosticList): Wo
 /** A keyword that takes no value (nopreempt, vrrp_strict, ...). */
 export function noArgs(statement: Statement, diagnostics: DiagnosticList): boolean {
   if (statement.args.length === 0) return true;
-  diagnostics.error(statement, `${statement.keyword} takes no value, got "${statement.args.map((w) => w.text).join(' ')}"`);
+  diagnostics.error(
+    statement,
+    `${statement.keyword} takes no value, got "${statement.args.map((w) => w.text).join(' ')}"`,
+  );
   return false;
 }
 
-export function readInteger(statement: Statement, min: number, max: number, diagnostics: DiagnosticList): number | undefined {
+export function readInteger(
+  statement: Statement,
+  min: number,
+  max: number,
+  diagnostics: DiagnosticList,
+): number | undefined {
   const word = singleArg(statement, diagnostics);
   if (!word) return undefined;
   return integerValue(word, statement.keyword, min, max, diagnostics);
 }
 
-export function integerValue(word: Word, what: string, min: number, max: number, diagnostics: DiagnosticList): number | undefined {
+export function integerValue(
+  word: Word,
+  what: string,
+  min: number,
+  max: number,
+  diagnostics: DiagnosticList,
+): number | undefined {
   const value = /^[+-]?\d+$/.test(word.text) ? Number(word.text) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     diagnostics.error(word, `${what} must be a whole number from ${min} to ${max}, got "${word.text}"`);
@@ -41,12 +55,20 @@ export function integerValue(word: Word, what: string, min: number, max: number,
 }
 
 /** A decimal number of seconds (keepalived accepts fractions where it says so), as a float. */
-export function readSeconds(statement: Statement, min: number, max: number, diagnostics: DiagnosticList): number | undefined {
+export function readSeconds(
+  statement: Statement,
+  min: number,
+  max: number,
+  diagnostics: DiagnosticList,
+): number | undefined {
   const word = singleArg(statement, diagnostics);
   if (!word) return undefined;
   const value = /^\d+(\.\d+)?$|^\.\d+$/.test(word.text) ? Number(word.text) : NaN;
   if (Number.isNaN(value) || value < min || value > max) {
-    diagnostics.error(word, `${statement.keyword} must be a number of seconds from ${min} to ${max}, got "${word.text}"`);
+    diagnostics.error(
+      word,
+      `${statement.keyword} must be a number of seconds from ${min} to ${max}, got "${word.text}"`,
+    );
     return undefined;
   }
   return value;
@@ -71,7 +93,12 @@ export interface ParsedAddress {
 }
 
 /** `ADDR` or `ADDR/PREFIX`, canonical text form; undefined (reported) if it is not one. */
-export function readAddress(word: Word, what: string, diagnostics: DiagnosticList, allowPrefix = false): ParsedAddress | undefined {
+export function readAddress(
+  word: Word,
+  what: string,
+  diagnostics: DiagnosticList,
+  allowPrefix = false,
+): ParsedAddress | undefined {
   const [text, prefix, extra] = word.text.split('/');
   if (extra !== undefined || (prefix !== undefined && !allowPrefix) || !ipaddr.isValid(text!)) {
     diagnostics.error(word, `${what}: "${word.text}" is not an ${allowPrefix ? 'IP address[/prefix]' : 'IP address'}`);

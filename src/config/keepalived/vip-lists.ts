@@ -15,7 +15,9 @@ export interface ParsedVip extends ParsedAddress {
 }
 
 /** Which list is read, and the router field its positions are reported under. */
-export type VipList = { readonly keyword: 'virtual_ipaddress'; readonly field: 'virtualAddresses' } | { readonly keyword: 'virtual_ipaddress_excluded'; readonly field: 'excludedAddresses' };
+export type VipList =
+  | { readonly keyword: 'virtual_ipaddress'; readonly field: 'virtualAddresses' }
+  | { readonly keyword: 'virtual_ipaddress_excluded'; readonly field: 'excludedAddresses' };
 
 const VIP_FLAGS: Readonly<Record<string, string>> = {
   home: 'home (IPv6 home address) is not supported and is ignored',
@@ -39,7 +41,12 @@ export function readVips(
   const vips: ParsedVip[] = [];
   const firstAt = new Map<string, SourcePosition>();
   for (const line of block.block ?? []) {
-    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, list.keyword, diagnostics, true);
+    const address = readAddress(
+      { text: line.keyword, quoted: false, file: line.file, line: line.line },
+      list.keyword,
+      diagnostics,
+      true,
+    );
     const options = readVipOptions(line, iface, vmacName, diagnostics);
     if (!address || !options) continue;
     const first = firstAt.get(address.address);
@@ -75,6 +82,7 @@ export function readVips(
   return vips;
 }
 
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 function readVipOptions(
   line: Statement,
   iface: string | undefined,
@@ -143,8 +151,14 @@ function readVipOptions(
   }
   if (label !== undefined) {
     const base = result.dev ?? vmacName ?? iface;
-    if (base !== undefined && (label.text.length > MAX_INTERFACE_NAME || !(label.text === base || label.text.startsWith(`${base}:`)))) {
-      diagnostics.error(label, `label "${label.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`);
+    if (
+      base !== undefined &&
+      (label.text.length > MAX_INTERFACE_NAME || !(label.text === base || label.text.startsWith(`${base}:`)))
+    ) {
+      diagnostics.error(
+        label,
+        `label "${label.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`,
+      );
       ok = false;
     } else result.label = label.text;
   }
@@ -160,12 +174,24 @@ interface VipOptions {
 }
 
 /** unicast_peer { ADDR [min_ttl N] [max_ttl N] }; our own source address is left out, with a warning. */
-export function readPeers(block: Statement, source: ParsedAddress | undefined, diagnostics: DiagnosticList, positions: Map<string, SourcePosition>): string[] {
+export function readPeers(
+  block: Statement,
+  source: ParsedAddress | undefined,
+  diagnostics: DiagnosticList,
+  positions: Map<string, SourcePosition>,
+): string[] {
   const peers: string[] = [];
   for (const line of block.block ?? []) {
-    const address = readAddress({ text: line.keyword, quoted: false, file: line.file, line: line.line }, 'unicast_peer', diagnostics);
+    const address = readAddress(
+      { text: line.keyword, quoted: false, file: line.file, line: line.line },
+      'unicast_peer',
+      diagnostics,
+    );
     if (line.args.length > 0) {
-      diagnostics.warning(line, `unicast_peer options (${line.args.map((w) => w.text).join(' ')}) are not supported yet and are ignored`);
+      diagnostics.warning(
+        line,
+        `unicast_peer options (${line.args.map((w) => w.text).join(' ')}) are not supported yet and are ignored`,
+      );
     }
     if (!address) continue;
     if (source && address.address === source.address) {

@@ -20,7 +20,8 @@ const DEFAULT_INTERVAL_MS = 1000;
 const MAX_READ_BYTES = 4096;
 // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
-const INIT_WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const INIT_WRITE_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 function notRegular(path: string): Error {
   return new Error(`${path} is not a regular file`);
@@ -80,7 +81,16 @@ export class FileCheck implements RunningCheck {
   }
 
   status(): CheckStatus {
-    return { name: this.name, kind: this.kind, up: true, value: this.value, lastResult: this.lastResult, failures: 0, successes: 0, runs: this.runs };
+    return {
+      name: this.name,
+      kind: this.kind,
+      up: true,
+      value: this.value,
+      lastResult: this.lastResult,
+      failures: 0,
+      successes: 0,
+      runs: this.runs,
+    };
   }
 
   start(onChange: (verdict: CheckVerdict) => void): void {
@@ -113,7 +123,10 @@ export class FileCheck implements RunningCheck {
   /** keepalived init_file: writes the initial value when the file is missing (or always, with overwrite). */
   private async initialise(): Promise<void> {
     if (this.spec.initValue === undefined) return;
-    const exists = await access(this.spec.path).then(() => true, () => false);
+    const exists = await access(this.spec.path).then(
+      () => true,
+      () => false,
+    );
     if (exists && !this.spec.initOverwrite) return;
     await writeFile(this.spec.path, `${this.spec.initValue}\n`, { flag: INIT_WRITE_FLAGS }).catch((error: Error) => {
       this.lastResult = `cannot write the initial value: ${error.message}`;

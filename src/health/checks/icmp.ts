@@ -11,7 +11,12 @@ interface PingSession {
   on(event: 'error', listener: (error: Error) => void): void;
 }
 interface NetPing {
-  createSession(options: { networkProtocol: number; timeout: number; retries: number; packetSize?: number }): PingSession;
+  createSession(options: {
+    networkProtocol: number;
+    timeout: number;
+    retries: number;
+    packetSize?: number;
+  }): PingSession;
   NetworkProtocol: { IPv4: number; IPv6: number };
 }
 
@@ -31,7 +36,14 @@ export class PingSessions {
     return new Promise((resolve) => {
       try {
         session.pingHost(host, (error) =>
-          resolve(error ? { ok: false, detail: `${host}: ${error.constructor.name === 'RequestTimedOutError' ? `no echo reply within ${timeoutMs} ms` : error.message}` } : { ok: true, detail: `echo reply from ${host}` }),
+          resolve(
+            error
+              ? {
+                  ok: false,
+                  detail: `${host}: ${error.constructor.name === 'RequestTimedOutError' ? `no echo reply within ${timeoutMs} ms` : error.message}`,
+                }
+              : { ok: true, detail: `echo reply from ${host}` },
+          ),
         );
       } catch (error) {
         resolve({ ok: false, detail: `${host}: ${(error as Error).message}` });

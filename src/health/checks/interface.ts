@@ -44,8 +44,18 @@ export class InterfaceCheck implements RunningCheck {
 
   status(): CheckStatus {
     const known = this.links.isUp(this.spec.interface) !== undefined;
-    const lastResult = known ? `${this.spec.interface} link ${this.up ? 'up' : 'down'}` : `no interface ${this.spec.interface}`;
-    return { name: this.name, kind: this.kind, up: this.up, lastResult, failures: this.up ? 0 : 1, successes: this.up ? 1 : 0, runs: this.changes };
+    const lastResult = known
+      ? `${this.spec.interface} link ${this.up ? 'up' : 'down'}`
+      : `no interface ${this.spec.interface}`;
+    return {
+      name: this.name,
+      kind: this.kind,
+      up: this.up,
+      lastResult,
+      failures: this.up ? 0 : 1,
+      successes: this.up ? 1 : 0,
+      runs: this.changes,
+    };
   }
 
   start(onChange: (verdict: CheckVerdict) => void): void {

@@ -22,20 +22,22 @@ export interface ProcessEntry {
 export async function scanProcesses(withCommandLines: boolean, procRoot = '/proc'): Promise<ProcessEntry[]> {
   const names = await readdir(procRoot);
   const entries = await Promise.all(
-    names.filter((name) => /^\d+$/.test(name)).map(async (name): Promise<ProcessEntry | undefined> => {
-      try {
-        const stat = await readFile(`${procRoot}/${name}/stat`, 'utf8');
-        const close = stat.lastIndexOf(')');
-        if (stat[close + 2] === 'Z') return undefined; // a zombie is not running
-        const comm = stat.slice(stat.indexOf('(') + 1, close);
-        if (!withCommandLines) return { pid: Number(name), comm, argv: [] };
-        const argv = (await readFile(`${procRoot}/${name}/cmdline`, 'utf8')).split('\0');
-        if (argv[argv.length - 1] === '') argv.pop();
-        return { pid: Number(name), comm, argv };
-      } catch {
-        return undefined;
-      }
-    }),
+    names
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name): Promise<ProcessEntry | undefined> => {
+        try {
+          const stat = await readFile(`${procRoot}/${name}/stat`, 'utf8');
+          const close = stat.lastIndexOf(')');
+          if (stat[close + 2] === 'Z') return undefined; // a zombie is not running
+          const comm = stat.slice(stat.indexOf('(') + 1, close);
+          if (!withCommandLines) return { pid: Number(name), comm, argv: [] };
+          const argv = (await readFile(`${procRoot}/${name}/cmdline`, 'utf8')).split('\0');
+          if (argv[argv.length - 1] === '') argv.pop();
+          return { pid: Number(name), comm, argv };
+        } catch {
+          return undefined;
+        }
+      }),
   );
   return entries.filter((entry): entry is ProcessEntry => entry !== undefined);
 }
@@ -51,7 +53,9 @@ export function needsCommandLine(spec: ProcessCheckSpec): boolean {
  * An empty parameter list means the command must have no arguments.
  */
 export function processMatches(spec: ProcessCheckSpec, entry: ProcessEntry): boolean {
-  const nameMatches = needsCommandLine(spec) ? entry.argv[0] === spec.process : entry.comm === spec.process.slice(0, COMM_LENGTH);
+  const nameMatches = needsCommandLine(spec)
+    ? entry.argv[0] === spec.process
+    : entry.comm === spec.process.slice(0, COMM_LENGTH);
   if (!nameMatches) return false;
   const wanted = spec.parameters;
   if (wanted === undefined) return true;
@@ -63,7 +67,10 @@ export function processMatches(spec: ProcessCheckSpec, entry: ProcessEntry): boo
     case 'partial':
       return args.length >= wanted.length && wanted.every((arg, index) => args[index] === arg);
     case 'initial':
-      return args.length >= wanted.length && wanted.every((arg, index) => (index === last ? args[index]!.startsWith(arg) : args[index] === arg));
+      return (
+        args.length >= wanted.length &&
+        wanted.every((arg, index) => (index === last ? args[index]!.startsWith(arg) : args[index] === arg))
+      );
   }
 }
 
@@ -81,7 +88,10 @@ export class ProcessCheck implements RunningCheck {
   private onChange: ((verdict: CheckVerdict) => void) | undefined;
   private readonly scan: () => Promise<readonly ProcessEntry[]>;
 
-  constructor(spec: ProcessCheckSpec, scan: () => Promise<readonly ProcessEntry[]> = () => scanProcesses(needsCommandLine(spec))) {
+  constructor(
+    spec: ProcessCheckSpec,
+    scan: () => Promise<readonly ProcessEntry[]> = () => scanProcesses(needsCommandLine(spec)),
+  ) {
     this.name = spec.name;
     this.spec = spec;
     this.scan = scan;
@@ -93,7 +103,15 @@ export class ProcessCheck implements RunningCheck {
 
   status(): CheckStatus {
     const failing = this.lostSinceMs !== undefined ? 1 : 0;
-    return { name: this.name, kind: this.kind, up: this.up, lastResult: this.lastResult, failures: failing, successes: 1 - failing, runs: this.runs };
+    return {
+      name: this.name,
+      kind: this.kind,
+      up: this.up,
+      lastResult: this.lastResult,
+      failures: failing,
+      successes: 1 - failing,
+      runs: this.runs,
+    };
   }
 
   start(onChange: (verdict: CheckVerdict) => void): void {

@@ -6,7 +6,12 @@ import { describeOutcome, succeeded } from '../runner-protocol.js';
 import type { ProbeResult } from '../check.js';
 import type { RunAs } from '../users.js';
 
-export async function probeScript(runner: CommandRunner, argv: readonly string[], timeoutMs: number, runAs: RunAs | undefined): Promise<ProbeResult> {
+export async function probeScript(
+  runner: CommandRunner,
+  argv: readonly string[],
+  timeoutMs: number,
+  runAs: RunAs | undefined,
+): Promise<ProbeResult> {
   const outcome = await runner.run({ argv, timeoutMs, ...(runAs ?? {}) });
   return { ok: succeeded(outcome), detail: describeOutcome(outcome) };
 }

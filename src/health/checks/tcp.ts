@@ -16,9 +16,14 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => finish({ ok: false, detail: `no connection to ${host}:${port} within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `no connection to ${host}:${port} within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.once('connect', () => finish({ ok: true, detail: `connected to ${host}:${port}` }));
-    socket.once('error', (error: Error) => finish({ ok: false, detail: `${host}:${port}: ${errorCode(error) ?? error.message}` }));
+    socket.once('error', (error: Error) =>
+      finish({ ok: false, detail: `${host}:${port}: ${errorCode(error) ?? error.message}` }),
+    );
     socket.connect({ host, port });
   });
 }
