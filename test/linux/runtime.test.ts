@@ -133,7 +133,10 @@ t.test('bin/vrrp-engine in two namespaces', { skip: skip ?? false }, async (t) =
     await b.waitFor('B started', (l) => l.event === 'started');
     await eventually('VIP on A only', () => hasVip(ns.a, dev.a) && !hasVip(ns.b, dev.b));
     // B may have won a moment before A's first advert (they start independently); it must end Backup.
-    await b.waitForState('Backup');
+    // The first Backup line is B's start, so wait until B has heard A and its latest state is Backup.
+    await b.waitFor('B hears A', (l) => l.event === 'advertReceived' && l.router === 'VI_1');
+    const lastState = (): unknown => b.lines.filter((l) => l.event === 'stateChange' && l.router === 'VI_1').at(-1)?.to;
+    await eventually('B ends Backup', () => lastState() === 'Backup');
     const settled = b.lines.length;
     await sleep(500); // several advert intervals
     t.notOk(
