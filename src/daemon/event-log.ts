@@ -230,17 +230,8 @@ export interface EngineLog {
   close(): void;
 }
 
-/**
- * Subscribes `logger` to every event of `engine` worth a line. Adverts are logged at trace level only.
- * Per-packet lines (notices, drops, port errors) log once a second per router and kind; state changes
- * and VIP lines up to TRANSITION_LINES_PER_SECOND a second per router, since a hostile advert stream
- * can flap a router as fast as its timers allow.
- */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
-export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: EngineLogOptions = {}): EngineLog {
-  const perPacket = new RateLimitedLog(logger, { burst: 1, ...options });
-  const transitions = new RateLimitedLog(logger, { burst: TRANSITION_LINES_PER_SECOND, ...options });
-
+/** State changes, VIP work and priority changes, each router's rate-limited apart. */
+function logTransitions(engine: Engine, transitions: RateLimitedLog): void {
   engine.on('stateChange', (e) => {
     transitions.write(`stateChange\u0000${e.router}`, 'info', () => [
       {
@@ -281,6 +272,10 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: 
       `${e.router}: priority ${e.from} -> ${e.to}`,
     ]);
   });
+}
+
+/** Notices, drops and port errors: a line a second per router and kind, with counts. */
+function logPerPacket(engine: Engine, perPacket: RateLimitedLog): void {
   engine.on('notice', (e) => {
     perPacket.write(`notice\u0000${e.router}\u0000${e.notice}`, 'warn', () => [
       { event: 'notice', router: e.router, interface: e.interface, notice: e.notice, detail: e.detail },
@@ -316,7 +311,20 @@ export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: 
       `${e.operation} failed${e.router ? ` for ${e.router}` : ''}: ${fields.message as string}`,
     ]);
   });
+}
 
+/**
+ * Subscribes `logger` to every event of `engine` worth a line. Adverts are logged at trace level only.
+ * Per-packet lines (notices, drops, port errors) log once a second per router and kind; state changes
+ * and VIP lines up to TRANSITION_LINES_PER_SECOND a second per router, since a hostile advert stream
+ * can flap a router as fast as its timers allow.
+ */
+export function logEngineEvents(engine: Engine, logger: RuntimeLogger, options: EngineLogOptions = {}): EngineLog {
+  const perPacket = new RateLimitedLog(logger, { burst: 1, ...options });
+  const transitions = new RateLimitedLog(logger, { burst: TRANSITION_LINES_PER_SECOND, ...options });
+
+  logTransitions(engine, transitions);
+  logPerPacket(engine, perPacket);
   // Per-advert lines only when asked for: the engine skips building these events with no listener.
   // Like stateChange lines they carry the engine's own clock (clockMs: monotonic, ms); a received
   // advert's is the kernel's receive time, the one a down timer counts from.

@@ -2,10 +2,12 @@
 // and drop tables left by a killed run, VMACs removed, and the lines that say so. Failures that must
 // not stop a start or a stop are logged here, not thrown.
 
+import { addressesByInterface, ownedAddresses, placement } from '../core/address-placement.js';
 import type { VirtualRouterConfig } from '../core/types.js';
 import { acceptModeInEffect } from '../core/virtual-router.js';
 import type { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import type { LinuxAddressPort } from '../linux/addresses.js';
+import type { PacketPortError } from '../linux/packet-port.js';
 import type { VmacManager, VmacPlan } from '../linux/vmac.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { ResolvedRouter } from './check-input.js';
@@ -131,4 +133,37 @@ export function logStarted(
     },
     `running ${configs.length} virtual router(s)`,
   );
+}
+
+/** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
+export function placements(config: VirtualRouterConfig): string[] {
+  return ownedAddresses(config).map((address) => placement(config, address));
+}
+
+/** The routers' addresses by the interface each lives on, each address once per interface. */
+export function byInterface(configs: readonly VirtualRouterConfig[]): Map<string, string[]> {
+  const groups = new Map<string, Set<string>>();
+  for (const config of configs) {
+    for (const [iface, addresses] of addressesByInterface(config)) {
+      if (addresses.length === 0) continue;
+      const group = groups.get(iface) ?? groups.set(iface, new Set()).get(iface)!;
+      for (const address of addresses) group.add(address);
+    }
+  }
+  return new Map([...groups].map(([iface, set]) => [iface, [...set]]));
+}
+
+/** The line for a VRRP socket's failure (LinuxPacketPort's onError). */
+export function packetPortErrorLogger(logger: RuntimeLogger): (event: PacketPortError) => void {
+  return (event) =>
+    logger.error(
+      {
+        event: 'error',
+        operation: event.operation,
+        interface: event.interface,
+        family: event.family,
+        error: errorFields(event.error),
+      },
+      `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
+    );
 }

@@ -18,7 +18,6 @@
 // One runtime, however many routers: one raw socket per (interface, family) in use, opened when its
 // first router comes and closed when its last one leaves, and one link watcher.
 
-import { addressesByInterface, ownedAddresses, placement } from '../core/address-placement.js';
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
@@ -34,23 +33,20 @@ import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { LinkWatcher } from '../linux/links.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
-import { LinuxPacketPort, type PacketPortError } from '../linux/packet-port.js';
+import { LinuxPacketPort } from '../linux/packet-port.js';
 import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js';
+import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type OpenedAtStart } from './start-steps.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
-import { isDefaultScheduling } from '../model/scheduling.js';
-import {
-  applyProcessScheduling,
-  armRealtimeLimit,
-  describeScheduling,
-  type AppliedScheduling,
-} from '../linux/scheduling.js';
+import { armRealtimeLimit } from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
+  byInterface,
   closeFirewall,
+  packetPortErrorLogger,
+  placements,
   logOwnPeerDropped,
   logStarted,
-  prepareFirewall,
   removeLeftovers,
   removeVmacs,
 } from './host-setup.js';
@@ -59,52 +55,9 @@ import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
+export type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
+import type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
-
-/** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
-export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
-
-/** What `apply` did, by router name. */
-export interface ApplyResult {
-  /** Same settings (and VipSpecs): not touched. */
-  readonly unchanged: readonly string[];
-  /** Same name, interface, VRID, family and version (and VMAC): new settings applied in place, state kept. */
-  readonly reconfigured: readonly string[];
-  /** Same name, another identity: removed (released) and added again. */
-  readonly replaced: readonly string[];
-  readonly added: readonly string[];
-  /** Released: a Master sent its priority-0 advert and removed its VIPs. */
-  readonly removed: readonly string[];
-  /** Could not start with its new settings: a router already running keeps its old ones. */
-  readonly failed: readonly { readonly name: string; readonly error: Error }[];
-}
-
-export interface LinuxEngineHandle {
-  readonly engine: Engine;
-  /** The routers running now (validated, primary addresses filled in), in the order they were added. */
-  readonly routers: readonly VirtualRouterConfig[];
-  /** The runtime's one link watcher. */
-  readonly links: RuntimeLinks;
-  /**
-   * Changes the routers to `next` (its logger is ignored: the runtime keeps its own). Validates all of
-   * it first: a mistake rejects with ConfigError and changes nothing. Then, by router name: removed
-   * ones are released, added ones started (sockets, VMAC, leftover VIPs), changed ones reconfigured in
-   * place when their identity is the same, otherwise replaced. Calls run one at a time.
-   */
-  apply(next: LinuxEngineInput): Promise<ApplyResult>;
-  /** Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Idempotent. */
-  stop(): Promise<void>;
-  /**
-   * Whether a stop signal may send the Masters' priority-0 adverts from the addon at once, before
-   * JavaScript runs (the runners' StopSignals; VrrpRawSocket.setParting). Off until a runner turns it
-   * on: only a runner whose stop follows its stop signal at once, and releases (not keepalived's -V),
-   * should. While an apply() is queued or running it is off by itself (a stop would wait for it, and
-   * a Master would meanwhile advertise again after its priority 0).
-   */
-  armStopAdverts(on: boolean): void;
-  snapshot(): RouterSnapshot[];
-  counters(): EngineCounters;
-}
 
 /** Link up/down lines per interface a second before the rest are counted (rate-limited with counts). */
 const LINK_LINES_PER_SECOND = 5;
@@ -491,138 +444,80 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 }
 
-/** `interface address` of each of a router's addresses (VIPs and excluded) where it lives. */
-function placements(config: VirtualRouterConfig): string[] {
-  return ownedAddresses(config).map((address) => placement(config, address));
-}
-
-/** The routers' addresses by the interface each lives on, each address once per interface. */
-function byInterface(configs: readonly VirtualRouterConfig[]): Map<string, string[]> {
-  const groups = new Map<string, Set<string>>();
-  for (const config of configs) {
-    for (const [iface, addresses] of addressesByInterface(config)) {
-      if (addresses.length === 0) continue;
-      const group = groups.get(iface) ?? groups.set(iface, new Set()).get(iface)!;
-      for (const address of addresses) group.add(address);
-    }
-  }
-  return new Map([...groups].map(([iface, set]) => [iface, [...set]]));
-}
-
-export interface StartOptions {
-  /**
-   * Called once the runtime is set up (sockets open, leftovers removed, links read), just before the
-   * engine starts: listeners added here see the startup transitions (keepalived runs notify_backup for
-   * them), and inputs given here (a check failing from the start, keepalived's init_fail) are what the
-   * routers start with. A throw or rejection undoes the set-up and rejects startLinuxEngine.
-   */
-  readonly beforeStart?: (handle: LinuxEngineHandle) => void | Promise<void>;
-  /**
-   * Aborted while starting: startLinuxEngine undoes what it did and rejects with the signal's reason
-   * (checked between its steps). Aborted later: the handle stops, as handle.stop() does.
-   */
-  readonly signal?: AbortSignal | undefined;
-}
-
 /**
  * Validates `input`, cleans up after an earlier killed run, and starts the engine on the Linux ports.
  * Rejects with ConfigError (nothing touched) for a configuration mistake, with a coded Error (after
  * undoing what it did) when the host does not allow it to run (EPERM without CAP_NET_RAW, ...).
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export async function startLinuxEngine(
   input: LinuxEngineInput,
   options: StartOptions = {},
 ): Promise<LinuxEngineHandle> {
-  const signal = options.signal;
-  signal?.throwIfAborted(); // before anything is opened
+  options.signal?.throwIfAborted(); // before anything is opened
   const logger = input.logger ?? silentLogger;
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
-  const vmacManager = new VmacManager(macvlans, logger, client);
-  const firewall = new AcceptModeFirewall();
-  let plannedVmacs: VmacPlan[] = [];
-  let addressPort: LinuxAddressPort | undefined;
-  let watcher: LinkWatcher | undefined;
-  let packets: LinuxPacketPort | undefined;
+  const opened: OpenedAtStart = {
+    logger,
+    client,
+    macvlans,
+    vmacs: new VmacManager(macvlans, logger, client),
+    firewall: new AcceptModeFirewall(),
+    plannedVmacs: [],
+    addressPort: undefined,
+    watcher: undefined,
+    packets: undefined,
+  };
   try {
-    const checked = checkInput(input);
-    const routers: ResolvedRouter[] = [];
-    for (const router of checked.routers) {
-      const resolved = await resolveRouter(router, client);
-      logOwnPeerDropped(resolved, logger);
-      routers.push(resolved);
-    }
-    signal?.throwIfAborted();
-    const configs = routers.map((r) => r.config);
-    // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
-    let applied: AppliedScheduling | undefined;
-    if (!isDefaultScheduling(input.scheduling)) {
-      applied = applyProcessScheduling(input.scheduling!);
-      logger.info({ event: 'scheduling', ...applied }, `main thread scheduling: ${describeScheduling(applied)}`);
-    }
-    plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
-    addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
-
-    // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
-    const packetErrors = (event: PacketPortError) =>
-      logger.error(
-        {
-          event: 'error',
-          operation: event.operation,
-          interface: event.interface,
-          family: event.family,
-          error: errorFields(event.error),
-        },
-        `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
-      );
-    packets = new LinuxPacketPort(configs, { onError: packetErrors });
-    packets.open();
-
-    // --- From here on the host is changed. ---
-    // A VMAC's socket found no interface above (or one left by a killed run, now replaced): reopen it.
-    for (const plan of plannedVmacs) {
-      await vmacManager.create(plan);
-      packets.reopen(plan.name, false);
-    }
-    const vipsByInterface = byInterface(configs);
-    for (const [iface, addresses] of vipsByInterface) await removeLeftovers(addressPort, iface, addresses, logger);
-    await prepareFirewall(firewall, configs, logger);
-    signal?.throwIfAborted();
-
-    watcher = await LinkWatcher.start();
-
-    // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.
-    warmUpProtocolPaths(configs);
-    await addressPort.warmUpAdd(vipsByInterface);
-    signal?.throwIfAborted();
-    const runtime = new LinuxRuntime({
-      logger,
-      client,
-      macvlans,
-      vmacs: vmacManager,
-      packets,
-      watcher,
-      addressPort,
-      firewall,
-      routers,
-      vips: checked.vips,
-    });
-    await runtime.start(options.beforeStart);
-    logStarted(logger, configs, plannedVmacs);
-    if (applied !== undefined) armRealtimeLimit(applied, logger);
-    if (signal !== undefined) stopOnAbort(runtime, signal, logger);
-    return runtime;
+    return await startOn(input, options, opened);
   } catch (error) {
-    packets?.close();
-    watcher?.close();
-    addressPort?.close();
-    await closeFirewall(firewall, logger);
-    await removeVmacs(vmacManager, plannedVmacs, logger);
-    macvlans.close();
-    client.close();
+    await closeOpened(opened);
     throw error;
   }
+}
+
+/** startLinuxEngine's steps, in order; what each opens goes into `opened` for an undo. */
+async function startOn(
+  input: LinuxEngineInput,
+  options: StartOptions,
+  opened: OpenedAtStart,
+): Promise<LinuxEngineHandle> {
+  const { signal } = options;
+  const { logger, client, firewall } = opened;
+  const checked = checkInput(input);
+  const routers = await resolveRouters(checked.routers, client, logger);
+  signal?.throwIfAborted();
+  const configs = routers.map((r) => r.config);
+  // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
+  const applied = scheduleMainThread(input, logger);
+  opened.plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+  const addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
+  opened.addressPort = addressPort;
+
+  // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
+  const packets = new LinuxPacketPort(configs, { onError: packetPortErrorLogger(logger) });
+  opened.packets = packets;
+  packets.open();
+
+  // --- From here on the host is changed. ---
+  const vipsByInterface = await prepareHost(opened, packets, addressPort, configs);
+  signal?.throwIfAborted();
+
+  const watcher = await LinkWatcher.start();
+  opened.watcher = watcher;
+
+  // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.
+  warmUpProtocolPaths(configs);
+  await addressPort.warmUpAdd(vipsByInterface);
+  signal?.throwIfAborted();
+  const { macvlans, vmacs } = opened;
+  const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
+  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips });
+  await runtime.start(options.beforeStart);
+  logStarted(logger, configs, opened.plannedVmacs);
+  if (applied !== undefined) armRealtimeLimit(applied, logger);
+  if (signal !== undefined) stopOnAbort(runtime, signal, logger);
+  return runtime;
 }
 
 /** The handle stops when the signal aborts (at once if it already has, during beforeStart). */

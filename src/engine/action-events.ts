@@ -7,6 +7,7 @@ import { decodeAdvert } from '../wire/codec.js';
 import type { AdvertAction, AdvertEncoding } from './advert-encoding.js';
 import type { EngineEvents } from './events.js';
 import type { IncomingPacket } from './ports.js';
+import type { InterfaceSlot } from './slots.js';
 
 type Events = EventEmitter<EngineEvents>;
 type Reported = Extract<RouterAction, { kind: 'stateChange' | 'priorityChange' | 'dropped' | 'notice' }>;
@@ -34,15 +35,25 @@ export function emitActionEvent(events: Events, config: VirtualRouterConfig, act
   }
 }
 
-/** A packet no router took (bad bytes, unknown VRID), counted on its interface. */
-export function emitInterfaceDrop(
+/** The drops of a packet no router took (bad bytes, unknown VRID), counted on its interface. */
+export function countInterfaceDrops(
   events: Events,
-  iface: string,
-  action: Extract<RouterAction, { kind: 'dropped' }>,
+  iface: InterfaceSlot,
+  actions: readonly RouterAction[],
   atMs: number,
 ): void {
-  if (events.listenerCount('dropped') > 0)
-    events.emit('dropped', { router: undefined, interface: iface, reason: action.reason, detail: action.detail, atMs });
+  for (const action of actions) {
+    if (action.kind !== 'dropped') continue;
+    iface.drops.set(action.reason, (iface.drops.get(action.reason) ?? 0) + 1);
+    if (events.listenerCount('dropped') > 0)
+      events.emit('dropped', {
+        router: undefined,
+        interface: iface.name,
+        reason: action.reason,
+        detail: action.detail,
+        atMs,
+      });
+  }
 }
 
 export function emitAdvertSent(events: Events, encoding: AdvertEncoding, action: AdvertAction, atMs: number): void {

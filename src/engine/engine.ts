@@ -9,18 +9,18 @@
 // reconfigureRouter): a removed router's deadline-queue slot is reused by the next one added.
 
 import { EventEmitter } from 'eventemitter3';
-import { InterfaceDemux } from '../core/demux.js';
-import { VirtualRouter } from '../core/virtual-router.js';
 import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { assertNever } from '../core/types.js';
-import { emitActionEvent, emitAdvertReceived, emitAdvertSent, emitInterfaceDrop } from './action-events.js';
+import { emitActionEvent, emitAdvertReceived, emitAdvertSent, countInterfaceDrops } from './action-events.js';
 import { advertEncoding, encodeAdvertPackets, type AdvertAction } from './advert-encoding.js';
+import { RouterRegistry } from './router-registry.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { HeadStart, type HeadStartHost } from './head-start.js';
 import { PortWork } from './port-work.js';
 import { AddressWork } from './address-work.js';
 import { interfaceCounters, routerCounters } from './counters.js';
 import type { EngineCounters, EngineErrorEvent, EngineEvents } from './events.js';
+import { ArrivalClock } from './arrival-clock.js';
 import { Outbox } from './outbox.js';
 import { Turns } from './turns.js';
 import {
@@ -33,7 +33,7 @@ import {
 } from './engine-options.js';
 export type { EngineLogger, EngineOptions, StartEngineOptions } from './engine-options.js';
 import type { EnginePorts, IncomingPacket, TimerExpiry } from './ports.js';
-import type { InterfaceSlot, OperatorInput, RemoveOptions, RouterSlot } from './slots.js';
+import type { OperatorInput, RemoveOptions, RouterSlot } from './slots.js';
 export type { OperatorInput, RemoveOptions } from './slots.js';
 
 export type {
@@ -59,13 +59,8 @@ type EngineLifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly ports: EnginePorts;
-  /** By deadline-queue index; undefined where a removed router's index waits for reuse. */
-  private readonly slots: (RouterSlot | undefined)[] = [];
-  private readonly freeIndices: number[] = [];
-  private readonly slotByRouter = new Map<VirtualRouter, RouterSlot>();
-  private readonly slotByName = new Map<string, RouterSlot>();
-  private readonly interfaces = new Map<string, InterfaceSlot>();
   private readonly deadlines: DeadlineQueue;
+  private readonly routers: RouterRegistry;
   /** The deadline the process timer is armed for, so an unchanged minimum costs no port call. */
   private armedAtMs: number | undefined;
   private lifecycle: EngineLifecycle = 'created';
@@ -84,8 +79,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private stopped: Promise<void> | undefined;
   /** Adverts sent ahead of JavaScript, by the transport's HeadStartPort (see head-start.ts). */
   private readonly headStart: HeadStart;
-  /** The latest time any router was given an input at: a packet's arrival time never goes before it. */
-  private clockFloorMs = -Infinity;
+  /** When each packet counts from (arrival-clock.ts). */
+  private readonly arrivals = new ArrivalClock();
   /** Keeps a router's actions in the order it produced them, whatever the transport (turns.ts). */
   private readonly turns = new Turns();
   private readonly logger: EngineLogger;
@@ -106,7 +101,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     };
     this.headStart = new HeadStart(ports.headStart, host);
     this.deadlines = new DeadlineQueue(routers.length);
-    for (const config of routers) this.attach(config);
+    this.routers = new RouterRegistry(this.deadlines);
+    for (const config of routers) this.routers.attach(config);
   }
 
   /**
@@ -123,7 +119,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.turns.within(() => {
       this.ports.packets.listen(this.onPacket);
       const nowMs = this.ports.time.nowMs();
-      for (const slot of this.slotByName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
+      for (const slot of this.routers.byName.values()) this.deliver(slot, { kind: 'startup' }, nowMs);
       this.outbox.flush();
       this.armTimer();
     });
@@ -138,7 +134,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
     if (!this.acceptsInputs())
       throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
-    const slot = this.attach(config);
+    const slot = this.routers.attach(config);
     this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
       for (const input of before) this.deliver(slot, input, nowMs);
@@ -158,8 +154,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * failures are 'error' events).
    */
   async removeRouter(name: string, options: RemoveOptions): Promise<void> {
-    const slot = this.slotByName.get(name);
-    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
+    const slot = this.routers.named(name);
     const before = this.work.mark();
     this.turns.within(() => {
       try {
@@ -185,8 +180,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * started (a Master's VIPs removed, added, announced) is done; it never rejects.
    */
   reconfigureRouter(name: string, config: VirtualRouterConfig): Promise<void> {
-    const slot = this.slotByName.get(name);
-    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(name)}`);
+    const slot = this.routers.named(name);
     if (config.name !== name)
       throw new Error(
         `engine: cannot rename router ${JSON.stringify(name)} to ${JSON.stringify(config.name)} in place`,
@@ -202,7 +196,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.headStart.changed(slot, true); // its addresses, interval or authentication may be new
       try {
         this.apply(slot, actions, nowMs, previous);
-        if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+        if (this.routers.holds(slot)) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
         this.outbox.flush();
       } finally {
         this.armTimer();
@@ -211,52 +205,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.work.settledSince(before);
   }
 
-  /** Files a new router under a free deadline-queue index and its interface's demux. */
-  private attach(config: VirtualRouterConfig): RouterSlot {
-    if (this.slotByName.has(config.name)) {
-      throw new Error(`engine: two virtual routers are named ${JSON.stringify(config.name)}; names must be unique`);
-    }
-    const router = new VirtualRouter(config);
-    let iface = this.interfaces.get(config.interface);
-    const newInterface = iface === undefined;
-    iface ??= {
-      name: config.interface,
-      demux: new InterfaceDemux(config.interface, []),
-      packetsReceived: 0,
-      drops: new Map(),
-    };
-    iface.demux.add(router); // throws on a taken (family, VRID) before anything is recorded
-    if (newInterface) this.interfaces.set(config.interface, iface);
-    const index = this.freeIndices.pop() ?? this.slots.length;
-    this.deadlines.reserve(index + 1);
-    const slot: RouterSlot = {
-      index,
-      router,
-      ...advertEncoding(config),
-      advertsSent: 0,
-      advertsReceived: 0,
-      drops: new Map(),
-      vipsAdding: undefined,
-    };
-    this.slots[index] = slot;
-    this.slotByRouter.set(router, slot);
-    this.slotByName.set(config.name, slot);
-    return slot;
-  }
-
-  /** The reverse of attach; an interface left without routers is forgotten with its counters. */
+  /** The reverse of attach, with what the head start and the outbox keep of the router. */
   private detach(slot: RouterSlot): void {
     this.headStart.forget(slot);
-    this.deadlines.set(slot.index, undefined);
-    this.slots[slot.index] = undefined;
-    this.freeIndices.push(slot.index);
-    this.slotByRouter.delete(slot.router);
-    this.slotByName.delete(slot.config.name);
-    const iface = this.interfaces.get(slot.config.interface);
-    if (iface !== undefined) {
-      iface.demux.remove(slot.router);
-      if (iface.demux.size === 0) this.interfaces.delete(iface.name);
-    }
+    this.routers.detach(slot);
     this.outbox.forget(slot);
   }
 
@@ -296,23 +248,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
     // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-    const shutdowns = [...this.slotByName.values()].map((slot) => ({
+    const shutdowns = [...this.routers.byName.values()].map((slot) => ({
       slot,
       actions: slot.router.handle({ kind: 'shutdown' }, nowMs),
     }));
-    for (const { slot, actions } of shutdowns)
-      this.apply(
-        slot,
-        actions.filter((a) => a.kind === 'sendAdvert'),
-        nowMs,
-      );
+    const isAdvert = (action: RouterAction): boolean => action.kind === 'sendAdvert';
+    const isOther = (action: RouterAction): boolean => action.kind !== 'sendAdvert';
+    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter(isAdvert), nowMs);
     this.outbox.flush();
-    for (const { slot, actions } of shutdowns)
-      this.apply(
-        slot,
-        actions.filter((a) => a.kind !== 'sendAdvert'),
-        nowMs,
-      );
+    for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter(isOther), nowMs);
   }
 
   /**
@@ -321,12 +265,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * the router starts in Fault instead of going Master first); ignored once stopping.
    */
   input(routerName: string, input: OperatorInput): void {
-    const slot = this.slotByName.get(routerName);
-    if (slot === undefined) throw new Error(`engine: no virtual router named ${JSON.stringify(routerName)}`);
+    const slot = this.routers.named(routerName);
     if (!this.acceptsInputs()) return;
     this.turns.afterTurn(() => {
       // Given inside another turn, it runs after it: the router may be gone, or the engine stopping.
-      if (this.slots[slot.index] !== slot || !this.acceptsInputs()) return;
+      if (!this.routers.holds(slot) || !this.acceptsInputs()) return;
       try {
         this.deliver(slot, input, this.ports.time.nowMs());
         this.outbox.flush();
@@ -341,14 +284,14 @@ export class Engine extends EventEmitter<EngineEvents> {
    * start() (a link already down at startup: its routers start in Fault); ignored once stopping.
    */
   linkChange(interfaceName: string, up: boolean): void {
-    if (!this.interfaces.has(interfaceName))
+    if (!this.routers.interfaces.has(interfaceName))
       throw new Error(`engine: no virtual router uses interface ${JSON.stringify(interfaceName)}`);
     if (!this.acceptsInputs()) return;
     this.turns.afterTurn(() => {
       if (!this.acceptsInputs()) return;
       const nowMs = this.ports.time.nowMs();
       try {
-        for (const slot of this.slotByName.values()) {
+        for (const slot of this.routers.byName.values()) {
           if (slot.config.interface === interfaceName) this.deliver(slot, { kind: 'link', up }, nowMs);
         }
         this.outbox.flush();
@@ -360,7 +303,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** The engine runs and `slot` is still one of its routers (a listener may have removed it). */
   private isLive(slot: RouterSlot): boolean {
-    return this.lifecycle === 'running' && this.slots[slot.index] === slot;
+    return this.lifecycle === 'running' && this.routers.holds(slot);
   }
 
   private acceptsInputs(): boolean {
@@ -373,35 +316,29 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** In the order the routers were added. */
   routerNames(): string[] {
-    return [...this.slotByName.keys()];
+    return [...this.routers.byName.keys()];
   }
 
   snapshot(): RouterSnapshot[] {
-    return [...this.slotByName.values()].map((slot) => slot.router.snapshot());
+    return [...this.routers.byName.values()].map((slot) => slot.router.snapshot());
   }
 
   /** The configuration a router runs with now (after any reconfiguration), or undefined. */
   routerConfig(name: string): VirtualRouterConfig | undefined {
-    return this.slotByName.get(name)?.config;
+    return this.routers.byName.get(name)?.config;
   }
 
   counters(): EngineCounters {
-    const routers = [...this.slotByName.values()].map((slot) => routerCounters(slot, this.headStart.counters(slot)));
-    return { routers, interfaces: interfaceCounters(this.interfaces.values()) };
+    const routers = [...this.routers.byName.values()].map((slot) =>
+      routerCounters(slot, this.headStart.counters(slot)),
+    );
+    return { routers, interfaces: interfaceCounters(this.routers.interfaces.values()) };
   }
 
   /** Zeroes every counter counters() reports (keepalived's STATS_CLEAR); no state, timer or router changes. */
   clearCounters(): void {
-    this.headStart.clearCounters(this.slotByName.values());
-    for (const slot of this.slotByName.values()) {
-      slot.advertsSent = 0;
-      slot.advertsReceived = 0;
-      slot.drops.clear();
-    }
-    for (const iface of this.interfaces.values()) {
-      iface.packetsReceived = 0;
-      iface.drops.clear();
-    }
+    this.headStart.clearCounters(this.routers.byName.values());
+    this.routers.clearCounters();
   }
 
   private handleDeadline(takeoverSent: boolean): void {
@@ -434,7 +371,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       for (const index of due) {
         // A listener may have removed a router while an earlier one's actions were carried out.
-        const slot = this.slots[index];
+        const slot = this.routers.at(index);
         if (slot !== undefined)
           this.deliver(
             slot,
@@ -459,25 +396,20 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private anyBackupAmong(indices: readonly number[]): boolean {
-    for (const index of indices) if (this.slots[index]?.router.state === 'Backup') return true;
+    for (const index of indices) if (this.routers.at(index)?.router.state === 'Backup') return true;
     return false;
   }
 
   private handlePacket(packet: IncomingPacket): void {
     if (this.lifecycle !== 'running') return;
-    const iface = this.interfaces.get(packet.interface);
+    const iface = this.routers.interfaces.get(packet.interface);
     if (iface === undefined) return; // no router of ours lives there; not ours to count
     iface.packetsReceived++;
-    const nowMs = this.arrivalMs(packet);
-    this.clockFloorMs = nowMs;
+    const nowMs = this.arrivals.arrived(packet.receivedAtMs, this.ports.time.nowMs());
     const result = iface.demux.receive(packet.payload, packet.meta, nowMs);
-    const slot = result.router === undefined ? undefined : this.slotByRouter.get(result.router);
+    const slot = result.router === undefined ? undefined : this.routers.slotOf(result.router);
     if (slot === undefined) {
-      for (const action of result.actions) {
-        if (action.kind !== 'dropped') continue;
-        iface.drops.set(action.reason, (iface.drops.get(action.reason) ?? 0) + 1);
-        emitInterfaceDrop(this, iface.name, action, nowMs);
-      }
+      countInterfaceDrops(this, iface, result.actions, nowMs);
       return;
     }
     this.headStart.touched(slot);
@@ -491,7 +423,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       this.apply(slot, result.actions, nowMs);
       this.outbox.flush();
-      if (this.slots[slot.index] !== slot) return; // a listener removed it
+      if (!this.routers.holds(slot)) return; // a listener removed it
       const nextMs = slot.router.nextDeadlineMs();
       this.deadlines.set(slot.index, nextMs);
       // Most adverts push a Backup's down timer later. The armed timer is then early, which is harmless
@@ -506,27 +438,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * The time an advert counts from: when the port received it, if it says (a Backup's Master_Down
-   * timer then runs from the Master's advert, not from when this process was scheduled to read it),
-   * but not before the latest time a router was given any input at, so their clock never runs backwards.
-   */
-  private arrivalMs(packet: IncomingPacket): number {
-    const nowMs = this.ports.time.nowMs();
-    const receivedAtMs = packet.receivedAtMs;
-    if (receivedAtMs === undefined || !(receivedAtMs < nowMs)) return nowMs;
-    return Math.max(receivedAtMs, this.clockFloorMs);
-  }
-
-  /**
    * Hands one input to one router, carries out its actions and files its next deadline. `periodic`:
    * a Master's timeout, whose adverts are marked as periodic (OutgoingPacket.periodic).
    */
   private deliver(slot: RouterSlot, input: RouterInput, nowMs: number, periodic = false): void {
-    if (nowMs > this.clockFloorMs) this.clockFloorMs = nowMs;
+    this.arrivals.gaveInput(nowMs);
     this.headStart.touched(slot);
     this.apply(slot, slot.router.handle(input, nowMs), nowMs, slot.config, periodic);
     // Unless a listener removed the router meanwhile (its index may already be someone else's).
-    if (this.slots[slot.index] === slot) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
+    if (this.routers.holds(slot)) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
   }
 
   /**
@@ -619,7 +539,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const index = this.deadlines.peekIndex();
     this.headStart.syncTakeover(
       this.lifecycle === 'running' ? this.armedAtMs : undefined,
-      index === undefined ? undefined : this.slots[index],
+      index === undefined ? undefined : this.routers.at(index),
     );
   }
 }

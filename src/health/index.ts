@@ -58,36 +58,27 @@ interface Context {
   readonly logger: RuntimeLogger;
 }
 
-/**
- * Starts the plan's checks and feeds the engine. Call it before `engine.start()` when possible: the
- * initial verdicts (a script with init_fail, a file's number, an interface that is down) then shape
- * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
- * or checks, or an Error for an interface check without a link source.
- */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
-export function startHealth(
-  plan: HealthPlan,
-  deps: HealthDeps,
-  options: { readonly notifyCurrentStates?: boolean; readonly notifyAfter?: Promise<void> } = {},
-): HealthHandle {
-  const { engine, logger } = deps;
-  checkHealthPlan(plan, engine.routerNames());
-  const runner = new CommandRunner();
-  const preparation = new CommandPreparation(plan.scriptSecurity);
-  const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
-  const polled = plan.checks.filter(
-    (spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp',
-  ).length;
+/** A running check per spec, in order; polled ones start spread over their interval. */
+function createChecks(specs: readonly CheckSpec[], context: Context): RunningCheck[] {
+  const polled = specs.filter((spec) => spec.kind === 'script' || spec.kind === 'tcp' || spec.kind === 'icmp').length;
   let polledIndex = 0;
   // Polled checks start spread over their interval (the i-th of n after i/n of it), not all at once.
-  const checks = plan.checks.map((spec) => createCheck(spec, context, () => polledIndex++ / Math.max(1, polled)));
+  return specs.map((spec) => createCheck(spec, context, () => polledIndex++ / Math.max(1, polled)));
+}
+
+/** What hands a check's verdict to every router that tracks it (engine.input), by check name. */
+function trackFeeder(
+  tracks: readonly TrackSpec[],
+  engine: Engine,
+  logger: RuntimeLogger,
+): (check: RunningCheck, verdict: CheckVerdict) => void {
   const tracksByCheck = new Map<string, TrackSpec[]>();
-  for (const track of plan.tracks) {
+  for (const track of tracks) {
     const list = tracksByCheck.get(track.check);
     if (list === undefined) tracksByCheck.set(track.check, [track]);
     else list.push(track);
   }
-  const feed = (check: RunningCheck, verdict: CheckVerdict): void => {
+  return (check: RunningCheck, verdict: CheckVerdict): void => {
     for (const track of tracksByCheck.get(check.name) ?? []) {
       try {
         engine.input(track.router, trackInput(track, verdict));
@@ -100,6 +91,42 @@ export function startHealth(
       }
     }
   };
+}
+
+/** The line for a check's new verdict. */
+function logVerdict(logger: RuntimeLogger, check: RunningCheck, verdict: CheckVerdict): void {
+  const status = check.status();
+  logger.info(
+    {
+      event: 'healthCheck',
+      check: check.name,
+      kind: check.kind,
+      up: verdict.up,
+      ...(verdict.value !== undefined ? { value: verdict.value } : {}),
+      result: status.lastResult,
+    },
+    `check ${check.name} ${verdict.value !== undefined ? `reads ${verdict.value}` : verdict.up ? 'up' : 'down'} (${status.lastResult})`,
+  );
+}
+
+/**
+ * Starts the plan's checks and feeds the engine. Call it before `engine.start()` when possible: the
+ * initial verdicts (a script with init_fail, a file's number, an interface that is down) then shape
+ * the routers' startup, as in keepalived. Throws a ConfigError for a plan that names unknown routers
+ * or checks, or an Error for an interface check without a link source.
+ */
+export function startHealth(
+  plan: HealthPlan,
+  deps: HealthDeps,
+  options: { readonly notifyCurrentStates?: boolean; readonly notifyAfter?: Promise<void> } = {},
+): HealthHandle {
+  const { engine, logger } = deps;
+  checkHealthPlan(plan, engine.routerNames());
+  const runner = new CommandRunner();
+  const preparation = new CommandPreparation(plan.scriptSecurity);
+  const context: Context = { runner, pings: new PingSessions(), links: deps.links, preparation, logger };
+  const checks = createChecks(plan.checks, context);
+  const feed = trackFeeder(plan.tracks, engine, logger);
 
   const queues = new NotifyQueues(
     runner,
@@ -143,18 +170,7 @@ export function startHealth(
   for (const check of checks) feed(check, check.verdict());
   for (const check of checks) {
     check.start((verdict) => {
-      const status = check.status();
-      logger.info(
-        {
-          event: 'healthCheck',
-          check: check.name,
-          kind: check.kind,
-          up: verdict.up,
-          ...(verdict.value !== undefined ? { value: verdict.value } : {}),
-          result: status.lastResult,
-        },
-        `check ${check.name} ${verdict.value !== undefined ? `reads ${verdict.value}` : verdict.up ? 'up' : 'down'} (${status.lastResult})`,
-      );
+      logVerdict(logger, check, verdict);
       feed(check, verdict);
     });
   }

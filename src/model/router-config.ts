@@ -31,14 +31,14 @@ export const DEFAULT_ANNOUNCE: AnnounceConfig = {
 /** keepalived accepts preempt_delay up to 1000 s. */
 const MAX_PREEMPT_DELAY_MS = 1_000_000;
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
-export function buildRouterConfig(input: RouterConfigInput, where = 'router'): VirtualRouterConfig {
-  const field = (name: string) => `${where}.${name}`;
-
-  const name = requireText(input.name, field('name'));
-  const iface = requireText(input.interface, field('interface'));
-  const vrid = requireInteger(input.vrid, field('vrid'), 1, 255);
-
+/**
+ * The primary address, and the family and version it implies or that the input gives; every mismatch
+ * is a ConfigError naming its field.
+ */
+function checkFamilyAndVersion(
+  input: RouterConfigInput,
+  field: (name: string) => string,
+): { primary: ipaddr.IPv4 | ipaddr.IPv6; family: IpFamily; version: VrrpVersion } {
   const primary = parseAddress(input.primaryAddress, field('primaryAddress'));
   const family: IpFamily = primary.kind() === 'ipv4' ? 4 : 6;
   if (input.family !== undefined && input.family !== family) {
@@ -64,20 +64,34 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
   if (version === 2 && family === 6) {
     throw new ConfigError(field('version'), 'VRRPv2 is IPv4 only (RFC 3768); use version 3 for IPv6');
   }
+  return { primary, family, version };
+}
+
+/** One to 255 addresses of the router's family (the advert's count field is a byte). */
+function checkVirtualAddresses(list: unknown, family: IpFamily, field: string): string[] {
+  const virtualAddresses = checkAddressList(list, family, field);
+  if (virtualAddresses.length === 0) {
+    throw new ConfigError(field, 'at least one virtual address is required');
+  }
+  if (virtualAddresses.length > 255) {
+    throw new ConfigError(field, `at most 255 addresses fit the count field, got ${virtualAddresses.length}`);
+  }
+  return virtualAddresses;
+}
+
+export function buildRouterConfig(input: RouterConfigInput, where = 'router'): VirtualRouterConfig {
+  const field = (name: string) => `${where}.${name}`;
+
+  const name = requireText(input.name, field('name'));
+  const iface = requireText(input.interface, field('interface'));
+  const vrid = requireInteger(input.vrid, field('vrid'), 1, 255);
+
+  const { primary, family, version } = checkFamilyAndVersion(input, field);
 
   const priority = requireInteger(input.priority ?? 100, field('priority'), 1, 255);
   const advertIntervalCs = checkAdvertInterval(input.advertIntervalCs ?? 100, version, field('advertIntervalCs'));
 
-  const virtualAddresses = checkAddressList(input.virtualAddresses, family, field('virtualAddresses'));
-  if (virtualAddresses.length === 0) {
-    throw new ConfigError(field('virtualAddresses'), 'at least one virtual address is required');
-  }
-  if (virtualAddresses.length > 255) {
-    throw new ConfigError(
-      field('virtualAddresses'),
-      `at most 255 addresses fit the count field, got ${virtualAddresses.length}`,
-    );
-  }
+  const virtualAddresses = checkVirtualAddresses(input.virtualAddresses, family, field('virtualAddresses'));
 
   const excludedAddresses = checkAddressList(input.excludedAddresses ?? [], undefined, field('excludedAddresses'));
   excludedAddresses.forEach((address, index) => {

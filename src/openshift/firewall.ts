@@ -227,7 +227,15 @@ function nftHandles(listing: string, marker: string): number[] {
     .map(Number);
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+/** Runs nft with these arguments; a non-zero exit throws with its stderr. Resolves to its stdout. */
+function nftCommand(run: CommandRunner): (...args: string[]) => Promise<string> {
+  return async (...args) => {
+    const result = await run('nft', args);
+    if (result.code !== 0) throw new Error(`nft ${args.join(' ')} failed: ${result.stderr.trim()}`);
+    return result.stdout;
+  };
+}
+
 async function addNftables(options: FirewallOptions, run: CommandRunner): Promise<FirewallRules> {
   const { chain, logger } = options;
   const hook = NFT_HOOKS[chain.toUpperCase()];
@@ -239,11 +247,7 @@ async function addNftables(options: FirewallOptions, run: CommandRunner): Promis
     );
     return none;
   }
-  const nft = async (...args: string[]) => {
-    const result = await run('nft', args);
-    if (result.code !== 0) throw new Error(`nft ${args.join(' ')} failed: ${result.stderr.trim()}`);
-    return result.stdout;
-  };
+  const nft = nftCommand(run);
   const tableExisted = (await run('nft', ['list', 'table', 'inet', NFT_TABLE])).code === 0;
   const chainExisted = tableExisted && (await run('nft', ['list', 'chain', 'inet', NFT_TABLE, chain])).code === 0;
   if (!tableExisted) await nft('add', 'table', 'inet', NFT_TABLE);

@@ -34,7 +34,37 @@ const STATE_COLOUR: Record<SimRouterState, string> = {
   Down: '#ffffff',
 };
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+/** Each router's row: its label, then a bar per state it was in, from when until the next. */
+function drawRows(out: string[], rows: readonly PictureRow[], x: (ms: number) => string, endMs: number): void {
+  rows.forEach((row, i) => {
+    const y = TOP + i * ROW_HEIGHT;
+    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + 12}" text-anchor="end">${escapeXml(row.label)}</text>`);
+    row.segments.forEach((segment, j) => {
+      const toMs = j + 1 < row.segments.length ? row.segments[j + 1]!.fromMs : endMs;
+      if (toMs <= segment.fromMs) return;
+      const x0 = Number(x(segment.fromMs));
+      const w = Math.max(Number(x(toMs)) - x0, 0.5);
+      out.push(
+        `<rect x="${x0.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${ROW_HEIGHT - 4}" fill="${STATE_COLOUR[segment.state]}" stroke="#607d8b" stroke-width="0.3"><title>${escapeXml(
+          `${row.label} ${segment.state} from ${seconds(segment.fromMs)}`,
+        )}</title></rect>`,
+      );
+    });
+  });
+}
+
+/** A colour swatch and name per state, in one line at `legendTop`. */
+function drawStateLegend(out: string[], legendTop: number): void {
+  let lx = 10;
+  for (const state of Object.keys(STATE_COLOUR) as SimRouterState[]) {
+    out.push(
+      `<rect x="${lx}" y="${legendTop - 10}" width="12" height="12" fill="${STATE_COLOUR[state]}" stroke="#607d8b" stroke-width="0.5"/>`,
+      `<text x="${lx + 16}" y="${legendTop}">${state}</text>`,
+    );
+    lx += 100;
+  }
+}
+
 export function renderSvg(input: PictureInput): string {
   const rows = input.rows.slice(0, MAX_ROWS);
   const hiddenRows = input.rows.length - rows.length;
@@ -58,21 +88,7 @@ export function renderSvg(input: PictureInput): string {
       `<text x="${x(input.livenessFromMs)}" y="${TOP - 9}" fill="#2e7d32">liveness phase</text>`,
     );
   }
-  rows.forEach((row, i) => {
-    const y = TOP + i * ROW_HEIGHT;
-    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + 12}" text-anchor="end">${escapeXml(row.label)}</text>`);
-    row.segments.forEach((segment, j) => {
-      const toMs = j + 1 < row.segments.length ? row.segments[j + 1]!.fromMs : endMs;
-      if (toMs <= segment.fromMs) return;
-      const x0 = Number(x(segment.fromMs));
-      const w = Math.max(Number(x(toMs)) - x0, 0.5);
-      out.push(
-        `<rect x="${x0.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${ROW_HEIGHT - 4}" fill="${STATE_COLOUR[segment.state]}" stroke="#607d8b" stroke-width="0.3"><title>${escapeXml(
-          `${row.label} ${segment.state} from ${seconds(segment.fromMs)}`,
-        )}</title></rect>`,
-      );
-    });
-  });
+  drawRows(out, rows, x, endMs);
   // Time axis with about ten ticks at a round step.
   const stepMs = niceStep(endMs / 10);
   for (let t = 0; t <= endMs + 1e-9; t += stepMs) {
@@ -93,14 +109,7 @@ export function renderSvg(input: PictureInput): string {
     );
   }
   // Legend: states, then the numbered fault list.
-  let lx = 10;
-  for (const state of Object.keys(STATE_COLOUR) as SimRouterState[]) {
-    out.push(
-      `<rect x="${lx}" y="${legendTop - 10}" width="12" height="12" fill="${STATE_COLOUR[state]}" stroke="#607d8b" stroke-width="0.5"/>`,
-      `<text x="${lx + 16}" y="${legendTop}">${state}</text>`,
-    );
-    lx += 100;
-  }
+  drawStateLegend(out, legendTop);
   markerLines.forEach((marker, i) => {
     out.push(
       `<text x="10" y="${legendTop + 20 + i * 14}" fill="#ef6c00">${i + 1}  ${seconds(marker.atMs)}  ${escapeXml(marker.label)}</text>`,

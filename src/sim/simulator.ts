@@ -255,20 +255,11 @@ export class Simulation implements VirtualTimeSource {
     });
     const keyByName = new Map<string, GroupKey>();
     const members = groupMembers(scenario);
-    // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
     scenario.nodes.forEach((spec, index) => {
       const driftPpm =
         spec.driftPpm ??
         (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
-      const configs = spec.routers.map((r, i) => {
-        const peers = r.unicast
-          ? members
-              .get(groupName(spec, r))!
-              .filter((m) => m.node !== spec.name)
-              .map((m) => m.address)
-          : [];
-        return buildConfig(spec, r, peers, `nodes[${index}].routers[${i}]`);
-      });
+      const configs = nodeConfigs(spec, index, members);
       const node: SimNode = {
         index,
         spec,
@@ -1132,4 +1123,17 @@ function connectedGroups(key: GroupKey): RouterView[][] {
     else group.push(router);
   }
   return groups;
+}
+
+/** The router configurations of the node at `index`; a unicast router's peers are its group's other members. */
+function nodeConfigs(spec: NodeSpec, index: number, members: ReturnType<typeof groupMembers>): VirtualRouterConfig[] {
+  return spec.routers.map((r, i) => {
+    const peers = r.unicast
+      ? members
+          .get(groupName(spec, r))!
+          .filter((m) => m.node !== spec.name)
+          .map((m) => m.address)
+      : [];
+    return buildConfig(spec, r, peers, `nodes[${index}].routers[${i}]`);
+  });
 }

@@ -62,7 +62,6 @@ export class Definitions {
    * lines still hold their own references, conditions and definitions for the caller to read, with
    * `within` (the multi-line definitions they came from) so that a loop through them is found too.
    */
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   expand(line: string, at: SourcePosition, diagnostics: DiagnosticList, within: readonly string[] = []): Expansion {
     let text = line;
     let replacements = 0;
@@ -109,14 +108,9 @@ export class Definitions {
       const before = text.slice(0, i);
       const after = text.slice(i + whole.length);
       if (value.length !== 1) {
-        const lines =
-          value.length === 0 ? [before + after] : [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
-        this.budget.spend(
-          'expandedBytes',
-          lines.reduce((sum, l) => sum + l.length, 0),
-          at,
-          'bytes after definitions are replaced',
-        );
+        const lines = spliceLines(before, value, after);
+        const bytes = lines.reduce((sum, l) => sum + l.length, 0);
+        this.budget.spend('expandedBytes', bytes, at, 'bytes after definitions are replaced');
         return { lines, multiLine: name };
       }
       text = before + value[0]! + after;
@@ -136,4 +130,9 @@ export class Definitions {
     }
     return { lines: [text] };
   }
+}
+
+/** A multi-line value in place of a reference: the text before joins its first line, the text after its last. */
+function spliceLines(before: string, value: readonly string[], after: string): string[] {
+  return value.length === 0 ? [before + after] : [before + value[0]!, ...value.slice(1, -1), value.at(-1)! + after];
 }

@@ -57,12 +57,8 @@ const KEYWORD_OF_FIELD: Readonly<Record<string, string>> = {
 /** Stands in for a source address the runtime will read from the interface, only to validate the rest. */
 const PLACEHOLDER_SOURCE = { 4: '0.0.0.1', 6: 'fe80::ffff:ffff:ffff:fffe' } as const;
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
-export function mapKeepalivedStatements(
-  statements: readonly Statement[],
-  mainFile: string,
-  diagnostics: DiagnosticList,
-): MappedConfig {
+/** Every global_defs block, in order, into one set of globals; notify FIFOs resolved after. */
+function readGlobals(statements: readonly Statement[], diagnostics: DiagnosticList): KeepalivedGlobals {
   const globals: KeepalivedGlobals = { enableScriptSecurity: false, checkUnicastSource: false, announce: {} };
   for (const statement of statements) {
     if (statement.keyword === 'global_defs') {
@@ -72,7 +68,15 @@ export function mapKeepalivedStatements(
     }
   }
   resolveNotifyFifos(globals, diagnostics);
+  return globals;
+}
 
+/** The vrrp_script definitions, each name once; scripts without enable_script_security are warned of. */
+function readScripts(
+  statements: readonly Statement[],
+  globals: KeepalivedGlobals,
+  diagnostics: DiagnosticList,
+): VrrpScriptDefinition[] {
   const scripts: VrrpScriptDefinition[] = [];
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_script')) {
     const script = readVrrpScript(statement, diagnostics);
@@ -87,6 +91,30 @@ export function mapKeepalivedStatements(
       'scripts are configured without enable_script_security (keepalived reports this as a security violation)',
     );
   }
+  return scripts;
+}
+
+/** A file without vrrp_instance runs nothing: an error, which says so plainly for an LVS-only file. */
+function reportNoInstance(statements: readonly Statement[], mainFile: string, diagnostics: DiagnosticList): void {
+  if (!statements.some((s) => s.keyword === 'vrrp_instance')) {
+    const lvs = statements.some((s) => s.keyword === 'virtual_server' || s.keyword === 'virtual_server_group');
+    diagnostics.error(
+      { file: mainFile, line: 1 },
+      lvs
+        ? "no vrrp_instance: nothing for vrrp-engine to run (this file configures only keepalived's LVS load balancer, virtual_server, which vrrp-engine is not; run keepalived for it)"
+        : 'no vrrp_instance: nothing to run',
+    );
+  }
+}
+
+export function mapKeepalivedStatements(
+  statements: readonly Statement[],
+  mainFile: string,
+  diagnostics: DiagnosticList,
+): MappedConfig {
+  const globals = readGlobals(statements, diagnostics);
+
+  const scripts = readScripts(statements, globals, diagnostics);
 
   const trackFiles = readDefinitions(statements, ['vrrp_track_file', 'track_file'], readTrackFile, diagnostics);
   const trackProcesses = readDefinitions(statements, ['vrrp_track_process'], readTrackProcess, diagnostics);
@@ -135,15 +163,7 @@ export function mapKeepalivedStatements(
         reportUnmapped('top', statement, diagnostics);
     }
   }
-  if (!statements.some((s) => s.keyword === 'vrrp_instance')) {
-    const lvs = statements.some((s) => s.keyword === 'virtual_server' || s.keyword === 'virtual_server_group');
-    diagnostics.error(
-      { file: mainFile, line: 1 },
-      lvs
-        ? "no vrrp_instance: nothing for vrrp-engine to run (this file configures only keepalived's LVS load balancer, virtual_server, which vrrp-engine is not; run keepalived for it)"
-        : 'no vrrp_instance: nothing to run',
-    );
-  }
+  reportNoInstance(statements, mainFile, diagnostics);
 
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);

@@ -59,7 +59,23 @@ function readWeightLine(
   return weight === undefined ? undefined : { weight, reverse: reverse !== undefined };
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+/** `script COMMAND`: its text and its words; undefined (an error said) without a command. */
+function readScriptLine(
+  child: Statement,
+  diagnostics: DiagnosticList,
+): { script: string; command: string[] | undefined } | undefined {
+  if (child.args.length > 0) return { script: child.rest, command: splitCommand(child, diagnostics) };
+  diagnostics.error(child, 'script needs a command');
+  return undefined;
+}
+
+/** `user NAME [GROUP]`, as one string; undefined (an error said) otherwise. */
+function readUserLine(child: Statement, diagnostics: DiagnosticList): string | undefined {
+  if (child.args.length >= 1 && child.args.length <= 2) return child.args.map((w) => w.text).join(' ');
+  diagnostics.error(child, 'user takes a user name and optionally a group');
+  return undefined;
+}
+
 export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList): VrrpScriptDefinition | undefined {
   const name = namedBlock(statement, 'vrrp_script', diagnostics);
   if (name === undefined) return undefined;
@@ -76,11 +92,7 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
   for (const child of statement.block ?? []) {
     switch (child.keyword) {
       case 'script':
-        if (child.args.length === 0) diagnostics.error(child, 'script needs a command');
-        else {
-          script = child.rest;
-          command = splitCommand(child, diagnostics);
-        }
+        ({ script, command } = readScriptLine(child, diagnostics) ?? { script, command });
         break;
       case 'interval':
         interval = readInteger(child, 1, 86_400, diagnostics) ?? interval;
@@ -100,9 +112,7 @@ export function readVrrpScript(statement: Statement, diagnostics: DiagnosticList
         fall = readInteger(child, 1, 1_000_000, diagnostics) ?? fall;
         break;
       case 'user':
-        if (child.args.length < 1 || child.args.length > 2)
-          diagnostics.error(child, 'user takes a user name and optionally a group');
-        else user = child.args.map((w) => w.text).join(' ');
+        user = readUserLine(child, diagnostics) ?? user;
         break;
       case 'init_fail':
         initFail = true;
@@ -197,8 +207,15 @@ export interface TrackProcessDefinition {
   readonly at: SourcePosition;
 }
 
+/** `param_match initial|partial`; undefined (an error said) otherwise. */
+function readParamMatch(child: Statement, diagnostics: DiagnosticList): 'partial' | 'initial' | undefined {
+  const value = child.args[0]?.text;
+  if (child.args.length === 1 && (value === 'partial' || value === 'initial')) return value;
+  diagnostics.error(child, 'param_match takes initial or partial');
+  return undefined;
+}
+
 /** vrrp_track_process (or track_process) NAME { process NAME [ARGS...]; param_match; weight; quorum; ... } */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function readTrackProcess(
   statement: Statement,
   diagnostics: DiagnosticList,
@@ -222,13 +239,8 @@ export function readTrackProcess(
         else [process, ...parameters] = child.args.map((w) => w.text);
         break;
       case 'param_match': {
-        const value = child.args[0]?.text;
-        if (child.args.length !== 1 || (value !== 'partial' && value !== 'initial'))
-          diagnostics.error(child, 'param_match takes initial or partial');
-        else {
-          paramMatch = value;
-          paramMatchGiven = true;
-        }
+        const value = readParamMatch(child, diagnostics);
+        if (value !== undefined) [paramMatch, paramMatchGiven] = [value, true];
         break;
       }
       case 'full_command':

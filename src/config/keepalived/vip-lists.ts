@@ -82,7 +82,6 @@ export function readVips(
   return vips;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 function readVipOptions(
   line: Statement,
   iface: string | undefined,
@@ -150,19 +149,22 @@ function readVipOptions(
     }
   }
   if (label !== undefined) {
-    const base = result.dev ?? vmacName ?? iface;
-    if (
-      base !== undefined &&
-      (label.text.length > MAX_INTERFACE_NAME || !(label.text === base || label.text.startsWith(`${base}:`)))
-    ) {
-      diagnostics.error(
-        label,
-        `label "${label.text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`,
-      );
-      ok = false;
-    } else result.label = label.text;
+    if (labelFits(label, result.dev ?? vmacName ?? iface, diagnostics)) result.label = label.text;
+    else ok = false;
   }
   return ok ? result : undefined;
+}
+
+/** A VIP's label is its interface's name (`base`), or that name and a `:suffix`; an error otherwise. */
+function labelFits(label: Word, base: string | undefined, diagnostics: DiagnosticList): boolean {
+  const text = label.text;
+  if (base === undefined || (text.length <= MAX_INTERFACE_NAME && (text === base || text.startsWith(`${base}:`))))
+    return true;
+  diagnostics.error(
+    label,
+    `label "${text}" must be "${base}" or "${base}:<suffix>", at most ${MAX_INTERFACE_NAME} characters`,
+  );
+  return false;
 }
 
 interface VipOptions {

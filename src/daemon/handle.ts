@@ -1,0 +1,68 @@
+// What startLinuxEngine hands back and takes: the handle of a running Linux runtime, what its apply
+// did, and the start options.
+
+import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { EngineCounters } from '../engine/events.js';
+import type { LinkWatcher } from '../linux/links.js';
+import type { LinuxEngineInput } from '../model/runtime-input.js';
+
+/** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
+export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
+
+/** What `apply` did, by router name. */
+export interface ApplyResult {
+  /** Same settings (and VipSpecs): not touched. */
+  readonly unchanged: readonly string[];
+  /** Same name, interface, VRID, family and version (and VMAC): new settings applied in place, state kept. */
+  readonly reconfigured: readonly string[];
+  /** Same name, another identity: removed (released) and added again. */
+  readonly replaced: readonly string[];
+  readonly added: readonly string[];
+  /** Released: a Master sent its priority-0 advert and removed its VIPs. */
+  readonly removed: readonly string[];
+  /** Could not start with its new settings: a router already running keeps its old ones. */
+  readonly failed: readonly { readonly name: string; readonly error: Error }[];
+}
+
+export interface LinuxEngineHandle {
+  readonly engine: Engine;
+  /** The routers running now (validated, primary addresses filled in), in the order they were added. */
+  readonly routers: readonly VirtualRouterConfig[];
+  /** The runtime's one link watcher. */
+  readonly links: RuntimeLinks;
+  /**
+   * Changes the routers to `next` (its logger is ignored: the runtime keeps its own). Validates all of
+   * it first: a mistake rejects with ConfigError and changes nothing. Then, by router name: removed
+   * ones are released, added ones started (sockets, VMAC, leftover VIPs), changed ones reconfigured in
+   * place when their identity is the same, otherwise replaced. Calls run one at a time.
+   */
+  apply(next: LinuxEngineInput): Promise<ApplyResult>;
+  /** Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * Whether a stop signal may send the Masters' priority-0 adverts from the addon at once, before
+   * JavaScript runs (the runners' StopSignals; VrrpRawSocket.setParting). Off until a runner turns it
+   * on: only a runner whose stop follows its stop signal at once, and releases (not keepalived's -V),
+   * should. While an apply() is queued or running it is off by itself (a stop would wait for it, and
+   * a Master would meanwhile advertise again after its priority 0).
+   */
+  armStopAdverts(on: boolean): void;
+  snapshot(): RouterSnapshot[];
+  counters(): EngineCounters;
+}
+
+export interface StartOptions {
+  /**
+   * Called once the runtime is set up (sockets open, leftovers removed, links read), just before the
+   * engine starts: listeners added here see the startup transitions (keepalived runs notify_backup for
+   * them), and inputs given here (a check failing from the start, keepalived's init_fail) are what the
+   * routers start with. A throw or rejection undoes the set-up and rejects startLinuxEngine.
+   */
+  readonly beforeStart?: (handle: LinuxEngineHandle) => void | Promise<void>;
+  /**
+   * Aborted while starting: startLinuxEngine undoes what it did and rejects with the signal's reason
+   * (checked between its steps). Aborted later: the handle stops, as handle.stop() does.
+   */
+  readonly signal?: AbortSignal | undefined;
+}
