@@ -173,6 +173,13 @@ t.test('any value in any place: a ConfigError naming it, never another exception
     name: 'ConfigError',
     message: /^routers\[0\]\.excludedAddresses: must be a list/,
   });
+  // And so (seed 551381347): an object whose toString is no function made a template literal throw.
+  for (const key of ['family', 'version', 'preemptDelayMode', 'initialState']) {
+    t.throws(() => checkJsonConfig({ routers: [{ ...router, [key]: { toString: false } }] }), {
+      name: 'ConfigError',
+      message: new RegExp(`^routers\\[0\\]\\.${key}: `),
+    });
+  }
   const keys = [
     'name',
     'interface',
