@@ -465,6 +465,8 @@ export class FileRouter {
     nodeName: string,
     specs: readonly RouterSpec[],
     readonly quiet = false,
+    /** SCHED_RR priority for the advert path (ours: scheduling.realtimePriority; keepalived: vrrp_rt_priority). */
+    realtimePriority?: number,
   ) {
     const node = h.node(nodeName);
     this.dir = mkdtempSync(join(tmpdir(), `vrrp-bench-${impl}-`));
@@ -472,11 +474,14 @@ export class FileRouter {
     let command: string[];
     if (impl === 'ours') {
       const config = join(this.dir, 'config.json');
-      writeFileSync(config, JSON.stringify({ routers: specs.map((s) => ({ ...s, interface: node.interface })) }));
+      const scheduling = realtimePriority === undefined ? {} : { scheduling: { realtimePriority } };
+      const routers = specs.map((s) => ({ ...s, interface: node.interface }));
+      writeFileSync(config, JSON.stringify({ routers, ...scheduling }));
       command = [process.execPath, RUNNER, '--config', config, '--log-level', 'info'];
     } else {
       const conf = join(this.dir, 'keepalived.conf');
-      writeFileSync(conf, keepalivedConf(node, specs));
+      const rt = realtimePriority === undefined ? '' : `  vrrp_rt_priority ${realtimePriority}\n`;
+      writeFileSync(conf, keepalivedConf(node, specs).replace('global_defs {\n', `global_defs {\n${rt}`));
       command = [
         'keepalived',
         '-n',

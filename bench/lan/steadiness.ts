@@ -7,9 +7,14 @@
 // left free unless --pin-backup. Gaps come from a bridge capture (ns timestamps) of r1's adverts over
 // the window; false failovers from r2's log (entries into Master) and from r2's adverts on the wire.
 // Both routers log to files (see FileRouter in common.ts).
+// --hogs-per-core N puts N burners on every core instead (issue 12's "3 hogs per core"), and
+// --rt-priority P gives both routers SCHED_RR P (ours: scheduling.realtimePriority; keepalived:
+// vrrp_rt_priority).
 // Run as root: node dist/bench/lan/steadiness.js [--duration 600] [--burner on] [--core 0]
+//   [--hogs-per-core 3] [--rt-priority 50]
 
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import {
   BridgeTap,
   FileRouter,
@@ -35,6 +40,11 @@ const flags = parseFlags(
     duration: { default: '600', help: 'measuring window, seconds' },
     'interval-cs': { default: '1', help: 'advert interval in centiseconds (VRRPv3)' },
     burner: { default: 'on', help: "on: a CPU-burning loop pinned to the Master's core; off: none" },
+    'hogs-per-core': {
+      default: '0',
+      help: 'N > 0: N CPU-burning loops pinned to every core (instead of --burner on the Master core)',
+    },
+    'rt-priority': { default: 'off', help: 'off, or a SCHED_RR priority for both routers (vrrp_rt_priority)' },
     core: { default: '0', help: 'the core the Master (and the burner) are pinned to' },
     'pin-backup': { default: 'no', help: 'yes: pin the Backup to the same core too' },
     'ours-announce': {
@@ -47,6 +57,7 @@ requireLab(['taskset']);
 console.log(machineNote());
 
 const VRID = 51;
+const hogsPerCore = Number(flags['hogs-per-core']);
 const VIP = '198.51.100.51';
 
 interface Outcome {
@@ -72,34 +83,41 @@ async function scenario(impl: Impl): Promise<Outcome> {
       ...v3Spec(VRID, priority, intervalCs, VIP, 'VI_1'),
       ...(noAnnounce ? { announce: { repeat: 0, lowerPriorityRepeat: 0, refreshIntervalMs: 0 } } : {}),
     });
-    const r1 = new FileRouter(scope, h, impl, 'r1', [spec(200)]);
-    const r2 = new FileRouter(scope, h, impl, 'r2', [spec(100)]);
+    const rt = flags['rt-priority'] === 'off' ? undefined : Number(flags['rt-priority']);
+    const r1 = new FileRouter(scope, h, impl, 'r1', [spec(200)], false, rt);
+    const r2 = new FileRouter(scope, h, impl, 'r2', [spec(100)], false, rt);
     if (!(await r1.waitForCount('Master', 1, 20_000))) throw new Error(`${impl}: r1 not Master within 20 s`);
     if (!(await r2.waitForCount('Backup', 1, 20_000))) throw new Error(`${impl}: r2 not Backup within 20 s`);
     const r1pids = await r1.pids();
     for (const pid of r1pids) pin(pid, core);
     if (flags['pin-backup'] === 'yes') for (const pid of await r2.pids()) pin(pid, core);
-    let burnerPid: number | undefined;
-    if (flags.burner === 'on') {
-      const burner = startHelper(scope, 'burner', h.lan.client.namespace, 'taskset', [
-        '-c',
-        core,
-        process.execPath,
-        '-e',
-        'for (;;) {}',
-      ]);
-      burnerPid = burner.pid;
+    const burnerPids: number[] = [];
+    const burnOn = (onCore: string) =>
+      burnerPids.push(
+        startHelper(scope, 'burner', h.lan.client.namespace, 'taskset', [
+          '-c',
+          onCore,
+          process.execPath,
+          '-e',
+          'for (;;) {}',
+        ]).pid,
+      );
+    if (hogsPerCore > 0) {
+      for (let c = 0; c < availableParallelism(); c++) for (let i = 0; i < hogsPerCore; i++) burnOn(String(c));
+    } else if (flags.burner === 'on') {
+      burnOn(core);
     }
     await sleep(2000);
     const r2Master0 = r2.masterEntries();
-    const burner0 = burnerPid === undefined ? 0 : cpuSeconds(burnerPid);
+    const burnerCpu = () => burnerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const burner0 = burnerCpu();
     const master0 = cpuSeconds(r1pids[0]!);
-    progress(`${impl}: measuring ${flags.duration} s (burner ${flags.burner}, core ${core})`);
+    progress(`${impl}: measuring ${flags.duration} s (${burnerText()}, RT ${flags["rt-priority"]})`);
     const t0 = Date.now();
     await sleep(Number(flags.duration) * 1000);
     const t1 = Date.now();
     const seconds = (t1 - t0) / 1000;
-    const burnerCpuPct = burnerPid === undefined ? 0 : (100 * (cpuSeconds(burnerPid) - burner0)) / seconds;
+    const burnerCpuPct = (100 * (burnerCpu() - burner0)) / seconds;
     const masterCpuPct = (100 * (cpuSeconds(r1pids[0]!) - master0)) / seconds;
     const falseFromLog = r2.masterEntries() - r2Master0;
     const tcpdumpDrops = await tap.stop();
@@ -128,7 +146,7 @@ for (const impl of flags.impls) outcomes.push(await scenario(impl));
 
 const intervalMs = Number(flags['interval-cs']) * 10;
 printTable(
-  `Master's inter-advert gaps at ${intervalMs} ms adverts, ${flags.duration} s, burner ${flags.burner} on core ${flags.core}${flags['ours-announce'] === 'off' ? ' (ours without gratuitous ARPs)' : ''}`,
+  `Master's inter-advert gaps at ${intervalMs} ms adverts, ${flags.duration} s, ${burnerText()}, RT ${flags['rt-priority']}${flags['ours-announce'] === 'off' ? ' (ours without gratuitous ARPs)' : ''}`,
   outcomes.map((o) => {
     const g = summarize(o.gaps);
     return [
@@ -155,8 +173,13 @@ printTable(
     'false failovers (r2 log)',
     'r2 adverts on wire',
     'Master CPU',
-    'burner CPU',
+    'burners CPU',
     'tcpdump drops',
   ],
 );
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);
+
+function burnerText(): string {
+  if (hogsPerCore > 0) return `${hogsPerCore} burner(s) on each of ${availableParallelism()} cores`;
+  return `burner ${flags.burner} on core ${flags.core}`;
+}
