@@ -600,6 +600,12 @@ export class FileRouter {
 
   async stop(): Promise<void> {
     const child = this.childPid();
+    if (!this.process.running) {
+      // It died before the benchmark ended: say how, with its last words, before the log goes.
+      const how = await this.process.exited;
+      console.error(`${this.process.label} exited early (${JSON.stringify(how)}):`);
+      console.error(readFileSync(this.logFile, 'utf8').slice(-2000));
+    }
     await this.process.stop(3000);
     if (child !== undefined) {
       try {

@@ -14,6 +14,7 @@
 //   [--hogs-per-core 3] [--rt-priority 50]
 
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import {
   BridgeTap,
@@ -69,6 +70,8 @@ interface Outcome {
   readonly burnerCpuPct: number;
   readonly masterCpuPct: number;
   readonly tcpdumpDrops: number;
+  /** ours: SIGXCPU demotions of its SCHED_RR threads, from r1's log (keepalived only logs SIGXCPU). */
+  readonly sigxcpu: number;
 }
 
 async function scenario(impl: Impl): Promise<Outcome> {
@@ -112,7 +115,7 @@ async function scenario(impl: Impl): Promise<Outcome> {
     const burnerCpu = () => burnerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const burner0 = burnerCpu();
     const master0 = cpuSeconds(r1pids[0]!);
-    progress(`${impl}: measuring ${flags.duration} s (${burnerText()}, RT ${flags["rt-priority"]})`);
+    progress(`${impl}: measuring ${flags.duration} s (${burnerText()}, RT ${flags['rt-priority']})`);
     const t0 = Date.now();
     await sleep(Number(flags.duration) * 1000);
     const t1 = Date.now();
@@ -120,6 +123,8 @@ async function scenario(impl: Impl): Promise<Outcome> {
     const burnerCpuPct = (100 * (burnerCpu() - burner0)) / seconds;
     const masterCpuPct = (100 * (cpuSeconds(r1pids[0]!) - master0)) / seconds;
     const falseFromLog = r2.masterEntries() - r2Master0;
+    const sigxcpu = (readFileSync(r1.logFile, 'utf8').match(/realtime-limit|RLIMIT_RTTIME exceeded|SIGXCPU/g) ?? [])
+      .length;
     const tcpdumpDrops = await tap.stop();
     const adverts = tap.adverts();
     return {
@@ -132,13 +137,16 @@ async function scenario(impl: Impl): Promise<Outcome> {
       burnerCpuPct,
       masterCpuPct,
       tcpdumpDrops,
+      sigxcpu,
     };
   });
 }
 
 /** taskset -a -p: every thread of the process. */
 function pin(pid: number, core: string): void {
-  execFileSync('taskset', ['-a', '-p', '-c', core, String(pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', core, String(pid)], {
+    stdio: 'ignore',
+  });
 }
 
 const outcomes: Outcome[] = [];
@@ -161,6 +169,7 @@ printTable(
       `${o.masterCpuPct.toFixed(1)} %`,
       `${o.burnerCpuPct.toFixed(0)} %`,
       String(o.tcpdumpDrops),
+      String(o.sigxcpu),
     ];
   }),
   [
@@ -175,6 +184,7 @@ printTable(
     'Master CPU',
     'burners CPU',
     'tcpdump drops',
+    'SIGXCPU (r1 log)',
   ],
 );
 console.log(`\nload at the end: ${machineNote().split('\n').at(-1)}`);

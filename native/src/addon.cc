@@ -40,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
+  exports.Set("realtimeDemotions", Napi::Function::New<vrrp::RealtimeDemotions>(env, "realtimeDemotions"));
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));

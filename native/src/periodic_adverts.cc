@@ -1,10 +1,12 @@
 #include "periodic_adverts.h"
+#include "scheduling.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,6 +164,7 @@ void ApplyRealtime(pthread_t thread, int priority) {
 void* Run(void*) {
   Scheduler& s = State();
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // wake at the deadline, not up to 50 µs after it
+  RegisterRealtimeThread(static_cast<pid_t>(syscall(SYS_gettid)));  // SIGXCPU demotes it too
   std::unique_lock<std::mutex> lock(s.mutex);
   for (;;) {
     int64_t next = std::numeric_limits<int64_t>::max();

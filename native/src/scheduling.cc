@@ -2,8 +2,12 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "errors.h"
@@ -26,7 +30,59 @@ int IntegerArg(const Napi::CallbackInfo& info, size_t index, int min, int max, c
   return static_cast<int>(value);
 }
 
+// The threads SIGXCPU demotes: the main thread (SetRealtime) and the periodic advert sender
+// (periodic_adverts.cc). Slots are written once each, before the limit is armed, and read by the handler.
+constexpr int kRealtimeSlots = 4;
+std::atomic<pid_t> realtimeThreads[kRealtimeSlots];
+std::atomic<uint32_t> demotions{0};
+struct sigaction previousXcpu {};
+bool demoteHandlerInstalled = false;
+
+// SIGXCPU: a SCHED_RR thread reached the RLIMIT_RTTIME soft limit. The kernel sends SIGKILL at the hard
+// one, and a killed daemon leaves its VIPs on the interface of a node that no longer advertises. So,
+// unlike keepalived (which only logs), every SCHED_RR thread of ours goes back to SCHED_OTHER here, on
+// the spot: a thread that holds the CPU that long (a full GC on a CPU whose helper threads it starves)
+// then shares it. JavaScript restores SCHED_RR later (src/linux/scheduling.ts). Async-signal-safe:
+// sched_setscheduler is a plain system call; the previous handler (libuv's) then wakes JavaScript.
+void DemoteOnXcpu(int signal, siginfo_t* info, void* context) {
+  int savedErrno = errno;
+  sched_param other{};
+  for (auto& slot : realtimeThreads) {
+    pid_t tid = slot.load(std::memory_order_relaxed);
+    if (tid > 0) sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &other);
+  }
+  demotions.fetch_add(1, std::memory_order_relaxed);
+  if (previousXcpu.sa_flags & SA_SIGINFO) {
+    if (previousXcpu.sa_sigaction != nullptr) previousXcpu.sa_sigaction(signal, info, context);
+  } else if (previousXcpu.sa_handler != SIG_DFL && previousXcpu.sa_handler != SIG_IGN) {
+    previousXcpu.sa_handler(signal);
+  }
+  errno = savedErrno;
+}
+
+void InstallDemoteHandler(Napi::Env env) {
+  if (demoteHandlerInstalled) return;
+  struct sigaction action {};
+  action.sa_sigaction = DemoteOnXcpu;
+  action.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGXCPU, &action, &previousXcpu) != 0) ThrowErrno(env, errno, "sigaction", "SIGXCPU");
+  demoteHandlerInstalled = true;
+}
+
 }  // namespace
+
+void RegisterRealtimeThread(pid_t tid) {
+  for (auto& slot : realtimeThreads) {
+    pid_t expected = 0;
+    if (slot.load() == tid) return;
+    if (slot.compare_exchange_strong(expected, tid)) return;
+  }
+}
+
+Napi::Value RealtimeDemotions(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), demotions.load(std::memory_order_relaxed));
+}
 
 Napi::Value SetRealtime(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -39,6 +95,7 @@ Napi::Value SetRealtime(const Napi::CallbackInfo& info) {
   if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) != 0) {
     ThrowErrno(env, errno, "sched_setscheduler", "SCHED_RR " + std::to_string(param.sched_priority));
   }
+  RegisterRealtimeThread(static_cast<pid_t>(syscall(SYS_gettid)));
   return env.Undefined();
 }
 
@@ -80,6 +137,8 @@ Napi::Value SetRealtimeLimit(const Napi::CallbackInfo& info) {
       hard != static_cast<double>(static_cast<rlim_t>(hard))) {
     ThrowInvalidArg(env, "RLIMIT_RTTIME limits must be integers with 1 <= soft <= hard <= 4294967295");
   }
+  // The demoting handler goes in first, chained to whatever handles SIGXCPU now (libuv's, for JS).
+  InstallDemoteHandler(env);
   rlimit limit{static_cast<rlim_t>(soft), static_cast<rlim_t>(hard)};
   if (setrlimit(RLIMIT_RTTIME, &limit) != 0) {
     ThrowErrno(env, errno, "setrlimit", "RLIMIT_RTTIME " + std::to_string(limit.rlim_cur) + "/" + std::to_string(limit.rlim_max));

@@ -230,8 +230,13 @@ export interface VrrpNativeAddon {
   setNice(nice: number): void;
   /** sched_setaffinity(0, cpus) for the calling thread. */
   setCpuAffinity(cpus: readonly number[]): void;
-  /** setrlimit(RLIMIT_RTTIME, { softUs, hardUs }). */
+  /**
+   * setrlimit(RLIMIT_RTTIME, { softUs, hardUs }), after installing (once) the SIGXCPU handler that puts
+   * the SCHED_RR threads back to SCHED_OTHER at the soft limit (the previous handler still runs).
+   */
   setRealtimeLimit(softUs: number, hardUs: number): void;
+  /** How many times SIGXCPU has demoted the SCHED_RR threads (setRealtimeLimit's handler). */
+  realtimeDemotions(): number;
   /** prctl(PR_GET_CHILD_SUBREAPER); with an argument, PR_SET_CHILD_SUBREAPER first. */
   childSubreaper(enable?: boolean): boolean;
   /** Reaps exited children that no libuv process handle of this thread's loop watches (orphan-reaper.ts). */

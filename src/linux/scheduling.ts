@@ -126,21 +126,33 @@ export function applyProcessScheduling(settings: ProcessScheduling): AppliedSche
  * Master path) is tens of ms of CPU without a sleep, and reading cached files never sleeps: with the
  * limit set before it, 10 ms killed 3 starts of 3 and 50 ms 1 of 3. After it the
  * thread sleeps in epoll between adverts, which is what the limit measures. keepalived's shape: soft
- * half the hard (SIGXCPU, logged), hard = the limit (SIGKILL). A refusal is logged, not fatal: it
- * only happens when a lower hard limit is already set, which then bounds the thread instead.
+ * half the hard (SIGXCPU), hard = the limit (SIGKILL). Unlike keepalived, SIGXCPU demotes our SCHED_RR
+ * threads on the spot (see watchRealtimeLimit), so the SIGKILL never comes. A refusal is logged, not
+ * fatal: it only happens when a lower hard limit is already set, which then bounds the thread instead.
  */
-export function armRealtimeLimit(applied: AppliedScheduling, logger?: RuntimeLogger): void {
+export function armRealtimeLimit(
+  applied: AppliedScheduling,
+  logger?: RuntimeLogger,
+  restoreDelayMs = REALTIME_RESTORE_DELAY_MS,
+): void {
   if (applied.realtimePriority === undefined || applied.realtimeLimitUs === undefined) return;
-  const hardUs = applied.realtimeLimitUs;
-  watchRealtimeLimit(logger, hardUs);
+  const limit = { priority: applied.realtimePriority, hardUs: applied.realtimeLimitUs, restoreDelayMs };
+  watchRealtimeLimit(logger, limit);
   try {
-    loadNative().setRealtimeLimit(Math.max(1, Math.floor(hardUs / 2)), hardUs);
+    setRealtimeLimit(limit.hardUs);
   } catch (error) {
     logger?.warn(
       { event: 'notice', notice: 'realtime-limit-refused', code: (error as Partial<SystemError>).code },
-      `RLIMIT_RTTIME ${hardUs} µs refused (${(error as Error).message}); the limit already set stays`,
+      `RLIMIT_RTTIME ${limit.hardUs} µs refused (${(error as Error).message}); the limit already set stays`,
     );
   }
+}
+
+/** How long the advert threads stay at SCHED_OTHER after SIGXCPU demoted them. */
+export const REALTIME_RESTORE_DELAY_MS = 10_000;
+
+function setRealtimeLimit(hardUs: number): void {
+  loadNative().setRealtimeLimit(Math.max(1, Math.floor(hardUs / 2)), hardUs);
 }
 
 /** "SCHED_RR 50 (RLIMIT_RTTIME 200000 µs once running), CPUs 0,1" for the start log. */
@@ -156,16 +168,52 @@ export function describeScheduling(applied: AppliedScheduling): string {
 let realtimeLimitWatched = false;
 
 /**
- * SIGXCPU (the RLIMIT_RTTIME soft limit) would end the process by default: log it instead, as
- * keepalived does; the hard limit's SIGKILL still ends a thread that never blocks.
+ * SIGXCPU, the RLIMIT_RTTIME soft limit: a SCHED_RR thread of ours ran half the limit without
+ * sleeping. Seen under 3 CPU hogs per core with every thread pinned to one CPU (a full GC whose helper
+ * threads the SCHED_RR main thread starves). keepalived only logs it, and the hard limit's SIGKILL
+ * would then leave our VIPs on a node that no longer advertises. The addon's handler has already put
+ * the threads back to SCHED_OTHER when this runs: log it, and restore SCHED_RR (and the soft limit,
+ * which the kernel raised by 1 s) after REALTIME_RESTORE_DELAY_MS.
  */
-function watchRealtimeLimit(logger: RuntimeLogger | undefined, hardUs: number): void {
+interface RealtimeLimit {
+  readonly priority: number;
+  readonly hardUs: number;
+  readonly restoreDelayMs: number;
+}
+
+function watchRealtimeLimit(logger: RuntimeLogger | undefined, limit: RealtimeLimit): void {
   if (realtimeLimitWatched) return;
   realtimeLimitWatched = true;
+  let restore: NodeJS.Timeout | undefined;
   process.on('SIGXCPU', () => {
+    const demotions = loadNative().realtimeDemotions();
     logger?.warn(
-      { event: 'notice', notice: 'realtime-limit', realtimeLimitUs: hardUs },
-      `SIGXCPU: the main thread ran ${Math.floor(hardUs / 2)} µs in SCHED_RR without blocking; at ${hardUs} µs the kernel kills the process`,
+      { event: 'notice', notice: 'realtime-limit', realtimeLimitUs: limit.hardUs, demotions },
+      `SIGXCPU: a SCHED_RR thread ran ${Math.floor(limit.hardUs / 2)} µs without sleeping; the advert threads run at SCHED_OTHER for ${limit.restoreDelayMs / 1000} s rather than be killed at ${limit.hardUs} µs`,
     );
+    if (restore !== undefined) clearTimeout(restore);
+    restore = setTimeout(() => {
+      restore = undefined;
+      restoreRealtime(logger, limit);
+    }, limit.restoreDelayMs);
+    restore.unref();
   });
+}
+
+function restoreRealtime(logger: RuntimeLogger | undefined, limit: RealtimeLimit): void {
+  try {
+    const native = loadNative();
+    native.setRealtime(limit.priority);
+    native.setPeriodicRealtime(limit.priority);
+    setRealtimeLimit(limit.hardUs);
+    logger?.info(
+      { event: 'notice', notice: 'realtime-restored', realtimePriority: limit.priority },
+      `SCHED_RR ${limit.priority} restored for the advert threads`,
+    );
+  } catch (error) {
+    logger?.warn(
+      { event: 'notice', notice: 'realtime-restore-refused', code: (error as Partial<SystemError>).code },
+      `SCHED_RR ${limit.priority} could not be restored (${(error as Error).message}); the advert threads stay at SCHED_OTHER`,
+    );
+  }
 }

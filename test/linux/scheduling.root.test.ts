@@ -226,3 +226,40 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
     },
   );
 });
+
+// A SCHED_RR main thread that runs past the RLIMIT_RTTIME soft limit without sleeping (a busy loop
+// here; a full GC on a starved CPU in the steadiness benchmark) is put back to SCHED_OTHER by the
+// addon's SIGXCPU handler instead of being killed at the hard limit, then gets SCHED_RR back.
+const notRoot = process.getuid?.() !== 0 ? 'needs root (CAP_SYS_NICE)' : false;
+t.test(
+  'SIGXCPU demotes the SCHED_RR threads instead of a SIGKILL, then restores them',
+  { skip: notRoot },
+  async (t) => {
+    const scheduling = new URL('../../src/linux/scheduling.js', import.meta.url).href;
+    const program = `
+    import { applyProcessScheduling, armRealtimeLimit } from ${JSON.stringify(scheduling)};
+    import { readFileSync } from 'node:fs';
+    const policy = () => readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[41 - 3];
+    const say = (level) => (fields) => console.log(level, fields.notice ?? '');
+    const logger = { trace() {}, debug() {}, info: say('info'), warn: say('warn'), error: say('error') };
+    const applied = applyProcessScheduling({ realtimePriority: 10, realtimeLimitUs: 40000 });
+    armRealtimeLimit(applied, logger, 300);
+    console.log('policy before', policy());
+    const end = Date.now() + 500;
+    while (Date.now() < end) {}
+    console.log('policy after the loop', policy());
+    setTimeout(() => console.log('policy later', policy()), 800);
+  `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    t.equal(child.signal, null, 'not killed by the hard limit (40 ms) during a 500 ms busy loop');
+    t.equal(child.status, 0, child.stderr);
+    t.match(child.stdout, /policy before 2\n/, 'SCHED_RR before');
+    t.match(child.stdout, /warn realtime-limit\n/, 'SIGXCPU logged');
+    t.match(child.stdout, /policy after the loop 0\n/, 'SCHED_OTHER once SIGXCPU came');
+    t.match(child.stdout, /info realtime-restored\npolicy later 2\n/, 'SCHED_RR restored after the delay');
+  },
+);
