@@ -53,6 +53,8 @@ export interface RouterAdvertIo {
   random(): number;
   mac(iface: string): Uint8Array;
   send(iface: string, frame: Uint8Array): void;
+  /** Whether the interface forwards IPv6 (the Router flag of the NAs, ours and the kernel's, follows it). */
+  forwards(iface: string): boolean;
 }
 
 interface Running {
@@ -122,6 +124,14 @@ export class RouterAdvertiser {
       this.running.set(name, entry);
     }
     entry.schedule.start(this.io.nowMs());
+    if (!this.io.forwards(plan.interface)) {
+      // A host drops a router from its default router list on an NA without the Router flag (RFC
+      // 4861 7.2.5), and the flag (ours, as keepalived, and the kernel's) follows IPv6 forwarding.
+      this.logger.warn(
+        { event: 'router-advert-not-forwarding', router: name, interface: plan.interface },
+        `${name}: sending Router Advertisements, but ${plan.interface} does not forward IPv6: its Neighbor Advertisements lack the Router flag, so hosts drop this router again`,
+      );
+    }
     this.tick(name, entry);
   }
 

@@ -27,7 +27,7 @@ import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { LinuxAddressPort } from '../linux/addresses.js';
-import { announceVips } from '../linux/announce.js';
+import { announceVips, ipv6Forwarding } from '../linux/announce.js';
 import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { LinkWatcher } from '../linux/links.js';
@@ -143,7 +143,13 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
     this.routerAdverts = new RouterAdvertiser(
       this.engine,
-      { nowMs: () => performance.now(), random: Math.random, mac: interfaceMac, send: sendRouterAdvertFrame },
+      {
+        nowMs: () => performance.now(),
+        random: Math.random,
+        mac: interfaceMac,
+        send: sendRouterAdvertFrame,
+        forwards: ipv6Forwarding,
+      },
       this.logger,
     );
     this.routerAdverts.setPlans(this.routerAdvertPlans());
