@@ -1,7 +1,8 @@
 // Router Advertisements from an IPv6 Master (RFC 9568 6.4.3), for routers configured with
 // `routerAdverts` (off by default, as keepalived 2.2.7 sends none). The engine's state changes drive
-// it: becoming Master starts the schedule (src/core/router-advert-schedule.ts: one RA at once, then
-// RFC 4861's randomised intervals), leaving Master stops it. A Master that steps down because another
+// it: becoming Master starts the schedule once the source address is on the interface
+// (src/core/router-advert-schedule.ts: one RA at once, then RFC 4861's randomised intervals), leaving
+// Master stops it. A Master that steps down because another
 // Master's advert won sends nothing more: a Backup MUST NOT send RAs (RFC 9568 6.4.2) and the new
 // Master already advertises the same link-local address, so a router lifetime of 0 from us would only
 // make hosts drop the router the new Master just gave them. A Master that stops (shutdown, Fault,
@@ -66,6 +67,8 @@ interface Running {
 export class RouterAdvertiser {
   private plans = new Map<string, RouterAdvertPlan>();
   private readonly running = new Map<string, Running>();
+  /** Routers that became Master and wait for their source address to be on the interface. */
+  private readonly awaitingAddress = new Set<string>();
   private readonly onStateChange = (event: StateChangeEvent): void => this.stateChanged(event);
 
   constructor(
@@ -105,13 +108,31 @@ export class RouterAdvertiser {
   /** Stops every timer (the engine's stop has already sent the final RAs through its state changes). */
   close(): void {
     this.engine.off('stateChange', this.onStateChange);
+    this.awaitingAddress.clear();
     for (const entry of this.running.values()) clearTimeout(entry.timer);
     this.running.clear();
   }
 
+  /**
+   * The address port has added `addresses` on `iface`. A new Master's first RA waits for its source
+   * address: RAs are held back until the address is configured (RFC 9568 8.2.2), as the NAs are.
+   */
+  addressesAdded(iface: string, addresses: readonly string[]): void {
+    for (const name of this.awaitingAddress) {
+      const plan = this.plans.get(name);
+      if (plan === undefined || plan.interface !== iface || !addresses.includes(plan.source)) continue;
+      this.awaitingAddress.delete(name);
+      this.start(name);
+    }
+  }
+
   private stateChanged(event: StateChangeEvent): void {
-    if (event.to === 'Master') this.start(event.router);
-    else if (event.from === 'Master') this.stop(event.router, event.to !== 'Backup');
+    if (event.to === 'Master') {
+      this.awaitingAddress.add(event.router);
+    } else if (event.from === 'Master') {
+      this.awaitingAddress.delete(event.router);
+      this.stop(event.router, event.to !== 'Backup');
+    }
   }
 
   private start(name: string): void {

@@ -119,7 +119,15 @@ class LinuxRuntime implements LinuxEngineHandle {
     const configs = parts.routers.map((router) => router.config);
     // The current address port, whichever apply installed last.
     const addresses: AddressPort = {
-      addVips: (iface, list, options) => this.addressPort.addVips(iface, list, options),
+      addVips: (iface, list, options) => {
+        const adding = this.addressPort.addVips(iface, list, options);
+        // A new Master's Router Advertisements wait for their source address (router-adverts.ts).
+        Promise.resolve(adding).then(
+          () => this.routerAdverts.addressesAdded(iface, list),
+          () => undefined,
+        );
+        return adding;
+      },
       removeVips: (iface, list) => this.addressPort.removeVips(iface, list),
       announceVips: (iface, list, count) => this.addressPort.announceVips(iface, list, count),
     };
