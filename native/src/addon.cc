@@ -32,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendGratuitousArp", Napi::Function::New<vrrp::SendGratuitousArp>(env, "sendGratuitousArp"));
   exports.Set("sendUnsolicitedNa", Napi::Function::New<vrrp::SendUnsolicitedNa>(env, "sendUnsolicitedNa"));
   exports.Set("sendAnnouncements", Napi::Function::New<vrrp::SendAnnouncements>(env, "sendAnnouncements"));
+  exports.Set("sendAllNodesFrame", Napi::Function::New<vrrp::SendAllNodesFrame>(env, "sendAllNodesFrame"));
   exports.Set("announceSockets", Napi::Function::New<vrrp::AnnounceSockets>(env, "announceSockets"));
   exports.Set("PreciseTimer", vrrp::PreciseTimer::Define(env));
   exports.Set("SignalWatcher", vrrp::SignalWatcher::Define(env));

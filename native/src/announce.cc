@@ -206,6 +206,7 @@ struct Announcement {
   std::vector<uint8_t> frame;
   bool ipv6;
   std::string address;  // as given, for error messages
+  const char* kind = nullptr;  // what the frame is, for error messages (default: GARP or NA)
 };
 
 struct Failure {
@@ -292,7 +293,8 @@ bool RouterFlag(Napi::Env env, const Napi::Object& options) {
 }
 
 std::string Detail(const Announcement& item, const Link& link) {
-  return std::string(item.ipv6 ? "unsolicited NA " : "gratuitous ARP ") + item.address + " on " + link.name;
+  const char* kind = item.kind != nullptr ? item.kind : item.ipv6 ? "unsolicited NA " : "gratuitous ARP ";
+  return std::string(kind) + item.address + " on " + link.name;
 }
 
 // One announcement `count` times; throws the first failure, carrying how many frames went out.
@@ -383,6 +385,31 @@ Napi::Value SendAnnouncements(const Napi::CallbackInfo& info) {
   }
   out.Set("failures", failures);
   return out;
+}
+
+// A whole IPv6 frame built by the caller (a Router Advertisement, src/wire/router-advert.ts), sent on
+// the same cached socket as the NAs. Only frames to the all-nodes MAC with EtherType IPv6 are taken:
+// the addon does not become a general raw-frame sender.
+Napi::Value SendAllNodesFrame(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = RequireObject(env, info[0], "options");
+  Napi::Value value = options.Get("frame");
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowInvalidArg(env, "frame must be a Uint8Array");
+  }
+  Napi::Uint8Array bytes = value.As<Napi::Uint8Array>();
+  const uint8_t* data = bytes.Data();
+  size_t length = bytes.ElementLength();
+  if (length < kEthernetHeader + kIpv6Header || length > kEthernetHeader + 1500) {
+    ThrowInvalidArg(env, "frame must hold an Ethernet header and an IPv6 packet of at most 1500 bytes");
+  }
+  if (std::memcmp(data, kAllNodesMac.data(), 6) != 0 || data[12] != 0x86 || data[13] != 0xdd) {
+    ThrowInvalidArg(env, "frame must be IPv6 (EtherType 0x86dd) to the all-nodes MAC 33:33:00:00:00:01");
+  }
+  uint32_t count = OptionalCount(options, "count", 1, kMaxCount);
+  Link link = OpenLink(env, options);
+  Announcement item{std::vector<uint8_t>(data, data + length), true, "to ff02::1", "IPv6 frame "};
+  return SendOne(env, link, std::move(item), count);
 }
 
 Napi::Value AnnounceSockets(const Napi::CallbackInfo& info) {

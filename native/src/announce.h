@@ -20,6 +20,9 @@ Napi::Value SendUnsolicitedNa(const Napi::CallbackInfo& info);
 // sendAnnouncements({interface, addresses: string[], mac?, router?, count?}) -> {sent, failures}
 // GARP for each IPv4 address, NA for each IPv6 one, `count` each, all in as few sendmmsg calls as fit.
 Napi::Value SendAnnouncements(const Napi::CallbackInfo& info);
+// sendAllNodesFrame({interface, frame: Uint8Array, count?}) -> frames sent: a whole Ethernet frame to
+// 33:33:00:00:00:01 with EtherType IPv6 (a Router Advertisement), as built by the caller.
+Napi::Value SendAllNodesFrame(const Napi::CallbackInfo& info);
 // announceSockets() -> ifindexes of the cached packet sockets (for tests and diagnostics)
 Napi::Value AnnounceSockets(const Napi::CallbackInfo& info);
 

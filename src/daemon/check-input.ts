@@ -19,6 +19,7 @@ import { checkProcessScheduling } from '../model/scheduling.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
+import { planRouterAdverts, type RouterAdvertPlan } from './router-adverts.js';
 
 /** Every field a router may have; a compile error here means RouterConfigInput changed. */
 const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
@@ -45,6 +46,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   announce: true,
   higherPrioritySendAdvert: true,
   useVmac: true,
+  routerAdverts: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
@@ -265,6 +267,8 @@ export interface CheckedRouter {
   readonly vipsOnInterface: ReadonlySet<string>;
   /** Its addresses living on another interface (from the VipSpecs). */
   readonly addressInterfaces: Readonly<Record<string, string>>;
+  /** Router Advertisements while Master (`routerAdverts`), if on. */
+  readonly routerAdverts: RouterAdvertPlan | undefined;
 }
 
 export interface CheckedInput {
@@ -295,7 +299,7 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const vmacs: (VmacPlan | undefined)[] = [];
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac, ...routerInput } = router;
+    const { useVmac, routerAdverts: _routerAdverts, ...routerInput } = router;
     const addressInterfaces = placements[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
@@ -303,8 +307,11 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
     );
     const vmac = planVmac(useVmac, config, where);
     vmacs.push(vmac);
-    configs.push(vmac ? { ...config, interface: vmac.name } : config);
-    return { input: router, where, vmac, vipsOnInterface: vipsByInterface.get(router.interface)!, addressInterfaces };
+    const placed = vmac ? { ...config, interface: vmac.name } : config;
+    configs.push(placed);
+    const routerAdverts = planRouterAdverts(router.routerAdverts, placed, where);
+    const vipsOnInterface = vipsByInterface.get(router.interface)!;
+    return { input: router, where, vmac, vipsOnInterface, addressInterfaces, routerAdverts };
   });
   checkVmacNames(vmacs);
   const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
@@ -324,7 +331,7 @@ export interface ResolvedRouter extends CheckedRouter {
 /** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
-  const { useVmac: _useVmac, ...routerInput } = input;
+  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...routerInput } = input;
   const primaryAddress =
     input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read

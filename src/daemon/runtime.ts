@@ -27,7 +27,7 @@ import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { LinuxAddressPort } from '../linux/addresses.js';
-import { announceVips } from '../linux/announce.js';
+import { announceVips, ipv6Forwarding } from '../linux/announce.js';
 import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { LinkWatcher } from '../linux/links.js';
@@ -53,6 +53,8 @@ import {
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
+import { interfaceMac, sendRouterAdvertFrame } from '../linux/router-advert-send.js';
+import { RouterAdvertiser, type RouterAdvertPlan } from './router-adverts.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
@@ -77,6 +79,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly watcher: LinkWatcher;
   private readonly guard: VipGuard;
   private readonly sources: SourceAddressTracker;
+  private readonly routerAdverts: RouterAdvertiser;
   /** The running routers by name. */
   private readonly entries = new Map<string, ResolvedRouter>();
   private vips: readonly LinuxVipSpec[];
@@ -116,7 +119,15 @@ class LinuxRuntime implements LinuxEngineHandle {
     const configs = parts.routers.map((router) => router.config);
     // The current address port, whichever apply installed last.
     const addresses: AddressPort = {
-      addVips: (iface, list, options) => this.addressPort.addVips(iface, list, options),
+      addVips: (iface, list, options) => {
+        const adding = this.addressPort.addVips(iface, list, options);
+        // A new Master's Router Advertisements wait for their source address (router-adverts.ts).
+        Promise.resolve(adding).then(
+          () => this.routerAdverts.addressesAdded(iface, list),
+          () => undefined,
+        );
+        return adding;
+      },
       removeVips: (iface, list) => this.addressPort.removeVips(iface, list),
       announceVips: (iface, list, count) => this.addressPort.announceVips(iface, list, count),
     };
@@ -138,8 +149,28 @@ class LinuxRuntime implements LinuxEngineHandle {
       logger: this.logger,
     });
     this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
+    this.routerAdverts = new RouterAdvertiser(
+      this.engine,
+      {
+        nowMs: () => performance.now(),
+        random: Math.random,
+        mac: interfaceMac,
+        send: sendRouterAdvertFrame,
+        forwards: ipv6Forwarding,
+      },
+      this.logger,
+    );
+    this.routerAdverts.setPlans(this.routerAdvertPlans());
     this.used = new Set(configs.map((c) => c.interface));
     this.listen();
+  }
+
+  /** The routers with `routerAdverts` on, by name. */
+  private routerAdvertPlans(): Map<string, RouterAdvertPlan> {
+    const plans = new Map<string, RouterAdvertPlan>();
+    for (const [name, entry] of this.entries)
+      if (entry.routerAdverts !== undefined) plans.set(name, entry.routerAdverts);
+    return plans;
   }
 
   get routers(): VirtualRouterConfig[] {
@@ -208,6 +239,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     try {
       await this.engine.stop();
     } finally {
+      this.routerAdverts.close();
       this.watcher.close();
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
@@ -266,6 +298,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     // again is gone: it is in both `replaced` and `failed`.)
     this.packets.setRouters(this.routers);
     this.refreshFollowers();
+    this.routerAdverts.setPlans(this.routerAdvertPlans());
     const result: ApplyResult = {
       unchanged: plan.unchanged,
       reconfigured,

@@ -211,6 +211,15 @@ export interface VrrpNativeAddon {
   sendUnsolicitedNa(options: NativeNaOptions): number;
   /** All addresses' frames for one interface in as few sendmmsg calls as fit, on a cached AF_PACKET socket. */
   sendAnnouncements(options: NativeAnnouncementsOptions): NativeAnnouncementsResult;
+  /**
+   * A whole Ethernet frame (IPv6 to the all-nodes MAC only: a Router Advertisement built by
+   * src/wire/router-advert.ts) `count` times on the same cached socket; throws the first failure.
+   */
+  sendAllNodesFrame(options: {
+    readonly interface: string;
+    readonly frame: Uint8Array;
+    readonly count?: number;
+  }): number;
   /** ifindexes of the cached AF_PACKET sockets (diagnostics, tests). */
   announceSockets(): number[];
   readonly PreciseTimer: new (callback: (takeoverSent: boolean) => void) => NativePreciseTimer;

@@ -4,6 +4,7 @@
 
 import type { RuntimeLogger } from './logger.js';
 import type { RouterConfigInput } from './router-config.js';
+import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ProcessScheduling } from './scheduling.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
@@ -33,6 +34,11 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
    * 15 characters).
    */
   readonly useVmac?: boolean | string;
+  /**
+   * IPv6 only, off by default (keepalived sends none): Router Advertisements from the first link-local
+   * VIP while Master (RFC 9568 6.4.3); `true` takes the defaults (src/model/router-adverts.ts).
+   */
+  readonly routerAdverts?: boolean | RouterAdvertsInput;
 };
 
 /**
