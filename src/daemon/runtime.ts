@@ -23,7 +23,7 @@ import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
 import { preciseTime } from '../linux/precise-time.js';
-import { StopAdvertGate } from '../linux/stop-advert-gate.js';
+import { StopAdvertGate } from './stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { LinuxAddressPort } from '../linux/addresses.js';
@@ -43,6 +43,7 @@ import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
   byInterface,
   closeFirewall,
+  logApplied,
   packetPortErrorLogger,
   placements,
   logOwnPeerDropped,
@@ -55,8 +56,15 @@ import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
-export type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
-import type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
+export type { ApplyOptions, ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  LinuxEngineHandle,
+  RuntimeLinks,
+  StartOptions,
+  StopOptions,
+} from './handle.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 
 /** Link up/down lines per interface a second before the rest are counted (rate-limited with counts). */
@@ -188,8 +196,14 @@ class LinuxRuntime implements LinuxEngineHandle {
     await this.recheckSources();
   }
 
-  apply(next: LinuxEngineInput): Promise<ApplyResult> {
-    const result = this.stopAdverts.hold(() => this.queue.then(() => this.applyNow(next)));
+  apply(next: LinuxEngineInput, options: ApplyOptions = {}): Promise<ApplyResult> {
+    const result = this.stopAdverts.hold(() =>
+      this.queue.then(async () => {
+        const applied = await this.applyNow(next);
+        await options.afterApply?.(applied);
+        return applied;
+      }),
+    );
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -198,8 +212,9 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.stopAdverts.want(on);
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.queue.then(() => this.stopNow());
+  stop(options: StopOptions = {}): Promise<void> {
+    const release = options.release ?? true;
+    this.stopping ??= this.queue.then(() => (release ? this.stopNow() : undefined));
     return this.stopping;
   }
 
@@ -274,7 +289,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       removed: plan.remove,
       failed,
     };
-    this.logApplied(result);
+    logApplied(result, this.logger);
     return result;
   }
 
@@ -338,22 +353,6 @@ class LinuxRuntime implements LinuxEngineHandle {
       }
     }
     return started;
-  }
-
-  private logApplied(result: ApplyResult): void {
-    const { unchanged, reconfigured, replaced, added, removed, failed } = result;
-    this.logger.info(
-      {
-        event: 'applied',
-        unchanged,
-        reconfigured,
-        replaced,
-        added,
-        removed,
-        failed: failed.map((f) => ({ name: f.name, error: f.error.message })),
-      },
-      `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
-    );
   }
 
   /** After an apply: the guard, the source tracker and the link filter see the routers now running. */
