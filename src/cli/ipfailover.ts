@@ -8,7 +8,7 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../model/config-error.js';
+import { ConfigError, quoteValue } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
@@ -23,7 +23,6 @@ import { StopSignals } from './stop-signals.js';
 import { describePlan, planSummary } from '../openshift/describe.js';
 import { exitOnEarlyStopSignals } from '../openshift/early-stop.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from '../openshift/env.js';
-import { quoteValue } from '../openshift/errors.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from '../openshift/firewall.js';
 import { createEngineMetrics, type EngineMetrics } from '../openshift/metrics.js';
 import { readNodeNetwork } from '../openshift/node-network.js';

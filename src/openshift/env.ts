@@ -10,7 +10,8 @@ import type { LinuxRouterInput } from '../model/runtime-input.js';
 import type { ProcessScheduling } from '../model/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
 import { nearestKey } from '../model/known-keys.js';
-import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
+import { quoteValue } from '../model/config-error.js';
+import { checkValueShape, EnvError, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
 import {
