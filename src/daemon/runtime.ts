@@ -197,6 +197,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   apply(next: LinuxEngineInput, options: ApplyOptions = {}): Promise<ApplyResult> {
+    // Refused when asked after stop(); one asked before runs, and the stop waits for it.
+    if (this.stopping !== undefined) return Promise.reject(new Error('runtime: apply() after stop()'));
     const result = this.stopAdverts.hold(() =>
       this.queue.then(async () => {
         const applied = await this.applyNow(next);
@@ -237,7 +239,6 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   /** apply(), one at a time: validate, resolve, plan (apply-plan.ts), then carry the plan out. */
   private async applyNow(next: LinuxEngineInput): Promise<ApplyResult> {
-    if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
     const checked = checkInput(next);
     // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
     const addressPort = new LinuxAddressPort({
