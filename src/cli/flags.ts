@@ -103,125 +103,158 @@ const BY_LONG = new Map(FLAGS.map((f) => [f.long, f]));
 const BY_SHORT = new Map(FLAGS.filter((f) => f.short !== undefined).map((f) => [f.short!, f]));
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
+type Usage = { readonly kind: 'usage'; readonly message: string };
+const usage = (message: string): Usage => ({ kind: 'usage', message });
+
+/** The flags seen so far, by long name, and the ignored ones to report once. */
+class SeenFlags {
+  readonly values = new Map<string, string | true>();
+  readonly ignored: string[] = [];
+
+  record(spec: FlagSpec, value: string | true): void {
+    this.values.set(spec.long, value);
+    if (spec.ignoredBecause === undefined) return;
+    const name = `${spec.short !== undefined ? `-${spec.short}/` : ''}--${spec.long}`;
+    if (!this.ignored.some((line) => line.startsWith(`${name}:`))) this.ignored.push(`${name}: ${spec.ignoredBecause}`);
+  }
+
+  /** The value of a flag that took one; undefined when absent or given as a bare switch. */
+  text(name: string): string | undefined {
+    const value = this.values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  }
+}
+
+/** One flag on the command line that may take a value: `--name=V`, `--name`, `-xV` or `-x`. */
+interface Occurrence {
+  readonly spec: FlagSpec;
+  readonly inline: string | undefined;
+  readonly shown: string;
+}
+
 /** Reads `vrrpd [flags]` or `vrrpd status [--json] [--socket PATH]`. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === 'status') return parseStatus(argv.slice(1));
-  const seen = new Map<string, string | true>();
-  const ignored: string[] = [];
+  const flags = readFlags(argv);
+  if (!(flags instanceof SeenFlags)) return flags;
+  return earlyCommand(flags) ?? runCommand(flags);
+}
+
+function readFlags(argv: readonly string[]): SeenFlags | Usage {
+  const flags = new SeenFlags();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    let spec: FlagSpec | undefined;
-    let inline: string | undefined;
-    let shown = arg;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-      spec = BY_LONG.get(name);
-      shown = `--${name}`;
-    } else if (arg.startsWith('-') && arg.length >= 2) {
-      // Bundled switches (-nlD) as getopt allows; a flag with a value takes the rest (-fFILE).
-      for (let j = 1; j < arg.length; j++) {
-        const s = BY_SHORT.get(arg[j]!);
-        if (s === undefined) return { kind: 'usage', message: `unknown option -${arg[j]!}` };
-        if (s.arg === 'none' || j === arg.length - 1) {
-          if (s.arg === 'none') {
-            record(s, true);
-            continue;
-          }
-          spec = s;
-          shown = `-${arg[j]!}`;
-          break;
-        }
-        const rest = arg.slice(j + 1);
-        spec = s;
-        inline = rest;
-        shown = `-${arg[j]!}`;
-        break;
-      }
-      if (spec === undefined) continue;
-    } else {
-      return { kind: 'usage', message: `unexpected argument ${JSON.stringify(arg)}` };
-    }
-    if (spec === undefined) return { kind: 'usage', message: `unknown option ${shown}` };
+    let found: Occurrence | Usage | undefined;
+    if (arg.startsWith('--')) found = readLong(arg);
+    else if (arg.startsWith('-') && arg.length >= 2) found = readShorts(arg, flags);
+    else return usage(`unexpected argument ${JSON.stringify(arg)}`);
+    if (found === undefined) continue;
+    if ('kind' in found) return found;
+    const { spec, inline, shown } = found;
     if (spec.arg === 'none') {
-      if (inline !== undefined) return { kind: 'usage', message: `${shown} takes no value` };
-      record(spec, true);
+      if (inline !== undefined) return usage(`${shown} takes no value`);
+      flags.record(spec, true);
     } else if (spec.arg === 'optional') {
-      record(spec, inline ?? true);
+      flags.record(spec, inline ?? true);
     } else {
       const value = inline ?? argv[++i];
-      if (value === undefined) return { kind: 'usage', message: `${shown} needs a value` };
-      record(spec, value);
+      if (value === undefined) return usage(`${shown} needs a value`);
+      flags.record(spec, value);
     }
   }
+  return flags;
+}
 
-  function record(spec: FlagSpec, value: string | true): void {
-    seen.set(spec.long, value);
-    if (spec.ignoredBecause !== undefined) {
-      const name = `${spec.short !== undefined ? `-${spec.short}/` : ''}--${spec.long}`;
-      if (!ignored.some((line) => line.startsWith(`${name}:`))) ignored.push(`${name}: ${spec.ignoredBecause}`);
+function readLong(arg: string): Occurrence | Usage {
+  const eq = arg.indexOf('=');
+  const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+  const spec = BY_LONG.get(name);
+  if (spec === undefined) return usage(`unknown option --${name}`);
+  return { spec, inline: eq === -1 ? undefined : arg.slice(eq + 1), shown: `--${name}` };
+}
+
+/**
+ * Bundled switches (-nlD) as getopt allows, recorded here; a flag with a value ends the bundle and
+ * takes the rest (-fFILE). Undefined when every letter was a switch.
+ */
+function readShorts(arg: string, flags: SeenFlags): Occurrence | Usage | undefined {
+  for (let j = 1; j < arg.length; j++) {
+    const letter = arg[j]!;
+    const spec = BY_SHORT.get(letter);
+    if (spec === undefined) return usage(`unknown option -${letter}`);
+    if (spec.arg === 'none') {
+      flags.record(spec, true);
+      continue;
     }
+    const rest = arg.slice(j + 1);
+    return { spec, inline: rest === '' ? undefined : rest, shown: `-${letter}` };
   }
+  return undefined;
+}
 
+/** The flags that answer at once instead of running: help, version, signum, and the refused ones. */
+function earlyCommand(flags: SeenFlags): Command | undefined {
+  const seen = flags.values;
   if (seen.has('help')) return { kind: 'help' };
   if (seen.has('version')) return { kind: 'version' };
   if (seen.has('signum')) return { kind: 'signum', name: String(seen.get('signum')) };
-  if (seen.has('namespace'))
-    return { kind: 'usage', message: '-s/--namespace is not supported: start vrrpd with `ip netns exec NAME`' };
-  if (seen.has('genhash')) return { kind: 'usage', message: '-T/--genhash is not supported (no health checkers)' };
+  if (seen.has('namespace')) return usage('-s/--namespace is not supported: start vrrpd with `ip netns exec NAME`');
+  if (seen.has('genhash')) return usage('-T/--genhash is not supported (no health checkers)');
+  return undefined;
+}
 
-  const str = (name: string): string | undefined => {
-    const value = seen.get(name);
-    return typeof value === 'string' ? value : undefined;
-  };
-  const level = str('log-level');
+/** Flags whose value names a file, a socket or an id: an empty one is a mistake. */
+const NON_EMPTY = ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title'];
+
+function runCommand(flags: SeenFlags): Command {
+  const level = flags.text('log-level');
   if (level !== undefined && !(LEVELS as readonly string[]).includes(level)) {
-    return { kind: 'usage', message: `--log-level must be one of ${LEVELS.join(', ')}` };
+    return usage(`--log-level must be one of ${LEVELS.join(', ')}`);
   }
-  const format = str('log-format');
+  const format = flags.text('log-format');
   if (format !== undefined && format !== 'json' && format !== 'pretty')
-    return { kind: 'usage', message: '--log-format must be json or pretty' };
-  const umaskText = str('umask');
-  let umask: number | undefined;
-  if (umaskText !== undefined) {
-    // keepalived reads it with strtol(base 0): 022 is octal, 0x12 hex, 18 decimal.
-    umask = /^0x[0-9a-f]+$/i.test(umaskText)
-      ? parseInt(umaskText, 16)
-      : /^0[0-7]*$/.test(umaskText)
-        ? parseInt(umaskText, 8)
-        : /^[1-9]\d*$/.test(umaskText)
-          ? parseInt(umaskText, 10)
-          : NaN;
-    if (!Number.isInteger(umask) || umask > 0o777)
-      return { kind: 'usage', message: `--umask ${umaskText} is not a valid mask` };
+    return usage('--log-format must be json or pretty');
+  const umaskText = flags.text('umask');
+  const umask = umaskText === undefined ? undefined : parseUmask(umaskText);
+  if (umask !== undefined && (!Number.isInteger(umask) || umask > 0o777)) {
+    return usage(`--umask ${umaskText} is not a valid mask`);
   }
-  for (const name of ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title']) {
-    if (str(name) === '') return { kind: 'usage', message: `--${name} must not be empty` };
-  }
+  const empty = NON_EMPTY.find((name) => flags.text(name) === '');
+  if (empty !== undefined) return usage(`--${empty} must not be empty`);
+  return { kind: 'run', options: daemonOptions(flags, umask) };
+}
+
+/** keepalived reads the mask with strtol(base 0): 022 is octal, 0x12 hex, 18 decimal; NaN otherwise. */
+function parseUmask(text: string): number {
+  if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text, 16);
+  if (/^0[0-7]*$/.test(text)) return parseInt(text, 8);
+  if (/^[1-9]\d*$/.test(text)) return parseInt(text, 10);
+  return NaN;
+}
+
+/** The options once every value is checked (runCommand): defaults for what is absent. */
+function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptions {
+  const { values: seen, ignored } = flags;
+  const str = (name: string): string | undefined => flags.text(name);
   const test = seen.get('config-test');
   return {
-    kind: 'run',
-    options: {
-      configFile: str('use-file') ?? DEFAULT_CONFIG,
-      configTest: test !== undefined,
-      configTestLog: typeof test === 'string' ? test : undefined,
-      logConsole: seen.has('log-console'),
-      logDetail: seen.has('log-detail'),
-      logLevel: level as LogLevel | undefined,
-      logFormat: format as 'json' | 'pretty' | undefined,
-      pidFile: str('pid') ?? DEFAULT_PID_FILE,
-      vrrpPidFile: str('vrrp_pid') ?? DEFAULT_VRRP_PID_FILE,
-      dontRelease: seen.has('dont-release-vrrp'),
-      dumpConf: seen.has('dump-conf'),
-      umask,
-      socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
-      dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
-      processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
-      configId: str('config-id'),
-      ignored,
-    },
+    configFile: str('use-file') ?? DEFAULT_CONFIG,
+    configTest: test !== undefined,
+    configTestLog: typeof test === 'string' ? test : undefined,
+    logConsole: seen.has('log-console'),
+    logDetail: seen.has('log-detail'),
+    logLevel: str('log-level') as LogLevel | undefined,
+    logFormat: str('log-format') as 'json' | 'pretty' | undefined,
+    pidFile: str('pid') ?? DEFAULT_PID_FILE,
+    vrrpPidFile: str('vrrp_pid') ?? DEFAULT_VRRP_PID_FILE,
+    dontRelease: seen.has('dont-release-vrrp'),
+    dumpConf: seen.has('dump-conf'),
+    umask,
+    socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
+    dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
+    processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
+    configId: str('config-id'),
+    ignored,
   };
 }
 

@@ -21,7 +21,6 @@ import {
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
 import type { ProcessScheduling } from '../model/scheduling.js';
-import { StopAdvertGate } from '../linux/stop-advert-gate.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -195,114 +194,129 @@ interface InstanceRecord {
   transitions: number;
 }
 
+/**
+ * vrrpd's instances as `vrrpd status` and the dumps show them: a view over the one runtime, which owns
+ * their lifecycle (its apply queue, its stop-advert gate). Beside the routers it keeps only what the
+ * runtime does not: the health plan that runs with them, each instance's start time and transition
+ * counts, and the configuration order. Start, reload and stop hand the work to the runtime; a reload's
+ * new checks go in with its apply (ApplyOptions.afterApply), in the same turn of the runtime's queue.
+ */
 export class InstanceSet {
   private runtime: LinuxEngineHandle | undefined;
-  /** armStopAdverts as asked, held off while a start, reload or stop is queued or running here. */
-  private readonly stopAdverts = new StopAdvertGate((on) => this.runtime?.armStopAdverts(on));
+  /** startAll under way: a stop (a fatal error while starting) waits for it. */
+  private starting: Promise<void> | undefined;
   /** The health plan running beside the instances (checks, tracks, notify, sync groups). */
   private health: { handle: HealthHandle; plan: HealthPlan } | undefined;
   private readonly records = new Map<string, InstanceRecord>();
   /** Instance names in configuration order: status and dumps list them so. */
   private order: readonly string[] = [];
   private readonly logger: RuntimeLogger;
-  /** Start, reload and stop run one at a time: a SIGHUP during a reload waits for it. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(logger: RuntimeLogger) {
     this.logger = logger;
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    // A stop queued behind this work would run late: no priority-0 advert from the signal meanwhile.
-    const result = this.stopAdverts.hold(() => this.queue.then(work));
-    this.queue = result.catch(() => undefined);
-    return result;
-  }
-
   /**
-   * Lets a stop signal send the Masters' priority-0 adverts at once (LinuxEngineHandle.armStopAdverts),
-   * except while a start, reload or stop is queued or running here. Not for -V, which sends none.
+   * Lets a stop signal send the Masters' priority-0 adverts at once: the runtime's gate
+   * (LinuxEngineHandle.armStopAdverts), shut by itself while an apply is queued. Not for -V.
    */
   armStopAdverts(on: boolean): void {
-    this.stopAdverts.want(on);
+    this.runtime?.armStopAdverts(on);
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
   startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
-    return this.serial(async () => {
-      // Health starts before the engine: notify scripts see the startup transitions as they happen, and
-      // a check that fails from the start (init_fail) is what its router starts with.
-      const runtime = await startLinuxEngine(
-        { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
-        {
-          beforeStart: (handle) => {
-            this.runtime = handle;
-            if (health !== undefined) this.runHealth(health);
-          },
+    this.starting = this.start(instances, health, scheduling);
+    return this.starting;
+  }
+
+  private async start(
+    instances: readonly InstanceInput[],
+    health: HealthPlan | undefined,
+    scheduling: ProcessScheduling | undefined,
+  ): Promise<void> {
+    // Health starts before the engine: notify scripts see the startup transitions as they happen, and
+    // a check that fails from the start (init_fail) is what its router starts with.
+    const runtime = await startLinuxEngine(
+      { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
+      {
+        beforeStart: (handle) => {
+          this.runtime = handle;
+          if (health !== undefined) this.runHealth(health, handle);
         },
-      ).catch(async (error: unknown) => {
-        this.runtime = undefined;
-        // beforeStart may have started the checks: their commands must not outlive the failure.
-        await this.health?.handle.stop();
-        this.health = undefined;
-        throw error;
-      });
-      this.runtime = runtime;
-      runtime.engine.on('stateChange', (e) => {
-        const record = this.records.get(e.router);
-        if (record === undefined) return;
-        record.lastTransition = { at: new Date().toISOString(), from: e.from, to: e.to, reason: e.reason };
-        record.transitions++;
-        if (e.to === 'Master') record.becameMaster++;
-        if (e.from === 'Master') record.releasedMaster++;
-      });
-      this.order = instances.map((i) => i.name);
-      for (const instance of instances) this.recordStart(instance);
+      },
+    ).catch(async (error: unknown) => {
+      this.runtime = undefined;
+      // beforeStart may have started the checks: their commands must not outlive the failure.
+      await this.health?.handle.stop();
+      this.health = undefined;
+      throw error;
     });
+    this.runtime = runtime;
+    runtime.engine.on('stateChange', (e) => {
+      const record = this.records.get(e.router);
+      if (record === undefined) return;
+      record.lastTransition = { at: new Date().toISOString(), from: e.from, to: e.to, reason: e.reason };
+      record.transitions++;
+      if (e.to === 'Master') record.becameMaster++;
+      if (e.from === 'Master') record.releasedMaster++;
+    });
+    this.order = instances.map((i) => i.name);
+    for (const instance of instances) this.recordStart(instance);
   }
 
   /**
-   * Applies a new, already checked configuration through the runtime's `apply`. Rejects with
-   * ConfigError (nothing changed) if the runtime finds a mistake the offline checks could not.
+   * Applies a new, already checked configuration through the runtime's `apply`, the health plan with
+   * it. Rejects with ConfigError (nothing changed) if the runtime finds a mistake the offline checks
+   * could not.
    */
-  reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
-    return this.serial(async () => {
-      const runtime = this.requireRuntime();
-      const result = await runtime.apply(engineInput(next));
-      if (health !== undefined) this.runHealth(health);
-      const byName = new Map(next.map((instance) => [instance.name, instance]));
-      for (const name of result.removed) this.records.delete(name);
-      for (const name of [...result.replaced, ...result.added]) {
-        if (runtime.engine.routerConfig(name) === undefined)
-          this.records.delete(name); // replaced, then failed to start
-        else this.recordStart(byName.get(name)!);
-      }
-      for (const name of [...result.unchanged, ...result.reconfigured])
-        this.records.get(name)!.input = byName.get(name)!;
-      for (const { name, error } of result.failed) {
-        const kept = this.records.has(name);
-        this.logger.error(
-          { event: 'error', operation: 'reload', router: name, error: errorFields(error) },
-          `${name}: cannot start with the new configuration: ${error.message}${kept ? '; it keeps running with its previous one' : ''}`,
-        );
-      }
-      this.order = next.map((i) => i.name);
-      return { ...result, failed: result.failed.map((f) => f.name) };
+  async reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
+    const runtime = this.requireRuntime();
+    const result = await runtime.apply(engineInput(next), {
+      afterApply: (applied) => {
+        if (health !== undefined) this.runHealth(health, runtime);
+        this.recordApplied(next, applied, runtime);
+      },
     });
+    for (const { name, error } of result.failed) {
+      const kept = this.records.has(name);
+      this.logger.error(
+        { event: 'error', operation: 'reload', router: name, error: errorFields(error) },
+        `${name}: cannot start with the new configuration: ${error.message}${kept ? '; it keeps running with its previous one' : ''}`,
+      );
+    }
+    return { ...result, failed: result.failed.map((f) => f.name) };
   }
 
-  /** Stops everything; `release` false (keepalived -V) leaves VIPs and sends no priority-0 advert. */
-  stop(release: boolean): Promise<void> {
-    return this.serial(async () => {
-      const runtime = this.runtime;
-      this.runtime = undefined;
-      this.records.clear();
-      // -V: the process exits with the routers as they are; the kernel closes the sockets.
-      if (runtime !== undefined && release) await runtime.stop();
-      // After the runtime: its STOP state changes run notify_stop, which this waits for.
-      await this.health?.handle.stop();
-      this.health = undefined;
-    });
+  /** The records after an apply: new ones for started instances, the new input for kept ones. */
+  private recordApplied(next: readonly InstanceInput[], result: ApplyResult, runtime: LinuxEngineHandle): void {
+    const byName = new Map(next.map((instance) => [instance.name, instance]));
+    for (const name of result.removed) this.records.delete(name);
+    for (const name of [...result.replaced, ...result.added]) {
+      if (runtime.engine.routerConfig(name) === undefined)
+        this.records.delete(name); // replaced, then failed to start
+      else this.recordStart(byName.get(name)!);
+    }
+    for (const name of [...result.unchanged, ...result.reconfigured]) this.records.get(name)!.input = byName.get(name)!;
+    this.order = next.map((i) => i.name);
+  }
+
+  /**
+   * Stops everything, once a start or the reloads under way are done; `release` false (keepalived -V)
+   * leaves VIPs and sends no priority-0 advert.
+   */
+  async stop(release: boolean): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    const runtime = this.runtime;
+    // The stop sends the priority-0 adverts itself: a signal during it sends nothing more.
+    runtime?.armStopAdverts(false);
+    // -V: the process exits with the routers as they are; the kernel closes the sockets.
+    await runtime?.stop({ release });
+    this.runtime = undefined;
+    this.records.clear();
+    // After the runtime: its STOP state changes run notify_stop, which this waits for.
+    await this.health?.handle.stop();
+    this.health = undefined;
   }
 
   /** The checks' status (`vrrpd status --json`, dumps). */
@@ -311,8 +325,7 @@ export class InstanceSet {
   }
 
   /** Starts a health plan, or replaces the running one (a reload): tracks it dropped are neutralised. */
-  private runHealth(plan: HealthPlan): void {
-    const runtime = this.requireRuntime();
+  private runHealth(plan: HealthPlan, runtime: LinuxEngineHandle): void {
     const handle = replaceHealth(this.health, plan, {
       engine: runtime.engine,
       links: runtime.links,

@@ -8,9 +8,9 @@
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../model/config-error.js';
+import { ConfigError, quoteValue } from '../model/config-error.js';
 import { startHealth, type HealthHandle } from '../health/index.js';
-import { errorFields } from '../model/logger.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
 import { checkInput } from '../daemon/check-input.js';
@@ -23,7 +23,6 @@ import { StopSignals } from './stop-signals.js';
 import { describePlan, planSummary } from '../openshift/describe.js';
 import { exitOnEarlyStopSignals } from '../openshift/early-stop.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from '../openshift/env.js';
-import { quoteValue } from '../openshift/errors.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from '../openshift/firewall.js';
 import { createEngineMetrics, type EngineMetrics } from '../openshift/metrics.js';
 import { readNodeNetwork } from '../openshift/node-network.js';
@@ -156,21 +155,12 @@ interface Running {
   status?: StatusServer;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 async function main(): Promise<void> {
   process.title = PROCESS_TITLE;
   const releaseEarlyStop = exitOnEarlyStopSignals();
   const options = parseCommandLine(process.argv.slice(2));
   const plan = await readPlan();
-  // A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes.
-  if (plan.iptablesChain !== undefined) {
-    try {
-      checkFirewallOptions(firewallValues(plan, plan.iptablesChain));
-    } catch (error) {
-      if (error instanceof ConfigError) fail(2, error.message);
-      throw error;
-    }
-  }
+  checkFirewallValues(plan);
   checkAsAStartWould(plan);
   if (options.dryRun) {
     process.stdout.write(describePlan(plan));
@@ -189,40 +179,75 @@ async function main(): Promise<void> {
   startOrphanReaper({ logger });
 
   const running: Running = {};
-  const stopAll = async (): Promise<boolean> => {
-    let clean = true;
-    const step = async (operation: string, action: (() => Promise<void>) | undefined) => {
-      if (!action) return;
-      try {
-        await action();
-      } catch (error) {
-        clean = false;
-        logger.error(
-          { event: 'error', operation, error: errorFields(error) },
-          `${operation} failed: ${(error as Error).message}`,
-        );
-      }
-    };
-    const { status, engine, health, firewall } = running;
-    // The engine first: priority-0 adverts and VIPs removed; its stateChange to Initialize queues the
-    // STOP notifies, which health.stop() waits for.
-    await step('stopEngine', engine && (() => engine.stop()));
-    await step('stopStatus', status && (() => status.close()));
-    await step('stopHealth', health && (() => health.stop()));
-    running.metrics?.close();
-    await step('removeFirewallRule', firewall && (() => firewall.remove()));
-    return clean;
-  };
   const signals = new StopSignals({
     logger,
     stop: async (code) => {
-      const clean = await stopAll();
+      const clean = await stopAll(running, logger);
       process.exit(clean ? code : 1);
     },
     exitNow: (code) => process.exit(code),
   });
   releaseEarlyStop();
+  const engine = await startEngine(plan, running, logger);
+  await startStatus(plan, running, logger);
+  signals.started();
+  if (signals.isStopping) return;
+  // From here a stop follows its signal at once: its priority-0 adverts may leave from the signal.
+  engine.armStopAdverts(true);
+  const health = running.health;
+  process.on('SIGUSR2', () => {
+    logger.info(
+      { event: 'status', routers: engine.snapshot(), counters: engine.counters(), checks: health?.status() ?? [] },
+      'status',
+    );
+  });
+}
 
+/** A value the firewall cannot take is a bad variable: exit 2 before anything on the host changes. */
+function checkFirewallValues(plan: OpenShiftPlan): void {
+  if (plan.iptablesChain === undefined) return;
+  try {
+    checkFirewallOptions(firewallValues(plan, plan.iptablesChain));
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, error.message);
+    throw error;
+  }
+}
+
+/** Stops what runs, in order; false if a step failed (each failure is logged and the rest still run). */
+async function stopAll(running: Running, logger: RuntimeLogger): Promise<boolean> {
+  let clean = true;
+  const step = async (operation: string, action: (() => Promise<void>) | undefined) => {
+    if (!action) return;
+    try {
+      await action();
+    } catch (error) {
+      clean = false;
+      logger.error(
+        { event: 'error', operation, error: errorFields(error) },
+        `${operation} failed: ${(error as Error).message}`,
+      );
+    }
+  };
+  const { status, engine, health, firewall } = running;
+  // The engine first: priority-0 adverts and VIPs removed; its stateChange to Initialize queues the
+  // STOP notifies, which health.stop() waits for.
+  await step('stopEngine', engine && (() => engine.stop()));
+  await step('stopStatus', status && (() => status.close()));
+  await step('stopHealth', health && (() => health.stop()));
+  running.metrics?.close();
+  await step('removeFirewallRule', firewall && (() => firewall.remove()));
+  return clean;
+}
+
+/** The start failed for a reason other than the configuration: logged, then said on stderr by fail(1). */
+function startFailed(error: unknown, logger: RuntimeLogger): string {
+  const message = `cannot start: ${(error as Error).message}`;
+  logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, message);
+  return message;
+}
+
+async function startEngine(plan: OpenShiftPlan, running: Running, logger: RuntimeLogger): Promise<LinuxEngineHandle> {
   try {
     running.engine = await startLinuxEngine(
       { routers: plan.routers, logger, ...(plan.scheduling ? { scheduling: plan.scheduling } : {}) },
@@ -238,68 +263,47 @@ async function main(): Promise<void> {
         },
       },
     );
+    return running.engine;
   } catch (error) {
     // The set-up is undone by startLinuxEngine; what beforeStart began (checks, a rule) is undone here.
-    await stopAll();
+    await stopAll(running, logger);
     if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
-    logger.error(
-      { event: 'error', operation: 'start', error: errorFields(error) },
-      `cannot start: ${(error as Error).message}`,
-    );
-    fail(1, `cannot start: ${(error as Error).message}`);
+    return fail(1, startFailed(error, logger));
   }
+}
+
+async function startStatus(plan: OpenShiftPlan, running: Running, logger: RuntimeLogger): Promise<void> {
+  if (plan.status === undefined) return;
+  const engine = running.engine!.engine; // startEngine resolved
+  const metrics = running.metrics!; // set by beforeStart, which ran if startLinuxEngine resolved
   try {
-    const engine = running.engine.engine;
-    if (plan.status !== undefined) {
-      const metrics = running.metrics!; // set by beforeStart, which ran if startLinuxEngine resolved
-      running.status = await startStatusServer(
-        { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
-        {
-          port: plan.status.port,
-          address: plan.status.address,
-          onError: (error) =>
-            logger.error(
-              { event: 'error', operation: 'statusServer', error: errorFields(error) },
-              `status listener: ${error.message}`,
-            ),
-          onRefused: (count) =>
-            logger.warn(
-              { event: 'statusListener', action: 'refused', count },
-              `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`,
-            ),
-        },
-      );
-      logger.info(
-        { event: 'statusListener', address: plan.status.address, port: running.status.port },
-        `status on http://${plan.status.address}:${running.status.port}/ (healthz, readyz, metrics)`,
-      );
-    }
+    running.status = await startStatusServer(
+      { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
+      {
+        port: plan.status.port,
+        address: plan.status.address,
+        onError: (error) =>
+          logger.error(
+            { event: 'error', operation: 'statusServer', error: errorFields(error) },
+            `status listener: ${error.message}`,
+          ),
+        onRefused: (count) =>
+          logger.warn(
+            { event: 'statusListener', action: 'refused', count },
+            `status listener: ${count} connection(s) refused over the limit of ${DEFAULT_STATUS_LIMITS.maxConnections}`,
+          ),
+      },
+    );
   } catch (error) {
     // Undo what did start (VIPs, firewall rule) before giving up.
-    logger.error(
-      { event: 'error', operation: 'start', error: errorFields(error) },
-      `cannot start: ${(error as Error).message}`,
-    );
-    await stopAll();
-    fail(1, `cannot start: ${(error as Error).message}`);
+    const message = startFailed(error, logger);
+    await stopAll(running, logger);
+    fail(1, message);
   }
-  signals.started();
-  if (signals.isStopping) return;
-  const engineHandle = running.engine;
-  // From here a stop follows its signal at once: its priority-0 adverts may leave from the signal.
-  engineHandle.armStopAdverts(true);
-  const health = running.health;
-  process.on('SIGUSR2', () => {
-    logger.info(
-      {
-        event: 'status',
-        routers: engineHandle.snapshot(),
-        counters: engineHandle.counters(),
-        checks: health?.status() ?? [],
-      },
-      'status',
-    );
-  });
+  logger.info(
+    { event: 'statusListener', address: plan.status.address, port: running.status!.port },
+    `status on http://${plan.status.address}:${running.status!.port}/ (healthz, readyz, metrics)`,
+  );
 }
 
 program.run(main);

@@ -5,13 +5,13 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { capabilityProblem } from './capabilities.js';
-import { errorFields } from '../model/logger.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { sameScheduling } from '../model/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
-import { InstanceSet } from './instances.js';
+import { InstanceSet, type ReloadResult } from './instances.js';
 import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
@@ -130,135 +130,171 @@ function writePidFile(path: string): void {
   writePrivateFile(path, PID_LINE, PID_FILE_MODE);
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
-async function run(options: DaemonOptions): Promise<void> {
-  process.title = options.processTitle;
-  if (options.umask !== undefined) process.umask(options.umask);
-  if (options.configTest) await configTest(options);
+/** The signals besides TERM / INT, by the name their log lines give. */
+type DaemonSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'JSON signal' | 'STATS_CLEAR signal';
+type SignalHandlers = Record<DaemonSignal, () => void>;
 
-  const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
-  const logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
-  const version = packageVersion();
-  const startedAt = new Date().toISOString();
-  const instances = new InstanceSet(logger);
-  const pidFiles: string[] = [];
-  let server: StatusServer | undefined;
-  let lastReload: StatusReply['lastReload'] = null;
-
-  const finish = (code: number): never => {
-    server?.close();
-    // Only while it still holds our pid: another daemon may have started with the same file since.
-    for (const file of pidFiles) removeOwnFile(file, PID_LINE);
-    process.exit(code);
-  };
-  const logDiagnostics = (diagnostics: readonly Diagnostic[]) => {
-    for (const d of diagnostics) {
-      logger[d.severity === 'error' ? 'error' : 'warn'](
-        { event: 'config', severity: d.severity, file: d.file, line: d.line },
-        formatDiagnostic(d),
-      );
-    }
-  };
-
-  const signals = new StopSignals({
-    logger,
-    stop: async (code) => {
-      try {
-        await instances.stop(!options.dontRelease);
-      } catch (error) {
-        logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
-        code = EXIT.failed;
-      }
-      logger.info(
-        { event: 'exiting', code, released: !options.dontRelease },
-        options.dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting',
-      );
-      finish(code);
-    },
-    exitNow: finish,
-  });
-  // Installed now, not once running: the default action of SIGHUP, SIGUSR1 and SIGUSR2 is to end the
-  // process, which would skip the graceful stop. Until the instances run they are logged and ignored.
+/**
+ * Installed at once, not once running: the default action of SIGHUP, SIGUSR1, SIGUSR2 and keepalived's
+ * real-time signals is to end the process, which would skip the graceful stop. Until the instances run
+ * they are logged and ignored; then run() puts the real handlers in the table returned.
+ */
+function watchDaemonSignals(logger: RuntimeLogger): SignalHandlers {
   const notYet = (signal: string) => () =>
     logger.warn({ event: 'notice', notice: 'signal', signal }, `${signal} while starting: ignored`);
-  let onHangup = notYet('SIGHUP');
-  let onUsr1 = notYet('SIGUSR1');
-  let onUsr2 = notYet('SIGUSR2');
-  process.on('SIGHUP', () => onHangup());
-  process.on('SIGUSR1', () => onUsr1());
-  process.on('SIGUSR2', () => onUsr2());
-  // keepalived's real-time signals, which process.on() refuses: the addon watches them. Their default
-  // action ends the process, so they too are watched from the start.
-  let onJson = notYet('JSON signal');
-  let onStatsClear = notYet('STATS_CLEAR signal');
+  const handlers: SignalHandlers = {
+    SIGHUP: notYet('SIGHUP'),
+    SIGUSR1: notYet('SIGUSR1'),
+    SIGUSR2: notYet('SIGUSR2'),
+    'JSON signal': notYet('JSON signal'),
+    'STATS_CLEAR signal': notYet('STATS_CLEAR signal'),
+  };
+  for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => handlers[signal]());
+  // keepalived's real-time signals, which process.on() refuses: the addon watches them.
   try {
     const realtime = keepalivedRealtimeSignals();
-    watchSignal(realtime.JSON, () => onJson());
-    watchSignal(realtime.STATS_CLEAR, () => onStatsClear());
+    watchSignal(realtime.JSON, () => handlers['JSON signal']());
+    watchSignal(realtime.STATS_CLEAR, () => handlers['STATS_CLEAR signal']());
   } catch (error) {
     logger.error(
       { event: 'error', operation: 'signals', error: errorFields(error) },
       `cannot watch the JSON and STATS_CLEAR signals: ${(error as Error).message}`,
     );
   }
+  return handlers;
+}
 
-  logger.info(
-    { event: 'starting', version, configFile: options.configFile, pid: process.pid },
-    `vrrpd ${version} starting (keepalived command line)`,
-  );
-  for (const line of options.ignored)
-    logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
-
-  let loaded: LoadedConfig;
-  try {
-    loaded = loadConfig(options.configFile, options.configId);
-  } catch (error) {
-    if (!(error instanceof ConfigLoadError)) throw error;
-    logDiagnostics(error.diagnostics);
-    process.stderr.write(error.diagnostics.map((d) => `vrrpd: ${formatDiagnostic(d)}\n`).join(''));
-    return finish(EXIT.config);
+/** The configuration's diagnostics as log lines: errors as errors, the rest as warnings. */
+function logDiagnostics(logger: RuntimeLogger, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    logger[d.severity === 'error' ? 'error' : 'warn'](
+      { event: 'config', severity: d.severity, file: d.file, line: d.line },
+      formatDiagnostic(d),
+    );
   }
-  logDiagnostics(loaded.diagnostics);
-  if (options.dumpConf)
-    logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
-  // Before the pid files, the sockets and the first stale-VIP clean-up: without them nothing starts.
-  const missing = capabilityProblem();
-  if (missing !== undefined) {
-    logger.error({ event: 'error', operation: 'start', reason: 'capabilities' }, `cannot start: ${missing}`);
-    program.say(`cannot start: ${missing}`);
-    return finish(EXIT.failed);
+}
+
+/** A reload's summary for the log and `vrrpd status`. */
+function reloadSummary(result: ReloadResult): string {
+  const failed = result.failed.length > 0 ? `, ${result.failed.length} failed` : '';
+  return `${result.unchanged.length} unchanged, ${result.reconfigured.length} reconfigured in place, ${result.replaced.length} replaced, ${result.added.length} added, ${result.removed.length} removed${failed}`;
+}
+
+/** One running daemon: its instances, pid files, status socket, and what the signals do. */
+class Vrrpd {
+  readonly logger: RuntimeLogger;
+  readonly instances: InstanceSet;
+  private readonly version = packageVersion();
+  private readonly startedAt = new Date().toISOString();
+  private readonly pidFiles: string[] = [];
+  private server: StatusServer | undefined;
+  private lastReload: StatusReply['lastReload'] = null;
+  private readonly context: DumpContext;
+
+  constructor(private readonly options: DaemonOptions) {
+    const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
+    this.logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
+    this.instances = new InstanceSet(this.logger);
+    const { instances, version, startedAt } = this;
+    this.context = { instances, configFile: options.configFile, startedAt, version };
   }
 
-  const context: DumpContext = { instances, configFile: options.configFile, startedAt, version };
-  try {
-    for (const file of [options.pidFile, options.vrrpPidFile]) {
-      writePidFile(file);
-      pidFiles.push(file);
+  finish(code: number): never {
+    this.server?.close();
+    // Only while it still holds our pid: another daemon may have started with the same file since.
+    for (const file of this.pidFiles) removeOwnFile(file, PID_LINE);
+    process.exit(code);
+  }
+
+  async stop(code: number): Promise<never> {
+    const { dontRelease } = this.options;
+    try {
+      await this.instances.stop(!dontRelease);
+    } catch (error) {
+      this.logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
+      code = EXIT.failed;
     }
-    if (options.socket !== undefined) {
-      server = await StatusServer.listen(options.socket, (command) => {
+    this.logger.info(
+      { event: 'exiting', code, released: !dontRelease },
+      dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting',
+    );
+    return this.finish(code);
+  }
+
+  /** The configuration as read at start; exits with keepalived's status if it has errors. */
+  load(): LoadedConfig {
+    const { logger, options } = this;
+    logger.info(
+      { event: 'starting', version: this.version, configFile: options.configFile, pid: process.pid },
+      `vrrpd ${this.version} starting (keepalived command line)`,
+    );
+    for (const line of options.ignored)
+      logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
+    let loaded: LoadedConfig;
+    try {
+      loaded = loadConfig(options.configFile, options.configId);
+    } catch (error) {
+      if (!(error instanceof ConfigLoadError)) throw error;
+      logDiagnostics(logger, error.diagnostics);
+      process.stderr.write(error.diagnostics.map((d) => `vrrpd: ${formatDiagnostic(d)}\n`).join(''));
+      return this.finish(EXIT.config);
+    }
+    logDiagnostics(logger, loaded.diagnostics);
+    if (options.dumpConf)
+      logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
+    return loaded;
+  }
+
+  /** The pid files and the status socket; exits 1 if one cannot be had. */
+  async claim(): Promise<void> {
+    const { options, context } = this;
+    try {
+      for (const file of [options.pidFile, options.vrrpPidFile]) {
+        writePidFile(file);
+        this.pidFiles.push(file);
+      }
+      if (options.socket === undefined) return;
+      this.server = await StatusServer.listen(options.socket, (command) => {
         if (command === 'stats') return statsDump(context);
         if (command === 'data' || command === 'json') return dataDump(context);
         return {
           pid: process.pid,
-          version,
+          version: this.version,
           configFile: options.configFile,
-          startedAt,
-          lastReload,
-          instances: instances.status(),
+          startedAt: this.startedAt,
+          lastReload: this.lastReload,
+          instances: this.instances.status(),
         } satisfies StatusReply;
       });
+    } catch (error) {
+      this.startFailed(error, 'cannot start');
+      this.finish(EXIT.failed);
     }
-  } catch (error) {
-    logger.error(
-      { event: 'error', operation: 'start', error: errorFields(error) },
-      `cannot start: ${(error as Error).message}`,
-    );
-    program.say(`cannot start: ${(error as Error).message}`);
-    return finish(EXIT.failed);
   }
 
-  const reload = async (): Promise<void> => {
+  /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
+  async start(loaded: LoadedConfig): Promise<void> {
+    try {
+      await this.instances.startAll(loaded.instances, loaded.health, loaded.input.scheduling);
+    } catch (error) {
+      const config = error instanceof ConfigError;
+      this.startFailed(error, config ? 'configuration error' : 'cannot start');
+      this.finish(config ? EXIT.config : EXIT.failed);
+    }
+  }
+
+  private startFailed(error: unknown, what: string): void {
+    const message = (error as Error).message;
+    this.logger.error({ event: 'error', operation: 'start', error: errorFields(error) }, `cannot start: ${message}`);
+    program.say(`${what}: ${message}`);
+  }
+
+  /**
+   * SIGHUP: read the file again off-thread; apply it, or refuse it and keep the running one. `started`
+   * is the configuration read at start, whose scheduling (applied once) is the one in force.
+   */
+  async reload(started: LoadedConfig, isStopping: () => boolean): Promise<void> {
+    const { logger, options } = this;
     logger.info(
       { event: 'reload', phase: 'requested', configFile: options.configFile },
       'SIGHUP: reloading the configuration',
@@ -272,78 +308,98 @@ async function run(options: DaemonOptions): Promise<void> {
         error instanceof ConfigLoadError
           ? error.diagnostics
           : [{ severity: 'error' as const, file: options.configFile, line: 0, message: (error as Error).message }];
-      logDiagnostics(diagnostics);
-      lastReload = {
-        at: new Date().toISOString(),
-        result: 'refused (configuration errors); previous configuration kept',
-      };
-      logger.error(
-        { event: 'reload', phase: 'refused', errors: diagnostics.filter((d) => d.severity === 'error').length },
+      logDiagnostics(logger, diagnostics);
+      this.refused(
+        'refused (configuration errors); previous configuration kept',
+        { errors: diagnostics.filter((d) => d.severity === 'error').length },
         'reload refused: the new configuration has errors; the running one is kept',
       );
       return;
     }
-    logDiagnostics(next.diagnostics);
-    if (signals.isStopping) return;
-    if (!sameScheduling(loaded.input.scheduling, next.input.scheduling)) {
+    logDiagnostics(logger, next.diagnostics);
+    if (isStopping()) return;
+    if (!sameScheduling(started.input.scheduling, next.input.scheduling)) {
       // Applied once at start (keepalived re-applies them on reload; we do not, yet).
       logger.warn(
         { event: 'notice', notice: 'scheduling-needs-restart' },
         'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart',
       );
     }
-    let result;
+    await this.apply(next);
+  }
+
+  /** The reload's apply, or its refusal if the runtime finds a mistake (nothing changed). */
+  private async apply(next: LoadedConfig): Promise<void> {
+    let result: ReloadResult;
     try {
-      result = await instances.reload(next.instances, next.health);
+      result = await this.instances.reload(next.instances, next.health);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.
-      lastReload = { at: new Date().toISOString(), result: `refused (${error.message}); previous configuration kept` };
-      logger.error(
-        { event: 'reload', phase: 'refused', error: errorFields(error) },
+      this.refused(
+        `refused (${error.message}); previous configuration kept`,
+        { error: errorFields(error) },
         `reload refused: ${error.message}; the running configuration is kept`,
       );
       return;
     }
-    const summary = `${result.unchanged.length} unchanged, ${result.reconfigured.length} reconfigured in place, ${result.replaced.length} replaced, ${result.added.length} added, ${result.removed.length} removed${result.failed.length > 0 ? `, ${result.failed.length} failed` : ''}`;
-    lastReload = { at: new Date().toISOString(), result: summary };
-    logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
-  };
+    const summary = reloadSummary(result);
+    this.lastReload = { at: new Date().toISOString(), result: summary };
+    this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
+  }
 
-  const dump = (name: string, document: () => unknown) => {
+  private refused(result: string, fields: Record<string, unknown>, message: string): void {
+    this.lastReload = { at: new Date().toISOString(), result };
+    this.logger.error({ event: 'reload', phase: 'refused', ...fields }, message);
+  }
+
+  /** Writes one dump file (USR1, USR2, the real-time signals); a failure is logged. */
+  dump(name: string, document: (context: DumpContext) => unknown): void {
     try {
-      const path = writeDump(options.dumpDir, name, document());
-      logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+      const path = writeDump(this.options.dumpDir, name, document(this.context));
+      this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
     } catch (error) {
-      logger.error(
+      this.logger.error(
         { event: 'error', operation: 'dump', error: errorFields(error) },
         `cannot write ${name}: ${(error as Error).message}`,
       );
     }
-  };
-
-  try {
-    await instances.startAll(loaded.instances, loaded.health, loaded.input.scheduling);
-  } catch (error) {
-    const config = error instanceof ConfigError;
-    logger.error(
-      { event: 'error', operation: 'start', error: errorFields(error) },
-      `cannot start: ${(error as Error).message}`,
-    );
-    program.say(`${config ? 'configuration error' : 'cannot start'}: ${(error as Error).message}`);
-    return finish(config ? EXIT.config : EXIT.failed);
   }
-  const reloadOnce = oneAtATime(reload);
-  onHangup = () => {
+}
+
+async function run(options: DaemonOptions): Promise<void> {
+  process.title = options.processTitle;
+  if (options.umask !== undefined) process.umask(options.umask);
+  if (options.configTest) await configTest(options);
+  const daemon = new Vrrpd(options);
+  const { logger, instances } = daemon;
+  const signals = new StopSignals({
+    logger,
+    stop: (code) => daemon.stop(code),
+    exitNow: (code) => daemon.finish(code),
+  });
+  const handlers = watchDaemonSignals(logger);
+  const loaded = daemon.load();
+  // Before the pid files, the sockets and the first stale-VIP clean-up: without them nothing starts.
+  const missing = capabilityProblem();
+  if (missing !== undefined) {
+    logger.error({ event: 'error', operation: 'start', reason: 'capabilities' }, `cannot start: ${missing}`);
+    program.say(`cannot start: ${missing}`);
+    return daemon.finish(EXIT.failed);
+  }
+  await daemon.claim();
+  await daemon.start(loaded);
+  const reloadOnce = oneAtATime(() => daemon.reload(loaded, () => signals.isStopping));
+  handlers.SIGHUP = () => {
     if (!signals.isStopping) reloadOnce().catch((error: unknown) => signals.onFatal(error));
   };
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
-  onUsr1 = () => dump(DATA_FILE, () => dataDump(context));
-  onUsr2 = () => dump(STATS_FILE, () => statsDump(context));
-  onJson = () => dump(JSON_FILE, () => dataDump(context));
+  handlers.SIGUSR1 = () => daemon.dump(DATA_FILE, dataDump);
+  handlers.SIGUSR2 = () => daemon.dump(STATS_FILE, statsDump);
+  handlers['JSON signal'] = () => daemon.dump(JSON_FILE, dataDump);
   // keepalived writes the statistics, then clears them.
-  onStatsClear = () => {
-    dump(STATS_FILE, () => statsDump(context));
+  handlers['STATS_CLEAR signal'] = () => {
+    daemon.dump(STATS_FILE, statsDump);
     instances.clearStats();
     logger.info({ event: 'stats-cleared' }, 'statistics cleared (STATS_CLEAR)');
   };

@@ -25,6 +25,23 @@ export interface ApplyResult {
   readonly failed: readonly { readonly name: string; readonly error: Error }[];
 }
 
+export interface ApplyOptions {
+  /**
+   * Runs after the routers changed, in the same turn of the apply queue: what the caller keeps beside
+   * the routers (vrrpd's checks and notify scripts) changes with them, before a queued stop runs and
+   * while stop adverts stay unarmed. A throw rejects `apply` (the routers have changed).
+   */
+  readonly afterApply?: (result: ApplyResult) => void | Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * false: keepalived -V. The routers are left as they are (VIPs in place, no priority-0 advert, sockets
+   * open) for a process about to exit; only the queued applies are waited for. Default true.
+   */
+  readonly release?: boolean;
+}
+
 export interface LinuxEngineHandle {
   readonly engine: Engine;
   /** The routers running now (validated, primary addresses filled in), in the order they were added. */
@@ -35,11 +52,15 @@ export interface LinuxEngineHandle {
    * Changes the routers to `next` (its logger is ignored: the runtime keeps its own). Validates all of
    * it first: a mistake rejects with ConfigError and changes nothing. Then, by router name: removed
    * ones are released, added ones started (sockets, VMAC, leftover VIPs), changed ones reconfigured in
-   * place when their identity is the same, otherwise replaced. Calls run one at a time.
+   * place when their identity is the same, otherwise replaced. Calls run one at a time, and a stop
+   * waits for those queued before it.
    */
-  apply(next: LinuxEngineInput): Promise<ApplyResult>;
-  /** Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Idempotent. */
-  stop(): Promise<void>;
+  apply(next: LinuxEngineInput, options?: ApplyOptions): Promise<ApplyResult>;
+  /**
+   * Graceful: priority-0 adverts from Masters, VIPs removed, sockets and watcher closed. Waits for the
+   * applies queued before it; later ones are refused. Idempotent: the first call's options decide.
+   */
+  stop(options?: StopOptions): Promise<void>;
   /**
    * Whether a stop signal may send the Masters' priority-0 adverts from the addon at once, before
    * JavaScript runs (the runners' StopSignals; VrrpRawSocket.setParting). Off until a runner turns it

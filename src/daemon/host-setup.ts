@@ -11,6 +11,7 @@ import type { PacketPortError } from '../linux/packet-port.js';
 import type { VmacManager, VmacPlan } from '../linux/vmac.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { ResolvedRouter } from './check-input.js';
+import type { ApplyResult } from './handle.js';
 import { hasCode } from '../errors.js';
 
 /** Removes `vips` found on `iface` (left by a run killed before it cleaned up); failures are logged. */
@@ -37,6 +38,23 @@ export async function removeLeftovers(
       );
     }
   }
+}
+
+/** The one line an apply ends with: what it did, by router name. */
+export function logApplied(result: ApplyResult, logger: RuntimeLogger): void {
+  const { unchanged, reconfigured, replaced, added, removed, failed } = result;
+  logger.info(
+    {
+      event: 'applied',
+      unchanged,
+      reconfigured,
+      replaced,
+      added,
+      removed,
+      failed: failed.map((f) => ({ name: f.name, error: f.error.message })),
+    },
+    `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
+  );
 }
 
 export function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger): void {

@@ -23,7 +23,7 @@ import { Engine, type OperatorInput } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
 import { preciseTime } from '../linux/precise-time.js';
-import { StopAdvertGate } from '../linux/stop-advert-gate.js';
+import { StopAdvertGate } from './stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { LinuxAddressPort } from '../linux/addresses.js';
@@ -43,6 +43,7 @@ import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
   byInterface,
   closeFirewall,
+  logApplied,
   packetPortErrorLogger,
   placements,
   logOwnPeerDropped,
@@ -57,8 +58,15 @@ import { interfaceMac, sendRouterAdvertFrame } from '../linux/router-advert-send
 import { RouterAdvertiser, type RouterAdvertPlan } from './router-adverts.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
-export type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
-import type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
+export type { ApplyOptions, ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
+import type {
+  ApplyOptions,
+  ApplyResult,
+  LinuxEngineHandle,
+  RuntimeLinks,
+  StartOptions,
+  StopOptions,
+} from './handle.js';
 export type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 
 /** Link up/down lines per interface a second before the rest are counted (rate-limited with counts). */
@@ -219,8 +227,16 @@ class LinuxRuntime implements LinuxEngineHandle {
     await this.recheckSources();
   }
 
-  apply(next: LinuxEngineInput): Promise<ApplyResult> {
-    const result = this.stopAdverts.hold(() => this.queue.then(() => this.applyNow(next)));
+  apply(next: LinuxEngineInput, options: ApplyOptions = {}): Promise<ApplyResult> {
+    // Refused when asked after stop(); one asked before runs, and the stop waits for it.
+    if (this.stopping !== undefined) return Promise.reject(new Error('runtime: apply() after stop()'));
+    const result = this.stopAdverts.hold(() =>
+      this.queue.then(async () => {
+        const applied = await this.applyNow(next);
+        await options.afterApply?.(applied);
+        return applied;
+      }),
+    );
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -229,8 +245,9 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.stopAdverts.want(on);
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.queue.then(() => this.stopNow());
+  stop(options: StopOptions = {}): Promise<void> {
+    const release = options.release ?? true;
+    this.stopping ??= this.queue.then(() => (release ? this.stopNow() : undefined));
     return this.stopping;
   }
 
@@ -254,7 +271,6 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   /** apply(), one at a time: validate, resolve, plan (apply-plan.ts), then carry the plan out. */
   private async applyNow(next: LinuxEngineInput): Promise<ApplyResult> {
-    if (this.stopping !== undefined) throw new Error('runtime: apply() after stop()');
     const checked = checkInput(next);
     // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
     const addressPort = new LinuxAddressPort({
@@ -307,7 +323,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       removed: plan.remove,
       failed,
     };
-    this.logApplied(result);
+    logApplied(result, this.logger);
     return result;
   }
 
@@ -371,22 +387,6 @@ class LinuxRuntime implements LinuxEngineHandle {
       }
     }
     return started;
-  }
-
-  private logApplied(result: ApplyResult): void {
-    const { unchanged, reconfigured, replaced, added, removed, failed } = result;
-    this.logger.info(
-      {
-        event: 'applied',
-        unchanged,
-        reconfigured,
-        replaced,
-        added,
-        removed,
-        failed: failed.map((f) => ({ name: f.name, error: f.error.message })),
-      },
-      `configuration applied: ${unchanged.length} unchanged, ${reconfigured.length} reconfigured, ${replaced.length} replaced, ${added.length} added, ${removed.length} removed, ${failed.length} failed`,
-    );
   }
 
   /** After an apply: the guard, the source tracker and the link filter see the routers now running. */

@@ -5,7 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
-import { ConfigError, jsonText, valueText } from './config-error.js';
+import { ConfigError, quoteValue } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
 
 export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {
@@ -44,7 +44,7 @@ function checkFamilyAndVersion(
   if (input.family !== undefined && input.family !== family) {
     throw new ConfigError(
       field('family'),
-      `is ${valueText(input.family)} but primaryAddress ${input.primaryAddress} is IPv${family}`,
+      `is ${quoteValue(input.family)} but primaryAddress ${input.primaryAddress} is IPv${family}`,
     );
   }
 
@@ -59,7 +59,7 @@ function checkFamilyAndVersion(
 
   const version: VrrpVersion = input.version ?? (family === 4 ? 2 : 3);
   if (version !== 2 && version !== 3) {
-    throw new ConfigError(field('version'), `must be 2 or 3, got ${valueText(version)}`);
+    throw new ConfigError(field('version'), `must be 2 or 3, got ${quoteValue(version)}`);
   }
   if (version === 2 && family === 6) {
     throw new ConfigError(field('version'), 'VRRPv2 is IPv4 only (RFC 3768); use version 3 for IPv6');
@@ -117,12 +117,12 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
   if (preemptDelayMode !== 'keepalived' && preemptDelayMode !== 'openshift') {
     throw new ConfigError(
       field('preemptDelayMode'),
-      `must be 'keepalived' or 'openshift', got ${valueText(preemptDelayMode)}`,
+      `must be 'keepalived' or 'openshift', got ${quoteValue(preemptDelayMode)}`,
     );
   }
   const initialState = input.initialState ?? 'Backup';
   if (initialState !== 'Backup' && initialState !== 'Master') {
-    throw new ConfigError(field('initialState'), `must be 'Backup' or 'Master', got ${valueText(initialState)}`);
+    throw new ConfigError(field('initialState'), `must be 'Backup' or 'Master', got ${quoteValue(initialState)}`);
   }
 
   return {
@@ -161,26 +161,26 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
 
 function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ConfigError(field, `must be a non-empty string, got ${jsonText(value)}`);
+    throw new ConfigError(field, `must be a non-empty string, got ${quoteValue(value)}`);
   }
   return value;
 }
 
 function requireInteger(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, `must be a whole number from ${min} to ${max}, got ${jsonText(value)}`);
+    throw new ConfigError(field, `must be a whole number from ${min} to ${max}, got ${quoteValue(value)}`);
   }
   return value;
 }
 
 function requireBoolean(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${jsonText(value)}`);
+  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${quoteValue(value)}`);
   return value;
 }
 
 function parseAddress(text: unknown, field: string): ipaddr.IPv4 | ipaddr.IPv6 {
   if (typeof text !== 'string' || !ipaddr.isValid(text)) {
-    throw new ConfigError(field, `is not an IP address: ${jsonText(text)}`);
+    throw new ConfigError(field, `is not an IP address: ${quoteValue(text)}`);
   }
   const address = ipaddr.parse(text);
   // An IPv4-mapped IPv6 address would make a family mismatch look legitimate; take the plain form.
@@ -220,7 +220,7 @@ function checkAddressList(list: unknown, family: IpFamily | undefined, field: st
     if (family !== undefined && addressFamily !== family) {
       throw new ConfigError(
         `${field}[${index}]`,
-        `${valueText(text)} is IPv${addressFamily}, the router is IPv${family}`,
+        `${text as string} is IPv${addressFamily}, the router is IPv${family}`,
       );
     }
     const canonical = address.toString();
@@ -263,7 +263,7 @@ function checkAuth(auth: AuthConfig, version: VrrpVersion, field: string): AuthC
     default:
       throw new ConfigError(
         field,
-        `unsupported authentication ${jsonText((auth as { type: unknown }).type)}: use 'none' or 'pass' (IP AH was removed from VRRP by RFC 3768)`,
+        `unsupported authentication ${quoteValue((auth as { type: unknown }).type)}: use 'none' or 'pass' (IP AH was removed from VRRP by RFC 3768)`,
       );
   }
 }

@@ -10,7 +10,8 @@ import type { LinuxRouterInput } from '../model/runtime-input.js';
 import type { ProcessScheduling } from '../model/scheduling.js';
 import type { IpFamily } from '../wire/types.js';
 import { nearestKey } from '../model/known-keys.js';
-import { checkValueShape, EnvError, quoteValue, shortList } from './errors.js';
+import { quoteValue } from '../model/config-error.js';
+import { checkValueShape, EnvError, shortList } from './errors.js';
 import type { NodeAddress, NodeInterface, NodeNetwork } from './node-network.js';
 import { instancePriorities, nodeSlot, RANDOM_PRIORITY_SPAN, type InstanceRole } from './priority.js';
 import {
@@ -531,10 +532,62 @@ function warnUnknownVariables(env: Env, warnings: string[]): void {
   }
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
   const warnings: string[] = [];
   warnUnknownVariables(env, warnings);
+  const { configName, baseName } = readConfigName(env);
+  const vips = parseVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS);
+  const groups = groupVips(env, vips, warnings);
+  const excluded = parseExcludedIds(env);
+  const vrids = assignRouterIds(env, groups.length, excluded);
+  const replicaCount = integer(env, 'OPENSHIFT_HA_REPLICA_COUNT', 2, 1, 255, ' (spec.replicas of the deployment)');
+  const preemption = parsePreemption(env);
+  const { iface, source } = chooseInterface(env, deps.node, warnings);
+  const nodeAddress = nodeAddressOf(iface, new Set(vips.map((v) => v.address)));
+  const ipslot = nodeSlot(nodeAddress);
+  const peers = unicastPeers(env, deps.node, warnings);
+  const multicastSource = sourceAddress(env, ['OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', 'MULTICAST_SOURCE_IPADDRESS']);
+  const unicastSource = sourceAddress(env, ['OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS', 'UNICAST_SOURCE_IPADDRESS']);
+  const check = checkSpec(env, deps, `chk_${baseName}`, nodeAddress);
+  const notifyCommand = scriptCommand(env, 'OPENSHIFT_HA_NOTIFY_SCRIPT', deps);
+  const priorities = instancePriorities(ipslot, replicaCount, groups.length, (c) => {
+    const r = Math.floor(deps.random(c));
+    return Math.min(RANDOM_PRIORITY_SPAN - 1, Math.max(0, r));
+  });
+  const instances = groups.map((group, index) =>
+    openShiftInstance(env, { baseName, index, group, vrid: vrids[index]!, peers, preemption, ...priorities[index]! }),
+  );
+  const tracks: TrackSpec[] = check ? instances.map((i) => ({ router: i.name, check: check.name, weight: 0 })) : [];
+  const notify: NotifySpec[] = notifyCommand ? instances.map((i) => ({ router: i.name, notify: notifyCommand })) : [];
+  return {
+    configName,
+    interface: iface.name,
+    interfaceSource: source,
+    nodeAddress,
+    ipslot,
+    replicaCount,
+    preemption,
+    authPassword: authPasswordOf(configName),
+    instances,
+    check,
+    notifyCommand,
+    iptablesChain: iptablesChain(env),
+    firewallBackend: firewallBackend(env),
+    scheduling: realtimeScheduling(env),
+    multicastSource,
+    unicastSource,
+    status: statusListener(env),
+    warnings,
+    routers: instances.map((instance) =>
+      routerInput(instance, { iface: iface.name, configName, preemption, multicastSource, unicastSource }),
+    ),
+    // A hung notify script must not hold the shutdown past the pod's 30 s grace period.
+    health: { checks: check ? [check] : [], tracks, notify, syncGroups: [], notifyTimeoutMs: NOTIFY_TIMEOUT_MS },
+  };
+}
+
+/** OPENSHIFT_HA_CONFIG_NAME, and the part of it that names instances and the check. */
+function readConfigName(env: Env): { configName: string; baseName: string } {
   const configName = text(env, 'OPENSHIFT_HA_CONFIG_NAME') ?? DEFAULT_CONFIG_NAME;
   const baseName = scrubName(configName);
   if (/[\t\n\r]/.test(configName)) {
@@ -552,99 +605,75 @@ export function readOpenShiftEnv(env: Env, deps: EnvDeps): OpenShiftPlan {
       'expected a name with letters, digits, "-" or "_"',
     );
   }
-  const vips = parseVirtualIps(env.OPENSHIFT_HA_VIRTUAL_IPS);
-  const groups = groupVips(env, vips, warnings);
-  const excluded = parseExcludedIds(env);
-  const vrids = assignRouterIds(env, groups.length, excluded);
-  const replicaCount = integer(env, 'OPENSHIFT_HA_REPLICA_COUNT', 2, 1, 255, ' (spec.replicas of the deployment)');
-  const preemption = parsePreemption(env);
-  const { iface, source } = chooseInterface(env, deps.node, warnings);
-  const nodeAddress = nodeAddressOf(iface, new Set(vips.map((v) => v.address)));
-  const ipslot = nodeSlot(nodeAddress);
-  const peers = unicastPeers(env, deps.node, warnings);
-  const multicastSource = sourceAddress(env, ['OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS', 'MULTICAST_SOURCE_IPADDRESS']);
-  const unicastSource = sourceAddress(env, ['OPENSHIFT_HA_UNICAST_SOURCE_IPADDRESS', 'UNICAST_SOURCE_IPADDRESS']);
-  const checkName = `chk_${baseName}`;
-  const check = checkSpec(env, deps, checkName, nodeAddress);
-  const notifyCommand = scriptCommand(env, 'OPENSHIFT_HA_NOTIFY_SCRIPT', deps);
-  const priorities = instancePriorities(ipslot, replicaCount, groups.length, (c) => {
-    const r = Math.floor(deps.random(c));
-    return Math.min(RANDOM_PRIORITY_SPAN - 1, Math.max(0, r));
-  });
+  return { configName, baseName };
+}
 
-  const instances: OpenShiftInstance[] = groups.map((group, index) => {
-    const family = group[0]!.family;
-    const { role, priority } = priorities[index]!;
-    const familyPeers = peers.filter((peer) => familyOf(peer) === family);
-    if (peers.length > 0 && familyPeers.length === 0) {
-      throw new EnvError(
-        'OPENSHIFT_HA_UNICAST_PEERS',
-        env.OPENSHIFT_HA_UNICAST_PEERS,
-        `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`,
-      );
-    }
-    return {
-      name: `${baseName}_VIP_${index + 1}`,
-      ordinal: index + 1,
-      vrid: vrids[index]!,
-      family,
-      version: family === 4 ? 2 : 3,
-      role,
-      priority,
-      // The wrapper writes `state MASTER` for master candidates unless nopreempt; with our
-      // preemptDelayMode 'openshift' it no longer cancels preempt_delay.
-      initialState: role !== 'backup' && preemption.kind !== 'nopreempt' ? 'Master' : 'Backup',
-      virtualAddresses: group.map((v) => v.address),
-      unicastPeers: familyPeers,
-    };
-  });
+/** What one VIP group's instance is made of, read by readOpenShiftEnv. */
+interface InstanceParts {
+  readonly baseName: string;
+  readonly index: number;
+  readonly group: readonly Vip[];
+  readonly vrid: number;
+  readonly peers: readonly string[];
+  readonly preemption: Preemption;
+  readonly role: OpenShiftInstance['role'];
+  readonly priority: number;
+}
 
-  const authPassword = authPasswordOf(configName);
-  const routers: LinuxRouterInput[] = instances.map((instance) => {
-    const unicast = instance.unicastPeers.length > 0;
-    const source = unicast ? unicastSource : multicastSource;
-    return {
-      name: instance.name,
-      interface: iface.name,
-      vrid: instance.vrid,
-      version: instance.version,
-      family: instance.family,
-      priority: instance.priority,
-      advertIntervalCs: 100,
-      initialState: instance.initialState,
-      preempt: preemption.kind !== 'nopreempt',
-      preemptDelayMs: preemption.kind === 'preempt_delay' ? preemption.seconds * 1000 : 0,
-      preemptDelayMode: 'openshift',
-      virtualAddresses: instance.virtualAddresses,
-      auth: instance.family === 4 ? { type: 'pass', password: configName } : { type: 'none' },
-      unicastPeers: instance.unicastPeers,
-      ...(source !== undefined && familyOf(source) === instance.family ? { primaryAddress: source } : {}),
-    };
-  });
-
-  const tracks: TrackSpec[] = check ? instances.map((i) => ({ router: i.name, check: check.name, weight: 0 })) : [];
-  const notify: NotifySpec[] = notifyCommand ? instances.map((i) => ({ router: i.name, notify: notifyCommand })) : [];
+function openShiftInstance(env: Env, parts: InstanceParts): OpenShiftInstance {
+  const { group, index, preemption, peers, role } = parts;
+  const family = group[0]!.family;
+  const familyPeers = peers.filter((peer) => familyOf(peer) === family);
+  if (peers.length > 0 && familyPeers.length === 0) {
+    throw new EnvError(
+      'OPENSHIFT_HA_UNICAST_PEERS',
+      env.OPENSHIFT_HA_UNICAST_PEERS,
+      `no IPv${family} peer for the IPv${family} VIPs ${shortList(group.map((v) => v.address))}`,
+    );
+  }
   return {
-    configName,
-    interface: iface.name,
-    interfaceSource: source,
-    nodeAddress,
-    ipslot,
-    replicaCount,
-    preemption,
-    authPassword,
-    instances,
-    check,
-    notifyCommand,
-    iptablesChain: iptablesChain(env),
-    firewallBackend: firewallBackend(env),
-    scheduling: realtimeScheduling(env),
-    multicastSource,
-    unicastSource,
-    status: statusListener(env),
-    warnings,
-    routers,
-    // A hung notify script must not hold the shutdown past the pod's 30 s grace period.
-    health: { checks: check ? [check] : [], tracks, notify, syncGroups: [], notifyTimeoutMs: NOTIFY_TIMEOUT_MS },
+    name: `${parts.baseName}_VIP_${index + 1}`,
+    ordinal: index + 1,
+    vrid: parts.vrid,
+    family,
+    version: family === 4 ? 2 : 3,
+    role,
+    priority: parts.priority,
+    // The wrapper writes `state MASTER` for master candidates unless nopreempt; with our
+    // preemptDelayMode 'openshift' it no longer cancels preempt_delay.
+    initialState: role !== 'backup' && preemption.kind !== 'nopreempt' ? 'Master' : 'Backup',
+    virtualAddresses: group.map((v) => v.address),
+    unicastPeers: familyPeers,
+  };
+}
+
+/** The settings every instance's router shares. */
+interface SharedRouterSettings {
+  readonly iface: string;
+  readonly configName: string;
+  readonly preemption: Preemption;
+  readonly multicastSource: string | undefined;
+  readonly unicastSource: string | undefined;
+}
+
+function routerInput(instance: OpenShiftInstance, shared: SharedRouterSettings): LinuxRouterInput {
+  const { preemption } = shared;
+  const source = instance.unicastPeers.length > 0 ? shared.unicastSource : shared.multicastSource;
+  return {
+    name: instance.name,
+    interface: shared.iface,
+    vrid: instance.vrid,
+    version: instance.version,
+    family: instance.family,
+    priority: instance.priority,
+    advertIntervalCs: 100,
+    initialState: instance.initialState,
+    preempt: preemption.kind !== 'nopreempt',
+    preemptDelayMs: preemption.kind === 'preempt_delay' ? preemption.seconds * 1000 : 0,
+    preemptDelayMode: 'openshift',
+    virtualAddresses: instance.virtualAddresses,
+    auth: instance.family === 4 ? { type: 'pass', password: shared.configName } : { type: 'none' },
+    unicastPeers: instance.unicastPeers,
+    ...(source !== undefined && familyOf(source) === instance.family ? { primaryAddress: source } : {}),
   };
 }

@@ -1,16 +1,7 @@
 // A bad OPENSHIFT_HA_* value: one message naming the variable, the value and what is expected. The
 // runner prints it and exits 2 before anything on the host is changed.
 
-import { ConfigError } from '../model/config-error.js';
-
-/** Longest value quoted whole in a message; a longer one is cut (a 1 MB variable must not become a 1 MB log line). */
-const QUOTED_VALUE_MAX_CHARS = 80;
-
-/** The value as the message quotes it: JSON (so control characters cannot reach a terminal), cut if long. */
-export function quoteValue(value: string): string {
-  if (value.length <= QUOTED_VALUE_MAX_CHARS) return JSON.stringify(value);
-  return `${JSON.stringify(value.slice(0, QUOTED_VALUE_MAX_CHARS))}... (${value.length} characters)`;
-}
+import { ConfigError, QUOTED_VALUE_MAX_CHARS, quoteValue } from '../model/config-error.js';
 
 /** A list in a message: its first `shown` items (each quoted if long), then how many more. */
 export function shortList(items: readonly string[], shown = 4): string {

@@ -8,7 +8,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { IpFamily } from '../wire/types.js';
-import { checkValueShape, EnvError, quoteValue } from './errors.js';
+import { quoteValue } from '../model/config-error.js';
+import { checkValueShape, EnvError } from './errors.js';
 
 export const VIRTUAL_IPS = 'OPENSHIFT_HA_VIRTUAL_IPS';
 /** An advert's count field holds at most 255 addresses, so one instance carries at most 255 VIPs. */

@@ -2,7 +2,8 @@
 // runs startLinuxEngine inside a network namespace and takes commands as JSON lines on stdin
 // ({ op: 'start' | 'apply', input } | { op: 'isUp', name } | { op: 'stop' } | { op: 'block', ms } (a busy
 // loop on the event loop) | { op: 'record' } (from now, the receive time of every advert accepted) |
-// { op: 'receipts' } | { op: 'counters' }; start's `periodic: false` leaves the sender thread out); writes JSON lines: every log record ({ type: 'log', ... })
+// { op: 'receipts' } | { op: 'counters' } | { op: 'applyThenStop', input, holdMs } (an apply whose afterApply
+// takes holdMs, and a stop asked for at once; replies with the order they finished in); start's `periodic: false` leaves the sender thread out); writes JSON lines: every log record ({ type: 'log', ... })
 // and one reply per command ({ type: 'reply', op, ok, result | error }).
 
 import { createInterface } from 'node:readline';
@@ -14,6 +15,7 @@ type Command =
   | { op: 'start' | 'apply'; input: LinuxEngineInput; periodic?: boolean }
   | { op: 'isUp'; name: string }
   | { op: 'block'; ms: number }
+  | { op: 'applyThenStop'; input: LinuxEngineInput; holdMs: number }
   | { op: 'stop' | 'record' | 'receipts' | 'counters' };
 
 const write = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
@@ -42,6 +44,8 @@ async function run(command: Command): Promise<unknown> {
       const result = await handle!.apply(command.input);
       return { ...result, failed: result.failed.map((f) => ({ name: f.name, error: f.error.message })) };
     }
+    case 'applyThenStop':
+      return applyThenStop(handle!, command.input, command.holdMs);
     case 'isUp':
       return handle!.links.isUp(command.name) ?? null;
     case 'stop':
@@ -64,6 +68,24 @@ async function run(command: Command): Promise<unknown> {
   }
 }
 
+/** A stop asked for while an apply is queued: it waits for the apply and its afterApply; a later apply is refused. */
+async function applyThenStop(runtime: LinuxEngineHandle, input: LinuxEngineInput, holdMs: number): Promise<unknown> {
+  const order: string[] = [];
+  const applied = runtime.apply(input, {
+    afterApply: async (result) => {
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      order.push(`afterApply (removed ${result.removed.join(', ')})`);
+    },
+  });
+  const stopped = runtime.stop().then(() => order.push('stopped'));
+  await Promise.all([applied, stopped]);
+  const late = await runtime.apply(input).then(
+    () => 'applied',
+    (error: unknown) => (error as Error).message,
+  );
+  return { order, late };
+}
+
 // One command at a time, in order.
 let queue = Promise.resolve();
 createInterface({ input: process.stdin }).on('line', (line) => {
@@ -79,6 +101,6 @@ createInterface({ input: process.stdin }).on('line', (line) => {
         error: { name: (error as Error).name, message: (error as Error).message },
       });
     }
-    if (command.op === 'stop') process.exit(0);
+    if (command.op === 'stop' || command.op === 'applyThenStop') process.exit(0);
   });
 });

@@ -352,16 +352,27 @@ t.test(
       t.notOk(addressesOn('va').includes('192.0.2.102'));
     });
 
-    await t.test('stop: every VIP removed, the process exits', async (t) => {
-      t.match(await r.send({ op: 'stop' }), { ok: true });
-      t.same(
-        addressesOn('va').filter((a) => a.startsWith('192.0.2.1') && a !== '192.0.2.1'),
-        [],
-      );
-      t.same(
-        addressesOn('vc').filter((a) => a.startsWith('198.51.100.') && a !== '198.51.100.1'),
-        [],
-      );
-    });
+    await t.test(
+      'stop during an apply: waits for it and its afterApply; every VIP removed, the process exits',
+      async (t) => {
+        const reply = await r.send({
+          op: 'applyThenStop',
+          input: { routers: [router('VI_1', 'va', 61, ['192.0.2.101']), router('VI_3', 'va', 53, ['192.0.2.103'])] },
+          holdMs: 300,
+        });
+        t.match(reply, {
+          ok: true,
+          result: { order: ['afterApply (removed VI_5)', 'stopped'], late: 'runtime: apply() after stop()' },
+        });
+        t.same(
+          addressesOn('va').filter((a) => a.startsWith('192.0.2.1') && a !== '192.0.2.1'),
+          [],
+        );
+        t.same(
+          addressesOn('vc').filter((a) => a.startsWith('198.51.100.') && a !== '198.51.100.1'),
+          [],
+        );
+      },
+    );
   },
 );

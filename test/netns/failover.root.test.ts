@@ -8,62 +8,28 @@
 
 import t, { type Test } from 'tap';
 import {
-  Harness,
+  electOneVip,
   holdersOf,
   judgeAdverts,
   neighbourOf,
+  onlyHolder,
   testEachVariant,
   waitUntil,
   type RouterKind,
-  type RouterProcess,
-  type RouterSpec,
 } from './harness.js';
 import { MARGIN_MS, masterDownMs, skewMs, STARTUP_MS } from './timing.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
-const spec = (priority: number): RouterSpec => ({
-  name: 'VI_1',
-  vrid: 51,
-  version: 3,
-  priority,
-  advertIntervalCs: INTERVAL_CS,
-  virtualAddresses: [VIP],
-});
 const PRIORITY = { r1: 200, r2: 150, r3: 100 } as const;
 
 testEachVariant(t, 'election and failover among three routers', 'fo', 3, failover);
 
 async function failover(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
-  const h = await Harness.create(t, tag, 3);
-  const start = (name: keyof typeof PRIORITY) => h.startAs(kinds, name, [spec(PRIORITY[name])]);
+  const scenario = { router: 'VI_1', vrid: 51, vip: VIP, intervalCs: INTERVAL_CS, priorities: PRIORITY };
+  const { h, routers, ping, start, bound } = await electOneVip(t, kinds, tag, scenario);
   const lan = h.lan;
   const mac = (name: string) => h.node(name).mac;
-  h.watchVips([VIP]);
-
-  const routers: Record<string, RouterProcess> = { r1: start('r1'), r2: start('r2'), r3: start('r3') };
-  const bound = (priority: number) => masterDownMs(priority, INTERVAL_CS, 3) + MARGIN_MS;
-
-  await t.test('election: the highest priority is Master, the others Backup, the VIP on r1 only', async (t) => {
-    await routers.r1!.waitForState('VI_1', 'Master', bound(PRIORITY.r1) + STARTUP_MS);
-    await routers.r2!.waitForState('VI_1', 'Backup', STARTUP_MS);
-    await routers.r3!.waitForState('VI_1', 'Backup', STARTUP_MS);
-    const holders = await waitUntil(
-      async () => {
-        const hs = await holdersOf(lan, VIP);
-        return hs.length === 1 && hs[0] === 'r1' ? hs : undefined;
-      },
-      3000,
-      'the VIP on r1',
-    );
-    t.same(holders, ['r1'], 'ip addr: only r1 holds the VIP');
-    t.equal(routers.r2!.stateOf('VI_1'), 'Backup');
-    t.equal(routers.r3!.stateOf('VI_1'), 'Backup');
-  });
-
-  const ping = h.ping(VIP);
-  await ping.waitForReplies(3, 5000);
-  t.equal(neighbourOf(lan, VIP)?.lladdr, mac('r1'), "client's neighbour entry for the VIP is r1's MAC");
 
   await t.test('kill -9 of the master: r2 takes over within Master_Down_Interval', async (t) => {
     const since = routers.r2!.mark();
@@ -106,15 +72,7 @@ async function failover(t: Test, kinds: readonly RouterKind[], tag: string): Pro
     );
     const r2Backup = await routers.r2!.waitForState('VI_1', 'Backup', 5000, since2);
     t.equal(r2Backup.reason, 'higher-priority-advert', 'r2 stepped down on hearing r1');
-    const holders = await waitUntil(
-      async () => {
-        const hs = await holdersOf(lan, VIP);
-        return hs.length === 1 && hs[0] === 'r1' ? hs : undefined;
-      },
-      3000,
-      'the VIP on r1 only',
-    );
-    t.same(holders, ['r1']);
+    t.same(await onlyHolder(lan, VIP, 'r1'), ['r1']);
     const entry = await waitUntil(
       () => (neighbourOf(lan, VIP)?.lladdr === mac('r1') ? true : undefined),
       3000,

@@ -6,40 +6,27 @@
 
 import t, { type Test } from 'tap';
 import {
-  Harness,
+  electOneVip,
   holdersOf,
   judgeAdverts,
   neighbourOf,
+  onlyHolder,
   testEachVariant,
   waitUntil,
   type RouterKind,
-  type RouterSpec,
+  type RouterProcess,
 } from './harness.js';
-import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
+import { MARGIN_MS, masterDownMs } from './timing.js';
 
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
-const spec = (priority: number): RouterSpec => ({
-  name: 'VI_1',
-  vrid: 51,
-  version: 3,
-  priority,
-  advertIntervalCs: INTERVAL_CS,
-  virtualAddresses: [VIP],
-});
 
 testEachVariant(t, 'link down puts the Master in Fault; the Backup takes over', 'flt', 2, linkDown);
 
 async function linkDown(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
-  const h = await Harness.create(t, tag, 2);
-  h.watchVips([VIP]);
-  const r1 = h.startAs(kinds, 'r1', [spec(200)]);
-  const r2 = h.startAs(kinds, 'r2', [spec(100)]);
-  await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
-  await r2.waitForState('VI_1', 'Backup', STARTUP_MS);
-  const ping = h.ping(VIP);
-  await ping.waitForReplies(3, 5000);
-  t.equal(neighbourOf(h.lan, VIP)?.lladdr, h.node('r1').mac, "client's neighbour entry: r1");
+  const scenario = { router: 'VI_1', vrid: 51, vip: VIP, intervalCs: INTERVAL_CS, priorities: { r1: 200, r2: 100 } };
+  const { h, routers, ping } = await electOneVip(t, kinds, tag, scenario);
+  const { r1, r2 } = routers as { r1: RouterProcess; r2: RouterProcess };
 
   await t.test('eth0 down on r1', async (t) => {
     const since1 = r1.mark();
@@ -86,17 +73,7 @@ async function linkDown(t: Test, kinds: readonly RouterKind[], tag: string): Pro
       'after a full Master_Down_Interval as Backup',
     );
     await r2.waitForState('VI_1', 'Backup', 5000);
-    t.same(
-      await waitUntil(
-        async () => {
-          const hs = await holdersOf(h.lan, VIP);
-          return hs.length === 1 ? hs : undefined;
-        },
-        3000,
-        'one VIP holder',
-      ),
-      ['r1'],
-    );
+    t.same(await onlyHolder(h.lan, VIP, 'r1'), ['r1'], 'ip addr: the VIP on r1 only');
   });
 
   await h.stopWatching();

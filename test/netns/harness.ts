@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import type { Test } from 'tap';
 import { Capture } from './capture.js';
 import { Lan, type LanNode } from './lan.js';
-import { Ping, VipWatch } from './observe.js';
+import { holdersOf, neighbourOf, Ping, VipWatch, waitUntil } from './observe.js';
 import {
   KeepalivedProcess,
   OursProcess,
@@ -17,6 +17,7 @@ import {
   type RouterProcess,
   type RouterSpec,
 } from './routers.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
 export { judgeAdverts, type AdvertExpectation, type VrrpFrame } from './capture.js';
 export { holdersOf, neighbourOf, sleep, waitUntil } from './observe.js';
@@ -294,4 +295,76 @@ export class Harness {
     }
     this.lan.destroy();
   }
+}
+
+/** The LAN most scenarios open with: one VRRPv3 router with one VIP on every node, r1 the highest. */
+export interface OneVipScenario {
+  readonly router: string;
+  readonly vrid: number;
+  readonly vip: string;
+  readonly intervalCs: number;
+  /** Priority by node name (r1, r2, ...); r1's is the highest, so r1 is elected. */
+  readonly priorities: Readonly<Record<string, number>>;
+}
+
+/** A OneVipScenario once elected: r1 Master holding the VIP, the client pinging it. */
+export interface Elected {
+  readonly h: Harness;
+  /** The router process on each node, by node name; replace an entry when a test restarts its node. */
+  readonly routers: Record<string, RouterProcess>;
+  /** Started on the client once r1 is Master; answered by r1. */
+  readonly ping: Ping;
+  /** Starts (or restarts) the node's router with its priority. */
+  start(node: string): RouterProcess;
+  /** A Backup of this priority becomes Master within this: Master_Down_Interval plus MARGIN_MS. */
+  bound(priority: number): number;
+}
+
+/** The RouterSpec of a OneVipScenario's router at one priority. */
+export function oneVipSpec(scenario: OneVipScenario, priority: number): RouterSpec {
+  const { router: name, vrid, intervalCs, vip } = scenario;
+  return { name, vrid, version: 3, priority, advertIntervalCs: intervalCs, virtualAddresses: [vip] };
+}
+
+/**
+ * Builds the LAN (removed at teardown), watches the VIP, starts every node's router, and checks the
+ * election in a subtest: r1 Master, the others Backup, the VIP on r1 only (ip addr). Then pings the VIP
+ * from the client until it answers and checks that the client's neighbour entry is r1's MAC.
+ */
+export async function electOneVip(
+  t: Test,
+  kinds: readonly RouterKind[],
+  tag: string,
+  scenario: OneVipScenario,
+): Promise<Elected> {
+  const { router, vip, intervalCs, priorities } = scenario;
+  const nodes = Object.keys(priorities);
+  const h = await Harness.create(t, tag, nodes.length);
+  h.watchVips([vip]);
+  const start = (node: string): RouterProcess => h.startAs(kinds, node, [oneVipSpec(scenario, priorities[node]!)]);
+  const bound = (priority: number): number => masterDownMs(priority, intervalCs, 3) + MARGIN_MS;
+  const routers = Object.fromEntries(nodes.map((node) => [node, start(node)]));
+  const [first, ...others] = nodes as [string, ...string[]];
+  await t.test('election: the highest priority is Master, the others Backup, the VIP on r1 only', async (t) => {
+    await routers[first]!.waitForState(router, 'Master', bound(priorities[first]!) + STARTUP_MS);
+    for (const node of others) await routers[node]!.waitForState(router, 'Backup', STARTUP_MS);
+    t.same(await onlyHolder(h.lan, vip, first), [first], `ip addr: only ${first} holds the VIP`);
+    for (const node of others) t.equal(routers[node]!.stateOf(router), 'Backup', `${node} is Backup`);
+  });
+  const ping = h.ping(vip);
+  await ping.waitForReplies(3, 5000);
+  t.equal(neighbourOf(h.lan, vip)?.lladdr, h.node(first).mac, `client's neighbour entry for the VIP is ${first}'s MAC`);
+  return { h, routers, ping, start, bound };
+}
+
+/** Waits (3 s) until `node` alone holds `vip`, and returns the holders. */
+export function onlyHolder(lan: Lan, vip: string, node: string): Promise<string[]> {
+  return waitUntil(
+    async () => {
+      const holders = await holdersOf(lan, vip);
+      return holders.length === 1 && holders[0] === node ? holders : undefined;
+    },
+    3000,
+    `the VIP on ${node} only`,
+  );
 }

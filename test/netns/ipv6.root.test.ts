@@ -5,53 +5,25 @@
 
 import t, { type Test } from 'tap';
 import {
-  Harness,
-  holdersOf,
+  electOneVip,
   judgeAdverts,
   neighbourOf,
   testEachVariant,
   waitUntil,
   type RouterKind,
-  type RouterSpec,
+  type RouterProcess,
 } from './harness.js';
-import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
+import { MARGIN_MS, masterDownMs } from './timing.js';
 
 const VIP = '2001:db8::100';
 const INTERVAL_CS = 50;
-const spec = (priority: number): RouterSpec => ({
-  name: 'VI_6',
-  vrid: 56,
-  version: 3,
-  priority,
-  advertIntervalCs: INTERVAL_CS,
-  virtualAddresses: [VIP],
-});
 
 testEachVariant(t, 'IPv6: election, SIGTERM failover, unsolicited NA', 'v6', 2, ipv6);
 
 async function ipv6(t: Test, kinds: readonly RouterKind[], tag: string): Promise<void> {
-  const h = await Harness.create(t, tag, 2);
-  h.watchVips([VIP]);
-  const r1 = h.startAs(kinds, 'r1', [spec(200)]);
-  const r2 = h.startAs(kinds, 'r2', [spec(100)]);
-  await r1.waitForState('VI_6', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
-  await r2.waitForState('VI_6', 'Backup', STARTUP_MS);
-  t.same(
-    await waitUntil(
-      async () => {
-        const hs = await holdersOf(h.lan, VIP);
-        return hs.length === 1 ? hs : undefined;
-      },
-      3000,
-      'one VIP holder',
-    ),
-    ['r1'],
-    'ip -6 addr: the VIP on r1',
-  );
-
-  const ping = h.ping(VIP);
-  await ping.waitForReplies(3, 5000);
-  t.equal(neighbourOf(h.lan, VIP)?.lladdr, h.node('r1').mac, "client's IPv6 neighbour entry: r1");
+  const scenario = { router: 'VI_6', vrid: 56, vip: VIP, intervalCs: INTERVAL_CS, priorities: { r1: 200, r2: 100 } };
+  const { h, routers, ping } = await electOneVip(t, kinds, tag, scenario);
+  const { r1, r2 } = routers as { r1: RouterProcess; r2: RouterProcess };
 
   const since = r2.mark();
   t.same(await r1.stop(5000), { code: 0, signal: null }, `r1 (${r1.kind}) exits 0 on SIGTERM`);

@@ -1,7 +1,7 @@
-// The rule shared by the runtime's apply queue and vrrpd's reload queue: stop adverts armed only when
-// asked for and while no queued work would make the stop wait.
+// The runtime's rule for its apply queue: stop adverts armed only when asked for and while no queued
+// work would make the stop wait.
 import t from 'tap';
-import { StopAdvertGate } from '../../src/linux/stop-advert-gate.js';
+import { StopAdvertGate } from '../../src/daemon/stop-advert-gate.js';
 
 t.test('open only when wanted and nothing is queued; shut from enqueue until the work settles', async (t) => {
   const told: boolean[] = [];

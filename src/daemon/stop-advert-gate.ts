@@ -1,8 +1,8 @@
 // Whether a stop signal may send the Masters' priority-0 adverts from the addon at once: only when
 // the owner asked for it (a runner whose stop follows its signal) and no queued work would make that
-// stop wait (an apply, a reload, a start), since a Master would meanwhile advertise again after its
-// priority 0. Used by the runtime (its apply queue) and by vrrpd's InstanceSet (its reload queue):
-// two queues, one rule.
+// stop wait (an apply, with what its caller runs in the same turn: vrrpd's reload of the checks),
+// since a Master would meanwhile advertise again after its priority 0. The runtime's own: its apply
+// queue is the only one (vrrpd's instance set queues nothing of its own).
 
 export class StopAdvertGate {
   private wanted = false;
