@@ -6,7 +6,7 @@
 import ipaddr from 'ipaddr.js';
 import type { PrefixInformation } from '../wire/router-advert.js';
 import type { IpFamily } from '../wire/types.js';
-import { ConfigError, jsonText } from './config-error.js';
+import { ConfigError, quoteValue } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
 
 export interface RouterAdvertPrefixInput {
@@ -68,14 +68,14 @@ function numberIn(value: unknown, field: string, min: number, max: number, whole
   )
     throw new ConfigError(
       field,
-      `must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}, got ${jsonText(value)}`,
+      `must be a ${whole ? 'whole ' : ''}number from ${min} to ${max}, got ${quoteValue(value)}`,
     );
   return value;
 }
 
 function flag(value: unknown, field: string): boolean {
   if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${jsonText(value)}`);
+  if (typeof value !== 'boolean') throw new ConfigError(field, `must be true or false, got ${quoteValue(value)}`);
   return value;
 }
 
@@ -88,14 +88,14 @@ function checkPrefix(value: unknown, field: string): PrefixInformation {
   } catch {
     throw new ConfigError(
       `${field}.prefix`,
-      `is not an IPv6 prefix such as 2001:db8:1::/64: ${jsonText(value.prefix)}`,
+      `is not an IPv6 prefix such as 2001:db8:1::/64: ${quoteValue(value.prefix)}`,
     );
   }
   const [address, length] = parsed;
   if (address.kind() !== 'ipv6' || address.range() === 'linkLocal' || address.range() === 'multicast')
     throw new ConfigError(
       `${field}.prefix`,
-      `must be an IPv6 unicast prefix that is not link-local, got ${jsonText(value.prefix)}`,
+      `must be an IPv6 unicast prefix that is not link-local, got ${quoteValue(value.prefix)}`,
     );
   const validLifetimeS = numberIn(value.validLifetimeS ?? 2_592_000, `${field}.validLifetimeS`, 0, 0xffffffff, true);
   const preferredLifetimeS = numberIn(
@@ -129,7 +129,7 @@ export function checkRouterAdverts(value: unknown, field: string): RouterAdverts
   if (value === undefined || value === false) return undefined;
   const input: Record<string, unknown> = value === true ? {} : isRecord(value) ? value : {};
   if (value !== true && !isRecord(value))
-    throw new ConfigError(field, `must be true, false or an object of settings, got ${jsonText(value)}`);
+    throw new ConfigError(field, `must be true, false or an object of settings, got ${quoteValue(value)}`);
   knownKeys(input, ADVERT_KEYS, field);
   const maxIntervalS = numberIn(input.maxIntervalS ?? DEFAULT_MAX_INTERVAL_S, `${field}.maxIntervalS`, 4, 1800, false);
   const minIntervalS = numberIn(
