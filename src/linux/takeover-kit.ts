@@ -60,6 +60,15 @@ function canonical(addresses: readonly string[]): string[] {
   return addresses.map((text) => canonicalAddress(text)?.address ?? text);
 }
 
+/** What the addon's content depends on: the work and the encoded requests. */
+function preparedKey(
+  work: readonly TakeoverAddresses[],
+  encoded: readonly (readonly TakeoverRequest[] | undefined)[],
+): string {
+  const requests = encoded.map((list) => list?.map((request) => Buffer.from(request.add).toString('base64')) ?? null);
+  return JSON.stringify([work, requests]);
+}
+
 function announcementKey(iface: string, count: number): string {
   return `${iface} ${count}`;
 }
@@ -122,11 +131,15 @@ export class TakeoverKit {
       this.disarm();
       return;
     }
-    const key = JSON.stringify(work);
+    // Encoded every time (a few µs a VIP): the requests carry what the work does not say, the
+    // interface's index and the VIP's prefix and label, which a re-created link or an apply changes.
+    const encoder = this.encoder;
+    const encoded = work.map((item) => encoder(item.interface, item.addresses, item.acceptMode));
+    const key = preparedKey(work, encoded);
     if (key !== this.preparedKey) {
       this.armedTimer = 0; // preparing disarms the addon's kit
       this.preparedKey = undefined;
-      loadNative().takeoverKitPrepare(this.build(work, this.encoder));
+      loadNative().takeoverKitPrepare(this.build(work, encoded));
       this.preparedKey = key;
     }
     if (timerId === this.armedTimer) return;
@@ -210,13 +223,16 @@ export class TakeoverKit {
     return removed;
   }
 
-  private build(work: readonly TakeoverAddresses[], encoder: TakeoverRequestEncoder): NativeTakeoverKit {
+  private build(
+    work: readonly TakeoverAddresses[],
+    encodedByItem: readonly (readonly TakeoverRequest[] | undefined)[],
+  ): NativeTakeoverKit {
     const requests: NativeTakeoverKit['requests'][number][] = [];
     const prepared: { interface: string; address: string }[] = [];
     const announcements: NativeTakeoverKit['announcements'][number][] = [];
     this.preparedAnnouncements = [];
-    for (const item of work) {
-      const encoded = encoder(item.interface, item.addresses, item.acceptMode);
+    for (const [itemIndex, item] of work.entries()) {
+      const encoded = encodedByItem[itemIndex];
       if (encoded === undefined) continue;
       const indexOf = new Map<string, number>();
       for (const request of encoded) {
