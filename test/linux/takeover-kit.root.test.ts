@@ -5,7 +5,8 @@
 // SPIN_MS: the VIP is already on the interface when the wrapper starts, and tcpdump on the peer end
 // sees the GARPs stamped before it. Races: the engine stopped, or the router removed, between the
 // addon's firing and the engine's handling of it: the VIP is taken back before the callback ends,
-// and reported. A Backup that keeps hearing a Master never fires the kit. A veth pair in a namespace
+// and reported. An add the kernel refuses reaches the engine as an error, as without the kit. A
+// Backup that keeps hearing a Master never fires the kit. A veth pair in a namespace
 // of its own; only documentation addresses.
 
 import t from 'tap';
@@ -36,9 +37,9 @@ const hasVip = (vip) => execFileSync('ip', ['-o', 'addr', 'show', 'dev', 'va'], 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** One engine on va with one Backup router; onExpiry(engine, name) runs inside the wrapped deadline callback, before the engine's. */
-async function scenario(name, vip, onExpiry, before) {
+async function scenario(name, vip, onExpiry, before, extra = {}) {
   const config = buildRouterConfig({ name, interface: 'va', vrid: 61, version: 3, priority: 100, advertIntervalCs: 10,
-    primaryAddress: '192.0.2.1', virtualAddresses: [vip] });
+    primaryAddress: '192.0.2.1', virtualAddresses: [vip], ...extra });
   const portErrors = [];
   const packets = new LinuxPacketPort([config], { onError: (e) => portErrors.push(e.error.code) });
   packets.open();
@@ -95,6 +96,11 @@ const out = {};
 out.takeover = await scenario('VI_kit', '198.51.100.10');
 out.stopped = await scenario('VI_stop', '198.51.100.11', (engine) => { void engine.stop(); });
 out.removed = await scenario('VI_gone', '198.51.100.12', (engine, name) => { void engine.removeRouter(name, { release: false }); });
+// IPv6 off on va: the kit's add of the IPv6 excluded address is refused (EACCES); the engine's
+// addVips reports it as without the kit, and the IPv4 VIP is still added and kept.
+spawnSync('sysctl', ['-qw', 'net.ipv6.conf.va.disable_ipv6=1']);
+out.refused = await scenario('VI_refused', '198.51.100.14', undefined, undefined, { excludedAddresses: ['2001:db8::14'] });
+spawnSync('sysctl', ['-qw', 'net.ipv6.conf.va.disable_ipv6=0']);
 // A Master on vb at priority 200 for the first 1.5 s: the Backup never fires; then it takes over.
 const peer = VrrpRawSocket.open({ family: 4, interface: 'vb' });
 const masterAdvert = {
@@ -173,6 +179,7 @@ t.test(
       takeover: Seen;
       stopped: Seen;
       removed: Seen;
+      refused: Seen;
       heard: Seen;
       heardFiredWhileMaster: number;
       heardVipWhileMaster: boolean;
@@ -204,6 +211,13 @@ t.test(
       t.match(seen.counters, { fired: 1, addsClaimed: 0, rolledBack: 1 }, `${name}: counted`);
       t.strictSame(seen.portErrors, ['ETAKEOVERROLLBACK'], `${name}: reported`);
     }
+
+    const refused = out.refused;
+    t.equal(refused.state, 'Master', 'refused: the Backup took over all the same');
+    t.ok(refused.vipAfter, 'refused: its IPv4 VIP was added and kept');
+    t.strictSame(refused.engineErrors, ['EACCES'], "refused: the kernel's refusal reached the engine as an error");
+    t.match(refused.counters, { fired: 1, addsClaimed: 1, rolledBack: 0 });
+    t.equal(refused.framesBeforeEngine, refused.repeat, 'refused: only the added address was announced ahead');
 
     t.equal(out.heardFiredWhileMaster, 0, 'a Backup hearing its Master never fires the kit');
     t.notOk(out.heardVipWhileMaster, 'nor adds the VIP');
