@@ -40,7 +40,7 @@ export interface TakeoverKitCounters {
   readonly rolledBack: number;
 }
 
-/** Not a claim: a kernel errno the kit's add got, or 0. EEXIST counts as added, as addVips counts it. */
+/** The kit's add found the address already there: added, as addVips counts it. */
 const EEXIST = 17;
 
 /** Adds removed again, with the kernel's answer to each removal (0 removed, an errno, -1 none). */
@@ -172,7 +172,7 @@ export class TakeoverKit {
 
   /**
    * The engine's addVips: the kit's result (errno, 0 or EEXIST for added) for each of `addresses`
-   * (canonical) that the firing of this expiry added or tried to; the rest the caller adds itself.
+   * that the firing of this expiry added or tried to; the rest the caller adds itself.
    */
   claimAdds(iface: string, addresses: readonly string[]): Map<string, number> {
     const claims = new Map<string, number>();
@@ -182,8 +182,10 @@ export class TakeoverKit {
     fired.requests.forEach((request, index) => {
       const result = fired.results[index]!;
       if (request.interface !== iface || !wanted.has(request.address) || fired.claimed[index]) return;
-      if (result === NO_ANSWER) return;
       fired.claimed[index] = true;
+      // No answer: the caller's own add goes ahead (an address already there is success to it), and
+      // settle must not take back what that add put there.
+      if (result === NO_ANSWER) return;
       claims.set(request.address, result === EEXIST ? 0 : result);
       if (result === 0 || result === EEXIST) this.counts.addsClaimed++;
     });
