@@ -17,7 +17,8 @@
         "src/scheduling.cc",
         "src/rtnetlink.cc",
         "src/spawn.cc",
-        "src/orphan_reaper.cc"
+        "src/orphan_reaper.cc",
+        "src/takeover_kit.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

@@ -15,6 +15,7 @@
 #include "scheduling.h"
 #include "signal_watcher.h"
 #include "spawn.h"
+#include "takeover_kit.h"
 #include "vrrp_socket.h"
 
 namespace {
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   vrrp::RegisterOrphanReaper(env, exports);
+  vrrp::RegisterTakeoverKit(env, exports);
   exports.Set("periodicCheckIn", Napi::Function::New<vrrp::periodic::CheckIn>(env, "periodicCheckIn"));
   exports.Set("periodicCounters", Napi::Function::New<vrrp::periodic::Counters>(env, "periodicCounters"));
   exports.Set("periodicForget", Napi::Function::New<vrrp::periodic::Forget>(env, "periodicForget"));

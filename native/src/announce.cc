@@ -336,9 +336,7 @@ Napi::Value SendUnsolicitedNa(const Napi::CallbackInfo& info) {
   return SendOne(env, link, Announcement{UnsolicitedNaFrame(source, target, link.mac, router), true, address}, count);
 }
 
-Napi::Value SendAnnouncements(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object options = RequireObject(env, info[0], "options");
+PreparedAnnouncements PrepareAnnouncements(Napi::Env env, const Napi::Object& options) {
   Napi::Value list = options.Get("addresses");
   if (!list.IsArray()) ThrowInvalidArg(env, "addresses must be an array of IPv4 or IPv6 address strings");
   Napi::Array addresses = list.As<Napi::Array>();
@@ -360,17 +358,56 @@ Napi::Value SendAnnouncements(const Napi::CallbackInfo& info) {
   }
   Link link = OpenLink(env, options);
 
-  std::vector<Announcement> items;
-  items.reserve(parsed.size());
+  PreparedAnnouncements prepared;
+  prepared.interfaceName = link.name;
+  prepared.ifindex = link.ifindex;
+  prepared.count = count;
   for (const auto& [text, family] : parsed) {
+    prepared.addresses.push_back(text);
+    prepared.ipv6.push_back(family == AF_INET6);
     if (family == AF_INET) {
-      items.push_back({GratuitousArpFrame(ParseIpv4(env, text, "address"), link.mac), false, text});
+      prepared.frames.push_back(GratuitousArpFrame(ParseIpv4(env, text, "address"), link.mac));
     } else {
       in6_addr vip = ParseIpv6(env, text, "address");
-      items.push_back({UnsolicitedNaFrame(vip, vip, link.mac, router), true, text});
+      prepared.frames.push_back(UnsolicitedNaFrame(vip, vip, link.mac, router));
     }
   }
-  BatchResult result = SendBatch(env, link, items, count);
+  return prepared;
+}
+
+uint32_t SendPreparedAnnouncements(Napi::Env env, const PreparedAnnouncements& prepared,
+                                   const std::vector<bool>& include, std::vector<std::pair<size_t, int>>& failures) {
+  std::vector<Announcement> items;
+  std::vector<size_t> indexOf;
+  for (size_t i = 0; i < prepared.frames.size(); i++) {
+    if (i >= include.size() || !include[i]) continue;
+    items.push_back({prepared.frames[i], prepared.ipv6[i], prepared.addresses[i]});
+    indexOf.push_back(i);
+  }
+  if (items.empty()) return 0;
+  BatchResult result;
+  try {
+    Link link{prepared.interfaceName, prepared.ifindex, SocketFor(env, CacheFor(env), prepared.ifindex), {}};
+    result = SendBatch(env, link, items, prepared.count);
+  } catch (const Napi::Error&) {
+    // No packet socket (EMFILE, say): nothing went out; every address is reported failed.
+    for (size_t i : indexOf) failures.emplace_back(i, EIO);
+    return 0;
+  }
+  for (const Failure& failure : result.failures) failures.emplace_back(indexOf[failure.index], failure.errnum);
+  return result.sent;
+}
+
+Napi::Value SendAnnouncements(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = RequireObject(env, info[0], "options");
+  PreparedAnnouncements prepared = PrepareAnnouncements(env, options);
+  std::vector<Announcement> items;
+  for (size_t i = 0; i < prepared.frames.size(); i++) {
+    items.push_back({std::move(prepared.frames[i]), prepared.ipv6[i], prepared.addresses[i]});
+  }
+  Link link{prepared.interfaceName, prepared.ifindex, SocketFor(env, CacheFor(env), prepared.ifindex), {}};
+  BatchResult result = SendBatch(env, link, items, prepared.count);
 
   Napi::Object out = Napi::Object::New(env);
   out.Set("sent", Napi::Number::New(env, result.sent));

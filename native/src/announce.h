@@ -11,6 +11,10 @@
 
 #include <napi.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace vrrp {
 
 // sendGratuitousArp({interface, address, mac?, count?}) -> frames sent
@@ -23,6 +27,22 @@ Napi::Value SendAnnouncements(const Napi::CallbackInfo& info);
 // sendAllNodesFrame({interface, frame: Uint8Array, count?}) -> frames sent: a whole Ethernet frame to
 // 33:33:00:00:00:01 with EtherType IPv6 (a Router Advertisement), as built by the caller.
 Napi::Value SendAllNodesFrame(const Napi::CallbackInfo& info);
+// One interface's announcements built ahead, for the takeover kit (takeover_kit.h): the frames carry
+// the interface's MAC and the NA Router flag of the moment they were built.
+struct PreparedAnnouncements {
+  std::string interfaceName;
+  unsigned ifindex = 0;
+  uint32_t count = 0;
+  std::vector<std::string> addresses;
+  std::vector<std::vector<uint8_t>> frames;
+  std::vector<bool> ipv6;
+};
+// Reads the options of sendAnnouncements and builds the frames; throws on bad input or no such link.
+PreparedAnnouncements PrepareAnnouncements(Napi::Env env, const Napi::Object& options);
+// Sends `count` copies of each frame whose `include` is set; never throws. Returns frames sent;
+// `failures` gets (address index, errno) for each address that failed.
+uint32_t SendPreparedAnnouncements(Napi::Env env, const PreparedAnnouncements& prepared,
+                                   const std::vector<bool>& include, std::vector<std::pair<size_t, int>>& failures);
 // announceSockets() -> ifindexes of the cached packet sockets (for tests and diagnostics)
 Napi::Value AnnounceSockets(const Napi::CallbackInfo& info);
 

@@ -11,6 +11,7 @@
 
 #include "errors.h"
 #include "polled_fd.h"
+#include "takeover_kit.h"
 #include "vrrp_socket.h"
 
 namespace vrrp {
@@ -178,6 +179,8 @@ void PreciseTimer::OnReadable(int status) {
   // A Backup's first advert as Master, if the engine armed one for this expiry: it leaves now, and
   // the engine's repeat of it in the callback is skipped.
   const size_t takeoverSent = SendTakeoverAdverts(loop, id_);
+  // Then its VIPs and their first announcements, if a takeover kit is armed for this timer.
+  if (takeoverSent > 0) FireTakeoverKit(loop, id_);
   try {
     // callback(takeoverSent): the engine then acts on the deadline without reading its sockets again:
     // they were found empty when the adverts left, and what arrived since comes after that decision.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -52,6 +53,8 @@ struct ChildPlan {
   bool setUid = false;
   gid_t gid = 0;
   uid_t uid = 0;
+  // The spawning process, for the child's check that it is still there once PR_SET_PDEATHSIG is set.
+  pid_t parent = 0;
   int error = 0;
   const char* failedStep = nullptr;
 };
@@ -78,6 +81,15 @@ int ChildMain(void* argument) {
   if (plan->setGid || plan->setUid) syscall(SYS_setgroups, 0, nullptr);  // as libuv: best effort
   if (plan->setGid && syscall(SYS_setgid, plan->gid) < 0) fail("setgid");
   if (plan->setUid && syscall(SYS_setuid, plan->uid) < 0) fail("setuid");
+  // The daemon killed (SIGKILL included) takes its commands with it. After setuid / setgid, which
+  // clear the setting. The kernel sends it when the thread that cloned us ends, a libuv threadpool
+  // thread: those live as long as the process. A parent already gone before this line is caught by
+  // the getppid check (we were re-parented).
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail("prctl");
+  if (getppid() != plan->parent) {
+    errno = ESRCH;
+    fail("getppid");
+  }
   // Unblocked only now: no handler of the parent's can run on this shared memory before.
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execvp(plan->argv[0], plan->argv);
@@ -144,6 +156,7 @@ class SpawnWork final : public Napi::AsyncWorker {
     UniqueFd devNull(open("/dev/null", O_RDWR | O_CLOEXEC));
     if (devNull.get() < 0) return Fail(errno, "open");
     plan_.devNull = devNull.get();
+    plan_.parent = getpid();
     void* stack = mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return Fail(errno, "mmap");
     // Every signal blocked across the clone (this thread only): none may run a handler in the child.

@@ -1,6 +1,7 @@
 #include "vrrp_socket.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -922,11 +923,18 @@ size_t VrrpSocket::ReadAndDeliver(int status, bool fromJs) {
     names_ = Napi::Persistent(Napi::Array::New(env));
   }
 
+  // libuv reports a socket error parked on the descriptor (POLLERR: an ICMP error, say) as UV_EBADF
+  // and stops polling. A descriptor that is still open is polled again and read, and the read
+  // reports the parked error (as rtnetlink.cc does); anything else ends polling, reported once.
   if (status < 0) {
-    // libuv could not poll the descriptor (EBADF and the like): it will not recover, so stop.
-    error = ErrnoError(env, -status, "uv_poll").Value();
-    StopPolling(core);
-  } else {
+    const bool stillOpen = status == UV_EBADF && fcntl(core.fd, F_GETFD) >= 0;
+    const int restarted = stillOpen ? StartPolling(core) : status;
+    if (restarted < 0) {
+      error = ErrnoError(env, -restarted, "uv_poll").Value();
+      StopPolling(core);
+    }
+  }
+  if (error.IsNull()) {
     const double realtimeToMonotonicMs = RealtimeToMonotonicMs();
     while (read < kMaxPerWakeup) {
       size_t want = std::min(kBatch, kMaxPerWakeup - read);

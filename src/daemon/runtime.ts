@@ -142,6 +142,10 @@ class LinuxRuntime implements LinuxEngineHandle {
     const time = preciseTime();
     // A Backup's first advert as Master leaves from this timer's expiry, before any JavaScript runs.
     this.packets.useTakeoverTimer(time.timerId);
+    // ...and its VIP adds and first announcements right after it (the addon's takeover kit).
+    this.packets.useTakeoverKit((iface, list, acceptMode) =>
+      this.addressPort.takeoverRequests(iface, list, acceptMode),
+    );
     // The same port gives the head start: parting, takeover and periodic adverts from the addon.
     this.engine = new Engine(configs, { time, packets: this.packets, addresses, headStart: this.packets });
     this.engineLog = logEngineEvents(this.engine, this.logger);

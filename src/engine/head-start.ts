@@ -10,9 +10,15 @@
 // engine sends everything itself; with one, the engine's sends are unchanged, and the transport skips
 // the ones it has already sent.
 
-import type { VirtualRouter } from '../core/virtual-router.js';
-import { encodeAdvertPackets, type AdvertAction, type AdvertEncoding } from './advert-encoding.js';
-import type { HeadStartPort, OutgoingPacket, PeriodicCounters } from './ports.js';
+import { ownedAddresses } from '../core/address-placement.js';
+import { acceptModeInEffect, type VirtualRouter } from '../core/virtual-router.js';
+import {
+  addressesByInterface,
+  encodeAdvertPackets,
+  type AdvertAction,
+  type AdvertEncoding,
+} from './advert-encoding.js';
+import type { HeadStartPort, OutgoingPacket, PeriodicCounters, TakeoverAddresses } from './ports.js';
 
 /** What HeadStart needs of the engine's per-router slot. */
 export interface HeadStartSlot extends AdvertEncoding {
@@ -48,6 +54,24 @@ export function watchdogMs(intervalMs: number): number {
 function periodicAdvert(router: VirtualRouter): AdvertAction | undefined {
   const parting = router.partingAdvert();
   return parting === undefined ? undefined : { ...parting, priority: router.effectivePriority };
+}
+
+/**
+ * The address work of `slot`'s takeover, as VirtualRouter's becomeMaster asks for it and AddressWork
+ * carries it out: its VIPs added on each interface they live on, then announced `announce.repeat`
+ * times.
+ */
+function takeoverAddresses(slot: HeadStartSlot): TakeoverAddresses[] {
+  const config = slot.config;
+  const owned = ownedAddresses(config);
+  if (owned.length === 0) return [];
+  const acceptMode = acceptModeInEffect(config);
+  return addressesByInterface(config, owned).map(([iface, addresses]) => ({
+    interface: iface,
+    addresses,
+    acceptMode,
+    announceCount: config.announce.repeat,
+  }));
 }
 
 export class HeadStart {
@@ -225,11 +249,11 @@ export class HeadStart {
     this.takeoverPriority = advert?.priority;
     if (advert === undefined && !held) return;
     // On failure the engine's own send still happens at the deadline: only the head start is lost.
-    if (
-      !this.callPort(slot, () =>
-        setTakeover.call(this.port, advert === undefined ? [] : encodeAdvertPackets(slot!, advert)),
-      )
-    ) {
+    const call =
+      advert === undefined
+        ? () => setTakeover.call(this.port, [])
+        : () => setTakeover.call(this.port, encodeAdvertPackets(slot!, advert), takeoverAddresses(slot!));
+    if (!this.callPort(slot, call)) {
       this.takeoverSlot = undefined;
     }
   }

@@ -80,6 +80,18 @@ export interface AddressPort {
   announceVips(iface: string, addresses: readonly string[], count: number): void | Promise<void>;
 }
 
+/**
+ * What a Backup's takeover does on one interface after its advert (HeadStartPort.setTakeover): the
+ * AddressPort.addVips call the engine will make, and the first AddressPort.announceVips after it.
+ */
+export interface TakeoverAddresses {
+  readonly interface: string;
+  readonly addresses: readonly string[];
+  readonly acceptMode: boolean;
+  /** The first announcement's `count` (0: none). */
+  readonly announceCount: number;
+}
+
 /** What a head-start port is given for one Master's periodic adverts (HeadStartPort.setPeriodic). */
 export interface PeriodicAdverts {
   /** One per destination, encoded as the engine encodes them. */
@@ -129,8 +141,14 @@ export interface HeadStartPort {
    * or a received packet is handed to the router concerned. A transport that can send them straight
    * from the timer's expiry (the Linux port) does so, when nothing is waiting to be read, and then
    * skips the engine's identical send of them in that expiry's callback.
+   *
+   * `addresses`: what the same takeover does next. A transport that can (the Linux port's takeover
+   * kit) adds those VIPs and sends their first announcement right after the adverts, still before any
+   * JavaScript runs; the engine's own addVips / announceVips calls in that expiry's callback then
+   * learn what was done instead of doing it again, and a VIP added for a router that did not become
+   * Master after all is removed again before the callback ends.
    */
-  setTakeover?(packets: readonly OutgoingPacket[]): void;
+  setTakeover?(packets: readonly OutgoingPacket[], addresses?: readonly TakeoverAddresses[]): void;
   /**
    * Each Master's periodic adverts, sent on their interval from outside the event loop, so that a
    * blocked loop does not delay them; `undefined` disarms (on leaving Master, before a priority-0

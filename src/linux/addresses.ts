@@ -14,7 +14,10 @@ import type { AddressPort, VipOptions } from '../engine/ports.js';
 import type { AcceptModeFirewall } from './accept-mode-firewall.js';
 import type { IpFamily } from '../wire/types.js';
 import { loadNative } from './native.js';
+import { takeoverKit, type TakeoverRequest } from './takeover-kit.js';
 import {
+  addAddressMessage,
+  deleteAddressMessage,
   MAX_INTERFACE_NAME_LENGTH,
   NetlinkError,
   RtNetlinkClient,
@@ -163,7 +166,13 @@ export class LinuxAddressPort implements AddressPort {
    */
   async addVips(iface: string, addresses: readonly string[], options: VipOptions): Promise<void> {
     const firewall = options.acceptMode ? undefined : this.firewall;
-    const add = (spec: AddressSpec) => this.client.addAddress({ ...spec, noDad: spec.family === 6 });
+    // What the addon's takeover kit already did at this expiry (takeover-kit.ts) is learnt, not redone.
+    const claims = takeoverKit.claimAdds(iface, addresses);
+    const add = (spec: AddressSpec) => {
+      const claimed = claims.get(spec.address);
+      if (claimed === undefined) return this.client.addAddress({ ...spec, noDad: spec.family === 6 });
+      return claimed === 0 ? Promise.resolve() : Promise.reject(new NetlinkError('RTM_NEWADDR', claimed));
+    };
     if (firewall === undefined) {
       // No await before the add: the request is written before addVips returns (the takeover path).
       await this.forEachVip('addVips', iface, addresses, add);
@@ -209,7 +218,30 @@ export class LinuxAddressPort implements AddressPort {
   }
 
   async announceVips(iface: string, addresses: readonly string[], count: number): Promise<void> {
-    await this.announce(iface, addresses, count);
+    await this.announce(iface, takeoverKit.claimAnnouncement(iface, addresses, count), count);
+  }
+
+  /**
+   * The takeover kit's requests for these VIPs (TakeoverRequestEncoder): addVips's RTM_NEWADDR and
+   * removeVips's RTM_DELADDR per address. None where addVips must first block the address in the
+   * firewall (accept mode off), nor for an interface that does not exist now.
+   */
+  takeoverRequests(iface: string, addresses: readonly string[], acceptMode: boolean): TakeoverRequest[] | undefined {
+    if (!acceptMode && this.firewall !== undefined) return undefined;
+    let ifindex: number;
+    try {
+      ifindex = interfaceIndex(iface);
+    } catch {
+      return undefined;
+    }
+    const requests: TakeoverRequest[] = [];
+    for (const text of addresses) {
+      const resolved = this.resolve(iface, text);
+      if (resolved === undefined) continue;
+      const spec: AddressSpec = { ...resolved, ifindex, noDad: resolved.family === 6 };
+      requests.push({ address: spec.address, add: addAddressMessage(spec), remove: deleteAddressMessage(spec) });
+    }
+    return requests;
   }
 
   /**

@@ -258,6 +258,32 @@ export interface VrrpNativeAddon {
   periodicForget(key: number): void;
   /** SCHED_RR at `priority` for the periodic advert sender thread (0: SCHED_OTHER). */
   setPeriodicRealtime(priority: number): void;
+  /** Replaces the takeover kit's content (native/src/takeover_kit.h); disarms it until takeoverKitArm. */
+  takeoverKitPrepare(kit: NativeTakeoverKit): void;
+  /** The expiry of PreciseTimer `timerId` (after its takeover adverts left) fires the kit; 0 disarms. */
+  takeoverKitArm(timerId: number): void;
+  /** The last firing's outcome, once (undefined: none since the last call). */
+  takeoverKitReport(): NativeTakeoverKitReport | undefined;
+  /** Sends the prepared RTM_DELADDR of these requests; errno per index (0 removed, -1 no answer). */
+  takeoverKitRollback(indexes: readonly number[]): number[];
+  takeoverKitCounters(): { readonly fired: number; readonly skipped: number };
+}
+
+/** What the takeover kit does at a takeover expiry: VIP adds, then their first announcements. */
+export interface NativeTakeoverKit {
+  /** One RTM_NEWADDR (`add`) and its RTM_DELADDR (`remove`) each; the kit sets the sequence numbers. */
+  readonly requests: readonly { readonly add: Uint8Array; readonly remove: Uint8Array; readonly interface: string }[];
+  /** sendAnnouncements options, with per address the index of the request it waits for (-1: none). */
+  readonly announcements: readonly (NativeAnnouncementsOptions & { readonly requests: readonly number[] })[];
+}
+
+export interface NativeTakeoverKitReport {
+  /** Per request: 0 added, the kernel's errno (EEXIST: already there), -1 no answer. */
+  readonly results: readonly number[];
+  /** Frames sent, per announcement. */
+  readonly sent: readonly number[];
+  /** Frames the kernel refused: announcement index, address index in it, errno. */
+  readonly failures: readonly { readonly announcement: number; readonly address: number; readonly errno: number }[];
 }
 
 /** An adopted orphan reaped by reapOrphans: its exit code, or the signal that ended it. */

@@ -18,6 +18,7 @@ import {
   decodeLinkBody,
   encodeAddressBody,
   encodeLinkBody,
+  encodeMessage,
   IFA_ADDRESS,
   IFA_F_NODAD,
   IFA_FLAGS,
@@ -31,9 +32,11 @@ import {
   IFLA_MTU,
   IFLA_OPERSTATE,
   INFINITY_LIFETIME,
+  NLM_F_ACK,
   NLM_F_CREATE,
   NLM_F_DUMP,
   NLM_F_EXCL,
+  NLM_F_REQUEST,
   parseMessages,
   RTM_DELADDR,
   RTM_DELLINK,
@@ -235,6 +238,21 @@ export function addressRequestBody(spec: AddressSpec): Buffer {
   );
 }
 
+/** A delete names the address and prefix only: the kernel refuses one whose label differs from the one set. */
+function deletionSpec(spec: AddressSpec): AddressSpec {
+  return { ...spec, label: undefined, noDad: false, deprecated: false };
+}
+
+/** addAddress's request as one whole message, for a sender of its own (the takeover kit); seq 0. */
+export function addAddressMessage(spec: AddressSpec): Buffer {
+  return encodeMessage(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 0, addressRequestBody(spec));
+}
+
+/** deleteAddress's request as one whole message; seq 0. */
+export function deleteAddressMessage(spec: AddressSpec): Buffer {
+  return encodeMessage(RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, 0, addressRequestBody(deletionSpec(spec)));
+}
+
 function linksIn(messages: readonly NetlinkMessage[]): InterfaceInfo[] {
   const result: InterfaceInfo[] = [];
   for (const message of messages) {
@@ -263,10 +281,8 @@ export class RtNetlinkClient {
 
   /** Deletes an address (matched on address and prefix length); one already gone is 'absent'. */
   async deleteAddress(spec: AddressSpec): Promise<'removed' | 'absent'> {
-    // No label in the request: the kernel would refuse a delete whose label differs from the one set.
-    const unlabelled: AddressSpec = { ...spec, label: undefined, noDad: false, deprecated: false };
     try {
-      await this.requests.request('RTM_DELADDR', RTM_DELADDR, addressRequestBody(unlabelled), 0);
+      await this.requests.request('RTM_DELADDR', RTM_DELADDR, addressRequestBody(deletionSpec(spec)), 0);
       return 'removed';
     } catch (error) {
       // EADDRNOTAVAIL: no such address. ENXIO: the interface has no IPv6 state left (IPv6 disabled on

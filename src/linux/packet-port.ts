@@ -15,6 +15,7 @@ import type {
   PacketPort,
   PeriodicAdverts,
   PeriodicCounters,
+  TakeoverAddresses,
 } from '../engine/ports.js';
 import type { IpFamily } from '../wire/types.js';
 import {
@@ -26,6 +27,7 @@ import {
   type SystemError,
 } from './raw-socket.js';
 import { codedError, hasCode } from '../errors.js';
+import { takeoverKit, type RollbackListener, type TakeoverRequestEncoder } from './takeover-kit.js';
 
 /** A socket failure that the port survives: reported, never thrown out of a callback. */
 export interface PacketPortError {
@@ -276,6 +278,7 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
 
   close(): void {
     this.closed = true;
+    takeoverKit.release(this);
     for (const slot of this.slots.values()) this.closeSlot(slot);
   }
 
@@ -317,7 +320,7 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
    * engine's timer sends before any JavaScript runs (VrrpRawSocket.setTakeover); [] withdraws them.
    * Without a timer (useTakeoverTimer) nothing is armed and the engine sends them itself.
    */
-  setTakeover(packets: readonly OutgoingPacket[]): void {
+  setTakeover(packets: readonly OutgoingPacket[], addresses?: readonly TakeoverAddresses[]): void {
     const timerId = this.takeoverTimerId;
     if (timerId === undefined) return;
     const next = bySocket(packets);
@@ -326,6 +329,32 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
       if (slot !== undefined) this.armTakeover(slot, next.get(key) ?? []);
     }
     this.takeover = next;
+    this.armTakeoverKit(timerId, packets.length === 0 ? undefined : addresses);
+  }
+
+  /**
+   * The VIP adds and first announcements of a takeover go with its adverts (the addon's takeover kit,
+   * takeover-kit.ts), encoded by `encode` (LinuxAddressPort.takeoverRequests). Without this call only
+   * the adverts go ahead of JavaScript. Adds the kit must take back are reported to onError.
+   */
+  useTakeoverKit(encode: TakeoverRequestEncoder): void {
+    const onRolledBack: RollbackListener = (removed, errnos) => {
+      removed.forEach(({ interface: iface, address }, index) => {
+        const errno = errnos[index] ?? -1;
+        const outcome =
+          errno === 0 ? 'removed' : errno === -1 ? 'no answer to its removal' : `removal failed: errno ${errno}`;
+        this.onError({
+          operation: 'send',
+          interface: iface,
+          family: address.includes(':') ? 6 : 4,
+          error: codedError(
+            'ETAKEOVERROLLBACK',
+            `takeover: VIP ${address} added ahead of JavaScript, but its router did not become Master (${outcome})`,
+          ),
+        });
+      });
+    };
+    takeoverKit.take(this, encode, onRolledBack);
   }
 
   /**
@@ -383,6 +412,18 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
     } catch (error) {
       // Only a bug could get here (the packets come from the engine); the engine then sends them itself.
       this.onError({ operation: 'send', interface: slot.interface, family: slot.family, error: error as Error });
+    }
+  }
+
+  private armTakeoverKit(timerId: number, addresses: readonly TakeoverAddresses[] | undefined): void {
+    try {
+      takeoverKit.arm(this, timerId, addresses);
+    } catch (error) {
+      // Only a bug could get here (the addon refused what the address port encoded): the engine
+      // then adds and announces itself, as without the kit.
+      takeoverKit.disarm();
+      const iface = addresses?.[0]?.interface ?? '';
+      this.onError({ operation: 'send', interface: iface, family: 4, error: error as Error });
     }
   }
 

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { TimePort, TimerExpiry } from '../engine/ports.js';
 import { loadNative, type NativePreciseTimer } from './native.js';
+import { takeoverKit } from './takeover-kit.js';
 
 /**
  * CLOCK_MONOTONIC in ms minus performance.now(): a constant, since Node computes performance.now()
@@ -48,6 +49,21 @@ export function preciseTime(): PreciseTimePort {
   };
 
   const onExpiry = (takeoverSent: boolean): void => {
+    if (!takeoverSent) {
+      deliver(false);
+      return;
+    }
+    // The addon's takeover kit may have added VIPs and announced them after the adverts: the
+    // engine's calls of this expiry learn that (collect), and what they did not claim is taken back.
+    takeoverKit.collect(timer!.id);
+    try {
+      deliver(true);
+    } finally {
+      takeoverKit.settle();
+    }
+  };
+
+  const deliver = (takeoverSent: boolean): void => {
     const due = pending;
     if (due === undefined) return;
     // The timerfd cannot expire before the delay asked for, but performance.now() is a double in ms:

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import type { OutgoingPacket } from '../../src/engine/ports.js';
+import type { OutgoingPacket, TakeoverAddresses } from '../../src/engine/ports.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from './fake-ports.js';
 
@@ -264,4 +264,51 @@ t.test('inputs that change neither deadline nor priority cost no port call', asy
   for (let i = 0; i < 50; i++) packets.onPacket!(advertFrom('192.0.2.9', 50));
   t.equal(calls.length, before, '50 discarded adverts: the held advert stands, no call');
   t.equal(engine.snapshot()[0]!.state, 'Backup');
+});
+
+t.test("the held takeover names its address work: exactly the expiry's addVips and first announceVips", async (t) => {
+  const fake = fakePorts();
+  const work: (readonly TakeoverAddresses[] | undefined)[] = [];
+  Object.assign(fake.headStart, {
+    setTakeover: (_packets: readonly OutgoingPacket[], addresses?: readonly TakeoverAddresses[]) => {
+      work.push(addresses);
+    },
+  });
+  const config = router({
+    priority: 100,
+    virtualAddresses: ['192.0.2.100', '192.0.2.101'],
+    excludedAddresses: ['198.51.100.7'],
+    addressInterfaces: { '198.51.100.7': 'eth1' },
+    acceptMode: true,
+  });
+  const engine = new Engine([config], fake.ports);
+  engine.start();
+  const held = work.at(-1)!;
+  t.strictSame(
+    held,
+    [
+      { interface: 'eth0', addresses: ['192.0.2.100', '192.0.2.101'], acceptMode: true, announceCount: 5 },
+      { interface: 'eth1', addresses: ['198.51.100.7'], acceptMode: true, announceCount: 5 },
+    ],
+    'per interface the addresses live on',
+  );
+  fake.clock.advanceTo(1000);
+  t.equal(engine.snapshot()[0]!.state, 'Master');
+  const adds = fake.addresses.calls.filter((call) => call.op === 'add');
+  const announces = fake.addresses.calls.filter((call) => call.op === 'announce');
+  t.strictSame(
+    adds.map((call) => ({ interface: call.iface, addresses: call.addresses, acceptMode: call.options.acceptMode })),
+    held.map(({ interface: iface, addresses, acceptMode }) => ({ interface: iface, addresses, acceptMode })),
+    'the addVips calls of the expiry are the ones held',
+  );
+  t.strictSame(
+    announces.map((call) => ({ interface: call.iface, addresses: call.addresses, count: call.count })),
+    held.map(({ interface: iface, addresses, announceCount }) => ({
+      interface: iface,
+      addresses,
+      count: announceCount,
+    })),
+    'and so is the first announcement',
+  );
+  t.equal(work.at(-1), undefined, 'withdrawn once Master, address work and all');
 });
