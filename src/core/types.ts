@@ -92,6 +92,16 @@ export interface VirtualRouterConfig {
    * partition heals, those hosts keep a stale ARP/ND entry. buildRouterConfig turns it on.
    */
   readonly higherPrioritySendAdvert: boolean;
+  /**
+   * A Master that hears a lower-priority advert does not advertise at once (keepalived
+   * `lower_prio_no_advert`; on under its strict mode). It still re-announces the VIPs. Left out: off.
+   */
+  readonly lowerPriorityNoAdvert?: boolean;
+  /**
+   * Adverts a Backup may miss before it takes over: Master_Down_Interval is this many advert intervals
+   * plus the skew (keepalived `down_timer_adverts`, 1..100). Left out: 3, as the RFCs say.
+   */
+  readonly downTimerAdverts?: number;
   readonly announce: AnnounceConfig;
 }
 

@@ -494,7 +494,7 @@ export class VirtualRouter {
     // source never heard or silent for three intervals (a partition healed), or one advertising sooner
     // than its interval, which a router does when it steps down or re-announces itself on hearing a
     // third, lower Master (three Masters meeting): announce at once.
-    actions.push(this.advertAction(ours));
+    if (this.config.lowerPriorityNoAdvert !== true) actions.push(this.advertAction(ours)); // issue 13
     const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
     const streamMs = 3 * Math.max(theirIntervalMs, advertIntervalMs(this.config.advertIntervalCs));
     for (const [source, atMs] of this.lowerPriorityHeard)
@@ -513,7 +513,7 @@ export class VirtualRouter {
         this.secondBurstCount = announce.lowerPriorityRepeat;
       }
     }
-    const what = announce.lowerPriorityRepeat > 0 ? 'advertised and announced at once' : 'advertised at once';
+    const what = lowerPriorityAnswer(this.config.lowerPriorityNoAdvert === true, announce.lowerPriorityRepeat > 0);
     actions.push(
       notice(
         'lower-priority-master',
@@ -803,7 +803,12 @@ export class VirtualRouter {
   // Helpers
 
   private masterDownMs(): number {
-    return masterDownIntervalMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+    return masterDownIntervalMs(
+      this.config.version,
+      this.currentEffectivePriority,
+      this.masterAdvertIntervalCs,
+      this.config.downTimerAdverts, // keepalived down_timer_adverts (issue 13)
+    );
   }
 
   private advertAction(priority: number): Extract<RouterAction, { kind: 'sendAdvert' }> {
@@ -882,4 +887,11 @@ function earlier(a: number | undefined, b: number | undefined): number | undefin
 
 function notice(kind: NoticeKind, detail: string): RouterAction {
   return { kind: 'notice', notice: kind, detail };
+}
+
+/** What a Master did on hearing a lower priority, for its notice (lower_prio_no_advert: no advert). */
+function lowerPriorityAnswer(noAdvert: boolean, announced: boolean): string {
+  if (noAdvert)
+    return announced ? 'announced at once (lower_prio_no_advert: no advert)' : 'nothing sent (lower_prio_no_advert)';
+  return announced ? 'advertised and announced at once' : 'advertised at once';
 }

@@ -44,6 +44,8 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   strictAddressList: true,
   announce: true,
   higherPrioritySendAdvert: true,
+  lowerPriorityNoAdvert: true,
+  downTimerAdverts: true,
   useVmac: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling'];

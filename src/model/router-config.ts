@@ -152,6 +152,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
+    ...advertPolicy(input, field),
     announce: checkAnnounce(
       { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
       field('announce'),
@@ -281,5 +282,21 @@ function checkAnnounce(announce: AnnounceConfig, field: string): AnnounceConfig 
       0,
       86_400_000,
     ),
+  };
+}
+
+/**
+ * keepalived's lower_prio_no_advert and down_timer_adverts (1..100), left out at their defaults (off,
+ * the RFC's 3) so a configuration without them reads (and compares) as before.
+ */
+function advertPolicy(
+  input: RouterConfigInput,
+  field: (name: string) => string,
+): Pick<VirtualRouterConfig, 'lowerPriorityNoAdvert' | 'downTimerAdverts'> {
+  const noAdvert = requireBoolean(input.lowerPriorityNoAdvert ?? false, field('lowerPriorityNoAdvert'));
+  const adverts = requireInteger(input.downTimerAdverts ?? 3, field('downTimerAdverts'), 1, 100);
+  return {
+    ...(noAdvert ? { lowerPriorityNoAdvert: true } : {}),
+    ...(adverts !== 3 ? { downTimerAdverts: adverts } : {}),
   };
 }

@@ -33,11 +33,44 @@ export interface KeepalivedGlobals {
   fifoStatesOnReload?: boolean;
   /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
   vmacPrefix?: string;
+  /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: instance defaults. */
+  advertPolicy?: AdvertPolicy;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
+
+/** How a Master answers adverts and how long a Backup waits, as keepalived's keywords set them. */
+export interface AdvertPolicy {
+  readonly lowerPriorityNoAdvert?: boolean;
+  readonly higherPrioritySendAdvert?: boolean;
+  readonly downTimerAdverts?: number;
+}
+
+/** Reads lower_prio_no_advert, higher_prio_send_advert or down_timer_adverts (with or without vrrp_). */
+export function readAdvertPolicy(
+  statement: Statement,
+  policy: AdvertPolicy,
+  diagnostics: DiagnosticList,
+): AdvertPolicy | undefined {
+  switch (statement.keyword.replace(/^vrrp_/, '')) {
+    case 'lower_prio_no_advert': {
+      const on = readFlag(statement, diagnostics);
+      return on === undefined ? policy : { ...policy, lowerPriorityNoAdvert: on };
+    }
+    case 'higher_prio_send_advert': {
+      const on = readFlag(statement, diagnostics);
+      return on === undefined ? policy : { ...policy, higherPrioritySendAdvert: on };
+    }
+    case 'down_timer_adverts': {
+      const adverts = readInteger(statement, 1, 100, diagnostics);
+      return adverts === undefined ? policy : { ...policy, downTimerAdverts: adverts };
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** The keyword each scheduling setting comes from, for the error when the kernel refuses it. */
 const SCHEDULING_KEYWORDS = {
@@ -139,7 +172,14 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics)),
   vrrp_rlimit_rtime: readRlimitRttime,
   vrrp_rlimit_rttime: readRlimitRttime,
+  vrrp_lower_prio_no_advert: readGlobalAdvertPolicy,
+  vrrp_higher_prio_send_advert: readGlobalAdvertPolicy,
+  vrrp_down_timer_adverts: readGlobalAdvertPolicy,
 };
+
+function readGlobalAdvertPolicy(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  globals.advertPolicy = readAdvertPolicy(statement, globals.advertPolicy ?? {}, diagnostics) ?? {};
+}
 
 function readMcastGroup(statement: Statement, _globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
   const keyword = statement.keyword as keyof typeof DEFAULT_MCAST_GROUP;

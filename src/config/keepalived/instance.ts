@@ -5,7 +5,8 @@
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
 import type { LinuxRouterInput, LinuxVipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import { completeAnnounce, readAdvertPolicy, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import {
@@ -79,7 +80,8 @@ export function mapInstance(
   const family = addresses.vips[0]?.family ?? source?.family;
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
-  const { announce, pending } = reader.readOthers(statement.block, tracked);
+  const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
+  const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
 
   if (iface === undefined || vrid === undefined) return undefined;
   const { vips, excluded, useVmac } = addresses;
@@ -103,6 +105,7 @@ export function mapInstance(
     unicastPeers: peers,
     strictAddressList: modes.strict,
     announce,
+    ...policy,
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
   return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
@@ -346,15 +349,21 @@ class InstanceReader {
   readOthers(
     block: readonly Statement[],
     tracked: TrackedNames,
-  ): { announce: Partial<AnnounceConfig>; pending: PendingInstanceFeatures } {
+  ): { announce: Partial<AnnounceConfig>; pending: PendingInstanceFeatures; advertPolicy: InstanceAdvertPolicy } {
     const { diagnostics } = this;
     // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
     // not change its garp_lower_prio_repeat (checked with keepalived -d).
     const announce: Partial<AnnounceConfig> = { ...completeAnnounce(this.globals.announce) };
     const pending = emptyPendingFeatures();
+    let advertPolicy: InstanceAdvertPolicy = {};
     for (const child of block) {
       if (HANDLED.has(child.keyword)) continue;
       if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
+      const policy = readAdvertPolicy(child, advertPolicy, diagnostics);
+      if (policy) {
+        advertPolicy = { ...policy, at: { ...advertPolicy.at, [child.keyword]: child } };
+        continue;
+      }
       if (TRACKING_KEYWORDS.has(child.keyword)) {
         readTracking(child, tracked, pending, diagnostics);
       } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
@@ -366,7 +375,7 @@ class InstanceReader {
         reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${this.name}`);
       }
     }
-    return { announce, pending };
+    return { announce, pending, advertPolicy };
   }
 }
 

@@ -168,13 +168,17 @@ const GLOBAL_DEFS: readonly Row[] = [
     'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert',
   ],
   ['vrrp_garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of an instance's addresses", '100'],
-  ['vrrp_lower_prio_no_advert', 'not-yet', 'a Master that hears a lower priority advertises at once'],
+  [
+    'vrrp_lower_prio_no_advert',
+    'implemented',
+    'the default of lower_prio_no_advert for every instance (on under strict mode, as keepalived)',
+  ],
   [
     'vrrp_higher_prio_send_advert',
-    'not-yet',
-    'a Master that hears a higher priority always sends one advert as it steps down',
+    'implemented',
+    "the default of higher_prio_send_advert for every instance (left out: vrrp-engine's own default, on; off under strict mode)",
   ],
-  ['vrrp_down_timer_adverts', 'not-yet', 'the Master down timer is 3 advert intervals (RFC), whatever this says', '5'],
+  ['vrrp_down_timer_adverts', 'implemented', 'the default of down_timer_adverts for every instance', '5'],
   [
     'vrrp_skip_check_adv_addr',
     'not-yet',
@@ -404,12 +408,21 @@ const VRRP_INSTANCE: readonly Row[] = [
   ],
   ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
   ['garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of the instance's addresses", '100'],
-  ['down_timer_adverts', 'not-yet', 'the Master down timer is 3 advert intervals (RFC)', '5'],
-  ['lower_prio_no_advert', 'not-yet', 'a Master that hears a lower priority advertises at once'],
+  [
+    'down_timer_adverts',
+    'implemented',
+    'Master_Down_Interval is this many advert intervals plus the skew (RFC: 3; put back to 3 under strict mode)',
+    '5',
+  ],
+  [
+    'lower_prio_no_advert',
+    'implemented',
+    'a Master that hears a lower priority does not advertise at once (it still re-announces the VIPs)',
+  ],
   [
     'higher_prio_send_advert',
-    'not-yet',
-    'a Master that hears a higher priority always sends one advert as it steps down',
+    'implemented',
+    'a Master that hears a higher priority sends one advert as it steps down (off: it steps down silently)',
   ],
   [
     'skip_check_adv_addr',
