@@ -102,6 +102,12 @@ export interface VirtualRouterConfig {
    * plus the skew (keepalived `down_timer_adverts`, 1..100). Left out: 3, as the RFCs say.
    */
   readonly downTimerAdverts?: number;
+  /**
+   * keepalived `vrrp_startup_delay`: for this long after startup a Backup's down timer counts from the
+   * end of the delay, so no router takes over before it (an owner becomes Master when it ends). Left
+   * out: no delay.
+   */
+  readonly startupDelayMs?: number;
   readonly announce: AnnounceConfig;
 }
 

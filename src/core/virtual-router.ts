@@ -80,6 +80,7 @@ export class VirtualRouter {
   private readonly lowerPriorityHeard = new Map<string, number>();
   private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
   private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
+  private startupDelayUntilMs: number | undefined; // keepalived vrrp_startup_delay (issue 13)
   private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
 
   // Notices are raised when a condition starts, not on every advert that repeats it.
@@ -304,8 +305,14 @@ export class VirtualRouter {
     }
     this.masterAdvertIntervalCs = this.config.advertIntervalCs;
     const fault = this.faultReason();
+    const delayMs = this.config.startupDelayMs ?? 0; // keepalived vrrp_startup_delay (issue 13)
+    if (delayMs > 0) this.startupDelayUntilMs = nowMs + delayMs;
     if (fault !== undefined) {
       this.enterFault(fault, nowMs, actions);
+    } else if (this.currentEffectivePriority === OWNER_PRIORITY && delayMs > 0) {
+      // keepalived: the owner waits out the delay as a Backup whose down timer is (almost) zero.
+      this.moveTo('Backup', 'startup', nowMs, actions);
+      this.masterDownAtMs = this.startupDelayUntilMs;
     } else if (this.currentEffectivePriority === OWNER_PRIORITY) {
       this.becomeMaster('startup-owner', nowMs, actions);
     } else {
@@ -421,8 +428,10 @@ export class VirtualRouter {
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
-      this.masterDownAtMs =
-        nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+      this.masterDownAtMs = this.downTimerAt(
+        nowMs,
+        skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs),
+      );
       return;
     }
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
@@ -430,7 +439,7 @@ export class VirtualRouter {
     if (this.preempt && lowerThanOurs && !waitingToPreempt) return; // discard
 
     if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-    this.masterDownAtMs = nowMs + this.masterDownMs();
+    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
     this.masterAddress = advert.sourceAddress;
     this.masterPriority = advert.priority;
     if (this.syncWantsMaster) {
@@ -760,7 +769,16 @@ export class VirtualRouter {
   /** Backup with a full Master_Down_Interval (RFC 9568 6.4.1). */
   private enterBackup(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
     this.moveTo('Backup', reason, nowMs, actions);
-    this.masterDownAtMs = nowMs + this.masterDownMs();
+    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
+  }
+
+  /**
+   * When a Backup's down timer of `ms` set now runs out. Inside keepalived's vrrp_startup_delay it
+   * counts from the end of the delay, as keepalived's vrrp_init_instance_sands does (issue 13).
+   */
+  private downTimerAt(nowMs: number, ms: number): number {
+    if (this.startupDelayUntilMs === undefined || nowMs >= this.startupDelayUntilMs) return nowMs + ms;
+    return this.startupDelayUntilMs + ms;
   }
 
   private enterFault(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {

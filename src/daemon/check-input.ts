@@ -46,6 +46,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   higherPrioritySendAdvert: true,
   lowerPriorityNoAdvert: true,
   downTimerAdverts: true,
+  startupDelayMs: true,
   useVmac: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling'];

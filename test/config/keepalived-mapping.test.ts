@@ -673,3 +673,12 @@ t.test('lower_prio_no_advert, higher_prio_send_advert, down_timer_adverts and th
   t.equal(built.downTimerAdverts, 5, 'buildRouterConfig keeps it');
   t.equal(built.lowerPriorityNoAdvert, true);
 });
+
+t.test('vrrp_startup_delay: every instance waits, in ms; 0 and words refused as keepalived -t does', async (t) => {
+  t.notOk('startupDelayMs' in router(base), 'left out: no delay');
+  t.equal(router(base, 'vrrp_startup_delay 5.5').startupDelayMs, 5500);
+  refused(t, base, 'vrrp_startup_delay', /vrrp_startup_delay must be a number of seconds/, 'vrrp_startup_delay 0');
+  refused(t, base, 'vrrp_startup_delay', /vrrp_startup_delay must be a number of seconds/, 'vrrp_startup_delay soon');
+  const built = buildRouterConfig({ ...router(base, 'vrrp_startup_delay 2'), primaryAddress: '192.0.2.1' });
+  t.equal(built.startupDelayMs, 2000, 'buildRouterConfig keeps it');
+});

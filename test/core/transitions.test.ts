@@ -362,6 +362,28 @@ t.test('keepalived backup: downTimerAdverts 5 waits five intervals plus the skew
   t.strictSame(s.at(6609.375, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
 });
 
+// keepalived vrrp_startup_delay (issue 13): inside the delay a Backup's down timer counts from its end,
+// also when an advert resets it; after the delay the timers are the RFC's again.
+t.test('keepalived backup: startupDelayMs puts the down timer after the delay', async (t) => {
+  const s = new Scenario(v2Config({ startupDelayMs: 5000 }));
+  s.at(0, startup);
+  t.equal(s.state, 'Backup');
+  t.equal(s.nextDeadlineMs, 8609.375, '5000 + 3 * 1000 + 609.375');
+  t.strictSame(s.at(1000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+  t.equal(s.nextDeadlineMs, 8609.375, 'an advert inside the delay: still from its end');
+  t.strictSame(s.at(6000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+  t.equal(s.nextDeadlineMs, 9609.375, 'after the delay: from the advert');
+  t.strictSame(s.at(9609.375, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
+t.test('keepalived owner: startupDelayMs keeps it Backup until the delay ends', async (t) => {
+  const s = new Scenario(v2Config({ priority: 255, startupDelayMs: 2500 }));
+  s.at(0, startup);
+  t.equal(s.state, 'Backup', 'no Master before the delay ends');
+  t.equal(s.nextDeadlineMs, 2500);
+  t.strictSame(s.at(2500, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
 // keepalived garp_lower_prio_repeat / _delay: two Masters means hosts may have learnt the other one's MAC
 // for our VIPs; re-announce at once and again after the delay (the "no GARP after a multi-master
 // episode" field failure).

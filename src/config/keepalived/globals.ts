@@ -9,7 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -35,6 +35,8 @@ export interface KeepalivedGlobals {
   vmacPrefix?: string;
   /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: instance defaults. */
   advertPolicy?: AdvertPolicy;
+  /** vrrp_startup_delay, in ms: given to every instance. */
+  startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
 }
@@ -175,6 +177,11 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   vrrp_lower_prio_no_advert: readGlobalAdvertPolicy,
   vrrp_higher_prio_send_advert: readGlobalAdvertPolicy,
   vrrp_down_timer_adverts: readGlobalAdvertPolicy,
+  vrrp_startup_delay: (statement, globals, diagnostics) => {
+    // keepalived: a decimal number of seconds, above 0 and at most UINT_MAX / TIMER_HZ.
+    const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);
+    if (seconds !== undefined) globals.startupDelayMs = Math.round(seconds * 1000);
+  },
 };
 
 function readGlobalAdvertPolicy(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {

@@ -106,6 +106,7 @@ export function mapInstance(
     strictAddressList: modes.strict,
     announce,
     ...policy,
+    ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
   return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };

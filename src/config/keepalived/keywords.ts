@@ -185,7 +185,12 @@ const GLOBAL_DEFS: readonly Row[] = [
     'an address list that differs from ours is logged each time (dropped only under strict mode)',
   ],
   ['vrrp_notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
-  ['vrrp_startup_delay', 'not-yet', 'instances start at once', '5.5'],
+  [
+    'vrrp_startup_delay',
+    'implemented',
+    "no Backup takes over (and an owner stays Backup) until this long after start: down timers count from the delay's end",
+    '5.5',
+  ],
   [
     'log_unknown_vrids',
     'implemented',
