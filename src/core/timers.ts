@@ -19,9 +19,17 @@ export function skewMs(version: VrrpVersion, priority: number, masterAdvertInter
   return ((256 - priority) * masterAdvertIntervalCs * MS_PER_CS) / 256;
 }
 
-/** Master_Down_Interval in ms: 3 * Master_Adver_Interval + Skew_Time (both versions). */
-export function masterDownIntervalMs(version: VrrpVersion, priority: number, masterAdvertIntervalCs: number): number {
-  return 3 * masterAdvertIntervalCs * MS_PER_CS + skewMs(version, priority, masterAdvertIntervalCs);
+/**
+ * Master_Down_Interval in ms: 3 * Master_Adver_Interval + Skew_Time (both versions); `adverts` other
+ * than 3 is keepalived's down_timer_adverts, outside the RFCs.
+ */
+export function masterDownIntervalMs(
+  version: VrrpVersion,
+  priority: number,
+  masterAdvertIntervalCs: number,
+  adverts = 3,
+): number {
+  return adverts * masterAdvertIntervalCs * MS_PER_CS + skewMs(version, priority, masterAdvertIntervalCs);
 }
 
 /** Advertisement_Interval in ms. */

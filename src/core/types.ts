@@ -92,6 +92,22 @@ export interface VirtualRouterConfig {
    * partition heals, those hosts keep a stale ARP/ND entry. buildRouterConfig turns it on.
    */
   readonly higherPrioritySendAdvert: boolean;
+  /**
+   * A Master that hears a lower-priority advert does not advertise at once (keepalived
+   * `lower_prio_no_advert`; on under its strict mode). It still re-announces the VIPs. Left out: off.
+   */
+  readonly lowerPriorityNoAdvert?: boolean;
+  /**
+   * Adverts a Backup may miss before it takes over: Master_Down_Interval is this many advert intervals
+   * plus the skew (keepalived `down_timer_adverts`, 1..100). Left out: 3, as the RFCs say.
+   */
+  readonly downTimerAdverts?: number;
+  /**
+   * keepalived `vrrp_startup_delay`: for this long after startup a Backup's down timer counts from the
+   * end of the delay, so no router takes over before it (an owner becomes Master when it ends). Left
+   * out: no delay.
+   */
+  readonly startupDelayMs?: number;
   readonly announce: AnnounceConfig;
 }
 

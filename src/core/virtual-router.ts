@@ -80,6 +80,7 @@ export class VirtualRouter {
   private readonly lowerPriorityHeard = new Map<string, number>();
   private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
   private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
+  private startupDelayUntilMs: number | undefined; // keepalived vrrp_startup_delay (issue 13)
   private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
 
   // Notices are raised when a condition starts, not on every advert that repeats it.
@@ -304,8 +305,14 @@ export class VirtualRouter {
     }
     this.masterAdvertIntervalCs = this.config.advertIntervalCs;
     const fault = this.faultReason();
+    const delayMs = this.config.startupDelayMs ?? 0; // keepalived vrrp_startup_delay (issue 13)
+    if (delayMs > 0) this.startupDelayUntilMs = nowMs + delayMs;
     if (fault !== undefined) {
       this.enterFault(fault, nowMs, actions);
+    } else if (this.currentEffectivePriority === OWNER_PRIORITY && delayMs > 0) {
+      // keepalived: the owner waits out the delay as a Backup whose down timer is (almost) zero.
+      this.moveTo('Backup', 'startup', nowMs, actions);
+      this.masterDownAtMs = this.startupDelayUntilMs;
     } else if (this.currentEffectivePriority === OWNER_PRIORITY) {
       this.becomeMaster('startup-owner', nowMs, actions);
     } else {
@@ -421,8 +428,10 @@ export class VirtualRouter {
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
-      this.masterDownAtMs =
-        nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+      this.masterDownAtMs = this.downTimerAt(
+        nowMs,
+        skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs),
+      );
       return;
     }
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
@@ -430,7 +439,7 @@ export class VirtualRouter {
     if (this.preempt && lowerThanOurs && !waitingToPreempt) return; // discard
 
     if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-    this.masterDownAtMs = nowMs + this.masterDownMs();
+    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
     this.masterAddress = advert.sourceAddress;
     this.masterPriority = advert.priority;
     if (this.syncWantsMaster) {
@@ -494,7 +503,7 @@ export class VirtualRouter {
     // source never heard or silent for three intervals (a partition healed), or one advertising sooner
     // than its interval, which a router does when it steps down or re-announces itself on hearing a
     // third, lower Master (three Masters meeting): announce at once.
-    actions.push(this.advertAction(ours));
+    if (this.config.lowerPriorityNoAdvert !== true) actions.push(this.advertAction(ours)); // issue 13
     const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
     const streamMs = 3 * Math.max(theirIntervalMs, advertIntervalMs(this.config.advertIntervalCs));
     for (const [source, atMs] of this.lowerPriorityHeard)
@@ -513,7 +522,7 @@ export class VirtualRouter {
         this.secondBurstCount = announce.lowerPriorityRepeat;
       }
     }
-    const what = announce.lowerPriorityRepeat > 0 ? 'advertised and announced at once' : 'advertised at once';
+    const what = lowerPriorityAnswer(this.config.lowerPriorityNoAdvert === true, announce.lowerPriorityRepeat > 0);
     actions.push(
       notice(
         'lower-priority-master',
@@ -760,7 +769,16 @@ export class VirtualRouter {
   /** Backup with a full Master_Down_Interval (RFC 9568 6.4.1). */
   private enterBackup(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
     this.moveTo('Backup', reason, nowMs, actions);
-    this.masterDownAtMs = nowMs + this.masterDownMs();
+    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
+  }
+
+  /**
+   * When a Backup's down timer of `ms` set now runs out. Inside keepalived's vrrp_startup_delay it
+   * counts from the end of the delay, as keepalived's vrrp_init_instance_sands does (issue 13).
+   */
+  private downTimerAt(nowMs: number, ms: number): number {
+    if (this.startupDelayUntilMs === undefined || nowMs >= this.startupDelayUntilMs) return nowMs + ms;
+    return this.startupDelayUntilMs + ms;
   }
 
   private enterFault(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
@@ -803,7 +821,12 @@ export class VirtualRouter {
   // Helpers
 
   private masterDownMs(): number {
-    return masterDownIntervalMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+    return masterDownIntervalMs(
+      this.config.version,
+      this.currentEffectivePriority,
+      this.masterAdvertIntervalCs,
+      this.config.downTimerAdverts, // keepalived down_timer_adverts (issue 13)
+    );
   }
 
   private advertAction(priority: number): Extract<RouterAction, { kind: 'sendAdvert' }> {
@@ -882,4 +905,11 @@ function earlier(a: number | undefined, b: number | undefined): number | undefin
 
 function notice(kind: NoticeKind, detail: string): RouterAction {
   return { kind: 'notice', notice: kind, detail };
+}
+
+/** What a Master did on hearing a lower priority, for its notice (lower_prio_no_advert: no advert). */
+function lowerPriorityAnswer(noAdvert: boolean, announced: boolean): string {
+  if (noAdvert)
+    return announced ? 'announced at once (lower_prio_no_advert: no advert)' : 'nothing sent (lower_prio_no_advert)';
+  return announced ? 'advertised and announced at once' : 'advertised at once';
 }

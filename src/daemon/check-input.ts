@@ -45,6 +45,9 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   strictAddressList: true,
   announce: true,
   higherPrioritySendAdvert: true,
+  lowerPriorityNoAdvert: true,
+  downTimerAdverts: true,
+  startupDelayMs: true,
   useVmac: true,
   routerAdverts: true,
 };

@@ -152,6 +152,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
+    ...advertPolicy(input, field),
     announce: checkAnnounce(
       { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
       field('announce'),
@@ -281,5 +282,26 @@ function checkAnnounce(announce: AnnounceConfig, field: string): AnnounceConfig 
       0,
       86_400_000,
     ),
+  };
+}
+
+/** keepalived's vrrp_startup_delay is at most UINT_MAX / TIMER_HZ seconds. */
+const MAX_STARTUP_DELAY_MS = 4_294_000;
+
+/**
+ * keepalived's lower_prio_no_advert, down_timer_adverts (1..100) and vrrp_startup_delay, left out at
+ * their defaults (off, the RFC's 3, none) so a configuration without them reads (and compares) as before.
+ */
+function advertPolicy(
+  input: RouterConfigInput,
+  field: (name: string) => string,
+): Pick<VirtualRouterConfig, 'lowerPriorityNoAdvert' | 'downTimerAdverts' | 'startupDelayMs'> {
+  const noAdvert = requireBoolean(input.lowerPriorityNoAdvert ?? false, field('lowerPriorityNoAdvert'));
+  const adverts = requireInteger(input.downTimerAdverts ?? 3, field('downTimerAdverts'), 1, 100);
+  const delayMs = requireInteger(input.startupDelayMs ?? 0, field('startupDelayMs'), 0, MAX_STARTUP_DELAY_MS);
+  return {
+    ...(noAdvert ? { lowerPriorityNoAdvert: true } : {}),
+    ...(adverts !== 3 ? { downTimerAdverts: adverts } : {}),
+    ...(delayMs > 0 ? { startupDelayMs: delayMs } : {}),
   };
 }

@@ -633,3 +633,52 @@ t.test('vrrp_min_garp: one message and no second burst, as keepalived -d shows i
   const config = buildRouterConfig({ ...router(base, 'vrrp_min_garp'), primaryAddress: '192.0.2.1' });
   t.match(config.announce, { repeat: 1, secondBurstDelayMs: 0 }, 'buildRouterConfig takes it');
 });
+
+t.test('lower_prio_no_advert, higher_prio_send_advert, down_timer_adverts and their vrrp_ globals', async (t) => {
+  t.notOk('lowerPriorityNoAdvert' in router(base), 'left out: off, as keepalived');
+  t.notOk('higherPrioritySendAdvert' in router(base), "left out: buildRouterConfig's default");
+  t.notOk('downTimerAdverts' in router(base), 'left out: the RFC 3');
+  t.equal(router(`${base}\nlower_prio_no_advert`).lowerPriorityNoAdvert, true, 'a flag: on');
+  t.notOk('lowerPriorityNoAdvert' in router(`${base}\nlower_prio_no_advert false`), 'off written');
+  t.equal(router(`${base}\nhigher_prio_send_advert off`).higherPrioritySendAdvert, false);
+  t.equal(router(`${base}\nhigher_prio_send_advert`).higherPrioritySendAdvert, true);
+  t.equal(router(`${base}\ndown_timer_adverts 5`).downTimerAdverts, 5);
+  t.notOk('downTimerAdverts' in router(`${base}\ndown_timer_adverts 3`), '3 is the default');
+  refused(t, `${base}\ndown_timer_adverts 101`, 'down_timer_adverts', /from 1 to 100/);
+  refused(t, `${base}\ndown_timer_adverts 0`, 'down_timer_adverts', /from 1 to 100/);
+  refused(t, `${base}\nlower_prio_no_advert maybe`, 'lower_prio_no_advert', /on\/off/);
+
+  const globals = 'vrrp_lower_prio_no_advert\nvrrp_higher_prio_send_advert false\nvrrp_down_timer_adverts 7';
+  const fromGlobals = router(base, globals);
+  t.equal(fromGlobals.lowerPriorityNoAdvert, true, 'the global is the default');
+  t.equal(fromGlobals.higherPrioritySendAdvert, false);
+  t.equal(fromGlobals.downTimerAdverts, 7);
+  const own = router(`${base}\nlower_prio_no_advert off\nhigher_prio_send_advert on\ndown_timer_adverts 2`, globals);
+  t.notOk('lowerPriorityNoAdvert' in own, "the instance's own value wins");
+  t.equal(own.higherPrioritySendAdvert, true);
+  t.equal(own.downTimerAdverts, 2);
+
+  // keepalived 2.2.7 strict mode: no advert on a lower priority, none on a higher one, the RFC's 3 adverts.
+  const strict = router(base, 'vrrp_strict');
+  t.equal(strict.lowerPriorityNoAdvert, true, 'strict mode: lower_prio_no_advert on');
+  t.equal(strict.higherPrioritySendAdvert, false, 'strict mode: higher_prio_send_advert off');
+  refused(t, `${base}\nlower_prio_no_advert off`, 'lower_prio_no_advert', /strict mode/, 'vrrp_strict');
+  refused(t, `${base}\nhigher_prio_send_advert`, 'higher_prio_send_advert', /strict mode/, 'vrrp_strict');
+  warned(t, `${base}\ndown_timer_adverts 5`, 'down_timer_adverts', /strict mode: 3 is used/, 'vrrp_strict');
+  t.notOk('downTimerAdverts' in router(`${base}\ndown_timer_adverts 5`, 'vrrp_strict'), 'put back to 3');
+  const built = buildRouterConfig({
+    ...router(`${base}\ndown_timer_adverts 5\nlower_prio_no_advert`),
+    primaryAddress: '192.0.2.1',
+  });
+  t.equal(built.downTimerAdverts, 5, 'buildRouterConfig keeps it');
+  t.equal(built.lowerPriorityNoAdvert, true);
+});
+
+t.test('vrrp_startup_delay: every instance waits, in ms; 0 and words refused as keepalived -t does', async (t) => {
+  t.notOk('startupDelayMs' in router(base), 'left out: no delay');
+  t.equal(router(base, 'vrrp_startup_delay 5.5').startupDelayMs, 5500);
+  refused(t, base, 'vrrp_startup_delay', /vrrp_startup_delay must be a number of seconds/, 'vrrp_startup_delay 0');
+  refused(t, base, 'vrrp_startup_delay', /vrrp_startup_delay must be a number of seconds/, 'vrrp_startup_delay soon');
+  const built = buildRouterConfig({ ...router(base, 'vrrp_startup_delay 2'), primaryAddress: '192.0.2.1' });
+  t.equal(built.startupDelayMs, 2000, 'buildRouterConfig keeps it');
+});

@@ -331,6 +331,59 @@ t.test('6.4.3 RFC 9568 master: lower priority advert -> stay Master, advert at o
   t.equal(s.nextDeadlineMs, down + 1000, 'the periodic Adver_Timer is unchanged');
 });
 
+// keepalived lower_prio_no_advert (issue 13): the Master stays Master without advertising at once; the
+// VIPs are still re-announced, and the periodic Adver_Timer is unchanged.
+t.test('keepalived master: lowerPriorityNoAdvert answers a lower priority without an advert', async (t) => {
+  const s = new Scenario(v2Config({ priority: 200, lowerPriorityNoAdvert: true }));
+  s.at(0, startup);
+  const down = s.nextDeadlineMs!;
+  s.at(down, timeout);
+  t.strictSame(s.at(down + 300, advertInput(advertFor(s.config, { priority: 100 }))), [
+    announce(s.config, 5),
+    {
+      kind: 'notice',
+      notice: 'lower-priority-master',
+      detail: 'advert from 192.0.2.20 with priority 100, ours 200: announced at once (lower_prio_no_advert: no advert)',
+    },
+  ]);
+  t.equal(s.state, 'Master');
+  t.equal(s.nextDeadlineMs, down + 1000, 'the next advert is the periodic one');
+  t.strictSame(s.at(down + 1000, timeout), [sendAdvert(s.config, 200)]);
+});
+
+// keepalived down_timer_adverts (issue 13): Master_Down_Interval = N * Master_Adver_Interval + Skew_Time.
+t.test('keepalived backup: downTimerAdverts 5 waits five intervals plus the skew', async (t) => {
+  const s = new Scenario(v2Config({ downTimerAdverts: 5 }));
+  s.at(0, startup);
+  t.equal(s.nextDeadlineMs, 5609.375, '5 * 1000 + (256 - 100) / 256 * 1000');
+  t.strictSame(s.at(1000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+  t.equal(s.nextDeadlineMs, 6609.375, 'reset from the advert: 1000 + 5609.375');
+  t.strictSame(s.at(6609.374, timeout), [], 'not one ms early');
+  t.strictSame(s.at(6609.375, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
+// keepalived vrrp_startup_delay (issue 13): inside the delay a Backup's down timer counts from its end,
+// also when an advert resets it; after the delay the timers are the RFC's again.
+t.test('keepalived backup: startupDelayMs puts the down timer after the delay', async (t) => {
+  const s = new Scenario(v2Config({ startupDelayMs: 5000 }));
+  s.at(0, startup);
+  t.equal(s.state, 'Backup');
+  t.equal(s.nextDeadlineMs, 8609.375, '5000 + 3 * 1000 + 609.375');
+  t.strictSame(s.at(1000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+  t.equal(s.nextDeadlineMs, 8609.375, 'an advert inside the delay: still from its end');
+  t.strictSame(s.at(6000, advertInput(advertFor(s.config, { priority: 150 }))), []);
+  t.equal(s.nextDeadlineMs, 9609.375, 'after the delay: from the advert');
+  t.strictSame(s.at(9609.375, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
+t.test('keepalived owner: startupDelayMs keeps it Backup until the delay ends', async (t) => {
+  const s = new Scenario(v2Config({ priority: 255, startupDelayMs: 2500 }));
+  s.at(0, startup);
+  t.equal(s.state, 'Backup', 'no Master before the delay ends');
+  t.equal(s.nextDeadlineMs, 2500);
+  t.strictSame(s.at(2500, timeout), becomeMaster(s.config, 'Backup', 'master-down-timer'));
+});
+
 // keepalived garp_lower_prio_repeat / _delay: two Masters means hosts may have learnt the other one's MAC
 // for our VIPs; re-announce at once and again after the delay (the "no GARP after a multi-master
 // episode" field failure).

@@ -9,7 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -33,11 +33,46 @@ export interface KeepalivedGlobals {
   fifoStatesOnReload?: boolean;
   /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
   vmacPrefix?: string;
+  /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: instance defaults. */
+  advertPolicy?: AdvertPolicy;
+  /** vrrp_startup_delay, in ms: given to every instance. */
+  startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
+
+/** How a Master answers adverts and how long a Backup waits, as keepalived's keywords set them. */
+export interface AdvertPolicy {
+  readonly lowerPriorityNoAdvert?: boolean;
+  readonly higherPrioritySendAdvert?: boolean;
+  readonly downTimerAdverts?: number;
+}
+
+/** Reads lower_prio_no_advert, higher_prio_send_advert or down_timer_adverts (with or without vrrp_). */
+export function readAdvertPolicy(
+  statement: Statement,
+  policy: AdvertPolicy,
+  diagnostics: DiagnosticList,
+): AdvertPolicy | undefined {
+  switch (statement.keyword.replace(/^vrrp_/, '')) {
+    case 'lower_prio_no_advert': {
+      const on = readFlag(statement, diagnostics);
+      return on === undefined ? policy : { ...policy, lowerPriorityNoAdvert: on };
+    }
+    case 'higher_prio_send_advert': {
+      const on = readFlag(statement, diagnostics);
+      return on === undefined ? policy : { ...policy, higherPrioritySendAdvert: on };
+    }
+    case 'down_timer_adverts': {
+      const adverts = readInteger(statement, 1, 100, diagnostics);
+      return adverts === undefined ? policy : { ...policy, downTimerAdverts: adverts };
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** The keyword each scheduling setting comes from, for the error when the kernel refuses it. */
 const SCHEDULING_KEYWORDS = {
@@ -49,7 +84,6 @@ const SCHEDULING_KEYWORDS = {
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function readGlobalDefs(
   block: readonly Statement[],
   globals: KeepalivedGlobals,
@@ -57,137 +91,145 @@ export function readGlobalDefs(
 ): void {
   for (const statement of block) {
     const { keyword } = statement;
-    switch (keyword) {
-      case 'router_id': {
-        const word = singleArg(statement, diagnostics);
-        if (word) globals.routerId = word.text;
-        break;
-      }
-      case 'script_user': {
-        // `script_user USER [GROUP]`
-        if (statement.args.length < 1 || statement.args.length > 2) {
-          diagnostics.error(statement, 'script_user takes a user name and optionally a group');
-        } else {
-          globals.scriptUser = statement.args.map((w) => w.text).join(' ');
-        }
-        break;
-      }
-      case 'enable_script_security':
-        if (noArgs(statement, diagnostics)) globals.enableScriptSecurity = true;
-        break;
-      case 'vrrp_version': {
-        const version = readInteger(statement, 2, 3, diagnostics);
-        if (version === 2 || version === 3) globals.version = version;
-        break;
-      }
-      case 'vrrp_strict':
-        if (noArgs(statement, diagnostics)) globals.strict = statement;
-        break;
-      case 'vrrp_check_unicast_src':
-        if (noArgs(statement, diagnostics)) globals.checkUnicastSource = true;
-        break;
-      case 'vrrp_mcast_group4':
-      case 'vrrp_mcast_group6': {
-        const word = singleArg(statement, diagnostics);
-        const standard = DEFAULT_MCAST_GROUP[keyword];
-        if (word && word.text.toLowerCase() !== standard) {
-          diagnostics.error(word, `${keyword} ${word.text}: only the standard group ${standard} is supported for now`);
-        }
-        break;
-      }
-      case 'vrrp_rt_priority':
-        setScheduling(globals, 'realtimePriority', readInteger(statement, 1, 99, diagnostics));
-        break;
-      case 'vrrp_priority':
-        setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics));
-        break;
-      case 'notify_fifo':
-      case 'vrrp_notify_fifo': {
-        // `notify_fifo PATH [USER [GROUP]]`: USER and GROUP own the FIFO when it is made.
-        const [path, user, group, extra] = statement.args;
-        if (!path || extra)
-          diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
-        else if (!path.text.startsWith('/'))
-          diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
-        else {
-          globals.fifos = {
-            ...globals.fifos,
-            [keyword]: {
-              path: path.text,
-              ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}),
-              at: statement,
-            },
-          };
-        }
-        break;
-      }
-      case 'notify_fifo_script':
-      case 'vrrp_notify_fifo_script': {
-        const script = readScriptWithUser(statement, diagnostics);
-        if (script)
-          globals.fifoScripts = {
-            ...globals.fifoScripts,
-            [keyword.replace(/_script$/, '')]: { ...script, at: statement },
-          };
-        break;
-      }
-      case 'vmac_prefix': {
-        const word = singleArg(statement, diagnostics);
-        // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
-        if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
-          diagnostics.error(
-            word,
-            `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`,
-          );
-        } else if (word) globals.vmacPrefix = word.text;
-        break;
-      }
-      case 'fifo_write_vrrp_states_on_reload':
-        if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
-        break;
-      case 'vrrp_min_garp':
-        // keepalived -d with vrrp_min_garp: one message, no second burst, after becoming Master and after a
-        // lower-priority advert alike (the refresh stays off). Later vrrp_garp_* lines override it.
-        if (readFlag(statement, diagnostics) === true) {
-          Object.assign(globals.announce, {
-            repeat: 1,
-            secondBurstDelayMs: 0,
-            lowerPriorityRepeat: 1,
-            lowerPrioritySecondBurstDelayMs: 0,
-          });
-        }
-        break;
-      case 'log_unknown_vrids':
-        // What vrrp-engine always does: the runtime logs each unknown VRID's drops (rate-limited, counted).
-        noArgs(statement, diagnostics);
-        break;
-      case 'dynamic_interfaces':
-        // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
-        if (
-          statement.args.length > 1 ||
-          (statement.args[0] !== undefined && statement.args[0].text !== 'allow_if_changes')
-        ) {
-          diagnostics.error(statement, 'dynamic_interfaces takes nothing or allow_if_changes');
-        }
-        break;
-      case 'vrrp_cpu_affinity':
-        setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics));
-        break;
-      case 'vrrp_rlimit_rtime':
-      case 'vrrp_rlimit_rttime': {
-        if (keyword === 'vrrp_rlimit_rtime')
-          diagnostics.warning(statement, 'vrrp_rlimit_rtime is deprecated (as in keepalived): use vrrp_rlimit_rttime');
-        const limitUs = readInteger(statement, 1, 4_294_967_295, diagnostics);
-        // keepalived's soft limit is half of this and must not be 0: 1 is taken as 2, as it does.
-        setScheduling(globals, 'realtimeLimitUs', limitUs === 1 ? 2 : limitUs);
-        break;
-      }
-      default:
-        if (!(keyword.startsWith('vrrp_garp_') && readGarpGlobal(statement, globals.announce, diagnostics))) {
-          reportUnmapped('global_defs', statement, diagnostics);
-        }
-    }
+    const reader = Object.hasOwn(GLOBAL_READERS, keyword) ? GLOBAL_READERS[keyword] : undefined;
+    if (reader) reader(statement, globals, diagnostics);
+    else if (!(keyword.startsWith('vrrp_garp_') && readGarpGlobal(statement, globals.announce, diagnostics)))
+      reportUnmapped('global_defs', statement, diagnostics);
   }
+}
+
+type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList) => void;
+
+/** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
+const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
+  router_id: (statement, globals, diagnostics) => {
+    const word = singleArg(statement, diagnostics);
+    if (word) globals.routerId = word.text;
+  },
+  script_user: (statement, globals, diagnostics) => {
+    // `script_user USER [GROUP]`
+    if (statement.args.length < 1 || statement.args.length > 2)
+      diagnostics.error(statement, 'script_user takes a user name and optionally a group');
+    else globals.scriptUser = statement.args.map((w) => w.text).join(' ');
+  },
+  enable_script_security: (statement, globals, diagnostics) => {
+    if (noArgs(statement, diagnostics)) globals.enableScriptSecurity = true;
+  },
+  vrrp_version: (statement, globals, diagnostics) => {
+    const version = readInteger(statement, 2, 3, diagnostics);
+    if (version === 2 || version === 3) globals.version = version;
+  },
+  vrrp_strict: (statement, globals, diagnostics) => {
+    if (noArgs(statement, diagnostics)) globals.strict = statement;
+  },
+  vrrp_check_unicast_src: (statement, globals, diagnostics) => {
+    if (noArgs(statement, diagnostics)) globals.checkUnicastSource = true;
+  },
+  vrrp_mcast_group4: readMcastGroup,
+  vrrp_mcast_group6: readMcastGroup,
+  vrrp_rt_priority: (statement, globals, diagnostics) =>
+    setScheduling(globals, 'realtimePriority', readInteger(statement, 1, 99, diagnostics)),
+  vrrp_priority: (statement, globals, diagnostics) =>
+    setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics)),
+  notify_fifo: readNotifyFifo,
+  vrrp_notify_fifo: readNotifyFifo,
+  notify_fifo_script: readNotifyFifoScript,
+  vrrp_notify_fifo_script: readNotifyFifoScript,
+  vmac_prefix: (statement, globals, diagnostics) => {
+    const word = singleArg(statement, diagnostics);
+    // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
+    if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
+      diagnostics.error(
+        word,
+        `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`,
+      );
+    } else if (word) globals.vmacPrefix = word.text;
+  },
+  fifo_write_vrrp_states_on_reload: (statement, globals, diagnostics) => {
+    if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
+  },
+  vrrp_min_garp: (statement, globals, diagnostics) => {
+    // keepalived -d with vrrp_min_garp: one message, no second burst, after becoming Master and after a
+    // lower-priority advert alike (the refresh stays off). Later vrrp_garp_* lines override it.
+    if (readFlag(statement, diagnostics) === true) {
+      Object.assign(globals.announce, {
+        repeat: 1,
+        secondBurstDelayMs: 0,
+        lowerPriorityRepeat: 1,
+        lowerPrioritySecondBurstDelayMs: 0,
+      });
+    }
+  },
+  log_unknown_vrids: (statement, _globals, diagnostics) => {
+    // What vrrp-engine always does: the runtime logs each unknown VRID's drops (rate-limited, counted).
+    noArgs(statement, diagnostics);
+  },
+  dynamic_interfaces: (statement, _globals, diagnostics) => {
+    // vrrp-engine always runs so: an interface missing at start keeps its instance in Fault.
+    const [first, extra] = statement.args;
+    if (extra !== undefined || (first !== undefined && first.text !== 'allow_if_changes'))
+      diagnostics.error(statement, 'dynamic_interfaces takes nothing or allow_if_changes');
+  },
+  vrrp_cpu_affinity: (statement, globals, diagnostics) =>
+    setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics)),
+  vrrp_rlimit_rtime: readRlimitRttime,
+  vrrp_rlimit_rttime: readRlimitRttime,
+  vrrp_lower_prio_no_advert: readGlobalAdvertPolicy,
+  vrrp_higher_prio_send_advert: readGlobalAdvertPolicy,
+  vrrp_down_timer_adverts: readGlobalAdvertPolicy,
+  vrrp_startup_delay: (statement, globals, diagnostics) => {
+    // keepalived: a decimal number of seconds, above 0 and at most UINT_MAX / TIMER_HZ.
+    const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);
+    if (seconds !== undefined) globals.startupDelayMs = Math.round(seconds * 1000);
+  },
+};
+
+function readGlobalAdvertPolicy(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  globals.advertPolicy = readAdvertPolicy(statement, globals.advertPolicy ?? {}, diagnostics) ?? {};
+}
+
+function readMcastGroup(statement: Statement, _globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const keyword = statement.keyword as keyof typeof DEFAULT_MCAST_GROUP;
+  const word = singleArg(statement, diagnostics);
+  const standard = DEFAULT_MCAST_GROUP[keyword];
+  if (word && word.text.toLowerCase() !== standard)
+    diagnostics.error(word, `${keyword} ${word.text}: only the standard group ${standard} is supported for now`);
+}
+
+/** `notify_fifo PATH [USER [GROUP]]`: USER and GROUP own the FIFO when it is made. */
+function readNotifyFifo(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const keyword = statement.keyword as FifoKeyword;
+  const [path, user, group, extra] = statement.args;
+  if (!path || extra) diagnostics.error(statement, `${keyword} takes a FIFO path and optionally a user and a group`);
+  else if (!path.text.startsWith('/'))
+    diagnostics.error(path, `${keyword} ${path.text}: the FIFO path must be absolute`);
+  else {
+    globals.fifos = {
+      ...globals.fifos,
+      [keyword]: {
+        path: path.text,
+        ...(user ? { owner: { user: user.text, ...(group ? { group: group.text } : {}) } } : {}),
+        at: statement,
+      },
+    };
+  }
+}
+
+function readNotifyFifoScript(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const script = readScriptWithUser(statement, diagnostics);
+  if (script)
+    globals.fifoScripts = {
+      ...globals.fifoScripts,
+      [statement.keyword.replace(/_script$/, '')]: { ...script, at: statement },
+    };
+}
+
+function readRlimitRttime(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  if (statement.keyword === 'vrrp_rlimit_rtime')
+    diagnostics.warning(statement, 'vrrp_rlimit_rtime is deprecated (as in keepalived): use vrrp_rlimit_rttime');
+  const limitUs = readInteger(statement, 1, 4_294_967_295, diagnostics);
+  // keepalived's soft limit is half of this and must not be 0: 1 is taken as 2, as it does.
+  setScheduling(globals, 'realtimeLimitUs', limitUs === 1 ? 2 : limitUs);
 }
 
 /**

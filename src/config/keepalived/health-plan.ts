@@ -53,7 +53,6 @@ function userExists(name: string, passwd = '/etc/passwd'): boolean {
   }
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function healthPlanFromKeepalived(
   loaded: LoadedKeepalivedConfig,
   options: { readonly passwd?: string } = {},
@@ -63,76 +62,10 @@ export function healthPlanFromKeepalived(
   const unweightedMembers = new Set(
     pending.syncGroups.filter((group) => !group.trackingWeight).flatMap((group) => group.instances),
   );
-  const checks = new Map<string, CheckSpec>();
-  const tracks: TrackSpec[] = [];
-  const scripts = new Map(pending.scripts.map((s) => [s.name, s]));
-  const files = new Map(pending.trackFiles.map((f) => [f.name, f]));
-  const processes = new Map(pending.trackProcesses.map((p) => [p.name, p]));
-
-  /** Adds the check (once) and a track of it for `router`; `weighted` false: weight 0 (Fault only). */
-  const addTracks = (router: string, features: PendingInstanceFeatures, weighted: boolean): void => {
-    const track = (check: string, entry: TrackEntry, defaultWeight: number, defaultReverse: boolean): void => {
-      if (tracks.some((t) => t.router === router && t.check === check)) return; // the instance's own entry wins
-      const weight = weighted ? (entry.weight ?? defaultWeight) : 0;
-      const reverse = entry.weight !== undefined ? entry.reverse === true : defaultReverse;
-      tracks.push({ router, check, weight, ...(reverse ? { reverse } : {}) });
-    };
-    for (const entry of features.trackScripts) {
-      const script = scripts.get(entry.name);
-      if (script === undefined) continue; // the reader reported it
-      const [user, group] = (script.user ?? '').split(' ');
-      checks.set(script.name, {
-        kind: 'script',
-        name: script.name,
-        command: script.command,
-        intervalMs: script.interval * 1000,
-        timeoutMs: (script.timeout ?? script.interval) * 1000,
-        rise: script.rise,
-        fall: script.fall,
-        initFail: script.initFail,
-        ...(user ? { user } : {}),
-        ...(group ? { group } : {}),
-      });
-      track(script.name, entry, script.weight, script.weightReverse);
-    }
-    for (const entry of features.trackInterfaces) {
-      const name = checkNames.interface(entry.name);
-      checks.set(name, { kind: 'interface', name, interface: entry.name });
-      track(name, entry, 0, false);
-    }
-    for (const entry of features.trackFiles) {
-      const file = files.get(entry.name);
-      if (file === undefined) continue;
-      const name = checkNames.file(file.name);
-      checks.set(name, {
-        kind: 'file',
-        name,
-        path: file.file,
-        ...(file.init ? { initValue: file.init.value, initOverwrite: file.init.overwrite } : {}),
-      });
-      track(name, entry, file.weight, file.weightReverse);
-    }
-    for (const entry of features.trackProcesses) {
-      const proc = processes.get(entry.name);
-      if (proc === undefined) continue;
-      const name = checkNames.process(proc.name);
-      checks.set(name, {
-        kind: 'process',
-        name,
-        process: proc.process,
-        ...(proc.parameters !== undefined ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
-        ...(proc.fullCommand ? { fullCommand: true } : {}),
-        quorum: proc.quorum,
-        ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
-        ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
-      });
-      track(name, entry, proc.weight, proc.weightReverse);
-    }
-  };
-
+  const builder = new TrackBuilder(loaded);
   const notify: NotifySpec[] = [];
   for (const [router, features] of pending.instances) {
-    addTracks(router, features, !owners.has(router) && !unweightedMembers.has(router));
+    builder.addTracks(router, features, !owners.has(router) && !unweightedMembers.has(router));
     const commands = notifyCommands(features);
     if (Object.keys(commands).length > 0) notify.push({ router, ...commands });
   }
@@ -141,7 +74,7 @@ export function healthPlanFromKeepalived(
     if (group.instances.length === 0) continue; // keepalived drops an empty group
     // keepalived: a sync group's tracked objects only fault the group, unless sync_group_tracking_weight.
     for (const router of group.instances)
-      addTracks(router, group.features, group.trackingWeight && !owners.has(router));
+      builder.addTracks(router, group.features, group.trackingWeight && !owners.has(router));
     const commands = notifyCommands(group.features);
     syncGroups.push({
       name: group.name,
@@ -153,8 +86,8 @@ export function healthPlanFromKeepalived(
   const scriptUser = globals.scriptUser ?? (userExists('keepalived_script', options.passwd) ? 'keepalived_script' : '');
   const [defaultUser, defaultGroup] = scriptUser.split(' ');
   return {
-    checks: [...checks.values()],
-    tracks,
+    checks: [...builder.checks.values()],
+    tracks: builder.tracks,
     notify,
     syncGroups,
     scriptSecurity: {
@@ -164,5 +97,91 @@ export function healthPlanFromKeepalived(
     },
     ...(globals.notifyFifos !== undefined ? { notifyFifos: globals.notifyFifos } : {}),
     ...(globals.fifoStatesOnReload === true ? { fifoStatesOnReload: true } : {}),
+  };
+}
+
+type Pending = LoadedKeepalivedConfig['pending'];
+
+/** The checks in use (each once) and the tracks of them, gathered instance by instance. */
+class TrackBuilder {
+  readonly checks = new Map<string, CheckSpec>();
+  readonly tracks: TrackSpec[] = [];
+  private readonly scripts: Map<string, Pending['scripts'][number]>;
+  private readonly files: Map<string, Pending['trackFiles'][number]>;
+  private readonly processes: Map<string, Pending['trackProcesses'][number]>;
+
+  constructor({ pending }: LoadedKeepalivedConfig) {
+    this.scripts = new Map(pending.scripts.map((s) => [s.name, s]));
+    this.files = new Map(pending.trackFiles.map((f) => [f.name, f]));
+    this.processes = new Map(pending.trackProcesses.map((p) => [p.name, p]));
+  }
+
+  /** Adds the checks (once) and a track of each for `router`; `weighted` false: weight 0 (Fault only). */
+  addTracks(router: string, features: PendingInstanceFeatures, weighted: boolean): void {
+    const track = (check: string, entry: TrackEntry, defaultWeight: number, defaultReverse: boolean): void => {
+      if (this.tracks.some((t) => t.router === router && t.check === check)) return; // the instance's own entry wins
+      const weight = weighted ? (entry.weight ?? defaultWeight) : 0;
+      const reverse = entry.weight !== undefined ? entry.reverse === true : defaultReverse;
+      this.tracks.push({ router, check, weight, ...(reverse ? { reverse } : {}) });
+    };
+    for (const entry of features.trackScripts) {
+      const script = this.scripts.get(entry.name);
+      if (script === undefined) continue; // the reader reported it
+      this.checks.set(script.name, scriptCheck(script));
+      track(script.name, entry, script.weight, script.weightReverse);
+    }
+    for (const entry of features.trackInterfaces) {
+      const name = checkNames.interface(entry.name);
+      this.checks.set(name, { kind: 'interface', name, interface: entry.name });
+      track(name, entry, 0, false);
+    }
+    for (const entry of features.trackFiles) {
+      const file = this.files.get(entry.name);
+      if (file === undefined) continue;
+      const name = checkNames.file(file.name);
+      this.checks.set(name, {
+        kind: 'file',
+        name,
+        path: file.file,
+        ...(file.init ? { initValue: file.init.value, initOverwrite: file.init.overwrite } : {}),
+      });
+      track(name, entry, file.weight, file.weightReverse);
+    }
+    for (const entry of features.trackProcesses) {
+      const proc = this.processes.get(entry.name);
+      if (proc === undefined) continue;
+      const check = processCheck(proc);
+      this.checks.set(check.name, check);
+      track(check.name, entry, proc.weight, proc.weightReverse);
+    }
+  }
+}
+
+function scriptCheck(script: Pending['scripts'][number]): CheckSpec {
+  const [user, group] = (script.user ?? '').split(' ');
+  return {
+    kind: 'script',
+    name: script.name,
+    command: script.command,
+    intervalMs: script.interval * 1000,
+    timeoutMs: (script.timeout ?? script.interval) * 1000,
+    rise: script.rise,
+    fall: script.fall,
+    initFail: script.initFail,
+    ...(user ? { user } : {}),
+    ...(group ? { group } : {}),
+  };
+}
+
+function processCheck(proc: Pending['trackProcesses'][number]): CheckSpec {
+  return {
+    kind: 'process',
+    name: checkNames.process(proc.name),
+    process: proc.process,
+    ...(proc.parameters !== undefined ? { parameters: proc.parameters, paramMatch: proc.paramMatch } : {}),
+    ...(proc.fullCommand ? { fullCommand: true } : {}),
+    quorum: proc.quorum,
+    ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
+    ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
   };
 }

@@ -5,7 +5,8 @@
 import type { AnnounceConfig, AuthConfig } from '../../core/types.js';
 import type { LinuxRouterInput, LinuxVipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
-import { completeAnnounce, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import { completeAnnounce, readAdvertPolicy, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
+import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
 import {
@@ -15,7 +16,7 @@ import {
   type PendingInstanceFeatures,
   type TrackedNames,
 } from './tracking.js';
-import { readPeers, readVips, type ParsedVip } from './vip-lists.js';
+import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -58,7 +59,6 @@ function collect(statement: Statement, diagnostics: DiagnosticList): RawInstance
   return raw;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function mapInstance(
   statement: Statement,
   globals: KeepalivedGlobals,
@@ -72,213 +72,20 @@ export function mapInstance(
     diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
     return undefined;
   }
-  const raw = collect(statement, diagnostics);
-  const positions = new Map<string, SourcePosition>();
-  const get = (keyword: string, field?: string): Statement | undefined => {
-    const found = raw.single.get(keyword);
-    if (found && field) positions.set(field, found);
-    return found;
-  };
-
-  // --- interface, VRID, addresses ---
-  const ifaceStatement = get('interface', 'interface');
-  let iface: string | undefined;
-  if (!ifaceStatement) diagnostics.error(statement, `vrrp_instance ${name}: interface is missing`);
-  else {
-    const word = singleArg(ifaceStatement, diagnostics);
-    if (word && word.text.length > MAX_INTERFACE_NAME)
-      diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
-    else iface = word?.text;
-  }
-  const vridStatement = get('virtual_router_id', 'vrid');
-  if (!vridStatement) diagnostics.error(statement, `vrrp_instance ${name}: virtual_router_id is missing`);
-  const vrid = vridStatement ? readInteger(vridStatement, 1, 255, diagnostics) : undefined;
-
-  const asWritten = readUseVmac(get('use_vmac', 'useVmac'), diagnostics);
-  // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
-  const useVmac =
-    asWritten === true && globals.vmacPrefix !== undefined && vrid !== undefined
-      ? `${globals.vmacPrefix}.${vrid}`
-      : asWritten;
-  const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
-  const vipBlock = get('virtual_ipaddress', 'virtualAddresses');
-  const listed = vipBlock
-    ? readVips(
-        vipBlock,
-        { keyword: 'virtual_ipaddress', field: 'virtualAddresses' },
-        iface,
-        vmacName,
-        diagnostics,
-        positions,
-      )
-    : [];
-  // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
-  // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
-  const vips = listed.filter((vip, index) => {
-    if (vip.family === listed[0]!.family) return true;
-    diagnostics.error(
-      positions.get(`virtualAddresses[${index}]`)!,
-      `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
-    );
-    return false;
-  });
-  if (vips.length !== listed.length) renumberPositions(positions, 'virtualAddresses', listed, vips);
-  const excludedBlock = get('virtual_ipaddress_excluded', 'excludedAddresses');
-  const excluded = excludedBlock
-    ? readVips(
-        excludedBlock,
-        { keyword: 'virtual_ipaddress_excluded', field: 'excludedAddresses' },
-        iface,
-        vmacName,
-        diagnostics,
-        positions,
-      )
-    : [];
-  const firstVip = vips[0];
-  if (firstVip?.family === 6 && !firstVip.address.toLowerCase().startsWith('fe80:')) {
-    // RFC 5798 5.2.9 puts the virtual router's link-local address first; keepalived logs the same.
-    diagnostics.warning(
-      positions.get('virtualAddresses[0]')!,
-      `the first IPv6 VIP ${firstVip.address} should be a link-local address (RFC 5798 5.2.9)`,
-    );
-  }
-
-  const sourceStatement = get('unicast_src_ip', 'primaryAddress') ?? get('mcast_src_ip', 'primaryAddress');
-  if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
-    diagnostics.warning(
-      raw.single.get('mcast_src_ip')!,
-      'mcast_src_ip and unicast_src_ip set the same source address; unicast_src_ip is used',
-    );
-  }
-  const sourceWord = sourceStatement ? singleArg(sourceStatement, diagnostics) : undefined;
-  const source = sourceWord ? readAddress(sourceWord, sourceStatement!.keyword, diagnostics) : undefined;
-
-  const peerBlock = get('unicast_peer', 'unicastPeers');
-  const peers = peerBlock ? readPeers(peerBlock, source, diagnostics, positions) : [];
-
-  // --- version, timers, election ---
-  const family = vips[0]?.family ?? source?.family;
-  const versionStatement = get('version', 'version');
-  const version = versionStatement
-    ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined)
-    : globals.version;
-  const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
-  const advertIntervalCs = readAdvertInterval(get('advert_int', 'advertIntervalCs'), effectiveVersion, diagnostics);
-
-  const stateStatement = get('state', 'initialState');
-  const initialState = stateStatement ? readState(stateStatement, diagnostics) : undefined;
-  const priorityStatement = get('priority', 'priority');
-  // keepalived: an instance that starts as MASTER with no priority is the address owner (255).
-  const priority = priorityStatement
-    ? readInteger(priorityStatement, 1, 255, diagnostics)
-    : initialState === 'Master'
-      ? 255
-      : undefined;
-  if (!priorityStatement && initialState === 'Master') {
-    diagnostics.warning(
-      stateStatement!,
-      'state MASTER without a priority makes this router the address owner (priority 255), as in keepalived',
-    );
-  }
-
-  let preempt = true;
-  const nopreempt = get('nopreempt', 'preempt');
-  if (nopreempt && noArgs(nopreempt, diagnostics)) {
-    if (priority === 255)
-      diagnostics.warning(
-        nopreempt,
-        'nopreempt is ignored at priority 255 (the address owner always preempts), as in keepalived',
-      );
-    else preempt = false;
-  }
-  const preemptKeyword = raw.single.get('preempt');
-  if (preemptKeyword) {
-    noArgs(preemptKeyword, diagnostics);
-    diagnostics.warning(preemptKeyword, 'preempt is the default and may be left out');
-    if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
-  }
-  const delayStatement = get('preempt_delay', 'preemptDelayMs');
-  const delaySeconds = delayStatement ? readSeconds(delayStatement, 0, 1000, diagnostics) : undefined;
-  if (initialState === 'Master' && (!preempt || (delaySeconds ?? 0) > 0)) {
-    diagnostics.warning(
-      stateStatement!,
-      'state MASTER clears nopreempt and preempt_delay at start (keepalived 2.2.7 does the same); use state BACKUP to keep them',
-    );
-  }
-
-  // --- accept mode, strict mode, authentication ---
-  const strictStatement = get('strict_mode', 'strictAddressList');
-  const strictOn = strictStatement ? readFlag(strictStatement, diagnostics) : undefined;
-  const strict: SourcePosition | undefined =
-    strictOn === true ? strictStatement : strictOn === false ? undefined : globals.strict;
-  const accept = get('accept', 'acceptMode');
-  if (accept) noArgs(accept, diagnostics);
-  const noAccept = get('no_accept', 'acceptMode');
-  // Accept mode off (no_accept, or strict mode without accept) is enforced by the runtime's nftables
-  // drop set. "accept" with VRRPv2 under strict mode: keepalived resets it with a warning that makes its
-  // -t fail (exit 5), so it is an error here too.
-  if (strict && accept && effectiveVersion === 2) {
-    diagnostics.error(
-      accept,
-      'strict mode turns accept mode off for VRRPv2 whatever the instance says (RFC 3768 has no accept mode; keepalived resets it and its -t fails): remove "accept" or use version 3',
-    );
-  }
-  const authBlock = get('authentication', 'auth');
-  const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
-  if (strict && authBlock)
-    diagnostics.error(
-      authBlock,
-      'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it',
-    );
-  if (peers.length > 0 && !globals.checkUnicastSource && !raw.single.has('check_unicast_src')) {
-    diagnostics.warning(
-      peerBlock!,
-      'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)',
-    );
-  }
-
-  // --- announcements, tracking, notify, everything else ---
-  // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
-  // not change its garp_lower_prio_repeat (checked with keepalived -d).
-  const announce: Partial<AnnounceConfig> = { ...completeAnnounce(globals.announce) };
-  const pending = emptyPendingFeatures();
-  const handled = new Set([
-    'interface',
-    'virtual_router_id',
-    'use_vmac',
-    'virtual_ipaddress',
-    'virtual_ipaddress_excluded',
-    'unicast_src_ip',
-    'mcast_src_ip',
-    'unicast_peer',
-    'version',
-    'advert_int',
-    'state',
-    'priority',
-    'nopreempt',
-    'preempt',
-    'preempt_delay',
-    'strict_mode',
-    'accept',
-    'no_accept',
-    'authentication',
-  ]);
-  for (const child of statement.block) {
-    if (handled.has(child.keyword)) continue;
-    if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
-    if (TRACKING_KEYWORDS.has(child.keyword)) {
-      readTracking(child, tracked, pending, diagnostics);
-    } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
-      readNotifyCommand(child, pending, diagnostics);
-    } else if (child.keyword === 'check_unicast_src') {
-      // What vrrp-engine always does (see the unicast_peer warning above).
-      noArgs(child, diagnostics);
-    } else {
-      reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${name}`);
-    }
-  }
+  const reader = new InstanceReader(name, statement, globals, diagnostics);
+  const iface = reader.readInterface();
+  const vrid = reader.readVrid();
+  const addresses = reader.readAddresses(iface, vrid);
+  const { source, peers } = reader.readSourceAndPeers();
+  const family = addresses.vips[0]?.family ?? source?.family;
+  const election = reader.readElection(family);
+  const modes = reader.readModes(election.effectiveVersion, peers);
+  const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
+  const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
 
   if (iface === undefined || vrid === undefined) return undefined;
+  const { vips, excluded, useVmac } = addresses;
+  const { version, advertIntervalCs, initialState, priority, preempt, delaySeconds } = election;
   const router: LinuxRouterInput = {
     name,
     interface: iface,
@@ -292,16 +99,290 @@ export function mapInstance(
     ...(initialState !== undefined ? { initialState } : {}),
     preempt,
     ...(delaySeconds !== undefined ? { preemptDelayMs: Math.round(delaySeconds * 1000) } : {}),
-    acceptMode: !(noAccept || (strict && (!accept || effectiveVersion === 2))),
+    acceptMode: modes.acceptMode,
     ...(source !== undefined ? { primaryAddress: source.address } : {}),
-    ...(auth !== undefined ? { auth } : {}),
+    ...(modes.auth !== undefined ? { auth: modes.auth } : {}),
     unicastPeers: peers,
-    strictAddressList: strict !== undefined,
+    strictAddressList: modes.strict,
     announce,
+    ...policy,
+    ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
-  // A VipSpec for each address with settings of its own, no_track, or living on another interface (its dev).
-  const vipSpecs: LinuxVipSpec[] = [...vips, ...excluded]
+  return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
+}
+
+/** The keywords InstanceReader reads by name; readOthers takes every other one. */
+const HANDLED = new Set([
+  'interface',
+  'virtual_router_id',
+  'use_vmac',
+  'virtual_ipaddress',
+  'virtual_ipaddress_excluded',
+  'unicast_src_ip',
+  'mcast_src_ip',
+  'unicast_peer',
+  'version',
+  'advert_int',
+  'state',
+  'priority',
+  'nopreempt',
+  'preempt',
+  'preempt_delay',
+  'strict_mode',
+  'accept',
+  'no_accept',
+  'authentication',
+]);
+
+interface InstanceAddresses {
+  readonly vips: readonly ParsedVip[];
+  readonly excluded: readonly ParsedVip[];
+  readonly useVmac: boolean | string | undefined;
+}
+
+interface InstanceElection {
+  readonly version: 2 | 3 | undefined;
+  readonly effectiveVersion: 2 | 3;
+  readonly advertIntervalCs: number | undefined;
+  readonly initialState: 'Master' | 'Backup' | undefined;
+  readonly priority: number | undefined;
+  readonly preempt: boolean;
+  readonly delaySeconds: number | undefined;
+}
+
+/** One vrrp_instance block read part by part, keeping where each router field was set. */
+class InstanceReader {
+  readonly positions = new Map<string, SourcePosition>();
+  private readonly raw: RawInstance;
+
+  constructor(
+    private readonly name: string,
+    private readonly statement: Statement,
+    private readonly globals: KeepalivedGlobals,
+    private readonly diagnostics: DiagnosticList,
+  ) {
+    this.raw = collect(statement, diagnostics);
+  }
+
+  /** The statement of `keyword`, noting it as where `field` was set. */
+  private get(keyword: string, field?: string): Statement | undefined {
+    const found = this.raw.single.get(keyword);
+    if (found && field) this.positions.set(field, found);
+    return found;
+  }
+
+  readInterface(): string | undefined {
+    const ifaceStatement = this.get('interface', 'interface');
+    if (!ifaceStatement) {
+      this.diagnostics.error(this.statement, `vrrp_instance ${this.name}: interface is missing`);
+      return undefined;
+    }
+    const word = singleArg(ifaceStatement, this.diagnostics);
+    if (word && word.text.length > MAX_INTERFACE_NAME) {
+      this.diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+      return undefined;
+    }
+    return word?.text;
+  }
+
+  readVrid(): number | undefined {
+    const vridStatement = this.get('virtual_router_id', 'vrid');
+    if (!vridStatement)
+      this.diagnostics.error(this.statement, `vrrp_instance ${this.name}: virtual_router_id is missing`);
+    return vridStatement ? readInteger(vridStatement, 1, 255, this.diagnostics) : undefined;
+  }
+
+  readAddresses(iface: string | undefined, vrid: number | undefined): InstanceAddresses {
+    const { diagnostics, positions } = this;
+    const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
+    // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
+    const useVmac =
+      asWritten === true && this.globals.vmacPrefix !== undefined && vrid !== undefined
+        ? `${this.globals.vmacPrefix}.${vrid}`
+        : asWritten;
+    const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
+    const readList = (list: VipList): ParsedVip[] => {
+      const block = this.get(list.keyword, list.field);
+      return block ? readVips(block, list, iface, vmacName, diagnostics, positions) : [];
+    };
+    const listed = readList({ keyword: 'virtual_ipaddress', field: 'virtualAddresses' });
+    // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
+    // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
+    const vips = listed.filter((vip, index) => {
+      if (vip.family === listed[0]!.family) return true;
+      diagnostics.error(
+        positions.get(`virtualAddresses[${index}]`)!,
+        `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
+      );
+      return false;
+    });
+    if (vips.length !== listed.length) renumberPositions(positions, 'virtualAddresses', listed, vips);
+    const excluded = readList({ keyword: 'virtual_ipaddress_excluded', field: 'excludedAddresses' });
+    const firstVip = vips[0];
+    if (firstVip?.family === 6 && !firstVip.address.toLowerCase().startsWith('fe80:')) {
+      // RFC 5798 5.2.9 puts the virtual router's link-local address first; keepalived logs the same.
+      diagnostics.warning(
+        positions.get('virtualAddresses[0]')!,
+        `the first IPv6 VIP ${firstVip.address} should be a link-local address (RFC 5798 5.2.9)`,
+      );
+    }
+    return { vips, excluded, useVmac };
+  }
+
+  readSourceAndPeers(): { source: ReturnType<typeof readAddress>; peers: ReturnType<typeof readPeers> } {
+    const { diagnostics, raw } = this;
+    const sourceStatement = this.get('unicast_src_ip', 'primaryAddress') ?? this.get('mcast_src_ip', 'primaryAddress');
+    if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
+      diagnostics.warning(
+        raw.single.get('mcast_src_ip')!,
+        'mcast_src_ip and unicast_src_ip set the same source address; unicast_src_ip is used',
+      );
+    }
+    const sourceWord = sourceStatement ? singleArg(sourceStatement, diagnostics) : undefined;
+    const source = sourceWord ? readAddress(sourceWord, sourceStatement!.keyword, diagnostics) : undefined;
+    const peerBlock = this.get('unicast_peer', 'unicastPeers');
+    const peers = peerBlock ? readPeers(peerBlock, source, diagnostics, this.positions) : [];
+    return { source, peers };
+  }
+
+  readElection(family: 4 | 6 | undefined): InstanceElection {
+    const { diagnostics } = this;
+    const versionStatement = this.get('version', 'version');
+    const version = versionStatement
+      ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined)
+      : this.globals.version;
+    const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
+    const advertIntervalCs = readAdvertInterval(
+      this.get('advert_int', 'advertIntervalCs'),
+      effectiveVersion,
+      diagnostics,
+    );
+    const stateStatement = this.get('state', 'initialState');
+    const initialState = stateStatement ? readState(stateStatement, diagnostics) : undefined;
+    const priorityStatement = this.get('priority', 'priority');
+    // keepalived: an instance that starts as MASTER with no priority is the address owner (255).
+    const priority = priorityStatement
+      ? readInteger(priorityStatement, 1, 255, diagnostics)
+      : initialState === 'Master'
+        ? 255
+        : undefined;
+    if (!priorityStatement && initialState === 'Master') {
+      diagnostics.warning(
+        stateStatement!,
+        'state MASTER without a priority makes this router the address owner (priority 255), as in keepalived',
+      );
+    }
+    const preempt = this.readPreempt(priority);
+    const delayStatement = this.get('preempt_delay', 'preemptDelayMs');
+    const delaySeconds = delayStatement ? readSeconds(delayStatement, 0, 1000, diagnostics) : undefined;
+    if (initialState === 'Master' && (!preempt || (delaySeconds ?? 0) > 0)) {
+      diagnostics.warning(
+        stateStatement!,
+        'state MASTER clears nopreempt and preempt_delay at start (keepalived 2.2.7 does the same); use state BACKUP to keep them',
+      );
+    }
+    return { version, effectiveVersion, advertIntervalCs, initialState, priority, preempt, delaySeconds };
+  }
+
+  private readPreempt(priority: number | undefined): boolean {
+    const { diagnostics } = this;
+    let preempt = true;
+    const nopreempt = this.get('nopreempt', 'preempt');
+    if (nopreempt && noArgs(nopreempt, diagnostics)) {
+      if (priority === 255)
+        diagnostics.warning(
+          nopreempt,
+          'nopreempt is ignored at priority 255 (the address owner always preempts), as in keepalived',
+        );
+      else preempt = false;
+    }
+    const preemptKeyword = this.raw.single.get('preempt');
+    if (preemptKeyword) {
+      noArgs(preemptKeyword, diagnostics);
+      diagnostics.warning(preemptKeyword, 'preempt is the default and may be left out');
+      if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
+    }
+    return preempt;
+  }
+
+  /** Accept mode, strict mode, authentication. */
+  readModes(
+    effectiveVersion: 2 | 3,
+    peers: readonly unknown[],
+  ): { acceptMode: boolean; strict: boolean; auth: AuthConfig | undefined } {
+    const { diagnostics, raw } = this;
+    const strictStatement = this.get('strict_mode', 'strictAddressList');
+    const strictOn = strictStatement ? readFlag(strictStatement, diagnostics) : undefined;
+    const strict: SourcePosition | undefined =
+      strictOn === true ? strictStatement : strictOn === false ? undefined : this.globals.strict;
+    const accept = this.get('accept', 'acceptMode');
+    if (accept) noArgs(accept, diagnostics);
+    const noAccept = this.get('no_accept', 'acceptMode');
+    // Accept mode off (no_accept, or strict mode without accept) is enforced by the runtime's nftables
+    // drop set. "accept" with VRRPv2 under strict mode: keepalived resets it with a warning that makes its
+    // -t fail (exit 5), so it is an error here too.
+    if (strict && accept && effectiveVersion === 2) {
+      diagnostics.error(
+        accept,
+        'strict mode turns accept mode off for VRRPv2 whatever the instance says (RFC 3768 has no accept mode; keepalived resets it and its -t fails): remove "accept" or use version 3',
+      );
+    }
+    const authBlock = this.get('authentication', 'auth');
+    const auth = authBlock ? readAuthentication(authBlock, diagnostics) : undefined;
+    if (strict && authBlock)
+      diagnostics.error(
+        authBlock,
+        'strict mode does not allow authentication (keepalived ignores it there with a warning); remove it',
+      );
+    const peerBlock = raw.single.get('unicast_peer');
+    if (peers.length > 0 && !this.globals.checkUnicastSource && !raw.single.has('check_unicast_src')) {
+      diagnostics.warning(
+        peerBlock!,
+        'adverts from a source that is not a unicast_peer are dropped (keepalived does so only with vrrp_check_unicast_src)',
+      );
+    }
+    const acceptMode = !(noAccept || (strict && (!accept || effectiveVersion === 2)));
+    return { acceptMode, strict: strict !== undefined, auth };
+  }
+
+  /** Announcements, tracking, notify, everything else. */
+  readOthers(
+    block: readonly Statement[],
+    tracked: TrackedNames,
+  ): { announce: Partial<AnnounceConfig>; pending: PendingInstanceFeatures; advertPolicy: InstanceAdvertPolicy } {
+    const { diagnostics } = this;
+    // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
+    // not change its garp_lower_prio_repeat (checked with keepalived -d).
+    const announce: Partial<AnnounceConfig> = { ...completeAnnounce(this.globals.announce) };
+    const pending = emptyPendingFeatures();
+    let advertPolicy: InstanceAdvertPolicy = {};
+    for (const child of block) {
+      if (HANDLED.has(child.keyword)) continue;
+      if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
+      const policy = readAdvertPolicy(child, advertPolicy, diagnostics);
+      if (policy) {
+        advertPolicy = { ...policy, at: { ...advertPolicy.at, [child.keyword]: child } };
+        continue;
+      }
+      if (TRACKING_KEYWORDS.has(child.keyword)) {
+        readTracking(child, tracked, pending, diagnostics);
+      } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
+        readNotifyCommand(child, pending, diagnostics);
+      } else if (child.keyword === 'check_unicast_src') {
+        // What vrrp-engine always does (see the unicast_peer warning in readModes).
+        noArgs(child, diagnostics);
+      } else {
+        reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${this.name}`);
+      }
+    }
+    return { announce, pending, advertPolicy };
+  }
+}
+
+/** A VipSpec for each address with settings of its own, no_track, or living on another interface (its dev). */
+function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[] {
+  return addresses
     .filter(
       (vip) =>
         vip.prefixLength !== undefined ||
@@ -318,7 +399,6 @@ export function mapInstance(
       ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
       ...(vip.noTrack === true ? { noTrack: true } : {}),
     }));
-  return { router, vips: vipSpecs, pending, positions, at: statement };
 }
 
 /** After VIPs were dropped from `listed`, the positions of those kept follow their new indices. */

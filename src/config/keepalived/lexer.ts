@@ -65,39 +65,69 @@ export interface LexResult {
   readonly stopped: boolean;
 }
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 export function lexKeepalivedConfig(
   text: string,
   file: string,
   diagnostics: DiagnosticList,
   options: LexOptions = {},
 ): LexResult {
-  const budget = new ReaderBudget();
-  const definitions = new Definitions(options.defines ?? {}, options.configId, budget);
-  const tokens: Token[] = [];
-  const files: string[] = [file];
-  const open: string[] = [];
-  /** A multi-line definition being read: its name, its lines so far and where it started. */
-  let multiLine: { readonly name: string; readonly lines: string[]; readonly at: SourcePosition } | undefined;
+  const lexer = new Lexer(file, diagnostics, options);
+  try {
+    lexer.budget.spend('filesRead', 1, { file, line: 0 }, 'files read (each include of a file counts)');
+    lexer.lexFile(text, file);
+  } catch (error) {
+    if (!(error instanceof ReaderLimitExceeded)) throw error;
+    diagnostics.fatal(error, error.message);
+    return { tokens: lexer.tokens, files: lexer.files, stopped: true };
+  }
+  return { tokens: lexer.tokens, files: lexer.files, stopped: false };
+}
+
+/** A multi-line definition being read: its name, its lines so far and where it started. */
+interface MultiLineDefinition {
+  readonly name: string;
+  readonly lines: string[];
+  readonly at: SourcePosition;
+}
+
+/** One reading of a file and what it includes; lexKeepalivedConfig drives it. */
+class Lexer {
+  readonly budget = new ReaderBudget();
+  readonly tokens: Token[] = [];
+  readonly files: string[];
+  private readonly definitions: Definitions;
+  /** The files being read, the top one first (to refuse an include loop). */
+  private readonly open: string[] = [];
+  private multiLine: MultiLineDefinition | undefined;
+
+  constructor(
+    file: string,
+    private readonly diagnostics: DiagnosticList,
+    private readonly options: LexOptions,
+  ) {
+    this.files = [file];
+    this.definitions = new Definitions(options.defines ?? {}, options.configId, this.budget);
+  }
 
   /**
    * One line of a file, or one that a definition produced (`within`: the multi-line definitions it came
    * from, innermost last): conditions, definitions, words.
    */
-  const lexLine = (text: string, at: SourcePosition, within: readonly string[]): void => {
+  lexLine(text: string, at: SourcePosition, within: readonly string[]): void {
+    const { diagnostics } = this;
     const depth = within.length;
-    if (depth > 0) budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
-    const line = conditional(text.trim(), options.configId);
+    if (depth > 0) this.budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
+    const line = conditional(text.trim(), this.options.configId);
     if (line === undefined || line === '') return;
     const definition = DEFINITION.exec(line);
     if (definition) {
       const value = definition[2]!.trim();
-      if (value !== '\\') definitions.define(definition[1]!, [value]);
-      else if (depth === 0) multiLine = { name: definition[1]!, lines: [], at };
+      if (value !== '\\') this.definitions.define(definition[1]!, [value]);
+      else if (depth === 0) this.multiLine = { name: definition[1]!, lines: [], at };
       else diagnostics.error(at, `$${definition[1]!}: a multi-line definition cannot start inside another definition`);
       return;
     }
-    const expansion = definitions.expand(line, at, diagnostics, within);
+    const expansion = this.definitions.expand(line, at, diagnostics, within);
     const expanded = expansion.lines;
     if (expanded.length !== 1 || (expanded[0] !== line && expanded[0]!.startsWith('@'))) {
       // Lines from a multi-line definition, or a condition a definition supplied (`$IF_MAIN priority 240`).
@@ -105,18 +135,20 @@ export function lexKeepalivedConfig(
         diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
       else {
         const from = expansion.multiLine === undefined ? within : [...within, expansion.multiLine];
-        for (const produced of expanded) lexLine(produced, at, from);
+        for (const produced of expanded) this.lexLine(produced, at, from);
       }
       return;
     }
     const single = expanded[0]!;
     // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
     const include = /^include(?:\s+(.*))?$/.exec(single);
-    if (include) {
-      includeFiles((include[1] ?? '').trim(), at);
-      return;
-    }
-    const words = splitWords(single, at, diagnostics);
+    if (include) this.includeFiles((include[1] ?? '').trim(), at);
+    else this.pushWords(single, at);
+  }
+
+  /** The words of one statement line, the first carrying the rest of the line, then its end. */
+  private pushWords(single: string, at: SourcePosition): void {
+    const words = splitWords(single, at, this.diagnostics);
     const first = words[0];
     // Fields written out, not spread: a spread makes slow, shapeless objects, and files have many words.
     if (first?.kind === 'word')
@@ -128,23 +160,23 @@ export function lexKeepalivedConfig(
         line: at.line,
         rest: restAfterFirstWord(single),
       };
-    budget.spend('tokens', words.length + 1, at, 'words and braces');
-    for (const word of words) tokens.push(word);
-    tokens.push({ kind: 'eol', text: '', quoted: false, file: at.file, line: at.line });
-  };
+    this.budget.spend('tokens', words.length + 1, at, 'words and braces');
+    for (const word of words) this.tokens.push(word);
+    this.tokens.push({ kind: 'eol', text: '', quoted: false, file: at.file, line: at.line });
+  }
 
   /** Ends a multi-line definition: what it read so far becomes its value. */
-  const endMultiLine = (): void => {
-    if (multiLine === undefined) return;
-    definitions.define(
-      multiLine.name,
-      multiLine.lines.filter((l) => l !== ''),
+  private endMultiLine(): void {
+    if (this.multiLine === undefined) return;
+    this.definitions.define(
+      this.multiLine.name,
+      this.multiLine.lines.filter((l) => l !== ''),
     );
-    multiLine = undefined;
-  };
+    this.multiLine = undefined;
+  }
 
-  const lexFile = (source: string, name: string): void => {
-    open.push(name);
+  lexFile(source: string, name: string): void {
+    this.open.push(name);
     // Line by line without splitting the whole file first: the line budget may stop it early.
     for (let start = 0, index = 0; start <= source.length; index++) {
       const newline = source.indexOf('\n', start);
@@ -153,7 +185,7 @@ export function lexKeepalivedConfig(
       start = end + 1;
       if (newline === -1 && rawLine === '' && index > 0) break; // the file's last newline ends no line
       const at: SourcePosition = { file: name, line: index + 1 };
-      budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
+      this.budget.spend('lines', 1, at, 'lines read (files and multi-line definitions)');
       if (rawLine.length > READER_LIMITS.lineBytes)
         throw new ReaderLimitExceeded(
           'lineBytes',
@@ -161,27 +193,28 @@ export function lexKeepalivedConfig(
           index + 1,
           `the line is longer than ${READER_LIMITS.lineBytes} bytes`,
         );
-      budget.spend('expandedBytes', rawLine.length + 1, at, 'bytes after definitions are replaced');
+      this.budget.spend('expandedBytes', rawLine.length + 1, at, 'bytes after definitions are replaced');
       const text = stripComment(rawLine).trim();
-      if (multiLine === undefined) {
-        lexLine(text, at, []);
+      if (this.multiLine === undefined) {
+        this.lexLine(text, at, []);
         continue;
       }
       // Every line ending in a backslash continues the definition; the first other one (even blank) ends it.
       const continues = text.endsWith('\\');
-      multiLine.lines.push((continues ? text.slice(0, -1) : text).trim());
-      if (!continues) endMultiLine();
+      this.multiLine.lines.push((continues ? text.slice(0, -1) : text).trim());
+      if (!continues) this.endMultiLine();
     }
-    endMultiLine();
-    open.pop();
-  };
+    this.endMultiLine();
+    this.open.pop();
+  }
 
-  const includeFiles = (pattern: string, at: SourcePosition): void => {
+  private includeFiles(pattern: string, at: SourcePosition): void {
+    const { diagnostics, open } = this;
     if (pattern === '' || /\s/.test(pattern)) {
       diagnostics.error(at, 'include takes one file name or pattern');
       return;
     }
-    if (!options.include) {
+    if (!this.options.include) {
       diagnostics.error(at, `include ${pattern}: includes are not read here (use loadKeepalivedConfig)`);
       return;
     }
@@ -189,27 +222,17 @@ export function lexKeepalivedConfig(
       diagnostics.error(at, `include ${pattern}: nested more than ${READER_LIMITS.includeDepth} deep`);
       return;
     }
-    for (const included of options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics, budget)) {
+    for (const included of this.options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics, this.budget)) {
       if (open.includes(included.file)) {
         diagnostics.error(at, `include ${included.file}: the file includes itself (through ${open.join(' -> ')})`);
         continue;
       }
       // Counted each time it is included, as keepalived reads it each time (a diamond reads it twice).
-      budget.spend('filesRead', 1, at, 'files read (each include of a file counts)');
-      if (!files.includes(included.file)) files.push(included.file);
-      lexFile(included.text, included.file);
+      this.budget.spend('filesRead', 1, at, 'files read (each include of a file counts)');
+      if (!this.files.includes(included.file)) this.files.push(included.file);
+      this.lexFile(included.text, included.file);
     }
-  };
-
-  try {
-    budget.spend('filesRead', 1, { file, line: 0 }, 'files read (each include of a file counts)');
-    lexFile(text, file);
-  } catch (error) {
-    if (!(error instanceof ReaderLimitExceeded)) throw error;
-    diagnostics.fatal(error, error.message);
-    return { tokens, files, stopped: true };
   }
-  return { tokens, files, stopped: false };
 }
 
 /**
