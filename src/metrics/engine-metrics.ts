@@ -11,9 +11,15 @@
 // transitions and keepalived's become/release-master counts come from the engine's events.
 
 import { performance } from 'node:perf_hooks';
-import type { RouterState } from '../core/types.js';
+import type { RouterSnapshot, RouterState } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
-import type { AdvertReceivedEvent, AdvertSentEvent, NoticeEvent, StateChangeEvent } from '../engine/events.js';
+import type {
+  AdvertReceivedEvent,
+  AdvertSentEvent,
+  EngineCounters,
+  NoticeEvent,
+  StateChangeEvent,
+} from '../engine/events.js';
 import { header, labels, MonotonicTotals, samples } from './exposition.js';
 import {
   type InstanceEventCounts,
@@ -63,6 +69,12 @@ export interface EngineMetrics {
   /** Appends the text `render` returns (whole families: see `family`) to every rendering. */
   addSeries(render: () => string): void;
   close(): void;
+}
+
+/** The engine read once per rendering, for every group of series. */
+interface EngineReading {
+  readonly snapshot: readonly RouterSnapshot[];
+  readonly counters: EngineCounters;
 }
 
 /** Each of our per-instance sample lines up to its value, built once per instance (name, vrid). */
@@ -154,8 +166,8 @@ class OwnSeries {
     return line;
   }
 
-  text(engine: Engine, transitions: ReadonlyMap<string, number>): string {
-    const routers = engine.snapshot();
+  text(read: EngineReading, transitions: ReadonlyMap<string, number>): string {
+    const routers = read.snapshot;
     let text = `${header('vrrp_instances', 'gauge', 'Number of VRRP instances this process runs')}vrrp_instances ${routers.length}\n`;
     let states = header(
       'vrrp_instance_state',
@@ -175,14 +187,13 @@ class OwnSeries {
     text += states + priorities;
     return (
       text +
-      this.counterText(engine) +
+      this.counterText(read.counters) +
       header('vrrp_transitions_total', 'counter', 'State changes of each instance') +
       samples(transitions)
     );
   }
 
-  private counterText(engine: Engine): string {
-    const counters = engine.counters();
+  private counterText(counters: EngineCounters): string {
     for (const router of counters.routers) {
       const lines = this.linesOf(router.router, router.vrid);
       this.sent.value(lines.sent, router.advertsSent);
@@ -227,9 +238,9 @@ function checksText(checks: readonly CheckStatusLike[]): string {
   return `${up}${header('vrrp_health_check_runs_total', 'counter', 'Probes each check has run')}${runs}`;
 }
 
-function keepalivedInstances(engine: Engine, events: EventCounts): KeepalivedInstance[] {
-  const states = new Map(engine.snapshot().map((s) => [s.name, s.state]));
-  return engine.counters().routers.flatMap((counters) => {
+function keepalivedInstances(engine: Engine, read: EngineReading, events: EventCounts): KeepalivedInstance[] {
+  const states = new Map(read.snapshot.map((s) => [s.name, s.state]));
+  return read.counters.routers.flatMap((counters) => {
     const config = engine.routerConfig(counters.router);
     const state = states.get(counters.router);
     if (config === undefined || state === undefined) return [];
@@ -249,8 +260,9 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
   const render = (): string => {
     const checks = options.health?.status() ?? [];
     const scripts = checks.filter((check) => check.kind === 'script');
-    let text = own.text(engine, events.transitions) + checksText(checks) + timing.text();
-    text += keepalived.text(keepalivedInstances(engine, events), scripts);
+    const read: EngineReading = { snapshot: engine.snapshot(), counters: engine.counters() };
+    let text = own.text(read, events.transitions) + checksText(checks) + timing.text();
+    text += keepalived.text(keepalivedInstances(engine, read, events), scripts);
     for (const series of extra) text += series();
     return text;
   };

@@ -5,7 +5,7 @@
 
 import type { DropReason, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { DropCounts, RouterCounters } from '../engine/events.js';
-import { header, labels, MonotonicTotals, samples, type MetricType } from './exposition.js';
+import { header, labels, type MetricType } from './exposition.js';
 
 /** The exporter's encoding of keepalived's states (keepalived VRRP_STATE_INIT = 0 ... FAULT = 3). */
 export const KEEPALIVED_STATE_VALUE: Readonly<Record<RouterState, number>> = {
@@ -124,29 +124,58 @@ export interface KeepalivedInstance {
   readonly events: InstanceEventCounts;
 }
 
-/** Renders the exporter's families; label text is built once per instance and kept. */
+/** One instance's sample lines up to the value, built when its configuration changes, and its runs. */
+interface InstanceEntry {
+  readonly config: VirtualRouterConfig;
+  /** Per counter family, in KEEPALIVED_COUNTERS order. */
+  readonly lines: readonly string[];
+  readonly addresses: readonly string[];
+  readonly excluded: readonly string[];
+  /** Per counter family: totals of the engine's earlier runs (before a clearCounters) and its last total. */
+  readonly before: Float64Array;
+  readonly last: Float64Array;
+}
+
+function entryFor(config: VirtualRouterConfig, previous: InstanceEntry | undefined): InstanceEntry {
+  const vrid = String(config.vrid);
+  const instance = labels({ iname: config.name, intf: config.interface, vrid });
+  const address = (name: string, ip: string) =>
+    `${name}${labels({ iname: config.name, intf: config.addressInterfaces?.[ip] ?? config.interface, vrid, ip_address: ip })} `;
+  // As the exporter: an instance without addresses still has one state series, ip_address "".
+  const vips = config.virtualAddresses.length > 0 ? config.virtualAddresses : [''];
+  return {
+    config,
+    lines: KEEPALIVED_COUNTERS.map((family) => `${family.name}${instance} `),
+    addresses: vips.map((ip) => address('keepalived_vrrp_state', ip)),
+    excluded: (config.excludedAddresses ?? []).map((ip) => address('keepalived_vrrp_excluded_state', ip)),
+    // A reconfigured instance keeps counting from where it was.
+    before: previous?.before ?? new Float64Array(KEEPALIVED_COUNTERS.length),
+    last: previous?.last ?? new Float64Array(KEEPALIVED_COUNTERS.length),
+  };
+}
+
+/**
+ * Renders the exporter's families. Counters only go up: an engine total lower than the last one seen
+ * (clearCounters, keepalived's STATS_CLEAR) starts a new run added to the earlier ones.
+ */
 export class KeepalivedSeries {
-  private readonly totals = KEEPALIVED_COUNTERS.map(() => new MonotonicTotals());
-  private readonly prefixes = new Map<
-    VirtualRouterConfig,
-    { instance: string; addresses: string[]; excluded: string[] }
-  >();
+  private readonly byName = new Map<string, InstanceEntry>();
 
   text(instances: readonly KeepalivedInstance[], scripts: readonly { name: string; up: boolean }[]): string {
+    const entries = instances.map((instance) => this.entryOf(instance.config));
     let text = `${header('keepalived_up', 'gauge', 'Status')}keepalived_up 1\n`;
-    text += this.stateText(instances);
+    text += stateText(instances, entries);
     for (let i = 0; i < KEEPALIVED_COUNTERS.length; i++) {
       const family = KEEPALIVED_COUNTERS[i]!;
-      const totals = this.totals[i]!;
-      let settings = '';
-      for (const instance of instances) {
-        const line = `${family.name}${this.prefixOf(instance.config).instance} `;
-        const value = family.value(instance.counters, instance.events, instance.config);
-        if (family.setting === true) settings += `${line}${value}\n`;
-        else totals.value(line, value);
+      text += header(family.name, 'counter', family.help);
+      for (let j = 0; j < instances.length; j++) {
+        const instance = instances[j]!;
+        const entry = entries[j]!;
+        const total = family.value(instance.counters, instance.events, instance.config);
+        if (family.setting !== true && total < entry.last[i]!) entry.before[i]! += entry.last[i]!;
+        entry.last[i] = total;
+        text += `${entry.lines[i]}${family.setting === true ? total : entry.before[i]! + total}\n`;
       }
-      text +=
-        header(family.name, 'counter', family.help) + (family.setting === true ? settings : samples(totals.entries()));
     }
     if (scripts.length > 0) {
       text += header('keepalived_script_status', 'gauge', 'Tracker Script Status');
@@ -156,36 +185,23 @@ export class KeepalivedSeries {
     return text;
   }
 
-  private stateText(instances: readonly KeepalivedInstance[]): string {
-    let text = header('keepalived_vrrp_state', 'gauge', 'State of vrrp');
-    let excluded = '';
-    for (const instance of instances) {
-      const value = KEEPALIVED_STATE_VALUE[instance.state];
-      const prefix = this.prefixOf(instance.config);
-      for (const line of prefix.addresses) text += `${line}${value}\n`;
-      for (const line of prefix.excluded) excluded += `${line}${value}\n`;
-    }
-    if (excluded === '') return text;
-    return text + header('keepalived_vrrp_excluded_state', 'gauge', 'State of vrrp with excluded VIP') + excluded;
+  private entryOf(config: VirtualRouterConfig): InstanceEntry {
+    const found = this.byName.get(config.name);
+    if (found?.config === config) return found;
+    const entry = entryFor(config, found);
+    this.byName.set(config.name, entry);
+    return entry;
   }
+}
 
-  private prefixOf(config: VirtualRouterConfig): { instance: string; addresses: string[]; excluded: string[] } {
-    let found = this.prefixes.get(config);
-    if (found === undefined) {
-      const vrid = String(config.vrid);
-      const address = (name: string, ip: string) =>
-        `${name}${labels({ iname: config.name, intf: config.addressInterfaces?.[ip] ?? config.interface, vrid, ip_address: ip })} `;
-      // As the exporter: an instance without addresses still has one state series, ip_address "".
-      const vips = config.virtualAddresses.length > 0 ? config.virtualAddresses : [''];
-      found = {
-        instance: labels({ iname: config.name, intf: config.interface, vrid }),
-        addresses: vips.map((ip) => address('keepalived_vrrp_state', ip)),
-        excluded: (config.excludedAddresses ?? []).map((ip) => address('keepalived_vrrp_excluded_state', ip)),
-      };
-      // A reconfigured router has a new config object: the old one's prefixes go.
-      for (const old of this.prefixes.keys()) if (old.name === config.name) this.prefixes.delete(old);
-      this.prefixes.set(config, found);
-    }
-    return found;
+function stateText(instances: readonly KeepalivedInstance[], entries: readonly InstanceEntry[]): string {
+  let text = header('keepalived_vrrp_state', 'gauge', 'State of vrrp');
+  let excluded = '';
+  for (let j = 0; j < instances.length; j++) {
+    const value = KEEPALIVED_STATE_VALUE[instances[j]!.state];
+    for (const line of entries[j]!.addresses) text += `${line}${value}\n`;
+    for (const line of entries[j]!.excluded) excluded += `${line}${value}\n`;
   }
+  if (excluded === '') return text;
+  return text + header('keepalived_vrrp_excluded_state', 'gauge', 'State of vrrp with excluded VIP') + excluded;
 }
