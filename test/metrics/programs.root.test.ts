@@ -82,6 +82,11 @@ t.test('the exporter names on all three programs', { skip: namespaceSkipReason()
       (families.get('keepalived_advertisements_sent_total')?.samples[0]?.value ?? 0) > 0,
       `${what}: adverts counted`,
     );
+    // Master on its down timer (no peer): one takeover, its overshoot well under a second.
+    const overshoot = families.get('vrrp_takeover_overshoot_seconds')?.samples;
+    t.equal(overshoot?.find((s) => s.name.endsWith('_count'))?.value, 1, `${what}: one takeover timed`);
+    t.ok((overshoot?.find((s) => s.name.endsWith('_sum'))?.value ?? 1) < 0.5, `${what}: overshoot under 0.5 s`);
+    t.equal(families.get('vrrp_event_loop_delay_seconds')?.type, 'summary', `${what}: event-loop delay served`);
   };
 
   await t.test('vrrpd --metrics', async (t) => {
