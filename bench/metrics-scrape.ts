@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { buildRouterConfig } from '../src/model/router-config.js';
 import { Engine } from '../src/engine/engine.js';
-import { createEngineMetrics, DEFAULT_METRICS_MAX_AGE_MS } from '../src/openshift/metrics.js';
+import { createEngineMetrics, DEFAULT_METRICS_MAX_AGE_MS } from '../src/metrics/engine-metrics.js';
 import { startStatusServer } from '../src/openshift/status-http.js';
 import { encodeAdvert } from '../src/wire/codec.js';
 import { fakePorts } from '../test/engine/fake-ports.js';

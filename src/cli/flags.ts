@@ -35,6 +35,8 @@ export interface DaemonOptions {
   readonly processTitle: string;
   /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
   readonly configId: string | undefined;
+  /** --metrics[=ADDR:PORT]: '' for the default listener (src/cli/metrics-listener.ts); unset: off. */
+  readonly metrics: string | undefined;
   /** keepalived flags we accept and do nothing for, each reported once at start. */
   readonly ignored: readonly string[];
 }
@@ -97,6 +99,7 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'log-level', arg: 'required' },
   { long: 'log-format', arg: 'required' },
   { long: 'process-title', arg: 'required' },
+  { long: 'metrics', arg: 'optional' },
 ];
 
 const BY_LONG = new Map(FLAGS.map((f) => [f.long, f]));
@@ -254,6 +257,7 @@ function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptio
     dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
     processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
     configId: str('config-id'),
+    metrics: seen.get('metrics') === true ? '' : str('metrics'),
     ignored,
   };
 }

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { buildRouterConfig } from '../model/router-config.js';
 import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
+import type { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import { canonicalAddress } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
@@ -317,6 +318,11 @@ export class InstanceSet {
     // After the runtime: its STOP state changes run notify_stop, which this waits for.
     await this.health?.handle.stop();
     this.health = undefined;
+  }
+
+  /** The running engine (its /metrics), if the instances run. */
+  runningEngine(): Engine | undefined {
+    return this.runtime?.engine;
   }
 
   /** The checks' status (`vrrpd status --json`, dumps). */

@@ -24,7 +24,7 @@ import { describePlan, planSummary } from '../openshift/describe.js';
 import { exitOnEarlyStopSignals } from '../openshift/early-stop.js';
 import { readOpenShiftEnv, type OpenShiftPlan } from '../openshift/env.js';
 import { addVrrpRule, checkFirewallOptions, type FirewallOptions, type FirewallRules } from '../openshift/firewall.js';
-import { createEngineMetrics, type EngineMetrics } from '../openshift/metrics.js';
+import { createEngineMetrics, type EngineMetrics } from '../metrics/engine-metrics.js';
 import { readNodeNetwork } from '../openshift/node-network.js';
 import { RANDOM_PRIORITY_SPAN } from '../openshift/priority.js';
 import { DEFAULT_STATUS_LIMITS, startStatusServer, type StatusServer } from '../openshift/status-http.js';

@@ -9,6 +9,7 @@ import { errorFields } from '../model/logger.js';
 import { startLinuxEngine, type LinuxEngineHandle } from '../daemon/runtime.js';
 import { capabilityProblem } from './capabilities.js';
 import { readJsonConfig, type JsonConfig } from './json-config.js';
+import { type ListenAddress, METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { EXIT_STATUS, Program } from './program.js';
 import { StopSignals } from './stop-signals.js';
@@ -40,6 +41,9 @@ options:
                     "FILE: configuration is usable" and exit 0, or the first error and exit 2;
                     changes nothing
   --log-level L     ${LOG_LEVELS.join(', ')} (default info; trace adds every advert sent and received)
+  --metrics ADDR:PORT  serve /metrics (Prometheus; keepalived-exporter's names and ours) on ADDR:PORT
+                    (":2112", "127.0.0.1:2112", "[::1]:2112", "2112"; ${METRICS_LISTEN_ENV} says the same);
+                    off unless asked
   --version         the version
   --help            this text
 
@@ -57,6 +61,7 @@ interface CliOptions {
   readonly configPath: string;
   readonly check: boolean;
   readonly logLevel: LogLevel;
+  readonly metrics: ListenAddress | undefined;
 }
 
 function parseCommandLine(argv: readonly string[]): CliOptions {
@@ -68,6 +73,7 @@ function parseCommandLine(argv: readonly string[]): CliOptions {
         config: { type: 'string' },
         check: { type: 'boolean' },
         'log-level': { type: 'string' },
+        metrics: { type: 'string' },
         version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,7 +89,9 @@ function parseCommandLine(argv: readonly string[]): CliOptions {
   const level = values['log-level'] ?? 'info';
   if (!isLogLevel(level))
     program.usage(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
-  return { configPath: values.config, check: values.check === true, logLevel: level };
+  const metrics = metricsListenFrom(values.metrics, process.env);
+  if (typeof metrics === 'string') program.usage(`--metrics / ${METRICS_LISTEN_ENV}: ${metrics}`);
+  return { configPath: values.config, check: values.check === true, logLevel: level, metrics };
 }
 
 async function main(): Promise<void> {
@@ -149,12 +157,30 @@ async function main(): Promise<void> {
   // keepalived dumps its state and statistics on SIGUSR1 / SIGUSR2; Node reserves SIGUSR1 for its
   // inspector, so SIGUSR2 it is: the state and counters become one log line.
   const running = handle;
+  if (options.metrics !== undefined) await serveMetrics(running, options.metrics, logger, health);
   process.on('SIGUSR2', () => {
     logger.info(
       { event: 'status', routers: running.snapshot(), counters: running.counters(), checks: health?.status() ?? [] },
       'status',
     );
   });
+}
+
+/** A listener that cannot start (port taken) is logged; the routers run on (they matter more). */
+async function serveMetrics(
+  running: LinuxEngineHandle,
+  listen: ListenAddress,
+  logger: ReturnType<typeof createLogger>,
+  health: HealthHandle | undefined,
+): Promise<void> {
+  try {
+    await startMetricsListener(running.engine, listen, { logger, ...(health ? { health } : {}) });
+  } catch (error) {
+    logger.error(
+      { event: 'error', operation: 'metricsListener', error: errorFields(error) },
+      `no metrics: ${(error as Error).message}`,
+    );
+  }
 }
 
 program.run(main);

@@ -12,6 +12,7 @@ import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, type ReloadResult } from './instances.js';
+import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
@@ -55,6 +56,8 @@ vrrpd's own:
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
       --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
                              use "keepalived" for pidof / pgrep -x)
+      --metrics[=ADDR:PORT]  serve /metrics (keepalived-exporter's names and ours); alone: every
+                             address, port 2112 (the exporter's); VRRP_METRICS_LISTEN says the same
 
 signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
 (a bad one is refused and the running one kept; instances keep their state, changes are applied in
@@ -403,10 +406,27 @@ async function run(options: DaemonOptions): Promise<void> {
     instances.clearStats();
     logger.info({ event: 'stats-cleared' }, 'statistics cleared (STATS_CLEAR)');
   };
+  await serveMetrics(instances, options, logger);
   logger.info({ event: 'running', instances: instances.names() }, `running ${instances.names().length} instance(s)`);
   signals.started();
   // From here a stop follows its signal at once; -V stops without priority-0 adverts.
   if (!signals.isStopping && !options.dontRelease) instances.armStopAdverts(true);
+}
+
+/** --metrics or VRRP_METRICS_LISTEN: /metrics beside the routers; a listener that fails is logged, the routers run on. */
+async function serveMetrics(instances: InstanceSet, options: DaemonOptions, logger: RuntimeLogger): Promise<void> {
+  const listen = metricsListenFrom(options.metrics, process.env);
+  const engine = instances.runningEngine();
+  if (listen === undefined || engine === undefined) return;
+  try {
+    if (typeof listen === 'string') throw new Error(`--metrics / ${METRICS_LISTEN_ENV}: ${listen}`);
+    await startMetricsListener(engine, listen, { logger, health: { status: () => instances.healthStatus() } });
+  } catch (error) {
+    logger.error(
+      { event: 'error', operation: 'metricsListener', error: errorFields(error) },
+      `no metrics: ${(error as Error).message}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {

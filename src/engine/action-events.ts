@@ -2,7 +2,7 @@
 // per-packet rates are built only when someone listens.
 
 import type { EventEmitter } from 'eventemitter3';
-import type { RouterAction, VirtualRouterConfig } from '../core/types.js';
+import type { RouterAction, RouterState, VirtualRouterConfig } from '../core/types.js';
 import { decodeAdvert } from '../wire/codec.js';
 import type { AdvertAction, AdvertEncoding } from './advert-encoding.js';
 import type { EngineEvents } from './events.js';
@@ -76,6 +76,7 @@ export function emitAdvertReceived(
   config: VirtualRouterConfig,
   packet: IncomingPacket,
   atMs: number,
+  handledAtMs: number,
 ): void {
   if (events.listenerCount('advertReceived') === 0) return;
   // Decoded a second time only when someone listens: the demux keeps its decode to itself.
@@ -89,6 +90,25 @@ export function emitAdvertReceived(
     sourceAddress: packet.meta.sourceAddress,
     priority,
     advertIntervalCs,
+    atMs,
+    handledAtMs,
+  });
+}
+
+/** Before a due router's timeout is handled: its state and the deadline it was set for. */
+export function emitTimerExpired(
+  events: Events,
+  config: VirtualRouterConfig,
+  router: { readonly state: RouterState; nextDeadlineMs(): number | undefined },
+  atMs: number,
+): void {
+  if (events.listenerCount('timerExpired') === 0) return;
+  events.emit('timerExpired', {
+    router: config.name,
+    interface: config.interface,
+    vrid: config.vrid,
+    state: router.state,
+    dueAtMs: router.nextDeadlineMs() ?? atMs,
     atMs,
   });
 }

@@ -11,7 +11,13 @@
 import { EventEmitter } from 'eventemitter3';
 import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { assertNever } from '../core/types.js';
-import { emitActionEvent, emitAdvertReceived, emitAdvertSent, countInterfaceDrops } from './action-events.js';
+import {
+  emitActionEvent,
+  emitAdvertReceived,
+  emitAdvertSent,
+  emitTimerExpired,
+  countInterfaceDrops,
+} from './action-events.js';
 import { advertEncoding, encodeAdvertPackets, type AdvertAction } from './advert-encoding.js';
 import { RouterRegistry } from './router-registry.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -372,6 +378,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const index of due) {
         // A listener may have removed a router while an earlier one's actions were carried out.
         const slot = this.routers.at(index);
+        if (slot !== undefined) emitTimerExpired(this, slot.config, slot.router, nowMs);
         if (slot !== undefined)
           this.deliver(
             slot,
@@ -405,7 +412,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const iface = this.routers.interfaces.get(packet.interface);
     if (iface === undefined) return; // no router of ours lives there; not ours to count
     iface.packetsReceived++;
-    const nowMs = this.arrivals.arrived(packet.receivedAtMs, this.ports.time.nowMs());
+    const handledAtMs = this.ports.time.nowMs();
+    const nowMs = this.arrivals.arrived(packet.receivedAtMs, handledAtMs);
     const result = iface.demux.receive(packet.payload, packet.meta, nowMs);
     const slot = result.router === undefined ? undefined : this.routers.slotOf(result.router);
     if (slot === undefined) {
@@ -419,7 +427,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (let i = 0; i < actions.length; i++) if (actions[i]!.kind === 'dropped') accepted = false;
       if (accepted) {
         slot.advertsReceived++;
-        emitAdvertReceived(this, slot.config, packet, nowMs);
+        emitAdvertReceived(this, slot.config, packet, nowMs, handledAtMs);
       }
       this.apply(slot, result.actions, nowMs);
       this.outbox.flush();

@@ -33,6 +33,21 @@ export interface AdvertReceivedEvent {
   readonly sourceAddress: string;
   readonly priority: number;
   readonly advertIntervalCs: number;
+  /** The time the advert counts from (its receive time, see ArrivalClock). */
+  readonly atMs: number;
+  /** When the engine took it and decided on it: `handledAtMs - atMs` is the receive-to-decision latency. */
+  readonly handledAtMs: number;
+}
+
+/** A router's timer fired: a Master's advert is due, or a Backup's down timer (or preempt delay) ran out. */
+export interface TimerExpiredEvent {
+  readonly router: string;
+  readonly interface: string;
+  readonly vrid: number;
+  /** Its state when the timer fired (before the timeout is handled). */
+  readonly state: RouterState;
+  /** The deadline it was set for: `atMs - dueAtMs` is how late the timer fired. */
+  readonly dueAtMs: number;
   readonly atMs: number;
 }
 
@@ -87,6 +102,7 @@ export interface EngineEvents {
   stateChange: (event: StateChangeEvent) => void;
   advertSent: (event: AdvertSentEvent) => void;
   advertReceived: (event: AdvertReceivedEvent) => void;
+  timerExpired: (event: TimerExpiredEvent) => void;
   dropped: (event: DroppedEvent) => void;
   vipsAdded: (event: VipsEvent) => void;
   vipsRemoved: (event: VipsEvent) => void;

@@ -234,12 +234,22 @@ function endOf(group: Group, period: MasterPeriod, masterStarts: ReadonlySet<str
   };
 }
 
+type Replay = ReturnType<typeof replayAsBackup>;
+type Cause = Pick<Election, 'cause' | 'previous' | 'expectedMs' | 'text'>;
+
+/** What every explanation of one election looks at: the period, its first advert, the router's settings. */
+interface ElectionContext {
+  readonly group: Group;
+  readonly period: MasterPeriod;
+  readonly first: ObservedAdvert;
+  readonly config: ReturnType<Group['configAt']>;
+}
+
 /** Why a router became Master at the start of `period`, as the core decides it from the adverts before. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
 function electionOf(group: Group, period: MasterPeriod, index: number, all: readonly EndedPeriod[]): Election {
   const first = group.firstOf(period.router, period.fromMs)!;
   const base = { atMs: period.fromMs, frame: period.firstFrame, router: period.router, priority: period.priority };
-  const config = group.configAt(first);
+  const context: ElectionContext = { group, period, first, config: group.configAt(first) };
   const earlierGroupAdverts = group.adverts[0]!.atMs < first.atMs;
   if (!earlierGroupAdverts && first.atMs <= intervalMsOf(first) * NEXT_ADVERT_WINDOW_INTERVALS) {
     return {
@@ -253,97 +263,115 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
   // It was Backup (or not running) since its previous Master period ended, or since the capture began.
   // The replay goes back at most REPLAY_INTERVALS of the group's longest interval: far more than any
   // Master_Down_Interval, and it bounds the cost of a LAN flooded with sources.
-  let previousOwnEnd = 0;
-  for (let i = index - 1; i >= 0; i--) {
-    const earlier = all[i]!.period;
-    if (earlier.router === period.router && earlier.toMs <= period.fromMs) {
-      previousOwnEnd = earlier.toMs;
-      break;
-    }
-  }
-  const fromMs = Math.max(previousOwnEnd, first.atMs - REPLAY_INTERVALS * group.longestIntervalMs());
-  const replay = replayAsBackup(
-    config,
-    fromMs,
-    first.atMs,
-    group.within(fromMs, first.atMs).slice(-MAX_REPLAY_ADVERTS),
+  const fromMs = Math.max(
+    previousOwnEnd(period, index, all),
+    first.atMs - REPLAY_INTERVALS * group.longestIntervalMs(),
   );
-  // The highest-priority other Master advertising at that moment, if any.
-  let current: MasterPeriod | undefined;
-  for (const { period: p } of all) {
-    if (p.fromMs >= first.atMs) break; // in order of start
-    const open = p.router !== period.router && p.toMs >= first.atMs && p.end !== 'priority-0';
-    if (open && (current === undefined || p.priority > current.priority)) current = p;
-  }
-  const currentLast = current && group.lastOf(current.router, first.atMs, true);
-
-  if (replay.state === 'Master') {
-    if (current !== undefined && currentLast !== undefined) {
-      const dropped = replay.drops.find((d) => d.advert.source === current.router);
-      if (dropped !== undefined) {
-        return {
-          ...base,
-          cause: 'adverts-dropped',
-          previous: current.router,
-          expectedMs: replay.transitions.find((t) => t.to === 'Master')?.atMs,
-          text: `${period.router} becomes Master while ${current.router} advertises: it drops ${current.router}'s adverts (core: ${dropped.reason}${mismatchDetail(dropped.reason, config, dropped.advert)}), so its down timer runs out`,
-        };
-      }
-      const verdict = masterHears(group.configAt(currentLast), first);
-      if (verdict.stepsDown === 'higher-priority-advert' || verdict.stepsDown === 'tie-break-lost') {
-        const preemption = verdict.stepsDown === 'higher-priority-advert';
-        return {
-          ...base,
-          cause: preemption ? 'preemption' : 'address-tie-break',
-          previous: current.router,
-          expectedMs: undefined,
-          text: preemption
-            ? `${period.router} preempts ${current.router}: priority ${config.priority} > ${currentLast.advert.priority} (core: ${current.router} hears it and steps down, higher-priority-advert)`
-            : `${period.router} wins the address tie-break over ${current.router}: equal priority ${config.priority}, greater address (core: tie-break-lost)`,
-        };
-      }
-    }
-    const takeover = replay.transitions.filter((t) => t.to === 'Master').at(-1);
-    const expectedMs = takeover?.atMs;
-    const after =
-      expectedMs === undefined
-        ? ''
-        : `; the core makes it Master at ${seconds(expectedMs)}, its first advert is ${(first.atMs - expectedMs).toFixed(1)} ms after`;
-    const stop = replay.lastStop;
-    const heard = replay.lastAccepted;
-    if (stop !== undefined && (heard === undefined || stop.atMs >= heard.atMs)) {
-      const { skewMs } = downTimerOf(config, stop.advert.advertIntervalCs);
-      return {
-        ...base,
-        cause: 'priority-0',
-        previous: stop.source,
-        expectedMs,
-        text: `${period.router} takes over ${duration(first.atMs - stop.atMs)} after ${stop.source}'s priority-0 advert at ${seconds(stop.atMs)} (Skew_Time ${skewMs.toFixed(1)} ms at priority ${config.priority}${after})`,
-      };
-    }
-    if (heard !== undefined) {
-      const interval = intervalMsOf(heard);
-      const { downMs } = downTimerOf(config, heard.advert.advertIntervalCs);
-      const missed = Math.floor((first.atMs - heard.atMs) / interval);
-      return {
-        ...base,
-        cause: 'down-timer',
-        previous: heard.source,
-        expectedMs,
-        text: `${period.router} takes over after its down timer: ${heard.source} silent since ${seconds(heard.atMs)}, ${missed} adverts missed (Master_Down_Interval ${downMs.toFixed(1)} ms at priority ${config.priority}, interval ${intervalText(heard.advert.advertIntervalCs)}${after})`,
-      };
-    }
-    return { ...base, ...noMasterHeard(period.router, fromMs) };
-  }
-  const heardMaster = replay.masterAddress ?? current?.router;
-  if (heardMaster === undefined) {
-    // Still on its first down timer in the replay: it started later than the replay assumes (or is an
-    // address owner); either way no Master was heard before it.
-    return { ...base, ...noMasterHeard(period.router, fromMs) };
-  }
-  const heardPriority = group.lastOf(heardMaster, first.atMs, true)?.advert.priority;
+  const within = group.within(fromMs, first.atMs).slice(-MAX_REPLAY_ADVERTS);
+  const replay = replayAsBackup(context.config, fromMs, first.atMs, within);
+  const current = otherMasterAt(period, first.atMs, all);
+  if (replay.state !== 'Master') return { ...base, ...stayedBackup(context, replay, current, fromMs) };
   return {
     ...base,
+    ...(whileAnotherAdvertises(context, replay, current) ??
+      takeoverCause(context, replay) ??
+      noMasterHeard(period.router, fromMs)),
+  };
+}
+
+/** When the router's own previous Master period ended (0: none in the capture). */
+function previousOwnEnd(period: MasterPeriod, index: number, all: readonly EndedPeriod[]): number {
+  for (let i = index - 1; i >= 0; i--) {
+    const earlier = all[i]!.period;
+    if (earlier.router === period.router && earlier.toMs <= period.fromMs) return earlier.toMs;
+  }
+  return 0;
+}
+
+/** The highest-priority other Master advertising at `atMs`, if any. */
+function otherMasterAt(period: MasterPeriod, atMs: number, all: readonly EndedPeriod[]): MasterPeriod | undefined {
+  let current: MasterPeriod | undefined;
+  for (const { period: p } of all) {
+    if (p.fromMs >= atMs) break; // in order of start
+    const open = p.router !== period.router && p.toMs >= atMs && p.end !== 'priority-0';
+    if (open && (current === undefined || p.priority > current.priority)) current = p;
+  }
+  return current;
+}
+
+/** Master while `current` still advertised: it dropped those adverts, preempted, or won the tie-break. */
+function whileAnotherAdvertises(
+  { group, period, first, config }: ElectionContext,
+  replay: Replay,
+  current: MasterPeriod | undefined,
+): Cause | undefined {
+  const currentLast = current && group.lastOf(current.router, first.atMs, true);
+  if (current === undefined || currentLast === undefined) return undefined;
+  const dropped = replay.drops.find((d) => d.advert.source === current.router);
+  if (dropped !== undefined) {
+    return {
+      cause: 'adverts-dropped',
+      previous: current.router,
+      expectedMs: replay.transitions.find((t) => t.to === 'Master')?.atMs,
+      text: `${period.router} becomes Master while ${current.router} advertises: it drops ${current.router}'s adverts (core: ${dropped.reason}${mismatchDetail(dropped.reason, config, dropped.advert)}), so its down timer runs out`,
+    };
+  }
+  const verdict = masterHears(group.configAt(currentLast), first);
+  if (verdict.stepsDown !== 'higher-priority-advert' && verdict.stepsDown !== 'tie-break-lost') return undefined;
+  const preemption = verdict.stepsDown === 'higher-priority-advert';
+  return {
+    cause: preemption ? 'preemption' : 'address-tie-break',
+    previous: current.router,
+    expectedMs: undefined,
+    text: preemption
+      ? `${period.router} preempts ${current.router}: priority ${config.priority} > ${currentLast.advert.priority} (core: ${current.router} hears it and steps down, higher-priority-advert)`
+      : `${period.router} wins the address tie-break over ${current.router}: equal priority ${config.priority}, greater address (core: tie-break-lost)`,
+  };
+}
+
+/** Master after a priority-0 advert's Skew_Time or after its down timer, as the replay says. */
+function takeoverCause({ period, first, config }: ElectionContext, replay: Replay): Cause | undefined {
+  const expectedMs = replay.transitions.filter((t) => t.to === 'Master').at(-1)?.atMs;
+  const after =
+    expectedMs === undefined
+      ? ''
+      : `; the core makes it Master at ${seconds(expectedMs)}, its first advert is ${(first.atMs - expectedMs).toFixed(1)} ms after`;
+  const stop = replay.lastStop;
+  const heard = replay.lastAccepted;
+  if (stop !== undefined && (heard === undefined || stop.atMs >= heard.atMs)) {
+    const { skewMs } = downTimerOf(config, stop.advert.advertIntervalCs);
+    return {
+      cause: 'priority-0',
+      previous: stop.source,
+      expectedMs,
+      text: `${period.router} takes over ${duration(first.atMs - stop.atMs)} after ${stop.source}'s priority-0 advert at ${seconds(stop.atMs)} (Skew_Time ${skewMs.toFixed(1)} ms at priority ${config.priority}${after})`,
+    };
+  }
+  if (heard === undefined) return undefined;
+  const interval = intervalMsOf(heard);
+  const { downMs } = downTimerOf(config, heard.advert.advertIntervalCs);
+  const missed = Math.floor((first.atMs - heard.atMs) / interval);
+  return {
+    cause: 'down-timer',
+    previous: heard.source,
+    expectedMs,
+    text: `${period.router} takes over after its down timer: ${heard.source} silent since ${seconds(heard.atMs)}, ${missed} adverts missed (Master_Down_Interval ${downMs.toFixed(1)} ms at priority ${config.priority}, interval ${intervalText(heard.advert.advertIntervalCs)}${after})`,
+  };
+}
+
+/** The core keeps it Backup, yet it advertised as Master: it cannot hear the Master (or none was heard). */
+function stayedBackup(
+  { group, period, first, config }: ElectionContext,
+  replay: Replay,
+  current: MasterPeriod | undefined,
+  fromMs: number,
+): Cause {
+  const heardMaster = replay.masterAddress ?? current?.router;
+  // Still on its first down timer in the replay: it started later than the replay assumes (or is an
+  // address owner); either way no Master was heard before it.
+  if (heardMaster === undefined) return noMasterHeard(period.router, fromMs);
+  const heardPriority = group.lastOf(heardMaster, first.atMs, true)?.advert.priority;
+  return {
     cause: 'not-hearing-master',
     previous: heardMaster,
     expectedMs: undefined,
@@ -351,7 +379,7 @@ function electionOf(group: Group, period: MasterPeriod, index: number, all: read
   };
 }
 
-function noMasterHeard(router: string, fromMs: number): Pick<Election, 'cause' | 'previous' | 'expectedMs' | 'text'> {
+function noMasterHeard(router: string, fromMs: number): Cause {
   const since = fromMs === 0 ? 'since the capture began' : `since ${seconds(fromMs)}`;
   return {
     cause: 'no-master-heard',

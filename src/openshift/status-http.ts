@@ -12,7 +12,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { RouterSnapshot } from '../core/types.js';
-import { METRICS_CONTENT_TYPE } from './metrics.js';
+import { METRICS_CONTENT_TYPE } from '../metrics/engine-metrics.js';
 
 export interface StatusSource {
   snapshot(): readonly RouterSnapshot[];

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { buildRouterConfig } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
-import { createEngineMetrics, METRICS_CONTENT_TYPE } from '../../src/openshift/metrics.js';
+import { createEngineMetrics, METRICS_CONTENT_TYPE } from '../../src/metrics/engine-metrics.js';
 import { startStatusServer, type StatusLimits, type StatusServer } from '../../src/openshift/status-http.js';
 import { fakePorts } from '../engine/fake-ports.js';
 
