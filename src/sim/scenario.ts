@@ -419,7 +419,14 @@ const FAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
   healAll: [],
 };
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+/** One event being read: its object, where it is in the file, and what its names may refer to. */
+interface FaultReader {
+  readonly o: Json;
+  readonly where: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly lans: readonly LanSpec[];
+}
+
 function parseTimedFault(
   value: unknown,
   where: string,
@@ -430,99 +437,118 @@ function parseTimedFault(
   const atMs = seconds(o.atS, `${where}.atS`, 0, 1e7);
   const kind = text(o.kind, `${where}.kind`);
   onlyKeys(o, where, ['atS', 'kind', ...(FAULT_KEYS[kind] ?? Object.values(FAULT_KEYS).flat())]);
-  const node = (): NodeSpec => {
-    const nodeName = text(o.node, `${where}.node`);
-    const found = nodes.find((n) => n.name === nodeName);
-    if (found === undefined) throw new Error(`scenario ${where}.node: no node named ${JSON.stringify(nodeName)}`);
-    return found;
-  };
-  const lan = (): string => {
-    const lanName = text(o.lan, `${where}.lan`);
-    if (!lans.some((l) => l.name === lanName))
-      throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
-    return lanName;
-  };
-  const iface = (n: NodeSpec): string => {
-    const name = text(o.interface, `${where}.interface`);
-    if (!n.interfaces.some((f) => f.name === name))
-      throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
-    return name;
-  };
-  let fault: FaultEvent;
+  return { atMs, fault: parseFault({ o, where, nodes, lans }, kind) };
+}
+
+function parseFault(r: FaultReader, kind: string): FaultEvent {
   switch (kind) {
     case 'crash':
     case 'stop':
     case 'restart':
-      fault = { kind, node: node().name };
-      break;
+      return { kind, node: faultNode(r).name };
     case 'linkDown':
     case 'linkUp': {
-      const n = node();
-      fault = { kind, node: n.name, interface: iface(n) };
-      break;
+      const n = faultNode(r);
+      return { kind, node: n.name, interface: faultInterface(r, n) };
     }
-    case 'partition': {
-      const lanName = lan();
-      const groups = list(o.groups, `${where}.groups`).map((g, i) =>
-        list(g, `${where}.groups[${i}]`).map((n, j) => {
-          const nodeName = text(n, `${where}.groups[${i}][${j}]`);
-          if (!nodes.some((x) => x.name === nodeName))
-            throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
-          return nodeName;
-        }),
-      );
-      const vrrpOnly = o.vrrpOnly === undefined ? false : bool(o.vrrpOnly, `${where}.vrrpOnly`);
-      fault = { kind, lan: lanName, groups, ...(vrrpOnly ? { vrrpOnly } : {}) };
-      break;
-    }
-    case 'oneWay': {
-      const lanName = lan();
-      const end = (field: 'from' | 'to'): string => {
-        const nodeName = text(o[field], `${where}.${field}`);
-        const found = nodes.find((n) => n.name === nodeName);
-        if (found === undefined || !found.interfaces.some((f) => f.lan === lanName)) {
-          throw new Error(`scenario ${where}.${field}: no node ${JSON.stringify(nodeName)} on ${lanName}`);
-        }
-        return nodeName;
-      };
-      const from = end('from');
-      const to = end('to');
-      if (from === to) throw new Error(`scenario ${where}: from and to are both ${from}`);
-      fault = { kind, lan: lanName, from, to };
-      break;
-    }
+    case 'partition':
+      return parsePartition(r);
+    case 'oneWay':
+      return parseOneWay(r);
     case 'heal':
-      fault = { kind, lan: lan() };
-      break;
-    case 'setPriority': {
-      const n = node();
-      const routerName = text(o.router, `${where}.router`);
-      if (!n.routers.some((r) => r.name === routerName))
-        throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
-      fault = { kind, node: n.name, router: routerName, priority: int(o.priority, `${where}.priority`, 1, 255) };
-      break;
-    }
+      return { kind, lan: faultLan(r) };
+    case 'setPriority':
+      return parseSetPriority(r);
     case 'network':
-      fault = {
-        kind,
-        lan: lan(),
-        ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
-        ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
-        ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
-        ...(o.corrupt === undefined ? {} : { corrupt: num(o.corrupt, `${where}.corrupt`, 0, 1) }),
-        ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
-        ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
-      };
-      break;
+      return parseNetwork(r);
     case 'healAll':
-      fault = { kind };
-      break;
+      return { kind };
     default:
       throw new Error(
-        `scenario ${where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, oneWay, heal, setPriority, network, healAll)`,
+        `scenario ${r.where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, oneWay, heal, setPriority, network, healAll)`,
       );
   }
-  return { atMs, fault };
+}
+
+function faultNode({ o, where, nodes }: FaultReader): NodeSpec {
+  const nodeName = text(o.node, `${where}.node`);
+  const found = nodes.find((n) => n.name === nodeName);
+  if (found === undefined) throw new Error(`scenario ${where}.node: no node named ${JSON.stringify(nodeName)}`);
+  return found;
+}
+
+function faultLan({ o, where, lans }: FaultReader): string {
+  const lanName = text(o.lan, `${where}.lan`);
+  if (!lans.some((l) => l.name === lanName))
+    throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
+  return lanName;
+}
+
+function faultInterface({ o, where }: FaultReader, n: NodeSpec): string {
+  const name = text(o.interface, `${where}.interface`);
+  if (!n.interfaces.some((f) => f.name === name))
+    throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
+  return name;
+}
+
+function parsePartition(r: FaultReader): FaultEvent {
+  const { o, where, nodes } = r;
+  const lanName = faultLan(r);
+  const groups = list(o.groups, `${where}.groups`).map((g, i) =>
+    list(g, `${where}.groups[${i}]`).map((n, j) => {
+      const nodeName = text(n, `${where}.groups[${i}][${j}]`);
+      if (!nodes.some((x) => x.name === nodeName))
+        throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
+      return nodeName;
+    }),
+  );
+  const vrrpOnly = o.vrrpOnly === undefined ? false : bool(o.vrrpOnly, `${where}.vrrpOnly`);
+  return { kind: 'partition', lan: lanName, groups, ...(vrrpOnly ? { vrrpOnly } : {}) };
+}
+
+function parseOneWay(r: FaultReader): FaultEvent {
+  const { o, where, nodes } = r;
+  const lanName = faultLan(r);
+  const end = (field: 'from' | 'to'): string => {
+    const nodeName = text(o[field], `${where}.${field}`);
+    const found = nodes.find((n) => n.name === nodeName);
+    if (found === undefined || !found.interfaces.some((f) => f.lan === lanName)) {
+      throw new Error(`scenario ${where}.${field}: no node ${JSON.stringify(nodeName)} on ${lanName}`);
+    }
+    return nodeName;
+  };
+  const from = end('from');
+  const to = end('to');
+  if (from === to) throw new Error(`scenario ${where}: from and to are both ${from}`);
+  return { kind: 'oneWay', lan: lanName, from, to };
+}
+
+function parseSetPriority(r: FaultReader): FaultEvent {
+  const { o, where } = r;
+  const n = faultNode(r);
+  const routerName = text(o.router, `${where}.router`);
+  if (!n.routers.some((x) => x.name === routerName))
+    throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
+  return {
+    kind: 'setPriority',
+    node: n.name,
+    router: routerName,
+    priority: int(o.priority, `${where}.priority`, 1, 255),
+  };
+}
+
+function parseNetwork(r: FaultReader): FaultEvent {
+  const { o, where } = r;
+  return {
+    kind: 'network',
+    lan: faultLan(r),
+    ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
+    ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
+    ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
+    ...(o.corrupt === undefined ? {} : { corrupt: num(o.corrupt, `${where}.corrupt`, 0, 1) }),
+    ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
+    ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
+  };
 }
 
 function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {

@@ -237,7 +237,6 @@ export class Simulation implements VirtualTimeSource {
     announcements: 0,
   };
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   constructor(
     private readonly scenario: Scenario,
     private readonly options: SimulationOptions,
@@ -256,68 +255,12 @@ export class Simulation implements VirtualTimeSource {
     const keyByName = new Map<string, GroupKey>();
     const members = groupMembers(scenario);
     scenario.nodes.forEach((spec, index) => {
+      // Drawn node by node, in scenario order: the clocks stream depends on it.
       const driftPpm =
         spec.driftPpm ??
         (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
-      const configs = nodeConfigs(spec, index, members);
-      const node: SimNode = {
-        index,
-        spec,
-        rate: 1 + driftPpm / 1e6,
-        driftPpm,
-        configs,
-        links: new Map(),
-        routers: [],
-        routerByName: new Map(),
-        vipOwner: new Map(),
-        holdings: new Set(),
-        alive: false,
-        incarnation: 0,
-        engine: undefined,
-        clock: undefined,
-        onPacket: undefined,
-      };
-      for (const f of spec.interfaces) {
-        const lan = this.lanByName.get(f.lan)!;
-        const link: Link = { node, spec: f, lan, up: true, group: 0, advertGroup: 0, arpView: new Map() };
-        node.links.set(f.name, link);
-        lan.links.push(link);
-      }
-      spec.routers.forEach((r, i) => {
-        const link = node.links.get(r.interface)!;
-        const keyName = groupName(spec, r);
-        let key = keyByName.get(keyName);
-        if (key === undefined) {
-          key = {
-            watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }),
-            lan: link.lan,
-            routers: [],
-          };
-          keyByName.set(keyName, key);
-          this.keys.push(key);
-          link.lan.keys.push(key);
-        }
-        const config = configs[i]!;
-        const router: SimRouter = {
-          id: `${spec.name}/${r.name}`,
-          node,
-          spec: r,
-          config,
-          link,
-          key,
-          state: 'Down',
-          effectivePriority: r.priority,
-          addressRank: addressRank(config.primaryAddress),
-          preempt: r.preempt,
-          segments: [],
-        };
-        key.routers.push(router);
-        node.routers.push(router);
-        node.routerByName.set(r.name, router);
-        for (const vip of config.virtualAddresses) node.vipOwner.set(vip, router);
-      });
-      this.nodes.push(node);
-      this.nodeByName.set(spec.name, node);
+      const node = this.addNode(spec, index, driftPpm, nodeConfigs(spec, index, members));
+      spec.routers.forEach((r, i) => this.addRouter(node, r, node.configs[i]!, keyByName));
     });
     const maxAbsDriftPpm = Math.max(0, ...this.nodes.map((n) => Math.abs(n.driftPpm)));
     for (const key of this.keys) {
@@ -339,6 +282,70 @@ export class Simulation implements VirtualTimeSource {
       this.livenessFromMs =
         scenario.livenessFromMs ?? (this.faults.length === 0 ? 0 : this.faults[this.faults.length - 1]!.atMs);
     }
+  }
+
+  /** A node and its links on their LANs; its routers come next (`addRouter`). */
+  private addNode(spec: NodeSpec, index: number, driftPpm: number, configs: readonly VirtualRouterConfig[]): SimNode {
+    const node: SimNode = {
+      index,
+      spec,
+      rate: 1 + driftPpm / 1e6,
+      driftPpm,
+      configs,
+      links: new Map(),
+      routers: [],
+      routerByName: new Map(),
+      vipOwner: new Map(),
+      holdings: new Set(),
+      alive: false,
+      incarnation: 0,
+      engine: undefined,
+      clock: undefined,
+      onPacket: undefined,
+    };
+    for (const f of spec.interfaces) {
+      const lan = this.lanByName.get(f.lan)!;
+      const link: Link = { node, spec: f, lan, up: true, group: 0, advertGroup: 0, arpView: new Map() };
+      node.links.set(f.name, link);
+      lan.links.push(link);
+    }
+    this.nodes.push(node);
+    this.nodeByName.set(spec.name, node);
+    return node;
+  }
+
+  /** A router of `node`, in the group key of its (LAN, family, VRID), made on first use. */
+  private addRouter(node: SimNode, r: RouterSpec, config: VirtualRouterConfig, keyByName: Map<string, GroupKey>): void {
+    const link = node.links.get(r.interface)!;
+    const keyName = groupName(node.spec, r);
+    let key = keyByName.get(keyName);
+    if (key === undefined) {
+      key = {
+        watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }),
+        lan: link.lan,
+        routers: [],
+      };
+      keyByName.set(keyName, key);
+      this.keys.push(key);
+      link.lan.keys.push(key);
+    }
+    const router: SimRouter = {
+      id: `${node.spec.name}/${r.name}`,
+      node,
+      spec: r,
+      config,
+      link,
+      key,
+      state: 'Down',
+      effectivePriority: r.priority,
+      addressRank: addressRank(config.primaryAddress),
+      preempt: r.preempt,
+      segments: [],
+    };
+    key.routers.push(router);
+    node.routers.push(router);
+    node.routerByName.set(r.name, router);
+    for (const vip of config.virtualAddresses) node.vipOwner.set(vip, router);
   }
 
   /** Runs the scenario to its end or to the first violation. A Simulation runs once. */
@@ -436,91 +443,92 @@ export class Simulation implements VirtualTimeSource {
     }
   }
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   private applyFault(fault: FaultEvent): void {
     const label = describeFault(fault);
     this.markers.push({ atMs: this.nowMs, label });
     this.log('FAULT', label);
     switch (fault.kind) {
       case 'crash':
-        this.takeDown(this.node(fault.node), 'crash');
-        break;
       case 'stop':
-        this.takeDown(this.node(fault.node), 'stop');
-        break;
+        return this.takeDown(this.node(fault.node), fault.kind);
       case 'restart':
-        this.restart(this.node(fault.node), 'restart');
-        break;
+        return this.restart(this.node(fault.node), 'restart');
       case 'linkDown':
       case 'linkUp':
-        this.setLink(this.node(fault.node), fault.interface, fault.kind === 'linkUp');
-        break;
-      case 'partition': {
-        const lan = this.lan(fault.lan);
-        for (const link of lan.links) {
-          const found = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
-          const group = found < 0 ? fault.groups.length : found;
-          if (fault.vrrpOnly === true) link.advertGroup = group;
-          else link.group = group;
-        }
-        this.disturbLan(lan);
-        break;
-      }
+        return this.setLink(this.node(fault.node), fault.interface, fault.kind === 'linkUp');
+      case 'partition':
+        return this.partition(fault);
       case 'oneWay': {
         const lan = this.lan(fault.lan);
         lan.oneWayCuts.add(`${fault.from}>${fault.to}`);
-        this.disturbLan(lan);
-        break;
+        return this.disturbLan(lan);
       }
       case 'heal': {
         const lan = this.lan(fault.lan);
         const wasSplit = healSplits(lan);
         this.disturbLan(lan);
         if (wasSplit) this.scheduleHealChecks(lan);
-        break;
+        return;
       }
-      case 'setPriority': {
-        const node = this.node(fault.node);
-        const router = node.routerByName.get(fault.router)!;
-        router.key.watch.disturb(this.nowMs);
-        this.dirtyKeys.add(router.key);
-        if (node.alive && node.engine !== undefined)
-          node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
-        else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
-        break;
-      }
-      case 'network': {
-        const lan = this.lan(fault.lan);
-        if (fault.loss !== undefined) lan.loss = fault.loss;
-        if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
-        if (fault.reorder !== undefined) lan.reorder = fault.reorder;
-        if (fault.corrupt !== undefined) lan.corrupt = fault.corrupt;
-        if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
-        if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
-        this.disturbLan(lan);
-        break;
-      }
-      case 'healAll': {
-        const healed: SimLan[] = [];
-        for (const lan of this.lans) {
-          // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
-          // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
-          Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
-          if (healSplits(lan)) healed.push(lan);
-          this.disturbLan(lan);
-        }
-        for (const node of this.nodes) {
-          for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
-        }
-        for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
-        for (const lan of healed) this.scheduleHealChecks(lan);
-        break;
-      }
+      case 'setPriority':
+        return this.setPriority(fault);
+      case 'network':
+        return this.changeQuality(fault);
+      case 'healAll':
+        return this.healAll();
       default: {
         const unreachable: never = fault;
         throw new Error(`unknown fault ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  private partition(fault: Extract<FaultEvent, { kind: 'partition' }>): void {
+    const lan = this.lan(fault.lan);
+    for (const link of lan.links) {
+      const found = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
+      const group = found < 0 ? fault.groups.length : found;
+      if (fault.vrrpOnly === true) link.advertGroup = group;
+      else link.group = group;
+    }
+    this.disturbLan(lan);
+  }
+
+  private setPriority(fault: Extract<FaultEvent, { kind: 'setPriority' }>): void {
+    const node = this.node(fault.node);
+    const router = node.routerByName.get(fault.router)!;
+    router.key.watch.disturb(this.nowMs);
+    this.dirtyKeys.add(router.key);
+    if (node.alive && node.engine !== undefined)
+      node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
+    else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
+  }
+
+  private changeQuality(fault: Extract<FaultEvent, { kind: 'network' }>): void {
+    const lan = this.lan(fault.lan);
+    if (fault.loss !== undefined) lan.loss = fault.loss;
+    if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
+    if (fault.reorder !== undefined) lan.reorder = fault.reorder;
+    if (fault.corrupt !== undefined) lan.corrupt = fault.corrupt;
+    if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
+    if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
+    this.disturbLan(lan);
+  }
+
+  private healAll(): void {
+    const healed: SimLan[] = [];
+    for (const lan of this.lans) {
+      // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
+      // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
+      Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
+      if (healSplits(lan)) healed.push(lan);
+      this.disturbLan(lan);
+    }
+    for (const node of this.nodes) {
+      for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
+    }
+    for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
+    for (const lan of healed) this.scheduleHealChecks(lan);
   }
 
   /** A crash (host gone, VIPs with it) or a clean stop (shutdown adverts, VIPs removed by the engine). */
