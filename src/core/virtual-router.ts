@@ -612,6 +612,11 @@ export class VirtualRouter {
         return actions;
       case 'backup':
         if (this.currentState === 'Master') {
+          // As for a higher-priority advert (higherPrioritySendAdvert): one advert of ours first, so a
+          // Master on this LAN that we were contesting (a healed partition) hears there were two and
+          // re-announces the VIPs; otherwise hosts keep our MAC for them (found by the simulator's
+          // heal check with sync groups). keepalived 2.2.7 leaves without an advert here.
+          if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(this.currentEffectivePriority));
           this.leaveMaster('Backup', 'sync-group', { sendStopAdvert: false }, nowMs, actions);
           this.masterDownAtMs = nowMs + this.masterDownMs();
         }
