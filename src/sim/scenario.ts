@@ -12,7 +12,8 @@
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
 //                             "unicast": false, "password": "secret", "initialState": "Backup",
-//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }] }],
+//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }],
+//               "syncGroups": [{ "name": "G1", "routers": ["VI_51", "VI_52"] }] }],
 //   "events": [{ "atS": 10, "kind": "crash", "node": "r1" },
 //              { "atS": 12, "kind": "partition", "lan": "lan0", "groups": [["r1"]], "vrrpOnly": true },
 //              { "atS": 14, "kind": "oneWay", "lan": "lan0", "from": "r1", "to": "r2" }],
@@ -25,6 +26,7 @@
 
 import ipaddr from 'ipaddr.js';
 import { firstUnknownKey, unknownKeyMessage } from '../model/known-keys.js';
+import type { SyncGroupDefinition } from '../core/sync-group.js';
 import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 
@@ -77,6 +79,8 @@ export interface NodeSpec {
   readonly driftPpm: number | undefined;
   readonly interfaces: readonly InterfaceSpec[];
   readonly routers: readonly RouterSpec[];
+  /** keepalived vrrp_sync_group: routers of this node that move together (SyncGroupCoordinator). */
+  readonly syncGroups: readonly SyncGroupDefinition[];
 }
 
 export type FaultEvent =
@@ -253,7 +257,7 @@ function parseLan(value: unknown, where: string): LanSpec {
 
 function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>): NodeSpec {
   const o = object(value, where);
-  onlyKeys(o, where, ['name', 'driftPpm', 'interfaces', 'routers']);
+  onlyKeys(o, where, ['name', 'driftPpm', 'interfaces', 'routers', 'syncGroups']);
   const interfaces = list(o.interfaces, `${where}.interfaces`).map((v, i) => {
     const w = `${where}.interfaces[${i}]`;
     const f = object(v, w);
@@ -295,7 +299,36 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
     driftPpm: o.driftPpm === undefined ? undefined : num(o.driftPpm, `${where}.driftPpm`, -10_000, 10_000),
     interfaces,
     routers,
+    syncGroups: parseSyncGroups(o.syncGroups, `${where}.syncGroups`, routers),
   };
+}
+
+/** A node's sync groups: two or more of its routers each, a router in one group at most. */
+function parseSyncGroups(value: unknown, where: string, routers: readonly RouterSpec[]): SyncGroupDefinition[] {
+  const groups = optionalList(value, where).map((v, i) => {
+    const w = `${where}[${i}]`;
+    const g = object(v, w);
+    onlyKeys(g, w, ['name', 'routers']);
+    const members = list(g.routers, `${w}.routers`).map((r, j) => {
+      const name = text(r, `${w}.routers[${j}]`);
+      if (!routers.some((router) => router.name === name))
+        throw new Error(`scenario ${w}.routers[${j}]: this node has no router ${JSON.stringify(name)}`);
+      return name;
+    });
+    if (members.length < 2) throw new Error(`scenario ${w}.routers: a sync group needs two routers or more`);
+    return { name: text(g.name, `${w}.name`), routers: members };
+  });
+  unique(
+    groups.map((g) => g.name),
+    where,
+    'sync group name',
+  );
+  unique(
+    groups.flatMap((g) => g.routers),
+    where,
+    'sync group member',
+  );
+  return groups;
 }
 
 const ROUTER_KEYS = [
