@@ -1,6 +1,10 @@
 // The deadlines of one virtual router, by name, as absolute times in ms. Only the timers of the current
 // state are ever set: a state change clears the whole table (VirtualRouter.transition), so no timer of
 // an old state can fire in a new one.
+//
+// The engine asks every router for its next deadline after every input, so the table is a small
+// Float64Array indexed by timer, NaN meaning "not set" (NaN <= now is false: an unset timer is never
+// due). Times are doubles either way, so nothing is rounded.
 
 /**
  * - masterDown: RFC 9568 Master_Down_Timer (Backup).
@@ -9,58 +13,53 @@
  * - secondBurst: keepalived garp_master_delay / garp_lower_prio_delay, a Master's second GARP/NA burst.
  * - announceRefresh: keepalived garp_master_refresh, a Master's periodic GARP/NA.
  */
-export type TimerName = 'masterDown' | 'adver' | 'preemptDelay' | 'secondBurst' | 'announceRefresh';
+export const Timer = { masterDown: 0, adver: 1, preemptDelay: 2, secondBurst: 3, announceRefresh: 4 } as const;
+export type TimerName = keyof typeof Timer;
+export type TimerId = (typeof Timer)[TimerName];
 
-const TIMER_NAMES: readonly TimerName[] = ['adver', 'secondBurst', 'announceRefresh', 'masterDown', 'preemptDelay'];
+const TIMER_COUNT = 5;
 
 export class TimerTable {
-  private readonly deadlines: Record<TimerName, number | undefined> = {
-    masterDown: undefined,
-    adver: undefined,
-    preemptDelay: undefined,
-    secondBurst: undefined,
-    announceRefresh: undefined,
-  };
+  private readonly deadlines = new Float64Array(TIMER_COUNT).fill(Number.NaN);
 
-  set(name: TimerName, atMs: number): void {
-    this.deadlines[name] = atMs;
+  set(timer: TimerId, atMs: number): void {
+    this.deadlines[timer] = atMs;
   }
 
-  clear(name: TimerName): void {
-    this.deadlines[name] = undefined;
+  clear(timer: TimerId): void {
+    this.deadlines[timer] = Number.NaN;
   }
 
-  get(name: TimerName): number | undefined {
-    return this.deadlines[name];
+  get(timer: TimerId): number | undefined {
+    const atMs = this.deadlines[timer]!;
+    return Number.isNaN(atMs) ? undefined : atMs;
   }
 
-  isSet(name: TimerName): boolean {
-    return this.deadlines[name] !== undefined;
+  isSet(timer: TimerId): boolean {
+    return !Number.isNaN(this.deadlines[timer]!);
   }
 
   /** Whether the timer is set and its deadline has come. */
-  due(name: TimerName, nowMs: number): boolean {
-    const atMs = this.deadlines[name];
-    return atMs !== undefined && atMs <= nowMs;
+  due(timer: TimerId, nowMs: number): boolean {
+    return this.deadlines[timer]! <= nowMs;
   }
 
-  /** Moves a running timer by `deltaMs`; a stopped one stays stopped. */
-  shift(name: TimerName, deltaMs: number): void {
-    const atMs = this.deadlines[name];
-    if (atMs !== undefined) this.deadlines[name] = atMs + deltaMs;
+  /** Moves a running timer by `deltaMs`; a stopped one stays stopped (NaN + delta is NaN). */
+  shift(timer: TimerId, deltaMs: number): void {
+    this.deadlines[timer]! += deltaMs;
   }
 
   clearAll(): void {
-    for (const name of TIMER_NAMES) this.deadlines[name] = undefined;
+    this.deadlines.fill(Number.NaN);
   }
 
-  /** The earliest deadline set, or undefined. Called after every input, so nothing is allocated. */
+  /** The earliest deadline set, or undefined. */
   earliest(): number | undefined {
-    let earliest: number | undefined;
-    for (const name of TIMER_NAMES) {
-      const atMs = this.deadlines[name];
-      if (atMs !== undefined && (earliest === undefined || atMs < earliest)) earliest = atMs;
+    let earliest = Number.NaN;
+    for (let timer = 0; timer < TIMER_COUNT; timer++) {
+      const atMs = this.deadlines[timer]!;
+      if (atMs < earliest || Number.isNaN(earliest)) earliest = atMs;
     }
-    return earliest;
+    return Number.isNaN(earliest) ? undefined : earliest;
   }
 }

@@ -62,7 +62,7 @@ import {
   type TrackedObject,
   weightedPriority,
 } from './keepalived-extensions.js';
-import { TimerTable } from './timer-table.js';
+import { Timer, TimerTable } from './timer-table.js';
 import { advertIntervalMs, masterDownIntervalMs, skewMs } from './timers.js';
 import { addressListMatches, checkAdvert, receiveChecksFor, type ReceiveChecks } from './validate.js';
 import { parseAddress } from '../wire/address.js';
@@ -195,7 +195,7 @@ export class VirtualRouter {
    * (HeadStartPort.setTakeover); any input may change it.
    */
   takeoverAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
-    const masterDownAtMs = this.timers.get('masterDown');
+    const masterDownAtMs = this.timers.get(Timer.masterDown);
     if (this.currentState !== 'Backup' || this.syncMember || masterDownAtMs === undefined) return undefined;
     if (this.nextDeadlineMs() !== masterDownAtMs) return undefined;
     return this.advertAction(this.currentEffectivePriority);
@@ -343,14 +343,14 @@ export class VirtualRouter {
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
-      this.timers.set('masterDown', nowMs + this.skewTimeMs());
+      this.timers.set(Timer.masterDown, nowMs + this.skewTimeMs());
       return;
     }
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
     if (this.preempt && lowerThanOurs && this.preemptDelayMs === 0) return; // discard
 
     if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-    this.timers.set('masterDown', nowMs + this.masterDownMs());
+    this.timers.set(Timer.masterDown, nowMs + this.masterDownMs());
     this.masterAddress = advert.sourceAddress;
     this.masterPriority = advert.priority;
     this.syncStandsBy(advert, actions);
@@ -359,9 +359,9 @@ export class VirtualRouter {
 
   /** Master_Down_Timer fired (RFC 9568 6.4.2), or a preempt_delay wait ended (keepalived). */
   private backupTimers(nowMs: number, actions: RouterAction[]): void {
-    const downDue = this.timers.due('masterDown', nowMs);
-    const preemptDue = this.timers.due('preemptDelay', nowMs);
-    if (downDue && (!preemptDue || this.timers.get('masterDown')! <= this.timers.get('preemptDelay')!)) {
+    const downDue = this.timers.due(Timer.masterDown, nowMs);
+    const preemptDue = this.timers.due(Timer.preemptDelay, nowMs);
+    if (downDue && (!preemptDue || this.timers.get(Timer.masterDown)! <= this.timers.get(Timer.preemptDelay)!)) {
       this.takeOver('master-down-timer', nowMs, actions);
     } else if (preemptDue) {
       this.preemptDelayExpired(nowMs, actions);
@@ -387,7 +387,7 @@ export class VirtualRouter {
   private masterReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
       actions.push(this.advertAction(this.currentEffectivePriority));
-      this.timers.set('adver', nowMs + advertIntervalMs(this.config.advertIntervalCs));
+      this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
       return;
     }
     const ours = this.currentEffectivePriority;
@@ -409,9 +409,9 @@ export class VirtualRouter {
 
   /** Adver_Timer fired: advertise and re-arm (RFC 9568 6.4.3); then any due GARP/NA burst. */
   private masterTimers(nowMs: number, actions: RouterAction[]): void {
-    if (this.timers.due('adver', nowMs)) {
+    if (this.timers.due(Timer.adver, nowMs)) {
       actions.push(this.advertAction(this.currentEffectivePriority));
-      this.timers.set('adver', nowMs + advertIntervalMs(this.config.advertIntervalCs));
+      this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
     }
     this.announceTimers(nowMs, actions);
   }
@@ -494,18 +494,18 @@ export class VirtualRouter {
     actions.push(this.advertAction(this.currentEffectivePriority));
     actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: acceptModeInEffect(this.config) });
     if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
-    this.timers.set('adver', nowMs + advertIntervalMs(this.config.advertIntervalCs));
+    this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
     if (announce.repeat > 0 && announce.secondBurstDelayMs > 0) {
-      this.timers.set('secondBurst', nowMs + announce.secondBurstDelayMs);
+      this.timers.set(Timer.secondBurst, nowMs + announce.secondBurstDelayMs);
       this.secondBurstCount = announce.repeat;
     }
     if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0)
-      this.timers.set('announceRefresh', nowMs + announce.refreshIntervalMs);
+      this.timers.set(Timer.announceRefresh, nowMs + announce.refreshIntervalMs);
   }
 
   /** Backup's entry action (RFC 9568 6.4.1): the Master_Down_Timer at a full Master_Down_Interval. */
   private backupEntry(nowMs: number): void {
-    this.timers.set('masterDown', nowMs + this.masterDownMs());
+    this.timers.set(Timer.masterDown, nowMs + this.masterDownMs());
   }
 
   /** The state entry actions, in one table; `transition` runs them. */
@@ -527,8 +527,8 @@ export class VirtualRouter {
    */
   private preemptDelayHeard(lowerThanOurs: boolean, nowMs: number): void {
     if (!this.preempt || this.preemptDelayMs === 0) return;
-    if (!lowerThanOurs) this.timers.clear('preemptDelay');
-    else if (!this.timers.isSet('preemptDelay')) this.timers.set('preemptDelay', nowMs + this.preemptDelayMs);
+    if (!lowerThanOurs) this.timers.clear(Timer.preemptDelay);
+    else if (!this.timers.isSet(Timer.preemptDelay)) this.timers.set(Timer.preemptDelay, nowMs + this.preemptDelayMs);
   }
 
   /**
@@ -539,7 +539,7 @@ export class VirtualRouter {
    */
   private preemptDelayExpired(nowMs: number, actions: RouterAction[]): void {
     if (this.masterPriority !== undefined && this.masterPriority >= this.currentEffectivePriority) {
-      this.timers.clear('preemptDelay');
+      this.timers.clear(Timer.preemptDelay);
     } else {
       this.takeOver('preempt-delay-expired', nowMs, actions);
     }
@@ -556,8 +556,8 @@ export class VirtualRouter {
       this.becomeMaster(reason, nowMs, actions);
       return;
     }
-    this.timers.clear('preemptDelay');
-    this.timers.set('masterDown', nowMs + this.masterDownMs());
+    this.timers.clear(Timer.preemptDelay);
+    this.timers.set(Timer.masterDown, nowMs + this.masterDownMs());
     if (this.syncWantsMaster) return;
     this.syncWantsMaster = true;
     actions.push(notice('sync-wants-master', `ready to take over (${reason}); waiting for the rest of its sync group`));
@@ -618,7 +618,7 @@ export class VirtualRouter {
     const actions: RouterAction[] = [];
     if (this.currentState !== 'Master') return actions;
     this.leaveMaster('Backup', 'vips-removed', { sendStopAdvert: true }, nowMs, actions);
-    this.timers.set('masterDown', nowMs + this.skewTimeMs());
+    this.timers.set(Timer.masterDown, nowMs + this.skewTimeMs());
     return actions;
   }
 
@@ -637,8 +637,8 @@ export class VirtualRouter {
     if (!this.lowerPriority.hear(advert.sourceAddress, theirIntervalMs, ourIntervalMs, holdOffMs, nowMs)) return;
     if (announce.lowerPriorityRepeat > 0) {
       actions.push(this.announceAction(announce.lowerPriorityRepeat));
-      if (announce.lowerPrioritySecondBurstDelayMs > 0 && !this.timers.isSet('secondBurst')) {
-        this.timers.set('secondBurst', nowMs + announce.lowerPrioritySecondBurstDelayMs);
+      if (announce.lowerPrioritySecondBurstDelayMs > 0 && !this.timers.isSet(Timer.secondBurst)) {
+        this.timers.set(Timer.secondBurst, nowMs + announce.lowerPrioritySecondBurstDelayMs);
         this.secondBurstCount = announce.lowerPriorityRepeat;
       }
     }
@@ -655,12 +655,12 @@ export class VirtualRouter {
   /** keepalived extension: a Master's second GARP/NA burst and its periodic refresh, when due. */
   private announceTimers(nowMs: number, actions: RouterAction[]): void {
     const announce = this.config.announce;
-    if (this.timers.due('secondBurst', nowMs)) {
-      this.timers.clear('secondBurst');
+    if (this.timers.due(Timer.secondBurst, nowMs)) {
+      this.timers.clear(Timer.secondBurst);
       actions.push(this.announceAction(this.secondBurstCount));
     }
-    if (this.timers.due('announceRefresh', nowMs)) {
-      this.timers.set('announceRefresh', nowMs + announce.refreshIntervalMs);
+    if (this.timers.due(Timer.announceRefresh, nowMs)) {
+      this.timers.set(Timer.announceRefresh, nowMs + announce.refreshIntervalMs);
       actions.push(this.announceAction(announce.refreshRepeat));
     }
   }
@@ -712,7 +712,7 @@ export class VirtualRouter {
     if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings)
       actions.push(notice('preempt-settings-ignored', rules.ignored));
     this.ignoredPreemptSettings = rules.ignored;
-    if (this.preemptDelayMs === 0) this.timers.clear('preemptDelay');
+    if (this.preemptDelayMs === 0) this.timers.clear(Timer.preemptDelay);
     this.reportedIntervalCs = undefined;
     this.reportedAddressMismatchFrom = undefined;
 
@@ -755,8 +755,8 @@ export class VirtualRouter {
       refresh.refreshRepeat !== old.announce.refreshRepeat
     ) {
       if (refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0)
-        this.timers.set('announceRefresh', nowMs + refresh.refreshIntervalMs);
-      else this.timers.clear('announceRefresh');
+        this.timers.set(Timer.announceRefresh, nowMs + refresh.refreshIntervalMs);
+      else this.timers.clear(Timer.announceRefresh);
     }
   }
 
@@ -801,7 +801,7 @@ export class VirtualRouter {
     if (this.currentState === 'Backup') {
       const { version } = this.config;
       this.timers.shift(
-        'masterDown',
+        Timer.masterDown,
         skewMs(version, next, this.masterAdvertIntervalCs) -
           skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs),
       );
