@@ -1,12 +1,44 @@
-// The VRRP state machine of one virtual router: every transition lives in this file, so it can be read
-// next to RFC 5798 / RFC 9568 section 6.4 (and RFC 3768 6.4 for v2) in one sitting.
+// The VRRP state machine of one virtual router, to be read next to RFC 9568 section 6.4 (RFC 5798 for
+// v3, RFC 3768 6.4 for v2). Sans-IO: `handle(input, nowMs)` returns the actions to carry out, in order;
+// deadlines are absolute times in a TimerTable, reported by `nextDeadlineMs()`. A 'timeout' input
+// before a deadline, or a second one for the same deadline, changes nothing.
 //
-// Sans-IO: `handle(input, nowMs)` returns the actions to carry out, in order; deadlines are absolute
-// times kept in state and reported by `nextDeadlineMs()`. A 'timeout' input before a deadline, or a
-// second one for the same deadline, changes nothing.
+// RFC 9568 6.4, paragraph by paragraph, and the method that does it:
+//   6.4.1 Initialize
+//     "If a Startup event is received" ............................. onStartup
+//       priority 255: send an ADVERTISEMENT, broadcast gratuitous ARP / unsolicited NA, set the
+//       Adver_Timer, go to Master ..................................... becomeMaster (ENTRY.Master)
+//       else: Master_Adver_Interval = Advertisement_Interval, set Master_Down_Timer to
+//       Master_Down_Interval, go to Backup ............................ enterBackup (ENTRY.Backup)
+//   6.4.2 Backup
+//     MUST NOT answer ARP / ND for the VIPs nor accept packets for them: the VIPs are only on a Master
+//     (the addVips / removeVips actions of ENTRY.Master and leaveMaster)
+//     "If a Shutdown event is received": cancel the Master_Down_Timer, go to Initialize .. onShutdown
+//     "If the Master_Down_Timer fires": advertise, announce, set the Adver_Timer, go to Master
+//       ............................................................. backupTimers -> takeOver
+//     "If an ADVERTISEMENT is received" .............................. backupReceives
+//       priority 0: set the Master_Down_Timer to Skew_Time
+//       preempt off or priority >= ours: (v3) adopt its interval, reset the Master_Down_Timer
+//       otherwise: discard it
+//   6.4.3 Master
+//     MUST answer ARP / ND for the VIPs, forward, accept only as owner or with Accept_Mode
+//       (acceptModeInEffect, passed with the addVips action)
+//     "If a Shutdown event is received": cancel the Adver_Timer, send an ADVERTISEMENT with priority
+//       0, go to Initialize ........................................... onShutdown -> leaveMaster
+//     "If the Adver_Timer fires": send an ADVERTISEMENT, reset the Adver_Timer .... masterTimers
+//     "If an ADVERTISEMENT is received" .............................. masterReceives
+//       priority 0: send an ADVERTISEMENT at once, reset the Adver_Timer
+//       greater priority, or equal and a greater primary address: cancel the Adver_Timer, (v3) adopt
+//       its interval, set the Master_Down_Timer, go to Backup
+//       otherwise: stay Master
+// Every state change goes through `transition`: the old state's timers are cleared (TimerTable), then
+// the new state's entry actions (ENTRY) run, then the stateChange action is emitted.
 //
-// keepalived 2.2.7 extensions, each documented where it is handled: FAULT, tracked objects with
-// weights, preempt_delay, `state MASTER`, owner conflict, announce bursts and refresh.
+// keepalived 2.2.7 extensions live in the methods marked "keepalived extension" below (and in
+// keepalived-extensions.ts): FAULT (link and tracked objects, `reevaluate`), track weights,
+// preempt_delay, `state MASTER` (`preemptRules`), vrrp_sync_group membership (`onSyncGroup`), the VIP
+// lost from under a Master (`onVipsLost`), announce bursts and refresh (`announceTimers`), answering a
+// lower-priority Master (`answerLowerPriorityMaster`), owner conflicts and reconfiguration.
 
 import {
   assertNever,
@@ -22,22 +54,23 @@ import {
   type VirtualRouterConfig,
 } from './types.js';
 import { ownedAddresses as ownedAddressesOf, placement } from './address-placement.js';
+import {
+  LOWEST_PRIORITY,
+  LowerPriorityReannounce,
+  OWNER_PRIORITY,
+  preemptRules,
+  type TrackedObject,
+  weightedPriority,
+} from './keepalived-extensions.js';
+import { Timer, TimerTable } from './timer-table.js';
 import { advertIntervalMs, masterDownIntervalMs, skewMs } from './timers.js';
 import { addressListMatches, checkAdvert, receiveChecksFor, type ReceiveChecks } from './validate.js';
 import { parseAddress } from '../wire/address.js';
 
-const OWNER_PRIORITY = 255;
 /** Priority 0 in an advert: the master is leaving (RFC 9568 5.2.4). */
 const STOP_PRIORITY = 0;
-const LOWEST_PRIORITY = 1;
-const HIGHEST_NON_OWNER_PRIORITY = 254;
-/** Shortest hold-off between two re-announcements caused by lower-priority adverts. */
-const LOWER_PRIORITY_MIN_HOLDOFF_MS = 1000;
 
-interface TrackedObject {
-  readonly up: boolean;
-  readonly weight: number;
-}
+type EntryAction = (router: VirtualRouter, nowMs: number, actions: RouterAction[]) => void;
 
 export class VirtualRouter {
   /** Replaced only by `reconfigure`, together with everything derived from it below. */
@@ -70,18 +103,14 @@ export class VirtualRouter {
   private masterPriority: number | undefined;
   private lastTransition: { readonly atMs: number; readonly reason: TransitionReason } | undefined;
 
-  // Deadlines (absolute ms). Only those of the current state are ever set.
-  private advertAtMs: number | undefined; // Master: Adver_Timer
-  private secondBurstAtMs: number | undefined; // Master: second GARP/NA burst
-  private secondBurstCount = 0; // messages per address in that burst
-  private lowerPriorityQuietUntilMs: number | undefined; // Master: no re-announcement before this
-  // Master: when each source was last heard advertising lower; a source is forgotten after a silence
-  // of three intervals, so the map only holds the routers currently advertising lower.
-  private readonly lowerPriorityHeard = new Map<string, number>();
-  private refreshAtMs: number | undefined; // Master: periodic GARP/NA refresh
-  private masterDownAtMs: number | undefined; // Backup: Master_Down_Timer
-  private startupDelayUntilMs: number | undefined; // keepalived vrrp_startup_delay (issue 13)
-  private preemptAtMs: number | undefined; // Backup: end of a preempt_delay wait
+  /** Every deadline, by name; only those of the current state are ever set. */
+  private readonly timers = new TimerTable();
+  /** Messages per address in the pending second GARP/NA burst (the 'secondBurst' timer). */
+  private secondBurstCount = 0;
+  /** Master: the routers heard advertising lower, for the re-announcement hold-off. */
+  private readonly lowerPriority = new LowerPriorityReannounce();
+  /** keepalived extension vrrp_startup_delay (issue 13): a Backup's down timer counts from here. */
+  private startupDelayUntilMs: number | undefined;
 
   // Notices are raised when a condition starts, not on every advert that repeats it.
   private reportedIntervalCs: number | undefined;
@@ -99,7 +128,7 @@ export class VirtualRouter {
     this.preemptDelayMs = rules.preemptDelayMs;
     this.ignoredPreemptSettings = rules.ignored;
     this.basePriority = config.priority;
-    this.currentEffectivePriority = this.computeEffectivePriority();
+    this.currentEffectivePriority = weightedPriority(this.basePriority, this.tracked.values());
     this.masterAdvertIntervalCs = config.advertIntervalCs;
   }
 
@@ -168,19 +197,15 @@ export class VirtualRouter {
    * (HeadStartPort.setTakeover); any input may change it.
    */
   takeoverAdvert(): Extract<RouterAction, { kind: 'sendAdvert' }> | undefined {
-    if (this.currentState !== 'Backup' || this.syncMember || this.masterDownAtMs === undefined) return undefined;
-    if (this.nextDeadlineMs() !== this.masterDownAtMs) return undefined;
+    const masterDownAtMs = this.timers.get(Timer.masterDown);
+    if (this.currentState !== 'Backup' || this.syncMember || masterDownAtMs === undefined) return undefined;
+    if (this.nextDeadlineMs() !== masterDownAtMs) return undefined;
     return this.advertAction(this.currentEffectivePriority);
   }
 
   /** Earliest pending deadline (absolute ms), or undefined. Handling 'timeout' before it changes nothing. */
   nextDeadlineMs(): number | undefined {
-    // Called after every input by the driver, so no array is built here.
-    let earliest = earlier(undefined, this.advertAtMs);
-    earliest = earlier(earliest, this.secondBurstAtMs);
-    earliest = earlier(earliest, this.refreshAtMs);
-    earliest = earlier(earliest, this.masterDownAtMs);
-    return earlier(earliest, this.preemptAtMs);
+    return this.timers.earliest();
   }
 
   snapshot(): RouterSnapshot {
@@ -197,97 +222,12 @@ export class VirtualRouter {
     };
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Reconfiguration at run time (keepalived's reload of an instance it keeps)
-
-  /**
-   * Applies a new configuration for the same router (same name, interface, VRID, family and version;
-   * anything else is a different router and throws) without leaving the current state, as keepalived
-   * 2.2.7 does on reload for an instance it keeps (restore_vrrp_state, clear_diff_vrrp):
-   * - priority: re-evaluated as `setPriority` does;
-   * - advert interval: ours from the next advert (Master) or down timer (Backup); a v3 Backup keeps
-   *   the interval it learned from its Master;
-   * - preempt, preempt_delay: from the next advert; a preempt_delay wait they no longer allow ends;
-   * - VIPs and excluded addresses: a Master removes those that left (or moved to another interface)
-   *   and adds and announces (one burst of `announce.repeat`) those that came; any other state just
-   *   remembers them for its next takeover;
-   * - announce refresh: restarted from now if its settings changed; auth, unicast peers, checks and
-   *   the primary address apply to the next packet.
-   * Returns the actions to carry out, as `handle` does.
-   */
-  reconfigure(next: VirtualRouterConfig, nowMs: number): RouterAction[] {
-    const old = this.currentConfig;
-    for (const field of ['name', 'interface', 'vrid', 'family', 'version'] as const) {
-      if (next[field] !== old[field]) {
-        throw new Error(
-          `${old.name}: cannot reconfigure ${field} in place (${String(old[field])} -> ${String(next[field])}); remove the router and add it`,
-        );
-      }
-    }
-    const actions: RouterAction[] = [];
-    this.currentConfig = next;
-    this.checks = receiveChecksFor(next);
-    this.primaryAddressBytes = parseAddress(next.primaryAddress, next.family)?.bytes;
-    this.ownedAddresses = ownedAddressesOf(next);
-    const rules = preemptRules(next);
-    this.preempt = rules.preempt;
-    this.preemptDelayMs = rules.preemptDelayMs;
-    if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings)
-      actions.push(notice('preempt-settings-ignored', rules.ignored));
-    this.ignoredPreemptSettings = rules.ignored;
-    if (this.preemptDelayMs === 0) this.preemptAtMs = undefined;
-    this.reportedIntervalCs = undefined;
-    this.reportedAddressMismatchFrom = undefined;
-
-    const learnsInterval = this.currentState === 'Backup' && next.version === 3 && this.masterAddress !== undefined;
-    if (!learnsInterval) this.masterAdvertIntervalCs = next.advertIntervalCs;
-    if (this.currentState === 'Master') {
-      this.masterAddress = next.primaryAddress;
-      this.applyVipChanges(old, next, nowMs, actions);
-    }
-    if (next.priority !== old.priority) this.basePriority = next.priority;
-    actions.push(...this.reevaluate(nowMs, undefined));
-    return actions;
-  }
-
-  /**
-   * A Master's side of a reconfiguration: the difference in its addresses (VIPs and excluded ones; an
-   * address that moved to another interface is removed from the old one and added on the new one)
-   * and the announcement settings.
-   */
-  private applyVipChanges(
-    old: VirtualRouterConfig,
-    next: VirtualRouterConfig,
-    nowMs: number,
-    actions: RouterAction[],
-  ): void {
-    const oldOwned = ownedAddressesOf(old);
-    const kept = new Set(this.ownedAddresses.map((address) => placement(next, address)));
-    const had = new Set(oldOwned.map((address) => placement(old, address)));
-    const gone = oldOwned.filter((address) => !kept.has(placement(old, address)));
-    const added = this.ownedAddresses.filter((address) => !had.has(placement(next, address)));
-    if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
-    if (added.length > 0) {
-      actions.push({ kind: 'addVips', addresses: added, acceptMode: acceptModeInEffect(next) });
-      if (next.announce.repeat > 0)
-        actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
-    }
-    const refresh = next.announce;
-    if (
-      refresh.refreshIntervalMs !== old.announce.refreshIntervalMs ||
-      refresh.refreshRepeat !== old.announce.refreshRepeat
-    ) {
-      this.refreshAtMs =
-        refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0 ? nowMs + refresh.refreshIntervalMs : undefined;
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Initialize (RFC 9568 6.4.1)
+  // =============================================================================================
+  // RFC 9568 6.4.1 Initialize
 
   /**
    * Startup. Priority 255 (address owner): Master at once. Otherwise Backup with Master_Down_Timer
-   * running, or Fault if the link or a weight-0 tracked object is already down.
+   * running, or Fault (keepalived) if the link or a weight-0 tracked object is already down.
    *
    * `initialState: 'Master'` (keepalived `state MASTER`) for a non-owner: keepalived 2.2.7 does NOT
    * go master at startup. Its vrrp_init_state() only fast-tracks an instance to master when it is
@@ -309,10 +249,10 @@ export class VirtualRouter {
     if (delayMs > 0) this.startupDelayUntilMs = nowMs + delayMs;
     if (fault !== undefined) {
       this.enterFault(fault, nowMs, actions);
-    } else if (this.currentEffectivePriority === OWNER_PRIORITY && delayMs > 0) {
-      // keepalived: the owner waits out the delay as a Backup whose down timer is (almost) zero.
-      this.moveTo('Backup', 'startup', nowMs, actions);
-      this.masterDownAtMs = this.startupDelayUntilMs;
+    } else if (this.currentEffectivePriority === OWNER_PRIORITY && this.startupDelayUntilMs !== undefined) {
+      // keepalived extension: the owner waits out the delay as a Backup whose down timer is (almost) zero.
+      this.enterBackup('startup', nowMs, actions);
+      this.timers.set(Timer.masterDown, this.startupDelayUntilMs);
     } else if (this.currentEffectivePriority === OWNER_PRIORITY) {
       this.becomeMaster('startup-owner', nowMs, actions);
     } else {
@@ -336,30 +276,15 @@ export class VirtualRouter {
         return actions;
       case 'Backup':
       case 'Fault':
-        this.moveTo('Initialize', 'shutdown', nowMs, actions);
+        this.transition('Initialize', 'shutdown', nowMs, actions);
         return actions;
       default:
         return assertNever(this.currentState);
     }
   }
 
-  /**
-   * A VIP vanished from under a Master (`ip addr del`, a network manager). keepalived 2.2.7 steps down:
-   * priority-0 advert, the remaining VIPs removed, Backup with the down timer at Skew_Time, so that
-   * unless a Backup takes over first it becomes Master again a moment later with every VIP re-added
-   * and announced. Peers see an ordinary hand-over, never a Master without its address.
-   */
-  private onVipsLost(nowMs: number): RouterAction[] {
-    const actions: RouterAction[] = [];
-    if (this.currentState !== 'Master') return actions;
-    this.leaveMaster('Backup', 'vips-removed', { sendStopAdvert: true }, nowMs, actions);
-    this.masterDownAtMs =
-      nowMs + skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
-    return actions;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Receiving an advertisement
+  // =============================================================================================
+  // Receiving an advertisement (RFC 9568 7.1 checks, then 6.4.2 / 6.4.3 by state)
 
   private onAdvert(advert: ReceivedAdvert, nowMs: number): RouterAction[] {
     // Not running: the advert is not ours to judge, and is not counted.
@@ -414,43 +339,45 @@ export class VirtualRouter {
     }
   }
 
+  // =============================================================================================
+  // RFC 9568 6.4.2 Backup
+
   /**
    * Backup (RFC 9568 6.4.2, RFC 3768 6.4.2):
    * - priority 0: the master is leaving; set Master_Down_Timer to Skew_Time.
    * - preempt off, or priority >= ours: accept; (v3) adopt the master's interval; reset the timer.
    * - otherwise (preempt on, lower priority): discard, so the timer runs out and we take over.
-   * preempt_delay (keepalived): a lower-priority advert is accepted as if we did not preempt, and
-   * the first one starts the wait; an advert of equal or higher priority cancels it. The wait starts
-   * afresh in every Backup period (startup, after Fault, after losing Master), as in keepalived 2.2.7,
-   * where preempt_time is cleared on entering BACKUP. One difference: when the wait ends we take
-   * over at once ('preempt-delay-expired'); keepalived instead starts discarding the lower adverts and
-   * takes over when its down timer runs out, up to one Master_Down_Interval later.
+   * With a preempt_delay (keepalived) a lower-priority advert is accepted too (`preemptDelayHeard`).
    */
   private backupReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
-      this.masterDownAtMs = this.downTimerAt(
-        nowMs,
-        skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs),
-      );
+      this.timers.set(Timer.masterDown, this.downTimerAt(nowMs, this.skewTimeMs()));
       return;
     }
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
-    const waitingToPreempt = this.preempt && this.preemptDelayMs > 0 && lowerThanOurs;
-    if (this.preempt && lowerThanOurs && !waitingToPreempt) return; // discard
+    if (this.preempt && lowerThanOurs && this.preemptDelayMs === 0) return; // discard
 
     if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
+    this.timers.set(Timer.masterDown, this.downTimerAt(nowMs, this.masterDownMs()));
     this.masterAddress = advert.sourceAddress;
     this.masterPriority = advert.priority;
-    if (this.syncWantsMaster) {
-      this.syncWantsMaster = false;
-      actions.push(notice('sync-stands-by', `heard the master ${advert.sourceAddress}`));
-    }
-    if (this.preempt && this.preemptDelayMs > 0) {
-      if (!lowerThanOurs) this.preemptAtMs = undefined;
-      else if (this.preemptAtMs === undefined) this.preemptAtMs = nowMs + this.preemptDelayMs;
+    this.syncStandsBy(advert, actions);
+    this.preemptDelayHeard(lowerThanOurs, nowMs);
+  }
+
+  /** Master_Down_Timer fired (RFC 9568 6.4.2), or a preempt_delay wait ended (keepalived). */
+  private backupTimers(nowMs: number, actions: RouterAction[]): void {
+    const downDue = this.timers.due(Timer.masterDown, nowMs);
+    const preemptDue = this.timers.due(Timer.preemptDelay, nowMs);
+    if (downDue && (!preemptDue || this.timers.get(Timer.masterDown)! <= this.timers.get(Timer.preemptDelay)!)) {
+      this.takeOver('master-down-timer', nowMs, actions);
+    } else if (preemptDue) {
+      this.preemptDelayExpired(nowMs, actions);
     }
   }
+
+  // =============================================================================================
+  // RFC 9568 6.4.3 Master
 
   /**
    * Master (RFC 9568 6.4.3, RFC 3768 6.4.3):
@@ -458,7 +385,8 @@ export class VirtualRouter {
    * - higher priority, or equal priority and a greater primary address (unsigned, network byte
    *   order): become Backup, taking the new master's interval (v3). No priority-0 advert.
    * - lower priority (or equal and a smaller address): stay Master and advertise at once so the
-   *   other router hears us (RFC 9568; keepalived does the same unless lower_prio_no_advert).
+   *   other router hears us (RFC 9568; keepalived does the same unless lower_prio_no_advert), and
+   *   re-announce (keepalived, `answerLowerPriorityMaster`).
    * Owner conflict (two routers claim priority 255): RFC 9568's rule as for any equal priority, the
    * greater primary address stays Master, the other becomes a Backup that keeps its 255; either one
    * reports it (notice owner-conflict). keepalived instead lowers the owner that hears the other
@@ -467,72 +395,35 @@ export class VirtualRouter {
   private masterReceives(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     if (advert.priority === STOP_PRIORITY) {
       actions.push(this.advertAction(this.currentEffectivePriority));
-      this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
+      this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
       return;
     }
     const ours = this.currentEffectivePriority;
     const tieLost = advert.priority === ours && this.compareWithPrimary(advert.sourceAddress) > 0;
-    if (advert.priority === OWNER_PRIORITY && ours === OWNER_PRIORITY) {
-      const outcome = tieLost
-        ? 'its primary address is greater: we step down'
-        : 'our primary address is greater: we stay Master';
-      actions.push(notice('owner-conflict', `${advert.sourceAddress} also claims priority 255; ${outcome}`));
-    }
+    this.noticeOwnerConflict(advert, tieLost, actions);
     if (advert.priority > ours || tieLost) {
+      // keepalived higher_prio_send_advert: see VirtualRouterConfig.higherPrioritySendAdvert.
       if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(ours));
       if (this.config.version === 3) this.masterAdvertIntervalCs = advert.advertIntervalCs;
-      this.leaveMaster(
-        'Backup',
-        tieLost ? 'tie-break-lost' : 'higher-priority-advert',
-        { sendStopAdvert: false },
-        nowMs,
-        actions,
-      );
-      this.masterDownAtMs = nowMs + this.masterDownMs();
+      const reason = tieLost ? 'tie-break-lost' : 'higher-priority-advert';
+      this.leaveMaster('Backup', reason, { sendStopAdvert: false }, nowMs, actions);
       this.masterAddress = advert.sourceAddress;
       this.masterPriority = advert.priority;
       return;
     }
-    // Another router thinks it is Master too. Advertise at once so it steps down (RFC 9568), and
-    // announce the VIPs again (keepalived's garp_lower_prio_*): hosts may have learnt its MAC for our
-    // VIPs while there were two Masters, and would keep sending to it after it steps down (a known
-    // field failure). A router that keeps advertising lower (it cannot hear us) gets our advert every
-    // time, but the announcement and the notice at most once per hold-off, and a pending second burst
-    // is never pushed back. The hold-off covers a source's regular stream of lower adverts only (about
-    // one interval apart). Anything else is a new claim hosts may have learnt since we announced: a
-    // source never heard or silent for three intervals (a partition healed), or one advertising sooner
-    // than its interval, which a router does when it steps down or re-announces itself on hearing a
-    // third, lower Master (three Masters meeting): announce at once.
-    if (this.config.lowerPriorityNoAdvert !== true) actions.push(this.advertAction(ours)); // issue 13
-    const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
-    const streamMs = 3 * Math.max(theirIntervalMs, advertIntervalMs(this.config.advertIntervalCs));
-    for (const [source, atMs] of this.lowerPriorityHeard)
-      if (nowMs - atMs > streamMs) this.lowerPriorityHeard.delete(source);
-    const lastHeardMs = this.lowerPriorityHeard.get(advert.sourceAddress);
-    this.lowerPriorityHeard.set(advert.sourceAddress, nowMs);
-    const regular = lastHeardMs !== undefined && nowMs - lastHeardMs >= theirIntervalMs / 2;
-    if (regular && this.lowerPriorityQuietUntilMs !== undefined && nowMs < this.lowerPriorityQuietUntilMs) return;
-    const announce = this.config.announce;
-    this.lowerPriorityQuietUntilMs =
-      nowMs + Math.max(announce.lowerPrioritySecondBurstDelayMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
-    if (announce.lowerPriorityRepeat > 0) {
-      actions.push(this.announceAction(announce.lowerPriorityRepeat));
-      if (announce.lowerPrioritySecondBurstDelayMs > 0 && this.secondBurstAtMs === undefined) {
-        this.secondBurstAtMs = nowMs + announce.lowerPrioritySecondBurstDelayMs;
-        this.secondBurstCount = announce.lowerPriorityRepeat;
-      }
-    }
-    const what = lowerPriorityAnswer(this.config.lowerPriorityNoAdvert === true, announce.lowerPriorityRepeat > 0);
-    actions.push(
-      notice(
-        'lower-priority-master',
-        `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: ${what}`,
-      ),
-    );
+    // keepalived extension lower_prio_no_advert (issue 13): no advert at once.
+    if (this.config.lowerPriorityNoAdvert !== true) actions.push(this.advertAction(ours));
+    this.answerLowerPriorityMaster(advert, nowMs, actions);
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Timers
+  /** Adver_Timer fired: advertise and re-arm (RFC 9568 6.4.3); then any due GARP/NA burst. */
+  private masterTimers(nowMs: number, actions: RouterAction[]): void {
+    if (this.timers.due(Timer.adver, nowMs)) {
+      actions.push(this.advertAction(this.currentEffectivePriority));
+      this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
+    }
+    this.announceTimers(nowMs, actions);
+  }
 
   private onTimeout(nowMs: number): RouterAction[] {
     const actions: RouterAction[] = [];
@@ -551,57 +442,153 @@ export class VirtualRouter {
     }
   }
 
-  /** Adver_Timer fired: advertise and re-arm (RFC 9568 6.4.3); then any due GARP/NA burst. */
-  private masterTimers(nowMs: number, actions: RouterAction[]): void {
-    if (this.advertAtMs !== undefined && this.advertAtMs <= nowMs) {
-      actions.push(this.advertAction(this.currentEffectivePriority));
-      this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
-    }
-    const announce = this.config.announce;
-    if (this.secondBurstAtMs !== undefined && this.secondBurstAtMs <= nowMs) {
-      this.secondBurstAtMs = undefined;
-      actions.push(this.announceAction(this.secondBurstCount));
-    }
-    if (this.refreshAtMs !== undefined && this.refreshAtMs <= nowMs) {
-      this.refreshAtMs = nowMs + announce.refreshIntervalMs;
-      actions.push(this.announceAction(announce.refreshRepeat));
-    }
+  // =============================================================================================
+  // Entering and leaving states
+
+  /** Becoming Master (RFC 9568 6.4.1 / 6.4.2): see ENTRY.Master. */
+  private becomeMaster(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+    this.transition('Master', reason, nowMs, actions);
   }
 
-  /** Master_Down_Timer fired (RFC 9568 6.4.2), or a preempt_delay wait ended. */
-  private backupTimers(nowMs: number, actions: RouterAction[]): void {
-    const downDue = this.masterDownAtMs !== undefined && this.masterDownAtMs <= nowMs;
-    const preemptDue = this.preemptAtMs !== undefined && this.preemptAtMs <= nowMs;
-    if (downDue && (!preemptDue || this.masterDownAtMs! <= this.preemptAtMs!)) {
-      this.takeOver('master-down-timer', nowMs, actions);
-    } else if (preemptDue) {
-      // Our priority may have fallen during the wait: preempt only if we still outrank the master.
-      if (this.masterPriority !== undefined && this.masterPriority >= this.currentEffectivePriority) {
-        this.preemptAtMs = undefined;
-      } else {
-        this.takeOver('preempt-delay-expired', nowMs, actions);
-      }
+  /** Backup with a full Master_Down_Interval (RFC 9568 6.4.1): see ENTRY.Backup. */
+  private enterBackup(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+    this.transition('Backup', reason, nowMs, actions);
+  }
+
+  private enterFault(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+    this.transition('Fault', reason, nowMs, actions);
+  }
+
+  /** Leaving Master: (Fault, shutdown) a priority-0 advert, then the VIPs go, then the stateChange. */
+  private leaveMaster(
+    to: 'Backup' | 'Fault' | 'Initialize',
+    reason: TransitionReason,
+    options: { readonly sendStopAdvert: boolean },
+    nowMs: number,
+    actions: RouterAction[],
+  ): void {
+    if (options.sendStopAdvert) actions.push(this.advertAction(STOP_PRIORITY));
+    actions.push({ kind: 'removeVips', addresses: this.ownedAddresses });
+    this.transition(to, reason, nowMs, actions);
+  }
+
+  /**
+   * Every state change: the old state's timers are cancelled, the new state's entry actions run
+   * (ENTRY), and the stateChange comes last (for a Master once its VIPs are in place, as keepalived
+   * runs notify_master).
+   */
+  private transition(to: RouterState, reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
+    const from = this.currentState;
+    this.timers.clearAll();
+    this.lowerPriority.reset();
+    this.currentState = to;
+    this.masterAddress = undefined;
+    this.masterPriority = undefined;
+    VirtualRouter.ENTRY[to](this, nowMs, actions);
+    this.lastTransition = { atMs: nowMs, reason };
+    this.syncWantsMaster = false;
+    actions.push({ kind: 'stateChange', from, to, reason, priority: this.currentEffectivePriority });
+  }
+
+  /**
+   * Master's entry actions (RFC 9568 6.4.1 / 6.4.2): advertise first, so the old master (if any) steps
+   * down before our gratuitous ARPs move the traffic, then add the VIPs and announce them (keepalived:
+   * `garp_master_repeat` now, again after `garp_master_delay`, then every `garp_master_refresh`).
+   */
+  private masterEntry(nowMs: number, actions: RouterAction[]): void {
+    this.masterAdvertIntervalCs = this.config.advertIntervalCs;
+    // As Master the current master is us: status shows our own address, as keepalived does.
+    this.masterAddress = this.config.primaryAddress;
+    const announce = this.config.announce;
+    actions.push(this.advertAction(this.currentEffectivePriority));
+    actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: acceptModeInEffect(this.config) });
+    if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
+    this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
+    if (announce.repeat > 0 && announce.secondBurstDelayMs > 0) {
+      this.timers.set(Timer.secondBurst, nowMs + announce.secondBurstDelayMs);
+      this.secondBurstCount = announce.repeat;
+    }
+    if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0)
+      this.timers.set(Timer.announceRefresh, nowMs + announce.refreshIntervalMs);
+  }
+
+  /** Backup's entry action (RFC 9568 6.4.1): the Master_Down_Timer at a full Master_Down_Interval. */
+  private backupEntry(nowMs: number): void {
+    this.timers.set(Timer.masterDown, this.downTimerAt(nowMs, this.masterDownMs()));
+  }
+
+  /**
+   * keepalived extension: when a Backup's down timer of `ms` set now runs out. Inside vrrp_startup_delay
+   * it counts from the end of the delay, as keepalived's vrrp_init_instance_sands does (issue 13).
+   */
+  private downTimerAt(nowMs: number, ms: number): number {
+    if (this.startupDelayUntilMs === undefined || nowMs >= this.startupDelayUntilMs) return nowMs + ms;
+    return this.startupDelayUntilMs + ms;
+  }
+
+  /** The state entry actions, in one table; `transition` runs them. */
+  private static readonly ENTRY: { readonly [S in RouterState]: EntryAction } = {
+    Initialize: () => undefined,
+    Backup: (router, nowMs) => router.backupEntry(nowMs),
+    Master: (router, nowMs, actions) => router.masterEntry(nowMs, actions),
+    Fault: () => undefined,
+  };
+
+  // =============================================================================================
+  // keepalived extensions: everything below is beyond RFC 9568 6.4
+
+  /**
+   * keepalived extension (preempt_delay): a lower-priority advert is accepted as if we did not
+   * preempt, and the first one starts the wait; an advert of equal or higher priority cancels it. The
+   * wait starts afresh in every Backup period (startup, after Fault, after losing Master), as in
+   * keepalived 2.2.7, where preempt_time is cleared on entering BACKUP.
+   */
+  private preemptDelayHeard(lowerThanOurs: boolean, nowMs: number): void {
+    if (!this.preempt || this.preemptDelayMs === 0) return;
+    if (!lowerThanOurs) this.timers.clear(Timer.preemptDelay);
+    else if (!this.timers.isSet(Timer.preemptDelay)) this.timers.set(Timer.preemptDelay, nowMs + this.preemptDelayMs);
+  }
+
+  /**
+   * keepalived extension (preempt_delay): the wait ended. Our priority may have fallen during the
+   * wait: preempt only if we still outrank the master. One difference from keepalived: we take over at
+   * once ('preempt-delay-expired'); keepalived instead starts discarding the lower adverts and takes
+   * over when its down timer runs out, up to one Master_Down_Interval later.
+   */
+  private preemptDelayExpired(nowMs: number, actions: RouterAction[]): void {
+    if (this.masterPriority !== undefined && this.masterPriority >= this.currentEffectivePriority) {
+      this.timers.clear(Timer.preemptDelay);
+    } else {
+      this.takeOver('preempt-delay-expired', nowMs, actions);
     }
   }
 
   /**
-   * A Backup's timer says take over. A sync group member only says it is ready and waits (keepalived
-   * vrrp_sync_can_goto_master: "prefer backup state to avoid thrashing"), asking again after another
-   * Master_Down_Interval; the group's 'master' input makes it take over.
+   * A Backup's timer says take over (RFC 9568 6.4.2). keepalived extension (vrrp_sync_group): a sync
+   * group member only says it is ready and waits (keepalived vrrp_sync_can_goto_master: "prefer
+   * backup state to avoid thrashing"), asking again after another Master_Down_Interval; the group's
+   * 'master' input makes it take over.
    */
   private takeOver(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
     if (!this.syncMember) {
       this.becomeMaster(reason, nowMs, actions);
       return;
     }
-    this.preemptAtMs = undefined;
-    this.masterDownAtMs = nowMs + this.masterDownMs();
+    this.timers.clear(Timer.preemptDelay);
+    this.timers.set(Timer.masterDown, nowMs + this.masterDownMs());
     if (this.syncWantsMaster) return;
     this.syncWantsMaster = true;
     actions.push(notice('sync-wants-master', `ready to take over (${reason}); waiting for the rest of its sync group`));
   }
 
-  /** keepalived vrrp_sync_group: what the engine-side coordinator decided for this member. */
+  /** keepalived extension (vrrp_sync_group): a member waiting for its group heard a master. */
+  private syncStandsBy(advert: ReceivedAdvert, actions: RouterAction[]): void {
+    if (!this.syncWantsMaster) return;
+    this.syncWantsMaster = false;
+    actions.push(notice('sync-stands-by', `heard the master ${advert.sourceAddress}`));
+  }
+
+  /** keepalived extension (vrrp_sync_group): what the group's coordinator decided for this member. */
   private onSyncGroup(command: SyncGroupCommand, nowMs: number): RouterAction[] {
     const actions: RouterAction[] = [];
     switch (command) {
@@ -621,8 +608,12 @@ export class VirtualRouter {
         return actions;
       case 'backup':
         if (this.currentState === 'Master') {
+          // As for a higher-priority advert (higherPrioritySendAdvert): one advert of ours first, so a
+          // Master on this LAN that we were contesting (a healed partition) hears there were two and
+          // re-announces the VIPs; otherwise hosts keep our MAC for them (found by the simulator's
+          // heal check with sync groups). keepalived 2.2.7 leaves without an advert here.
+          if (this.config.higherPrioritySendAdvert) actions.push(this.advertAction(this.currentEffectivePriority));
           this.leaveMaster('Backup', 'sync-group', { sendStopAdvert: false }, nowMs, actions);
-          this.masterDownAtMs = nowMs + this.masterDownMs();
         }
         return actions;
       case 'fault':
@@ -634,8 +625,161 @@ export class VirtualRouter {
     }
   }
 
+  /**
+   * keepalived extension: a VIP vanished from under a Master (`ip addr del`, a network manager).
+   * keepalived 2.2.7 steps down: priority-0 advert, the remaining VIPs removed, Backup with the down
+   * timer at Skew_Time, so that unless a Backup takes over first it becomes Master again a moment
+   * later with every VIP re-added and announced. Peers see an ordinary hand-over, never a Master
+   * without its address.
+   */
+  private onVipsLost(nowMs: number): RouterAction[] {
+    const actions: RouterAction[] = [];
+    if (this.currentState !== 'Master') return actions;
+    this.leaveMaster('Backup', 'vips-removed', { sendStopAdvert: true }, nowMs, actions);
+    this.timers.set(Timer.masterDown, nowMs + this.skewTimeMs());
+    return actions;
+  }
+
+  /**
+   * keepalived extension (garp_lower_prio_*): another router thinks it is Master too and advertises
+   * lower; RFC 9568's advert has gone out. Announce the VIPs again: hosts may have learnt its MAC for
+   * our VIPs while there were two Masters, and would keep sending to it after it steps down (a known
+   * field failure). At most once per hold-off for a source's regular stream (LowerPriorityReannounce),
+   * and a pending second burst is never pushed back.
+   */
+  private answerLowerPriorityMaster(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
+    const announce = this.config.announce;
+    const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
+    const ourIntervalMs = advertIntervalMs(this.config.advertIntervalCs);
+    const holdOffMs = announce.lowerPrioritySecondBurstDelayMs;
+    if (!this.lowerPriority.hear(advert.sourceAddress, theirIntervalMs, ourIntervalMs, holdOffMs, nowMs)) return;
+    if (announce.lowerPriorityRepeat > 0) {
+      actions.push(this.announceAction(announce.lowerPriorityRepeat));
+      if (announce.lowerPrioritySecondBurstDelayMs > 0 && !this.timers.isSet(Timer.secondBurst)) {
+        this.timers.set(Timer.secondBurst, nowMs + announce.lowerPrioritySecondBurstDelayMs);
+        this.secondBurstCount = announce.lowerPriorityRepeat;
+      }
+    }
+    const what = lowerPriorityAnswer(this.config.lowerPriorityNoAdvert === true, announce.lowerPriorityRepeat > 0);
+    const ours = this.currentEffectivePriority;
+    actions.push(
+      notice(
+        'lower-priority-master',
+        `advert from ${advert.sourceAddress} with priority ${advert.priority}, ours ${ours}: ${what}`,
+      ),
+    );
+  }
+
+  /** keepalived extension: a Master's second GARP/NA burst and its periodic refresh, when due. */
+  private announceTimers(nowMs: number, actions: RouterAction[]): void {
+    const announce = this.config.announce;
+    if (this.timers.due(Timer.secondBurst, nowMs)) {
+      this.timers.clear(Timer.secondBurst);
+      actions.push(this.announceAction(this.secondBurstCount));
+    }
+    if (this.timers.due(Timer.announceRefresh, nowMs)) {
+      this.timers.set(Timer.announceRefresh, nowMs + announce.refreshIntervalMs);
+      actions.push(this.announceAction(announce.refreshRepeat));
+    }
+  }
+
+  /** keepalived extension: two routers claim priority 255 (see `masterReceives`). */
+  private noticeOwnerConflict(advert: ReceivedAdvert, tieLost: boolean, actions: RouterAction[]): void {
+    if (advert.priority !== OWNER_PRIORITY || this.currentEffectivePriority !== OWNER_PRIORITY) return;
+    const outcome = tieLost
+      ? 'its primary address is greater: we step down'
+      : 'our primary address is greater: we stay Master';
+    actions.push(notice('owner-conflict', `${advert.sourceAddress} also claims priority 255; ${outcome}`));
+  }
+
   // ---------------------------------------------------------------------------------------------
-  // Link, tracked objects and priority (keepalived FAULT and track weights)
+  // keepalived extension: reconfiguration at run time (keepalived's reload of an instance it keeps)
+
+  /**
+   * Applies a new configuration for the same router (same name, interface, VRID, family and version;
+   * anything else is a different router and throws) without leaving the current state, as keepalived
+   * 2.2.7 does on reload for an instance it keeps (restore_vrrp_state, clear_diff_vrrp):
+   * - priority: re-evaluated as `setPriority` does;
+   * - advert interval: ours from the next advert (Master) or down timer (Backup); a v3 Backup keeps
+   *   the interval it learned from its Master;
+   * - preempt, preempt_delay: from the next advert; a preempt_delay wait they no longer allow ends;
+   * - VIPs and excluded addresses: a Master removes those that left (or moved to another interface)
+   *   and adds and announces (one burst of `announce.repeat`) those that came; any other state just
+   *   remembers them for its next takeover;
+   * - announce refresh: restarted from now if its settings changed; auth, unicast peers, checks and
+   *   the primary address apply to the next packet.
+   * Returns the actions to carry out, as `handle` does.
+   */
+  reconfigure(next: VirtualRouterConfig, nowMs: number): RouterAction[] {
+    const old = this.currentConfig;
+    for (const field of ['name', 'interface', 'vrid', 'family', 'version'] as const) {
+      if (next[field] !== old[field]) {
+        throw new Error(
+          `${old.name}: cannot reconfigure ${field} in place (${String(old[field])} -> ${String(next[field])}); remove the router and add it`,
+        );
+      }
+    }
+    const actions: RouterAction[] = [];
+    this.currentConfig = next;
+    this.checks = receiveChecksFor(next);
+    this.primaryAddressBytes = parseAddress(next.primaryAddress, next.family)?.bytes;
+    this.ownedAddresses = ownedAddressesOf(next);
+    const rules = preemptRules(next);
+    this.preempt = rules.preempt;
+    this.preemptDelayMs = rules.preemptDelayMs;
+    if (rules.ignored !== undefined && rules.ignored !== this.ignoredPreemptSettings)
+      actions.push(notice('preempt-settings-ignored', rules.ignored));
+    this.ignoredPreemptSettings = rules.ignored;
+    if (this.preemptDelayMs === 0) this.timers.clear(Timer.preemptDelay);
+    this.reportedIntervalCs = undefined;
+    this.reportedAddressMismatchFrom = undefined;
+
+    const learnsInterval = this.currentState === 'Backup' && next.version === 3 && this.masterAddress !== undefined;
+    if (!learnsInterval) this.masterAdvertIntervalCs = next.advertIntervalCs;
+    if (this.currentState === 'Master') {
+      this.masterAddress = next.primaryAddress;
+      this.applyVipChanges(old, next, nowMs, actions);
+    }
+    if (next.priority !== old.priority) this.basePriority = next.priority;
+    actions.push(...this.reevaluate(nowMs, undefined));
+    return actions;
+  }
+
+  /**
+   * A Master's side of a reconfiguration: the difference in its addresses (VIPs and excluded ones; an
+   * address that moved to another interface is removed from the old one and added on the new one)
+   * and the announcement settings.
+   */
+  private applyVipChanges(
+    old: VirtualRouterConfig,
+    next: VirtualRouterConfig,
+    nowMs: number,
+    actions: RouterAction[],
+  ): void {
+    const oldOwned = ownedAddressesOf(old);
+    const kept = new Set(this.ownedAddresses.map((address) => placement(next, address)));
+    const had = new Set(oldOwned.map((address) => placement(old, address)));
+    const gone = oldOwned.filter((address) => !kept.has(placement(old, address)));
+    const added = this.ownedAddresses.filter((address) => !had.has(placement(next, address)));
+    if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
+    if (added.length > 0) {
+      actions.push({ kind: 'addVips', addresses: added, acceptMode: acceptModeInEffect(next) });
+      if (next.announce.repeat > 0)
+        actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
+    }
+    const refresh = next.announce;
+    if (
+      refresh.refreshIntervalMs !== old.announce.refreshIntervalMs ||
+      refresh.refreshRepeat !== old.announce.refreshRepeat
+    ) {
+      if (refresh.refreshRepeat > 0 && refresh.refreshIntervalMs > 0)
+        this.timers.set(Timer.announceRefresh, nowMs + refresh.refreshIntervalMs);
+      else this.timers.clear(Timer.announceRefresh);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // keepalived extension: link, tracked objects and priority (FAULT and track weights)
 
   /**
    * Recomputes the effective priority and the fault condition after a link, track or priority
@@ -666,31 +810,19 @@ export class VirtualRouter {
     return actions;
   }
 
-  /**
-   * keepalived weights: weight > 0 adds while up, weight < 0 subtracts while down, weight 0 only
-   * faults. The result is clamped to 1..254; the owner's 255 never moves.
-   */
-  private computeEffectivePriority(): number {
-    if (this.basePriority === OWNER_PRIORITY) return OWNER_PRIORITY;
-    let priority = this.basePriority;
-    for (const track of this.tracked.values()) {
-      if (track.weight > 0 && track.up) priority += track.weight;
-      else if (track.weight < 0 && !track.up) priority += track.weight;
-    }
-    return Math.min(HIGHEST_NON_OWNER_PRIORITY, Math.max(LOWEST_PRIORITY, priority));
-  }
-
   private updateEffectivePriority(actions: RouterAction[]): void {
-    const next = this.computeEffectivePriority();
+    const next = weightedPriority(this.basePriority, this.tracked.values());
     if (next === this.currentEffectivePriority) return;
     actions.push({ kind: 'priorityChange', from: this.currentEffectivePriority, to: next });
     // A Backup's running down timer moves by the change in Skew_Time, so it stays "last advert +
     // Master_Down_Interval at our current priority" (keepalived vrrp_set_effective_priority).
-    if (this.currentState === 'Backup' && this.masterDownAtMs !== undefined) {
+    if (this.currentState === 'Backup') {
       const { version } = this.config;
-      this.masterDownAtMs +=
+      this.timers.shift(
+        Timer.masterDown,
         skewMs(version, next, this.masterAdvertIntervalCs) -
-        skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+          skewMs(version, this.currentEffectivePriority, this.masterAdvertIntervalCs),
+      );
     }
     this.currentEffectivePriority = next;
   }
@@ -721,111 +853,18 @@ export class VirtualRouter {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Entering and leaving states
-
-  /**
-   * Becoming Master (RFC 9568 6.4.1 / 6.4.2): advertise first, so the old master (if any) steps down
-   * before our gratuitous ARPs move the traffic, then add the VIPs and announce them (keepalived:
-   * `garp_master_repeat` now, again after `garp_master_delay`, then every `garp_master_refresh`).
-   * The stateChange comes last, once the VIPs are in place, as keepalived runs notify_master.
-   */
-  private becomeMaster(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
-    const from = this.currentState;
-    this.clearDeadlines();
-    this.currentState = 'Master';
-    this.masterAdvertIntervalCs = this.config.advertIntervalCs;
-    // As Master the current master is us: status shows our own address, as keepalived does.
-    this.masterAddress = this.config.primaryAddress;
-    this.masterPriority = undefined;
-
-    const announce = this.config.announce;
-    actions.push(this.advertAction(this.currentEffectivePriority));
-    actions.push({ kind: 'addVips', addresses: this.ownedAddresses, acceptMode: acceptModeInEffect(this.config) });
-    if (announce.repeat > 0) actions.push(this.announceAction(announce.repeat));
-
-    this.advertAtMs = nowMs + advertIntervalMs(this.config.advertIntervalCs);
-    if (announce.repeat > 0 && announce.secondBurstDelayMs > 0) {
-      this.secondBurstAtMs = nowMs + announce.secondBurstDelayMs;
-      this.secondBurstCount = announce.repeat;
-    }
-    if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0)
-      this.refreshAtMs = nowMs + announce.refreshIntervalMs;
-    this.recordTransition(from, 'Master', reason, nowMs, actions);
-  }
-
-  /** Leaving Master: (Fault, shutdown) a priority-0 advert, then the VIPs go, then the stateChange. */
-  private leaveMaster(
-    to: 'Backup' | 'Fault' | 'Initialize',
-    reason: TransitionReason,
-    options: { readonly sendStopAdvert: boolean },
-    nowMs: number,
-    actions: RouterAction[],
-  ): void {
-    if (options.sendStopAdvert) actions.push(this.advertAction(STOP_PRIORITY));
-    actions.push({ kind: 'removeVips', addresses: this.ownedAddresses });
-    this.moveTo(to, reason, nowMs, actions);
-  }
-
-  /** Backup with a full Master_Down_Interval (RFC 9568 6.4.1). */
-  private enterBackup(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
-    this.moveTo('Backup', reason, nowMs, actions);
-    this.masterDownAtMs = this.downTimerAt(nowMs, this.masterDownMs());
-  }
-
-  /**
-   * When a Backup's down timer of `ms` set now runs out. Inside keepalived's vrrp_startup_delay it
-   * counts from the end of the delay, as keepalived's vrrp_init_instance_sands does (issue 13).
-   */
-  private downTimerAt(nowMs: number, ms: number): number {
-    if (this.startupDelayUntilMs === undefined || nowMs >= this.startupDelayUntilMs) return nowMs + ms;
-    return this.startupDelayUntilMs + ms;
-  }
-
-  private enterFault(reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
-    this.moveTo('Fault', reason, nowMs, actions);
-  }
-
-  /** A plain state change: every deadline of the old state is cancelled. */
-  private moveTo(to: RouterState, reason: TransitionReason, nowMs: number, actions: RouterAction[]): void {
-    const from = this.currentState;
-    this.clearDeadlines();
-    this.currentState = to;
-    this.masterAddress = undefined;
-    this.masterPriority = undefined;
-    this.recordTransition(from, to, reason, nowMs, actions);
-  }
-
-  private recordTransition(
-    from: RouterState,
-    to: RouterState,
-    reason: TransitionReason,
-    nowMs: number,
-    actions: RouterAction[],
-  ): void {
-    this.lastTransition = { atMs: nowMs, reason };
-    this.syncWantsMaster = false;
-    actions.push({ kind: 'stateChange', from, to, reason, priority: this.currentEffectivePriority });
-  }
-
-  private clearDeadlines(): void {
-    this.lowerPriorityQuietUntilMs = undefined;
-    this.lowerPriorityHeard.clear();
-    this.advertAtMs = undefined;
-    this.secondBurstAtMs = undefined;
-    this.refreshAtMs = undefined;
-    this.masterDownAtMs = undefined;
-    this.preemptAtMs = undefined;
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Helpers
+
+  private skewTimeMs(): number {
+    return skewMs(this.config.version, this.currentEffectivePriority, this.masterAdvertIntervalCs);
+  }
 
   private masterDownMs(): number {
     return masterDownIntervalMs(
       this.config.version,
       this.currentEffectivePriority,
       this.masterAdvertIntervalCs,
-      this.config.downTimerAdverts, // keepalived down_timer_adverts (issue 13)
+      this.config.downTimerAdverts, // keepalived extension down_timer_adverts (issue 13)
     );
   }
 
@@ -856,38 +895,6 @@ export class VirtualRouter {
 }
 
 /**
- * How nopreempt and preempt_delay apply.
- * - keepalived mode with initialState 'Master': keepalived 2.2.7 (vrrp_complete_instance) clears
- *   both, with a warning, for `state MASTER`; we do the same and say so with a notice at startup.
- *   This is the field failure "preempt_delay ignored at startup": the rebooted node preempts at once.
- * - otherwise (and always in openshift mode) both hold. keepalived also resets preempt_delay when
- *   nopreempt is set (they contradict each other); so do we.
- * The address owner always preempts (keepalived resets nopreempt for priority 255).
- */
-function preemptRules(config: VirtualRouterConfig): {
-  preempt: boolean;
-  preemptDelayMs: number;
-  ignored: string | undefined;
-} {
-  if (config.priority === OWNER_PRIORITY) return { preempt: true, preemptDelayMs: 0, ignored: undefined };
-  if (config.preemptDelayMode === 'keepalived' && config.initialState === 'Master') {
-    const cleared = [
-      !config.preempt ? 'nopreempt' : undefined,
-      config.preemptDelayMs > 0 ? `preempt_delay ${config.preemptDelayMs} ms` : undefined,
-    ].filter((setting): setting is string => setting !== undefined);
-    return {
-      preempt: true,
-      preemptDelayMs: 0,
-      ignored:
-        cleared.length > 0
-          ? `initial state MASTER clears ${cleared.join(' and ')} (keepalived 2.2.7 behaviour)`
-          : undefined,
-    };
-  }
-  return { preempt: config.preempt, preemptDelayMs: config.preempt ? config.preemptDelayMs : 0, ignored: undefined };
-}
-
-/**
  * Whether the VIPs take traffic addressed to them. The address owner always does, whatever
  * Accept_Mode says: the addresses are its own (RFC 9568 6.4.3 "MUST accept packets addressed to the
  * IPvX address(es) associated with the virtual router if it is the IPvX address owner or if
@@ -895,12 +902,6 @@ function preemptRules(config: VirtualRouterConfig): {
  */
 export function acceptModeInEffect(config: VirtualRouterConfig): boolean {
   return config.acceptMode || config.priority === OWNER_PRIORITY;
-}
-
-function earlier(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return a <= b ? a : b;
 }
 
 function notice(kind: NoticeKind, detail: string): RouterAction {

@@ -12,6 +12,8 @@
 // - the invariants (invariants.ts, bounds from the RFC timer formulas in bounds.ts) are checked after
 //   every step, incrementally: only keys whose routers, VIPs or topology changed, plus keys inside a
 //   tolerated two-Master episode; a violation stops the run and prints `reproduce with --seed N`;
+// - a node's sync groups run the core's SyncGroupCoordinator, as the daemon does, and have an invariant
+//   of their own (sync-group-watch.ts), checked at the end of each virtual instant;
 // - no wall clock, no Math.random, no Map iteration whose order depends on anything but the scenario:
 //   same scenario and seed give byte-identical timeline text and SVG.
 
@@ -25,6 +27,8 @@ export { Simulation } from './simulator.js';
 export { describeFault, reproduceCommand } from './describe.js';
 export type { SimulationOptions, SimulationResult, SimulationStats, TransitionRecord } from './simulator.js';
 export { KeyWatch, checkVipHolding, bestRouter, addressRank } from './invariants.js';
+export { checkSyncGroup } from './sync-group-watch.js';
+export type { SyncMemberView } from './sync-group-watch.js';
 export type { InvariantName, KeyBounds, RouterView, SimRouterState, Violation } from './invariants.js';
 export { renderSvg, wrapSvgInHtml } from './picture.js';
 export type { PictureInput, PictureRow } from './picture.js';

@@ -23,6 +23,7 @@ export type InvariantName =
   | 'liveness'
   | 'stale-arp'
   | 'heal'
+  | 'sync-group'
   | 'exception'
   | 'livelock';
 

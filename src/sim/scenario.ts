@@ -12,7 +12,8 @@
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
 //                             "unicast": false, "password": "secret", "initialState": "Backup",
-//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }] }],
+//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }],
+//               "syncGroups": [{ "name": "G1", "routers": ["VI_51", "VI_52"] }] }],
 //   "events": [{ "atS": 10, "kind": "crash", "node": "r1" },
 //              { "atS": 12, "kind": "partition", "lan": "lan0", "groups": [["r1"]], "vrrpOnly": true },
 //              { "atS": 14, "kind": "oneWay", "lan": "lan0", "from": "r1", "to": "r2" }],
@@ -25,6 +26,7 @@
 
 import ipaddr from 'ipaddr.js';
 import { firstUnknownKey, unknownKeyMessage } from '../model/known-keys.js';
+import type { SyncGroupDefinition } from '../core/sync-group.js';
 import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 
@@ -77,6 +79,8 @@ export interface NodeSpec {
   readonly driftPpm: number | undefined;
   readonly interfaces: readonly InterfaceSpec[];
   readonly routers: readonly RouterSpec[];
+  /** keepalived vrrp_sync_group: routers of this node that move together (SyncGroupCoordinator). */
+  readonly syncGroups: readonly SyncGroupDefinition[];
 }
 
 export type FaultEvent =
@@ -253,7 +257,7 @@ function parseLan(value: unknown, where: string): LanSpec {
 
 function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>): NodeSpec {
   const o = object(value, where);
-  onlyKeys(o, where, ['name', 'driftPpm', 'interfaces', 'routers']);
+  onlyKeys(o, where, ['name', 'driftPpm', 'interfaces', 'routers', 'syncGroups']);
   const interfaces = list(o.interfaces, `${where}.interfaces`).map((v, i) => {
     const w = `${where}.interfaces[${i}]`;
     const f = object(v, w);
@@ -295,7 +299,36 @@ function parseNode(value: unknown, where: string, lanNames: ReadonlySet<string>)
     driftPpm: o.driftPpm === undefined ? undefined : num(o.driftPpm, `${where}.driftPpm`, -10_000, 10_000),
     interfaces,
     routers,
+    syncGroups: parseSyncGroups(o.syncGroups, `${where}.syncGroups`, routers),
   };
+}
+
+/** A node's sync groups: two or more of its routers each, a router in one group at most. */
+function parseSyncGroups(value: unknown, where: string, routers: readonly RouterSpec[]): SyncGroupDefinition[] {
+  const groups = optionalList(value, where).map((v, i) => {
+    const w = `${where}[${i}]`;
+    const g = object(v, w);
+    onlyKeys(g, w, ['name', 'routers']);
+    const members = list(g.routers, `${w}.routers`).map((r, j) => {
+      const name = text(r, `${w}.routers[${j}]`);
+      if (!routers.some((router) => router.name === name))
+        throw new Error(`scenario ${w}.routers[${j}]: this node has no router ${JSON.stringify(name)}`);
+      return name;
+    });
+    if (members.length < 2) throw new Error(`scenario ${w}.routers: a sync group needs two routers or more`);
+    return { name: text(g.name, `${w}.name`), routers: members };
+  });
+  unique(
+    groups.map((g) => g.name),
+    where,
+    'sync group name',
+  );
+  unique(
+    groups.flatMap((g) => g.routers),
+    where,
+    'sync group member',
+  );
+  return groups;
 }
 
 const ROUTER_KEYS = [
@@ -419,7 +452,14 @@ const FAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
   healAll: [],
 };
 
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
+/** One event being read: its object, where it is in the file, and what its names may refer to. */
+interface FaultReader {
+  readonly o: Json;
+  readonly where: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly lans: readonly LanSpec[];
+}
+
 function parseTimedFault(
   value: unknown,
   where: string,
@@ -430,99 +470,118 @@ function parseTimedFault(
   const atMs = seconds(o.atS, `${where}.atS`, 0, 1e7);
   const kind = text(o.kind, `${where}.kind`);
   onlyKeys(o, where, ['atS', 'kind', ...(FAULT_KEYS[kind] ?? Object.values(FAULT_KEYS).flat())]);
-  const node = (): NodeSpec => {
-    const nodeName = text(o.node, `${where}.node`);
-    const found = nodes.find((n) => n.name === nodeName);
-    if (found === undefined) throw new Error(`scenario ${where}.node: no node named ${JSON.stringify(nodeName)}`);
-    return found;
-  };
-  const lan = (): string => {
-    const lanName = text(o.lan, `${where}.lan`);
-    if (!lans.some((l) => l.name === lanName))
-      throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
-    return lanName;
-  };
-  const iface = (n: NodeSpec): string => {
-    const name = text(o.interface, `${where}.interface`);
-    if (!n.interfaces.some((f) => f.name === name))
-      throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
-    return name;
-  };
-  let fault: FaultEvent;
+  return { atMs, fault: parseFault({ o, where, nodes, lans }, kind) };
+}
+
+function parseFault(r: FaultReader, kind: string): FaultEvent {
   switch (kind) {
     case 'crash':
     case 'stop':
     case 'restart':
-      fault = { kind, node: node().name };
-      break;
+      return { kind, node: faultNode(r).name };
     case 'linkDown':
     case 'linkUp': {
-      const n = node();
-      fault = { kind, node: n.name, interface: iface(n) };
-      break;
+      const n = faultNode(r);
+      return { kind, node: n.name, interface: faultInterface(r, n) };
     }
-    case 'partition': {
-      const lanName = lan();
-      const groups = list(o.groups, `${where}.groups`).map((g, i) =>
-        list(g, `${where}.groups[${i}]`).map((n, j) => {
-          const nodeName = text(n, `${where}.groups[${i}][${j}]`);
-          if (!nodes.some((x) => x.name === nodeName))
-            throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
-          return nodeName;
-        }),
-      );
-      const vrrpOnly = o.vrrpOnly === undefined ? false : bool(o.vrrpOnly, `${where}.vrrpOnly`);
-      fault = { kind, lan: lanName, groups, ...(vrrpOnly ? { vrrpOnly } : {}) };
-      break;
-    }
-    case 'oneWay': {
-      const lanName = lan();
-      const end = (field: 'from' | 'to'): string => {
-        const nodeName = text(o[field], `${where}.${field}`);
-        const found = nodes.find((n) => n.name === nodeName);
-        if (found === undefined || !found.interfaces.some((f) => f.lan === lanName)) {
-          throw new Error(`scenario ${where}.${field}: no node ${JSON.stringify(nodeName)} on ${lanName}`);
-        }
-        return nodeName;
-      };
-      const from = end('from');
-      const to = end('to');
-      if (from === to) throw new Error(`scenario ${where}: from and to are both ${from}`);
-      fault = { kind, lan: lanName, from, to };
-      break;
-    }
+    case 'partition':
+      return parsePartition(r);
+    case 'oneWay':
+      return parseOneWay(r);
     case 'heal':
-      fault = { kind, lan: lan() };
-      break;
-    case 'setPriority': {
-      const n = node();
-      const routerName = text(o.router, `${where}.router`);
-      if (!n.routers.some((r) => r.name === routerName))
-        throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
-      fault = { kind, node: n.name, router: routerName, priority: int(o.priority, `${where}.priority`, 1, 255) };
-      break;
-    }
+      return { kind, lan: faultLan(r) };
+    case 'setPriority':
+      return parseSetPriority(r);
     case 'network':
-      fault = {
-        kind,
-        lan: lan(),
-        ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
-        ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
-        ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
-        ...(o.corrupt === undefined ? {} : { corrupt: num(o.corrupt, `${where}.corrupt`, 0, 1) }),
-        ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
-        ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
-      };
-      break;
+      return parseNetwork(r);
     case 'healAll':
-      fault = { kind };
-      break;
+      return { kind };
     default:
       throw new Error(
-        `scenario ${where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, oneWay, heal, setPriority, network, healAll)`,
+        `scenario ${r.where}.kind: unknown fault ${JSON.stringify(kind)} (crash, stop, restart, linkDown, linkUp, partition, oneWay, heal, setPriority, network, healAll)`,
       );
   }
-  return { atMs, fault };
+}
+
+function faultNode({ o, where, nodes }: FaultReader): NodeSpec {
+  const nodeName = text(o.node, `${where}.node`);
+  const found = nodes.find((n) => n.name === nodeName);
+  if (found === undefined) throw new Error(`scenario ${where}.node: no node named ${JSON.stringify(nodeName)}`);
+  return found;
+}
+
+function faultLan({ o, where, lans }: FaultReader): string {
+  const lanName = text(o.lan, `${where}.lan`);
+  if (!lans.some((l) => l.name === lanName))
+    throw new Error(`scenario ${where}.lan: no LAN named ${JSON.stringify(lanName)}`);
+  return lanName;
+}
+
+function faultInterface({ o, where }: FaultReader, n: NodeSpec): string {
+  const name = text(o.interface, `${where}.interface`);
+  if (!n.interfaces.some((f) => f.name === name))
+    throw new Error(`scenario ${where}.interface: ${n.name} has no interface ${name}`);
+  return name;
+}
+
+function parsePartition(r: FaultReader): FaultEvent {
+  const { o, where, nodes } = r;
+  const lanName = faultLan(r);
+  const groups = list(o.groups, `${where}.groups`).map((g, i) =>
+    list(g, `${where}.groups[${i}]`).map((n, j) => {
+      const nodeName = text(n, `${where}.groups[${i}][${j}]`);
+      if (!nodes.some((x) => x.name === nodeName))
+        throw new Error(`scenario ${where}.groups[${i}][${j}]: no node ${nodeName}`);
+      return nodeName;
+    }),
+  );
+  const vrrpOnly = o.vrrpOnly === undefined ? false : bool(o.vrrpOnly, `${where}.vrrpOnly`);
+  return { kind: 'partition', lan: lanName, groups, ...(vrrpOnly ? { vrrpOnly } : {}) };
+}
+
+function parseOneWay(r: FaultReader): FaultEvent {
+  const { o, where, nodes } = r;
+  const lanName = faultLan(r);
+  const end = (field: 'from' | 'to'): string => {
+    const nodeName = text(o[field], `${where}.${field}`);
+    const found = nodes.find((n) => n.name === nodeName);
+    if (found === undefined || !found.interfaces.some((f) => f.lan === lanName)) {
+      throw new Error(`scenario ${where}.${field}: no node ${JSON.stringify(nodeName)} on ${lanName}`);
+    }
+    return nodeName;
+  };
+  const from = end('from');
+  const to = end('to');
+  if (from === to) throw new Error(`scenario ${where}: from and to are both ${from}`);
+  return { kind: 'oneWay', lan: lanName, from, to };
+}
+
+function parseSetPriority(r: FaultReader): FaultEvent {
+  const { o, where } = r;
+  const n = faultNode(r);
+  const routerName = text(o.router, `${where}.router`);
+  if (!n.routers.some((x) => x.name === routerName))
+    throw new Error(`scenario ${where}.router: ${n.name} has no router ${routerName}`);
+  return {
+    kind: 'setPriority',
+    node: n.name,
+    router: routerName,
+    priority: int(o.priority, `${where}.priority`, 1, 255),
+  };
+}
+
+function parseNetwork(r: FaultReader): FaultEvent {
+  const { o, where } = r;
+  return {
+    kind: 'network',
+    lan: faultLan(r),
+    ...(o.loss === undefined ? {} : { loss: num(o.loss, `${where}.loss`, 0, 1) }),
+    ...(o.duplicate === undefined ? {} : { duplicate: num(o.duplicate, `${where}.duplicate`, 0, 1) }),
+    ...(o.reorder === undefined ? {} : { reorder: num(o.reorder, `${where}.reorder`, 0, 1) }),
+    ...(o.corrupt === undefined ? {} : { corrupt: num(o.corrupt, `${where}.corrupt`, 0, 1) }),
+    ...(o.latencyMs === undefined ? {} : { latencyMs: num(o.latencyMs, `${where}.latencyMs`, 0, 10_000) }),
+    ...(o.jitterMs === undefined ? {} : { jitterMs: num(o.jitterMs, `${where}.jitterMs`, 0, 10_000) }),
+  };
 }
 
 function parseRandomFaults(value: unknown, where: string): RandomFaultSpec {

@@ -3,6 +3,7 @@
 // checked after every step. Everything random comes from seeded streams and every tie in time is broken
 // by scheduling order, so a (scenario, seed) pair replays bit for bit.
 
+import { type SyncGroupCheck, SyncGroupCoordinator, type SyncGroupObservation } from '../core/sync-group.js';
 import type { TransitionReason, VirtualRouterConfig } from '../core/types.js';
 import { Engine } from '../engine/engine.js';
 import type { AddressPort, EnginePorts, IncomingPacket, OutgoingPacket, PacketPort } from '../engine/ports.js';
@@ -25,6 +26,7 @@ import {
 import { renderSvg } from './picture.js';
 import { Prng } from './prng.js';
 import type { FaultEvent, InterfaceSpec, LanSpec, NodeSpec, RouterSpec, Scenario, TimedFault } from './scenario.js';
+import { checkSyncGroup } from './sync-group-watch.js';
 import { buildConfig, groupMembers, groupName } from './topology.js';
 import { VipClaims, type VipConflict } from './vip-claims.js';
 
@@ -123,6 +125,13 @@ type SimEvent =
     }
   | { readonly kind: 'fault'; readonly fault: FaultEvent }
   | { readonly kind: 'livenessCheck' }
+  /** A sync group's check, run after the report that asked for it (SyncGroupCoordinator.decide). */
+  | {
+      readonly kind: 'syncGroup';
+      readonly node: SimNode;
+      readonly incarnation: number;
+      readonly check: SyncGroupCheck;
+    }
   | {
       readonly kind: 'healCheck';
       readonly key: GroupKey;
@@ -163,6 +172,8 @@ interface GroupKey {
   readonly watch: KeyWatch;
   readonly lan: SimLan;
   readonly routers: SimRouter[];
+  /** This key and every key a sync group ties to it, directly or through others (coupleSyncGroupKeys). */
+  readonly coupled: GroupKey[];
 }
 
 interface SimRouter extends RouterView {
@@ -196,6 +207,8 @@ interface SimNode {
   engine: Engine | undefined;
   clock: NodeClock | undefined;
   onPacket: ((packet: IncomingPacket) => void) | undefined;
+  /** The node's vrrp_sync_groups, afresh with each engine; undefined when it has none. */
+  syncGroups: SyncGroupCoordinator | undefined;
 }
 
 export class Simulation implements VirtualTimeSource {
@@ -223,6 +236,8 @@ export class Simulation implements VirtualTimeSource {
   private readonly dirtyKeys = new Set<GroupKey>();
   private readonly dirtyRouters = new Set<SimRouter>();
   private readonly watched = new Set<GroupKey>();
+  /** Nodes whose sync groups changed in this instant: checked at its end (checkSyncGroups). */
+  private readonly dirtySyncNodes = new Set<SimNode>();
   private livenessFromMs: number | undefined;
   private livenessActive = false;
   private violation: Violation | undefined;
@@ -237,7 +252,6 @@ export class Simulation implements VirtualTimeSource {
     announcements: 0,
   };
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   constructor(
     private readonly scenario: Scenario,
     private readonly options: SimulationOptions,
@@ -256,69 +270,14 @@ export class Simulation implements VirtualTimeSource {
     const keyByName = new Map<string, GroupKey>();
     const members = groupMembers(scenario);
     scenario.nodes.forEach((spec, index) => {
+      // Drawn node by node, in scenario order: the clocks stream depends on it.
       const driftPpm =
         spec.driftPpm ??
         (scenario.clockDriftPpm > 0 ? Math.round(clocks.between(-scenario.clockDriftPpm, scenario.clockDriftPpm)) : 0);
-      const configs = nodeConfigs(spec, index, members);
-      const node: SimNode = {
-        index,
-        spec,
-        rate: 1 + driftPpm / 1e6,
-        driftPpm,
-        configs,
-        links: new Map(),
-        routers: [],
-        routerByName: new Map(),
-        vipOwner: new Map(),
-        holdings: new Set(),
-        alive: false,
-        incarnation: 0,
-        engine: undefined,
-        clock: undefined,
-        onPacket: undefined,
-      };
-      for (const f of spec.interfaces) {
-        const lan = this.lanByName.get(f.lan)!;
-        const link: Link = { node, spec: f, lan, up: true, group: 0, advertGroup: 0, arpView: new Map() };
-        node.links.set(f.name, link);
-        lan.links.push(link);
-      }
-      spec.routers.forEach((r, i) => {
-        const link = node.links.get(r.interface)!;
-        const keyName = groupName(spec, r);
-        let key = keyByName.get(keyName);
-        if (key === undefined) {
-          key = {
-            watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }),
-            lan: link.lan,
-            routers: [],
-          };
-          keyByName.set(keyName, key);
-          this.keys.push(key);
-          link.lan.keys.push(key);
-        }
-        const config = configs[i]!;
-        const router: SimRouter = {
-          id: `${spec.name}/${r.name}`,
-          node,
-          spec: r,
-          config,
-          link,
-          key,
-          state: 'Down',
-          effectivePriority: r.priority,
-          addressRank: addressRank(config.primaryAddress),
-          preempt: r.preempt,
-          segments: [],
-        };
-        key.routers.push(router);
-        node.routers.push(router);
-        node.routerByName.set(r.name, router);
-        for (const vip of config.virtualAddresses) node.vipOwner.set(vip, router);
-      });
-      this.nodes.push(node);
-      this.nodeByName.set(spec.name, node);
+      const node = this.addNode(spec, index, driftPpm, nodeConfigs(spec, index, members));
+      spec.routers.forEach((r, i) => this.addRouter(node, r, node.configs[i]!, keyByName));
     });
+    coupleSyncGroupKeys(this.nodes);
     const maxAbsDriftPpm = Math.max(0, ...this.nodes.map((n) => Math.abs(n.driftPpm)));
     for (const key of this.keys) {
       key.watch.bounds = boundsFor(
@@ -339,6 +298,73 @@ export class Simulation implements VirtualTimeSource {
       this.livenessFromMs =
         scenario.livenessFromMs ?? (this.faults.length === 0 ? 0 : this.faults[this.faults.length - 1]!.atMs);
     }
+  }
+
+  /** A node and its links on their LANs; its routers come next (`addRouter`). */
+  private addNode(spec: NodeSpec, index: number, driftPpm: number, configs: readonly VirtualRouterConfig[]): SimNode {
+    const node: SimNode = {
+      index,
+      spec,
+      rate: 1 + driftPpm / 1e6,
+      driftPpm,
+      configs,
+      links: new Map(),
+      routers: [],
+      routerByName: new Map(),
+      vipOwner: new Map(),
+      holdings: new Set(),
+      alive: false,
+      incarnation: 0,
+      engine: undefined,
+      clock: undefined,
+      onPacket: undefined,
+      syncGroups: undefined,
+    };
+    for (const f of spec.interfaces) {
+      const lan = this.lanByName.get(f.lan)!;
+      const link: Link = { node, spec: f, lan, up: true, group: 0, advertGroup: 0, arpView: new Map() };
+      node.links.set(f.name, link);
+      lan.links.push(link);
+    }
+    this.nodes.push(node);
+    this.nodeByName.set(spec.name, node);
+    return node;
+  }
+
+  /** A router of `node`, in the group key of its (LAN, family, VRID), made on first use. */
+  private addRouter(node: SimNode, r: RouterSpec, config: VirtualRouterConfig, keyByName: Map<string, GroupKey>): void {
+    const link = node.links.get(r.interface)!;
+    const keyName = groupName(node.spec, r);
+    let key = keyByName.get(keyName);
+    if (key === undefined) {
+      key = {
+        watch: new KeyWatch(keyName, { graceMs: 0, resolveMs: 0, livenessMs: 0, healMs: 0 }),
+        lan: link.lan,
+        routers: [],
+        coupled: [],
+      };
+      key.coupled.push(key);
+      keyByName.set(keyName, key);
+      this.keys.push(key);
+      link.lan.keys.push(key);
+    }
+    const router: SimRouter = {
+      id: `${node.spec.name}/${r.name}`,
+      node,
+      spec: r,
+      config,
+      link,
+      key,
+      state: 'Down',
+      effectivePriority: r.priority,
+      addressRank: addressRank(config.primaryAddress),
+      preempt: r.preempt,
+      segments: [],
+    };
+    key.routers.push(router);
+    node.routers.push(router);
+    node.routerByName.set(r.name, router);
+    for (const vip of config.virtualAddresses) node.vipOwner.set(vip, router);
   }
 
   /** Runs the scenario to its end or to the first violation. A Simulation runs once. */
@@ -392,6 +418,8 @@ export class Simulation implements VirtualTimeSource {
         break;
       }
       this.checkStep();
+      if (this.dirtySyncNodes.size > 0 && this.violation === undefined && this.queue.peekMs() !== this.nowMs)
+        this.checkSyncGroups();
     }
     if (this.violation === undefined) {
       this.nowMs = this.endMs;
@@ -429,6 +457,9 @@ export class Simulation implements VirtualTimeSource {
       case 'healCheck':
         this.checkHeal(event.key, event.healAtMs, event.contestants);
         break;
+      case 'syncGroup':
+        this.decideSyncGroup(event.node, event.incarnation, event.check);
+        break;
       default: {
         const unreachable: never = event;
         throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
@@ -436,91 +467,92 @@ export class Simulation implements VirtualTimeSource {
     }
   }
 
-  // biome-ignore lint/complexity/noExcessiveLinesPerFunction: written before the 60-line rule; to split (issue 11)
   private applyFault(fault: FaultEvent): void {
     const label = describeFault(fault);
     this.markers.push({ atMs: this.nowMs, label });
     this.log('FAULT', label);
     switch (fault.kind) {
       case 'crash':
-        this.takeDown(this.node(fault.node), 'crash');
-        break;
       case 'stop':
-        this.takeDown(this.node(fault.node), 'stop');
-        break;
+        return this.takeDown(this.node(fault.node), fault.kind);
       case 'restart':
-        this.restart(this.node(fault.node), 'restart');
-        break;
+        return this.restart(this.node(fault.node), 'restart');
       case 'linkDown':
       case 'linkUp':
-        this.setLink(this.node(fault.node), fault.interface, fault.kind === 'linkUp');
-        break;
-      case 'partition': {
-        const lan = this.lan(fault.lan);
-        for (const link of lan.links) {
-          const found = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
-          const group = found < 0 ? fault.groups.length : found;
-          if (fault.vrrpOnly === true) link.advertGroup = group;
-          else link.group = group;
-        }
-        this.disturbLan(lan);
-        break;
-      }
+        return this.setLink(this.node(fault.node), fault.interface, fault.kind === 'linkUp');
+      case 'partition':
+        return this.partition(fault);
       case 'oneWay': {
         const lan = this.lan(fault.lan);
         lan.oneWayCuts.add(`${fault.from}>${fault.to}`);
-        this.disturbLan(lan);
-        break;
+        return this.disturbLan(lan);
       }
       case 'heal': {
         const lan = this.lan(fault.lan);
         const wasSplit = healSplits(lan);
         this.disturbLan(lan);
         if (wasSplit) this.scheduleHealChecks(lan);
-        break;
+        return;
       }
-      case 'setPriority': {
-        const node = this.node(fault.node);
-        const router = node.routerByName.get(fault.router)!;
-        router.key.watch.disturb(this.nowMs);
-        this.dirtyKeys.add(router.key);
-        if (node.alive && node.engine !== undefined)
-          node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
-        else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
-        break;
-      }
-      case 'network': {
-        const lan = this.lan(fault.lan);
-        if (fault.loss !== undefined) lan.loss = fault.loss;
-        if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
-        if (fault.reorder !== undefined) lan.reorder = fault.reorder;
-        if (fault.corrupt !== undefined) lan.corrupt = fault.corrupt;
-        if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
-        if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
-        this.disturbLan(lan);
-        break;
-      }
-      case 'healAll': {
-        const healed: SimLan[] = [];
-        for (const lan of this.lans) {
-          // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
-          // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
-          Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
-          if (healSplits(lan)) healed.push(lan);
-          this.disturbLan(lan);
-        }
-        for (const node of this.nodes) {
-          for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
-        }
-        for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
-        for (const lan of healed) this.scheduleHealChecks(lan);
-        break;
-      }
+      case 'setPriority':
+        return this.setPriority(fault);
+      case 'network':
+        return this.changeQuality(fault);
+      case 'healAll':
+        return this.healAll();
       default: {
         const unreachable: never = fault;
         throw new Error(`unknown fault ${JSON.stringify(unreachable)}`);
       }
     }
+  }
+
+  private partition(fault: Extract<FaultEvent, { kind: 'partition' }>): void {
+    const lan = this.lan(fault.lan);
+    for (const link of lan.links) {
+      const found = fault.groups.findIndex((g) => g.includes(link.node.spec.name));
+      const group = found < 0 ? fault.groups.length : found;
+      if (fault.vrrpOnly === true) link.advertGroup = group;
+      else link.group = group;
+    }
+    this.disturbLan(lan);
+  }
+
+  private setPriority(fault: Extract<FaultEvent, { kind: 'setPriority' }>): void {
+    const node = this.node(fault.node);
+    const router = node.routerByName.get(fault.router)!;
+    this.disturbKey(router.key);
+    this.dirtyKeys.add(router.key);
+    if (node.alive && node.engine !== undefined)
+      node.engine.input(fault.router, { kind: 'setPriority', priority: fault.priority });
+    else this.log('FAULT', `(${node.spec.name} is down: nothing to change)`);
+  }
+
+  private changeQuality(fault: Extract<FaultEvent, { kind: 'network' }>): void {
+    const lan = this.lan(fault.lan);
+    if (fault.loss !== undefined) lan.loss = fault.loss;
+    if (fault.duplicate !== undefined) lan.duplicate = fault.duplicate;
+    if (fault.reorder !== undefined) lan.reorder = fault.reorder;
+    if (fault.corrupt !== undefined) lan.corrupt = fault.corrupt;
+    if (fault.latencyMs !== undefined) lan.latencyMs = fault.latencyMs;
+    if (fault.jitterMs !== undefined) lan.jitterMs = fault.jitterMs;
+    this.disturbLan(lan);
+  }
+
+  private healAll(): void {
+    const healed: SimLan[] = [];
+    for (const lan of this.lans) {
+      // Calm means calm: no loss (three lost adverts in a row make a legitimate second Master),
+      // no duplicates, no reordering, no corruption; the configured latency and jitter stay.
+      Object.assign(lan, quality(lan.spec), { loss: 0, duplicate: 0, reorder: 0, corrupt: 0 });
+      if (healSplits(lan)) healed.push(lan);
+      this.disturbLan(lan);
+    }
+    for (const node of this.nodes) {
+      for (const link of node.links.values()) if (!link.up) this.setLink(node, link.spec.name, true);
+    }
+    for (const node of this.nodes) if (!node.alive) this.restart(node, 'restart');
+    for (const lan of healed) this.scheduleHealChecks(lan);
   }
 
   /** A crash (host gone, VIPs with it) or a clean stop (shutdown adverts, VIPs removed by the engine). */
@@ -545,6 +577,7 @@ export class Simulation implements VirtualTimeSource {
     node.engine = undefined;
     node.clock = undefined;
     node.onPacket = undefined;
+    node.syncGroups = undefined;
     const held = [...node.holdings];
     node.holdings.clear();
     for (const vip of held) this.vipHoldersChanged(vip);
@@ -570,6 +603,7 @@ export class Simulation implements VirtualTimeSource {
     node.clock = clock;
     node.engine = engine;
     this.wireEvents(node, engine);
+    this.wireSyncGroups(node, engine, incarnation);
     for (const router of node.routers) {
       router.effectivePriority = router.config.priority;
       this.setRouterState(
@@ -593,6 +627,7 @@ export class Simulation implements VirtualTimeSource {
     if (link.up === up) return;
     link.up = up;
     this.disturbLan(link.lan);
+    if (node.spec.syncGroups.length > 0) this.dirtySyncNodes.add(node);
     if (node.alive && node.engine !== undefined && node.routers.some((r) => r.link === link))
       node.engine.linkChange(iface, up);
   }
@@ -605,7 +640,7 @@ export class Simulation implements VirtualTimeSource {
     engine.on('priorityChange', (event) => {
       const router = node.routerByName.get(event.router)!;
       router.effectivePriority = event.to;
-      router.key.watch.disturb(this.nowMs);
+      this.disturbKey(router.key);
       this.dirtyKeys.add(router.key);
       this.log(router.id, `priority ${event.from} -> ${event.to}`);
     });
@@ -648,6 +683,7 @@ export class Simulation implements VirtualTimeSource {
     router.state = to;
     this.dirtyKeys.add(router.key);
     this.dirtyRouters.add(router);
+    if (router.node.spec.syncGroups.length > 0) this.dirtySyncNodes.add(router.node);
     if (this.options.picture ?? true) {
       const last = router.segments[router.segments.length - 1];
       if (last !== undefined && last.fromMs === this.nowMs) last.state = to;
@@ -665,6 +701,56 @@ export class Simulation implements VirtualTimeSource {
       priority,
     });
     this.log(router.id, `${from} -> ${to} (${reason}) prio ${priority}`);
+  }
+
+  // ---- sync groups ----
+
+  /**
+   * The node's sync groups on its new engine, wired as the daemon wires them (src/health/sync-groups.ts):
+   * reports in, each check run afterwards as an event of the same instant, commands to the engine.
+   * Every member joins before the engine starts.
+   */
+  private wireSyncGroups(node: SimNode, engine: Engine, incarnation: number): void {
+    if (node.spec.syncGroups.length === 0) return;
+    const coordinator = new SyncGroupCoordinator(node.spec.syncGroups, new Map());
+    node.syncGroups = coordinator;
+    const apply = (observation: SyncGroupObservation): void => {
+      for (const check of observation.checks)
+        this.queue.push(this.nowMs, { kind: 'syncGroup', node, incarnation, check });
+      for (const { group, state } of observation.states) this.log(`${node.spec.name}/${group}`, `group ${state}`);
+    };
+    engine.on('stateChange', (event) => {
+      if (event.from === 'Initialize')
+        apply({ states: coordinator.memberStarting(event.router, event.to), checks: [] });
+      apply(coordinator.observe({ kind: 'stateChange', ...event }));
+    });
+    engine.on('notice', (event) =>
+      apply(coordinator.observe({ kind: 'notice', router: event.router, notice: event.notice })),
+    );
+    for (const { router, command } of coordinator.joins()) engine.input(router, { kind: 'syncGroup', command });
+  }
+
+  private decideSyncGroup(node: SimNode, incarnation: number, check: SyncGroupCheck): void {
+    if (node.incarnation !== incarnation || node.syncGroups === undefined || node.engine === undefined) return;
+    const decision = node.syncGroups.decide(check);
+    if (decision.log !== undefined) this.log(`${node.spec.name}/${decision.log.group}`, decision.log.message);
+    for (const { router, command } of decision.commands) node.engine.input(router, { kind: 'syncGroup', command });
+  }
+
+  /** The sync-group invariant (sync-group-watch.ts) on the nodes whose groups changed in this instant. */
+  private checkSyncGroups(): void {
+    for (const node of this.dirtySyncNodes) {
+      if (!node.alive) continue;
+      for (const group of node.spec.syncGroups) {
+        const members = group.routers.map((name) => {
+          const router = node.routerByName.get(name)!;
+          return { id: router.id, state: router.state, linkUp: router.link.up, owner: router.config.priority === 255 };
+        });
+        const violation = checkSyncGroup(this.nowMs, node.spec.name, group, members);
+        if (violation !== undefined) return this.fail(violation);
+      }
+    }
+    this.dirtySyncNodes.clear();
   }
 
   // ---- ports ----
@@ -973,15 +1059,23 @@ export class Simulation implements VirtualTimeSource {
 
   private disturbLan(lan: SimLan): void {
     for (const key of lan.keys) {
-      key.watch.disturb(this.nowMs);
+      this.disturbKey(key);
       this.dirtyKeys.add(key);
     }
+  }
+
+  /**
+   * A disturbance restarts the key's clocks, and those of every key a sync group couples to it: a group
+   * moves its members together, so a fault on one member's LAN moves the Masters of the others.
+   */
+  private disturbKey(key: GroupKey): void {
+    for (const coupled of key.coupled) coupled.watch.disturb(this.nowMs);
   }
 
   private disturbKeyOf(lan: SimLan, family: IpFamily, vrid: number): void {
     for (const key of lan.keys) {
       const sample = key.routers[0]!;
-      if (sample.spec.vrid === vrid && sample.spec.family === family) key.watch.disturb(this.nowMs);
+      if (sample.spec.vrid === vrid && sample.spec.family === family) this.disturbKey(key);
     }
   }
 
@@ -1136,4 +1230,31 @@ function nodeConfigs(spec: NodeSpec, index: number, members: ReturnType<typeof g
       : [];
     return buildConfig(spec, r, peers, `nodes[${index}].routers[${i}]`);
   });
+}
+
+/** Fills each key's `coupled`: the keys reachable from it through the members of sync groups. */
+function coupleSyncGroupKeys(nodes: readonly SimNode[]): void {
+  const neighbours = new Map<GroupKey, Set<GroupKey>>();
+  for (const node of nodes) {
+    for (const group of node.spec.syncGroups) {
+      const keys = group.routers.map((name) => node.routerByName.get(name)!.key);
+      for (const key of keys) {
+        const set = neighbours.get(key) ?? new Set<GroupKey>();
+        for (const other of keys) set.add(other);
+        neighbours.set(key, set);
+      }
+    }
+  }
+  for (const start of neighbours.keys()) {
+    const seen = new Set<GroupKey>([start]);
+    const queue = [start];
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      for (const other of neighbours.get(next) ?? []) {
+        if (seen.has(other)) continue;
+        seen.add(other);
+        queue.push(other);
+      }
+    }
+    start.coupled.splice(0, start.coupled.length, ...seen);
+  }
 }

@@ -143,3 +143,20 @@ t.test(
     t.strictSame(held.at(20, sync('leave')), [stateChange('Fault', 'Backup', 'sync-group', 100)]);
   },
 );
+
+t.test(
+  "sync: with higherPrioritySendAdvert, 'backup' sends one advert of ours first, so a contested Master re-announces",
+  async (t) => {
+    const s = new Scenario(v2Config({ higherPrioritySendAdvert: true }));
+    s.at(0, sync('join'));
+    s.at(0, startup);
+    s.at(DOWN, timeout);
+    s.at(DOWN, sync('master'));
+    t.strictSame(s.at(5000, sync('backup')), [
+      sendAdvert(s.config, 100),
+      removeVips(s.config),
+      stateChange('Master', 'Backup', 'sync-group', 100),
+    ]);
+    t.equal(s.nextDeadlineMs, 5000 + DOWN);
+  },
+);
