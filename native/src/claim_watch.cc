@@ -59,7 +59,7 @@ const sock_filter kFilter[] = {
     BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PKTTYPE)),  // 0
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 7, 0),       // 1 -> drop
     BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                           // 2 ethertype
-    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 4, 0),             // 3 -> accept
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 6, 0),             // 3 -> accept
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 4),            // 4 else drop
     BPF_STMT(BPF_LD | BPF_B | BPF_ABS, kEth + 6),                     // 5 next header
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 2),        // 6 else drop

@@ -38,7 +38,10 @@ function run(steps: readonly Step[], quietMs = 1000): string[] {
 const cases: readonly { title: string; steps: Step[]; expect: string[] }[] = [
   {
     title: 'Master: one claim from another MAC starts a conflict at once, naming the MAC and sender',
-    steps: [{ at: 0, role: 'master' }, { at: 10, claim: OTHER, sender: '192.0.2.2' }],
+    steps: [
+      { at: 0, role: 'master' },
+      { at: 10, claim: OTHER, sender: '192.0.2.2' },
+    ],
     expect: ['10 start master 02:00:00:00:00:0b 192.0.2.2'],
   },
   {
@@ -54,22 +57,40 @@ const cases: readonly { title: string; steps: Step[]; expect: string[] }[] = [
   },
   {
     title: 'Master: stepping down ends the conflict at once (released)',
-    steps: [{ at: 0, role: 'master' }, { at: 10, claim: OTHER }, { at: 20, role: 'backup' }],
+    steps: [
+      { at: 0, role: 'master' },
+      { at: 10, claim: OTHER },
+      { at: 20, role: 'backup' },
+    ],
     expect: ['10 start master 02:00:00:00:00:0b -', '20 end released after 1'],
   },
   {
     title: 'Backup: the Master answering alone is no conflict',
-    steps: [{ at: 0, role: 'backup' }, { at: 10, claim: OTHER }, { at: 900, claim: OTHER }, { at: 5000, tick: true }],
+    steps: [
+      { at: 0, role: 'backup' },
+      { at: 10, claim: OTHER },
+      { at: 900, claim: OTHER },
+      { at: 5000, tick: true },
+    ],
     expect: [],
   },
   {
     title: 'Backup: a second MAC answering within quietMs is a conflict naming both',
-    steps: [{ at: 0, role: 'backup' }, { at: 10, claim: OTHER }, { at: 600, claim: THIRD }, { at: 1700, tick: true }],
+    steps: [
+      { at: 0, role: 'backup' },
+      { at: 10, claim: OTHER },
+      { at: 600, claim: THIRD },
+      { at: 1700, tick: true },
+    ],
     expect: ['600 start backup 02:00:00:00:00:0b,02:00:00:00:00:0c -', '1700 end quiet after 1'],
   },
   {
     title: 'Backup: a MAC change after quietMs (a takeover) is no conflict',
-    steps: [{ at: 0, role: 'backup' }, { at: 10, claim: OTHER }, { at: 1100, claim: THIRD }],
+    steps: [
+      { at: 0, role: 'backup' },
+      { at: 10, claim: OTHER },
+      { at: 1100, claim: THIRD },
+    ],
     expect: [],
   },
   {
