@@ -10,6 +10,8 @@ import { buildRouterConfig } from '../model/router-config.js';
 import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
+import type { VipConflict } from '../core/vip-conflicts.js';
+import type { ConflictReport } from '../daemon/vip-conflicts.js';
 import { canonicalAddress } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import {
@@ -169,6 +171,8 @@ export interface InstanceStatus {
   readonly checks: readonly TrackedCheck[];
   /** virtual_ipaddress_excluded, only when there are some. */
   readonly excludedAddresses?: readonly string[];
+  /** Its addresses claimed by another node now (split brain), only when there are some. */
+  readonly conflicts?: readonly VipConflict[];
 }
 
 export interface InstanceStats {
@@ -346,9 +350,16 @@ export class InstanceSet {
     return byInstance;
   }
 
+  /** Address conflicts open now and the counts since start; undefined while not running. */
+  conflicts(): ConflictReport | undefined {
+    return this.runtime?.conflicts();
+  }
+
   status(): InstanceStatus[] {
     const checks = this.trackedChecks();
+    const conflicts = this.runtime?.conflicts().active ?? [];
     return this.ordered().flatMap((r) => {
+      const mine = conflicts.filter((c) => c.router === r.input.name);
       const view = this.view(r.input.name);
       if (view === undefined) return [];
       const { config, snap } = view;
@@ -372,6 +383,7 @@ export class InstanceSet {
           ...(config.excludedAddresses !== undefined && config.excludedAddresses.length > 0
             ? { excludedAddresses: config.excludedAddresses }
             : {}),
+          ...(mine.length > 0 ? { conflicts: mine } : {}),
         },
       ];
     });

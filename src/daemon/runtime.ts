@@ -53,6 +53,9 @@ import {
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
+import { LinuxClaimWatch } from '../linux/claim-watch.js';
+import type { SplitBrainSettings } from '../model/split-brain.js';
+import { type ConflictReport, VipConflictWatch } from './vip-conflicts.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
@@ -77,6 +80,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly watcher: LinkWatcher;
   private readonly guard: VipGuard;
   private readonly sources: SourceAddressTracker;
+  /** Who else claims our addresses on the link (split brain), and how a Master resists. */
+  private readonly vipConflicts: VipConflictWatch;
   /** The running routers by name. */
   private readonly entries = new Map<string, ResolvedRouter>();
   private vips: readonly LinuxVipSpec[];
@@ -102,6 +107,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     firewall: AcceptModeFirewall;
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
+    splitBrain?: SplitBrainSettings | undefined;
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -138,6 +144,14 @@ class LinuxRuntime implements LinuxEngineHandle {
       logger: this.logger,
     });
     this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
+    const claims = new LinuxClaimWatch((heard) => this.vipConflicts.heard(heard));
+    this.vipConflicts = new VipConflictWatch({
+      engine: this.engine,
+      claims,
+      addresses,
+      logger: this.logger,
+      settings: parts.splitBrain,
+    });
     this.used = new Set(configs.map((c) => c.interface));
     this.listen();
   }
@@ -156,6 +170,10 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   counters(): EngineCounters {
     return this.engine.counters();
+  }
+
+  conflicts(): ConflictReport {
+    return this.vipConflicts.snapshot();
   }
 
   /**
@@ -205,6 +223,7 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   private async stopNow(): Promise<void> {
     this.guard.stop();
+    this.vipConflicts.close();
     try {
       await this.engine.stop();
     } finally {
@@ -266,6 +285,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     // again is gone: it is in both `replaced` and `failed`.)
     this.packets.setRouters(this.routers);
     this.refreshFollowers();
+    this.vipConflicts.refresh();
     const result: ApplyResult = {
       unchanged: plan.unchanged,
       reconfigured,
@@ -512,7 +532,7 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips });
+  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips, splitBrain: input.splitBrain });
   await runtime.start(options.beforeStart);
   logStarted(logger, configs, opened.plannedVmacs);
   if (applied !== undefined) armRealtimeLimit(applied, logger);

@@ -23,8 +23,52 @@ export interface HealthStatusSource {
   status(): readonly { readonly name: string; readonly up: boolean }[];
 }
 
+/** What the split-brain watch reports (the runtime handle's `conflicts()`, src/daemon/vip-conflicts.ts). */
+export interface ConflictSource {
+  conflicts(): {
+    readonly active: readonly {
+      readonly address: string;
+      readonly router: string;
+      readonly role: string;
+      readonly macs: readonly string[];
+      readonly sender: string | undefined;
+    }[];
+    readonly started: number;
+    readonly claims: number;
+    readonly probes: number;
+  };
+}
+
+/**
+ * The split-brain series, apart from the engine's so they can move with the metrics module: one gauge
+ * line per address claimed by another node now (its MACs and address as labels; as many lines as open
+ * conflicts), and the totals since start.
+ */
+export function conflictMetricsText(source: ConflictSource): string {
+  const report = source.conflicts();
+  let text = header(
+    'vrrp_vip_conflict',
+    'gauge',
+    'A virtual address another node claims now (split brain): 1 per open conflict',
+  );
+  for (const c of report.active) {
+    const pairs = { instance: c.router, address: c.address, role: c.role, other_mac: c.macs.join(',') };
+    text += `vrrp_vip_conflict${labels(c.sender === undefined ? pairs : { ...pairs, other_address: c.sender })} 1
+`;
+  }
+  text += `${header('vrrp_vip_conflicts_total', 'counter', 'Address conflicts (split brain) seen since start')}vrrp_vip_conflicts_total ${report.started}
+`;
+  text += `${header('vrrp_vip_claims_total', 'counter', 'ARP / NA claims heard for addresses this node holds or watches')}vrrp_vip_claims_total ${report.claims}
+`;
+  text += `${header('vrrp_vip_probes_total', 'counter', 'RFC 5227 probes sent for addresses this node holds')}vrrp_vip_probes_total ${report.probes}
+`;
+  return text;
+}
+
 export interface EngineMetricsOptions {
   readonly health?: HealthStatusSource;
+  /** Adds the split-brain series (conflictMetricsText). */
+  readonly conflicts?: ConflictSource;
   readonly maxAgeMs?: number;
   /** Milliseconds on a monotonic clock (tests move it by hand). */
   readonly nowMs?: () => number;
@@ -187,6 +231,7 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
       for (const check of options.health.status())
         text += `vrrp_health_check_up${labels({ check: check.name })} ${check.up ? 1 : 0}\n`;
     }
+    if (options.conflicts) text += conflictMetricsText(options.conflicts);
     return text;
   };
 
