@@ -10,8 +10,7 @@ import { buildRouterConfig } from '../model/router-config.js';
 import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { EngineCounters } from '../engine/events.js';
-import type { VipConflict } from '../core/vip-conflicts.js';
-import type { ConflictReport } from '../daemon/vip-conflicts.js';
+import type { ConflictReport, ReportedConflict } from '../daemon/vip-conflicts.js';
 import { canonicalAddress } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import {
@@ -172,7 +171,7 @@ export interface InstanceStatus {
   /** virtual_ipaddress_excluded, only when there are some. */
   readonly excludedAddresses?: readonly string[];
   /** Its addresses claimed by another node now (split brain), only when there are some. */
-  readonly conflicts?: readonly VipConflict[];
+  readonly conflicts?: readonly ReportedConflict[];
 }
 
 export interface InstanceStats {

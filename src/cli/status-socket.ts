@@ -174,7 +174,8 @@ function detailLines(s: InstanceStatus): string[] {
   if (s.excludedAddresses !== undefined && s.excludedAddresses.length > 0)
     lines.push(`  excluded: ${s.excludedAddresses.join(',')}`);
   for (const c of s.conflicts ?? []) {
-    const other = `${c.macs.join(' and ')}${c.sender === undefined ? '' : ` (${c.sender})`}`;
+    const adverts = c.advertSource === undefined ? '' : `, adverts from ${c.advertSource}`;
+    const other = `${c.macs.join(' and ')}${c.sender === undefined ? '' : ` (${c.sender})`}${adverts}`;
     lines.push(
       `  CONFLICT: ${c.address} also claimed by ${other}, ${c.claims} claim(s) (${c.role === 'master' ? 'we hold it' : 'seen as Backup'})`,
     );

@@ -19,8 +19,14 @@ export const CONFLICT_TRACK = 'vip-conflict';
 /** How often open conflicts are looked at (quiet ends, re-announcements). */
 const CHECK_EVERY_MS = 250;
 
+/** A conflict as reported: with the source of the last foreign adverts its router heard, when any. */
+export type ReportedConflict = VipConflict & {
+  /** Where adverts for the router's VRID last came from (another Master, another cluster), if heard within quietMs. */
+  readonly advertSource?: string;
+};
+
 export interface ConflictReport {
-  readonly active: readonly VipConflict[];
+  readonly active: readonly ReportedConflict[];
   /** Conflicts started, and claims heard for watched addresses, since start. */
   readonly started: number;
   readonly claims: number;
@@ -46,7 +52,12 @@ export class VipConflictWatch {
   private checkTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private probes = 0;
+  /** Per router: the last source of adverts it heard, and when. */
+  private readonly advertSources = new Map<string, { address: string; atMs: number }>();
   private readonly onStateChange = (): void => this.refresh();
+  private readonly onAdvert = (event: { router: string; sourceAddress: string }): void => {
+    this.advertSources.set(event.router, { address: event.sourceAddress, atMs: performance.now() });
+  };
 
   constructor(
     private readonly parts: {
@@ -60,6 +71,7 @@ export class VipConflictWatch {
     this.settings = splitBrainSettings(parts.settings);
     this.tracker = new VipConflictTracker(this.settings.quietMs);
     parts.engine.on('stateChange', this.onStateChange);
+    parts.engine.on('advertReceived', this.onAdvert);
     if (this.settings.probeIntervalMs > 0) {
       this.probeTimer = setInterval(() => this.probe(), this.settings.probeIntervalMs);
       this.probeTimer.unref();
@@ -87,7 +99,14 @@ export class VipConflictWatch {
 
   snapshot(): ConflictReport {
     const totals = this.tracker.totals();
-    return { active: this.tracker.conflicts(), started: totals.started, claims: totals.claims, probes: this.probes };
+    const active = this.tracker.conflicts().map((c) => this.withAdvertSource(c));
+    return { active, started: totals.started, claims: totals.claims, probes: this.probes };
+  }
+
+  private withAdvertSource(conflict: VipConflict): ReportedConflict {
+    const heard = this.advertSources.get(conflict.router);
+    if (heard === undefined || performance.now() - heard.atMs > this.settings.quietMs) return conflict;
+    return { ...conflict, advertSource: heard.address };
   }
 
   /** Re-reads the routers' states and addresses: what to watch, and in which role. */
@@ -110,6 +129,7 @@ export class VipConflictWatch {
 
   close(): void {
     this.parts.engine.off('stateChange', this.onStateChange);
+    this.parts.engine.off('advertReceived', this.onAdvert);
     clearInterval(this.probeTimer);
     clearTimeout(this.checkTimer);
     this.parts.claims.close();
@@ -137,8 +157,10 @@ export class VipConflictWatch {
     this.watchedInterfaces = new Set(byInterface.keys());
   }
 
-  private started(conflict: VipConflict): void {
-    const other = `${conflict.macs.join(' and ')}${conflict.sender === undefined ? '' : ` (${conflict.sender})`}`;
+  private started(found: VipConflict): void {
+    const conflict = this.withAdvertSource(found);
+    const adverts = conflict.advertSource === undefined ? '' : `, adverts heard from ${conflict.advertSource}`;
+    const other = `${conflict.macs.join(' and ')}${conflict.sender === undefined ? '' : ` (${conflict.sender})`}${adverts}`;
     this.parts.logger.warn(
       { event: 'vip-conflict', state: 'start', ...conflict },
       conflict.role === 'master'

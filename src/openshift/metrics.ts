@@ -32,6 +32,7 @@ export interface ConflictSource {
       readonly role: string;
       readonly macs: readonly string[];
       readonly sender: string | undefined;
+      readonly advertSource?: string;
     }[];
     readonly started: number;
     readonly claims: number;
@@ -53,15 +54,12 @@ export function conflictMetricsText(source: ConflictSource): string {
   );
   for (const c of report.active) {
     const pairs = { instance: c.router, address: c.address, role: c.role, other_mac: c.macs.join(',') };
-    text += `vrrp_vip_conflict${labels(c.sender === undefined ? pairs : { ...pairs, other_address: c.sender })} 1
-`;
+    const address = c.sender ?? c.advertSource;
+    text += `vrrp_vip_conflict${labels(address === undefined ? pairs : { ...pairs, other_address: address })} 1\n`;
   }
-  text += `${header('vrrp_vip_conflicts_total', 'counter', 'Address conflicts (split brain) seen since start')}vrrp_vip_conflicts_total ${report.started}
-`;
-  text += `${header('vrrp_vip_claims_total', 'counter', 'ARP / NA claims heard for addresses this node holds or watches')}vrrp_vip_claims_total ${report.claims}
-`;
-  text += `${header('vrrp_vip_probes_total', 'counter', 'RFC 5227 probes sent for addresses this node holds')}vrrp_vip_probes_total ${report.probes}
-`;
+  text += `${header('vrrp_vip_conflicts_total', 'counter', 'Address conflicts (split brain) seen since start')}vrrp_vip_conflicts_total ${report.started}\n`;
+  text += `${header('vrrp_vip_claims_total', 'counter', 'ARP / NA claims heard for addresses this node holds or watches')}vrrp_vip_claims_total ${report.claims}\n`;
+  text += `${header('vrrp_vip_probes_total', 'counter', 'RFC 5227 probes sent for addresses this node holds')}vrrp_vip_probes_total ${report.probes}\n`;
   return text;
 }
 
