@@ -52,11 +52,25 @@ export class VipConflictWatch {
   private checkTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private probes = 0;
-  /** Per router: the last source of adverts it heard, and when. */
+  /**
+   * Per router: the last source of adverts it heard, and when; followed only while a conflict is
+   * open, since an advertReceived listener costs the engine a second decode of every advert.
+   */
   private readonly advertSources = new Map<string, { address: string; atMs: number }>();
+  private followingAdverts = false;
+  /** Contested addresses whose log already named the other node's advert source. */
+  private readonly sourceLogged = new Set<string>();
   private readonly onStateChange = (): void => this.refresh();
-  private readonly onAdvert = (event: { router: string; sourceAddress: string }): void => {
+  private readonly onAdvert = (event: { router: string; vrid: number; sourceAddress: string }): void => {
     this.advertSources.set(event.router, { address: event.sourceAddress, atMs: performance.now() });
+    for (const conflict of this.tracker.conflicts()) {
+      if (conflict.router !== event.router || this.sourceLogged.has(conflict.address)) continue;
+      this.sourceLogged.add(conflict.address);
+      this.parts.logger.warn(
+        { event: 'vip-conflict', state: 'source', ...conflict, advertSource: event.sourceAddress },
+        `${conflict.router}: VIP ${conflict.address} conflict: adverts for VRID ${event.vrid} come from ${event.sourceAddress}`,
+      );
+    }
   };
 
   constructor(
@@ -71,7 +85,6 @@ export class VipConflictWatch {
     this.settings = splitBrainSettings(parts.settings);
     this.tracker = new VipConflictTracker(this.settings.quietMs);
     parts.engine.on('stateChange', this.onStateChange);
-    parts.engine.on('advertReceived', this.onAdvert);
     if (this.settings.probeIntervalMs > 0) {
       this.probeTimer = setInterval(() => this.probe(), this.settings.probeIntervalMs);
       this.probeTimer.unref();
@@ -95,6 +108,11 @@ export class VipConflictWatch {
       if (event.kind === 'start') this.started(event.conflict);
       else this.ended(event.conflict, event.why, event.atMs);
     }
+    const want = this.tracker.nextTickMs() !== undefined;
+    if (want === this.followingAdverts) return;
+    this.followingAdverts = want;
+    if (want) this.parts.engine.on('advertReceived', this.onAdvert);
+    else this.parts.engine.off('advertReceived', this.onAdvert);
   }
 
   snapshot(): ConflictReport {
@@ -159,6 +177,7 @@ export class VipConflictWatch {
 
   private started(found: VipConflict): void {
     const conflict = this.withAdvertSource(found);
+    if (conflict.advertSource !== undefined) this.sourceLogged.add(conflict.address);
     const adverts = conflict.advertSource === undefined ? '' : `, adverts heard from ${conflict.advertSource}`;
     const other = `${conflict.macs.join(' and ')}${conflict.sender === undefined ? '' : ` (${conflict.sender})`}${adverts}`;
     this.parts.logger.warn(
@@ -172,6 +191,7 @@ export class VipConflictWatch {
 
   private ended(conflict: VipConflict, why: 'quiet' | 'released', atMs: number): void {
     this.announcedAt.delete(conflict.address);
+    this.sourceLogged.delete(conflict.address);
     this.parts.logger.info(
       { event: 'vip-conflict', state: 'end', why, ...conflict, lastedMs: Math.round(atMs - conflict.sinceMs) },
       `${conflict.router}: VIP ${conflict.address} conflict with ${conflict.macs.join(' and ')} ended after ${Math.round(atMs - conflict.sinceMs)} ms, ${conflict.claims} claim(s) (${why === 'quiet' ? 'no claim since' : 'no longer held here'})`,
