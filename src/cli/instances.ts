@@ -172,6 +172,8 @@ export interface InstanceStatus {
   readonly excludedAddresses?: readonly string[];
   /** Its addresses claimed by another node now (split brain), only when there are some. */
   readonly conflicts?: readonly ReportedConflict[];
+  /** The latest VRID collisions and mismatches reported for it, only when there are some. */
+  readonly collisions?: readonly string[];
 }
 
 export interface InstanceStats {
@@ -356,9 +358,10 @@ export class InstanceSet {
 
   status(): InstanceStatus[] {
     const checks = this.trackedChecks();
-    const conflicts = this.runtime?.conflicts().active ?? [];
+    const report = this.runtime?.conflicts();
     return this.ordered().flatMap((r) => {
-      const mine = conflicts.filter((c) => c.router === r.input.name);
+      const mine = report?.active.filter((c) => c.router === r.input.name) ?? [];
+      const collisions = report?.collisions.filter((c) => c.router === r.input.name).map((c) => c.detail) ?? [];
       const view = this.view(r.input.name);
       if (view === undefined) return [];
       const { config, snap } = view;
@@ -383,6 +386,7 @@ export class InstanceSet {
             ? { excludedAddresses: config.excludedAddresses }
             : {}),
           ...(mine.length > 0 ? { conflicts: mine } : {}),
+          ...(collisions.length > 0 ? { collisions } : {}),
         },
       ];
     });

@@ -25,8 +25,22 @@ export type ReportedConflict = VipConflict & {
   readonly advertSource?: string;
 };
 
+/** A VRID collision or mismatch the demux reported (the first advert of a source, for one reason). */
+export interface ReportedCollision {
+  readonly router: string;
+  readonly detail: string;
+  readonly atMs: number;
+}
+
+/** Collisions kept for the status and dumps: the latest ones (each source and reason comes once). */
+const KEPT_COLLISIONS = 32;
+
 export interface ConflictReport {
   readonly active: readonly ReportedConflict[];
+  /** The latest VRID collisions and mismatches reported (src/core/demux.ts), at most KEPT_COLLISIONS. */
+  readonly collisions: readonly ReportedCollision[];
+  /** Collisions and mismatches reported since start (once per source and reason). */
+  readonly collisionsSeen: number;
   /** Conflicts started, and claims heard for watched addresses, since start. */
   readonly started: number;
   readonly claims: number;
@@ -60,7 +74,15 @@ export class VipConflictWatch {
   private followingAdverts = false;
   /** Contested addresses whose log already named the other node's advert source. */
   private readonly sourceLogged = new Set<string>();
+  private readonly collisions: ReportedCollision[] = [];
+  private collisionsSeen = 0;
   private readonly onStateChange = (): void => this.refresh();
+  private readonly onNotice = (event: { router: string; notice: string; detail: string; atMs: number }): void => {
+    if (event.notice !== 'vrid-collision') return;
+    this.collisionsSeen++;
+    this.collisions.push({ router: event.router, detail: event.detail, atMs: event.atMs });
+    if (this.collisions.length > KEPT_COLLISIONS) this.collisions.shift();
+  };
   private readonly onAdvert = (event: { router: string; vrid: number; sourceAddress: string }): void => {
     this.advertSources.set(event.router, { address: event.sourceAddress, atMs: performance.now() });
     for (const conflict of this.tracker.conflicts()) {
@@ -85,6 +107,8 @@ export class VipConflictWatch {
     this.settings = splitBrainSettings(parts.settings);
     this.tracker = new VipConflictTracker(this.settings.quietMs);
     parts.engine.on('stateChange', this.onStateChange);
+    // Notices are rare (the event log listens already): no cost on the advert path.
+    parts.engine.on('notice', this.onNotice);
     if (this.settings.probeIntervalMs > 0) {
       this.probeTimer = setInterval(() => this.probe(), this.settings.probeIntervalMs);
       this.probeTimer.unref();
@@ -118,7 +142,14 @@ export class VipConflictWatch {
   snapshot(): ConflictReport {
     const totals = this.tracker.totals();
     const active = this.tracker.conflicts().map((c) => this.withAdvertSource(c));
-    return { active, started: totals.started, claims: totals.claims, probes: this.probes };
+    return {
+      active,
+      collisions: [...this.collisions],
+      collisionsSeen: this.collisionsSeen,
+      started: totals.started,
+      claims: totals.claims,
+      probes: this.probes,
+    };
   }
 
   private withAdvertSource(conflict: VipConflict): ReportedConflict {
@@ -147,6 +178,7 @@ export class VipConflictWatch {
 
   close(): void {
     this.parts.engine.off('stateChange', this.onStateChange);
+    this.parts.engine.off('notice', this.onNotice);
     this.parts.engine.off('advertReceived', this.onAdvert);
     clearInterval(this.probeTimer);
     clearTimeout(this.checkTimer);

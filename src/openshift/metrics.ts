@@ -37,6 +37,7 @@ export interface ConflictSource {
     readonly started: number;
     readonly claims: number;
     readonly probes: number;
+    readonly collisionsSeen: number;
   };
 }
 
@@ -59,6 +60,7 @@ export function conflictMetricsText(source: ConflictSource): string {
   }
   text += `${header('vrrp_vip_conflicts_total', 'counter', 'Address conflicts (split brain) seen since start')}vrrp_vip_conflicts_total ${report.started}\n`;
   text += `${header('vrrp_vip_claims_total', 'counter', 'ARP / NA claims heard for addresses this node holds or watches')}vrrp_vip_claims_total ${report.claims}\n`;
+  text += `${header('vrrp_vrid_collisions_total', 'counter', 'Adverts for our VRIDs from another cluster or a mismatched peer: once per source and reason')}vrrp_vrid_collisions_total ${report.collisionsSeen}\n`;
   text += `${header('vrrp_vip_probes_total', 'counter', 'RFC 5227 probes sent for addresses this node holds')}vrrp_vip_probes_total ${report.probes}\n`;
   return text;
 }

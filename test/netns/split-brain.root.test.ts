@@ -139,3 +139,38 @@ async function partition(t: Test, kinds: readonly [RouterKind, RouterKind], tag:
   t.equal(r1.stateOf('VI_1'), 'Master', 'r1 is still the one Master');
   await ping.stop();
 }
+
+const CLUSTER_VARIANTS: readonly { readonly name: string; readonly kinds: readonly [RouterKind, RouterKind] }[] = [
+  { name: 'bin/vrrp-engine beside bin/vrrp-engine', kinds: ['ours', 'ours'] },
+  { name: 'bin/vrrpd beside keepalived', kinds: ['vrrpd', 'keepalived'] },
+];
+
+for (const variant of CLUSTER_VARIANTS) {
+  const needs = variant.kinds.includes('keepalived') ? ['keepalived'] : [];
+  t.test(
+    `a second cluster on our VRID with other VIPs is reported naming its source [${variant.name}]`,
+    { skip: skipReason(needs) ?? false },
+    (t) => secondCluster(t, variant.kinds, `sc${variant.kinds[0]![0]}${variant.kinds[1]![0]}`),
+  );
+}
+
+async function secondCluster(t: Test, kinds: readonly [RouterKind, RouterKind], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2, { capture: false });
+  const r1 = start(h, kinds[0], 'r1', spec(100));
+  const r2 = start(h, kinds[1], 'r2', spec(200, ['192.0.2.150']));
+  const master = await r2.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
+  const line = await r1.waitForLine(
+    (l) => /VRID 51 collision \(address-list-mismatch\): 192\.0\.2\.2 sends .*VIPs 192\.0\.2\.150/.test(l.text),
+    STARTUP_MS,
+    'r1 reports the other cluster',
+  );
+  t.ok(
+    line.atMs - master.atMs <= REPORT_WITHIN_MS,
+    `r1 reported the other cluster ${line.atMs - master.atMs} ms after it became Master`,
+  );
+  t.match(line.text, /ours 'VI_1': v3, interval 50 cs, VIPs 192\.0\.2\.100/, 'the line names our side too');
+  if (r1.kind === 'vrrpd' && 'socket' in r1) {
+    const status = (await query(String(r1.socket), 'status')) as { instances: { collisions?: string[] }[] };
+    t.match(status.instances[0]?.collisions, [/192\.0\.2\.2 sends/], 'vrrpd status: the collision');
+  }
+}

@@ -26,6 +26,7 @@ t.test('conflict metrics: a gauge line per open conflict naming the other node, 
       started: 3,
       claims: 17,
       probes: 4,
+      collisionsSeen: 2,
     }),
   });
   const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
@@ -34,6 +35,7 @@ t.test('conflict metrics: a gauge line per open conflict naming the other node, 
     'vrrp_vip_conflict{instance="VI_6",address="2001:db8::100",role="backup",other_mac="02:00:00:00:00:0b,02:00:00:00:00:0c",other_address="fe80::b"} 1',
     'vrrp_vip_conflicts_total 3',
     'vrrp_vip_claims_total 17',
+    'vrrp_vrid_collisions_total 2',
     'vrrp_vip_probes_total 4',
   ]);
   t.match(text, /# TYPE vrrp_vip_conflict gauge/);
