@@ -3,10 +3,12 @@
 // hold one address at once, and when that stops. Pure: the claims, our roles and the time are inputs;
 // the socket (native/src/claim_watch.cc) and the clock belong to the daemon (src/daemon/vip-conflicts.ts).
 //
-// - A Master holding the address: any claim from another link-layer address is a conflict at once
-//   (the watcher never reports this host's own frames).
-// - A Backup: the Master's claims are expected; two or more link-layer addresses claiming the address
-//   within `quietMs` are a conflict (two holders, neither of them us).
+// - A Master holding the address: a claim from another link-layer address is a conflict if the router
+//   is still Master of it `graceMs` later (the watcher never reports this host's own frames). The
+//   grace covers a preemption: the new Master's GARP can be read just before its advert, which
+//   makes the old one step down.
+// - A Backup: the Master's claims are expected, and so is a new Master's after a failover; claims
+//   that alternate (A, then B, then A again, within `quietMs`) are a conflict: two holders, neither us.
 // A conflict ends when its other holder has been silent for `quietMs`, or at once when we stop being
 // Master (Master's view) or stop watching the address.
 
@@ -67,11 +69,17 @@ export class VipConflictTracker {
   /** Per address: the link-layer addresses heard claiming it, and when last. */
   private readonly heard = new Map<string, Map<string, number>>();
   private readonly open = new Map<string, Open>();
+  /** A Master's claims waiting out graceMs, by address: the first one heard, and the router then. */
+  private readonly pending = new Map<string, { claim: HeardClaim; atMs: number; router: string; count: number }>();
   private started = 0;
   private claimCount = 0;
 
-  constructor(private readonly quietMs: number) {
+  constructor(
+    private readonly quietMs: number,
+    private readonly graceMs = 0,
+  ) {
     if (!(quietMs > 0)) throw new RangeError(`quietMs must be positive, got ${quietMs}`);
+    if (!(graceMs >= 0)) throw new RangeError(`graceMs must not be negative, got ${graceMs}`);
   }
 
   /**
@@ -88,6 +96,10 @@ export class VipConflictTracker {
       }
     }
     for (const address of this.heard.keys()) if (!next.has(address)) this.heard.delete(address);
+    for (const [address, held] of this.pending) {
+      const now = next.get(address);
+      if (now?.role !== 'master' || now.router !== held.router) this.pending.delete(address);
+    }
     this.watched.clear();
     for (const [address, watched] of next) this.watched.set(address, watched);
     return events;
@@ -103,8 +115,11 @@ export class VipConflictTracker {
       macs = new Map();
       this.heard.set(claim.address, macs);
     }
-    macs.set(claim.mac, nowMs);
     forgetQuiet(macs, nowMs - this.quietMs);
+    const before = macs.get(claim.mac);
+    // Alternation: this MAC claimed before, and another one since.
+    const alternates = before !== undefined && [...macs].some(([mac, atMs]) => mac !== claim.mac && atMs > before);
+    macs.set(claim.mac, nowMs);
 
     const conflict = this.open.get(claim.address);
     if (conflict !== undefined) {
@@ -114,13 +129,22 @@ export class VipConflictTracker {
       if (claim.sender !== undefined) conflict.sender = claim.sender;
       return [];
     }
-    const isConflict = watched.role === 'master' || macs.size >= 2;
-    if (!isConflict) return [];
+    if (watched.role === 'master') {
+      const held = this.pending.get(claim.address);
+      if (held === undefined) this.pending.set(claim.address, { claim, atMs: nowMs, router: watched.router, count: 1 });
+      else held.count++;
+      return this.graceMs === 0 ? this.tick(nowMs) : [];
+    }
+    if (!alternates) return [];
+    return [{ kind: 'start', conflict: frozen(this.openConflict(claim, watched, new Map(macs), nowMs)) }];
+  }
+
+  private openConflict(claim: HeardClaim, watched: Watched, macs: Map<string, number>, nowMs: number): Open {
     const opened: Open = {
       address: claim.address,
       router: watched.router,
       role: watched.role,
-      macs: watched.role === 'master' ? new Map([[claim.mac, nowMs]]) : new Map(macs),
+      macs,
       sender: claim.sender,
       sinceMs: nowMs,
       lastClaimMs: nowMs,
@@ -128,12 +152,23 @@ export class VipConflictTracker {
     };
     this.open.set(claim.address, opened);
     this.started++;
-    return [{ kind: 'start', conflict: frozen(opened) }];
+    return opened;
   }
 
-  /** Ends conflicts whose other holder has been silent for quietMs. */
+  /** Opens a Master's conflicts whose grace has passed; ends those whose other holder has been silent for quietMs. */
   tick(nowMs: number): ConflictEvent[] {
     const events: ConflictEvent[] = [];
+    for (const [address, held] of this.pending) {
+      if (nowMs - held.atMs < this.graceMs) continue;
+      this.pending.delete(address);
+      const watched = this.watched.get(address);
+      if (watched?.role !== 'master' || watched.router !== held.router || this.open.has(address)) continue;
+      const lastMs = this.heard.get(address)?.get(held.claim.mac) ?? held.atMs;
+      const conflict = this.openConflict(held.claim, watched, new Map([[held.claim.mac, lastMs]]), held.atMs);
+      conflict.claims = held.count;
+      conflict.lastClaimMs = lastMs;
+      events.push({ kind: 'start', conflict: frozen(conflict) });
+    }
     for (const [address, conflict] of this.open) {
       forgetQuiet(conflict.macs, nowMs - this.quietMs);
       const others = conflict.role === 'master' ? conflict.macs.size : conflict.macs.size - 1;
@@ -147,6 +182,10 @@ export class VipConflictTracker {
   /** When tick next has something to end (undefined: no conflict open). */
   nextTickMs(): number | undefined {
     let next: number | undefined;
+    for (const held of this.pending.values()) {
+      const at = held.atMs + this.graceMs;
+      if (next === undefined || at < next) next = at;
+    }
     for (const conflict of this.open.values()) {
       const at = conflict.lastClaimMs + this.quietMs;
       if (next === undefined || at < next) next = at;

@@ -18,6 +18,12 @@ import { type SplitBrainSettings, splitBrainSettings } from '../model/split-brai
 export const CONFLICT_TRACK = 'vip-conflict';
 /** How often open conflicts are looked at (quiet ends, re-announcements). */
 const CHECK_EVERY_MS = 250;
+/**
+ * A Master's claim counts if it is still Master this much later (VipConflictTracker's graceMs): in a
+ * preemption the new Master's GARP may be read just before the advert that makes the old one step
+ * down, which must not start a conflict, let alone a re-announcement.
+ */
+export const CLAIM_GRACE_MS = 500;
 
 /** A conflict as reported: with the source of the last foreign adverts its router heard, when any. */
 export type ReportedConflict = VipConflict & {
@@ -105,7 +111,7 @@ export class VipConflictWatch {
     },
   ) {
     this.settings = splitBrainSettings(parts.settings);
-    this.tracker = new VipConflictTracker(this.settings.quietMs);
+    this.tracker = new VipConflictTracker(this.settings.quietMs, CLAIM_GRACE_MS);
     parts.engine.on('stateChange', this.onStateChange);
     // Notices are rare (the event log listens already): no cost on the advert path.
     parts.engine.on('notice', this.onNotice);
@@ -271,6 +277,10 @@ export class VipConflictWatch {
   private check(): void {
     const now = performance.now();
     this.report(this.tracker.tick(now));
+    for (const conflict of this.tracker.conflicts()) {
+      const placed = this.placed.get(conflict.address);
+      if (placed !== undefined) this.maybeStepDown(conflict.address, placed);
+    }
     const every = this.settings.resistIntervalMs;
     for (const conflict of this.tracker.conflicts()) {
       if (every > 0 && now - (this.announcedAt.get(conflict.address) ?? -Infinity) >= every)

@@ -75,14 +75,25 @@ const cases: readonly { title: string; steps: Step[]; expect: string[] }[] = [
     expect: [],
   },
   {
-    title: 'Backup: a second MAC answering within quietMs is a conflict naming both',
+    title: 'Backup: a failover (one MAC, then another) is no conflict',
     steps: [
       { at: 0, role: 'backup' },
       { at: 10, claim: OTHER },
       { at: 600, claim: THIRD },
-      { at: 1700, tick: true },
+      { at: 900, claim: THIRD },
     ],
-    expect: ['600 start backup 02:00:00:00:00:0b,02:00:00:00:00:0c -', '1700 end quiet after 1'],
+    expect: [],
+  },
+  {
+    title: 'Backup: claims alternating between two MACs within quietMs are a conflict naming both',
+    steps: [
+      { at: 0, role: 'backup' },
+      { at: 10, claim: OTHER },
+      { at: 600, claim: THIRD },
+      { at: 700, claim: OTHER },
+      { at: 1800, tick: true },
+    ],
+    expect: ['700 start backup 02:00:00:00:00:0b,02:00:00:00:00:0c -', '1800 end quiet after 1'],
   },
   {
     title: 'Backup: a MAC change after quietMs (a takeover) is no conflict',
@@ -90,6 +101,7 @@ const cases: readonly { title: string; steps: Step[]; expect: string[] }[] = [
       { at: 0, role: 'backup' },
       { at: 10, claim: OTHER },
       { at: 1100, claim: THIRD },
+      { at: 1200, claim: OTHER },
     ],
     expect: [],
   },
@@ -105,6 +117,25 @@ for (const c of cases) {
     t.same(run(c.steps), c.expect);
   });
 }
+
+t.test(
+  'Master with graceMs: a claim counts only if still Master graceMs later (a preemption is no conflict)',
+  async (t) => {
+    const tracker = new VipConflictTracker(1000, 500);
+    tracker.watch(watching('master'), 0);
+    t.same(tracker.claim({ address: VIP, mac: OTHER }, 10), [], 'held for the grace');
+    t.equal(tracker.nextTickMs(), 510);
+    t.same(tracker.watch(watching('backup'), 20), [], 'stepped down within the grace: nothing opened');
+    t.same(tracker.tick(600), []);
+    tracker.watch(watching('master'), 700);
+    tracker.claim({ address: VIP, mac: OTHER }, 710);
+    tracker.claim({ address: VIP, mac: OTHER }, 900);
+    t.same(tracker.tick(1000), [], 'not yet');
+    const [start] = tracker.tick(1210);
+    t.match(start, { kind: 'start', conflict: { role: 'master', sinceMs: 710, lastClaimMs: 900, claims: 2 } });
+    t.throws(() => new VipConflictTracker(1000, -1), RangeError);
+  },
+);
 
 t.test('totals count conflicts and claims; nextTickMs is the earliest quiet end', async (t) => {
   const tracker = new VipConflictTracker(1000);
