@@ -12,6 +12,7 @@
         "src/vrrp_socket.cc",
         "src/periodic_adverts.cc",
         "src/announce.cc",
+        "src/claim_watch.cc",
         "src/precise_timer.cc",
         "src/signal_watcher.cc",
         "src/scheduling.cc",

@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include "announce.h"
+#include "claim_watch.h"
 #include "errors.h"
 #include "net_util.h"
 #include "orphan_reaper.h"
@@ -35,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendAnnouncements", Napi::Function::New<vrrp::SendAnnouncements>(env, "sendAnnouncements"));
   exports.Set("sendAllNodesFrame", Napi::Function::New<vrrp::SendAllNodesFrame>(env, "sendAllNodesFrame"));
   exports.Set("announceSockets", Napi::Function::New<vrrp::AnnounceSockets>(env, "announceSockets"));
+  exports.Set("ClaimWatch", vrrp::ClaimWatch::Define(env));
   exports.Set("PreciseTimer", vrrp::PreciseTimer::Define(env));
   exports.Set("SignalWatcher", vrrp::SignalWatcher::Define(env));
   exports.Set("realtimeSignals", Napi::Function::New<vrrp::RealtimeSignals>(env, "realtimeSignals"));

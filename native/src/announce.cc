@@ -23,6 +23,23 @@
 #include "net_util.h"
 
 namespace vrrp {
+
+// RFC 1071 sum over the IPv6 pseudo-header (RFC 8200 s8.1) and the ICMPv6 message.
+uint16_t Icmpv6Checksum(const in6_addr& source, const in6_addr& destination, const uint8_t* message, size_t length) {
+  uint32_t sum = 0;
+  auto add = [&sum](const uint8_t* bytes, size_t n) {
+    for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(bytes[i] << 8 | bytes[i + 1]);
+    if (n % 2 != 0) sum += static_cast<uint32_t>(bytes[n - 1] << 8);
+  };
+  add(source.s6_addr, 16);
+  add(destination.s6_addr, 16);
+  sum += static_cast<uint32_t>(length >> 16) + static_cast<uint32_t>(length & 0xffff);
+  sum += IPPROTO_ICMPV6;
+  add(message, length);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
 namespace {
 
 constexpr uint32_t kMaxCount = 1000;       // a sanity bound; keepalived sends 5 (+5 after 5 s)
@@ -133,22 +150,6 @@ void PutEthernetHeader(uint8_t* frame, const MacAddress& destination, const MacA
   std::memcpy(frame + 6, source.data(), 6);
   frame[12] = static_cast<uint8_t>(type >> 8);
   frame[13] = static_cast<uint8_t>(type);
-}
-
-// RFC 1071 sum over the IPv6 pseudo-header (RFC 8200 s8.1) and the ICMPv6 message.
-uint16_t Icmpv6Checksum(const in6_addr& source, const in6_addr& destination, const uint8_t* message, size_t length) {
-  uint32_t sum = 0;
-  auto add = [&sum](const uint8_t* bytes, size_t n) {
-    for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(bytes[i] << 8 | bytes[i + 1]);
-    if (n % 2 != 0) sum += static_cast<uint32_t>(bytes[n - 1] << 8);
-  };
-  add(source.s6_addr, 16);
-  add(destination.s6_addr, 16);
-  sum += static_cast<uint32_t>(length >> 16) + static_cast<uint32_t>(length & 0xffff);
-  sum += IPPROTO_ICMPV6;
-  add(message, length);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<uint16_t>(~sum);
 }
 
 // An ARP request with sender and target protocol address both the VIP (RFC 5227 s3 "ARP

@@ -10,12 +10,19 @@
 #pragma once
 
 #include <napi.h>
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <cstdint>
 
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace vrrp {
+
+// RFC 1071 sum over the IPv6 pseudo-header (RFC 8200 s8.1) and an ICMPv6 message (shared with claim_watch.cc).
+uint16_t Icmpv6Checksum(const in6_addr& source, const in6_addr& destination, const uint8_t* message, size_t length);
 
 // sendGratuitousArp({interface, address, mac?, count?}) -> frames sent
 Napi::Value SendGratuitousArp(const Napi::CallbackInfo& info);

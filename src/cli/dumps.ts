@@ -47,11 +47,16 @@ export function dataDump(context: DumpContext): Record<string, unknown> {
         snapshot,
       };
     }),
+    splitBrain: context.instances.conflicts() ?? null,
   };
 }
 
 export function statsDump(context: DumpContext): Record<string, unknown> {
-  return { ...header(context), instances: context.instances.stats() };
+  return {
+    ...header(context),
+    instances: context.instances.stats(),
+    splitBrain: context.instances.conflicts() ?? null,
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { ConfigError } from '../model/config-error.js';
 import type { RouterSnapshot, RouterState, VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
+import type { ConflictReport, ReportedConflict } from '../daemon/vip-conflicts.js';
 import { canonicalAddress } from '../linux/addresses.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import {
@@ -169,6 +170,10 @@ export interface InstanceStatus {
   readonly checks: readonly TrackedCheck[];
   /** virtual_ipaddress_excluded, only when there are some. */
   readonly excludedAddresses?: readonly string[];
+  /** Its addresses claimed by another node now (split brain), only when there are some. */
+  readonly conflicts?: readonly ReportedConflict[];
+  /** The latest VRID collisions and mismatches reported for it, only when there are some. */
+  readonly collisions?: readonly string[];
 }
 
 export interface InstanceStats {
@@ -365,9 +370,17 @@ export class InstanceSet {
     return byInstance;
   }
 
+  /** Address conflicts open now and the counts since start; undefined while not running. */
+  conflicts(): ConflictReport | undefined {
+    return this.runtime?.conflicts();
+  }
+
   status(): InstanceStatus[] {
     const checks = this.trackedChecks();
+    const report = this.runtime?.conflicts();
     return this.ordered().flatMap((r) => {
+      const mine = report?.active.filter((c) => c.router === r.input.name) ?? [];
+      const collisions = report?.collisions.filter((c) => c.router === r.input.name).map((c) => c.detail) ?? [];
       const view = this.view(r.input.name);
       if (view === undefined) return [];
       const { config, snap } = view;
@@ -391,6 +404,8 @@ export class InstanceSet {
           ...(config.excludedAddresses !== undefined && config.excludedAddresses.length > 0
             ? { excludedAddresses: config.excludedAddresses }
             : {}),
+          ...(mine.length > 0 ? { conflicts: mine } : {}),
+          ...(collisions.length > 0 ? { collisions } : {}),
         },
       ];
     });

@@ -256,7 +256,7 @@ async function startEngine(plan: OpenShiftPlan, running: Running, logger: Runtim
         // as keepalived runs it), and the firewall lets the peers' adverts in before we listen for them.
         beforeStart: async (started) => {
           running.health = startHealth(plan.health, { engine: started.engine, links: started.links, logger });
-          running.metrics = createEngineMetrics(started.engine, { health: running.health });
+          running.metrics = createEngineMetrics(started.engine, { health: running.health, conflicts: started });
           if (plan.iptablesChain !== undefined) {
             running.firewall = await addVrrpRule({ ...firewallValues(plan, plan.iptablesChain), logger });
           }

@@ -4,6 +4,7 @@
 // Prometheus job that scraped the exporter scrapes us. It is the hardened status listener
 // (src/openshift/status-http.ts): /metrics, /healthz and /readyz, connections capped, slow clients cut off.
 
+import type { ConflictSource } from '../metrics/conflict-metrics.js';
 import type { Engine } from '../engine/engine.js';
 import {
   createEngineMetrics,
@@ -62,10 +63,17 @@ export interface MetricsListener {
 export async function startMetricsListener(
   engine: Engine,
   listen: ListenAddress,
-  context: { readonly logger: RuntimeLogger; readonly health?: HealthStatusSource },
+  context: {
+    readonly logger: RuntimeLogger;
+    readonly health?: HealthStatusSource;
+    readonly conflicts?: ConflictSource;
+  },
 ): Promise<MetricsListener> {
-  const { logger } = context;
-  const metrics = createEngineMetrics(engine, context.health === undefined ? {} : { health: context.health });
+  const { logger, health, conflicts } = context;
+  const metrics = createEngineMetrics(engine, {
+    ...(health === undefined ? {} : { health }),
+    ...(conflicts === undefined ? {} : { conflicts }),
+  });
   const server = await startStatusServer(
     { snapshot: () => engine.snapshot(), metrics: () => metrics.bytes() },
     {

@@ -173,6 +173,14 @@ function detailLines(s: InstanceStatus): string[] {
   if (checks.length > 0) lines.push(`  checks: ${checks.map(describeCheck).join('; ')}`);
   if (s.excludedAddresses !== undefined && s.excludedAddresses.length > 0)
     lines.push(`  excluded: ${s.excludedAddresses.join(',')}`);
+  for (const detail of s.collisions ?? []) lines.push(`  COLLISION: ${detail}`);
+  for (const c of s.conflicts ?? []) {
+    const adverts = c.advertSource === undefined ? '' : `, adverts from ${c.advertSource}`;
+    const other = `${c.macs.join(' and ')}${c.sender === undefined ? '' : ` (${c.sender})`}${adverts}`;
+    lines.push(
+      `  CONFLICT: ${c.address} also claimed by ${other}, ${c.claims} claim(s) (${c.role === 'master' ? 'we hold it' : 'seen as Backup'})`,
+    );
+  }
   return lines;
 }
 

@@ -174,7 +174,7 @@ async function serveMetrics(
   health: HealthHandle | undefined,
 ): Promise<void> {
   try {
-    await startMetricsListener(running.engine, listen, { logger, ...(health ? { health } : {}) });
+    await startMetricsListener(running.engine, listen, { logger, conflicts: running, ...(health ? { health } : {}) });
   } catch (error) {
     logger.error(
       { event: 'error', operation: 'metricsListener', error: errorFields(error) },

@@ -12,6 +12,7 @@ import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, type ReloadResult } from './instances.js';
+import { NO_CONFLICTS } from '../daemon/vip-conflicts.js';
 import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
@@ -420,7 +421,11 @@ async function serveMetrics(instances: InstanceSet, options: DaemonOptions, logg
   if (listen === undefined || engine === undefined) return;
   try {
     if (typeof listen === 'string') throw new Error(`--metrics / ${METRICS_LISTEN_ENV}: ${listen}`);
-    await startMetricsListener(engine, listen, { logger, health: { status: () => instances.healthStatus() } });
+    await startMetricsListener(engine, listen, {
+      logger,
+      health: { status: () => instances.healthStatus() },
+      conflicts: { conflicts: () => instances.conflicts() ?? NO_CONFLICTS },
+    });
   } catch (error) {
     logger.error(
       { event: 'error', operation: 'metricsListener', error: errorFields(error) },

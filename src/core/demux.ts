@@ -9,8 +9,8 @@
 
 import { decodeAddresses, decodeAdvertHeader } from '../wire/codec.js';
 import type { IpFamily, PacketMeta, VrrpAdvert, VrrpAdvertHeader } from '../wire/types.js';
-import type { DropReason, ReceivedAdvert, RouterAction } from './types.js';
-import { checkAdvertHeader, receiveChecksFor } from './validate.js';
+import type { DropReason, ReceivedAdvert, RouterAction, VirtualRouterConfig } from './types.js';
+import { addressListMatches, checkAdvertHeader, receiveChecksFor } from './validate.js';
 import type { VirtualRouter } from './virtual-router.js';
 
 /**
@@ -28,6 +28,39 @@ function undecodedAddresses(count: number): readonly string[] {
     undecodedByCount[count] = list;
   }
   return list;
+}
+
+/**
+ * What makes an advert for one of our VRIDs a collision (a sender that is no peer of ours, or another
+ * VIP set: another cluster on this VRID) or a mismatch (a peer configured otherwise), as the router's
+ * drop or notice names it.
+ */
+const COLLISION_REASONS: ReadonlyMap<string, 'collision' | 'mismatch'> = new Map([
+  ['unknown-unicast-source', 'collision'],
+  ['address-list-mismatch', 'collision'],
+  ['version-mismatch', 'mismatch'],
+  ['auth-type-mismatch', 'mismatch'],
+  ['auth-data-mismatch', 'mismatch'],
+  ['interval-mismatch', 'mismatch'],
+  ['interval-mismatch-v3', 'mismatch'],
+]);
+/** Sources and reasons remembered per interface; past it, new ones are only counted (collisionOverflow). */
+export const MAX_COLLISIONS = 256;
+
+/** Adverts for one of our VRIDs whose settings differ from ours, from one source, for one reason. */
+export interface VridCollision {
+  readonly kind: 'collision' | 'mismatch';
+  readonly router: string;
+  readonly family: IpFamily;
+  readonly vrid: number;
+  readonly source: string;
+  readonly reason: string;
+  /** What the advert said (priority, version, interval, VIPs when read) and what we use. */
+  readonly theirs: string;
+  readonly ours: string;
+  readonly firstMs: number;
+  lastMs: number;
+  count: number;
 }
 
 export interface DemuxResult {
@@ -62,6 +95,25 @@ function receivedFromHeader(
   };
 }
 
+/** The first drop among a router's actions that makes the advert a collision or mismatch. */
+function collisionReason(actions: readonly RouterAction[]): string | undefined {
+  for (let i = 0; i < actions.length; i++) {
+    const action = actions[i]!;
+    if (action.kind === 'dropped' && COLLISION_REASONS.has(action.reason)) return action.reason;
+  }
+  return undefined;
+}
+
+/**
+ * An advert the router takes although it differs from ours: v3 with another interval, or another VIP
+ * set (not strict). The router notices each only when it changes; every one is counted here.
+ */
+function acceptedMismatch(advert: ReceivedAdvert, config: VirtualRouterConfig): string | undefined {
+  if (advert.version === 3 && advert.advertIntervalCs !== config.advertIntervalCs) return 'interval-mismatch-v3';
+  if (!addressListMatches(advert, receiveChecksFor(config))) return 'address-list-mismatch';
+  return undefined;
+}
+
 function routerKey(family: IpFamily, vrid: number): number {
   return family * 256 + vrid;
 }
@@ -70,6 +122,8 @@ export class InterfaceDemux {
   readonly interfaceName: string;
   private readonly routers = new Map<number, VirtualRouter>();
   private readonly drops = new Map<DropReason, number>();
+  private readonly collisionTable = new Map<string, VridCollision>();
+  private overflow = 0;
 
   /** Throws if two routers share (family, VRID): that is a configuration mistake. */
   constructor(interfaceName: string, routers: readonly VirtualRouter[]) {
@@ -125,7 +179,63 @@ export class InterfaceDemux {
       checkAdvertHeader(header, meta, header.addressCount, receiveChecksFor(router.config)) !== undefined;
     const addresses = rejected ? undecodedAddresses(header.addressCount) : decodeAddresses(payload, header);
     const received = receivedFromHeader(header, addresses, meta);
-    return { router, actions: router.handle({ kind: 'advert', advert: received }, nowMs) };
+    const actions = router.handle({ kind: 'advert', advert: received }, nowMs);
+    const reason = collisionReason(actions) ?? (rejected ? undefined : acceptedMismatch(received, router.config));
+    if (reason === undefined) return { router, actions };
+    return { router, actions: this.noteCollision(router, received, !rejected, reason, nowMs, actions) };
+  }
+
+  /** Collisions and mismatches seen on this interface, one per (family, VRID, source, reason). */
+  get collisions(): readonly Readonly<VridCollision>[] {
+    return [...this.collisionTable.values()];
+  }
+
+  /** Collisions and mismatches not remembered because the table was full (counted only). */
+  get collisionOverflow(): number {
+    return this.overflow;
+  }
+
+  /** Counts the advert; the first from its source for its reason adds a 'vrid-collision' notice naming both sides. */
+  private noteCollision(
+    router: VirtualRouter,
+    advert: ReceivedAdvert,
+    addressesRead: boolean,
+    reason: string,
+    nowMs: number,
+    actions: readonly RouterAction[],
+  ): readonly RouterAction[] {
+    const key = `${advert.family}/${advert.vrid}/${advert.sourceAddress}/${reason}`;
+    const known = this.collisionTable.get(key);
+    if (known !== undefined) {
+      known.count++;
+      known.lastMs = nowMs;
+      return actions;
+    }
+    if (this.collisionTable.size >= MAX_COLLISIONS) {
+      this.overflow++;
+      return actions;
+    }
+    const config = router.config;
+    const kind = COLLISION_REASONS.get(reason) ?? 'mismatch';
+    const vips = addressesRead ? advert.addresses.join(',') : 'not read';
+    const theirs = `priority ${advert.priority}, v${advert.version}, interval ${advert.advertIntervalCs} cs, VIPs ${vips}`;
+    const ours = `'${config.name}': v${config.version}, interval ${config.advertIntervalCs} cs, VIPs ${config.virtualAddresses.join(',')}`;
+    const entry: VridCollision = {
+      kind,
+      router: config.name,
+      family: advert.family,
+      vrid: advert.vrid,
+      source: advert.sourceAddress,
+      reason,
+      theirs,
+      ours,
+      firstMs: nowMs,
+      lastMs: nowMs,
+      count: 1,
+    };
+    this.collisionTable.set(key, entry);
+    const detail = `VRID ${advert.vrid} ${kind} (${reason}): ${advert.sourceAddress} sends ${theirs}; ours ${ours}`;
+    return [...actions, { kind: 'notice', notice: 'vrid-collision', detail }];
   }
 
   private drop(reason: DropReason, detail: string | undefined): DemuxResult {

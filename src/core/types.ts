@@ -205,7 +205,8 @@ export type NoticeKind =
   | 'sync-wants-master' // sync group member: ready to take over, waiting for its group
   | 'sync-stands-by' // sync group member: no longer ready (heard a master, or changed state)
   | 'sync-own-fault' // sync group member: its own link or weight-0 track failed
-  | 'sync-own-fault-cleared'; // sync group member: its own fault condition is gone
+  | 'sync-own-fault-cleared' // sync group member: its own fault condition is gone
+  | 'vrid-collision'; // first advert from a source whose settings for our VRID differ (demux: once per source and reason)
 
 /** Actions a virtual router asks its driver to carry out, in order. */
 export type RouterAction =

@@ -16,6 +16,7 @@ import type { VipSpec } from '../model/runtime-input.js';
 import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
+import { checkSplitBrain } from '../model/split-brain.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -51,7 +52,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   useVmac: true,
   routerAdverts: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling'];
+const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -69,6 +70,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
     if (!INPUT_FIELDS.includes(key)) throw new ConfigError(key, unknownKeyMessage(key, INPUT_FIELDS));
   }
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
+  if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
 import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
+import type { ConflictReport } from './vip-conflicts.js';
 
 /** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
 export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
@@ -71,6 +72,8 @@ export interface LinuxEngineHandle {
   armStopAdverts(on: boolean): void;
   snapshot(): RouterSnapshot[];
   counters(): EngineCounters;
+  /** Address conflicts (split brain) open now, and the counts since start (src/daemon/vip-conflicts.ts). */
+  conflicts(): ConflictReport;
 }
 
 export interface StartOptions {

@@ -49,6 +49,15 @@ function samePlan(a: RouterAdvertPlan, b: RouterAdvertPlan): boolean {
 }
 
 /** The I/O the advertiser needs: a clock, random draws, timers and the frame's way out. */
+/** The routers with `routerAdverts` on, by name. */
+export function routerAdvertPlans(
+  entries: ReadonlyMap<string, { readonly routerAdverts?: RouterAdvertPlan | undefined }>,
+): Map<string, RouterAdvertPlan> {
+  const plans = new Map<string, RouterAdvertPlan>();
+  for (const [name, entry] of entries) if (entry.routerAdverts !== undefined) plans.set(name, entry.routerAdverts);
+  return plans;
+}
+
 export interface RouterAdvertIo {
   nowMs(): number;
   random(): number;

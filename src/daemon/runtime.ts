@@ -27,7 +27,7 @@ import { StopAdvertGate } from './stop-advert-gate.js';
 import { warmUpProtocolPaths } from '../engine/warm-up.js';
 import { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import { LinuxAddressPort } from '../linux/addresses.js';
-import { announceVips, ipv6Forwarding } from '../linux/announce.js';
+import { announceVips } from '../linux/announce.js';
 import { logEngineEvents, RateLimitedLog, type EngineLog } from './event-log.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { LinkWatcher } from '../linux/links.js';
@@ -39,6 +39,7 @@ import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type Open
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
+import { followLinkEvents } from './link-events.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
   byInterface,
@@ -54,8 +55,11 @@ import {
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
 import { VmacManager, type VmacPlan } from '../linux/vmac.js';
-import { interfaceMac, sendRouterAdvertFrame } from '../linux/router-advert-send.js';
-import { RouterAdvertiser, type RouterAdvertPlan } from './router-adverts.js';
+import { linuxRouterAdvertIo } from '../linux/router-advert-send.js';
+import { RouterAdvertiser, routerAdvertPlans } from './router-adverts.js';
+import { LinuxClaimWatch } from '../linux/claim-watch.js';
+import type { SplitBrainSettings } from '../model/split-brain.js';
+import { type ConflictReport, VipConflictWatch } from './vip-conflicts.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { ApplyOptions, ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
@@ -88,6 +92,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly guard: VipGuard;
   private readonly sources: SourceAddressTracker;
   private readonly routerAdverts: RouterAdvertiser;
+  /** Who else claims our addresses on the link (split brain), and how a Master resists. */
+  private readonly vipConflicts: VipConflictWatch;
   /** The running routers by name. */
   private readonly entries = new Map<string, ResolvedRouter>();
   private vips: readonly LinuxVipSpec[];
@@ -113,6 +119,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     firewall: AcceptModeFirewall;
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
+    splitBrain?: SplitBrainSettings | undefined;
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -161,28 +168,18 @@ class LinuxRuntime implements LinuxEngineHandle {
       logger: this.logger,
     });
     this.sources = new SourceAddressTracker(this.engine, this.followedSources(), this.logger);
-    this.routerAdverts = new RouterAdvertiser(
-      this.engine,
-      {
-        nowMs: () => performance.now(),
-        random: Math.random,
-        mac: interfaceMac,
-        send: sendRouterAdvertFrame,
-        forwards: ipv6Forwarding,
-      },
-      this.logger,
-    );
-    this.routerAdverts.setPlans(this.routerAdvertPlans());
+    this.routerAdverts = new RouterAdvertiser(this.engine, linuxRouterAdvertIo(), this.logger);
+    this.routerAdverts.setPlans(routerAdvertPlans(this.entries));
+    const claims = new LinuxClaimWatch((heard) => this.vipConflicts.heard(heard));
+    this.vipConflicts = new VipConflictWatch({
+      engine: this.engine,
+      claims,
+      addresses,
+      logger: this.logger,
+      settings: parts.splitBrain,
+    });
     this.used = new Set(configs.map((c) => c.interface));
     this.listen();
-  }
-
-  /** The routers with `routerAdverts` on, by name. */
-  private routerAdvertPlans(): Map<string, RouterAdvertPlan> {
-    const plans = new Map<string, RouterAdvertPlan>();
-    for (const [name, entry] of this.entries)
-      if (entry.routerAdverts !== undefined) plans.set(name, entry.routerAdverts);
-    return plans;
   }
 
   get routers(): VirtualRouterConfig[] {
@@ -199,6 +196,10 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   counters(): EngineCounters {
     return this.engine.counters();
+  }
+
+  conflicts(): ConflictReport {
+    return this.vipConflicts.snapshot();
   }
 
   /**
@@ -257,6 +258,7 @@ class LinuxRuntime implements LinuxEngineHandle {
 
   private async stopNow(): Promise<void> {
     this.guard.stop();
+    this.vipConflicts.close();
     try {
       await this.engine.stop();
     } finally {
@@ -318,7 +320,8 @@ class LinuxRuntime implements LinuxEngineHandle {
     // again is gone: it is in both `replaced` and `failed`.)
     this.packets.setRouters(this.routers);
     this.refreshFollowers();
-    this.routerAdverts.setPlans(this.routerAdvertPlans());
+    this.routerAdverts.setPlans(routerAdvertPlans(this.entries));
+    this.vipConflicts.refresh();
     const result: ApplyResult = {
       unchanged: plan.unchanged,
       reconfigured,
@@ -438,46 +441,18 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   private listen(): void {
-    const { watcher: w, packets: p, engine, logger, linkLog } = this;
-    w.on('link', (event) => {
-      this.addressTracks.linkChange(event.interface, event.up);
-      if (!this.used.has(event.interface)) return;
-      linkLog.write(`link\u0000${event.interface}`, 'info', () => [
-        { event: 'link', interface: event.interface, up: event.up },
-        `${event.interface} is ${event.up ? 'up' : 'down'}`,
-      ]);
-      p.reopen(event.interface, true);
-      engine.linkChange(event.interface, event.up);
+    followLinkEvents({
+      watcher: this.watcher,
+      packets: this.packets,
+      engine: this.engine,
+      logger: this.logger,
+      linkLog: this.linkLog,
+      addressTracks: this.addressTracks,
+      guard: this.guard,
+      sources: this.sources,
+      isUsed: (iface) => this.used.has(iface),
+      recheckSources: () => this.recheckSources(),
     });
-    w.on('linkRemoved', (event) => {
-      this.addressTracks.linkChange(event.interface, false);
-      if (!this.used.has(event.interface)) return;
-      linkLog.write(`link\u0000${event.interface}`, 'warn', () => [
-        { event: 'link', interface: event.interface, up: false, removed: true },
-        `${event.interface} was deleted`,
-      ]);
-      p.release(event.interface);
-      engine.linkChange(event.interface, false);
-    });
-    w.on('addressRemoved', (event) => {
-      this.guard.addressRemoved(event);
-      this.sources.addressRemoved(event);
-    });
-    w.on('addressAdded', (event) => this.sources.addressAdded(event));
-    w.on('resynced', () => {
-      linkLog.write('link-watcher-resynced', 'warn', () => [
-        { event: 'notice', notice: 'link-watcher-resynced' },
-        'link notifications may have been lost; re-read link state, re-checking every VIP and source address',
-      ]);
-      this.guard.recheckAll();
-      void this.recheckSources();
-    });
-    w.on('error', (error) =>
-      logger.error(
-        { event: 'error', operation: 'linkWatcher', error: errorFields(error) },
-        `link watcher: ${error.message}`,
-      ),
-    );
   }
 }
 
@@ -549,7 +524,7 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips });
+  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips, splitBrain: input.splitBrain });
   await runtime.start(options.beforeStart);
   logStarted(logger, configs, opened.plannedVmacs);
   if (applied !== undefined) armRealtimeLimit(applied, logger);

@@ -11,13 +11,8 @@
 import { EventEmitter } from 'eventemitter3';
 import type { RouterAction, RouterInput, RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import { assertNever } from '../core/types.js';
-import {
-  emitActionEvent,
-  emitAdvertReceived,
-  emitAdvertSent,
-  emitTimerExpired,
-  countInterfaceDrops,
-} from './action-events.js';
+import { emitActionEvent, emitAdvertReceived, emitAdvertSent } from './action-events.js';
+import { countInterfaceDrops, emitTimerExpired } from './action-events.js';
 import { advertEncoding, encodeAdvertPackets, type AdvertAction } from './advert-encoding.js';
 import { RouterRegistry } from './router-registry.js';
 import { DeadlineQueue } from './deadline-queue.js';
@@ -378,14 +373,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       for (const index of due) {
         // A listener may have removed a router while an earlier one's actions were carried out.
         const slot = this.routers.at(index);
-        if (slot !== undefined) emitTimerExpired(this, slot.config, slot.router, nowMs);
-        if (slot !== undefined)
-          this.deliver(
-            slot,
-            { kind: 'timeout' },
-            nowMs,
-            slot.router.state === 'Master' && this.headStart.marksPeriodic,
-          );
+        if (slot === undefined) continue;
+        emitTimerExpired(this, slot.config, slot.router, nowMs);
+        const periodic = slot.router.state === 'Master' && this.headStart.marksPeriodic;
+        this.deliver(slot, { kind: 'timeout' }, nowMs, periodic);
       }
       this.outbox.flush();
     } finally {

@@ -190,7 +190,35 @@ export interface NativeRtnlSocket {
   close(): void;
 }
 
+/** A claim for a watched address heard on the link (native/src/claim_watch.h). */
+export interface NativeClaim {
+  readonly family: 4 | 6;
+  /** An ARP reply, or a solicited NA. */
+  readonly reply: boolean;
+  readonly address: string;
+  readonly mac: string;
+  /** Another address of the claimant, when the frames named one. */
+  readonly sender?: string;
+}
+
+/** An AF_PACKET socket on one interface with a kernel filter passing only ARP and NA frames not sent by this host. */
+export interface NativeClaimWatch {
+  /** The addresses whose claims are reported (replaces the last list). */
+  setAddresses(addresses: readonly string[]): void;
+  /** One RFC 5227 ARP probe (IPv4) or DAD Neighbor Solicitation (IPv6) per address; returns frames sent. */
+  probe(addresses: readonly string[]): number;
+  /** Frames the filter passed, and claims reported. */
+  counters(): { readonly frames: number; readonly claims: number };
+  unref(): void;
+  /** Idempotent; no callback after it. */
+  close(): void;
+}
+
 export interface VrrpNativeAddon {
+  readonly ClaimWatch: new (
+    options: { readonly interface: string },
+    callback: (claims: readonly NativeClaim[]) => void,
+  ) => NativeClaimWatch;
   /**
    * Starts `argv` in a process group of its own (clone with CLONE_VM | CLONE_VFORK on a threadpool
    * thread, stdio /dev/null), optionally as `uid` / `gid`. `onStarted` gets its pid, or the errno

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { codedError, errorCode } from '../errors.js';
+import { ipv6Forwarding } from './announce.js';
 import { loadNative } from './native.js';
 
 /** The interface's MAC (a VMAC's is the virtual MAC), from sysfs; ENODEV when there is no such interface. */
@@ -28,4 +29,15 @@ export function sendRouterAdvertFrame(iface: string, frame: Uint8Array): void {
     const message = error instanceof Error ? error.message : String(error);
     throw codedError(errorCode(error) ?? 'EIO', `Router Advertisement on ${iface} failed: ${message}`);
   }
+}
+
+/** The Linux side of a RouterAdvertiser (src/daemon/router-adverts.ts RouterAdvertIo). */
+export function linuxRouterAdvertIo() {
+  return {
+    nowMs: () => performance.now(),
+    random: Math.random,
+    mac: interfaceMac,
+    send: sendRouterAdvertFrame,
+    forwards: ipv6Forwarding,
+  };
 }

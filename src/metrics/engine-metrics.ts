@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type { RouterSnapshot, RouterState } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
+import { type ConflictSource, conflictMetricsText } from './conflict-metrics.js';
 import type {
   AdvertReceivedEvent,
   AdvertSentEvent,
@@ -52,6 +53,8 @@ export interface HealthStatusSource {
 
 export interface EngineMetricsOptions {
   readonly health?: HealthStatusSource;
+  /** Adds the split-brain series (conflict-metrics.ts). */
+  readonly conflicts?: ConflictSource;
   readonly maxAgeMs?: number;
   /** Milliseconds on a monotonic clock (tests move it by hand). */
   readonly nowMs?: () => number;
@@ -256,6 +259,8 @@ export function createEngineMetrics(engine: Engine, options: EngineMetricsOption
   const keepalived = new KeepalivedSeries();
   const timing = new TimingSeries(engine, options.eventLoopDelay ?? true);
   const extra: (() => string)[] = [];
+  const conflicts = options.conflicts;
+  if (conflicts !== undefined) extra.push(() => conflictMetricsText(conflicts));
   // One string built by appending (V8 joins the pieces once, when the text is written out).
   const render = (): string => {
     const checks = options.health?.status() ?? [];

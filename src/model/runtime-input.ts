@@ -6,6 +6,7 @@ import type { RuntimeLogger } from './logger.js';
 import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ProcessScheduling } from './scheduling.js';
+import type { SplitBrainSettings } from './split-brain.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -68,4 +69,6 @@ export interface LinuxEngineInput {
    * routers start (src/linux/scheduling.ts); left out, the process is left as it was started.
    */
   readonly scheduling?: ProcessScheduling;
+  /** Address conflict detection, probing and resisting (src/model/split-brain.ts); detection is on by default. */
+  readonly splitBrain?: SplitBrainSettings;
 }

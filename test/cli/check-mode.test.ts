@@ -49,7 +49,12 @@ const MISTAKES: [string, Record<string, unknown>, string][] = [
   [
     'a logger in the file',
     { routers: [router], logger: {} },
-    'logger: unknown field (expected routers, vips, scheduling, health)',
+    'logger: unknown field (expected routers, vips, scheduling, splitBrain, health)',
+  ],
+  [
+    'a split-brain probe interval too short',
+    { routers: [router], splitBrain: { probeIntervalMs: 5 } },
+    'splitBrain.probeIntervalMs: must be an integer number of ms from 100 to 86400000 (or 0: off), got 5',
   ],
   [
     'a scheduling value out of range',

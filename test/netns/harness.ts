@@ -123,7 +123,7 @@ export class Harness {
   startOurs(
     nodeName: string,
     specs: readonly RouterSpec[],
-    extra: { readonly vips?: readonly unknown[] } = {},
+    extra: { readonly vips?: readonly unknown[]; readonly splitBrain?: unknown } = {},
   ): OursProcess {
     const p = new OursProcess(this.node(nodeName), specs, extra);
     this.track(p);

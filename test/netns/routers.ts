@@ -108,11 +108,19 @@ export abstract class RouterProcess extends NamespaceProcess {
 export class OursProcess extends RouterProcess {
   readonly kind = 'ours';
 
-  constructor(node: LanNode, specs: readonly RouterSpec[], extra: { readonly vips?: readonly unknown[] } = {}) {
+  constructor(
+    node: LanNode,
+    specs: readonly RouterSpec[],
+    extra: { readonly vips?: readonly unknown[]; readonly splitBrain?: unknown } = {},
+  ) {
     const dir = mkdtempSync(join(tmpdir(), 'vrrp-netns-'));
     const config = join(dir, 'config.json');
     const routers = specs.map((s) => ({ ...s, interface: node.interface }));
-    writeFileSync(config, JSON.stringify({ routers, ...(extra.vips ? { vips: extra.vips } : {}) }, null, 2));
+    const optional = {
+      ...(extra.vips ? { vips: extra.vips } : {}),
+      ...(extra.splitBrain ? { splitBrain: extra.splitBrain } : {}),
+    };
+    writeFileSync(config, JSON.stringify({ routers, ...optional }, null, 2));
     super(node, specs, process.execPath, [
       RUNNER,
       '--config',

@@ -1,0 +1,176 @@
+// Split brain seen and reported (issue 16): VRRP cut by nftables into r2 while ARP flows, so r2 becomes
+// a second Master. Ours (bin/vrrp-engine, or bin/vrrpd beside keepalived 2.2.7) reports the other
+// holder of the VIP within 2 s, with its MAC and address, in the log (and for bin/vrrpd in its status
+// and JSON dump); the heal leaves one Master, ends the conflict, and the client's neighbour entry
+// points at that Master. A second "cluster" on the same VRID with other VIPs is reported naming its
+// source. Everything created is removed in teardown.
+
+import { execFileSync } from 'node:child_process';
+import t, { type Test } from 'tap';
+import { query } from '../../src/cli/status-socket.js';
+import { Harness, neighbourOf, skipReason, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
+import type { LanNode } from './lan.js';
+import type { RouterProcess } from './routers.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
+
+const VIP = '192.0.2.100';
+const INTERVAL_CS = 50;
+const REPORT_WITHIN_MS = 2000;
+const spec = (priority: number, vips: readonly string[] = [VIP]): RouterSpec => ({
+  name: 'VI_1',
+  vrid: 51,
+  version: 3,
+  priority,
+  advertIntervalCs: INTERVAL_CS,
+  virtualAddresses: vips,
+});
+
+/** Drops VRRP (IP protocol 112) arriving at `node`; ARP and everything else still flow. */
+function cutVrrp(node: LanNode): void {
+  const nft = (...args: string[]) => execFileSync('ip', ['netns', 'exec', node.namespace, 'nft', ...args]);
+  nft('add', 'table', 'inet', 'vrrpcut');
+  nft('add', 'chain', 'inet', 'vrrpcut', 'in', '{ type filter hook input priority 0; }');
+  nft('add', 'rule', 'inet', 'vrrpcut', 'in', 'ip', 'protocol', '112', 'drop');
+}
+
+function healVrrp(node: LanNode): void {
+  execFileSync('ip', ['netns', 'exec', node.namespace, 'nft', 'delete', 'table', 'inet', 'vrrpcut']);
+}
+
+const conflictLine = (mac: string) => new RegExp(`VIP 192\\.0\\.2\\.100 is also claimed by ${mac}`);
+
+function start(h: Harness, kind: RouterKind, node: string, routerSpec: RouterSpec): RouterProcess {
+  return kind === 'ours'
+    ? h.startOurs(node, [routerSpec], { splitBrain: { quietMs: 1000 } })
+    : h.start(kind, node, [routerSpec]);
+}
+
+const VARIANTS: readonly { readonly name: string; readonly kinds: readonly [RouterKind, RouterKind] }[] = [
+  { name: 'bin/vrrp-engine on both', kinds: ['ours', 'ours'] },
+  { name: 'bin/vrrpd beside keepalived', kinds: ['vrrpd', 'keepalived'] },
+];
+
+for (const variant of VARIANTS) {
+  const needs = variant.kinds.includes('keepalived') ? ['keepalived', 'nft'] : ['nft'];
+  t.test(
+    `VRRP cut, ARP flowing: the second Master is reported and the heal ends it [${variant.name}]`,
+    { skip: skipReason(needs) ?? false },
+    (t) => partition(t, variant.kinds, `sb${variant.kinds[0]![0]}${variant.kinds[1]![0]}`),
+  );
+}
+
+async function partition(t: Test, kinds: readonly [RouterKind, RouterKind], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2, { capture: false });
+  const r1 = start(h, kinds[0], 'r1', spec(200));
+  const r2 = start(h, kinds[1], 'r2', spec(100));
+  await r1.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
+  await r2.waitForState('VI_1', 'Backup', STARTUP_MS);
+  const ping = h.ping(VIP);
+  await ping.waitForReplies(2, 5000);
+  const mac1 = h.node('r1').mac;
+  const mac2 = h.node('r2').mac;
+
+  const since1 = r1.mark();
+  const since2 = r2.mark();
+  cutVrrp(h.node('r2'));
+  const second = await r2.waitForState('VI_1', 'Master', masterDownMs(100, INTERVAL_CS, 3) + MARGIN_MS, since2);
+  const seen = await r1.waitForLine(
+    (l) => conflictLine(mac2).test(l.text),
+    REPORT_WITHIN_MS + MARGIN_MS,
+    'r1 reports r2',
+    since1,
+  );
+  t.ok(
+    seen.atMs - second.atMs <= REPORT_WITHIN_MS,
+    `r1 reported the conflict ${seen.atMs - second.atMs} ms after r2 became Master`,
+  );
+  const named = await r1.waitForLine(
+    (l) => /VIP 192\.0\.2\.100 .*(?:from|\() ?192\.0\.2\.2\b/.test(l.text),
+    REPORT_WITHIN_MS + MARGIN_MS,
+    "r1 names r2's address",
+    since1,
+  );
+  t.ok(
+    named.atMs - second.atMs <= REPORT_WITHIN_MS,
+    `r1 named r2's address ${named.atMs - second.atMs} ms after r2 became Master`,
+  );
+  if (kinds[1] === 'ours') {
+    const back = await r2.waitForLine(
+      (l) => conflictLine(mac1).test(l.text),
+      REPORT_WITHIN_MS + MARGIN_MS,
+      'r2 reports r1',
+      since2,
+    );
+    t.ok(
+      back.atMs - second.atMs <= REPORT_WITHIN_MS,
+      `r2 reported r1 ${back.atMs - second.atMs} ms after becoming Master`,
+    );
+  }
+  if (r1.kind === 'vrrpd' && 'socket' in r1) {
+    const socket = String(r1.socket);
+    const status = (await query(socket, 'status')) as {
+      instances: { conflicts?: { macs: string[]; advertSource?: string }[] }[];
+    };
+    t.same(status.instances[0]?.conflicts?.[0]?.macs, [mac2], 'vrrpd status: the conflict with r2');
+    t.equal(status.instances[0]?.conflicts?.[0]?.advertSource, '192.0.2.2', "vrrpd status: r2's address");
+    const dump = (await query(socket, 'json')) as { splitBrain: { active: unknown[]; started: number } };
+    t.equal(dump.splitBrain.active.length, 1, 'JSON dump: one open conflict');
+    t.ok(dump.splitBrain.started >= 1, 'JSON dump: conflicts counted');
+  }
+
+  const healSince1 = r1.mark();
+  const healSince2 = r2.mark();
+  const healedAt = Date.now();
+  healVrrp(h.node('r2'));
+  await r2.waitForState('VI_1', 'Backup', MARGIN_MS + 1000, healSince2);
+  const ended = await r1.waitForLine(
+    (l) => /conflict with .* ended after/.test(l.text),
+    5000 + MARGIN_MS + 1000,
+    'r1 conflict ends',
+    healSince1,
+  );
+  t.pass(`r1's conflict ended ${ended.atMs - healedAt} ms after the heal`);
+  await waitUntil(
+    () => (neighbourOf(h.lan, VIP)?.lladdr === mac1 ? true : undefined),
+    3000,
+    "client's neighbour entry -> r1",
+  );
+  t.pass("after the heal the client's neighbour entry for the VIP is r1's MAC");
+  t.equal(r1.stateOf('VI_1'), 'Master', 'r1 is still the one Master');
+  await ping.stop();
+}
+
+const CLUSTER_VARIANTS: readonly { readonly name: string; readonly kinds: readonly [RouterKind, RouterKind] }[] = [
+  { name: 'bin/vrrp-engine beside bin/vrrp-engine', kinds: ['ours', 'ours'] },
+  { name: 'bin/vrrpd beside keepalived', kinds: ['vrrpd', 'keepalived'] },
+];
+
+for (const variant of CLUSTER_VARIANTS) {
+  const needs = variant.kinds.includes('keepalived') ? ['keepalived'] : [];
+  t.test(
+    `a second cluster on our VRID with other VIPs is reported naming its source [${variant.name}]`,
+    { skip: skipReason(needs) ?? false },
+    (t) => secondCluster(t, variant.kinds, `sc${variant.kinds[0]![0]}${variant.kinds[1]![0]}`),
+  );
+}
+
+async function secondCluster(t: Test, kinds: readonly [RouterKind, RouterKind], tag: string): Promise<void> {
+  const h = await Harness.create(t, tag, 2, { capture: false });
+  const r1 = start(h, kinds[0], 'r1', spec(100));
+  const r2 = start(h, kinds[1], 'r2', spec(200, ['192.0.2.150']));
+  const master = await r2.waitForState('VI_1', 'Master', masterDownMs(200, INTERVAL_CS, 3) + MARGIN_MS + STARTUP_MS);
+  const line = await r1.waitForLine(
+    (l) => /VRID 51 collision \(address-list-mismatch\): 192\.0\.2\.2 sends .*VIPs 192\.0\.2\.150/.test(l.text),
+    STARTUP_MS,
+    'r1 reports the other cluster',
+  );
+  t.ok(
+    line.atMs - master.atMs <= REPORT_WITHIN_MS,
+    `r1 reported the other cluster ${line.atMs - master.atMs} ms after it became Master`,
+  );
+  t.match(line.text, /ours 'VI_1': v3, interval 50 cs, VIPs 192\.0\.2\.100/, 'the line names our side too');
+  if (r1.kind === 'vrrpd' && 'socket' in r1) {
+    const status = (await query(String(r1.socket), 'status')) as { instances: { collisions?: string[] }[] };
+    t.match(status.instances[0]?.collisions, [/192\.0\.2\.2 sends/], 'vrrpd status: the collision');
+  }
+}
