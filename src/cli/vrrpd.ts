@@ -9,7 +9,17 @@ import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { sameScheduling } from '../model/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
-import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
+import {
+  dataDump,
+  DATA_FILE,
+  JSON_FILE,
+  RECORDING_FILE,
+  recordingDump,
+  statsDump,
+  STATS_FILE,
+  writeDump,
+  type DumpContext,
+} from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, type ReloadResult } from './instances.js';
 import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
@@ -51,7 +61,9 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
 vrrpd's own:
       --socket=PATH          status socket (default /run/vrrpd.sock, mode 0600; "none": no socket)
       --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
-                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default)
+                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default);
+                             SIGUSR1 and the status socket's "record" command also write the
+                             flight recording vrrpd.recording.json (vrrp-sim --replay FILE)
       --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
       --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
@@ -260,6 +272,7 @@ class Vrrpd {
       this.server = await StatusServer.listen(options.socket, (command) => {
         if (command === 'stats') return statsDump(context);
         if (command === 'data' || command === 'json') return dataDump(context);
+        if (command === 'record') return { file: this.writeDumpFile(RECORDING_FILE, recordingDump) };
         return {
           pid: process.pid,
           version: this.version,
@@ -351,6 +364,13 @@ class Vrrpd {
     this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   }
 
+  /** Writes one dump file and logs it; returns its path, throws when it cannot be written. */
+  private writeDumpFile(name: string, document: (context: DumpContext) => unknown): string {
+    const path = writeDump(this.options.dumpDir, name, document(this.context));
+    this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+    return path;
+  }
+
   private refused(result: string, fields: Record<string, unknown>, message: string): void {
     this.lastReload = { at: new Date().toISOString(), result };
     this.logger.error({ event: 'reload', phase: 'refused', ...fields }, message);
@@ -359,8 +379,7 @@ class Vrrpd {
   /** Writes one dump file (USR1, USR2, the real-time signals); a failure is logged. */
   dump(name: string, document: (context: DumpContext) => unknown): void {
     try {
-      const path = writeDump(this.options.dumpDir, name, document(this.context));
-      this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+      this.writeDumpFile(name, document);
     } catch (error) {
       this.logger.error(
         { event: 'error', operation: 'dump', error: errorFields(error) },
@@ -397,7 +416,10 @@ async function run(options: DaemonOptions): Promise<void> {
     if (!signals.isStopping) reloadOnce().catch((error: unknown) => signals.onFatal(error));
   };
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
-  handlers.SIGUSR1 = () => daemon.dump(DATA_FILE, dataDump);
+  handlers.SIGUSR1 = () => {
+    daemon.dump(DATA_FILE, dataDump);
+    daemon.dump(RECORDING_FILE, recordingDump);
+  };
   handlers.SIGUSR2 = () => daemon.dump(STATS_FILE, statsDump);
   handlers['JSON signal'] = () => daemon.dump(JSON_FILE, dataDump);
   // keepalived writes the statistics, then clears them.
