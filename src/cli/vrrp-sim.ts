@@ -228,12 +228,8 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(program.usageLines(error.message));
     return program.exit.usage;
   }
-  if (options.help) {
-    process.stdout.write(`${HELP}\n`);
-    return program.exit.ok;
-  }
-  if (options.version) {
-    process.stdout.write(`${program.versionLine()}\n`);
+  if (options.help || options.version) {
+    process.stdout.write(`${options.help ? HELP : program.versionLine()}\n`);
     return program.exit.ok;
   }
   if (options.replay !== undefined) return replay(options.replay);
