@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { query } from '../../src/cli/status-socket.js';
-import { parseRecording, replayRecording } from '../../src/sim/replay.js';
+import { parseRecording, replayRecording, replayReport } from '../../src/sim/replay.js';
 import { electOneVip, skipReason, waitUntil, type RouterProcess, type VrrpdProcess } from './harness.js';
 
 const SCENARIO = {
@@ -52,6 +52,9 @@ t.test(
     t.equal(lines[0], 'Initialize -> Backup (startup)', 'the replay: Backup at start');
     t.equal(lines.at(-1), 'Backup -> Master (master-down-timer)', 'and Master when r1 fell silent');
     t.same(replayed.transitions, recording.transitions, 'the same transitions as recorded: order, cause, time');
+    const report = replayReport(recording);
+    t.comment(`vrrp-sim --replay ${reply.file}:\n${report.text}`);
+    t.equal(report.matches, true, 'vrrp-sim --replay says the same');
     t.same(
       replayed.transitions.map((x) => `${x.to} (${x.reason})`),
       logged(r2),
