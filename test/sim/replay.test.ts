@@ -2,6 +2,10 @@
 // through election, a higher-priority Master, its departure, a link loss, a tracked check and a
 // reconfiguration; its recording, through JSON, is replayed through the core and must give the same
 // state changes, in the same order, with the same causes, times and priorities.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { buildRouterConfig, type RouterConfigInput } from '../../src/model/router-config.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -9,6 +13,7 @@ import type { StateChangeEvent } from '../../src/engine/events.js';
 import { parseRecording, replayRecording, replayReport } from '../../src/sim/replay.js';
 import { encodeAdvert } from '../../src/wire/codec.js';
 import { fakePorts } from '../engine/fake-ports.js';
+import { repoRoot } from './load.js';
 
 function router(overrides: Partial<RouterConfigInput> = {}) {
   return buildRouterConfig({
@@ -117,4 +122,26 @@ t.test('what is not a recording is refused with a reason', async (t) => {
     () => parseRecording('{"format":"vrrp-engine flight recording","version":1,"routers":{}}'),
     /must be arrays/,
   );
+});
+
+t.test('vrrp-sim --replay FILE: the report, exit 0 same, 1 different, 2 unreadable', async (t) => {
+  const work = mkdtempSync(join(tmpdir(), 'vrrp-replay-'));
+  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const cli = join(repoRoot, 'dist/src/cli/vrrp-sim.js');
+  const replay = (file: string) => spawnSync(process.execPath, [cli, '--replay', file], { encoding: 'utf8' });
+  const recording = liveRun().engine.recorder.recording();
+  const same = join(work, 'same.json');
+  writeFileSync(same, JSON.stringify(recording));
+  const ok = replay(same);
+  t.equal(ok.status, 0, ok.stderr);
+  t.match(ok.stdout, /VI_1: Backup -> Master \(master-down-timer, priority 100\)/);
+  t.match(ok.stdout, /same as the 9 recorded transitions/);
+  const different = join(work, 'different.json');
+  writeFileSync(different, JSON.stringify({ ...recording, transitions: recording.transitions.slice(1) }));
+  t.equal(replay(different).status, 1);
+  const garbage = join(work, 'garbage.json');
+  writeFileSync(garbage, '[]');
+  const bad = replay(garbage);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /not a flight recording/);
 });
