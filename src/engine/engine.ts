@@ -202,8 +202,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
       const previous = slot.config;
-      this.recorder.reconfigured(config, nowMs);
       const actions = slot.router.reconfigure(config, nowMs);
+      this.recorder.reconfigured(config, nowMs); // once accepted: a refused one changed nothing
       Object.assign(slot, advertEncoding(config));
       this.headStart.changed(slot, true); // its addresses, interval or authentication may be new
       try {

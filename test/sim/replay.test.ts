@@ -145,3 +145,30 @@ t.test('vrrp-sim --replay FILE: the report, exit 0 same, 1 different, 2 unreadab
   t.equal(bad.status, 2);
   t.match(bad.stderr, /not a flight recording/);
 });
+
+t.test('routers added and removed while running, and a refused reconfiguration, replay the same', async (t) => {
+  const { ports, clock } = fakePorts();
+  const engine = new Engine([router(), router({ name: 'VI_2', vrid: 52 })], ports);
+  engine.start();
+  clock.advanceTo(5000);
+  await engine.removeRouter('VI_2', { release: true });
+  engine.addRouter(router({ name: 'VI_3', vrid: 53, priority: 255 }));
+  t.throws(() => engine.reconfigureRouter('VI_1', router({ vrid: 54 })), 'another VRID is another router');
+  clock.advanceTo(9000);
+  const recording = parseRecording(JSON.stringify(engine.recorder.recording()));
+  t.notOk(
+    recording.inputs.some((entry) => entry.kind === 'reconfigure'),
+    'the refused reconfiguration is not recorded',
+  );
+  t.same(
+    recording.inputs.filter((entry) => entry.kind === 'add' || entry.kind === 'remove').map((entry) => entry.kind),
+    ['add', 'add', 'remove', 'add'],
+  );
+  const replayed = replayRecording(recording);
+  t.same(replayed.skipped, []);
+  t.ok(
+    recording.transitions.some((x) => x.router === 'VI_3' && x.to === 'Master'),
+    'VI_3, the owner, went Master',
+  );
+  t.same(replayed.transitions, recording.transitions);
+});
