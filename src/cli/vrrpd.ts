@@ -36,6 +36,7 @@ export const EXIT = KEEPALIVED_EXIT_STATUS;
 
 const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
        vrrpd status [--json] [--socket PATH]   show a running daemon's instances
+       vrrpd record [--json] [--socket PATH]   have it write its flight recording; print the file
 
   -f, --use-file=FILE        configuration file (default /etc/keepalived/keepalived.conf;
                              a name ending in .json is vrrp-engine's JSON configuration)
@@ -81,17 +82,21 @@ exit status: 0 stopped; 1 bad usage or could not start (no CAP_NET_RAW / CAP_NET
 
 const program: Program = new Program('vrrpd', HELP, EXIT);
 
-async function status(json: boolean, socket: string): Promise<never> {
+/** `vrrpd status` and `vrrpd record`: one status-socket command, its reply printed. */
+async function status(command: 'status' | 'record', json: boolean, socket: string): Promise<never> {
   let reply: unknown;
   try {
-    reply = await query(socket, 'status');
+    reply = await query(socket, command);
   } catch (error) {
-    program.say(`status: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
+    program.say(`${command}: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
     process.exit(EXIT.failed);
   }
+  const { file, error } = reply as { file?: string; error?: string };
   if (json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
-  else process.stdout.write(formatStatusTable(reply as StatusReply));
-  process.exit(EXIT.ok);
+  else if (command === 'status') process.stdout.write(formatStatusTable(reply as StatusReply));
+  else if (file !== undefined) process.stdout.write(`${file}\n`);
+  else program.say(`record: ${error ?? 'no file in the reply'}`);
+  process.exit(command === 'record' && file === undefined ? EXIT.failed : EXIT.ok);
 }
 
 /** `-t`: every diagnostic with its file and line, then keepalived's exit code. */
@@ -472,7 +477,8 @@ async function main(): Promise<void> {
     case 'usage':
       return program.usage(command.message);
     case 'status':
-      return status(command.json, command.socket);
+    case 'record':
+      return status(command.kind, command.json, command.socket);
     case 'run':
       return run(command.options);
   }

@@ -2,12 +2,14 @@
 // Master killed with SIGKILL, the Backup takes over. The Backup's recording, fetched through the status
 // socket's `record` command and again on SIGUSR1, replays through the core to the same state changes,
 // in the same order, with the same causes; and those are the ones the daemon logged as they happened.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { query } from '../../src/cli/status-socket.js';
 import { parseRecording, replayRecording, replayReport } from '../../src/sim/replay.js';
 import { electOneVip, skipReason, waitUntil, type RouterProcess, type VrrpdProcess } from './harness.js';
+import { VRRPD } from './routers.js';
 
 const SCENARIO = {
   router: 'VI_1',
@@ -70,5 +72,9 @@ t.test(
     const again = replayOf(file);
     t.same(again.replayed.transitions, again.recording.transitions, 'the SIGUSR1 recording replays the same');
     t.ok(again.recording.inputs.length >= recording.inputs.length, 'and holds at least as many inputs');
+
+    // What an operator types: `vrrpd record` asks through the socket and prints the file.
+    const printed = execFileSync(process.execPath, [VRRPD, 'record', '--socket', r2.socket], { encoding: 'utf8' });
+    t.equal(printed, `${file}\n`, 'vrrpd record prints the file it had written');
   },
 );
