@@ -4,6 +4,7 @@
 // 0700) unless --dump-dir, not keepalived's /tmp: a predictable name in a world-writable directory is
 // how keepalived's CVE-2018-19044/19045/19046 let a local user aim root's write. Written through
 // private-files.ts: mode 0600, a random temporary name, renamed, so a reader never sees half a file.
+// SIGUSR1 and the status socket's `record` also write the engine's flight recording (RECORDING_FILE).
 
 import { join, resolve } from 'node:path';
 import { ensurePrivateDirectory, PRIVATE_DIR, writePrivateFile } from './private-files.js';
@@ -13,6 +14,9 @@ export const DATA_FILE = 'keepalived.data';
 export const STATS_FILE = 'keepalived.stats';
 /** keepalived's `--signum=JSON` file; its contents are the data dump (also the status socket's `json`). */
 export const JSON_FILE = 'keepalived.json';
+
+/** The engine's flight recorder (src/engine/flight-recorder.ts), for `vrrp-sim --replay`. */
+export const RECORDING_FILE = 'vrrpd.recording.json';
 
 export interface DumpContext {
   readonly instances: InstanceSet;
@@ -49,6 +53,16 @@ export function dataDump(context: DumpContext): Record<string, unknown> {
     }),
     splitBrain: context.instances.conflicts() ?? null,
   };
+}
+
+/**
+ * The flight recording, as it is: it holds the routers' configurations with any password, which replay
+ * needs to check authentication as the engine did; the file is as private as keepalived.conf.
+ */
+export function recordingDump(context: DumpContext): unknown {
+  const engine = context.instances.runningEngine();
+  if (engine === undefined) throw new Error('no flight recording: the routers are not running');
+  return engine.recorder.recording();
 }
 
 export function statsDump(context: DumpContext): Record<string, unknown> {

@@ -44,6 +44,8 @@ export interface DaemonOptions {
 export type Command =
   | { readonly kind: 'run'; readonly options: DaemonOptions }
   | { readonly kind: 'status'; readonly json: boolean; readonly socket: string }
+  /** `vrrpd record`: the daemon writes its flight recording (the status socket's `record`). */
+  | { readonly kind: 'record'; readonly json: boolean; readonly socket: string }
   | { readonly kind: 'signum'; readonly name: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
@@ -138,6 +140,10 @@ interface Occurrence {
 /** Reads `vrrpd [flags]` or `vrrpd status [--json] [--socket PATH]`. */
 export function parseCommand(argv: readonly string[]): Command {
   if (argv[0] === 'status') return parseStatus(argv.slice(1));
+  if (argv[0] === 'record') {
+    const parsed = parseStatus(argv.slice(1));
+    return parsed.kind === 'status' ? { ...parsed, kind: 'record' } : parsed;
+  }
   const flags = readFlags(argv);
   if (!(flags instanceof SeenFlags)) return flags;
   return earlyCommand(flags) ?? runCommand(flags);

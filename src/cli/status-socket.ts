@@ -12,10 +12,11 @@ import { dirname } from 'node:path';
 import type { InstanceStatus, TrackedCheck } from './instances.js';
 import { checkDirectory, lstatOrUndefined, ourUid, UnsafePathError } from './private-files.js';
 
-export type StatusCommand = 'status' | 'data' | 'stats' | 'json';
+/** `record` writes the flight recording (dumps.ts RECORDING_FILE) and answers with its path. */
+export type StatusCommand = 'status' | 'data' | 'stats' | 'json' | 'record';
 export type StatusHandler = (command: StatusCommand) => unknown;
 
-const COMMANDS = new Set<string>(['status', 'data', 'stats', 'json']);
+const COMMANDS = new Set<string>(['status', 'data', 'stats', 'json', 'record']);
 const MAX_REQUEST = 256;
 
 /** Is a daemon answering on `path`? A socket file nobody listens on is left by a killed run. */
@@ -99,7 +100,7 @@ export class StatusServer {
         try {
           reply = COMMANDS.has(command)
             ? handler(command as StatusCommand)
-            : { error: `unknown command ${JSON.stringify(command)}; try status, data, stats or json` };
+            : { error: `unknown command ${JSON.stringify(command)}; try status, data, stats, json or record` };
         } catch (error) {
           reply = { error: (error as Error).message };
         }

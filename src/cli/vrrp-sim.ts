@@ -15,6 +15,7 @@ import {
   type Scenario,
   type SimulationResult,
 } from '../sim/index.js';
+import { parseRecording, replayReport } from '../sim/replay.js';
 
 const HELP = `usage: vrrp-sim [options]
 
@@ -36,6 +37,8 @@ options:
   --check-arp       fail when, once calm, hosts still point a VIP at a node that is not its Master
                     (otherwise stale ARP views are only reported)
   --quiet           print only the summary
+  --replay FILE     replay a flight recording (vrrpd's recording.json) through the same core and print
+                    its transitions; exit 1 when they differ from the ones recorded
   --version         the version
   --help            this text
 
@@ -56,6 +59,7 @@ interface CliOptions {
   traceAdverts: boolean;
   checkArp: boolean;
   quiet: boolean;
+  replay: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -94,6 +98,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
     traceAdverts: false,
     checkArp: false,
     quiet: false,
+    replay: undefined,
     help: false,
     version: false,
   };
@@ -124,6 +129,9 @@ function parseArgs(argv: readonly string[]): CliOptions {
       case '--out':
         options.out = value();
         outputFormat(options.out);
+        break;
+      case '--replay':
+        options.replay = value();
         break;
       case '--trace-adverts':
         options.traceAdverts = true;
@@ -198,6 +206,18 @@ function runOne(scenario: Scenario, options: CliOptions, seed: number): Simulati
   });
 }
 
+/** --replay FILE: the recording's inputs through the core; 0 same transitions, 1 different, 2 unreadable. */
+function replay(path: string): number {
+  try {
+    const report = replayReport(parseRecording(readFileSync(path, 'utf8')));
+    process.stdout.write(`${report.text}\n`);
+    return report.matches ? program.exit.ok : program.exit.failed;
+  } catch (error) {
+    program.say(`${path}: ${(error as Error).message}`);
+    return program.exit.config;
+  }
+}
+
 export function main(argv: readonly string[]): number {
   let options: CliOptions;
   let scenario: Scenario;
@@ -208,14 +228,11 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(program.usageLines(error.message));
     return program.exit.usage;
   }
-  if (options.help) {
-    process.stdout.write(`${HELP}\n`);
+  if (options.help || options.version) {
+    process.stdout.write(`${options.help ? HELP : program.versionLine()}\n`);
     return program.exit.ok;
   }
-  if (options.version) {
-    process.stdout.write(`${program.versionLine()}\n`);
-    return program.exit.ok;
-  }
+  if (options.replay !== undefined) return replay(options.replay);
   try {
     scenario = loadScenario(options.scenarioPath);
     // Building the world checks every router configuration (keepalived's rules) before anything runs.

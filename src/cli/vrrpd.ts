@@ -9,7 +9,17 @@ import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { sameScheduling } from '../model/scheduling.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
-import { dataDump, DATA_FILE, JSON_FILE, statsDump, STATS_FILE, writeDump, type DumpContext } from './dumps.js';
+import {
+  dataDump,
+  DATA_FILE,
+  JSON_FILE,
+  RECORDING_FILE,
+  recordingDump,
+  statsDump,
+  STATS_FILE,
+  writeDump,
+  type DumpContext,
+} from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, type ReloadResult } from './instances.js';
 import { NO_CONFLICTS } from '../daemon/vip-conflicts.js';
@@ -27,6 +37,7 @@ export const EXIT = KEEPALIVED_EXIT_STATUS;
 
 const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
        vrrpd status [--json] [--socket PATH]   show a running daemon's instances
+       vrrpd record [--json] [--socket PATH]   have it write its flight recording; print the file
 
   -f, --use-file=FILE        configuration file (default /etc/keepalived/keepalived.conf;
                              a name ending in .json is vrrp-engine's JSON configuration)
@@ -52,7 +63,9 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
 vrrpd's own:
       --socket=PATH          status socket (default /run/vrrpd.sock, mode 0600; "none": no socket)
       --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
-                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default)
+                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default);
+                             SIGUSR1 and the status socket's "record" command also write the
+                             flight recording vrrpd.recording.json (vrrp-sim --replay FILE)
       --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
       --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
       --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
@@ -70,17 +83,21 @@ exit status: 0 stopped; 1 bad usage or could not start (no CAP_NET_RAW / CAP_NET
 
 const program: Program = new Program('vrrpd', HELP, EXIT);
 
-async function status(json: boolean, socket: string): Promise<never> {
+/** `vrrpd status` and `vrrpd record`: one status-socket command, its reply printed. */
+async function status(command: 'status' | 'record', json: boolean, socket: string): Promise<never> {
   let reply: unknown;
   try {
-    reply = await query(socket, 'status');
+    reply = await query(socket, command);
   } catch (error) {
-    program.say(`status: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
+    program.say(`${command}: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
     process.exit(EXIT.failed);
   }
+  const { file, error } = reply as { file?: string; error?: string };
   if (json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
-  else process.stdout.write(formatStatusTable(reply as StatusReply));
-  process.exit(EXIT.ok);
+  else if (command === 'status') process.stdout.write(formatStatusTable(reply as StatusReply));
+  else if (file !== undefined) process.stdout.write(`${file}\n`);
+  else program.say(`record: ${error ?? 'no file in the reply'}`);
+  process.exit(command === 'record' && file === undefined ? EXIT.failed : EXIT.ok);
 }
 
 /** `-t`: every diagnostic with its file and line, then keepalived's exit code. */
@@ -261,6 +278,7 @@ class Vrrpd {
       this.server = await StatusServer.listen(options.socket, (command) => {
         if (command === 'stats') return statsDump(context);
         if (command === 'data' || command === 'json') return dataDump(context);
+        if (command === 'record') return { file: this.writeDumpFile(RECORDING_FILE, recordingDump) };
         return {
           pid: process.pid,
           version: this.version,
@@ -352,6 +370,13 @@ class Vrrpd {
     this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
   }
 
+  /** Writes one dump file and logs it; returns its path, throws when it cannot be written. */
+  private writeDumpFile(name: string, document: (context: DumpContext) => unknown): string {
+    const path = writeDump(this.options.dumpDir, name, document(this.context));
+    this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+    return path;
+  }
+
   private refused(result: string, fields: Record<string, unknown>, message: string): void {
     this.lastReload = { at: new Date().toISOString(), result };
     this.logger.error({ event: 'reload', phase: 'refused', ...fields }, message);
@@ -360,8 +385,7 @@ class Vrrpd {
   /** Writes one dump file (USR1, USR2, the real-time signals); a failure is logged. */
   dump(name: string, document: (context: DumpContext) => unknown): void {
     try {
-      const path = writeDump(this.options.dumpDir, name, document(this.context));
-      this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
+      this.writeDumpFile(name, document);
     } catch (error) {
       this.logger.error(
         { event: 'error', operation: 'dump', error: errorFields(error) },
@@ -398,7 +422,10 @@ async function run(options: DaemonOptions): Promise<void> {
     if (!signals.isStopping) reloadOnce().catch((error: unknown) => signals.onFatal(error));
   };
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
-  handlers.SIGUSR1 = () => daemon.dump(DATA_FILE, dataDump);
+  handlers.SIGUSR1 = () => {
+    daemon.dump(DATA_FILE, dataDump);
+    daemon.dump(RECORDING_FILE, recordingDump);
+  };
   handlers.SIGUSR2 = () => daemon.dump(STATS_FILE, statsDump);
   handlers['JSON signal'] = () => daemon.dump(JSON_FILE, dataDump);
   // keepalived writes the statistics, then clears them.
@@ -455,7 +482,8 @@ async function main(): Promise<void> {
     case 'usage':
       return program.usage(command.message);
     case 'status':
-      return status(command.json, command.socket);
+    case 'record':
+      return status(command.kind, command.json, command.socket);
     case 'run':
       return run(command.options);
   }

@@ -8,10 +8,13 @@ import type { EngineErrorEvent } from './events.js';
 export interface EngineLogger {
   error(object: Record<string, unknown>, message?: string): void;
 }
+import type { FlightRecorderBounds } from './flight-recorder.js';
 
 export interface EngineOptions {
   /** Receives port failures while the engine has no 'error' listener; default: console.error. */
   readonly logger?: EngineLogger | undefined;
+  /** The flight recorder's bounds (flight-recorder.ts); default DEFAULT_RECORDER_BOUNDS. */
+  readonly recorder?: FlightRecorderBounds | undefined;
 }
 
 export interface StartEngineOptions {

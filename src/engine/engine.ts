@@ -24,6 +24,7 @@ import type { EngineCounters, EngineErrorEvent, EngineEvents } from './events.js
 import { ArrivalClock } from './arrival-clock.js';
 import { Outbox } from './outbox.js';
 import { Turns } from './turns.js';
+import { FlightRecorder } from './flight-recorder.js';
 import {
   consoleLogger,
   logUnheardError,
@@ -85,6 +86,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Keeps a router's actions in the order it produced them, whatever the transport (turns.ts). */
   private readonly turns = new Turns();
   private readonly logger: EngineLogger;
+  /** The last inputs the routers took and the transitions they made (flight-recorder.ts). */
+  readonly recorder: FlightRecorder;
   private abortStop: (() => void) | undefined;
   private readonly onDeadline = (expiry?: TimerExpiry): void =>
     this.turns.afterTurn(() => this.handleDeadline(expiry?.takeoverSent === true));
@@ -94,6 +97,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     this.ports = ports;
     this.logger = options.logger ?? consoleLogger;
+    this.recorder = new FlightRecorder(options.recorder);
     this.outbox = new Outbox(ports.packets, this.work, (slot, error) => this.reportError('send', slot, error));
     const host: HeadStartHost = {
       nowMs: () => this.ports.time.nowMs(),
@@ -103,7 +107,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.headStart = new HeadStart(ports.headStart, host);
     this.deadlines = new DeadlineQueue(routers.length);
     this.routers = new RouterRegistry(this.deadlines);
-    for (const config of routers) this.routers.attach(config);
+    for (const config of routers) this.attach(config);
   }
 
   /**
@@ -135,7 +139,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   addRouter(config: VirtualRouterConfig, before: readonly OperatorInput[] = []): void {
     if (!this.acceptsInputs())
       throw new Error(`engine: cannot add router ${JSON.stringify(config.name)} when ${this.lifecycle}`);
-    const slot = this.routers.attach(config);
+    const slot = this.attach(config);
     this.turns.within(() => {
       const nowMs = this.ports.time.nowMs();
       for (const input of before) this.deliver(slot, input, nowMs);
@@ -163,6 +167,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.headStart.stopPeriodic(slot);
         if (options.release && this.lifecycle === 'running') {
           const nowMs = this.ports.time.nowMs();
+          this.recorder.input(name, { kind: 'shutdown' }, nowMs);
           this.apply(slot, slot.router.handle({ kind: 'shutdown' }, nowMs), nowMs);
           this.outbox.flush();
         }
@@ -193,6 +198,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const nowMs = this.ports.time.nowMs();
       const previous = slot.config;
       const actions = slot.router.reconfigure(config, nowMs);
+      this.recorder.reconfigured(config, nowMs); // once accepted: a refused one changed nothing
       Object.assign(slot, advertEncoding(config));
       this.headStart.changed(slot, true); // its addresses, interval or authentication may be new
       try {
@@ -206,8 +212,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.work.settledSince(before);
   }
 
+  private attach(config: VirtualRouterConfig): RouterSlot {
+    const slot = this.routers.attach(config);
+    this.recorder.added(config, this.ports.time.nowMs());
+    return slot;
+  }
+
   /** The reverse of attach, with what the head start and the outbox keep of the router. */
   private detach(slot: RouterSlot): void {
+    this.recorder.removed(slot.config.name, this.ports.time.nowMs());
     this.headStart.forget(slot);
     this.routers.detach(slot);
     this.outbox.forget(slot);
@@ -249,10 +262,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const nowMs = this.ports.time.nowMs();
     // Every Master's priority-0 advert first, in one send call, so Backups on every VRID start their
     // Skew_Time takeover at once; then each router removes its VIPs (still after its own advert).
-    const shutdowns = [...this.routers.byName.values()].map((slot) => ({
-      slot,
-      actions: slot.router.handle({ kind: 'shutdown' }, nowMs),
-    }));
+    const shutdowns = [...this.routers.byName.values()].map((slot) => {
+      this.recorder.input(slot.config.name, { kind: 'shutdown' }, nowMs);
+      return { slot, actions: slot.router.handle({ kind: 'shutdown' }, nowMs) };
+    });
     const isAdvert = (action: RouterAction): boolean => action.kind === 'sendAdvert';
     const isOther = (action: RouterAction): boolean => action.kind !== 'sendAdvert';
     for (const { slot, actions } of shutdowns) this.apply(slot, actions.filter(isAdvert), nowMs);
@@ -405,6 +418,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     iface.packetsReceived++;
     const handledAtMs = this.ports.time.nowMs();
     const nowMs = this.arrivals.arrived(packet.receivedAtMs, handledAtMs);
+    this.recorder.packet(packet.interface, packet.payload, packet.meta, nowMs);
     const result = iface.demux.receive(packet.payload, packet.meta, nowMs);
     const slot = result.router === undefined ? undefined : this.routers.slotOf(result.router);
     if (slot === undefined) {
@@ -443,6 +457,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private deliver(slot: RouterSlot, input: RouterInput, nowMs: number, periodic = false): void {
     this.arrivals.gaveInput(nowMs);
     this.headStart.touched(slot);
+    this.recorder.input(slot.config.name, input, nowMs);
     this.apply(slot, slot.router.handle(input, nowMs), nowMs, slot.config, periodic);
     // Unless a listener removed the router meanwhile (its index may already be someone else's).
     if (this.routers.holds(slot)) this.deadlines.set(slot.index, slot.router.nextDeadlineMs());
@@ -482,6 +497,14 @@ export class Engine extends EventEmitter<EngineEvents> {
         case 'stateChange':
           if (action.from === 'Master') this.headStart.stopPeriodic(slot);
           if (action.from === 'Master' || action.to === 'Master') this.headStart.changed(slot);
+          this.recorder.transition({
+            atMs: nowMs,
+            router: config.name,
+            from: action.from,
+            to: action.to,
+            reason: action.reason,
+            priority: action.priority,
+          });
           emitActionEvent(this, config, action, nowMs);
           break;
         case 'priorityChange':

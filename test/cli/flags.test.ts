@@ -92,6 +92,8 @@ t.test('commands other than running', async (t) => {
   t.same(parseCommand(['status']), { kind: 'status', json: false, socket: DEFAULT_SOCKET });
   t.same(parseCommand(['status', '--json', '--socket', '/x.sock']), { kind: 'status', json: true, socket: '/x.sock' });
   t.same(parseCommand(['status', '--socket=/y.sock']), { kind: 'status', json: false, socket: '/y.sock' });
+  t.same(parseCommand(['record', '--socket=/y.sock']), { kind: 'record', json: false, socket: '/y.sock' });
+  t.match(parseCommand(['record', '--xml']), { kind: 'usage' });
 });
 
 t.test('usage errors', async (t) => {
