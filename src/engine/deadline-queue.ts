@@ -82,6 +82,11 @@ export class DeadlineQueue {
     return this.heap[0];
   }
 
+  /** Appends to `due` the indices of every router whose deadline is at or before `nowMs`. */
+  popAllDue(nowMs: number, due: number[]): void {
+    for (let index = this.popDue(nowMs); index !== undefined; index = this.popDue(nowMs)) due.push(index);
+  }
+
   /** Removes and returns the slot with the earliest deadline if it is at or before `nowMs`. */
   popDue(nowMs: number): number | undefined {
     this.settleTop();

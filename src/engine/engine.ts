@@ -369,7 +369,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Collect first, then handle: a router whose new deadline is again <= now waits for the next
     // timer call instead of spinning here.
     const due: number[] = [];
-    this.collectDue(nowMs, due);
+    this.deadlines.popAllDue(nowMs, due);
     // Adverts already received but not yet read go first when a Backup is due: one descheduled past
     // its Master_Down_Interval must not take over while the Master's adverts sit in its socket. Only
     // then: a Master's due advert does not depend on what was received, and reading a flood first
@@ -380,7 +380,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!takeoverSent && this.anyBackupAmong(due) && this.turns.outside(() => this.headStart.drain())) {
       if (this.lifecycle !== 'running') return;
       nowMs = this.ports.time.nowMs();
-      this.collectDue(nowMs, due);
+      this.deadlines.popAllDue(nowMs, due);
     }
     try {
       for (const index of due) {
@@ -396,13 +396,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       // Even if a listener threw: the timer must run on, and a takeover advert must not outlive the
       // router's takeover.
       this.armTimer();
-    }
-  }
-
-  /** Appends to `due` the indices of the routers whose deadline is at or before `nowMs`. */
-  private collectDue(nowMs: number, due: number[]): void {
-    for (let index = this.deadlines.popDue(nowMs); index !== undefined; index = this.deadlines.popDue(nowMs)) {
-      due.push(index);
     }
   }
 
@@ -497,14 +490,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         case 'stateChange':
           if (action.from === 'Master') this.headStart.stopPeriodic(slot);
           if (action.from === 'Master' || action.to === 'Master') this.headStart.changed(slot);
-          this.recorder.transition({
-            atMs: nowMs,
-            router: config.name,
-            from: action.from,
-            to: action.to,
-            reason: action.reason,
-            priority: action.priority,
-          });
+          this.recorder.stateChanged(config.name, action, nowMs);
           emitActionEvent(this, config, action, nowMs);
           break;
         case 'priorityChange':
@@ -534,13 +520,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** An 'error' event; with no listener, a line through the logger instead (engine-options.ts). */
   private reportError(operation: EngineErrorEvent['operation'], slot: RouterSlot | undefined, error: unknown): void {
-    const event: EngineErrorEvent = {
-      operation,
-      router: slot?.config.name,
-      interface: slot?.config.interface,
-      error,
-      atMs: this.ports.time.nowMs(),
-    };
+    const { name: router, interface: iface } = slot?.config ?? {};
+    const event: EngineErrorEvent = { operation, router, interface: iface, error, atMs: this.ports.time.nowMs() };
     if (this.listenerCount('error') > 0) this.emit('error', event);
     else logUnheardError(this.logger, event);
   }

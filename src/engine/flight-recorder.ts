@@ -151,6 +151,12 @@ export class FlightRecorder {
     if (payload.length <= this.bounds.packetBytes) this.arena.set(payload, index * this.bounds.packetBytes);
   }
 
+  /** A stateChange action of `router`'s, as a transition. */
+  stateChanged(router: string, change: Omit<RecordedTransition, 'atMs' | 'router'>, atMs: number): void {
+    const { from, to, reason, priority } = change;
+    this.transition({ atMs, router, from, to, reason, priority });
+  }
+
   transition(transition: RecordedTransition): void {
     this.transitions.push(transition);
     if (this.transitions.length > this.bounds.entries) this.transitions.shift();
