@@ -5,7 +5,8 @@
 // points at that Master. A second "cluster" on the same VRID with other VIPs is reported naming its
 // source. Everything created is removed in teardown.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { query } from '../../src/cli/status-socket.js';
 import { Harness, neighbourOf, skipReason, waitUntil, type RouterKind, type RouterSpec } from './harness.js';
@@ -13,6 +14,7 @@ import type { LanNode } from './lan.js';
 import type { RouterProcess } from './routers.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
 
+const execFileAsync = promisify(execFile);
 const VIP = '192.0.2.100';
 const INTERVAL_CS = 50;
 const REPORT_WITHIN_MS = 2000;
@@ -39,11 +41,41 @@ function healVrrp(node: LanNode): void {
 
 const conflictLine = (mac: string) => new RegExp(`VIP 192\\.0\\.2\\.100 is also claimed by ${mac}`);
 
+/** Where r1 serves /metrics inside its namespace (VRRP_METRICS_LISTEN, read by vrrpd and vrrp-engine). */
+const METRICS_LISTEN = '127.0.0.1:2112';
+
 function start(h: Harness, kind: RouterKind, node: string, routerSpec: RouterSpec): RouterProcess {
-  return kind === 'ours'
-    ? h.startOurs(node, [routerSpec], { splitBrain: { quietMs: 1000 } })
-    : h.start(kind, node, [routerSpec]);
+  // The child inherits the environment at spawn, which the constructor does synchronously.
+  const saved = process.env.VRRP_METRICS_LISTEN;
+  process.env.VRRP_METRICS_LISTEN = METRICS_LISTEN;
+  try {
+    return kind === 'ours'
+      ? h.startOurs(node, [routerSpec], { splitBrain: { quietMs: 1000 } })
+      : h.start(kind, node, [routerSpec]);
+  } finally {
+    if (saved === undefined) delete process.env.VRRP_METRICS_LISTEN;
+    else process.env.VRRP_METRICS_LISTEN = saved;
+  }
 }
+
+/** The vrrp_vip_conflict lines `node`'s /metrics serves now ('' while the listener is not up yet). */
+async function conflictGauges(node: LanNode): Promise<string[]> {
+  try {
+    const { stdout: text } = await execFileAsync(
+      'ip',
+      ['netns', 'exec', node.namespace, 'curl', '-sf', '--max-time', '1', `http://${METRICS_LISTEN}/metrics`],
+      { encoding: 'utf8' },
+    );
+    return text.split('\n').filter((l) => l.startsWith('vrrp_vip_conflict{'));
+  } catch {
+    return [];
+  }
+}
+
+const gaugeFor = (mac: string, address: string) =>
+  new RegExp(
+    `^vrrp_vip_conflict\\{.*address="192\\.0\\.2\\.100".*other_mac="${mac}".*other_address="${address.replaceAll('.', '\\.')}".*\\} 1$`,
+  );
 
 const VARIANTS: readonly { readonly name: string; readonly kinds: readonly [RouterKind, RouterKind] }[] = [
   { name: 'bin/vrrp-engine on both', kinds: ['ours', 'ours'] },
@@ -113,10 +145,25 @@ async function partition(t: Test, kinds: readonly [RouterKind, RouterKind], tag:
     };
     t.same(status.instances[0]?.conflicts?.[0]?.macs, [mac2], 'vrrpd status: the conflict with r2');
     t.equal(status.instances[0]?.conflicts?.[0]?.advertSource, '192.0.2.2', "vrrpd status: r2's address");
-    const dump = (await query(socket, 'json')) as { splitBrain: { active: unknown[]; started: number } };
+    const dump = (await query(socket, 'json')) as {
+      splitBrain: { active: { macs: string[]; sender?: string; advertSource?: string }[]; started: number };
+    };
     t.equal(dump.splitBrain.active.length, 1, 'JSON dump: one open conflict');
+    const open = dump.splitBrain.active[0];
+    t.same(open?.macs, [mac2], "JSON dump: r2's MAC");
+    t.equal(open?.sender ?? open?.advertSource, '192.0.2.2', "JSON dump: r2's address");
     t.ok(dump.splitBrain.started >= 1, 'JSON dump: conflicts counted');
   }
+  const gauge = await waitUntil(
+    async () => (await conflictGauges(h.node('r1'))).find((l) => gaugeFor(mac2, '192.0.2.2').test(l)),
+    REPORT_WITHIN_MS + MARGIN_MS,
+    "r1's /metrics: the conflict with r2",
+  );
+  const gaugeAt = Date.now();
+  t.ok(
+    gaugeAt - second.atMs <= REPORT_WITHIN_MS,
+    `r1's /metrics showed ${gauge} ${gaugeAt - second.atMs} ms after r2 became Master`,
+  );
 
   const healSince1 = r1.mark();
   const healSince2 = r2.mark();
@@ -130,6 +177,12 @@ async function partition(t: Test, kinds: readonly [RouterKind, RouterKind], tag:
     healSince1,
   );
   t.pass(`r1's conflict ended ${ended.atMs - healedAt} ms after the heal`);
+  await waitUntil(
+    async () => ((await conflictGauges(h.node('r1'))).length === 0 ? true : undefined),
+    2000,
+    "r1's /metrics: no open conflict",
+  );
+  t.pass("after the heal r1's /metrics shows no vrrp_vip_conflict line");
   await waitUntil(
     () => (neighbourOf(h.lan, VIP)?.lladdr === mac1 ? true : undefined),
     3000,
