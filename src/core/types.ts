@@ -81,6 +81,11 @@ export interface VirtualRouterConfig {
   readonly v3Ipv4PseudoHeader: boolean;
   /** Empty: multicast. Otherwise adverts go to each peer and only these sources are accepted. */
   readonly unicastPeers: readonly string[];
+  /**
+   * keepalived `unicast_fault_no_peer`: an instance meant to speak unicast whose peer list is empty stays
+   * in Fault instead of falling back to multicast. Left out: off.
+   */
+  readonly unicastFaultNoPeer?: boolean;
   /** Check TTL/hop limit 255 on unicast too (keepalived: on unless `unicast_ttl` is changed). */
   readonly checkUnicastTtl: boolean;
   /** v2: drop an advert whose address list differs from ours (keepalived: log only unless vrrp_strict). */
@@ -176,6 +181,7 @@ export type TransitionReason =
   | 'link-up'
   | 'track-failed' // a weight-0 tracked object went down
   | 'track-recovered'
+  | 'no-unicast-peer' // keepalived unicast_fault_no_peer with an empty unicastPeers: Fault for good
   | 'vips-removed' // Master: a VIP was removed by someone else (keepalived behaviour)
   | 'sync-group'; // its vrrp_sync_group moved it (a member's fault, step-down or takeover)
 

@@ -70,6 +70,9 @@ import { parseAddress } from '../wire/address.js';
 /** Priority 0 in an advert: the master is leaving (RFC 9568 5.2.4). */
 const STOP_PRIORITY = 0;
 
+/** A fault of the router's own (not its sync group's). */
+type OwnFaultReason = 'link-down' | 'track-failed' | 'no-unicast-peer';
+
 type EntryAction = (router: VirtualRouter, nowMs: number, actions: RouterAction[]) => void;
 
 export class VirtualRouter {
@@ -827,7 +830,7 @@ export class VirtualRouter {
     this.currentEffectivePriority = next;
   }
 
-  private faultReason(): 'link-down' | 'track-failed' | 'sync-group' | undefined {
+  private faultReason(): OwnFaultReason | 'sync-group' | undefined {
     return this.ownFaultReason() ?? (this.syncGroupFault ? 'sync-group' : undefined);
   }
 
@@ -844,7 +847,9 @@ export class VirtualRouter {
     );
   }
 
-  private ownFaultReason(): 'link-down' | 'track-failed' | undefined {
+  private ownFaultReason(): OwnFaultReason | undefined {
+    // issue 16: unicast meant, no peer to speak to; multicast would find a Master nobody configured.
+    if (this.config.unicastFaultNoPeer === true && this.config.unicastPeers.length === 0) return 'no-unicast-peer';
     if (!this.linkUp) return 'link-down';
     for (const track of this.tracked.values()) {
       if (track.weight === 0 && !track.up) return 'track-failed';

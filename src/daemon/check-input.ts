@@ -42,6 +42,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   auth: true,
   v3Ipv4PseudoHeader: true,
   unicastPeers: true,
+  unicastFaultNoPeer: true,
   checkUnicastTtl: true,
   strictAddressList: true,
   announce: true,

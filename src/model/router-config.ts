@@ -106,10 +106,6 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
   );
 
   const primaryAddress = primary.toString();
-  const unicastPeers = checkAddressList(input.unicastPeers ?? [], family, field('unicastPeers'));
-  if (unicastPeers.includes(primaryAddress)) {
-    throw new ConfigError(field('unicastPeers'), `contains our own primaryAddress ${primaryAddress}`);
-  }
 
   const auth = checkAuth(input.auth ?? { type: 'none' }, version, field('auth'));
   const preemptDelayMs = requireInteger(input.preemptDelayMs ?? 0, field('preemptDelayMs'), 0, MAX_PREEMPT_DELAY_MS);
@@ -146,8 +142,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     ...(Object.keys(addressInterfaces).length > 0 ? { addressInterfaces } : {}),
     auth,
     v3Ipv4PseudoHeader: requireBoolean(input.v3Ipv4PseudoHeader ?? true, field('v3Ipv4PseudoHeader')),
-    unicastPeers,
-    checkUnicastTtl: requireBoolean(input.checkUnicastTtl ?? true, field('checkUnicastTtl')),
+    ...unicastSettings(input, family, primaryAddress, field),
     strictAddressList: requireBoolean(input.strictAddressList ?? false, field('strictAddressList')),
     // On, unlike keepalived's default: it costs one advert per multi-Master episode and closes the
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
@@ -157,6 +152,26 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
       { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
       field('announce'),
     ),
+  };
+}
+
+/** The unicast peers (never ourselves), unicast_fault_no_peer and the unicast TTL check. */
+function unicastSettings(
+  input: RouterConfigInput,
+  family: IpFamily,
+  primaryAddress: string,
+  field: (name: string) => string,
+): Pick<VirtualRouterConfig, 'unicastPeers' | 'unicastFaultNoPeer' | 'checkUnicastTtl'> {
+  const unicastPeers = checkAddressList(input.unicastPeers ?? [], family, field('unicastPeers'));
+  if (unicastPeers.includes(primaryAddress)) {
+    throw new ConfigError(field('unicastPeers'), `contains our own primaryAddress ${primaryAddress}`);
+  }
+  const faultNoPeer = requireBoolean(input.unicastFaultNoPeer ?? false, field('unicastFaultNoPeer'));
+  return {
+    unicastPeers,
+    // Left out when off, so a configuration without it reads (and compares) as before.
+    ...(faultNoPeer ? { unicastFaultNoPeer: true } : {}),
+    checkUnicastTtl: requireBoolean(input.checkUnicastTtl ?? true, field('checkUnicastTtl')),
   };
 }
 

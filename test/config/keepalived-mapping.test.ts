@@ -253,6 +253,31 @@ t.test('source address and unicast peers; our own address is left out of the pee
   );
 });
 
+t.test(
+  'unicast_fault_no_peer: carried to the router; without a peer it warns that the router stays in Fault',
+  async (t) => {
+    const lone = router(`${base}\nunicast_src_ip 192.0.2.1\nunicast_fault_no_peer`);
+    t.same([lone.unicastFaultNoPeer, lone.unicastPeers], [true, []], 'flag set, no peer');
+    const config = buildRouterConfig({ ...lone, primaryAddress: '192.0.2.1' });
+    t.equal(config.unicastFaultNoPeer, true, 'buildRouterConfig keeps it');
+    warned(
+      t,
+      `${base}\nunicast_src_ip 192.0.2.1\nunicast_fault_no_peer`,
+      'unicast_fault_no_peer',
+      /has no unicast_peer: it stays in Fault \(unicast_fault_no_peer\)/,
+    );
+    const withPeer = load(`${base}\nunicast_fault_no_peer\nunicast_peer {\n192.0.2.2\n}`, 'vrrp_check_unicast_src');
+    t.same(withPeer.input.routers[0]!.unicastPeers, ['192.0.2.2']);
+    t.notOk(
+      withPeer.diagnostics.some((d) => /stays in Fault/.test(d.message)),
+      'with a peer: no Fault warning',
+    );
+    t.notOk('unicastFaultNoPeer' in router(base), 'left out when not set');
+    t.notOk('unicastFaultNoPeer' in buildRouterConfig({ ...router(base), primaryAddress: '192.0.2.1' }));
+    refused(t, `${base}\nunicast_fault_no_peer yes`, 'unicast_fault_no_peer', /takes no value/);
+  },
+);
+
 t.test('authentication: PASS (8 bytes), AH refused', async (t) => {
   t.same(router(`${base}\nauthentication {\nauth_type PASS\nauth_pass 1111\n}`).auth, {
     type: 'pass',

@@ -103,6 +103,21 @@ t.test('fault: link already down at startup -> Fault; link up -> Backup', async 
   t.equal(s.nextDeadlineMs, 3709.375);
 });
 
+// keepalived unicast_fault_no_peer (issue 16): unicast meant, no peer listed -> Fault, never multicast.
+t.test('fault: unicastFaultNoPeer with no peer -> Fault at startup, and it stays there', async (t) => {
+  const s = new Scenario(v2Config({ unicastFaultNoPeer: true, unicastPeers: [] }));
+  t.strictSame(s.at(0, startup), [stateChange('Initialize', 'Fault', 'no-unicast-peer', 100)]);
+  t.equal(s.nextDeadlineMs, undefined, 'no down timer: it never becomes Master');
+  t.strictSame(s.at(5000, timeout), []);
+  t.strictSame(s.at(6000, linkDown), [], 'still Fault');
+  t.strictSame(s.at(7000, linkUp), [], 'link up does not clear it');
+  t.strictSame(s.at(8000, advertInput(advertFor(s.config, { priority: 50 }))), [], 'adverts are ignored');
+  const owner = new Scenario(v2Config({ priority: 255, unicastFaultNoPeer: true, unicastPeers: [] }));
+  t.strictSame(owner.at(0, startup), [stateChange('Initialize', 'Fault', 'no-unicast-peer', 255)], 'even the owner');
+  const peered = new Scenario(v2Config({ unicastFaultNoPeer: true, unicastPeers: ['192.0.2.2'] }));
+  t.strictSame(peered.at(0, startup), [stateChange('Initialize', 'Backup', 'startup', 100)], 'with a peer: Backup');
+});
+
 t.test('fault: shutdown from Fault -> Initialize', async (t) => {
   const s = new Scenario(v2Config());
   s.at(0, startup);

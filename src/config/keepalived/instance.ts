@@ -76,7 +76,7 @@ export function mapInstance(
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
   const addresses = reader.readAddresses(iface, vrid);
-  const { source, peers } = reader.readSourceAndPeers();
+  const { source, peers, faultNoPeer } = reader.readSourceAndPeers();
   const family = addresses.vips[0]?.family ?? source?.family;
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
@@ -103,6 +103,7 @@ export function mapInstance(
     ...(source !== undefined ? { primaryAddress: source.address } : {}),
     ...(modes.auth !== undefined ? { auth: modes.auth } : {}),
     unicastPeers: peers,
+    ...(faultNoPeer ? { unicastFaultNoPeer: true } : {}),
     strictAddressList: modes.strict,
     announce,
     ...policy,
@@ -122,6 +123,7 @@ const HANDLED = new Set([
   'unicast_src_ip',
   'mcast_src_ip',
   'unicast_peer',
+  'unicast_fault_no_peer',
   'version',
   'advert_int',
   'state',
@@ -230,7 +232,11 @@ class InstanceReader {
     return { vips, excluded, useVmac };
   }
 
-  readSourceAndPeers(): { source: ReturnType<typeof readAddress>; peers: ReturnType<typeof readPeers> } {
+  readSourceAndPeers(): {
+    source: ReturnType<typeof readAddress>;
+    peers: ReturnType<typeof readPeers>;
+    faultNoPeer: boolean;
+  } {
     const { diagnostics, raw } = this;
     const sourceStatement = this.get('unicast_src_ip', 'primaryAddress') ?? this.get('mcast_src_ip', 'primaryAddress');
     if (raw.single.has('unicast_src_ip') && raw.single.has('mcast_src_ip')) {
@@ -243,7 +249,16 @@ class InstanceReader {
     const source = sourceWord ? readAddress(sourceWord, sourceStatement!.keyword, diagnostics) : undefined;
     const peerBlock = this.get('unicast_peer', 'unicastPeers');
     const peers = peerBlock ? readPeers(peerBlock, source, diagnostics, this.positions) : [];
-    return { source, peers };
+    const faultStatement = this.get('unicast_fault_no_peer', 'unicastFaultNoPeer');
+    const faultNoPeer = faultStatement !== undefined && noArgs(faultStatement, diagnostics);
+    if (faultNoPeer && peers.length === 0) {
+      // keepalived 2.2.7 vrrp_complete_instance: unicast configured, no peer, and this flag: Fault.
+      diagnostics.warning(
+        faultStatement,
+        `vrrp_instance ${this.name} has no unicast_peer: it stays in Fault (unicast_fault_no_peer) instead of using multicast`,
+      );
+    }
+    return { source, peers, faultNoPeer };
   }
 
   readElection(family: 4 | 6 | undefined): InstanceElection {

@@ -398,7 +398,12 @@ const VRRP_INSTANCE: readonly Row[] = [
   ],
   ['dont_track_primary', 'not-yet', "the link of the instance's interface is always tracked"],
   ['track_src_ip', 'not-yet', 'a configured source address that goes away is not followed'],
-  ['unicast_fault_no_peer', 'not-yet', 'a unicast instance with no peer is not put in Fault', WITH_PEER],
+  [
+    'unicast_fault_no_peer',
+    'implemented',
+    'an instance with no unicast_peer stays in Fault instead of falling back to multicast',
+    WITH_PEER,
+  ],
   ['unicast_ttl', 'not-yet', 'unicast adverts are sent with TTL 255', `255${WITH_PEER}`],
   ['old_unicast_checksum', 'not-yet', 'unicast adverts use the RFC checksum', WITH_PEER],
   ['mcast_dst_ip', 'not-yet', 'adverts go to the standard multicast group', '224.0.0.18'],

@@ -50,6 +50,7 @@ const KEYWORD_OF_FIELD: Readonly<Record<string, string>> = {
   virtualAddresses: 'virtual_ipaddress',
   auth: 'authentication',
   unicastPeers: 'unicast_peer',
+  unicastFaultNoPeer: 'unicast_fault_no_peer',
   strictAddressList: 'strict_mode',
   announce: 'garp_*',
 };
