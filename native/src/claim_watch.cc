@@ -1,5 +1,7 @@
 #include "claim_watch.h"
 
+#include <fcntl.h>
+
 #include <arpa/inet.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
@@ -35,6 +37,10 @@ struct ClaimCore final : PolledFd {
   std::map<MacAddress, uint32_t> senders;
   double frames = 0;
   double claims = 0;
+  // Socket errors the poll reported (a link going down parks ENETDOWN on the socket), and whether
+  // polling had to stop for good (the descriptor is gone).
+  double socketErrors = 0;
+  bool stopped = false;
 
   void Readable(int status) override {
     if (owner != nullptr) owner->OnReadable(status);
@@ -297,6 +303,8 @@ Napi::Value ClaimWatch::Counters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("frames", Napi::Number::New(env, core_ == nullptr ? 0 : core_->frames));
+  out.Set("socketErrors", Napi::Number::New(env, core_ == nullptr ? 0 : core_->socketErrors));
+  out.Set("stopped", Napi::Boolean::New(env, core_ != nullptr && core_->stopped));
   out.Set("claims", Napi::Number::New(env, core_ == nullptr ? 0 : core_->claims));
   return out;
 }
@@ -316,9 +324,19 @@ void ClaimWatch::Close(const Napi::CallbackInfo&) {
 void ClaimWatch::OnReadable(int status) {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
+  if (core_ == nullptr) return;
   if (status < 0) {
-    napi_fatal_exception(env, ErrnoError(env, -status, "uv_poll", "claim watch").Value());
-    return;
+    // libuv reports a socket error (POLLERR) as UV_EBADF and stops polling: a link that goes down
+    // parks ENETDOWN on an AF_PACKET socket. Never fatal (the watch is a diagnostic; the routers
+    // matter more): a descriptor still open is polled again and read, and the read consumes the
+    // parked error; anything else stops the watch, counted in counters().
+    core_->socketErrors++;
+    bool stillOpen = status == UV_EBADF && fcntl(core_->fd, F_GETFD) >= 0;
+    if (!stillOpen || StartPolling(*core_) < 0) {
+      StopPolling(*core_);
+      core_->stopped = true;
+      return;
+    }
   }
   std::vector<Claim> claims;
   uint8_t frame[kSnap];

@@ -208,7 +208,16 @@ export interface NativeClaimWatch {
   /** One RFC 5227 ARP probe (IPv4) or DAD Neighbor Solicitation (IPv6) per address; returns frames sent. */
   probe(addresses: readonly string[]): number;
   /** Frames the filter passed, and claims reported. */
-  counters(): { readonly frames: number; readonly claims: number };
+  /**
+   * Frames read, claims passed on, socket errors the poll reported (a link going down; never fatal),
+   * and whether polling stopped for good because the descriptor was gone.
+   */
+  counters(): {
+    readonly frames: number;
+    readonly claims: number;
+    readonly socketErrors: number;
+    readonly stopped: boolean;
+  };
   unref(): void;
   /** Idempotent; no callback after it. */
   close(): void;

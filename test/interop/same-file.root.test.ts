@@ -216,7 +216,14 @@ t.test(
       vrrpd.waitForState('VI_os', 'Master', masterDownMs(200, 100, 2) + MARGIN_MS + STARTUP_MS),
       exited,
     ]);
-    t.equal(keepalived.stateOf('VI_os'), 'Backup', 'keepalived (priority 100) Backup under vrrpd (200)');
+    // On a slow start keepalived may take over first and step down a moment after vrrpd's first
+    // advert: its latest state, not its first Backup line, is what must be Backup.
+    const settled = await waitUntil(
+      async () => (keepalived.stateOf('VI_os') === 'Backup' ? true : undefined),
+      2000,
+      'keepalived Backup',
+    ).catch(() => false);
+    t.ok(settled, 'keepalived (priority 100) Backup under vrrpd (200)');
     t.same(await holdersOf(h.lan, '192.0.2.93'), ['r1'], 'ip addr: the VIP on r1');
   },
 );

@@ -92,7 +92,10 @@ t.test(
     const logger = recordingLogger();
     const engineLog = logEngineEvents(engine, logger, { nowMs: () => clock.nowMs() });
     let notices = 0;
-    engine.on('notice', () => notices++);
+    // Each source is also reported once as a VRID collision (issue 16): those are not the stream here.
+    engine.on('notice', (event) => {
+      if (event.notice !== 'vrid-collision') notices++;
+    });
     engine.start();
     // Two Masters taking turns, each listing an address we do not: every advert is a change of source.
     const advert = (source: string) => ({
@@ -111,7 +114,7 @@ t.test(
     engineLog.close();
     await engine.stop();
     t.equal(notices, 10_000, 'the engine noticed every one');
-    const lines = logger.records.filter((r) => r.object.event === 'notice');
+    const lines = logger.records.filter((r) => r.object.event === 'notice' && r.object.notice !== 'vrid-collision');
     t.ok(lines.length <= 12, `${lines.length} lines: one a second and a summary`);
     const standsFor = lines.reduce(
       (sum, r) =>

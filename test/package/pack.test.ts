@@ -10,8 +10,12 @@ import t from 'tap';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Budgets with margin over 0.1.0's 278 files, 430 kB packed, 1.45 MB unpacked (issue 15: 1,055 files, 5.4 MB before). */
-const MAX_FILES = 400;
+/**
+ * Budgets with margin over what ships: 0.1.0 had 278 files, 430 kB packed, 1.45 MB unpacked (issue 15:
+ * 1,055 files, 5.4 MB before). Metrics, split-brain detection, Router Advertisements, the takeover kit
+ * and the flight recorder took it to 425 files, 636 kB packed, 2.15 MB unpacked (2026-12-07).
+ */
+const MAX_FILES = 500;
 const MAX_PACKED_BYTES = 700_000;
 const MAX_UNPACKED_BYTES = 2_500_000;
 
