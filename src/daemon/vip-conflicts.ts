@@ -92,6 +92,8 @@ export class VipConflictWatch {
   private readonly sourceLogged = new Set<string>();
   private readonly collisions: ReportedCollision[] = [];
   private collisionsSeen = 0;
+  /** Routers with an open conflict whose log has not yet named the other node's advert source. */
+  private readonly awaitingSource = new Set<string>();
   private readonly onStateChange = (): void => this.refresh();
   private readonly onNotice = (event: { router: string; notice: string; detail: string; atMs: number }): void => {
     if (event.notice !== 'vrid-collision') return;
@@ -101,6 +103,10 @@ export class VipConflictWatch {
   };
   private readonly onAdvert = (event: { router: string; vrid: number; sourceAddress: string }): void => {
     this.advertSources.set(event.router, { address: event.sourceAddress, atMs: performance.now() });
+    // Per advert while any conflict is open (25,000/s at 255 VRIDs and 10 ms): O(1) unless this
+    // router's conflict still waits for its source to be named.
+    if (!this.awaitingSource.has(event.router)) return;
+    this.awaitingSource.delete(event.router);
     for (const conflict of this.tracker.conflicts()) {
       if (conflict.router !== event.router || this.sourceLogged.has(conflict.address)) continue;
       this.sourceLogged.add(conflict.address);
@@ -226,6 +232,7 @@ export class VipConflictWatch {
   private started(found: VipConflict): void {
     const conflict = this.withAdvertSource(found);
     if (conflict.advertSource !== undefined) this.sourceLogged.add(conflict.address);
+    else this.awaitingSource.add(conflict.router);
     const adverts = conflict.advertSource === undefined ? '' : `, adverts heard from ${conflict.advertSource}`;
     const other = `${conflict.macs.join(' and ')}${conflict.sender === undefined ? '' : ` (${conflict.sender})`}${adverts}`;
     this.parts.logger.warn(
