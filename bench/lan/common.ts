@@ -4,6 +4,10 @@
 //
 // Every benchmark runs the same scenario with keepalived 2.2.7 and with ours, one after the other,
 // each on a fresh LAN, and prints the two side by side. Figures are printed, never asserted.
+//
+// Diagnostics: BENCH_OURS_NODE_FLAGS adds Node flags to our router processes (e.g. "--cpu-prof
+// --cpu-prof-dir=/tmp/prof" or "--trace-gc"), and BENCH_STOP_GRACE_MS gives them longer than 3 s to
+// exit on SIGTERM, so a profile is written before the SIGKILL.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -477,7 +481,8 @@ export class FileRouter {
       const scheduling = realtimePriority === undefined ? {} : { scheduling: { realtimePriority } };
       const routers = specs.map((s) => ({ ...s, interface: node.interface }));
       writeFileSync(config, JSON.stringify({ routers, ...scheduling }));
-      command = [process.execPath, RUNNER, '--config', config, '--log-level', 'info'];
+      const nodeFlags = process.env.BENCH_OURS_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+      command = [process.execPath, ...nodeFlags, RUNNER, '--config', config, '--log-level', 'info'];
     } else {
       const conf = join(this.dir, 'keepalived.conf');
       const rt = realtimePriority === undefined ? '' : `  vrrp_rt_priority ${realtimePriority}\n`;
@@ -606,7 +611,7 @@ export class FileRouter {
       console.error(`${this.process.label} exited early (${JSON.stringify(how)}):`);
       console.error(readFileSync(this.logFile, 'utf8').slice(-2000));
     }
-    await this.process.stop(3000);
+    await this.process.stop(Number(process.env.BENCH_STOP_GRACE_MS ?? 3000));
     if (child !== undefined) {
       try {
         process.kill(child, 'SIGKILL');

@@ -88,20 +88,33 @@ export class VipConflictTracker {
    */
   watch(next: ReadonlyMap<string, Watched>, nowMs: number): ConflictEvent[] {
     const events: ConflictEvent[] = [];
-    for (const [address, conflict] of this.open) {
-      const now = next.get(address);
-      if (now === undefined || now.role !== conflict.role || now.router !== conflict.router) {
-        this.open.delete(address);
-        events.push({ kind: 'end', conflict: frozen(conflict), why: 'released', atMs: nowMs });
-      }
+    for (const address of [...this.watched.keys()]) {
+      if (!next.has(address)) events.push(...this.place(address, undefined, nowMs));
     }
-    for (const address of this.heard.keys()) if (!next.has(address)) this.heard.delete(address);
-    for (const [address, held] of this.pending) {
-      const now = next.get(address);
-      if (now?.role !== 'master' || now.router !== held.router) this.pending.delete(address);
+    for (const [address, watched] of next) events.push(...this.place(address, watched, nowMs));
+    return events;
+  }
+
+  /**
+   * One address's router and role (undefined: no longer judged), as `watch` sets them for all: O(1),
+   * for a router whose state changed (a full `watch` per change is quadratic when 255 routers flap).
+   */
+  place(address: string, watched: Watched | undefined, nowMs: number): ConflictEvent[] {
+    const events: ConflictEvent[] = [];
+    const conflict = this.open.get(address);
+    if (conflict !== undefined && (watched?.role !== conflict.role || watched.router !== conflict.router)) {
+      this.open.delete(address);
+      events.push({ kind: 'end', conflict: frozen(conflict), why: 'released', atMs: nowMs });
     }
-    this.watched.clear();
-    for (const [address, watched] of next) this.watched.set(address, watched);
+    const held = this.pending.get(address);
+    if (held !== undefined && (watched?.role !== 'master' || watched.router !== held.router))
+      this.pending.delete(address);
+    if (watched === undefined) {
+      this.watched.delete(address);
+      this.heard.delete(address);
+    } else {
+      this.watched.set(address, watched);
+    }
     return events;
   }
 

@@ -9,10 +9,12 @@ import { performance } from 'node:perf_hooks';
 import { addressesByInterface } from '../core/address-placement.js';
 import { type ClaimRole, type ConflictEvent, type VipConflict, VipConflictTracker } from '../core/vip-conflicts.js';
 import type { Engine } from '../engine/engine.js';
+import type { StateChangeEvent } from '../engine/events.js';
 import type { AddressPort } from '../engine/ports.js';
 import type { ClaimWatchPort, LinkClaim } from '../linux/claim-watch.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { type SplitBrainSettings, splitBrainSettings } from '../model/split-brain.js';
+import type { VirtualRouterConfig } from '../core/types.js';
 
 /** The track input that holds a router in Fault after too many claims (weight 0: Fault while down). */
 export const CONFLICT_TRACK = 'vip-conflict';
@@ -70,6 +72,10 @@ interface Placed {
   readonly iface: string;
 }
 
+function roleIn(state: string): ClaimRole | undefined {
+  return state === 'Master' ? 'master' : state === 'Backup' ? 'backup' : undefined;
+}
+
 export class VipConflictWatch {
   private readonly settings: Required<SplitBrainSettings>;
   private readonly tracker: VipConflictTracker;
@@ -94,7 +100,11 @@ export class VipConflictWatch {
   private collisionsSeen = 0;
   /** Routers with an open conflict whose log has not yet named the other node's advert source. */
   private readonly awaitingSource = new Set<string>();
-  private readonly onStateChange = (): void => this.refresh();
+  /** Per interface: the address list the claim watch was last given (a call only when it changes). */
+  private readonly linkLists = new Map<string, string>();
+  /** Per router: its addresses by interface, for the configuration object they were read from. */
+  private readonly routerAddresses = new Map<string, { config: VirtualRouterConfig; placed: [string, string][] }>();
+  private readonly onStateChange = (event: StateChangeEvent): void => this.follow(event.router, event.to);
   private readonly onNotice = (event: { router: string; notice: string; detail: string; atMs: number }): void => {
     if (event.notice !== 'vrid-collision') return;
     this.collisionsSeen++;
@@ -180,22 +190,63 @@ export class VipConflictWatch {
     return { ...conflict, advertSource: heard.address };
   }
 
-  /** Re-reads the routers' states and addresses: what to watch, and in which role. */
+  /** Re-reads every router's state and addresses: what to watch, and in which role (at start, on reload). */
   refresh(): void {
     const placed = new Map<string, Placed>();
     for (const snap of this.parts.engine.snapshot()) {
-      const role: ClaimRole | undefined =
-        snap.state === 'Master' ? 'master' : snap.state === 'Backup' ? 'backup' : undefined;
+      const role = roleIn(snap.state);
       const config = this.parts.engine.routerConfig(snap.name);
       if (role === undefined || config === undefined || !this.settings.detect) continue;
-      for (const [iface, addresses] of addressesByInterface(config)) {
-        for (const address of addresses) placed.set(address, { router: snap.name, role, iface });
-      }
+      for (const [iface, address] of this.addressesOf(snap.name, config))
+        placed.set(address, { router: snap.name, role, iface });
     }
     this.placed = placed;
     const roles = new Map([...placed].map(([address, p]) => [address, { router: p.router, role: p.role }]));
     this.report(this.tracker.watch(roles, performance.now()));
     this.watchLinks();
+  }
+
+  /**
+   * One router changed state: only its addresses are placed again, and the claim watch is called only
+   * if an interface's list changed (Master <-> Backup keeps it). A full refresh per change costs
+   * O(routers), which made 255 routers flapping under CPU starvation feed on themselves.
+   */
+  private follow(router: string, state: string): void {
+    const config = this.parts.engine.routerConfig(router);
+    if (config === undefined) {
+      this.refresh();
+      return;
+    }
+    const role = this.settings.detect ? roleIn(state) : undefined;
+    const now = performance.now();
+    const events: ConflictEvent[] = [];
+    let linksChanged = false;
+    for (const [iface, address] of this.addressesOf(router, config)) {
+      const before = this.placed.get(address);
+      if (role === undefined) {
+        if (before?.router !== router) continue;
+        this.placed.delete(address);
+        linksChanged = true;
+        events.push(...this.tracker.place(address, undefined, now));
+        continue;
+      }
+      if (before?.iface !== iface) linksChanged = true;
+      this.placed.set(address, { router, role, iface });
+      events.push(...this.tracker.place(address, { router, role }, now));
+    }
+    this.report(events);
+    if (linksChanged) this.watchLinks();
+  }
+
+  /** `router`'s [interface, address] pairs, read again only when its configuration object changes. */
+  private addressesOf(router: string, config: VirtualRouterConfig): readonly [string, string][] {
+    const known = this.routerAddresses.get(router);
+    if (known?.config === config) return known.placed;
+    const placed: [string, string][] = [];
+    for (const [iface, addresses] of addressesByInterface(config))
+      for (const address of addresses) placed.push([iface, address]);
+    this.routerAddresses.set(router, { config, placed });
+    return placed;
   }
 
   close(): void {
@@ -215,14 +266,20 @@ export class VipConflictWatch {
       else list.push(address);
     }
     for (const iface of new Set([...this.watchedInterfaces, ...byInterface.keys()])) {
+      const list = byInterface.get(iface) ?? [];
+      const key = list.join(' ');
+      if (this.linkLists.get(iface) === key) continue;
       try {
-        this.parts.claims.watch(iface, byInterface.get(iface) ?? []);
+        this.parts.claims.watch(iface, list);
+        if (list.length === 0) this.linkLists.delete(iface);
+        else this.linkLists.set(iface, key);
       } catch (error) {
         // A link that is not Ethernet, or gone: no detection there, the routers run on.
         this.parts.logger.warn(
           { event: 'vip-conflict-watch', interface: iface, error: errorFields(error) },
           `cannot watch ${iface} for address conflicts: ${(error as Error).message}`,
         );
+        this.linkLists.delete(iface);
         byInterface.delete(iface);
       }
     }

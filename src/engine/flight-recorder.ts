@@ -109,7 +109,9 @@ export class FlightRecorder {
   private evicted = 0;
   /** Configuration per router as at the oldest entry kept (see the file comment). */
   private readonly pinned = new Map<string, VirtualRouterConfig>();
+  /** A ring of the latest transitions (bounds.entries); `transitionsNext` is where the next one goes. */
   private readonly transitions: RecordedTransition[] = [];
+  private transitionsNext = 0;
 
   constructor(bounds: FlightRecorderBounds = DEFAULT_RECORDER_BOUNDS) {
     if (!Number.isInteger(bounds.entries) || bounds.entries < 1)
@@ -157,9 +159,11 @@ export class FlightRecorder {
     this.transition({ atMs, router, from, to, reason, priority });
   }
 
+  /** A ring, not push and shift: a flapping router makes thousands a second, and shift is O(entries). */
   transition(transition: RecordedTransition): void {
-    this.transitions.push(transition);
-    if (this.transitions.length > this.bounds.entries) this.transitions.shift();
+    if (this.transitions.length < this.bounds.entries) this.transitions.push(transition);
+    else this.transitions[this.transitionsNext] = transition;
+    this.transitionsNext = (this.transitionsNext + 1) % this.bounds.entries;
   }
 
   /** Entries kept now (at most bounds.entries). */
@@ -182,8 +186,13 @@ export class FlightRecorder {
       routers: [...this.pinned.values()],
       inputs,
       // Those made before the oldest input kept cannot be replayed.
-      transitions: this.transitions.filter((t) => t.atMs >= since),
+      transitions: this.transitionsInOrder().filter((t) => t.atMs >= since),
     };
+  }
+
+  private transitionsInOrder(): RecordedTransition[] {
+    if (this.transitions.length < this.bounds.entries) return [...this.transitions];
+    return [...this.transitions.slice(this.transitionsNext), ...this.transitions.slice(0, this.transitionsNext)];
   }
 
   /** The slot for a new entry; when the ring is full, the oldest entry is folded into the pinned configurations. */

@@ -133,3 +133,49 @@ t.test('vip conflict watch: faultAfterClaims steps the Master down to Fault for 
   await sleep(1500);
   t.equal(engine.snapshot()[0]!.state, 'Master', 'back after quietMs (the owner takes over at once)');
 });
+
+t.test(
+  'vip conflict watch: a state change re-places only its router; the claim port hears only list changes',
+  async (t) => {
+    const { ports, clock } = fakePorts();
+    const vipOf = (i: number) => `192.0.2.${100 + i}`;
+    const configs = Array.from({ length: 20 }, (_, i) =>
+      buildRouterConfig({
+        name: `VI_${i}`,
+        interface: 'eth0',
+        vrid: i + 1,
+        priority: 100,
+        primaryAddress: '192.0.2.1',
+        virtualAddresses: [vipOf(i)],
+      }),
+    );
+    const engine = new Engine(configs, ports);
+    let calls = 0;
+    const claims = new (class extends RecordingClaims {
+      override watch(iface: string, addresses: readonly string[]): void {
+        calls++;
+        super.watch(iface, addresses);
+      }
+    })();
+    const { logger } = recordingLogger();
+    const watch = new VipConflictWatch({ engine, claims, addresses: fakePorts().addresses, logger });
+    t.teardown(() => watch.close());
+    engine.start();
+    t.equal(claims.watched.get('eth0')?.length, 20, 'every Backup watches its VIP');
+    const afterStart = calls;
+    clock.advanceTo(5000);
+    t.ok(
+      engine.snapshot().every((s) => s.state === 'Master'),
+      'no adverts heard: every router took over',
+    );
+    t.equal(calls, afterStart, 'Backup -> Master keeps the list: the claim port is not called again');
+    watch.heard([{ ...claim(), address: vipOf(7) }]);
+    t.equal(watch.snapshot().claims, 1, 'a claim for a Master VIP counts');
+    engine.input('VI_7', { kind: 'track', name: 'test', up: false, weight: 0 });
+    t.equal(engine.snapshot()[7]!.state, 'Fault');
+    t.equal(calls, afterStart + 1, 'Fault drops one address: one call');
+    t.notOk(claims.watched.get('eth0')?.includes(vipOf(7)), 'the Fault router is not watched');
+    watch.heard([{ ...claim(), address: vipOf(7) }]);
+    t.equal(watch.snapshot().claims, 1, 'a claim for an address no router places is ignored');
+  },
+);

@@ -104,3 +104,14 @@ t.test('bad bounds are refused', async (t) => {
   t.throws(() => new FlightRecorder({ entries: 1.5, packetBytes: 1 }), RangeError);
   t.throws(() => new FlightRecorder({ entries: 1, packetBytes: -1 }), RangeError);
 });
+
+t.test('the transition ring keeps the latest ones in order after wrapping several times', async (t) => {
+  const recorder = new FlightRecorder({ entries: 3, packetBytes: 0 });
+  recorder.input('A', { kind: 'timeout' }, 0);
+  for (let atMs = 1; atMs <= 8; atMs++)
+    recorder.transition({ atMs, router: 'A', from: 'Backup', to: 'Master', reason: 'master-down-timer', priority: 1 });
+  t.same(
+    recorder.recording().transitions.map((x) => x.atMs),
+    [6, 7, 8],
+  );
+});
