@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -582,6 +583,7 @@ Napi::Function VrrpSocket::Define(Napi::Env env) {
                          InstanceAccessor<&VrrpSocket::Family>("family"),
                          InstanceMethod<&VrrpSocket::JoinGroup>("joinGroup"),
                          InstanceMethod<&VrrpSocket::LeaveGroup>("leaveGroup"),
+                         InstanceMethod<&VrrpSocket::SetReceiveBuffer>("setReceiveBuffer"),
                          InstanceMethod<&VrrpSocket::Send>("send"),
                          InstanceMethod<&VrrpSocket::SetParting>("setParting"),
                          InstanceMethod<&VrrpSocket::SetTakeover>("setTakeover"),
@@ -667,6 +669,23 @@ void VrrpSocket::ChangeMembership(Napi::Env env, bool join) {
 
 void VrrpSocket::JoinGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), true); }
 void VrrpSocket::LeaveGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), false); }
+
+// setReceiveBuffer(bytes) -> the size the kernel reports after it (getsockopt: twice what it took,
+// capped by net.core.rmem_max). SO_RCVBUF as keepalived's vrrp_rx_bufs_policy sets it: not FORCE, so
+// a configuration cannot take more kernel memory than the administrator's rmem_max allows.
+Napi::Value VrrpSocket::SetReceiveBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SocketCore& core = OpenCore(env, "setReceiveBuffer");
+  if (!info[0].IsNumber()) ThrowInvalidArg(env, "setReceiveBuffer(bytes)");
+  const double wanted = info[0].As<Napi::Number>().DoubleValue();
+  if (!(wanted >= 1 && wanted <= INT_MAX)) ThrowInvalidArg(env, "bytes must be from 1 to 2147483647");
+  int bytes = static_cast<int>(wanted);
+  if (setsockopt(core.fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) != 0) ThrowErrno(env, errno, "setsockopt", "SO_RCVBUF");
+  int now = 0;
+  socklen_t length = sizeof now;
+  if (getsockopt(core.fd, SOL_SOCKET, SO_RCVBUF, &now, &length) != 0) ThrowErrno(env, errno, "getsockopt", "SO_RCVBUF");
+  return Napi::Number::New(env, now);
+}
 
 // send([{sourceAddress?, destinationAddress, payload}, ...], probe?) -> {sent, failures: [{index, error}]}
 // All packets go out with one sendmmsg when possible. A packet the kernel refuses is reported with

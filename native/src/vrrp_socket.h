@@ -35,6 +35,7 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   Napi::Value Ifindex(const Napi::CallbackInfo& info);
   Napi::Value Family(const Napi::CallbackInfo& info);
   void JoinGroup(const Napi::CallbackInfo& info);
+  Napi::Value SetReceiveBuffer(const Napi::CallbackInfo& info);
   void LeaveGroup(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   void SetParting(const Napi::CallbackInfo& info);

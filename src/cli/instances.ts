@@ -22,9 +22,11 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
-import type { ProcessScheduling } from '../model/scheduling.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
+
+/** What applies to the whole process, read at start only (a reload that changes it needs a restart). */
+export type ProcessSettings = Pick<LinuxEngineInput, 'scheduling' | 'receiveBuffers'>;
 
 /** One vrrp_instance: its router and the VipSpecs of its VIPs and excluded addresses. */
 export interface InstanceInput {
@@ -231,20 +233,20 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
-    this.starting = this.start(instances, health, scheduling);
+  startAll(instances: readonly InstanceInput[], health?: HealthPlan, settings: ProcessSettings = {}): Promise<void> {
+    this.starting = this.start(instances, health, settings);
     return this.starting;
   }
 
   private async start(
     instances: readonly InstanceInput[],
     health: HealthPlan | undefined,
-    scheduling: ProcessScheduling | undefined,
+    settings: ProcessSettings,
   ): Promise<void> {
     // Health starts before the engine: notify scripts see the startup transitions as they happen, and
     // a check that fails from the start (init_fail) is what its router starts with.
     const runtime = await startLinuxEngine(
-      { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
+      { ...engineInput(instances), logger: this.logger, ...settings },
       {
         beforeStart: (handle) => {
           this.runtime = handle;

@@ -297,7 +297,11 @@ class Vrrpd {
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
     try {
-      await this.instances.startAll(loaded.instances, loaded.health, loaded.input.scheduling);
+      const { scheduling, receiveBuffers } = loaded.input;
+      await this.instances.startAll(loaded.instances, loaded.health, {
+        ...(scheduling ? { scheduling } : {}),
+        ...(receiveBuffers ? { receiveBuffers } : {}),
+      });
     } catch (error) {
       const config = error instanceof ConfigError;
       this.startFailed(error, config ? 'configuration error' : 'cannot start');

@@ -113,6 +113,12 @@ export interface VirtualRouterConfig {
    * out: no delay.
    */
   readonly startupDelayMs?: number;
+  /**
+   * keepalived `kernel_rx_buf_size`: this router's share, in bytes, of the receive buffer of the VRRP
+   * socket it uses (src/model/receive-buffers.ts). Read by the Linux packet port only; the core and
+   * the simulator ignore it.
+   */
+  readonly receiveBufferBytes?: number;
   readonly announce: AnnounceConfig;
 }
 

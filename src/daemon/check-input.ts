@@ -17,6 +17,7 @@ import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkSplitBrain } from '../model/split-brain.js';
+import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -52,8 +53,9 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   startupDelayMs: true,
   useVmac: true,
   routerAdverts: true,
+  receiveBufferBytes: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
+const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain', 'receiveBuffers'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -72,6 +74,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   }
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
+  if (input.receiveBuffers !== undefined) checkReceiveBufferPolicy(input.receiveBuffers);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }
@@ -305,7 +308,8 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const vmacs: (VmacPlan | undefined)[] = [];
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac, routerAdverts: _routerAdverts, ...routerInput } = router;
+    const { useVmac } = router;
+    const routerInput = coreFields(router);
     const addressInterfaces = placements[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
@@ -334,10 +338,16 @@ export interface ResolvedRouter extends CheckedRouter {
   readonly ownPeerDropped?: string;
 }
 
+/** A router without the fields only the Linux runtime reads (the core's buildRouterConfig refuses them). */
+function coreFields(router: LinuxRouterInput): Omit<LinuxRouterInput, 'useVmac' | 'routerAdverts'> {
+  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...core } = router;
+  return core;
+}
+
 /** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
-  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...routerInput } = input;
+  const routerInput = coreFields(input);
   const primaryAddress =
     input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read

@@ -40,12 +40,12 @@ import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { followLinkEvents } from './link-events.js';
+import { packetPortOptions } from './packet-port-options.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
   byInterface,
   closeFirewall,
   logApplied,
-  packetPortErrorLogger,
   placements,
   logOwnPeerDropped,
   logStarted,
@@ -507,7 +507,7 @@ async function startOn(
   opened.addressPort = addressPort;
 
   // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
-  const packets = new LinuxPacketPort(configs, { onError: packetPortErrorLogger(logger) });
+  const packets = new LinuxPacketPort(configs, packetPortOptions(input, logger));
   opened.packets = packets;
   packets.open();
 

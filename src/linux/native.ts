@@ -70,6 +70,7 @@ export interface NativeVrrpSocket {
   readonly family: 4 | 6 | undefined;
   joinGroup(): void;
   leaveGroup(): void;
+  setReceiveBuffer(bytes: number): number;
   /** probe: MSG_PROBE, the whole send path up to the route lookup and nothing on the wire or in the counters. */
   send(packets: readonly NativeOutgoingPacket[], probe?: boolean): NativeSendResult;
   /** Arms the adverts a sendPartingFirst signal watcher sends (copied); [] disarms. */

@@ -42,6 +42,11 @@ export interface LinuxPacketPortOptions {
   readonly onError?: (event: PacketPortError) => void;
   /** How long one drain() may read for, across all sockets, in ms (default DRAIN_BUDGET_MS). */
   readonly drainBudgetMs?: number;
+  /**
+   * The receive buffer for the socket of these routers (src/model/receive-buffers.ts); undefined
+   * leaves the kernel's default. Asked when a socket opens and when its routers change.
+   */
+  readonly receiveBuffer?: (routers: readonly VirtualRouterConfig[]) => number | undefined;
 }
 
 interface SocketSlot {
@@ -50,6 +55,10 @@ interface SocketSlot {
   /** Joined to the VRRP group: some router on it is multicast. */
   multicast: boolean;
   socket: VrrpRawSocket | undefined;
+  /** The routers on it, for its receive buffer. */
+  routers: VirtualRouterConfig[];
+  /** The receive buffer last asked for (undefined: the kernel's default). */
+  receiveBuffer: number | undefined;
 }
 
 function slotKey(iface: string, family: IpFamily): string {
@@ -85,9 +94,19 @@ function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, Socke
     const key = slotKey(router.interface, router.family);
     const multicast = router.unicastPeers.length === 0;
     const slot = slots.get(key);
-    if (slot === undefined)
-      slots.set(key, { interface: router.interface, family: router.family, multicast, socket: undefined });
-    else slot.multicast ||= multicast;
+    if (slot === undefined) {
+      slots.set(key, {
+        interface: router.interface,
+        family: router.family,
+        multicast,
+        socket: undefined,
+        routers: [router],
+        receiveBuffer: undefined,
+      });
+    } else {
+      slot.multicast ||= multicast;
+      slot.routers.push(router);
+    }
   }
   return slots;
 }
@@ -109,6 +128,7 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
   private readonly slots: Map<string, SocketSlot>;
   private readonly onError: (event: PacketPortError) => void;
   private readonly drainBudgetMs: number;
+  private readonly receiveBuffer: LinuxPacketPortOptions['receiveBuffer'];
   private onPacket: ((packet: IncomingPacket) => void) | undefined;
   private closed = false;
   /** The engine's parting adverts by slotKey (see setParting), kept for sockets that (re)open later. */
@@ -127,6 +147,7 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
   constructor(routers: readonly VirtualRouterConfig[], options: LinuxPacketPortOptions = {}) {
     this.onError = options.onError ?? (() => {});
     this.drainBudgetMs = options.drainBudgetMs ?? DRAIN_BUDGET_MS;
+    this.receiveBuffer = options.receiveBuffer;
     this.slots = wantedSlots(routers);
   }
 
@@ -149,20 +170,24 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
       if (slot === undefined) {
         this.slots.set(key, want);
         this.tryOpen(want);
-      } else if (slot.multicast !== want.multicast) {
-        slot.multicast = want.multicast;
-        try {
-          if (want.multicast) slot.socket?.joinGroup();
-          else slot.socket?.leaveGroup();
-        } catch (error) {
-          this.onError({
-            operation: 'open',
-            interface: slot.interface,
-            family: slot.family,
-            error: error as SystemError,
-          });
-        }
+        continue;
       }
+      slot.routers = want.routers;
+      this.onSlot(slot, (socket) => this.sizeReceiveBuffer(slot, socket));
+      if (slot.multicast !== want.multicast) {
+        slot.multicast = want.multicast;
+        this.onSlot(slot, (socket) => (want.multicast ? socket.joinGroup() : socket.leaveGroup()));
+      }
+    }
+  }
+
+  /** Runs `change` on the slot's open socket; a refusal goes to onError as an 'open' failure. */
+  private onSlot(slot: SocketSlot, change: (socket: VrrpRawSocket) => void): void {
+    if (slot.socket === undefined) return;
+    try {
+      change(slot.socket);
+    } catch (error) {
+      this.onError({ operation: 'open', interface: slot.interface, family: slot.family, error: error as SystemError });
     }
   }
 
@@ -466,9 +491,18 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
     }
   }
 
+  /** Asks for the slot's receive buffer when it differs from what was asked before (a fresh socket: anything). */
+  private sizeReceiveBuffer(slot: SocketSlot, socket: VrrpRawSocket, fresh = false): void {
+    const bytes = this.receiveBuffer?.(slot.routers);
+    if (bytes === undefined || (!fresh && bytes === slot.receiveBuffer)) return;
+    socket.setReceiveBuffer(bytes);
+    slot.receiveBuffer = bytes;
+  }
+
   private openSlot(slot: SocketSlot): void {
     const socket = VrrpRawSocket.open({ family: slot.family, interface: slot.interface });
     try {
+      this.sizeReceiveBuffer(slot, socket, true);
       if (slot.multicast) socket.joinGroup();
     } catch (error) {
       socket.close();

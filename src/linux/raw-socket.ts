@@ -121,6 +121,14 @@ export class VrrpRawSocket {
   }
 
   /**
+   * SO_RCVBUF (keepalived's vrrp_rx_bufs_policy): the kernel caps it at net.core.rmem_max. Returns
+   * the size the kernel reports after it (twice what it took, for its own bookkeeping).
+   */
+  setReceiveBuffer(bytes: number): number {
+    return this.#native.setReceiveBuffer(bytes);
+  }
+
+  /**
    * Sends every packet (sendmmsg, one system call for the batch). Each must be for this socket's
    * interface and family. Returns how many went out; throws VrrpSendError if any were refused, after
    * trying all of them.

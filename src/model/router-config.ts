@@ -5,6 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
+import { routerReceiveBuffer } from './receive-buffers.js';
 import { ConfigError, quoteValue } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
 
@@ -148,6 +149,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
     ...advertPolicy(input, field),
+    ...routerReceiveBuffer(input.receiveBufferBytes, field('receiveBufferBytes')),
     announce: checkAnnounce(
       { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
       field('announce'),

@@ -5,6 +5,7 @@
 import type { RuntimeLogger } from './logger.js';
 import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
+import type { ReceiveBufferPolicy } from './receive-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 
@@ -71,4 +72,9 @@ export interface LinuxEngineInput {
   readonly scheduling?: ProcessScheduling;
   /** Address conflict detection, probing and resisting (src/model/split-brain.ts); detection is on by default. */
   readonly splitBrain?: SplitBrainSettings;
+  /**
+   * keepalived's vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier: how the VRRP sockets' receive
+   * buffers are sized (src/model/receive-buffers.ts); left out, the kernel's default.
+   */
+  readonly receiveBuffers?: ReceiveBufferPolicy;
 }

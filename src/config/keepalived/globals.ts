@@ -9,6 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
+import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
@@ -39,6 +40,8 @@ export interface KeepalivedGlobals {
   startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
+  /** vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier (receive-buffers.ts). */
+  rxBufs?: RxBufsGlobals;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -177,6 +180,10 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   vrrp_lower_prio_no_advert: readGlobalAdvertPolicy,
   vrrp_higher_prio_send_advert: readGlobalAdvertPolicy,
   vrrp_down_timer_adverts: readGlobalAdvertPolicy,
+  vrrp_rx_bufs_policy: (statement, globals, diagnostics) =>
+    readRxBufsPolicy(statement, (globals.rxBufs ??= {}), diagnostics),
+  vrrp_rx_bufs_multiplier: (statement, globals, diagnostics) =>
+    readRxBufsMultiplier(statement, (globals.rxBufs ??= {}), diagnostics),
   vrrp_startup_delay: (statement, globals, diagnostics) => {
     // keepalived: a decimal number of seconds, above 0 and at most UINT_MAX / TIMER_HZ.
     const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);

@@ -9,6 +9,7 @@ import { completeAnnounce, readAdvertPolicy, readGarpGlobal, type KeepalivedGlob
 import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
+import { readKernelRxBufSize } from './receive-buffers.js';
 import {
   emptyPendingFeatures,
   readNotifyCommand,
@@ -109,6 +110,7 @@ export function mapInstance(
     ...policy,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
+    ...reader.readReceiveBuffer(),
   };
   return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
 }
@@ -135,6 +137,7 @@ const HANDLED = new Set([
   'accept',
   'no_accept',
   'authentication',
+  'kernel_rx_buf_size',
 ]);
 
 interface InstanceAddresses {
@@ -362,6 +365,13 @@ class InstanceReader {
   }
 
   /** Announcements, tracking, notify, everything else. */
+  /** kernel_rx_buf_size: this instance's share of its socket's receive buffer (receive-buffers.ts). */
+  readReceiveBuffer(): { receiveBufferBytes?: number } {
+    const statement = this.get('kernel_rx_buf_size', 'receiveBufferBytes');
+    const bytes = statement === undefined ? undefined : readKernelRxBufSize(statement, this.diagnostics);
+    return bytes === undefined ? {} : { receiveBufferBytes: Math.min(bytes, 2 ** 31 - 1) };
+  }
+
   readOthers(
     block: readonly Statement[],
     tracked: TrackedNames,

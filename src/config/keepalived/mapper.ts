@@ -22,6 +22,8 @@ import {
   type VrrpScriptDefinition,
 } from './scripts.js';
 import type { TrackedNames } from './tracking.js';
+import { receiveBufferPolicy } from './receive-buffers.js';
+import type { ReceiveBufferPolicy } from '../../model/receive-buffers.js';
 
 export interface MappedConfig {
   readonly input: LinuxEngineInput;
@@ -173,6 +175,7 @@ export function mapKeepalivedStatements(
       routers,
       ...(vips.length > 0 ? { vips } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
+      ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
     },
     globals,
     scripts,
@@ -181,6 +184,10 @@ export function mapKeepalivedStatements(
     syncGroups,
     pending: new Map(instances.map((i) => [i.router.name, i.pending])),
   };
+}
+
+function withReceiveBuffers(policy: ReceiveBufferPolicy | undefined): { receiveBuffers?: ReceiveBufferPolicy } {
+  return policy === undefined ? {} : { receiveBuffers: policy };
 }
 
 /** Named definitions (vrrp_track_file, ...) under any of their keywords; a name defined twice is an error. */
