@@ -16,6 +16,7 @@ import type { VipSpec } from '../model/runtime-input.js';
 import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
+import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
@@ -53,7 +54,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   useVmac: true,
   routerAdverts: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
+const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain', 'nftables'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -72,6 +73,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   }
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
+  if (input.nftables !== undefined) checkNftables(input.nftables);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

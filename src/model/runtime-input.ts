@@ -7,6 +7,7 @@ import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
+import type { NftablesSettings } from './nftables.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -71,4 +72,9 @@ export interface LinuxEngineInput {
   readonly scheduling?: ProcessScheduling;
   /** Address conflict detection, probing and resisting (src/model/split-brain.ts); detection is on by default. */
   readonly splitBrain?: SplitBrainSettings;
+  /**
+   * The nftables table that drops traffic to the VIPs of routers without accept mode (keepalived's
+   * `nftables` keywords, src/model/nftables.ts); read at start, an apply keeps the running one.
+   */
+  readonly nftables?: NftablesSettings;
 }

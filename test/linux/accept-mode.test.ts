@@ -10,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ACCEPT_MODE_TABLE, AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
-import type { CommandRunner } from '../../src/linux/run-command.js';
+import { AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
+import type { NftRunner } from '../../src/linux/nft-run.js';
+import { NFTABLES_DEFAULTS } from '../../src/model/nftables.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope } from './runner-process.js';
 
@@ -34,9 +35,12 @@ function pingAnswered(address: string): boolean {
   return inNamespace(ns.client, 'ping', '-c', '1', '-W', '1', address).status === 0;
 }
 
+/** `nft list table` of both families' tables (ip and ip6, as keepalived), undefined if neither exists. */
 function tableListing(): string | undefined {
-  const listed = inNamespace(ns.router, 'nft', 'list', 'table', 'inet', ACCEPT_MODE_TABLE);
-  return listed.status === 0 ? listed.stdout : undefined;
+  const listed = ['ip', 'ip6']
+    .map((family) => inNamespace(ns.router, 'nft', 'list', 'table', family, NFTABLES_DEFAULTS.table))
+    .filter((result) => result.status === 0);
+  return listed.length === 0 ? undefined : listed.map((result) => result.stdout).join('');
 }
 
 function hasAddress(address: string): boolean {
@@ -64,14 +68,15 @@ function config(acceptMode: boolean, priority = 150): string {
   });
 }
 
-// nft parses its argument as a script: only a parsed and re-printed address ever reaches it.
-t.test('accept mode: a VIP that is not an address never reaches an nft script', async (t) => {
-  const scripts: string[] = [];
-  const run: CommandRunner = async (_command, args) => {
-    scripts.push(...args);
+// nft reads JSON, never a script; and only a parsed and re-printed address ever reaches it.
+t.test('accept mode: a VIP that is not an address never reaches nft', async (t) => {
+  const documents: string[] = [];
+  const run: NftRunner = async (document) => {
+    documents.push(document);
     return { code: 0, stdout: '', stderr: '' };
   };
-  const firewall = new AcceptModeFirewall(run);
+  const firewall = new AcceptModeFirewall(undefined, run);
+  const place = { iface: 'va', ifindex: 7 };
   for (const hostile of [
     '192.0.2.1 }; flush ruleset; #',
     '192.0.2.1\nflush ruleset',
@@ -80,17 +85,18 @@ t.test('accept mode: a VIP that is not an address never reaches an nft script', 
     '',
     'x'.repeat(10_000),
   ]) {
-    await t.rejects(firewall.block(hostile), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
+    await t.rejects(firewall.block(hostile, place), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
   }
-  t.same(scripts, [], 'nft never ran');
-  await firewall.block('2001:DB8:0::0001');
-  t.equal(
-    scripts.at(-1),
-    `add element inet ${ACCEPT_MODE_TABLE} vips6 { 2001:db8::1 }`,
+  t.same(documents, [], 'nft never ran');
+  await firewall.block('2001:DB8:0::0001', place);
+  const last = JSON.parse(documents.at(-1)!) as { nftables: Record<string, unknown>[] };
+  t.same(
+    last.nftables.at(-1),
+    { add: { element: { family: 'ip6', table: NFTABLES_DEFAULTS.table, name: 'vips', elem: ['2001:db8::1'] } } },
     'the canonical text, not the input',
   );
-  await firewall.unblock('192.0.2.1 }; flush ruleset; #');
-  t.equal(scripts.length, 2, 'unblock of a non-address runs nothing');
+  await firewall.unblock('192.0.2.1 }; flush ruleset; #', place);
+  t.equal(documents.length, 1, 'unblock of a non-address runs nothing');
 });
 
 t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip: skip ?? false }, async (t) => {
