@@ -23,6 +23,7 @@ import {
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
 import type { ProcessScheduling } from '../model/scheduling.js';
+import type { NftablesSettings } from '../model/nftables.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -231,8 +232,13 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
-    this.starting = this.start(instances, health, scheduling);
+  startAll(
+    instances: readonly InstanceInput[],
+    health?: HealthPlan,
+    scheduling?: ProcessScheduling,
+    nftables?: NftablesSettings,
+  ): Promise<void> {
+    this.starting = this.start(instances, health, scheduling, nftables);
     return this.starting;
   }
 
@@ -240,11 +246,17 @@ export class InstanceSet {
     instances: readonly InstanceInput[],
     health: HealthPlan | undefined,
     scheduling: ProcessScheduling | undefined,
+    nftables: NftablesSettings | undefined,
   ): Promise<void> {
     // Health starts before the engine: notify scripts see the startup transitions as they happen, and
     // a check that fails from the start (init_fail) is what its router starts with.
     const runtime = await startLinuxEngine(
-      { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
+      {
+        ...engineInput(instances),
+        logger: this.logger,
+        ...(scheduling ? { scheduling } : {}),
+        ...(nftables ? { nftables } : {}),
+      },
       {
         beforeStart: (handle) => {
           this.runtime = handle;

@@ -82,3 +82,17 @@ export function checkNftables(value: unknown, field = 'nftables'): asserts value
 export function nftablesSettings(value: NftablesSettings | undefined): Required<NftablesSettings> {
   return { ...NFTABLES_DEFAULTS, ...value };
 }
+
+/**
+ * What a reload would change in the running tables: keepalived refuses a reload that renames them
+ * ("Cannot change nftables table name at a reload"); the other settings shape tables already made, so
+ * they wait for a restart.
+ */
+export function nftablesReloadChange(
+  running: NftablesSettings | undefined,
+  next: NftablesSettings | undefined,
+): 'none' | 'table' | 'settings' {
+  const [a, b] = [nftablesSettings(running), nftablesSettings(next)];
+  if (a.table !== b.table) return 'table';
+  return a.priority === b.priority && a.counters === b.counters && a.ifindex === b.ifindex ? 'none' : 'settings';
+}

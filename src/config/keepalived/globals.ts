@@ -8,6 +8,7 @@ import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
+import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import type { Statement } from './parser.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
@@ -39,6 +40,8 @@ export interface KeepalivedGlobals {
   startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
+  /** nftables, nftables_priority, nftables_counters, nftables_ifindex, vrrp_iptables (nftables-globals.ts). */
+  nftables?: NftablesGlobals;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -182,6 +185,12 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);
     if (seconds !== undefined) globals.startupDelayMs = Math.round(seconds * 1000);
   },
+  ...Object.fromEntries(
+    Object.entries(NFTABLES_READERS).map(([keyword, read]): [string, GlobalReader] => [
+      keyword,
+      (statement, globals, diagnostics) => read(statement, (globals.nftables ??= {}), diagnostics),
+    ]),
+  ),
 };
 
 function readGlobalAdvertPolicy(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
