@@ -7,11 +7,21 @@
 //   2. vrrpd stopped: its tables are gone; keepalived Master: its tables equal vrrpd's of step 1.
 //   3. vrrpd back (preempts): keepalived Backup after Master keeps its tables with empty sets.
 //   4. keepalived restarted above vrrpd (250): vrrpd Backup after Master: its tables equal keepalived's
-//      of step 3. keepalived stopped at the end: its tables are gone too.
+//      of step 3. A reload renaming the table is refused by both ("Cannot change nftables table name
+//      at a reload"). keepalived stopped at the end: its tables are gone too.
 
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import { Harness, skipReason, waitUntil, type RouterProcess } from './harness.js';
+import {
+  Harness,
+  skipReason,
+  waitUntil,
+  type KeepalivedProcess,
+  type RouterProcess,
+  type VrrpdProcess,
+} from './harness.js';
 import type { LanNode } from './lan.js';
 import { MARGIN_MS, STARTUP_MS, masterDownMs } from './timing.js';
 
@@ -166,6 +176,29 @@ t.test('accept mode off: bin/vrrpd builds the nftables tables keepalived 2.2.7 b
   await until(() => !ruleset(r1).includes(VIP4), TAKEOVER_MS, 'vrrpd unblocked its VIPs');
   t.same(ruleset(r1), keepalivedBackup, "vrrpd Backup after Master: the same tables as keepalived's");
   t.notOk(answers(h, VIP4), 'keepalived Master: no reply from the IPv4 VIP');
+
+  // A reload that renames the table: keepalived refuses it and runs on; so does vrrpd.
+  const renamed = CONF.replace(`nftables ${TABLE}`, 'nftables other_fw');
+  const [vrrpdMark, keepalivedMark] = [vrrpd.mark(), keepalived.mark()];
+  for (const p of [vrrpd, keepalived]) {
+    writeFileSync(join((p as VrrpdProcess | KeepalivedProcess).dir, 'keepalived.conf'), renamed);
+    p.signal('SIGHUP');
+  }
+  await keepalived.waitForLine(
+    (l) => /Cannot change nftables table name at a reload/.test(l.text),
+    STARTUP_MS,
+    'keepalived refuses the reload',
+    keepalivedMark,
+  );
+  await vrrpd.waitForLine(
+    (l) => /reload refused: cannot change the nftables table name at a reload/.test(l.text),
+    STARTUP_MS,
+    'vrrpd refuses the reload',
+    vrrpdMark,
+  );
+  t.pass('a reload renaming the table: refused by both');
+  t.same(ruleset(r1), keepalivedBackup, 'vrrpd keeps its tables as they were');
+  t.notOk(answers(h, VIP4), 'keepalived keeps dropping traffic to the VIP');
   await keepalived.stop();
   t.equal(ruleset(r2), '[]', 'keepalived stopped: its tables are gone');
 });
