@@ -143,7 +143,7 @@ export class AcceptModeFirewall {
     const unique = new Map(batch.filter((p) => !this.blocked.has(p.key)).map((p) => [p.key, p.entry]));
     const entries = [...unique.values()];
     try {
-      await this.serial(`add ${entries.map((e) => e.address).join(', ')}`, [], false, () => this.addCommands(entries));
+      await this.serialBuilt(`add ${entries.map((e) => e.address).join(', ')}`, () => this.addCommands(entries));
       for (const p of batch) this.blocked.set(p.key, p.entry);
       for (const p of batch) p.settle.resolve();
     } catch (error) {
@@ -174,18 +174,22 @@ export class AcceptModeFirewall {
     };
   }
 
+  /** Runs one batch of fixed commands after the ones before it. */
+  private serial(what: string, commands: readonly NftCommand[], check = false): Promise<void> {
+    return this.serialBuilt(what, () => ({ commands: [...commands], done: () => undefined }), check);
+  }
+
   /**
-   * Runs one batch after the ones before it; `build`, if given, makes the commands when its turn comes
-   * (from what is made by then) and `done` records what the batch made once nft took it.
+   * Runs one batch after the ones before it: `build` makes its commands when its turn comes (from
+   * what is made by then), and its `done` records what the batch made once nft took it.
    */
-  private serial(
+  private serialBuilt(
     what: string,
-    commands: readonly NftCommand[],
+    build: () => { commands: NftCommand[]; done: () => void },
     check = false,
-    build?: () => { commands: NftCommand[]; done: () => void },
   ): Promise<void> {
     const next = this.queue.then(async () => {
-      const built = build?.() ?? { commands: [...commands], done: () => undefined };
+      const built = build();
       if (built.commands.length === 0) return;
       const result = await this.run(nftDocument(built.commands), { check });
       if (result.code !== 0) throw nftError(what, result);
