@@ -1,6 +1,7 @@
 // Accept mode off on Linux (RFC 5798/9568 6.4.3, keepalived's vrrp_strict): bin/vrrp-engine in a router
 // namespace, a client namespace on the other end of a veth pair. The kernel is the witness: ping from the
-// client, the client's neighbour table, `nft list table` in the router namespace.
+// client, the client's neighbour table, `nft list` in the router namespace. The JSON `nftables`
+// setting names the tables, sets their priority and counters.
 //
 //   router: va 192.0.2.1/24 2001:db8::1/64      client: vb 192.0.2.2/24 2001:db8::2/64
 //   VI_1 (IPv4, VRID 51) and VI_6 (IPv6, VRID 52), VRRPv3, alone on the link so Master.
@@ -58,13 +59,14 @@ function clientNeighbour(address: string): string | undefined {
   return entries.find((e) => e.lladdr !== undefined)?.lladdr;
 }
 
-function config(acceptMode: boolean, priority = 150): string {
+function config(acceptMode: boolean, priority = 150, nftables?: object): string {
   const common = { interface: 'va', version: 3, priority, advertIntervalCs: 10, acceptMode };
   return JSON.stringify({
     routers: [
       { ...common, name: 'VI_1', vrid: 51, virtualAddresses: [VIP] },
       { ...common, name: 'VI_6', vrid: 52, virtualAddresses: [VIP6] },
     ],
+    ...(nftables ? { nftables } : {}),
   });
 }
 
@@ -121,6 +123,8 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
   writeFileSync(off, config(false));
   writeFileSync(on, config(true));
   writeFileSync(ownerOff, config(false, 255));
+  const named = join(dir, 'named.json');
+  writeFileSync(named, config(false, 150, { table: 'a b; flush ruleset', priority: 7, counters: true }));
   const start = async (path: string): Promise<Runner> => {
     const r = new Runner(ns.router, path);
     runners.push(r);
@@ -147,6 +151,30 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
     const { code } = await r.exited;
     t.equal(code, 0, 'SIGTERM: exit 0');
     t.equal(tableListing(), undefined, 'the table is gone after SIGTERM');
+  });
+
+  await t.test('the JSON nftables setting: the table named, at its priority, with counters', async (t) => {
+    const r = await start(named);
+    const listed = inNamespace(ns.router, 'nft', '-j', 'list', 'ruleset');
+    const objects = (JSON.parse(listed.stdout) as { nftables: Record<string, Record<string, unknown>>[] }).nftables;
+    const tables = objects.flatMap((o) => (o.table ? [`${o.table.family} ${o.table.name}`] : []));
+    t.same(
+      tables,
+      ['ip a b; flush ruleset', 'ip6 a b; flush ruleset'],
+      'a name nft script could not take is just a name',
+    );
+    const prios = objects.flatMap((o) => (o.chain?.hook ? [o.chain.prio] : []));
+    t.same(prios, [7, 7, 7, 7], 'every base chain at priority 7');
+    const rules = objects.flatMap((o) => (o.rule ? [o.rule.expr as Record<string, unknown>[]] : []));
+    t.ok(rules.length > 0 && rules.every((expr) => expr.some((e) => 'counter' in e)), 'every rule counts');
+    t.notOk(pingAnswered(VIP), 'no reply from the IPv4 VIP');
+    r.kill('SIGTERM');
+    t.equal((await r.exited).code, 0, 'SIGTERM: exit 0');
+    t.same(
+      JSON.parse(inNamespace(ns.router, 'nft', '-j', 'list', 'tables').stdout).nftables.length,
+      1,
+      'gone (metainfo only)',
+    );
   });
 
   // RFC 9568 6.4.3: the owner accepts traffic to its addresses whatever Accept_Mode says.
