@@ -26,7 +26,7 @@ import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
 /** What applies to the whole process, read at start only (a reload that changes it needs a restart). */
-export type ProcessSettings = Pick<LinuxEngineInput, 'scheduling' | 'receiveBuffers'>;
+export type ProcessSettings = Pick<LinuxEngineInput, 'scheduling' | 'receiveBuffers' | 'nftables'>;
 
 /** One vrrp_instance: its router and the VipSpecs of its VIPs and excluded addresses. */
 export interface InstanceInput {

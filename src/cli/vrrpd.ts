@@ -7,6 +7,7 @@ import { ConfigError } from '../model/config-error.js';
 import { capabilityProblem } from './capabilities.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { sameScheduling } from '../model/scheduling.js';
+import { nftablesReloadChange } from '../model/nftables.js';
 import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import {
@@ -297,10 +298,11 @@ class Vrrpd {
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
     try {
-      const { scheduling, receiveBuffers } = loaded.input;
+      const { scheduling, receiveBuffers, nftables } = loaded.input;
       await this.instances.startAll(loaded.instances, loaded.health, {
         ...(scheduling ? { scheduling } : {}),
         ...(receiveBuffers ? { receiveBuffers } : {}),
+        ...(nftables ? { nftables } : {}),
       });
     } catch (error) {
       const config = error instanceof ConfigError;
@@ -351,7 +353,31 @@ class Vrrpd {
         'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart',
       );
     }
+    if (!this.firewallReloadable(started, next)) return;
     await this.apply(next);
+  }
+
+  /**
+   * keepalived refuses a reload that renames the accept-mode tables and keeps running on the old
+   * configuration; the tables' other settings shape tables already made, so they wait for a restart.
+   */
+  private firewallReloadable(started: LoadedConfig, next: LoadedConfig): boolean {
+    const change = nftablesReloadChange(started.input.nftables, next.input.nftables);
+    if (change === 'table') {
+      this.refused(
+        'refused (the nftables table name changed); previous configuration kept',
+        { notice: 'nftables-table-changed' },
+        'reload refused: cannot change the nftables table name at a reload (restart vrrpd); the running configuration is kept',
+      );
+      return false;
+    }
+    if (change === 'settings') {
+      this.logger.warn(
+        { event: 'notice', notice: 'nftables-needs-restart' },
+        'nftables_priority / nftables_counters / nftables_ifindex changed: they take effect at the next restart',
+      );
+    }
+    return true;
   }
 
   /** The reload's apply, or its refusal if the runtime finds a mistake (nothing changed). */

@@ -16,6 +16,7 @@ import type { VipSpec } from '../model/runtime-input.js';
 import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
+import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
@@ -55,7 +56,15 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   routerAdverts: true,
   receiveBufferBytes: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain', 'receiveBuffers'];
+const INPUT_FIELDS: readonly string[] = [
+  'routers',
+  'vips',
+  'logger',
+  'scheduling',
+  'splitBrain',
+  'receiveBuffers',
+  'nftables',
+];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -75,6 +84,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
   if (input.receiveBuffers !== undefined) checkReceiveBufferPolicy(input.receiveBuffers);
+  if (input.nftables !== undefined) checkNftables(input.nftables);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

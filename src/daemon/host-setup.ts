@@ -66,9 +66,10 @@ export function logOwnPeerDropped(router: ResolvedRouter, logger: RuntimeLogger)
 }
 
 /**
- * Replaces a drop table left by a killed run (its VIPs would stay unreachable) and, when some router
- * runs without accept mode, creates ours now: without it such a router would accept traffic to its VIPs,
- * so that failure stops the start (a clear error, the host's changes undone). Other failures are logged.
+ * Replaces the drop tables left by a killed run (their VIPs would stay unreachable) and, when some
+ * router runs without accept mode, asks the kernel whether it would take ours (nft -c; made at the
+ * first VIP, as keepalived does): without them such a router would accept traffic to its VIPs, so that
+ * failure stops the start (a clear error, the host's changes undone). Other failures are logged.
  */
 export async function prepareFirewall(
   firewall: AcceptModeFirewall,
@@ -77,21 +78,15 @@ export async function prepareFirewall(
 ): Promise<void> {
   const needed = configs.some((c) => !acceptModeInEffect(c));
   try {
-    if (needed) await firewall.ensureTable();
-    else await firewall.removeLeftover();
+    await firewall.removeLeftover();
+    if (needed) await firewall.check();
   } catch (error) {
     // Without nft there can be no leftover table either: only a problem when a router needs it.
     if (!needed && hasCode(error, 'ENOENT')) return;
     if (needed) throw error;
     logger.error(
-      {
-        event: 'error',
-        operation: needed ? 'createAcceptModeTable' : 'removeAcceptModeTable',
-        error: errorFields(error),
-      },
-      needed
-        ? 'could not create the nftables table that drops traffic to VIPs without accept mode'
-        : 'could not remove a leftover accept-mode table',
+      { event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) },
+      `could not remove leftover accept-mode tables ${firewall.settings.table}`,
     );
   }
 }
@@ -102,7 +97,7 @@ export async function closeFirewall(firewall: AcceptModeFirewall, logger: Runtim
   } catch (error) {
     logger.error(
       { event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) },
-      'could not remove the accept-mode table',
+      `could not remove the accept-mode tables ${firewall.settings.table}`,
     );
   }
 }

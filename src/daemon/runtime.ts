@@ -474,7 +474,7 @@ export async function startLinuxEngine(
     client,
     macvlans,
     vmacs: new VmacManager(macvlans, logger, client),
-    firewall: new AcceptModeFirewall(),
+    firewall: new AcceptModeFirewall(input.nftables),
     plannedVmacs: [],
     addressPort: undefined,
     watcher: undefined,

@@ -180,7 +180,9 @@ export class LinuxAddressPort implements AddressPort {
     }
     await this.forEachVip('addVips', iface, addresses, async (spec) => {
       let blockError: unknown;
-      await firewall.block(spec.address).catch((error: unknown) => (blockError = error));
+      await firewall
+        .block(spec.address, { iface, ifindex: spec.ifindex })
+        .catch((error: unknown) => (blockError = error));
       await add(spec);
       if (blockError !== undefined) throw blockError;
     });
@@ -213,7 +215,7 @@ export class LinuxAddressPort implements AddressPort {
   async removeVips(iface: string, addresses: readonly string[]): Promise<void> {
     await this.forEachVip('removeVips', iface, addresses, async (spec) => {
       await this.client.deleteAddress(spec);
-      await this.firewall?.unblock(spec.address);
+      await this.firewall?.unblock(spec.address, { iface });
     });
   }
 

@@ -1,5 +1,5 @@
 // Runs a program without a shell and reports its exit status and output, for the adapters that drive
-// a command-line tool (nft for the accept-mode table, iptables / nft for OpenShift's VRRP rule).
+// a command-line tool (iptables / nft for OpenShift's VRRP rule; the accept-mode tables use nft-run.ts).
 
 import { execFile } from 'node:child_process';
 

@@ -8,6 +8,7 @@ import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ReceiveBufferPolicy } from './receive-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
+import type { NftablesSettings } from './nftables.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -77,4 +78,9 @@ export interface LinuxEngineInput {
    * buffers are sized (src/model/receive-buffers.ts); left out, the kernel's default.
    */
   readonly receiveBuffers?: ReceiveBufferPolicy;
+  /**
+   * The nftables table that drops traffic to the VIPs of routers without accept mode (keepalived's
+   * `nftables` keywords, src/model/nftables.ts); read at start, an apply keeps the running one.
+   */
+  readonly nftables?: NftablesSettings;
 }

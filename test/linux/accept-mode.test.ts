@@ -1,6 +1,7 @@
 // Accept mode off on Linux (RFC 5798/9568 6.4.3, keepalived's vrrp_strict): bin/vrrp-engine in a router
 // namespace, a client namespace on the other end of a veth pair. The kernel is the witness: ping from the
-// client, the client's neighbour table, `nft list table` in the router namespace.
+// client, the client's neighbour table, `nft list` in the router namespace. The JSON `nftables`
+// setting names the tables, sets their priority and counters.
 //
 //   router: va 192.0.2.1/24 2001:db8::1/64      client: vb 192.0.2.2/24 2001:db8::2/64
 //   VI_1 (IPv4, VRID 51) and VI_6 (IPv6, VRID 52), VRRPv3, alone on the link so Master.
@@ -10,8 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ACCEPT_MODE_TABLE, AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
-import type { CommandRunner } from '../../src/linux/run-command.js';
+import { AcceptModeFirewall } from '../../src/linux/accept-mode-firewall.js';
+import type { NftRunner } from '../../src/linux/nft-run.js';
+import { NFTABLES_DEFAULTS } from '../../src/model/nftables.js';
 import { ip, namespaceSkipReason } from './netns-harness.js';
 import { eventually, Runner, runnerScope } from './runner-process.js';
 
@@ -34,9 +36,12 @@ function pingAnswered(address: string): boolean {
   return inNamespace(ns.client, 'ping', '-c', '1', '-W', '1', address).status === 0;
 }
 
+/** `nft list table` of both families' tables (ip and ip6, as keepalived), undefined if neither exists. */
 function tableListing(): string | undefined {
-  const listed = inNamespace(ns.router, 'nft', 'list', 'table', 'inet', ACCEPT_MODE_TABLE);
-  return listed.status === 0 ? listed.stdout : undefined;
+  const listed = ['ip', 'ip6']
+    .map((family) => inNamespace(ns.router, 'nft', 'list', 'table', family, NFTABLES_DEFAULTS.table))
+    .filter((result) => result.status === 0);
+  return listed.length === 0 ? undefined : listed.map((result) => result.stdout).join('');
 }
 
 function hasAddress(address: string): boolean {
@@ -54,24 +59,26 @@ function clientNeighbour(address: string): string | undefined {
   return entries.find((e) => e.lladdr !== undefined)?.lladdr;
 }
 
-function config(acceptMode: boolean, priority = 150): string {
+function config(acceptMode: boolean, priority = 150, nftables?: object): string {
   const common = { interface: 'va', version: 3, priority, advertIntervalCs: 10, acceptMode };
   return JSON.stringify({
     routers: [
       { ...common, name: 'VI_1', vrid: 51, virtualAddresses: [VIP] },
       { ...common, name: 'VI_6', vrid: 52, virtualAddresses: [VIP6] },
     ],
+    ...(nftables ? { nftables } : {}),
   });
 }
 
-// nft parses its argument as a script: only a parsed and re-printed address ever reaches it.
-t.test('accept mode: a VIP that is not an address never reaches an nft script', async (t) => {
-  const scripts: string[] = [];
-  const run: CommandRunner = async (_command, args) => {
-    scripts.push(...args);
+// nft reads JSON, never a script; and only a parsed and re-printed address ever reaches it.
+t.test('accept mode: a VIP that is not an address never reaches nft', async (t) => {
+  const documents: string[] = [];
+  const run: NftRunner = async (document) => {
+    documents.push(document);
     return { code: 0, stdout: '', stderr: '' };
   };
-  const firewall = new AcceptModeFirewall(run);
+  const firewall = new AcceptModeFirewall(undefined, run);
+  const place = { iface: 'va', ifindex: 7 };
   for (const hostile of [
     '192.0.2.1 }; flush ruleset; #',
     '192.0.2.1\nflush ruleset',
@@ -80,17 +87,18 @@ t.test('accept mode: a VIP that is not an address never reaches an nft script', 
     '',
     'x'.repeat(10_000),
   ]) {
-    await t.rejects(firewall.block(hostile), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
+    await t.rejects(firewall.block(hostile, place), { code: 'EINVAL' }, JSON.stringify(hostile.slice(0, 30)));
   }
-  t.same(scripts, [], 'nft never ran');
-  await firewall.block('2001:DB8:0::0001');
-  t.equal(
-    scripts.at(-1),
-    `add element inet ${ACCEPT_MODE_TABLE} vips6 { 2001:db8::1 }`,
+  t.same(documents, [], 'nft never ran');
+  await firewall.block('2001:DB8:0::0001', place);
+  const last = JSON.parse(documents.at(-1)!) as { nftables: Record<string, unknown>[] };
+  t.same(
+    last.nftables.at(-1),
+    { add: { element: { family: 'ip6', table: NFTABLES_DEFAULTS.table, name: 'vips', elem: ['2001:db8::1'] } } },
     'the canonical text, not the input',
   );
-  await firewall.unblock('192.0.2.1 }; flush ruleset; #');
-  t.equal(scripts.length, 2, 'unblock of a non-address runs nothing');
+  await firewall.unblock('192.0.2.1 }; flush ruleset; #', place);
+  t.equal(documents.length, 1, 'unblock of a non-address runs nothing');
 });
 
 t.test('accept mode off drops traffic to the VIPs with an nftables table', { skip: skip ?? false }, async (t) => {
@@ -115,6 +123,8 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
   writeFileSync(off, config(false));
   writeFileSync(on, config(true));
   writeFileSync(ownerOff, config(false, 255));
+  const named = join(dir, 'named.json');
+  writeFileSync(named, config(false, 150, { table: 'a b; flush ruleset', priority: 7, counters: true }));
   const start = async (path: string): Promise<Runner> => {
     const r = new Runner(ns.router, path);
     runners.push(r);
@@ -141,6 +151,30 @@ t.test('accept mode off drops traffic to the VIPs with an nftables table', { ski
     const { code } = await r.exited;
     t.equal(code, 0, 'SIGTERM: exit 0');
     t.equal(tableListing(), undefined, 'the table is gone after SIGTERM');
+  });
+
+  await t.test('the JSON nftables setting: the table named, at its priority, with counters', async (t) => {
+    const r = await start(named);
+    const listed = inNamespace(ns.router, 'nft', '-j', 'list', 'ruleset');
+    const objects = (JSON.parse(listed.stdout) as { nftables: Record<string, Record<string, unknown>>[] }).nftables;
+    const tables = objects.flatMap((o) => (o.table ? [`${o.table.family} ${o.table.name}`] : []));
+    t.same(
+      tables,
+      ['ip a b; flush ruleset', 'ip6 a b; flush ruleset'],
+      'a name nft script could not take is just a name',
+    );
+    const prios = objects.flatMap((o) => (o.chain?.hook ? [o.chain.prio] : []));
+    t.same(prios, [7, 7, 7, 7], 'every base chain at priority 7');
+    const rules = objects.flatMap((o) => (o.rule ? [o.rule.expr as Record<string, unknown>[]] : []));
+    t.ok(rules.length > 0 && rules.every((expr) => expr.some((e) => 'counter' in e)), 'every rule counts');
+    t.notOk(pingAnswered(VIP), 'no reply from the IPv4 VIP');
+    r.kill('SIGTERM');
+    t.equal((await r.exited).code, 0, 'SIGTERM: exit 0');
+    t.same(
+      JSON.parse(inNamespace(ns.router, 'nft', '-j', 'list', 'tables').stdout).nftables.length,
+      1,
+      'gone (metainfo only)',
+    );
   });
 
   // RFC 9568 6.4.3: the owner accepts traffic to its addresses whatever Accept_Mode says.

@@ -178,7 +178,7 @@ const KEEPALIVED_STATE_NAMES: Record<string, State> = { MASTER: 'Master', BACKUP
 /** keepalived 2.2.7 in the foreground (-n), logging to the console (-l), no syslog. */
 export class KeepalivedProcess extends RouterProcess {
   readonly kind = 'keepalived';
-  private readonly dir: string;
+  readonly dir: string;
 
   constructor(node: LanNode, specs: readonly RouterSpec[], options: ConfOptions = {}) {
     const dir = confDir('vrrp-keepalived-', options.confText ?? keepalivedConf(node, specs));

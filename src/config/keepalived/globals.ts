@@ -8,6 +8,7 @@ import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
+import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import type { Statement } from './parser.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
@@ -42,6 +43,8 @@ export interface KeepalivedGlobals {
   notifyFifos?: NotifyFifoSpec[];
   /** vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier (receive-buffers.ts). */
   rxBufs?: RxBufsGlobals;
+  /** nftables, nftables_priority, nftables_counters, nftables_ifindex, vrrp_iptables (nftables-globals.ts). */
+  nftables?: NftablesGlobals;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -189,6 +192,12 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);
     if (seconds !== undefined) globals.startupDelayMs = Math.round(seconds * 1000);
   },
+  ...Object.fromEntries(
+    Object.entries(NFTABLES_READERS).map(([keyword, read]): [string, GlobalReader] => [
+      keyword,
+      (statement, globals, diagnostics) => read(statement, (globals.nftables ??= {}), diagnostics),
+    ]),
+  ),
 };
 
 function readGlobalAdvertPolicy(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {

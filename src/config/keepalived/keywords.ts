@@ -49,8 +49,6 @@ const CHECKER = "tunes keepalived's checker (LVS health-check) process, which vr
 const BFD = "tunes keepalived's BFD process, which vrrp-engine does not have";
 const SMTP = 'vrrp-engine sends no mail';
 const SNMP = 'vrrp-engine has no SNMP agent (its metrics are Prometheus, docs/operations.md)';
-const FIREWALL =
-  "accept mode off and strict mode are enforced with vrrp-engine's own nftables table inet vrrp_engine_accept (a drop set of the VIPs), not keepalived's table and chains";
 /** Samples of unicast keywords add a peer: keepalived -t fails on a unicast keyword without one. */
 const WITH_PEER = '\nunicast_peer {\n192.0.2.2\n}';
 
@@ -223,11 +221,34 @@ const GLOBAL_DEFS: readonly Row[] = [
     '/bin/true',
   ],
   ['fifo_write_vrrp_states_on_reload', 'implemented', "a reload writes every instance's state to the FIFOs again"],
-  ['nftables', 'not-yet', FIREWALL, 'keepalived'],
-  ['nftables_priority', 'not-yet', FIREWALL, '-1'],
-  ['nftables_counters', 'not-yet', FIREWALL],
-  ['nftables_ifindex', 'not-yet', FIREWALL],
-  ['vrrp_iptables', 'not-yet', FIREWALL],
+  [
+    'nftables',
+    'implemented',
+    "names keepalived's accept-mode tables ip NAME and ip6 NAME (default keepalived, also without the keyword) and sets their priority back to -1; a second one, or a name of 256 bytes or more, is ignored with a warning",
+    'keepalived',
+  ],
+  [
+    'nftables_priority',
+    'implemented',
+    "the hook priority of the accept-mode tables' in and out chains (default -1)",
+    '-1',
+  ],
+  ['nftables_counters', 'implemented', 'a counter in every rule of the accept-mode tables'],
+  [
+    'nftables_ifindex',
+    'implemented',
+    'link-local VIPs keyed by interface index even with dont_track_primary; without dont_track_primary (not implemented yet) keepalived keys them by index anyway, as vrrp-engine does',
+  ],
+  [
+    'vrrp_iptables',
+    'implemented',
+    'as keepalived 2.2.7 built without iptables (Debian): nftables, table keepalived, priority -1, with a warning; chain names ignored (keepalived -t exits 5 on it, vrrpd -t warns)',
+  ],
+  [
+    'vrrp_ipsets',
+    'implemented',
+    'ignored with a warning, as keepalived 2.2.7 built without ipset support (Debian) ignores it (it logs "Unknown keyword"; keepalived -t exits 5)',
+  ],
   ['disable_local_igmp', 'not-yet', 'IGMP/MLD reports on VMAC interfaces are not filtered'],
   ['default_interface', 'not-yet', 'serves static addresses, which are not added', 'eth0'],
   ['startup_script', 'not-yet', 'no script is run at start', '/bin/true'],

@@ -11,6 +11,7 @@ import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './gl
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
+import { nftablesSettingsFrom } from './nftables-globals.js';
 import {
   readSyncGroup,
   readTrackFile,
@@ -176,6 +177,7 @@ export function mapKeepalivedStatements(
       ...(vips.length > 0 ? { vips } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
+      nftables: nftablesSettingsFrom(globals.nftables),
     },
     globals,
     scripts,
