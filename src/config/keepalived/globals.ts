@@ -8,6 +8,7 @@ import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
+import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
@@ -39,6 +40,8 @@ export interface KeepalivedGlobals {
   startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
+  /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
+  reload?: ReloadSettings;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -102,6 +105,7 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
+  ...RELOAD_READERS,
   router_id: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word) globals.routerId = word.text;
