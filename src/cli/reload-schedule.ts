@@ -129,11 +129,11 @@ export class ReloadSchedule {
     try {
       line = readTimeFileLine(timeFile);
     } catch (error) {
-      return this.cancel(`cannot read ${timeFile}: ${(error as Error).message}`);
+      return this.cancel(`cannot read ${timeFile}: ${(error as Error).message}`, true);
     }
     if (line === undefined) return this.cancel(`${timeFile} is gone or empty`);
     const time = parseReloadTime(line, this.now());
-    if (!time.ok) return this.cancel(`${timeFile}: ${time.reason}; ignored`);
+    if (!time.ok) return this.cancel(`${timeFile}: ${time.reason}; ignored`, true);
     const previous = this.scheduled;
     if (previous?.atMs === time.atMs) return;
     this.scheduled = { atMs: time.atMs, dateGiven: time.dateGiven };
@@ -149,14 +149,18 @@ export class ReloadSchedule {
     else logger.info(fields, `reload time moved from ${formatReloadTime(previous.atMs)} to ${at} (${timeFile})`);
   }
 
-  private cancel(why: string): void {
+  /** `wrong`: the file is there but cannot be used, which the operator should hear of (a warning). */
+  private cancel(why: string, wrong = false): void {
     const { timeFile, logger } = this.options;
     clearTimeout(this.timer);
     this.timer = undefined;
     const fields = { event: 'reload-schedule', phase: 'cancelled', file: timeFile, reason: why };
+    const level = wrong ? 'warn' : 'info';
     if (this.scheduled !== undefined)
-      logger.info(fields, `reload scheduled for ${formatReloadTime(this.scheduled.atMs)} cancelled: ${why}`);
-    else logger.info(fields, `no reload scheduled: ${why}`);
+      logger[level](fields, `reload scheduled for ${formatReloadTime(this.scheduled.atMs)} cancelled: ${why}`);
+    else if (wrong) logger.warn(fields, `no reload scheduled: ${why}`);
+    // Nothing was scheduled: a missing file is the usual case, not news (keepalived says nothing either).
+    else logger.debug(fields, `no reload scheduled: ${why}`);
     this.scheduled = undefined;
   }
 
