@@ -68,6 +68,21 @@ const TOP: readonly Row[] = [
   ['track_file', 'implemented', 'the same as vrrp_track_file', 'tf9 {\nfile "/run/vrrp-track"\n}'],
   ['vrrp_track_process', 'implemented', 'a tracked process, found in /proc by src/health', 'tp9 {\nprocess sshd\n}'],
   ['include', 'implemented', 'files read in place (glob patterns, relative to the including file)', 'empty.inc'],
+  ['includer', 'implemented', 'include, with a match that cannot be read an error (include_check read)', 'empty.inc'],
+  ['includem', 'implemented', 'include, with a missing file an error too (include_check match)', 'empty.inc'],
+  [
+    'includew',
+    'implemented',
+    'include, with a missing file or an empty wildcard an error too (include_check match wildcard_match)',
+    'empty.inc',
+  ],
+  [
+    'includeb',
+    'implemented',
+    'include, with a { } alternative naming no file an error too (include_check brace_match)',
+    'empty.inc',
+  ],
+  ['includea', 'implemented', 'include with every include_check check', 'empty.inc'],
   ['static_ipaddress', 'not-yet', 'static addresses are not added at start', '{ 192.0.2.201/32 dev eth0 }'],
   ['static_routes', 'not-yet', 'static routes are not added at start', '{ 198.51.100.0/24 via 192.0.2.1 dev eth0 }'],
   [
