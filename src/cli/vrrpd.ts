@@ -108,7 +108,9 @@ async function status(command: 'status' | 'record', json: boolean, socket: strin
 async function configTest(options: DaemonOptions): Promise<never> {
   let diagnostics: readonly Diagnostic[];
   try {
-    diagnostics = loadConfig(options.configFile, options.configId, options).diagnostics;
+    diagnostics = loadConfig(options.configFile, options.configId, {
+      allIncludeChecks: options.allIncludeChecks,
+    }).diagnostics;
   } catch (error) {
     diagnostics =
       error instanceof ConfigLoadError
@@ -263,7 +265,7 @@ class Vrrpd {
       logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
     let loaded: LoadedConfig;
     try {
-      loaded = loadConfig(options.configFile, options.configId, options);
+      loaded = loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks });
     } catch (error) {
       if (!(error instanceof ConfigLoadError)) throw error;
       logDiagnostics(logger, error.diagnostics);
@@ -363,7 +365,9 @@ class Vrrpd {
     this.reloadFiles.reading();
     try {
       // In a worker with a time and memory limit: the instances keep advertising while it reads.
-      next = await readConfigOffThread(options.configFile, options.configId, options);
+      next = await readConfigOffThread(options.configFile, options.configId, {
+        allIncludeChecks: options.allIncludeChecks,
+      });
     } catch (error) {
       const diagnostics =
         error instanceof ConfigLoadError
