@@ -5,7 +5,7 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
-import { KeepalivedConfigError, loadKeepalivedConfig } from '../config/keepalived/index.js';
+import { KeepalivedConfigError, loadKeepalivedConfig, type ReloadSettings } from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { checkInput } from '../daemon/check-input.js';
 import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
@@ -29,6 +29,8 @@ export interface LoadedConfig {
   readonly health: HealthPlan;
   readonly diagnostics: readonly Diagnostic[];
   readonly files: readonly string[];
+  /** keepalived's reload_check_config, reload_file, reload_time_file, reload_repeat (none from JSON). */
+  readonly reload?: ReloadSettings;
 }
 
 /**
@@ -58,16 +60,22 @@ type ReadConfig = {
   health: HealthPlan | unknown;
   diagnostics: readonly Diagnostic[];
   files: readonly string[];
+  reload?: ReloadSettings;
 };
 
-function readKeepalived(path: string, configId: string | undefined): ReadConfig {
+function readKeepalived(path: string, options: ReadOptions): ReadConfig {
   try {
-    const loaded = loadKeepalivedConfig(path, configId === undefined ? {} : { configId });
+    const loaded = loadKeepalivedConfig(path, {
+      ...(options.configId === undefined ? {} : { configId: options.configId }),
+      ...(options.allIncludeChecks ? { allIncludeChecks: true } : {}),
+    });
+    const { reload } = loaded.globals;
     return {
       input: loaded.input,
       health: healthPlanFromKeepalived(loaded),
       diagnostics: loaded.diagnostics,
       files: loaded.files,
+      ...(reload !== undefined ? { reload } : {}),
     };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
@@ -91,9 +99,16 @@ function readJson(path: string): ReadConfig {
   }
 }
 
+/** How a keepalived.conf is read: keepalived's -i and -e. */
+export interface ReadOptions {
+  readonly configId?: string | undefined;
+  /** keepalived's -e (--all-config): every include check on. */
+  readonly allIncludeChecks?: boolean | undefined;
+}
+
 /** Reads and checks `path`; throws ConfigLoadError when it cannot be run. */
-export function loadConfig(path: string, configId?: string): LoadedConfig {
-  const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path, configId);
+export function loadConfig(path: string, configId?: string, options: Omit<ReadOptions, 'configId'> = {}): LoadedConfig {
+  const loaded = path.endsWith('.json') ? readJson(path) : readKeepalived(path, { ...options, configId });
   try {
     // The runtime's check at start (startLinuxEngine runs it again), so -t refuses what a start would.
     checkInput(loaded.input);

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   readonly processTitle: string;
   /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
   readonly configId: string | undefined;
+  /** -e (--all-config): every include check on, as include_check without options (include-check.ts). */
+  readonly allIncludeChecks: boolean;
   /** --metrics[=ADDR:PORT]: '' for the default listener (src/cli/metrics-listener.ts); unset: off. */
   readonly metrics: string | undefined;
   /** keepalived flags we accept and do nothing for, each reported once at start. */
@@ -86,7 +88,7 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'snmp-agent-socket', short: 'A', arg: 'required', ignoredBecause: 'SNMP is not implemented' },
   { long: 'core-dump', short: 'm', arg: 'none', ignoredBecause: 'not applicable to Node.js' },
   { long: 'core-dump-pattern', short: 'M', arg: 'optional', ignoredBecause: 'not applicable to Node.js' },
-  { long: 'all-config', short: 'e', arg: 'none', ignoredBecause: 'not implemented' },
+  { long: 'all-config', short: 'e', arg: 'none' },
   { long: 'config-id', short: 'i', arg: 'required' },
   { long: 'config-test', short: 't', arg: 'optional' },
   { long: 'signum', arg: 'required' },
@@ -263,6 +265,7 @@ function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptio
     dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
     processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
     configId: str('config-id'),
+    allIncludeChecks: seen.has('all-config'),
     metrics: seen.get('metrics') === true ? '' : str('metrics'),
     ignored,
   };

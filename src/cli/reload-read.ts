@@ -18,6 +18,8 @@ export const RELOAD_READ_HEAP_MB = 256;
 export interface ReloadReadOptions {
   readonly timeoutMs?: number;
   readonly heapMb?: number;
+  /** keepalived's -e: every include check on. */
+  readonly allIncludeChecks?: boolean;
 }
 
 /** What the worker posts back: only plain data crosses (structured clone). */
@@ -39,7 +41,7 @@ export function readConfigOffThread(
   const refused = (message: string) => new ConfigLoadError([{ severity: 'error', file: path, line: 0, message }]);
   return new Promise<LoadedConfig>((resolve, reject) => {
     const worker = new Worker(new URL('./reload-read-worker.js', import.meta.url), {
-      workerData: { path, configId },
+      workerData: { path, configId, allIncludeChecks: options.allIncludeChecks },
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
     let settled = false;

@@ -29,6 +29,9 @@ import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
+import { configReport, ReloadFiles } from './reload-files.js';
+import { ReloadSchedule } from './reload-schedule.js';
+import type { ReloadSettings } from '../config/keepalived/index.js';
 import { StopSignals } from './stop-signals.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 import { codedError, hasCode } from '../errors.js';
@@ -47,6 +50,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
                              if it is usable, 5 if not
   -i, --config-id=ID         which @ID lines of the configuration apply (default: the host name
                              up to its first dot, as keepalived)
+  -e, --all-config           every include problem is an error (as include_check with no option)
   -n, --dont-fork            accepted: vrrpd never forks
   -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
   -D, --log-detail           debug-level logging
@@ -58,7 +62,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
-  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M -e
+  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M
   Refused: -s/--namespace (use ip netns exec), -T/--genhash.
 
 vrrpd's own:
@@ -105,7 +109,9 @@ async function status(command: 'status' | 'record', json: boolean, socket: strin
 async function configTest(options: DaemonOptions): Promise<never> {
   let diagnostics: readonly Diagnostic[];
   try {
-    diagnostics = loadConfig(options.configFile, options.configId).diagnostics;
+    diagnostics = loadConfig(options.configFile, options.configId, {
+      allIncludeChecks: options.allIncludeChecks,
+    }).diagnostics;
   } catch (error) {
     diagnostics =
       error instanceof ConfigLoadError
@@ -113,9 +119,7 @@ async function configTest(options: DaemonOptions): Promise<never> {
         : [{ severity: 'error', file: options.configFile, line: 0, message: (error as Error).message }];
   }
   const failed = diagnostics.some((d) => d.severity === 'error');
-  const report =
-    diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join('') +
-    `${options.configFile}: configuration ${failed ? 'has errors' : 'is usable'}\n`;
+  const report = configReport(options.configFile, diagnostics);
   if (options.configTestLog === undefined) process.stderr.write(report);
   else {
     try {
@@ -212,16 +216,24 @@ class Vrrpd {
   private server: StatusServer | undefined;
   private lastReload: StatusReply['lastReload'] = null;
   private readonly context: DumpContext;
+  /** reload_file and reload_check_config's log, by the running configuration's settings. */
+  private readonly reloadFiles: ReloadFiles;
+  /** reload_time_file's schedule, remade after every reload; `scheduledReload` is what it calls. */
+  private schedule: ReloadSchedule | undefined;
+  private reloadSettings: ReloadSettings | undefined;
+  scheduledReload: () => void = () => undefined;
 
   constructor(private readonly options: DaemonOptions) {
     const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
     this.logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
     this.instances = new InstanceSet(this.logger);
+    this.reloadFiles = new ReloadFiles(this.logger);
     const { instances, version, startedAt } = this;
     this.context = { instances, configFile: options.configFile, startedAt, version };
   }
 
   finish(code: number): never {
+    this.schedule?.stop();
     this.server?.close();
     // Only while it still holds our pid: another daemon may have started with the same file since.
     for (const file of this.pidFiles) removeOwnFile(file, PID_LINE);
@@ -254,7 +266,7 @@ class Vrrpd {
       logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
     let loaded: LoadedConfig;
     try {
-      loaded = loadConfig(options.configFile, options.configId);
+      loaded = loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks });
     } catch (error) {
       if (!(error instanceof ConfigLoadError)) throw error;
       logDiagnostics(logger, error.diagnostics);
@@ -262,6 +274,8 @@ class Vrrpd {
       return this.finish(EXIT.config);
     }
     logDiagnostics(logger, loaded.diagnostics);
+    this.useReloadSettings(loaded.reload);
+    this.reloadFiles.removeStale();
     if (options.dumpConf)
       logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
     return loaded;
@@ -322,28 +336,60 @@ class Vrrpd {
    * is the configuration read at start, whose scheduling (applied once) is the one in force.
    */
   async reload(started: LoadedConfig, isStopping: () => boolean): Promise<void> {
+    try {
+      await this.readAndApply(started, isStopping);
+    } finally {
+      // keepalived stops watching the time file for a reload and watches it again after.
+      if (!isStopping()) this.restartSchedule();
+    }
+  }
+
+  /** The reload_* settings of the configuration now running: they govern the next reload. */
+  private useReloadSettings(settings: ReloadSettings | undefined): void {
+    this.reloadSettings = settings;
+    this.reloadFiles.use(settings);
+  }
+
+  /** reload_time_file: watched from start, and again after every reload with the settings then. */
+  restartSchedule(): void {
+    this.schedule?.stop();
+    this.schedule = undefined;
+    const timeFile = this.reloadSettings?.timeFile;
+    if (timeFile === undefined) return;
+    const repeat = this.reloadSettings?.repeat ?? false;
+    this.schedule = new ReloadSchedule({ timeFile, repeat, logger: this.logger, reload: () => this.scheduledReload() });
+    this.schedule.start();
+  }
+
+  private async readAndApply(started: LoadedConfig, isStopping: () => boolean): Promise<void> {
     const { logger, options } = this;
     logger.info(
       { event: 'reload', phase: 'requested', configFile: options.configFile },
       'SIGHUP: reloading the configuration',
     );
     let next: LoadedConfig;
+    this.reloadFiles.reading();
     try {
       // In a worker with a time and memory limit: the instances keep advertising while it reads.
-      next = await readConfigOffThread(options.configFile, options.configId);
+      next = await readConfigOffThread(options.configFile, options.configId, {
+        allIncludeChecks: options.allIncludeChecks,
+      });
     } catch (error) {
       const diagnostics =
         error instanceof ConfigLoadError
           ? error.diagnostics
           : [{ severity: 'error' as const, file: options.configFile, line: 0, message: (error as Error).message }];
+      this.reloadFiles.read(options.configFile, diagnostics);
       logDiagnostics(logger, diagnostics);
+      const log = this.reloadFiles.checkLog;
       this.refused(
         'refused (configuration errors); previous configuration kept',
-        { errors: diagnostics.filter((d) => d.severity === 'error').length },
-        'reload refused: the new configuration has errors; the running one is kept',
+        { errors: diagnostics.filter((d) => d.severity === 'error').length, ...(log ? { checkLog: log } : {}) },
+        `reload refused: the new configuration has errors; the running one is kept${log ? ` (see ${log})` : ''}`,
       );
       return;
     }
+    this.reloadFiles.read(options.configFile, next.diagnostics);
     logDiagnostics(logger, next.diagnostics);
     if (isStopping()) return;
     if (!sameScheduling(started.input.scheduling, next.input.scheduling)) {
@@ -395,6 +441,7 @@ class Vrrpd {
       );
       return;
     }
+    this.useReloadSettings(next.reload);
     const summary = reloadSummary(result);
     this.lastReload = { at: new Date().toISOString(), result: summary };
     this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);
@@ -451,6 +498,9 @@ async function run(options: DaemonOptions): Promise<void> {
   handlers.SIGHUP = () => {
     if (!signals.isStopping) reloadOnce().catch((error: unknown) => signals.onFatal(error));
   };
+  // reload_time_file: at its time, the reload SIGHUP makes.
+  daemon.scheduledReload = () => handlers.SIGHUP();
+  daemon.restartSchedule();
   // Node starts its inspector on SIGUSR1 only while nothing listens for it: the listener keeps it off.
   handlers.SIGUSR1 = () => {
     daemon.dump(DATA_FILE, dataDump);

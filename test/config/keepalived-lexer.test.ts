@@ -292,18 +292,18 @@ t.test('includes: relative to the including file, globbed, sorted, nested, every
   );
 });
 
-t.test('includes: a missing named file is an error, an empty wildcard a warning, a loop an error', async (t) => {
+t.test('includes: a missing file and an empty wildcard are warnings (as keepalived), a loop an error', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ka-include-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const vrrp = 'vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n';
+  // Errors only with include_check or includem and the like: test/config/include-check.test.ts.
   writeFileSync(join(dir, 'missing.conf'), `${vrrp}include nothing-here.conf\n`);
-  const error = t.throws(() => loadKeepalivedConfig(join(dir, 'missing.conf'))) as KeepalivedConfigError;
-  t.ok(error instanceof KeepalivedConfigError);
+  const missing = loadKeepalivedConfig(join(dir, 'missing.conf'));
   t.same(
-    error.diagnostics.map((d) => [d.severity, d.file, d.line]),
-    [['error', join(dir, 'missing.conf'), 8]],
+    missing.diagnostics.map((d) => [d.severity, d.file, d.line]),
+    [['warning', join(dir, 'missing.conf'), 8]],
   );
-  t.match(error.diagnostics[0]!.message, /nothing-here\.conf does not exist/);
+  t.match(missing.diagnostics[0]!.message, /nothing-here\.conf: no such file or directory/);
 
   writeFileSync(join(dir, 'wild.conf'), `${vrrp}include none/*.conf\n`);
   const loaded = loadKeepalivedConfig(join(dir, 'wild.conf'));

@@ -4,7 +4,7 @@
 // The pattern is the file's text, so it is never compiled to a RegExp: it is parsed here (a bad one is
 // a GlobError) and matched by a loop, and every expansion is bounded (limits.ts).
 
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { READER_LIMITS, type ReaderLimit } from './limits.js';
 
@@ -231,12 +231,23 @@ function matchElements(pattern: string, elements: readonly Element[], name: stri
 }
 
 export interface GlobResult {
-  /** The files found, in order: each brace alternative's matches sorted, alternatives in order. */
-  readonly files: readonly string[];
-  /** Alternatives without wildcards whose file does not exist. */
-  readonly missing: readonly string[];
-  /** Alternatives with wildcards that matched no file. */
-  readonly unmatched: readonly string[];
+  /**
+   * The paths found, in order: each brace alternative's matches sorted, alternatives in order.
+   * Directories and other non-files are included: the caller decides what to do with them.
+   */
+  readonly paths: readonly string[];
+  /**
+   * How many paths looked up were not there: a named file, or a directory a wildcard had to list
+   * (keepalived counts glob(3)'s failed lstat and opendir calls the same way).
+   */
+  readonly missing: number;
+  /** A directory was listed for a wildcard (keepalived's test for "a wildcard matched nothing"). */
+  readonly wildcards: boolean;
+}
+
+interface WalkCounts {
+  missing: number;
+  wildcards: boolean;
 }
 
 /**
@@ -246,32 +257,26 @@ export interface GlobResult {
 export function globFiles(pattern: string, baseDir: string, onPath: () => void = () => undefined): GlobResult {
   if (pattern.length > READER_LIMITS.patternBytes)
     throw new GlobError(`the pattern is longer than ${READER_LIMITS.patternBytes} characters`, 'patternBytes');
-  const files: string[] = [];
-  const missing: string[] = [];
-  const unmatched: string[] = [];
+  const paths: string[] = [];
+  const counts: WalkCounts = { missing: 0, wildcards: false };
   const alternatives = expandBraces(pattern);
   // Every component is parsed before any directory is read, so a bad pattern is refused as a whole.
   for (const alternative of alternatives) for (const component of alternative.split('/')) parseComponent(component);
   for (const alternative of alternatives) {
     const absolute = isAbsolute(alternative) ? alternative : resolve(baseDir, alternative);
-    if (!hasWildcard(alternative)) {
-      onPath();
-      if (isFile(absolute)) files.push(absolute);
-      else missing.push(absolute);
-      continue;
-    }
-    const matches = matchPath(absolute, onPath).sort();
-    if (matches.length === 0) unmatched.push(absolute);
-    files.push(...matches.filter(isFile));
+    paths.push(...matchPath(absolute, onPath, counts).sort());
   }
-  return { files, missing, unmatched };
+  return { paths, missing: counts.missing, wildcards: counts.wildcards };
 }
 
-/** Walks an absolute pattern component by component, calling `onPath` for every path it looks at. */
-function matchPath(absolutePattern: string, onPath: () => void): string[] {
+/**
+ * Walks an absolute pattern component by component, calling `onPath` for every path it looks at;
+ * a directory that cannot be listed and a named last component that is not there count as missing.
+ */
+function matchPath(absolutePattern: string, onPath: () => void, counts: WalkCounts): string[] {
   const components = absolutePattern.split('/').filter((part) => part !== '');
   let paths = ['/'];
-  /** The paths came from readdir, so they exist: no stat needed to know. */
+  /** The paths came from readdir, so they exist: no lstat needed to know. */
   let listed = false;
   for (const component of components) {
     const next: string[] = [];
@@ -282,10 +287,12 @@ function matchPath(absolutePattern: string, onPath: () => void): string[] {
         next.push(join(dir, component));
         continue;
       }
+      counts.wildcards = true;
       let names: string[];
       try {
         names = readdirSync(dir);
       } catch {
+        counts.missing++;
         continue;
       }
       for (const name of names) {
@@ -296,21 +303,17 @@ function matchPath(absolutePattern: string, onPath: () => void): string[] {
     paths = next;
     listed = elements !== undefined;
   }
-  return listed ? paths : paths.filter(exists);
+  if (listed) return paths;
+  const found = paths.filter(exists);
+  counts.missing += paths.length - found.length;
+  return found;
 }
 
+/** lstat(2) succeeds: a dangling link exists here too (reading it fails later, as in keepalived). */
 function exists(path: string): boolean {
   try {
-    statSync(path);
+    lstatSync(path);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -9,6 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
+import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
@@ -45,6 +46,8 @@ export interface KeepalivedGlobals {
   rxBufs?: RxBufsGlobals;
   /** nftables, nftables_priority, nftables_counters, nftables_ifindex, vrrp_iptables (nftables-globals.ts). */
   nftables?: NftablesGlobals;
+  /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
+  reload?: ReloadSettings;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -108,6 +111,7 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
+  ...RELOAD_READERS,
   router_id: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word) globals.routerId = word.text;

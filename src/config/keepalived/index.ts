@@ -1,18 +1,27 @@
 // keepalived.conf reader: the public API the daemon (bin/vrrpd) uses. See docs/keepalived-conf.md for
 // what is supported, warned about and refused.
 
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { LinuxEngineInput } from '../../model/runtime-input.js';
 import { DiagnosticList, KeepalivedConfigError, type ConfigDiagnostic, type SourcePosition } from './diagnostics.js';
 import { GlobError, globFiles } from './glob.js';
+import {
+  hasBrace,
+  INCLUDE_ALL,
+  INCLUDE_BRACE,
+  INCLUDE_MATCH,
+  INCLUDE_READ,
+  INCLUDE_WILDCARD,
+} from './include-check.js';
 import { lexKeepalivedConfig, type IncludedFile, type IncludeResolver, type LexOptions } from './lexer.js';
 import { mapKeepalivedStatements } from './mapper.js';
 import { parseStatements } from './parser.js';
 import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
 import type { PendingInstanceFeatures } from './instance.js';
 import type { NotifyFifoSpec } from '../../model/health-plan.js';
+import type { ReloadSettings } from './reload-globals.js';
 import type {
   SyncGroupDefinition,
   TrackFileDefinition,
@@ -21,6 +30,7 @@ import type {
 } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
+export { DEFAULT_RELOAD_FILE, NO_CHECK_LOG, type ReloadSettings } from './reload-globals.js';
 export type {
   PendingInstanceFeatures,
   VrrpScriptDefinition,
@@ -43,6 +53,8 @@ export interface LoadedKeepalivedConfig {
     /** notify_fifo / vrrp_notify_fifo (and their scripts), fifo_write_vrrp_states_on_reload. */
     readonly notifyFifos?: readonly NotifyFifoSpec[];
     readonly fifoStatesOnReload?: boolean;
+    /** reload_check_config, reload_file, reload_time_file, reload_repeat: what bin/vrrpd's reloads do. */
+    readonly reload?: ReloadSettings;
   };
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
@@ -65,6 +77,8 @@ export interface LoadOptions {
    * its first dot, as keepalived's.
    */
   readonly configId?: string;
+  /** keepalived's -e (--all-config): every include check on from the start (include-check.ts). */
+  readonly allIncludeChecks?: boolean;
 }
 
 /** keepalived's default config id: the node name as uname gives it, up to the first dot. */
@@ -86,11 +100,13 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
   const configId = options.configId ?? defaultConfigId();
   // One cache per read: a file included many times is read from disk once (and lexed each time).
   const texts = new Map<string, string>();
-  const include: IncludeResolver = (pattern, from, list, budget) => readIncludes(pattern, from, list, budget, texts);
+  const include: IncludeResolver = (pattern, from, list, budget, checks) =>
+    readIncludes(pattern, from, list, budget, texts, checks);
   return build(text, file, diagnostics, {
     ...(options.defines ? { defines: options.defines } : {}),
     configId,
     include,
+    ...(options.allIncludeChecks ? { includeChecks: INCLUDE_ALL } : {}),
   });
 }
 
@@ -113,7 +129,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
   const order = (d: ConfigDiagnostic) => lexed.files.indexOf(d.file);
   const sorted = [...diagnostics.items].sort((a, b) => order(a) - order(b) || a.line - b.line);
   if (diagnostics.hasErrors) throw new KeepalivedConfigError(sorted);
-  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload } = mapped.globals;
+  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload, reload } = mapped.globals;
   return {
     input: mapped.input,
     diagnostics: sorted,
@@ -124,6 +140,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       enableScriptSecurity,
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
+      ...(reload !== undefined ? { reload } : {}),
     },
     pending: {
       scripts: mapped.scripts,
@@ -136,9 +153,12 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
 }
 
 /**
- * An include's pattern, relative to the including file. A named file that does not exist is an error
- * (keepalived 2.2.7 only logs "Config files missing" and runs without it, which silently drops the
- * instances it held); a wildcard that matches nothing is a warning (keepalived says nothing).
+ * An include's pattern, relative to the including file, as keepalived 2.2.7 reads it: what `checks`
+ * (include-check.ts) names is an error, the rest a warning and the include reads what it can. Nothing
+ * matched: a missing named file or directory is the `match` check (`brace_match` when the pattern has
+ * braces), a wildcard that matched nothing the `wildcard_match` one. Some braces matched and others
+ * did not: `brace_match`, and with it nothing of the pattern is read. A match that is a directory, an
+ * executable or otherwise not a regular file is skipped (`read`), as is one that cannot be read.
  */
 function readIncludes(
   pattern: string,
@@ -146,6 +166,7 @@ function readIncludes(
   diagnostics: DiagnosticList,
   budget: ReaderBudget,
   texts: Map<string, string>,
+  checks: number,
 ): IncludedFile[] {
   let found;
   try {
@@ -159,11 +180,28 @@ function readIncludes(
     diagnostics.error(from, `include ${pattern}: ${error.message}`);
     return [];
   }
-  for (const missing of found.missing) diagnostics.error(from, `include ${pattern}: ${missing} does not exist`);
-  for (const unmatched of found.unmatched)
-    diagnostics.warning(from, `include ${pattern}: no file matches ${unmatched}`);
+  const report = (check: number, message: string) => {
+    if (checks & check) diagnostics.error(from, `include ${pattern}: ${message}`);
+    else diagnostics.warning(from, `include ${pattern}: ${message} (include_check would make this an error)`);
+  };
+  if (found.paths.length === 0) {
+    if (found.missing > 0) report(hasBrace(pattern) ? INCLUDE_BRACE : INCLUDE_MATCH, 'no such file or directory');
+    else if (found.wildcards) report(INCLUDE_WILDCARD, 'no file matches');
+    return [];
+  }
+  if (found.missing > 0) {
+    report(INCLUDE_BRACE, 'some of its { } alternatives name no file');
+    if (checks & INCLUDE_BRACE) return [];
+  }
   const files: IncludedFile[] = [];
-  for (const file of found.files) {
+  // One line per kind of problem, not per path: a wildcard over a big directory stays one line.
+  const skipped = new Map<string, string[]>();
+  for (const file of found.paths) {
+    const problem = includeProblem(file);
+    if (problem !== undefined) {
+      skipped.set(problem, [...(skipped.get(problem) ?? []), file]);
+      continue;
+    }
     try {
       let text = texts.get(file);
       if (text === undefined) texts.set(file, (text = readRegularFile(file)));
@@ -171,10 +209,34 @@ function readIncludes(
     } catch (error) {
       if (error instanceof FileTooLarge)
         throw new ReaderLimitExceeded('fileBytes', from.file, from.line, `include ${pattern}: ${error.message}`);
-      diagnostics.error(from, `include ${pattern}: cannot read ${file}: ${(error as Error).message}`);
+      report(INCLUDE_READ, `cannot read ${file}: ${(error as Error).message}; skipped`);
     }
   }
+  for (const [problem, paths] of skipped) {
+    const named = paths.slice(0, 3).join(', ') + (paths.length > 3 ? ` and ${paths.length - 3} more` : '');
+    report(INCLUDE_READ, `${named} ${paths.length === 1 ? problem : (PLURAL[problem] ?? problem)}; skipped`);
+  }
   return files;
+}
+
+const PLURAL: Readonly<Record<string, string>> = {
+  'is a directory': 'are directories',
+  'is not a regular file': 'are not regular files',
+  'is executable (keepalived reads no executable file)': 'are executable (keepalived reads no executable file)',
+};
+
+/** Why keepalived skips a match: a directory, or not a regular file without execute bits. */
+function includeProblem(path: string): string | undefined {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    return `cannot be read (${(error as Error).message})`;
+  }
+  if (stats.isDirectory()) return 'is a directory';
+  if (!stats.isFile()) return 'is not a regular file';
+  if ((stats.mode & 0o111) !== 0) return 'is executable (keepalived reads no executable file)';
+  return undefined;
 }
 
 class FileTooLarge extends Error {}

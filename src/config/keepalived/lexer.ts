@@ -5,6 +5,8 @@
 //   - `$NAME=value` (or several lines ending in `\`) defines NAME; `${NAME}` and `$NAME` are replaced
 //     in later lines, outside double quotes, when used (definitions.ts);
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
+//     `includer`, `includem`, `includew`, `includeb`, `includea` and global_defs' `include_check` say
+//     which include problems are errors (include-check.ts);
 //   - `@id REST` keeps REST only when id is the config id (keepalived's -i, by default the host name
 //     up to its first dot); `@^id REST` only when it is not. The test is made before and after
 //     variables are replaced, so `$IF_MAIN=@main` then `$IF_MAIN priority 240` works as in keepalived.
@@ -13,6 +15,7 @@
 import { Definitions } from './definitions.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { READER_LIMITS, ReaderBudget, ReaderLimitExceeded } from './limits.js';
+import { applyIncludeCheck, INCLUDE_DIRECTIVES } from './include-check.js';
 
 export type TokenKind = 'word' | 'open' | 'close' | 'eol';
 
@@ -43,6 +46,8 @@ export type IncludeResolver = (
   from: SourcePosition,
   diagnostics: DiagnosticList,
   budget: ReaderBudget,
+  /** Which problems are errors (include-check.ts): the include_check setting and the directive's own. */
+  checks: number,
 ) => readonly IncludedFile[];
 
 export interface LexOptions {
@@ -51,6 +56,8 @@ export interface LexOptions {
   readonly configId?: string;
   /** Without one, `include` is an error (parseKeepalivedConfig reads no files). */
   readonly include?: IncludeResolver;
+  /** The include checks in force before the file says any (keepalived's -e: all of them). */
+  readonly includeChecks?: number;
 }
 
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
@@ -99,6 +106,13 @@ class Lexer {
   /** The files being read, the top one first (to refuse an include loop). */
   private readonly open: string[] = [];
   private multiLine: MultiLineDefinition | undefined;
+  /** include_check as set so far (include-check.ts). */
+  private includeChecks: number;
+  /** The blocks the next word is in, outermost first (to find include_check in global_defs). */
+  private readonly blocks: string[] = [];
+  /** The current statement's keyword; a `{` opens a block of that name. */
+  private keyword = '';
+  private atStatementStart = true;
 
   constructor(
     file: string,
@@ -107,6 +121,7 @@ class Lexer {
   ) {
     this.files = [file];
     this.definitions = new Definitions(options.defines ?? {}, options.configId, this.budget);
+    this.includeChecks = options.includeChecks ?? 0;
   }
 
   /**
@@ -141,8 +156,8 @@ class Lexer {
     }
     const single = expanded[0]!;
     // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
-    const include = /^include(?:\s+(.*))?$/.exec(single);
-    if (include) this.includeFiles((include[1] ?? '').trim(), at);
+    const include = /^(include[rmwba]?)(?:\s+(.*))?$/.exec(single);
+    if (include) this.includeFiles((include[2] ?? '').trim(), at, INCLUDE_DIRECTIVES[include[1]!]!);
     else this.pushWords(single, at);
   }
 
@@ -163,6 +178,40 @@ class Lexer {
     this.budget.spend('tokens', words.length + 1, at, 'words and braces');
     for (const word of words) this.tokens.push(word);
     this.tokens.push({ kind: 'eol', text: '', quoted: false, file: at.file, line: at.line });
+    this.followBlocks(words, at);
+  }
+
+  /**
+   * Follows the blocks the words open and close, and applies `include_check` when it is a statement
+   * of global_defs (keepalived reads it there, while reading, so it governs the includes after it).
+   */
+  private followBlocks(words: readonly Token[], at: SourcePosition): void {
+    let includeCheck: string[] | undefined;
+    const endStatement = () => {
+      if (includeCheck !== undefined) {
+        const setting = applyIncludeCheck(this.includeChecks, includeCheck);
+        this.includeChecks = setting.checks;
+        for (const message of setting.errors) this.diagnostics.error(at, message);
+      }
+      includeCheck = undefined;
+      this.atStatementStart = true;
+    };
+    for (const word of words) {
+      if (word.kind === 'word') {
+        if (!this.atStatementStart) includeCheck?.push(word.text);
+        else {
+          this.keyword = word.text;
+          this.atStatementStart = false;
+          const inGlobalDefs = this.blocks.length === 1 && this.blocks[0] === 'global_defs';
+          if (word.text === 'include_check' && inGlobalDefs) includeCheck = [];
+        }
+      } else {
+        endStatement();
+        if (word.kind === 'open') this.blocks.push(this.keyword);
+        else if (word.kind === 'close') this.blocks.pop();
+      }
+    }
+    endStatement();
   }
 
   /** Ends a multi-line definition: what it read so far becomes its value. */
@@ -208,7 +257,7 @@ class Lexer {
     this.open.pop();
   }
 
-  private includeFiles(pattern: string, at: SourcePosition): void {
+  private includeFiles(pattern: string, at: SourcePosition, directiveChecks: number): void {
     const { diagnostics, open } = this;
     if (pattern === '' || /\s/.test(pattern)) {
       diagnostics.error(at, 'include takes one file name or pattern');
@@ -222,7 +271,11 @@ class Lexer {
       diagnostics.error(at, `include ${pattern}: nested more than ${READER_LIMITS.includeDepth} deep`);
       return;
     }
-    for (const included of this.options.include(pattern.replace(/^"(.*)"$/, '$1'), at, diagnostics, this.budget)) {
+    const checks = this.includeChecks | directiveChecks;
+    // keepalived keeps the setting of the include line: one an included file makes ends with that file.
+    const saved = this.includeChecks;
+    const unquoted = pattern.replace(/^"(.*)"$/, '$1');
+    for (const included of this.options.include(unquoted, at, diagnostics, this.budget, checks)) {
       if (open.includes(included.file)) {
         diagnostics.error(at, `include ${included.file}: the file includes itself (through ${open.join(' -> ')})`);
         continue;
@@ -231,6 +284,7 @@ class Lexer {
       this.budget.spend('filesRead', 1, at, 'files read (each include of a file counts)');
       if (!this.files.includes(included.file)) this.files.push(included.file);
       this.lexFile(included.text, included.file);
+      this.includeChecks = saved;
     }
   }
 }
