@@ -18,7 +18,7 @@ import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
-import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
+import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
 import { planRouterAdverts, type RouterAdvertPlan } from './router-adverts.js';
 
@@ -51,6 +51,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   downTimerAdverts: true,
   startupDelayMs: true,
   useVmac: true,
+  vmacXmitBase: true,
   routerAdverts: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
@@ -212,9 +213,9 @@ function onVmac(
   const canonical = canonicalAddress(vip.address);
   if (canonical === undefined) return vip;
   const index = configs.findIndex(
-    (c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === c.interface,
+    (c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === vmacs[i]!.name,
   );
-  return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
+  return index === -1 ? vip : { ...vip, interface: vmacs[index]!.name };
 }
 
 /**
@@ -283,6 +284,12 @@ export interface CheckedInput {
   readonly vips: readonly LinuxVipSpec[];
 }
 
+function familyHint(router: LinuxRouterInput): IpFamily {
+  if (router.family === 4 || router.family === 6) return router.family;
+  const text = router.primaryAddress ?? router.virtualAddresses[0];
+  return typeof text === 'string' && isIP(text) === 6 ? 6 : 4;
+}
+
 /** A stand-in source address, so that every other setting can be checked before the interface is read. */
 function placeholderPrimary(router: LinuxRouterInput, where: string): string {
   return router.primaryAddress ?? (routerFamily(router, where) === 4 ? '0.0.0.1' : 'fe80::1');
@@ -303,17 +310,19 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   }
   const configs: VirtualRouterConfig[] = [];
   const vmacs: (VmacPlan | undefined)[] = [];
+  // The family only picks the numbering of a taken name; a wrong one is refused just below.
+  const names = vmacNames(input.routers.map((router) => ({ ...router, family: familyHint(router) })));
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac, routerAdverts: _routerAdverts, ...routerInput } = router;
+    const { useVmac, vmacXmitBase, routerAdverts: _routerAdverts, ...routerInput } = router;
     const addressInterfaces = placements[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
       where,
     );
-    const vmac = planVmac(useVmac, config, where);
+    const vmac = planVmac(useVmac, config, where, { xmitBase: vmacXmitBase, name: names[index] });
     vmacs.push(vmac);
-    const placed = vmac ? { ...config, interface: vmac.name } : config;
+    const placed = configOnVmac(config, vmac);
     configs.push(placed);
     const routerAdverts = planRouterAdverts(router.routerAdverts, placed, where);
     const vipsOnInterface = vipsByInterface.get(router.interface)!;
@@ -325,7 +334,7 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   return { routers, vips };
 }
 
-/** A router ready to run: its final configuration (on its VMAC, if any). */
+/** A router ready to run: its final configuration (on its VMAC, or with vmacXmitBase its VIPs there). */
 export interface ResolvedRouter extends CheckedRouter {
   readonly config: VirtualRouterConfig;
   /** primaryAddress was read from the interface (and is followed there, see source-address.ts). */
@@ -337,7 +346,7 @@ export interface ResolvedRouter extends CheckedRouter {
 /** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
-  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...routerInput } = input;
+  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, routerAdverts: _routerAdverts, ...routerInput } = input;
   const primaryAddress =
     input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read
@@ -369,7 +378,7 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
     ...router,
     // An IPv6 VMAC carries the advert source: adverts leave from the virtual MAC with that address.
     vmac: withSourceAddress(vmac, config.primaryAddress),
-    config: vmac ? { ...config, interface: vmac.name } : config,
+    config: configOnVmac(config, vmac),
     resolved: input.primaryAddress === undefined,
     ...(ownPeer !== undefined ? { ownPeerDropped: ownPeer } : {}),
   };

@@ -32,9 +32,16 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
   /**
    * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
    * 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>); a string names the macvlan instead (at most
-   * 15 characters).
+   * 15 characters). When another router has `vrrp.<vrid>`, `true` takes `vrrp<n>.<vrid>` (IPv6 tries
+   * `vrrp6.<vrid>` first), as keepalived 2.2.7 does.
    */
   readonly useVmac?: boolean | string;
+  /**
+   * keepalived's vmac_xmit_base, with useVmac only: adverts are sent and received on `interface` (its
+   * MAC, its address) while the VIPs live on the VMAC. Required with unicastPeers, whose adverts come
+   * to the interface's own address.
+   */
+  readonly vmacXmitBase?: boolean;
   /**
    * IPv6 only, off by default (keepalived sends none): Router Advertisements from the first link-local
    * VIP while Master (RFC 9568 6.4.3); `true` takes the defaults (src/model/router-adverts.ts).

@@ -9,7 +9,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
-import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
+import { integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -137,11 +137,14 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   vrrp_notify_fifo_script: readNotifyFifoScript,
   vmac_prefix: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
-    // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
-    if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
-      diagnostics.error(
+    // keepalived cuts a long prefix so that `<prefix>.<vrid>` fits in 15 bytes; a '/' or ':' would make a
+    // name the kernel refuses (keepalived's -t accepts it, its VMAC then fails to be created).
+    if (word && /[\s/:]/.test(word.text)) {
+      diagnostics.error(word, `vmac_prefix "${word.text}": no "/" or ":" (the VMAC is named <prefix>.<vrid>)`);
+    } else if (word && globals.vmacPrefix !== undefined) {
+      diagnostics.warning(
         word,
-        `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`,
+        `vmac_prefix is already set to "${globals.vmacPrefix}": this one is ignored, as keepalived does`,
       );
     } else if (word) globals.vmacPrefix = word.text;
   },

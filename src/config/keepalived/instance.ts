@@ -17,6 +17,7 @@ import {
   type TrackedNames,
 } from './tracking.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
+import { settleVmacName, settleXmitBase } from './vmac.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -64,6 +65,7 @@ export function mapInstance(
   globals: KeepalivedGlobals,
   tracked: TrackedNames,
   diagnostics: DiagnosticList,
+  vmacNames: Set<string> = new Set(),
 ): MappedInstance | undefined {
   const nameWord = singleArg(statement, diagnostics);
   if (!nameWord) return undefined;
@@ -72,7 +74,7 @@ export function mapInstance(
     diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
     return undefined;
   }
-  const reader = new InstanceReader(name, statement, globals, diagnostics);
+  const reader = new InstanceReader(name, statement, globals, diagnostics, vmacNames);
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
   const addresses = reader.readAddresses(iface, vrid);
@@ -80,6 +82,7 @@ export function mapInstance(
   const family = addresses.vips[0]?.family ?? source?.family;
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
+  const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
 
@@ -109,6 +112,7 @@ export function mapInstance(
     ...policy,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
+    ...(xmitBase ? { vmacXmitBase: true } : {}),
   };
   return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
 }
@@ -118,6 +122,7 @@ const HANDLED = new Set([
   'interface',
   'virtual_router_id',
   'use_vmac',
+  'vmac_xmit_base',
   'virtual_ipaddress',
   'virtual_ipaddress_excluded',
   'unicast_src_ip',
@@ -163,6 +168,8 @@ class InstanceReader {
     private readonly statement: Statement,
     private readonly globals: KeepalivedGlobals,
     private readonly diagnostics: DiagnosticList,
+    /** VMAC names given or generated so far in the file (a generated one avoids them). */
+    private readonly vmacNames: Set<string>,
   ) {
     this.raw = collect(statement, diagnostics);
   }
@@ -198,11 +205,15 @@ class InstanceReader {
   readAddresses(iface: string | undefined, vrid: number | undefined): InstanceAddresses {
     const { diagnostics, positions } = this;
     const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
-    // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
-    const useVmac =
-      asWritten === true && this.globals.vmacPrefix !== undefined && vrid !== undefined
-        ? `${this.globals.vmacPrefix}.${vrid}`
-        : asWritten;
+    // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without
+    // it); a name an earlier instance has gets a number (vrrp1.<vrid>, IPv6 vrrp6.<vrid>).
+    const useVmac = settleVmacName(
+      asWritten,
+      vrid,
+      this.statement.block ?? [],
+      this.globals.vmacPrefix,
+      this.vmacNames,
+    );
     const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
     const readList = (list: VipList): ParsedVip[] => {
       const block = this.get(list.keyword, list.field);
@@ -319,6 +330,16 @@ class InstanceReader {
       if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
     }
     return preempt;
+  }
+
+  /** vmac_xmit_base as keepalived settles it (on for unicast peers; off without use_vmac or in strict mode). */
+  readXmitBase(useVmac: boolean, unicast: boolean, strict: boolean): boolean {
+    const at = this.raw.single.get('use_vmac') ?? this.statement;
+    return settleXmitBase(
+      this.get('vmac_xmit_base', 'vmacXmitBase'),
+      { useVmac, unicast, strict, at },
+      this.diagnostics,
+    );
   }
 
   /** Accept mode, strict mode, authentication. */

@@ -1,0 +1,79 @@
+// keepalived.conf's VMAC settings of an instance, as keepalived 2.2.7 settles them (vrrp_parser.c
+// vrrp_end_handler, vrrp.c vrrp_complete_instance, read for behaviour):
+//   - use_vmac without a name: `<vmac_prefix>.<vrid>`, or the next free `<prefix><n>.<vrid>` when an
+//     earlier instance (or any instance's given name) has it (src/model/vmac-name.ts);
+//   - vmac_xmit_base: adverts sent and received on the base interface, VIPs on the VMAC. keepalived
+//     turns it on for an instance with unicast peers, and ignores it without use_vmac or in strict
+//     mode; each of these is a config error that fails its `keepalived -t`, so they are warnings here.
+
+import { isIP } from 'node:net';
+import { generatedVmacName, DEFAULT_VMAC_PREFIX } from '../../model/vmac-name.js';
+import type { DiagnosticList } from './diagnostics.js';
+import type { Statement } from './parser.js';
+import { noArgs } from './values.js';
+
+/** The names given to use_vmac in any instance: a generated name avoids them all, as keepalived's does. */
+export function givenVmacNames(statements: readonly Statement[]): Set<string> {
+  const names = new Set<string>();
+  for (const instance of statements.filter((s) => s.keyword === 'vrrp_instance')) {
+    for (const child of instance.block ?? []) {
+      // A word with ':' is a MAC address (an interface name cannot hold one).
+      const name = child.keyword === 'use_vmac' ? child.args.find((w) => !w.text.includes(':')) : undefined;
+      if (name) names.add(name.text);
+    }
+  }
+  return names;
+}
+
+/** The family keepalived gives the instance, from its first VIP or its source address: only picks the numbering. */
+function familyOf(block: readonly Statement[]): 4 | 6 {
+  const vips = block.find((s) => s.keyword === 'virtual_ipaddress')?.block?.[0]?.keyword;
+  const source = block.find((s) => s.keyword === 'unicast_src_ip' || s.keyword === 'mcast_src_ip')?.args[0]?.text;
+  const text = (vips ?? source ?? '').split('/')[0]!;
+  return isIP(text) === 6 ? 6 : 4;
+}
+
+/**
+ * The VMAC name of use_vmac as written (true: none given). A name is generated only with vmac_prefix
+ * or when `vrrp.<vrid>` is taken; otherwise `true` stays, which the runtime names `vrrp.<vrid>`.
+ * `taken` gains the name.
+ */
+export function settleVmacName(
+  asWritten: boolean | string | undefined,
+  vrid: number | undefined,
+  block: readonly Statement[],
+  prefix: string | undefined,
+  taken: Set<string>,
+): boolean | string | undefined {
+  if (asWritten !== true || vrid === undefined) return asWritten;
+  const name = generatedVmacName(vrid, familyOf(block), taken, prefix ?? DEFAULT_VMAC_PREFIX);
+  taken.add(name);
+  return prefix === undefined && name === `${DEFAULT_VMAC_PREFIX}.${vrid}` ? true : name;
+}
+
+/** vmac_xmit_base as keepalived 2.2.7 ends up with it. */
+export function settleXmitBase(
+  statement: Statement | undefined,
+  settings: { useVmac: boolean; unicast: boolean; strict: boolean; at: Statement },
+  diagnostics: DiagnosticList,
+): boolean {
+  const written = statement !== undefined && noArgs(statement, diagnostics);
+  if (!settings.useVmac) {
+    if (written)
+      diagnostics.warning(statement, 'vmac_xmit_base is only valid with use_vmac: ignored, as keepalived does');
+    return false;
+  }
+  if (settings.unicast && !written) {
+    // Unicast adverts come to the base interface's address: a socket on the VMAC would never see them.
+    diagnostics.warning(
+      settings.at,
+      'unicast_peer with use_vmac requires vmac_xmit_base: set, as keepalived does (adverts leave from and arrive on the base interface)',
+    );
+    return true;
+  }
+  if (written && settings.strict) {
+    diagnostics.warning(statement, 'vmac_xmit_base is incompatible with strict mode: ignored, as keepalived does');
+    return false;
+  }
+  return written;
+}
