@@ -1,0 +1,215 @@
+// bin/vrrpd (r1) and keepalived 2.2.7 (r2) on one keepalived.conf of VMAC instances: the VMAC names
+// vmac_prefix gives, and where adverts leave from with vmac_xmit_base, without it, and with unicast
+// peers (keepalived turns vmac_xmit_base on for those). tshark on the bridge judges every advert.
+//   VI_base  (VRID 61, use_vmac + vmac_xmit_base, multicast)   r1 200 > r2 100
+//   VI_vmac  (VRID 62, use_vmac, multicast)                      r1 200 > r2 100
+//   VI_uni   (VRID 63, use_vmac + unicast peers, no xmit_base)   r2 200 > r1 100
+//   VI_base2 (VRID 64, use_vmac + vmac_xmit_base, multicast)   r2 200 > r1 100
+// Each side is Master of two and must hear the other's adverts for the other two (a Backup that heard
+// nothing would take over after its Master_Down_Interval). Then keepalived stops and vrrpd takes all
+// four, so both programs' adverts of every instance are on the wire.
+
+import { execFileSync } from 'node:child_process';
+import t from 'tap';
+import { Harness, judgeAdverts, skipReason, waitUntil, type RouterProcess } from './harness.js';
+import { MARGIN_MS, masterDownMs, STARTUP_MS } from './timing.js';
+
+const PREFIX = 'averyverylongprefix';
+/** keepalived cuts the prefix so that `<prefix>.<vrid>` fits in 15 bytes. */
+const VMAC = (vrid: number) => `averyverylon.${vrid}`;
+const VIRTUAL_MAC = (vrid: number) => `00:00:5e:00:01:${vrid.toString(16)}`;
+const ADDRESS = { r1: '192.0.2.1', r2: '192.0.2.2' } as const;
+type Node = keyof typeof ADDRESS;
+const NODES = Object.keys(ADDRESS) as Node[];
+
+interface Instance {
+  readonly name: string;
+  readonly vrid: number;
+  readonly priority: Record<Node, number>;
+  readonly lines: readonly string[];
+}
+const INSTANCES: readonly Instance[] = [
+  { name: 'VI_base', vrid: 61, priority: { r1: 200, r2: 100 }, lines: ['use_vmac', 'vmac_xmit_base'] },
+  { name: 'VI_vmac', vrid: 62, priority: { r1: 200, r2: 100 }, lines: ['use_vmac'] },
+  {
+    name: 'VI_uni',
+    vrid: 63,
+    priority: { r1: 100, r2: 200 },
+    lines: [
+      'use_vmac',
+      ...NODES.map((n) => `@${n} unicast_src_ip ${ADDRESS[n]}`),
+      'unicast_peer {',
+      ...NODES.map((n) => `@^${n} ${ADDRESS[n]}`),
+      '}',
+    ],
+  },
+  { name: 'VI_base2', vrid: 64, priority: { r1: 100, r2: 200 }, lines: ['use_vmac', 'vmac_xmit_base'] },
+];
+const vipOf = (vrid: number) => `192.0.2.${vrid}`;
+
+const CONF = [
+  'global_defs {',
+  ...NODES.map((n) => `  @${n} router_id ${n}`),
+  `  vmac_prefix ${PREFIX}`,
+  '}',
+  ...INSTANCES.flatMap((i) => [
+    `vrrp_instance ${i.name} {`,
+    '  state BACKUP',
+    '  interface eth0',
+    `  virtual_router_id ${i.vrid}`,
+    ...NODES.map((n) => `  @${n} priority ${i.priority[n]}`),
+    '  advert_int 1',
+    ...i.lines.map((l) => `  ${l}`),
+    '  virtual_ipaddress {',
+    `    ${vipOf(i.vrid)}/24`,
+    '  }',
+    '}',
+  ]),
+  '',
+].join('\n');
+
+interface Link {
+  readonly ifname: string;
+  readonly address: string;
+  readonly link?: string;
+  readonly linkinfo?: { readonly info_kind?: string };
+  readonly addr_info?: readonly { readonly family: string; readonly local: string }[];
+}
+
+/** The macvlans in a namespace: name -> "MAC on parent [addresses]". */
+function macvlans(namespace: string): Record<string, string> {
+  const links = JSON.parse(
+    execFileSync('ip', ['-n', namespace, '-j', '-d', 'addr', 'show'], { encoding: 'utf8' }),
+  ) as Link[];
+  return Object.fromEntries(
+    links
+      .filter((l) => l.linkinfo?.info_kind === 'macvlan')
+      .map((l) => {
+        const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+        return [l.ifname, `${l.address} on ${l.link ?? '?'} [${v4.join(' ')}]`];
+      }),
+  );
+}
+
+const skip = skipReason(['keepalived', 'unshare']) ?? false;
+
+t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, async (t) => {
+  const h = await Harness.create(t, 'vmk', 2);
+  const options = (n: Node) => ({ confText: CONF, hostname: n });
+  const masterOf = (i: Instance): Node => (i.priority.r1 > i.priority.r2 ? 'r1' : 'r2');
+  // keepalived first, alone until it is Master of all four, so that every instance has both programs' adverts.
+  const keepalived = h.startKeepalived('r2', [], options('r2'));
+  for (const i of INSTANCES) await keepalived.waitForState(i.name, 'Master', masterDownMs(100, 100, 2) + STARTUP_MS);
+  const procs: Record<Node, RouterProcess> = { r1: h.startVrrpd('r1', [], options('r1')), r2: keepalived };
+
+  await t.test('vrrpd starts: preempts where its priority is 200, stays Backup where keepalived’s is', async (t) => {
+    for (const i of INSTANCES) {
+      const master = masterOf(i);
+      const backup = master === 'r1' ? 'r2' : 'r1';
+      await procs[master].waitForState(i.name, 'Master', masterDownMs(200, 100, 2) + STARTUP_MS);
+      await procs[backup].waitForState(i.name, 'Backup', STARTUP_MS);
+    }
+    // Three Master_Down_Intervals of the Backups later nobody has changed its mind: each hears the other.
+    await new Promise((r) => setTimeout(r, 3 * masterDownMs(100, 100, 2)));
+    for (const node of NODES) {
+      t.same(
+        INSTANCES.map((i) => `${i.name}:${procs[node].stateOf(i.name)}`),
+        INSTANCES.map((i) => `${i.name}:${masterOf(i) === node ? 'Master' : 'Backup'}`),
+        `${node} (${procs[node].kind}): Master where its priority is 200, Backup where the other's is`,
+      );
+    }
+  });
+
+  await t.test('VMACs: the same names and MACs from both, the VIP on the Master’s', async (t) => {
+    for (const node of NODES) {
+      const expected = Object.fromEntries(
+        INSTANCES.map((i) => [
+          VMAC(i.vrid),
+          `${VIRTUAL_MAC(i.vrid)} on eth0 [${masterOf(i) === node ? vipOf(i.vrid) : ''}]`,
+        ]),
+      );
+      const seen = await waitUntil(
+        async () => {
+          const now = macvlans(h.node(node).namespace);
+          return JSON.stringify(now) === JSON.stringify(expected) ? now : undefined;
+        },
+        4000,
+        `${node}'s VMACs`,
+      ).catch(() => macvlans(h.node(node).namespace));
+      t.same(seen, expected, `${node} (${procs[node].kind}): ${PREFIX} cut to averyverylon, VIPs on the VMAC`);
+    }
+  });
+
+  await t.test('SIGTERM keepalived: vrrpd takes the other two', async (t) => {
+    const since = procs.r1.mark();
+    await procs.r2.stop(5000);
+    for (const i of INSTANCES.filter((i) => masterOf(i) === 'r2')) {
+      await procs.r1.waitForState(i.name, 'Master', masterDownMs(100, 100, 2) + MARGIN_MS, since);
+    }
+    t.same(
+      INSTANCES.map((i) => procs.r1.stateOf(i.name)),
+      ['Master', 'Master', 'Master', 'Master'],
+      'vrrpd Master of all four',
+    );
+    // A few adverts of each for tshark.
+    await new Promise((r) => setTimeout(r, 3000));
+    t.same(await procs.r1.stop(5000), { code: 0, signal: null }, 'vrrpd exits 0');
+    t.same(macvlans(h.node('r1').namespace), {}, 'vrrpd removed its VMACs');
+  });
+
+  const capture = await h.stopCapture();
+  const frames = capture.vrrp();
+  const arps = capture.gratuitousArps();
+  const mac = { r1: h.node('r1').mac, r2: h.node('r2').mac } as const;
+  const sendersOf = (vrid: number) =>
+    [
+      ...new Set(frames.filter((f) => f.vrid === vrid).map((f) => `${f.ethSource} ${f.source} -> ${f.destination}`)),
+    ].sort();
+  const base = (node: Node, destination = '224.0.0.18') => `${mac[node]} ${ADDRESS[node]} -> ${destination}`;
+  t.same(
+    sendersOf(61),
+    [base('r1'), base('r2')].sort(),
+    'VI_base (vmac_xmit_base): keepalived’s and vrrpd’s adverts, each from its base MAC and address',
+  );
+  t.same(
+    sendersOf(64),
+    [base('r1'), base('r2')].sort(),
+    'VI_base2 (vmac_xmit_base): the same with keepalived Master first',
+  );
+  t.same(
+    sendersOf(63),
+    [base('r1', ADDRESS.r2), base('r2', ADDRESS.r1)].sort(),
+    'VI_uni (unicast, use_vmac): from the base interface to the peer, keepalived and vrrpd alike',
+  );
+  t.same(
+    sendersOf(62),
+    [`${VIRTUAL_MAC(62)} ${ADDRESS.r1} -> 224.0.0.18`, `${VIRTUAL_MAC(62)} ${ADDRESS.r2} -> 224.0.0.18`],
+    'VI_vmac (no vmac_xmit_base): adverts from the virtual MAC, keepalived and vrrpd alike',
+  );
+  for (const i of INSTANCES) {
+    const judged = judgeAdverts(
+      frames.filter((f) => f.source === ADDRESS.r1),
+      {
+        macs: [mac.r1, VIRTUAL_MAC(i.vrid)],
+        version: 2,
+        vrid: i.vrid,
+        priorities: [i.priority.r1],
+        intervalCs: 100,
+        addresses: [vipOf(i.vrid)],
+      },
+    );
+    t.ok(judged.count > 2, `${i.name}: ${judged.count} vrrpd adverts`);
+    t.same(judged.problems, [], `${i.name}: tshark finds every vrrpd advert valid VRRPv2`);
+  }
+  // The VIPs live on the VMAC whatever vmac_xmit_base says: their gratuitous ARPs carry the virtual MAC.
+  for (const i of INSTANCES) {
+    const announced = [
+      ...new Set(arps.filter((a) => a.senderIp === vipOf(i.vrid)).map((a) => `${a.ethSource} ${a.senderMac}`)),
+    ];
+    t.same(
+      announced,
+      [`${VIRTUAL_MAC(i.vrid)} ${VIRTUAL_MAC(i.vrid)}`],
+      `${i.name}: every ARP for ${vipOf(i.vrid)} (both programs) from and naming the virtual MAC`,
+    );
+  }
+});
