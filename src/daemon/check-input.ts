@@ -20,6 +20,7 @@ import { checkSplitBrain } from '../model/split-brain.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
+import { planAddressVmacs } from './address-vmacs.js';
 import { planRouterAdverts, type RouterAdvertPlan } from './router-adverts.js';
 
 /** Every field a router may have; a compile error here means RouterConfigInput changed. */
@@ -55,7 +56,15 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   routerAdverts: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
-const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
+const VIP_FIELDS: readonly string[] = [
+  'interface',
+  'address',
+  'prefixLength',
+  'label',
+  'preferredLifetime',
+  'noTrack',
+  'useVmac',
+];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
 const LINK_LOCAL_DAD_WAIT_MS = 3000;
@@ -270,6 +279,8 @@ export interface CheckedRouter {
   /** Where errors about it point: `routers[i]`. */
   readonly where: string;
   readonly vmac: VmacPlan | undefined;
+  /** The VMACs made for its addresses (VipSpecs with useVmac): src/daemon/address-vmacs.ts. */
+  readonly extraVmacs: readonly VmacPlan[];
   /** Its configured interface's VIPs (all routers'), left out when picking a source address there. */
   readonly vipsOnInterface: ReadonlySet<string>;
   /** Its addresses living on another interface (from the VipSpecs). */
@@ -312,10 +323,12 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const vmacs: (VmacPlan | undefined)[] = [];
   // The family only picks the numbering of a taken name; a wrong one is refused just below.
   const names = vmacNames(input.routers.map((router) => ({ ...router, family: familyHint(router) })));
+  const addressVmacs = planAddressVmacs(input.routers, input.vips ?? [], names, familyHint);
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
     const { useVmac, vmacXmitBase, routerAdverts: _routerAdverts, ...routerInput } = router;
-    const addressInterfaces = placements[index]!;
+    const addressInterfaces = { ...placements[index]!, ...addressVmacs.placements[index]! };
+    const extraVmacs = addressVmacs.plans[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
       where,
@@ -326,12 +339,17 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
     configs.push(placed);
     const routerAdverts = planRouterAdverts(router.routerAdverts, placed, where);
     const vipsOnInterface = vipsByInterface.get(router.interface)!;
-    return { input: router, where, vmac, vipsOnInterface, addressInterfaces, routerAdverts };
+    return { input: router, where, vmac, extraVmacs, vipsOnInterface, addressInterfaces, routerAdverts };
   });
-  checkVmacNames(vmacs);
-  const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
+  checkVmacNames([...vmacs, ...addressVmacs.plans.flat()]);
+  const vips = addressVmacs.vips.map((vip) => onVmac(vip, configs, vmacs));
   checkRouterSet(configs, vips);
   return { routers, vips };
+}
+
+/** Every VMAC a router needs: its own, then those of its addresses. */
+export function vmacsOf(router: CheckedRouter): VmacPlan[] {
+  return router.vmac === undefined ? [...router.extraVmacs] : [router.vmac, ...router.extraVmacs];
 }
 
 /** A router ready to run: its final configuration (on its VMAC, or with vmacXmitBase its VIPs there). */

@@ -54,6 +54,8 @@ export interface VmacPlan {
    * while the VIPs still live on the VMAC.
    */
   readonly xmitBase?: boolean;
+  /** Made for addresses only (keepalived's use_vmac on an address, use_vmac_addr): no advert uses it. */
+  readonly addressesOnly?: boolean;
   /** IPv6: the router's advert source, put on the VMAC (set once the router's address is resolved). */
   readonly sourceAddress?: string;
 }
@@ -311,7 +313,7 @@ export class VmacManager {
   private async configureIpv6(plan: VmacPlan, ifindex: number): Promise<void> {
     for (const [name, value] of VMAC_IPV6_SYSCTLS) writeSysctl('ipv6', plan.name, name, value);
     // vmac_xmit_base: adverts leave from the parent, so the VMAC has no address of its own (as keepalived).
-    if (plan.xmitBase) return;
+    if (plan.xmitBase || plan.addressesOnly) return;
     if (plan.sourceAddress === undefined) {
       throw vmacError('EINVAL', `${plan.router}: IPv6 VMAC ${plan.name} planned without the router's source address`);
     }

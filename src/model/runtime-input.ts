@@ -56,6 +56,13 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
  */
 export type LinuxVipSpec = VipSpec & {
   /**
+   * keepalived's use_vmac on an address (and use_vmac_addr): the address lives on a macvlan made on
+   * `interface` with its router's virtual MAC for the address's family, not on `interface` itself. One
+   * per router, interface and family; `true` names it as useVmac does, a string names it. Not for an
+   * address of the router's family on its own interface when the router has useVmac (already there).
+   */
+  readonly useVmac?: boolean | string;
+  /**
    * keepalived `no_track`: its interface's link does not put the router in Fault, and the address
    * deleted by someone else is left alone until the router next becomes Master.
    */

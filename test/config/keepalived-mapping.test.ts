@@ -635,7 +635,11 @@ t.test(
     const body =
       'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
     warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
-    warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
+    // use_vmac on an address is implemented (test/config/keepalived-vmac.test.ts): a VMAC on eth0 holds it.
+    t.same(
+      load(body).input.vips?.find((v) => v.address === '192.0.2.101'),
+      { interface: 'eth0', address: '192.0.2.101', prefixLength: 24, useVmac: 'vrrp.51' },
+    );
     warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
     t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
   },

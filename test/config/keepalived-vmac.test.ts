@@ -200,3 +200,118 @@ t.test('vmacXmitBase in the JSON configuration: checked by checkInput', async (t
   const plain = configOnVmac(buildRouterConfig({ ...base, primaryAddress: '192.0.2.1' }), { ...vmac, xmitBase: false });
   t.equal(plain.interface, 'vm51', 'without it the router runs on the VMAC');
 });
+
+/** keepalived 2.2.7 ran this file in a namespace (eth0, eth1): vrrp.51, va.51@eth1, va6.51@eth0, va.52@eth1. */
+const ADDRESS_VMACS = `global_defs {
+  vmac_addr_prefix va
+}
+vrrp_instance A {
+  interface eth0
+  state BACKUP
+  virtual_router_id 51
+  priority 100
+  use_vmac
+  use_vmac_addr
+  virtual_ipaddress {
+    192.0.2.100/24
+  }
+  virtual_ipaddress_excluded {
+    198.51.100.5/24 dev eth1
+    2001:db8::5/64
+  }
+}
+vrrp_instance B {
+  interface eth0
+  state BACKUP
+  virtual_router_id 52
+  priority 100
+  virtual_ipaddress {
+    192.0.2.101/24
+    192.0.2.102/24 dev eth1 use_vmac
+  }
+}
+`;
+
+t.test('use_vmac_addr, use_vmac on an address and vmac_addr_prefix: the VMACs keepalived 2.2.7 made', async (t) => {
+  const loaded = parse(ADDRESS_VMACS);
+  t.same(warnings(ADDRESS_VMACS), [], 'implemented: no warning');
+  t.same(
+    loaded.input.vips?.filter((v) => v.useVmac !== undefined),
+    [
+      { interface: 'eth1', address: '198.51.100.5', prefixLength: 24, useVmac: 'va.51' },
+      { interface: 'eth0', address: '2001:db8::5', prefixLength: 64, useVmac: 'va6.51' },
+      { interface: 'eth1', address: '192.0.2.102', prefixLength: 24, useVmac: 'va.52' },
+    ],
+    'each address on another interface (or of the other family) names its VMAC',
+  );
+  const checked = checkInput(loaded.input);
+  t.same(
+    checked.routers.map((r) => [r.vmac?.name, ...r.extraVmacs.map((p) => `${p.name}@${p.parent} ${p.mac}`)]),
+    [
+      ['vrrp.51', 'va.51@eth1 00:00:5e:00:01:33', 'va6.51@eth0 00:00:5e:00:02:33'],
+      [undefined, 'va.52@eth1 00:00:5e:00:01:34'],
+    ],
+    'the names, parents and MACs of `ip -br link` under keepalived',
+  );
+  t.same(
+    checked.vips.map((v) => `${v.address} ${v.interface}`),
+    ['192.0.2.100 vrrp.51', '198.51.100.5 va.51', '2001:db8::5 va6.51', '192.0.2.101 eth0', '192.0.2.102 va.52'],
+    'the addresses on them, as `ip -br addr` showed',
+  );
+  t.equal(checked.routers[0]!.addressInterfaces['198.51.100.5'], 'va.51');
+  const without = parse(ADDRESS_VMACS.replace('  use_vmac_addr\n', ''));
+  t.same(
+    without.input.vips?.filter((v) => v.useVmac !== undefined).map((v) => v.address),
+    ['192.0.2.102'],
+    'without use_vmac_addr only the address that says use_vmac',
+  );
+  const again = ADDRESS_VMACS.replace('198.51.100.5/24 dev eth1', '198.51.100.5/24 dev eth1 use_vmac');
+  t.match(warnings(again), [{ line: 15, message: /says again what use_vmac_addr says/ }]);
+  const onOwn = ADDRESS_VMACS.replace('    192.0.2.100/24\n', '    192.0.2.100/24 use_vmac\n');
+  t.match(warnings(onOwn), [{ line: 12, message: /already lives on the instance's VMAC/ }]);
+});
+
+t.test('useVmac on a VipSpec in the JSON configuration', async (t) => {
+  const router = { name: 'A', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.51'] };
+  const fieldOf = (input: unknown) => {
+    try {
+      checkInput(input as never);
+      return undefined;
+    } catch (error) {
+      return (error as { field?: string }).field;
+    }
+  };
+  const checked = checkInput({
+    routers: [{ ...router, excludedAddresses: ['198.51.100.5', '198.51.100.6'] }],
+    vips: [
+      { interface: 'eth1', address: '198.51.100.5', useVmac: true },
+      { interface: 'eth1', address: '198.51.100.6', useVmac: true },
+    ],
+  });
+  t.same(
+    checked.routers[0]!.extraVmacs.map((p) => `${p.name}@${p.parent}`),
+    ['vrrp.51@eth1'],
+    'one VMAC per interface and family',
+  );
+  t.same(
+    checked.vips.map((v) => v.interface),
+    ['vrrp.51', 'vrrp.51'],
+  );
+  t.equal(
+    fieldOf({
+      routers: [{ ...router, useVmac: true }],
+      vips: [{ interface: 'eth0', address: '192.0.2.51', useVmac: true }],
+    }),
+    'vips[0].useVmac',
+    "an address already on the router's VMAC",
+  );
+  t.equal(
+    fieldOf({ routers: [router], vips: [{ interface: 'eth1', address: '192.0.2.99', useVmac: true }] }),
+    'vips[0].useVmac',
+    'an address no router holds',
+  );
+  t.equal(
+    fieldOf({ routers: [router], vips: [{ interface: 'eth0', address: '192.0.2.51', useVmac: 7 }] }),
+    'vips[0].useVmac',
+  );
+});

@@ -5,9 +5,11 @@
 //   VI_vmac  (VRID 62, use_vmac, multicast)                      r1 200 > r2 100
 //   VI_uni   (VRID 63, use_vmac + unicast peers, no xmit_base)   r2 200 > r1 100
 //   VI_base2 (VRID 64, use_vmac + vmac_xmit_base, multicast)   r2 200 > r1 100
-// Each side is Master of two and must hear the other's adverts for the other two (a Backup that heard
+//   VI_addr  (VRID 65, no use_vmac; use_vmac_addr, a VIP with use_vmac, an IPv6 excluded address;
+//             vmac_addr_prefix va)                              r1 200 > r2 100
+// Each side is Master of some and must hear the other's adverts for the rest (a Backup that heard
 // nothing would take over after its Master_Down_Interval). Then keepalived stops and vrrpd takes all
-// four, so both programs' adverts of every instance are on the wire.
+// of them, so both programs' adverts of every instance are on the wire.
 
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
@@ -18,6 +20,8 @@ const PREFIX = 'averyverylongprefix';
 /** keepalived cuts the prefix so that `<prefix>.<vrid>` fits in 15 bytes. */
 const VMAC = (vrid: number) => `averyverylon.${vrid}`;
 const VIRTUAL_MAC = (vrid: number) => `00:00:5e:00:01:${vrid.toString(16)}`;
+const VIRTUAL_MAC6 = (vrid: number) => `00:00:5e:00:02:${vrid.toString(16)}`;
+const EXCLUDED_V6 = '2001:db8::65';
 const ADDRESS = { r1: '192.0.2.1', r2: '192.0.2.2' } as const;
 type Node = keyof typeof ADDRESS;
 const NODES = Object.keys(ADDRESS) as Node[];
@@ -44,13 +48,22 @@ const INSTANCES: readonly Instance[] = [
     ],
   },
   { name: 'VI_base2', vrid: 64, priority: { r1: 100, r2: 200 }, lines: ['use_vmac', 'vmac_xmit_base'] },
+  {
+    name: 'VI_addr',
+    vrid: 65,
+    priority: { r1: 200, r2: 100 },
+    lines: ['use_vmac_addr', 'virtual_ipaddress_excluded {', `  ${EXCLUDED_V6}/64`, '}'],
+  },
 ];
+/** VI_addr's VIP line says use_vmac; its IPv6 excluded address is put on a VMAC by use_vmac_addr. */
+const VIP_OPTIONS: Readonly<Record<string, string>> = { VI_addr: ' use_vmac' };
 const vipOf = (vrid: number) => `192.0.2.${vrid}`;
 
 const CONF = [
   'global_defs {',
   ...NODES.map((n) => `  @${n} router_id ${n}`),
   `  vmac_prefix ${PREFIX}`,
+  '  vmac_addr_prefix va',
   '}',
   ...INSTANCES.flatMap((i) => [
     `vrrp_instance ${i.name} {`,
@@ -61,7 +74,7 @@ const CONF = [
     '  advert_int 1',
     ...i.lines.map((l) => `  ${l}`),
     '  virtual_ipaddress {',
-    `    ${vipOf(i.vrid)}/24`,
+    `    ${vipOf(i.vrid)}/24${VIP_OPTIONS[i.name] ?? ''}`,
     '  }',
     '}',
   ]),
@@ -73,7 +86,7 @@ interface Link {
   readonly address: string;
   readonly link?: string;
   readonly linkinfo?: { readonly info_kind?: string };
-  readonly addr_info?: readonly { readonly family: string; readonly local: string }[];
+  readonly addr_info?: readonly { readonly family: string; readonly local: string; readonly scope: string }[];
 }
 
 /** The macvlans in a namespace: name -> "MAC on parent [addresses]". */
@@ -85,8 +98,9 @@ function macvlans(namespace: string): Record<string, string> {
     links
       .filter((l) => l.linkinfo?.info_kind === 'macvlan')
       .map((l) => {
-        const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
-        return [l.ifname, `${l.address} on ${l.link ?? '?'} [${v4.join(' ')}]`];
+        // Global addresses: keepalived also copies the parent's link-local onto an IPv6 VMAC made for addresses.
+        const global = (l.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => a.local);
+        return [l.ifname, `${l.address} on ${l.link ?? '?'} [${global.join(' ')}]`];
       }),
   );
 }
@@ -122,12 +136,17 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
 
   await t.test('VMACs: the same names and MACs from both, the VIP on the Master’s', async (t) => {
     for (const node of NODES) {
-      const expected = Object.fromEntries(
-        INSTANCES.map((i) => [
+      const held = (i: Instance, address: string) => (masterOf(i) === node ? address : '');
+      const addr = INSTANCES.find((i) => i.name === 'VI_addr')!;
+      const expected = Object.fromEntries([
+        ...INSTANCES.filter((i) => i !== addr).map((i) => [
           VMAC(i.vrid),
-          `${VIRTUAL_MAC(i.vrid)} on eth0 [${masterOf(i) === node ? vipOf(i.vrid) : ''}]`,
+          `${VIRTUAL_MAC(i.vrid)} on eth0 [${held(i, vipOf(i.vrid))}]`,
         ]),
-      );
+        // VI_addr has no VMAC of its own: one per family for its addresses, named from vmac_addr_prefix.
+        ['va.65', `${VIRTUAL_MAC(65)} on eth0 [${held(addr, vipOf(65))}]`],
+        ['va6.65', `${VIRTUAL_MAC6(65)} on eth0 [${held(addr, EXCLUDED_V6)}]`],
+      ]);
       const seen = await waitUntil(
         async () => {
           const now = macvlans(h.node(node).namespace);
@@ -136,11 +155,15 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
         4000,
         `${node}'s VMACs`,
       ).catch(() => macvlans(h.node(node).namespace));
-      t.same(seen, expected, `${node} (${procs[node].kind}): ${PREFIX} cut to averyverylon, VIPs on the VMAC`);
+      t.same(
+        seen,
+        expected,
+        `${node} (${procs[node].kind}): ${PREFIX} cut to averyverylon, va for VI_addr's; the Master's addresses on them`,
+      );
     }
   });
 
-  await t.test('SIGTERM keepalived: vrrpd takes the other two', async (t) => {
+  await t.test('SIGTERM keepalived: vrrpd takes the rest', async (t) => {
     const since = procs.r1.mark();
     await procs.r2.stop(5000);
     for (const i of INSTANCES.filter((i) => masterOf(i) === 'r2')) {
@@ -148,8 +171,8 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
     }
     t.same(
       INSTANCES.map((i) => procs.r1.stateOf(i.name)),
-      ['Master', 'Master', 'Master', 'Master'],
-      'vrrpd Master of all four',
+      INSTANCES.map(() => 'Master'),
+      'vrrpd Master of all',
     );
     // A few adverts of each for tshark.
     await new Promise((r) => setTimeout(r, 3000));
@@ -160,6 +183,7 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
   const capture = await h.stopCapture();
   const frames = capture.vrrp();
   const arps = capture.gratuitousArps();
+  const nas = capture.unsolicitedNas();
   const mac = { r1: h.node('r1').mac, r2: h.node('r2').mac } as const;
   const sendersOf = (vrid: number) =>
     [
@@ -180,6 +204,11 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
     sendersOf(63),
     [base('r1', ADDRESS.r2), base('r2', ADDRESS.r1)].sort(),
     'VI_uni (unicast, use_vmac): from the base interface to the peer, keepalived and vrrpd alike',
+  );
+  t.same(
+    sendersOf(65),
+    [base('r1'), base('r2')].sort(),
+    'VI_addr (no use_vmac): adverts from the base interface, keepalived and vrrpd alike',
   );
   t.same(
     sendersOf(62),
@@ -212,4 +241,12 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
       `${i.name}: every ARP for ${vipOf(i.vrid)} (both programs) from and naming the virtual MAC`,
     );
   }
+  const announcedV6 = [
+    ...new Set(nas.filter((n) => n.target === EXCLUDED_V6).map((n) => `${n.ethSource} ${n.linkLayerAddress}`)),
+  ];
+  t.same(
+    announcedV6,
+    [`${VIRTUAL_MAC6(65)} ${VIRTUAL_MAC6(65)}`],
+    `VI_addr: every unsolicited NA for ${EXCLUDED_V6} (both programs) from and naming the IPv6 virtual MAC`,
+  );
 });

@@ -17,7 +17,7 @@ import {
   type TrackedNames,
 } from './tracking.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
-import { settleVmacName, settleXmitBase } from './vmac.js';
+import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -114,7 +114,21 @@ export function mapInstance(
     ...(useVmac !== undefined ? { useVmac } : {}),
     ...(xmitBase ? { vmacXmitBase: true } : {}),
   };
-  return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
+  const onVmacs = addressVmacs(
+    [...vips, ...excluded],
+    {
+      iface,
+      vrid,
+      family: family ?? 4,
+      instanceVmac: useVmac !== undefined,
+      vmacAddr: reader.readVmacAddr(),
+      prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix,
+    },
+    vmacNames,
+    diagnostics,
+  );
+  const specs = vipSpecs([...vips, ...excluded], iface, onVmacs);
+  return { router, vips: specs, pending, positions: reader.positions, at: statement };
 }
 
 /** The keywords InstanceReader reads by name; readOthers takes every other one. */
@@ -123,6 +137,7 @@ const HANDLED = new Set([
   'virtual_router_id',
   'use_vmac',
   'vmac_xmit_base',
+  'use_vmac_addr',
   'virtual_ipaddress',
   'virtual_ipaddress_excluded',
   'unicast_src_ip',
@@ -332,6 +347,12 @@ class InstanceReader {
     return preempt;
   }
 
+  /** use_vmac_addr: every address on another interface, or of the other family, on a VMAC there. */
+  readVmacAddr(): boolean {
+    const statement = this.get('use_vmac_addr');
+    return statement !== undefined && noArgs(statement, this.diagnostics);
+  }
+
   /** vmac_xmit_base as keepalived settles it (on for unicast peers; off without use_vmac or in strict mode). */
   readXmitBase(useVmac: boolean, unicast: boolean, strict: boolean): boolean {
     const at = this.raw.single.get('use_vmac') ?? this.statement;
@@ -417,7 +438,11 @@ class InstanceReader {
 }
 
 /** A VipSpec for each address with settings of its own, no_track, or living on another interface (its dev). */
-function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[] {
+function vipSpecs(
+  addresses: readonly ParsedVip[],
+  iface: string,
+  onVmacs: ReadonlyMap<ParsedVip, string>,
+): LinuxVipSpec[] {
   return addresses
     .filter(
       (vip) =>
@@ -425,7 +450,8 @@ function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[
         vip.label !== undefined ||
         vip.preferredLifetime !== undefined ||
         vip.dev !== undefined ||
-        vip.noTrack === true,
+        vip.noTrack === true ||
+        onVmacs.has(vip),
     )
     .map((vip) => ({
       interface: vip.dev ?? iface,
@@ -434,6 +460,7 @@ function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[
       ...(vip.label !== undefined ? { label: vip.label } : {}),
       ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
       ...(vip.noTrack === true ? { noTrack: true } : {}),
+      ...(onVmacs.has(vip) ? { useVmac: onVmacs.get(vip)! } : {}),
     }));
 }
 

@@ -204,8 +204,8 @@ const GLOBAL_DEFS: readonly Row[] = [
   ],
   [
     'vmac_addr_prefix',
-    'not-yet',
-    'names the VMACs of use_vmac_addr and of addresses with use_vmac, which are not made: those addresses live on their interface',
+    'implemented',
+    'the VMACs made for addresses (use_vmac_addr, use_vmac on an address) are named <prefix>.<vrid> as vmac_prefix names them (default: vmac_prefix)',
     'vrrp',
   ],
   [
@@ -420,8 +420,8 @@ const VRRP_INSTANCE: readonly Row[] = [
   ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
   [
     'use_vmac_addr',
-    'not-yet',
-    'no VMAC is made for addresses on another interface (dev) or of the other family: they live on that interface with its MAC',
+    'implemented',
+    "each address on another interface (dev), or of the other family, lives on a VMAC made there with the instance's virtual MAC (one per interface and family)",
     '',
   ],
   [

@@ -4,11 +4,15 @@
 //     earlier instance (or any instance's given name) has it (src/model/vmac-name.ts);
 //   - vmac_xmit_base: adverts sent and received on the base interface, VIPs on the VMAC. keepalived
 //     turns it on for an instance with unicast peers, and ignores it without use_vmac or in strict
-//     mode; each of these is a config error that fails its `keepalived -t`, so they are warnings here.
+//     mode; each of these is a config error that fails its `keepalived -t`, so they are warnings here;
+//   - use_vmac on an address, and use_vmac_addr (as if every address on another interface, or of the
+//     other family, said use_vmac): the address lives on a VMAC made on its interface, one per
+//     interface and family, named like use_vmac's but from vmac_addr_prefix (else vmac_prefix).
 
 import { isIP } from 'node:net';
 import { generatedVmacName, DEFAULT_VMAC_PREFIX } from '../../model/vmac-name.js';
 import type { DiagnosticList } from './diagnostics.js';
+import type { ParsedVip } from './vip-lists.js';
 import type { Statement } from './parser.js';
 import { noArgs } from './values.js';
 
@@ -76,4 +80,54 @@ export function settleXmitBase(
     return false;
   }
   return written;
+}
+
+/** What an instance says about its addresses' VMACs. */
+export interface AddressVmacSettings {
+  readonly iface: string;
+  readonly vrid: number;
+  /** The instance's family (its VIPs'). */
+  readonly family: 4 | 6;
+  /** The instance has use_vmac (its own family's addresses on its interface are on that VMAC). */
+  readonly instanceVmac: boolean;
+  /** use_vmac_addr. */
+  readonly vmacAddr: boolean;
+  readonly prefix: string | undefined;
+}
+
+/**
+ * The VMAC each address lives on, by keepalived 2.2.7's rules, named in file order (`taken` gains the
+ * names). An address without an entry lives on its interface (or on the instance's own VMAC).
+ */
+export function addressVmacs(
+  addresses: readonly ParsedVip[],
+  settings: AddressVmacSettings,
+  taken: Set<string>,
+  diagnostics: DiagnosticList,
+): Map<ParsedVip, string> {
+  const { iface, family, instanceVmac, vmacAddr } = settings;
+  const byBase = new Map<string, string>();
+  const placed = new Map<ParsedVip, string>();
+  for (const vip of addresses) {
+    const sameFamily = vip.family === family;
+    let own = vip.useVmac === true;
+    if (own && vip.dev === undefined && instanceVmac && sameFamily) {
+      diagnostics.warning(vip.useVmacAt!, `use_vmac on ${vip.address}: it already lives on the instance's VMAC`);
+      own = false;
+    } else if (own && vmacAddr && (vip.dev !== undefined || !sameFamily)) {
+      diagnostics.warning(vip.useVmacAt!, `use_vmac on ${vip.address} says again what use_vmac_addr says`);
+    }
+    const needs =
+      vip.dev === undefined ? !(instanceVmac && sameFamily) && (own || (vmacAddr && !sameFamily)) : own || vmacAddr;
+    if (!needs) continue;
+    const base = `${vip.dev ?? iface} ${vip.family}`;
+    let name = byBase.get(base);
+    if (name === undefined) {
+      name = generatedVmacName(settings.vrid, vip.family, taken, settings.prefix ?? DEFAULT_VMAC_PREFIX);
+      taken.add(name);
+      byBase.set(base, name);
+    }
+    placed.set(vip, name);
+  }
+  return placed;
 }
