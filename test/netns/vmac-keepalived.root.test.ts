@@ -7,6 +7,7 @@
 //   VI_base2 (VRID 64, use_vmac + vmac_xmit_base, multicast)   r2 200 > r1 100
 //   VI_addr  (VRID 65, no use_vmac; use_vmac_addr, a VIP with use_vmac, an IPv6 excluded address;
 //             vmac_addr_prefix va)                              r1 200 > r2 100
+//   VI_base6 (VRID 66, IPv6 VRRPv3, use_vmac + vmac_xmit_base)  r1 200 > r2 100
 // Each side is Master of some and must hear the other's adverts for the rest (a Backup that heard
 // nothing would take over after its Master_Down_Interval). Then keepalived stops and vrrpd takes all
 // of them, so both programs' adverts of every instance are on the wire.
@@ -31,6 +32,8 @@ interface Instance {
   readonly vrid: number;
   readonly priority: Record<Node, number>;
   readonly lines: readonly string[];
+  /** The virtual_ipaddress lines; default one IPv4 VIP, 192.0.2.<vrid>/24. */
+  readonly vips?: readonly string[];
 }
 const INSTANCES: readonly Instance[] = [
   { name: 'VI_base', vrid: 61, priority: { r1: 200, r2: 100 }, lines: ['use_vmac', 'vmac_xmit_base'] },
@@ -54,7 +57,16 @@ const INSTANCES: readonly Instance[] = [
     priority: { r1: 200, r2: 100 },
     lines: ['use_vmac_addr', 'virtual_ipaddress_excluded {', `  ${EXCLUDED_V6}/64`, '}'],
   },
+  {
+    name: 'VI_base6',
+    vrid: 66,
+    priority: { r1: 200, r2: 100 },
+    lines: ['use_vmac', 'vmac_xmit_base'],
+    vips: ['fe80::66', '2001:db8::66/64'],
+  },
 ];
+/** The IPv4 instances (VI_base6 is VRRPv3 over IPv6). */
+const V4 = INSTANCES.filter((i) => i.vips === undefined);
 /** VI_addr's VIP line says use_vmac; its IPv6 excluded address is put on a VMAC by use_vmac_addr. */
 const VIP_OPTIONS: Readonly<Record<string, string>> = { VI_addr: ' use_vmac' };
 const vipOf = (vrid: number) => `192.0.2.${vrid}`;
@@ -74,7 +86,7 @@ const CONF = [
     '  advert_int 1',
     ...i.lines.map((l) => `  ${l}`),
     '  virtual_ipaddress {',
-    `    ${vipOf(i.vrid)}/24${VIP_OPTIONS[i.name] ?? ''}`,
+    ...(i.vips ?? [`${vipOf(i.vrid)}/24${VIP_OPTIONS[i.name] ?? ''}`]).map((v) => `    ${v}`),
     '  }',
     '}',
   ]),
@@ -139,10 +151,12 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
       const held = (i: Instance, address: string) => (masterOf(i) === node ? address : '');
       const addr = INSTANCES.find((i) => i.name === 'VI_addr')!;
       const expected = Object.fromEntries([
-        ...INSTANCES.filter((i) => i !== addr).map((i) => [
+        ...V4.filter((i) => i !== addr).map((i) => [
           VMAC(i.vrid),
           `${VIRTUAL_MAC(i.vrid)} on eth0 [${held(i, vipOf(i.vrid))}]`,
         ]),
+        // With vmac_xmit_base an IPv6 VMAC has no link-local address of its own: only the VIPs.
+        [VMAC(66), `${VIRTUAL_MAC6(66)} on eth0 [${held(INSTANCES.at(-1)!, '2001:db8::66')}]`],
         // VI_addr has no VMAC of its own: one per family for its addresses, named from vmac_addr_prefix.
         ['va.65', `${VIRTUAL_MAC(65)} on eth0 [${held(addr, vipOf(65))}]`],
         ['va6.65', `${VIRTUAL_MAC6(65)} on eth0 [${held(addr, EXCLUDED_V6)}]`],
@@ -215,7 +229,7 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
     [`${VIRTUAL_MAC(62)} ${ADDRESS.r1} -> 224.0.0.18`, `${VIRTUAL_MAC(62)} ${ADDRESS.r2} -> 224.0.0.18`],
     'VI_vmac (no vmac_xmit_base): adverts from the virtual MAC, keepalived and vrrpd alike',
   );
-  for (const i of INSTANCES) {
+  for (const i of V4) {
     const judged = judgeAdverts(
       frames.filter((f) => f.source === ADDRESS.r1),
       {
@@ -231,7 +245,7 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
     t.same(judged.problems, [], `${i.name}: tshark finds every vrrpd advert valid VRRPv2`);
   }
   // The VIPs live on the VMAC whatever vmac_xmit_base says: their gratuitous ARPs carry the virtual MAC.
-  for (const i of INSTANCES) {
+  for (const i of V4) {
     const announced = [
       ...new Set(arps.filter((a) => a.senderIp === vipOf(i.vrid)).map((a) => `${a.ethSource} ${a.senderMac}`)),
     ];
@@ -248,5 +262,30 @@ t.test('VMAC instances: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, a
     announcedV6,
     [`${VIRTUAL_MAC6(65)} ${VIRTUAL_MAC6(65)}`],
     `VI_addr: every unsolicited NA for ${EXCLUDED_V6} (both programs) from and naming the IPv6 virtual MAC`,
+  );
+  // VI_base6: VRRPv3 over IPv6 with vmac_xmit_base, from each base interface's link-local and MAC.
+  const v6Base = (node: Node) => `${mac[node]} ${h.node(node).linkLocal} -> ff02::12`;
+  t.same(
+    sendersOf(66),
+    [v6Base('r1'), v6Base('r2')].sort(),
+    'VI_base6 (IPv6, vmac_xmit_base): adverts from the base link-local address and MAC, keepalived and vrrpd alike',
+  );
+  const judged6 = judgeAdverts(
+    frames.filter((f) => f.ethSource === mac.r1),
+    {
+      macs: [mac.r1],
+      version: 3,
+      vrid: 66,
+      priorities: [200],
+      intervalCs: 100,
+      addresses: ['fe80::66', '2001:db8::66'],
+    },
+  );
+  t.ok(judged6.count > 2, `VI_base6: ${judged6.count} vrrpd adverts`);
+  t.same(judged6.problems, [], 'VI_base6: tshark finds every vrrpd advert valid VRRPv3');
+  t.same(
+    [...new Set(nas.filter((n) => n.target === '2001:db8::66').map((n) => `${n.ethSource} ${n.linkLayerAddress}`))],
+    [`${VIRTUAL_MAC6(66)} ${VIRTUAL_MAC6(66)}`],
+    'VI_base6: every unsolicited NA for 2001:db8::66 (both programs) from and naming the IPv6 virtual MAC',
   );
 });
