@@ -42,6 +42,13 @@ export function planAddressVmacs(
   const placements = routers.map((): Record<string, string> => ({}));
   if (!vips.some((vip) => vip.useVmac !== undefined && vip.useVmac !== false)) return { plans, placements, vips };
   const taken = new Set<string>(mainNames.filter((name): name is string => name !== undefined));
+  // The kernel takes one macvlan per MAC on a parent: parent and MAC -> the VMAC that has them.
+  const macs = new Map<string, string>();
+  routers.forEach((router, i) => {
+    const name = mainNames[i];
+    if (name !== undefined && typeof router.vrid === 'number')
+      macs.set(`${router.interface} ${virtualMac(router.vrid, familyOf(router))}`, name);
+  });
   for (const vip of vips) if (typeof vip.useVmac === 'string') taken.add(vip.useVmac);
   const moved = vips.map((vip, index): LinuxVipSpec => {
     const field = `vips[${index}].useVmac`;
@@ -66,6 +73,15 @@ export function planAddressVmacs(
       throw new ConfigError(field, `${router.name}'s addresses on ${vip.interface} already use the VMAC ${plan.name}`);
     }
     if (plan === undefined) {
+      const mac = virtualMac(router.vrid, family);
+      const holder = macs.get(`${vip.interface} ${mac}`);
+      if (holder !== undefined) {
+        // keepalived would put the address on that VMAC; another router's VMAC is not this router's to use.
+        throw new ConfigError(
+          field,
+          `${vip.address} needs a VMAC with ${mac} on ${vip.interface}, and ${holder} already is one (one per MAC and interface)`,
+        );
+      }
       const name = typeof vip.useVmac === 'string' ? vip.useVmac : generatedVmacName(router.vrid, family, taken);
       taken.add(name);
       plan = {
@@ -74,9 +90,10 @@ export function planAddressVmacs(
         family,
         parent: vip.interface,
         name,
-        mac: virtualMac(router.vrid, family),
+        mac,
         addressesOnly: true,
       };
+      macs.set(`${vip.interface} ${mac}`, name);
       plans[at]!.push(plan);
     }
     placements[at]![address] = plan.name;

@@ -314,4 +314,15 @@ t.test('useVmac on a VipSpec in the JSON configuration', async (t) => {
     fieldOf({ routers: [router], vips: [{ interface: 'eth0', address: '192.0.2.51', useVmac: 7 }] }),
     'vips[0].useVmac',
   );
+  t.equal(
+    fieldOf({
+      routers: [
+        { ...router, useVmac: true },
+        { name: 'B', interface: 'eth1', vrid: 51, virtualAddresses: ['192.0.2.52'], excludedAddresses: ['192.0.2.53'] },
+      ],
+      vips: [{ interface: 'eth0', address: '192.0.2.53', useVmac: true }],
+    }),
+    'vips[0].useVmac',
+    "a second macvlan with one MAC on one interface (A's vrrp.51 has 00:00:5e:00:01:33 on eth0)",
+  );
 });
