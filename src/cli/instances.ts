@@ -22,7 +22,7 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
-import { planVmac } from '../linux/vmac.js';
+import { planVmac, vmacNames } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
 /** What applies to the whole process, read at start only (a reload that changes it needs a restart). */
@@ -41,14 +41,22 @@ function familyOf(router: LinuxRouterInput): 4 | 6 {
   return typeof first === 'string' && isIP(first) === 6 ? 6 : 4;
 }
 
-/** The interface a router's VIPs live on: its VMAC with useVmac, else its interface. */
-function vipInterface(router: LinuxRouterInput, where: string): string {
+/** The interface a router's VIPs live on (its VMAC with useVmac, else its interface), and the one it runs on. */
+function homes(router: LinuxRouterInput, where: string, vmacName: string | undefined): { vips: string; runs: string } {
   const plan = planVmac(
     router.useVmac,
-    { name: router.name, interface: router.interface, vrid: router.vrid, family: familyOf(router) },
+    {
+      name: router.name,
+      interface: router.interface,
+      vrid: router.vrid,
+      family: familyOf(router),
+      ...(router.unicastPeers ? { unicastPeers: router.unicastPeers } : {}),
+    },
     where,
+    { xmitBase: router.vmacXmitBase, name: vmacName },
   );
-  return plan?.name ?? router.interface;
+  const vips = plan?.name ?? router.interface;
+  return { vips, runs: plan?.xmitBase === true ? router.interface : vips };
 }
 
 /**
@@ -61,21 +69,22 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   const names = new Map<string, number>();
   const vrids = new Map<string, number>();
   const vipHomes: string[] = [];
+  const vmacs = vmacNames(input.routers.map((router) => ({ ...router, family: familyOf(router) })));
   input.routers.forEach((router, index) => {
     const where = `routers[${index}]`;
     const first = names.get(router.name);
     if (first !== undefined)
       throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
     names.set(router.name, index);
-    const { useVmac: _useVmac, ...rest } = router;
+    const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, ...rest } = router;
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
     const config = buildRouterConfig(
       { ...rest, primaryAddress: router.primaryAddress ?? (family === 4 ? '0.0.0.1' : 'fe80::1') },
       where,
     );
-    const home = vipInterface(router, where);
-    vipHomes.push(home);
+    const { vips: vipHome, runs: home } = homes(router, where, vmacs[index]);
+    vipHomes.push(vipHome);
     const key = `${home}/${config.family}/${config.vrid}`;
     const other = vrids.get(key);
     if (other !== undefined)

@@ -13,6 +13,8 @@ import type { VipSpec } from '../model/runtime-input.js';
 export interface PlannedRouter {
   readonly config: VirtualRouterConfig;
   readonly vmac?: VmacPlan | undefined;
+  /** The VMACs made for its addresses: a change replaces the router, as its own VMAC's does. */
+  readonly extraVmacs?: readonly VmacPlan[];
 }
 
 export interface ApplyPlan<Router extends PlannedRouter> {
@@ -123,7 +125,7 @@ function sameIdentity(a: PlannedRouter, b: PlannedRouter): boolean {
     x.vrid === y.vrid &&
     x.family === y.family &&
     x.version === y.version &&
-    JSON.stringify(a.vmac ?? null) === JSON.stringify(b.vmac ?? null)
+    JSON.stringify([a.vmac ?? null, a.extraVmacs ?? []]) === JSON.stringify([b.vmac ?? null, b.extraVmacs ?? []])
   );
 }
 

@@ -20,8 +20,9 @@ import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
-import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
+import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
+import { planAddressVmacs } from './address-vmacs.js';
 import { planRouterAdverts, type RouterAdvertPlan } from './router-adverts.js';
 
 /** Every field a router may have; a compile error here means RouterConfigInput changed. */
@@ -53,6 +54,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   downTimerAdverts: true,
   startupDelayMs: true,
   useVmac: true,
+  vmacXmitBase: true,
   routerAdverts: true,
   receiveBufferBytes: true,
 };
@@ -65,7 +67,15 @@ const INPUT_FIELDS: readonly string[] = [
   'receiveBuffers',
   'nftables',
 ];
-const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
+const VIP_FIELDS: readonly string[] = [
+  'interface',
+  'address',
+  'prefixLength',
+  'label',
+  'preferredLifetime',
+  'noTrack',
+  'useVmac',
+];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
 const LINK_LOCAL_DAD_WAIT_MS = 3000;
@@ -225,9 +235,9 @@ function onVmac(
   const canonical = canonicalAddress(vip.address);
   if (canonical === undefined) return vip;
   const index = configs.findIndex(
-    (c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === c.interface,
+    (c, i) => vmacs[i]?.parent === vip.interface && addressInterface(c, canonical.address) === vmacs[i]!.name,
   );
-  return index === -1 ? vip : { ...vip, interface: configs[index]!.interface };
+  return index === -1 ? vip : { ...vip, interface: vmacs[index]!.name };
 }
 
 /**
@@ -282,6 +292,8 @@ export interface CheckedRouter {
   /** Where errors about it point: `routers[i]`. */
   readonly where: string;
   readonly vmac: VmacPlan | undefined;
+  /** The VMACs made for its addresses (VipSpecs with useVmac): src/daemon/address-vmacs.ts. */
+  readonly extraVmacs: readonly VmacPlan[];
   /** Its configured interface's VIPs (all routers'), left out when picking a source address there. */
   readonly vipsOnInterface: ReadonlySet<string>;
   /** Its addresses living on another interface (from the VipSpecs). */
@@ -294,6 +306,12 @@ export interface CheckedInput {
   readonly routers: readonly CheckedRouter[];
   /** With a VMAC router's VipSpecs moved to its VMAC. */
   readonly vips: readonly LinuxVipSpec[];
+}
+
+function familyHint(router: LinuxRouterInput): IpFamily {
+  if (router.family === 4 || router.family === 6) return router.family;
+  const text = router.primaryAddress ?? router.virtualAddresses[0];
+  return typeof text === 'string' && isIP(text) === 6 ? 6 : 4;
 }
 
 /** A stand-in source address, so that every other setting can be checked before the interface is read. */
@@ -316,30 +334,39 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   }
   const configs: VirtualRouterConfig[] = [];
   const vmacs: (VmacPlan | undefined)[] = [];
+  // The family only picks the numbering of a taken name; a wrong one is refused just below.
+  const names = vmacNames(input.routers.map((router) => ({ ...router, family: familyHint(router) })));
+  const addressVmacs = planAddressVmacs(input.routers, input.vips ?? [], names, familyHint);
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac } = router;
+    const { useVmac, vmacXmitBase } = router;
     const routerInput = coreFields(router);
-    const addressInterfaces = placements[index]!;
+    const addressInterfaces = { ...placements[index]!, ...addressVmacs.placements[index]! };
+    const extraVmacs = addressVmacs.plans[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
       where,
     );
-    const vmac = planVmac(useVmac, config, where);
+    const vmac = planVmac(useVmac, config, where, { xmitBase: vmacXmitBase, name: names[index] });
     vmacs.push(vmac);
-    const placed = vmac ? { ...config, interface: vmac.name } : config;
+    const placed = configOnVmac(config, vmac);
     configs.push(placed);
     const routerAdverts = planRouterAdverts(router.routerAdverts, placed, where);
     const vipsOnInterface = vipsByInterface.get(router.interface)!;
-    return { input: router, where, vmac, vipsOnInterface, addressInterfaces, routerAdverts };
+    return { input: router, where, vmac, extraVmacs, vipsOnInterface, addressInterfaces, routerAdverts };
   });
-  checkVmacNames(vmacs);
-  const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
+  checkVmacNames([...vmacs, ...addressVmacs.plans.flat()]);
+  const vips = addressVmacs.vips.map((vip) => onVmac(vip, configs, vmacs));
   checkRouterSet(configs, vips);
   return { routers, vips };
 }
 
-/** A router ready to run: its final configuration (on its VMAC, if any). */
+/** Every VMAC a router needs: its own, then those of its addresses. */
+export function vmacsOf(router: CheckedRouter): VmacPlan[] {
+  return router.vmac === undefined ? [...router.extraVmacs] : [router.vmac, ...router.extraVmacs];
+}
+
+/** A router ready to run: its final configuration (on its VMAC, or with vmacXmitBase its VIPs there). */
 export interface ResolvedRouter extends CheckedRouter {
   readonly config: VirtualRouterConfig;
   /** primaryAddress was read from the interface (and is followed there, see source-address.ts). */
@@ -349,8 +376,8 @@ export interface ResolvedRouter extends CheckedRouter {
 }
 
 /** A router without the fields only the Linux runtime reads (the core's buildRouterConfig refuses them). */
-function coreFields(router: LinuxRouterInput): Omit<LinuxRouterInput, 'useVmac' | 'routerAdverts'> {
-  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...core } = router;
+function coreFields(router: LinuxRouterInput): Omit<LinuxRouterInput, 'useVmac' | 'vmacXmitBase' | 'routerAdverts'> {
+  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, routerAdverts: _routerAdverts, ...core } = router;
   return core;
 }
 
@@ -389,7 +416,7 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
     ...router,
     // An IPv6 VMAC carries the advert source: adverts leave from the virtual MAC with that address.
     vmac: withSourceAddress(vmac, config.primaryAddress),
-    config: vmac ? { ...config, interface: vmac.name } : config,
+    config: configOnVmac(config, vmac),
     resolved: input.primaryAddress === undefined,
     ...(ownPeer !== undefined ? { ownPeerDropped: ownPeer } : {}),
   };

@@ -34,7 +34,7 @@ import { LinkWatcher } from '../linux/links.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
 import { LinuxPacketPort } from '../linux/packet-port.js';
-import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js';
+import { checkInput, resolveRouter, vmacsOf, type ResolvedRouter } from './check-input.js';
 import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type OpenedAtStart } from './start-steps.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
@@ -337,9 +337,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
   private async release(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
-    const vmacs = names
-      .map((name) => this.entries.get(name)!.vmac)
-      .filter((plan): plan is VmacPlan => plan !== undefined);
+    const vmacs = names.flatMap((name) => vmacsOf(this.entries.get(name)!));
     for (const name of names) this.entries.delete(name);
     await removeVmacs(this.vmacs, vmacs, this.logger);
   }
@@ -370,7 +368,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     const starting: ResolvedRouter[] = [];
     for (const router of routers) {
       try {
-        if (router.vmac !== undefined) await this.vmacs.create(router.vmac);
+        for (const plan of vmacsOf(router)) await this.vmacs.create(plan);
         starting.push(router);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
@@ -390,7 +388,7 @@ class LinuxRuntime implements LinuxEngineHandle {
         started.push(router.input.name);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
-        if (router.vmac !== undefined) await removeVmacs(this.vmacs, [router.vmac], this.logger);
+        await removeVmacs(this.vmacs, vmacsOf(router), this.logger);
       }
     }
     return started;
@@ -426,7 +424,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   private vmacPlans(): VmacPlan[] {
-    return [...this.entries.values()].map((entry) => entry.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+    return [...this.entries.values()].flatMap(vmacsOf);
   }
 
   private recheckSources(): Promise<void> {
@@ -502,7 +500,7 @@ async function startOn(
   const configs = routers.map((r) => r.config);
   // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
   const applied = scheduleMainThread(input, logger);
-  opened.plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+  opened.plannedVmacs = routers.flatMap(vmacsOf);
   const addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
   opened.addressPort = addressPort;
 

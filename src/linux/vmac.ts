@@ -19,13 +19,21 @@
 //     source (its configured primaryAddress, else the parent's link-local) is added to the VMAC as /64,
 //     nodad and deprecated (preferred_lft 0), so adverts leave from the virtual MAC with that source
 //     while the kernel never picks it for other traffic;
-//   - the default name is vrrp.<vrid> for both families, as keepalived 2.2.7 names it;
+//   - the default name is vrrp.<vrid> for both families, as keepalived 2.2.7 names it; when another
+//     router has it, vrrp<n>.<vrid> (IPv6: vrrp6.<vrid> first), see src/model/vmac-name.ts;
+//   - vmac_xmit_base (`xmitBase`): adverts are sent and received on the parent, with its MAC and its
+//     address, while the VIPs live on the VMAC; an IPv6 VMAC then gets no source address. Unicast
+//     peers need it (their adverts come to the parent's address), so keepalived turns it on for them;
 //   - removed at stop; at start one left by a killed run (same name, same MAC) is removed first.
 // Different from keepalived: a macvlan of that name with *another* MAC is refused (EEXIST) rather than
 // deleted, since it may belong to someone else.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { addressInterface, ownedAddresses } from '../core/address-placement.js';
+import type { VirtualRouterConfig } from '../core/types.js';
 import { ConfigError } from '../model/config-error.js';
+import { generatedVmacName } from '../model/vmac-name.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from '../model/logger.js';
 import type { MacvlanClient } from './macvlan.js';
@@ -41,6 +49,13 @@ export interface VmacPlan {
   readonly parent: string;
   readonly name: string;
   readonly mac: string;
+  /**
+   * keepalived's vmac_xmit_base: adverts are sent and received on the parent (from its MAC and address),
+   * while the VIPs still live on the VMAC.
+   */
+  readonly xmitBase?: boolean;
+  /** Made for addresses only (keepalived's use_vmac on an address, use_vmac_addr): no advert uses it. */
+  readonly addressesOnly?: boolean;
   /** IPv6: the router's advert source, put on the VMAC (set once the router's address is resolved). */
   readonly sourceAddress?: string;
 }
@@ -50,23 +65,60 @@ export function virtualMac(vrid: number, family: IpFamily): string {
   return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
 }
 
-/** keepalived 2.2.7's default name, vrrp.<vrid> for IPv4 and IPv6 alike. */
+/** keepalived 2.2.7's default name, vrrp.<vrid> for IPv4 and IPv6 alike (when no other router has it). */
 export function defaultVmacName(vrid: number): string {
   return `vrrp.${vrid}`;
 }
 
-/** Validates `useVmac` (true or an interface name) for a router; ConfigError names `where.useVmac`. */
+/**
+ * The VMAC name of each router, in order, as keepalived 2.2.7 names them: a name given is kept; `true`
+ * takes the first free name of `<prefix>.<vrid>`, `<prefix><n>.<vrid>` (src/model/vmac-name.ts) that no
+ * named VMAC and no earlier router has. Anything else (false, undefined, a mistake) gives undefined and
+ * is judged by planVmac.
+ */
+export function vmacNames(
+  routers: readonly { readonly useVmac?: unknown; readonly vrid?: unknown; readonly family: IpFamily }[],
+): (string | undefined)[] {
+  const taken = new Set(routers.map((r) => r.useVmac).filter((name): name is string => typeof name === 'string'));
+  return routers.map((router) => {
+    if (typeof router.useVmac === 'string') return router.useVmac;
+    if (router.useVmac !== true || typeof router.vrid !== 'number') return undefined;
+    const name = generatedVmacName(router.vrid, router.family, taken);
+    taken.add(name);
+    return name;
+  });
+}
+
+/**
+ * Validates `useVmac` (true or an interface name) and `vmacXmitBase` for a router; ConfigError names
+ * `where.useVmac` / `where.vmacXmitBase`. `name` is the router's name from vmacNames (for `true`).
+ */
 export function planVmac(
   useVmac: unknown,
-  router: { name: string; interface: string; vrid: number; family: IpFamily },
+  router: { name: string; interface: string; vrid: number; family: IpFamily; unicastPeers?: readonly string[] },
   where: string,
+  options: { readonly xmitBase?: unknown; readonly name?: string | undefined } = {},
 ): VmacPlan | undefined {
   const field = `${where}.useVmac`;
-  if (useVmac === undefined || useVmac === false) return undefined;
+  const { xmitBase } = options;
+  if (xmitBase !== undefined && typeof xmitBase !== 'boolean')
+    throw new ConfigError(`${where}.vmacXmitBase`, `must be true or false, got ${JSON.stringify(xmitBase)}`);
+  if (useVmac === undefined || useVmac === false) {
+    if (xmitBase === true)
+      throw new ConfigError(`${where}.vmacXmitBase`, 'needs useVmac: adverts leave from the base interface of a VMAC');
+    return undefined;
+  }
   if (useVmac !== true && typeof useVmac !== 'string') {
     throw new ConfigError(field, `must be true, false or an interface name, got ${JSON.stringify(useVmac)}`);
   }
-  const name = useVmac === true ? defaultVmacName(router.vrid) : useVmac;
+  if ((router.unicastPeers?.length ?? 0) > 0 && xmitBase !== true) {
+    // Peers answer to the parent's address, so their adverts arrive on the parent, never on the VMAC.
+    throw new ConfigError(
+      `${where}.vmacXmitBase`,
+      'must be true with useVmac and unicastPeers: unicast adverts are sent and received on the base interface (keepalived sets vmac_xmit_base itself)',
+    );
+  }
+  const name = useVmac === true ? (options.name ?? defaultVmacName(router.vrid)) : useVmac;
   if (
     name.length === 0 ||
     name.length > MAX_INTERFACE_NAME_LENGTH ||
@@ -88,6 +140,7 @@ export function planVmac(
     parent: router.interface,
     name,
     mac: virtualMac(router.vrid, router.family),
+    ...(xmitBase === true ? { xmitBase: true } : {}),
   };
 }
 
@@ -105,7 +158,25 @@ export function checkVmacNames(plans: readonly (VmacPlan | undefined)[]): void {
 
 /** An IPv6 VMAC's plan once its router's advert source is known (the address goes on the VMAC). */
 export function withSourceAddress(plan: VmacPlan | undefined, sourceAddress: string): VmacPlan | undefined {
-  return plan?.family === 6 ? { ...plan, sourceAddress } : plan;
+  // With vmac_xmit_base adverts leave from the parent, so the VMAC needs no source (keepalived adds none).
+  return plan?.family === 6 && !plan.xmitBase ? { ...plan, sourceAddress } : plan;
+}
+
+/**
+ * The router's configuration on its VMAC. Without xmitBase the router runs on the VMAC (sockets,
+ * adverts, VIPs). With it the router stays on the parent, where adverts are sent and received, and
+ * each of its addresses of its own family that lives on the parent is put on the VMAC instead, as
+ * keepalived 2.2.7 does (an address of the other family stays on the parent).
+ */
+export function configOnVmac(config: VirtualRouterConfig, plan: VmacPlan | undefined): VirtualRouterConfig {
+  if (plan === undefined) return config;
+  if (!plan.xmitBase) return { ...config, interface: plan.name };
+  const onVmac: Record<string, string> = {};
+  for (const address of ownedAddresses(config)) {
+    if (addressInterface(config, address) === config.interface && isIP(address) === config.family)
+      onVmac[address] = plan.name;
+  }
+  return { ...config, addressInterfaces: { ...config.addressInterfaces, ...onVmac } };
 }
 
 function sysctlPath(family: 'ipv4' | 'ipv6', iface: string, name: string): string {
@@ -240,10 +311,12 @@ export class VmacManager {
 
   /** IPv6 on, no address made from the shared MAC, and the router's advert source on it. */
   private async configureIpv6(plan: VmacPlan, ifindex: number): Promise<void> {
+    for (const [name, value] of VMAC_IPV6_SYSCTLS) writeSysctl('ipv6', plan.name, name, value);
+    // vmac_xmit_base: adverts leave from the parent, so the VMAC has no address of its own (as keepalived).
+    if (plan.xmitBase || plan.addressesOnly) return;
     if (plan.sourceAddress === undefined) {
       throw vmacError('EINVAL', `${plan.router}: IPv6 VMAC ${plan.name} planned without the router's source address`);
     }
-    for (const [name, value] of VMAC_IPV6_SYSCTLS) writeSysctl('ipv6', plan.name, name, value);
     await this.addresses.addAddress({
       ifindex,
       family: 6,

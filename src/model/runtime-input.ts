@@ -34,9 +34,16 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
   /**
    * keepalived's use_vmac: true runs the router on a macvlan `vrrp.<vrid>` with MAC
    * 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>); a string names the macvlan instead (at most
-   * 15 characters).
+   * 15 characters). When another router has `vrrp.<vrid>`, `true` takes `vrrp<n>.<vrid>` (IPv6 tries
+   * `vrrp6.<vrid>` first), as keepalived 2.2.7 does.
    */
   readonly useVmac?: boolean | string;
+  /**
+   * keepalived's vmac_xmit_base, with useVmac only: adverts are sent and received on `interface` (its
+   * MAC, its address) while the VIPs live on the VMAC. Required with unicastPeers, whose adverts come
+   * to the interface's own address.
+   */
+  readonly vmacXmitBase?: boolean;
   /**
    * IPv6 only, off by default (keepalived sends none): Router Advertisements from the first link-local
    * VIP while Master (RFC 9568 6.4.3); `true` takes the defaults (src/model/router-adverts.ts).
@@ -50,6 +57,13 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
  * router (down: Fault) unless `noTrack`, as keepalived 2.2.7 does. No VRRP socket is opened there.
  */
 export type LinuxVipSpec = VipSpec & {
+  /**
+   * keepalived's use_vmac on an address (and use_vmac_addr): the address lives on a macvlan made on
+   * `interface` with its router's virtual MAC for the address's family, not on `interface` itself. One
+   * per router, interface and family; `true` names it as useVmac does, a string names it. Not for an
+   * address of the router's family on its own interface when the router has useVmac (already there).
+   */
+  readonly useVmac?: boolean | string;
   /**
    * keepalived `no_track`: its interface's link does not put the router in Fault, and the address
    * deleted by someone else is left alone until the router next becomes Master.

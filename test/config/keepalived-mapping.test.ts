@@ -360,12 +360,8 @@ t.test('use_vmac: true or the interface name; labels then name the VMAC', async 
   );
   t.same(labelled.input.vips, [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vrrp.51:a' }]);
   refused(t, `${base}\nuse_vmac averyveryverylongname`, 'use_vmac', /longer than 15/);
-  warned(
-    t,
-    `${base}\nuse_vmac\nvmac_xmit_base`,
-    'vmac_xmit_base',
-    /vmac_xmit_base is accepted but not implemented yet: adverts leave from the VMAC/,
-  );
+  // vmac_xmit_base, vmac_prefix and generated names: test/config/keepalived-vmac.test.ts.
+  t.equal(router(`${base}\nuse_vmac\nvmac_xmit_base`).vmacXmitBase, true);
 });
 
 t.test('tracking, notify and scripts are parsed and checked for the health plan, never dropped silently', async (t) => {
@@ -627,7 +623,11 @@ t.test('vmac_prefix: a generated VMAC is named <prefix>.<vrid>, as keepalived 2.
     [{ interface: 'eth0', address: '192.0.2.100', prefixLength: 24, label: 'vx.51:a' }],
     'labels name the prefixed VMAC',
   );
-  refused(t, base, 'vmac_prefix', /at most 11 characters/, 'vmac_prefix averyverylongone');
+  t.equal(
+    router(`${base}\nuse_vmac`, 'vmac_prefix averyverylongone').useVmac,
+    'averyverylon.51',
+    'a long prefix is cut to fit 15 bytes, as keepalived 2.2.7 does',
+  );
 });
 
 t.test(
@@ -637,7 +637,11 @@ t.test(
     const body =
       'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100 peer 192.0.2.200\n192.0.2.101/24 dev eth0 use_vmac\n}\nvirtual_ipaddress_excluded {\n2001:db8::5/64 mngtmpaddr\n}';
     warned(t, body, '192.0.2.100 peer', /peer 192\.0\.2\.200 is not supported yet/);
-    warned(t, body, '192.0.2.101/24', /use_vmac on an address is not supported yet/);
+    // use_vmac on an address is implemented (test/config/keepalived-vmac.test.ts): a VMAC on eth0 holds it.
+    t.same(
+      load(body).input.vips?.find((v) => v.address === '192.0.2.101'),
+      { interface: 'eth0', address: '192.0.2.101', prefixLength: 24, useVmac: 'vrrp.51' },
+    );
     warned(t, body, '2001:db8::5/64', /mngtmpaddr is not supported yet/);
     t.same(router(body).virtualAddresses, ['192.0.2.100', '192.0.2.101']);
   },

@@ -12,7 +12,7 @@ import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
-import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
+import { integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -36,6 +36,8 @@ export interface KeepalivedGlobals {
   fifoStatesOnReload?: boolean;
   /** vmac_prefix: a generated VMAC is named `<prefix>.<vrid>` (default vrrp). */
   vmacPrefix?: string;
+  /** vmac_addr_prefix: the same for the VMACs of addresses (use_vmac_addr); default vmac_prefix. */
+  vmacAddrPrefix?: string;
   /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: instance defaults. */
   advertPolicy?: AdvertPolicy;
   /** vrrp_startup_delay, in ms: given to every instance. */
@@ -145,16 +147,9 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   vrrp_notify_fifo: readNotifyFifo,
   notify_fifo_script: readNotifyFifoScript,
   vrrp_notify_fifo_script: readNotifyFifoScript,
-  vmac_prefix: (statement, globals, diagnostics) => {
-    const word = singleArg(statement, diagnostics);
-    // The name is `<prefix>.<vrid>` and an interface name is at most 15 bytes: 11 left for the prefix.
-    if (word && (word.text.length > MAX_INTERFACE_NAME - 4 || /[\s/:]/.test(word.text))) {
-      diagnostics.error(
-        word,
-        `vmac_prefix "${word.text}": at most ${MAX_INTERFACE_NAME - 4} characters, no "/" or ":" (the VMAC is named <prefix>.<vrid>)`,
-      );
-    } else if (word) globals.vmacPrefix = word.text;
-  },
+  vmac_prefix: (statement, globals, diagnostics) => readVmacPrefix(statement, globals, 'vmacPrefix', diagnostics),
+  vmac_addr_prefix: (statement, globals, diagnostics) =>
+    readVmacPrefix(statement, globals, 'vmacAddrPrefix', diagnostics),
   fifo_write_vrrp_states_on_reload: (statement, globals, diagnostics) => {
     if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
   },
@@ -393,4 +388,27 @@ export function completeAnnounce(announce: Partial<AnnounceConfig>): Partial<Ann
       ? { lowerPrioritySecondBurstDelayMs: announce.secondBurstDelayMs }
       : {}),
   };
+}
+
+/**
+ * vmac_prefix / vmac_addr_prefix. keepalived cuts a long prefix so that `<prefix>.<vrid>` fits in 15
+ * bytes; a '/' or ':' would make a name the kernel refuses (keepalived's -t accepts it, its VMAC then
+ * fails to be created). A second one is ignored, as keepalived does.
+ */
+function readVmacPrefix(
+  statement: Statement,
+  globals: KeepalivedGlobals,
+  field: 'vmacPrefix' | 'vmacAddrPrefix',
+  diagnostics: DiagnosticList,
+): void {
+  const word = singleArg(statement, diagnostics);
+  if (!word) return;
+  if (/[\s/:]/.test(word.text)) {
+    diagnostics.error(word, `${statement.keyword} "${word.text}": no "/" or ":" (the VMAC is named <prefix>.<vrid>)`);
+  } else if (globals[field] !== undefined) {
+    diagnostics.warning(
+      word,
+      `${statement.keyword} is already set to "${globals[field]}": this one is ignored, as keepalived does`,
+    );
+  } else globals[field] = word.text;
 }

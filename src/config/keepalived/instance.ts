@@ -18,6 +18,7 @@ import {
   type TrackedNames,
 } from './tracking.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
+import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -65,6 +66,7 @@ export function mapInstance(
   globals: KeepalivedGlobals,
   tracked: TrackedNames,
   diagnostics: DiagnosticList,
+  vmacNames: Set<string> = new Set(),
 ): MappedInstance | undefined {
   const nameWord = singleArg(statement, diagnostics);
   if (!nameWord) return undefined;
@@ -73,7 +75,7 @@ export function mapInstance(
     diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
     return undefined;
   }
-  const reader = new InstanceReader(name, statement, globals, diagnostics);
+  const reader = new InstanceReader(name, statement, globals, diagnostics, vmacNames);
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
   const addresses = reader.readAddresses(iface, vrid);
@@ -81,6 +83,7 @@ export function mapInstance(
   const family = addresses.vips[0]?.family ?? source?.family;
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
+  const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
 
@@ -111,8 +114,23 @@ export function mapInstance(
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
     ...reader.readReceiveBuffer(),
+    ...(xmitBase ? { vmacXmitBase: true } : {}),
   };
-  return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
+  const onVmacs = addressVmacs(
+    [...vips, ...excluded],
+    {
+      iface,
+      vrid,
+      family: family ?? 4,
+      instanceVmac: useVmac !== undefined,
+      vmacAddr: reader.readVmacAddr(),
+      prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix,
+    },
+    vmacNames,
+    diagnostics,
+  );
+  const specs = vipSpecs([...vips, ...excluded], iface, onVmacs);
+  return { router, vips: specs, pending, positions: reader.positions, at: statement };
 }
 
 /** The keywords InstanceReader reads by name; readOthers takes every other one. */
@@ -120,6 +138,8 @@ const HANDLED = new Set([
   'interface',
   'virtual_router_id',
   'use_vmac',
+  'vmac_xmit_base',
+  'use_vmac_addr',
   'virtual_ipaddress',
   'virtual_ipaddress_excluded',
   'unicast_src_ip',
@@ -166,6 +186,8 @@ class InstanceReader {
     private readonly statement: Statement,
     private readonly globals: KeepalivedGlobals,
     private readonly diagnostics: DiagnosticList,
+    /** VMAC names given or generated so far in the file (a generated one avoids them). */
+    private readonly vmacNames: Set<string>,
   ) {
     this.raw = collect(statement, diagnostics);
   }
@@ -201,11 +223,15 @@ class InstanceReader {
   readAddresses(iface: string | undefined, vrid: number | undefined): InstanceAddresses {
     const { diagnostics, positions } = this;
     const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
-    // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without it).
-    const useVmac =
-      asWritten === true && this.globals.vmacPrefix !== undefined && vrid !== undefined
-        ? `${this.globals.vmacPrefix}.${vrid}`
-        : asWritten;
+    // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without
+    // it); a name an earlier instance has gets a number (vrrp1.<vrid>, IPv6 vrrp6.<vrid>).
+    const useVmac = settleVmacName(
+      asWritten,
+      vrid,
+      this.statement.block ?? [],
+      this.globals.vmacPrefix,
+      this.vmacNames,
+    );
     const vmacName = typeof useVmac === 'string' ? useVmac : useVmac && vrid !== undefined ? `vrrp.${vrid}` : undefined;
     const readList = (list: VipList): ParsedVip[] => {
       const block = this.get(list.keyword, list.field);
@@ -324,6 +350,22 @@ class InstanceReader {
     return preempt;
   }
 
+  /** use_vmac_addr: every address on another interface, or of the other family, on a VMAC there. */
+  readVmacAddr(): boolean {
+    const statement = this.get('use_vmac_addr');
+    return statement !== undefined && noArgs(statement, this.diagnostics);
+  }
+
+  /** vmac_xmit_base as keepalived settles it (on for unicast peers; off without use_vmac or in strict mode). */
+  readXmitBase(useVmac: boolean, unicast: boolean, strict: boolean): boolean {
+    const at = this.raw.single.get('use_vmac') ?? this.statement;
+    return settleXmitBase(
+      this.get('vmac_xmit_base', 'vmacXmitBase'),
+      { useVmac, unicast, strict, at },
+      this.diagnostics,
+    );
+  }
+
   /** Accept mode, strict mode, authentication. */
   readModes(
     effectiveVersion: 2 | 3,
@@ -406,7 +448,11 @@ class InstanceReader {
 }
 
 /** A VipSpec for each address with settings of its own, no_track, or living on another interface (its dev). */
-function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[] {
+function vipSpecs(
+  addresses: readonly ParsedVip[],
+  iface: string,
+  onVmacs: ReadonlyMap<ParsedVip, string>,
+): LinuxVipSpec[] {
   return addresses
     .filter(
       (vip) =>
@@ -414,7 +460,8 @@ function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[
         vip.label !== undefined ||
         vip.preferredLifetime !== undefined ||
         vip.dev !== undefined ||
-        vip.noTrack === true,
+        vip.noTrack === true ||
+        onVmacs.has(vip),
     )
     .map((vip) => ({
       interface: vip.dev ?? iface,
@@ -423,6 +470,7 @@ function vipSpecs(addresses: readonly ParsedVip[], iface: string): LinuxVipSpec[
       ...(vip.label !== undefined ? { label: vip.label } : {}),
       ...(vip.preferredLifetime !== undefined ? { preferredLifetime: vip.preferredLifetime } : {}),
       ...(vip.noTrack === true ? { noTrack: true } : {}),
+      ...(onVmacs.has(vip) ? { useVmac: onVmacs.get(vip)! } : {}),
     }));
 }
 

@@ -209,8 +209,18 @@ const GLOBAL_DEFS: readonly Row[] = [
     'implemented',
     'always so in vrrp-engine: an advert for a VRID not configured is logged (rate-limited, with a count)',
   ],
-  ['vmac_prefix', 'implemented', 'a generated VMAC is named <prefix>.<vrid> (use_vmac without a name)', 'vrrp'],
-  ['vmac_addr_prefix', 'not-yet', 'serves VIPs with use_vmac on another interface, which are not supported', 'vrrp'],
+  [
+    'vmac_prefix',
+    'implemented',
+    'use_vmac without a name makes <prefix>.<vrid>, the prefix cut to fit 15 bytes; <prefix><n>.<vrid> when an earlier instance has that name',
+    'vrrp',
+  ],
+  [
+    'vmac_addr_prefix',
+    'implemented',
+    'the VMACs made for addresses (use_vmac_addr, use_vmac on an address) are named <prefix>.<vrid> as vmac_prefix names them (default: vmac_prefix)',
+    'vrrp',
+  ],
   [
     'notify_fifo',
     'implemented',
@@ -469,8 +479,18 @@ const VRRP_INSTANCE: readonly Row[] = [
   ['old_unicast_checksum', 'not-yet', 'unicast adverts use the RFC checksum', WITH_PEER],
   ['mcast_dst_ip', 'not-yet', 'adverts go to the standard multicast group', '224.0.0.18'],
   ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
-  ['use_vmac_addr', 'not-yet', 'the VMAC takes no address of its own', ''],
-  ['vmac_xmit_base', 'not-yet', 'adverts leave from the VMAC, not from its base interface', '\nuse_vmac'],
+  [
+    'use_vmac_addr',
+    'implemented',
+    "each address on another interface (dev), or of the other family, lives on a VMAC made there with the instance's virtual MAC (one per interface and family)",
+    '',
+  ],
+  [
+    'vmac_xmit_base',
+    'implemented',
+    'adverts are sent and received on the base interface (its MAC and address) while the VIPs live on the VMAC; set for unicast peers, ignored without use_vmac or in strict mode (warned)',
+    '\nuse_vmac',
+  ],
   [
     'use_ipvlan',
     'not-yet',

@@ -8,6 +8,7 @@ import { buildRouterConfig } from '../../model/router-config.js';
 import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
+import { givenVmacNames } from './vmac.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
@@ -129,9 +130,10 @@ export function mapKeepalivedStatements(
   };
   const instances: MappedInstance[] = [];
   const names = new Map<string, SourcePosition>();
+  const vmacNames = givenVmacNames(statements);
   for (const statement of statements.filter((s) => s.keyword === 'vrrp_instance')) {
     const errorsBefore = countErrors(diagnostics);
-    const mapped = mapInstance(statement, globals, tracked, diagnostics);
+    const mapped = mapInstance(statement, globals, tracked, diagnostics, vmacNames);
     if (!mapped) continue;
     const first = names.get(mapped.router.name);
     if (first) {
@@ -212,7 +214,7 @@ function readDefinitions<T extends { readonly name: string }>(
 
 /** buildRouterConfig's checks, reported at the line the offending value came from. */
 function validateRouter(mapped: MappedInstance, diagnostics: DiagnosticList): void {
-  const { useVmac: _useVmac, ...router } = mapped.router;
+  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, ...router } = mapped.router;
   const family = router.family ?? 4;
   const where = `vrrp_instance ${router.name}`;
   try {

@@ -12,6 +12,10 @@ export interface ParsedVip extends ParsedAddress {
   readonly dev?: string;
   /** `no_track`: the link of `dev` does not put the instance in Fault. */
   readonly noTrack?: boolean;
+  /** `use_vmac`: the address lives on a VMAC made on its interface (see vmac.ts `addressVmacs`). */
+  readonly useVmac?: boolean;
+  /** Where the `use_vmac` word is, for warnings about it. */
+  readonly useVmacAt?: SourcePosition;
 }
 
 /** Which list is read, and the router field its positions are reported under. */
@@ -26,7 +30,6 @@ const VIP_FLAGS: Readonly<Record<string, string>> = {
   noprefixroute: 'noprefixroute is not supported yet: the kernel adds the prefix route',
   autojoin: 'autojoin is not supported and is ignored',
   mngtmpaddr: 'mngtmpaddr is not supported yet: no temporary addresses are made from the VIP',
-  use_vmac: 'use_vmac on an address is not supported yet: the address is added to its dev itself, not to a VMAC on it',
 };
 
 /** `ADDR[/PREFIX] [dev X] [label Y] [scope Z] [brd B] [preferred_lft 0|forever] [flags]`, one per line. */
@@ -77,6 +80,7 @@ export function readVips(
       ...(options.preferredLifetime !== undefined ? { preferredLifetime: options.preferredLifetime } : {}),
       ...(options.dev !== undefined ? { dev: options.dev } : {}),
       ...(options.noTrack ? { noTrack: true } : {}),
+      ...(options.useVmac ? { useVmac: true, useVmacAt: options.useVmacAt! } : {}),
     });
   }
   return vips;
@@ -97,6 +101,11 @@ function readVipOptions(
     const option = args[i]!;
     if (option.text === 'no_track') {
       result.noTrack = true;
+      continue;
+    }
+    if (option.text === 'use_vmac') {
+      result.useVmac = true;
+      result.useVmacAt = option;
       continue;
     }
     if (VIP_FLAGS[option.text] !== undefined) {
@@ -173,6 +182,8 @@ interface VipOptions {
   brd?: boolean;
   dev?: string;
   noTrack?: boolean;
+  useVmac?: boolean;
+  useVmacAt?: SourcePosition;
 }
 
 /** unicast_peer { ADDR [min_ttl N] [max_ttl N] }; our own source address is left out, with a warning. */
