@@ -17,6 +17,7 @@ import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkSplitBrain } from '../model/split-brain.js';
+import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -53,7 +54,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   useVmac: true,
   routerAdverts: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
+const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain', 'announceSpacing'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -72,6 +73,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   }
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
+  if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }
@@ -281,6 +283,7 @@ export interface CheckedInput {
   readonly routers: readonly CheckedRouter[];
   /** With a VMAC router's VipSpecs moved to its VMAC. */
   readonly vips: readonly LinuxVipSpec[];
+  readonly announceSpacing: AnnounceSpacing | undefined;
 }
 
 /** A stand-in source address, so that every other setting can be checked before the interface is read. */
@@ -322,7 +325,7 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   checkVmacNames(vmacs);
   const vips = (input.vips ?? []).map((vip) => onVmac(vip, configs, vmacs));
   checkRouterSet(configs, vips);
-  return { routers, vips };
+  return { routers, vips, announceSpacing: input.announceSpacing };
 }
 
 /** A router ready to run: its final configuration (on its VMAC, if any). */

@@ -281,6 +281,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
     const addressPort = new LinuxAddressPort({
       announce: announceVips,
+      announceSpacing: checked.announceSpacing,
       vips: withPrevious(checked.vips, this.vips),
       client: this.client,
       firewall: this.firewall,
@@ -496,14 +497,14 @@ async function startOn(
 ): Promise<LinuxEngineHandle> {
   const { signal } = options;
   const { logger, client, firewall } = opened;
-  const checked = checkInput(input);
-  const routers = await resolveRouters(checked.routers, client, logger);
+  const { routers: candidates, vips, announceSpacing } = checkInput(input);
+  const routers = await resolveRouters(candidates, client, logger);
   signal?.throwIfAborted();
   const configs = routers.map((r) => r.config);
   // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
   const applied = scheduleMainThread(input, logger);
   opened.plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
-  const addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
+  const addressPort = new LinuxAddressPort({ announce: announceVips, vips, announceSpacing, client, firewall });
   opened.addressPort = addressPort;
 
   // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
@@ -524,7 +525,7 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips, splitBrain: input.splitBrain });
+  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   await runtime.start(options.beforeStart);
   logStarted(logger, configs, opened.plannedVmacs);
   if (applied !== undefined) armRealtimeLimit(applied, logger);

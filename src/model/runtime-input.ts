@@ -7,6 +7,7 @@ import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
+import type { AnnounceSpacing } from './announce-spacing.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -71,4 +72,10 @@ export interface LinuxEngineInput {
   readonly scheduling?: ProcessScheduling;
   /** Address conflict detection, probing and resisting (src/model/split-brain.ts); detection is on by default. */
   readonly splitBrain?: SplitBrainSettings;
+  /**
+   * Gaps between gratuitous ARPs / unsolicited NAs on one interface, shared by every router there
+   * (keepalived vrrp_garp_interval, vrrp_gna_interval, garp_group; src/model/announce-spacing.ts).
+   * Left out: each burst back to back.
+   */
+  readonly announceSpacing?: AnnounceSpacing;
 }

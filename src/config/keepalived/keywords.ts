@@ -84,8 +84,8 @@ const TOP: readonly Row[] = [
   ],
   [
     'garp_group',
-    'not-yet',
-    'gratuitous ARPs and NAs of one burst are sent back to back, whatever the group says',
+    'implemented',
+    'its interfaces take its garp_interval / gna_interval instead of the global gaps (a gap it leaves out: none); an interface already in a group keeps the first',
     '{\ngarp_interval 0.001\ninterface eth0\n}',
   ],
   ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
@@ -160,8 +160,18 @@ const GLOBAL_DEFS: readonly Row[] = [
     'not-yet',
     "memory is not locked: with mlockall Node's V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)",
   ],
-  ['vrrp_garp_interval', 'not-yet', 'the gratuitous ARPs of one burst are sent back to back', '0.001'],
-  ['vrrp_gna_interval', 'not-yet', 'the unsolicited NAs of one burst are sent back to back', '0.000001'],
+  [
+    'vrrp_garp_interval',
+    'implemented',
+    'least gap between two gratuitous ARPs on an interface (all routers); the first goes at once, the rest of a burst is one more a gap later, as in keepalived',
+    '0.001',
+  ],
+  [
+    'vrrp_gna_interval',
+    'implemented',
+    'least gap between two unsolicited NAs on an interface (all routers); the first goes at once, the rest of a burst is one more a gap later, as in keepalived',
+    '0.000001',
+  ],
   [
     'vrrp_min_garp',
     'implemented',

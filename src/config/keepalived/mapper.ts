@@ -10,6 +10,7 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
+import { announceSpacing, readGarpGroups } from './garp.js';
 import type { Statement } from './parser.js';
 import {
   readSyncGroup,
@@ -154,6 +155,7 @@ export function mapKeepalivedStatements(
       case 'vrrp_track_file':
       case 'track_file':
       case 'vrrp_track_process':
+      case 'garp_group':
         break;
       case 'vrrp_sync_group': {
         const group = readSyncGroup(statement, new Set(names.keys()), tracked, diagnostics);
@@ -168,10 +170,12 @@ export function mapKeepalivedStatements(
 
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
+  const spacing = announceSpacing(globals.announceGaps ?? {}, readGarpGroups(statements, diagnostics));
   return {
     input: {
       routers,
       ...(vips.length > 0 ? { vips } : {}),
+      ...(spacing ? { announceSpacing: spacing } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
     },
     globals,
