@@ -22,7 +22,6 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
-import type { ProcessScheduling } from '../model/scheduling.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -112,10 +111,19 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   }));
 }
 
+/** The runtime's settings that belong to no instance (global_defs, garp_group). */
+export type RuntimeSettings = Pick<LinuxEngineInput, 'scheduling' | 'announceSpacing'>;
+
 /** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
-export function engineInput(instances: readonly InstanceInput[]): LinuxEngineInput {
+export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  return { routers: instances.map((instance) => instance.router), ...(vips.length > 0 ? { vips } : {}) };
+  const { scheduling, announceSpacing } = settings;
+  return {
+    routers: instances.map((instance) => instance.router),
+    ...(vips.length > 0 ? { vips } : {}),
+    ...(scheduling ? { scheduling } : {}),
+    ...(announceSpacing ? { announceSpacing } : {}),
+  };
 }
 
 /** One instance's share of the runtime's counters: its router, and the interface it runs on. */
@@ -231,20 +239,20 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
-    this.starting = this.start(instances, health, scheduling);
+  startAll(instances: readonly InstanceInput[], health?: HealthPlan, settings?: RuntimeSettings): Promise<void> {
+    this.starting = this.start(instances, health, settings);
     return this.starting;
   }
 
   private async start(
     instances: readonly InstanceInput[],
     health: HealthPlan | undefined,
-    scheduling: ProcessScheduling | undefined,
+    settings: RuntimeSettings | undefined,
   ): Promise<void> {
     // Health starts before the engine: notify scripts see the startup transitions as they happen, and
     // a check that fails from the start (init_fail) is what its router starts with.
     const runtime = await startLinuxEngine(
-      { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
+      { ...engineInput(instances, settings), logger: this.logger },
       {
         beforeStart: (handle) => {
           this.runtime = handle;
@@ -276,9 +284,9 @@ export class InstanceSet {
    * it. Rejects with ConfigError (nothing changed) if the runtime finds a mistake the offline checks
    * could not.
    */
-  async reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
+  async reload(next: readonly InstanceInput[], health?: HealthPlan, settings?: RuntimeSettings): Promise<ReloadResult> {
     const runtime = this.requireRuntime();
-    const result = await runtime.apply(engineInput(next), {
+    const result = await runtime.apply(engineInput(next, settings), {
       afterApply: (applied) => {
         if (health !== undefined) this.runHealth(health, runtime);
         this.recordApplied(next, applied, runtime);
