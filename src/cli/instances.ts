@@ -64,7 +64,7 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     if (first !== undefined)
       throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
     names.set(router.name, index);
-    const { useVmac: _useVmac, ...rest } = router;
+    const { useVmac: _useVmac, promoteSecondaries: _promote, ...rest } = router;
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
     const config = buildRouterConfig(

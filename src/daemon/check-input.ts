@@ -53,6 +53,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   startupDelayMs: true,
   useVmac: true,
   routerAdverts: true,
+  promoteSecondaries: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain', 'announceSpacing'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
@@ -308,7 +309,12 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const vmacs: (VmacPlan | undefined)[] = [];
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac, routerAdverts: _routerAdverts, ...routerInput } = router;
+    const { useVmac, routerAdverts: _routerAdverts, promoteSecondaries, ...routerInput } = router;
+    if (promoteSecondaries !== undefined && typeof promoteSecondaries !== 'boolean')
+      throw new ConfigError(
+        `${where}.promoteSecondaries`,
+        `must be true or false, got ${JSON.stringify(promoteSecondaries)}`,
+      );
     const addressInterfaces = placements[index]!;
     const config = buildRouterConfig(
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
@@ -340,7 +346,7 @@ export interface ResolvedRouter extends CheckedRouter {
 /** Phase 2, per router: reads its interface for a primaryAddress left out (rejects with ConfigError if none). */
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
-  const { useVmac: _useVmac, routerAdverts: _routerAdverts, ...routerInput } = input;
+  const { useVmac: _useVmac, routerAdverts: _routerAdverts, promoteSecondaries: _promote, ...routerInput } = input;
   const primaryAddress =
     input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read

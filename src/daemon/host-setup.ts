@@ -107,6 +107,63 @@ export async function closeFirewall(firewall: AcceptModeFirewall, logger: Runtim
   }
 }
 
+/**
+ * What a router needs of the host before it starts: its VMAC, or promote_secondaries on its interface
+ * (keepalived's; a failure there is logged, the router still starts, as keepalived's would).
+ */
+export async function setUpRouterHost(
+  vmacs: VmacManager,
+  router: ResolvedRouter,
+  logger: RuntimeLogger,
+): Promise<void> {
+  if (router.vmac !== undefined) {
+    await vmacs.create(router.vmac);
+    return;
+  }
+  if (router.input.promoteSecondaries !== true) return;
+  const { name } = router.input;
+  const iface = router.config.interface;
+  try {
+    if (vmacs.promoted.acquire(name, iface))
+      logger.info(
+        { event: 'promoteSecondaries', router: name, interface: iface, value: 1 },
+        `${name}: promote_secondaries on for ${iface}`,
+      );
+  } catch (error) {
+    logger.warn(
+      { event: 'error', operation: 'promoteSecondaries', router: name, interface: iface, error: errorFields(error) },
+      `${name}: could not turn promote_secondaries on for ${iface}`,
+    );
+  }
+}
+
+/** Undoes setUpRouterHost for routers that stop or leave: VMACs removed, promote_secondaries restored. */
+export async function releaseRouterHosts(
+  vmacs: VmacManager,
+  routers: readonly ResolvedRouter[],
+  logger: RuntimeLogger,
+): Promise<void> {
+  await removeVmacs(
+    vmacs,
+    routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined),
+    logger,
+  );
+  for (const { input } of routers) {
+    try {
+      for (const iface of vmacs.promoted.release(input.name))
+        logger.info(
+          { event: 'promoteSecondaries', interface: iface, value: 0 },
+          `promote_secondaries restored (off) for ${iface}`,
+        );
+    } catch (error) {
+      logger.error(
+        { event: 'error', operation: 'promoteSecondaries', router: input.name, error: errorFields(error) },
+        `${input.name}: could not restore promote_secondaries`,
+      );
+    }
+  }
+}
+
 /** Removes the VMACs this run created; a failure is logged, the others are still removed. */
 export async function removeVmacs(
   manager: VmacManager,

@@ -49,12 +49,13 @@ import {
   placements,
   logOwnPeerDropped,
   logStarted,
+  releaseRouterHosts,
   removeLeftovers,
-  removeVmacs,
+  setUpRouterHost,
 } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
-import { VmacManager, type VmacPlan } from '../linux/vmac.js';
+import { VmacManager } from '../linux/vmac.js';
 import { linuxRouterAdvertIo } from '../linux/router-advert-send.js';
 import { RouterAdvertiser, routerAdvertPlans } from './router-adverts.js';
 import { LinuxClaimWatch } from '../linux/claim-watch.js';
@@ -266,7 +267,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       this.watcher.close();
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
-      await removeVmacs(this.vmacs, this.vmacPlans(), this.logger);
+      await releaseRouterHosts(this.vmacs, [...this.entries.values()], this.logger);
       this.macvlans.close();
       this.client.close();
       this.engineLog.close();
@@ -338,11 +339,9 @@ class LinuxRuntime implements LinuxEngineHandle {
   /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
   private async release(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
-    const vmacs = names
-      .map((name) => this.entries.get(name)!.vmac)
-      .filter((plan): plan is VmacPlan => plan !== undefined);
+    const released = names.map((name) => this.entries.get(name)!);
     for (const name of names) this.entries.delete(name);
-    await removeVmacs(this.vmacs, vmacs, this.logger);
+    await releaseRouterHosts(this.vmacs, released, this.logger);
   }
 
   /** New settings in place, state kept; returns the names done, a failure is added to `failed`. */
@@ -371,7 +370,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     const starting: ResolvedRouter[] = [];
     for (const router of routers) {
       try {
-        if (router.vmac !== undefined) await this.vmacs.create(router.vmac);
+        await setUpRouterHost(this.vmacs, router, this.logger);
         starting.push(router);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
@@ -391,7 +390,7 @@ class LinuxRuntime implements LinuxEngineHandle {
         started.push(router.input.name);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
-        if (router.vmac !== undefined) await removeVmacs(this.vmacs, [router.vmac], this.logger);
+        await releaseRouterHosts(this.vmacs, [router], this.logger);
       }
     }
     return started;
@@ -424,10 +423,6 @@ class LinuxRuntime implements LinuxEngineHandle {
         ...(this.engine.routerConfig(entry.input.name) ?? entry.config),
         interface: entry.vmac?.parent ?? entry.config.interface,
       }));
-  }
-
-  private vmacPlans(): VmacPlan[] {
-    return [...this.entries.values()].map((entry) => entry.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
   }
 
   private recheckSources(): Promise<void> {
@@ -476,7 +471,7 @@ export async function startLinuxEngine(
     macvlans,
     vmacs: new VmacManager(macvlans, logger, client),
     firewall: new AcceptModeFirewall(),
-    plannedVmacs: [],
+    planned: [],
     addressPort: undefined,
     watcher: undefined,
     packets: undefined,
@@ -503,7 +498,7 @@ async function startOn(
   const configs = routers.map((r) => r.config);
   // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
   const applied = scheduleMainThread(input, logger);
-  opened.plannedVmacs = routers.map((r) => r.vmac).filter((plan): plan is VmacPlan => plan !== undefined);
+  opened.planned = routers;
   const addressPort = new LinuxAddressPort({ announce: announceVips, vips, announceSpacing, client, firewall });
   opened.addressPort = addressPort;
 
@@ -527,7 +522,11 @@ async function startOn(
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
   const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   await runtime.start(options.beforeStart);
-  logStarted(logger, configs, opened.plannedVmacs);
+  logStarted(
+    logger,
+    configs,
+    routers.flatMap((r) => (r.vmac === undefined ? [] : [r.vmac])),
+  );
   if (applied !== undefined) armRealtimeLimit(applied, logger);
   if (signal !== undefined) stopOnAbort(runtime, signal, logger);
   return runtime;

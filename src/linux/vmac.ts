@@ -25,6 +25,7 @@
 // deleted, since it may belong to someone else.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PromoteSecondaries } from './promote-secondaries.js';
 import { ConfigError } from '../model/config-error.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from '../model/logger.js';
@@ -151,8 +152,12 @@ function vmacError(code: string, message: string): CodedError {
   return codedError(code, `${code}: ${message}`);
 }
 
-/** Creates and removes the VMACs of one runtime, and the parent settings they need. */
+/**
+ * Creates and removes the VMACs of one runtime, and the parent settings they need; holds the
+ * promote_secondaries its routers without a VMAC asked for (promote-secondaries.ts).
+ */
 export class VmacManager {
+  readonly promoted = new PromoteSecondaries();
   private readonly client: MacvlanClient;
   private readonly addresses: RtNetlinkClient;
   private readonly logger: RuntimeLogger;

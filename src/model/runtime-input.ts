@@ -41,6 +41,12 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
    * VIP while Master (RFC 9568 6.4.3); `true` takes the defaults (src/model/router-adverts.ts).
    */
   readonly routerAdverts?: boolean | RouterAdvertsInput;
+  /**
+   * keepalived's promote_secondaries: net.ipv4.conf.<interface>.promote_secondaries turned on while
+   * the router runs (if it was off), so deleting the interface's primary address keeps the others of
+   * its subnet; turned back off when the last such router stops. A VMAC has it on anyway.
+   */
+  readonly promoteSecondaries?: boolean;
 };
 
 /**

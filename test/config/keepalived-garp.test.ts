@@ -100,3 +100,30 @@ t.test('the JSON announceSpacing: checked, unknown keys named', async (t) => {
     }
   }
 });
+
+t.test('promote_secondaries: the instance asks for it; ignored with use_vmac, as keepalived does', async (t) => {
+  const instance = (extra: string) =>
+    parseKeepalivedConfig(
+      `vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\n${extra}\nvirtual_ipaddress {\n192.0.2.100\n}\n}\n`,
+      'k.conf',
+    );
+  const on = instance('promote_secondaries');
+  t.equal(on.input.routers[0]!.promoteSecondaries, true);
+  t.same(on.diagnostics, []);
+  t.equal(instance('').input.routers[0]!.promoteSecondaries, undefined, 'off unless asked');
+  const vmac = instance('use_vmac\npromote_secondaries');
+  t.equal(vmac.input.routers[0]!.promoteSecondaries, undefined);
+  t.match(vmac.diagnostics, [{ severity: 'warning', line: 5, message: /always on for a VMAC/ }]);
+});
+
+t.test('the JSON promoteSecondaries: a boolean', async (t) => {
+  const { checkInput } = await import('../../src/daemon/check-input.js');
+  const router = { name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.100'] };
+  t.doesNotThrow(() => checkInput({ routers: [{ ...router, promoteSecondaries: true }] }));
+  t.throws(
+    () => checkInput({ routers: [{ ...router, promoteSecondaries: 'yes' as unknown as boolean }] }),
+    /routers\[0\].promoteSecondaries: must be true or false/,
+  );
+  t.doesNotThrow(() => checkInput({ routers: [router], announceSpacing: { arpIntervalMs: 50 } }));
+  t.throws(() => checkInput({ routers: [router], announceSpacing: { arpIntervalMs: -5 } }), ConfigError);
+});

@@ -109,6 +109,7 @@ export function mapInstance(
     ...policy,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
+    ...(reader.readPromoteSecondaries(useVmac) ? { promoteSecondaries: true } : {}),
   };
   return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
 }
@@ -135,6 +136,7 @@ const HANDLED = new Set([
   'accept',
   'no_accept',
   'authentication',
+  'promote_secondaries',
 ]);
 
 interface InstanceAddresses {
@@ -172,6 +174,19 @@ class InstanceReader {
     const found = this.raw.single.get(keyword);
     if (found && field) this.positions.set(field, found);
     return found;
+  }
+
+  /** promote_secondaries, a flag; keepalived ignores it with a VMAC (always on there), with an error. */
+  readPromoteSecondaries(useVmac: boolean | string | undefined): boolean {
+    const statement = this.get('promote_secondaries');
+    if (!statement) return false;
+    if (statement.args.length > 0) this.diagnostics.warning(statement, 'promote_secondaries takes no value: ignored');
+    if (!useVmac) return true;
+    this.diagnostics.warning(
+      statement,
+      'promote_secondaries is always on for a VMAC (use_vmac): ignored, as keepalived does',
+    );
+    return false;
   }
 
   readInterface(): string | undefined {

@@ -449,7 +449,11 @@ const VRRP_INSTANCE: readonly Row[] = [
     'not-yet',
     'an address list that differs from ours is logged each time (dropped only under strict mode)',
   ],
-  ['promote_secondaries', 'not-yet', "the kernel's promote_secondaries setting of the interface is left as it is"],
+  [
+    'promote_secondaries',
+    'implemented',
+    'net.ipv4.conf.<interface>.promote_secondaries turned on while the instance runs (if off), back off when the last such instance stops; ignored with use_vmac (on there anyway)',
+  ],
   [
     'virtual_routes',
     'not-yet',

@@ -207,7 +207,7 @@ function readDefinitions<T extends { readonly name: string }>(
 
 /** buildRouterConfig's checks, reported at the line the offending value came from. */
 function validateRouter(mapped: MappedInstance, diagnostics: DiagnosticList): void {
-  const { useVmac: _useVmac, ...router } = mapped.router;
+  const { useVmac: _useVmac, promoteSecondaries: _promote, ...router } = mapped.router;
   const family = router.family ?? 4;
   const where = `vrrp_instance ${router.name}`;
   try {
