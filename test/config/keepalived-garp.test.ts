@@ -127,3 +127,39 @@ t.test('the JSON promoteSecondaries: a boolean', async (t) => {
   t.doesNotThrow(() => checkInput({ routers: [router], announceSpacing: { arpIntervalMs: 50 } }));
   t.throws(() => checkInput({ routers: [router], announceSpacing: { arpIntervalMs: -5 } }), ConfigError);
 });
+
+t.test('garp_extra_if: the other interfaces of the instance, VMACs only without `all`', async (t) => {
+  const file = (globals: string, extra: string) =>
+    parseKeepalivedConfig(
+      [
+        `global_defs {\n${globals}\n}`,
+        `vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\n${extra}`,
+        'virtual_ipaddress {\n192.0.2.100\n198.51.100.1 dev eth1\n198.51.100.2 dev eth1\n203.0.113.1 dev vrrp.52\n}\n}',
+        'vrrp_instance VI_2 {\ninterface eth2\nvirtual_router_id 52\nuse_vmac\nvirtual_ipaddress {\n192.0.2.52\n}\n}',
+      ].join('\n'),
+      'k.conf',
+    ).input.routers[0]!.announce;
+  t.same(file('', 'garp_extra_if all 100'), {
+    extraInterfaceIntervalMs: 100_000,
+    extraInterfaces: ['eth1', 'vrrp.52'],
+  });
+  t.same(file('', 'garp_extra_if 100'), { extraInterfaceIntervalMs: 100_000, extraInterfaces: ['vrrp.52'] });
+  t.same(file('vrrp_garp_extra_if 7 all', ''), {
+    extraInterfaceIntervalMs: 7000,
+    extraInterfaces: ['eth1', 'vrrp.52'],
+  });
+  t.same(file('vrrp_garp_extra_if all 7', 'garp_extra_if 0'), {}, "the instance's own 0 turns it off");
+  t.same(file('', ''), {}, 'off by default');
+  const alone = parseKeepalivedConfig(
+    'vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\ngarp_extra_if all 100\nvirtual_ipaddress {\n192.0.2.100\n}\n}\n',
+    'k.conf',
+  );
+  t.same(alone.input.routers[0]!.announce, {}, 'no address elsewhere: off, as keepalived turns it off');
+  t.same(alone.diagnostics, []);
+  t.match(
+    errors('global_defs {\nvrrp_garp_extra_if 0\n}')[0],
+    /^2: vrrp_garp_extra_if: "0" is neither "all" nor a number of seconds from 1/,
+  );
+  t.match(errors('global_defs {\nvrrp_garp_extra_if all\n}')[0], /^2: vrrp_garp_extra_if needs a number of seconds/);
+  t.match(errors('global_defs {\nvrrp_garp_extra_if 86401\n}')[0], /86400/);
+});

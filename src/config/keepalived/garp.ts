@@ -124,3 +124,54 @@ export function announceSpacing(
     return undefined;
   return { ...globalGaps, ...(groups.length > 0 ? { groups } : {}) };
 }
+
+/** keepalived garp_extra_if / vrrp_garp_extra_if: an interval, and whether every other interface counts. */
+export interface ExtraInterfaceAnnounce {
+  readonly intervalMs: number;
+  readonly all: boolean;
+}
+
+/**
+ * `[vrrp_]garp_extra_if [all] SECONDS` (the words in any order): whole seconds up to 86400, at least 1
+ * in global_defs, 0 (off) allowed in an instance, as keepalived 2.2.7 reads them.
+ */
+export function readExtraInterfaceAnnounce(
+  statement: Statement,
+  minSeconds: number,
+  diagnostics: DiagnosticList,
+): ExtraInterfaceAnnounce | undefined {
+  let all = false;
+  let seconds: number | undefined;
+  for (const word of statement.args) {
+    if (word.text === 'all') all = true;
+    else if (/^\d+$/.test(word.text) && Number(word.text) >= minSeconds && Number(word.text) <= 86_400)
+      seconds = Number(word.text);
+    else {
+      diagnostics.error(
+        word,
+        `${statement.keyword}: "${word.text}" is neither "all" nor a number of seconds from ${minSeconds} to 86400`,
+      );
+      return undefined;
+    }
+  }
+  if (seconds === undefined) {
+    diagnostics.error(statement, `${statement.keyword} needs a number of seconds`);
+    return undefined;
+  }
+  return { intervalMs: seconds * 1000, all };
+}
+
+/**
+ * The interfaces garp_extra_if announces on for one instance: those its addresses live on other than
+ * its own (and its VMAC), with `all`; without it only those that are VMACs of this configuration.
+ * None: off, as keepalived turns it off (vrrp_complete_instance).
+ */
+export function extraInterfacesOf(
+  own: readonly string[],
+  addressInterfaces: readonly string[],
+  vmacs: ReadonlySet<string>,
+  all: boolean,
+): string[] {
+  const others = addressInterfaces.filter((iface) => !own.includes(iface) && (all || vmacs.has(iface)));
+  return [...new Set(others)];
+}

@@ -8,6 +8,7 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readAdvertPolicy, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.js';
 import { reportUnmapped } from './keywords.js';
+import { readExtraInterfaceAnnounce, type ExtraInterfaceAnnounce } from './garp.js';
 import type { Statement } from './parser.js';
 import {
   emptyPendingFeatures,
@@ -29,6 +30,8 @@ export interface MappedInstance {
   /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
   readonly positions: ReadonlyMap<string, SourcePosition>;
   readonly at: SourcePosition;
+  /** garp_extra_if as written (the mapper resolves its interfaces once every instance is read). */
+  readonly extraInterfaceAnnounce?: ExtraInterfaceAnnounce;
 }
 
 const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process']);
@@ -111,7 +114,16 @@ export function mapInstance(
     ...(useVmac !== undefined ? { useVmac } : {}),
     ...(reader.readPromoteSecondaries(useVmac) ? { promoteSecondaries: true } : {}),
   };
-  return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
+  const extraGarp = reader.get('garp_extra_if');
+  const extra = extraGarp ? readExtraInterfaceAnnounce(extraGarp, 0, diagnostics) : undefined;
+  return {
+    router,
+    vips: vipSpecs([...vips, ...excluded], iface),
+    pending,
+    positions: reader.positions,
+    at: statement,
+    ...(extra ? { extraInterfaceAnnounce: extra } : {}),
+  };
 }
 
 /** The keywords InstanceReader reads by name; readOthers takes every other one. */
@@ -137,6 +149,7 @@ const HANDLED = new Set([
   'no_accept',
   'authentication',
   'promote_secondaries',
+  'garp_extra_if',
 ]);
 
 interface InstanceAddresses {
@@ -170,7 +183,7 @@ class InstanceReader {
   }
 
   /** The statement of `keyword`, noting it as where `field` was set. */
-  private get(keyword: string, field?: string): Statement | undefined {
+  get(keyword: string, field?: string): Statement | undefined {
     const found = this.raw.single.get(keyword);
     if (found && field) this.positions.set(field, found);
     return found;

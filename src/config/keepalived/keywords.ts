@@ -177,7 +177,12 @@ const GLOBAL_DEFS: readonly Row[] = [
     'implemented',
     'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert',
   ],
-  ['vrrp_garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of an instance's addresses", '100'],
+  [
+    'vrrp_garp_extra_if',
+    'implemented',
+    'garp_extra_if for every instance that sets none (at least 1 s)',
+    '100',
+  ],
   [
     'vrrp_lower_prio_no_advert',
     'implemented',
@@ -427,7 +432,12 @@ const VRRP_INSTANCE: readonly Row[] = [
     'ipvl51 192.0.2.9/24',
   ],
   ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
-  ['garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of the instance's addresses", '100'],
+  [
+    'garp_extra_if',
+    'implemented',
+    "while Master, at the first advert after each interval, one GARP/NA for the first address on each other interface of the instance's addresses that is a VMAC of this file (any other interface with `all`); off when there is none",
+    '100',
+  ],
   [
     'down_timer_adverts',
     'implemented',

@@ -10,7 +10,7 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
-import { announceSpacing, readGarpGroups } from './garp.js';
+import { announceSpacing, extraInterfacesOf, readGarpGroups } from './garp.js';
 import type { Statement } from './parser.js';
 import {
   readSyncGroup,
@@ -168,7 +168,7 @@ export function mapKeepalivedStatements(
   }
   reportNoInstance(statements, mainFile, diagnostics);
 
-  const routers: LinuxRouterInput[] = instances.map((i) => i.router);
+  const routers: LinuxRouterInput[] = withExtraInterfaces(instances, globals);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
   const spacing = announceSpacing(globals.announceGaps ?? {}, readGarpGroups(statements, diagnostics));
   return {
@@ -185,6 +185,29 @@ export function mapKeepalivedStatements(
     syncGroups,
     pending: new Map(instances.map((i) => [i.router.name, i.pending])),
   };
+}
+
+/** Each router with its garp_extra_if (or the global vrrp_garp_extra_if) resolved to interfaces. */
+function withExtraInterfaces(instances: readonly MappedInstance[], globals: KeepalivedGlobals): LinuxRouterInput[] {
+  const vmacName = ({ useVmac, vrid }: LinuxRouterInput) =>
+    typeof useVmac === 'string' ? useVmac : useVmac === true ? `vrrp.${vrid}` : undefined;
+  const vmacs = new Set(instances.map((i) => vmacName(i.router)).filter((name): name is string => name !== undefined));
+  return instances.map(({ router, vips, extraInterfaceAnnounce }) => {
+    const extra = extraInterfaceAnnounce ?? globals.extraInterfaceAnnounce;
+    if (extra === undefined || extra.intervalMs === 0) return router;
+    const own = [router.interface, vmacName(router) ?? router.interface];
+    const interfaces = extraInterfacesOf(
+      own,
+      vips.map((vip) => vip.interface),
+      vmacs,
+      extra.all,
+    );
+    if (interfaces.length === 0) return router;
+    return {
+      ...router,
+      announce: { ...router.announce, extraInterfaceIntervalMs: extra.intervalMs, extraInterfaces: interfaces },
+    };
+  });
 }
 
 /** Named definitions (vrrp_track_file, ...) under any of their keywords; a name defined twice is an error. */
