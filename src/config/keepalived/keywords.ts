@@ -177,12 +177,7 @@ const GLOBAL_DEFS: readonly Row[] = [
     'implemented',
     'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert',
   ],
-  [
-    'vrrp_garp_extra_if',
-    'implemented',
-    'garp_extra_if for every instance that sets none (at least 1 s)',
-    '100',
-  ],
+  ['vrrp_garp_extra_if', 'implemented', 'garp_extra_if for every instance that sets none (at least 1 s)', '100'],
   [
     'vrrp_lower_prio_no_advert',
     'implemented',
