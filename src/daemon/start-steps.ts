@@ -10,7 +10,8 @@ import type { RtNetlinkClient } from '../linux/netlink.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
 import { applyProcessScheduling, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
 import type { VmacManager } from '../linux/vmac.js';
-import type { RuntimeLogger } from '../model/logger.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
+import { announcePacer } from '../linux/announce-pacer.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
 import { resolveRouter, type CheckedRouter, type ResolvedRouter } from './check-input.js';
@@ -83,6 +84,13 @@ export async function prepareHost(
   configs: readonly VirtualRouterConfig[],
 ): Promise<Map<string, string[]>> {
   const { logger } = opened;
+  // A paced frame sent after its call returned has no caller to fail to: its failure is logged here
+  // (the process's pacer: the last runtime started logs them).
+  announcePacer.onDeferredError = (iface, address, error) =>
+    logger.warn(
+      { event: 'error', operation: 'announceVips', interface: iface, addresses: [address], error: errorFields(error) },
+      `a paced announcement of ${address} on ${iface} failed`,
+    );
   // A VMAC's socket found no interface before (or one left by a killed run, now replaced): reopen it.
   for (const router of opened.planned) {
     await setUpRouterHost(opened.vmacs, router, logger);
