@@ -92,7 +92,7 @@ interface PreparedAnnouncement {
  * except on a paced interface (announceOnce), where only the first address of each family is sent,
  * once (the pacer sends the rest, a gap apart).
  */
-function announcedByKit(encoded: readonly TakeoverRequest[], count: number): [string[], number][] {
+export function announcedByKit(encoded: readonly TakeoverRequest[], count: number): [string[], number][] {
   const all = encoded.filter((request) => request.announceOnce !== true).map((request) => request.address);
   const groups: [string[], number][] = all.length > 0 ? [[all, count]] : [];
   for (const family of [4, 6]) {

@@ -118,3 +118,25 @@ t.test('a deferred frame that fails is counted and reported, never thrown', asyn
   t.same(reported, ['eth0 192.0.2.1 ENETDOWN']);
   t.equal(pacer.counters().deferredFailed, 1);
 });
+
+t.test('the takeover kit on a paced interface: the first address of each family, once', async (t) => {
+  const { announcedByKit } = await import('../../src/linux/takeover-kit.js');
+  const request = (address: string, announceOnce?: true) => ({
+    address,
+    add: new Uint8Array(),
+    remove: new Uint8Array(),
+    ...(announceOnce ? { announceOnce } : {}),
+  });
+  t.same(announcedByKit([request('192.0.2.1'), request('192.0.2.2')], 5), [[['192.0.2.1', '192.0.2.2'], 5]], 'unpaced');
+  t.same(
+    announcedByKit(
+      [request('192.0.2.1', true), request('192.0.2.2', true), request('2001:db8::1', true), request('2001:db8::2')],
+      5,
+    ),
+    [
+      [['2001:db8::2'], 5],
+      [['192.0.2.1'], 1],
+      [['2001:db8::1'], 1],
+    ],
+  );
+});
