@@ -230,12 +230,16 @@ export class LinuxAddressPort implements AddressPort {
    * when a gap is configured (announce-pacer.ts). A VMAC's gaps are its parent's, as in keepalived.
    */
   async announceVips(iface: string, addresses: readonly string[], count: number): Promise<void> {
-    const unsent = new Set(takeoverKit.claimAnnouncement(iface, addresses, count));
+    const claimed = takeoverKit.claimAnnouncement(iface, addresses, count);
+    // No gaps configured: as before the pacer, every frame at once in one native call.
+    if (this.spacing === undefined) return await this.announce(iface, claimed, count);
+    const unsent = new Set(claimed);
     const sentOnce = new Set(addresses.filter((a) => !unsent.has(a)).map((a) => canonicalAddress(a)?.address ?? a));
     const spacing = this.spacing;
-    const base = spacing === undefined ? iface : baseInterface(iface);
+    const base = baseInterface(iface);
     const gapMs = (family: 4 | 6) => announceGapMs(spacing, base, family);
-    await announcePacer.announce(this.announce, iface, addresses, count, { base, gapMs }, sentOnce);
+    const pacing = { base, gapMs };
+    await announcePacer.announce(this.announce, iface, addresses, count, pacing, sentOnce, takeoverKit.lastFiredAtMs());
   }
 
   /** The gap (ms, 0: none) between two announcements of `family` on `iface` (its parent's if a VMAC). */

@@ -60,8 +60,8 @@ export class AnnouncePacer {
   /**
    * Announces `addresses` on `iface`, `count` frames each, keeping `pacing.gapMs(family)` between
    * frames of a family on `pacing.base` (keepalived's base interface: a VMAC's parent, else `iface`;
-   * 0: no gap, all at once). `sentOnce`: addresses whose first frame already left at this instant
-   * (the takeover kit's).
+   * 0: no gap, all at once). `sentOnce`: addresses whose first frame already left (the takeover
+   * kit's), at `sentAtMs` (performance.now(); default now).
    */
   announce(
     send: SendAnnouncements,
@@ -70,6 +70,7 @@ export class AnnouncePacer {
     count: number,
     pacing: { readonly base: string; readonly gapMs: (family: 4 | 6) => number },
     sentOnce: ReadonlySet<string> = new Set(),
+    sentAtMs?: number,
   ): void | Promise<void> {
     const unpaced: string[] = [];
     const now: string[] = [];
@@ -81,7 +82,8 @@ export class AnnouncePacer {
         unpaced.push(...ofFamily.filter((address) => !sentOnce.has(canonical(address))));
         continue;
       }
-      now.push(...this.plan(send, iface, pacing.base, family, gap, ofFamily, count, sentOnce));
+      const sent = { addresses: sentOnce, atMs: sentAtMs };
+      now.push(...this.plan(send, iface, pacing.base, family, gap, ofFamily, count, sent));
     }
     const sends: (void | Promise<void>)[] = [];
     if (unpaced.length > 0) sends.push(send(iface, unpaced, count));
@@ -103,7 +105,7 @@ export class AnnouncePacer {
     }
   }
 
-  /** Drops everything pending (the runtime stops). */
+  /** Drops everything pending and every lane's time (tests; a process starting afresh). */
   clear(): void {
     for (const lane of this.lanes.values()) {
       if (lane.timer !== undefined) clearTimeout(lane.timer);
@@ -122,7 +124,7 @@ export class AnnouncePacer {
     gap: number,
     addresses: readonly string[],
     count: number,
-    sentOnce: ReadonlySet<string>,
+    sentOnce: { readonly addresses: ReadonlySet<string>; readonly atMs: number | undefined },
   ): string[] {
     const key = `${base} ${family}`;
     let lane = this.lanes.get(key);
@@ -137,8 +139,9 @@ export class AnnouncePacer {
     for (let round = 0; round < count; round++) {
       for (const text of addresses) {
         const address = canonical(text);
-        if (round === 0 && sentOnce.has(address)) {
-          lane.nextAtMs = nowMs + gap;
+        if (round === 0 && sentOnce.addresses.has(address)) {
+          const sentAt = sentOnce.atMs !== undefined && sentOnce.atMs <= nowMs ? sentOnce.atMs : nowMs;
+          lane.nextAtMs = sentAt + gap;
         } else if (lane.nextAtMs !== undefined && nowMs < lane.nextAtMs) {
           if (owed.has(address) || lane.pending.has(address)) this.counts.folded++;
           owed.add(address);

@@ -118,6 +118,8 @@ export class TakeoverKit {
   private announced = new Map<string, Set<string>>();
   private clearAnnounced: NodeJS.Immediate | undefined;
   private counts = { fired: 0, addsClaimed: 0, framesSent: 0, rolledBack: 0 };
+  /** performance.now() when the last firing was collected: just after its frames left. */
+  private firedAtMs = Number.NaN;
 
   /** `owner` takes the kit unless another holds it; false then (that owner's takeovers keep it). */
   take(owner: object, encoder: TakeoverRequestEncoder, onRolledBack?: RollbackListener): boolean {
@@ -186,6 +188,7 @@ export class TakeoverKit {
     this.armedTimer = 0;
     this.preparedKey = undefined;
     if (report === undefined) return;
+    this.firedAtMs = performance.now();
     this.counts.fired++;
     this.fired = { requests: this.prepared, results: [...report.results], claimed: report.results.map(() => false) };
     this.noteAnnounced(report);
@@ -211,6 +214,11 @@ export class TakeoverKit {
       if (result === 0 || result === EEXIST) this.counts.addsClaimed++;
     });
     return claims;
+  }
+
+  /** When the kit's last frames left (as near as JavaScript saw it), for the pacer's next gap. */
+  lastFiredAtMs(): number {
+    return this.firedAtMs;
   }
 
   /** The engine's announceVips: those of `addresses` the kit has not announced `count` times already. */

@@ -80,6 +80,16 @@ t.test('the kit sent the first frame: the burst continues a gap later', async (t
   t.ok(sent[0]!.atMs >= GAP - 1);
 });
 
+t.test('the gap runs from when the kit sent its frame, not from the call', async (t) => {
+  const pacer = new AnnouncePacer();
+  const { sent, send } = recorder();
+  const kitSentAt = performance.now() - GAP / 2;
+  pacer.announce(send, 'eth0', ['192.0.2.1'], 5, gaps(GAP), new Set(['192.0.2.1']), kitSentAt);
+  await sleep(GAP * 10);
+  t.equal(sent.length, 1);
+  t.ok(sent[0]!.atMs < GAP - 5, `half a gap after the call (${sent[0]!.atMs.toFixed(1)} ms)`);
+});
+
 t.test('one lane per interface and family, shared by routers; removed addresses are dropped', async (t) => {
   const pacer = new AnnouncePacer();
   const { sent, send } = recorder();
