@@ -25,9 +25,6 @@ import {
 import { planVmac, vmacNames } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
-/** What applies to the whole process, read at start only (a reload that changes it needs a restart). */
-export type ProcessSettings = Pick<LinuxEngineInput, 'scheduling' | 'receiveBuffers' | 'nftables'>;
-
 /** One vrrp_instance: its router and the VipSpecs of its VIPs and excluded addresses. */
 export interface InstanceInput {
   readonly name: string;
@@ -76,7 +73,7 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     if (first !== undefined)
       throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
     names.set(router.name, index);
-    const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, ...rest } = router;
+    const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, promoteSecondaries: _promote, ...rest } = router;
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
     const config = buildRouterConfig(
@@ -123,10 +120,21 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   }));
 }
 
+/** The runtime's settings that belong to no instance (global_defs, garp_group). */
+export type RuntimeSettings = Pick<LinuxEngineInput, 'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables'>;
+
 /** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
-export function engineInput(instances: readonly InstanceInput[]): LinuxEngineInput {
+export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  return { routers: instances.map((instance) => instance.router), ...(vips.length > 0 ? { vips } : {}) };
+  const { scheduling, announceSpacing, receiveBuffers, nftables } = settings;
+  return {
+    routers: instances.map((instance) => instance.router),
+    ...(vips.length > 0 ? { vips } : {}),
+    ...(scheduling ? { scheduling } : {}),
+    ...(announceSpacing ? { announceSpacing } : {}),
+    ...(receiveBuffers ? { receiveBuffers } : {}),
+    ...(nftables ? { nftables } : {}),
+  };
 }
 
 /** One instance's share of the runtime's counters: its router, and the interface it runs on. */
@@ -242,7 +250,7 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan, settings: ProcessSettings = {}): Promise<void> {
+  startAll(instances: readonly InstanceInput[], health?: HealthPlan, settings?: RuntimeSettings): Promise<void> {
     this.starting = this.start(instances, health, settings);
     return this.starting;
   }
@@ -250,12 +258,12 @@ export class InstanceSet {
   private async start(
     instances: readonly InstanceInput[],
     health: HealthPlan | undefined,
-    settings: ProcessSettings,
+    settings: RuntimeSettings | undefined,
   ): Promise<void> {
     // Health starts before the engine: notify scripts see the startup transitions as they happen, and
     // a check that fails from the start (init_fail) is what its router starts with.
     const runtime = await startLinuxEngine(
-      { ...engineInput(instances), logger: this.logger, ...settings },
+      { ...engineInput(instances, settings), logger: this.logger },
       {
         beforeStart: (handle) => {
           this.runtime = handle;
@@ -287,9 +295,9 @@ export class InstanceSet {
    * it. Rejects with ConfigError (nothing changed) if the runtime finds a mistake the offline checks
    * could not.
    */
-  async reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
+  async reload(next: readonly InstanceInput[], health?: HealthPlan, settings?: RuntimeSettings): Promise<ReloadResult> {
     const runtime = this.requireRuntime();
-    const result = await runtime.apply(engineInput(next), {
+    const result = await runtime.apply(engineInput(next, settings), {
       afterApply: (applied) => {
         if (health !== undefined) this.runHealth(health, runtime);
         this.recordApplied(next, applied, runtime);

@@ -18,6 +18,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'splitBrain',
   'receiveBuffers',
   'nftables',
+  'announceSpacing',
   'health',
 ];
 

@@ -312,12 +312,7 @@ class Vrrpd {
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
     try {
-      const { scheduling, receiveBuffers, nftables } = loaded.input;
-      await this.instances.startAll(loaded.instances, loaded.health, {
-        ...(scheduling ? { scheduling } : {}),
-        ...(receiveBuffers ? { receiveBuffers } : {}),
-        ...(nftables ? { nftables } : {}),
-      });
+      await this.instances.startAll(loaded.instances, loaded.health, loaded.input);
     } catch (error) {
       const config = error instanceof ConfigError;
       this.startFailed(error, config ? 'configuration error' : 'cannot start');
@@ -430,7 +425,7 @@ class Vrrpd {
   private async apply(next: LoadedConfig): Promise<void> {
     let result: ReloadResult;
     try {
-      result = await this.instances.reload(next.instances, next.health);
+      result = await this.instances.reload(next.instances, next.health, next.input);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.

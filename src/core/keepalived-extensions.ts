@@ -2,7 +2,26 @@
 // the preempt rules of `state MASTER` / nopreempt / preempt_delay, track weights, and the hold-off of
 // re-announcements to a router advertising lower (garp_lower_prio_*). Pure functions and plain state.
 
+import { addressInterface } from './address-placement.js';
 import type { VirtualRouterConfig } from './types.js';
+
+/**
+ * keepalived garp_extra_if (vrrp.c vrrp_send_vmac_update): the first of `owned` on each of the
+ * extra interfaces, in address order, one address per interface.
+ */
+export function extraInterfaceAddresses(config: VirtualRouterConfig, owned: readonly string[]): string[] {
+  const wanted = new Set(config.announce.extraInterfaces ?? []);
+  wanted.delete(config.interface);
+  const done = new Set<string>();
+  const picked: string[] = [];
+  for (const address of owned) {
+    const iface = addressInterface(config, address);
+    if (iface === undefined || !wanted.has(iface) || done.has(iface)) continue;
+    done.add(iface);
+    picked.push(address);
+  }
+  return picked;
+}
 
 export const OWNER_PRIORITY = 255;
 export const LOWEST_PRIORITY = 1;

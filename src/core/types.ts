@@ -31,6 +31,13 @@ export interface AnnounceConfig {
   readonly lowerPriorityRepeat: number;
   /** Delay of the second burst after such a re-announcement (keepalived vrrp_garp_lower_prio_delay). */
   readonly lowerPrioritySecondBurstDelayMs: number;
+  /**
+   * keepalived garp_extra_if: while Master, at the first advert after each such interval, one
+   * GARP / NA for the first address on each of `extraInterfaces`; 0 or left out: off.
+   */
+  readonly extraInterfaceIntervalMs?: number;
+  /** The interfaces, other than the router's own, that garp_extra_if announces on. */
+  readonly extraInterfaces?: readonly string[];
 }
 
 export type AuthConfig =

@@ -55,6 +55,7 @@ import {
 } from './types.js';
 import { ownedAddresses as ownedAddressesOf, placement } from './address-placement.js';
 import {
+  extraInterfaceAddresses,
   LOWEST_PRIORITY,
   LowerPriorityReannounce,
   OWNER_PRIORITY,
@@ -110,6 +111,8 @@ export class VirtualRouter {
   private readonly timers = new TimerTable();
   /** Messages per address in the pending second GARP/NA burst (the 'secondBurst' timer). */
   private secondBurstCount = 0;
+  /** keepalived garp_extra_if: the first advert after this time (ms) announces on the extra interfaces. */
+  private extraInterfacesAtMs = Number.NaN;
   /** Master: the routers heard advertising lower, for the re-announcement hold-off. */
   private readonly lowerPriority = new LowerPriorityReannounce();
   /** keepalived extension vrrp_startup_delay (issue 13): a Backup's down timer counts from here. */
@@ -424,6 +427,7 @@ export class VirtualRouter {
     if (this.timers.due(Timer.adver, nowMs)) {
       actions.push(this.advertAction(this.currentEffectivePriority));
       this.timers.set(Timer.adver, nowMs + advertIntervalMs(this.config.advertIntervalCs));
+      this.extraInterfaceAnnounce(nowMs, actions);
     }
     this.announceTimers(nowMs, actions);
   }
@@ -513,6 +517,19 @@ export class VirtualRouter {
     }
     if (announce.refreshRepeat > 0 && announce.refreshIntervalMs > 0)
       this.timers.set(Timer.announceRefresh, nowMs + announce.refreshIntervalMs);
+    this.extraInterfacesAtMs = nowMs + (announce.extraInterfaceIntervalMs || Number.NaN);
+  }
+
+  /**
+   * keepalived extension (garp_extra_if): checked at each periodic advert, as keepalived checks it
+   * in vrrp_state_master_tx, so it follows the interval rounded up to the next advert.
+   */
+  private extraInterfaceAnnounce(nowMs: number, actions: RouterAction[]): void {
+    const intervalMs = this.config.announce.extraInterfaceIntervalMs ?? 0;
+    if (intervalMs <= 0 || !(nowMs > this.extraInterfacesAtMs)) return;
+    this.extraInterfacesAtMs = nowMs + intervalMs;
+    const addresses = extraInterfaceAddresses(this.config, this.ownedAddresses);
+    if (addresses.length > 0) actions.push({ kind: 'announceVips', addresses, count: 1 });
   }
 
   /** Backup's entry action (RFC 9568 6.4.1): the Master_Down_Timer at a full Master_Down_Interval. */

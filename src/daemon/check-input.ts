@@ -19,6 +19,7 @@ import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
+import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -57,6 +58,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   vmacXmitBase: true,
   routerAdverts: true,
   receiveBufferBytes: true,
+  promoteSecondaries: true,
 };
 const INPUT_FIELDS: readonly string[] = [
   'routers',
@@ -66,6 +68,7 @@ const INPUT_FIELDS: readonly string[] = [
   'splitBrain',
   'receiveBuffers',
   'nftables',
+  'announceSpacing',
 ];
 const VIP_FIELDS: readonly string[] = [
   'interface',
@@ -95,6 +98,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
   if (input.receiveBuffers !== undefined) checkReceiveBufferPolicy(input.receiveBuffers);
   if (input.nftables !== undefined) checkNftables(input.nftables);
+  if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }
@@ -306,6 +310,7 @@ export interface CheckedInput {
   readonly routers: readonly CheckedRouter[];
   /** With a VMAC router's VipSpecs moved to its VMAC. */
   readonly vips: readonly LinuxVipSpec[];
+  readonly announceSpacing: AnnounceSpacing | undefined;
 }
 
 function familyHint(router: LinuxRouterInput): IpFamily {
@@ -339,7 +344,12 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const addressVmacs = planAddressVmacs(input.routers, input.vips ?? [], names, familyHint);
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
-    const { useVmac, vmacXmitBase } = router;
+    const { useVmac, vmacXmitBase, promoteSecondaries } = router;
+    if (promoteSecondaries !== undefined && typeof promoteSecondaries !== 'boolean')
+      throw new ConfigError(
+        `${where}.promoteSecondaries`,
+        `must be true or false, got ${JSON.stringify(promoteSecondaries)}`,
+      );
     const routerInput = coreFields(router);
     const addressInterfaces = { ...placements[index]!, ...addressVmacs.placements[index]! };
     const extraVmacs = addressVmacs.plans[index]!;
@@ -358,7 +368,7 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   checkVmacNames([...vmacs, ...addressVmacs.plans.flat()]);
   const vips = addressVmacs.vips.map((vip) => onVmac(vip, configs, vmacs));
   checkRouterSet(configs, vips);
-  return { routers, vips };
+  return { routers, vips, announceSpacing: input.announceSpacing };
 }
 
 /** Every VMAC a router needs: its own, then those of its addresses. */
@@ -376,8 +386,16 @@ export interface ResolvedRouter extends CheckedRouter {
 }
 
 /** A router without the fields only the Linux runtime reads (the core's buildRouterConfig refuses them). */
-function coreFields(router: LinuxRouterInput): Omit<LinuxRouterInput, 'useVmac' | 'vmacXmitBase' | 'routerAdverts'> {
-  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, routerAdverts: _routerAdverts, ...core } = router;
+function coreFields(
+  router: LinuxRouterInput,
+): Omit<LinuxRouterInput, 'useVmac' | 'vmacXmitBase' | 'routerAdverts' | 'promoteSecondaries'> {
+  const {
+    useVmac: _useVmac,
+    vmacXmitBase: _vmacXmitBase,
+    routerAdverts: _routerAdverts,
+    promoteSecondaries: _promote,
+    ...core
+  } = router;
   return core;
 }
 

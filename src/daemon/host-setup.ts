@@ -10,7 +10,7 @@ import type { LinuxAddressPort } from '../linux/addresses.js';
 import type { PacketPortError } from '../linux/packet-port.js';
 import type { VmacManager, VmacPlan } from '../linux/vmac.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
-import type { ResolvedRouter } from './check-input.js';
+import { vmacsOf, type ResolvedRouter } from './check-input.js';
 import type { ApplyResult } from './handle.js';
 import { hasCode } from '../errors.js';
 
@@ -99,6 +99,57 @@ export async function closeFirewall(firewall: AcceptModeFirewall, logger: Runtim
       { event: 'error', operation: 'removeAcceptModeTable', error: errorFields(error) },
       `could not remove the accept-mode tables ${firewall.settings.table}`,
     );
+  }
+}
+
+/**
+ * What a router needs of the host before it starts: its VMAC, or promote_secondaries on its interface
+ * (keepalived's; a failure there is logged, the router still starts, as keepalived's would).
+ */
+export async function setUpRouterHost(
+  vmacs: VmacManager,
+  router: ResolvedRouter,
+  logger: RuntimeLogger,
+): Promise<void> {
+  for (const plan of vmacsOf(router)) await vmacs.create(plan);
+  // keepalived ignores promote_secondaries with use_vmac (the reader warns).
+  if (router.vmac !== undefined || router.input.promoteSecondaries !== true) return;
+  const { name } = router.input;
+  const iface = router.config.interface;
+  try {
+    if (vmacs.promoted.acquire(name, iface))
+      logger.info(
+        { event: 'promoteSecondaries', router: name, interface: iface, value: 1 },
+        `${name}: promote_secondaries on for ${iface}`,
+      );
+  } catch (error) {
+    logger.warn(
+      { event: 'error', operation: 'promoteSecondaries', router: name, interface: iface, error: errorFields(error) },
+      `${name}: could not turn promote_secondaries on for ${iface}`,
+    );
+  }
+}
+
+/** Undoes setUpRouterHost for routers that stop or leave: VMACs removed, promote_secondaries restored. */
+export async function releaseRouterHosts(
+  vmacs: VmacManager,
+  routers: readonly ResolvedRouter[],
+  logger: RuntimeLogger,
+): Promise<void> {
+  await removeVmacs(vmacs, routers.flatMap(vmacsOf), logger);
+  for (const { input } of routers) {
+    try {
+      for (const iface of vmacs.promoted.release(input.name))
+        logger.info(
+          { event: 'promoteSecondaries', interface: iface, value: 0 },
+          `promote_secondaries restored (off) for ${iface}`,
+        );
+    } catch (error) {
+      logger.error(
+        { event: 'error', operation: 'promoteSecondaries', router: input.name, error: errorFields(error) },
+        `${input.name}: could not restore promote_secondaries`,
+      );
+    }
   }
 }
 

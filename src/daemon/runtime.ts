@@ -49,12 +49,13 @@ import {
   placements,
   logOwnPeerDropped,
   logStarted,
+  releaseRouterHosts,
   removeLeftovers,
-  removeVmacs,
+  setUpRouterHost,
 } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
 import { untrackedVips, VipGuard, vipPrefixLengths } from './vip-guard.js';
-import { VmacManager, type VmacPlan } from '../linux/vmac.js';
+import { VmacManager } from '../linux/vmac.js';
 import { linuxRouterAdvertIo } from '../linux/router-advert-send.js';
 import { RouterAdvertiser, routerAdvertPlans } from './router-adverts.js';
 import { LinuxClaimWatch } from '../linux/claim-watch.js';
@@ -266,7 +267,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       this.watcher.close();
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
-      await removeVmacs(this.vmacs, this.vmacPlans(), this.logger);
+      await releaseRouterHosts(this.vmacs, [...this.entries.values()], this.logger);
       this.macvlans.close();
       this.client.close();
       this.engineLog.close();
@@ -281,6 +282,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     // Nothing on the host has changed yet: a VipSpec mistake is still a ConfigError that changes nothing.
     const addressPort = new LinuxAddressPort({
       announce: announceVips,
+      announceSpacing: checked.announceSpacing,
       vips: withPrevious(checked.vips, this.vips),
       client: this.client,
       firewall: this.firewall,
@@ -337,9 +339,9 @@ class LinuxRuntime implements LinuxEngineHandle {
   /** Releases routers (a Master sends its priority-0 advert and removes its VIPs) and removes their VMACs. */
   private async release(names: readonly string[]): Promise<void> {
     await Promise.all(names.map((name) => this.engine.removeRouter(name, { release: true })));
-    const vmacs = names.flatMap((name) => vmacsOf(this.entries.get(name)!));
+    const released = names.map((name) => this.entries.get(name)!);
     for (const name of names) this.entries.delete(name);
-    await removeVmacs(this.vmacs, vmacs, this.logger);
+    await releaseRouterHosts(this.vmacs, released, this.logger);
   }
 
   /** New settings in place, state kept; returns the names done, a failure is added to `failed`. */
@@ -368,7 +370,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     const starting: ResolvedRouter[] = [];
     for (const router of routers) {
       try {
-        for (const plan of vmacsOf(router)) await this.vmacs.create(plan);
+        await setUpRouterHost(this.vmacs, router, this.logger);
         starting.push(router);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
@@ -388,7 +390,7 @@ class LinuxRuntime implements LinuxEngineHandle {
         started.push(router.input.name);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
-        await removeVmacs(this.vmacs, vmacsOf(router), this.logger);
+        await releaseRouterHosts(this.vmacs, [router], this.logger);
       }
     }
     return started;
@@ -421,10 +423,6 @@ class LinuxRuntime implements LinuxEngineHandle {
         ...(this.engine.routerConfig(entry.input.name) ?? entry.config),
         interface: entry.vmac?.parent ?? entry.config.interface,
       }));
-  }
-
-  private vmacPlans(): VmacPlan[] {
-    return [...this.entries.values()].flatMap(vmacsOf);
   }
 
   private recheckSources(): Promise<void> {
@@ -473,7 +471,7 @@ export async function startLinuxEngine(
     macvlans,
     vmacs: new VmacManager(macvlans, logger, client),
     firewall: new AcceptModeFirewall(input.nftables),
-    plannedVmacs: [],
+    planned: [],
     addressPort: undefined,
     watcher: undefined,
     packets: undefined,
@@ -494,14 +492,14 @@ async function startOn(
 ): Promise<LinuxEngineHandle> {
   const { signal } = options;
   const { logger, client, firewall } = opened;
-  const checked = checkInput(input);
-  const routers = await resolveRouters(checked.routers, client, logger);
+  const { routers: candidates, vips, announceSpacing } = checkInput(input);
+  const routers = await resolveRouters(candidates, client, logger);
   signal?.throwIfAborted();
   const configs = routers.map((r) => r.config);
   // Before any socket or router: a refusal (no CAP_SYS_NICE, ...) is a start error with nothing changed.
   const applied = scheduleMainThread(input, logger);
-  opened.plannedVmacs = routers.flatMap(vmacsOf);
-  const addressPort = new LinuxAddressPort({ announce: announceVips, vips: checked.vips, client, firewall });
+  opened.planned = routers;
+  const addressPort = new LinuxAddressPort({ announce: announceVips, vips, announceSpacing, client, firewall });
   opened.addressPort = addressPort;
 
   // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
@@ -522,9 +520,9 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips: checked.vips, splitBrain: input.splitBrain });
+  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   await runtime.start(options.beforeStart);
-  logStarted(logger, configs, opened.plannedVmacs);
+  logStarted(logger, configs, routers.flatMap(vmacsOf));
   if (applied !== undefined) armRealtimeLimit(applied, logger);
   if (signal !== undefined) stopOnAbort(runtime, signal, logger);
   return runtime;

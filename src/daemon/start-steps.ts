@@ -9,8 +9,9 @@ import type { MacvlanClient } from '../linux/macvlan.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
 import { applyProcessScheduling, describeScheduling, type AppliedScheduling } from '../linux/scheduling.js';
-import type { VmacManager, VmacPlan } from '../linux/vmac.js';
-import type { RuntimeLogger } from '../model/logger.js';
+import type { VmacManager } from '../linux/vmac.js';
+import { errorFields, type RuntimeLogger } from '../model/logger.js';
+import { announcePacer } from '../linux/announce-pacer.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { isDefaultScheduling } from '../model/scheduling.js';
 import { resolveRouter, type CheckedRouter, type ResolvedRouter } from './check-input.js';
@@ -19,8 +20,9 @@ import {
   closeFirewall,
   logOwnPeerDropped,
   prepareFirewall,
+  releaseRouterHosts,
   removeLeftovers,
-  removeVmacs,
+  setUpRouterHost,
 } from './host-setup.js';
 
 /** What a start has opened so far: a failure closes exactly that (closeOpened). */
@@ -30,7 +32,8 @@ export interface OpenedAtStart {
   readonly macvlans: MacvlanClient;
   readonly vmacs: VmacManager;
   readonly firewall: AcceptModeFirewall;
-  plannedVmacs: VmacPlan[];
+  /** The routers of the start, whose host setup (VMAC, promote_secondaries) a failure undoes. */
+  planned: readonly ResolvedRouter[];
   addressPort: LinuxAddressPort | undefined;
   watcher: LinkWatcher | undefined;
   packets: LinuxPacketPort | undefined;
@@ -42,7 +45,7 @@ export async function closeOpened(opened: OpenedAtStart): Promise<void> {
   opened.watcher?.close();
   opened.addressPort?.close();
   await closeFirewall(opened.firewall, opened.logger);
-  await removeVmacs(opened.vmacs, opened.plannedVmacs, opened.logger);
+  await releaseRouterHosts(opened.vmacs, opened.planned, opened.logger);
   opened.macvlans.close();
   opened.client.close();
 }
@@ -81,10 +84,17 @@ export async function prepareHost(
   configs: readonly VirtualRouterConfig[],
 ): Promise<Map<string, string[]>> {
   const { logger } = opened;
+  // A paced frame sent after its call returned has no caller to fail to: its failure is logged here
+  // (the process's pacer: the last runtime started logs them).
+  announcePacer.onDeferredError = (iface, address, error) =>
+    logger.warn(
+      { event: 'error', operation: 'announceVips', interface: iface, addresses: [address], error: errorFields(error) },
+      `a paced announcement of ${address} on ${iface} failed`,
+    );
   // A VMAC's socket found no interface before (or one left by a killed run, now replaced): reopen it.
-  for (const plan of opened.plannedVmacs) {
-    await opened.vmacs.create(plan);
-    packets.reopen(plan.name, false);
+  for (const router of opened.planned) {
+    await setUpRouterHost(opened.vmacs, router, logger);
+    if (router.vmac !== undefined) packets.reopen(router.vmac.name, false);
   }
   const vipsByInterface = byInterface(configs);
   for (const [iface, addresses] of vipsByInterface) await removeLeftovers(addressPort, iface, addresses, logger);

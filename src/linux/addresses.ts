@@ -15,6 +15,9 @@ import type { AcceptModeFirewall } from './accept-mode-firewall.js';
 import type { IpFamily } from '../wire/types.js';
 import { loadNative } from './native.js';
 import { takeoverKit, type TakeoverRequest } from './takeover-kit.js';
+import { announcePacer } from './announce-pacer.js';
+import { announceGapMs, type AnnounceSpacing } from '../model/announce-spacing.js';
+import { baseInterface } from './links.js';
 import {
   addAddressMessage,
   deleteAddressMessage,
@@ -41,6 +44,8 @@ export interface LinuxAddressPortOptions {
   readonly client?: RtNetlinkClient;
   /** Drops traffic to the VIPs of routers without accept mode; without it acceptMode false is not enforced. */
   readonly firewall?: AcceptModeFirewall;
+  /** Gaps between announcements on an interface (keepalived vrrp_garp_interval, garp_group); none by default. */
+  readonly announceSpacing?: AnnounceSpacing | undefined;
 }
 
 /** One address that could not be added or removed. */
@@ -144,9 +149,11 @@ export class LinuxAddressPort implements AddressPort {
   private readonly ownsClient: boolean;
   private readonly vips = new Map<string, ResolvedVip>();
   private readonly firewall: AcceptModeFirewall | undefined;
+  private readonly spacing: AnnounceSpacing | undefined;
 
   constructor(options: LinuxAddressPortOptions) {
     this.announce = options.announce;
+    this.spacing = options.announceSpacing;
     this.firewall = options.firewall;
     this.client = options.client ?? new RtNetlinkClient();
     this.ownsClient = options.client === undefined;
@@ -213,14 +220,33 @@ export class LinuxAddressPort implements AddressPort {
 
   /** Removing from an interface that no longer exists succeeds: its addresses went with it. */
   async removeVips(iface: string, addresses: readonly string[]): Promise<void> {
+    announcePacer.forget(baseInterface(iface), addresses);
     await this.forEachVip('removeVips', iface, addresses, async (spec) => {
       await this.client.deleteAddress(spec);
       await this.firewall?.unblock(spec.address, { iface });
     });
   }
 
+  /**
+   * `count` frames per address, minus what the takeover kit sent at this expiry, paced per interface
+   * when a gap is configured (announce-pacer.ts). A VMAC's gaps are its parent's, as in keepalived.
+   */
   async announceVips(iface: string, addresses: readonly string[], count: number): Promise<void> {
-    await this.announce(iface, takeoverKit.claimAnnouncement(iface, addresses, count), count);
+    const claimed = takeoverKit.claimAnnouncement(iface, addresses, count);
+    // No gaps configured: as before the pacer, every frame at once in one native call.
+    if (this.spacing === undefined) return await this.announce(iface, claimed, count);
+    const unsent = new Set(claimed);
+    const sentOnce = new Set(addresses.filter((a) => !unsent.has(a)).map((a) => canonicalAddress(a)?.address ?? a));
+    const spacing = this.spacing;
+    const base = baseInterface(iface);
+    const gapMs = (family: 4 | 6) => announceGapMs(spacing, base, family);
+    const pacing = { base, gapMs };
+    await announcePacer.announce(this.announce, iface, addresses, count, pacing, sentOnce, takeoverKit.lastFiredAtMs());
+  }
+
+  /** The gap (ms, 0: none) between two announcements of `family` on `iface` (its parent's if a VMAC). */
+  announceGapMs(iface: string, family: 4 | 6): number {
+    return this.spacing === undefined ? 0 : announceGapMs(this.spacing, baseInterface(iface), family);
   }
 
   /**
@@ -241,7 +267,13 @@ export class LinuxAddressPort implements AddressPort {
       const resolved = this.resolve(iface, text);
       if (resolved === undefined) continue;
       const spec: AddressSpec = { ...resolved, ifindex, noDad: resolved.family === 6 };
-      requests.push({ address: spec.address, add: addAddressMessage(spec), remove: deleteAddressMessage(spec) });
+      const paced = this.announceGapMs(iface, resolved.family) > 0;
+      requests.push({
+        address: spec.address,
+        add: addAddressMessage(spec),
+        remove: deleteAddressMessage(spec),
+        ...(paced ? { announceOnce: true } : {}),
+      });
     }
     return requests;
   }

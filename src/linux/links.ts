@@ -3,6 +3,7 @@
 // address added/removed events. The notification socket is the addon's (read on the main thread when
 // libuv finds it readable); after an overflow the watcher re-reads link state (LinkEventsFollower).
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { EventEmitter } from 'eventemitter3';
 import { LinkEventsFollower, type LinkEventsMessage } from './link-events-follower.js';
 import {
@@ -20,6 +21,22 @@ import { codedError } from '../errors.js';
  */
 export function isLinkUsable(info: InterfaceInfo): boolean {
   return info.adminUp && info.running;
+}
+
+/**
+ * A VMAC's parent (keepalived's base interface: a stacked interface with a VRRP virtual MAC, read from
+ * sysfs's `lower_<name>` link); any other interface is its own base, a VLAN included, as in keepalived.
+ */
+export function baseInterface(iface: string): string {
+  if (iface.includes('/') || iface === '.' || iface === '..') return iface;
+  try {
+    const mac = readFileSync(`/sys/class/net/${iface}/address`, 'utf8').trim().toLowerCase();
+    if (!/^00:00:5e:00:0[12]:/.test(mac)) return iface;
+    const lower = readdirSync(`/sys/class/net/${iface}`).filter((entry) => entry.startsWith('lower_'));
+    return lower.length === 1 ? lower[0]!.slice('lower_'.length) : iface;
+  } catch {
+    return iface;
+  }
 }
 
 /** Interface details by name; rejects with code ENODEV when there is no such interface. */

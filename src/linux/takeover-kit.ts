@@ -20,6 +20,11 @@ export interface TakeoverRequest {
   readonly address: string;
   readonly add: Uint8Array;
   readonly remove: Uint8Array;
+  /**
+   * Announcements on its interface are paced (announce-pacer.ts): the kit sends one frame, for the
+   * first such address of its family only, as keepalived does; the rest of the burst follows a gap later.
+   */
+  readonly announceOnce?: boolean;
 }
 
 /** The address port's encoder; undefined when the kit must not add on that interface (a firewall step first). */
@@ -76,9 +81,25 @@ function announcementKey(iface: string, count: number): string {
 interface PreparedAnnouncement {
   readonly interface: string;
   readonly addresses: readonly string[];
+  /** The engine's count, which its announceVips claims with (the kit may send fewer: announceOnce). */
   readonly count: number;
   /** Per address, the index of its add request. */
   readonly requests: readonly number[];
+}
+
+/**
+ * What the kit announces of one work item, with how many frames each: every address `count` times,
+ * except on a paced interface (announceOnce), where only the first address of each family is sent,
+ * once (the pacer sends the rest, a gap apart).
+ */
+export function announcedByKit(encoded: readonly TakeoverRequest[], count: number): [string[], number][] {
+  const all = encoded.filter((request) => request.announceOnce !== true).map((request) => request.address);
+  const groups: [string[], number][] = all.length > 0 ? [[all, count]] : [];
+  for (const family of [4, 6]) {
+    const first = encoded.find((r) => r.announceOnce === true && r.address.includes(':') === (family === 6));
+    if (first !== undefined) groups.push([[first.address], 1]);
+  }
+  return groups;
 }
 
 export class TakeoverKit {
@@ -97,6 +118,8 @@ export class TakeoverKit {
   private announced = new Map<string, Set<string>>();
   private clearAnnounced: NodeJS.Immediate | undefined;
   private counts = { fired: 0, addsClaimed: 0, framesSent: 0, rolledBack: 0 };
+  /** performance.now() when the last firing was collected: just after its frames left. */
+  private firedAtMs = Number.NaN;
 
   /** `owner` takes the kit unless another holds it; false then (that owner's takeovers keep it). */
   take(owner: object, encoder: TakeoverRequestEncoder, onRolledBack?: RollbackListener): boolean {
@@ -165,6 +188,7 @@ export class TakeoverKit {
     this.armedTimer = 0;
     this.preparedKey = undefined;
     if (report === undefined) return;
+    this.firedAtMs = performance.now();
     this.counts.fired++;
     this.fired = { requests: this.prepared, results: [...report.results], claimed: report.results.map(() => false) };
     this.noteAnnounced(report);
@@ -190,6 +214,11 @@ export class TakeoverKit {
       if (result === 0 || result === EEXIST) this.counts.addsClaimed++;
     });
     return claims;
+  }
+
+  /** When the kit's last frames left (as near as JavaScript saw it), for the pacer's next gap. */
+  lastFiredAtMs(): number {
+    return this.firedAtMs;
   }
 
   /** The engine's announceVips: those of `addresses` the kit has not announced `count` times already. */
@@ -243,22 +272,23 @@ export class TakeoverKit {
         prepared.push({ interface: item.interface, address: request.address });
       }
       if (item.announceCount === 0 || encoded.length === 0) continue;
-      const addresses = encoded.map((request) => request.address);
-      const router = addresses.some((address) => address.includes(':')) ? ipv6Forwarding(item.interface) : undefined;
-      const indexes = addresses.map((address) => indexOf.get(address)!);
-      announcements.push({
-        interface: item.interface,
-        addresses,
-        count: item.announceCount,
-        requests: indexes,
-        ...(router === undefined ? {} : { router }),
-      });
-      this.preparedAnnouncements.push({
-        interface: item.interface,
-        addresses,
-        count: item.announceCount,
-        requests: indexes,
-      });
+      for (const [addresses, count] of announcedByKit(encoded, item.announceCount)) {
+        const router = addresses.some((address) => address.includes(':')) ? ipv6Forwarding(item.interface) : undefined;
+        const indexes = addresses.map((address) => indexOf.get(address)!);
+        announcements.push({
+          interface: item.interface,
+          addresses,
+          count,
+          requests: indexes,
+          ...(router === undefined ? {} : { router }),
+        });
+        this.preparedAnnouncements.push({
+          interface: item.interface,
+          addresses,
+          count: item.announceCount,
+          requests: indexes,
+        });
+      }
     }
     this.prepared = prepared;
     return { requests, announcements };
@@ -276,7 +306,8 @@ export class TakeoverKit {
         const result = report.results[announcement.requests[i]!];
         if (!failed.has(i) && (result === 0 || result === EEXIST)) done.add(address);
       });
-      if (done.size > 0) this.announced.set(announcementKey(announcement.interface, announcement.count), done);
+      const key = announcementKey(announcement.interface, announcement.count);
+      if (done.size > 0) this.announced.set(key, new Set([...(this.announced.get(key) ?? []), ...done]));
     });
     // The engine's announcement follows its add within this expiry's microtasks; a claim left after
     // that (the router left Master first) must not swallow a later, real announcement.

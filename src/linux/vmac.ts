@@ -32,6 +32,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { addressInterface, ownedAddresses } from '../core/address-placement.js';
 import type { VirtualRouterConfig } from '../core/types.js';
+import { PromoteSecondaries } from './promote-secondaries.js';
 import { ConfigError } from '../model/config-error.js';
 import { generatedVmacName } from '../model/vmac-name.js';
 import type { IpFamily } from '../wire/types.js';
@@ -222,8 +223,12 @@ function vmacError(code: string, message: string): CodedError {
   return codedError(code, `${code}: ${message}`);
 }
 
-/** Creates and removes the VMACs of one runtime, and the parent settings they need. */
+/**
+ * Creates and removes the VMACs of one runtime, and the parent settings they need; holds the
+ * promote_secondaries its routers without a VMAC asked for (promote-secondaries.ts).
+ */
 export class VmacManager {
+  readonly promoted = new PromoteSecondaries();
   private readonly client: MacvlanClient;
   private readonly addresses: RtNetlinkClient;
   private readonly logger: RuntimeLogger;

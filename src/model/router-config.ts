@@ -151,7 +151,10 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     ...advertPolicy(input, field),
     ...routerReceiveBuffer(input.receiveBufferBytes, field('receiveBufferBytes')),
     announce: checkAnnounce(
-      { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
+      {
+        ...DEFAULT_ANNOUNCE,
+        ...knownKeysOnly(input.announce ?? {}, [...Object.keys(DEFAULT_ANNOUNCE), ...EXTRA_IF_KEYS], field('announce')),
+      },
       field('announce'),
     ),
   };
@@ -299,7 +302,28 @@ function checkAnnounce(announce: AnnounceConfig, field: string): AnnounceConfig 
       0,
       86_400_000,
     ),
+    ...extraInterfaces(announce, field),
   };
+}
+
+const EXTRA_IF_KEYS = ['extraInterfaceIntervalMs', 'extraInterfaces'];
+
+/** keepalived garp_extra_if: both or neither, left out when off so a configuration reads as before. */
+function extraInterfaces(
+  announce: AnnounceConfig,
+  field: string,
+): Pick<AnnounceConfig, 'extraInterfaceIntervalMs' | 'extraInterfaces'> {
+  const intervalMs = requireInteger(
+    announce.extraInterfaceIntervalMs ?? 0,
+    `${field}.extraInterfaceIntervalMs`,
+    0,
+    86_400_000,
+  );
+  const list: unknown = announce.extraInterfaces ?? [];
+  if (!Array.isArray(list) || list.some((name) => typeof name !== 'string' || name === '' || name.length > 15))
+    throw new ConfigError(`${field}.extraInterfaces`, `must be a list of interface names, got ${quoteValue(list)}`);
+  if (intervalMs === 0 || list.length === 0) return {};
+  return { extraInterfaceIntervalMs: intervalMs, extraInterfaces: [...new Set(list as string[])] };
 }
 
 /** keepalived's vrrp_startup_delay is at most UINT_MAX / TIMER_HZ seconds. */

@@ -9,6 +9,7 @@ import type { ReceiveBufferPolicy } from './receive-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
+import type { AnnounceSpacing } from './announce-spacing.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -49,6 +50,12 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
    * VIP while Master (RFC 9568 6.4.3); `true` takes the defaults (src/model/router-adverts.ts).
    */
   readonly routerAdverts?: boolean | RouterAdvertsInput;
+  /**
+   * keepalived's promote_secondaries: net.ipv4.conf.<interface>.promote_secondaries turned on while
+   * the router runs (if it was off), so deleting the interface's primary address keeps the others of
+   * its subnet; turned back off when the last such router stops. A VMAC has it on anyway.
+   */
+  readonly promoteSecondaries?: boolean;
 };
 
 /**
@@ -97,4 +104,10 @@ export interface LinuxEngineInput {
    * `nftables` keywords, src/model/nftables.ts); read at start, an apply keeps the running one.
    */
   readonly nftables?: NftablesSettings;
+  /**
+   * Gaps between gratuitous ARPs / unsolicited NAs on one interface, shared by every router there
+   * (keepalived vrrp_garp_interval, vrrp_gna_interval, garp_group; src/model/announce-spacing.ts).
+   * Left out: each burst back to back.
+   */
+  readonly announceSpacing?: AnnounceSpacing;
 }

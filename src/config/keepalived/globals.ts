@@ -4,6 +4,8 @@
 
 import type { AnnounceConfig } from '../../core/types.js';
 import { splitCommandLine } from './command-line.js';
+import { readExtraInterfaceAnnounce, readGlobalGap, type ExtraInterfaceAnnounce } from './garp.js';
+import type { AnnounceGaps } from '../../model/announce-spacing.js';
 import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
@@ -25,6 +27,10 @@ export interface KeepalivedGlobals {
   announce: Partial<AnnounceConfig>;
   /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
   scheduling?: ProcessScheduling;
+  /** vrrp_garp_interval, vrrp_gna_interval: the gaps on every interface not in a garp_group. */
+  announceGaps?: AnnounceGaps;
+  /** vrrp_garp_extra_if: every instance's garp_extra_if unless it sets its own. */
+  extraInterfaceAnnounce?: ExtraInterfaceAnnounce;
   /** notify_fifo and vrrp_notify_fifo (keyword -> FIFO), with their *_script. */
   fifos?: Partial<Record<FifoKeyword, NotifyFifoSpec & { readonly at: SourcePosition }>>;
   fifoScripts?: Partial<
@@ -136,6 +142,16 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   },
   vrrp_check_unicast_src: (statement, globals, diagnostics) => {
     if (noArgs(statement, diagnostics)) globals.checkUnicastSource = true;
+  },
+  vrrp_garp_extra_if: (statement, globals, diagnostics) => {
+    const extra = readExtraInterfaceAnnounce(statement, 1, diagnostics);
+    if (extra) globals.extraInterfaceAnnounce = extra;
+  },
+  vrrp_garp_interval: (statement, globals, diagnostics) => {
+    readGlobalGap(statement, (globals.announceGaps ??= {}), diagnostics);
+  },
+  vrrp_gna_interval: (statement, globals, diagnostics) => {
+    readGlobalGap(statement, (globals.announceGaps ??= {}), diagnostics);
   },
   vrrp_mcast_group4: readMcastGroup,
   vrrp_mcast_group6: readMcastGroup,

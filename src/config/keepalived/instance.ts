@@ -8,6 +8,7 @@ import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { completeAnnounce, readAdvertPolicy, readGarpGlobal, type KeepalivedGlobals } from './globals.js';
 import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.js';
 import { reportUnmapped } from './keywords.js';
+import { readExtraInterfaceAnnounce, type ExtraInterfaceAnnounce } from './garp.js';
 import type { Statement } from './parser.js';
 import { readKernelRxBufSize } from './receive-buffers.js';
 import {
@@ -31,6 +32,8 @@ export interface MappedInstance {
   /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
   readonly positions: ReadonlyMap<string, SourcePosition>;
   readonly at: SourcePosition;
+  /** garp_extra_if as written (the mapper resolves its interfaces once every instance is read). */
+  readonly extraInterfaceAnnounce?: ExtraInterfaceAnnounce;
 }
 
 const TRACKING_KEYWORDS = new Set(['track_script', 'track_interface', 'track_file', 'track_process']);
@@ -115,6 +118,7 @@ export function mapInstance(
     ...(useVmac !== undefined ? { useVmac } : {}),
     ...reader.readReceiveBuffer(),
     ...(xmitBase ? { vmacXmitBase: true } : {}),
+    ...(reader.readPromoteSecondaries(useVmac) ? { promoteSecondaries: true } : {}),
   };
   const onVmacs = addressVmacs(
     [...vips, ...excluded],
@@ -129,8 +133,16 @@ export function mapInstance(
     vmacNames,
     diagnostics,
   );
-  const specs = vipSpecs([...vips, ...excluded], iface, onVmacs);
-  return { router, vips: specs, pending, positions: reader.positions, at: statement };
+  const extraGarp = reader.get('garp_extra_if');
+  const extra = extraGarp ? readExtraInterfaceAnnounce(extraGarp, 0, diagnostics) : undefined;
+  return {
+    router,
+    vips: vipSpecs([...vips, ...excluded], iface, onVmacs),
+    pending,
+    positions: reader.positions,
+    at: statement,
+    ...(extra ? { extraInterfaceAnnounce: extra } : {}),
+  };
 }
 
 /** The keywords InstanceReader reads by name; readOthers takes every other one. */
@@ -158,6 +170,8 @@ const HANDLED = new Set([
   'no_accept',
   'authentication',
   'kernel_rx_buf_size',
+  'promote_secondaries',
+  'garp_extra_if',
 ]);
 
 interface InstanceAddresses {
@@ -193,10 +207,23 @@ class InstanceReader {
   }
 
   /** The statement of `keyword`, noting it as where `field` was set. */
-  private get(keyword: string, field?: string): Statement | undefined {
+  get(keyword: string, field?: string): Statement | undefined {
     const found = this.raw.single.get(keyword);
     if (found && field) this.positions.set(field, found);
     return found;
+  }
+
+  /** promote_secondaries, a flag; keepalived ignores it with a VMAC (always on there), with an error. */
+  readPromoteSecondaries(useVmac: boolean | string | undefined): boolean {
+    const statement = this.get('promote_secondaries');
+    if (!statement) return false;
+    if (statement.args.length > 0) this.diagnostics.warning(statement, 'promote_secondaries takes no value: ignored');
+    if (!useVmac) return true;
+    this.diagnostics.warning(
+      statement,
+      'promote_secondaries is always on for a VMAC (use_vmac): ignored, as keepalived does',
+    );
+    return false;
   }
 
   readInterface(): string | undefined {

@@ -97,8 +97,8 @@ const TOP: readonly Row[] = [
   ],
   [
     'garp_group',
-    'not-yet',
-    'gratuitous ARPs and NAs of one burst are sent back to back, whatever the group says',
+    'implemented',
+    'its interfaces take its garp_interval / gna_interval instead of the global gaps (a gap it leaves out: none); an interface already in a group keeps the first',
     '{\ngarp_interval 0.001\ninterface eth0\n}',
   ],
   ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
@@ -173,14 +173,24 @@ const GLOBAL_DEFS: readonly Row[] = [
     'not-yet',
     "memory is not locked: with mlockall Node's V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)",
   ],
-  ['vrrp_garp_interval', 'not-yet', 'the gratuitous ARPs of one burst are sent back to back', '0.001'],
-  ['vrrp_gna_interval', 'not-yet', 'the unsolicited NAs of one burst are sent back to back', '0.000001'],
+  [
+    'vrrp_garp_interval',
+    'implemented',
+    'least gap between two gratuitous ARPs on an interface (all routers); the first goes at once, the rest of a burst is one more a gap later, as in keepalived',
+    '0.001',
+  ],
+  [
+    'vrrp_gna_interval',
+    'implemented',
+    'least gap between two unsolicited NAs on an interface (all routers); the first goes at once, the rest of a burst is one more a gap later, as in keepalived',
+    '0.000001',
+  ],
   [
     'vrrp_min_garp',
     'implemented',
     'one GARP/NA per address and no second burst, after becoming Master and after a lower-priority advert',
   ],
-  ['vrrp_garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of an instance's addresses", '100'],
+  ['vrrp_garp_extra_if', 'implemented', 'garp_extra_if for every instance that sets none (at least 1 s)', '100'],
   [
     'vrrp_lower_prio_no_advert',
     'implemented',
@@ -498,7 +508,12 @@ const VRRP_INSTANCE: readonly Row[] = [
     'ipvl51 192.0.2.9/24',
   ],
   ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
-  ['garp_extra_if', 'not-yet', "no periodic GARP/NA on the other interfaces of the instance's addresses", '100'],
+  [
+    'garp_extra_if',
+    'implemented',
+    "while Master, at the first advert after each interval, one GARP/NA for the first address on each other interface of the instance's addresses that is a VMAC of this file (any other interface with `all`); off when there is none",
+    '100',
+  ],
   [
     'down_timer_adverts',
     'implemented',
@@ -520,7 +535,11 @@ const VRRP_INSTANCE: readonly Row[] = [
     'not-yet',
     'an address list that differs from ours is logged each time (dropped only under strict mode)',
   ],
-  ['promote_secondaries', 'not-yet', "the kernel's promote_secondaries setting of the interface is left as it is"],
+  [
+    'promote_secondaries',
+    'implemented',
+    'net.ipv4.conf.<interface>.promote_secondaries turned on while the instance runs (if off), back off when the last such instance stops; ignored with use_vmac (on there anyway)',
+  ],
   [
     'virtual_routes',
     'not-yet',

@@ -11,6 +11,7 @@ import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './gl
 import { givenVmacNames } from './vmac.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
+import { announceSpacing, extraInterfacesOf, readGarpGroups } from './garp.js';
 import type { Statement } from './parser.js';
 import { nftablesSettingsFrom } from './nftables-globals.js';
 import {
@@ -159,6 +160,7 @@ export function mapKeepalivedStatements(
       case 'vrrp_track_file':
       case 'track_file':
       case 'vrrp_track_process':
+      case 'garp_group':
         break;
       case 'vrrp_sync_group': {
         const group = readSyncGroup(statement, new Set(names.keys()), tracked, diagnostics);
@@ -171,12 +173,14 @@ export function mapKeepalivedStatements(
   }
   reportNoInstance(statements, mainFile, diagnostics);
 
-  const routers: LinuxRouterInput[] = instances.map((i) => i.router);
+  const routers: LinuxRouterInput[] = withExtraInterfaces(instances, globals);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
+  const spacing = announceSpacing(globals.announceGaps ?? {}, readGarpGroups(statements, diagnostics));
   return {
     input: {
       routers,
       ...(vips.length > 0 ? { vips } : {}),
+      ...(spacing ? { announceSpacing: spacing } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
       nftables: nftablesSettingsFrom(globals.nftables),
@@ -192,6 +196,29 @@ export function mapKeepalivedStatements(
 
 function withReceiveBuffers(policy: ReceiveBufferPolicy | undefined): { receiveBuffers?: ReceiveBufferPolicy } {
   return policy === undefined ? {} : { receiveBuffers: policy };
+}
+
+/** Each router with its garp_extra_if (or the global vrrp_garp_extra_if) resolved to interfaces. */
+function withExtraInterfaces(instances: readonly MappedInstance[], globals: KeepalivedGlobals): LinuxRouterInput[] {
+  const vmacName = ({ useVmac, vrid }: LinuxRouterInput) =>
+    typeof useVmac === 'string' ? useVmac : useVmac === true ? `vrrp.${vrid}` : undefined;
+  const vmacs = new Set(instances.map((i) => vmacName(i.router)).filter((name): name is string => name !== undefined));
+  return instances.map(({ router, vips, extraInterfaceAnnounce }) => {
+    const extra = extraInterfaceAnnounce ?? globals.extraInterfaceAnnounce;
+    if (extra === undefined || extra.intervalMs === 0) return router;
+    const own = [router.interface, vmacName(router) ?? router.interface];
+    const interfaces = extraInterfacesOf(
+      own,
+      vips.map((vip) => vip.interface),
+      vmacs,
+      extra.all,
+    );
+    if (interfaces.length === 0) return router;
+    return {
+      ...router,
+      announce: { ...router.announce, extraInterfaceIntervalMs: extra.intervalMs, extraInterfaces: interfaces },
+    };
+  });
 }
 
 /** Named definitions (vrrp_track_file, ...) under any of their keywords; a name defined twice is an error. */
@@ -214,7 +241,7 @@ function readDefinitions<T extends { readonly name: string }>(
 
 /** buildRouterConfig's checks, reported at the line the offending value came from. */
 function validateRouter(mapped: MappedInstance, diagnostics: DiagnosticList): void {
-  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, ...router } = mapped.router;
+  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, promoteSecondaries: _promote, ...router } = mapped.router;
   const family = router.family ?? 4;
   const where = `vrrp_instance ${router.name}`;
   try {
