@@ -15,7 +15,7 @@ import type { SplitBrainSettings } from '../model/split-brain.js';
 
 /** src/daemon/vip-conflicts.ts CLAIM_GRACE_MS (test/sim/conflict-watch.test.ts holds them equal). */
 export const CLAIM_GRACE_MS = 500;
-/** src/daemon/vip-conflicts.ts CHECK_EVERY_MS: how often the daemon looks at open conflicts. */
+/** src/daemon/vip-conflicts.ts CHECK_EVERY_MS, how often the daemon looks at open conflicts (held equal too). */
 export const CHECK_EVERY_MS = 250;
 
 /** What the watch needs of its host: its clock, its timer, its announcements, its timeline. */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLAIM_GRACE_MS as DAEMON_CLAIM_GRACE_MS } from '../../src/daemon/vip-conflicts.js';
-import { CLAIM_GRACE_MS } from '../../src/sim/conflict-watch.js';
+import { CHECK_EVERY_MS, CLAIM_GRACE_MS } from '../../src/sim/conflict-watch.js';
 import { parseScenario, runSimulation } from '../../src/sim/index.js';
 import { loadScenario, repoRoot } from './load.js';
 
@@ -20,8 +20,11 @@ function withSplitBrain(name: string, splitBrain: unknown): unknown {
   return { ...json, splitBrain };
 }
 
-t.test('the simulated watch counts a Master claim after the daemon grace', async (t) => {
+t.test('the simulated watch keeps the daemon timing: its claim grace and its check period', async (t) => {
   t.equal(CLAIM_GRACE_MS, DAEMON_CLAIM_GRACE_MS);
+  // The daemon does not export its check period: read it from its source.
+  const daemon = readFileSync(join(repoRoot, 'src/daemon/vip-conflicts.ts'), 'utf8');
+  t.equal(Number(/const CHECK_EVERY_MS = (\d+);/.exec(daemon)?.[1]), CHECK_EVERY_MS);
 });
 
 t.test(
