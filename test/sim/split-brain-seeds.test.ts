@@ -12,7 +12,7 @@ const NAME = 'random-split-brain';
 t.test(`${NAME}: ${SEEDS} seeds, the heal invariant included`, async (t) => {
   const scenario = loadScenario(NAME);
   const failures: string[] = [];
-  const totals = { checked: 0, skipped: 0, found: 0, missed: 0, vrrpOnly: 0, oneWay: 0, resists: 0 };
+  const totals = { checked: 0, skipped: 0, found: 0, missed: 0, vrrpOnly: 0, oneWay: 0, resists: 0, unsignalled: 0 };
   for (let seed = 1; seed <= SEEDS; seed++) {
     const result = runSimulation(scenario, {
       seed,
@@ -23,6 +23,7 @@ t.test(`${NAME}: ${SEEDS} seeds, the heal invariant included`, async (t) => {
     totals.checked += result.healChecks.checked;
     totals.skipped += result.healChecks.skipped;
     totals.resists += result.stats.resists;
+    totals.unsignalled += result.unsignalledArp.length;
     for (const conflict of result.vipConflicts) totals[conflict.foundAtMs === undefined ? 'missed' : 'found']++;
     for (const { fault } of result.faults) {
       if (fault.kind === 'partition' && fault.vrrpOnly === true) totals.vrrpOnly++;
@@ -37,6 +38,7 @@ t.test(`${NAME}: ${SEEDS} seeds, the heal invariant included`, async (t) => {
   t.ok(totals.vrrpOnly > SEEDS, `the seeds drew VRRP-only partitions (${totals.vrrpOnly})`);
   t.ok(totals.oneWay > SEEDS, `and one-way cuts (${totals.oneWay})`);
   t.ok(totals.resists > 0, `Masters resisted contested VIPs (${totals.resists} re-announcements)`);
+  t.equal(totals.unsignalled, 0, 'every loser sent its step-down advert: no view excused as unsignalled');
   t.ok(
     totals.checked > SEEDS,
     `heals were checked (${totals.checked}; ${totals.skipped} skipped for a later disturbance)`,
