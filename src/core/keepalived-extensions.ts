@@ -82,11 +82,17 @@ export function weightedPriority(basePriority: number, tracked: Iterable<Tracked
 
 /**
  * A Master's memory of the routers advertising lower than it (two Masters: a healed partition, a
- * blocked group). It answers every such advert with its own, but re-announces the VIPs at most once
- * per hold-off for a source's regular stream of lower adverts (about one interval apart). Anything else
- * is a new claim hosts may have learnt since we announced: a source never heard or silent for three
- * intervals (a partition healed), or one advertising sooner than its interval, which a router does when
- * it steps down or re-announces itself on hearing a third, lower Master (three Masters meeting).
+ * blocked group). It answers every such advert with its own, and re-announces the VIPs in full at most
+ * once per hold-off for a source's regular stream of lower adverts (about one interval apart); inside
+ * the hold-off, each advert of that stream gets one announcement instead. A source that keeps
+ * advertising after our answer cannot hear us (a one-way cut): any of its adverts may be the first
+ * since the cut healed, or the one it sends as it steps down, and hosts behind the cut learn who
+ * holds the VIPs only from an announcement made after that. By timing alone the step-down advert looks
+ * regular whenever it falls late in its interval (the simulator's one-way cuts found it; keepalived
+ * sends a full burst for every lower advert). Anything else is a new claim hosts may have learnt since
+ * we announced, answered in full: a source never heard or silent for three intervals (a partition
+ * healed), or one advertising sooner than its interval, which a router does when it steps down or
+ * re-announces itself on hearing a third, lower Master (three Masters meeting).
  * Cleared on every state change.
  */
 export class LowerPriorityReannounce {
@@ -99,15 +105,24 @@ export class LowerPriorityReannounce {
     this.heard.clear();
   }
 
-  /** Records a lower advert; true when the VIPs should be announced again now (the hold-off restarts). */
-  hear(source: string, theirIntervalMs: number, ourIntervalMs: number, holdOffMs: number, nowMs: number): boolean {
+  /**
+   * Records a lower advert: 'burst' when the VIPs should be announced in full now (the hold-off
+   * restarts), 'single' for a regular stream inside the hold-off (one announcement).
+   */
+  hear(
+    source: string,
+    theirIntervalMs: number,
+    ourIntervalMs: number,
+    holdOffMs: number,
+    nowMs: number,
+  ): 'burst' | 'single' {
     const streamMs = 3 * Math.max(theirIntervalMs, ourIntervalMs);
     for (const [known, atMs] of this.heard) if (nowMs - atMs > streamMs) this.heard.delete(known);
     const lastHeardMs = this.heard.get(source);
     this.heard.set(source, nowMs);
     const regular = lastHeardMs !== undefined && nowMs - lastHeardMs >= theirIntervalMs / 2;
-    if (regular && this.quietUntilMs !== undefined && nowMs < this.quietUntilMs) return false;
+    if (regular && this.quietUntilMs !== undefined && nowMs < this.quietUntilMs) return 'single';
     this.quietUntilMs = nowMs + Math.max(holdOffMs, LOWER_PRIORITY_MIN_HOLDOFF_MS);
-    return true;
+    return 'burst';
   }
 }

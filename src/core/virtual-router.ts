@@ -664,15 +664,21 @@ export class VirtualRouter {
    * keepalived extension (garp_lower_prio_*): another router thinks it is Master too and advertises
    * lower; RFC 9568's advert has gone out. Announce the VIPs again: hosts may have learnt its MAC for
    * our VIPs while there were two Masters, and would keep sending to it after it steps down (a known
-   * field failure). At most once per hold-off for a source's regular stream (LowerPriorityReannounce),
-   * and a pending second burst is never pushed back.
+   * field failure). In full at most once per hold-off for a source's regular stream, one announcement
+   * for each of its adverts in between (LowerPriorityReannounce), and a pending second burst is never
+   * pushed back.
    */
   private answerLowerPriorityMaster(advert: ReceivedAdvert, nowMs: number, actions: RouterAction[]): void {
     const announce = this.config.announce;
     const theirIntervalMs = advertIntervalMs(advert.advertIntervalCs);
     const ourIntervalMs = advertIntervalMs(this.config.advertIntervalCs);
     const holdOffMs = announce.lowerPrioritySecondBurstDelayMs;
-    if (!this.lowerPriority.hear(advert.sourceAddress, theirIntervalMs, ourIntervalMs, holdOffMs, nowMs)) return;
+    const answer = this.lowerPriority.hear(advert.sourceAddress, theirIntervalMs, ourIntervalMs, holdOffMs, nowMs);
+    if (answer === 'single') {
+      // A source still advertising after our answer does not hear us: this advert may be its last.
+      if (announce.lowerPriorityRepeat > 0) actions.push(this.announceAction(1));
+      return;
+    }
     if (announce.lowerPriorityRepeat > 0) {
       actions.push(this.announceAction(announce.lowerPriorityRepeat));
       if (announce.lowerPrioritySecondBurstDelayMs > 0 && !this.timers.isSet(Timer.secondBurst)) {

@@ -12,7 +12,8 @@
 //               "routers": [{ "interface": "eth0", "vrid": 51, "family": 4, "version": 3, "priority": 150,
 //                             "advertIntervalMs": 1000, "preempt": true, "preemptDelayMs": 0,
 //                             "unicast": false, "password": "secret", "initialState": "Backup",
-//                             "preemptDelayMode": "keepalived", "vips": ["192.0.2.100"] }],
+//                             "preemptDelayMode": "keepalived", "higherPrioritySendAdvert": true,
+//                             "vips": ["192.0.2.100"] }],
 //               "syncGroups": [{ "name": "G1", "routers": ["VI_51", "VI_52"] }] }],
 //   "events": [{ "atS": 10, "kind": "crash", "node": "r1" },
 //              { "atS": 12, "kind": "partition", "lan": "lan0", "groups": [["r1"]], "vrrpOnly": true },
@@ -20,12 +21,14 @@
 //   "randomFaults": { "startS": 5, "safetyS": 60, "livenessS": 20, "meanGapS": 3, "maxDowntimeS": 12,
 //                     "maxLoss": 0.3, "kinds": ["crash", "stop", "partition", "link", "priority", "loss"] }
 //   (random kinds also "oneWay" and "vrrpPartition"; left out of the default so older seeds replay)
+//   "splitBrain": { "detect": true, "quietMs": 5000, "resistIntervalMs": 1000 }   (the daemon's defaults)
 // }
 // A router may give "vrids": [from, to] instead of "vrid"; "{vrid}" in its VIPs and "name" is replaced by
 // each VRID, so 255 instances take one line.
 
 import ipaddr from 'ipaddr.js';
 import { firstUnknownKey, unknownKeyMessage } from '../model/known-keys.js';
+import { checkSplitBrain, type SplitBrainSettings, splitBrainSettings } from '../model/split-brain.js';
 import type { SyncGroupDefinition } from '../core/sync-group.js';
 import type { PreemptDelayMode } from '../core/types.js';
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
@@ -71,6 +74,11 @@ export interface RouterSpec {
   readonly initialState: 'Master' | 'Backup';
   /** How `state MASTER` combines with preempt_delay / nopreempt (see PreemptDelayMode). */
   readonly preemptDelayMode: PreemptDelayMode;
+  /**
+   * Send one advert when stepping down for a higher-priority one (keepalived higher_prio_send_advert;
+   * default true, as buildRouterConfig). Off, a contested Master steps down silently: see the heal check.
+   */
+  readonly higherPrioritySendAdvert: boolean;
 }
 
 export interface NodeSpec {
@@ -177,6 +185,8 @@ export interface Scenario {
   /** When the network is calm for good and liveness is checked from; undefined = after the last fault. */
   readonly livenessFromMs: number | undefined;
   readonly checkLiveness: boolean;
+  /** Every host's split-brain settings (src/sim/conflict-watch.ts models the daemon's watch), defaults filled in. */
+  readonly splitBrain: Required<SplitBrainSettings>;
 }
 
 /** Parses and checks a scenario (as read from JSON). Throws an Error naming the bad field. */
@@ -193,6 +203,7 @@ export function parseScenario(input: unknown): Scenario {
     'randomFaults',
     'livenessFromS',
     'checkLiveness',
+    'splitBrain',
   ]);
   const name = text(root.name, 'name');
   const lans = list(root.lans, 'lans').map((value, i) => parseLan(value, `lans[${i}]`));
@@ -237,7 +248,25 @@ export function parseScenario(input: unknown): Scenario {
     randomFaults,
     livenessFromMs: root.livenessFromS === undefined ? undefined : seconds(root.livenessFromS, 'livenessFromS', 0, 1e7),
     checkLiveness: root.checkLiveness === undefined ? true : bool(root.checkLiveness, 'checkLiveness'),
+    splitBrain: parseSplitBrain(root.splitBrain),
   };
+}
+
+/**
+ * The daemon's `splitBrain` settings, checked by its own reader; probes and the step down to Fault are
+ * not modelled (src/sim/conflict-watch.ts), so a scenario that turns them on is refused.
+ */
+function parseSplitBrain(value: unknown): Required<SplitBrainSettings> {
+  if (value === undefined) return splitBrainSettings(undefined);
+  try {
+    checkSplitBrain(value);
+  } catch (error) {
+    throw new Error(`scenario ${(error as Error).message}`);
+  }
+  for (const key of ['probeIntervalMs', 'faultAfterClaims'] as const) {
+    if ((value[key] ?? 0) !== 0) throw new Error(`scenario splitBrain.${key}: not modelled by the simulator (0 only)`);
+  }
+  return splitBrainSettings(value);
 }
 
 function parseLan(value: unknown, where: string): LanSpec {
@@ -347,6 +376,7 @@ const ROUTER_KEYS = [
   'unicast',
   'initialState',
   'preemptDelayMode',
+  'higherPrioritySendAdvert',
 ];
 
 function expandRouter(value: unknown, where: string, interfaces: readonly InterfaceSpec[]): RouterSpec[] {
@@ -407,6 +437,10 @@ function expandRouter(value: unknown, where: string, interfaces: readonly Interf
       o.preemptDelayMode === undefined
         ? 'keepalived'
         : oneOf(o.preemptDelayMode, `${where}.preemptDelayMode`, ['keepalived', 'openshift'] as const),
+    higherPrioritySendAdvert:
+      o.higherPrioritySendAdvert === undefined
+        ? true
+        : bool(o.higherPrioritySendAdvert, `${where}.higherPrioritySendAdvert`),
   }));
 }
 

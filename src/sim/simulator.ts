@@ -11,6 +11,7 @@ import type { IpFamily, PacketMeta } from '../wire/types.js';
 import { VRRP_MULTICAST_V4, VRRP_MULTICAST_V6, VRRP_TTL } from '../wire/types.js';
 import { boundsFor } from './bounds.js';
 import { NodeClock, type VirtualTimeSource } from './clock.js';
+import { ConflictWatch } from './conflict-watch.js';
 import { describeFault, reproduceCommand } from './describe.js';
 import { EventQueue } from './event-queue.js';
 import { drawRandomFaults } from './faults.js';
@@ -72,6 +73,10 @@ export interface SimulationStats {
   /** Deliveries with a bit flipped on the way. */
   readonly corrupted: number;
   readonly announcements: number;
+  /** Re-announcements of a contested VIP by its Master (the daemon's resist, src/sim/conflict-watch.ts). */
+  readonly resists: number;
+  /** Conflicts the hosts' watches opened (a Master's, or a Backup's alternating claims). */
+  readonly conflictsOpened: number;
 }
 
 export interface SimulationResult {
@@ -92,6 +97,8 @@ export interface SimulationResult {
   readonly staleArp: readonly string[];
   /** Heal checks' host views pointing at a node that was no longer Master at the heal (see checkHeal). */
   readonly orphanedArp: readonly string[];
+  /** Heal checks' host views pointing at a loser that stepped down without an advert (see checkHeal). */
+  readonly unsignalledArp: readonly string[];
   /** Heal checks' VIPs of the key no Master serves: a second cluster (another VIP set) on the VRID. */
   readonly unservedVips: readonly string[];
   /** Split brains per VIP (two live holders at once) and whether a holder heard the other's claim. */
@@ -125,6 +132,8 @@ type SimEvent =
     }
   | { readonly kind: 'fault'; readonly fault: FaultEvent }
   | { readonly kind: 'livenessCheck' }
+  /** A host's conflict watch looks at its open conflicts (ConflictWatch.check). */
+  | { readonly kind: 'conflictCheck'; readonly node: SimNode; readonly incarnation: number }
   /** A sync group's check, run after the report that asked for it (SyncGroupCoordinator.decide). */
   | {
       readonly kind: 'syncGroup';
@@ -209,6 +218,8 @@ interface SimNode {
   onPacket: ((packet: IncomingPacket) => void) | undefined;
   /** The node's vrrp_sync_groups, afresh with each engine; undefined when it has none. */
   syncGroups: SyncGroupCoordinator | undefined;
+  /** The daemon's split-brain watch, afresh with each engine (src/sim/conflict-watch.ts). */
+  conflicts: ConflictWatch | undefined;
 }
 
 export class Simulation implements VirtualTimeSource {
@@ -228,6 +239,7 @@ export class Simulation implements VirtualTimeSource {
   private readonly markers: { atMs: number; label: string }[] = [];
   private readonly staleArp: string[] = [];
   private readonly orphanedArp: string[] = [];
+  private readonly unsignalledArp: string[] = [];
   private readonly unservedVips: string[] = [];
   private readonly claims = new VipClaims((text) => this.log('CONFLICT', text));
   private readonly healChecks = { checked: 0, skipped: 0 };
@@ -250,6 +262,8 @@ export class Simulation implements VirtualTimeSource {
     duplicated: 0,
     corrupted: 0,
     announcements: 0,
+    resists: 0,
+    conflictsOpened: 0,
   };
 
   constructor(
@@ -319,6 +333,7 @@ export class Simulation implements VirtualTimeSource {
       clock: undefined,
       onPacket: undefined,
       syncGroups: undefined,
+      conflicts: undefined,
     };
     for (const f of spec.interfaces) {
       const lan = this.lanByName.get(f.lan)!;
@@ -460,6 +475,9 @@ export class Simulation implements VirtualTimeSource {
       case 'syncGroup':
         this.decideSyncGroup(event.node, event.incarnation, event.check);
         break;
+      case 'conflictCheck':
+        if (event.node.incarnation === event.incarnation) event.node.conflicts?.check();
+        break;
       default: {
         const unreachable: never = event;
         throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
@@ -578,6 +596,7 @@ export class Simulation implements VirtualTimeSource {
     node.clock = undefined;
     node.onPacket = undefined;
     node.syncGroups = undefined;
+    this.retireConflictWatch(node);
     const held = [...node.holdings];
     node.holdings.clear();
     for (const vip of held) this.vipHoldersChanged(vip);
@@ -602,6 +621,7 @@ export class Simulation implements VirtualTimeSource {
     const engine = new Engine(node.configs, ports);
     node.clock = clock;
     node.engine = engine;
+    node.conflicts = this.conflictWatch(node, clock, incarnation);
     this.wireEvents(node, engine);
     this.wireSyncGroups(node, engine, incarnation);
     for (const router of node.routers) {
@@ -636,6 +656,7 @@ export class Simulation implements VirtualTimeSource {
     engine.on('stateChange', (event) => {
       const router = node.routerByName.get(event.router)!;
       this.setRouterState(router, event.to, event.reason, event.priority);
+      node.conflicts?.refresh(node.routers);
     });
     engine.on('priorityChange', (event) => {
       const router = node.routerByName.get(event.router)!;
@@ -860,24 +881,52 @@ export class Simulation implements VirtualTimeSource {
         }
       },
       announceVips: (iface, addresses, count) => {
-        if (!current()) return;
-        this.stats.announcements += addresses.length * count;
-        this.log(`${node.spec.name}/${iface}`, `announce ${count} x ${addresses.join(' ')}`);
-        const link = node.links.get(iface);
-        if (link === undefined || !link.up || count === 0) return;
-        // Gratuitous ARP / unsolicited NA are broadcast: every host in the sender's partition learns.
-        for (const other of link.lan.links) {
-          if (!announcementReaches(link, other)) continue;
-          for (const address of addresses) {
-            other.arpView.set(address, node);
-            // The detection modelled: a holder hearing another node claim its VIP.
-            if (other.node !== node && other.node.alive && other.up && other.node.holdings.has(address)) {
-              this.claims.claimHeard(this.nowMs, address, other.node.spec.name, node.spec.name);
-            }
-          }
-        }
+        if (current()) this.announce(node, iface, addresses, count, 'announce');
       },
     };
+  }
+
+  /** Gratuitous ARPs / unsolicited NAs from `node`: the hosts they reach learn it, the other nodes' watches hear a claim. */
+  private announce(node: SimNode, iface: string, addresses: readonly string[], count: number, what: string): void {
+    this.stats.announcements += addresses.length * count;
+    this.log(`${node.spec.name}/${iface}`, `${what} ${count} x ${addresses.join(' ')}`);
+    const link = node.links.get(iface);
+    if (link === undefined || !link.up || count === 0) return;
+    // Gratuitous ARP / unsolicited NA are broadcast: every host in the sender's partition learns.
+    for (const other of link.lan.links) {
+      if (!announcementReaches(link, other)) continue;
+      const listening = other.node !== node && other.node.alive && other.up;
+      for (const address of addresses) {
+        other.arpView.set(address, node);
+        if (!listening) continue;
+        other.node.conflicts?.heard(address, node.spec.name, other.spec.name);
+        // The detection, as an outcome: a holder hearing another node claim its VIP.
+        if (other.node.holdings.has(address))
+          this.claims.claimHeard(this.nowMs, address, other.node.spec.name, node.spec.name);
+      }
+    }
+  }
+
+  // ---- the daemon's split-brain watch ----
+
+  private conflictWatch(node: SimNode, clock: NodeClock, incarnation: number): ConflictWatch | undefined {
+    if (!this.scenario.splitBrain.detect) return undefined;
+    return new ConflictWatch(this.scenario.splitBrain, {
+      nowMs: () => clock.nowMs(),
+      schedule: (localDelayMs) =>
+        this.queue.push(this.nowMs + localDelayMs / node.rate, { kind: 'conflictCheck', node, incarnation }),
+      announce: (iface, address) => {
+        if (node.incarnation === incarnation && node.alive) this.announce(node, iface, [address], 1, 'resist');
+      },
+      log: (text) => this.log(`${node.spec.name}/watch`, text),
+    });
+  }
+
+  private retireConflictWatch(node: SimNode): void {
+    if (node.conflicts === undefined) return;
+    this.stats.resists += node.conflicts.resists;
+    this.stats.conflictsOpened += node.conflicts.opened;
+    node.conflicts = undefined;
   }
 
   // ---- invariants ----
@@ -980,6 +1029,9 @@ export class Simulation implements VirtualTimeSource {
    * unless they point at a node that was no longer Master at the heal (it crashed, lost its link or
    * stepped down while split): no packet after the heal contests that view, only the Master's periodic
    * refresh or the host's own re-resolution repairs it, so it is reported as orphaned, not a violation.
+   * Likewise a view pointing at a Master of the heal whose router steps down without an advert
+   * (higherPrioritySendAdvert off): its step-down is the sign the winner needs, so it is reported as
+   * unsignalled (docs/simulator.md "The heal bound, and where it cannot hold").
    * A window with a later disturbance (another fault, a lost packet) proves nothing: skipped and counted.
    */
   private checkHeal(key: GroupKey, healAtMs: number, contestants: ReadonlySet<SimNode>): void {
@@ -991,10 +1043,13 @@ export class Simulation implements VirtualTimeSource {
     const groups = connectedGroups(key);
     const violation = key.watch.checkHealed(this.nowMs, healAtMs, groups);
     if (violation !== undefined) return this.fail(violation);
+    let exceptions = '';
     for (const group of groups) {
       const master = group.find((r) => r.state === 'Master') as SimRouter | undefined;
       if (master === undefined) continue;
-      const stale = this.staleArpViews(key, master, (owner) => contestants.has(owner));
+      const silent = (owner: SimNode): boolean =>
+        key.routers.some((r) => r.node === owner && !r.config.higherPrioritySendAdvert);
+      const stale = this.staleArpViews(key, master, (owner) => contestants.has(owner) && !silent(owner));
       if (stale !== undefined) {
         return this.fail({
           invariant: 'heal',
@@ -1012,6 +1067,12 @@ export class Simulation implements VirtualTimeSource {
         this.unservedVips.push(`${formatSeconds(this.nowMs)} ${line}`);
         this.log('CHECK', line);
       }
+      const unsignalled = this.staleArpViews(key, master, (owner) => contestants.has(owner) && silent(owner));
+      if (unsignalled !== undefined) {
+        exceptions = ' (but for the unsignalled views)';
+        this.unsignalledArp.push(`${formatSeconds(this.nowMs)} ${unsignalled}`);
+        this.log('CHECK', `unsignalled ARP after the heal (stepped down without an advert): ${unsignalled}`);
+      }
       const orphaned = this.staleArpViews(key, master, (owner) => !contestants.has(owner));
       if (orphaned !== undefined) {
         this.orphanedArp.push(`${formatSeconds(this.nowMs)} ${orphaned}`);
@@ -1020,7 +1081,7 @@ export class Simulation implements VirtualTimeSource {
     }
     this.log(
       'CHECK',
-      `heal ok: ${key.watch.label}: one Master, hosts point at it ${formatSeconds(this.nowMs - healAtMs)} after the heal`,
+      `heal ok: ${key.watch.label}: one Master, hosts point at it${exceptions} ${formatSeconds(this.nowMs - healAtMs)} after the heal`,
     );
   }
 
@@ -1088,6 +1149,7 @@ export class Simulation implements VirtualTimeSource {
 
   private result(): SimulationResult {
     const ok = this.violation === undefined;
+    for (const node of this.nodes) this.retireConflictWatch(node);
     if (this.recordTimeline) {
       this.nowMs = this.violation?.atMs ?? this.endMs;
       this.log(
@@ -1129,6 +1191,7 @@ export class Simulation implements VirtualTimeSource {
       driftPpm: this.nodes.map((n) => ({ node: n.spec.name, ppm: n.driftPpm })),
       staleArp: this.staleArp,
       orphanedArp: this.orphanedArp,
+      unsignalledArp: this.unsignalledArp,
       unservedVips: this.unservedVips,
       vipConflicts: this.claims.report(),
       healChecks: { ...this.healChecks },

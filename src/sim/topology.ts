@@ -51,6 +51,7 @@ export function buildConfig(
       primaryAddress: primaryAddressOf(node, router),
       virtualAddresses: router.vips,
       unicastPeers,
+      higherPrioritySendAdvert: router.higherPrioritySendAdvert,
       ...(router.password === undefined ? {} : { auth: { type: 'pass', password: router.password } }),
     },
     where,

@@ -564,14 +564,14 @@ t.test(
     t.strictSame(s.at(1000, timeout), [sendAdvert(s.config, 255)]);
     t.strictSame(
       s.at(1300, advertInput(advertFor(s.config, { priority: 100 }))),
-      [sendAdvert(s.config, 255)],
-      'at 1300 ms: advert only',
+      [sendAdvert(s.config, 255), announce(s.config, 1)],
+      'at 1300 ms: the advert, one announcement, no notice',
     );
     t.strictSame(s.at(2000, timeout), [sendAdvert(s.config, 255)]);
     t.strictSame(
       s.at(2300, advertInput(advertFor(s.config, { priority: 100 }))),
-      [sendAdvert(s.config, 255)],
-      'at 2300 ms: advert only',
+      [sendAdvert(s.config, 255), announce(s.config, 1)],
+      'at 2300 ms: the advert, one announcement, no notice',
     );
     t.strictSame(s.at(2800, timeout), [announce(s.config, 2)], 'at 2800 ms: the second burst was not pushed back');
     t.strictSame(
@@ -605,7 +605,11 @@ t.test(
     const kinds = (atMs: number, input: ReturnType<typeof lower>) => s.at(atMs, input).map((a) => a.kind);
     s.at(0, startup);
     t.strictSame(kinds(300, lower('192.0.2.20')), ['sendAdvert', 'announceVips', 'notice'], 'at 300 ms: first contest');
-    t.strictSame(kinds(1300, lower('192.0.2.20')), ['sendAdvert'], 'at 1300 ms: its regular stream, held off');
+    t.strictSame(
+      kinds(1300, lower('192.0.2.20')),
+      ['sendAdvert', 'announceVips'],
+      'at 1300 ms: its regular stream, held off (one announcement)',
+    );
     t.strictSame(
       kinds(1400, lower('192.0.2.30')),
       ['sendAdvert', 'announceVips', 'notice'],
@@ -616,13 +620,82 @@ t.test(
       ['sendAdvert', 'announceVips', 'notice'],
       'at 1405 ms: it advertised early (stepping down)',
     );
-    t.strictSame(kinds(2300, lower('192.0.2.20')), ['sendAdvert'], 'at 2300 ms: the first source, still regular');
+    t.strictSame(
+      kinds(2300, lower('192.0.2.20')),
+      ['sendAdvert', 'announceVips'],
+      'at 2300 ms: the first source, still regular',
+    );
     // 192.0.2.30 was last heard at 1405 ms; more than three 1 s intervals later it is a new claim.
     t.strictSame(
       kinds(4500, lower('192.0.2.30')),
       ['sendAdvert', 'announceVips', 'notice'],
       'at 4500 ms: heard again after a silence',
     );
-    t.strictSame(kinds(5200, lower('192.0.2.30')), ['sendAdvert'], 'at 5200 ms: regular again, held off');
+    t.strictSame(
+      kinds(5200, lower('192.0.2.30')),
+      ['sendAdvert', 'announceVips'],
+      'at 5200 ms: regular again, held off',
+    );
   },
 );
+
+// A one-way cut (issue 16): the other Master hears nothing from us and advertises every interval; when
+// the cut heals it hears our advert and steps down with one advert of its own, which lands wherever its
+// interval happens to be. Late in the interval it looks like its regular stream, and it is the last sign
+// we get: the hosts behind the cut learnt its MAC and heard none of our announcements.
+t.test(
+  'keepalived master: a step-down advert late in its interval, inside the hold-off, still gets one announcement',
+  async (t) => {
+    const s = new Scenario(
+      v2Config({
+        priority: 255,
+        announce: {
+          repeat: 5,
+          secondBurstDelayMs: 0,
+          refreshIntervalMs: 0,
+          refreshRepeat: 1,
+          lowerPriorityRepeat: 5,
+          lowerPrioritySecondBurstDelayMs: 5000,
+        },
+      }),
+    );
+    const lower = advertInput(advertFor(s.config, { priority: 100, from: '192.0.2.20' }));
+    s.at(0, startup);
+    t.strictSame(
+      s.at(300, lower).map((a) => a.kind),
+      ['sendAdvert', 'announceVips', 'notice'],
+      'the cut: its first advert',
+    );
+    for (const atMs of [1300, 2300]) s.at(atMs, lower);
+    // Healed: our advert reaches it at 3250 ms, it steps down and advertises 950 ms after its last one.
+    t.strictSame(
+      s.at(3250, lower),
+      [sendAdvert(s.config, 255), announce(s.config, 1)],
+      'its step-down advert at 3250 ms: one announcement, the hosts behind the cut learn us',
+    );
+    t.equal(s.router.state, 'Master');
+  },
+);
+
+t.test('keepalived master: lowerPriorityRepeat 0 announces nothing inside the hold-off either', async (t) => {
+  const s = new Scenario(
+    v2Config({
+      priority: 255,
+      announce: {
+        repeat: 5,
+        secondBurstDelayMs: 0,
+        refreshIntervalMs: 0,
+        refreshRepeat: 1,
+        lowerPriorityRepeat: 0,
+        lowerPrioritySecondBurstDelayMs: 5000,
+      },
+    }),
+  );
+  const lower = advertInput(advertFor(s.config, { priority: 100 }));
+  s.at(0, startup);
+  t.strictSame(
+    s.at(300, lower).map((a) => a.kind),
+    ['sendAdvert', 'notice'],
+  );
+  t.strictSame(s.at(1300, lower), [sendAdvert(s.config, 255)], 'the advert only');
+});
