@@ -52,6 +52,12 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   startupDelayMs: true,
   useVmac: true,
   routerAdverts: true,
+  dontTrackPrimary: true,
+  trackSourceAddress: true,
+  unicastTtl: true,
+  multicastGroup: true,
+  skipCheckAdvertAddresses: true,
+  oldUnicastChecksum: true,
 };
 const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];

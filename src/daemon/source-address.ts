@@ -2,7 +2,8 @@
 //
 // keepalived 2.2.7 takes the interface's address as the advert source unless one is configured, and
 // when that address is removed it puts the instance in FAULT (a Master sends its priority-0 advert and
-// drops its VIPs) until an address is back; a configured source address is not followed. Without
+// drops its VIPs) until an address is back; a configured source address is followed only with
+// `track_src_ip` (VirtualRouterConfig.trackSourceAddress), and then also from the start. Without
 // this, a Master whose primary IPv4 address was removed would keep its VIPs while every advert
 // fails to send, and a Backup would take over: two Masters. The router recovers when the same address
 // returns (an IPv6 link-local address does, after the link comes back up); a different one needs a
@@ -26,7 +27,7 @@ export class SourceAddressTracker {
   /** Router name -> whether its source address is on the interface, as last reported to the engine. */
   private readonly present = new Map<string, boolean>();
 
-  /** `routers`: only those whose primaryAddress came from the interface. */
+  /** `routers`: only those whose primaryAddress came from the interface or is tracked (track_src_ip). */
   constructor(engine: Engine, routers: readonly VirtualRouterConfig[], logger: RuntimeLogger) {
     this.engine = engine;
     this.routers = routers;

@@ -7,6 +7,7 @@ import type { AnnounceConfig, AuthConfig, PreemptDelayMode, VirtualRouterConfig 
 import type { IpFamily, VrrpVersion } from '../wire/types.js';
 import { ConfigError, quoteValue } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
+import { checkWireOptions } from './wire-options.js';
 
 export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {
   readonly name: string;
@@ -148,6 +149,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     // "no GARP after a multi-master episode" failure (see VirtualRouterConfig.higherPrioritySendAdvert).
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
     ...advertPolicy(input, field),
+    ...checkWireOptions(input, family, field),
     announce: checkAnnounce(
       { ...DEFAULT_ANNOUNCE, ...knownKeysOnly(input.announce ?? {}, Object.keys(DEFAULT_ANNOUNCE), field('announce')) },
       field('announce'),
