@@ -26,6 +26,9 @@ export class SourceAddressTracker {
   private readonly logger: RuntimeLogger;
   /** Router name -> whether its source address is on the interface, as last reported to the engine. */
   private readonly present = new Map<string, boolean>();
+  /** Counts address events; per router, the count at its last one. */
+  private events = 0;
+  private readonly lastEvent = new Map<string, number>();
 
   /** `routers`: only those whose primaryAddress came from the interface or is tracked (track_src_ip). */
   constructor(engine: Engine, routers: readonly VirtualRouterConfig[], logger: RuntimeLogger) {
@@ -52,15 +55,22 @@ export class SourceAddressTracker {
   }
 
   addressAdded(event: AddressEvent): void {
-    for (const router of this.matching(event)) this.report(router, true);
+    for (const router of this.matching(event)) this.heard(router, true);
   }
 
   addressRemoved(event: AddressEvent): void {
-    for (const router of this.matching(event)) this.report(router, false);
+    for (const router of this.matching(event)) this.heard(router, false);
+  }
+
+  private heard(router: VirtualRouterConfig, present: boolean): void {
+    this.lastEvent.set(router.name, ++this.events);
+    this.report(router, present);
   }
 
   /** Compares every followed router with the interfaces now (at start, and after lost notifications). */
   async recheck(client: RtNetlinkClient): Promise<void> {
+    // An event that arrives while the interfaces are read is newer than what the read says.
+    const startedAt = this.events;
     const byInterface = new Map<string, Set<string>>();
     for (const router of this.routers) {
       let addresses = byInterface.get(router.interface);
@@ -74,6 +84,7 @@ export class SourceAddressTracker {
         }
         byInterface.set(router.interface, addresses);
       }
+      if ((this.lastEvent.get(router.name) ?? 0) > startedAt) continue;
       this.report(router, addresses.has(`${router.family} ${router.primaryAddress}`));
     }
   }
