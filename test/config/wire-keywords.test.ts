@@ -3,6 +3,7 @@
 // keepalived 2.2.7's meaning (its vrrp_parser.c), and the JSON form checked by buildRouterConfig.
 import t, { type Test } from 'tap';
 import { KeepalivedConfigError, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
+import { checkInput } from '../../src/daemon/check-input.js';
 import { buildRouterConfig } from '../../src/model/router-config.js';
 
 const base = 'interface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n}';
@@ -144,4 +145,33 @@ t.test('the JSON fields: checked by buildRouterConfig', async (t) => {
   fails({ multicastGroup: '192.0.2.7' }, /router\.multicastGroup.*not a multicast address/);
   fails({ multicastGroup: 'ff02::12' }, /router\.multicastGroup.*IPv6, the router is IPv4/);
   fails({ oldUnicastChecksum: 'sometimes' }, /router\.oldUnicastChecksum/);
+});
+
+t.test('bin/vrrp-engine JSON: checkInput takes the fields and names a bad one', async (t) => {
+  const router = {
+    name: 'VI_1',
+    interface: 'eth0',
+    vrid: 51,
+    version: 3 as const,
+    primaryAddress: '192.0.2.1',
+    virtualAddresses: ['192.0.2.100'],
+    unicastPeers: ['192.0.2.2'],
+    dontTrackPrimary: true,
+    trackSourceAddress: true,
+    unicastTtl: 10,
+    oldUnicastChecksum: 'never' as const,
+    skipCheckAdvertAddresses: true,
+  };
+  t.doesNotThrow(() => checkInput({ routers: [router] }));
+  const { unicastTtl: _ttl, ...multicast } = { ...router, unicastPeers: [] };
+  t.doesNotThrow(() => checkInput({ routers: [{ ...multicast, multicastGroup: '224.0.0.19' }] }));
+  t.throws(() => checkInput({ routers: [{ ...router, unicastTtl: 300 }] }), {
+    message: /routers\[0\]\.unicastTtl: must be a whole number from 1 to 255, got 300/,
+  });
+  t.throws(() => checkInput({ routers: [{ ...router, multicastGroup: '10.0.0.1' }] }), {
+    message: /routers\[0\]\.multicastGroup/,
+  });
+  t.throws(() => checkInput({ routers: [{ ...router, dontTrackPrimry: true } as never] }), {
+    message: /dontTrackPrimry/,
+  });
 });
