@@ -88,7 +88,10 @@ export interface VirtualRouterConfig {
    * in Fault instead of falling back to multicast. Left out: off.
    */
   readonly unicastFaultNoPeer?: boolean;
-  /** Check TTL/hop limit 255 on unicast too (keepalived: on unless `unicast_ttl` is changed). */
+  /**
+   * Check TTL/hop limit 255 on unicast too. buildRouterConfig turns it on; the keepalived.conf reader
+   * turns it off for a unicast router, as keepalived 2.2.7 checks the TTL of multicast adverts only.
+   */
   readonly checkUnicastTtl: boolean;
   /** v2: drop an advert whose address list differs from ours (keepalived: log only unless vrrp_strict). */
   readonly strictAddressList: boolean;

@@ -94,7 +94,8 @@ export function checkAdvertHeader(
   const config = checks.config;
 
   // RFC 3768/9568 7.1: TTL / Hop Limit MUST be 255 (a router off-link cannot forge it). A unicast
-  // advert is checked too unless configured otherwise (keepalived: unless `unicast_ttl` is changed).
+  // advert is checked too unless checkUnicastTtl is off (a keepalived.conf router: keepalived 2.2.7
+  // checks multicast adverts only). A router's own group (mcast_dst_ip) is multicast.
   if (
     meta.ttl !== VRRP_TTL &&
     (isMulticastDestination(meta.destinationAddress) ||

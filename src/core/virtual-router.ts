@@ -64,7 +64,13 @@ import {
 } from './keepalived-extensions.js';
 import { Timer, TimerTable } from './timer-table.js';
 import { advertIntervalMs, masterDownIntervalMs, skewMs } from './timers.js';
-import { addressListMatches, checkAdvert, receiveChecksFor, type ReceiveChecks } from './validate.js';
+import {
+  addressListMatches,
+  checkAdvert,
+  receiveChecksFor,
+  takesOldUnicastChecksum,
+  type ReceiveChecks,
+} from './validate.js';
 import { parseAddress } from '../wire/address.js';
 
 /** Priority 0 in an advert: the master is leaving (RFC 9568 5.2.4). */
@@ -906,11 +912,8 @@ export class VirtualRouter {
    * pseudo-header, in keepalived 1.3.6's form ('always', or 'auto' once a peer was heard using it).
    */
   private sendsOldUnicastChecksum(): boolean {
-    const config = this.config;
-    if (config.version !== 3 || config.family !== 4 || !config.v3Ipv4PseudoHeader) return false;
-    if (config.unicastPeers.length === 0) return false;
-    const mode = config.oldUnicastChecksum ?? 'auto';
-    return mode === 'always' || (mode === 'auto' && this.heardOldUnicastChecksum);
+    if (!takesOldUnicastChecksum(this.config)) return false;
+    return this.config.oldUnicastChecksum === 'always' || this.heardOldUnicastChecksum;
   }
 
   /** old_unicast_checksum 'auto': a valid advert in the old form switches our own, for good (as keepalived). */

@@ -57,10 +57,6 @@ let lastPairSource = '';
 let lastPairDestination = '';
 let lastPairWordSum = 0;
 
-/**
- * Sum of the v3 pseudo-header for this packet, or undefined when the metadata's addresses do not parse
- * as `family` (then only the IPv4 no-pseudo-header form can match).
- */
 /** Only for a unicast IPv4 packet no other form accepted; allocates, as a bad packet may. */
 function oldUnicastSumMatches(meta: PacketMeta, messageSum: number, vrrpLength: number): boolean {
   if (meta.destinationAddress === VRRP_MULTICAST_V4) return false;
@@ -70,6 +66,10 @@ function oldUnicastSumMatches(meta: PacketMeta, messageSum: number, vrrpLength: 
   return foldSum(messageSum + pseudoHeaderSumFromAddressSum(source.wordSum + group.wordSum, vrrpLength)) === 0xffff;
 }
 
+/**
+ * Sum of the v3 pseudo-header for this packet, or undefined when the metadata's addresses do not parse
+ * as `family` (then only the IPv4 no-pseudo-header form can match).
+ */
 function pseudoHeaderSum(meta: PacketMeta, family: IpFamily, vrrpLength: number): number | undefined {
   const sourceText = meta.sourceAddress;
   const destinationText = meta.destinationAddress;
