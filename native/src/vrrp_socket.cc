@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -100,7 +101,8 @@ struct SendSlot {
     sockaddr_in v4;
     sockaddr_in6 v6;
   } destination;
-  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control;
+  // The pktinfo, then (keepalived unicast_ttl) the packet's own TTL / hop limit.
+  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(int))> control;
   iovec iov;
 };
 
@@ -353,6 +355,16 @@ bool NeedsScope(const in6_addr& address) {
   return IN6_IS_ADDR_LINKLOCAL(&address) || IN6_IS_ADDR_MC_LINKLOCAL(&address);
 }
 
+// A packet's own TTL / hop limit, 1..255, if it names one.
+std::optional<int> OptionalTtl(Napi::Env env, const Napi::Object& packet) {
+  Napi::Value value = packet.Get("ttl");
+  if (value.IsUndefined()) return std::nullopt;
+  if (!value.IsNumber()) ThrowInvalidArg(env, "ttl must be a number");
+  double ttl = value.As<Napi::Number>().DoubleValue();
+  if (!(ttl >= 1 && ttl <= 255) || ttl != static_cast<int>(ttl)) ThrowInvalidArg(env, "ttl must be a whole number 1..255");
+  return static_cast<int>(ttl);
+}
+
 // Fills `slot` and `message` for one packet object {sourceAddress?, destinationAddress, payload}.
 // The source goes in IP_PKTINFO / IPV6_PKTINFO together with the interface, so each packet can carry
 // its own (the primary address, a link-local one, or a unicast-mode source).
@@ -403,6 +415,15 @@ void PrepareSend(Napi::Env env, const SocketCore& core, const Napi::Object& pack
     c->cmsg_type = IPV6_PKTINFO;
     c->cmsg_len = CMSG_LEN(sizeof info);
     std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  std::optional<int> ttl = OptionalTtl(env, packet);
+  if (ttl) {
+    cmsghdr* t = reinterpret_cast<cmsghdr*>(slot.control.data() + message.msg_controllen);
+    t->cmsg_level = core.family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+    t->cmsg_type = core.family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+    t->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(t), &*ttl, sizeof(int));
+    message.msg_controllen += CMSG_SPACE(sizeof(int));
   }
 }
 
@@ -644,31 +665,43 @@ Napi::Value VrrpSocket::Family(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), core_->family == AF_INET ? 4 : 6);
 }
 
-void VrrpSocket::ChangeMembership(Napi::Env env, bool join) {
+void VrrpSocket::ChangeMembership(Napi::Env env, bool join, const std::string& group) {
   SocketCore& core = OpenCore(env, join ? "joinGroup" : "leaveGroup");
-  if (joined_ == join) return;  // idempotent: the engine may re-join after a link flap
+  // Idempotent per group: the engine may re-join after a link flap.
+  if (joined_.count(group) == (join ? 1u : 0u)) return;
   if (core.family == AF_INET) {
     ip_mreqn request{};
-    request.imr_multiaddr = ParseIpv4(env, kGroupV4, "group");
+    request.imr_multiaddr = ParseIpv4(env, group, "group");
     request.imr_ifindex = static_cast<int>(core.ifindex);
     int option = join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP;
     if (setsockopt(core.fd, IPPROTO_IP, option, &request, sizeof request) < 0) {
-      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IP_ADD_MEMBERSHIP " : "IP_DROP_MEMBERSHIP ") + kGroupV4);
+      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IP_ADD_MEMBERSHIP " : "IP_DROP_MEMBERSHIP ") + group);
     }
   } else {
     ipv6_mreq request{};
-    request.ipv6mr_multiaddr = ParseIpv6(env, kGroupV6, "group");
+    request.ipv6mr_multiaddr = ParseIpv6(env, group, "group");
     request.ipv6mr_interface = core.ifindex;
     int option = join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP;
     if (setsockopt(core.fd, IPPROTO_IPV6, option, &request, sizeof request) < 0) {
-      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IPV6_JOIN_GROUP " : "IPV6_LEAVE_GROUP ") + kGroupV6);
+      ThrowErrno(env, errno, "setsockopt", std::string(join ? "IPV6_JOIN_GROUP " : "IPV6_LEAVE_GROUP ") + group);
     }
   }
-  joined_ = join;
+  if (join) joined_.insert(group);
+  else joined_.erase(group);
 }
 
-void VrrpSocket::JoinGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), true); }
-void VrrpSocket::LeaveGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), false); }
+// joinGroup(group?) / leaveGroup(group?): the family's VRRP group unless another is named.
+std::string VrrpSocket::GroupArgument(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) ThrowInvalidArg(info.Env(), "group must be a string");
+    return info[0].As<Napi::String>().Utf8Value();
+  }
+  SocketCore& core = OpenCore(info.Env(), "joinGroup");
+  return core.family == AF_INET ? kGroupV4 : kGroupV6;
+}
+
+void VrrpSocket::JoinGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), true, GroupArgument(info)); }
+void VrrpSocket::LeaveGroup(const Napi::CallbackInfo& info) { ChangeMembership(info.Env(), false, GroupArgument(info)); }
 
 // setReceiveBuffer(bytes) -> the size the kernel reports after it (getsockopt: twice what it took,
 // capped by net.core.rmem_max). SO_RCVBUF as keepalived's vrrp_rx_bufs_policy sets it: not FORCE, so

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <string>
 
 namespace vrrp {
 
@@ -50,7 +52,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   void Close(const Napi::CallbackInfo& info);
 
   SocketCore& OpenCore(Napi::Env env, const char* operation);
-  void ChangeMembership(Napi::Env env, bool join);
+  void ChangeMembership(Napi::Env env, bool join, const std::string& group);
+  std::string GroupArgument(const Napi::CallbackInfo& info);
   void ReleaseReceiver();
   // Reads up to one wake-up's worth and calls the JS callback if there was anything (or an error).
   // `fromJs`: called from JS (receiveNow), so a throw from the callback goes to that caller.
@@ -74,7 +77,8 @@ class VrrpSocket : public Napi::ObjectWrap<VrrpSocket> {
   // While receiving, the JS object is kept alive by a strong reference: an unreachable socket that
   // still delivers packets would otherwise be collected mid-stream.
   bool holdsStrongRef_ = false;
-  bool joined_ = false;
+  // The groups joined, as given (the family's VRRP group, or keepalived's mcast_dst_ip).
+  std::set<std::string> joined_;
   // Set while the JS callback runs: a receiveNow() from inside it must not reuse the batch buffers.
   bool delivering_ = false;
 };

@@ -8,9 +8,9 @@
 // costs what its header costs".
 
 import { decodeAddresses, decodeAdvertHeader } from '../wire/codec.js';
-import type { IpFamily, PacketMeta, VrrpAdvert, VrrpAdvertHeader } from '../wire/types.js';
+import type { ChecksumForm, IpFamily, PacketMeta, VrrpAdvert, VrrpAdvertHeader } from '../wire/types.js';
 import type { DropReason, ReceivedAdvert, RouterAction, VirtualRouterConfig } from './types.js';
-import { addressListMatches, checkAdvertHeader, receiveChecksFor } from './validate.js';
+import { addressListMatches, checkAdvertHeader, receiveChecksFor, takesOldUnicastChecksum } from './validate.js';
 import type { VirtualRouter } from './virtual-router.js';
 
 /**
@@ -70,14 +70,15 @@ export interface DemuxResult {
 }
 
 /** A decoded advert joined with what the network layer said about it: the router's 'advert' input. */
-export function receivedAdvert(advert: VrrpAdvert, meta: PacketMeta): ReceivedAdvert {
-  return receivedFromHeader(advert, advert.addresses, meta);
+export function receivedAdvert(advert: VrrpAdvert, meta: PacketMeta, checksumForm?: ChecksumForm): ReceivedAdvert {
+  return receivedFromHeader(advert, advert.addresses, meta, checksumForm);
 }
 
 function receivedFromHeader(
   advert: Omit<VrrpAdvertHeader, 'family' | 'addressCount'>,
   addresses: readonly string[],
   meta: PacketMeta,
+  checksumForm: ChecksumForm | undefined,
 ): ReceivedAdvert {
   // Field by field rather than an object spread: this runs per packet, and V8 builds this shape faster.
   return {
@@ -92,6 +93,7 @@ function receivedFromHeader(
     sourceAddress: meta.sourceAddress,
     destinationAddress: meta.destinationAddress,
     ttl: meta.ttl,
+    checksumForm,
   };
 }
 
@@ -166,7 +168,10 @@ export class InterfaceDemux {
    * and their order are those of a full decode followed by checkAdvert.
    */
   receive(payload: Uint8Array, meta: PacketMeta, nowMs: number): DemuxResult {
-    const decoded = decodeAdvertHeader(payload, meta);
+    let decoded = decodeAdvertHeader(payload, meta);
+    // keepalived's old unicast checksum, tried only for a router that takes it (one lookup, no more).
+    if (!decoded.ok && decoded.reason === 'bad-checksum' && this.takesOldUnicastChecksum(meta, payload))
+      decoded = decodeAdvertHeader(payload, meta, true);
     if (!decoded.ok) return this.drop(decoded.reason, decoded.detail);
 
     const header = decoded.header;
@@ -178,11 +183,17 @@ export class InterfaceDemux {
     const rejected =
       checkAdvertHeader(header, meta, header.addressCount, receiveChecksFor(router.config)) !== undefined;
     const addresses = rejected ? undecodedAddresses(header.addressCount) : decodeAddresses(payload, header);
-    const received = receivedFromHeader(header, addresses, meta);
+    const received = receivedFromHeader(header, addresses, meta, decoded.checksumForm);
     const actions = router.handle({ kind: 'advert', advert: received }, nowMs);
     const reason = collisionReason(actions) ?? (rejected ? undefined : acceptedMismatch(received, router.config));
     if (reason === undefined) return { router, actions };
     return { router, actions: this.noteCollision(router, received, !rejected, reason, nowMs, actions) };
+  }
+
+  /** Whether the router for the packet's VRID speaks VRRPv3 over IPv4 unicast and takes the old checksum form. */
+  private takesOldUnicastChecksum(meta: PacketMeta, payload: Uint8Array): boolean {
+    const router = meta.family === 4 && payload.length > 1 ? this.routers.get(routerKey(4, payload[1]!)) : undefined;
+    return router !== undefined && takesOldUnicastChecksum(router.config);
   }
 
   /** Collisions and mismatches seen on this interface, one per (family, VRID, source, reason). */

@@ -1,7 +1,7 @@
 // Plain-data types of the sans-IO VRRP engine: configuration, inputs, actions, snapshots.
 // Nothing here holds a closure, so a trace of inputs and actions can be printed, diffed and replayed.
 
-import type { IpFamily, VrrpVersion, WireDropReason } from '../wire/types.js';
+import type { ChecksumForm, IpFamily, VrrpVersion, WireDropReason } from '../wire/types.js';
 
 /** RFC 5798 6.4 states plus keepalived's FAULT. */
 export type RouterState = 'Initialize' | 'Backup' | 'Master' | 'Fault';
@@ -44,6 +44,8 @@ export type AuthConfig =
   | { readonly type: 'none' }
   /** v2 simple text password; only the first 8 bytes go on the wire. */
   | { readonly type: 'pass'; readonly password: string };
+
+export type OldUnicastChecksum = 'auto' | 'always' | 'never';
 
 /** A fully validated virtual router configuration (config loaders produce it; the core trusts it). */
 export interface VirtualRouterConfig {
@@ -93,10 +95,51 @@ export interface VirtualRouterConfig {
    * in Fault instead of falling back to multicast. Left out: off.
    */
   readonly unicastFaultNoPeer?: boolean;
-  /** Check TTL/hop limit 255 on unicast too (keepalived: on unless `unicast_ttl` is changed). */
+  /**
+   * Check TTL/hop limit 255 on unicast too. buildRouterConfig turns it on; the keepalived.conf reader
+   * turns it off for a unicast router, as keepalived 2.2.7 checks the TTL of multicast adverts only.
+   */
   readonly checkUnicastTtl: boolean;
   /** v2: drop an advert whose address list differs from ours (keepalived: log only unless vrrp_strict). */
   readonly strictAddressList: boolean;
+  /**
+   * keepalived `skip_check_adv_addr`: a Backup checks (logs, and under strictAddressList drops) an
+   * advert's address list only when it comes from another source than the last advert it heard, so a
+   * steady Master's adverts are not compared one by one. A Master checks every advert. Left out: off.
+   */
+  readonly skipCheckAdvertAddresses?: boolean;
+  /**
+   * keepalived `dont_track_primary`: the link of `interface` going down does not put the router in
+   * Fault (tracked interfaces, scripts and the rest still do). Left out: off.
+   */
+  readonly dontTrackPrimary?: boolean;
+  /**
+   * keepalived `track_src_ip`: the configured primaryAddress leaving `interface` puts the router in
+   * Fault until it is back (the daemon follows the interface's addresses; the core only carries it).
+   * Left out: off (a configured source address is not followed).
+   */
+  readonly trackSourceAddress?: boolean;
+  /**
+   * keepalived `unicast_ttl`: the TTL / hop limit of adverts to unicast peers, 1..255. Left out: 255.
+   * Received unicast adverts are TTL-checked per `checkUnicastTtl`, whatever this is.
+   */
+  readonly unicastTtl?: number;
+  /**
+   * keepalived `mcast_dst_ip`: the multicast group adverts go to and are heard on, instead of
+   * 224.0.0.18 / ff02::12 (IPv4: any multicast address; IPv6: a link-local one, ff02::/16). Canonical
+   * text; left out: the standard group.
+   */
+  readonly multicastGroup?: string;
+  /**
+   * keepalived `old_unicast_checksum` (VRRPv3 over IPv4 to unicast peers, with the pseudo-header):
+   * the form of keepalived 1.3.6 and older puts 224.0.0.18 in the pseudo-header instead of the peer.
+   * - 'auto' (left out; keepalived's default): the RFC form, until a valid advert in the old form is
+   *   heard; from then on the old form (keepalived: "Setting unicast VRRPv3 checksum to old version").
+   * - 'always' (`old_unicast_checksum`): the old form.
+   * - 'never' (`old_unicast_checksum never`): the RFC form whatever is heard.
+   * Received adverts are accepted in any form (src/wire/codec.ts).
+   */
+  readonly oldUnicastChecksum?: OldUnicastChecksum;
   /**
    * A Master stepping down for a higher-priority advert first sends one advert of its own (keepalived
    * `higher_prio_send_advert`). The new Master then hears that there were two Masters and re-announces
@@ -142,6 +185,8 @@ export interface ReceivedAdvert {
   readonly sourceAddress: string;
   readonly destinationAddress: string;
   readonly ttl: number;
+  /** The checksum form the codec accepted (the demux gives it; left out: not known). */
+  readonly checksumForm?: ChecksumForm | undefined;
 }
 
 /** Inputs to a virtual router. Each is handled together with the current time `nowMs`. */
@@ -225,6 +270,7 @@ export type NoticeKind =
   | 'sync-stands-by' // sync group member: no longer ready (heard a master, or changed state)
   | 'sync-own-fault' // sync group member: its own link or weight-0 track failed
   | 'sync-own-fault-cleared' // sync group member: its own fault condition is gone
+  | 'old-unicast-checksum' // old_unicast_checksum auto: a peer uses keepalived's old unicast checksum, so do we now
   | 'vrid-collision'; // first advert from a source whose settings for our VRID differ (demux: once per source and reason)
 
 /** Actions a virtual router asks its driver to carry out, in order. */
@@ -235,6 +281,8 @@ export type RouterAction =
       readonly priority: number;
       readonly advertIntervalCs: number;
       readonly addresses: readonly string[];
+      /** keepalived old_unicast_checksum: 224.0.0.18 in the v3 IPv4 pseudo-header of unicast adverts. */
+      readonly oldUnicastChecksum?: true;
     }
   | { readonly kind: 'addVips'; readonly addresses: readonly string[]; readonly acceptMode: boolean }
   | { readonly kind: 'removeVips'; readonly addresses: readonly string[] }

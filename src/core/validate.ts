@@ -61,12 +61,17 @@ export function validateAdvert(advert: ReceivedAdvert, config: VirtualRouterConf
  * authentic (auth, own packet, unicast peer), then whether its contents make sense (count, interval,
  * address list). The first failure names the reason.
  */
-export function checkAdvert(advert: ReceivedAdvert, checks: ReceiveChecks): DropReason | undefined {
+export function checkAdvert(
+  advert: ReceivedAdvert,
+  checks: ReceiveChecks,
+  checkAddressList = true,
+): DropReason | undefined {
   const headerReason = checkAdvertHeader(advert, advert, advert.addresses.length, checks);
   if (headerReason !== undefined) return headerReason;
   const config = checks.config;
   // RFC 3768 7.1: a mismatching list is dropped unless it comes from the address owner (priority 255).
-  if (config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks))
+  // `checkAddressList` false: keepalived skip_check_adv_addr, the sender is the one last heard.
+  if (checkAddressList && config.strictAddressList && advert.priority !== 255 && !addressListMatches(advert, checks))
     return 'address-list-mismatch';
   return undefined;
 }
@@ -89,8 +94,14 @@ export function checkAdvertHeader(
   const config = checks.config;
 
   // RFC 3768/9568 7.1: TTL / Hop Limit MUST be 255 (a router off-link cannot forge it). A unicast
-  // advert is checked too unless configured otherwise (keepalived: unless `unicast_ttl` is changed).
-  if (meta.ttl !== VRRP_TTL && (isMulticastDestination(meta.destinationAddress) || config.checkUnicastTtl)) {
+  // advert is checked too unless checkUnicastTtl is off (a keepalived.conf router: keepalived 2.2.7
+  // checks multicast adverts only). A router's own group (mcast_dst_ip) is multicast.
+  if (
+    meta.ttl !== VRRP_TTL &&
+    (isMulticastDestination(meta.destinationAddress) ||
+      meta.destinationAddress === config.multicastGroup ||
+      config.checkUnicastTtl)
+  ) {
     return 'ttl';
   }
   if (advert.version !== config.version) return 'version-mismatch';
@@ -116,6 +127,21 @@ export function checkAdvertHeader(
   // and a Backup adopts the master's interval: see VirtualRouter.)
   if (config.version === 2 && advert.advertIntervalCs !== config.advertIntervalCs) return 'interval-mismatch';
   return undefined;
+}
+
+/**
+ * keepalived old_unicast_checksum: a VRRPv3 IPv4 router that speaks unicast with the pseudo-header
+ * takes adverts whose pseudo-header carries 224.0.0.18 instead of its address (keepalived 1.3.6 and
+ * older, or a peer set to `old_unicast_checksum`), unless set to 'never'.
+ */
+export function takesOldUnicastChecksum(config: VirtualRouterConfig): boolean {
+  return (
+    config.version === 3 &&
+    config.family === 4 &&
+    config.v3Ipv4PseudoHeader &&
+    config.unicastPeers.length > 0 &&
+    config.oldUnicastChecksum !== 'never'
+  );
 }
 
 /** Same set of virtual addresses as ours (order does not matter, as in keepalived). */

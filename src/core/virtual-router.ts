@@ -65,7 +65,13 @@ import {
 } from './keepalived-extensions.js';
 import { Timer, TimerTable } from './timer-table.js';
 import { advertIntervalMs, masterDownIntervalMs, skewMs } from './timers.js';
-import { addressListMatches, checkAdvert, receiveChecksFor, type ReceiveChecks } from './validate.js';
+import {
+  addressListMatches,
+  checkAdvert,
+  receiveChecksFor,
+  takesOldUnicastChecksum,
+  type ReceiveChecks,
+} from './validate.js';
 import { parseAddress } from '../wire/address.js';
 
 /** Priority 0 in an advert: the master is leaving (RFC 9568 5.2.4). */
@@ -103,6 +109,13 @@ export class VirtualRouter {
   /** Master_Adver_Interval: ours as Master, the master's (v3) as Backup. */
   private masterAdvertIntervalCs: number;
   private masterAddress: string | undefined;
+  /**
+   * Source of the last advert a Backup judged (accepted or discarded as lower; not priority 0), as
+   * keepalived's master_saddr: skip_check_adv_addr skips the address list for it.
+   */
+  private lastHeardSource: string | undefined;
+  /** old_unicast_checksum 'auto': a peer was heard using the old form (keepalived CHKSUM_COMPATIBILITY_AUTO). */
+  private heardOldUnicastChecksum = false;
   /** Priority of the master we last accepted an advert from (Backup), to re-check a preempt wait. */
   private masterPriority: number | undefined;
   private lastTransition: { readonly atMs: number; readonly reason: TransitionReason } | undefined;
@@ -296,24 +309,31 @@ export class VirtualRouter {
     // Not running: the advert is not ours to judge, and is not counted.
     if (this.currentState === 'Initialize') return [];
 
-    const dropReason = checkAdvert(advert, this.checks);
+    // keepalived skip_check_adv_addr: a Backup compares the list only when the sender changed.
+    const checkList = !(
+      this.config.skipCheckAdvertAddresses === true &&
+      this.currentState === 'Backup' &&
+      advert.sourceAddress === this.lastHeardSource
+    );
+    const dropReason = checkAdvert(advert, this.checks, checkList);
     if (dropReason !== undefined) {
       this.drops.set(dropReason, (this.drops.get(dropReason) ?? 0) + 1);
       return [{ kind: 'dropped', reason: dropReason }];
     }
+    const actions: RouterAction[] = [];
+    this.learnOldUnicastChecksum(advert, actions);
     // Fault (keepalived): valid adverts are ignored. Invalid ones were still counted above, so the
     // drop counters keep telling the operator about a misconfigured peer while we are down.
-    if (this.currentState === 'Fault') return [];
+    if (this.currentState === 'Fault') return actions;
 
-    const actions: RouterAction[] = [];
-    this.noticeOddities(advert, actions);
+    this.noticeOddities(advert, checkList, actions);
     if (this.currentState === 'Backup') this.backupReceives(advert, nowMs, actions);
     else this.masterReceives(advert, nowMs, actions);
     return actions;
   }
 
   /** Things that do not drop the advert but that an operator wants to hear about, once. */
-  private noticeOddities(advert: ReceivedAdvert, actions: RouterAction[]): void {
+  private noticeOddities(advert: ReceivedAdvert, checkList: boolean, actions: RouterAction[]): void {
     // RFC 9568 7.1: a v3 interval different from ours is not a reason to drop; a Backup adopts it.
     if (this.config.version === 3 && advert.advertIntervalCs !== this.config.advertIntervalCs) {
       if (this.reportedIntervalCs !== advert.advertIntervalCs) {
@@ -330,6 +350,7 @@ export class VirtualRouter {
     }
     // RFC 3768 7.1 / RFC 9568 7.1: a different address list MAY be logged (keepalived logs it; it
     // drops only in strict mode, which validate.ts handles).
+    if (!checkList) return;
     if (!addressListMatches(advert, this.checks)) {
       if (this.reportedAddressMismatchFrom !== advert.sourceAddress) {
         this.reportedAddressMismatchFrom = advert.sourceAddress;
@@ -360,6 +381,7 @@ export class VirtualRouter {
       this.timers.set(Timer.masterDown, this.downTimerAt(nowMs, this.skewTimeMs()));
       return;
     }
+    this.lastHeardSource = advert.sourceAddress;
     const lowerThanOurs = advert.priority < this.currentEffectivePriority;
     if (this.preempt && lowerThanOurs && this.preemptDelayMs === 0) return; // discard
 
@@ -873,7 +895,8 @@ export class VirtualRouter {
   private ownFaultReason(): OwnFaultReason | undefined {
     // issue 16: unicast meant, no peer to speak to; multicast would find a Master nobody configured.
     if (this.config.unicastFaultNoPeer === true && this.config.unicastPeers.length === 0) return 'no-unicast-peer';
-    if (!this.linkUp) return 'link-down';
+    // keepalived dont_track_primary: the instance's own link is not tracked.
+    if (!this.linkUp && this.config.dontTrackPrimary !== true) return 'link-down';
     for (const track of this.tracked.values()) {
       if (track.weight === 0 && !track.up) return 'track-failed';
     }
@@ -897,13 +920,36 @@ export class VirtualRouter {
   }
 
   private advertAction(priority: number): Extract<RouterAction, { kind: 'sendAdvert' }> {
-    return {
+    const action = {
       kind: 'sendAdvert',
       vrid: this.config.vrid,
       priority,
       advertIntervalCs: this.config.advertIntervalCs,
       addresses: this.config.virtualAddresses,
-    };
+    } as const;
+    return this.sendsOldUnicastChecksum() ? { ...action, oldUnicastChecksum: true } : action;
+  }
+
+  /**
+   * keepalived extension old_unicast_checksum (issue 13): VRRPv3 over IPv4 to unicast peers, with the
+   * pseudo-header, in keepalived 1.3.6's form ('always', or 'auto' once a peer was heard using it).
+   */
+  private sendsOldUnicastChecksum(): boolean {
+    if (!takesOldUnicastChecksum(this.config)) return false;
+    return this.config.oldUnicastChecksum === 'always' || this.heardOldUnicastChecksum;
+  }
+
+  /** old_unicast_checksum 'auto': a valid advert in the old form switches our own, for good (as keepalived). */
+  private learnOldUnicastChecksum(advert: ReceivedAdvert, actions: RouterAction[]): void {
+    if (advert.checksumForm !== 'v3-old-unicast' || this.heardOldUnicastChecksum) return;
+    if ((this.config.oldUnicastChecksum ?? 'auto') !== 'auto' || this.config.unicastPeers.length === 0) return;
+    this.heardOldUnicastChecksum = true;
+    actions.push(
+      notice(
+        'old-unicast-checksum',
+        `${advert.sourceAddress} uses the old unicast checksum (224.0.0.18 in the pseudo-header): our adverts use it from now on`,
+      ),
+    );
   }
 
   private announceAction(count: number): RouterAction {

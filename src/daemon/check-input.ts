@@ -59,6 +59,12 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   routerAdverts: true,
   receiveBufferBytes: true,
   promoteSecondaries: true,
+  dontTrackPrimary: true,
+  trackSourceAddress: true,
+  unicastTtl: true,
+  multicastGroup: true,
+  skipCheckAdvertAddresses: true,
+  oldUnicastChecksum: true,
 };
 const INPUT_FIELDS: readonly string[] = [
   'routers',

@@ -415,10 +415,10 @@ class LinuxRuntime implements LinuxEngineHandle {
     }
   }
 
-  /** Routers whose primaryAddress came from the interface, on that interface (a VMAC's parent). */
+  /** Routers whose primaryAddress came from the interface or is tracked (track_src_ip), on that interface (a VMAC's parent). */
   private followedSources(): VirtualRouterConfig[] {
     return [...this.entries.values()]
-      .filter((entry) => entry.resolved)
+      .filter((entry) => entry.resolved || entry.config.trackSourceAddress === true)
       .map((entry) => ({
         ...(this.engine.routerConfig(entry.input.name) ?? entry.config),
         interface: entry.vmac?.parent ?? entry.config.interface,

@@ -2,7 +2,8 @@
 //
 // keepalived 2.2.7 takes the interface's address as the advert source unless one is configured, and
 // when that address is removed it puts the instance in FAULT (a Master sends its priority-0 advert and
-// drops its VIPs) until an address is back; a configured source address is not followed. Without
+// drops its VIPs) until an address is back; a configured source address is followed only with
+// `track_src_ip` (VirtualRouterConfig.trackSourceAddress), and then also from the start. Without
 // this, a Master whose primary IPv4 address was removed would keep its VIPs while every advert
 // fails to send, and a Backup would take over: two Masters. The router recovers when the same address
 // returns (an IPv6 link-local address does, after the link comes back up); a different one needs a
@@ -25,8 +26,11 @@ export class SourceAddressTracker {
   private readonly logger: RuntimeLogger;
   /** Router name -> whether its source address is on the interface, as last reported to the engine. */
   private readonly present = new Map<string, boolean>();
+  /** Counts address events; per router, the count at its last one. */
+  private events = 0;
+  private readonly lastEvent = new Map<string, number>();
 
-  /** `routers`: only those whose primaryAddress came from the interface. */
+  /** `routers`: only those whose primaryAddress came from the interface or is tracked (track_src_ip). */
   constructor(engine: Engine, routers: readonly VirtualRouterConfig[], logger: RuntimeLogger) {
     this.engine = engine;
     this.routers = routers;
@@ -51,15 +55,22 @@ export class SourceAddressTracker {
   }
 
   addressAdded(event: AddressEvent): void {
-    for (const router of this.matching(event)) this.report(router, true);
+    for (const router of this.matching(event)) this.heard(router, true);
   }
 
   addressRemoved(event: AddressEvent): void {
-    for (const router of this.matching(event)) this.report(router, false);
+    for (const router of this.matching(event)) this.heard(router, false);
+  }
+
+  private heard(router: VirtualRouterConfig, present: boolean): void {
+    this.lastEvent.set(router.name, ++this.events);
+    this.report(router, present);
   }
 
   /** Compares every followed router with the interfaces now (at start, and after lost notifications). */
   async recheck(client: RtNetlinkClient): Promise<void> {
+    // An event that arrives while the interfaces are read is newer than what the read says.
+    const startedAt = this.events;
     const byInterface = new Map<string, Set<string>>();
     for (const router of this.routers) {
       let addresses = byInterface.get(router.interface);
@@ -73,6 +84,7 @@ export class SourceAddressTracker {
         }
         byInterface.set(router.interface, addresses);
       }
+      if ((this.lastEvent.get(router.name) ?? 0) > startedAt) continue;
       this.report(router, addresses.has(`${router.family} ${router.primaryAddress}`));
     }
   }

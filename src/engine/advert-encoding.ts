@@ -17,6 +17,8 @@ export interface AdvertEncoding {
   readonly destinations: readonly string[];
   /** Encode options per destination, built once: the v3 pseudo-header covers the actual destination. */
   readonly encodeOptions: readonly EncodeOptions[];
+  /** The same with keepalived's old unicast checksum (224.0.0.18 in the pseudo-header). */
+  readonly oldChecksumOptions: readonly EncodeOptions[];
   readonly authType: number;
   readonly authData: Uint8Array | undefined;
 }
@@ -25,16 +27,18 @@ export function advertEncoding(config: VirtualRouterConfig): AdvertEncoding {
   const destinations =
     config.unicastPeers.length > 0
       ? config.unicastPeers
-      : [config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6];
+      : [config.multicastGroup ?? (config.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6)];
+  const encodeOptions = destinations.map((destinationAddress) => ({
+    family: config.family,
+    sourceAddress: config.primaryAddress,
+    destinationAddress,
+    v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
+  }));
   return {
     config,
     destinations,
-    encodeOptions: destinations.map((destinationAddress) => ({
-      family: config.family,
-      sourceAddress: config.primaryAddress,
-      destinationAddress,
-      v3Ipv4PseudoHeader: config.v3Ipv4PseudoHeader,
-    })),
+    encodeOptions,
+    oldChecksumOptions: encodeOptions.map((options) => ({ ...options, pseudoHeaderDestination: VRRP_MULTICAST_V4 })),
     authType: config.auth.type === 'pass' ? AUTH_SIMPLE_PASSWORD : AUTH_NONE,
     authData: config.auth.type === 'pass' ? passwordToAuthData(config.auth.password) : undefined,
   };
@@ -60,9 +64,17 @@ export function encodeAdvertPackets(
     authData: encoding.authData,
   };
   const { interface: iface, family, primaryAddress: sourceAddress } = config;
-  return encoding.encodeOptions.map((options): OutgoingPacket => {
+  // keepalived unicast_ttl: the TTL of adverts to unicast peers (the multicast group's stays 255).
+  const ttl = config.unicastPeers.length > 0 ? config.unicastTtl : undefined;
+  const optionsList = action.oldUnicastChecksum === true ? encoding.oldChecksumOptions : encoding.encodeOptions;
+  return optionsList.map((options): OutgoingPacket => {
     const payload = encodeAdvert(advert, options);
     const destinationAddress = options.destinationAddress;
+    if (ttl !== undefined) {
+      return periodic
+        ? { interface: iface, family, sourceAddress, destinationAddress, payload, ttl, periodic: true }
+        : { interface: iface, family, sourceAddress, destinationAddress, payload, ttl };
+    }
     // Two literals rather than a spread: this is the per-advert path.
     return periodic
       ? { interface: iface, family, sourceAddress, destinationAddress, payload, periodic: true }

@@ -502,6 +502,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           emitActionEvent(this, config, action, nowMs);
           break;
         case 'notice':
+          if (action.notice === 'old-unicast-checksum') this.headStart.changed(slot, true); // re-encode its adverts
           emitActionEvent(this, config, action, nowMs);
           break;
         default:

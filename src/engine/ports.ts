@@ -33,8 +33,10 @@ export interface OutgoingPacket {
   readonly sourceAddress: string;
   /** The multicast group or a unicast peer. */
   readonly destinationAddress: string;
-  /** The VRRP message only; the transport adds the IP header with TTL / hop limit 255. */
+  /** The VRRP message only; the transport adds the IP header with TTL / hop limit 255 (or `ttl`). */
   readonly payload: Uint8Array;
+  /** TTL / hop limit of this packet when not 255 (keepalived unicast_ttl; unicast only). */
+  readonly ttl?: number;
   /**
    * A Master's periodic advert (its Adver_Timer fired), set only when the head-start port takes
    * periodic schedules (HeadStartPort.setPeriodic): a transport that sent the identical advert from

@@ -48,6 +48,8 @@ export interface NativeOutgoingPacket {
   readonly payload: Uint8Array;
   /** A Master's periodic advert: skipped when the sender thread sent it this interval (setPeriodic). */
   readonly periodic?: boolean;
+  /** TTL / hop limit of this packet (IP_TTL / IPV6_HOPLIMIT ancillary data); left out: the socket's 255. */
+  readonly ttl?: number;
 }
 
 export interface NativeSendResult {
@@ -68,8 +70,9 @@ export interface NativeVrrpSocket {
   readonly fd: number;
   readonly ifindex: number;
   readonly family: 4 | 6 | undefined;
-  joinGroup(): void;
-  leaveGroup(): void;
+  /** The family's VRRP group, or `group` (canonical text). Idempotent per group. */
+  joinGroup(group?: string): void;
+  leaveGroup(group?: string): void;
   setReceiveBuffer(bytes: number): number;
   /** probe: MSG_PROBE, the whole send path up to the route lookup and nothing on the wire or in the counters. */
   send(packets: readonly NativeOutgoingPacket[], probe?: boolean): NativeSendResult;

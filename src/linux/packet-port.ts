@@ -1,6 +1,6 @@
 // The engine's PacketPort on Linux: one raw VRRP socket (protocol 112) per (interface, family) in use.
 //
-// A socket joins 224.0.0.18 / ff02::12 only if some router on it is multicast (a unicast-only router
+// A socket joins 224.0.0.18 / ff02::12 (or a router's mcast_dst_ip group) only if some router on it is multicast (a unicast-only router
 // hears only its peers). `send` groups the engine's packets per socket so each socket makes one
 // sendmmsg per call. A socket is bound to its interface's index when it opens, so an interface that
 // is missing at start, or deleted and re-created later, gets its socket (re)opened by `reopen`,
@@ -17,7 +17,7 @@ import type {
   PeriodicCounters,
   TakeoverAddresses,
 } from '../engine/ports.js';
-import type { IpFamily } from '../wire/types.js';
+import { type IpFamily, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../wire/types.js';
 import {
   checkInPeriodic,
   forgetPeriodicSchedule,
@@ -52,8 +52,11 @@ export interface LinuxPacketPortOptions {
 interface SocketSlot {
   readonly interface: string;
   readonly family: IpFamily;
-  /** Joined to the VRRP group: some router on it is multicast. */
-  multicast: boolean;
+  /**
+   * The multicast groups joined: the family's VRRP group, or a router's own (keepalived mcast_dst_ip),
+   * for each multicast router on it; none when every router on it is unicast.
+   */
+  groups: ReadonlySet<string>;
   socket: VrrpRawSocket | undefined;
   /** The routers on it, for its receive buffer. */
   routers: VirtualRouterConfig[];
@@ -92,23 +95,30 @@ function wantedSlots(routers: readonly VirtualRouterConfig[]): Map<string, Socke
   const slots = new Map<string, SocketSlot>();
   for (const router of routers) {
     const key = slotKey(router.interface, router.family);
-    const multicast = router.unicastPeers.length === 0;
+    const group =
+      router.unicastPeers.length > 0
+        ? undefined
+        : (router.multicastGroup ?? (router.family === 4 ? VRRP_MULTICAST_V4 : VRRP_MULTICAST_V6));
     const slot = slots.get(key);
     if (slot === undefined) {
       slots.set(key, {
         interface: router.interface,
         family: router.family,
-        multicast,
+        groups: new Set(group === undefined ? [] : [group]),
         socket: undefined,
         routers: [router],
         receiveBuffer: undefined,
       });
     } else {
-      slot.multicast ||= multicast;
+      if (group !== undefined) slot.groups = new Set([...slot.groups, group]);
       slot.routers.push(router);
     }
   }
   return slots;
+}
+
+function sameGroups(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  return a.size === b.size && [...a].every((group) => b.has(group));
 }
 
 /** Periodic schedule keys (VrrpRawSocket.setPeriodic): the addon's schedules are per process. */
@@ -174,9 +184,13 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
       }
       slot.routers = want.routers;
       this.onSlot(slot, (socket) => this.sizeReceiveBuffer(slot, socket));
-      if (slot.multicast !== want.multicast) {
-        slot.multicast = want.multicast;
-        this.onSlot(slot, (socket) => (want.multicast ? socket.joinGroup() : socket.leaveGroup()));
+      if (!sameGroups(slot.groups, want.groups)) {
+        const before = slot.groups;
+        slot.groups = want.groups;
+        this.onSlot(slot, (socket) => {
+          for (const group of want.groups) if (!before.has(group)) socket.joinGroup(group);
+          for (const group of before) if (!want.groups.has(group)) socket.leaveGroup(group);
+        });
       }
     }
   }
@@ -503,7 +517,7 @@ export class LinuxPacketPort implements PacketPort, HeadStartPort {
     const socket = VrrpRawSocket.open({ family: slot.family, interface: slot.interface });
     try {
       this.sizeReceiveBuffer(slot, socket, true);
-      if (slot.multicast) socket.joinGroup();
+      for (const group of slot.groups) socket.joinGroup(group);
     } catch (error) {
       socket.close();
       throw error;

@@ -111,13 +111,18 @@ export class VrrpRawSocket {
     return this.#native.fd < 0;
   }
 
-  /** Joins 224.0.0.18 or ff02::12 on the interface. Idempotent. Unicast-only routers do not join. */
-  joinGroup(): void {
-    this.#native.joinGroup();
+  /**
+   * Joins `group` (default 224.0.0.18 or ff02::12; another is keepalived's mcast_dst_ip) on the
+   * interface. Idempotent per group. Unicast-only routers do not join.
+   */
+  joinGroup(group?: string): void {
+    if (group === undefined) this.#native.joinGroup();
+    else this.#native.joinGroup(group);
   }
 
-  leaveGroup(): void {
-    this.#native.leaveGroup();
+  leaveGroup(group?: string): void {
+    if (group === undefined) this.#native.leaveGroup();
+    else this.#native.leaveGroup(group);
   }
 
   /**
@@ -199,10 +204,11 @@ export class VrrpRawSocket {
           `packet for ${packet.interface} IPv${packet.family} given to the socket for ${this.interface} IPv${this.family}`,
         );
       }
-      const native = {
+      const native: NativeOutgoingPacket = {
         sourceAddress: packet.sourceAddress,
         destinationAddress: packet.destinationAddress,
         payload: packet.payload,
+        ...(packet.ttl !== undefined ? { ttl: packet.ttl } : {}),
       };
       return packet.periodic === true ? { ...native, periodic: true } : native;
     });

@@ -8,6 +8,7 @@ import type { IpFamily, VrrpVersion } from '../wire/types.js';
 import { routerReceiveBuffer } from './receive-buffers.js';
 import { ConfigError, quoteValue } from './config-error.js';
 import { firstUnknownKey, unknownKeyMessage } from './known-keys.js';
+import { checkWireOptions } from './wire-options.js';
 
 export type RouterConfigInput = Partial<Omit<VirtualRouterConfig, 'announce' | 'family'>> & {
   readonly name: string;
@@ -150,6 +151,7 @@ export function buildRouterConfig(input: RouterConfigInput, where = 'router'): V
     higherPrioritySendAdvert: requireBoolean(input.higherPrioritySendAdvert ?? true, field('higherPrioritySendAdvert')),
     ...advertPolicy(input, field),
     ...routerReceiveBuffer(input.receiveBufferBytes, field('receiveBufferBytes')),
+    ...checkWireOptions(input, family, field),
     announce: checkAnnounce(
       {
         ...DEFAULT_ANNOUNCE,

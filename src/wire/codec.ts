@@ -13,6 +13,7 @@ import { foldSum, internetChecksum, pseudoHeaderSumFromAddressSum, sumWords } fr
 import {
   AUTH_NONE,
   AUTH_SIMPLE_PASSWORD,
+  VRRP_MULTICAST_V4,
   VRRP_TYPE_ADVERTISEMENT,
   type AdvertToEncode,
   type ChecksumForm,
@@ -55,6 +56,15 @@ let lastPairFamily = 0;
 let lastPairSource = '';
 let lastPairDestination = '';
 let lastPairWordSum = 0;
+
+/** Only for a unicast IPv4 packet no other form accepted; allocates, as a bad packet may. */
+function oldUnicastSumMatches(meta: PacketMeta, messageSum: number, vrrpLength: number): boolean {
+  if (meta.destinationAddress === VRRP_MULTICAST_V4) return false;
+  const source = parseAddress(meta.sourceAddress, 4);
+  const group = parseAddress(VRRP_MULTICAST_V4, 4);
+  if (source === undefined || group === undefined) return false;
+  return foldSum(messageSum + pseudoHeaderSumFromAddressSum(source.wordSum + group.wordSum, vrrpLength)) === 0xffff;
+}
 
 /**
  * Sum of the v3 pseudo-header for this packet, or undefined when the metadata's addresses do not parse
@@ -131,8 +141,8 @@ function checksumDrop(
  * uses the two halves separately (InterfaceDemux), so a packet rejected on its header costs the same
  * whatever its address list holds.
  */
-export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta): DecodeResult {
-  const header = decodeAdvertHeader(bytes, meta);
+export function decodeAdvert(bytes: Uint8Array, meta: PacketMeta, acceptOldUnicast = false): DecodeResult {
+  const header = decodeAdvertHeader(bytes, meta, acceptOldUnicast);
   if (!header.ok) return header;
   const fields = header.header;
   const advert: VrrpAdvert = {
@@ -170,7 +180,7 @@ export function decodeAddresses(bytes: Uint8Array, header: VrrpAdvertHeader): st
  * packet before it pays for the addresses (decodeAddresses). Same drop reasons, in the same order, as
  * decodeAdvert.
  */
-export function decodeAdvertHeader(bytes: Uint8Array, meta: PacketMeta): HeaderDecodeResult {
+export function decodeAdvertHeader(bytes: Uint8Array, meta: PacketMeta, acceptOldUnicast = false): HeaderDecodeResult {
   const length = bytes.length;
   if (length < HEADER_LENGTH) return drop('too-short', `${length} bytes, the fixed header needs ${HEADER_LENGTH}`);
 
@@ -211,6 +221,11 @@ export function decodeAdvertHeader(bytes: Uint8Array, meta: PacketMeta): HeaderD
       checksumForm = 'v3-pseudo-header';
     } else if (family === 4 && foldSum(messageSum) === 0xffff) {
       checksumForm = 'v3-no-pseudo-header';
+    } else if (acceptOldUnicast && family === 4 && oldUnicastSumMatches(meta, messageSum, expectedLength)) {
+      // keepalived 1.3.6 and older (and `old_unicast_checksum`): 224.0.0.18 in a unicast pseudo-header.
+      // Only when asked (the receiving router is unicast and takes it): it would let a multicast
+      // packet with a damaged destination through.
+      checksumForm = 'v3-old-unicast';
     } else {
       return checksumDrop(bytes, messageSum, 3, family, pseudoSum);
     }
@@ -335,7 +350,11 @@ export function encodeAdvert(advert: AdvertToEncode, options: EncodeOptions, out
   let pseudoSum = 0;
   if (version === 3 && (family === 6 || options.v3Ipv4PseudoHeader !== false)) {
     const source = requireAddress(options.sourceAddress, family, 'source address');
-    const destination = requireAddress(options.destinationAddress, family, 'destination address');
+    const destination = requireAddress(
+      options.pseudoHeaderDestination ?? options.destinationAddress,
+      family,
+      'destination address',
+    );
     pseudoSum = pseudoHeaderSumFromAddressSum(source.wordSum + destination.wordSum, length);
   }
   const checksum = internetChecksum(target, pseudoSum);

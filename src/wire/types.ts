@@ -47,7 +47,12 @@ export interface PacketMeta {
 }
 
 /** Which checksum form a received packet carried (v3 IPv4 has two forms in the field). */
-export type ChecksumForm = 'v2' | 'v3-pseudo-header' | 'v3-no-pseudo-header';
+export type ChecksumForm =
+  | 'v2'
+  | 'v3-pseudo-header'
+  | 'v3-no-pseudo-header'
+  /** v3 IPv4 unicast with 224.0.0.18 in the pseudo-header: keepalived 1.3.6 and older, `old_unicast_checksum`. */
+  | 'v3-old-unicast';
 
 /** Why a packet was rejected by the codec. Each is counted by the caller; none throws. */
 export type WireDropReason =
@@ -106,4 +111,9 @@ export interface EncodeOptions {
    * IPv6 always uses the pseudo-header.
    */
   readonly v3Ipv4PseudoHeader?: boolean;
+  /**
+   * v3 over IPv4 with the pseudo-header: the address it carries instead of destinationAddress
+   * (keepalived `old_unicast_checksum`: 224.0.0.18 for adverts to a unicast peer).
+   */
+  readonly pseudoHeaderDestination?: string;
 }

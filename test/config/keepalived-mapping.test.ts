@@ -436,13 +436,6 @@ t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
     /unknown keyword "net_namespace" in global_defs \(it is a keyword of the top level\)/,
     'net_namespace blue',
   );
-  warned(
-    t,
-    base,
-    'vrrp_skip_check_adv_addr',
-    /an address list that differs from ours is logged/,
-    'vrrp_skip_check_adv_addr',
-  );
   t.same(
     load(base, 'vrrp_mcast_group4 224.0.0.18\nvrrp_mcast_group6 FF02::12').diagnostics,
     [],
@@ -486,12 +479,6 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
     many.map((d) => d.line),
     [3, 4, 6],
     'every error, each at its line',
-  );
-  warned(
-    t,
-    `${base}\nunicast_ttl 10`,
-    'unicast_ttl',
-    /unicast_ttl is accepted but not implemented yet: unicast adverts are sent with TTL 255/,
   );
   refused(
     t,

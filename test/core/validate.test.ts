@@ -23,7 +23,7 @@ t.test('drop ttl: multicast advert with TTL 254', async (t) => {
   t.equal(validateAdvert(advertFor(v6, { ttl: 1 }), v6), 'ttl', 'IPv6 hop limit too');
 });
 
-// keepalived: unicast adverts are TTL-checked too unless unicast_ttl is changed (checkUnicastTtl false).
+// checkUnicastTtl: on by default; a keepalived.conf router has it off (keepalived 2.2.7 checks multicast only).
 t.test('drop ttl: unicast advert checked per checkUnicastTtl', async (t) => {
   const checked = v2Config({ unicastPeers: ['192.0.2.20'], checkUnicastTtl: true });
   const unchecked = v2Config({ unicastPeers: ['192.0.2.20'], checkUnicastTtl: false });

@@ -46,6 +46,8 @@ export interface KeepalivedGlobals {
   vmacAddrPrefix?: string;
   /** vrrp_lower_prio_no_advert, vrrp_higher_prio_send_advert, vrrp_down_timer_adverts: instance defaults. */
   advertPolicy?: AdvertPolicy;
+  /** vrrp_skip_check_adv_addr: skip_check_adv_addr for every instance. */
+  skipCheckAdvertAddresses?: boolean;
   /** vrrp_startup_delay, in ms: given to every instance. */
   startupDelayMs?: number;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
@@ -202,6 +204,10 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     readRxBufsPolicy(statement, (globals.rxBufs ??= {}), diagnostics),
   vrrp_rx_bufs_multiplier: (statement, globals, diagnostics) =>
     readRxBufsMultiplier(statement, (globals.rxBufs ??= {}), diagnostics),
+  vrrp_skip_check_adv_addr: (_statement, globals) => {
+    // keepalived's handler reads no value: any line turns it on for every instance.
+    globals.skipCheckAdvertAddresses = true;
+  },
   vrrp_startup_delay: (statement, globals, diagnostics) => {
     // keepalived: a decimal number of seconds, above 0 and at most UINT_MAX / TIMER_HZ.
     const seconds = readSeconds(statement, 0.000001, 4294, diagnostics);

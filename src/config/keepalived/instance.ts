@@ -20,6 +20,7 @@ import {
 } from './tracking.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
 import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
+import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -89,6 +90,17 @@ export function mapInstance(
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
+  const wire = readWireKeywords(
+    statement.block,
+    {
+      name,
+      family,
+      unicast: peers.length > 0,
+      configuredSource: source !== undefined,
+      globalSkipCheckAdvertAddresses: globals.skipCheckAdvertAddresses === true,
+    },
+    diagnostics,
+  );
 
   if (iface === undefined || vrid === undefined) return undefined;
   const { vips, excluded, useVmac } = addresses;
@@ -114,6 +126,7 @@ export function mapInstance(
     strictAddressList: modes.strict,
     announce,
     ...policy,
+    ...wire,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
     ...reader.readReceiveBuffer(),
@@ -452,7 +465,7 @@ class InstanceReader {
     const pending = emptyPendingFeatures();
     let advertPolicy: InstanceAdvertPolicy = {};
     for (const child of block) {
-      if (HANDLED.has(child.keyword)) continue;
+      if (HANDLED.has(child.keyword) || WIRE_KEYWORDS.has(child.keyword)) continue;
       if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
       const policy = readAdvertPolicy(child, advertPolicy, diagnostics);
       if (policy) {

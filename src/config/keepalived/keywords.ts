@@ -204,8 +204,8 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['vrrp_down_timer_adverts', 'implemented', 'the default of down_timer_adverts for every instance', '5'],
   [
     'vrrp_skip_check_adv_addr',
-    'not-yet',
-    'an address list that differs from ours is logged each time (dropped only under strict mode)',
+    'implemented',
+    'skip_check_adv_addr for every instance (any value turns it on, as in keepalived)',
   ],
   ['vrrp_notify_priority_changes', 'not-yet', 'notify scripts are not run on priority changes', 'true'],
   [
@@ -477,17 +477,41 @@ const VRRP_INSTANCE: readonly Row[] = [
     'BFD is not part of vrrp-engine: track the peer with a track_script (e.g. a ping) or track_interface instead',
     '{ B1 }',
   ],
-  ['dont_track_primary', 'not-yet', "the link of the instance's interface is always tracked"],
-  ['track_src_ip', 'not-yet', 'a configured source address that goes away is not followed'],
+  [
+    'dont_track_primary',
+    'implemented',
+    "the link of the instance's interface going down does not put it in Fault (its VIPs' other interfaces and tracked objects still do)",
+  ],
+  [
+    'track_src_ip',
+    'implemented',
+    'the configured unicast_src_ip / mcast_src_ip missing from the interface (at start or later) puts the instance in Fault until it is back (keepalived 2.2.7 means to, but does not: see docs/keepalived-conf.md)',
+    `\nunicast_src_ip 192.0.2.1${WITH_PEER}`,
+  ],
   [
     'unicast_fault_no_peer',
     'implemented',
     'an instance with no unicast_peer stays in Fault instead of falling back to multicast',
     WITH_PEER,
   ],
-  ['unicast_ttl', 'not-yet', 'unicast adverts are sent with TTL 255', `255${WITH_PEER}`],
-  ['old_unicast_checksum', 'not-yet', 'unicast adverts use the RFC checksum', WITH_PEER],
-  ['mcast_dst_ip', 'not-yet', 'adverts go to the standard multicast group', '224.0.0.18'],
+  [
+    'unicast_ttl',
+    'implemented',
+    'the TTL / hop limit of adverts to unicast peers (0 is sent as 1); received unicast adverts are not TTL-checked, as in keepalived',
+    `10${WITH_PEER}`,
+  ],
+  [
+    'old_unicast_checksum',
+    'implemented',
+    'VRRPv3 IPv4 unicast adverts put 224.0.0.18 in the checksum pseudo-header (keepalived 1.3.6 form); "never": the RFC form even after hearing the old one (by default a peer heard using it switches ours)',
+    WITH_PEER,
+  ],
+  [
+    'mcast_dst_ip',
+    'implemented',
+    'the multicast group adverts are sent to and heard on (IPv4 multicast, IPv6 ffX2::)',
+    '224.0.0.19',
+  ],
   ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
   [
     'use_vmac_addr',
@@ -532,8 +556,8 @@ const VRRP_INSTANCE: readonly Row[] = [
   ],
   [
     'skip_check_adv_addr',
-    'not-yet',
-    'an address list that differs from ours is logged each time (dropped only under strict mode)',
+    'implemented',
+    'a Backup compares the address list only of adverts from another source than the last one heard (any value turns it on, as in keepalived)',
   ],
   [
     'promote_secondaries',
