@@ -17,6 +17,7 @@ import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec } from '../model/
 import { getSourceAddresses } from '../linux/links.js';
 import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkSplitBrain } from '../model/split-brain.js';
+import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, planVmac, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -53,7 +54,16 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   useVmac: true,
   routerAdverts: true,
 };
-const INPUT_FIELDS: readonly string[] = ['routers', 'vips', 'logger', 'scheduling', 'splitBrain'];
+const INPUT_FIELDS: readonly string[] = [
+  'routers',
+  'vips',
+  'logger',
+  'scheduling',
+  'splitBrain',
+  'routes',
+  'rules',
+  'staticAddresses',
+];
 const VIP_FIELDS: readonly string[] = ['interface', 'address', 'prefixLength', 'label', 'preferredLifetime', 'noTrack'];
 
 /** How long to wait for an IPv6 link-local address to finish DAD before giving up on it. */
@@ -113,6 +123,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
         throw new ConfigError(`vips[${index}].noTrack`, 'must be true or false');
     });
   }
+  checkRoutesInput(input);
 }
 
 function routerFamily(router: LinuxRouterInput, where: string): IpFamily {

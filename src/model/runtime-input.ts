@@ -7,6 +7,7 @@ import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
+import type { RouteSpec, RuleSpec, StaticAddressSpec } from './routes.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -71,4 +72,10 @@ export interface LinuxEngineInput {
   readonly scheduling?: ProcessScheduling;
   /** Address conflict detection, probing and resisting (src/model/split-brain.ts); detection is on by default. */
   readonly splitBrain?: SplitBrainSettings;
+  /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
+  readonly routes?: readonly RouteSpec[];
+  /** Policy rules, the same way. */
+  readonly rules?: readonly RuleSpec[];
+  /** Addresses added at start whatever the routers' states, and removed at stop (keepalived static_ipaddress). */
+  readonly staticAddresses?: readonly StaticAddressSpec[];
 }

@@ -37,6 +37,8 @@ export interface KeepalivedGlobals {
   advertPolicy?: AdvertPolicy;
   /** vrrp_startup_delay, in ms: given to every instance. */
   startupDelayMs?: number;
+  /** default_interface: where a static_ipaddress without `dev` goes (keepalived's default: eth0). */
+  defaultInterface?: string;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
 }
@@ -102,6 +104,12 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
+  default_interface: (statement, globals, diagnostics) => {
+    const word = singleArg(statement, diagnostics);
+    if (word && word.text.length > MAX_INTERFACE_NAME)
+      diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+    else if (word) globals.defaultInterface = word.text;
+  },
   router_id: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word) globals.routerId = word.text;

@@ -17,6 +17,8 @@ import {
   type TrackedNames,
 } from './tracking.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
+import type { RouteSpec, RuleSpec } from '../../model/routes.js';
+import { readRoutes, readRules } from './routes.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -24,6 +26,9 @@ export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {
   readonly router: LinuxRouterInput;
+  /** virtual_routes and virtual_rules, which follow this router's mastership. */
+  readonly routes: readonly RouteSpec[];
+  readonly rules: readonly RuleSpec[];
   readonly vips: readonly LinuxVipSpec[];
   readonly pending: PendingInstanceFeatures;
   /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
@@ -80,7 +85,7 @@ export function mapInstance(
   const family = addresses.vips[0]?.family ?? source?.family;
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
-  const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
+  const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
 
   if (iface === undefined || vrid === undefined) return undefined;
@@ -110,7 +115,8 @@ export function mapInstance(
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
   };
-  return { router, vips: vipSpecs([...vips, ...excluded], iface), pending, positions: reader.positions, at: statement };
+  const vipList = vipSpecs([...vips, ...excluded], iface);
+  return { router, routes, rules, vips: vipList, pending, positions: reader.positions, at: statement };
 }
 
 /** The keywords InstanceReader reads by name; readOthers takes every other one. */
@@ -365,13 +371,22 @@ class InstanceReader {
   readOthers(
     block: readonly Statement[],
     tracked: TrackedNames,
-  ): { announce: Partial<AnnounceConfig>; pending: PendingInstanceFeatures; advertPolicy: InstanceAdvertPolicy } {
+  ): {
+    announce: Partial<AnnounceConfig>;
+    pending: PendingInstanceFeatures;
+    advertPolicy: InstanceAdvertPolicy;
+    routes: RouteSpec[];
+    rules: RuleSpec[];
+  } {
     const { diagnostics } = this;
     // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
     // not change its garp_lower_prio_repeat (checked with keepalived -d).
     const announce: Partial<AnnounceConfig> = { ...completeAnnounce(this.globals.announce) };
     const pending = emptyPendingFeatures();
     let advertPolicy: InstanceAdvertPolicy = {};
+    const routes: RouteSpec[] = [];
+    const rules: RuleSpec[] = [];
+    const context = (keyword: string) => ({ keyword, router: this.name });
     for (const child of block) {
       if (HANDLED.has(child.keyword)) continue;
       if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
@@ -384,6 +399,10 @@ class InstanceReader {
         readTracking(child, tracked, pending, diagnostics);
       } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
         readNotifyCommand(child, pending, diagnostics);
+      } else if (child.keyword === 'virtual_routes') {
+        routes.push(...readRoutes(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
+      } else if (child.keyword === 'virtual_rules') {
+        rules.push(...readRules(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);
@@ -391,7 +410,7 @@ class InstanceReader {
         reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${this.name}`);
       }
     }
-    return { announce, pending, advertPolicy };
+    return { announce, pending, advertPolicy, routes, rules };
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type VrrpScriptDefinition,
 } from './scripts.js';
 import type { TrackedNames } from './tracking.js';
+import { readStatics, STATIC_KEYWORDS, type MappedStatics } from './statics.js';
 
 export interface MappedConfig {
   readonly input: LinuxEngineInput;
@@ -161,10 +162,11 @@ export function mapKeepalivedStatements(
         break;
       }
       default:
-        reportUnmapped('top', statement, diagnostics);
+        if (!STATIC_KEYWORDS.has(statement.keyword)) reportUnmapped('top', statement, diagnostics);
     }
   }
   reportNoInstance(statements, mainFile, diagnostics);
+  const statics = readStatics(statements, new Set(names.keys()), globals.defaultInterface, diagnostics);
 
   const routers: LinuxRouterInput[] = instances.map((i) => i.router);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
@@ -173,13 +175,41 @@ export function mapKeepalivedStatements(
       routers,
       ...(vips.length > 0 ? { vips } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
+      ...routesInput(instances, statics),
     },
     globals,
     scripts,
     trackFiles,
     trackProcesses,
     syncGroups,
-    pending: new Map(instances.map((i) => [i.router.name, i.pending])),
+    pending: new Map(instances.map((i) => [i.router.name, withTrackGroups(i.pending, statics, i.router.name)])),
+  };
+}
+
+/** The routes, rules and static addresses of the file, left out when there are none. */
+function routesInput(instances: readonly MappedInstance[], statics: MappedStatics): Partial<LinuxEngineInput> {
+  const routes = [...instances.flatMap((i) => i.routes), ...statics.routes];
+  const rules = [...instances.flatMap((i) => i.rules), ...statics.rules];
+  return {
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(statics.addresses.length > 0 ? { staticAddresses: statics.addresses } : {}),
+  };
+}
+
+/** An instance of a track_group tracks the links of the group's static entries, weight 0 (keepalived). */
+function withTrackGroups(
+  pending: PendingInstanceFeatures,
+  statics: MappedStatics,
+  name: string,
+): PendingInstanceFeatures {
+  const extra = (statics.trackInterfaces.get(name) ?? []).filter(
+    (iface) => !pending.trackInterfaces.some((entry) => entry.name === iface),
+  );
+  if (extra.length === 0) return pending;
+  return {
+    ...pending,
+    trackInterfaces: [...pending.trackInterfaces, ...extra.map((iface) => ({ name: iface, weight: 0 }))],
   };
 }
 
