@@ -23,6 +23,7 @@ import {
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
 import type { ProcessScheduling } from '../model/scheduling.js';
+import type { RouteSpec, RuleSpec } from '../model/routes.js';
 import { planVmac } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -31,6 +32,23 @@ export interface InstanceInput {
   readonly name: string;
   readonly router: LinuxRouterInput;
   readonly vips: readonly LinuxVipSpec[];
+  /** Its virtual_routes and virtual_rules (those naming it). */
+  readonly routes?: readonly RouteSpec[];
+  readonly rules?: readonly RuleSpec[];
+}
+
+/** What belongs to no instance: static addresses, routes and rules (added whatever the states). */
+export type StaticEntries = Pick<LinuxEngineInput, 'routes' | 'rules' | 'staticAddresses'>;
+
+/** The static part of an input. */
+export function staticsOf(input: LinuxEngineInput): StaticEntries {
+  const routes = (input.routes ?? []).filter((route) => route.router === undefined);
+  const rules = (input.rules ?? []).filter((rule) => rule.router === undefined);
+  return {
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(input.staticAddresses?.length ? { staticAddresses: input.staticAddresses } : {}),
+  };
 }
 
 function familyOf(router: LinuxRouterInput): 4 | 6 {
@@ -105,17 +123,31 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     }
     vipsOf[owner]!.push(vip);
   });
-  return input.routers.map((router, index) => ({
-    name: router.name,
-    router,
-    vips: vipsOf[index]!,
-  }));
+  return input.routers.map((router, index) => {
+    const routes = (input.routes ?? []).filter((route) => route.router === router.name);
+    const rules = (input.rules ?? []).filter((rule) => rule.router === router.name);
+    return {
+      name: router.name,
+      router,
+      vips: vipsOf[index]!,
+      ...(routes.length > 0 ? { routes } : {}),
+      ...(rules.length > 0 ? { rules } : {}),
+    };
+  });
 }
 
-/** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
-export function engineInput(instances: readonly InstanceInput[]): LinuxEngineInput {
+/** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the static entries. */
+export function engineInput(instances: readonly InstanceInput[], statics: StaticEntries = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  return { routers: instances.map((instance) => instance.router), ...(vips.length > 0 ? { vips } : {}) };
+  const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(statics.routes ?? [])];
+  const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(statics.rules ?? [])];
+  return {
+    routers: instances.map((instance) => instance.router),
+    ...(vips.length > 0 ? { vips } : {}),
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(statics.staticAddresses?.length ? { staticAddresses: statics.staticAddresses } : {}),
+  };
 }
 
 /** One instance's share of the runtime's counters: its router, and the interface it runs on. */
@@ -231,8 +263,13 @@ export class InstanceSet {
   }
 
   /** Starts every instance in one runtime; rejects (nothing left running) if it cannot start. */
-  startAll(instances: readonly InstanceInput[], health?: HealthPlan, scheduling?: ProcessScheduling): Promise<void> {
-    this.starting = this.start(instances, health, scheduling);
+  startAll(
+    instances: readonly InstanceInput[],
+    health?: HealthPlan,
+    scheduling?: ProcessScheduling,
+    statics: StaticEntries = {},
+  ): Promise<void> {
+    this.starting = this.start(instances, health, scheduling, statics);
     return this.starting;
   }
 
@@ -240,11 +277,12 @@ export class InstanceSet {
     instances: readonly InstanceInput[],
     health: HealthPlan | undefined,
     scheduling: ProcessScheduling | undefined,
+    statics: StaticEntries,
   ): Promise<void> {
     // Health starts before the engine: notify scripts see the startup transitions as they happen, and
     // a check that fails from the start (init_fail) is what its router starts with.
     const runtime = await startLinuxEngine(
-      { ...engineInput(instances), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
+      { ...engineInput(instances, statics), logger: this.logger, ...(scheduling ? { scheduling } : {}) },
       {
         beforeStart: (handle) => {
           this.runtime = handle;
@@ -276,9 +314,13 @@ export class InstanceSet {
    * it. Rejects with ConfigError (nothing changed) if the runtime finds a mistake the offline checks
    * could not.
    */
-  async reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
+  async reload(
+    next: readonly InstanceInput[],
+    health?: HealthPlan,
+    statics: StaticEntries = {},
+  ): Promise<ReloadResult> {
     const runtime = this.requireRuntime();
-    const result = await runtime.apply(engineInput(next), {
+    const result = await runtime.apply(engineInput(next, statics), {
       afterApply: (applied) => {
         if (health !== undefined) this.runHealth(health, runtime);
         this.recordApplied(next, applied, runtime);

@@ -11,7 +11,16 @@ import { checkInput } from '../daemon/check-input.js';
 import type { LinuxEngineInput } from '../daemon/runtime.js';
 
 /** The keys of the file: the runtime's input (its logger is the runner's own, not a setting) and "health". */
-export const JSON_CONFIG_KEYS: readonly string[] = ['routers', 'vips', 'scheduling', 'splitBrain', 'health'];
+export const JSON_CONFIG_KEYS: readonly string[] = [
+  'routers',
+  'vips',
+  'scheduling',
+  'splitBrain',
+  'routes',
+  'rules',
+  'staticAddresses',
+  'health',
+];
 
 export interface JsonConfig {
   readonly engine: LinuxEngineInput;
