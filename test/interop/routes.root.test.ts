@@ -9,7 +9,9 @@
 // Story: r1 (200) Master; deletions; SIGTERM r1: keepalived takes over; vrrpd again: it preempts.
 
 import t from 'tap';
-import { Harness, skipReason, waitUntil, type RouterProcess } from '../netns/harness.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Harness, skipReason, waitUntil, type RouterProcess, type VrrpdProcess } from '../netns/harness.js';
 import type { LanNode } from '../netns/lan.js';
 import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
@@ -183,8 +185,10 @@ t.test('virtual and static routes and rules: bin/vrrpd and keepalived 2.2.7 on o
     t.same(vrrpdRules, keepalivedRules, 'vrrpd added the very rules keepalived adds (ip -j rule)');
   });
 
+  let vrrpd: VrrpdProcess | undefined;
   await t.test('vrrpd started again: it preempts, and the routes and rules move back', async (t) => {
-    r1 = h.startVrrpd('r1', [], options('r1'));
+    vrrpd = h.startVrrpd('r1', [], options('r1'));
+    r1 = vrrpd;
     await r1.waitForState('VI_1', 'Master', down(200) + STARTUP_MS);
     t.same(await holds(h, 'r1', MASTER_HOLDS, 'r1 to hold all'), MASTER_HOLDS, 'r1: all again');
     t.same(
@@ -192,5 +196,40 @@ t.test('virtual and static routes and rules: bin/vrrpd and keepalived 2.2.7 on o
       BACKUP_HOLDS,
       'r2: keepalived removed its virtual ones',
     );
+  });
+
+  await t.test('SIGHUP with a changed route and rule: the Master swaps them, the state kept', async (t) => {
+    const before = r1.states.length;
+    const changed = CONF.replace('blackhole 198.51.102.0/24', 'blackhole 198.51.104.0/24').replace(
+      'preference 101 no_track',
+      'preference 102 no_track',
+    );
+    writeFileSync(join(vrrpd!.dir, 'keepalived.conf'), changed);
+    r1.signal('SIGHUP');
+    const wanted = {
+      routes: ['198.51.100.0/24', '198.51.101.0/24', '198.51.104.0/24', ...STATIC_ROUTES].sort(),
+      rules: [100, 102, ...STATIC_RULES].sort(),
+    };
+    const now = () => {
+      const node = h.node('r1');
+      const routes = JSON.parse(h.lan.exec(node, 'ip', '-j', 'route', 'show', 'table', 'all')) as Entry[];
+      const rules = JSON.parse(h.lan.exec(node, 'ip', '-j', 'rule', 'show')) as Entry[];
+      return {
+        routes: routes
+          .map((r) => String(r.dst))
+          .filter((d) => d.startsWith('198.51.') || STATIC_ROUTES.includes(d))
+          .sort(),
+        rules: rules
+          .map((r) => Number(r.priority))
+          .filter((p) => p >= 100 && p <= 200)
+          .sort(),
+      };
+    };
+    await waitUntil(() => (JSON.stringify(now()) === JSON.stringify(wanted) ? true : undefined), 5000, 'reload').catch(
+      () => undefined,
+    );
+    t.same(now(), wanted, 'r1: 198.51.102.0/24 and preference 101 gone, 198.51.104.0/24 and 102 in');
+    t.equal(r1.stateOf('VI_1'), 'Master', 'still Master');
+    t.equal(r1.states.length, before, 'no state change through the reload');
   });
 });
