@@ -175,6 +175,25 @@ export class RouteFollower {
     }
   }
 
+  /**
+   * A link came up: the static entries on it are added again. The kernel drops IPv4 routes through
+   * a link that goes down without telling anyone (no RTM_DELROUTE), so what is held there is not
+   * trusted: an add of one still present is only 'exists'. keepalived does the same
+   * (static_track_group_reinstate_config).
+   */
+  linkUp(iface: string): void {
+    if (this.closing) return;
+    const held = this.installed.get(STATIC_OWNER);
+    const on = (entry: HostEntry) =>
+      (entry.kind === 'route' && entry.spec.dev === iface) ||
+      (entry.kind === 'address' && entry.spec.interface === iface);
+    const entries = this.want(STATIC_OWNER).filter(on);
+    if (entries.length === 0) return;
+    for (const entry of entries) held?.delete(entryKey(entry));
+    this.resetRetries(STATIC_OWNER);
+    void this.schedule(STATIC_OWNER);
+  }
+
   /** A router's state as it is now, for a follower that came after the router started (a reload). */
   observe(owner: string, state: RouterState): void {
     this.states.set(owner, state);

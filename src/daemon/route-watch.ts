@@ -4,6 +4,8 @@
 // keepalived's set_vrrp_backup), which puts it back; a static one is put back at once. An untracked
 // one is only forgotten, so the router's next takeover adds it again. Notifications come from a
 // socket joined to the route and rule groups; only deletions of entries the follower holds count.
+// The same socket hears links come up: what a link's going down took (the routes through it) is
+// put back then.
 
 import ipaddr from 'ipaddr.js';
 import type { Engine } from '../engine/engine.js';
@@ -17,11 +19,15 @@ import {
   type RuleSpec,
 } from '../model/routes.js';
 import { loadNative, type NativeRtnlSocket } from '../linux/native.js';
-import { AF_INET, attributeU32, parseAttributes, parseMessages } from '../linux/rtnetlink-codec.js';
+import { AF_INET, attributeString, attributeU32, parseAttributes, parseMessages } from '../linux/rtnetlink-codec.js';
 import { RTM_DELROUTE, RTM_DELRULE } from '../linux/routes.js';
 import { STATIC_OWNER, type HostEntry, type RouteFollower } from './route-follower.js';
 
+const RTNLGRP_LINK = 1;
 const RTNLGRP_IPV4_ROUTE = 7;
+const RTM_NEWLINK = 16;
+const IFF_UP = 0x1;
+const IFLA_IFNAME = 3;
 const RTNLGRP_IPV4_RULE = 8;
 const RTNLGRP_IPV6_ROUTE = 11;
 const RTNLGRP_IPV6_RULE = 19;
@@ -125,7 +131,7 @@ export class RouteWatch {
     try {
       const socket = new (loadNative().RtnlSocket)(
         {
-          groups: [RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE],
+          groups: [RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE],
           receiveBufferBytes: 1 << 20,
         },
         (error, data) => {
@@ -136,6 +142,14 @@ export class RouteWatch {
             );
           if (!data) return;
           for (const message of parseMessages(data)) {
+            // A link up: what its going down took with it (routes through it) is put back, as
+            // keepalived's static_track_group_reinstate_config does; a Master's own come back when
+            // it takes over again.
+            if (message.type === RTM_NEWLINK && message.payload.length >= 16) {
+              const name = attributeString(parseAttributes(message.payload, 16).get(IFLA_IFNAME));
+              if ((message.payload.readUInt32LE(8) & IFF_UP) !== 0 && name !== undefined) follower.linkUp(name);
+              continue;
+            }
             const deleted = decodeDeletion(message.type, message.payload);
             if (deleted) onDeleted(deleted);
           }

@@ -17,7 +17,7 @@ import { MARGIN_MS, masterDownMs, STARTUP_MS } from '../netns/timing.js';
 
 const VIP = '192.0.2.61';
 const VIRTUAL_ROUTES = ['198.51.100.0/24', '198.51.101.0/24', '198.51.102.0/24'];
-const STATIC_ROUTES = ['203.0.113.0/25'];
+const STATIC_ROUTES = ['203.0.113.0/25', '203.0.113.192/26'];
 const VIRTUAL_RULES = [100, 101];
 const STATIC_RULES = [200];
 const STATIC_ADDRESS = { r1: '203.0.113.1', r2: '203.0.113.2' } as const;
@@ -31,8 +31,14 @@ const CONF = [
   `  @r1 ${STATIC_ADDRESS.r1}/32 dev eth0`,
   `  @r2 ${STATIC_ADDRESS.r2}/32 dev eth0`,
   '}',
+  'track_group G1 {',
+  '  group {',
+  '    VI_1',
+  '  }',
+  '}',
   'static_routes {',
   '  203.0.113.0/25 via 192.0.2.253 dev eth0',
+  '  203.0.113.192/26 dev dummy0 track_group G1',
   '}',
   'static_rules {',
   '  to 203.0.113.128/25 table 200 preference 200',
@@ -113,6 +119,12 @@ const skip = skipReason(['keepalived', 'unshare']) ?? false;
 
 t.test('virtual and static routes and rules: bin/vrrpd and keepalived 2.2.7 on one file', { skip }, async (t) => {
   const h = await Harness.create(t, 'irt', 2, { capture: false });
+  // The link the track group follows, on both nodes (a veth: this kernel has no dummy driver).
+  for (const name of ['r1', 'r2']) {
+    h.lan.exec(h.node(name), 'ip', 'link', 'add', 'dummy0', 'type', 'veth', 'peer', 'name', 'dummy1');
+    h.lan.exec(h.node(name), 'ip', 'link', 'set', 'dummy1', 'up');
+    h.lan.exec(h.node(name), 'ip', 'link', 'set', 'dummy0', 'up');
+  }
   const options = (n: 'r1' | 'r2') => ({ confText: CONF, hostname: n });
   const down = (priority: number) => masterDownMs(priority, 50, 3) + MARGIN_MS;
   let r1: RouterProcess = h.startVrrpd('r1', [], options('r1'));
@@ -170,6 +182,31 @@ t.test('virtual and static routes and rules: bin/vrrpd and keepalived 2.2.7 on o
       const wanted = name === 'r1' ? MASTER_HOLDS : BACKUP_HOLDS;
       t.same(await holds(h, name, wanted, `${name}: static route back`), wanted, `${name}: the static route is back`);
     }
+  });
+
+  await t.test("track_group: the static route's link down puts the instance in Fault, on both daemons", async (t) => {
+    const since = { r1: r1.mark(), r2: r2.mark() };
+    h.lan.exec(h.node('r1'), 'ip', 'link', 'set', 'dummy0', 'down');
+    await r1.waitForState('VI_1', 'Fault', 3000, since.r1);
+    await r2.waitForState('VI_1', 'Master', down(150), since.r2);
+    h.lan.exec(h.node('r1'), 'ip', 'link', 'set', 'dummy0', 'up');
+    await r1.waitForState('VI_1', 'Master', down(200) + 3000, since.r1);
+    t.same(
+      await holds(h, 'r1', MASTER_HOLDS, 'r1 all back'),
+      MASTER_HOLDS,
+      'r1 (vrrpd): Master again, its static route through dummy0 back',
+    );
+    t.same(await holds(h, 'r2', BACKUP_HOLDS, 'r2 static only'), BACKUP_HOLDS, 'r2: Backup again');
+    const r2since = r2.mark();
+    h.lan.exec(h.node('r2'), 'ip', 'link', 'set', 'dummy0', 'down');
+    await r2.waitForState('VI_1', 'Fault', 3000, r2since);
+    h.lan.exec(h.node('r2'), 'ip', 'link', 'set', 'dummy0', 'up');
+    await r2.waitForState('VI_1', 'Backup', 3000, r2since);
+    t.same(
+      await holds(h, 'r2', BACKUP_HOLDS, 'r2 static back'),
+      BACKUP_HOLDS,
+      'r2 (keepalived): the same, its route back',
+    );
   });
 
   await t.test('SIGTERM r1: keepalived takes over with the same routes and rules; r1 left clean', async (t) => {
