@@ -15,6 +15,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { StateChangeEvent } from '../engine/events.js';
 import type { RouterState } from '../core/types.js';
+import { hasCode } from '../errors.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { RouteSpec, RuleSpec, StaticAddressSpec } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
@@ -99,7 +100,7 @@ export function linuxHostOperations(routes: RouteClient, addresses: RtNetlinkCli
         case 'address':
           return addresses.deleteAddress(addressSpec(entry.spec)).catch((error: unknown) => {
             // The interface is gone, and the address with it.
-            if ((error as { code?: unknown }).code === 'ENODEV') return 'absent';
+            if (hasCode(error, 'ENODEV')) return 'absent';
             throw error;
           });
         case 'route':
