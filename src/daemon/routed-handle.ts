@@ -23,13 +23,19 @@ export async function startWithRoutes(
   beforeStart: StartOptions['beforeStart'],
 ): Promise<LinuxEngineHandle> {
   if (!input.routes?.length && !input.rules?.length && !input.staticAddresses?.length) {
-    // Nothing to follow (yet): a reload may bring some, so the handle still carries a follower.
+    // Nothing to follow: no socket, no listener. A reload that brings some opens them then (apply).
     await runtime.start(beforeStart);
     return new RoutedHandle(runtime, undefined, logger);
   }
   const handle = new RoutedHandle(runtime, input, logger);
-  await handle.follower().start();
-  await runtime.start(beforeStart);
+  try {
+    await handle.follower().start();
+    await runtime.start(beforeStart);
+  } catch (error) {
+    // Nothing was added yet (leftovers were only removed): the sockets go, the caller undoes the rest.
+    handle.closeClients();
+    throw error;
+  }
   await handle.follower().schedule('');
   await handle.watch();
   return handle;
@@ -99,10 +105,14 @@ class RoutedHandle implements LinuxEngineHandle {
       this.routeWatch?.close();
       if (this.routes !== undefined) {
         await this.routes.follower.close(options.release ?? true);
-        this.routes.routeClient.close();
-        this.routes.addressClient.close();
+        this.closeClients();
       }
     }
+  }
+
+  closeClients(): void {
+    this.routes?.routeClient.close();
+    this.routes?.addressClient.close();
   }
 
   private open(input: LinuxEngineInput): void {
