@@ -70,3 +70,26 @@ t.test('families: told from the addresses, 4 when none says', async (t) => {
   t.equal(ruleFamily({ priority: 1, table: 1 }), 4);
   t.equal(ruleFamily({ priority: 1, table: 1, to: '2001:db8::/32' }), 6);
 });
+
+t.test('bin/vrrp-engine JSON: routes, rules and staticAddresses are keys of the file', async (t) => {
+  const { checkJsonConfig } = await import('../../src/cli/json-config.js');
+  const config = checkJsonConfig({
+    routers: [{ name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.51'] }],
+    routes: [{ router: 'VI_1', to: '198.51.100.0/24', via: '192.0.2.254', dev: 'eth0' }],
+    rules: [{ router: 'VI_1', from: '192.0.2.51', table: 100, priority: 100 }],
+    staticAddresses: [{ interface: 'eth0', address: '203.0.113.1' }],
+  });
+  t.equal(config.engine.routes?.length, 1);
+  t.equal(config.engine.rules?.length, 1);
+  t.equal(config.engine.staticAddresses?.length, 1);
+  let field: string | undefined;
+  try {
+    checkJsonConfig({
+      routers: [{ name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.51'] }],
+      routes: [{ router: 'VI_2', to: '198.51.100.0/24' }],
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) field = error.field;
+  }
+  t.equal(field, 'routes[0].router', 'a route naming no router is refused by the runner as by vrrpd -t');
+});
