@@ -121,6 +121,30 @@ t.test('static entries, track_group and default_interface', async (t) => {
   );
 });
 
+t.test("an instance tracks its tracked virtual routes' dev and rules' iif / oif, weight 0", async (t) => {
+  const loaded = parseKeepalivedConfig(
+    INSTANCE(
+      [
+        'virtual_routes {',
+        '  198.51.100.0/24 via 192.0.2.254 dev eth0',
+        '  198.51.101.0/24 dev eth1',
+        '  198.51.102.0/24 dev eth2 no_track',
+        '}',
+        'virtual_rules {',
+        '  iif eth3 oif eth1 table 100 preference 100',
+        '  iif eth4 table 100 preference 101 no_track',
+        '}',
+        '',
+      ].join('\n'),
+    ),
+    'k.conf',
+  );
+  t.same(loaded.pending.instances.get('VI_1')?.trackInterfaces, [
+    { name: 'eth1', weight: 0 },
+    { name: 'eth3', weight: 0 },
+  ]);
+});
+
 t.test('refused as keepalived -t refuses them, at their line', async (t) => {
   const route = (line: string) => errorsOf(INSTANCE(`virtual_routes {\n${line}\n}\n`));
   const rule = (line: string) => errorsOf(INSTANCE(`virtual_rules {\n${line}\n}\n`));

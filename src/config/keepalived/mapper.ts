@@ -182,7 +182,7 @@ export function mapKeepalivedStatements(
     trackFiles,
     trackProcesses,
     syncGroups,
-    pending: new Map(instances.map((i) => [i.router.name, withTrackGroups(i.pending, statics, i.router.name)])),
+    pending: new Map(instances.map((i) => [i.router.name, withTrackGroups(i, statics, globals.vmacPrefix)])),
   };
 }
 
@@ -197,13 +197,27 @@ function routesInput(instances: readonly MappedInstance[], statics: MappedStatic
   };
 }
 
-/** An instance of a track_group tracks the links of the group's static entries, weight 0 (keepalived). */
+/** An instance tracks, weight 0, the links of its track groups' static entries and of its own virtual routes and rules (keepalived). */
 function withTrackGroups(
-  pending: PendingInstanceFeatures,
+  instance: MappedInstance,
   statics: MappedStatics,
-  name: string,
+  vmacPrefix: string | undefined,
 ): PendingInstanceFeatures {
-  const extra = (statics.trackInterfaces.get(name) ?? []).filter(
+  const { pending, router } = instance;
+  // The instance's own links (its interface, its VMAC) are followed already.
+  const vmac =
+    typeof router.useVmac === 'string'
+      ? router.useVmac
+      : router.useVmac
+        ? `${vmacPrefix ?? 'vrrp'}.${router.vrid}`
+        : '';
+  // keepalived's vrrp_complete_instance: a tracked virtual route's dev and a tracked virtual rule's
+  // iif / oif are tracked by the instance too, weight 0.
+  const own = [
+    ...instance.routes.filter((r) => r.noTrack !== true).map((r) => r.dev),
+    ...instance.rules.filter((r) => r.noTrack !== true).flatMap((r) => [r.iif, r.oif]),
+  ].filter((iface): iface is string => iface !== undefined && iface !== router.interface && iface !== vmac);
+  const extra = [...new Set([...(statics.trackInterfaces.get(router.name) ?? []), ...own])].filter(
     (iface) => !pending.trackInterfaces.some((entry) => entry.name === iface),
   );
   if (extra.length === 0) return pending;
