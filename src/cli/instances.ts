@@ -22,6 +22,7 @@ import {
   type LinuxRouterInput,
   type LinuxVipSpec,
 } from '../daemon/runtime.js';
+import type { RouteSpec, RuleSpec } from '../model/routes.js';
 import { planVmac, vmacNames } from '../linux/vmac.js';
 import { replaceHealth, type HealthHandle, type HealthPlan } from '../health/index.js';
 
@@ -30,6 +31,23 @@ export interface InstanceInput {
   readonly name: string;
   readonly router: LinuxRouterInput;
   readonly vips: readonly LinuxVipSpec[];
+  /** Its virtual_routes and virtual_rules (those naming it). */
+  readonly routes?: readonly RouteSpec[];
+  readonly rules?: readonly RuleSpec[];
+}
+
+/** What belongs to no instance: static addresses, routes and rules (added whatever the states). */
+export type StaticEntries = Pick<LinuxEngineInput, 'routes' | 'rules' | 'staticAddresses'>;
+
+/** The static part of an input. */
+export function staticsOf(input: LinuxEngineInput): StaticEntries {
+  const routes = (input.routes ?? []).filter((route) => route.router === undefined);
+  const rules = (input.rules ?? []).filter((rule) => rule.router === undefined);
+  return {
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(input.staticAddresses?.length ? { staticAddresses: input.staticAddresses } : {}),
+  };
 }
 
 function familyOf(router: LinuxRouterInput): 4 | 6 {
@@ -113,23 +131,50 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
     }
     vipsOf[owner]!.push(vip);
   });
-  return input.routers.map((router, index) => ({
-    name: router.name,
-    router,
-    vips: vipsOf[index]!,
-  }));
+  return input.routers.map((router, index) => {
+    const routes = (input.routes ?? []).filter((route) => route.router === router.name);
+    const rules = (input.rules ?? []).filter((rule) => rule.router === router.name);
+    return {
+      name: router.name,
+      router,
+      vips: vipsOf[index]!,
+      ...(routes.length > 0 ? { routes } : {}),
+      ...(rules.length > 0 ? { rules } : {}),
+    };
+  });
 }
 
-/** The runtime's settings that belong to no instance (global_defs, garp_group). */
-export type RuntimeSettings = Pick<LinuxEngineInput, 'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables'>;
+/**
+ * The runtime's settings that belong to no instance (global_defs, garp_group) and the static entries
+ * (static addresses, routes and rules: added whatever the states).
+ */
+export type RuntimeSettings = Pick<LinuxEngineInput, 'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables'> &
+  StaticEntries;
 
-/** The runtime's input for a set of instances: their routers and VipSpecs, in configuration order. */
+/** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
+export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
+  const { scheduling, announceSpacing, receiveBuffers, nftables } = input;
+  return {
+    ...(scheduling ? { scheduling } : {}),
+    ...(announceSpacing ? { announceSpacing } : {}),
+    ...(receiveBuffers ? { receiveBuffers } : {}),
+    ...(nftables ? { nftables } : {}),
+    ...staticsOf(input),
+  };
+}
+
+/** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
   const { scheduling, announceSpacing, receiveBuffers, nftables } = settings;
+  const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
+  const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
     routers: instances.map((instance) => instance.router),
     ...(vips.length > 0 ? { vips } : {}),
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(settings.staticAddresses?.length ? { staticAddresses: settings.staticAddresses } : {}),
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
     ...(receiveBuffers ? { receiveBuffers } : {}),

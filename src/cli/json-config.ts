@@ -19,6 +19,9 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'receiveBuffers',
   'nftables',
   'announceSpacing',
+  'routes',
+  'rules',
+  'staticAddresses',
   'health',
 ];
 

@@ -22,7 +22,7 @@ import {
   type DumpContext,
 } from './dumps.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
-import { InstanceSet, type ReloadResult } from './instances.js';
+import { InstanceSet, runtimeSettings, type ReloadResult } from './instances.js';
 import { NO_CONFLICTS } from '../daemon/vip-conflicts.js';
 import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger } from './logger.js';
@@ -312,7 +312,7 @@ class Vrrpd {
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
     try {
-      await this.instances.startAll(loaded.instances, loaded.health, loaded.input);
+      await this.instances.startAll(loaded.instances, loaded.health, runtimeSettings(loaded.input));
     } catch (error) {
       const config = error instanceof ConfigError;
       this.startFailed(error, config ? 'configuration error' : 'cannot start');
@@ -425,7 +425,7 @@ class Vrrpd {
   private async apply(next: LoadedConfig): Promise<void> {
     let result: ReloadResult;
     try {
-      result = await this.instances.reload(next.instances, next.health, next.input);
+      result = await this.instances.reload(next.instances, next.health, runtimeSettings(next.input));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.

@@ -20,6 +20,7 @@ import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
+import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
 import { hasCode } from '../errors.js';
@@ -75,6 +76,9 @@ const INPUT_FIELDS: readonly string[] = [
   'receiveBuffers',
   'nftables',
   'announceSpacing',
+  'routes',
+  'rules',
+  'staticAddresses',
 ];
 const VIP_FIELDS: readonly string[] = [
   'interface',
@@ -146,6 +150,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
         throw new ConfigError(`vips[${index}].noTrack`, 'must be true or false');
     });
   }
+  checkRoutesInput(input);
 }
 
 function routerFamily(router: LinuxRouterInput, where: string): IpFamily {

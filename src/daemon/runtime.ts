@@ -61,6 +61,7 @@ import { RouterAdvertiser, routerAdvertPlans } from './router-adverts.js';
 import { LinuxClaimWatch } from '../linux/claim-watch.js';
 import type { SplitBrainSettings } from '../model/split-brain.js';
 import { type ConflictReport, VipConflictWatch } from './vip-conflicts.js';
+import { startWithRoutes } from './routed-handle.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { ApplyOptions, ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
@@ -521,11 +522,11 @@ async function startOn(
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
   const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
-  await runtime.start(options.beforeStart);
+  const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
   logStarted(logger, configs, routers.flatMap(vmacsOf));
   if (applied !== undefined) armRealtimeLimit(applied, logger);
-  if (signal !== undefined) stopOnAbort(runtime, signal, logger);
-  return runtime;
+  if (signal !== undefined) stopOnAbort(handle, signal, logger);
+  return handle;
 }
 
 /** The handle stops when the signal aborts (at once if it already has, during beforeStart). */

@@ -10,6 +10,7 @@ import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
 import type { AnnounceSpacing } from './announce-spacing.js';
+import type { RouteSpec, RuleSpec, StaticAddressSpec } from './routes.js';
 
 /** How one configured VIP is put on its interface (keepalived's `ip/len ... label name`). */
 export interface VipSpec {
@@ -110,4 +111,10 @@ export interface LinuxEngineInput {
    * Left out: each burst back to back.
    */
   readonly announceSpacing?: AnnounceSpacing;
+  /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
+  readonly routes?: readonly RouteSpec[];
+  /** Policy rules, the same way. */
+  readonly rules?: readonly RuleSpec[];
+  /** Addresses added at start whatever the routers' states, and removed at stop (keepalived static_ipaddress). */
+  readonly staticAddresses?: readonly StaticAddressSpec[];
 }

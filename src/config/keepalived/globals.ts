@@ -14,7 +14,7 @@ import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
-import { integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
+import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 export interface KeepalivedGlobals {
   routerId?: string;
@@ -50,6 +50,8 @@ export interface KeepalivedGlobals {
   skipCheckAdvertAddresses?: boolean;
   /** vrrp_startup_delay, in ms: given to every instance. */
   startupDelayMs?: number;
+  /** default_interface: where a static_ipaddress without `dev` goes (keepalived's default: eth0). */
+  defaultInterface?: string;
   /** The FIFOs with their scripts, as the health plan takes them (resolveNotifyFifos). */
   notifyFifos?: NotifyFifoSpec[];
   /** vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier (receive-buffers.ts). */
@@ -122,6 +124,12 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   ...RELOAD_READERS,
+  default_interface: (statement, globals, diagnostics) => {
+    const word = singleArg(statement, diagnostics);
+    if (word && word.text.length > MAX_INTERFACE_NAME)
+      diagnostics.error(word, `interface name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
+    else if (word) globals.defaultInterface = word.text;
+  },
   router_id: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word) globals.routerId = word.text;

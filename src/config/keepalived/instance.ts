@@ -21,6 +21,8 @@ import {
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
 import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
+import type { RouteSpec, RuleSpec } from '../../model/routes.js';
+import { readRoutes, readRules } from './routes.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -28,6 +30,9 @@ export type { PendingInstanceFeatures } from './tracking.js';
 
 export interface MappedInstance {
   readonly router: LinuxRouterInput;
+  /** virtual_routes and virtual_rules, which follow this router's mastership. */
+  readonly routes: readonly RouteSpec[];
+  readonly rules: readonly RuleSpec[];
   readonly vips: readonly LinuxVipSpec[];
   readonly pending: PendingInstanceFeatures;
   /** Where each RouterConfigInput field was set, to place buildRouterConfig's errors. */
@@ -88,7 +93,7 @@ export function mapInstance(
   const election = reader.readElection(family);
   const modes = reader.readModes(election.effectiveVersion, peers);
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
-  const { announce, pending, advertPolicy } = reader.readOthers(statement.block, tracked);
+  const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
   const wire = readWireKeywords(
     statement.block,
@@ -150,6 +155,8 @@ export function mapInstance(
   const extra = extraGarp ? readExtraInterfaceAnnounce(extraGarp, 0, diagnostics) : undefined;
   return {
     router,
+    routes,
+    rules,
     vips: vipSpecs([...vips, ...excluded], iface, onVmacs),
     pending,
     positions: reader.positions,
@@ -457,13 +464,22 @@ class InstanceReader {
   readOthers(
     block: readonly Statement[],
     tracked: TrackedNames,
-  ): { announce: Partial<AnnounceConfig>; pending: PendingInstanceFeatures; advertPolicy: InstanceAdvertPolicy } {
+  ): {
+    announce: Partial<AnnounceConfig>;
+    pending: PendingInstanceFeatures;
+    advertPolicy: InstanceAdvertPolicy;
+    routes: RouteSpec[];
+    rules: RuleSpec[];
+  } {
     const { diagnostics } = this;
     // keepalived resolves the lower-priority fallback globally: an instance's garp_master_repeat does
     // not change its garp_lower_prio_repeat (checked with keepalived -d).
     const announce: Partial<AnnounceConfig> = { ...completeAnnounce(this.globals.announce) };
     const pending = emptyPendingFeatures();
     let advertPolicy: InstanceAdvertPolicy = {};
+    const routes: RouteSpec[] = [];
+    const rules: RuleSpec[] = [];
+    const context = (keyword: string) => ({ keyword, router: this.name });
     for (const child of block) {
       if (HANDLED.has(child.keyword) || WIRE_KEYWORDS.has(child.keyword)) continue;
       if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
@@ -476,6 +492,10 @@ class InstanceReader {
         readTracking(child, tracked, pending, diagnostics);
       } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
         readNotifyCommand(child, pending, diagnostics);
+      } else if (child.keyword === 'virtual_routes') {
+        routes.push(...readRoutes(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
+      } else if (child.keyword === 'virtual_rules') {
+        rules.push(...readRules(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);
@@ -483,7 +503,7 @@ class InstanceReader {
         reportUnmapped('vrrp_instance', child, diagnostics, ` in vrrp_instance ${this.name}`);
       }
     }
-    return { announce, pending, advertPolicy };
+    return { announce, pending, advertPolicy, routes, rules };
   }
 }
 

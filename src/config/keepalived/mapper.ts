@@ -27,6 +27,7 @@ import {
 import type { TrackedNames } from './tracking.js';
 import { receiveBufferPolicy } from './receive-buffers.js';
 import type { ReceiveBufferPolicy } from '../../model/receive-buffers.js';
+import { readStatics, STATIC_KEYWORDS, type MappedStatics } from './statics.js';
 
 export interface MappedConfig {
   readonly input: LinuxEngineInput;
@@ -168,10 +169,11 @@ export function mapKeepalivedStatements(
         break;
       }
       default:
-        reportUnmapped('top', statement, diagnostics);
+        if (!STATIC_KEYWORDS.has(statement.keyword)) reportUnmapped('top', statement, diagnostics);
     }
   }
   reportNoInstance(statements, mainFile, diagnostics);
+  const statics = readStatics(statements, new Set(names.keys()), globals.defaultInterface, diagnostics);
 
   const routers: LinuxRouterInput[] = withExtraInterfaces(instances, globals);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
@@ -184,13 +186,55 @@ export function mapKeepalivedStatements(
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
       nftables: nftablesSettingsFrom(globals.nftables),
+      ...routesInput(instances, statics),
     },
     globals,
     scripts,
     trackFiles,
     trackProcesses,
     syncGroups,
-    pending: new Map(instances.map((i) => [i.router.name, i.pending])),
+    pending: new Map(instances.map((i) => [i.router.name, withTrackGroups(i, statics, globals.vmacPrefix)])),
+  };
+}
+
+/** The routes, rules and static addresses of the file, left out when there are none. */
+function routesInput(instances: readonly MappedInstance[], statics: MappedStatics): Partial<LinuxEngineInput> {
+  const routes = [...instances.flatMap((i) => i.routes), ...statics.routes];
+  const rules = [...instances.flatMap((i) => i.rules), ...statics.rules];
+  return {
+    ...(routes.length > 0 ? { routes } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(statics.addresses.length > 0 ? { staticAddresses: statics.addresses } : {}),
+  };
+}
+
+/** An instance tracks, weight 0, the links of its track groups' static entries and of its own virtual routes and rules (keepalived). */
+function withTrackGroups(
+  instance: MappedInstance,
+  statics: MappedStatics,
+  vmacPrefix: string | undefined,
+): PendingInstanceFeatures {
+  const { pending, router } = instance;
+  // The instance's own links (its interface, its VMAC) are followed already.
+  const vmac =
+    typeof router.useVmac === 'string'
+      ? router.useVmac
+      : router.useVmac
+        ? `${vmacPrefix ?? 'vrrp'}.${router.vrid}`
+        : '';
+  // keepalived's vrrp_complete_instance: a tracked virtual route's dev and a tracked virtual rule's
+  // iif / oif are tracked by the instance too, weight 0.
+  const own = [
+    ...instance.routes.filter((r) => r.noTrack !== true).map((r) => r.dev),
+    ...instance.rules.filter((r) => r.noTrack !== true).flatMap((r) => [r.iif, r.oif]),
+  ].filter((iface): iface is string => iface !== undefined && iface !== router.interface && iface !== vmac);
+  const extra = [...new Set([...(statics.trackInterfaces.get(router.name) ?? []), ...own])].filter(
+    (iface) => !pending.trackInterfaces.some((entry) => entry.name === iface),
+  );
+  if (extra.length === 0) return pending;
+  return {
+    ...pending,
+    trackInterfaces: [...pending.trackInterfaces, ...extra.map((iface) => ({ name: iface, weight: 0 }))],
   };
 }
 

@@ -21,7 +21,8 @@ export interface ParsedVip extends ParsedAddress {
 /** Which list is read, and the router field its positions are reported under. */
 export type VipList =
   | { readonly keyword: 'virtual_ipaddress'; readonly field: 'virtualAddresses' }
-  | { readonly keyword: 'virtual_ipaddress_excluded'; readonly field: 'excludedAddresses' };
+  | { readonly keyword: 'virtual_ipaddress_excluded'; readonly field: 'excludedAddresses' }
+  | { readonly keyword: 'static_ipaddress'; readonly field: 'staticAddresses' };
 
 const VIP_FLAGS: Readonly<Record<string, string>> = {
   home: 'home (IPv6 home address) is not supported and is ignored',
