@@ -77,13 +77,8 @@ export function mapInstance(
   diagnostics: DiagnosticList,
   vmacNames: Set<string> = new Set(),
 ): MappedInstance | undefined {
-  const nameWord = singleArg(statement, diagnostics);
-  if (!nameWord) return undefined;
-  const name = nameWord.text;
-  if (!statement.block) {
-    diagnostics.error(statement, `vrrp_instance ${name} has no { } block`);
-    return undefined;
-  }
+  const name = instanceName(statement, diagnostics);
+  if (name === undefined || !statement.block) return undefined;
   const reader = new InstanceReader(name, statement, globals, diagnostics, vmacNames);
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
@@ -95,17 +90,7 @@ export function mapInstance(
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
   const policy = resolveAdvertPolicy(advertPolicy, globals.advertPolicy ?? {}, modes.strict, statement, diagnostics);
-  const wire = readWireKeywords(
-    statement.block,
-    {
-      name,
-      family,
-      unicast: peers.length > 0,
-      configuredSource: source !== undefined,
-      globalSkipCheckAdvertAddresses: globals.skipCheckAdvertAddresses === true,
-    },
-    diagnostics,
-  );
+  const wire = readWireKeywords(statement.block, wireContext(name, family, peers, source, globals), diagnostics);
 
   if (iface === undefined || vrid === undefined) return undefined;
   const { vips, excluded, useVmac } = addresses;
@@ -134,20 +119,12 @@ export function mapInstance(
     ...wire,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
     ...(useVmac !== undefined ? { useVmac } : {}),
-    ...reader.readReceiveBuffer(),
-    ...(xmitBase ? { vmacXmitBase: true } : {}),
-    ...(reader.readPromoteSecondaries(useVmac) ? { promoteSecondaries: true } : {}),
+    ...reader.readHostSettings(useVmac, xmitBase),
   };
+  const vipContext = { iface, vrid, family: family ?? 4, instanceVmac: useVmac !== undefined };
   const onVmacs = addressVmacs(
     [...vips, ...excluded],
-    {
-      iface,
-      vrid,
-      family: family ?? 4,
-      instanceVmac: useVmac !== undefined,
-      vmacAddr: reader.readVmacAddr(),
-      prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix,
-    },
+    { ...vipContext, vmacAddr: reader.readVmacAddr(), prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix },
     vmacNames,
     diagnostics,
   );
@@ -162,6 +139,32 @@ export function mapInstance(
     positions: reader.positions,
     at: statement,
     ...(extra ? { extraInterfaceAnnounce: extra } : {}),
+  };
+}
+
+/** The instance's name; undefined (and an error) without one or without a { } block. */
+function instanceName(statement: Statement, diagnostics: DiagnosticList): string | undefined {
+  const word = singleArg(statement, diagnostics);
+  if (!word) return undefined;
+  if (statement.block) return word.text;
+  diagnostics.error(statement, `vrrp_instance ${word.text} has no { } block`);
+  return undefined;
+}
+
+/** What the wire keywords' reader needs to know of the instance (wire-keywords.ts). */
+function wireContext(
+  name: string,
+  family: 4 | 6 | undefined,
+  peers: readonly string[],
+  source: { readonly address: string } | undefined,
+  globals: KeepalivedGlobals,
+): Parameters<typeof readWireKeywords>[1] {
+  return {
+    name,
+    family,
+    unicast: peers.length > 0,
+    configuredSource: source !== undefined,
+    globalSkipCheckAdvertAddresses: globals.skipCheckAdvertAddresses === true,
   };
 }
 
@@ -454,6 +457,18 @@ class InstanceReader {
   }
 
   /** Announcements, tracking, notify, everything else. */
+  /** kernel_rx_buf_size, vmac_xmit_base (settled by readXmitBase) and promote_secondaries. */
+  readHostSettings(
+    useVmac: boolean | string | undefined,
+    xmitBase: boolean,
+  ): Pick<LinuxRouterInput, 'receiveBufferBytes' | 'vmacXmitBase' | 'promoteSecondaries'> {
+    return {
+      ...this.readReceiveBuffer(),
+      ...(xmitBase ? { vmacXmitBase: true } : {}),
+      ...(this.readPromoteSecondaries(useVmac) ? { promoteSecondaries: true } : {}),
+    };
+  }
+
   /** kernel_rx_buf_size: this instance's share of its socket's receive buffer (receive-buffers.ts). */
   readReceiveBuffer(): { receiveBufferBytes?: number } {
     const statement = this.get('kernel_rx_buf_size', 'receiveBufferBytes');

@@ -114,6 +114,36 @@ function reportNoInstance(statements: readonly Statement[], mainFile: string, di
   }
 }
 
+/** The sync groups; any other top-level keyword not read elsewhere is reported by its class. */
+function readSyncGroups(
+  statements: readonly Statement[],
+  instanceNames: ReadonlySet<string>,
+  tracked: TrackedNames,
+  diagnostics: DiagnosticList,
+): SyncGroupDefinition[] {
+  const syncGroups: SyncGroupDefinition[] = [];
+  for (const statement of statements) {
+    switch (statement.keyword) {
+      case 'global_defs':
+      case 'vrrp_script':
+      case 'vrrp_instance':
+      case 'vrrp_track_file':
+      case 'track_file':
+      case 'vrrp_track_process':
+      case 'garp_group':
+        break;
+      case 'vrrp_sync_group': {
+        const group = readSyncGroup(statement, instanceNames, tracked, diagnostics);
+        if (group) syncGroups.push(group);
+        break;
+      }
+      default:
+        if (!STATIC_KEYWORDS.has(statement.keyword)) reportUnmapped('top', statement, diagnostics);
+    }
+  }
+  return syncGroups;
+}
+
 export function mapKeepalivedStatements(
   statements: readonly Statement[],
   mainFile: string,
@@ -152,26 +182,7 @@ export function mapKeepalivedStatements(
   }
   checkVridsUnique(instances, diagnostics);
 
-  const syncGroups: SyncGroupDefinition[] = [];
-  for (const statement of statements) {
-    switch (statement.keyword) {
-      case 'global_defs':
-      case 'vrrp_script':
-      case 'vrrp_instance':
-      case 'vrrp_track_file':
-      case 'track_file':
-      case 'vrrp_track_process':
-      case 'garp_group':
-        break;
-      case 'vrrp_sync_group': {
-        const group = readSyncGroup(statement, new Set(names.keys()), tracked, diagnostics);
-        if (group) syncGroups.push(group);
-        break;
-      }
-      default:
-        if (!STATIC_KEYWORDS.has(statement.keyword)) reportUnmapped('top', statement, diagnostics);
-    }
-  }
+  const syncGroups = readSyncGroups(statements, new Set(names.keys()), tracked, diagnostics);
   reportNoInstance(statements, mainFile, diagnostics);
   const statics = readStatics(statements, new Set(names.keys()), globals.defaultInterface, diagnostics);
 
