@@ -278,12 +278,21 @@ export class InstanceSet {
    */
   async reload(next: readonly InstanceInput[], health?: HealthPlan): Promise<ReloadResult> {
     const runtime = this.requireRuntime();
-    const result = await runtime.apply(engineInput(next), {
-      afterApply: (applied) => {
-        if (health !== undefined) this.runHealth(health, runtime);
-        this.recordApplied(next, applied, runtime);
-      },
-    });
+    // Instances the new file no longer has are deleted: they notify FAULT or DELETED, not STOP.
+    const kept = new Set(next.map((instance) => instance.name));
+    const running = this.health?.handle;
+    running?.markDeleting(this.names().filter((name) => !kept.has(name)));
+    let result: Awaited<ReturnType<LinuxEngineHandle['apply']>>;
+    try {
+      result = await runtime.apply(engineInput(next), {
+        afterApply: (applied) => {
+          if (health !== undefined) this.runHealth(health, runtime);
+          this.recordApplied(next, applied, runtime);
+        },
+      });
+    } finally {
+      running?.markDeleting([]);
+    }
     for (const { name, error } of result.failed) {
       const kept = this.records.has(name);
       this.logger.error(

@@ -29,6 +29,7 @@ import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
 import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
 import { StopSignals } from './stop-signals.js';
+import { StartStopScripts } from '../health/start-stop-script.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 import { codedError, hasCode } from '../errors.js';
 
@@ -211,6 +212,7 @@ class Vrrpd {
   private server: StatusServer | undefined;
   private lastReload: StatusReply['lastReload'] = null;
   private readonly context: DumpContext;
+  private readonly startStop = new StartStopScripts();
 
   constructor(private readonly options: DaemonOptions) {
     const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
@@ -235,6 +237,8 @@ class Vrrpd {
       this.logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
       code = EXIT.failed;
     }
+    // keepalived's shutdown_script, of the configuration in force: after every instance has stopped.
+    await this.startStop.shutdown(this.logger);
     this.logger.info(
       { event: 'exiting', code, released: !dontRelease },
       dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting',
@@ -296,6 +300,9 @@ class Vrrpd {
 
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
+    // keepalived's startup_script: the instances start once it has ended (or was killed at its timeout).
+    this.startStop.configure(loaded.health);
+    await this.startStop.startup(this.logger);
     try {
       await this.instances.startAll(loaded.instances, loaded.health, loaded.input.scheduling);
     } catch (error) {
@@ -365,6 +372,8 @@ class Vrrpd {
       );
       return;
     }
+    // The new shutdown_script is the one run at stop; a startup_script only ever runs at start.
+    this.startStop.configure(next.health);
     const summary = reloadSummary(result);
     this.lastReload = { at: new Date().toISOString(), result: summary };
     this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);

@@ -9,9 +9,10 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
+import { START_STOP_READERS, type StartStopGlobals } from './start-stop.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
-export interface KeepalivedGlobals {
+export interface KeepalivedGlobals extends StartStopGlobals {
   routerId?: string;
   scriptUser?: string;
   enableScriptSecurity: boolean;
@@ -102,6 +103,7 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
+  ...START_STOP_READERS,
   router_id: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word) globals.routerId = word.text;

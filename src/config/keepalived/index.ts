@@ -1,6 +1,7 @@
 // keepalived.conf reader: the public API the daemon (bin/vrrpd) uses. See docs/keepalived-conf.md for
 // what is supported, warned about and refused.
 
+import { START_STOP_FIELDS, type StartStopGlobals } from './start-stop.js';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -43,7 +44,7 @@ export interface LoadedKeepalivedConfig {
     /** notify_fifo / vrrp_notify_fifo (and their scripts), fifo_write_vrrp_states_on_reload. */
     readonly notifyFifos?: readonly NotifyFifoSpec[];
     readonly fifoStatesOnReload?: boolean;
-  };
+  } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
    * (src/config/keepalived/health-plan.ts) turns them into the HealthPlan that startHealth runs.
@@ -103,6 +104,13 @@ export function parseKeepalivedConfig(
   return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
 }
 
+/** The start / stop script settings and vrrp_notify_priority_changes, those given. */
+function startStopGlobals(globals: StartStopGlobals): StartStopGlobals {
+  return Object.fromEntries(
+    START_STOP_FIELDS.filter((key) => globals[key] !== undefined).map((key) => [key, globals[key]]),
+  ) as StartStopGlobals;
+}
+
 function build(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions): LoadedKeepalivedConfig {
   const lexed = lexKeepalivedConfig(text, file, diagnostics, options);
   // Stopped at a limit: what was read is partial, so parsing it would only add misleading errors.
@@ -124,6 +132,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       enableScriptSecurity,
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
+      ...startStopGlobals(mapped.globals),
     },
     pending: {
       scripts: mapped.scripts,

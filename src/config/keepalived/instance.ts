@@ -16,6 +16,7 @@ import {
   type PendingInstanceFeatures,
   type TrackedNames,
 } from './tracking.js';
+import { INSTANCE_NOTIFY_EXTRAS, readNotifyExtra } from './notify-extras.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
@@ -384,6 +385,8 @@ class InstanceReader {
         readTracking(child, tracked, pending, diagnostics);
       } else if (NOTIFY_KEYWORDS.has(child.keyword)) {
         readNotifyCommand(child, pending, diagnostics);
+      } else if (INSTANCE_NOTIFY_EXTRAS.has(child.keyword)) {
+        readNotifyExtra(child, pending, diagnostics);
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);
