@@ -4,7 +4,7 @@
 // script that records its arguments. Then:
 //   - r3 (keepalived at priority 100) runs VI_A's VRIDs; the bridge drops r1's and r2's VRRP, so r3
 //     becomes Master too and advertises lower every second: r1 and r2 each hear a lower priority;
-//   - VI_A tracks a file: -20 in it moves the effective priority to 180, 0 back to 200;
+//   - VI_A tracks a file holding -5 at start (195), then -20 (180), then 0 (200);
 //   - the file is reloaded (SIGHUP) without VI_D, which has notify_deleted;
 //   - both are stopped.
 // What each FIFO reader got is compared byte for byte per instance (a repeated MASTER_RX_LOWER_PRI line
@@ -140,7 +140,7 @@ t.test(
       { mode: 0o755 },
     );
     for (const who of DAEMONS) {
-      writeFileSync(join(dir, `${who}.track`), '0\n');
+      writeFileSync(join(dir, `${who}.track`), '-5\n');
       writeFileSync(join(dir, `${who}.instances.conf`), instances(dir, who, true));
     }
 
@@ -211,9 +211,11 @@ t.test(
     const said = `\nkeepalived FIFO:\n${fifo.keepalived}\nvrrpd FIFO:\n${fifo.vrrpd}\nkeepalived log:\n${logs.keepalived.join('\n')}\nvrrpd log:\n${logs.vrrpd.join('\n')}`;
 
     const expectedA = [
-      'INSTANCE "VI_A" BACKUP 200',
-      'INSTANCE "VI_A" MASTER 200',
-      'INSTANCE "VI_A" MASTER_RX_LOWER_PRI 200',
+      // The file's -5 at start: a priority change before the first state, as keepalived writes it.
+      'INSTANCE "VI_A" BACKUP_PRIORITY 195',
+      'INSTANCE "VI_A" BACKUP 195',
+      'INSTANCE "VI_A" MASTER 195',
+      'INSTANCE "VI_A" MASTER_RX_LOWER_PRI 195',
       'INSTANCE "VI_A" MASTER_PRIORITY 180',
       'INSTANCE "VI_A" MASTER_RX_LOWER_PRI 180',
       'INSTANCE "VI_A" MASTER_PRIORITY 200',
