@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHealth, type HealthPlan, type NotifySpec } from '../../src/health/index.js';
+import { deletedByReload } from '../../src/cli/instances.js';
 import { deletedNotifyState } from '../../src/health/notify-events.js';
 import { engineWith, eventually, peerAdvert, recordingLogger, scratchDir, sleep } from './helpers.js';
 
@@ -181,4 +182,21 @@ t.test('a deletion by a reload: FAULT by default, nothing from Fault, DELETED wi
     after.indexOf('deleted') < after.indexOf('notify INSTANCE VI_2 DELETED 100'),
     'the deleted command, then notify',
   );
+});
+
+t.test("which instances a reload deletes: keepalived's match by VRID, family and interface", async (t) => {
+  const instance = (name: string, vrid: number, iface = 'eth0', vip = `192.0.2.${vrid}`) => ({
+    name,
+    router: { name, interface: iface, vrid, priority: 100, virtualAddresses: [vip] },
+    vips: [],
+  });
+  const running = [instance('VI_1', 1), instance('VI_2', 2), instance('VI_3', 3), instance('VI_6', 6)];
+  const next = [
+    instance('VI_1', 1), // kept
+    instance('VI_2', 12), // same name, another VRID: deleted, a new one added
+    instance('RENAMED', 3), // same VRID and interface, another name: kept by keepalived
+    instance('VI_6', 6, 'eth0', '2001:db8::6'), // another family: deleted
+  ];
+  t.strictSame(deletedByReload(running, next), ['VI_2', 'VI_6']);
+  t.strictSame(deletedByReload(running, []), ['VI_1', 'VI_2', 'VI_3', 'VI_6']);
 });
