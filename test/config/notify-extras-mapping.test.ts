@@ -42,6 +42,12 @@ t.test('startup_script / shutdown_script: COMMAND [USER [GROUP]], 10 s unless a 
     group: 'nogroup',
     timeoutMs: 30_000,
   });
+  const unguarded = planOf(`global_defs {\nshutdown_script /bin/true\n}\n${instance('VI_1', 1)}`).loaded;
+  t.match(
+    unguarded.diagnostics.map((d) => `${d.severity}: ${d.message}`),
+    [/^warning: startup_script \/ shutdown_script without enable_script_security/],
+    'without enable_script_security: warned, as keepalived reports it',
+  );
   const none = planOf(globals('') + instance('VI_1', 1)).plan;
   t.equal(none.startupScript, undefined);
   t.equal(none.shutdownScript, undefined);

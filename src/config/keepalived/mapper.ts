@@ -8,6 +8,7 @@ import { buildRouterConfig } from '../../model/router-config.js';
 import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
+import { warnStartStopSecurity } from './start-stop.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import type { Statement } from './parser.js';
@@ -69,6 +70,7 @@ function readGlobals(statements: readonly Statement[], diagnostics: DiagnosticLi
     }
   }
   resolveNotifyFifos(globals, diagnostics);
+  warnStartStopSecurity(globals, diagnostics);
   return globals;
 }
 

@@ -6,7 +6,7 @@
 // script after every instance has stopped.
 
 import { splitCommandLine } from './command-line.js';
-import type { DiagnosticList } from './diagnostics.js';
+import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import type { Statement } from './parser.js';
 import { readFlag, readInteger } from './values.js';
 
@@ -25,6 +25,20 @@ export interface StartStopGlobals {
   shutdownScriptTimeout?: number | undefined;
   /** vrrp_notify_priority_changes: the default of every instance's notify_priority_changes. */
   notifyPriorityChanges?: boolean | undefined;
+  /** Where the first start or stop script was given, for the script security warning. */
+  startStopAt?: SourcePosition | undefined;
+}
+
+/** keepalived reports start / stop scripts without enable_script_security as a security violation. */
+export function warnStartStopSecurity(
+  globals: StartStopGlobals & { readonly enableScriptSecurity: boolean },
+  diagnostics: DiagnosticList,
+): void {
+  if (globals.startStopAt !== undefined && !globals.enableScriptSecurity)
+    diagnostics.warning(
+      globals.startStopAt,
+      'startup_script / shutdown_script without enable_script_security (keepalived reports this as a security violation)',
+    );
 }
 
 export const START_STOP_FIELDS = [
@@ -66,10 +80,12 @@ type Reader = (statement: Statement, globals: StartStopGlobals, diagnostics: Dia
 /** The global_defs readers of this file, by keyword (spread into globals.ts's table). */
 export const START_STOP_READERS: Readonly<Record<string, Reader>> = {
   startup_script: (statement, globals, diagnostics) => {
+    globals.startStopAt ??= statement;
     if (globals.startupScript !== undefined) diagnostics.error(statement, 'startup script already specified');
     else globals.startupScript = readScript(statement, diagnostics);
   },
   shutdown_script: (statement, globals, diagnostics) => {
+    globals.startStopAt ??= statement;
     if (globals.shutdownScript !== undefined) diagnostics.error(statement, 'shutdown script already specified');
     else globals.shutdownScript = readScript(statement, diagnostics);
   },
