@@ -75,6 +75,16 @@ function homes(router: LinuxRouterInput, where: string, vmacName: string | undef
 }
 
 /**
+ * The running instances a reload deletes, as keepalived 2.2.7's reload decides it (vrrp.c vrrp_exist):
+ * those no new instance matches by VRID, address family and interface, whatever the names.
+ */
+export function deletedByReload(running: readonly InstanceInput[], next: readonly InstanceInput[]): string[] {
+  const identity = ({ router }: InstanceInput) => `${router.vrid} ${familyOf(router)} ${router.interface}`;
+  const kept = new Set(next.map(identity));
+  return running.filter((instance) => !kept.has(identity(instance))).map((instance) => instance.name);
+}
+
+/**
  * Splits a configuration into instances and checks, without touching the network, what the runtime
  * would otherwise only find at start (so that `-t` finds it too). Throws ConfigError naming the field.
  */
@@ -342,12 +352,25 @@ export class InstanceSet {
    */
   async reload(next: readonly InstanceInput[], health?: HealthPlan, settings?: RuntimeSettings): Promise<ReloadResult> {
     const runtime = this.requireRuntime();
-    const result = await runtime.apply(engineInput(next, settings), {
-      afterApply: (applied) => {
-        if (health !== undefined) this.runHealth(health, runtime);
-        this.recordApplied(next, applied, runtime);
-      },
-    });
+    // Instances the new file no longer has are deleted: they notify FAULT or DELETED, not STOP.
+    const running = this.health?.handle;
+    running?.markDeleting(
+      deletedByReload(
+        this.ordered().map((record) => record.input),
+        next,
+      ),
+    );
+    let result: Awaited<ReturnType<LinuxEngineHandle['apply']>>;
+    try {
+      result = await runtime.apply(engineInput(next, settings), {
+        afterApply: (applied) => {
+          if (health !== undefined) this.runHealth(health, runtime);
+          this.recordApplied(next, applied, runtime);
+        },
+      });
+    } finally {
+      running?.markDeleting([]);
+    }
     for (const { name, error } of result.failed) {
       const kept = this.records.has(name);
       this.logger.error(

@@ -13,6 +13,7 @@ import { type ListenAddress, METRICS_LISTEN_ENV, metricsListenFrom, startMetrics
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 import { EXIT_STATUS, Program } from './program.js';
 import { StopSignals } from './stop-signals.js';
+import { StartStopScripts } from '../health/start-stop-script.js';
 
 const HELP = `usage: vrrp-engine --config FILE.json [--check] [--log-level ${LOG_LEVELS.join('|')}]
 
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
 
   let handle: LinuxEngineHandle | undefined;
   let health: HealthHandle | undefined;
+  const startStop = new StartStopScripts();
   const signals = new StopSignals({
     logger,
     stop: async (code) => {
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
         await handle?.stop();
         // After the engine's stop: its STOP state changes run notify_stop, which this waits for.
         await health?.stop();
+        await startStop.shutdown(logger);
       } catch (error) {
         logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
         code = 1;
@@ -134,6 +137,9 @@ async function main(): Promise<void> {
     exitNow: (code) => process.exit(code),
   });
 
+  // health.startupScript: the routers start once it has ended (or was killed at its timeout).
+  startStop.configure(plan);
+  await startStop.startup(logger);
   try {
     // Health starts before the engine, so notify scripts see the startup transitions and a check failing
     // from the start (init_fail) is what its router starts with.

@@ -33,6 +33,7 @@ import { configReport, ReloadFiles } from './reload-files.js';
 import { ReloadSchedule } from './reload-schedule.js';
 import type { ReloadSettings } from '../config/keepalived/index.js';
 import { StopSignals } from './stop-signals.js';
+import { StartStopScripts } from '../health/start-stop-script.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
 import { codedError, hasCode } from '../errors.js';
 
@@ -222,6 +223,7 @@ class Vrrpd {
   private schedule: ReloadSchedule | undefined;
   private reloadSettings: ReloadSettings | undefined;
   scheduledReload: () => void = () => undefined;
+  private readonly startStop = new StartStopScripts();
 
   constructor(private readonly options: DaemonOptions) {
     const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
@@ -248,6 +250,8 @@ class Vrrpd {
       this.logger.error({ event: 'error', operation: 'stop', error: errorFields(error) }, 'stop failed');
       code = EXIT.failed;
     }
+    // keepalived's shutdown_script, of the configuration in force: after every instance has stopped.
+    await this.startStop.shutdown(this.logger);
     this.logger.info(
       { event: 'exiting', code, released: !dontRelease },
       dontRelease ? 'exiting; VIPs left in place (-V)' : 'exiting',
@@ -311,6 +315,9 @@ class Vrrpd {
 
   /** Starts the instances; exits 2 for a configuration mistake only the runtime could see, 1 otherwise. */
   async start(loaded: LoadedConfig): Promise<void> {
+    // keepalived's startup_script: the instances start once it has ended (or was killed at its timeout).
+    this.startStop.configure(loaded.health);
+    await this.startStop.startup(this.logger);
     try {
       await this.instances.startAll(loaded.instances, loaded.health, runtimeSettings(loaded.input));
     } catch (error) {
@@ -437,6 +444,8 @@ class Vrrpd {
       return;
     }
     this.useReloadSettings(next.reload);
+    // The new shutdown_script is the one run at stop; a startup_script only ever runs at start.
+    this.startStop.configure(next.health);
     const summary = reloadSummary(result);
     this.lastReload = { at: new Date().toISOString(), result: summary };
     this.logger.info({ event: 'reload', phase: 'done', ...result }, `reloaded: ${summary}`);

@@ -23,6 +23,7 @@ import {
   type NotifyState,
 } from './notify.js';
 import { NotifyFifos, notifyFifoLine } from './notify-fifo.js';
+import { NotifyEvents } from './notify-events.js';
 import type { CheckSpec, HealthPlan, NotifySpec, ScriptCheckSpec, TrackSpec } from '../model/health-plan.js';
 import { PolledCheck } from './polled-check.js';
 import { leaveSyncGroup, SyncGroups } from './sync-groups.js';
@@ -48,6 +49,11 @@ export interface HealthHandle {
   readonly pendingNotifications: number;
   /** State changes whose notify was replaced by a newer one of the same subject before it ran. */
   readonly notificationsSuperseded: number;
+  /**
+   * The routers a reload is about to remove: their release notifies FAULT or DELETED as keepalived's
+   * reload does, not STOP (notify-events.ts). Called with [] once the reload is over.
+   */
+  markDeleting(routers: readonly string[]): void;
 }
 
 interface Context {
@@ -91,6 +97,21 @@ function trackFeeder(
       }
     }
   };
+}
+
+/** Each check's first verdict to its routers, then the checks run and report each new verdict. */
+function startChecks(
+  checks: readonly RunningCheck[],
+  feed: (check: RunningCheck, verdict: CheckVerdict) => void,
+  logger: RuntimeLogger,
+): void {
+  for (const check of checks) feed(check, check.verdict());
+  for (const check of checks) {
+    check.start((verdict) => {
+      logVerdict(logger, check, verdict);
+      feed(check, verdict);
+    });
+  }
 }
 
 /** The line for a check's new verdict. */
@@ -137,10 +158,12 @@ export function startHealth(
   );
   const fifos = new NotifyFifos(plan.notifyFifos ?? [], logger, preparation);
   const notifyByRouter = new Map<string, NotifySpec>(plan.notify.map((spec) => [spec.router, spec]));
+  const events = new NotifyEvents(engine, notifyByRouter, fifos, queues);
   let syncGroups: SyncGroups | undefined;
   const onStateChange = (event: StateChangeEvent): void => {
-    const state = notifyStateOf(event.to);
     if (event.from === 'Initialize') syncGroups?.memberStarting(event.router, event.to);
+    const state = events.notifyStateFor(event, notifyStateOf(event.to));
+    if (state === undefined) return;
     // The FIFO line first and at once, as keepalived writes it before it forks the scripts.
     fifos.write(notifyFifoLine('INSTANCE', event.router, state, event.priority));
     const spec = notifyByRouter.get(event.router);
@@ -167,13 +190,7 @@ export function startHealth(
     );
   }
 
-  for (const check of checks) feed(check, check.verdict());
-  for (const check of checks) {
-    check.start((verdict) => {
-      logVerdict(logger, check, verdict);
-      feed(check, verdict);
-    });
-  }
+  startChecks(checks, feed, logger);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -184,12 +201,14 @@ export function startHealth(
     get notificationsSuperseded() {
       return queues.superseded;
     },
+    markDeleting: (routers) => events.markDeleting(routers),
     stop() {
       stopping ??= (async () => {
         for (const check of checks) check.stop();
         syncGroups.close();
         // Stop the engine first: its STOP state changes are queued by then, and run before this resolves.
         engine.off('stateChange', onStateChange);
+        events.close();
         fifos.close();
         await queues.drain();
         runner.close();

@@ -15,8 +15,11 @@ import type { NotifyState, NotifySubject } from './notify.js';
 import type { NotifyFifoSpec } from '../model/health-plan.js';
 import { resolveRunAs } from './users.js';
 
+/** The third word of a FIFO line: a state, or one of the events of notify-events.ts. */
+export type NotifyFifoWord = NotifyState | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
+
 /** keepalived's line: the last four arguments its `notify` script gets, the name in double quotes. */
-export function notifyFifoLine(subject: NotifySubject, name: string, state: NotifyState, priority: number): string {
+export function notifyFifoLine(subject: NotifySubject, name: string, state: NotifyFifoWord, priority: number): string {
   return `${subject} "${name}" ${state} ${priority}\n`;
 }
 

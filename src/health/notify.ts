@@ -12,7 +12,8 @@ import type { NotifyCommands } from '../model/health-plan.js';
 import { describeOutcome, succeeded } from './runner-protocol.js';
 import type { CommandPreparation } from './command-prep.js';
 
-export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+/** DELETED: a reload removed the instance and it has notify_deleted (src/health/notify-events.ts). */
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 export type NotifySubject = 'INSTANCE' | 'GROUP';
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
@@ -33,13 +34,19 @@ export function notifyStateOf(to: RouterState): NotifyState {
 
 /** The argvs keepalived runs for one change, in its order: the state's own command, then `notify` with 4 more arguments. */
 export function notifyCommandsFor(
-  commands: NotifyCommands,
+  commands: NotifyCommands & { readonly deleted?: readonly string[] },
   subject: NotifySubject,
   name: string,
   state: NotifyState,
   priority: number,
 ): string[][] {
-  const own = { MASTER: commands.master, BACKUP: commands.backup, FAULT: commands.fault, STOP: commands.stop }[state];
+  const own = {
+    MASTER: commands.master,
+    BACKUP: commands.backup,
+    FAULT: commands.fault,
+    STOP: commands.stop,
+    DELETED: commands.deleted,
+  }[state];
   const argvs: string[][] = [];
   if (own !== undefined) argvs.push([...own]);
   if (commands.notify !== undefined) argvs.push([...commands.notify, subject, name, state, String(priority)]);

@@ -10,6 +10,7 @@ import type {
   NotifyFifoSpec,
   NotifySpec,
   ScriptSecurity,
+  StartStopScript,
   SyncGroupSpec,
   TrackSpec,
 } from '../model/health-plan.js';
@@ -198,10 +199,43 @@ function readNotifyCommands(raw: Json, field: string): NotifyCommands {
   return commands;
 }
 
+const NOTIFY_EXTRA_FIELDS = ['masterRxLowerPri', 'notifyDeleted', 'deleted', 'priorityChanges'] as const;
+
 function readNotify(value: unknown, field: string): NotifySpec {
   const raw = object(value, field);
-  onlyFields(raw, ['router', ...NOTIFY_FIELDS], field);
-  return { router: text(raw.router, `${field}.router`), ...readNotifyCommands(raw, field) };
+  onlyFields(raw, ['router', ...NOTIFY_FIELDS, ...NOTIFY_EXTRA_FIELDS], field);
+  const masterRxLowerPri = optional(raw.masterRxLowerPri, (v) => argv(v, `${field}.masterRxLowerPri`));
+  const notifyDeleted = optional(raw.notifyDeleted, (v) => bool(v, `${field}.notifyDeleted`));
+  const deleted = optional(raw.deleted, (v) => argv(v, `${field}.deleted`));
+  if (deleted !== undefined && notifyDeleted !== true)
+    throw new ConfigError(
+      `${field}.deleted`,
+      'runs only with notifyDeleted: true (otherwise a deletion notifies FAULT)',
+    );
+  const priorityChanges = optional(raw.priorityChanges, (v) => bool(v, `${field}.priorityChanges`));
+  return {
+    router: text(raw.router, `${field}.router`),
+    ...readNotifyCommands(raw, field),
+    ...(masterRxLowerPri !== undefined ? { masterRxLowerPri } : {}),
+    ...(notifyDeleted !== undefined ? { notifyDeleted } : {}),
+    ...(deleted !== undefined ? { deleted } : {}),
+    ...(priorityChanges !== undefined ? { priorityChanges } : {}),
+  };
+}
+
+/** startupScript / shutdownScript: `{command, timeoutMs?, user?, group?}`, keepalived's 1..1000 s, 10 s by default. */
+function readStartStopScript(value: unknown, field: string): StartStopScript {
+  const raw = object(value, field);
+  onlyFields(raw, ['command', 'timeoutMs', 'user', 'group'], field);
+  const user = optional(raw.user, (v) => text(v, `${field}.user`));
+  const group = optional(raw.group, (v) => text(v, `${field}.group`));
+  if (group !== undefined && user === undefined) throw new ConfigError(`${field}.group`, 'needs a user');
+  return {
+    command: argv(raw.command, `${field}.command`),
+    timeoutMs: integer(raw.timeoutMs ?? 10_000, `${field}.timeoutMs`, 1000, 1_000_000),
+    ...(user !== undefined ? { user } : {}),
+    ...(group !== undefined ? { group } : {}),
+  };
 }
 
 function readSyncGroup(value: unknown, field: string): SyncGroupSpec {
@@ -263,9 +297,13 @@ export function readHealthPlan(value: unknown, routers: readonly string[], field
       'notifyTimeoutMs',
       'notifyFifos',
       'fifoStatesOnReload',
+      'startupScript',
+      'shutdownScript',
     ],
     field,
   );
+  const startupScript = optional(raw.startupScript, (v) => readStartStopScript(v, `${field}.startupScript`));
+  const shutdownScript = optional(raw.shutdownScript, (v) => readStartStopScript(v, `${field}.shutdownScript`));
   const notifyTimeoutMs = optional(raw.notifyTimeoutMs, (v) => integer(v, `${field}.notifyTimeoutMs`, 1, DAY_MS));
   const scriptSecurity = optional(raw.scriptSecurity, (v) => readScriptSecurity(v, `${field}.scriptSecurity`));
   const plan: HealthPlan = {
@@ -287,6 +325,8 @@ export function readHealthPlan(value: unknown, routers: readonly string[], field
     ...(raw.fifoStatesOnReload !== undefined
       ? { fifoStatesOnReload: bool(raw.fifoStatesOnReload, `${field}.fifoStatesOnReload`) }
       : {}),
+    ...(startupScript !== undefined ? { startupScript } : {}),
+    ...(shutdownScript !== undefined ? { shutdownScript } : {}),
   };
   checkHealthPlan(plan, routers, field);
   return plan;

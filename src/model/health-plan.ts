@@ -136,6 +136,32 @@ export interface NotifyCommands {
 /** A router's notify scripts (keepalived notify_master / notify_backup / notify_fault / notify_stop / notify). */
 export interface NotifySpec extends NotifyCommands {
   readonly router: string;
+  /**
+   * keepalived notify_master_rx_lower_pri: run, with no extra arguments, each time this router as
+   * Master hears an advert of lower priority (or of equal priority from a smaller address).
+   */
+  readonly masterRxLowerPri?: readonly string[];
+  /**
+   * keepalived notify_deleted: a reload that removes this router notifies DELETED (and runs `deleted`,
+   * if given) instead of FAULT.
+   */
+  readonly notifyDeleted?: boolean;
+  readonly deleted?: readonly string[];
+  /**
+   * keepalived notify_priority_changes: each change of the effective priority is written to the
+   * notify FIFOs (`INSTANCE "name" MASTER_PRIORITY 90`, BACKUP_PRIORITY when not Master).
+   */
+  readonly priorityChanges?: boolean;
+}
+
+/** keepalived startup_script / shutdown_script: one command run once, waited for up to its timeout. */
+export interface StartStopScript {
+  readonly command: readonly string[];
+  /** Past this the script is killed (SIGTERM to its process group, SIGKILL 2 s later); keepalived's default 10 s. */
+  readonly timeoutMs: number;
+  /** Run as this user (name or id); default scriptSecurity.defaultUser, else our own user. */
+  readonly user?: string;
+  readonly group?: string;
 }
 
 /** keepalived vrrp_sync_group: its routers change state together. */
@@ -177,6 +203,10 @@ export interface HealthPlan {
   readonly notifyFifos?: readonly NotifyFifoSpec[];
   /** keepalived fifo_write_vrrp_states_on_reload: a reload writes every current state to the FIFOs. */
   readonly fifoStatesOnReload?: boolean;
+  /** Run at start, before any router starts; the routers start once it has ended (or was killed). */
+  readonly startupScript?: StartStopScript;
+  /** Run at stop, after every router has stopped (VIPs removed); the process ends once it has ended. */
+  readonly shutdownScript?: StartStopScript;
 }
 
 export const EMPTY_HEALTH_PLAN: HealthPlan = { checks: [], tracks: [], notify: [], syncGroups: [] };

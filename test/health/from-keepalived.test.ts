@@ -89,14 +89,17 @@ t.test('notify commands are argument vectors; a user after a quoted command is w
     ),
   );
   t.strictSame(plan.notify, [
-    { router: 'VI_1', master: ['/bin/m.sh', 'a b'], backup: ['/bin/b.sh'], notify: ['/bin/n.sh', 'x'] },
+    {
+      router: 'VI_1',
+      master: ['/bin/m.sh', 'a b'],
+      backup: ['/bin/b.sh'],
+      notify: ['/bin/n.sh', 'x'],
+      priorityChanges: true,
+    },
   ]);
   t.match(
     loaded.diagnostics.map((d) => d.message),
-    [
-      /notify_backup: a user after the command is not supported/,
-      /notify_priority_changes is accepted but not implemented yet/,
-    ],
+    [/notify_backup: a user after the command is not supported/],
   );
 });
 

@@ -14,9 +14,10 @@ import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
+import { START_STOP_READERS, type StartStopGlobals } from './start-stop.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
-export interface KeepalivedGlobals {
+export interface KeepalivedGlobals extends StartStopGlobals {
   routerId?: string;
   scriptUser?: string;
   enableScriptSecurity: boolean;
@@ -124,6 +125,7 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 /** global_defs keywords with a meaning here, each with its reader; the others go to reportUnmapped. */
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   ...RELOAD_READERS,
+  ...START_STOP_READERS,
   default_interface: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word && word.text.length > MAX_INTERFACE_NAME)

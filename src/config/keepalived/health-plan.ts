@@ -10,11 +10,14 @@
 import { readFileSync } from 'node:fs';
 import type { LoadedKeepalivedConfig, PendingInstanceFeatures } from './index.js';
 import type { TrackEntry } from './tracking.js';
+import { resolvePriorityChanges } from './notify-extras.js';
+import { DEFAULT_START_STOP_TIMEOUT_S, type StartStopScriptLine } from './start-stop.js';
 import type {
   CheckSpec,
   HealthPlan,
   NotifyCommands,
   NotifySpec,
+  StartStopScript,
   SyncGroupSpec,
   TrackSpec,
 } from '../../model/health-plan.js';
@@ -63,11 +66,15 @@ export function healthPlanFromKeepalived(
     pending.syncGroups.filter((group) => !group.trackingWeight).flatMap((group) => group.instances),
   );
   const builder = new TrackBuilder(loaded);
+  const groupOf = new Map(pending.syncGroups.flatMap((group) => group.instances.map((name) => [name, group] as const)));
   const notify: NotifySpec[] = [];
   for (const [router, features] of pending.instances) {
     builder.addTracks(router, features, !owners.has(router) && !unweightedMembers.has(router));
-    const commands = notifyCommands(features);
-    if (Object.keys(commands).length > 0) notify.push({ router, ...commands });
+    const spec = {
+      ...notifyCommands(features),
+      ...notifyExtras(features, groupOf.get(router)?.features, globals.notifyPriorityChanges),
+    };
+    if (Object.keys(spec).length > 0) notify.push({ router, ...spec });
   }
   const syncGroups: SyncGroupSpec[] = [];
   for (const group of pending.syncGroups) {
@@ -97,6 +104,38 @@ export function healthPlanFromKeepalived(
     },
     ...(globals.notifyFifos !== undefined ? { notifyFifos: globals.notifyFifos } : {}),
     ...(globals.fifoStatesOnReload === true ? { fifoStatesOnReload: true } : {}),
+    ...startStopScripts(globals),
+  };
+}
+
+/** notify_master_rx_lower_pri, notify_deleted and notify_priority_changes (notify-extras.ts). */
+function notifyExtras(
+  features: PendingInstanceFeatures,
+  group: PendingInstanceFeatures | undefined,
+  global: boolean | undefined,
+): Omit<NotifySpec, 'router' | keyof NotifyCommands> {
+  const lowerPriority = features.notify.notify_master_rx_lower_pri;
+  const deleted = features.notify.notify_deleted;
+  const priorityChanges = resolvePriorityChanges(features.notifyPriorityChanges, group?.notifyPriorityChanges, global);
+  return {
+    ...(lowerPriority !== undefined ? { masterRxLowerPri: lowerPriority } : {}),
+    ...(features.notifyDeleted === true ? { notifyDeleted: true } : {}),
+    ...(deleted !== undefined ? { deleted } : {}),
+    ...(priorityChanges ? { priorityChanges } : {}),
+  };
+}
+
+/** startup_script and shutdown_script with their timeouts (keepalived's default 10 s). */
+function startStopScripts(
+  globals: LoadedKeepalivedConfig['globals'],
+): Pick<HealthPlan, 'startupScript' | 'shutdownScript'> {
+  const script = (line: StartStopScriptLine | undefined, timeoutS: number | undefined): StartStopScript | undefined =>
+    line === undefined ? undefined : { ...line, timeoutMs: (timeoutS ?? DEFAULT_START_STOP_TIMEOUT_S) * 1000 };
+  const startupScript = script(globals.startupScript, globals.startupScriptTimeout);
+  const shutdownScript = script(globals.shutdownScript, globals.shutdownScriptTimeout);
+  return {
+    ...(startupScript !== undefined ? { startupScript } : {}),
+    ...(shutdownScript !== undefined ? { shutdownScript } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // keepalived.conf reader: the public API the daemon (bin/vrrpd) uses. See docs/keepalived-conf.md for
 // what is supported, warned about and refused.
 
+import { START_STOP_FIELDS, type StartStopGlobals } from './start-stop.js';
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -55,7 +56,7 @@ export interface LoadedKeepalivedConfig {
     readonly fifoStatesOnReload?: boolean;
     /** reload_check_config, reload_file, reload_time_file, reload_repeat: what bin/vrrpd's reloads do. */
     readonly reload?: ReloadSettings;
-  };
+  } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
    * (src/config/keepalived/health-plan.ts) turns them into the HealthPlan that startHealth runs.
@@ -119,6 +120,13 @@ export function parseKeepalivedConfig(
   return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
 }
 
+/** The start / stop script settings and vrrp_notify_priority_changes, those given. */
+function startStopGlobals(globals: StartStopGlobals): StartStopGlobals {
+  return Object.fromEntries(
+    START_STOP_FIELDS.filter((key) => globals[key] !== undefined).map((key) => [key, globals[key]]),
+  ) as StartStopGlobals;
+}
+
 function build(text: string, file: string, diagnostics: DiagnosticList, options: LexOptions): LoadedKeepalivedConfig {
   const lexed = lexKeepalivedConfig(text, file, diagnostics, options);
   // Stopped at a limit: what was read is partial, so parsing it would only add misleading errors.
@@ -141,6 +149,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
       ...(reload !== undefined ? { reload } : {}),
+      ...startStopGlobals(mapped.globals),
     },
     pending: {
       scripts: mapped.scripts,

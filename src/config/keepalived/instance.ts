@@ -18,6 +18,7 @@ import {
   type PendingInstanceFeatures,
   type TrackedNames,
 } from './tracking.js';
+import { INSTANCE_NOTIFY_EXTRAS, readNotifyExtra } from './notify-extras.js';
 import { readPeers, readVips, type ParsedVip, type VipList } from './vip-lists.js';
 import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
@@ -511,6 +512,8 @@ class InstanceReader {
         routes.push(...readRoutes(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
       } else if (child.keyword === 'virtual_rules') {
         rules.push(...readRules(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
+      } else if (INSTANCE_NOTIFY_EXTRAS.has(child.keyword)) {
+        readNotifyExtra(child, pending, diagnostics);
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);

@@ -9,6 +9,7 @@ import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/ru
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { givenVmacNames } from './vmac.js';
+import { warnStartStopSecurity } from './start-stop.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import { announceSpacing, extraInterfacesOf, readGarpGroups } from './garp.js';
@@ -75,6 +76,7 @@ function readGlobals(statements: readonly Statement[], diagnostics: DiagnosticLi
     }
   }
   resolveNotifyFifos(globals, diagnostics);
+  warnStartStopSecurity(globals, diagnostics);
   return globals;
 }
 

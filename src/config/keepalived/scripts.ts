@@ -12,6 +12,7 @@ import {
   type TrackedNames,
 } from './tracking.js';
 import { reportUnmapped } from './keywords.js';
+import { readNotifyExtra } from './notify-extras.js';
 import type { Statement } from './parser.js';
 import { readInteger, readSeconds, singleArg } from './values.js';
 
@@ -324,6 +325,8 @@ export function readSyncGroup(
       readTracking(child, known, features, diagnostics);
     } else if (GROUP_NOTIFY.has(child.keyword)) {
       readNotifyCommand(child, features, diagnostics);
+    } else if (child.keyword === 'notify_priority_changes') {
+      readNotifyExtra(child, features, diagnostics);
     } else if (child.keyword === 'sync_group_tracking_weight') {
       trackingWeight = true;
     } else {

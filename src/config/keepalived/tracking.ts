@@ -21,6 +21,10 @@ export interface PendingInstanceFeatures {
   readonly trackProcesses: readonly TrackEntry[];
   /** notify keyword -> argv (keepalived splits the command into arguments; no shell). */
   readonly notify: Readonly<Record<string, readonly string[]>>;
+  /** notify_priority_changes [BOOL] (notify-extras.ts); unset: the group's, else the global one. */
+  readonly notifyPriorityChanges?: boolean;
+  /** notify_deleted [COMMAND]: a reload that removes the instance notifies DELETED, not FAULT. */
+  readonly notifyDeleted?: boolean;
 }
 
 type Mutable<T> = {
