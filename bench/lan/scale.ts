@@ -8,7 +8,9 @@
 // changes during the window would be false failovers. Both routers log to files (FileRouter in
 // common.ts), at the runner's info level.
 // Run as root: node dist/bench/lan/scale.js [--vrids 255] [--intervals 10,1] [--window 30] [--settle 10]
+//   [--hogs-per-core N]: N busy loops on every core during the settle and the window (a busier host).
 
+import { availableParallelism } from 'node:os';
 import {
   FileRouter,
   cpuSeconds,
@@ -22,6 +24,7 @@ import {
   requireLab,
   rssMiB,
   sleep,
+  startHelper,
   v3Spec,
   withLan,
   type Impl,
@@ -32,6 +35,10 @@ const flags = parseFlags('CPU and RSS of a Master and a Backup with many VRIDs (
   intervals: { default: '10,1', help: 'advert intervals in centiseconds (VRRPv3)' },
   window: { default: '60', help: 'measuring window, seconds' },
   settle: { default: '10', help: 'seconds after every router is in place before measuring' },
+  'hogs-per-core': {
+    default: '0',
+    help: 'busy loops (node -e "for(;;){}") pinned to each core during settle and window, as steadiness.js',
+  },
   'ours-announce': {
     default: 'on',
     help: 'off: ours sends no gratuitous ARP at all (announce repeat 0), a diagnostic',
@@ -85,6 +92,16 @@ async function measure(
         `r2 never had all ${vrids} in Backup at once within 30 s (${backup.countInState('Backup')} now); measuring anyway`,
       );
     }
+    const hogs = Number(flags['hogs-per-core']);
+    for (let core = 0; core < availableParallelism(); core++)
+      for (let i = 0; i < hogs; i++)
+        startHelper(scope, 'hog', h.lan.client.namespace, 'taskset', [
+          '-c',
+          String(core),
+          process.execPath,
+          '-e',
+          'for (;;) {}',
+        ]);
     await sleep(settleS * 1000);
     const roles: [FileRouter, 'Master' | 'Backup', string, string][] = [
       [master, 'Master', 'p1', 'r1'],
