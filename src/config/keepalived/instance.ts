@@ -58,15 +58,25 @@ interface RawInstance {
  */
 function collect(statement: Statement, diagnostics: DiagnosticList): RawInstance {
   const raw: RawInstance = { at: statement, single: new Map() };
+  // Blocks given again under one keyword are joined in place: copying the joined list at each repeat
+  // made a file of thousands of `unicast_peer { }` blocks quadratic to read.
+  const joined = new Map<string, Statement[]>();
   for (const child of statement.block ?? []) {
     const previous = raw.single.get(child.keyword);
     if (previous?.block && child.block) {
-      raw.single.set(child.keyword, { ...previous, block: [...previous.block, ...child.block] });
+      let blocks = joined.get(child.keyword);
+      if (blocks === undefined) {
+        blocks = [...previous.block];
+        joined.set(child.keyword, blocks);
+        raw.single.set(child.keyword, { ...previous, block: blocks });
+      }
+      for (const inner of child.block) blocks.push(inner);
       continue;
     }
     if (previous)
       diagnostics.warning(child, `${child.keyword} is set again (first at line ${previous.line}); this one is used`);
     raw.single.set(child.keyword, child);
+    joined.delete(child.keyword);
   }
   return raw;
 }
