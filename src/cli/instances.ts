@@ -158,17 +158,21 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
  * The runtime's settings that belong to no instance (global_defs, garp_group) and the static entries
  * (static addresses, routes and rules: added whatever the states).
  */
-export type RuntimeSettings = Pick<LinuxEngineInput, 'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables'> &
+export type RuntimeSettings = Pick<
+  LinuxEngineInput,
+  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables' | 'splitBrain'
+> &
   StaticEntries;
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const { scheduling, announceSpacing, receiveBuffers, nftables } = input;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain } = input;
   return {
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
     ...(receiveBuffers ? { receiveBuffers } : {}),
     ...(nftables ? { nftables } : {}),
+    ...(splitBrain ? { splitBrain } : {}),
     ...staticsOf(input),
   };
 }
@@ -176,7 +180,7 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const { scheduling, announceSpacing, receiveBuffers, nftables } = settings;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain } = settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -189,6 +193,7 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(announceSpacing ? { announceSpacing } : {}),
     ...(receiveBuffers ? { receiveBuffers } : {}),
     ...(nftables ? { nftables } : {}),
+    ...(splitBrain ? { splitBrain } : {}),
   };
 }
 

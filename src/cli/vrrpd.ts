@@ -401,6 +401,13 @@ class Vrrpd {
         'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart',
       );
     }
+    if (JSON.stringify(started.input.receiveBuffers) !== JSON.stringify(next.input.receiveBuffers)) {
+      // The packet port keeps the policy it started with (an instance's kernel_rx_buf_size does follow).
+      logger.warn(
+        { event: 'notice', notice: 'receive-buffers-need-restart' },
+        'vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier changed: they take effect at the next restart',
+      );
+    }
     if (!this.firewallReloadable(started, next)) return;
     await this.apply(next);
   }

@@ -15,6 +15,8 @@ export interface PlannedRouter {
   readonly vmac?: VmacPlan | undefined;
   /** The VMACs made for its addresses: a change replaces the router, as its own VMAC's does. */
   readonly extraVmacs?: readonly VmacPlan[];
+  /** promote_secondaries is set up with the router's host: a change replaces the router too. */
+  readonly input?: { readonly promoteSecondaries?: boolean };
 }
 
 export interface ApplyPlan<Router extends PlannedRouter> {
@@ -125,7 +127,8 @@ function sameIdentity(a: PlannedRouter, b: PlannedRouter): boolean {
     x.vrid === y.vrid &&
     x.family === y.family &&
     x.version === y.version &&
-    JSON.stringify([a.vmac ?? null, a.extraVmacs ?? []]) === JSON.stringify([b.vmac ?? null, b.extraVmacs ?? []])
+    JSON.stringify([a.vmac ?? null, a.extraVmacs ?? []]) === JSON.stringify([b.vmac ?? null, b.extraVmacs ?? []]) &&
+    (a.input?.promoteSecondaries ?? false) === (b.input?.promoteSecondaries ?? false)
   );
 }
 

@@ -34,7 +34,7 @@ import { LinkWatcher } from '../linux/links.js';
 import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
 import { LinuxPacketPort } from '../linux/packet-port.js';
-import { checkInput, resolveRouter, vmacsOf, type ResolvedRouter } from './check-input.js';
+import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js';
 import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type OpenedAtStart } from './start-steps.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
@@ -375,6 +375,7 @@ class LinuxRuntime implements LinuxEngineHandle {
         starting.push(router);
       } catch (error) {
         failed.push({ name: router.input.name, error: error as Error });
+        await releaseRouterHosts(this.vmacs, [router], this.logger); // what it made before the failure
       }
     }
     // Sockets follow the routers: new pairs open, pairs whose last router left close.
@@ -523,7 +524,11 @@ async function startOn(
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
   const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
-  logStarted(logger, configs, routers.flatMap(vmacsOf));
+  logStarted(
+    logger,
+    configs,
+    routers.flatMap((r) => (r.vmac === undefined ? [] : [r.vmac])),
+  );
   if (applied !== undefined) armRealtimeLimit(applied, logger);
   if (signal !== undefined) stopOnAbort(handle, signal, logger);
   return handle;

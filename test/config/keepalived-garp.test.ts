@@ -163,3 +163,11 @@ t.test('garp_extra_if: the other interfaces of the instance, VMACs only without 
   t.match(errors('global_defs {\nvrrp_garp_extra_if all\n}')[0], /^2: vrrp_garp_extra_if needs a number of seconds/);
   t.match(errors('global_defs {\nvrrp_garp_extra_if 86401\n}')[0], /86400/);
 });
+
+t.test('garp_extra_if counts an address on its own VMAC (use_vmac on the address), with or without all', async (t) => {
+  for (const line of ['garp_extra_if 10', 'garp_extra_if all 10']) {
+    const text = `vrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 7\n${line}\nvirtual_ipaddress {\n192.0.2.1\n192.0.2.50/24 dev eth1 use_vmac\n}\n}\n`;
+    const { input } = parseKeepalivedConfig(text, 'k.conf');
+    t.same(input.routers[0]!.announce?.extraInterfaces, ['vrrp.7'], `${line}: the address VMAC gets the periodic GARP`);
+  }
+});

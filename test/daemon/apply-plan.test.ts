@@ -217,3 +217,19 @@ t.test('withoutAddresses drops VIPs and excluded addresses alike', async (t) => 
     'none to begin with: still none',
   );
 });
+
+t.test('plan: turning promote_secondaries on or off replaces the router (its host is set up again)', async (t) => {
+  const plain = router('r1');
+  const promoting: PlannedRouter = { ...plain, input: { promoteSecondaries: true } };
+  const plan = planApply(
+    { routers: byName([plain]), vips: [] },
+    { routers: byName([promoting]), names: ['r1'], vips: [] },
+  );
+  t.same(plan.unchanged, [], 'not unchanged');
+  t.notOk(plan.reconfigure.some((r) => r.config.name === 'r1'), 'not reconfigured in place');
+  const same = planApply(
+    { routers: byName([promoting]), vips: [] },
+    { routers: byName([{ ...plain, input: { promoteSecondaries: true } }]), names: ['r1'], vips: [] },
+  );
+  t.same(same.unchanged, ['r1'], 'the same setting: unchanged');
+});

@@ -467,7 +467,6 @@ class InstanceReader {
     return { acceptMode, strict: strict !== undefined, auth };
   }
 
-  /** Announcements, tracking, notify, everything else. */
   /** kernel_rx_buf_size, vmac_xmit_base (settled by readXmitBase) and promote_secondaries. */
   readHostSettings(
     useVmac: boolean | string | undefined,
@@ -487,6 +486,7 @@ class InstanceReader {
     return bytes === undefined ? {} : { receiveBufferBytes: Math.min(bytes, 2 ** 31 - 1) };
   }
 
+  /** Announcements, tracking, notify, everything else. */
   readOthers(
     block: readonly Statement[],
     tracked: TrackedNames,

@@ -5,7 +5,7 @@
 
 import { ConfigError } from '../../model/config-error.js';
 import { buildRouterConfig } from '../../model/router-config.js';
-import type { LinuxEngineInput, LinuxRouterInput, VipSpec } from '../../model/runtime-input.js';
+import type { LinuxEngineInput, LinuxRouterInput, LinuxVipSpec, VipSpec } from '../../model/runtime-input.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { readGlobalDefs, resolveNotifyFifos, type KeepalivedGlobals } from './globals.js';
 import { givenVmacNames } from './vmac.js';
@@ -259,17 +259,17 @@ function withReceiveBuffers(policy: ReceiveBufferPolicy | undefined): { receiveB
 function withExtraInterfaces(instances: readonly MappedInstance[], globals: KeepalivedGlobals): LinuxRouterInput[] {
   const vmacName = ({ useVmac, vrid }: LinuxRouterInput) =>
     typeof useVmac === 'string' ? useVmac : useVmac === true ? `vrrp.${vrid}` : undefined;
-  const vmacs = new Set(instances.map((i) => vmacName(i.router)).filter((name): name is string => name !== undefined));
+  // Where an address lives: its own VMAC (use_vmac on the address, named by the reader), else its interface.
+  const placeOf = (vip: LinuxVipSpec) => (typeof vip.useVmac === 'string' ? vip.useVmac : vip.interface);
+  const vmacs = new Set([
+    ...instances.map((i) => vmacName(i.router)).filter((name): name is string => name !== undefined),
+    ...instances.flatMap((i) => i.vips.flatMap((vip) => (typeof vip.useVmac === 'string' ? [vip.useVmac] : []))),
+  ]);
   return instances.map(({ router, vips, extraInterfaceAnnounce }) => {
     const extra = extraInterfaceAnnounce ?? globals.extraInterfaceAnnounce;
     if (extra === undefined || extra.intervalMs === 0) return router;
     const own = [router.interface, vmacName(router) ?? router.interface];
-    const interfaces = extraInterfacesOf(
-      own,
-      vips.map((vip) => vip.interface),
-      vmacs,
-      extra.all,
-    );
+    const interfaces = extraInterfacesOf(own, vips.map(placeOf), vmacs, extra.all);
     if (interfaces.length === 0) return router;
     return {
       ...router,
