@@ -154,6 +154,11 @@ export async function releaseRouterHosts(
 }
 
 /** Removes the VMACs this run created; a failure is logged, the others are still removed. */
+/** The routers' own VMACs (not those made for their addresses), for the start log. */
+export function ownVmacs(routers: readonly ResolvedRouter[]): VmacPlan[] {
+  return routers.flatMap((router) => (router.vmac === undefined ? [] : [router.vmac]));
+}
+
 export async function removeVmacs(
   manager: VmacManager,
   plans: readonly VmacPlan[],

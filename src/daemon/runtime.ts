@@ -49,6 +49,7 @@ import {
   placements,
   logOwnPeerDropped,
   logStarted,
+  ownVmacs,
   releaseRouterHosts,
   removeLeftovers,
   setUpRouterHost,
@@ -524,11 +525,7 @@ async function startOn(
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
   const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
-  logStarted(
-    logger,
-    configs,
-    routers.flatMap((r) => (r.vmac === undefined ? [] : [r.vmac])),
-  );
+  logStarted(logger, configs, ownVmacs(routers));
   if (applied !== undefined) armRealtimeLimit(applied, logger);
   if (signal !== undefined) stopOnAbort(handle, signal, logger);
   return handle;
