@@ -226,7 +226,10 @@ t.test('plan: turning promote_secondaries on or off replaces the router (its hos
     { routers: byName([promoting]), names: ['r1'], vips: [] },
   );
   t.same(plan.unchanged, [], 'not unchanged');
-  t.notOk(plan.reconfigure.some((r) => r.config.name === 'r1'), 'not reconfigured in place');
+  t.notOk(
+    plan.reconfigure.some((r) => r.config.name === 'r1'),
+    'not reconfigured in place',
+  );
   const same = planApply(
     { routers: byName([promoting]), vips: [] },
     { routers: byName([{ ...plain, input: { promoteSecondaries: true } }]), names: ['r1'], vips: [] },

@@ -13,11 +13,14 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /**
  * Budgets with margin over what ships: 0.1.0 had 278 files, 430 kB packed, 1.45 MB unpacked (issue 15:
  * 1,055 files, 5.4 MB before). Metrics, split-brain detection, Router Advertisements, the takeover kit
- * and the flight recorder took it to 425 files, 636 kB packed, 2.15 MB unpacked (2026-12-07).
+ * and the flight recorder took it to 425 files, 636 kB packed, 2.15 MB unpacked (2026-12-07); receive
+ * buffers, nftables, reload, VMACs, GARP groups, tracking, static routes and script options to 491 files,
+ * 748 kB packed, 2.55 MB unpacked (2026-12-07, second session). Every file is compiled code, its types,
+ * the addon's sources or a doc page: the budget moves, the files-list checks below do not.
  */
-const MAX_FILES = 500;
-const MAX_PACKED_BYTES = 700_000;
-const MAX_UNPACKED_BYTES = 2_500_000;
+const MAX_FILES = 620;
+const MAX_PACKED_BYTES = 950_000;
+const MAX_UNPACKED_BYTES = 3_200_000;
 
 interface PackResult {
   readonly entryCount: number;
