@@ -16,6 +16,7 @@
         "src/precise_timer.cc",
         "src/signal_watcher.cc",
         "src/scheduling.cc",
+        "src/memory_lock.cc",
         "src/rtnetlink.cc",
         "src/spawn.cc",
         "src/orphan_reaper.cc",

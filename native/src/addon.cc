@@ -8,6 +8,7 @@
 #include "announce.h"
 #include "claim_watch.h"
 #include "errors.h"
+#include "memory_lock.h"
 #include "net_util.h"
 #include "orphan_reaper.h"
 #include "periodic_adverts.h"
@@ -44,6 +45,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNice", Napi::Function::New<vrrp::SetNice>(env, "setNice"));
   exports.Set("setCpuAffinity", Napi::Function::New<vrrp::SetCpuAffinity>(env, "setCpuAffinity"));
   exports.Set("setRealtimeLimit", Napi::Function::New<vrrp::SetRealtimeLimit>(env, "setRealtimeLimit"));
+  exports.Set("lockMemory", Napi::Function::New<vrrp::memlock::LockMemory>(env, "lockMemory"));
+  exports.Set("memoryLockStatus", Napi::Function::New<vrrp::memlock::MemoryLockStatus>(env, "memoryLockStatus"));
   exports.Set("realtimeDemotions", Napi::Function::New<vrrp::RealtimeDemotions>(env, "realtimeDemotions"));
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));

@@ -24,6 +24,7 @@
 #include <unordered_set>
 
 #include "errors.h"
+#include "memory_lock.h"
 
 namespace vrrp::periodic {
 namespace {
@@ -102,38 +103,45 @@ bool SamePayload(const Datagram& datagram, const msghdr& message) {
   return datagram.payload.size() == iov.iov_len && std::memcmp(datagram.payload.data(), iov.iov_base, iov.iov_len) == 0;
 }
 
-// Sends every datagram of `entry` with one sendmmsg; the number that left. A refused one is skipped
-// (the next interval tries again); the engine's own send reports such errors.
+// Sends every datagram of `entry`, kBatch per sendmmsg; the number that left. A refused one is
+// skipped (the next interval tries again); the engine's own send reports such errors. The headers
+// live on this thread's stack, so a send allocates nothing (and touches no unlocked memory).
+constexpr size_t kBatch = 64;
+
 size_t SendAll(Entry& entry) {
-  std::vector<iovec> iovs(entry.datagrams.size());
-  std::vector<mmsghdr> headers(entry.datagrams.size());
-  for (size_t i = 0; i < entry.datagrams.size(); i++) {
-    Datagram& datagram = entry.datagrams[i];
-    iovs[i] = {datagram.payload.data(), datagram.payload.size()};
-    msghdr& message = headers[i].msg_hdr;
-    message = {};
-    message.msg_name = &datagram.destination;
-    message.msg_namelen = datagram.destinationLength;
-    message.msg_iov = &iovs[i];
-    message.msg_iovlen = 1;
-    message.msg_control = datagram.control.data();
-    message.msg_controllen = datagram.control.size();
-  }
-  size_t next = 0, sent = 0;
-  while (next < headers.size()) {
-    int result = sendmmsg(entry.fd, &headers[next], static_cast<unsigned>(headers.size() - next), MSG_DONTWAIT);
-    if (result < 0 && errno == EINTR) continue;
-    if (result <= 0) {
-      next++;
-      continue;
+  iovec iovs[kBatch];
+  mmsghdr headers[kBatch];
+  size_t sent = 0;
+  for (size_t first = 0; first < entry.datagrams.size(); first += kBatch) {
+    const size_t count = std::min(kBatch, entry.datagrams.size() - first);
+    for (size_t i = 0; i < count; i++) {
+      Datagram& datagram = entry.datagrams[first + i];
+      iovs[i] = {datagram.payload.data(), datagram.payload.size()};
+      msghdr& message = headers[i].msg_hdr;
+      message = {};
+      message.msg_name = &datagram.destination;
+      message.msg_namelen = datagram.destinationLength;
+      message.msg_iov = &iovs[i];
+      message.msg_iovlen = 1;
+      message.msg_control = datagram.control.data();
+      message.msg_controllen = datagram.control.size();
     }
-    if (static_cast<size_t>(result) < headers.size() - next) {
-      int pending = 0;  // a partial send parks the next datagram's error in SO_ERROR (see VrrpSocket send)
-      socklen_t length = sizeof pending;
-      getsockopt(entry.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
+    size_t next = 0;
+    while (next < count) {
+      int result = sendmmsg(entry.fd, &headers[next], static_cast<unsigned>(count - next), MSG_DONTWAIT);
+      if (result < 0 && errno == EINTR) continue;
+      if (result <= 0) {
+        next++;
+        continue;
+      }
+      if (static_cast<size_t>(result) < count - next) {
+        int pending = 0;  // a partial send parks the next datagram's error in SO_ERROR (see VrrpSocket send)
+        socklen_t length = sizeof pending;
+        getsockopt(entry.fd, SOL_SOCKET, SO_ERROR, &pending, &length);
+      }
+      next += static_cast<size_t>(result);
+      sent += static_cast<size_t>(result);
     }
-    next += static_cast<size_t>(result);
-    sent += static_cast<size_t>(result);
   }
   return sent;
 }
@@ -165,6 +173,7 @@ void* Run(void*) {
   Scheduler& s = State();
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // wake at the deadline, not up to 50 µs after it
   RegisterRealtimeThread(static_cast<pid_t>(syscall(SYS_gettid)));  // SIGXCPU demotes it too
+  if (memlock::Enabled()) memlock::LockThreadStack(pthread_self());  // vrrp_no_swap
   std::unique_lock<std::mutex> lock(s.mutex);
   for (;;) {
     int64_t next = std::numeric_limits<int64_t>::max();
@@ -259,8 +268,15 @@ int Arm(const void* owner, int socketFd, uint32_t key, std::vector<Datagram> dat
     Erase(s, s.entries.find(key));
     return error;
   }
+  memlock::ExtendHeapLock();  // vrrp_no_swap: the entry just allocated stays resident
   s.wake.notify_one();
   return 0;
+}
+
+void LockSenderStack() {
+  Scheduler& s = State();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.started) memlock::LockThreadStack(s.thread);
 }
 
 void ForgetOwner(const void* owner) {

@@ -51,6 +51,8 @@ struct Schedule {
 // (a socket's identity, for ForgetOwner and HaltOwner); the descriptor is dup'd. No datagrams:
 // disarms. Returns 0, or an errno from dup.
 int Arm(const void* owner, int socketFd, uint32_t key, std::vector<Datagram> datagrams, const Schedule& schedule);
+// vrrp_no_swap was set after the sender thread started: lock its stack now (memory_lock.h).
+void LockSenderStack();
 // The owner's socket is closing: its schedules are dropped (and their descriptors closed) now.
 void ForgetOwner(const void* owner);
 // A stop signal sent the owner's parting adverts: its schedules send nothing more, re-armed or not.

@@ -287,6 +287,19 @@ export interface VrrpNativeAddon {
   setRealtimeLimit(softUs: number, hardUs: number): void;
   /** How many times SIGXCPU has demoted the SCHED_RR threads (setRealtimeLimit's handler). */
   realtimeDemotions(): number;
+  /**
+   * vrrp_no_swap for the native advert path (native/src/memory_lock.h): mlock2(MLOCK_ONFAULT) of every
+   * file mapping, the main stack, the malloc heap (followed as it grows) and the advert sender's stack.
+   * Throws a SystemError (code EPERM / ENOMEM without CAP_IPC_LOCK) after unlocking again.
+   */
+  lockMemory(): { readonly lockedBytes: number; readonly mappings: number };
+  /** What lockMemory keeps doing: heap extensions locked (and refused), sender stacks locked. */
+  memoryLockStatus(): {
+    readonly enabled: boolean;
+    readonly heapExtensions: number;
+    readonly heapExtensionFailures: number;
+    readonly threadStacks: number;
+  };
   /** prctl(PR_GET_CHILD_SUBREAPER); with an argument, PR_SET_CHILD_SUBREAPER first. */
   childSubreaper(enable?: boolean): boolean;
   /** Reaps exited children that no libuv process handle of this thread's loop watches (orphan-reaper.ts). */

@@ -1,6 +1,6 @@
-// The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity
-// and vrrp_rlimit_rttime mean it (vrrp_no_swap: NO_SWAP_UNSUPPORTED), so that adverts keep leaving
-// on time on a busy machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
+// The daemon's own scheduling, as keepalived's vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity,
+// vrrp_rlimit_rttime and vrrp_no_swap mean it (vrrp_no_swap for the native advert path only, see
+// native/src/memory_lock.h), so that adverts keep leaving on time on a busy machine. Applied once, at start, before any router runs (startLinuxEngine), through the addon
 // (native/src/scheduling.cc).
 //
 // Which threads: the main thread (sched_setscheduler, setpriority and sched_setaffinity with pid 0
@@ -35,6 +35,8 @@ export class SchedulingError extends ConfigError {
 /** The capability whose absence makes the kernel refuse a call with `code`. */
 function missingCapability(setting: SchedulingSetting, code: string | undefined): string | undefined {
   if (setting === 'cpuAffinity') return undefined;
+  // mlock2: EPERM with RLIMIT_MEMLOCK 0, ENOMEM past a non-zero one; CAP_IPC_LOCK lifts both.
+  if (setting === 'lockMemory') return code === 'EPERM' || code === 'ENOMEM' ? 'CAP_IPC_LOCK' : undefined;
   return code === 'EPERM' || code === 'EACCES' ? 'CAP_SYS_NICE' : undefined;
 }
 
@@ -66,6 +68,8 @@ export interface AppliedScheduling {
   readonly realtimeLimitUs?: number;
   readonly nice?: number;
   readonly cpuAffinity?: readonly number[];
+  /** vrrp_no_swap: the bytes of the mappings locked at start (MLOCK_ONFAULT: locked as touched). */
+  readonly lockedBytes?: number;
 }
 
 /**
@@ -117,6 +121,12 @@ export function applyProcessScheduling(settings: ProcessScheduling): AppliedSche
     attempt('nice', `nice ${nice}`, () => native.setNice(nice));
     applied.nice = nice;
   }
+  if (settings.lockMemory === true) {
+    // Last, as keepalived does: the pages the settings above touched are then locked too.
+    attempt('lockMemory', 'locking the advert path in memory', () => {
+      applied.lockedBytes = native.lockMemory().lockedBytes;
+    });
+  }
   return applied;
 }
 
@@ -162,6 +172,8 @@ export function describeScheduling(applied: AppliedScheduling): string {
     parts.push(`SCHED_RR ${applied.realtimePriority} (RLIMIT_RTTIME ${applied.realtimeLimitUs} µs once running)`);
   if (applied.nice !== undefined) parts.push(`nice ${applied.nice}`);
   if (applied.cpuAffinity !== undefined) parts.push(`CPUs ${applied.cpuAffinity.join(',')}`);
+  if (applied.lockedBytes !== undefined)
+    parts.push(`advert path locked in memory (${Math.round(applied.lockedBytes / 1048576)} MiB of mappings, on fault)`);
   return parts.join(', ') || 'unchanged';
 }
 

@@ -1,6 +1,5 @@
 // The daemon's own scheduling as plain settings (keepalived's vrrp_rt_priority, vrrp_priority,
-// vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap: NO_SWAP_UNSUPPORTED), with the checks every
-// reader uses. Applying them is the Linux adapter's (src/linux/scheduling.ts `applyProcessScheduling`).
+// vrrp_cpu_affinity, vrrp_rlimit_rttime, vrrp_no_swap), with the checks every reader uses. Applying them is the Linux adapter's (src/linux/scheduling.ts `applyProcessScheduling`).
 
 import { ConfigError } from './config-error.js';
 import { unknownKeyMessage } from './known-keys.js';
@@ -19,11 +18,17 @@ export interface ProcessScheduling {
    * (keepalived: vrrp_rlimit_rttime).
    */
   readonly realtimeLimitUs?: number;
+  /**
+   * Lock the native advert path in memory (keepalived: vrrp_no_swap), with MLOCK_ONFAULT as keepalived's
+   * mlockall: every file mapping (code), the main stack, the malloc heap and the advert sender's stack.
+   * Not V8's heap: V8 aborts on locked heap pages (native/src/memory_lock.h). Needs CAP_IPC_LOCK.
+   */
+  readonly lockMemory?: boolean;
   /** What the operator called each setting (a keepalived keyword, a variable), for errors; not a JSON field. */
   readonly names?: Readonly<Partial<Record<SchedulingSetting, string>>>;
 }
 
-export type SchedulingSetting = 'realtimePriority' | 'nice' | 'cpuAffinity' | 'realtimeLimitUs';
+export type SchedulingSetting = 'realtimePriority' | 'nice' | 'cpuAffinity' | 'realtimeLimitUs' | 'lockMemory';
 
 /**
  * RLIMIT_RTTIME's default, µs. keepalived's (RT_RLIMIT_DEFAULT, lib/process.h) is 10000, sized for a
@@ -36,7 +41,13 @@ export const DEFAULT_REALTIME_LIMIT_US = 200_000;
 export const MAX_CPU = 1023;
 const MAX_REALTIME_LIMIT_US = 4_294_967_295;
 
-const SETTINGS: readonly SchedulingSetting[] = ['realtimePriority', 'nice', 'cpuAffinity', 'realtimeLimitUs'];
+const SETTINGS: readonly SchedulingSetting[] = [
+  'realtimePriority',
+  'nice',
+  'cpuAffinity',
+  'realtimeLimitUs',
+  'lockMemory',
+];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,23 +57,17 @@ function integerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/**
- * keepalived's vrrp_no_swap (mlockall) is not offered: V8 frees heap pages with madvise(MADV_DONTNEED),
- * which the kernel refuses (EINVAL) on locked memory, and V8 then aborts (V8_Fatal "Check failed:
- * 0 == ret" in OS::SetPermissions): 1 start in 6 with MCL_ONFAULT, 3 in 8 under strace without it.
- */
-export const NO_SWAP_UNSUPPORTED =
-  "not supported: with mlockall Node's V8 aborts now and then (the kernel refuses its madvise(MADV_DONTNEED) on locked pages); keep the service out of swap with its cgroup instead (systemd MemorySwapMax=0, a pod's memory.swap.max 0)";
-
 /** Checks vrrp-engine's JSON `scheduling` object (unknown fields are errors); throws ConfigError naming the field. */
 export function readProcessScheduling(value: unknown, field = 'scheduling'): ProcessScheduling {
   if (!isRecord(value)) throw new ConfigError(field, 'must be an object');
-  if (value.lockMemory !== undefined) throw new ConfigError(`${field}.lockMemory`, NO_SWAP_UNSUPPORTED);
   for (const key of Object.keys(value)) {
     if (!(SETTINGS as readonly string[]).includes(key))
       throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, SETTINGS));
   }
-  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs } = value;
+  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory } = value;
+  if (lockMemory !== undefined && typeof lockMemory !== 'boolean') {
+    throw new ConfigError(`${field}.lockMemory`, `must be true or false, got ${JSON.stringify(lockMemory)}`);
+  }
   if (realtimePriority !== undefined && !integerIn(realtimePriority, 1, 99)) {
     throw new ConfigError(
       `${field}.realtimePriority`,
@@ -94,6 +99,7 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
     ...(nice !== undefined ? { nice } : {}),
     ...(cpuAffinity !== undefined ? { cpuAffinity: [...(cpuAffinity as number[])] } : {}),
     ...(realtimeLimitUs !== undefined ? { realtimeLimitUs } : {}),
+    ...(lockMemory === true ? { lockMemory } : {}),
   };
 }
 
@@ -114,6 +120,7 @@ export function isDefaultScheduling(settings: ProcessScheduling | undefined): bo
 
 /** Same effective settings (names aside): a reload compares with this to tell the operator a restart is needed. */
 export function sameScheduling(a: ProcessScheduling | undefined, b: ProcessScheduling | undefined): boolean {
-  const effective = (s: ProcessScheduling | undefined) => JSON.stringify(SETTINGS.map((key) => s?.[key] ?? null));
+  const effective = (s: ProcessScheduling | undefined) =>
+    JSON.stringify(SETTINGS.map((key) => (s?.[key] === false ? null : (s?.[key] ?? null))));
   return effective(a) === effective(b);
 }

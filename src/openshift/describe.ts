@@ -24,9 +24,13 @@ function preemptionText(plan: OpenShiftPlan): string {
 
 function schedulingText(plan: OpenShiftPlan): string {
   const priority = plan.scheduling?.realtimePriority;
-  return priority === undefined
-    ? 'as started, no real-time priority (OPENSHIFT_HA_RT_PRIORITY unset or 0)'
-    : `SCHED_RR priority ${priority} for the thread that sends the adverts (OPENSHIFT_HA_RT_PRIORITY; needs CAP_SYS_NICE)`;
+  const text =
+    priority === undefined
+      ? 'as started, no real-time priority (OPENSHIFT_HA_RT_PRIORITY unset or 0)'
+      : `SCHED_RR priority ${priority} for the thread that sends the adverts (OPENSHIFT_HA_RT_PRIORITY; needs CAP_SYS_NICE)`;
+  return plan.scheduling?.lockMemory === true
+    ? `${text}; advert path locked in memory (OPENSHIFT_HA_NO_SWAP; needs CAP_IPC_LOCK)`
+    : text;
 }
 
 export function describePlan(plan: OpenShiftPlan): string {
@@ -75,6 +79,7 @@ export function planSummary(plan: OpenShiftPlan): Record<string, unknown> {
     iptablesChain: plan.iptablesChain ?? null,
     status: plan.status ?? null,
     realtimePriority: plan.scheduling?.realtimePriority ?? null,
+    lockMemory: plan.scheduling?.lockMemory === true,
     instances: plan.instances,
     warnings: plan.warnings,
   };

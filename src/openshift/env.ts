@@ -77,7 +77,7 @@ export interface OpenShiftPlan {
   readonly iptablesChain: string | undefined;
   /** OPENSHIFT_HA_FIREWALL (ours): iptables or nftables; undefined: iptables if installed, else nft. */
   readonly firewallBackend: 'iptables' | 'nftables' | undefined;
-  /** OPENSHIFT_HA_RT_PRIORITY (ours): SCHED_RR for the main thread, as keepalived's vrrp_rt_priority; undefined: off. */
+  /** OPENSHIFT_HA_RT_PRIORITY, OPENSHIFT_HA_NO_SWAP (ours): keepalived's vrrp_rt_priority and vrrp_no_swap; undefined: off. */
   readonly scheduling: ProcessScheduling | undefined;
   readonly multicastSource: string | undefined;
   readonly unicastSource: string | undefined;
@@ -427,9 +427,28 @@ function realtimeScheduling(env: Env): ProcessScheduling | undefined {
     99,
     ' (SCHED_RR priority of the advert thread; 0: off; needs CAP_SYS_NICE)',
   );
-  return priority === 0
-    ? undefined
-    : { realtimePriority: priority, names: { realtimePriority: name, realtimeLimitUs: name } };
+  const lockMemory = noSwap(env);
+  if (priority === 0 && !lockMemory) return undefined;
+  return {
+    ...(priority !== 0 ? { realtimePriority: priority } : {}),
+    ...(lockMemory ? { lockMemory } : {}),
+    names: { realtimePriority: name, realtimeLimitUs: name, lockMemory: NO_SWAP },
+  };
+}
+
+const NO_SWAP = 'OPENSHIFT_HA_NO_SWAP';
+
+/** OPENSHIFT_HA_NO_SWAP (ours, off by default): keepalived's vrrp_no_swap for the advert path. */
+function noSwap(env: Env): boolean {
+  const value = text(env, NO_SWAP)?.toLowerCase();
+  if (value !== undefined && !['true', 'false', 'yes', 'no', '1', '0'].includes(value)) {
+    throw new EnvError(
+      NO_SWAP,
+      env[NO_SWAP],
+      'expected true or false (locks the advert path in memory; needs CAP_IPC_LOCK)',
+    );
+  }
+  return value === 'true' || value === 'yes' || value === '1';
 }
 
 function firewallBackend(env: Env): 'iptables' | 'nftables' | undefined {
@@ -507,6 +526,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
   'OPENSHIFT_HA_MONITOR_PORT',
   'OPENSHIFT_HA_MULTICAST_SOURCE_IPADDRESS',
   'OPENSHIFT_HA_NETWORK_INTERFACE',
+  'OPENSHIFT_HA_NO_SWAP',
   'OPENSHIFT_HA_NOTIFY_SCRIPT',
   'OPENSHIFT_HA_PREEMPTION',
   'OPENSHIFT_HA_REPLICA_COUNT',

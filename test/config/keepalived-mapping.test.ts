@@ -503,7 +503,7 @@ t.test('whole-file checks: names, VRIDs, unknown blocks, all errors in one run',
 });
 
 t.test(
-  'VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime; vrrp_no_swap warned',
+  'VRRP process scheduling: vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime, vrrp_no_swap',
   async (t) => {
     t.equal(load(base).input.scheduling, undefined, 'none set: the process is left as started');
     const all = load(
@@ -516,14 +516,10 @@ t.test(
       all.diagnostics.some((d) => /vrrp_(rt_)?priority|cpu_affinity|rlimit/.test(d.message)),
       'implemented: no "ignored" warning',
     );
-    warned(
-      t,
-      base,
-      'vrrp_no_swap',
-      /vrrp_no_swap is accepted but not implemented yet: memory is not locked: .*V8 aborts.*MemorySwapMax=0/,
-      'vrrp_no_swap',
-    );
-    t.equal(load(base, 'vrrp_no_swap').input.scheduling, undefined, 'vrrp_no_swap changes nothing');
+    const noSwap = load(base, 'vrrp_no_swap');
+    t.match(noSwap.input.scheduling, { lockMemory: true }, 'vrrp_no_swap locks the advert path');
+    t.equal(noSwap.input.scheduling?.names?.lockMemory, 'vrrp_no_swap', 'a refusal at start names the keyword');
+    t.same(noSwap.diagnostics, [], 'vrrp_no_swap: no warning');
     t.equal(
       load(base, 'vrrp_rlimit_rttime 1').input.scheduling?.realtimeLimitUs,
       2,
@@ -548,7 +544,8 @@ t.test(
       'vrrp_priority -21',
     );
     // keepalived 2.2.7 -t takes `vrrp_no_swap yes` too (exit 0): a value after it is not checked.
-    warned(t, base, 'vrrp_no_swap', /vrrp_no_swap is accepted but not implemented yet/, 'vrrp_no_swap yes');
+    warned(t, base, 'vrrp_no_swap', /vrrp_no_swap takes no value; ignored/, 'vrrp_no_swap yes');
+    t.match(load(base, 'vrrp_no_swap yes').input.scheduling, { lockMemory: true }, 'and it still locks');
     refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
     refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
     refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');

@@ -18,6 +18,10 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     cpuAffinity: [0, 1023],
   });
   t.same(readProcessScheduling({}), {});
+  t.same(readProcessScheduling({ lockMemory: true }), { lockMemory: true }, 'lockMemory: vrrp_no_swap');
+  t.same(readProcessScheduling({ lockMemory: false }), {}, 'lockMemory false is the default');
+  t.ok(sameScheduling({ lockMemory: false }, undefined), 'false and unset are the same setting');
+  t.notOk(sameScheduling({ lockMemory: true }, undefined), 'turning it on needs a restart');
   const bad: [unknown, RegExp][] = [
     [null, /^scheduling: must be an object/],
     [[1], /^scheduling: must be an object/],
@@ -25,14 +29,14 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     [{ realtimePriority: 50.5 }, /realtimePriority: .*got 50\.5/],
     [{ realtimePriority: '50' }, /realtimePriority: .*got "50"/],
     [{ nice: 20 }, /^scheduling\.nice: must be an integer from -20 to 19, got 20/],
-    [{ lockMemory: true }, /^scheduling\.lockMemory: not supported: .*madvise/],
+    [{ lockMemory: 'yes' }, /^scheduling\.lockMemory: must be true or false, got "yes"/],
     [{ cpuAffinity: [] }, /^scheduling\.cpuAffinity: must be a non-empty list/],
     [{ cpuAffinity: [0, 1024] }, /^scheduling\.cpuAffinity\[1\]: must be a CPU number from 0 to 1023, got 1024/],
     [{ realtimeLimitUs: 1 }, /^scheduling\.realtimeLimitUs: must be an integer from 2 to 4294967295/],
     [{ realtimeLimitUs: 2 ** 32 }, /realtimeLimitUs/],
     [
       { priority: 50 },
-      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs\)/,
+      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory\)/,
     ],
     [{ names: { nice: 'x' } }, /^scheduling\.names: unknown field/],
   ];

@@ -5,14 +5,14 @@
 // the capability named, before any router starts. One namespace, a veth pair, documentation
 // addresses. Needs root.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { namespaceSkipReason, TestNamespace } from './netns-harness.js';
+import { namespaceSkipReason } from './netns-harness.js';
 import { eventually } from './runner-process.js';
+import { runnerLan, type StartedRunner } from './started-runner.js';
 
 const VRRPD = fileURLToPath(new URL('../../../bin/vrrpd', import.meta.url));
 const VRRP_ENGINE = fileURLToPath(new URL('../../../bin/vrrp-engine', import.meta.url));
@@ -27,28 +27,6 @@ const IPFAILOVER_ENV = [
 ];
 const SCHED_RR = 2;
 const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv'], { stdio: 'ignore' }).status === 0;
-
-/** A runner started in `namespace`, optionally under `prefix` (setpriv ...), which execs it: child.pid is node. */
-class Started {
-  readonly child: ChildProcess;
-  output = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(namespace: string, prefix: readonly string[], command: readonly string[]) {
-    this.child = spawn('ip', ['netns', 'exec', namespace, ...prefix, process.execPath, ...command], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // tap's NODE_OPTIONS loader must not follow the runner.
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 /** /proc/PID/stat fields by their proc(5) number (1-based); the name in parentheses may hold spaces. */
 function statField(path: string, field: number): number {
@@ -94,20 +72,7 @@ function engineJson(scheduling: Record<string, unknown>): string {
 }
 
 t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?? false }, async (t) => {
-  const netns = new TestNamespace('sc');
-  const dir = mkdtempSync(join(tmpdir(), 'vrrp-sched-'));
-  const started: Started[] = [];
-  t.teardown(() => {
-    for (const s of started) s.kill();
-    netns.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  netns.addressPair();
-  const start = (prefix: readonly string[], command: readonly string[]) => {
-    const s = new Started(netns.name, prefix, command);
-    started.push(s);
-    return s;
-  };
+  const { netns, dir, start } = runnerLan(t, 'sc');
   const vrrpdArgs = (conf: string, tag: string) => [
     VRRPD,
     '-n',
@@ -120,7 +85,7 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
     '--socket',
     join(dir, `${tag}.sock`),
   ];
-  const waitLogged = async (s: Started, what: RegExp) => {
+  const waitLogged = async (s: StartedRunner, what: RegExp) => {
     try {
       await eventually(
         String(what),

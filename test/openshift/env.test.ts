@@ -682,6 +682,24 @@ t.test('RT_PRIORITY (ours): off by default, 1-99 is SCHED_RR for the advert thre
   }
 });
 
+t.test('NO_SWAP (ours): off by default, true locks the advert path (vrrp_no_swap)', async (t) => {
+  t.equal(plan({ OPENSHIFT_HA_NO_SWAP: 'false' }).scheduling, undefined, 'false: off');
+  const alone = plan({ OPENSHIFT_HA_NO_SWAP: 'true' }).scheduling;
+  t.equal(alone?.lockMemory, true);
+  t.equal(alone?.realtimePriority, undefined, 'no real-time priority with it');
+  t.equal(alone?.names?.lockMemory, 'OPENSHIFT_HA_NO_SWAP', 'a refusal at start names the variable');
+  t.match(plan({ OPENSHIFT_HA_NO_SWAP: 'yes', OPENSHIFT_HA_RT_PRIORITY: '30' }).scheduling, {
+    lockMemory: true,
+    realtimePriority: 30,
+  });
+  rejects(t, { OPENSHIFT_HA_NO_SWAP: 'on' }, 'OPENSHIFT_HA_NO_SWAP', ['true or false', 'CAP_IPC_LOCK']);
+  t.match(
+    describePlan(plan({ OPENSHIFT_HA_NO_SWAP: '1' })),
+    /scheduling: +as started, .*; advert path locked in memory \(OPENSHIFT_HA_NO_SWAP; needs CAP_IPC_LOCK\)\n/,
+  );
+  t.equal(planSummary(plan({ OPENSHIFT_HA_NO_SWAP: '1' })).lockMemory, true);
+});
+
 t.test('an unknown OPENSHIFT_HA_* variable: a warning naming the closest known one', async (t) => {
   const p = plan({
     OPENSHIFT_HA_VIRTUAL_IP: '192.0.2.9',

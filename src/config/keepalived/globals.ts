@@ -26,7 +26,7 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   strict?: SourcePosition;
   checkUnicastSource: boolean;
   announce: Partial<AnnounceConfig>;
-  /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime. */
+  /** vrrp_rt_priority, vrrp_priority, vrrp_cpu_affinity, vrrp_rlimit_rttime, vrrp_no_swap. */
   scheduling?: ProcessScheduling;
   /** vrrp_garp_interval, vrrp_gna_interval: the gaps on every interface not in a garp_group. */
   announceGaps?: AnnounceGaps;
@@ -102,6 +102,7 @@ const SCHEDULING_KEYWORDS = {
   nice: 'vrrp_priority',
   cpuAffinity: 'vrrp_cpu_affinity',
   realtimeLimitUs: 'vrrp_rlimit_rttime',
+  lockMemory: 'vrrp_no_swap',
 } as const;
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
@@ -171,6 +172,11 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     setScheduling(globals, 'realtimePriority', readInteger(statement, 1, 99, diagnostics)),
   vrrp_priority: (statement, globals, diagnostics) =>
     setScheduling(globals, 'nice', readInteger(statement, -20, 19, diagnostics)),
+  vrrp_no_swap: (statement, globals, diagnostics) => {
+    // keepalived ignores anything after the keyword; so do we, with a word about it.
+    if (statement.args.length > 0) diagnostics.warning(statement, 'vrrp_no_swap takes no value; ignored');
+    setScheduling(globals, 'lockMemory', true);
+  },
   notify_fifo: readNotifyFifo,
   vrrp_notify_fifo: readNotifyFifo,
   notify_fifo_script: readNotifyFifoScript,

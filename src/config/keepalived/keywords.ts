@@ -180,8 +180,8 @@ const GLOBAL_DEFS: readonly Row[] = [
   ],
   [
     'vrrp_no_swap',
-    'not-yet',
-    "memory is not locked: with mlockall Node's V8 aborts now and then (NO_SWAP_UNSUPPORTED); keep the service out of swap with its cgroup (systemd MemorySwapMax=0)",
+    'implemented',
+    "locks the advert path (MLOCK_ONFAULT, as keepalived's mlockall): code, main stack, malloc heap, the advert thread's stack; not V8's heap, which V8 cannot run locked; needs CAP_IPC_LOCK",
   ],
   [
     'vrrp_garp_interval',
