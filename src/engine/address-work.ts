@@ -34,9 +34,11 @@ export class AddressWork<Slot extends AddressSlot> {
     const config = slot.config;
     const adding: Promise<void>[] = [];
     for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
-      const added = this.work.call('addVips', slot, () =>
-        this.port().addVips(iface, addresses, { acceptMode: action.acceptMode }),
-      );
+      const options =
+        config.dontTrackPrimary === true
+          ? { acceptMode: action.acceptMode, dontTrackPrimary: true, onRouterInterface: iface === config.interface }
+          : { acceptMode: action.acceptMode };
+      const added = this.work.call('addVips', slot, () => this.port().addVips(iface, addresses, options));
       if (added !== undefined) adding.push(added);
       if (this.events.listenerCount('vipsAdded') > 0)
         this.events.emit('vipsAdded', { router: config.name, interface: iface, addresses, atMs: nowMs });

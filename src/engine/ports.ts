@@ -72,6 +72,14 @@ export interface PacketPort {
 
 export interface VipOptions {
   readonly acceptMode: boolean;
+  /**
+   * The router has keepalived's dont_track_primary: with accept mode off, its link-local VIPs on its own
+   * interface (onRouterInterface) or no_track are keyed by interface name in the firewall, not index
+   * (unless nftables_ifindex), as keepalived's nft_update_ipv6_address does.
+   */
+  readonly dontTrackPrimary?: boolean;
+  /** The addresses are on the router's own interface, not on a `dev` elsewhere. */
+  readonly onRouterInterface?: boolean;
 }
 
 /** Adds, removes and announces virtual addresses on an interface. */

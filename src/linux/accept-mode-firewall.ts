@@ -35,8 +35,9 @@ export interface VipPlace {
   readonly iface: string;
   readonly ifindex: number;
   /**
-   * keepalived keys a link-local VIP by interface name only for an instance with dont_track_primary
-   * (and nftables_ifindex off); vrrp-engine has no such router yet, so callers leave this out.
+   * keepalived keys a link-local VIP by interface name only for an instance with dont_track_primary,
+   * the VIP on its own interface or no_track (LinuxAddressPort addVips decides); nftables_ifindex
+   * (settings.ifindex) keys it by index anyway.
    */
   readonly byName?: boolean;
 }

@@ -77,6 +77,8 @@ interface ResolvedVip {
   readonly prefixLength: number;
   readonly label: string | undefined;
   readonly deprecated: boolean;
+  /** keepalived no_track (LinuxVipSpec): with dont_track_primary, a link-local one is blocked by interface name. */
+  readonly noTrack?: boolean;
 }
 
 /** Refused adds that warmUpAdd makes per family: the third add already ran at its steady cost. */
@@ -135,7 +137,11 @@ function resolveSpec(spec: VipSpec, index: number): [string, ResolvedVip] {
   // The kernel has no IPv6 labels (IFA_LABEL is IPv4 only); keepalived ignores one too.
   const label = canonical.family === 4 ? spec.label : undefined;
   const deprecated = canonical.family === 6 && (preferred ?? defaultPreferredLifetime(prefixLength)) === 0;
-  return [vipKey(spec.interface, canonical.address), { ...canonical, prefixLength, label, deprecated }];
+  const noTrack = (spec as { readonly noTrack?: boolean }).noTrack === true;
+  return [
+    vipKey(spec.interface, canonical.address),
+    { ...canonical, prefixLength, label, deprecated, ...(noTrack ? { noTrack } : {}) },
+  ];
 }
 
 function defaultPreferredLifetime(prefixLength: number): 0 | 'forever' {
@@ -187,8 +193,11 @@ export class LinuxAddressPort implements AddressPort {
     }
     await this.forEachVip('addVips', iface, addresses, async (spec) => {
       let blockError: unknown;
+      const byName =
+        options.dontTrackPrimary === true &&
+        (options.onRouterInterface === true || this.vips.get(vipKey(iface, spec.address))?.noTrack === true);
       await firewall
-        .block(spec.address, { iface, ifindex: spec.ifindex })
+        .block(spec.address, { iface, ifindex: spec.ifindex, byName })
         .catch((error: unknown) => (blockError = error));
       await add(spec);
       if (blockError !== undefined) throw blockError;

@@ -6,8 +6,9 @@
 //      vrrpd's tables on r1; the client's pings to the VIPs get no reply, IPv6 ND still answers.
 //   2. vrrpd stopped: its tables are gone; keepalived Master: its tables equal vrrpd's of step 1.
 //   3. vrrpd back (preempts): keepalived Backup after Master keeps its tables with empty sets.
-// Twice: with the nftables keywords, and with vrrp_iptables (keepalived's Debian build has no
-// iptables: nftables, table keepalived, priority -1, no counters).
+// Three times: with the nftables keywords, with vrrp_iptables (keepalived's Debian build has no
+// iptables: nftables, table keepalived, priority -1, no counters), and with dont_track_primary and no
+// nftables_ifindex (link-local VIPs keyed by interface name: vips_link_local_name).
 //   4. keepalived restarted above vrrpd (250): vrrpd Backup after Master: its tables equal keepalived's
 //      of step 3. A reload renaming the table is refused by both ("Cannot change nftables table name
 //      at a reload"). keepalived stopped at the end: its tables are gone too.
@@ -37,15 +38,35 @@ const VARIANTS = [
   {
     name: 'nftables, nftables_priority, nftables_counters, nftables_ifindex',
     globals: ['nftables vrrp_fw', 'nftables_priority -5', 'nftables_counters', 'nftables_ifindex'],
+    instance: [],
     table: 'vrrp_fw',
     priority: -5,
     counters: true,
+    linkLocalSet: 'vips_link_local',
   },
-  { name: 'vrrp_iptables', globals: ['vrrp_iptables'], table: 'keepalived', priority: -1, counters: false },
+  {
+    name: 'vrrp_iptables',
+    globals: ['vrrp_iptables'],
+    instance: [],
+    table: 'keepalived',
+    priority: -1,
+    counters: false,
+    linkLocalSet: 'vips_link_local',
+  },
+  // dont_track_primary without nftables_ifindex: link-local VIPs keyed by interface name.
+  {
+    name: 'nftables with dont_track_primary',
+    globals: ['nftables'],
+    instance: ['dont_track_primary'],
+    table: 'keepalived',
+    priority: -1,
+    counters: false,
+    linkLocalSet: 'vips_link_local_name',
+  },
 ] as const;
 
 /** One file for both hosts; `@id` lines set each process's priority by its host name. */
-const conf = (globals: readonly string[]): string =>
+const conf = (globals: readonly string[], instance: readonly string[]): string =>
   [
     'global_defs {',
     '  vrrp_strict',
@@ -64,6 +85,7 @@ const conf = (globals: readonly string[]): string =>
       '  @high priority 200',
       '  @top priority 250',
       '  advert_int 0.5',
+      ...instance.map((line) => `  ${line}`),
       '  virtual_ipaddress {',
       ...(vips as string[]).map((v) => `    ${v}`),
       '  }',
@@ -149,7 +171,7 @@ t.test('accept mode off: bin/vrrpd builds the nftables tables keepalived 2.2.7 b
 });
 
 async function sameTables(t: Test, variant: (typeof VARIANTS)[number]): Promise<void> {
-  const CONF = conf(variant.globals);
+  const CONF = conf(variant.globals, variant.instance);
   const TABLE = variant.table;
   const h = await Harness.create(t, 'nft', 2, { capture: false });
   const [r1, r2] = [h.node('r1'), h.node('r2')];
@@ -167,6 +189,7 @@ async function sameTables(t: Test, variant: (typeof VARIANTS)[number]): Promise<
   t.match(vrrpdMaster, `"name": "${TABLE}"`, 'named by nftables');
   t.match(vrrpdMaster, `"prio": ${variant.priority}`, `at priority ${variant.priority}`);
   t.equal(vrrpdMaster.includes('"counter": "counted"'), variant.counters, `counters: ${variant.counters}`);
+  t.match(vrrpdMaster, `"name": "${variant.linkLocalSet}"`, `link-local VIPs in ${variant.linkLocalSet}`);
   t.ok(answers(h, r1.ipv4), "the Master's own address answers");
   t.notOk(answers(h, VIP4), 'vrrpd Master: no reply from the IPv4 VIP');
   inNamespace(h.lan.client, 'ip', '-6', 'neigh', 'flush', 'dev', 'eth0');
@@ -205,7 +228,7 @@ async function sameTables(t: Test, variant: (typeof VARIANTS)[number]): Promise<
   t.notOk(answers(h, VIP4), 'keepalived Master: no reply from the IPv4 VIP');
 
   // A reload that renames the table: keepalived refuses it and runs on; so does vrrpd.
-  const renamed = conf(['nftables other_fw']);
+  const renamed = conf(['nftables other_fw'], variant.instance);
   const [vrrpdMark, keepalivedMark] = [vrrpd.mark(), keepalived.mark()];
   for (const p of [vrrpd, keepalived]) {
     writeFileSync(join((p as VrrpdProcess | KeepalivedProcess).dir, 'keepalived.conf'), renamed);

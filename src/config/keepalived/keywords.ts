@@ -287,7 +287,7 @@ const GLOBAL_DEFS: readonly Row[] = [
   [
     'nftables_ifindex',
     'implemented',
-    'link-local VIPs keyed by interface index even with dont_track_primary; without dont_track_primary (not implemented yet) keepalived keys them by index anyway, as vrrp-engine does',
+    'link-local VIPs keyed by interface index even with dont_track_primary (which otherwise keys those on its interface, or no_track, by name)',
   ],
   [
     'vrrp_iptables',
