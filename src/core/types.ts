@@ -286,6 +286,11 @@ export type RouterAction =
     }
   | { readonly kind: 'addVips'; readonly addresses: readonly string[]; readonly acceptMode: boolean }
   | { readonly kind: 'removeVips'; readonly addresses: readonly string[] }
+  /**
+   * A Master's reload changed Accept_Mode: `addresses`, kept on the interface, now answer (true) or
+   * are dropped (false; keepalived's nftables sets), as if they had been added with it.
+   */
+  | { readonly kind: 'setAcceptMode'; readonly addresses: readonly string[]; readonly acceptMode: boolean }
   /** Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address. */
   | { readonly kind: 'announceVips'; readonly addresses: readonly string[]; readonly count: number }
   | {

@@ -810,8 +810,14 @@ export class VirtualRouter {
     const gone = oldOwned.filter((address) => !kept.has(placement(old, address)));
     const added = this.ownedAddresses.filter((address) => !had.has(placement(next, address)));
     if (gone.length > 0) actions.push({ kind: 'removeVips', addresses: gone });
+    const acceptMode = acceptModeInEffect(next);
+    if (acceptMode !== acceptModeInEffect(old)) {
+      // The VIPs that stay were added under the old Accept_Mode: they follow the new one (keepalived too).
+      const stayed = this.ownedAddresses.filter((address) => had.has(placement(next, address)));
+      if (stayed.length > 0) actions.push({ kind: 'setAcceptMode', addresses: stayed, acceptMode });
+    }
     if (added.length > 0) {
-      actions.push({ kind: 'addVips', addresses: added, acceptMode: acceptModeInEffect(next) });
+      actions.push({ kind: 'addVips', addresses: added, acceptMode });
       if (next.announce.repeat > 0)
         actions.push({ kind: 'announceVips', addresses: added, count: next.announce.repeat });
     }

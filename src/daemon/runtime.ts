@@ -147,6 +147,7 @@ class LinuxRuntime implements LinuxEngineHandle {
         return adding;
       },
       removeVips: (iface, list) => this.addressPort.removeVips(iface, list),
+      setAcceptMode: (iface, list, options) => this.addressPort.setAcceptMode(iface, list, options),
       announceVips: (iface, list, count) => this.addressPort.announceVips(iface, list, count),
     };
     const time = preciseTime();

@@ -8,7 +8,7 @@ import type { RouterAction, VirtualRouterConfig } from '../core/types.js';
 import type { VirtualRouter } from '../core/virtual-router.js';
 import { addressesByInterface } from './advert-encoding.js';
 import type { EngineEvents } from './events.js';
-import type { AddressPort } from './ports.js';
+import type { AddressPort, VipOptions } from './ports.js';
 import type { PortWork } from './port-work.js';
 
 /** What address work needs of the engine's per-router slot. */
@@ -20,6 +20,13 @@ export interface AddressSlot {
 }
 
 type Action<K extends RouterAction['kind']> = Extract<RouterAction, { kind: K }>;
+
+/** What the address port needs to place `iface`'s VIPs in (or out of) the accept-mode firewall. */
+function vipOptions(config: VirtualRouterConfig, iface: string, acceptMode: boolean): VipOptions {
+  return config.dontTrackPrimary === true
+    ? { acceptMode, dontTrackPrimary: true, onRouterInterface: iface === config.interface }
+    : { acceptMode };
+}
 
 export class AddressWork<Slot extends AddressSlot> {
   constructor(
@@ -34,10 +41,7 @@ export class AddressWork<Slot extends AddressSlot> {
     const config = slot.config;
     const adding: Promise<void>[] = [];
     for (const [iface, addresses] of addressesByInterface(config, action.addresses)) {
-      const options =
-        config.dontTrackPrimary === true
-          ? { acceptMode: action.acceptMode, dontTrackPrimary: true, onRouterInterface: iface === config.interface }
-          : { acceptMode: action.acceptMode };
+      const options = vipOptions(config, iface, action.acceptMode);
       const added = this.work.call('addVips', slot, () => this.port().addVips(iface, addresses, options));
       if (added !== undefined) adding.push(added);
       if (this.events.listenerCount('vipsAdded') > 0)
@@ -56,6 +60,16 @@ export class AddressWork<Slot extends AddressSlot> {
       if (this.events.listenerCount('vipsRemoved') > 0) {
         this.events.emit('vipsRemoved', { router: slot.config.name, interface: iface, addresses, atMs: nowMs });
       }
+    }
+  }
+
+  /** A reload changed a Master's Accept_Mode: its kept VIPs follow (a port without a firewall has nothing to do). */
+  setAcceptMode(slot: Slot, action: Action<'setAcceptMode'>): void {
+    const port = this.port();
+    if (port.setAcceptMode === undefined) return;
+    for (const [iface, addresses] of addressesByInterface(slot.config, action.addresses)) {
+      const options = vipOptions(slot.config, iface, action.acceptMode);
+      this.work.call('setAcceptMode', slot, () => port.setAcceptMode!(iface, addresses, options));
     }
   }
 

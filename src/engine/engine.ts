@@ -487,6 +487,9 @@ export class Engine extends EventEmitter<EngineEvents> {
           this.outbox.flush();
           this.addressWork.announce(slot, action, nowMs);
           break;
+        case 'setAcceptMode':
+          this.addressWork.setAcceptMode(slot, action);
+          break;
         case 'stateChange':
           if (action.from === 'Master') this.headStart.stopPeriodic(slot);
           if (action.from === 'Master' || action.to === 'Master') this.headStart.changed(slot);

@@ -90,7 +90,7 @@ export interface NoticeEvent {
 
 /** A port threw or its promise rejected. The engine carries on; the embedder decides what it means. */
 export interface EngineErrorEvent {
-  readonly operation: 'send' | 'addVips' | 'removeVips' | 'announceVips' | 'close' | 'receive';
+  readonly operation: 'send' | 'addVips' | 'removeVips' | 'setAcceptMode' | 'announceVips' | 'close' | 'receive';
   readonly router: string | undefined;
   readonly interface: string | undefined;
   readonly error: unknown;

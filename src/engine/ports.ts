@@ -86,6 +86,11 @@ export interface VipOptions {
 export interface AddressPort {
   addVips(iface: string, addresses: readonly string[], options: VipOptions): void | Promise<void>;
   removeVips(iface: string, addresses: readonly string[]): void | Promise<void>;
+  /**
+   * Optional: a Master's reload changed Accept_Mode; `addresses`, already on `iface`, now follow
+   * `options.acceptMode` (the Linux port moves them into or out of its nftables drop sets).
+   */
+  setAcceptMode?(iface: string, addresses: readonly string[], options: VipOptions): void | Promise<void>;
   /** Gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6), `count` per address. */
   announceVips(iface: string, addresses: readonly string[], count: number): void | Promise<void>;
 }

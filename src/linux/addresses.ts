@@ -11,7 +11,7 @@
 import { canonicalAddress } from './address-text.js';
 import { ConfigError } from '../model/config-error.js';
 import type { AddressPort, VipOptions } from '../engine/ports.js';
-import type { AcceptModeFirewall } from './accept-mode-firewall.js';
+import type { AcceptModeFirewall, VipPlace } from './accept-mode-firewall.js';
 import type { IpFamily } from '../wire/types.js';
 import { loadNative } from './native.js';
 import { takeoverKit, type TakeoverRequest } from './takeover-kit.js';
@@ -60,7 +60,11 @@ export class VipOperationError extends Error {
   readonly interface: string;
   readonly failures: readonly VipFailure[];
 
-  constructor(operation: 'addVips' | 'removeVips' | 'removeLeftoverVips', iface: string, failures: VipFailure[]) {
+  constructor(
+    operation: 'addVips' | 'removeVips' | 'setAcceptMode' | 'removeLeftoverVips',
+    iface: string,
+    failures: VipFailure[],
+  ) {
     const list = failures.map((f) => `${f.address}: ${f.error.code}`).join(', ');
     super(`${operation} on ${iface}: ${failures.length} address(es) failed (${list})`);
     this.name = 'VipOperationError';
@@ -193,11 +197,8 @@ export class LinuxAddressPort implements AddressPort {
     }
     await this.forEachVip('addVips', iface, addresses, async (spec) => {
       let blockError: unknown;
-      const byName =
-        options.dontTrackPrimary === true &&
-        (options.onRouterInterface === true || this.vips.get(vipKey(iface, spec.address))?.noTrack === true);
       await firewall
-        .block(spec.address, { iface, ifindex: spec.ifindex, byName })
+        .block(spec.address, this.placeOf(iface, spec, options))
         .catch((error: unknown) => (blockError = error));
       await add(spec);
       if (blockError !== undefined) throw blockError;
@@ -225,6 +226,31 @@ export class LinuxAddressPort implements AddressPort {
         await this.client.addAddress({ ...spec, ifindex: 0, noDad: spec.family === 6 }).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * A Master's reload changed Accept_Mode: its kept VIPs go into the firewall's drop sets (off) or out
+   * of them (on), as keepalived does at a reload. Nothing to do without a firewall.
+   */
+  async setAcceptMode(iface: string, addresses: readonly string[], options: VipOptions): Promise<void> {
+    const firewall = this.firewall;
+    if (firewall === undefined) return;
+    await this.forEachVip('setAcceptMode', iface, addresses, (spec) =>
+      options.acceptMode
+        ? firewall.unblock(spec.address, { iface })
+        : firewall.block(spec.address, this.placeOf(iface, spec, options)),
+    );
+  }
+
+  /**
+   * Where the firewall keys a VIP: a link-local one by interface name for a router with
+   * dont_track_primary, on its own interface or no_track (keepalived's nft_update_ipv6_address).
+   */
+  private placeOf(iface: string, spec: AddressSpec, options: VipOptions): VipPlace {
+    const byName =
+      options.dontTrackPrimary === true &&
+      (options.onRouterInterface === true || this.vips.get(vipKey(iface, spec.address))?.noTrack === true);
+    return { iface, ifindex: spec.ifindex, byName };
   }
 
   /** Removing from an interface that no longer exists succeeds: its addresses went with it. */
@@ -340,7 +366,7 @@ export class LinuxAddressPort implements AddressPort {
 
   /** Runs `operation` for every address (in parallel) and rejects once with every failure. */
   private async forEachVip(
-    name: 'addVips' | 'removeVips',
+    name: 'addVips' | 'removeVips' | 'setAcceptMode',
     iface: string,
     addresses: readonly string[],
     operation: (spec: AddressSpec) => Promise<unknown>,

@@ -223,3 +223,33 @@ t.test('a Backup reconfigured to the owner priority takes over when its down tim
     { from: 'Backup', to: 'Master', reason: 'master-down-timer', priority: 255 },
   ]);
 });
+
+t.test('accept mode changed on a Master: the VIPs it keeps follow it, new ones are added with it', async (t) => {
+  const config = v3Config({ priority: 150, acceptMode: false, virtualAddresses: ['192.0.2.100', '192.0.2.101'] });
+  const s = masterScenario(config);
+  const accepting = { ...config, acceptMode: true, virtualAddresses: ['192.0.2.101', '192.0.2.102'] };
+  const addressWork = (actions: ReturnType<typeof s.router.reconfigure>) =>
+    actions.filter((a) => a.kind === 'removeVips' || a.kind === 'setAcceptMode' || a.kind === 'addVips');
+  t.strictSame(addressWork(s.router.reconfigure(accepting, 4000)), [
+    { kind: 'removeVips', addresses: ['192.0.2.100'] },
+    { kind: 'setAcceptMode', addresses: ['192.0.2.101'], acceptMode: true },
+    { kind: 'addVips', addresses: ['192.0.2.102'], acceptMode: true },
+  ]);
+  t.strictSame(
+    ofKind(s.router.reconfigure({ ...accepting, acceptMode: false }, 4100), 'setAcceptMode'),
+    [{ kind: 'setAcceptMode', addresses: ['192.0.2.101', '192.0.2.102'], acceptMode: false }],
+    'and back',
+  );
+  t.strictSame(
+    ofKind(s.router.reconfigure({ ...accepting, acceptMode: false, priority: 255 }, 4200), 'setAcceptMode'),
+    [{ kind: 'setAcceptMode', addresses: ['192.0.2.101', '192.0.2.102'], acceptMode: true }],
+    'the address owner accepts whatever acceptMode says',
+  );
+  const backup = new Scenario(config);
+  backup.at(0, startup);
+  t.strictSame(
+    ofKind(backup.router.reconfigure(accepting, 100), 'setAcceptMode'),
+    [],
+    'a Backup has nothing on the interface',
+  );
+});
