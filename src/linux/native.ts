@@ -244,7 +244,11 @@ export interface VrrpNativeAddon {
     onExit: (code: number | null, signal: number | null) => void,
   ): void;
   readonly RtnlSocket: new (
-    options: { readonly groups?: readonly number[]; readonly receiveBufferBytes?: number },
+    options: {
+      readonly groups?: readonly number[];
+      readonly receiveBufferBytes?: number;
+      readonly receiveBufferForce?: boolean;
+    },
     callback: (error: SystemError | null, data: Buffer | null) => void,
   ) => NativeRtnlSocket;
   readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;

@@ -10,6 +10,7 @@ import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
+import { NETLINK_BUFFER_READERS, type NetlinkBuffersGlobals } from './netlink-buffers.js';
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
@@ -57,6 +58,8 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   notifyFifos?: NotifyFifoSpec[];
   /** vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier (receive-buffers.ts). */
   rxBufs?: RxBufsGlobals;
+  /** vrrp_netlink_{cmd,monitor}_rcv_bufs[_force] (netlink-buffers.ts). */
+  netlinkBuffers?: NetlinkBuffersGlobals;
   /** nftables, nftables_priority, nftables_counters, nftables_ifindex, vrrp_iptables (nftables-globals.ts). */
   nftables?: NftablesGlobals;
   /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
@@ -127,6 +130,7 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   ...RELOAD_READERS,
   ...START_STOP_READERS,
+  ...NETLINK_BUFFER_READERS,
   default_interface: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word && word.text.length > MAX_INTERFACE_NAME)
