@@ -1,6 +1,6 @@
 // Applies the JSON `netlinkBuffers` (keepalived's vrrp_netlink_*_rcv_bufs[_force]) at start: the
-// command size goes to every request socket opened afterwards, the monitor size to the link watcher's
-// notification socket. Absent: vrrp-engine's own sizes, as before these settings existed.
+// command size goes to every request socket opened afterwards and to the takeover kit's socket, the
+// monitor size to the link watcher's notification socket. Absent: vrrp-engine's own sizes.
 
 import type { LinkWatcherOptions } from '../linux/links.js';
 import { setCommandReceiveBuffer } from '../linux/rtnetlink-requests.js';

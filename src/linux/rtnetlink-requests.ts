@@ -98,6 +98,8 @@ let commandBuffer: { readonly receiveBufferBytes: number; readonly receiveBuffer
 
 export function setCommandReceiveBuffer(buffer: { readonly bytes: number; readonly force: boolean } | undefined): void {
   commandBuffer = buffer && { receiveBufferBytes: buffer.bytes, receiveBufferForce: buffer.force };
+  // The takeover kit's socket sends VIP adds too; left alone when nothing is set (its default stays).
+  if (buffer) loadNative().takeoverKitReceiveBuffer(buffer.bytes, buffer.force);
 }
 
 /** One socket for requests, opened on first use. Open it in the network namespace it should act on. */
