@@ -1,24 +1,12 @@
 // vrrp_netlink_cmd_rcv_bufs[_force] and vrrp_netlink_monitor_rcv_bufs[_force] read as keepalived 2.2.7
 // reads them (core/global_parser.c), mapped to the JSON `netlinkBuffers`, and that setting checked.
 import t from 'tap';
-import { KeepalivedConfigError, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
+import { globalsErrors, readGlobals } from './global-defs.js';
 import { checkJsonConfig } from '../../src/cli/json-config.js';
 import { applyNetlinkBuffers } from '../../src/daemon/netlink-buffers.js';
 
-function conf(globals: string): string {
-  return `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n192.0.2.100\n}\n}\n`;
-}
-const load = (globals: string) => parseKeepalivedConfig(conf(globals), 'k.conf').input.netlinkBuffers;
-function errors(globals: string): string[] {
-  try {
-    parseKeepalivedConfig(conf(globals), 'k.conf');
-  } catch (error) {
-    if (error instanceof KeepalivedConfigError)
-      return error.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
-    throw error;
-  }
-  return [];
-}
+const load = (globals: string) => readGlobals(globals).input.netlinkBuffers;
+const errors = globalsErrors;
 
 t.test('no keyword: no setting, so vrrp-engine keeps its own sizes', async (t) => {
   t.equal(load(''), undefined);

@@ -56,6 +56,8 @@ export interface LoadedKeepalivedConfig {
     readonly fifoStatesOnReload?: boolean;
     /** reload_check_config, reload_file, reload_time_file, reload_repeat: what bin/vrrpd's reloads do. */
     readonly reload?: ReloadSettings;
+    /** umask: the process umask and the modes of the files bin/vrrpd makes (src/cli/file-modes.ts). */
+    readonly umask?: number;
   } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
@@ -137,7 +139,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
   const order = (d: ConfigDiagnostic) => lexed.files.indexOf(d.file);
   const sorted = [...diagnostics.items].sort((a, b) => order(a) - order(b) || a.line - b.line);
   if (diagnostics.hasErrors) throw new KeepalivedConfigError(sorted);
-  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload, reload } = mapped.globals;
+  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload, reload, umask } = mapped.globals;
   return {
     input: mapped.input,
     diagnostics: sorted,
@@ -149,6 +151,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
       ...(reload !== undefined ? { reload } : {}),
+      ...(umask !== undefined ? { umask } : {}),
       ...startStopGlobals(mapped.globals),
     },
     pending: {

@@ -382,7 +382,12 @@ const GLOBAL_DEFS: readonly Row[] = [
     "the notification socket's buffer is set with SO_RCVBUFFORCE (past net.core.rmem_max); alone, 64 KiB as keepalived",
     'true',
   ],
-  ['umask', 'not-yet', "files are created with vrrp-engine's own modes (docs/operations.md)", '022'],
+  [
+    'umask',
+    'implemented',
+    "the process umask (scripts inherit it; 0177 without it, as keepalived) and the files' modes: dumps and track files 0666 less it, notify FIFOs 0644 less it, pid files 0644; -u/--umask wins (docs/vrrpd.md, Files)",
+    '022',
+  ],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
   ['random_seed', 'not-yet', '${_RANDOM} is not supported', '1234'],
   ['data_use_instance', 'not-yet', "the .data file names are where vrrpd's flags put them"],
