@@ -11,6 +11,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import { readUmask } from './umask.js';
+import { readRandomSeed } from './random-definition.js';
 import { NETLINK_BUFFER_READERS, type NetlinkBuffersGlobals } from './netlink-buffers.js';
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
@@ -134,6 +135,7 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   ...RELOAD_READERS,
   ...START_STOP_READERS,
   ...NETLINK_BUFFER_READERS,
+  random_seed: (statement, _globals, diagnostics) => readRandomSeed(statement, diagnostics),
   umask: (statement, globals, diagnostics) => {
     const mask = readUmask(statement, diagnostics);
     if (mask !== undefined) globals.umask = mask;

@@ -82,6 +82,8 @@ export interface LoadOptions {
   readonly configId?: string;
   /** keepalived's -e (--all-config): every include check on from the start (include-check.ts). */
   readonly allIncludeChecks?: boolean;
+  /** `${_RANDOM}`'s seed; by default the current second, as keepalived's srandom(time(NULL)) per read. */
+  readonly randomSeed?: number;
 }
 
 /** keepalived's default config id: the node name as uname gives it, up to the first dot. */
@@ -110,6 +112,7 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
     configId,
     include,
     ...(options.allIncludeChecks ? { includeChecks: INCLUDE_ALL } : {}),
+    ...(options.randomSeed !== undefined ? { randomSeed: options.randomSeed } : {}),
   });
 }
 
@@ -117,9 +120,12 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
 export function parseKeepalivedConfig(
   text: string,
   fileName: string,
-  options: Pick<LoadOptions, 'configId'> = {},
+  options: Pick<LoadOptions, 'configId' | 'randomSeed'> = {},
 ): LoadedKeepalivedConfig {
-  return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
+  return build(text, fileName, new DiagnosticList(), {
+    configId: options.configId ?? defaultConfigId(),
+    ...(options.randomSeed !== undefined ? { randomSeed: options.randomSeed } : {}),
+  });
 }
 
 /** The start / stop script settings and vrrp_notify_priority_changes, those given. */

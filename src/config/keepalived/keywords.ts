@@ -388,8 +388,13 @@ const GLOBAL_DEFS: readonly Row[] = [
     "the process umask (scripts inherit it; 0177 without it, as keepalived) and the files' modes: dumps and track files 0666 less it, notify FIFOs 0644 less it, pid files 0644; -u/--umask wins (docs/vrrpd.md, Files)",
     '022',
   ],
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
-  ['random_seed', 'not-yet', '${_RANDOM} is not supported', '1234'],
+  [
+    'random_seed',
+    'implemented',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
+    'checked (0 to 4294967295) and, as in keepalived 2.2.7, no seed: each read seeds ${_RANDOM} with the time (glibc random(), the same numbers as keepalived in the same second); a warning says so',
+    '1234',
+  ],
   ['data_use_instance', 'not-yet', "the .data file names are where vrrpd's flags put them"],
   [
     'tmp_config_directory',
