@@ -62,17 +62,18 @@ std::vector<uint32_t> ReadGroups(Napi::Env env, const Napi::Object& options) {
   return groups;
 }
 
-// SO_RCVBUFFORCE passes net.core.rmem_max (with CAP_NET_ADMIN); without it, SO_RCVBUF, capped there.
-void SetReceiveBuffer(Napi::Env env, int fd, int bytes) {
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0) return;
+// SO_RCVBUFFORCE passes net.core.rmem_max (with CAP_NET_ADMIN); without it, or when `force` is
+// false, SO_RCVBUF, capped there.
+void SetReceiveBuffer(Napi::Env env, int fd, int bytes, bool force) {
+  if (force && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0) return;
   SetIntOption(env, fd, SOL_SOCKET, SO_RCVBUF, bytes, "SO_RCVBUF");
 }
 
 // Opens, binds (the kernel picks the port id) and joins `groups`; throws an errno error.
-int OpenRtnl(Napi::Env env, const std::vector<uint32_t>& groups, int receiveBuffer, uint32_t& portId) {
+int OpenRtnl(Napi::Env env, const std::vector<uint32_t>& groups, int receiveBuffer, bool force, uint32_t& portId) {
   UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (fd.get() < 0) ThrowErrno(env, errno, "socket", "AF_NETLINK NETLINK_ROUTE");
-  if (receiveBuffer > 0) SetReceiveBuffer(env, fd.get(), receiveBuffer);
+  if (receiveBuffer > 0) SetReceiveBuffer(env, fd.get(), receiveBuffer, force);
   // Error replies without the request echoed back: an ack costs 36 bytes of buffer, not the request's size.
   int on = 1;
   setsockopt(fd.get(), SOL_NETLINK, NETLINK_CAP_ACK, &on, sizeof on);
@@ -105,7 +106,8 @@ Napi::Function RtnlSocket::Define(Napi::Env env) {
                      });
 }
 
-// new RtnlSocket({ groups?: number[], receiveBufferBytes?: number }, callback(error, data))
+// new RtnlSocket({ groups?: number[], receiveBufferBytes?: number, receiveBufferForce?: boolean },
+//                callback(error, data)); receiveBufferForce (default true) tries SO_RCVBUFFORCE first.
 RtnlSocket::RtnlSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RtnlSocket>(info) {
   Napi::Env env = info.Env();
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "RtnlSocket", info.This().As<Napi::Object>());
@@ -120,10 +122,13 @@ RtnlSocket::RtnlSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RtnlSo
       ThrowInvalidArg(env, "receiveBufferBytes must be a number from 1 to 2^30");
     }
   }
+  Napi::Value forceValue = options.Get("receiveBufferForce");
+  if (!forceValue.IsUndefined() && !forceValue.IsBoolean()) ThrowInvalidArg(env, "receiveBufferForce must be a boolean");
+  bool force = forceValue.IsUndefined() || forceValue.As<Napi::Boolean>().Value();
   callback_ = Napi::Persistent(info[1].As<Napi::Function>());
 
   uint32_t portId = 0;
-  int fd = OpenRtnl(env, groups, static_cast<int>(receiveBuffer), portId);
+  int fd = OpenRtnl(env, groups, static_cast<int>(receiveBuffer), force, portId);
   auto* core = new RtnlCore();
   AttachPolledFd(env, core, fd, true);  // from here the core is freed only through BeginClose
   core->owner = this;

@@ -312,7 +312,28 @@ Napi::Value TakeoverKitCounters(const Napi::CallbackInfo& info) {
   return counters;
 }
 
+// takeoverKitReceiveBuffer(bytes, force): the kit's socket is a command socket like the RtnlSocket
+// request sockets, so vrrp_netlink_cmd_rcv_bufs sizes it too (SO_RCVBUFFORCE only with `force`).
+Napi::Value TakeoverKitReceiveBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+  if (!(bytes >= 1 && bytes <= (1 << 30)) || bytes != static_cast<int>(bytes)) {
+    ThrowInvalidArg(env, "bytes must be a whole number from 1 to 2^30");
+  }
+  if (!info[1].IsBoolean()) ThrowInvalidArg(env, "force must be a boolean");
+  int size = static_cast<int>(bytes);
+  Kit& kit = KitFor(env);
+  if (info[1].As<Napi::Boolean>().Value() &&
+      setsockopt(kit.fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0) {
+    return env.Undefined();
+  }
+  if (setsockopt(kit.fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0) ThrowErrno(env, errno, "setsockopt", "SO_RCVBUF");
+  return env.Undefined();
+}
+
 void RegisterTakeoverKit(Napi::Env env, Napi::Object exports) {
+  exports.Set("takeoverKitReceiveBuffer",
+              Napi::Function::New<TakeoverKitReceiveBuffer>(env, "takeoverKitReceiveBuffer"));
   exports.Set("takeoverKitPrepare", Napi::Function::New<TakeoverKitPrepare>(env, "takeoverKitPrepare"));
   exports.Set("takeoverKitArm", Napi::Function::New<TakeoverKitArm>(env, "takeoverKitArm"));
   exports.Set("takeoverKitReport", Napi::Function::New<TakeoverKitReport>(env, "takeoverKitReport"));

@@ -31,6 +31,8 @@ export interface LoadedConfig {
   readonly files: readonly string[];
   /** keepalived's reload_check_config, reload_file, reload_time_file, reload_repeat (none from JSON). */
   readonly reload?: ReloadSettings;
+  /** keepalived's umask (src/config/keepalived/umask.ts; none from JSON). */
+  readonly umask?: number;
 }
 
 /**
@@ -61,6 +63,7 @@ type ReadConfig = {
   diagnostics: readonly Diagnostic[];
   files: readonly string[];
   reload?: ReloadSettings;
+  umask?: number;
 };
 
 function readKeepalived(path: string, options: ReadOptions): ReadConfig {
@@ -69,13 +72,14 @@ function readKeepalived(path: string, options: ReadOptions): ReadConfig {
       ...(options.configId === undefined ? {} : { configId: options.configId }),
       ...(options.allIncludeChecks ? { allIncludeChecks: true } : {}),
     });
-    const { reload } = loaded.globals;
+    const { reload, umask } = loaded.globals;
     return {
       input: loaded.input,
       health: healthPlanFromKeepalived(loaded),
       diagnostics: loaded.diagnostics,
       files: loaded.files,
       ...(reload !== undefined ? { reload } : {}),
+      ...(umask !== undefined ? { umask } : {}),
     };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);

@@ -3,7 +3,8 @@
 // them), the JSON signal (SIGRTMIN+2) the data to keepalived.json, in /run/vrrpd (root-only, created
 // 0700) unless --dump-dir, not keepalived's /tmp: a predictable name in a world-writable directory is
 // how keepalived's CVE-2018-19044/19045/19046 let a local user aim root's write. Written through
-// private-files.ts: mode 0600, a random temporary name, renamed, so a reader never sees half a file.
+// private-files.ts: a random temporary name, renamed, so a reader never sees half a file; mode 0666
+// less keepalived's umask (0600 under its default 0177: src/cli/file-modes.ts).
 // SIGUSR1 and the status socket's `record` also write the engine's flight recording (RECORDING_FILE).
 
 import { join, resolve } from 'node:path';
@@ -74,13 +75,14 @@ export function statsDump(context: DumpContext): Record<string, unknown> {
 }
 
 /**
- * Writes `document` as JSON to dir/name, mode 0600; returns the path. The default directory is
+ * Writes `document` as JSON to dir/name with `mode` (bin/vrrpd: as the umask gives it,
+ * src/cli/file-modes.ts); returns the path. The default directory is
  * created (0700) on first use; a --dump-dir must exist and be safe (see checkDirectory). Throws, with
  * the path in the message, when it cannot be written safely.
  */
-export function writeDump(dir: string, name: string, document: unknown): string {
+export function writeDump(dir: string, name: string, document: unknown, mode = 0o600): string {
   if (resolve(dir) === PRIVATE_DIR) ensurePrivateDirectory(PRIVATE_DIR);
   const path = join(dir, name);
-  writePrivateFile(path, `${JSON.stringify(document, null, 2)}\n`);
+  writePrivateFile(path, `${JSON.stringify(document, null, 2)}\n`, mode);
   return path;
 }

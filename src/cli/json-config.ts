@@ -17,6 +17,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'scheduling',
   'splitBrain',
   'receiveBuffers',
+  'netlinkBuffers',
   'nftables',
   'announceSpacing',
   'routes',

@@ -21,21 +21,23 @@ import {
   writeDump,
   type DumpContext,
 } from './dumps.js';
+import { configTest } from './config-test.js';
+import { FileModes } from './file-modes.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, runtimeSettings, type ReloadResult } from './instances.js';
 import { NO_CONFLICTS } from '../daemon/vip-conflicts.js';
 import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
-import { readOwnFile, removeOwnFile, writePrivateFile } from './private-files.js';
+import { removeOwnFile } from './private-files.js';
+import { PID_LINE, writePidFile } from './pid-files.js';
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
-import { configReport, ReloadFiles } from './reload-files.js';
+import { ReloadFiles } from './reload-files.js';
 import { ReloadSchedule } from './reload-schedule.js';
 import type { ReloadSettings } from '../config/keepalived/index.js';
 import { StopSignals } from './stop-signals.js';
 import { StartStopScripts } from '../health/start-stop-script.js';
 import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
-import { codedError, hasCode } from '../errors.js';
 
 /** keepalived's exit statuses (program.ts), so scripts that test keepalived's keep working. */
 export const EXIT = KEEPALIVED_EXIT_STATUS;
@@ -59,7 +61,7 @@ const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived
   -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0644), removed at exit
   -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
-  -u, --umask=MASK           the process umask (vrrpd sets its own files' modes whatever it is)
+  -u, --umask=MASK           umask for created files (overrides the file's umask; default 0177)
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
@@ -104,57 +106,6 @@ async function status(command: 'status' | 'record', json: boolean, socket: strin
   else if (file !== undefined) process.stdout.write(`${file}\n`);
   else program.say(`record: ${error ?? 'no file in the reply'}`);
   process.exit(command === 'record' && file === undefined ? EXIT.failed : EXIT.ok);
-}
-
-/** `-t`: every diagnostic with its file and line, then keepalived's exit code. */
-async function configTest(options: DaemonOptions): Promise<never> {
-  let diagnostics: readonly Diagnostic[];
-  try {
-    diagnostics = loadConfig(options.configFile, options.configId, {
-      allIncludeChecks: options.allIncludeChecks,
-    }).diagnostics;
-  } catch (error) {
-    diagnostics =
-      error instanceof ConfigLoadError
-        ? error.diagnostics
-        : [{ severity: 'error', file: options.configFile, line: 0, message: (error as Error).message }];
-  }
-  const failed = diagnostics.some((d) => d.severity === 'error');
-  const report = configReport(options.configFile, diagnostics);
-  if (options.configTestLog === undefined) process.stderr.write(report);
-  else {
-    try {
-      writePrivateFile(options.configTestLog, report);
-    } catch (error) {
-      program.say(`cannot write the report to ${options.configTestLog}: ${(error as Error).message}`);
-      process.stderr.write(report);
-    }
-  }
-  process.exit(failed ? EXIT.configTest : EXIT.ok);
-}
-
-const PID_LINE = `${process.pid}\n`;
-/** Readable by all, as keepalived's: a PID is no secret (ps shows it) and monitoring reads it unprivileged. */
-const PID_FILE_MODE = 0o644;
-
-/**
- * A pid file naming a live process means a daemon is running with this configuration. Written through
- * private-files.ts: a link or another user's file at the path is refused, not written through.
- */
-function writePidFile(path: string): void {
-  const pid = Number.parseInt(readOwnFile(path) ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-    try {
-      process.kill(pid, 0);
-      throw codedError(
-        'EEXIST',
-        `${path} names process ${pid}, which is running: is vrrpd (or keepalived) already running?`,
-      );
-    } catch (error) {
-      if (!hasCode(error, 'ESRCH')) throw error;
-    }
-  }
-  writePrivateFile(path, PID_LINE, PID_FILE_MODE);
 }
 
 /** The signals besides TERM / INT, by the name their log lines give. */
@@ -222,6 +173,8 @@ class Vrrpd {
   /** reload_time_file's schedule, remade after every reload; `scheduledReload` is what it calls. */
   private schedule: ReloadSchedule | undefined;
   private reloadSettings: ReloadSettings | undefined;
+  /** keepalived's umask: the process umask, and the modes of the files written (file-modes.ts). */
+  private readonly fileModes: FileModes;
   scheduledReload: () => void = () => undefined;
   private readonly startStop = new StartStopScripts();
 
@@ -229,7 +182,8 @@ class Vrrpd {
     const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
     this.logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
     this.instances = new InstanceSet(this.logger);
-    this.reloadFiles = new ReloadFiles(this.logger);
+    this.fileModes = new FileModes(options.umask);
+    this.reloadFiles = new ReloadFiles(this.logger, this.fileModes);
     const { instances, version, startedAt } = this;
     this.context = { instances, configFile: options.configFile, startedAt, version };
   }
@@ -279,6 +233,7 @@ class Vrrpd {
     }
     logDiagnostics(logger, loaded.diagnostics);
     this.useReloadSettings(loaded.reload);
+    this.fileModes.useFile(loaded.umask, logger);
     this.reloadFiles.removeStale();
     if (options.dumpConf)
       logger.info({ event: 'config', config: loaded.input, files: loaded.files }, 'configuration as read');
@@ -319,7 +274,11 @@ class Vrrpd {
     this.startStop.configure(loaded.health);
     await this.startStop.startup(this.logger);
     try {
-      await this.instances.startAll(loaded.instances, loaded.health, runtimeSettings(loaded.input));
+      await this.instances.startAll(
+        loaded.instances,
+        this.fileModes.forFifos(loaded.health, loaded.umask),
+        runtimeSettings(loaded.input),
+      );
     } catch (error) {
       const config = error instanceof ConfigError;
       this.startFailed(error, config ? 'configuration error' : 'cannot start');
@@ -439,7 +398,11 @@ class Vrrpd {
   private async apply(next: LoadedConfig): Promise<void> {
     let result: ReloadResult;
     try {
-      result = await this.instances.reload(next.instances, next.health, runtimeSettings(next.input));
+      result = await this.instances.reload(
+        next.instances,
+        this.fileModes.forFifos(next.health, next.umask),
+        runtimeSettings(next.input),
+      );
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.
@@ -451,6 +414,7 @@ class Vrrpd {
       return;
     }
     this.useReloadSettings(next.reload);
+    this.fileModes.useFile(next.umask, this.logger);
     // The new shutdown_script is the one run at stop; a startup_script only ever runs at start.
     this.startStop.configure(next.health);
     const summary = reloadSummary(result);
@@ -460,7 +424,7 @@ class Vrrpd {
 
   /** Writes one dump file and logs it; returns its path, throws when it cannot be written. */
   private writeDumpFile(name: string, document: (context: DumpContext) => unknown): string {
-    const path = writeDump(this.options.dumpDir, name, document(this.context));
+    const path = writeDump(this.options.dumpDir, name, document(this.context), this.fileModes.modes.dump);
     this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
     return path;
   }
@@ -485,8 +449,7 @@ class Vrrpd {
 
 async function run(options: DaemonOptions): Promise<void> {
   process.title = options.processTitle;
-  if (options.umask !== undefined) process.umask(options.umask);
-  if (options.configTest) await configTest(options);
+  if (options.configTest) await configTest(options, (message) => program.say(message));
   const daemon = new Vrrpd(options);
   const { logger, instances } = daemon;
   const signals = new StopSignals({

@@ -19,6 +19,7 @@ import { checkProcessScheduling } from '../model/scheduling.js';
 import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
+import { checkNetlinkBuffers } from '../model/netlink-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
 import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
@@ -74,6 +75,7 @@ const INPUT_FIELDS: readonly string[] = [
   'scheduling',
   'splitBrain',
   'receiveBuffers',
+  'netlinkBuffers',
   'nftables',
   'announceSpacing',
   'routes',
@@ -107,6 +109,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.scheduling !== undefined) checkProcessScheduling(input.scheduling);
   if (input.splitBrain !== undefined) checkSplitBrain(input.splitBrain);
   if (input.receiveBuffers !== undefined) checkReceiveBufferPolicy(input.receiveBuffers);
+  if (input.netlinkBuffers !== undefined) checkNetlinkBuffers(input.netlinkBuffers);
   if (input.nftables !== undefined) checkNftables(input.nftables);
   if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {

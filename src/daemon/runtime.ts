@@ -63,6 +63,7 @@ import { LinuxClaimWatch } from '../linux/claim-watch.js';
 import type { SplitBrainSettings } from '../model/split-brain.js';
 import { type ConflictReport, VipConflictWatch } from './vip-conflicts.js';
 import { startWithRoutes } from './routed-handle.js';
+import { applyNetlinkBuffers } from './netlink-buffers.js';
 
 export type { RuntimeLogger } from '../model/logger.js';
 export type { ApplyOptions, ApplyResult, LinuxEngineHandle, RuntimeLinks, StartOptions } from './handle.js';
@@ -467,6 +468,7 @@ export async function startLinuxEngine(
 ): Promise<LinuxEngineHandle> {
   options.signal?.throwIfAborted(); // before anything is opened
   const logger = input.logger ?? silentLogger;
+  applyNetlinkBuffers(input); // before the first rtnetlink socket is opened
   const client = new RtNetlinkClient();
   const macvlans = new MacvlanClient();
   const opened: OpenedAtStart = {
@@ -515,7 +517,7 @@ async function startOn(
   const vipsByInterface = await prepareHost(opened, packets, addressPort, configs);
   signal?.throwIfAborted();
 
-  const watcher = await LinkWatcher.start();
+  const watcher = await LinkWatcher.start(applyNetlinkBuffers(input));
   opened.watcher = watcher;
 
   // Compile the Master path now, not during the first takeover (see warm-up.ts), and the VIP add.

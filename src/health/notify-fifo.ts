@@ -2,7 +2,7 @@
 // `INSTANCE "VI_1" MASTER 100` or `GROUP "G1" BACKUP 0`, written at once, in order, to every FIFO
 // (byte for byte as keepalived 2.2.7 writes them: checked beside keepalived in
 // test/health/notify-fifo.root.test.ts). As keepalived: a FIFO that does not exist is made (mode 0600,
-// removed at stop); it is opened read-write and non-blocking, so no reader is needed and a slow one
+// or the spec's: bin/vrrpd gives keepalived's 0644 less the umask; removed at stop); it is opened read-write and non-blocking, so no reader is needed and a slow one
 // never holds the engine up (a line that does not fit is dropped, counted and logged); the
 // `*_fifo_script` is started with the FIFO's name as its last argument and ended with SIGTERM at stop.
 
@@ -134,7 +134,8 @@ function openFifo(spec: NotifyFifoSpec): OpenFifo {
   }
   if (!exists) {
     // Node has no mkfifo(3); coreutils' mkfifo makes it once, at start or reload.
-    const made = spawnSync('mkfifo', ['-m', '600', spec.path], { encoding: 'utf8' });
+    const mode = (spec.mode ?? 0o600).toString(8);
+    const made = spawnSync('mkfifo', ['-m', mode, spec.path], { encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`cannot be made: ${made.error?.message ?? made.stderr.trim()}`);
     created = true;
   }

@@ -132,6 +132,8 @@ export interface LinkWatcherEvents {
 export interface LinkWatcherOptions {
   /** SO_RCVBUF of the notification socket; default DEFAULT_NOTIFICATION_BUFFER_BYTES (netlink.ts). */
   readonly recvBufferSize?: number;
+  /** SO_RCVBUFFORCE first (default), or SO_RCVBUF only (keepalived without *_rcv_bufs_force). */
+  readonly recvBufferForce?: boolean;
 }
 
 /** A dump that failed after an overflow is tried again this much later. */
@@ -166,6 +168,7 @@ export class LinkWatcher extends EventEmitter<LinkWatcherEvents> {
         (notification) => watcher.follower.notification(notification),
         (error) => watcher.follower.error(error),
         options.recvBufferSize,
+        options.recvBufferForce,
       );
       // Subscribed first, then dumped: a change between the two is held by the follower, not lost.
       await watcher.follower.start();

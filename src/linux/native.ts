@@ -244,7 +244,11 @@ export interface VrrpNativeAddon {
     onExit: (code: number | null, signal: number | null) => void,
   ): void;
   readonly RtnlSocket: new (
-    options: { readonly groups?: readonly number[]; readonly receiveBufferBytes?: number },
+    options: {
+      readonly groups?: readonly number[];
+      readonly receiveBufferBytes?: number;
+      readonly receiveBufferForce?: boolean;
+    },
     callback: (error: SystemError | null, data: Buffer | null) => void,
   ) => NativeRtnlSocket;
   readonly VrrpSocket: new (options: { family: 4 | 6; interface: string }) => NativeVrrpSocket;
@@ -321,6 +325,8 @@ export interface VrrpNativeAddon {
   /** Sends the prepared RTM_DELADDR of these requests; errno per index (0 removed, -1 no answer). */
   takeoverKitRollback(indexes: readonly number[]): number[];
   takeoverKitCounters(): { readonly fired: number; readonly skipped: number };
+  /** The kit's socket receive buffer (vrrp_netlink_cmd_rcv_bufs): SO_RCVBUFFORCE first when `force`. */
+  takeoverKitReceiveBuffer(bytes: number, force: boolean): void;
 }
 
 /** What the takeover kit does at a takeover expiry: VIP adds, then their first announcements. */

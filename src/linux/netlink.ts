@@ -388,11 +388,16 @@ export class RtNetlinkSubscription {
     onNotification: (notification: RtNotification) => void,
     onError: (error: Error & { code: string }) => void,
     recvBufferSize: number = DEFAULT_NOTIFICATION_BUFFER_BYTES,
+    force = true,
   ): Promise<RtNetlinkSubscription> {
     let socket: NativeRtnlSocket;
     try {
       socket = new (loadNative().RtnlSocket)(
-        { groups: groups.map((group) => GROUP_NUMBERS[group]), receiveBufferBytes: recvBufferSize },
+        {
+          groups: groups.map((group) => GROUP_NUMBERS[group]),
+          receiveBufferBytes: recvBufferSize,
+          receiveBufferForce: force,
+        },
         (error, data) => {
           if (error) onError(asCodedError(error, 'ENETLINK'));
           if (!data) return;

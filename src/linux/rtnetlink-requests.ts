@@ -90,6 +90,18 @@ interface Reply {
   readonly interrupted: boolean;
 }
 
+/**
+ * The receive buffer of request sockets opened from now on (vrrp_netlink_cmd_rcv_bufs); undefined:
+ * the kernel's default. Process-wide, as keepalived's one command socket: every client gets it.
+ */
+let commandBuffer: { readonly receiveBufferBytes: number; readonly receiveBufferForce: boolean } | undefined;
+
+export function setCommandReceiveBuffer(buffer: { readonly bytes: number; readonly force: boolean } | undefined): void {
+  commandBuffer = buffer && { receiveBufferBytes: buffer.bytes, receiveBufferForce: buffer.force };
+  // The takeover kit's socket sends VIP adds too; left alone when nothing is set (its default stays).
+  if (buffer) loadNative().takeoverKitReceiveBuffer(buffer.bytes, buffer.force);
+}
+
 /** One socket for requests, opened on first use. Open it in the network namespace it should act on. */
 export class RtnlRequester {
   private socket: NativeRtnlSocket | undefined;
@@ -126,7 +138,7 @@ export class RtnlRequester {
   private open(): NativeRtnlSocket {
     if (!this.socket) {
       try {
-        this.socket = new (loadNative().RtnlSocket)({}, (error, data) => this.onReceive(error, data));
+        this.socket = new (loadNative().RtnlSocket)(commandBuffer ?? {}, (error, data) => this.onReceive(error, data));
       } catch (error) {
         throw asCodedError(error, 'ENETLINK');
       }

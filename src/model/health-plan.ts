@@ -182,6 +182,8 @@ export interface NotifyFifoSpec {
   readonly script?: readonly string[];
   readonly scriptUser?: string;
   readonly scriptGroup?: string;
+  /** The mode a FIFO made here gets (bin/vrrpd: keepalived's 0644 less the umask); 0600 when absent. */
+  readonly mode?: number;
 }
 
 export interface ScriptSecurity {

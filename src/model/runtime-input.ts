@@ -6,6 +6,7 @@ import type { RuntimeLogger } from './logger.js';
 import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
 import type { ReceiveBufferPolicy } from './receive-buffers.js';
+import type { NetlinkReceiveBuffers } from './netlink-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
@@ -100,6 +101,11 @@ export interface LinuxEngineInput {
    * buffers are sized (src/model/receive-buffers.ts); left out, the kernel's default.
    */
   readonly receiveBuffers?: ReceiveBufferPolicy;
+  /**
+   * keepalived's vrrp_netlink_cmd_rcv_bufs[_force] and vrrp_netlink_monitor_rcv_bufs[_force]: the
+   * rtnetlink sockets' receive buffers (src/model/netlink-buffers.ts); left out, vrrp-engine's own.
+   */
+  readonly netlinkBuffers?: NetlinkReceiveBuffers;
   /**
    * The nftables table that drops traffic to the VIPs of routers without accept mode (keepalived's
    * `nftables` keywords, src/model/nftables.ts); read at start, an apply keeps the running one.

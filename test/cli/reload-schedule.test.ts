@@ -8,7 +8,7 @@ import { chownSync, existsSync, lstatSync, readFileSync, symlinkSync, unlinkSync
 import { join } from 'node:path';
 import { readTimeFileLine, ReloadSchedule } from '../../src/cli/reload-schedule.js';
 import { formatReloadTime } from '../../src/cli/reload-time.js';
-import { ReloadFiles, RELOAD_FILE_MODE } from '../../src/cli/reload-files.js';
+import { ReloadFiles, DEFAULT_RELOAD_FILE_MODES } from '../../src/cli/reload-files.js';
 import { recordingLogger, scratchDir } from '../health/helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,7 +155,7 @@ t.test('reload_file and reload_check_config: files written safely, removed after
   files.reading();
   const stats = lstatSync(reloadFile);
   t.ok(stats.isFile() && stats.size === 0, 'the reload file exists, empty, while the read runs');
-  t.equal(stats.mode & 0o777, RELOAD_FILE_MODE, 'mode 0644 whatever the umask');
+  t.equal(stats.mode & 0o777, DEFAULT_RELOAD_FILE_MODES.reloadFile, 'mode 0644 under the default umask');
   files.read('/etc/k.conf', [{ severity: 'error', file: '/etc/k.conf', line: 3, message: 'unknown keyword "x"' }]);
   t.notOk(existsSync(reloadFile), 'removed once the read is over');
   t.equal(

@@ -25,6 +25,19 @@ export interface ConfOptions {
    * the file are compared with. Without it every process has the test machine's host name.
    */
   readonly hostname?: string;
+  /** More command-line arguments, after the ones every process gets (e.g. `-u 027`). */
+  readonly extraArgs?: readonly string[];
+  /**
+   * keepalived: TMPDIR set to its own directory, so its dumps (keepalived.data, .stats, .json) land
+   * there, where vrrpd's --dump-dir puts ours, instead of the /tmp every process on the machine shares.
+   */
+  readonly dumpsInOwnDir?: boolean;
+}
+
+/** `command args` with TMPDIR=`dir` when `dir` is given; `env` execs, so the PID stays the program's. */
+function withTmpDir(dir: string | undefined, command: string, args: readonly string[]): [string, string[]] {
+  if (dir === undefined) return [command, [...args]];
+  return ['env', [`TMPDIR=${dir}`, command, ...args]];
 }
 
 /** `command args` in a UTS namespace of its own named `hostname`; both steps exec, so the PID stays the program's. */
@@ -186,15 +199,14 @@ export class KeepalivedProcess extends RouterProcess {
     super(
       node,
       specs,
-      ...withHostname(options.hostname, 'keepalived', [
-        '-n',
-        '-l',
-        '-D',
-        '-f',
-        join(dir, 'keepalived.conf'),
-        ...privatePidFiles(dir),
-        '--no-syslog',
-      ]),
+      ...withHostname(
+        options.hostname,
+        ...withTmpDir(options.dumpsInOwnDir ? dir : undefined, 'keepalived', [
+          ...keepalivedArgs(dir),
+          '--no-syslog',
+          ...(options.extraArgs ?? []),
+        ]),
+      ),
     );
     this.dir = dir;
   }
@@ -247,8 +259,19 @@ function confDir(prefix: string, text: string): string {
   return dir;
 }
 
-function privatePidFiles(dir: string): string[] {
-  return ['-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid')];
+/** In the foreground, readable log lines at debug level, dir's keepalived.conf, private pid files. */
+function keepalivedArgs(dir: string): string[] {
+  return [
+    '-n',
+    '-l',
+    '-D',
+    '-f',
+    join(dir, 'keepalived.conf'),
+    '-p',
+    join(dir, 'keepalived.pid'),
+    '-r',
+    join(dir, 'vrrp.pid'),
+  ];
 }
 
 /** vrrpd's readable state-change line (-l): "TIME INFO  VI_1: Backup -> Master (master-down-timer)". */
@@ -272,16 +295,12 @@ export class VrrpdProcess extends RouterProcess {
       specs,
       ...withHostname(options.hostname, process.execPath, [
         VRRPD,
-        '-n',
-        '-l',
-        '-D',
-        '-f',
-        join(dir, 'keepalived.conf'),
-        ...privatePidFiles(dir),
+        ...keepalivedArgs(dir),
         '--socket',
         join(dir, 'vrrpd.sock'),
         '--dump-dir',
         dir,
+        ...(options.extraArgs ?? []),
       ]),
     );
     this.dir = dir;

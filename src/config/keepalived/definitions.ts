@@ -6,7 +6,10 @@
 //   - `${NAME}` is replaced anywhere outside double quotes, a bare `$NAME` only when whitespace or the
 //     end of the line follows it (keepalived leaves `192.0.2.$N/32` as written);
 //   - an undefined name is kept as written (warned); `${_PWD}` (the current file's directory),
-//     `${_INSTANCE}` (the config id) and `${_HASH}` (a `#` that starts no comment) are predefined.
+//     `${_INSTANCE}` (the config id), `${_HASH}` (`#`), `${_BANG}` (`!`) and `${_RANDOM [MIN [MAX]]}`
+//     (a new number at each use: random-definition.ts) are predefined. Numbers after the name are
+//     taken by _RANDOM only: `${NAME 1}` of any other name, or numbers followed by a space, is not a
+//     reference and is kept as written, as keepalived keeps it.
 // A definition that uses itself, directly or through others (`$X=${X}${X}`), is an error at the line
 // that uses it: keepalived 2.2.7 loops on it for ever. The scan is one pass over the line; only a
 // replaced value is scanned again, and that work is charged to the reader's budget (limits.ts).
@@ -14,9 +17,13 @@
 import { dirname } from 'node:path';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.js';
+import { RandomDefinition } from './random-definition.js';
 
-/** `${NAME}`, or a bare `$NAME` followed by whitespace or the end of the line; matched at one index. */
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/y;
+/**
+ * `${NAME}` or `${NAME NUMBER...}` (numbers after spaces), or a bare `$NAME` followed by whitespace or
+ * the end of the line; matched at one index.
+ */
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?: +[0-9]+)*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/y;
 
 export interface Expansion {
   /** One line, or several when a multi-line definition was used; none when the line is left out. */
@@ -38,6 +45,7 @@ export class Definitions {
     defines: Readonly<Record<string, string>>,
     private readonly configId: string | undefined,
     private readonly budget: ReaderBudget,
+    private readonly random = new RandomDefinition(),
   ) {
     for (const [name, value] of Object.entries(defines)) this.values.set(name, [value]);
   }
@@ -47,12 +55,17 @@ export class Definitions {
     this.values.set(name, lines);
   }
 
-  private lookup(name: string, at: SourcePosition): readonly string[] | undefined {
+  /** NAME's value; `params` (numbers, for _RANDOM) make any other name no reference (undefined). */
+  private lookup(name: string, params: string, at: SourcePosition, diagnostics: DiagnosticList) {
+    // keepalived's own function gives _RANDOM's text, whatever a `$_RANDOM=` line says.
+    if (name === '_RANDOM') return [this.random.draw(params, at, diagnostics)];
+    if (params !== '') return undefined;
     const value = this.values.get(name);
     if (value !== undefined) return value;
     if (name === '_PWD') return [dirname(at.file)];
     if (name === '_INSTANCE') return [this.configId ?? ''];
     if (name === '_HASH') return ['#'];
+    if (name === '_BANG') return ['!'];
     return undefined;
   }
 
@@ -82,10 +95,12 @@ export class Definitions {
         continue;
       }
       const whole = match[0];
-      const name = (match[1] ?? match[2])!;
-      const value = this.lookup(name, at);
+      const name = (match[1] ?? match[3])!;
+      const params = match[2] ?? '';
+      const value = this.lookup(name, params, at, diagnostics);
       if (value === undefined) {
-        if (!warned.has(whole)) diagnostics.warning(at, `${whole} is not defined; kept as written`);
+        // Numbers after a name other than _RANDOM make no reference: kept as written, unwarned (keepalived).
+        if (params === '' && !warned.has(whole)) diagnostics.warning(at, `${whole} is not defined; kept as written`);
         warned.add(whole);
         i += whole.length;
         continue;

@@ -10,6 +10,9 @@ import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
+import { readUmask } from './umask.js';
+import { readRandomSeed } from './random-definition.js';
+import { NETLINK_BUFFER_READERS, type NetlinkBuffersGlobals } from './netlink-buffers.js';
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
@@ -57,6 +60,10 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   notifyFifos?: NotifyFifoSpec[];
   /** vrrp_rx_bufs_policy and vrrp_rx_bufs_multiplier (receive-buffers.ts). */
   rxBufs?: RxBufsGlobals;
+  /** vrrp_netlink_{cmd,monitor}_rcv_bufs[_force] (netlink-buffers.ts). */
+  netlinkBuffers?: NetlinkBuffersGlobals;
+  /** umask (umask.ts): the process umask and the modes of the files made (src/cli/file-modes.ts). */
+  umask?: number;
   /** nftables, nftables_priority, nftables_counters, nftables_ifindex, vrrp_iptables (nftables-globals.ts). */
   nftables?: NftablesGlobals;
   /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
@@ -127,6 +134,12 @@ type GlobalReader = (statement: Statement, globals: KeepalivedGlobals, diagnosti
 const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   ...RELOAD_READERS,
   ...START_STOP_READERS,
+  ...NETLINK_BUFFER_READERS,
+  random_seed: (statement, _globals, diagnostics) => readRandomSeed(statement, diagnostics),
+  umask: (statement, globals, diagnostics) => {
+    const mask = readUmask(statement, diagnostics);
+    if (mask !== undefined) globals.umask = mask;
+  },
   default_interface: (statement, globals, diagnostics) => {
     const word = singleArg(statement, diagnostics);
     if (word && word.text.length > MAX_INTERFACE_NAME)

@@ -56,6 +56,8 @@ export interface LoadedKeepalivedConfig {
     readonly fifoStatesOnReload?: boolean;
     /** reload_check_config, reload_file, reload_time_file, reload_repeat: what bin/vrrpd's reloads do. */
     readonly reload?: ReloadSettings;
+    /** umask: the process umask and the modes of the files bin/vrrpd makes (src/cli/file-modes.ts). */
+    readonly umask?: number;
   } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
@@ -80,6 +82,8 @@ export interface LoadOptions {
   readonly configId?: string;
   /** keepalived's -e (--all-config): every include check on from the start (include-check.ts). */
   readonly allIncludeChecks?: boolean;
+  /** `${_RANDOM}`'s seed; by default the current second, as keepalived's srandom(time(NULL)) per read. */
+  readonly randomSeed?: number;
 }
 
 /** keepalived's default config id: the node name as uname gives it, up to the first dot. */
@@ -108,6 +112,7 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
     configId,
     include,
     ...(options.allIncludeChecks ? { includeChecks: INCLUDE_ALL } : {}),
+    ...(options.randomSeed !== undefined ? { randomSeed: options.randomSeed } : {}),
   });
 }
 
@@ -115,9 +120,12 @@ export function loadKeepalivedConfig(path: string, options: LoadOptions = {}): L
 export function parseKeepalivedConfig(
   text: string,
   fileName: string,
-  options: Pick<LoadOptions, 'configId'> = {},
+  options: Pick<LoadOptions, 'configId' | 'randomSeed'> = {},
 ): LoadedKeepalivedConfig {
-  return build(text, fileName, new DiagnosticList(), { configId: options.configId ?? defaultConfigId() });
+  return build(text, fileName, new DiagnosticList(), {
+    configId: options.configId ?? defaultConfigId(),
+    ...(options.randomSeed !== undefined ? { randomSeed: options.randomSeed } : {}),
+  });
 }
 
 /** The start / stop script settings and vrrp_notify_priority_changes, those given. */
@@ -137,7 +145,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
   const order = (d: ConfigDiagnostic) => lexed.files.indexOf(d.file);
   const sorted = [...diagnostics.items].sort((a, b) => order(a) - order(b) || a.line - b.line);
   if (diagnostics.hasErrors) throw new KeepalivedConfigError(sorted);
-  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload, reload } = mapped.globals;
+  const { routerId, scriptUser, enableScriptSecurity, notifyFifos, fifoStatesOnReload, reload, umask } = mapped.globals;
   return {
     input: mapped.input,
     diagnostics: sorted,
@@ -149,6 +157,7 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
       ...(reload !== undefined ? { reload } : {}),
+      ...(umask !== undefined ? { umask } : {}),
       ...startStopGlobals(mapped.globals),
     },
     pending: {

@@ -358,13 +358,43 @@ const GLOBAL_DEFS: readonly Row[] = [
     'MTU',
   ],
   ['vrrp_rx_bufs_multiplier', 'implemented', 'the multiplier of the MTU and ADVERT policies (default 3)', '3'],
-  ['vrrp_netlink_cmd_rcv_bufs', 'not-yet', "netlink sockets keep the kernel's default buffer size", '1048576'],
-  ['vrrp_netlink_cmd_rcv_bufs_force', 'not-yet', "netlink sockets keep the kernel's default buffer size", 'true'],
-  ['vrrp_netlink_monitor_rcv_bufs', 'not-yet', "netlink sockets keep the kernel's default buffer size", '1048576'],
-  ['vrrp_netlink_monitor_rcv_bufs_force', 'not-yet', "netlink sockets keep the kernel's default buffer size", 'true'],
-  ['umask', 'not-yet', "files are created with vrrp-engine's own modes (docs/operations.md)", '022'],
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
-  ['random_seed', 'not-yet', '${_RANDOM} is not supported', '1234'],
+  [
+    'vrrp_netlink_cmd_rcv_bufs',
+    'implemented',
+    'the receive buffer of every rtnetlink request socket (SO_RCVBUF, or SO_RCVBUFFORCE with the _force keyword); 0 keeps the earlier value',
+    '1048576',
+  ],
+  [
+    'vrrp_netlink_cmd_rcv_bufs_force',
+    'implemented',
+    "the request sockets' buffer is set with SO_RCVBUFFORCE (past net.core.rmem_max); alone, 64 KiB as keepalived",
+    'true',
+  ],
+  [
+    'vrrp_netlink_monitor_rcv_bufs',
+    'implemented',
+    'the receive buffer of the link and address notification socket (SO_RCVBUF, or SO_RCVBUFFORCE with the _force keyword); 0 keeps the earlier value',
+    '1048576',
+  ],
+  [
+    'vrrp_netlink_monitor_rcv_bufs_force',
+    'implemented',
+    "the notification socket's buffer is set with SO_RCVBUFFORCE (past net.core.rmem_max); alone, 64 KiB as keepalived",
+    'true',
+  ],
+  [
+    'umask',
+    'implemented',
+    "the process umask (scripts inherit it; 0177 without it, as keepalived) and the files' modes: dumps and track files 0666 less it, notify FIFOs 0644 less it, pid files 0644; -u/--umask wins (docs/vrrpd.md, Files)",
+    '022',
+  ],
+  [
+    'random_seed',
+    'implemented',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
+    'checked (0 to 4294967295) and, as in keepalived 2.2.7, no seed: each read seeds ${_RANDOM} with the time (glibc random(), the same numbers as keepalived in the same second); a warning says so',
+    '1234',
+  ],
   ['data_use_instance', 'not-yet', "the .data file names are where vrrpd's flags put them"],
   [
     'tmp_config_directory',

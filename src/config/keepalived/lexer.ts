@@ -3,7 +3,8 @@
 // keepalived). Before a line is split into words it is preprocessed as keepalived does:
 //   - a comment starts at `#` or `!` outside quotes and runs to the end of the line;
 //   - `$NAME=value` (or several lines ending in `\`) defines NAME; `${NAME}` and `$NAME` are replaced
-//     in later lines, outside double quotes, when used (definitions.ts);
+//     in later lines, outside double quotes, when used (definitions.ts); comments are then removed
+//     again, as keepalived does, so a `#` or `!` a value brings in starts one;
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
 //     `includer`, `includem`, `includew`, `includeb`, `includea` and global_defs' `include_check` say
 //     which include problems are errors (include-check.ts);
@@ -13,6 +14,7 @@
 // Pure: reading files is the caller's job, through `IncludeResolver`.
 
 import { Definitions } from './definitions.js';
+import { RandomDefinition } from './random-definition.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { READER_LIMITS, ReaderBudget, ReaderLimitExceeded } from './limits.js';
 import { applyIncludeCheck, INCLUDE_DIRECTIVES } from './include-check.js';
@@ -58,6 +60,8 @@ export interface LexOptions {
   readonly include?: IncludeResolver;
   /** The include checks in force before the file says any (keepalived's -e: all of them). */
   readonly includeChecks?: number;
+  /** `${_RANDOM}`'s seed: by default the current second, as keepalived seeds it for each read. */
+  readonly randomSeed?: number;
 }
 
 const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
@@ -120,7 +124,8 @@ class Lexer {
     private readonly options: LexOptions,
   ) {
     this.files = [file];
-    this.definitions = new Definitions(options.defines ?? {}, options.configId, this.budget);
+    const random = new RandomDefinition(options.randomSeed);
+    this.definitions = new Definitions(options.defines ?? {}, options.configId, this.budget, random);
     this.includeChecks = options.includeChecks ?? 0;
   }
 
@@ -154,7 +159,10 @@ class Lexer {
       }
       return;
     }
-    const single = expanded[0]!;
+    // keepalived removes comments again once references are replaced: `${_HASH}` and `${_BANG}` (or a
+    // value holding `#` or `!`) start one there, outside quotes, as `keepalived -t` shows.
+    const single = expanded[0] === line ? line : stripComment(expanded[0]!).trim();
+    if (single === '') return;
     // An include's pattern is taken as written: `{a,b}` there is a glob, not a block.
     const include = /^(include[rmwba]?)(?:\s+(.*))?$/.exec(single);
     if (include) this.includeFiles((include[2] ?? '').trim(), at, INCLUDE_DIRECTIVES[include[1]!]!);

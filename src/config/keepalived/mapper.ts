@@ -28,6 +28,8 @@ import {
 import type { TrackedNames } from './tracking.js';
 import { receiveBufferPolicy } from './receive-buffers.js';
 import type { ReceiveBufferPolicy } from '../../model/receive-buffers.js';
+import type { NetlinkReceiveBuffers } from '../../model/netlink-buffers.js';
+import { netlinkBuffersInput } from './netlink-buffers.js';
 import { readStatics, STATIC_KEYWORDS, type MappedStatics } from './statics.js';
 
 export interface MappedConfig {
@@ -198,6 +200,7 @@ export function mapKeepalivedStatements(
       ...(spacing ? { announceSpacing: spacing } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
+      ...withNetlinkBuffers(netlinkBuffersInput(globals.netlinkBuffers)),
       nftables: nftablesSettingsFrom(globals.nftables),
       ...routesInput(instances, statics),
     },
@@ -249,6 +252,10 @@ function withTrackGroups(
     ...pending,
     trackInterfaces: [...pending.trackInterfaces, ...extra.map((iface) => ({ name: iface, weight: 0 }))],
   };
+}
+
+function withNetlinkBuffers(buffers: NetlinkReceiveBuffers | undefined): { netlinkBuffers?: NetlinkReceiveBuffers } {
+  return buffers ? { netlinkBuffers: buffers } : {};
 }
 
 function withReceiveBuffers(policy: ReceiveBufferPolicy | undefined): { receiveBuffers?: ReceiveBufferPolicy } {
