@@ -5,7 +5,12 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
-import { KeepalivedConfigError, loadKeepalivedConfig, type ReloadSettings } from '../config/keepalived/index.js';
+import {
+  KeepalivedConfigError,
+  loadKeepalivedConfig,
+  type ProcessNaming,
+  type ReloadSettings,
+} from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { checkInput } from '../daemon/check-input.js';
 import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
@@ -31,7 +36,16 @@ export interface LoadedConfig {
   readonly files: readonly string[];
   /** keepalived's reload_check_config, reload_file, reload_time_file, reload_repeat (none from JSON). */
   readonly reload?: ReloadSettings;
+  /** keepalived's net_namespace, instance, use_pid_dir and data_use_instance (none from JSON). */
+  readonly naming: DaemonNaming;
 }
+
+/** Where the daemon runs and how its files are named (src/cli/daemon-files.ts). */
+export interface DaemonNaming extends ProcessNaming {
+  readonly dataUseInstance: boolean;
+}
+
+const NO_NAMING: DaemonNaming = { usePidDir: false, dataUseInstance: false };
 
 /**
  * The configuration cannot be used; `diagnostics` says why, with file and line where known (`file` and
@@ -61,6 +75,7 @@ type ReadConfig = {
   diagnostics: readonly Diagnostic[];
   files: readonly string[];
   reload?: ReloadSettings;
+  naming: DaemonNaming;
 };
 
 function readKeepalived(path: string, options: ReadOptions): ReadConfig {
@@ -69,13 +84,14 @@ function readKeepalived(path: string, options: ReadOptions): ReadConfig {
       ...(options.configId === undefined ? {} : { configId: options.configId }),
       ...(options.allIncludeChecks ? { allIncludeChecks: true } : {}),
     });
-    const { reload } = loaded.globals;
+    const { reload, naming, dataUseInstance } = loaded.globals;
     return {
       input: loaded.input,
       health: healthPlanFromKeepalived(loaded),
       diagnostics: loaded.diagnostics,
       files: loaded.files,
       ...(reload !== undefined ? { reload } : {}),
+      naming: { ...naming, dataUseInstance },
     };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
@@ -92,6 +108,7 @@ function readJson(path: string): ReadConfig {
       health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] },
       diagnostics: [],
       files: [path],
+      naming: NO_NAMING,
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -5,8 +5,10 @@ import type { LogLevel } from './logger.js';
 import { PRIVATE_DIR } from './private-files.js';
 
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
+/** keepalived's pid files without use_pid_dir, instance or net_namespace (src/cli/daemon-files.ts). */
 export const DEFAULT_PID_FILE = '/run/keepalived.pid';
-export const DEFAULT_VRRP_PID_FILE = '/run/keepalived_vrrp.pid';
+/** keepalived 2.2.7's: RUNSTATEDIR "/" VRRP_PID_FILE PID_EXTENSION (keepalived/include/pidfile.h). */
+export const DEFAULT_VRRP_PID_FILE = '/run/vrrp.pid';
 export const DEFAULT_SOCKET = '/run/vrrpd.sock';
 /** Not keepalived's /tmp: a root-only directory, so nobody else can plant or read a dump (docs/vrrpd.md). */
 export const DEFAULT_DUMP_DIR = PRIVATE_DIR;
@@ -25,12 +27,14 @@ export interface DaemonOptions {
   readonly logDetail: boolean;
   readonly logLevel: LogLevel | undefined;
   readonly logFormat: 'json' | 'pretty' | undefined;
-  readonly pidFile: string;
-  readonly vrrpPidFile: string;
+  /** -p / -r; undefined: keepalived's name for the configuration's naming keywords (daemon-files.ts). */
+  readonly pidFile: string | undefined;
+  readonly vrrpPidFile: string | undefined;
   readonly dontRelease: boolean;
   readonly dumpConf: boolean;
   readonly umask: number | undefined;
-  readonly socket: string | undefined;
+  /** --socket; false for "none"; undefined: named as the pid files are (daemon-files.ts). */
+  readonly socket: string | false | undefined;
   readonly dumpDir: string;
   readonly processTitle: string;
   /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
@@ -256,12 +260,12 @@ function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptio
     logDetail: seen.has('log-detail'),
     logLevel: str('log-level') as LogLevel | undefined,
     logFormat: str('log-format') as 'json' | 'pretty' | undefined,
-    pidFile: str('pid') ?? DEFAULT_PID_FILE,
-    vrrpPidFile: str('vrrp_pid') ?? DEFAULT_VRRP_PID_FILE,
+    pidFile: str('pid'),
+    vrrpPidFile: str('vrrp_pid'),
     dontRelease: seen.has('dont-release-vrrp'),
     dumpConf: seen.has('dump-conf'),
     umask,
-    socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
+    socket: str('socket') === 'none' ? false : str('socket'),
     dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
     processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
     configId: str('config-id'),

@@ -23,6 +23,7 @@ import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.
 import type { PendingInstanceFeatures } from './instance.js';
 import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import type { ReloadSettings } from './reload-globals.js';
+import type { ProcessNaming } from './process-naming.js';
 import type {
   SyncGroupDefinition,
   TrackFileDefinition,
@@ -31,7 +32,8 @@ import type {
 } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
-export { DEFAULT_RELOAD_FILE, NO_CHECK_LOG, type ReloadSettings } from './reload-globals.js';
+export { DEFAULT_RELOAD_FILE, NO_CHECK_LOG, PID_DIR, type ReloadSettings } from './reload-globals.js';
+export type { ProcessNaming } from './process-naming.js';
 export type {
   PendingInstanceFeatures,
   VrrpScriptDefinition,
@@ -56,6 +58,10 @@ export interface LoadedKeepalivedConfig {
     readonly fifoStatesOnReload?: boolean;
     /** reload_check_config, reload_file, reload_time_file, reload_repeat: what bin/vrrpd's reloads do. */
     readonly reload?: ReloadSettings;
+    /** net_namespace, instance, use_pid_dir (top-level keywords): where bin/vrrpd runs, its file names. */
+    readonly naming: ProcessNaming;
+    /** data_use_instance: the data dump's name holds the namespace and instance names. */
+    readonly dataUseInstance: boolean;
   } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
@@ -149,6 +155,8 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(notifyFifos !== undefined ? { notifyFifos } : {}),
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
       ...(reload !== undefined ? { reload } : {}),
+      naming: mapped.globals.naming ?? { usePidDir: false },
+      dataUseInstance: mapped.globals.dataUseInstance ?? false,
       ...startStopGlobals(mapped.globals),
     },
     pending: {

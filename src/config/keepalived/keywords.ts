@@ -116,19 +116,23 @@ const TOP: readonly Row[] = [
   ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
   [
     'net_namespace',
-    'not-yet',
-    'vrrp-engine runs in the namespace it is started in (start it with ip netns exec)',
+    'implemented',
+    'bin/vrrpd runs in the network namespace /run/netns/NAME (entered, then started again inside it, before any socket), with /run/keepalived/NAME as its /run/keepalived; implies use_pid_dir; a reload cannot change it',
     'blue',
   ],
   ['net_namespace_ipvs', 'not-ours', LVS, 'blue'],
   ['namespace_with_ipsets', 'not-ours', 'vrrp-engine uses no ipsets'],
   [
     'instance',
-    'not-yet',
-    'pid and data file names do not include the instance name (use vrrpd -p and the file flags)',
+    'implemented',
+    'the pid files are /run/keepalived/keepalived_NAME.pid and vrrp_NAME.pid, the default reload_file keepalived_NAME.reload, the socket vrrpd_NAME.sock (unless -p, -r, --socket); implies use_pid_dir; a reload cannot change it',
     'I1',
   ],
-  ['use_pid_dir', 'not-yet', 'the pid file is where vrrpd -p puts it'],
+  [
+    'use_pid_dir',
+    'implemented',
+    'the pid files are /run/keepalived/keepalived.pid and vrrp.pid (made 0755, removed at exit if empty), the default reload_file and the socket there too (unless -p, -r, --socket)',
+  ],
   ['child_wait_time', 'not-ours', 'vrrp-engine runs no child processes that must be waited for at stop', '5'],
   ['virtual_server', 'not-ours', LVS, '192.0.2.10 80 {\nreal_server 192.0.2.11 80 {\n}\n}'],
   ['virtual_server_group', 'not-ours', LVS, 'G1 { 192.0.2.10 80 }'],
@@ -365,7 +369,11 @@ const GLOBAL_DEFS: readonly Row[] = [
   ['umask', 'not-yet', "files are created with vrrp-engine's own modes (docs/operations.md)", '022'],
   // biome-ignore lint/suspicious/noTemplateCurlyInString: keepalived's own ${...} syntax, quoted
   ['random_seed', 'not-yet', '${_RANDOM} is not supported', '1234'],
-  ['data_use_instance', 'not-yet', "the .data file names are where vrrpd's flags put them"],
+  [
+    'data_use_instance',
+    'implemented',
+    'with net_namespace or instance, the data dump is keepalived.NAMESPACE_INSTANCE.data (keepalived renames no other dump)',
+  ],
   [
     'tmp_config_directory',
     'not-ours',
