@@ -25,6 +25,11 @@ export interface ConfOptions {
    * the file are compared with. Without it every process has the test machine's host name.
    */
   readonly hostname?: string;
+  /**
+   * No -p / -r (nor vrrpd's --socket): the pid files and socket go where the file's naming keywords
+   * (use_pid_dir, instance, net_namespace) put them, as with no flags at all.
+   */
+  readonly defaultFiles?: boolean;
 }
 
 /** `command args` in a UTS namespace of its own named `hostname`; both steps exec, so the PID stays the program's. */
@@ -192,7 +197,7 @@ export class KeepalivedProcess extends RouterProcess {
         '-D',
         '-f',
         join(dir, 'keepalived.conf'),
-        ...privatePidFiles(dir),
+        ...(options.defaultFiles ? [] : privatePidFiles(dir)),
         '--no-syslog',
       ]),
     );
@@ -277,9 +282,7 @@ export class VrrpdProcess extends RouterProcess {
         '-D',
         '-f',
         join(dir, 'keepalived.conf'),
-        ...privatePidFiles(dir),
-        '--socket',
-        join(dir, 'vrrpd.sock'),
+        ...(options.defaultFiles ? [] : [...privatePidFiles(dir), '--socket', join(dir, 'vrrpd.sock')]),
         '--dump-dir',
         dir,
       ]),
