@@ -30,12 +30,23 @@ export interface ConfOptions {
    * (use_pid_dir, instance, net_namespace) put them, as with no flags at all.
    */
   readonly defaultFiles?: boolean;
+  /** An empty /run of its own (tmpfs in a mount namespace): its default files meet nobody's. */
+  readonly privateRun?: boolean;
+  /** More flags, after the others. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** `command args` in a UTS namespace of its own named `hostname`; both steps exec, so the PID stays the program's. */
 function withHostname(hostname: string | undefined, command: string, args: readonly string[]): [string, string[]] {
   if (hostname === undefined) return [command, [...args]];
   return ['unshare', ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, command, ...args]];
+}
+
+/** `command args` with an empty tmpfs on /run in a mount namespace of its own (the PID stays the program's). */
+function withPrivateRun(on: boolean | undefined, [command, args]: [string, string[]]): [string, string[]] {
+  if (!on) return [command, args];
+  const script = 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"';
+  return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', command, ...args]];
 }
 
 export type State = 'Initialize' | 'Backup' | 'Master' | 'Fault';
@@ -191,15 +202,19 @@ export class KeepalivedProcess extends RouterProcess {
     super(
       node,
       specs,
-      ...withHostname(options.hostname, 'keepalived', [
-        '-n',
-        '-l',
-        '-D',
-        '-f',
-        join(dir, 'keepalived.conf'),
-        ...(options.defaultFiles ? [] : privatePidFiles(dir)),
-        '--no-syslog',
-      ]),
+      ...withPrivateRun(
+        options.privateRun,
+        withHostname(options.hostname, 'keepalived', [
+          '-n',
+          '-l',
+          '-D',
+          '-f',
+          join(dir, 'keepalived.conf'),
+          ...(options.defaultFiles ? [] : privatePidFiles(dir)),
+          '--no-syslog',
+          ...(options.extraArgs ?? []),
+        ]),
+      ),
     );
     this.dir = dir;
   }
@@ -275,17 +290,21 @@ export class VrrpdProcess extends RouterProcess {
     super(
       node,
       specs,
-      ...withHostname(options.hostname, process.execPath, [
-        VRRPD,
-        '-n',
-        '-l',
-        '-D',
-        '-f',
-        join(dir, 'keepalived.conf'),
-        ...(options.defaultFiles ? [] : [...privatePidFiles(dir), '--socket', join(dir, 'vrrpd.sock')]),
-        '--dump-dir',
-        dir,
-      ]),
+      ...withPrivateRun(
+        options.privateRun,
+        withHostname(options.hostname, process.execPath, [
+          VRRPD,
+          '-n',
+          '-l',
+          '-D',
+          '-f',
+          join(dir, 'keepalived.conf'),
+          ...(options.defaultFiles ? [] : [...privatePidFiles(dir), '--socket', join(dir, 'vrrpd.sock')]),
+          '--dump-dir',
+          dir,
+          ...(options.extraArgs ?? []),
+        ]),
+      ),
     );
     this.dir = dir;
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));
