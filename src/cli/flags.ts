@@ -213,7 +213,7 @@ function earlyCommand(flags: SeenFlags): Command | undefined {
   if (seen.has('help')) return { kind: 'help' };
   if (seen.has('version')) return { kind: 'version' };
   if (seen.has('signum')) return { kind: 'signum', name: String(seen.get('signum')) };
-  if (seen.has('namespace')) return usage('-s/--namespace is not supported: start vrrpd with `ip netns exec NAME`');
+  if (seen.has('namespace')) return usage('-s/--namespace is not supported: write net_namespace NAME in the file, or start vrrpd with `ip netns exec NAME`');
   if (seen.has('genhash')) return usage('-T/--genhash is not supported (no health checkers)');
   return undefined;
 }

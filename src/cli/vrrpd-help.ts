@@ -16,18 +16,20 @@ export const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (kee
   -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
   -D, --log-detail           debug-level logging
   -d, --dump-conf            log the configuration as read, at start
-  -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0644), removed at exit
-  -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
+  -p, --pid=FILE             pid file (default /run/keepalived.pid, or as use_pid_dir, instance
+                             and net_namespace name it; mode 0644), removed at exit
+  -r, --vrrp_pid=FILE        VRRP pid file (default /run/vrrp.pid, moved as -p's), removed at exit
   -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
   -u, --umask=MASK           the process umask (vrrpd sets its own files' modes whatever it is)
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
   -h, --help                 this text
   Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M
-  Refused: -s/--namespace (use ip netns exec), -T/--genhash.
+  Refused: -s/--namespace (use net_namespace in the file, or ip netns exec), -T/--genhash.
 
 vrrpd's own:
-      --socket=PATH          status socket (default /run/vrrpd.sock, mode 0600; "none": no socket)
+      --socket=PATH          status socket (default /run/vrrpd.sock, beside the pid files when
+                             they move; mode 0600; "none": no socket)
       --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
                              (default /run/vrrpd, created 0700; keepalived's /tmp is not the default);
                              SIGUSR1 and the status socket's "record" command also write the
