@@ -37,6 +37,8 @@ export interface DaemonOptions {
   readonly socket: string | false | undefined;
   readonly dumpDir: string;
   readonly processTitle: string;
+  /** -s: the network namespace, instead of the file's net_namespace (src/cli/net-namespace.ts). */
+  readonly netNamespace: string | undefined;
   /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
   readonly configId: string | undefined;
   /** -e (--all-config): every include check on, as include_check without options (include-check.ts). */
@@ -98,8 +100,8 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'signum', arg: 'required' },
   { long: 'version', short: 'v', arg: 'none' },
   { long: 'help', short: 'h', arg: 'none' },
-  // Refused: running them "ignored" would quietly do something else than asked.
   { long: 'namespace', short: 's', arg: 'required' },
+  // Refused: running it "ignored" would quietly do something else than asked.
   { long: 'genhash', short: 'T', arg: 'none' },
   // Ours.
   { long: 'socket', arg: 'required' },
@@ -213,13 +215,12 @@ function earlyCommand(flags: SeenFlags): Command | undefined {
   if (seen.has('help')) return { kind: 'help' };
   if (seen.has('version')) return { kind: 'version' };
   if (seen.has('signum')) return { kind: 'signum', name: String(seen.get('signum')) };
-  if (seen.has('namespace')) return usage('-s/--namespace is not supported: write net_namespace NAME in the file, or start vrrpd with `ip netns exec NAME`');
   if (seen.has('genhash')) return usage('-T/--genhash is not supported (no health checkers)');
   return undefined;
 }
 
 /** Flags whose value names a file, a socket or an id: an empty one is a mistake. */
-const NON_EMPTY = ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title'];
+const NON_EMPTY = ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title', 'namespace'];
 
 function runCommand(flags: SeenFlags): Command {
   const level = flags.text('log-level');
@@ -236,6 +237,9 @@ function runCommand(flags: SeenFlags): Command {
   }
   const empty = NON_EMPTY.find((name) => flags.text(name) === '');
   if (empty !== undefined) return usage(`--${empty} must not be empty`);
+  const namespace = flags.text('namespace');
+  if (namespace !== undefined && (namespace.includes('/') || namespace === '.' || namespace === '..'))
+    return usage(`--namespace ${namespace}: a namespace name cannot hold "/" or be . or ..`);
   return { kind: 'run', options: daemonOptions(flags, umask) };
 }
 
@@ -269,6 +273,7 @@ function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptio
     dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
     processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
     configId: str('config-id'),
+    netNamespace: str('namespace'),
     allIncludeChecks: seen.has('all-config'),
     metrics: seen.get('metrics') === true ? '' : str('metrics'),
     ignored,

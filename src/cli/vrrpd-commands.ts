@@ -36,7 +36,10 @@ export async function status(
 export async function configTest(program: Program, options: DaemonOptions): Promise<never> {
   let diagnostics: readonly Diagnostic[];
   try {
-    const loaded = loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks });
+    const loaded = withNamespaceFlag(
+      loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks }),
+      options,
+    );
     diagnostics = [...loaded.diagnostics, ...namespaceCheck(options.configFile, loaded.naming)];
   } catch (error) {
     diagnostics =
@@ -58,10 +61,20 @@ export async function configTest(program: Program, options: DaemonOptions): Prom
   process.exit(failed ? EXIT.configTest : EXIT.ok);
 }
 
-/** The configuration, or why it cannot be used. */
+/** keepalived's -s: its namespace instead of the file's net_namespace (which implies use_pid_dir). */
+export function withNamespaceFlag(loaded: LoadedConfig, options: Pick<DaemonOptions, 'netNamespace'>): LoadedConfig {
+  const netNamespace = options.netNamespace;
+  if (netNamespace === undefined) return loaded;
+  return { ...loaded, naming: { ...loaded.naming, netNamespace, usePidDir: true } };
+}
+
+/** The configuration (with -s applied), or why it cannot be used. */
 export function readConfig(options: DaemonOptions): LoadedConfig | ConfigLoadError {
   try {
-    return loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks });
+    return withNamespaceFlag(
+      loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks }),
+      options,
+    );
   } catch (error) {
     if (error instanceof ConfigLoadError) return error;
     throw error;

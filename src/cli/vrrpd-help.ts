@@ -23,9 +23,10 @@ export const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (kee
   -u, --umask=MASK           the process umask (vrrpd sets its own files' modes whatever it is)
       --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
   -v, --version              version
+  -s, --namespace=NAME       run in the network namespace /run/netns/NAME (overrides net_namespace)
   -h, --help                 this text
   Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M
-  Refused: -s/--namespace (use net_namespace in the file, or ip netns exec), -T/--genhash.
+  Refused: -T/--genhash.
 
 vrrpd's own:
       --socket=PATH          status socket (default /run/vrrpd.sock, beside the pid files when

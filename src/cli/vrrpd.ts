@@ -51,7 +51,7 @@ import { StopSignals } from './stop-signals.js';
 import { StartStopScripts } from '../health/start-stop-script.js';
 import { StatusServer, type StatusReply } from './status-socket.js';
 import { HELP } from './vrrpd-help.js';
-import { configTest, readConfig, status } from './vrrpd-commands.js';
+import { configTest, readConfig, status, withNamespaceFlag } from './vrrpd-commands.js';
 
 /** keepalived's exit statuses (program.ts), so scripts that test keepalived's keep working. */
 export const EXIT = KEEPALIVED_EXIT_STATUS;
@@ -319,9 +319,10 @@ class Vrrpd {
     this.reloadFiles.reading();
     try {
       // In a worker with a time and memory limit: the instances keep advertising while it reads.
-      next = await readConfigOffThread(options.configFile, options.configId, {
-        allIncludeChecks: options.allIncludeChecks,
-      });
+      next = withNamespaceFlag(
+        await readConfigOffThread(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks }),
+        options,
+      );
     } catch (error) {
       const diagnostics =
         error instanceof ConfigLoadError

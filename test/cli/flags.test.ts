@@ -101,6 +101,12 @@ t.test('commands other than running', async (t) => {
   t.match(parseCommand(['record', '--xml']), { kind: 'usage' });
 });
 
+t.test("-s / --namespace: keepalived's override of net_namespace", async (t) => {
+  t.equal(run(['-s', 'blue']).netNamespace, 'blue');
+  t.equal(run(['--namespace=red']).netNamespace, 'red');
+  t.equal(run([]).netNamespace, undefined);
+});
+
 t.test('usage errors', async (t) => {
   for (const argv of [
     ['--bogus'],
@@ -108,7 +114,9 @@ t.test('usage errors', async (t) => {
     ['-f'],
     ['stray'],
     ['-n', '--pid'],
-    ['-s', 'ns1'],
+    ['-s', 'a/b'],
+    ['--namespace=..'],
+    ['-s', ''],
     ['-T'],
     ['--dont-fork=1'],
     ['-f', ''],

@@ -7,7 +7,16 @@
 // keepalived.NAMESPACE.data by both; everything of theirs gone from /run/keepalived after a stop.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -206,6 +215,30 @@ t.test(
       t.notOk(existsSync(join(ours.dir, 'keepalived.data')), 'not keepalived.data');
     });
 
+    await t.test('a reload that changes net_namespace is refused by both; both run on', async (t) => {
+      for (const p of [ours, theirs]) {
+        const file = join(p.dir, 'keepalived.conf');
+        writeFileSync(file, readFileSync(file, 'utf8').replace(/^net_namespace .*$/m, `net_namespace ${outside[0]}`));
+      }
+      const [oursFrom, theirsFrom] = [ours.mark(), theirs.mark()];
+      ours.signal('SIGHUP');
+      theirs.signal('SIGHUP');
+      await ours.waitForLine(
+        (l) => /reload refused: cannot change net_namespace/.test(l.text),
+        5000,
+        'refusal',
+        oursFrom,
+      );
+      await theirs.waitForLine(
+        (l) => /Cannot change network namespace at a reload/.test(l.text),
+        5000,
+        'refusal',
+        theirsFrom,
+      );
+      t.ok(addresses(r1.namespace).includes('192.0.2.100'), 'r1 still holds VI_1');
+      t.ok(ours.running && theirs.running, 'both run on');
+    });
+
     const capture = await h.stopCapture();
     const advertisers = new Set(capture.vrrp().map((f) => `${f.ethSource} vrid ${f.vrid}`));
     t.ok(advertisers.has(`${r1.mac} vrid 61`), 'adverts of VI_1 from r1 (bin/vrrpd) on the LAN');
@@ -215,5 +248,40 @@ t.test(
     t.same(await theirs.stop(), { code: 0, signal: null }, 'keepalived too');
     t.notOk(existsSync(runDir(r1)), "bin/vrrpd's /run/keepalived/NAMESPACE removed");
     t.notOk(existsSync(runDir(r2)), "keepalived's removed");
+  },
+);
+
+t.test(
+  '-s NAME overrides net_namespace: bin/vrrpd as keepalived',
+  { skip: skipReason(['keepalived']) ?? false },
+  async (t) => {
+    const h = await Harness.create(t, 'nss', 2, { capture: false });
+    const nodes = [h.node('r1'), h.node('r2')] as const;
+    const outside = `${h.lan.prefix}-o`;
+    t.teardown(() => {
+      try {
+        run('ip', ['netns', 'del', outside]);
+      } catch {
+        // Never made.
+      }
+      forgetNamespace(outside);
+    });
+    rememberNamespace(outside);
+    run('ip', ['netns', 'add', outside]);
+    // The file names a namespace that does not exist; -s names the node's.
+    const options = (node: LanNode) => ({
+      confText: `net_namespace ${h.lan.prefix}-none\n${keepalivedConf(node, SPECS_R1)}`,
+      defaultFiles: true,
+      extraArgs: ['-s', node.namespace],
+    });
+    const ours = new VrrpdProcess({ ...nodes[0], namespace: outside }, SPECS_R1, options(nodes[0]));
+    const theirs = new KeepalivedProcess({ ...nodes[1], namespace: outside }, SPECS_R1, options(nodes[1]));
+    h.processes.push(ours, theirs);
+    await ours.waitForState('VI_1', 'Backup', STARTUP_MS);
+    await theirs.waitForLine((l) => /\(VI_1\) Entering BACKUP STATE/.test(l.text), STARTUP_MS, 'keepalived Backup');
+    t.same(threadNamespaces(ours.pid), [namespaceId(nodes[0].namespace)], "bin/vrrpd: in -s's namespace");
+    t.same(threadNamespaces(theirs.pid), [namespaceId(nodes[1].namespace)], "keepalived: in -s's namespace");
+    t.same(readdirSync(`/run/keepalived/${nodes[0].namespace}`).sort(), ['keepalived.pid', 'vrrp.pid', 'vrrpd.sock']);
+    t.same(readdirSync(`/run/keepalived/${nodes[1].namespace}`).sort(), ['keepalived.pid', 'vrrp.pid']);
   },
 );
