@@ -8,6 +8,7 @@
         "src/addon.cc",
         "src/errors.cc",
         "src/net_util.cc",
+        "src/netns.cc",
         "src/polled_fd.cc",
         "src/vrrp_socket.cc",
         "src/periodic_adverts.cc",

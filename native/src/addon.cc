@@ -1,7 +1,7 @@
 // vrrp_native: raw VRRP sockets (protocol 112, IPv4 and IPv6), AF_PACKET address announcements and a
 // timerfd-based precise timer, a libuv watcher for signals Node cannot catch (real-time ones), the
 // main thread's scheduling (SCHED_RR, nice, affinity, RLIMIT_RTTIME), rtnetlink sockets and command
-// starts that never fork the process.
+// starts that never fork the process, and entering a network namespace (setns, then execve).
 // The typed API over this module is src/linux/raw-socket.ts; native/README.md documents both.
 #include <napi.h>
 
@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "memory_lock.h"
 #include "net_util.h"
+#include "netns.h"
 #include "orphan_reaper.h"
 #include "periodic_adverts.h"
 #include "precise_timer.h"
@@ -50,6 +51,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("realtimeDemotions", Napi::Function::New<vrrp::RealtimeDemotions>(env, "realtimeDemotions"));
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
+  exports.Set("enterNetNamespace", Napi::Function::New<vrrp::EnterNetNamespace>(env, "enterNetNamespace"));
+  exports.Set("privateRunMount", Napi::Function::New<vrrp::PrivateRunMount>(env, "privateRunMount"));
+  exports.Set("unmount", Napi::Function::New<vrrp::Unmount>(env, "unmount"));
+  exports.Set("execProcess", Napi::Function::New<vrrp::ExecProcess>(env, "execProcess"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
   vrrp::RegisterOrphanReaper(env, exports);
   vrrp::RegisterTakeoverKit(env, exports);

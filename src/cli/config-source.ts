@@ -5,7 +5,12 @@
 
 import { ConfigError } from '../model/config-error.js';
 import { ConfigurationError } from '../errors.js';
-import { KeepalivedConfigError, loadKeepalivedConfig, type ReloadSettings } from '../config/keepalived/index.js';
+import {
+  KeepalivedConfigError,
+  loadKeepalivedConfig,
+  type ProcessNaming,
+  type ReloadSettings,
+} from '../config/keepalived/index.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { checkInput } from '../daemon/check-input.js';
 import { healthPlanFromKeepalived } from '../config/keepalived/health-plan.js';
@@ -33,7 +38,16 @@ export interface LoadedConfig {
   readonly reload?: ReloadSettings;
   /** keepalived's umask (src/config/keepalived/umask.ts; none from JSON). */
   readonly umask?: number;
+  /** keepalived's net_namespace, instance, use_pid_dir and data_use_instance (none from JSON). */
+  readonly naming: DaemonNaming;
 }
+
+/** Where the daemon runs and how its files are named (src/cli/daemon-files.ts). */
+export interface DaemonNaming extends ProcessNaming {
+  readonly dataUseInstance: boolean;
+}
+
+const NO_NAMING: DaemonNaming = { usePidDir: false, dataUseInstance: false };
 
 /**
  * The configuration cannot be used; `diagnostics` says why, with file and line where known (`file` and
@@ -64,6 +78,7 @@ type ReadConfig = {
   files: readonly string[];
   reload?: ReloadSettings;
   umask?: number;
+  naming: DaemonNaming;
 };
 
 function readKeepalived(path: string, options: ReadOptions): ReadConfig {
@@ -72,7 +87,7 @@ function readKeepalived(path: string, options: ReadOptions): ReadConfig {
       ...(options.configId === undefined ? {} : { configId: options.configId }),
       ...(options.allIncludeChecks ? { allIncludeChecks: true } : {}),
     });
-    const { reload, umask } = loaded.globals;
+    const { reload, umask, naming, dataUseInstance } = loaded.globals;
     return {
       input: loaded.input,
       health: healthPlanFromKeepalived(loaded),
@@ -80,6 +95,7 @@ function readKeepalived(path: string, options: ReadOptions): ReadConfig {
       files: loaded.files,
       ...(reload !== undefined ? { reload } : {}),
       ...(umask !== undefined ? { umask } : {}),
+      naming: { ...naming, dataUseInstance },
     };
   } catch (error) {
     if (error instanceof KeepalivedConfigError) throw new ConfigLoadError(error.diagnostics);
@@ -96,6 +112,7 @@ function readJson(path: string): ReadConfig {
       health: health ?? { checks: [], tracks: [], notify: [], syncGroups: [] },
       diagnostics: [],
       files: [path],
+      naming: NO_NAMING,
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

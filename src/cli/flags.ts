@@ -5,8 +5,10 @@ import type { LogLevel } from './logger.js';
 import { PRIVATE_DIR } from './private-files.js';
 
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
+/** keepalived's pid files without use_pid_dir, instance or net_namespace (src/cli/daemon-files.ts). */
 export const DEFAULT_PID_FILE = '/run/keepalived.pid';
-export const DEFAULT_VRRP_PID_FILE = '/run/keepalived_vrrp.pid';
+/** keepalived 2.2.7's: RUNSTATEDIR "/" VRRP_PID_FILE PID_EXTENSION (keepalived/include/pidfile.h). */
+export const DEFAULT_VRRP_PID_FILE = '/run/vrrp.pid';
 export const DEFAULT_SOCKET = '/run/vrrpd.sock';
 /** Not keepalived's /tmp: a root-only directory, so nobody else can plant or read a dump (docs/vrrpd.md). */
 export const DEFAULT_DUMP_DIR = PRIVATE_DIR;
@@ -25,14 +27,18 @@ export interface DaemonOptions {
   readonly logDetail: boolean;
   readonly logLevel: LogLevel | undefined;
   readonly logFormat: 'json' | 'pretty' | undefined;
-  readonly pidFile: string;
-  readonly vrrpPidFile: string;
+  /** -p / -r; undefined: keepalived's name for the configuration's naming keywords (daemon-files.ts). */
+  readonly pidFile: string | undefined;
+  readonly vrrpPidFile: string | undefined;
   readonly dontRelease: boolean;
   readonly dumpConf: boolean;
   readonly umask: number | undefined;
-  readonly socket: string | undefined;
+  /** --socket; false for "none"; undefined: named as the pid files are (daemon-files.ts). */
+  readonly socket: string | false | undefined;
   readonly dumpDir: string;
   readonly processTitle: string;
+  /** -s: the network namespace, instead of the file's net_namespace (src/cli/net-namespace.ts). */
+  readonly netNamespace: string | undefined;
   /** -i: which `@id` lines apply (keepalived's default, the host name up to its first dot, when unset). */
   readonly configId: string | undefined;
   /** -e (--all-config): every include check on, as include_check without options (include-check.ts). */
@@ -94,8 +100,8 @@ const FLAGS: readonly FlagSpec[] = [
   { long: 'signum', arg: 'required' },
   { long: 'version', short: 'v', arg: 'none' },
   { long: 'help', short: 'h', arg: 'none' },
-  // Refused: running them "ignored" would quietly do something else than asked.
   { long: 'namespace', short: 's', arg: 'required' },
+  // Refused: running it "ignored" would quietly do something else than asked.
   { long: 'genhash', short: 'T', arg: 'none' },
   // Ours.
   { long: 'socket', arg: 'required' },
@@ -209,13 +215,12 @@ function earlyCommand(flags: SeenFlags): Command | undefined {
   if (seen.has('help')) return { kind: 'help' };
   if (seen.has('version')) return { kind: 'version' };
   if (seen.has('signum')) return { kind: 'signum', name: String(seen.get('signum')) };
-  if (seen.has('namespace')) return usage('-s/--namespace is not supported: start vrrpd with `ip netns exec NAME`');
   if (seen.has('genhash')) return usage('-T/--genhash is not supported (no health checkers)');
   return undefined;
 }
 
 /** Flags whose value names a file, a socket or an id: an empty one is a mistake. */
-const NON_EMPTY = ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title'];
+const NON_EMPTY = ['use-file', 'config-id', 'pid', 'vrrp_pid', 'socket', 'dump-dir', 'process-title', 'namespace'];
 
 function runCommand(flags: SeenFlags): Command {
   const level = flags.text('log-level');
@@ -232,6 +237,9 @@ function runCommand(flags: SeenFlags): Command {
   }
   const empty = NON_EMPTY.find((name) => flags.text(name) === '');
   if (empty !== undefined) return usage(`--${empty} must not be empty`);
+  const namespace = flags.text('namespace');
+  if (namespace !== undefined && (namespace.includes('/') || namespace === '.' || namespace === '..'))
+    return usage(`--namespace ${namespace}: a namespace name cannot hold "/" or be . or ..`);
   return { kind: 'run', options: daemonOptions(flags, umask) };
 }
 
@@ -256,15 +264,16 @@ function daemonOptions(flags: SeenFlags, umask: number | undefined): DaemonOptio
     logDetail: seen.has('log-detail'),
     logLevel: str('log-level') as LogLevel | undefined,
     logFormat: str('log-format') as 'json' | 'pretty' | undefined,
-    pidFile: str('pid') ?? DEFAULT_PID_FILE,
-    vrrpPidFile: str('vrrp_pid') ?? DEFAULT_VRRP_PID_FILE,
+    pidFile: str('pid'),
+    vrrpPidFile: str('vrrp_pid'),
     dontRelease: seen.has('dont-release-vrrp'),
     dumpConf: seen.has('dump-conf'),
     umask,
-    socket: str('socket') === 'none' ? undefined : (str('socket') ?? DEFAULT_SOCKET),
+    socket: str('socket') === 'none' ? false : str('socket'),
     dumpDir: str('dump-dir') ?? DEFAULT_DUMP_DIR,
     processTitle: str('process-title') ?? DEFAULT_PROCESS_TITLE,
     configId: str('config-id'),
+    netNamespace: str('namespace'),
     allIncludeChecks: seen.has('all-config'),
     metrics: seen.get('metrics') === true ? '' : str('metrics'),
     ignored,

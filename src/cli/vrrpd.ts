@@ -8,7 +8,13 @@ import { capabilityProblem } from './capabilities.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import { sameScheduling } from '../model/scheduling.js';
 import { nftablesReloadChange } from '../model/nftables.js';
-import { ConfigLoadError, formatDiagnostic, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
+import {
+  ConfigLoadError,
+  formatDiagnostic,
+  type DaemonNaming,
+  type Diagnostic,
+  type LoadedConfig,
+} from './config-source.js';
 import { keepalivedRealtimeSignals, watchSignal } from '../linux/rt-signals.js';
 import {
   dataDump,
@@ -21,7 +27,6 @@ import {
   writeDump,
   type DumpContext,
 } from './dumps.js';
-import { configTest } from './config-test.js';
 import { FileModes } from './file-modes.js';
 import { parseCommand, SIGNUMS, type DaemonOptions } from './flags.js';
 import { InstanceSet, runtimeSettings, type ReloadResult } from './instances.js';
@@ -29,84 +34,30 @@ import { NO_CONFLICTS } from '../daemon/vip-conflicts.js';
 import { METRICS_LISTEN_ENV, metricsListenFrom, startMetricsListener } from './metrics-listener.js';
 import { createLogger } from './logger.js';
 import { KEEPALIVED_EXIT_STATUS, packageVersion, Program } from './program.js';
-import { removeOwnFile } from './private-files.js';
-import { PID_LINE, writePidFile } from './pid-files.js';
+import {
+  daemonFiles,
+  dataFileName,
+  makePidDirectory,
+  PID_DIR,
+  removeDirectoryIfEmpty,
+  removePidFile,
+  writePidFile,
+} from './daemon-files.js';
+import { enterAndExec, leaveRunMount, takeEnteredNamespace, type EnteredNamespace } from './net-namespace.js';
 import { oneAtATime, readConfigOffThread } from './reload-read.js';
 import { ReloadFiles } from './reload-files.js';
 import { ReloadSchedule } from './reload-schedule.js';
 import type { ReloadSettings } from '../config/keepalived/index.js';
 import { StopSignals } from './stop-signals.js';
 import { StartStopScripts } from '../health/start-stop-script.js';
-import { formatStatusTable, query, StatusServer, type StatusReply } from './status-socket.js';
+import { StatusServer, type StatusReply } from './status-socket.js';
+import { HELP } from './vrrpd-help.js';
+import { configTest, readConfig, status, withNamespaceFlag } from './vrrpd-commands.js';
 
 /** keepalived's exit statuses (program.ts), so scripts that test keepalived's keep working. */
 export const EXIT = KEEPALIVED_EXIT_STATUS;
 
-const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (keepalived's command line)
-       vrrpd status [--json] [--socket PATH]   show a running daemon's instances
-       vrrpd record [--json] [--socket PATH]   have it write its flight recording; print the file
-
-  -f, --use-file=FILE        configuration file (default /etc/keepalived/keepalived.conf;
-                             a name ending in .json is vrrp-engine's JSON configuration)
-  -t, --config-test[=FILE]   check the configuration as a start would (every check that needs no
-                             network), print problems with file:line (to FILE if given), exit 0
-                             if it is usable, 5 if not
-  -i, --config-id=ID         which @ID lines of the configuration apply (default: the host name
-                             up to its first dot, as keepalived)
-  -e, --all-config           every include problem is an error (as include_check with no option)
-  -n, --dont-fork            accepted: vrrpd never forks
-  -l, --log-console          readable log lines (the default on a terminal; JSON lines otherwise)
-  -D, --log-detail           debug-level logging
-  -d, --dump-conf            log the configuration as read, at start
-  -p, --pid=FILE             pid file (default /run/keepalived.pid, mode 0644), removed at exit
-  -r, --vrrp_pid=FILE        VRRP pid file (default /run/keepalived_vrrp.pid), removed at exit
-  -V, --dont-release-vrrp    at stop, keep the VIPs and send no priority-0 advert
-  -u, --umask=MASK           umask for created files (overrides the file's umask; default 0177)
-      --signum=SIGFUNC       print the signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON
-  -v, --version              version
-  -h, --help                 this text
-  Accepted and ignored (reported once): -P -C -B --all -S -G -X -I -R -c -b -a -x -A -m -M
-  Refused: -s/--namespace (use ip netns exec), -T/--genhash.
-
-vrrpd's own:
-      --socket=PATH          status socket (default /run/vrrpd.sock, mode 0600; "none": no socket)
-      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
-                             (default /run/vrrpd, created 0700; keepalived's /tmp is not the default);
-                             SIGUSR1 and the status socket's "record" command also write the
-                             flight recording vrrpd.recording.json (vrrp-sim --replay FILE)
-      --log-level=LEVEL      trace, debug, info, warn, error (overrides -D)
-      --log-format=FORMAT    json or pretty (overrides -l and the terminal check)
-      --process-title=TITLE  default "keepalived (vrrp-engine)" (pgrep keepalived matches it;
-                             use "keepalived" for pidof / pgrep -x)
-      --metrics[=ADDR:PORT]  serve /metrics (keepalived-exporter's names and ours); alone: every
-                             address, port 2112 (the exporter's); VRRP_METRICS_LISTEN says the same
-
-signals: TERM / INT stop (priority-0 adverts, VIPs removed, exit 0); HUP reloads the configuration
-(a bad one is refused and the running one kept; instances keep their state, changes are applied in
-place where the interface, VRID, family and version stay); USR1 writes
-keepalived.data, USR2 keepalived.stats (JSON); SIGRTMIN+2 (--signum=JSON) writes keepalived.json;
-SIGRTMAX-1 (--signum=STATS_CLEAR) writes keepalived.stats, then clears the statistics.
-exit status: 0 stopped; 1 bad usage or could not start (no CAP_NET_RAW / CAP_NET_ADMIN, ...);
-2 configuration error; 5 -t found problems (keepalived's statuses)`;
-
 const program: Program = new Program('vrrpd', HELP, EXIT);
-
-/** `vrrpd status` and `vrrpd record`: one status-socket command, its reply printed. */
-async function status(command: 'status' | 'record', json: boolean, socket: string): Promise<never> {
-  let reply: unknown;
-  try {
-    reply = await query(socket, command);
-  } catch (error) {
-    program.say(`${command}: cannot reach the daemon on ${socket}: ${(error as Error).message}`);
-    process.exit(EXIT.failed);
-  }
-  const { file, error } = reply as { file?: string; error?: string };
-  if (json) process.stdout.write(`${JSON.stringify(reply, null, 2)}\n`);
-  else if (command === 'status') process.stdout.write(formatStatusTable(reply as StatusReply));
-  else if (file !== undefined) process.stdout.write(`${file}\n`);
-  else program.say(`record: ${error ?? 'no file in the reply'}`);
-  process.exit(command === 'record' && file === undefined ? EXIT.failed : EXIT.ok);
-}
 
 /** The signals besides TERM / INT, by the name their log lines give. */
 type DaemonSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'JSON signal' | 'STATS_CLEAR signal';
@@ -165,6 +116,11 @@ class Vrrpd {
   private readonly version = packageVersion();
   private readonly startedAt = new Date().toISOString();
   private readonly pidFiles: string[] = [];
+  /** The namespace this process was started again in (net_namespace), and whether it made the run mount. */
+  private entered: EnteredNamespace | undefined;
+  private pidDirectory = false;
+  /** data_use_instance follows reloads; the names themselves cannot change (firewallReloadable). */
+  private naming: DaemonNaming | undefined;
   private server: StatusServer | undefined;
   private lastReload: StatusReply['lastReload'] = null;
   private readonly context: DumpContext;
@@ -178,9 +134,14 @@ class Vrrpd {
   scheduledReload: () => void = () => undefined;
   private readonly startStop = new StartStopScripts();
 
-  constructor(private readonly options: DaemonOptions) {
+  constructor(
+    private readonly options: DaemonOptions,
+    naming: DaemonNaming | undefined,
+  ) {
     const format = options.logFormat ?? (options.logConsole || process.stdout.isTTY ? 'pretty' : 'json');
-    this.logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name: 'vrrpd', format });
+    // keepalived's syslog ident takes the namespace and instance names (Keepalived_vrrp_NS_INSTANCE).
+    const name = ['vrrpd', naming?.netNamespace, naming?.instance].filter((part) => part !== undefined).join('_');
+    this.logger = createLogger(options.logLevel ?? (options.logDetail ? 'debug' : 'info'), { name, format });
     this.instances = new InstanceSet(this.logger);
     this.fileModes = new FileModes(options.umask);
     this.reloadFiles = new ReloadFiles(this.logger, this.fileModes);
@@ -191,9 +152,35 @@ class Vrrpd {
   finish(code: number): never {
     this.schedule?.stop();
     this.server?.close();
-    // Only while it still holds our pid: another daemon may have started with the same file since.
-    for (const file of this.pidFiles) removeOwnFile(file, PID_LINE);
+    for (const file of this.pidFiles) removePidFile(file);
+    if (this.entered) leaveRunMount(this.entered);
+    if (this.pidDirectory) removeDirectoryIfEmpty(PID_DIR);
     process.exit(code);
+  }
+
+  /**
+   * net_namespace: started again inside the namespace (net-namespace.ts) unless this process already
+   * was; exits 1 when the namespace cannot be entered (keepalived logs it and exits).
+   */
+  enterNamespace(naming: DaemonNaming | undefined): void {
+    const name = naming?.netNamespace;
+    const entered = takeEnteredNamespace();
+    if (name === undefined) return;
+    if (entered?.name === name) {
+      this.entered = entered;
+      if (entered.runMountProblem !== undefined)
+        this.logger.warn(
+          { event: 'notice', notice: 'run-mount', detail: entered.runMountProblem },
+          `network namespace ${name}: ${PID_DIR} is not the namespace's own directory: ${entered.runMountProblem}`,
+        );
+      return;
+    }
+    try {
+      enterAndExec(name);
+    } catch (error) {
+      this.startFailed(error, `cannot enter network namespace ${name}`);
+      this.finish(EXIT.failed);
+    }
   }
 
   async stop(code: number): Promise<never> {
@@ -213,24 +200,28 @@ class Vrrpd {
     return this.finish(code);
   }
 
-  /** The configuration as read at start; exits with keepalived's status if it has errors. */
-  load(): LoadedConfig {
+  /** The configuration as read at start (`first`); exits with keepalived's status if it has errors. */
+  load(first: LoadedConfig | ConfigLoadError): LoadedConfig {
     const { logger, options } = this;
     logger.info(
-      { event: 'starting', version: this.version, configFile: options.configFile, pid: process.pid },
-      `vrrpd ${this.version} starting (keepalived command line)`,
+      {
+        event: 'starting',
+        version: this.version,
+        configFile: options.configFile,
+        pid: process.pid,
+        ...(this.entered ? { netNamespace: this.entered.name } : {}),
+      },
+      `vrrpd ${this.version} starting (keepalived command line)${this.entered ? ` in network namespace ${this.entered.name}` : ''}`,
     );
     for (const line of options.ignored)
       logger.warn({ event: 'notice', notice: 'option-ignored', detail: line }, `ignored option ${line}`);
-    let loaded: LoadedConfig;
-    try {
-      loaded = loadConfig(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks });
-    } catch (error) {
-      if (!(error instanceof ConfigLoadError)) throw error;
-      logDiagnostics(logger, error.diagnostics);
-      process.stderr.write(error.diagnostics.map((d) => `vrrpd: ${formatDiagnostic(d)}\n`).join(''));
+    if (first instanceof ConfigLoadError) {
+      logDiagnostics(logger, first.diagnostics);
+      process.stderr.write(first.diagnostics.map((d) => `vrrpd: ${formatDiagnostic(d)}\n`).join(''));
       return this.finish(EXIT.config);
     }
+    const loaded = first;
+    this.naming = loaded.naming;
     logDiagnostics(logger, loaded.diagnostics);
     this.useReloadSettings(loaded.reload);
     this.fileModes.useFile(loaded.umask, logger);
@@ -240,16 +231,21 @@ class Vrrpd {
     return loaded;
   }
 
-  /** The pid files and the status socket; exits 1 if one cannot be had. */
-  async claim(): Promise<void> {
+  /** The pid files and the status socket, named as keepalived names them; exits 1 if one cannot be had. */
+  async claim(naming: DaemonNaming): Promise<void> {
     const { options, context } = this;
+    const files = daemonFiles(options, naming);
     try {
-      for (const file of [options.pidFile, options.vrrpPidFile]) {
+      if (naming.usePidDir) {
+        makePidDirectory();
+        this.pidDirectory = true;
+      }
+      for (const file of [files.pidFile, files.vrrpPidFile]) {
         writePidFile(file);
         this.pidFiles.push(file);
       }
-      if (options.socket === undefined) return;
-      this.server = await StatusServer.listen(options.socket, (command) => {
+      if (files.socket === undefined) return;
+      this.server = await StatusServer.listen(files.socket, (command) => {
         if (command === 'stats') return statsDump(context);
         if (command === 'data' || command === 'json') return dataDump(context);
         if (command === 'record') return { file: this.writeDumpFile(RECORDING_FILE, recordingDump) };
@@ -332,9 +328,10 @@ class Vrrpd {
     this.reloadFiles.reading();
     try {
       // In a worker with a time and memory limit: the instances keep advertising while it reads.
-      next = await readConfigOffThread(options.configFile, options.configId, {
-        allIncludeChecks: options.allIncludeChecks,
-      });
+      next = withNamespaceFlag(
+        await readConfigOffThread(options.configFile, options.configId, { allIncludeChecks: options.allIncludeChecks }),
+        options,
+      );
     } catch (error) {
       const diagnostics =
         error instanceof ConfigLoadError
@@ -376,6 +373,16 @@ class Vrrpd {
    * configuration; the tables' other settings shape tables already made, so they wait for a restart.
    */
   private firewallReloadable(started: LoadedConfig, next: LoadedConfig): boolean {
+    // keepalived refuses a reload that changes net_namespace or instance the same way.
+    const naming = (n: DaemonNaming) => JSON.stringify([n.netNamespace ?? null, n.instance ?? null]);
+    if (naming(started.naming) !== naming(next.naming)) {
+      this.refused(
+        'refused (net_namespace or instance changed); previous configuration kept',
+        { notice: 'naming-changed' },
+        'reload refused: cannot change net_namespace or instance at a reload (restart vrrpd); the running configuration is kept',
+      );
+      return false;
+    }
     const change = nftablesReloadChange(started.input.nftables, next.input.nftables);
     if (change === 'table') {
       this.refused(
@@ -415,6 +422,7 @@ class Vrrpd {
     }
     this.useReloadSettings(next.reload);
     this.fileModes.useFile(next.umask, this.logger);
+    this.naming = next.naming;
     // The new shutdown_script is the one run at stop; a startup_script only ever runs at start.
     this.startStop.configure(next.health);
     const summary = reloadSummary(result);
@@ -424,7 +432,8 @@ class Vrrpd {
 
   /** Writes one dump file and logs it; returns its path, throws when it cannot be written. */
   private writeDumpFile(name: string, document: (context: DumpContext) => unknown): string {
-    const path = writeDump(this.options.dumpDir, name, document(this.context), this.fileModes.modes.dump);
+    const file = name === DATA_FILE && this.naming ? dataFileName(name, this.naming) : name;
+    const path = writeDump(this.options.dumpDir, file, document(this.context), this.fileModes.modes.dump);
     this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
     return path;
   }
@@ -449,8 +458,11 @@ class Vrrpd {
 
 async function run(options: DaemonOptions): Promise<void> {
   process.title = options.processTitle;
-  if (options.configTest) await configTest(options, (message) => program.say(message));
-  const daemon = new Vrrpd(options);
+  if (options.configTest) await configTest(program, options);
+  // Read once before anything else: net_namespace starts this process again inside the namespace.
+  const first = readConfig(options);
+  const daemon = new Vrrpd(options, first instanceof ConfigLoadError ? undefined : first.naming);
+  daemon.enterNamespace(first instanceof ConfigLoadError ? undefined : first.naming);
   const { logger, instances } = daemon;
   const signals = new StopSignals({
     logger,
@@ -458,7 +470,7 @@ async function run(options: DaemonOptions): Promise<void> {
     exitNow: (code) => daemon.finish(code),
   });
   const handlers = watchDaemonSignals(logger);
-  const loaded = daemon.load();
+  const loaded = daemon.load(first);
   // Before the pid files, the sockets and the first stale-VIP clean-up: without them nothing starts.
   const missing = capabilityProblem();
   if (missing !== undefined) {
@@ -466,7 +478,7 @@ async function run(options: DaemonOptions): Promise<void> {
     program.say(`cannot start: ${missing}`);
     return daemon.finish(EXIT.failed);
   }
-  await daemon.claim();
+  await daemon.claim(loaded.naming);
   await daemon.start(loaded);
   const reloadOnce = oneAtATime(() => daemon.reload(loaded, () => signals.isStopping));
   handlers.SIGHUP = () => {
@@ -537,7 +549,7 @@ async function main(): Promise<void> {
       return program.usage(command.message);
     case 'status':
     case 'record':
-      return status(command.kind, command.json, command.socket);
+      return status(program, command.kind, command.json, command.socket);
     case 'run':
       return run(command.options);
   }

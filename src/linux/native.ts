@@ -278,6 +278,14 @@ export interface VrrpNativeAddon {
   realtimeSignals(): { readonly min: number; readonly max: number };
   /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */
   interfaceIndex(name: string): number;
+  /** open(path) and setns(fd, CLONE_NEWNET) for the calling thread (src/linux/netns.ts). */
+  enterNetNamespace(path: string): void;
+  /** unshare(CLONE_NEWNS) for the calling thread, every mount made a slave, `source` bound on `target`. */
+  privateRunMount(source: string, target: string): void;
+  /** umount(target). */
+  unmount(target: string): void;
+  /** execve(file, argv, env): returns only by throwing the errno error. */
+  execProcess(file: string, argv: readonly string[], env: readonly string[]): never;
   /** SCHED_RR | SCHED_RESET_ON_FORK at `priority` for the calling thread (sched_setscheduler(0)). */
   setRealtime(priority: number): void;
   /** setpriority(PRIO_PROCESS, 0, nice): the calling thread on Linux. */

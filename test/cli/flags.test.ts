@@ -9,6 +9,7 @@ import {
   parseCommand,
   type DaemonOptions,
 } from '../../src/cli/flags.js';
+import { daemonFiles } from '../../src/cli/daemon-files.js';
 
 function run(argv: string[]): DaemonOptions {
   const command = parseCommand(argv);
@@ -19,9 +20,13 @@ function run(argv: string[]): DaemonOptions {
 t.test("defaults are keepalived's", async (t) => {
   const o = run([]);
   t.equal(o.configFile, DEFAULT_CONFIG);
-  t.equal(o.pidFile, DEFAULT_PID_FILE);
-  t.equal(o.vrrpPidFile, DEFAULT_VRRP_PID_FILE);
-  t.equal(o.socket, DEFAULT_SOCKET);
+  t.same([o.pidFile, o.vrrpPidFile, o.socket], [undefined, undefined, undefined], 'named by the configuration');
+  t.same(
+    daemonFiles(o, { usePidDir: false }),
+    { pidFile: DEFAULT_PID_FILE, vrrpPidFile: DEFAULT_VRRP_PID_FILE, socket: DEFAULT_SOCKET },
+    'without naming keywords',
+  );
+  t.same([DEFAULT_PID_FILE, DEFAULT_VRRP_PID_FILE], ['/run/keepalived.pid', '/run/vrrp.pid'], "keepalived 2.2.7's");
   t.equal(o.dumpDir, '/run/vrrpd', 'not /tmp as keepalived: a root-only directory');
   t.same([o.configTest, o.logConsole, o.logDetail, o.dontRelease, o.dumpConf], [false, false, false, false, false]);
   t.same(o.ignored, []);
@@ -77,7 +82,7 @@ t.test("umask in keepalived's strtol forms", async (t) => {
 t.test('ours: socket, dump dir, log level and format', async (t) => {
   const o = run(['--socket', '/tmp/s.sock', '--dump-dir=/tmp/d', '--log-level', 'trace', '--log-format', 'json']);
   t.same([o.socket, o.dumpDir, o.logLevel, o.logFormat], ['/tmp/s.sock', '/tmp/d', 'trace', 'json']);
-  t.equal(run(['--socket=none']).socket, undefined);
+  t.equal(run(['--socket=none']).socket, false);
   t.equal(run([]).processTitle, 'keepalived (vrrp-engine)');
   t.equal(run(['--process-title', 'keepalived']).processTitle, 'keepalived');
   t.equal(parseCommand(['--log-level', 'loud']).kind, 'usage');
@@ -96,6 +101,12 @@ t.test('commands other than running', async (t) => {
   t.match(parseCommand(['record', '--xml']), { kind: 'usage' });
 });
 
+t.test("-s / --namespace: keepalived's override of net_namespace", async (t) => {
+  t.equal(run(['-s', 'blue']).netNamespace, 'blue');
+  t.equal(run(['--namespace=red']).netNamespace, 'red');
+  t.equal(run([]).netNamespace, undefined);
+});
+
 t.test('usage errors', async (t) => {
   for (const argv of [
     ['--bogus'],
@@ -103,7 +114,9 @@ t.test('usage errors', async (t) => {
     ['-f'],
     ['stray'],
     ['-n', '--pid'],
-    ['-s', 'ns1'],
+    ['-s', 'a/b'],
+    ['--namespace=..'],
+    ['-s', ''],
     ['-T'],
     ['--dont-fork=1'],
     ['-f', ''],

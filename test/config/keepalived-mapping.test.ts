@@ -366,7 +366,13 @@ t.test('use_vmac: true or the interface name; labels then name the VMAC', async 
 t.test('tracking, notify and scripts are parsed and checked for the health plan, never dropped silently', async (t) => {
   const text = `global_defs {\nenable_script_security\nscript_user nobody nogroup\nrouter_id r1\n}\nvrrp_script chk {\nscript "/usr/bin/check --fast"\ninterval 2\nweight -10 reverse\nfall 2\nrise 3\n}\nvrrp_instance VI_1 {\n${base}\ntrack_script {\nchk weight 5\n}\ntrack_interface {\neth1\n}\nnotify_master "/bin/m.sh arg"\nnotify /bin/n.sh\n}\n`;
   const loaded = parseKeepalivedConfig(text, 'k.conf');
-  t.same(loaded.globals, { routerId: 'r1', scriptUser: 'nobody nogroup', enableScriptSecurity: true });
+  t.same(loaded.globals, {
+    routerId: 'r1',
+    scriptUser: 'nobody nogroup',
+    enableScriptSecurity: true,
+    naming: { usePidDir: false },
+    dataUseInstance: false,
+  });
   const messages = loaded.diagnostics.map((d) => `${d.line}: ${d.message}`);
   t.strictSame(messages, [], 'everything here runs (src/health): nothing to warn about');
   t.match(loaded.pending.scripts, [

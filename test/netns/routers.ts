@@ -32,6 +32,13 @@ export interface ConfOptions {
    * there, where vrrpd's --dump-dir puts ours, instead of the /tmp every process on the machine shares.
    */
   readonly dumpsInOwnDir?: boolean;
+  /**
+   * No -p / -r (nor vrrpd's --socket): the pid files and socket go where the file's naming keywords
+   * (use_pid_dir, instance, net_namespace) put them, as with no flags at all.
+   */
+  readonly defaultFiles?: boolean;
+  /** An empty /run of its own (tmpfs in a mount namespace): its default files meet nobody's. */
+  readonly privateRun?: boolean;
 }
 
 /** `command args` with TMPDIR=`dir` when `dir` is given; `env` execs, so the PID stays the program's. */
@@ -44,6 +51,13 @@ function withTmpDir(dir: string | undefined, command: string, args: readonly str
 function withHostname(hostname: string | undefined, command: string, args: readonly string[]): [string, string[]] {
   if (hostname === undefined) return [command, [...args]];
   return ['unshare', ['--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname, command, ...args]];
+}
+
+/** `command args` with an empty tmpfs on /run in a mount namespace of its own (the PID stays the program's). */
+function withPrivateRun(on: boolean | undefined, [command, args]: [string, string[]]): [string, string[]] {
+  if (!on) return [command, args];
+  const script = 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"';
+  return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', command, ...args]];
 }
 
 export type State = 'Initialize' | 'Backup' | 'Master' | 'Fault';
@@ -199,13 +213,16 @@ export class KeepalivedProcess extends RouterProcess {
     super(
       node,
       specs,
-      ...withHostname(
-        options.hostname,
-        ...withTmpDir(options.dumpsInOwnDir ? dir : undefined, 'keepalived', [
-          ...keepalivedArgs(dir),
-          '--no-syslog',
-          ...(options.extraArgs ?? []),
-        ]),
+      ...withPrivateRun(
+        options.privateRun,
+        withHostname(
+          options.hostname,
+          ...withTmpDir(options.dumpsInOwnDir ? dir : undefined, 'keepalived', [
+            ...keepalivedArgs(dir, options.defaultFiles),
+            '--no-syslog',
+            ...(options.extraArgs ?? []),
+          ]),
+        ),
       ),
     );
     this.dir = dir;
@@ -259,19 +276,14 @@ function confDir(prefix: string, text: string): string {
   return dir;
 }
 
-/** In the foreground, readable log lines at debug level, dir's keepalived.conf, private pid files. */
-function keepalivedArgs(dir: string): string[] {
-  return [
-    '-n',
-    '-l',
-    '-D',
-    '-f',
-    join(dir, 'keepalived.conf'),
-    '-p',
-    join(dir, 'keepalived.pid'),
-    '-r',
-    join(dir, 'vrrp.pid'),
-  ];
+/** -p and -r into `dir`, so several daemons (one per namespace) never meet on /run's pid files. */
+function privatePidFiles(dir: string): string[] {
+  return ['-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid')];
+}
+
+/** In the foreground, readable log lines at debug level, dir's keepalived.conf, private pid files (unless defaultFiles). */
+function keepalivedArgs(dir: string, defaultFiles = false): string[] {
+  return ['-n', '-l', '-D', '-f', join(dir, 'keepalived.conf'), ...(defaultFiles ? [] : privatePidFiles(dir))];
 }
 
 /** vrrpd's readable state-change line (-l): "TIME INFO  VI_1: Backup -> Master (master-down-timer)". */
@@ -293,15 +305,21 @@ export class VrrpdProcess extends RouterProcess {
     super(
       node,
       specs,
-      ...withHostname(options.hostname, process.execPath, [
-        VRRPD,
-        ...keepalivedArgs(dir),
-        '--socket',
-        join(dir, 'vrrpd.sock'),
-        '--dump-dir',
-        dir,
-        ...(options.extraArgs ?? []),
-      ]),
+      ...withPrivateRun(
+        options.privateRun,
+        withHostname(options.hostname, process.execPath, [
+          VRRPD,
+          '-n',
+          '-l',
+          '-D',
+          '-f',
+          join(dir, 'keepalived.conf'),
+          ...(options.defaultFiles ? [] : [...privatePidFiles(dir), '--socket', join(dir, 'vrrpd.sock')]),
+          '--dump-dir',
+          dir,
+          ...(options.extraArgs ?? []),
+        ]),
+      ),
     );
     this.dir = dir;
     void this.exited.then(() => rmSync(dir, { recursive: true, force: true }));

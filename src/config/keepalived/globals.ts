@@ -16,6 +16,7 @@ import { NETLINK_BUFFER_READERS, type NetlinkBuffersGlobals } from './netlink-bu
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';
 import type { Statement } from './parser.js';
+import type { ProcessNaming } from './process-naming.js';
 import { type RxBufsGlobals, readRxBufsMultiplier, readRxBufsPolicy } from './receive-buffers.js';
 import { START_STOP_READERS, type StartStopGlobals } from './start-stop.js';
 import { MAX_INTERFACE_NAME, integerValue, noArgs, readFlag, readInteger, readSeconds, singleArg } from './values.js';
@@ -68,6 +69,12 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   nftables?: NftablesGlobals;
   /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
   reload?: ReloadSettings;
+  /** The last reload_file had no name: named by `naming` once the file is read (defaultReloadFile). */
+  reloadFileDefault?: boolean;
+  /** net_namespace, instance, use_pid_dir: top-level keywords (process-naming.ts). */
+  naming?: ProcessNaming;
+  /** data_use_instance: the data dump's name holds the namespace and instance names. */
+  dataUseInstance?: boolean;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -197,6 +204,10 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
   vmac_prefix: (statement, globals, diagnostics) => readVmacPrefix(statement, globals, 'vmacPrefix', diagnostics),
   vmac_addr_prefix: (statement, globals, diagnostics) =>
     readVmacPrefix(statement, globals, 'vmacAddrPrefix', diagnostics),
+  data_use_instance: (statement, globals, diagnostics) => {
+    const on = readFlag(statement, diagnostics);
+    if (on !== undefined) globals.dataUseInstance = on;
+  },
   fifo_write_vrrp_states_on_reload: (statement, globals, diagnostics) => {
     if (noArgs(statement, diagnostics)) globals.fifoStatesOnReload = true;
   },

@@ -23,6 +23,7 @@ import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.
 import type { PendingInstanceFeatures } from './instance.js';
 import type { NotifyFifoSpec } from '../../model/health-plan.js';
 import type { ReloadSettings } from './reload-globals.js';
+import type { ProcessNaming } from './process-naming.js';
 import type {
   SyncGroupDefinition,
   TrackFileDefinition,
@@ -31,7 +32,8 @@ import type {
 } from './scripts.js';
 
 export { KeepalivedConfigError, formatDiagnostic, type ConfigDiagnostic } from './diagnostics.js';
-export { DEFAULT_RELOAD_FILE, NO_CHECK_LOG, type ReloadSettings } from './reload-globals.js';
+export { DEFAULT_RELOAD_FILE, NO_CHECK_LOG, PID_DIR, type ReloadSettings } from './reload-globals.js';
+export type { ProcessNaming } from './process-naming.js';
 export type {
   PendingInstanceFeatures,
   VrrpScriptDefinition,
@@ -58,6 +60,10 @@ export interface LoadedKeepalivedConfig {
     readonly reload?: ReloadSettings;
     /** umask: the process umask and the modes of the files bin/vrrpd makes (src/cli/file-modes.ts). */
     readonly umask?: number;
+    /** net_namespace, instance, use_pid_dir (top-level keywords): where bin/vrrpd runs, its file names. */
+    readonly naming: ProcessNaming;
+    /** data_use_instance: the data dump's name holds the namespace and instance names. */
+    readonly dataUseInstance: boolean;
   } & Readonly<StartStopGlobals>;
   /**
    * Health checks, tracking, notify commands and sync groups, parsed and checked: healthPlanFromKeepalived
@@ -158,6 +164,8 @@ function build(text: string, file: string, diagnostics: DiagnosticList, options:
       ...(fifoStatesOnReload !== undefined ? { fifoStatesOnReload } : {}),
       ...(reload !== undefined ? { reload } : {}),
       ...(umask !== undefined ? { umask } : {}),
+      naming: mapped.globals.naming ?? { usePidDir: false },
+      dataUseInstance: mapped.globals.dataUseInstance ?? false,
       ...startStopGlobals(mapped.globals),
     },
     pending: {

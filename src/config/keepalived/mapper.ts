@@ -31,6 +31,8 @@ import type { ReceiveBufferPolicy } from '../../model/receive-buffers.js';
 import type { NetlinkReceiveBuffers } from '../../model/netlink-buffers.js';
 import { netlinkBuffersInput } from './netlink-buffers.js';
 import { readStatics, STATIC_KEYWORDS, type MappedStatics } from './statics.js';
+import { NAMING_KEYWORDS, readProcessNaming } from './process-naming.js';
+import { defaultReloadFile } from './reload-globals.js';
 
 export interface MappedConfig {
   readonly input: LinuxEngineInput;
@@ -77,6 +79,9 @@ function readGlobals(statements: readonly Statement[], diagnostics: DiagnosticLi
       readGlobalDefs(statement.block ?? [], globals, diagnostics);
     }
   }
+  globals.naming = readProcessNaming(statements, diagnostics);
+  if (globals.reloadFileDefault && globals.reload)
+    globals.reload = { ...globals.reload, reloadFile: defaultReloadFile(globals.naming) };
   resolveNotifyFifos(globals, diagnostics);
   warnStartStopSecurity(globals, diagnostics);
   return globals;
@@ -142,7 +147,9 @@ function readSyncGroups(
         break;
       }
       default:
-        if (!STATIC_KEYWORDS.has(statement.keyword)) reportUnmapped('top', statement, diagnostics);
+        // The naming keywords are read with the globals (readGlobals).
+        if (!STATIC_KEYWORDS.has(statement.keyword) && !NAMING_KEYWORDS.has(statement.keyword))
+          reportUnmapped('top', statement, diagnostics);
     }
   }
   return syncGroups;

@@ -6,9 +6,23 @@
 import { isAbsolute } from 'node:path';
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement } from './parser.js';
+import type { ProcessNaming } from './process-naming.js';
 
 /** keepalived's reload_file without a name: keepalived.reload in the run directory. */
 export const DEFAULT_RELOAD_FILE = '/run/keepalived.reload';
+/** keepalived's pid directory (use_pid_dir, net_namespace, instance). */
+export const PID_DIR = '/run/keepalived';
+
+/**
+ * reload_file without a name, as keepalived 2.2.7 names it once the whole file is read: with an
+ * instance name /run/keepalived/keepalived_NAME.reload, in the pid directory when it is used, else
+ * DEFAULT_RELOAD_FILE. With net_namespace, /run/keepalived is the namespace's own directory
+ * (src/cli/daemon-files.ts), so the file is /run/keepalived/NAMESPACE/... as seen from outside.
+ */
+export function defaultReloadFile(naming: ProcessNaming): string {
+  if (naming.instance !== undefined) return `${PID_DIR}/keepalived_${naming.instance}.reload`;
+  return naming.usePidDir ? `${PID_DIR}/keepalived.reload` : DEFAULT_RELOAD_FILE;
+}
 /** reload_check_config without a log file: the check's report goes nowhere. */
 export const NO_CHECK_LOG = '/dev/null';
 
@@ -23,7 +37,9 @@ export interface ReloadSettings {
   repeat?: boolean;
 }
 
-type ReloadReader = (statement: Statement, globals: { reload?: ReloadSettings }, diagnostics: DiagnosticList) => void;
+/** `reloadFileDefault`: the last reload_file had no name (its name depends on the naming keywords). */
+type ReloadGlobals = { reload?: ReloadSettings; reloadFileDefault?: boolean };
+type ReloadReader = (statement: Statement, globals: ReloadGlobals, diagnostics: DiagnosticList) => void;
 
 /** A file name as keepalived takes it: its first word (others ignored, as keepalived does, with a warning). */
 function fileName(statement: Statement, diagnostics: DiagnosticList): string | undefined {
@@ -49,7 +65,9 @@ export const RELOAD_READERS: Readonly<Record<string, ReloadReader>> = {
     globals.reload = { ...globals.reload, checkLog: fileName(statement, diagnostics) ?? NO_CHECK_LOG };
   },
   reload_file: (statement, globals, diagnostics) => {
-    globals.reload = { ...globals.reload, reloadFile: fileName(statement, diagnostics) ?? DEFAULT_RELOAD_FILE };
+    const name = fileName(statement, diagnostics);
+    globals.reload = { ...globals.reload, reloadFile: name ?? DEFAULT_RELOAD_FILE };
+    globals.reloadFileDefault = name === undefined;
   },
   reload_time_file: (statement, globals, diagnostics) => {
     if (statement.args.length !== 1) {
