@@ -10,6 +10,7 @@ import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.
 import { reportUnmapped } from './keywords.js';
 import { readExtraInterfaceAnnounce, type ExtraInterfaceAnnounce } from './garp.js';
 import type { Statement } from './parser.js';
+import { readNativeIpv6, versionWithNativeIpv6, type NativeIpv6 } from './native-ipv6.js';
 import { readKernelRxBufSize } from './receive-buffers.js';
 import {
   emptyPendingFeatures,
@@ -93,10 +94,11 @@ export function mapInstance(
   const reader = new InstanceReader(name, statement, globals, diagnostics, vmacNames);
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
-  const addresses = reader.readAddresses(iface, vrid);
+  const native = readNativeIpv6(statement.block, diagnostics);
+  const addresses = reader.readAddresses(iface, vrid, native);
   const { source, peers, faultNoPeer } = reader.readSourceAndPeers();
-  const family = addresses.vips[0]?.family ?? source?.family;
-  const election = reader.readElection(family);
+  const family = native ? 6 : (addresses.vips[0]?.family ?? source?.family);
+  const election = reader.readElection(family, native);
   const modes = reader.readModes(election.effectiveVersion, peers);
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
@@ -206,6 +208,7 @@ const HANDLED = new Set([
   'kernel_rx_buf_size',
   'promote_secondaries',
   'garp_extra_if',
+  'native_ipv6',
 ]);
 
 interface InstanceAddresses {
@@ -281,7 +284,7 @@ class InstanceReader {
     return vridStatement ? readInteger(vridStatement, 1, 255, this.diagnostics) : undefined;
   }
 
-  readAddresses(iface: string | undefined, vrid: number | undefined): InstanceAddresses {
+  readAddresses(iface: string | undefined, vrid: number | undefined, native?: NativeIpv6): InstanceAddresses {
     const { diagnostics, positions } = this;
     const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
     // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without
@@ -301,11 +304,13 @@ class InstanceReader {
     const listed = readList({ keyword: 'virtual_ipaddress', field: 'virtualAddresses' });
     // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
     // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
+    const family = native ? 6 : listed[0]?.family;
+    const why = native ? `native_ipv6 (line ${native.at.line}) made the instance IPv6` : "the instance's first VIP is";
     const vips = listed.filter((vip, index) => {
-      if (vip.family === listed[0]!.family) return true;
+      if (vip.family === family) return true;
       diagnostics.error(
         positions.get(`virtualAddresses[${index}]`)!,
-        `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
+        `${vip.address} is IPv${vip.family}, ${native ? why : `${why} IPv${family}`}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
       );
       return false;
     });
@@ -351,12 +356,17 @@ class InstanceReader {
     return { source, peers, faultNoPeer };
   }
 
-  readElection(family: 4 | 6 | undefined): InstanceElection {
+  readElection(family: 4 | 6 | undefined, native?: NativeIpv6): InstanceElection {
     const { diagnostics } = this;
     const versionStatement = this.get('version', 'version');
-    const version = versionStatement
+    const written = versionStatement
       ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined)
-      : this.globals.version;
+      : undefined;
+    // keepalived 2.2.7 vrrp_complete_instance: an IPv6 instance without a version of its own is VRRPv3
+    // whatever vrrp_version says; native_ipv6 sets 3 where it is read (native-ipv6.ts).
+    const version = native
+      ? versionWithNativeIpv6(native, this.statement.block ?? [], written, diagnostics)
+      : (written ?? (family === 6 ? undefined : this.globals.version));
     const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
     const advertIntervalCs = readAdvertInterval(
       this.get('advert_int', 'advertIntervalCs'),

@@ -556,7 +556,11 @@ const VRRP_INSTANCE: readonly Row[] = [
     'no ipvlan is made; the VIPs live on the interface (use use_vmac for a macvlan)',
     'ipvl51 192.0.2.9/24',
   ],
-  ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
+  [
+    'native_ipv6',
+    'implemented',
+    'the instance is IPv6 and VRRPv3 from where it is written: a version 2 before it becomes 3; an IPv4 VIP, source or peer after it is an error (excluded addresses may be IPv4); written after an IPv4 one it is an error (keepalived ignores it, -t fails)',
+  ],
   [
     'garp_extra_if',
     'implemented',
