@@ -25,6 +25,7 @@ import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
 import type { RouteSpec, RuleSpec } from '../../model/routes.js';
 import { readRoutes, readRules } from './routes.js';
+import { readVrf } from './vrf.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -534,6 +535,8 @@ class InstanceReader {
         rules.push(...readRules(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
       } else if (INSTANCE_NOTIFY_EXTRAS.has(child.keyword)) {
         readNotifyExtra(child, pending, diagnostics);
+      } else if (child.keyword === 'vrf') {
+        readVrf(child, this.name, this.raw.single.has('interface'), diagnostics);
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);

@@ -537,7 +537,12 @@ const VRRP_INSTANCE: readonly Row[] = [
     'the multicast group adverts are sent to and heard on (IPv4 multicast, IPv6 ffX2::)',
     '224.0.0.19',
   ],
-  ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
+  [
+    'vrf',
+    'implemented',
+    'ignored (warned), as keepalived 2.2.7 ignores it in an instance with an interface and refuses an instance without one ("Unknown interface!"): no 2.2.7 instance runs in a VRF',
+    'blue',
+  ],
   [
     'use_vmac_addr',
     'implemented',
