@@ -26,6 +26,8 @@ import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
 import type { RouteSpec, RuleSpec } from '../../model/routes.js';
 import { readRoutes, readRules } from './routes.js';
 import { readVrf } from './vrf.js';
+import { readUseIpvlan, settleIpvlan } from './ipvlan.js';
+import type { IpvlanInput } from '../../model/ipvlan-input.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -100,6 +102,7 @@ export function mapInstance(
   const { source, peers, faultNoPeer } = reader.readSourceAndPeers();
   const family = native ? 6 : (addresses.vips[0]?.family ?? source?.family);
   const election = reader.readElection(family, native);
+  const ipvlan = reader.readIpvlan(vrid, family ?? 4, peers.length > 0);
   const modes = reader.readModes(election.effectiveVersion, peers);
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
@@ -132,18 +135,17 @@ export function mapInstance(
     ...policy,
     ...wire,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
-    ...(useVmac !== undefined ? { useVmac } : {}),
-    ...reader.readHostSettings(useVmac, xmitBase),
+    ...(useVmac !== undefined ? { useVmac } : ipvlan !== undefined ? { useIpvlan: ipvlan } : {}),
+    ...reader.readHostSettings(useVmac ?? ipvlan?.name, xmitBase),
   };
-  const vipContext = { iface, vrid, family: family ?? 4, instanceVmac: useVmac !== undefined };
+  const vipContext = { iface, vrid, family: family ?? 4, instanceVmac: (useVmac ?? ipvlan) !== undefined };
   const onVmacs = addressVmacs(
     [...vips, ...excluded],
     { ...vipContext, vmacAddr: reader.readVmacAddr(), prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix },
     vmacNames,
     diagnostics,
   );
-  const extraGarp = reader.get('garp_extra_if');
-  const extra = extraGarp ? readExtraInterfaceAnnounce(extraGarp, 0, diagnostics) : undefined;
+  const extra = reader.readExtraGarp();
   return {
     router,
     routes,
@@ -210,6 +212,7 @@ const HANDLED = new Set([
   'promote_secondaries',
   'garp_extra_if',
   'native_ipv6',
+  'use_ipvlan',
 ]);
 
 interface InstanceAddresses {
@@ -287,7 +290,9 @@ class InstanceReader {
 
   readAddresses(iface: string | undefined, vrid: number | undefined, native?: NativeIpv6): InstanceAddresses {
     const { diagnostics, positions } = this;
-    const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
+    // With use_ipvlan keepalived makes only the ipvlan (readIpvlan warns): no VMAC name is taken.
+    const vmacStatement = this.raw.single.has('use_ipvlan') ? undefined : this.get('use_vmac', 'useVmac');
+    const asWritten = readUseVmac(vmacStatement, diagnostics);
     // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without
     // it); a name an earlier instance has gets a number (vrrp1.<vrid>, IPv6 vrrp6.<vrid>).
     const useVmac = settleVmacName(
@@ -420,6 +425,23 @@ class InstanceReader {
       if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
     }
     return preempt;
+  }
+
+  /** garp_extra_if as written (the mapper resolves its interfaces once every instance is read). */
+  readExtraGarp(): ExtraInterfaceAnnounce | undefined {
+    const statement = this.get('garp_extra_if');
+    return statement ? readExtraInterfaceAnnounce(statement, 0, this.diagnostics) : undefined;
+  }
+
+  /** use_ipvlan settled (ipvlan.ts): its name given or generated as a VMAC's. */
+  readIpvlan(vrid: number | undefined, family: 4 | 6, unicast: boolean): IpvlanInput | undefined {
+    const statement = this.get('use_ipvlan', 'useIpvlan');
+    const written = statement && readUseIpvlan(statement, this.diagnostics);
+    if (!written || vrid === undefined) return undefined;
+    const prefix = this.globals.vmacPrefix;
+    const useVmac = this.raw.single.get('use_vmac');
+    const context = { at: statement, vrid, family, unicast, useVmac, prefix };
+    return settleIpvlan(written, context, this.vmacNames, this.diagnostics);
   }
 
   /** use_vmac_addr: every address on another interface, or of the other family, on a VMAC there. */

@@ -557,8 +557,8 @@ const VRRP_INSTANCE: readonly Row[] = [
   ],
   [
     'use_ipvlan',
-    'not-yet',
-    'no ipvlan is made; the VIPs live on the interface (use use_vmac for a macvlan)',
+    'implemented',
+    'the instance runs on an l2 ipvlan made on its interface (named as a VMAC; bridge, private or vepa): adverts and VIPs there, its address added and the advert source; an IPv4 one needs the address; not with unicast peers (keepalived -t fails on both)',
     'ipvl51 192.0.2.9/24',
   ],
   [
