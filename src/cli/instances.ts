@@ -70,8 +70,20 @@ function homes(router: LinuxRouterInput, where: string, vmacName: string | undef
     where,
     { xmitBase: router.vmacXmitBase, name: vmacName },
   );
-  const vips = plan?.name ?? router.interface;
+  // An ipvlan (use_ipvlan) is where the router runs and its VIPs live, as a VMAC without vmac_xmit_base.
+  const vips = plan?.name ?? (router.useIpvlan !== undefined ? vmacName : undefined) ?? router.interface;
   return { vips, runs: plan?.xmitBase === true ? router.interface : vips };
+}
+
+/** Each router's VMAC or ipvlan name (an ipvlan is named as a VMAC is). */
+function vmacNamesOf(routers: readonly LinuxRouterInput[]): (string | undefined)[] {
+  return vmacNames(
+    routers.map((router) => ({
+      ...router,
+      ...(router.useIpvlan !== undefined ? { useVmac: router.useIpvlan?.name ?? true } : {}),
+      family: familyOf(router),
+    })),
+  );
 }
 
 /**
@@ -94,14 +106,20 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   const names = new Map<string, number>();
   const vrids = new Map<string, number>();
   const vipHomes: string[] = [];
-  const vmacs = vmacNames(input.routers.map((router) => ({ ...router, family: familyOf(router) })));
+  const vmacs = vmacNamesOf(input.routers);
   input.routers.forEach((router, index) => {
     const where = `routers[${index}]`;
     const first = names.get(router.name);
     if (first !== undefined)
       throw new ConfigError(`${where}.name`, `${JSON.stringify(router.name)} is also the name of routers[${first}]`);
     names.set(router.name, index);
-    const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, promoteSecondaries: _promote, ...rest } = router;
+    const {
+      useVmac: _useVmac,
+      useIpvlan: _useIpvlan,
+      vmacXmitBase: _vmacXmitBase,
+      promoteSecondaries: _promote,
+      ...rest
+    } = router;
     // The runtime reads a missing primaryAddress from the interface; any address of the family does here.
     const family = familyOf(router);
     const config = buildRouterConfig(

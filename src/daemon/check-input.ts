@@ -23,7 +23,16 @@ import { checkNetlinkBuffers } from '../model/netlink-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
 import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
-import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
+import {
+  checkVmacName,
+  checkVmacNames,
+  configOnVmac,
+  planVmac,
+  vmacNames,
+  withSourceAddress,
+  type VmacPlan,
+} from '../linux/vmac.js';
+import { checkIpvlan, type IpvlanSettings } from '../linux/ipvlan.js';
 import { hasCode } from '../errors.js';
 import { planAddressVmacs } from './address-vmacs.js';
 import { planRouterAdverts, type RouterAdvertPlan } from './router-adverts.js';
@@ -57,6 +66,7 @@ const ROUTER_FIELDS: Record<keyof LinuxRouterInput, true> = {
   downTimerAdverts: true,
   startupDelayMs: true,
   useVmac: true,
+  useIpvlan: true,
   vmacXmitBase: true,
   routerAdverts: true,
   receiveBufferBytes: true,
@@ -301,7 +311,8 @@ function addressPlacements(
 
 /** The interface a router with useVmac is configured on (its VMAC's parent), if any. */
 function vmacParent(router: LinuxRouterInput): string | undefined {
-  return router.useVmac === undefined || router.useVmac === false ? undefined : router.interface;
+  const vmac = router.useVmac !== undefined && router.useVmac !== false;
+  return vmac || router.useIpvlan !== undefined ? router.interface : undefined;
 }
 
 /** One router after the checks that need no network. */
@@ -354,7 +365,7 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const configs: VirtualRouterConfig[] = [];
   const vmacs: (VmacPlan | undefined)[] = [];
   // The family only picks the numbering of a taken name; a wrong one is refused just below.
-  const names = vmacNames(input.routers.map((router) => ({ ...router, family: familyHint(router) })));
+  const names = vmacNames(input.routers.map((router) => ({ ...withIpvlanName(router), family: familyHint(router) })));
   const addressVmacs = planAddressVmacs(input.routers, input.vips ?? [], names, familyHint);
   const routers = input.routers.map((router, index): CheckedRouter => {
     const where = `routers[${index}]`;
@@ -371,7 +382,10 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
       { ...routerInput, addressInterfaces, primaryAddress: placeholderPrimary(router, where) },
       where,
     );
-    const vmac = planVmac(useVmac, config, where, { xmitBase: vmacXmitBase, name: names[index] });
+    const ipvlan = checkIpvlan(router.useIpvlan, config, where, useVmac);
+    const vmac = ipvlan
+      ? ipvlanPlan(config, names[index]!, ipvlan, where)
+      : planVmac(useVmac, config, where, { xmitBase: vmacXmitBase, name: names[index] });
     vmacs.push(vmac);
     const placed = configOnVmac(config, vmac);
     configs.push(placed);
@@ -383,6 +397,20 @@ export function checkInput(input: LinuxEngineInput): CheckedInput {
   const vips = addressVmacs.vips.map((vip) => onVmac(vip, configs, vmacs));
   checkRouterSet(configs, vips);
   return { routers, vips, announceSpacing: input.announceSpacing };
+}
+
+/** For naming: an ipvlan is named as a VMAC is (vmacNames), its own name as useVmac's. */
+function withIpvlanName(router: LinuxRouterInput): LinuxRouterInput {
+  const { useIpvlan } = router;
+  if (useIpvlan === undefined || typeof useIpvlan !== 'object' || useIpvlan === null) return router;
+  return { ...router, useVmac: typeof useIpvlan.name === 'string' ? useIpvlan.name : true };
+}
+
+/** The ipvlan of a router with useIpvlan, as a VmacPlan (the VMAC path creates, reopens and removes it). */
+function ipvlanPlan(config: VirtualRouterConfig, name: string, ipvlan: IpvlanSettings, where: string): VmacPlan {
+  checkVmacName(name, config.interface, `${where}.useIpvlan.name`);
+  const { name: router, vrid, family, interface: parent } = config;
+  return { router, vrid, family, parent, name, mac: '', ipvlan };
 }
 
 /** Every VMAC a router needs: its own, then those of its addresses. */
@@ -402,9 +430,10 @@ export interface ResolvedRouter extends CheckedRouter {
 /** A router without the fields only the Linux runtime reads (the core's buildRouterConfig refuses them). */
 function coreFields(
   router: LinuxRouterInput,
-): Omit<LinuxRouterInput, 'useVmac' | 'vmacXmitBase' | 'routerAdverts' | 'promoteSecondaries'> {
+): Omit<LinuxRouterInput, 'useVmac' | 'useIpvlan' | 'vmacXmitBase' | 'routerAdverts' | 'promoteSecondaries'> {
   const {
     useVmac: _useVmac,
+    useIpvlan: _useIpvlan,
     vmacXmitBase: _vmacXmitBase,
     routerAdverts: _routerAdverts,
     promoteSecondaries: _promote,
@@ -417,8 +446,11 @@ function coreFields(
 export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClient): Promise<ResolvedRouter> {
   const { input, where, vmac } = router;
   const routerInput = coreFields(input);
+  // keepalived: the ipvlan's address is the advert source unless the instance has one of its own.
   const primaryAddress =
-    input.primaryAddress ?? (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
+    input.primaryAddress ??
+    vmac?.ipvlan?.address ??
+    (await resolvePrimaryAddress(client, input, where, router.vipsOnInterface));
   // One peer list for every node (OpenShift writes it so; keepalived runs it): the address we just read
   // from the interface is ourselves, not a peer. A primaryAddress given explicitly and also listed as a
   // peer is still refused by buildRouterConfig: that is a mistake in the file, not a shared list.
@@ -449,7 +481,7 @@ export async function resolveRouter(router: CheckedRouter, client: RtNetlinkClie
     // An IPv6 VMAC carries the advert source: adverts leave from the virtual MAC with that address.
     vmac: withSourceAddress(vmac, config.primaryAddress),
     config: configOnVmac(config, vmac),
-    resolved: input.primaryAddress === undefined,
+    resolved: input.primaryAddress === undefined && vmac?.ipvlan?.address === undefined,
     ...(ownPeer !== undefined ? { ownPeerDropped: ownPeer } : {}),
   };
 }

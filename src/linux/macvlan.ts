@@ -1,8 +1,11 @@
-// Creating, inspecting and deleting macvlan links over rtnetlink, for VRRP virtual MACs (vmac.ts).
+// Creating, inspecting and deleting macvlan and ipvlan links over rtnetlink, for VRRP virtual MACs
+// and keepalived's use_ipvlan (vmac.ts).
 //
-// netlink.ts (RtNetlinkClient) only reads links; this adds the three link writes a VMAC needs:
-// RTM_NEWLINK with IFLA_LINK, IFLA_ADDRESS and IFLA_LINKINFO {IFLA_INFO_KIND "macvlan",
-// IFLA_INFO_DATA {IFLA_MACVLAN_MODE}}, RTM_NEWLINK setting IFF_UP, and RTM_DELLINK.
+// netlink.ts (RtNetlinkClient) only reads links; this adds the link writes a VMAC needs: RTM_NEWLINK
+// with IFLA_LINK, IFLA_ADDRESS and IFLA_LINKINFO {IFLA_INFO_KIND "macvlan", IFLA_INFO_DATA
+// {IFLA_MACVLAN_MODE}} (an ipvlan: IFLA_LINK, IFLA_IFNAME and IFLA_LINKINFO {"ipvlan", {u16
+// IFLA_IPVLAN_MODE l2, u16 IFLA_IPVLAN_FLAGS}}, the request `ip link add link P name N type ipvlan
+// mode l2 MODE` sends), RTM_NEWLINK setting IFF_UP, and RTM_DELLINK.
 
 import { NetlinkError, toInterfaceInfo, type InterfaceInfo } from './netlink.js';
 import {
@@ -16,6 +19,8 @@ import {
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
+  IFLA_IPVLAN_FLAGS,
+  IFLA_IPVLAN_MODE,
   IFLA_LINK,
   IFLA_LINKINFO,
   IFLA_MACVLAN_MODE,
@@ -26,11 +31,13 @@ import {
   RTM_GETLINK,
   RTM_NEWLINK,
   stringAttribute,
+  u16Attribute,
   u32Attribute,
   type LinkMessage,
 } from './rtnetlink-codec.js';
 import { RtnlRequester } from './rtnetlink-requests.js';
 import { hasCode } from '../errors.js';
+import type { IpvlanMode } from '../model/ipvlan-input.js';
 
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
 
@@ -50,6 +57,34 @@ export interface MacvlanSpec {
   /** Colon-separated hex. */
   readonly mac: string;
   readonly mode: MacvlanMode;
+}
+
+export interface IpvlanSpec {
+  readonly name: string;
+  readonly parentIndex: number;
+  readonly mode: IpvlanMode;
+}
+
+/** IPVLAN_F_PRIVATE and IPVLAN_F_VEPA (linux/if_link.h); bridge is 0. */
+const IPVLAN_FLAGS: Readonly<Record<IpvlanMode, number>> = { bridge: 0, private: 1, vepa: 2 };
+/** IPVLAN_MODE_L2: the only mode keepalived makes (frames, ARP and multicast reach the ipvlan). */
+const IPVLAN_MODE_L2 = 0;
+
+/** RTM_NEWLINK's body for an l2 ipvlan, attribute for attribute as iproute2 writes it. */
+export function ipvlanRequestBody(spec: IpvlanSpec): Buffer {
+  const data = Buffer.concat([
+    u16Attribute(IFLA_IPVLAN_MODE, IPVLAN_MODE_L2),
+    u16Attribute(IFLA_IPVLAN_FLAGS, IPVLAN_FLAGS[spec.mode]),
+  ]);
+  const linkinfo = attribute(
+    IFLA_LINKINFO,
+    Buffer.concat([attribute(IFLA_INFO_KIND, Buffer.from('ipvlan')), attribute(IFLA_INFO_DATA, data)]),
+  );
+  return encodeLinkBody({}, [
+    u32Attribute(IFLA_LINK, spec.parentIndex),
+    stringAttribute(IFLA_IFNAME, spec.name),
+    linkinfo,
+  ]);
 }
 
 export function macBytes(mac: string): Buffer {
@@ -128,6 +163,11 @@ export class MacvlanClient {
       linkinfo,
     ]);
     await this.requests.request('RTM_NEWLINK', RTM_NEWLINK, body, NLM_F_CREATE | NLM_F_EXCL);
+  }
+
+  /** Creates the l2 ipvlan, administratively down; EEXIST if the name is taken. */
+  async createIpvlan(spec: IpvlanSpec): Promise<void> {
+    await this.requests.request('RTM_NEWLINK', RTM_NEWLINK, ipvlanRequestBody(spec), NLM_F_CREATE | NLM_F_EXCL);
   }
 
   async setUp(ifindex: number, up: boolean): Promise<void> {

@@ -43,6 +43,9 @@ export const IFLA_LINKINFO = 18;
 export const IFLA_INFO_KIND = 1;
 export const IFLA_INFO_DATA = 2;
 export const IFLA_MACVLAN_MODE = 1;
+/** IFLA_INFO_DATA of an ipvlan (linux/if_link.h): u16 mode (IPVLAN_MODE_L2 = 0) and u16 flags. */
+export const IFLA_IPVLAN_MODE = 1;
+export const IFLA_IPVLAN_FLAGS = 2;
 
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
@@ -128,6 +131,12 @@ export function u32Attribute(type: number, value: number): Buffer {
 /** A NUL-terminated string attribute (IFLA_IFNAME, IFA_LABEL, IFLA_INFO_KIND). */
 export function stringAttribute(type: number, value: string): Buffer {
   return attribute(type, Buffer.from(`${value}\0`, 'utf8'));
+}
+
+export function u16Attribute(type: number, value: number): Buffer {
+  const data = Buffer.alloc(2);
+  data.writeUInt16LE(value, 0);
+  return attribute(type, data);
 }
 
 /** Attributes by type (the first of each type), from `offset` to the end of `bytes`. */

@@ -37,7 +37,8 @@ import { ConfigError } from '../model/config-error.js';
 import { generatedVmacName } from '../model/vmac-name.js';
 import type { IpFamily } from '../wire/types.js';
 import type { RuntimeLogger } from '../model/logger.js';
-import type { MacvlanClient } from './macvlan.js';
+import type { IpvlanSettings } from './ipvlan.js';
+import type { LinkDetails, MacvlanClient } from './macvlan.js';
 import { MAX_INTERFACE_NAME_LENGTH, type RtNetlinkClient } from './netlink.js';
 import { codedError, errorCode, type CodedError } from '../errors.js';
 
@@ -59,6 +60,8 @@ export interface VmacPlan {
   readonly addressesOnly?: boolean;
   /** IPv6: the router's advert source, put on the VMAC (set once the router's address is resolved). */
   readonly sourceAddress?: string;
+  /** keepalived's use_ipvlan: an l2 ipvlan, not a macvlan; `mac` is then empty (it has its parent's). */
+  readonly ipvlan?: IpvlanSettings;
 }
 
 /** RFC 5798 7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6. */
@@ -120,6 +123,20 @@ export function planVmac(
     );
   }
   const name = useVmac === true ? (options.name ?? defaultVmacName(router.vrid)) : useVmac;
+  checkVmacName(name, router.interface, field);
+  return {
+    router: router.name,
+    vrid: router.vrid,
+    family: router.family,
+    parent: router.interface,
+    name,
+    mac: virtualMac(router.vrid, router.family),
+    ...(xmitBase === true ? { xmitBase: true } : {}),
+  };
+}
+
+/** A VMAC's (or ipvlan's) name as the kernel takes it, and not its parent's; ConfigError naming `field`. */
+export function checkVmacName(name: string, parent: string, field: string): void {
   if (
     name.length === 0 ||
     name.length > MAX_INTERFACE_NAME_LENGTH ||
@@ -132,17 +149,7 @@ export function planVmac(
       `${JSON.stringify(name)} is not a valid interface name (1 to ${MAX_INTERFACE_NAME_LENGTH} characters, no space, '/' or ':')`,
     );
   }
-  if (name === router.interface)
-    throw new ConfigError(field, `the VMAC cannot have the name of its parent ${router.interface}`);
-  return {
-    router: router.name,
-    vrid: router.vrid,
-    family: router.family,
-    parent: router.interface,
-    name,
-    mac: virtualMac(router.vrid, router.family),
-    ...(xmitBase === true ? { xmitBase: true } : {}),
-  };
+  if (name === parent) throw new ConfigError(field, `the VMAC cannot have the name of its parent ${parent}`);
 }
 
 /** Two routers may not share a VMAC name. */
@@ -218,6 +225,12 @@ const VMAC_SOURCE_PREFIX_LENGTH = 64;
 
 const VMAC_UP_WAIT_MS = 1000;
 
+/** The link is the one the plan makes: a macvlan with its MAC, or an ipvlan on its parent. */
+function isOurs(link: LinkDetails, plan: VmacPlan, parentIndex: number | undefined): boolean {
+  if (plan.ipvlan) return link.kind === 'ipvlan' && link.parentIndex === parentIndex;
+  return link.kind === 'macvlan' && link.mac === plan.mac;
+}
+
 /** The message starts with the code, as Node's own errors do, so a one-line report shows it. */
 function vmacError(code: string, message: string): CodedError {
   return codedError(code, `${code}: ${message}`);
@@ -254,38 +267,27 @@ export class VmacManager {
         `${plan.router}: interface ${plan.parent} does not exist, so VMAC ${plan.name} cannot be created on it`,
       );
     }
-    const existing = await this.client.find(plan.name);
-    if (existing) {
-      if (existing.kind !== 'macvlan' || existing.mac !== plan.mac) {
-        const what =
-          existing.kind === 'macvlan'
-            ? `a macvlan with MAC ${existing.mac ?? 'none'}`
-            : `a ${existing.kind ?? 'physical'} interface`;
-        throw vmacError(
-          'EEXIST',
-          `${plan.router}: ${plan.name} already exists as ${what}, not the VMAC ${plan.mac}; not touching it (remove it or choose another useVmac name)`,
-        );
-      }
-      await this.client.delete(existing.ifindex);
-      this.logger.warn(
-        { event: 'leftoverVmacRemoved', router: plan.router, interface: plan.name, mac: plan.mac },
-        `removed VMAC ${plan.name} left by an earlier run that did not stop cleanly`,
-      );
-    }
+    await this.removeLeftover(plan, parent.ifindex);
+    const what = plan.ipvlan ? `ipvlan ${plan.name} (l2 ${plan.ipvlan.mode})` : `VMAC ${plan.name} (${plan.mac})`;
     try {
-      await this.client.create({ name: plan.name, parentIndex: parent.ifindex, mac: plan.mac, mode: 'private' });
+      if (plan.ipvlan)
+        await this.client.createIpvlan({ name: plan.name, parentIndex: parent.ifindex, mode: plan.ipvlan.mode });
+      else await this.client.create({ name: plan.name, parentIndex: parent.ifindex, mac: plan.mac, mode: 'private' });
     } catch (error) {
-      // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions).
+      // The kernel refuses a second macvlan with the same MAC on one parent (EADDRINUSE in some versions);
+      // a kernel without ipvlan answers EOPNOTSUPP ("Unknown device type"), as it does to iproute2.
       throw vmacError(
         errorCode(error) ?? 'EIO',
-        `${plan.router}: creating VMAC ${plan.name} (${plan.mac}) on ${plan.parent} failed: ${(error as Error).message}`,
+        `${plan.router}: creating ${what} on ${plan.parent} failed: ${(error as Error).message}`,
       );
     }
     this.created.add(plan.name);
     const vmac = await this.client.find(plan.name);
-    if (!vmac) throw vmacError('ENODEV', `${plan.router}: VMAC ${plan.name} vanished right after it was created`);
+    if (!vmac) throw vmacError('ENODEV', `${plan.router}: ${what} vanished right after it was created`);
     // Before it goes up: IPv6 would otherwise start DAD on a link-local address at once.
-    if (plan.family === 6) {
+    if (plan.ipvlan) {
+      await this.configureIpvlan(plan, plan.ipvlan, vmac.ifindex);
+    } else if (plan.family === 6) {
       await this.configureIpv6(plan, vmac.ifindex);
     } else {
       writeSysctl('ipv6', plan.name, 'disable_ipv6', '1');
@@ -296,17 +298,60 @@ export class VmacManager {
     await this.client.setUp(vmac.ifindex, true);
     await this.waitRunning(plan.name, parent.running);
     this.logger.info(
-      { event: 'vmacCreated', router: plan.router, interface: plan.name, parent: plan.parent, mac: plan.mac },
-      `${plan.router}: VMAC ${plan.name} (${plan.mac}, macvlan private) created on ${plan.parent}`,
+      {
+        event: 'vmacCreated',
+        router: plan.router,
+        interface: plan.name,
+        parent: plan.parent,
+        ...(plan.ipvlan ? { kind: 'ipvlan', mode: plan.ipvlan.mode } : { mac: plan.mac }),
+      },
+      plan.ipvlan
+        ? `${plan.router}: ${what} created on ${plan.parent}`
+        : `${plan.router}: VMAC ${plan.name} (${plan.mac}, macvlan private) created on ${plan.parent}`,
     );
+  }
+
+  /** One of ours left by a killed run (same name, kind and MAC or parent) is removed; any other is refused. */
+  private async removeLeftover(plan: VmacPlan, parentIndex: number): Promise<void> {
+    const existing = await this.client.find(plan.name);
+    if (!existing) return;
+    if (!isOurs(existing, plan, parentIndex)) {
+      const what =
+        existing.kind === 'macvlan'
+          ? `a macvlan with MAC ${existing.mac ?? 'none'}`
+          : `a ${existing.kind ?? 'physical'} interface${existing.kind === 'ipvlan' ? ' on another parent' : ''}`;
+      const ours = plan.ipvlan ? `the ipvlan on ${plan.parent}` : `the VMAC ${plan.mac}`;
+      throw vmacError(
+        'EEXIST',
+        `${plan.router}: ${plan.name} already exists as ${what}, not ${ours}; not touching it (remove it or choose another ${plan.ipvlan ? 'use_ipvlan' : 'useVmac'} name)`,
+      );
+    }
+    await this.client.delete(existing.ifindex);
+    this.logger.warn(
+      { event: 'leftoverVmacRemoved', router: plan.router, interface: plan.name, mac: plan.mac },
+      `removed ${plan.ipvlan ? 'ipvlan' : 'VMAC'} ${plan.name} left by an earlier run that did not stop cleanly`,
+    );
+  }
+
+  /** IPv6 off on an IPv4 ipvlan (unless it carries IPv6 addresses), its address on it. */
+  private async configureIpvlan(plan: VmacPlan, ipvlan: IpvlanSettings, ifindex: number): Promise<void> {
+    writeSysctl('ipv6', plan.name, 'disable_ipv6', ipvlan.ipv6 ? '0' : '1');
+    if (ipvlan.address === undefined) return;
+    await this.addresses.addAddress({
+      ifindex,
+      family: plan.family,
+      address: ipvlan.address,
+      prefixLength: ipvlan.prefixLength ?? (plan.family === 4 ? 32 : 128),
+      noDad: plan.family === 6,
+    });
   }
 
   /** Removes a VMAC this manager created; a parent's settings are restored after its last VMAC. */
   async remove(plan: VmacPlan): Promise<void> {
     if (!this.created.delete(plan.name)) return;
     const vmac = await this.client.find(plan.name);
-    // Only the interface we made: same name *and* our MAC.
-    if (vmac && vmac.kind === 'macvlan' && vmac.mac === plan.mac) await this.client.delete(vmac.ifindex);
+    // Only the interface we made: same name *and* our MAC (an ipvlan: same kind and parent).
+    if (vmac && isOurs(vmac, plan, plan.ipvlan ? vmac.parentIndex : undefined)) await this.client.delete(vmac.ifindex);
     if (plan.family === 4) this.releaseParent(plan.parent);
     this.logger.info(
       { event: 'vmacRemoved', router: plan.router, interface: plan.name },

@@ -2,6 +2,7 @@
 // the process's scheduling. Plain data, produced by every reader (JSON, keepalived.conf, OPENSHIFT_HA_*)
 // and checked by the daemon (src/daemon/check-input.ts `checkInput`) before anything runs.
 
+import type { IpvlanInput } from './ipvlan-input.js';
 import type { RuntimeLogger } from './logger.js';
 import type { RouterConfigInput } from './router-config.js';
 import type { RouterAdvertsInput } from './router-adverts.js';
@@ -41,6 +42,13 @@ export type LinuxRouterInput = Omit<RouterConfigInput, 'primaryAddress' | 'addre
    * `vrrp6.<vrid>` first), as keepalived 2.2.7 does.
    */
   readonly useVmac?: boolean | string;
+  /**
+   * keepalived's use_ipvlan: the router runs on an l2 ipvlan made on `interface` (named as useVmac's
+   * VMAC unless `name` is given; mode `bridge` (default), `private` or `vepa`), its `address`
+   * (`ADDR[/LEN]`, required for IPv4) put on it and used as the advert source unless primaryAddress is
+   * set. Not with useVmac nor unicastPeers. See src/linux/ipvlan.ts.
+   */
+  readonly useIpvlan?: IpvlanInput;
   /**
    * keepalived's vmac_xmit_base, with useVmac only: adverts are sent and received on `interface` (its
    * MAC, its address) while the VIPs live on the VMAC. Required with unicastPeers, whose adverts come

@@ -17,6 +17,11 @@ function instance(name: string, vrid: number, extra = ''): string {
   return `vrrp_instance ${name} {\ninterface eth0\nvirtual_router_id ${vrid}\nvirtual_ipaddress {\n192.0.2.${vrid}\n}\n${extra}}\n`;
 }
 
+/** native_ipv6 after an IPv4 VIP is refused by keepalived: its file is an IPv6 instance with it first. */
+function nativeIpv6Instance(row: KeywordRow): string {
+  return `vrrp_instance VI_1 {\ninterface eth0\n${line(row)}virtual_router_id 51\nvirtual_ipaddress {\nfe80::51\n2001:db8::51/64\n}\n}\n`;
+}
+
 function line(row: KeywordRow): string {
   return `${row.keyword}${row.sample === '' ? '' : ` ${row.sample}`}\n`;
 }
@@ -30,6 +35,7 @@ export function keywordFile(row: KeywordRow): string {
     case 'global_defs':
       return `${globals(line(row))}${instance('VI_1', 51)}`;
     case 'vrrp_instance':
+      if (row.keyword === 'native_ipv6') return `${globals()}${nativeIpv6Instance(row)}`;
       return `${globals()}${TRACKED}\n${row.keyword === 'track_bfd' ? 'bfd_instance B1 {\nneighbor_ip 192.0.2.2\n}\n' : ''}${instance('VI_1', 51, line(row))}`;
     case 'authentication':
       return `${globals()}${instance('VI_1', 51, `authentication {\nauth_type PASS\nauth_pass 1111\n${line(row)}}\n`)}`;

@@ -10,6 +10,7 @@ import { resolveAdvertPolicy, type InstanceAdvertPolicy } from './advert-policy.
 import { reportUnmapped } from './keywords.js';
 import { readExtraInterfaceAnnounce, type ExtraInterfaceAnnounce } from './garp.js';
 import type { Statement } from './parser.js';
+import { readNativeIpv6, versionWithNativeIpv6, type NativeIpv6 } from './native-ipv6.js';
 import { readKernelRxBufSize } from './receive-buffers.js';
 import {
   emptyPendingFeatures,
@@ -24,6 +25,10 @@ import { addressVmacs, settleVmacName, settleXmitBase } from './vmac.js';
 import { readWireKeywords, WIRE_KEYWORDS } from './wire-keywords.js';
 import type { RouteSpec, RuleSpec } from '../../model/routes.js';
 import { readRoutes, readRules } from './routes.js';
+import { readVrf } from './vrf.js';
+import { readAdvertInterval, readAuthentication, readState, readUseVmac } from './instance-values.js';
+import { readUseIpvlan, settleIpvlan } from './ipvlan.js';
+import type { IpvlanInput } from '../../model/ipvlan-input.js';
 import { MAX_INTERFACE_NAME, noArgs, readAddress, readFlag, readInteger, readSeconds, singleArg } from './values.js';
 
 /** What an instance tracks and runs on state changes (run by src/health, see health-plan.ts). */
@@ -93,10 +98,12 @@ export function mapInstance(
   const reader = new InstanceReader(name, statement, globals, diagnostics, vmacNames);
   const iface = reader.readInterface();
   const vrid = reader.readVrid();
-  const addresses = reader.readAddresses(iface, vrid);
+  const native = readNativeIpv6(statement.block, diagnostics);
+  const addresses = reader.readAddresses(iface, vrid, native);
   const { source, peers, faultNoPeer } = reader.readSourceAndPeers();
-  const family = addresses.vips[0]?.family ?? source?.family;
-  const election = reader.readElection(family);
+  const family = native ? 6 : (addresses.vips[0]?.family ?? source?.family);
+  const election = reader.readElection(family, native);
+  const ipvlan = reader.readIpvlan(vrid, family ?? 4, peers.length > 0);
   const modes = reader.readModes(election.effectiveVersion, peers);
   const xmitBase = reader.readXmitBase(addresses.useVmac !== undefined, peers.length > 0, modes.strict);
   const { announce, pending, advertPolicy, routes, rules } = reader.readOthers(statement.block, tracked);
@@ -129,18 +136,17 @@ export function mapInstance(
     ...policy,
     ...wire,
     ...(globals.startupDelayMs ? { startupDelayMs: globals.startupDelayMs } : {}),
-    ...(useVmac !== undefined ? { useVmac } : {}),
-    ...reader.readHostSettings(useVmac, xmitBase),
+    ...(useVmac !== undefined ? { useVmac } : ipvlan !== undefined ? { useIpvlan: ipvlan } : {}),
+    ...reader.readHostSettings(useVmac ?? ipvlan?.name, xmitBase),
   };
-  const vipContext = { iface, vrid, family: family ?? 4, instanceVmac: useVmac !== undefined };
+  const vipContext = { iface, vrid, family: family ?? 4, instanceVmac: (useVmac ?? ipvlan) !== undefined };
   const onVmacs = addressVmacs(
     [...vips, ...excluded],
     { ...vipContext, vmacAddr: reader.readVmacAddr(), prefix: globals.vmacAddrPrefix ?? globals.vmacPrefix },
     vmacNames,
     diagnostics,
   );
-  const extraGarp = reader.get('garp_extra_if');
-  const extra = extraGarp ? readExtraInterfaceAnnounce(extraGarp, 0, diagnostics) : undefined;
+  const extra = reader.readExtraGarp();
   return {
     router,
     routes,
@@ -206,6 +212,8 @@ const HANDLED = new Set([
   'kernel_rx_buf_size',
   'promote_secondaries',
   'garp_extra_if',
+  'native_ipv6',
+  'use_ipvlan',
 ]);
 
 interface InstanceAddresses {
@@ -281,9 +289,11 @@ class InstanceReader {
     return vridStatement ? readInteger(vridStatement, 1, 255, this.diagnostics) : undefined;
   }
 
-  readAddresses(iface: string | undefined, vrid: number | undefined): InstanceAddresses {
+  readAddresses(iface: string | undefined, vrid: number | undefined, native?: NativeIpv6): InstanceAddresses {
     const { diagnostics, positions } = this;
-    const asWritten = readUseVmac(this.get('use_vmac', 'useVmac'), diagnostics);
+    // With use_ipvlan keepalived makes only the ipvlan (readIpvlan warns): no VMAC name is taken.
+    const vmacStatement = this.raw.single.has('use_ipvlan') ? undefined : this.get('use_vmac', 'useVmac');
+    const asWritten = readUseVmac(vmacStatement, diagnostics);
     // vmac_prefix names a generated VMAC `<prefix>.<vrid>`, as keepalived 2.2.7 does (vrrp.<vrid> without
     // it); a name an earlier instance has gets a number (vrrp1.<vrid>, IPv6 vrrp6.<vrid>).
     const useVmac = settleVmacName(
@@ -301,11 +311,13 @@ class InstanceReader {
     const listed = readList({ keyword: 'virtual_ipaddress', field: 'virtualAddresses' });
     // keepalived 2.2.7 drops a VIP of the other family ("address family must match VRRP instance") and
     // `keepalived -t` fails on it: an error here too, pointing at the list that takes it.
+    const family = native ? 6 : listed[0]?.family;
+    const why = native ? `native_ipv6 (line ${native.at.line}) made the instance IPv6` : "the instance's first VIP is";
     const vips = listed.filter((vip, index) => {
-      if (vip.family === listed[0]!.family) return true;
+      if (vip.family === family) return true;
       diagnostics.error(
         positions.get(`virtualAddresses[${index}]`)!,
-        `${vip.address} is IPv${vip.family}, the instance's first VIP is IPv${listed[0]!.family}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
+        `${vip.address} is IPv${vip.family}, ${native ? why : `${why} IPv${family}`}: every virtual_ipaddress must be of one family (put it in virtual_ipaddress_excluded)`,
       );
       return false;
     });
@@ -351,12 +363,17 @@ class InstanceReader {
     return { source, peers, faultNoPeer };
   }
 
-  readElection(family: 4 | 6 | undefined): InstanceElection {
+  readElection(family: 4 | 6 | undefined, native?: NativeIpv6): InstanceElection {
     const { diagnostics } = this;
     const versionStatement = this.get('version', 'version');
-    const version = versionStatement
+    const written = versionStatement
       ? (readInteger(versionStatement, 2, 3, diagnostics) as 2 | 3 | undefined)
-      : this.globals.version;
+      : undefined;
+    // keepalived 2.2.7 vrrp_complete_instance: an IPv6 instance without a version of its own is VRRPv3
+    // whatever vrrp_version says; native_ipv6 sets 3 where it is read (native-ipv6.ts).
+    const version = native
+      ? versionWithNativeIpv6(native, this.statement.block ?? [], written, diagnostics)
+      : (written ?? (family === 6 ? undefined : this.globals.version));
     const effectiveVersion: 2 | 3 = version ?? (family === 6 ? 3 : 2);
     const advertIntervalCs = readAdvertInterval(
       this.get('advert_int', 'advertIntervalCs'),
@@ -409,6 +426,23 @@ class InstanceReader {
       if (nopreempt) diagnostics.error(preemptKeyword, 'preempt and nopreempt contradict each other');
     }
     return preempt;
+  }
+
+  /** garp_extra_if as written (the mapper resolves its interfaces once every instance is read). */
+  readExtraGarp(): ExtraInterfaceAnnounce | undefined {
+    const statement = this.get('garp_extra_if');
+    return statement ? readExtraInterfaceAnnounce(statement, 0, this.diagnostics) : undefined;
+  }
+
+  /** use_ipvlan settled (ipvlan.ts): its name given or generated as a VMAC's. */
+  readIpvlan(vrid: number | undefined, family: 4 | 6, unicast: boolean): IpvlanInput | undefined {
+    const statement = this.get('use_ipvlan', 'useIpvlan');
+    const written = statement && readUseIpvlan(statement, this.diagnostics);
+    if (!written || vrid === undefined) return undefined;
+    const prefix = this.globals.vmacPrefix;
+    const useVmac = this.raw.single.get('use_vmac');
+    const context = { at: statement, vrid, family, unicast, useVmac, prefix };
+    return settleIpvlan(written, context, this.vmacNames, this.diagnostics);
   }
 
   /** use_vmac_addr: every address on another interface, or of the other family, on a VMAC there. */
@@ -524,6 +558,8 @@ class InstanceReader {
         rules.push(...readRules(child, context(child.keyword), diagnostics).map((entry) => entry.spec));
       } else if (INSTANCE_NOTIFY_EXTRAS.has(child.keyword)) {
         readNotifyExtra(child, pending, diagnostics);
+      } else if (child.keyword === 'vrf') {
+        readVrf(child, this.name, this.raw.single.has('interface'), diagnostics);
       } else if (child.keyword === 'check_unicast_src') {
         // What vrrp-engine always does (see the unicast_peer warning in readModes).
         noArgs(child, diagnostics);
@@ -572,88 +608,4 @@ function renumberPositions(
   const old = listed.map((_, index) => positions.get(`${field}[${index}]`)!);
   listed.forEach((_, index) => positions.delete(`${field}[${index}]`));
   kept.forEach((vip, index) => positions.set(`${field}[${index}]`, old[listed.indexOf(vip)]!));
-}
-
-function readUseVmac(statement: Statement | undefined, diagnostics: DiagnosticList): boolean | string | undefined {
-  if (!statement) return undefined;
-  if (statement.args.length === 0) return true;
-  const word = singleArg(statement, diagnostics);
-  if (!word) return undefined;
-  if (word.text.length > MAX_INTERFACE_NAME) {
-    diagnostics.error(word, `use_vmac name "${word.text}" is longer than ${MAX_INTERFACE_NAME} characters`);
-    return undefined;
-  }
-  return word.text;
-}
-
-function readState(statement: Statement, diagnostics: DiagnosticList): 'Master' | 'Backup' | undefined {
-  const word = singleArg(statement, diagnostics);
-  if (!word) return undefined;
-  if (word.text === 'MASTER') return 'Master';
-  if (word.text === 'BACKUP') return 'Backup';
-  diagnostics.error(word, `state must be MASTER or BACKUP, got "${word.text}"`);
-  return undefined;
-}
-
-function readAdvertInterval(
-  statement: Statement | undefined,
-  version: 2 | 3,
-  diagnostics: DiagnosticList,
-): number | undefined {
-  if (!statement) return undefined;
-  if (version === 2) {
-    const seconds = readSeconds(statement, 0.01, 255, diagnostics);
-    if (seconds === undefined) return undefined;
-    if (!Number.isInteger(seconds)) {
-      diagnostics.error(
-        statement,
-        `advert_int ${seconds}: VRRPv2 advertises whole seconds (keepalived rounds it and reports an error); use "version 3" for fractions`,
-      );
-      return undefined;
-    }
-    return seconds * 100;
-  }
-  const seconds = readSeconds(statement, 0.01, 40.95, diagnostics);
-  if (seconds === undefined) return undefined;
-  const cs = Math.round(seconds * 100);
-  if (Math.abs(cs - seconds * 100) > 1e-6) {
-    diagnostics.warning(statement, `advert_int ${seconds}: VRRPv3 carries centiseconds; ${cs / 100} s is used`);
-  }
-  return cs;
-}
-
-function readAuthentication(block: Statement, diagnostics: DiagnosticList): AuthConfig | undefined {
-  let type: string | undefined;
-  let password: string | undefined;
-  let passAt: SourcePosition | undefined;
-  for (const child of block.block ?? []) {
-    if (child.keyword === 'auth_type') {
-      const word = singleArg(child, diagnostics);
-      if (word?.text === 'PASS') type = 'PASS';
-      else if (word?.text === 'AH')
-        diagnostics.error(
-          word,
-          "auth_type AH is not supported: IPsec AH was removed from VRRP by RFC 3768 (keepalived's AH is not interoperable)",
-        );
-      else if (word) diagnostics.error(word, `auth_type must be PASS or AH, got "${word.text}"`);
-    } else if (child.keyword === 'auth_pass') {
-      const word = singleArg(child, diagnostics);
-      if (word) {
-        password = word.text;
-        passAt = child;
-        if (Buffer.byteLength(password) > 8) {
-          diagnostics.warning(child, 'auth_pass is longer than 8 bytes: only the first 8 are used, as in keepalived');
-          password = Buffer.from(password).subarray(0, 8).toString();
-        }
-      }
-    } else {
-      reportUnmapped('authentication', child, diagnostics);
-    }
-  }
-  if (type !== 'PASS') return undefined;
-  if (password === undefined || password === '') {
-    diagnostics.error(passAt ?? block, 'auth_type PASS needs an auth_pass');
-    return undefined;
-  }
-  return { type: 'pass', password };
 }

@@ -575,7 +575,12 @@ const VRRP_INSTANCE: readonly Row[] = [
     'the multicast group adverts are sent to and heard on (IPv4 multicast, IPv6 ffX2::)',
     '224.0.0.19',
   ],
-  ['vrf', 'not-yet', "the instance's sockets are not bound to a VRF", 'blue'],
+  [
+    'vrf',
+    'implemented',
+    'ignored (warned), as keepalived 2.2.7 ignores it in an instance with an interface and refuses an instance without one ("Unknown interface!"): no 2.2.7 instance runs in a VRF',
+    'blue',
+  ],
   [
     'use_vmac_addr',
     'implemented',
@@ -590,11 +595,15 @@ const VRRP_INSTANCE: readonly Row[] = [
   ],
   [
     'use_ipvlan',
-    'not-yet',
-    'no ipvlan is made; the VIPs live on the interface (use use_vmac for a macvlan)',
+    'implemented',
+    'the instance runs on an l2 ipvlan made on its interface (named as a VMAC; bridge, private or vepa): adverts and VIPs there, its address added and the advert source; an IPv4 one needs the address; not with unicast peers (keepalived -t fails on both)',
     'ipvl51 192.0.2.9/24',
   ],
-  ['native_ipv6', 'not-yet', 'the family is taken from the addresses'],
+  [
+    'native_ipv6',
+    'implemented',
+    'the instance is IPv6 and VRRPv3 from where it is written: a version 2 before it becomes 3; an IPv4 VIP, source or peer after it is an error (excluded addresses may be IPv4); written after an IPv4 one it is an error (keepalived ignores it, -t fails)',
+  ],
   [
     'garp_extra_if',
     'implemented',

@@ -244,7 +244,7 @@ function withTrackGroups(
       ? router.useVmac
       : router.useVmac
         ? `${vmacPrefix ?? 'vrrp'}.${router.vrid}`
-        : '';
+        : (router.useIpvlan?.name ?? '');
   // keepalived's vrrp_complete_instance: a tracked virtual route's dev and a tracked virtual rule's
   // iif / oif are tracked by the instance too, weight 0.
   const own = [
@@ -271,8 +271,8 @@ function withReceiveBuffers(policy: ReceiveBufferPolicy | undefined): { receiveB
 
 /** Each router with its garp_extra_if (or the global vrrp_garp_extra_if) resolved to interfaces. */
 function withExtraInterfaces(instances: readonly MappedInstance[], globals: KeepalivedGlobals): LinuxRouterInput[] {
-  const vmacName = ({ useVmac, vrid }: LinuxRouterInput) =>
-    typeof useVmac === 'string' ? useVmac : useVmac === true ? `vrrp.${vrid}` : undefined;
+  const vmacName = ({ useVmac, useIpvlan, vrid }: LinuxRouterInput) =>
+    typeof useVmac === 'string' ? useVmac : useVmac === true ? `vrrp.${vrid}` : useIpvlan?.name;
   // Where an address lives: its own VMAC (use_vmac on the address, named by the reader), else its interface.
   const placeOf = (vip: LinuxVipSpec) => (typeof vip.useVmac === 'string' ? vip.useVmac : vip.interface);
   const vmacs = new Set([
@@ -312,7 +312,13 @@ function readDefinitions<T extends { readonly name: string }>(
 
 /** buildRouterConfig's checks, reported at the line the offending value came from. */
 function validateRouter(mapped: MappedInstance, diagnostics: DiagnosticList): void {
-  const { useVmac: _useVmac, vmacXmitBase: _vmacXmitBase, promoteSecondaries: _promote, ...router } = mapped.router;
+  const {
+    useVmac: _useVmac,
+    useIpvlan: _useIpvlan,
+    vmacXmitBase: _vmacXmitBase,
+    promoteSecondaries: _promote,
+    ...router
+  } = mapped.router;
   const family = router.family ?? 4;
   const where = `vrrp_instance ${router.name}`;
   try {

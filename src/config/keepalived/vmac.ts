@@ -15,15 +15,17 @@ import type { DiagnosticList } from './diagnostics.js';
 import type { ParsedVip } from './vip-lists.js';
 import type { Statement } from './parser.js';
 import { noArgs } from './values.js';
+import { givenIpvlanName } from './ipvlan.js';
 
-/** The names given to use_vmac in any instance: a generated name avoids them all, as keepalived's does. */
+/** The names given to use_vmac or use_ipvlan in any instance: a generated name avoids them all, as keepalived's does. */
 export function givenVmacNames(statements: readonly Statement[]): Set<string> {
   const names = new Set<string>();
   for (const instance of statements.filter((s) => s.keyword === 'vrrp_instance')) {
     for (const child of instance.block ?? []) {
       // A word with ':' is a MAC address (an interface name cannot hold one).
-      const name = child.keyword === 'use_vmac' ? child.args.find((w) => !w.text.includes(':')) : undefined;
-      if (name) names.add(name.text);
+      const name = child.keyword === 'use_vmac' ? child.args.find((w) => !w.text.includes(':'))?.text : undefined;
+      const ipvlan = child.keyword === 'use_ipvlan' ? givenIpvlanName(child) : undefined;
+      for (const given of [name, ipvlan]) if (given) names.add(given);
     }
   }
   return names;
