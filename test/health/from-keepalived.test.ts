@@ -131,6 +131,15 @@ t.test('vrrp_sync_group: members, notify, and tracking that faults the whole gro
     ],
     "sync_group_tracking_weight: weights apply; the instance's own entry wins",
   );
+  // keepalived 2.2.7's handler for the deprecated global_tracking sets sgroup_tracking_weight and says so.
+  const deprecated = planOf(
+    `${base}vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\nglobal_tracking\ntrack_script {\nchk\n}\n}\n`,
+  );
+  t.strictSame(deprecated.plan.tracks, weighted.tracks, 'global_tracking: the same as sync_group_tracking_weight');
+  t.match(
+    deprecated.loaded.diagnostics.filter((d) => d.line === 30).map((d) => `${d.severity}: ${d.message}`),
+    [/^warning: \(G\) global_tracking is deprecated .*track_interface\/script\/file on the sync group/],
+  );
 });
 
 t.test(

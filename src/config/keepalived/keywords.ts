@@ -665,7 +665,11 @@ const VRRP_SYNC_GROUP: readonly Row[] = [
     "the default of its instances' notify_priority_changes (an instance's own setting wins)",
     'true',
   ],
-  ['global_tracking', 'not-yet', "deprecated in keepalived; the members' own tracking is not shared with the group"],
+  [
+    'global_tracking',
+    'implemented',
+    'deprecated: read as sync_group_tracking_weight, with a warning (as keepalived 2.2.7)',
+  ],
   ['smtp_alert', 'not-ours', SMTP, 'true'],
 ];
 

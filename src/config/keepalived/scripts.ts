@@ -329,6 +329,13 @@ export function readSyncGroup(
       readNotifyExtra(child, features, diagnostics);
     } else if (child.keyword === 'sync_group_tracking_weight') {
       trackingWeight = true;
+    } else if (child.keyword === 'global_tracking') {
+      // keepalived 2.2.7 reads it as sync_group_tracking_weight, saying it is deprecated.
+      diagnostics.warning(
+        child,
+        `(${name}) global_tracking is deprecated (as in keepalived): use track_interface/script/file on the sync group; read as sync_group_tracking_weight`,
+      );
+      trackingWeight = true;
     } else {
       reportUnmapped('vrrp_sync_group', child, diagnostics, ` in vrrp_sync_group ${name}`);
     }
