@@ -398,7 +398,7 @@ class Vrrpd {
       // Applied once at start (keepalived re-applies them on reload; we do not, yet).
       logger.warn(
         { event: 'notice', notice: 'scheduling-needs-restart' },
-        'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart',
+        'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime / max_auto_priority / min_auto_priority_delay changed: they take effect at the next restart',
       );
     }
     if (JSON.stringify(started.input.receiveBuffers) !== JSON.stringify(next.input.receiveBuffers)) {

@@ -38,6 +38,7 @@ import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js
 import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type OpenedAtStart } from './start-steps.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
+import { startAutoPriority } from '../linux/auto-priority.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { followLinkEvents } from './link-events.js';
 import { packetPortOptions } from './packet-port-options.js';
@@ -527,6 +528,7 @@ async function startOn(
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
   logStarted(logger, configs, ownVmacs(routers));
   if (applied !== undefined) armRealtimeLimit(applied, logger);
+  startAutoPriority(input.scheduling, logger);
   if (signal !== undefined) stopOnAbort(handle, signal, logger);
   return handle;
 }

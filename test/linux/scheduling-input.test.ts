@@ -18,6 +18,10 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     cpuAffinity: [0, 1023],
   });
   t.same(readProcessScheduling({}), {});
+  t.same(readProcessScheduling({ maxAutoPriority: 99, autoPriorityDelayUs: 10_000_000 }), {
+    maxAutoPriority: 99,
+    autoPriorityDelayUs: 10_000_000,
+  });
   const bad: [unknown, RegExp][] = [
     [null, /^scheduling: must be an object/],
     [[1], /^scheduling: must be an object/],
@@ -32,8 +36,15 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     [{ realtimeLimitUs: 2 ** 32 }, /realtimeLimitUs/],
     [
       { priority: 50 },
-      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs\)/,
+      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs, maxAutoPriority, autoPriorityDelayUs\)/,
     ],
+    [{ maxAutoPriority: 0 }, /^scheduling\.maxAutoPriority: must be an integer from 1 to 99, got 0/],
+    [{ maxAutoPriority: 100 }, /maxAutoPriority: .*got 100/],
+    [
+      { autoPriorityDelayUs: 0 },
+      /^scheduling\.autoPriorityDelayUs: must be an integer from 1 to 10000000 \(µs\), got 0/,
+    ],
+    [{ autoPriorityDelayUs: 10_000_001 }, /autoPriorityDelayUs: .*got 10000001/],
     [{ names: { nice: 'x' } }, /^scheduling\.names: unknown field/],
   ];
   for (const [value, message] of bad)

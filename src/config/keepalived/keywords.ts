@@ -344,11 +344,16 @@ const GLOBAL_DEFS: readonly Row[] = [
     'an empty file (mode 0644; default /run/keepalived.reload) exists while a reload reads the configuration; one left from an earlier run is removed at start',
     '/run/keepalived.reload',
   ],
-  ['max_auto_priority', 'not-yet', 'the real-time priority is not raised when a script or timer runs late', '50'],
+  [
+    'max_auto_priority',
+    'implemented',
+    "each time the engine's timer fires more than min_auto_priority_delay late, the advert threads go to SCHED_RR 1, then one step up, to at most this (no value: 99); never lowered (needs CAP_SYS_NICE)",
+    '50',
+  ],
   [
     'min_auto_priority_delay',
-    'not-yet',
-    'the real-time priority is not raised when a script or timer runs late',
+    'implemented',
+    'how late (µs, default 1000000) a timer must fire for max_auto_priority to raise the priority',
     '1000000',
   ],
   [
