@@ -702,9 +702,14 @@ const VRRP_TRACK_PROCESS: readonly Row[] = [
   ['quorum', 'implemented', 'matching processes needed', '1'],
   ['quorum_max', 'implemented', 'matching processes allowed', '2'],
   ['terminate_delay', 'implemented', 'seconds a loss of quorum must last', '1'],
-  ['delay', 'implemented', 'the same as terminate_delay', '1'],
+  ['delay', 'implemented', 'sets terminate_delay and fork_delay', '1'],
   ['full_command', 'implemented', 'match the whole command line'],
-  ['fork_delay', 'not-yet', 'a process that starts counts at the next scan of /proc, with no extra delay', '1'],
+  [
+    'fork_delay',
+    'implemented',
+    'a verdict change made by a fork of a counted process (a new process whose parent is counted) waits this long; a count back within it changes nothing (delay sets it too)',
+    '1',
+  ],
 ];
 
 const BY_BLOCK: Readonly<Record<KeywordBlock, readonly Row[]>> = {
