@@ -22,6 +22,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'routes',
   'rules',
   'staticAddresses',
+  'disableLocalIgmp',
   'health',
 ];
 

@@ -39,6 +39,8 @@ FILE.json:
   "announceSpacing" (optional): least gap between gratuitous ARPs / NAs on an interface, shared by
   every router there (keepalived vrrp_garp_interval, vrrp_gna_interval, garp_group; docs/operations.md):
   {"arpIntervalMs": 50, "naIntervalMs": 50, "groups": [{"interfaces": ["eth1"], "arpIntervalMs": 10}]}.
+  "disableLocalIgmp" (optional): true sets net.ipv4.igmp_link_local_mcast_reports to 0 while running
+  (keepalived disable_local_igmp).
 
 options:
   --config FILE     the configuration (required)

@@ -10,28 +10,13 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { Harness, skipReason, sleep } from '../netns/harness.js';
 import { MARGIN_MS, STARTUP_MS, masterDownMs } from '../netns/timing.js';
+import { soloConf } from './solo-conf.js';
 
 const MAX = 3;
 const DELAY_US = 200_000;
 const STOP_MS = 1300;
 const conf = (vrid: number) =>
-  [
-    'global_defs {',
-    `  max_auto_priority ${MAX}`,
-    `  min_auto_priority_delay ${DELAY_US}`,
-    '}',
-    'vrrp_instance VI_auto {',
-    '  state BACKUP',
-    '  interface eth0',
-    `  virtual_router_id ${vrid}`,
-    '  priority 100',
-    '  advert_int 1',
-    '  virtual_ipaddress {',
-    `    192.0.2.${vrid}/32`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  soloConf([`max_auto_priority ${MAX}`, `min_auto_priority_delay ${DELAY_US}`], 'VI_auto', vrid);
 
 /** The policy and real-time priority of a process's main thread: "SCHED_RR 2", "SCHED_OTHER 0". */
 function scheduling(pid: number): string {

@@ -61,6 +61,8 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   nftables?: NftablesGlobals;
   /** reload_check_config, reload_file, reload_time_file, reload_repeat (reload-globals.ts). */
   reload?: ReloadSettings;
+  /** disable_local_igmp: no IGMP reports for link-local groups while running (src/linux/local-igmp.ts). */
+  disableLocalIgmp?: boolean;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -219,6 +221,11 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     readRxBufsPolicy(statement, (globals.rxBufs ??= {}), diagnostics),
   vrrp_rx_bufs_multiplier: (statement, globals, diagnostics) =>
     readRxBufsMultiplier(statement, (globals.rxBufs ??= {}), diagnostics),
+  disable_local_igmp: (_statement, globals) => {
+    // keepalived's handler reads no value. It refuses the keyword when the kernel lacks the setting;
+    // that is known at start, where a failure to set it is logged (host-setup.ts disableLocalIgmp).
+    globals.disableLocalIgmp = true;
+  },
   vrrp_skip_check_adv_addr: (_statement, globals) => {
     // keepalived's handler reads no value: any line turns it on for every instance.
     globals.skipCheckAdvertAddresses = true;

@@ -299,7 +299,11 @@ const GLOBAL_DEFS: readonly Row[] = [
     'implemented',
     'ignored with a warning, as keepalived 2.2.7 built without ipset support (Debian) ignores it (it logs "Unknown keyword"; keepalived -t exits 5)',
   ],
-  ['disable_local_igmp', 'not-yet', 'IGMP/MLD reports on VMAC interfaces are not filtered'],
+  [
+    'disable_local_igmp',
+    'implemented',
+    'net.ipv4.igmp_link_local_mcast_reports 1 -> 0 at start, back to 1 at stop (left alone if already 0); not changed by a reload',
+  ],
   ['default_interface', 'implemented', 'the interface of a static_ipaddress without dev (default eth0)', 'eth0'],
   [
     'startup_script',

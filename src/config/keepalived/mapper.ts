@@ -200,6 +200,7 @@ export function mapKeepalivedStatements(
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
       nftables: nftablesSettingsFrom(globals.nftables),
       ...routesInput(instances, statics),
+      ...(globals.disableLocalIgmp ? { disableLocalIgmp: true } : {}),
     },
     globals,
     scripts,
