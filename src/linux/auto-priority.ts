@@ -33,7 +33,10 @@ export function startAutoPriority(
   setRealtime: SetRealtime = setAdvertThreadsRealtime,
 ): () => void {
   const decision = autoPriorityFor(settings);
-  if (decision === undefined) return () => undefined;
+  if (decision === undefined) {
+    observeTimerLateness(undefined); // an earlier start's, in this process
+    return () => undefined;
+  }
   observeTimerLateness((latenessMs) => {
     const latenessUs = Math.round(latenessMs * 1000);
     const priority = decision.observe(latenessUs);

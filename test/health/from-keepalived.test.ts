@@ -83,7 +83,7 @@ t.test('track_interface (default weight 0), vrrp_track_file and vrrp_track_proce
 
 t.test('vrrp_track_process: fork_delay alone, terminate_delay alone, and delay for both', async (t) => {
   const processCheck = (lines: string) =>
-    planOf(`vrrp_track_process tp {\nprocess app\n${lines}\n}\n` + instance('VI_1', 1, 'track_process {\ntp\n}')).plan
+    planOf(`vrrp_track_process tp {\nprocess app\n${lines}\n}\n${instance('VI_1', 1, 'track_process {\ntp\n}')}`).plan
       .checks[0];
   t.match(processCheck('fork_delay 0.25'), { forkDelayMs: 250 });
   t.notOk('delayMs' in processCheck('fork_delay 0.25')!, 'fork_delay leaves terminate_delay alone');

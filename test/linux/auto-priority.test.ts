@@ -67,3 +67,11 @@ t.test('a refusal is logged with the capability, and the next raise is still tri
     /SCHED_RR 1 refused \(sched_setscheduler: Operation not permitted\): the process needs CAP_SYS_NICE/,
   );
 });
+
+t.test('a later start without max_auto_priority stops an earlier one', async (t) => {
+  const set: number[] = [];
+  startAutoPriority({ maxAutoPriority: 5, autoPriorityDelayUs: 50_000 }, undefined, (p) => set.push(p));
+  startAutoPriority({ realtimePriority: 5 }, undefined, (p) => set.push(p));
+  await lateExpiry(5, 100);
+  t.same(set, [], 'no raise');
+});
