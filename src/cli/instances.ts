@@ -178,13 +178,19 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
  */
 export type RuntimeSettings = Pick<
   LinuxEngineInput,
-  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'netlinkBuffers' | 'nftables' | 'splitBrain'
+  | 'scheduling'
+  | 'announceSpacing'
+  | 'receiveBuffers'
+  | 'netlinkBuffers'
+  | 'nftables'
+  | 'splitBrain'
+  | 'disableLocalIgmp'
 > &
   StaticEntries;
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain } = input;
+  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain, disableLocalIgmp } = input;
   return {
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
@@ -192,6 +198,7 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
     ...(netlinkBuffers ? { netlinkBuffers } : {}),
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
+    ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
     ...staticsOf(input),
   };
 }
@@ -199,7 +206,8 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain } = settings;
+  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain, disableLocalIgmp } =
+    settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -214,6 +222,7 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(netlinkBuffers ? { netlinkBuffers } : {}),
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
+    ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
   };
 }
 

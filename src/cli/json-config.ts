@@ -23,6 +23,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'routes',
   'rules',
   'staticAddresses',
+  'disableLocalIgmp',
   'health',
 ];
 

@@ -33,11 +33,14 @@ FILE.json:
   "scheduling" (optional): the main thread's scheduling, applied before the routers start
   (docs/operations.md, Real-time scheduling): {"realtimePriority": 1..99 (SCHED_RR, needs CAP_SYS_NICE),
   "realtimeLimitUs": RLIMIT_RTTIME µs (default 200000), "nice": -20..19 (below 0 needs CAP_SYS_NICE),
-  "cpuAffinity": [0, 1], "lockMemory": true (vrrp_no_swap for the advert path, needs CAP_IPC_LOCK)};
-  a refusal is a configuration error (exit 2).
+  "cpuAffinity": [0, 1], "lockMemory": true (vrrp_no_swap for the advert path, needs CAP_IPC_LOCK),
+  "maxAutoPriority": 1..99 (raise to SCHED_RR one step per late timer, up to this; needs CAP_SYS_NICE),
+  "autoPriorityDelayUs": how late, µs (default 1000000)}; a refusal at start is a configuration error (exit 2).
   "announceSpacing" (optional): least gap between gratuitous ARPs / NAs on an interface, shared by
   every router there (keepalived vrrp_garp_interval, vrrp_gna_interval, garp_group; docs/operations.md):
   {"arpIntervalMs": 50, "naIntervalMs": 50, "groups": [{"interfaces": ["eth1"], "arpIntervalMs": 10}]}.
+  "disableLocalIgmp" (optional): true sets net.ipv4.igmp_link_local_mcast_reports to 0 while running
+  (keepalived disable_local_igmp).
 
 options:
   --config FILE     the configuration (required)

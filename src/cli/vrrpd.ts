@@ -6,7 +6,7 @@
 import { ConfigError } from '../model/config-error.js';
 import { capabilityProblem } from './capabilities.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
-import { sameScheduling } from '../model/scheduling.js';
+import { restartNotices } from './restart-notices.js';
 import { nftablesReloadChange } from '../model/nftables.js';
 import {
   ConfigLoadError,
@@ -350,20 +350,8 @@ class Vrrpd {
     this.reloadFiles.read(options.configFile, next.diagnostics);
     logDiagnostics(logger, next.diagnostics);
     if (isStopping()) return;
-    if (!sameScheduling(started.input.scheduling, next.input.scheduling)) {
-      // Applied once at start (keepalived re-applies them on reload; we do not, yet).
-      logger.warn(
-        { event: 'notice', notice: 'scheduling-needs-restart' },
-        'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime changed: they take effect at the next restart',
-      );
-    }
-    if (JSON.stringify(started.input.receiveBuffers) !== JSON.stringify(next.input.receiveBuffers)) {
-      // The packet port keeps the policy it started with (an instance's kernel_rx_buf_size does follow).
-      logger.warn(
-        { event: 'notice', notice: 'receive-buffers-need-restart' },
-        'vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier changed: they take effect at the next restart',
-      );
-    }
+    for (const { notice, message } of restartNotices(started.input, next.input))
+      logger.warn({ event: 'notice', notice }, message);
     if (!this.firewallReloadable(started, next)) return;
     await this.apply(next);
   }

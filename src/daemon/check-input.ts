@@ -91,6 +91,7 @@ const INPUT_FIELDS: readonly string[] = [
   'routes',
   'rules',
   'staticAddresses',
+  'disableLocalIgmp',
 ];
 const VIP_FIELDS: readonly string[] = [
   'interface',
@@ -122,6 +123,8 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.netlinkBuffers !== undefined) checkNetlinkBuffers(input.netlinkBuffers);
   if (input.nftables !== undefined) checkNftables(input.nftables);
   if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
+  if (input.disableLocalIgmp !== undefined && typeof input.disableLocalIgmp !== 'boolean')
+    throw new ConfigError('disableLocalIgmp', `must be true or false, got ${JSON.stringify(input.disableLocalIgmp)}`);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

@@ -7,6 +7,7 @@ import type { VirtualRouterConfig } from '../core/types.js';
 import { acceptModeInEffect } from '../core/virtual-router.js';
 import type { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import type { LinuxAddressPort } from '../linux/addresses.js';
+import type { LocalIgmpReports } from '../linux/local-igmp.js';
 import type { PacketPortError } from '../linux/packet-port.js';
 import type { VmacManager, VmacPlan } from '../linux/vmac.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
@@ -235,4 +236,34 @@ export function packetPortErrorLogger(logger: RuntimeLogger): (event: PacketPort
       },
       `VRRP socket ${event.operation} on ${event.interface} (IPv${event.family}): ${event.error.message}`,
     );
+}
+
+/** disable_local_igmp at start (src/linux/local-igmp.ts); a failure is logged and the start goes on, as in keepalived. */
+export function disableLocalIgmp(igmp: LocalIgmpReports | undefined, logger: RuntimeLogger): void {
+  if (igmp === undefined) return;
+  try {
+    const changed = igmp.disable();
+    logger.info(
+      { event: 'localIgmp', path: igmp.path, value: 0, changed },
+      changed ? `disable_local_igmp: ${igmp.path} 1 -> 0` : `disable_local_igmp: ${igmp.path} was already 0`,
+    );
+  } catch (error) {
+    logger.warn(
+      { event: 'error', operation: 'disableLocalIgmp', path: igmp.path, error: errorFields(error) },
+      `disable_local_igmp: could not set ${igmp.path} (the kernel may not have it); IGMP reports for link-local groups stay on`,
+    );
+  }
+}
+
+/** Undoes disableLocalIgmp at stop; a failure is logged. */
+export function restoreLocalIgmp(igmp: LocalIgmpReports | undefined, logger: RuntimeLogger): void {
+  try {
+    if (igmp?.restore())
+      logger.info({ event: 'localIgmp', path: igmp.path, value: 1 }, `disable_local_igmp: ${igmp.path} back to 1`);
+  } catch (error) {
+    logger.warn(
+      { event: 'error', operation: 'restoreLocalIgmp', path: igmp?.path, error: errorFields(error) },
+      `disable_local_igmp: could not set ${igmp?.path} back to 1`,
+    );
+  }
 }

@@ -35,9 +35,18 @@ import { RtNetlinkClient } from '../linux/netlink.js';
 import { MacvlanClient } from '../linux/macvlan.js';
 import { LinuxPacketPort } from '../linux/packet-port.js';
 import { checkInput, resolveRouter, type ResolvedRouter } from './check-input.js';
-import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type OpenedAtStart } from './start-steps.js';
+import {
+  closeOpened,
+  prepareHost,
+  resolveRouters,
+  scheduleMainThread,
+  stopOnAbort,
+  type OpenedAtStart,
+} from './start-steps.js';
+import { LocalIgmpReports } from '../linux/local-igmp.js';
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
+import { startAutoPriority } from '../linux/auto-priority.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { followLinkEvents } from './link-events.js';
 import { packetPortOptions } from './packet-port-options.js';
@@ -45,6 +54,7 @@ import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
   byInterface,
   closeFirewall,
+  disableLocalIgmp,
   logApplied,
   placements,
   logOwnPeerDropped,
@@ -52,6 +62,7 @@ import {
   ownVmacs,
   releaseRouterHosts,
   removeLeftovers,
+  restoreLocalIgmp,
   setUpRouterHost,
 } from './host-setup.js';
 import { SourceAddressTracker } from './source-address.js';
@@ -103,6 +114,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   private vips: readonly LinuxVipSpec[];
   private addressPort: LinuxAddressPort;
   private readonly firewall: AcceptModeFirewall;
+  private readonly localIgmp: LocalIgmpReports | undefined;
   /** Interfaces some router runs on: link events for others are not ours. */
   private used = new Set<string>();
   /** The links of interfaces routers' addresses live on besides their own (keepalived: unless no_track). */
@@ -121,6 +133,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     watcher: LinkWatcher;
     addressPort: LinuxAddressPort;
     firewall: AcceptModeFirewall;
+    localIgmp: LocalIgmpReports | undefined;
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
     splitBrain?: SplitBrainSettings | undefined;
@@ -133,6 +146,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.watcher = parts.watcher;
     this.addressPort = parts.addressPort;
     this.firewall = parts.firewall;
+    this.localIgmp = parts.localIgmp;
     this.vips = parts.vips;
     for (const router of parts.routers) this.entries.set(router.input.name, router);
     const configs = parts.routers.map((router) => router.config);
@@ -272,6 +286,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
       await releaseRouterHosts(this.vmacs, [...this.entries.values()], this.logger);
+      restoreLocalIgmp(this.localIgmp, this.logger);
       this.macvlans.close();
       this.client.close();
       this.engineLog.close();
@@ -481,6 +496,7 @@ export async function startLinuxEngine(
     addressPort: undefined,
     watcher: undefined,
     packets: undefined,
+    localIgmp: input.disableLocalIgmp === true ? new LocalIgmpReports() : undefined,
   };
   try {
     return await startOn(input, options, opened);
@@ -508,6 +524,7 @@ async function startOn(
   const addressPort = new LinuxAddressPort({ announce: announceVips, vips, announceSpacing, client, firewall });
   opened.addressPort = addressPort;
 
+  disableLocalIgmp(opened.localIgmp, logger); // before the sockets join 224.0.0.18, as keepalived
   // Sockets first: without CAP_NET_RAW this throws EPERM and nothing on the host has changed.
   const packets = new LinuxPacketPort(configs, packetPortOptions(input, logger));
   opened.packets = packets;
@@ -524,27 +541,13 @@ async function startOn(
   warmUpProtocolPaths(configs);
   await addressPort.warmUpAdd(vipsByInterface);
   signal?.throwIfAborted();
-  const { macvlans, vmacs } = opened;
-  const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
+  const { macvlans, vmacs, localIgmp } = opened;
+  const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, localIgmp, routers };
   const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
   logStarted(logger, configs, ownVmacs(routers));
   if (applied !== undefined) armRealtimeLimit(applied, logger);
+  startAutoPriority(input.scheduling, logger);
   if (signal !== undefined) stopOnAbort(handle, signal, logger);
   return handle;
-}
-
-/** The handle stops when the signal aborts (at once if it already has, during beforeStart). */
-function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal, logger: RuntimeLogger): void {
-  const stop = (): void =>
-    void handle
-      .stop()
-      .catch((error: unknown) =>
-        logger.error(
-          { event: 'error', operation: 'stop', error: errorFields(error) },
-          `stop on abort: ${String(error)}`,
-        ),
-      );
-  if (signal.aborted) stop();
-  else signal.addEventListener('abort', stop, { once: true });
 }

@@ -5,6 +5,7 @@ import type { VirtualRouterConfig } from '../core/types.js';
 import type { AcceptModeFirewall } from '../linux/accept-mode-firewall.js';
 import type { LinuxAddressPort } from '../linux/addresses.js';
 import type { LinkWatcher } from '../linux/links.js';
+import type { LocalIgmpReports } from '../linux/local-igmp.js';
 import type { MacvlanClient } from '../linux/macvlan.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
@@ -22,8 +23,10 @@ import {
   prepareFirewall,
   releaseRouterHosts,
   removeLeftovers,
+  restoreLocalIgmp,
   setUpRouterHost,
 } from './host-setup.js';
+import type { LinuxEngineHandle } from './handle.js';
 
 /** What a start has opened so far: a failure closes exactly that (closeOpened). */
 export interface OpenedAtStart {
@@ -37,6 +40,8 @@ export interface OpenedAtStart {
   addressPort: LinuxAddressPort | undefined;
   watcher: LinkWatcher | undefined;
   packets: LinuxPacketPort | undefined;
+  /** disable_local_igmp: set before the sockets join VRRP's group, restored by a failed start or the runtime's stop. */
+  readonly localIgmp: LocalIgmpReports | undefined;
 }
 
 /** Closes what a failed start opened and removes the VMACs it planned; failures are logged. */
@@ -46,6 +51,7 @@ export async function closeOpened(opened: OpenedAtStart): Promise<void> {
   opened.addressPort?.close();
   await closeFirewall(opened.firewall, opened.logger);
   await releaseRouterHosts(opened.vmacs, opened.planned, opened.logger);
+  restoreLocalIgmp(opened.localIgmp, opened.logger);
   opened.macvlans.close();
   opened.client.close();
 }
@@ -100,4 +106,19 @@ export async function prepareHost(
   for (const [iface, addresses] of vipsByInterface) await removeLeftovers(addressPort, iface, addresses, logger);
   await prepareFirewall(opened.firewall, configs, logger);
   return vipsByInterface;
+}
+
+/** The handle stops when the signal aborts (at once if it already has, during beforeStart). */
+export function stopOnAbort(handle: LinuxEngineHandle, signal: AbortSignal, logger: RuntimeLogger): void {
+  const stop = (): void =>
+    void handle
+      .stop()
+      .catch((error: unknown) =>
+        logger.error(
+          { event: 'error', operation: 'stop', error: errorFields(error) },
+          `stop on abort: ${String(error)}`,
+        ),
+      );
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
 }

@@ -33,6 +33,7 @@ const CHECK_FIELDS: Record<CheckSpec['kind'], readonly string[]> = {
     'quorumMax',
     'intervalMs',
     'delayMs',
+    'forkDelayMs',
   ],
   interface: ['kind', 'name', 'interface'],
 };
@@ -113,6 +114,7 @@ function readProcessCheck(raw: Json, name: string, field: string): CheckSpec {
     quorumMax: optional(raw.quorumMax, (v) => integer(v, `${field}.quorumMax`, 0, 65535)),
     intervalMs: optional(raw.intervalMs, (v) => integer(v, `${field}.intervalMs`, 10, DAY_MS)),
     delayMs: optional(raw.delayMs, (v) => integer(v, `${field}.delayMs`, 0, DAY_MS)),
+    forkDelayMs: optional(raw.forkDelayMs, (v) => integer(v, `${field}.forkDelayMs`, 0, DAY_MS)),
   };
   const fullCommand = optional(raw.fullCommand, (v) => bool(v, `${field}.fullCommand`));
   return {

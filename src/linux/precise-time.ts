@@ -32,6 +32,17 @@ export function nowMsToMonotonic(nowMs: number): number {
   return nowMs + MONOTONIC_MINUS_NOW_MS;
 }
 
+let latenessObserver: ((latenessMs: number) => void) | undefined;
+
+/**
+ * `observer` hears, for every expiry a PreciseTimePort delivers, how late (ms) it is delivered against
+ * the deadline it was armed for: the engine's one timer, keepalived's "earliest timer", the measure of
+ * max_auto_priority (src/linux/auto-priority.ts). undefined stops it. It must not throw.
+ */
+export function observeTimerLateness(observer: ((latenessMs: number) => void) | undefined): void {
+  latenessObserver = observer;
+}
+
 /** The engine's TimePort on Linux, and the id that names its timer to VrrpRawSocket.setTakeover. */
 export interface PreciseTimePort extends TimePort {
   /** Created on first use (an idle timer polls nothing and holds the process by nothing). */
@@ -70,11 +81,13 @@ export function preciseTime(): PreciseTimePort {
     // should it still read a hair short of atMs, re-arm for the remainder rather than lose the deadline
     // (the engine treats an early call as a no-op). Not once takeover adverts have left: the engine
     // must act on this expiry.
-    if (!takeoverSent && nowMs() < due.atMs) {
+    const now = nowMs();
+    if (!takeoverSent && now < due.atMs) {
       armFor(due.atMs);
       return;
     }
     pending = undefined;
+    latenessObserver?.(now - due.atMs);
     due.onDeadline(takeoverSent ? { takeoverSent } : undefined);
   };
 

@@ -147,7 +147,8 @@ export function armRealtimeLimit(
 ): void {
   if (applied.realtimePriority === undefined || applied.realtimeLimitUs === undefined) return;
   const limit = { priority: applied.realtimePriority, hardUs: applied.realtimeLimitUs, restoreDelayMs };
-  watchRealtimeLimit(logger, limit);
+  armedLimit = limit;
+  watchRealtimeLimit(logger);
   try {
     setRealtimeLimit(limit.hardUs);
   } catch (error) {
@@ -156,6 +157,17 @@ export function armRealtimeLimit(
       `RLIMIT_RTTIME ${limit.hardUs} µs refused (${(error as Error).message}); the limit already set stays`,
     );
   }
+}
+
+/**
+ * The advert threads now run at SCHED_RR `priority` (max_auto_priority raised them, src/linux/auto-priority.ts):
+ * the first time, RLIMIT_RTTIME is armed as for vrrp_rt_priority (`limitUs`, default
+ * DEFAULT_REALTIME_LIMIT_US), as keepalived sets its rlimit when it first goes real-time; later, a
+ * SIGXCPU restore goes back to the raised priority.
+ */
+export function realtimeRaised(priority: number, limitUs: number | undefined, logger?: RuntimeLogger): void {
+  if (armedLimit !== undefined) armedLimit.priority = priority;
+  else armRealtimeLimit({ realtimePriority: priority, realtimeLimitUs: limitUs ?? DEFAULT_REALTIME_LIMIT_US }, logger);
 }
 
 /** How long the advert threads stay at SCHED_OTHER after SIGXCPU demoted them. */
@@ -188,16 +200,22 @@ let realtimeLimitWatched = false;
  * which the kernel raised by 1 s) after REALTIME_RESTORE_DELAY_MS.
  */
 interface RealtimeLimit {
-  readonly priority: number;
+  /** The SCHED_RR priority to restore: vrrp_rt_priority's, or the last automatic raise. */
+  priority: number;
   readonly hardUs: number;
   readonly restoreDelayMs: number;
 }
 
-function watchRealtimeLimit(logger: RuntimeLogger | undefined, limit: RealtimeLimit): void {
+/** The limit armed last (one process, one main thread). */
+let armedLimit: RealtimeLimit | undefined;
+
+function watchRealtimeLimit(logger: RuntimeLogger | undefined): void {
   if (realtimeLimitWatched) return;
   realtimeLimitWatched = true;
   let restore: NodeJS.Timeout | undefined;
   process.on('SIGXCPU', () => {
+    const limit = armedLimit;
+    if (limit === undefined) return;
     const demotions = loadNative().realtimeDemotions();
     logger?.warn(
       { event: 'notice', notice: 'realtime-limit', realtimeLimitUs: limit.hardUs, demotions },
@@ -206,7 +224,7 @@ function watchRealtimeLimit(logger: RuntimeLogger | undefined, limit: RealtimeLi
     if (restore !== undefined) clearTimeout(restore);
     restore = setTimeout(() => {
       restore = undefined;
-      restoreRealtime(logger, limit);
+      restoreRealtime(logger, armedLimit ?? limit);
     }, limit.restoreDelayMs);
     restore.unref();
   });

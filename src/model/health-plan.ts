@@ -91,6 +91,12 @@ export interface ProcessCheckSpec {
   readonly intervalMs?: number;
   /** A loss of quorum must last this long before it counts (keepalived `delay`; default 0). */
   readonly delayMs?: number;
+  /**
+   * A change of verdict that a fork of a counted process made (the child, a process whose parent is
+   * counted, matches too: it has not exec'd yet) must last this long before it counts; a change back
+   * within it is no change (keepalived `fork_delay`; default 0).
+   */
+  readonly forkDelayMs?: number;
 }
 
 /** keepalived track_interface: the link (IFF_UP and IFF_RUNNING) of a named interface. */

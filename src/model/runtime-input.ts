@@ -131,4 +131,9 @@ export interface LinuxEngineInput {
   readonly rules?: readonly RuleSpec[];
   /** Addresses added at start whatever the routers' states, and removed at stop (keepalived static_ipaddress). */
   readonly staticAddresses?: readonly StaticAddressSpec[];
+  /**
+   * keepalived's disable_local_igmp: net.ipv4.igmp_link_local_mcast_reports (the network namespace's)
+   * goes from 1 to 0 at start and back at stop (src/linux/local-igmp.ts); read at start only.
+   */
+  readonly disableLocalIgmp?: boolean;
 }

@@ -24,11 +24,26 @@ export interface ProcessScheduling {
    * Not V8's heap: V8 aborts on locked heap pages (native/src/memory_lock.h). Needs CAP_IPC_LOCK.
    */
   readonly lockMemory?: boolean;
+  /**
+   * Raise the main thread automatically, one SCHED_RR step at a time up to this priority (1..99),
+   * whenever the engine's timer fires more than autoPriorityDelayUs late; never lowered again
+   * (keepalived: max_auto_priority). Absent: no automatic raise. See src/model/auto-priority.ts.
+   */
+  readonly maxAutoPriority?: number;
+  /** How late (µs, 1..10000000; default 1000000) the timer must fire for a raise (keepalived: min_auto_priority_delay). */
+  readonly autoPriorityDelayUs?: number;
   /** What the operator called each setting (a keepalived keyword, a variable), for errors; not a JSON field. */
   readonly names?: Readonly<Partial<Record<SchedulingSetting, string>>>;
 }
 
-export type SchedulingSetting = 'realtimePriority' | 'nice' | 'cpuAffinity' | 'realtimeLimitUs' | 'lockMemory';
+export type SchedulingSetting =
+  | 'realtimePriority'
+  | 'nice'
+  | 'cpuAffinity'
+  | 'realtimeLimitUs'
+  | 'lockMemory'
+  | 'maxAutoPriority'
+  | 'autoPriorityDelayUs';
 
 /**
  * RLIMIT_RTTIME's default, µs. keepalived's (RT_RLIMIT_DEFAULT, lib/process.h) is 10000, sized for a
@@ -40,6 +55,10 @@ export const DEFAULT_REALTIME_LIMIT_US = 200_000;
 /** sched_setaffinity's cpu_set_t holds CPUs 0..1023 (CPU_SETSIZE). */
 export const MAX_CPU = 1023;
 const MAX_REALTIME_LIMIT_US = 4_294_967_295;
+/** keepalived's default min_auto_priority_delay, µs (global_data.c). */
+export const DEFAULT_AUTO_PRIORITY_DELAY_US = 1_000_000;
+/** keepalived's ceiling for min_auto_priority_delay, µs (10 s). */
+export const MAX_AUTO_PRIORITY_DELAY_US = 10_000_000;
 
 const SETTINGS: readonly SchedulingSetting[] = [
   'realtimePriority',
@@ -47,6 +66,8 @@ const SETTINGS: readonly SchedulingSetting[] = [
   'cpuAffinity',
   'realtimeLimitUs',
   'lockMemory',
+  'maxAutoPriority',
+  'autoPriorityDelayUs',
 ];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -64,7 +85,8 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
     if (!(SETTINGS as readonly string[]).includes(key))
       throw new ConfigError(`${field}.${key}`, unknownKeyMessage(key, SETTINGS));
   }
-  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory } = value;
+  const { realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory, maxAutoPriority, autoPriorityDelayUs } =
+    value;
   if (lockMemory !== undefined && typeof lockMemory !== 'boolean') {
     throw new ConfigError(`${field}.lockMemory`, `must be true or false, got ${JSON.stringify(lockMemory)}`);
   }
@@ -94,13 +116,31 @@ export function readProcessScheduling(value: unknown, field = 'scheduling'): Pro
       `must be an integer from 2 to ${MAX_REALTIME_LIMIT_US} (µs), got ${JSON.stringify(realtimeLimitUs)}`,
     );
   }
+  checkAutoPriority(field, maxAutoPriority, autoPriorityDelayUs);
   return {
     ...(realtimePriority !== undefined ? { realtimePriority } : {}),
     ...(nice !== undefined ? { nice } : {}),
     ...(cpuAffinity !== undefined ? { cpuAffinity: [...(cpuAffinity as number[])] } : {}),
     ...(realtimeLimitUs !== undefined ? { realtimeLimitUs } : {}),
     ...(lockMemory === true ? { lockMemory } : {}),
+    ...(maxAutoPriority !== undefined ? { maxAutoPriority: maxAutoPriority as number } : {}),
+    ...(autoPriorityDelayUs !== undefined ? { autoPriorityDelayUs: autoPriorityDelayUs as number } : {}),
   };
+}
+
+function checkAutoPriority(field: string, maxAutoPriority: unknown, delayUs: unknown): void {
+  if (maxAutoPriority !== undefined && !integerIn(maxAutoPriority, 1, 99)) {
+    throw new ConfigError(
+      `${field}.maxAutoPriority`,
+      `must be an integer from 1 to 99, got ${JSON.stringify(maxAutoPriority)}`,
+    );
+  }
+  if (delayUs !== undefined && !integerIn(delayUs, 1, MAX_AUTO_PRIORITY_DELAY_US)) {
+    throw new ConfigError(
+      `${field}.autoPriorityDelayUs`,
+      `must be an integer from 1 to ${MAX_AUTO_PRIORITY_DELAY_US} (µs), got ${JSON.stringify(delayUs)}`,
+    );
+  }
 }
 
 /** Checks settings built in code (a configuration reader's): readProcessScheduling's rules, `names` allowed. */

@@ -411,7 +411,7 @@ t.test('tracking, notify and scripts are parsed and checked for the health plan,
   });
 });
 
-t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
+t.test('global_defs: accepted and ignored, refused', async (t) => {
   warned(
     t,
     base,
@@ -420,7 +420,6 @@ t.test('global_defs: accepted and ignored, not yet, refused', async (t) => {
     'notification_email {\nroot@localhost\n}',
   );
   warned(t, base, 'smtp_server', /accepted and has no effect/, 'smtp_server 127.0.0.1');
-  warned(t, base, 'max_auto_priority', /max_auto_priority is accepted but not implemented yet/, 'max_auto_priority');
   warned(
     t,
     base,
@@ -555,6 +554,20 @@ t.test(
     refused(t, base, 'vrrp_cpu_affinity', /needs at least one CPU/, 'vrrp_cpu_affinity');
     refused(t, base, 'vrrp_cpu_affinity', /from 0 to 1023, got "x"/, 'vrrp_cpu_affinity 0 x');
     refused(t, base, 'vrrp_rlimit_rttime', /from 1 to 4294967295, got "-5"/, 'vrrp_rlimit_rttime -5');
+    // max_auto_priority as keepalived 2.2.7's handler reads it (global_parser.c).
+    const auto = load(base, 'max_auto_priority 7\nmin_auto_priority_delay 250000');
+    t.match(auto.input.scheduling, { maxAutoPriority: 7, autoPriorityDelayUs: 250000 });
+    t.equal(auto.input.scheduling?.names?.maxAutoPriority, 'max_auto_priority');
+    t.equal(load(base, 'max_auto_priority').input.scheduling?.maxAutoPriority, 99, 'no value: the highest, 99');
+    for (const off of ['0', '-1'])
+      t.equal(
+        load(base, `max_auto_priority 5\nmax_auto_priority ${off}`).input.scheduling?.maxAutoPriority,
+        undefined,
+        `max_auto_priority ${off}: off (the last line wins)`,
+      );
+    refused(t, base, 'max_auto_priority', /from -1 to 99, got "100"/, 'max_auto_priority 100');
+    refused(t, base, 'min_auto_priority_delay', /from 1 to 10000000, got "0"/, 'min_auto_priority_delay 0');
+    refused(t, base, 'min_auto_priority_delay', /min_auto_priority_delay/, 'min_auto_priority_delay');
     warned(
       t,
       base,

@@ -70,6 +70,7 @@ t.test('track_interface (default weight 0), vrrp_track_file and vrrp_track_proce
       quorum: 2,
       quorumMax: 4,
       delayMs: 1500,
+      forkDelayMs: 1500,
     },
   ]);
   t.strictSame(plan.tracks, [
@@ -78,6 +79,22 @@ t.test('track_interface (default weight 0), vrrp_track_file and vrrp_track_proce
     { router: 'VI_1', check: 'track_file:tf', weight: -2, reverse: true },
     { router: 'VI_1', check: 'track_process:tp', weight: 10, reverse: true },
   ]);
+});
+
+t.test('vrrp_track_process: fork_delay alone, terminate_delay alone, and delay for both', async (t) => {
+  const processCheck = (lines: string) =>
+    planOf(`vrrp_track_process tp {\nprocess app\n${lines}\n}\n${instance('VI_1', 1, 'track_process {\ntp\n}')}`).plan
+      .checks[0];
+  t.match(processCheck('fork_delay 0.25'), { forkDelayMs: 250 });
+  t.notOk('delayMs' in processCheck('fork_delay 0.25')!, 'fork_delay leaves terminate_delay alone');
+  t.match(processCheck('terminate_delay 2'), { delayMs: 2000 });
+  t.notOk('forkDelayMs' in processCheck('terminate_delay 2')!, 'and the other way round');
+  t.match(processCheck('delay 3\nfork_delay 0.000001'), { delayMs: 3000, forkDelayMs: 1 }, 'a later line wins');
+  t.throws(
+    () => planOf(`vrrp_track_process tp {\nprocess app\nfork_delay 0\n}\n${instance('VI_1', 1)}`),
+    { message: /fork_delay must be a number of seconds from 0\.000001 to 3600, got "0"/ },
+    'keepalived: 0.000001 to 3600 s',
+  );
 });
 
 t.test('notify commands are argument vectors; a user after a quoted command is warned about', async (t) => {
@@ -130,6 +147,15 @@ t.test('vrrp_sync_group: members, notify, and tracking that faults the whole gro
       { router: 'VI_2', check: 'chk', weight: 20 },
     ],
     "sync_group_tracking_weight: weights apply; the instance's own entry wins",
+  );
+  // keepalived 2.2.7's handler for the deprecated global_tracking sets sgroup_tracking_weight and says so.
+  const deprecated = planOf(
+    `${base}vrrp_sync_group G {\ngroup {\nVI_1\nVI_2\n}\nglobal_tracking\ntrack_script {\nchk\n}\n}\n`,
+  );
+  t.strictSame(deprecated.plan.tracks, weighted.tracks, 'global_tracking: the same as sync_group_tracking_weight');
+  t.match(
+    deprecated.loaded.diagnostics.filter((d) => d.line === 30).map((d) => `${d.severity}: ${d.message}`),
+    [/^warning: \(G\) global_tracking is deprecated .*track_interface\/script\/file on the sync group/],
   );
 });
 

@@ -111,7 +111,7 @@ t.test('weights as keepalived applies them', async (t) => {
 
 t.test("process matching as keepalived's manual says", async (t) => {
   const { processMatches } = await import('../../src/health/checks/process.js');
-  const entry = { pid: 1, comm: 'haproxy', argv: ['/usr/sbin/haproxy', '-f', '/etc/haproxy.cfg', '-D'] };
+  const entry = { pid: 1, ppid: 0, comm: 'haproxy', argv: ['/usr/sbin/haproxy', '-f', '/etc/haproxy.cfg', '-D'] };
   const spec = (extra: object) => ({ kind: 'process' as const, name: 'p', process: '/usr/sbin/haproxy', ...extra });
   t.ok(processMatches({ kind: 'process', name: 'p', process: 'haproxy' }, entry), 'by name (comm) when no parameters');
   t.notOk(processMatches({ kind: 'process', name: 'p', process: 'haprox' }, entry), 'exact, not a regular expression');

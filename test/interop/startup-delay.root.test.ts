@@ -6,25 +6,10 @@
 import t from 'tap';
 import { Harness, skipReason } from '../netns/harness.js';
 import { MARGIN_MS, STARTUP_MS, masterDownMs } from '../netns/timing.js';
+import { soloConf } from './solo-conf.js';
 
 const DELAY_MS = 4000;
-const conf = (vrid: number) =>
-  [
-    'global_defs {',
-    `  vrrp_startup_delay ${DELAY_MS / 1000}`,
-    '}',
-    'vrrp_instance VI_late {',
-    '  state BACKUP',
-    '  interface eth0',
-    `  virtual_router_id ${vrid}`,
-    '  priority 100',
-    '  advert_int 1',
-    '  virtual_ipaddress {',
-    `    192.0.2.${vrid}/32`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+const conf = (vrid: number) => soloConf([`vrrp_startup_delay ${DELAY_MS / 1000}`], 'VI_late', vrid);
 
 const skip = skipReason(['keepalived']) ?? false;
 

@@ -22,6 +22,10 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
   t.same(readProcessScheduling({ lockMemory: false }), {}, 'lockMemory false is the default');
   t.ok(sameScheduling({ lockMemory: false }, undefined), 'false and unset are the same setting');
   t.notOk(sameScheduling({ lockMemory: true }, undefined), 'turning it on needs a restart');
+  t.same(readProcessScheduling({ maxAutoPriority: 99, autoPriorityDelayUs: 10_000_000 }), {
+    maxAutoPriority: 99,
+    autoPriorityDelayUs: 10_000_000,
+  });
   const bad: [unknown, RegExp][] = [
     [null, /^scheduling: must be an object/],
     [[1], /^scheduling: must be an object/],
@@ -36,8 +40,15 @@ t.test('readProcessScheduling: the fields, their ranges, no unknown field', asyn
     [{ realtimeLimitUs: 2 ** 32 }, /realtimeLimitUs/],
     [
       { priority: 50 },
-      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory\)/,
+      /^scheduling\.priority: unknown field \(expected realtimePriority, nice, cpuAffinity, realtimeLimitUs, lockMemory, maxAutoPriority, autoPriorityDelayUs\)/,
     ],
+    [{ maxAutoPriority: 0 }, /^scheduling\.maxAutoPriority: must be an integer from 1 to 99, got 0/],
+    [{ maxAutoPriority: 100 }, /maxAutoPriority: .*got 100/],
+    [
+      { autoPriorityDelayUs: 0 },
+      /^scheduling\.autoPriorityDelayUs: must be an integer from 1 to 10000000 \(µs\), got 0/,
+    ],
+    [{ autoPriorityDelayUs: 10_000_001 }, /autoPriorityDelayUs: .*got 10000001/],
     [{ names: { nice: 'x' } }, /^scheduling\.names: unknown field/],
   ];
   for (const [value, message] of bad)

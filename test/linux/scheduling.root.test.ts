@@ -2,7 +2,7 @@
 // bin/vrrpd with keepalived's vrrp_rt_priority / vrrp_cpu_affinity (default
 // vrrp_rlimit_rttime: ours, 200 ms), bin/vrrp-engine with "scheduling" (nice; SCHED_RR with its own RLIMIT_RTTIME),
 // and both without CAP_SYS_NICE (setpriv drops it from the bounding set): exit 2 with
-// the capability named, before any router starts. One namespace, a veth pair, documentation
+// the capability named, before any router starts; max_auto_priority after a stall, with and without it. One namespace, a veth pair, documentation
 // addresses. Needs root.
 
 import { spawnSync } from 'node:child_process';
@@ -188,6 +188,40 @@ t.test('runner scheduling read back from /proc', { skip: namespaceSkipReason() ?
         [],
         'no VIP was added by any refused start',
       );
+    },
+  );
+
+  await t.test(
+    'max_auto_priority: a stalled vrrpd goes SCHED_RR 1 with RLIMIT_RTTIME; without CAP_SYS_NICE it is refused',
+    async (t) => {
+      const conf = join(dir, 'auto.conf');
+      writeFileSync(conf, keepalivedConf('  max_auto_priority 4\n  min_auto_priority_delay 100000\n'));
+      // Stopped past an advert of the Master: its timer fires at least 0.3 s late once it runs again.
+      const stalled = async (s: StartedRunner) => {
+        await waitLogged(s, /"event":"stateChange"[^\n]*"to":"Master"/);
+        process.kill(s.child.pid!, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, 1300));
+        process.kill(s.child.pid!, 'SIGCONT');
+        await waitLogged(s, /"notice":"auto-priority/);
+        return s.child.pid!;
+      };
+      const s = start([], vrrpdArgs(conf, 'auto'));
+      const pid = await stalled(s);
+      t.equal(statField(`/proc/${pid}/stat`, 41), SCHED_RR, 'SCHED_RR after the stall');
+      t.equal(statField(`/proc/${pid}/stat`, 40), 1, 'at the lowest priority, 1');
+      t.same(realtimeTimeout(pid), ['100000', '200000'], 'RLIMIT_RTTIME armed at the raise');
+      t.match(s.output, /a timer fired \d\.\d{6} s late .*main thread now SCHED_RR 1 \(max_auto_priority 4\)/);
+      s.child.kill('SIGTERM');
+      t.equal(await s.exited, 0);
+      if (!hasSetpriv) return;
+      const dropNice = ['setpriv', '--inh-caps=-sys_nice', '--bounding-set=-sys_nice', '--'];
+      const nocap = start(dropNice, vrrpdArgs(conf, 'auto-nocap'));
+      const nocapPid = await stalled(nocap);
+      t.match(nocap.output, /SCHED_RR 1 refused \(EPERM[^)]*\): the process needs CAP_SYS_NICE/);
+      t.equal(statField(`/proc/${nocapPid}/stat`, 41), 0, 'still SCHED_OTHER');
+      t.equal(nocap.child.exitCode, null, 'and still running');
+      nocap.child.kill('SIGTERM');
+      t.equal(await nocap.exited, 0);
     },
   );
 });

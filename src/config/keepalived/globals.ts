@@ -75,6 +75,8 @@ export interface KeepalivedGlobals extends StartStopGlobals {
   naming?: ProcessNaming;
   /** data_use_instance: the data dump's name holds the namespace and instance names. */
   dataUseInstance?: boolean;
+  /** disable_local_igmp: no IGMP reports for link-local groups while running (src/linux/local-igmp.ts). */
+  disableLocalIgmp?: boolean;
 }
 
 type FifoKeyword = 'notify_fifo' | 'vrrp_notify_fifo';
@@ -117,6 +119,8 @@ const SCHEDULING_KEYWORDS = {
   cpuAffinity: 'vrrp_cpu_affinity',
   realtimeLimitUs: 'vrrp_rlimit_rttime',
   lockMemory: 'vrrp_no_swap',
+  maxAutoPriority: 'max_auto_priority',
+  autoPriorityDelayUs: 'min_auto_priority_delay',
 } as const;
 
 const DEFAULT_MCAST_GROUP = { vrrp_mcast_group4: '224.0.0.18', vrrp_mcast_group6: 'ff02::12' } as const;
@@ -237,6 +241,9 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     setScheduling(globals, 'cpuAffinity', readCpuList(statement, diagnostics)),
   vrrp_rlimit_rtime: readRlimitRttime,
   vrrp_rlimit_rttime: readRlimitRttime,
+  max_auto_priority: readMaxAutoPriority,
+  min_auto_priority_delay: (statement, globals, diagnostics) =>
+    setScheduling(globals, 'autoPriorityDelayUs', readInteger(statement, 1, 10_000_000, diagnostics)),
   vrrp_lower_prio_no_advert: readGlobalAdvertPolicy,
   vrrp_higher_prio_send_advert: readGlobalAdvertPolicy,
   vrrp_down_timer_adverts: readGlobalAdvertPolicy,
@@ -244,6 +251,11 @@ const GLOBAL_READERS: Readonly<Record<string, GlobalReader>> = {
     readRxBufsPolicy(statement, (globals.rxBufs ??= {}), diagnostics),
   vrrp_rx_bufs_multiplier: (statement, globals, diagnostics) =>
     readRxBufsMultiplier(statement, (globals.rxBufs ??= {}), diagnostics),
+  disable_local_igmp: (_statement, globals) => {
+    // keepalived's handler reads no value. It refuses the keyword when the kernel lacks the setting;
+    // that is known at start, where a failure to set it is logged (host-setup.ts disableLocalIgmp).
+    globals.disableLocalIgmp = true;
+  },
   vrrp_skip_check_adv_addr: (_statement, globals) => {
     // keepalived's handler reads no value: any line turns it on for every instance.
     globals.skipCheckAdvertAddresses = true;
@@ -307,6 +319,20 @@ function readRlimitRttime(statement: Statement, globals: KeepalivedGlobals, diag
   const limitUs = readInteger(statement, 1, 4_294_967_295, diagnostics);
   // keepalived's soft limit is half of this and must not be 0: 1 is taken as 2, as it does.
   setScheduling(globals, 'realtimeLimitUs', limitUs === 1 ? 2 : limitUs);
+}
+
+/**
+ * `max_auto_priority [PRIORITY]`: no value is the highest SCHED_RR priority (99); 0 (keepalived's
+ * default) and -1 (which only silences keepalived's start notice) leave the automatic raise off.
+ */
+function readMaxAutoPriority(statement: Statement, globals: KeepalivedGlobals, diagnostics: DiagnosticList): void {
+  const priority = statement.args.length === 0 ? 99 : readInteger(statement, -1, 99, diagnostics);
+  if (priority === undefined) return;
+  if (priority > 0) setScheduling(globals, 'maxAutoPriority', priority);
+  else if (globals.scheduling?.maxAutoPriority !== undefined) {
+    const { maxAutoPriority: _off, ...rest } = globals.scheduling;
+    globals.scheduling = rest;
+  }
 }
 
 /**

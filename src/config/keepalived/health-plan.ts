@@ -222,5 +222,6 @@ function processCheck(proc: Pending['trackProcesses'][number]): CheckSpec {
     quorum: proc.quorum,
     ...(proc.quorumMax !== undefined ? { quorumMax: proc.quorumMax } : {}),
     ...(proc.terminateDelay > 0 ? { delayMs: Math.round(proc.terminateDelay * 1000) } : {}),
+    ...(proc.forkDelay > 0 ? { forkDelayMs: Math.ceil(proc.forkDelay * 1000) } : {}),
   };
 }

@@ -303,7 +303,11 @@ const GLOBAL_DEFS: readonly Row[] = [
     'implemented',
     'ignored with a warning, as keepalived 2.2.7 built without ipset support (Debian) ignores it (it logs "Unknown keyword"; keepalived -t exits 5)',
   ],
-  ['disable_local_igmp', 'not-yet', 'IGMP/MLD reports on VMAC interfaces are not filtered'],
+  [
+    'disable_local_igmp',
+    'implemented',
+    'net.ipv4.igmp_link_local_mcast_reports 1 -> 0 at start, back to 1 at stop (left alone if already 0); not changed by a reload',
+  ],
   ['default_interface', 'implemented', 'the interface of a static_ipaddress without dev (default eth0)', 'eth0'],
   [
     'startup_script',
@@ -348,11 +352,16 @@ const GLOBAL_DEFS: readonly Row[] = [
     'an empty file (mode 0644; default /run/keepalived.reload) exists while a reload reads the configuration; one left from an earlier run is removed at start',
     '/run/keepalived.reload',
   ],
-  ['max_auto_priority', 'not-yet', 'the real-time priority is not raised when a script or timer runs late', '50'],
+  [
+    'max_auto_priority',
+    'implemented',
+    "each time the engine's timer fires more than min_auto_priority_delay late, the advert threads go to SCHED_RR 1, then one step up, to at most this (no value: 99); never lowered (needs CAP_SYS_NICE)",
+    '50',
+  ],
   [
     'min_auto_priority_delay',
-    'not-yet',
-    'the real-time priority is not raised when a script or timer runs late',
+    'implemented',
+    'how late (µs, default 1000000) a timer must fire for max_auto_priority to raise the priority',
     '1000000',
   ],
   [
@@ -712,7 +721,11 @@ const VRRP_SYNC_GROUP: readonly Row[] = [
     "the default of its instances' notify_priority_changes (an instance's own setting wins)",
     'true',
   ],
-  ['global_tracking', 'not-yet', "deprecated in keepalived; the members' own tracking is not shared with the group"],
+  [
+    'global_tracking',
+    'implemented',
+    'deprecated: read as sync_group_tracking_weight, with a warning (as keepalived 2.2.7)',
+  ],
   ['smtp_alert', 'not-ours', SMTP, 'true'],
 ];
 
@@ -740,9 +753,14 @@ const VRRP_TRACK_PROCESS: readonly Row[] = [
   ['quorum', 'implemented', 'matching processes needed', '1'],
   ['quorum_max', 'implemented', 'matching processes allowed', '2'],
   ['terminate_delay', 'implemented', 'seconds a loss of quorum must last', '1'],
-  ['delay', 'implemented', 'the same as terminate_delay', '1'],
+  ['delay', 'implemented', 'sets terminate_delay and fork_delay', '1'],
   ['full_command', 'implemented', 'match the whole command line'],
-  ['fork_delay', 'not-yet', 'a process that starts counts at the next scan of /proc, with no extra delay', '1'],
+  [
+    'fork_delay',
+    'implemented',
+    'a verdict change made by a fork of a counted process (a new process whose parent is counted) waits this long; a count back within it changes nothing (delay sets it too)',
+    '1',
+  ],
 ];
 
 const BY_BLOCK: Readonly<Record<KeywordBlock, readonly Row[]>> = {

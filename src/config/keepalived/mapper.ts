@@ -210,6 +210,7 @@ export function mapKeepalivedStatements(
       ...withNetlinkBuffers(netlinkBuffersInput(globals.netlinkBuffers)),
       nftables: nftablesSettingsFrom(globals.nftables),
       ...routesInput(instances, statics),
+      ...(globals.disableLocalIgmp ? { disableLocalIgmp: true } : {}),
     },
     globals,
     scripts,

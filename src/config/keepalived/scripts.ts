@@ -205,6 +205,8 @@ export interface TrackProcessDefinition {
   readonly quorumMax?: number;
   /** Seconds a loss of quorum must last (keepalived terminate_delay, or delay). */
   readonly terminateDelay: number;
+  /** Seconds a change that a tracked process's fork made must last (keepalived fork_delay, or delay). */
+  readonly forkDelay: number;
   readonly at: SourcePosition;
 }
 
@@ -214,6 +216,21 @@ function readParamMatch(child: Statement, diagnostics: DiagnosticList): 'partial
   if (child.args.length === 1 && (value === 'partial' || value === 'initial')) return value;
   diagnostics.error(child, 'param_match takes initial or partial');
   return undefined;
+}
+
+/** terminate_delay, fork_delay (keepalived: 0.000001 to 3600 s), or delay, which sets both. */
+function readProcessDelay(
+  child: Statement,
+  delays: { terminateDelay: number; forkDelay: number },
+  diagnostics: DiagnosticList,
+): void {
+  const seconds =
+    child.keyword === 'fork_delay'
+      ? readSeconds(child, 0.000001, 3600, diagnostics)
+      : readSeconds(child, 0, 86_400, diagnostics);
+  if (seconds === undefined) return;
+  if (child.keyword !== 'fork_delay') delays.terminateDelay = seconds;
+  if (child.keyword !== 'terminate_delay') delays.forkDelay = seconds;
 }
 
 /** vrrp_track_process (or track_process) NAME { process NAME [ARGS...]; param_match; weight; quorum; ... } */
@@ -232,7 +249,7 @@ export function readTrackProcess(
   let weightReverse = false;
   let quorum = 1;
   let quorumMax: number | undefined;
-  let terminateDelay = 0;
+  const delays = { terminateDelay: 0, forkDelay: 0 };
   for (const child of statement.block ?? []) {
     switch (child.keyword) {
       case 'process':
@@ -258,9 +275,10 @@ export function readTrackProcess(
       case 'quorum_max':
         quorumMax = readInteger(child, 0, 65_535, diagnostics) ?? quorumMax;
         break;
-      case 'delay':
       case 'terminate_delay':
-        terminateDelay = readSeconds(child, 0, 86_400, diagnostics) ?? terminateDelay;
+      case 'fork_delay':
+      case 'delay':
+        readProcessDelay(child, delays, diagnostics);
         break;
       default:
         reportUnmapped('vrrp_track_process', child, diagnostics, ` in ${statement.keyword} ${name}`);
@@ -284,7 +302,7 @@ export function readTrackProcess(
     weightReverse,
     quorum,
     ...(quorumMax !== undefined ? { quorumMax } : {}),
-    terminateDelay,
+    ...delays,
     at: statement,
   };
 }
@@ -328,6 +346,13 @@ export function readSyncGroup(
     } else if (child.keyword === 'notify_priority_changes') {
       readNotifyExtra(child, features, diagnostics);
     } else if (child.keyword === 'sync_group_tracking_weight') {
+      trackingWeight = true;
+    } else if (child.keyword === 'global_tracking') {
+      // keepalived 2.2.7 reads it as sync_group_tracking_weight, saying it is deprecated.
+      diagnostics.warning(
+        child,
+        `(${name}) global_tracking is deprecated (as in keepalived): use track_interface/script/file on the sync group; read as sync_group_tracking_weight`,
+      );
       trackingWeight = true;
     } else {
       reportUnmapped('vrrp_sync_group', child, diagnostics, ` in vrrp_sync_group ${name}`);

@@ -13,6 +13,8 @@ const COMM_LENGTH = 15;
 
 export interface ProcessEntry {
   readonly pid: number;
+  /** The parent's PID (field 4 of /proc/PID/stat); 0 when not known. */
+  readonly ppid: number;
   readonly comm: string;
   /** argv from /proc/PID/cmdline (empty for kernel threads), read only when asked for. */
   readonly argv: readonly string[];
@@ -30,10 +32,11 @@ export async function scanProcesses(withCommandLines: boolean, procRoot = '/proc
           const close = stat.lastIndexOf(')');
           if (stat[close + 2] === 'Z') return undefined; // a zombie is not running
           const comm = stat.slice(stat.indexOf('(') + 1, close);
-          if (!withCommandLines) return { pid: Number(name), comm, argv: [] };
+          const ppid = Number(stat.slice(close + 4).split(' ', 1)[0]) || 0;
+          if (!withCommandLines) return { pid: Number(name), ppid, comm, argv: [] };
           const argv = (await readFile(`${procRoot}/${name}/cmdline`, 'utf8')).split('\0');
           if (argv[argv.length - 1] === '') argv.pop();
-          return { pid: Number(name), comm, argv };
+          return { pid: Number(name), ppid, comm, argv };
         } catch {
           return undefined;
         }
@@ -82,6 +85,10 @@ export class ProcessCheck implements RunningCheck {
   private count: number | undefined;
   private runs = 0;
   private lostSinceMs: number | undefined;
+  /** When a fork_delay started (a verdict change a fork made, held back until it has lasted). */
+  private forkSinceMs: number | undefined;
+  /** The PIDs counted at the last scan. */
+  private counted: ReadonlySet<number> = new Set();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private lastResult = 'not scanned yet';
@@ -128,31 +135,74 @@ export class ProcessCheck implements RunningCheck {
     const startedAt = performance.now();
     try {
       const entries = await this.scan();
-      this.record(entries.filter((entry) => processMatches(this.spec, entry)).length, startedAt);
+      this.record(
+        entries.filter((entry) => processMatches(this.spec, entry)),
+        startedAt,
+      );
     } catch (error) {
       this.lastResult = `cannot read /proc: ${(error as Error).message}`;
     }
     if (this.stopped) return;
     const intervalMs = this.spec.intervalMs ?? DEFAULT_INTERVAL_MS;
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, intervalMs - (performance.now() - startedAt)));
+    let waitMs = Math.max(0, intervalMs - (performance.now() - startedAt));
+    // A fork_delay that runs out before the next scan: look again then, as keepalived's timer would.
+    if (this.forkSinceMs !== undefined)
+      waitMs = Math.min(waitMs, Math.max(0, this.forkSinceMs + this.forkDelayMs - performance.now()));
+    this.timer = setTimeout(() => void this.tick(), waitMs);
   }
 
-  private record(count: number, nowMs: number): void {
+  private get forkDelayMs(): number {
+    return this.spec.forkDelayMs ?? 0;
+  }
+
+  private inQuorum(count: number): boolean {
+    return count >= (this.spec.quorum ?? 1) && (this.spec.quorumMax === undefined || count <= this.spec.quorumMax);
+  }
+
+  private record(matching: readonly ProcessEntry[], nowMs: number): void {
     this.runs++;
+    const count = matching.length;
+    const before = { count: this.count, pids: this.counted };
     this.count = count;
-    const quorum = this.spec.quorum ?? 1;
-    const inQuorum = count >= quorum && (this.spec.quorumMax === undefined || count <= this.spec.quorumMax);
-    this.lastResult = `${this.count} matching process${count === 1 ? '' : 'es'}`;
-    let next = this.up;
-    if (inQuorum) {
-      this.lostSinceMs = undefined;
-      next = true;
-    } else {
-      this.lostSinceMs ??= nowMs;
-      if (nowMs - this.lostSinceMs >= (this.spec.delayMs ?? 0)) next = false;
-    }
+    this.counted = new Set(matching.map((entry) => entry.pid));
+    this.lastResult = `${count} matching process${count === 1 ? '' : 'es'}`;
+    const inQuorum = this.inQuorum(count);
+    // keepalived's fork_delay: the count crossed a quorum bound upwards, and a process that is new
+    // since the last scan is the child of a counted one (a fork, not yet exec'd, has its parent's name).
+    const byFork =
+      before.count !== undefined &&
+      count > before.count &&
+      this.inQuorum(before.count) !== inQuorum &&
+      matching.some((e) => !before.pids.has(e.pid) && (before.pids.has(e.ppid) || this.counted.has(e.ppid)));
+    const next =
+      this.forkSinceMs !== undefined ? this.afterFork(inQuorum, nowMs) : this.decide(inQuorum, byFork, nowMs);
     if (next === this.up || this.stopped) return;
     this.up = next;
     this.onChange?.({ up: next });
+  }
+
+  /** A fork_delay runs: a count back within it cancels it (no change); once over, the count decides. */
+  private afterFork(inQuorum: boolean, nowMs: number): boolean {
+    if (inQuorum !== this.up && nowMs - this.forkSinceMs! < this.forkDelayMs) return this.up;
+    this.forkSinceMs = undefined;
+    return inQuorum;
+  }
+
+  private decide(inQuorum: boolean, byFork: boolean, nowMs: number): boolean {
+    if (inQuorum) {
+      this.lostSinceMs = undefined;
+      if (!this.up && byFork && this.forkDelayMs > 0) {
+        this.forkSinceMs = nowMs;
+        return false;
+      }
+      return true;
+    }
+    if (this.up && byFork && this.forkDelayMs > 0) {
+      // Too many (quorum_max) because of a fork: the same delay.
+      this.forkSinceMs = nowMs;
+      return true;
+    }
+    this.lostSinceMs ??= nowMs;
+    return nowMs - this.lostSinceMs >= (this.spec.delayMs ?? 0) ? false : this.up;
   }
 }
