@@ -160,19 +160,20 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
  */
 export type RuntimeSettings = Pick<
   LinuxEngineInput,
-  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables' | 'splitBrain'
+  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables' | 'splitBrain' | 'linkDelays'
 > &
   StaticEntries;
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain } = input;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays } = input;
   return {
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
     ...(receiveBuffers ? { receiveBuffers } : {}),
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
+    ...(linkDelays ? { linkDelays } : {}),
     ...staticsOf(input),
   };
 }
@@ -180,7 +181,7 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain } = settings;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays } = settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -194,6 +195,7 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(receiveBuffers ? { receiveBuffers } : {}),
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
+    ...(linkDelays ? { linkDelays } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'receiveBuffers',
   'nftables',
   'announceSpacing',
+  'linkDelays',
   'routes',
   'rules',
   'staticAddresses',

@@ -38,6 +38,8 @@ FILE.json:
   "announceSpacing" (optional): least gap between gratuitous ARPs / NAs on an interface, shared by
   every router there (keepalived vrrp_garp_interval, vrrp_gna_interval, garp_group; docs/operations.md):
   {"arpIntervalMs": 50, "naIntervalMs": 50, "groups": [{"interfaces": ["eth1"], "arpIntervalMs": 10}]}.
+  "linkDelays" (optional): per interface, how long a link change must hold before its routers move
+  (keepalived interface_up_down_delays; docs/operations.md): {"eth0": {"downMs": 500, "upMs": 0}}.
 
 options:
   --config FILE     the configuration (required)

@@ -20,6 +20,7 @@ import { checkNftables } from '../model/nftables.js';
 import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
+import { checkLinkDelays } from '../model/link-delays.js';
 import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
@@ -76,6 +77,7 @@ const INPUT_FIELDS: readonly string[] = [
   'receiveBuffers',
   'nftables',
   'announceSpacing',
+  'linkDelays',
   'routes',
   'rules',
   'staticAddresses',
@@ -109,6 +111,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.receiveBuffers !== undefined) checkReceiveBufferPolicy(input.receiveBuffers);
   if (input.nftables !== undefined) checkNftables(input.nftables);
   if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
+  if (input.linkDelays !== undefined) checkLinkDelays(input.linkDelays);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

@@ -1,12 +1,17 @@
 // What the runtime does with the link watcher's news (src/linux/links.ts): links of interfaces our
 // routers use go to the engine and the packet port, with a rate-limited log line; address changes go to
 // the VIP guard and the source-address tracker; a resync (notifications lost) re-checks everything.
+// An interface with a delay (keepalived's interface_up_down_delays) passes its link changes through
+// LinkDebounce first; the packet socket is reopened at once either way. A delayed change still pending
+// at stop needs no cancel: the engine ignores input once stopping.
 
 import type { Engine } from '../engine/engine.js';
 import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
+import type { LinkDelays } from '../model/link-delays.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { AddressInterfaceTracks } from './address-tracks.js';
+import { LinkDebounce, realTimer, type StartTimer } from './link-debounce.js';
 import type { RateLimitedLog } from './event-log.js';
 import type { SourceAddressTracker } from './source-address.js';
 import type { VipGuard } from './vip-guard.js';
@@ -23,29 +28,41 @@ export interface LinkEventTargets {
   /** Whether some router runs on this interface now (link events for others are not ours). */
   isUsed(iface: string): boolean;
   recheckSources(): Promise<void>;
+  /** Per-interface debounce delays; left out, every change moves the routers at once. */
+  readonly linkDelays?: LinkDelays | undefined;
+  readonly startTimer?: StartTimer;
 }
 
-export function followLinkEvents(to: LinkEventTargets): void {
+export function followLinkEvents(to: LinkEventTargets): LinkDebounce {
   const { watcher: w, packets: p, engine, logger, linkLog } = to;
+  const debounce = new LinkDebounce(
+    to.linkDelays ?? {},
+    (iface, up) => {
+      to.addressTracks.linkChange(iface, up);
+      if (to.isUsed(iface)) engine.linkChange(iface, up);
+    },
+    to.startTimer ?? realTimer,
+  );
   w.on('link', (event) => {
-    to.addressTracks.linkChange(event.interface, event.up);
-    if (!to.isUsed(event.interface)) return;
-    linkLog.write(`link\u0000${event.interface}`, 'info', () => [
-      { event: 'link', interface: event.interface, up: event.up },
-      `${event.interface} is ${event.up ? 'up' : 'down'}`,
-    ]);
-    p.reopen(event.interface, true);
-    engine.linkChange(event.interface, event.up);
+    if (to.isUsed(event.interface)) {
+      const delayed = to.linkDelays?.[event.interface] !== undefined;
+      linkLog.write(`link\u0000${event.interface}`, 'info', () => [
+        { event: 'link', interface: event.interface, up: event.up, ...(delayed ? { debounced: true } : {}) },
+        `${event.interface} is ${event.up ? 'up' : 'down'}${delayed ? ' (routers follow after its up/down delay)' : ''}`,
+      ]);
+      p.reopen(event.interface, true);
+    }
+    debounce.change(event.interface, event.up);
   });
   w.on('linkRemoved', (event) => {
-    to.addressTracks.linkChange(event.interface, false);
-    if (!to.isUsed(event.interface)) return;
-    linkLog.write(`link\u0000${event.interface}`, 'warn', () => [
-      { event: 'link', interface: event.interface, up: false, removed: true },
-      `${event.interface} was deleted`,
-    ]);
-    p.release(event.interface);
-    engine.linkChange(event.interface, false);
+    if (to.isUsed(event.interface)) {
+      linkLog.write(`link\u0000${event.interface}`, 'warn', () => [
+        { event: 'link', interface: event.interface, up: false, removed: true },
+        `${event.interface} was deleted`,
+      ]);
+      p.release(event.interface);
+    }
+    debounce.removed(event.interface);
   });
   w.on('addressRemoved', (event) => {
     to.guard.addressRemoved(event);
@@ -66,4 +83,5 @@ export function followLinkEvents(to: LinkEventTargets): void {
       `link watcher: ${error.message}`,
     ),
   );
+  return debounce;
 }

@@ -9,6 +9,7 @@ import type { ReceiveBufferPolicy } from './receive-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
+import type { LinkDelays } from './link-delays.js';
 import type { AnnounceSpacing } from './announce-spacing.js';
 import type { RouteSpec, RuleSpec, StaticAddressSpec } from './routes.js';
 
@@ -111,6 +112,11 @@ export interface LinuxEngineInput {
    * Left out: each burst back to back.
    */
   readonly announceSpacing?: AnnounceSpacing;
+  /**
+   * Per interface, how long a link change must hold before its routers move (keepalived
+   * interface_up_down_delays; src/model/link-delays.ts). Read at start; left out, at once.
+   */
+  readonly linkDelays?: LinkDelays;
   /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
   readonly routes?: readonly RouteSpec[];
   /** Policy rules, the same way. */

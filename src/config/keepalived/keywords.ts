@@ -112,7 +112,12 @@ const TOP: readonly Row[] = [
     '{\ngarp_interval 0.001\ninterface eth0\n}',
   ],
   ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
-  ['interface_up_down_delays', 'not-yet', 'a link change moves the instance at once (no debounce delay)', '{ eth0 1 }'],
+  [
+    'interface_up_down_delays',
+    'implemented',
+    "per interface, a link change reaches its instances only after it has held for the down (or up) delay; a flap back within it moves nothing (a missing up delay is 0, as keepalived 2.2.7's code has it); cut below (down_timer_adverts - 1) x advert_int of an instance on the interface",
+    '{ eth0 1 }',
+  ],
   ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
   [
     'net_namespace',

@@ -13,6 +13,7 @@ import { warnStartStopSecurity } from './start-stop.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import { announceSpacing, extraInterfacesOf, readGarpGroups } from './garp.js';
+import { readLinkDelays } from './link-delays.js';
 import type { Statement } from './parser.js';
 import { nftablesSettingsFrom } from './nftables-globals.js';
 import {
@@ -133,6 +134,7 @@ function readSyncGroups(
       case 'track_file':
       case 'vrrp_track_process':
       case 'garp_group':
+      case 'interface_up_down_delays':
         break;
       case 'vrrp_sync_group': {
         const group = readSyncGroup(statement, instanceNames, tracked, diagnostics);
@@ -191,11 +193,13 @@ export function mapKeepalivedStatements(
   const routers: LinuxRouterInput[] = withExtraInterfaces(instances, globals);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
   const spacing = announceSpacing(globals.announceGaps ?? {}, readGarpGroups(statements, diagnostics));
+  const linkDelays = readLinkDelays(statements, routers, diagnostics);
   return {
     input: {
       routers,
       ...(vips.length > 0 ? { vips } : {}),
       ...(spacing ? { announceSpacing: spacing } : {}),
+      ...(linkDelays ? { linkDelays } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
       nftables: nftablesSettingsFrom(globals.nftables),
