@@ -160,13 +160,13 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
  */
 export type RuntimeSettings = Pick<
   LinuxEngineInput,
-  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables' | 'splitBrain' | 'linkDelays'
+  'scheduling' | 'announceSpacing' | 'receiveBuffers' | 'nftables' | 'splitBrain' | 'linkDelays' | 'polledLinks'
 > &
   StaticEntries;
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays } = input;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays, polledLinks } = input;
   return {
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
@@ -174,6 +174,7 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
     ...(linkDelays ? { linkDelays } : {}),
+    ...(polledLinks ? { polledLinks } : {}),
     ...staticsOf(input),
   };
 }
@@ -181,7 +182,7 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays } = settings;
+  const { scheduling, announceSpacing, receiveBuffers, nftables, splitBrain, linkDelays, polledLinks } = settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -196,6 +197,7 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
     ...(linkDelays ? { linkDelays } : {}),
+    ...(polledLinks ? { polledLinks } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'nftables',
   'announceSpacing',
   'linkDelays',
+  'polledLinks',
   'routes',
   'rules',
   'staticAddresses',

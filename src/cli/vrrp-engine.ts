@@ -40,6 +40,8 @@ FILE.json:
   {"arpIntervalMs": 50, "naIntervalMs": 50, "groups": [{"interfaces": ["eth1"], "arpIntervalMs": 10}]}.
   "linkDelays" (optional): per interface, how long a link change must hold before its routers move
   (keepalived interface_up_down_delays; docs/operations.md): {"eth0": {"downMs": 500, "upMs": 0}}.
+  "polledLinks" (optional): interfaces whose link state is read once a second instead of followed by
+  rtnetlink (keepalived linkbeat; docs/operations.md): ["eth0"].
 
 options:
   --config FILE     the configuration (required)

@@ -21,6 +21,7 @@ import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
 import { checkLinkDelays } from '../model/link-delays.js';
+import { checkPolledLinks } from '../model/link-polling.js';
 import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { checkVmacNames, configOnVmac, planVmac, vmacNames, withSourceAddress, type VmacPlan } from '../linux/vmac.js';
@@ -78,6 +79,7 @@ const INPUT_FIELDS: readonly string[] = [
   'nftables',
   'announceSpacing',
   'linkDelays',
+  'polledLinks',
   'routes',
   'rules',
   'staticAddresses',
@@ -112,6 +114,7 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.nftables !== undefined) checkNftables(input.nftables);
   if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
   if (input.linkDelays !== undefined) checkLinkDelays(input.linkDelays);
+  if (input.polledLinks !== undefined) checkPolledLinks(input.polledLinks);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

@@ -3,15 +3,19 @@
 // the VIP guard and the source-address tracker; a resync (notifications lost) re-checks everything.
 // An interface with a delay (keepalived's interface_up_down_delays) passes its link changes through
 // LinkDebounce first; the packet socket is reopened at once either way. A delayed change still pending
-// at stop needs no cancel: the engine ignores input once stopping.
+// at stop needs no cancel: the engine ignores input once stopping. A polled interface (keepalived's
+// linkbeat) takes its link state from LinkPoller alone: its rtnetlink link changes are ignored.
 
 import type { Engine } from '../engine/engine.js';
 import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
-import type { LinkDelays } from '../model/link-delays.js';
+import type { LinuxEngineInput } from '../model/runtime-input.js';
+import { isLinkUsable } from '../linux/links.js';
+import type { RtNetlinkClient } from '../linux/netlink.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { AddressInterfaceTracks } from './address-tracks.js';
 import { LinkDebounce, realTimer, type StartTimer } from './link-debounce.js';
+import { LinkPoller } from './link-poller.js';
 import type { RateLimitedLog } from './event-log.js';
 import type { SourceAddressTracker } from './source-address.js';
 import type { VipGuard } from './vip-guard.js';
@@ -28,24 +32,56 @@ export interface LinkEventTargets {
   /** Whether some router runs on this interface now (link events for others are not ours). */
   isUsed(iface: string): boolean;
   recheckSources(): Promise<void>;
-  /** Per-interface debounce delays; left out, every change moves the routers at once. */
-  readonly linkDelays?: LinkDelays | undefined;
+  /** Per-interface debounce delays and polled links; left out, every change moves the routers at once. */
+  readonly settings?: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined;
+  /** Reads a polled link (RTM_GETLINK). */
+  readonly client: Pick<RtNetlinkClient, 'getLink'>;
   readonly startTimer?: StartTimer;
 }
 
-export function followLinkEvents(to: LinkEventTargets): LinkDebounce {
+/** What follows the links: the debounce and the poller. */
+export interface LinkFollowing {
+  readonly debounce: LinkDebounce;
+  readonly poller: LinkPoller;
+}
+
+export function followLinkEvents(to: LinkEventTargets): LinkFollowing {
   const { watcher: w, packets: p, engine, logger, linkLog } = to;
+  const linkDelays = to.settings?.linkDelays;
   const debounce = new LinkDebounce(
-    to.linkDelays ?? {},
+    linkDelays ?? {},
     (iface, up) => {
       to.addressTracks.linkChange(iface, up);
       if (to.isUsed(iface)) engine.linkChange(iface, up);
     },
     to.startTimer ?? realTimer,
   );
+  // Polling stops for good once the engine has run and stopped (not before it starts).
+  let seenRunning = false;
+  const poller = new LinkPoller({
+    interfaces: to.settings?.polledLinks ?? [],
+    readLink: async (iface) => isLinkUsable(await to.client.getLink(iface)),
+    initial: (iface) => w.isUp(iface),
+    deliver: (iface, up) => {
+      if (to.isUsed(iface)) {
+        linkLog.write(`link\u0000${iface}`, 'info', () => [
+          { event: 'link', interface: iface, up, polled: true },
+          `${iface} is ${up ? 'up' : 'down'} (polled)`,
+        ]);
+        p.reopen(iface, true);
+      }
+      to.addressTracks.linkChange(iface, up);
+      if (to.isUsed(iface)) engine.linkChange(iface, up);
+    },
+    active: () => {
+      if (engine.running) seenRunning = true;
+      return engine.running || !seenRunning;
+    },
+  });
   w.on('link', (event) => {
+    if (poller.polls(event.interface)) return;
     if (to.isUsed(event.interface)) {
-      const delayed = to.linkDelays?.[event.interface] !== undefined;
+      const delayed = linkDelays?.[event.interface] !== undefined;
       linkLog.write(`link\u0000${event.interface}`, 'info', () => [
         { event: 'link', interface: event.interface, up: event.up, ...(delayed ? { debounced: true } : {}) },
         `${event.interface} is ${event.up ? 'up' : 'down'}${delayed ? ' (routers follow after its up/down delay)' : ''}`,
@@ -83,5 +119,5 @@ export function followLinkEvents(to: LinkEventTargets): LinkDebounce {
       `link watcher: ${error.message}`,
     ),
   );
-  return debounce;
+  return { debounce, poller };
 }

@@ -39,7 +39,6 @@ import { closeOpened, prepareHost, resolveRouters, scheduleMainThread, type Open
 import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
-import type { LinkDelays } from '../model/link-delays.js';
 import { followLinkEvents } from './link-events.js';
 import { packetPortOptions } from './packet-port-options.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
@@ -124,7 +123,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
     splitBrain?: SplitBrainSettings | undefined;
-    linkDelays?: LinkDelays | undefined;
+    links?: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined;
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -184,7 +183,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       settings: parts.splitBrain,
     });
     this.used = new Set(configs.map((c) => c.interface));
-    this.listen(parts.linkDelays);
+    this.listen(parts.links);
   }
 
   get routers(): VirtualRouterConfig[] {
@@ -441,9 +440,10 @@ class LinuxRuntime implements LinuxEngineHandle {
       );
   }
 
-  private listen(linkDelays: LinkDelays | undefined): void {
+  private listen(links: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined): void {
     followLinkEvents({
-      linkDelays,
+      settings: links,
+      client: this.client,
       watcher: this.watcher,
       packets: this.packets,
       engine: this.engine,
@@ -526,7 +526,7 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain, linkDelays: input.linkDelays });
+  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain, links: input });
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
   logStarted(logger, configs, ownVmacs(routers));
   if (applied !== undefined) armRealtimeLimit(applied, logger);

@@ -117,6 +117,11 @@ export interface LinuxEngineInput {
    * interface_up_down_delays; src/model/link-delays.ts). Read at start; left out, at once.
    */
   readonly linkDelays?: LinkDelays;
+  /**
+   * Interfaces whose link state is polled once a second, their rtnetlink link changes ignored
+   * (keepalived linkbeat_interfaces, linkbeat_use_polling; src/model/link-polling.ts).
+   */
+  readonly polledLinks?: readonly string[];
   /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
   readonly routes?: readonly RouteSpec[];
   /** Policy rules, the same way. */

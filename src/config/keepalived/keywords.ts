@@ -111,14 +111,23 @@ const TOP: readonly Row[] = [
     'its interfaces take its garp_interval / gna_interval instead of the global gaps (a gap it leaves out: none); an interface already in a group keeps the first',
     '{\ngarp_interval 0.001\ninterface eth0\n}',
   ],
-  ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
+  [
+    'linkbeat_interfaces',
+    'implemented',
+    "each interface's link state is polled once a second (its rtnetlink link changes ignored), a change moving its instances at once; every type reads IFF_UP and IFF_RUNNING as keepalived's IOCTL type does (MII PHY registers and ETHTOOL GLINK are not read)",
+    '{\nlo\n}',
+  ],
   [
     'interface_up_down_delays',
     'implemented',
     "per interface, a link change reaches its instances only after it has held for the down (or up) delay; a flap back within it moves nothing (a missing up delay is 0, as keepalived 2.2.7's code has it); cut below (down_timer_adverts - 1) x advert_int of an instance on the interface",
     '{ eth0 1 }',
   ],
-  ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
+  [
+    'linkbeat_use_polling',
+    'implemented',
+    'the interface of every instance (but a VMAC one) is polled as in linkbeat_interfaces',
+  ],
   [
     'net_namespace',
     'not-yet',
@@ -624,7 +633,11 @@ const VRRP_INSTANCE: readonly Row[] = [
     'effective priority changes are written to the notify FIFOs (MASTER_PRIORITY / BACKUP_PRIORITY lines)',
     'true',
   ],
-  ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
+  [
+    'linkbeat_use_polling',
+    'implemented',
+    "deprecated (warned, as keepalived does): the instance's interface is polled as in linkbeat_interfaces, unless it uses a VMAC",
+  ],
   [
     'kernel_rx_buf_size',
     'implemented',

@@ -1,0 +1,63 @@
+// keepalived's linkbeat (vrrp_if.c if_linkbeat_refresh_thread): the link state of each polled
+// interface is read once a second, and a change moves its routers at once (no up/down delay, as in
+// keepalived). The read is RTM_GETLINK's flags, the same IFF_UP and IFF_RUNNING that keepalived's
+// IOCTL polling reads with SIOCGIFFLAGS (both come from the kernel's dev_get_flags); a link that
+// cannot be read (deleted) is down. The runtime ignores rtnetlink link changes of these interfaces.
+
+import { LINK_POLL_INTERVAL_MS } from '../model/link-polling.js';
+
+export interface LinkPollerOptions {
+  readonly interfaces: readonly string[];
+  /** The link's usability now; rejects if it cannot be read. */
+  readonly readLink: (iface: string) => Promise<boolean>;
+  /** What the routers were told at start (undefined: not known). */
+  readonly initial: (iface: string) => boolean | undefined;
+  readonly deliver: (iface: string, up: boolean) => void;
+  /** false once the runtime stops polling for good. */
+  readonly active: () => boolean;
+  readonly intervalMs?: number;
+  readonly setTimer?: (fire: () => void, ms: number) => { unref?(): unknown };
+}
+
+export class LinkPoller {
+  private readonly last = new Map<string, boolean | undefined>();
+  private closed = false;
+
+  constructor(private readonly options: LinkPollerOptions) {
+    for (const iface of options.interfaces) this.last.set(iface, options.initial(iface));
+    if (options.interfaces.length > 0) this.schedule();
+  }
+
+  /** Whether `iface` is polled (its rtnetlink link changes are then ignored). */
+  polls(iface: string): boolean {
+    return this.last.has(iface);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** One round: every polled interface read, changes delivered. Exposed for tests. */
+  async poll(): Promise<void> {
+    await Promise.all(
+      [...this.last.keys()].map(async (iface) => {
+        const up = await this.options.readLink(iface).catch(() => false);
+        if (this.closed || !this.options.active()) return;
+        if (this.last.get(iface) === up) return;
+        this.last.set(iface, up);
+        this.options.deliver(iface, up);
+      }),
+    );
+  }
+
+  private schedule(): void {
+    const setTimer = this.options.setTimer ?? ((fire, ms) => setTimeout(fire, ms));
+    const timer = setTimer(() => {
+      if (this.closed || !this.options.active()) return;
+      void this.poll().finally(() => {
+        if (!this.closed && this.options.active()) this.schedule();
+      });
+    }, this.options.intervalMs ?? LINK_POLL_INTERVAL_MS);
+    timer.unref?.();
+  }
+}
