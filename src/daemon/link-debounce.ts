@@ -26,7 +26,7 @@ export class LinkDebounce {
   private readonly links = new Map<string, LinkState>();
 
   constructor(
-    private readonly delays: LinkDelays,
+    private delays: LinkDelays,
     private readonly deliver: (iface: string, up: boolean) => void,
     private readonly startTimer: StartTimer = realTimer,
   ) {}
@@ -35,6 +35,7 @@ export class LinkDebounce {
   change(iface: string, up: boolean): void {
     const delay = this.delays[iface];
     if (!delay) {
+      this.forget(iface); // a reload took its delay away
       this.deliver(iface, up);
       return;
     }
@@ -72,6 +73,23 @@ export class LinkDebounce {
     state?.pending?.cancel();
     this.links.delete(iface);
     this.deliver(iface, false);
+  }
+
+  /** What the routers were last told of a delayed link (undefined: no delay, or no change seen yet). */
+  applied(iface: string): boolean | undefined {
+    return this.links.get(iface)?.applied;
+  }
+
+  /** New delays (a reload): changes from now on wait for them; one already pending keeps its deadline. */
+  setDelays(delays: LinkDelays): void {
+    this.delays = delays;
+    for (const [iface, state] of this.links) if (!delays[iface] && !state.pending) this.links.delete(iface);
+  }
+
+  /** Drops what is known of a link and cancels its pending change (it is polled from now on). */
+  forget(iface: string): void {
+    this.links.get(iface)?.pending?.cancel();
+    this.links.delete(iface);
   }
 
   /** Whether a change of this link waits out its delay now. */

@@ -1,21 +1,21 @@
 // What the runtime does with the link watcher's news (src/linux/links.ts): links of interfaces our
 // routers use go to the engine and the packet port, with a rate-limited log line; address changes go to
 // the VIP guard and the source-address tracker; a resync (notifications lost) re-checks everything.
-// An interface with a delay (keepalived's interface_up_down_delays) passes its link changes through
-// LinkDebounce first; the packet socket is reopened at once either way. A delayed change still pending
-// at stop needs no cancel: the engine ignores input once stopping. A polled interface (keepalived's
-// linkbeat) takes its link state from LinkPoller alone: its rtnetlink link changes are ignored.
+// Link changes reach the engine and the address tracks through FollowedLinks (followed-links.ts):
+// after the interface's up/down delay (keepalived's interface_up_down_delays), or from polling
+// (keepalived's linkbeat, its rtnetlink link changes ignored). The packet socket is reopened at once
+// either way. A delayed change still pending at stop needs no cancel: the engine ignores input once
+// stopping.
 
 import type { Engine } from '../engine/engine.js';
 import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
-import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { isLinkUsable } from '../linux/links.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { AddressInterfaceTracks } from './address-tracks.js';
-import { LinkDebounce, realTimer, type StartTimer } from './link-debounce.js';
-import { LinkPoller } from './link-poller.js';
+import { FollowedLinks, type LinkSettings } from './followed-links.js';
+import type { StartTimer } from './link-debounce.js';
 import type { RateLimitedLog } from './event-log.js';
 import type { SourceAddressTracker } from './source-address.js';
 import type { VipGuard } from './vip-guard.js';
@@ -33,62 +33,50 @@ export interface LinkEventTargets {
   isUsed(iface: string): boolean;
   recheckSources(): Promise<void>;
   /** Per-interface debounce delays and polled links; left out, every change moves the routers at once. */
-  readonly settings?: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined;
+  readonly settings?: LinkSettings | undefined;
   /** Reads a polled link (RTM_GETLINK). */
   readonly client: Pick<RtNetlinkClient, 'getLink'>;
   readonly startTimer?: StartTimer;
 }
 
-/** What follows the links: the debounce and the poller. */
-export interface LinkFollowing {
-  readonly debounce: LinkDebounce;
-  readonly poller: LinkPoller;
-}
-
-export function followLinkEvents(to: LinkEventTargets): LinkFollowing {
+/** Follows the links; returns the state the routers and their checks see (delayed, polled). */
+export function followLinkEvents(to: LinkEventTargets): FollowedLinks {
   const { watcher: w, packets: p, engine, logger, linkLog } = to;
-  const linkDelays = to.settings?.linkDelays;
-  const debounce = new LinkDebounce(
-    linkDelays ?? {},
-    (iface, up) => {
-      to.addressTracks.linkChange(iface, up);
-      if (to.isUsed(iface)) engine.linkChange(iface, up);
-    },
-    to.startTimer ?? realTimer,
-  );
   // Polling stops for good once the engine has run and stopped (not before it starts).
   let seenRunning = false;
-  const poller = new LinkPoller({
-    interfaces: to.settings?.polledLinks ?? [],
+  const links = new FollowedLinks({
+    current: (iface) => w.isUp(iface),
     readLink: async (iface) => isLinkUsable(await to.client.getLink(iface)),
-    initial: (iface) => w.isUp(iface),
-    deliver: (iface, up) => {
-      if (to.isUsed(iface)) {
-        linkLog.write(`link\u0000${iface}`, 'info', () => [
-          { event: 'link', interface: iface, up, polled: true },
-          `${iface} is ${up ? 'up' : 'down'} (polled)`,
-        ]);
-        p.reopen(iface, true);
-      }
-      to.addressTracks.linkChange(iface, up);
-      if (to.isUsed(iface)) engine.linkChange(iface, up);
-    },
+    settings: to.settings,
+    ...(to.startTimer ? { startTimer: to.startTimer } : {}),
     active: () => {
       if (engine.running) seenRunning = true;
       return engine.running || !seenRunning;
     },
+    onPolled: (iface, up) => {
+      if (!to.isUsed(iface)) return;
+      linkLog.write(`link\u0000${iface}`, 'info', () => [
+        { event: 'link', interface: iface, up, polled: true },
+        `${iface} is ${up ? 'up' : 'down'} (polled)`,
+      ]);
+      p.reopen(iface, true);
+    },
+  });
+  links.on('link', (event) => {
+    to.addressTracks.linkChange(event.interface, event.up);
+    if (to.isUsed(event.interface)) engine.linkChange(event.interface, event.up);
   });
   w.on('link', (event) => {
-    if (poller.polls(event.interface)) return;
+    if (links.isPolled(event.interface)) return;
+    links.change(event.interface, event.up);
     if (to.isUsed(event.interface)) {
-      const delayed = linkDelays?.[event.interface] !== undefined;
+      const delayed = links.isPending(event.interface);
       linkLog.write(`link\u0000${event.interface}`, 'info', () => [
         { event: 'link', interface: event.interface, up: event.up, ...(delayed ? { debounced: true } : {}) },
-        `${event.interface} is ${event.up ? 'up' : 'down'}${delayed ? ' (routers follow after its up/down delay)' : ''}`,
+        `${event.interface} is ${event.up ? 'up' : 'down'}${delayed ? ' (its routers follow after its up/down delay)' : ''}`,
       ]);
       p.reopen(event.interface, true);
     }
-    debounce.change(event.interface, event.up);
   });
   w.on('linkRemoved', (event) => {
     if (to.isUsed(event.interface)) {
@@ -98,7 +86,7 @@ export function followLinkEvents(to: LinkEventTargets): LinkFollowing {
       ]);
       p.release(event.interface);
     }
-    debounce.removed(event.interface);
+    links.removed(event.interface);
   });
   w.on('addressRemoved', (event) => {
     to.guard.addressRemoved(event);
@@ -119,5 +107,5 @@ export function followLinkEvents(to: LinkEventTargets): LinkFollowing {
       `link watcher: ${error.message}`,
     ),
   );
-  return { debounce, poller };
+  return links;
 }

@@ -40,6 +40,7 @@ import type { LinuxEngineInput, LinuxVipSpec } from '../model/runtime-input.js';
 import { armRealtimeLimit } from '../linux/scheduling.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { followLinkEvents } from './link-events.js';
+import type { FollowedLinks, LinkSettings } from './followed-links.js';
 import { packetPortOptions } from './packet-port-options.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
@@ -92,6 +93,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly vmacs: VmacManager;
   private readonly packets: LinuxPacketPort;
   private readonly watcher: LinkWatcher;
+  /** Link state as the routers and their checks see it: delayed, polled (followed-links.ts). */
+  private readonly followed: FollowedLinks;
   private readonly guard: VipGuard;
   private readonly sources: SourceAddressTracker;
   private readonly routerAdverts: RouterAdvertiser;
@@ -123,7 +126,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
     splitBrain?: SplitBrainSettings | undefined;
-    links?: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined;
+    links?: LinkSettings | undefined;
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -161,7 +164,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.engine = new Engine(configs, { time, packets: this.packets, addresses, headStart: this.packets });
     this.engineLog = logEngineEvents(this.engine, this.logger);
     this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
-    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.watcher.isUp(iface), this.linkLog);
+    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.followed.isUp(iface), this.linkLog);
     this.guard = new VipGuard({
       engine: this.engine,
       configs,
@@ -183,7 +186,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       settings: parts.splitBrain,
     });
     this.used = new Set(configs.map((c) => c.interface));
-    this.listen(parts.links);
+    this.followed = this.listen(parts.links);
   }
 
   get routers(): VirtualRouterConfig[] {
@@ -191,7 +194,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   get links(): RuntimeLinks {
-    return this.watcher;
+    return this.followed;
   }
 
   snapshot(): RouterSnapshot[] {
@@ -267,6 +270,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       await this.engine.stop();
     } finally {
       this.routerAdverts.close();
+      this.followed.close();
       this.watcher.close();
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
@@ -316,6 +320,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.addressPort.close();
     this.addressPort = addressPort;
     this.vips = plan.vips;
+    this.followed.update(next);
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
     await this.release([...plan.remove, ...plan.replace.map((r) => r.config.name)]);
     const reconfigured = await this.reconfigureAll(plan.reconfigure, failed);
@@ -387,7 +392,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       try {
         await this.removeLeftoverVips(router);
         const linkDown: OperatorInput[] =
-          this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+          this.followed.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
         const before = [...linkDown, ...this.addressTracks.initialInputs(router.config, this.vips)];
         this.engine.addRouter(router.config, before);
         this.entries.set(router.input.name, router);
@@ -440,18 +445,11 @@ class LinuxRuntime implements LinuxEngineHandle {
       );
   }
 
-  private listen(links: Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'> | undefined): void {
-    followLinkEvents({
-      settings: links,
-      client: this.client,
-      watcher: this.watcher,
-      packets: this.packets,
-      engine: this.engine,
-      logger: this.logger,
-      linkLog: this.linkLog,
-      addressTracks: this.addressTracks,
-      guard: this.guard,
-      sources: this.sources,
+  private listen(links: LinkSettings | undefined): FollowedLinks {
+    const { client, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources } = this;
+    const parts = { settings: links, client, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources };
+    return followLinkEvents({
+      ...parts,
       isUsed: (iface) => this.used.has(iface),
       recheckSources: () => this.recheckSources(),
     });
