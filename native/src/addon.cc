@@ -8,6 +8,7 @@
 #include "announce.h"
 #include "claim_watch.h"
 #include "errors.h"
+#include "linkbeat.h"
 #include "memory_lock.h"
 #include "net_util.h"
 #include "orphan_reaper.h"
@@ -51,6 +52,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RtnlSocket", vrrp::RtnlSocket::Define(env));
   exports.Set("spawnCommand", Napi::Function::New<vrrp::SpawnCommand>(env, "spawnCommand"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
+  exports.Set("linkbeatProbe", Napi::Function::New<vrrp::LinkbeatProbe>(env, "linkbeatProbe"));
   vrrp::RegisterOrphanReaper(env, exports);
   vrrp::RegisterTakeoverKit(env, exports);
   exports.Set("periodicCheckIn", Napi::Function::New<vrrp::periodic::CheckIn>(env, "periodicCheckIn"));

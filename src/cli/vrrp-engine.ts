@@ -41,7 +41,8 @@ FILE.json:
   "linkDelays" (optional): per interface, how long a link change must hold before its routers move
   (keepalived interface_up_down_delays; docs/operations.md): {"eth0": {"downMs": 500, "upMs": 0}}.
   "polledLinks" (optional): interfaces whose link state is read once a second instead of followed by
-  rtnetlink (keepalived linkbeat; docs/operations.md): ["eth0"].
+  rtnetlink, each with how (keepalived linkbeat; docs/operations.md): {"eth0": "auto"} ("mii",
+  "ethtool", "ioctl" or "auto").
 
 options:
   --config FILE     the configuration (required)

@@ -6,6 +6,7 @@
 // checks (keepalived delays and polls every interface an instance tracks the same way).
 
 import { EventEmitter } from 'node:events';
+import type { PolledLinks } from '../model/link-polling.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
 import { LinkDebounce, realTimer, type StartTimer } from './link-debounce.js';
 import { LinkPoller, type LinkPollerOptions } from './link-poller.js';
@@ -24,11 +25,17 @@ export interface FollowedLinksEvents {
 
 export type LinkSettings = Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'>;
 
+export interface PolledLinkReader {
+  read(iface: string): boolean | Promise<boolean>;
+  /** A reload's polled links and their types. */
+  configure?(polled: PolledLinks): void;
+}
+
 export interface FollowedLinksOptions {
   /** The watcher's state of a link (undefined: no such interface). */
   readonly current: (iface: string) => boolean | undefined;
-  /** Reads a polled link now; rejects if it cannot be read. */
-  readonly readLink: (iface: string) => Promise<boolean>;
+  /** Reads a polled link (src/linux/linkbeat.ts); a throw counts as down. */
+  readonly reader: PolledLinkReader;
   /** false once polling should stop for good. */
   readonly active: () => boolean;
   readonly settings?: LinkSettings | undefined;
@@ -42,15 +49,17 @@ export class FollowedLinks extends EventEmitter<FollowedLinksEvents> {
   private readonly debounce: LinkDebounce;
   private readonly poller: LinkPoller;
   private readonly current: (iface: string) => boolean | undefined;
+  private readonly reader: PolledLinkReader;
 
   constructor(options: FollowedLinksOptions) {
     super();
     this.current = options.current;
+    this.reader = options.reader;
     const emitLink = (iface: string, up: boolean) => this.emit('link', { interface: iface, up });
     this.debounce = new LinkDebounce(options.settings?.linkDelays ?? {}, emitLink, options.startTimer ?? realTimer);
     this.poller = new LinkPoller({
-      interfaces: options.settings?.polledLinks ?? [],
-      readLink: options.readLink,
+      interfaces: Object.keys(options.settings?.polledLinks ?? {}),
+      readLink: async (iface) => this.reader.read(iface),
       initial: options.current,
       deliver: (iface, up) => {
         options.onPolled?.(iface, up);
@@ -96,7 +105,7 @@ export class FollowedLinks extends EventEmitter<FollowedLinksEvents> {
    * the last poll said otherwise); a newly polled one starts from the state the routers have.
    */
   update(settings: LinkSettings | undefined): void {
-    const polled = new Set(settings?.polledLinks ?? []);
+    const polled = new Set(Object.keys(settings?.polledLinks ?? {}));
     for (const iface of this.poller.interfaces) {
       if (polled.has(iface)) continue;
       const was = this.poller.state(iface);
@@ -111,6 +120,7 @@ export class FollowedLinks extends EventEmitter<FollowedLinksEvents> {
       this.poller.add(iface, known);
     }
     this.debounce.setDelays(settings?.linkDelays ?? {});
+    this.reader.configure?.(settings?.polledLinks ?? {});
   }
 
   close(): void {

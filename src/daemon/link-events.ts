@@ -10,8 +10,7 @@
 import type { Engine } from '../engine/engine.js';
 import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxPacketPort } from '../linux/packet-port.js';
-import { isLinkUsable } from '../linux/links.js';
-import type { RtNetlinkClient } from '../linux/netlink.js';
+import { LinkbeatReader, type LinkbeatProbe } from '../linux/linkbeat.js';
 import { errorFields, type RuntimeLogger } from '../model/logger.js';
 import type { AddressInterfaceTracks } from './address-tracks.js';
 import { FollowedLinks, type LinkSettings } from './followed-links.js';
@@ -34,8 +33,8 @@ export interface LinkEventTargets {
   recheckSources(): Promise<void>;
   /** Per-interface debounce delays and polled links; left out, every change moves the routers at once. */
   readonly settings?: LinkSettings | undefined;
-  /** Reads a polled link (RTM_GETLINK). */
-  readonly client: Pick<RtNetlinkClient, 'getLink'>;
+  /** The ioctl probes of polled links; left out, the addon's. */
+  readonly probe?: LinkbeatProbe;
   readonly startTimer?: StartTimer;
 }
 
@@ -46,7 +45,12 @@ export function followLinkEvents(to: LinkEventTargets): FollowedLinks {
   let seenRunning = false;
   const links = new FollowedLinks({
     current: (iface) => w.isUp(iface),
-    readLink: async (iface) => isLinkUsable(await to.client.getLink(iface)),
+    reader: new LinkbeatReader(to.settings?.polledLinks ?? {}, to.probe, (iface, configured, used) =>
+      logger.info(
+        { event: 'notice', notice: 'linkbeat-fallback', interface: iface, configured, used },
+        `${iface}: linkbeat ${configured.toUpperCase()} is not supported by its driver: ${used.toUpperCase()} used`,
+      ),
+    ),
     settings: to.settings,
     ...(to.startTimer ? { startTimer: to.startTimer } : {}),
     active: () => {

@@ -1,8 +1,7 @@
 // keepalived's linkbeat (vrrp_if.c if_linkbeat_refresh_thread): the link state of each polled
-// interface is read once a second, and a change moves its routers at once (no up/down delay, as in
-// keepalived). The read is RTM_GETLINK's flags, the same IFF_UP and IFF_RUNNING that keepalived's
-// IOCTL polling reads with SIOCGIFFLAGS (both come from the kernel's dev_get_flags); a link that
-// cannot be read (deleted) is down. The runtime ignores rtnetlink link changes of these interfaces.
+// interface is read once a second (by ioctl: src/linux/linkbeat.ts), and a change moves its routers
+// at once (no up/down delay, as in keepalived); a link that cannot be read is down. The runtime
+// ignores rtnetlink link changes of these interfaces (followed-links.ts).
 
 import { LINK_POLL_INTERVAL_MS } from '../model/link-polling.js';
 

@@ -446,8 +446,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   private listen(links: LinkSettings | undefined): FollowedLinks {
-    const { client, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources } = this;
-    const parts = { settings: links, client, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources };
+    const { watcher, packets, engine, logger, linkLog, addressTracks, guard, sources } = this;
+    const parts = { settings: links, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources };
     return followLinkEvents({
       ...parts,
       isUsed: (iface) => this.used.has(iface),

@@ -274,6 +274,11 @@ export interface VrrpNativeAddon {
   realtimeSignals(): { readonly min: number; readonly max: number };
   /** The interface's index (if_nametoindex), synchronously; ENODEV when there is no such interface. */
   interfaceIndex(name: string): number;
+  /**
+   * keepalived's linkbeat probes by ioctl: 'mii' (the PHY's BMSR link bit), 'ethtool' (ETHTOOL_GLINK),
+   * 'flags' (IFF_UP and IFF_RUNNING; -1 for ENODEV). 1 up, 0 down, -1 the driver does not answer.
+   */
+  linkbeatProbe(name: string, kind: 'mii' | 'ethtool' | 'flags'): number;
   /** SCHED_RR | SCHED_RESET_ON_FORK at `priority` for the calling thread (sched_setscheduler(0)). */
   setRealtime(priority: number): void;
   /** setpriority(PRIO_PROCESS, 0, nice): the calling thread on Linux. */

@@ -10,6 +10,7 @@ import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
 import type { LinkDelays } from './link-delays.js';
+import type { PolledLinks } from './link-polling.js';
 import type { AnnounceSpacing } from './announce-spacing.js';
 import type { RouteSpec, RuleSpec, StaticAddressSpec } from './routes.js';
 
@@ -121,7 +122,7 @@ export interface LinuxEngineInput {
    * Interfaces whose link state is polled once a second, their rtnetlink link changes ignored
    * (keepalived linkbeat_interfaces, linkbeat_use_polling; src/model/link-polling.ts).
    */
-  readonly polledLinks?: readonly string[];
+  readonly polledLinks?: PolledLinks;
   /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
   readonly routes?: readonly RouteSpec[];
   /** Policy rules, the same way. */

@@ -23,6 +23,12 @@ t.test('each line: down and up delays in ms; no up delay is 0 (keepalived 2.2.7 
   t.same(warnings, []);
 });
 
+t.test('more than 6 decimals: rounded at the 7th, with a warning (keepalived read_timer)', async (t) => {
+  const { delays, warnings } = read(`interface_up_down_delays {\neth0 1.0000015 .5\n}\n${INSTANCE('advert_int 5\n')}`);
+  t.same(delays, { eth0: { downMs: 1000.002, upMs: 500 } });
+  t.match(warnings, [/^2: .*"1.0000015" has more than 6 decimals: rounded/]);
+});
+
 t.test('absent or all zero: no linkDelays at all (routers move at once, as before)', async (t) => {
   t.equal(read(INSTANCE()).delays, undefined);
   t.equal(read(`interface_up_down_delays {\neth0 0 0\n}\n${INSTANCE()}`).delays, undefined);

@@ -10,6 +10,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { StateChangeEvent } from '../../src/engine/events.js';
 import type { TimePort } from '../../src/engine/ports.js';
 import { InterfaceCheck } from '../../src/health/checks/interface.js';
+import { LinkbeatReader } from '../../src/linux/linkbeat.js';
 import { buildRouterConfig } from '../../src/model/router-config.js';
 import { fakePorts } from '../engine/fake-ports.js';
 
@@ -68,11 +69,13 @@ function setUp(settings: LinkSettings, current = new Map<string, boolean>([['eth
   const reads = new Map<string, boolean>(current);
   const links = new FollowedLinks({
     current: (iface) => current.get(iface),
-    readLink: async (iface) => {
+    // The kernel's answers: ETHTOOL GLINK and the flags follow `reads`; no MII; ENODEV once gone.
+    reader: new LinkbeatReader({ eth0: 'auto' }, (iface, kind) => {
       const up = reads.get(iface);
-      if (up === undefined) throw new Error('ENODEV');
-      return up;
-    },
+      if (kind === 'mii') return -1;
+      if (up === undefined) return -1;
+      return up ? 1 : 0;
+    }),
     active: () => true,
     settings,
     startTimer: timeline.start,
@@ -139,7 +142,7 @@ t.test('a track_interface check sees the delayed state too', async (t) => {
 });
 
 t.test('a polled link: rtnetlink ignored, a poll moves the routers at once; deleted: down', async (t) => {
-  const { links, states, reads, poll, timeline } = setUp({ polledLinks: ['eth0'] });
+  const { links, states, reads, poll, timeline } = setUp({ polledLinks: { eth0: 'auto' } });
   t.ok(links.isPolled('eth0'));
   timeline.advanceTo(5000);
   links.change('eth0', false);
@@ -164,7 +167,7 @@ t.test('a polled link: rtnetlink ignored, a poll moves the routers at once; dele
 });
 
 t.test('a reload: polling and delays follow the new settings', async (t) => {
-  const { links, states, reads, poll, timeline, current } = setUp({ polledLinks: ['eth0'] });
+  const { links, states, reads, poll, timeline, current } = setUp({ polledLinks: { eth0: 'auto' } });
   reads.set('eth0', false);
   await poll();
   t.same(states(), ['0 Master', '0 Fault']);
@@ -180,7 +183,7 @@ t.test('a reload: polling and delays follow the new settings', async (t) => {
   timeline.advanceTo(2500);
   t.same(states().at(-1), '2500 Fault');
   links.change('eth0', true);
-  links.update({ polledLinks: ['eth0'] });
+  links.update({ polledLinks: { eth0: 'ethtool' } });
   t.ok(links.isPolled('eth0'), 'polled again: starts from what the routers have');
   t.equal(links.isUp('eth0'), true);
   links.update(undefined);

@@ -114,19 +114,19 @@ const TOP: readonly Row[] = [
   [
     'linkbeat_interfaces',
     'implemented',
-    "each interface's link state is polled once a second (its rtnetlink link changes ignored), a change moving its instances at once; every type reads IFF_UP and IFF_RUNNING as keepalived's IOCTL type does (MII PHY registers and ETHTOOL GLINK are not read)",
+    "each interface's link is read once a second, its rtnetlink link changes ignored: MII (the PHY's BMSR link bit), ETHTOOL (GLINK) or IOCTL, or with no type the first the driver answers, then IFF_UP and IFF_RUNNING; a change moves the instances using or tracking it at once (track_interface included); a type the driver lacks falls back as keepalived's does (logged)",
     '{\nlo\n}',
   ],
   [
     'interface_up_down_delays',
     'implemented',
-    "per interface, a link change reaches its instances only after it has held for the down (or up) delay; a flap back within it moves nothing (a missing up delay is 0, as keepalived 2.2.7's code has it); cut below (down_timer_adverts - 1) x advert_int of an instance on the interface",
+    "per interface (seconds, µs resolution, 0..255), a link change reaches the instances using or tracking it (track_interface included) only after it has held for the down (or up) delay; a flap back within it moves nothing; a missing up delay is 0 (keepalived 2.2.7's code); the first change of a link never seen up, and a deletion, are at once; cut below (down_timer_adverts - 1) x advert_int of an instance on the interface; a reload applies new delays",
     '{ eth0 1 }',
   ],
   [
     'linkbeat_use_polling',
     'implemented',
-    'the interface of every instance (but a VMAC one) is polled as in linkbeat_interfaces',
+    'the interface of every instance (but a VMAC one) is polled as in linkbeat_interfaces, with its type there if it is listed, else the first the driver answers',
   ],
   [
     'net_namespace',

@@ -16,10 +16,16 @@ import { MAX_INTERFACE_NAME } from './values.js';
 
 const MAX_US = 255_000_000;
 
-function microseconds(word: Word): number | undefined {
-  const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(word.text);
-  const us = match ? Number(match[1]) * 1_000_000 + Number((match[2] ?? '').padEnd(6, '0')) : NaN;
-  return Number.isNaN(us) || us > MAX_US ? undefined : us;
+/** keepalived's read_timer: seconds, µs resolution; more decimals are rounded at the 7th (with a warning there). */
+function microseconds(word: Word, diagnostics: DiagnosticList): number | undefined {
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(word.text);
+  if (!match || `${match[1]}${match[2] ?? ''}` === '') return undefined;
+  const fraction = match[2] ?? '';
+  if (fraction.length > 6)
+    diagnostics.warning(word, `interface_up_down_delays: "${word.text}" has more than 6 decimals: rounded to µs`);
+  const roundUp = fraction.length > 6 && fraction[6]! >= '5' ? 1 : 0;
+  const us = Number(match[1] || '0') * 1_000_000 + Number(fraction.slice(0, 6).padEnd(6, '0')) + roundUp;
+  return us > MAX_US ? undefined : us;
 }
 
 function readLine(line: Statement, diagnostics: DiagnosticList): LinkDelay | undefined {
@@ -35,8 +41,8 @@ function readLine(line: Statement, diagnostics: DiagnosticList): LinkDelay | und
   }
   if (extra.length > 0)
     diagnostics.warning(extra[0]!, `interface_up_down_delays: ${name}: words after the up delay are ignored`);
-  const downUs = microseconds(down);
-  const upUs = up ? microseconds(up) : 0;
+  const downUs = microseconds(down, diagnostics);
+  const upUs = up ? microseconds(up, diagnostics) : 0;
   for (const [word, us] of [
     [down, downUs],
     [up, upUs],
@@ -44,7 +50,7 @@ function readLine(line: Statement, diagnostics: DiagnosticList): LinkDelay | und
     if (word && us === undefined) {
       diagnostics.warning(
         word,
-        `interface_up_down_delays: ${name}: "${word.text}" is not a delay (seconds from 0 to 255, at most 6 decimals): the line is ignored (as keepalived does)`,
+        `interface_up_down_delays: ${name}: "${word.text}" is not a delay (seconds from 0 to 255): the line is ignored (as keepalived does)`,
       );
       return undefined;
     }

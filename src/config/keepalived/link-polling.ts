@@ -4,22 +4,26 @@
 // - top-level `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] ... }`: each IF polled;
 // - top-level `linkbeat_use_polling`: the interface of every instance polled;
 // - `linkbeat_use_polling` in a vrrp_instance (deprecated, keepalived warns): its interface polled.
-// keepalived polls no VMAC ("netlink works for vmacs"): an instance with use_vmac adds nothing. Every
-// type reads the kernel's IFF_UP and IFF_RUNNING, as keepalived's IOCTL type does; MII (PHY
-// registers) and ETHTOOL (GLINK) are not read (src/daemon/link-poller.ts).
+// keepalived polls no VMAC ("netlink works for vmacs"): an instance with use_vmac adds nothing. The
+// type (MII, ETHTOOL, IOCTL; none or another word: auto) says how the link is read
+// (src/linux/linkbeat.ts).
 
+import type { LinkbeatType, PolledLinks } from '../../model/link-polling.js';
 import type { LinuxRouterInput } from '../../model/runtime-input.js';
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement } from './parser.js';
 import { MAX_INTERFACE_NAME } from './values.js';
 
-const TYPES = new Set(['MII', 'ETHTOOL', 'IOCTL']);
+const TYPES: Readonly<Record<string, LinkbeatType>> = { MII: 'mii', ETHTOOL: 'ethtool', IOCTL: 'ioctl' };
 
 export function readPolledLinks(
   statements: readonly Statement[],
   routers: readonly LinuxRouterInput[],
   diagnostics: DiagnosticList,
-): readonly string[] | undefined {
+): PolledLinks | undefined {
+  // Interface -> type: linkbeat_interfaces gives the type (the later line wins); linkbeat_use_polling
+  // adds an interface with its listed type, or auto.
+  const listed = new Map<string, LinkbeatType>();
   const polled = new Set<string>();
   const instanceInterface = (name: string | undefined) => {
     const router = routers.find((r) => r.name === name);
@@ -27,7 +31,7 @@ export function readPolledLinks(
   };
   for (const statement of statements) {
     if (statement.keyword === 'linkbeat_interfaces') {
-      for (const line of statement.block ?? []) readLine(line, polled, diagnostics);
+      for (const line of statement.block ?? []) readLine(line, listed, diagnostics);
     } else if (statement.keyword === 'linkbeat_use_polling') {
       for (const router of routers) if (!router.useVmac) polled.add(router.interface);
     } else if (statement.keyword === 'vrrp_instance') {
@@ -41,20 +45,23 @@ export function readPolledLinks(
       if (iface) polled.add(iface);
     }
   }
-  return polled.size > 0 ? [...polled] : undefined;
+  for (const iface of listed.keys()) polled.add(iface);
+  const entries = [...polled].map((iface) => [iface, listed.get(iface) ?? 'auto'] as const);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
-function readLine(line: Statement, polled: Set<string>, diagnostics: DiagnosticList): void {
+function readLine(line: Statement, listed: Map<string, LinkbeatType>, diagnostics: DiagnosticList): void {
   const name = line.keyword;
   if (name.length > MAX_INTERFACE_NAME || /[\s/:]/.test(name)) {
     diagnostics.error(line, `linkbeat_interfaces: "${name}" is not an interface name`);
     return;
   }
   const [type, ...extra] = line.args;
-  if (type && (!TYPES.has(type.text) || extra.length > 0))
+  const known = type ? TYPES[type.text] : undefined;
+  if (type && (!known || extra.length > 0))
     diagnostics.warning(
       type,
-      `linkbeat_interfaces: ${name}: the type is MII, ETHTOOL or IOCTL; "${line.args.map((w) => w.text).join(' ')}" is ignored (as keepalived does)`,
+      `linkbeat_interfaces: ${name}: the type is MII, ETHTOOL or IOCTL; ${known ? 'the words after it are' : `"${type.text}" is`} ignored (as keepalived does)`,
     );
-  polled.add(name);
+  listed.set(name, known ?? 'auto');
 }
