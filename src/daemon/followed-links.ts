@@ -26,7 +26,8 @@ export interface FollowedLinksEvents {
 export type LinkSettings = Pick<LinuxEngineInput, 'linkDelays' | 'polledLinks'>;
 
 export interface PolledLinkReader {
-  read(iface: string): boolean | Promise<boolean>;
+  /** The link's state now; a throw counts as down. */
+  read(iface: string): boolean;
   /** A reload's polled links and their types. */
   configure?(polled: PolledLinks): void;
 }
@@ -60,7 +61,8 @@ export class FollowedLinks extends EventEmitter<FollowedLinksEvents> {
     this.poller = new LinkPoller({
       interfaces: Object.keys(options.settings?.polledLinks ?? {}),
       readLink: async (iface) => this.reader.read(iface),
-      initial: options.current,
+      // At start a polled link is read the polling way, as keepalived's init_interface_linkbeat does.
+      initial: (iface) => (options.current(iface) === undefined ? undefined : this.readNow(iface)),
       deliver: (iface, up) => {
         options.onPolled?.(iface, up);
         emitLink(iface, up);
@@ -68,6 +70,14 @@ export class FollowedLinks extends EventEmitter<FollowedLinksEvents> {
       active: options.active,
       ...(options.setTimer ? { setTimer: options.setTimer } : {}),
     });
+  }
+
+  private readNow(iface: string): boolean {
+    try {
+      return this.reader.read(iface);
+    } catch {
+      return false;
+    }
   }
 
   /** rtnetlink reports a change: ignored for a polled link, otherwise emitted after the link's delay. */

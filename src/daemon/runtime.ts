@@ -216,7 +216,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
     this.addressTracks.sync(this.routers, this.vips);
     for (const iface of this.used) {
-      const up = this.watcher.isUp(iface);
+      const up = this.followed.isUp(iface);
       if (up === true) continue;
       this.logger.warn(
         { event: 'link', interface: iface, up: false, missing: up === undefined },

@@ -51,7 +51,11 @@ class Timeline implements TimePort {
   }
 }
 
-function setUp(settings: LinkSettings, current = new Map<string, boolean>([['eth0', true]])) {
+function setUp(
+  settings: LinkSettings,
+  current = new Map<string, boolean>([['eth0', true]]),
+  kernel: ReadonlyMap<string, boolean> = current,
+) {
   const timeline = new Timeline();
   const { ports, packets } = fakePorts();
   const config = buildRouterConfig({
@@ -66,7 +70,7 @@ function setUp(settings: LinkSettings, current = new Map<string, boolean>([['eth
   const changes: StateChangeEvent[] = [];
   engine.on('stateChange', (event) => changes.push(event));
   const polls: (() => void)[] = [];
-  const reads = new Map<string, boolean>(current);
+  const reads = new Map<string, boolean>(kernel);
   const links = new FollowedLinks({
     current: (iface) => current.get(iface),
     // The kernel's answers: ETHTOOL GLINK and the flags follow `reads`; no MII; ENODEV once gone.
@@ -164,6 +168,14 @@ t.test('a polled link: rtnetlink ignored, a poll moves the routers at once; dele
   reads.delete('eth0');
   await poll();
   t.equal(states().length, 4, 'the unreadable link stays down, no repeat');
+});
+
+t.test('at start a polled link is read the polling way, not taken from rtnetlink', async (t) => {
+  // rtnetlink says up; the probes (ETHTOOL GLINK, the flags) say down.
+  const { links } = setUp({ polledLinks: { eth0: 'auto' } }, new Map([['eth0', true]]), new Map([['eth0', false]]));
+  t.equal(links.isUp('eth0'), false);
+  const gone = setUp({ polledLinks: { eth0: 'auto' } }, new Map());
+  t.equal(gone.links.isUp('eth0'), undefined, 'no such interface: not known, as rtnetlink has it');
 });
 
 t.test('a reload: polling and delays follow the new settings', async (t) => {

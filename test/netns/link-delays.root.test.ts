@@ -4,38 +4,14 @@
 // both enter FAULT, and not before the delay. Back up (up delay 0): both leave FAULT.
 
 import t from 'tap';
-import { Harness, skipReason, sleep, waitUntil } from './harness.js';
-import type { LanNode } from './lan.js';
-import { MARGIN_MS, STARTUP_MS, masterDownMs } from './timing.js';
+import { Harness, skipReason, sleep } from './harness.js';
+import { PAIR_DOWN_MS, startPair, theirsIn } from './link-pair.js';
+import { MARGIN_MS } from './timing.js';
 
 const DOWN_DELAY_MS = 1500;
 /** The flap: well inside the delay, even on a loaded machine. */
 const FLAP_MS = 300;
-const PRIORITY = { r1: 200, r2: 100 } as const;
-const DOWN_MS = masterDownMs(PRIORITY.r2, 100, 3) + MARGIN_MS;
-
-function file(node: LanNode, priority: number): string {
-  return [
-    'global_defs {',
-    `  router_id ${node.name}`,
-    '}',
-    'interface_up_down_delays {',
-    `  eth0 ${DOWN_DELAY_MS / 1000}`,
-    '}',
-    'vrrp_instance VI_1 {',
-    '  state BACKUP',
-    '  interface eth0',
-    '  version 3',
-    '  virtual_router_id 51',
-    `  priority ${priority}`,
-    '  advert_int 1',
-    '  virtual_ipaddress {',
-    '    192.0.2.101/32',
-    '  }',
-    '}',
-    '',
-  ].join('\n');
-}
+const DELAYS = ['interface_up_down_delays {', `  eth0 ${DOWN_DELAY_MS / 1000}`, '}'];
 
 function enteredAfter(
   p: { states: readonly { router: string; state: string; atMs: number }[] },
@@ -49,13 +25,8 @@ t.test(
   'interface_up_down_delays: a flap within the delay moves neither bin/vrrpd nor keepalived 2.2.7; held past it moves both',
   { skip: skipReason(['keepalived']) ?? false },
   async (t) => {
-    const h = await Harness.create(t, 'lkd', 2, { capture: false });
-    const [r1, r2] = [h.node('r1'), h.node('r2')];
-    const ours = h.startVrrpd('r1', [], { confText: file(r1, PRIORITY.r1) });
-    const theirs = h.startKeepalived('r2', [], { confText: file(r2, PRIORITY.r2) });
-    await ours.waitForState('VI_1', 'Master', STARTUP_MS);
-    await waitUntil(() => (theirs.stateOf('VI_1') === 'Backup' ? true : undefined), DOWN_MS, 'keepalived Backup');
-    await sleep(2000);
+    const h = await Harness.create(t, 'debounce', 2, { capture: false });
+    const { ours, theirs, r1, r2 } = await startPair(h, DELAYS);
 
     // A flap of both links, shorter than the delay.
     const flapAt = Date.now();
@@ -90,12 +61,8 @@ t.test(
     const theirsUp = theirs.mark();
     h.lan.setLink(r1, true);
     h.lan.setLink(r2, true);
-    await ours.waitForState('VI_1', 'Master', DOWN_MS + MARGIN_MS, oursUp);
-    await waitUntil(
-      () => (theirs.lines.length > theirsUp && theirs.stateOf('VI_1') === 'Backup' ? true : undefined),
-      DOWN_MS + MARGIN_MS,
-      'keepalived out of FAULT, Backup',
-    );
+    await ours.waitForState('VI_1', 'Master', PAIR_DOWN_MS + MARGIN_MS, oursUp);
+    await theirsIn(theirs, 'Backup', PAIR_DOWN_MS + MARGIN_MS, theirsUp);
     t.pass('both out of Fault with the links back: bin/vrrpd Master, keepalived Backup');
   },
 );
