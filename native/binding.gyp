@@ -21,7 +21,8 @@
         "src/rtnetlink.cc",
         "src/spawn.cc",
         "src/orphan_reaper.cc",
-        "src/takeover_kit.cc"
+        "src/takeover_kit.cc",
+        "src/linkbeat.cc"
       ],
       # node_addon_api_except: node-addon-api's include dir, NAPI_CPP_EXCEPTIONS and -fexceptions.
       "dependencies": [

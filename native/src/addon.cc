@@ -8,6 +8,7 @@
 #include "announce.h"
 #include "claim_watch.h"
 #include "errors.h"
+#include "linkbeat.h"
 #include "memory_lock.h"
 #include "net_util.h"
 #include "netns.h"
@@ -56,6 +57,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unmount", Napi::Function::New<vrrp::Unmount>(env, "unmount"));
   exports.Set("execProcess", Napi::Function::New<vrrp::ExecProcess>(env, "execProcess"));
   exports.Set("interfaceIndex", Napi::Function::New<InterfaceIndexOf>(env, "interfaceIndex"));
+  exports.Set("linkbeatProbe", Napi::Function::New<vrrp::LinkbeatProbe>(env, "linkbeatProbe"));
   vrrp::RegisterOrphanReaper(env, exports);
   vrrp::RegisterTakeoverKit(env, exports);
   exports.Set("periodicCheckIn", Napi::Function::New<vrrp::periodic::CheckIn>(env, "periodicCheckIn"));

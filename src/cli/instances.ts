@@ -185,12 +185,24 @@ export type RuntimeSettings = Pick<
   | 'nftables'
   | 'splitBrain'
   | 'disableLocalIgmp'
+  | 'linkDelays'
+  | 'polledLinks'
 > &
   StaticEntries;
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain, disableLocalIgmp } = input;
+  const {
+    scheduling,
+    announceSpacing,
+    receiveBuffers,
+    netlinkBuffers,
+    nftables,
+    splitBrain,
+    disableLocalIgmp,
+    linkDelays,
+    polledLinks,
+  } = input;
   return {
     ...(scheduling ? { scheduling } : {}),
     ...(announceSpacing ? { announceSpacing } : {}),
@@ -199,6 +211,8 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
     ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
+    ...(linkDelays ? { linkDelays } : {}),
+    ...(polledLinks ? { polledLinks } : {}),
     ...staticsOf(input),
   };
 }
@@ -206,8 +220,17 @@ export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const { scheduling, announceSpacing, receiveBuffers, netlinkBuffers, nftables, splitBrain, disableLocalIgmp } =
-    settings;
+  const {
+    scheduling,
+    announceSpacing,
+    receiveBuffers,
+    netlinkBuffers,
+    nftables,
+    splitBrain,
+    disableLocalIgmp,
+    linkDelays,
+    polledLinks,
+  } = settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -223,6 +246,8 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(nftables ? { nftables } : {}),
     ...(splitBrain ? { splitBrain } : {}),
     ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
+    ...(linkDelays ? { linkDelays } : {}),
+    ...(polledLinks ? { polledLinks } : {}),
   };
 }
 

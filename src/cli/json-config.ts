@@ -20,6 +20,8 @@ export const JSON_CONFIG_KEYS: readonly string[] = [
   'netlinkBuffers',
   'nftables',
   'announceSpacing',
+  'linkDelays',
+  'polledLinks',
   'routes',
   'rules',
   'staticAddresses',

@@ -41,6 +41,11 @@ FILE.json:
   {"arpIntervalMs": 50, "naIntervalMs": 50, "groups": [{"interfaces": ["eth1"], "arpIntervalMs": 10}]}.
   "disableLocalIgmp" (optional): true sets net.ipv4.igmp_link_local_mcast_reports to 0 while running
   (keepalived disable_local_igmp).
+  "linkDelays" (optional): per interface, how long a link change must hold before its routers move
+  (keepalived interface_up_down_delays; docs/operations.md): {"eth0": {"downMs": 500, "upMs": 0}}.
+  "polledLinks" (optional): interfaces whose link state is read once a second instead of followed by
+  rtnetlink, each with how (keepalived linkbeat; docs/operations.md): {"eth0": "auto"} ("mii",
+  "ethtool", "ioctl" or "auto").
 
 options:
   --config FILE     the configuration (required)

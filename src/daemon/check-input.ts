@@ -21,6 +21,8 @@ import { checkSplitBrain } from '../model/split-brain.js';
 import { checkReceiveBufferPolicy } from '../model/receive-buffers.js';
 import { checkNetlinkBuffers } from '../model/netlink-buffers.js';
 import { checkAnnounceSpacing, type AnnounceSpacing } from '../model/announce-spacing.js';
+import { checkLinkDelays } from '../model/link-delays.js';
+import { checkPolledLinks } from '../model/link-polling.js';
 import { checkRoutesInput } from '../model/routes.js';
 import type { RtNetlinkClient } from '../linux/netlink.js';
 import {
@@ -88,6 +90,8 @@ const INPUT_FIELDS: readonly string[] = [
   'netlinkBuffers',
   'nftables',
   'announceSpacing',
+  'linkDelays',
+  'polledLinks',
   'routes',
   'rules',
   'staticAddresses',
@@ -125,6 +129,8 @@ function checkShape(input: unknown): asserts input is LinuxEngineInput {
   if (input.announceSpacing !== undefined) checkAnnounceSpacing(input.announceSpacing);
   if (input.disableLocalIgmp !== undefined && typeof input.disableLocalIgmp !== 'boolean')
     throw new ConfigError('disableLocalIgmp', `must be true or false, got ${JSON.stringify(input.disableLocalIgmp)}`);
+  if (input.linkDelays !== undefined) checkLinkDelays(input.linkDelays);
+  if (input.polledLinks !== undefined) checkPolledLinks(input.polledLinks);
   if (!Array.isArray(input.routers) || input.routers.length === 0) {
     throw new ConfigError('routers', 'must be a non-empty list of routers');
   }

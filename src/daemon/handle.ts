@@ -4,12 +4,15 @@
 import type { RouterSnapshot, VirtualRouterConfig } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { EngineCounters } from '../engine/events.js';
-import type { LinkWatcher } from '../linux/links.js';
 import type { LinuxEngineInput } from '../model/runtime-input.js';
+import type { FollowedLinks } from './followed-links.js';
 import type { ConflictReport } from './vip-conflicts.js';
 
-/** The link watcher as the handle shares it: interface state and its `link` / `linkRemoved` events. */
-export type RuntimeLinks = Pick<LinkWatcher, 'isUp' | 'on' | 'off' | 'once'>;
+/**
+ * Link state as the routers see it (after interface_up_down_delays, or polled: followed-links.ts)
+ * and its `link` / `linkRemoved` events.
+ */
+export type RuntimeLinks = Pick<FollowedLinks, 'isUp' | 'on' | 'off' | 'once'>;
 
 /** What `apply` did, by router name. */
 export interface ApplyResult {
@@ -47,7 +50,7 @@ export interface LinuxEngineHandle {
   readonly engine: Engine;
   /** The routers running now (validated, primary addresses filled in), in the order they were added. */
   readonly routers: readonly VirtualRouterConfig[];
-  /** The runtime's one link watcher. */
+  /** The links as the routers see them (the track_interface checks follow these). */
   readonly links: RuntimeLinks;
   /**
    * Changes the routers to `next` (its logger is ignored: the runtime keeps its own). Validates all of

@@ -49,6 +49,7 @@ import { armRealtimeLimit } from '../linux/scheduling.js';
 import { startAutoPriority } from '../linux/auto-priority.js';
 import { AddressInterfaceTracks } from './address-tracks.js';
 import { followLinkEvents } from './link-events.js';
+import type { FollowedLinks, LinkSettings } from './followed-links.js';
 import { packetPortOptions } from './packet-port-options.js';
 import { planApply, withoutAddresses, withPrevious } from './apply-plan.js';
 import {
@@ -104,6 +105,8 @@ class LinuxRuntime implements LinuxEngineHandle {
   private readonly vmacs: VmacManager;
   private readonly packets: LinuxPacketPort;
   private readonly watcher: LinkWatcher;
+  /** Link state as the routers and their checks see it: delayed, polled (followed-links.ts). */
+  private readonly followed: FollowedLinks;
   private readonly guard: VipGuard;
   private readonly sources: SourceAddressTracker;
   private readonly routerAdverts: RouterAdvertiser;
@@ -137,6 +140,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     routers: readonly ResolvedRouter[];
     vips: readonly LinuxVipSpec[];
     splitBrain?: SplitBrainSettings | undefined;
+    links?: LinkSettings | undefined;
   }) {
     this.logger = parts.logger;
     this.client = parts.client;
@@ -176,7 +180,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.engine = new Engine(configs, { time, packets: this.packets, addresses, headStart: this.packets });
     this.engineLog = logEngineEvents(this.engine, this.logger);
     this.linkLog = new RateLimitedLog(this.logger, { burst: LINK_LINES_PER_SECOND });
-    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.watcher.isUp(iface), this.linkLog);
+    this.addressTracks = new AddressInterfaceTracks(this.engine, (iface) => this.followed.isUp(iface), this.linkLog);
     this.guard = new VipGuard({
       engine: this.engine,
       configs,
@@ -198,7 +202,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       settings: parts.splitBrain,
     });
     this.used = new Set(configs.map((c) => c.interface));
-    this.listen();
+    this.followed = this.listen(parts.links);
   }
 
   get routers(): VirtualRouterConfig[] {
@@ -206,7 +210,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   }
 
   get links(): RuntimeLinks {
-    return this.watcher;
+    return this.followed;
   }
 
   snapshot(): RouterSnapshot[] {
@@ -228,7 +232,7 @@ class LinuxRuntime implements LinuxEngineHandle {
   async start(beforeStart?: StartOptions['beforeStart']): Promise<void> {
     this.addressTracks.sync(this.routers, this.vips);
     for (const iface of this.used) {
-      const up = this.watcher.isUp(iface);
+      const up = this.followed.isUp(iface);
       if (up === true) continue;
       this.logger.warn(
         { event: 'link', interface: iface, up: false, missing: up === undefined },
@@ -282,6 +286,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       await this.engine.stop();
     } finally {
       this.routerAdverts.close();
+      this.followed.close();
       this.watcher.close();
       this.addressPort.close();
       await closeFirewall(this.firewall, this.logger);
@@ -332,6 +337,7 @@ class LinuxRuntime implements LinuxEngineHandle {
     this.addressPort.close();
     this.addressPort = addressPort;
     this.vips = plan.vips;
+    this.followed.update(next);
     // Removals first: an added router may take over a removed one's VRID, VMAC or VIPs.
     await this.release([...plan.remove, ...plan.replace.map((r) => r.config.name)]);
     const reconfigured = await this.reconfigureAll(plan.reconfigure, failed);
@@ -403,7 +409,7 @@ class LinuxRuntime implements LinuxEngineHandle {
       try {
         await this.removeLeftoverVips(router);
         const linkDown: OperatorInput[] =
-          this.watcher.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
+          this.followed.isUp(router.config.interface) === true ? [] : [{ kind: 'link', up: false }];
         const before = [...linkDown, ...this.addressTracks.initialInputs(router.config, this.vips)];
         this.engine.addRouter(router.config, before);
         this.entries.set(router.input.name, router);
@@ -456,16 +462,11 @@ class LinuxRuntime implements LinuxEngineHandle {
       );
   }
 
-  private listen(): void {
-    followLinkEvents({
-      watcher: this.watcher,
-      packets: this.packets,
-      engine: this.engine,
-      logger: this.logger,
-      linkLog: this.linkLog,
-      addressTracks: this.addressTracks,
-      guard: this.guard,
-      sources: this.sources,
+  private listen(links: LinkSettings | undefined): FollowedLinks {
+    const { watcher, packets, engine, logger, linkLog, addressTracks, guard, sources } = this;
+    const parts = { settings: links, watcher, packets, engine, logger, linkLog, addressTracks, guard, sources };
+    return followLinkEvents({
+      ...parts,
       isUsed: (iface) => this.used.has(iface),
       recheckSources: () => this.recheckSources(),
     });
@@ -543,7 +544,7 @@ async function startOn(
   signal?.throwIfAborted();
   const { macvlans, vmacs, localIgmp } = opened;
   const parts = { logger, client, macvlans, vmacs, packets, watcher, addressPort, firewall, localIgmp, routers };
-  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain });
+  const runtime = new LinuxRuntime({ ...parts, vips, splitBrain: input.splitBrain, links: input });
   const handle = await startWithRoutes(runtime, input, logger, options.beforeStart);
   logStarted(logger, configs, ownVmacs(routers));
   if (applied !== undefined) armRealtimeLimit(applied, logger);

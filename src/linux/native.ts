@@ -286,6 +286,11 @@ export interface VrrpNativeAddon {
   unmount(target: string): void;
   /** execve(file, argv, env): returns only by throwing the errno error. */
   execProcess(file: string, argv: readonly string[], env: readonly string[]): never;
+  /**
+   * keepalived's linkbeat probes by ioctl: 'mii' (the PHY's BMSR link bit), 'ethtool' (ETHTOOL_GLINK),
+   * 'flags' (IFF_UP and IFF_RUNNING; -1 for ENODEV). 1 up, 0 down, -1 the driver does not answer.
+   */
+  linkbeatProbe(name: string, kind: 'mii' | 'ethtool' | 'flags'): number;
   /** SCHED_RR | SCHED_RESET_ON_FORK at `priority` for the calling thread (sched_setscheduler(0)). */
   setRealtime(priority: number): void;
   /** setpriority(PRIO_PROCESS, 0, nice): the calling thread on Linux. */

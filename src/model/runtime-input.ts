@@ -11,6 +11,8 @@ import type { NetlinkReceiveBuffers } from './netlink-buffers.js';
 import type { ProcessScheduling } from './scheduling.js';
 import type { SplitBrainSettings } from './split-brain.js';
 import type { NftablesSettings } from './nftables.js';
+import type { LinkDelays } from './link-delays.js';
+import type { PolledLinks } from './link-polling.js';
 import type { AnnounceSpacing } from './announce-spacing.js';
 import type { RouteSpec, RuleSpec, StaticAddressSpec } from './routes.js';
 
@@ -125,6 +127,16 @@ export interface LinuxEngineInput {
    * Left out: each burst back to back.
    */
   readonly announceSpacing?: AnnounceSpacing;
+  /**
+   * Per interface, how long a link change must hold before its routers move (keepalived
+   * interface_up_down_delays; src/model/link-delays.ts). Read at start; left out, at once.
+   */
+  readonly linkDelays?: LinkDelays;
+  /**
+   * Interfaces whose link state is polled once a second, their rtnetlink link changes ignored
+   * (keepalived linkbeat_interfaces, linkbeat_use_polling; src/model/link-polling.ts).
+   */
+  readonly polledLinks?: PolledLinks;
   /** Routes (src/model/routes.ts): those naming a router follow its mastership, the others are static. */
   readonly routes?: readonly RouteSpec[];
   /** Policy rules, the same way. */

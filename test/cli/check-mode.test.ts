@@ -49,7 +49,7 @@ const MISTAKES: [string, Record<string, unknown>, string][] = [
   [
     'a logger in the file',
     { routers: [router], logger: {} },
-    'logger: unknown field (expected routers, vips, scheduling, splitBrain, receiveBuffers, netlinkBuffers, nftables, announceSpacing, routes, rules, staticAddresses, disableLocalIgmp, health)',
+    'logger: unknown field (expected routers, vips, scheduling, splitBrain, receiveBuffers, netlinkBuffers, nftables, announceSpacing, linkDelays, polledLinks, routes, rules, staticAddresses, disableLocalIgmp, health)',
   ],
   [
     'a split-brain probe interval too short',

@@ -11,7 +11,7 @@ import { MAX_CPU, type ProcessScheduling } from '../../model/scheduling.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { reportUnmapped } from './keywords.js';
 import { readUmask } from './umask.js';
-import { readRandomSeed } from './random-definition.js';
+import { readRandomSeed } from './random-seed.js';
 import { NETLINK_BUFFER_READERS, type NetlinkBuffersGlobals } from './netlink-buffers.js';
 import { NFTABLES_READERS, type NftablesGlobals } from './nftables-globals.js';
 import { RELOAD_READERS, type ReloadSettings } from './reload-globals.js';

@@ -541,7 +541,9 @@ class InstanceReader {
     const rules: RuleSpec[] = [];
     const context = (keyword: string) => ({ keyword, router: this.name });
     for (const child of block) {
-      if (HANDLED.has(child.keyword) || WIRE_KEYWORDS.has(child.keyword)) continue;
+      // linkbeat_use_polling: read by link-polling.ts.
+      if (HANDLED.has(child.keyword) || WIRE_KEYWORDS.has(child.keyword) || child.keyword === 'linkbeat_use_polling')
+        continue;
       if (child.keyword.startsWith('garp_') && readGarpGlobal(child, announce, diagnostics)) continue;
       const policy = readAdvertPolicy(child, advertPolicy, diagnostics);
       if (policy) {

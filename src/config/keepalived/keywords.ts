@@ -7,14 +7,14 @@
 // - implemented: the reader maps it with keepalived's meaning (each has a test);
 // - not-ours: it tunes a part vrrp-engine does not have (LVS, the checker and BFD processes, SMTP,
 //   SNMP, D-Bus): accepted, with one warning saying so;
-// - not-yet: it changes what a VRRP router does and vrrp-engine does not do it yet: accepted, with a
-//   warning naming what differs (the issue wants these implemented);
 // - refused: keepalived accepts it, but running without it would be wrong and there is no stand-in.
 
 import type { DiagnosticList } from './diagnostics.js';
 import type { Statement } from './parser.js';
 
-export type KeywordClass = 'implemented' | 'not-ours' | 'not-yet' | 'refused';
+// There is no "not yet" class: every keyword that changes what a VRRP router does is implemented
+// (issue 13); the type keeps it that way.
+export type KeywordClass = 'implemented' | 'not-ours' | 'refused';
 
 /** The blocks whose keywords are listed; `top` is the file's top level. */
 export const KEYWORD_BLOCKS = [
@@ -111,9 +111,23 @@ const TOP: readonly Row[] = [
     'its interfaces take its garp_interval / gna_interval instead of the global gaps (a gap it leaves out: none); an interface already in a group keeps the first',
     '{\ngarp_interval 0.001\ninterface eth0\n}',
   ],
-  ['linkbeat_interfaces', 'not-yet', 'link state always comes from rtnetlink, never polled (MII, ethtool)', '{\nlo\n}'],
-  ['interface_up_down_delays', 'not-yet', 'a link change moves the instance at once (no debounce delay)', '{ eth0 1 }'],
-  ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
+  [
+    'linkbeat_interfaces',
+    'implemented',
+    "each interface's link is read once a second, its rtnetlink link changes ignored: MII (the PHY's BMSR link bit), ETHTOOL (GLINK) or IOCTL, or with no type the first the driver answers, then IFF_UP and IFF_RUNNING; a change moves the instances using or tracking it at once (track_interface included); a type the driver lacks falls back as keepalived's does (logged)",
+    '{\nlo\n}',
+  ],
+  [
+    'interface_up_down_delays',
+    'implemented',
+    "per interface (seconds, µs resolution, 0..255), a link change reaches the instances using or tracking it (track_interface included) only after it has held for the down (or up) delay; a flap back within it moves nothing; a missing up delay is 0 (keepalived 2.2.7's code); the first change of a link never seen up, and a deletion, are at once; cut below (down_timer_adverts - 1) x advert_int of an instance on the interface; a reload applies new delays",
+    '{ eth0 1 }',
+  ],
+  [
+    'linkbeat_use_polling',
+    'implemented',
+    'the interface of every instance (but a VMAC one) is polled as in linkbeat_interfaces, with its type there if it is listed, else the first the driver answers',
+  ],
   [
     'net_namespace',
     'implemented',
@@ -675,7 +689,11 @@ const VRRP_INSTANCE: readonly Row[] = [
     'effective priority changes are written to the notify FIFOs (MASTER_PRIORITY / BACKUP_PRIORITY lines)',
     'true',
   ],
-  ['linkbeat_use_polling', 'not-yet', 'link state always comes from rtnetlink, never polled'],
+  [
+    'linkbeat_use_polling',
+    'implemented',
+    "deprecated (warned, as keepalived does): the instance's interface is polled as in linkbeat_interfaces, unless it uses a VMAC",
+  ],
   [
     'kernel_rx_buf_size',
     'implemented',
@@ -785,13 +803,11 @@ export function keywordRow(block: KeywordBlock, keyword: string): KeywordRow | u
   return INDEX.get(`${block} ${keyword}`);
 }
 
-/** The warning a not-ours or not-yet keyword gets, or the error of a refused one. */
+/** The warning a not-ours keyword gets, or the error of a refused one. */
 export function classMessage(row: KeywordRow): string {
   switch (row.class) {
     case 'not-ours':
       return `${row.keyword} is accepted and has no effect: ${row.note}`;
-    case 'not-yet':
-      return `${row.keyword} is accepted but not implemented yet: ${row.note}`;
     case 'refused':
       return `${row.keyword} is not supported: ${row.note}`;
     case 'implemented':
@@ -874,7 +890,6 @@ function editDistance(a: string, b: string): number {
 const CLASS_TITLE: Readonly<Record<KeywordClass, string>> = {
   implemented: 'implemented',
   'not-ours': 'not ours (warned)',
-  'not-yet': 'not yet (warned)',
   refused: 'refused',
 };
 
@@ -882,7 +897,7 @@ const CLASS_TITLE: Readonly<Record<KeywordClass, string>> = {
 export function renderKeywordTables(): string {
   const count = (cls: KeywordClass) => KEYWORDS.filter((row) => row.class === cls).length;
   const lines = [
-    `${KEYWORDS.length} keywords: ${count('implemented')} implemented, ${count('not-ours')} not ours, ${count('not-yet')} not yet, ${count('refused')} refused.`,
+    `${KEYWORDS.length} keywords: ${count('implemented')} implemented, ${count('not-ours')} not ours, ${count('refused')} refused.`,
   ];
   for (const block of KEYWORD_BLOCKS) {
     lines.push(

@@ -13,6 +13,8 @@ import { warnStartStopSecurity } from './start-stop.js';
 import { mapInstance, type MappedInstance, type PendingInstanceFeatures } from './instance.js';
 import { reportUnmapped } from './keywords.js';
 import { announceSpacing, extraInterfacesOf, readGarpGroups } from './garp.js';
+import { readLinkDelays } from './link-delays.js';
+import { readPolledLinks } from './link-polling.js';
 import type { Statement } from './parser.js';
 import { nftablesSettingsFrom } from './nftables-globals.js';
 import {
@@ -140,6 +142,9 @@ function readSyncGroups(
       case 'track_file':
       case 'vrrp_track_process':
       case 'garp_group':
+      case 'interface_up_down_delays':
+      case 'linkbeat_interfaces':
+      case 'linkbeat_use_polling':
         break;
       case 'vrrp_sync_group': {
         const group = readSyncGroup(statement, instanceNames, tracked, diagnostics);
@@ -200,11 +205,15 @@ export function mapKeepalivedStatements(
   const routers: LinuxRouterInput[] = withExtraInterfaces(instances, globals);
   const vips: VipSpec[] = instances.flatMap((i) => i.vips);
   const spacing = announceSpacing(globals.announceGaps ?? {}, readGarpGroups(statements, diagnostics));
+  const linkDelays = readLinkDelays(statements, routers, diagnostics);
+  const polledLinks = readPolledLinks(statements, routers, diagnostics);
   return {
     input: {
       routers,
       ...(vips.length > 0 ? { vips } : {}),
       ...(spacing ? { announceSpacing: spacing } : {}),
+      ...(linkDelays ? { linkDelays } : {}),
+      ...(polledLinks ? { polledLinks } : {}),
       ...(globals.scheduling ? { scheduling: globals.scheduling } : {}),
       ...withReceiveBuffers(receiveBufferPolicy(globals.rxBufs)),
       ...withNetlinkBuffers(netlinkBuffersInput(globals.netlinkBuffers)),
