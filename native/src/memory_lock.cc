@@ -76,6 +76,13 @@ bool WantsLock(const Mapping& mapping) {
   return !EndsWith(mapping.path, " (deleted)");
 }
 
+bool StillMapped(const Mapping& mapping) {
+  return madvise(reinterpret_cast<void*>(mapping.start), mapping.end - mapping.start, MADV_NORMAL) == 0;
+}
+
+// Only the malloc heap ([heap], brk) is followed as it grows: a block glibc places with mmap (past its
+// mmap threshold, 128 KiB and up) is not locked. The advert path's blocks are far smaller: a schedule
+// holds one datagram per destination.
 struct LockResult {
   int error = 0;
   std::string what;
@@ -97,6 +104,9 @@ LockResult LockMappings() {
     Mapping mapping;
     if (!ParseMapping(line, mapping) || !WantsLock(mapping)) continue;
     if (int error = LockRange(mapping.start, mapping.end); error != 0) {
+      // Another thread may have unmapped it since the maps were read (ENOMEM too, like a too-low
+      // RLIMIT_MEMLOCK): a range that is gone is skipped; MADV_NORMAL fails with ENOMEM only then.
+      if (error == ENOMEM && !StillMapped(mapping)) continue;
       result.error = error;
       result.what = mapping.path;
       break;

@@ -11,7 +11,8 @@
 // - scripts and what they create, init_file's track files: the process umask itself.
 // vrrpd does the same: the process umask is the mask (scripts inherit it), and the files it writes
 // through private-files.ts get the modes above. vrrpd's own files keep their own modes (status socket
-// 0600, /run/vrrpd 0700); the flight recording (vrrpd.recording.json) is written with the dumps.
+// 0600, /run/vrrpd 0700, the flight recording vrrpd.recording.json 0600: it holds the routers'
+// passwords, and keepalived has no such file whose mode to follow).
 
 import type { HealthPlan } from '../model/health-plan.js';
 import type { RuntimeLogger } from '../model/logger.js';
@@ -74,6 +75,12 @@ export class FileModes {
   }
 
   /** A configuration was read (at start, or a reload applied): its umask, unless -u gave one. */
+  /** Back to `mask` (a refused reload's useFile undone). */
+  restore(mask: number): void {
+    this.current = mask;
+    process.umask(mask);
+  }
+
   useFile(fileMask: number | undefined, logger: RuntimeLogger): void {
     if (fileMask === undefined) return;
     if (this.commandLine !== undefined) {

@@ -17,7 +17,7 @@ export function restartNotices(started: LinuxEngineInput, next: LinuxEngineInput
     notices.push({
       notice: 'scheduling-needs-restart',
       message:
-        'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime / max_auto_priority / min_auto_priority_delay changed: they take effect at the next restart',
+        'vrrp_rt_priority / vrrp_priority / vrrp_cpu_affinity / vrrp_rlimit_rttime / vrrp_no_swap / max_auto_priority / min_auto_priority_delay changed: they take effect at the next restart',
     });
   }
   if (JSON.stringify(started.receiveBuffers) !== JSON.stringify(next.receiveBuffers)) {

@@ -5,6 +5,7 @@
 import { configReport } from './reload-files.js';
 import { ConfigLoadError, loadConfig, type Diagnostic, type LoadedConfig } from './config-source.js';
 import type { DaemonOptions } from './flags.js';
+import { defaultReloadFile } from '../config/keepalived/reload-globals.js';
 import { configTestLogMode } from './file-modes.js';
 import { namespaceCheck } from './net-namespace.js';
 import { writePrivateFile } from './private-files.js';
@@ -66,7 +67,16 @@ export async function configTest(program: Program, options: DaemonOptions): Prom
 export function withNamespaceFlag(loaded: LoadedConfig, options: Pick<DaemonOptions, 'netNamespace'>): LoadedConfig {
   const netNamespace = options.netNamespace;
   if (netNamespace === undefined) return loaded;
-  return { ...loaded, naming: { ...loaded.naming, netNamespace, usePidDir: true } };
+  const naming = { ...loaded.naming, netNamespace, usePidDir: true };
+  // A reload_file named by default follows the naming, as net_namespace in the file makes it (a file
+  // that names keepalived's default path itself is moved too: the two cannot be told apart here).
+  const reload = loaded.reload;
+  const movesReloadFile = reload?.reloadFile !== undefined && reload.reloadFile === defaultReloadFile(loaded.naming);
+  return {
+    ...loaded,
+    naming,
+    ...(movesReloadFile ? { reload: { ...reload, reloadFile: defaultReloadFile(naming) } } : {}),
+  };
 }
 
 /** The configuration (with -s applied), or why it cannot be used. */

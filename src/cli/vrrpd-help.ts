@@ -31,7 +31,8 @@ export const HELP = `usage: vrrpd [OPTION...]           run the VRRP daemon (kee
 vrrpd's own:
       --socket=PATH          status socket (default /run/vrrpd.sock, beside the pid files when
                              they move; mode 0600; "none": no socket)
-      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0600
+      --dump-dir=DIR         where the signals write keepalived.data / .stats / .json, mode 0666
+                             less the umask (0600 by default); the flight recording always 0600
                              (default /run/vrrpd, created 0700; keepalived's /tmp is not the default);
                              SIGUSR1 and the status socket's "record" command also write the
                              flight recording vrrpd.recording.json (vrrp-sim --replay FILE)

@@ -54,6 +54,9 @@ import { StatusServer, type StatusReply } from './status-socket.js';
 import { HELP } from './vrrpd-help.js';
 import { configTest, readConfig, status, withNamespaceFlag } from './vrrpd-commands.js';
 
+/** The flight recording's mode, whatever the umask (writeDumpFile). */
+const PRIVATE_MODE = 0o600;
+
 /** keepalived's exit statuses (program.ts), so scripts that test keepalived's keep working. */
 export const EXIT = KEEPALIVED_EXIT_STATUS;
 
@@ -392,6 +395,9 @@ class Vrrpd {
   /** The reload's apply, or its refusal if the runtime finds a mistake (nothing changed). */
   private async apply(next: LoadedConfig): Promise<void> {
     let result: ReloadResult;
+    // The new umask first: scripts the reload itself starts (checks, notify) run under it, as keepalived's.
+    const maskBefore = this.fileModes.mask;
+    this.fileModes.useFile(next.umask, this.logger);
     try {
       result = await this.instances.reload(
         next.instances,
@@ -399,6 +405,7 @@ class Vrrpd {
         runtimeSettings(next.input),
       );
     } catch (error) {
+      this.fileModes.restore(maskBefore);
       if (!(error instanceof ConfigError)) throw error;
       // A mistake only the runtime could see (nothing was changed): refused like a parse error.
       this.refused(
@@ -409,7 +416,6 @@ class Vrrpd {
       return;
     }
     this.useReloadSettings(next.reload);
-    this.fileModes.useFile(next.umask, this.logger);
     this.naming = next.naming;
     // The new shutdown_script is the one run at stop; a startup_script only ever runs at start.
     this.startStop.configure(next.health);
@@ -421,7 +427,10 @@ class Vrrpd {
   /** Writes one dump file and logs it; returns its path, throws when it cannot be written. */
   private writeDumpFile(name: string, document: (context: DumpContext) => unknown): string {
     const file = name === DATA_FILE && this.naming ? dataFileName(name, this.naming) : name;
-    const path = writeDump(this.options.dumpDir, file, document(this.context), this.fileModes.modes.dump);
+    // The recording holds every router's configuration, passwords included, and keepalived has no such
+    // file whose mode to follow: 0600 whatever the umask, like keepalived.conf itself.
+    const mode = name === RECORDING_FILE ? PRIVATE_MODE : this.fileModes.modes.dump;
+    const path = writeDump(this.options.dumpDir, file, document(this.context), mode);
     this.logger.info({ event: 'dump', file: path }, `wrote ${path}`);
     return path;
   }
