@@ -7,9 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { DiagnosticList } from '../../src/config/keepalived/diagnostics.js';
-import { KeepalivedConfigError, parseKeepalivedConfig } from '../../src/config/keepalived/index.js';
+import {
+  KeepalivedConfigError,
+  loadKeepalivedConfig,
+  parseKeepalivedConfig,
+} from '../../src/config/keepalived/index.js';
 import { lexKeepalivedConfig } from '../../src/config/keepalived/lexer.js';
 import { strtol } from '../../src/config/keepalived/sequence.js';
 
@@ -154,6 +159,20 @@ t.test('instances and addresses from blocks', async (t) => {
       150,
       [`192.0.2.${n}1`, `192.0.2.${n}2`],
       [`2001:db8::${n}:a`, `2001:db8::${n}:b`],
+    ]),
+  );
+});
+
+t.test('corpus/seq-instances.conf, which keepalived -t accepts', async (t) => {
+  const path = fileURLToPath(new URL('../../../test/config/corpus/seq-instances.conf', import.meta.url));
+  const { input } = loadKeepalivedConfig(path);
+  t.same(
+    input.routers.map((r) => [r.name, r.vrid, r.virtualAddresses, r.excludedAddresses]),
+    [253, 254, 255].map((n) => [
+      `VI_${n}`,
+      n,
+      [`192.0.2.${n}`, `198.51.100.${n}`],
+      [`2001:db8::${n}:fe`, `2001:db8::${n}:ff`],
     ]),
   );
 });
