@@ -3,8 +3,10 @@
 //     is defined, and the replacement is scanned again (so `$A=10.${B}` then `$B=0` gives 10.0);
 //   - `$NAME= \` starts a multi-line definition: the following lines, each ending in `\`, and the first
 //     one that does not (a blank line included) are its lines; using it puts those lines in its place;
-//   - `${NAME}` is replaced anywhere outside double quotes, a bare `$NAME` only when whitespace or the
-//     end of the line follows it (keepalived leaves `192.0.2.$N/32` as written);
+//   - `${NAME}` is replaced anywhere outside double quotes, a bare `$NAME` only when whitespace, `,`,
+//     `)` or the end of the line follows it (keepalived leaves `192.0.2.$N/32` as written);
+//   - a value that starts with `~` (a `~SEQ` or `~LST` block, sequence.ts) ends the replacing: the
+//     rest of the line is left for the block to read, once for each of its values;
 //   - an undefined name is kept as written (warned); `${_PWD}` (the current file's directory),
 //     `${_INSTANCE}` (the config id), `${_HASH}` (`#`), `${_BANG}` (`!`) and `${_RANDOM [MIN [MAX]]}`
 //     (a new number at each use: random-definition.ts) are predefined. Numbers after the name are
@@ -20,10 +22,10 @@ import { READER_LIMITS, ReaderLimitExceeded, type ReaderBudget } from './limits.
 import { RandomDefinition } from './random-definition.js';
 
 /**
- * `${NAME}` or `${NAME NUMBER...}` (numbers after spaces), or a bare `$NAME` followed by whitespace or
- * the end of the line; matched at one index.
+ * `${NAME}` or `${NAME NUMBER...}` (numbers after spaces), or a bare `$NAME` followed by whitespace,
+ * `,`, `)` or the end of the line (as keepalived: `$X,y` is replaced, `$X.y` is not); matched at one index.
  */
-const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?: +[0-9]+)*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=\s|$)/y;
+const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)((?: +[0-9]+)*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[\s,)]|$)/y;
 
 export interface Expansion {
   /** One line, or several when a multi-line definition was used; none when the line is left out. */
@@ -138,6 +140,8 @@ export class Definitions {
           `${whole}: the line grows beyond ${READER_LIMITS.lineBytes} bytes as definitions are replaced`,
         );
       }
+      // keepalived stops at a value starting with `~`: the line is now a block's, read once per value.
+      if (value[0]!.trimStart().startsWith('~')) return { lines: [text] };
       const growth = value[0]!.length - whole.length;
       for (const o of open) o.end += growth;
       open.push({ name, end: i + value[0]!.length });

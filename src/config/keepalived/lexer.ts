@@ -5,6 +5,9 @@
 //   - `$NAME=value` (or several lines ending in `\`) defines NAME; `${NAME}` and `$NAME` are replaced
 //     in later lines, outside double quotes, when used (definitions.ts); comments are then removed
 //     again, as keepalived does, so a `#` or `!` a value brings in starts one;
+//   - `~SEQ(VAR, START, STEP, END) REST` and `~LST(VAR, A, B, ...) REST` read REST once for each
+//     value of VAR (sequence.ts), blocks on one line inside one another; each line so produced is
+//     charged to the reader's budget. Another line starting with `~` is taken as written;
 //   - `include PATTERN` reads the matching files in place (the caller resolves the pattern);
 //     `includer`, `includem`, `includew`, `includeb`, `includea` and global_defs' `include_check` say
 //     which include problems are errors (include-check.ts);
@@ -13,11 +16,12 @@
 //     variables are replaced, so `$IF_MAIN=@main` then `$IF_MAIN priority 240` works as in keepalived.
 // Pure: reading files is the caller's job, through `IncludeResolver`.
 
-import { Definitions } from './definitions.js';
+import { Definitions, type Expansion } from './definitions.js';
 import { RandomDefinition } from './random-definition.js';
 import type { DiagnosticList, SourcePosition } from './diagnostics.js';
 import { READER_LIMITS, ReaderBudget, ReaderLimitExceeded } from './limits.js';
 import { applyIncludeCheck, INCLUDE_DIRECTIVES } from './include-check.js';
+import { isRepeatLine, parseRepeat } from './sequence.js';
 
 export type TokenKind = 'word' | 'open' | 'close' | 'eol';
 
@@ -117,6 +121,8 @@ class Lexer {
   /** The current statement's keyword; a `{` opens a block of that name. */
   private keyword = '';
   private atStatementStart = true;
+  /** `~SEQ` and `~LST` blocks being read, one inside another. */
+  private repeatDepth = 0;
 
   constructor(
     file: string,
@@ -143,14 +149,29 @@ class Lexer {
     if (definition) {
       const value = definition[2]!.trim();
       if (value !== '\\') this.definitions.define(definition[1]!, [value]);
-      else if (depth === 0) this.multiLine = { name: definition[1]!, lines: [], at };
-      else diagnostics.error(at, `$${definition[1]!}: a multi-line definition cannot start inside another definition`);
+      else if (depth === 0 && this.repeatDepth === 0) this.multiLine = { name: definition[1]!, lines: [], at };
+      else
+        diagnostics.error(
+          at,
+          `$${definition[1]!}: a multi-line definition cannot start inside another definition or a ~SEQ or ~LST block`,
+        );
       return;
     }
-    const expansion = this.definitions.expand(line, at, diagnostics, within);
+    if (isRepeatLine(line)) {
+      this.repeat(line, at, within);
+      return;
+    }
+    // keepalived replaces nothing in another line that starts with `~`.
+    const expansion: Expansion = line.startsWith('~')
+      ? { lines: [line] }
+      : this.definitions.expand(line, at, diagnostics, within);
     const expanded = expansion.lines;
-    if (expanded.length !== 1 || (expanded[0] !== line && expanded[0]!.startsWith('@'))) {
-      // Lines from a multi-line definition, or a condition a definition supplied (`$IF_MAIN priority 240`).
+    if (
+      expanded.length !== 1 ||
+      (expanded[0] !== line && (expanded[0]!.startsWith('@') || isRepeatLine(expanded[0]!)))
+    ) {
+      // Lines from a multi-line definition, or a condition or block a definition supplied
+      // (`$IF_MAIN priority 240`, `$EACH_VIP 192.0.2.$i`).
       if (depth >= MAX_EXPANSION_DEPTH)
         diagnostics.error(at, `definitions nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`);
       else {
@@ -167,6 +188,45 @@ class Lexer {
     const include = /^(include[rmwba]?)(?:\s+(.*))?$/.exec(single);
     if (include) this.includeFiles((include[2] ?? '').trim(), at, INCLUDE_DIRECTIVES[include[1]!]!);
     else this.pushWords(single, at);
+  }
+
+  /**
+   * A `~SEQ` or `~LST` line: its rest is read once for each value, the block's names defined first
+   * (they stay defined after it, as in keepalived). Each reading is a line for the budget.
+   */
+  private repeat(line: string, at: SourcePosition, within: readonly string[]): void {
+    if (this.repeatDepth >= MAX_EXPANSION_DEPTH) {
+      this.diagnostics.error(
+        at,
+        `~SEQ and ~LST blocks nested more than ${MAX_EXPANSION_DEPTH} deep; the line is left out`,
+      );
+      return;
+    }
+    const parsed = parseRepeat(line, (numbers) => {
+      const replaced = this.definitions.expand(numbers, at, this.diagnostics, within).lines;
+      return replaced.length === 1 ? replaced[0]! : { error: 'a multi-line definition is used in its numbers' };
+    });
+    if ('error' in parsed) {
+      this.diagnostics.error(at, `${parsed.error}; the line is left out`);
+      return;
+    }
+    const { block } = parsed;
+    this.repeatDepth++;
+    try {
+      for (const assignment of block.assignments()) {
+        this.budget.spend(
+          'lines',
+          1,
+          at,
+          `lines read (files, multi-line definitions, ~SEQ and ~LST blocks: ${block.kind})`,
+        );
+        this.budget.spend('expandedBytes', block.text.length + 1, at, 'bytes after definitions are replaced');
+        for (const [name, value] of assignment) this.definitions.define(name, [value]);
+        this.lexLine(block.text, at, within);
+      }
+    } finally {
+      this.repeatDepth--;
+    }
   }
 
   /** The words of one statement line, the first carrying the rest of the line, then its end. */

@@ -14,7 +14,7 @@ export const READER_LIMITS = {
   filesRead: 1024,
   /** Bytes of one file. */
   fileBytes: 4 * 1024 * 1024,
-  /** Lines read in all: every line of every file read, and every line a multi-line definition produces. */
+  /** Lines read in all: every line of every file read, every line a multi-line definition or a ~SEQ/~LST block produces. */
   lines: 100_000,
   /**
    * Bytes of those lines after definitions are replaced, counting every intermediate text a
