@@ -113,7 +113,9 @@ function addresses(namespace: string): string[] {
 function conf(node: LanNode, specs: readonly RouterSpec[], scriptOut: string): string {
   const base = keepalivedConf(node, specs);
   const globals = 'global_defs {\n  data_use_instance\n  script_user root\n  enable_script_security\n';
-  const script = `vrrp_script NS {\n  script "/bin/sh -c 'readlink /proc/self/ns/net > ${scriptOut}'"\n  interval 1\n}\n`;
+  // Written aside and renamed: the test reads it while the next run may be writing (seen empty in CI).
+  const write = `readlink /proc/self/ns/net > ${scriptOut}.new && mv ${scriptOut}.new ${scriptOut}`;
+  const script = `vrrp_script NS {\n  script "/bin/sh -c '${write}'"\n  interval 1\n}\n`;
   // keepalived wants a vrrp_script defined before the instance that tracks it.
   const text =
     `net_namespace ${node.namespace}\n${base.replace('global_defs {\n', globals).replace('vrrp_instance', `${script}vrrp_instance`)}`.replace(
