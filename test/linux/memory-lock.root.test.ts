@@ -193,5 +193,7 @@ t.test('a GC-heavy program survives lockMemory, and its memory stays locked', { 
   t.ok(Number(bytes) > 0 && Number(before) > 0, `locked at start: ${child.stdout.split('\n')[0]}`);
   const [, rounds, after] = /rounds (\d+) VmLck (\d+)/.exec(child.stdout) ?? [];
   t.ok(Number(rounds) >= 3, `${rounds} rounds of garbage`);
-  t.ok(Number(after) >= Number(before), `VmLck still ${after} kB after the GC load`);
+  // The malloc heap may shrink meanwhile (glibc trims brk) and take its part of the lock with it; the
+  // file mappings' locks, nearly all of VmLck, stay.
+  t.ok(Number(after) >= 0.9 * Number(before), `VmLck still ${after} kB after the GC load (${before} at start)`);
 });
