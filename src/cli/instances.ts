@@ -172,65 +172,39 @@ export function splitInstances(input: LinuxEngineInput): InstanceInput[] {
   });
 }
 
-/**
- * The runtime's settings that belong to no instance (global_defs, garp_group) and the static entries
- * (static addresses, routes and rules: added whatever the states).
- */
-export type RuntimeSettings = Pick<
-  LinuxEngineInput,
-  | 'scheduling'
-  | 'announceSpacing'
-  | 'receiveBuffers'
-  | 'netlinkBuffers'
-  | 'nftables'
-  | 'splitBrain'
-  | 'disableLocalIgmp'
-  | 'linkDelays'
-  | 'polledLinks'
-> &
-  StaticEntries;
+/** The runtime's settings that belong to no instance (global_defs, garp_group): one list for the type and both copies. */
+const SETTING_KEYS = [
+  'scheduling',
+  'announceSpacing',
+  'receiveBuffers',
+  'netlinkBuffers',
+  'nftables',
+  'splitBrain',
+  'disableLocalIgmp',
+  'linkDelays',
+  'polledLinks',
+] as const satisfies readonly (keyof LinuxEngineInput)[];
+
+type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** The runtime's settings (SETTING_KEYS) and the static entries (static addresses, routes and rules: added whatever the states). */
+export type RuntimeSettings = Pick<LinuxEngineInput, SettingKey> & StaticEntries;
+
+/** The settings `source` sets (a false or empty one is left out, as the runtime's default). */
+function settingsOf(source: Pick<LinuxEngineInput, SettingKey>): Pick<LinuxEngineInput, SettingKey> {
+  const picked: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of SETTING_KEYS) if (source[key]) picked[key] = source[key];
+  return picked as Pick<LinuxEngineInput, SettingKey>;
+}
 
 /** An input's settings and static entries, without its routers and their own routes, rules and VIPs. */
 export function runtimeSettings(input: LinuxEngineInput): RuntimeSettings {
-  const {
-    scheduling,
-    announceSpacing,
-    receiveBuffers,
-    netlinkBuffers,
-    nftables,
-    splitBrain,
-    disableLocalIgmp,
-    linkDelays,
-    polledLinks,
-  } = input;
-  return {
-    ...(scheduling ? { scheduling } : {}),
-    ...(announceSpacing ? { announceSpacing } : {}),
-    ...(receiveBuffers ? { receiveBuffers } : {}),
-    ...(netlinkBuffers ? { netlinkBuffers } : {}),
-    ...(nftables ? { nftables } : {}),
-    ...(splitBrain ? { splitBrain } : {}),
-    ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
-    ...(linkDelays ? { linkDelays } : {}),
-    ...(polledLinks ? { polledLinks } : {}),
-    ...staticsOf(input),
-  };
+  return { ...settingsOf(input), ...staticsOf(input) };
 }
 
 /** The runtime's input for a set of instances (routers, VipSpecs, routes and rules) and the settings. */
 export function engineInput(instances: readonly InstanceInput[], settings: RuntimeSettings = {}): LinuxEngineInput {
   const vips = instances.flatMap((instance) => instance.vips);
-  const {
-    scheduling,
-    announceSpacing,
-    receiveBuffers,
-    netlinkBuffers,
-    nftables,
-    splitBrain,
-    disableLocalIgmp,
-    linkDelays,
-    polledLinks,
-  } = settings;
   const routes = [...instances.flatMap((instance) => instance.routes ?? []), ...(settings.routes ?? [])];
   const rules = [...instances.flatMap((instance) => instance.rules ?? []), ...(settings.rules ?? [])];
   return {
@@ -239,15 +213,7 @@ export function engineInput(instances: readonly InstanceInput[], settings: Runti
     ...(routes.length > 0 ? { routes } : {}),
     ...(rules.length > 0 ? { rules } : {}),
     ...(settings.staticAddresses?.length ? { staticAddresses: settings.staticAddresses } : {}),
-    ...(scheduling ? { scheduling } : {}),
-    ...(announceSpacing ? { announceSpacing } : {}),
-    ...(receiveBuffers ? { receiveBuffers } : {}),
-    ...(netlinkBuffers ? { netlinkBuffers } : {}),
-    ...(nftables ? { nftables } : {}),
-    ...(splitBrain ? { splitBrain } : {}),
-    ...(disableLocalIgmp ? { disableLocalIgmp } : {}),
-    ...(linkDelays ? { linkDelays } : {}),
-    ...(polledLinks ? { polledLinks } : {}),
+    ...settingsOf(settings),
   };
 }
 

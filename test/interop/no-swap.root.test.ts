@@ -7,24 +7,10 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { Harness, skipReason } from '../netns/harness.js';
+import { soloConf } from './solo-conf.js';
 import { STARTUP_MS, masterDownMs, MARGIN_MS } from '../netns/timing.js';
 
-const conf = (vrid: number) =>
-  [
-    'global_defs {',
-    '  vrrp_no_swap',
-    '}',
-    'vrrp_instance VI_ns {',
-    '  interface eth0',
-    `  virtual_router_id ${vrid}`,
-    '  priority 100',
-    '  advert_int 1',
-    '  virtual_ipaddress {',
-    `    192.0.2.${vrid}/32`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+const conf = (vrid: number) => soloConf(['vrrp_no_swap'], 'VI_ns', vrid);
 
 interface Mapping {
   readonly path: string;
